@@ -1,0 +1,142 @@
+/**
+ * Findings: what analysis hands the renderers. The JSON of `callhome analyze` is exactly
+ * `AnalysisResult` (DESIGN.md, version 1). Fields may be added, never renamed or removed.
+ */
+
+export type Label = 'proxy-bypass' | 'blocked' | 'periodic' | 'via-proxy' | 'scanner' | 'flood';
+
+export type ResetAttribution = 'middlebox' | 'endpoint' | 'unknown';
+
+/** The capture object shared by `info` and `analyze`. */
+export interface CaptureSummary {
+  file: string;
+  format: 'pcap' | 'pcapng';
+  formatDetail: string;
+  compressed: 'gzip' | null;
+  linktype: number;
+  linktypes: number[];
+  interfaces: number;
+  packets: number;
+  bytes: number;
+  start: string | null;
+  end: string | null;
+  durationSeconds: number | null;
+  decoded: { ipv4: number; ipv6: number; tcp: number; udp: number; icmp: number; other: number };
+  /** Packets not decoded, by reason code. */
+  skipped: Record<string, number>;
+  /** Malformed packets, by anomaly code. */
+  anomalies: Record<string, number>;
+  warnings: string[];
+}
+
+export interface ProxyFinding {
+  address: string;
+  port: number | null;
+  source: 'given' | 'detected';
+  evidence: string;
+  /** Internal clients seen using it. */
+  clients: string[];
+}
+
+export interface ResetSource {
+  attribution: ResetAttribution;
+  /** TTL / hop limit the resets arrived with. */
+  ttl: number;
+  resets: number;
+  /** How many distinct remote addresses these resets claimed to come from. */
+  remoteAddresses: number;
+  medianRttMs: number | null;
+  /** 'rst' or 'icmp' refusals. */
+  kind: 'rst' | 'icmp';
+  /** Plain-words reason for the attribution. */
+  evidence: string;
+}
+
+export interface Schedule {
+  periodic: boolean;
+  /** Seconds between burst starts (median), null when not periodic / not enough data. */
+  periodSeconds: number | null;
+  /** Relative jitter of the period (MAD / median), 0 = perfectly regular. */
+  jitter: number | null;
+  /** Median attempts per burst. */
+  burstSize: number | null;
+  /** Attempts per second inside a burst. */
+  burstRate: number | null;
+  bursts: number;
+  sequentialPorts: boolean;
+  /** 0..1 periodicity score. */
+  score: number;
+  /** Longer cycle on top of the bursts (e.g. a burst train every hour), seconds. */
+  cycleSeconds: number | null;
+  evidence: string;
+}
+
+export interface DestinationGroup {
+  /** Group key: a DNS name / Host / SNI, an organisation from --orgs, or a netblock. */
+  destination: string;
+  /** How the group was formed. */
+  groupedBy: 'dns' | 'host' | 'sni' | 'org' | 'netblock';
+  names: string[];
+  ports: number[];
+  addresses: number;
+  addressList: string[];
+  attempts: number;
+  established: number;
+  unanswered: number;
+  resets: { middlebox: number; endpoint: number; unknown: number };
+  viaProxy: boolean;
+  bytesOut: number;
+  bytesIn: number;
+  firstSeen: string;
+  lastSeen: string;
+  schedule: Schedule;
+}
+
+export interface Attempt {
+  ts: number;
+  destination: string;
+  address: string;
+  port: number;
+  sourcePort: number;
+  outcome: 'established' | 'reset-middlebox' | 'reset-endpoint' | 'reset-unknown' | 'unanswered' | 'refused-icmp';
+}
+
+export interface HostFinding {
+  address: string;
+  labels: Label[];
+  verdict: string;
+  evidence: string[];
+  /** How much this host deserves attention, for ordering (higher first). */
+  score: number;
+  /** Names this host was seen with (DNS PTR not available offline: user agents, etc.). */
+  userAgents: string[];
+  groups: DestinationGroup[];
+  /** Every outbound attempt of the host (for charts). */
+  attempts: Attempt[];
+}
+
+export interface AnalysisResult {
+  version: 1;
+  captures: CaptureSummary[];
+  proxies: ProxyFinding[];
+  resetSources: ResetSource[];
+  hosts: HostFinding[];
+  /** Short summary sentences, most important first. */
+  summary: string[];
+}
+
+export interface CompareBehaviour {
+  behaviour: string;
+  shared: boolean;
+  /** The numbers from each capture, in capture order. */
+  perCapture: string[];
+}
+
+export interface CompareResult {
+  version: 1;
+  captures: string[];
+  shared: CompareBehaviour[];
+  different: CompareBehaviour[];
+  conclusion: string;
+  analyses: AnalysisResult[];
+}

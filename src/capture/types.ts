@@ -1,0 +1,101 @@
+/**
+ * Shared types of the capture stage: what a reader yields and what it reports about a file.
+ *
+ * A reader calls back once per packet record with one reused `CaptureRecord`; `data` is a
+ * view into the reader's buffer and is valid only until the callback returns. Copy what
+ * you keep.
+ */
+
+/** Container format, by magic number. */
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** One packet record as read from the file. Reused between callbacks. */
+export interface CaptureRecord {
+  /** 1-based record number within the file (packet records only). */
+  index: number;
+  /** Byte offset of the record header in the (decompressed) file. */
+  offset: number;
+  /** Whole seconds since the epoch. */
+  tsSec: number;
+  /** Nanoseconds within the second, 0..999,999,999. */
+  tsNsec: number;
+  /** Seconds since the epoch as a float (tsSec + tsNsec / 1e9); microsecond-exact. */
+  ts: number;
+  /** Bytes captured (data.length). */
+  caplen: number;
+  /** Bytes on the wire. */
+  origlen: number;
+  /** LINKTYPE_* of the interface the packet was captured on. */
+  linktype: number;
+  /** Interface index within the file (pcapng IDB order across sections; 0 for pcap). */
+  interfaceId: number;
+  /** The captured bytes: a view, valid only during the callback. */
+  data: Uint8Array;
+}
+
+export interface CaptureInterface {
+  id: number;
+  linktype: number;
+  snaplen: number;
+  name: string | null;
+  /** Timestamp units per second (1e6 for µs, 1e9 for ns, 2^n for binary resolutions). */
+  tsUnitsPerSecond: number;
+  /** if_tsoffset in seconds (pcapng), 0 otherwise. */
+  tsOffset: number;
+}
+
+/** What the reader learned about a file (filled as it reads; final after the read resolves). */
+export interface CaptureFileInfo {
+  file: string;
+  format: CaptureFormat;
+  /** e.g. 'pcap (microsecond, little-endian)' — for humans. */
+  formatDetail: string;
+  compressed: 'gzip' | null;
+  interfaces: CaptureInterface[];
+  /** Distinct link types in interface order. */
+  linktypes: number[];
+  /** Packet records read. */
+  packets: number;
+  /** Sum of captured lengths. */
+  bytes: number;
+  /** Sum of original (wire) lengths. */
+  wireBytes: number;
+  /** First and last packet timestamps (float seconds), null for an empty file. */
+  start: number | null;
+  end: number | null;
+  /** One-line warnings: damage after a readable start, oddities. Already user-readable. */
+  warnings: string[];
+  /**
+   * Set when reading stopped early because of damage after a readable start (records before it
+   * were delivered). The message is the same one-line text as in `warnings`.
+   */
+  damage: { code: CaptureErrorCode; offset: number; record: number; message: string } | null;
+}
+
+/** File-level failure codes. Per-packet problems are never thrown. */
+export type CaptureErrorCode =
+  | 'not-a-capture'
+  | 'unsupported-version'
+  | 'truncated'
+  | 'bad-record-length'
+  | 'bad-block'
+  | 'io';
+
+/**
+ * A capture could not be read (from the start, or from some point on). The message is one
+ * line naming the file, the byte offset and the record number where that applies.
+ */
+export class CaptureError extends Error {
+  constructor(
+    readonly code: CaptureErrorCode,
+    readonly file: string,
+    message: string,
+    readonly offset: number | null = null,
+    readonly record: number | null = null,
+  ) {
+    super(message);
+    this.name = 'CaptureError';
+  }
+}
+
+export type RecordCallback = (record: CaptureRecord) => void;

@@ -1,0 +1,376 @@
+/**
+ * The command-line program. Parses options, calls the library, picks a renderer, maps errors
+ * to exit codes — and holds no analysis logic. It touches no global process state: argv, the
+ * streams and the environment come in as parameters so that tests can drive it.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { Address4, Address6 } from 'ip-address';
+import { analyze, compare, info, loadCaptures, type CaptureInput, type LoadOptions } from '../index.js';
+import { CaptureError } from '../capture/index.js';
+import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, parseOrgsCsv } from '../analysis/index.js';
+import type { CaptureSummary } from '../analysis/index.js';
+import type { Connection, ConnState } from '../flows/index.js';
+import {
+  analyzeRenderers,
+  compareRenderers,
+  flowsRenderers,
+  infoRenderers,
+  reportRenderers,
+  sanitizeTerminal,
+  type RenderOptions,
+} from '../report/index.js';
+
+export const EXIT_OK = 0;
+export const EXIT_UNREADABLE = 1;
+export const EXIT_USAGE = 2;
+
+export interface WritableLike {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface CliIO {
+  stdout: WritableLike;
+  stderr: WritableLike;
+  env: Record<string, string | undefined>;
+}
+
+/** A usage problem found after commander parsed the line (bad CIDR, bad port, …). */
+class UsageError extends Error {}
+
+interface CommonOptions {
+  internal?: string[];
+  proxy?: string[];
+  orgs?: string;
+  webPorts?: string[];
+  format?: string;
+  output?: string;
+  color: boolean;
+  quiet?: boolean;
+  verifyChecksums?: boolean;
+  maxConnections?: string;
+}
+
+interface FlowsOptions extends CommonOptions {
+  host?: string[];
+  port?: string[];
+  state?: string;
+  proto?: string;
+}
+
+const VERSION = '0.1.0';
+
+function validAddress(text: string): boolean {
+  return Address4.isValid(text) || Address6.isValid(text);
+}
+
+function parseCidrs(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  const cidrs = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const cidr of cidrs) {
+    const [address, bits, extra] = cidr.split('/');
+    const maxBits = address !== undefined && address.includes(':') ? 128 : 32;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (extra !== undefined || address === undefined || !validAddress(address) || !okBits) {
+      throw new UsageError(`--internal: '${cidr}' is not an address or CIDR block (e.g. 10.0.0.0/8, fd00::/8)`);
+    }
+  }
+  return cidrs;
+}
+
+/** `addr`, `addr:port`, `[v6]:port` or a bare IPv6 address. */
+export function parseProxy(text: string): { address: string; port: number | null } {
+  let address = text.trim();
+  let port: number | null = null;
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(address);
+  if (bracketed) {
+    address = bracketed[1]!;
+    port = bracketed[2] === undefined ? null : Number(bracketed[2]);
+  } else if (/^[^:]+:\d+$/.test(address)) {
+    const i = address.lastIndexOf(':');
+    port = Number(address.slice(i + 1));
+    address = address.slice(0, i);
+  }
+  if (!validAddress(address) || (port !== null && (port < 1 || port > 65535))) {
+    throw new UsageError(`--proxy: '${text}' is not an address[:port] (e.g. 192.168.0.2:8080 or [fd00::2]:3128)`);
+  }
+  return { address, port };
+}
+
+function parsePorts(values: string[] | undefined, option: string): number[] | undefined {
+  if (!values) return undefined;
+  const ports = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return ports.map((p) => {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n < 0 || n > 65535) throw new UsageError(`${option}: '${p}' is not a port number`);
+    return n;
+  });
+}
+
+function pickFormat<K extends string>(requested: string | undefined, registry: Record<K, unknown>, fallback: K, command: string): K {
+  const format = (requested ?? fallback) as K;
+  if (!Object.prototype.hasOwnProperty.call(registry, format)) {
+    throw new UsageError(`${command}: --format must be one of ${Object.keys(registry).join(', ')} (got '${requested}')`);
+  }
+  return format;
+}
+
+function humanBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)} kB`;
+  return `${n} B`;
+}
+
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let exitCode = EXIT_OK;
+  const say = (line: string): void => {
+    io.stderr.write(`callhome: ${line}\n`);
+  };
+
+  const loadOptions = (o: CommonOptions): LoadOptions & { quiet: boolean } => {
+    const maxConnections = o.maxConnections === undefined ? undefined : Number(o.maxConnections);
+    if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1)) {
+      throw new UsageError(`--max-connections: '${o.maxConnections}' is not a positive whole number`);
+    }
+    const showProgress = io.stderr.isTTY === true && !o.quiet;
+    let lastDraw = 0;
+    return {
+      quiet: o.quiet === true,
+      verifyChecksums: o.verifyChecksums === true,
+      maxConnections,
+      internal: parseCidrs(o.internal),
+      onProgress: showProgress
+        ? (file, bytesRead, total) => {
+            const now = Date.now();
+            if (now - lastDraw < 200) return;
+            lastDraw = now;
+            const pct = total ? ` ${Math.floor((100 * bytesRead) / total)}%` : '';
+            io.stderr.write(`\r\x1b[Kreading ${sanitizeTerminal(file)}${pct} (${humanBytes(bytesRead)})`);
+          }
+        : undefined,
+    };
+  };
+
+  const clearProgress = (o: CommonOptions): void => {
+    if (io.stderr.isTTY === true && !o.quiet) io.stderr.write('\r\x1b[K');
+  };
+
+  const renderOptions = (o: CommonOptions): RenderOptions => ({
+    color: o.color && !o.output && io.stdout.isTTY === true && io.env.NO_COLOR === undefined,
+    width: io.stdout.columns && io.stdout.columns > 40 ? io.stdout.columns : 100,
+  });
+
+  const emit = (o: CommonOptions, text: string): void => {
+    const body = text.endsWith('\n') ? text : `${text}\n`;
+    if (o.output) {
+      try {
+        writeFileSync(o.output, body);
+      } catch (e) {
+        throw new UsageError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      if (!o.quiet) say(`wrote ${o.output}`);
+    } else {
+      io.stdout.write(body);
+    }
+  };
+
+  /** Report unreadable captures and damage; the exit status says a capture was not (fully) read. */
+  const reportProblems = (o: CommonOptions, failures: CaptureError[], captures: CaptureSummary[]): void => {
+    for (const f of failures) {
+      say(`error: ${f.message}`);
+      exitCode = EXIT_UNREADABLE;
+    }
+    for (const c of captures) {
+      for (const w of c.warnings) {
+        const damage = /stopped|cut short|truncated|claims|impossible/i.test(w);
+        if (damage) exitCode = EXIT_UNREADABLE;
+        if (damage || !o.quiet) say(`warning: ${w}`);
+      }
+    }
+  };
+
+  const analyzeInputs = async (files: string[], o: CommonOptions) => {
+    const lo = loadOptions(o);
+    let orgs: { cidr: string; organisation: string }[] = [];
+    if (o.orgs) {
+      let text: string;
+      try {
+        text = readFileSync(o.orgs, 'utf8');
+      } catch (e) {
+        throw new UsageError(`--orgs: cannot read ${o.orgs}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      try {
+        orgs = parseOrgsCsv(text, o.orgs);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
+    return {
+      ...lo,
+      proxies: (o.proxy ?? []).flatMap((p) => p.split(',')).filter(Boolean).map(parseProxy),
+      orgs,
+      webPorts: parsePorts(o.webPorts, '--web-ports') ? [...DEFAULT_WEB_PORTS, ...parsePorts(o.webPorts, '--web-ports')!] : DEFAULT_WEB_PORTS,
+      internal: lo.internal ?? DEFAULT_INTERNAL,
+    };
+  };
+
+  const program = new Command();
+  program
+    .name('callhome')
+    .description('Find the hosts in a capture that keep calling home past the proxy, and say why.')
+    .version(VERSION)
+    .showHelpAfterError('(run callhome --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    });
+
+  const common = (cmd: Command, formats: string[], defaultFormat: string): Command =>
+    cmd
+      .option('--internal <cidr...>', `internal networks (default: ${DEFAULT_INTERNAL.join(', ')})`)
+      .option('--proxy <addr[:port]...>', 'the web proxy (repeatable); otherwise detected from the traffic')
+      .option('--orgs <file.csv>', 'cidr,organisation rows used to name destinations')
+      .option('--web-ports <port...>', `ports counted as web besides ${DEFAULT_WEB_PORTS.join(', ')}`)
+      .addOption(new Option('--format <format>', `output format: ${formats.join(', ')}`).default(undefined).argParser((v) => v))
+      .option('-o, --output <file>', 'write the result to a file instead of standard output')
+      .option('--no-color', 'no colour, even on a terminal (NO_COLOR is honoured too)')
+      .option('-q, --quiet', 'no progress, no warnings other than damage')
+      .option('--verify-checksums', 'verify checksums as Zeek does by default (a host capturing its own traffic fails them)')
+      .option('--max-connections <n>', 'ceiling on connections tracked at once (the oldest idle are emitted early)')
+      .addHelpText('after', `\nDefault format: ${defaultFormat}.`);
+
+  const inputs = (files: string[]): CaptureInput[] => files;
+
+  common(
+    program.command('info').description('what is in the capture: format, link types, counts, damage').argument('<capture...>'),
+    Object.keys(infoRenderers),
+    'text',
+  ).action(async (files: string[], o: CommonOptions) => {
+    const format = pickFormat(o.format, infoRenderers, 'text', 'info');
+    const lo = loadOptions(o);
+    const { captures, failures } = await info(inputs(files), lo);
+    clearProgress(o);
+    reportProblems(o, failures, captures);
+    if (captures.length > 0) emit(o, infoRenderers[format](captures, renderOptions(o)));
+  });
+
+  common(
+    program
+      .command('analyze', { isDefault: true })
+      .description('hosts, labels and verdicts (the default command)')
+      .argument('<capture...>'),
+    Object.keys(analyzeRenderers),
+    'text',
+  ).action(async (files: string[], o: CommonOptions) => {
+    const format = pickFormat(o.format, analyzeRenderers, 'text', 'analyze');
+    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(files, o));
+    clearProgress(o);
+    reportProblems(o, loaded.failures, loaded.captures);
+    if (loaded.evicted > 0 && !o.quiet) say(`warning: ${loaded.evicted} connections were emitted early by the --max-connections ceiling`);
+    if (loaded.captures.length > 0) emit(o, analyzeRenderers[format](result, renderOptions(o)));
+  });
+
+  common(
+    program
+      .command('flows')
+      .description('one row per connection, in time order')
+      .argument('<capture...>')
+      .option('--host <addr...>', 'only connections with this address on either side')
+      .option('--port <port...>', 'only connections with this port on either side')
+      .option('--state <states>', 'only these Zeek conn_states, comma-separated (e.g. REJ,S0)')
+      .option('--proto <proto>', 'only tcp, udp or icmp'),
+    Object.keys(flowsRenderers),
+    'text',
+  ).action(async (files: string[], o: FlowsOptions) => {
+    const format = pickFormat(o.format, flowsRenderers, 'text', 'flows');
+    const filter = flowFilter(o);
+    const loaded = await loadCaptures(inputs(files), loadOptions(o));
+    clearProgress(o);
+    reportProblems(o, loaded.failures, loaded.captures);
+    if (loaded.evicted > 0 && !o.quiet) say(`warning: ${loaded.evicted} connections were emitted early by the --max-connections ceiling`);
+    if (loaded.captures.length > 0) emit(o, flowsRenderers[format](loaded.connections.filter(filter), renderOptions(o)));
+  });
+
+  common(
+    program.command('compare').description('the same behaviour across captures?').argument('<a>').argument('<b>').argument('[more...]'),
+    Object.keys(compareRenderers),
+    'text',
+  ).action(async (a: string, b: string, more: string[], o: CommonOptions) => {
+    const format = pickFormat(o.format, compareRenderers, 'text', 'compare');
+    const files = [a, b, ...more];
+    const { result, failures } = await compare(inputs(files), await analyzeInputs(files, o));
+    clearProgress(o);
+    reportProblems(o, failures, result.analyses.flatMap((r) => r.captures));
+    if (result.analyses.length < 2) {
+      say('error: compare needs at least two readable captures');
+      exitCode = EXIT_UNREADABLE;
+      return;
+    }
+    emit(o, compareRenderers[format](result, renderOptions(o)));
+  });
+
+  common(
+    program.command('report').description('a full report: -o report.html | report.md').argument('<capture...>'),
+    Object.keys(reportRenderers),
+    'markdown (html when -o ends in .html)',
+  ).action(async (files: string[], o: CommonOptions) => {
+    const byExtension = o.output && /\.html?$/i.test(o.output) ? 'html' : 'markdown';
+    const format = pickFormat(o.format ?? byExtension, reportRenderers, 'markdown', 'report');
+    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(files, o));
+    clearProgress(o);
+    reportProblems(o, loaded.failures, loaded.captures);
+    if (loaded.captures.length > 0) {
+      emit(o, reportRenderers[format]({ ...result, connections: loaded.connections }, renderOptions(o)));
+    }
+  });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version are successful exits; everything else is a usage error
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      say(e.message);
+      return EXIT_USAGE;
+    }
+    if (e instanceof CaptureError) {
+      say(`error: ${e.message}`);
+      return EXIT_UNREADABLE;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && (err.code === 'EPIPE')) return exitCode;
+    say(`internal error: ${err && err.message ? err.message : String(e)} (please report this with the capture that caused it)`);
+    if (io.env.CALLHOME_DEBUG) io.stderr.write(`${(err && err.stack) || ''}\n`);
+    return EXIT_UNREADABLE;
+  }
+  return exitCode;
+}
+
+function flowFilter(o: FlowsOptions): (c: Connection) => boolean {
+  const hosts = o.host?.flatMap((h) => h.split(',')).filter(Boolean);
+  if (hosts) for (const h of hosts) if (!validAddress(h)) throw new UsageError(`--host: '${h}' is not an IP address`);
+  const ports = parsePorts(o.port, '--port');
+  const states = o.state?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) as ConnState[] | undefined;
+  const known = new Set(['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH']);
+  if (states) for (const s of states) if (!known.has(s)) throw new UsageError(`--state: '${s}' is not a Zeek conn_state (${[...known].join(', ')})`);
+  const proto = o.proto?.toLowerCase();
+  if (proto && !['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError(`--proto: '${o.proto}' is not tcp, udp or icmp`);
+  const canonicalHosts = hosts?.map(canonicalAddress);
+  return (c) =>
+    (!canonicalHosts || canonicalHosts.includes(canonicalAddress(c.origH)) || canonicalHosts.includes(canonicalAddress(c.respH))) &&
+    (!ports || ports.includes(c.origP) || ports.includes(c.respP)) &&
+    (!states || states.includes(c.connState)) &&
+    (!proto || c.proto === proto);
+}
+
+function canonicalAddress(text: string): string {
+  if (Address6.isValid(text) && text.includes(':')) return new Address6(text).correctForm();
+  return text;
+}

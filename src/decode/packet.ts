@@ -1,0 +1,174 @@
+/**
+ * The decoded packet: one structure allocated per run and overwritten for every packet
+ * (gopacket's DecodingLayer idea). Byte fields are views into the capture buffer, valid only
+ * while the packet is being handled; a consumer copies what it keeps.
+ */
+
+export const TCP_FIN = 0x001;
+export const TCP_SYN = 0x002;
+export const TCP_RST = 0x004;
+export const TCP_PSH = 0x008;
+export const TCP_ACK = 0x010;
+export const TCP_URG = 0x020;
+export const TCP_ECE = 0x040;
+export const TCP_CWR = 0x080;
+export const TCP_NS = 0x100;
+
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+export const IPPROTO_ICMPV6 = 58;
+
+/** What became of a packet. Every record ends in exactly one of these. */
+export type PacketStatus = 'decoded' | 'skipped' | 'malformed';
+
+/** The header an ICMP error quotes: enough to tie the error to the attempt it refused. */
+export interface QuotedHeader {
+  present: boolean;
+  ipVersion: 0 | 4 | 6;
+  src4: number;
+  dst4: number;
+  src6: Uint8Array;
+  dst6: Uint8Array;
+  proto: number;
+  /** -1 when the quoted transport header is not there. */
+  sport: number;
+  dport: number;
+  /** TCP sequence number of the quoted segment, -1 when absent. */
+  seq: number;
+}
+
+export interface Packet {
+  // -- from the record
+  record: number;
+  ts: number;
+  caplen: number;
+  origlen: number;
+  linktype: number;
+
+  status: PacketStatus;
+  /**
+   * For 'skipped' a reason code (e.g. 'link.unsupported', 'l3.not-ip', 'ipv4.later-fragment');
+   * for 'malformed' an anomaly code from decode/anomalies.ts. Empty when decoded cleanly.
+   */
+  reason: string;
+  /** Set when the packet was cut by the snapshot length somewhere above L4 header. */
+  truncated: boolean;
+
+  // -- link
+  vlanDepth: number;
+  /** Outermost VLAN id, -1 when untagged. */
+  vlan: number;
+
+  // -- network
+  ipVersion: 0 | 4 | 6;
+  /** IPv4 addresses as unsigned 32-bit numbers (valid when ipVersion === 4). */
+  src4: number;
+  dst4: number;
+  /** IPv6 addresses (16-byte views, valid when ipVersion === 6). */
+  src6: Uint8Array;
+  dst6: Uint8Array;
+  /** TTL (IPv4) or hop limit (IPv6). */
+  ttl: number;
+  /** IPv4 identification; for IPv6 the fragment header's identification, else -1. */
+  ipId: number;
+  /** IPv4 DF bit. */
+  dontFragment: boolean;
+  /** Fragment offset in bytes; > 0 for a later fragment. */
+  fragOffset: number;
+  moreFragments: boolean;
+  /** IP total length as the header claims (IPv4 total length; IPv6 40 + payload length). */
+  ipLength: number;
+  /** IP header length including IPv4 options / IPv6 extension headers. */
+  ipHeaderLength: number;
+  /** Transport protocol number (after IPv6 extension headers). */
+  proto: number;
+
+  // -- transport (TCP / UDP); ports are -1 when not present
+  sport: number;
+  dport: number;
+  // TCP
+  seq: number;
+  ack: number;
+  /** TCP flag bits (TCP_* constants), 0 for non-TCP. */
+  tcpFlags: number;
+  window: number;
+  tcpHeaderLength: number;
+  /** TCP options; -1 / false when absent. */
+  mss: number;
+  windowScale: number;
+  sackPermitted: boolean;
+  tsVal: number;
+  tsEcr: number;
+  /**
+   * Transport payload length as the IP header says (without link-layer padding); for TCP
+   * ip length - ip header - tcp header, for UDP udp length - 8.
+   */
+  payloadLength: number;
+  /** The captured part of the payload (a view, may be shorter than payloadLength). */
+  payload: Uint8Array;
+
+  /** Checksums, computed only when the decoder is asked to verify them; true otherwise. */
+  ipChecksumOk: boolean;
+  transportChecksumOk: boolean;
+
+  // -- ICMP / ICMPv6
+  icmpType: number;
+  icmpCode: number;
+  /** The IP + transport header quoted by an ICMP error. */
+  quoted: QuotedHeader;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function newQuotedHeader(): QuotedHeader {
+  return { present: false, ipVersion: 0, src4: 0, dst4: 0, src6: EMPTY, dst6: EMPTY, proto: -1, sport: -1, dport: -1, seq: -1 };
+}
+
+/** A fresh packet structure; decoders reset and refill it for every record. */
+export function newPacket(): Packet {
+  return {
+    record: 0,
+    ts: 0,
+    caplen: 0,
+    origlen: 0,
+    linktype: 0,
+    status: 'decoded',
+    reason: '',
+    truncated: false,
+    vlanDepth: 0,
+    vlan: -1,
+    ipVersion: 0,
+    src4: 0,
+    dst4: 0,
+    src6: EMPTY,
+    dst6: EMPTY,
+    ttl: -1,
+    ipId: -1,
+    dontFragment: false,
+    fragOffset: 0,
+    moreFragments: false,
+    ipLength: 0,
+    ipHeaderLength: 0,
+    proto: -1,
+    sport: -1,
+    dport: -1,
+    seq: 0,
+    ack: 0,
+    tcpFlags: 0,
+    window: 0,
+    tcpHeaderLength: 0,
+    mss: -1,
+    windowScale: -1,
+    sackPermitted: false,
+    tsVal: -1,
+    tsEcr: -1,
+    payloadLength: 0,
+    payload: EMPTY,
+    ipChecksumOk: true,
+    transportChecksumOk: true,
+    icmpType: -1,
+    icmpCode: -1,
+    quoted: newQuotedHeader(),
+  };
+}

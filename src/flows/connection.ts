@@ -1,0 +1,123 @@
+/**
+ * The connection record: what the tracker emits for every TCP, UDP or ICMP conversation.
+ * Zeek's conn.log fields (names as Zeek's `Conn::Info`, camel-cased) plus what callhome
+ * adds to say who ended a connection and how.
+ */
+
+export type Transport = 'tcp' | 'udp' | 'icmp';
+
+/** Zeek's conn_state values. */
+export type ConnState =
+  | 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR'
+  | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
+
+/** At what point in the conversation a reset (or ICMP refusal) arrived. */
+export type ResetStage =
+  /** answering the originator's SYN: no SYN-ACK was ever seen */
+  | 'syn'
+  /** after SYN and SYN-ACK, before any payload */
+  | 'handshake'
+  /** after payload was exchanged */
+  | 'data'
+  /** after a FIN, or long after the last packet */
+  | 'late';
+
+/** Everything attribution needs about one RST, or one ICMP error that refused a connection. */
+export interface ResetEvidence {
+  kind: 'rst' | 'icmp';
+  ts: number;
+  /** true when the reset came from the originator's address. */
+  fromOriginator: boolean;
+  /** TTL / hop limit of the reset (or ICMP error) packet. */
+  ttl: number;
+  /** IPv4 identification of the reset, -1 for IPv6. */
+  ipId: number;
+  /** Address the reset/ICMP came from (for ICMP: the router that sent it). */
+  sender: string;
+  /** Seconds from the packet it answers (the other side's latest packet) to the reset. */
+  delay: number;
+  stage: ResetStage;
+  seq: number;
+  ack: number;
+  /** RST without ACK flag, or with ACK number 0. */
+  ackZero: boolean;
+  /** Whether the side the reset claims to come from sent anything after it. */
+  senderKeptSending: boolean;
+  /** TTLs of the other (non-reset) packets seen from that side in this connection. */
+  peerTtls: number[];
+  /** IP IDs of the other packets from that side in this connection (IPv4). */
+  peerIpIds: number[];
+  /** For ICMP errors: type and code (e.g. 3/13 administratively prohibited). */
+  icmpType: number;
+  icmpCode: number;
+}
+
+/** Application facts peeked from the first payload bytes. Copied strings, hostile text. */
+export interface HttpRequestPeek {
+  method: string;
+  /** The request target as sent: '/path', 'http://host/path' or 'host:port' (CONNECT). */
+  target: string;
+  host: string | null;
+  userAgent: string | null;
+  /** 'absolute' for GET http://..., 'connect' for CONNECT, null for origin-form. */
+  proxyForm: 'absolute' | 'connect' | null;
+  /** Headers that show the request already went through a proxy (Via, X-Forwarded-For). */
+  viaHeaders: string[];
+}
+
+export interface DnsAnswer {
+  name: string;
+  type: 'A' | 'AAAA' | 'CNAME';
+  value: string;
+  ttl: number;
+}
+
+export interface Connection {
+  uid: string;
+  proto: Transport;
+  /** First packet time (float seconds). */
+  ts: number;
+  /** Last packet time (float seconds). */
+  lastTs: number;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  /** 'http', 'ssl', 'dns', … or null. */
+  service: string | null;
+  /** lastTs - ts, null for a one-packet connection (Zeek leaves it unset). */
+  duration: number | null;
+  origBytes: number;
+  respBytes: number;
+  connState: ConnState;
+  localOrig: boolean | null;
+  localResp: boolean | null;
+  missedBytes: number;
+  history: string;
+  origPkts: number;
+  origIpBytes: number;
+  respPkts: number;
+  respIpBytes: number;
+
+  // -- callhome's own
+  /** Which capture file (index into the analysed captures) this connection came from. */
+  capture: number;
+  /** How many SYNs the originator sent (1 = no retransmission). */
+  synCount: number;
+  /** TTL of the originator's first packet and the responder's first packet (-1 unseen). */
+  origTtl: number;
+  respTtl: number;
+  /** SYN → SYN-ACK seconds, null when no SYN-ACK was seen. */
+  handshakeRtt: number | null;
+  /** Whether the SYN-ACK / first responder packet came back. */
+  established: boolean;
+  resets: ResetEvidence[];
+  http: HttpRequestPeek | null;
+  /** TLS ClientHello server name. */
+  sni: string | null;
+  /** DNS: the query name and answers (UDP/TCP 53). */
+  dnsQuery: string | null;
+  dnsAnswers: DnsAnswer[];
+  /** Times of each request-sized originator payload burst inside the connection (for beacons on one keep-alive connection). */
+  requestTimes: number[];
+}

@@ -1,0 +1,207 @@
+/**
+ * callhome as a library: the pipeline of DESIGN.md wired once —
+ * capture/ → decode/ → flows/ → analysis/ — for the CLI and for anyone embedding it.
+ */
+import { CaptureError, readCapture, readCaptureBytes } from './capture/index.js';
+import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
+import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
+import { ConnectionTracker } from './flows/index.js';
+import type { Connection } from './flows/index.js';
+import {
+  CidrSet,
+  DEFAULT_INTERNAL,
+  DEFAULT_WEB_PORTS,
+  analyzeConnections,
+  compareAnalyses,
+} from './analysis/index.js';
+import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
+
+export { CaptureError } from './capture/index.js';
+export type { Connection } from './flows/index.js';
+export type { AnalysisResult, CaptureSummary, CompareResult } from './analysis/index.js';
+
+/** A capture to read: a path (or '-' for standard input), or bytes already in memory. */
+export type CaptureInput = string | { name: string; bytes: Uint8Array };
+
+export interface LoadOptions {
+  /** Verify IP/TCP/UDP checksums as Zeek does by default (a host's own capture fails them). */
+  verifyChecksums?: boolean;
+  /** Ceiling on connections held open at once; the oldest idle ones are evicted first. */
+  maxConnections?: number;
+  /** CIDRs of the internal network (local_orig / local_resp). */
+  internal?: string[];
+  /** Called as bytes are read, for a progress line. */
+  onProgress?: (file: string, bytesRead: number, totalBytes: number | null) => void;
+}
+
+export interface Loaded {
+  captures: CaptureSummary[];
+  /** Every connection of every capture, in order of start time. */
+  connections: Connection[];
+  /** Captures that could not be read at all (the others are still analysed). */
+  failures: CaptureError[];
+  /** Connections dropped from the table by the --max-connections ceiling (emitted early). */
+  evicted: number;
+}
+
+export type AnalyzeCapturesOptions = LoadOptions & Partial<AnalyzeOptions>;
+
+function inputName(input: CaptureInput): string {
+  return typeof input === 'string' ? (input === '-' ? '(standard input)' : input) : input.name;
+}
+
+function read(input: CaptureInput, onRecord: (r: CaptureRecord) => void, options: LoadOptions): Promise<CaptureFileInfo> {
+  const name = inputName(input);
+  const onProgress = options.onProgress ? (read: number, total: number | null) => options.onProgress!(name, read, total) : undefined;
+  return typeof input === 'string'
+    ? readCapture(input, onRecord, { onProgress })
+    : readCaptureBytes(input.name, input.bytes, onRecord, { onProgress });
+}
+
+/** Thrown out of a record callback to stop a read early. */
+class StopReading extends Error {}
+
+/** The first packet's timestamp, reading no further than that record. */
+async function firstTimestamp(input: CaptureInput): Promise<number | null> {
+  let first: number | null = null;
+  try {
+    await read(input, (r) => {
+      first = r.ts;
+      throw new StopReading();
+    }, {});
+  } catch (e) {
+    if (!(e instanceof StopReading) && !(e instanceof CaptureError)) throw e;
+  }
+  return first;
+}
+
+const isoTime = (ts: number | null): string | null => (ts === null ? null : new Date(ts * 1000).toISOString());
+
+/** The capture object shared by `info` and `analyze` (DESIGN.md JSON contract). */
+export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): CaptureSummary {
+  return {
+    file: info.file,
+    format: info.format,
+    formatDetail: info.formatDetail,
+    compressed: info.compressed,
+    linktype: info.linktypes[0] ?? -1,
+    linktypes: info.linktypes,
+    interfaces: info.interfaces.length,
+    packets: info.packets,
+    bytes: info.bytes,
+    start: isoTime(info.start),
+    end: isoTime(info.end),
+    durationSeconds: info.start === null || info.end === null ? null : Math.round((info.end - info.start) * 1e6) / 1e6,
+    decoded: { ...stats.decoded },
+    skipped: { ...stats.skipped },
+    anomalies: { ...stats.anomalies },
+    warnings: [...info.warnings],
+  };
+}
+
+/**
+ * Read, decode and track the given captures as one network. Captures are taken in the order of
+ * their first timestamp (rotated files may be named in any order). A capture that cannot be read
+ * at all is reported in `failures`; damage after a readable start is a warning on that capture.
+ */
+export async function loadCaptures(inputs: CaptureInput[], options: LoadOptions = {}): Promise<Loaded> {
+  const ordered = inputs.length > 1 ? await orderByFirstPacket(inputs) : inputs;
+  const connections: Connection[] = [];
+  const local = new CidrSet(options.internal ?? DEFAULT_INTERNAL);
+  const tracker = new ConnectionTracker({
+    onConnection: (c) => connections.push(c),
+    maxConnections: options.maxConnections,
+    isLocal: (address) => local.has(address),
+  });
+  const captures: CaptureSummary[] = [];
+  const failures: CaptureError[] = [];
+  const packet = newPacket();
+  const decodeOptions = { verifyChecksums: options.verifyChecksums === true };
+  for (const input of ordered) {
+    const stats = new DecodeStats();
+    tracker.setCapture(captures.length);
+    const onRecord = (record: CaptureRecord): void => {
+      decodePacket(record, packet, decodeOptions);
+      stats.add(packet);
+      tracker.add(packet);
+    };
+    try {
+      const info = await read(input, onRecord, options);
+      captures.push(summarizeCapture(info, stats));
+    } catch (e) {
+      if (e instanceof CaptureError) failures.push(e);
+      else throw e;
+    }
+  }
+  tracker.finish();
+  connections.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  return { captures, connections, failures, evicted: tracker.stats.evicted };
+}
+
+async function orderByFirstPacket(inputs: CaptureInput[]): Promise<CaptureInput[]> {
+  // Standard input can be read only once: keep the given order when it is among the inputs.
+  if (inputs.some((i) => i === '-')) return inputs;
+  const firsts = await Promise.all(inputs.map((i) => firstTimestamp(i)));
+  return inputs
+    .map((input, i) => ({ input, first: firsts[i] ?? Number.POSITIVE_INFINITY, i }))
+    .sort((a, b) => a.first - b.first || a.i - b.i)
+    .map((x) => x.input);
+}
+
+/** What is in each capture: format, link types, counts, damage. Unreadable files are in `failures`. */
+export async function info(inputs: CaptureInput[], options: LoadOptions = {}): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
+  const captures: CaptureSummary[] = [];
+  const failures: CaptureError[] = [];
+  const packet = newPacket();
+  for (const input of inputs) {
+    const stats = new DecodeStats();
+    try {
+      const fileInfo = await read(input, (record) => {
+        decodePacket(record, packet);
+        stats.add(packet);
+      }, options);
+      captures.push(summarizeCapture(fileInfo, stats));
+    } catch (e) {
+      if (e instanceof CaptureError) failures.push(e);
+      else throw e;
+    }
+  }
+  return { captures, failures };
+}
+
+function analyzeOptions(options: AnalyzeCapturesOptions): AnalyzeOptions {
+  return {
+    internal: options.internal ?? DEFAULT_INTERNAL,
+    proxies: options.proxies ?? [],
+    orgs: options.orgs ?? [],
+    webPorts: options.webPorts ?? DEFAULT_WEB_PORTS,
+  };
+}
+
+/** Hosts, labels and verdicts for captures analysed as one network. */
+export async function analyze(
+  inputs: CaptureInput[],
+  options: AnalyzeCapturesOptions = {},
+): Promise<{ result: AnalysisResult; loaded: Loaded }> {
+  const loaded = await loadCaptures(inputs, options);
+  const result = analyzeConnections(loaded.connections, loaded.captures, analyzeOptions(options));
+  return { result, loaded };
+}
+
+/** Each capture analysed on its own, then compared. */
+export async function compare(
+  inputs: CaptureInput[],
+  options: AnalyzeCapturesOptions = {},
+): Promise<{ result: CompareResult; failures: CaptureError[] }> {
+  const results: AnalysisResult[] = [];
+  const names: string[] = [];
+  const failures: CaptureError[] = [];
+  for (const input of inputs) {
+    const { result, loaded } = await analyze([input], options);
+    failures.push(...loaded.failures);
+    if (loaded.captures.length === 0) continue;
+    results.push(result);
+    names.push(inputName(input));
+  }
+  return { result: compareAnalyses(results, names), failures };
+}
