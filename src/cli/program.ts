@@ -62,6 +62,14 @@ interface FlowsOptions extends CommonOptions {
 
 const VERSION = '0.1.0';
 
+/**
+ * Repeatable options are collected one value at a time: variadic options (`<x...>`) would swallow
+ * the capture paths that follow them on the command line.
+ */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 function validAddress(text: string): boolean {
   return Address4.isValid(text) || Address6.isValid(text);
 }
@@ -231,10 +239,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   const common = (cmd: Command, formats: string[], defaultFormat: string): Command =>
     cmd
-      .option('--internal <cidr...>', `internal networks (default: ${DEFAULT_INTERNAL.join(', ')})`)
-      .option('--proxy <addr[:port]...>', 'the web proxy (repeatable); otherwise detected from the traffic')
+      .option('--internal <cidr>', `internal networks, repeatable or comma-separated (default: ${DEFAULT_INTERNAL.join(', ')})`, collect)
+      .option('--proxy <addr[:port]>', 'the web proxy, repeatable; otherwise detected from the traffic', collect)
       .option('--orgs <file.csv>', 'cidr,organisation rows used to name destinations')
-      .option('--web-ports <port...>', `ports counted as web besides ${DEFAULT_WEB_PORTS.join(', ')}`)
+      .option('--web-ports <ports>', `ports counted as web besides ${DEFAULT_WEB_PORTS.join(', ')} (comma-separated)`, collect)
       .addOption(new Option('--format <format>', `output format: ${formats.join(', ')}`).default(undefined).argParser((v) => v))
       .option('-o, --output <file>', 'write the result to a file instead of standard output')
       .option('--no-color', 'no colour, even on a terminal (NO_COLOR is honoured too)')
@@ -279,8 +287,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .command('flows')
       .description('one row per connection, in time order')
       .argument('<capture...>')
-      .option('--host <addr...>', 'only connections with this address on either side')
-      .option('--port <port...>', 'only connections with this port on either side')
+      .option('--host <addr>', 'only connections with this address on either side (repeatable)', collect)
+      .option('--port <port>', 'only connections with this port on either side (repeatable)', collect)
       .option('--state <states>', 'only these Zeek conn_states, comma-separated (e.g. REJ,S0)')
       .option('--proto <proto>', 'only tcp, udp or icmp'),
     Object.keys(flowsRenderers),
