@@ -1,0 +1,79 @@
+/**
+ * The one catalogue of what the decoder says about a packet it did not decode cleanly.
+ *
+ * - A *skip reason* (`Packet.status === 'skipped'`): a well-formed packet callhome does not look
+ *   into (ARP, a later IP fragment, a link type it does not read).
+ * - An *anomaly* (`Packet.status === 'malformed'`): a header that is cut short or contradicts
+ *   itself; the layers decoded before it stay filled in `Packet`.
+ * - A *non-fatal anomaly*: a packet still `'decoded'` whose `reason` names something odd that
+ *   the decoder worked around (a bad TCP option length, a UDP length that overruns the IP packet).
+ *
+ * Names follow Suricata's decode-events.h and Zeek's weird names in spirit: `<layer>.<what>`,
+ * and `truncated.<layer>` when the snapshot length cut a header.
+ *
+ * Unsupported link types all share one reason, `link.unsupported`; `DecodeStats` counts them per
+ * link type in `unsupportedLinktypes` so that the reason set stays closed.
+ */
+
+export const SKIP_REASONS = {
+  'link.unsupported': 'the capture link type is not one callhome decodes (counted per link type)',
+  'l3.not-ip': 'the link layer carries something other than IPv4/IPv6 (ARP, LLDP, STP, IPX, …)',
+  'mpls.not-ip': 'the MPLS label stack ends on a payload that is neither IPv4 nor IPv6 (e.g. a pseudowire)',
+  'ppp.not-ip': 'a PPP / PPPoE frame carrying a control protocol (LCP, IPCP, PAP, …) rather than IP',
+  'ipv4.later-fragment': 'an IPv4 fragment with a non-zero offset: only first fragments carry the transport header',
+  'ipv6.later-fragment': 'an IPv6 fragment with a non-zero offset: only first fragments carry the transport header',
+} as const;
+
+export type SkipReason = keyof typeof SKIP_REASONS;
+
+export const ANOMALIES = {
+  // -- cut by the snapshot length inside a header (status 'malformed')
+  'truncated.link': 'the frame ends inside its link-layer header (null/loopback, SLL, PPP, …)',
+  'truncated.ethernet': 'the frame ends inside its Ethernet header',
+  'truncated.vlan': 'the frame ends inside an 802.1Q/802.1ad tag or VN-Tag',
+  'truncated.mpls': 'the frame ends inside the MPLS label stack',
+  'truncated.pppoe': 'the frame ends inside the PPPoE / PPP header',
+  'truncated.ipv4': 'the frame ends inside the IPv4 header (options included)',
+  'truncated.ipv6': 'the frame ends inside the fixed IPv6 header',
+  'truncated.ipv6_ext': 'the frame ends inside an IPv6 extension header',
+  'truncated.tcp': 'the frame ends inside the fixed 20 bytes of the TCP header',
+  'truncated.tcp_options': 'the frame ends inside the TCP options',
+  'truncated.udp': 'the frame ends inside the UDP header',
+  'truncated.icmp': 'the frame ends inside the 8-byte ICMP / ICMPv6 header',
+
+  // -- headers that contradict themselves (status 'malformed')
+  'link.empty': 'a record with no captured bytes',
+  'ipv4.packet_too_short': 'the whole frame on the wire ends before a 20-byte IPv4 header (not a snapshot cut)',
+  'ipv4.bad_version': 'an IPv4 ethertype / family whose header does not say version 4',
+  'ipv4.bad_header_length': 'IPv4 IHL below 5 (a header shorter than 20 bytes)',
+  'ipv4.total_length_too_small': 'IPv4 total length smaller than the header length',
+  'ipv4.total_length_exceeds': 'IPv4 total length larger than the frame on the wire',
+  'ipv6.packet_too_short': 'the whole frame on the wire ends before the 40-byte IPv6 header (not a snapshot cut)',
+  'ipv6.bad_version': 'an IPv6 ethertype / family whose header does not say version 6',
+  'ipv6.payload_length_exceeds': 'IPv6 payload length larger than the frame on the wire',
+  'ipv6.ext_header_exceeds': 'an IPv6 extension header runs past the end of the IPv6 payload',
+  'ipv6.too_many_ext_headers': 'more IPv6 extension headers than any real packet carries (loop guard)',
+  'ip.unknown_version': 'a raw-IP frame whose version nibble is neither 4 nor 6',
+  'tcp.bad_data_offset': 'TCP data offset below 5, or a header longer than the IP payload',
+  'tcp.header_exceeds_ip': 'the IP payload is shorter than a 20-byte TCP header',
+  'udp.bad_length': 'UDP length field below 8',
+  'udp.header_exceeds_ip': 'the IP payload is shorter than an 8-byte UDP header',
+  'icmp.header_exceeds_ip': 'the IP payload is shorter than an 8-byte ICMP / ICMPv6 header',
+
+  // -- worked around; the packet is still 'decoded' with this code in `reason`
+  'tcp.bad_option_length': 'a TCP option whose length is below 2, runs past the header, or does not fit its kind',
+  'tcp.header_split_by_fragment': 'a first IP fragment ends inside the TCP options (RFC 1858 tiny fragment); the fixed header is kept, payloadLength is 0',
+  'udp.length_exceeds_ip': 'UDP length larger than the IP payload (the IP payload length is used)',
+  'ipv4.zero_total_length': 'IPv4 total length 0 (segmentation offload on the capturing host); the frame length is used',
+  'ipv6.zero_payload_length': 'IPv6 payload length 0 without a jumbo option; the frame length is used',
+} as const;
+
+export type AnomalyCode = keyof typeof ANOMALIES;
+
+/** One-line description of a skip reason or anomaly code; the code itself when unknown. */
+export function describeReason(code: string): string {
+  const skip = (SKIP_REASONS as Record<string, string>)[code];
+  if (skip !== undefined) return skip;
+  const anomaly = (ANOMALIES as Record<string, string>)[code];
+  return anomaly ?? code;
+}

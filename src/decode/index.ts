@@ -1,0 +1,14 @@
+/** The decode stage: capture records → packets, plus application peeks. */
+
+export * from './packet.js';
+export * from './anomalies.js';
+export { decodePacket, type DecodeOptions } from './decode.js';
+export { DecodeStats } from './stats.js';
+export { formatIPv4, formatIPv6, packetSource, packetDestination } from './address.js';
+export { tcpFlagsToString } from './tcp.js';
+export { isIcmpError } from './icmp.js';
+export { peekHttpRequest, peekHttpResponse, looksLikeHttpRequest, looksLikeHttpResponse } from './http.js';
+export { peekTlsClientHello, looksLikeTlsHandshake } from './tls.js';
+export { parseDns, looksLikeDns, type DnsPeek } from './dns.js';
+export { guessService, looksLikeSsh, type ServiceGuess } from './service.js';
+export * from './link.js';

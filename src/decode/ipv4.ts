@@ -1,0 +1,87 @@
+/**
+ * IPv4 (RFC 791). Header layout:
+ *   0 version/IHL  1 DSCP/ECN  2 total length  4 identification  6 flags/fragment offset
+ *   8 TTL  9 protocol  10 header checksum  12 source  16 destination  20 options
+ */
+
+import { fold, sumWords } from './checksum.js';
+import type { Packet } from './packet.js';
+
+export const IPV4_MIN_HEADER = 20;
+const FLAG_DF = 0x4000;
+const FLAG_MF = 0x2000;
+const OFFSET_MASK = 0x1fff;
+
+/**
+ * Decode the IPv4 header at `o`. `wireEnd` is the offset just past the frame as it was on the
+ * wire. Returns true when the transport layer should be decoded; otherwise `out.status` is set.
+ */
+export function decodeIPv4(b: Uint8Array, o: number, wireEnd: number, verifyChecksums: boolean, out: Packet): boolean {
+  const len = b.length;
+  if (o + IPV4_MIN_HEADER > len) {
+    out.status = 'malformed';
+    out.reason = o < len && b[o]! >> 4 !== 4 ? 'ipv4.bad_version' : len < wireEnd ? 'truncated.ipv4' : 'ipv4.packet_too_short';
+    return false;
+  }
+  const first = b[o]!;
+  if (first >> 4 !== 4) {
+    out.status = 'malformed';
+    out.reason = 'ipv4.bad_version';
+    return false;
+  }
+  const headerLength = (first & 0x0f) * 4;
+  let totalLength = (b[o + 2]! << 8) | b[o + 3]!;
+  const flags = (b[o + 6]! << 8) | b[o + 7]!;
+  out.ipVersion = 4;
+  out.ipId = (b[o + 4]! << 8) | b[o + 5]!;
+  out.dontFragment = (flags & FLAG_DF) !== 0;
+  out.moreFragments = (flags & FLAG_MF) !== 0;
+  out.fragOffset = (flags & OFFSET_MASK) * 8;
+  out.ttl = b[o + 8]!;
+  out.proto = b[o + 9]!;
+  out.src4 = ((b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!) >>> 0;
+  out.dst4 = ((b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!) >>> 0;
+  out.ipHeaderLength = headerLength;
+  out.ipLength = totalLength;
+
+  if (headerLength < IPV4_MIN_HEADER) {
+    out.status = 'malformed';
+    out.reason = 'ipv4.bad_header_length';
+    return false;
+  }
+  if (totalLength !== 0 && totalLength < headerLength) {
+    out.status = 'malformed';
+    out.reason = 'ipv4.total_length_too_small';
+    return false;
+  }
+  if (o + headerLength > len) {
+    // Options past the captured bytes: a snapshot cut, unless the frame itself was that short.
+    out.status = 'malformed';
+    out.reason = len < wireEnd ? 'truncated.ipv4' : 'ipv4.total_length_exceeds';
+    return false;
+  }
+  if (totalLength === 0) {
+    // TCP segmentation offload: the capturing host saw the segment before the NIC filled in
+    // the length. Zeek accepts these (ignore_checksums / TSO handling); use the frame length.
+    totalLength = wireEnd - o;
+    out.ipLength = totalLength;
+    out.reason = 'ipv4.zero_total_length';
+  }
+  if (totalLength < headerLength) {
+    out.status = 'malformed';
+    out.reason = 'ipv4.total_length_too_small';
+    return false;
+  }
+  if (o + totalLength > wireEnd) {
+    out.status = 'malformed';
+    out.reason = 'ipv4.total_length_exceeds';
+    return false;
+  }
+  if (verifyChecksums) out.ipChecksumOk = fold(sumWords(b, o, o + headerLength, 0)) === 0xffff;
+  if (out.fragOffset > 0) {
+    out.status = 'skipped';
+    out.reason = 'ipv4.later-fragment';
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,229 @@
+/**
+ * Link layers: find where the IP header starts and which IP version it is.
+ *
+ * Ethernet with 802.1Q / 802.1ad / old QinQ tags at any depth, VN-Tag, MPLS label stacks and
+ * PPPoE sessions; Linux cooked captures (SLL, SLL2); BSD null / loopback; raw IP; PPP.
+ * Link type numbers are the LINKTYPE_* values of https://www.tcpdump.org/linktypes.html.
+ */
+
+import type { Packet } from './packet.js';
+
+export const LINKTYPE_NULL = 0;
+export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_PPP = 9;
+export const LINKTYPE_RAW_DLT12 = 12;
+export const LINKTYPE_RAW_DLT14 = 14;
+export const LINKTYPE_PPP_HDLC = 50;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LOOP = 108;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_IPV6 = 0x86dd;
+export const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_QINQ = 0x88a8;
+export const ETHERTYPE_QINQ_OLD = 0x9100;
+export const ETHERTYPE_VNTAG = 0x8926;
+export const ETHERTYPE_MPLS = 0x8847;
+export const ETHERTYPE_MPLS_MULTICAST = 0x8848;
+export const ETHERTYPE_PPPOE_SESSION = 0x8864;
+
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
+
+/** BSD address families as a null/loopback header carries them (IPv6 differs per OS). */
+const AF_INET = 2;
+const AF_INET6_BSD = 24;
+const AF_INET6_FREEBSD = 28;
+const AF_INET6_DARWIN = 30;
+
+const ETHERNET_HEADER = 14;
+const SLL_HEADER = 16;
+const SLL2_HEADER = 20;
+/** IEEE 802.3: a type/length field at or below 1500 is a length (LLC follows). */
+const MAX_8023_LENGTH = 1500;
+
+/** Where the link layer put the network layer. Preallocated; overwritten per packet. */
+export interface LinkResult {
+  /** Offset of the IP header in the frame. */
+  offset: number;
+  /** 4 or 6 when an IP header follows; 0 when the packet was skipped or is malformed (status set). */
+  network: 0 | 4 | 6;
+}
+
+export function newLinkResult(): LinkResult {
+  return { offset: 0, network: 0 };
+}
+
+function skip(out: Packet, reason: string, link: LinkResult): void {
+  out.status = 'skipped';
+  out.reason = reason;
+  link.network = 0;
+}
+
+function malformed(out: Packet, code: string, link: LinkResult): void {
+  out.status = 'malformed';
+  out.reason = code;
+  link.network = 0;
+}
+
+/** Version nibble of the byte at `offset` as the network layer (raw IP, MPLS payload guess). */
+function byVersionNibble(b: Uint8Array, offset: number, out: Packet, link: LinkResult, unknownReason: string, isSkip: boolean): void {
+  if (offset >= b.length) {
+    malformed(out, isSkip ? 'truncated.mpls' : 'truncated.link', link);
+    return;
+  }
+  const version = b[offset]! >> 4;
+  link.offset = offset;
+  if (version === 4) link.network = 4;
+  else if (version === 6) link.network = 6;
+  else if (isSkip) skip(out, unknownReason, link);
+  else malformed(out, unknownReason, link);
+}
+
+/**
+ * Walk from an ethertype `type` whose payload starts at `p`: VLAN tags, VN-Tag, MPLS and PPPoE
+ * until IPv4 / IPv6 or something else.
+ */
+function decodeEthertype(b: Uint8Array, type: number, p: number, out: Packet, link: LinkResult): void {
+  const len = b.length;
+  for (;;) {
+    if (type === ETHERTYPE_IPV4) {
+      link.offset = p;
+      link.network = 4;
+      return;
+    }
+    if (type === ETHERTYPE_IPV6) {
+      link.offset = p;
+      link.network = 6;
+      return;
+    }
+    if (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) {
+      // 802.1Q tag: TCI (PCP, DEI, 12-bit VID), then the next type.
+      if (p + 4 > len) return malformed(out, 'truncated.vlan', link);
+      if (out.vlanDepth === 0) out.vlan = ((b[p]! << 8) | b[p + 1]!) & 0x0fff;
+      out.vlanDepth++;
+      type = (b[p + 2]! << 8) | b[p + 3]!;
+      p += 4;
+      continue;
+    }
+    if (type === ETHERTYPE_VNTAG) {
+      // Cisco VN-Tag: 4 bytes of tag, then the next type.
+      if (p + 6 > len) return malformed(out, 'truncated.vlan', link);
+      type = (b[p + 4]! << 8) | b[p + 5]!;
+      p += 6;
+      continue;
+    }
+    if (type === ETHERTYPE_MPLS || type === ETHERTYPE_MPLS_MULTICAST) {
+      // RFC 3032 label stack entries; the S bit marks the bottom. No payload type is given:
+      // guess by the IP version nibble, as Zeek and tcpdump do.
+      for (;;) {
+        if (p + 4 > len) return malformed(out, 'truncated.mpls', link);
+        const bottom = b[p + 2]! & 0x01;
+        p += 4;
+        if (bottom) break;
+      }
+      return byVersionNibble(b, p, out, link, 'mpls.not-ip', true);
+    }
+    if (type === ETHERTYPE_PPPOE_SESSION) {
+      // RFC 2516 §4: ver/type, code, session id, length; then the PPP protocol field.
+      if (p + 8 > len) return malformed(out, 'truncated.pppoe', link);
+      const protocol = (b[p + 6]! << 8) | b[p + 7]!;
+      p += 8;
+      link.offset = p;
+      if (protocol === PPP_IPV4) link.network = 4;
+      else if (protocol === PPP_IPV6) link.network = 6;
+      else skip(out, 'ppp.not-ip', link);
+      return;
+    }
+    if (type <= MAX_8023_LENGTH) {
+      // 802.3 length + LLC; IP over LLC/SNAP (AA AA 03, OUI 0) is rare enough to look at.
+      if (p + 8 <= len && b[p] === 0xaa && b[p + 1] === 0xaa && b[p + 2] === 0x03 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0) {
+        type = (b[p + 6]! << 8) | b[p + 7]!;
+        p += 8;
+        continue;
+      }
+    }
+    return skip(out, 'l3.not-ip', link);
+  }
+}
+
+/** PPP protocol field after an optional HDLC address/control (FF 03); RFC 1661 §2, RFC 1662 §3.1. */
+function decodePpp(b: Uint8Array, out: Packet, link: LinkResult): void {
+  const len = b.length;
+  let p = 0;
+  if (len >= 2 && b[0] === 0xff && b[1] === 0x03) p = 2;
+  if (p >= len) return malformed(out, 'truncated.link', link);
+  let protocol: number;
+  if (b[p]! & 0x01) {
+    // Protocol-field compression: a single odd byte.
+    protocol = b[p]!;
+    p += 1;
+  } else {
+    if (p + 2 > len) return malformed(out, 'truncated.link', link);
+    protocol = (b[p]! << 8) | b[p + 1]!;
+    p += 2;
+  }
+  link.offset = p;
+  if (protocol === PPP_IPV4) link.network = 4;
+  else if (protocol === PPP_IPV6) link.network = 6;
+  else skip(out, 'ppp.not-ip', link);
+}
+
+function byAddressFamily(family: number, offset: number, out: Packet, link: LinkResult): void {
+  link.offset = offset;
+  if (family === AF_INET) link.network = 4;
+  else if (family === AF_INET6_BSD || family === AF_INET6_FREEBSD || family === AF_INET6_DARWIN) link.network = 6;
+  else skip(out, 'l3.not-ip', link);
+}
+
+/**
+ * Decode the link layer of `b` (the captured bytes) for `linktype`. Sets `out.vlan*`, and on a
+ * skip or a malformed header also `out.status` / `out.reason`.
+ */
+export function decodeLink(b: Uint8Array, linktype: number, out: Packet, link: LinkResult): void {
+  const len = b.length;
+  link.offset = 0;
+  link.network = 0;
+  if (len === 0) return malformed(out, 'link.empty', link);
+  switch (linktype) {
+    case LINKTYPE_ETHERNET:
+      if (len < ETHERNET_HEADER) return malformed(out, 'truncated.ethernet', link);
+      return decodeEthertype(b, (b[12]! << 8) | b[13]!, ETHERNET_HEADER, out, link);
+    case LINKTYPE_LINUX_SLL:
+      // packet type, ARPHRD type, address length, 8 bytes of address, protocol.
+      if (len < SLL_HEADER) return malformed(out, 'truncated.link', link);
+      return decodeEthertype(b, (b[14]! << 8) | b[15]!, SLL_HEADER, out, link);
+    case LINKTYPE_LINUX_SLL2:
+      // protocol, reserved, interface index, ARPHRD type, packet type, address length, address.
+      if (len < SLL2_HEADER) return malformed(out, 'truncated.link', link);
+      return decodeEthertype(b, (b[0]! << 8) | b[1]!, SLL2_HEADER, out, link);
+    case LINKTYPE_NULL: {
+      // The family is a 32-bit value in the *capturing* host's byte order: small values tell.
+      if (len < 4) return malformed(out, 'truncated.link', link);
+      const family = b[0] === 0 && b[1] === 0 ? (b[2]! << 8) | b[3]! : b[0]! | (b[1]! << 8);
+      return byAddressFamily(family, 4, out, link);
+    }
+    case LINKTYPE_LOOP:
+      if (len < 4) return malformed(out, 'truncated.link', link);
+      return byAddressFamily(((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0, 4, out, link);
+    case LINKTYPE_RAW:
+    case LINKTYPE_RAW_DLT12:
+    case LINKTYPE_RAW_DLT14:
+      return byVersionNibble(b, 0, out, link, 'ip.unknown_version', false);
+    case LINKTYPE_IPV4:
+      link.network = 4;
+      return;
+    case LINKTYPE_IPV6:
+      link.network = 6;
+      return;
+    case LINKTYPE_PPP:
+    case LINKTYPE_PPP_HDLC:
+      return decodePpp(b, out, link);
+    default:
+      return skip(out, 'link.unsupported', link);
+  }
+}

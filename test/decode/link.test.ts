@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { DecodeStats, newPacket, decodePacket, packetDestination, packetSource } from '../../src/decode/index.js';
+import { decode, hex, record, sweepPrefixes } from './support.js';
+
+// Frames from corpus captures (tcpdump -xx), noted by file and packet number, and a few built
+// by hand where the corpus has no example (marked "built").
+const IPV4_ICMP_ECHO = '4500002412340000400197e0c0a8000d0808080808006667000100026162636465666768'; // built
+const IPV6_TCP_SYN_LOOPBACK =
+  '6000d08d002c06400000000000000000000000000000000100000000000000000000000000000001cd2a00504ec852bd00000000b002ffff0034000002043fc4010303050101080a49b886850000000004020000';
+
+interface LinkCase {
+  name: string;
+  linktype: number;
+  frame: string;
+  status: 'decoded' | 'skipped' | 'malformed';
+  reason?: string;
+  ipVersion?: 0 | 4 | 6;
+  src?: string;
+  dst?: string;
+  proto?: number;
+  sport?: number;
+  dport?: number;
+  vlan?: number;
+  vlanDepth?: number;
+}
+
+const cases: LinkCase[] = [
+  {
+    name: 'Ethernet II, IPv4 TCP SYN (wikipedia.pcap #9)',
+    linktype: 1,
+    frame: '00137fbe8cff00247ee01db508004500003cced540004006991a8d8edc76d0509876be090050579e296100000000a00216d0373b0000020405b40402080a001be7b40000000001030307',
+    status: 'decoded', ipVersion: 4, src: '141.142.220.118', dst: '208.80.152.118', proto: 6, sport: 48649, dport: 80, vlan: -1, vlanDepth: 0,
+  },
+  {
+    name: '802.1ad QinQ, IPv4 UDP (q-in-q.pcap #1)',
+    linktype: 1,
+    frame: 'ffffffffffff00c0e4012ced8100000d8100000a08004500002e479600004011749eac133325ac13333fbac0bac0001ab9da810b00120120ffff00ff10080a1b591a1b59',
+    status: 'decoded', ipVersion: 4, src: '172.19.51.37', dst: '172.19.51.63', proto: 17, sport: 47808, dport: 47808, vlan: 13, vlanDepth: 2,
+  },
+  {
+    name: 'QinQ ARP (q-in-q.pcap #5)',
+    linktype: 1,
+    frame: 'ffffffffffffe0cb4e5e1a0e8100000d8100000a08060001080006040001e0cb4e5e1a0e80022ee300000000000080022e94000000000000000000000000000000000000',
+    status: 'skipped', reason: 'l3.not-ip', ipVersion: 0, vlan: 13, vlanDepth: 2,
+  },
+  {
+    name: 'MPLS label stack, IPv4 TCP (mixed-vlan-mpls.pcap #1)',
+    linktype: 1,
+    frame: '003096e6fc3900309605283888470001ddff45c0002c00000000ff06a4e70a0102010a2200012af9001798320ffb0000000060021020a240000002040218',
+    status: 'decoded', ipVersion: 4, src: '10.1.2.1', dst: '10.34.0.1', proto: 6, sport: 11001, dport: 23, vlan: -1,
+  },
+  {
+    name: 'MPLS label stack over a non-IP payload (built: label then Ethernet)',
+    linktype: 1,
+    frame: '003096e6fc39003096052838884700012dff003096e6fc39',
+    status: 'skipped', reason: 'mpls.not-ip',
+  },
+  {
+    name: 'VN-Tag then 802.1Q, IPv4 protocol 253 (vntag.pcap #1)',
+    linktype: 1,
+    frame: '0000010200010000010100018926000000008100000b080045000064acb80000fffd08e101010101010102011b794b175fac06aba65841255f34e28cae99cd04bf24d948801f4ef812dc0b6d453274390619cc75bf7a7b5f95dea5a3ebdc42df57cd94a301fe7983bfcbd306edd988b6f69b206263fa163948011d6aa5f1b87d',
+    status: 'decoded', ipVersion: 4, src: '1.1.1.1', dst: '1.1.2.1', proto: 253, vlan: 11, vlanDepth: 1,
+  },
+  {
+    name: 'PPPoE session, PPP IPv6, ICMPv6 (pppoe.pcap #22)',
+    linktype: 1,
+    frame: 'cc050e880000ca010e880006886411000011004e00576e00000000240001fe80000000000000c8010efffe880008ff0200000000000000000000000000163a000502000001008f009a770000000104000000ff020000000000000000000000000002',
+    status: 'decoded', ipVersion: 6, src: 'fe80::c801:eff:fe88:8', dst: 'ff02::16', proto: 58,
+  },
+  {
+    name: 'PPPoE session carrying LCP (pppoe.pcap #5)',
+    linktype: 1,
+    frame: 'ca010e880006cc050e880000886411000011000cc0210101000a050605fcd45900000000000000000000000000000000000000000000000000000000',
+    status: 'skipped', reason: 'ppp.not-ip',
+  },
+  {
+    name: 'PPPoE discovery (pppoe.pcap #1)',
+    linktype: 1,
+    frame: 'ffffffffffffcc050e880000886311090000000c01010000010300046413851800000000000000000000000000000000000000000000000000000000',
+    status: 'skipped', reason: 'l3.not-ip',
+  },
+  {
+    name: 'ARP (wikipedia.pcap #5)',
+    linktype: 1,
+    frame: 'ffffffffffff00137fbe8cff0806000108000604000100137fbe8cff8d8edc010000000000008d8edc1a000000000000000000000000000000000000',
+    status: 'skipped', reason: 'l3.not-ip',
+  },
+  {
+    name: '802.3 + LLC spanning tree (wikipedia.pcap #4)',
+    linktype: 1,
+    frame: '0180c200000000137f4f8ef20027424203000002023c82d000137fbe8cc00000000082d000137fbe8cc081930000140002000f000000000000000000',
+    status: 'skipped', reason: 'l3.not-ip',
+  },
+  {
+    name: '802.3 + LLC/SNAP carrying IPv4 (built)',
+    linktype: 1,
+    frame: '00137fbe8cff00247ee01db5002caaaa030000000800' + IPV4_ICMP_ECHO,
+    status: 'decoded', ipVersion: 4, src: '192.168.0.13', dst: '8.8.8.8', proto: 1,
+  },
+  {
+    name: 'Linux SLL, IPv4 TCP SYN (tls__irc-starttls.pcap #1)',
+    linktype: 113,
+    frame: '00040001000634e6d7121eb1000008004500003c9cc440004006247ccb8fa82fb9124caad7531a0b435b2faf00000000a002721079aa0000020405b40402080a0033b36b0000000001030307',
+    status: 'decoded', ipVersion: 4, src: '203.143.168.47', dst: '185.18.76.170', proto: 6, sport: 55123, dport: 6667,
+  },
+  {
+    name: 'Linux SLL2, IPv4 ICMP (linux_dlt_sll2.pcap #1)',
+    linktype: 276,
+    frame: '080000000000000103040006000000000000000045000054af8c40004001071ac0000201c0000201080066b400080001e9bdf96200000000e24e0d0000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
+    status: 'decoded', ipVersion: 4, src: '192.0.2.1', dst: '192.0.2.1', proto: 1,
+  },
+  {
+    name: 'Linux SLL2, IPv6 ICMPv6 (linux_dlt_sll2.pcap #3)',
+    linktype: 276,
+    frame: '86dd0000000000010304000600000000000000006005c2e400403a40fe800000000000008c3606fffe44acaffe800000000000008c3606fffe44acaf8000a8d700090001f8bdf96200000000ab59010000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
+    status: 'decoded', ipVersion: 6, src: 'fe80::8c36:6ff:fe44:acaf', dst: 'fe80::8c36:6ff:fe44:acaf', proto: 58,
+  },
+  {
+    name: 'Linux SLL2, ARP (linux_dlt_sll2.pcap #5)',
+    linktype: 276,
+    frame: '080600000000001a000104068e360644acaf000000010800060400018e360644acafc0000201000000000000c0000202',
+    status: 'skipped', reason: 'l3.not-ip',
+  },
+  {
+    name: 'BSD null, family 30 little-endian (macOS), IPv6 (http__connect-with-header.pcap #1)',
+    linktype: 0,
+    frame: '1e000000' + IPV6_TCP_SYN_LOOPBACK,
+    status: 'decoded', ipVersion: 6, src: '::1', dst: '::1', proto: 6, sport: 52522, dport: 80,
+  },
+  { name: 'BSD null, AF_INET big-endian (built)', linktype: 0, frame: '00000002' + IPV4_ICMP_ECHO, status: 'decoded', ipVersion: 4, proto: 1 },
+  { name: 'BSD null, AF_INET6 24 big-endian (built)', linktype: 0, frame: '00000018' + IPV6_TCP_SYN_LOOPBACK, status: 'decoded', ipVersion: 6 },
+  { name: 'BSD null, AF_INET6 28 little-endian (built)', linktype: 0, frame: '1c000000' + IPV6_TCP_SYN_LOOPBACK, status: 'decoded', ipVersion: 6 },
+  { name: 'BSD null, unknown family (built)', linktype: 0, frame: '07000000' + IPV4_ICMP_ECHO, status: 'skipped', reason: 'l3.not-ip' },
+  { name: 'OpenBSD loop, AF_INET network order (built)', linktype: 108, frame: '00000002' + IPV4_ICMP_ECHO, status: 'decoded', ipVersion: 4 },
+  { name: 'OpenBSD loop, AF_INET6 24 (built)', linktype: 108, frame: '00000018' + IPV6_TCP_SYN_LOOPBACK, status: 'decoded', ipVersion: 6 },
+  { name: 'raw IP (101), IPv4', linktype: 101, frame: IPV4_ICMP_ECHO, status: 'decoded', ipVersion: 4, src: '192.168.0.13', dst: '8.8.8.8' },
+  { name: 'raw IP (101), IPv6', linktype: 101, frame: IPV6_TCP_SYN_LOOPBACK, status: 'decoded', ipVersion: 6 },
+  { name: 'raw IP (DLT 12)', linktype: 12, frame: IPV4_ICMP_ECHO, status: 'decoded', ipVersion: 4 },
+  { name: 'raw IP (DLT 14)', linktype: 14, frame: IPV6_TCP_SYN_LOOPBACK, status: 'decoded', ipVersion: 6 },
+  { name: 'LINKTYPE_IPV4 (228)', linktype: 228, frame: IPV4_ICMP_ECHO, status: 'decoded', ipVersion: 4 },
+  { name: 'LINKTYPE_IPV6 (229)', linktype: 229, frame: IPV6_TCP_SYN_LOOPBACK, status: 'decoded', ipVersion: 6 },
+  { name: 'LINKTYPE_IPV4 holding an IPv6 header', linktype: 228, frame: IPV6_TCP_SYN_LOOPBACK, status: 'malformed', reason: 'ipv4.bad_version' },
+  { name: 'raw IP with version nibble 5', linktype: 101, frame: '5' + IPV4_ICMP_ECHO.slice(1), status: 'malformed', reason: 'ip.unknown_version' },
+  {
+    name: 'PPP, IPv6 ICMPv6 (ppp__quic-interop-retry.pcap #1)',
+    linktype: 9,
+    frame: '00576000000100203aff00000000000000000000000000000000ff0200000000000000000001ff0000038700e54700000000fd00cafecafe0050020000fffe0000030101000000000003',
+    status: 'decoded', ipVersion: 6, src: '::', dst: 'ff02::1:ff00:3', proto: 58,
+  },
+  { name: 'PPP in HDLC framing, IPv4 (built)', linktype: 50, frame: 'ff030021' + IPV4_ICMP_ECHO, status: 'decoded', ipVersion: 4 },
+  { name: 'PPP with a compressed protocol field, IPv4 (built)', linktype: 9, frame: '21' + IPV4_ICMP_ECHO, status: 'decoded', ipVersion: 4 },
+  { name: 'PPP carrying LCP (built)', linktype: 9, frame: 'c0210101000a', status: 'skipped', reason: 'ppp.not-ip' },
+  { name: 'IEEE 802.11 radiotap (unsupported)', linktype: 127, frame: '000019006f08000000', status: 'skipped', reason: 'link.unsupported' },
+  { name: 'an empty record', linktype: 1, frame: '', status: 'malformed', reason: 'link.empty' },
+  { name: 'Ethernet header cut at 13 bytes', linktype: 1, frame: '00137fbe8cff00247ee01db508', status: 'malformed', reason: 'truncated.ethernet' },
+  { name: 'a VLAN tag cut short', linktype: 1, frame: '00137fbe8cff00247ee01db58100000d', status: 'malformed', reason: 'truncated.vlan' },
+  { name: 'an MPLS stack without bottom of stack', linktype: 1, frame: '003096e6fc39003096052838884700012cff00012cff', status: 'malformed', reason: 'truncated.mpls' },
+];
+
+describe('link layers', () => {
+  it.each(cases)('$name', (c) => {
+    const p = decode(c.frame, c.linktype);
+    expect({ status: p.status, reason: p.reason }).toEqual({ status: c.status, reason: c.reason ?? '' });
+    expect(p.linktype).toBe(c.linktype);
+    if (c.ipVersion !== undefined) expect(p.ipVersion).toBe(c.ipVersion);
+    if (c.src !== undefined) expect(packetSource(p)).toBe(c.src);
+    if (c.dst !== undefined) expect(packetDestination(p)).toBe(c.dst);
+    if (c.proto !== undefined) expect(p.proto).toBe(c.proto);
+    if (c.sport !== undefined) expect(p.sport).toBe(c.sport);
+    if (c.dport !== undefined) expect(p.dport).toBe(c.dport);
+    if (c.vlan !== undefined) expect(p.vlan).toBe(c.vlan);
+    if (c.vlanDepth !== undefined) expect(p.vlanDepth).toBe(c.vlanDepth);
+  });
+
+  it.each(cases.filter((c) => c.status !== 'malformed'))('every prefix of "$name" decodes to a sensible status', (c) => {
+    const statuses = sweepPrefixes(hex(c.frame), c.linktype);
+    expect(statuses[hex(c.frame).length]).toBe(c.status);
+  });
+
+  it('counts unsupported link types per link type', () => {
+    const stats = new DecodeStats();
+    const p = newPacket();
+    for (const linktype of [127, 127, 105]) {
+      decodePacket(record(hex('0000'), linktype), p);
+      stats.add(p);
+    }
+    expect(stats.skipped).toEqual({ 'link.unsupported': 3 });
+    expect(stats.unsupportedLinktypes).toEqual({ 127: 2, 105: 1 });
+    expect(stats.records).toBe(3);
+  });
+});
