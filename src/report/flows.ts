@@ -1,0 +1,199 @@
+/**
+ * `callhome flows`: one row per connection, in four shapes that all walk `connectionColumns`.
+ */
+import type { Connection } from '../flows/connection.js';
+import { connectionColumns, zeekColumns, type ConnectionColumn, type ColumnValue } from './columns.js';
+import { csvCell, sanitizeTerminal, zeekString } from './escape.js';
+import { paint, type Style } from './style.js';
+import type { RenderOptions } from './types.js';
+import { isoTime, seconds } from './words.js';
+
+// ---------------------------------------------------------------- Zeek conn.log TSV
+
+/** Zeek's log timestamps in `#open`/`#close` (`%Y-%m-%d-%H-%M-%S`), in UTC. */
+function zeekHeaderTime(ts: number): string {
+  return new Date(Math.floor(ts) * 1000).toISOString().slice(0, 19).replace(/[T:]/g, '-');
+}
+
+function zeekCell(column: ConnectionColumn, value: ColumnValue): string {
+  if (value === null || value === undefined) return '-';
+  switch (column.kind) {
+    case 'time':
+    case 'interval':
+      return (value as number).toFixed(6);
+    case 'bool':
+      return value ? 'T' : 'F';
+    case 'set': {
+      const items = value as string[];
+      return items.length === 0 ? '(empty)' : items.map((s) => zeekString(s, true)).join(',');
+    }
+    case 'count':
+    case 'integer':
+      return String(Math.trunc(value as number));
+    default:
+      return zeekString(String(value));
+  }
+}
+
+/**
+ * Zeek's conn.log in its ASCII (TSV) layout — the header lines of Zeek's ASCII writer, `-`
+ * for unset, `(empty)` for an empty set, T/F, times with 6 decimals. `#open` and `#close` are
+ * the first and last packet times, so the same capture always gives the same file.
+ */
+export function renderFlowsZeek(connections: Connection[]): string {
+  const first = connections.reduce((t, c) => Math.min(t, c.ts), Infinity);
+  const last = connections.reduce((t, c) => Math.max(t, c.lastTs), -Infinity);
+  const lines = [
+    '#separator \\x09',
+    '#set_separator\t,',
+    '#empty_field\t(empty)',
+    '#unset_field\t-',
+    '#path\tconn',
+    `#open\t${zeekHeaderTime(Number.isFinite(first) ? first : 0)}`,
+    `#fields\t${zeekColumns.map((c) => c.zeekName).join('\t')}`,
+    `#types\t${zeekColumns.map((c) => c.zeekType).join('\t')}`,
+  ];
+  for (const c of [...connections].sort((a, b) => a.ts - b.ts)) {
+    lines.push(zeekColumns.map((col) => zeekCell(col, col.value(c))).join('\t'));
+  }
+  lines.push(`#close\t${zeekHeaderTime(Number.isFinite(last) ? last : 0)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- CSV
+
+function csvValue(column: ConnectionColumn, value: ColumnValue): string {
+  if (value === null || value === undefined) return '';
+  switch (column.kind) {
+    case 'time':
+      return isoTime(value as number);
+    case 'interval':
+      return (value as number).toFixed(6);
+    case 'bool':
+      return value ? 'true' : 'false';
+    case 'count':
+    case 'integer':
+      return String(value);
+    case 'set':
+      return csvCell(visibleControls((value as string[]).join(',')));
+    case 'json':
+      return csvCell(JSON.stringify(value));
+    default:
+      return csvCell(visibleControls(String(value)));
+  }
+}
+
+/**
+ * Control characters (but tab) as `\xNN`: a CSV or NDJSON file printed to a terminal must
+ * not run the escape sequences a capture carried.
+ */
+function visibleControls(s: string): string {
+  return s.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** RFC 4180 CSV with a header row; text cells cannot start a spreadsheet formula. */
+export function renderFlowsCsv(connections: Connection[]): string {
+  const columns = connectionColumns.filter((c) => c.csv);
+  const lines = [columns.map((c) => csvCell(c.name)).join(',')];
+  for (const conn of connections) lines.push(columns.map((col) => csvValue(col, col.value(conn))).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+// ---------------------------------------------------------------- NDJSON
+
+/**
+ * One JSON object per line, keys as the CSV header (Zeek's names for Zeek's fields); as in
+ * Zeek's JSON logs, unset fields are left out and `ts` is epoch seconds.
+ */
+export function renderFlowsJson(connections: Connection[]): string {
+  const columns = connectionColumns.filter((c) => c.ndjson);
+  const lines = connections.map((conn) => {
+    const record: Record<string, unknown> = {};
+    for (const col of columns) {
+      const v = col.value(conn);
+      if (v !== null && v !== undefined) record[col.name] = v;
+    }
+    // JSON leaves C1 controls (U+0080–U+009F, e.g. the 8-bit CSI) raw; escape them too
+    return JSON.stringify(record).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  });
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- terminal table
+
+const MAX_CELL = 40;
+
+function tableCell(column: ConnectionColumn, value: ColumnValue): string {
+  if (value === null || value === undefined) return '-';
+  switch (column.kind) {
+    case 'time':
+      return isoTime(value as number).replace(/(\.\d{3})\d{3}Z$/, '$1Z');
+    case 'interval':
+      return seconds(value as number);
+    case 'bool':
+      return value ? 'yes' : 'no';
+    case 'count':
+      return String(value);
+    case 'integer':
+      return (value as number) < 0 ? '-' : String(value);
+    case 'set':
+      return truncate(sanitizeTerminal((value as string[]).join(',')));
+    default:
+      return truncate(sanitizeTerminal(String(value)));
+  }
+}
+
+function truncate(s: string): string {
+  const chars = [...s];
+  return chars.length > MAX_CELL ? `${chars.slice(0, MAX_CELL - 1).join('')}…` : s;
+}
+
+function width(s: string): number {
+  return [...s].length;
+}
+
+const STATE_STYLE: Record<string, Style> = {
+  SF: 'green',
+  S1: 'green',
+  REJ: 'red',
+  RSTR: 'red',
+  RSTRH: 'red',
+  RSTO: 'yellow',
+  RSTOS0: 'yellow',
+  S0: 'yellow',
+};
+
+/**
+ * An aligned table for the terminal. Columns that do not fit the width are left out, last
+ * first, and a note names them.
+ */
+export function renderFlowsText(connections: Connection[], options: RenderOptions): string {
+  let columns = connectionColumns.filter((c) => c.heading !== null);
+  const rows = connections.map((conn) => columns.map((col) => tableCell(col, col.value(conn))));
+  const widths = columns.map((col, i) => rows.reduce((w, r) => Math.max(w, width(r[i]!)), width(col.heading!)));
+  const numeric = columns.map((c) => c.kind === 'count' || c.kind === 'integer' || c.kind === 'interval');
+
+  let keep = columns.length;
+  const limit = options.width ?? Infinity;
+  const total = (n: number) => widths.slice(0, n).reduce((a, w) => a + w, 0) + 2 * (n - 1);
+  const minimum = columns.findIndex((c) => c.name === 'id.resp_p') + 1;
+  while (keep > minimum && total(keep) > limit) keep--;
+  const hidden = columns.slice(keep).map((c) => c.heading!);
+  columns = columns.slice(0, keep);
+
+  const pad = (s: string, i: number) => (numeric[i] ? s.padStart(widths[i]! + s.length - width(s)) : s.padEnd(widths[i]! + s.length - width(s)));
+  const lines = [paint(columns.map((c, i) => pad(c.heading!, i)).join('  ').trimEnd(), 'bold', options.color)];
+  for (const r of rows) {
+    const cells = columns.map((col, i) => {
+      const text = pad(r[i]!, i);
+      const style = col.name === 'conn_state' ? STATE_STYLE[r[i]!] : undefined;
+      return style ? paint(text, style, options.color) : text;
+    });
+    lines.push(cells.join('  ').trimEnd());
+  }
+  lines.push('');
+  let footer = `${connections.length} connection${connections.length === 1 ? '' : 's'}`;
+  if (hidden.length > 0) footer += ` (not shown for the width: ${hidden.join(', ')}; --format csv or json has every column)`;
+  lines.push(paint(footer, 'dim', options.color));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,332 @@
+/**
+ * `callhome report -o report.html`: one self-contained page — inline CSS and SVG, no script,
+ * no external resource, a CSP that forbids loading anything — readable on screen and in print.
+ * Every capture-derived string goes through `escapeHtml`.
+ */
+import type { AnalysisResult, Attempt, DestinationGroup, HostFinding } from '../analysis/types.js';
+import type { Connection } from '../flows/connection.js';
+import { OUTCOME_COLOR, addressBarsChart, sourcePortChart, timelineChart } from './charts.js';
+import { escapeHtml as h } from './escape.js';
+import type { RenderOptions } from './types.js';
+import {
+  OUTCOMES,
+  bytes,
+  capturesLine,
+  count,
+  deservesAttention,
+  outcomeWords,
+  plural,
+  round,
+  scheduleWords,
+  shortIso,
+  totalResets,
+} from './words.js';
+
+/** Destination groups per host that get their own address chart. */
+const GROUP_CHARTS = 3;
+
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+const STYLE = `
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1a1a1a; margin: 0 auto; max-width: 980px; padding: 24px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 1px solid #ccc; }
+h3 { font-size: 15px; margin: 20px 0 6px; }
+.meta { color: #555; margin: 0; }
+code, .mono, td.addr { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 13px; }
+h2 .mono { font-size: inherit; }
+table { border-collapse: collapse; margin: 8px 0 12px; width: 100%; }
+table.narrow { width: auto; min-width: 16em; }
+th, td { text-align: left; padding: 4px 7px; border-bottom: 1px solid #e2e2e2; vertical-align: top; overflow-wrap: break-word; }
+th { background: #f3f3f3; font-weight: 600; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.t { white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.w { min-width: 16em; }
+td.a { white-space: nowrap; }
+td.d { min-width: 13em; }
+td.d .mono, td.w .mono, td.b .mono { overflow-wrap: anywhere; }
+.label { display: inline-block; padding: 1px 7px; margin: 0 4px 2px 0; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid; vertical-align: middle; }
+.label-proxy-bypass, .label-blocked { color: #9a2c00; border-color: #d55e00; background: #fff1e8; }
+.label-periodic { color: #7a5600; border-color: #e69f00; background: #fff8e6; }
+.label-via-proxy { color: #00664a; border-color: #009e73; background: #e8f7f2; }
+.label-scanner, .label-flood { color: #7a2460; border-color: #cc79a7; background: #fbeef6; }
+.verdict { font-size: 15px; margin: 8px 0; }
+.numbers { color: #444; margin: 4px 0 8px; }
+ul.evidence { margin: 4px 0 8px; padding-left: 20px; }
+figure { margin: 12px 0 18px; break-inside: avoid; page-break-inside: avoid; }
+figcaption { color: #555; font-size: 12px; margin-top: 2px; }
+svg.chart { display: block; max-width: 100%; height: auto; font-family: system-ui, sans-serif; }
+svg.chart text { fill: #333; }
+svg.chart .axis-title { fill: #555; }
+svg.chart .note, svg.chart .value { fill: #666; }
+nav ul { list-style: none; padding: 0; margin: 8px 0; }
+nav li { margin: 2px 0; }
+a { color: #0b57d0; }
+section.host { border-top: 3px solid #d55e00; margin-top: 28px; }
+section.host > h2 { border: 0; margin-top: 8px; }
+.swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
+footer { margin-top: 40px; color: #777; font-size: 12px; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  a { color: inherit; text-decoration: none; }
+  nav { display: none; }
+  section.host { break-before: page; }
+  th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .label, .swatch, svg { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+`;
+
+/**
+ * Column kinds: n = number (right-aligned), t = time and a = address (kept on one line),
+ * w = prose and d = names (given room), b = names in a crowded table; a long name may break anywhere.
+ */
+type ColumnClass = 'n' | 't' | 'w' | 'a' | 'd' | 'b' | '';
+
+function table(headers: string[], rows: string[][], classes: ColumnClass[] = [], narrow = false): string {
+  const cls = (i: number) => (classes[i] ? ` class="${classes[i]}"` : '');
+  const head = headers.map((c, i) => `<th${cls(i)}>${c}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`).join('\n');
+  return `<table${narrow ? ' class="narrow"' : ''}>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+function labelBadges(host: HostFinding): string {
+  return host.labels.map((l) => `<span class="label label-${l}">${h(l)}</span>`).join('');
+}
+
+function namesList(names: string[], limit = 8): string {
+  if (names.length === 0) return '–';
+  const shown = names.slice(0, limit).map((n) => `<span class="mono">${h(n)}</span>`).join(', ');
+  return names.length > limit ? `${shown}, … ${names.length - limit} more` : shown;
+}
+
+function attemptsOf(host: HostFinding, group: DestinationGroup): Attempt[] {
+  const byDestination = host.attempts.filter((a) => a.destination === group.destination);
+  if (byDestination.length > 0) return byDestination;
+  const addresses = new Set(group.addressList);
+  return host.attempts.filter((a) => addresses.has(a.address));
+}
+
+function hostSection(host: HostFinding, index: number): string {
+  const id = `host-${index + 1}`;
+  const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
+  const attempts = groups.reduce((n, g) => n + g.attempts, 0);
+  const out: string[] = [`<section class="host" id="${id}">`];
+  out.push(`<h2><span class="mono">${h(host.address)}</span> ${labelBadges(host)}</h2>`);
+  out.push(`<p class="verdict">${h(host.verdict)}</p>`);
+  out.push(`<p class="numbers">${h(plural(attempts, 'attempt'))} · ${h(plural(groups.length, 'destination group'))} · score ${h(round(host.score, 2))}</p>`);
+  if (host.evidence.length > 0) {
+    out.push('<h3>Evidence</h3>', `<ul class="evidence">${host.evidence.map((e) => `<li>${h(e)}</li>`).join('')}</ul>`);
+  }
+  if (host.userAgents.length > 0) {
+    out.push(`<p><strong>User agents:</strong> ${host.userAgents.map((u) => `<span class="mono">${h(u)}</span>`).join(' · ')}</p>`);
+  }
+  if (groups.length > 0) {
+    out.push('<h3>Destinations</h3>');
+    out.push(
+      table(
+        ['destination and names', 'ports', 'addresses', 'attempts', 'established', 'unanswered', 'resets', 'schedule'],
+        groups.map((g) => [
+          `<span class="mono">${h(g.destination)}</span>${g.viaProxy ? ' <small>(via proxy)</small>' : ''}${
+            g.names.length > 0 && !(g.names.length === 1 && g.names[0] === g.destination) ? `<br><small>${namesList(g.names)}</small>` : ''
+          }`,
+          h(g.ports.join(', ')),
+          count(g.addresses),
+          count(g.attempts),
+          count(g.established),
+          count(g.unanswered),
+          h(resetsWords(g)),
+          h(scheduleWords(g.schedule)),
+        ]),
+        ['d', '', 'n', 'n', 'n', 'n', '', 'w'],
+      ),
+    );
+  }
+  if (host.attempts.length > 0) {
+    out.push('<h3>Attempts</h3>');
+    out.push(
+      `<figure>${timelineChart(host.attempts, `${id}-timeline`, host.address)}<figcaption>${h(
+        `Each bar counts the attempts in a slice of time, coloured by outcome: bursts and the period between them show as evenly spaced bars.`,
+      )}</figcaption></figure>`,
+    );
+    out.push(
+      `<figure>${sourcePortChart(host.attempts, `${id}-ports`, host.address)}<figcaption>${h(
+        'Source port of every attempt: a line of rising ports is one program retrying in a loop.',
+      )}</figcaption></figure>`,
+    );
+  }
+  groups
+    .filter((g) => g.addresses > 1)
+    .slice(0, GROUP_CHARTS)
+    .forEach((g, i) => {
+      const groupAttempts = attemptsOf(host, g);
+      if (groupAttempts.length === 0) return;
+      out.push(
+        `<figure>${addressBarsChart(groupAttempts, g, `${id}-group-${i + 1}`)}<figcaption>${h(
+          `${outcomeWords(g)}. ${plural(g.addresses, 'address', 'addresses')} in ${g.destination}: many addresses with similar counts is a CDN rotating its servers.`,
+        )}</figcaption></figure>`,
+      );
+    });
+  out.push('</section>');
+  return out.join('\n');
+}
+
+function resetsWords(g: DestinationGroup): string {
+  const total = totalResets(g);
+  if (total === 0) return '0';
+  const by: string[] = [];
+  if (g.resets.middlebox) by.push(`${count(g.resets.middlebox)} middlebox`);
+  if (g.resets.endpoint) by.push(`${count(g.resets.endpoint)} server`);
+  if (g.resets.unknown) by.push(`${count(g.resets.unknown)} unknown`);
+  return `${count(total)} (${by.join(', ')})`;
+}
+
+function outcomeKey(): string {
+  return `<p class="numbers">${OUTCOMES.map((o) => `<span class="swatch" style="background:${OUTCOME_COLOR[o.outcome]}"></span>${h(o.label)}`).join(' &nbsp; ')}</p>`;
+}
+
+function connectionStates(connections: Connection[]): string {
+  const byState = new Map<string, number>();
+  for (const c of connections) byState.set(c.connState, (byState.get(c.connState) ?? 0) + 1);
+  const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [`<code>${h(state)}</code>`, count(n)]);
+  return `<h3>Connection states (Zeek conn_state)</h3>\n${table(['state', 'connections'], rows, ['', 'n'], true)}`;
+}
+
+/**
+ * The HTML report. Takes the analysis and, optionally, the connections it came from (for a
+ * table of connection states).
+ */
+export function renderReportHtml(result: AnalysisResult & { connections?: Connection[] }, _options: RenderOptions): string {
+  const files = result.captures.map((c) => c.file);
+  const attention = result.hosts.filter(deservesAttention);
+  const quiet = result.hosts.filter((x) => !deservesAttention(x));
+  const out: string[] = [];
+  out.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">');
+  out.push(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`);
+  out.push('<meta name="viewport" content="width=device-width, initial-scale=1">', '<meta name="referrer" content="no-referrer">');
+  out.push(`<title>${h(`callhome report — ${files.join(', ') || 'no capture'}`)}</title>`);
+  out.push(`<style>${STYLE}</style>`, '</head>', '<body>');
+  out.push('<header>', '<h1>callhome report</h1>');
+  out.push(`<p class="meta">${h(capturesLine(result.captures))}</p>`);
+  out.push(`<p class="meta">${files.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`, '</header>');
+
+  out.push('<section id="summary">', '<h2>Summary</h2>');
+  if (result.summary.length === 0) out.push('<p>Nothing calling home was found.</p>');
+  else out.push(`<ul>${result.summary.map((s) => `<li>${h(s)}</li>`).join('\n')}</ul>`);
+  out.push(
+    `<p class="numbers">${h(`${plural(result.hosts.length, 'internal host')}, ${count(attention.length)} with findings; ${plural(result.proxies.length, 'proxy', 'proxies')}; ${plural(result.resetSources.length, 'reset source')}.`)}</p>`,
+  );
+  if (attention.length > 0) {
+    out.push('<nav aria-label="hosts with findings"><ul>');
+    attention.forEach((x, i) => out.push(`<li><a href="#host-${i + 1}" class="mono">${h(x.address)}</a> ${labelBadges(x)}</li>`));
+    out.push('</ul></nav>');
+  }
+  out.push('<h3>Captures</h3>');
+  out.push(
+    table(
+      ['file', 'format', 'link type', 'packets', 'start', 'end', 'warnings'],
+      result.captures.map((c) => [
+        `<span class="mono">${h(c.file)}</span>`,
+        h(c.format + (c.compressed ? ` (${c.compressed})` : '')),
+        String(c.linktype),
+        count(c.packets),
+        h(shortIso(c.start)),
+        h(shortIso(c.end)),
+        c.warnings.length === 0 ? 'none' : c.warnings.map(h).join('<br>'),
+      ]),
+      ['', '', 'n', 'n', 't', 't', ''],
+    ),
+  );
+  out.push('</section>');
+
+  if (attention.length > 0) out.push(`<h2>Hosts with findings</h2>`, outcomeKey());
+  attention.forEach((x, i) => out.push(hostSection(x, i)));
+
+  if (quiet.length > 0) {
+    out.push('<section id="other-hosts">', '<h2>Other hosts</h2>');
+    out.push(
+      table(
+        ['host', 'labels', 'attempts', 'verdict'],
+        quiet.map((x) => [`<span class="mono">${h(x.address)}</span>`, labelBadges(x) || '–', count(x.groups.reduce((n, g) => n + g.attempts, 0)), h(x.verdict)]),
+        ['a', '', 'n', 'w'],
+      ),
+      '</section>',
+    );
+  }
+
+  out.push('<section id="proxies">', '<h2>Proxies</h2>');
+  if (result.proxies.length === 0) out.push('<p>No proxy was given or detected.</p>');
+  else
+    out.push(
+      table(
+        ['address', 'port', 'source', 'clients', 'evidence'],
+        result.proxies.map((p) => [
+          `<span class="mono">${h(p.address)}</span>`,
+          p.port === null ? '–' : String(p.port),
+          h(p.source),
+          p.clients.length === 0 ? '–' : `${count(p.clients.length)}: ${namesList(p.clients, 12)}`,
+          h(p.evidence),
+        ]),
+        ['a', 'n', '', '', 'w'],
+      ),
+    );
+  out.push('</section>');
+
+  out.push('<section id="reset-sources">', '<h2>Reset sources</h2>');
+  if (result.resetSources.length === 0) out.push('<p>No resets or ICMP refusals were seen.</p>');
+  else
+    out.push(
+      table(
+        ['attribution', 'kind', 'TTL', 'resets', 'remote addresses', 'median RTT', 'evidence'],
+        result.resetSources.map((r) => [
+          h(r.attribution),
+          h(r.kind),
+          String(r.ttl),
+          count(r.resets),
+          count(r.remoteAddresses),
+          r.medianRttMs === null ? '–' : h(`${round(r.medianRttMs, 2)} ms`),
+          h(r.evidence),
+        ]),
+        ['', '', 'n', 'n', 'n', 'n', 'w'],
+      ),
+    );
+  out.push('</section>');
+
+  out.push('<section id="flows">', '<h2>Flow summary</h2>');
+  // within one day, the times alone (the date goes in the heading)
+  const seen = result.hosts.flatMap((x) => x.groups.flatMap((g) => [g.firstSeen, g.lastSeen]));
+  const days = new Set(seen.map((t) => t.slice(0, 10)));
+  const oneDay = days.size === 1 && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(seen[0] ?? '');
+  const day = oneDay ? ` (${[...days][0]}, UTC)` : ' (UTC)';
+  const seenTime = (t: string) => (oneDay ? t.slice(11, 19) : shortIso(t));
+  const flowRows = result.hosts.flatMap((x) =>
+    [...x.groups]
+      .sort((a, b) => b.attempts - a.attempts)
+      .map((g) => [
+        `<span class="mono">${h(x.address)}</span>`,
+        `<span class="mono">${h(g.destination)}</span>`,
+        count(g.attempts),
+        count(g.established),
+        count(g.unanswered),
+        count(totalResets(g)),
+        h(bytes(g.bytesOut)),
+        h(bytes(g.bytesIn)),
+        h(`${seenTime(g.firstSeen)} – ${seenTime(g.lastSeen)}`),
+      ]),
+  );
+  if (flowRows.length === 0) out.push('<p>No outbound attempts.</p>');
+  else
+    out.push(
+      table(
+        ['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', h(`seen${day}`)],
+        flowRows,
+        ['a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
+      ),
+    );
+  if (result.connections && result.connections.length > 0) out.push(connectionStates(result.connections));
+  out.push('</section>');
+  out.push(`<footer>${h(`Generated by callhome from ${files.join(', ')}. Times are UTC.`)}</footer>`);
+  out.push('</body>', '</html>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,51 @@
+/**
+ * Renderers: pure functions from findings to text, in registries. The CLI's `--format`
+ * choices are the keys of these registries. Nothing here reads a capture.
+ */
+import type { AnalysisResult, CaptureSummary, CompareResult } from '../analysis/types.js';
+import type { Connection } from '../flows/connection.js';
+import { renderFlowsCsv, renderFlowsJson, renderFlowsText, renderFlowsZeek } from './flows.js';
+import { renderReportHtml } from './html.js';
+import { renderAnalyzeJson, renderCompareJson, renderInfoJson } from './json.js';
+import { renderAnalyzeMarkdown, renderCompareMarkdown, renderReportMarkdown } from './markdown.js';
+import { renderAnalyzeText, renderCompareText, renderInfoText } from './text.js';
+import type { Renderer } from './types.js';
+
+export type { RenderOptions, Renderer } from './types.js';
+export { sanitizeTerminal, escapeHtml, csvCell, escapeMarkdown, zeekString } from './escape.js';
+export { connectionColumns, zeekColumns, type ConnectionColumn, type ZeekType } from './columns.js';
+export { contractGaps } from './json.js';
+export { markdownTable } from './markdown.js';
+
+/** What `callhome report` renders: the analysis, and optionally its connections (for a table of connection states). */
+export type ReportInput = AnalysisResult & { connections?: Connection[] };
+
+export const analyzeRenderers: Record<'text' | 'markdown' | 'json', Renderer<AnalysisResult>> = {
+  text: renderAnalyzeText,
+  markdown: renderAnalyzeMarkdown,
+  json: renderAnalyzeJson,
+};
+
+/** json: `{"version":1,"captures":[...]}`. */
+export const infoRenderers: Record<'text' | 'json', Renderer<CaptureSummary[]>> = {
+  text: renderInfoText,
+  json: renderInfoJson,
+};
+
+export const flowsRenderers: Record<'text' | 'json' | 'csv' | 'zeek', Renderer<Connection[]>> = {
+  text: renderFlowsText,
+  json: renderFlowsJson,
+  csv: renderFlowsCsv,
+  zeek: renderFlowsZeek,
+};
+
+export const compareRenderers: Record<'text' | 'markdown' | 'json', Renderer<CompareResult>> = {
+  text: renderCompareText,
+  markdown: renderCompareMarkdown,
+  json: renderCompareJson,
+};
+
+export const reportRenderers: Record<'html' | 'markdown', Renderer<ReportInput>> = {
+  html: renderReportHtml,
+  markdown: renderReportMarkdown,
+};

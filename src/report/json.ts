@@ -1,0 +1,70 @@
+/**
+ * Machine output. `analyze --format json` is the version-1 contract of DESIGN.md, written as
+ * the `AnalysisResult` itself; `contractGaps` names any contract field a result lacks.
+ */
+import type { AnalysisResult, CaptureSummary, CompareResult } from '../analysis/types.js';
+import type { RenderOptions } from './types.js';
+
+export function renderAnalyzeJson(result: AnalysisResult, _options: RenderOptions): string {
+  return `${JSON.stringify(result, null, 2)}\n`;
+}
+
+export function renderInfoJson(captures: CaptureSummary[], _options: RenderOptions): string {
+  return `${JSON.stringify({ version: 1, captures }, null, 2)}\n`;
+}
+
+export function renderCompareJson(result: CompareResult, _options: RenderOptions): string {
+  return `${JSON.stringify(result, null, 2)}\n`;
+}
+
+/** The fields DESIGN.md's version-1 JSON promises, per object. */
+const CONTRACT = {
+  top: ['version', 'captures', 'proxies', 'resetSources', 'hosts'],
+  capture: ['file', 'format', 'linktype', 'packets', 'start', 'end', 'warnings'],
+  proxy: ['address', 'port', 'source', 'evidence'],
+  resetSource: ['attribution', 'ttl', 'resets', 'remoteAddresses', 'medianRttMs'],
+  host: ['address', 'labels', 'verdict', 'evidence', 'groups'],
+  group: ['destination', 'names', 'ports', 'addresses', 'attempts', 'established', 'unanswered', 'resets', 'viaProxy', 'schedule'],
+  resets: ['middlebox', 'endpoint', 'unknown'],
+  schedule: ['periodic', 'periodSeconds', 'jitter', 'burstSize', 'sequentialPorts', 'score'],
+} as const;
+
+/**
+ * Paths of version-1 contract fields missing from a parsed `analyze` JSON document
+ * (e.g. `hosts[0].groups[1].schedule.jitter`); empty when the document keeps the contract.
+ */
+export function contractGaps(document: unknown): string[] {
+  const gaps: string[] = [];
+  const check = (value: unknown, fields: readonly string[], path: string): Record<string, unknown> | null => {
+    if (typeof value !== 'object' || value === null) {
+      gaps.push(path || '(document)');
+      return null;
+    }
+    const record = value as Record<string, unknown>;
+    for (const f of fields) if (!(f in record) || record[f] === undefined) gaps.push(path ? `${path}.${f}` : f);
+    return record;
+  };
+  const list = (value: unknown, path: string): unknown[] => {
+    if (Array.isArray(value)) return value;
+    if (value !== undefined) gaps.push(`${path} (not a list)`);
+    return [];
+  };
+  const top = check(document, CONTRACT.top, '');
+  if (!top) return gaps;
+  if (top.version !== 1) gaps.push('version (not 1)');
+  list(top.captures, 'captures').forEach((c, i) => check(c, CONTRACT.capture, `captures[${i}]`));
+  list(top.proxies, 'proxies').forEach((p, i) => check(p, CONTRACT.proxy, `proxies[${i}]`));
+  list(top.resetSources, 'resetSources').forEach((r, i) => check(r, CONTRACT.resetSource, `resetSources[${i}]`));
+  list(top.hosts, 'hosts').forEach((hostValue, i) => {
+    const host = check(hostValue, CONTRACT.host, `hosts[${i}]`);
+    if (!host) return;
+    list(host.groups, `hosts[${i}].groups`).forEach((groupValue, j) => {
+      const path = `hosts[${i}].groups[${j}]`;
+      const group = check(groupValue, CONTRACT.group, path);
+      if (!group) return;
+      if (group.resets !== undefined) check(group.resets, CONTRACT.resets, `${path}.resets`);
+      if (group.schedule !== undefined) check(group.schedule, CONTRACT.schedule, `${path}.schedule`);
+    });
+  });
+  return gaps;
+}

@@ -1,0 +1,265 @@
+/**
+ * Markdown for incident tickets (GitHub/GitLab flavoured): headings, pipe tables, and every
+ * capture-derived string escaped so it renders literally (no HTML, links, mentions, code).
+ */
+import type { AnalysisResult, CompareResult, DestinationGroup, HostFinding } from '../analysis/types.js';
+import type { Connection } from '../flows/connection.js';
+import { escapeMarkdown as md } from './escape.js';
+import type { RenderOptions } from './types.js';
+import {
+  bytes,
+  capturesLine,
+  count,
+  deservesAttention,
+  round,
+  scheduleWords,
+  shortIso,
+  totalResets,
+} from './words.js';
+
+/** A GitHub pipe table; cells must already be escaped. Numeric columns are right-aligned. */
+export function markdownTable(headers: string[], rows: string[][], numeric: boolean[] = []): string {
+  const line = (cells: string[]) => `| ${cells.map((c) => (c === '' ? ' ' : c)).join(' | ')} |`;
+  const separator = headers.map((_, i) => (numeric[i] ? '---:' : '---'));
+  return [line(headers), `|${separator.join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** The labels are a closed set of plain words: safe in code spans. */
+function labels(host: HostFinding): string {
+  return host.labels.length === 0 ? 'none' : host.labels.map((l) => `\`${l}\``).join(' ');
+}
+
+function resetsCell(g: DestinationGroup): string {
+  const total = totalResets(g);
+  if (total === 0) return '0';
+  const by: string[] = [];
+  if (g.resets.middlebox) by.push(`${count(g.resets.middlebox)} middlebox`);
+  if (g.resets.endpoint) by.push(`${count(g.resets.endpoint)} server`);
+  if (g.resets.unknown) by.push(`${count(g.resets.unknown)} unknown`);
+  return `${count(total)} (${by.join(', ')})`;
+}
+
+function namesCell(names: string[], limit = 5): string {
+  if (names.length === 0) return '–';
+  const shown = names.slice(0, limit).map(md).join(', ');
+  return names.length > limit ? `${shown}, … ${names.length - limit} more` : shown;
+}
+
+function hostSection(host: HostFinding): string[] {
+  const out = [`## Host ${md(host.address)}`, ''];
+  out.push(`**Labels:** ${labels(host)} · **score** ${round(host.score, 2)}`, '');
+  out.push(md(host.verdict), '');
+  if (host.evidence.length > 0) {
+    out.push('**Evidence**', '');
+    for (const e of host.evidence) out.push(`- ${md(e)}`);
+    out.push('');
+  }
+  if (host.userAgents.length > 0) {
+    out.push(`**User agents:** ${host.userAgents.map(md).join(' · ')}`, '');
+  }
+  if (host.groups.length > 0) {
+    const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
+    out.push(
+      markdownTable(
+        ['destination', 'names', 'ports', 'addresses', 'attempts', 'established', 'unanswered', 'resets', 'via proxy', 'schedule'],
+        groups.map((g) => [
+          md(g.destination),
+          namesCell(g.names),
+          g.ports.join(', '),
+          count(g.addresses),
+          count(g.attempts),
+          count(g.established),
+          count(g.unanswered),
+          resetsCell(g),
+          g.viaProxy ? 'yes' : 'no',
+          md(scheduleWords(g.schedule)),
+        ]),
+        [false, false, false, true, true, true, true, false, false, false],
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+function connectionStates(connections: Connection[]): string[] {
+  const byState = new Map<string, number>();
+  for (const c of connections) byState.set(c.connState, (byState.get(c.connState) ?? 0) + 1);
+  const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [md(state), count(n), STATE_WORDS[state] ?? '']);
+  return ['## Connection states', '', markdownTable(['conn_state', 'connections', 'meaning'], rows, [false, true, false]), ''];
+}
+
+/** Zeek's conn_state descriptions (base/protocols/conn/main.zeek). */
+const STATE_WORDS: Record<string, string> = {
+  S0: 'attempt seen, no reply',
+  S1: 'established, not terminated',
+  SF: 'normal establishment and termination',
+  REJ: 'attempt rejected',
+  S2: 'established, close attempt by originator seen (no reply)',
+  S3: 'established, close attempt by responder seen (no reply)',
+  RSTO: 'established, originator aborted (sent a RST)',
+  RSTR: 'responder sent a RST',
+  RSTOS0: 'originator sent a SYN then a RST, no SYN-ACK seen',
+  RSTRH: 'responder sent a SYN-ACK then a RST, no SYN seen',
+  SH: 'originator sent a SYN then a FIN, no SYN-ACK seen',
+  SHR: 'responder sent a SYN-ACK then a FIN, no SYN seen',
+  OTH: 'no SYN seen, midstream traffic',
+};
+
+function render(result: AnalysisResult, title: string, connections?: Connection[]): string {
+  const out: string[] = [`# ${title}`, ''];
+  out.push(`_${md(capturesLine(result.captures))}_`, '');
+
+  out.push('## Summary', '');
+  if (result.summary.length === 0) out.push('Nothing calling home was found.');
+  for (const s of result.summary) out.push(`- ${md(s)}`);
+  out.push('');
+
+  out.push('## Captures', '');
+  out.push(
+    markdownTable(
+      ['file', 'format', 'link type', 'packets', 'start', 'end', 'warnings'],
+      result.captures.map((c) => [
+        md(c.file),
+        md(c.format + (c.compressed ? ` (${c.compressed})` : '')),
+        String(c.linktype),
+        count(c.packets),
+        md(shortIso(c.start)),
+        md(shortIso(c.end)),
+        c.warnings.length === 0 ? 'none' : c.warnings.map(md).join('; '),
+      ]),
+      [false, false, true, true, false, false, false],
+    ),
+    '',
+  );
+
+  const attention = result.hosts.filter(deservesAttention);
+  for (const h of attention) out.push(...hostSection(h));
+  const quiet = result.hosts.filter((h) => !deservesAttention(h));
+  if (quiet.length > 0) {
+    out.push('## Other hosts', '');
+    out.push(
+      markdownTable(
+        ['host', 'labels', 'attempts', 'verdict'],
+        quiet.map((h) => [md(h.address), labels(h), count(h.groups.reduce((n, g) => n + g.attempts, 0)), md(h.verdict)]),
+        [false, false, true, false],
+      ),
+      '',
+    );
+  }
+
+  out.push('## Proxies', '');
+  if (result.proxies.length === 0) out.push('No proxy was given or detected.');
+  else
+    out.push(
+      markdownTable(
+        ['address', 'port', 'source', 'clients', 'evidence'],
+        result.proxies.map((p) => [
+          md(p.address),
+          p.port === null ? '–' : String(p.port),
+          p.source,
+          p.clients.length === 0 ? '–' : `${count(p.clients.length)}: ${namesCell(p.clients, 8)}`,
+          md(p.evidence),
+        ]),
+        [false, true, false, false, false],
+      ),
+    );
+  out.push('');
+
+  out.push('## Reset sources', '');
+  if (result.resetSources.length === 0) out.push('No resets or ICMP refusals were seen.');
+  else
+    out.push(
+      markdownTable(
+        ['attribution', 'kind', 'TTL', 'resets', 'remote addresses', 'median RTT', 'evidence'],
+        result.resetSources.map((r) => [
+          r.attribution,
+          r.kind,
+          String(r.ttl),
+          count(r.resets),
+          count(r.remoteAddresses),
+          r.medianRttMs === null ? '–' : `${round(r.medianRttMs, 2)} ms`,
+          md(r.evidence),
+        ]),
+        [false, false, true, true, true, true, false],
+      ),
+    );
+  out.push('');
+
+  const flowRows = result.hosts.flatMap((h) =>
+    [...h.groups]
+      .sort((a, b) => b.attempts - a.attempts)
+      .map((g) => [
+        md(h.address),
+        md(g.destination),
+        count(g.attempts),
+        count(g.established),
+        count(g.unanswered),
+        count(totalResets(g)),
+        bytes(g.bytesOut),
+        bytes(g.bytesIn),
+        md(shortIso(g.firstSeen)),
+        md(shortIso(g.lastSeen)),
+      ]),
+  );
+  out.push('## Flow summary', '');
+  if (flowRows.length === 0) out.push('No outbound attempts.');
+  else
+    out.push(
+      markdownTable(
+        ['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', 'first seen', 'last seen'],
+        flowRows,
+        [false, false, true, true, true, true, true, true, false, false],
+      ),
+    );
+  out.push('');
+
+  if (connections && connections.length > 0) out.push(...connectionStates(connections));
+  while (out[out.length - 1] === '') out.pop();
+  return `${out.join('\n')}\n`;
+}
+
+/** `callhome analyze --format markdown`. */
+export function renderAnalyzeMarkdown(result: AnalysisResult, _options: RenderOptions): string {
+  return render(result, 'callhome analysis');
+}
+
+/**
+ * `callhome report -o report.md`: the analysis, plus a table of Zeek connection states when
+ * the connections are passed along.
+ */
+export function renderReportMarkdown(result: AnalysisResult & { connections?: Connection[] }, _options: RenderOptions): string {
+  return render(result, 'callhome report', result.connections);
+}
+
+/** `callhome compare --format markdown`. */
+export function renderCompareMarkdown(result: CompareResult, _options: RenderOptions): string {
+  const names = result.captures.map(md);
+  const out = ['# callhome compare', '', `Captures: ${names.join(' · ')}`, ''];
+  const section = (title: string, items: CompareResult['shared']) => {
+    out.push(`## ${title}`, '');
+    if (items.length === 0) out.push('None.');
+    else
+      out.push(
+        markdownTable(
+          ['behaviour', ...names],
+          items.map((b) => [md(b.behaviour), ...result.captures.map((_, i) => md(b.perCapture[i] ?? '–'))]),
+        ),
+      );
+    out.push('');
+  };
+  section('Shared behaviour', result.shared);
+  section('Different behaviour', result.different);
+  out.push('## Conclusion', '', md(result.conclusion), '');
+  for (const [i, analysis] of result.analyses.entries()) {
+    const hosts = analysis.hosts.filter(deservesAttention);
+    out.push(`### ${names[i] ?? `capture ${i + 1}`}`, '');
+    out.push(md(capturesLine(analysis.captures)), '');
+    for (const h of hosts) out.push(`- **${md(h.address)}** ${labels(h)}: ${md(h.verdict)}`);
+    if (hosts.length === 0) out.push('- no host with findings');
+    out.push('');
+  }
+  while (out[out.length - 1] === '') out.pop();
+  return `${out.join('\n')}\n`;
+}
+

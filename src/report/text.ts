@@ -1,0 +1,253 @@
+/**
+ * The terminal renderers: what a person reads first. Every capture-derived string goes
+ * through `sanitizeTerminal`; colour only when asked.
+ */
+import type {
+  AnalysisResult,
+  CaptureSummary,
+  CompareResult,
+  DestinationGroup,
+  HostFinding,
+  ProxyFinding,
+  ResetSource,
+} from '../analysis/types.js';
+import { sanitizeTerminal as clean } from './escape.js';
+import { LABEL_STYLE, paint } from './style.js';
+import type { RenderOptions } from './types.js';
+import {
+  bytes,
+  capturesLine,
+  count,
+  deservesAttention,
+  outcomeWords,
+  plural,
+  round,
+  scheduleWords,
+  seconds,
+  seenSpan,
+  shortIso,
+} from './words.js';
+
+const DEFAULT_WIDTH = 100;
+/** Destination groups shown per host before "… n more". */
+const GROUPS_SHOWN = 5;
+/** Hosts without a finding listed before "… n more". */
+const QUIET_HOSTS_SHOWN = 20;
+
+/** Columns a string takes on the terminal (ANSI colour codes take none). */
+function visible(s: string): number {
+  return [...s.replace(/\x1b\[[0-9;]*m/g, '')].length;
+}
+
+/** Greedy word wrap; every line starts with `indent`, the first with `first` when given. */
+export function wrap(text: string, width: number, indent: string, first = indent): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (!empty && visible(line) + 1 + visible(word) > width) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line += (empty ? '' : ' ') + word;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+function labelBadges(host: HostFinding, color: boolean): string {
+  return host.labels.map((l) => (color ? paint(l, LABEL_STYLE[l], true) : `[${l}]`)).join(' ');
+}
+
+function hostAttempts(host: HostFinding): number {
+  return host.groups.reduce((n, g) => n + g.attempts, 0);
+}
+
+function groupLines(group: DestinationGroup, width: number, color: boolean): string[] {
+  const ports = group.ports.length > 0 ? ` port${group.ports.length > 1 ? 's' : ''} ${group.ports.join(', ')}` : '';
+  const via = group.viaProxy ? ' via the proxy' : '';
+  const head = `▸ ${paint(clean(group.destination), 'bold', color)} (${group.groupedBy})${ports}${via} — ${plural(group.addresses, 'address', 'addresses')}`;
+  const out = wrap(head, width, '      ', '  ');
+  const pad = '      ';
+  if (group.names.length > 0 && !(group.names.length === 1 && group.names[0] === group.destination)) {
+    const shown = group.names.slice(0, 6).map(clean).join(', ');
+    const more = group.names.length > 6 ? `, … ${group.names.length - 6} more` : '';
+    out.push(...wrap(`names: ${shown}${more}`, width, pad + '       ', pad));
+  }
+  out.push(...wrap(outcomeWords(group), width, pad + '  ', pad));
+  out.push(...wrap(`schedule: ${clean(scheduleWords(group.schedule))}`, width, pad + '          ', pad));
+  out.push(...wrap(`seen ${seenSpan(group.firstSeen, group.lastSeen)}, out ${bytes(group.bytesOut)}, in ${bytes(group.bytesIn)}`, width, pad + '  ', pad));
+  return out;
+}
+
+function hostLines(host: HostFinding, width: number, color: boolean): string[] {
+  const out = wrap(`${paint(clean(host.address), 'bold', color)}  ${labelBadges(host, color)}`, width, '    ', '');
+  out.push(...wrap(clean(host.verdict), width, '  '));
+  const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
+  const numbers = [
+    plural(hostAttempts(host), 'attempt'),
+    plural(groups.length, 'destination group'),
+    `score ${round(host.score, 2)}`,
+  ];
+  out.push(...wrap(numbers.join(' · '), width, '    ', '  ').map((l) => paint(l, 'dim', color)));
+  if (host.userAgents.length > 0) {
+    out.push(...wrap(`user agents: ${host.userAgents.slice(0, 3).map(clean).join(' | ')}`, width, '    ', '  '));
+  }
+  if (host.evidence.length > 0) {
+    out.push('  evidence:');
+    for (const e of host.evidence) out.push(...wrap(clean(e), width, '      ', '    - '));
+  }
+  for (const g of groups.slice(0, GROUPS_SHOWN)) out.push(...groupLines(g, width, color));
+  if (groups.length > GROUPS_SHOWN) {
+    const rest = groups.slice(GROUPS_SHOWN);
+    out.push(...wrap(`… ${plural(rest.length, 'more destination group')} (${plural(rest.reduce((n, g) => n + g.attempts, 0), 'attempt')}; --format json has them all)`, width, '    ', '  '));
+  }
+  return out;
+}
+
+function proxyLine(p: ProxyFinding, width: number): string[] {
+  const where = p.port === null ? clean(p.address) : `${clean(p.address)}:${p.port}`;
+  const clients = p.clients.length > 0 ? `; ${plural(p.clients.length, 'client')}: ${p.clients.slice(0, 8).map(clean).join(', ')}${p.clients.length > 8 ? ', …' : ''}` : '';
+  return wrap(`${where} (${p.source}) — ${clean(p.evidence)}${clients}`, width, '      ', '  ');
+}
+
+function resetSourceLine(r: ResetSource, width: number, color: boolean): string[] {
+  const style = r.attribution === 'middlebox' ? 'red' : r.attribution === 'endpoint' ? 'green' : 'yellow';
+  const rtt = r.medianRttMs === null ? '' : `, median RTT ${round(r.medianRttMs, 2)} ms`;
+  const hops = Number.isFinite(r.hops) ? ` (${plural(r.hops, 'hop')} away)` : '';
+  const what = `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')} with TTL ${r.ttl}${hops} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
+  return wrap(`${paint(r.attribution, style, color)}: ${what} — ${clean(r.evidence)}`, width, '      ', '  ');
+}
+
+/** `callhome analyze` for the terminal: one-screen summary, then hosts, proxies, reset sources. */
+export function renderAnalyzeText(result: AnalysisResult, options: RenderOptions): string {
+  const width = Math.max(40, options.width ?? DEFAULT_WIDTH);
+  const color = options.color;
+  const out: string[] = [];
+  out.push(...wrap(`${paint('callhome', 'bold', color)}: ${capturesLine(result.captures)}`, width, '  ', ''));
+  const files = result.captures.map((c) => clean(c.file)).join(', ');
+  if (files) out.push(...wrap(files, width, '  '));
+  out.push('');
+
+  if (result.summary.length > 0) {
+    for (const s of result.summary) out.push(...wrap(clean(s), width, '    ', '  • '));
+  } else {
+    out.push('  Nothing calling home was found.');
+  }
+  const attention = result.hosts.filter(deservesAttention);
+  const quiet = result.hosts.filter((h) => !deservesAttention(h));
+  out.push('');
+  const counts = `${plural(result.hosts.length, 'internal host')}, ${count(attention.length)} with findings; ${plural(result.proxies.length, 'proxy', 'proxies')}; ${plural(result.resetSources.length, 'reset source')}`;
+  out.push(...wrap(counts, width, '  ', '').map((l) => paint(l, 'dim', color)));
+
+  if (attention.length > 0) {
+    out.push('', paint('Hosts', 'bold', color), '');
+    for (const h of attention) out.push(...hostLines(h, width, color), '');
+  }
+  if (quiet.length > 0) {
+    out.push(paint(attention.length > 0 ? 'Other hosts' : 'Hosts', 'bold', color));
+    for (const h of quiet.slice(0, QUIET_HOSTS_SHOWN)) {
+      const labels = h.labels.length > 0 ? ` ${labelBadges(h, color)}` : '';
+      out.push(...wrap(`${clean(h.address)}${labels} — ${clean(h.verdict)}`, width, '      ', '  '));
+    }
+    if (quiet.length > QUIET_HOSTS_SHOWN) out.push(`  … ${plural(quiet.length - QUIET_HOSTS_SHOWN, 'more host')}`);
+    out.push('');
+  }
+  if (result.proxies.length > 0) {
+    out.push(paint('Proxies', 'bold', color));
+    for (const p of result.proxies) out.push(...proxyLine(p, width));
+    out.push('');
+  }
+  if (result.resetSources.length > 0) {
+    out.push(paint('Reset sources', 'bold', color));
+    for (const r of result.resetSources) out.push(...resetSourceLine(r, width, color));
+    out.push('');
+  }
+  const warnings = result.captures.flatMap((c) => c.warnings.map((w) => `${clean(c.file)}: ${clean(w)}`));
+  if (warnings.length > 0) {
+    out.push(paint('Warnings', 'bold', color));
+    for (const w of warnings) out.push(...wrap(w, width, '    ', '  ! '));
+    out.push('');
+  }
+  while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return `${out.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------- info
+
+const LINKTYPE_NAMES: Record<number, string> = {
+  0: 'BSD loopback',
+  1: 'Ethernet',
+  9: 'PPP',
+  101: 'raw IP',
+  108: 'OpenBSD loopback',
+  113: 'Linux cooked (SLL)',
+  228: 'raw IPv4',
+  229: 'raw IPv6',
+  276: 'Linux cooked v2 (SLL2)',
+};
+
+export function linktypeName(linktype: number): string {
+  const name = LINKTYPE_NAMES[linktype];
+  return name ? `${linktype} (${name})` : String(linktype);
+}
+
+function counts(record: Record<string, number>): string {
+  const entries = Object.entries(record).filter(([, n]) => n > 0);
+  return entries.length === 0 ? 'none' : entries.map(([k, n]) => `${clean(k)} ${count(n)}`).join(', ');
+}
+
+/** "pcap (microsecond, little-endian)", whether or not the detail already names the format. */
+function formatWords(c: CaptureSummary): string {
+  const detail = clean(c.formatDetail);
+  if (!detail) return c.format;
+  return detail.toLowerCase().startsWith(c.format) ? detail : `${c.format} (${detail})`;
+}
+
+/** `callhome info` for the terminal: one block per capture. */
+export function renderInfoText(captures: CaptureSummary[], options: RenderOptions): string {
+  const width = Math.max(40, options.width ?? DEFAULT_WIDTH);
+  const blocks = captures.map((c) => {
+    const rows: [string, string][] = [
+      ['format', `${formatWords(c)}${c.compressed ? `, ${c.compressed}-compressed` : ''}`],
+      ['link type', c.linktypes.length > 1 ? c.linktypes.map(linktypeName).join(', ') : linktypeName(c.linktype)],
+      ['interfaces', String(c.interfaces)],
+      ['packets', `${count(c.packets)} (${bytes(c.bytes)})`],
+      ['time', c.start ? `${shortIso(c.start)} → ${shortIso(c.end)}${c.durationSeconds !== null ? ` (${seconds(c.durationSeconds)})` : ''}` : 'no packets'],
+      ['decoded', `IPv4 ${count(c.decoded.ipv4)}, IPv6 ${count(c.decoded.ipv6)}, TCP ${count(c.decoded.tcp)}, UDP ${count(c.decoded.udp)}, ICMP ${count(c.decoded.icmp)}, other ${count(c.decoded.other)}`],
+      ['skipped', counts(c.skipped)],
+      ['anomalies', counts(c.anomalies)],
+    ];
+    const lines = [paint(clean(c.file), 'bold', options.color)];
+    for (const [k, v] of rows) lines.push(...wrap(v, width, ' '.repeat(14), `  ${k.padEnd(12)}`));
+    for (const w of c.warnings) lines.push(...wrap(clean(w), width, ' '.repeat(14), `  ${paint('warning', 'yellow', options.color).padEnd(options.color ? 12 + 10 : 12)}`));
+    return lines.join('\n');
+  });
+  return `${blocks.join('\n\n')}\n`;
+}
+
+// ---------------------------------------------------------------- compare
+
+/** `callhome compare` for the terminal: shared, then differing behaviours, then the conclusion. */
+export function renderCompareText(result: CompareResult, options: RenderOptions): string {
+  const width = Math.max(40, options.width ?? DEFAULT_WIDTH);
+  const color = options.color;
+  const names = result.captures.map(clean);
+  const out = [`${paint('callhome compare', 'bold', color)}: ${names.join(' ↔ ')}`, ''];
+  const block = (title: string, mark: string, items: CompareResult['shared']) => {
+    out.push(paint(title, 'bold', color));
+    if (items.length === 0) out.push('  none');
+    for (const b of items) {
+      out.push(...wrap(clean(b.behaviour), width, '    ', `  ${mark} `));
+      b.perCapture.forEach((numbers, i) => out.push(...wrap(clean(numbers), width, '        ', `      ${names[i] ?? `capture ${i + 1}`}: `)));
+    }
+    out.push('');
+  };
+  block('Shared behaviour', paint('=', 'green', color), result.shared);
+  block('Different behaviour', paint('≠', 'yellow', color), result.different);
+  out.push(paint('Conclusion', 'bold', color));
+  out.push(...wrap(clean(result.conclusion), width, '  '));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { connectionColumns, flowsRenderers, zeekColumns } from '../../src/report/index.js';
+import { HOSTILE, START, connection, connections } from './fixtures.js';
+import { parseCsv, parseZeek } from './parse.js';
+
+const plain = { color: false, width: 200 };
+
+describe('flows --format zeek', () => {
+  const text = flowsRenderers.zeek(connections(), plain);
+  const lines = text.trimEnd().split('\n');
+
+  it("writes Zeek's conn.log header lines", () => {
+    expect(lines.slice(0, 5)).toEqual(['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tconn']);
+    expect(lines[5]).toMatch(/^#open\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
+    expect(lines[6]).toBe(
+      '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents',
+    );
+    expect(lines[7]).toBe(
+      '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]',
+    );
+    expect(lines[lines.length - 1]).toMatch(/^#close\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
+  });
+
+  it('has exactly as many cells per row as #fields names', () => {
+    const fields = lines[6]!.split('\t').length - 1;
+    const rows = lines.filter((l) => !l.startsWith('#'));
+    expect(rows).toHaveLength(3);
+    for (const r of rows) expect(r.split('\t')).toHaveLength(fields);
+  });
+
+  it('writes unset as -, bools as T/F, times with 6 decimals, as Zeek does for a one-packet flow', () => {
+    const { rows } = parseZeek(text);
+    const dns = rows.find((r) => r.uid === 'CmES5u32sYpV7JYN')!;
+    expect(dns).toMatchObject({ ts: (START + 1).toFixed(6), duration: '-', orig_bytes: '-', resp_bytes: '-', service: 'dns', local_orig: 'T', local_resp: 'T', tunnel_parents: '-' });
+    const rejected = rows.find((r) => r.uid === 'CHhAvVGS1DHFjwGM9')!;
+    expect(rejected).toMatchObject({ ts: '1163768400.123456', duration: '0.000400', conn_state: 'REJ', history: 'Sr', service: '-', local_resp: 'F' });
+  });
+
+  it('orders rows by start time and escapes separators inside string fields', () => {
+    const odd = connection({ uid: 'Ctab\tnew\nline', service: 'http,ssl', ts: START - 10 });
+    const { rows } = parseZeek(flowsRenderers.zeek([...connections(), odd], plain));
+    expect(rows[0]!.uid).toBe('Ctab\\x09new\\x0aline');
+    expect(rows[0]!.service).toBe('http,ssl');
+    expect(rows.map((r) => Number(r.ts))).toEqual([...rows.map((r) => Number(r.ts))].sort((a, b) => a - b));
+  });
+
+  it('walks the one column declaration', () => {
+    expect(zeekColumns.map((c) => c.zeekName)).toEqual(lines[6]!.split('\t').slice(1));
+    expect(zeekColumns.every((c) => connectionColumns.includes(c))).toBe(true);
+  });
+});
+
+describe('flows --format csv', () => {
+  const text = flowsRenderers.csv(connections(), plain);
+  const rows = parseCsv(text);
+
+  it('has a header and one row per connection, every row as wide as the header', () => {
+    expect(rows[0]!.slice(0, 3)).toEqual(['ts', 'uid', 'id.orig_h']);
+    expect(rows).toHaveLength(4);
+    for (const r of rows) expect(r).toHaveLength(rows[0]!.length);
+  });
+
+  it('neutralises cells that a spreadsheet would run as a formula', () => {
+    const header = rows[0]!;
+    const proxied = rows.find((r) => r[header.indexOf('uid')] === 'C4J4Th3PJpwUYZZ6gc')!;
+    expect(proxied[header.indexOf('http_host')]).toBe(`'${HOSTILE.formula}`);
+    expect(proxied[header.indexOf('user_agent')]!.startsWith("'-cmd|")).toBe(true);
+    for (const r of rows.slice(1)) {
+      for (const [i, cell] of r.entries()) {
+        const numeric = /^-?\d+(\.\d+)?$/.test(cell);
+        if (!numeric) expect(cell, header[i]).not.toMatch(/^[=+\-@\t\r]/);
+      }
+    }
+  });
+
+  it('keeps terminal escape sequences of a capture out of the file', () => {
+    expect(text).not.toMatch(/[\x1b\x07\x9b]/);
+    expect(text).toContain('\\x1b[2J');
+  });
+});
+
+describe('flows --format json', () => {
+  const text = flowsRenderers.json(connections(), plain);
+  const records = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('writes one object per line with the conn.log fields and callhome evidence', () => {
+    expect(records).toHaveLength(3);
+    const rejected = records[0]!;
+    expect(rejected).toMatchObject({ uid: 'CHhAvVGS1DHFjwGM9', 'id.orig_h': '192.168.0.13', 'id.resp_p': 80, conn_state: 'REJ', orig_ttl: 128 });
+    expect((rejected.resets as { ttl: number; stage: string }[])[0]).toMatchObject({ ttl: 255, stage: 'syn' });
+    expect(records[1]).toMatchObject({ handshake_rtt: 0.0003, http: { proxyForm: 'absolute' } });
+  });
+
+  it('leaves unset fields out, as Zeek JSON logs do', () => {
+    const dns = records.find((r) => r.uid === 'CmES5u32sYpV7JYN')!;
+    expect(dns).not.toHaveProperty('duration');
+    expect(dns).not.toHaveProperty('orig_bytes');
+    expect(dns).toHaveProperty('dns_query', 'liveupdate.symantecliveupdate.com');
+  });
+
+  it('has no raw control character a terminal would act on', () => {
+    for (const line of text.trimEnd().split('\n')) expect(line).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+    expect((records[1]!.http as { userAgent: string }).userAgent).toContain('\x1b[2J');
+  });
+});
+
+describe('flows --format text', () => {
+  it('aligns a table with ISO times and no control characters', () => {
+    const text = flowsRenderers.text(connections(), plain);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^time \(UTC\)\s+originator\s+o\.port\s+responder\s+r\.port\s+proto/);
+    expect(lines[1]).toMatch(/^2006-11-17T13:00:00\.123Z\s+192\.168\.0\.13\s+2486\s+72\.246\.53\.90\s+80\s+tcp/);
+    const stateAt = lines[0]!.indexOf('state');
+    expect(lines.slice(1, 4).map((l) => l.slice(stateAt, stateAt + 3))).toEqual(['REJ', 'SF ', 'S0 ']);
+    expect(text).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  });
+
+  it('leaves out trailing columns that do not fit the width, and says which', () => {
+    const text = flowsRenderers.text(connections(), { color: false, width: 100 });
+    for (const line of text.trimEnd().split('\n').slice(0, -1)) expect([...line].length).toBeLessThanOrEqual(100);
+    expect(text).toMatch(/not shown for the width: .*history.*reset/);
+  });
+
+  it('colours connection states only when asked', () => {
+    expect(flowsRenderers.text(connections(), plain)).not.toContain('\x1b[');
+    expect(flowsRenderers.text(connections(), { color: true, width: 200 })).toContain('\x1b[31mREJ');
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeRenderers, compareRenderers, contractGaps } from '../../src/report/index.js';
+import { caseStudyResult, compareResult } from './fixtures.js';
+import { departmentReport, haveDepartmentCapture } from './real.js';
+
+const plain = { color: false };
+
+describe('analyze --format json', () => {
+  it('is the AnalysisResult itself, version 1, indented', () => {
+    const result = caseStudyResult();
+    const text = analyzeRenderers.json(result, plain);
+    expect(text.startsWith('{\n  "version": 1,')).toBe(true);
+    expect(JSON.parse(text)).toEqual(result);
+  });
+
+  it('keeps every field of the version-1 contract (fixture)', () => {
+    expect(contractGaps(JSON.parse(analyzeRenderers.json(caseStudyResult(), plain)))).toEqual([]);
+  });
+
+  it('names a contract field that is missing', () => {
+    const doc = JSON.parse(analyzeRenderers.json(caseStudyResult(), plain));
+    delete doc.hosts[0].groups[0].schedule.jitter;
+    delete doc.resetSources[1].medianRttMs;
+    delete doc.captures[0].warnings;
+    expect(contractGaps(doc)).toEqual(['captures[0].warnings', 'resetSources[1].medianRttMs', 'hosts[0].groups[0].schedule.jitter']);
+  });
+
+  it.skipIf(!haveDepartmentCapture)('keeps every field of the contract on the case-study capture', async () => {
+    const { connections: _connections, ...result } = await departmentReport();
+    const doc = JSON.parse(analyzeRenderers.json(result, plain));
+    expect(contractGaps(doc)).toEqual([]);
+    expect(doc.hosts.length).toBeGreaterThan(0);
+  });
+});
+
+describe('compare --format json', () => {
+  it('round-trips the CompareResult', () => {
+    const result = compareResult();
+    expect(JSON.parse(compareRenderers.json(result, plain))).toEqual(result);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { reportRenderers } from '../../src/report/index.js';
+import { el, niceTicks, timeTicks } from '../../src/report/svg.js';
+import { START, caseStudyResult, departmentHost } from './fixtures.js';
+
+describe('svg helpers', () => {
+  it.each([
+    [0, 9, 4, false, [0, 5]],
+    [0, 9, 4, true, [0, 5, 10]],
+    [0, 1, 4, true, [0, 1]],
+    [0, 546, 5, true, [0, 200, 400, 600]],
+    [1148, 1606, 4, false, [1200, 1400, 1600]],
+  ])('niceTicks(%d, %d, %d, cover=%s)', (min, max, wanted, cover, expected) => {
+    expect(niceTicks(min, max, wanted, cover)).toEqual(expected);
+  });
+
+  it('labels a time axis as UTC time of day at whole steps', () => {
+    const ticks = timeTicks(START + 10, START + 7200, 6);
+    expect(ticks.map((t) => t.label)).toEqual(['13:30', '14:00', '14:30', '15:00']);
+    expect(timeTicks(START, START + 3, 6)[1]!.label).toMatch(/^\+\d/);
+  });
+
+  it('escapes attribute values and drops unset ones', () => {
+    expect(el('text', { x: 1.234, title: '"><script>', hidden: null }, 'a')).toBe('<text x="1.23" title="&quot;&gt;&lt;script&gt;">a</text>');
+  });
+});
+
+describe('charts at the edges', () => {
+  it.each([1, 2, 14])('draw %i attempt(s) without NaN or Infinity', (n) => {
+    const result = caseStudyResult();
+    const host = departmentHost();
+    host.attempts = host.attempts.filter((a) => a.outcome === 'reset-middlebox').slice(0, n);
+    result.hosts = [host];
+    const html = reportRenderers.html(result, { color: false });
+    const charts = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    expect(charts.length).toBeGreaterThanOrEqual(2);
+    expect(html).not.toMatch(/NaN|Infinity|undefined/);
+    for (const svg of charts) expect(svg).toContain('class="mark"');
+  });
+});
