@@ -50,6 +50,18 @@ export interface ResetSource {
   kind: 'rst' | 'icmp';
   /** Plain-words reason for the attribution. */
   evidence: string;
+  /** Router hops between the reset's sender and the capture point, from its TTL. */
+  hops: number;
+  /** Addresses that actually sent the refusals (ICMP: the routers; RST: the claimed addresses). */
+  senders: string[];
+  /** The remote addresses these refusals answered for (first 50). */
+  addressList: string[];
+  /** Their /24 (/48) netblocks (first 50). */
+  netblocks: string[];
+  /** How many of the remote addresses are outside the internal networks. */
+  externalAddresses: number;
+  /** Internal hosts that received these refusals (first 50). */
+  hosts: string[];
 }
 
 export interface Schedule {
@@ -69,6 +81,10 @@ export interface Schedule {
   /** Longer cycle on top of the bursts (e.g. a burst train every hour), seconds. */
   cycleSeconds: number | null;
   evidence: string;
+  /** What the schedule was measured on: 'failed attempts', 'completed sessions', 'all attempts', 'requests in one connection'. */
+  basis: string | null;
+  /** How many events (attempts or requests) the schedule was measured on. */
+  attempts: number;
 }
 
 export interface DestinationGroup {
@@ -90,6 +106,10 @@ export interface DestinationGroup {
   firstSeen: string;
   lastSeen: string;
   schedule: Schedule;
+  /** The /24 (/48) netblocks of the addresses (first 50). */
+  netblocks: string[];
+  /** Attempts that did not complete a handshake. */
+  failed: number;
 }
 
 export interface Attempt {

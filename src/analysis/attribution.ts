@@ -1,0 +1,330 @@
+/**
+ * Reset attribution: was a reset (or an ICMP refusal) sent by the endpoint it claims to come
+ * from, or by a device in the path? Relative evidence first — the TTL and round trip of the
+ * address's own packets (or its /24's), and consistency across addresses — because the same
+ * firewall looks different from a host capture and from a tap on the firewall's LAN side.
+ */
+import type { Connection, ResetEvidence } from '../flows/connection.js';
+import type { CidrSet } from './cidr.js';
+import { netblockOf } from './cidr.js';
+import type { ResetAttribution, ResetSource } from './types.js';
+import { formatDelay, hopsFromTtl, initialTtl, mad, median, plural } from './stats.js';
+
+export interface AttributedReset {
+  reset: ResetEvidence;
+  attribution: ResetAttribution;
+  evidence: string;
+}
+
+export interface AttributionResult {
+  /** The refusal that ended each connection (first reset / ICMP error from the responder side), by index. */
+  refusals: (AttributedReset | undefined)[];
+  /** Every attributed reset, originator-side included. */
+  all: AttributedReset[];
+  resetSources: ResetSource[];
+}
+
+/** How far (hops) a reset's TTL may be from the endpoint's own packets and still be the endpoint's. */
+const TTL_TOLERANCE = 2;
+/** A reset answering a SYN faster than this fraction of the round trip cannot have come from the far end. */
+const FAST_FRACTION = 0.25;
+/** Without any round trip to compare, a reply this fast to an Internet address came from nearby. */
+const NEAR_ZERO_SECONDS = 0.002;
+const RTT_SAMPLES = 64;
+
+interface Profile {
+  ttls: Set<number>;
+  rtts: number[];
+}
+
+/** ICMP destination-unreachable codes (RFC 1812 §5.2.7.1) and ICMPv6 (RFC 4443 §3.1) in words. */
+export function icmpMeaning(type: number, code: number): string {
+  if (type === 3) {
+    switch (code) {
+      case 0: return 'network unreachable';
+      case 1: return 'host unreachable';
+      case 2: return 'protocol unreachable';
+      case 3: return 'port unreachable';
+      case 9: return 'network administratively prohibited';
+      case 10: return 'host administratively prohibited';
+      case 13: return 'communication administratively prohibited';
+      default: return `unreachable code ${code}`;
+    }
+  }
+  if (type === 1) {
+    switch (code) {
+      case 0: return 'no route to destination';
+      case 1: return 'communication administratively prohibited';
+      case 3: return 'address unreachable';
+      case 4: return 'port unreachable';
+      default: return `unreachable code ${code}`;
+    }
+  }
+  return `type ${type} code ${code}`;
+}
+
+function addProfile(map: Map<string, Profile>, key: string, ttl: number, rtt: number | null): void {
+  let profile = map.get(key);
+  if (profile === undefined) {
+    profile = { ttls: new Set(), rtts: [] };
+    map.set(key, profile);
+  }
+  if (ttl >= 0) profile.ttls.add(ttl);
+  if (rtt !== null && profile.rtts.length < RTT_SAMPLES) profile.rtts.push(rtt);
+}
+
+function nearestTtl(ttl: number, refs: Iterable<number>): number | null {
+  let best: number | null = null;
+  for (const r of refs) if (best === null || Math.abs(r - ttl) < Math.abs(best - ttl)) best = r;
+  return best;
+}
+
+interface Cluster {
+  kind: 'rst' | 'icmp';
+  ttl: number;
+  addresses: Set<string>;
+  /** Addresses that sent nothing but resets anywhere in the captures. */
+  silent: Set<string>;
+  external: number;
+  delays: number[];
+  ipIds: { ts: number; ipId: number }[];
+}
+
+/** Whether the IP IDs of resets "from" different addresses come from one counter. */
+function oneIpIdCounter(ipIds: { ts: number; ipId: number }[]): boolean {
+  const seen = ipIds.filter((x) => x.ipId >= 0).sort((a, b) => a.ts - b.ts);
+  if (seen.length < 3) return false;
+  let steps = 0;
+  let distinct = 0;
+  for (let i = 1; i < seen.length; i++) {
+    const step = (seen[i]!.ipId - seen[i - 1]!.ipId + 65536) % 65536;
+    if (step > 0 && step <= 2048) steps++;
+    if (step !== 0) distinct++;
+  }
+  return distinct >= 2 && steps / (seen.length - 1) >= 0.8;
+}
+
+export function attributeResets(connections: readonly Connection[], internal: CidrSet): AttributionResult {
+  // Own packets of every remote address and netblock: TTLs of SYN-ACKs / data, handshake round trips.
+  const byAddress = new Map<string, Profile>();
+  const byNetblock = new Map<string, Profile>();
+  const externalRtts: number[] = [];
+  for (const c of connections) {
+    if (c.proto !== 'tcp') continue;
+    if (c.established && c.respTtl >= 0) {
+      addProfile(byAddress, c.respH, c.respTtl, c.handshakeRtt);
+      addProfile(byNetblock, netblockOf(c.respH), c.respTtl, c.handshakeRtt);
+      if (c.handshakeRtt !== null && externalRtts.length < 4096 && !internal.has(c.respH)) externalRtts.push(c.handshakeRtt);
+    }
+    for (const r of c.resets) {
+      if (r.fromOriginator || r.peerTtls.length === 0) continue;
+      for (const t of r.peerTtls) {
+        addProfile(byAddress, c.respH, t, null);
+        addProfile(byNetblock, netblockOf(c.respH), t, null);
+      }
+    }
+  }
+  const externalRtt = median(externalRtts);
+
+  // Clusters of responder-side resets by kind and TTL: one device answering for many addresses.
+  const clusters = new Map<number, Cluster>();
+  for (const c of connections) {
+    for (const r of c.resets) {
+      if (r.fromOriginator) continue;
+      const key = clusterKey(r);
+      let cluster = clusters.get(key);
+      if (cluster === undefined) {
+        cluster = { kind: r.kind, ttl: r.ttl, addresses: new Set(), silent: new Set(), external: 0, delays: [], ipIds: [] };
+        clusters.set(key, cluster);
+      }
+      if (!cluster.addresses.has(c.respH)) {
+        cluster.addresses.add(c.respH);
+        if (!byAddress.has(c.respH)) cluster.silent.add(c.respH);
+        if (!internal.has(c.respH)) cluster.external++;
+      }
+      if (cluster.delays.length < 4096) cluster.delays.push(r.delay);
+      if (cluster.ipIds.length < 4096) cluster.ipIds.push({ ts: r.ts, ipId: r.ipId });
+    }
+  }
+  const clusterVerdicts = new Map<number, string | null>();
+  for (const [key, cluster] of clusters) clusterVerdicts.set(key, oneDeviceEvidence(cluster, externalRtt));
+
+  const refusals: (AttributedReset | undefined)[] = new Array<AttributedReset | undefined>(connections.length);
+  const all: AttributedReset[] = [];
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections[i]!;
+    for (const r of c.resets) {
+      const attributed = r.fromOriginator
+        ? attributeOriginatorReset(c, r)
+        : r.kind === 'icmp'
+          ? attributeIcmp(c, r)
+          : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null);
+      all.push(attributed);
+      if (!r.fromOriginator && refusals[i] === undefined) refusals[i] = attributed;
+    }
+  }
+  return { refusals, all, resetSources: groupSources(connections, refusals, internal) };
+}
+
+function clusterKey(r: ResetEvidence): number {
+  return r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
+}
+
+/** The "one device in the path" pattern, or null when the cluster does not show it. */
+function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string | null {
+  if (cluster.kind !== 'rst' || cluster.addresses.size < 3) return null;
+  if (cluster.silent.size < 0.8 * cluster.addresses.size) return null;
+  const delay = median(cluster.delays) ?? 0;
+  const spread = mad(cluster.delays) ?? 0;
+  const consistent = spread <= Math.max(0.5 * delay, 0.001);
+  // Timing and TTL say "nearby" only for Internet addresses: LAN hosts answer fast with initial TTLs too.
+  const external = cluster.external >= 0.8 * cluster.addresses.size;
+  const nearZero = external && (externalRtt !== null ? delay < FAST_FRACTION * externalRtt : delay < NEAR_ZERO_SECONDS);
+  const counter = oneIpIdCounter(cluster.ipIds);
+  const unchanged = external && initialTtl(cluster.ttl) === cluster.ttl;
+  const signals: string[] = [];
+  if (consistent && nearZero) {
+    signals.push(externalRtt !== null
+      ? `the same ${formatDelay(delay)} delay, far below the ${formatDelay(externalRtt)} round trip to the Internet seen in the capture`
+      : `the same near-zero ${formatDelay(delay)} delay`);
+  }
+  if (counter) signals.push('IP IDs from one counter');
+  if (unchanged) signals.push(`TTL ${cluster.ttl} is an unchanged initial value`);
+  if (signals.length === 0) return null;
+  return `one device answers for ${cluster.addresses.size} addresses that never completed a handshake: ` +
+    `all with TTL ${cluster.ttl}, ${signals.join(', ')}`;
+}
+
+function attributeRst(
+  c: Connection,
+  r: ResetEvidence,
+  byAddress: Map<string, Profile>,
+  byNetblock: Map<string, Profile>,
+  oneDevice: string | null,
+): AttributedReset {
+  if (r.senderKeptSending) {
+    return { reset: r, attribution: 'middlebox', evidence: `${c.respH} kept sending after this reset: it was injected by a device in the path` };
+  }
+  const own = byAddress.get(c.respH);
+  const netblock = netblockOf(c.respH);
+  const block = byNetblock.get(netblock);
+  let refTtls: Iterable<number> | null = null;
+  let refWhat = '';
+  if (r.peerTtls.length > 0) {
+    refTtls = r.peerTtls;
+    refWhat = `${c.respH}'s own packets in this connection`;
+  } else if (own !== undefined && own.ttls.size > 0) {
+    refTtls = own.ttls;
+    refWhat = `${c.respH}'s own SYN-ACKs and data`;
+  } else if (block !== undefined && block.ttls.size > 0) {
+    refTtls = block.ttls;
+    refWhat = `the packets of other addresses in ${netblock}`;
+  }
+  const refRtt = median(own?.rtts.length ? own.rtts : block?.rtts ?? []);
+  const nearest = refTtls === null ? null : nearestTtl(r.ttl, refTtls);
+  if (nearest !== null && Math.abs(nearest - r.ttl) > TTL_TOLERANCE) {
+    const hops = hopsFromTtl(r.ttl);
+    return {
+      reset: r,
+      attribution: 'middlebox',
+      evidence: `TTL ${r.ttl} (${plural(hops, 'hop')} away) but ${refWhat} arrive with TTL ${nearest}`,
+    };
+  }
+  if (nearest !== null) {
+    if (r.stage === 'syn' && refRtt !== null && refRtt > 0.001 && r.delay < FAST_FRACTION * refRtt) {
+      return {
+        reset: r,
+        attribution: 'middlebox',
+        evidence: `answered the SYN in ${formatDelay(r.delay)}, far below the ${formatDelay(refRtt)} round trip to ${c.respH}`,
+      };
+    }
+    return {
+      reset: r,
+      attribution: 'endpoint',
+      evidence: `TTL ${r.ttl} matches ${refWhat} (TTL ${nearest})` +
+        (refRtt !== null && r.stage === 'syn' ? `, after ${formatDelay(r.delay)} against a ${formatDelay(refRtt)} round trip` : ''),
+    };
+  }
+  if (oneDevice !== null) return { reset: r, attribution: 'middlebox', evidence: oneDevice };
+  return {
+    reset: r,
+    attribution: 'unknown',
+    evidence: `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${formatDelay(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
+      'and no other address answered the same way, so there is nothing to compare it with',
+  };
+}
+
+function attributeIcmp(c: Connection, r: ResetEvidence): AttributedReset {
+  const meaning = `ICMP ${r.icmpType}/${r.icmpCode} (${icmpMeaning(r.icmpType, r.icmpCode)})`;
+  if (r.sender !== '' && r.sender !== c.respH) {
+    return { reset: r, attribution: 'middlebox', evidence: `${meaning} sent by ${r.sender}, a device in the path, not by ${c.respH}` };
+  }
+  return { reset: r, attribution: 'endpoint', evidence: `${meaning} sent by the destination ${c.respH} itself` };
+}
+
+function attributeOriginatorReset(c: Connection, r: ResetEvidence): AttributedReset {
+  if (c.origTtl >= 0 && Math.abs(c.origTtl - r.ttl) > TTL_TOLERANCE) {
+    return { reset: r, attribution: 'middlebox', evidence: `reset in ${c.origH}'s name with TTL ${r.ttl}, but its own packets carry TTL ${c.origTtl}` };
+  }
+  return { reset: r, attribution: 'endpoint', evidence: `sent by the originator ${c.origH} itself` };
+}
+
+interface SourceAccumulator {
+  attribution: ResetAttribution;
+  ttl: number;
+  kind: 'rst' | 'icmp';
+  resets: number;
+  addresses: Set<string>;
+  senders: Set<string>;
+  hosts: Set<string>;
+  delays: number[];
+  evidence: Map<string, number>;
+}
+
+function groupSources(connections: readonly Connection[], refusals: readonly (AttributedReset | undefined)[], internal: CidrSet): ResetSource[] {
+  const sources = new Map<number, SourceAccumulator>();
+  const attributionIndex: Record<ResetAttribution, number> = { middlebox: 0, endpoint: 1, unknown: 2 };
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections[i]!;
+    const refusal = refusals[i];
+    if (refusal === undefined) continue;
+    const r = refusal.reset;
+    const key = attributionIndex[refusal.attribution] * 1024 + clusterKey(r);
+    let s = sources.get(key);
+    if (s === undefined) {
+      s = { attribution: refusal.attribution, ttl: r.ttl, kind: r.kind, resets: 0, addresses: new Set(), senders: new Set(), hosts: new Set(), delays: [], evidence: new Map() };
+      sources.set(key, s);
+    }
+    s.resets++;
+    if (s.addresses.size < 100_000) s.addresses.add(c.respH);
+    if (r.sender !== '' && s.senders.size < 1000) s.senders.add(r.sender);
+    if (s.hosts.size < 10_000) s.hosts.add(c.origH);
+    if (s.delays.length < 4096) s.delays.push(r.delay);
+    s.evidence.set(refusal.evidence, (s.evidence.get(refusal.evidence) ?? 0) + 1);
+  }
+  const order: Record<ResetAttribution, number> = { middlebox: 0, unknown: 1, endpoint: 2 };
+  return [...sources.values()]
+    .sort((a, b) => order[a.attribution] - order[b.attribution] || b.resets - a.resets)
+    .map((s) => {
+      const delay = median(s.delays);
+      let evidence = '';
+      let count = -1;
+      for (const [text, n] of s.evidence) if (n > count) { evidence = text; count = n; }
+      const external = [...s.addresses].filter((a) => !internal.has(a)).length;
+      return {
+        attribution: s.attribution,
+        ttl: s.ttl,
+        resets: s.resets,
+        remoteAddresses: s.addresses.size,
+        medianRttMs: delay === null ? null : Math.round(delay * 1e6) / 1e3,
+        kind: s.kind,
+        evidence,
+        hops: hopsFromTtl(s.ttl),
+        senders: [...s.senders].sort().slice(0, 50),
+        addressList: [...s.addresses].sort().slice(0, 50),
+        netblocks: [...new Set([...s.addresses].map(netblockOf))].sort().slice(0, 50),
+        externalAddresses: external,
+        hosts: [...s.hosts].sort().slice(0, 50),
+      };
+    });
+}

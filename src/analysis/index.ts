@@ -1,0 +1,56 @@
+/**
+ * Analysis: connections in, findings out (DESIGN.md "analysis/"). Linear in the number of
+ * connections apart from per-group sorting.
+ */
+import type { Connection } from '../flows/connection.js';
+import { attributeResets } from './attribution.js';
+import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
+import { NameBook, OrgTable } from './destinations.js';
+import { buildHosts, summarize } from './hosts.js';
+import { findProxies } from './proxies.js';
+import type { AnalysisResult, CaptureSummary } from './types.js';
+
+export * from './types.js';
+export { CidrSet, DEFAULT_INTERNAL, netblockOf } from './cidr.js';
+export { parseOrgsCsv } from './destinations.js';
+export { compareAnalyses } from './compare.js';
+export { analyzeSchedule } from './schedule.js';
+export { attributeResets, icmpMeaning } from './attribution.js';
+
+/** Web ports of DESIGN.md; --web-ports adds to them. */
+export const DEFAULT_WEB_PORTS: number[] = [80, 443, 8080, 8443];
+
+export interface AnalyzeOptions {
+  internal: string[];
+  proxies: { address: string; port: number | null }[];
+  orgs: { cidr: string; organisation: string }[];
+  webPorts: number[];
+}
+
+export function defaultAnalyzeOptions(): AnalyzeOptions {
+  return { internal: [...DEFAULT_INTERNAL], proxies: [], orgs: [], webPorts: [...DEFAULT_WEB_PORTS] };
+}
+
+export function analyzeConnections(connections: Connection[], captures: CaptureSummary[], options: AnalyzeOptions): AnalysisResult {
+  const internal = new CidrSet(options.internal.length > 0 ? options.internal : DEFAULT_INTERNAL);
+  const webPorts = options.webPorts.length > 0 ? options.webPorts : DEFAULT_WEB_PORTS;
+  const attribution = attributeResets(connections, internal);
+  const proxies = findProxies(connections, internal, options.proxies, webPorts);
+  const hosts = buildHosts(connections, {
+    internal,
+    webPorts,
+    proxies,
+    refusals: attribution.refusals,
+    resetSources: attribution.resetSources,
+    names: new NameBook(connections),
+    orgs: new OrgTable(options.orgs),
+  });
+  return {
+    version: 1,
+    captures,
+    proxies: proxies.proxies,
+    resetSources: attribution.resetSources,
+    hosts,
+    summary: summarize(hosts, proxies, attribution.resetSources),
+  };
+}

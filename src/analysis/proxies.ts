@@ -1,0 +1,158 @@
+/**
+ * Proxies: given with --proxy, or found in the traffic — clients sending CONNECT or
+ * absolute-URI requests to an address:port; a host whose own outbound requests carry
+ * Via / X-Forwarded-For (the only trace of a proxy on the firewall's outside); an internal
+ * address:port many internal clients reach on a proxy-like port that itself opens web
+ * connections to the Internet.
+ */
+import type { Connection } from '../flows/connection.js';
+import type { CidrSet } from './cidr.js';
+import type { ProxyFinding } from './types.js';
+import { cleanText } from './destinations.js';
+import { plural } from './stats.js';
+
+/** Ports proxies are commonly configured on (Squid 3128, 8080, 8000, 8888, plain 80). */
+export const PROXY_LIKE_PORTS = [3128, 8080, 8000, 8888, 80];
+/** Internal clients needed before a busy internal address:port is taken for a proxy. */
+const MIN_PROXY_CLIENTS = 3;
+
+export interface ProxyIndex {
+  proxies: ProxyFinding[];
+  /** Whether a connection to this address:port goes to a proxy. */
+  isProxy(address: string, port: number): boolean;
+  /** Addresses that are proxies themselves (their direct web connections are expected). */
+  proxyAddresses: Set<string>;
+}
+
+interface Candidate {
+  address: string;
+  port: number | null;
+  connect: number;
+  absolute: number;
+  viaHeaders: Set<string>;
+  viaRequests: number;
+  clients: Set<string>;
+}
+
+export function findProxies(
+  connections: readonly Connection[],
+  internal: CidrSet,
+  given: readonly { address: string; port: number | null }[],
+  webPorts: readonly number[],
+): ProxyIndex {
+  const candidates = new Map<string, Candidate>();
+  const candidate = (address: string, port: number | null): Candidate => {
+    const key = `${address}|${port ?? '*'}`;
+    let c = candidates.get(key);
+    if (c === undefined) {
+      c = { address, port, connect: 0, absolute: 0, viaHeaders: new Set(), viaRequests: 0, clients: new Set() };
+      candidates.set(key, c);
+    }
+    return c;
+  };
+
+  // Busy internal services on proxy-like ports, and who opens outbound web connections.
+  const services = new Map<string, Set<string>>();
+  const outboundWeb = new Map<string, number>();
+  for (const c of connections) {
+    if (c.proto !== 'tcp') continue;
+    const http = c.http;
+    if (http !== null && http.proxyForm !== null) {
+      const p = candidate(c.respH, c.respP);
+      if (http.proxyForm === 'connect') p.connect++;
+      else p.absolute++;
+      p.clients.add(c.origH);
+    }
+    if (http !== null && http.viaHeaders.length > 0 && internal.has(c.origH)) {
+      const p = candidate(c.origH, null);
+      p.viaRequests++;
+      for (const h of http.viaHeaders) if (p.viaHeaders.size < 4) p.viaHeaders.add(cleanText(h.split(':')[0]!.trim(), 40));
+    }
+    if (!c.established) continue;
+    if (internal.has(c.origH) && internal.has(c.respH) && PROXY_LIKE_PORTS.includes(c.respP)) {
+      const key = `${c.respH}|${c.respP}`;
+      let clients = services.get(key);
+      if (clients === undefined) services.set(key, (clients = new Set()));
+      if (clients.size < 1000) clients.add(c.origH);
+    }
+    if (!internal.has(c.respH) && webPorts.includes(c.respP)) outboundWeb.set(c.origH, (outboundWeb.get(c.origH) ?? 0) + 1);
+  }
+
+  const findings: ProxyFinding[] = [];
+  const seen = new Set<string>();
+  for (const p of candidates.values()) {
+    const where = p.port === null ? p.address : `${p.address}:${p.port}`;
+    const parts: string[] = [];
+    if (p.connect > 0) parts.push(`${plural(p.connect, 'CONNECT request')}`);
+    if (p.absolute > 0) parts.push(`${plural(p.absolute, 'absolute-URI request')}`);
+    let evidence = parts.length > 0
+      ? `${plural(p.clients.size, 'client')} sent ${parts.join(' and ')} to ${where}`
+      : '';
+    if (p.viaRequests > 0) {
+      evidence += `${evidence ? '; ' : ''}its own outbound requests carry proxy headers (${[...p.viaHeaders].join(', ')}) in ${plural(p.viaRequests, 'request')}`;
+    }
+    findings.push({ address: p.address, port: p.port, source: 'detected', evidence, clients: [...p.clients].sort() });
+    seen.add(`${p.address}|${p.port ?? '*'}`);
+  }
+  for (const [key, clients] of services) {
+    if (seen.has(key)) continue;
+    const [address, portText] = key.split('|') as [string, string];
+    const port = Number(portText);
+    const outbound = outboundWeb.get(address) ?? 0;
+    const needed = port === 80 ? 2 * MIN_PROXY_CLIENTS : MIN_PROXY_CLIENTS;
+    if (clients.size < needed || outbound === 0) continue;
+    findings.push({
+      address, port, source: 'detected',
+      evidence: `${plural(clients.size, 'internal client')} connect to ${address}:${port}, a proxy-like port, and ${address} itself opens ${plural(outbound, 'web connection')} to the Internet`,
+      clients: [...clients].sort(),
+    });
+    seen.add(key);
+  }
+
+  for (const g of given) {
+    const existing = findings.find((f) => f.address === g.address && (g.port === null || f.port === null || f.port === g.port));
+    if (existing !== undefined) {
+      existing.source = 'given';
+      existing.evidence = `given with --proxy; also seen in the traffic: ${existing.evidence}`;
+      if (existing.port === null) existing.port = g.port;
+      continue;
+    }
+    findings.push({ address: g.address, port: g.port, source: 'given', evidence: 'given with --proxy', clients: [] });
+  }
+
+  const byAddress = new Map<string, (number | null)[]>();
+  for (const f of findings) {
+    const ports = byAddress.get(f.address) ?? [];
+    ports.push(f.port);
+    byAddress.set(f.address, ports);
+  }
+  const isProxy = (address: string, port: number): boolean => {
+    const ports = byAddress.get(address);
+    return ports !== undefined && ports.some((p) => p === null || p === port);
+  };
+
+  // Clients of every proxy, found or given, from the connections themselves.
+  const clientSets = new Map<ProxyFinding, Set<string>>(findings.map((f) => [f, new Set(f.clients)]));
+  for (const c of connections) {
+    if (c.proto !== 'tcp' || !isProxy(c.respH, c.respP)) continue;
+    for (const f of findings) {
+      if (f.address === c.respH && (f.port === null || f.port === c.respP)) {
+        const set = clientSets.get(f)!;
+        if (set.size < 10_000) set.add(c.origH);
+      }
+    }
+  }
+  for (const f of findings) {
+    f.clients = [...clientSets.get(f)!].filter((a) => a !== f.address).sort();
+    if (f.source === 'given' && f.evidence === 'given with --proxy' && f.clients.length > 0) {
+      f.evidence = `given with --proxy; ${plural(f.clients.length, 'client')} seen using it`;
+    }
+  }
+  findings.sort((a, b) => b.clients.length - a.clients.length);
+  return { proxies: findings, isProxy, proxyAddresses: new Set(findings.map((f) => f.address)) };
+}
+
+export function proxyName(p: { address: string; port: number | null }): string {
+  if (p.port === null) return p.address;
+  return p.address.includes(':') ? `[${p.address}]:${p.port}` : `${p.address}:${p.port}`;
+}

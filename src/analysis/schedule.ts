@@ -1,0 +1,202 @@
+/**
+ * Schedules: attempts grouped into bursts by gap, the period between burst starts and its
+ * jitter, burst size and rate, source ports rising one by one (a single-threaded retry loop),
+ * a longer cycle on top, and a periodicity score with its evidence.
+ */
+import type { Schedule } from './types.js';
+import { formatSeconds, mad, median, plural, round } from './stats.js';
+
+/** A gap this many times the one below it separates two levels of a schedule. */
+const BREAK_RATIO = 4;
+/** Bursts needed before a schedule is called periodic (3 repetitions after the first). */
+const MIN_BURSTS = 4;
+/** C2 agents randomise their sleep (Caldera ±~25%); random arrivals sit near 0.7 (MAD/median of an exponential). */
+const MAX_JITTER = 0.3;
+const MIN_SCORE = 0.45;
+/** Below this period a regular rhythm is a rate, not a schedule (floods are regular too). */
+const MIN_PERIOD_SECONDS = 0.5;
+/**
+ * The jitter a schedule may have and still be called periodic: loose (MAX_JITTER) only with many
+ * repetitions; a handful of intervals must be tight, or chance alone passes the test.
+ */
+function allowedJitter(intervals: number): number {
+  const tight = MAX_JITTER / 3;
+  if (intervals <= FEW_INTERVALS) return tight;
+  if (intervals >= 20) return MAX_JITTER;
+  return tight + (MAX_JITTER - tight) * ((intervals - FEW_INTERVALS) / (20 - FEW_INTERVALS));
+}
+
+/** Below this many intervals the jitter is the largest deviation, not the MAD. */
+const FEW_INTERVALS = 6;
+const MIN_REQUESTS = 6;
+const MIN_REQUEST_PERIOD_SECONDS = 2;
+/** Source port steps that still count as "rising by one": other software takes ports in between. */
+const MAX_PORT_STEP = 16;
+const SEQUENTIAL_FRACTION = 0.6;
+
+export type ScheduleBasis = 'failed attempts' | 'completed sessions' | 'all attempts' | 'requests in one connection';
+
+export function emptySchedule(evidence: string, bursts = 0): Schedule {
+  return {
+    periodic: false, periodSeconds: null, jitter: null, burstSize: null, burstRate: null, bursts,
+    sequentialPorts: false, score: 0, cycleSeconds: null, evidence, basis: null, attempts: 0,
+  };
+}
+
+/**
+ * The lowest natural break in a list of gaps: the smallest gap that is at least BREAK_RATIO
+ * times the typical (median) gap below it and a clear jump (×2) from its neighbour, where the
+ * gaps above are the minority (burst separators are rarer than the gaps inside bursts).
+ * Returns the threshold (geometric mean of the two sides) or null.
+ */
+export function naturalBreak(gaps: readonly number[]): number | null {
+  const sorted = Float64Array.from(gaps).sort();
+  const m = sorted.length;
+  for (let k = (m - 1) >> 1; k < m - 1; k++) {
+    const lower = Math.max(sorted[k]!, 1e-3);
+    const typical = Math.max(sorted[k >> 1]!, 1e-3);
+    const upper = sorted[k + 1]!;
+    if (upper / typical >= BREAK_RATIO && upper / lower >= 2) return Math.sqrt(lower * upper);
+  }
+  return null;
+}
+
+/** Whether source ports rise by small steps across consecutive attempts. */
+export function sequentialPorts(ports: readonly number[]): { sequential: boolean; fraction: number; step: number | null } {
+  if (ports.length < 3) return { sequential: false, fraction: 0, step: null };
+  let rising = 0;
+  const steps: number[] = [];
+  for (let i = 1; i < ports.length; i++) {
+    const step = ports[i]! - ports[i - 1]!;
+    if (step >= 1 && step <= MAX_PORT_STEP) {
+      rising++;
+      steps.push(step);
+    }
+  }
+  const fraction = rising / (ports.length - 1);
+  return { sequential: fraction >= SEQUENTIAL_FRACTION, fraction, step: median(steps) };
+}
+
+/**
+ * Schedule of one series of event times (seconds, any order); `sourcePorts` parallel to
+ * `times` when the events are connection attempts.
+ */
+export function analyzeSchedule(times: readonly number[], sourcePorts: readonly number[] | null, basis: ScheduleBasis): Schedule {
+  const n = times.length;
+  const order = Array.from(times.keys()).sort((a, b) => times[a]! - times[b]!);
+  const t = order.map((i) => times[i]!);
+  const ports = sourcePorts === null ? null : order.map((i) => sourcePorts[i]!);
+  const noun = basis === 'requests in one connection' ? 'request' : 'attempt';
+  if (n < MIN_BURSTS) {
+    return { ...emptySchedule(`only ${plural(n, noun)}: too few to judge a schedule`, n), basis, attempts: n };
+  }
+  const gaps: number[] = [];
+  for (let i = 1; i < n; i++) gaps.push(t[i]! - t[i - 1]!);
+  const threshold = naturalBreak(gaps);
+
+  // Bursts: a gap above the break starts a new burst; with no break every event is its own burst.
+  const starts: number[] = [t[0]!];
+  const sizes: number[] = [];
+  const durations: number[] = [];
+  let size = 1;
+  let burstStart = t[0]!;
+  for (let i = 1; i < n; i++) {
+    if (threshold === null || gaps[i - 1]! > threshold) {
+      sizes.push(size);
+      durations.push(t[i - 1]! - burstStart);
+      starts.push(t[i]!);
+      burstStart = t[i]!;
+      size = 1;
+    } else {
+      size++;
+    }
+  }
+  sizes.push(size);
+  durations.push(t[n - 1]! - burstStart);
+
+  const burstSize = Math.round(median(sizes)!);
+  const rates: number[] = [];
+  for (let i = 0; i < sizes.length; i++) if (sizes[i]! >= 2 && durations[i]! > 0) rates.push((sizes[i]! - 1) / durations[i]!);
+  const burstRate = median(rates);
+  const portRun = ports === null ? null : sequentialPorts(ports);
+
+  const base: Schedule = {
+    ...emptySchedule('', starts.length),
+    burstSize,
+    burstRate: burstRate === null ? null : round(burstRate, 3),
+    sequentialPorts: portRun?.sequential ?? false,
+    basis,
+    attempts: n,
+  };
+  const portWords = portRun?.sequential
+    ? `; source ports rise by ${portRun.step !== null && portRun.step <= 1.5 ? 'one' : `~${round(portRun.step ?? 1, 1)}`} across ${Math.round(portRun.fraction * 100)}% of consecutive attempts`
+    : '';
+  const burstWords = burstSize > 1
+    ? `bursts of ${burstSize} ${noun}s${burstRate !== null ? ` at ${round(burstRate, 2)}/s` : ''}`
+    : `single ${noun}s`;
+  if (starts.length < MIN_BURSTS) {
+    return { ...base, evidence: `${burstWords}, only ${plural(starts.length, 'burst')}: too few repetitions to call it periodic${portWords}` };
+  }
+
+  // A longer cycle: burst trains separated by long quiet gaps.
+  const intervals: number[] = [];
+  for (let i = 1; i < starts.length; i++) intervals.push(starts[i]! - starts[i - 1]!);
+  let periodIntervals = intervals;
+  let cycleSeconds: number | null = null;
+  const cycleBreak = naturalBreak(intervals);
+  if (cycleBreak !== null) {
+    const inside = intervals.filter((x) => x <= cycleBreak);
+    if (inside.length >= 2) {
+      periodIntervals = inside;
+      const trainStarts = [starts[0]!];
+      for (let i = 1; i < starts.length; i++) if (intervals[i - 1]! > cycleBreak) trainStarts.push(starts[i]!);
+      if (trainStarts.length >= 3) {
+        const trainGaps: number[] = [];
+        for (let i = 1; i < trainStarts.length; i++) trainGaps.push(trainStarts[i]! - trainStarts[i - 1]!);
+        cycleSeconds = round(median(trainGaps)!, 3);
+      }
+    }
+  }
+
+  const period = median(periodIntervals)!;
+  // With few repetitions a MAD can be zero by chance (3 intervals, 2 alike): then every
+  // interval must fit, so the largest deviation is the jitter.
+  const spread = periodIntervals.length < FEW_INTERVALS
+    ? Math.max(...periodIntervals.map((x) => Math.abs(x - period)))
+    : mad(periodIntervals)!;
+  const jitter = period > 0 ? spread / period : 1;
+  const sizeSpread = burstSize > 0 ? mad(sizes)! / burstSize : 1;
+  const regularity = Math.max(0, 1 - jitter / 0.5);
+  const support = Math.min(1, periodIntervals.length / 6);
+  const score = round(regularity * (0.4 + 0.6 * support) * (0.8 + 0.2 * Math.max(0, 1 - sizeSpread)), 3);
+  const periodic = jitter <= allowedJitter(periodIntervals.length) && score >= MIN_SCORE && period >= MIN_PERIOD_SECONDS
+    // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
+    // needs more repetitions and a slower beat.
+    && (basis !== 'requests in one connection' || (n >= MIN_REQUESTS && period >= MIN_REQUEST_PERIOD_SECONDS));
+  const cycleWords = cycleSeconds !== null ? `; burst trains repeat every ${formatSeconds(cycleSeconds)}` : '';
+  const evidence = periodic
+    ? `${burstWords}, one every ${formatSeconds(period)} (jitter ${Math.round(jitter * 100)}%) over ${starts.length} bursts${cycleWords}${portWords}`
+    : period < MIN_PERIOD_SECONDS && jitter <= allowedJitter(periodIntervals.length)
+      ? `${burstWords} every ${formatSeconds(period)}: a steady rate, not a schedule${portWords}`
+      : `${burstWords}, ${starts.length} bursts with irregular spacing (median ${formatSeconds(period)}, jitter ${Math.round(jitter * 100)}%)${portWords}`;
+  return {
+    ...base,
+    periodic,
+    periodSeconds: round(period, 3),
+    jitter: round(jitter, 3),
+    score,
+    cycleSeconds,
+    evidence,
+  };
+}
+
+/** The schedule that says most: periodic first, then by score, then by attempts. */
+export function bestSchedule(schedules: readonly Schedule[]): Schedule {
+  let best: Schedule | null = null;
+  for (const s of schedules) {
+    if (best === null
+      || (s.periodic && !best.periodic)
+      || (s.periodic === best.periodic && (s.score > best.score || (s.score === best.score && s.attempts > best.attempts)))) best = s;
+  }
+  return best ?? emptySchedule('no attempts');
+}

@@ -1,0 +1,55 @@
+/** Small robust statistics used across the analysis (medians, MAD); inputs are never mutated. */
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Median absolute deviation from the median. */
+export function mad(values: readonly number[]): number | null {
+  const m = median(values);
+  if (m === null) return null;
+  return median(values.map((v) => Math.abs(v - m)));
+}
+
+/** Initial TTLs in common use (Linux/macOS 64, Windows 128, network gear 255; old stacks 32). */
+const INITIAL_TTLS = [32, 64, 128, 255];
+
+/** The initial TTL a received TTL most likely started from. */
+export function initialTtl(ttl: number): number {
+  for (const initial of INITIAL_TTLS) if (ttl <= initial) return initial;
+  return 255;
+}
+
+/** Router hops between the sender and the capture point, from a received TTL. */
+export function hopsFromTtl(ttl: number): number {
+  return initialTtl(ttl) - ttl;
+}
+
+export function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** "0.3 ms", "32 ms", "1.2 s" */
+export function formatDelay(seconds: number): string {
+  const ms = seconds * 1000;
+  if (ms < 1) return `${round(ms, 2)} ms`;
+  if (ms < 10) return `${round(ms, 1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${round(seconds, 1)} s`;
+}
+
+/** "32 s", "1.5 s", "4 min", "2.1 h" */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 10) return `${round(seconds, 1)} s`;
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${round(seconds / 60, 1)} min`;
+  return `${round(seconds / 3600, 1)} h`;
+}
+
+export function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n} ${n === 1 ? word : words}`;
+}

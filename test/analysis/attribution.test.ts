@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { attributeResets, CidrSet, DEFAULT_INTERNAL } from '../../src/analysis/index.js';
+import type { Connection } from '../../src/flows/connection.js';
+import { block, connection, refused, rst, session, updateAgent } from './support.js';
+
+const internal = new CidrSet(DEFAULT_INTERNAL);
+const host = '192.168.0.13';
+
+function attributionOf(connections: Connection[], target: Connection) {
+  const result = attributeResets(connections, internal);
+  return { refusal: result.refusals[connections.indexOf(target)], result };
+}
+
+describe('reset attribution', () => {
+  it('a closed port on a real server that also answers SYN-ACKs is the endpoint', () => {
+    const ok = [session(host, '93.184.216.34', 443, 10, { respTtl: 52, handshakeRtt: 0.03 }), session(host, '93.184.216.34', 443, 20, { respTtl: 52, handshakeRtt: 0.031 })];
+    const closed = refused(host, '93.184.216.34', 8080, 30, { ttl: 52, delay: 0.029 });
+    const { refusal } = attributionOf([...ok, closed], closed);
+    expect(refusal?.attribution).toBe('endpoint');
+    expect(refusal?.evidence).toMatch(/TTL 52 matches/);
+  });
+
+  it('15 addresses answering with TTL 255 after 0.3 ms are one device in the path', () => {
+    const agent = updateAgent(host, { bursts: 4, burstSize: 14, period: 32, addresses: block('72.246.53', 15) });
+    const result = attributeResets(agent, internal);
+    const attributions = new Set(result.refusals.map((r) => r?.attribution));
+    expect(attributions).toEqual(new Set(['middlebox']));
+    expect(result.resetSources).toHaveLength(1);
+    const source = result.resetSources[0]!;
+    expect(source).toMatchObject({ attribution: 'middlebox', ttl: 255, kind: 'rst', resets: 56, hops: 0 });
+    expect(source.remoteAddresses).toBeGreaterThanOrEqual(12);
+    expect(source.medianRttMs).toBeCloseTo(0.3, 1);
+    expect(source.evidence).toMatch(/one device answers for \d+ addresses/);
+  });
+
+  it('a reset whose TTL differs from the same /24\'s SYN-ACKs is a middlebox', () => {
+    const ok = session(host, '203.0.113.10', 80, 5, { respTtl: 52 });
+    const reset = refused(host, '203.0.113.11', 80, 6, { ttl: 63, delay: 0.0004 });
+    const { refusal } = attributionOf([ok, reset], reset);
+    expect(refusal?.attribution).toBe('middlebox');
+    expect(refusal?.evidence).toMatch(/TTL 63 .* TTL 52/);
+  });
+
+  it('a reset with the server\'s TTL but far faster than its round trip is a middlebox', () => {
+    const ok = session(host, '203.0.113.10', 80, 5, { respTtl: 52, handshakeRtt: 0.04 });
+    const reset = refused(host, '203.0.113.10', 80, 6, { ttl: 52, delay: 0.0002 });
+    expect(attributionOf([ok, reset], reset).refusal?.attribution).toBe('middlebox');
+  });
+
+  it('a reset from a side that kept sending was injected', () => {
+    const c = connection({ origH: host, respH: '198.51.100.7', respP: 443, established: true, respTtl: 50, resets: [rst({ stage: 'data', ttl: 50, senderKeptSending: true })] });
+    expect(attributionOf([c], c).refusal?.attribution).toBe('middlebox');
+  });
+
+  it('a single refused attempt with nothing to compare is unknown, and says why', () => {
+    const reset = refused('10.0.0.5', '10.0.0.9', 80, 1, { ttl: 64, delay: 0.0013 });
+    const { refusal, result } = attributionOf([reset], reset);
+    expect(refusal?.attribution).toBe('unknown');
+    expect(refusal?.evidence).toMatch(/thin evidence/);
+    expect(result.resetSources[0]).toMatchObject({ attribution: 'unknown', resets: 1, remoteAddresses: 1 });
+  });
+
+  it('the same address refusing three retries is still one address: unknown', () => {
+    const tries = [0, 0.5, 1].map((t) => refused(host, '198.51.100.20', 80, t, { ttl: 60, delay: 0.02 }, 3_000));
+    const result = attributeResets(tries, internal);
+    expect(result.refusals.map((r) => r?.attribution)).toEqual(['unknown', 'unknown', 'unknown']);
+  });
+
+  it.each([
+    [3, 13, 'communication administratively prohibited'],
+    [3, 10, 'host administratively prohibited'],
+    [3, 9, 'network administratively prohibited'],
+    [1, 1, 'communication administratively prohibited'],
+  ])('ICMP %i/%i from a router is a refusal by a device in the path', (type, code, words) => {
+    const c = connection({ origH: host, respH: '198.51.100.30', respP: 443, resets: [rst({ kind: 'icmp', icmpType: type, icmpCode: code, sender: '192.168.0.1', ttl: 64 })] });
+    const { refusal, result } = attributionOf([c], c);
+    expect(refusal?.attribution).toBe('middlebox');
+    expect(refusal?.evidence).toContain(words);
+    expect(result.resetSources[0]).toMatchObject({ kind: 'icmp', senders: ['192.168.0.1'] });
+  });
+
+  it('ICMP port unreachable from the destination itself is the endpoint', () => {
+    const c = connection({ origH: host, respH: '198.51.100.30', respP: 443, resets: [rst({ kind: 'icmp', icmpType: 3, icmpCode: 3, sender: '198.51.100.30', ttl: 50 })] });
+    expect(attributionOf([c], c).refusal?.attribution).toBe('endpoint');
+  });
+
+  it('silent drops are not resets', () => {
+    const c = connection({ origH: host, respH: '198.51.100.40', respP: 80, synCount: 3 });
+    const result = attributeResets([c], internal);
+    expect(result.refusals.filter(Boolean)).toEqual([]);
+    expect(result.resetSources).toEqual([]);
+  });
+});
+
+describe('reset attribution on a LAN', () => {
+  it('LAN hosts refusing a sweep quickly with TTL 64 are not taken for one device', () => {
+    const sweep = Array.from({ length: 20 }, (_, i) => refused('10.0.0.5', `10.0.0.${100 + i}`, 445, i * 0.01, { ttl: 64, delay: 0.0002, ipId: (i * 7919) % 65536 }));
+    const result = attributeResets(sweep, internal);
+    expect(new Set(result.refusals.map((r) => r?.attribution))).toEqual(new Set(['unknown']));
+  });
+});

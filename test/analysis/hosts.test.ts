@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeConnections, type AnalysisResult } from '../../src/analysis/index.js';
+import type { Connection } from '../../src/flows/connection.js';
+import { block, connection, dropped, http, options, random, refused, rst, session, updateAgent } from './support.js';
+
+const proxy = '192.168.0.1';
+
+/** Browsing through the proxy: absolute-URI requests to 192.168.0.1:3128 at irregular times. */
+function browsing(host: string, count: number, seed: number, start = 1_000): Connection[] {
+  const rnd = random(seed);
+  let t = start;
+  return Array.from({ length: count }, (_, i) => {
+    t += 1 + rnd() * 60;
+    const site = `site${i < 7 ? i : Math.floor(rnd() * 7)}.example`;
+    return session(host, proxy, 3128, t, {
+      respTtl: 128, handshakeRtt: 0.0004,
+      http: http({ target: `http://${site}/page${i}`, host: site, proxyForm: 'absolute', userAgent: 'Mozilla/4.0 (compatible; MSIE 6.0)' }),
+    });
+  });
+}
+
+function hostOf(result: AnalysisResult, address: string) {
+  const h = result.hosts.find((x) => x.address === address);
+  expect(h, address).toBeDefined();
+  return h!;
+}
+
+describe('labels and verdicts', () => {
+  const agentHost = '192.168.0.13';
+  const floodHost = '192.168.0.50';
+  const scanHost = '192.168.0.60';
+  const beaconHost = '192.168.0.70';
+  const browser = '192.168.0.80';
+  const rnd = random(99);
+
+  const agent = updateAgent(agentHost, { bursts: 12, burstSize: 14, period: 32, addresses: block('72.246.53', 15), start: 1_000 });
+  const flood = Array.from({ length: 1_500 }, (_, i) =>
+    dropped(floodHost, '203.0.113.5', 80, 2_000 + i * 0.004, 1_024 + Math.floor(rnd() * 60_000)));
+  const scan = Array.from({ length: 300 }, (_, i) => i === 21
+    ? session(scanHost, '192.168.0.2', i + 1, 3_000 + i * 0.05, { respTtl: 64, handshakeRtt: 0.0005 })
+    : refused(scanHost, '192.168.0.2', i + 1, 3_000 + i * 0.05, { ttl: 64, delay: 0.0005 }, 50_000 + i));
+  const beacon = Array.from({ length: 25 }, (_, i) =>
+    session(beaconHost, '198.51.100.9', 443, 1_000 + i * 60 + (rnd() - 0.5) * 6, { origBytes: 310, respBytes: 220, sni: 'cdn-check.example.org', origP: 49_152 + Math.floor(rnd() * 16_000) }));
+
+  const result = analyzeConnections(
+    [...agent, ...browsing(agentHost, 20, 1), ...flood, ...scan, ...beacon, ...browsing(browser, 40, 2)],
+    [],
+    options(),
+  );
+
+  it('the case study: an update agent that ignores the proxy, reset by the firewall', () => {
+    const h = hostOf(result, agentHost);
+    expect(h.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked', 'periodic', 'via-proxy']));
+    expect(h.labels).not.toContain('flood');
+    expect(h.labels).not.toContain('scanner');
+    expect(h.verdict).toMatch(/^An update agent .* ignores the proxy 192\.168\.0\.1:3128, not a DDoS participant/);
+    expect(h.verdict).toMatch(/1(\.0)? attempt\/s in bursts of 14 every ~3[12] s/);
+    expect(h.verdict).toMatch(/1[345] addresses in one \/24 \(a CDN\)/);
+    expect(h.verdict).toContain('source ports rising by one');
+    expect(h.verdict).toMatch(/every attempt reset by a device one hop away \(TTL 255/);
+    expect(h.verdict).toMatch(/both through the proxy .* and directly/);
+    const g = h.groups.find((x) => !x.viaProxy)!;
+    expect(g).toMatchObject({ destination: '72.246.53.0/24', attempts: 168, established: 0, resets: { middlebox: 168, endpoint: 0, unknown: 0 } });
+    expect(g.schedule).toMatchObject({ periodic: true, burstSize: 14, sequentialPorts: true, basis: 'failed attempts' });
+    expect(Math.abs(g.schedule.periodSeconds! - 32) / 32).toBeLessThan(0.05);
+    expect(h.evidence.some((e) => e.startsWith('proxy-bypass: 168 direct attempts'))).toBe(true);
+    expect(h.attempts).toHaveLength(168 + 20);
+    expect(h.attempts.filter((a) => a.outcome === 'reset-middlebox')).toHaveLength(168);
+  });
+
+  it('a genuine flood is a flood', () => {
+    const h = hostOf(result, floodHost);
+    expect(h.labels).toContain('flood');
+    expect(h.labels).not.toContain('periodic');
+    expect(h.verdict).toMatch(/^Looks like a flood .* \d{4} SYNs at 203\.0\.113\.5:80 .* random source ports/);
+    expect(h.evidence.find((e) => e.startsWith('flood:'))).toMatch(/\/s\)/);
+  });
+
+  it('a SYN scan is a scanner, not a flood', () => {
+    const h = hostOf(result, scanHost);
+    expect(h.labels).toContain('scanner');
+    expect(h.labels).not.toContain('flood');
+    expect(h.verdict).toMatch(/^A scan: 300 ports on 192\.168\.0\.2 probed/);
+  });
+
+  it('a periodic beacon that gets through is worth investigating', () => {
+    const h = hostOf(result, beaconHost);
+    expect(h.labels).toContain('periodic');
+    expect(h.labels).toContain('proxy-bypass');
+    expect(h.labels).not.toContain('blocked');
+    const g = h.groups[0]!;
+    expect(g.destination).toBe('cdn-check.example.org');
+    expect(g.schedule).toMatchObject({ periodic: true, burstSize: 1, basis: 'completed sessions' });
+    expect(h.verdict).toMatch(/^A periodic beacon that gets through — worth investigating: one connection every ~(59|60|61) s/);
+  });
+
+  it('browsing through the proxy is ordinary and comes last', () => {
+    const h = hostOf(result, browser);
+    expect(h.labels).toEqual(['via-proxy']);
+    expect(h.verdict).toMatch(/^Ordinary browsing through the proxy 192\.168\.0\.1:3128: 40 connections to 7 destinations/);
+    expect(result.hosts.at(-1)!.address).toBe(browser);
+    expect(result.hosts[0]!.address).toBe(floodHost);
+  });
+
+  it('finds the proxy and the firewall, and says why it is not a DDoS', () => {
+    expect(result.proxies[0]).toMatchObject({ address: proxy, port: 3128, source: 'detected' });
+    expect(result.resetSources[0]).toMatchObject({ attribution: 'middlebox', ttl: 255, resets: 168, hosts: [agentHost] });
+    expect(result.summary.join(' ')).toMatch(/192\.168\.0\.13 \(to 72\.246\.53\.0\/24, every ~3\d s\)/);
+    expect(result.summary.join(' ')).toMatch(/168 resets for 1\d addresses \(72\.246\.53\.0\/24\) came from a device in the path one hop away \(most likely the firewall\), not from the servers: one device answers/);
+    expect(result.summary.join(' ')).toMatch(/192\.168\.0\.50 looks like a flood/);
+  });
+});
+
+describe('labels: the "not that label" cases', () => {
+  it('no proxy in use: direct web attempts are not a proxy bypass', () => {
+    const agent = updateAgent('10.0.0.13', { bursts: 5, burstSize: 4, period: 30, addresses: block('72.246.53', 5) });
+    const h = analyzeConnections(agent, [], options()).hosts[0]!;
+    expect(h.labels).toEqual(['blocked', 'periodic']);
+    expect(h.verdict).toMatch(/^Software that keeps trying to reach the web directly/);
+  });
+
+  it('silent drops block a host', () => {
+    const conns = [...browsing('10.0.0.14', 3, 4), ...[0, 30, 60, 90].map((t) => dropped('10.0.0.14', '72.246.53.80', 443, 1_000 + t))];
+    const h = analyzeConnections(conns, [], options()).hosts[0]!;
+    expect(h.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked']));
+    expect(h.evidence.find((e) => e.startsWith('blocked:'))).toMatch(/4 of 4 direct attempts failed \(0 refused by a device in the path, 4 never answered\)/);
+    expect(h.verdict).toMatch(/never answered/);
+  });
+
+  it('refused by the server itself is not blocked', () => {
+    const conns = [session('10.0.0.15', '93.184.216.34', 443, 1, { respTtl: 52 }), ...[2, 3, 4].map((t) => refused('10.0.0.15', '93.184.216.34', 80, t, { ttl: 52, delay: 0.03 }))];
+    const h = analyzeConnections(conns, [], options()).hosts[0]!;
+    expect(h.labels).not.toContain('blocked');
+    expect(h.verdict).toMatch(/^Refused connection attempts: 3 attempts to 93\.184\.216\.34:80 retried, refused by the server itself/);
+  });
+
+  it('random browsing with a given proxy is not periodic', () => {
+    const result = analyzeConnections(browsing('10.0.0.16', 60, 8), [], options({ proxies: [{ address: proxy, port: 3128 }] }));
+    expect(result.hosts[0]!.labels).toEqual(['via-proxy']);
+    expect(result.proxies[0]!.source).toBe('given');
+  });
+
+  it('a slow sweep of 15 CDN addresses is not a scan', () => {
+    const agent = updateAgent('10.0.0.17', { bursts: 20, burstSize: 14, period: 32, addresses: block('72.246.53', 15) });
+    expect(analyzeConnections(agent, [], options()).hosts[0]!.labels).not.toContain('scanner');
+  });
+
+  it('the proxy itself going out to the web is not a bypass', () => {
+    const conns = [...browsing('10.0.0.18', 5, 5), session(proxy, '93.184.216.34', 80, 1_100, { http: http({ host: 'site0.example', viaHeaders: ['Via: 1.1 proxy'] }) })];
+    const h = analyzeConnections(conns, [], options()).hosts.find((x) => x.address === proxy)!;
+    expect(h.labels).toEqual([]);
+    expect(h.verdict).toMatch(/^The proxy itself/);
+  });
+
+  it('a mid-stream connection with periodic requests is a beacon on one connection', () => {
+    const c = connection({ origH: '10.11.54.5', respH: '10.11.54.37', respP: 8888, ts: 0, lastTs: 1_600, history: 'DdA', synCount: 0, established: true, connState: 'OTH',
+      requestTimes: Array.from({ length: 50 }, (_, i) => 10 + i * 30 + (i % 4) * 0.5), origBytes: 50 * 400 });
+    const h = analyzeConnections([c], [], options()).hosts[0]!;
+    expect(h.labels).toEqual(['periodic']);
+    expect(h.verdict).toMatch(/^A periodic beacon that gets through — worth investigating: one request every ~3[01] s .* on one long-lived connection to 10\.11\.54\.37 \(an internal address\)/);
+  });
+});
+
+describe('vantage points and refusals', () => {
+  it('a capture on the firewall\'s LAN side: the proxy shows by its Via headers, the firewall by TTL and delay', () => {
+    const proxyHost = '10.0.0.2';
+    // The proxy fetching from the same CDN the agent tries: real SYN-ACKs with TTL 52 after 30 ms.
+    const fetched = [0, 100, 200].map((t) => session(proxyHost, '72.246.53.90', 80, 900 + t,
+      { respTtl: 52, handshakeRtt: 0.03, http: http({ host: 'liveupdate.example.com', viaHeaders: ['Via: 1.1 proxy:3128', 'X-Forwarded-For: 10.0.0.13'] }) }));
+    const agent = updateAgent('10.0.0.13', { bursts: 6, burstSize: 14, period: 31, addresses: block('72.246.53', 15), resetTtl: 255, resetDelay: 0.00005 });
+    const result = analyzeConnections([...fetched, ...agent], [], options());
+    expect(result.proxies[0]).toMatchObject({ address: proxyHost, port: null, source: 'detected' });
+    expect(result.proxies[0]!.evidence).toMatch(/Via, X-Forwarded-For/);
+    expect(result.resetSources[0]).toMatchObject({ attribution: 'middlebox', ttl: 255 });
+    expect(result.resetSources[0]!.evidence).toMatch(/TTL 255 \(0 hops away\) but .* arrive with TTL 52/);
+    const h = hostOf(result, '10.0.0.13');
+    expect(h.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked', 'periodic']));
+    expect(hostOf(result, proxyHost).labels).toEqual([]);
+  });
+
+  it('ICMP administratively prohibited from the firewall blocks a host', () => {
+    const conns = [0, 30, 60, 90, 120].map((t) => connection({
+      origH: '10.0.0.20', respH: '203.0.113.50', respP: 443, ts: 1_000 + t,
+      resets: [rst({ kind: 'icmp', icmpType: 3, icmpCode: 13, sender: '10.0.0.254', ttl: 255, delay: 0.0004 })],
+    }));
+    const h = analyzeConnections(conns, [], options()).hosts[0]!;
+    expect(h.labels).toEqual(['blocked', 'periodic']);
+    expect(h.attempts.every((a) => a.outcome === 'refused-icmp')).toBe(true);
+    expect(h.verdict).toMatch(/every attempt refused by 10\.0\.0\.254 \(one hop away/);
+  });
+});
+
+describe('direct browsing while a proxy is in use', () => {
+  it('says the host gets past the proxy, without calling it periodic or blocked', () => {
+    const rnd = random(21);
+    let t = 1_000;
+    const direct = Array.from({ length: 30 }, (_, i) => session('10.0.0.30', `93.184.${i % 5}.${10 + i}`, 443, (t += 5 + rnd() * 120), { sni: `site${i % 5}.example` }));
+    const viaProxy = [session('10.0.0.31', proxy, 3128, 1_000, { http: http({ method: 'CONNECT', target: 'x.example:443', proxyForm: 'connect' }) })];
+    const h = analyzeConnections([...direct, ...viaProxy], [], options()).hosts.find((x) => x.address === '10.0.0.30')!;
+    expect(h.labels).toEqual(['proxy-bypass']);
+    expect(h.verdict).toMatch(/^Reaches the web directly, past the proxy 192\.168\.0\.1:3128: 30 direct attempts to 5 destinations, 30 established/);
+  });
+});

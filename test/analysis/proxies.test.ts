@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS } from '../../src/analysis/index.js';
+import { findProxies } from '../../src/analysis/proxies.js';
+import { http, session } from './support.js';
+
+const internal = new CidrSet(DEFAULT_INTERNAL);
+
+describe('proxies', () => {
+  it('detects a proxy from CONNECT requests', () => {
+    const conns = ['192.168.0.20', '192.168.0.21'].map((h, i) =>
+      session(h, '192.168.0.1', 3128, i, { http: http({ method: 'CONNECT', target: 'www.example.com:443', proxyForm: 'connect' }) }));
+    const found = findProxies(conns, internal, [], DEFAULT_WEB_PORTS);
+    expect(found.proxies).toHaveLength(1);
+    expect(found.proxies[0]).toMatchObject({ address: '192.168.0.1', port: 3128, source: 'detected', clients: ['192.168.0.20', '192.168.0.21'] });
+    expect(found.proxies[0]!.evidence).toMatch(/2 clients sent 2 CONNECT requests to 192\.168\.0\.1:3128/);
+    expect(found.isProxy('192.168.0.1', 3128)).toBe(true);
+    expect(found.isProxy('192.168.0.1', 80)).toBe(false);
+  });
+
+  it('detects a proxy from absolute-URI requests', () => {
+    const c = session('192.168.0.20', '10.1.1.1', 8080, 1, { http: http({ target: 'http://update.example.com/x', proxyForm: 'absolute', host: 'update.example.com' }) });
+    const found = findProxies([c], internal, [], DEFAULT_WEB_PORTS);
+    expect(found.proxies[0]).toMatchObject({ address: '10.1.1.1', port: 8080 });
+    expect(found.proxies[0]!.evidence).toMatch(/absolute-URI request/);
+  });
+
+  it('finds none in plain direct browsing', () => {
+    const conns = [session('192.168.0.20', '93.184.216.34', 80, 1, { http: http({ host: 'example.com' }) })];
+    expect(findProxies(conns, internal, [], DEFAULT_WEB_PORTS).proxies).toEqual([]);
+  });
+
+  it('detects the proxy from its own outbound requests carrying Via (firewall-side capture)', () => {
+    const c = session('192.168.0.1', '93.184.216.34', 80, 1, { http: http({ host: 'example.com', viaHeaders: ['Via: 1.1 squid'] }) });
+    const found = findProxies([c], internal, [], DEFAULT_WEB_PORTS);
+    expect(found.proxies[0]).toMatchObject({ address: '192.168.0.1', port: null, source: 'detected' });
+    expect(found.proxies[0]!.evidence).toMatch(/proxy headers \(Via\)/);
+  });
+
+  it('detects a busy internal service on a proxy port that itself goes out to the web', () => {
+    const clients = ['192.168.0.20', '192.168.0.21', '192.168.0.22'].map((h, i) => session(h, '192.168.0.1', 8080, i));
+    const outbound = session('192.168.0.1', '93.184.216.34', 443, 5);
+    const found = findProxies([...clients, outbound], internal, [], DEFAULT_WEB_PORTS);
+    expect(found.proxies[0]).toMatchObject({ address: '192.168.0.1', port: 8080 });
+    expect(found.proxies[0]!.evidence).toMatch(/3 internal clients connect .* itself opens 1 web connection/);
+    // Two clients are not enough.
+    expect(findProxies([...clients.slice(0, 2), outbound], internal, [], DEFAULT_WEB_PORTS).proxies).toEqual([]);
+  });
+
+  it('takes a given proxy and lists its clients', () => {
+    const c = session('192.168.0.20', '192.168.0.1', 3128, 1);
+    const found = findProxies([c], internal, [{ address: '192.168.0.1', port: 3128 }], DEFAULT_WEB_PORTS);
+    expect(found.proxies[0]).toMatchObject({ source: 'given', clients: ['192.168.0.20'] });
+  });
+});
