@@ -1,0 +1,311 @@
+/**
+ * The tracker's per-connection state. One Flow per table entry, two Endpoints per Flow; all
+ * fields are numbers or preallocated so that packets of an existing connection allocate nothing.
+ * TCP sequence positions are kept relative to the endpoint's initial sequence number (Zeek's
+ * TCP_Endpoint start_seq), as plain numbers that may pass 2^32.
+ */
+
+import type { DnsAnswer, HttpRequestPeek, ResetEvidence } from './connection.js';
+
+/** Zeek's TCP endpoint states (analyzer/protocol/tcp/TCP_Endpoint.h). */
+export const TCP_INACTIVE = 0;
+export const TCP_SYN_SENT = 1;
+export const TCP_SYN_ACK_SENT = 2;
+export const TCP_PARTIAL = 3;
+export const TCP_ESTABLISHED = 4;
+export const TCP_CLOSED = 5;
+export const TCP_RESET = 6;
+
+/** History bits (Zeek session::detail HIST_*); a responder's bit is shifted left by 16. */
+export const HIST_SYN_PKT = 0x1;
+export const HIST_FIN_PKT = 0x2;
+export const HIST_RST_PKT = 0x4;
+export const HIST_FIN_RST_PKT = 0x8;
+export const HIST_DATA_PKT = 0x10;
+export const HIST_ACK_PKT = 0x20;
+export const HIST_MULTI_FLAG_PKT = 0x40;
+
+export class Endpoint {
+  state = TCP_INACTIVE;
+  prevState = TCP_INACTIVE;
+  /** Raw 32-bit sequence numbers and their positions relative to startSeq. */
+  startSeq = 0;
+  lastSeq = 0;
+  lastRel = 0;
+  /** Highest sequence number of this endpoint's data acknowledged by the peer. */
+  ackSeq = 0;
+  ackRel = 0;
+  finCount = 0;
+  rstCount = 0;
+  /** Relative sequence just past the FIN. */
+  finSeq = 0;
+  didClose = false;
+  histLastSyn = 0;
+  histLastFin = 0;
+  histLastRst = 0;
+  /** Scaled history counters (1, 10, 100, … occurrences). */
+  checksumCount = 0;
+  checksumThreshold = 1;
+  rxmitCount = 0;
+  rxmitThreshold = 1;
+  zeroWindowCount = 0;
+  zeroWindowThreshold = 1;
+  gapCount = 0;
+  gapThreshold = 1;
+
+  // -- reassembly bookkeeping (relative sequence space, data starts at 1)
+  lastReassem = 1;
+  trimSeq = 1;
+  skipDeliveries = false;
+  /** Out-of-order blocks above lastReassem as [seq, upper, seq, upper, …]; null until needed. */
+  blocks: number[] | null = null;
+
+  // -- UDP / ICMP
+  active = false;
+  /** UDP / ICMP payload bytes. */
+  payloadBytes = 0;
+
+  // -- conn_size
+  pkts = 0;
+  ipBytes = 0;
+
+  // -- callhome evidence
+  firstTtl = -1;
+  lastTs = -1;
+  /** Up to four distinct TTLs and the first eight IP IDs, in fields (no per-connection arrays). */
+  ttlCount = 0;
+  ttl0 = 0;
+  ttl1 = 0;
+  ttl2 = 0;
+  ttl3 = 0;
+  ipIdCount = 0;
+  ipId0 = 0;
+  ipId1 = 0;
+  ipId2 = 0;
+  ipId3 = 0;
+  ipId4 = 0;
+  ipId5 = 0;
+  ipId6 = 0;
+  ipId7 = 0;
+  sawPayload = false;
+
+  /** Set start, ack and last sequence numbers at once (Zeek's InitStartSeq/InitAckSeq/InitLastSeq). */
+  initSeqs(start: number, ack: number, last: number): void {
+    this.startSeq = start >>> 0;
+    this.ackSeq = ack >>> 0;
+    this.ackRel = (ack - start) | 0;
+    this.lastSeq = last >>> 0;
+    this.lastRel = (last - start) | 0;
+  }
+
+  updateLastSeq(seq: number): void {
+    this.lastRel += (seq - this.lastSeq) | 0;
+    this.lastSeq = seq >>> 0;
+  }
+
+  updateAckSeq(seq: number): void {
+    this.ackRel += (seq - this.ackSeq) | 0;
+    this.ackSeq = seq >>> 0;
+  }
+
+  /** Relative position of a raw sequence number near lastSeq. */
+  relSeq(seq: number): number {
+    return this.lastRel + ((seq - this.lastSeq) | 0);
+  }
+
+  /** Relative position of a raw acknowledgment number near ackSeq. */
+  relAck(seq: number): number {
+    return this.ackRel + ((seq - this.ackSeq) | 0);
+  }
+
+  /** Zeek's NoDataAcked(): nothing beyond the SYN acknowledged. */
+  noDataAcked(): boolean {
+    return this.ackRel === 0 || this.ackRel === 1;
+  }
+
+  /** Bytes sent, from sequence numbers (Zeek's TCP_Endpoint::Size). */
+  size(peer: Endpoint): number {
+    if (this.prevState === TCP_SYN_SENT && this.state === TCP_RESET && peer.state === TCP_INACTIVE && !this.noDataAcked()) {
+      // A half-open connection discovered and aborted: its sequence numbers say nothing.
+      return 0;
+    }
+    let size = this.lastRel > this.ackRel ? this.lastRel : this.ackRel;
+    if (size < 0) size = 0;
+    if (size !== 0) size--; // the SYN octet
+    if (this.finCount > 0 && size !== 0) size--; // the FIN octet
+    return size;
+  }
+
+  noteSample(ttl: number, ipId: number): void {
+    if (this.ipIdCount >= 8 && ttl === this.ttl0) return; // the common case once the samples are full
+    const n = this.ttlCount;
+    if (n < 4 && !(n > 0 && this.ttl0 === ttl) && !(n > 1 && this.ttl1 === ttl) && !(n > 2 && this.ttl2 === ttl)) {
+      if (n === 0) this.ttl0 = ttl;
+      else if (n === 1) this.ttl1 = ttl;
+      else if (n === 2) this.ttl2 = ttl;
+      else this.ttl3 = ttl;
+      this.ttlCount = n + 1;
+    }
+    if (ipId >= 0 && this.ipIdCount < 8) {
+      switch (this.ipIdCount++) {
+        case 0: this.ipId0 = ipId; break;
+        case 1: this.ipId1 = ipId; break;
+        case 2: this.ipId2 = ipId; break;
+        case 3: this.ipId3 = ipId; break;
+        case 4: this.ipId4 = ipId; break;
+        case 5: this.ipId5 = ipId; break;
+        case 6: this.ipId6 = ipId; break;
+        default: this.ipId7 = ipId; break;
+      }
+    }
+  }
+
+  /** The distinct TTLs seen (reset packets excluded). */
+  ttlList(): number[] {
+    return [this.ttl0, this.ttl1, this.ttl2, this.ttl3].slice(0, this.ttlCount);
+  }
+
+  /** The first IP IDs seen (reset packets excluded). */
+  ipIdList(): number[] {
+    return [this.ipId0, this.ipId1, this.ipId2, this.ipId3, this.ipId4, this.ipId5, this.ipId6, this.ipId7].slice(0, this.ipIdCount);
+  }
+}
+
+export const KIND_TCP = 0;
+export const KIND_UDP = 1;
+export const KIND_ICMP = 2;
+
+export class Flow {
+  // -- table links
+  hash = 0;
+  nextInBucket: Flow | null = null;
+  lruPrev: Flow | null = null;
+  lruNext: Flow | null = null;
+  inTable = false;
+  /** Tracker clock at this connection's latest packet (orders the idle list). */
+  touchedAt = 0;
+
+  // -- identity (originator first)
+  kind = KIND_TCP;
+  ipProto = 6;
+  ipVersion: 4 | 6 = 4;
+  origA4 = 0;
+  respA4 = 0;
+  origA6: Uint8Array | null = null;
+  respA6: Uint8Array | null = null;
+  origP = 0;
+  respP = 0;
+  /** One-way ICMP messages match in their own direction only. */
+  oneWay = false;
+
+  serial = 0;
+  capture = 0;
+  ts = 0;
+  /** Zeek's Connection::LastTime. */
+  lastTs = 0;
+  history = '';
+  histSeen = 0;
+
+  orig = new Endpoint();
+  resp = new Endpoint();
+
+  // -- TCP session adapter state
+  isActive = true;
+  isPartial = false;
+  /** Bit 1: originator's first packet seen; bit 2: responder's. */
+  firstPacketSeen = 0;
+  handshakeDone = false;
+  attemptAt = Infinity;
+  deleteAt = Infinity;
+  /** Start of the extra expiry-check chain added when one side closed (−1 none). */
+  closeCheckFrom = -1;
+  missedBytes = 0;
+
+  // -- callhome
+  synCount = 0;
+  firstSynTs = -1;
+  handshakeRtt: number | null = null;
+  established = false;
+  sawFin = false;
+  resets: ResetEvidence[] | null = null;
+  /** Which side each reset claims to come from: 1 originator, 2 responder. */
+  resetSides: number[] | null = null;
+  /** Sides with a reset not yet followed by another packet from them. */
+  openResetSides = 0;
+  /** 'dns' once a DNS message parsed; other services come from the guesses below. */
+  service: string | null = null;
+  /** What each side's first payload looks like (decode's guessService). */
+  origGuess: string | null = null;
+  respGuess: string | null = null;
+  http: HttpRequestPeek | null = null;
+  sni: string | null = null;
+  dnsQuery: string | null = null;
+  dnsAnswers: DnsAnswer[] | null = null;
+  requestTimes: number[] | null = null;
+  awaitingRequest = true;
+  origPeeked = false;
+  respPeeked = false;
+
+  isOrigEndpoint(e: Endpoint): boolean {
+    return e === this.orig;
+  }
+
+  /** Record a history letter once per connection and direction (Zeek's CheckHistory). */
+  checkHistory(mask: number, code: string, fromOrig: boolean): boolean {
+    if (!fromOrig) mask <<= 16;
+    if ((this.histSeen & mask) === 0) {
+      this.histSeen |= mask;
+      this.history += fromOrig ? code : code.toLowerCase();
+      return false;
+    }
+    return true;
+  }
+
+  addHistory(code: string, fromOrig: boolean): void {
+    this.history += fromOrig ? code : code.toLowerCase();
+  }
+
+  /** Swap originator and responder (Zeek's Connection::FlipRoles), marking the history with '^'. */
+  flip(): void {
+    const e = this.orig;
+    this.orig = this.resp;
+    this.resp = e;
+    const a4 = this.origA4;
+    this.origA4 = this.respA4;
+    this.respA4 = a4;
+    const a6 = this.origA6;
+    this.origA6 = this.respA6;
+    this.respA6 = a6;
+    const port = this.origP;
+    this.origP = this.respP;
+    this.respP = port;
+    let swapped = '^';
+    for (let i = 0; i < this.history.length; i++) {
+      const c = this.history[i]!;
+      const lower = c.toLowerCase();
+      swapped += c === lower ? c.toUpperCase() : lower;
+    }
+    this.history = swapped;
+    this.histSeen = ((this.histSeen & 0xffff) << 16 | (this.histSeen >>> 16)) >>> 0;
+    this.firstPacketSeen = ((this.firstPacketSeen & 1) << 1) | ((this.firstPacketSeen & 2) >> 1);
+    this.isPartial = false;
+  }
+}
+
+/** Zeek's Connection::ScaledHistoryEntry: the letter at 1, 10, 100, … occurrences. */
+export function scaledHistory(flow: Flow, code: string, fromOrig: boolean, e: Endpoint, which: 'checksum' | 'rxmit' | 'zeroWindow' | 'gap'): void {
+  switch (which) {
+    case 'checksum':
+      if (++e.checksumCount === e.checksumThreshold) { flow.addHistory(code, fromOrig); e.checksumThreshold *= 10; }
+      return;
+    case 'rxmit':
+      if (++e.rxmitCount === e.rxmitThreshold) { flow.addHistory(code, fromOrig); e.rxmitThreshold *= 10; }
+      return;
+    case 'zeroWindow':
+      if (++e.zeroWindowCount === e.zeroWindowThreshold) { flow.addHistory(code, fromOrig); e.zeroWindowThreshold *= 10; }
+      return;
+    case 'gap':
+      if (++e.gapCount === e.gapThreshold) { flow.addHistory(code, fromOrig); e.gapThreshold *= 10; }
+      return;
+  }
+}

@@ -1,0 +1,714 @@
+/**
+ * The connection tracker: one table of TCP, UDP and ICMP conversations keyed by their 5-tuple in
+ * either direction, Zeek's conn.log state for each, and what callhome adds to tell who sent a
+ * reset. Connections leave the table when Zeek's timers say they are over (run on packet time),
+ * when the table is full (oldest idle first), or at finish(); each is handed to `onConnection`
+ * as it leaves, so memory stays bounded on any capture length.
+ */
+
+import { formatIPv4, formatIPv6 } from '../decode/address.js';
+import { parseDns } from '../decode/dns.js';
+import { peekHttpRequest } from '../decode/http.js';
+import {
+  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type Packet,
+} from '../decode/packet.js';
+import { guessService } from '../decode/service.js';
+import { peekTlsClientHello } from '../decode/tls.js';
+import type { ConnState, Connection, ResetEvidence, ResetStage, Transport } from './connection.js';
+import { Endpoint, Flow, HIST_DATA_PKT, KIND_ICMP, KIND_TCP, KIND_UDP, scaledHistory } from './flow.js';
+import { isLocalIPv4, isLocalIPv6 } from './local.js';
+import { DEFAULT_LIKELY_SERVER_PORTS, icmp4Counterpart, icmp6Counterpart, portTable, type LikelyServerPorts } from './ports.js';
+import { processTcp, tcpChecksumError, tcpConnState, tcpExpired, tcpIsReuse } from './tcp.js';
+import { ICMP_INACTIVITY_TIMEOUT, TCP_INACTIVITY_TIMEOUT, UDP_INACTIVITY_TIMEOUT } from './timeouts.js';
+
+export interface TrackerOptions {
+  /** Called when a connection leaves the table (finished, timed out, evicted, or at finish()). */
+  onConnection: (c: Connection) => void;
+  /**
+   * Most connections held at once; the longest idle is emitted early when a new one needs room
+   * (counted in stats.evicted). Default DEFAULT_MAX_CONNECTIONS.
+   */
+  maxConnections?: number;
+  /** local_orig / local_resp; default: the address blocks Zeek counts as local out of the box. */
+  isLocal?: (address: string) => boolean;
+  /** Index stamped into Connection.capture (see setCapture). */
+  capture?: number;
+  /**
+   * Ports taken as a server's when a connection is first seen without its SYN (or a UDP flow
+   * from such a port): the originator is then the other side. Default: the ports of the
+   * protocols Zeek analyses out of the box.
+   */
+  likelyServerPorts?: LikelyServerPorts;
+}
+
+export interface TrackerStats {
+  /** Connections emitted so far. */
+  connections: number;
+  /** Connections emitted early because the table was full. */
+  evicted: number;
+  /** Connections in the table now. */
+  active: number;
+  peakActive: number;
+  tcp: number;
+  udp: number;
+  icmp: number;
+  /** Packets handed to add(). */
+  packets: number;
+  /** Packets not tracked: not decoded, bad IP checksum, or not TCP / UDP / ICMP. */
+  ignored: number;
+}
+
+/** Default table ceiling: a few hundred bytes of state each keeps this well inside 256 MB. */
+export const DEFAULT_MAX_CONNECTIONS = 100_000;
+/** requestTimes entries kept per connection. */
+export const REQUEST_TIMES_CAP = 10_000;
+/** Resets (and ICMP refusals) kept per connection. */
+export const RESETS_CAP = 256;
+/**
+ * How often (packet time) idle connections are checked for being over: every second, less often
+ * for large tables (a check visits only connections idle at least MIN_IDLE_FOR_SWEEP; others are
+ * checked when their next packet arrives).
+ */
+const SWEEP_INTERVAL = 1;
+const SWEEP_CONNECTIONS_PER_SECOND = 10_000;
+const MAX_SWEEP_INTERVAL = 30;
+/**
+ * Sweeps visit only connections idle this long (Zeek's shortest timers); one that ends sooner
+ * (attempt or close timer) is caught by its next packet or a later sweep.
+ */
+const MIN_IDLE_FOR_SWEEP = 5;
+/** A reset this long after the other side's last packet is 'late'. */
+const LATE_RESET_SECONDS = 60;
+
+/** DNS answers kept per connection. */
+const MAX_DNS_ANSWERS = 64;
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** A deterministic, Zeek-looking uid: 'C' + base62 of a mixed counter. */
+function makeUid(serial: number): string {
+  let hi = Math.imul(serial ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
+  let lo = Math.imul((serial + 0x7f4a7c15) ^ (hi >>> 15), 0x85ebca6b) >>> 0;
+  let s = 'C';
+  for (let i = 0; i < 17; i++) {
+    const source = i & 1 ? hi : lo;
+    s += BASE62[source % 62]!;
+    if (i & 1) hi = Math.floor(hi / 62) ^ Math.imul(lo, 31) >>> 0;
+    else lo = Math.floor(lo / 62) ^ Math.imul(hi, 17) >>> 0;
+    hi >>>= 0;
+    lo >>>= 0;
+  }
+  return s;
+}
+
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) | 0;
+}
+
+function fold6(b: Uint8Array): number {
+  let h = 0;
+  for (let i = 0; i < 16; i += 4) h = mix32(h ^ ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!));
+  return h;
+}
+
+function sameAddress6(a: Uint8Array | null, b: Uint8Array): boolean {
+  if (a === null || b.length < 16) return false;
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Key hash, the same in both directions. */
+function keyHash(v6: boolean, a4: number, a6: Uint8Array, ap: number, b4: number, b6: Uint8Array, bp: number, proto: number): number {
+  const ha = v6 ? fold6(a6) : a4 | 0;
+  const hb = v6 ? fold6(b6) : b4 | 0;
+  const h = (mix32(ha ^ Math.imul(ap + 1, 0x9e3779b1)) + mix32(hb ^ Math.imul(bp + 1, 0x9e3779b1))) | 0;
+  // Kept within V8's small-integer range so Map keys stay unboxed.
+  return mix32(h ^ Math.imul(proto, 0x27d4eb2d)) & 0x3fffffff;
+}
+
+/** Protocols whose server speaks first: its banner names the service. */
+const SERVER_FIRST = new Set(['smtp', 'ftp', 'pop3', 'irc']);
+
+/**
+ * The service, as Zeek would confirm it: a DNS message parsed, a server banner, or a request
+ * whose answer speaks the same protocol. A request alone (no answer, or an answer in another
+ * protocol) names no service.
+ */
+function serviceOf(f: Flow): string | null {
+  if (f.service !== null) return f.service;
+  // Zeek's application analyzers do not run on a connection picked up mid-stream.
+  if (f.kind === KIND_TCP && f.isPartial) return null;
+  const o = f.origGuess;
+  const r = f.respGuess;
+  if (r !== null && SERVER_FIRST.has(r)) return r;
+  if (o !== null && o === r) return o;
+  // HTTP: a request not contradicted by the answer, or a response to an unrecognised request.
+  if (o === 'http' && r === null) return 'http';
+  if (r === 'http' && o === null) return 'http';
+  return null;
+}
+
+export class ConnectionTracker {
+  readonly stats: TrackerStats = {
+    connections: 0, evicted: 0, active: 0, peakActive: 0, tcp: 0, udp: 0, icmp: 0, packets: 0, ignored: 0,
+  };
+
+  private readonly onConnection: (c: Connection) => void;
+  private readonly maxConnections: number;
+  private readonly isLocal: ((address: string) => boolean) | null;
+  private capture: number;
+  private readonly tcpServerPorts: Uint8Array;
+  private readonly udpServerPorts: Uint8Array;
+  private readonly table = new Map<number, Flow>();
+  private lruHead: Flow | null = null;
+  private lruTail: Flow | null = null;
+  private serial = 0;
+  /** Packet time, never going backwards. */
+  private clock = -Infinity;
+  private nextSweep = -Infinity;
+  /** Direction of the packet matched by the last lookup. */
+  private matchedFromOrig = true;
+  /** The connection the last lookup found. */
+  private lastFlow: Flow | null = null;
+
+  constructor(o: TrackerOptions) {
+    this.onConnection = o.onConnection;
+    this.maxConnections = o.maxConnections !== undefined && o.maxConnections > 0 ? Math.floor(o.maxConnections) : DEFAULT_MAX_CONNECTIONS;
+    this.isLocal = o.isLocal ?? null;
+    this.capture = o.capture ?? 0;
+    const ports = o.likelyServerPorts ?? DEFAULT_LIKELY_SERVER_PORTS;
+    this.tcpServerPorts = portTable(ports.tcp);
+    this.udpServerPorts = portTable(ports.udp);
+  }
+
+  setCapture(index: number): void {
+    this.capture = index;
+  }
+
+  /** Track one decoded packet. `p` is reused by the caller: nothing of it is kept by reference. */
+  add(p: Packet): void {
+    this.stats.packets++;
+    if (p.ts > this.clock) {
+      this.clock = p.ts;
+      if (this.clock >= this.nextSweep) {
+        if (this.nextSweep !== -Infinity) this.sweep(this.clock);
+        const interval = Math.min(MAX_SWEEP_INTERVAL, Math.max(SWEEP_INTERVAL, this.stats.active / SWEEP_CONNECTIONS_PER_SECOND));
+        this.nextSweep = this.clock + interval;
+      }
+    }
+    if (p.status !== 'decoded' || !p.ipChecksumOk || (p.ipVersion !== 4 && p.ipVersion !== 6)) {
+      this.stats.ignored++;
+      return;
+    }
+    switch (p.proto) {
+      case IPPROTO_TCP:
+        if (p.sport < 0 || p.dport < 0) break;
+        this.addTcp(p);
+        return;
+      case IPPROTO_UDP:
+        if (p.sport < 0 || p.dport < 0) break;
+        this.addUdp(p);
+        return;
+      case IPPROTO_ICMP:
+      case IPPROTO_ICMPV6:
+        if (p.icmpType < 0) break;
+        this.addIcmp(p);
+        return;
+    }
+    this.stats.ignored++;
+  }
+
+  /** Emit every connection still in the table, ordered by start time. */
+  finish(): void {
+    const open: Flow[] = [];
+    for (let f = this.lruHead; f !== null; f = f.lruNext) open.push(f);
+    open.sort((a, b) => a.ts - b.ts || a.serial - b.serial);
+    for (const f of open) this.remove(f);
+  }
+
+  // ---------------------------------------------------------------- TCP
+
+  private addTcp(p: Packet): void {
+    let flow = this.lookup(p, KIND_TCP, p.sport, p.dport);
+    if (flow !== null && (tcpExpired(flow, this.clock) || tcpIsReuse(flow, p))) {
+      this.remove(flow);
+      flow = null;
+    }
+    let fromOrig = this.matchedFromOrig;
+    if (flow === null) {
+      flow = this.create(p, KIND_TCP, p.sport, p.dport, false);
+      fromOrig = true;
+      const flags = p.tcpFlags;
+      const syn = (flags & TCP_SYN) !== 0;
+      if (!syn || (flags & TCP_ACK) !== 0) {
+        // Not an initial SYN: guess the true responder from the ports (TCPAnalyzer::WantConnection).
+        let flip = false;
+        const ports = this.tcpServerPorts;
+        if (ports[p.sport] === 1) {
+          flip = ports[p.dport] === 1 ? !syn && p.sport < p.dport : true;
+        }
+        if (flip && !(p.ipVersion === 4 && p.dst4 === 0xffffffff)) {
+          flow.flip();
+          fromOrig = false;
+        }
+      }
+    } else {
+      this.touch(flow);
+    }
+
+    if (!p.transportChecksumOk) {
+      tcpChecksumError(flow, fromOrig);
+      return;
+    }
+
+    const flags = p.tcpFlags;
+    const rst = (flags & TCP_RST) !== 0;
+    // The other side's latest packet, before this one is counted (for reset delays).
+    const otherLast = (fromOrig ? flow.resp : flow.orig).lastTs;
+    const stageBefore = rst ? this.stageOf(flow, p.ts, otherLast) : 'data';
+
+    fromOrig = processTcp(flow, p, fromOrig);
+    // A flip during processing swaps the endpoints' roles, not the objects.
+    const sender = fromOrig ? flow.orig : flow.resp;
+
+    this.noteEndpoint(flow, sender, p, rst, fromOrig);
+    const syn = (flags & TCP_SYN) !== 0;
+    const ack = (flags & TCP_ACK) !== 0;
+    if (syn && !ack && fromOrig) {
+      flow.synCount++;
+      if (flow.firstSynTs < 0) flow.firstSynTs = p.ts;
+    }
+    if (syn && ack && !fromOrig && flow.handshakeRtt === null && flow.firstSynTs >= 0) {
+      flow.handshakeRtt = Math.max(0, p.ts - flow.firstSynTs);
+    }
+    // The responder answered with something other than a reset (a SYN-ACK, or anything mid-stream).
+    if (!fromOrig && !rst) flow.established = true;
+    if ((flags & 0x01) !== 0) flow.sawFin = true;
+
+    if (rst) {
+      this.addReset(flow, p, 'rst', fromOrig, fromOrig ? 1 : 2, otherLast, stageBefore);
+    } else if (p.payloadLength > 0) {
+      this.notePayload(flow, p, fromOrig);
+    }
+  }
+
+  // ---------------------------------------------------------------- UDP
+
+  private addUdp(p: Packet): void {
+    let flow = this.lookup(p, KIND_UDP, p.sport, p.dport);
+    if (flow !== null && this.clock >= flow.lastTs + UDP_INACTIVITY_TIMEOUT) {
+      this.remove(flow);
+      flow = null;
+    }
+    let fromOrig = this.matchedFromOrig;
+    if (flow === null) {
+      flow = this.create(p, KIND_UDP, p.sport, p.dport, false);
+      fromOrig = true;
+      const broadcast = p.ipVersion === 4 && p.dst4 === 0xffffffff;
+      if (this.udpServerPorts[p.sport] === 1 && this.udpServerPorts[p.dport] !== 1 && !broadcast) {
+        flow.flip();
+        fromOrig = false;
+      }
+    } else {
+      this.touch(flow);
+    }
+    const e = fromOrig ? flow.orig : flow.resp;
+    if (p.ts > flow.lastTs) flow.lastTs = p.ts;
+    e.pkts++;
+    e.ipBytes += p.ipLength;
+    if (!p.transportChecksumOk) {
+      scaledHistory(flow, 'C', fromOrig, e, 'checksum');
+      return;
+    }
+    e.active = true;
+    e.payloadBytes += p.payloadLength > 0 ? p.payloadLength : 0;
+    flow.checkHistory(HIST_DATA_PKT, 'D', fromOrig);
+    this.noteEndpoint(flow, e, p, false, fromOrig);
+    if (!fromOrig) flow.established = true;
+    this.notePayload(flow, p, fromOrig);
+  }
+
+  // ---------------------------------------------------------------- ICMP
+
+  private addIcmp(p: Packet): void {
+    const v6 = p.proto === IPPROTO_ICMPV6;
+    const counterpart = v6 ? icmp6Counterpart(p.icmpType) : icmp4Counterpart(p.icmpType);
+    const oneWay = counterpart < 0;
+    const respPort = oneWay ? p.icmpCode : counterpart;
+    let flow = this.lookup(p, KIND_ICMP, p.icmpType, respPort);
+    if (flow !== null && this.clock >= flow.lastTs + ICMP_INACTIVITY_TIMEOUT) {
+      this.remove(flow);
+      flow = null;
+    }
+    let fromOrig = this.matchedFromOrig;
+    if (flow === null) {
+      flow = this.create(p, KIND_ICMP, p.icmpType, respPort, oneWay);
+      fromOrig = true;
+    } else {
+      this.touch(flow);
+    }
+    const e = fromOrig ? flow.orig : flow.resp;
+    if (p.ts > flow.lastTs) flow.lastTs = p.ts;
+    e.pkts++;
+    e.ipBytes += p.ipLength;
+    e.active = true;
+    const body = p.ipLength - p.ipHeaderLength - 8;
+    if (body > 0) e.payloadBytes += body;
+    this.noteEndpoint(flow, e, p, false, fromOrig);
+    if (!fromOrig) flow.established = true;
+
+    if (p.quoted.present && (p.quoted.proto === IPPROTO_TCP || p.quoted.proto === IPPROTO_UDP) && p.quoted.sport >= 0) {
+      this.tieIcmpError(p);
+    }
+  }
+
+  /** An ICMP error quoting a TCP/UDP header: evidence on the connection it refused. */
+  private tieIcmpError(p: Packet): void {
+    const q = p.quoted;
+    const kind = q.proto === IPPROTO_TCP ? KIND_TCP : KIND_UDP;
+    const v6 = q.ipVersion === 6;
+    const h = keyHash(v6, q.src4, q.src6, q.sport, q.dst4, q.dst6, q.dport, kind);
+    let flow: Flow | null = null;
+    let quotedFromOrig = true;
+    for (let f = this.table.get(h) ?? null; f !== null; f = f.nextInBucket) {
+      if (f.kind !== kind || f.ipVersion !== q.ipVersion) continue;
+      const srcIsOrig = v6 ? sameAddress6(f.origA6, q.src6) : f.origA4 === q.src4;
+      const dstIsResp = v6 ? sameAddress6(f.respA6, q.dst6) : f.respA4 === q.dst4;
+      if (srcIsOrig && dstIsResp && f.origP === q.sport && f.respP === q.dport) { flow = f; quotedFromOrig = true; break; }
+      const srcIsResp = v6 ? sameAddress6(f.respA6, q.src6) : f.respA4 === q.src4;
+      const dstIsOrig = v6 ? sameAddress6(f.origA6, q.dst6) : f.origA4 === q.dst4;
+      if (srcIsResp && dstIsOrig && f.respP === q.sport && f.origP === q.dport) { flow = f; quotedFromOrig = false; break; }
+    }
+    if (flow === null) return;
+    // The ICMP stands in for the quoted packet's destination; it answers the quoted packet's sender.
+    const answered = quotedFromOrig ? flow.orig : flow.resp;
+    const fromOriginatorAddress = p.ipVersion === 6 ? sameAddress6(flow.origA6, p.src6) : p.ipVersion === 4 && flow.origA4 === p.src4;
+    const stage = this.stageOf(flow, p.ts, answered.lastTs);
+    this.addReset(flow, p, 'icmp', fromOriginatorAddress, quotedFromOrig ? 2 : 1, answered.lastTs, stage, q.seq);
+  }
+
+  // ---------------------------------------------------------------- evidence
+
+  private stageOf(flow: Flow, ts: number, otherLast: number): ResetStage {
+    if (flow.sawFin || (otherLast >= 0 && ts - otherLast > LATE_RESET_SECONDS)) return 'late';
+    if (flow.orig.sawPayload || flow.resp.sawPayload) return 'data';
+    if (flow.established) return 'handshake';
+    return 'syn';
+  }
+
+  private addReset(flow: Flow, p: Packet, kind: 'rst' | 'icmp', fromOriginator: boolean, claimedSide: number,
+    otherLast: number, stage: ResetStage, quotedSeq = -1): void {
+    if (flow.resets === null || flow.resetSides === null) {
+      flow.resets = [];
+      flow.resetSides = [];
+    }
+    if (flow.resets.length >= RESETS_CAP) return;
+    const isRst = kind === 'rst';
+    const evidence: ResetEvidence = {
+      kind,
+      ts: p.ts,
+      fromOriginator,
+      ttl: p.ttl,
+      ipId: p.ipVersion === 4 ? p.ipId : -1,
+      sender: p.ipVersion === 4 ? formatIPv4(p.src4) : formatIPv6(p.src6),
+      delay: otherLast >= 0 ? Math.max(0, p.ts - otherLast) : 0,
+      stage,
+      seq: isRst ? p.seq >>> 0 : quotedSeq,
+      ack: isRst ? p.ack >>> 0 : -1,
+      ackZero: isRst ? (p.tcpFlags & TCP_ACK) === 0 || p.ack === 0 : false,
+      senderKeptSending: false,
+      peerTtls: [],
+      peerIpIds: [],
+      icmpType: isRst ? -1 : p.icmpType,
+      icmpCode: isRst ? -1 : p.icmpCode,
+    };
+    flow.resets.push(evidence);
+    flow.resetSides.push(claimedSide);
+    flow.openResetSides |= claimedSide;
+  }
+
+  /** Per-side evidence: first TTL, TTL / IP ID samples, last time, and resets the side outlived. */
+  private noteEndpoint(flow: Flow, e: Endpoint, p: Packet, rst: boolean, fromOrig: boolean): void {
+    if (e.firstTtl < 0) e.firstTtl = p.ttl;
+    if (p.ts > e.lastTs) e.lastTs = p.ts;
+    if (!rst) {
+      e.noteSample(p.ttl, p.ipVersion === 4 ? p.ipId : -1);
+      const side = fromOrig ? 1 : 2;
+      if ((flow.openResetSides & side) !== 0 && flow.resets !== null && flow.resetSides !== null) {
+        for (let i = 0; i < flow.resets.length; i++) {
+          if (flow.resetSides[i] === side && flow.resets[i]!.ts <= p.ts) flow.resets[i]!.senderKeptSending = true;
+        }
+        flow.openResetSides &= ~side;
+      }
+    }
+  }
+
+  /** Application peeks on the first payload of each side, and request times. */
+  private notePayload(flow: Flow, p: Packet, fromOrig: boolean): void {
+    const e = fromOrig ? flow.orig : flow.resp;
+    e.sawPayload = true;
+    const payload = p.payload;
+    if (fromOrig) {
+      if (flow.awaitingRequest) {
+        flow.awaitingRequest = false;
+        if (flow.requestTimes === null) flow.requestTimes = [];
+        if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(p.ts);
+      }
+      if (!flow.origPeeked && payload.length > 0) {
+        flow.origPeeked = true;
+        this.peekFirst(flow, payload, true);
+      }
+    } else {
+      flow.awaitingRequest = true;
+      if (!flow.respPeeked && payload.length > 0) {
+        flow.respPeeked = true;
+        this.peekFirst(flow, payload, false);
+      }
+    }
+    if (flow.kind === KIND_UDP && (flow.respP === 53 || flow.origP === 53 || flow.respP === 5353 || flow.respP === 5355 || flow.respP === 137)) {
+      this.peekDns(flow, payload, fromOrig, false);
+    }
+  }
+
+  private peekFirst(flow: Flow, payload: Uint8Array, fromOrig: boolean): void {
+    if (flow.kind !== KIND_TCP) return;
+    const guess = guessService(payload, fromOrig);
+    if (fromOrig) {
+      flow.origGuess = guess;
+      if (guess === 'http') {
+        const http = peekHttpRequest(payload);
+        if (http !== null) {
+          flow.http = http;
+          flow.origGuess = 'http';
+        }
+      }
+      if (guess === 'ssl') {
+        const hello = peekTlsClientHello(payload);
+        if (hello !== null) flow.sni = hello.sni;
+      }
+    } else {
+      flow.respGuess = guess;
+    }
+    if (flow.respP === 53 || flow.origP === 53) this.peekDns(flow, payload, fromOrig, true);
+  }
+
+  private peekDns(flow: Flow, payload: Uint8Array, fromOrig: boolean, overTcp: boolean): void {
+    const dns = parseDns(payload, overTcp);
+    if (dns === null) return;
+    flow.service = 'dns';
+    if (flow.dnsQuery === null && dns.query !== null) flow.dnsQuery = dns.query;
+    if (dns.response && !fromOrig) {
+      if (flow.dnsAnswers === null) flow.dnsAnswers = [];
+      for (const a of dns.answers) if (flow.dnsAnswers.length < MAX_DNS_ANSWERS) flow.dnsAnswers.push(a);
+    }
+  }
+
+  // ---------------------------------------------------------------- table
+
+  private lookup(p: Packet, kind: number, sport: number, dport: number): Flow | null {
+    const v6 = p.ipVersion === 6;
+    // Consecutive packets often belong to one connection: try the last one first.
+    const last = this.lastFlow;
+    if (last !== null && last.inTable && last.kind === kind && !v6 && last.ipVersion === 4) {
+      if (last.origP === sport && last.respP === dport && last.origA4 === p.src4 && last.respA4 === p.dst4) {
+        this.matchedFromOrig = true;
+        return last;
+      }
+      if (!last.oneWay && last.respP === sport && last.origP === dport && last.respA4 === p.src4 && last.origA4 === p.dst4) {
+        this.matchedFromOrig = false;
+        return last;
+      }
+    }
+    const h = keyHash(v6, p.src4, p.src6, sport, p.dst4, p.dst6, dport, kind);
+    for (let f = this.table.get(h) ?? null; f !== null; f = f.nextInBucket) {
+      if (f.kind !== kind || f.ipVersion !== p.ipVersion) continue;
+      if (f.origP === sport && f.respP === dport
+        && (v6 ? sameAddress6(f.origA6, p.src6) && sameAddress6(f.respA6, p.dst6) : f.origA4 === p.src4 && f.respA4 === p.dst4)) {
+        this.matchedFromOrig = true;
+        this.lastFlow = f;
+        return f;
+      }
+      if (!f.oneWay && f.respP === sport && f.origP === dport
+        && (v6 ? sameAddress6(f.respA6, p.src6) && sameAddress6(f.origA6, p.dst6) : f.respA4 === p.src4 && f.origA4 === p.dst4)) {
+        this.matchedFromOrig = false;
+        this.lastFlow = f;
+        return f;
+      }
+    }
+    return null;
+  }
+
+  private create(p: Packet, kind: number, sport: number, dport: number, oneWay: boolean): Flow {
+    if (this.stats.active >= this.maxConnections && this.lruHead !== null) {
+      this.stats.evicted++;
+      this.remove(this.lruHead);
+    }
+    const f = new Flow();
+    f.kind = kind;
+    f.ipProto = p.proto;
+    f.ipVersion = p.ipVersion === 6 ? 6 : 4;
+    if (f.ipVersion === 4) {
+      f.origA4 = p.src4;
+      f.respA4 = p.dst4;
+    } else {
+      f.origA6 = p.src6.slice(0, 16);
+      f.respA6 = p.dst6.slice(0, 16);
+    }
+    f.origP = sport;
+    f.respP = dport;
+    f.oneWay = oneWay;
+    f.serial = ++this.serial;
+    f.capture = this.capture;
+    f.ts = p.ts;
+    f.lastTs = p.ts;
+    f.touchedAt = this.clock;
+    f.hash = keyHash(f.ipVersion === 6, p.src4, p.src6, sport, p.dst4, p.dst6, dport, kind);
+    const head = this.table.get(f.hash);
+    f.nextInBucket = head ?? null;
+    this.table.set(f.hash, f);
+    f.inTable = true;
+    // append to LRU tail
+    f.lruPrev = this.lruTail;
+    f.lruNext = null;
+    if (this.lruTail !== null) this.lruTail.lruNext = f;
+    else this.lruHead = f;
+    this.lruTail = f;
+    this.stats.active++;
+    if (this.stats.active > this.stats.peakActive) this.stats.peakActive = this.stats.active;
+    if (kind === KIND_TCP) this.stats.tcp++;
+    else if (kind === KIND_UDP) this.stats.udp++;
+    else this.stats.icmp++;
+    return f;
+  }
+
+  private touch(f: Flow): void {
+    f.touchedAt = this.clock;
+    if (this.lruTail === f) return;
+    // unlink
+    if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
+    else this.lruHead = f.lruNext;
+    if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
+    // append
+    f.lruPrev = this.lruTail;
+    f.lruNext = null;
+    if (this.lruTail !== null) this.lruTail.lruNext = f;
+    this.lruTail = f;
+  }
+
+  private remove(f: Flow): void {
+    if (!f.inTable) return;
+    f.inTable = false;
+    let head = this.table.get(f.hash) ?? null;
+    if (head === f) {
+      if (f.nextInBucket !== null) this.table.set(f.hash, f.nextInBucket);
+      else this.table.delete(f.hash);
+    } else {
+      while (head !== null && head.nextInBucket !== f) head = head.nextInBucket;
+      if (head !== null) head.nextInBucket = f.nextInBucket;
+    }
+    f.nextInBucket = null;
+    if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
+    else this.lruHead = f.lruNext;
+    if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
+    else this.lruTail = f.lruPrev;
+    f.lruPrev = f.lruNext = null;
+    this.stats.active--;
+    this.stats.connections++;
+    this.onConnection(this.toConnection(f));
+  }
+
+  private expired(f: Flow, now: number): boolean {
+    if (f.kind === KIND_TCP) {
+      if (tcpExpired(f, now)) return true;
+      const idle = f.handshakeDone ? TCP_INACTIVITY_TIMEOUT : UDP_INACTIVITY_TIMEOUT;
+      return now >= f.lastTs + idle;
+    }
+    return now >= f.lastTs + (f.kind === KIND_UDP ? UDP_INACTIVITY_TIMEOUT : ICMP_INACTIVITY_TIMEOUT);
+  }
+
+  /** Emit the idle connections whose timers ran out by `now` (the idle list is oldest first). */
+  private sweep(now: number): void {
+    let f = this.lruHead;
+    while (f !== null && now - f.touchedAt >= MIN_IDLE_FOR_SWEEP) {
+      const next = f.lruNext;
+      if (this.expired(f, now)) this.remove(f);
+      f = next;
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  private local(address: string, a4: number, a6: Uint8Array | null, v6: boolean): boolean {
+    if (this.isLocal !== null) return this.isLocal(address);
+    return v6 ? a6 !== null && isLocalIPv6(a6) : isLocalIPv4(a4);
+  }
+
+  private toConnection(f: Flow): Connection {
+    const v6 = f.ipVersion === 6;
+    let proto: Transport;
+    let connState: ConnState;
+    let origBytes: number;
+    let respBytes: number;
+    if (f.kind === KIND_TCP) {
+      proto = 'tcp';
+      connState = tcpConnState(f);
+      origBytes = f.orig.size(f.resp);
+      respBytes = f.resp.size(f.orig);
+    } else {
+      proto = f.kind === KIND_UDP ? 'udp' : 'icmp';
+      origBytes = f.orig.payloadBytes;
+      respBytes = f.resp.payloadBytes;
+      if (f.kind === KIND_UDP) {
+        connState = f.orig.active ? (f.resp.active ? 'SF' : 'S0') : (f.resp.active ? 'SHR' : 'OTH');
+      } else {
+        connState = 'OTH';
+      }
+    }
+    const resets = f.resets ?? [];
+    for (let i = 0; i < resets.length; i++) {
+      const claimed = f.resetSides?.[i] === 1 ? f.orig : f.resp;
+      const r = resets[i]!;
+      r.peerTtls = claimed.ttlList();
+      r.peerIpIds = claimed.ipIdList();
+    }
+    const origH = v6 ? formatIPv6(f.origA6 ?? new Uint8Array(16)) : formatIPv4(f.origA4);
+    const respH = v6 ? formatIPv6(f.respA6 ?? new Uint8Array(16)) : formatIPv4(f.respA4);
+    return {
+      uid: makeUid(f.serial),
+      proto,
+      ts: f.ts,
+      lastTs: f.lastTs,
+      origH,
+      origP: f.origP,
+      respH,
+      respP: f.respP,
+      service: serviceOf(f),
+      duration: f.lastTs > f.ts ? f.lastTs - f.ts : null,
+      origBytes,
+      respBytes,
+      connState,
+      localOrig: this.local(origH, f.origA4, f.origA6, v6),
+      localResp: this.local(respH, f.respA4, f.respA6, v6),
+      missedBytes: f.missedBytes,
+      history: f.history,
+      origPkts: f.orig.pkts,
+      origIpBytes: f.orig.ipBytes,
+      respPkts: f.resp.pkts,
+      respIpBytes: f.resp.ipBytes,
+      capture: f.capture,
+      synCount: f.synCount,
+      origTtl: f.orig.firstTtl,
+      respTtl: f.resp.firstTtl,
+      handshakeRtt: f.handshakeRtt,
+      established: f.established,
+      resets,
+      http: f.http,
+      sni: f.sni,
+      dnsQuery: f.dnsQuery,
+      dnsAnswers: f.dnsAnswers ?? [],
+      requestTimes: f.requestTimes ?? [],
+    };
+  }
+}
