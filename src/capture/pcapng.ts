@@ -1,0 +1,311 @@
+/**
+ * pcapng (draft-ietf-opsawg-pcapng): a sequence of sections, each a Section Header Block with
+ * its own byte order, then Interface Description Blocks and packet blocks. Packets come from
+ * Enhanced (§4.3), Simple (§4.4) and the obsolete Packet Block (Appendix A); every other block
+ * (NRB, ISB, DSB, custom, systemd journal, unknown) is skipped by its declared length.
+ */
+import { CaptureParser, MAX_RECORD_BYTES } from './parser.js';
+import type { CaptureErrorCode, CaptureFileInfo, RecordCallback } from './types.js';
+import { formatCount, hex32 } from './messages.js';
+import { PCAPNG_SHB } from './sniff.js';
+import { convertTimestamp, converted, timestampScale } from './timestamp.js';
+import type { TimestampScale } from './timestamp.js';
+
+const BLOCK_IDB = 0x00000001;
+const BLOCK_PB = 0x00000002;
+const BLOCK_SPB = 0x00000003;
+const BLOCK_EPB = 0x00000006;
+
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+
+/** Block type + total length at the front, total length again at the back. */
+const BLOCK_FRAME_BYTES = 12;
+const SHB_MIN_BYTES = 28;
+const IDB_MIN_BYTES = 20;
+const EPB_MIN_BYTES = 32;
+const PB_MIN_BYTES = 32;
+const SPB_MIN_BYTES = 16;
+
+const OPT_ENDOFOPT = 0;
+const OPT_IF_NAME = 2;
+const OPT_IF_TSRESOL = 9;
+const OPT_IF_TSOFFSET = 14;
+
+/** if_tsresol absent: microseconds (§4.2). */
+const DEFAULT_TSRESOL = 6;
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+export class PcapngParser extends CaptureParser {
+  private littleEndian = true;
+  private sections = 0;
+  private readonly byteOrders = new Set<string>();
+  /** Global id of the current section's first interface; interface ids in blocks are per section. */
+  private sectionFirstInterface = 0;
+  private sectionInterfaces = 0;
+  // Per interface (global id), flat for the per-packet path.
+  private readonly ifLinktype: number[] = [];
+  private readonly ifSnaplen: number[] = [];
+  private readonly ifScale: TimestampScale[] = [];
+  /** Simple Packet Blocks carry no timestamp: they take the previous packet's (0 before any). */
+  private lastSec = 0;
+  private lastNsec = 0;
+  private pendingType = 0;
+
+  constructor(info: CaptureFileInfo, onRecord: RecordCallback) {
+    super(info, onRecord);
+    info.formatDetail = 'pcapng';
+  }
+
+  protected headerName(): string {
+    return 'pcapng section header block';
+  }
+
+  protected describeCut(remaining: number): string {
+    return this.need > BLOCK_FRAME_BYTES
+      ? `the file ends ${formatCount(remaining)} bytes into a ${formatCount(this.need)}-byte ${blockName(this.pendingType)}`
+      : `the file ends ${formatCount(remaining)} bytes into a block header`;
+  }
+
+  /** Damage at the first section header makes the file unreadable; later, reading stops there. */
+  private blockDamage(code: CaptureErrorCode, offset: number, what: string): void {
+    if (this.atStart) this.fail(code, offset, `${this.info.file}: not a readable pcapng file: the block at byte ${formatCount(offset)} ${what}`);
+    this.damage(code, offset, what);
+  }
+
+  parse(bytes: Uint8Array, view: DataView, pos: number, end: number, base: number): number {
+    const record = this.record;
+    const onRecord = this.onRecord;
+    for (;;) {
+      if (end - pos < BLOCK_FRAME_BYTES) {
+        this.need = BLOCK_FRAME_BYTES;
+        return pos;
+      }
+      let le = this.littleEndian;
+      let type = view.getUint32(pos, le);
+      if (type === PCAPNG_SHB) {
+        // The section's byte order is whatever makes the byte-order magic read right (§4.1).
+        const magic = view.getUint32(pos + 8, true);
+        if (magic === BYTE_ORDER_MAGIC) le = true;
+        else if (magic === 0x4d3c2b1a) le = false;
+        else {
+          this.blockDamage('bad-block', base + pos, `has no valid byte-order magic (${hex32(magic)})`);
+          return pos;
+        }
+      }
+      const length = view.getUint32(pos + 4, le);
+      if (length < BLOCK_FRAME_BYTES || length % 4 !== 0 || length > MAX_RECORD_BYTES) {
+        const why = length % 4 !== 0 ? 'not a multiple of 4' : length < BLOCK_FRAME_BYTES ? 'less than the 12-byte minimum' : 'more than any block can hold';
+        this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} claiming ${formatCount(length)} bytes, ${why}`);
+        return pos;
+      }
+      if (end - pos < length) {
+        this.need = length;
+        this.pendingType = type;
+        return pos;
+      }
+      const trailer = view.getUint32(pos + length - 4, le);
+      if (trailer !== length) {
+        this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} whose leading length (${formatCount(length)}) and trailing length (${formatCount(trailer)}) differ`);
+        return pos;
+      }
+      if (type === BLOCK_EPB || type === BLOCK_PB) {
+        if (length < EPB_MIN_BYTES) {
+          this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} of ${formatCount(length)} bytes, shorter than its fixed fields`);
+          return pos;
+        }
+        const localId = type === BLOCK_EPB ? view.getUint32(pos + 8, le) : view.getUint16(pos + 8, le);
+        if (localId >= this.sectionInterfaces) {
+          this.blockDamage('bad-block', base + pos, `refers to interface ${localId}, but its section declares ${this.sectionInterfaces}`);
+          return pos;
+        }
+        const caplen = view.getUint32(pos + 20, le);
+        if (caplen > length - EPB_MIN_BYTES) {
+          this.blockDamage('bad-record-length', base + pos, `claims ${formatCount(caplen)} captured bytes in a ${formatCount(length)}-byte ${blockName(type)}`);
+          return pos;
+        }
+        const id = this.sectionFirstInterface + localId;
+        convertTimestamp(view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), this.ifScale[id]!);
+        const sec = converted.sec;
+        const nsec = converted.nsec;
+        const origlen = view.getUint32(pos + 24, le);
+        const ts = sec + nsec / 1e9;
+        this.lastSec = sec;
+        this.lastNsec = nsec;
+        const index = ++this.packets;
+        this.bytes += caplen;
+        this.wireBytes += origlen;
+        if (ts < this.start) this.start = ts;
+        if (ts > this.end) this.end = ts;
+        record.index = index;
+        record.offset = base + pos;
+        record.tsSec = sec;
+        record.tsNsec = nsec;
+        record.ts = ts;
+        record.caplen = caplen;
+        record.origlen = origlen;
+        record.linktype = this.ifLinktype[id]!;
+        record.interfaceId = id;
+        record.data = new Uint8Array(bytes.buffer, bytes.byteOffset + pos + 28, caplen);
+        pos += length;
+        onRecord(record);
+        continue;
+      }
+      if (type === BLOCK_SPB) {
+        if (!this.simplePacket(bytes, view, pos, length, base, le)) return pos;
+        pos += length;
+        onRecord(record);
+        continue;
+      }
+      if (type === PCAPNG_SHB) {
+        if (!this.sectionHeader(view, pos, length, base, le)) return pos;
+      } else if (type === BLOCK_IDB) {
+        if (!this.interfaceDescription(bytes, view, pos, length, base, le)) return pos;
+      }
+      pos += length;
+    }
+  }
+
+  /** §4.4: the section's first interface; captured length min(original, block room, snaplen). */
+  private simplePacket(bytes: Uint8Array, view: DataView, pos: number, length: number, base: number, le: boolean): boolean {
+    if (length < SPB_MIN_BYTES) {
+      this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_SPB)} of ${formatCount(length)} bytes, shorter than its fixed fields`);
+      return false;
+    }
+    if (this.sectionInterfaces === 0) {
+      this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_SPB)} in a section that declares no interface`);
+      return false;
+    }
+    const id = this.sectionFirstInterface;
+    const origlen = view.getUint32(pos + 8, le);
+    let caplen = Math.min(origlen, length - SPB_MIN_BYTES);
+    const snaplen = this.ifSnaplen[id]!;
+    if (snaplen > 0 && caplen > snaplen) caplen = snaplen;
+    const record = this.record;
+    const index = ++this.packets;
+    this.bytes += caplen;
+    this.wireBytes += origlen;
+    record.index = index;
+    record.offset = base + pos;
+    record.tsSec = this.lastSec;
+    record.tsNsec = this.lastNsec;
+    record.ts = this.lastSec + this.lastNsec / 1e9;
+    record.caplen = caplen;
+    record.origlen = origlen;
+    record.linktype = this.ifLinktype[id]!;
+    record.interfaceId = id;
+    record.data = new Uint8Array(bytes.buffer, bytes.byteOffset + pos + 12, caplen);
+    return true;
+  }
+
+  private sectionHeader(view: DataView, pos: number, length: number, base: number, le: boolean): boolean {
+    if (length < SHB_MIN_BYTES) {
+      this.blockDamage('bad-block', base + pos, `claims ${formatCount(length)} bytes, shorter than its fixed fields`);
+      return false;
+    }
+    const major = view.getUint16(pos + 12, le);
+    const minor = view.getUint16(pos + 14, le);
+    // libpcap and Wireshark read 1.0, and 1.2 as written by some old tools; nothing else.
+    if (major !== 1 || (minor !== 0 && minor !== 2)) {
+      const what = `pcapng version ${major}.${minor} is not supported (only 1.0)`;
+      if (this.atStart) this.fail('unsupported-version', base + pos, `${this.info.file}: ${what}`);
+      this.damage('unsupported-version', base + pos, `starts a section of ${what}`);
+      return false;
+    }
+    if (!walkOptions(view, pos + 24, pos + length - 4, le, null)) {
+      this.blockDamage('bad-block', base + pos, 'has an option that runs past the end of the block');
+      return false;
+    }
+    this.littleEndian = le;
+    this.sections++;
+    this.byteOrders.add(le ? 'little' : 'big');
+    this.sectionFirstInterface = this.ifLinktype.length;
+    this.sectionInterfaces = 0;
+    this.atStart = false;
+    this.updateDetail();
+    return true;
+  }
+
+  private interfaceDescription(bytes: Uint8Array, view: DataView, pos: number, length: number, base: number, le: boolean): boolean {
+    if (length < IDB_MIN_BYTES) {
+      this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_IDB)} of ${formatCount(length)} bytes, shorter than its fixed fields`);
+      return false;
+    }
+    const options: InterfaceOptions = { name: null, tsresol: DEFAULT_TSRESOL, tsoffset: 0 };
+    if (!walkOptions(view, pos + 16, pos + length - 4, le, { bytes, options })) {
+      this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_IDB)} with an option that runs past the end of the block`);
+      return false;
+    }
+    const linktype = view.getUint16(pos + 8, le);
+    const snaplen = view.getUint32(pos + 12, le);
+    const scale = timestampScale(options.tsresol, options.tsoffset);
+    const id = this.ifLinktype.length;
+    this.ifLinktype.push(linktype);
+    this.ifSnaplen.push(snaplen);
+    this.ifScale.push(scale);
+    this.sectionInterfaces++;
+    this.info.interfaces.push({ id, linktype, snaplen, name: options.name, tsUnitsPerSecond: scale.units, tsOffset: scale.offset });
+    if (!this.info.linktypes.includes(linktype)) this.info.linktypes.push(linktype);
+    return true;
+  }
+
+  private updateDetail(): void {
+    const order = this.byteOrders.size > 1 ? 'mixed byte order' : `${[...this.byteOrders][0]}-endian`;
+    this.info.formatDetail = this.sections > 1 ? `pcapng (${this.sections} sections, ${order})` : `pcapng (${order})`;
+  }
+}
+
+interface InterfaceOptions {
+  name: string | null;
+  tsresol: number;
+  tsoffset: number;
+}
+
+/** Walks a block's options (§3.5); false when one runs past `end`. Fills IDB options when asked. */
+function walkOptions(
+  view: DataView,
+  pos: number,
+  end: number,
+  le: boolean,
+  idb: { bytes: Uint8Array; options: InterfaceOptions } | null,
+): boolean {
+  while (end - pos >= 4) {
+    const code = view.getUint16(pos, le);
+    const length = view.getUint16(pos + 2, le);
+    if (code === OPT_ENDOFOPT) return true;
+    if (pos + 4 + length > end) return false;
+    if (idb) {
+      const value = pos + 4;
+      if (code === OPT_IF_NAME) {
+        idb.options.name = utf8.decode(idb.bytes.subarray(value, value + length)).replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+      } else if (code === OPT_IF_TSRESOL && length >= 1) {
+        idb.options.tsresol = view.getUint8(value);
+      } else if (code === OPT_IF_TSOFFSET && length >= 8) {
+        // Signed 64-bit seconds; the high word's sign carries.
+        idb.options.tsoffset = le
+          ? view.getInt32(value + 4, true) * 4294967296 + view.getUint32(value, true)
+          : view.getInt32(value, false) * 4294967296 + view.getUint32(value + 4, false);
+      }
+    }
+    pos += 4 + ((length + 3) & ~3);
+  }
+  return true;
+}
+
+function blockName(type: number): string {
+  switch (type) {
+    case PCAPNG_SHB: return 'section header block';
+    case BLOCK_IDB: return 'interface description block';
+    case BLOCK_PB: return 'packet block';
+    case BLOCK_SPB: return 'simple packet block';
+    case BLOCK_EPB: return 'enhanced packet block';
+    case 0x00000004: return 'name resolution block';
+    case 0x00000005: return 'interface statistics block';
+    default: return `block of type ${hex32(type)}`;
+  }
+}
+
+function aBlock(type: number): string {
+  const name = blockName(type);
+  return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
+}

@@ -1,0 +1,431 @@
+/**
+ * Opening a capture: plain files are read in 8 MiB chunks into two reused buffers (one parsed
+ * while the other is filled; offset arithmetic, the tail of a record that straddles two reads
+ * carried over); gzip files, standard input and other streams feed the same push parser chunk by
+ * chunk. Memory stays bounded by the buffers and the largest record, whatever the file's size.
+ */
+import { closeSync, createReadStream, fstatSync, openSync, read, readSync } from 'node:fs';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { CaptureError } from './types.js';
+import type { CaptureFileInfo, RecordCallback } from './types.js';
+import type { CaptureParser } from './parser.js';
+import { PcapParser } from './pcap.js';
+import { PcapngParser } from './pcapng.js';
+import { DESCRIBE_BYTES, MAGIC_BYTES, describeNonCapture, isGzip, sniffCapture } from './sniff.js';
+import { newInfo } from './parser.js';
+
+export interface ReadOptions {
+  /** Called after each chunk read: bytes of the file (compressed bytes for gzip) read so far. */
+  onProgress?: (bytesRead: number, totalBytes: number | null) => void;
+}
+
+/** What standard input is called in messages. */
+export const STDIN_NAME = '(standard input)';
+
+/**
+ * Read size for plain files. 4–16 MiB all read a page-cached file at the same speed here; larger
+ * buffers only cost resident memory and first-touch page faults on small files.
+ */
+const CHUNK_BYTES = 8 << 20;
+const STREAM_BUFFER_BYTES = 1 << 20;
+/** Compact the buffer before a read when less than this is free at its end. */
+const MIN_ROOM = 64 << 10;
+
+/** The bytes read but not yet parsed, and the parser they go to. */
+class Engine {
+  private buf: Uint8Array;
+  private view: DataView;
+  /** First unparsed byte, end of the bytes held, and the file offset of buf[0]. */
+  private pos = 0;
+  private end = 0;
+  private base = 0;
+  parser: CaptureParser | null = null;
+
+  constructor(
+    readonly name: string,
+    readonly compressed: 'gzip' | null,
+    private readonly onRecord: RecordCallback,
+    initial: Uint8Array,
+    filled: number,
+  ) {
+    this.buf = initial;
+    this.view = new DataView(initial.buffer, initial.byteOffset, initial.byteLength);
+    this.end = filled;
+  }
+
+  /** Parses from now on in `buf[pos, end)`, where buf[0] is at file offset `base`. */
+  adopt(buf: Uint8Array, view: DataView, pos: number, end: number, base: number): void {
+    this.buf = buf;
+    this.view = view;
+    this.pos = pos;
+    this.end = end;
+    this.base = base;
+  }
+
+  /** The unparsed bytes (a view into the current buffer). */
+  get unparsed(): Uint8Array {
+    return this.buf.subarray(this.pos, this.end);
+  }
+
+  get stopped(): boolean {
+    return this.parser !== null && this.parser.stopped;
+  }
+
+  /** The file offset of the first unparsed byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Makes room at the end of the buffer (carrying the unparsed tail to the front) and returns it. */
+  room(): { buffer: Uint8Array; at: number; length: number } {
+    const free = this.buf.length - this.end;
+    if (this.pos > 0 && (this.pos === this.end || free < MIN_ROOM || free < this.wanted())) {
+      this.buf.copyWithin(0, this.pos, this.end);
+      this.base += this.pos;
+      this.end -= this.pos;
+      this.pos = 0;
+    }
+    const wanted = this.wanted();
+    if (this.end === this.buf.length || wanted > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, wanted));
+      grown.set(this.buf.subarray(0, this.end));
+      this.buf = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    return { buffer: this.buf, at: this.end, length: this.buf.length - this.end };
+  }
+
+  private wanted(): number {
+    return this.parser ? this.parser.need : DESCRIBE_BYTES;
+  }
+
+  /** `n` bytes were written at the end of the buffer. */
+  filled(n: number): void {
+    this.end += n;
+  }
+
+  /** Parses what is held; at the end of the input, closes the read. */
+  step(eof: boolean): void {
+    if (this.parser === null && !this.sniff(eof)) return;
+    const parser = this.parser!;
+    if (!parser.stopped) this.pos = parser.parse(this.buf, this.view, this.pos, this.end, this.base);
+    if (eof) parser.finish(this.end - this.pos, this.base + this.pos);
+  }
+
+  private sniff(eof: boolean): boolean {
+    const held = this.end - this.pos;
+    const head = this.buf.subarray(this.pos, this.end);
+    const kind = held >= MAGIC_BYTES ? sniffCapture(head) : null;
+    if (kind === null) {
+      if (!eof && held < DESCRIBE_BYTES) return false;
+      const looks = describeNonCapture(head);
+      const what = this.compressed
+        ? `a gzip file that does not hold a capture (inside: ${held === 0 ? 'nothing' : looks})`
+        : looks;
+      throw new CaptureError('not-a-capture', this.name, `${this.name}: not a capture file — it looks like ${what}`, 0, null);
+    }
+    const info = newInfo(this.name, kind.format, this.compressed);
+    this.parser = kind.format === 'pcap'
+      ? new PcapParser(info, this.onRecord, kind)
+      : new PcapngParser(info, this.onRecord);
+    return true;
+  }
+
+  /** The input failed part-way (gzip damage, read error). */
+  inputFailed(error: unknown): void {
+    const why = describeInputError(error, this.compressed);
+    if (this.parser === null) {
+      const code = this.compressed ? 'not-a-capture' : 'io';
+      throw new CaptureError(code, this.name, `${this.name}: ${why}`, null, null);
+    }
+    this.parser.inputFailed(this.compressed ? 'truncated' : 'io', this.offset, why);
+  }
+
+  result(): CaptureFileInfo {
+    const parser = this.parser!;
+    parser.syncInfo();
+    return parser.info;
+  }
+}
+
+function describeInputError(error: unknown, compressed: 'gzip' | null): string {
+  const e = error as NodeJS.ErrnoException;
+  if (compressed && typeof e?.code === 'string' && e.code.startsWith('Z_')) {
+    return e.code === 'Z_BUF_ERROR' ? 'the gzip data ends early' : `the gzip data is damaged (${e.message})`;
+  }
+  return `reading failed (${e?.message ?? String(error)})`;
+}
+
+function openError(path: string, error: unknown): CaptureError {
+  const e = error as NodeJS.ErrnoException;
+  const why =
+    e.code === 'ENOENT' ? 'no such file'
+    : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied'
+    : e.code === 'EISDIR' ? 'it is a directory'
+    : e.message;
+  return new CaptureError('io', path, `${path}: cannot be read: ${why}`);
+}
+
+/**
+ * Reads a capture file (or '-' for standard input), calling `onRecord` for every packet record.
+ * Resolves with the file info; damage after a readable start is in `info.damage` and
+ * `info.warnings` (the records before it were delivered). Throws CaptureError when the file
+ * cannot be read at all.
+ */
+export async function readCapture(source: string, onRecord: RecordCallback, options: ReadOptions = {}): Promise<CaptureFileInfo> {
+  if (source === '-') return readCaptureStream(STDIN_NAME, process.stdin, onRecord, options);
+  let fd: number;
+  try {
+    fd = openSync(source, 'r');
+  } catch (e) {
+    throw openError(source, e);
+  }
+  let streamed = false;
+  try {
+    let stat: ReturnType<typeof fstatSync>;
+    const head = new Uint8Array(2);
+    let got = 0;
+    try {
+      stat = fstatSync(fd);
+      if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (stat.isFile()) got = readSync(fd, head, 0, 2, 0);
+    } catch (e) {
+      throw openError(source, e);
+    }
+    if (!stat.isFile()) {
+      // A pipe or device (e.g. `<(zcat …)`): a stream, read once from where it stands.
+      streamed = true;
+      return await readCaptureStream(source, createReadStream(source, { fd, highWaterMark: STREAM_BUFFER_BYTES }), onRecord, options);
+    }
+    if (isGzip(head.subarray(0, got))) {
+      streamed = true;
+      const stream = createReadStream(source, { fd, start: 0, highWaterMark: STREAM_BUFFER_BYTES });
+      const total = stat.size;
+      return await readCaptureStream(source, stream, onRecord, {
+        onProgress: options.onProgress ? () => options.onProgress!(stream.bytesRead, total) : undefined,
+      });
+    }
+    return await readFileOverlapped(source, fd, stat.size, onRecord, options);
+  } finally {
+    if (!streamed) closeSync(fd);
+  }
+}
+
+/** Room kept in front of each read buffer for the unparsed tail of the previous one. */
+const TAIL_ROOM = 1 << 20;
+
+function readAt(fd: number, buffer: Uint8Array, at: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, buffer, at, length, position, (error, n) => (error ? reject(error) : resolve(n)));
+  });
+}
+
+/**
+ * A plain file, double-buffered: while one 8 MiB buffer is parsed, the next chunk is read into
+ * the other by libuv's thread pool, so the kernel's copy overlaps the parsing (two cores). The
+ * unparsed tail of a buffer is copied into the room kept in front of the next one; a record
+ * longer than that room (a huge pcapng block) continues on the growing single-buffer path.
+ */
+async function readFileOverlapped(
+  name: string,
+  fd: number,
+  size: number,
+  onRecord: RecordCallback,
+  options: ReadOptions,
+): Promise<CaptureFileInfo> {
+  const chunk = Math.min(CHUNK_BYTES, Math.max(size, DESCRIBE_BYTES));
+  // Plain Uint8Arrays, not Buffers: records are typed-array views into them.
+  const buffers = [new Uint8Array(TAIL_ROOM + chunk), new Uint8Array(TAIL_ROOM + chunk)];
+  const views = buffers.map((b) => new DataView(b.buffer));
+  const onProgress = options.onProgress;
+  let position = readSync(fd, buffers[0]!, TAIL_ROOM, chunk, 0);
+  const engine = new Engine(name, null, onRecord, buffers[0]!, TAIL_ROOM + position);
+  engine.adopt(buffers[0]!, views[0]!, TAIL_ROOM, TAIL_ROOM + position, -TAIL_ROOM);
+  let eof = position === 0;
+  let current = 0;
+  let pending: Promise<number> | null = null;
+  try {
+    for (;;) {
+      const next = 1 - current;
+      pending = eof ? null : readAt(fd, buffers[next]!, TAIL_ROOM, chunk, position);
+      onProgress?.(position, size);
+      engine.step(eof);
+      if (eof || engine.stopped) break;
+      let got: number;
+      try {
+        got = await pending!;
+      } catch (e) {
+        pending = null;
+        engine.inputFailed(e);
+        break;
+      }
+      pending = null;
+      position += got;
+      if (got === 0) eof = true;
+      const tail = engine.unparsed;
+      const tailOffset = engine.offset;
+      if (tail.length > TAIL_ROOM) {
+        // A record longer than the room in front: gather it in a buffer of its own.
+        const joined = new Uint8Array(Math.max(tail.length + got, engine.parser?.need ?? 0) + chunk);
+        joined.set(tail, 0);
+        joined.set(buffers[next]!.subarray(TAIL_ROOM, TAIL_ROOM + got), tail.length);
+        engine.adopt(joined, new DataView(joined.buffer), 0, tail.length + got, tailOffset);
+        return continueSync(engine, fd, position, size, eof, onProgress);
+      }
+      buffers[next]!.set(tail, TAIL_ROOM - tail.length);
+      engine.adopt(buffers[next]!, views[next]!, TAIL_ROOM - tail.length, TAIL_ROOM + got, tailOffset - (TAIL_ROOM - tail.length));
+      current = next;
+    }
+  } finally {
+    // Never leave a read in flight on a descriptor about to be closed.
+    if (pending) await pending.catch(() => 0);
+  }
+  return engine.result();
+}
+
+/** The single-buffer path: read into the engine's (growing) buffer until the end. */
+function continueSync(
+  engine: Engine,
+  fd: number,
+  position: number,
+  size: number,
+  eof: boolean,
+  onProgress: ReadOptions['onProgress'],
+): CaptureFileInfo {
+  for (;;) {
+    onProgress?.(position, size);
+    engine.step(eof);
+    if (eof || engine.stopped) break;
+    const room = engine.room();
+    let n: number;
+    try {
+      n = readSync(fd, room.buffer, room.at, room.length, position);
+    } catch (e) {
+      engine.inputFailed(e);
+      break;
+    }
+    engine.filled(n);
+    position += n;
+    if (n === 0) eof = true;
+  }
+  return engine.result();
+}
+
+/** Reads a capture held in memory (tests, generated captures); `name` is used in messages. */
+export async function readCaptureBytes(name: string, bytes: Uint8Array, onRecord: RecordCallback, options: ReadOptions = {}): Promise<CaptureFileInfo> {
+  if (isGzip(bytes)) return readCaptureStream(name, [bytes], onRecord, options);
+  const engine = new Engine(name, null, onRecord, bytes, bytes.length);
+  options.onProgress?.(bytes.length, bytes.length);
+  // One window over the caller's bytes: never compacted, never written to.
+  engine.step(true);
+  return engine.result();
+}
+
+/**
+ * Reads a capture from a stream of chunks of any size (standard input, a socket, a test feeding
+ * a few bytes at a time); gzip is recognised from the first bytes.
+ */
+export async function readCaptureStream(
+  name: string,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  onRecord: RecordCallback,
+  options: ReadOptions = {},
+): Promise<CaptureFileInfo> {
+  const iterator = toAsyncIterator(source);
+  // Peek until the gzip magic can be seen.
+  const peeked: Uint8Array[] = [];
+  let peekedBytes = 0;
+  let done = false;
+  while (peekedBytes < 2) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    peeked.push(next.value);
+    peekedBytes += next.value.length;
+  }
+  const head = concatHead(peeked, 2);
+  let read = 0;
+  const onProgress = options.onProgress;
+  async function* replay(): AsyncGenerator<Uint8Array> {
+    try {
+      for (const chunk of peeked) {
+        read += chunk.length;
+        yield chunk;
+      }
+      if (done) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        read += next.value.length;
+        yield next.value;
+      }
+    } finally {
+      if (!done) await iterator.return?.();
+    }
+  }
+  if (isGzip(head)) {
+    const gunzip = createGunzip({ chunkSize: STREAM_BUFFER_BYTES });
+    pipeline(Readable.from(replay(), { objectMode: false }), gunzip, () => {});
+    return consume(new Engine(name, 'gzip', onRecord, new Uint8Array(STREAM_BUFFER_BYTES), 0), gunzip, () => onProgress?.(read, null));
+  }
+  return consume(new Engine(name, null, onRecord, new Uint8Array(STREAM_BUFFER_BYTES), 0), replay(), () => onProgress?.(read, null));
+}
+
+async function consume(engine: Engine, chunks: AsyncIterable<Uint8Array>, progress: () => void): Promise<CaptureFileInfo> {
+  try {
+    for await (const chunk of chunks) {
+      let at = 0;
+      while (at < chunk.length) {
+        const room = engine.room();
+        const n = Math.min(room.length, chunk.length - at);
+        room.buffer.set(chunk.subarray(at, at + n), room.at);
+        engine.filled(n);
+        at += n;
+        engine.step(false);
+        if (engine.stopped) break;
+      }
+      progress();
+      if (engine.stopped) break;
+    }
+  } catch (e) {
+    if (e instanceof CaptureError) throw e;
+    if (engine.parser === null || !isInputError(e)) {
+      if (isInputError(e)) engine.inputFailed(e);
+      throw e;
+    }
+    engine.inputFailed(e);
+    return engine.result();
+  }
+  if (!engine.stopped) engine.step(true);
+  return engine.result();
+}
+
+/** An error of the input (zlib, fs), as opposed to one thrown by the record callback. */
+function isInputError(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('E'));
+}
+
+function concatHead(chunks: Uint8Array[], n: number): Uint8Array {
+  const head = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    const take = Math.min(c.length, n - at);
+    head.set(c.subarray(0, take), at);
+    at += take;
+    if (at === n) break;
+  }
+  return head.subarray(0, at);
+}
+
+function toAsyncIterator(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterator<Uint8Array> {
+  if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const it = (source as Iterable<Uint8Array>)[Symbol.iterator]();
+  return {
+    next: async () => it.next(),
+    return: async () => it.return?.() ?? { done: true, value: undefined },
+  };
+}
