@@ -123,11 +123,14 @@ export function renderFlowsJson(connections: Connection[]): string {
 
 const MAX_CELL = 40;
 
-function tableCell(column: ConnectionColumn, value: ColumnValue): string {
+function tableCell(column: ConnectionColumn, value: ColumnValue, timeOfDayOnly: boolean): string {
   if (value === null || value === undefined) return '-';
   switch (column.kind) {
-    case 'time':
-      return isoTime(value as number).replace(/(\.\d{3})\d{3}Z$/, '$1Z');
+    case 'time': {
+      const iso = isoTime(value as number).replace(/(\.\d{3})\d{3}Z$/, '$1Z');
+      // one day's connections: the date goes once into the footer, the column keeps hh:mm:ss.mmm
+      return timeOfDayOnly ? iso.slice(11, 23) : iso;
+    }
     case 'interval':
       return seconds(value as number);
     case 'bool':
@@ -164,22 +167,47 @@ const STATE_STYLE: Record<string, Style> = {
 };
 
 /**
- * An aligned table for the terminal. Columns that do not fit the width are left out, last
- * first, and a note names them.
+ * Table columns by how long they stay when the terminal is narrow: the last of this list is left
+ * out first. The state and history say what happened to a connection, so they outlast the
+ * counters; the addresses and ports (up to `r.port`) are never left out.
+ */
+const KEEP_ORDER = ['state', 'history', 'proto', 'reset', 'service', 'duration', 'out', 'in', 'SYNs', 'o.pkts', 'r.pkts', 'rtt', 'r.TTL', 'o.TTL', 'host'];
+
+/**
+ * An aligned table for the terminal. Columns that do not fit the width are left out, least
+ * telling first (`KEEP_ORDER`), and a note names them.
  */
 export function renderFlowsText(connections: Connection[], options: RenderOptions): string {
-  let columns = connectionColumns.filter((c) => c.heading !== null);
-  const rows = connections.map((conn) => columns.map((col) => tableCell(col, col.value(conn))));
-  const widths = columns.map((col, i) => rows.reduce((w, r) => Math.max(w, width(r[i]!)), width(col.heading!)));
-  const numeric = columns.map((c) => c.kind === 'count' || c.kind === 'integer' || c.kind === 'interval');
+  if (connections.length === 0) return `${paint('0 connections', 'dim', options.color)}\n`;
+  const all = connectionColumns.filter((c) => c.heading !== null);
+  const days = new Set(connections.map((c) => (Number.isFinite(c.ts) ? isoTime(c.ts).slice(0, 10) : '-')));
+  const oneDay = days.size === 1 && !days.has('-') ? [...days][0]! : null;
+  const allRows = connections.map((conn) => all.map((col) => tableCell(col, col.value(conn), oneDay !== null)));
+  const allWidths = all.map((col, i) => allRows.reduce((w, r) => Math.max(w, width(r[i]!)), width(col.heading!)));
 
-  let keep = columns.length;
   const limit = options.width ?? Infinity;
-  const total = (n: number) => widths.slice(0, n).reduce((a, w) => a + w, 0) + 2 * (n - 1);
-  const minimum = columns.findIndex((c) => c.name === 'id.resp_p') + 1;
-  while (keep > minimum && total(keep) > limit) keep--;
-  const hidden = columns.slice(keep).map((c) => c.heading!);
-  columns = columns.slice(0, keep);
+  const shown = new Set(all.map((_, i) => i));
+  const total = () => [...shown].reduce((a, i) => a + allWidths[i]!, 0) + 2 * (shown.size - 1);
+  const dropOrder = [...KEEP_ORDER].reverse().map((h) => all.findIndex((c) => c.heading === h)).filter((i) => i >= 0);
+  // columns missing from KEEP_ORDER go first, last column first
+  const minimum = all.findIndex((c) => c.name === 'id.resp_p');
+  for (let i = all.length - 1; i > minimum; i--) if (!dropOrder.includes(i)) dropOrder.unshift(i);
+  for (const i of dropOrder) {
+    if (total() <= limit) break;
+    shown.delete(i);
+  }
+  // a narrower column left out on the way may fit again beside the ones kept
+  for (const i of [...dropOrder].reverse()) {
+    if (shown.has(i)) continue;
+    shown.add(i);
+    if (total() > limit) shown.delete(i);
+  }
+  const hidden = all.filter((_, i) => !shown.has(i)).map((c) => c.heading!);
+  const keep = all.map((_, i) => i).filter((i) => shown.has(i));
+  const columns = keep.map((i) => all[i]!);
+  const widths = keep.map((i) => allWidths[i]!);
+  const rows = allRows.map((r) => keep.map((i) => r[i]!));
+  const numeric = columns.map((c) => c.kind === 'count' || c.kind === 'integer' || c.kind === 'interval');
 
   const pad = (s: string, i: number) => (numeric[i] ? s.padStart(widths[i]! + s.length - width(s)) : s.padEnd(widths[i]! + s.length - width(s)));
   const lines = [paint(columns.map((c, i) => pad(c.heading!, i)).join('  ').trimEnd(), 'bold', options.color)];
@@ -193,7 +221,24 @@ export function renderFlowsText(connections: Connection[], options: RenderOption
   }
   lines.push('');
   let footer = `${connections.length} connection${connections.length === 1 ? '' : 's'}`;
+  if (oneDay !== null) footer += ` on ${oneDay}`;
   if (hidden.length > 0) footer += ` (not shown for the width: ${hidden.join(', ')}; --format csv or json has every column)`;
-  lines.push(paint(footer, 'dim', options.color));
+  lines.push(...wrapFooter(footer, limit).map((l) => paint(l, 'dim', options.color)));
   return `${lines.join('\n')}\n`;
+}
+
+/** The footer on as many lines as the width needs. */
+function wrapFooter(text: string, limit: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && width(line) + 1 + width(word) > limit) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines;
 }

@@ -16,6 +16,7 @@ import {
   deservesAttention,
   outcomeWords,
   plural,
+  portList,
   round,
   scheduleWords,
   shortIso,
@@ -24,6 +25,8 @@ import {
 
 /** Destination groups per host that get their own address chart. */
 const GROUP_CHARTS = 3;
+/** Ports listed in a destination's row; the rest are in the cell's tooltip. */
+const PORTS_SHOWN = 20;
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -131,7 +134,7 @@ function hostSection(host: HostFinding, index: number): string {
           `<span class="mono">${h(g.destination)}</span>${g.viaProxy ? ' <small>(via proxy)</small>' : ''}${
             g.names.length > 0 && !(g.names.length === 1 && g.names[0] === g.destination) ? `<br><small>${namesList(g.names)}</small>` : ''
           }`,
-          h(g.ports.join(', ')),
+          g.ports.length > PORTS_SHOWN ? `<span title="${h(g.ports.join(', '))}">${h(portList(g.ports, PORTS_SHOWN))}</span>` : h(g.ports.join(', ')),
           count(g.addresses),
           count(g.attempts),
           count(g.established),

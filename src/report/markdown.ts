@@ -11,6 +11,7 @@ import {
   capturesLine,
   count,
   deservesAttention,
+  portList,
   round,
   scheduleWords,
   shortIso,
@@ -65,7 +66,7 @@ function hostSection(host: HostFinding): string[] {
         groups.map((g) => [
           md(g.destination),
           namesCell(g.names),
-          g.ports.join(', '),
+          portList(g.ports),
           count(g.addresses),
           count(g.attempts),
           count(g.established),

@@ -19,8 +19,11 @@ import {
   capturesLine,
   count,
   deservesAttention,
+  endpoint,
+  hopsWords,
   outcomeWords,
   plural,
+  portList,
   round,
   scheduleWords,
   seconds,
@@ -66,7 +69,7 @@ function hostAttempts(host: HostFinding): number {
 }
 
 function groupLines(group: DestinationGroup, width: number, color: boolean): string[] {
-  const ports = group.ports.length > 0 ? ` port${group.ports.length > 1 ? 's' : ''} ${group.ports.join(', ')}` : '';
+  const ports = group.ports.length > 0 ? ` port${group.ports.length > 1 ? 's' : ''} ${portList(group.ports)}` : '';
   const via = group.viaProxy ? ' via the proxy' : '';
   const head = `▸ ${paint(clean(group.destination), 'bold', color)} (${group.groupedBy})${ports}${via} — ${plural(group.addresses, 'address', 'addresses')}`;
   const out = wrap(head, width, '      ', '  ');
@@ -108,7 +111,7 @@ function hostLines(host: HostFinding, width: number, color: boolean): string[] {
 }
 
 function proxyLine(p: ProxyFinding, width: number): string[] {
-  const where = p.port === null ? clean(p.address) : `${clean(p.address)}:${p.port}`;
+  const where = endpoint(clean(p.address), p.port);
   const clients = p.clients.length > 0 ? `; ${plural(p.clients.length, 'client')}: ${p.clients.slice(0, 8).map(clean).join(', ')}${p.clients.length > 8 ? ', …' : ''}` : '';
   return wrap(`${where} (${p.source}) — ${clean(p.evidence)}${clients}`, width, '      ', '  ');
 }
@@ -116,7 +119,7 @@ function proxyLine(p: ProxyFinding, width: number): string[] {
 function resetSourceLine(r: ResetSource, width: number, color: boolean): string[] {
   const style = r.attribution === 'middlebox' ? 'red' : r.attribution === 'endpoint' ? 'green' : 'yellow';
   const rtt = r.medianRttMs === null ? '' : `, median RTT ${round(r.medianRttMs, 2)} ms`;
-  const hops = Number.isFinite(r.hops) ? ` (${plural(r.hops, 'hop')} away)` : '';
+  const hops = Number.isFinite(r.hops) ? ` (${hopsWords(r.hops)})` : '';
   const what = `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')} with TTL ${r.ttl}${hops} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
   return wrap(`${paint(r.attribution, style, color)}: ${what} — ${clean(r.evidence)}`, width, '      ', '  ');
 }
@@ -215,7 +218,7 @@ export function renderInfoText(captures: CaptureSummary[], options: RenderOption
       ['link type', c.linktypes.length > 1 ? c.linktypes.map(linktypeName).join(', ') : linktypeName(c.linktype)],
       ['interfaces', String(c.interfaces)],
       ['packets', `${count(c.packets)} (${bytes(c.bytes)})`],
-      ['time', c.start ? `${shortIso(c.start)} → ${shortIso(c.end)}${c.durationSeconds !== null ? ` (${seconds(c.durationSeconds)})` : ''}` : 'no packets'],
+      ['time', c.start ? `${c.end ? seenSpan(c.start, c.end) : shortIso(c.start)}${c.durationSeconds !== null ? ` (${seconds(c.durationSeconds)})` : ''}` : 'no packets'],
       ['decoded', `IPv4 ${count(c.decoded.ipv4)}, IPv6 ${count(c.decoded.ipv6)}, TCP ${count(c.decoded.tcp)}, UDP ${count(c.decoded.udp)}, ICMP ${count(c.decoded.icmp)}, other ${count(c.decoded.other)}`],
       ['skipped', counts(c.skipped)],
       ['anomalies', counts(c.anomalies)],

@@ -28,23 +28,56 @@ export function bytes(n: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
 }
 
-/** A span of seconds in words: "0.4 ms", "850 ms", "32 s", "4 min 10 s", "2 h 5 min", "3 d 4 h". */
+/**
+ * A span of seconds in words: "0.4 ms", "850 ms", "32 s", "4 min 10 s", "2 h 5 min", "3 d 4 h".
+ * A value that rounds up to the next unit is said in that unit ("1 s", not "1000 ms").
+ */
 export function seconds(s: number): string {
   if (!Number.isFinite(s)) return '–';
+  const sign = s < 0 ? '-' : '';
   const a = Math.abs(s);
-  if (a < 0.001) return `${round(s * 1e6, 0)} µs`;
-  if (a < 1) return `${round(s * 1000, a < 0.01 ? 2 : a < 0.1 ? 1 : 0)} ms`;
-  if (a < 60) return `${round(s, a < 10 ? 1 : 0)} s`;
+  if (a < 0.001) {
+    const micros = round(a * 1e6, 0);
+    if (Number(micros) < 1000) return `${sign}${micros} µs`;
+  }
+  if (a < 1) {
+    const millis = round(a * 1000, a < 0.01 ? 2 : a < 0.1 ? 1 : 0);
+    if (Number(millis) < 1000) return `${sign}${millis} ms`;
+  }
+  if (a < 60) {
+    const secs = round(a, a < 10 ? 1 : 0);
+    if (Number(secs) < 60) return `${sign}${secs} s`;
+  }
   const whole = Math.round(a);
-  if (whole < 3600) return pair(Math.floor(whole / 60), 'min', whole % 60, 's');
+  if (whole < 3600) return sign + pair(Math.floor(whole / 60), 'min', whole % 60, 's');
   const minutes = Math.round(whole / 60);
-  if (minutes < 24 * 60) return pair(Math.floor(minutes / 60), 'h', minutes % 60, 'min');
+  if (minutes < 24 * 60) return sign + pair(Math.floor(minutes / 60), 'h', minutes % 60, 'min');
   const hours = Math.round(whole / 3600);
-  return pair(Math.floor(hours / 24), 'd', hours % 24, 'h');
+  return sign + pair(Math.floor(hours / 24), 'd', hours % 24, 'h');
 }
 
 function pair(major: number, majorUnit: string, minor: number, minorUnit: string): string {
   return minor === 0 ? `${major} ${majorUnit}` : `${major} ${majorUnit} ${minor} ${minorUnit}`;
+}
+
+/**
+ * Ports as a reader can take them in: all of them when few, else the first `shown` and how many
+ * there are — "1, 3, 4, … (1,000 ports)" (a scan's group holds a thousand).
+ */
+export function portList(ports: readonly number[], shown = 12): string {
+  if (ports.length <= shown) return ports.join(', ');
+  return `${ports.slice(0, shown).join(', ')}, … (${count(ports.length)} ports)`;
+}
+
+/** "192.168.0.2:8080", "[fd00::2]:3128" (RFC 3986 brackets an IPv6 address before a port), or the address alone. */
+export function endpoint(address: string, port: number | null): string {
+  if (port === null) return address;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Router hops in words: a TTL that arrived unchanged crossed no router. */
+export function hopsWords(hops: number): string {
+  return hops === 0 ? 'no router in between' : `${plural(hops, 'hop')} away`;
 }
 
 export function round(v: number, digits: number): string {
@@ -101,9 +134,12 @@ export function scheduleWords(schedule: Schedule): string {
   }
   const parts: string[] = [];
   const size = schedule.burstSize;
-  let what = size !== null && size > 1 ? `bursts of ${round(size, 1)} attempts` : 'single attempts';
+  // a beacon inside one long-lived connection repeats requests, not connection attempts
+  const requests = schedule.basis !== null && /^requests?\b/.test(schedule.basis);
+  const noun = requests ? 'request' : 'attempt';
+  let what = size !== null && size > 1 ? `bursts of ${round(size, 1)} ${noun}s` : `single ${noun}s`;
   if (size !== null && size > 1 && schedule.burstRate !== null && schedule.burstRate > 0) {
-    what += ` (${rate(schedule.burstRate)})`;
+    what += ` (${requests ? rate(schedule.burstRate).replace(/attempt/g, 'request') : rate(schedule.burstRate)})`;
   }
   if (schedule.periodSeconds !== null) {
     what += ` every ${seconds(schedule.periodSeconds)}`;
@@ -118,12 +154,19 @@ export function scheduleWords(schedule: Schedule): string {
 
 /** Attempts per second in words: "1 attempt/s", "one every 4 s". */
 export function rate(perSecond: number): string {
-  if (perSecond >= 0.95) return `${round(perSecond, perSecond < 10 ? 1 : 0)} attempt${perSecond === 1 ? '' : 's'}/s`;
+  if (perSecond >= 0.95) {
+    const shown = round(perSecond, perSecond < 10 ? 1 : 0);
+    return `${shown} attempt${shown === '1' ? '' : 's'}/s`;
+  }
   return `one every ${seconds(1 / perSecond)}`;
 }
 
 /** What happened to a group's attempts: "504 attempts: 0 established, 504 reset (504 by a middlebox)". */
 export function outcomeWords(group: DestinationGroup): string {
+  if (group.attempts === 0 && group.established > 0 && totalResets(group) === 0) {
+    // connections picked up mid-stream (no SYN in the capture) are not attempts
+    return `${plural(group.established, 'connection')} seen mid-stream (the handshake is not in the capture)`;
+  }
   const resets = group.resets.middlebox + group.resets.endpoint + group.resets.unknown;
   const parts = [`${count(group.established)} established`];
   if (group.unanswered > 0) parts.push(`${count(group.unanswered)} unanswered`);
