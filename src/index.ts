@@ -96,6 +96,7 @@ export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): Cap
     skipped: { ...stats.skipped },
     anomalies: { ...stats.anomalies },
     warnings: [...info.warnings],
+    damage: info.damage ? { offset: info.damage.offset, record: info.damage.record, message: info.damage.message } : null,
   };
 }
 

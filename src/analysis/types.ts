@@ -27,6 +27,8 @@ export interface CaptureSummary {
   /** Malformed packets, by anomaly code. */
   anomalies: Record<string, number>;
   warnings: string[];
+  /** Where reading stopped early because of damage (records before it were analysed), else null. */
+  damage: { offset: number; record: number; message: string } | null;
 }
 
 export interface ProxyFinding {
@@ -131,8 +133,13 @@ export interface HostFinding {
   /** Names this host was seen with (DNS PTR not available offline: user agents, etc.). */
   userAgents: string[];
   groups: DestinationGroup[];
-  /** Every outbound attempt of the host (for charts). */
+  /**
+   * The host's outbound attempts in time order (for charts): every one, or on a host with
+   * millions an even spread of them, first and last included (see `attemptsOmitted`).
+   */
   attempts: Attempt[];
+  /** Attempts left out of `attempts` to bound the output; absent when none were. */
+  attemptsOmitted?: number;
 }
 
 export interface AnalysisResult {

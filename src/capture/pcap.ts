@@ -48,6 +48,27 @@ export class PcapParser extends CaptureParser {
     info.formatDetail = `pcap (${kind}, ${variant.littleEndian ? 'little' : 'big'}-endian)`;
   }
 
+  private badFractions = 0;
+
+  /** One warning for the first record whose sub-second field is out of range, a count for the rest. */
+  private noteBadFraction(record: number, offset: number): void {
+    this.badFractions++;
+    const unit = this.unitsPerSecond === 1e9 ? 'nanoseconds' : 'microseconds';
+    const message = (n: number) =>
+      `${this.info.file}: record ${formatCount(record)} at byte ${formatCount(offset)} has a sub-second field of ${unit} out of range` +
+      (n > 1 ? ` (${formatCount(n)} records in all)` : '') +
+      '; it was carried into the seconds, so its time may be wrong';
+    if (this.badFractions === 1) {
+      this.badFractionWarning = this.info.warnings.length;
+      this.info.warnings.push(message(1));
+    } else {
+      const first = this.info.warnings[this.badFractionWarning]!;
+      this.info.warnings[this.badFractionWarning] = first.replace(/ \([\d,]+ records in all\)|(?=; it was carried)/, ` (${formatCount(this.badFractions)} records in all)`);
+    }
+  }
+
+  private badFractionWarning = -1;
+
   protected headerName(): string {
     return '24-byte pcap file header';
   }
@@ -137,10 +158,12 @@ export class PcapParser extends CaptureParser {
       let sec = view.getUint32(pos, le);
       let frac = view.getUint32(pos + 4, le);
       if (frac >= units) {
-        // Out-of-range fraction (tcpdump's timestamp_invalid tests): carry it into the seconds.
+        // Out-of-range fraction (tcpdump's timestamp_invalid tests): carry it into the seconds,
+        // and say so once — the packet's time is a guess.
         const carry = Math.floor(frac / units);
         sec += carry;
         frac -= carry * units;
+        this.noteBadFraction(packets + 1, base + pos);
       }
       const origlen = view.getUint32(pos + 12, le);
       const nsec = frac * toNs;

@@ -3,7 +3,7 @@
  * to exit codes — and holds no analysis logic. It touches no global process state: argv, the
  * streams and the environment come in as parameters so that tests can drive it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { Address4, Address6 } from 'ip-address';
 import { analyze, compare, info, loadCaptures, type CaptureInput, type LoadOptions } from '../index.js';
@@ -125,10 +125,11 @@ function pickFormat<K extends string>(requested: string | undefined, registry: R
   return format;
 }
 
+/** Binary units, as the renderers use. */
 function humanBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(0)} kB`;
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(0)} KiB`;
   return `${n} B`;
 }
 
@@ -192,10 +193,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       exitCode = EXIT_UNREADABLE;
     }
     for (const c of captures) {
+      if (c.damage) exitCode = EXIT_UNREADABLE;
       for (const w of c.warnings) {
-        const damage = /stopped|cut short|truncated|claims|impossible/i.test(w);
-        if (damage) exitCode = EXIT_UNREADABLE;
-        if (damage || !o.quiet) say(`warning: ${w}`);
+        const isDamage = c.damage !== null && w === c.damage.message;
+        if (isDamage || !o.quiet) say(`warning: ${w}`);
       }
     }
   };
@@ -269,6 +270,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   common(
     program
       .command('analyze', { isDefault: true })
+      .alias('analyse')
       .description('hosts, labels and verdicts (the default command)')
       .argument('<capture...>'),
     Object.keys(analyzeRenderers),
@@ -335,6 +337,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       emit(o, reportRenderers[format]({ ...result, connections: loaded.connections }, renderOptions(o)));
     }
   });
+
+  // `analyze` is the default command, so commander would take a mistyped command name for a
+  // capture path; a bare word that names no file and no command is a usage error instead.
+  const first = argv[0];
+  const commands = [...program.commands.flatMap((c) => [c.name(), ...c.aliases()]), 'help'];
+  if (first !== undefined && /^[a-z][a-z-]*$/.test(first) && !commands.includes(first) && !existsSync(first)) {
+    say(`unknown command '${first}' — the commands are ${program.commands.map((c) => c.name()).join(', ')} (or give capture files to analyze)`);
+    return EXIT_USAGE;
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -89,6 +89,7 @@ describe('usage errors exit with status 2', () => {
     [['analyze', '--proxy', 'proxy.example:8080', department]],
     [['flows', '--state', 'XYZ', department]],
     [['info', '--no-such-option', department]],
+    [['anlyze', department]],
   ])('%j', async (args) => {
     const run = await callhome(args);
     expect(run.code).toBe(2);

@@ -39,6 +39,7 @@ export function capture(file: string, packets: number, start: number, end: numbe
     skipped: {},
     anomalies: {},
     warnings,
+    damage: null,
   };
 }
 
