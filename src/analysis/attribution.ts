@@ -35,6 +35,13 @@ const RTT_SAMPLES = 64;
 interface Profile {
   ttls: Set<number>;
   rtts: number[];
+  /** median(rtts), once the profiles are complete (undefined until asked). */
+  medianRtt: number | null | undefined;
+}
+
+function medianRtt(profile: Profile): number | null {
+  if (profile.medianRtt === undefined) profile.medianRtt = median(profile.rtts);
+  return profile.medianRtt;
 }
 
 /** ICMP destination-unreachable codes (RFC 1812 §5.2.7.1) and ICMPv6 (RFC 4443 §3.1) in words. */
@@ -66,7 +73,7 @@ export function icmpMeaning(type: number, code: number): string {
 function addProfile(map: Map<string, Profile>, key: string, ttl: number, rtt: number | null): void {
   let profile = map.get(key);
   if (profile === undefined) {
-    profile = { ttls: new Set(), rtts: [] };
+    profile = { ttls: new Set(), rtts: [], medianRtt: undefined };
     map.set(key, profile);
   }
   if (ttl >= 0) profile.ttls.add(ttl);
@@ -109,13 +116,33 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
   const byAddress = new Map<string, Profile>();
   const byNetblock = new Map<string, Profile>();
   const externalRtts: number[] = [];
-  for (const c of connections) {
+  // Indexed loops, and connections without resets skipped before their list is touched: these
+  // passes run over every connection, mostly before the optimising compiler has seen them.
+  const n = connections.length;
+  // Profiles are looked up only for the addresses responder-side resets claim to come from, and
+  // their netblocks: only those are kept.
+  const claimed = new Set<string>();
+  const claimedBlocks = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const c = connections[i]!;
+    if (c.resets.length === 0 || claimed.has(c.respH)) continue;
+    for (const r of c.resets) {
+      if (r.fromOriginator) continue;
+      claimed.add(c.respH);
+      claimedBlocks.add(netblockOf(c.respH));
+      break;
+    }
+  }
+  for (let i = 0; i < n && claimed.size > 0; i++) {
+    const c = connections[i]!;
     if (c.proto !== 'tcp') continue;
     if (c.established && c.respTtl >= 0) {
-      addProfile(byAddress, c.respH, c.respTtl, c.handshakeRtt);
-      addProfile(byNetblock, netblockOf(c.respH), c.respTtl, c.handshakeRtt);
+      if (claimed.has(c.respH)) addProfile(byAddress, c.respH, c.respTtl, c.handshakeRtt);
+      const block = netblockOf(c.respH);
+      if (claimedBlocks.has(block)) addProfile(byNetblock, block, c.respTtl, c.handshakeRtt);
       if (c.handshakeRtt !== null && externalRtts.length < 4096 && !internal.has(c.respH)) externalRtts.push(c.handshakeRtt);
     }
+    if (c.resets.length === 0) continue;
     for (const r of c.resets) {
       if (r.fromOriginator || r.peerTtls.length === 0) continue;
       for (const t of r.peerTtls) {
@@ -128,7 +155,9 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
 
   // Clusters of responder-side resets by kind and TTL: one device answering for many addresses.
   const clusters = new Map<number, Cluster>();
-  for (const c of connections) {
+  for (let i = 0; i < n; i++) {
+    const c = connections[i]!;
+    if (c.resets.length === 0) continue;
     for (const r of c.resets) {
       if (r.fromOriginator) continue;
       const key = clusterKey(r);
@@ -151,8 +180,9 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
 
   const refusals: (AttributedReset | undefined)[] = new Array<AttributedReset | undefined>(connections.length);
   const all: AttributedReset[] = [];
-  for (let i = 0; i < connections.length; i++) {
+  for (let i = 0; i < n; i++) {
     const c = connections[i]!;
+    if (c.resets.length === 0) continue;
     for (const r of c.resets) {
       const attributed = r.fromOriginator
         ? attributeOriginatorReset(c, r)
@@ -220,7 +250,7 @@ function attributeRst(
     refTtls = block.ttls;
     refWhat = `the packets of other addresses in ${netblock}`;
   }
-  const refRtt = median(own?.rtts.length ? own.rtts : block?.rtts ?? []);
+  const refRtt = own?.rtts.length ? medianRtt(own) : block !== undefined ? medianRtt(block) : null;
   const nearest = refTtls === null ? null : nearestTtl(r.ttl, refTtls);
   if (nearest !== null && Math.abs(nearest - r.ttl) > TTL_TOLERANCE) {
     const hops = hopsFromTtl(r.ttl);

@@ -95,7 +95,8 @@ export interface ResolvedName {
 
 /** Address → the name a host resolved to reach it, from the DNS answers in the captures. */
 export class NameBook {
-  private readonly perHost = new Map<string, ResolvedName>();
+  /** Asking host → address → name: nested maps, so a lookup builds no key string. */
+  private readonly perHost = new Map<string, Map<string, ResolvedName>>();
   private readonly global = new Map<string, ResolvedName>();
 
   constructor(connections: readonly Connection[]) {
@@ -110,17 +111,35 @@ export class NameBook {
       const addresses = c.dnsAnswers.filter((a) => a.type !== 'CNAME');
       const matching = addresses.filter((a) => inChain.has(cleanName(a.name)));
       const resolved: ResolvedName = { name: query, chain };
+      let mine = this.perHost.get(c.origH);
+      if (mine === undefined) this.perHost.set(c.origH, (mine = new Map()));
       for (const a of matching.length > 0 ? matching : addresses) {
         const address = a.value;
         // The asking host is the DNS originator; later answers win (addresses get reused).
-        this.perHost.set(`${c.origH}|${address}`, resolved);
+        mine.set(address, resolved);
         this.global.set(address, resolved);
       }
     }
   }
 
   lookup(host: string, address: string): ResolvedName | null {
-    return this.perHost.get(`${host}|${address}`) ?? this.global.get(address) ?? null;
+    return this.perHost.get(host)?.get(address) ?? this.global.get(address) ?? null;
+  }
+
+  /** The names one host resolved, for lookups in a loop over that host's connections. */
+  forHost(host: string): HostNames {
+    return new HostNames(this.perHost.get(host), this.global);
+  }
+}
+
+export class HostNames {
+  constructor(
+    private readonly mine: Map<string, ResolvedName> | undefined,
+    private readonly global: Map<string, ResolvedName>,
+  ) {}
+
+  lookup(address: string): ResolvedName | null {
+    return this.mine?.get(address) ?? this.global.get(address) ?? null;
   }
 }
 
@@ -140,19 +159,90 @@ export function directKey(c: Connection, host: string, names: NameBook, orgs: Or
     return key;
   }
   const resolved = names.lookup(host, c.respH);
-  if (resolved !== null) return { key: `name:${resolved.name}`, destination: resolved.name, groupedBy: 'dns', names: resolved.chain };
+  if (resolved !== null) return dnsKey(resolved);
   const httpHost = c.http?.host ? cleanName(hostWithoutPort(c.http.host)) : '';
-  if (httpHost !== '' && httpHost !== c.respH) return { key: `name:${httpHost}`, destination: httpHost, groupedBy: 'host', names: [httpHost] };
+  if (httpHost !== '' && httpHost !== c.respH) return nameKey(httpHost, 'host');
   const sni = c.sni ? cleanName(c.sni) : '';
-  if (sni !== '') return { key: `name:${sni}`, destination: sni, groupedBy: 'sni', names: [sni] };
-  const org = orgs.lookup(c.respH);
+  if (sni !== '') return nameKey(sni, 'sni');
+  return addressKey(c.respH, orgs);
+}
+
+function dnsKey(resolved: ResolvedName): GroupKey {
+  return { key: `name:${resolved.name}`, destination: resolved.name, groupedBy: 'dns', names: resolved.chain };
+}
+
+function nameKey(name: string, groupedBy: 'host' | 'sni'): GroupKey {
+  return { key: `name:${name}`, destination: name, groupedBy, names: [name] };
+}
+
+function addressKey(address: string, orgs: OrgTable): GroupKey {
+  const org = orgs.lookup(address);
   if (org !== null) return { key: `org:${org}`, destination: org, groupedBy: 'org', names: [] };
-  const block = netblockOf(c.respH);
+  const block = netblockOf(address);
   return { key: `net:${block}`, destination: block, groupedBy: 'netblock', names: [] };
+}
+
+/**
+ * directKey for every connection of one host, with each distinct address, Host header and SNI
+ * cleaned and named once (the same GroupKey object comes back for the same input).
+ */
+export class DirectKeys {
+  private readonly byAddress = new Map<string, GroupKey>();
+  private readonly resolvedKeys = new Map<ResolvedName, GroupKey>();
+  /** Raw Host header / SNI → its key, or null when it cleans to nothing. */
+  private readonly byHost = new Map<string, GroupKey | null>();
+  private readonly bySni = new Map<string, GroupKey | null>();
+
+  constructor(private readonly names: HostNames, private readonly orgs: OrgTable) {}
+
+  key(c: Connection): GroupKey {
+    const address = c.respH;
+    const known = this.byAddress.get(address);
+    // A DNS name wins over Host and SNI; an address-only key serves connections without them.
+    if (known !== undefined && (known.groupedBy === 'dns' || (c.http === null && c.sni === null))) return known;
+    let dns: GroupKey | null = null;
+    if (known === undefined) {
+      const resolved = this.names.lookup(address);
+      if (resolved !== null) {
+        dns = this.resolvedKeys.get(resolved) ?? null;
+        if (dns === null) this.resolvedKeys.set(resolved, (dns = dnsKey(resolved)));
+        this.byAddress.set(address, dns);
+        return dns;
+      }
+    }
+    const rawHost = c.http?.host;
+    if (rawHost) {
+      let hostKey = this.byHost.get(rawHost);
+      if (hostKey === undefined) {
+        const name = cleanName(hostWithoutPort(rawHost));
+        this.byHost.set(rawHost, (hostKey = name === '' ? null : nameKey(name, 'host')));
+      }
+      if (hostKey !== null && hostKey.destination !== address) return hostKey;
+    }
+    const rawSni = c.sni;
+    if (rawSni) {
+      let sniKey = this.bySni.get(rawSni);
+      if (sniKey === undefined) {
+        const name = cleanName(rawSni);
+        this.bySni.set(rawSni, (sniKey = name === '' ? null : nameKey(name, 'sni')));
+      }
+      if (sniKey !== null) return sniKey;
+    }
+    if (known !== undefined) return known;
+    const key = addressKey(address, this.orgs);
+    this.byAddress.set(address, key);
+    return key;
+  }
 }
 
 /** What a client asked the proxy for: the Host header or CONNECT / absolute-URI target. */
 export function proxiedKey(c: Connection): GroupKey {
+  const target = proxiedTarget(c);
+  const name = target === '' ? `proxy ${c.respH}:${c.respP}` : cleanName(target);
+  return { key: `proxy:${name}`, destination: name, groupedBy: target === '' ? 'netblock' : 'host', names: target === '' ? [] : [name] };
+}
+
+function proxiedTarget(c: Connection): string {
   const http = c.http;
   let target = '';
   if (http !== null) {
@@ -164,8 +254,31 @@ export function proxiedKey(c: Connection): GroupKey {
     if (target === '' && http.host) target = hostWithoutPort(http.host);
   }
   if (target === '' && c.sni) target = c.sni;
-  const name = target === '' ? `proxy ${c.respH}:${c.respP}` : cleanName(target);
-  return { key: `proxy:${name}`, destination: name, groupedBy: target === '' ? 'netblock' : 'host', names: target === '' ? [] : [name] };
+  return target;
+}
+
+/**
+ * proxiedKey for every proxied connection of one host: one GroupKey per destination (the first
+ * made, as a group keeps the first key of each name), and CONNECT targets parsed once.
+ */
+export class ProxiedKeys {
+  private readonly byKey = new Map<string, GroupKey>();
+  private readonly byConnect = new Map<string, GroupKey>();
+
+  key(c: Connection): GroupKey {
+    const http = c.http;
+    // A CONNECT whose target names a host is named by that target alone.
+    const connect = http !== null && http.proxyForm === 'connect' ? http.target : null;
+    if (connect !== null) {
+      const known = this.byConnect.get(connect);
+      if (known !== undefined) return known;
+    }
+    const fresh = proxiedKey(c);
+    let key = this.byKey.get(fresh.key);
+    if (key === undefined) this.byKey.set(fresh.key, (key = fresh));
+    if (connect !== null && hostWithoutPort(connect) !== '') this.byConnect.set(connect, key);
+    return key;
+  }
 }
 
 /** Union-find over small integer ids (group merging by shared netblock). */

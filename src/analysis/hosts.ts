@@ -6,7 +6,7 @@
 import type { Connection } from '../flows/connection.js';
 import type { AttributedReset } from './attribution.js';
 import { netblockOf, type CidrSet } from './cidr.js';
-import { cleanText, directKey, proxiedKey, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
+import { cleanText, DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { analyzeSchedule, bestSchedule, emptySchedule, sequentialPorts } from './schedule.js';
 import { formatDelay, formatSeconds, median, plural, round } from './stats.js';
@@ -36,17 +36,50 @@ const SYN_RETRY_SECONDS = 30;
 
 type Outcome = Attempt['outcome'];
 
-interface Item {
-  c: Connection;
-  key: GroupKey;
-  viaProxy: boolean;
-  outcome: Outcome;
-  attempt: boolean;
-  refusal: AttributedReset | undefined;
+/** Attempts kept per host for charts: every one up to these, then an even spread. */
+export const MAX_ATTEMPTS_KEPT = 20_000;
+/** Hosts with no finding (no label, or only via-proxy) keep fewer. */
+export const MAX_ATTEMPTS_KEPT_ORDINARY = 2_000;
+/**
+ * Attempts kept over all hosts, so that the JSON of a capture with millions of connections stays
+ * a few tens of megabytes: hosts are served in order of score; once this is spent, each further
+ * host keeps a sample of MIN_ATTEMPTS_KEPT, out of a second budget of MAX_ATTEMPTS_SAMPLED_TOTAL.
+ */
+export const MAX_ATTEMPTS_KEPT_TOTAL = 150_000;
+export const MIN_ATTEMPTS_KEPT = 500;
+export const MAX_ATTEMPTS_SAMPLED_TOTAL = 100_000;
+
+/** `keep` of `total` positions spread evenly, the first and the last included. */
+function spread(k: number, keep: number, total: number): number {
+  return keep === total ? k : keep === 1 ? 0 : Math.floor((k * (total - 1)) / (keep - 1));
+}
+
+/**
+ * One host's connections in time order, as parallel arrays (position = item): a host may have
+ * millions of connections, and one object per connection would be garbage-collected work.
+ */
+interface Items {
+  n: number;
+  /** Destination key id of each item (ids in order of first use) and the keys by id. */
+  keyId: Int32Array;
+  keys: GroupKey[];
+  /** Key ids joined when their addresses share a netblock. */
+  merged: UnionFind;
+  tally: Tally;
+  /** Distinct user agents (cleaned), at most 10. */
+  userAgents: Set<string>;
+  conn: Connection[];
+  key: GroupKey[];
+  outcome: Outcome[];
+  refusal: (AttributedReset | undefined)[];
+  viaProxy: Uint8Array;
+  attempt: Uint8Array;
 }
 
 interface GroupAcc {
-  keys: Map<string, { key: GroupKey; count: number }>;
+  /** Destination keys of the group, in first-seen order, and how many connections each named. */
+  keys: GroupKey[];
+  keyCounts: number[];
   names: Set<string>;
   viaProxy: boolean;
   ports: Set<number>;
@@ -66,7 +99,6 @@ interface GroupAcc {
   donePorts: number[];
   /** The connection with most requests (beacons on one keep-alive connection). */
   requests: Connection | null;
-  items: Item[];
 }
 
 export function outcomeOf(c: Connection, refusal: AttributedReset | undefined): Outcome {
@@ -79,18 +111,22 @@ export function outcomeOf(c: Connection, refusal: AttributedReset | undefined): 
   return c.established ? 'established' : 'unanswered';
 }
 
+/** Refused by a device in the path. */
+function middleboxOutcome(outcome: Outcome, refusal: AttributedReset | undefined): boolean {
+  return outcome === 'reset-middlebox' || (outcome === 'refused-icmp' && refusal?.attribution === 'middlebox');
+}
+
 /** Failed because something in the path stopped it (DESIGN.md: `blocked`). */
-function blockedOutcome(item: Item): boolean {
-  return item.outcome === 'reset-middlebox' || item.outcome === 'unanswered'
-    || (item.outcome === 'refused-icmp' && item.refusal?.attribution === 'middlebox');
+function blockedOutcome(outcome: Outcome, refusal: AttributedReset | undefined): boolean {
+  return outcome === 'unanswered' || middleboxOutcome(outcome, refusal);
 }
 
 function newGroup(): GroupAcc {
   return {
-    keys: new Map(), names: new Set(), viaProxy: false, ports: new Set(), addresses: new Set(), netblocks: new Set(),
+    keys: [], keyCounts: [], names: new Set(), viaProxy: false, ports: new Set(), addresses: new Set(), netblocks: new Set(),
     attempts: 0, established: 0, unanswered: 0, resets: { middlebox: 0, endpoint: 0, unknown: 0 },
     bytesOut: 0, bytesIn: 0, first: Infinity, last: -Infinity,
-    failedTimes: [], failedPorts: [], doneTimes: [], donePorts: [], requests: null, items: [],
+    failedTimes: [], failedPorts: [], doneTimes: [], donePorts: [], requests: null,
   };
 }
 
@@ -98,119 +134,230 @@ function iso(ts: number): string {
   return Number.isFinite(ts) ? new Date(ts * 1000).toISOString() : '';
 }
 
+/** Outbound attempts of a host, kept or not (`attempts` may hold an even sample of them). */
+function attemptTotal(h: HostFinding): number {
+  return h.attempts.length + (h.attemptsOmitted ?? 0);
+}
+
 export function buildHosts(connections: readonly Connection[], ctx: HostContext): HostFinding[] {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
-  const anyInternal = connections.some((c) => c.proto === 'tcp' && ctx.internal.has(c.origH));
+  // One pass, every originator's connections; the internal test once per originator.
   const byHost = new Map<string, number[]>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections[i]!;
-    if (c.proto !== 'tcp' || (anyInternal && !ctx.internal.has(c.origH))) continue;
+    if (c.proto !== 'tcp') continue;
     let list = byHost.get(c.origH);
     if (list === undefined) byHost.set(c.origH, (list = []));
     list.push(i);
   }
+  let anyInternal = false;
+  for (const address of byHost.keys()) {
+    if (ctx.internal.has(address)) {
+      anyInternal = true;
+      break;
+    }
+  }
   const hosts: HostFinding[] = [];
-  for (const [address, list] of byHost) hosts.push(buildHost(address, connections, list, ctx));
-  hosts.sort((a, b) => b.score - a.score || b.attempts.length - a.attempts.length || (a.address < b.address ? -1 : 1));
+  for (const [address, list] of byHost) {
+    if (!anyInternal || ctx.internal.has(address)) hosts.push(buildHost(address, connections, list, ctx));
+  }
+  hosts.sort((a, b) => b.score - a.score || attemptTotal(b) - attemptTotal(a) || (a.address < b.address ? -1 : 1));
+  let budget = MAX_ATTEMPTS_KEPT_TOTAL;
+  let samples = MAX_ATTEMPTS_SAMPLED_TOTAL;
+  for (const h of hosts) {
+    if (budget > 0) {
+      thinAttempts(h, Math.max(MIN_ATTEMPTS_KEPT, budget));
+      budget = Math.max(0, budget - h.attempts.length);
+    } else {
+      thinAttempts(h, Math.min(MIN_ATTEMPTS_KEPT, samples));
+      samples -= h.attempts.length;
+    }
+  }
   return hosts;
 }
 
-function buildHost(address: string, connections: readonly Connection[], indices: number[], ctx: HostContext): HostFinding {
-  indices.sort((a, b) => connections[a]!.ts - connections[b]!.ts);
-  const isProxyHost = ctx.proxies.proxyAddresses.has(address);
-  const items: Item[] = [];
-  const uf = new UnionFind();
+/** Keep at most `max` of a host's attempts, spread evenly (first and last kept). */
+function thinAttempts(h: HostFinding, max: number): void {
+  const total = h.attempts.length;
+  if (total <= max) return;
+  const kept = new Array<Attempt>(max);
+  for (let k = 0; k < max; k++) kept[k] = h.attempts[spread(k, max, total)]!;
+  h.attempts = kept;
+  h.attemptsOmitted = (h.attemptsOmitted ?? 0) + total - max;
+}
+
+/** Indices in order of connection start; stable, and free when they already are (loadCaptures sorts). */
+function sortByStart(connections: readonly Connection[], indices: number[]): void {
+  for (let i = 1; i < indices.length; i++) {
+    if (connections[indices[i]!]!.ts < connections[indices[i - 1]!]!.ts) {
+      indices.sort((a, b) => connections[a]!.ts - connections[b]!.ts);
+      return;
+    }
+  }
+}
+
+function collectItems(address: string, connections: readonly Connection[], indices: number[], ctx: HostContext): Items {
+  const n = indices.length;
+  const items: Items = {
+    n,
+    keyId: new Int32Array(n),
+    keys: [],
+    merged: new UnionFind(),
+    tally: newTally(),
+    userAgents: new Set(),
+    conn: new Array<Connection>(n),
+    key: new Array<GroupKey>(n),
+    outcome: new Array<Outcome>(n),
+    refusal: new Array<AttributedReset | undefined>(n),
+    viaProxy: new Uint8Array(n),
+    attempt: new Uint8Array(n),
+  };
+  const directKeys = new DirectKeys(ctx.names.forHost(address), ctx.orgs);
+  const proxiedKeys = new ProxiedKeys();
+  // Last unanswered attempt's end per responder → responder port × 65536 + source port.
+  const lastUnanswered = new Map<string, Map<number, number>>();
   const keyIds = new Map<string, number>();
   const netIds = new Map<string, number>();
-  const itemIds: number[] = [];
-  const keyCache = new Map<string, GroupKey>();
-  const proxiedCache = new Map<string, GroupKey>();
-  const lastUnanswered = new Map<string, Connection>();
-  for (const index of indices) {
+  const seenAgents = new Set<string>();
+  let lastAgent: string | null = null;
+  const anyProxy = ctx.proxies.proxies.length > 0;
+  for (let i = 0; i < n; i++) {
+    const index = indices[i]!;
     const c = connections[index]!;
-    const viaProxy = ctx.proxies.isProxy(c.respH, c.respP);
-    let key: GroupKey;
-    if (viaProxy) {
-      const fresh = proxiedKey(c);
-      key = proxiedCache.get(fresh.key) ?? fresh;
-      if (key === fresh) proxiedCache.set(fresh.key, fresh);
-    } else {
-      key = directKey(c, address, ctx.names, ctx.orgs, keyCache);
-    }
+    const viaProxy = anyProxy && ctx.proxies.isProxy(c.respH, c.respP);
     const refusal = ctx.refusals[index];
-    const item: Item = { c, key, viaProxy, outcome: outcomeOf(c, refusal), attempt: c.synCount > 0 || c.history.startsWith('S'), refusal };
-    if (item.outcome === 'unanswered' && item.attempt) {
+    const outcome = outcomeOf(c, refusal);
+    let attempt = c.synCount > 0 || c.history.startsWith('S');
+    if (outcome === 'unanswered' && attempt) {
       // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
-      const tuple = `${c.respH}|${c.respP}|${c.origP}`;
-      const previous = lastUnanswered.get(tuple);
-      if (previous !== undefined && c.ts - previous.lastTs <= SYN_RETRY_SECONDS) item.attempt = false;
-      lastUnanswered.set(tuple, c);
+      let ports = lastUnanswered.get(c.respH);
+      if (ports === undefined) lastUnanswered.set(c.respH, (ports = new Map()));
+      const tuple = c.respP * 65536 + c.origP;
+      const previousEnd = ports.get(tuple);
+      if (previousEnd !== undefined && c.ts - previousEnd <= SYN_RETRY_SECONDS) attempt = false;
+      ports.set(tuple, c.lastTs);
     }
-    items.push(item);
+    const key = viaProxy ? proxiedKeys.key(c) : directKeys.key(c);
+    items.conn[i] = c;
+    items.key[i] = key;
+    items.outcome[i] = outcome;
+    items.refusal[i] = refusal;
+    items.viaProxy[i] = viaProxy ? 1 : 0;
+    items.attempt[i] = attempt ? 1 : 0;
+    // Groups: connections sharing a key, merged when their addresses share a netblock.
     let id = keyIds.get(key.key);
-    if (id === undefined) keyIds.set(key.key, (id = uf.add()));
+    if (id === undefined) {
+      keyIds.set(key.key, (id = items.merged.add()));
+      items.keys.push(key);
+    }
     if (!viaProxy) {
       const block = netblockOf(c.respH);
       const netId = netIds.get(block);
       if (netId === undefined) netIds.set(block, id);
-      else uf.union(netId, id);
+      else items.merged.union(netId, id);
     }
-    itemIds.push(id);
+    items.keyId[i] = id;
+    tallyItem(items.tally, items, i, ctx);
+    const ua = c.http?.userAgent;
+    if (ua && ua !== lastAgent && items.userAgents.size < 10 && !seenAgents.has(ua)) {
+      seenAgents.add(ua);
+      items.userAgents.add(cleanText(ua, 200));
+    }
+    if (ua) lastAgent = ua;
   }
+  return items;
+}
 
-  const groupsByRoot = new Map<number, GroupAcc>();
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i]!;
+/** The host's destination groups, numbered in order of their first connection, and each item's. */
+function groupItems(items: Items): { groupOf: Int32Array; accs: GroupAcc[] } {
+  const n = items.n;
+  const uf = items.merged;
+  const itemIds = items.keyId;
+  const ids = items.keys.length;
+  const groupOfRoot = new Int32Array(ids).fill(-1);
+  const groupOf = new Int32Array(n);
+  const accs: GroupAcc[] = [];
+  const keyCounts = new Int32Array(ids);
+  for (let i = 0; i < n; i++) {
+    keyCounts[itemIds[i]!]!++;
     const root = uf.find(itemIds[i]!);
-    let g = groupsByRoot.get(root);
-    if (g === undefined) groupsByRoot.set(root, (g = newGroup()));
-    addToGroup(g, item);
-  }
-
-  const groups: DestinationGroup[] = [];
-  const attempts: Attempt[] = [];
-  const accs = [...groupsByRoot.values()];
-  for (const g of accs) {
-    const group = finishGroup(g);
-    groups.push(group);
-    for (const item of g.items) {
-      if (!item.attempt) continue;
-      attempts.push({
-        ts: item.c.ts, destination: group.destination, address: item.c.respH, port: item.c.respP,
-        sourcePort: item.c.origP, outcome: item.outcome,
-      });
+    let g = groupOfRoot[root]!;
+    if (g < 0) {
+      groupOfRoot[root] = g = accs.length;
+      accs.push(newGroup());
     }
+    groupOf[i] = g;
+    addToGroup(accs[g]!, items, i);
   }
-  attempts.sort((a, b) => a.ts - b.ts);
+  // Each key belongs to one group; a group's keys in first-seen order are its key ids in order.
+  for (let id = 0; id < ids; id++) {
+    const g = accs[groupOfRoot[uf.find(id)]!]!;
+    const key = items.keys[id]!;
+    g.keys.push(key);
+    g.keyCounts.push(keyCounts[id]!);
+    for (const name of key.names) if (g.names.size < 100) g.names.add(name);
+  }
+  return { groupOf, accs };
+}
+
+function buildHost(address: string, connections: readonly Connection[], indices: number[], ctx: HostContext): HostFinding {
+  sortByStart(connections, indices);
+  const isProxyHost = ctx.proxies.proxyAddresses.has(address);
+  const items = collectItems(address, connections, indices, ctx);
+  const { groupOf, accs } = groupItems(items);
+  const groups = accs.map(finishGroup);
   const sortedGroups = [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
 
-  const userAgents = new Set<string>();
-  for (const item of items) {
-    const ua = item.c.http?.userAgent;
-    if (ua && userAgents.size < 10) userAgents.add(cleanText(ua, 200));
-  }
-
-  const judged = judge(address, items, sortedGroups, isProxyHost, ctx);
-  return {
+  const judged = judge(address, items, items.tally, sortedGroups, isProxyHost, ctx);
+  const ordinary = judged.labels.every((l) => l === 'via-proxy');
+  const kept = keptAttempts(items, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
+  const host: HostFinding = {
     address,
     labels: judged.labels,
     verdict: judged.verdict,
     evidence: judged.evidence,
     score: judged.score,
-    userAgents: [...userAgents],
+    userAgents: [...items.userAgents],
     groups: sortedGroups,
-    attempts,
+    attempts: kept.attempts,
   };
+  if (kept.omitted > 0) host.attemptsOmitted = kept.omitted;
+  return host;
 }
 
-function addToGroup(g: GroupAcc, item: Item): void {
-  const { c, key } = item;
-  g.items.push(item);
-  const k = g.keys.get(key.key);
-  if (k === undefined) g.keys.set(key.key, { key, count: 1 });
-  else k.count++;
-  for (const n of key.names) if (g.names.size < 100) g.names.add(n);
-  if (item.viaProxy) g.viaProxy = true;
+/**
+ * The host's attempts in time order (ties: in order of their group's first connection), all of
+ * them up to `max`, else `max` spread evenly over the whole list, first and last included.
+ */
+function keptAttempts(items: Items, groupOf: Int32Array, groups: DestinationGroup[], max: number): { attempts: Attempt[]; omitted: number } {
+  const order: number[] = [];
+  let reorder = false;
+  for (let i = 0; i < items.n; i++) {
+    if (items.attempt[i] === 0) continue;
+    const last = order.length > 0 ? order[order.length - 1]! : -1;
+    if (last >= 0 && items.conn[last]!.ts === items.conn[i]!.ts && groupOf[last]! > groupOf[i]!) reorder = true;
+    order.push(i);
+  }
+  if (reorder) order.sort((a, b) => items.conn[a]!.ts - items.conn[b]!.ts || groupOf[a]! - groupOf[b]! || a - b);
+  const total = order.length;
+  const keep = Math.min(total, max);
+  const attempts = new Array<Attempt>(keep);
+  for (let k = 0; k < keep; k++) {
+    const i = order[spread(k, keep, total)]!;
+    const c = items.conn[i]!;
+    attempts[k] = {
+      ts: c.ts, destination: groups[groupOf[i]!]!.destination, address: c.respH, port: c.respP,
+      sourcePort: c.origP, outcome: items.outcome[i]!,
+    };
+  }
+  return { attempts, omitted: total - keep };
+}
+
+function addToGroup(g: GroupAcc, items: Items, i: number): void {
+  const c = items.conn[i]!;
+  const outcome = items.outcome[i]!;
+  const refusal = items.refusal[i];
+  if (items.viaProxy[i] === 1) g.viaProxy = true;
   g.ports.add(c.respP);
   if (g.addresses.size < 10_000) g.addresses.add(c.respH);
   g.netblocks.add(netblockOf(c.respH));
@@ -218,32 +365,39 @@ function addToGroup(g: GroupAcc, item: Item): void {
   g.bytesIn += c.respBytes;
   if (c.ts < g.first) g.first = c.ts;
   if (c.lastTs > g.last) g.last = c.lastTs;
-  if (item.refusal !== undefined) g.resets[item.refusal.attribution]++;
+  if (refusal !== undefined) g.resets[refusal.attribution]++;
   if (c.requestTimes.length > (g.requests?.requestTimes.length ?? 0)) g.requests = c;
-  if (!item.attempt) {
-    if (c.established || c.origPkts > 0) g.established += item.outcome === 'established' ? 1 : 0;
+  if (items.attempt[i] === 0) {
+    if (c.established || c.origPkts > 0) g.established += outcome === 'established' ? 1 : 0;
     return;
   }
   g.attempts++;
-  if (item.outcome === 'established') {
+  if (outcome === 'established') {
     g.established++;
     g.doneTimes.push(c.ts);
     g.donePorts.push(c.origP);
   } else {
-    if (item.outcome === 'unanswered') g.unanswered++;
+    if (outcome === 'unanswered') g.unanswered++;
     g.failedTimes.push(c.ts);
     g.failedPorts.push(c.origP);
   }
 }
 
+const RANK: Record<DestinationGroup['groupedBy'], number> = { dns: 4, host: 3, sni: 2, org: 1, netblock: 0 };
+
 function finishGroup(g: GroupAcc): DestinationGroup {
   // The group is named by its most used key; DNS names beat Host/SNI beat orgs beat netblocks.
-  const rank: Record<DestinationGroup['groupedBy'], number> = { dns: 4, host: 3, sni: 2, org: 1, netblock: 0 };
-  let best: { key: GroupKey; count: number } | null = null;
-  for (const k of g.keys.values()) {
-    if (best === null || rank[k.key.groupedBy] > rank[best.key.groupedBy]
-      || (rank[k.key.groupedBy] === rank[best.key.groupedBy] && k.count > best.count)) best = k;
+  let best = -1;
+  for (let k = 0; k < g.keys.length; k++) {
+    if (best < 0) {
+      best = k;
+      continue;
+    }
+    const rank = RANK[g.keys[k]!.groupedBy];
+    const bestRank = RANK[g.keys[best]!.groupedBy];
+    if (rank > bestRank || (rank === bestRank && g.keyCounts[k]! > g.keyCounts[best]!)) best = k;
   }
+  const bestKey = best < 0 ? null : g.keys[best]!;
   const schedules: Schedule[] = [];
   // Failed attempts and completed sessions are scored apart: a browser's sessions must not make
   // a retry loop look irregular, nor a retry loop make browsing look periodic.
@@ -256,8 +410,8 @@ function finishGroup(g: GroupAcc): DestinationGroup {
   const addressList = [...g.addresses].sort();
   return {
     // A netblock group of one address is named by the address.
-    destination: best === null ? '' : best.key.groupedBy === 'netblock' && !g.viaProxy && g.addresses.size === 1 ? addressList[0]! : best.key.destination,
-    groupedBy: best?.key.groupedBy ?? 'netblock',
+    destination: bestKey === null ? '' : bestKey.groupedBy === 'netblock' && !g.viaProxy && g.addresses.size === 1 ? addressList[0]! : bestKey.destination,
+    groupedBy: bestKey?.groupedBy ?? 'netblock',
     names: [...g.names].sort(),
     ports: [...g.ports].sort((a, b) => a - b),
     addresses: g.addresses.size,
@@ -290,63 +444,99 @@ interface Judgement {
 
 interface TargetStats { n: number; attempts: number; first: number; last: number; ports: number[]; failed: number }
 
-function judge(
-  address: string,
-  items: Item[],
-  groups: DestinationGroup[],
-  isProxyHost: boolean,
-  ctx: HostContext,
-): Judgement {
-  const labels: Label[] = [];
-  const evidence: string[] = [];
-  const attempts = items.filter((i) => i.attempt);
-  const proxyInUse = ctx.proxies.proxies.length > 0;
-  const proxyWords = ctx.proxies.proxies.slice(0, 2).map(proxyName).join(' and ');
+/** Attempts at one address: per port (floods) and over all ports (port scans). */
+interface AddressStats { ports: Map<number, TargetStats>; n: number; failed: number; first: number; last: number }
 
-  // Direct attempts at the Internet's web ports, and how many of them something in the path stopped.
-  const direct = attempts.filter((i) => !i.viaProxy && !ctx.internal.has(i.c.respH) && ctx.webPorts.includes(i.c.respP));
-  const directBlocked = direct.filter(blockedOutcome);
-  const directMiddlebox = direct.filter((i) => i.outcome === 'reset-middlebox' || (i.outcome === 'refused-icmp' && i.refusal?.attribution === 'middlebox'));
-  const directAddresses = new Set(direct.map((i) => i.c.respH));
-  const directNetblocks = new Set(direct.map((i) => netblockOf(i.c.respH)));
-  const directPorts = new Set(direct.map((i) => i.c.respP));
-  const proxied = items.filter((i) => i.viaProxy);
+interface RefusalStats { n: number; ttl: number; kind: string; attribution: string; delays: number[] }
 
-  // Per-target counts for scans and floods.
-  const byTarget = new Map<string, Map<number, TargetStats>>();
-  const portsByAddress = new Map<string, { ports: Set<number>; n: number; failed: number; first: number; last: number }>();
-  const addressesByPort = new Map<number, { addresses: Set<string>; n: number; failed: number; first: number; last: number }>();
-  for (const i of attempts) {
-    const failed = i.outcome !== 'established';
-    let targets = byTarget.get(i.c.respH);
-    if (targets === undefined) byTarget.set(i.c.respH, (targets = new Map()));
-    let t = targets.get(i.c.respP);
-    if (t === undefined) targets.set(i.c.respP, (t = { n: 0, attempts: 0, first: i.c.ts, last: i.c.ts, ports: [], failed: 0 }));
-    // A flood counts SYNs: a tool that reuses one source port shows as one connection with many.
-    t.n += Math.max(1, i.c.synCount);
-    t.attempts++;
-    t.last = Math.max(t.last, i.c.ts);
-    t.first = Math.min(t.first, i.c.ts);
-    if (t.ports.length < 500) t.ports.push(i.c.origP);
-    if (failed) t.failed++;
-    let pa = portsByAddress.get(i.c.respH);
-    if (pa === undefined) portsByAddress.set(i.c.respH, (pa = { ports: new Set(), n: 0, failed: 0, first: i.c.ts, last: i.c.ts }));
-    if (pa.ports.size < 70_000) pa.ports.add(i.c.respP);
-    pa.n++;
-    if (failed) pa.failed++;
-    pa.last = i.c.ts;
-    let ap = addressesByPort.get(i.c.respP);
-    if (ap === undefined) addressesByPort.set(i.c.respP, (ap = { addresses: new Set(), n: 0, failed: 0, first: i.c.ts, last: i.c.ts }));
-    if (ap.addresses.size < 1_000_000) ap.addresses.add(i.c.respH);
-    ap.n++;
-    if (failed) ap.failed++;
-    ap.last = i.c.ts;
+/** What judging a host needs from its attempts, counted in one pass (a host may have millions). */
+interface Tally {
+  /** Positions in `items` of the attempts, the direct web attempts, the proxied connections. */
+  attempts: number[];
+  direct: number[];
+  proxied: number[];
+  directBlocked: number;
+  directMiddlebox: number;
+  directEstablished: number;
+  directAddresses: Set<string>;
+  directNetblocks: Set<string>;
+  directPorts: Set<number>;
+  byAddress: Map<string, AddressStats>;
+  addressesByPort: Map<number, PortStats>;
+  /** Refusals of direct attempts by attribution, TTL and kind. */
+  refusalOf: Map<number, RefusalStats>;
+}
+
+interface PortStats { addresses: Set<string>; n: number; failed: number; first: number; last: number }
+
+const ATTRIBUTION_INDEX = { middlebox: 0, endpoint: 1, unknown: 2 } as const;
+
+function newTally(): Tally {
+  return {
+    attempts: [], direct: [], proxied: [], directBlocked: 0, directMiddlebox: 0, directEstablished: 0,
+    directAddresses: new Set(), directNetblocks: new Set(), directPorts: new Set(),
+    byAddress: new Map(), addressesByPort: new Map(), refusalOf: new Map(),
+  };
+}
+
+/**
+ * Count one item: direct attempts at the Internet's web ports and how many of them something in
+ * the path stopped, per-target counts for scans and floods, and who refused the direct attempts.
+ */
+function tallyItem(tally: Tally, items: Items, i: number, ctx: HostContext): void {
+  if (items.viaProxy[i] === 1) tally.proxied.push(i);
+  if (items.attempt[i] === 0) return;
+  tally.attempts.push(i);
+  const c = items.conn[i]!;
+  const outcome = items.outcome[i]!;
+  const refusal = items.refusal[i];
+  const failed = outcome !== 'established';
+  if (items.viaProxy[i] === 0 && !ctx.internal.has(c.respH) && ctx.webPorts.includes(c.respP)) {
+    tally.direct.push(i);
+    if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
+    if (middleboxOutcome(outcome, refusal)) tally.directMiddlebox++;
+    if (!failed) tally.directEstablished++;
+    tally.directAddresses.add(c.respH);
+    tally.directNetblocks.add(netblockOf(c.respH));
+    tally.directPorts.add(c.respP);
+    if (refusal !== undefined) {
+      const r = refusal.reset;
+      const k = ATTRIBUTION_INDEX[refusal.attribution] * 1024 + r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
+      let s = tally.refusalOf.get(k);
+      if (s === undefined) tally.refusalOf.set(k, (s = { n: 0, ttl: r.ttl, kind: r.kind, attribution: refusal.attribution, delays: [] }));
+      s.n++;
+      if (s.delays.length < 1000) s.delays.push(r.delay);
+    }
   }
+  let pa = tally.byAddress.get(c.respH);
+  if (pa === undefined) tally.byAddress.set(c.respH, (pa = { ports: new Map(), n: 0, failed: 0, first: c.ts, last: c.ts }));
+  let t = pa.ports.get(c.respP);
+  if (t === undefined) pa.ports.set(c.respP, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [], failed: 0 }));
+  // A flood counts SYNs: a tool that reuses one source port shows as one connection with many.
+  t.n += Math.max(1, c.synCount);
+  t.attempts++;
+  if (c.ts > t.last) t.last = c.ts;
+  if (c.ts < t.first) t.first = c.ts;
+  if (t.ports.length < 500) t.ports.push(c.origP);
+  if (failed) t.failed++;
+  pa.n++;
+  if (failed) pa.failed++;
+  pa.last = c.ts;
+  let ap = tally.addressesByPort.get(c.respP);
+  if (ap === undefined) tally.addressesByPort.set(c.respP, (ap = { addresses: new Set(), n: 0, failed: 0, first: c.ts, last: c.ts }));
+  if (ap.addresses.size < 1_000_000) ap.addresses.add(c.respH);
+  ap.n++;
+  if (failed) ap.failed++;
+  ap.last = c.ts;
+}
 
-  // flood: a high rate of attempts at one address:port.
-  let flood: { target: string; t: TargetStats; rate: number; sequential: boolean } | null = null;
-  for (const [target, ports] of byTarget) {
-    for (const [port, t] of ports) {
+interface Flood { target: string; t: TargetStats; rate: number; sequential: boolean }
+
+/** flood: a high rate of attempts at one address:port. */
+function findFlood(byAddress: Map<string, AddressStats>): Flood | null {
+  let flood: Flood | null = null;
+  for (const [target, pa] of byAddress) {
+    for (const [port, t] of pa.ports) {
       const span = t.last - t.first;
       const rate = t.n / Math.max(span, 1);
       if (t.n >= FLOOD_ATTEMPTS && rate >= FLOOD_RATE && (flood === null || t.n > flood.t.n)) {
@@ -354,9 +544,15 @@ function judge(
       }
     }
   }
-  // scanner: many ports on one address, or many new addresses on one port, mostly failing.
-  let scan: { words: string; probes: number; span: number; failing: number } | null = null;
-  for (const [target, pa] of portsByAddress) {
+  return flood;
+}
+
+interface Scan { words: string; probes: number; span: number; failing: number }
+
+/** scanner: many ports on one address, or many new addresses on one port, mostly failing. */
+function findScan(byAddress: Map<string, AddressStats>, addressesByPort: Map<number, PortStats>): Scan | null {
+  let scan: Scan | null = null;
+  for (const [target, pa] of byAddress) {
     if (pa.ports.size >= SCAN_PORTS && pa.failed / pa.n >= SCAN_FAILING && (scan === null || pa.n > scan.probes)) {
       scan = { words: `${pa.ports.size} ports on ${target}`, probes: pa.n, span: pa.last - pa.first, failing: pa.failed / pa.n };
     }
@@ -367,6 +563,25 @@ function judge(
       scan = { words: `${ap.addresses.size} addresses on port ${port}`, probes: ap.n, span: ap.last - ap.first, failing: ap.failed / ap.n };
     }
   }
+  return scan;
+}
+
+function judge(
+  address: string,
+  items: Items,
+  tally: Tally,
+  groups: DestinationGroup[],
+  isProxyHost: boolean,
+  ctx: HostContext,
+): Judgement {
+  const labels: Label[] = [];
+  const evidence: string[] = [];
+  const proxyInUse = ctx.proxies.proxies.length > 0;
+  const proxyWords = ctx.proxies.proxies.slice(0, 2).map(proxyName).join(' and ');
+
+  const { attempts, direct, directBlocked, directMiddlebox, directEstablished, directAddresses, directNetblocks, directPorts, proxied, refusalOf } = tally;
+  const flood = findFlood(tally.byAddress);
+  const scan = findScan(tally.byAddress, tally.addressesByPort);
 
   const periodicGroups = groups.filter((g) => g.schedule.periodic);
 
@@ -376,11 +591,11 @@ function judge(
       `in ${plural(directNetblocks.size, 'netblock')} on port ${[...directPorts].sort((a, b) => a - b).join(', ')} while the proxy ${proxyWords} is in use`);
   }
   // A scanner's probes of web ports are part of the scan, not software turned away.
-  if (!isProxyHost && scan === null && direct.length >= 2 && directBlocked.length / direct.length > 0.5) {
+  if (!isProxyHost && scan === null && direct.length >= 2 && directBlocked / direct.length > 0.5) {
     labels.push('blocked');
-    const unanswered = directBlocked.length - directMiddlebox.length;
-    evidence.push(`blocked: ${directBlocked.length} of ${direct.length} direct attempts failed` +
-      ` (${directMiddlebox.length} refused by a device in the path, ${unanswered} never answered)`);
+    const unanswered = directBlocked - directMiddlebox;
+    evidence.push(`blocked: ${directBlocked} of ${direct.length} direct attempts failed` +
+      ` (${directMiddlebox} refused by a device in the path, ${unanswered} never answered)`);
   }
   if (periodicGroups.length > 0) {
     labels.push('periodic');
@@ -390,8 +605,7 @@ function judge(
   }
   if (proxied.length > 0 && !isProxyHost) {
     labels.push('via-proxy');
-    const dests = new Set(proxied.map((i) => i.key.destination));
-    evidence.push(`via-proxy: ${plural(proxied.length, 'connection')} through ${[...new Set(proxied.map((i) => `${i.c.respH}:${i.c.respP}`))].slice(0, 2).join(', ')} to ${plural(dests.size, 'destination')}`);
+    evidence.push(`via-proxy: ${plural(proxied.length, 'connection')} through ${targetsOf(items, proxied, 2).join(', ')} to ${plural(destinationCount(items, proxied), 'destination')}`);
   }
   if (scan !== null) {
     labels.push('scanner');
@@ -405,17 +619,7 @@ function judge(
   if (isProxyHost) evidence.push(`this host is a proxy (${ctx.proxies.proxies.filter((p) => p.address === address).map((p) => p.evidence).join('; ')})`);
 
   // The reset source that turned this host away most often.
-  const refusalOf = new Map<number, { n: number; ttl: number; kind: string; attribution: string; delays: number[] }>();
-  const attributionIndex = { middlebox: 0, endpoint: 1, unknown: 2 } as const;
-  for (const i of direct) {
-    if (i.refusal === undefined) continue;
-    const k = attributionIndex[i.refusal.attribution] * 1024 + i.refusal.reset.ttl * 2 + (i.refusal.reset.kind === 'icmp' ? 1 : 0);
-    let r = refusalOf.get(k);
-    if (r === undefined) refusalOf.set(k, (r = { n: 0, ttl: i.refusal.reset.ttl, kind: i.refusal.reset.kind, attribution: i.refusal.attribution, delays: [] }));
-    r.n++;
-    if (r.delays.length < 1000) r.delays.push(i.refusal.reset.delay);
-  }
-  let mainRefusal: { n: number; ttl: number; kind: string; attribution: string; delays: number[] } | null = null;
+  let mainRefusal: RefusalStats | null = null;
   for (const r of refusalOf.values()) if (mainRefusal === null || r.n > mainRefusal.n) mainRefusal = r;
   const mainSource = mainRefusal === null ? undefined
     : ctx.resetSources.find((s) => s.attribution === mainRefusal!.attribution && s.ttl === mainRefusal!.ttl && s.kind === mainRefusal!.kind);
@@ -424,7 +628,7 @@ function judge(
   }
 
   const verdict = verdictText({
-    labels, items, attempts, direct, directBlocked, directMiddlebox, directAddresses, directNetblocks, proxied,
+    labels, items, attempts, direct, directBlocked, directMiddlebox, directEstablished, directAddresses, directNetblocks, proxied,
     groups, periodicGroups, flood, scan, mainRefusal, mainSource, isProxyHost, proxyWords, ctx,
   });
 
@@ -440,21 +644,51 @@ function judge(
   return { labels, verdict, evidence, score: round(score, 2) };
 }
 
+/** The first `max` distinct address:ports the given items went to. */
+function targetsOf(items: Items, positions: readonly number[], max: number): string[] {
+  const used: string[] = [];
+  const seen: Connection[] = [];
+  for (const i of positions) {
+    const c = items.conn[i]!;
+    if (seen.some((s) => s.respH === c.respH && s.respP === c.respP)) continue;
+    seen.push(c);
+    used.push(`${c.respH}:${c.respP}`);
+    if (used.length === max) break;
+  }
+  return used;
+}
+
+/** How many distinct destinations the given items went to. */
+function destinationCount(items: Items, positions: readonly number[] | null): number {
+  const keys = new Set<GroupKey>();
+  const destinations = new Set<string>();
+  const n = positions === null ? items.n : positions.length;
+  for (let k = 0; k < n; k++) {
+    const key = items.key[positions === null ? k : positions[k]!]!;
+    if (keys.has(key)) continue;
+    keys.add(key);
+    destinations.add(key.destination);
+  }
+  return destinations.size;
+}
+
 interface VerdictFacts {
   labels: Label[];
-  items: Item[];
-  attempts: Item[];
-  direct: Item[];
-  directBlocked: Item[];
-  directMiddlebox: Item[];
+  items: Items;
+  /** Positions in `items` of the attempts, the direct web attempts, the proxied connections. */
+  attempts: number[];
+  direct: number[];
+  directBlocked: number;
+  directMiddlebox: number;
+  directEstablished: number;
   directAddresses: Set<string>;
   directNetblocks: Set<string>;
-  proxied: Item[];
+  proxied: number[];
   groups: DestinationGroup[];
   periodicGroups: DestinationGroup[];
-  flood: { target: string; t: TargetStats; rate: number; sequential: boolean } | null;
-  scan: { words: string; probes: number; span: number; failing: number } | null;
-  mainRefusal: { n: number; ttl: number; attribution: string; delays: number[] } | null;
+  flood: Flood | null;
+  scan: Scan | null;
+  mainRefusal: RefusalStats | null;
   mainSource: ResetSource | undefined;
   isProxyHost: boolean;
   proxyWords: string;
@@ -491,7 +725,7 @@ function verdictText(f: VerdictFacts): string {
   const has = (l: Label): boolean => f.labels.includes(l);
   const sentences: string[] = [];
   if (f.isProxyHost) {
-    sentences.push(`The proxy itself: its direct web connections are expected (${plural(f.items.length, 'connection')}).`);
+    sentences.push(`The proxy itself: its direct web connections are expected (${plural(f.items.n, 'connection')}).`);
     return sentences.join(' ');
   }
   if (has('flood') && f.flood !== null) {
@@ -502,7 +736,7 @@ function verdictText(f: VerdictFacts): string {
   } else if (has('scanner') && f.scan !== null) {
     sentences.push(`A scan: ${f.scan.words} probed in ${formatSeconds(f.scan.span)}, ${Math.round(f.scan.failing * 100)}% refused or unanswered — ` +
       'probing for open services, not software calling home and not a flood at one target.');
-  } else if (f.direct.length > 0 && (has('blocked') || f.directMiddlebox.length > 0)) {
+  } else if (f.direct.length > 0 && (has('blocked') || f.directMiddlebox > 0)) {
     // The direct group that failed most, periodic ones first: that is the software turned away.
     let group: DestinationGroup | undefined;
     for (const g of f.groups) {
@@ -521,16 +755,16 @@ function verdictText(f: VerdictFacts): string {
         `${group.groupedBy === 'dns' || group.groupedBy === 'host' || group.groupedBy === 'sni' ? ` for ${group.destination}` : group.groupedBy === 'org' ? ` of ${group.destination}` : ` (${group.destination})`}`);
     }
     if (s?.sequentialPorts) facts.push('source ports rising by one');
-    const refusedWords = f.directMiddlebox.length > 0
-      ? `${share(f.directMiddlebox.length, f.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
-      : `${share(f.directBlocked.length, f.direct.length, 'attempt')} never answered (silently dropped)`;
+    const refusedWords = f.directMiddlebox > 0
+      ? `${share(f.directMiddlebox, f.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
+      : `${share(f.directBlocked, f.direct.length, 'attempt')} never answered (silently dropped)`;
     facts.push(refusedWords);
     const what = has('proxy-bypass')
       ? `An update agent (or similar software) that ignores the proxy ${f.proxyWords}, not a DDoS participant`
       : 'Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant';
     sentences.push(`${what}: ${facts.join(', ')}.`);
     const rate = s?.burstRate ?? null;
-    const overall = f.direct.length / Math.max(1, (f.direct[f.direct.length - 1]!.c.ts - f.direct[0]!.c.ts));
+    const overall = f.direct.length / Math.max(1, (f.items.conn[f.direct[f.direct.length - 1]!]!.ts - f.items.conn[f.direct[0]!]!.ts));
     sentences.push(`A flood would send hundreds of attempts per second at one address; this host averages ${round(overall, 2)}/s` +
       `${rate !== null ? ` (${round(rate, 1)}/s inside a burst)` : ''} spread over ${plural(f.directAddresses.size, 'address', 'addresses')}` +
       `${s?.periodic ? ' on a regular retry schedule' : ''}.`);
@@ -547,31 +781,29 @@ function verdictText(f: VerdictFacts): string {
     } else {
       sentences.push(`Periodic attempts that fail: ${scheduleWords(g.schedule)} to ${g.destination}, ${g.schedule.evidence}.`);
     }
-  } else if (has('proxy-bypass') && f.direct.filter((i) => i.outcome === 'established').length > f.direct.length / 2) {
-    const dests = new Set(f.direct.map((i) => i.key.destination));
-    const established = f.direct.filter((i) => i.outcome === 'established').length;
-    sentences.push(`Reaches the web directly, past the proxy ${f.proxyWords}: ${plural(f.direct.length, 'direct attempt')} to ${plural(dests.size, 'destination')}, ` +
-      `${established} established — the firewall lets them through; nothing regular.`);
+  } else if (has('proxy-bypass') && f.directEstablished > f.direct.length / 2) {
+    sentences.push(`Reaches the web directly, past the proxy ${f.proxyWords}: ${plural(f.direct.length, 'direct attempt')} to ${plural(destinationCount(f.items, f.direct), 'destination')}, ` +
+      `${f.directEstablished} established — the firewall lets them through; nothing regular.`);
   } else {
-    const refused = f.attempts.filter((i) => i.outcome === 'reset-endpoint' || i.outcome === 'reset-unknown' || i.outcome === 'refused-icmp');
-    const unanswered = f.attempts.filter((i) => i.outcome === 'unanswered');
+    const { items } = f;
+    const refused = f.attempts.filter((i) => items.outcome[i] === 'reset-endpoint' || items.outcome[i] === 'reset-unknown' || items.outcome[i] === 'refused-icmp');
+    const unanswered = f.attempts.filter((i) => items.outcome[i] === 'unanswered');
     if (f.attempts.length > 0 && refused.length / f.attempts.length > 0.5) {
-      const targets = [...new Set(refused.map((i) => `${i.c.respH}:${i.c.respP}`))];
-      const attribution = refused[0]!.refusal;
-      const samePort = refused.length > 1 && new Set(refused.map((i) => i.c.origP)).size === 1;
+      const targets = targetsOf(items, refused, 4);
+      const attribution = items.refusal[refused[0]!];
+      const firstPort = items.conn[refused[0]!]!.origP;
+      const samePort = refused.length > 1 && refused.every((i) => items.conn[i]!.origP === firstPort);
       sentences.push(`Refused connection attempts: ${plural(refused.length, 'attempt')} to ${targets.slice(0, 3).join(', ')}${targets.length > 3 ? ' …' : ''}` +
         `${refused.length > 1 ? ` retried${samePort ? ' from the same source port' : ''}` : ''}, ` +
         `refused by ${attribution?.attribution === 'endpoint' ? 'the server itself' : attribution?.attribution === 'middlebox' ? 'a device in the path' : 'someone we cannot tell'}` +
         ` (${attribution?.attribution ?? 'unknown'}: ${attribution?.evidence ?? ''}).`);
     } else if (f.attempts.length > 0 && unanswered.length / f.attempts.length > 0.5) {
       sentences.push(`Connection attempts that are never answered: ${unanswered.length} of ${plural(f.attempts.length, 'attempt')}` +
-        ` (${unanswered.reduce((n, i) => n + i.c.synCount, 0)} SYNs) — silently dropped on the way or the server is down.`);
+        ` (${unanswered.reduce((n, i) => n + items.conn[i]!.synCount, 0)} SYNs) — silently dropped on the way or the server is down.`);
     } else if (f.proxied.length > 0) {
-      const dests = new Set(f.proxied.map((i) => i.key.destination));
-      sentences.push(`Ordinary browsing through the proxy ${f.proxyWords}: ${plural(f.proxied.length, 'connection')} to ${plural(dests.size, 'destination')}, nothing regular.`);
+      sentences.push(`Ordinary browsing through the proxy ${f.proxyWords}: ${plural(f.proxied.length, 'connection')} to ${plural(destinationCount(items, f.proxied), 'destination')}, nothing regular.`);
     } else {
-      const dests = new Set(f.items.map((i) => i.key.destination));
-      sentences.push(`Ordinary traffic: ${plural(f.items.length, 'connection')} to ${plural(dests.size, 'destination')}, nothing regular and nothing refused in the path.`);
+      sentences.push(`Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(items, null), 'destination')}, nothing regular and nothing refused in the path.`);
     }
   }
   if (has('proxy-bypass') && has('via-proxy')) {
@@ -608,7 +840,7 @@ export function summarize(hosts: readonly HostFinding[], proxyIndex: ProxyIndex,
   }
   const floods = hosts.filter((h) => h.labels.includes('flood'));
   if (floods.length > 0) {
-    summary.push(`${floods.map((h) => h.address).join(', ')} ${floods.length === 1 ? 'looks' : 'look'} like a flood at one target — what a DDoS participant would do.`);
+    summary.push(`${floods.slice(0, 5).map((h) => h.address).join(', ')}${floods.length > 5 ? ` and ${floods.length - 5} more hosts` : ''} ${floods.length === 1 ? 'looks' : 'look'} like a flood at one target — what a DDoS participant would do.`);
   } else if (bypass.length > 0 || middlebox.length > 0) {
     const blocked = hosts.filter((h) => h.labels.includes('blocked'));
     if (blocked.length > 0) {
@@ -616,8 +848,9 @@ export function summarize(hosts: readonly HostFinding[], proxyIndex: ProxyIndex,
       let burstRate = 0;
       let addresses = 0;
       for (const h of blocked) {
+        // The kept attempts include the first and the last: the span is the host's whole span.
         const a = h.attempts;
-        if (a.length > 1) rate = Math.max(rate, a.length / Math.max(1, a[a.length - 1]!.ts - a[0]!.ts));
+        if (a.length > 1) rate = Math.max(rate, attemptTotal(h) / Math.max(1, a[a.length - 1]!.ts - a[0]!.ts));
         for (const g of h.groups) {
           if (g.schedule.burstRate !== null && g.failed > 0) burstRate = Math.max(burstRate, g.schedule.burstRate);
           if (g.failed > 0 && !g.viaProxy) addresses = Math.max(addresses, g.addresses);
@@ -629,7 +862,7 @@ export function summarize(hosts: readonly HostFinding[], proxyIndex: ProxyIndex,
     }
   }
   const scanners = hosts.filter((h) => h.labels.includes('scanner'));
-  if (scanners.length > 0) summary.push(`${scanners.map((h) => h.address).join(', ')}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`);
+  if (scanners.length > 0) summary.push(`${scanners.slice(0, 5).map((h) => h.address).join(', ')}${scanners.length > 5 ? ` and ${scanners.length - 5} more hosts` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`);
   const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
   for (const h of beacons.slice(0, 3)) summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);
   if (summary.length === 0) summary.push(hosts.length === 0 ? 'No TCP connections from internal hosts in the capture.' : 'Nothing calls home past the proxy and nothing is refused in the path.');

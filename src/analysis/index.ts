@@ -16,6 +16,7 @@ export { parseOrgsCsv } from './destinations.js';
 export { compareAnalyses } from './compare.js';
 export { analyzeSchedule } from './schedule.js';
 export { attributeResets, icmpMeaning } from './attribution.js';
+export { MAX_ATTEMPTS_KEPT, MAX_ATTEMPTS_KEPT_ORDINARY, MAX_ATTEMPTS_KEPT_TOTAL, MAX_ATTEMPTS_SAMPLED_TOTAL, MIN_ATTEMPTS_KEPT } from './hosts.js';
 
 /** Web ports of DESIGN.md; --web-ports adds to them. */
 export const DEFAULT_WEB_PORTS: number[] = [80, 443, 8080, 8443];

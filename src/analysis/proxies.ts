@@ -54,7 +54,8 @@ export function findProxies(
   // Busy internal services on proxy-like ports, and who opens outbound web connections.
   const services = new Map<string, Set<string>>();
   const outboundWeb = new Map<string, number>();
-  for (const c of connections) {
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections[i]!;
     if (c.proto !== 'tcp') continue;
     const http = c.http;
     if (http !== null && http.proxyForm !== null) {
@@ -128,12 +129,15 @@ export function findProxies(
   }
   const isProxy = (address: string, port: number): boolean => {
     const ports = byAddress.get(address);
-    return ports !== undefined && ports.some((p) => p === null || p === port);
+    if (ports === undefined) return false;
+    for (const p of ports) if (p === null || p === port) return true;
+    return false;
   };
 
   // Clients of every proxy, found or given, from the connections themselves.
   const clientSets = new Map<ProxyFinding, Set<string>>(findings.map((f) => [f, new Set(f.clients)]));
-  for (const c of connections) {
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections[i]!;
     if (c.proto !== 'tcp' || !isProxy(c.respH, c.respP)) continue;
     for (const f of findings) {
       if (f.address === c.respH && (f.port === null || f.port === c.respP)) {

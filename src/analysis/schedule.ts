@@ -77,24 +77,12 @@ export function sequentialPorts(ports: readonly number[]): { sequential: boolean
   return { sequential: fraction >= SEQUENTIAL_FRACTION, fraction, step: median(steps) };
 }
 
-/**
- * Schedule of one series of event times (seconds, any order); `sourcePorts` parallel to
- * `times` when the events are connection attempts.
- */
-export function analyzeSchedule(times: readonly number[], sourcePorts: readonly number[] | null, basis: ScheduleBasis): Schedule {
-  const n = times.length;
-  const order = Array.from(times.keys()).sort((a, b) => times[a]! - times[b]!);
-  const t = order.map((i) => times[i]!);
-  const ports = sourcePorts === null ? null : order.map((i) => sourcePorts[i]!);
-  const noun = basis === 'requests in one connection' ? 'request' : 'attempt';
-  if (n < MIN_BURSTS) {
-    return { ...emptySchedule(`only ${plural(n, noun)}: too few to judge a schedule`, n), basis, attempts: n };
-  }
-  const gaps: number[] = [];
-  for (let i = 1; i < n; i++) gaps.push(t[i]! - t[i - 1]!);
+/** Bursts of sorted event times: a gap above the natural break starts a new burst; with no break every event is its own burst. */
+function burstsOf(t: readonly number[]): { starts: number[]; sizes: number[]; durations: number[] } {
+  const n = t.length;
+  const gaps = new Array<number>(n - 1);
+  for (let i = 1; i < n; i++) gaps[i - 1] = t[i]! - t[i - 1]!;
   const threshold = naturalBreak(gaps);
-
-  // Bursts: a gap above the break starts a new burst; with no break every event is its own burst.
   const starts: number[] = [t[0]!];
   const sizes: number[] = [];
   const durations: number[] = [];
@@ -113,6 +101,31 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   }
   sizes.push(size);
   durations.push(t[n - 1]! - burstStart);
+  return { starts, sizes, durations };
+}
+
+/**
+ * Schedule of one series of event times (seconds, any order); `sourcePorts` parallel to
+ * `times` when the events are connection attempts.
+ */
+export function analyzeSchedule(times: readonly number[], sourcePorts: readonly number[] | null, basis: ScheduleBasis): Schedule {
+  const n = times.length;
+  let t: readonly number[] = times;
+  let ports: readonly number[] | null = sourcePorts;
+  // Callers mostly pass times in order already: sort (stably, ports along) only when they are not.
+  for (let i = 1; i < n; i++) {
+    if (times[i]! < times[i - 1]!) {
+      const order = Array.from(times.keys()).sort((a, b) => times[a]! - times[b]!);
+      t = order.map((k) => times[k]!);
+      ports = sourcePorts === null ? null : order.map((k) => sourcePorts[k]!);
+      break;
+    }
+  }
+  const noun = basis === 'requests in one connection' ? 'request' : 'attempt';
+  if (n < MIN_BURSTS) {
+    return { ...emptySchedule(`only ${plural(n, noun)}: too few to judge a schedule`, n), basis, attempts: n };
+  }
+  const { starts, sizes, durations } = burstsOf(t);
 
   const burstSize = Math.round(median(sizes)!);
   const rates: number[] = [];
