@@ -89,6 +89,57 @@ export class Endpoint {
   ipId7 = 0;
   sawPayload = false;
 
+  /** Back to a fresh endpoint's state (every field above, same order), for reuse by a new connection. */
+  reset(): void {
+    this.state = TCP_INACTIVE;
+    this.prevState = TCP_INACTIVE;
+    this.startSeq = 0;
+    this.lastSeq = 0;
+    this.lastRel = 0;
+    this.ackSeq = 0;
+    this.ackRel = 0;
+    this.finCount = 0;
+    this.rstCount = 0;
+    this.finSeq = 0;
+    this.didClose = false;
+    this.histLastSyn = 0;
+    this.histLastFin = 0;
+    this.histLastRst = 0;
+    this.checksumCount = 0;
+    this.checksumThreshold = 1;
+    this.rxmitCount = 0;
+    this.rxmitThreshold = 1;
+    this.zeroWindowCount = 0;
+    this.zeroWindowThreshold = 1;
+    this.gapCount = 0;
+    this.gapThreshold = 1;
+    this.lastReassem = 1;
+    this.trimSeq = 1;
+    this.skipDeliveries = false;
+    this.blocks = null;
+    this.active = false;
+    this.payloadBytes = 0;
+    this.pkts = 0;
+    this.ipBytes = 0;
+    this.firstTtl = -1;
+    this.lastTs = -1;
+    this.ttlCount = 0;
+    this.ttl0 = 0;
+    this.ttl1 = 0;
+    this.ttl2 = 0;
+    this.ttl3 = 0;
+    this.ipIdCount = 0;
+    this.ipId0 = 0;
+    this.ipId1 = 0;
+    this.ipId2 = 0;
+    this.ipId3 = 0;
+    this.ipId4 = 0;
+    this.ipId5 = 0;
+    this.ipId6 = 0;
+    this.ipId7 = 0;
+    this.sawPayload = false;
+  }
+
   /** Set start, ack and last sequence numbers at once (Zeek's InitStartSeq/InitAckSeq/InitLastSeq). */
   initSeqs(start: number, ack: number, last: number): void {
     this.startSeq = start >>> 0;
@@ -162,12 +213,32 @@ export class Endpoint {
 
   /** The distinct TTLs seen (reset packets excluded). */
   ttlList(): number[] {
-    return [this.ttl0, this.ttl1, this.ttl2, this.ttl3].slice(0, this.ttlCount);
+    const n = this.ttlCount;
+    const list = new Array<number>(n);
+    if (n > 0) list[0] = this.ttl0;
+    if (n > 1) list[1] = this.ttl1;
+    if (n > 2) list[2] = this.ttl2;
+    if (n > 3) list[3] = this.ttl3;
+    return list;
   }
 
   /** The first IP IDs seen (reset packets excluded). */
   ipIdList(): number[] {
-    return [this.ipId0, this.ipId1, this.ipId2, this.ipId3, this.ipId4, this.ipId5, this.ipId6, this.ipId7].slice(0, this.ipIdCount);
+    const n = this.ipIdCount;
+    const list = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      switch (i) {
+        case 0: list[0] = this.ipId0; break;
+        case 1: list[1] = this.ipId1; break;
+        case 2: list[2] = this.ipId2; break;
+        case 3: list[3] = this.ipId3; break;
+        case 4: list[4] = this.ipId4; break;
+        case 5: list[5] = this.ipId5; break;
+        case 6: list[6] = this.ipId6; break;
+        default: list[7] = this.ipId7; break;
+      }
+    }
+    return list;
   }
 }
 
@@ -178,7 +249,6 @@ export const KIND_ICMP = 2;
 export class Flow {
   // -- table links
   hash = 0;
-  nextInBucket: Flow | null = null;
   lruPrev: Flow | null = null;
   lruNext: Flow | null = null;
   inTable = false;
@@ -245,6 +315,64 @@ export class Flow {
   awaitingRequest = true;
   origPeeked = false;
   respPeeked = false;
+
+  /**
+   * Back to a fresh connection's state (every field above, same order), keeping the endpoint
+   * objects: a recycled Flow costs the collector nothing. Arrays handed out in a Connection are
+   * dropped, not cleared.
+   */
+  reset(): void {
+    this.hash = 0;
+    this.lruPrev = null;
+    this.lruNext = null;
+    this.inTable = false;
+    this.touchedAt = 0;
+    this.kind = KIND_TCP;
+    this.ipProto = 6;
+    this.ipVersion = 4;
+    this.origA4 = 0;
+    this.respA4 = 0;
+    this.origA6 = null;
+    this.respA6 = null;
+    this.origP = 0;
+    this.respP = 0;
+    this.oneWay = false;
+    this.serial = 0;
+    this.capture = 0;
+    this.ts = 0;
+    this.lastTs = 0;
+    this.history = '';
+    this.histSeen = 0;
+    this.isActive = true;
+    this.isPartial = false;
+    this.firstPacketSeen = 0;
+    this.handshakeDone = false;
+    this.attemptAt = Infinity;
+    this.deleteAt = Infinity;
+    this.closeCheckFrom = -1;
+    this.missedBytes = 0;
+    this.synCount = 0;
+    this.firstSynTs = -1;
+    this.handshakeRtt = null;
+    this.established = false;
+    this.sawFin = false;
+    this.resets = null;
+    this.resetSides = null;
+    this.openResetSides = 0;
+    this.service = null;
+    this.origGuess = null;
+    this.respGuess = null;
+    this.http = null;
+    this.sni = null;
+    this.dnsQuery = null;
+    this.dnsAnswers = null;
+    this.requestTimes = null;
+    this.awaitingRequest = true;
+    this.origPeeked = false;
+    this.respPeeked = false;
+    this.orig.reset();
+    this.resp.reset();
+  }
 
   isOrigEndpoint(e: Endpoint): boolean {
     return e === this.orig;

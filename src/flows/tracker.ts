@@ -19,7 +19,7 @@ import { Endpoint, Flow, HIST_DATA_PKT, KIND_ICMP, KIND_TCP, KIND_UDP, scaledHis
 import { isLocalIPv4, isLocalIPv6 } from './local.js';
 import { DEFAULT_LIKELY_SERVER_PORTS, icmp4Counterpart, icmp6Counterpart, portTable, type LikelyServerPorts } from './ports.js';
 import { processTcp, tcpChecksumError, tcpConnState, tcpExpired, tcpIsReuse } from './tcp.js';
-import { ICMP_INACTIVITY_TIMEOUT, TCP_INACTIVITY_TIMEOUT, UDP_INACTIVITY_TIMEOUT } from './timeouts.js';
+import { ICMP_INACTIVITY_TIMEOUT, TCP_CONNECTION_LINGER, TCP_INACTIVITY_TIMEOUT, UDP_INACTIVITY_TIMEOUT } from './timeouts.js';
 
 export interface TrackerOptions {
   /** Called when a connection leaves the table (finished, timed out, evicted, or at finish()). */
@@ -77,6 +77,15 @@ const MAX_SWEEP_INTERVAL = 30;
  * (attempt or close timer) is caught by its next packet or a later sweep.
  */
 const MIN_IDLE_FOR_SWEEP = 5;
+/**
+ * Emitted connections' Flow objects kept for reuse. A Flow lives long enough to be promoted by
+ * the collector, so allocating one per connection made the young-generation collections copy
+ * ~1.5 kB per connection; a recycled one is already in place. The cap bounds what is held
+ * after a burst of connections.
+ */
+const FLOW_POOL_CAP = 16_384;
+/** Slots of the table at first (a power of two); it doubles when half full. */
+const INITIAL_SLOTS = 4096;
 /** A reset this long after the other side's last packet is 'late'. */
 const LATE_RESET_SECONDS = 60;
 
@@ -85,20 +94,23 @@ const MAX_DNS_ANSWERS = 64;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+/** Character codes of the uid being built (one string made per connection, not seventeen). */
+const uidCodes: number[] = new Array<number>(18).fill(0x43);
+
 /** A deterministic, Zeek-looking uid: 'C' + base62 of a mixed counter. */
 function makeUid(serial: number): string {
   let hi = Math.imul(serial ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
   let lo = Math.imul((serial + 0x7f4a7c15) ^ (hi >>> 15), 0x85ebca6b) >>> 0;
-  let s = 'C';
+  uidCodes[0] = 0x43; // 'C'
   for (let i = 0; i < 17; i++) {
     const source = i & 1 ? hi : lo;
-    s += BASE62[source % 62]!;
+    uidCodes[i + 1] = BASE62.charCodeAt(source % 62);
     if (i & 1) hi = Math.floor(hi / 62) ^ Math.imul(lo, 31) >>> 0;
     else lo = Math.floor(lo / 62) ^ Math.imul(hi, 17) >>> 0;
     hi >>>= 0;
     lo >>>= 0;
   }
-  return s;
+  return String.fromCharCode.apply(null, uidCodes);
 }
 
 function mix32(x: number): number {
@@ -161,7 +173,15 @@ export class ConnectionTracker {
   private capture: number;
   private readonly tcpServerPorts: Uint8Array;
   private readonly udpServerPorts: Uint8Array;
-  private readonly table = new Map<number, Flow>();
+  /**
+   * The table: open addressing with linear probing over the key hash (keyHash), -1 for an empty
+   * slot. A lookup reads one typed-array run and touches no Flow until the hash matches.
+   */
+  private slotHash = new Int32Array(INITIAL_SLOTS).fill(-1);
+  private slotFlow: (Flow | null)[] = new Array<Flow | null>(INITIAL_SLOTS).fill(null);
+  private slotMask = INITIAL_SLOTS - 1;
+  /** Flows of emitted connections, reset and kept for new ones (see FLOW_POOL_CAP). */
+  private readonly pool: Flow[] = [];
   private lruHead: Flow | null = null;
   private lruTail: Flow | null = null;
   private serial = 0;
@@ -226,13 +246,14 @@ export class ConnectionTracker {
     for (let f = this.lruHead; f !== null; f = f.lruNext) open.push(f);
     open.sort((a, b) => a.ts - b.ts || a.serial - b.serial);
     for (const f of open) this.remove(f);
+    this.pool.length = 0;
   }
 
   // ---------------------------------------------------------------- TCP
 
   private addTcp(p: Packet): void {
     let flow = this.lookup(p, KIND_TCP, p.sport, p.dport);
-    if (flow !== null && (tcpExpired(flow, this.clock) || tcpIsReuse(flow, p))) {
+    if (flow !== null && ((this.mayHaveExpired(flow) && tcpExpired(flow, this.clock)) || tcpIsReuse(flow, p))) {
       this.remove(flow);
       flow = null;
     }
@@ -266,7 +287,8 @@ export class ConnectionTracker {
     const flags = p.tcpFlags;
     const rst = (flags & TCP_RST) !== 0;
     // The other side's latest packet, before this one is counted (for reset delays).
-    const otherLast = (fromOrig ? flow.resp : flow.orig).lastTs;
+    // (Read only for a reset: a time held across the calls below would be boxed on every packet.)
+    const otherLast = rst ? (fromOrig ? flow.resp : flow.orig).lastTs : -1;
     const stageBefore = rst ? this.stageOf(flow, p.ts, otherLast) : 'data';
 
     fromOrig = processTcp(flow, p, fromOrig);
@@ -372,7 +394,10 @@ export class ConnectionTracker {
     const h = keyHash(v6, q.src4, q.src6, q.sport, q.dst4, q.dst6, q.dport, kind);
     let flow: Flow | null = null;
     let quotedFromOrig = true;
-    for (let f = this.table.get(h) ?? null; f !== null; f = f.nextInBucket) {
+    const slotHash = this.slotHash;
+    for (let i = h & this.slotMask; slotHash[i] !== -1; i = (i + 1) & this.slotMask) {
+      if (slotHash[i] !== h) continue;
+      const f = this.slotFlow[i]!;
       if (f.kind !== kind || f.ipVersion !== q.ipVersion) continue;
       const srcIsOrig = v6 ? sameAddress6(f.origA6, q.src6) : f.origA4 === q.src4;
       const dstIsResp = v6 ? sameAddress6(f.respA6, q.dst6) : f.respA4 === q.dst4;
@@ -522,7 +547,10 @@ export class ConnectionTracker {
       }
     }
     const h = keyHash(v6, p.src4, p.src6, sport, p.dst4, p.dst6, dport, kind);
-    for (let f = this.table.get(h) ?? null; f !== null; f = f.nextInBucket) {
+    const slotHash = this.slotHash;
+    for (let i = h & this.slotMask; slotHash[i] !== -1; i = (i + 1) & this.slotMask) {
+      if (slotHash[i] !== h) continue;
+      const f = this.slotFlow[i]!;
       if (f.kind !== kind || f.ipVersion !== p.ipVersion) continue;
       if (f.origP === sport && f.respP === dport
         && (v6 ? sameAddress6(f.origA6, p.src6) && sameAddress6(f.respA6, p.dst6) : f.origA4 === p.src4 && f.respA4 === p.dst4)) {
@@ -545,7 +573,7 @@ export class ConnectionTracker {
       this.stats.evicted++;
       this.remove(this.lruHead);
     }
-    const f = new Flow();
+    const f = this.pool.length > 0 ? this.pool.pop()! : new Flow();
     f.kind = kind;
     f.ipProto = p.proto;
     f.ipVersion = p.ipVersion === 6 ? 6 : 4;
@@ -565,9 +593,7 @@ export class ConnectionTracker {
     f.lastTs = p.ts;
     f.touchedAt = this.clock;
     f.hash = keyHash(f.ipVersion === 6, p.src4, p.src6, sport, p.dst4, p.dst6, dport, kind);
-    const head = this.table.get(f.hash);
-    f.nextInBucket = head ?? null;
-    this.table.set(f.hash, f);
+    this.insertSlot(f);
     f.inTable = true;
     // append to LRU tail
     f.lruPrev = this.lruTail;
@@ -581,6 +607,59 @@ export class ConnectionTracker {
     else if (kind === KIND_UDP) this.stats.udp++;
     else this.stats.icmp++;
     return f;
+  }
+
+  private insertSlot(f: Flow): void {
+    // Kept at most half full so that probe runs stay short.
+    if ((this.stats.active + 1) * 2 > this.slotHash.length) this.growSlots();
+    const mask = this.slotMask;
+    let i = f.hash & mask;
+    while (this.slotHash[i] !== -1) i = (i + 1) & mask;
+    this.slotHash[i] = f.hash;
+    this.slotFlow[i] = f;
+  }
+
+  /** Remove f's slot, moving later entries of the probe run back (no tombstones). */
+  private deleteSlot(f: Flow): void {
+    const slotHash = this.slotHash;
+    const slotFlow = this.slotFlow;
+    const mask = this.slotMask;
+    let i = f.hash & mask;
+    while (slotFlow[i] !== f) {
+      if (slotHash[i] === -1) return;
+      i = (i + 1) & mask;
+    }
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const h = slotHash[j]!;
+      if (h === -1) break;
+      const home = h & mask;
+      // The entry at j stays when its home lies cyclically in (i, j].
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      slotHash[i] = h;
+      slotFlow[i] = slotFlow[j]!;
+      i = j;
+    }
+    slotHash[i] = -1;
+    slotFlow[i] = null;
+  }
+
+  private growSlots(): void {
+    const oldHash = this.slotHash;
+    const oldFlow = this.slotFlow;
+    const size = oldHash.length * 2;
+    this.slotHash = new Int32Array(size).fill(-1);
+    this.slotFlow = new Array<Flow | null>(size).fill(null);
+    this.slotMask = size - 1;
+    for (let k = 0; k < oldHash.length; k++) {
+      const f = oldFlow[k];
+      if (f === null || f === undefined) continue;
+      let i = f.hash & this.slotMask;
+      while (this.slotHash[i] !== -1) i = (i + 1) & this.slotMask;
+      this.slotHash[i] = f.hash;
+      this.slotFlow[i] = f;
+    }
   }
 
   private touch(f: Flow): void {
@@ -600,15 +679,7 @@ export class ConnectionTracker {
   private remove(f: Flow): void {
     if (!f.inTable) return;
     f.inTable = false;
-    let head = this.table.get(f.hash) ?? null;
-    if (head === f) {
-      if (f.nextInBucket !== null) this.table.set(f.hash, f.nextInBucket);
-      else this.table.delete(f.hash);
-    } else {
-      while (head !== null && head.nextInBucket !== f) head = head.nextInBucket;
-      if (head !== null) head.nextInBucket = f.nextInBucket;
-    }
-    f.nextInBucket = null;
+    this.deleteSlot(f);
     if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
     else this.lruHead = f.lruNext;
     if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
@@ -617,6 +688,21 @@ export class ConnectionTracker {
     this.stats.active--;
     this.stats.connections++;
     this.onConnection(this.toConnection(f));
+    if (this.lastFlow === f) this.lastFlow = null;
+    if (this.pool.length < FLOW_POOL_CAP) {
+      f.reset();
+      this.pool.push(f);
+    }
+  }
+
+  /**
+   * Cheap necessary condition for tcpExpired at the current clock (a timer due, or idle past
+   * tcp_connection_linger): most packets arrive well inside every timer and skip the full check.
+   */
+  private mayHaveExpired(f: Flow): boolean {
+    const now = this.clock;
+    return now >= f.deleteAt || (f.attemptAt > 0 && now >= f.attemptAt)
+      || (f.closeCheckFrom !== -2 && now > f.lastTs + TCP_CONNECTION_LINGER);
   }
 
   private expired(f: Flow, now: number): boolean {
