@@ -31,6 +31,8 @@ const FAST_FRACTION = 0.25;
 /** Without any round trip to compare, a reply this fast to an Internet address came from nearby. */
 const NEAR_ZERO_SECONDS = 0.002;
 const RTT_SAMPLES = 64;
+/** Round trips up to this are LAN-scale: a fast reset there says nothing about who sent it. */
+const LAN_RTT_SECONDS = 0.005;
 
 interface Profile {
   ttls: Set<number>;
@@ -261,7 +263,9 @@ function attributeRst(
     };
   }
   if (nearest !== null) {
-    if (r.stage === 'syn' && refRtt !== null && refRtt > 0.001 && r.delay < FAST_FRACTION * refRtt) {
+    // Only where the round trip is long enough for "nearby" to mean something: on a LAN the
+    // host itself answers a SYN in well under a millisecond, faster than its usual round trip.
+    if (r.stage === 'syn' && refRtt !== null && refRtt > LAN_RTT_SECONDS && r.delay < FAST_FRACTION * refRtt) {
       return {
         reset: r,
         attribution: 'middlebox',

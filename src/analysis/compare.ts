@@ -3,7 +3,11 @@
  * shape, reset source, proxy bypass — and which differ, with each capture's numbers.
  */
 import type { AnalysisResult, CompareBehaviour, CompareResult, DestinationGroup, HostFinding, ResetSource } from './types.js';
-import { formatDelay, formatSeconds, round } from './stats.js';
+import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
+import { formatDelay, formatSeconds, plural, round } from './stats.js';
+
+/** The default internal networks: the analyses do not carry the ones given with --internal. */
+const INTERNAL = new CidrSet(DEFAULT_INTERNAL);
 
 interface Profile {
   name: string;
@@ -43,7 +47,7 @@ function groupWords(p: Profile): string {
   const g = p.group;
   if (g === null) return 'no direct destination';
   const names = g.names.length > 0 ? ` (${g.names.slice(0, 3).join(', ')}${g.names.length > 3 ? ', …' : ''})` : '';
-  return `${g.destination}: ${g.addresses} addresses in ${g.netblocks.join(', ')}${names}`;
+  return `${g.destination}: ${plural(g.addresses, 'address', 'addresses')} in ${g.netblocks.join(', ')}${names}`;
 }
 
 function scheduleWords(p: Profile): string {
@@ -56,7 +60,7 @@ function scheduleWords(p: Profile): string {
 function sourceWords(p: Profile): string {
   const s = p.source;
   if (s === null) return 'no resets from a device in the path';
-  return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with TTL ${s.ttl}${s.medianRttMs !== null ? `, ${formatDelay(s.medianRttMs / 1000)}` : ''}, for ${s.remoteAddresses} addresses`;
+  return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with TTL ${s.ttl}${s.medianRttMs !== null ? `, ${formatDelay(s.medianRttMs / 1000)}` : ''}, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
 }
 
 function bypassWords(p: Profile, result: AnalysisResult): string {
@@ -126,6 +130,8 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
     perCapture: results.map((r) => (r.proxies.length === 0 ? 'none seen' : r.proxies.map((p) => `${p.address}${p.port !== null ? `:${p.port}` : ''}`).join(', '))),
   });
 
+  // Equal results ("none seen" in every capture) are shared too.
+  for (const b of behaviours) if (!b.shared && b.perCapture.every((x) => x === b.perCapture[0])) b.shared = true;
   const shared = behaviours.filter((b) => b.shared);
   const different = behaviours.filter((b) => !b.shared);
   const n = profiles.length;
@@ -140,7 +146,12 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
   }
   if (profiles.every((p) => p.group !== null)) {
     if (sameDestination) parts.push(`the same destination (${sharedNames[0] ?? sharedBlocks[0]})`);
-    else parts.push(`different vendors: ${profiles.map((p) => p.group!.netblocks[0] ?? p.group!.destination).join(' vs ')}`);
+    else {
+      // A vendor is a name or an Internet netblock; internal addresses are nobody's vendor.
+      const internal = profiles.some((p) => p.group!.addressList.some((a) => INTERNAL.has(a)));
+      const label = (g: DestinationGroup): string => g.groupedBy !== 'netblock' ? g.destination : g.names[0] ?? g.netblocks[0] ?? g.destination;
+      parts.push(`different ${internal ? 'destinations' : 'vendors'}: ${profiles.map((p) => label(p.group!)).join(' vs ')}`);
+    }
   }
   if (periodic) {
     parts.push(sameSchedule

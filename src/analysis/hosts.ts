@@ -9,7 +9,7 @@ import { netblockOf, type CidrSet } from './cidr.js';
 import { cleanText, DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { analyzeSchedule, bestSchedule, emptySchedule, sequentialPorts } from './schedule.js';
-import { formatDelay, formatSeconds, median, plural, round } from './stats.js';
+import { count, formatDelay, formatRate, formatSeconds, median, plural, round } from './stats.js';
 import type { Attempt, DestinationGroup, HostFinding, Label, ResetSource, Schedule } from './types.js';
 
 export interface HostContext {
@@ -21,7 +21,15 @@ export interface HostContext {
   resetSources: readonly ResetSource[];
   names: NameBook;
   orgs: OrgTable;
+  /** Time of the capture's last packet; by default the last connection's end. */
+  captureEnd?: number;
 }
+
+/**
+ * An attempt this close to the capture's end that got nothing was cut off by the end of the
+ * capture, not left unanswered (Zeek's attempt delay: 5 s before an S0 attempt counts as such).
+ */
+const CUT_OFF_SECONDS = 5;
 
 /** Scan: this many ports on one address, or new addresses on one port, mostly failing. */
 const SCAN_PORTS = 20;
@@ -74,6 +82,8 @@ interface Items {
   refusal: (AttributedReset | undefined)[];
   viaProxy: Uint8Array;
   attempt: Uint8Array;
+  /** Unanswered attempts in the capture's last seconds, left out of every count. */
+  cutOff: number;
 }
 
 interface GroupAcc {
@@ -108,7 +118,16 @@ export function outcomeOf(c: Connection, refusal: AttributedReset | undefined): 
     if (c.established && refusal.reset.stage !== 'syn') return 'established';
     return refusal.attribution === 'endpoint' ? 'reset-endpoint' : 'reset-unknown';
   }
-  return c.established ? 'established' : 'unanswered';
+  return c.established || oneDirectionEstablished(c.history) ? 'established' : 'unanswered';
+}
+
+/**
+ * The originator acknowledged or sent data after its SYN: the handshake completed in a direction
+ * the capture did not see (half-duplex capture, asymmetric routing), so the attempt was answered.
+ * Zeek history: upper case is the originator; 'A' ack, 'D' data.
+ */
+function oneDirectionEstablished(history: string): boolean {
+  return history.charCodeAt(0) === 83 /* S */ && (history.indexOf('A', 1) > 0 || history.indexOf('D', 1) > 0);
 }
 
 /** Refused by a device in the path. */
@@ -149,6 +168,11 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
     let list = byHost.get(c.origH);
     if (list === undefined) byHost.set(c.origH, (list = []));
     list.push(i);
+  }
+  if (ctx.captureEnd === undefined) {
+    let end = -Infinity;
+    for (let i = 0; i < connections.length; i++) if (connections[i]!.lastTs > end) end = connections[i]!.lastTs;
+    ctx = { ...ctx, captureEnd: end };
   }
   let anyInternal = false;
   for (const address of byHost.keys()) {
@@ -211,6 +235,7 @@ function collectItems(address: string, connections: readonly Connection[], indic
     refusal: new Array<AttributedReset | undefined>(n),
     viaProxy: new Uint8Array(n),
     attempt: new Uint8Array(n),
+    cutOff: 0,
   };
   const directKeys = new DirectKeys(ctx.names.forHost(address), ctx.orgs);
   const proxiedKeys = new ProxiedKeys();
@@ -221,6 +246,7 @@ function collectItems(address: string, connections: readonly Connection[], indic
   const seenAgents = new Set<string>();
   let lastAgent: string | null = null;
   const anyProxy = ctx.proxies.proxies.length > 0;
+  const cutOffAfter = (ctx.captureEnd ?? Infinity) - CUT_OFF_SECONDS;
   for (let i = 0; i < n; i++) {
     const index = indices[i]!;
     const c = connections[index]!;
@@ -236,6 +262,11 @@ function collectItems(address: string, connections: readonly Connection[], indic
       const previousEnd = ports.get(tuple);
       if (previousEnd !== undefined && c.ts - previousEnd <= SYN_RETRY_SECONDS) attempt = false;
       ports.set(tuple, c.lastTs);
+      // Cut off by the end of the capture: neither answered nor unanswered, not counted.
+      if (attempt && c.ts >= cutOffAfter) {
+        attempt = false;
+        items.cutOff++;
+      }
     }
     const key = viaProxy ? proxiedKeys.key(c) : directKeys.key(c);
     items.conn[i] = c;
@@ -322,6 +353,7 @@ function buildHost(address: string, connections: readonly Connection[], indices:
     attempts: kept.attempts,
   };
   if (kept.omitted > 0) host.attemptsOmitted = kept.omitted;
+  directRates.set(host, directRate(items, items.tally.direct));
   return host;
 }
 
@@ -530,6 +562,15 @@ function tallyItem(tally: Tally, items: Items, i: number, ctx: HostContext): voi
   ap.last = c.ts;
 }
 
+/** "100%", "99.7%", "all but 3": never rounds a few successes away. */
+function failingShare(failed: number, total: number): string {
+  if (failed === total) return '100%';
+  const pct = (failed / total) * 100;
+  if (Math.round(pct) < 100) return `${Math.round(pct)}%`;
+  if (round(pct, 1) < 100) return `${round(pct, 1)}%`;
+  return `all but ${count(total - failed)}`;
+}
+
 interface Flood { target: string; t: TargetStats; rate: number; sequential: boolean }
 
 /** flood: a high rate of attempts at one address:port. */
@@ -547,20 +588,20 @@ function findFlood(byAddress: Map<string, AddressStats>): Flood | null {
   return flood;
 }
 
-interface Scan { words: string; probes: number; span: number; failing: number }
+interface Scan { words: string; probes: number; span: number; failing: number; failed: number }
 
 /** scanner: many ports on one address, or many new addresses on one port, mostly failing. */
 function findScan(byAddress: Map<string, AddressStats>, addressesByPort: Map<number, PortStats>): Scan | null {
   let scan: Scan | null = null;
   for (const [target, pa] of byAddress) {
     if (pa.ports.size >= SCAN_PORTS && pa.failed / pa.n >= SCAN_FAILING && (scan === null || pa.n > scan.probes)) {
-      scan = { words: `${pa.ports.size} ports on ${target}`, probes: pa.n, span: pa.last - pa.first, failing: pa.failed / pa.n };
+      scan = { words: `${count(pa.ports.size)} ports on ${target}`, probes: pa.n, span: pa.last - pa.first, failing: pa.failed / pa.n, failed: pa.failed };
     }
   }
   for (const [port, ap] of addressesByPort) {
     if (ap.addresses.size >= SCAN_ADDRESSES && ap.addresses.size >= 0.5 * ap.n && ap.failed / ap.n >= SCAN_FAILING
       && (scan === null || ap.n > scan.probes)) {
-      scan = { words: `${ap.addresses.size} addresses on port ${port}`, probes: ap.n, span: ap.last - ap.first, failing: ap.failed / ap.n };
+      scan = { words: `${count(ap.addresses.size)} addresses on port ${port}`, probes: ap.n, span: ap.last - ap.first, failing: ap.failed / ap.n, failed: ap.failed };
     }
   }
   return scan;
@@ -609,12 +650,15 @@ function judge(
   }
   if (scan !== null) {
     labels.push('scanner');
-    evidence.push(`scanner: ${scan.words} probed in ${formatSeconds(scan.span)}, ${Math.round(scan.failing * 100)}% refused or unanswered`);
+    evidence.push(`scanner: ${scan.words} probed in ${formatSeconds(scan.span)}, ${failingShare(scan.failed, scan.probes)} refused or unanswered`);
   }
   if (flood !== null) {
     labels.push('flood');
-    evidence.push(`flood: ${flood.t.n} SYNs at ${flood.target} in ${formatSeconds(flood.t.last - flood.t.first)} (${round(flood.rate, 1)}/s), ` +
+    evidence.push(`flood: ${plural(flood.t.n, 'SYN')} at ${flood.target} in ${formatSeconds(flood.t.last - flood.t.first)} (${formatRate(flood.rate, 1)}/s), ` +
       `${flood.sequential ? 'source ports rising one by one' : 'random source ports'}`);
+  }
+  if (items.cutOff > 0) {
+    evidence.push(`cut off: ${plural(items.cutOff, 'attempt')} in the last ${CUT_OFF_SECONDS} s of the capture had no answer before it ended (not counted as unanswered)`);
   }
   if (isProxyHost) evidence.push(`this host is a proxy (${ctx.proxies.proxies.filter((p) => p.address === address).map((p) => p.evidence).join('; ')})`);
 
@@ -672,6 +716,15 @@ function destinationCount(items: Items, positions: readonly number[] | null): nu
   return destinations.size;
 }
 
+/** Direct web attempts per second over their own span: the one rate the verdict and the summary give. */
+function directRate(items: Items, direct: readonly number[]): number {
+  if (direct.length === 0) return 0;
+  return direct.length / Math.max(1, items.conn[direct[direct.length - 1]!]!.ts - items.conn[direct[0]!]!.ts);
+}
+
+/** Each host's direct attempt rate, for the summary (which sees only the findings). */
+const directRates = new WeakMap<HostFinding, number>();
+
 interface VerdictFacts {
   labels: Label[];
   items: Items;
@@ -698,13 +751,26 @@ interface VerdictFacts {
 function scheduleWords(s: Schedule, noun = 'attempt'): string {
   const parts: string[] = [];
   if (s.burstSize !== null && s.burstSize > 1) {
-    const rate = s.burstRate !== null ? `${round(s.burstRate, 1)} ${noun}/s ` : '';
+    const rate = s.burstRate !== null ? `${formatRate(s.burstRate, 1)} ${noun}/s ` : '';
     parts.push(`${rate}in bursts of ${s.burstSize}${s.periodSeconds !== null && s.periodic ? ` every ~${formatSeconds(s.periodSeconds)}` : ''}`);
   } else if (s.periodic && s.periodSeconds !== null) {
     parts.push(`one ${noun} every ~${formatSeconds(s.periodSeconds)} (jitter ${Math.round((s.jitter ?? 0) * 100)}%)`);
   }
   if (s.cycleSeconds !== null) parts.push(`burst trains every ${formatSeconds(s.cycleSeconds)}`);
   return parts.join(', ');
+}
+
+/** The other direct destination groups on a schedule, briefly: "x every ~5 min (reset)". */
+function alsoPeriodic(groups: readonly DestinationGroup[], main: DestinationGroup | undefined): string {
+  const words: string[] = [];
+  for (const g of groups) {
+    if (g === main || g.viaProxy || !g.schedule.periodic || g.schedule.periodSeconds === null) continue;
+    const reset = g.resets.middlebox + g.resets.endpoint + g.resets.unknown;
+    const outcome = g.established > g.failed ? 'gets through' : reset >= g.unanswered && reset > 0 ? 'reset' : g.unanswered > 0 ? 'dropped' : 'fails';
+    words.push(`${g.destination} every ~${formatSeconds(g.schedule.periodSeconds)} (${outcome})`);
+  }
+  if (words.length > 3) return `${words.slice(0, 3).join(', ')} and ${plural(words.length - 3, 'more group')}`;
+  return words.join(', ');
 }
 
 function deviceWords(source: ResetSource | undefined): string {
@@ -729,12 +795,12 @@ function verdictText(f: VerdictFacts): string {
     return sentences.join(' ');
   }
   if (has('flood') && f.flood !== null) {
-    sentences.push(`Looks like a flood — what a DDoS participant would do: ${f.flood.t.n} SYNs at ${f.flood.target} in ` +
-      `${formatSeconds(f.flood.t.last - f.flood.t.first)} (${round(f.flood.rate, 1)}/s), ` +
+    sentences.push(`Looks like a flood — what a DDoS participant would do: ${plural(f.flood.t.n, 'SYN')} at ${f.flood.target} in ` +
+      `${formatSeconds(f.flood.t.last - f.flood.t.first)} (${formatRate(f.flood.rate, 1)}/s), ` +
       `${f.flood.sequential ? 'source ports rising one by one' : 'random source ports'}, ${Math.round((f.flood.t.failed / f.flood.t.attempts) * 100)}% of ${plural(f.flood.t.attempts, 'connection')} failing; ` +
       'an update agent or a beacon would not hammer one address like this.');
   } else if (has('scanner') && f.scan !== null) {
-    sentences.push(`A scan: ${f.scan.words} probed in ${formatSeconds(f.scan.span)}, ${Math.round(f.scan.failing * 100)}% refused or unanswered — ` +
+    sentences.push(`A scan: ${f.scan.words} probed in ${formatSeconds(f.scan.span)}, ${failingShare(f.scan.failed, f.scan.probes)} refused or unanswered — ` +
       'probing for open services, not software calling home and not a flood at one target.');
   } else if (f.direct.length > 0 && (has('blocked') || f.directMiddlebox > 0)) {
     // The direct group that failed most, periodic ones first: that is the software turned away.
@@ -763,10 +829,12 @@ function verdictText(f: VerdictFacts): string {
       ? `An update agent (or similar software) that ignores the proxy ${f.proxyWords}, not a DDoS participant`
       : 'Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant';
     sentences.push(`${what}: ${facts.join(', ')}.`);
+    const others = alsoPeriodic(f.groups, group);
+    if (others !== '') sentences.push(`Also: ${others}.`);
     const rate = s?.burstRate ?? null;
-    const overall = f.direct.length / Math.max(1, (f.items.conn[f.direct[f.direct.length - 1]!]!.ts - f.items.conn[f.direct[0]!]!.ts));
-    sentences.push(`A flood would send hundreds of attempts per second at one address; this host averages ${round(overall, 2)}/s` +
-      `${rate !== null ? ` (${round(rate, 1)}/s inside a burst)` : ''} spread over ${plural(f.directAddresses.size, 'address', 'addresses')}` +
+    const overall = directRate(f.items, f.direct);
+    sentences.push(`A flood would send hundreds of attempts per second at one address; this host averages ${formatRate(overall)}/s` +
+      `${rate !== null ? ` (${formatRate(rate, 1)}/s inside a burst)` : ''} spread over ${plural(f.directAddresses.size, 'address', 'addresses')}` +
       `${s?.periodic ? ' on a regular retry schedule' : ''}.`);
   } else if (f.periodicGroups.length > 0) {
     const g = f.periodicGroups[0]!;
@@ -777,7 +845,7 @@ function verdictText(f: VerdictFacts): string {
     if (g.established > 0 || g.schedule.basis === 'requests in one connection') {
       sentences.push(`A periodic beacon that gets through — worth investigating: ${scheduleWords(g.schedule, noun)}${where} to ${g.destination}` +
         `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}, ` +
-        `~${Math.round(perAttempt)} bytes out per ${noun}; regular small check-ins like this are how C2 agents and update checkers behave.`);
+        `~${count(Math.round(perAttempt))} bytes out per ${noun}; regular small check-ins like this are how C2 agents and update checkers behave.`);
     } else {
       sentences.push(`Periodic attempts that fail: ${scheduleWords(g.schedule)} to ${g.destination}, ${g.schedule.evidence}.`);
     }
@@ -799,7 +867,10 @@ function verdictText(f: VerdictFacts): string {
         ` (${attribution?.attribution ?? 'unknown'}: ${attribution?.evidence ?? ''}).`);
     } else if (f.attempts.length > 0 && unanswered.length / f.attempts.length > 0.5) {
       sentences.push(`Connection attempts that are never answered: ${unanswered.length} of ${plural(f.attempts.length, 'attempt')}` +
-        ` (${unanswered.reduce((n, i) => n + items.conn[i]!.synCount, 0)} SYNs) — silently dropped on the way or the server is down.`);
+        ` (${plural(unanswered.reduce((n, i) => n + items.conn[i]!.synCount, 0), 'SYN')}) — silently dropped on the way or the server is down.`);
+    } else if (items.cutOff > 0 && f.attempts.length === 0) {
+      sentences.push(`Connection ${items.cutOff === 1 ? 'attempt' : 'attempts'} cut off by the end of the capture: ${plural(items.cutOff, 'attempt')} ` +
+        `had no answer in the last ${CUT_OFF_SECONDS} s before the capture ended — too soon to call ${items.cutOff === 1 ? 'it' : 'them'} unanswered.`);
     } else if (f.proxied.length > 0) {
       sentences.push(`Ordinary browsing through the proxy ${f.proxyWords}: ${plural(f.proxied.length, 'connection')} to ${plural(destinationCount(items, f.proxied), 'destination')}, nothing regular.`);
     } else {
@@ -848,16 +919,14 @@ export function summarize(hosts: readonly HostFinding[], proxyIndex: ProxyIndex,
       let burstRate = 0;
       let addresses = 0;
       for (const h of blocked) {
-        // The kept attempts include the first and the last: the span is the host's whole span.
-        const a = h.attempts;
-        if (a.length > 1) rate = Math.max(rate, attemptTotal(h) / Math.max(1, a[a.length - 1]!.ts - a[0]!.ts));
+        rate = Math.max(rate, directRates.get(h) ?? 0);
         for (const g of h.groups) {
           if (g.schedule.burstRate !== null && g.failed > 0) burstRate = Math.max(burstRate, g.schedule.burstRate);
           if (g.failed > 0 && !g.viaProxy) addresses = Math.max(addresses, g.addresses);
         }
       }
-      summary.push(`Not a DDoS: the blocked ${blocked.length === 1 ? 'host makes' : 'hosts make'} at most ${round(rate, 2)} attempts/s on average` +
-        `${burstRate > 0 ? ` (${round(burstRate, 1)}/s inside a burst)` : ''}, spread over up to ${plural(addresses, 'address', 'addresses')} of one destination on a schedule; ` +
+      summary.push(`Not a DDoS: the blocked ${blocked.length === 1 ? 'host makes' : 'hosts make'} at most ${formatRate(rate)} attempts/s on average` +
+        `${burstRate > 0 ? ` (${formatRate(burstRate, 1)}/s inside a burst)` : ''}, spread over up to ${plural(addresses, 'address', 'addresses')} of one destination on a schedule; ` +
         'a flood would send hundreds per second at one address. This is how an update agent calls home when it cannot get past the proxy.');
     }
   }

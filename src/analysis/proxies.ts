@@ -79,6 +79,20 @@ export function findProxies(
     if (!internal.has(c.respH) && webPorts.includes(c.respP)) outboundWeb.set(c.origH, (outboundWeb.get(c.origH) ?? 0) + 1);
   }
 
+  // A proxy found both ways (clients address it; its own requests carry Via) is one proxy:
+  // fold the port-less Via finding into the address:port its clients use.
+  for (const [key, p] of candidates) {
+    if (p.port !== null) continue;
+    let target: Candidate | undefined;
+    for (const q of candidates.values()) {
+      if (q.port !== null && q.address === p.address && (target === undefined || q.clients.size > target.clients.size)) target = q;
+    }
+    if (target === undefined) continue;
+    target.viaRequests += p.viaRequests;
+    for (const h of p.viaHeaders) if (target.viaHeaders.size < 4) target.viaHeaders.add(h);
+    candidates.delete(key);
+  }
+
   const findings: ProxyFinding[] = [];
   const seen = new Set<string>();
   for (const p of candidates.values()) {

@@ -51,5 +51,17 @@ export function formatSeconds(seconds: number): string {
 }
 
 export function plural(n: number, word: string, words = `${word}s`): string {
-  return `${n} ${n === 1 ? word : words}`;
+  return `${count(n)} ${n === 1 ? word : words}`;
+}
+
+/** "1,000": whole numbers with thousands separators, whatever the locale. */
+export function count(n: number): string {
+  return Number.isInteger(n) && Math.abs(n) >= 1000 ? n.toLocaleString('en-US') : String(n);
+}
+
+/** A rate per second as an analyst reads it: "0.08", "14.6", "14,600" (at most 3 significant digits when large). */
+export function formatRate(perSecond: number, digits = 2): string {
+  if (perSecond >= 100) return count(Number(perSecond.toPrecision(3)));
+  if (perSecond >= 10) return String(round(perSecond, 1));
+  return String(round(perSecond, digits));
 }

@@ -116,7 +116,7 @@ function presentOutcomes(attempts: Attempt[]): Outcome[] {
  * Attempts over time: the time axis cut into 3-pixel columns, each a bar stacked by outcome,
  * so bursts and the period between them show at any number of attempts.
  */
-export function timelineChart(attempts: Attempt[], id: string, subject: string): string {
+export function timelineChart(attempts: Attempt[], id: string, subject: string, omitted = 0): string {
   const m: Margin = { left: 56, right: 16, top: 30, bottom: 46 };
   const height = 220;
   const plotRight = WIDTH - m.right;
@@ -156,7 +156,7 @@ export function timelineChart(attempts: Attempt[], id: string, subject: string):
     });
   });
   const per = seconds(binSeconds);
-  const description = `${count(attempts.length)} attempts of ${subject} over ${seconds(t1 - t0)}; each bar counts the attempts in ${per}, coloured by outcome.`;
+  const description = `${count(attempts.length + omitted)} attempts of ${subject} over ${seconds(t1 - t0)}; each bar counts the attempts in ${per}, coloured by outcome${sampleNote(attempts.length, omitted)}.`;
   return frame(id, `Attempts over time — ${subject}`, description, WIDTH, height, [
     yAxis(yTicks, y, m.left, plotRight, `attempts per ${per}`, m.top + 8, plotBottom),
     xTimeAxis(t0, t1, x, plotBottom, m.left, plotRight),
@@ -169,7 +169,7 @@ export function timelineChart(attempts: Attempt[], id: string, subject: string):
  * Source port against time: a retry loop shows as a rising line of ports. Attempts falling in
  * the same 4×4-pixel cell share one mark, coloured by the cell's most frequent outcome.
  */
-export function sourcePortChart(attempts: Attempt[], id: string, subject: string): string {
+export function sourcePortChart(attempts: Attempt[], id: string, subject: string, omitted = 0): string {
   const m: Margin = { left: 64, right: 16, top: 30, bottom: 46 };
   const height = 240;
   const plotRight = WIDTH - m.right;
@@ -222,7 +222,7 @@ export function sourcePortChart(attempts: Attempt[], id: string, subject: string
     );
   }
   const perMark = mostPerMark <= 1 ? 'one mark per attempt' : `one mark = up to ${count(mostPerMark)} attempts`;
-  const description = `Source port of each of the ${count(attempts.length)} attempts of ${subject}, from ${count(pMin)} to ${count(pMax)}; ${perMark}.`;
+  const description = `Source port of each of the ${count(attempts.length + omitted)} attempts of ${subject}, from ${count(pMin)} to ${count(pMax)}; ${perMark}${sampleNote(attempts.length, omitted)}.`;
   return frame(id, `Source port against time — ${subject}`, description, WIDTH, height, [
     yAxis(yTicks, y, m.left, plotRight, 'source port', m.top + 8, plotBottom, (v) => String(v)),
     xTimeAxis(t0, t1, x, plotBottom, m.left, plotRight),
@@ -253,7 +253,12 @@ const BARS_SHOWN = 24;
  * Attempts per destination address within one group, stacked by outcome: a CDN rotation
  * shows as many addresses with similar counts.
  */
-export function addressBarsChart(attempts: Attempt[], group: DestinationGroup, id: string): string {
+/** When the findings keep only an even sample of a host's attempts, the marks show that sample. */
+function sampleNote(kept: number, omitted: number): string {
+  return omitted > 0 ? `; the marks show an even sample of ${count(kept)} of them` : '';
+}
+
+export function addressBarsChart(attempts: Attempt[], group: DestinationGroup, id: string, sampled = false): string {
   const byAddress = new Map<string, number[]>();
   for (const a of attempts) {
     let tally = byAddress.get(a.address);
@@ -304,6 +309,6 @@ export function addressBarsChart(attempts: Attempt[], group: DestinationGroup, i
     const note = `and ${count(rest.length)} other addresses with ${count(restAttempts)} attempts (at most ${count(sum(rest[0]![1]))} each), not drawn`;
     parts.push(el('text', { x: m.left, y: height - 6, class: 'note' }, text(note)));
   }
-  const description = `${count(attempts.length)} attempts of this host to ${count(byAddress.size)} addresses of ${group.destination}, per address, coloured by outcome.`;
+  const description = `${count(sampled ? group.attempts : attempts.length)} attempts of this host to ${count(byAddress.size)} addresses of ${group.destination}, per address, coloured by outcome${sampled ? `; the bars count an even sample of ${count(attempts.length)} of them` : ''}.`;
   return frame(id, `Attempts per address — ${group.destination}`, description, WIDTH, height, parts);
 }

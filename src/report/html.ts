@@ -149,12 +149,12 @@ function hostSection(host: HostFinding, index: number): string {
   if (host.attempts.length > 0) {
     out.push('<h3>Attempts</h3>');
     out.push(
-      `<figure>${timelineChart(host.attempts, `${id}-timeline`, host.address)}<figcaption>${h(
+      `<figure>${timelineChart(host.attempts, `${id}-timeline`, host.address, host.attemptsOmitted ?? 0)}<figcaption>${h(
         `Each bar counts the attempts in a slice of time, coloured by outcome: bursts and the period between them show as evenly spaced bars.`,
       )}</figcaption></figure>`,
     );
     out.push(
-      `<figure>${sourcePortChart(host.attempts, `${id}-ports`, host.address)}<figcaption>${h(
+      `<figure>${sourcePortChart(host.attempts, `${id}-ports`, host.address, host.attemptsOmitted ?? 0)}<figcaption>${h(
         'Source port of every attempt: a line of rising ports is one program retrying in a loop.',
       )}</figcaption></figure>`,
     );
@@ -166,7 +166,7 @@ function hostSection(host: HostFinding, index: number): string {
       const groupAttempts = attemptsOf(host, g);
       if (groupAttempts.length === 0) return;
       out.push(
-        `<figure>${addressBarsChart(groupAttempts, g, `${id}-group-${i + 1}`)}<figcaption>${h(
+        `<figure>${addressBarsChart(groupAttempts, g, `${id}-group-${i + 1}`, (host.attemptsOmitted ?? 0) > 0)}<figcaption>${h(
           `${outcomeWords(g)}. ${plural(g.addresses, 'address', 'addresses')} in ${g.destination}: many addresses with similar counts is a CDN rotating its servers.`,
         )}</figcaption></figure>`,
       );

@@ -47,6 +47,12 @@ describe('reset attribution', () => {
     expect(attributionOf([ok, reset], reset).refusal?.attribution).toBe('middlebox');
   });
 
+  it('a fast reset at LAN round trips is not blamed on a device in the path', () => {
+    const ok = session(host, '10.0.0.9', 80, 5, { respTtl: 64, handshakeRtt: 0.0011 });
+    const reset = refused(host, '10.0.0.9', 81, 6, { ttl: 64, delay: 0.00015 });
+    expect(attributionOf([ok, reset], reset).refusal?.attribution).not.toBe('middlebox');
+  });
+
   it('a reset from a side that kept sending was injected', () => {
     const c = connection({ origH: host, respH: '198.51.100.7', respP: 443, established: true, respTtl: 50, resets: [rst({ stage: 'data', ttl: 50, senderKeptSending: true })] });
     expect(attributionOf([c], c).refusal?.attribution).toBe('middlebox');

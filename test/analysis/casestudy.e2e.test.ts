@@ -82,7 +82,7 @@ describe('the case study, end to end', () => {
   it('compare: same firewall and proxy, different vendors and schedules', () => {
     const result = compareAnalyses([department, consultant], [DEPARTMENT.file, CONSULTANT.file]);
     expect(result.conclusion).toBe(
-      'Both hosts run an update agent that ignores the proxy and is blocked; different vendors: 72.246.53.0/24 vs 96.17.166.0/24; ' +
+      'Both hosts run an update agent that ignores the proxy and is blocked; different vendors: liveupdate.symantecliveupdate.com vs update.grisoft.com; ' +
       'different schedules (31 s vs 60 s); both reset by the same firewall (TTL 255, ~' +
       `${result.conclusion.match(/~([\d.]+ ms)/)![1]}).`,
     );

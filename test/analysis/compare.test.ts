@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeConnections, compareAnalyses } from '../../src/analysis/index.js';
-import { block, http, options, session, updateAgent } from './support.js';
+import { block, connection, http, options, session, updateAgent } from './support.js';
 
 function browsing(host: string) {
   return [5, 70, 200].map((t) => session(host, '192.168.0.2', 8080, 1_000 + t, { http: http({ target: 'http://www.gov.lk/', proxyForm: 'absolute', host: 'www.gov.lk' }) }));
@@ -24,6 +24,21 @@ describe('compareAnalyses', () => {
     expect(schedule.perCapture[1]).toMatch(/bursts of 5 every 60 s/);
     expect(result.conclusion).toMatch(/^Both hosts run an update agent that ignores the proxy and is blocked; different vendors: 72\.246\.53\.0\/24 vs 96\.17\.166\.0\/24/);
     expect(result.conclusion).toMatch(/both reset by the same firewall \(TTL 255/);
+  });
+
+  it('equal results are shared, and internal netblocks are never called vendors', () => {
+    const tries = (host: string, server: string) => [0, 40, 80, 120].map((t) => connection({ origH: host, respH: server, respP: 80, ts: 1_000 + t, lastTs: 1_000 + t }));
+    const a = analyzeConnections(tries('10.0.0.5', '64.13.134.52'), [], options());
+    const b = analyzeConnections(tries('10.0.0.6', '172.16.0.9'), [], options());
+    const result = compareAnalyses([a, b], ['a', 'b']);
+    const different = result.different.map((x) => x.behaviour);
+    expect(different).not.toContain('proxy');
+    expect(different).not.toContain('reset source (TTL and delay)');
+    expect(different).not.toContain('proxy-bypass');
+    for (const x of result.different) expect(new Set(x.perCapture).size, x.behaviour).toBeGreaterThan(1);
+    expect(result.conclusion).not.toMatch(/vendors/);
+    expect(result.conclusion).toMatch(/different destinations/);
+    expect(JSON.stringify(result)).not.toMatch(/\b1 addresses/);
   });
 
   it('the same capture twice shares everything', () => {

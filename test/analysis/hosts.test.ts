@@ -72,7 +72,7 @@ describe('labels and verdicts', () => {
     const h = hostOf(result, floodHost);
     expect(h.labels).toContain('flood');
     expect(h.labels).not.toContain('periodic');
-    expect(h.verdict).toMatch(/^Looks like a flood .* \d{4} SYNs at 203\.0\.113\.5:80 .* random source ports/);
+    expect(h.verdict).toMatch(/^Looks like a flood .* \d,\d{3} SYNs at 203\.0\.113\.5:80 .* random source ports/);
     expect(h.evidence.find((e) => e.startsWith('flood:'))).toMatch(/\/s\)/);
   });
 

@@ -24,6 +24,16 @@ describe('proxies', () => {
     expect(found.proxies[0]!.evidence).toMatch(/absolute-URI request/);
   });
 
+  it('one proxy found both ways (clients address it, its requests carry Via) is listed once, with its port', () => {
+    const clients = ['192.168.0.20', '192.168.0.21'].map((h, i) =>
+      session(h, '10.1.1.2', 3128, i, { http: http({ target: 'http://update.example.com/x', proxyForm: 'absolute', host: 'update.example.com' }) }));
+    const own = session('10.1.1.2', '93.184.216.34', 80, 3, { http: http({ host: 'update.example.com', viaHeaders: ['Via: 1.1 squid'] }) });
+    const found = findProxies([...clients, own], internal, [], DEFAULT_WEB_PORTS);
+    expect(found.proxies).toHaveLength(1);
+    expect(found.proxies[0]).toMatchObject({ address: '10.1.1.2', port: 3128 });
+    expect(found.proxies[0]!.evidence).toMatch(/absolute-URI request.*; its own outbound requests carry proxy headers \(Via\)/);
+  });
+
   it('finds none in plain direct browsing', () => {
     const conns = [session('192.168.0.20', '93.184.216.34', 80, 1, { http: http({ host: 'example.com' }) })];
     expect(findProxies(conns, internal, [], DEFAULT_WEB_PORTS).proxies).toEqual([]);

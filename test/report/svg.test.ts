@@ -37,4 +37,21 @@ describe('charts at the edges', () => {
     expect(html).not.toMatch(/NaN|Infinity|undefined/);
     for (const svg of charts) expect(svg).toContain('class="mark"');
   });
+
+  it('a host whose attempts were thinned to a sample gives the true total and says marks show a sample', () => {
+    const result = caseStudyResult();
+    const host = departmentHost();
+    const kept = host.attempts.length;
+    host.attemptsOmitted = 1_000_000;
+    result.hosts = [host];
+    const html = reportRenderers.html(result, { color: false });
+    const total = (kept + 1_000_000).toLocaleString('en-US');
+    const charts = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+    expect(charts.length).toBeGreaterThanOrEqual(2);
+    for (const svg of charts.slice(0, 2)) {
+      expect(svg).toContain(`${total} attempts`);
+      expect(svg).not.toMatch(new RegExp(`(^|[^\\d,])${kept} attempts`));
+      expect(svg).toMatch(/sample/);
+    }
+  });
 });
