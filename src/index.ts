@@ -5,6 +5,7 @@
 import { CaptureError, readCapture, readCaptureBytes } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
+import type { Packet } from './decode/index.js';
 import { ConnectionTracker } from './flows/index.js';
 import type { Connection } from './flows/index.js';
 import {
@@ -114,26 +115,7 @@ export async function loadCaptures(inputs: CaptureInput[], options: LoadOptions 
     maxConnections: options.maxConnections,
     isLocal: (address) => local.has(address),
   });
-  const captures: CaptureSummary[] = [];
-  const failures: CaptureError[] = [];
-  const packet = newPacket();
-  const decodeOptions = { verifyChecksums: options.verifyChecksums === true };
-  for (const input of ordered) {
-    const stats = new DecodeStats();
-    tracker.setCapture(captures.length);
-    const onRecord = (record: CaptureRecord): void => {
-      decodePacket(record, packet, decodeOptions);
-      stats.add(packet);
-      tracker.add(packet);
-    };
-    try {
-      const info = await read(input, onRecord, options);
-      captures.push(summarizeCapture(info, stats));
-    } catch (e) {
-      if (e instanceof CaptureError) failures.push(e);
-      else throw e;
-    }
-  }
+  const { captures, failures } = await decodeEach(ordered, options, (packet) => tracker.add(packet), (index) => tracker.setCapture(index));
   tracker.finish();
   connections.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
   return { captures, connections, failures, evicted: tracker.stats.evicted };
@@ -151,16 +133,33 @@ async function orderByFirstPacket(inputs: CaptureInput[]): Promise<CaptureInput[
 
 /** What is in each capture: format, link types, counts, damage. Unreadable files are in `failures`. */
 export async function info(inputs: CaptureInput[], options: LoadOptions = {}): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
+  return decodeEach(inputs, options, () => {});
+}
+
+/**
+ * Read and decode each input in turn, counting every packet, and hand each decoded packet on.
+ * `beforeCapture` is told the index the next readable capture will have.
+ */
+async function decodeEach(
+  inputs: CaptureInput[],
+  options: LoadOptions,
+  onPacket: (packet: Packet) => void,
+  beforeCapture: (index: number) => void = () => {},
+): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
   const captures: CaptureSummary[] = [];
   const failures: CaptureError[] = [];
   const packet = newPacket();
+  const decodeOptions = { verifyChecksums: options.verifyChecksums === true };
   for (const input of inputs) {
     const stats = new DecodeStats();
+    beforeCapture(captures.length);
+    const onRecord = (record: CaptureRecord): void => {
+      decodePacket(record, packet, decodeOptions);
+      stats.add(packet);
+      onPacket(packet);
+    };
     try {
-      const fileInfo = await read(input, (record) => {
-        decodePacket(record, packet);
-        stats.add(packet);
-      }, options);
+      const fileInfo = await read(input, onRecord, options);
       captures.push(summarizeCapture(fileInfo, stats));
     } catch (e) {
       if (e instanceof CaptureError) failures.push(e);
