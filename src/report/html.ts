@@ -7,6 +7,7 @@ import type { AnalysisResult, Attempt, DestinationGroup, HostFinding } from '../
 import type { Connection } from '../flows/connection.js';
 import { OUTCOME_COLOR, addressBarsChart, sourcePortChart, timelineChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';
+import { capturesTable, otherHostsTable, proxiesTable, resetSourcesTable, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
 import {
   OUTCOMES,
@@ -92,6 +93,26 @@ function table(headers: string[], rows: string[][], classes: ColumnClass[] = [],
   const head = headers.map((c, i) => `<th${cls(i)}>${c}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`).join('\n');
   return `<table${narrow ? ' class="narrow"' : ''}>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+/** A shared table (tables.ts) as HTML: every cell escaped, addresses and names in code type. */
+function modelTable(model: TableModel): string {
+  const cell = (c: Cell): string => {
+    switch (c.kind) {
+      case 'text':
+      case 'number':
+        return h(c.text);
+      case 'code':
+        return `<span class="mono">${h(c.text)}</span>`;
+      case 'labels':
+        return c.labels.map((l) => `<span class="label label-${l}">${h(l)}</span>`).join('') || '–';
+      case 'names':
+        return c.names.length === 0 ? '–' : `${count(c.names.length)}: ${namesList(c.names, 12)}`;
+      case 'lines':
+        return c.lines.length === 0 ? c.empty : c.lines.map(h).join('<br>');
+    }
+  };
+  return table(model.headers, model.rows.map((r) => r.map(cell)), model.roles);
 }
 
 function labelBadges(host: HostFinding): string {
@@ -225,75 +246,24 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
     attention.forEach((x, i) => out.push(`<li><a href="#host-${i + 1}" class="mono">${h(x.address)}</a> ${labelBadges(x)}</li>`));
     out.push('</ul></nav>');
   }
-  out.push('<h3>Captures</h3>');
-  out.push(
-    table(
-      ['file', 'format', 'link type', 'packets', 'start', 'end', 'warnings'],
-      result.captures.map((c) => [
-        `<span class="mono">${h(c.file)}</span>`,
-        h(c.format + (c.compressed ? ` (${c.compressed})` : '')),
-        String(c.linktype),
-        count(c.packets),
-        h(shortIso(c.start)),
-        h(shortIso(c.end)),
-        c.warnings.length === 0 ? 'none' : c.warnings.map(h).join('<br>'),
-      ]),
-      ['', '', 'n', 'n', 't', 't', ''],
-    ),
-  );
+  out.push('<h3>Captures</h3>', modelTable(capturesTable(result)));
   out.push('</section>');
 
   if (attention.length > 0) out.push(`<h2>Hosts with findings</h2>`, outcomeKey());
   attention.forEach((x, i) => out.push(hostSection(x, i)));
 
   if (quiet.length > 0) {
-    out.push('<section id="other-hosts">', '<h2>Other hosts</h2>');
-    out.push(
-      table(
-        ['host', 'labels', 'attempts', 'verdict'],
-        quiet.map((x) => [`<span class="mono">${h(x.address)}</span>`, labelBadges(x) || '–', count(x.groups.reduce((n, g) => n + g.attempts, 0)), h(x.verdict)]),
-        ['a', '', 'n', 'w'],
-      ),
-      '</section>',
-    );
+    out.push('<section id="other-hosts">', '<h2>Other hosts</h2>', modelTable(otherHostsTable(quiet)), '</section>');
   }
 
   out.push('<section id="proxies">', '<h2>Proxies</h2>');
   if (result.proxies.length === 0) out.push('<p>No proxy was given or detected.</p>');
-  else
-    out.push(
-      table(
-        ['address', 'port', 'source', 'clients', 'evidence'],
-        result.proxies.map((p) => [
-          `<span class="mono">${h(p.address)}</span>`,
-          p.port === null ? '–' : String(p.port),
-          h(p.source),
-          p.clients.length === 0 ? '–' : `${count(p.clients.length)}: ${namesList(p.clients, 12)}`,
-          h(p.evidence),
-        ]),
-        ['a', 'n', '', '', 'w'],
-      ),
-    );
+  else out.push(modelTable(proxiesTable(result.proxies)));
   out.push('</section>');
 
   out.push('<section id="reset-sources">', '<h2>Reset sources</h2>');
   if (result.resetSources.length === 0) out.push('<p>No resets or ICMP refusals were seen.</p>');
-  else
-    out.push(
-      table(
-        ['attribution', 'kind', 'TTL', 'resets', 'remote addresses', 'median RTT', 'evidence'],
-        result.resetSources.map((r) => [
-          h(r.attribution),
-          h(r.kind),
-          String(r.ttl),
-          count(r.resets),
-          count(r.remoteAddresses),
-          r.medianRttMs === null ? '–' : h(`${round(r.medianRttMs, 2)} ms`),
-          h(r.evidence),
-        ]),
-        ['', '', 'n', 'n', 'n', 'n', 'w'],
-      ),
-    );
+  else out.push(modelTable(resetSourcesTable(result.resetSources)));
   out.push('</section>');
 
   out.push('<section id="flows">', '<h2>Flow summary</h2>');

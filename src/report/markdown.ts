@@ -5,6 +5,7 @@
 import type { AnalysisResult, CompareResult, DestinationGroup, HostFinding } from '../analysis/types.js';
 import type { Connection } from '../flows/connection.js';
 import { escapeMarkdown as md } from './escape.js';
+import { capturesTable, otherHostsTable, proxiesTable, resetSourcesTable, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
 import {
   bytes,
@@ -23,6 +24,26 @@ export function markdownTable(headers: string[], rows: string[][], numeric: bool
   const line = (cells: string[]) => `| ${cells.map((c) => (c === '' ? ' ' : c)).join(' | ')} |`;
   const separator = headers.map((_, i) => (numeric[i] ? '---:' : '---'));
   return [line(headers), `|${separator.join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** A shared table (tables.ts) as a pipe table: every cell escaped for Markdown. */
+function modelTable(model: TableModel): string {
+  const cell = (c: Cell): string => {
+    switch (c.kind) {
+      case 'text':
+      case 'code':
+        return md(c.text);
+      case 'number':
+        return c.text;
+      case 'labels':
+        return c.labels.length === 0 ? 'none' : c.labels.map((l) => `\`${l}\``).join(' ');
+      case 'names':
+        return c.names.length === 0 ? '–' : `${count(c.names.length)}: ${namesCell(c.names, 8)}`;
+      case 'lines':
+        return c.lines.length === 0 ? c.empty : c.lines.map(md).join('; ');
+    }
+  };
+  return markdownTable(model.headers, model.rows.map((r) => r.map(cell)), model.roles.map((r) => r === 'n'));
 }
 
 /** The labels are a closed set of plain words: safe in code spans. */
@@ -116,75 +137,23 @@ function render(result: AnalysisResult, title: string, connections?: Connection[
   for (const s of result.summary) out.push(`- ${md(s)}`);
   out.push('');
 
-  out.push('## Captures', '');
-  out.push(
-    markdownTable(
-      ['file', 'format', 'link type', 'packets', 'start', 'end', 'warnings'],
-      result.captures.map((c) => [
-        md(c.file),
-        md(c.format + (c.compressed ? ` (${c.compressed})` : '')),
-        String(c.linktype),
-        count(c.packets),
-        md(shortIso(c.start)),
-        md(shortIso(c.end)),
-        c.warnings.length === 0 ? 'none' : c.warnings.map(md).join('; '),
-      ]),
-      [false, false, true, true, false, false, false],
-    ),
-    '',
-  );
+  out.push('## Captures', '', modelTable(capturesTable(result)), '');
 
   const attention = result.hosts.filter(deservesAttention);
   for (const h of attention) out.push(...hostSection(h));
   const quiet = result.hosts.filter((h) => !deservesAttention(h));
   if (quiet.length > 0) {
-    out.push('## Other hosts', '');
-    out.push(
-      markdownTable(
-        ['host', 'labels', 'attempts', 'verdict'],
-        quiet.map((h) => [md(h.address), labels(h), count(h.groups.reduce((n, g) => n + g.attempts, 0)), md(h.verdict)]),
-        [false, false, true, false],
-      ),
-      '',
-    );
+    out.push('## Other hosts', '', modelTable(otherHostsTable(quiet)), '');
   }
 
   out.push('## Proxies', '');
   if (result.proxies.length === 0) out.push('No proxy was given or detected.');
-  else
-    out.push(
-      markdownTable(
-        ['address', 'port', 'source', 'clients', 'evidence'],
-        result.proxies.map((p) => [
-          md(p.address),
-          p.port === null ? '–' : String(p.port),
-          p.source,
-          p.clients.length === 0 ? '–' : `${count(p.clients.length)}: ${namesCell(p.clients, 8)}`,
-          md(p.evidence),
-        ]),
-        [false, true, false, false, false],
-      ),
-    );
+  else out.push(modelTable(proxiesTable(result.proxies)));
   out.push('');
 
   out.push('## Reset sources', '');
   if (result.resetSources.length === 0) out.push('No resets or ICMP refusals were seen.');
-  else
-    out.push(
-      markdownTable(
-        ['attribution', 'kind', 'TTL', 'resets', 'remote addresses', 'median RTT', 'evidence'],
-        result.resetSources.map((r) => [
-          r.attribution,
-          r.kind,
-          String(r.ttl),
-          count(r.resets),
-          count(r.remoteAddresses),
-          r.medianRttMs === null ? '–' : `${round(r.medianRttMs, 2)} ms`,
-          md(r.evidence),
-        ]),
-        [false, false, true, true, true, true, false],
-      ),
-    );
+  else out.push(modelTable(resetSourcesTable(result.resetSources)));
   out.push('');
 
   const flowRows = result.hosts.flatMap((h) =>

@@ -1,0 +1,90 @@
+/**
+ * The tables the HTML and Markdown reports share, declared once as plain-text cells; each
+ * renderer only decides how a cell is marked up and escaped.
+ */
+import type { AnalysisResult, HostFinding, Label, ProxyFinding, ResetSource } from '../analysis/types.js';
+import { count, round, shortIso } from './words.js';
+
+/**
+ * A cell: plain text (still hostile: the renderer escapes it), an address or file name shown as
+ * code, a host's labels, a list of names the renderer may cut short, or several lines.
+ */
+export type Cell =
+  | { kind: 'text'; text: string }
+  | { kind: 'number'; text: string }
+  | { kind: 'code'; text: string }
+  | { kind: 'labels'; labels: Label[] }
+  | { kind: 'names'; names: string[] }
+  | { kind: 'lines'; lines: string[]; empty: string };
+
+/** Column roles: number, time, address, prose, or plain. */
+export type ColumnRole = 'n' | 't' | 'a' | 'w' | '';
+
+export interface TableModel {
+  headers: string[];
+  roles: ColumnRole[];
+  rows: Cell[][];
+}
+
+const text = (t: string): Cell => ({ kind: 'text', text: t });
+const num = (t: string): Cell => ({ kind: 'number', text: t });
+const code = (t: string): Cell => ({ kind: 'code', text: t });
+
+export function capturesTable(result: AnalysisResult): TableModel {
+  return {
+    headers: ['file', 'format', 'link type', 'packets', 'start', 'end', 'warnings'],
+    roles: ['', '', 'n', 'n', 't', 't', ''],
+    rows: result.captures.map((c) => [
+      code(c.file),
+      text(c.format + (c.compressed ? ` (${c.compressed})` : '')),
+      num(String(c.linktype)),
+      num(count(c.packets)),
+      text(shortIso(c.start)),
+      text(shortIso(c.end)),
+      { kind: 'lines', lines: c.warnings, empty: 'none' },
+    ]),
+  };
+}
+
+export function otherHostsTable(hosts: HostFinding[]): TableModel {
+  return {
+    headers: ['host', 'labels', 'attempts', 'verdict'],
+    roles: ['a', '', 'n', 'w'],
+    rows: hosts.map((h) => [
+      code(h.address),
+      { kind: 'labels', labels: h.labels },
+      num(count(h.groups.reduce((n, g) => n + g.attempts, 0))),
+      text(h.verdict),
+    ]),
+  };
+}
+
+export function proxiesTable(proxies: ProxyFinding[]): TableModel {
+  return {
+    headers: ['address', 'port', 'source', 'clients', 'evidence'],
+    roles: ['a', 'n', '', '', 'w'],
+    rows: proxies.map((p) => [
+      code(p.address),
+      num(p.port === null ? '–' : String(p.port)),
+      text(p.source),
+      { kind: 'names', names: p.clients },
+      text(p.evidence),
+    ]),
+  };
+}
+
+export function resetSourcesTable(sources: ResetSource[]): TableModel {
+  return {
+    headers: ['attribution', 'kind', 'TTL', 'resets', 'remote addresses', 'median RTT', 'evidence'],
+    roles: ['', '', 'n', 'n', 'n', 'n', 'w'],
+    rows: sources.map((r) => [
+      text(r.attribution),
+      text(r.kind),
+      num(String(r.ttl)),
+      num(count(r.resets)),
+      num(count(r.remoteAddresses)),
+      num(r.medianRttMs === null ? '–' : `${round(r.medianRttMs, 2)} ms`),
+      text(r.evidence),
+    ]),
+  };
+}
