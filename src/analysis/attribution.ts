@@ -125,9 +125,13 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
   // their netblocks: only those are kept.
   const claimed = new Set<string>();
   const claimedBlocks = new Set<string>();
+  // Connections with resets, in order: the later passes over resets visit only these.
+  const withResets: number[] = [];
   for (let i = 0; i < n; i++) {
     const c = connections[i]!;
-    if (c.resets.length === 0 || claimed.has(c.respH)) continue;
+    if (c.resets.length === 0) continue;
+    withResets.push(i);
+    if (claimed.has(c.respH)) continue;
     for (const r of c.resets) {
       if (r.fromOriginator) continue;
       claimed.add(c.respH);
@@ -157,9 +161,8 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
 
   // Clusters of responder-side resets by kind and TTL: one device answering for many addresses.
   const clusters = new Map<number, Cluster>();
-  for (let i = 0; i < n; i++) {
-    const c = connections[i]!;
-    if (c.resets.length === 0) continue;
+  for (let w = 0; w < withResets.length; w++) {
+    const c = connections[withResets[w]!]!;
     for (const r of c.resets) {
       if (r.fromOriginator) continue;
       const key = clusterKey(r);
@@ -182,9 +185,9 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
 
   const refusals: (AttributedReset | undefined)[] = new Array<AttributedReset | undefined>(connections.length);
   const all: AttributedReset[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let w = 0; w < withResets.length; w++) {
+    const i = withResets[w]!;
     const c = connections[i]!;
-    if (c.resets.length === 0) continue;
     for (const r of c.resets) {
       const attributed = r.fromOriginator
         ? attributeOriginatorReset(c, r)
@@ -195,7 +198,7 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
       if (!r.fromOriginator && refusals[i] === undefined) refusals[i] = attributed;
     }
   }
-  return { refusals, all, resetSources: groupSources(connections, refusals, internal) };
+  return { refusals, all, resetSources: groupSources(connections, withResets, refusals, internal) };
 }
 
 function clusterKey(r: ResetEvidence): number {
@@ -315,10 +318,17 @@ interface SourceAccumulator {
   evidence: Map<string, number>;
 }
 
-function groupSources(connections: readonly Connection[], refusals: readonly (AttributedReset | undefined)[], internal: CidrSet): ResetSource[] {
+/** `withResets`: indices of the connections with resets, the only ones with a refusal. */
+function groupSources(
+  connections: readonly Connection[],
+  withResets: readonly number[],
+  refusals: readonly (AttributedReset | undefined)[],
+  internal: CidrSet,
+): ResetSource[] {
   const sources = new Map<number, SourceAccumulator>();
   const attributionIndex: Record<ResetAttribution, number> = { middlebox: 0, endpoint: 1, unknown: 2 };
-  for (let i = 0; i < connections.length; i++) {
+  for (let w = 0; w < withResets.length; w++) {
+    const i = withResets[w]!;
     const c = connections[i]!;
     const refusal = refusals[i];
     if (refusal === undefined) continue;

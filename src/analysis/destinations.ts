@@ -4,7 +4,7 @@
  * else the /24 (/48). Names that resolve into one /24 belong together (a CDN rotating
  * addresses), so groups sharing a netblock are merged.
  */
-import type { Connection } from '../flows/connection.js';
+import type { Connection, DnsAnswer } from '../flows/connection.js';
 import { CidrSet, isCidr, netblockOf } from './cidr.js';
 import type { DestinationGroup } from './types.js';
 
@@ -19,6 +19,15 @@ export function cleanText(text: string, max = 253): string {
 
 export function cleanName(name: string): string {
   return cleanText(name.trim().toLowerCase().replace(/\.$/, ''));
+}
+
+function cleanNameOnce(cleaned: Map<string, string>, raw: string): string {
+  let name = cleaned.get(raw);
+  if (name === undefined) {
+    name = cleanName(raw);
+    if (cleaned.size < 100_000) cleaned.set(raw, name);
+  }
+  return name;
 }
 
 /** Host header / CONNECT target without the port. */
@@ -100,16 +109,27 @@ export class NameBook {
   private readonly global = new Map<string, ResolvedName>();
 
   constructor(connections: readonly Connection[]) {
+    // Raw name → cleanName: the same names come back in query after query.
+    const cleaned = new Map<string, string>();
     for (const c of connections) {
       if (c.dnsQuery === null || c.dnsAnswers.length === 0) continue;
-      const query = cleanName(c.dnsQuery);
-      const cnames = new Map<string, string>();
-      for (const a of c.dnsAnswers) if (a.type === 'CNAME') cnames.set(cleanName(a.name), cleanName(a.value));
+      const query = cleanNameOnce(cleaned, c.dnsQuery);
+      let cnames: Map<string, string> | null = null;
+      for (const a of c.dnsAnswers) {
+        if (a.type === 'CNAME') (cnames ??= new Map()).set(cleanNameOnce(cleaned, a.name), cleanNameOnce(cleaned, a.value));
+      }
       const chain = [query];
-      for (let next = cnames.get(query); next !== undefined && !chain.includes(next) && chain.length < 16; next = cnames.get(next)) chain.push(next);
-      const inChain = new Set(chain);
-      const addresses = c.dnsAnswers.filter((a) => a.type !== 'CNAME');
-      const matching = addresses.filter((a) => inChain.has(cleanName(a.name)));
+      if (cnames !== null) {
+        for (let next = cnames.get(query); next !== undefined && !chain.includes(next) && chain.length < 16; next = cnames.get(next)) chain.push(next);
+      }
+      const addresses: DnsAnswer[] = [];
+      const matching: DnsAnswer[] = [];
+      for (const a of c.dnsAnswers) {
+        if (a.type === 'CNAME') continue;
+        addresses.push(a);
+        // The chain holds at most 16 names: a scan beats building a set per answer.
+        if (chain.includes(cleanNameOnce(cleaned, a.name))) matching.push(a);
+      }
       const resolved: ResolvedName = { name: query, chain };
       let mine = this.perHost.get(c.origH);
       if (mine === undefined) this.perHost.set(c.origH, (mine = new Map()));

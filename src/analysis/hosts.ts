@@ -391,8 +391,11 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   const refusal = items.refusal[i];
   if (items.viaProxy[i] === 1) g.viaProxy = true;
   g.ports.add(c.respP);
-  if (g.addresses.size < 10_000) g.addresses.add(c.respH);
-  g.netblocks.add(netblockOf(c.respH));
+  // An address already in the group brought its netblock in with it.
+  if (!g.addresses.has(c.respH)) {
+    if (g.addresses.size < 10_000) g.addresses.add(c.respH);
+    g.netblocks.add(netblockOf(c.respH));
+  }
   g.bytesOut += c.origBytes;
   g.bytesIn += c.respBytes;
   if (c.ts < g.first) g.first = c.ts;
