@@ -34,6 +34,8 @@ const STAGES = [
   { name: 'read', needs: ['capture/index.js'] },
   { name: 'read+decode', needs: ['capture/index.js', 'decode/index.js', 'decode/packet.js'] },
   { name: 'read+decode+track', needs: ['capture/index.js', 'decode/index.js', 'decode/packet.js', 'flows/index.js'] },
+  // `callhome flows` without the rendering: every connection kept and sorted by start time.
+  { name: 'flows', needs: ['index.js', 'capture/index.js', 'decode/index.js', 'flows/index.js'] },
   { name: 'analyze', needs: ['index.js', 'capture/index.js', 'decode/index.js', 'flows/index.js', 'analysis/index.js'] },
   { name: 'pcap-parser', needs: [] },
 ];
@@ -82,6 +84,12 @@ async function runStage(name, file) {
     });
     tracker.finish();
     extra = { connections };
+  } else if (name === 'flows') {
+    const { loadCaptures } = modules['index.js'];
+    const loaded = await loadCaptures([file]);
+    packets = loaded.captures.reduce((n, c) => n + c.packets, 0);
+    bytes = loaded.captures.reduce((n, c) => n + c.bytes, 0);
+    extra = { connections: loaded.connections.length };
   } else if (name === 'analyze') {
     const { analyze } = modules['index.js'];
     const { result, loaded } = await analyze([file]);
@@ -415,6 +423,11 @@ async function main() {
       const full = results.find((r) => r.name === h.name);
       console.log(`  ${h.name.padEnd(18)} ${fmt(halfBytes / 1e6, 0).padStart(6)} MB → ${fmt(h.maxRssMB, 0).padStart(4)} MB RSS   ${fmt(fileBytes / 1e6, 0).padStart(6)} MB → ${fmt(full.maxRssMB, 0).padStart(4)} MB RSS`);
     }
+  }
+  const flowsRun = results.find((r) => r.name === 'flows');
+  const analyzeRun = results.find((r) => r.name === 'analyze');
+  if (flowsRun && analyzeRun) {
+    console.log(`\nanalyze takes ${fmt(analyzeRun.seconds / flowsRun.seconds, 2)}× the time of flows (target: at most 1.2×)`);
   }
   if (skipped.length > 0) console.log(`\nskipped: ${skipped.join('; ')}`);
   const out = {
