@@ -142,21 +142,21 @@ export class Endpoint {
 
   /** Set start, ack and last sequence numbers at once (Zeek's InitStartSeq/InitAckSeq/InitLastSeq). */
   initSeqs(start: number, ack: number, last: number): void {
-    this.startSeq = start >>> 0;
-    this.ackSeq = ack >>> 0;
+    this.startSeq = start | 0;
+    this.ackSeq = ack | 0;
     this.ackRel = (ack - start) | 0;
-    this.lastSeq = last >>> 0;
+    this.lastSeq = last | 0;
     this.lastRel = (last - start) | 0;
   }
 
   updateLastSeq(seq: number): void {
     this.lastRel += (seq - this.lastSeq) | 0;
-    this.lastSeq = seq >>> 0;
+    this.lastSeq = seq | 0;
   }
 
   updateAckSeq(seq: number): void {
     this.ackRel += (seq - this.ackSeq) | 0;
-    this.ackSeq = seq >>> 0;
+    this.ackSeq = seq | 0;
   }
 
   /** Relative position of a raw sequence number near lastSeq. */

@@ -54,7 +54,7 @@ export function tcpIsReuse(flow: Flow, p: Packet): boolean {
     connOrig = flow.resp;
   }
   if (!flow.orig.didClose && !flow.resp.didClose) {
-    const base = p.seq >>> 0;
+    const base = p.seq | 0;
     if (base === connOrig.startSeq) return false;
     if ((flags & TCP_ACK) === 0 && connOrig.state === TCP_SYN_ACK_SENT && flow.resp.state === TCP_INACTIVE
       && base === flow.resp.startSeq) {
@@ -94,11 +94,11 @@ export function processTcp(flow: Flow, p: Packet, fromOrig: boolean): boolean {
   const peer = fromOrig ? flow.resp : flow.orig;
   setPartialStatus(flow, syn, ack, fromOrig);
 
-  const base = p.seq >>> 0;
-  const ackSeq = p.ack >>> 0;
+  const base = p.seq | 0;
+  const ackSeq = p.ack | 0;
   let segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
   if (rst) segLen -= len; // a RST's payload is not part of the stream
-  const seqOnePast = (base + segLen) >>> 0;
+  const seqOnePast = (base + segLen) | 0;
 
   initEndpoint(endpoint, syn, base, seqOnePast);
   const relSeq = endpoint.relSeq(base);
@@ -124,7 +124,7 @@ export function processTcp(flow: Flow, p: Packet, fromOrig: boolean): boolean {
     if (peer.state === TCP_INACTIVE) {
       relAck = 1;
       // Number the peer's stream as though its SYN had been seen.
-      const s = (ackSeq - 1) >>> 0;
+      const s = (ackSeq - 1) | 0;
       peer.initSeqs(s, s, s);
     } else {
       relAck = peer.relAck(ackSeq);
@@ -186,7 +186,7 @@ function initEndpoint(e: Endpoint, syn: boolean, first: number, last: number): v
       else {
         // Partial connection: number as though a SYN had been seen, and let the first packet
         // count as new data.
-        const s = (first - 1) >>> 0;
+        const s = (first - 1) | 0;
         e.initSeqs(s, s, first);
       }
       break;
@@ -247,7 +247,7 @@ function updateLastSeq(flow: Flow, e: Endpoint, fromOrig: boolean, last: number,
   const delta = (last - e.lastSeq) | 0;
   if ((syn || rst) && (delta > TOO_LARGE_SEQ_DELTA || delta < -TOO_LARGE_SEQ_DELTA)) {
     // implausible jump in a SYN or RST: not trusted
-  } else if (fin && e.lastSeq === ((e.startSeq + 1) >>> 0)) {
+  } else if (fin && e.lastSeq === ((e.startSeq + 1) | 0)) {
     e.updateLastSeq(last);
   } else if (e.state === TCP_RESET) {
     // nothing after a RST is trusted
