@@ -1,5 +1,6 @@
 /** The capture stage: pcap / pcapng (optionally gzip-compressed) files in, packet records out. */
 export * from './types.js';
 export { readCapture, readCaptureBytes, readCaptureStream, STDIN_NAME } from './reader.js';
+export { ReusedRecord } from './record.js';
 export type { ReadOptions } from './reader.js';
 export { describeNonCapture } from './sniff.js';

@@ -8,25 +8,15 @@
  * serves a file read in large chunks and a stream read a few bytes at a time.
  */
 import { CaptureError } from './types.js';
-import type { CaptureErrorCode, CaptureFileInfo, CaptureRecord, RecordCallback } from './types.js';
+import type { CaptureErrorCode, CaptureFileInfo, RecordCallback } from './types.js';
+import { ReusedRecord } from './record.js';
 import { formatCount, recordsBefore } from './messages.js';
 
 /** Largest record or block the reader will buffer; anything claiming more is damage. */
 export const MAX_RECORD_BYTES = 128 << 20;
 
-export function newRecord(): CaptureRecord {
-  return {
-    index: 0,
-    offset: 0,
-    tsSec: 0,
-    tsNsec: 0,
-    ts: 0,
-    caplen: 0,
-    origlen: 0,
-    linktype: 0,
-    interfaceId: 0,
-    data: new Uint8Array(0),
-  };
+export function newRecord(): ReusedRecord {
+  return new ReusedRecord();
 }
 
 export function newInfo(file: string, format: CaptureFileInfo['format'], compressed: CaptureFileInfo['compressed']): CaptureFileInfo {
@@ -48,7 +38,7 @@ export function newInfo(file: string, format: CaptureFileInfo['format'], compres
 }
 
 export abstract class CaptureParser {
-  readonly record: CaptureRecord = newRecord();
+  readonly record: ReusedRecord = newRecord();
   /** Bytes wanted from the position `parse` returned before it can move on. */
   need = 0;
   /** Set once damage stopped the read. */

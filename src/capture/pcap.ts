@@ -128,10 +128,8 @@ export class PcapParser extends CaptureParser {
     const toNs = this.toNanoseconds;
     const record = this.record;
     const onRecord = this.onRecord;
-    // `new Uint8Array(buffer, offset, length)` is inlined by the optimising compiler; `subarray`
-    // is a builtin call that costs about twice as much per record.
-    const arrayBuffer = bytes.buffer;
-    const dataStart = bytes.byteOffset + headerBytes;
+    // The record points into this window; no view is made per record.
+    record.bytes = bytes;
     let packets = this.packets;
     let totalBytes = this.bytes;
     let wireBytes = this.wireBytes;
@@ -180,7 +178,7 @@ export class PcapParser extends CaptureParser {
       record.ts = ts;
       record.caplen = caplen;
       record.origlen = origlen;
-      record.data = new Uint8Array(arrayBuffer, dataStart + pos, caplen);
+      record.dataOffset = pos + headerBytes;
       pos += total;
       onRecord(record);
     }

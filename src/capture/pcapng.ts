@@ -146,7 +146,8 @@ export class PcapngParser extends CaptureParser {
         record.origlen = origlen;
         record.linktype = this.ifLinktype[id]!;
         record.interfaceId = id;
-        record.data = new Uint8Array(bytes.buffer, bytes.byteOffset + pos + 28, caplen);
+        record.bytes = bytes;
+        record.dataOffset = pos + 28;
         pos += length;
         onRecord(record);
         continue;
@@ -194,7 +195,8 @@ export class PcapngParser extends CaptureParser {
     record.origlen = origlen;
     record.linktype = this.ifLinktype[id]!;
     record.interfaceId = id;
-    record.data = new Uint8Array(bytes.buffer, bytes.byteOffset + pos + 12, caplen);
+    record.bytes = bytes;
+    record.dataOffset = pos + 12;
     return true;
   }
 

@@ -1,9 +1,9 @@
 /**
  * Shared types of the capture stage: what a reader yields and what it reports about a file.
  *
- * A reader calls back once per packet record with one reused `CaptureRecord`; `data` is a
- * view into the reader's buffer and is valid only until the callback returns. Copy what
- * you keep.
+ * A reader calls back once per packet record with one reused `CaptureRecord`; its captured
+ * bytes lie in the reader's buffer (`bytes` from `dataOffset`, `caplen` of them) and are valid
+ * only until the callback returns. Copy what you keep.
  */
 
 /** Container format, by magic number. */
@@ -29,8 +29,18 @@ export interface CaptureRecord {
   linktype: number;
   /** Interface index within the file (pcapng IDB order across sections; 0 for pcap). */
   interfaceId: number;
-  /** The captured bytes: a view, valid only during the callback. */
-  data: Uint8Array;
+  /**
+   * The buffer the captured bytes lie in, with other records around them: read only
+   * `bytes[dataOffset, dataOffset + caplen)`. Valid only during the callback.
+   */
+  bytes: Uint8Array;
+  /** Where the captured bytes start in `bytes`. */
+  dataOffset: number;
+  /**
+   * The captured bytes as a view of their own, made on request (readers make no view per
+   * record); valid only during the callback.
+   */
+  readonly data: Uint8Array;
 }
 
 export interface CaptureInterface {

@@ -53,7 +53,9 @@ function reset(out: Packet): void {
   out.tsVal = -1;
   out.tsEcr = -1;
   out.payloadLength = 0;
-  out.payload = EMPTY;
+  out.payloadBuffer = EMPTY;
+  out.payloadStart = 0;
+  out.payloadEnd = 0;
   out.ipChecksumOk = true;
   out.transportChecksumOk = true;
   out.icmpType = -1;
@@ -70,8 +72,10 @@ function reset(out: Packet): void {
 }
 
 /**
- * Decode `record` into `out` (reset first). Byte fields of `out` are views valid while the
- * record is; IPv6 addresses are copied into arrays owned by `out`.
+ * Decode `record` into `out` (reset first), reading only `record.bytes[dataOffset, dataOffset +
+ * caplen)`: the buffer holds other records around this one. Byte fields of `out` point into
+ * that buffer and are valid while the record is; IPv6 addresses are copied into arrays owned
+ * by `out`.
  */
 export function decodePacket(record: CaptureRecord, out: Packet, options?: DecodeOptions): void {
   reset(out);
@@ -81,21 +85,24 @@ export function decodePacket(record: CaptureRecord, out: Packet, options?: Decod
   out.origlen = record.origlen;
   out.linktype = record.linktype;
   const verify = options !== undefined && options.verifyChecksums === true;
-  const b = record.data;
-  const len = b.length;
+  const b = record.bytes;
+  const start = record.dataOffset;
+  let end = start + record.caplen;
+  if (end > b.length) end = b.length;
+  const captured = end - start;
   // The frame as it was on the wire; a record claiming less than it holds is taken as captured.
-  const wireEnd = record.origlen > len ? record.origlen : len;
+  const wireEnd = start + (record.origlen > captured ? record.origlen : captured);
 
-  decodeLink(b, record.linktype, out, link);
+  decodeLink(b, start, end, record.linktype, out, link);
   if (link.network === 0) return;
   const o = link.offset;
 
   let pseudo = -1;
   if (link.network === 4) {
-    if (!decodeIPv4(b, o, wireEnd, verify, out)) return;
+    if (!decodeIPv4(b, o, end, wireEnd, verify, out)) return;
     if (verify) pseudo = pseudoSum4(out.src4, out.dst4, out.proto);
   } else {
-    if (!decodeIPv6(b, o, wireEnd, chain, out)) return;
+    if (!decodeIPv6(b, o, end, wireEnd, chain, out)) return;
     if (verify) pseudo = pseudoSum6(b, o + 8, out.proto);
   }
 
@@ -103,7 +110,7 @@ export function decodePacket(record: CaptureRecord, out: Packet, options?: Decod
   if (out.moreFragments) pseudo = -1;
   const l4 = o + out.ipHeaderLength;
   const ipEnd = o + out.ipLength;
-  const capEnd = ipEnd < len ? ipEnd : len;
+  const capEnd = ipEnd < end ? ipEnd : end;
   const l4Length = out.ipLength - out.ipHeaderLength;
   switch (out.proto) {
     case IPPROTO_TCP:
@@ -129,6 +136,10 @@ export function decodePacket(record: CaptureRecord, out: Packet, options?: Decod
   }
   // Another protocol (GRE, ESP, SCTP, …): the IP payload as it stands.
   out.payloadLength = l4Length;
-  out.payload = capEnd > l4 ? b.subarray(l4, capEnd) : EMPTY;
+  if (capEnd > l4) {
+    out.payloadBuffer = b;
+    out.payloadStart = l4;
+    out.payloadEnd = capEnd;
+  }
   if (capEnd - l4 < l4Length) out.truncated = true;
 }

@@ -10,7 +10,6 @@ import { copyAddress6, IPV6_HEADER, newIpv6Chain, ownAddress6, walkIpv6Extension
 import { IPPROTO_TCP, IPPROTO_UDP, type Packet, type QuotedHeader } from './packet.js';
 
 export const ICMP_HEADER = 8;
-const EMPTY = new Uint8Array(0);
 
 export const ICMP_DEST_UNREACHABLE = 3;
 export const ICMP_SOURCE_QUENCH = 4;
@@ -56,7 +55,11 @@ export function decodeIcmp(b: Uint8Array, p: number, messageLength: number, capE
   }
   const start = p + ICMP_HEADER;
   out.payloadLength = messageLength > ICMP_HEADER ? messageLength - ICMP_HEADER : 0;
-  out.payload = capEnd > start ? b.subarray(start, capEnd) : EMPTY;
+  if (capEnd > start) {
+    out.payloadBuffer = b;
+    out.payloadStart = start;
+    out.payloadEnd = capEnd;
+  }
   if (capEnd - p < messageLength) out.truncated = true;
   else if (pseudo >= 0) out.transportChecksumOk = fold(sumWords(b, p, p + messageLength, version === 6 ? pseudo + messageLength : pseudo)) === 0xffff;
   if (isIcmpError(version, out.icmpType) && capEnd > start) decodeQuoted(b, start, capEnd, out.quoted);
@@ -88,7 +91,7 @@ function decodeQuoted(b: Uint8Array, q: number, end: number, quoted: QuotedHeade
     quoted.src6 = src;
     quoted.dst6 = dst;
     // The quoted payload length describes the original packet, not the quote: bound by the quote.
-    walkIpv6Extensions(b, b[q + 6]!, q + IPV6_HEADER, end, quotedChain);
+    walkIpv6Extensions(b, b[q + 6]!, q + IPV6_HEADER, end, end, quotedChain);
     quoted.proto = quotedChain.proto;
     if (quotedChain.error !== '' || quotedChain.fragOffset > 0) return;
     t = quotedChain.offset;

@@ -13,11 +13,11 @@ const FLAG_MF = 0x2000;
 const OFFSET_MASK = 0x1fff;
 
 /**
- * Decode the IPv4 header at `o`. `wireEnd` is the offset just past the frame as it was on the
- * wire. Returns true when the transport layer should be decoded; otherwise `out.status` is set.
+ * Decode the IPv4 header at `o`. `len` is the offset just past the frame's captured bytes (the
+ * buffer may hold more), `wireEnd` the offset just past the frame as it was on the wire.
+ * Returns true when the transport layer should be decoded; otherwise `out.status` is set.
  */
-export function decodeIPv4(b: Uint8Array, o: number, wireEnd: number, verifyChecksums: boolean, out: Packet): boolean {
-  const len = b.length;
+export function decodeIPv4(b: Uint8Array, o: number, len: number, wireEnd: number, verifyChecksums: boolean, out: Packet): boolean {
   if (o + IPV4_MIN_HEADER > len) {
     out.status = 'malformed';
     out.reason = o < len && b[o]! >> 4 !== 4 ? 'ipv4.bad_version' : len < wireEnd ? 'truncated.ipv4' : 'ipv4.packet_too_short';

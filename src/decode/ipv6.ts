@@ -40,10 +40,9 @@ export function newIpv6Chain(): Ipv6Chain {
 
 /**
  * Walk the extension headers from `p` with first next-header `nh`, bounded by the IPv6 payload
- * end `end` (from the payload length) and the captured bytes `b.length`.
+ * end `end` (from the payload length) and the end of the captured bytes `len`.
  */
-export function walkIpv6Extensions(b: Uint8Array, nh: number, p: number, end: number, chain: Ipv6Chain): void {
-  const len = b.length;
+export function walkIpv6Extensions(b: Uint8Array, nh: number, p: number, end: number, len: number, chain: Ipv6Chain): void {
   chain.fragId = -1;
   chain.fragOffset = 0;
   chain.moreFragments = false;
@@ -96,11 +95,11 @@ export function copyAddress6(b: Uint8Array, from: number, to: Uint8Array): void 
 }
 
 /**
- * Decode the IPv6 header at `o` and its extension chain. Returns true when the transport layer
- * should be decoded; otherwise `out.status` is set.
+ * Decode the IPv6 header at `o` and its extension chain; `len` is the offset just past the
+ * frame's captured bytes (the buffer may hold more), `wireEnd` just past the frame as it was on
+ * the wire. Returns true when the transport layer should be decoded; otherwise `out.status` is set.
  */
-export function decodeIPv6(b: Uint8Array, o: number, wireEnd: number, chain: Ipv6Chain, out: Packet): boolean {
-  const len = b.length;
+export function decodeIPv6(b: Uint8Array, o: number, len: number, wireEnd: number, chain: Ipv6Chain, out: Packet): boolean {
   if (o + IPV6_HEADER > len) {
     out.status = 'malformed';
     out.reason = o < len && b[o]! >> 4 !== 6 ? 'ipv6.bad_version' : len < wireEnd ? 'truncated.ipv6' : 'ipv6.packet_too_short';
@@ -134,7 +133,7 @@ export function decodeIPv6(b: Uint8Array, o: number, wireEnd: number, chain: Ipv
     out.reason = 'ipv6.payload_length_exceeds';
     return false;
   }
-  walkIpv6Extensions(b, nh, o + IPV6_HEADER, o + IPV6_HEADER + payloadLength, chain);
+  walkIpv6Extensions(b, nh, o + IPV6_HEADER, o + IPV6_HEADER + payloadLength, len, chain);
   out.proto = chain.proto;
   out.ipHeaderLength = chain.offset - o;
   if (chain.fragId >= 0) {

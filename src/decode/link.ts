@@ -48,7 +48,7 @@ const MAX_8023_LENGTH = 1500;
 
 /** Where the link layer put the network layer. Preallocated; overwritten per packet. */
 export interface LinkResult {
-  /** Offset of the IP header in the frame. */
+  /** Offset of the IP header in the buffer the frame lies in. */
   offset: number;
   /** 4 or 6 when an IP header follows; 0 when the packet was skipped or is malformed (status set). */
   network: 0 | 4 | 6;
@@ -71,8 +71,8 @@ function malformed(out: Packet, code: string, link: LinkResult): void {
 }
 
 /** Version nibble of the byte at `offset` as the network layer (raw IP, MPLS payload guess). */
-function byVersionNibble(b: Uint8Array, offset: number, out: Packet, link: LinkResult, unknownReason: string, isSkip: boolean): void {
-  if (offset >= b.length) {
+function byVersionNibble(b: Uint8Array, offset: number, end: number, out: Packet, link: LinkResult, unknownReason: string, isSkip: boolean): void {
+  if (offset >= end) {
     malformed(out, isSkip ? 'truncated.mpls' : 'truncated.link', link);
     return;
   }
@@ -86,10 +86,9 @@ function byVersionNibble(b: Uint8Array, offset: number, out: Packet, link: LinkR
 
 /**
  * Walk from an ethertype `type` whose payload starts at `p`: VLAN tags, VN-Tag, MPLS and PPPoE
- * until IPv4 / IPv6 or something else.
+ * until IPv4 / IPv6 or something else; the frame's captured bytes end at `len`.
  */
-function decodeEthertype(b: Uint8Array, type: number, p: number, out: Packet, link: LinkResult): void {
-  const len = b.length;
+function decodeEthertype(b: Uint8Array, type: number, p: number, len: number, out: Packet, link: LinkResult): void {
   for (;;) {
     if (type === ETHERTYPE_IPV4) {
       link.offset = p;
@@ -126,7 +125,7 @@ function decodeEthertype(b: Uint8Array, type: number, p: number, out: Packet, li
         p += 4;
         if (bottom) break;
       }
-      return byVersionNibble(b, p, out, link, 'mpls.not-ip', true);
+      return byVersionNibble(b, p, len, out, link, 'mpls.not-ip', true);
     }
     if (type === ETHERTYPE_PPPOE_SESSION) {
       // RFC 2516 §4: ver/type, code, session id, length; then the PPP protocol field.
@@ -152,10 +151,9 @@ function decodeEthertype(b: Uint8Array, type: number, p: number, out: Packet, li
 }
 
 /** PPP protocol field after an optional HDLC address/control (FF 03); RFC 1661 §2, RFC 1662 §3.1. */
-function decodePpp(b: Uint8Array, out: Packet, link: LinkResult): void {
-  const len = b.length;
-  let p = 0;
-  if (len >= 2 && b[0] === 0xff && b[1] === 0x03) p = 2;
+function decodePpp(b: Uint8Array, start: number, len: number, out: Packet, link: LinkResult): void {
+  let p = start;
+  if (len - p >= 2 && b[p] === 0xff && b[p + 1] === 0x03) p += 2;
   if (p >= len) return malformed(out, 'truncated.link', link);
   let protocol: number;
   if (b[p]! & 0x01) {
@@ -181,39 +179,40 @@ function byAddressFamily(family: number, offset: number, out: Packet, link: Link
 }
 
 /**
- * Decode the link layer of `b` (the captured bytes) for `linktype`. Sets `out.vlan*`, and on a
- * skip or a malformed header also `out.status` / `out.reason`.
+ * Decode the link layer of the frame `b[start, end)` (its captured bytes; the buffer may hold
+ * other bytes around it) for `linktype`. Sets `out.vlan*`, and on a skip or a malformed header
+ * also `out.status` / `out.reason`. `link.offset` is an offset in `b`.
  */
-export function decodeLink(b: Uint8Array, linktype: number, out: Packet, link: LinkResult): void {
-  const len = b.length;
-  link.offset = 0;
+export function decodeLink(b: Uint8Array, start: number, end: number, linktype: number, out: Packet, link: LinkResult): void {
+  const len = end - start;
+  link.offset = start;
   link.network = 0;
-  if (len === 0) return malformed(out, 'link.empty', link);
+  if (len <= 0) return malformed(out, 'link.empty', link);
   switch (linktype) {
     case LINKTYPE_ETHERNET:
       if (len < ETHERNET_HEADER) return malformed(out, 'truncated.ethernet', link);
-      return decodeEthertype(b, (b[12]! << 8) | b[13]!, ETHERNET_HEADER, out, link);
+      return decodeEthertype(b, (b[start + 12]! << 8) | b[start + 13]!, start + ETHERNET_HEADER, end, out, link);
     case LINKTYPE_LINUX_SLL:
       // packet type, ARPHRD type, address length, 8 bytes of address, protocol.
       if (len < SLL_HEADER) return malformed(out, 'truncated.link', link);
-      return decodeEthertype(b, (b[14]! << 8) | b[15]!, SLL_HEADER, out, link);
+      return decodeEthertype(b, (b[start + 14]! << 8) | b[start + 15]!, start + SLL_HEADER, end, out, link);
     case LINKTYPE_LINUX_SLL2:
       // protocol, reserved, interface index, ARPHRD type, packet type, address length, address.
       if (len < SLL2_HEADER) return malformed(out, 'truncated.link', link);
-      return decodeEthertype(b, (b[0]! << 8) | b[1]!, SLL2_HEADER, out, link);
+      return decodeEthertype(b, (b[start]! << 8) | b[start + 1]!, start + SLL2_HEADER, end, out, link);
     case LINKTYPE_NULL: {
       // The family is a 32-bit value in the *capturing* host's byte order: small values tell.
       if (len < 4) return malformed(out, 'truncated.link', link);
-      const family = b[0] === 0 && b[1] === 0 ? (b[2]! << 8) | b[3]! : b[0]! | (b[1]! << 8);
-      return byAddressFamily(family, 4, out, link);
+      const family = b[start] === 0 && b[start + 1] === 0 ? (b[start + 2]! << 8) | b[start + 3]! : b[start]! | (b[start + 1]! << 8);
+      return byAddressFamily(family, start + 4, out, link);
     }
     case LINKTYPE_LOOP:
       if (len < 4) return malformed(out, 'truncated.link', link);
-      return byAddressFamily(((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0, 4, out, link);
+      return byAddressFamily(((b[start]! << 24) | (b[start + 1]! << 16) | (b[start + 2]! << 8) | b[start + 3]!) >>> 0, start + 4, out, link);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_DLT12:
     case LINKTYPE_RAW_DLT14:
-      return byVersionNibble(b, 0, out, link, 'ip.unknown_version', false);
+      return byVersionNibble(b, start, end, out, link, 'ip.unknown_version', false);
     case LINKTYPE_IPV4:
       link.network = 4;
       return;
@@ -222,7 +221,7 @@ export function decodeLink(b: Uint8Array, linktype: number, out: Packet, link: L
       return;
     case LINKTYPE_PPP:
     case LINKTYPE_PPP_HDLC:
-      return decodePpp(b, out, link);
+      return decodePpp(b, start, end, out, link);
     default:
       return skip(out, 'link.unsupported', link);
   }

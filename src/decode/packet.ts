@@ -1,7 +1,8 @@
 /**
  * The decoded packet: one structure allocated per run and overwritten for every packet
- * (gopacket's DecodingLayer idea). Byte fields are views into the capture buffer, valid only
- * while the packet is being handled; a consumer copies what it keeps.
+ * (gopacket's DecodingLayer idea). Byte fields point into the capture buffer (the payload as
+ * buffer + bounds, so decoding makes no view per packet), valid only while the packet is being
+ * handled; a consumer copies what it keeps.
  */
 
 export const TCP_FIN = 0x001;
@@ -105,8 +106,15 @@ export interface Packet {
    * ip length - ip header - tcp header, for UDP udp length - 8.
    */
   payloadLength: number;
-  /** The captured part of the payload (a view, may be shorter than payloadLength). */
-  payload: Uint8Array;
+  /**
+   * The captured part of the payload is `payloadBuffer[payloadStart, payloadEnd)` (it may be
+   * shorter than payloadLength). The buffer is the capture's, with other bytes around the
+   * payload; it is the empty array when nothing of the payload was captured. `payloadView`
+   * makes a view on request.
+   */
+  payloadBuffer: Uint8Array;
+  payloadStart: number;
+  payloadEnd: number;
 
   /** Checksums, computed only when the decoder is asked to verify them; true otherwise. */
   ipChecksumOk: boolean;
@@ -120,6 +128,11 @@ export interface Packet {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The captured payload as a view (the shared empty array when there is none); valid while the record is. */
+export function payloadView(p: Packet): Uint8Array {
+  return p.payloadEnd > p.payloadStart ? p.payloadBuffer.subarray(p.payloadStart, p.payloadEnd) : EMPTY;
+}
 
 export function newQuotedHeader(): QuotedHeader {
   return { present: false, ipVersion: 0, src4: 0, dst4: 0, src6: EMPTY, dst6: EMPTY, proto: -1, sport: -1, dport: -1, seq: -1 };
@@ -164,7 +177,9 @@ export function newPacket(): Packet {
     tsVal: -1,
     tsEcr: -1,
     payloadLength: 0,
-    payload: EMPTY,
+    payloadBuffer: EMPTY,
+    payloadStart: 0,
+    payloadEnd: 0,
     ipChecksumOk: true,
     transportChecksumOk: true,
     icmpType: -1,

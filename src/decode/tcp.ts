@@ -17,8 +17,6 @@ const OPT_WINDOW_SCALE = 3;
 const OPT_SACK_PERMITTED = 4;
 const OPT_TIMESTAMPS = 8;
 
-const EMPTY = new Uint8Array(0);
-
 /** Flag letters in header bit order, for humans ("SA", "FPA"…). */
 export function tcpFlagsToString(flags: number): string {
   let s = '';
@@ -92,7 +90,11 @@ export function decodeTcp(b: Uint8Array, p: number, segmentLength: number, capEn
   const payloadLength = segmentLength - headerLength;
   out.payloadLength = payloadLength;
   const capturedPayload = capEnd - start;
-  out.payload = capturedPayload > 0 ? b.subarray(start, capEnd) : EMPTY;
+  if (capturedPayload > 0) {
+    out.payloadBuffer = b;
+    out.payloadStart = start;
+    out.payloadEnd = capEnd;
+  }
   if (capturedPayload < payloadLength) out.truncated = true;
   else if (pseudo >= 0 && !out.moreFragments) out.transportChecksumOk = fold(sumWords(b, p, p + segmentLength, pseudo + segmentLength)) === 0xffff;
 }

@@ -6,15 +6,14 @@ import { fold, sumWords } from './checksum.js';
 import type { Packet } from './packet.js';
 
 export const UDP_HEADER = 8;
-const EMPTY = new Uint8Array(0);
 
 /**
  * Decode the UDP header at `p`; `ipPayloadLength` is what the IP header leaves for UDP, `capEnd`
  * the end of the captured bytes of this IP packet, `pseudo` the pseudo-header sum without
  * the length, or -1.
  * `zeroMeansNone`: over IPv4 a zero checksum means none was computed (RFC 768). In a first
- * fragment payloadLength is the whole datagram's (from the UDP length) and the payload view
- * holds the part in this fragment.
+ * fragment payloadLength is the whole datagram's (from the UDP length) and the captured payload
+ * is the part in this fragment.
  */
 export function decodeUdp(b: Uint8Array, p: number, ipPayloadLength: number, capEnd: number, pseudo: number, zeroMeansNone: boolean, out: Packet): void {
   const captured = capEnd - p;
@@ -50,7 +49,11 @@ export function decodeUdp(b: Uint8Array, p: number, ipPayloadLength: number, cap
   out.payloadLength = length - UDP_HEADER;
   const end = p + length < capEnd ? p + length : capEnd;
   const start = p + UDP_HEADER;
-  out.payload = end > start ? b.subarray(start, end) : EMPTY;
+  if (end > start) {
+    out.payloadBuffer = b;
+    out.payloadStart = start;
+    out.payloadEnd = end;
+  }
   if (end - start < out.payloadLength && capEnd - p < ipPayloadLength) {
     out.truncated = true;
     return;

@@ -159,7 +159,7 @@ export function processTcp(flow: Flow, p: Packet, fromOrig: boolean): boolean {
   if (ack) ackReceived(flow, peer, relAck);
 
   const relDataSeq = syn ? relSeq + 1 : relSeq;
-  if (len > 0 && p.payload.length >= len && !rst && !seqUnderflow) dataSent(flow, endpoint, relDataSeq, len);
+  if (len > 0 && p.payloadEnd - p.payloadStart >= len && !rst && !seqUnderflow) dataSent(flow, endpoint, relDataSeq, len);
 
   if (doClose) connectionClosed(flow, endpoint, peer, genEvent);
 

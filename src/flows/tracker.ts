@@ -10,7 +10,7 @@ import { formatIPv4, formatIPv6 } from '../decode/address.js';
 import { parseDns } from '../decode/dns.js';
 import { peekHttpRequest } from '../decode/http.js';
 import {
-  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type Packet,
+  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, payloadView, type Packet,
 } from '../decode/packet.js';
 import { guessService } from '../decode/service.js';
 import { peekTlsClientHello } from '../decode/tls.js';
@@ -474,26 +474,25 @@ export class ConnectionTracker {
   private notePayload(flow: Flow, p: Packet, fromOrig: boolean): void {
     const e = fromOrig ? flow.orig : flow.resp;
     e.sawPayload = true;
-    const payload = p.payload;
     if (fromOrig) {
       if (flow.awaitingRequest) {
         flow.awaitingRequest = false;
         if (flow.requestTimes === null) flow.requestTimes = [];
         if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(p.ts);
       }
-      if (!flow.origPeeked && payload.length > 0) {
+      if (!flow.origPeeked && p.payloadEnd > p.payloadStart) {
         flow.origPeeked = true;
-        this.peekFirst(flow, payload, true);
+        this.peekFirst(flow, payloadView(p), true);
       }
     } else {
       flow.awaitingRequest = true;
-      if (!flow.respPeeked && payload.length > 0) {
+      if (!flow.respPeeked && p.payloadEnd > p.payloadStart) {
         flow.respPeeked = true;
-        this.peekFirst(flow, payload, false);
+        this.peekFirst(flow, payloadView(p), false);
       }
     }
     if (flow.kind === KIND_UDP && (flow.respP === 53 || flow.origP === 53 || flow.respP === 5353 || flow.respP === 5355 || flow.respP === 137)) {
-      this.peekDns(flow, payload, fromOrig, false);
+      this.peekDns(flow, payloadView(p), fromOrig, false);
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDns } from '../../src/decode/index.js';
+import { parseDns, payloadView } from '../../src/decode/index.js';
 import { decode } from './support.js';
 
 /** wikipedia.pcap #21: A upload.wikimedia.org → CNAME upload.pmtpa.wikimedia.org → A 208.80.152.3, compressed names. */
@@ -17,7 +17,7 @@ function answer(owner: number[], type: number, ttl: number, rdata: number[]): nu
 
 describe('DNS peek', () => {
   it('follows a CNAME chain with compressed names (wikipedia.pcap #21)', () => {
-    const dns = parseDns(decode(CNAME_RESPONSE).payload);
+    const dns = parseDns(payloadView(decode(CNAME_RESPONSE)));
     expect(dns).toEqual({
       id: 0x65f0,
       response: true,
@@ -62,7 +62,7 @@ describe('DNS peek', () => {
   });
 
   it('returns what it read before a truncation, and never throws on any prefix', () => {
-    const payload = decode(CNAME_RESPONSE).payload;
+    const payload = payloadView(decode(CNAME_RESPONSE));
     for (let n = 0; n <= payload.length; n++) {
       const dns = parseDns(payload.subarray(0, n));
       if (n < 12) expect(dns).toBeNull();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peekHttpRequest, peekHttpResponse } from '../../src/decode/index.js';
+import { peekHttpRequest, peekHttpResponse, payloadView } from '../../src/decode/index.js';
 import { decode } from './support.js';
 
 /** wikipedia.pcap #6 and http__connect-with-header.pcap #5 / #7 (BSD null link). */
@@ -11,7 +11,7 @@ const text = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1')
 
 describe('HTTP request peek', () => {
   it('reads an origin-form request (wikipedia.pcap #6)', () => {
-    expect(peekHttpRequest(decode(WIKIPEDIA_GET).payload)).toEqual({
+    expect(peekHttpRequest(payloadView(decode(WIKIPEDIA_GET)))).toEqual({
       method: 'GET',
       target: '/',
       host: 'www.wikipedia.org',
@@ -22,7 +22,7 @@ describe('HTTP request peek', () => {
   });
 
   it('reads a CONNECT to a proxy (http__connect-with-header.pcap #5)', () => {
-    const peek = peekHttpRequest(decode(CONNECT, 0).payload);
+    const peek = peekHttpRequest(payloadView(decode(CONNECT, 0)));
     expect(peek).toMatchObject({ method: 'CONNECT', target: 'secure.newegg.com:443', host: 'secure.newegg.com:443', proxyForm: 'connect' });
     expect(peek?.userAgent).toMatch(/^Mozilla\/5\.0 \(Macintosh/);
   });
@@ -71,7 +71,7 @@ describe('HTTP request peek', () => {
   });
 
   it('never throws on any prefix of a request', () => {
-    const payload = decode(WIKIPEDIA_GET).payload;
+    const payload = payloadView(decode(WIKIPEDIA_GET));
     for (let n = 0; n <= payload.length; n++) {
       const peek = peekHttpRequest(payload.subarray(0, n));
       if (n >= 5) expect(peek?.method).toBe('GET');
@@ -82,7 +82,7 @@ describe('HTTP request peek', () => {
 
 describe('HTTP response peek', () => {
   it('reads the status of a proxy reply (http__connect-with-header.pcap #7)', () => {
-    expect(peekHttpResponse(decode(CONNECT_REPLY, 0).payload)).toEqual({ status: 200, via: [] });
+    expect(peekHttpResponse(payloadView(decode(CONNECT_REPLY, 0)))).toEqual({ status: 200, via: [] });
   });
 
   it('collects Via headers of a response', () => {

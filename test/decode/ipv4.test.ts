@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packetDestination, packetSource } from '../../src/decode/index.js';
+import { packetDestination, packetSource, payloadView } from '../../src/decode/index.js';
 import { decode, hex, sweepPrefixes } from './support.js';
 
 // Built frames (checksums computed independently and confirmed with `tcpdump -vv`).
@@ -39,7 +39,7 @@ describe('IPv4', () => {
     expect(first.status).toBe('decoded');
     expect([first.moreFragments, first.fragOffset, first.ipId, first.sport, first.dport]).toEqual([true, 0, 77, 4000, 4001]);
     // The UDP length speaks for the whole datagram; this fragment holds 16 bytes of it.
-    expect([first.payloadLength, first.payload.length, first.truncated]).toEqual([40, 16, false]);
+    expect([first.payloadLength, payloadView(first).length, first.truncated]).toEqual([40, 16, false]);
 
     const later = decode(LATER_FRAGMENT);
     expect([later.status, later.reason]).toEqual(['skipped', 'ipv4.later-fragment']);

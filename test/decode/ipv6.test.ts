@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packetDestination, packetSource } from '../../src/decode/index.js';
+import { packetDestination, packetSource, payloadView } from '../../src/decode/index.js';
 import { decode, hex, sweepPrefixes } from './support.js';
 
 const ETH6 = '00137fbe8cff00247ee01db586dd';
@@ -41,7 +41,7 @@ describe('IPv6', () => {
   it('reads through AH to TCP, and stops at ESP', () => {
     const ah = decode(AH_TCP, 1, { verifyChecksums: true });
     expect([ah.status, ah.proto, ah.ipHeaderLength, ah.sport, ah.dport, ah.transportChecksumOk]).toEqual(['decoded', 6, 64, 22, 51000, true]);
-    expect(Buffer.from(ah.payload).toString('latin1')).toBe('SSH-2.0-x\r\n');
+    expect(Buffer.from(payloadView(ah)).toString('latin1')).toBe('SSH-2.0-x\r\n');
     const esp = decode(ESP);
     expect([esp.status, esp.proto, esp.payloadLength, esp.sport]).toEqual(['decoded', 50, 32, -1]);
   });

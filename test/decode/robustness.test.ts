@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DecodeStats, decodePacket, newPacket, parseDns, peekHttpRequest, peekHttpResponse, peekTlsClientHello, guessService } from '../../src/decode/index.js';
-import { expectCatalogued, hex, record } from './support.js';
+import { DecodeStats, decodePacket, newPacket, parseDns, peekHttpRequest, peekHttpResponse, peekTlsClientHello, guessService, payloadView } from '../../src/decode/index.js';
+import { embeddedRecord, expectCatalogued, hex, meaningful, record } from './support.js';
 
 // Good frames of every layer (see the per-layer tests for their sources), mutated at random.
 const SEEDS: [number, string][] = [
@@ -31,6 +31,7 @@ describe('random damage', () => {
   it('never throws and always ends with a catalogued status, over 20,000 mutated frames', () => {
     const next = generator(0xc0ffee);
     const p = newPacket();
+    const inBuffer = newPacket();
     const stats = new DecodeStats();
     for (let i = 0; i < 20_000; i++) {
       const [linktype, seedHex] = SEEDS[i % SEEDS.length]!;
@@ -42,13 +43,16 @@ describe('random damage', () => {
       expect(() => decodePacket(record(cut, linktype, origlen, i + 1), p, { verifyChecksums: true }), `case ${i}`).not.toThrow();
       expectCatalogued(p);
       stats.add(p);
+      // The same damaged frame among other bytes, the rest of the uncut frame after it: the same packet.
+      decodePacket(embeddedRecord(cut, linktype, origlen, frame.subarray(cut.length), i + 1), inBuffer, { verifyChecksums: true });
+      expect(JSON.stringify(meaningful(inBuffer)), `case ${i} in a larger buffer`).toBe(JSON.stringify(meaningful(p)));
       // The application peeks read hostile payloads too.
-      peekHttpRequest(p.payload);
-      peekHttpResponse(p.payload);
-      peekTlsClientHello(p.payload);
-      parseDns(p.payload);
-      parseDns(p.payload, true);
-      guessService(p.payload, true);
+      peekHttpRequest(payloadView(p));
+      peekHttpResponse(payloadView(p));
+      peekTlsClientHello(payloadView(p));
+      parseDns(payloadView(p));
+      parseDns(payloadView(p), true);
+      guessService(payloadView(p), true);
     }
     expect(stats.records).toBe(20_000);
     expect(stats.statusCounts.decoded + stats.statusCounts.skipped + stats.statusCounts.malformed).toBe(20_000);

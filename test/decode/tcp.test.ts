@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_NS, TCP_PSH, TCP_SYN, packetSource, tcpFlagsToString } from '../../src/decode/index.js';
+import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_NS, TCP_PSH, TCP_SYN, packetSource, tcpFlagsToString, payloadView } from '../../src/decode/index.js';
 import { decode, hex, sweepPrefixes } from './support.js';
 
 /** wikipedia.pcap #9: SYN with MSS, SACK-permitted, timestamps, window scale. */
@@ -23,7 +23,7 @@ describe('TCP', () => {
     expect(p.status).toBe('decoded');
     expect([p.sport, p.dport, p.seq, p.ack, p.tcpFlags, p.window, p.tcpHeaderLength]).toEqual([48649, 80, 0x579e2961, 0, TCP_SYN, 5840, 40]);
     expect([p.mss, p.sackPermitted, p.tsVal, p.tsEcr, p.windowScale]).toEqual([1460, true, 1828788, 0, 7]);
-    expect([p.payloadLength, p.payload.length, p.truncated, p.transportChecksumOk]).toEqual([0, 0, false, true]);
+    expect([p.payloadLength, payloadView(p).length, p.truncated, p.transportChecksumOk]).toEqual([0, 0, false, true]);
   });
 
   it('keeps sequence numbers unsigned and reads all nine flags including NS', () => {
@@ -36,20 +36,20 @@ describe('TCP', () => {
 
   it('computes the payload from the IP length: a request segment', () => {
     const p = decode(GET, 1, { verifyChecksums: true });
-    expect([p.tcpFlags, p.payloadLength, p.payload.length]).toEqual([TCP_PSH | TCP_ACK, 463, 463]);
-    expect(Buffer.from(p.payload.subarray(0, 16)).toString('latin1')).toBe('GET / HTTP/1.1\r\n');
+    expect([p.tcpFlags, p.payloadLength, payloadView(p).length]).toEqual([TCP_PSH | TCP_ACK, 463, 463]);
+    expect(Buffer.from(payloadView(p).subarray(0, 16)).toString('latin1')).toBe('GET / HTTP/1.1\r\n');
     expect(p.transportChecksumOk).toBe(true);
   });
 
   it('does not count Ethernet trailer padding as payload (tcp-http-with-padding.pcap)', () => {
     const p = decode(PADDED, 1, { verifyChecksums: true });
-    expect([p.payloadLength, p.payload.length, p.payload[0]]).toEqual([1, 1, 0x45]);
+    expect([p.payloadLength, payloadView(p).length, payloadView(p)[0]]).toEqual([1, 1, 0x45]);
     expect([p.truncated, p.transportChecksumOk]).toEqual([false, true]);
   });
 
   it('flags a payload cut by the snapshot length but still decodes it', () => {
     const p = decode(GET.slice(0, 100 * 2), 1, { verifyChecksums: true }, 529);
-    expect([p.status, p.truncated, p.payloadLength, p.payload.length]).toEqual(['decoded', true, 463, 100 - 66]);
+    expect([p.status, p.truncated, p.payloadLength, payloadView(p).length]).toEqual(['decoded', true, 463, 100 - 66]);
     expect(p.transportChecksumOk).toBe(true); // not computable, so not reported bad
   });
 

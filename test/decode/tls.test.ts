@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peekTlsClientHello } from '../../src/decode/index.js';
+import { peekTlsClientHello, payloadView } from '../../src/decode/index.js';
 import { decode } from './support.js';
 
 /** http__connect-with-header.pcap #9: a ClientHello for secure.newegg.com inside a CONNECT tunnel (BSD null link). */
@@ -24,7 +24,7 @@ function sniExtension(name: string): [number, number[]] {
 
 describe('TLS ClientHello peek', () => {
   it('reads the server name of a real ClientHello', () => {
-    expect(peekTlsClientHello(decode(CLIENT_HELLO, 0).payload)).toEqual({ sni: 'secure.newegg.com' });
+    expect(peekTlsClientHello(payloadView(decode(CLIENT_HELLO, 0)))).toEqual({ sni: 'secure.newegg.com' });
   });
 
   it('finds server_name after other extensions', () => {
@@ -53,7 +53,7 @@ describe('TLS ClientHello peek', () => {
   });
 
   it('handles every truncation of a real ClientHello: the name only when it is all there', () => {
-    const payload = decode(CLIENT_HELLO, 0).payload;
+    const payload = payloadView(decode(CLIENT_HELLO, 0));
     const nameEnd = payload.indexOf(0xff, 60); // the renegotiation_info extension follows the name
     for (let n = 0; n <= payload.length; n++) {
       const peek = peekTlsClientHello(payload.subarray(0, n));

@@ -1,5 +1,5 @@
 import { readCaptureBytes, type CaptureFileInfo } from '../../src/capture/index.js';
-import { decodePacket, formatIPv4, newPacket } from '../../src/decode/index.js';
+import { decodePacket, formatIPv4, newPacket, payloadView } from '../../src/decode/index.js';
 import { checksumsValid } from '../../src/synth/index.js';
 
 /** One decoded IPv4 packet, copied out of the reused structures. */
@@ -50,7 +50,7 @@ export async function rows(name: string, bytes: Uint8Array): Promise<{ info: Cap
       flags: p.tcpFlags,
       seq: p.seq,
       ack: p.ack,
-      payload: Buffer.from(p.payload).toString('latin1'),
+      payload: Buffer.from(payloadView(p)).toString('latin1'),
       checksumOk: p.ipChecksumOk && p.transportChecksumOk,
       ownChecksumOk: checksumsValid(d.slice()),
     });
