@@ -261,8 +261,11 @@ export class Flow {
   ipVersion: 4 | 6 = 4;
   origA4 = 0;
   respA4 = 0;
-  origA6: Uint8Array | null = null;
-  respA6: Uint8Array | null = null;
+  /** Both IPv6 addresses, kept with the Flow: a recycled Flow needs no new arrays. */
+  private readonly a6 = new Uint8Array(32);
+  /** IPv6 addresses (meaningful when ipVersion is 6). */
+  origA6 = this.a6.subarray(0, 16);
+  respA6 = this.a6.subarray(16, 32);
   origP = 0;
   respP = 0;
   /** One-way ICMP messages match in their own direction only. */
@@ -332,8 +335,6 @@ export class Flow {
     this.ipVersion = 4;
     this.origA4 = 0;
     this.respA4 = 0;
-    this.origA6 = null;
-    this.respA6 = null;
     this.origP = 0;
     this.respP = 0;
     this.oneWay = false;

@@ -125,8 +125,8 @@ function fold6(b: Uint8Array): number {
   return h;
 }
 
-function sameAddress6(a: Uint8Array | null, b: Uint8Array): boolean {
-  if (a === null || b.length < 16) return false;
+function sameAddress6(a: Uint8Array, b: Uint8Array): boolean {
+  if (b.length < 16) return false;
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -580,8 +580,12 @@ export class ConnectionTracker {
       f.origA4 = p.src4;
       f.respA4 = p.dst4;
     } else {
-      f.origA6 = p.src6.slice(0, 16);
-      f.respA6 = p.dst6.slice(0, 16);
+      const o6 = f.origA6;
+      const r6 = f.respA6;
+      for (let i = 0; i < 16; i++) {
+        o6[i] = p.src6[i]!;
+        r6[i] = p.dst6[i]!;
+      }
     }
     f.origP = sport;
     f.respP = dport;
@@ -725,9 +729,9 @@ export class ConnectionTracker {
 
   // ---------------------------------------------------------------- output
 
-  private local(address: string, a4: number, a6: Uint8Array | null, v6: boolean): boolean {
+  private local(address: string, a4: number, a6: Uint8Array, v6: boolean): boolean {
     if (this.isLocal !== null) return this.isLocal(address);
-    return v6 ? a6 !== null && isLocalIPv6(a6) : isLocalIPv4(a4);
+    return v6 ? isLocalIPv6(a6) : isLocalIPv4(a4);
   }
 
   private toConnection(f: Flow): Connection {
@@ -758,8 +762,8 @@ export class ConnectionTracker {
       r.peerTtls = claimed.ttlList();
       r.peerIpIds = claimed.ipIdList();
     }
-    const origH = v6 ? formatIPv6(f.origA6 ?? new Uint8Array(16)) : formatIPv4(f.origA4);
-    const respH = v6 ? formatIPv6(f.respA6 ?? new Uint8Array(16)) : formatIPv4(f.respA4);
+    const origH = v6 ? formatIPv6(f.origA6) : formatIPv4(f.origA4);
+    const respH = v6 ? formatIPv6(f.respA6) : formatIPv4(f.respA4);
     return {
       uid: makeUid(f.serial),
       proto,
