@@ -261,11 +261,19 @@ export class Flow {
   ipVersion: 4 | 6 = 4;
   origA4 = 0;
   respA4 = 0;
-  /** Both IPv6 addresses, kept with the Flow: a recycled Flow needs no new arrays. */
-  private readonly a6 = new Uint8Array(32);
-  /** IPv6 addresses (meaningful when ipVersion is 6). */
-  origA6 = this.a6.subarray(0, 16);
-  respA6 = this.a6.subarray(16, 32);
+  /**
+   * IPv6 addresses (when ipVersion is 6) as four 32-bit words each, in fields: an array per
+   * connection would cost an allocation, and a typed array kept with a recycled Flow made every
+   * new Flow several times dearer to build.
+   */
+  origW0 = 0;
+  origW1 = 0;
+  origW2 = 0;
+  origW3 = 0;
+  respW0 = 0;
+  respW1 = 0;
+  respW2 = 0;
+  respW3 = 0;
   origP = 0;
   respP = 0;
   /** One-way ICMP messages match in their own direction only. */
@@ -319,6 +327,13 @@ export class Flow {
   origPeeked = false;
   respPeeked = false;
 
+  constructor() {
+    // Every field written twice on the first construction: V8 then treats the fields as mutable
+    // from the start, instead of when the first connection is recycled — which made it discard
+    // the optimised code of everything that reads a Flow (some twenty functions) mid-capture.
+    this.reset();
+  }
+
   /**
    * Back to a fresh connection's state (every field above, same order), keeping the endpoint
    * objects: a recycled Flow costs the collector nothing. Arrays handed out in a Connection are
@@ -335,6 +350,14 @@ export class Flow {
     this.ipVersion = 4;
     this.origA4 = 0;
     this.respA4 = 0;
+    this.origW0 = 0;
+    this.origW1 = 0;
+    this.origW2 = 0;
+    this.origW3 = 0;
+    this.respW0 = 0;
+    this.respW1 = 0;
+    this.respW2 = 0;
+    this.respW3 = 0;
     this.origP = 0;
     this.respP = 0;
     this.oneWay = false;
@@ -375,6 +398,43 @@ export class Flow {
     this.resp.reset();
   }
 
+  /** Store both IPv6 addresses (16-byte arrays). */
+  setAddresses6(orig: Uint8Array, resp: Uint8Array): void {
+    this.origW0 = word(orig, 0);
+    this.origW1 = word(orig, 4);
+    this.origW2 = word(orig, 8);
+    this.origW3 = word(orig, 12);
+    this.respW0 = word(resp, 0);
+    this.respW1 = word(resp, 4);
+    this.respW2 = word(resp, 8);
+    this.respW3 = word(resp, 12);
+  }
+
+  /** Is `a` (16 bytes) the originator's IPv6 address? */
+  isOrig6(a: Uint8Array): boolean {
+    return a.length >= 16 && word(a, 0) === this.origW0 && word(a, 4) === this.origW1
+      && word(a, 8) === this.origW2 && word(a, 12) === this.origW3;
+  }
+
+  /** Is `a` (16 bytes) the responder's IPv6 address? */
+  isResp6(a: Uint8Array): boolean {
+    return a.length >= 16 && word(a, 0) === this.respW0 && word(a, 4) === this.respW1
+      && word(a, 8) === this.respW2 && word(a, 12) === this.respW3;
+  }
+
+  /** The originator's or responder's IPv6 address as 16 bytes (for output). */
+  address6(orig: boolean): Uint8Array {
+    const out = new Uint8Array(16);
+    const words = orig ? [this.origW0, this.origW1, this.origW2, this.origW3] : [this.respW0, this.respW1, this.respW2, this.respW3];
+    for (let i = 0; i < 4; i++) {
+      out[i * 4] = words[i]! >>> 24;
+      out[i * 4 + 1] = (words[i]! >>> 16) & 0xff;
+      out[i * 4 + 2] = (words[i]! >>> 8) & 0xff;
+      out[i * 4 + 3] = words[i]! & 0xff;
+    }
+    return out;
+  }
+
   isOrigEndpoint(e: Endpoint): boolean {
     return e === this.orig;
   }
@@ -402,9 +462,10 @@ export class Flow {
     const a4 = this.origA4;
     this.origA4 = this.respA4;
     this.respA4 = a4;
-    const a6 = this.origA6;
-    this.origA6 = this.respA6;
-    this.respA6 = a6;
+    let w = this.origW0; this.origW0 = this.respW0; this.respW0 = w;
+    w = this.origW1; this.origW1 = this.respW1; this.respW1 = w;
+    w = this.origW2; this.origW2 = this.respW2; this.respW2 = w;
+    w = this.origW3; this.origW3 = this.respW3; this.respW3 = w;
     const port = this.origP;
     this.origP = this.respP;
     this.respP = port;
@@ -419,6 +480,11 @@ export class Flow {
     this.firstPacketSeen = ((this.firstPacketSeen & 1) << 1) | ((this.firstPacketSeen & 2) >> 1);
     this.isPartial = false;
   }
+}
+
+/** Four bytes of an address as a signed 32-bit word (kept as a small integer by V8). */
+function word(a: Uint8Array, i: number): number {
+  return (a[i]! << 24) | (a[i + 1]! << 16) | (a[i + 2]! << 8) | a[i + 3]!;
 }
 
 /** Zeek's Connection::ScaledHistoryEntry: the letter at 1, 10, 100, … occurrences. */

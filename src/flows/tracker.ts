@@ -125,11 +125,6 @@ function fold6(b: Uint8Array): number {
   return h;
 }
 
-function sameAddress6(a: Uint8Array, b: Uint8Array): boolean {
-  if (b.length < 16) return false;
-  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** Key hash, the same in both directions. */
 function keyHash(v6: boolean, a4: number, a6: Uint8Array, ap: number, b4: number, b6: Uint8Array, bp: number, proto: number): number {
@@ -399,17 +394,17 @@ export class ConnectionTracker {
       if (slotHash[i] !== h) continue;
       const f = this.slotFlow[i]!;
       if (f.kind !== kind || f.ipVersion !== q.ipVersion) continue;
-      const srcIsOrig = v6 ? sameAddress6(f.origA6, q.src6) : f.origA4 === q.src4;
-      const dstIsResp = v6 ? sameAddress6(f.respA6, q.dst6) : f.respA4 === q.dst4;
+      const srcIsOrig = v6 ? f.isOrig6(q.src6) : f.origA4 === q.src4;
+      const dstIsResp = v6 ? f.isResp6(q.dst6) : f.respA4 === q.dst4;
       if (srcIsOrig && dstIsResp && f.origP === q.sport && f.respP === q.dport) { flow = f; quotedFromOrig = true; break; }
-      const srcIsResp = v6 ? sameAddress6(f.respA6, q.src6) : f.respA4 === q.src4;
-      const dstIsOrig = v6 ? sameAddress6(f.origA6, q.dst6) : f.origA4 === q.dst4;
+      const srcIsResp = v6 ? f.isResp6(q.src6) : f.respA4 === q.src4;
+      const dstIsOrig = v6 ? f.isOrig6(q.dst6) : f.origA4 === q.dst4;
       if (srcIsResp && dstIsOrig && f.respP === q.sport && f.origP === q.dport) { flow = f; quotedFromOrig = false; break; }
     }
     if (flow === null) return;
     // The ICMP stands in for the quoted packet's destination; it answers the quoted packet's sender.
     const answered = quotedFromOrig ? flow.orig : flow.resp;
-    const fromOriginatorAddress = p.ipVersion === 6 ? sameAddress6(flow.origA6, p.src6) : p.ipVersion === 4 && flow.origA4 === p.src4;
+    const fromOriginatorAddress = p.ipVersion === 6 ? flow.isOrig6(p.src6) : p.ipVersion === 4 && flow.origA4 === p.src4;
     const stage = this.stageOf(flow, p.ts, answered.lastTs);
     this.addReset(flow, p, 'icmp', fromOriginatorAddress, quotedFromOrig ? 2 : 1, answered.lastTs, stage, q.seq);
   }
@@ -552,13 +547,13 @@ export class ConnectionTracker {
       const f = this.slotFlow[i]!;
       if (f.kind !== kind || f.ipVersion !== p.ipVersion) continue;
       if (f.origP === sport && f.respP === dport
-        && (v6 ? sameAddress6(f.origA6, p.src6) && sameAddress6(f.respA6, p.dst6) : f.origA4 === p.src4 && f.respA4 === p.dst4)) {
+        && (v6 ? f.isOrig6(p.src6) && f.isResp6(p.dst6) : f.origA4 === p.src4 && f.respA4 === p.dst4)) {
         this.matchedFromOrig = true;
         this.lastFlow = f;
         return f;
       }
       if (!f.oneWay && f.respP === sport && f.origP === dport
-        && (v6 ? sameAddress6(f.respA6, p.src6) && sameAddress6(f.origA6, p.dst6) : f.respA4 === p.src4 && f.origA4 === p.dst4)) {
+        && (v6 ? f.isResp6(p.src6) && f.isOrig6(p.dst6) : f.respA4 === p.src4 && f.origA4 === p.dst4)) {
         this.matchedFromOrig = false;
         this.lastFlow = f;
         return f;
@@ -580,12 +575,7 @@ export class ConnectionTracker {
       f.origA4 = p.src4;
       f.respA4 = p.dst4;
     } else {
-      const o6 = f.origA6;
-      const r6 = f.respA6;
-      for (let i = 0; i < 16; i++) {
-        o6[i] = p.src6[i]!;
-        r6[i] = p.dst6[i]!;
-      }
+      f.setAddresses6(p.src6, p.dst6);
     }
     f.origP = sport;
     f.respP = dport;
@@ -729,9 +719,9 @@ export class ConnectionTracker {
 
   // ---------------------------------------------------------------- output
 
-  private local(address: string, a4: number, a6: Uint8Array, v6: boolean): boolean {
+  private local(address: string, a4: number, a6: Uint8Array | null): boolean {
     if (this.isLocal !== null) return this.isLocal(address);
-    return v6 ? isLocalIPv6(a6) : isLocalIPv4(a4);
+    return a6 !== null ? isLocalIPv6(a6) : isLocalIPv4(a4);
   }
 
   private toConnection(f: Flow): Connection {
@@ -762,8 +752,10 @@ export class ConnectionTracker {
       r.peerTtls = claimed.ttlList();
       r.peerIpIds = claimed.ipIdList();
     }
-    const origH = v6 ? formatIPv6(f.origA6) : formatIPv4(f.origA4);
-    const respH = v6 ? formatIPv6(f.respA6) : formatIPv4(f.respA4);
+    const origA6 = v6 ? f.address6(true) : null;
+    const respA6 = v6 ? f.address6(false) : null;
+    const origH = origA6 !== null ? formatIPv6(origA6) : formatIPv4(f.origA4);
+    const respH = respA6 !== null ? formatIPv6(respA6) : formatIPv4(f.respA4);
     return {
       uid: makeUid(f.serial),
       proto,
@@ -778,8 +770,8 @@ export class ConnectionTracker {
       origBytes,
       respBytes,
       connState,
-      localOrig: this.local(origH, f.origA4, f.origA6, v6),
-      localResp: this.local(respH, f.respA4, f.respA6, v6),
+      localOrig: this.local(origH, f.origA4, origA6),
+      localResp: this.local(respH, f.respA4, respA6),
       missedBytes: f.missedBytes,
       history: f.history,
       origPkts: f.orig.pkts,
