@@ -252,8 +252,10 @@ export class Flow {
   lruPrev: Flow | null = null;
   lruNext: Flow | null = null;
   inTable = false;
-  /** Tracker clock at this connection's latest packet (orders the idle list). */
+  /** Tracker clock at this connection's latest packet. */
   touchedAt = 0;
+  /** Tracker clock when the connection was put at the idle list's tail (orders the list). */
+  queuedAt = 0;
 
   // -- identity (originator first)
   kind = KIND_TCP;
@@ -345,6 +347,7 @@ export class Flow {
     this.lruNext = null;
     this.inTable = false;
     this.touchedAt = 0;
+    this.queuedAt = 0;
     this.kind = KIND_TCP;
     this.ipProto = 6;
     this.ipVersion = 4;

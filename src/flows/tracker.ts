@@ -169,11 +169,11 @@ export class ConnectionTracker {
   private readonly tcpServerPorts: Uint8Array;
   private readonly udpServerPorts: Uint8Array;
   /**
-   * The table: open addressing with linear probing over the key hash (keyHash), -1 for an empty
-   * slot. A lookup reads one typed-array run and touches no Flow until the hash matches.
+   * The table: open addressing with linear probing over the key hash (keyHash), null for an
+   * empty slot. A probe reads the connection's own hash: one memory access fewer than a separate
+   * array of hashes would cost, and the connection is read next anyway.
    */
-  private slotHash = new Int32Array(INITIAL_SLOTS).fill(-1);
-  private slotFlow: (Flow | null)[] = new Array<Flow | null>(INITIAL_SLOTS).fill(null);
+  private slots: (Flow | null)[] = new Array<Flow | null>(INITIAL_SLOTS).fill(null);
   private slotMask = INITIAL_SLOTS - 1;
   /** Flows of emitted connections, reset and kept for new ones (see FLOW_POOL_CAP). */
   private readonly pool: Flow[] = [];
@@ -389,11 +389,9 @@ export class ConnectionTracker {
     const h = keyHash(v6, q.src4, q.src6, q.sport, q.dst4, q.dst6, q.dport, kind);
     let flow: Flow | null = null;
     let quotedFromOrig = true;
-    const slotHash = this.slotHash;
-    for (let i = h & this.slotMask; slotHash[i] !== -1; i = (i + 1) & this.slotMask) {
-      if (slotHash[i] !== h) continue;
-      const f = this.slotFlow[i]!;
-      if (f.kind !== kind || f.ipVersion !== q.ipVersion) continue;
+    const slots = this.slots;
+    for (let i = h & this.slotMask, f = slots[i] ?? null; f !== null; i = (i + 1) & this.slotMask, f = slots[i] ?? null) {
+      if (f.hash !== h || f.kind !== kind || f.ipVersion !== q.ipVersion) continue;
       const srcIsOrig = v6 ? f.isOrig6(q.src6) : f.origA4 === q.src4;
       const dstIsResp = v6 ? f.isResp6(q.dst6) : f.respA4 === q.dst4;
       if (srcIsOrig && dstIsResp && f.origP === q.sport && f.respP === q.dport) { flow = f; quotedFromOrig = true; break; }
@@ -541,11 +539,9 @@ export class ConnectionTracker {
       }
     }
     const h = keyHash(v6, p.src4, p.src6, sport, p.dst4, p.dst6, dport, kind);
-    const slotHash = this.slotHash;
-    for (let i = h & this.slotMask; slotHash[i] !== -1; i = (i + 1) & this.slotMask) {
-      if (slotHash[i] !== h) continue;
-      const f = this.slotFlow[i]!;
-      if (f.kind !== kind || f.ipVersion !== p.ipVersion) continue;
+    const slots = this.slots;
+    for (let i = h & this.slotMask, f = slots[i] ?? null; f !== null; i = (i + 1) & this.slotMask, f = slots[i] ?? null) {
+      if (f.hash !== h || f.kind !== kind || f.ipVersion !== p.ipVersion) continue;
       if (f.origP === sport && f.respP === dport
         && (v6 ? f.isOrig6(p.src6) && f.isResp6(p.dst6) : f.origA4 === p.src4 && f.respA4 === p.dst4)) {
         this.matchedFromOrig = true;
@@ -563,9 +559,15 @@ export class ConnectionTracker {
   }
 
   private create(p: Packet, kind: number, sport: number, dport: number, oneWay: boolean): Flow {
-    if (this.stats.active >= this.maxConnections && this.lruHead !== null) {
+    while (this.stats.active >= this.maxConnections && this.lruHead !== null) {
+      const head = this.lruHead;
+      // Used since it was queued: not the longest idle after all.
+      if (head.touchedAt > head.queuedAt) {
+        this.requeue(head);
+        continue;
+      }
       this.stats.evicted++;
-      this.remove(this.lruHead);
+      this.remove(head);
     }
     const f = this.pool.length > 0 ? this.pool.pop()! : new Flow();
     f.kind = kind;
@@ -585,6 +587,7 @@ export class ConnectionTracker {
     f.ts = p.ts;
     f.lastTs = p.ts;
     f.touchedAt = this.clock;
+    f.queuedAt = this.clock;
     f.hash = keyHash(f.ipVersion === 6, p.src4, p.src6, sport, p.dst4, p.dst6, dport, kind);
     this.insertSlot(f);
     f.inTable = true;
@@ -604,65 +607,68 @@ export class ConnectionTracker {
 
   private insertSlot(f: Flow): void {
     // Kept at most half full so that probe runs stay short.
-    if ((this.stats.active + 1) * 2 > this.slotHash.length) this.growSlots();
+    if ((this.stats.active + 1) * 2 > this.slots.length) this.growSlots();
     const mask = this.slotMask;
     let i = f.hash & mask;
-    while (this.slotHash[i] !== -1) i = (i + 1) & mask;
-    this.slotHash[i] = f.hash;
-    this.slotFlow[i] = f;
+    while (this.slots[i] !== null) i = (i + 1) & mask;
+    this.slots[i] = f;
   }
 
   /** Remove f's slot, moving later entries of the probe run back (no tombstones). */
   private deleteSlot(f: Flow): void {
-    const slotHash = this.slotHash;
-    const slotFlow = this.slotFlow;
+    const slots = this.slots;
     const mask = this.slotMask;
     let i = f.hash & mask;
-    while (slotFlow[i] !== f) {
-      if (slotHash[i] === -1) return;
+    while (slots[i] !== f) {
+      if (slots[i] === null) return;
       i = (i + 1) & mask;
     }
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const h = slotHash[j]!;
-      if (h === -1) break;
-      const home = h & mask;
+      const g = slots[j]!;
+      if (g === null) break;
+      const home = g.hash & mask;
       // The entry at j stays when its home lies cyclically in (i, j].
       if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
-      slotHash[i] = h;
-      slotFlow[i] = slotFlow[j]!;
+      slots[i] = g;
       i = j;
     }
-    slotHash[i] = -1;
-    slotFlow[i] = null;
+    slots[i] = null;
   }
 
   private growSlots(): void {
-    const oldHash = this.slotHash;
-    const oldFlow = this.slotFlow;
-    const size = oldHash.length * 2;
-    this.slotHash = new Int32Array(size).fill(-1);
-    this.slotFlow = new Array<Flow | null>(size).fill(null);
-    this.slotMask = size - 1;
-    for (let k = 0; k < oldHash.length; k++) {
-      const f = oldFlow[k];
-      if (f === null || f === undefined) continue;
-      let i = f.hash & this.slotMask;
-      while (this.slotHash[i] !== -1) i = (i + 1) & this.slotMask;
-      this.slotHash[i] = f.hash;
-      this.slotFlow[i] = f;
+    const old = this.slots;
+    const size = old.length * 2;
+    const mask = size - 1;
+    const slots = new Array<Flow | null>(size).fill(null);
+    for (const f of old) {
+      if (f === null) continue;
+      let i = f.hash & mask;
+      while (slots[i] !== null) i = (i + 1) & mask;
+      slots[i] = f;
     }
+    this.slots = slots;
+    this.slotMask = mask;
   }
 
+  /**
+   * A packet for `f`. The idle list is not reordered here (that would write to two other
+   * connections on every packet): sweeps and evictions move a connection used since it was
+   * queued back to the tail when they meet it, so the list stays ordered by queuedAt and its head
+   * is (nearly) the longest idle.
+   */
   private touch(f: Flow): void {
     f.touchedAt = this.clock;
+  }
+
+  /** Move `f` to the idle list's tail. */
+  private requeue(f: Flow): void {
+    f.queuedAt = this.clock;
     if (this.lruTail === f) return;
-    // unlink
     if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
     else this.lruHead = f.lruNext;
     if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
-    // append
     f.lruPrev = this.lruTail;
     f.lruNext = null;
     if (this.lruTail !== null) this.lruTail.lruNext = f;
@@ -710,9 +716,10 @@ export class ConnectionTracker {
   /** Emit the idle connections whose timers ran out by `now` (the idle list is oldest first). */
   private sweep(now: number): void {
     let f = this.lruHead;
-    while (f !== null && now - f.touchedAt >= MIN_IDLE_FOR_SWEEP) {
+    while (f !== null && now - f.queuedAt >= MIN_IDLE_FOR_SWEEP) {
       const next = f.lruNext;
-      if (this.expired(f, now)) this.remove(f);
+      if (now - f.touchedAt < MIN_IDLE_FOR_SWEEP) this.requeue(f);
+      else if (this.expired(f, now)) this.remove(f);
       f = next;
     }
   }
