@@ -25,8 +25,8 @@ export interface TrackerOptions {
   /** Called when a connection leaves the table (finished, timed out, evicted, or at finish()). */
   onConnection: (c: Connection) => void;
   /**
-   * Most connections held at once; the longest idle is emitted early when a new one needs room
-   * (counted in stats.evicted). Default DEFAULT_MAX_CONNECTIONS.
+   * Most connections held at once; the (approximately) longest idle is emitted early when a new
+   * one needs room (counted in stats.evicted). Default DEFAULT_MAX_CONNECTIONS.
    */
   maxConnections?: number;
   /** local_orig / local_resp; default: the address blocks Zeek counts as local out of the box. */
