@@ -126,28 +126,11 @@ export class PcapngParser extends CaptureParser {
         }
         const id = this.sectionFirstInterface + localId;
         convertTimestamp(view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), this.ifScale[id]!);
-        const sec = converted.sec;
-        const nsec = converted.nsec;
-        const origlen = view.getUint32(pos + 24, le);
-        const ts = sec + nsec / 1e9;
-        this.lastSec = sec;
-        this.lastNsec = nsec;
-        const index = ++this.packets;
-        this.bytes += caplen;
-        this.wireBytes += origlen;
+        this.lastSec = converted.sec;
+        this.lastNsec = converted.nsec;
+        const ts = this.fillRecord(bytes, pos, 28, base, id, caplen, view.getUint32(pos + 24, le));
         if (ts < this.start) this.start = ts;
         if (ts > this.end) this.end = ts;
-        record.index = index;
-        record.offset = base + pos;
-        record.tsSec = sec;
-        record.tsNsec = nsec;
-        record.ts = ts;
-        record.caplen = caplen;
-        record.origlen = origlen;
-        record.linktype = this.ifLinktype[id]!;
-        record.interfaceId = id;
-        record.bytes = bytes;
-        record.dataOffset = pos + 28;
         pos += length;
         onRecord(record);
         continue;
@@ -182,22 +165,32 @@ export class PcapngParser extends CaptureParser {
     let caplen = Math.min(origlen, length - SPB_MIN_BYTES);
     const snaplen = this.ifSnaplen[id]!;
     if (snaplen > 0 && caplen > snaplen) caplen = snaplen;
+    // The block has no time of its own: it takes the previous packet's.
+    this.fillRecord(bytes, pos, 12, base, id, caplen, origlen);
+    return true;
+  }
+
+  /**
+   * Count a packet block at `pos` and point the reused record at it (data `dataAt` bytes into
+   * the block, time lastSec/lastNsec, interface `id`). Returns the packet's time.
+   */
+  private fillRecord(bytes: Uint8Array, pos: number, dataAt: number, base: number, id: number, caplen: number, origlen: number): number {
     const record = this.record;
-    const index = ++this.packets;
+    const ts = this.lastSec + this.lastNsec / 1e9;
+    record.index = ++this.packets;
     this.bytes += caplen;
     this.wireBytes += origlen;
-    record.index = index;
     record.offset = base + pos;
     record.tsSec = this.lastSec;
     record.tsNsec = this.lastNsec;
-    record.ts = this.lastSec + this.lastNsec / 1e9;
+    record.ts = ts;
     record.caplen = caplen;
     record.origlen = origlen;
     record.linktype = this.ifLinktype[id]!;
     record.interfaceId = id;
     record.bytes = bytes;
-    record.dataOffset = pos + 12;
-    return true;
+    record.dataOffset = pos + dataAt;
+    return ts;
   }
 
   private sectionHeader(view: DataView, pos: number, length: number, base: number, le: boolean): boolean {

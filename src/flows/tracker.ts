@@ -587,16 +587,10 @@ export class ConnectionTracker {
     f.ts = p.ts;
     f.lastTs = p.ts;
     f.touchedAt = this.clock;
-    f.queuedAt = this.clock;
     f.hash = keyHash(f.ipVersion === 6, p.src4, p.src6, sport, p.dst4, p.dst6, dport, kind);
     this.insertSlot(f);
     f.inTable = true;
-    // append to LRU tail
-    f.lruPrev = this.lruTail;
-    f.lruNext = null;
-    if (this.lruTail !== null) this.lruTail.lruNext = f;
-    else this.lruHead = f;
-    this.lruTail = f;
+    this.enqueue(f);
     this.stats.active++;
     if (this.stats.active > this.stats.peakActive) this.stats.peakActive = this.stats.active;
     if (kind === KIND_TCP) this.stats.tcp++;
@@ -664,26 +658,38 @@ export class ConnectionTracker {
 
   /** Move `f` to the idle list's tail. */
   private requeue(f: Flow): void {
+    if (this.lruTail === f) {
+      f.queuedAt = this.clock;
+      return;
+    }
+    this.dequeue(f);
+    this.enqueue(f);
+  }
+
+  /** Put `f` at the idle list's tail, queued now. */
+  private enqueue(f: Flow): void {
     f.queuedAt = this.clock;
-    if (this.lruTail === f) return;
-    if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
-    else this.lruHead = f.lruNext;
-    if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
     f.lruPrev = this.lruTail;
     f.lruNext = null;
     if (this.lruTail !== null) this.lruTail.lruNext = f;
+    else this.lruHead = f;
     this.lruTail = f;
+  }
+
+  /** Take `f` out of the idle list. */
+  private dequeue(f: Flow): void {
+    if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
+    else this.lruHead = f.lruNext;
+    if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
+    else this.lruTail = f.lruPrev;
+    f.lruPrev = f.lruNext = null;
   }
 
   private remove(f: Flow): void {
     if (!f.inTable) return;
     f.inTable = false;
     this.deleteSlot(f);
-    if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
-    else this.lruHead = f.lruNext;
-    if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
-    else this.lruTail = f.lruPrev;
-    f.lruPrev = f.lruNext = null;
+    this.dequeue(f);
     this.stats.active--;
     this.stats.connections++;
     this.onConnection(this.toConnection(f));
