@@ -7,7 +7,7 @@ import type { AnalysisResult, Attempt, DestinationGroup, HostFinding } from '../
 import type { Connection } from '../flows/connection.js';
 import { OUTCOME_COLOR, addressBarsChart, sourcePortChart, timelineChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';
-import { capturesTable, otherHostsTable, proxiesTable, resetSourcesTable, type Cell, type TableModel } from './tables.js';
+import { capturesTable, networkSections, otherHostsTable, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
 import {
   OUTCOMES,
@@ -256,15 +256,11 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
     out.push('<section id="other-hosts">', '<h2>Other hosts</h2>', modelTable(otherHostsTable(quiet)), '</section>');
   }
 
-  out.push('<section id="proxies">', '<h2>Proxies</h2>');
-  if (result.proxies.length === 0) out.push('<p>No proxy was given or detected.</p>');
-  else out.push(modelTable(proxiesTable(result.proxies)));
-  out.push('</section>');
-
-  out.push('<section id="reset-sources">', '<h2>Reset sources</h2>');
-  if (result.resetSources.length === 0) out.push('<p>No resets or ICMP refusals were seen.</p>');
-  else out.push(modelTable(resetSourcesTable(result.resetSources)));
-  out.push('</section>');
+  for (const section of networkSections(result)) {
+    out.push(`<section id="${section.id}">`, `<h2>${section.title}</h2>`);
+    out.push(section.table !== null ? modelTable(section.table) : `<p>${section.empty}</p>`);
+    out.push('</section>');
+  }
 
   out.push('<section id="flows">', '<h2>Flow summary</h2>');
   // within one day, the times alone (the date goes in the heading)

@@ -5,7 +5,7 @@
 import type { AnalysisResult, CompareResult, DestinationGroup, HostFinding } from '../analysis/types.js';
 import type { Connection } from '../flows/connection.js';
 import { escapeMarkdown as md } from './escape.js';
-import { capturesTable, otherHostsTable, proxiesTable, resetSourcesTable, type Cell, type TableModel } from './tables.js';
+import { capturesTable, networkSections, otherHostsTable, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
 import {
   bytes,
@@ -146,15 +146,11 @@ function render(result: AnalysisResult, title: string, connections?: Connection[
     out.push('## Other hosts', '', modelTable(otherHostsTable(quiet)), '');
   }
 
-  out.push('## Proxies', '');
-  if (result.proxies.length === 0) out.push('No proxy was given or detected.');
-  else out.push(modelTable(proxiesTable(result.proxies)));
-  out.push('');
-
-  out.push('## Reset sources', '');
-  if (result.resetSources.length === 0) out.push('No resets or ICMP refusals were seen.');
-  else out.push(modelTable(resetSourcesTable(result.resetSources)));
-  out.push('');
+  for (const section of networkSections(result)) {
+    out.push(`## ${section.title}`, '');
+    out.push(section.table !== null ? modelTable(section.table) : section.empty);
+    out.push('');
+  }
 
   const flowRows = result.hosts.flatMap((h) =>
     [...h.groups]

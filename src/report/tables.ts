@@ -88,3 +88,30 @@ export function resetSourcesTable(sources: ResetSource[]): TableModel {
     ]),
   };
 }
+
+/** A report section that is a table, or a sentence when there is nothing to list. */
+export interface TableSection {
+  id: string;
+  title: string;
+  table: TableModel | null;
+  /** Said instead of the table when there is none. */
+  empty: string;
+}
+
+/** The proxies and reset-sources sections, the same in every report format. */
+export function networkSections(result: AnalysisResult): TableSection[] {
+  return [
+    {
+      id: 'proxies',
+      title: 'Proxies',
+      table: result.proxies.length > 0 ? proxiesTable(result.proxies) : null,
+      empty: 'No proxy was given or detected.',
+    },
+    {
+      id: 'reset-sources',
+      title: 'Reset sources',
+      table: result.resetSources.length > 0 ? resetSourcesTable(result.resetSources) : null,
+      empty: 'No resets or ICMP refusals were seen.',
+    },
+  ];
+}
