@@ -97,6 +97,14 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** Character codes of the uid being built (one string made per connection, not seventeen). */
 const uidCodes: number[] = new Array<number>(18).fill(0x43);
 
+/** The idle list's sentinel: a Flow that is never a connection, linked to itself. */
+function idleSentinel(): Flow {
+  const f = new Flow();
+  f.lruNext = f;
+  f.lruPrev = f;
+  return f;
+}
+
 /** A deterministic, Zeek-looking uid: 'C' + base62 of a mixed counter. */
 function makeUid(serial: number): string {
   let hi = Math.imul(serial ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
@@ -177,8 +185,12 @@ export class ConnectionTracker {
   private slotMask = INITIAL_SLOTS - 1;
   /** Flows of emitted connections, reset and kept for new ones (see FLOW_POOL_CAP). */
   private readonly pool: Flow[] = [];
-  private lruHead: Flow | null = null;
-  private lruTail: Flow | null = null;
+  /**
+   * The idle list: a ring through `lruNext` / `lruPrev` closed by this sentinel (its next is the
+   * head, its previous the tail), so that taking a connection out or putting one in never
+   * branches on an end of the list.
+   */
+  private readonly idle: Flow = idleSentinel();
   private serial = 0;
   /** Packet time, never going backwards. */
   private clock = -Infinity;
@@ -238,7 +250,7 @@ export class ConnectionTracker {
   /** Emit every connection still in the table, ordered by start time. */
   finish(): void {
     const open: Flow[] = [];
-    for (let f = this.lruHead; f !== null; f = f.lruNext) open.push(f);
+    for (let f = this.idle.lruNext!; f !== this.idle; f = f.lruNext!) open.push(f);
     open.sort((a, b) => a.ts - b.ts || a.serial - b.serial);
     for (const f of open) this.remove(f);
     this.pool.length = 0;
@@ -559,8 +571,8 @@ export class ConnectionTracker {
   }
 
   private create(p: Packet, kind: number, sport: number, dport: number, oneWay: boolean): Flow {
-    while (this.stats.active >= this.maxConnections && this.lruHead !== null) {
-      const head = this.lruHead;
+    while (this.stats.active >= this.maxConnections && this.idle.lruNext !== this.idle) {
+      const head = this.idle.lruNext!;
       // Used since it was queued: not the longest idle after all.
       if (head.touchedAt > head.queuedAt) {
         this.requeue(head);
@@ -658,30 +670,25 @@ export class ConnectionTracker {
 
   /** Move `f` to the idle list's tail. */
   private requeue(f: Flow): void {
-    if (this.lruTail === f) {
-      f.queuedAt = this.clock;
-      return;
-    }
     this.dequeue(f);
     this.enqueue(f);
   }
 
   /** Put `f` at the idle list's tail, queued now. */
   private enqueue(f: Flow): void {
+    const idle = this.idle;
+    const tail = idle.lruPrev!;
     f.queuedAt = this.clock;
-    f.lruPrev = this.lruTail;
-    f.lruNext = null;
-    if (this.lruTail !== null) this.lruTail.lruNext = f;
-    else this.lruHead = f;
-    this.lruTail = f;
+    f.lruPrev = tail;
+    f.lruNext = idle;
+    tail.lruNext = f;
+    idle.lruPrev = f;
   }
 
   /** Take `f` out of the idle list. */
   private dequeue(f: Flow): void {
-    if (f.lruPrev !== null) f.lruPrev.lruNext = f.lruNext;
-    else this.lruHead = f.lruNext;
-    if (f.lruNext !== null) f.lruNext.lruPrev = f.lruPrev;
-    else this.lruTail = f.lruPrev;
+    f.lruPrev!.lruNext = f.lruNext;
+    f.lruNext!.lruPrev = f.lruPrev;
     f.lruPrev = f.lruNext = null;
   }
 
@@ -721,9 +728,10 @@ export class ConnectionTracker {
 
   /** Emit the idle connections whose timers ran out by `now` (the idle list is oldest first). */
   private sweep(now: number): void {
-    let f = this.lruHead;
-    while (f !== null && now - f.queuedAt >= MIN_IDLE_FOR_SWEEP) {
-      const next = f.lruNext;
+    const idle = this.idle;
+    let f = idle.lruNext!;
+    while (f !== idle && now - f.queuedAt >= MIN_IDLE_FOR_SWEEP) {
+      const next = f.lruNext!;
       if (now - f.touchedAt < MIN_IDLE_FOR_SWEEP) this.requeue(f);
       else if (this.expired(f, now)) this.remove(f);
       f = next;
