@@ -8,6 +8,7 @@
 
 import type { DnsAnswer } from '../flows/connection.js';
 import { formatIPv4, formatIPv6 } from './address.js';
+import { latin1Scratchpad, latin1Text } from './text.js';
 
 export const DNS_HEADER = 12;
 const TYPE_A = 1;
@@ -39,34 +40,37 @@ interface NameRead {
  * (pointers are relative to it) and ends at `end`. Returns null for a malformed name.
  */
 function readName(b: Uint8Array, base: number, p: number, end: number): NameRead | null {
-  let name = '';
+  // The name is assembled in the shared scratchpad (at most MAX_NAME bytes) and made a string once.
+  const text = latin1Scratchpad();
+  let length = 0;
   let wireLength = 0;
   let next = -1;
   let pointers = 0;
   for (;;) {
     if (p >= end) return null;
-    const length = b[p]!;
-    if (length === 0) {
+    const labelLength = b[p]!;
+    if (labelLength === 0) {
       if (next < 0) next = p + 1;
-      return { next, name: name === '' ? '.' : name };
+      return { next, name: length === 0 ? '.' : latin1Text(length) };
     }
-    const kind = length & 0xc0;
+    const kind = labelLength & 0xc0;
     if (kind === 0xc0) {
       if (p + 2 > end) return null;
       if (next < 0) next = p + 2;
       if (++pointers > MAX_POINTERS) return null;
-      const target = base + (((length & 0x3f) << 8) | b[p + 1]!);
+      const target = base + (((labelLength & 0x3f) << 8) | b[p + 1]!);
       p = target;
       continue;
     }
     if (kind !== 0) return null; // extended label types (RFC 6891 §5) are not used in practice
-    if (p + 1 + length > end) return null;
-    wireLength += length + 1;
+    if (p + 1 + labelLength > end) return null;
+    wireLength += labelLength + 1;
     if (wireLength > MAX_NAME) return null;
-    if (name !== '') name += '.';
-    // Label bytes are kept as they are (hostile text); a dot inside a label stays a dot.
-    for (let i = p + 1; i <= p + length; i++) name += String.fromCharCode(b[i]!);
-    p += 1 + length;
+    if (length !== 0) text[length++] = 0x2e; // '.'
+    // Label bytes are kept as they are (hostile text), one character each; a dot inside a label
+    // stays a dot.
+    for (let i = p + 1; i <= p + labelLength; i++) text[length++] = b[i]!;
+    p += 1 + labelLength;
   }
 }
 

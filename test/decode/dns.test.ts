@@ -61,6 +61,32 @@ describe('DNS peek', () => {
     expect(dns?.response).toBe(false);
   });
 
+  it('reads label bytes above 0x7f as one character each, and a dot inside a label as a dot', () => {
+    const dns = parseDns(message(0x0100, [question('caf\xe9', 'a.b', '\xff\x80')], []));
+    expect(dns?.query).toBe('caf\u00e9.a.b.\u00ff\u0080');
+  });
+
+  it('reads the longest name it accepts (255 bytes of labels), and refuses one a byte longer', () => {
+    // Three labels of 63 bytes and one of 62, each with its length byte: 3 * 64 + 63 = 255.
+    const longest = [...Array(3).fill('x'.repeat(63)), 'y'.repeat(62)];
+    expect(parseDns(message(0x0100, [question(...longest)], []))?.query).toBe(longest.join('.'));
+    const tooLong = [...Array(3).fill('x'.repeat(63)), 'y'.repeat(63)];
+    expect(parseDns(message(0x0100, [question(...tooLong)], []))?.query).toBeNull();
+  });
+
+  it('reads each name of a message on its own (answer names after the question)', () => {
+    const owner = name('example', 'org');
+    const dns = parseDns(message(0x8180, [question('a-much-longer-question-name', 'example', 'org')], [
+      answer(owner, 5, 60, name('cdn', 'example', 'net')),
+      answer(name('cdn', 'example', 'net'), 1, 60, [192, 0, 2, 7]),
+    ]));
+    expect(dns?.query).toBe('a-much-longer-question-name.example.org');
+    expect(dns?.answers).toEqual([
+      { name: 'example.org', type: 'CNAME', value: 'cdn.example.net', ttl: 60 },
+      { name: 'cdn.example.net', type: 'A', value: '192.0.2.7', ttl: 60 },
+    ]);
+  });
+
   it('returns what it read before a truncation, and never throws on any prefix', () => {
     const payload = payloadView(decode(CNAME_RESPONSE));
     for (let n = 0; n <= payload.length; n++) {

@@ -49,6 +49,19 @@ describe('HTTP request peek', () => {
     expect(peek?.userAgent).toBe('=HYPERLINK("x")\x00\x07');
   });
 
+  it('reads UTF-8 header text, short or long, and marks invalid bytes with U+FFFD', () => {
+    const bytes = (...parts: (string | number[])[]): Uint8Array =>
+      Uint8Array.from(parts.flatMap((part) => (typeof part === 'string' ? [...Buffer.from(part, 'utf8')] : part)));
+    const longAgent = `Mozilla/5.0 (X11; Linux x86_64) Приложение/${'9'.repeat(40)}`;
+    const peek = peekHttpRequest(bytes('GET /caf\u00e9 HTTP/1.1\r\nHost: b\u00fccher.example\r\nUser-Agent: ', longAgent, '\r\n\r\n'));
+    expect(peek?.target).toBe('/caf\u00e9');
+    expect(peek?.host).toBe('b\u00fccher.example');
+    expect(peek?.userAgent).toBe(longAgent);
+    const broken = peekHttpRequest(bytes('GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: short', [0xff], '\r\nVia: a-long-proxy-name-over-sixteen', [0xc3], '\r\n\r\n'));
+    expect(broken?.userAgent).toBe('short\ufffd');
+    expect(broken?.viaHeaders).toEqual(['a-long-proxy-name-over-sixteen\ufffd']);
+  });
+
   it('caps header values and the request target at 2 KiB', () => {
     const peek = peekHttpRequest(text(`GET /${'a'.repeat(5000)} HTTP/1.1\r\nHost: ${'h'.repeat(5000)}\r\n\r\n`));
     expect(peek?.target.length).toBe(2048);
