@@ -261,6 +261,10 @@ export class Flow {
   kind = KIND_TCP;
   ipProto = 6;
   ipVersion: 4 | 6 = 4;
+  /**
+   * IPv4 addresses as signed 32-bit words (`>>> 0` gives the address): small integers, kept in
+   * the object, where an address from 128.0.0.0 up would be a separate boxed number.
+   */
   origA4 = 0;
   respA4 = 0;
   /**

@@ -404,17 +404,17 @@ export class ConnectionTracker {
     const slots = this.slots;
     for (let i = h & this.slotMask, f = slots[i] ?? null; f !== null; i = (i + 1) & this.slotMask, f = slots[i] ?? null) {
       if (f.hash !== h || f.kind !== kind || f.ipVersion !== q.ipVersion) continue;
-      const srcIsOrig = v6 ? f.isOrig6(q.src6) : f.origA4 === q.src4;
-      const dstIsResp = v6 ? f.isResp6(q.dst6) : f.respA4 === q.dst4;
+      const srcIsOrig = v6 ? f.isOrig6(q.src6) : f.origA4 === (q.src4 | 0);
+      const dstIsResp = v6 ? f.isResp6(q.dst6) : f.respA4 === (q.dst4 | 0);
       if (srcIsOrig && dstIsResp && f.origP === q.sport && f.respP === q.dport) { flow = f; quotedFromOrig = true; break; }
-      const srcIsResp = v6 ? f.isResp6(q.src6) : f.respA4 === q.src4;
-      const dstIsOrig = v6 ? f.isOrig6(q.dst6) : f.origA4 === q.dst4;
+      const srcIsResp = v6 ? f.isResp6(q.src6) : f.respA4 === (q.src4 | 0);
+      const dstIsOrig = v6 ? f.isOrig6(q.dst6) : f.origA4 === (q.dst4 | 0);
       if (srcIsResp && dstIsOrig && f.respP === q.sport && f.origP === q.dport) { flow = f; quotedFromOrig = false; break; }
     }
     if (flow === null) return;
     // The ICMP stands in for the quoted packet's destination; it answers the quoted packet's sender.
     const answered = quotedFromOrig ? flow.orig : flow.resp;
-    const fromOriginatorAddress = p.ipVersion === 6 ? flow.isOrig6(p.src6) : p.ipVersion === 4 && flow.origA4 === p.src4;
+    const fromOriginatorAddress = p.ipVersion === 6 ? flow.isOrig6(p.src6) : p.ipVersion === 4 && flow.origA4 === (p.src4 | 0);
     const stage = this.stageOf(flow, p.ts, answered.lastTs);
     this.addReset(flow, p, 'icmp', fromOriginatorAddress, quotedFromOrig ? 2 : 1, answered.lastTs, stage, q.seq);
   }
@@ -538,14 +538,16 @@ export class ConnectionTracker {
 
   private lookup(p: Packet, kind: number, sport: number, dport: number): Flow | null {
     const v6 = p.ipVersion === 6;
+    const src4 = p.src4 | 0;
+    const dst4 = p.dst4 | 0;
     // Consecutive packets often belong to one connection: try the last one first.
     const last = this.lastFlow;
     if (last !== null && last.inTable && last.kind === kind && !v6 && last.ipVersion === 4) {
-      if (last.origP === sport && last.respP === dport && last.origA4 === p.src4 && last.respA4 === p.dst4) {
+      if (last.origP === sport && last.respP === dport && last.origA4 === src4 && last.respA4 === dst4) {
         this.matchedFromOrig = true;
         return last;
       }
-      if (!last.oneWay && last.respP === sport && last.origP === dport && last.respA4 === p.src4 && last.origA4 === p.dst4) {
+      if (!last.oneWay && last.respP === sport && last.origP === dport && last.respA4 === src4 && last.origA4 === dst4) {
         this.matchedFromOrig = false;
         return last;
       }
@@ -555,13 +557,13 @@ export class ConnectionTracker {
     for (let i = h & this.slotMask, f = slots[i] ?? null; f !== null; i = (i + 1) & this.slotMask, f = slots[i] ?? null) {
       if (f.hash !== h || f.kind !== kind || f.ipVersion !== p.ipVersion) continue;
       if (f.origP === sport && f.respP === dport
-        && (v6 ? f.isOrig6(p.src6) && f.isResp6(p.dst6) : f.origA4 === p.src4 && f.respA4 === p.dst4)) {
+        && (v6 ? f.isOrig6(p.src6) && f.isResp6(p.dst6) : f.origA4 === src4 && f.respA4 === dst4)) {
         this.matchedFromOrig = true;
         this.lastFlow = f;
         return f;
       }
       if (!f.oneWay && f.respP === sport && f.origP === dport
-        && (v6 ? f.isResp6(p.src6) && f.isOrig6(p.dst6) : f.respA4 === p.src4 && f.origA4 === p.dst4)) {
+        && (v6 ? f.isResp6(p.src6) && f.isOrig6(p.dst6) : f.respA4 === src4 && f.origA4 === dst4)) {
         this.matchedFromOrig = false;
         this.lastFlow = f;
         return f;
@@ -586,8 +588,8 @@ export class ConnectionTracker {
     f.ipProto = p.proto;
     f.ipVersion = p.ipVersion === 6 ? 6 : 4;
     if (f.ipVersion === 4) {
-      f.origA4 = p.src4;
-      f.respA4 = p.dst4;
+      f.origA4 = p.src4 | 0;
+      f.respA4 = p.dst4 | 0;
     } else {
       f.setAddresses6(p.src6, p.dst6);
     }
@@ -775,8 +777,8 @@ export class ConnectionTracker {
     }
     const origA6 = v6 ? f.address6(true) : null;
     const respA6 = v6 ? f.address6(false) : null;
-    const origH = origA6 !== null ? formatIPv6(origA6) : formatIPv4(f.origA4);
-    const respH = respA6 !== null ? formatIPv6(respA6) : formatIPv4(f.respA4);
+    const origH = origA6 !== null ? formatIPv6(origA6) : formatIPv4(f.origA4 >>> 0);
+    const respH = respA6 !== null ? formatIPv6(respA6) : formatIPv4(f.respA4 >>> 0);
     return {
       uid: makeUid(f.serial),
       proto,
@@ -791,8 +793,8 @@ export class ConnectionTracker {
       origBytes,
       respBytes,
       connState,
-      localOrig: this.local(origH, f.origA4, origA6),
-      localResp: this.local(respH, f.respA4, respA6),
+      localOrig: this.local(origH, f.origA4 >>> 0, origA6),
+      localResp: this.local(respH, f.respA4 >>> 0, respA6),
       missedBytes: f.missedBytes,
       history: f.history,
       origPkts: f.orig.pkts,
