@@ -1,4 +1,4 @@
-import { Address6 } from 'ip-address';
+import { Address4, Address6 } from 'ip-address';
 import { describe, expect, it } from 'vitest';
 import { formatIPv4, formatIPv6 } from '../../src/decode/index.js';
 
@@ -45,6 +45,20 @@ describe('address text', () => {
     [[0, 0, 0, 0, 0, 0xffff, 0xc0a8, 0x0001], '::ffff:192.168.0.1'], // §5: IPv4-mapped
   ])('formatIPv6(%j) = %s', (groups, text) => {
     expect(formatIPv6(bytesOf(groups))).toBe(text);
+  });
+
+  it('agrees with ip-address on dotted quads for 20000 addresses met in any order and met again', () => {
+    // Far more addresses than recently formatted texts are kept: slots are reused and revisited.
+    let state = 0x2545f491;
+    const addresses = Array.from({ length: 20000 }, () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return state >>> 0;
+    });
+    for (const round of [addresses, [...addresses].reverse(), addresses]) {
+      for (const n of round) expect(formatIPv4(n)).toBe(Address4.fromInteger(n).correctForm());
+    }
   });
 
   it('agrees with ip-address on RFC 5952 text for 2000 addresses', () => {
