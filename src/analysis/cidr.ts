@@ -50,8 +50,71 @@ export function numberToIpv4(value: number): string {
   return `${(value >>> 24) & 255}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
+/** Value of one hex group (1 to 4 digits) of `text[from, to)`, or -1. */
+function hexGroup(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 4) return -1;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/**
+ * Groups of an IPv6 address part without '::' (`text[from, to)`, possibly empty), appended to
+ * `groups`; a dotted quad is accepted as the last two groups when `quadAllowed`. False when the
+ * text is not such a part.
+ */
+function ipv6Groups(text: string, from: number, to: number, groups: number[], quadAllowed: boolean): boolean {
+  if (from === to) return true;
+  let start = from;
+  for (;;) {
+    let end = text.indexOf(':', start);
+    if (end < 0 || end > to) end = to;
+    if (end === to && quadAllowed && text.lastIndexOf('.', to - 1) >= start) {
+      const quad = ipv4ToNumber(text.slice(start, to));
+      if (quad < 0) return false;
+      groups.push(Math.floor(quad / 65536), quad % 65536);
+      return true;
+    }
+    const group = hexGroup(text, start, end);
+    if (group < 0) return false;
+    groups.push(group);
+    if (end === to) return true;
+    start = end + 1;
+  }
+}
+
+/**
+ * IPv6 text in the forms of RFC 4291 §2.2 (hex groups, at most one '::', an optional trailing
+ * dotted quad) → bigint; null when it is not one. Addresses are read this way on every
+ * connection; anything else (zone indices, prefixes) goes to the `ip-address` parser.
+ */
+function parseIPv6(text: string): bigint | null {
+  const gap = text.indexOf('::');
+  const head: number[] = [];
+  const tail: number[] = [];
+  if (gap < 0) {
+    if (!ipv6Groups(text, 0, text.length, head, true) || head.length !== 8) return null;
+  } else {
+    if (text.indexOf('::', gap + 1) >= 0) return null;
+    if (!ipv6Groups(text, 0, gap, head, false) || !ipv6Groups(text, gap + 2, text.length, tail, true)) return null;
+    if (head.length + tail.length > 7) return null;
+    while (head.length + tail.length < 8) head.push(0);
+  }
+  let value = 0n;
+  for (const group of head) value = (value << 16n) | BigInt(group);
+  for (const group of tail) value = (value << 16n) | BigInt(group);
+  return value;
+}
+
 /** IPv6 text → bigint, or null. */
 export function ipv6ToBigInt(address: string): bigint | null {
+  const fast = parseIPv6(address);
+  if (fast !== null) return fast;
   try {
     return new Address6(address).bigInt();
   } catch {

@@ -1,11 +1,33 @@
 /** Small robust statistics used across the analysis (medians, MAD); inputs are never mutated. */
 
+/** Up to this many values are sorted by insertion in a reused array (no typed array to create). */
+const SMALL_SAMPLE = 32;
+const smallSorted: number[] = new Array<number>(SMALL_SAMPLE).fill(0);
+
 export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
+  const n = values.length;
+  if (n === 0) return null;
+  const mid = n >> 1;
+  if (n <= SMALL_SAMPLE) {
+    let ordered = true;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      if (v !== v) {
+        ordered = false; // NaN: sorted last, as below
+        break;
+      }
+      let j = i;
+      while (j > 0 && smallSorted[j - 1]! > v) {
+        smallSorted[j] = smallSorted[j - 1]!;
+        j--;
+      }
+      smallSorted[j] = v;
+    }
+    if (ordered) return n % 2 === 1 ? smallSorted[mid]! : (smallSorted[mid - 1]! + smallSorted[mid]!) / 2;
+  }
   // The array constructor copies an array directly; `from` walks it through the iterator protocol.
   const sorted = new Float64Array(values).sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Median absolute deviation from the median. */

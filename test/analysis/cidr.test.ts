@@ -1,5 +1,9 @@
+import { Address6 } from 'ip-address';
 import { describe, expect, it } from 'vitest';
 import { CidrSet, DEFAULT_INTERNAL, netblockOf, parseOrgsCsv } from '../../src/analysis/index.js';
+import { ipv6ToBigInt } from '../../src/analysis/cidr.js';
+import { median } from '../../src/analysis/stats.js';
+import { formatIPv6 } from '../../src/decode/index.js';
 
 describe('CidrSet', () => {
   const internal = new CidrSet(DEFAULT_INTERNAL);
@@ -31,6 +35,52 @@ describe('CidrSet', () => {
   it('rejects what is not an address', () => {
     expect(() => new CidrSet(['10.0.0.0/33'])).toThrow(/10.0.0.0\/33/);
     expect(() => new CidrSet(['banana'])).toThrow(/banana/);
+  });
+
+  it('reads IPv6 text as ip-address does: every form callhome writes, and odd ones', () => {
+    const reference = (text: string): bigint | null => {
+      try {
+        return new Address6(text).bigInt();
+      } catch {
+        return null;
+      }
+    };
+    let state = 0x5eed;
+    const next = (): number => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return state >>> 0;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const bytes = new Uint8Array(16);
+      for (let g = 0; g < 8; g++) {
+        const v = next() % 3 === 0 ? next() & 0xffff : 0;
+        bytes[g * 2] = v >> 8;
+        bytes[g * 2 + 1] = v & 0xff;
+      }
+      if (i % 5 === 0) bytes.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff], 0); // IPv4-mapped: dotted quad
+      const text = formatIPv6(bytes);
+      expect(ipv6ToBigInt(text)).toBe(reference(text));
+      expect(ipv6ToBigInt(text.toUpperCase())).toBe(reference(text));
+    }
+    for (const text of ['::', '1::', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '64:ff9b::192.0.2.33', '1:2:3:4:5:6:1.2.3.4',
+      'fe80::1%eth0', '0000:0000:0000:0000:0000:0000:0000:0001', '1:2:3:4:5:6:7:8:9', '1::2::3', ':::', '12345::', 'g::',
+      '::1.2.3', '::ffff:256.1.1.1', '1:', ':1', '']) {
+      expect(ipv6ToBigInt(text)).toBe(reference(text));
+    }
+  });
+
+  it('takes medians of small and large samples alike', () => {
+    const values = Array.from({ length: 101 }, (_, i) => ((i * 37) % 101) / 7);
+    for (const n of [1, 2, 3, 31, 32, 33, 100, 101]) {
+      const sample = values.slice(0, n);
+      const sorted = [...sample].sort((a, b) => a - b);
+      const expected = n % 2 === 1 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+      expect(median(sample)).toBe(expected);
+    }
+    expect(median([])).toBeNull();
+    expect(median([3, Number.NaN, 1])).toBe(3); // NaN sorts last
   });
 
   it('names the netblock of an address', () => {
