@@ -75,17 +75,18 @@ function readName(b: Uint8Array, base: number, p: number, end: number): NameRead
 }
 
 /**
- * Parse a DNS message (over TCP: with its 2-byte length prefix, RFC 1035 §4.2.2). Null when the
- * header cannot be a DNS message; a message cut short yields what was read before the cut.
+ * Parse a DNS message (over TCP: with its 2-byte length prefix, RFC 1035 §4.2.2) held in
+ * `b[start, stop)` (by default all of `b`: the tracker passes a packet's payload range, without a
+ * view of it). Null when the header cannot be a DNS message; a message cut short yields what was
+ * read before the cut.
  */
-export function parseDns(payload: Uint8Array, overTcp = false): DnsPeek | null {
-  const b = payload;
-  let base = 0;
-  let end = b.length;
+export function parseDns(b: Uint8Array, overTcp = false, start = 0, stop = b.length): DnsPeek | null {
+  let base = start;
+  let end = stop;
   if (overTcp) {
-    if (b.length < 2) return null;
-    base = 2;
-    const declared = 2 + ((b[0]! << 8) | b[1]!);
+    if (end - start < 2) return null;
+    base = start + 2;
+    const declared = base + ((b[start]! << 8) | b[start + 1]!);
     if (declared < end) end = declared;
   }
   if (end - base < DNS_HEADER) return null;

@@ -487,22 +487,22 @@ export class ConnectionTracker {
       }
       if (!flow.origPeeked && p.payloadEnd > p.payloadStart) {
         flow.origPeeked = true;
-        this.peekFirst(flow, payloadView(p), true);
+        if (flow.kind === KIND_TCP) this.peekFirst(flow, payloadView(p), true);
       }
     } else {
       flow.awaitingRequest = true;
       if (!flow.respPeeked && p.payloadEnd > p.payloadStart) {
         flow.respPeeked = true;
-        this.peekFirst(flow, payloadView(p), false);
+        if (flow.kind === KIND_TCP) this.peekFirst(flow, payloadView(p), false);
       }
     }
     if (flow.kind === KIND_UDP && (flow.respP === 53 || flow.origP === 53 || flow.respP === 5353 || flow.respP === 5355 || flow.respP === 137)) {
-      this.peekDns(flow, payloadView(p), fromOrig, false);
+      this.peekDns(flow, p.payloadBuffer, p.payloadStart, p.payloadEnd, fromOrig, false);
     }
   }
 
+  /** The first payload of one side of a TCP connection. */
   private peekFirst(flow: Flow, payload: Uint8Array, fromOrig: boolean): void {
-    if (flow.kind !== KIND_TCP) return;
     const guess = guessService(payload, fromOrig);
     if (fromOrig) {
       flow.origGuess = guess;
@@ -520,11 +520,12 @@ export class ConnectionTracker {
     } else {
       flow.respGuess = guess;
     }
-    if (flow.respP === 53 || flow.origP === 53) this.peekDns(flow, payload, fromOrig, true);
+    if (flow.respP === 53 || flow.origP === 53) this.peekDns(flow, payload, 0, payload.length, fromOrig, true);
   }
 
-  private peekDns(flow: Flow, payload: Uint8Array, fromOrig: boolean, overTcp: boolean): void {
-    const dns = parseDns(payload, overTcp);
+  /** A DNS message in `b[start, end)`. */
+  private peekDns(flow: Flow, b: Uint8Array, start: number, end: number, fromOrig: boolean, overTcp: boolean): void {
+    const dns = parseDns(b, overTcp, start, end);
     if (dns === null) return;
     flow.service = 'dns';
     if (flow.dnsQuery === null && dns.query !== null) flow.dnsQuery = dns.query;

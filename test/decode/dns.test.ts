@@ -98,6 +98,21 @@ describe('DNS peek', () => {
     expect(parseDns(payload.subarray(0, 12 + 26 + 27))?.answers).toHaveLength(1);
   });
 
+  it('reads a message inside a larger buffer, pointers relative to the message, nothing past its end', () => {
+    const payload = payloadView(decode(CNAME_RESPONSE));
+    const framed = new Uint8Array(payload.length + 9);
+    framed.fill(0xc0); // junk that would read as name pointers
+    framed.set(payload, 5);
+    expect(parseDns(framed, false, 5, 5 + payload.length)).toEqual(parseDns(payload));
+    const overTcp = Uint8Array.from([payload.length >> 8, payload.length & 0xff, ...payload]);
+    const framedTcp = new Uint8Array(overTcp.length + 9);
+    framedTcp.set(overTcp, 3);
+    expect(parseDns(framedTcp, true, 3, 3 + overTcp.length)).toEqual(parseDns(payload));
+    for (let n = 0; n <= payload.length; n++) {
+      expect(parseDns(framed, false, 5, 5 + n)).toEqual(parseDns(payload.subarray(0, n)));
+    }
+  });
+
   it('is null for what cannot be DNS', () => {
     expect(parseDns(new Uint8Array(5))).toBeNull();
     expect(parseDns(Uint8Array.from([0, 0, 0x78, 0, 0, 1, 0, 0, 0, 0, 0, 0]))).toBeNull(); // opcode 15
