@@ -43,15 +43,11 @@ export class Endpoint {
   histLastSyn = 0;
   histLastFin = 0;
   histLastRst = 0;
-  /** Scaled history counters (1, 10, 100, … occurrences). */
+  /** Scaled history counters: the letter is recorded at 1, 10, 100, … occurrences. */
   checksumCount = 0;
-  checksumThreshold = 1;
   rxmitCount = 0;
-  rxmitThreshold = 1;
   zeroWindowCount = 0;
-  zeroWindowThreshold = 1;
   gapCount = 0;
-  gapThreshold = 1;
 
   // -- reassembly bookkeeping (relative sequence space, data starts at 1)
   lastReassem = 1;
@@ -72,21 +68,18 @@ export class Endpoint {
   // -- callhome evidence
   firstTtl = -1;
   lastTs = -1;
-  /** Up to four distinct TTLs and the first eight IP IDs, in fields (no per-connection arrays). */
+  /**
+   * Up to four distinct TTLs and the first eight IP IDs, packed in small integers (no
+   * per-connection arrays, and a smaller connection to build and to collect): TTL k in bits
+   * 8k..8k+7 of `ttls`; IP IDs 2k and 2k+1 in the high and low 16 bits of ipIdsK.
+   */
   ttlCount = 0;
-  ttl0 = 0;
-  ttl1 = 0;
-  ttl2 = 0;
-  ttl3 = 0;
+  ttls = 0;
   ipIdCount = 0;
-  ipId0 = 0;
-  ipId1 = 0;
-  ipId2 = 0;
-  ipId3 = 0;
-  ipId4 = 0;
-  ipId5 = 0;
-  ipId6 = 0;
-  ipId7 = 0;
+  ipIds0 = 0;
+  ipIds1 = 0;
+  ipIds2 = 0;
+  ipIds3 = 0;
   sawPayload = false;
 
   /** Back to a fresh endpoint's state (every field above, same order), for reuse by a new connection. */
@@ -106,13 +99,9 @@ export class Endpoint {
     this.histLastFin = 0;
     this.histLastRst = 0;
     this.checksumCount = 0;
-    this.checksumThreshold = 1;
     this.rxmitCount = 0;
-    this.rxmitThreshold = 1;
     this.zeroWindowCount = 0;
-    this.zeroWindowThreshold = 1;
     this.gapCount = 0;
-    this.gapThreshold = 1;
     this.lastReassem = 1;
     this.trimSeq = 1;
     this.skipDeliveries = false;
@@ -124,19 +113,12 @@ export class Endpoint {
     this.firstTtl = -1;
     this.lastTs = -1;
     this.ttlCount = 0;
-    this.ttl0 = 0;
-    this.ttl1 = 0;
-    this.ttl2 = 0;
-    this.ttl3 = 0;
+    this.ttls = 0;
     this.ipIdCount = 0;
-    this.ipId0 = 0;
-    this.ipId1 = 0;
-    this.ipId2 = 0;
-    this.ipId3 = 0;
-    this.ipId4 = 0;
-    this.ipId5 = 0;
-    this.ipId6 = 0;
-    this.ipId7 = 0;
+    this.ipIds0 = 0;
+    this.ipIds1 = 0;
+    this.ipIds2 = 0;
+    this.ipIds3 = 0;
     this.sawPayload = false;
   }
 
@@ -187,26 +169,30 @@ export class Endpoint {
     return size;
   }
 
+  /** The k-th TTL seen (k < ttlCount). */
+  private ttlAt(k: number): number {
+    return (this.ttls >>> (8 * k)) & 0xff;
+  }
+
   noteSample(ttl: number, ipId: number): void {
-    if (this.ipIdCount >= 8 && ttl === this.ttl0) return; // the common case once the samples are full
     const n = this.ttlCount;
-    if (n < 4 && !(n > 0 && this.ttl0 === ttl) && !(n > 1 && this.ttl1 === ttl) && !(n > 2 && this.ttl2 === ttl)) {
-      if (n === 0) this.ttl0 = ttl;
-      else if (n === 1) this.ttl1 = ttl;
-      else if (n === 2) this.ttl2 = ttl;
-      else this.ttl3 = ttl;
-      this.ttlCount = n + 1;
+    if (this.ipIdCount >= 8 && n > 0 && ttl === (this.ttls & 0xff)) return; // the common case once the samples are full
+    if (n < 4) {
+      let seen = false;
+      for (let k = 0; k < n; k++) if (this.ttlAt(k) === ttl) seen = true;
+      if (!seen) {
+        this.ttls |= (ttl & 0xff) << (8 * n);
+        this.ttlCount = n + 1;
+      }
     }
     if (ipId >= 0 && this.ipIdCount < 8) {
-      switch (this.ipIdCount++) {
-        case 0: this.ipId0 = ipId; break;
-        case 1: this.ipId1 = ipId; break;
-        case 2: this.ipId2 = ipId; break;
-        case 3: this.ipId3 = ipId; break;
-        case 4: this.ipId4 = ipId; break;
-        case 5: this.ipId5 = ipId; break;
-        case 6: this.ipId6 = ipId; break;
-        default: this.ipId7 = ipId; break;
+      const k = this.ipIdCount++;
+      const id = ipId & 0xffff;
+      switch (k >> 1) {
+        case 0: this.ipIds0 = k & 1 ? this.ipIds0 | id : id << 16; break;
+        case 1: this.ipIds1 = k & 1 ? this.ipIds1 | id : id << 16; break;
+        case 2: this.ipIds2 = k & 1 ? this.ipIds2 | id : id << 16; break;
+        default: this.ipIds3 = k & 1 ? this.ipIds3 | id : id << 16; break;
       }
     }
   }
@@ -215,10 +201,7 @@ export class Endpoint {
   ttlList(): number[] {
     const n = this.ttlCount;
     const list = new Array<number>(n);
-    if (n > 0) list[0] = this.ttl0;
-    if (n > 1) list[1] = this.ttl1;
-    if (n > 2) list[2] = this.ttl2;
-    if (n > 3) list[3] = this.ttl3;
+    for (let k = 0; k < n; k++) list[k] = this.ttlAt(k);
     return list;
   }
 
@@ -226,17 +209,9 @@ export class Endpoint {
   ipIdList(): number[] {
     const n = this.ipIdCount;
     const list = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      switch (i) {
-        case 0: list[0] = this.ipId0; break;
-        case 1: list[1] = this.ipId1; break;
-        case 2: list[2] = this.ipId2; break;
-        case 3: list[3] = this.ipId3; break;
-        case 4: list[4] = this.ipId4; break;
-        case 5: list[5] = this.ipId5; break;
-        case 6: list[6] = this.ipId6; break;
-        default: list[7] = this.ipId7; break;
-      }
+    for (let k = 0; k < n; k++) {
+      const pair = k >> 1 === 0 ? this.ipIds0 : k >> 1 === 1 ? this.ipIds1 : k >> 1 === 2 ? this.ipIds2 : this.ipIds3;
+      list[k] = k & 1 ? pair & 0xffff : pair >>> 16;
     }
     return list;
   }
@@ -494,20 +469,20 @@ function word(a: Uint8Array, i: number): number {
   return (a[i]! << 24) | (a[i + 1]! << 16) | (a[i + 2]! << 8) | a[i + 3]!;
 }
 
+/** Is `n` 1, 10, 100, …? */
+function isScaleStep(n: number): boolean {
+  while (n >= 10 && n % 10 === 0) n /= 10;
+  return n === 1;
+}
+
 /** Zeek's Connection::ScaledHistoryEntry: the letter at 1, 10, 100, … occurrences. */
 export function scaledHistory(flow: Flow, code: string, fromOrig: boolean, e: Endpoint, which: 'checksum' | 'rxmit' | 'zeroWindow' | 'gap'): void {
+  let count: number;
   switch (which) {
-    case 'checksum':
-      if (++e.checksumCount === e.checksumThreshold) { flow.addHistory(code, fromOrig); e.checksumThreshold *= 10; }
-      return;
-    case 'rxmit':
-      if (++e.rxmitCount === e.rxmitThreshold) { flow.addHistory(code, fromOrig); e.rxmitThreshold *= 10; }
-      return;
-    case 'zeroWindow':
-      if (++e.zeroWindowCount === e.zeroWindowThreshold) { flow.addHistory(code, fromOrig); e.zeroWindowThreshold *= 10; }
-      return;
-    case 'gap':
-      if (++e.gapCount === e.gapThreshold) { flow.addHistory(code, fromOrig); e.gapThreshold *= 10; }
-      return;
+    case 'checksum': count = ++e.checksumCount; break;
+    case 'rxmit': count = ++e.rxmitCount; break;
+    case 'zeroWindow': count = ++e.zeroWindowCount; break;
+    case 'gap': count = ++e.gapCount; break;
   }
+  if (isScaleStep(count)) flow.addHistory(code, fromOrig);
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/flows/index.js';
 import {
-  dnsQueryPayload, dnsResponsePayload, icmpFrame, quoteOf, TcpSession, udpFrame, type TimedFrame,
+  dnsQueryPayload, dnsResponsePayload, icmpFrame, IpIdCounter, quoteOf, TcpSession, udpFrame, type TimedFrame,
 } from '../../src/synth/index.js';
 import { trackFrames } from './support.js';
 
@@ -107,6 +107,20 @@ describe('TCP conn_state and history (Zeek rules)', () => {
     expect(c.history).toBe('ShADT');
   });
 
+  it('letters retransmissions again at the 10th and the 100th, not in between', async () => {
+    const frames = session().syn(T0).synAck(T0 + 0.05).ack(T0 + 0.1).send(T0 + 0.1, 'client', 'abcdefghij').frames();
+    const segment = frames[frames.length - 1]!.frame;
+    const history = async (copies: number): Promise<string> => {
+      const all = [...frames];
+      for (let k = 1; k <= copies; k++) all.push({ ts: T0 + 0.1 + k * 0.01, frame: segment });
+      return only((await trackFrames(all)).connections).history;
+    };
+    expect(await history(9)).toBe('ShADT');
+    expect(await history(10)).toBe('ShADTT');
+    expect(await history(99)).toBe('ShADTT');
+    expect(await history(100)).toBe('ShADTTT');
+  });
+
   it('records a bad checksum as C and ignores the packet when checksums are verified', async () => {
     const s = session({ clientChecksum: true }).syn(T0);
     const verified = only((await trackFrames(s.frames(), { verifyChecksums: true })).connections);
@@ -145,6 +159,15 @@ describe('who sent the reset', () => {
     expect(c.respTtl).toBe(52);
     expect(c.handshakeRtt).toBeCloseTo(0.05, 5);
     expect(c.established).toBe(true);
+  });
+
+  it('keeps the first eight IP IDs of the claimed sender, across the counter\'s wrap', async () => {
+    const s = session({ serverIpId: new IpIdCounter(0xfff9) }).syn(T0).synAck(T0 + 0.05).ack(T0 + 0.1);
+    for (let k = 0; k < 10; k++) s.send(T0 + 0.2 + k * 0.01, 'server', `chunk ${k}`);
+    s.rst(T0 + 0.5, 'server', { ttl: 63, ipId: 7 });
+    const r = only((await trackFrames(s.frames())).connections).resets[0]!;
+    expect(r.peerIpIds).toEqual([0xfff9, 0xfffa, 0xfffb, 0xfffc, 0xfffd, 0xfffe, 0xffff, 0]);
+    expect(r.peerTtls).toEqual([52]);
   });
 
   it('ties an ICMP administratively-prohibited to the TCP SYN it quotes', async () => {
