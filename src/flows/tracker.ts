@@ -89,6 +89,9 @@ const INITIAL_SLOTS = 4096;
 /** A reset this long after the other side's last packet is 'late'. */
 const LATE_RESET_SECONDS = 60;
 
+/** Placeholder for a reset's peer samples until its connection is emitted (never modified). */
+const NO_SAMPLES: number[] = Object.freeze([]) as unknown as number[];
+
 /** DNS answers kept per connection. */
 const MAX_DNS_ANSWERS = 64;
 
@@ -430,11 +433,7 @@ export class ConnectionTracker {
 
   private addReset(flow: Flow, p: Packet, kind: 'rst' | 'icmp', fromOriginator: boolean, claimedSide: number,
     otherLast: number, stage: ResetStage, quotedSeq = -1): void {
-    if (flow.resets === null || flow.resetSides === null) {
-      flow.resets = [];
-      flow.resetSides = [];
-    }
-    if (flow.resets.length >= RESETS_CAP) return;
+    if (flow.resets !== null && flow.resets.length >= RESETS_CAP) return;
     const isRst = kind === 'rst';
     const evidence: ResetEvidence = {
       kind,
@@ -449,13 +448,21 @@ export class ConnectionTracker {
       ack: isRst ? p.ack >>> 0 : -1,
       ackZero: isRst ? (p.tcpFlags & TCP_ACK) === 0 || p.ack === 0 : false,
       senderKeptSending: false,
-      peerTtls: [],
-      peerIpIds: [],
+      // Filled when the connection is emitted (toConnection), from the claimed sender's samples.
+      peerTtls: NO_SAMPLES,
+      peerIpIds: NO_SAMPLES,
       icmpType: isRst ? -1 : p.icmpType,
       icmpCode: isRst ? -1 : p.icmpCode,
     };
-    flow.resets.push(evidence);
-    flow.resetSides.push(claimedSide);
+    // A list starts with its first element: most connections have one reset, and an empty list's
+    // first push would reserve room for seventeen.
+    if (flow.resets === null || flow.resetSides === null) {
+      flow.resets = [evidence];
+      flow.resetSides = [claimedSide];
+    } else {
+      flow.resets.push(evidence);
+      flow.resetSides.push(claimedSide);
+    }
     flow.openResetSides |= claimedSide;
   }
 
@@ -482,8 +489,8 @@ export class ConnectionTracker {
     if (fromOrig) {
       if (flow.awaitingRequest) {
         flow.awaitingRequest = false;
-        if (flow.requestTimes === null) flow.requestTimes = [];
-        if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(p.ts);
+        if (flow.requestTimes === null) flow.requestTimes = [p.ts]; // room for one, not seventeen
+        else if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(p.ts);
       }
       if (!flow.origPeeked && p.payloadEnd > p.payloadStart) {
         flow.origPeeked = true;
