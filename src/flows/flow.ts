@@ -217,6 +217,18 @@ export class Endpoint {
   }
 }
 
+/** A connection's IPv6 addresses as 32-bit words, originator's first. */
+export class Addresses6 {
+  o0 = 0;
+  o1 = 0;
+  o2 = 0;
+  o3 = 0;
+  r0 = 0;
+  r1 = 0;
+  r2 = 0;
+  r3 = 0;
+}
+
 export const KIND_TCP = 0;
 export const KIND_UDP = 1;
 export const KIND_ICMP = 2;
@@ -243,18 +255,11 @@ export class Flow {
   origA4 = 0;
   respA4 = 0;
   /**
-   * IPv6 addresses (when ipVersion is 6) as four 32-bit words each, in fields: an array per
-   * connection would cost an allocation, and a typed array kept with a recycled Flow made every
-   * new Flow several times dearer to build.
+   * IPv6 addresses (when ipVersion is 6), as four 32-bit words each in an object of their own,
+   * made for the first IPv6 connection this Flow holds and kept when it is recycled: most
+   * connections are IPv4, and eight fields more on every connection cost the collector.
    */
-  origW0 = 0;
-  origW1 = 0;
-  origW2 = 0;
-  origW3 = 0;
-  respW0 = 0;
-  respW1 = 0;
-  respW2 = 0;
-  respW3 = 0;
+  a6: Addresses6 | null = null;
   origP = 0;
   respP = 0;
   /** One-way ICMP messages match in their own direction only. */
@@ -332,14 +337,6 @@ export class Flow {
     this.ipVersion = 4;
     this.origA4 = 0;
     this.respA4 = 0;
-    this.origW0 = 0;
-    this.origW1 = 0;
-    this.origW2 = 0;
-    this.origW3 = 0;
-    this.respW0 = 0;
-    this.respW1 = 0;
-    this.respW2 = 0;
-    this.respW3 = 0;
     this.origP = 0;
     this.respP = 0;
     this.oneWay = false;
@@ -382,32 +379,37 @@ export class Flow {
 
   /** Store both IPv6 addresses (16-byte arrays). */
   setAddresses6(orig: Uint8Array, resp: Uint8Array): void {
-    this.origW0 = word(orig, 0);
-    this.origW1 = word(orig, 4);
-    this.origW2 = word(orig, 8);
-    this.origW3 = word(orig, 12);
-    this.respW0 = word(resp, 0);
-    this.respW1 = word(resp, 4);
-    this.respW2 = word(resp, 8);
-    this.respW3 = word(resp, 12);
+    const a = this.a6 ?? (this.a6 = new Addresses6());
+    a.o0 = word(orig, 0);
+    a.o1 = word(orig, 4);
+    a.o2 = word(orig, 8);
+    a.o3 = word(orig, 12);
+    a.r0 = word(resp, 0);
+    a.r1 = word(resp, 4);
+    a.r2 = word(resp, 8);
+    a.r3 = word(resp, 12);
   }
 
   /** Is `a` (16 bytes) the originator's IPv6 address? */
   isOrig6(a: Uint8Array): boolean {
-    return a.length >= 16 && word(a, 0) === this.origW0 && word(a, 4) === this.origW1
-      && word(a, 8) === this.origW2 && word(a, 12) === this.origW3;
+    const w = this.a6;
+    return this.ipVersion === 6 && w !== null && a.length >= 16 && word(a, 0) === w.o0 && word(a, 4) === w.o1
+      && word(a, 8) === w.o2 && word(a, 12) === w.o3;
   }
 
   /** Is `a` (16 bytes) the responder's IPv6 address? */
   isResp6(a: Uint8Array): boolean {
-    return a.length >= 16 && word(a, 0) === this.respW0 && word(a, 4) === this.respW1
-      && word(a, 8) === this.respW2 && word(a, 12) === this.respW3;
+    const w = this.a6;
+    return this.ipVersion === 6 && w !== null && a.length >= 16 && word(a, 0) === w.r0 && word(a, 4) === w.r1
+      && word(a, 8) === w.r2 && word(a, 12) === w.r3;
   }
 
   /** The originator's or responder's IPv6 address as 16 bytes (for output). */
   address6(orig: boolean): Uint8Array {
     const out = new Uint8Array(16);
-    const words = orig ? [this.origW0, this.origW1, this.origW2, this.origW3] : [this.respW0, this.respW1, this.respW2, this.respW3];
+    const w = this.a6;
+    if (w === null) return out;
+    const words = orig ? [w.o0, w.o1, w.o2, w.o3] : [w.r0, w.r1, w.r2, w.r3];
     for (let i = 0; i < 4; i++) {
       out[i * 4] = words[i]! >>> 24;
       out[i * 4 + 1] = (words[i]! >>> 16) & 0xff;
@@ -444,10 +446,13 @@ export class Flow {
     const a4 = this.origA4;
     this.origA4 = this.respA4;
     this.respA4 = a4;
-    let w = this.origW0; this.origW0 = this.respW0; this.respW0 = w;
-    w = this.origW1; this.origW1 = this.respW1; this.respW1 = w;
-    w = this.origW2; this.origW2 = this.respW2; this.respW2 = w;
-    w = this.origW3; this.origW3 = this.respW3; this.respW3 = w;
+    const a = this.a6;
+    if (a !== null) {
+      let w = a.o0; a.o0 = a.r0; a.r0 = w;
+      w = a.o1; a.o1 = a.r1; a.r1 = w;
+      w = a.o2; a.o2 = a.r2; a.r2 = w;
+      w = a.o3; a.o3 = a.r3; a.r3 = w;
+    }
     const port = this.origP;
     this.origP = this.respP;
     this.respP = port;
