@@ -4,6 +4,7 @@ import { CidrSet, DEFAULT_INTERNAL, netblockOf, parseOrgsCsv } from '../../src/a
 import { ipv6ToBigInt } from '../../src/analysis/cidr.js';
 import { median } from '../../src/analysis/stats.js';
 import { formatIPv6 } from '../../src/decode/index.js';
+import { Rng } from '../../src/synth/index.js';
 
 describe('CidrSet', () => {
   const internal = new CidrSet(DEFAULT_INTERNAL);
@@ -45,13 +46,8 @@ describe('CidrSet', () => {
         return null;
       }
     };
-    let state = 0x5eed;
-    const next = (): number => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return state >>> 0;
-    };
+    const rng = new Rng(0x5eed);
+    const next = (): number => rng.u32();
     for (let i = 0; i < 3000; i++) {
       const bytes = new Uint8Array(16);
       for (let g = 0; g < 8; g++) {

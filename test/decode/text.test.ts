@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { copyText, TEXT_SCRATCH_BYTES } from '../../src/decode/text.js';
+import { Rng } from '../../src/synth/index.js';
 
 const reference = new TextDecoder('utf-8', { fatal: false });
 
 /** Byte strings rich in UTF-8's edge cases: lead bytes, continuations, overlongs, surrogates. */
 function* byteStrings(count: number, maxLength: number): Generator<Uint8Array> {
-  let state = 0x1234567;
-  const next = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return state >>> 0;
-  };
+  const rng = new Rng(0x1234567);
+  const next = (): number => rng.u32();
   const edges = [0x00, 0x0a, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff];
   for (let i = 0; i < count; i++) {
     const b = new Uint8Array(1 + (next() % maxLength));
