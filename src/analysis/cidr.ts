@@ -3,6 +3,7 @@
  * the `ip-address` package; membership is tested on numbers (IPv4) and bigints (IPv6).
  */
 import { Address4, Address6 } from 'ip-address';
+import { formatIPv4, ipv4ToNumber, ipv6ToBytes } from '../decode/address.js';
 
 /** RFC 1918, RFC 6598 shared address space, RFC 4193 unique local, link-local (RFC 3927, RFC 4291). */
 export const DEFAULT_INTERNAL: string[] = [
@@ -20,101 +21,15 @@ interface V6Range { network: bigint; mask: bigint; bits: number }
 
 const V6_ALL = (1n << 128n) - 1n;
 
-/** IPv4 dotted quad → unsigned 32-bit number, or -1 when it is not one. */
-export function ipv4ToNumber(address: string): number {
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < address.length; i++) {
-    const c = address.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part > 255) return -1;
-      value = value * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      part = part * 10 + (c - 48);
-      digits++;
-      if (digits > 3) return -1;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return -1;
-  return value * 256 + part;
-}
-
-export function numberToIpv4(value: number): string {
-  return `${(value >>> 24) & 255}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
-}
-
-/** Value of one hex group (1 to 4 digits) of `text[from, to)`, or -1. */
-function hexGroup(text: string, from: number, to: number): number {
-  if (to <= from || to - from > 4) return -1;
-  let value = 0;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
-    if (digit < 0) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
-}
-
-/**
- * Groups of an IPv6 address part without '::' (`text[from, to)`, possibly empty), appended to
- * `groups`; a dotted quad is accepted as the last two groups when `quadAllowed`. False when the
- * text is not such a part.
- */
-function ipv6Groups(text: string, from: number, to: number, groups: number[], quadAllowed: boolean): boolean {
-  if (from === to) return true;
-  let start = from;
-  for (;;) {
-    let end = text.indexOf(':', start);
-    if (end < 0 || end > to) end = to;
-    if (end === to && quadAllowed && text.lastIndexOf('.', to - 1) >= start) {
-      const quad = ipv4ToNumber(text.slice(start, to));
-      if (quad < 0) return false;
-      groups.push(Math.floor(quad / 65536), quad % 65536);
-      return true;
-    }
-    const group = hexGroup(text, start, end);
-    if (group < 0) return false;
-    groups.push(group);
-    if (end === to) return true;
-    start = end + 1;
-  }
-}
-
-/**
- * IPv6 text in the forms of RFC 4291 §2.2 (hex groups, at most one '::', an optional trailing
- * dotted quad) → bigint; null when it is not one. Addresses are read this way on every
- * connection; anything else (zone indices, prefixes) goes to the `ip-address` parser.
- */
-function parseIPv6(text: string): bigint | null {
-  const gap = text.indexOf('::');
-  const head: number[] = [];
-  const tail: number[] = [];
-  if (gap < 0) {
-    if (!ipv6Groups(text, 0, text.length, head, true) || head.length !== 8) return null;
-  } else {
-    if (text.indexOf('::', gap + 1) >= 0) return null;
-    if (!ipv6Groups(text, 0, gap, head, false) || !ipv6Groups(text, gap + 2, text.length, tail, true)) return null;
-    if (head.length + tail.length > 7) return null;
-    while (head.length + tail.length < 8) head.push(0);
-  }
-  let value = 0n;
-  for (const group of head) value = (value << 16n) | BigInt(group);
-  for (const group of tail) value = (value << 16n) | BigInt(group);
-  return value;
-}
-
 /** IPv6 text → bigint, or null. */
 export function ipv6ToBigInt(address: string): bigint | null {
-  const fast = parseIPv6(address);
-  if (fast !== null) return fast;
+  // Every form callhome writes is read by ipv6ToBytes; anything else (zone indices) by ip-address.
+  const bytes = ipv6ToBytes(address);
+  if (bytes !== null) {
+    let value = 0n;
+    for (let i = 0; i < 16; i += 2) value = (value << 16n) | BigInt((bytes[i]! << 8) | bytes[i + 1]!);
+    return value;
+  }
   try {
     return new Address6(address).bigInt();
   } catch {
@@ -226,7 +141,7 @@ export function netblockOf(address: string): string {
 
 function computeNetblock(address: string): string {
   const n4 = ipv4ToNumber(address);
-  if (n4 >= 0) return `${numberToIpv4((n4 & 0xffffff00) >>> 0)}/24`;
+  if (n4 >= 0) return `${formatIPv4((n4 & 0xffffff00) >>> 0)}/24`;
   const n6 = address.includes(':') ? ipv6ToBigInt(address) : null;
   if (n6 === null) return address;
   const network = n6 & ((V6_ALL << 80n) & V6_ALL);

@@ -1,4 +1,4 @@
-/** Address text: dotted quad for IPv4, RFC 5952 canonical text for IPv6. */
+/** Address text: dotted quad for IPv4, RFC 5952 canonical text for IPv6, and text read back. */
 
 import type { Packet } from './packet.js';
 
@@ -78,4 +78,93 @@ export function packetDestination(p: Packet): string {
   if (p.ipVersion === 4) return formatIPv4(p.dst4);
   if (p.ipVersion === 6) return formatIPv6(p.dst6);
   return '';
+}
+
+/** IPv4 dotted quad → unsigned 32-bit number, or -1 when it is not one. */
+export function ipv4ToNumber(address: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      digits++;
+      if (digits > 3) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return -1;
+  return value * 256 + part;
+}
+
+/** Value of one hex group (1 to 4 digits) of `text[from, to)`, or -1. */
+function hexGroup(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 4) return -1;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/**
+ * Groups of an IPv6 address part without '::' (`text[from, to)`, possibly empty), appended to
+ * `groups`; a dotted quad is accepted as the last two groups when `quadAllowed`. False when the
+ * text is not such a part.
+ */
+function ipv6Groups(text: string, from: number, to: number, groups: number[], quadAllowed: boolean): boolean {
+  if (from === to) return true;
+  let start = from;
+  for (;;) {
+    let end = text.indexOf(':', start);
+    if (end < 0 || end > to) end = to;
+    if (end === to && quadAllowed && text.lastIndexOf('.', to - 1) >= start) {
+      const quad = ipv4ToNumber(text.slice(start, to));
+      if (quad < 0) return false;
+      groups.push(Math.floor(quad / 65536), quad % 65536);
+      return true;
+    }
+    const group = hexGroup(text, start, end);
+    if (group < 0) return false;
+    groups.push(group);
+    if (end === to) return true;
+    start = end + 1;
+  }
+}
+
+/**
+ * The 16 bytes of IPv6 text in the forms of RFC 4291 §2.2 (hex groups, at most one '::', an
+ * optional trailing dotted quad); null when it is not one (zone indices and prefixes included).
+ */
+export function ipv6ToBytes(text: string): Uint8Array | null {
+  const gap = text.indexOf('::');
+  const head: number[] = [];
+  const tail: number[] = [];
+  if (gap < 0) {
+    if (!ipv6Groups(text, 0, text.length, head, true) || head.length !== 8) return null;
+  } else {
+    if (text.indexOf('::', gap + 1) >= 0) return null;
+    if (!ipv6Groups(text, 0, gap, head, false) || !ipv6Groups(text, gap + 2, text.length, tail, true)) return null;
+    if (head.length + tail.length > 7) return null;
+    while (head.length + tail.length < 8) head.push(0);
+  }
+  const out = new Uint8Array(16);
+  const groups = head.concat(tail);
+  for (let g = 0; g < 8; g++) {
+    out[g * 2] = groups[g]! >> 8;
+    out[g * 2 + 1] = groups[g]! & 0xff;
+  }
+  return out;
 }
