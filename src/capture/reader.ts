@@ -1,10 +1,10 @@
 /**
- * Opening a capture: plain files are read in 2 MiB chunks into two reused buffers (one parsed
- * while the other is filled; offset arithmetic, the tail of a record that straddles two reads
- * carried over); gzip files, standard input and other streams feed the same push parser chunk by
- * chunk. Memory stays bounded by the buffers and the largest record, whatever the file's size.
+ * Opening a capture: plain files are read in 1 MiB chunks into one reused buffer by the parsing
+ * thread itself (offset arithmetic, the tail of a record that straddles two reads carried over);
+ * gzip files, standard input and other streams feed the same push parser chunk by chunk. Memory
+ * stays bounded by the buffer and the largest record, whatever the file's size.
  */
-import { closeSync, createReadStream, fstatSync, openSync, read, readSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CaptureError } from './types.js';
@@ -24,12 +24,13 @@ export interface ReadOptions {
 export const STDIN_NAME = '(standard input)';
 
 /**
- * Read size for plain files. A chunk is parsed right after the kernel copied it in: at 2 MiB it
- * is still in the processor's cache, where an 8 MiB one has partly left it (read+decode took
- * 0.85x the time with 2 MiB chunks than with 8 MiB on the benchmark capture; 1 MiB and below
- * cost more in system calls than they save).
+ * Read size for plain files. The parsing thread reads each chunk itself, right before parsing it,
+ * so the kernel's copy leaves it in this core's cache. Reading ahead on libuv's thread pool into a
+ * second buffer was slower on the benchmark capture (read+decode+track 0.92x the time with
+ * reads made here): the copy landed in the other core's cache, the parser waited for the pool's
+ * wake-ups, and the other core is the one the collector and the optimising compiler work on.
  */
-const CHUNK_BYTES = 2 << 20;
+const CHUNK_BYTES = 1 << 20;
 const STREAM_BUFFER_BYTES = 1 << 20;
 /** Compact the buffer before a read when less than this is free at its end. */
 const MIN_ROOM = 64 << 10;
@@ -54,20 +55,6 @@ class Engine {
     this.buf = initial;
     this.view = new DataView(initial.buffer, initial.byteOffset, initial.byteLength);
     this.end = filled;
-  }
-
-  /** Parses from now on in `buf[pos, end)`, where buf[0] is at file offset `base`. */
-  adopt(buf: Uint8Array, view: DataView, pos: number, end: number, base: number): void {
-    this.buf = buf;
-    this.view = view;
-    this.pos = pos;
-    this.end = end;
-    this.base = base;
-  }
-
-  /** The unparsed bytes (a view into the current buffer). */
-  get unparsed(): Uint8Array {
-    return this.buf.subarray(this.pos, this.end);
   }
 
   get stopped(): boolean {
@@ -208,93 +195,18 @@ export async function readCapture(source: string, onRecord: RecordCallback, opti
         onProgress: options.onProgress ? () => options.onProgress!(stream.bytesRead, total) : undefined,
       });
     }
-    return await readFileOverlapped(source, fd, stat.size, onRecord, options);
+    return readPlainFile(source, fd, stat.size, onRecord, options);
   } finally {
     if (!streamed) closeSync(fd);
   }
 }
 
-/** Room kept in front of each read buffer for the unparsed tail of the previous one. */
-const TAIL_ROOM = 1 << 20;
-
-function readAt(fd: number, buffer: Uint8Array, at: number, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    read(fd, buffer, at, length, position, (error, n) => (error ? reject(error) : resolve(n)));
-  });
-}
-
-/**
- * A plain file, double-buffered: while one buffer is parsed, the next chunk is read into
- * the other by libuv's thread pool, so the kernel's copy overlaps the parsing (two cores). The
- * unparsed tail of a buffer is copied into the room kept in front of the next one; a record
- * longer than that room (a huge pcapng block) continues on the growing single-buffer path.
- */
-async function readFileOverlapped(
-  name: string,
-  fd: number,
-  size: number,
-  onRecord: RecordCallback,
-  options: ReadOptions,
-): Promise<CaptureFileInfo> {
-  const chunk = Math.min(CHUNK_BYTES, Math.max(size, DESCRIBE_BYTES));
-  // Plain Uint8Arrays, not Buffers: records are typed-array views into them.
-  const buffers = [new Uint8Array(TAIL_ROOM + chunk), new Uint8Array(TAIL_ROOM + chunk)];
-  const views = buffers.map((b) => new DataView(b.buffer));
+/** A plain file: one buffer, refilled by the parsing thread after each parse. */
+function readPlainFile(name: string, fd: number, size: number, onRecord: RecordCallback, options: ReadOptions): CaptureFileInfo {
+  const engine = new Engine(name, null, onRecord, new Uint8Array(Math.min(CHUNK_BYTES, Math.max(size, DESCRIBE_BYTES))), 0);
   const onProgress = options.onProgress;
-  let position = readSync(fd, buffers[0]!, TAIL_ROOM, chunk, 0);
-  const engine = new Engine(name, null, onRecord, buffers[0]!, TAIL_ROOM + position);
-  engine.adopt(buffers[0]!, views[0]!, TAIL_ROOM, TAIL_ROOM + position, -TAIL_ROOM);
-  let eof = position === 0;
-  let current = 0;
-  let pending: Promise<number> | null = null;
-  try {
-    for (;;) {
-      const next = 1 - current;
-      pending = eof ? null : readAt(fd, buffers[next]!, TAIL_ROOM, chunk, position);
-      onProgress?.(position, size);
-      engine.step(eof);
-      if (eof || engine.stopped) break;
-      let got: number;
-      try {
-        got = await pending!;
-      } catch (e) {
-        pending = null;
-        engine.inputFailed(e);
-        break;
-      }
-      pending = null;
-      position += got;
-      if (got === 0) eof = true;
-      const tail = engine.unparsed;
-      const tailOffset = engine.offset;
-      if (tail.length > TAIL_ROOM) {
-        // A record longer than the room in front: gather it in a buffer of its own.
-        const joined = new Uint8Array(Math.max(tail.length + got, engine.parser?.need ?? 0) + chunk);
-        joined.set(tail, 0);
-        joined.set(buffers[next]!.subarray(TAIL_ROOM, TAIL_ROOM + got), tail.length);
-        engine.adopt(joined, new DataView(joined.buffer), 0, tail.length + got, tailOffset);
-        return continueSync(engine, fd, position, size, eof, onProgress);
-      }
-      buffers[next]!.set(tail, TAIL_ROOM - tail.length);
-      engine.adopt(buffers[next]!, views[next]!, TAIL_ROOM - tail.length, TAIL_ROOM + got, tailOffset - (TAIL_ROOM - tail.length));
-      current = next;
-    }
-  } finally {
-    // Never leave a read in flight on a descriptor about to be closed.
-    if (pending) await pending.catch(() => 0);
-  }
-  return engine.result();
-}
-
-/** The single-buffer path: read into the engine's (growing) buffer until the end. */
-function continueSync(
-  engine: Engine,
-  fd: number,
-  position: number,
-  size: number,
-  eof: boolean,
-  onProgress: ReadOptions['onProgress'],
-): CaptureFileInfo {
+  let position = 0;
+  let eof = false;
   for (;;) {
     onProgress?.(position, size);
     engine.step(eof);

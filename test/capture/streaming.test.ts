@@ -1,6 +1,6 @@
 /**
  * Streaming: gzip read transparently, standard input, chunks of any size (1–7 bytes give the
- * same records as one buffer), and files larger than the reader's 8 MiB buffers (records and
+ * same records as one buffer), and files larger than the reader's buffer (records and
  * blocks straddling reads are carried over; a block larger than the buffer grows it).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
