@@ -262,7 +262,7 @@ export class ConnectionTracker {
   // ---------------------------------------------------------------- TCP
 
   private addTcp(p: Packet): void {
-    let flow = this.lookup(p, KIND_TCP, p.sport, p.dport);
+    let flow = this.lookup(KIND_TCP, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport);
     if (flow !== null && ((this.mayHaveExpired(flow) && tcpExpired(flow, this.clock)) || tcpIsReuse(flow, p))) {
       this.remove(flow);
       flow = null;
@@ -329,7 +329,7 @@ export class ConnectionTracker {
   // ---------------------------------------------------------------- UDP
 
   private addUdp(p: Packet): void {
-    let flow = this.lookup(p, KIND_UDP, p.sport, p.dport);
+    let flow = this.lookup(KIND_UDP, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport);
     if (flow !== null && this.clock >= flow.lastTs + UDP_INACTIVITY_TIMEOUT) {
       this.remove(flow);
       flow = null;
@@ -369,7 +369,7 @@ export class ConnectionTracker {
     const counterpart = v6 ? icmp6Counterpart(p.icmpType) : icmp4Counterpart(p.icmpType);
     const oneWay = counterpart < 0;
     const respPort = oneWay ? p.icmpCode : counterpart;
-    let flow = this.lookup(p, KIND_ICMP, p.icmpType, respPort);
+    let flow = this.lookup(KIND_ICMP, p.ipVersion, p.src4, p.src6, p.icmpType, p.dst4, p.dst6, respPort);
     if (flow !== null && this.clock >= flow.lastTs + ICMP_INACTIVITY_TIMEOUT) {
       this.remove(flow);
       flow = null;
@@ -400,21 +400,9 @@ export class ConnectionTracker {
   private tieIcmpError(p: Packet): void {
     const q = p.quoted;
     const kind = q.proto === IPPROTO_TCP ? KIND_TCP : KIND_UDP;
-    const v6 = q.ipVersion === 6;
-    const h = keyHash(v6, q.src4, q.src6, q.sport, q.dst4, q.dst6, q.dport, kind);
-    let flow: Flow | null = null;
-    let quotedFromOrig = true;
-    const slots = this.slots;
-    for (let i = h & this.slotMask, f = slots[i] ?? null; f !== null; i = (i + 1) & this.slotMask, f = slots[i] ?? null) {
-      if (f.hash !== h || f.kind !== kind || f.ipVersion !== q.ipVersion) continue;
-      const srcIsOrig = v6 ? f.isOrig6(q.src6) : f.origA4 === (q.src4 | 0);
-      const dstIsResp = v6 ? f.isResp6(q.dst6) : f.respA4 === (q.dst4 | 0);
-      if (srcIsOrig && dstIsResp && f.origP === q.sport && f.respP === q.dport) { flow = f; quotedFromOrig = true; break; }
-      const srcIsResp = v6 ? f.isResp6(q.src6) : f.respA4 === (q.src4 | 0);
-      const dstIsOrig = v6 ? f.isOrig6(q.dst6) : f.origA4 === (q.dst4 | 0);
-      if (srcIsResp && dstIsOrig && f.respP === q.sport && f.origP === q.dport) { flow = f; quotedFromOrig = false; break; }
-    }
+    const flow = this.lookup(kind, q.ipVersion, q.src4, q.src6, q.sport, q.dst4, q.dst6, q.dport);
     if (flow === null) return;
+    const quotedFromOrig = this.matchedFromOrig;
     // The ICMP stands in for the quoted packet's destination; it answers the quoted packet's sender.
     const answered = quotedFromOrig ? flow.orig : flow.resp;
     const fromOriginatorAddress = p.ipVersion === 6 ? flow.isOrig6(p.src6) : p.ipVersion === 4 && flow.origA4 === (p.src4 | 0);
@@ -544,34 +532,39 @@ export class ConnectionTracker {
 
   // ---------------------------------------------------------------- table
 
-  private lookup(p: Packet, kind: number, sport: number, dport: number): Flow | null {
-    const v6 = p.ipVersion === 6;
-    const src4 = p.src4 | 0;
-    const dst4 = p.dst4 | 0;
+  /**
+   * The connection of this kind between these endpoints, in either direction (one-way ICMP in
+   * its own only), or null; `matchedFromOrig` says which direction matched.
+   */
+  private lookup(kind: number, ipVersion: number, src4: number, src6: Uint8Array, sport: number,
+    dst4: number, dst6: Uint8Array, dport: number): Flow | null {
+    const v6 = ipVersion === 6;
+    const s4 = src4 | 0;
+    const d4 = dst4 | 0;
     // Consecutive packets often belong to one connection: try the last one first.
     const last = this.lastFlow;
     if (last !== null && last.inTable && last.kind === kind && !v6 && last.ipVersion === 4) {
-      if (last.origP === sport && last.respP === dport && last.origA4 === src4 && last.respA4 === dst4) {
+      if (last.origP === sport && last.respP === dport && last.origA4 === s4 && last.respA4 === d4) {
         this.matchedFromOrig = true;
         return last;
       }
-      if (!last.oneWay && last.respP === sport && last.origP === dport && last.respA4 === src4 && last.origA4 === dst4) {
+      if (!last.oneWay && last.respP === sport && last.origP === dport && last.respA4 === s4 && last.origA4 === d4) {
         this.matchedFromOrig = false;
         return last;
       }
     }
-    const h = keyHash(v6, p.src4, p.src6, sport, p.dst4, p.dst6, dport, kind);
+    const h = keyHash(v6, src4, src6, sport, dst4, dst6, dport, kind);
     const slots = this.slots;
     for (let i = h & this.slotMask, f = slots[i] ?? null; f !== null; i = (i + 1) & this.slotMask, f = slots[i] ?? null) {
-      if (f.hash !== h || f.kind !== kind || f.ipVersion !== p.ipVersion) continue;
+      if (f.hash !== h || f.kind !== kind || f.ipVersion !== ipVersion) continue;
       if (f.origP === sport && f.respP === dport
-        && (v6 ? f.isOrig6(p.src6) && f.isResp6(p.dst6) : f.origA4 === src4 && f.respA4 === dst4)) {
+        && (v6 ? f.isOrig6(src6) && f.isResp6(dst6) : f.origA4 === s4 && f.respA4 === d4)) {
         this.matchedFromOrig = true;
         this.lastFlow = f;
         return f;
       }
       if (!f.oneWay && f.respP === sport && f.origP === dport
-        && (v6 ? f.isResp6(p.src6) && f.isOrig6(p.dst6) : f.respA4 === src4 && f.origA4 === dst4)) {
+        && (v6 ? f.isResp6(src6) && f.isOrig6(dst6) : f.respA4 === s4 && f.origA4 === d4)) {
         this.matchedFromOrig = false;
         this.lastFlow = f;
         return f;
