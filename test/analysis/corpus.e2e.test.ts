@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadCaptures } from '../../src/index.js';
 import { analyzeConnections, type AnalysisResult } from '../../src/analysis/index.js';
-import { corpusPath, haveCorpus } from '../support/corpus.js';
+import { corpusPath } from '../support/corpus.js';
 import { options } from './support.js';
 
 async function analyse(file: string): Promise<AnalysisResult> {
@@ -10,7 +10,7 @@ async function analyse(file: string): Promise<AnalysisResult> {
   return analyzeConnections(loaded.connections, loaded.captures, options());
 }
 
-describe.skipIf(!haveCorpus)('corpus verdicts', () => {
+describe('corpus verdicts', () => {
   it('synscan: a scanner, not a flood', async () => {
     const r = await analyse('beacon/synscan.pcapng');
     const h = r.hosts[0]!;

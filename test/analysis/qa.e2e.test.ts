@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCaptures } from '../../src/index.js';
 import { analyzeConnections, type AnalysisResult } from '../../src/analysis/index.js';
-import { corpusPath, haveCorpus } from '../support/corpus.js';
+import { corpusPath } from '../support/corpus.js';
 import { options } from './support.js';
 
 async function analysePath(path: string): Promise<AnalysisResult> {
@@ -14,7 +14,7 @@ async function analysePath(path: string): Promise<AnalysisResult> {
 }
 const analyse = (file: string): Promise<AnalysisResult> => analysePath(corpusPath(file));
 
-describe.skipIf(!haveCorpus)('QA findings on corpus captures', () => {
+describe('QA findings on corpus captures', () => {
   it('a capture cut short does not turn attempts of its last seconds into blocked ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'callhome-cut-'));
     const cut = join(dir, 'wikipedia-cut.pcap');

@@ -10,7 +10,7 @@ import type { CaptureFileInfo, CaptureRecord } from '../../src/capture/index.js'
 import { PcapWriter, PcapngWriter } from '../../src/capture/writer.js';
 import { convertTimestamp, converted, timestampScale } from '../../src/capture/timestamp.js';
 import { Rng } from '../../src/synth/index.js';
-import { corpusPath, haveCorpus } from '../support/corpus.js';
+import { corpusPath } from '../support/corpus.js';
 
 interface Seen {
   index: number;
@@ -86,7 +86,7 @@ describe('classic pcap written by callhome', () => {
   });
 });
 
-describe.skipIf(!haveCorpus)('classic pcap from other tools', () => {
+describe('classic pcap from other tools', () => {
   test('big-endian pcap (tcpdump pptp.pcap)', async () => {
     const { info, records } = await readFile('wireshark/tcpdump_pptp.pcap');
     expect(info.formatDetail).toBe('pcap (microsecond, big-endian)');
@@ -264,7 +264,7 @@ const testgen = ['001', '005', '006', '010', '012', '016', '018', '100', '102', 
   `wireshark/pcapng-testgen_be_test${n}.pcapng`,
 ]);
 
-describe.skipIf(!haveCorpus)('pcapng test generator files (block counts of their .expected.txt)', () => {
+describe('pcapng test generator files (block counts of their .expected.txt)', () => {
   test.each(testgen.map((p) => [p]))('%s', async (path) => {
     const blocks = expectedBlocks(path);
     const { info, records } = await readFile(path);

@@ -2,12 +2,11 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/index.js';
 import { ANOMALIES, DecodeStats, SKIP_REASONS, decodePacket, newPacket } from '../../src/decode/index.js';
-import { corpusPath, corpusRoot, haveCorpus } from '../support/corpus.js';
+import { corpusPath, corpusRoot } from '../support/corpus.js';
 
 const FOLDERS = ['zeek', 'beacon', 'malformed', 'wireshark'];
 
 function captures(): string[] {
-  if (!haveCorpus) return [];
   return FOLDERS.flatMap((folder) =>
     readdirSync(`${corpusRoot}/${folder}`)
       .filter((f) => !/\.(txt|log|md)$/.test(f))
@@ -46,7 +45,7 @@ async function run(file: string): Promise<Run> {
   }
 }
 
-describe.skipIf(!haveCorpus)('decoding the corpus', () => {
+describe('decoding the corpus', () => {
   it.each(captures())('%s: every record is decoded, skipped or malformed, with a catalogued reason', async (file) => {
     const { stats, packets } = await run(file);
     expect(stats.records).toBe(packets);

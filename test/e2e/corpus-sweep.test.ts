@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callhome, type CliRun } from '../cli/support.js';
-import { corpusRoot, haveCorpus, projectRoot } from '../support/corpus.js';
+import { corpusRoot, projectRoot } from '../support/corpus.js';
 
 const CAPTURE = /\.(pcap|pcapng|bin|gz)$/i;
 
@@ -23,7 +23,7 @@ function capturesUnder(dir: string): string[] {
   return out;
 }
 
-const corpus = haveCorpus ? capturesUnder(corpusRoot) : [];
+const corpus = capturesUnder(corpusRoot);
 const own = capturesUnder(resolve(projectRoot, 'captures'));
 const files = [...corpus, ...own].map((path) => ({ name: path.startsWith(corpusRoot) ? relative(corpusRoot, path) : relative(projectRoot, path), path }));
 
@@ -46,7 +46,7 @@ function expectHonestExit(run: CliRun, warnings: string[] | null): void {
   expect(unreadable || damaged, `exit 1 without an error or a damage warning:\n${run.stderr}`).toBe(true);
 }
 
-describe.skipIf(!haveCorpus)('every corpus capture through the CLI', () => {
+describe('every corpus capture through the CLI', () => {
   it('finds the corpus', () => {
     expect(corpus.length).toBeGreaterThan(100);
     expect(own.length).toBeGreaterThanOrEqual(2);
@@ -119,7 +119,7 @@ describe.skipIf(!haveCorpus)('every corpus capture through the CLI', () => {
   });
 });
 
-describe.skipIf(!haveCorpus)('damaged and odd inputs', () => {
+describe('damaged and odd inputs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'callhome-sweep-'));
   const wikipedia = readFileSync(join(corpusRoot, 'zeek', 'wikipedia.pcap'));
   // cut inside the file header, inside a record header, inside record data

@@ -4,10 +4,10 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { corpusPath, haveCorpus } from '../support/corpus.js';
+import { corpusPath } from '../support/corpus.js';
 import { trackFile } from './support.js';
 
-describe.runIf(haveCorpus)('connection failures and beacons in the corpus', () => {
+describe('connection failures and beacons in the corpus', () => {
   it('logs three refused attempts reusing one source port as three REJ connections', async () => {
     const { connections } = await trackFile(corpusPath('beacon/nowebaccess2.pcapng'));
     const tcp = connections.filter((c) => c.proto === 'tcp');

@@ -10,7 +10,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/flows/index.js';
-import { corpusPath, haveCorpus, projectRoot } from '../support/corpus.js';
+import { corpusPath, projectRoot } from '../support/corpus.js';
 import { connColumn, readOracle, trackFile, zeekCommands, type OracleRow } from './support.js';
 
 const KEY = ['id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
@@ -96,7 +96,7 @@ function compareTrace(trace: string, oracleFile: string, rows: OracleRow[], conn
   };
 }
 
-describe.runIf(haveCorpus)('Zeek conformance on the corpus', () => {
+describe('Zeek conformance on the corpus', () => {
   it('matches Zeek on every oracle row, or the difference is explained', async () => {
     const commands = zeekCommands();
     const dir = corpusPath('zeek');

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeRenderers, flowsRenderers, reportRenderers } from '../../src/report/index.js';
 import { parseCsv, parseZeek } from './parse.js';
-import { departmentReport, haveDepartmentCapture } from './real.js';
+import { departmentReport } from './real.js';
 
-describe.skipIf(!haveDepartmentCapture)('captures/department-host.pcap', () => {
+describe('captures/department-host.pcap', () => {
   it('text: the bypassing host comes first, with its labels, its CDN group and the middlebox', async () => {
     const report = await departmentReport();
     const text = analyzeRenderers.text(report, { color: false, width: 100 });

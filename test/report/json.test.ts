@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeRenderers, compareRenderers, contractGaps } from '../../src/report/index.js';
 import { caseStudyResult, compareResult } from './fixtures.js';
-import { departmentReport, haveDepartmentCapture } from './real.js';
+import { departmentReport } from './real.js';
 
 const plain = { color: false };
 
@@ -25,7 +25,7 @@ describe('analyze --format json', () => {
     expect(contractGaps(doc)).toEqual(['captures[0].warnings', 'resetSources[1].medianRttMs', 'hosts[0].groups[0].schedule.jitter']);
   });
 
-  it.skipIf(!haveDepartmentCapture)('keeps every field of the contract on the case-study capture', async () => {
+  it('keeps every field of the contract on the case-study capture', async () => {
     const { connections: _connections, ...result } = await departmentReport();
     const doc = JSON.parse(analyzeRenderers.json(result, plain));
     expect(contractGaps(doc)).toEqual([]);

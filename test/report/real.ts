@@ -2,7 +2,6 @@
  * Real findings for the report tests: the case-study capture analysed by the library, once
  * per test file.
  */
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { analyze } from '../../src/index.js';
 import type { AnalysisResult } from '../../src/analysis/types.js';
@@ -10,7 +9,6 @@ import type { Connection } from '../../src/flows/connection.js';
 import { projectRoot } from '../support/corpus.js';
 
 export const departmentCapture = resolve(projectRoot, 'captures', 'department-host.pcap');
-export const haveDepartmentCapture = existsSync(departmentCapture);
 
 let cached: Promise<AnalysisResult & { connections: Connection[] }> | null = null;
 

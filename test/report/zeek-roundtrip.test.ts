@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCaptures } from '../../src/index.js';
 import type { Connection } from '../../src/flows/connection.js';
 import { flowsRenderers } from '../../src/report/index.js';
-import { corpusPath, haveCorpus } from '../support/corpus.js';
+import { corpusPath } from '../support/corpus.js';
 import { parseZeek } from './parse.js';
 
 /** What each conn.log cell must read back as, from the connection it was written from. */
@@ -37,7 +37,7 @@ function expectedCells(c: Connection): Record<string, string> {
 
 const traces = ['zeek/wikipedia.pcap', 'zeek/ssh__ssh.pcap', 'zeek/ftp__ipv6.pcap', 'zeek/modbus__modbus-and-non-modbus-p502.pcap'];
 
-describe.skipIf(!haveCorpus)('flows --format zeek on corpus traces', () => {
+describe('flows --format zeek on corpus traces', () => {
   it.each(traces)('%s: every row parses back to the values of its connection', async (trace) => {
     const { connections } = await loadCaptures([corpusPath(trace)]);
     expect(connections.length).toBeGreaterThan(0);
