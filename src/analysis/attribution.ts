@@ -30,20 +30,27 @@ const TTL_TOLERANCE = 2;
 const FAST_FRACTION = 0.25;
 /** Without any round trip to compare, a reply this fast to an Internet address came from nearby. */
 const NEAR_ZERO_SECONDS = 0.002;
-const RTT_SAMPLES = 64;
 /** Round trips up to this are LAN-scale: a fast reset there says nothing about who sent it. */
 const LAN_RTT_SECONDS = 0.005;
+/**
+ * Physics with nothing to compare: a reset that crossed at least FAR_HOPS routers and took a WAN
+ * round trip (WAN_DELAY_SECONDS or more) came from the far end; one that crossed at most NEAR_HOPS
+ * routers in under NEAR_DELAY_SECONDS came from a device on the local network or its edge.
+ */
+const FAR_HOPS = 5;
+const WAN_DELAY_SECONDS = 0.01;
+const NEAR_HOPS = 2;
+const NEAR_DELAY_SECONDS = 0.001;
+/** "One device answers for many addresses": its delay must be at most this (and far below the Internet's round trips). */
+const DEVICE_DELAY_SECONDS = 0.003;
 
 interface Profile {
   ttls: Set<number>;
-  rtts: number[];
-  /** median(rtts), once the profiles are complete (undefined until asked). */
-  medianRtt: number | null | undefined;
-}
-
-function medianRtt(profile: Profile): number | null {
-  if (profile.medianRtt === undefined) profile.medianRtt = median(profile.rtts);
-  return profile.medianRtt;
+  /**
+   * The fastest handshake seen: round trips vary from connection to connection (queues, server
+   * load), so a reset is "too fast for the endpoint" only against its fastest, never its typical.
+   */
+  minRtt: number | null;
 }
 
 /** ICMP destination-unreachable codes (RFC 1812 §5.2.7.1) and ICMPv6 (RFC 4443 §3.1) in words. */
@@ -75,11 +82,11 @@ export function icmpMeaning(type: number, code: number): string {
 function addProfile(map: Map<string, Profile>, key: string, ttl: number, rtt: number | null): void {
   let profile = map.get(key);
   if (profile === undefined) {
-    profile = { ttls: new Set(), rtts: [], medianRtt: undefined };
+    profile = { ttls: new Set(), minRtt: null };
     map.set(key, profile);
   }
   if (ttl >= 0) profile.ttls.add(ttl);
-  if (rtt !== null && profile.rtts.length < RTT_SAMPLES) profile.rtts.push(rtt);
+  if (rtt !== null && rtt > 0 && (profile.minRtt === null || rtt < profile.minRtt)) profile.minRtt = rtt;
 }
 
 function nearestTtl(ttl: number, refs: Iterable<number>): number | null {
@@ -193,7 +200,7 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
         ? attributeOriginatorReset(c, r)
         : r.kind === 'icmp'
           ? attributeIcmp(c, r)
-          : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null);
+          : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
       all.push(attributed);
       if (!r.fromOriginator && refusals[i] === undefined) refusals[i] = attributed;
     }
@@ -205,29 +212,57 @@ function clusterKey(r: ResetEvidence): number {
   return r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
 }
 
-/** The "one device in the path" pattern, or null when the cluster does not show it. */
+/**
+ * The "one device in the path" pattern, or null when the cluster does not show it. A shared TTL
+ * alone is a coincidence (unrelated servers the same number of hops away); a device answering for
+ * many addresses also shows itself close by (a short hop distance or an unchanged initial TTL), a
+ * delay far below the round trips to the Internet, and addresses that never completed a handshake.
+ */
 function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string | null {
   if (cluster.kind !== 'rst' || cluster.addresses.size < 3) return null;
   if (cluster.silent.size < 0.8 * cluster.addresses.size) return null;
+  // Timing and TTL say "nearby" only for Internet addresses: LAN hosts answer fast with initial TTLs too.
+  if (cluster.external < 0.8 * cluster.addresses.size) return null;
+  const hops = hopsFromTtl(cluster.ttl);
+  const unchanged = initialTtl(cluster.ttl) === cluster.ttl;
+  if (!unchanged && hops > NEAR_HOPS) return null;
   const delay = median(cluster.delays) ?? 0;
   const spread = mad(cluster.delays) ?? 0;
   const consistent = spread <= Math.max(0.5 * delay, 0.001);
-  // Timing and TTL say "nearby" only for Internet addresses: LAN hosts answer fast with initial TTLs too.
-  const external = cluster.external >= 0.8 * cluster.addresses.size;
-  const nearZero = external && (externalRtt !== null ? delay < FAST_FRACTION * externalRtt : delay < NEAR_ZERO_SECONDS);
-  const counter = oneIpIdCounter(cluster.ipIds);
-  const unchanged = external && initialTtl(cluster.ttl) === cluster.ttl;
-  const signals: string[] = [];
-  if (consistent && nearZero) {
-    signals.push(externalRtt !== null
+  const limit = externalRtt !== null ? Math.min(FAST_FRACTION * externalRtt, DEVICE_DELAY_SECONDS) : DEVICE_DELAY_SECONDS;
+  if (!consistent || delay >= limit) return null;
+  const signals = [
+    externalRtt !== null
       ? `the same ${formatDelay(delay)} delay, far below the ${formatDelay(externalRtt)} round trip to the Internet seen in the capture`
-      : `the same near-zero ${formatDelay(delay)} delay`);
-  }
-  if (counter) signals.push('IP IDs from one counter');
-  if (unchanged) signals.push(`TTL ${cluster.ttl} is an unchanged initial value`);
-  if (signals.length === 0) return null;
+      : `the same near-zero ${formatDelay(delay)} delay`,
+  ];
+  if (oneIpIdCounter(cluster.ipIds)) signals.push('IP IDs from one counter');
+  signals.push(unchanged ? `TTL ${cluster.ttl} is an unchanged initial value` : `${plural(hops, 'hop')} away`);
   return `one device answers for ${cluster.addresses.size} addresses that never completed a handshake: ` +
     `all with TTL ${cluster.ttl}, ${signals.join(', ')}`;
+}
+
+/** Hop distance and delay alone, where they are unambiguous; null where they are not. */
+function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): AttributedReset | null {
+  if (r.stage !== 'syn' || internal.has(c.respH)) return null;
+  const hops = hopsFromTtl(r.ttl);
+  if (hops >= FAR_HOPS && r.delay >= WAN_DELAY_SECONDS) {
+    return {
+      reset: r,
+      attribution: 'endpoint',
+      evidence: `TTL ${r.ttl} (${plural(hops, 'hop')} away) and ${formatDelay(r.delay)} after the SYN, a round trip across the Internet: ` +
+        `the far end answered, not a device nearby`,
+    };
+  }
+  if (hops <= NEAR_HOPS && r.delay < NEAR_DELAY_SECONDS) {
+    return {
+      reset: r,
+      attribution: 'middlebox',
+      evidence: `TTL ${r.ttl} (${hops === 0 ? 'no router in between' : `${plural(hops, 'hop')} away`}) and ${formatDelay(r.delay)} after the SYN: ` +
+        `too near and too fast to be ${c.respH} on the Internet`,
+    };
+  }
+  return null;
 }
 
 function attributeRst(
@@ -236,6 +271,7 @@ function attributeRst(
   byAddress: Map<string, Profile>,
   byNetblock: Map<string, Profile>,
   oneDevice: string | null,
+  internal: CidrSet,
 ): AttributedReset {
   if (r.senderKeptSending) {
     return { reset: r, attribution: 'middlebox', evidence: `${c.respH} kept sending after this reset: it was injected by a device in the path` };
@@ -245,25 +281,41 @@ function attributeRst(
   const block = byNetblock.get(netblock);
   let refTtls: Iterable<number> | null = null;
   let refWhat = '';
+  let refRtt: number | null = null;
+  // The address's own packets when it sent any; its network's only when it sent nothing else.
+  let sameAddress = true;
   if (r.peerTtls.length > 0) {
     refTtls = r.peerTtls;
     refWhat = `${c.respH}'s own packets in this connection`;
+    refRtt = own?.minRtt ?? null;
   } else if (own !== undefined && own.ttls.size > 0) {
     refTtls = own.ttls;
     refWhat = `${c.respH}'s own SYN-ACKs and data`;
+    refRtt = own.minRtt;
   } else if (block !== undefined && block.ttls.size > 0) {
     refTtls = block.ttls;
     refWhat = `the packets of other addresses in ${netblock}`;
+    refRtt = block.minRtt;
+    sameAddress = false;
   }
-  const refRtt = own?.rtts.length ? medianRtt(own) : block !== undefined ? medianRtt(block) : null;
   const nearest = refTtls === null ? null : nearestTtl(r.ttl, refTtls);
   if (nearest !== null && Math.abs(nearest - r.ttl) > TTL_TOLERANCE) {
     const hops = hopsFromTtl(r.ttl);
-    return {
-      reset: r,
-      attribution: 'middlebox',
-      evidence: `TTL ${r.ttl} (${plural(hops, 'hop')} away) but ${refWhat} arrive with TTL ${nearest}`,
-    };
+    const refHops = hopsFromTtl(nearest);
+    // Another server of the same network may run another system: a different TTL there means a
+    // device in the path only when the reset also came from nearer or faster than that network.
+    const nearer = hops < refHops - TTL_TOLERANCE || initialTtl(r.ttl) === r.ttl;
+    const faster = r.stage === 'syn' && refRtt !== null && refRtt > LAN_RTT_SECONDS && r.delay < FAST_FRACTION * refRtt;
+    if (sameAddress || nearer || faster) {
+      return {
+        reset: r,
+        attribution: 'middlebox',
+        evidence: `TTL ${r.ttl} (${plural(hops, 'hop')} away) but ${refWhat} arrive with TTL ${nearest}`,
+      };
+    }
+    return physicsAlone(c, r, internal) ?? unknownReset(c, r,
+      `TTL ${r.ttl} differs from ${refWhat} (TTL ${nearest}), but ${c.respH} itself sent nothing else and the reset came from no nearer ` +
+      'and no faster than that network: another server there, or a device near it');
   }
   if (nearest !== null) {
     // Only where the round trip is long enough for "nearby" to mean something: on a LAN the
@@ -272,21 +324,25 @@ function attributeRst(
       return {
         reset: r,
         attribution: 'middlebox',
-        evidence: `answered the SYN in ${formatDelay(r.delay)}, far below the ${formatDelay(refRtt)} round trip to ${c.respH}`,
+        evidence: `answered the SYN in ${formatDelay(r.delay)}, far below the fastest round trip to ${sameAddress ? c.respH : netblock} (${formatDelay(refRtt)})`,
       };
     }
     return {
       reset: r,
       attribution: 'endpoint',
       evidence: `TTL ${r.ttl} matches ${refWhat} (TTL ${nearest})` +
-        (refRtt !== null && r.stage === 'syn' ? `, after ${formatDelay(r.delay)} against a ${formatDelay(refRtt)} round trip` : ''),
+        (refRtt !== null && r.stage === 'syn' ? `, after ${formatDelay(r.delay)} against a fastest round trip of ${formatDelay(refRtt)}` : ''),
     };
   }
   if (oneDevice !== null) return { reset: r, attribution: 'middlebox', evidence: oneDevice };
+  return physicsAlone(c, r, internal) ?? unknownReset(c, r);
+}
+
+function unknownReset(c: Connection, r: ResetEvidence, why?: string): AttributedReset {
   return {
     reset: r,
     attribution: 'unknown',
-    evidence: `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${formatDelay(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
+    evidence: why ?? `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${formatDelay(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
       'and no other address answered the same way, so there is nothing to compare it with',
   };
 }
