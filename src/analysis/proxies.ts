@@ -15,6 +15,21 @@ import { plural } from './stats.js';
 export const PROXY_LIKE_PORTS = [3128, 8080, 8000, 8888, 80];
 /** Internal clients needed before a busy internal address:port is taken for a proxy. */
 const MIN_PROXY_CLIENTS = 3;
+/**
+ * A proxy nobody is seen using (a tap on the firewall's LAN side sees the proxy go out, not its
+ * clients reach it): the one internal host whose web connections get through — to at least
+ * SILENT_PROXY_ADDRESSES addresses, SILENT_PROXY_SHARE of its attempts — while at least
+ * SILENT_PROXY_REFUSED other hosts try the web directly and never get through.
+ */
+const SILENT_PROXY_ADDRESSES = 2;
+const SILENT_PROXY_SHARE = 0.8;
+const SILENT_PROXY_REFUSED = 2;
+
+interface DirectWeb {
+  attempts: number;
+  established: number;
+  addresses: Set<string>;
+}
 
 export interface ProxyIndex {
   proxies: ProxyFinding[];
@@ -54,9 +69,19 @@ export function findProxies(
   // Busy internal services on proxy-like ports, and who opens outbound web connections.
   const services = new Map<string, Set<string>>();
   const outboundWeb = new Map<string, number>();
+  const directWeb = new Map<string, DirectWeb>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections[i]!;
     if (c.proto !== 'tcp') continue;
+    if (internal.has(c.origH) && !internal.has(c.respH) && webPorts.includes(c.respP)) {
+      let d = directWeb.get(c.origH);
+      if (d === undefined) directWeb.set(c.origH, (d = { attempts: 0, established: 0, addresses: new Set() }));
+      d.attempts++;
+      if (c.established) {
+        d.established++;
+        if (d.addresses.size < 16) d.addresses.add(c.respH);
+      }
+    }
     const http = c.http;
     if (http !== null && http.proxyForm !== null) {
       const p = candidate(c.respH, c.respP);
@@ -124,6 +149,11 @@ export function findProxies(
     seen.add(key);
   }
 
+  if (findings.length === 0 && given.length === 0) {
+    const silent = silentProxy(directWeb);
+    if (silent !== null) findings.push(silent);
+  }
+
   for (const g of given) {
     const existing = findings.find((f) => f.address === g.address && (g.port === null || f.port === null || f.port === g.port));
     if (existing !== undefined) {
@@ -168,6 +198,28 @@ export function findProxies(
   }
   findings.sort((a, b) => b.clients.length - a.clients.length);
   return { proxies: findings, isProxy, proxyAddresses: new Set(findings.map((f) => f.address)) };
+}
+
+/** The proxy a firewall-side tap implies, or null: see SILENT_PROXY_ADDRESSES. */
+function silentProxy(directWeb: ReadonlyMap<string, DirectWeb>): ProxyFinding | null {
+  const through: [string, DirectWeb][] = [];
+  let refused = 0;
+  for (const [host, d] of directWeb) {
+    if (d.established === 0) refused++;
+    else if (d.addresses.size >= SILENT_PROXY_ADDRESSES && d.established >= SILENT_PROXY_SHARE * d.attempts) through.push([host, d]);
+  }
+  if (through.length !== 1 || refused < SILENT_PROXY_REFUSED) return null;
+  const [address, d] = through[0]!;
+  return {
+    address,
+    port: null,
+    source: 'detected',
+    evidence: `no client is seen using a proxy, but ${address} is the only internal host whose web connections get through ` +
+      `(${plural(d.established, 'connection')} to ${plural(d.addresses.size, 'address', 'addresses')}${d.addresses.size >= 16 ? ' or more' : ''}) ` +
+      `while ${plural(refused, 'other host')} never get through directly: most likely the proxy (or a server allowed out), ` +
+      'its clients out of this capture point\'s sight',
+    clients: [],
+  };
 }
 
 export function proxyName(p: { address: string; port: number | null }): string {
