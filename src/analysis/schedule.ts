@@ -8,38 +8,48 @@ import { formatSeconds, mad, median, plural, round } from './stats.js';
 
 /** A gap this many times the one below it separates two levels of a schedule. */
 const BREAK_RATIO = 4;
-/** Bursts needed before a schedule is called periodic (3 repetitions after the first). */
-const MIN_BURSTS = 4;
-/** C2 agents randomise their sleep (Caldera ±~25%); random arrivals sit near 0.7 (MAD/median of an exponential). */
-const MAX_JITTER = 0.3;
-const MIN_SCORE = 0.45;
+/**
+ * Repetitions needed before a schedule is called periodic. Three bursts of several attempts make
+ * a schedule when they agree in shape (size, rate, port stepping) and spacing; two never do. Single
+ * events carry no shape, so they need more: MIN_SINGLES_TIGHT with near-constant spacing, else
+ * MIN_SINGLES (random arrivals pass the jitter test 6 % of the time with 3 intervals, 0.3 % with 5,
+ * and a person revisiting a site every few minutes looks regular for a handful of visits).
+ */
+const MIN_BURSTS = 3;
+const MIN_SINGLES_TIGHT = 4;
+const MIN_SINGLES = 8;
+const TIGHT_JITTER = 0.1;
+/**
+ * Agents and beacons randomise their pause, commonly uniformly by up to ±25 % (C2 frameworks by
+ * up to ±50 %). The jitter is the half-width of the spread relative to the period (0.2 = ±20 %):
+ * from the range of the intervals while they are few (FEW_INTERVALS), from their 10th–90th
+ * percentiles above that, so one missed beat in many does not hide a schedule. The jitter allowed
+ * grows with the intervals seen, from MAX_JITTER_FEW to MAX_JITTER_MANY at MANY_INTERVALS: random
+ * arrivals measure about 2 on the percentile estimate and pass under 0.02 % of the time at any count.
+ */
+const MAX_JITTER_FEW = 0.26;
+const MAX_JITTER_MANY = 0.6;
+const FEW_INTERVALS = 8;
+const MANY_INTERVALS = 20;
 /** Below this period a regular rhythm is a rate, not a schedule (floods are regular too). */
 const MIN_PERIOD_SECONDS = 0.5;
-/**
- * The jitter a schedule may have and still be called periodic: loose (MAX_JITTER) only with many
- * repetitions; a handful of intervals must be tight, or chance alone passes the test.
- */
-function allowedJitter(intervals: number): number {
-  const tight = MAX_JITTER / 3;
-  if (intervals <= FEW_INTERVALS) return tight;
-  if (intervals >= 20) return MAX_JITTER;
-  return tight + (MAX_JITTER - tight) * ((intervals - FEW_INTERVALS) / (20 - FEW_INTERVALS));
-}
-
-/** Below this many intervals the jitter is the largest deviation, not the MAD. */
-const FEW_INTERVALS = 6;
 const MIN_REQUESTS = 6;
 const MIN_REQUEST_PERIOD_SECONDS = 2;
 /** Source port steps that still count as "rising by one": other software takes ports in between. */
 const MAX_PORT_STEP = 16;
 const SEQUENTIAL_FRACTION = 0.6;
+/** Bursts alike in shape: sizes within this ratio (or one attempt), rates within RATE_AGREEMENT. */
+const SIZE_AGREEMENT = 1.5;
+const RATE_AGREEMENT = 0.35;
+/** Bursts at which a jitter-free schedule counts as confirmed (confidence 0.9). */
+export const CONFIRMING_BURSTS = 8;
 
 export type ScheduleBasis = 'failed attempts' | 'completed sessions' | 'all attempts' | 'requests in one connection';
 
 export function emptySchedule(evidence: string, bursts = 0): Schedule {
   return {
     periodic: false, periodSeconds: null, jitter: null, burstSize: null, burstRate: null, bursts,
-    sequentialPorts: false, score: 0, cycleSeconds: null, evidence, basis: null, attempts: 0,
+    sequentialPorts: false, score: 0, cycleSeconds: null, evidence, basis: null, attempts: 0, repetitions: 0, confidence: 0,
   };
 }
 
@@ -172,26 +182,32 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   }
 
   const period = median(periodIntervals)!;
-  // With few repetitions a MAD can be zero by chance (3 intervals, 2 alike): then every
-  // interval must fit, so the largest deviation is the jitter.
-  const spread = periodIntervals.length < FEW_INTERVALS
-    ? Math.max(...periodIntervals.map((x) => Math.abs(x - period)))
-    : mad(periodIntervals)!;
-  const jitter = period > 0 ? spread / period : 1;
+  const jitter = period > 0 ? relativeJitter(periodIntervals, period) : 1;
+  const k = periodIntervals.length;
   const sizeSpread = burstSize > 0 ? mad(sizes)! / burstSize : 1;
-  const regularity = Math.max(0, 1 - jitter / 0.5);
-  const support = Math.min(1, periodIntervals.length / 6);
+  const regularity = Math.max(0, 1 - jitter / 0.6);
+  const support = Math.min(1, k / 6);
   const score = round(regularity * (0.4 + 0.6 * support) * (0.8 + 0.2 * Math.max(0, 1 - sizeSpread)), 3);
-  const periodic = jitter <= allowedJitter(periodIntervals.length) && score >= MIN_SCORE && period >= MIN_PERIOD_SECONDS
+  const enough = burstSize > 1
+    ? k >= MIN_BURSTS - 1 && (k >= MIN_BURSTS || burstsAlike(sizes, durations, ports))
+    : k >= MIN_SINGLES - 1 || (k >= MIN_SINGLES_TIGHT - 1 && jitter <= TIGHT_JITTER);
+  const periodic = enough
+    && jitter <= allowedJitter(k)
+    && period >= MIN_PERIOD_SECONDS
     // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
     // needs more repetitions and a slower beat.
     && (basis !== 'requests in one connection' || (n >= MIN_REQUESTS && period >= MIN_REQUEST_PERIOD_SECONDS));
+  const repetitions = periodic ? starts.length : 0;
+  const confidence = periodic ? scheduleConfidence(repetitions, jitter) : 0;
   const cycleWords = cycleSeconds !== null ? `; burst trains repeat every ${formatSeconds(cycleSeconds)}` : '';
+  const jitterWords = `jitter ±${Math.round(jitter * 100)}%`;
   const evidence = periodic
-    ? `${burstWords}, one every ${formatSeconds(period)} (jitter ${Math.round(jitter * 100)}%) over ${starts.length} bursts${cycleWords}${portWords}`
-    : period < MIN_PERIOD_SECONDS && jitter <= allowedJitter(periodIntervals.length)
+    ? `${burstWords}, one every ${formatSeconds(period)} (${jitterWords}) over ${starts.length} bursts${cycleWords}${portWords}`
+    : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW
       ? `${burstWords} every ${formatSeconds(period)}: a steady rate, not a schedule${portWords}`
-      : `${burstWords}, ${starts.length} bursts with irregular spacing (median ${formatSeconds(period)}, jitter ${Math.round(jitter * 100)}%)${portWords}`;
+      : !enough
+        ? `${burstWords}, ${starts.length} bursts ${burstSize > 1 ? 'that differ in shape' : 'too few to tell a schedule from chance'} (median ${formatSeconds(period)} apart, ${jitterWords})${portWords}`
+        : `${burstWords}, ${starts.length} bursts with irregular spacing (median ${formatSeconds(period)}, ${jitterWords})${portWords}`;
   return {
     ...base,
     periodic,
@@ -200,7 +216,65 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     score,
     cycleSeconds,
     evidence,
+    repetitions,
+    confidence,
   };
+}
+
+/** The jitter a schedule of `intervals` intervals may have and still be called periodic. */
+function allowedJitter(intervals: number): number {
+  if (intervals <= FEW_INTERVALS) return MAX_JITTER_FEW;
+  if (intervals >= MANY_INTERVALS) return MAX_JITTER_MANY;
+  const step = (MAX_JITTER_MANY - 0.3) / (MANY_INTERVALS - FEW_INTERVALS);
+  return 0.3 + step * (intervals - FEW_INTERVALS);
+}
+
+/** Half-width of the intervals' spread relative to the period (see MAX_JITTER_FEW). */
+function relativeJitter(intervals: readonly number[], period: number): number {
+  const sorted = Float64Array.from(intervals).sort();
+  const k = sorted.length;
+  if (k <= FEW_INTERVALS) return (sorted[k - 1]! - sorted[0]!) / (sorted[k - 1]! + sorted[0]!);
+  // The 10th to 90th percentile covers 80 % of a uniform spread.
+  return (quantile(sorted, 0.9) - quantile(sorted, 0.1)) / 2 / 0.8 / period;
+}
+
+function quantile(sorted: Float64Array, p: number): number {
+  const i = p * (sorted.length - 1);
+  const lo = Math.floor(i);
+  const hi = Math.ceil(i);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (i - lo);
+}
+
+/**
+ * Whether bursts agree in shape, as an analyst checks three bursts of a short capture: sizes
+ * within SIZE_AGREEMENT (or one attempt apart), rates within RATE_AGREEMENT, and, where ports are
+ * known, each burst's ports stepping the same way.
+ */
+function burstsAlike(sizes: readonly number[], durations: readonly number[], ports: readonly number[] | null): boolean {
+  const small = Math.min(...sizes);
+  const large = Math.max(...sizes);
+  if (small < 2 || (large - small > 1 && large / small > SIZE_AGREEMENT)) return false;
+  const rates = sizes.map((size, i) => (durations[i]! > 0 ? (size - 1) / durations[i]! : Infinity));
+  const rateMedian = median(rates.filter(Number.isFinite));
+  if (rateMedian === null || rates.some((r) => !Number.isFinite(r) || Math.abs(r - rateMedian) > RATE_AGREEMENT * rateMedian)) return false;
+  if (ports === null) return true;
+  let at = 0;
+  let sequentialBursts = 0;
+  for (const size of sizes) {
+    if (sequentialPorts(ports.slice(at, at + size)).sequential) sequentialBursts++;
+    at += size;
+  }
+  return sequentialBursts === 0 || sequentialBursts === sizes.length;
+}
+
+/**
+ * How sure a periodic schedule is, 0–1: repetitions (three bursts 0.5, five 0.75, eight 0.9)
+ * times the regularity (±25 % jitter takes off 40 %).
+ */
+export function scheduleConfidence(repetitions: number, jitter: number): number {
+  const seen = 1 - 0.5 ** ((repetitions - 1) / 2);
+  const regular = 1 - 0.4 * Math.min(1, jitter / 0.25);
+  return round(seen * regular, 2);
 }
 
 /** The schedule that says most: periodic first, then by score, then by attempts. */

@@ -70,7 +70,10 @@ export interface Schedule {
   periodic: boolean;
   /** Seconds between burst starts (median), null when not periodic / not enough data. */
   periodSeconds: number | null;
-  /** Relative jitter of the period (MAD / median), 0 = perfectly regular. */
+  /**
+   * Jitter of the period: the half-width of the intervals' spread relative to the period
+   * (0.2 = ±20 %, a pause drawn from 200–300 s), 0 = perfectly regular.
+   */
   jitter: number | null;
   /** Median attempts per burst. */
   burstSize: number | null;
@@ -87,6 +90,10 @@ export interface Schedule {
   basis: string | null;
   /** How many events (attempts or requests) the schedule was measured on. */
   attempts: number;
+  /** How many times the pattern was seen (bursts) when periodic, else 0. */
+  repetitions: number;
+  /** 0–1: how sure the schedule is, from its repetitions and jitter; 0 when not periodic. */
+  confidence: number;
 }
 
 export interface DestinationGroup {

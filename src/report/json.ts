@@ -26,7 +26,7 @@ const CONTRACT = {
   host: ['address', 'labels', 'verdict', 'evidence', 'groups'],
   group: ['destination', 'names', 'ports', 'addresses', 'attempts', 'established', 'unanswered', 'resets', 'viaProxy', 'schedule'],
   resets: ['middlebox', 'endpoint', 'unknown'],
-  schedule: ['periodic', 'periodSeconds', 'jitter', 'burstSize', 'sequentialPorts', 'score'],
+  schedule: ['periodic', 'periodSeconds', 'jitter', 'burstSize', 'sequentialPorts', 'score', 'repetitions', 'confidence'],
 } as const;
 
 /**

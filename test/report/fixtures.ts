@@ -57,6 +57,8 @@ function notPeriodic(bursts: number, evidence = 'no regular gap between attempts
     evidence,
     basis: 'all attempts',
     attempts: bursts,
+    repetitions: 0,
+    confidence: 0,
   };
 }
 
@@ -157,6 +159,8 @@ export function departmentHost(address = '192.168.0.13', bursts = 36): HostFindi
           evidence: `${bursts} bursts, median gap 32 s, MAD 0.6 s`,
           basis: 'failed attempts',
           attempts: direct.length,
+          repetitions: bursts,
+          confidence: 0.99,
         },
       }),
       group({

@@ -1,0 +1,137 @@
+/**
+ * Schedules as they look on real networks: short captures that see only a few bursts, agents
+ * and beacons that randomise their pause, and traffic that must stay non-periodic.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeSchedule } from '../../src/analysis/index.js';
+import { random } from './support.js';
+
+/** An update agent: `count` bursts of `size` attempts about 1 s apart, ports rising by one. */
+function agent(count: number, size: number, pause: (b: number) => number, seed = 1): { times: number[]; ports: number[] } {
+  const rnd = random(seed);
+  const times: number[] = [];
+  const ports: number[] = [];
+  let port = 3_100;
+  let start = 50;
+  for (let b = 0; b < count; b++) {
+    for (let i = 0; i < size; i++) {
+      times.push(start + i * (0.95 + rnd() * 0.1));
+      ports.push(port++);
+    }
+    start += pause(b);
+  }
+  return { times, ports };
+}
+
+/** One connection per beat, random source ports: a beacon that sleeps `pause` between calls. */
+function beacon(count: number, pause: () => number, seed = 2): { times: number[]; ports: number[] } {
+  const rnd = random(seed);
+  let t = 0;
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) times.push((t += pause()));
+  return { times, ports: times.map(() => 49_152 + Math.floor(rnd() * 16_000)) };
+}
+
+describe('schedules from few repetitions', () => {
+  it('three alike bursts in a two-minute capture are a schedule, with the confidence said', () => {
+    const { times, ports } = agent(3, 12, () => 45);
+    const s = analyzeSchedule(times, ports, 'failed attempts');
+    expect(s.periodic).toBe(true);
+    expect(s.periodSeconds).toBeGreaterThan(45 * 0.95);
+    expect(s.periodSeconds).toBeLessThan(45 * 1.05);
+    expect(s.burstSize).toBe(12);
+    expect(s.sequentialPorts).toBe(true);
+    expect(s.repetitions).toBe(3);
+    expect(s.confidence).toBeGreaterThan(0.3);
+    expect(s.confidence).toBeLessThan(0.8);
+    expect(s.evidence).toMatch(/3 bursts/);
+  });
+
+  it('more repetitions of the same schedule give more confidence', () => {
+    const few = agent(3, 12, () => 45);
+    const many = agent(20, 12, () => 45);
+    const a = analyzeSchedule(few.times, few.ports, 'failed attempts');
+    const b = analyzeSchedule(many.times, many.ports, 'failed attempts');
+    expect(b.confidence).toBeGreaterThan(a.confidence);
+    expect(b.confidence).toBeGreaterThan(0.9);
+    expect(b.repetitions).toBe(20);
+  });
+
+  it('two bursts are not a schedule', () => {
+    const { times, ports } = agent(2, 12, () => 45);
+    const s = analyzeSchedule(times, ports, 'failed attempts');
+    expect(s.periodic).toBe(false);
+    expect(s.confidence).toBe(0);
+    expect(s.evidence).toMatch(/too few repetitions/);
+  });
+
+  it('three bursts that do not agree in shape are not a schedule', () => {
+    const sizes = [3, 12, 25];
+    const times: number[] = [];
+    const ports: number[] = [];
+    sizes.forEach((size, b) => {
+      for (let i = 0; i < size; i++) {
+        times.push(b * 45 + i * (b === 1 ? 0.2 : 1));
+        ports.push(5_000 + b * 100 + i);
+      }
+    });
+    expect(analyzeSchedule(times, ports, 'failed attempts').periodic).toBe(false);
+  });
+});
+
+describe('jittered schedules', () => {
+  it('a beacon sleeping 200–300 s (±20 %) is periodic, and the jitter is stated', () => {
+    const rnd = random(21);
+    const { times, ports } = beacon(16, () => 200 + rnd() * 100);
+    const s = analyzeSchedule(times, ports, 'completed sessions');
+    expect(s.periodic).toBe(true);
+    expect(s.periodSeconds).toBeGreaterThan(250 * 0.9);
+    expect(s.periodSeconds).toBeLessThan(250 * 1.1);
+    expect(s.jitter).toBeGreaterThan(0.1);
+    expect(s.jitter).toBeLessThanOrEqual(0.3);
+    expect(s.evidence).toMatch(/jitter ±\d+ ?%/);
+  });
+
+  it('45 ± 6 s over half an hour is periodic', () => {
+    const rnd = random(5);
+    const { times, ports } = beacon(40, () => 39 + rnd() * 12);
+    const s = analyzeSchedule(times, ports, 'completed sessions');
+    expect(s.periodic).toBe(true);
+    expect(Math.abs(s.periodSeconds! - 45)).toBeLessThan(45 * 0.05);
+  });
+
+  it('an update agent whose pause is jittered ±25 % keeps its schedule', () => {
+    const rnd = random(8);
+    const { times, ports } = agent(8, 10, () => 60 * (0.75 + rnd() * 0.5));
+    const s = analyzeSchedule(times, ports, 'failed attempts');
+    expect(s.periodic).toBe(true);
+    expect(s.burstSize).toBe(10);
+  });
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('random arrivals are not periodic (seed %i)', (seed) => {
+    const rnd = random(seed * 31);
+    for (const n of [4, 5, 8, 30]) {
+      const { times } = beacon(n, () => -Math.log(1 - rnd()) * 60, seed);
+      expect(analyzeSchedule(times, null, 'completed sessions').periodic, `${n} arrivals`).toBe(false);
+    }
+  });
+
+  it('human browsing (page loads of several connections at random times) is not periodic', () => {
+    const rnd = random(77);
+    const times: number[] = [];
+    let t = 0;
+    for (let page = 0; page < 25; page++) {
+      t += 5 + -Math.log(1 - rnd()) * 90;
+      const n = 1 + Math.floor(rnd() * 8);
+      for (let i = 0; i < n; i++) times.push(t + rnd() * 1.5);
+    }
+    expect(analyzeSchedule(times, null, 'completed sessions').periodic).toBe(false);
+  });
+
+  it('a single retry storm with back-off is not periodic', () => {
+    const times: number[] = [];
+    let t = 0;
+    for (let i = 0; i < 9; i++) times.push((t += 2 ** i));
+    expect(analyzeSchedule(times, null, 'failed attempts').periodic).toBe(false);
+  });
+});
