@@ -125,7 +125,9 @@ function peakRssMB() {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
     if (m) return Number(m[1]) / 1024;
-  } catch {}
+  } catch {
+    // No /proc (not Linux): getrusage's figure is the best there is.
+  }
   return process.resourceUsage().maxRSS / 1024;
 }
 
@@ -281,7 +283,7 @@ async function generate(file, halfFile, sizeBytes, seed) {
       }
       if (upload) s.send((at += rtt), 'server', request);
       at += rtt;
-      if (rng.next() < 0.8) s.fin(at, 'client').fin((at += rtt / 2), 'server').ack((at += rtt / 2), 'client');
+      if (rng.next() < 0.8) s.fin(at, 'client').fin((at += rtt / 2), 'server').ack(at + rtt / 2, 'client');
       else s.rst(at, rng.next() < 0.5 ? 'client' : 'server');
       add(s.frames());
     }
@@ -339,7 +341,9 @@ async function main() {
   let marker = null;
   try {
     marker = JSON.parse(readFileSync(markerFile, 'utf8'));
-  } catch {}
+  } catch {
+    // No marker, or a torn one: the capture is written afresh.
+  }
   const fresh =
     marker &&
     marker.version === GENERATOR_VERSION &&

@@ -22,8 +22,8 @@ const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const BLOCK_FRAME_BYTES = 12;
 const SHB_MIN_BYTES = 28;
 const IDB_MIN_BYTES = 20;
+/** Also the obsolete Packet Block's: its 16-bit interface ID and drops count fill EPB's 32-bit ID. */
 const EPB_MIN_BYTES = 32;
-const PB_MIN_BYTES = 32;
 const SPB_MIN_BYTES = 16;
 
 const OPT_ENDOFOPT = 0;
@@ -82,7 +82,7 @@ export class PcapngParser extends CaptureParser {
         return pos;
       }
       let le = this.littleEndian;
-      let type = view.getUint32(pos, le);
+      const type = view.getUint32(pos, le);
       if (type === PCAPNG_SHB) {
         // The section's byte order is whatever makes the byte-order magic read right (§4.1).
         const magic = view.getUint32(pos + 8, true);

@@ -336,10 +336,10 @@ function concatHead(chunks: Uint8Array[], n: number): Uint8Array {
 }
 
 function toAsyncIterator(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncIterator<Uint8Array> {
-  if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-  const it = (source as Iterable<Uint8Array>)[Symbol.iterator]();
+  if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
+  const it = source[Symbol.iterator]();
   return {
-    next: async () => it.next(),
-    return: async () => it.return?.() ?? { done: true, value: undefined },
+    next: () => Promise.resolve(it.next()),
+    return: () => Promise.resolve(it.return?.() ?? { done: true, value: undefined }),
   };
 }

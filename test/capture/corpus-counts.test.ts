@@ -53,7 +53,7 @@ describe('corpus packet counts (capinfos, INDEX.md)', () => {
   });
 
   test.each(unreadable.map((c) => [c.path] as const))('%s: refused in one line, or read in part with a warning', async (path) => {
-    let info: CaptureFileInfo | null = null;
+    let info: CaptureFileInfo;
     try {
       info = await readCapture(corpusPath(path), () => {});
     } catch (e) {

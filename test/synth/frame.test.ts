@@ -104,8 +104,8 @@ function readDns(m: Uint8Array) {
     }
     return [labels.join('.'), end < 0 ? at + 1 : end];
   };
-  let [qname, at] = name(12);
-  at += 4;
+  const [qname, questionEnd] = name(12);
+  let at = questionEnd + 4; // past QTYPE and QCLASS
   const answers: [string, number, string][] = [];
   for (let i = 0; i < d.getUint16(6); i++) {
     const [owner, p] = name(at);
