@@ -28,8 +28,6 @@ export interface AttributionResult {
 const TTL_TOLERANCE = 2;
 /** A reset answering a SYN faster than this fraction of the round trip cannot have come from the far end. */
 const FAST_FRACTION = 0.25;
-/** Without any round trip to compare, a reply this fast to an Internet address came from nearby. */
-const NEAR_ZERO_SECONDS = 0.002;
 /** Round trips up to this are LAN-scale: a fast reset there says nothing about who sent it. */
 const LAN_RTT_SECONDS = 0.005;
 /**
