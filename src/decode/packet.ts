@@ -5,16 +5,6 @@
  * handled; a consumer copies what it keeps.
  */
 
-export const TCP_FIN = 0x001;
-export const TCP_SYN = 0x002;
-export const TCP_RST = 0x004;
-export const TCP_PSH = 0x008;
-export const TCP_ACK = 0x010;
-export const TCP_URG = 0x020;
-export const TCP_ECE = 0x040;
-export const TCP_CWR = 0x080;
-export const TCP_NS = 0x100;
-
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
@@ -91,7 +81,7 @@ export interface Packet {
   // TCP
   seq: number;
   ack: number;
-  /** TCP flag bits (TCP_* constants), 0 for non-TCP. */
+  /** TCP flag bits (TCP_* constants of decode/tcp.ts), 0 for non-TCP. */
   tcpFlags: number;
   window: number;
   tcpHeaderLength: number;

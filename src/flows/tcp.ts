@@ -5,7 +5,8 @@
  * accounting of TCP_Reassembler (src/analyzer/protocol/tcp/).
  */
 
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
+import type { Packet } from '../decode/packet.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/tcp.js';
 import type { ConnState } from './connection.js';
 import {
   Endpoint, Flow, HIST_ACK_PKT, HIST_DATA_PKT, HIST_FIN_PKT, HIST_FIN_RST_PKT, HIST_MULTI_FLAG_PKT,

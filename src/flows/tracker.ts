@@ -9,10 +9,9 @@
 import { formatIPv4, formatIPv6 } from '../decode/address.js';
 import { parseDns } from '../decode/dns.js';
 import { peekHttpRequest } from '../decode/http.js';
-import {
-  IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, payloadView, type Packet,
-} from '../decode/packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, payloadView, type Packet } from '../decode/packet.js';
 import { guessService } from '../decode/service.js';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../decode/tcp.js';
 import { peekTlsClientHello } from '../decode/tls.js';
 import type { ConnState, Connection, ResetEvidence, ResetStage, Transport } from './connection.js';
 import { Endpoint, Flow, HIST_DATA_PKT, KIND_ICMP, KIND_TCP, KIND_UDP, scaledHistory } from './flow.js';
