@@ -5,6 +5,8 @@
  * handled; a consumer copies what it keeps.
  */
 
+import type { PacketReason } from './anomalies.js';
+
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
@@ -40,9 +42,10 @@ export interface Packet {
   status: PacketStatus;
   /**
    * For 'skipped' a reason code (e.g. 'link.unsupported', 'l3.not-ip', 'ipv4.later-fragment');
-   * for 'malformed' an anomaly code from decode/anomalies.ts. Empty when decoded cleanly.
+   * for 'malformed' an anomaly code; both from the catalogue in decode/anomalies.ts. Empty when
+   * decoded cleanly.
    */
-  reason: string;
+  reason: PacketReason;
   /** Set when the packet was cut by the snapshot length somewhere above L4 header. */
   truncated: boolean;
 
