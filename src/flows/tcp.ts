@@ -21,9 +21,13 @@ import {
 
 const TOO_LARGE_SEQ_DELTA = 1048576;
 
-// Results of the state machine for the packet being handled (module state: no allocation).
-let doClose = false;
-let genEvent = false;
+/**
+ * What a state update decides about the packet's sender, as bits (a number: nothing allocated
+ * per packet). CLOSE: the sender closed or reset its side (Zeek's do_close); CLOSE_EVENT: a
+ * close that ends an active connection (gen_event), not a rejected attempt.
+ */
+const CLOSE = 1;
+const CLOSE_EVENT = 2;
 
 function peerOf(flow: Flow, e: Endpoint): Endpoint {
   return e === flow.orig ? flow.resp : flow.orig;
@@ -181,22 +185,21 @@ function anySegment(flow: Flow, p: Packet, fromOrig: boolean): boolean {
 
   updateLastSeq(flow, endpoint, fromOrig, seqOnePast, syn, fin, rst, len);
 
-  doClose = false;
-  genEvent = false;
+  let close = 0;
   switch (endpoint.state) {
     case TCP_INACTIVE:
-      updateInactiveState(flow, endpoint, peer, base, len, fromOrig, syn, fin, rst, ack, p.ts);
+      close = updateInactiveState(flow, endpoint, peer, p);
       break;
     case TCP_SYN_SENT:
     case TCP_SYN_ACK_SENT:
-      updateSynSentState(flow, endpoint, fin, rst);
+      close = updateSynSentState(flow, endpoint, flags);
       break;
     case TCP_ESTABLISHED:
     case TCP_PARTIAL:
-      updateEstablishedState(flow, endpoint, peer, syn, fin, rst, ack);
+      close = updateEstablishedState(flow, endpoint, peer, flags);
       break;
     case TCP_CLOSED:
-      updateClosedState(flow, endpoint, peer, rst, p.ts);
+      close = updateClosedState(flow, endpoint, peer, flags, p.ts);
       break;
     case TCP_RESET:
       break;
@@ -207,7 +210,7 @@ function anySegment(flow: Flow, p: Packet, fromOrig: boolean): boolean {
   const relDataSeq = syn ? relSeq + 1 : relSeq;
   if (len > 0 && p.payloadEnd - p.payloadStart >= len && !rst && !seqUnderflow) dataSent(flow, endpoint, relDataSeq, len);
 
-  if (doClose) connectionClosed(flow, endpoint, peer, genEvent);
+  if ((close & CLOSE) !== 0) connectionClosed(flow, endpoint, peer, (close & CLOSE_EVENT) !== 0);
 
   // Which endpoint this packet counts for: after any flip above, the endpoint object that sent it.
   const sender = endpoint;
@@ -305,14 +308,20 @@ function updateLastSeq(flow: Flow, e: Endpoint, fromOrig: boolean, last: number,
   return delta;
 }
 
-function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, base: number, len: number, fromOrig: boolean,
-  syn: boolean, fin: boolean, rst: boolean, ack: boolean, ts: number): void {
+/** The first packet from `e` (the sender of `p`); `peer` is the other side. Returns CLOSE bits. */
+function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, p: Packet): number {
+  const flags = p.tcpFlags;
+  const syn = (flags & TCP_SYN) !== 0;
+  const fin = (flags & TCP_FIN) !== 0;
+  const rst = (flags & TCP_RST) !== 0;
+  const ack = (flags & TCP_ACK) !== 0;
+  let close = 0;
   if (syn) {
-    if (fromOrig) {
+    if (e === flow.orig) {
       setState(flow, e, ack ? TCP_SYN_ACK_SENT : TCP_SYN_SENT);
-      if (flow.attemptAt === Infinity) flow.attemptAt = ts + TCP_ATTEMPT_DELAY;
+      if (flow.attemptAt === Infinity) flow.attemptAt = p.ts + TCP_ATTEMPT_DELAY;
     } else {
-      if (!ack && peer.state === TCP_SYN_ACK_SENT && base === e.startSeq) {
+      if (!ack && peer.state === TCP_SYN_ACK_SENT && (p.seq | 0) === e.startSeq) {
         // SYN and SYN-ACK captured in reverse order: flip and establish.
         flow.flip();
         setState(flow, peer, TCP_ESTABLISHED);
@@ -324,7 +333,7 @@ function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, base: numb
   }
   if (fin) {
     setState(flow, e, TCP_CLOSED);
-    doClose = genEvent = true;
+    close = CLOSE | CLOSE_EVENT;
   }
   if (rst) {
     setState(flow, e, TCP_RESET);
@@ -335,11 +344,10 @@ function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, base: numb
     } else if (peer.state === TCP_SYN_SENT || peer.state === TCP_SYN_ACK_SENT) {
       isReject = true;
     }
-    doClose = true;
-    genEvent = !isReject;
+    close = isReject ? CLOSE : CLOSE | CLOSE_EVENT;
   }
   if (e.state === TCP_INACTIVE) {
-    if (e !== flow.orig && len === 0 && flow.orig.state === TCP_SYN_SENT) {
+    if (e !== flow.orig && p.payloadLength <= 0 && flow.orig.state === TCP_SYN_SENT) {
       // Some stacks ack a SYN before answering it: not a partial connection.
     } else if (ack && peer.state === TCP_ESTABLISHED) {
       // The SYN-ACK was seen and now an ACK: the SYN was missed; establish.
@@ -350,44 +358,56 @@ function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, base: numb
       setState(flow, e, TCP_PARTIAL);
     }
   }
+  return close;
 }
 
-function updateSynSentState(flow: Flow, e: Endpoint, fin: boolean, rst: boolean): void {
-  if (fin) {
+/** A packet from `e` while its SYN (or SYN-ACK) is unanswered. Returns CLOSE bits. */
+function updateSynSentState(flow: Flow, e: Endpoint, flags: number): number {
+  let close = 0;
+  if ((flags & TCP_FIN) !== 0) {
     setState(flow, e, TCP_CLOSED);
-    doClose = genEvent = true;
+    close = CLOSE | CLOSE_EVENT;
   }
-  if (rst) {
+  if ((flags & TCP_RST) !== 0) {
     setState(flow, e, TCP_RESET);
     flow.isActive = false; // ConnectionReset
-    doClose = true;
+    close |= CLOSE;
   }
+  return close;
 }
 
-function updateEstablishedState(flow: Flow, e: Endpoint, peer: Endpoint, syn: boolean, fin: boolean, rst: boolean,
-  ack: boolean): void {
+/** A packet from an established (or partial) `e`. Returns CLOSE bits. */
+function updateEstablishedState(flow: Flow, e: Endpoint, peer: Endpoint, flags: number): number {
+  const syn = (flags & TCP_SYN) !== 0;
+  const fin = (flags & TCP_FIN) !== 0;
+  const rst = (flags & TCP_RST) !== 0;
+  const ack = (flags & TCP_ACK) !== 0;
+  let close = 0;
   if (syn && e.state === TCP_PARTIAL && peer.state === TCP_INACTIVE && !ack) setState(flow, e, TCP_SYN_SENT);
   if (fin && !rst) {
     setState(flow, e, TCP_CLOSED);
     // The peer's FIN followed by its RST was a normal close after all.
     if (peer.state === TCP_RESET && peer.prevState === TCP_CLOSED) setState(flow, peer, TCP_CLOSED);
-    doClose = genEvent = true;
+    close = CLOSE | CLOSE_EVENT;
   }
   if (rst) {
     setState(flow, e, TCP_RESET);
-    doClose = true;
+    close |= CLOSE;
     if (peer.state !== TCP_RESET || peer.prevState !== TCP_ESTABLISHED) flow.isActive = false;
   }
+  return close;
 }
 
-function updateClosedState(flow: Flow, e: Endpoint, peer: Endpoint, rst: boolean, ts: number): void {
+/** A packet from `e` after its FIN, at time `ts`. Returns CLOSE bits. */
+function updateClosedState(flow: Flow, e: Endpoint, peer: Endpoint, flags: number, ts: number): number {
   // After a FIN exchange a RST does not change the state.
-  if (rst && peer.state !== TCP_CLOSED) {
+  if ((flags & TCP_RST) !== 0 && peer.state !== TCP_CLOSED) {
     setState(flow, e, TCP_RESET);
-    if (!e.didClose) doClose = true; // RST after FIN
     const at = ts + TCP_CLOSE_DELAY; // tcp_reset_delay
     if (at < flow.deleteAt) flow.deleteAt = at;
+    if (!e.didClose) return CLOSE; // RST after FIN
   }
+  return 0;
 }
 
 /** TCPSessionAdapter::ConnectionClosed: once closed (or reset) the connection lingers tcp_close_delay. */
