@@ -1,8 +1,9 @@
 /**
- * TCP connection state, Zeek's way: per-endpoint states, the history letters, sequence-based
+ * TCP connections, Zeek's way: per-endpoint states, the history letters, sequence-based
  * byte counts and content gaps, following Zeek's TCPSessionAdapter::Process / UpdateStateMachine
  * (src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc), TCP_Endpoint::Size and the gap
- * accounting of TCP_Reassembler (src/analyzer/protocol/tcp/).
+ * accounting of TCP_Reassembler (src/analyzer/protocol/tcp/); the timers that end a connection;
+ * and what callhome notes on the way (SYN retransmissions, handshake time, resets, payload peeks).
  */
 
 import type { Packet } from '../decode/packet.js';
@@ -10,13 +11,16 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/tcp.js';
 import type { ConnState } from './connection.js';
 import {
   Endpoint, Flow, HIST_ACK_PKT, HIST_DATA_PKT, HIST_FIN_PKT, HIST_FIN_RST_PKT, HIST_MULTI_FLAG_PKT,
-  HIST_RST_PKT, HIST_SYN_PKT, scaledHistory, TCP_CLOSED, TCP_ESTABLISHED, TCP_INACTIVE, TCP_PARTIAL,
+  HIST_RST_PKT, HIST_SYN_PKT, KIND_TCP, scaledHistory, TCP_CLOSED, TCP_ESTABLISHED, TCP_INACTIVE, TCP_PARTIAL,
   TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT,
 } from './flow.js';
+import { notePayload } from './peeks.js';
+import { addReset, noteSender, resetStage } from './resets.js';
+import type { ConnectionTable, Match } from './table.js';
 import {
   TCP_CLOSE_DELAY, TCP_CONNECTION_LINGER, TCP_EXCESSIVE_DATA_WITHOUT_FURTHER_ACKS,
   TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS, TCP_MAX_INITIAL_WINDOW, TCP_SESSION_TIMER, TCP_SYN_TIMEOUT,
-  TCP_ATTEMPT_DELAY,
+  TCP_ATTEMPT_DELAY, TCP_INACTIVITY_TIMEOUT, UDP_INACTIVITY_TIMEOUT,
 } from './timeouts.js';
 
 const TOO_LARGE_SEQ_DELTA = 1048576;
@@ -28,6 +32,84 @@ const TOO_LARGE_SEQ_DELTA = 1048576;
  */
 const CLOSE = 1;
 const CLOSE_EVENT = 2;
+
+/**
+ * Track TCP segment `p`: find its connection (or start one, guessing the originator from the
+ * ports when the first packet is not a SYN), run the state machine, and note callhome's
+ * evidence. `serverPorts` marks the ports a server likely listens on.
+ */
+export function trackTcp(table: ConnectionTable, match: Match, p: Packet, serverPorts: Uint8Array): void {
+  let flow = table.lookup(match, KIND_TCP, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport);
+  if (flow !== null && ((mayHaveExpired(flow, table.clock) && tcpExpired(flow, table.clock)) || tcpIsReuse(flow, p))) {
+    table.remove(flow);
+    flow = null;
+  }
+  let fromOrig = match.fromOrig;
+  if (flow === null) {
+    flow = table.create(p, KIND_TCP, p.sport, p.dport, false);
+    fromOrig = true;
+    const flags = p.tcpFlags;
+    const syn = (flags & TCP_SYN) !== 0;
+    if (!syn || (flags & TCP_ACK) !== 0) {
+      // Not an initial SYN: guess the true responder from the ports (TCPAnalyzer::WantConnection).
+      let flip = false;
+      if (serverPorts[p.sport] === 1) {
+        flip = serverPorts[p.dport] === 1 ? !syn && p.sport < p.dport : true;
+      }
+      if (flip && !(p.ipVersion === 4 && p.dst4 === 0xffffffff)) {
+        flow.flip();
+        fromOrig = false;
+      }
+    }
+  } else {
+    table.touch(flow);
+  }
+
+  if (!p.transportChecksumOk) {
+    tcpChecksumError(flow, fromOrig);
+    return;
+  }
+
+  const flags = p.tcpFlags;
+  const rst = (flags & TCP_RST) !== 0;
+  // The other side's latest packet, before this one is counted (for reset delays).
+  // (Read only for a reset: a time held across the calls below would be boxed on every packet.)
+  const otherLast = rst ? (fromOrig ? flow.resp : flow.orig).lastTs : -1;
+  const stageBefore = rst ? resetStage(flow, p.ts, otherLast) : 'data';
+
+  fromOrig = processTcp(flow, p, fromOrig);
+  // A flip during processing swaps the endpoints' roles, not the objects.
+  const sender = fromOrig ? flow.orig : flow.resp;
+
+  noteSender(flow, sender, p, rst, fromOrig);
+  const syn = (flags & TCP_SYN) !== 0;
+  const ack = (flags & TCP_ACK) !== 0;
+  if (syn && !ack && fromOrig) {
+    flow.synCount++;
+    if (flow.firstSynTs < 0) flow.firstSynTs = p.ts;
+  }
+  if (syn && ack && !fromOrig && flow.handshakeRtt === null && flow.firstSynTs >= 0) {
+    flow.handshakeRtt = Math.max(0, p.ts - flow.firstSynTs);
+  }
+  // The responder answered with something other than a reset (a SYN-ACK, or anything mid-stream).
+  if (!fromOrig && !rst) flow.established = true;
+  if ((flags & TCP_FIN) !== 0) flow.sawFin = true;
+
+  if (rst) {
+    addReset(flow, p, 'rst', fromOrig, fromOrig ? 1 : 2, otherLast, stageBefore);
+  } else if (p.payloadLength > 0) {
+    notePayload(flow, p, fromOrig);
+  }
+}
+
+/**
+ * Cheap necessary condition for tcpExpired at `now` (a timer due, or idle past
+ * tcp_connection_linger): most packets arrive well inside every timer and skip the full check.
+ */
+function mayHaveExpired(f: Flow, now: number): boolean {
+  return now >= f.deleteAt || (f.attemptAt > 0 && now >= f.attemptAt)
+    || (f.closeCheckFrom !== -2 && now > f.lastTs + TCP_CONNECTION_LINGER);
+}
 
 function peerOf(flow: Flow, e: Endpoint): Endpoint {
   return e === flow.orig ? flow.resp : flow.orig;
@@ -608,6 +690,16 @@ export function tcpExpired(flow: Flow, now: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Is the TCP connection `f` over at `now`, as a sweep of idle connections asks: a timer ran out,
+ * or it was idle past tcp_inactivity_timeout (udp_inactivity_timeout before its handshake).
+ */
+export function tcpOver(f: Flow, now: number): boolean {
+  if (tcpExpired(f, now)) return true;
+  const idle = f.handshakeDone ? TCP_INACTIVITY_TIMEOUT : UDP_INACTIVITY_TIMEOUT;
+  return now >= f.lastTs + idle;
 }
 
 /** First time of the series first, first+6, first+12, … that is after `after`. */
