@@ -70,6 +70,9 @@ export const ANOMALIES = {
 
 export type AnomalyCode = keyof typeof ANOMALIES;
 
+/** What `Packet.reason` holds: a skip reason, an anomaly code, or '' for a clean decode. */
+export type PacketReason = SkipReason | AnomalyCode | '';
+
 /** One-line description of a skip reason or anomaly code; the code itself when unknown. */
 export function describeReason(code: string): string {
   const skip = (SKIP_REASONS as Record<string, string>)[code];

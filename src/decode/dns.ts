@@ -6,7 +6,6 @@
  *           8 nscount  10 arcount  12 questions
  */
 
-import type { DnsAnswer } from '../flows/connection.js';
 import { formatIPv4, formatIPv6 } from './address.js';
 import { latin1Scratchpad, latin1Text } from './text.js';
 
@@ -19,6 +18,14 @@ const MAX_NAME = 255;
 const MAX_POINTERS = 32;
 /** Answers kept per message; real responses have a handful. */
 const MAX_ANSWERS = 64;
+
+/** One A, AAAA or CNAME answer. Copied strings, hostile text. */
+export interface DnsAnswer {
+  name: string;
+  type: 'A' | 'AAAA' | 'CNAME';
+  value: string;
+  ttl: number;
+}
 
 export interface DnsPeek {
   id: number;

@@ -4,7 +4,6 @@
  * the content is hostile.
  */
 
-import type { HttpRequestPeek } from '../flows/connection.js';
 import { copyText, equalsLower, startsWith } from './text.js';
 
 /** How much of a segment the peeks read at most. */
@@ -14,6 +13,19 @@ export const HTTP_TEXT_CAP = 2048;
 /** Longest method token accepted (RFC 9110 methods in use are short). */
 const MAX_METHOD = 16;
 const MAX_VIA_HEADERS = 16;
+
+/** What the first bytes of an HTTP request say. Copied strings, hostile text. */
+export interface HttpRequestPeek {
+  method: string;
+  /** The request target as sent: '/path', 'http://host/path' or 'host:port' (CONNECT). */
+  target: string;
+  host: string | null;
+  userAgent: string | null;
+  /** 'absolute' for GET http://..., 'connect' for CONNECT, null for origin-form. */
+  proxyForm: 'absolute' | 'connect' | null;
+  /** Headers that show the request already went through a proxy (Via, X-Forwarded-For). */
+  viaHeaders: string[];
+}
 
 const SP = 0x20;
 const CR = 0x0d;

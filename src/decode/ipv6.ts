@@ -7,6 +7,7 @@
  * the chain like any upper-layer protocol.
  */
 
+import type { AnomalyCode } from './anomalies.js';
 import type { Packet } from './packet.js';
 
 export const IPV6_HEADER = 40;
@@ -31,7 +32,7 @@ export interface Ipv6Chain {
   fragOffset: number;
   moreFragments: boolean;
   /** '' when the walk reached an upper-layer protocol; else the anomaly code. */
-  error: string;
+  error: AnomalyCode | '';
 }
 
 export function newIpv6Chain(): Ipv6Chain {
@@ -79,7 +80,7 @@ export function walkIpv6Extensions(b: Uint8Array, nh: number, p: number, end: nu
   }
 }
 
-function fail(chain: Ipv6Chain, nh: number, p: number, code: string): void {
+function fail(chain: Ipv6Chain, nh: number, p: number, code: AnomalyCode): void {
   chain.proto = nh;
   chain.offset = p;
   chain.error = code;

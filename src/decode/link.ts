@@ -6,6 +6,7 @@
  * Link type numbers are the LINKTYPE_* values of https://www.tcpdump.org/linktypes.html.
  */
 
+import type { AnomalyCode, SkipReason } from './anomalies.js';
 import type { Packet } from './packet.js';
 
 export const LINKTYPE_NULL = 0;
@@ -58,30 +59,33 @@ export function newLinkResult(): LinkResult {
   return { offset: 0, network: 0 };
 }
 
-function skip(out: Packet, reason: string, link: LinkResult): void {
+function skip(out: Packet, reason: SkipReason, link: LinkResult): void {
   out.status = 'skipped';
   out.reason = reason;
   link.network = 0;
 }
 
-function malformed(out: Packet, code: string, link: LinkResult): void {
+function malformed(out: Packet, code: AnomalyCode, link: LinkResult): void {
   out.status = 'malformed';
   out.reason = code;
   link.network = 0;
 }
 
-/** Version nibble of the byte at `offset` as the network layer (raw IP, MPLS payload guess). */
-function byVersionNibble(b: Uint8Array, offset: number, end: number, out: Packet, link: LinkResult, unknownReason: string, isSkip: boolean): void {
+/**
+ * Version nibble of the byte at `offset` as the network layer (raw IP, MPLS payload guess); after
+ * an MPLS label stack anything else is a skipped payload, on a raw-IP link an anomaly.
+ */
+function byVersionNibble(b: Uint8Array, offset: number, end: number, out: Packet, link: LinkResult, afterMpls: boolean): void {
   if (offset >= end) {
-    malformed(out, isSkip ? 'truncated.mpls' : 'truncated.link', link);
+    malformed(out, afterMpls ? 'truncated.mpls' : 'truncated.link', link);
     return;
   }
   const version = b[offset]! >> 4;
   link.offset = offset;
   if (version === 4) link.network = 4;
   else if (version === 6) link.network = 6;
-  else if (isSkip) skip(out, unknownReason, link);
-  else malformed(out, unknownReason, link);
+  else if (afterMpls) skip(out, 'mpls.not-ip', link);
+  else malformed(out, 'ip.unknown_version', link);
 }
 
 /**
@@ -125,7 +129,7 @@ function decodeEthertype(b: Uint8Array, type: number, p: number, len: number, ou
         p += 4;
         if (bottom) break;
       }
-      return byVersionNibble(b, p, len, out, link, 'mpls.not-ip', true);
+      return byVersionNibble(b, p, len, out, link, true);
     }
     if (type === ETHERTYPE_PPPOE_SESSION) {
       // RFC 2516 §4: ver/type, code, session id, length; then the PPP protocol field.
@@ -212,7 +216,7 @@ export function decodeLink(b: Uint8Array, start: number, end: number, linktype: 
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_DLT12:
     case LINKTYPE_RAW_DLT14:
-      return byVersionNibble(b, start, end, out, link, 'ip.unknown_version', false);
+      return byVersionNibble(b, start, end, out, link, false);
     case LINKTYPE_IPV4:
       link.network = 4;
       return;

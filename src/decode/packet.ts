@@ -5,15 +5,7 @@
  * handled; a consumer copies what it keeps.
  */
 
-export const TCP_FIN = 0x001;
-export const TCP_SYN = 0x002;
-export const TCP_RST = 0x004;
-export const TCP_PSH = 0x008;
-export const TCP_ACK = 0x010;
-export const TCP_URG = 0x020;
-export const TCP_ECE = 0x040;
-export const TCP_CWR = 0x080;
-export const TCP_NS = 0x100;
+import type { PacketReason } from './anomalies.js';
 
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -50,9 +42,10 @@ export interface Packet {
   status: PacketStatus;
   /**
    * For 'skipped' a reason code (e.g. 'link.unsupported', 'l3.not-ip', 'ipv4.later-fragment');
-   * for 'malformed' an anomaly code from decode/anomalies.ts. Empty when decoded cleanly.
+   * for 'malformed' an anomaly code; both from the catalogue in decode/anomalies.ts. Empty when
+   * decoded cleanly.
    */
-  reason: string;
+  reason: PacketReason;
   /** Set when the packet was cut by the snapshot length somewhere above L4 header. */
   truncated: boolean;
 
@@ -91,7 +84,7 @@ export interface Packet {
   // TCP
   seq: number;
   ack: number;
-  /** TCP flag bits (TCP_* constants), 0 for non-TCP. */
+  /** TCP flag bits (TCP_* constants of decode/tcp.ts), 0 for non-TCP. */
   tcpFlags: number;
   window: number;
   tcpHeaderLength: number;

@@ -7,7 +7,18 @@
  */
 
 import { fold, sumWords } from './checksum.js';
-import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_NS, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG, type Packet } from './packet.js';
+import type { Packet } from './packet.js';
+
+/** Flag bits: byte 13, and NS as bit 8 from the low bit of byte 12 (Packet.tcpFlags). */
+export const TCP_FIN = 0x001;
+export const TCP_SYN = 0x002;
+export const TCP_RST = 0x004;
+export const TCP_PSH = 0x008;
+export const TCP_ACK = 0x010;
+export const TCP_URG = 0x020;
+export const TCP_ECE = 0x040;
+export const TCP_CWR = 0x080;
+export const TCP_NS = 0x100;
 
 export const TCP_MIN_HEADER = 20;
 const OPT_END = 0;

@@ -4,6 +4,13 @@
  * adds to say who ended a connection and how.
  */
 
+import type { DnsAnswer } from '../decode/dns.js';
+import type { HttpRequestPeek } from '../decode/http.js';
+
+// Declared by the decoders that read them; a Connection carries them.
+export type { DnsAnswer } from '../decode/dns.js';
+export type { HttpRequestPeek } from '../decode/http.js';
+
 export type Transport = 'tcp' | 'udp' | 'icmp';
 
 /** Zeek's conn_state values. */
@@ -50,26 +57,6 @@ export interface ResetEvidence {
   /** For ICMP errors: type and code (e.g. 3/13 administratively prohibited). */
   icmpType: number;
   icmpCode: number;
-}
-
-/** Application facts peeked from the first payload bytes. Copied strings, hostile text. */
-export interface HttpRequestPeek {
-  method: string;
-  /** The request target as sent: '/path', 'http://host/path' or 'host:port' (CONNECT). */
-  target: string;
-  host: string | null;
-  userAgent: string | null;
-  /** 'absolute' for GET http://..., 'connect' for CONNECT, null for origin-form. */
-  proxyForm: 'absolute' | 'connect' | null;
-  /** Headers that show the request already went through a proxy (Via, X-Forwarded-For). */
-  viaHeaders: string[];
-}
-
-export interface DnsAnswer {
-  name: string;
-  type: 'A' | 'AAAA' | 'CNAME';
-  value: string;
-  ttl: number;
 }
 
 export interface Connection {

@@ -5,7 +5,9 @@
  * TCP_Endpoint start_seq), as plain numbers that may pass 2^32.
  */
 
-import type { DnsAnswer, HttpRequestPeek, ResetEvidence } from './connection.js';
+import type { DnsAnswer } from '../decode/dns.js';
+import type { HttpRequestPeek } from '../decode/http.js';
+import type { ResetEvidence } from './connection.js';
 
 /** Zeek's TCP endpoint states (analyzer/protocol/tcp/TCP_Endpoint.h). */
 export const TCP_INACTIVE = 0;

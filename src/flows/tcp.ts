@@ -1,28 +1,115 @@
 /**
- * TCP connection state, Zeek's way: per-endpoint states, the history letters, sequence-based
+ * TCP connections, Zeek's way: per-endpoint states, the history letters, sequence-based
  * byte counts and content gaps, following Zeek's TCPSessionAdapter::Process / UpdateStateMachine
  * (src/packet_analysis/protocol/tcp/TCPSessionAdapter.cc), TCP_Endpoint::Size and the gap
- * accounting of TCP_Reassembler (src/analyzer/protocol/tcp/).
+ * accounting of TCP_Reassembler (src/analyzer/protocol/tcp/); the timers that end a connection;
+ * and what callhome notes on the way (SYN retransmissions, handshake time, resets, payload peeks).
  */
 
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Packet } from '../decode/packet.js';
+import type { Packet } from '../decode/packet.js';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/tcp.js';
 import type { ConnState } from './connection.js';
 import {
   Endpoint, Flow, HIST_ACK_PKT, HIST_DATA_PKT, HIST_FIN_PKT, HIST_FIN_RST_PKT, HIST_MULTI_FLAG_PKT,
-  HIST_RST_PKT, HIST_SYN_PKT, scaledHistory, TCP_CLOSED, TCP_ESTABLISHED, TCP_INACTIVE, TCP_PARTIAL,
+  HIST_RST_PKT, HIST_SYN_PKT, KIND_TCP, scaledHistory, TCP_CLOSED, TCP_ESTABLISHED, TCP_INACTIVE, TCP_PARTIAL,
   TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT,
 } from './flow.js';
+import { notePayload } from './peeks.js';
+import { addReset, noteSender, resetStage } from './resets.js';
+import type { ConnectionTable, Match } from './table.js';
 import {
   TCP_CLOSE_DELAY, TCP_CONNECTION_LINGER, TCP_EXCESSIVE_DATA_WITHOUT_FURTHER_ACKS,
   TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS, TCP_MAX_INITIAL_WINDOW, TCP_SESSION_TIMER, TCP_SYN_TIMEOUT,
-  TCP_ATTEMPT_DELAY,
+  TCP_ATTEMPT_DELAY, TCP_INACTIVITY_TIMEOUT, UDP_INACTIVITY_TIMEOUT,
 } from './timeouts.js';
 
 const TOO_LARGE_SEQ_DELTA = 1048576;
 
-// Results of the state machine for the packet being handled (module state: no allocation).
-let doClose = false;
-let genEvent = false;
+/**
+ * What a state update decides about the packet's sender, as bits (a number: nothing allocated
+ * per packet). CLOSE: the sender closed or reset its side (Zeek's do_close); CLOSE_EVENT: a
+ * close that ends an active connection (gen_event), not a rejected attempt.
+ */
+const CLOSE = 1;
+const CLOSE_EVENT = 2;
+
+/**
+ * Track TCP segment `p`: find its connection (or start one, guessing the originator from the
+ * ports when the first packet is not a SYN), run the state machine, and note callhome's
+ * evidence. `serverPorts` marks the ports a server likely listens on.
+ */
+export function trackTcp(table: ConnectionTable, match: Match, p: Packet, serverPorts: Uint8Array): void {
+  let flow = table.lookup(match, KIND_TCP, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport);
+  if (flow !== null && ((mayHaveExpired(flow, table.clock) && tcpExpired(flow, table.clock)) || tcpIsReuse(flow, p))) {
+    table.remove(flow);
+    flow = null;
+  }
+  let fromOrig = match.fromOrig;
+  if (flow === null) {
+    flow = table.create(p, KIND_TCP, p.sport, p.dport, false);
+    fromOrig = true;
+    const flags = p.tcpFlags;
+    const syn = (flags & TCP_SYN) !== 0;
+    if (!syn || (flags & TCP_ACK) !== 0) {
+      // Not an initial SYN: guess the true responder from the ports (TCPAnalyzer::WantConnection).
+      let flip = false;
+      if (serverPorts[p.sport] === 1) {
+        flip = serverPorts[p.dport] === 1 ? !syn && p.sport < p.dport : true;
+      }
+      if (flip && !(p.ipVersion === 4 && p.dst4 === 0xffffffff)) {
+        flow.flip();
+        fromOrig = false;
+      }
+    }
+  } else {
+    table.touch(flow);
+  }
+
+  if (!p.transportChecksumOk) {
+    tcpChecksumError(flow, fromOrig);
+    return;
+  }
+
+  const flags = p.tcpFlags;
+  const rst = (flags & TCP_RST) !== 0;
+  // The other side's latest packet, before this one is counted (for reset delays).
+  // (Read only for a reset: a time held across the calls below would be boxed on every packet.)
+  const otherLast = rst ? (fromOrig ? flow.resp : flow.orig).lastTs : -1;
+  const stageBefore = rst ? resetStage(flow, p.ts, otherLast) : 'data';
+
+  fromOrig = processTcp(flow, p, fromOrig);
+  // A flip during processing swaps the endpoints' roles, not the objects.
+  const sender = fromOrig ? flow.orig : flow.resp;
+
+  noteSender(flow, sender, p, rst, fromOrig);
+  const syn = (flags & TCP_SYN) !== 0;
+  const ack = (flags & TCP_ACK) !== 0;
+  if (syn && !ack && fromOrig) {
+    flow.synCount++;
+    if (flow.firstSynTs < 0) flow.firstSynTs = p.ts;
+  }
+  if (syn && ack && !fromOrig && flow.handshakeRtt === null && flow.firstSynTs >= 0) {
+    flow.handshakeRtt = Math.max(0, p.ts - flow.firstSynTs);
+  }
+  // The responder answered with something other than a reset (a SYN-ACK, or anything mid-stream).
+  if (!fromOrig && !rst) flow.established = true;
+  if ((flags & TCP_FIN) !== 0) flow.sawFin = true;
+
+  if (rst) {
+    addReset(flow, p, 'rst', fromOrig, fromOrig ? 1 : 2, otherLast, stageBefore);
+  } else if (p.payloadLength > 0) {
+    notePayload(flow, p, fromOrig);
+  }
+}
+
+/**
+ * Cheap necessary condition for tcpExpired at `now` (a timer due, or idle past
+ * tcp_connection_linger): most packets arrive well inside every timer and skip the full check.
+ */
+function mayHaveExpired(f: Flow, now: number): boolean {
+  return now >= f.deleteAt || (f.attemptAt > 0 && now >= f.attemptAt)
+    || (f.closeCheckFrom !== -2 && now > f.lastTs + TCP_CONNECTION_LINGER);
+}
 
 function peerOf(flow: Flow, e: Endpoint): Endpoint {
   return e === flow.orig ? flow.resp : flow.orig;
@@ -180,22 +267,21 @@ function anySegment(flow: Flow, p: Packet, fromOrig: boolean): boolean {
 
   updateLastSeq(flow, endpoint, fromOrig, seqOnePast, syn, fin, rst, len);
 
-  doClose = false;
-  genEvent = false;
+  let close = 0;
   switch (endpoint.state) {
     case TCP_INACTIVE:
-      updateInactiveState(flow, endpoint, peer, base, len, fromOrig, syn, fin, rst, ack, p.ts);
+      close = updateInactiveState(flow, endpoint, peer, p);
       break;
     case TCP_SYN_SENT:
     case TCP_SYN_ACK_SENT:
-      updateSynSentState(flow, endpoint, fin, rst);
+      close = updateSynSentState(flow, endpoint, flags);
       break;
     case TCP_ESTABLISHED:
     case TCP_PARTIAL:
-      updateEstablishedState(flow, endpoint, peer, syn, fin, rst, ack);
+      close = updateEstablishedState(flow, endpoint, peer, flags);
       break;
     case TCP_CLOSED:
-      updateClosedState(flow, endpoint, peer, rst, p.ts);
+      close = updateClosedState(flow, endpoint, peer, flags, p.ts);
       break;
     case TCP_RESET:
       break;
@@ -206,7 +292,7 @@ function anySegment(flow: Flow, p: Packet, fromOrig: boolean): boolean {
   const relDataSeq = syn ? relSeq + 1 : relSeq;
   if (len > 0 && p.payloadEnd - p.payloadStart >= len && !rst && !seqUnderflow) dataSent(flow, endpoint, relDataSeq, len);
 
-  if (doClose) connectionClosed(flow, endpoint, peer, genEvent);
+  if ((close & CLOSE) !== 0) connectionClosed(flow, endpoint, peer, (close & CLOSE_EVENT) !== 0);
 
   // Which endpoint this packet counts for: after any flip above, the endpoint object that sent it.
   const sender = endpoint;
@@ -304,14 +390,20 @@ function updateLastSeq(flow: Flow, e: Endpoint, fromOrig: boolean, last: number,
   return delta;
 }
 
-function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, base: number, len: number, fromOrig: boolean,
-  syn: boolean, fin: boolean, rst: boolean, ack: boolean, ts: number): void {
+/** The first packet from `e` (the sender of `p`); `peer` is the other side. Returns CLOSE bits. */
+function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, p: Packet): number {
+  const flags = p.tcpFlags;
+  const syn = (flags & TCP_SYN) !== 0;
+  const fin = (flags & TCP_FIN) !== 0;
+  const rst = (flags & TCP_RST) !== 0;
+  const ack = (flags & TCP_ACK) !== 0;
+  let close = 0;
   if (syn) {
-    if (fromOrig) {
+    if (e === flow.orig) {
       setState(flow, e, ack ? TCP_SYN_ACK_SENT : TCP_SYN_SENT);
-      if (flow.attemptAt === Infinity) flow.attemptAt = ts + TCP_ATTEMPT_DELAY;
+      if (flow.attemptAt === Infinity) flow.attemptAt = p.ts + TCP_ATTEMPT_DELAY;
     } else {
-      if (!ack && peer.state === TCP_SYN_ACK_SENT && base === e.startSeq) {
+      if (!ack && peer.state === TCP_SYN_ACK_SENT && (p.seq | 0) === e.startSeq) {
         // SYN and SYN-ACK captured in reverse order: flip and establish.
         flow.flip();
         setState(flow, peer, TCP_ESTABLISHED);
@@ -323,7 +415,7 @@ function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, base: numb
   }
   if (fin) {
     setState(flow, e, TCP_CLOSED);
-    doClose = genEvent = true;
+    close = CLOSE | CLOSE_EVENT;
   }
   if (rst) {
     setState(flow, e, TCP_RESET);
@@ -334,11 +426,10 @@ function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, base: numb
     } else if (peer.state === TCP_SYN_SENT || peer.state === TCP_SYN_ACK_SENT) {
       isReject = true;
     }
-    doClose = true;
-    genEvent = !isReject;
+    close = isReject ? CLOSE : CLOSE | CLOSE_EVENT;
   }
   if (e.state === TCP_INACTIVE) {
-    if (e !== flow.orig && len === 0 && flow.orig.state === TCP_SYN_SENT) {
+    if (e !== flow.orig && p.payloadLength <= 0 && flow.orig.state === TCP_SYN_SENT) {
       // Some stacks ack a SYN before answering it: not a partial connection.
     } else if (ack && peer.state === TCP_ESTABLISHED) {
       // The SYN-ACK was seen and now an ACK: the SYN was missed; establish.
@@ -349,44 +440,56 @@ function updateInactiveState(flow: Flow, e: Endpoint, peer: Endpoint, base: numb
       setState(flow, e, TCP_PARTIAL);
     }
   }
+  return close;
 }
 
-function updateSynSentState(flow: Flow, e: Endpoint, fin: boolean, rst: boolean): void {
-  if (fin) {
+/** A packet from `e` while its SYN (or SYN-ACK) is unanswered. Returns CLOSE bits. */
+function updateSynSentState(flow: Flow, e: Endpoint, flags: number): number {
+  let close = 0;
+  if ((flags & TCP_FIN) !== 0) {
     setState(flow, e, TCP_CLOSED);
-    doClose = genEvent = true;
+    close = CLOSE | CLOSE_EVENT;
   }
-  if (rst) {
+  if ((flags & TCP_RST) !== 0) {
     setState(flow, e, TCP_RESET);
     flow.isActive = false; // ConnectionReset
-    doClose = true;
+    close |= CLOSE;
   }
+  return close;
 }
 
-function updateEstablishedState(flow: Flow, e: Endpoint, peer: Endpoint, syn: boolean, fin: boolean, rst: boolean,
-  ack: boolean): void {
+/** A packet from an established (or partial) `e`. Returns CLOSE bits. */
+function updateEstablishedState(flow: Flow, e: Endpoint, peer: Endpoint, flags: number): number {
+  const syn = (flags & TCP_SYN) !== 0;
+  const fin = (flags & TCP_FIN) !== 0;
+  const rst = (flags & TCP_RST) !== 0;
+  const ack = (flags & TCP_ACK) !== 0;
+  let close = 0;
   if (syn && e.state === TCP_PARTIAL && peer.state === TCP_INACTIVE && !ack) setState(flow, e, TCP_SYN_SENT);
   if (fin && !rst) {
     setState(flow, e, TCP_CLOSED);
     // The peer's FIN followed by its RST was a normal close after all.
     if (peer.state === TCP_RESET && peer.prevState === TCP_CLOSED) setState(flow, peer, TCP_CLOSED);
-    doClose = genEvent = true;
+    close = CLOSE | CLOSE_EVENT;
   }
   if (rst) {
     setState(flow, e, TCP_RESET);
-    doClose = true;
+    close |= CLOSE;
     if (peer.state !== TCP_RESET || peer.prevState !== TCP_ESTABLISHED) flow.isActive = false;
   }
+  return close;
 }
 
-function updateClosedState(flow: Flow, e: Endpoint, peer: Endpoint, rst: boolean, ts: number): void {
+/** A packet from `e` after its FIN, at time `ts`. Returns CLOSE bits. */
+function updateClosedState(flow: Flow, e: Endpoint, peer: Endpoint, flags: number, ts: number): number {
   // After a FIN exchange a RST does not change the state.
-  if (rst && peer.state !== TCP_CLOSED) {
+  if ((flags & TCP_RST) !== 0 && peer.state !== TCP_CLOSED) {
     setState(flow, e, TCP_RESET);
-    if (!e.didClose) doClose = true; // RST after FIN
     const at = ts + TCP_CLOSE_DELAY; // tcp_reset_delay
     if (at < flow.deleteAt) flow.deleteAt = at;
+    if (!e.didClose) return CLOSE; // RST after FIN
   }
+  return 0;
 }
 
 /** TCPSessionAdapter::ConnectionClosed: once closed (or reset) the connection lingers tcp_close_delay. */
@@ -587,6 +690,16 @@ export function tcpExpired(flow: Flow, now: number): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Is the TCP connection `f` over at `now`, as a sweep of idle connections asks: a timer ran out,
+ * or it was idle past tcp_inactivity_timeout (udp_inactivity_timeout before its handshake).
+ */
+export function tcpOver(f: Flow, now: number): boolean {
+  if (tcpExpired(f, now)) return true;
+  const idle = f.handshakeDone ? TCP_INACTIVITY_TIMEOUT : UDP_INACTIVITY_TIMEOUT;
+  return now >= f.lastTs + idle;
 }
 
 /** First time of the series first, first+6, first+12, … that is after `after`. */

@@ -1,0 +1,48 @@
+/**
+ * ICMP conversations, Zeek's way: the originator's type is the "source port" and the
+ * counterpart type (echo → echo reply) the "destination port", so a request and its reply are
+ * one connection; a message without counterpart is one-way, its code as destination port. An
+ * ICMP error that quotes a TCP or UDP header is also evidence on the connection it refused.
+ */
+
+import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from '../decode/packet.js';
+import { acceptDatagram, countDatagram, ongoingDatagram } from './datagram.js';
+import { KIND_ICMP, KIND_TCP, KIND_UDP } from './flow.js';
+import { icmp4Counterpart, icmp6Counterpart } from './ports.js';
+import { addReset, resetStage } from './resets.js';
+import type { ConnectionTable, Match } from './table.js';
+
+/** Track ICMP or ICMPv6 message `p`. */
+export function trackIcmp(table: ConnectionTable, match: Match, p: Packet): void {
+  const v6 = p.proto === IPPROTO_ICMPV6;
+  const counterpart = v6 ? icmp6Counterpart(p.icmpType) : icmp4Counterpart(p.icmpType);
+  const oneWay = counterpart < 0;
+  const respPort = oneWay ? p.icmpCode : counterpart;
+  let flow = ongoingDatagram(table, match, p, KIND_ICMP, p.icmpType, respPort);
+  let fromOrig = match.fromOrig;
+  if (flow === null) {
+    flow = table.create(p, KIND_ICMP, p.icmpType, respPort, oneWay);
+    fromOrig = true;
+  }
+  const e = countDatagram(flow, p, fromOrig);
+  const body = p.ipLength - p.ipHeaderLength - 8;
+  acceptDatagram(flow, e, p, fromOrig, body > 0 ? body : 0);
+
+  if (p.quoted.present && (p.quoted.proto === IPPROTO_TCP || p.quoted.proto === IPPROTO_UDP) && p.quoted.sport >= 0) {
+    tieIcmpError(table, match, p);
+  }
+}
+
+/** An ICMP error quoting a TCP/UDP header: evidence on the connection it refused. */
+function tieIcmpError(table: ConnectionTable, match: Match, p: Packet): void {
+  const q = p.quoted;
+  const kind = q.proto === IPPROTO_TCP ? KIND_TCP : KIND_UDP;
+  const flow = table.lookup(match, kind, q.ipVersion, q.src4, q.src6, q.sport, q.dst4, q.dst6, q.dport);
+  if (flow === null) return;
+  const quotedFromOrig = match.fromOrig;
+  // The ICMP stands in for the quoted packet's destination; it answers the quoted packet's sender.
+  const answered = quotedFromOrig ? flow.orig : flow.resp;
+  const fromOriginatorAddress = p.ipVersion === 6 ? flow.isOrig6(p.src6) : p.ipVersion === 4 && flow.origA4 === (p.src4 | 0);
+  const stage = resetStage(flow, p.ts, answered.lastTs);
+  addReset(flow, p, 'icmp', fromOriginatorAddress, quotedFromOrig ? 2 : 1, answered.lastTs, stage, q.seq);
+}
