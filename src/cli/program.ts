@@ -11,6 +11,7 @@ import { CaptureError } from '../capture/index.js';
 import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, parseOrgsCsv } from '../analysis/index.js';
 import type { CaptureSummary } from '../analysis/index.js';
 import type { Connection, ConnState } from '../flows/index.js';
+import { CONN_STATE_NAMES, isConnState } from '../flows/conn-state.js';
 import {
   analyzeRenderers,
   compareRenderers,
@@ -376,9 +377,11 @@ function flowFilter(o: FlowsOptions): (c: Connection) => boolean {
   const hosts = o.host?.flatMap((h) => h.split(',')).filter(Boolean);
   if (hosts) for (const h of hosts) if (!validAddress(h)) throw new UsageError(`--host: '${h}' is not an IP address`);
   const ports = parsePorts(o.port, '--port');
-  const states = o.state?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) as ConnState[] | undefined;
-  const known = new Set(['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH']);
-  if (states) for (const s of states) if (!known.has(s)) throw new UsageError(`--state: '${s}' is not a Zeek conn_state (${[...known].join(', ')})`);
+  const named = o.state?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const states = named?.map((s): ConnState => {
+    if (!isConnState(s)) throw new UsageError(`--state: '${s}' is not a Zeek conn_state (${CONN_STATE_NAMES.join(', ')})`);
+    return s;
+  });
   const proto = o.proto?.toLowerCase();
   if (proto && !['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError(`--proto: '${o.proto}' is not tcp, udp or icmp`);
   const canonicalHosts = hosts?.map(canonicalAddress);

@@ -4,7 +4,8 @@
  * Every capture-derived string goes through `escapeHtml`.
  */
 import type { AnalysisResult, Attempt, DestinationGroup, HostFinding } from '../analysis/types.js';
-import type { Connection } from '../flows/connection.js';
+import type { Connection, ConnState } from '../flows/connection.js';
+import { CONN_STATES } from '../flows/conn-state.js';
 import { OUTCOME_COLOR, addressBarsChart, sourcePortChart, timelineChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';
 import { capturesTable, networkSections, otherHostsTable, type Cell, type TableModel } from './tables.js';
@@ -211,10 +212,10 @@ function outcomeKey(): string {
 }
 
 function connectionStates(connections: Connection[]): string {
-  const byState = new Map<string, number>();
+  const byState = new Map<ConnState, number>();
   for (const c of connections) byState.set(c.connState, (byState.get(c.connState) ?? 0) + 1);
-  const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [`<code>${h(state)}</code>`, count(n)]);
-  return `<h3>Connection states (Zeek conn_state)</h3>\n${table(['state', 'connections'], rows, ['', 'n'], true)}`;
+  const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [`<code>${h(state)}</code>`, count(n), h(CONN_STATES[state])]);
+  return `<h3>Connection states (Zeek conn_state)</h3>\n${table(['state', 'connections', 'meaning'], rows, ['', 'n', ''], true)}`;
 }
 
 /**
