@@ -3,7 +3,7 @@
  * jitter, burst size and rate, source ports rising one by one (a single-threaded retry loop),
  * a longer cycle on top, and a periodicity score with its evidence.
  */
-import type { Schedule } from './types.js';
+import type { Schedule, ScheduleBasis } from './types.js';
 import { formatSeconds, mad, median, plural, round } from './stats.js';
 
 /** A gap this many times the one below it separates two levels of a schedule. */
@@ -33,8 +33,6 @@ const MIN_REQUEST_PERIOD_SECONDS = 2;
 /** Source port steps that still count as "rising by one": other software takes ports in between. */
 const MAX_PORT_STEP = 16;
 const SEQUENTIAL_FRACTION = 0.6;
-
-export type ScheduleBasis = 'failed attempts' | 'completed sessions' | 'all attempts' | 'requests in one connection';
 
 export function emptySchedule(evidence: string, bursts = 0): Schedule {
   return {
