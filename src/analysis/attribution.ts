@@ -8,7 +8,8 @@ import type { Connection, ResetEvidence } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import { netblockOf } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
-import { formatDelay, hopsFromTtl, initialTtl, mad, median, plural } from './stats.js';
+import { duration, hops, plural } from '../quantities.js';
+import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
 
 export interface AttributedReset {
   reset: ResetEvidence;
@@ -220,8 +221,8 @@ function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string
   const signals: string[] = [];
   if (consistent && nearZero) {
     signals.push(externalRtt !== null
-      ? `the same ${formatDelay(delay)} delay, far below the ${formatDelay(externalRtt)} round trip to the Internet seen in the capture`
-      : `the same near-zero ${formatDelay(delay)} delay`);
+      ? `the same ${duration(delay)} delay, far below the ${duration(externalRtt)} round trip to the Internet seen in the capture`
+      : `the same near-zero ${duration(delay)} delay`);
   }
   if (counter) signals.push('IP IDs from one counter');
   if (unchanged) signals.push(`TTL ${cluster.ttl} is an unchanged initial value`);
@@ -258,11 +259,11 @@ function attributeRst(
   const refRtt = own?.rtts.length ? medianRtt(own) : block !== undefined ? medianRtt(block) : null;
   const nearest = refTtls === null ? null : nearestTtl(r.ttl, refTtls);
   if (nearest !== null && Math.abs(nearest - r.ttl) > TTL_TOLERANCE) {
-    const hops = hopsFromTtl(r.ttl);
+    const routers = hopsFromTtl(r.ttl);
     return {
       reset: r,
       attribution: 'middlebox',
-      evidence: `TTL ${r.ttl} (${plural(hops, 'hop')} away) but ${refWhat} arrive with TTL ${nearest}`,
+      evidence: `TTL ${r.ttl} (${hops(routers)}) but ${refWhat} arrive with TTL ${nearest}`,
     };
   }
   if (nearest !== null) {
@@ -272,21 +273,21 @@ function attributeRst(
       return {
         reset: r,
         attribution: 'middlebox',
-        evidence: `answered the SYN in ${formatDelay(r.delay)}, far below the ${formatDelay(refRtt)} round trip to ${c.respH}`,
+        evidence: `answered the SYN in ${duration(r.delay)}, far below the ${duration(refRtt)} round trip to ${c.respH}`,
       };
     }
     return {
       reset: r,
       attribution: 'endpoint',
       evidence: `TTL ${r.ttl} matches ${refWhat} (TTL ${nearest})` +
-        (refRtt !== null && r.stage === 'syn' ? `, after ${formatDelay(r.delay)} against a ${formatDelay(refRtt)} round trip` : ''),
+        (refRtt !== null && r.stage === 'syn' ? `, after ${duration(r.delay)} against a ${duration(refRtt)} round trip` : ''),
     };
   }
   if (oneDevice !== null) return { reset: r, attribution: 'middlebox', evidence: oneDevice };
   return {
     reset: r,
     attribution: 'unknown',
-    evidence: `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${formatDelay(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
+    evidence: `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${duration(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
       'and no other address answered the same way, so there is nothing to compare it with',
   };
 }

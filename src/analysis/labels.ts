@@ -6,8 +6,10 @@
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { destinationCount, targetsOf, type Destinations } from './groups.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
-import { formatDelay, formatRate, formatSeconds, median, plural, round } from './stats.js';
-import { failingShare, findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
+import { count, decimal, duration, plural, rate, round, share } from '../quantities.js';
+import { portWords } from './schedule-words.js';
+import { median } from './stats.js';
+import { findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource } from './types.js';
 
 export interface LabelContext {
@@ -59,13 +61,13 @@ export function labelHost(
   if (!isProxyHost && scan === null && direct.length >= 2 && directBlocked / direct.length > 0.5) {
     labels.push('blocked');
     const unanswered = directBlocked - directMiddlebox;
-    evidence.push(`blocked: ${directBlocked} of ${direct.length} direct attempts failed` +
-      ` (${directMiddlebox} refused by a device in the path, ${unanswered} never answered)`);
+    evidence.push(`blocked: ${count(directBlocked)} of ${plural(direct.length, 'direct attempt')} failed` +
+      ` (${count(directMiddlebox)} refused by a device in the path, ${count(unanswered)} never answered)`);
   }
   if (periodicGroups.length > 0) {
     labels.push('periodic');
     for (const g of periodicGroups.slice(0, 3)) {
-      evidence.push(`periodic: ${g.destination}: ${g.schedule.evidence} (score ${g.schedule.score}, from ${g.schedule.basis})`);
+      evidence.push(`periodic: ${g.destination}: ${g.schedule.evidence} (score ${decimal(g.schedule.score, 3)}, from ${g.schedule.basis})`);
     }
   }
   if (proxied.length > 0 && !isProxyHost) {
@@ -74,15 +76,15 @@ export function labelHost(
   }
   if (scan !== null) {
     labels.push('scanner');
-    evidence.push(`scanner: ${scan.words} probed in ${formatSeconds(scan.span)}, ${failingShare(scan.failed, scan.probes)} refused or unanswered`);
+    evidence.push(`scanner: ${scan.words} probed in ${duration(scan.span)}, ${share(scan.failed, scan.probes)} refused or unanswered`);
   }
   if (flood !== null) {
     labels.push('flood');
-    evidence.push(`flood: ${plural(flood.t.n, 'SYN')} at ${flood.target} in ${formatSeconds(flood.t.last - flood.t.first)} (${formatRate(flood.rate, 1)}/s), ` +
-      `${flood.sequential ? 'source ports rising one by one' : 'random source ports'}`);
+    evidence.push(`flood: ${plural(flood.t.n, 'SYN')} at ${flood.target} in ${duration(flood.t.last - flood.t.first)} (${rate(flood.rate, 'SYN')}), ` +
+      portWords(flood.sequential));
   }
   if (items.cutOff > 0) {
-    evidence.push(`cut off: ${plural(items.cutOff, 'attempt')} in the last ${CUT_OFF_SECONDS} s of the capture had no answer before it ended (not counted as unanswered)`);
+    evidence.push(`cut off: ${plural(items.cutOff, 'attempt')} in the last ${duration(CUT_OFF_SECONDS)} of the capture had no answer before it ended (not counted as unanswered)`);
   }
   if (isProxyHost) evidence.push(`this host is a proxy (${ctx.proxies.proxies.filter((p) => p.address === address).map((p) => p.evidence).join('; ')})`);
 
@@ -90,7 +92,7 @@ export function labelHost(
   const mainSource = main === null ? undefined
     : ctx.resetSources.find((s) => s.attribution === main.attribution && s.ttl === main.ttl && s.kind === main.kind);
   if (main !== null && mainSource !== undefined) {
-    evidence.push(`resets: ${main.n} of the direct attempts were refused with TTL ${main.ttl} after ~${formatDelay(median(main.delays) ?? 0)}: ${mainSource.attribution} (${mainSource.evidence})`);
+    evidence.push(`resets: ${count(main.n)} of the direct attempts were refused with TTL ${main.ttl} after ~${duration(median(main.delays) ?? 0)}: ${mainSource.attribution} (${mainSource.evidence})`);
   }
 
   let score = 0;

@@ -4,7 +4,9 @@
  * a longer cycle on top, and a periodicity score with its evidence.
  */
 import type { Schedule, ScheduleBasis } from './types.js';
-import { formatSeconds, mad, median, plural, round } from './stats.js';
+import { decimal, duration, percent, plural, round } from '../quantities.js';
+import { burstWords, cycleWords, eventNoun, jitterWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import { mad, median } from './stats.js';
 
 /** A gap this many times the one below it separates two levels of a schedule. */
 const BREAK_RATIO = 4;
@@ -119,9 +121,8 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
       break;
     }
   }
-  const noun = basis === 'requests in one connection' ? 'request' : 'attempt';
   if (n < MIN_BURSTS) {
-    return { ...emptySchedule(`only ${plural(n, noun)}: too few to judge a schedule`, n), basis, attempts: n };
+    return { ...emptySchedule(`only ${plural(n, eventNoun(basis))}: too few to judge a schedule`, n), basis, attempts: n };
   }
   const { starts, sizes, durations } = burstsOf(t);
 
@@ -139,14 +140,12 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     basis,
     attempts: n,
   };
-  const portWords = portRun?.sequential
-    ? `; source ports rise by ${portRun.step !== null && portRun.step <= 1.5 ? 'one' : `~${round(portRun.step ?? 1, 1)}`} across ${Math.round(portRun.fraction * 100)}% of consecutive attempts`
+  const portEvidence = portRun?.sequential
+    ? `, ${portWords(true)}: rising by ${portRun.step !== null && portRun.step <= 1.5 ? 'one' : `~${decimal(portRun.step ?? 1, 1)}`} across ${percent(portRun.fraction)} of consecutive attempts`
     : '';
-  const burstWords = burstSize > 1
-    ? `bursts of ${burstSize} ${noun}s${burstRate !== null ? ` at ${round(burstRate, 2)}/s` : ''}`
-    : `single ${noun}s`;
+  const bursts = burstWords(base);
   if (starts.length < MIN_BURSTS) {
-    return { ...base, evidence: `${burstWords}, only ${plural(starts.length, 'burst')}: too few repetitions to call it periodic${portWords}` };
+    return { ...base, evidence: `${bursts}, only ${plural(starts.length, 'burst')}: too few repetitions to call it periodic${portEvidence}` };
   }
 
   // A longer cycle: burst trains separated by long quiet gaps.
@@ -184,21 +183,14 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
     // needs more repetitions and a slower beat.
     && (basis !== 'requests in one connection' || (n >= MIN_REQUESTS && period >= MIN_REQUEST_PERIOD_SECONDS));
-  const cycleWords = cycleSeconds !== null ? `; burst trains repeat every ${formatSeconds(cycleSeconds)}` : '';
+  const measured: Schedule = { ...base, periodic, periodSeconds: round(period, 3), jitter: round(jitter, 3), score, cycleSeconds };
+  const cycle = cycleSeconds !== null ? `, ${cycleWords(cycleSeconds)}` : '';
   const evidence = periodic
-    ? `${burstWords}, one every ${formatSeconds(period)} (jitter ${Math.round(jitter * 100)}%) over ${starts.length} bursts${cycleWords}${portWords}`
+    ? `${shapeWords(measured)} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}${cycle}${portEvidence}`
     : period < MIN_PERIOD_SECONDS && jitter <= allowedJitter(periodIntervals.length)
-      ? `${burstWords} every ${formatSeconds(period)}: a steady rate, not a schedule${portWords}`
-      : `${burstWords}, ${starts.length} bursts with irregular spacing (median ${formatSeconds(period)}, jitter ${Math.round(jitter * 100)}%)${portWords}`;
-  return {
-    ...base,
-    periodic,
-    periodSeconds: round(period, 3),
-    jitter: round(jitter, 3),
-    score,
-    cycleSeconds,
-    evidence,
-  };
+      ? `${bursts} ${periodWords(period)}: a steady rate, not a schedule${portEvidence}`
+      : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
+  return { ...measured, evidence };
 }
 
 /** The schedule that says most: periodic first, then by score, then by attempts. */

@@ -4,7 +4,8 @@
  */
 import type { HostAnalysis } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
-import { formatRate, formatSeconds, plural } from './stats.js';
+import { hops, plural, rate } from '../quantities.js';
+import { periodWords } from './schedule-words.js';
 import type { ResetSource } from './types.js';
 
 /** A few sentences for the whole analysis, most important first. */
@@ -19,40 +20,39 @@ export function summarize(analyses: readonly HostAnalysis[], proxyIndex: ProxyIn
   if (bypass.length > 0) {
     const names = bypass.slice(0, 5).map((h) => {
       const g = h.groups.find((x) => !x.viaProxy);
-      return `${h.address}${g ? ` (to ${g.destination}${g.schedule.periodic && g.schedule.periodSeconds !== null ? `, every ~${formatSeconds(g.schedule.periodSeconds)}` : ''})` : ''}`;
+      return `${h.address}${g ? ` (to ${g.destination}${g.schedule.periodic && g.schedule.periodSeconds !== null ? `, ${periodWords(g.schedule.periodSeconds)}` : ''})` : ''}`;
     });
     summary.push(`${plural(bypass.length, 'host')} ${bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy and ${bypass.length === 1 ? 'tries' : 'try'} the web directly: ${names.join(', ')}${bypass.length > 5 ? ', …' : ''}.`);
   }
   const middlebox = resetSources.filter((s) => s.attribution === 'middlebox');
   for (const s of middlebox.slice(0, 2)) {
-    const away = s.hops + 1;
     summary.push(`${plural(s.resets, s.kind === 'rst' ? 'reset' : 'ICMP refusal')} for ${plural(s.remoteAddresses, 'address', 'addresses')}` +
       `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} came from a device in the path ` +
-      `${away === 1 ? 'one hop' : `${away} hops`} away${s.kind === 'rst' ? ' (most likely the firewall)' : ''}, not from the servers: ${s.evidence}.`);
+      `with ${hops(s.hops)}${s.kind === 'rst' ? ' (most likely the firewall)' : ''}, not from the servers: ${s.evidence}.`);
   }
   const floods = hosts.filter((h) => h.labels.includes('flood'));
   if (floods.length > 0) {
-    summary.push(`${floods.slice(0, 5).map((h) => h.address).join(', ')}${floods.length > 5 ? ` and ${floods.length - 5} more hosts` : ''} ${floods.length === 1 ? 'looks' : 'look'} like a flood at one target — what a DDoS participant would do.`);
+    summary.push(`${floods.slice(0, 5).map((h) => h.address).join(', ')}${floods.length > 5 ? ` and ${plural(floods.length - 5, 'more host')}` : ''} ${floods.length === 1 ? 'looks' : 'look'} like a flood at one target — what a DDoS participant would do.`);
   } else if (bypass.length > 0 || middlebox.length > 0) {
     const blocked = analyses.filter((a) => a.finding.labels.includes('blocked'));
     if (blocked.length > 0) {
-      let rate = 0;
+      let mostRate = 0;
       let burstRate = 0;
       let addresses = 0;
       for (const { finding: h, directRate } of blocked) {
-        rate = Math.max(rate, directRate);
+        mostRate = Math.max(mostRate, directRate);
         for (const g of h.groups) {
           if (g.schedule.burstRate !== null && g.failed > 0) burstRate = Math.max(burstRate, g.schedule.burstRate);
           if (g.failed > 0 && !g.viaProxy) addresses = Math.max(addresses, g.addresses);
         }
       }
-      summary.push(`Not a DDoS: the blocked ${blocked.length === 1 ? 'host makes' : 'hosts make'} at most ${formatRate(rate)} attempts/s on average` +
-        `${burstRate > 0 ? ` (${formatRate(burstRate, 1)}/s inside a burst)` : ''}, spread over up to ${plural(addresses, 'address', 'addresses')} of one destination on a schedule; ` +
+      summary.push(`Not a DDoS: the blocked ${blocked.length === 1 ? 'host makes' : 'hosts make'} at most ${rate(mostRate)} on average` +
+        `${burstRate > 0 ? ` (${rate(burstRate)} inside a burst)` : ''}, spread over up to ${plural(addresses, 'address', 'addresses')} of one destination on a schedule; ` +
         'a flood would send hundreds per second at one address. This is how an update agent calls home when it cannot get past the proxy.');
     }
   }
   const scanners = hosts.filter((h) => h.labels.includes('scanner'));
-  if (scanners.length > 0) summary.push(`${scanners.slice(0, 5).map((h) => h.address).join(', ')}${scanners.length > 5 ? ` and ${scanners.length - 5} more hosts` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`);
+  if (scanners.length > 0) summary.push(`${scanners.slice(0, 5).map((h) => h.address).join(', ')}${scanners.length > 5 ? ` and ${plural(scanners.length - 5, 'more host')}` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`);
   const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
   for (const h of beacons.slice(0, 3)) summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);
   if (summary.length === 0) summary.push(hosts.length === 0 ? 'No TCP connections from internal hosts in the capture.' : 'Nothing calls home past the proxy and nothing is refused in the path.');

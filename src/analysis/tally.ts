@@ -7,7 +7,7 @@
 import { netblockOf, type CidrSet } from './cidr.js';
 import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
-import { count, round } from './stats.js';
+import { count } from '../quantities.js';
 import type { ResetAttribution } from './types.js';
 
 /** Scan: this many ports on one address, or new addresses on one port, mostly failing. */
@@ -119,15 +119,6 @@ export function mainRefusal(tally: Tally): RefusalStats | null {
 export function directRate(items: Items, direct: readonly number[]): number {
   if (direct.length === 0) return 0;
   return direct.length / Math.max(1, items.conn[direct[direct.length - 1]!]!.ts - items.conn[direct[0]!]!.ts);
-}
-
-/** "100%", "99.7%", "all but 3": never rounds a few successes away. */
-export function failingShare(failed: number, total: number): string {
-  if (failed === total) return '100%';
-  const pct = (failed / total) * 100;
-  if (Math.round(pct) < 100) return `${Math.round(pct)}%`;
-  if (round(pct, 1) < 100) return `${round(pct, 1)}%`;
-  return `all but ${count(total - failed)}`;
 }
 
 export interface Flood { target: string; t: TargetStats; rate: number; sequential: boolean }

@@ -12,6 +12,7 @@ import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, parseOrgsCsv } from '../analysis/i
 import type { CaptureSummary } from '../analysis/index.js';
 import type { Connection, ConnState } from '../flows/index.js';
 import { CONN_STATE_NAMES, isConnState } from '../flows/conn-state.js';
+import { bytes } from '../quantities.js';
 import {
   analyzeRenderers,
   compareRenderers,
@@ -126,14 +127,6 @@ function pickFormat<K extends string>(requested: string | undefined, registry: R
   return format;
 }
 
-/** Binary units, as the renderers use. */
-function humanBytes(n: number): string {
-  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
-  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
-  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(0)} KiB`;
-  return `${n} B`;
-}
-
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let exitCode = EXIT_OK;
   const say = (line: string): void => {
@@ -158,7 +151,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
             if (now - lastDraw < 200) return;
             lastDraw = now;
             const pct = total ? ` ${Math.floor((100 * bytesRead) / total)}%` : '';
-            io.stderr.write(`\r\x1b[Kreading ${sanitizeTerminal(file)}${pct} (${humanBytes(bytesRead)})`);
+            io.stderr.write(`\r\x1b[Kreading ${sanitizeTerminal(file)}${pct} (${bytes(bytesRead)})`);
           }
         : undefined,
     };

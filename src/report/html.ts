@@ -10,17 +10,14 @@ import { OUTCOME_COLOR, addressBarsChart, sourcePortChart, timelineChart } from 
 import { escapeHtml as h } from './escape.js';
 import { capturesTable, networkSections, otherHostsTable, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
+import { scheduleWords } from '../analysis/schedule-words.js';
+import { bytes, count, decimal, plural } from '../quantities.js';
 import {
   OUTCOMES,
-  bytes,
   capturesLine,
-  count,
   deservesAttention,
   outcomeWords,
-  plural,
   portList,
-  round,
-  scheduleWords,
   shortIso,
   totalResets,
 } from './words.js';
@@ -140,7 +137,7 @@ function hostSection(host: HostFinding, index: number): string {
   const out: string[] = [`<section class="host" id="${id}">`];
   out.push(`<h2><span class="mono">${h(host.address)}</span> ${labelBadges(host)}</h2>`);
   out.push(`<p class="verdict">${h(host.verdict)}</p>`);
-  out.push(`<p class="numbers">${h(plural(attempts, 'attempt'))} · ${h(plural(groups.length, 'destination group'))} · score ${h(round(host.score, 2))}</p>`);
+  out.push(`<p class="numbers">${h(plural(attempts, 'attempt'))} · ${h(plural(groups.length, 'destination group'))} · score ${h(decimal(host.score, 2))}</p>`);
   if (host.evidence.length > 0) {
     out.push('<h3>Evidence</h3>', `<ul class="evidence">${host.evidence.map((e) => `<li>${h(e)}</li>`).join('')}</ul>`);
   }

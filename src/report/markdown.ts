@@ -8,17 +8,9 @@ import { CONN_STATES } from '../flows/conn-state.js';
 import { escapeMarkdown as md } from './escape.js';
 import { capturesTable, networkSections, otherHostsTable, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
-import {
-  bytes,
-  capturesLine,
-  count,
-  deservesAttention,
-  portList,
-  round,
-  scheduleWords,
-  shortIso,
-  totalResets,
-} from './words.js';
+import { scheduleWords } from '../analysis/schedule-words.js';
+import { bytes, count, decimal } from '../quantities.js';
+import { capturesLine, deservesAttention, portList, shortIso, totalResets } from './words.js';
 
 /** A GitHub pipe table; cells must already be escaped. Numeric columns are right-aligned. */
 export function markdownTable(headers: string[], rows: string[][], numeric: boolean[] = []): string {
@@ -70,7 +62,7 @@ function namesCell(names: string[], limit = 5): string {
 
 function hostSection(host: HostFinding): string[] {
   const out = [`## Host ${md(host.address)}`, ''];
-  out.push(`**Labels:** ${labels(host)} · **score** ${round(host.score, 2)}`, '');
+  out.push(`**Labels:** ${labels(host)} · **score** ${decimal(host.score, 2)}`, '');
   out.push(md(host.verdict), '');
   if (host.evidence.length > 0) {
     out.push('**Evidence**', '');
