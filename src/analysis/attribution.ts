@@ -8,7 +8,8 @@ import type { Connection, ResetEvidence } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import { netblockOf } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
-import { formatDelay, hopsFromTtl, initialTtl, mad, median, plural } from './stats.js';
+import { duration, hops as hopWords, plural } from '../quantities.js';
+import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
 
 export interface AttributedReset {
   reset: ResetEvidence;
@@ -231,11 +232,11 @@ function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string
   if (!consistent || delay >= limit) return null;
   const signals = [
     externalRtt !== null
-      ? `the same ${formatDelay(delay)} delay, far below the ${formatDelay(externalRtt)} round trip to the Internet seen in the capture`
-      : `the same near-zero ${formatDelay(delay)} delay`,
+      ? `the same ${duration(delay)} delay, far below the ${duration(externalRtt)} round trip to the Internet seen in the capture`
+      : `the same near-zero ${duration(delay)} delay`,
   ];
   if (oneIpIdCounter(cluster.ipIds)) signals.push('IP IDs from one counter');
-  signals.push(unchanged ? `TTL ${cluster.ttl} is an unchanged initial value` : `${plural(hops, 'hop')} away`);
+  signals.push(unchanged ? `TTL ${cluster.ttl} is an unchanged initial value` : hopWords(hops));
   return `one device answers for ${cluster.addresses.size} addresses that never completed a handshake: ` +
     `all with TTL ${cluster.ttl}, ${signals.join(', ')}`;
 }
@@ -248,7 +249,7 @@ function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): Attri
     return {
       reset: r,
       attribution: 'endpoint',
-      evidence: `TTL ${r.ttl} (${plural(hops, 'hop')} away) and ${formatDelay(r.delay)} after the SYN, a round trip across the Internet: ` +
+      evidence: `TTL ${r.ttl} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN, a round trip across the Internet: ` +
         `the far end answered, not a device nearby`,
     };
   }
@@ -256,7 +257,7 @@ function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): Attri
     return {
       reset: r,
       attribution: 'middlebox',
-      evidence: `TTL ${r.ttl} (${hops === 0 ? 'no router in between' : `${plural(hops, 'hop')} away`}) and ${formatDelay(r.delay)} after the SYN: ` +
+      evidence: `TTL ${r.ttl} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN: ` +
         `too near and too fast to be ${c.respH} on the Internet`,
     };
   }
@@ -308,7 +309,7 @@ function attributeRst(
       return {
         reset: r,
         attribution: 'middlebox',
-        evidence: `TTL ${r.ttl} (${plural(hops, 'hop')} away) but ${refWhat} arrive with TTL ${nearest}`,
+        evidence: `TTL ${r.ttl} (${hopWords(hops)}) but ${refWhat} arrive with TTL ${nearest}`,
       };
     }
     return physicsAlone(c, r, internal) ?? unknownReset(c, r,
@@ -322,14 +323,14 @@ function attributeRst(
       return {
         reset: r,
         attribution: 'middlebox',
-        evidence: `answered the SYN in ${formatDelay(r.delay)}, far below the fastest round trip to ${sameAddress ? c.respH : netblock} (${formatDelay(refRtt)})`,
+        evidence: `answered the SYN in ${duration(r.delay)}, far below the fastest round trip to ${sameAddress ? c.respH : netblock} (${duration(refRtt)})`,
       };
     }
     return {
       reset: r,
       attribution: 'endpoint',
       evidence: `TTL ${r.ttl} matches ${refWhat} (TTL ${nearest})` +
-        (refRtt !== null && r.stage === 'syn' ? `, after ${formatDelay(r.delay)} against a fastest round trip of ${formatDelay(refRtt)}` : ''),
+        (refRtt !== null && r.stage === 'syn' ? `, after ${duration(r.delay)} against a fastest round trip of ${duration(refRtt)}` : ''),
     };
   }
   if (oneDevice !== null) return { reset: r, attribution: 'middlebox', evidence: oneDevice };
@@ -340,7 +341,7 @@ function unknownReset(c: Connection, r: ResetEvidence, why?: string): Attributed
   return {
     reset: r,
     attribution: 'unknown',
-    evidence: why ?? `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${formatDelay(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
+    evidence: why ?? `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${duration(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
       'and no other address answered the same way, so there is nothing to compare it with',
   };
 }

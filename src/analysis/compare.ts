@@ -4,7 +4,8 @@
  */
 import type { AnalysisResult, CompareBehaviour, CompareResult, DestinationGroup, HostFinding, ResetSource } from './types.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
-import { formatDelay, formatSeconds, plural, round } from './stats.js';
+import { duration, plural } from '../quantities.js';
+import { portWords, shapeWords } from './schedule-words.js';
 
 /** The default internal networks: the analyses do not carry the ones given with --internal. */
 const INTERNAL = new CidrSet(DEFAULT_INTERNAL);
@@ -50,17 +51,17 @@ function groupWords(p: Profile): string {
   return `${g.destination}: ${plural(g.addresses, 'address', 'addresses')} in ${g.netblocks.join(', ')}${names}`;
 }
 
-function scheduleWords(p: Profile): string {
+/** The schedule shape compare weighs: bursts, period and source ports. */
+function scheduleShape(p: Profile): string {
   const s = p.group?.schedule;
   if (s === undefined || !s.periodic || s.periodSeconds === null) return s?.evidence ?? 'no schedule';
-  return `${s.burstSize !== null && s.burstSize > 1 ? `bursts of ${s.burstSize}` : 'single attempts'} every ${formatSeconds(s.periodSeconds)}` +
-    `${s.burstRate !== null ? ` at ${round(s.burstRate, 1)}/s` : ''}${s.sequentialPorts ? ', source ports rising by one' : ', source ports not sequential'}`;
+  return `${shapeWords(s)}, ${portWords(s.sequentialPorts)}`;
 }
 
 function sourceWords(p: Profile): string {
   const s = p.source;
   if (s === null) return 'no resets from a device in the path';
-  return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with TTL ${s.ttl}${s.medianRttMs !== null ? `, ${formatDelay(s.medianRttMs / 1000)}` : ''}, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
+  return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with TTL ${s.ttl}${s.medianRttMs !== null ? `, ${duration(s.medianRttMs / 1000)}` : ''}, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
 }
 
 function bypassWords(p: Profile, result: AnalysisResult): string {
@@ -104,7 +105,7 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
       if (s!.sequentialPorts !== first.sequentialPorts) sameSchedule = false;
     }
   }
-  behaviours.push({ behaviour: 'schedule shape (period, burst size, sequential ports)', shared: sameSchedule, perCapture: profiles.map(scheduleWords) });
+  behaviours.push({ behaviour: 'schedule shape (period, burst size, sequential ports)', shared: sameSchedule, perCapture: profiles.map(scheduleShape) });
 
   // Reset source: the same TTL and a comparable delay.
   const sourcesFound = profiles.every((p) => p.source !== null);
@@ -155,12 +156,12 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
   }
   if (periodic) {
     parts.push(sameSchedule
-      ? `the same schedule shape (${scheduleWords(profiles[0]!)})`
-      : `different schedules (${profiles.map((p) => `${formatSeconds(p.group!.schedule.periodSeconds!)}`).join(' vs ')})`);
+      ? `the same schedule shape (${scheduleShape(profiles[0]!)})`
+      : `different schedules (${profiles.map((p) => duration(p.group!.schedule.periodSeconds!)).join(' vs ')})`);
   }
   if (sourcesFound) {
     parts.push(sameSource
-      ? `${both} reset by the same firewall (TTL ${profiles[0]!.source!.ttl}${profiles[0]!.source!.medianRttMs !== null ? `, ~${formatDelay(profiles[0]!.source!.medianRttMs / 1000)}` : ''})`
+      ? `${both} reset by the same firewall (TTL ${profiles[0]!.source!.ttl}${profiles[0]!.source!.medianRttMs !== null ? `, ${duration(profiles[0]!.source!.medianRttMs / 1000)}` : ''})`
       : `reset by different devices (${profiles.map((p) => `TTL ${p.source!.ttl}`).join(' vs ')})`);
   }
   const conclusion = parts.length > 0 ? `${parts.join('; ')}.` : 'Nothing to compare.';

@@ -6,8 +6,9 @@ import type { Connection } from '../flows/connection.js';
 import { attributeResets } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
 import { NameBook, OrgTable } from './destinations.js';
-import { buildHosts, summarize } from './hosts.js';
+import { buildHosts } from './hosts.js';
 import { findProxies } from './proxies.js';
+import { summarize } from './summary.js';
 import type { AnalysisResult, CaptureSummary } from './types.js';
 
 export * from './types.js';
@@ -37,7 +38,7 @@ export function analyzeConnections(connections: Connection[], captures: CaptureS
   const webPorts = options.webPorts.length > 0 ? options.webPorts : DEFAULT_WEB_PORTS;
   const attribution = attributeResets(connections, internal);
   const proxies = findProxies(connections, internal, options.proxies, webPorts);
-  const hosts = buildHosts(connections, {
+  const analyses = buildHosts(connections, {
     internal,
     webPorts,
     proxies,
@@ -51,7 +52,7 @@ export function analyzeConnections(connections: Connection[], captures: CaptureS
     captures,
     proxies: proxies.proxies,
     resetSources: attribution.resetSources,
-    hosts,
-    summary: summarize(hosts, proxies, attribution.resetSources),
+    hosts: analyses.map((a) => a.finding),
+    summary: summarize(analyses, proxies, attribution.resetSources),
   };
 }

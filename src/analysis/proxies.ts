@@ -9,7 +9,7 @@ import type { Connection } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import type { ProxyFinding } from './types.js';
 import { cleanText } from './destinations.js';
-import { plural } from './stats.js';
+import { plural } from '../quantities.js';
 
 /** Ports proxies are commonly configured on (Squid 3128, 8080, 8000, 8888, plain 80). */
 export const PROXY_LIKE_PORTS = [3128, 8080, 8000, 8888, 80];

@@ -3,8 +3,10 @@
  * jitter, burst size and rate, source ports rising one by one (a single-threaded retry loop),
  * a longer cycle on top, and a periodicity score with its evidence.
  */
-import type { Schedule } from './types.js';
-import { formatSeconds, mad, median, plural, round } from './stats.js';
+import type { Schedule, ScheduleBasis } from './types.js';
+import { decimal, duration, percent, plural, round } from '../quantities.js';
+import { burstWords, cycleWords, eventNoun, jitterWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import { mad, median } from './stats.js';
 
 /** A gap this many times the one below it separates two levels of a schedule. */
 const BREAK_RATIO = 4;
@@ -43,8 +45,6 @@ const SIZE_AGREEMENT = 1.5;
 const RATE_AGREEMENT = 0.35;
 /** Bursts at which a jitter-free schedule counts as confirmed (confidence 0.9). */
 export const CONFIRMING_BURSTS = 8;
-
-export type ScheduleBasis = 'failed attempts' | 'completed sessions' | 'all attempts' | 'requests in one connection';
 
 export function emptySchedule(evidence: string, bursts = 0): Schedule {
   return {
@@ -131,9 +131,8 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
       break;
     }
   }
-  const noun = basis === 'requests in one connection' ? 'request' : 'attempt';
   if (n < MIN_BURSTS) {
-    return { ...emptySchedule(`only ${plural(n, noun)}: too few to judge a schedule`, n), basis, attempts: n };
+    return { ...emptySchedule(`only ${plural(n, eventNoun(basis))}: too few to judge a schedule`, n), basis, attempts: n };
   }
   const { starts, sizes, durations } = burstsOf(t);
 
@@ -151,14 +150,12 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     basis,
     attempts: n,
   };
-  const portWords = portRun?.sequential
-    ? `; source ports rise by ${portRun.step !== null && portRun.step <= 1.5 ? 'one' : `~${round(portRun.step ?? 1, 1)}`} across ${Math.round(portRun.fraction * 100)}% of consecutive attempts`
+  const portEvidence = portRun?.sequential
+    ? `, ${portWords(true)}: rising by ${portRun.step !== null && portRun.step <= 1.5 ? 'one' : `~${decimal(portRun.step ?? 1, 1)}`} across ${percent(portRun.fraction)} of consecutive attempts`
     : '';
-  const burstWords = burstSize > 1
-    ? `bursts of ${burstSize} ${noun}s${burstRate !== null ? ` at ${round(burstRate, 2)}/s` : ''}`
-    : `single ${noun}s`;
+  const bursts = burstWords(base);
   if (starts.length < MIN_BURSTS) {
-    return { ...base, evidence: `${burstWords}, only ${plural(starts.length, 'burst')}: too few repetitions to call it periodic${portWords}` };
+    return { ...base, evidence: `${bursts}, only ${plural(starts.length, 'burst')}: too few repetitions to call it periodic${portEvidence}` };
   }
 
   // A longer cycle: burst trains separated by long quiet gaps.
@@ -199,26 +196,19 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     && (basis !== 'requests in one connection' || (n >= MIN_REQUESTS && period >= MIN_REQUEST_PERIOD_SECONDS));
   const repetitions = periodic ? starts.length : 0;
   const confidence = periodic ? scheduleConfidence(repetitions, jitter) : 0;
-  const cycleWords = cycleSeconds !== null ? `; burst trains repeat every ${formatSeconds(cycleSeconds)}` : '';
-  const jitterWords = `jitter ±${Math.round(jitter * 100)}%`;
-  const evidence = periodic
-    ? `${burstWords}, one every ${formatSeconds(period)} (${jitterWords}) over ${starts.length} bursts${cycleWords}${portWords}`
-    : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW
-      ? `${burstWords} every ${formatSeconds(period)}: a steady rate, not a schedule${portWords}`
-      : !enough
-        ? `${burstWords}, ${starts.length} bursts ${burstSize > 1 ? 'that differ in shape' : 'too few to tell a schedule from chance'} (median ${formatSeconds(period)} apart, ${jitterWords})${portWords}`
-        : `${burstWords}, ${starts.length} bursts with irregular spacing (median ${formatSeconds(period)}, ${jitterWords})${portWords}`;
-  return {
-    ...base,
-    periodic,
-    periodSeconds: round(period, 3),
-    jitter: round(jitter, 3),
-    score,
-    cycleSeconds,
-    evidence,
-    repetitions,
-    confidence,
+  const measured: Schedule = {
+    ...base, periodic, periodSeconds: round(period, 3), jitter: round(jitter, 3), score, cycleSeconds, repetitions, confidence,
   };
+  const cycle = cycleSeconds !== null ? `, ${cycleWords(cycleSeconds)}` : '';
+  const evidence = periodic
+    ? `${shapeWords(measured)} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}${cycle}${portEvidence}`
+    : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW
+      ? `${bursts} ${periodWords(period)}: a steady rate, not a schedule${portEvidence}`
+      : !enough
+        ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 ? 'that differ in shape' : 'too few to tell a schedule from chance'} ` +
+          `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
+        : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
+  return { ...measured, evidence };
 }
 
 /** The jitter a schedule of `intervals` intervals may have and still be called periodic. */

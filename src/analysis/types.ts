@@ -66,6 +66,9 @@ export interface ResetSource {
   hosts: string[];
 }
 
+/** What a schedule was measured on. */
+export type ScheduleBasis = 'failed attempts' | 'completed sessions' | 'all attempts' | 'requests in one connection';
+
 export interface Schedule {
   periodic: boolean;
   /** Seconds between burst starts (median), null when not periodic / not enough data. */
@@ -86,8 +89,8 @@ export interface Schedule {
   /** Longer cycle on top of the bursts (e.g. a burst train every hour), seconds. */
   cycleSeconds: number | null;
   evidence: string;
-  /** What the schedule was measured on: 'failed attempts', 'completed sessions', 'all attempts', 'requests in one connection'. */
-  basis: string | null;
+  /** What the schedule was measured on; null when there was nothing to measure. */
+  basis: ScheduleBasis | null;
   /** How many events (attempts or requests) the schedule was measured on. */
   attempts: number;
   /** How many times the pattern was seen (bursts) when periodic, else 0. */

@@ -10,7 +10,8 @@
 import { CaptureError } from './types.js';
 import type { CaptureErrorCode, CaptureFileInfo, RecordCallback } from './types.js';
 import { ReusedRecord } from './record.js';
-import { formatCount, recordsBefore } from './messages.js';
+import { count } from '../quantities.js';
+import { recordsBefore } from './messages.js';
 
 /** Largest record or block the reader will buffer; anything claiming more is damage. */
 export const MAX_RECORD_BYTES = 128 << 20;
@@ -72,7 +73,7 @@ export abstract class CaptureParser {
   finish(remaining: number, offset: number): void {
     if (!this.stopped) {
       if (this.atStart) {
-        this.fail('truncated', offset, `${this.info.file}: the file ends ${formatCount(remaining)} bytes into its ${this.headerName()}`);
+        this.fail('truncated', offset, `${this.info.file}: the file ends ${count(remaining)} bytes into its ${this.headerName()}`);
       }
       if (remaining > 0) this.damage('truncated', offset, `is cut short: ${this.describeCut(remaining)}`);
     }
@@ -101,7 +102,7 @@ export abstract class CaptureParser {
     const record = this.packets + 1;
     const where = this.info.compressed ? 'byte (uncompressed)' : 'byte';
     const message =
-      `${this.info.file}: record ${formatCount(record)} at ${where} ${formatCount(offset)} ${what}` +
+      `${this.info.file}: record ${count(record)} at ${where} ${count(offset)} ${what}` +
       ` — reading stopped there, ${recordsBefore(this.packets)}`;
     this.info.damage = { code, offset, record, message };
     this.info.warnings.push(message);

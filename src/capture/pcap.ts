@@ -7,7 +7,7 @@
  */
 import { CaptureParser, MAX_RECORD_BYTES } from './parser.js';
 import type { CaptureFileInfo, RecordCallback } from './types.js';
-import { formatCount } from './messages.js';
+import { count } from '../quantities.js';
 
 const FILE_HEADER_BYTES = 24;
 
@@ -55,15 +55,15 @@ export class PcapParser extends CaptureParser {
     this.badFractions++;
     const unit = this.unitsPerSecond === 1e9 ? 'nanoseconds' : 'microseconds';
     const message = (n: number) =>
-      `${this.info.file}: record ${formatCount(record)} at byte ${formatCount(offset)} has a sub-second field of ${unit} out of range` +
-      (n > 1 ? ` (${formatCount(n)} records in all)` : '') +
+      `${this.info.file}: record ${count(record)} at byte ${count(offset)} has a sub-second field of ${unit} out of range` +
+      (n > 1 ? ` (${count(n)} records in all)` : '') +
       '; it was carried into the seconds, so its time may be wrong';
     if (this.badFractions === 1) {
       this.badFractionWarning = this.info.warnings.length;
       this.info.warnings.push(message(1));
     } else {
       const first = this.info.warnings[this.badFractionWarning]!;
-      this.info.warnings[this.badFractionWarning] = first.replace(/ \([\d,]+ records in all\)|(?=; it was carried)/, ` (${formatCount(this.badFractions)} records in all)`);
+      this.info.warnings[this.badFractionWarning] = first.replace(/ \([\d,]+ records in all\)|(?=; it was carried)/, ` (${count(this.badFractions)} records in all)`);
     }
   }
 
@@ -74,7 +74,7 @@ export class PcapParser extends CaptureParser {
   }
 
   protected describeCut(remaining: number): string {
-    return `the file ends ${formatCount(remaining)} bytes into it`;
+    return `the file ends ${count(remaining)} bytes into it`;
   }
 
   private readHeader(view: DataView, pos: number, base: number): void {
@@ -188,7 +188,7 @@ export class PcapParser extends CaptureParser {
     this.start = start;
     this.end = last;
     if (damaged >= 0) {
-      this.damage('bad-record-length', base + pos, `claims ${formatCount(damaged)} bytes; the file's snapshot length is ${formatCount(this.snaplen)}`);
+      this.damage('bad-record-length', base + pos, `claims ${count(damaged)} bytes; the file's snapshot length is ${count(this.snaplen)}`);
     }
     return pos;
   }

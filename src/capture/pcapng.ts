@@ -6,7 +6,8 @@
  */
 import { CaptureParser, MAX_RECORD_BYTES } from './parser.js';
 import type { CaptureErrorCode, CaptureFileInfo, RecordCallback } from './types.js';
-import { formatCount, hex32 } from './messages.js';
+import { count } from '../quantities.js';
+import { hex32 } from './messages.js';
 import { PCAPNG_SHB } from './sniff.js';
 import { convertTimestamp, converted, timestampScale } from './timestamp.js';
 import type { TimestampScale } from './timestamp.js';
@@ -63,13 +64,13 @@ export class PcapngParser extends CaptureParser {
 
   protected describeCut(remaining: number): string {
     return this.need > BLOCK_FRAME_BYTES
-      ? `the file ends ${formatCount(remaining)} bytes into a ${formatCount(this.need)}-byte ${blockName(this.pendingType)}`
-      : `the file ends ${formatCount(remaining)} bytes into a block header`;
+      ? `the file ends ${count(remaining)} bytes into a ${count(this.need)}-byte ${blockName(this.pendingType)}`
+      : `the file ends ${count(remaining)} bytes into a block header`;
   }
 
   /** Damage at the first section header makes the file unreadable; later, reading stops there. */
   private blockDamage(code: CaptureErrorCode, offset: number, what: string): void {
-    if (this.atStart) this.fail(code, offset, `${this.info.file}: not a readable pcapng file: the block at byte ${formatCount(offset)} ${what}`);
+    if (this.atStart) this.fail(code, offset, `${this.info.file}: not a readable pcapng file: the block at byte ${count(offset)} ${what}`);
     this.damage(code, offset, what);
   }
 
@@ -96,7 +97,7 @@ export class PcapngParser extends CaptureParser {
       const length = view.getUint32(pos + 4, le);
       if (length < BLOCK_FRAME_BYTES || length % 4 !== 0 || length > MAX_RECORD_BYTES) {
         const why = length % 4 !== 0 ? 'not a multiple of 4' : length < BLOCK_FRAME_BYTES ? 'less than the 12-byte minimum' : 'more than any block can hold';
-        this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} claiming ${formatCount(length)} bytes, ${why}`);
+        this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} claiming ${count(length)} bytes, ${why}`);
         return pos;
       }
       if (end - pos < length) {
@@ -106,12 +107,12 @@ export class PcapngParser extends CaptureParser {
       }
       const trailer = view.getUint32(pos + length - 4, le);
       if (trailer !== length) {
-        this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} whose leading length (${formatCount(length)}) and trailing length (${formatCount(trailer)}) differ`);
+        this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} whose leading length (${count(length)}) and trailing length (${count(trailer)}) differ`);
         return pos;
       }
       if (type === BLOCK_EPB || type === BLOCK_PB) {
         if (length < EPB_MIN_BYTES) {
-          this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} of ${formatCount(length)} bytes, shorter than its fixed fields`);
+          this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} of ${count(length)} bytes, shorter than its fixed fields`);
           return pos;
         }
         const localId = type === BLOCK_EPB ? view.getUint32(pos + 8, le) : view.getUint16(pos + 8, le);
@@ -121,7 +122,7 @@ export class PcapngParser extends CaptureParser {
         }
         const caplen = view.getUint32(pos + 20, le);
         if (caplen > length - EPB_MIN_BYTES) {
-          this.blockDamage('bad-record-length', base + pos, `claims ${formatCount(caplen)} captured bytes in a ${formatCount(length)}-byte ${blockName(type)}`);
+          this.blockDamage('bad-record-length', base + pos, `claims ${count(caplen)} captured bytes in a ${count(length)}-byte ${blockName(type)}`);
           return pos;
         }
         const id = this.sectionFirstInterface + localId;
@@ -153,7 +154,7 @@ export class PcapngParser extends CaptureParser {
   /** §4.4: the section's first interface; captured length min(original, block room, snaplen). */
   private simplePacket(bytes: Uint8Array, view: DataView, pos: number, length: number, base: number, le: boolean): boolean {
     if (length < SPB_MIN_BYTES) {
-      this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_SPB)} of ${formatCount(length)} bytes, shorter than its fixed fields`);
+      this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_SPB)} of ${count(length)} bytes, shorter than its fixed fields`);
       return false;
     }
     if (this.sectionInterfaces === 0) {
@@ -195,7 +196,7 @@ export class PcapngParser extends CaptureParser {
 
   private sectionHeader(view: DataView, pos: number, length: number, base: number, le: boolean): boolean {
     if (length < SHB_MIN_BYTES) {
-      this.blockDamage('bad-block', base + pos, `claims ${formatCount(length)} bytes, shorter than its fixed fields`);
+      this.blockDamage('bad-block', base + pos, `claims ${count(length)} bytes, shorter than its fixed fields`);
       return false;
     }
     const major = view.getUint16(pos + 12, le);
@@ -223,7 +224,7 @@ export class PcapngParser extends CaptureParser {
 
   private interfaceDescription(bytes: Uint8Array, view: DataView, pos: number, length: number, base: number, le: boolean): boolean {
     if (length < IDB_MIN_BYTES) {
-      this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_IDB)} of ${formatCount(length)} bytes, shorter than its fixed fields`);
+      this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_IDB)} of ${count(length)} bytes, shorter than its fixed fields`);
       return false;
     }
     const options: InterfaceOptions = { name: null, tsresol: DEFAULT_TSRESOL, tsoffset: 0 };

@@ -11,6 +11,8 @@ import { CaptureError } from '../capture/index.js';
 import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, parseOrgsCsv } from '../analysis/index.js';
 import type { CaptureSummary } from '../analysis/index.js';
 import type { Connection, ConnState } from '../flows/index.js';
+import { CONN_STATE_NAMES, isConnState } from '../flows/conn-state.js';
+import { bytes } from '../quantities.js';
 import {
   analyzeRenderers,
   compareRenderers,
@@ -125,14 +127,6 @@ function pickFormat<K extends string>(requested: string | undefined, registry: R
   return format;
 }
 
-/** Binary units, as the renderers use. */
-function humanBytes(n: number): string {
-  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
-  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
-  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(0)} KiB`;
-  return `${n} B`;
-}
-
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let exitCode = EXIT_OK;
   const say = (line: string): void => {
@@ -157,7 +151,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
             if (now - lastDraw < 200) return;
             lastDraw = now;
             const pct = total ? ` ${Math.floor((100 * bytesRead) / total)}%` : '';
-            io.stderr.write(`\r\x1b[Kreading ${sanitizeTerminal(file)}${pct} (${humanBytes(bytesRead)})`);
+            io.stderr.write(`\r\x1b[Kreading ${sanitizeTerminal(file)}${pct} (${bytes(bytesRead)})`);
           }
         : undefined,
     };
@@ -376,9 +370,11 @@ function flowFilter(o: FlowsOptions): (c: Connection) => boolean {
   const hosts = o.host?.flatMap((h) => h.split(',')).filter(Boolean);
   if (hosts) for (const h of hosts) if (!validAddress(h)) throw new UsageError(`--host: '${h}' is not an IP address`);
   const ports = parsePorts(o.port, '--port');
-  const states = o.state?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean) as ConnState[] | undefined;
-  const known = new Set(['S0', 'S1', 'SF', 'REJ', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH', 'SHR', 'OTH']);
-  if (states) for (const s of states) if (!known.has(s)) throw new UsageError(`--state: '${s}' is not a Zeek conn_state (${[...known].join(', ')})`);
+  const named = o.state?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const states = named?.map((s): ConnState => {
+    if (!isConnState(s)) throw new UsageError(`--state: '${s}' is not a Zeek conn_state (${CONN_STATE_NAMES.join(', ')})`);
+    return s;
+  });
   const proto = o.proto?.toLowerCase();
   if (proto && !['tcp', 'udp', 'icmp'].includes(proto)) throw new UsageError(`--proto: '${o.proto}' is not tcp, udp or icmp`);
   const canonicalHosts = hosts?.map(canonicalAddress);

@@ -14,9 +14,7 @@ export type { HttpRequestPeek } from '../decode/http.js';
 export type Transport = 'tcp' | 'udp' | 'icmp';
 
 /** Zeek's conn_state values. */
-export type ConnState =
-  | 'S0' | 'S1' | 'SF' | 'REJ' | 'S2' | 'S3' | 'RSTO' | 'RSTR'
-  | 'RSTOS0' | 'RSTRH' | 'SH' | 'SHR' | 'OTH';
+export type ConnState = keyof typeof import('./conn-state.js').CONN_STATES;
 
 /** At what point in the conversation a reset (or ICMP refusal) arrived. */
 export type ResetStage =

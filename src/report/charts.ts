@@ -5,7 +5,8 @@
  */
 import type { Attempt, DestinationGroup } from '../analysis/types.js';
 import { el, fmt, linearScale, niceTicks, text, timeTicks } from './svg.js';
-import { OUTCOMES, count, seconds, type Outcome } from './words.js';
+import { count, duration } from '../quantities.js';
+import { OUTCOMES, type Outcome } from './words.js';
 
 /** Colours by outcome: distinguishable in colour-blind palettes (Okabe–Ito) and in grey print. */
 export const OUTCOME_COLOR: Record<Outcome, string> = {
@@ -155,8 +156,8 @@ export function timelineChart(attempts: Attempt[], id: string, subject: string, 
       base += n;
     });
   });
-  const per = seconds(binSeconds);
-  const description = `${count(attempts.length + omitted)} attempts of ${subject} over ${seconds(t1 - t0)}; each bar counts the attempts in ${per}, coloured by outcome${sampleNote(attempts.length, omitted)}.`;
+  const per = duration(binSeconds);
+  const description = `${count(attempts.length + omitted)} attempts of ${subject} over ${duration(t1 - t0)}; each bar counts the attempts in ${per}, coloured by outcome${sampleNote(attempts.length, omitted)}.`;
   return frame(id, `Attempts over time — ${subject}`, description, WIDTH, height, [
     yAxis(yTicks, y, m.left, plotRight, `attempts per ${per}`, m.top + 8, plotBottom),
     xTimeAxis(t0, t1, x, plotBottom, m.left, plotRight),

@@ -6,7 +6,8 @@ import { connectionColumns, zeekColumns, type ConnectionColumn, type ColumnValue
 import { csvCell, sanitizeTerminal, zeekString } from './escape.js';
 import { paint, type Style } from './style.js';
 import type { RenderOptions } from './types.js';
-import { isoTime, seconds } from './words.js';
+import { duration } from '../quantities.js';
+import { isoTime } from './words.js';
 
 // ---------------------------------------------------------------- Zeek conn.log TSV
 
@@ -132,7 +133,7 @@ function tableCell(column: ConnectionColumn, value: ColumnValue, timeOfDayOnly: 
       return timeOfDayOnly ? iso.slice(11, 23) : iso;
     }
     case 'interval':
-      return seconds(value as number);
+      return duration(value as number);
     case 'bool':
       return value ? 'yes' : 'no';
     case 'count':

@@ -4,22 +4,20 @@
  * Every capture-derived string goes through `escapeHtml`.
  */
 import type { AnalysisResult, Attempt, DestinationGroup, HostFinding } from '../analysis/types.js';
-import type { Connection } from '../flows/connection.js';
+import type { Connection, ConnState } from '../flows/connection.js';
+import { CONN_STATES } from '../flows/conn-state.js';
 import { OUTCOME_COLOR, addressBarsChart, sourcePortChart, timelineChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';
 import { capturesTable, networkSections, otherHostsTable, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
+import { scheduleWords } from '../analysis/schedule-words.js';
+import { bytes, count, decimal, plural } from '../quantities.js';
 import {
   OUTCOMES,
-  bytes,
   capturesLine,
-  count,
   deservesAttention,
   outcomeWords,
-  plural,
   portList,
-  round,
-  scheduleWords,
   shortIso,
   totalResets,
 } from './words.js';
@@ -139,7 +137,7 @@ function hostSection(host: HostFinding, index: number): string {
   const out: string[] = [`<section class="host" id="${id}">`];
   out.push(`<h2><span class="mono">${h(host.address)}</span> ${labelBadges(host)}</h2>`);
   out.push(`<p class="verdict">${h(host.verdict)}</p>`);
-  out.push(`<p class="numbers">${h(plural(attempts, 'attempt'))} · ${h(plural(groups.length, 'destination group'))} · score ${h(round(host.score, 2))}</p>`);
+  out.push(`<p class="numbers">${h(plural(attempts, 'attempt'))} · ${h(plural(groups.length, 'destination group'))} · score ${h(decimal(host.score, 2))}</p>`);
   if (host.evidence.length > 0) {
     out.push('<h3>Evidence</h3>', `<ul class="evidence">${host.evidence.map((e) => `<li>${h(e)}</li>`).join('')}</ul>`);
   }
@@ -211,10 +209,10 @@ function outcomeKey(): string {
 }
 
 function connectionStates(connections: Connection[]): string {
-  const byState = new Map<string, number>();
+  const byState = new Map<ConnState, number>();
   for (const c of connections) byState.set(c.connState, (byState.get(c.connState) ?? 0) + 1);
-  const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [`<code>${h(state)}</code>`, count(n)]);
-  return `<h3>Connection states (Zeek conn_state)</h3>\n${table(['state', 'connections'], rows, ['', 'n'], true)}`;
+  const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [`<code>${h(state)}</code>`, count(n), h(CONN_STATES[state])]);
+  return `<h3>Connection states (Zeek conn_state)</h3>\n${table(['state', 'connections', 'meaning'], rows, ['', 'n', ''], true)}`;
 }
 
 /**

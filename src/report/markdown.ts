@@ -3,21 +3,14 @@
  * capture-derived string escaped so it renders literally (no HTML, links, mentions, code).
  */
 import type { AnalysisResult, CompareResult, DestinationGroup, HostFinding } from '../analysis/types.js';
-import type { Connection } from '../flows/connection.js';
+import type { Connection, ConnState } from '../flows/connection.js';
+import { CONN_STATES } from '../flows/conn-state.js';
 import { escapeMarkdown as md } from './escape.js';
 import { capturesTable, networkSections, otherHostsTable, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
-import {
-  bytes,
-  capturesLine,
-  count,
-  deservesAttention,
-  portList,
-  round,
-  scheduleWords,
-  shortIso,
-  totalResets,
-} from './words.js';
+import { scheduleWords } from '../analysis/schedule-words.js';
+import { bytes, count, decimal } from '../quantities.js';
+import { capturesLine, deservesAttention, portList, shortIso, totalResets } from './words.js';
 
 /** A GitHub pipe table; cells must already be escaped. Numeric columns are right-aligned. */
 export function markdownTable(headers: string[], rows: string[][], numeric: boolean[] = []): string {
@@ -69,7 +62,7 @@ function namesCell(names: string[], limit = 5): string {
 
 function hostSection(host: HostFinding): string[] {
   const out = [`## Host ${md(host.address)}`, ''];
-  out.push(`**Labels:** ${labels(host)} · **score** ${round(host.score, 2)}`, '');
+  out.push(`**Labels:** ${labels(host)} · **score** ${decimal(host.score, 2)}`, '');
   out.push(md(host.verdict), '');
   if (host.evidence.length > 0) {
     out.push('**Evidence**', '');
@@ -105,28 +98,11 @@ function hostSection(host: HostFinding): string[] {
 }
 
 function connectionStates(connections: Connection[]): string[] {
-  const byState = new Map<string, number>();
+  const byState = new Map<ConnState, number>();
   for (const c of connections) byState.set(c.connState, (byState.get(c.connState) ?? 0) + 1);
-  const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [md(state), count(n), STATE_WORDS[state] ?? '']);
+  const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [md(state), count(n), md(CONN_STATES[state])]);
   return ['## Connection states', '', markdownTable(['conn_state', 'connections', 'meaning'], rows, [false, true, false]), ''];
 }
-
-/** Zeek's conn_state descriptions (base/protocols/conn/main.zeek). */
-const STATE_WORDS: Record<string, string> = {
-  S0: 'attempt seen, no reply',
-  S1: 'established, not terminated',
-  SF: 'normal establishment and termination',
-  REJ: 'attempt rejected',
-  S2: 'established, close attempt by originator seen (no reply)',
-  S3: 'established, close attempt by responder seen (no reply)',
-  RSTO: 'established, originator aborted (sent a RST)',
-  RSTR: 'responder sent a RST',
-  RSTOS0: 'originator sent a SYN then a RST, no SYN-ACK seen',
-  RSTRH: 'responder sent a SYN-ACK then a RST, no SYN seen',
-  SH: 'originator sent a SYN then a FIN, no SYN-ACK seen',
-  SHR: 'responder sent a SYN-ACK then a FIN, no SYN seen',
-  OTH: 'no SYN seen, midstream traffic',
-};
 
 function render(result: AnalysisResult, title: string, connections?: Connection[]): string {
   const out: string[] = [`# ${title}`, ''];

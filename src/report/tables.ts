@@ -3,7 +3,8 @@
  * renderer only decides how a cell is marked up and escaped.
  */
 import type { AnalysisResult, HostFinding, Label, ProxyFinding, ResetSource } from '../analysis/types.js';
-import { count, round, shortIso } from './words.js';
+import { count, duration } from '../quantities.js';
+import { shortIso } from './words.js';
 
 /**
  * A cell: plain text (still hostile: the renderer escapes it), an address or file name shown as
@@ -83,7 +84,7 @@ export function resetSourcesTable(sources: ResetSource[]): TableModel {
       num(String(r.ttl)),
       num(count(r.resets)),
       num(count(r.remoteAddresses)),
-      num(r.medianRttMs === null ? '–' : `${round(r.medianRttMs, 2)} ms`),
+      num(r.medianRttMs === null ? '–' : duration(r.medianRttMs / 1000)),
       text(r.evidence),
     ]),
   };

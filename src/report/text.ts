@@ -14,19 +14,14 @@ import type {
 import { sanitizeTerminal as clean } from './escape.js';
 import { LABEL_STYLE, paint } from './style.js';
 import type { RenderOptions } from './types.js';
+import { scheduleWords } from '../analysis/schedule-words.js';
+import { bytes, count, decimal, duration, hops, plural } from '../quantities.js';
 import {
-  bytes,
   capturesLine,
-  count,
   deservesAttention,
   endpoint,
-  hopsWords,
   outcomeWords,
-  plural,
   portList,
-  round,
-  scheduleWords,
-  seconds,
   seenSpan,
   shortIso,
 } from './words.js';
@@ -92,7 +87,7 @@ function hostLines(host: HostFinding, width: number, color: boolean): string[] {
   const numbers = [
     plural(hostAttempts(host), 'attempt'),
     plural(groups.length, 'destination group'),
-    `score ${round(host.score, 2)}`,
+    `score ${decimal(host.score, 2)}`,
   ];
   out.push(...wrap(numbers.join(' · '), width, '    ', '  ').map((l) => paint(l, 'dim', color)));
   if (host.userAgents.length > 0) {
@@ -118,9 +113,9 @@ function proxyLine(p: ProxyFinding, width: number): string[] {
 
 function resetSourceLine(r: ResetSource, width: number, color: boolean): string[] {
   const style = r.attribution === 'middlebox' ? 'red' : r.attribution === 'endpoint' ? 'green' : 'yellow';
-  const rtt = r.medianRttMs === null ? '' : `, median RTT ${round(r.medianRttMs, 2)} ms`;
-  const hops = Number.isFinite(r.hops) ? ` (${hopsWords(r.hops)})` : '';
-  const what = `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')} with TTL ${r.ttl}${hops} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
+  const rtt = r.medianRttMs === null ? '' : `, median RTT ${duration(r.medianRttMs / 1000)}`;
+  const routers = Number.isFinite(r.hops) ? ` (${hops(r.hops)})` : '';
+  const what = `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')} with TTL ${r.ttl}${routers} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
   return wrap(`${paint(r.attribution, style, color)}: ${what} — ${clean(r.evidence)}`, width, '      ', '  ');
 }
 
@@ -218,7 +213,7 @@ export function renderInfoText(captures: CaptureSummary[], options: RenderOption
       ['link type', c.linktypes.length > 1 ? c.linktypes.map(linktypeName).join(', ') : linktypeName(c.linktype)],
       ['interfaces', String(c.interfaces)],
       ['packets', `${count(c.packets)} (${bytes(c.bytes)})`],
-      ['time', c.start ? `${c.end ? seenSpan(c.start, c.end) : shortIso(c.start)}${c.durationSeconds !== null ? ` (${seconds(c.durationSeconds)})` : ''}` : 'no packets'],
+      ['time', c.start ? `${c.end ? seenSpan(c.start, c.end) : shortIso(c.start)}${c.durationSeconds !== null ? ` (${duration(c.durationSeconds)})` : ''}` : 'no packets'],
       ['decoded', `IPv4 ${count(c.decoded.ipv4)}, IPv6 ${count(c.decoded.ipv6)}, TCP ${count(c.decoded.tcp)}, UDP ${count(c.decoded.udp)}, ICMP ${count(c.decoded.icmp)}, other ${count(c.decoded.other)}`],
       ['skipped', counts(c.skipped)],
       ['anomalies', counts(c.anomalies)],

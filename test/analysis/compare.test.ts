@@ -20,8 +20,8 @@ describe('compareAnalyses', () => {
     expect(shared).toEqual(expect.arrayContaining(['proxy-bypass', 'reset source (TTL and delay)', 'proxy']));
     expect(different).toEqual(expect.arrayContaining(['destination', 'schedule shape (period, burst size, sequential ports)']));
     const schedule = result.different.find((b) => b.behaviour.startsWith('schedule'))!;
-    expect(schedule.perCapture[0]).toMatch(/bursts of 14 every 3\d s/);
-    expect(schedule.perCapture[1]).toMatch(/bursts of 5 every 60 s/);
+    expect(schedule.perCapture[0]).toMatch(/bursts of 14 attempts \(1 attempt\/s\) every 3\d s/);
+    expect(schedule.perCapture[1]).toMatch(/bursts of 5 attempts \([^)]+\) every 1 min/);
     expect(result.conclusion).toMatch(/^Both hosts run an update agent that ignores the proxy and is blocked; different vendors: 72\.246\.53\.0\/24 vs 96\.17\.166\.0\/24/);
     expect(result.conclusion).toMatch(/both reset by the same firewall \(TTL 255/);
   });
@@ -44,7 +44,7 @@ describe('compareAnalyses', () => {
   it('the same capture twice shares everything', () => {
     const result = compareAnalyses([department, department], ['a', 'b']);
     expect(result.different).toEqual([]);
-    expect(result.conclusion).toMatch(/the same destination \(72\.246\.53\.0\/24\); the same schedule shape \(bursts of 14 every 3\d s/);
+    expect(result.conclusion).toMatch(/the same destination \(72\.246\.53\.0\/24\); the same schedule shape \(bursts of 14 attempts \(1 attempt\/s\) every 3\d s/);
   });
 
   it('a capture without bypass differs', () => {

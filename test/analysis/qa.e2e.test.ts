@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCaptures } from '../../src/index.js';
-import { analyzeConnections, type AnalysisResult } from '../../src/analysis/index.js';
+import { analyzeConnections, compareAnalyses, type AnalysisResult } from '../../src/analysis/index.js';
+import { cycleWords, scheduleWords, shapeWords } from '../../src/analysis/schedule-words.js';
+import { hops } from '../../src/quantities.js';
+import { analyzeRenderers } from '../../src/report/index.js';
 import { corpusPath } from '../support/corpus.js';
 import { options } from './support.js';
 
@@ -51,16 +54,51 @@ describe('QA findings on corpus captures', () => {
   it('the case-study consultant verdict also names the other periodic direct destinations', async () => {
     const r = await analysePath(new URL('../../captures/consultant-laptop.pcap', import.meta.url).pathname);
     const h = r.hosts.find((x) => x.labels.includes('proxy-bypass'))!;
-    expect(h.verdict).toMatch(/Also: .*download\.windowsupdate\.com every ~(4\.9|5(\.\d)?) min \(reset\)/);
-    expect(h.verdict).toMatch(/update\.microsoft\.com every ~(4\.9|5(\.\d)?) min \(dropped\)/);
+    expect(h.verdict).toMatch(/Also: .*download\.windowsupdate\.com every (4 min 5\d s|5 min( \d+ s)?) \(reset\)/);
+    expect(h.verdict).toMatch(/update\.microsoft\.com every (4 min 5\d s|5 min( \d+ s)?) \(dropped\)/);
   });
 
   it('the summary and the verdict give the same average rate', async () => {
     const r = await analysePath(new URL('../../captures/consultant-laptop.pcap', import.meta.url).pathname);
-    const summaryRate = /at most ([\d.]+) attempts\/s/.exec(r.summary.join(' '))?.[1];
+    const summaryRate = /at most (.+?) on average/.exec(r.summary.join(' '))?.[1];
     const verdictRates = r.hosts.filter((h) => h.labels.includes('blocked'))
-      .map((h) => /averages ([\d.]+)\/s/.exec(h.verdict)?.[1]).filter((x) => x !== undefined).map(Number);
-    expect(summaryRate).toBeDefined();
-    expect(Number(summaryRate)).toBe(Math.max(...verdictRates));
+      .map((h) => /averages (.+?) \(/.exec(h.verdict)?.[1]).filter((x) => x !== undefined);
+    expect(summaryRate).toMatch(/^one attempt every \d+ s$/);
+    expect(verdictRates).toEqual([summaryRate]);
+  });
+
+  it('says one schedule one way in the verdict, the evidence, the schedule line and compare', async () => {
+    const department = await analysePath(new URL('../../captures/department-host.pcap', import.meta.url).pathname);
+    const consultant = await analysePath(new URL('../../captures/consultant-laptop.pcap', import.meta.url).pathname);
+    const h = department.hosts.find((x) => x.labels.includes('proxy-bypass'))!;
+    const g = h.groups.find((x) => x.schedule.periodic && !x.viaProxy)!;
+    const shape = shapeWords(g.schedule);
+    expect(shape).toBe('bursts of 14 attempts (1 attempt/s) every 31 s');
+    const cycle = cycleWords(g.schedule.cycleSeconds!);
+    expect(cycle).toBe('burst trains repeat every 17 min 55 s');
+    const evidence = h.evidence.find((e) => e.startsWith('periodic:'))!;
+    const line = scheduleWords(g.schedule);
+    for (const said of [h.verdict, evidence, line]) {
+      expect(said).toContain(shape);
+      expect(said).toContain(cycle);
+    }
+    expect(department.summary.join(' ')).toContain(`(to ${g.destination}, every 31 s)`);
+    const compared = compareAnalyses([department, consultant], ['a', 'b']);
+    expect(compared.different.find((b) => b.behaviour.startsWith('schedule'))!.perCapture[0]).toContain(shape);
+    const text = analyzeRenderers.text(department, { color: false, width: 1000 });
+    expect(text).toContain('(jitter 0%)');
+    expect(text).not.toMatch(/\d %/);
+  });
+
+  it('says how far the firewall is the same way in the summary, the verdict and the reset sources', async () => {
+    const r = await analysePath(new URL('../../captures/department-host.pcap', import.meta.url).pathname);
+    const source = r.resetSources.find((s) => s.attribution === 'middlebox')!;
+    expect(source.hops).toBe(0);
+    const routers = hops(source.hops);
+    expect(routers).toBe('no router in between');
+    expect(r.summary.join(' ')).toContain(`came from a device in the path with ${routers}`);
+    expect(r.hosts.find((x) => x.labels.includes('blocked'))!.verdict).toContain(`reset by a device with ${routers}`);
+    expect(analyzeRenderers.text(r, { color: false, width: 1000 })).toContain(`with TTL 255 (${routers})`);
+    expect(r.summary.join(' ')).not.toMatch(/hops? away/);
   });
 });

@@ -42,7 +42,7 @@ describe('attempts kept on a host with very many of them', () => {
 
   it('counts every attempt in the groups and the verdict, not only the kept ones', () => {
     expect(h.groups[0]!.attempts).toBe(total);
-    expect(h.evidence.find((e) => e.startsWith('blocked:'))).toContain(`${total} of ${total} direct attempts failed`);
+    expect(h.evidence.find((e) => e.startsWith('blocked:'))).toContain(`${total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} direct attempts failed`);
   });
 
   it('keeps every attempt of a host below the limit, and then no omission field', () => {

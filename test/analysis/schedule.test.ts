@@ -94,7 +94,7 @@ describe('schedule', () => {
     const s = analyzeSchedule(times, null, 'requests in one connection');
     expect(s.periodic).toBe(true);
     expect(s.periodSeconds).toBeCloseTo(8, 0);
-    expect(s.evidence).toMatch(/single requests/);
+    expect(s.evidence).toMatch(/^one request every 8(\.\d)? s/);
   });
 
   it('natural breaks ignore near-simultaneous attempts', () => {

@@ -224,12 +224,16 @@ describe('standard input', () => {
     const out = join(dir, 'capture-js');
     mkdirSync(out, { recursive: true });
     const src = join(projectRoot, 'src', 'capture');
-    for (const f of readdirSync(src).filter((f) => f.endsWith('.ts'))) {
-      const js = ts.transpileModule(readFileSync(join(src, f), 'utf8'), {
+    const transpile = (from: string, to: string): void => {
+      const js = ts.transpileModule(readFileSync(from, 'utf8'), {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       }).outputText;
-      writeFileSync(join(out, f.replace(/\.ts$/, '.js')), js);
-    }
+      writeFileSync(to, js);
+    };
+    for (const f of readdirSync(src).filter((f) => f.endsWith('.ts'))) transpile(join(src, f), join(out, f.replace(/\.ts$/, '.js')));
+    // the one module outside capture/ that it imports: the quantity words every stage shares
+    transpile(join(projectRoot, 'src', 'quantities.ts'), join(dir, 'quantities.js'));
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     writeFileSync(join(out, 'package.json'), '{"type":"module"}');
     script = join(out, 'stdin.mjs');
     writeFileSync(

@@ -109,6 +109,9 @@ describe('report --format markdown', () => {
     expect(headings(doc).at(-1)).toBe('## Connection states');
     const states = tables(doc).at(-1)!;
     expect(states.rows.map((r) => r[0])).toEqual(expect.arrayContaining(['REJ', 'SF', 'S0']));
+    // the legend gives Zeek's own meaning of each state
+    expect(states.rows.find((r) => r[0] === 'REJ')?.[2]).toBe('Connection attempt rejected.');
+    expect(states.rows.find((r) => r[0] === 'S0')?.[2]).toBe('Connection attempt seen, no reply.');
   });
 });
 

@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalysisResult, HostFinding } from '../../src/analysis/types.js';
 import { analyzeRenderers, flowsRenderers, infoRenderers, reportRenderers } from '../../src/report/index.js';
-import { endpoint, hopsWords, outcomeWords, portList, rate, scheduleWords, seconds } from '../../src/report/words.js';
+import { scheduleWords } from '../../src/analysis/schedule-words.js';
+import { duration, hops, rate } from '../../src/quantities.js';
+import { endpoint, outcomeWords, portList } from '../../src/report/words.js';
 import { START, capture, caseStudyResult, connections } from './fixtures.js';
 
 /** The case study with the scanner's group probing `n` ports (1, 3, 4, … like an nmap top-ports scan). */
@@ -26,33 +28,34 @@ describe('time spans and rates in words', () => {
     [59.4, '59 s'],
     [9.96, '10 s'],
     [3599.6, '1 h'],
-    [0.00042, '420 µs'],
+    [0.00042, '0.42 ms'],
+    [0.000004, '4 µs'],
     [0.85, '850 ms'],
     [250, '4 min 10 s'],
     [-2.5, '-2.5 s'],
     [-250, '-4 min 10 s'],
   ])('%s seconds reads "%s"', (value, words) => {
-    expect(seconds(value)).toBe(words);
+    expect(duration(value)).toBe(words);
   });
 
   it.each([
     [0.96, '1 attempt/s'],
     [1, '1 attempt/s'],
     [1.2, '1.2 attempts/s'],
-    [14584.06, '14584 attempts/s'],
-    [0.5, 'one every 2 s'],
+    [14584.06, '14,584 attempts/s'],
+    [0.5, 'one attempt every 2 s'],
   ])('a rate of %s per second reads "%s"', (value, words) => {
     expect(rate(value)).toBe(words);
   });
 
   it('says a reset source whose TTL arrived unchanged has no router in between, not "0 hops away"', () => {
-    expect(hopsWords(0)).toBe('no router in between');
-    expect(hopsWords(1)).toBe('1 hop away');
-    expect(hopsWords(10)).toBe('10 hops away');
+    expect(hops(0)).toBe('no router in between');
+    expect(hops(1)).toBe('1 router in between');
+    expect(hops(10)).toBe('10 routers in between');
     const text = analyzeRenderers.text(caseStudyResult(), { color: false, width: 100 });
     expect(text).not.toContain('(0 hops away)');
     expect(text).toContain('504 resets with TTL 255 (no router in between) for 15 addresses');
-    expect(text).toContain('TTL 52 (12 hops away)');
+    expect(text).toContain('TTL 52 (12 routers in between)');
   });
 });
 
@@ -135,7 +138,7 @@ describe('a beacon inside one long-lived connection', () => {
 
   it('calls the repeated events requests, not attempts', () => {
     const g = beaconResult().hosts[0]!.groups[0]!;
-    expect(scheduleWords(g.schedule)).toMatch(/^single requests every 39 s \(jitter 20 %\)/);
+    expect(scheduleWords(g.schedule)).toMatch(/^one request every 39 s \(jitter 20%\)/);
     g.schedule.burstSize = 3;
     g.schedule.burstRate = 2;
     expect(scheduleWords(g.schedule)).toMatch(/^bursts of 3 requests \(2 requests\/s\) every 39 s/);

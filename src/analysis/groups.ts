@@ -1,0 +1,236 @@
+/**
+ * Destination groups: a host's connections grouped by destination — the DNS name, Host or SNI
+ * they named, an organisation from --orgs, else their netblock — with groups joined when their
+ * addresses share a netblock, and each group's counts, bytes, times and schedule.
+ */
+import { netblockOf } from './cidr.js';
+import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
+import type { Items } from './outcomes.js';
+import { analyzeSchedule, bestSchedule, emptySchedule } from './schedule.js';
+import type { Connection } from '../flows/connection.js';
+import type { DestinationGroup, Schedule } from './types.js';
+
+/** Each item's destination key, and the keys joined into groups. */
+export interface Destinations {
+  /** Destination key id of each item (ids in order of first use) and the keys by id. */
+  keyId: Int32Array;
+  keys: GroupKey[];
+  /** Each item's key. */
+  key: GroupKey[];
+  /** Key ids joined when their addresses share a netblock. */
+  merged: UnionFind;
+}
+
+interface GroupAcc {
+  /** Destination keys of the group, in first-seen order, and how many connections each named. */
+  keys: GroupKey[];
+  keyCounts: number[];
+  names: Set<string>;
+  viaProxy: boolean;
+  ports: Set<number>;
+  addresses: Set<string>;
+  netblocks: Set<string>;
+  attempts: number;
+  established: number;
+  unanswered: number;
+  resets: { middlebox: number; endpoint: number; unknown: number };
+  bytesOut: number;
+  bytesIn: number;
+  first: number;
+  last: number;
+  failedTimes: number[];
+  failedPorts: number[];
+  doneTimes: number[];
+  donePorts: number[];
+  /** The connection with most requests (beacons on one keep-alive connection). */
+  requests: Connection | null;
+}
+
+/** Every item's destination key: proxied connections by the name they asked the proxy for. */
+export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, address: string): Destinations {
+  const n = items.n;
+  const d: Destinations = { keyId: new Int32Array(n), keys: [], key: new Array<GroupKey>(n), merged: new UnionFind() };
+  const directKeys = new DirectKeys(names.forHost(address), orgs);
+  const proxiedKeys = new ProxiedKeys();
+  const keyIds = new Map<string, number>();
+  const netIds = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const c = items.conn[i]!;
+    const viaProxy = items.viaProxy[i] === 1;
+    const key = viaProxy ? proxiedKeys.key(c) : directKeys.key(c);
+    d.key[i] = key;
+    // Groups: connections sharing a key, merged when their addresses share a netblock.
+    let id = keyIds.get(key.key);
+    if (id === undefined) {
+      keyIds.set(key.key, (id = d.merged.add()));
+      d.keys.push(key);
+    }
+    if (!viaProxy) {
+      const block = netblockOf(c.respH);
+      const netId = netIds.get(block);
+      if (netId === undefined) netIds.set(block, id);
+      else d.merged.union(netId, id);
+    }
+    d.keyId[i] = id;
+  }
+  return d;
+}
+
+function newGroup(): GroupAcc {
+  return {
+    keys: [], keyCounts: [], names: new Set(), viaProxy: false, ports: new Set(), addresses: new Set(), netblocks: new Set(),
+    attempts: 0, established: 0, unanswered: 0, resets: { middlebox: 0, endpoint: 0, unknown: 0 },
+    bytesOut: 0, bytesIn: 0, first: Infinity, last: -Infinity,
+    failedTimes: [], failedPorts: [], doneTimes: [], donePorts: [], requests: null,
+  };
+}
+
+function iso(ts: number): string {
+  return Number.isFinite(ts) ? new Date(ts * 1000).toISOString() : '';
+}
+
+/** The host's destination groups, numbered in order of their first connection, and each item's group. */
+export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array; groups: DestinationGroup[] } {
+  const n = items.n;
+  const uf = d.merged;
+  const itemIds = d.keyId;
+  const ids = d.keys.length;
+  const groupOfRoot = new Int32Array(ids).fill(-1);
+  const groupOf = new Int32Array(n);
+  const accs: GroupAcc[] = [];
+  const keyCounts = new Int32Array(ids);
+  for (let i = 0; i < n; i++) {
+    keyCounts[itemIds[i]!]!++;
+    const root = uf.find(itemIds[i]!);
+    let g = groupOfRoot[root]!;
+    if (g < 0) {
+      groupOfRoot[root] = g = accs.length;
+      accs.push(newGroup());
+    }
+    groupOf[i] = g;
+    addToGroup(accs[g]!, items, i);
+  }
+  // Each key belongs to one group; a group's keys in first-seen order are its key ids in order.
+  for (let id = 0; id < ids; id++) {
+    const g = accs[groupOfRoot[uf.find(id)]!]!;
+    const key = d.keys[id]!;
+    g.keys.push(key);
+    g.keyCounts.push(keyCounts[id]!);
+    for (const name of key.names) if (g.names.size < 100) g.names.add(name);
+  }
+  return { groupOf, groups: accs.map(finishGroup) };
+}
+
+function addToGroup(g: GroupAcc, items: Items, i: number): void {
+  const c = items.conn[i]!;
+  const outcome = items.outcome[i]!;
+  const refusal = items.refusal[i];
+  if (items.viaProxy[i] === 1) g.viaProxy = true;
+  g.ports.add(c.respP);
+  // An address already in the group brought its netblock in with it.
+  if (!g.addresses.has(c.respH)) {
+    if (g.addresses.size < 10_000) g.addresses.add(c.respH);
+    g.netblocks.add(netblockOf(c.respH));
+  }
+  g.bytesOut += c.origBytes;
+  g.bytesIn += c.respBytes;
+  if (c.ts < g.first) g.first = c.ts;
+  if (c.lastTs > g.last) g.last = c.lastTs;
+  if (refusal !== undefined) g.resets[refusal.attribution]++;
+  if (c.requestTimes.length > (g.requests?.requestTimes.length ?? 0)) g.requests = c;
+  if (items.attempt[i] === 0) {
+    if (c.established || c.origPkts > 0) g.established += outcome === 'established' ? 1 : 0;
+    return;
+  }
+  g.attempts++;
+  if (outcome === 'established') {
+    g.established++;
+    g.doneTimes.push(c.ts);
+    g.donePorts.push(c.origP);
+  } else {
+    if (outcome === 'unanswered') g.unanswered++;
+    g.failedTimes.push(c.ts);
+    g.failedPorts.push(c.origP);
+  }
+}
+
+const RANK: Record<DestinationGroup['groupedBy'], number> = { dns: 4, host: 3, sni: 2, org: 1, netblock: 0 };
+
+function finishGroup(g: GroupAcc): DestinationGroup {
+  // The group is named by its most used key; DNS names beat Host/SNI beat orgs beat netblocks.
+  let best = -1;
+  for (let k = 0; k < g.keys.length; k++) {
+    if (best < 0) {
+      best = k;
+      continue;
+    }
+    const rank = RANK[g.keys[k]!.groupedBy];
+    const bestRank = RANK[g.keys[best]!.groupedBy];
+    if (rank > bestRank || (rank === bestRank && g.keyCounts[k]! > g.keyCounts[best]!)) best = k;
+  }
+  const bestKey = best < 0 ? null : g.keys[best]!;
+  const schedules: Schedule[] = [];
+  // Failed attempts and completed sessions are scored apart: a browser's sessions must not make
+  // a retry loop look irregular, nor a retry loop make browsing look periodic.
+  if (g.failedTimes.length > 0) schedules.push(analyzeSchedule(g.failedTimes, g.failedPorts, 'failed attempts'));
+  if (g.doneTimes.length > 0) schedules.push(analyzeSchedule(g.doneTimes, g.donePorts, 'completed sessions'));
+  if (g.requests !== null && g.requests.requestTimes.length >= 3) {
+    schedules.push(analyzeSchedule(g.requests.requestTimes, null, 'requests in one connection'));
+  }
+  const schedule = schedules.length > 0 ? bestSchedule(schedules) : emptySchedule('no new connections seen (the capture started mid-connection)');
+  const addressList = [...g.addresses].sort();
+  return {
+    // A netblock group of one address is named by the address.
+    destination: bestKey === null ? '' : bestKey.groupedBy === 'netblock' && !g.viaProxy && g.addresses.size === 1 ? addressList[0]! : bestKey.destination,
+    groupedBy: bestKey?.groupedBy ?? 'netblock',
+    names: [...g.names].sort(),
+    ports: [...g.ports].sort((a, b) => a - b),
+    addresses: g.addresses.size,
+    addressList: addressList.slice(0, 100),
+    attempts: g.attempts,
+    established: g.established,
+    unanswered: g.unanswered,
+    resets: g.resets,
+    viaProxy: g.viaProxy,
+    bytesOut: g.bytesOut,
+    bytesIn: g.bytesIn,
+    firstSeen: iso(g.first),
+    lastSeen: iso(g.last),
+    schedule,
+    netblocks: [...g.netblocks].sort().slice(0, 50),
+    failed: g.attempts - g.doneTimes.length,
+  };
+}
+
+/** Groups in the order a reader needs them: periodic first, then by failed and total attempts. */
+export function groupWeight(g: DestinationGroup): number {
+  return (g.schedule.periodic ? 1e6 : 0) + (g.attempts - g.established) * 10 + g.attempts;
+}
+
+/** The first `max` distinct address:ports the given items went to. */
+export function targetsOf(items: Items, positions: readonly number[], max: number): string[] {
+  const used: string[] = [];
+  const seen: Connection[] = [];
+  for (const i of positions) {
+    const c = items.conn[i]!;
+    if (seen.some((s) => s.respH === c.respH && s.respP === c.respP)) continue;
+    seen.push(c);
+    used.push(`${c.respH}:${c.respP}`);
+    if (used.length === max) break;
+  }
+  return used;
+}
+
+/** How many distinct destinations the given items (all when null) went to. */
+export function destinationCount(d: Destinations, positions: readonly number[] | null): number {
+  const keys = new Set<GroupKey>();
+  const destinations = new Set<string>();
+  const n = positions === null ? d.key.length : positions.length;
+  for (let k = 0; k < n; k++) {
+    const key = d.key[positions === null ? k : positions[k]!]!;
+    if (keys.has(key)) continue;
+    keys.add(key);
+    destinations.add(key.destination);
+  }
+  return destinations.size;
+}

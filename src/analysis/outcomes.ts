@@ -1,0 +1,119 @@
+/**
+ * Outcomes: what became of each of a host's connections — established, reset (by whom), refused
+ * by ICMP, unanswered — and which of them are attempts: a SYN retransmission emitted as a
+ * connection of its own is not a new attempt, and an attempt in the capture's last seconds was
+ * cut off by its end, not left unanswered.
+ */
+import type { Connection } from '../flows/connection.js';
+import type { AttributedReset } from './attribution.js';
+import type { ProxyIndex } from './proxies.js';
+import type { Attempt } from './types.js';
+
+export type Outcome = Attempt['outcome'];
+
+/**
+ * An attempt this close to the capture's end that got nothing was cut off by the end of the
+ * capture, not left unanswered (Zeek's attempt delay: 5 s before an S0 attempt counts as such).
+ */
+export const CUT_OFF_SECONDS = 5;
+
+/** SYN retransmissions back off for about 21 s (Windows: 3 + 6 + 12 s; Linux: 1, 3, 7, 15 s…). */
+const SYN_RETRY_SECONDS = 30;
+
+/**
+ * One host's connections in time order, as parallel arrays (position = item): a host may have
+ * millions of connections, and one object per connection would be garbage-collected work.
+ */
+export interface Items {
+  n: number;
+  conn: Connection[];
+  outcome: Outcome[];
+  refusal: (AttributedReset | undefined)[];
+  viaProxy: Uint8Array;
+  attempt: Uint8Array;
+  /** Unanswered attempts in the capture's last seconds, left out of every count. */
+  cutOff: number;
+}
+
+export interface OutcomeContext {
+  proxies: ProxyIndex;
+  /** Parallel to the connections. */
+  refusals: readonly (AttributedReset | undefined)[];
+  /** Time of the capture's last packet. */
+  captureEnd?: number;
+}
+
+export function outcomeOf(c: Connection, refusal: AttributedReset | undefined): Outcome {
+  if (refusal !== undefined) {
+    if (refusal.reset.kind === 'icmp') return 'refused-icmp';
+    if (refusal.attribution === 'middlebox') return 'reset-middlebox';
+    if (c.established && refusal.reset.stage !== 'syn') return 'established';
+    return refusal.attribution === 'endpoint' ? 'reset-endpoint' : 'reset-unknown';
+  }
+  return c.established || oneDirectionEstablished(c.history) ? 'established' : 'unanswered';
+}
+
+/**
+ * The originator acknowledged or sent data after its SYN: the handshake completed in a direction
+ * the capture did not see (half-duplex capture, asymmetric routing), so the attempt was answered.
+ * Zeek history: upper case is the originator; 'A' ack, 'D' data.
+ */
+function oneDirectionEstablished(history: string): boolean {
+  return history.charCodeAt(0) === 83 /* S */ && (history.indexOf('A', 1) > 0 || history.indexOf('D', 1) > 0);
+}
+
+/** Refused by a device in the path. */
+export function middleboxOutcome(outcome: Outcome, refusal: AttributedReset | undefined): boolean {
+  return outcome === 'reset-middlebox' || (outcome === 'refused-icmp' && refusal?.attribution === 'middlebox');
+}
+
+/** Failed because something in the path stopped it (DESIGN.md: `blocked`). */
+export function blockedOutcome(outcome: Outcome, refusal: AttributedReset | undefined): boolean {
+  return outcome === 'unanswered' || middleboxOutcome(outcome, refusal);
+}
+
+/** The outcome of each of a host's connections (`indices`, in time order) and which are attempts. */
+export function connectionOutcomes(connections: readonly Connection[], indices: readonly number[], ctx: OutcomeContext): Items {
+  const n = indices.length;
+  const items: Items = {
+    n,
+    conn: new Array<Connection>(n),
+    outcome: new Array<Outcome>(n),
+    refusal: new Array<AttributedReset | undefined>(n),
+    viaProxy: new Uint8Array(n),
+    attempt: new Uint8Array(n),
+    cutOff: 0,
+  };
+  // Last unanswered attempt's end per responder → responder port × 65536 + source port.
+  const lastUnanswered = new Map<string, Map<number, number>>();
+  const anyProxy = ctx.proxies.proxies.length > 0;
+  const cutOffAfter = (ctx.captureEnd ?? Infinity) - CUT_OFF_SECONDS;
+  for (let i = 0; i < n; i++) {
+    const index = indices[i]!;
+    const c = connections[index]!;
+    const viaProxy = anyProxy && ctx.proxies.isProxy(c.respH, c.respP);
+    const refusal = ctx.refusals[index];
+    const outcome = outcomeOf(c, refusal);
+    let attempt = c.synCount > 0 || c.history.startsWith('S');
+    if (outcome === 'unanswered' && attempt) {
+      // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
+      let ports = lastUnanswered.get(c.respH);
+      if (ports === undefined) lastUnanswered.set(c.respH, (ports = new Map()));
+      const tuple = c.respP * 65536 + c.origP;
+      const previousEnd = ports.get(tuple);
+      if (previousEnd !== undefined && c.ts - previousEnd <= SYN_RETRY_SECONDS) attempt = false;
+      ports.set(tuple, c.lastTs);
+      // Cut off by the end of the capture: neither answered nor unanswered, not counted.
+      if (attempt && c.ts >= cutOffAfter) {
+        attempt = false;
+        items.cutOff++;
+      }
+    }
+    items.conn[i] = c;
+    items.outcome[i] = outcome;
+    items.refusal[i] = refusal;
+    items.viaProxy[i] = viaProxy ? 1 : 0;
+    items.attempt[i] = attempt ? 1 : 0;
+  }
+  return items;
+}

@@ -1,0 +1,72 @@
+/**
+ * Schedules in words, said one way wherever one appears — the schedule's evidence, a host's
+ * verdict, the summary, compare and every renderer — from the quantity words of quantities.ts.
+ */
+import { count, decimal, duration, percent, plural, rate } from '../quantities.js';
+import type { Schedule, ScheduleBasis } from './types.js';
+
+/** What the events of a schedule are, by what it was measured on. */
+const EVENT: Record<ScheduleBasis, string> = {
+  'failed attempts': 'attempt',
+  'all attempts': 'attempt',
+  'completed sessions': 'connection',
+  'requests in one connection': 'request',
+};
+
+/** "attempt", "connection" or "request". */
+export function eventNoun(basis: ScheduleBasis | null): string {
+  return basis === null ? 'attempt' : EVENT[basis];
+}
+
+/** How big the bursts are: "bursts of 14 attempts (1 attempt/s)", "single requests". */
+export function burstWords(s: Schedule): string {
+  const noun = eventNoun(s.basis);
+  if (s.burstSize === null || s.burstSize <= 1) return `single ${noun}s`;
+  const inside = s.burstRate !== null && s.burstRate > 0 ? ` (${rate(s.burstRate, noun)})` : '';
+  return `bursts of ${count(s.burstSize)} ${noun}s${inside}`;
+}
+
+/** "every 31 s", "every 4 min 56 s". */
+export function periodWords(seconds: number): string {
+  return `every ${duration(seconds)}`;
+}
+
+/**
+ * The shape of a schedule: "bursts of 14 attempts (1 attempt/s) every 31 s", "one connection
+ * every 39 s"; without a period (not periodic), the bursts alone.
+ */
+export function shapeWords(s: Schedule): string {
+  if (!s.periodic || s.periodSeconds === null) return burstWords(s);
+  if (s.burstSize === null || s.burstSize <= 1) return `one ${eventNoun(s.basis)} ${periodWords(s.periodSeconds)}`;
+  return `${burstWords(s)} ${periodWords(s.periodSeconds)}`;
+}
+
+/** "jitter ±4%": the half-width of the spread of the period. */
+export function jitterWords(jitter: number): string {
+  return `jitter ±${percent(jitter)}`;
+}
+
+/** A longer cycle on top of the bursts: "burst trains repeat every 17 min 55 s". */
+export function cycleWords(seconds: number): string {
+  return `burst trains repeat every ${duration(seconds)}`;
+}
+
+/** "sequential source ports" or "source ports not sequential". */
+export function portWords(sequential: boolean): string {
+  return sequential ? 'sequential source ports' : 'source ports not sequential';
+}
+
+/** A destination group's schedule in one line, as the renderers show it. */
+export function scheduleWords(s: Schedule): string {
+  if (!s.periodic) {
+    if (s.bursts > 1 && s.burstSize !== null) {
+      return `no regular schedule (${plural(s.bursts, 'burst')}${s.sequentialPorts ? `, ${portWords(true)}` : ''})`;
+    }
+    return s.sequentialPorts ? `no regular schedule, ${portWords(true)}` : 'no regular schedule';
+  }
+  const parts = [`${shapeWords(s)}${s.jitter !== null ? ` (${jitterWords(s.jitter)})` : ''}`];
+  if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds));
+  if (s.sequentialPorts) parts.push(portWords(true));
+  parts.push(`${plural(s.bursts, 'burst')}${s.basis !== null ? ` of ${s.basis}` : ''}, score ${decimal(s.score, 3)}`);
+  return parts.join(', ');
+}

@@ -1,0 +1,60 @@
+/**
+ * The run summary: a few sentences for the whole analysis, most important first — the proxy,
+ * who bypasses it, which device turns them away, and whether this is a flood.
+ */
+import type { HostAnalysis } from './hosts.js';
+import { proxyName, type ProxyIndex } from './proxies.js';
+import { hops, plural, rate } from '../quantities.js';
+import { periodWords } from './schedule-words.js';
+import type { ResetSource } from './types.js';
+
+/** A few sentences for the whole analysis, most important first. */
+export function summarize(analyses: readonly HostAnalysis[], proxyIndex: ProxyIndex, resetSources: readonly ResetSource[]): string[] {
+  const summary: string[] = [];
+  const hosts = analyses.map((a) => a.finding);
+  const bypass = hosts.filter((h) => h.labels.includes('proxy-bypass'));
+  const proxies = proxyIndex.proxies.map(proxyName).slice(0, 3).join(', ');
+  if (proxyIndex.proxies.length > 0) {
+    summary.push(`Proxy in use: ${proxies} (${proxyIndex.proxies[0]!.source === 'given' ? 'given' : proxyIndex.proxies[0]!.evidence}).`);
+  }
+  if (bypass.length > 0) {
+    const names = bypass.slice(0, 5).map((h) => {
+      const g = h.groups.find((x) => !x.viaProxy);
+      return `${h.address}${g ? ` (to ${g.destination}${g.schedule.periodic && g.schedule.periodSeconds !== null ? `, ${periodWords(g.schedule.periodSeconds)}` : ''})` : ''}`;
+    });
+    summary.push(`${plural(bypass.length, 'host')} ${bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy and ${bypass.length === 1 ? 'tries' : 'try'} the web directly: ${names.join(', ')}${bypass.length > 5 ? ', …' : ''}.`);
+  }
+  const middlebox = resetSources.filter((s) => s.attribution === 'middlebox');
+  for (const s of middlebox.slice(0, 2)) {
+    summary.push(`${plural(s.resets, s.kind === 'rst' ? 'reset' : 'ICMP refusal')} for ${plural(s.remoteAddresses, 'address', 'addresses')}` +
+      `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} came from a device in the path ` +
+      `with ${hops(s.hops)}${s.kind === 'rst' ? ' (most likely the firewall)' : ''}, not from the servers: ${s.evidence}.`);
+  }
+  const floods = hosts.filter((h) => h.labels.includes('flood'));
+  if (floods.length > 0) {
+    summary.push(`${floods.slice(0, 5).map((h) => h.address).join(', ')}${floods.length > 5 ? ` and ${plural(floods.length - 5, 'more host')}` : ''} ${floods.length === 1 ? 'looks' : 'look'} like a flood at one target — what a DDoS participant would do.`);
+  } else if (bypass.length > 0 || middlebox.length > 0) {
+    const blocked = analyses.filter((a) => a.finding.labels.includes('blocked'));
+    if (blocked.length > 0) {
+      let mostRate = 0;
+      let burstRate = 0;
+      let addresses = 0;
+      for (const { finding: h, directRate } of blocked) {
+        mostRate = Math.max(mostRate, directRate);
+        for (const g of h.groups) {
+          if (g.schedule.burstRate !== null && g.failed > 0) burstRate = Math.max(burstRate, g.schedule.burstRate);
+          if (g.failed > 0 && !g.viaProxy) addresses = Math.max(addresses, g.addresses);
+        }
+      }
+      summary.push(`Not a DDoS: the blocked ${blocked.length === 1 ? 'host makes' : 'hosts make'} at most ${rate(mostRate)} on average` +
+        `${burstRate > 0 ? ` (${rate(burstRate)} inside a burst)` : ''}, spread over up to ${plural(addresses, 'address', 'addresses')} of one destination on a schedule; ` +
+        'a flood would send hundreds per second at one address. This is how an update agent calls home when it cannot get past the proxy.');
+    }
+  }
+  const scanners = hosts.filter((h) => h.labels.includes('scanner'));
+  if (scanners.length > 0) summary.push(`${scanners.slice(0, 5).map((h) => h.address).join(', ')}${scanners.length > 5 ? ` and ${plural(scanners.length - 5, 'more host')}` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`);
+  const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
+  for (const h of beacons.slice(0, 3)) summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);
+  if (summary.length === 0) summary.push(hosts.length === 0 ? 'No TCP connections from internal hosts in the capture.' : 'Nothing calls home past the proxy and nothing is refused in the path.');
+  return summary;
+}

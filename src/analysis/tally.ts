@@ -1,0 +1,158 @@
+/**
+ * Counting: what judging a host needs from its attempts, in one pass (a host may have millions) —
+ * the direct attempts at the Internet's web ports and how many something in the path stopped,
+ * who refused them, attempts per target — and the two detectors that read those counts: a flood
+ * (many attempts at one address:port, fast) and a scan (many ports or many addresses, mostly failing).
+ */
+import { netblockOf, type CidrSet } from './cidr.js';
+import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
+import { sequentialPorts } from './schedule.js';
+import { count } from '../quantities.js';
+import type { ResetAttribution } from './types.js';
+
+/** Scan: this many ports on one address, or new addresses on one port, mostly failing. */
+const SCAN_PORTS = 20;
+const SCAN_ADDRESSES = 50;
+const SCAN_FAILING = 0.6;
+/** Flood: this many attempts at one address:port, at this rate or more. */
+const FLOOD_ATTEMPTS = 100;
+const FLOOD_RATE = 10;
+
+export interface TargetStats { n: number; attempts: number; first: number; last: number; ports: number[]; failed: number }
+
+/** Attempts at one address: per port (floods) and over all ports (port scans). */
+interface AddressStats { ports: Map<number, TargetStats>; n: number; failed: number; first: number; last: number }
+
+export interface RefusalStats { n: number; ttl: number; kind: 'rst' | 'icmp'; attribution: ResetAttribution; delays: number[] }
+
+interface PortStats { addresses: Set<string>; n: number; failed: number; first: number; last: number }
+
+export interface Tally {
+  /** Positions in `items` of the attempts, the direct web attempts, the proxied connections. */
+  attempts: number[];
+  direct: number[];
+  proxied: number[];
+  directBlocked: number;
+  directMiddlebox: number;
+  directEstablished: number;
+  directAddresses: Set<string>;
+  directNetblocks: Set<string>;
+  directPorts: Set<number>;
+  byAddress: Map<string, AddressStats>;
+  addressesByPort: Map<number, PortStats>;
+  /** Refusals of direct attempts by attribution, TTL and kind. */
+  refusalOf: Map<number, RefusalStats>;
+}
+
+const ATTRIBUTION_INDEX = { middlebox: 0, endpoint: 1, unknown: 2 } as const;
+
+/** Count every item of a host. */
+export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly number[]): Tally {
+  const tally: Tally = {
+    attempts: [], direct: [], proxied: [], directBlocked: 0, directMiddlebox: 0, directEstablished: 0,
+    directAddresses: new Set(), directNetblocks: new Set(), directPorts: new Set(),
+    byAddress: new Map(), addressesByPort: new Map(), refusalOf: new Map(),
+  };
+  for (let i = 0; i < items.n; i++) tallyItem(tally, items, i, internal, webPorts);
+  return tally;
+}
+
+/**
+ * Count one item: direct attempts at the Internet's web ports and how many of them something in
+ * the path stopped, per-target counts for scans and floods, and who refused the direct attempts.
+ */
+function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, webPorts: readonly number[]): void {
+  if (items.viaProxy[i] === 1) tally.proxied.push(i);
+  if (items.attempt[i] === 0) return;
+  tally.attempts.push(i);
+  const c = items.conn[i]!;
+  const outcome = items.outcome[i]!;
+  const refusal = items.refusal[i];
+  const failed = outcome !== 'established';
+  if (items.viaProxy[i] === 0 && !internal.has(c.respH) && webPorts.includes(c.respP)) {
+    tally.direct.push(i);
+    if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
+    if (middleboxOutcome(outcome, refusal)) tally.directMiddlebox++;
+    if (!failed) tally.directEstablished++;
+    tally.directAddresses.add(c.respH);
+    tally.directNetblocks.add(netblockOf(c.respH));
+    tally.directPorts.add(c.respP);
+    if (refusal !== undefined) {
+      const r = refusal.reset;
+      const k = ATTRIBUTION_INDEX[refusal.attribution] * 1024 + r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
+      let s = tally.refusalOf.get(k);
+      if (s === undefined) tally.refusalOf.set(k, (s = { n: 0, ttl: r.ttl, kind: r.kind, attribution: refusal.attribution, delays: [] }));
+      s.n++;
+      if (s.delays.length < 1000) s.delays.push(r.delay);
+    }
+  }
+  let pa = tally.byAddress.get(c.respH);
+  if (pa === undefined) tally.byAddress.set(c.respH, (pa = { ports: new Map(), n: 0, failed: 0, first: c.ts, last: c.ts }));
+  let t = pa.ports.get(c.respP);
+  if (t === undefined) pa.ports.set(c.respP, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [], failed: 0 }));
+  // A flood counts SYNs: a tool that reuses one source port shows as one connection with many.
+  t.n += Math.max(1, c.synCount);
+  t.attempts++;
+  if (c.ts > t.last) t.last = c.ts;
+  if (c.ts < t.first) t.first = c.ts;
+  if (t.ports.length < 500) t.ports.push(c.origP);
+  if (failed) t.failed++;
+  pa.n++;
+  if (failed) pa.failed++;
+  pa.last = c.ts;
+  let ap = tally.addressesByPort.get(c.respP);
+  if (ap === undefined) tally.addressesByPort.set(c.respP, (ap = { addresses: new Set(), n: 0, failed: 0, first: c.ts, last: c.ts }));
+  if (ap.addresses.size < 1_000_000) ap.addresses.add(c.respH);
+  ap.n++;
+  if (failed) ap.failed++;
+  ap.last = c.ts;
+}
+
+/** The reset source that turned the host's direct attempts away most often. */
+export function mainRefusal(tally: Tally): RefusalStats | null {
+  let main: RefusalStats | null = null;
+  for (const r of tally.refusalOf.values()) if (main === null || r.n > main.n) main = r;
+  return main;
+}
+
+/** Direct web attempts per second over their own span: the one rate the verdict and the summary give. */
+export function directRate(items: Items, direct: readonly number[]): number {
+  if (direct.length === 0) return 0;
+  return direct.length / Math.max(1, items.conn[direct[direct.length - 1]!]!.ts - items.conn[direct[0]!]!.ts);
+}
+
+export interface Flood { target: string; t: TargetStats; rate: number; sequential: boolean }
+
+/** flood: a high rate of attempts at one address:port. */
+export function findFlood(tally: Tally): Flood | null {
+  let flood: Flood | null = null;
+  for (const [target, pa] of tally.byAddress) {
+    for (const [port, t] of pa.ports) {
+      const span = t.last - t.first;
+      const rate = t.n / Math.max(span, 1);
+      if (t.n >= FLOOD_ATTEMPTS && rate >= FLOOD_RATE && (flood === null || t.n > flood.t.n)) {
+        flood = { target: target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`, t, rate, sequential: sequentialPorts(t.ports).sequential };
+      }
+    }
+  }
+  return flood;
+}
+
+export interface Scan { words: string; probes: number; span: number; failing: number; failed: number }
+
+/** scanner: many ports on one address, or many new addresses on one port, mostly failing. */
+export function findScan(tally: Tally): Scan | null {
+  let scan: Scan | null = null;
+  for (const [target, pa] of tally.byAddress) {
+    if (pa.ports.size >= SCAN_PORTS && pa.failed / pa.n >= SCAN_FAILING && (scan === null || pa.n > scan.probes)) {
+      scan = { words: `${count(pa.ports.size)} ports on ${target}`, probes: pa.n, span: pa.last - pa.first, failing: pa.failed / pa.n, failed: pa.failed };
+    }
+  }
+  for (const [port, ap] of tally.addressesByPort) {
+    if (ap.addresses.size >= SCAN_ADDRESSES && ap.addresses.size >= 0.5 * ap.n && ap.failed / ap.n >= SCAN_FAILING
+      && (scan === null || ap.n > scan.probes)) {
+      scan = { words: `${count(ap.addresses.size)} addresses on port ${port}`, probes: ap.n, span: ap.last - ap.first, failing: ap.failed / ap.n, failed: ap.failed };
+    }
+  }
+  return scan;
+}

@@ -1,0 +1,158 @@
+/**
+ * Verdicts: one paragraph per host that says what its behaviour most likely is, weighs the
+ * alternatives (an update agent turned away, a beacon, a scan, a flood) and gives the numbers.
+ */
+import type { CidrSet } from './cidr.js';
+import { destinationCount, targetsOf, type Destinations } from './groups.js';
+import type { Labelling } from './labels.js';
+import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
+import { bytes, count, duration, hops, plural, rate, share } from '../quantities.js';
+import { cycleWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import { directRate, type Tally } from './tally.js';
+import type { DestinationGroup, Label, ResetSource, Schedule } from './types.js';
+
+export interface VerdictFacts extends Labelling {
+  items: Items;
+  destinations: Destinations;
+  tally: Tally;
+  /** The host's destination groups, in the order of groupWeight. */
+  groups: DestinationGroup[];
+  isProxyHost: boolean;
+  internal: CidrSet;
+}
+
+/** A schedule as the verdict gives it: its shape when it has one, and a longer cycle on top. */
+function scheduleFacts(s: Schedule): string {
+  const parts: string[] = [];
+  if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) parts.push(shapeWords(s));
+  if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds));
+  return parts.join(', ');
+}
+
+/** The other direct destination groups on a schedule, briefly: "x every 4 min 56 s (reset)". */
+function alsoPeriodic(groups: readonly DestinationGroup[], main: DestinationGroup | undefined): string {
+  const words: string[] = [];
+  for (const g of groups) {
+    if (g === main || g.viaProxy || !g.schedule.periodic || g.schedule.periodSeconds === null) continue;
+    const reset = g.resets.middlebox + g.resets.endpoint + g.resets.unknown;
+    const outcome = g.established > g.failed ? 'gets through' : reset >= g.unanswered && reset > 0 ? 'reset' : g.unanswered > 0 ? 'dropped' : 'fails';
+    words.push(`${g.destination} ${periodWords(g.schedule.periodSeconds)} (${outcome})`);
+  }
+  if (words.length > 3) return `${words.slice(0, 3).join(', ')} and ${plural(words.length - 3, 'more group')}`;
+  return words.join(', ');
+}
+
+function deviceWords(source: ResetSource | undefined): string {
+  if (source === undefined) return 'a device in the path';
+  if (source.kind === 'icmp' && source.senders.length === 1) {
+    return `${source.senders[0]} (${hops(source.hops)}, ICMP "administratively prohibited" or unreachable)`;
+  }
+  return `a device with ${hops(source.hops)} (TTL ${source.ttl}${source.medianRttMs !== null ? `, ${duration(source.medianRttMs / 1000)}` : ''}${source.kind === 'rst' ? ', most likely the firewall' : ''})`;
+}
+
+/** "every attempt", "the one attempt", "405 of 420 attempts". */
+function howMany(part: number, whole: number, noun: string): string {
+  if (part === whole) return whole === 1 ? `the one ${noun}` : `every ${noun}`;
+  return `${count(part)} of ${plural(whole, noun)}`;
+}
+
+export function verdictText(f: VerdictFacts): string {
+  const has = (l: Label): boolean => f.labels.includes(l);
+  const t = f.tally;
+  const sentences: string[] = [];
+  if (f.isProxyHost) {
+    sentences.push(`The proxy itself: its direct web connections are expected (${plural(f.items.n, 'connection')}).`);
+    return sentences.join(' ');
+  }
+  if (has('flood') && f.flood !== null) {
+    sentences.push(`Looks like a flood — what a DDoS participant would do: ${plural(f.flood.t.n, 'SYN')} at ${f.flood.target} in ` +
+      `${duration(f.flood.t.last - f.flood.t.first)} (${rate(f.flood.rate, 'SYN')}), ` +
+      `${portWords(f.flood.sequential)}, ${share(f.flood.t.failed, f.flood.t.attempts)} of ${plural(f.flood.t.attempts, 'connection')} failing; ` +
+      'an update agent or a beacon would not hammer one address like this.');
+  } else if (has('scanner') && f.scan !== null) {
+    sentences.push(`A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.probes)} refused or unanswered — ` +
+      'probing for open services, not software calling home and not a flood at one target.');
+  } else if (t.direct.length > 0 && (has('blocked') || t.directMiddlebox > 0)) {
+    // The direct group that failed most, periodic ones first: that is the software turned away.
+    let group: DestinationGroup | undefined;
+    for (const g of f.groups) {
+      if (g.viaProxy || g.failed === 0) continue;
+      if (group === undefined || (g.schedule.periodic && !group.schedule.periodic)
+        || (g.schedule.periodic === group.schedule.periodic && g.failed > group.failed)) group = g;
+    }
+    const s = group?.schedule;
+    const facts: string[] = [];
+    const sched = s !== undefined ? scheduleFacts(s) : '';
+    if (sched) facts.push(sched);
+    if (group !== undefined) {
+      const blocks = group.netblocks.length;
+      const cdn = group.addresses >= 3 && blocks === 1 ? ' (a CDN)' : '';
+      facts.push(`${plural(group.addresses, 'address', 'addresses')} in ${blocks === 1 ? `one ${group.netblocks[0]!.endsWith('/48') ? '/48' : '/24'}` : `${blocks} netblocks`}${cdn}` +
+        `${group.groupedBy === 'dns' || group.groupedBy === 'host' || group.groupedBy === 'sni' ? ` for ${group.destination}` : group.groupedBy === 'org' ? ` of ${group.destination}` : ` (${group.destination})`}`);
+    }
+    if (s?.sequentialPorts) facts.push(portWords(true));
+    const refusedWords = t.directMiddlebox > 0
+      ? `${howMany(t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
+      : `${howMany(t.directBlocked, t.direct.length, 'attempt')} never answered (silently dropped)`;
+    facts.push(refusedWords);
+    const what = has('proxy-bypass')
+      ? `An update agent (or similar software) that ignores the proxy ${f.proxyWords}, not a DDoS participant`
+      : 'Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant';
+    sentences.push(`${what}: ${facts.join(', ')}.`);
+    const others = alsoPeriodic(f.groups, group);
+    if (others !== '') sentences.push(`Also: ${others}.`);
+    const burstRate = s?.burstRate ?? null;
+    const overall = directRate(f.items, t.direct);
+    sentences.push(`A flood would send hundreds of attempts per second at one address; this host averages ${rate(overall)}` +
+      `${burstRate !== null ? ` (${rate(burstRate)} inside a burst)` : ''} spread over ${plural(t.directAddresses.size, 'address', 'addresses')}` +
+      `${s?.periodic ? ' on a regular retry schedule' : ''}.`);
+  } else if (f.periodicGroups.length > 0) {
+    const g = f.periodicGroups[0]!;
+    const external = g.addressList.some((a) => !f.internal.has(a));
+    const noun = g.schedule.basis === 'requests in one connection' ? 'request' : 'connection';
+    const where = g.schedule.basis === 'requests in one connection' ? ' on one long-lived connection' : '';
+    const perAttempt = g.attempts > 0 ? g.bytesOut / Math.max(1, g.attempts) : g.bytesOut / Math.max(1, g.schedule.attempts);
+    if (g.established > 0 || g.schedule.basis === 'requests in one connection') {
+      sentences.push(`A periodic beacon that gets through — worth investigating: ${scheduleFacts(g.schedule)}${where} to ${g.destination}` +
+        `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}, ` +
+        `~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins like this are how C2 agents and update checkers behave.`);
+    } else {
+      sentences.push(`Periodic attempts that fail: ${scheduleFacts(g.schedule)} to ${g.destination}, ${g.schedule.evidence}.`);
+    }
+  } else if (has('proxy-bypass') && t.directEstablished > t.direct.length / 2) {
+    sentences.push(`Reaches the web directly, past the proxy ${f.proxyWords}: ${plural(t.direct.length, 'direct attempt')} to ${plural(destinationCount(f.destinations, t.direct), 'destination')}, ` +
+      `${count(t.directEstablished)} established — the firewall lets them through; nothing regular.`);
+  } else {
+    const { items } = f;
+    const refused = t.attempts.filter((i) => items.outcome[i] === 'reset-endpoint' || items.outcome[i] === 'reset-unknown' || items.outcome[i] === 'refused-icmp');
+    const unanswered = t.attempts.filter((i) => items.outcome[i] === 'unanswered');
+    if (t.attempts.length > 0 && refused.length / t.attempts.length > 0.5) {
+      const targets = targetsOf(items, refused, 4);
+      const attribution = items.refusal[refused[0]!];
+      const firstPort = items.conn[refused[0]!]!.origP;
+      const samePort = refused.length > 1 && refused.every((i) => items.conn[i]!.origP === firstPort);
+      sentences.push(`Refused connection attempts: ${plural(refused.length, 'attempt')} to ${targets.slice(0, 3).join(', ')}${targets.length > 3 ? ' …' : ''}` +
+        `${refused.length > 1 ? ` retried${samePort ? ' from the same source port' : ''}` : ''}, ` +
+        `refused by ${attribution?.attribution === 'endpoint' ? 'the server itself' : attribution?.attribution === 'middlebox' ? 'a device in the path' : 'someone we cannot tell'}` +
+        ` (${attribution?.attribution ?? 'unknown'}: ${attribution?.evidence ?? ''}).`);
+    } else if (t.attempts.length > 0 && unanswered.length / t.attempts.length > 0.5) {
+      sentences.push(`Connection attempts that are never answered: ${count(unanswered.length)} of ${plural(t.attempts.length, 'attempt')}` +
+        ` (${plural(unanswered.reduce((n, i) => n + items.conn[i]!.synCount, 0), 'SYN')}) — silently dropped on the way or the server is down.`);
+    } else if (items.cutOff > 0 && t.attempts.length === 0) {
+      sentences.push(`Connection ${items.cutOff === 1 ? 'attempt' : 'attempts'} cut off by the end of the capture: ${plural(items.cutOff, 'attempt')} ` +
+        `had no answer in the last ${duration(CUT_OFF_SECONDS)} before the capture ended — too soon to call ${items.cutOff === 1 ? 'it' : 'them'} unanswered.`);
+    } else if (t.proxied.length > 0) {
+      sentences.push(`Ordinary browsing through the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, nothing regular.`);
+    } else {
+      sentences.push(`Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, nothing regular and nothing refused in the path.`);
+    }
+  }
+  if (has('proxy-bypass') && has('via-proxy')) {
+    sentences.push(`It reaches the web both through the proxy (${plural(t.proxied.length, 'connection')}) and directly (${plural(t.direct.length, 'attempt')}): ` +
+      'some software on it does not use the proxy settings.');
+  }
+  if (has('periodic') && !(t.direct.length > 0 && has('blocked')) && f.periodicGroups.length > 1) {
+    sentences.push(`${f.periodicGroups.length} destination groups recur on a schedule.`);
+  }
+  return sentences.join(' ');
+}
