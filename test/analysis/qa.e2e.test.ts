@@ -86,7 +86,7 @@ describe('QA findings on corpus captures', () => {
     const compared = compareAnalyses([department, consultant], ['a', 'b']);
     expect(compared.different.find((b) => b.behaviour.startsWith('schedule'))!.perCapture[0]).toContain(shape);
     const text = analyzeRenderers.text(department, { color: false, width: 1000 });
-    expect(text).toContain('(jitter 0%)');
+    expect(text).toContain('(jitter ±0%)');
     expect(text).not.toMatch(/\d %/);
   });
 

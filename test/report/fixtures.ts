@@ -125,7 +125,7 @@ export function departmentHost(address = '192.168.0.13', bursts = 36): HostFindi
     evidence: [
       `${direct.length} direct attempts to port 80 of 15 external addresses while 192.168.0.2:8080 is the proxy`,
       `${direct.length} of ${direct.length} reset with TTL 255 by one sender claiming 15 addresses (median RTT 0.4 ms)`,
-      `${bursts} bursts of 14 attempts every 32 s (jitter 2 %), source ports 2000–${direct[direct.length - 1]!.sourcePort} rising`,
+      `${bursts} bursts of 14 attempts every 32 s (jitter ±2%), source ports 2000–${direct[direct.length - 1]!.sourcePort} rising`,
       '4 requests through the proxy (absolute-URI GET)',
     ],
     score: 0.97,

@@ -138,7 +138,7 @@ describe('a beacon inside one long-lived connection', () => {
 
   it('calls the repeated events requests, not attempts', () => {
     const g = beaconResult().hosts[0]!.groups[0]!;
-    expect(scheduleWords(g.schedule)).toMatch(/^one request every 39 s \(jitter 20%\)/);
+    expect(scheduleWords(g.schedule)).toMatch(/^one request every 39 s \(jitter ±20%\)/);
     g.schedule.burstSize = 3;
     g.schedule.burstRate = 2;
     expect(scheduleWords(g.schedule)).toMatch(/^bursts of 3 requests \(2 requests\/s\) every 39 s/);

@@ -26,7 +26,7 @@ describe('analyze --format text', () => {
     expect(block).toContain('▸ 72.246.53.0/24 (netblock) port 80 — 15 addresses');
     expect(block).toContain('names: liveupdate.symantecliveupdate.com');
     expect(block).toContain('504 attempts: 0 established, 504 reset (504 by a middlebox)');
-    expect(block).toMatch(/schedule: bursts of 14 attempts \(1\.2 attempts\/s\) every 32 s \(jitter 2%\), sequential source\s+ports/);
+    expect(block).toMatch(/schedule: bursts of 14 attempts \(1\.2 attempts\/s\) every 32 s \(jitter ±2%\), sequential source\s+ports/);
   });
 
   it('ends with the proxies and the reset sources', () => {
