@@ -8,8 +8,16 @@ import type { Connection, ResetEvidence } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import { netblockOf } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
-import { duration, hops as hopWords, plural } from '../quantities.js';
+import { duration, hops as hopWords } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
+
+/**
+ * Whether a device in the path that sent resets is most likely the network's own firewall: close
+ * to the capture point (at most NEAR_HOPS routers in between). One further away is somebody else's.
+ */
+export function likelyFirewall(source: Pick<ResetSource, 'kind' | 'hops' | 'attribution'>): boolean {
+  return source.attribution === 'middlebox' && source.kind === 'rst' && source.hops <= NEAR_HOPS;
+}
 
 export interface AttributedReset {
   reset: ResetEvidence;
@@ -38,7 +46,7 @@ const LAN_RTT_SECONDS = 0.005;
  */
 const FAR_HOPS = 5;
 const WAN_DELAY_SECONDS = 0.01;
-const NEAR_HOPS = 2;
+export const NEAR_HOPS = 2;
 const NEAR_DELAY_SECONDS = 0.001;
 /** "One device answers for many addresses": its delay must be at most this (and far below the Internet's round trips). */
 const DEVICE_DELAY_SECONDS = 0.003;

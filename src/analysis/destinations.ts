@@ -12,7 +12,6 @@ export interface OrgRow { cidr: string; organisation: string }
 
 /** Capture text is hostile: no control characters, bounded length, lower case for names. */
 export function cleanText(text: string, max = 253): string {
-  // eslint-disable-next-line no-control-regex
   const cleaned = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '');
   return cleaned.length > max ? `${cleaned.slice(0, max)}…` : cleaned;
 }
@@ -132,7 +131,7 @@ export class NameBook {
       }
       const resolved: ResolvedName = { name: query, chain };
       let mine = this.perHost.get(c.origH);
-      if (mine === undefined) this.perHost.set(c.origH, (mine = new Map()));
+      if (mine === undefined) this.perHost.set(c.origH, (mine = new Map<string, ResolvedName>()));
       for (const a of matching.length > 0 ? matching : addresses) {
         const address = a.value;
         // The asking host is the DNS originator; later answers win (addresses get reused).
@@ -170,23 +169,6 @@ export interface GroupKey {
   names: string[];
 }
 
-/** How one direct connection is named: DNS, Host, SNI, organisation, netblock — in that order. */
-export function directKey(c: Connection, host: string, names: NameBook, orgs: OrgTable, cache?: Map<string, GroupKey>): GroupKey {
-  // Most connections carry no Host or SNI: their key depends on the address alone.
-  if (cache !== undefined && c.http === null && c.sni === null) {
-    let key = cache.get(c.respH);
-    if (key === undefined) cache.set(c.respH, (key = directKey(c, host, names, orgs)));
-    return key;
-  }
-  const resolved = names.lookup(host, c.respH);
-  if (resolved !== null) return dnsKey(resolved);
-  const httpHost = c.http?.host ? cleanName(hostWithoutPort(c.http.host)) : '';
-  if (httpHost !== '' && httpHost !== c.respH) return nameKey(httpHost, 'host');
-  const sni = c.sni ? cleanName(c.sni) : '';
-  if (sni !== '') return nameKey(sni, 'sni');
-  return addressKey(c.respH, orgs);
-}
-
 function dnsKey(resolved: ResolvedName): GroupKey {
   return { key: `name:${resolved.name}`, destination: resolved.name, groupedBy: 'dns', names: resolved.chain };
 }
@@ -203,8 +185,9 @@ function addressKey(address: string, orgs: OrgTable): GroupKey {
 }
 
 /**
- * directKey for every connection of one host, with each distinct address, Host header and SNI
- * cleaned and named once (the same GroupKey object comes back for the same input).
+ * The destination key of each direct connection of one host — its DNS name, else Host, else SNI,
+ * else organisation or netblock — with each distinct address, Host header and SNI cleaned and
+ * named once (the same GroupKey object comes back for the same input).
  */
 export class DirectKeys {
   private readonly byAddress = new Map<string, GroupKey>();
@@ -220,11 +203,10 @@ export class DirectKeys {
     const known = this.byAddress.get(address);
     // A DNS name wins over Host and SNI; an address-only key serves connections without them.
     if (known !== undefined && (known.groupedBy === 'dns' || (c.http === null && c.sni === null))) return known;
-    let dns: GroupKey | null = null;
     if (known === undefined) {
       const resolved = this.names.lookup(address);
       if (resolved !== null) {
-        dns = this.resolvedKeys.get(resolved) ?? null;
+        let dns = this.resolvedKeys.get(resolved) ?? null;
         if (dns === null) this.resolvedKeys.set(resolved, (dns = dnsKey(resolved)));
         this.byAddress.set(address, dns);
         return dns;

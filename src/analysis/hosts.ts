@@ -147,7 +147,7 @@ function buildHost(address: string, connections: readonly Connection[], indices:
   const { groupOf, groups } = groupItems(items, destinations);
   const sortedGroups = [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
 
-  const labelling = labelHost(address, items, destinations, tally, sortedGroups, isProxyHost, ctx);
+  const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx);
   const verdict = verdictText({ ...labelling, items, destinations, tally, groups: sortedGroups, isProxyHost, internal: ctx.internal });
   const ordinary = labelling.labels.every((l) => l === 'via-proxy');
   const kept = keptAttempts(items, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);

@@ -3,7 +3,7 @@
  * flood a host earns, the evidence for each — the numbers that made it — and a score that orders
  * hosts by how much they deserve attention.
  */
-import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
+import { CUT_OFF_SECONDS, blockedOutcome, type Items } from './outcomes.js';
 import { destinationCount, targetsOf, type Destinations } from './groups.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { count, decimal, duration, plural, rate, round, share } from '../quantities.js';
@@ -11,6 +11,25 @@ import { portWords } from './schedule-words.js';
 import { median } from './stats.js';
 import { findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource } from './types.js';
+
+/** `blocked` needs this many failures in the path towards one destination group: repeated, not scattered. */
+const MIN_BLOCKED_REPEATS = 3;
+
+/**
+ * How much a host deserves attention, highest first. A periodic connection that gets through to a
+ * destination nothing explains (a beacon) leads; scans and floods come next; software that is turned
+ * away (the verdict explains it as an update agent) after them; the rest last. Within a rank, the
+ * label weights add up and more attempts count a little (log10).
+ */
+export const SCORE_WEIGHTS = {
+  beaconThrough: 300,
+  flood: 200,
+  scanner: 200,
+  proxyBypass: 40,
+  blocked: 30,
+  periodic: 20,
+  viaProxy: 1,
+} as const;
 
 export interface LabelContext {
   proxies: ProxyIndex;
@@ -38,6 +57,7 @@ export function labelHost(
   destinations: Destinations,
   tally: Tally,
   groups: DestinationGroup[],
+  groupOf: Int32Array,
   isProxyHost: boolean,
   ctx: LabelContext,
 ): Labelling {
@@ -57,8 +77,10 @@ export function labelHost(
     evidence.push(`proxy-bypass: ${plural(direct.length, 'direct attempt')} to ${plural(directAddresses.size, 'external address', 'external addresses')} ` +
       `in ${plural(directNetblocks.size, 'netblock')} on port ${[...directPorts].sort((a, b) => a - b).join(', ')} while the proxy ${proxyWords} is in use`);
   }
-  // A scanner's probes of web ports are part of the scan, not software turned away.
-  if (!isProxyHost && scan === null && direct.length >= 2 && directBlocked / direct.length > 0.5) {
+  // A scanner's probes of web ports are part of the scan, not software turned away; and failures
+  // scattered over unrelated servers are the Internet's, not a block: one destination group must
+  // fail again and again.
+  if (!isProxyHost && scan === null && direct.length >= 2 && directBlocked / direct.length > 0.5 && repeatedlyBlocked(items, tally, groupOf)) {
     labels.push('blocked');
     const unanswered = directBlocked - directMiddlebox;
     evidence.push(`blocked: ${count(directBlocked)} of ${plural(direct.length, 'direct attempt')} failed` +
@@ -96,13 +118,26 @@ export function labelHost(
   }
 
   let score = 0;
-  if (labels.includes('flood')) score += 100;
-  if (labels.includes('scanner')) score += 80;
-  const beaconThrough = periodicGroups.some((g) => g.established > 0 && !g.viaProxy);
-  if (labels.includes('periodic')) score += beaconThrough ? 70 : 20;
-  if (labels.includes('proxy-bypass')) score += 40;
-  if (labels.includes('blocked')) score += 30;
-  if (labels.includes('via-proxy')) score += 1;
+  if (labels.includes('flood')) score += SCORE_WEIGHTS.flood;
+  if (labels.includes('scanner')) score += SCORE_WEIGHTS.scanner;
+  const beaconThrough = periodicGroups.some((g) => g.established > 0 && !g.viaProxy) && !isProxyHost;
+  if (labels.includes('periodic')) score += beaconThrough ? SCORE_WEIGHTS.beaconThrough : SCORE_WEIGHTS.periodic;
+  if (labels.includes('proxy-bypass')) score += SCORE_WEIGHTS.proxyBypass;
+  if (labels.includes('blocked')) score += SCORE_WEIGHTS.blocked;
+  if (labels.includes('via-proxy')) score += SCORE_WEIGHTS.viaProxy;
   score += Math.log10(1 + attempts.length);
   return { labels, evidence, score: round(score, 2), periodicGroups, flood, scan, mainRefusal: main, mainSource, proxyWords };
+}
+
+/** Whether one destination group's direct attempts failed in the path MIN_BLOCKED_REPEATS times and mostly. */
+function repeatedlyBlocked(items: Items, tally: Tally, groupOf: Int32Array): boolean {
+  const blocked = new Map<number, number>();
+  const all = new Map<number, number>();
+  for (const i of tally.direct) {
+    const g = groupOf[i]!;
+    all.set(g, (all.get(g) ?? 0) + 1);
+    if (blockedOutcome(items.outcome[i]!, items.refusal[i])) blocked.set(g, (blocked.get(g) ?? 0) + 1);
+  }
+  for (const [g, n] of blocked) if (n >= MIN_BLOCKED_REPEATS && n / all.get(g)! > 0.5) return true;
+  return false;
 }

@@ -98,7 +98,7 @@ export function connectionOutcomes(connections: readonly Connection[], indices: 
     if (outcome === 'unanswered' && attempt) {
       // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
       let ports = lastUnanswered.get(c.respH);
-      if (ports === undefined) lastUnanswered.set(c.respH, (ports = new Map()));
+      if (ports === undefined) lastUnanswered.set(c.respH, (ports = new Map<number, number>()));
       const tuple = c.respP * 65536 + c.origP;
       const previousEnd = ports.get(tuple);
       if (previousEnd !== undefined && c.ts - previousEnd <= SYN_RETRY_SECONDS) attempt = false;

@@ -4,6 +4,7 @@
  */
 import { count, decimal, duration, percent, plural, rate } from '../quantities.js';
 import type { Schedule, ScheduleBasis } from './types.js';
+import { CONFIRMING_BURSTS } from './schedule.js';
 
 /** What the events of a schedule are, by what it was measured on. */
 const EVENT: Record<ScheduleBasis, string> = {
@@ -39,6 +40,16 @@ export function shapeWords(s: Schedule): string {
   if (!s.periodic || s.periodSeconds === null) return burstWords(s);
   if (s.burstSize === null || s.burstSize <= 1) return `one ${eventNoun(s.basis)} ${periodWords(s.periodSeconds)}`;
   return `${burstWords(s)} ${periodWords(s.periodSeconds)}`;
+}
+
+/**
+ * How sure a periodic schedule is, when it is not yet confirmed: "seen 3 times (confidence 0.5; a
+ * capture 4 min longer would confirm it)". Empty once CONFIRMING_BURSTS repetitions are seen.
+ */
+export function certaintyWords(s: Schedule): string {
+  if (!s.periodic || s.periodSeconds === null || s.repetitions >= CONFIRMING_BURSTS) return '';
+  const more = CONFIRMING_BURSTS - s.repetitions;
+  return `seen ${plural(s.repetitions, 'time')} (confidence ${decimal(s.confidence, 2)}; a capture ${duration(more * s.periodSeconds)} longer would confirm it)`;
 }
 
 /** "jitter ±4%": the half-width of the spread of the period. */

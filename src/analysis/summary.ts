@@ -6,7 +6,8 @@ import type { HostAnalysis } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { hops, plural, rate } from '../quantities.js';
 import { periodWords } from './schedule-words.js';
-import type { ResetSource } from './types.js';
+import type { HostFinding, ResetSource } from './types.js';
+import { likelyFirewall } from './attribution.js';
 
 /** A few sentences for the whole analysis, most important first. */
 export function summarize(analyses: readonly HostAnalysis[], proxyIndex: ProxyIndex, resetSources: readonly ResetSource[]): string[] {
@@ -28,12 +29,12 @@ export function summarize(analyses: readonly HostAnalysis[], proxyIndex: ProxyIn
   for (const s of middlebox.slice(0, 2)) {
     summary.push(`${plural(s.resets, s.kind === 'rst' ? 'reset' : 'ICMP refusal')} for ${plural(s.remoteAddresses, 'address', 'addresses')}` +
       `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} came from a device in the path ` +
-      `with ${hops(s.hops)}${s.kind === 'rst' ? ' (most likely the firewall)' : ''}, not from the servers: ${s.evidence}.`);
+      `with ${hops(s.hops)}${likelyFirewall(s) ? ' (most likely the firewall)' : ''}, not from the servers: ${s.evidence}.`);
   }
   const floods = hosts.filter((h) => h.labels.includes('flood'));
   if (floods.length > 0) {
     summary.push(`${floods.slice(0, 5).map((h) => h.address).join(', ')}${floods.length > 5 ? ` and ${plural(floods.length - 5, 'more host')}` : ''} ${floods.length === 1 ? 'looks' : 'look'} like a flood at one target — what a DDoS participant would do.`);
-  } else if (bypass.length > 0 || middlebox.length > 0) {
+  } else {
     const blocked = analyses.filter((a) => a.finding.labels.includes('blocked'));
     if (blocked.length > 0) {
       let mostRate = 0;
@@ -48,13 +49,32 @@ export function summarize(analyses: readonly HostAnalysis[], proxyIndex: ProxyIn
       }
       summary.push(`Not a DDoS: the blocked ${blocked.length === 1 ? 'host makes' : 'hosts make'} at most ${rate(mostRate)} on average` +
         `${burstRate > 0 ? ` (${rate(burstRate)} inside a burst)` : ''}, spread over up to ${plural(addresses, 'address', 'addresses')} of one destination on a schedule; ` +
-        'a flood would send hundreds per second at one address. This is how an update agent calls home when it cannot get past the proxy.');
+        'a flood would send hundreds per second at one address. ' +
+        (proxyIndex.proxies.length > 0
+          ? 'This is how an update agent calls home when it cannot get past the proxy.'
+          : 'This is how an update agent calls home when the network turns it away.'));
     }
   }
   const scanners = hosts.filter((h) => h.labels.includes('scanner'));
   if (scanners.length > 0) summary.push(`${scanners.slice(0, 5).map((h) => h.address).join(', ')}${scanners.length > 5 ? ` and ${plural(scanners.length - 5, 'more host')}` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`);
   const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
   for (const h of beacons.slice(0, 3)) summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);
-  if (summary.length === 0) summary.push(hosts.length === 0 ? 'No TCP connections from internal hosts in the capture.' : 'Nothing calls home past the proxy and nothing is refused in the path.');
+  if (summary.length === 0) summary.push(quietSummary(hosts, proxyIndex, resetSources));
   return summary;
+}
+
+/** When nothing stands out: say so in the network's own terms, without contradicting the hosts below. */
+function quietSummary(hosts: readonly HostFinding[], proxyIndex: ProxyIndex, resetSources: readonly ResetSource[]): string {
+  if (hosts.length === 0) return 'No TCP connections from internal hosts in the capture.';
+  const first = proxyIndex.proxies.length > 0 ? 'Nothing calls home past the proxy' : 'Nothing calls home on a schedule';
+  const refused = resetSources.reduce((n, s) => n + s.resets, 0);
+  const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), 0);
+  if (refused === 0 && unanswered === 0) return `${first}, and no attempt is refused or left unanswered.`;
+  const parts: string[] = [];
+  if (refused > 0) {
+    const byServers = resetSources.filter((s) => s.attribution === 'endpoint').reduce((n, s) => n + s.resets, 0);
+    parts.push(`${plural(refused, 'attempt')} refused${byServers === refused ? ' by the servers themselves' : byServers > 0 ? ` (${byServers} by the servers themselves)` : ''}`);
+  }
+  if (unanswered > 0) parts.push(`${plural(unanswered, 'attempt')} never answered`);
+  return `${first}; ${parts.join(' and ')}, scattered rather than repeated (see the hosts below).`;
 }

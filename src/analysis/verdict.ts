@@ -2,12 +2,13 @@
  * Verdicts: one paragraph per host that says what its behaviour most likely is, weighs the
  * alternatives (an update agent turned away, a beacon, a scan, a flood) and gives the numbers.
  */
+import { likelyFirewall } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import { destinationCount, targetsOf, type Destinations } from './groups.js';
 import type { Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share } from '../quantities.js';
-import { cycleWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import { certaintyWords, cycleWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { directRate, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource, Schedule } from './types.js';
 
@@ -21,11 +22,13 @@ export interface VerdictFacts extends Labelling {
   internal: CidrSet;
 }
 
-/** A schedule as the verdict gives it: its shape when it has one, and a longer cycle on top. */
+/** A schedule as the verdict gives it: its shape when it has one, a longer cycle on top, and how sure it is. */
 function scheduleFacts(s: Schedule): string {
   const parts: string[] = [];
   if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) parts.push(shapeWords(s));
   if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds));
+  const sure = certaintyWords(s);
+  if (sure !== '') parts.push(sure);
   return parts.join(', ');
 }
 
@@ -47,7 +50,7 @@ function deviceWords(source: ResetSource | undefined): string {
   if (source.kind === 'icmp' && source.senders.length === 1) {
     return `${source.senders[0]} (${hops(source.hops)}, ICMP "administratively prohibited" or unreachable)`;
   }
-  return `a device with ${hops(source.hops)} (TTL ${source.ttl}${source.medianRttMs !== null ? `, ${duration(source.medianRttMs / 1000)}` : ''}${source.kind === 'rst' ? ', most likely the firewall' : ''})`;
+  return `a device with ${hops(source.hops)} (TTL ${source.ttl}${source.medianRttMs !== null ? `, ${duration(source.medianRttMs / 1000)}` : ''}${likelyFirewall(source) ? ', most likely the firewall' : ''})`;
 }
 
 /** "every attempt", "the one attempt", "405 of 420 attempts". */

@@ -16,6 +16,7 @@ import {
   OUTCOMES,
   capturesLine,
   deservesAttention,
+  hostActivity,
   outcomeWords,
   portList,
   shortIso,
@@ -133,11 +134,10 @@ function attemptsOf(host: HostFinding, group: DestinationGroup): Attempt[] {
 function hostSection(host: HostFinding, index: number): string {
   const id = `host-${index + 1}`;
   const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
-  const attempts = groups.reduce((n, g) => n + g.attempts, 0);
   const out: string[] = [`<section class="host" id="${id}">`];
   out.push(`<h2><span class="mono">${h(host.address)}</span> ${labelBadges(host)}</h2>`);
   out.push(`<p class="verdict">${h(host.verdict)}</p>`);
-  out.push(`<p class="numbers">${h(plural(attempts, 'attempt'))} · ${h(plural(groups.length, 'destination group'))} · score ${h(decimal(host.score, 2))}</p>`);
+  out.push(`<p class="numbers">${hostActivity(host).map(h).join(' · ')} · score ${h(decimal(host.score, 2))}</p>`);
   if (host.evidence.length > 0) {
     out.push('<h3>Evidence</h3>', `<ul class="evidence">${host.evidence.map((e) => `<li>${h(e)}</li>`).join('')}</ul>`);
   }

@@ -19,6 +19,7 @@ import { bytes, count, decimal, duration, hops, plural } from '../quantities.js'
 import {
   capturesLine,
   deservesAttention,
+  hostActivity,
   endpoint,
   outcomeWords,
   portList,
@@ -59,10 +60,6 @@ function labelBadges(host: HostFinding, color: boolean): string {
   return host.labels.map((l) => (color ? paint(l, LABEL_STYLE[l], true) : `[${l}]`)).join(' ');
 }
 
-function hostAttempts(host: HostFinding): number {
-  return host.groups.reduce((n, g) => n + g.attempts, 0);
-}
-
 function groupLines(group: DestinationGroup, width: number, color: boolean): string[] {
   const ports = group.ports.length > 0 ? ` port${group.ports.length > 1 ? 's' : ''} ${portList(group.ports)}` : '';
   const via = group.viaProxy ? ' via the proxy' : '';
@@ -84,11 +81,7 @@ function hostLines(host: HostFinding, width: number, color: boolean): string[] {
   const out = wrap(`${paint(clean(host.address), 'bold', color)}  ${labelBadges(host, color)}`, width, '    ', '');
   out.push(...wrap(clean(host.verdict), width, '  '));
   const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
-  const numbers = [
-    plural(hostAttempts(host), 'attempt'),
-    plural(groups.length, 'destination group'),
-    `score ${decimal(host.score, 2)}`,
-  ];
+  const numbers = [...hostActivity(host), `score ${decimal(host.score, 2)}`];
   out.push(...wrap(numbers.join(' · '), width, '    ', '  ').map((l) => paint(l, 'dim', color)));
   if (host.userAgents.length > 0) {
     out.push(...wrap(`user agents: ${host.userAgents.slice(0, 3).map(clean).join(' | ')}`, width, '    ', '  '));

@@ -109,3 +109,26 @@ export const OUTCOMES: readonly { outcome: Outcome; label: string }[] = [
 export function deservesAttention(host: HostFinding): boolean {
   return host.labels.some((l) => l !== 'via-proxy');
 }
+
+/**
+ * What a host did, counted as the host line shows it: its connection attempts, the requests of a
+ * beacon inside one long-lived connection (which opened no new connection), and its destination
+ * groups: "42 requests on 1 long-lived connection · 1 destination group".
+ */
+export function hostActivity(host: HostFinding): string[] {
+  let attempts = 0;
+  let requests = 0;
+  let longLived = 0;
+  for (const g of host.groups) {
+    attempts += g.attempts;
+    if (g.schedule.basis === 'requests in one connection') {
+      requests += g.schedule.attempts;
+      longLived++;
+    }
+  }
+  const parts: string[] = [];
+  if (attempts > 0 || requests === 0) parts.push(plural(attempts, 'attempt'));
+  if (requests > 0) parts.push(`${plural(requests, 'request')} on ${plural(longLived, 'long-lived connection')}`);
+  parts.push(plural(host.groups.length, 'destination group'));
+  return parts;
+}
