@@ -3,6 +3,7 @@
  * shape, reset source, proxy bypass — and which differ, with each capture's numbers.
  */
 import type { AnalysisResult, CompareBehaviour, CompareResult, DestinationGroup, HostFinding, ResetSource } from './types.js';
+import { likelyFirewall } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
 import { duration, plural } from '../quantities.js';
 import { portWords, shapeWords } from './schedule-words.js';
@@ -10,18 +11,51 @@ import { portWords, shapeWords } from './schedule-words.js';
 /** The default internal networks: the analyses do not carry the ones given with --internal. */
 const INTERNAL = new CidrSet(DEFAULT_INTERNAL);
 
+/** What the capture's most notable host does, in the words compare uses for it. */
+type Kind = 'beacon' | 'flood' | 'scan' | 'blocked agent' | 'bypass' | 'periodic' | 'refused' | 'unanswered' | 'ordinary' | 'nothing';
+
 interface Profile {
   name: string;
   host: HostFinding | null;
   group: DestinationGroup | null;
   source: ResetSource | null;
   bypass: HostFinding[];
+  kind: Kind;
 }
 
-/** The host and destination group that best show the capture's behaviour. */
+const KIND_WORDS: Record<Kind, string> = {
+  beacon: 'a periodic beacon that gets through',
+  flood: 'a flood at one target',
+  scan: 'a scan',
+  'blocked agent': 'software turned away in the path on a schedule',
+  bypass: 'direct web access past the proxy',
+  periodic: 'periodic attempts that fail',
+  refused: 'connection attempts refused',
+  unanswered: 'connection attempts never answered',
+  ordinary: 'ordinary traffic',
+  nothing: 'no traffic from internal hosts',
+};
+
+function kindOf(host: HostFinding | null, group: DestinationGroup | null): Kind {
+  if (host === null) return 'nothing';
+  const has = (l: HostFinding['labels'][number]): boolean => host.labels.includes(l);
+  if (has('flood')) return 'flood';
+  if (has('scanner')) return 'scan';
+  if (has('periodic') && host.groups.some((g) => g.schedule.periodic && !g.viaProxy && (g.established > 0 || g.schedule.basis === 'requests in one connection'))) return 'beacon';
+  if (has('blocked')) return 'blocked agent';
+  if (has('proxy-bypass')) return 'bypass';
+  if (has('periodic')) return 'periodic';
+  if (group !== null && group.failed > group.attempts / 2) {
+    const resets = group.resets.middlebox + group.resets.endpoint + group.resets.unknown;
+    return resets >= group.unanswered ? 'refused' : 'unanswered';
+  }
+  return 'ordinary';
+}
+
+/** The host and destination group that best show the capture's behaviour (hosts come ranked by attention). */
 function profile(result: AnalysisResult, name: string): Profile {
   const bypass = result.hosts.filter((h) => h.labels.includes('proxy-bypass'));
-  const host = bypass[0] ?? result.hosts.find((h) => h.labels.includes('blocked') || h.labels.includes('periodic')) ?? result.hosts[0] ?? null;
+  const host = result.hosts[0] ?? null;
   let group: DestinationGroup | null = null;
   if (host !== null) {
     for (const g of host.groups) {
@@ -32,7 +66,25 @@ function profile(result: AnalysisResult, name: string): Profile {
   }
   const source = result.resetSources.find((s) => s.attribution === 'middlebox' && (host === null || s.hosts.includes(host.address)))
     ?? result.resetSources.find((s) => s.attribution === 'middlebox') ?? null;
-  return { name, host, group, source, bypass };
+  return { name, host, group, source, bypass, kind: kindOf(host, group) };
+}
+
+/** "10.11.54.223: a periodic beacon that gets through, one request every 39 s to 10.11.54.37". */
+function hostWords(p: Profile): string {
+  if (p.host === null) return KIND_WORDS.nothing;
+  const g = p.group;
+  const s = g?.schedule;
+  const shape = s !== undefined && s.periodic ? `, ${shapeWords(s)}` : '';
+  const listed = g !== null && g.groupedBy === 'netblock' && g.addressList.length <= 3 && !g.addressList.includes(g.destination);
+  const to = g === null ? '' : ` to ${g.destination}${listed ? ` (${g.addressList.join(', ')})` : ''}`;
+  return `${p.host.address}: ${KIND_WORDS[p.kind]}${shape}${to}`;
+}
+
+/** Whether two destination groups are the same servers: a shared name, else shared addresses (a /24 alone is a network, not a server). */
+function sameServers(a: DestinationGroup, b: DestinationGroup): boolean {
+  if (a.names.some((n) => b.names.includes(n))) return true;
+  if (a.groupedBy !== 'netblock' && a.groupedBy === b.groupedBy && a.destination === b.destination) return true;
+  return a.addressList.some((x) => b.addressList.includes(x));
 }
 
 function close(a: number, b: number, tolerance: number): boolean {
@@ -73,18 +125,28 @@ function bypassWords(p: Profile, result: AnalysisResult): string {
 export function compareAnalyses(results: AnalysisResult[], names: string[]): CompareResult {
   const profiles = results.map((r, i) => profile(r, names[i] ?? `capture ${i + 1}`));
   const behaviours: CompareBehaviour[] = [];
+  const anyProxy = results.some((r) => r.proxies.length > 0);
 
-  // Proxy bypass.
+  // What each capture's most notable host does.
+  const sameKind = profiles.every((p) => p.kind === profiles[0]!.kind);
+  behaviours.push({ behaviour: `host (${sameKind ? KIND_WORDS[profiles[0]!.kind] : 'what it does'})`, shared: false, perCapture: profiles.map(hostWords) });
+
+  // Proxy bypass, where a proxy is in the picture at all.
   const allBypass = profiles.every((p) => p.bypass.length > 0);
   const allBlocked = profiles.every((p) => p.bypass.some((h) => h.labels.includes('blocked')));
-  behaviours.push({ behaviour: 'proxy-bypass', shared: allBypass, perCapture: profiles.map((p, i) => bypassWords(p, results[i]!)) });
+  if (anyProxy || profiles.some((p) => p.bypass.length > 0)) {
+    behaviours.push({ behaviour: 'proxy-bypass', shared: allBypass, perCapture: profiles.map((p, i) => bypassWords(p, results[i]!)) });
+  }
 
-  // Destinations: same names, same netblocks, same group.
+  // Destinations: the same servers (a shared name or address), else at most the same network.
   const nameSets = profiles.map((p) => new Set(p.group?.names ?? []));
   const blockSets = profiles.map((p) => new Set(p.group?.netblocks ?? []));
   const sharedNames = intersect(nameSets);
   const sharedBlocks = intersect(blockSets);
-  const sameDestination = profiles.every((p) => p.group !== null) && (sharedNames.length > 0 || sharedBlocks.length > 0);
+  const groups = profiles.map((p) => p.group);
+  const allGroups = groups.every((g) => g !== null);
+  const sameDestination = allGroups && groups.every((g) => sameServers(g!, groups[0]!));
+  const sameNetwork = allGroups && !sameDestination && sharedBlocks.length > 0;
   behaviours.push({
     behaviour: sameDestination
       ? `destination${sharedNames.length > 0 ? ` (${sharedNames.slice(0, 2).join(', ')})` : ''}${sharedBlocks.length > 0 ? ` in ${sharedBlocks.slice(0, 2).join(', ')}` : ''}`
@@ -109,6 +171,7 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
 
   // Reset source: the same TTL and a comparable delay.
   const sourcesFound = profiles.every((p) => p.source !== null);
+  const anySource = profiles.some((p) => p.source !== null);
   let sameSource = sourcesFound;
   if (sourcesFound) {
     const first = profiles[0]!.source!;
@@ -120,16 +183,18 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
       else if (!(Math.max(da, db) < 2 || Math.max(da, db) <= 3 * Math.max(Math.min(da, db), 0.001))) sameSource = false;
     }
   }
-  behaviours.push({ behaviour: 'reset source (TTL and delay)', shared: sameSource, perCapture: profiles.map(sourceWords) });
+  if (anySource) behaviours.push({ behaviour: 'reset source (TTL and delay)', shared: sameSource, perCapture: profiles.map(sourceWords) });
 
   // Proxy.
   const proxySets = results.map((r) => new Set(r.proxies.map((p) => p.address)));
   const sharedProxy = intersect(proxySets);
-  behaviours.push({
-    behaviour: 'proxy',
-    shared: sharedProxy.length > 0,
-    perCapture: results.map((r) => (r.proxies.length === 0 ? 'none seen' : r.proxies.map((p) => `${p.address}${p.port !== null ? `:${p.port}` : ''}`).join(', '))),
-  });
+  if (anyProxy) {
+    behaviours.push({
+      behaviour: 'proxy',
+      shared: sharedProxy.length > 0,
+      perCapture: results.map((r) => (r.proxies.length === 0 ? 'none seen' : r.proxies.map((p) => `${p.address}${p.port !== null ? `:${p.port}` : ''}`).join(', '))),
+    });
+  }
 
   // Equal results ("none seen" in every capture) are shared too.
   for (const b of behaviours) if (!b.shared && b.perCapture.every((x) => x === b.perCapture[0])) b.shared = true;
@@ -138,20 +203,31 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
   const n = profiles.length;
   const both = n === 2 ? 'both' : `all ${n}`;
   const parts: string[] = [];
-  if (allBypass) {
-    parts.push(`${both} ${n === 2 ? 'hosts' : 'captures'} run ${periodic ? 'an update agent' : 'software'} that ignores the proxy${allBlocked ? ' and is blocked' : ''}`);
-  } else if (profiles.some((p) => p.bypass.length > 0)) {
-    parts.push(`only ${profiles.filter((p) => p.bypass.length > 0).map((p) => p.name).join(', ')} bypass${profiles.filter((p) => p.bypass.length > 0).length === 1 ? 'es' : ''} the proxy`);
+  const hostsNamed = profiles.map((p) => (p.host === null ? p.name : `${p.host.address} in ${p.name}`)).join(', ');
+  const agents = allBypass && profiles.every((p) => p.kind === 'blocked agent' || p.kind === 'bypass' || p.kind === 'periodic');
+  if (agents) {
+    parts.push(`${both} hosts (${hostsNamed}) run ${periodic ? 'an update agent' : 'software'} that ignores the proxy${allBlocked ? ' and is blocked' : ''}`);
+  } else if (sameKind) {
+    parts.push(`${both} hosts (${hostsNamed}) show ${KIND_WORDS[profiles[0]!.kind]}`);
   } else {
-    parts.push('no capture shows a proxy bypass');
+    parts.push(`different behaviour: ${profiles.map((p) => (p.host === null ? `${p.name}: ${KIND_WORDS.nothing}` : `${p.host.address} (${p.name}) shows ${KIND_WORDS[p.kind]}`)).join(', while ')}`);
   }
-  if (profiles.every((p) => p.group !== null)) {
-    if (sameDestination) parts.push(`the same destination (${sharedNames[0] ?? sharedBlocks[0]})`);
-    else {
+  if (!agents && anyProxy && profiles.some((p) => p.bypass.length > 0) && !allBypass) {
+    const who = profiles.filter((p) => p.bypass.length > 0);
+    parts.push(`only ${who.map((p) => p.name).join(', ')} bypass${who.length === 1 ? 'es' : ''} the proxy`);
+  } else if (!agents && allBypass) {
+    parts.push(`${both} bypass the proxy`);
+  }
+  if (allGroups) {
+    if (sameDestination) parts.push(`the same destination (${sharedNames[0] ?? sharedBlocks[0] ?? groups[0]!.destination})`);
+    else if (sameNetwork) {
+      const servers = groups.map((g) => (g!.addressList.length <= 2 ? g!.addressList.join(', ') : g!.destination)).join(' vs ');
+      parts.push(`different servers (${servers}) in the same network ${sharedBlocks[0]}`);
+    } else {
       // A vendor is a name or an Internet netblock; internal addresses are nobody's vendor.
       const internal = profiles.some((p) => p.group!.addressList.some((a) => INTERNAL.has(a)));
       const label = (g: DestinationGroup): string => g.groupedBy !== 'netblock' ? g.destination : g.names[0] ?? g.netblocks[0] ?? g.destination;
-      parts.push(`different ${internal ? 'destinations' : 'vendors'}: ${profiles.map((p) => label(p.group!)).join(' vs ')}`);
+      parts.push(`different ${internal || !agents ? 'destinations' : 'vendors'}: ${profiles.map((p) => label(p.group!)).join(' vs ')}`);
     }
   }
   if (periodic) {
@@ -160,8 +236,9 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
       : `different schedules (${profiles.map((p) => duration(p.group!.schedule.periodSeconds!)).join(' vs ')})`);
   }
   if (sourcesFound) {
+    const first = profiles[0]!.source!;
     parts.push(sameSource
-      ? `${both} reset by the same firewall (TTL ${profiles[0]!.source!.ttl}${profiles[0]!.source!.medianRttMs !== null ? `, ${duration(profiles[0]!.source!.medianRttMs / 1000)}` : ''})`
+      ? `${both} reset by the same ${likelyFirewall(first) ? 'firewall' : 'device in the path'} (TTL ${first.ttl}${first.medianRttMs !== null ? `, ${duration(first.medianRttMs / 1000)}` : ''})`
       : `reset by different devices (${profiles.map((p) => `TTL ${p.source!.ttl}`).join(' vs ')})`);
   }
   const conclusion = parts.length > 0 ? `${parts.join('; ')}.` : 'Nothing to compare.';

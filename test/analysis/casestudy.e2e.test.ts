@@ -82,7 +82,8 @@ describe('the case study, end to end', () => {
   it('compare: same firewall and proxy, different vendors and schedules', () => {
     const result = compareAnalyses([department, consultant], [DEPARTMENT.file, CONSULTANT.file]);
     expect(result.conclusion).toBe(
-      'Both hosts run an update agent that ignores the proxy and is blocked; different vendors: liveupdate.symantecliveupdate.com vs update.grisoft.com; ' +
+      'Both hosts (192.168.0.13 in department-host.pcap, 192.168.0.57 in consultant-laptop.pcap) run an update agent that ignores the proxy and is blocked; ' +
+      'different vendors: liveupdate.symantecliveupdate.com vs update.grisoft.com; ' +
       'different schedules (31 s vs 1 min); both reset by the same firewall (TTL 255, ' +
       `${result.conclusion.match(/TTL 255, ([\d.]+ ms)/)![1]}).`,
     );
