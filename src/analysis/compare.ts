@@ -145,7 +145,7 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
   const sharedBlocks = intersect(blockSets);
   const groups = profiles.map((p) => p.group);
   const allGroups = groups.every((g) => g !== null);
-  const sameDestination = allGroups && groups.every((g) => sameServers(g!, groups[0]!));
+  const sameDestination = allGroups && groups.every((g) => sameServers(g, groups[0]!));
   const sameNetwork = allGroups && !sameDestination && sharedBlocks.length > 0;
   behaviours.push({
     behaviour: sameDestination
@@ -221,7 +221,7 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
   if (allGroups) {
     if (sameDestination) parts.push(`the same destination (${sharedNames[0] ?? sharedBlocks[0] ?? groups[0]!.destination})`);
     else if (sameNetwork) {
-      const servers = groups.map((g) => (g!.addressList.length <= 2 ? g!.addressList.join(', ') : g!.destination)).join(' vs ');
+      const servers = groups.map((g) => (g.addressList.length <= 2 ? g.addressList.join(', ') : g.destination)).join(' vs ');
       parts.push(`different servers (${servers}) in the same network ${sharedBlocks[0]}`);
     } else {
       // A vendor is a name or an Internet netblock; internal addresses are nobody's vendor.
