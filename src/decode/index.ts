@@ -14,3 +14,7 @@ export { peekTlsClientHello, parseClientHello, looksLikeTlsHandshake, type Clien
 export { parseDns, looksLikeDns, type DnsAnswer, type DnsPeek } from './dns.js';
 export { guessService, looksLikeSsh, type ServiceGuess } from './service.js';
 export * from './link.js';
+export {
+  peekQuicInitial, peekQuicLongHeader, quicLongHeaderVersion, quicVersionName, initialKeys, QuicInitialReader,
+  type QuicClientInitial, type QuicLongHeader, type QuicPacketType, type QuicVersionName, type InitialKeys,
+} from './quic.js';
