@@ -10,7 +10,11 @@ export {
 } from './tcp.js';
 export { isIcmpError } from './icmp.js';
 export { peekHttpRequest, peekHttpResponse, looksLikeHttpRequest, looksLikeHttpResponse, type HttpRequestPeek } from './http.js';
-export { peekTlsClientHello, looksLikeTlsHandshake } from './tls.js';
+export { peekTlsClientHello, parseClientHello, looksLikeTlsHandshake, type ClientHello } from './tls.js';
 export { parseDns, looksLikeDns, type DnsAnswer, type DnsPeek } from './dns.js';
 export { guessService, looksLikeSsh, type ServiceGuess } from './service.js';
 export * from './link.js';
+export {
+  peekQuicInitial, peekQuicLongHeader, quicLongHeaderVersion, quicVersionName, initialKeys, QuicInitialReader,
+  type QuicClientInitial, type QuicLongHeader, type QuicPacketType, type QuicVersionName, type InitialKeys,
+} from './quic.js';

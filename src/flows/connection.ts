@@ -13,6 +13,14 @@ export type { HttpRequestPeek } from '../decode/http.js';
 
 export type Transport = 'tcp' | 'udp' | 'icmp';
 
+/** What a QUIC client's Initial packets said (RFC 9000 §17.2.2, RFC 9001 §4). */
+export interface QuicPeek {
+  /** 'v1', 'v2' (RFC 9369), 'draft-29', or the version number in hex. */
+  version: string;
+  /** The ALPN protocols of the ClientHello, in the client's order (empty when not read). */
+  alpn: string[];
+}
+
 /** Zeek's conn_state values. */
 export type ConnState = keyof typeof import('./conn-state.js').CONN_STATES;
 
@@ -98,8 +106,10 @@ export interface Connection {
   established: boolean;
   resets: ResetEvidence[];
   http: HttpRequestPeek | null;
-  /** TLS ClientHello server name. */
+  /** TLS ClientHello server name (over TCP, or in a QUIC client's Initial packets). */
   sni: string | null;
+  /** QUIC: set when the client's Initial packets decrypted or a QUIC server answered them. */
+  quic: QuicPeek | null;
   /** DNS: the query name and answers (UDP/TCP 53). */
   dnsQuery: string | null;
   dnsAnswers: DnsAnswer[];

@@ -7,6 +7,7 @@
 
 import type { DnsAnswer } from '../decode/dns.js';
 import type { HttpRequestPeek } from '../decode/http.js';
+import type { QuicClientInitial, QuicInitialReader } from '../decode/quic.js';
 import type { ResetEvidence } from './connection.js';
 
 /** Zeek's TCP endpoint states (analyzer/protocol/tcp/TCP_Endpoint.h). */
@@ -314,6 +315,16 @@ export class Flow {
   awaitingRequest = true;
   origPeeked = false;
   respPeeked = false;
+  /** QUIC: what the client's Initial packets said, once one arrived. */
+  quic: QuicClientInitial | null = null;
+  /** QUIC: the reader of the client's Initials while the ClientHello is still being read. */
+  quicReader: QuicInitialReader | null = null;
+  /** QUIC: originator datagrams read; -1 when the first was no QUIC long-header packet. */
+  quicClientPeeks = 0;
+  /** QUIC: responder datagrams looked at for a QUIC answer. */
+  quicServerPeeks = 0;
+  /** QUIC: a responder's long-header packet was addressed to the client's connection ID. */
+  quicAnswered = false;
 
   constructor() {
     // Every field written twice on the first construction: V8 then treats the fields as mutable
@@ -375,6 +386,11 @@ export class Flow {
     this.awaitingRequest = true;
     this.origPeeked = false;
     this.respPeeked = false;
+    this.quic = null;
+    this.quicReader = null;
+    this.quicClientPeeks = 0;
+    this.quicServerPeeks = 0;
+    this.quicAnswered = false;
     this.orig.reset();
     this.resp.reset();
   }

@@ -1,20 +1,31 @@
 /**
  * Application facts from the first payload of each side — the HTTP request, the TLS server name,
- * DNS questions and answers — the service Zeek would confirm from them, and the times of the
- * originator's requests. Decode's peeks read the bytes; this keeps what a connection needs.
+ * DNS questions and answers, a QUIC client's Initial packets — the service Zeek would confirm
+ * from them, and the times of the originator's requests. Decode's peeks read the bytes; this
+ * keeps what a connection needs.
  */
 
 import { parseDns } from '../decode/dns.js';
 import { peekHttpRequest } from '../decode/http.js';
 import { payloadView, type Packet } from '../decode/packet.js';
+import { peekQuicLongHeader, QuicInitialReader, quicLongHeaderVersion, quicVersionName } from '../decode/quic.js';
 import { guessService } from '../decode/service.js';
 import { peekTlsClientHello } from '../decode/tls.js';
+import type { QuicPeek } from './connection.js';
 import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
 
 /** requestTimes entries kept per connection. */
 export const REQUEST_TIMES_CAP = 10_000;
 /** DNS answers kept per connection. */
 const MAX_DNS_ANSWERS = 64;
+
+/**
+ * QUIC: client datagrams read for Initial packets (a ClientHello fills one or two, a lost one is
+ * sent again), and server datagrams looked at for the answer (its first is an Initial, a Retry
+ * or a Version Negotiation).
+ */
+const QUIC_CLIENT_PEEKS = 4;
+const QUIC_SERVER_PEEKS = 4;
 
 /** Protocols whose server speaks first: its banner names the service. */
 const SERVER_FIRST = new Set(['smtp', 'ftp', 'pop3', 'irc']);
@@ -40,9 +51,54 @@ export function notePayload(flow: Flow, p: Packet, fromOrig: boolean): void {
       if (flow.kind === KIND_TCP) peekFirst(flow, payloadView(p), false);
     }
   }
-  if (flow.kind === KIND_UDP && (flow.respP === 53 || flow.origP === 53 || flow.respP === 5353 || flow.respP === 5355 || flow.respP === 137)) {
-    peekDns(flow, p.payloadBuffer, p.payloadStart, p.payloadEnd, fromOrig, false);
+  if (flow.kind === KIND_UDP) {
+    if (flow.respP === 53 || flow.origP === 53 || flow.respP === 5353 || flow.respP === 5355 || flow.respP === 137) {
+      peekDns(flow, p.payloadBuffer, p.payloadStart, p.payloadEnd, fromOrig, false);
+    } else if (p.payloadEnd > p.payloadStart) {
+      if (fromOrig) peekQuicClient(flow, p.payloadBuffer, p.payloadStart, p.payloadEnd);
+      else peekQuicServer(flow, p.payloadBuffer, p.payloadStart, p.payloadEnd);
+    }
   }
+}
+
+/**
+ * A datagram from a UDP originator: a QUIC client opens with a long-header Initial (RFC 9000
+ * §17.2.2), so a flow whose first datagram is not one is never looked at again; only the first
+ * few datagrams of a QUIC client are decrypted.
+ */
+function peekQuicClient(flow: Flow, b: Uint8Array, start: number, end: number): void {
+  if (flow.quicClientPeeks < 0 || flow.quicClientPeeks >= QUIC_CLIENT_PEEKS) return;
+  if (quicLongHeaderVersion(b, start, end) <= 0) {
+    if (flow.quicClientPeeks === 0) flow.quicClientPeeks = -1;
+    return;
+  }
+  flow.quicClientPeeks++;
+  let reader = flow.quicReader;
+  if (reader === null) {
+    if (flow.quic !== null) return; // the ClientHello was read
+    reader = flow.quicReader = new QuicInitialReader();
+    flow.quic = reader.initial;
+  }
+  reader.read(b, start, end);
+  if (reader.initial.helloComplete || flow.quicClientPeeks >= QUIC_CLIENT_PEEKS) flow.quicReader = null;
+  if (reader.initial.sni !== null) flow.sni = reader.initial.sni;
+}
+
+/** A datagram from the responder of a QUIC client: a long-header packet to the client's connection ID answers it. */
+function peekQuicServer(flow: Flow, b: Uint8Array, start: number, end: number): void {
+  const quic = flow.quic;
+  if (quic === null || flow.quicAnswered || flow.quicServerPeeks >= QUIC_SERVER_PEEKS) return;
+  flow.quicServerPeeks++;
+  if (quicLongHeaderVersion(b, start, end) < 0) return;
+  const header = peekQuicLongHeader(b, start, end);
+  if (header !== null && header.dcid === quic.scid) flow.quicAnswered = true;
+}
+
+/** The QUIC facts of a connection: when its client's Initials decrypted or a QUIC server answered. */
+export function quicPeek(f: Flow): QuicPeek | null {
+  const quic = f.quic;
+  if (quic === null || !(quic.decrypted || f.quicAnswered)) return null;
+  return { version: quicVersionName(quic.version), alpn: quic.alpn };
 }
 
 /** The first payload of one side of a TCP connection. */
@@ -86,6 +142,8 @@ function peekDns(flow: Flow, b: Uint8Array, start: number, end: number, fromOrig
  */
 export function serviceOf(f: Flow): string | null {
   if (f.service !== null) return f.service;
+  // Zeek's QUIC analyzer confirms the protocol on the responder's first parsed packet.
+  if (f.quicAnswered) return 'quic';
   // Zeek's application analyzers do not run on a connection picked up mid-stream.
   if (f.kind === KIND_TCP && f.isPartial) return null;
   const o = f.origGuess;

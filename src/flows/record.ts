@@ -8,7 +8,7 @@ import { formatIPv4, formatIPv6 } from '../decode/address.js';
 import type { ConnState, Connection, Transport } from './connection.js';
 import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
 import { isLocalIPv4, isLocalIPv6 } from './local.js';
-import { serviceOf } from './peeks.js';
+import { quicPeek, serviceOf } from './peeks.js';
 import { finishedResets } from './resets.js';
 import { tcpConnState } from './tcp.js';
 
@@ -97,6 +97,7 @@ export function toConnection(f: Flow, isLocal: ((address: string) => boolean) | 
     resets,
     http: f.http,
     sni: f.sni,
+    quic: quicPeek(f),
     dnsQuery: f.dnsQuery,
     dnsAnswers: f.dnsAnswers ?? [],
     requestTimes: f.requestTimes ?? [],

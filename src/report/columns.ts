@@ -116,7 +116,9 @@ export const connectionColumns: readonly ConnectionColumn[] = [
   column('http_target', null, 'text', null, 'HTTP request target as sent', (c) => c.http?.target ?? null, { ndjson: false }),
   column('http_proxy_form', null, 'text', null, '"absolute" or "connect" when the request was addressed to a proxy', (c) => c.http?.proxyForm ?? null, { ndjson: false }),
   column('user_agent', null, 'text', null, 'HTTP User-Agent header', (c) => c.http?.userAgent ?? null, { ndjson: false }),
-  column('sni', null, 'text', null, 'TLS server name', (c) => c.sni),
+  column('sni', null, 'text', null, 'TLS server name (over TCP or QUIC)', (c) => c.sni),
+  column('quic_version', null, 'text', null, "QUIC version of the client's Initial packets (v1, v2, draft-29)", (c) => c.quic?.version ?? null),
+  column('alpn', null, 'set', null, 'ALPN protocols the QUIC client offered', (c) => (c.quic === null || c.quic.alpn.length === 0 ? null : c.quic.alpn)),
   column('dns_query', null, 'text', null, 'DNS query name', (c) => c.dnsQuery),
   column('dns_answers', null, 'set', null, 'DNS answers as name=value', (c) =>
     c.dnsAnswers.length === 0 ? null : c.dnsAnswers.map((a) => `${a.name}=${a.value}`),

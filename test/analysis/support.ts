@@ -35,6 +35,7 @@ export function connection(fields: Partial<Connection> & Pick<Connection, 'origH
     resets: [],
     http: null,
     sni: null,
+    quic: null,
     dnsQuery: null,
     dnsAnswers: [],
     requestTimes: [],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peekTlsClientHello, payloadView } from '../../src/decode/index.js';
+import { parseClientHello, peekTlsClientHello, payloadView } from '../../src/decode/index.js';
 import { decode } from './support.js';
 
 /** http__connect-with-header.pcap #9: a ClientHello for secure.newegg.com inside a CONNECT tunnel (BSD null link). */
@@ -61,5 +61,33 @@ describe('TLS ClientHello peek', () => {
       else if (n < nameEnd) expect(peek).toEqual({ sni: null });
       else expect(peek).toEqual({ sni: 'secure.newegg.com' });
     }
+  });
+});
+
+describe('ClientHello handshake message', () => {
+  const record = (): Uint8Array => payloadView(decode(CLIENT_HELLO, 0));
+
+  it('reads the server name and the ALPN protocols in the order offered', () => {
+    const b = record();
+    expect(parseClientHello(b, 5, b.length)).toEqual({ sni: 'secure.newegg.com', alpn: ['h2', 'spdy/3.1', 'http/1.1'] });
+  });
+
+  it('reads a bare handshake message, as QUIC carries it', () => {
+    const message = record().subarray(5);
+    expect(parseClientHello(message, 0, message.length)?.alpn).toEqual(['h2', 'spdy/3.1', 'http/1.1']);
+  });
+
+  it('keeps only the protocol names that lie whole inside the list', () => {
+    const hello = clientHello([[16, [...u16(9), 2, 0x68, 0x33, 6, 0x68, 0x71]]]).subarray(5);
+    expect(parseClientHello(hello, 0, hello.length)).toEqual({ sni: null, alpn: ['h3'] });
+    const zero = clientHello([[16, [...u16(4), 0, 2, 0x68, 0x33]]]).subarray(5);
+    expect(parseClientHello(zero, 0, zero.length)).toEqual({ sni: null, alpn: [] });
+  });
+
+  it('is null for another handshake message or an empty range', () => {
+    const b = record();
+    expect(parseClientHello(b, 0, b.length)).toBeNull();
+    expect(parseClientHello(b, 5, 5)).toBeNull();
+    expect(parseClientHello(b, 5, 6)).toEqual({ sni: null, alpn: [] });
   });
 });

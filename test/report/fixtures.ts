@@ -380,6 +380,7 @@ export function connection(partial: Partial<Connection> = {}): Connection {
     ],
     http: null,
     sni: null,
+    quic: null,
     dnsQuery: null,
     dnsAnswers: [],
     requestTimes: [],
