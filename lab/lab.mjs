@@ -233,19 +233,19 @@ function readLog(path) {
 
 /** What the agents' logs say happened: burst starts and the intervals between them. */
 function observedSchedule(events) {
-  const attempts = events.filter((e) => e.event === 'attempt');
-  const starts = attempts.filter((e) => e.index === 0).map((e) => e.mono);
+  const attempts = events.filter((e) => e.event === 'attempt' || e.event === 'beacon');
+  const starts = attempts.filter((e) => e.event === 'beacon' || e.index === 0).map((e) => e.mono);
   const intervals = starts.slice(1).map((t, i) => Math.round((t - starts[i]) * 1000) / 1000);
   const outcomes = {};
-  for (const e of events.filter((e) => e.event === 'outcome')) outcomes[e.outcome] = (outcomes[e.outcome] ?? 0) + 1;
+  for (const e of events) if (e.event === 'outcome' || e.event === 'beacon') outcomes[e.outcome ?? e.result] = (outcomes[e.outcome ?? e.result] ?? 0) + 1;
   const mean = intervals.length ? intervals.reduce((a, b) => a + b, 0) / intervals.length : null;
   return {
     attempts: attempts.length,
     outcomes,
     burstIntervalsSeconds: intervals,
     meanPeriodSeconds: mean === null ? null : Math.round(mean * 1000) / 1000,
-    sourcePorts: attempts.length ? [attempts[0].localPort, attempts.at(-1).localPort] : null,
-    addresses: [...new Set(attempts.map((e) => e.address))].sort(),
+    ...(attempts[0]?.localPort ? { sourcePorts: [attempts[0].localPort, attempts.at(-1).localPort] } : {}),
+    ...(attempts[0]?.address ? { addresses: [...new Set(attempts.map((e) => e.address))].sort() } : {}),
   };
 }
 
