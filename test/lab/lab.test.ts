@@ -59,8 +59,8 @@ const ISSUE_12 = new Map<string, string>([
   ['three-bursts › 192.168.0.11 → liveupdate.avvendor.test repeats every 14 s (within 5 %)', 'no period from 3 bursts'],
   // issue 12: a server's own RST 4 hops and one round trip (~42 ms) away is "unknown (thin evidence: … nothing to compare it with)", not endpoint
   ['far-end-resets › resets from 198.51.100.50 are sent by the endpoint', 'endpoint reset without a handshake is unknown'],
-  // issue 12: tinyproxy writes the request line and each header in its own segment, so the Via header is never seen
-  // and the firewall-side tap finds "0 proxies"
+  // issue 12: tinyproxy's Via header comes in the request's second segment, after the request line and Host,
+  // so the firewall-side tap finds "0 proxies"
   ['firewall-tap › finds the proxy 192.168.0.2', 'no proxy found from the firewall side'],
   // issue 12: with no proxy found, the agents are [blocked] [periodic] without proxy-bypass
   ['firewall-tap › 192.168.0.11 is labelled ["blocked","periodic","proxy-bypass"]', 'no proxy-bypass without a detected proxy'],
