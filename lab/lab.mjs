@@ -12,14 +12,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as topo from './topology.mjs';
 import { FIREWALL_TTL, SCENARIOS, resetSender } from './scenarios.mjs';
 
 const LAB = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(LAB, '..');
-const TMP_PREFIX = join(tmpdir(), topo.PREFIX);
+const TMP_PREFIX = join(tmpdir(), `${topo.PREFIX}run-`);
 const SNAPLEN = 600;
 
 const ns = (name) => topo.PREFIX + name;
@@ -106,8 +106,11 @@ function cleanup() {
   }
   // Deleting a namespace removes its veths, bridges and TUN devices with it.
   for (const name of ourNamespaces()) run('ip', ['netns', 'del', name], { allowFail: true });
+  // The run's own temporary folder (mkdtemp: the prefix and six characters), and any an
+  // interrupted run left.
   const dir = dirname(TMP_PREFIX);
-  for (const f of readdirSync(dir)) if (join(dir, f).startsWith(TMP_PREFIX)) rmSync(join(dir, f), { recursive: true, force: true });
+  const ours = new RegExp(`^${basename(TMP_PREFIX)}[A-Za-z0-9]{6}$`);
+  for (const f of readdirSync(dir)) if (ours.test(f)) rmSync(join(dir, f), { recursive: true, force: true });
 }
 
 // ---------------------------------------------------------------- the network
