@@ -1,0 +1,392 @@
+#!/usr/bin/env node
+// The lab: real Linux network stacks in network namespaces — hosts, a firewall that resets
+// and drops, tinyproxy, dnsmasq, routers and delayed WAN — running the scenarios of
+// scenarios.mjs and writing test/lab/<scenario>.pcap and .truth.json.
+//
+//   node lab/lab.mjs [--only a,b] [--out dir]     build, run, tear down (Linux, root)
+//   node lab/lab.mjs --cleanup                    remove what an interrupted run left
+//
+// Safety: every address lives inside the lab's namespaces, no namespace has a default route,
+// nothing is attached to the host's interfaces (the bridges live in namespaces of their own),
+// every process runs under `timeout`, and everything is removed on exit, error or signal.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as topo from './topology.mjs';
+import { FIREWALL_TTL, SCENARIOS, resetSender } from './scenarios.mjs';
+
+const LAB = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(LAB, '..');
+const TMP_PREFIX = join(tmpdir(), `${topo.PREFIX}run-`);
+const SNAPLEN = 600;
+
+const ns = (name) => topo.PREFIX + name;
+const say = (...a) => console.log('lab:', ...a);
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- commands and processes
+
+function run(cmd, args, { allowFail = false, timeout = 20_000 } = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout });
+  if (r.status !== 0 && !allowFail) {
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${(r.stderr || r.error?.message || '').trim()}`);
+  }
+  return r.stdout ?? '';
+}
+const ip = (name, ...args) => run('ip', ['-n', ns(name), ...args]);
+const exec = (name, cmd, ...args) => run('ip', ['netns', 'exec', ns(name), cmd, ...args]);
+
+/** Processes this run started, by pid. */
+const children = [];
+let temp = null;
+
+/** Start `argv` in namespace `name` (or none), under a hard `timeout`. */
+function start(name, label, argv, seconds) {
+  const out = join(temp, `${label}.out`);
+  const full = ['timeout', '-k', '3', String(Math.ceil(seconds)), ...argv];
+  const cmd = name === null ? full : ['ip', 'netns', 'exec', ns(name), ...full];
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const entry = { label, child, output: '', exited: null };
+  child.stdout.on('data', (d) => (entry.output += d));
+  child.stderr.on('data', (d) => (entry.output += d));
+  entry.done = new Promise((res) => child.on('exit', (code, signal) => {
+    entry.exited = code ?? signal;
+    if (existsSync(temp)) writeFileSync(out, entry.output);
+    res(entry.exited);
+  }));
+  children.push(entry);
+  return entry;
+}
+
+async function waitFor(entry, text, ms = 10_000) {
+  const until = Date.now() + ms;
+  while (!entry.output.includes(text)) {
+    if (entry.exited !== null) throw new Error(`${entry.label} exited (${entry.exited}) before "${text}": ${entry.output.trim()}`);
+    if (Date.now() > until) throw new Error(`${entry.label}: no "${text}" within ${ms} ms: ${entry.output.trim()}`);
+    await sleep(50);
+  }
+}
+
+function stop(entry, signal = 'SIGTERM') {
+  if (entry.exited === null) {
+    try {
+      process.kill(entry.child.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+// ---------------------------------------------------------------- teardown
+
+function ourNamespaces() {
+  const list = run('ip', ['netns', 'list'], { allowFail: true });
+  return list.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(topo.PREFIX));
+}
+
+let cleaned = false;
+function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  for (const c of children) stop(c);
+  if (children.some((c) => c.exited === null)) sleepSync(1500);
+  for (const c of children) stop(c, 'SIGKILL');
+  // Anything still running inside a lab namespace was started by the lab: end it by pid.
+  for (const name of ourNamespaces()) {
+    for (const pid of run('ip', ['netns', 'pids', name], { allowFail: true }).split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  // Deleting a namespace removes its veths, bridges and TUN devices with it.
+  for (const name of ourNamespaces()) run('ip', ['netns', 'del', name], { allowFail: true });
+  // The run's own temporary folder (mkdtemp: the prefix and six characters), and any an
+  // interrupted run left.
+  const dir = dirname(TMP_PREFIX);
+  const ours = new RegExp(`^${basename(TMP_PREFIX)}[A-Za-z0-9]{6}$`);
+  for (const f of readdirSync(dir)) if (ours.test(f)) rmSync(join(dir, f), { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- the network
+
+function preflight() {
+  if (process.platform !== 'linux') throw new Error('the lab needs Linux (network namespaces)');
+  if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces, iptables)');
+  for (const tool of ['ip', 'iptables', 'tcpdump', 'tshark', 'dnsmasq', 'tinyproxy', 'python3', 'openssl', 'timeout', 'unshare']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`the lab needs ${tool}`);
+  }
+  if (!existsSync('/dev/net/tun')) throw new Error('the lab needs /dev/net/tun');
+  if (ourNamespaces().length > 0) {
+    say('removing what an earlier run left:', ourNamespaces().join(' '));
+    cleanup();
+    cleaned = false;
+  }
+}
+
+async function build() {
+  for (const name of topo.NAMESPACES) {
+    run('ip', ['netns', 'add', ns(name)]);
+    exec(name, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
+    ip(name, 'link', 'set', 'lo', 'up');
+  }
+  for (const sw of ['lan', 'ix']) {
+    ip(sw, 'link', 'add', 'br0', 'type', 'bridge');
+    ip(sw, 'link', 'set', 'br0', 'up');
+    for (const [member, addresses] of topo.LINKS[sw]) {
+      const port = `p-${member}`;
+      ip(sw, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns(member));
+      ip(sw, 'link', 'set', port, 'master', 'br0', 'up');
+      for (const a of [addresses].flat()) ip(member, 'addr', 'add', `${a}/24`, 'dev', 'eth0');
+      ip(member, 'link', 'set', 'eth0', 'up');
+    }
+  }
+  for (const [a, ifA, addrA, b, ifB, addrB] of topo.LINKS.p2p) {
+    ip(a, 'link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB, 'netns', ns(b));
+    ip(a, 'addr', 'add', addrA, 'dev', ifA);
+    ip(b, 'addr', 'add', addrB, 'dev', ifB);
+    ip(a, 'link', 'set', ifA, 'up');
+    ip(b, 'link', 'set', ifB, 'up');
+  }
+  for (const r of topo.ROUTERS) exec(r, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+
+  // The delayed WAN link between the firewall and the first router.
+  const { a, b } = topo.LINKS.wan;
+  for (const [name] of [a, b]) ip(name, 'tuntap', 'add', 'dev', 'wan0', 'mode', 'tun');
+  const relay = start(null, 'wan-delay', [
+    'python3', join(LAB, 'wan-delay.py'),
+    '--a-netns', `/run/netns/${ns(a[0])}`, '--a-dev', 'wan0', '--b-netns', `/run/netns/${ns(b[0])}`, '--b-dev', 'wan0',
+    '--delay-ms', String(topo.WAN_DELAY_MS), '--jitter-ms', '1', '--seconds', '880',
+  ], 885);
+  await waitFor(relay, 'ready');
+  for (const [name, local, peer] of [a, b]) {
+    ip(name, 'addr', 'add', local, 'peer', peer, 'dev', 'wan0');
+    ip(name, 'link', 'set', 'wan0', 'up');
+  }
+
+  for (const [name, routes] of Object.entries(topo.ROUTES)) {
+    for (const [prefix, how, where] of routes) ip(name, 'route', 'add', prefix, how, where);
+  }
+  for (const name of topo.NAMESPACES) {
+    if (ip(name, 'route', 'show', 'default').trim() !== '') throw new Error(`${ns(name)} has a default route`);
+  }
+
+  exec('fw', 'iptables', '-P', 'FORWARD', 'DROP');
+  for (const rule of topo.FIREWALL_RULES) exec('fw', 'iptables', '-A', 'FORWARD', ...rule);
+}
+
+async function services() {
+  // A throw-away certificate for the TLS web server.
+  const key = join(temp, 'server.key');
+  const cert = join(temp, 'server.crt');
+  run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=www.news.test', '-keyout', key, '-out', cert]);
+  const servers = [];
+  for (const [name, params] of Object.entries(topo.SERVERS)) {
+    servers.push(start(name, `server-${name}`, ['node', join(LAB, 'programs/servers.mjs'), JSON.stringify({ ...params, key, cert, maxSeconds: 870 })], 875));
+  }
+
+  const hosts = join(temp, 'hosts');
+  writeFileSync(hosts, topo.NAMES.hosts.map(([a, n]) => `${a} ${n}`).join('\n') + '\n');
+  const dnsConf = join(temp, 'dnsmasq.conf');
+  writeFileSync(dnsConf, [
+    'no-resolv', 'no-hosts', 'no-poll', 'bind-interfaces', `listen-address=${topo.DNS.address}`, 'local=/test/',
+    `addn-hosts=${hosts}`, ...topo.NAMES.cnames.map(([n, t]) => `cname=${n},${t}`), 'pid-file=', 'user=root', 'log-facility=-',
+  ].join('\n') + '\n');
+  const dns = start(topo.DNS.ns, 'dnsmasq', ['dnsmasq', '-k', `--conf-file=${dnsConf}`], 875);
+
+  // tinyproxy resolves names through /etc/resolv.conf: give it the lab's DNS server in a
+  // private mount namespace, without touching the host's file.
+  const resolvConf = join(temp, 'resolv.conf');
+  writeFileSync(resolvConf, `nameserver ${topo.DNS.address}\n`);
+  const proxyConf = join(temp, 'tinyproxy.conf');
+  writeFileSync(proxyConf, [
+    `Port ${topo.PROXY.port}`, `Listen ${topo.PROXY.address}`, 'Timeout 20', 'MaxClients 50', 'Allow 192.168.0.0/24',
+    'ConnectPort 443', 'LogLevel Connect', 'User nobody', 'Group nogroup',
+  ].join('\n') + '\n');
+  const proxy = start(topo.PROXY.ns, 'tinyproxy', ['unshare', '-m', 'sh', '-c',
+    `mount --bind ${resolvConf} /etc/resolv.conf && exec tinyproxy -d -c ${proxyConf}`], 875);
+
+  for (const s of servers) await waitFor(s, 'ready');
+  await sleep(1000);
+  for (const s of [dns, proxy]) if (s.exited !== null) throw new Error(`${s.label} exited: ${s.output.trim()}`);
+
+  // The lab answers as built: names, delay and hop counts.
+  const answer = exec('h11', 'python3', '-c',
+    'import socket,struct,sys\n' +
+    'q=b"\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00"+b"".join(bytes([len(p)])+p.encode() for p in "liveupdate.avvendor.test".split("."))+b"\\x00\\x00\\x01\\x00\\x01"\n' +
+    `s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(2);s.sendto(q,("${topo.DNS.address}",53));r=s.recv(2048)\n` +
+    'print(struct.unpack("!H",r[6:8])[0])');
+  const handshake = exec(topo.PROXY.ns, 'node', '-e',
+    `const t=performance.now();require('net').connect(80,'${topo.WWW}',function(){console.log((performance.now()-t).toFixed(1));this.destroy()})`);
+  say(`DNS answers liveupdate.avvendor.test with ${answer.trim()} records; the proxy's TCP handshake with ${topo.WWW}:80 takes ${handshake.trim()} ms`);
+}
+
+// ---------------------------------------------------------------- scenarios
+
+function readLog(path) {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** What the agents' logs say happened: burst starts and the intervals between them. */
+function observedSchedule(events) {
+  const attempts = events.filter((e) => e.event === 'attempt' || e.event === 'beacon');
+  const starts = attempts.filter((e) => e.event === 'beacon' || e.index === 0).map((e) => e.mono);
+  const intervals = starts.slice(1).map((t, i) => Math.round((t - starts[i]) * 1000) / 1000);
+  const outcomes = {};
+  for (const e of events) if (e.event === 'outcome' || e.event === 'beacon') outcomes[e.outcome ?? e.result] = (outcomes[e.outcome ?? e.result] ?? 0) + 1;
+  const mean = intervals.length ? intervals.reduce((a, b) => a + b, 0) / intervals.length : null;
+  return {
+    attempts: attempts.length,
+    outcomes,
+    burstIntervalsSeconds: intervals,
+    meanPeriodSeconds: mean === null ? null : Math.round(mean * 1000) / 1000,
+    ...(attempts[0]?.localPort ? { sourcePorts: [attempts[0].localPort, attempts.at(-1).localPort] } : {}),
+    ...(attempts[0]?.address ? { addresses: [...new Set(attempts.map((e) => e.address))].sort() } : {}),
+  };
+}
+
+/**
+ * Every reset from an Internet address in the capture, with who sent it by construction (the
+ * firewall rules, `resetSender`), checked against the TTL it arrived with: in this lab nothing
+ * but the firewall puts a packet on the LAN with TTL 64 in an Internet address's name (every
+ * server is 4 or more hops away), so a disagreement means the lab is not what it claims.
+ */
+function resetsInCapture(file) {
+  const out = run('tshark', ['-r', file, '-Y', 'tcp.flags.reset == 1', '-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'tcp.srcport', '-e', 'ip.ttl'], { timeout: 60_000 });
+  const senders = new Map();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [src, dst, sport, ttl] = line.split('\t');
+    if (src.startsWith('192.168.')) continue;
+    const built = resetSender(src, dst, Number(sport));
+    const seen = Number(ttl) === FIREWALL_TTL ? 'middlebox' : 'endpoint';
+    if (built !== seen) throw new Error(`a reset from ${src}:${sport} to ${dst} arrived with TTL ${ttl}, but the lab built it to come from the ${built}`);
+    const key = `${src} ${built}`;
+    const entry = senders.get(key) ?? { address: src, attribution: built, resets: 0, ttl: Number(ttl), ports: new Set() };
+    entry.resets++;
+    entry.ports.add(Number(sport));
+    senders.set(key, entry);
+  }
+  return [...senders.values()]
+    .map((e) => ({ ...e, ports: [...e.ports].sort((x, y) => x - y) }))
+    .sort((x, y) => x.address.localeCompare(y.address, 'en', { numeric: true }) || x.attribution.localeCompare(y.attribution));
+}
+
+function versions() {
+  const first = (cmd, args) => (spawnSync(cmd, args, { encoding: 'utf8' }).stdout + spawnSync(cmd, args, { encoding: 'utf8' }).stderr).split('\n').find(Boolean)?.trim();
+  return {
+    kernel: run('uname', ['-sr']).trim(),
+    node: process.version,
+    iptables: first('iptables', ['--version']),
+    tinyproxy: first('tinyproxy', ['-v']),
+    dnsmasq: first('dnsmasq', ['-v']),
+    tcpdump: first('tcpdump', ['--version']),
+    tshark: first('tshark', ['-v']),
+  };
+}
+
+async function runScenario(s, outDir, env) {
+  say(`scenario ${s.name} (${s.seconds} s)`);
+  const pcap = join(temp, `${s.name}.pcap`);
+  const sniffer = start(s.capture.ns, `tcpdump-${s.name}`,
+    ['tcpdump', '-i', s.capture.dev, '-n', '-s', String(SNAPLEN), '-U', '-Z', 'root', '-w', pcap, 'not ip6'], s.seconds + 40);
+  await waitFor(sniffer, 'listening on');
+  await sleep(1000);
+
+  const programs = s.programs.map((p, i) => {
+    const log = join(temp, `${s.name}-${i}-${p.program}.jsonl`);
+    const params = { ...p.params, log, maxSeconds: s.seconds + 10 };
+    return { spec: p, log, entry: start(p.ns, `${s.name}-${i}-${p.program}`, ['node', join(LAB, 'programs', `${p.program}.mjs`), JSON.stringify(params)], s.seconds + 15) };
+  });
+  for (const p of programs) {
+    const code = await p.entry.done;
+    if (code !== 0) throw new Error(`${p.entry.label} ended with ${code}: ${p.entry.output.trim()}`);
+  }
+  await sleep(1500);
+  stop(sniffer, 'SIGINT');
+  await sniffer.done;
+
+  const file = join(outDir, `${s.name}.pcap`);
+  copyFileSync(pcap, file);
+
+  const resetSources = resetsInCapture(file).map(({ ports, ...r }) => (ports.length <= 10 ? { ...r, ports } : { ...r, portCount: ports.length }));
+  const schedules = programs.filter((p) => p.spec.schedule).map((p) => ({ ...p.spec.schedule, observed: observedSchedule(readLog(p.log)) }));
+  const roles = {};
+  const role = (a, r) => (roles[a] = [...(roles[a] ?? []), r]);
+  role(topo.PROXY.address, `HTTP proxy (tinyproxy) on port ${topo.PROXY.port}`);
+  role(topo.DNS.address, 'DNS server (dnsmasq)');
+  const describe = {
+    'update-agent': (q) => `update agent for ${q.name}`,
+    browser: () => 'browser through the proxy',
+    beacon: (q) => `beacon to ${q.server}:${q.port}`,
+    scan: (q) => `connect() scan of ${q.target} ports ${q.ports.join('–')}`,
+    flood: (q) => `flood of ${q.count} attempts at ${q.rate}/s to ${q.target}:${q.port}`,
+  };
+  for (const p of s.programs) role(topo.HOSTS[p.ns], describe[p.program](p.params));
+
+  const truth = {
+    scenario: s.name,
+    description: s.description,
+    capture: { file: `${s.name}.pcap`, point: `${ns(s.capture.ns)} ${s.capture.dev}`, snaplen: SNAPLEN, bytes: readFileSync(file).length },
+    proxy: { address: topo.PROXY.address, port: topo.PROXY.port, portVisibleInCapture: s.proxyVisible },
+    hosts: Object.entries(s.hosts).map(([address, labels]) => ({ address, labels: [...labels].sort(), roles: roles[address] ?? [] })),
+    ...(s.notInCapture ? { notInCapture: Object.entries(s.notInCapture).map(([address, why]) => ({ address, why, roles: roles[address] ?? [] })) } : {}),
+    schedules,
+    resetSources,
+    ...(s.unanswered ? { unansweredAddresses: s.unanswered } : {}),
+    network: {
+      firewall: { lan: topo.FIREWALL.lan, resetTtl: FIREWALL_TTL, rules: topo.FIREWALL_RULES.map((r) => `iptables -A FORWARD ${r.join(' ')}`) },
+      wanDelayMsEachWay: topo.WAN_DELAY_MS,
+      serverTtlOnLan: { '203.0.113.0/24': 60, '198.51.100.0/24': 60, '192.0.2.0/24': 59 },
+    },
+    tools: env,
+  };
+  writeFileSync(join(outDir, `${s.name}.truth.json`), JSON.stringify(truth, null, 2) + '\n');
+  say(`  ${s.name}.pcap ${truth.capture.bytes} bytes; ${resetSources.length} reset senders; schedules: ${schedules.map((x) => `${x.host} ${x.periodSeconds} s (seen ${x.observed.meanPeriodSeconds})`).join(', ') || 'none'}`);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args.includes('--cleanup')) {
+    cleanup();
+    return;
+  }
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
+  const outDir = resolve(args.includes('--out') ? args[args.indexOf('--out') + 1] : join(ROOT, 'test/lab'));
+  const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
+  if (scenarios.length === 0) throw new Error(`no scenario named ${only}`);
+
+  preflight();
+  mkdirSync(outDir, { recursive: true });
+  temp = mkdtempSync(TMP_PREFIX);
+  const began = Date.now();
+  await build();
+  await services();
+  const env = versions();
+  for (const s of scenarios) await runScenario(s, outDir, env);
+  say(`done in ${Math.round((Date.now() - began) / 1000)} s; captures and truth in ${outDir}`);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    say(`${signal}: tearing the lab down`);
+    cleanup();
+    process.exit(130);
+  });
+}
+try {
+  await main();
+} catch (e) {
+  console.error('lab: error:', e.message);
+  process.exitCode = 1;
+} finally {
+  cleanup();
+}

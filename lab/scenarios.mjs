@@ -1,0 +1,171 @@
+// The lab's scenarios: what runs where, where the sniffer sits, and the truth each capture
+// carries by construction (labels from the label definitions of DESIGN.md applied to what the
+// programs do and what the firewall rules make of it; periods from the programs' schedules;
+// reset senders from the rules: the firewall's REJECT, or the server's own kernel).
+import { ADNET, DARK, DNS, FIREWALL, HOSTS, IOT, PROXY, WEB_PORTS, WWW } from './topology.mjs';
+
+const proxy = `${PROXY.address}:${PROXY.port}`;
+const ADDR = HOSTS;
+
+const agent = (ns, schedule) => ({
+  ns,
+  program: 'update-agent',
+  params: { dns: DNS.address, port: 80, localAddress: ADDR[ns], connectTimeout: 3, userAgent: 'AVUpdate/4.2 (lab)', ...schedule },
+  schedule: {
+    kind: 'update-agent',
+    host: ADDR[ns],
+    name: schedule.name,
+    port: 80,
+    burstSize: schedule.burstSize,
+    spacingSeconds: schedule.spacing,
+    pauseSeconds: schedule.pause,
+    jitter: schedule.jitter ?? 0,
+    triesPerPort: schedule.triesPerPort ?? 1,
+    bursts: schedule.bursts,
+    firstPort: schedule.firstPort,
+    // Start to start: the burst's own length, then the pause (its jitter's mean is zero).
+    periodSeconds: (schedule.burstSize - 1) * schedule.spacing + schedule.pause,
+  },
+});
+
+const browser = (ns, pages, extra = {}) => ({
+  ns,
+  program: 'browser',
+  params: { proxy, pages, interval: 6, ...extra },
+});
+
+const NEWS = ['http://www.news.test/', 'http://www.news.test/sport.html', 'www.news.test:443'];
+
+export const SCENARIOS = [
+  {
+    name: 'three-bursts',
+    description:
+      'Host-side sniffer on 192.168.0.11: an update agent ignores the proxy, makes three bursts of 6 attempts at ' +
+      '1/s (source ports rising by one from 2480) at a CDN name with a CNAME chain to 15 addresses, each reset by ' +
+      'the firewall; the same host browses through the proxy.',
+    capture: { ns: 'h11', dev: 'eth0' },
+    seconds: 40,
+    programs: [
+      agent('h11', { name: 'liveupdate.avvendor.test', burstSize: 6, spacing: 1, pause: 9, bursts: 3, firstPort: 2480, seed: 11, startDelay: 2 }),
+      browser('h11', NEWS, { duration: 34, seed: 5 }),
+    ],
+    hosts: {
+      [ADDR.h11]: ['blocked', 'periodic', 'proxy-bypass', 'via-proxy'],
+      [PROXY.address]: [],
+      [DNS.address]: [],
+    },
+    proxyVisible: true,
+  },
+  {
+    name: 'jittered-pauses',
+    description:
+      'Host-side sniffer on 192.168.0.12: bursts of 4 attempts at 1/s, pauses of 10 s ± 20 % (uniform) between ' +
+      'bursts, 9 bursts, 8 CDN addresses, every attempt reset by the firewall; the host also browses via the proxy.',
+    capture: { ns: 'h12', dev: 'eth0' },
+    seconds: 114,
+    programs: [
+      agent('h12', { name: 'update.antivir.test', burstSize: 4, spacing: 1, pause: 10, jitter: 0.2, bursts: 9, firstPort: 3100, seed: 12, startDelay: 2 }),
+      browser('h12', NEWS, { duration: 108, interval: 10, seed: 6 }),
+    ],
+    hosts: {
+      [ADDR.h12]: ['blocked', 'periodic', 'proxy-bypass', 'via-proxy'],
+      [PROXY.address]: [],
+      [DNS.address]: [],
+    },
+    proxyVisible: true,
+  },
+  {
+    name: 'far-end-resets',
+    description:
+      'Host-side sniffer on 192.168.0.14: an agent goes direct to update.oldvendor.test:80, which the firewall ' +
+      'allows; the server has nothing listening on port 80, so its own kernel resets each SYN (no handshake ever ' +
+      'completes). Bursts of 3 at 1/s every 10 s, 5 bursts. The host also browses via the proxy.',
+    capture: { ns: 'h14', dev: 'eth0' },
+    seconds: 50,
+    programs: [
+      agent('h14', { name: 'update.oldvendor.test', burstSize: 3, spacing: 1, pause: 8, bursts: 5, firstPort: 4200, seed: 14, startDelay: 2 }),
+      browser('h14', NEWS, { duration: 44, seed: 7 }),
+    ],
+    hosts: {
+      // Refused by the server itself, not blocked in the path: not `blocked`.
+      [ADDR.h14]: ['periodic', 'proxy-bypass', 'via-proxy'],
+      [PROXY.address]: [],
+      [DNS.address]: [],
+    },
+    proxyVisible: true,
+  },
+  {
+    name: 'firewall-tap',
+    description:
+      "Sniffer on the firewall's LAN interface (what crosses the firewall, nothing of the LAN behind it): three " +
+      'update agents (one reset by the firewall, one reset by it and retrying every source port twice with jittered ' +
+      'pauses, one silently dropped), the proxy fetching for two browsers (the browsers never cross the firewall), ' +
+      'a beacon allowed out every 5 s, a connect() scan of 500 high ports, and a flood of 600 SYNs at 150/s.',
+    capture: { ns: 'fw', dev: 'eth0' },
+    seconds: 150,
+    programs: [
+      agent('h11', { name: 'liveupdate.avvendor.test', burstSize: 6, spacing: 1, pause: 12, bursts: 9, firstPort: 2480, seed: 21, startDelay: 1 }),
+      agent('h12', { name: 'update.antivir.test', burstSize: 4, spacing: 1, pause: 8, jitter: 0.2, triesPerPort: 2, bursts: 13, firstPort: 3100, seed: 22, startDelay: 3 }),
+      agent('h13', { name: 'telemetry.adnet.test', burstSize: 3, spacing: 2, pause: 10, bursts: 10, firstPort: 5500, seed: 23, startDelay: 5, connectTimeout: 1.5 }),
+      browser('h21', [...NEWS, 'http://liveupdate.avvendor.test/update/definitions.zip'], { duration: 140, seed: 8 }),
+      browser('h22', NEWS, { duration: 140, interval: 9, seed: 9 }),
+      {
+        ns: 'h31',
+        program: 'beacon',
+        params: { server: IOT, port: 8883, interval: 5, count: 28, startDelay: 2 },
+        schedule: { kind: 'beacon', host: ADDR.h31, address: IOT, port: 8883, burstSize: 1, periodSeconds: 5, bursts: 28 },
+      },
+      { ns: 'h41', program: 'scan', params: { target: DARK, ports: [1024, 1523], rate: 100, startDelay: 30 } },
+      { ns: 'h42', program: 'flood', params: { target: WWW, port: 80, rate: 150, count: 600, startDelay: 70 } },
+    ],
+    hosts: {
+      [PROXY.address]: [], // goes out to the web for its clients: never a bypasser
+      [ADDR.h11]: ['blocked', 'periodic', 'proxy-bypass'],
+      [ADDR.h12]: ['blocked', 'periodic', 'proxy-bypass'],
+      [ADDR.h13]: ['blocked', 'periodic', 'proxy-bypass'], // never answered (DROP)
+      [ADDR.h31]: ['periodic'], // allowed, answered, not a web port
+      [ADDR.h41]: ['scanner'], // ports 1024–1523: no web port among them
+      [ADDR.h42]: ['blocked', 'flood', 'proxy-bypass'], // direct to port 80, reset by the firewall
+    },
+    notInCapture: {
+      [ADDR.h21]: 'browses only through the proxy, so none of its packets cross the firewall',
+      [ADDR.h22]: 'browses only through the proxy, so none of its packets cross the firewall',
+    },
+    unanswered: ADNET,
+    proxyVisible: false, // only its outbound requests (with Via) cross the tap, not its port
+  },
+  {
+    name: 'proxy-host',
+    description:
+      'Sniffer on the proxy (tinyproxy, 192.168.0.2:8080): two browsers send absolute-URI GETs and CONNECTs, ' +
+      'and the proxy itself goes out to the web for them — including to update.oldvendor.test:80, whose kernel ' +
+      'resets it. The proxy is never a bypasser.',
+    capture: { ns: 'proxy', dev: 'eth0' },
+    seconds: 40,
+    programs: [
+      browser('h21', [...NEWS, 'http://update.oldvendor.test/'], { duration: 34, interval: 4, seed: 10, firstPages: ['http://www.news.test/', 'http://update.oldvendor.test/'] }),
+      browser('h22', [...NEWS, 'http://liveupdate.avvendor.test/update/definitions.zip'], { duration: 34, interval: 4, seed: 11 }),
+    ],
+    hosts: {
+      [PROXY.address]: [],
+      [ADDR.h21]: ['via-proxy'],
+      [ADDR.h22]: ['via-proxy'],
+      [DNS.address]: [],
+    },
+    proxyVisible: true,
+  },
+];
+
+export const FIREWALL_TTL = 64;
+export { FIREWALL };
+
+/**
+ * Who sends a reset that comes from an Internet address, by the firewall rules: a REJECT in
+ * the server's name for web-port traffic of anyone but the proxy (and the allow-listed DARK);
+ * anything else that resets is the server's own kernel.
+ */
+export function resetSender(source, destination, sourcePort) {
+  if (destination === PROXY.address) return 'endpoint';
+  if (WEB_PORTS.includes(sourcePort) && source !== DARK) return 'middlebox';
+  return 'endpoint';
+}
