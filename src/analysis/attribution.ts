@@ -44,7 +44,7 @@ const LAN_RTT_SECONDS = 0.005;
  * round trip (WAN_DELAY_SECONDS or more) came from the far end; one that crossed at most NEAR_HOPS
  * routers in under NEAR_DELAY_SECONDS came from a device on the local network or its edge.
  */
-const FAR_HOPS = 5;
+const FAR_HOPS = 3;
 const WAN_DELAY_SECONDS = 0.01;
 export const NEAR_HOPS = 2;
 const NEAR_DELAY_SECONDS = 0.001;
@@ -378,7 +378,8 @@ interface SourceAccumulator {
   senders: Set<string>;
   hosts: Set<string>;
   delays: number[];
-  evidence: Map<string, number>;
+  /** Each evidence text: the resets it explains and the addresses they answered for. */
+  evidence: Map<string, { resets: number; addresses: Set<string> }>;
 }
 
 /** `withResets`: indices of the connections with resets, the only ones with a refusal. */
@@ -407,7 +408,10 @@ function groupSources(
     if (r.sender !== '' && s.senders.size < 1000) s.senders.add(r.sender);
     if (s.hosts.size < 10_000) s.hosts.add(c.origH);
     if (s.delays.length < 4096) s.delays.push(r.delay);
-    s.evidence.set(refusal.evidence, (s.evidence.get(refusal.evidence) ?? 0) + 1);
+    let e = s.evidence.get(refusal.evidence);
+    if (e === undefined) s.evidence.set(refusal.evidence, (e = { resets: 0, addresses: new Set() }));
+    e.resets++;
+    if (e.addresses.size < 1000) e.addresses.add(c.respH);
   }
   const order: Record<ResetAttribution, number> = { middlebox: 0, unknown: 1, endpoint: 2 };
   return [...sources.values()]
@@ -416,7 +420,16 @@ function groupSources(
       const delay = median(s.delays);
       let evidence = '';
       let count = -1;
-      for (const [text, n] of s.evidence) if (n > count) { evidence = text; count = n; }
+      // The reason that holds for most of the addresses (not the one address with most resets: a
+      // flood at one server must not speak for the other addresses the same device answered for).
+      let resets = -1;
+      for (const [text, e] of s.evidence) {
+        if (e.addresses.size > count || (e.addresses.size === count && e.resets > resets)) {
+          evidence = text;
+          count = e.addresses.size;
+          resets = e.resets;
+        }
+      }
       const external = [...s.addresses].filter((a) => !internal.has(a)).length;
       return {
         attribution: s.attribution,

@@ -53,6 +53,16 @@ function deviceWords(source: ResetSource | undefined): string {
   return `a device with ${hops(source.hops)} (TTL ${source.ttl}${source.medianRttMs !== null ? `, ${duration(source.medianRttMs / 1000)}` : ''}${likelyFirewall(source) ? ', most likely the firewall' : ''})`;
 }
 
+/** How a group's failed attempts failed, by who turned them away. */
+function failureWords(g: DestinationGroup): string {
+  const parts: string[] = [];
+  if (g.resets.endpoint > 0) parts.push(`${howMany(g.resets.endpoint, g.attempts, 'attempt')} refused by the server itself`);
+  if (g.resets.middlebox > 0) parts.push(`${howMany(g.resets.middlebox, g.attempts, 'attempt')} refused by a device in the path`);
+  if (g.resets.unknown > 0) parts.push(`${howMany(g.resets.unknown, g.attempts, 'attempt')} refused (by whom cannot be told)`);
+  if (g.unanswered > 0) parts.push(`${howMany(g.unanswered, g.attempts, 'attempt')} never answered`);
+  return parts.length > 0 ? parts.join(', ') : `${plural(g.failed, 'attempt')} failed`;
+}
+
 /** "every attempt", "the one attempt", "405 of 420 attempts". */
 function howMany(part: number, whole: number, noun: string): string {
   if (part === whole) return whole === 1 ? `the one ${noun}` : `every ${noun}`;
@@ -120,7 +130,7 @@ export function verdictText(f: VerdictFacts): string {
         `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}, ` +
         `~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins like this are how C2 agents and update checkers behave.`);
     } else {
-      sentences.push(`Periodic attempts that fail: ${scheduleFacts(g.schedule)} to ${g.destination}, ${g.schedule.evidence}.`);
+      sentences.push(`Periodic attempts that fail: ${scheduleFacts(g.schedule)} to ${g.destination}, ${failureWords(g)}.`);
     }
   } else if (has('proxy-bypass') && t.directEstablished > t.direct.length / 2) {
     sentences.push(`Reaches the web directly, past the proxy ${f.proxyWords}: ${plural(t.direct.length, 'direct attempt')} to ${plural(destinationCount(f.destinations, t.direct), 'destination')}, ` +

@@ -66,10 +66,17 @@ describe('reset attribution', () => {
     expect(result.resetSources[0]).toMatchObject({ attribution: 'unknown', resets: 1, remoteAddresses: 1 });
   });
 
-  it('the same address refusing three retries is still one address: unknown', () => {
-    const tries = [0, 0.5, 1].map((t) => refused(host, '198.51.100.20', 80, t, { ttl: 60, delay: 0.02 }, 3_000));
+  it('the same address refusing three retries is still one address: no device answering for many', () => {
+    // 1 router in between and 4 ms: neither the far end nor a device next to the capture point.
+    const tries = [0, 0.5, 1].map((t) => refused(host, '198.51.100.20', 80, t, { ttl: 63, delay: 0.004 }, 3_000));
     const result = attributeResets(tries, internal);
     expect(result.refusals.map((r) => r?.attribution)).toEqual(['unknown', 'unknown', 'unknown']);
+  });
+
+  it('the same address refusing three retries from 4 routers away after a WAN round trip: the far end', () => {
+    const tries = [0, 0.5, 1].map((t) => refused(host, '198.51.100.20', 80, t, { ttl: 60, delay: 0.02 }, 3_000));
+    const result = attributeResets(tries, internal);
+    expect(result.refusals.map((r) => r?.attribution)).toEqual(['endpoint', 'endpoint', 'endpoint']);
   });
 
   it.each([

@@ -48,34 +48,8 @@ const truths: Truth[] = readdirSync(LAB)
   .sort()
   .map((f) => JSON.parse(readFileSync(resolve(LAB, f), 'utf8')) as Truth);
 
-/**
- * Assertions callhome does not meet today, by test name. Each stays in the suite as
- * `it.fails`, so that the fix of issue 12 turns it into a failure to be flipped back to `it`.
- */
-const ISSUE_12 = new Map<string, string>([
-  // issue 12: three bursts are no schedule yet — "no regular schedule (3 bursts, sequential source ports)", so no `periodic`
-  ['three-bursts › 192.168.0.11 is labelled ["blocked","periodic","proxy-bypass","via-proxy"]', 'no periodic from 3 bursts'],
-  // issue 12: the same — periodSeconds is null for 3 bursts 14 s apart
-  ['three-bursts › 192.168.0.11 → liveupdate.avvendor.test repeats every 14 s (within 5 %)', 'no period from 3 bursts'],
-  // issue 12: a server's own RST 4 hops and one round trip (~42 ms) away is "unknown (thin evidence: … nothing to compare it with)", not endpoint
-  ['far-end-resets › resets from 198.51.100.50 are sent by the endpoint', 'endpoint reset without a handshake is unknown'],
-  // issue 12: tinyproxy's Via header comes in the request's second segment, after the request line and Host,
-  // so the firewall-side tap finds "0 proxies"
-  ['firewall-tap › finds the proxy 192.168.0.2', 'no proxy found from the firewall side'],
-  // issue 12: with no proxy found, the agents are [blocked] [periodic] without proxy-bypass
-  ['firewall-tap › 192.168.0.11 is labelled ["blocked","periodic","proxy-bypass"]', 'no proxy-bypass without a detected proxy'],
-  // issue 12: the same
-  ['firewall-tap › 192.168.0.12 is labelled ["blocked","periodic","proxy-bypass"]', 'no proxy-bypass without a detected proxy'],
-  // issue 12: the same, for the silently dropped agent
-  ['firewall-tap › 192.168.0.13 is labelled ["blocked","periodic","proxy-bypass"]', 'no proxy-bypass without a detected proxy'],
-  // issue 12: the flood to port 80 is [blocked] [flood] without proxy-bypass
-  ['firewall-tap › 192.168.0.42 is labelled ["blocked","flood","proxy-bypass"]', 'no proxy-bypass without a detected proxy'],
-]);
-
-const named = new Set<string>();
 function check(name: string, fn: () => void): void {
-  named.add(name);
-  (ISSUE_12.has(name) ? it.fails : it)(name, fn);
+  it(name, fn);
 }
 
 const sorted = (labels: string[]): string[] => [...labels].sort();
@@ -170,10 +144,6 @@ for (const truth of truths) {
     }
   });
 }
-
-it('every known failure names an assertion of this file', () => {
-  expect([...ISSUE_12.keys()].filter((name) => !named.has(name))).toEqual([]);
-});
 
 it('the lab captures are here', () => {
   expect(truths.map((t) => t.scenario).sort()).toEqual(['far-end-resets', 'firewall-tap', 'jittered-pauses', 'proxy-host', 'three-bursts']);
