@@ -44,6 +44,7 @@ function alsoPeriodic(groups: readonly DestinationGroup[], main: DestinationGrou
 
 function deviceWords(source: ResetSource | undefined): string {
   if (source === undefined) return 'a device in the path';
+  if (source.kind === 'log') return `the firewall (its log: ${source.senders.join(', ')})`;
   if (source.kind === 'icmp' && source.senders.length === 1) {
     return `${source.senders[0]} (${hops(source.hops)}, ICMP "administratively prohibited" or unreachable)`;
   }
@@ -92,7 +93,7 @@ export function verdictText(f: VerdictFacts): string {
     }
     if (s?.sequentialPorts) facts.push(portWords(true));
     const refusedWords = t.directMiddlebox > 0
-      ? `${howMany(t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
+      ? `${howMany(t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : f.mainSource?.kind === 'log' ? 'denied by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
       : `${howMany(t.directBlocked, t.direct.length, 'attempt')} never answered (silently dropped)`;
     facts.push(refusedWords);
     const what = has('proxy-bypass')
