@@ -41,6 +41,11 @@ export function shapeWords(s: Schedule): string {
   return `${burstWords(s)} ${periodWords(s.periodSeconds)}`;
 }
 
+/** "with a pause of 18 s between them": the quiet between bursts. */
+export function pauseWords(seconds: number): string {
+  return `with a pause of ${duration(seconds)} between them`;
+}
+
 /** "jitter ±4%": the half-width of the spread of the period. */
 export function jitterWords(jitter: number): string {
   return `jitter ±${percent(jitter)}`;

@@ -87,6 +87,8 @@ export interface Schedule {
   sequentialPorts: boolean;
   /** 0..1 periodicity score. */
   score: number;
+  /** Median quiet between bursts of several events (last event of one to first of the next), seconds; absent with one burst or single events. */
+  pauseSeconds?: number;
   /** Longer cycle on top of the bursts (e.g. a burst train every hour), seconds. */
   cycleSeconds: number | null;
   evidence: string;

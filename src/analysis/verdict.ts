@@ -7,7 +7,7 @@ import { destinationCount, targetsOf, type Destinations } from './groups.js';
 import type { Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share } from '../quantities.js';
-import { cycleWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import { cycleWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { directRate, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource, Schedule } from './types.js';
 
@@ -24,7 +24,10 @@ export interface VerdictFacts extends Labelling {
 /** A schedule as the verdict gives it: its shape when it has one, and a longer cycle on top. */
 function scheduleFacts(s: Schedule): string {
   const parts: string[] = [];
-  if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) parts.push(shapeWords(s));
+  if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) {
+    // Bursts with no period to give: the pause between them says how they recur.
+    parts.push(!s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}` : shapeWords(s));
+  }
   if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds));
   return parts.join(', ');
 }
