@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyzeConnections, defaultAnalyzeOptions, type AnalysisResult } from '../../src/analysis/index.js';
-import { FirewallLogError, readFirewallLog, sniffFirewallLog, type FirewallLog } from '../../src/logs/firewall/index.js';
+import { FirewallLogError, matchLogToCapture, readFirewallLog, sniffFirewallLog, type FirewallLog } from '../../src/logs/firewall/index.js';
 import { TimeZoneError } from '../../src/logs/firewall/time.js';
 
 const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), 'utf8');
@@ -313,5 +313,34 @@ describe('bad input', () => {
     expect(log.unmatched.count).toBe(7);
     expect(log.unmatched.first.map((u) => u.line)).toEqual([21, 22, 23, 24, 25]);
     expect(log.warnings.at(-1)).toMatch(/^7 lines match no firewall log format: line 21 "garbage 0", .* line 25 "garbage 4", …$/);
+  });
+});
+
+describe('a log and a capture together', () => {
+  it('matches the log to the capture by 5-tuple and time, the clock offset estimated', async () => {
+    const { loadCaptures } = await import('../../src/index.js');
+    const { generateDepartmentHost } = await import('../../src/synth/casestudy.js');
+    const generated = generateDepartmentHost();
+    const capture = (await loadCaptures([{ name: generated.file, bytes: generated.pcap }])).connections;
+    const attempts = capture.filter((c) => c.proto === 'tcp' && c.synCount > 0 && c.respP === 80 && !c.established);
+    expect(attempts.length).toBeGreaterThan(100);
+    // The firewall's clock runs 3 s ahead and stamps whole seconds; it logged all but every tenth attempt, and two of its own.
+    const lines: string[] = [];
+    attempts.forEach((c, i) => {
+      if (i % 10 === 9) return;
+      const t = new Date((Math.floor(c.ts) + 3) * 1000);
+      const stamp = `${t.toUTCString().slice(8, 11)} ${String(t.getUTCDate()).padStart(2, ' ')} ${t.toISOString().slice(11, 19)}`;
+      lines.push(`${stamp} fw kernel: DROP IN=eth1 OUT=eth0 SRC=${c.origH} DST=${c.respH} LEN=48 TTL=127 ID=1 DF PROTO=TCP SPT=${c.origP} DPT=${c.respP} WINDOW=64240 RES=0x00 SYN URGP=0`);
+    });
+    const logged = lines.length;
+    lines.push(lines[0]!.replace(/SPT=\d+/, 'SPT=1'), lines[1]!.replace(/SPT=\d+/, 'SPT=2'));
+    const year = new Date(attempts[0]!.ts * 1000).getUTCFullYear();
+    const log = readFirewallLog('fw.log', lines, { year });
+    const match = matchLogToCapture(log.connections, capture);
+    expect(match.clockOffsetSeconds!).toBeGreaterThan(2);
+    expect(match.clockOffsetSeconds!).toBeLessThanOrEqual(3);
+    expect(match.logged).toBe(logged);
+    expect(match.logOnly).toBe(2);
+    expect(match.words).toMatch(new RegExp(`^the firewall logged ${logged.toLocaleString('en-US')} of the [\\d,]+ attempts in the capture \\(its clock [\\d.]+ s ahead of the capture's\\); 2 logged attempts not in the capture$`));
   });
 });

@@ -270,3 +270,5 @@ export async function readFirewallLogLines(name: string, lines: AsyncIterable<st
   for await (const line of lines) reader.push(line);
   return reader.finish();
 }
+
+export { matchLogToCapture, type LogCaptureMatch } from './match.js';
