@@ -103,7 +103,7 @@ function nearestTtl(ttl: number, refs: Iterable<number>): number | null {
 }
 
 interface Cluster {
-  kind: 'rst' | 'icmp';
+  kind: ResetEvidence['kind'];
   ttl: number;
   addresses: Set<string>;
   /** Addresses that sent nothing but resets anywhere in the captures. */
@@ -178,7 +178,8 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
   for (let w = 0; w < withResets.length; w++) {
     const c = connections[withResets[w]!]!;
     for (const r of c.resets) {
-      if (r.fromOriginator) continue;
+      // A firewall's own log names the device: nothing to infer from packets.
+      if (r.fromOriginator || r.kind === 'log') continue;
       const key = clusterKey(r);
       let cluster = clusters.get(key);
       if (cluster === undefined) {
@@ -203,11 +204,13 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
     const i = withResets[w]!;
     const c = connections[i]!;
     for (const r of c.resets) {
-      const attributed = r.fromOriginator
-        ? attributeOriginatorReset(c, r)
-        : r.kind === 'icmp'
-          ? attributeIcmp(c, r)
-          : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
+      const attributed = r.kind === 'log'
+        ? attributeLog(r)
+        : r.fromOriginator
+          ? attributeOriginatorReset(c, r)
+          : r.kind === 'icmp'
+            ? attributeIcmp(c, r)
+            : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
       all.push(attributed);
       if (!r.fromOriginator && refusals[i] === undefined) refusals[i] = attributed;
     }
@@ -362,6 +365,11 @@ function attributeIcmp(c: Connection, r: ResetEvidence): AttributedReset {
   return { reset: r, attribution: 'endpoint', evidence: `${meaning} sent by the destination ${c.respH} itself` };
 }
 
+/** A firewall that logged its denial: the device in the path, by its own word. */
+function attributeLog(r: ResetEvidence): AttributedReset {
+  return { reset: r, attribution: 'middlebox', evidence: `denied by the firewall (its log: ${r.sender})` };
+}
+
 function attributeOriginatorReset(c: Connection, r: ResetEvidence): AttributedReset {
   if (c.origTtl >= 0 && Math.abs(c.origTtl - r.ttl) > TTL_TOLERANCE) {
     return { reset: r, attribution: 'middlebox', evidence: `reset in ${c.origH}'s name with TTL ${r.ttl}, but its own packets carry TTL ${c.origTtl}` };
@@ -372,7 +380,7 @@ function attributeOriginatorReset(c: Connection, r: ResetEvidence): AttributedRe
 interface SourceAccumulator {
   attribution: ResetAttribution;
   ttl: number;
-  kind: 'rst' | 'icmp';
+  kind: ResetEvidence['kind'];
   resets: number;
   addresses: Set<string>;
   senders: Set<string>;
@@ -391,13 +399,19 @@ function groupSources(
 ): ResetSource[] {
   const sources = new Map<number, SourceAccumulator>();
   const attributionIndex: Record<ResetAttribution, number> = { middlebox: 0, endpoint: 1, unknown: 2 };
+  // Each firewall log is a source of its own (negative keys; packet refusals have TTLs ≥ 0).
+  const logs = new Map<string, number>();
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
     const c = connections[i]!;
     const refusal = refusals[i];
     if (refusal === undefined) continue;
     const r = refusal.reset;
-    const key = attributionIndex[refusal.attribution] * 1024 + clusterKey(r);
+    let key = attributionIndex[refusal.attribution] * 1024 + clusterKey(r);
+    if (r.kind === 'log') {
+      if (!logs.has(r.sender)) logs.set(r.sender, -1 - logs.size);
+      key = logs.get(r.sender)!;
+    }
     let s = sources.get(key);
     if (s === undefined) {
       s = { attribution: refusal.attribution, ttl: r.ttl, kind: r.kind, resets: 0, addresses: new Set(), senders: new Set(), hosts: new Set(), delays: [], evidence: new Map() };
@@ -436,10 +450,11 @@ function groupSources(
         ttl: s.ttl,
         resets: s.resets,
         remoteAddresses: s.addresses.size,
-        medianRttMs: delay === null ? null : Math.round(delay * 1e6) / 1e3,
+        medianRttMs: delay === null || s.kind === 'log' ? null : Math.round(delay * 1e6) / 1e3,
         kind: s.kind,
         evidence,
-        hops: hopsFromTtl(s.ttl),
+        // A log line says nothing of the path: no hops (NaN, which renderers leave out).
+        hops: s.kind === 'log' ? Number.NaN : hopsFromTtl(s.ttl),
         senders: [...s.senders].sort().slice(0, 50),
         addressList: [...s.addresses].sort().slice(0, 50),
         netblocks: [...new Set([...s.addresses].map(netblockOf))].sort().slice(0, 50),

@@ -113,6 +113,7 @@ function scheduleShape(p: Profile): string {
 function sourceWords(p: Profile): string {
   const s = p.source;
   if (s === null) return 'no resets from a device in the path';
+  if (s.kind === 'log') return `denials in the firewall's log, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
   return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with TTL ${s.ttl}${s.medianRttMs !== null ? `, ${duration(s.medianRttMs / 1000)}` : ''}, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
 }
 

@@ -113,7 +113,9 @@ export function labelHost(
   const main = mainRefusal(tally);
   const mainSource = main === null ? undefined
     : ctx.resetSources.find((s) => s.attribution === main.attribution && s.ttl === main.ttl && s.kind === main.kind);
-  if (main !== null && mainSource !== undefined) {
+  if (main !== null && mainSource !== undefined && main.kind === 'log') {
+    evidence.push(`denied: ${count(main.n)} of the direct attempts were ${mainSource.evidence}`);
+  } else if (main !== null && mainSource !== undefined) {
     evidence.push(`resets: ${count(main.n)} of the direct attempts were refused with TTL ${main.ttl} after ~${duration(median(main.delays) ?? 0)}: ${mainSource.attribution} (${mainSource.evidence})`);
   }
 

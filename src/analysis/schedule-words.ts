@@ -52,6 +52,11 @@ export function certaintyWords(s: Schedule): string {
   return `seen ${plural(s.repetitions, 'time')} (confidence ${decimal(s.confidence, 2)}; a capture ${duration(more * s.periodSeconds)} longer would confirm it)`;
 }
 
+/** "with a pause of 18 s between them": the quiet between bursts. */
+export function pauseWords(seconds: number): string {
+  return `with a pause of ${duration(seconds)} between them`;
+}
+
 /** "jitter ±4%": the half-width of the spread of the period. */
 export function jitterWords(jitter: number): string {
   return `jitter ±${percent(jitter)}`;

@@ -5,7 +5,7 @@
  */
 import type { Schedule, ScheduleBasis } from './types.js';
 import { decimal, duration, percent, plural, round } from '../quantities.js';
-import { burstWords, cycleWords, eventNoun, jitterWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import { burstWords, cycleWords, eventNoun, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { mad, median } from './stats.js';
 
 /** A gap this many times the one below it separates two levels of a schedule. */
@@ -57,14 +57,15 @@ export function emptySchedule(evidence: string, bursts = 0): Schedule {
  * The lowest natural break in a list of gaps: the smallest gap that is at least BREAK_RATIO
  * times the typical (median) gap below it and a clear jump (×2) from its neighbour, where the
  * gaps above are the minority (burst separators are rarer than the gaps inside bursts).
- * Returns the threshold (geometric mean of the two sides) or null.
+ * Returns the threshold (geometric mean of the two sides) or null. Gaps below `resolution` (the
+ * clock's tick) are not told apart: with one-second time stamps 0 and 1 s are the same spacing.
  */
-export function naturalBreak(gaps: readonly number[]): number | null {
+export function naturalBreak(gaps: readonly number[], resolution = 1e-3): number | null {
   const sorted = Float64Array.from(gaps).sort();
   const m = sorted.length;
   for (let k = (m - 1) >> 1; k < m - 1; k++) {
-    const lower = Math.max(sorted[k]!, 1e-3);
-    const typical = Math.max(sorted[k >> 1]!, 1e-3);
+    const lower = Math.max(sorted[k]!, resolution);
+    const typical = Math.max(sorted[k >> 1]!, resolution);
     const upper = sorted[k + 1]!;
     if (upper / typical >= BREAK_RATIO && upper / lower >= 2) return Math.sqrt(lower * upper);
   }
@@ -87,12 +88,23 @@ export function sequentialPorts(ports: readonly number[]): { sequential: boolean
   return { sequential: fraction >= SEQUENTIAL_FRACTION, fraction, step: median(steps) };
 }
 
+/**
+ * The tick of a clock that wrote `t`: one second when every time is whole (firewall logs, Zeek
+ * logs rounded by a spreadsheet; a capture's microsecond stamps are not, past a handful), else
+ * a millisecond, below which gaps are not told apart anyway.
+ */
+export function clockResolution(t: readonly number[]): number {
+  if (t.length < 3) return 1e-3;
+  for (let i = 0; i < t.length; i++) if (t[i]! % 1 !== 0) return 1e-3;
+  return 1;
+}
+
 /** Bursts of sorted event times: a gap above the natural break starts a new burst; with no break every event is its own burst. */
-function burstsOf(t: readonly number[]): { starts: number[]; sizes: number[]; durations: number[] } {
+function burstsOf(t: readonly number[], resolution: number): { starts: number[]; sizes: number[]; durations: number[] } {
   const n = t.length;
   const gaps = new Array<number>(n - 1);
   for (let i = 1; i < n; i++) gaps[i - 1] = t[i]! - t[i - 1]!;
-  const threshold = naturalBreak(gaps);
+  const threshold = naturalBreak(gaps, resolution);
   const starts: number[] = [t[0]!];
   const sizes: number[] = [];
   const durations: number[] = [];
@@ -134,11 +146,19 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   if (n < MIN_BURSTS) {
     return { ...emptySchedule(`only ${plural(n, eventNoun(basis))}: too few to judge a schedule`, n), basis, attempts: n };
   }
-  const { starts, sizes, durations } = burstsOf(t);
+  const resolution = clockResolution(t);
+  const bursts0 = burstsOf(t, resolution);
+  const { starts, sizes } = bursts0;
+  // A burst inside one tick of the clock lasted up to that tick, not zero.
+  const durations = resolution >= 1 ? bursts0.durations.map((d) => Math.max(d, resolution)) : bursts0.durations;
 
   const burstSize = Math.round(median(sizes)!);
   const rates: number[] = [];
   for (let i = 0; i < sizes.length; i++) if (sizes[i]! >= 2 && durations[i]! > 0) rates.push((sizes[i]! - 1) / durations[i]!);
+  // The quiet between bursts: from one burst's last event to the next one's first.
+  const pauses: number[] = [];
+  for (let i = 1; i < starts.length; i++) pauses.push(starts[i]! - (starts[i - 1]! + bursts0.durations[i - 1]!));
+  const pause = median(pauses);
   const burstRate = median(rates);
   const portRun = ports === null ? null : sequentialPorts(ports);
 
@@ -150,12 +170,14 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     basis,
     attempts: n,
   };
+  if (pause !== null && burstSize > 1) base.pauseSeconds = round(pause, 3);
   const portEvidence = portRun?.sequential
     ? `, ${portWords(true)}: rising by ${portRun.step !== null && portRun.step <= 1.5 ? 'one' : `~${decimal(portRun.step ?? 1, 1)}`} across ${percent(portRun.fraction)} of consecutive attempts`
     : '';
   const bursts = burstWords(base);
   if (starts.length < MIN_BURSTS) {
-    return { ...base, evidence: `${bursts}, only ${plural(starts.length, 'burst')}: too few repetitions to call it periodic${portEvidence}` };
+    const apart = base.pauseSeconds !== undefined ? ` ${pauseWords(base.pauseSeconds)}` : '';
+    return { ...base, evidence: `${bursts}, only ${plural(starts.length, 'burst')}${apart}: too few repetitions to call it periodic${portEvidence}` };
   }
 
   // A longer cycle: burst trains separated by long quiet gaps.

@@ -27,6 +27,11 @@ export function summarize(analyses: readonly HostAnalysis[], proxyIndex: ProxyIn
   }
   const middlebox = resetSources.filter((s) => s.attribution === 'middlebox');
   for (const s of middlebox.slice(0, 2)) {
+    if (s.kind === 'log') {
+      summary.push(`${plural(s.resets, 'attempt')} to ${plural(s.remoteAddresses, 'address', 'addresses')}` +
+        `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} ${s.resets === 1 ? 'was' : 'were'} ${s.evidence}.`);
+      continue;
+    }
     summary.push(`${plural(s.resets, s.kind === 'rst' ? 'reset' : 'ICMP refusal')} for ${plural(s.remoteAddresses, 'address', 'addresses')}` +
       `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} came from a device in the path ` +
       `with ${hops(s.hops)}${likelyFirewall(s) ? ' (most likely the firewall)' : ''}, not from the servers: ${s.evidence}.`);

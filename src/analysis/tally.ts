@@ -8,7 +8,7 @@ import { netblockOf, type CidrSet } from './cidr.js';
 import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
 import { count } from '../quantities.js';
-import type { ResetAttribution } from './types.js';
+import type { ResetAttribution, ResetSource } from './types.js';
 
 /** Scan: this many ports on one address, or new addresses on one port, mostly failing. */
 const SCAN_PORTS = 20;
@@ -23,7 +23,7 @@ export interface TargetStats { n: number; attempts: number; first: number; last:
 /** Attempts at one address: per port (floods) and over all ports (port scans). */
 interface AddressStats { ports: Map<number, TargetStats>; n: number; failed: number; first: number; last: number }
 
-export interface RefusalStats { n: number; ttl: number; kind: 'rst' | 'icmp'; attribution: ResetAttribution; delays: number[] }
+export interface RefusalStats { n: number; ttl: number; kind: ResetSource['kind']; attribution: ResetAttribution; delays: number[] }
 
 interface PortStats { addresses: Set<string>; n: number; failed: number; first: number; last: number }
 

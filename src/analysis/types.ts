@@ -10,7 +10,8 @@ export type ResetAttribution = 'middlebox' | 'endpoint' | 'unknown';
 /** The capture object shared by `info` and `analyze`. */
 export interface CaptureSummary {
   file: string;
-  format: 'pcap' | 'pcapng';
+  /** Capture formats, and firewall logs by the format that wrote them (logs/firewall/). */
+  format: 'pcap' | 'pcapng' | 'netfilter' | 'cisco-asa' | 'filterlog' | 'pfirewall' | 'table';
   formatDetail: string;
   compressed: 'gzip' | null;
   linktype: number;
@@ -48,8 +49,8 @@ export interface ResetSource {
   /** How many distinct remote addresses these resets claimed to come from. */
   remoteAddresses: number;
   medianRttMs: number | null;
-  /** 'rst' or 'icmp' refusals. */
-  kind: 'rst' | 'icmp';
+  /** 'rst' or 'icmp' refusals, or denials a firewall wrote in its log ('log': TTL -1, no hops, no RTT). */
+  kind: 'rst' | 'icmp' | 'log';
   /** Plain-words reason for the attribution. */
   evidence: string;
   /** Router hops between the reset's sender and the capture point, from its TTL. */
@@ -86,6 +87,8 @@ export interface Schedule {
   sequentialPorts: boolean;
   /** 0..1 periodicity score. */
   score: number;
+  /** Median quiet between bursts of several events (last event of one to first of the next), seconds; absent with one burst or single events. */
+  pauseSeconds?: number;
   /** Longer cycle on top of the bursts (e.g. a burst train every hour), seconds. */
   cycleSeconds: number | null;
   evidence: string;

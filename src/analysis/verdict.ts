@@ -8,7 +8,7 @@ import { destinationCount, targetsOf, type Destinations } from './groups.js';
 import type { Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share } from '../quantities.js';
-import { certaintyWords, cycleWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import { certaintyWords, cycleWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { directRate, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource, Schedule } from './types.js';
 
@@ -25,7 +25,10 @@ export interface VerdictFacts extends Labelling {
 /** A schedule as the verdict gives it: its shape when it has one, a longer cycle on top, and how sure it is. */
 function scheduleFacts(s: Schedule): string {
   const parts: string[] = [];
-  if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) parts.push(shapeWords(s));
+  if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) {
+    // Bursts with no period to give: the pause between them says how they recur.
+    parts.push(!s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}` : shapeWords(s));
+  }
   if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds));
   const sure = certaintyWords(s);
   if (sure !== '') parts.push(sure);
@@ -47,6 +50,7 @@ function alsoPeriodic(groups: readonly DestinationGroup[], main: DestinationGrou
 
 function deviceWords(source: ResetSource | undefined): string {
   if (source === undefined) return 'a device in the path';
+  if (source.kind === 'log') return `the firewall (its log: ${source.senders.join(', ')})`;
   if (source.kind === 'icmp' && source.senders.length === 1) {
     return `${source.senders[0]} (${hops(source.hops)}, ICMP "administratively prohibited" or unreachable)`;
   }
@@ -105,7 +109,7 @@ export function verdictText(f: VerdictFacts): string {
     }
     if (s?.sequentialPorts) facts.push(portWords(true));
     const refusedWords = t.directMiddlebox > 0
-      ? `${howMany(t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
+      ? `${howMany(t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : f.mainSource?.kind === 'log' ? 'denied by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
       : `${howMany(t.directBlocked, t.direct.length, 'attempt')} never answered (silently dropped)`;
     facts.push(refusedWords);
     const what = has('proxy-bypass')

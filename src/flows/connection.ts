@@ -35,9 +35,13 @@ export type ResetStage =
   /** after a FIN, or long after the last packet */
   | 'late';
 
-/** Everything attribution needs about one RST, or one ICMP error that refused a connection. */
+/**
+ * Everything attribution needs about one RST, or one ICMP error that refused a connection, or
+ * (kind 'log') a firewall's log line saying it denied the connection: then `sender` names the log,
+ * and the packet fields (TTL, IP ID, sequence numbers, delay) are unknown (-1 or 0).
+ */
 export interface ResetEvidence {
-  kind: 'rst' | 'icmp';
+  kind: 'rst' | 'icmp' | 'log';
   ts: number;
   /** true when the reset came from the originator's address. */
   fromOriginator: boolean;
@@ -45,7 +49,7 @@ export interface ResetEvidence {
   ttl: number;
   /** IPv4 identification of the reset, -1 for IPv6. */
   ipId: number;
-  /** Address the reset/ICMP came from (for ICMP: the router that sent it). */
+  /** Address the reset/ICMP came from (for ICMP: the router that sent it; for a log: the log's name). */
   sender: string;
   /** Seconds from the packet it answers (the other side's latest packet) to the reset. */
   delay: number;

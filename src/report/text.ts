@@ -108,7 +108,9 @@ function resetSourceLine(r: ResetSource, width: number, color: boolean): string[
   const style = r.attribution === 'middlebox' ? 'red' : r.attribution === 'endpoint' ? 'green' : 'yellow';
   const rtt = r.medianRttMs === null ? '' : `, median RTT ${duration(r.medianRttMs / 1000)}`;
   const routers = Number.isFinite(r.hops) ? ` (${hops(r.hops)})` : '';
-  const what = `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')} with TTL ${r.ttl}${routers} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
+  const what = r.kind === 'log'
+    ? `${plural(r.resets, 'denial')} logged for ${plural(r.remoteAddresses, 'address', 'addresses')}`
+    : `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')} with TTL ${r.ttl}${routers} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
   return wrap(`${paint(r.attribution, style, color)}: ${what} — ${clean(r.evidence)}`, width, '      ', '  ');
 }
 

@@ -1,0 +1,274 @@
+/**
+ * Firewall logs as input (DESIGN.md "Inputs"): netfilter LOG lines, Cisco ASA / FTD syslog,
+ * pfSense / OPNsense filterlog, Windows Firewall pfirewall.log and plain tables, told apart by
+ * content, read line by line into the connection record every input yields. A file may mix
+ * formats (a syslog server collecting several devices): each line is read by the format the
+ * file opens with, else by any other.
+ */
+import type { CaptureSummary } from '../../analysis/types.js';
+import type { Connection } from '../../flows/connection.js';
+import { ciscoAsa } from './asa.js';
+import { attemptsOf } from './attempts.js';
+import { filterlog } from './filterlog.js';
+import { netfilter } from './netfilter.js';
+import { pfirewall } from './pfirewall.js';
+import { table } from './table.js';
+import { LogClock } from './time.js';
+import type { FirewallEvent, FirewallFormat, FirewallFormatModule, LineParser } from './types.js';
+import { count, plural } from '../../quantities.js';
+
+export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
+export { TimeZoneError } from './time.js';
+export { RETRY_SECONDS } from './attempts.js';
+
+/** Every format, most specific first (a tie in sniffing goes to the earlier). */
+export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [netfilter, ciscoAsa, filterlog, pfirewall, table];
+
+/** Lines looked at to tell the format. */
+const SNIFF_LINES = 200;
+/** The share of those lines a format must read to claim the file. */
+const MIN_CONFIDENCE = 0.5;
+/** Unmatched lines named in the warning. */
+const UNMATCHED_NAMED = 5;
+const UNMATCHED_TEXT = 120;
+
+export interface FirewallLogOptions {
+  /** Year for syslog time stamps without one (CLI --year); else from `mtimeMs`. */
+  year?: number;
+  /** The file's modification time in ms (fs.Stats.mtimeMs): the year when `year` is not given. */
+  mtimeMs?: number;
+  /** Time zone of the log's wall-clock times (CLI --tz): 'UTC' (default), '+05:30', 'Europe/Berlin'. */
+  tz?: string;
+  /** Index of this input among the analysed inputs (Connection.capture). */
+  capture?: number;
+  /** Whether an address is internal (Connection.localOrig / localResp). */
+  isLocal?: (address: string) => boolean;
+}
+
+export interface UnmatchedLines {
+  count: number;
+  /** The first few, with their 1-based line numbers (text shortened, control characters removed). */
+  first: { line: number; text: string }[];
+}
+
+export interface FirewallLog {
+  /** The format most of the file's entries are in. */
+  format: FirewallFormat;
+  /** One attempt per connection the log shows (retries folded in), in time order. */
+  connections: Connection[];
+  /** The input object of `info` and `analyze`, as for a capture. */
+  summary: CaptureSummary;
+  warnings: string[];
+  unmatched: UnmatchedLines;
+  /** Log lines read as entries. */
+  entries: number;
+}
+
+export type FirewallLogErrorCode = 'log.no_entries';
+
+/** A file that is not a firewall log at all: one line for the user, no stack trace. */
+export class FirewallLogError extends Error {
+  constructor(
+    readonly code: FirewallLogErrorCode,
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FirewallLogError';
+  }
+}
+
+/** Text of a log file's bytes: UTF-8, or UTF-16 when a byte-order mark or every other byte being zero says so. */
+export function firewallLogText(bytes: Uint8Array): string {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  if (bytes.length >= 4 && bytes[1] === 0 && bytes[3] === 0 && bytes[0] !== 0) return new TextDecoder('utf-16le').decode(bytes);
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+function linesOf(text: string): string[] {
+  return text.replace(/^\uFEFF/, '').split(/\r?\n/);
+}
+
+/** Each format's confidence (0–1) that it wrote these lines, best first. */
+export function sniffFirewallFormats(lines: readonly string[]): { format: FirewallFormat; confidence: number }[] {
+  const head = lines.slice(0, SNIFF_LINES);
+  return FIREWALL_FORMATS.map((m) => ({ format: m.format, confidence: m.sniff(head) }))
+    .sort((a, b) => b.confidence - a.confidence);
+}
+
+/**
+ * The firewall log format of a file from its first bytes (or text), or null when it is none of
+ * them. A last line cut off by the end of `firstBytes` is left out.
+ */
+export function sniffFirewallLog(firstBytes: Uint8Array | string): FirewallFormat | null {
+  const text = typeof firstBytes === 'string' ? firstBytes : firewallLogText(firstBytes);
+  const lines = linesOf(text);
+  if (lines.length > 1 && !/\r?\n$/.test(text)) lines.pop();
+  const best = sniffFirewallFormats(lines)[0];
+  return best !== undefined && best.confidence >= MIN_CONFIDENCE ? best.format : null;
+}
+
+/** Control characters out and long lines shortened, for a warning that quotes a line. */
+function quoted(line: string): string {
+  const clean = line.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return clean.length > UNMATCHED_TEXT ? `${clean.slice(0, UNMATCHED_TEXT)}…` : clean;
+}
+
+/**
+ * Reads a firewall log one line at a time (push), then makes its connections (finish): for
+ * callers that stream a file. The first lines are held until they tell the format.
+ */
+export class FirewallLogReader {
+  private readonly clock: LogClock;
+  private readonly held: string[] = [];
+  private parsers: { module: FirewallFormatModule; parser: LineParser }[] | null = null;
+  private readonly events: FirewallEvent[] = [];
+  private readonly byFormat = new Map<FirewallFormat, number>();
+  private readonly devices = new Set<string>();
+  private lineNumber = 0;
+  private bytes = 0;
+  private other = 0;
+  private readonly unmatched: UnmatchedLines = { count: 0, first: [] };
+
+  constructor(
+    readonly name: string,
+    private readonly options: FirewallLogOptions = {},
+  ) {
+    this.clock = new LogClock({ year: options.year, mtimeMs: options.mtimeMs, tz: options.tz });
+  }
+
+  push(line: string): void {
+    this.bytes += line.length + 1;
+    if (this.parsers === null) {
+      this.held.push(this.held.length === 0 ? line.replace(/^\uFEFF/, '') : line);
+      if (this.held.length >= SNIFF_LINES) this.start();
+      return;
+    }
+    this.read(line);
+  }
+
+  /** Tell the format from the held lines, then read them. */
+  private start(): void {
+    const order = sniffFirewallFormats(this.held);
+    const modules = order.map((o) => FIREWALL_FORMATS.find((m) => m.format === o.format)!);
+    this.parsers = modules.map((module) => ({ module, parser: module.parser(this.clock) }));
+    const held = this.held.splice(0);
+    for (const line of held) this.read(line);
+  }
+
+  private read(rawLine: string): void {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    const number = ++this.lineNumber;
+    if (line.trim() === '') return;
+    let skipped = false;
+    for (const { module, parser } of this.parsers!) {
+      const result = parser.parse(line, number);
+      if (result === null) continue;
+      // This format's line, damaged: no other format reads it better.
+      if (result === 'bad') break;
+      if (result === 'skip') {
+        skipped = true;
+        continue;
+      }
+      this.events.push(result);
+      this.byFormat.set(module.format, (this.byFormat.get(module.format) ?? 0) + 1);
+      if (result.device !== undefined && this.devices.size < 16) this.devices.add(result.device);
+      return;
+    }
+    if (skipped) {
+      this.other++;
+      return;
+    }
+    this.unmatched.count++;
+    if (this.unmatched.first.length < UNMATCHED_NAMED) this.unmatched.first.push({ line: number, text: quoted(line) });
+  }
+
+  finish(): FirewallLog {
+    if (this.parsers === null) this.start();
+    if (this.events.length === 0) {
+      const lines = this.lineNumber === 0 ? 'it is empty' : `none of its ${plural(this.lineNumber, 'line')} is an entry`;
+      throw new FirewallLogError('log.no_entries', this.name,
+        `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
+        'Windows pfirewall.log or a table with a header naming its columns');
+    }
+    let format: FirewallFormat = 'table';
+    let most = -1;
+    for (const [f, n] of this.byFormat) if (n > most) [format, most] = [f, n];
+    const connections = attemptsOf(this.events, { capture: this.options.capture ?? 0, file: this.name, isLocal: this.options.isLocal });
+    const warnings: string[] = [];
+    for (const { module, parser } of this.parsers!) if (this.byFormat.has(module.format)) warnings.push(...parser.notes());
+    if (this.unmatched.count > 0) {
+      warnings.push(`${plural(this.unmatched.count, 'line matches', 'lines match')} no firewall log format: ` +
+        this.unmatched.first.map((u) => `line ${count(u.line)} "${u.text}"`).join(', ') + (this.unmatched.count > this.unmatched.first.length ? ', …' : ''));
+    }
+    return {
+      format,
+      connections,
+      summary: this.summary(format, connections, warnings),
+      warnings,
+      unmatched: this.unmatched,
+      entries: this.events.length,
+    };
+  }
+
+  private summary(format: FirewallFormat, connections: readonly Connection[], warnings: string[]): CaptureSummary {
+    let start = Infinity;
+    let end = -Infinity;
+    const decoded = { ipv4: 0, ipv6: 0, tcp: 0, udp: 0, icmp: 0, other: 0 };
+    for (const e of this.events) {
+      if (e.ts < start) start = e.ts;
+      if (e.ts > end) end = e.ts;
+      if (e.src.includes(':')) decoded.ipv6++;
+      else decoded.ipv4++;
+      decoded[e.proto]++;
+    }
+    const module = FIREWALL_FORMATS.find((m) => m.format === format)!;
+    const others = [...this.byFormat].filter(([f]) => f !== format).map(([f, n]) => `${count(n)} ${f} lines`);
+    const detail = [
+      `${module.description}${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`,
+      `${plural(this.events.length, 'entry', 'entries')} in ${plural(connections.length, 'attempt')}`,
+      `times in ${this.clock.tz}${this.clock.yearSource !== null ? `, ${this.clock.yearSource}` : ''}`,
+    ];
+    if (this.devices.size > 0) detail.push(`${this.devices.size === 1 ? 'device' : 'devices'} ${[...this.devices].join(', ')}`);
+    const skipped: Record<string, number> = {};
+    if (this.unmatched.count > 0) skipped['log.unmatched'] = this.unmatched.count;
+    if (this.other > 0) skipped['log.other_message'] = this.other;
+    const iso = (ts: number): string => new Date(ts * 1000).toISOString();
+    return {
+      file: this.name,
+      format,
+      formatDetail: detail.join('; '),
+      compressed: null,
+      linktype: -1,
+      linktypes: [],
+      interfaces: 0,
+      packets: this.events.length,
+      bytes: this.bytes,
+      start: iso(start),
+      end: iso(end),
+      durationSeconds: Math.round((end - start) * 1e6) / 1e6,
+      decoded,
+      skipped,
+      anomalies: {},
+      warnings: [...warnings],
+      damage: null,
+    };
+  }
+}
+
+/** Read a whole firewall log: its text, or its lines. Throws FirewallLogError when no line is an entry. */
+export function readFirewallLog(name: string, source: string | Iterable<string>, options: FirewallLogOptions = {}): FirewallLog {
+  const reader = new FirewallLogReader(name, options);
+  for (const line of typeof source === 'string' ? linesOf(source) : source) reader.push(line);
+  return reader.finish();
+}
+
+/** The same for lines that arrive asynchronously (node:readline over a file stream). */
+export async function readFirewallLogLines(name: string, lines: AsyncIterable<string>, options: FirewallLogOptions = {}): Promise<FirewallLog> {
+  const reader = new FirewallLogReader(name, options);
+  for await (const line of lines) reader.push(line);
+  return reader.finish();
+}
+
+export { matchLogToCapture, type LogCaptureMatch } from './match.js';

@@ -1,0 +1,102 @@
+/**
+ * Syslog headers in the shapes firewall lines arrive in: BSD syslog (RFC 3164, "Nov 17
+ * 13:12:50 gw kernel: …", with or without <PRI>), the same with a year as Cisco writes it
+ * ("Nov 17 2006 13:12:50: %ASA-…"), RFC 5424 ("<134>1 2006-11-17T13:12:50Z host app …"),
+ * ISO time stamps (rsyslog's high-precision format, `journalctl -o short-iso`), and the
+ * kernel ring buffer as `dmesg` prints it ("[12345.678901] …", `dmesg -T` "[Fri Nov 17 …]").
+ */
+import { fullYear, isoOffset, monthOf } from './time.js';
+import type { LogClockLike } from './types.js';
+
+export interface SyslogHeader {
+  /** Seconds since the epoch; for raw dmesg, seconds since boot. */
+  ts: number;
+  /** The sending host, when the header names one. */
+  host: string | undefined;
+  /** The rest of the line: tag and message. */
+  message: string;
+  /** True when the time stamp is the kernel's seconds since boot (raw dmesg), not a wall-clock time. */
+  sinceBoot: boolean;
+}
+
+const BSD = /^([A-Z][a-z]{2}) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?:? +/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})? +/;
+const DMESG = /^\[ *(\d+)\.(\d+)\] +/;
+const DMESG_T = /^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})\] +/;
+
+function fraction(digits: string | undefined): number {
+  return digits === undefined ? 0 : Number(`0.${digits}`);
+}
+
+/** A wall-clock ISO time: with its own offset when it has one, else in the clock's zone. */
+export function isoTime(m: RegExpExecArray, clock: LogClockLike): number {
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  const offset = m[8] !== undefined ? isoOffset(m[8]) : null;
+  const seconds = s + fraction(m[7]);
+  if (offset === null) return clock.local(y, mo, d, h, mi, seconds);
+  return Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + seconds - offset;
+}
+
+/**
+ * The next word as the sending host, unless it already starts the message: a tag ("kernel:",
+ * "filterlog[123]:"), a Cisco message id ("%ASA-…"), or a bracket.
+ */
+function splitHost(rest: string): { host: string | undefined; message: string } {
+  const space = rest.indexOf(' ');
+  if (space <= 0) return { host: undefined, message: rest };
+  const word = rest.slice(0, space);
+  if (word.endsWith(':') || word.startsWith('%') || word.startsWith('[') || word.includes('=')) return { host: undefined, message: rest };
+  let message = rest.slice(space + 1);
+  // Cisco's "host : %ASA-…" puts a lone colon after the host.
+  if (message.startsWith(': ')) message = message.slice(2);
+  return { host: word, message };
+}
+
+/** The syslog header of a line, or null when the line starts with none of the known shapes. */
+export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHeader | null {
+  let rest = line;
+  if (rest.charCodeAt(0) === 60 /* < */) {
+    const close = rest.indexOf('>');
+    if (close < 2 || close > 4) return null;
+    rest = rest.slice(close + 1);
+    // RFC 5424: VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD [SP MSG].
+    if (rest.startsWith('1 ')) return rfc5424(rest.slice(2), clock);
+  }
+  let m = BSD.exec(rest);
+  if (m !== null) {
+    const month = monthOf(m[1]!);
+    if (month === 0) return null;
+    const [day, h, mi, s] = [m[2], m[4], m[5], m[6]].map(Number) as [number, number, number, number];
+    const seconds = s + fraction(m[7]);
+    const ts = m[3] !== undefined ? clock.local(fullYear(Number(m[3]), 4), month, day, h, mi, seconds) : clock.withoutYear(month, day, h, mi, seconds);
+    return { ts, ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
+  }
+  m = ISO.exec(rest);
+  if (m !== null) return { ts: isoTime(m, clock), ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
+  m = DMESG_T.exec(rest);
+  if (m !== null) {
+    const month = monthOf(m[1]!);
+    const [day, h, mi, s, y] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+    return { ts: clock.local(y, month, day, h, mi, s), host: undefined, message: rest.slice(m[0].length), sinceBoot: false };
+  }
+  m = DMESG.exec(rest);
+  if (m !== null) return { ts: Number(m[1]) + fraction(m[2]), host: undefined, message: rest.slice(m[0].length), sinceBoot: true };
+  return null;
+}
+
+function rfc5424(rest: string, clock: LogClockLike): SyslogHeader | null {
+  const m = ISO.exec(rest);
+  if (m === null) return null;
+  const fields = rest.slice(m[0].length).split(' ');
+  // HOSTNAME APP-NAME PROCID MSGID, then structured data ("-" or "[…]") and the message.
+  if (fields.length < 5) return null;
+  const host = fields[0] === '-' ? undefined : fields[0];
+  const app = fields[1]!;
+  let at = 4;
+  if (fields[at]!.startsWith('[')) {
+    while (at < fields.length && !fields[at]!.endsWith(']')) at++;
+  }
+  const message = fields.slice(at + 1).join(' ');
+  // The tag keeps its BSD shape so that formats look for it one way ("filterlog: …").
+  return { ts: isoTime(m, clock), host, message: app === '-' ? message : `${app}: ${message}`, sinceBoot: false };
+}

@@ -1,0 +1,136 @@
+/**
+ * Log time stamps: wall-clock times in a time zone (UTC, a fixed offset, or an IANA zone) and
+ * syslog's year-less "Nov 17 13:12:50", which takes its year from an option or from the file's
+ * date, and rolls over at New Year in either reading order.
+ */
+import type { LogClockLike } from './types.js';
+
+export const MONTHS: Record<string, number> = {
+  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
+};
+
+/** 1–12 from "Nov", "nov", "November"; 0 when not a month name. */
+export function monthOf(word: string): number {
+  return word.length >= 3 ? (MONTHS[word.slice(0, 3).toLowerCase()] ?? 0) : 0;
+}
+
+/** A later time stamp this far before an earlier one (or after, reading newest-first) crossed New Year. */
+const ROLLOVER_MONTHS = 6;
+/** Syslog lines up to this much after the file's date are clock skew, not last year's. */
+const FILE_DATE_SLACK_SECONDS = 86_400;
+
+export interface ClockOptions {
+  /** Year for time stamps that carry none (CLI --year). */
+  year?: number;
+  /** The file's modification time (ms since the epoch): the year when `year` is not given. */
+  mtimeMs?: number;
+  /** Time zone of wall-clock times: 'UTC' (default), '+05:30', '-0800', or an IANA name ('Asia/Colombo'). */
+  tz?: string;
+}
+
+export class TimeZoneError extends Error {
+  constructor(readonly tz: string) {
+    super(`unknown time zone "${tz}": give UTC, an offset such as +05:30, or a zone name such as Europe/Berlin`);
+    this.name = 'TimeZoneError';
+  }
+}
+
+/** Seconds east of UTC for a fixed-offset zone ("UTC", "Z", "+05:30", "-0800", "UTC+1"), else null. */
+function fixedOffset(tz: string): number | null {
+  const t = tz.trim();
+  if (/^(utc|gmt|z)$/i.test(t)) return 0;
+  const m = /^(?:utc|gmt)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(t);
+  if (m === null) return null;
+  const seconds = Number(m[2]) * 3600 + Number(m[3] ?? 0) * 60;
+  return m[1] === '-' ? -seconds : seconds;
+}
+
+/** Seconds east of UTC from an ISO offset suffix ("Z", "+01:00", "+0100"), null when there is none. */
+export function isoOffset(text: string): number | null {
+  if (text === 'Z' || text === 'z') return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(text);
+  if (m === null) return null;
+  const seconds = Number(m[2]) * 3600 + Number(m[3]) * 60;
+  return m[1] === '-' ? -seconds : seconds;
+}
+
+export class LogClock implements LogClockLike {
+  readonly tz: string;
+  /** Where year-less time stamps took their year from, for the summary; null until one was read. */
+  yearSource: string | null = null;
+  private readonly fixed: number | null;
+  private readonly zone: Intl.DateTimeFormat | null;
+  /** Offsets of an IANA zone by hour of local time (a zone changes its offset rarely). */
+  private readonly offsets = new Map<number, number>();
+  private readonly givenYear: number | null;
+  private readonly fileEnd: number | null;
+  private year = 0;
+  private lastMonth = 0;
+
+  constructor(options: ClockOptions = {}) {
+    this.tz = options.tz ?? 'UTC';
+    this.fixed = fixedOffset(this.tz);
+    if (this.fixed === null) {
+      try {
+        this.zone = new Intl.DateTimeFormat('en-US', {
+          timeZone: this.tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+        });
+      } catch {
+        throw new TimeZoneError(this.tz);
+      }
+    } else {
+      this.zone = null;
+    }
+    this.givenYear = options.year ?? null;
+    this.fileEnd = options.mtimeMs !== undefined ? Math.floor(options.mtimeMs / 1000) : null;
+  }
+
+  /** Seconds east of UTC of the zone at UTC time `utc` (IANA zones). */
+  private zoneOffset(utc: number): number {
+    const parts = this.zone!.formatToParts(new Date(utc * 1000));
+    const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) / 1000 - Math.floor(utc);
+  }
+
+  local(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+    const wall = Date.UTC(year, month - 1, day, hour, minute, 0) / 1000 + second;
+    if (this.fixed !== null) return wall - this.fixed;
+    const hourKey = Math.floor(wall / 3600);
+    let offset = this.offsets.get(hourKey);
+    if (offset === undefined) {
+      // The offset at the guess, then at the corrected time (they differ only across a change).
+      offset = this.zoneOffset(wall);
+      offset = this.zoneOffset(wall - offset);
+      this.offsets.set(hourKey, offset);
+    }
+    return wall - offset;
+  }
+
+  withoutYear(month: number, day: number, hour: number, minute: number, second: number): number {
+    if (this.year === 0) this.year = this.startYear(month, day, hour, minute, second);
+    else if (month < this.lastMonth - ROLLOVER_MONTHS) this.year++;
+    else if (month > this.lastMonth + ROLLOVER_MONTHS) this.year--;
+    this.lastMonth = month;
+    return this.local(this.year, month, day, hour, minute, second);
+  }
+
+  /** The first year-less line's year: the option, else the file's date (last year if that puts the line after the file was written). */
+  private startYear(month: number, day: number, hour: number, minute: number, second: number): number {
+    if (this.givenYear !== null) {
+      this.yearSource = `year ${this.givenYear} as given`;
+      return this.givenYear;
+    }
+    const end = this.fileEnd ?? Math.floor(Date.now() / 1000);
+    const endYear = new Date(end * 1000).getUTCFullYear();
+    const later = this.local(endYear, month, day, hour, minute, second) > end + FILE_DATE_SLACK_SECONDS;
+    const year = later ? endYear - 1 : endYear;
+    this.yearSource = `year ${year} from the ${this.fileEnd !== null ? "file's date" : "current date (no file date given)"}`;
+    return year;
+  }
+}
+
+/** Two-digit years as spreadsheets read them: 70–99 → 19xx, 00–69 → 20xx. */
+export function fullYear(y: number, digits: number): number {
+  if (digits > 2) return y;
+  return y >= 70 ? 1900 + y : 2000 + y;
+}

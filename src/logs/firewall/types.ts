@@ -1,0 +1,139 @@
+/**
+ * Firewall log records: what every format's line parser yields — one logged packet or
+ * connection, with the firewall's decision — and the shape every format module shares.
+ */
+import type { Transport } from '../../flows/connection.js';
+
+/** The formats callhome reads firewall logs in, by the name `CaptureSummary.format` gives them. */
+export type FirewallFormat = 'netfilter' | 'cisco-asa' | 'filterlog' | 'pfirewall' | 'table';
+
+/** What the firewall did with the packet or connection. */
+export type FirewallAction = 'deny' | 'allow';
+
+/** One line of a firewall log: one packet (or connection) and the firewall's decision on it. */
+export interface FirewallEvent {
+  /** Seconds since the epoch (whole seconds where the log says no more). */
+  ts: number;
+  action: FirewallAction;
+  proto: Transport;
+  /** The packet's sender and receiver: for a first packet, the originator and the responder. */
+  src: string;
+  /** -1 where the protocol has no ports (ICMP) or the log does not say. */
+  sport: number;
+  dst: string;
+  dport: number;
+  /** TCP flags as Zeek history letters would see them: 'S' SYN, 'A' ACK, 'F' FIN, 'R' RST, 'P' PSH; absent when not logged. */
+  tcpFlags?: string;
+  /** The device that wrote the line (a syslog host name), when the line says. */
+  device?: string;
+  /** 1-based line number in the file. */
+  line: number;
+}
+
+/** A parser for one file's lines; header-based formats keep the header they have read. */
+export interface LineParser {
+  /**
+   * An event; 'skip' for lines that carry none by design (headers, comments, other messages of
+   * the device); 'bad' for a line of this format that does not read (cut short, a field
+   * missing); null when the line is not this format's.
+   */
+  parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null;
+  /** What the reader should say about the file once it is read (times since boot, a missing column). */
+  notes(): string[];
+}
+
+/** Everything a format module offers: how sure it is that it wrote some lines, and a parser. */
+export interface FirewallFormatModule {
+  format: FirewallFormat;
+  /** Words for the summary: "netfilter LOG lines", "Windows Firewall pfirewall.log". */
+  description: string;
+  /** 0–1: the share of the (non-blank) first lines this format reads. */
+  sniff(lines: readonly string[]): number;
+  parser(clock: LogClockLike): LineParser;
+}
+
+/** The clock a parser turns a log's wall-clock times with (see time.ts). */
+export interface LogClockLike {
+  /** A wall-clock time in the log's time zone, seconds since the epoch. */
+  local(year: number, month: number, day: number, hour: number, minute: number, second: number): number;
+  /** A syslog time stamp without a year: the year from the options or the file's date. */
+  withoutYear(month: number, day: number, hour: number, minute: number, second: number): number;
+}
+
+/** Zeek history letters for TCP flag names as the logs write them (netfilter SYN, ASA SYN/ACK, filterlog S/A). */
+export function historyLetters(flags: Iterable<string>): string {
+  let s = '';
+  for (const f of flags) {
+    switch (f.toUpperCase()) {
+      case 'SYN': case 'S': s += 'S'; break;
+      case 'ACK': case 'A': case '.': s += 'A'; break;
+      case 'FIN': case 'F': s += 'F'; break;
+      case 'RST': case 'R': s += 'R'; break;
+      case 'PSH': case 'P': s += 'P'; break;
+      default: break;
+    }
+  }
+  return s;
+}
+
+/** Transport from a protocol name or number as logs write it; null for others (GRE, ESP, …). */
+export function transportOf(word: string): Transport | null {
+  switch (word.toLowerCase()) {
+    case 'tcp': case '6': return 'tcp';
+    case 'udp': case '17': return 'udp';
+    case 'icmp': case '1': case 'icmpv6': case 'ipv6-icmp': case 'icmp6': case '58': return 'icmp';
+    default: return null;
+  }
+}
+
+/** Words of a log prefix or action column that mean the packet was stopped, and that it passed. */
+const DENY_WORDS = /deny|denied|drop|block|reject|refuse|discard/i;
+const ALLOW_WORDS = /accept|allow|permit|pass/i;
+
+/** The firewall's decision from a word (an action column, a log prefix); `otherwise` when it says neither. */
+export function actionOf(text: string, otherwise: FirewallAction): FirewallAction {
+  if (DENY_WORDS.test(text)) return 'deny';
+  if (ALLOW_WORDS.test(text)) return 'allow';
+  return otherwise;
+}
+
+/** A port number 0–65535 from the start of a text ("80", "80 (HTTP)"), else -1. */
+export function portOf(text: string): number {
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+    digits++;
+  }
+  return digits > 0 && digits <= 5 && n <= 65535 ? n : -1;
+}
+
+/** A clock for sniffing: wall-clock times read as UTC, year-less ones in 2000 (only whether lines read matters). */
+const SNIFF_CLOCK: LogClockLike = {
+  local: (y, mo, d, h, mi, s) => Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + s,
+  withoutYear: (mo, d, h, mi, s) => Date.UTC(2000, mo - 1, d, h, mi, 0) / 1000 + s,
+};
+
+/**
+ * How sure a format is that it wrote `lines`: the share of non-blank lines its parser reads
+ * (entries, and lines it skips by design such as headers or the device's other messages), and 0
+ * when not one line is an entry.
+ */
+export function shareRead(makeParser: (clock: LogClockLike) => LineParser, lines: readonly string[]): number {
+  const parser = makeParser(SNIFF_CLOCK);
+  let seen = 0;
+  let read = 0;
+  let entries = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    seen++;
+    const result = parser.parse(line, i + 1);
+    if (result === null || result === 'bad') continue;
+    read++;
+    if (result !== 'skip') entries++;
+  }
+  return entries === 0 ? 0 : read / seen;
+}

@@ -1,0 +1,346 @@
+/**
+ * Firewall logs as input: the case study's own excerpt, one file per format written from the
+ * vendors' documented messages, and what analysis makes of them.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { analyzeConnections, defaultAnalyzeOptions, type AnalysisResult } from '../../src/analysis/index.js';
+import { FirewallLogError, matchLogToCapture, readFirewallLog, sniffFirewallLog, type FirewallLog } from '../../src/logs/firewall/index.js';
+import { TimeZoneError } from '../../src/logs/firewall/time.js';
+
+const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), 'utf8');
+
+function analyse(log: FirewallLog, proxies: { address: string; port: number | null }[] = []): AnalysisResult {
+  return analyzeConnections(log.connections, [log.summary], { ...defaultAnalyzeOptions(), proxies });
+}
+
+describe("the case study's firewall excerpt, as it stands", () => {
+  const log = readFirewallLog('case-study-excerpt.tsv', fixture('case-study-excerpt.tsv'));
+  const result = analyse(log);
+  const host = result.hosts[0]!;
+  const group = host.groups[0]!;
+
+  it('reads every line of the table as a denied attempt, newest first put in order', () => {
+    expect(log.format).toBe('table');
+    expect(log.entries).toBe(19);
+    expect(log.unmatched.count).toBe(0);
+    expect(log.connections).toHaveLength(19);
+    expect(log.connections.every((c) => !c.established && c.resets[0]?.kind === 'log')).toBe(true);
+    expect(log.summary.start).toBe('2006-11-17T13:12:18.000Z');
+    expect(log.summary.end).toBe('2006-11-17T13:12:50.000Z');
+    expect(log.warnings).toContain('no action column: every line is taken as a denied attempt (a list of blocked connections)');
+    // Lines of one second keep the order they happened in: the ports rise without a step back.
+    expect(host.attempts.map((a) => a.sourcePort)).toEqual([2480, 2481, 2482, 2483, 2484, ...Array.from({ length: 14 }, (_, i) => 2486 + i)]);
+  });
+
+  it('finds the host, blocked by the firewall that wrote the log', () => {
+    expect(result.hosts.map((h) => h.address)).toEqual(['192.168.0.13']);
+    expect(host.labels).toContain('blocked');
+    expect(host.labels).not.toContain('flood');
+    expect(result.resetSources).toMatchObject([
+      { attribution: 'middlebox', kind: 'log', resets: 19, remoteAddresses: 10, evidence: 'denied by the firewall (its log: case-study-excerpt.tsv)' },
+    ]);
+  });
+
+  it('sees rising source ports, about one attempt a second in bursts, and the pause between them', () => {
+    expect(group.netblocks).toEqual(['72.246.53.0/24']);
+    expect(group.schedule).toMatchObject({ sequentialPorts: true, bursts: 2, pauseSeconds: 18, periodic: false });
+    expect(group.schedule.burstRate!).toBeGreaterThanOrEqual(0.9);
+    expect(group.schedule.burstRate!).toBeLessThanOrEqual(1.5);
+  });
+
+  it('says so in the verdict: not a DDoS', () => {
+    expect(host.verdict).toMatch(/^Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant: /);
+    expect(host.verdict).toContain('(1.2 attempts/s) with a pause of 18 s between them');
+    expect(host.verdict).toContain('sequential source ports');
+    expect(host.verdict).toContain('every attempt denied by the firewall (its log: case-study-excerpt.tsv)');
+    expect(result.summary.join(' ')).toMatch(/Not a DDoS: the blocked host makes at most one attempt every 1\.7 s on average \(1\.2 attempts\/s inside a burst\)/);
+  });
+
+  it('with the proxy named, the host bypasses it', () => {
+    const withProxy = analyse(log, [{ address: '192.168.0.2', port: 8080 }]);
+    expect(withProxy.hosts[0]!.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked']));
+    expect(withProxy.hosts[0]!.verdict).toMatch(/^An update agent \(or similar software\) that ignores the proxy 192\.168\.0\.2:8080, not a DDoS participant/);
+  });
+});
+
+describe('formats, told apart by content', () => {
+  it.each([
+    ['case-study-excerpt.tsv', 'table'],
+    ['netfilter-kern.log', 'netfilter'],
+    ['cisco-asa.log', 'cisco-asa'],
+    ['filterlog.log', 'filterlog'],
+    ['pfirewall.log', 'pfirewall'],
+  ])('%s is %s', (name, format) => {
+    expect(sniffFirewallLog(fixture(name))).toBe(format);
+    expect(sniffFirewallLog(Buffer.from(fixture(name)))).toBe(format);
+  });
+
+  it('is none of them for a capture, a Zeek conn.log or prose', () => {
+    const pcap = new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0]);
+    expect(sniffFirewallLog(pcap)).toBeNull();
+    const conn = '#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n1163769170.1\tCx\t192.168.0.13\t2499\t72.246.53.81\t80\ttcp\n';
+    expect(sniffFirewallLog(conn)).toBeNull();
+    expect(sniffFirewallLog(fixture('../../../README.md'))).toBeNull();
+  });
+
+  it('reads UTF-16 with a byte-order mark (Windows tools write it)', () => {
+    const text = fixture('pfirewall.log');
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    expect(sniffFirewallLog(bytes)).toBe('pfirewall');
+  });
+});
+
+describe('netfilter LOG lines', () => {
+  const log = readFirewallLog('kern.log', fixture('netfilter-kern.log'), { year: 2024 });
+  const byPort = (p: number) => log.connections.find((c) => c.origP === p)!;
+
+  it('reads the packets, skips the kernel\'s other messages and names the line that matches nothing', () => {
+    expect(log.format).toBe('netfilter');
+    expect(log.entries).toBe(26);
+    expect(log.summary.skipped).toEqual({ 'log.unmatched': 1, 'log.other_message': 1 });
+    expect(log.unmatched).toEqual({ count: 1, first: [{ line: 11, text: '-- this line was typed by hand into the file --' }] });
+    expect(log.warnings).toContain('1 line matches no firewall log format: line 11 "-- this line was typed by hand into the file --"');
+    expect(log.summary.formatDetail).toBe('netfilter LOG lines; 26 entries in 25 attempts; times in UTC, year 2024 as given; device gw');
+  });
+
+  it('takes the verdict from the log prefix, and a prefix that names none as a drop', () => {
+    expect(byPort(40000)).toMatchObject({ established: true, connState: 'S1', resets: [] });
+    expect(byPort(51500)).toMatchObject({ established: false, connState: 'S0', history: 'S', respH: '104.16.132.229', respP: 443 });
+    expect(byPort(50200).resets).toMatchObject([{ kind: 'log', sender: 'kern.log' }]);
+    expect(byPort(49200).ts).toBe(Date.UTC(2024, 2, 5, 9, 0, 0) / 1000);
+  });
+
+  it('folds a SYN retransmission into its attempt', () => {
+    const retried = byPort(49203);
+    expect(retried).toMatchObject({ synCount: 2, origPkts: 2, duration: 1 });
+  });
+
+  it('writes IPv6 addresses the way the capture decoders do', () => {
+    expect(byPort(50100)).toMatchObject({ origH: '2001:db8:1::23', respH: '2606:2800:220:1:248:1893:25c8:1946' });
+  });
+
+  it('finds the proxy from what the firewall let through, and the hosts that bypass it', () => {
+    const result = analyse(log);
+    expect(result.proxies.map((p) => p.address)).toEqual(['192.168.1.2']);
+    const agent = result.hosts.find((h) => h.address === '192.168.1.23')!;
+    expect(agent.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked', 'periodic']));
+    expect(agent.groups[0]!.schedule).toMatchObject({ periodic: true, periodSeconds: 60, burstSize: 3, sequentialPorts: true });
+  });
+
+  it('reads journalctl and dmesg prefixes; a dmesg without -T gives times since boot', () => {
+    const journal = readFirewallLog('journal', '2024-03-05T09:00:30+0100 gw kernel: DROP IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=40001 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0');
+    expect(journal.connections[0]!.ts).toBe(Date.UTC(2024, 2, 5, 8, 0, 30) / 1000);
+    const dmesgT = readFirewallLog('dmesg', '[Tue Mar  5 09:00:30 2024] ACCEPT IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=UDP SPT=40001 DPT=53 LEN=40');
+    expect(dmesgT.connections[0]).toMatchObject({ ts: Date.UTC(2024, 2, 5, 9, 0, 30) / 1000, proto: 'udp', established: true });
+    const dmesg = readFirewallLog('dmesg', '[ 8812.004211] IN=eth1 OUT= MAC= SRC=10.0.0.5 DST=10.0.0.1 LEN=60 TTL=64 ID=1 DF PROTO=TCP SPT=40002 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0');
+    expect(dmesg.connections[0]!.ts).toBeCloseTo(8812.004211, 6);
+    expect(dmesg.warnings[0]).toMatch(/seconds since the kernel booted/);
+  });
+});
+
+describe('Cisco ASA / FTD syslog', () => {
+  const log = readFirewallLog('asa.log', fixture('cisco-asa.log'));
+  const events = log.connections;
+
+  it('reads 106001, 106006, 106014, 106015, 106023 and 106100, and skips the device\'s other messages', () => {
+    expect(log.format).toBe('cisco-asa');
+    expect(log.entries).toBe(13);
+    expect(log.summary.skipped).toEqual({ 'log.other_message': 1, 'log.unmatched': 1 });
+    expect(log.unmatched.first.map((u) => u.line)).toEqual([15]);
+    expect(log.summary.formatDetail).toContain('device dept-asa');
+  });
+
+  it.each([
+    ['106023 tcp', 2487, { proto: 'tcp', origH: '192.168.0.13', respH: '72.246.53.96', respP: 80, established: false }],
+    ['106100 permitted', 3311, { origH: '192.168.0.2', respH: '72.246.54.10', established: true, connState: 'S1' }],
+    ['106100 denied', 1042, { origH: '192.168.0.21', respH: '88.221.81.3', established: false }],
+    ['106001', 51234, { origH: '198.51.100.77', respH: '203.0.113.2', respP: 23, history: 'S' }],
+    ['106006', 40000, { proto: 'udp', respP: 161 }],
+    ['106015 (no connection): an ACK, not an attempt', 2481, { history: 'A', synCount: 0, connState: 'OTH' }],
+    ['FTD 106023 udp', 53001, { proto: 'udp', respH: '192.0.2.53' }],
+    ['106023 IPv6', 2490, { origH: '2001:db8:10::13', respH: '2001:db8:ffff::80', respP: 443 }],
+  ])('%s', (_name, port, expected) => {
+    expect(events.find((c) => c.origP === port)).toMatchObject(expected);
+  });
+
+  it('folds the repeated SYN (same 5-tuple 4 s later) into one attempt', () => {
+    expect(events.filter((c) => c.origP === 2486)).toMatchObject([{ synCount: 2 }]);
+  });
+
+  it('106014: an ICMP denial', () => {
+    expect(events.find((c) => c.proto === 'icmp')).toMatchObject({ origH: '198.51.100.79', respH: '203.0.113.2' });
+  });
+
+  it('a year-less ASA time stamp takes the year from the file date', () => {
+    const line = 'Nov 17 13:12:40 dept-asa : %ASA-4-106023: Deny tcp src inside:192.168.0.13/2486 dst outside:72.246.53.90/80 by access-group "in" [0x0, 0x0]';
+    const read = readFirewallLog('asa', line, { mtimeMs: Date.UTC(2006, 11, 1) });
+    expect(read.connections[0]!.ts).toBe(Date.UTC(2006, 10, 17, 13, 12, 40) / 1000);
+    expect(read.summary.formatDetail).toContain("year 2006 from the file's date");
+  });
+});
+
+describe('pfSense / OPNsense filterlog', () => {
+  const log = readFirewallLog('filter.log', fixture('filterlog.log'), { year: 2024 });
+  const at = (port: number) => log.connections.find((c) => c.origP === port)!;
+
+  it('reads IPv4 and IPv6, TCP, UDP and ICMP by position; skips CARP and other daemons', () => {
+    expect(log.format).toBe('filterlog');
+    expect(log.entries).toBe(9);
+    expect(log.unmatched.count).toBe(0);
+    expect(log.summary.skipped).toEqual({ 'log.other_message': 2 });
+    expect(at(61001)).toMatchObject({ respH: '23.205.105.40', respP: 80, synCount: 2, established: false });
+    expect(at(43110)).toMatchObject({ established: true });
+    expect(at(58812)).toMatchObject({ proto: 'udp', respP: 53 });
+    expect(at(50011)).toMatchObject({ origH: '2001:db8:20::31', respH: '2600:1406:3a00:21::173e:2e65', respP: 443 });
+    expect(log.connections.find((c) => c.proto === 'icmp')).toMatchObject({ origH: '10.10.20.44', respH: '9.9.9.9' });
+  });
+
+  it('reads the RFC 5424 form the same way', () => {
+    expect(at(61003)).toMatchObject({ ts: Date.UTC(2024, 2, 5, 9, 0, 9, 120) / 1000 + 0.000442, respH: '23.205.105.42' });
+  });
+});
+
+describe('Windows Firewall pfirewall.log', () => {
+  const log = readFirewallLog('pfirewall.log', fixture('pfirewall.log'), { tz: '+01:00' });
+  const at = (port: number) => log.connections.find((c) => c.origP === port)!;
+
+  it('reads the columns the #Fields header names, in local time', () => {
+    expect(log.format).toBe('pfirewall');
+    expect(log.entries).toBe(8);
+    expect(log.unmatched.count).toBe(0);
+    expect(at(2480)).toMatchObject({ ts: Date.UTC(2006, 10, 17, 12, 12, 18) / 1000, synCount: 2, established: false });
+    expect(at(2482)).toMatchObject({ respH: '192.168.0.2', respP: 8080, established: true });
+    expect(at(80)).toMatchObject({ origH: '72.246.53.73', history: 'A', synCount: 0 });
+    expect(log.summary.formatDetail).toContain('times in +01:00');
+  });
+});
+
+describe('plain tables', () => {
+  it.each([
+    ['commas, ISO times, an action column, oldest first',
+      'Time,Action,Src IP,Src Port,Dst IP,Dst Port,Protocol\n2006-11-17T13:12:40Z,Blocked,192.168.0.13,2486,72.246.53.90,80,TCP\n2006-11-17T13:12:41Z,Allowed,192.168.0.2,3311,72.246.54.10,80,TCP\n'],
+    ['semicolons, day-first dates',
+      'Date;Time;Source;Destination;Protocol;Source Port;Destination Port\n17.11.2006;13:12:40;192.168.0.13;72.246.53.90;TCP;2486;80\n'],
+    ['runs of spaces, two-word names, "80 (HTTP)"',
+      'Date        Time      Protocol  Source IP      Source Port  Destination IP  Destination Port\n17-Nov-06   13:12:40  TCP       192.168.0.13   2486         72.246.53.90    80 (HTTP)\n'],
+    ['single spaces',
+      'Date Time Protocol Source IP Source Port Destination IP Destination Port\n17-Nov-06 13:12:40 TCP 192.168.0.13 2486 72.246.53.90 80 (HTTP)\n'],
+  ])('%s', (_name, text) => {
+    const log = readFirewallLog('t', text);
+    expect(log.format).toBe('table');
+    expect(log.connections[0]).toMatchObject({ ts: Date.UTC(2006, 10, 17, 13, 12, 40) / 1000, origH: '192.168.0.13', origP: 2486, respH: '72.246.53.90', respP: 80 });
+  });
+
+  it('"Datum" and "Zeit" are not column names callhome knows: no header, nothing read', () => {
+    expect(() => readFirewallLog('de.csv', 'Datum;Zeit;Quelle;Ziel\n17.11.2006;13:12:40;192.168.0.13;72.246.53.90\n')).toThrow(FirewallLogError);
+  });
+
+  it('an action column decides deny and allow', () => {
+    const log = readFirewallLog('t', 'Time,Action,Src IP,Src Port,Dst IP,Dst Port\n2006-11-17T13:12:40Z,DENY,10.0.0.1,1000,192.0.2.1,80\n2006-11-17T13:12:41Z,permit,10.0.0.1,1001,192.0.2.1,80\n');
+    expect(log.connections.map((c) => c.established)).toEqual([false, true]);
+  });
+});
+
+describe('one-second time stamps make schedules', () => {
+  it('eight bursts of 14 attempts every 31 s, several in one second, are periodic', () => {
+    const rows = ['Date\tTime\tSource IP\tSource Port\tDestination IP\tDestination Port'];
+    let port = 3000;
+    for (let b = 0; b < 8; b++) {
+      // 14 attempts over 10 s: four seconds hold two.
+      const seconds = [0, 1, 2, 2, 3, 4, 4, 5, 6, 6, 7, 8, 8, 9];
+      for (const s of seconds) {
+        const t = new Date(Date.UTC(2006, 10, 17, 13, 0, 0) + (b * 31 + s) * 1000);
+        rows.push(`2006-11-17\t${t.toISOString().slice(11, 19)}\t192.168.0.13\t${port++}\t72.246.53.${80 + (port % 16)}\t80`);
+      }
+    }
+    const log = readFirewallLog('bursts.tsv', rows.join('\n'));
+    const schedule = analyse(log).hosts[0]!.groups[0]!.schedule;
+    expect(schedule).toMatchObject({ periodic: true, periodSeconds: 31, burstSize: 14, bursts: 8, sequentialPorts: true });
+    expect(schedule.burstRate!).toBeCloseTo(1.44, 1);
+  });
+});
+
+describe('time stamps', () => {
+  const line = (stamp: string) => `${stamp} gw kernel: DROP IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=40001 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`;
+
+  it('a year-less log across New Year rolls over, whichever order it is in', () => {
+    const oldestFirst = readFirewallLog('k', [line('Dec 31 23:59:59'), line('Jan  1 00:00:01').replace('40001', '40002')], { year: 2023 });
+    expect(oldestFirst.connections.map((c) => c.ts)).toEqual([Date.UTC(2023, 11, 31, 23, 59, 59) / 1000, Date.UTC(2024, 0, 1, 0, 0, 1) / 1000]);
+    const newestFirst = readFirewallLog('k', [line('Jan  1 00:00:01'), line('Dec 31 23:59:59').replace('40001', '40002')], { mtimeMs: Date.UTC(2024, 0, 1, 1) });
+    expect(newestFirst.connections.map((c) => c.ts)).toEqual([Date.UTC(2023, 11, 31, 23, 59, 59) / 1000, Date.UTC(2024, 0, 1, 0, 0, 1) / 1000]);
+  });
+
+  it('takes last year when the file date is earlier in the year than the line', () => {
+    const log = readFirewallLog('k', line('Dec 30 10:00:00'), { mtimeMs: Date.UTC(2024, 0, 2) });
+    expect(log.connections[0]!.ts).toBe(Date.UTC(2023, 11, 30, 10) / 1000);
+  });
+
+  it('reads wall-clock times in a named zone, summer time included', () => {
+    const winter = readFirewallLog('k', line('Jan 15 12:00:00'), { year: 2024, tz: 'Europe/Berlin' });
+    const summer = readFirewallLog('k', line('Jul 15 12:00:00'), { year: 2024, tz: 'Europe/Berlin' });
+    expect(winter.connections[0]!.ts).toBe(Date.UTC(2024, 0, 15, 11) / 1000);
+    expect(summer.connections[0]!.ts).toBe(Date.UTC(2024, 6, 15, 10) / 1000);
+  });
+
+  it('refuses a zone it does not know', () => {
+    expect(() => readFirewallLog('k', line('Jan 15 12:00:00'), { year: 2024, tz: 'Mars/Olympus' })).toThrow(TimeZoneError);
+  });
+});
+
+describe('bad input', () => {
+  it('a file of which nothing matches: one error that names the file', () => {
+    let error: unknown;
+    try {
+      readFirewallLog('notes.txt', 'shopping list\neggs\nmilk\n');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FirewallLogError);
+    expect((error as FirewallLogError).code).toBe('log.no_entries');
+    expect((error as FirewallLogError).file).toBe('notes.txt');
+    expect((error as Error).message).toMatch(/^notes\.txt: not a capture or a firewall log: none of its 4 lines is an entry/);
+  });
+
+  it('an empty file says so', () => {
+    expect(() => readFirewallLog('empty.log', '')).toThrow(/^empty\.log: not a capture or a firewall log: none of its 1 line is an entry/);
+  });
+
+  it('names at most five unmatched lines, and counts them all', () => {
+    const text = fixture('case-study-excerpt.tsv') + Array.from({ length: 7 }, (_, i) => `garbage ${i}`).join('\n');
+    const log = readFirewallLog('x.tsv', text);
+    expect(log.unmatched.count).toBe(7);
+    expect(log.unmatched.first.map((u) => u.line)).toEqual([21, 22, 23, 24, 25]);
+    expect(log.warnings.at(-1)).toMatch(/^7 lines match no firewall log format: line 21 "garbage 0", .* line 25 "garbage 4", …$/);
+  });
+});
+
+describe('a log and a capture together', () => {
+  it('matches the log to the capture by 5-tuple and time, the clock offset estimated', async () => {
+    const { loadCaptures } = await import('../../src/index.js');
+    const { generateDepartmentHost } = await import('../../src/synth/casestudy.js');
+    const generated = generateDepartmentHost();
+    const capture = (await loadCaptures([{ name: generated.file, bytes: generated.pcap }])).connections;
+    const attempts = capture.filter((c) => c.proto === 'tcp' && c.synCount > 0 && c.respP === 80 && !c.established);
+    expect(attempts.length).toBeGreaterThan(100);
+    // The firewall's clock runs 3 s ahead and stamps whole seconds; it logged all but every tenth attempt, and two of its own.
+    const lines: string[] = [];
+    attempts.forEach((c, i) => {
+      if (i % 10 === 9) return;
+      const t = new Date((Math.floor(c.ts) + 3) * 1000);
+      const stamp = `${t.toUTCString().slice(8, 11)} ${String(t.getUTCDate()).padStart(2, ' ')} ${t.toISOString().slice(11, 19)}`;
+      lines.push(`${stamp} fw kernel: DROP IN=eth1 OUT=eth0 SRC=${c.origH} DST=${c.respH} LEN=48 TTL=127 ID=1 DF PROTO=TCP SPT=${c.origP} DPT=${c.respP} WINDOW=64240 RES=0x00 SYN URGP=0`);
+    });
+    const logged = lines.length;
+    lines.push(lines[0]!.replace(/SPT=\d+/, 'SPT=1'), lines[1]!.replace(/SPT=\d+/, 'SPT=2'));
+    const year = new Date(attempts[0]!.ts * 1000).getUTCFullYear();
+    const log = readFirewallLog('fw.log', lines, { year });
+    const match = matchLogToCapture(log.connections, capture);
+    expect(match.clockOffsetSeconds!).toBeGreaterThan(2);
+    expect(match.clockOffsetSeconds!).toBeLessThanOrEqual(3);
+    expect(match.logged).toBe(logged);
+    expect(match.logOnly).toBe(2);
+    expect(match.words).toMatch(new RegExp(`^the firewall logged ${logged.toLocaleString('en-US')} of the [\\d,]+ attempts in the capture \\(its clock [\\d.]+ s ahead of the capture's\\); 2 logged attempts not in the capture$`));
+  });
+});
