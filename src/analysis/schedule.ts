@@ -204,7 +204,8 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   const jitter = period > 0 ? relativeJitter(periodIntervals, period) : 1;
   const k = periodIntervals.length;
   const sizeSpread = burstSize > 0 ? mad(sizes)! / burstSize : 1;
-  const regularity = Math.max(0, 1 - jitter / 0.6);
+  // Regularity against the jitter this many intervals may have: a jitter at the limit halves it.
+  const regularity = Math.max(0, 1 - jitter / (2 * allowedJitter(k)));
   const support = Math.min(1, k / 6);
   const score = round(regularity * (0.4 + 0.6 * support) * (0.8 + 0.2 * Math.max(0, 1 - sizeSpread)), 3);
   const enough = burstSize > 1

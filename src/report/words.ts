@@ -121,7 +121,8 @@ export function hostActivity(host: HostFinding): string[] {
   let longLived = 0;
   for (const g of host.groups) {
     attempts += g.attempts;
-    if (g.schedule.basis === 'requests in one connection') {
+    // Requests on a connection that opened before the capture started are all that shows of it.
+    if (g.schedule.basis === 'requests in one connection' && g.attempts === 0) {
       requests += g.schedule.attempts;
       longLived++;
     }
