@@ -362,7 +362,7 @@ async function main() {
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
   const outDir = resolve(args.includes('--out') ? args[args.indexOf('--out') + 1] : join(ROOT, 'test/lab'));
   const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
-  if (scenarios.length === 0) throw new Error(`no scenario named ${only}`);
+  if (scenarios.length === 0) throw new Error(only ? `no scenario named ${only.join(',')}` : 'no scenarios defined');
 
   preflight();
   mkdirSync(outDir, { recursive: true });

@@ -6,6 +6,13 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { callhome } from './support.js';
 import { corpusPath, projectRoot } from '../support/corpus.js';
+import type { AnalysisResult, CaptureSummary, CompareResult } from '../../src/analysis/types.js';
+
+/** The document of `callhome info --format json`. */
+interface InfoJson {
+  version: 1;
+  captures: CaptureSummary[];
+}
 
 const department = resolve(projectRoot, 'captures/department-host.pcap');
 const laptop = resolve(projectRoot, 'captures/consultant-laptop.pcap');
@@ -25,14 +32,14 @@ describe('callhome info', () => {
   it('gives the JSON capture object of the design', async () => {
     const run = await callhome(['info', '--format', 'json', corpusPath('zeek/wikipedia.pcap'), corpusPath('zeek/ftp__ipv6.pcap')]);
     expect(run.code).toBe(0);
-    const json = JSON.parse(run.stdout);
+    const json = JSON.parse(run.stdout) as InfoJson;
     expect(json.version).toBe(1);
     expect(json.captures).toHaveLength(2);
     for (const key of ['file', 'format', 'compressed', 'linktypes', 'packets', 'bytes', 'start', 'end', 'decoded', 'skipped', 'anomalies', 'warnings']) {
       expect(json.captures[0]).toHaveProperty(key);
     }
-    expect(json.captures[0].packets).toBe(136);
-    expect(json.captures[1].decoded.ipv6).toBeGreaterThan(0);
+    expect(json.captures[0]?.packets).toBe(136);
+    expect(json.captures[1]?.decoded.ipv6).toBeGreaterThan(0);
   });
 
   it('reads a gzip-compressed capture transparently', async () => {
@@ -40,9 +47,9 @@ describe('callhome info', () => {
     writeFileSync(gz, gzipSync(readFileSync(corpusPath('zeek/wikipedia.pcap'))));
     const run = await callhome(['info', '--format', 'json', gz]);
     expect(run.code).toBe(0);
-    const capture = JSON.parse(run.stdout).captures[0];
-    expect(capture.compressed).toBe('gzip');
-    expect(capture.packets).toBe(136);
+    const capture = (JSON.parse(run.stdout) as InfoJson).captures[0];
+    expect(capture?.compressed).toBe('gzip');
+    expect(capture?.packets).toBe(136);
   });
 
   it.each([
@@ -72,9 +79,9 @@ describe('callhome info', () => {
     writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
     const run = await callhome(['info', '--format', 'json', cut]);
     expect(run.code).toBe(1);
-    const capture = JSON.parse(run.stdout).captures[0];
-    expect(capture.packets).toBeGreaterThan(50);
-    expect(capture.packets).toBeLessThan(136);
+    const capture = (JSON.parse(run.stdout) as InfoJson).captures[0];
+    expect(capture?.packets).toBeGreaterThan(50);
+    expect(capture?.packets).toBeLessThan(136);
     expect(run.stderr).toMatch(/byte [\d,]+/);
     expect(run.stderr).toMatch(/record [\d,]+/);
     expect(run.stderr).not.toMatch(stackTrace);
@@ -102,14 +109,14 @@ describe('callhome analyze on the case-study captures', () => {
   it('names the department host as bypassing the proxy and blocked, on a schedule', async () => {
     const run = await callhome(['analyze', '--format', 'json', department]);
     expect(run.code).toBe(0);
-    const result = JSON.parse(run.stdout);
+    const result = JSON.parse(run.stdout) as AnalysisResult;
     expect(result.version).toBe(1);
-    const host = result.hosts.find((h: { address: string }) => h.address === '192.168.0.13');
+    const host = result.hosts.find((h) => h.address === '192.168.0.13');
     expect(host).toBeDefined();
-    expect(host.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked', 'periodic', 'via-proxy']));
-    expect(host.labels).not.toContain('flood');
-    expect(result.resetSources.some((s: { attribution: string }) => s.attribution === 'middlebox')).toBe(true);
-    expect(result.proxies.some((p: { address: string; port: number }) => p.address === '192.168.0.2' && p.port === 8080)).toBe(true);
+    expect(host?.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked', 'periodic', 'via-proxy']));
+    expect(host?.labels).not.toContain('flood');
+    expect(result.resetSources.some((s) => s.attribution === 'middlebox')).toBe(true);
+    expect(result.proxies.some((p) => p.address === '192.168.0.2' && p.port === 8080)).toBe(true);
   });
 
   it('prints a readable verdict on the terminal, without colour when NO_COLOR is set', async () => {
@@ -130,7 +137,7 @@ describe('callhome analyze on the case-study captures', () => {
   it('analyze is the default command', async () => {
     const run = await callhome(['--format', 'json', department]);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).hosts.length).toBeGreaterThan(0);
+    expect((JSON.parse(run.stdout) as AnalysisResult).hosts.length).toBeGreaterThan(0);
   });
 
   it('writes Markdown to a file with -o', async () => {
@@ -145,9 +152,9 @@ describe('callhome flows', () => {
   it('filters by state: only the refused attempts', async () => {
     const run = await callhome(['flows', '--format', 'json', '--state', 'REJ', department]);
     expect(run.code).toBe(0);
-    const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.length).toBeGreaterThan(100);
-    expect(rows.every((r: { conn_state?: string; connState?: string }) => (r.conn_state ?? r.connState) === 'REJ')).toBe(true);
+    expect(rows.every((r) => (r.conn_state ?? r.connState) === 'REJ')).toBe(true);
   });
 
   it('filters by host and port', async () => {
@@ -172,7 +179,7 @@ describe('callhome compare', () => {
   it('finds the shared behaviour of the two case-study captures', async () => {
     const run = await callhome(['compare', '--format', 'json', department, laptop]);
     expect(run.code).toBe(0);
-    const result = JSON.parse(run.stdout);
+    const result = JSON.parse(run.stdout) as CompareResult;
     expect(result.shared.length).toBeGreaterThan(0);
     expect(result.conclusion).toMatch(/proxy/i);
   });
@@ -185,7 +192,7 @@ describe('the installed executable', () => {
       input: readFileSync(corpusPath('zeek/wikipedia.pcap')),
     });
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout.toString()).captures[0].packets).toBe(136);
+    expect((JSON.parse(result.stdout.toString()) as InfoJson).captures[0]?.packets).toBe(136);
   });
 
   it('prints help and exits 0', () => {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCaptureBytes } from '../../src/capture/index.js';
 import { PcapWriter } from '../../src/capture/writer.js';
+import type { AnalysisResult } from '../../src/analysis/types.js';
 import { analyze, loadCaptures } from '../../src/index.js';
 import { projectRoot } from '../support/corpus.js';
 import { callhome } from './support.js';
@@ -53,8 +54,8 @@ describe('several captures in one call are one network', () => {
     const parts = await rotate(department, 2);
     const run = await callhome(['analyze', '--format', 'json', parts[1]!, parts[0]!]);
     expect(run.code).toBe(0);
-    const result = JSON.parse(run.stdout);
+    const result = JSON.parse(run.stdout) as AnalysisResult;
     expect(result.captures).toHaveLength(2);
-    expect(result.hosts.filter((h: { labels: string[] }) => h.labels.includes('proxy-bypass')).map((h: { address: string }) => h.address)).toEqual(['192.168.0.13']);
+    expect(result.hosts.filter((h) => h.labels.includes('proxy-bypass')).map((h) => h.address)).toEqual(['192.168.0.13']);
   });
 });

@@ -68,9 +68,9 @@ describe('DNS peek', () => {
 
   it('reads the longest name it accepts (255 bytes of labels), and refuses one a byte longer', () => {
     // Three labels of 63 bytes and one of 62, each with its length byte: 3 * 64 + 63 = 255.
-    const longest = [...Array(3).fill('x'.repeat(63)), 'y'.repeat(62)];
+    const longest = [...new Array<string>(3).fill('x'.repeat(63)), 'y'.repeat(62)];
     expect(parseDns(message(0x0100, [question(...longest)], []))?.query).toBe(longest.join('.'));
-    const tooLong = [...Array(3).fill('x'.repeat(63)), 'y'.repeat(63)];
+    const tooLong = [...new Array<string>(3).fill('x'.repeat(63)), 'y'.repeat(63)];
     expect(parseDns(message(0x0100, [question(...tooLong)], []))?.query).toBeNull();
   });
 

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The HTML report in a real browser (Debian's headless Chromium): it renders without console
  * errors, fetches nothing, shows every chart with marks, axes and legend, and runs none of the
@@ -104,7 +106,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     expect(bars.axes.some((t) => /^\d+\.\d+\.\d+\.\d+$/.test(t))).toBe(true);
 
     // the page is no wider than the window: nothing runs off the side
-    const scrollWidth = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(scrollWidth).toBeLessThanOrEqual(1100);
     await page.screenshot({ path: resolve(artifacts, 'report.png'), fullPage: true });
     await page.close();

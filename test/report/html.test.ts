@@ -47,7 +47,7 @@ describe('report --format html (markup)', () => {
     const big = reportRenderers.html(busy, plain);
     const host = big.slice(big.indexOf('id="host-1"'));
     const [timeline, ports] = host.match(/<svg[\s\S]*?<\/svg>/g)!;
-    expect((timeline!.match(/class="mark"/g) ?? []).length).toBeLessThanOrEqual(260);
+    expect((timeline.match(/class="mark"/g) ?? []).length).toBeLessThanOrEqual(260);
     expect((ports!.match(/class="mark"/g) ?? []).length).toBeLessThan(9_800 / 2);
     expect(ports).toMatch(/one mark = up to \d+ attempts/);
     expect(big.length).toBeLessThan(600_000);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { AnalysisResult } from '../../src/analysis/types.js';
 import { analyzeRenderers, compareRenderers, contractGaps } from '../../src/report/index.js';
 import { caseStudyResult, compareResult } from './fixtures.js';
 import { departmentReport } from './real.js';
@@ -18,16 +19,16 @@ describe('analyze --format json', () => {
   });
 
   it('names a contract field that is missing', () => {
-    const doc = JSON.parse(analyzeRenderers.json(caseStudyResult(), plain));
-    delete doc.hosts[0].groups[0].schedule.jitter;
-    delete doc.resetSources[1].medianRttMs;
-    delete doc.captures[0].warnings;
+    const doc = JSON.parse(analyzeRenderers.json(caseStudyResult(), plain)) as AnalysisResult;
+    Reflect.deleteProperty(doc.hosts[0]!.groups[0]!.schedule, 'jitter');
+    Reflect.deleteProperty(doc.resetSources[1]!, 'medianRttMs');
+    Reflect.deleteProperty(doc.captures[0]!, 'warnings');
     expect(contractGaps(doc)).toEqual(['captures[0].warnings', 'resetSources[1].medianRttMs', 'hosts[0].groups[0].schedule.jitter']);
   });
 
   it('keeps every field of the contract on the case-study capture', async () => {
     const { connections: _connections, ...result } = await departmentReport();
-    const doc = JSON.parse(analyzeRenderers.json(result, plain));
+    const doc = JSON.parse(analyzeRenderers.json(result, plain)) as AnalysisResult;
     expect(contractGaps(doc)).toEqual([]);
     expect(doc.hosts.length).toBeGreaterThan(0);
   });

@@ -81,7 +81,7 @@ describe('info', () => {
     expect(text).toMatch(/time\s+2006-11-17 13:00:00Z → 13:18:5\dZ \(18 min 5\d s\)/);
   });
   it('json: {"version":1,"captures":[...]}', () => {
-    const doc = JSON.parse(infoRenderers.json(captures, { color: false }));
+    const doc: unknown = JSON.parse(infoRenderers.json(captures, { color: false }));
     expect(doc).toEqual({ version: 1, captures });
   });
 });
