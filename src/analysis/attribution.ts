@@ -25,6 +25,10 @@ export interface AttributionResult {
   resetSources: ResetSource[];
 }
 
+/** Why a reset read from Zeek's conn.log cannot be attributed (DESIGN.md: a field a source cannot know says why). */
+export const NO_TTL_IN_CONN_LOG =
+  "Zeek's conn.log records no TTL: run callhome on the capture, or on its own conn.log";
+
 /** How far (hops) a reset's TTL may be from the endpoint's own packets and still be the endpoint's. */
 const TTL_TOLERANCE = 2;
 /** A reset answering a SYN faster than this fraction of the round trip cannot have come from the far end. */
@@ -170,7 +174,7 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
   for (let w = 0; w < withResets.length; w++) {
     const c = connections[withResets[w]!]!;
     for (const r of c.resets) {
-      if (r.fromOriginator) continue;
+      if (r.fromOriginator || r.origin !== 'packet') continue;
       const key = clusterKey(r);
       let cluster = clusters.get(key);
       if (cluster === undefined) {
@@ -195,7 +199,9 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
     const i = withResets[w]!;
     const c = connections[i]!;
     for (const r of c.resets) {
-      const attributed = r.fromOriginator
+      const attributed = r.origin === 'zeek-conn'
+        ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_CONN_LOG }
+        : r.fromOriginator
         ? attributeOriginatorReset(c, r)
         : r.kind === 'icmp'
           ? attributeIcmp(c, r)
@@ -398,7 +404,7 @@ function groupSources(
     if (s.addresses.size < 100_000) s.addresses.add(c.respH);
     if (r.sender !== '' && s.senders.size < 1000) s.senders.add(r.sender);
     if (s.hosts.size < 10_000) s.hosts.add(c.origH);
-    if (s.delays.length < 4096) s.delays.push(r.delay);
+    if (s.delays.length < 4096 && r.origin === 'packet') s.delays.push(r.delay);
     s.evidence.set(refusal.evidence, (s.evidence.get(refusal.evidence) ?? 0) + 1);
   }
   const order: Record<ResetAttribution, number> = { middlebox: 0, unknown: 1, endpoint: 2 };
@@ -418,7 +424,7 @@ function groupSources(
         medianRttMs: delay === null ? null : Math.round(delay * 1e6) / 1e3,
         kind: s.kind,
         evidence,
-        hops: hopsFromTtl(s.ttl),
+        hops: s.ttl < 0 ? 0 : hopsFromTtl(s.ttl),
         senders: [...s.senders].sort().slice(0, 50),
         addressList: [...s.addresses].sort().slice(0, 50),
         netblocks: [...new Set([...s.addresses].map(netblockOf))].sort().slice(0, 50),

@@ -27,9 +27,17 @@ export type ResetStage =
   /** after a FIN, or long after the last packet */
   | 'late';
 
+/**
+ * Where a reset's evidence came from: the packets themselves, or a row of Zeek's conn.log,
+ * whose `history` says that a side reset but records no TTL, IP ID or timing of the reset.
+ */
+export type ResetOrigin = 'packet' | 'zeek-conn';
+
 /** Everything attribution needs about one RST, or one ICMP error that refused a connection. */
 export interface ResetEvidence {
   kind: 'rst' | 'icmp';
+  /** 'packet' unless read from a log; then `ttl`, `ipId` are -1, `delay` 0 and `ts` the row's end. */
+  origin: ResetOrigin;
   ts: number;
   /** true when the reset came from the originator's address. */
   fromOriginator: boolean;
