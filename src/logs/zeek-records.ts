@@ -101,8 +101,11 @@ function resetsOf(c: Connection): ResetEvidence[] {
   return resets.sort((a, b) => a.at - b.at).map((r) => r.reset);
 }
 
-/** One conn.log row as a connection; `capture` is the log file's index among the inputs. */
-export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection> {
+/**
+ * One conn.log row as a connection; `capture` is the log file's index among the inputs. Null
+ * for a row of another transport (Zeek's `unknown_transport`), which callhome does not track.
+ */
+export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection | null> {
   const ts = zeekTime(row.text(C.ts));
   if (!Number.isFinite(ts)) return { error: `ts ${JSON.stringify(row.text(C.ts))} is not a time` };
   const uid = row.text(C.uid);
@@ -113,6 +116,7 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
   const respP = count(row, C['id.resp_p']);
   if (!(origP <= 65535 && respP <= 65535)) return { error: 'a port is not a number from 0 to 65535' };
   const proto = row.text(C.proto);
+  if (proto === 'unknown_transport') return null;
   if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return { error: `proto ${JSON.stringify(proto)} is not tcp, udp or icmp` };
   const state = row.text(C.conn_state) ?? 'OTH';
   if (!isConnState(state)) return { error: `conn_state ${JSON.stringify(state)} is not one of Zeek's` };

@@ -279,6 +279,10 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
     const read = await readRows(state, conn, (row, _logType, line) => {
       const c = connFromRow(row, state.index);
       if (isError(c)) return malformed(state, line, c.error);
+      if (c === null) {
+        state.summary.decoded.other++;
+        return seen(state, state.first, state.last);
+      }
       seen(state, c.ts, c.lastTs);
       const ip = c.origH.includes(':') ? 'ipv6' : 'ipv4';
       state.summary.decoded[ip]++;
