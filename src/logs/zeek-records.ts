@@ -23,6 +23,12 @@ const CALLHOME_FIRST = CONN_FIELDS.length;
 /** The conn.log fields callhome reads, Zeek's then its own. */
 export const CONN_LOG_FIELDS: readonly string[] = [...CONN_FIELDS, ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)];
 
+/**
+ * The empty lists of a row with no resets, answers or request times: one shared, never
+ * modified (a join replaces a list, never adds to it), so a million rows allocate none.
+ */
+const NONE = Object.freeze([]) as unknown as never[];
+
 export type RowResult<T> = T | { error: string };
 
 export const isError = <T>(r: RowResult<T>): r is { error: string } => typeof r === 'object' && r !== null && 'error' in r;
@@ -98,6 +104,7 @@ function resetsOf(c: Connection): ResetEvidence[] {
   else if (c.connState === 'RSTO' || c.connState === 'RSTOS0') {
     resets.push({ at: h.length, reset: logReset(c, true, c.connState === 'RSTOS0' ? 'syn' : 'handshake') });
   }
+  if (resets.length === 0) return NONE;
   return resets.sort((a, b) => a.at - b.at).map((r) => r.reset);
 }
 
@@ -153,12 +160,12 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
     respTtl: -1,
     handshakeRtt: null,
     established: history === '' ? count(row, C.resp_pkts) > 0 : answered(history),
-    resets: [],
+    resets: NONE,
     http: null,
     sni: null,
     dnsQuery: null,
-    dnsAnswers: [],
-    requestTimes: [],
+    dnsAnswers: NONE,
+    requestTimes: NONE,
   };
   for (const n of [c.origBytes, c.respBytes, c.missedBytes, c.origPkts, c.origIpBytes, c.respPkts, c.respIpBytes]) {
     if (Number.isNaN(n)) return { error: 'a byte or packet count is not a number' };
