@@ -8,7 +8,7 @@ import type { Connection, ResetEvidence } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import { netblockOf } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
-import { duration, hops as hopWords, plural } from '../quantities.js';
+import { duration, hops as hopWords } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
 
 export interface AttributedReset {
