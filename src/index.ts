@@ -16,12 +16,17 @@ import {
   compareAnalyses,
 } from './analysis/index.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
+import { loadLogInputs, sortInputs } from './inputs.js';
 
 export { CaptureError } from './capture/index.js';
 export type { Connection } from './flows/index.js';
 export type { AnalysisResult, CaptureSummary, CompareResult } from './analysis/index.js';
+export { INPUT_READERS, sortInputs, loadLogInputs, zeekLogReader, type InputFile, type InputReader } from './inputs.js';
 
-/** A capture to read: a path (or '-' for standard input), or bytes already in memory. */
+/**
+ * A capture to read: a path (or '-' for standard input), or bytes already in memory. A path
+ * may also be a Zeek log (TSV or JSON, gzip or not) or a folder of captures and logs.
+ */
 export type CaptureInput = string | { name: string; bytes: Uint8Array };
 
 export interface LoadOptions {
@@ -107,7 +112,8 @@ export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): Cap
  * at all is reported in `failures`; damage after a readable start is a warning on that capture.
  */
 export async function loadCaptures(inputs: CaptureInput[], options: LoadOptions = {}): Promise<Loaded> {
-  const ordered = inputs.length > 1 ? await orderByFirstPacket(inputs) : inputs;
+  const sorted = sortInputs(inputs);
+  const ordered = sorted.captures.length > 1 ? await orderByFirstPacket(sorted.captures) : sorted.captures;
   const connections: Connection[] = [];
   const local = new CidrSet(options.internal ?? DEFAULT_INTERNAL);
   const tracker = new ConnectionTracker({
@@ -117,6 +123,11 @@ export async function loadCaptures(inputs: CaptureInput[], options: LoadOptions 
   });
   const { captures, failures } = await decodeEach(ordered, options, (packet) => tracker.add(packet), (index) => tracker.setCapture(index));
   tracker.finish();
+  const logs = await loadLogInputs(sorted.logs, captures.length);
+  captures.push(...logs.captures);
+  for (const c of logs.connections) connections.push(c);
+  failures.unshift(...sorted.failures);
+  failures.push(...logs.failures);
   connections.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
   return { captures, connections, failures, evicted: tracker.stats.evicted };
 }
@@ -133,7 +144,10 @@ async function orderByFirstPacket(inputs: CaptureInput[]): Promise<CaptureInput[
 
 /** What is in each capture: format, link types, counts, damage. Unreadable files are in `failures`. */
 export async function info(inputs: CaptureInput[], options: LoadOptions = {}): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
-  return decodeEach(inputs, options, () => {});
+  const sorted = sortInputs(inputs);
+  const read = await decodeEach(sorted.captures, options, () => {});
+  const logs = await loadLogInputs(sorted.logs, read.captures.length);
+  return { captures: [...read.captures, ...logs.captures], failures: [...sorted.failures, ...read.failures, ...logs.failures] };
 }
 
 /**

@@ -33,6 +33,10 @@ export interface AttributionResult {
   resetSources: ResetSource[];
 }
 
+/** Why a reset read from Zeek's conn.log cannot be attributed (DESIGN.md: a field a source cannot know says why). */
+export const NO_TTL_IN_CONN_LOG =
+  "Zeek's conn.log records no TTL: run callhome on the capture, or on its own conn.log";
+
 /** How far (hops) a reset's TTL may be from the endpoint's own packets and still be the endpoint's. */
 const TTL_TOLERANCE = 2;
 /** A reset answering a SYN faster than this fraction of the round trip cannot have come from the far end. */
@@ -178,8 +182,8 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
   for (let w = 0; w < withResets.length; w++) {
     const c = connections[withResets[w]!]!;
     for (const r of c.resets) {
-      // A firewall's own log names the device: nothing to infer from packets.
-      if (r.fromOriginator || r.kind === 'log') continue;
+      // A firewall's own log names the device, and a Zeek row records no TTL: nothing to infer from packets.
+      if (r.fromOriginator || r.kind === 'log' || r.origin !== 'packet') continue;
       const key = clusterKey(r);
       let cluster = clusters.get(key);
       if (cluster === undefined) {
@@ -206,11 +210,13 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
     for (const r of c.resets) {
       const attributed = r.kind === 'log'
         ? attributeLog(r)
-        : r.fromOriginator
-          ? attributeOriginatorReset(c, r)
-          : r.kind === 'icmp'
-            ? attributeIcmp(c, r)
-            : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
+        : r.origin === 'zeek-conn'
+          ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_CONN_LOG }
+          : r.fromOriginator
+            ? attributeOriginatorReset(c, r)
+            : r.kind === 'icmp'
+              ? attributeIcmp(c, r)
+              : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
       all.push(attributed);
       if (!r.fromOriginator && refusals[i] === undefined) refusals[i] = attributed;
     }
@@ -421,7 +427,7 @@ function groupSources(
     if (s.addresses.size < 100_000) s.addresses.add(c.respH);
     if (r.sender !== '' && s.senders.size < 1000) s.senders.add(r.sender);
     if (s.hosts.size < 10_000) s.hosts.add(c.origH);
-    if (s.delays.length < 4096) s.delays.push(r.delay);
+    if (s.delays.length < 4096 && r.origin === 'packet') s.delays.push(r.delay);
     let e = s.evidence.get(refusal.evidence);
     if (e === undefined) s.evidence.set(refusal.evidence, (e = { resets: 0, addresses: new Set() }));
     e.resets++;
@@ -453,8 +459,8 @@ function groupSources(
         medianRttMs: delay === null || s.kind === 'log' ? null : Math.round(delay * 1e6) / 1e3,
         kind: s.kind,
         evidence,
-        // A log line says nothing of the path: no hops (NaN, which renderers leave out).
-        hops: s.kind === 'log' ? Number.NaN : hopsFromTtl(s.ttl),
+        // A log line or a Zeek row says nothing of the path: no hops (NaN, which JSON writes as null and renderers leave out).
+        hops: s.ttl < 0 ? Number.NaN : hopsFromTtl(s.ttl),
         senders: [...s.senders].sort().slice(0, 50),
         addressList: [...s.addresses].sort().slice(0, 50),
         netblocks: [...new Set([...s.addresses].map(netblockOf))].sort().slice(0, 50),

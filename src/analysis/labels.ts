@@ -116,7 +116,9 @@ export function labelHost(
   if (main !== null && mainSource !== undefined && main.kind === 'log') {
     evidence.push(`denied: ${count(main.n)} of the direct attempts were ${mainSource.evidence}`);
   } else if (main !== null && mainSource !== undefined) {
-    evidence.push(`resets: ${count(main.n)} of the direct attempts were refused with TTL ${main.ttl} after ~${duration(median(main.delays) ?? 0)}: ${mainSource.attribution} (${mainSource.evidence})`);
+    // TTL -1 and no delays: the refusals were read from a log that records neither
+    const how = main.ttl < 0 ? '' : ` with TTL ${main.ttl} after ~${duration(median(main.delays) ?? 0)}`;
+    evidence.push(`resets: ${count(main.n)} of the direct attempts were refused${how}: ${mainSource.attribution} (${mainSource.evidence})`);
   }
 
   let score = 0;

@@ -7,11 +7,16 @@ export type Label = 'proxy-bypass' | 'blocked' | 'periodic' | 'via-proxy' | 'sca
 
 export type ResetAttribution = 'middlebox' | 'endpoint' | 'unknown';
 
-/** The capture object shared by `info` and `analyze`. */
+/**
+ * The capture object shared by `info` and `analyze`: one per input file. For a Zeek log
+ * (`zeek-tsv`, `zeek-json`) `packets` counts its rows, `start`/`end` are its rows' times,
+ * `linktype` is -1, `decoded` counts conn.log rows by address family and transport, and
+ * `anomalies['zeek.malformed_row']` the rows that could not be read (first few named in `warnings`).
+ */
 export interface CaptureSummary {
   file: string;
-  /** Capture formats, and firewall logs by the format that wrote them (logs/firewall/). */
-  format: 'pcap' | 'pcapng' | 'netfilter' | 'cisco-asa' | 'filterlog' | 'pfirewall' | 'table';
+  /** Capture formats, Zeek logs, and firewall logs by the format that wrote them (logs/). */
+  format: 'pcap' | 'pcapng' | 'zeek-tsv' | 'zeek-json' | 'netfilter' | 'cisco-asa' | 'filterlog' | 'pfirewall' | 'table';
   formatDetail: string;
   compressed: 'gzip' | null;
   linktype: number;

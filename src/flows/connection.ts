@@ -36,12 +36,20 @@ export type ResetStage =
   | 'late';
 
 /**
+ * Where a reset's evidence came from: the packets themselves, or a row of Zeek's conn.log,
+ * whose `history` says that a side reset but records no TTL, IP ID or timing of the reset.
+ */
+export type ResetOrigin = 'packet' | 'zeek-conn' | 'firewall-log';
+
+/**
  * Everything attribution needs about one RST, or one ICMP error that refused a connection, or
  * (kind 'log') a firewall's log line saying it denied the connection: then `sender` names the log,
  * and the packet fields (TTL, IP ID, sequence numbers, delay) are unknown (-1 or 0).
  */
 export interface ResetEvidence {
   kind: 'rst' | 'icmp' | 'log';
+  /** 'packet' unless read from a log; then `ttl`, `ipId` are -1, `delay` 0 and `ts` the row's end. */
+  origin: ResetOrigin;
   ts: number;
   /** true when the reset came from the originator's address. */
   fromOriginator: boolean;

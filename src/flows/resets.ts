@@ -38,6 +38,7 @@ export function addReset(flow: Flow, p: Packet, kind: 'rst' | 'icmp', fromOrigin
   const isRst = kind === 'rst';
   const evidence: ResetEvidence = {
     kind,
+    origin: 'packet',
     ts: p.ts,
     fromOriginator,
     ttl: p.ttl,

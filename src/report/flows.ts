@@ -2,6 +2,7 @@
  * `callhome flows`: one row per connection, in four shapes that all walk `connectionColumns`.
  */
 import type { Connection } from '../flows/connection.js';
+import { CALLHOME_ZEEK_FIELDS, type CallhomeCell } from '../flows/zeek-fields.js';
 import { connectionColumns, zeekColumns, type ConnectionColumn, type ColumnValue } from './columns.js';
 import { csvCell, sanitizeTerminal, zeekString } from './escape.js';
 import { paint, type Style } from './style.js';
@@ -36,10 +37,19 @@ function zeekCell(column: ConnectionColumn, value: ColumnValue): string {
   }
 }
 
+/** A callhome_ cell: its text escaped as a Zeek string, a vector's items as a set's. */
+function callhomeCell(cell: CallhomeCell): string {
+  if (cell === null) return '-';
+  if (Array.isArray(cell)) return cell.length === 0 ? '(empty)' : cell.map((s) => zeekString(s, true)).join(',');
+  return zeekString(cell);
+}
+
 /**
  * Zeek's conn.log in its ASCII (TSV) layout — the header lines of Zeek's ASCII writer, `-`
  * for unset, `(empty)` for an empty set, T/F, times with 6 decimals. `#open` and `#close` are
- * the first and last packet times, so the same capture always gives the same file.
+ * the first and last packet times, so the same capture always gives the same file. callhome's
+ * reset evidence, handshake and peeks follow Zeek's columns as `callhome_*` fields
+ * (`flows/zeek-fields.ts`), which the Zeek log reader reads back.
  */
 export function renderFlowsZeek(connections: Connection[]): string {
   const first = connections.reduce((t, c) => Math.min(t, c.ts), Infinity);
@@ -51,11 +61,13 @@ export function renderFlowsZeek(connections: Connection[]): string {
     '#unset_field\t-',
     '#path\tconn',
     `#open\t${zeekHeaderTime(Number.isFinite(first) ? first : 0)}`,
-    `#fields\t${zeekColumns.map((c) => c.zeekName).join('\t')}`,
-    `#types\t${zeekColumns.map((c) => c.zeekType).join('\t')}`,
+    `#fields\t${[...zeekColumns.map((c) => c.zeekName), ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)].join('\t')}`,
+    `#types\t${[...zeekColumns.map((c) => c.zeekType), ...CALLHOME_ZEEK_FIELDS.map((f) => f.type)].join('\t')}`,
   ];
   for (const c of [...connections].sort((a, b) => a.ts - b.ts)) {
-    lines.push(zeekColumns.map((col) => zeekCell(col, col.value(c))).join('\t'));
+    const zeek = zeekColumns.map((col) => zeekCell(col, col.value(c)));
+    const own = CALLHOME_ZEEK_FIELDS.map((f) => callhomeCell(f.write(c)));
+    lines.push(`${zeek.join('\t')}\t${own.join('\t')}`);
   }
   lines.push(`#close\t${zeekHeaderTime(Number.isFinite(last) ? last : 0)}`);
   return `${lines.join('\n')}\n`;

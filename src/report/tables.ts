@@ -81,7 +81,7 @@ export function resetSourcesTable(sources: ResetSource[]): TableModel {
     rows: sources.map((r) => [
       text(r.attribution),
       text(r.kind),
-      num(String(r.ttl)),
+      num(r.ttl < 0 ? '-' : String(r.ttl)),
       num(count(r.resets)),
       num(count(r.remoteAddresses)),
       num(r.medianRttMs === null ? '–' : duration(r.medianRttMs / 1000)),

@@ -108,9 +108,11 @@ function resetSourceLine(r: ResetSource, width: number, color: boolean): string[
   const style = r.attribution === 'middlebox' ? 'red' : r.attribution === 'endpoint' ? 'green' : 'yellow';
   const rtt = r.medianRttMs === null ? '' : `, median RTT ${duration(r.medianRttMs / 1000)}`;
   const routers = Number.isFinite(r.hops) ? ` (${hops(r.hops)})` : '';
+  // TTL -1: read from a log that records none
+  const ttl = r.ttl < 0 ? ' (no TTL recorded)' : ` with TTL ${r.ttl}${routers}`;
   const what = r.kind === 'log'
     ? `${plural(r.resets, 'denial')} logged for ${plural(r.remoteAddresses, 'address', 'addresses')}`
-    : `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')} with TTL ${r.ttl}${routers} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
+    : `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')}${ttl} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
   return wrap(`${paint(r.attribution, style, color)}: ${what} — ${clean(r.evidence)}`, width, '      ', '  ');
 }
 

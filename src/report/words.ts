@@ -90,7 +90,16 @@ export function capturesLine(captures: CaptureSummary[]): string {
     const secs = (Date.parse(end) - Date.parse(start)) / 1000;
     span = `, ${shortIso(start)} → ${endShort}${Number.isFinite(secs) ? ` (${duration(secs)})` : ''}`;
   }
-  return `${plural(captures.length, 'capture')}, ${plural(packets, 'packet')}${span}`;
+  // Zeek logs count rows, captures packets: "2 captures, 1,204 packets; 3 Zeek logs, 9,876 rows"
+  const isLog = (c: CaptureSummary): boolean => c.format === 'zeek-tsv' || c.format === 'zeek-json';
+  const logs = captures.filter(isLog);
+  const parts: string[] = [];
+  if (logs.length < captures.length) {
+    parts.push(`${plural(captures.length - logs.length, 'capture')}, ${plural(packets - logs.reduce((n, c) => n + c.packets, 0), 'packet')}`);
+  }
+  if (logs.length > 0) parts.push(`${plural(logs.length, 'Zeek log')}, ${plural(logs.reduce((n, c) => n + c.packets, 0), 'row')}`);
+  if (parts.length === 0) parts.push(`${plural(0, 'capture')}, ${plural(0, 'packet')}`);
+  return `${parts.join('; ')}${span}`;
 }
 
 export type Outcome = Attempt['outcome'];

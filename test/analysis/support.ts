@@ -46,6 +46,7 @@ export function connection(fields: Partial<Connection> & Pick<Connection, 'origH
 export function rst(fields: Partial<ResetEvidence> = {}): ResetEvidence {
   return {
     kind: 'rst',
+    origin: 'packet',
     ts: 0,
     fromOriginator: false,
     ttl: 255,

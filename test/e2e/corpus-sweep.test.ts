@@ -4,7 +4,7 @@
  * capture that is damaged or unreadable, machine output that parses, a verdict for every host,
  * and a Zeek conn.log whose rows are as wide as its #fields line.
  */
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -146,13 +146,17 @@ describe('damaged and odd inputs', () => {
     expect((JSON.parse(run.stdout) as { captures: { packets: number }[] }).captures[0]!.packets).toBe(29);
   });
 
-  it('a gzip of a text file, an empty file and a directory are unreadable (exit 1), not a crash', async () => {
+  it('a gzip of a text file, an empty file and a folder with nothing readable are unreadable (exit 1), not a crash', async () => {
     const { gzipSync } = await import('node:zlib');
     const textGz = join(dir, 'notes.pcap.gz');
     writeFileSync(textGz, gzipSync(Buffer.from('not a capture\n'.repeat(100))));
     const empty = join(dir, 'empty.pcap');
     writeFileSync(empty, '');
-    for (const path of [textGz, empty, dir]) {
+    // a folder is read for the captures and logs in it; one with none is an error
+    const nothing = join(dir, 'nothing');
+    mkdirSync(nothing, { recursive: true });
+    writeFileSync(join(nothing, 'notes.txt'), 'not a capture\n');
+    for (const path of [textGz, empty, nothing]) {
       const run = await callhome(['analyze', path]);
       expectNoCrash(run);
       expect(run.code).toBe(1);

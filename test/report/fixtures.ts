@@ -361,6 +361,7 @@ export function connection(partial: Partial<Connection> = {}): Connection {
     resets: [
       {
         kind: 'rst',
+        origin: 'packet',
         ts: START + 0.123856,
         fromOriginator: false,
         ttl: 255,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CALLHOME_ZEEK_FIELDS } from '../../src/flows/zeek-fields.js';
 import { connectionColumns, flowsRenderers, zeekColumns } from '../../src/report/index.js';
 import { HOSTILE, START, connection, connections } from './fixtures.js';
 import { parseCsv, parseZeek } from './parse.js';
@@ -12,11 +13,13 @@ describe('flows --format zeek', () => {
   it("writes Zeek's conn.log header lines", () => {
     expect(lines.slice(0, 5)).toEqual(['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', '#path\tconn']);
     expect(lines[5]).toMatch(/^#open\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
+    const own = CALLHOME_ZEEK_FIELDS.map((f) => f.name).join('\t');
+    const ownTypes = CALLHOME_ZEEK_FIELDS.map((f) => f.type).join('\t');
     expect(lines[6]).toBe(
-      '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents',
+      '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\t' + own,
     );
     expect(lines[7]).toBe(
-      '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]',
+      '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\t' + ownTypes,
     );
     expect(lines[lines.length - 1]).toMatch(/^#close\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
   });
@@ -45,7 +48,7 @@ describe('flows --format zeek', () => {
   });
 
   it('walks the one column declaration', () => {
-    expect(zeekColumns.map((c) => c.zeekName)).toEqual(lines[6]!.split('\t').slice(1));
+    expect([...zeekColumns.map((c) => c.zeekName), ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)]).toEqual(lines[6]!.split('\t').slice(1));
     expect(zeekColumns.every((c) => connectionColumns.includes(c))).toBe(true);
   });
 });

@@ -1,0 +1,168 @@
+/**
+ * The input seam (DESIGN.md "Inputs: three kinds of evidence, one analysis"): every path
+ * given is told apart by content — a capture by its magic number, anything else by the first
+ * reader whose `sniff` claims its first bytes (inflated when gzip) — and folders are walked
+ * for the files either kind can read. Captures go to the capture pipeline; each reader loads
+ * the files it claimed, as one set, into the same connection records and `captures[]` entries.
+ *
+ * Another kind of log plugs in as one more `InputReader` in `INPUT_READERS` (or passed to
+ * `sortInputs`/`loadLogInputs`): a `sniff` over the first bytes and a `load` over its files.
+ * A file no reader claims goes to the capture reader, whose error names what it looks like.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CaptureSummary } from './analysis/types.js';
+import { CaptureError } from './capture/index.js';
+import { sniffCapture } from './capture/sniff.js';
+import type { Connection } from './flows/connection.js';
+import { readHead } from './logs/lines.js';
+import { loadZeekLogs, sniffZeek } from './logs/zeek.js';
+
+/** A file a reader claimed. */
+export interface InputFile {
+  path: string;
+  /** Its first bytes, inflated when the file is gzip. */
+  head: Uint8Array;
+  /** Named on the command line, not found in a folder. */
+  named: boolean;
+}
+
+export interface InputReader {
+  /** What it reads, for messages ('Zeek logs'). */
+  readonly name: string;
+  /** Whether these first bytes (inflated when gzip) are a file this reader reads. */
+  sniff(head: Uint8Array, path: string): boolean;
+  /**
+   * Reads all the files it claimed as one set. Returns a `captures[]` entry per file it read
+   * (in their order) and the connections, whose `capture` counts from `firstCapture`.
+   */
+  load(files: readonly InputFile[], firstCapture: number): Promise<{ captures: CaptureSummary[]; connections: Connection[] }>;
+}
+
+export const zeekLogReader: InputReader = {
+  name: 'Zeek logs',
+  sniff: (head, path) => sniffZeek(head, path) !== null,
+  load: (files, firstCapture) =>
+    loadZeekLogs(
+      files.map((f) => {
+        const sniffed = sniffZeek(f.head, f.path)!;
+        return { path: f.path, format: sniffed.format, logType: sniffed.path, named: f.named };
+      }),
+      firstCapture,
+    ),
+};
+
+/** The log readers, tried in order after the capture magic numbers. */
+export const INPUT_READERS: readonly InputReader[] = [zeekLogReader];
+
+/** Inputs sorted by kind: captures for the capture pipeline, the rest by the reader that claimed them. */
+export interface SortedInputs<C> {
+  captures: C[];
+  logs: Map<InputReader, InputFile[]>;
+  failures: CaptureError[];
+}
+
+function walk(dir: string, out: string[]): void {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) walk(path, out);
+    else if (e.isFile()) out.push(path);
+  }
+}
+
+function claim(readers: readonly InputReader[], head: Uint8Array, path: string): InputReader | null {
+  for (const r of readers) if (r.sniff(head, path)) return r;
+  return null;
+}
+
+/**
+ * Sorts the inputs by content. A folder is walked recursively in name order (dated
+ * sub-folders of rotated logs included); files in it that are neither a capture nor a log a
+ * reader claims are passed over. Standard input and bytes in memory are captures.
+ */
+export function sortInputs<C>(inputs: readonly C[], readers: readonly InputReader[] = INPUT_READERS): SortedInputs<C> {
+  const sorted: SortedInputs<C> = { captures: [], logs: new Map(), failures: [] };
+  const add = (reader: InputReader, file: InputFile): void => {
+    const list = sorted.logs.get(reader);
+    if (list === undefined) sorted.logs.set(reader, [file]);
+    else list.push(file);
+  };
+  for (const input of inputs) {
+    if (typeof input !== 'string' || input === '-') {
+      sorted.captures.push(input);
+      continue;
+    }
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(input).isDirectory();
+    } catch {
+      // the capture reader words the open error
+    }
+    if (!isDirectory) {
+      let head: Uint8Array | null;
+      try {
+        head = readHead(input);
+      } catch {
+        head = null;
+      }
+      const reader = head === null || sniffCapture(head) !== null ? null : claim(readers, head, input);
+      if (reader === null) sorted.captures.push(input);
+      else add(reader, { path: input, head: head!, named: true });
+      continue;
+    }
+    const files: string[] = [];
+    try {
+      walk(input, files);
+    } catch (e) {
+      sorted.failures.push(new CaptureError('io', input, `${input}: the folder cannot be read: ${(e as Error).message}`));
+      continue;
+    }
+    let found = 0;
+    for (const path of files) {
+      let head: Uint8Array;
+      try {
+        head = readHead(path);
+      } catch {
+        continue;
+      }
+      if (sniffCapture(head) !== null) {
+        sorted.captures.push(path as C);
+        found++;
+        continue;
+      }
+      const reader = claim(readers, head, path);
+      if (reader !== null) {
+        add(reader, { path, head, named: false });
+        found++;
+      }
+    }
+    if (found === 0) {
+      sorted.failures.push(new CaptureError('not-a-capture', input, `${input}: a folder with no capture and no Zeek log in it`));
+    }
+  }
+  return sorted;
+}
+
+/** Loads the logs each reader claimed; their `captures[]` entries count from `firstCapture`. */
+export async function loadLogInputs(
+  logs: SortedInputs<unknown>['logs'],
+  firstCapture: number,
+): Promise<{ captures: CaptureSummary[]; connections: Connection[]; failures: CaptureError[] }> {
+  const captures: CaptureSummary[] = [];
+  const connections: Connection[] = [];
+  const failures: CaptureError[] = [];
+  for (const [reader, files] of logs) {
+    try {
+      const loaded = await reader.load(files, firstCapture + captures.length);
+      captures.push(...loaded.captures);
+      for (const c of loaded.connections) connections.push(c);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (typeof err.code !== 'string') throw e;
+      failures.push(new CaptureError('io', files[0]?.path ?? reader.name, `${reader.name}: reading failed (${err.message})`));
+    }
+  }
+  return { captures, connections, failures };
+}

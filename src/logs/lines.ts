@@ -1,0 +1,124 @@
+/**
+ * A text log, line by line: plain files are read in 1 MiB chunks by the reading thread, gzip
+ * files are inflated as a stream. Each chunk is cut after its last newline and decoded as a
+ * whole (a newline byte is never part of a UTF-8 sequence); the rest waits for the next chunk.
+ * Memory stays bounded by the chunk and the longest line, never the file.
+ */
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { createGunzip, gunzipSync, constants as zlib } from 'node:zlib';
+
+const CHUNK_BYTES = 1 << 20;
+/** Bytes a reader is shown to tell what a file is (inflated when the file is gzip). */
+export const HEAD_BYTES = 64 << 10;
+
+export interface LineStats {
+  /** Bytes of the file (compressed bytes for gzip). */
+  bytes: number;
+  compressed: 'gzip' | null;
+  /** Text after the last newline: a line cut short (null when the file ends with a newline). */
+  cutShort: string | null;
+  /** Why the input ended early (gzip damage, read error), else null. */
+  failure: string | null;
+}
+
+/** Called for every whole line (without its newline), numbered from 1; return false to stop. */
+export type LineCallback = (line: string, lineNumber: number) => boolean | void;
+
+const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+
+/** The first bytes of a file, inflated when it is gzip (as far as the bytes read allow). */
+export function readHead(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const raw = new Uint8Array(HEAD_BYTES);
+    const n = readSync(fd, raw, 0, raw.length, 0);
+    const head = raw.subarray(0, n);
+    if (!isGzip(head)) return head;
+    try {
+      return gunzipSync(head, { finishFlush: zlib.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES);
+    } catch {
+      return new Uint8Array(0);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+class Splitter {
+  private carry: Buffer | null = null;
+  private lineNumber = 0;
+  stopped = false;
+
+  constructor(private readonly onLine: LineCallback) {}
+
+  push(chunk: Buffer): void {
+    if (this.stopped) return;
+    const last = chunk.lastIndexOf(10);
+    if (last < 0) {
+      this.carry = this.carry === null ? Buffer.from(chunk) : Buffer.concat([this.carry, chunk]);
+      return;
+    }
+    const whole = this.carry === null ? chunk.subarray(0, last) : Buffer.concat([this.carry, chunk.subarray(0, last)]);
+    this.carry = last + 1 < chunk.length ? Buffer.from(chunk.subarray(last + 1)) : null;
+    const lines = whole.toString('utf8').split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      let line = lines[i]!;
+      if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+      if (this.onLine(line, ++this.lineNumber) === false) {
+        this.stopped = true;
+        return;
+      }
+    }
+  }
+
+  rest(): string | null {
+    return this.carry === null || this.carry.length === 0 || this.stopped ? null : this.carry.toString('utf8');
+  }
+}
+
+/** Reads `path` line by line. Throws only when the file cannot be opened. */
+export async function readLines(path: string, onLine: LineCallback): Promise<LineStats> {
+  const fd = openSync(path, 'r');
+  const size = fstatSync(fd).size;
+  const splitter = new Splitter(onLine);
+  const probe = new Uint8Array(2);
+  const got = readSync(fd, probe, 0, 2, 0);
+  if (isGzip(probe.subarray(0, got))) {
+    let failure: string | null = null;
+    const inflated = createReadStream(path, { fd, highWaterMark: CHUNK_BYTES }).pipe(createGunzip({ chunkSize: CHUNK_BYTES }));
+    try {
+      for await (const chunk of inflated) {
+        splitter.push(chunk as Buffer);
+        if (splitter.stopped) {
+          inflated.destroy();
+          break;
+        }
+      }
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      failure = code === 'Z_BUF_ERROR' ? 'the gzip data ends early' : `the gzip data is damaged (${(e as Error).message})`;
+    }
+    return { bytes: size, compressed: 'gzip', cutShort: splitter.rest(), failure };
+  }
+  let failure: string | null = null;
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let position = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, 0, buffer.length, position);
+      } catch (e) {
+        failure = `reading failed (${(e as Error).message})`;
+        break;
+      }
+      if (n === 0) break;
+      position += n;
+      splitter.push(buffer.subarray(0, n));
+      if (splitter.stopped) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { bytes: size, compressed: null, cutShort: splitter.rest(), failure };
+}

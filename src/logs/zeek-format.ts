@@ -1,0 +1,209 @@
+/**
+ * Zeek's two log formats, told apart by content: the ASCII writer's TSV (a `#separator` line,
+ * then `#set_separator`, `#empty_field`, `#unset_field`, `#path`, `#open`, `#fields`, `#types`,
+ * rows, and `#close` when the file was closed) and its JSON writer (one object per line, keys
+ * as the TSV field names, `_path` when the logs are written to one stream). Fields are looked up
+ * by name, so any order and extra fields are fine. Values are hostile text.
+ */
+
+export type ZeekFormat = 'zeek-tsv' | 'zeek-json';
+
+/** What the first bytes of a file say: its format and, when they tell, its log type ('conn', 'dns', …). */
+export interface ZeekSniff {
+  format: ZeekFormat;
+  path: string | null;
+}
+
+const decoder = new TextDecoder('utf-8');
+
+/** The log a file holds, from its first bytes (inflated if gzip); null when it is not a Zeek log. */
+export function sniffZeek(head: Uint8Array, name: string): ZeekSniff | null {
+  const text = decoder.decode(head.subarray(0, Math.min(head.length, 16 << 10))).replace(/^\uFEFF/, '');
+  if (text.startsWith('#separator ')) {
+    const path = /^#path\t([^\t\r\n]+)/m.exec(text);
+    return { format: 'zeek-tsv', path: path ? path[1]! : null };
+  }
+  const line = text.trimStart().split('\n', 1)[0]!;
+  if (!line.startsWith('{')) return null;
+  let object: unknown;
+  try {
+    object = JSON.parse(line);
+  } catch {
+    // a first line longer than the head: judge by its keys
+    if (!/^\{\s*"(_path|ts|uid)"\s*:/.test(line)) return null;
+    const path = /"_path"\s*:\s*"([^"]+)"/.exec(line);
+    return { format: 'zeek-json', path: path ? path[1]! : logTypeFromName(name) };
+  }
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) return null;
+  const record = object as Record<string, unknown>;
+  if (typeof record._path === 'string') return { format: 'zeek-json', path: record._path };
+  if (!('ts' in record) || !('uid' in record || 'id.orig_h' in record || 'id' in record)) return null;
+  return { format: 'zeek-json', path: logTypeFromFields(record) ?? logTypeFromName(name) };
+}
+
+/** A JSON row's log type from the fields only that log has. */
+function logTypeFromFields(record: Record<string, unknown>): string | null {
+  if ('conn_state' in record || 'history' in record) return 'conn';
+  if ('query' in record && ('qtype' in record || 'answers' in record || 'rcode' in record)) return 'dns';
+  if ('method' in record || 'status_code' in record || 'user_agent' in record) return 'http';
+  if ('server_name' in record || 'cipher' in record || 'established' in record) return 'ssl';
+  return null;
+}
+
+/** `conn.log`, `conn.00:00:00-01:00:00.log.gz`, `dns.log.gz` → 'conn', 'conn', 'dns'. */
+export function logTypeFromName(name: string): string | null {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const m = /^([a-z0-9_-]+)\./i.exec(base);
+  return m ? m[1]!.toLowerCase() : null;
+}
+
+/** Zeek's `\xNN` escapes (runs of them are the bytes of one UTF-8 sequence). */
+export function unescapeZeek(s: string): string {
+  if (s.indexOf('\\x') < 0) return s;
+  return s.replace(/(?:\\x[0-9a-fA-F]{2})+/g, (run) => Buffer.from(run.replace(/\\x/g, ''), 'hex').toString('utf8'));
+}
+
+/**
+ * One row of a log, read by the index of a field in the list the reader asked for. `text` is
+ * null for an unset or absent field, '' for an empty one; `list` splits a set or vector.
+ */
+export interface ZeekRow {
+  text(field: number): string | null;
+  list(field: number): string[] | null;
+}
+
+/** TSV rows: the header's field names mapped to the wanted fields once, cells split per row. */
+export class TsvRows implements ZeekRow {
+  separator = '\t';
+  setSeparator = ',';
+  emptyField = '(empty)';
+  unsetField = '-';
+  path: string | null = null;
+  /** Column of each wanted field, -1 when the log has none; null before `#fields`. */
+  columns: Int32Array | null = null;
+  fieldCount = 0;
+  private cells: string[] = [];
+
+  constructor(private readonly wanted: readonly string[]) {}
+
+  /** A `#` line; returns an error text for a header callhome cannot use. */
+  header(line: string): string | null {
+    if (line.startsWith('#separator ')) {
+      this.separator = unescapeZeek(line.slice('#separator '.length));
+      return null;
+    }
+    const tab = line.indexOf(this.separator);
+    const key = tab < 0 ? line.slice(1) : line.slice(1, tab);
+    const value = tab < 0 ? '' : line.slice(tab + this.separator.length);
+    switch (key) {
+      case 'set_separator': this.setSeparator = unescapeZeek(value); break;
+      case 'empty_field': this.emptyField = value; break;
+      case 'unset_field': this.unsetField = value; break;
+      case 'path': this.path = value; break;
+      case 'fields': {
+        const names = value.split(this.separator);
+        this.fieldCount = names.length;
+        this.columns = Int32Array.from(this.wanted, (w) => names.indexOf(w));
+        break;
+      }
+      default: break;
+    }
+    return null;
+  }
+
+  /** Takes a data line; false when it has not as many cells as `#fields` names. */
+  load(line: string): boolean {
+    this.cells = line.split(this.separator);
+    return this.cells.length === this.fieldCount;
+  }
+
+  text(field: number): string | null {
+    const column = this.columns![field]!;
+    if (column < 0) return null;
+    const v = this.cells[column]!;
+    if (v === this.unsetField) return null;
+    if (v === this.emptyField) return '';
+    return v.indexOf('\\') < 0 ? v : unescapeZeek(v);
+  }
+
+  list(field: number): string[] | null {
+    const column = this.columns![field]!;
+    if (column < 0) return null;
+    const v = this.cells[column]!;
+    if (v === this.unsetField) return null;
+    if (v === this.emptyField) return [];
+    return v.split(this.setSeparator).map(unescapeZeek);
+  }
+}
+
+/** JSON rows: keys as the TSV names (`id.orig_h`), or nested (`"id": {"orig_h": …}`). */
+export class JsonRows implements ZeekRow {
+  private record: Record<string, unknown> = {};
+  private readonly nested: ([string, string] | null)[];
+
+  constructor(private readonly wanted: readonly string[]) {
+    this.nested = wanted.map((w) => {
+      const dot = w.indexOf('.');
+      return dot < 0 ? null : [w.slice(0, dot), w.slice(dot + 1)];
+    });
+  }
+
+  /** Takes a line; an error text when it is not a JSON object. */
+  load(line: string): string | null {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return 'not a JSON object';
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+    this.record = value as Record<string, unknown>;
+    return null;
+  }
+
+  get path(): string | null {
+    return typeof this.record._path === 'string' ? this.record._path : null;
+  }
+
+  private raw(field: number): unknown {
+    const v = this.record[this.wanted[field]!];
+    if (v !== undefined) return v;
+    const nested = this.nested[field];
+    if (nested === null || nested === undefined) return undefined;
+    const outer = this.record[nested[0]];
+    return outer !== null && typeof outer === 'object' ? (outer as Record<string, unknown>)[nested[1]] : undefined;
+  }
+
+  text(field: number): string | null {
+    const v = this.raw(field);
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number') return String(v);
+    if (typeof v === 'boolean') return v ? 'T' : 'F';
+    return null;
+  }
+
+  list(field: number): string[] | null {
+    const v = this.raw(field);
+    if (v === undefined || v === null) return null;
+    if (!Array.isArray(v)) return typeof v === 'string' ? [v] : null;
+    return v.map((x) => (typeof x === 'string' ? x : String(x)));
+  }
+}
+
+/** A Zeek `time`: epoch seconds, or ISO 8601 (the JSON writer's `JSON::TS_ISO8601`). */
+export function zeekTime(text: string | null): number {
+  if (text === null) return Number.NaN;
+  const n = Number(text);
+  if (text !== '' && Number.isFinite(n)) return n;
+  if (/^\d{4}-\d\d-\d\dT/.test(text)) {
+    const ms = Date.parse(text);
+    if (Number.isFinite(ms)) {
+      // Date keeps milliseconds: the microseconds are added back from the text
+      const fraction = /\.(\d+)/.exec(text);
+      const sub = fraction ? Number(`0.${fraction[1]!}`) - Math.floor(Number(`0.${fraction[1]!}`) * 1000) / 1000 : 0;
+      return ms / 1000 + sub;
+    }
+  }
+  return Number.NaN;
+}

@@ -1,0 +1,291 @@
+/**
+ * What each Zeek log gives callhome, row by row: conn.log a connection record (the one
+ * `flows/` declares) with what its `conn_state` and `history` say; dns.log the names of
+ * addresses (answers with their CNAME chain); http.log the request peek (Host, User-Agent,
+ * method, URI, proxy form, `proxied` headers); ssl.log the SNI. A row that cannot be read
+ * gives an error text naming the field.
+ */
+import type { Connection, DnsAnswer, HttpRequestPeek, ResetEvidence, ResetStage, Transport } from '../flows/connection.js';
+import { isConnState } from '../flows/conn-state.js';
+import { CALLHOME_ZEEK_FIELDS, proxyFormOf } from '../flows/zeek-fields.js';
+import { zeekTime, type ZeekRow } from './zeek-format.js';
+
+// ---------------------------------------------------------------- conn.log
+
+const CONN_FIELDS = [
+  'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration',
+  'orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history',
+  'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes',
+] as const;
+const C = Object.fromEntries(CONN_FIELDS.map((f, i) => [f, i])) as Record<(typeof CONN_FIELDS)[number], number>;
+const CALLHOME_FIRST = CONN_FIELDS.length;
+
+/** The conn.log fields callhome reads, Zeek's then its own. */
+export const CONN_LOG_FIELDS: readonly string[] = [...CONN_FIELDS, ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)];
+
+/**
+ * The empty lists of a row with no resets, answers or request times: one shared, never
+ * modified (a join replaces a list, never adds to it), so a million rows allocate none.
+ */
+const NONE = Object.freeze([]) as unknown as never[];
+
+export type RowResult<T> = T | { error: string };
+
+export const isError = <T>(r: RowResult<T>): r is { error: string } => typeof r === 'object' && r !== null && 'error' in r;
+
+function count(row: ZeekRow, field: number): number {
+  const t = row.text(field);
+  if (t === null || t === '') return 0;
+  const n = Number(t);
+  return Number.isFinite(n) && n >= 0 ? n : Number.NaN;
+}
+
+function flag(row: ZeekRow, field: number): boolean | null {
+  const t = row.text(field);
+  return t === 'T' || t === 'true' ? true : t === 'F' || t === 'false' ? false : null;
+}
+
+/**
+ * Zeek's history letters: upper case the originator, lower case the responder. A responder
+ * letter other than `r` means a packet other than a reset came back (the tracker's
+ * `established`); `r`/`R` is a reset from that side.
+ */
+function answered(history: string): boolean {
+  for (let i = 0; i < history.length; i++) {
+    const ch = history.charCodeAt(i);
+    if (ch >= 97 && ch <= 122 && ch !== 114 /* r */) return true;
+  }
+  return false;
+}
+
+/** The stage a reset at `at` in `history` arrived at (as `flows/resets.ts` stages them). */
+function stageAt(history: string, at: number): ResetStage {
+  const before = history.slice(0, at);
+  if (/[Ff]/.test(before)) return 'late';
+  if (/[Dd]/.test(before)) return 'data';
+  if (answered(before)) return 'handshake';
+  return 'syn';
+}
+
+function logReset(c: Connection, fromOriginator: boolean, stage: ResetStage): ResetEvidence {
+  return {
+    kind: 'rst',
+    origin: 'zeek-conn',
+    ts: c.lastTs,
+    fromOriginator,
+    ttl: -1,
+    ipId: -1,
+    sender: fromOriginator ? c.origH : c.respH,
+    delay: 0,
+    stage,
+    seq: 0,
+    ack: 0,
+    ackZero: false,
+    senderKeptSending: false,
+    peerTtls: [],
+    peerIpIds: [],
+    icmpType: -1,
+    icmpCode: -1,
+  };
+}
+
+/** Resets as conn_state and history tell them: `REJ` and `r` from the responder, `R` from the originator. */
+function resetsOf(c: Connection): ResetEvidence[] {
+  const resets: { at: number; reset: ResetEvidence }[] = [];
+  const h = c.history;
+  const resp = h.indexOf('r');
+  const orig = h.indexOf('R');
+  // A history cut by Zeek's letter limits may miss the r that REJ and RSTR* imply.
+  if (resp >= 0) resets.push({ at: resp, reset: logReset(c, false, stageAt(h, resp)) });
+  else if (c.connState === 'REJ' || c.connState === 'RSTR' || c.connState === 'RSTRH') {
+    resets.push({ at: h.length, reset: logReset(c, false, c.connState === 'REJ' || !answered(h) ? 'syn' : 'handshake') });
+  }
+  if (orig >= 0) resets.push({ at: orig, reset: logReset(c, true, stageAt(h, orig)) });
+  else if (c.connState === 'RSTO' || c.connState === 'RSTOS0') {
+    resets.push({ at: h.length, reset: logReset(c, true, c.connState === 'RSTOS0' ? 'syn' : 'handshake') });
+  }
+  if (resets.length === 0) return NONE;
+  return resets.sort((a, b) => a.at - b.at).map((r) => r.reset);
+}
+
+/**
+ * One conn.log row as a connection; `capture` is the log file's index among the inputs. Null
+ * for a row of another transport (Zeek's `unknown_transport`), which callhome does not track.
+ */
+export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection | null> {
+  const ts = zeekTime(row.text(C.ts));
+  if (!Number.isFinite(ts)) return { error: `ts ${JSON.stringify(row.text(C.ts))} is not a time` };
+  const uid = row.text(C.uid);
+  const origH = row.text(C['id.orig_h']);
+  const respH = row.text(C['id.resp_h']);
+  if (uid === null || origH === null || respH === null) return { error: 'no uid, id.orig_h or id.resp_h' };
+  const origP = count(row, C['id.orig_p']);
+  const respP = count(row, C['id.resp_p']);
+  if (!(origP <= 65535 && respP <= 65535)) return { error: 'a port is not a number from 0 to 65535' };
+  const proto = row.text(C.proto);
+  if (proto === 'unknown_transport') return null;
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return { error: `proto ${JSON.stringify(proto)} is not tcp, udp or icmp` };
+  const state = row.text(C.conn_state) ?? 'OTH';
+  if (!isConnState(state)) return { error: `conn_state ${JSON.stringify(state)} is not one of Zeek's` };
+  const durationText = row.text(C.duration);
+  const duration = durationText === null ? null : Number(durationText);
+  if (duration !== null && !Number.isFinite(duration)) return { error: `duration ${JSON.stringify(durationText)} is not a number` };
+  const history = row.text(C.history) ?? '';
+  const c: Connection = {
+    uid,
+    proto: proto satisfies Transport,
+    ts,
+    lastTs: ts + (duration ?? 0),
+    origH,
+    origP,
+    respH,
+    respP,
+    service: row.text(C.service) || null,
+    duration,
+    origBytes: count(row, C.orig_bytes),
+    respBytes: count(row, C.resp_bytes),
+    connState: state,
+    localOrig: flag(row, C.local_orig),
+    localResp: flag(row, C.local_resp),
+    missedBytes: count(row, C.missed_bytes),
+    history,
+    origPkts: count(row, C.orig_pkts),
+    origIpBytes: count(row, C.orig_ip_bytes),
+    respPkts: count(row, C.resp_pkts),
+    respIpBytes: count(row, C.resp_ip_bytes),
+    capture,
+    // A SYN-only attempt's packets are its SYNs; otherwise history's S says one.
+    synCount: history.startsWith('S') ? (/^Sr?$/.test(history) ? Math.max(1, count(row, C.orig_pkts)) : 1) : 0,
+    origTtl: -1,
+    respTtl: -1,
+    handshakeRtt: null,
+    established: history === '' ? count(row, C.resp_pkts) > 0 : answered(history),
+    resets: NONE,
+    http: null,
+    sni: null,
+    quic: null,
+    dnsQuery: null,
+    dnsAnswers: NONE,
+    requestTimes: NONE,
+  };
+  for (const n of [c.origBytes, c.respBytes, c.missedBytes, c.origPkts, c.origIpBytes, c.respPkts, c.respIpBytes]) {
+    if (Number.isNaN(n)) return { error: 'a byte or packet count is not a number' };
+  }
+  if (c.proto === 'tcp') c.resets = resetsOf(c);
+  // A conn.log callhome wrote carries its own evidence: it replaces what history suggests.
+  for (let i = 0; i < CALLHOME_ZEEK_FIELDS.length; i++) {
+    const field = CALLHOME_ZEEK_FIELDS[i]!;
+    const vector = field.type.startsWith('vector');
+    const cell = vector ? row.list(CALLHOME_FIRST + i) : row.text(CALLHOME_FIRST + i);
+    if (!field.apply(c, cell)) return { error: `${field.name} cannot be read` };
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------- dns.log
+
+export const DNS_LOG_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'query', 'qtype_name', 'answers', 'TTLs', 'rcode_name'] as const;
+
+export interface DnsRow {
+  ts: number;
+  uid: string;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
+  proto: Transport;
+  query: string;
+  answers: DnsAnswer[];
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * Zeek's `answers` are the values of the answer records in order: each name is the CNAME of
+ * the one before it (starting at the query), each address an address of the last name.
+ */
+export function chainAnswers(query: string, values: readonly string[], ttls: readonly string[]): DnsAnswer[] {
+  const answers: DnsAnswer[] = [];
+  let owner = query;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    const ttl = Number(ttls[i] ?? 0) || 0;
+    if (IPV4.test(value)) answers.push({ name: owner, type: 'A', value, ttl });
+    else if (value.includes(':')) answers.push({ name: owner, type: 'AAAA', value, ttl });
+    else if (/^[^\s]+$/.test(value)) {
+      answers.push({ name: owner, type: 'CNAME', value, ttl });
+      owner = value;
+    }
+  }
+  return answers;
+}
+
+export function dnsFromRow(row: ZeekRow): RowResult<DnsRow | null> {
+  const ts = zeekTime(row.text(0));
+  const uid = row.text(1);
+  if (!Number.isFinite(ts) || uid === null) return { error: 'no ts or uid' };
+  const query = row.text(7);
+  const qtype = row.text(8);
+  // Names for addresses come from address queries only (a PTR answer is a name, not a CNAME).
+  if (query === null || (qtype !== 'A' && qtype !== 'AAAA' && qtype !== null && qtype !== '*')) return null;
+  const proto = row.text(6);
+  return {
+    ts,
+    uid,
+    origH: row.text(2) ?? '',
+    origP: Number(row.text(3) ?? 0),
+    respH: row.text(4) ?? '',
+    respP: Number(row.text(5) ?? 53),
+    proto: proto === 'tcp' ? 'tcp' : 'udp',
+    query,
+    answers: chainAnswers(query, row.list(9) ?? [], row.list(10) ?? []),
+  };
+}
+
+// ---------------------------------------------------------------- http.log
+
+export const HTTP_LOG_FIELDS = ['ts', 'uid', 'method', 'host', 'uri', 'user_agent', 'proxied'] as const;
+
+export interface HttpRow {
+  ts: number;
+  uid: string;
+  peek: HttpRequestPeek;
+}
+
+/** Zeek's `proxied` items read `VIA -> 1.1 proxy`: as header lines, `VIA: 1.1 proxy`. */
+function viaHeader(item: string): string {
+  const arrow = item.indexOf(' -> ');
+  return arrow < 0 ? item : `${item.slice(0, arrow)}: ${item.slice(arrow + 4)}`;
+}
+
+export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
+  const ts = zeekTime(row.text(0));
+  const uid = row.text(1);
+  if (!Number.isFinite(ts) || uid === null) return { error: 'no ts or uid' };
+  const method = row.text(2);
+  if (method === null || method === '') return null;
+  const target = row.text(4) ?? '';
+  return {
+    ts,
+    uid,
+    peek: {
+      method,
+      target,
+      host: row.text(3) || null,
+      userAgent: row.text(5) || null,
+      proxyForm: proxyFormOf(method, target),
+      viaHeaders: (row.list(6) ?? []).map(viaHeader),
+    },
+  };
+}
+
+// ---------------------------------------------------------------- ssl.log
+
+export const SSL_LOG_FIELDS = ['ts', 'uid', 'server_name'] as const;
+
+export function sniFromRow(row: ZeekRow): RowResult<{ uid: string; sni: string } | null> {
+  const uid = row.text(1);
+  if (uid === null || !Number.isFinite(zeekTime(row.text(0)))) return { error: 'no ts or uid' };
+  const sni = row.text(2);
+  return sni === null || sni === '' ? null : { uid, sni };
+}

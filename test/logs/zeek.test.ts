@@ -1,0 +1,300 @@
+/**
+ * Zeek logs as input: Zeek's own conn.logs from the corpus, a generated Zeek log folder
+ * (dated sub-folders, hourly rotation, gzip, logs callhome does not read), JSON logs,
+ * malformed rows, and files that are no log at all.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { analyze, compare, loadCaptures } from '../../src/index.js';
+import type { Connection } from '../../src/flows/connection.js';
+import { corpusPath } from '../support/corpus.js';
+import { callhome } from '../cli/support.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-'));
+
+const tuple = (c: Pick<Connection, 'origH' | 'origP' | 'respH' | 'respP' | 'proto'>) => `${c.proto} ${c.origH}:${c.origP}>${c.respH}:${c.respP}`;
+
+// ---------------------------------------------------------------- Zeek's own conn.logs
+
+const oracles = readdirSync(corpusPath('zeek')).filter((f) => f.endsWith('.zeek-conn.log'));
+
+/**
+ * The corpus keeps btest baselines: a `###` line first and times masked as XXXXXXXXXX.XXXXXX.
+ * The masked times are put back from the trace (by 5-tuple), as Zeek would have written them.
+ */
+function unmask(text: string, times: Map<string, number>): string {
+  let fields: string[] = [];
+  return text
+    .replace(/^###.*\n/, '')
+    .split('\n')
+    .map((line) => {
+      if (line.startsWith('#fields')) fields = line.split('\t').slice(1);
+      if (line.startsWith('#') || line === '') return line;
+      const cells = line.split('\t');
+      const at = (name: string) => cells[fields.indexOf(name)]!;
+      const key = `${at('proto')} ${at('id.orig_h')}:${at('id.orig_p')}>${at('id.resp_h')}:${at('id.resp_p')}`;
+      cells[0] = (times.get(key) ?? 1e9).toFixed(6);
+      return cells.join('\t');
+    })
+    .join('\n');
+}
+
+describe("Zeek's own conn.logs from the corpus", () => {
+  it.each(oracles)('%s: every row read; where Zeek and callhome agree on the state, they agree on the outcome', async (oracle) => {
+    const trace = corpusPath(`zeek/${oracle.replace(/\.zeek-conn\.log$/, '')}`);
+    const { connections: fromTrace } = await loadCaptures([trace]);
+    const times = new Map(fromTrace.map((c) => [tuple(c), c.ts]));
+    const path = join(tmp, oracle);
+    const text = unmask(readFileSync(corpusPath(`zeek/${oracle}`), 'utf8'), times);
+    writeFileSync(path, text);
+    const rows = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
+    const { connections, captures, failures } = await loadCaptures([path]);
+    expect(failures).toEqual([]);
+    expect(captures[0]).toMatchObject({ format: 'zeek-tsv', packets: rows, anomalies: {} });
+    // rows of other transports (unknown_transport) are counted, not tracked
+    expect(connections).toHaveLength(rows - captures[0]!.decoded.other);
+    const byTuple = new Map(fromTrace.map((c) => [tuple(c), c]));
+    for (const c of connections) {
+      const ours = byTuple.get(tuple(c));
+      if (ours === undefined || ours.connState !== c.connState || ours.history !== c.history) continue;
+      expect(c.established, tuple(c)).toBe(ours.established);
+      // who reset (a log cannot tell a reset long after the last packet from one after data)
+      const sides = (rs: Connection['resets']) => [...new Set(rs.filter((r) => r.kind === 'rst').map((r) => (r.fromOriginator ? 'orig' : 'resp')))].sort();
+      expect(sides(c.resets), tuple(c)).toEqual(sides(ours.resets));
+    }
+    // and the analysis of the log finds the hosts the analysis of the trace finds (Zeek also
+    // sees inside tunnels, which callhome does not decapsulate)
+    const { result: a } = await analyze([trace]);
+    const { result: b } = await analyze([path]);
+    expect(b.hosts.map((h) => h.address)).toEqual(expect.arrayContaining(a.hosts.map((h) => h.address)));
+  });
+
+  it('masked times are malformed rows, counted and named with file and line, never fatal', async () => {
+    const path = join(tmp, 'masked.conn.log');
+    writeFileSync(path, readFileSync(corpusPath('zeek/ftp__ipv6.pcap.zeek-conn.log'), 'utf8').replace(/^###.*\n/, ''));
+    const { captures, connections, failures } = await loadCaptures([path]);
+    expect(failures).toEqual([]);
+    expect(connections).toEqual([]);
+    expect(captures[0]!.anomalies['zeek.malformed_row']).toBeGreaterThan(5);
+    expect(captures[0]!.warnings[0]).toBe(`${path} line 9: ts "XXXXXXXXXX.XXXXXX" is not a time; row skipped`);
+    expect(captures[0]!.warnings).toHaveLength(6);
+    expect(captures[0]!.warnings[5]).toMatch(/more malformed rows skipped$/);
+  });
+});
+
+// ---------------------------------------------------------------- a generated Zeek log folder
+
+const HEADER = (path: string, fields: string[], types: string[]) =>
+  ['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', `#path\t${path}`, '#open\t2024-03-01-00-00-00',
+    `#fields\t${fields.join('\t')}`, `#types\t${types.join('\t')}`];
+
+const CONN_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes', 'resp_bytes',
+  'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'tunnel_parents', 'ip_proto', 'community_id'];
+const CONN_TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'string', 'interval', 'count', 'count', 'string', 'bool', 'bool', 'count',
+  'string', 'count', 'count', 'count', 'count', 'set[string]', 'count', 'string'];
+
+const DAY = Date.UTC(2024, 2, 1) / 1000;
+const HOST = '10.1.2.3';
+const BEACON = '198.51.100.7';
+
+interface Day { conn: string[][]; dns: string[][]; http: string[][]; ssl: string[][] }
+
+/**
+ * A host that asks DNS for update.example.com (a CNAME to cdn.example.net) and is refused by
+ * the firewall every 10 minutes; a browser going through the proxy with CONNECT; one TLS
+ * session with SNI. Rows by hour.
+ */
+function busyDay(): Map<number, Day> {
+  const hours = new Map<number, Day>();
+  const day = (h: number): Day => {
+    let d = hours.get(h);
+    if (d === undefined) hours.set(h, (d = { conn: [], dns: [], http: [], ssl: [] }));
+    return d;
+  };
+  let n = 0;
+  for (let t = DAY + 30; t < DAY + 3 * 3600; t += 600) {
+    const h = Math.floor((t - DAY) / 3600);
+    const dnsUid = `Cdns${n}`;
+    day(h).conn.push([t.toFixed(6), dnsUid, HOST, String(40000 + n), '10.0.0.53', '53', 'udp', 'dns', '0.001000', '40', '120', 'SF', 'T', 'T', '0', 'Dd', '1', '68', '1', '148', '-', '17', '1:abc']);
+    day(h).dns.push([(t).toFixed(6), dnsUid, HOST, String(40000 + n), '10.0.0.53', '53', 'udp', 'update.example.com', 'A', 'cdn.example.net,198.51.100.7', '300.000000,60.000000']);
+    day(h).conn.push([(t + 0.01).toFixed(6), `Crej${n}`, HOST, String(50000 + n), BEACON, '443', 'tcp', '-', '0.000400', '0', '0', 'REJ', 'T', 'F', '0', 'Sr', '1', '60', '1', '40', '-', '6', '1:def']);
+    n++;
+  }
+  // through the proxy
+  day(0).conn.push([(DAY + 100).toFixed(6), 'Cproxy1', HOST, '51000', '10.0.0.8', '3128', 'tcp', 'http', '2.000000', '500', '5000', 'SF', 'T', 'T', '0', 'ShADadFf', '8', '900', '8', '5400', '-', '6', '1:x']);
+  day(0).http.push([(DAY + 100.1).toFixed(6), 'Cproxy1', HOST, '51000', '10.0.0.8', '3128', 'CONNECT', 'www.example.org:443', 'www.example.org:443', 'Mozilla/5.0 (X11)', '-']);
+  day(1).conn.push([(DAY + 3700).toFixed(6), 'Ctls1', HOST, '51001', '203.0.113.5', '443', 'tcp', 'ssl', '1.000000', '700', '3000', 'SF', 'T', 'F', '0', 'ShADadFf', '8', '1100', '8', '3400', '-', '6', '1:y']);
+  day(1).ssl.push([(DAY + 3700.1).toFixed(6), 'Ctls1', HOST, '51001', '203.0.113.5', '443', 'tls.example.com']);
+  return hours;
+}
+
+const HTTP_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'method', 'host', 'uri', 'user_agent', 'proxied'];
+const HTTP_TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'string', 'string', 'string', 'string', 'set[string]'];
+const DNS_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'query', 'qtype_name', 'answers', 'TTLs'];
+const DNS_TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'string', 'string', 'vector[string]', 'vector[interval]'];
+const SSL_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'server_name'];
+const SSL_TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'string'];
+
+function tsv(path: string, fields: string[], types: string[], rows: string[][], close = true): string {
+  const lines = [...HEADER(path, fields, types), ...rows.map((r) => r.join('\t'))];
+  if (close) lines.push('#close\t2024-03-01-01-00-00');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Zeek's log directory: a dated folder per day, hourly files `conn.00:00:00-01:00:00.log.gz`. */
+function zeekFolder(): string {
+  const root = mkdtempSync(join(tmp, 'logs-'));
+  const dated = join(root, '2024-03-01');
+  mkdirSync(dated);
+  for (const [h, d] of busyDay()) {
+    const span = `${String(h).padStart(2, '0')}:00:00-${String(h + 1).padStart(2, '0')}:00:00`;
+    const write = (name: string, text: string) => writeFileSync(join(dated, `${name}.${span}.log.gz`), gzipSync(text));
+    write('conn', tsv('conn', CONN_FIELDS, CONN_TYPES, d.conn));
+    if (d.dns.length > 0) write('dns', tsv('dns', DNS_FIELDS, DNS_TYPES, d.dns));
+    if (d.http.length > 0) write('http', tsv('http', HTTP_FIELDS, HTTP_TYPES, d.http));
+    if (d.ssl.length > 0) write('ssl', tsv('ssl', SSL_FIELDS, SSL_TYPES, d.ssl));
+    write('weird', tsv('weird', ['ts', 'name'], ['time', 'string'], [[(DAY + h * 3600).toFixed(6), 'bad_TCP_checksum']]));
+  }
+  writeFileSync(join(root, 'README.txt'), 'logs of the Zeek cluster\n');
+  return root;
+}
+
+function jsonLines(path: string | null, fields: string[], rows: string[][]): string {
+  return rows
+    .map((r) => {
+      const o: Record<string, unknown> = path === null ? {} : { _path: path };
+      fields.forEach((f, i) => {
+        const v = r[i]!;
+        if (v === '-') return;
+        if (f === 'ts' || f === 'duration') o[f] = Number(v);
+        else if (['answers', 'TTLs', 'proxied', 'tunnel_parents'].includes(f)) o[f] = v.split(',').map((x) => (f === 'TTLs' ? Number(x) : x));
+        else if (/^(id\.\w+_p|orig_bytes|resp_bytes|missed_bytes|orig_pkts|orig_ip_bytes|resp_pkts|resp_ip_bytes|ip_proto)$/.test(f)) o[f] = Number(v);
+        else if (f === 'local_orig' || f === 'local_resp') o[f] = v === 'T';
+        else o[f] = v;
+      });
+      return JSON.stringify(o);
+    })
+    .join('\n') + '\n';
+}
+
+const summary = (cs: Connection[]) =>
+  cs.map((c) => `${c.ts.toFixed(3)} ${tuple(c)} ${c.connState} est=${c.established} rst=${c.resets.length} q=${c.dnsQuery} a=${c.dnsAnswers.length} http=${c.http?.proxyForm ?? '-'} sni=${c.sni}`);
+
+describe('a Zeek log folder', () => {
+  it('walks dated sub-folders of hourly gzip files, joins dns/http/ssl by uid, and skips what it does not read', async () => {
+    const root = zeekFolder();
+    const { captures, connections, failures } = await loadCaptures([root]);
+    expect(failures).toEqual([]);
+    // conn, dns, http, ssl of three hours; weird.log and README.txt passed over
+    expect(captures.map((c) => c.file.slice(root.length + 1))).toEqual([
+      '2024-03-01/conn.00:00:00-01:00:00.log.gz', '2024-03-01/conn.01:00:00-02:00:00.log.gz', '2024-03-01/conn.02:00:00-03:00:00.log.gz',
+      '2024-03-01/dns.00:00:00-01:00:00.log.gz', '2024-03-01/dns.01:00:00-02:00:00.log.gz', '2024-03-01/dns.02:00:00-03:00:00.log.gz',
+      '2024-03-01/http.00:00:00-01:00:00.log.gz', '2024-03-01/ssl.01:00:00-02:00:00.log.gz',
+    ]);
+    expect(captures.every((c) => c.format === 'zeek-tsv' && c.compressed === 'gzip' && c.warnings.length === 0)).toBe(true);
+    expect(captures[0]).toMatchObject({ packets: 13, linktype: -1, start: new Date((DAY + 30) * 1000).toISOString() });
+    expect(connections).toHaveLength(38);
+    const dns = connections.find((c) => c.uid === 'Cdns0')!;
+    expect(dns.dnsQuery).toBe('update.example.com');
+    expect(dns.dnsAnswers).toEqual([
+      { name: 'update.example.com', type: 'CNAME', value: 'cdn.example.net', ttl: 300 },
+      { name: 'cdn.example.net', type: 'A', value: BEACON, ttl: 60 },
+    ]);
+    expect(connections.find((c) => c.uid === 'Cproxy1')!.http).toEqual({
+      method: 'CONNECT', target: 'www.example.org:443', host: 'www.example.org:443', userAgent: 'Mozilla/5.0 (X11)', proxyForm: 'connect', viaHeaders: [],
+    });
+    expect(connections.find((c) => c.uid === 'Ctls1')!.sni).toBe('tls.example.com');
+    const rej = connections.find((c) => c.uid === 'Crej0')!;
+    expect(rej).toMatchObject({ established: false, synCount: 1 });
+    expect(rej.resets).toMatchObject([{ kind: 'rst', origin: 'zeek-conn', fromOriginator: false, stage: 'syn', ttl: -1 }]);
+  });
+
+  it('gives the verdicts: the proxy from CONNECT, the periodic refusals named by DNS with their CNAME chain', async () => {
+    const { result } = await analyze([zeekFolder()]);
+    expect(result.proxies.map((p) => `${p.address}:${p.port}`)).toEqual(['10.0.0.8:3128']);
+    const host = result.hosts.find((h) => h.address === HOST)!;
+    expect(host.labels).toContain('periodic');
+    const group = host.groups.find((g) => g.destination === 'update.example.com')!;
+    expect(group.groupedBy).toBe('dns');
+    expect([...group.names].sort()).toEqual(['cdn.example.net', 'update.example.com']);
+    expect(group.schedule.periodSeconds).toBeCloseTo(600, 0);
+    expect(result.resetSources).toMatchObject([{ attribution: 'unknown', resets: 18, ttl: -1 }]);
+  });
+
+  it('JSON logs — one stream with _path, or a file per log — read as the TSV logs', async () => {
+    const days = [...busyDay().values()];
+    const all = (k: keyof Day) => days.flatMap((d) => d[k]);
+    const stream = join(tmp, 'zeek-stream.json');
+    writeFileSync(stream, jsonLines('conn', CONN_FIELDS, all('conn')) + jsonLines('dns', DNS_FIELDS, all('dns')) +
+      jsonLines('http', HTTP_FIELDS, all('http')) + jsonLines('ssl', SSL_FIELDS, all('ssl')) + jsonLines('weird', ['ts', 'name'], [['1', 'x']]));
+    const perLog = mkdtempSync(join(tmp, 'json-'));
+    writeFileSync(join(perLog, 'conn.log'), jsonLines(null, CONN_FIELDS, all('conn')));
+    writeFileSync(join(perLog, 'dns.log.gz'), gzipSync(jsonLines(null, DNS_FIELDS, all('dns'))));
+    writeFileSync(join(perLog, 'http.log'), jsonLines(null, HTTP_FIELDS, all('http')));
+    writeFileSync(join(perLog, 'ssl.log'), jsonLines(null, SSL_FIELDS, all('ssl')));
+    const fromTsv = await loadCaptures([zeekFolder()]);
+    const fromStream = await loadCaptures([stream]);
+    const fromFiles = await loadCaptures([perLog]);
+    expect(fromStream.captures).toMatchObject([{ format: 'zeek-json', warnings: [] }]);
+    expect(fromFiles.captures.map((c) => c.format)).toEqual(['zeek-json', 'zeek-json', 'zeek-json', 'zeek-json']);
+    expect(summary(fromStream.connections)).toEqual(summary(fromTsv.connections));
+    expect(summary(fromFiles.connections)).toEqual(summary(fromTsv.connections));
+  });
+});
+
+// ---------------------------------------------------------------- bad input
+
+describe('bad rows and files that are no log', () => {
+  const rows = [...busyDay().values()][0]!.conn;
+
+  it('a cut-short last line, a short row and a bad state are warnings naming file and line', async () => {
+    const path = join(tmp, 'damaged.conn.log');
+    const good = tsv('conn', CONN_FIELDS, CONN_TYPES, rows.slice(0, 4), false);
+    const short = rows[4]!.slice(0, 10).join('\t');
+    const badState = [...rows[5]!];
+    badState[11] = 'XX';
+    writeFileSync(path, `${good}${short}\n${badState.join('\t')}\n${rows[6]!.join('\t').slice(0, 30)}`);
+    const { captures, connections } = await loadCaptures([path]);
+    expect(connections).toHaveLength(4);
+    expect(captures[0]!.anomalies).toEqual({ 'zeek.malformed_row': 2 });
+    expect(captures[0]!.warnings).toEqual([
+      `${path} line 13: 10 cells where #fields names 23; row skipped`,
+      `${path} line 14: conn_state "XX" is not one of Zeek's; row skipped`,
+      `${path}: the last line is cut short (no newline at the end): read up to the line before it`,
+    ]);
+  });
+
+  it('a gzip log cut short is read up to its last whole line', async () => {
+    const path = join(tmp, 'cut.conn.log.gz');
+    const whole = gzipSync(tsv('conn', CONN_FIELDS, CONN_TYPES, rows));
+    writeFileSync(path, whole.subarray(0, whole.length - 40));
+    const { captures, connections, failures } = await loadCaptures([path]);
+    expect(failures).toEqual([]);
+    expect(connections.length).toBeGreaterThan(0);
+    expect(captures[0]!.warnings.join('\n')).toMatch(/the gzip data ends early: read up to the last whole line/);
+  });
+
+  it('a text file is still "not a capture file", with its one-line error', async () => {
+    const path = join(tmp, 'notes.txt');
+    writeFileSync(path, 'these are not logs\n');
+    const run = await callhome(['analyze', path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`callhome: error: ${path}: not a capture file — it looks like a text file\n`);
+  });
+
+  it('the commands take logs and captures mixed, and compare takes log folders', async () => {
+    const root = zeekFolder();
+    const run = await callhome(['analyze', '--format', 'json', root, corpusPath('zeek/wikipedia.pcap')]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { captures: { format: string }[] };
+    expect(result.captures.map((c) => c.format)).toEqual(['pcap', ...new Array<string>(8).fill('zeek-tsv')]);
+    const flows = await callhome(['flows', '--state', 'REJ', root]);
+    expect(flows.code).toBe(0);
+    expect(flows.stdout).toMatch(/18 connections on 2024-03-01/);
+    const { result: compared } = await compare([root, zeekFolder()]);
+    expect(compared.analyses).toHaveLength(2);
+  });
+});
