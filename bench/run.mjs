@@ -1,27 +1,55 @@
 #!/usr/bin/env node
 /**
- * callhome benchmark: writes a deterministic capture of realistic mixed traffic (≥ 1 GiB by
- * default) with callhome's own writer and packet builder, then measures each pipeline stage in a
- * child process of its own (so peak RSS is per stage): read, read+decode, read+decode+track,
- * analyze, and the pcap-parser package reading the same file. Stages whose modules are not
- * built are skipped. Results go to the terminal and to bench/results.json.
+ * callhome benchmark, on two deterministic 1 GiB captures written with callhome's own writer and
+ * packet builder:
  *
- *   npm run bench                      # 1024 MB
- *   BENCH_SIZE_MB=256 npm run bench    # smaller
- *   BENCH_SEED=7 npm run bench         # other traffic
- *   BENCH_RUNS=1 npm run bench         # one run per stage (default: best of 3)
+ *   kind  mixed traffic that is kind to us: 1.1 M mostly full-size packets, 30 k connections,
+ *         a few hundred hosts;
+ *   busy  a busy LAN (src/synth/busylan.ts): 1.9 M packets of 550 B on average, ~17,700 internal
+ *         hosts, Poisson arrivals, interactive flows, DNS, refused and unanswered connections,
+ *         3–4 k connections in progress at any moment.
+ *
+ * For each profile it measures, each in a child process of its own (so peak RSS is per run):
+ * the pipeline stages (read, read+decode, read+decode+track, flows, analyze), rendering and
+ * writing the output as a stage of its own (analyze → JSON, flows → CSV), the pcap-parser package
+ * reading the same file, and the CLI end to end (`analyze` text and JSON, `flows` CSV and Zeek)
+ * under /usr/bin/time. Where `argus` and `tcptrace` are installed it runs them on the same file
+ * in the same run and prints callhome's speed as a multiple of theirs. Results, with the load
+ * average at each measurement, go to the terminal and to bench/results.json.
+ *
+ *   npm run bench                               # both profiles, 1024 MB each
+ *   npm run bench -- --profile busy             # one profile (busy or kind)
+ *   BENCH_SIZE_MB=256 npm run bench             # smaller
+ *   BENCH_SEED=7 npm run bench                  # other traffic
+ *   BENCH_RUNS=1 npm run bench                  # one run per measurement (default: best of 3)
+ *   BENCH_CLIENTS=200000 npm run bench -- --profile busy   # the busy LAN drawn from more clients
+ *   BENCH_PEERS=0 npm run bench                 # skip argus and tcptrace
+ *
+ * The captures stay in the temporary folder for the next run; delete them when done.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync, ftruncateSync, copyFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const dist = join(root, 'dist');
-const GENERATOR_VERSION = 2;
+const cliMain = join(dist, 'cli', 'main.js');
+const GENERATOR_VERSION = { kind: 2, busy: 1 };
 
 const distModule = (rel) => join(dist, rel);
 const have = (rel) => existsSync(distModule(rel));
@@ -30,14 +58,42 @@ const load = (rel) => import(pathToFileURL(distModule(rel)).href);
 // ---------------------------------------------------------------------------------------------
 // Stages (run in a child: node --expose-gc bench/run.mjs --stage NAME FILE)
 
+const PIPELINE = ['index.js', 'capture/index.js', 'decode/index.js', 'flows/index.js'];
 const STAGES = [
   { name: 'read', needs: ['capture/index.js'] },
   { name: 'read+decode', needs: ['capture/index.js', 'decode/index.js', 'decode/packet.js'] },
   { name: 'read+decode+track', needs: ['capture/index.js', 'decode/index.js', 'decode/packet.js', 'flows/index.js'] },
   // `callhome flows` without the rendering: every connection kept and sorted by start time.
-  { name: 'flows', needs: ['index.js', 'capture/index.js', 'decode/index.js', 'flows/index.js'] },
-  { name: 'analyze', needs: ['index.js', 'capture/index.js', 'decode/index.js', 'flows/index.js', 'analysis/index.js'] },
+  { name: 'flows', needs: PIPELINE },
+  { name: 'analyze', needs: [...PIPELINE, 'analysis/index.js'] },
+  // Rendering and writing alone, timed after the analysis (or the flows) it renders is done.
+  { name: 'render analyze json', needs: [...PIPELINE, 'analysis/index.js', 'report/index.js'] },
+  { name: 'render flows csv', needs: [...PIPELINE, 'report/index.js'] },
   { name: 'pcap-parser', needs: [] },
+];
+
+/** The CLI end to end, output written to a file; the capture path is appended. */
+const COMMANDS = [
+  { name: 'callhome analyze', args: ['analyze'] },
+  { name: 'callhome analyze --format json', args: ['analyze', '--format', 'json'] },
+  { name: 'callhome flows --format csv', args: ['flows', '--format', 'csv'] },
+  { name: 'callhome flows --format zeek', args: ['flows', '--format', 'zeek'] },
+];
+
+/** Other tools run on the same file, where installed; stdout goes to a file. */
+const PEERS = [
+  { name: 'argus -r FILE -w /dev/null', program: 'argus', args: (file) => ['-r', file, '-w', '/dev/null'] },
+  { name: 'tcptrace -n FILE', program: 'tcptrace', args: (file) => ['-n', file] },
+];
+
+/** callhome's speed as a multiple of a peer's: [callhome run, peer program]. */
+const RATIOS = [
+  ['callhome analyze', 'argus'],
+  ['callhome analyze --format json', 'argus'],
+  ['callhome flows --format csv', 'argus'],
+  ['callhome analyze', 'tcptrace'],
+  ['callhome flows --format csv', 'tcptrace'],
+  ['read+decode+track', 'argus'],
 ];
 
 async function runStage(name, file) {
@@ -48,7 +104,17 @@ async function runStage(name, file) {
   // Modules are loaded before the clock starts: the stage measures reading, not start-up.
   const modules = {};
   for (const m of STAGES.find((s) => s.name === name).needs) modules[m] = await load(m);
-  const t0 = process.hrtime.bigint();
+  let t0 = process.hrtime.bigint();
+  let cpu0 = process.cpuUsage();
+  const countLoaded = (loaded) => {
+    packets = loaded.captures.reduce((n, c) => n + c.packets, 0);
+    bytes = loaded.captures.reduce((n, c) => n + c.bytes, 0);
+  };
+  /** Restarts the clock: what came before was setup, not the stage. */
+  const restart = () => {
+    t0 = process.hrtime.bigint();
+    cpu0 = process.cpuUsage();
+  };
   if (name === 'read') {
     const { readCapture } = modules['capture/index.js'];
     await readCapture(file, (r) => {
@@ -87,15 +153,32 @@ async function runStage(name, file) {
   } else if (name === 'flows') {
     const { loadCaptures } = modules['index.js'];
     const loaded = await loadCaptures([file]);
-    packets = loaded.captures.reduce((n, c) => n + c.packets, 0);
-    bytes = loaded.captures.reduce((n, c) => n + c.bytes, 0);
+    countLoaded(loaded);
     extra = { connections: loaded.connections.length };
   } else if (name === 'analyze') {
     const { analyze } = modules['index.js'];
     const { result, loaded } = await analyze([file]);
-    packets = loaded.captures.reduce((n, c) => n + c.packets, 0);
-    bytes = loaded.captures.reduce((n, c) => n + c.bytes, 0);
+    countLoaded(loaded);
     extra = { connections: loaded.connections.length, hosts: result.hosts.length };
+  } else if (name === 'render analyze json' || name === 'render flows csv') {
+    const { analyze, loadCaptures } = modules['index.js'];
+    const { analyzeRenderers, flowsRenderers } = modules['report/index.js'];
+    const out = join(tmpdir(), `callhome-bench-render-${process.pid}`);
+    let text;
+    if (name === 'render analyze json') {
+      const { result, loaded } = await analyze([file]);
+      countLoaded(loaded);
+      restart();
+      text = analyzeRenderers.json(result, { color: false });
+    } else {
+      const loaded = await loadCaptures([file]);
+      countLoaded(loaded);
+      restart();
+      text = flowsRenderers.csv(loaded.connections, { color: false });
+    }
+    writeFileSync(out, text);
+    extra = { outputMB: statSync(out).size / 1e6 };
+    rmSync(out);
   } else if (name === 'pcap-parser') {
     const require = createRequire(join(root, 'package.json'));
     const pcapParser = require('pcap-parser');
@@ -112,8 +195,8 @@ async function runStage(name, file) {
     throw new Error(`unknown stage ${name}`);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const usage = process.resourceUsage();
-  const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   process.stdout.write(JSON.stringify({ name, seconds, cpuSeconds, packets, bytes, maxRssMB: peakRssMB(), ...extra }) + '\n');
 }
 
@@ -131,20 +214,25 @@ function peakRssMB() {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-/** The fastest of `runs` runs (the machine may be shared; the best run is the least disturbed). */
-function measure(name, file, runs = RUNS) {
-  let best = null;
-  for (let i = 0; i < runs; i++) {
-    const r = measureOnce(name, file);
-    if (r.error) return r;
-    if (best === null || r.seconds < best.seconds) best = { ...r, maxRssMB: Math.max(r.maxRssMB, best?.maxRssMB ?? 0) };
-  }
-  return best;
-}
+// ---------------------------------------------------------------------------------------------
+// Measuring: the fastest of RUNS runs (the machine may be shared; the best run is the least
+// disturbed), with the highest peak RSS of them and the load average when the best one ended.
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 
-function measureOnce(name, file) {
+function best(runOnce, runs = RUNS) {
+  let top = null;
+  let peak = null;
+  for (let i = 0; i < runs; i++) {
+    const r = runOnce();
+    if (r.error) return r;
+    if (r.maxRssMB !== null) peak = Math.max(peak ?? 0, r.maxRssMB);
+    if (top === null || r.seconds < top.seconds) top = { ...r, load1: loadavg()[0] };
+  }
+  return { ...top, maxRssMB: peak };
+}
+
+function stageOnce(name, file) {
   const run = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--stage', name, file], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
@@ -158,8 +246,48 @@ function measureOnce(name, file) {
   return JSON.parse(lines[lines.length - 1]);
 }
 
+const TIME = '/usr/bin/time';
+const haveTime = existsSync(TIME);
+
+function onPath(program) {
+  for (const d of (process.env.PATH ?? '').split(delimiter)) {
+    if (d && existsSync(join(d, program))) return join(d, program);
+  }
+  return null;
+}
+
+/**
+ * A program end to end, stdout to a file: wall time from here (start-up included), CPU time and
+ * peak RSS from /usr/bin/time (null without it).
+ */
+function programOnce(name, command, args) {
+  const out = join(tmpdir(), `callhome-bench-out-${process.pid}`);
+  const timing = join(tmpdir(), `callhome-bench-time-${process.pid}`);
+  const fd = openSync(out, 'w');
+  const argv = haveTime ? [TIME, '-f', '%U %S %M', '-o', timing, command, ...args] : [command, ...args];
+  const t0 = process.hrtime.bigint();
+  const run = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', maxBuffer: 16 << 20 });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  closeSync(fd);
+  const outputMB = statSync(out).size / 1e6;
+  rmSync(out);
+  if (run.status !== 0) {
+    const why = (run.stderr || '').trim().split('\n').slice(-3).join(' | ');
+    return { name, error: why || `exit ${run.status}` };
+  }
+  let cpuSeconds = null;
+  let maxRssMB = null;
+  if (haveTime) {
+    const fields = readFileSync(timing, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    rmSync(timing);
+    cpuSeconds = fields[0] + fields[1];
+    maxRssMB = fields[2] / 1024;
+  }
+  return { name, seconds, cpuSeconds, maxRssMB, outputMB };
+}
+
 // ---------------------------------------------------------------------------------------------
-// The capture: many TCP connections (handshake, MSS-size data both ways with ACKs, FIN or RST
+// The kind profile: many TCP connections (handshake, MSS-size data both ways with ACKs, FIN or RST
 // teardown), refused and unanswered SYNs, DNS over UDP, an IPv6 share and a VLAN-tagged share.
 
 /** Min-heap of frames by timestamp, so that overlapping connections come out in time order. */
@@ -206,7 +334,7 @@ class FrameHeap {
   }
 }
 
-async function generate(file, halfFile, sizeBytes, seed) {
+async function generateKind(file, halfFile, sizeBytes, seed) {
   const { PcapWriter } = await load('capture/writer.js');
   const synth = await load('synth/index.js');
   const { Rng, TcpSession, udpFrame, dnsQueryPayload, dnsResponsePayload, splitTimestamp } = synth;
@@ -225,7 +353,9 @@ async function generate(file, halfFile, sizeBytes, seed) {
   };
   const segment = new Uint8Array(1460);
   for (let i = 0; i < segment.length; i++) segment[i] = (i * 131 + 17) & 0xff;
-  const request = new TextEncoder().encode('GET /update/check?id=00000000 HTTP/1.1\r\nHost: updates.example.com\r\nUser-Agent: agent/1.0\r\n\r\n');
+  const request = new TextEncoder().encode(
+    'GET /update/check?id=00000000 HTTP/1.1\r\nHost: updates.example.com\r\nUser-Agent: agent/1.0\r\n\r\n',
+  );
   const heap = new FrameHeap();
   const servers4 = Array.from({ length: 400 }, (_, i) => `198.51.${100 + (i >> 8)}.${i & 0xff}`);
   const servers6 = Array.from({ length: 100 }, (_, i) => `2001:db8:${(i >> 8).toString(16)}::${(i & 0xff).toString(16)}`);
@@ -255,7 +385,10 @@ async function generate(file, halfFile, sizeBytes, seed) {
       heap.push({ ts: t, frame: udpFrame({ src: client, dst: resolver, sport, dport: 53, vlan, payload: dnsQueryPayload({ id, name }) }) });
       if (rng.next() < 0.9) {
         const answer = dnsResponsePayload({ id, name, addresses: [v6 ? '2001:db8::1' : '198.51.100.1'], qtype: v6 ? 'AAAA' : 'A' });
-        heap.push({ ts: t + rng.uniform(0.001, 0.03), frame: udpFrame({ src: resolver, dst: client, sport: 53, dport: sport, vlan, payload: answer }) });
+        heap.push({
+          ts: t + rng.uniform(0.001, 0.03),
+          frame: udpFrame({ src: resolver, dst: client, sport: 53, dport: sport, vlan, payload: answer }),
+        });
       }
     } else if (kind < 0.25) {
       // A refused or unanswered attempt (the firewall's or the server's reset, or silence and SYN retries).
@@ -273,7 +406,9 @@ async function generate(file, halfFile, sizeBytes, seed) {
       const sender = upload ? 'client' : 'server';
       const receiver = upload ? 'server' : 'client';
       let at = t;
-      s.syn(at).synAck((at += rtt / 2)).ack((at += rtt / 2));
+      s.syn(at)
+        .synAck((at += rtt / 2))
+        .ack((at += rtt / 2));
       if (!upload) s.send((at += 0.0001), 'client', request);
       const segments = Math.floor(1 + rng.next() ** 3 * 120);
       at += rtt;
@@ -283,7 +418,10 @@ async function generate(file, halfFile, sizeBytes, seed) {
       }
       if (upload) s.send((at += rtt), 'server', request);
       at += rtt;
-      if (rng.next() < 0.8) s.fin(at, 'client').fin((at += rtt / 2), 'server').ack(at + rtt / 2, 'client');
+      if (rng.next() < 0.8)
+        s.fin(at, 'client')
+          .fin((at += rtt / 2), 'server')
+          .ack(at + rtt / 2, 'client');
       else s.rst(at, rng.next() < 0.5 ? 'client' : 'server');
       add(s.frames());
     }
@@ -322,19 +460,80 @@ async function generate(file, halfFile, sizeBytes, seed) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The busy LAN (src/synth/busylan.ts): frames come out of the generator in time order, one at a
+// time, and are written in 8 MiB pieces; the capture simply ends, mid-connection, at the size.
+
+async function generateBusy(file, halfFile, sizeBytes, seed, clients) {
+  const { PcapWriter } = await load('capture/writer.js');
+  const { BusyLan, splitTimestamp } = await load('synth/index.js');
+  const traffic = new BusyLan({ seed, clients });
+  const writer = new PcapWriter({ linktype: 1, snaplen: 65535 });
+  const fd = openSync(file, 'w');
+  let written = 0;
+  let pending = 0;
+  let halfAt = 0;
+  let frameBytes = 0;
+  let first = null;
+  let last = null;
+  const flush = () => {
+    const chunk = writer.drain();
+    writeSync(fd, chunk);
+    written += chunk.length;
+    pending = 0;
+  };
+  while (written + pending < sizeBytes) {
+    const { ts, frame } = traffic.next();
+    const { sec, nsec } = splitTimestamp(ts);
+    writer.add(sec, nsec, frame);
+    first ??= ts;
+    last = ts;
+    frameBytes += frame.length;
+    pending += 16 + frame.length;
+    if (pending >= 8 << 20) flush();
+    if (halfAt === 0 && written + pending >= sizeBytes / 2) {
+      flush();
+      halfAt = written;
+    }
+  }
+  flush();
+  closeSync(fd);
+  copyFileSync(file, halfFile);
+  const hfd = openSync(halfFile, 'r+');
+  ftruncateSync(hfd, halfAt);
+  closeSync(hfd);
+  const s = traffic.stats;
+  return {
+    packets: s.frames,
+    bytes: written,
+    halfBytes: halfAt,
+    shape: {
+      meanFrameBytes: frameBytes / s.frames,
+      seconds: last - first,
+      internalClients: s.clientsSeen,
+      connectionsBegun: s.connections,
+      dnsLookups: s.dnsLookups,
+      refused: s.refused,
+      unanswered: s.unanswered,
+      inProgress: { min: s.inProgressMin, mean: Math.round(s.inProgressMean), max: s.inProgressMax },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function fmt(n, digits = 1) {
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-async function main() {
-  if (!have('capture/index.js') || !have('capture/writer.js') || !have('synth/index.js')) {
-    console.error('bench: dist/ lacks capture/ or synth/ — run `npm run build` first');
-    process.exit(1);
-  }
-  const sizeMB = Number(process.env.BENCH_SIZE_MB ?? 1024);
-  const seed = Number(process.env.BENCH_SEED ?? 1);
-  const base = join(tmpdir(), `callhome-bench-${sizeMB}MB-seed${seed}`);
+const loadNow = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** The profile's capture, written afresh unless a marker says the one in the temporary folder is current. */
+async function ensureCapture(profile, sizeMB, seed, clients) {
+  const tag = profile === 'kind' ? '' : `busy-${clients === undefined ? '' : `${clients}clients-`}`;
+  const base = join(tmpdir(), `callhome-bench-${tag}${sizeMB}MB-seed${seed}`);
   const file = `${base}.pcap`;
   const halfFile = `${base}-half.pcap`;
   const markerFile = `${base}.json`;
@@ -346,26 +545,36 @@ async function main() {
   }
   const fresh =
     marker &&
-    marker.version === GENERATOR_VERSION &&
+    marker.version === GENERATOR_VERSION[profile] &&
     marker.sizeMB === sizeMB &&
     marker.seed === seed &&
     existsSync(file) &&
     statSync(file).size === marker.bytes &&
     existsSync(halfFile) &&
     statSync(halfFile).size === marker.halfBytes;
-  if (!fresh) {
-    process.stderr.write(`bench: writing ${sizeMB} MB of mixed traffic to ${file} (seed ${seed}) …\n`);
-    const t0 = Date.now();
-    const made = await generate(file, halfFile, sizeMB * 1024 * 1024, seed);
-    marker = { version: GENERATOR_VERSION, sizeMB, seed, ...made };
-    writeFileSync(markerFile, JSON.stringify(marker));
-    process.stderr.write(`bench: ${made.packets.toLocaleString('en-US')} packets in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-  } else {
+  if (fresh) {
     process.stderr.write(`bench: reusing ${file}\n`);
+    return { file, halfFile, marker };
   }
+  process.stderr.write(
+    `bench: writing ${sizeMB} MB of ${profile === 'kind' ? 'mixed traffic' : 'busy-LAN traffic'} to ${file} (seed ${seed}) …\n`,
+  );
+  const t0 = Date.now();
+  const made =
+    profile === 'kind'
+      ? await generateKind(file, halfFile, sizeMB * 1024 * 1024, seed)
+      : await generateBusy(file, halfFile, sizeMB * 1024 * 1024, seed, clients);
+  marker = { version: GENERATOR_VERSION[profile], profile, sizeMB, seed, ...made };
+  writeFileSync(markerFile, JSON.stringify(marker));
+  process.stderr.write(`bench: ${made.packets.toLocaleString('en-US')} packets in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  return { file, halfFile, marker };
+}
 
+async function benchProfile(profile, sizeMB, seed, clients) {
+  const { file, halfFile, marker } = await ensureCapture(profile, sizeMB, seed, clients);
   const fileBytes = statSync(file).size;
-  const results = [];
+  const loadBefore = loadavg();
+  const measured = [];
   const skipped = [];
   for (const stage of STAGES) {
     const missing = stage.needs.filter((m) => !have(m));
@@ -373,81 +582,167 @@ async function main() {
       skipped.push(`${stage.name} (missing dist/${missing.join(', dist/')})`);
       continue;
     }
-    process.stderr.write(`bench: ${stage.name} …\n`);
-    const r = measure(stage.name, file);
-    if (r.error) {
-      skipped.push(`${stage.name} (failed: ${r.error})`);
-      continue;
+    process.stderr.write(`bench: ${profile}: ${stage.name} …\n`);
+    const r = best(() => stageOnce(stage.name, file));
+    if (r.error) skipped.push(`${stage.name} (failed: ${r.error})`);
+    else measured.push({ kind: 'stage', ...r });
+  }
+  if (existsSync(cliMain)) {
+    for (const command of COMMANDS) {
+      process.stderr.write(`bench: ${profile}: ${command.name} …\n`);
+      const args = [cliMain, ...command.args, '--quiet', '--no-color', file];
+      const r = best(() => programOnce(command.name, process.execPath, args));
+      if (r.error) skipped.push(`${command.name} (failed: ${r.error})`);
+      else measured.push({ kind: 'cli', packets: marker.packets, ...r });
     }
-    results.push(r);
+  } else {
+    skipped.push('CLI (missing dist/cli/main.js)');
+  }
+  if (process.env.BENCH_PEERS !== '0') {
+    for (const peer of PEERS) {
+      const program = onPath(peer.program);
+      if (program === null) {
+        skipped.push(`${peer.program} (not installed)`);
+        continue;
+      }
+      process.stderr.write(`bench: ${profile}: ${peer.name} …\n`);
+      const r = best(() => programOnce(peer.name, program, peer.args(file)));
+      if (r.error) skipped.push(`${peer.name} (failed: ${r.error})`);
+      else measured.push({ kind: 'peer', program: peer.program, packets: marker.packets, ...r });
+    }
   }
   const half = [];
-  for (const name of ['read', 'read+decode', 'read+decode+track']) {
-    if (!results.some((r) => r.name === name)) continue;
-    const r = measure(name, halfFile, 1);
+  for (const name of ['read', 'read+decode', 'read+decode+track', 'analyze']) {
+    if (!measured.some((r) => r.name === name)) continue;
+    const r = stageOnce(name, halfFile);
     if (!r.error) half.push(r);
   }
 
-  const read = results.find((r) => r.name === 'read');
-  const reference = results.find((r) => r.name === 'pcap-parser');
-  const rows = results.map((r) => ({
-    stage: r.name,
+  const read = measured.find((r) => r.name === 'read');
+  const rows = measured.map((r) => ({
+    kind: r.kind,
+    name: r.name,
     seconds: r.seconds,
     cpuSeconds: r.cpuSeconds,
     mbPerSecond: fileBytes / 1e6 / r.seconds,
-    packetsPerSecond: r.packets / r.seconds,
-    packets: r.packets,
+    packetsPerSecond: marker.packets / r.seconds,
     peakRssMB: r.maxRssMB,
-    vsRead: read ? r.seconds / read.seconds : null,
-    speedupVsPcapParser: reference ? reference.seconds / r.seconds : null,
+    vsRead: read && r.kind === 'stage' ? r.seconds / read.seconds : null,
+    loadAverage1: r.load1,
     ...(r.connections !== undefined ? { connections: r.connections } : {}),
+    ...(r.hosts !== undefined ? { hosts: r.hosts } : {}),
+    ...(r.outputMB !== undefined ? { outputMB: r.outputMB } : {}),
   }));
+  const ratios = [];
+  for (const [ours, program] of RATIOS) {
+    const a = rows.find((r) => r.name === ours);
+    const b = rows.find((r) => r.kind === 'peer' && measured.find((m) => m.name === r.name)?.program === program);
+    if (a && b)
+      ratios.push({
+        callhome: ours,
+        peer: b.name,
+        peerSeconds: b.seconds,
+        callhomeSeconds: a.seconds,
+        speedRatio: b.seconds / a.seconds,
+        cpuRatio: a.cpuSeconds && b.cpuSeconds ? b.cpuSeconds / a.cpuSeconds : null,
+      });
+  }
+  const loadAfter = loadavg();
 
-  const header = ['stage', 'seconds', 'CPU s', 'MB/s', 'packets/s', 'peak RSS MB', '× read time', '× faster than pcap-parser'];
+  const header = ['run', 'seconds', 'CPU s', 'MB/s', 'packets/s', 'peak RSS MB', 'output MB', 'load'];
   const table = rows.map((r) => [
-    r.stage,
+    r.kind === 'stage' ? `stage ${r.name}` : r.name,
     fmt(r.seconds, 2),
-    fmt(r.cpuSeconds, 2),
+    r.cpuSeconds === null ? '—' : fmt(r.cpuSeconds, 2),
     fmt(r.mbPerSecond, 0),
     fmt(r.packetsPerSecond, 0),
-    fmt(r.peakRssMB, 0),
-    r.vsRead === null ? '—' : fmt(r.vsRead, 2),
-    r.speedupVsPcapParser === null ? '—' : fmt(r.speedupVsPcapParser, 1),
+    r.peakRssMB === null ? '—' : fmt(r.peakRssMB, 0),
+    r.outputMB === undefined ? '' : fmt(r.outputMB, 1),
+    fmt(r.loadAverage1, 2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const print = (cells) => console.log(cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-  console.log(`\ncapture: ${file} (best of ${RUNS} runs per stage; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
-  console.log(`         ${fmt(fileBytes / 1e6, 0)} MB, ${marker.packets.toLocaleString('en-US')} packets, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
+  console.log(
+    `\n${profile}: ${file} (best of ${RUNS} runs each; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after)`,
+  );
+  console.log(
+    `  ${fmt(fileBytes / 1e6, 0)} MB, ${marker.packets.toLocaleString('en-US')} packets (${fmt(fileBytes / marker.packets - 16, 0)} B a frame on average), node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+  );
+  if (marker.shape) {
+    const s = marker.shape;
+    console.log(
+      `  ${s.internalClients.toLocaleString('en-US')} internal clients, ${s.connectionsBegun.toLocaleString('en-US')} connections (${s.dnsLookups.toLocaleString('en-US')} DNS lookups, ${s.refused.toLocaleString('en-US')} refused, ${s.unanswered.toLocaleString('en-US')} unanswered), ${s.inProgress.min.toLocaleString('en-US')}–${s.inProgress.max.toLocaleString('en-US')} in progress, ${fmt(s.seconds, 0)} s of traffic`,
+    );
+  }
+  console.log('');
   print(header);
   for (const row of table) print(row);
+  if (ratios.length > 0) {
+    console.log(
+      `\ncallhome's speed as a multiple of the peers' on the same file (peer time ÷ callhome time; wall, and CPU where /usr/bin/time gave it):`,
+    );
+    for (const r of ratios)
+      console.log(
+        `  ${r.callhome.padEnd(31)} vs ${r.peer.padEnd(27)} ${fmt(r.speedRatio, 2)}× wall   (${fmt(r.callhomeSeconds, 2)} s vs ${fmt(r.peerSeconds, 2)} s)${r.cpuRatio === null ? '' : `   ${fmt(r.cpuRatio, 2)}× CPU`}`,
+      );
+  }
   if (half.length > 0) {
     const halfBytes = statSync(halfFile).size;
     console.log(`\npeak RSS against file size (memory must not grow with the file):`);
     for (const h of half) {
-      const full = results.find((r) => r.name === h.name);
-      console.log(`  ${h.name.padEnd(18)} ${fmt(halfBytes / 1e6, 0).padStart(6)} MB → ${fmt(h.maxRssMB, 0).padStart(4)} MB RSS   ${fmt(fileBytes / 1e6, 0).padStart(6)} MB → ${fmt(full.maxRssMB, 0).padStart(4)} MB RSS`);
+      const full = rows.find((r) => r.name === h.name);
+      console.log(
+        `  ${h.name.padEnd(18)} ${fmt(halfBytes / 1e6, 0).padStart(6)} MB → ${fmt(h.maxRssMB, 0).padStart(4)} MB RSS   ${fmt(fileBytes / 1e6, 0).padStart(6)} MB → ${fmt(full.peakRssMB, 0).padStart(4)} MB RSS`,
+      );
     }
   }
-  const flowsRun = results.find((r) => r.name === 'flows');
-  const analyzeRun = results.find((r) => r.name === 'analyze');
-  if (flowsRun && analyzeRun) {
-    console.log(`\nanalyze takes ${fmt(analyzeRun.seconds / flowsRun.seconds, 2)}× the time of flows (target: at most 1.2×)`);
-  }
   if (skipped.length > 0) console.log(`\nskipped: ${skipped.join('; ')}`);
+  return {
+    file: { path: file, bytes: fileBytes, packets: marker.packets, seed, sizeMB, ...(marker.shape ? { shape: marker.shape } : {}) },
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadAfter,
+    runs: rows,
+    peerRatios: ratios,
+    memoryAtHalfSize: half.map((h) => ({ stage: h.name, bytes: statSync(halfFile).size, peakRssMB: h.maxRssMB, seconds: h.seconds })),
+    skipped,
+  };
+}
+
+function profilesFromArgs(argv) {
+  const i = argv.indexOf('--profile');
+  const chosen = i >= 0 ? argv[i + 1] : undefined;
+  if (chosen === undefined || chosen === 'both') return ['busy', 'kind'];
+  if (chosen === 'busy' || chosen === 'kind') return [chosen];
+  console.error(`bench: --profile takes busy, kind or both, not ${chosen}`);
+  process.exit(2);
+}
+
+async function main() {
+  if (!have('capture/index.js') || !have('capture/writer.js') || !have('synth/index.js')) {
+    console.error('bench: dist/ lacks capture/ or synth/ — run `npm run build` first');
+    process.exit(1);
+  }
+  const profiles = profilesFromArgs(process.argv.slice(2));
+  const sizeMB = Number(process.env.BENCH_SIZE_MB ?? 1024);
+  const seed = Number(process.env.BENCH_SEED ?? 1);
+  const clients = process.env.BENCH_CLIENTS === undefined ? undefined : Number(process.env.BENCH_CLIENTS);
   const out = {
     date: new Date().toISOString(),
     node: process.version,
     cpus: cpus().length,
-    runsPerStage: RUNS,
-    loadAverage: loadavg(),
     cpuModel: cpus()[0]?.model ?? null,
-    file: { path: file, bytes: fileBytes, packets: marker.packets, seed, sizeMB },
-    stages: rows,
-    memoryAtHalfSize: half.map((h) => ({ stage: h.name, bytes: statSync(halfFile).size, peakRssMB: h.maxRssMB, seconds: h.seconds })),
-    skipped,
+    runsPerMeasurement: RUNS,
+    loadAverage: loadavg(),
+    peakRssFrom: haveTime
+      ? 'stages: VmHWM of the stage process; CLI and peers: /usr/bin/time %M'
+      : 'stages: VmHWM of the stage process; CLI and peers: not measured (no /usr/bin/time)',
+    profiles: {},
   };
+  for (const profile of profiles)
+    out.profiles[profile] = await benchProfile(profile, sizeMB, seed, profile === 'busy' ? clients : undefined);
+  out.loadAverageAtEnd = loadavg();
   writeFileSync(join(here, 'results.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(`\nwritten: bench/results.json`);
+  console.log(`\nload average at the end ${loadNow()}; written: bench/results.json`);
 }
 
 if (process.argv[2] === '--stage') {

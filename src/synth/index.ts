@@ -5,3 +5,4 @@ export * from './checksum.js';
 export * from './frame.js';
 export * from './session.js';
 export * from './tls.js';
+export * from './busylan.js';
