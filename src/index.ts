@@ -16,12 +16,12 @@ import {
   compareAnalyses,
 } from './analysis/index.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
-import { loadLogInputs, sortInputs } from './inputs.js';
+import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions } from './inputs.js';
 
 export { CaptureError } from './capture/index.js';
 export type { Connection } from './flows/index.js';
 export type { AnalysisResult, CaptureSummary, CompareResult } from './analysis/index.js';
-export { INPUT_READERS, sortInputs, loadLogInputs, zeekLogReader, type InputFile, type InputReader } from './inputs.js';
+export { INPUT_READERS, firewallLogReader, inputReaders, sortInputs, loadLogInputs, zeekLogReader, type InputFile, type InputReader } from './inputs.js';
 
 /**
  * A capture to read: a path (or '-' for standard input), or bytes already in memory. A path
@@ -36,6 +36,8 @@ export interface LoadOptions {
   maxConnections?: number;
   /** CIDRs of the internal network (local_orig / local_resp). */
   internal?: string[];
+  /** Firewall logs: the year of syslog time stamps that carry none, and the logs' time zone (default UTC). */
+  firewall?: FirewallReadOptions;
   /** Called as bytes are read, for a progress line. */
   onProgress?: (file: string, bytesRead: number, totalBytes: number | null) => void;
 }
@@ -112,7 +114,7 @@ export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): Cap
  * at all is reported in `failures`; damage after a readable start is a warning on that capture.
  */
 export async function loadCaptures(inputs: CaptureInput[], options: LoadOptions = {}): Promise<Loaded> {
-  const sorted = sortInputs(inputs);
+  const sorted = sortInputs(inputs, inputReaders(options.firewall));
   const ordered = sorted.captures.length > 1 ? await orderByFirstPacket(sorted.captures) : sorted.captures;
   const connections: Connection[] = [];
   const local = new CidrSet(options.internal ?? DEFAULT_INTERNAL);
@@ -144,7 +146,7 @@ async function orderByFirstPacket(inputs: CaptureInput[]): Promise<CaptureInput[
 
 /** What is in each capture: format, link types, counts, damage. Unreadable files are in `failures`. */
 export async function info(inputs: CaptureInput[], options: LoadOptions = {}): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
-  const sorted = sortInputs(inputs);
+  const sorted = sortInputs(inputs, inputReaders(options.firewall));
   const read = await decodeEach(sorted.captures, options, () => {});
   const logs = await loadLogInputs(sorted.logs, read.captures.length);
   return { captures: [...read.captures, ...logs.captures], failures: [...sorted.failures, ...read.failures, ...logs.failures] };

@@ -9,7 +9,8 @@
  * `sortInputs`/`loadLogInputs`): a `sniff` over the first bytes and a `load` over its files.
  * A file no reader claims goes to the capture reader, whose error names what it looks like.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import type { CaptureSummary } from './analysis/types.js';
 import { CaptureError } from './capture/index.js';
@@ -17,6 +18,7 @@ import { sniffCapture } from './capture/sniff.js';
 import type { Connection } from './flows/connection.js';
 import { readHead } from './logs/lines.js';
 import { loadZeekLogs, sniffZeek } from './logs/zeek.js';
+import { FirewallLogError, firewallLogText, readFirewallLog, sniffFirewallLog } from './logs/firewall/index.js';
 
 /** A file a reader claimed. */
 export interface InputFile {
@@ -36,7 +38,7 @@ export interface InputReader {
    * Reads all the files it claimed as one set. Returns a `captures[]` entry per file it read
    * (in their order) and the connections, whose `capture` counts from `firstCapture`.
    */
-  load(files: readonly InputFile[], firstCapture: number): Promise<{ captures: CaptureSummary[]; connections: Connection[] }>;
+  load(files: readonly InputFile[], firstCapture: number): Promise<{ captures: CaptureSummary[]; connections: Connection[]; failures?: CaptureError[] }>;
 }
 
 export const zeekLogReader: InputReader = {
@@ -52,8 +54,53 @@ export const zeekLogReader: InputReader = {
     ),
 };
 
+/** How firewall logs are read: the year of syslog stamps that lack one, and the logs' time zone. */
+export interface FirewallReadOptions {
+  year?: number;
+  tz?: string;
+}
+
+/**
+ * Firewall logs (netfilter, Cisco ASA/FTD, pf filterlog, Windows Firewall, a plain table): each
+ * file on its own (a denied line is a blocked attempt by the firewall that wrote it). A file of
+ * which no line reads is a failure named with the file, the others are still analysed.
+ */
+export function firewallLogReader(options: FirewallReadOptions = {}): InputReader {
+  return {
+    name: 'firewall logs',
+    sniff: (head) => sniffFirewallLog(head) !== null,
+    load: (files, firstCapture) => {
+      const captures: CaptureSummary[] = [];
+      const connections: Connection[] = [];
+      const failures: CaptureError[] = [];
+      for (const f of files) {
+        let bytes: Uint8Array = readFileSync(f.path);
+        if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+        try {
+          const log = readFirewallLog(f.path, firewallLogText(bytes), {
+            ...options,
+            mtimeMs: statSync(f.path).mtimeMs,
+            capture: firstCapture + captures.length,
+          });
+          captures.push(log.summary);
+          for (const c of log.connections) connections.push(c);
+        } catch (e) {
+          if (!(e instanceof FirewallLogError)) throw e;
+          failures.push(new CaptureError('not-a-capture', f.path, e.message));
+        }
+      }
+      return Promise.resolve({ captures, connections, failures });
+    },
+  };
+}
+
 /** The log readers, tried in order after the capture magic numbers. */
-export const INPUT_READERS: readonly InputReader[] = [zeekLogReader];
+export const INPUT_READERS: readonly InputReader[] = [zeekLogReader, firewallLogReader()];
+
+/** The readers with the given firewall-log options. */
+export function inputReaders(firewall: FirewallReadOptions = {}): InputReader[] {
+  return [zeekLogReader, firewallLogReader(firewall)];
+}
 
 /** Inputs sorted by kind: captures for the capture pipeline, the rest by the reader that claimed them. */
 export interface SortedInputs<C> {
@@ -158,6 +205,7 @@ export async function loadLogInputs(
       const loaded = await reader.load(files, firstCapture + captures.length);
       captures.push(...loaded.captures);
       for (const c of loaded.connections) connections.push(c);
+      if (loaded.failures !== undefined) failures.push(...loaded.failures);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (typeof err.code !== 'string') throw e;

@@ -53,6 +53,8 @@ interface CommonOptions {
   quiet?: boolean;
   verifyChecksums?: boolean;
   maxConnections?: string;
+  year?: string;
+  tz?: string;
 }
 
 interface FlowsOptions extends CommonOptions {
@@ -138,12 +140,17 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1)) {
       throw new UsageError(`--max-connections: '${o.maxConnections}' is not a positive whole number`);
     }
+    const year = o.year === undefined ? undefined : Number(o.year);
+    if (year !== undefined && (!Number.isInteger(year) || year < 1970 || year > 2200)) {
+      throw new UsageError(`--year: '${o.year}' is not a year between 1970 and 2200`);
+    }
     const showProgress = io.stderr.isTTY === true && !o.quiet;
     let lastDraw = 0;
     return {
       quiet: o.quiet === true,
       verifyChecksums: o.verifyChecksums === true,
       maxConnections,
+      firewall: { year, tz: o.tz },
       internal: parseCidrs(o.internal),
       onProgress: showProgress
         ? (file, bytesRead, total) => {
@@ -244,6 +251,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .option('-q, --quiet', 'no progress, no warnings other than damage')
       .option('--verify-checksums', 'verify checksums as Zeek does by default (a host capturing its own traffic fails them)')
       .option('--max-connections <n>', 'ceiling on connections tracked at once (the oldest idle are emitted early)')
+      .option('--year <yyyy>', 'firewall logs: the year of syslog time stamps that carry none (default: the file\'s date)')
+      .option('--tz <zone>', 'firewall logs: the time zone of their clock, e.g. +05:30 or Europe/Berlin (default UTC)')
       .addHelpText('after', `\nDefault format: ${defaultFormat}.`);
 
   const inputs = (files: string[]): CaptureInput[] => files;

@@ -90,14 +90,20 @@ export function capturesLine(captures: CaptureSummary[]): string {
     const secs = (Date.parse(end) - Date.parse(start)) / 1000;
     span = `, ${shortIso(start)} → ${endShort}${Number.isFinite(secs) ? ` (${duration(secs)})` : ''}`;
   }
-  // Zeek logs count rows, captures packets: "2 captures, 1,204 packets; 3 Zeek logs, 9,876 rows"
-  const isLog = (c: CaptureSummary): boolean => c.format === 'zeek-tsv' || c.format === 'zeek-json';
-  const logs = captures.filter(isLog);
+  // Logs count rows or lines, captures packets: "2 captures, 1,204 packets; 3 Zeek logs, 9,876 rows"
+  const zeek = (c: CaptureSummary): boolean => c.format === 'zeek-tsv' || c.format === 'zeek-json';
+  const capture = (c: CaptureSummary): boolean => c.format === 'pcap' || c.format === 'pcapng';
+  const firewall = (c: CaptureSummary): boolean => !zeek(c) && !capture(c);
+  const kinds: [(c: CaptureSummary) => boolean, string, string][] = [
+    [capture, 'capture', 'packet'],
+    [zeek, 'Zeek log', 'row'],
+    [firewall, 'firewall log', 'entry'],
+  ];
   const parts: string[] = [];
-  if (logs.length < captures.length) {
-    parts.push(`${plural(captures.length - logs.length, 'capture')}, ${plural(packets - logs.reduce((n, c) => n + c.packets, 0), 'packet')}`);
+  for (const [is, what, unit] of kinds) {
+    const these = captures.filter(is);
+    if (these.length > 0) parts.push(`${plural(these.length, what)}, ${plural(these.reduce((n, c) => n + c.packets, 0), unit, unit === 'entry' ? 'entries' : `${unit}s`)}`);
   }
-  if (logs.length > 0) parts.push(`${plural(logs.length, 'Zeek log')}, ${plural(logs.reduce((n, c) => n + c.packets, 0), 'row')}`);
   if (parts.length === 0) parts.push(`${plural(0, 'capture')}, ${plural(0, 'packet')}`);
   return `${parts.join('; ')}${span}`;
 }
