@@ -79,7 +79,6 @@ export function totalResets(group: DestinationGroup): number {
 
 /** The captures in one line: "2 captures, 12,345 packets, 2006-11-17 13:00:00Z → 14:05:12Z (1 h 5 min)". */
 export function capturesLine(captures: CaptureSummary[]): string {
-  const packets = captures.reduce((n, c) => n + c.packets, 0);
   const starts = captures.map((c) => c.start).filter((s): s is string => !!s).sort();
   const ends = captures.map((c) => c.end).filter((s): s is string => !!s).sort();
   let span = '';
