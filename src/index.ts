@@ -191,6 +191,7 @@ function analyzeOptions(options: AnalyzeCapturesOptions): AnalyzeOptions {
     proxies: options.proxies ?? [],
     orgs: options.orgs ?? [],
     webPorts: options.webPorts ?? DEFAULT_WEB_PORTS,
+    known: options.known,
   };
 }
 

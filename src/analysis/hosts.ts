@@ -9,11 +9,13 @@ import type { AttributedReset } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';
 import { destinationsOf, groupItems, groupWeight } from './groups.js';
+import { understoodGroups, UnderstoodTally, type KnownMatcher } from './known.js';
 import { labelHost } from './labels.js';
+import { hostTotals, type HostTotals } from './quiet.js';
 import { connectionOutcomes, type Items } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
-import type { Attempt, DestinationGroup, HostFinding, ResetSource } from './types.js';
+import type { Attempt, DestinationGroup, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
 
 export interface HostContext {
@@ -27,6 +29,8 @@ export interface HostContext {
   orgs: OrgTable;
   /** Time of the capture's last packet; by default the last connection's end. */
   captureEnd?: number;
+  /** Known destinations (--known), taken out of the findings; null when none were given. */
+  known?: KnownMatcher | null;
 }
 
 /** A host's finding, and what the run summary needs of it that the finding (and its JSON) does not carry. */
@@ -34,6 +38,17 @@ export interface HostAnalysis {
   finding: HostFinding;
   /** Direct web attempts per second over their own span. */
   directRate: number;
+  /** The host's TCP connections, known destinations left out. */
+  connections: number;
+}
+
+/** Every host's analysis, and what known destinations took out of them. */
+export interface HostsAnalysis {
+  hosts: HostAnalysis[];
+  /** Hosts whose every connection went to known destinations: no finding, only counts. */
+  understoodOnly: HostTotals[];
+  /** Per known line, in file order. */
+  understood: UnderstoodDestinations[];
 }
 
 /** Attempts kept per host for charts: every one up to these, then an even spread. */
@@ -60,7 +75,7 @@ function attemptTotal(h: HostFinding): number {
 }
 
 /** One analysis per host, most deserving of attention first. */
-export function buildHosts(connections: readonly Connection[], ctx: HostContext): HostAnalysis[] {
+export function buildHosts(connections: readonly Connection[], ctx: HostContext): HostsAnalysis {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
   // One pass, every originator's connections; the internal test once per originator.
   const byHost = new Map<string, number[]>();
@@ -84,8 +99,13 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
     }
   }
   const hosts: HostAnalysis[] = [];
+  const understoodOnly: HostTotals[] = [];
+  const tally = ctx.known ? new UnderstoodTally(ctx.known.rules) : null;
   for (const [address, list] of byHost) {
-    if (!anyInternal || ctx.internal.has(address)) hosts.push(buildHost(address, connections, list, ctx));
+    if (anyInternal && !ctx.internal.has(address)) continue;
+    const host = buildHost(address, connections, list, ctx, tally);
+    if ('finding' in host) hosts.push(host);
+    else understoodOnly.push(host);
   }
   hosts.sort(({ finding: a }, { finding: b }) => b.score - a.score || attemptTotal(b) - attemptTotal(a) || (a.address < b.address ? -1 : 1));
   let budget = MAX_ATTEMPTS_KEPT_TOTAL;
@@ -99,7 +119,7 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
       samples -= h.attempts.length;
     }
   }
-  return hosts;
+  return { hosts, understoodOnly, understood: tally?.result() ?? [] };
 }
 
 /** Keep at most `max` of a host's attempts, spread evenly (first and last kept). */
@@ -138,13 +158,39 @@ function userAgentsOf(items: Items): string[] {
   return [...agents];
 }
 
-function buildHost(address: string, connections: readonly Connection[], indices: number[], ctx: HostContext): HostAnalysis {
+/**
+ * One host's analysis; when known destinations explain some of its groups, those connections are
+ * counted in `understood` and the host is analysed again without them — or, when nothing is left,
+ * only its totals are returned.
+ */
+function buildHost(
+  address: string, connections: readonly Connection[], indices: number[], ctx: HostContext, understood: UnderstoodTally | null,
+): HostAnalysis | HostTotals {
   sortByStart(connections, indices);
+  let items = connectionOutcomes(connections, indices, ctx);
+  let destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
+  let { groupOf, groups } = groupItems(items, destinations);
+  if (ctx.known && understood !== null) {
+    const known = understoodGroups(items, destinations, groupOf, groups.length, ctx.known);
+    if (known.any) {
+      const itemsIn = new Int32Array(groups.length);
+      for (let i = 0; i < items.n; i++) itemsIn[groupOf[i]!]!++;
+      for (let g = 0; g < groups.length; g++) {
+        const rule = known.ruleOfGroup[g]!;
+        if (rule >= 0) understood.add(rule, address, groups[g]!, itemsIn[g]!);
+      }
+      const kept = indices.filter((_, i) => known.ruleOfGroup[groupOf[i]!]! < 0);
+      if (kept.length === 0) {
+        return hostTotals({ address, labels: [], verdict: '', evidence: [], score: 0, userAgents: [], groups, attempts: [] }, indices.length);
+      }
+      indices = kept;
+      items = connectionOutcomes(connections, indices, ctx);
+      destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
+      ({ groupOf, groups } = groupItems(items, destinations));
+    }
+  }
   const isProxyHost = ctx.proxies.proxyAddresses.has(address);
-  const items = connectionOutcomes(connections, indices, ctx);
-  const destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
   const tally = tallyItems(items, ctx.internal, ctx.webPorts);
-  const { groupOf, groups } = groupItems(items, destinations);
   const sortedGroups = [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
 
   const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx);
@@ -162,7 +208,7 @@ function buildHost(address: string, connections: readonly Connection[], indices:
     attempts: kept.attempts,
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
-  return { finding, directRate: directRate(items, tally.direct) };
+  return { finding, directRate: directRate(items, tally.direct), connections: indices.length };
 }
 
 /**

@@ -7,6 +7,8 @@ import { attributeResets } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
 import { NameBook, OrgTable } from './destinations.js';
 import { buildHosts } from './hosts.js';
+import { KnownMatcher, type KnownRule } from './known.js';
+import { countQuietHosts } from './quiet.js';
 import { findProxies } from './proxies.js';
 import { summarize } from './summary.js';
 import type { AnalysisResult, CaptureSummary } from './types.js';
@@ -14,6 +16,8 @@ import type { AnalysisResult, CaptureSummary } from './types.js';
 export * from './types.js';
 export { CidrSet, DEFAULT_INTERNAL, netblockOf } from './cidr.js';
 export { parseOrgsCsv } from './destinations.js';
+export { KnownFileError, parseKnown, suggestKnown, type KnownRule, type KnownSuggestion } from './known.js';
+export { countQuietHosts, hasFindings } from './quiet.js';
 export { compareAnalyses } from './compare.js';
 export { analyzeSchedule } from './schedule.js';
 export { attributeResets, icmpMeaning } from './attribution.js';
@@ -27,6 +31,8 @@ export interface AnalyzeOptions {
   proxies: { address: string; port: number | null }[];
   orgs: { cidr: string; organisation: string }[];
   webPorts: number[];
+  /** Known destinations (parseKnown): their groups are kept out of the findings and counted in `understood`. */
+  known?: KnownRule[];
 }
 
 export function defaultAnalyzeOptions(): AnalyzeOptions {
@@ -38,7 +44,8 @@ export function analyzeConnections(connections: Connection[], captures: CaptureS
   const webPorts = options.webPorts.length > 0 ? options.webPorts : DEFAULT_WEB_PORTS;
   const attribution = attributeResets(connections, internal);
   const proxies = findProxies(connections, internal, options.proxies, webPorts);
-  const analyses = buildHosts(connections, {
+  const known = options.known !== undefined && options.known.length > 0 ? new KnownMatcher(options.known) : null;
+  const { hosts: analyses, understoodOnly, understood } = buildHosts(connections, {
     internal,
     webPorts,
     proxies,
@@ -46,6 +53,7 @@ export function analyzeConnections(connections: Connection[], captures: CaptureS
     resetSources: attribution.resetSources,
     names: new NameBook(connections),
     orgs: new OrgTable(options.orgs),
+    known,
   });
   return {
     version: 1,
@@ -53,6 +61,8 @@ export function analyzeConnections(connections: Connection[], captures: CaptureS
     proxies: proxies.proxies,
     resetSources: attribution.resetSources,
     hosts: analyses.map((a) => a.finding),
-    summary: summarize(analyses, proxies, attribution.resetSources),
+    summary: summarize(analyses, proxies, attribution.resetSources, understood),
+    quietHosts: countQuietHosts(analyses, understoodOnly),
+    understood,
   };
 }

@@ -6,11 +6,13 @@ import type { HostAnalysis } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { hops, plural, rate } from '../quantities.js';
 import { periodWords } from './schedule-words.js';
-import type { HostFinding, ResetSource } from './types.js';
+import type { HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { likelyFirewall } from './attribution.js';
 
 /** A few sentences for the whole analysis, most important first. */
-export function summarize(analyses: readonly HostAnalysis[], proxyIndex: ProxyIndex, resetSources: readonly ResetSource[]): string[] {
+export function summarize(
+  analyses: readonly HostAnalysis[], proxyIndex: ProxyIndex, resetSources: readonly ResetSource[], understood: readonly UnderstoodDestinations[] = [],
+): string[] {
   const summary: string[] = [];
   const hosts = analyses.map((a) => a.finding);
   const bypass = hosts.filter((h) => h.labels.includes('proxy-bypass'));
@@ -65,6 +67,13 @@ export function summarize(analyses: readonly HostAnalysis[], proxyIndex: ProxyIn
   const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
   for (const h of beacons.slice(0, 3)) summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);
   if (summary.length === 0) summary.push(quietSummary(hosts, proxyIndex, resetSources));
+  const known = understood.filter((u) => u.connections > 0);
+  if (known.length > 0) {
+    const connections = known.reduce((n, u) => n + u.connections, 0);
+    const attempts = known.reduce((n, u) => n + u.attempts, 0);
+    summary.push(`${plural(known.length, 'known destination line')} (--known) explained ${plural(connections, 'connection')} (${plural(attempts, 'attempt')}); ` +
+      'they are kept out of the findings and counted under understood destinations.');
+  }
   return summary;
 }
 

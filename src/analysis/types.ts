@@ -160,6 +160,59 @@ export interface HostFinding {
   attemptsOmitted?: number;
 }
 
+/**
+ * What a host without findings did, each with its meaning: the one table of them that stands in
+ * for a row per host on a network of thousands.
+ */
+export const QUIET_ACTIVITIES = {
+  'via-proxy': { name: 'through the proxy', meaning: 'reach the web through the proxy; nothing else stands out' },
+  direct: { name: 'direct, ordinary', meaning: 'connect directly; nothing regular, nothing turned away in the path' },
+  'no-attempts': { name: 'no new connections', meaning: 'only connections already open when the capture started' },
+  understood: { name: 'known destinations only', meaning: 'every connection went to known destinations (--known)' },
+} as const;
+
+export type QuietActivity = keyof typeof QUIET_ACTIVITIES;
+
+export interface QuietHostCounts {
+  activity: QuietActivity;
+  hosts: number;
+  /** TCP connections of these hosts (attempts and connections seen mid-stream). */
+  connections: number;
+  attempts: number;
+  established: number;
+  /** Attempts that did not complete a handshake. */
+  failed: number;
+}
+
+/** Hosts without findings (no label, or only via-proxy), counted. */
+export interface QuietHosts {
+  count: number;
+  /**
+   * Whether these hosts are in `hosts` as well. `analyze --format json` lists only hosts with
+   * findings there unless `--all-hosts` is given.
+   */
+  listed: boolean;
+  connections: number;
+  attempts: number;
+  /** By what the hosts did, in QUIET_ACTIVITIES order; activities with no host left out. */
+  byActivity: QuietHostCounts[];
+}
+
+/** One known-destinations line (--known) and what it took out of the findings. */
+export interface UnderstoodDestinations {
+  /** The pattern as written: `*.windowsupdate.com`, `192.0.2.0/24`, `192.0.2.7:443`. */
+  rule: string;
+  reason: string;
+  /** File and line. */
+  source: string;
+  /** Hosts with a destination group it matched. */
+  hosts: number;
+  attempts: number;
+  connections: number;
+  /** The matched groups' destinations (first 20). */
+  destinations: string[];
+}
+
 export interface AnalysisResult {
   version: 1;
   captures: CaptureSummary[];
@@ -168,6 +221,13 @@ export interface AnalysisResult {
   hosts: HostFinding[];
   /** Short summary sentences, most important first. */
   summary: string[];
+  /** Hosts without findings, counted by what they did. */
+  quietHosts: QuietHosts;
+  /**
+   * Every known-destinations line given, in file order, with the hosts, attempts and connections
+   * it took out of the findings (empty without --known or a default known file).
+   */
+  understood: UnderstoodDestinations[];
 }
 
 export interface CompareBehaviour {

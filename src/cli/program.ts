@@ -13,11 +13,14 @@ import type { CaptureSummary } from '../analysis/index.js';
 import type { Connection, ConnState } from '../flows/index.js';
 import { CONN_STATE_NAMES, isConnState } from '../flows/conn-state.js';
 import { bytes } from '../quantities.js';
+import { suggestKnown } from '../analysis/index.js';
+import { readKnownRules } from './known.js';
 import {
   analyzeRenderers,
   compareRenderers,
   flowsRenderers,
   infoRenderers,
+  knownRenderers,
   reportRenderers,
   sanitizeTerminal,
   type RenderOptions,
@@ -55,6 +58,8 @@ interface CommonOptions {
   maxConnections?: string;
   year?: string;
   tz?: string;
+  known?: string[];
+  allHosts?: boolean;
 }
 
 interface FlowsOptions extends CommonOptions {
@@ -65,6 +70,9 @@ interface FlowsOptions extends CommonOptions {
 }
 
 const VERSION = '0.1.0';
+
+const KNOWN_HELP = 'known destinations: lines of "pattern  reason" (*.example.com, a CIDR, or address:port), repeatable; default $CALLHOME_KNOWN, else ~/.config/callhome/known when present';
+const ALL_HOSTS_HELP = 'list every host; by default hosts without findings are counted by what they did';
 
 /**
  * Repeatable options are collected one value at a time: variadic options (`<x...>`) would swallow
@@ -171,6 +179,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const renderOptions = (o: CommonOptions): RenderOptions => ({
     color: o.color && !o.output && io.stdout.isTTY === true && io.env.NO_COLOR === undefined,
     width: io.stdout.columns && io.stdout.columns > 40 ? io.stdout.columns : 100,
+    allHosts: o.allHosts === true,
   });
 
   const emit = (o: CommonOptions, text: string): void => {
@@ -218,8 +227,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         throw new UsageError((e as Error).message);
       }
     }
+    let known: Awaited<ReturnType<typeof readKnownRules>>;
+    try {
+      known = await readKnownRules(o.known, io.env);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (known.defaultFile !== null && !o.quiet) say(`known destinations from ${known.defaultFile} (${known.rules.length} lines)`);
     return {
       ...lo,
+      known: known.rules,
       proxies: (o.proxy ?? []).flatMap((p) => p.split(',')).filter(Boolean).map(parseProxy),
       orgs,
       webPorts: parsePorts(o.webPorts, '--web-ports') ? [...DEFAULT_WEB_PORTS, ...parsePorts(o.webPorts, '--web-ports')!] : DEFAULT_WEB_PORTS,
@@ -275,7 +292,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .command('analyze', { isDefault: true })
       .alias('analyse')
       .description('hosts, labels and verdicts (the default command)')
-      .argument('<capture...>'),
+      .argument('<capture...>')
+      .option('--known <file>', KNOWN_HELP, collect)
+      .option('--all-hosts', ALL_HOSTS_HELP),
     Object.keys(analyzeRenderers),
     'text',
   ).action(async (files: string[], o: CommonOptions) => {
@@ -309,7 +328,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   common(
-    program.command('compare').description('the same behaviour across captures?').argument('<a>').argument('<b>').argument('[more...]'),
+    program.command('compare').description('the same behaviour across captures?').argument('<a>').argument('<b>').argument('[more...]')
+      .option('--known <file>', KNOWN_HELP, collect),
     Object.keys(compareRenderers),
     'text',
   ).action(async (a: string, b: string, more: string[], o: CommonOptions) => {
@@ -327,7 +347,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   common(
-    program.command('report').description('a full report: -o report.html | report.md').argument('<capture...>'),
+    program.command('report').description('a full report: -o report.html | report.md').argument('<capture...>')
+      .option('--known <file>', KNOWN_HELP, collect)
+      .option('--all-hosts', ALL_HOSTS_HELP),
     Object.keys(reportRenderers),
     'markdown (html when -o ends in .html)',
   ).action(async (files: string[], o: CommonOptions) => {
@@ -339,6 +361,20 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (loaded.captures.length > 0) {
       emit(o, reportRenderers[format]({ ...result, connections: loaded.connections }, renderOptions(o)));
     }
+  });
+
+  common(
+    program.command('known').description('known destinations: `known suggest <capture...>` prints candidate lines')
+      .command('suggest').description('candidate known-destination lines: the update agents the verdicts explain').argument('<capture...>')
+      .option('--known <file>', KNOWN_HELP, collect),
+    Object.keys(knownRenderers),
+    'text',
+  ).action(async (files: string[], o: CommonOptions) => {
+    const format = pickFormat(o.format, knownRenderers, 'text', 'known suggest');
+    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(files, o));
+    clearProgress(o);
+    reportProblems(o, loaded.failures, loaded.captures);
+    if (loaded.captures.length > 0) emit(o, knownRenderers[format]({ captures: loaded.captures, suggestions: suggestKnown(result) }, renderOptions(o)));
   });
 
   // `analyze` is the default command, so commander would take a mistyped command name for a

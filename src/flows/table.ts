@@ -119,6 +119,10 @@ export class ConnectionTable {
    */
   private readonly idle: Flow = idleSentinel();
   private serial = 0;
+  /** Connections opened so far (the last serial given). */
+  get serialCount(): number {
+    return this.serial;
+  }
   private nextSweep = -Infinity;
   /** The connection the last lookup found. */
   private lastFlow: Flow | null = null;

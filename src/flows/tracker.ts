@@ -16,6 +16,7 @@ import { toConnection } from './record.js';
 import { ConnectionTable, DEFAULT_MAX_CONNECTIONS, Match, type TableStats } from './table.js';
 import { tcpOver, trackTcp } from './tcp.js';
 import { trackUdp } from './udp.js';
+import { makeUid, seedKey, uidSeed, type UidSeed } from './uid.js';
 
 export interface TrackerOptions {
   /** Called when a connection leaves the table (finished, timed out, evicted, or at finish()). */
@@ -59,6 +60,12 @@ export class ConnectionTracker {
   private readonly match = new Match();
   private readonly tcpServerPorts: Uint8Array;
   private readonly udpServerPorts: Uint8Array;
+  /** Per capture index: the seed of its uids (from its first packet) and the serial before its first connection. */
+  private readonly uidSeeds: UidSeed[] = [];
+  private readonly serialBases: number[] = [];
+  /** How many captures of this run began with each first packet (uid.ts). */
+  private readonly firstPackets = new Map<string, number>();
+  private seedPending = true;
 
   constructor(o: TrackerOptions) {
     const onConnection = o.onConnection;
@@ -67,7 +74,7 @@ export class ConnectionTracker {
       stats: this.stats,
       maxConnections: o.maxConnections !== undefined && o.maxConnections > 0 ? Math.floor(o.maxConnections) : DEFAULT_MAX_CONNECTIONS,
       isOver,
-      emit: (f) => onConnection(toConnection(f, isLocal)),
+      emit: (f) => onConnection(toConnection(f, this.uidOf(f), isLocal)),
     });
     this.table.capture = o.capture ?? 0;
     const ports = o.likelyServerPorts ?? DEFAULT_LIKELY_SERVER_PORTS;
@@ -77,10 +84,29 @@ export class ConnectionTracker {
 
   setCapture(index: number): void {
     this.table.capture = index;
+    this.seedPending = true;
+  }
+
+  /** A connection's uid: its capture's seed and its place among that capture's connections. */
+  private uidOf(f: Flow): string {
+    const seed = this.uidSeeds[f.capture] ?? this.uidSeeds[this.uidSeeds.length - 1] ?? new Uint32Array(4);
+    return makeUid(seed, f.serial - (this.serialBases[f.capture] ?? 0));
+  }
+
+  /** Seed the uids of the current capture from its first packet. */
+  private seedFrom(p: Packet): void {
+    this.seedPending = false;
+    const first = uidSeed(p, 0);
+    const key = seedKey(first);
+    const occurrence = this.firstPackets.get(key) ?? 0;
+    this.firstPackets.set(key, occurrence + 1);
+    this.uidSeeds[this.table.capture] = occurrence === 0 ? first : uidSeed(p, occurrence);
+    this.serialBases[this.table.capture] = this.table.serialCount;
   }
 
   /** Track one decoded packet. `p` is reused by the caller: nothing of it is kept by reference. */
   add(p: Packet): void {
+    if (this.seedPending) this.seedFrom(p);
     this.stats.packets++;
     this.table.advance(p.ts);
     if (p.status !== 'decoded' || !p.ipChecksumOk || (p.ipVersion !== 4 && p.ipVersion !== 6)) {

@@ -8,7 +8,7 @@ import type { Connection, ConnState } from '../flows/connection.js';
 import { CONN_STATES } from '../flows/conn-state.js';
 import { OUTCOME_COLOR, addressBarsChart, sourcePortChart, timelineChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';
-import { capturesTable, networkSections, otherHostsTable, type Cell, type TableModel } from './tables.js';
+import { capturesTable, networkSections, otherHostsTable, quietHostsTable, understoodTable, unmatchedKnownWords, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, plural } from '../quantities.js';
@@ -17,6 +17,7 @@ import {
   capturesLine,
   deservesAttention,
   hostActivity,
+  listedHosts,
   outcomeWords,
   portList,
   shortIso,
@@ -27,6 +28,14 @@ import {
 const GROUP_CHARTS = 3;
 /** Ports listed in a destination's row; the rest are in the cell's tooltip. */
 const PORTS_SHOWN = 20;
+/**
+ * Hosts with findings drawn with charts (about 20 kB each), highest score first; the others keep
+ * their verdict, evidence and tables, so a network with hundreds of them still opens quickly.
+ * --all-hosts draws every one.
+ */
+const CHARTED_HOSTS = 50;
+/** Rows a table shows open; a longer one is collapsed under a <details> line saying what it holds. */
+const OPEN_ROWS = 25;
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -71,6 +80,7 @@ section.host { border-top: 3px solid #d55e00; margin-top: 28px; }
 section.host > h2 { border: 0; margin-top: 8px; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
 footer { margin-top: 40px; color: #777; font-size: 12px; }
+details > summary { cursor: pointer; color: #0b57d0; margin: 6px 0; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; }
   a { color: inherit; text-decoration: none; }
@@ -92,6 +102,11 @@ function table(headers: string[], rows: string[][], classes: ColumnClass[] = [],
   const head = headers.map((c, i) => `<th${cls(i)}>${c}</th>`).join('');
   const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`).join('\n');
   return `<table${narrow ? ' class="narrow"' : ''}>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+/** A table of `rows` rows, collapsed under "what (n rows)" when longer than OPEN_ROWS; `what` is already escaped. */
+function collapsed(html: string, rows: number, what: string): string {
+  return rows > OPEN_ROWS ? `<details>\n<summary>${what} (${h(plural(rows, 'row'))})</summary>\n${html}\n</details>` : html;
 }
 
 /** A shared table (tables.ts) as HTML: every cell escaped, addresses and names in code type. */
@@ -131,7 +146,7 @@ function attemptsOf(host: HostFinding, group: DestinationGroup): Attempt[] {
   return host.attempts.filter((a) => addresses.has(a.address));
 }
 
-function hostSection(host: HostFinding, index: number): string {
+function hostSection(host: HostFinding, index: number, charts: boolean): string {
   const id = `host-${index + 1}`;
   const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
   const out: string[] = [`<section class="host" id="${id}">`];
@@ -146,7 +161,7 @@ function hostSection(host: HostFinding, index: number): string {
   }
   if (groups.length > 0) {
     out.push('<h3>Destinations</h3>');
-    out.push(
+    out.push(collapsed(
       table(
         ['destination and names', 'ports', 'addresses', 'attempts', 'established', 'unanswered', 'resets', 'schedule'],
         groups.map((g) => [
@@ -163,7 +178,14 @@ function hostSection(host: HostFinding, index: number): string {
         ]),
         ['d', '', 'n', 'n', 'n', 'n', '', 'w'],
       ),
-    );
+      groups.length,
+      h(`all ${plural(groups.length, 'destination group')}`),
+    ));
+  }
+  if (!charts) {
+    out.push(`<p class="numbers">${h(`Charts are drawn for the first ${CHARTED_HOSTS} hosts with findings; --all-hosts draws every host's.`)}</p>`);
+    out.push('</section>');
+    return out.join('\n');
   }
   if (host.attempts.length > 0) {
     out.push('<h3>Attempts</h3>');
@@ -219,10 +241,11 @@ function connectionStates(connections: Connection[]): string {
  * The HTML report. Takes the analysis and, optionally, the connections it came from (for a
  * table of connection states).
  */
-export function renderReportHtml(result: AnalysisResult & { connections?: Connection[] }, _options: RenderOptions): string {
+export function renderReportHtml(result: AnalysisResult & { connections?: Connection[] }, options: RenderOptions): string {
   const files = result.captures.map((c) => c.file);
-  const attention = result.hosts.filter(deservesAttention);
-  const quiet = result.hosts.filter((x) => !deservesAttention(x));
+  const listed = listedHosts(result, options);
+  const attention = listed.filter(deservesAttention);
+  const quiet = listed.filter((x) => !deservesAttention(x));
   const out: string[] = [];
   out.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">');
   out.push(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`);
@@ -237,21 +260,33 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
   if (result.summary.length === 0) out.push('<p>Nothing calling home was found.</p>');
   else out.push(`<ul>${result.summary.map((s) => `<li>${h(s)}</li>`).join('\n')}</ul>`);
   out.push(
-    `<p class="numbers">${h(`${plural(result.hosts.length, 'internal host')}, ${count(attention.length)} with findings; ${plural(result.proxies.length, 'proxy', 'proxies')}; ${plural(result.resetSources.length, 'reset source')}.`)}</p>`,
+    `<p class="numbers">${h(`${plural(attention.length + result.quietHosts.count, 'internal host')}, ${count(attention.length)} with findings; ${plural(result.proxies.length, 'proxy', 'proxies')}; ${plural(result.resetSources.length, 'reset source')}.`)}</p>`,
   );
   if (attention.length > 0) {
-    out.push('<nav aria-label="hosts with findings"><ul>');
-    attention.forEach((x, i) => out.push(`<li><a href="#host-${i + 1}" class="mono">${h(x.address)}</a> ${labelBadges(x)}</li>`));
-    out.push('</ul></nav>');
+    const links = attention.map((x, i) => `<li><a href="#host-${i + 1}" class="mono">${h(x.address)}</a> ${labelBadges(x)}</li>`);
+    out.push('<nav aria-label="hosts with findings">', collapsed(`<ul>\n${links.join('\n')}\n</ul>`, links.length, 'hosts with findings'), '</nav>');
   }
   out.push('<h3>Captures</h3>', modelTable(capturesTable(result)));
   out.push('</section>');
 
   if (attention.length > 0) out.push(`<h2>Hosts with findings</h2>`, outcomeKey());
-  attention.forEach((x, i) => out.push(hostSection(x, i)));
+  attention.forEach((x, i) => out.push(hostSection(x, i, options.allHosts === true || i < CHARTED_HOSTS)));
 
-  if (quiet.length > 0) {
-    out.push('<section id="other-hosts">', '<h2>Other hosts</h2>', modelTable(otherHostsTable(quiet)), '</section>');
+  if (result.quietHosts.count > 0) {
+    out.push('<section id="other-hosts">', '<h2>Other hosts</h2>', modelTable(quietHostsTable(result.quietHosts)));
+    out.push(`<p class="numbers">${h(`${plural(result.quietHosts.count, 'host')} without findings${options.allHosts === true ? '' : ' (--all-hosts lists each host)'}.`)}</p>`);
+    if (quiet.length > 0) out.push(collapsed(modelTable(otherHostsTable(quiet)), quiet.length, 'every host without findings'));
+    out.push('</section>');
+  }
+
+  if (result.understood.length > 0) {
+    out.push('<section id="understood">', '<h2>Understood destinations</h2>');
+    out.push(`<p>${h('Destinations the known-destinations list (--known) explains, kept out of the findings above.')}</p>`);
+    const matched = result.understood.filter((u) => u.connections > 0).length;
+    if (matched > 0) out.push(collapsed(modelTable(understoodTable(result.understood)), matched, 'known destinations that matched'));
+    const unmatched = unmatchedKnownWords(result.understood);
+    if (unmatched !== null) out.push(`<p class="numbers">${h(unmatched)}</p>`);
+    out.push('</section>');
   }
 
   for (const section of networkSections(result)) {
@@ -262,12 +297,12 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
 
   out.push('<section id="flows">', '<h2>Flow summary</h2>');
   // within one day, the times alone (the date goes in the heading)
-  const seen = result.hosts.flatMap((x) => x.groups.flatMap((g) => [g.firstSeen, g.lastSeen]));
+  const seen = listed.flatMap((x) => x.groups.flatMap((g) => [g.firstSeen, g.lastSeen]));
   const days = new Set(seen.map((t) => t.slice(0, 10)));
   const oneDay = days.size === 1 && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(seen[0] ?? '');
   const day = oneDay ? ` (${[...days][0]}, UTC)` : ' (UTC)';
   const seenTime = (t: string) => (oneDay ? t.slice(11, 19) : shortIso(t));
-  const flowRows = result.hosts.flatMap((x) =>
+  const flowRows = listed.flatMap((x) =>
     [...x.groups]
       .sort((a, b) => b.attempts - a.attempts)
       .map((g) => [
@@ -284,13 +319,15 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
   );
   if (flowRows.length === 0) out.push('<p>No outbound attempts.</p>');
   else
-    out.push(
+    out.push(collapsed(
       table(
         ['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', h(`seen${day}`)],
         flowRows,
         ['a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
       ),
-    );
+      flowRows.length,
+      'flows of every listed host by destination',
+    ));
   if (result.connections && result.connections.length > 0) out.push(connectionStates(result.connections));
   out.push('</section>');
   out.push(`<footer>${h(`Generated by callhome from ${files.join(', ')}. Times are UTC.`)}</footer>`);

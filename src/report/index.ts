@@ -6,6 +6,8 @@ import type { AnalysisResult, CaptureSummary, CompareResult } from '../analysis/
 import type { Connection } from '../flows/connection.js';
 import { renderFlowsCsv, renderFlowsJson, renderFlowsText, renderFlowsZeek } from './flows.js';
 import { renderReportHtml } from './html.js';
+import { renderKnownSuggestions } from './known.js';
+import type { KnownSuggestion } from '../analysis/known.js';
 import { renderAnalyzeJson, renderCompareJson, renderInfoJson } from './json.js';
 import { renderAnalyzeMarkdown, renderCompareMarkdown, renderReportMarkdown } from './markdown.js';
 import { renderAnalyzeText, renderCompareText, renderInfoText } from './text.js';
@@ -48,4 +50,9 @@ export const compareRenderers: Record<'text' | 'markdown' | 'json', Renderer<Com
 export const reportRenderers: Record<'html' | 'markdown', Renderer<ReportInput>> = {
   html: renderReportHtml,
   markdown: renderReportMarkdown,
+};
+
+/** `callhome known suggest`: candidate known-destination lines. */
+export const knownRenderers: Record<'text', Renderer<{ captures: CaptureSummary[]; suggestions: KnownSuggestion[] }>> = {
+  text: renderKnownSuggestions,
 };

@@ -4,17 +4,27 @@
  */
 import type { AnalysisResult, CaptureSummary, CompareResult } from '../analysis/types.js';
 import type { RenderOptions } from './types.js';
+import { listedHosts } from './words.js';
 
-export function renderAnalyzeJson(result: AnalysisResult, _options: RenderOptions): string {
-  return `${JSON.stringify(result, null, 2)}\n`;
+/**
+ * The result as written: `hosts` holds the hosts with findings, the others are counted in
+ * `quietHosts` (`listed: false`); with --all-hosts every host is in `hosts`.
+ */
+function asWritten(result: AnalysisResult, options: RenderOptions): AnalysisResult {
+  if (options.allHosts === true) return result;
+  return { ...result, hosts: listedHosts(result, options), quietHosts: { ...result.quietHosts, listed: false } };
+}
+
+export function renderAnalyzeJson(result: AnalysisResult, options: RenderOptions): string {
+  return `${JSON.stringify(asWritten(result, options), null, 2)}\n`;
 }
 
 export function renderInfoJson(captures: CaptureSummary[], _options: RenderOptions): string {
   return `${JSON.stringify({ version: 1, captures }, null, 2)}\n`;
 }
 
-export function renderCompareJson(result: CompareResult, _options: RenderOptions): string {
-  return `${JSON.stringify(result, null, 2)}\n`;
+export function renderCompareJson(result: CompareResult, options: RenderOptions): string {
+  return `${JSON.stringify({ ...result, analyses: result.analyses.map((a) => asWritten(a, options)) }, null, 2)}\n`;
 }
 
 /** The fields DESIGN.md's version-1 JSON promises, per object. */

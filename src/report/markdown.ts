@@ -6,11 +6,11 @@ import type { AnalysisResult, CompareResult, DestinationGroup, HostFinding } fro
 import type { Connection, ConnState } from '../flows/connection.js';
 import { CONN_STATES } from '../flows/conn-state.js';
 import { escapeMarkdown as md } from './escape.js';
-import { capturesTable, networkSections, otherHostsTable, type Cell, type TableModel } from './tables.js';
+import { capturesTable, networkSections, otherHostsTable, quietHostsTable, understoodTable, unmatchedKnownWords, type Cell, type TableModel } from './tables.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal } from '../quantities.js';
-import { capturesLine, deservesAttention, portList, shortIso, totalResets } from './words.js';
+import { capturesLine, deservesAttention, listedHosts, portList, shortIso, totalResets } from './words.js';
 
 /** A GitHub pipe table; cells must already be escaped. Numeric columns are right-aligned. */
 export function markdownTable(headers: string[], rows: string[][], numeric: boolean[] = []): string {
@@ -104,7 +104,7 @@ function connectionStates(connections: Connection[]): string[] {
   return ['## Connection states', '', markdownTable(['conn_state', 'connections', 'meaning'], rows, [false, true, false]), ''];
 }
 
-function render(result: AnalysisResult, title: string, connections?: Connection[]): string {
+function render(result: AnalysisResult, title: string, options: RenderOptions, connections?: Connection[]): string {
   const out: string[] = [`# ${title}`, ''];
   out.push(`_${md(capturesLine(result.captures))}_`, '');
 
@@ -115,11 +115,20 @@ function render(result: AnalysisResult, title: string, connections?: Connection[
 
   out.push('## Captures', '', modelTable(capturesTable(result)), '');
 
-  const attention = result.hosts.filter(deservesAttention);
+  const listed = listedHosts(result, options);
+  const attention = listed.filter(deservesAttention);
   for (const h of attention) out.push(...hostSection(h));
-  const quiet = result.hosts.filter((h) => !deservesAttention(h));
-  if (quiet.length > 0) {
-    out.push('## Other hosts', '', modelTable(otherHostsTable(quiet)), '');
+  if (result.quietHosts.count > 0) {
+    out.push('## Other hosts', '', modelTable(quietHostsTable(result.quietHosts)), '');
+    out.push(`${count(result.quietHosts.count)} ${result.quietHosts.count === 1 ? 'host' : 'hosts'} without findings${options.allHosts === true ? '' : ' (`--all-hosts` lists each host)'}.`, '');
+    const quiet = listed.filter((h) => !deservesAttention(h));
+    if (quiet.length > 0) out.push(modelTable(otherHostsTable(quiet)), '');
+  }
+  if (result.understood.length > 0) {
+    out.push('## Understood destinations', '', 'Destinations the known-destinations list (`--known`) explains, kept out of the findings above.', '');
+    if (result.understood.some((u) => u.connections > 0)) out.push(modelTable(understoodTable(result.understood)), '');
+    const unmatched = unmatchedKnownWords(result.understood);
+    if (unmatched !== null) out.push(md(unmatched), '');
   }
 
   for (const section of networkSections(result)) {
@@ -128,7 +137,7 @@ function render(result: AnalysisResult, title: string, connections?: Connection[
     out.push('');
   }
 
-  const flowRows = result.hosts.flatMap((h) =>
+  const flowRows = listed.flatMap((h) =>
     [...h.groups]
       .sort((a, b) => b.attempts - a.attempts)
       .map((g) => [
@@ -162,16 +171,16 @@ function render(result: AnalysisResult, title: string, connections?: Connection[
 }
 
 /** `callhome analyze --format markdown`. */
-export function renderAnalyzeMarkdown(result: AnalysisResult, _options: RenderOptions): string {
-  return render(result, 'callhome analysis');
+export function renderAnalyzeMarkdown(result: AnalysisResult, options: RenderOptions): string {
+  return render(result, 'callhome analysis', options);
 }
 
 /**
  * `callhome report -o report.md`: the analysis, plus a table of Zeek connection states when
  * the connections are passed along.
  */
-export function renderReportMarkdown(result: AnalysisResult & { connections?: Connection[] }, _options: RenderOptions): string {
-  return render(result, 'callhome report', result.connections);
+export function renderReportMarkdown(result: AnalysisResult & { connections?: Connection[] }, options: RenderOptions): string {
+  return render(result, 'callhome report', options, result.connections);
 }
 
 /** `callhome compare --format markdown`. */

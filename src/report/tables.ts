@@ -2,7 +2,7 @@
  * The tables the HTML and Markdown reports share, declared once as plain-text cells; each
  * renderer only decides how a cell is marked up and escaped.
  */
-import type { AnalysisResult, HostFinding, Label, ProxyFinding, ResetSource } from '../analysis/types.js';
+import { QUIET_ACTIVITIES, type AnalysisResult, type HostFinding, type Label, type ProxyFinding, type QuietHosts, type ResetSource, type UnderstoodDestinations } from '../analysis/types.js';
 import { count, duration } from '../quantities.js';
 import { shortIso } from './words.js';
 
@@ -58,6 +58,46 @@ export function otherHostsTable(hosts: HostFinding[]): TableModel {
       text(h.verdict),
     ]),
   };
+}
+
+/** Hosts without findings, one row per thing they did: the table that stands in for thousands of host rows. */
+export function quietHostsTable(quiet: QuietHosts): TableModel {
+  return {
+    headers: ['what they did', 'hosts', 'connections', 'attempts', 'failed', 'meaning'],
+    roles: ['', 'n', 'n', 'n', 'n', 'w'],
+    rows: quiet.byActivity.map((r) => [
+      text(QUIET_ACTIVITIES[r.activity].name),
+      num(count(r.hosts)),
+      num(count(r.connections)),
+      num(count(r.attempts)),
+      num(count(r.failed)),
+      text(QUIET_ACTIVITIES[r.activity].meaning),
+    ]),
+  };
+}
+
+/** The known-destinations lines that matched, with what each took out of the findings. */
+export function understoodTable(understood: UnderstoodDestinations[]): TableModel {
+  return {
+    headers: ['known destination', 'reason', 'hosts', 'connections', 'attempts', 'destinations'],
+    roles: ['', 'w', 'n', 'n', 'n', ''],
+    rows: understood.filter((u) => u.connections > 0).map((u) => [
+      code(u.rule),
+      text(u.reason),
+      num(count(u.hosts)),
+      num(count(u.connections)),
+      num(count(u.attempts)),
+      { kind: 'names', names: u.destinations },
+    ]),
+  };
+}
+
+/** "3 known destination lines matched nothing (known:4, known:9, known:12)." — or null when every line matched. */
+export function unmatchedKnownWords(understood: UnderstoodDestinations[]): string | null {
+  const unmatched = understood.filter((u) => u.connections === 0);
+  if (unmatched.length === 0) return null;
+  const where = unmatched.slice(0, 8).map((u) => u.source).join(', ');
+  return `${count(unmatched.length)} known destination ${unmatched.length === 1 ? 'line' : 'lines'} matched nothing (${where}${unmatched.length > 8 ? ', …' : ''}).`;
 }
 
 export function proxiesTable(proxies: ProxyFinding[]): TableModel {

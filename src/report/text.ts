@@ -9,8 +9,12 @@ import type {
   DestinationGroup,
   HostFinding,
   ProxyFinding,
+  QuietHosts,
   ResetSource,
+  UnderstoodDestinations,
 } from '../analysis/types.js';
+import { QUIET_ACTIVITIES } from '../analysis/types.js';
+import { unmatchedKnownWords } from './tables.js';
 import { sanitizeTerminal as clean } from './escape.js';
 import { LABEL_STYLE, paint } from './style.js';
 import type { RenderOptions } from './types.js';
@@ -30,8 +34,6 @@ import {
 const DEFAULT_WIDTH = 100;
 /** Destination groups shown per host before "… n more". */
 const GROUPS_SHOWN = 5;
-/** Hosts without a finding listed before "… n more". */
-const QUIET_HOSTS_SHOWN = 20;
 
 /** Columns a string takes on the terminal (ANSI colour codes take none). */
 function visible(s: string): number {
@@ -116,6 +118,31 @@ function resetSourceLine(r: ResetSource, width: number, color: boolean): string[
   return wrap(`${paint(r.attribution, style, color)}: ${what} — ${clean(r.evidence)}`, width, '      ', '  ');
 }
 
+/** Hosts without findings in one table of counts, by what they did. */
+function quietHostsLines(quiet: QuietHosts, allHosts: boolean, width: number, color: boolean): string[] {
+  const rows = quiet.byActivity.map((r) => [QUIET_ACTIVITIES[r.activity].name, count(r.hosts), count(r.connections), count(r.attempts), count(r.failed)]);
+  const headers = ['without findings', 'hosts', 'connections', 'attempts', 'failed'];
+  const widths = headers.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i]!))));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
+  const out = [paint(line(headers), 'dim', color), ...rows.map((r) => line(r.map(clean)))];
+  const note = allHosts ? '' : ' (--all-hosts lists each host)';
+  out.push(...wrap(`${plural(quiet.count, 'host')} without findings${note}.`, width, '    ', '  ').map((l) => paint(l, 'dim', color)));
+  return out;
+}
+
+/** The known-destinations lines that matched, and how many matched nothing. */
+function understoodLines(understood: UnderstoodDestinations[], width: number): string[] {
+  const out: string[] = [];
+  for (const u of understood) {
+    if (u.connections === 0) continue;
+    const where = u.destinations.length > 0 ? ` (${u.destinations.slice(0, 4).map(clean).join(', ')}${u.destinations.length > 4 ? ', …' : ''})` : '';
+    out.push(...wrap(`${clean(u.rule)} — ${clean(u.reason)}: ${plural(u.hosts, 'host')}, ${plural(u.connections, 'connection')}, ${plural(u.attempts, 'attempt')}${where}`, width, '      ', '  '));
+  }
+  const unmatched = unmatchedKnownWords(understood);
+  if (unmatched !== null) out.push(...wrap(clean(unmatched), width, '    ', '  '));
+  return out;
+}
+
 /** `callhome analyze` for the terminal: one-screen summary, then hosts, proxies, reset sources. */
 export function renderAnalyzeText(result: AnalysisResult, options: RenderOptions): string {
   const width = Math.max(40, options.width ?? DEFAULT_WIDTH);
@@ -132,22 +159,27 @@ export function renderAnalyzeText(result: AnalysisResult, options: RenderOptions
     out.push('  Nothing calling home was found.');
   }
   const attention = result.hosts.filter(deservesAttention);
-  const quiet = result.hosts.filter((h) => !deservesAttention(h));
+  const quiet = options.allHosts === true ? result.hosts.filter((h) => !deservesAttention(h)) : [];
   out.push('');
-  const counts = `${plural(result.hosts.length, 'internal host')}, ${count(attention.length)} with findings; ${plural(result.proxies.length, 'proxy', 'proxies')}; ${plural(result.resetSources.length, 'reset source')}`;
+  const counts = `${plural(attention.length + result.quietHosts.count, 'internal host')}, ${count(attention.length)} with findings; ${plural(result.proxies.length, 'proxy', 'proxies')}; ${plural(result.resetSources.length, 'reset source')}`;
   out.push(...wrap(counts, width, '  ', '').map((l) => paint(l, 'dim', color)));
 
   if (attention.length > 0) {
     out.push('', paint('Hosts', 'bold', color), '');
     for (const h of attention) out.push(...hostLines(h, width, color), '');
   }
-  if (quiet.length > 0) {
+  if (result.quietHosts.count > 0) {
     out.push(paint(attention.length > 0 ? 'Other hosts' : 'Hosts', 'bold', color));
-    for (const h of quiet.slice(0, QUIET_HOSTS_SHOWN)) {
+    out.push(...quietHostsLines(result.quietHosts, options.allHosts === true, width, color));
+    for (const h of quiet) {
       const labels = h.labels.length > 0 ? ` ${labelBadges(h, color)}` : '';
       out.push(...wrap(`${clean(h.address)}${labels} — ${clean(h.verdict)}`, width, '      ', '  '));
     }
-    if (quiet.length > QUIET_HOSTS_SHOWN) out.push(`  … ${plural(quiet.length - QUIET_HOSTS_SHOWN, 'more host')}`);
+    out.push('');
+  }
+  if (result.understood.length > 0) {
+    out.push(paint('Understood destinations (--known)', 'bold', color));
+    out.push(...understoodLines(result.understood, width));
     out.push('');
   }
   if (result.proxies.length > 0) {

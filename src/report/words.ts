@@ -3,7 +3,9 @@
  * Markdown and HTML say the same thing the same way. Quantities are worded by quantities.ts,
  * schedules by analysis/schedule-words.ts.
  */
-import type { Attempt, CaptureSummary, DestinationGroup, HostFinding } from '../analysis/types.js';
+import type { AnalysisResult, Attempt, CaptureSummary, DestinationGroup, HostFinding } from '../analysis/types.js';
+import { hasFindings } from '../analysis/quiet.js';
+import type { RenderOptions } from './types.js';
 import { count, duration, plural } from '../quantities.js';
 
 /**
@@ -121,7 +123,12 @@ export const OUTCOMES: readonly { outcome: Outcome; label: string }[] = [
 
 /** Hosts worth a section of their own: any label but "via-proxy" alone. */
 export function deservesAttention(host: HostFinding): boolean {
-  return host.labels.some((l) => l !== 'via-proxy');
+  return hasFindings(host);
+}
+
+/** The hosts a report lists: those with findings, or every host when asked for all. */
+export function listedHosts(result: AnalysisResult, options: RenderOptions): HostFinding[] {
+  return options.allHosts === true ? result.hosts : result.hosts.filter(hasFindings);
 }
 
 /**

@@ -82,8 +82,9 @@ function scheduleTarget(s: Schedule): string {
 for (const truth of truths) {
   describe(`lab: ${truth.scenario}`, () => {
     let result: Analysis;
+    // Every host, labelled or not: the truth names the ones that only use the proxy too.
     beforeAll(async () => {
-      const run = await callhome(['analyze', '--format', 'json', resolve(LAB, truth.capture.file)]);
+      const run = await callhome(['analyze', '--format', 'json', '--all-hosts', resolve(LAB, truth.capture.file)]);
       expect(run.code).toBe(0);
       result = JSON.parse(run.stdout) as Analysis;
     });

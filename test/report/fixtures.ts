@@ -13,6 +13,7 @@ import type {
   Schedule,
 } from '../../src/analysis/types.js';
 import type { Connection } from '../../src/flows/connection.js';
+import { countQuietHosts } from '../../src/analysis/quiet.js';
 
 /** 2006-11-17T13:00:00Z, the afternoon of the case study. */
 export const START = Date.UTC(2006, 10, 17, 13, 0, 0) / 1000;
@@ -247,6 +248,7 @@ function scannerHost(): HostFinding {
 export function caseStudyResult(): AnalysisResult {
   const department = departmentHost();
   const end = department.attempts[department.attempts.length - 1]!.ts + 3;
+  const hosts = [department, scannerHost(), browsingHost()];
   return {
     version: 1,
     captures: [capture('captures/department-host.pcap', 4_212, START, end)],
@@ -291,12 +293,14 @@ export function caseStudyResult(): AnalysisResult {
         hosts: ['192.168.0.50'],
       },
     ],
-    hosts: [department, scannerHost(), browsingHost()],
+    hosts,
     summary: [
       '192.168.0.13 keeps calling 72.246.53.0/24 (liveupdate.symantecliveupdate.com) directly, past the proxy 192.168.0.2:8080: 504 attempts in bursts of 14 every 32 s, all reset by the firewall.',
       'Not a DDoS: about one attempt a second, spread over 15 CDN addresses, sequential source ports — an update agent retrying.',
       '192.168.0.50 scanned 60 addresses of 203.0.113.0/24.',
     ],
+    quietHosts: countQuietHosts(hosts.map((finding) => ({ finding, connections: finding.groups.reduce((n, g) => n + g.attempts, 0) })), []),
+    understood: [],
   };
 }
 

@@ -7,11 +7,21 @@ import { departmentReport } from './real.js';
 const plain = { color: false };
 
 describe('analyze --format json', () => {
-  it('is the AnalysisResult itself, version 1, indented', () => {
+  it('is the AnalysisResult itself with --all-hosts, version 1, indented', () => {
     const result = caseStudyResult();
-    const text = analyzeRenderers.json(result, plain);
+    const text = analyzeRenderers.json(result, { ...plain, allHosts: true });
     expect(text.startsWith('{\n  "version": 1,')).toBe(true);
     expect(JSON.parse(text)).toEqual(result);
+  });
+
+  it('lists only the hosts with findings by default, and counts the others in quietHosts', () => {
+    const result = caseStudyResult();
+    const doc = JSON.parse(analyzeRenderers.json(result, plain)) as AnalysisResult;
+    expect(doc.hosts.map((h) => h.address)).toEqual(['192.168.0.13', '192.168.0.50']);
+    expect(doc.quietHosts).toEqual({ ...result.quietHosts, listed: false });
+    expect(doc.quietHosts.count).toBe(1);
+    expect(doc.quietHosts.byActivity.map((r) => [r.activity, r.hosts])).toEqual([['via-proxy', 1]]);
+    expect(doc).toEqual({ ...result, hosts: result.hosts.slice(0, 2), quietHosts: doc.quietHosts });
   });
 
   it('keeps every field of the version-1 contract (fixture)', () => {
@@ -37,6 +47,6 @@ describe('analyze --format json', () => {
 describe('compare --format json', () => {
   it('round-trips the CompareResult', () => {
     const result = compareResult();
-    expect(JSON.parse(compareRenderers.json(result, plain))).toEqual(result);
+    expect(JSON.parse(compareRenderers.json(result, { ...plain, allHosts: true }))).toEqual(result);
   });
 });

@@ -18,10 +18,8 @@ describe('analyze --format text', () => {
   it('lists hosts in the order given (by score), each with labels, verdict and destination numbers', () => {
     const department = text.indexOf('192.168.0.13 [proxy-bypass] [blocked] [periodic] [via-proxy]');
     const scanner = text.indexOf('192.168.0.50 [scanner]');
-    const browsing = text.indexOf('192.168.0.21 [via-proxy]');
     expect(department).toBeGreaterThan(0);
     expect(scanner).toBeGreaterThan(department);
-    expect(browsing).toBeGreaterThan(scanner);
     const block = text.slice(department, scanner);
     expect(block).toContain('▸ 72.246.53.0/24 (netblock) port 80 — 15 addresses');
     expect(block).toContain('names: liveupdate.symantecliveupdate.com');
@@ -29,10 +27,20 @@ describe('analyze --format text', () => {
     expect(block).toMatch(/schedule: bursts of 14 attempts \(1\.2 attempts\/s\) every 32 s \(jitter ±2%\), sequential source\s+ports/);
   });
 
+  it('counts the hosts without findings by what they did, and lists each only with --all-hosts', () => {
+    expect(text.slice(0, text.indexOf('\nProxies\n'))).not.toContain('192.168.0.21');
+    const other = text.slice(text.indexOf('\nOther hosts\n'));
+    expect(other).toMatch(/without findings\s+hosts\s+connections\s+attempts\s+failed/);
+    expect(other).toMatch(/through the proxy\s+1\s+\d+/);
+    expect(other).toContain('1 host without findings (--all-hosts lists each host).');
+    const all = analyzeRenderers.text(caseStudyResult(), { color: false, width: 100, allHosts: true });
+    expect(all.indexOf('192.168.0.21 [via-proxy]')).toBeGreaterThan(all.indexOf('192.168.0.50 [scanner]'));
+  });
+
   it('ends with the proxies and the reset sources', () => {
     const proxies = text.indexOf('\nProxies\n');
     const resets = text.indexOf('\nReset sources\n');
-    expect(proxies).toBeGreaterThan(text.indexOf('192.168.0.21'));
+    expect(proxies).toBeGreaterThan(text.indexOf('\nOther hosts\n'));
     expect(resets).toBeGreaterThan(proxies);
     expect(text.slice(proxies)).toContain('192.168.0.2:8080 (detected)');
     expect(text.slice(resets)).toContain('middlebox: 504 resets with TTL 255 (no router in between) for 15 addresses, median RTT 0.4 ms');

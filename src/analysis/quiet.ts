@@ -1,0 +1,71 @@
+/**
+ * Hosts without findings: on a network of thousands they are most of the hosts, and each is
+ * ordinary. They are counted by what they did (QUIET_ACTIVITIES) so a report can say so in one
+ * table instead of a row per host.
+ */
+import { QUIET_ACTIVITIES, type HostFinding, type QuietActivity, type QuietHostCounts, type QuietHosts } from './types.js';
+
+/** A finding worth a reader's attention: any label but "via-proxy" alone. */
+export function hasFindings(host: HostFinding): boolean {
+  return host.labels.some((l) => l !== 'via-proxy');
+}
+
+/** The connection counts of one host. */
+export interface HostTotals {
+  connections: number;
+  attempts: number;
+  established: number;
+  failed: number;
+}
+
+/** Attempts, established and failed attempts over a host's groups; `connections` as given. */
+export function hostTotals(host: HostFinding, connections: number): HostTotals {
+  let attempts = 0;
+  let established = 0;
+  let failed = 0;
+  for (const g of host.groups) {
+    attempts += g.attempts;
+    established += g.attempts - g.failed;
+    failed += g.failed;
+  }
+  return { connections, attempts, established, failed };
+}
+
+function activityOf(host: HostFinding, totals: HostTotals): QuietActivity {
+  if (host.labels.includes('via-proxy')) return 'via-proxy';
+  return totals.attempts > 0 ? 'direct' : 'no-attempts';
+}
+
+/**
+ * The quiet hosts among `hosts` (each with its connection count), and the hosts whose every
+ * connection went to known destinations, counted by activity.
+ */
+export function countQuietHosts(
+  hosts: readonly { finding: HostFinding; connections: number }[],
+  understoodOnly: readonly HostTotals[],
+): QuietHosts {
+  const rows = new Map<QuietActivity, QuietHostCounts>();
+  const add = (activity: QuietActivity, t: HostTotals): void => {
+    let row = rows.get(activity);
+    if (row === undefined) rows.set(activity, (row = { activity, hosts: 0, connections: 0, attempts: 0, established: 0, failed: 0 }));
+    row.hosts++;
+    row.connections += t.connections;
+    row.attempts += t.attempts;
+    row.established += t.established;
+    row.failed += t.failed;
+  };
+  for (const { finding, connections } of hosts) {
+    if (hasFindings(finding)) continue;
+    const totals = hostTotals(finding, connections);
+    add(activityOf(finding, totals), totals);
+  }
+  for (const t of understoodOnly) add('understood', t);
+  const byActivity = (Object.keys(QUIET_ACTIVITIES) as QuietActivity[]).flatMap((a) => rows.get(a) ?? []);
+  return {
+    count: byActivity.reduce((n, r) => n + r.hosts, 0),
+    listed: true,
+    connections: byActivity.reduce((n, r) => n + r.connections, 0),
+    attempts: byActivity.reduce((n, r) => n + r.attempts, 0),
+    byActivity,
+  };
+}
