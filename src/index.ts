@@ -16,6 +16,7 @@ import {
   compareAnalyses,
 } from './analysis/index.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
+import { isoMillis } from './time.js';
 
 export { CaptureError } from './capture/index.js';
 export type { Connection } from './flows/index.js';
@@ -76,7 +77,7 @@ async function firstTimestamp(input: CaptureInput): Promise<number | null> {
   return first;
 }
 
-const isoTime = (ts: number | null): string | null => (ts === null ? null : new Date(ts * 1000).toISOString());
+const isoTime = (ts: number | null): string | null => (ts === null ? null : isoMillis(ts));
 
 /** The capture object shared by `info` and `analyze` (DESIGN.md JSON contract). */
 export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): CaptureSummary {
@@ -156,7 +157,9 @@ async function decodeEach(
     const onRecord = (record: CaptureRecord): void => {
       decodePacket(record, packet, decodeOptions);
       stats.add(packet);
-      onPacket(packet);
+      // A time no capture can mean would expire every open connection and stretch every span:
+      // the packet is counted (and warned about by the reader), not tracked.
+      if (!packet.timeOutOfRange) onPacket(packet);
     };
     try {
       const fileInfo = await read(input, onRecord, options);

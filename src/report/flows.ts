@@ -8,13 +8,9 @@ import { paint, type Style } from './style.js';
 import type { RenderOptions } from './types.js';
 import { duration } from '../quantities.js';
 import { isoTime } from './words.js';
+import { zeekLogTime as zeekHeaderTime } from '../time.js';
 
 // ---------------------------------------------------------------- Zeek conn.log TSV
-
-/** Zeek's log timestamps in `#open`/`#close` (`%Y-%m-%d-%H-%M-%S`), in UTC. */
-function zeekHeaderTime(ts: number): string {
-  return new Date(Math.floor(ts) * 1000).toISOString().slice(0, 19).replace(/[T:]/g, '-');
-}
 
 function zeekCell(column: ConnectionColumn, value: ColumnValue): string {
   if (value === null || value === undefined) return '-';
