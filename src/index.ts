@@ -2,6 +2,7 @@
  * callhome as a library: the pipeline of DESIGN.md wired once —
  * capture/ → decode/ → flows/ → analysis/ — for the CLI and for anyone embedding it.
  */
+import { statSync } from 'node:fs';
 import { CaptureError, readCapture, readCaptureBytes } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
@@ -122,14 +123,32 @@ export async function loadCaptures(inputs: CaptureInput[], options: LoadOptions 
   return { captures, connections, failures, evicted: tracker.stats.evicted };
 }
 
+/**
+ * The inputs with those that can be looked into twice (regular files, bytes in memory) ordered
+ * by their first time stamp among the places they hold. Standard input, pipes and FIFOs
+ * (`<(zcat …)`) can be read only once: they are not probed and keep their place, so they are
+ * read whole when their turn comes.
+ */
 async function orderByFirstPacket(inputs: CaptureInput[]): Promise<CaptureInput[]> {
-  // Standard input can be read only once: keep the given order when it is among the inputs.
-  if (inputs.some((i) => i === '-')) return inputs;
-  const firsts = await Promise.all(inputs.map((i) => firstTimestamp(i)));
-  return inputs
-    .map((input, i) => ({ input, first: firsts[i] ?? Number.POSITIVE_INFINITY, i }))
-    .sort((a, b) => a.first - b.first || a.i - b.i)
-    .map((x) => x.input);
+  const probed = inputs.map((input, i) => ({ input, i })).filter(({ input }) => canReadTwice(input));
+  const firsts = await Promise.all(probed.map(({ input }) => firstTimestamp(input)));
+  const sorted = probed
+    .map((p, k) => ({ ...p, first: firsts[k] ?? Number.POSITIVE_INFINITY }))
+    .sort((a, b) => a.first - b.first || a.i - b.i);
+  const ordered = [...inputs];
+  probed.forEach(({ i }, k) => (ordered[i] = sorted[k]!.input));
+  return ordered;
+}
+
+/** A regular file or bytes in memory; not standard input, a pipe, a FIFO or a device. */
+function canReadTwice(input: CaptureInput): boolean {
+  if (typeof input !== 'string') return true;
+  if (input === '-') return false;
+  try {
+    return statSync(input).isFile();
+  } catch {
+    return false; // unreadable: read once, where it fails with its own message
+  }
 }
 
 /** What is in each capture: format, link types, counts, damage. Unreadable files are in `failures`. */

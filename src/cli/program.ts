@@ -129,8 +129,9 @@ function pickFormat<K extends string>(requested: string | undefined, registry: R
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let exitCode = EXIT_OK;
+  // Messages carry file names and text from captures: cleaned for the terminal like every renderer's.
   const say = (line: string): void => {
-    io.stderr.write(`callhome: ${line}\n`);
+    io.stderr.write(`callhome: ${sanitizeTerminal(line)}\n`);
   };
 
   const loadOptions = (o: CommonOptions): LoadOptions & { quiet: boolean } => {
@@ -167,7 +168,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   const emit = (o: CommonOptions, text: string): void => {
-    const body = text.endsWith('\n') ? text : `${text}\n`;
+    // nothing to say (NDJSON of no connections) is written as nothing, not a blank line
+    const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
     if (o.output) {
       try {
         writeFileSync(o.output, body);
@@ -195,7 +197,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     }
   };
 
-  const analyzeInputs = async (files: string[], o: CommonOptions) => {
+  const analyzeInputs = (o: CommonOptions) => {
     const lo = loadOptions(o);
     let orgs: { cidr: string; organisation: string }[] = [];
     if (o.orgs) {
@@ -229,7 +231,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      writeErr: (s) => io.stderr.write(s.split('\n').map(sanitizeTerminal).join('\n')),
     });
 
   const common = (cmd: Command, formats: string[], defaultFormat: string): Command =>
@@ -271,7 +273,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     'text',
   ).action(async (files: string[], o: CommonOptions) => {
     const format = pickFormat(o.format, analyzeRenderers, 'text', 'analyze');
-    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(files, o));
+    const { result, loaded } = await analyze(inputs(files), analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures);
     if (loaded.evicted > 0 && !o.quiet) say(`warning: ${loaded.evicted} connections were emitted early by the --max-connections ceiling`);
@@ -306,7 +308,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   ).action(async (a: string, b: string, more: string[], o: CommonOptions) => {
     const format = pickFormat(o.format, compareRenderers, 'text', 'compare');
     const files = [a, b, ...more];
-    const { result, failures } = await compare(inputs(files), await analyzeInputs(files, o));
+    const { result, failures } = await compare(inputs(files), analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, failures, result.analyses.flatMap((r) => r.captures));
     if (result.analyses.length < 2) {
@@ -324,7 +326,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   ).action(async (files: string[], o: CommonOptions) => {
     const byExtension = o.output && /\.html?$/i.test(o.output) ? 'html' : 'markdown';
     const format = pickFormat(o.format ?? byExtension, reportRenderers, 'markdown', 'report');
-    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(files, o));
+    const { result, loaded } = await analyze(inputs(files), analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures);
     if (loaded.captures.length > 0) {
