@@ -2,6 +2,7 @@
  * callhome as a library: the pipeline of DESIGN.md wired once —
  * capture/ → decode/ → flows/ → analysis/ — for the CLI and for anyone embedding it.
  */
+import { statSync } from 'node:fs';
 import { CaptureError, readCapture, readCaptureBytes } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
@@ -17,6 +18,7 @@ import {
 } from './analysis/index.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
 import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions } from './inputs.js';
+import { isoMillis } from './time.js';
 
 export { CaptureError } from './capture/index.js';
 export type { Connection } from './flows/index.js';
@@ -83,7 +85,7 @@ async function firstTimestamp(input: CaptureInput): Promise<number | null> {
   return first;
 }
 
-const isoTime = (ts: number | null): string | null => (ts === null ? null : new Date(ts * 1000).toISOString());
+const isoTime = (ts: number | null): string | null => (ts === null ? null : isoMillis(ts));
 
 /** The capture object shared by `info` and `analyze` (DESIGN.md JSON contract). */
 export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): CaptureSummary {
@@ -134,14 +136,32 @@ export async function loadCaptures(inputs: CaptureInput[], options: LoadOptions 
   return { captures, connections, failures, evicted: tracker.stats.evicted };
 }
 
+/**
+ * The inputs with those that can be looked into twice (regular files, bytes in memory) ordered
+ * by their first time stamp among the places they hold. Standard input, pipes and FIFOs
+ * (`<(zcat …)`) can be read only once: they are not probed and keep their place, so they are
+ * read whole when their turn comes.
+ */
 async function orderByFirstPacket(inputs: CaptureInput[]): Promise<CaptureInput[]> {
-  // Standard input can be read only once: keep the given order when it is among the inputs.
-  if (inputs.some((i) => i === '-')) return inputs;
-  const firsts = await Promise.all(inputs.map((i) => firstTimestamp(i)));
-  return inputs
-    .map((input, i) => ({ input, first: firsts[i] ?? Number.POSITIVE_INFINITY, i }))
-    .sort((a, b) => a.first - b.first || a.i - b.i)
-    .map((x) => x.input);
+  const probed = inputs.map((input, i) => ({ input, i })).filter(({ input }) => canReadTwice(input));
+  const firsts = await Promise.all(probed.map(({ input }) => firstTimestamp(input)));
+  const sorted = probed
+    .map((p, k) => ({ ...p, first: firsts[k] ?? Number.POSITIVE_INFINITY }))
+    .sort((a, b) => a.first - b.first || a.i - b.i);
+  const ordered = [...inputs];
+  probed.forEach(({ i }, k) => (ordered[i] = sorted[k]!.input));
+  return ordered;
+}
+
+/** A regular file or bytes in memory; not standard input, a pipe, a FIFO or a device. */
+function canReadTwice(input: CaptureInput): boolean {
+  if (typeof input !== 'string') return true;
+  if (input === '-') return false;
+  try {
+    return statSync(input).isFile();
+  } catch {
+    return false; // unreadable: read once, where it fails with its own message
+  }
 }
 
 /** What is in each capture: format, link types, counts, damage. Unreadable files are in `failures`. */
@@ -172,7 +192,9 @@ async function decodeEach(
     const onRecord = (record: CaptureRecord): void => {
       decodePacket(record, packet, decodeOptions);
       stats.add(packet);
-      onPacket(packet);
+      // A time no capture can mean would expire every open connection and stretch every span:
+      // the packet is counted (and warned about by the reader), not tracked.
+      if (!packet.timeOutOfRange) onPacket(packet);
     };
     try {
       const fileInfo = await read(input, onRecord, options);

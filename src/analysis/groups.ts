@@ -9,6 +9,7 @@ import type { Items } from './outcomes.js';
 import { analyzeSchedule, bestSchedule, emptySchedule } from './schedule.js';
 import type { Connection } from '../flows/connection.js';
 import type { DestinationGroup, Schedule } from './types.js';
+import { isoMillis } from '../time.js';
 
 /** Each item's destination key, and the keys joined into groups. */
 export interface Destinations {
@@ -86,7 +87,7 @@ function newGroup(): GroupAcc {
 }
 
 function iso(ts: number): string {
-  return Number.isFinite(ts) ? new Date(ts * 1000).toISOString() : '';
+  return Number.isFinite(ts) ? isoMillis(ts) : '';
 }
 
 /** The host's destination groups, numbered in order of their first connection, and each item's group. */

@@ -69,6 +69,13 @@ export class PcapParser extends CaptureParser {
 
   private badFractionWarning = -1;
 
+  /** Why a record longer than `maxCaplen` cannot be right: the snapshot length, or the reader's cap when that is smaller. */
+  private whyTooLong(): string {
+    return this.maxCaplen < this.snaplen
+      ? `more than the ${count(this.maxCaplen)} bytes any record is read up to (the file's snapshot length, ${count(this.snaplen)}, sets no limit)`
+      : `the file's snapshot length is ${count(this.snaplen)}`;
+  }
+
   protected headerName(): string {
     return '24-byte pcap file header';
   }
@@ -187,9 +194,7 @@ export class PcapParser extends CaptureParser {
     this.wireBytes = wireBytes;
     this.start = start;
     this.end = last;
-    if (damaged >= 0) {
-      this.damage('bad-record-length', base + pos, `claims ${count(damaged)} bytes; the file's snapshot length is ${count(this.snaplen)}`);
-    }
+    if (damaged >= 0) this.damage('bad-record-length', base + pos, `claims ${count(damaged)} bytes; ${this.whyTooLong()}`);
     return pos;
   }
 }

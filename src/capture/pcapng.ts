@@ -11,6 +11,7 @@ import { hex32 } from './messages.js';
 import { PCAPNG_SHB } from './sniff.js';
 import { convertTimestamp, converted, timestampScale } from './timestamp.js';
 import type { TimestampScale } from './timestamp.js';
+import { CAPTURE_TIME_RANGE, fromEpoch, isCaptureTime } from '../time.js';
 
 const BLOCK_IDB = 0x00000001;
 const BLOCK_PB = 0x00000002;
@@ -129,9 +130,7 @@ export class PcapngParser extends CaptureParser {
         convertTimestamp(view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), this.ifScale[id]!);
         this.lastSec = converted.sec;
         this.lastNsec = converted.nsec;
-        const ts = this.fillRecord(bytes, pos, 28, base, id, caplen, view.getUint32(pos + 24, le));
-        if (ts < this.start) this.start = ts;
-        if (ts > this.end) this.end = ts;
+        this.fillRecord(bytes, pos, 28, base, id, caplen, view.getUint32(pos + 24, le), true);
         pos += length;
         onRecord(record);
         continue;
@@ -167,18 +166,35 @@ export class PcapngParser extends CaptureParser {
     const snaplen = this.ifSnaplen[id]!;
     if (snaplen > 0 && caplen > snaplen) caplen = snaplen;
     // The block has no time of its own: it takes the previous packet's.
-    this.fillRecord(bytes, pos, 12, base, id, caplen, origlen);
+    this.fillRecord(bytes, pos, 12, base, id, caplen, origlen, false);
     return true;
   }
 
   /**
    * Count a packet block at `pos` and point the reused record at it (data `dataAt` bytes into
-   * the block, time lastSec/lastNsec, interface `id`). Returns the packet's time.
+   * the block, time lastSec/lastNsec, interface `id`; `ownTime` when the block carries it). A
+   * time no capture can mean is kept on the record (decode/ names it `time.out_of_range`) but
+   * left out of the file's start and end.
    */
-  private fillRecord(bytes: Uint8Array, pos: number, dataAt: number, base: number, id: number, caplen: number, origlen: number): number {
+  private fillRecord(
+    bytes: Uint8Array,
+    pos: number,
+    dataAt: number,
+    base: number,
+    id: number,
+    caplen: number,
+    origlen: number,
+    ownTime: boolean,
+  ): void {
     const record = this.record;
     const ts = this.lastSec + this.lastNsec / 1e9;
     record.index = ++this.packets;
+    if (!isCaptureTime(ts)) {
+      this.noteOutOfRangeTime(this.packets, base + pos, ts);
+    } else if (ownTime) {
+      if (ts < this.start) this.start = ts;
+      if (ts > this.end) this.end = ts;
+    }
     this.bytes += caplen;
     this.wireBytes += origlen;
     record.offset = base + pos;
@@ -191,7 +207,30 @@ export class PcapngParser extends CaptureParser {
     record.interfaceId = id;
     record.bytes = bytes;
     record.dataOffset = pos + dataAt;
-    return ts;
+  }
+
+  private outOfRangeTimes = 0;
+  /** Where the warning about them stands in `info.warnings`, and its first part. */
+  private outOfRangeWarning = -1;
+  private firstOutOfRange = '';
+
+  /** One warning for the first record whose time no capture can mean, a count for the rest. */
+  private noteOutOfRangeTime(record: number, offset: number, ts: number): void {
+    if (++this.outOfRangeTimes > 1) return;
+    this.outOfRangeWarning = this.info.warnings.length;
+    this.firstOutOfRange =
+      `${this.info.file}: record ${count(record)} at byte ${count(offset)} has a time stamp outside ${CAPTURE_TIME_RANGE}` +
+      ` (${fromEpoch(ts)})`;
+    this.info.warnings.push('');
+  }
+
+  override syncInfo(): void {
+    super.syncInfo();
+    const n = this.outOfRangeTimes;
+    if (n === 0) return;
+    this.info.warnings[this.outOfRangeWarning] =
+      `${this.firstOutOfRange}; ${n === 1 ? 'it is' : `${count(n)} records in all are`} counted as time.out_of_range` +
+      ' and left out of connections and the time span';
   }
 
   private sectionHeader(view: DataView, pos: number, length: number, base: number, le: boolean): boolean {

@@ -139,8 +139,9 @@ function pickFormat<K extends string>(requested: string | undefined, registry: R
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let exitCode = EXIT_OK;
+  // Messages carry file names and text from captures: cleaned for the terminal like every renderer's.
   const say = (line: string): void => {
-    io.stderr.write(`callhome: ${line}\n`);
+    io.stderr.write(`callhome: ${sanitizeTerminal(line)}\n`);
   };
 
   const loadOptions = (o: CommonOptions): LoadOptions & { quiet: boolean } => {
@@ -183,7 +184,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   const emit = (o: CommonOptions, text: string): void => {
-    const body = text.endsWith('\n') ? text : `${text}\n`;
+    // nothing to say (NDJSON of no connections) is written as nothing, not a blank line
+    const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
     if (o.output) {
       try {
         writeFileSync(o.output, body);
@@ -211,7 +213,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     }
   };
 
-  const analyzeInputs = async (files: string[], o: CommonOptions) => {
+  const analyzeInputs = async (o: CommonOptions) => {
     const lo = loadOptions(o);
     let orgs: { cidr: string; organisation: string }[] = [];
     if (o.orgs) {
@@ -253,7 +255,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      writeErr: (s) => io.stderr.write(s.split('\n').map(sanitizeTerminal).join('\n')),
     });
 
   const common = (cmd: Command, formats: string[], defaultFormat: string): Command =>
@@ -299,7 +301,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     'text',
   ).action(async (files: string[], o: CommonOptions) => {
     const format = pickFormat(o.format, analyzeRenderers, 'text', 'analyze');
-    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(files, o));
+    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures);
     if (loaded.evicted > 0 && !o.quiet) say(`warning: ${loaded.evicted} connections were emitted early by the --max-connections ceiling`);
@@ -335,7 +337,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   ).action(async (a: string, b: string, more: string[], o: CommonOptions) => {
     const format = pickFormat(o.format, compareRenderers, 'text', 'compare');
     const files = [a, b, ...more];
-    const { result, failures } = await compare(inputs(files), await analyzeInputs(files, o));
+    const { result, failures } = await compare(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, failures, result.analyses.flatMap((r) => r.captures));
     if (result.analyses.length < 2) {
@@ -355,7 +357,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   ).action(async (files: string[], o: CommonOptions) => {
     const byExtension = o.output && /\.html?$/i.test(o.output) ? 'html' : 'markdown';
     const format = pickFormat(o.format ?? byExtension, reportRenderers, 'markdown', 'report');
-    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(files, o));
+    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures);
     if (loaded.captures.length > 0) {
@@ -371,7 +373,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     'text',
   ).action(async (files: string[], o: CommonOptions) => {
     const format = pickFormat(o.format, knownRenderers, 'text', 'known suggest');
-    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(files, o));
+    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures);
     if (loaded.captures.length > 0) emit(o, knownRenderers[format]({ captures: loaded.captures, suggestions: suggestKnown(result) }, renderOptions(o)));

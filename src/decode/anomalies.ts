@@ -66,6 +66,10 @@ export const ANOMALIES = {
   'udp.length_exceeds_ip': 'UDP length larger than the IP payload (the IP payload length is used)',
   'ipv4.zero_total_length': 'IPv4 total length 0 (segmentation offload on the capturing host); the frame length is used',
   'ipv6.zero_payload_length': 'IPv6 payload length 0 without a jumbo option; the frame length is used',
+
+  // -- about the record rather than a header: counted beside the packet's status and reason
+  'time.out_of_range':
+    'a time stamp before 1970 or from 2200 on (a damaged high word, if_tsoffset or if_tsresol): the packet is decoded and counted, but kept out of connections and the capture\'s time span',
 } as const;
 
 export type AnomalyCode = keyof typeof ANOMALIES;

@@ -13,6 +13,7 @@ import { decodeLink, newLinkResult } from './link.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from './packet.js';
 import { decodeTcp } from './tcp.js';
 import { decodeUdp } from './udp.js';
+import { isCaptureTime } from '../time.js';
 
 export interface DecodeOptions {
   /** Verify IPv4 header and TCP/UDP/ICMP checksums (results in ipChecksumOk / transportChecksumOk). */
@@ -81,6 +82,7 @@ export function decodePacket(record: CaptureRecord, out: Packet, options?: Decod
   reset(out);
   out.record = record.index;
   out.ts = record.ts;
+  out.timeOutOfRange = !isCaptureTime(record.ts);
   out.caplen = record.caplen;
   out.origlen = record.origlen;
   out.linktype = record.linktype;

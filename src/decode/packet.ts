@@ -35,6 +35,11 @@ export interface Packet {
   // -- from the record
   record: number;
   ts: number;
+  /**
+   * The record's time is one no capture can mean (time.ts `isCaptureTime`): the anomaly
+   * `time.out_of_range`, carried beside `reason` because the layers below may name their own.
+   */
+  timeOutOfRange: boolean;
   caplen: number;
   origlen: number;
   linktype: number;
@@ -136,6 +141,7 @@ export function newPacket(): Packet {
   return {
     record: 0,
     ts: 0,
+    timeOutOfRange: false,
     caplen: 0,
     origlen: 0,
     linktype: 0,

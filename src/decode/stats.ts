@@ -19,6 +19,7 @@ export class DecodeStats {
 
   add(p: Packet): void {
     this.records++;
+    if (p.timeOutOfRange) this.anomalies['time.out_of_range'] = (this.anomalies['time.out_of_range'] ?? 0) + 1;
     if (p.status === 'skipped') {
       this.statusCounts.skipped++;
       this.skipped[p.reason] = (this.skipped[p.reason] ?? 0) + 1;

@@ -6,7 +6,10 @@
 import type { Attempt, DestinationGroup } from '../analysis/types.js';
 import { el, fmt, linearScale, niceTicks, text, timeTicks } from './svg.js';
 import { count, duration } from '../quantities.js';
-import { OUTCOMES, type Outcome } from './words.js';
+import { OUTCOMES, timeOfDay, type Outcome } from './words.js';
+
+/** Longer than any capture runs: a chart over a longer span says its times are likely wrong. */
+const PLAUSIBLE_SPAN = 366 * 86400;
 
 /** Colours by outcome: distinguishable in colour-blind palettes (Okabe–Ito) and in grey print. */
 export const OUTCOME_COLOR: Record<Outcome, string> = {
@@ -76,7 +79,11 @@ function xTimeAxis(t0: number, t1: number, x: (v: number) => number, y: number, 
     parts.push(el('text', { x: px, y: y + 15, 'text-anchor': 'middle' }, text(t.label)));
   }
   const span = t1 - t0;
-  const unit = span < 6 ? `seconds after ${new Date(Math.floor(t0) * 1000).toISOString().slice(11, 19)} UTC` : 'time of day (UTC)';
+  const unit =
+    span < 6 ? `seconds after ${timeOfDay(t0)} UTC`
+    : span > PLAUSIBLE_SPAN ? `date (UTC) — ${duration(span)} of attempts: more than a capture runs, so its clock or time stamps are likely wrong`
+    : span >= 366 * 86400 ? 'date (UTC)'
+    : 'time of day (UTC)';
   parts.push(el('text', { x: (left + right) / 2, y: y + 32, 'text-anchor': 'middle', class: 'axis-title' }, text(unit)));
   return el('g', { class: 'axis x-axis' }, ...parts);
 }

@@ -9,13 +9,9 @@ import { paint, type Style } from './style.js';
 import type { RenderOptions } from './types.js';
 import { duration } from '../quantities.js';
 import { isoTime } from './words.js';
+import { zeekLogTime as zeekHeaderTime } from '../time.js';
 
 // ---------------------------------------------------------------- Zeek conn.log TSV
-
-/** Zeek's log timestamps in `#open`/`#close` (`%Y-%m-%d-%H-%M-%S`), in UTC. */
-function zeekHeaderTime(ts: number): string {
-  return new Date(Math.floor(ts) * 1000).toISOString().slice(0, 19).replace(/[T:]/g, '-');
-}
 
 function zeekCell(column: ConnectionColumn, value: ColumnValue): string {
   if (value === null || value === undefined) return '-';
@@ -79,7 +75,8 @@ function csvValue(column: ConnectionColumn, value: ColumnValue): string {
   if (value === null || value === undefined) return '';
   switch (column.kind) {
     case 'time':
-      return isoTime(value as number);
+      // microseconds, as Zeek keeps them; a time no capture can mean is said in words
+      return csvCell(isoTime(value as number));
     case 'interval':
       return (value as number).toFixed(6);
     case 'bool':
@@ -97,12 +94,18 @@ function csvValue(column: ConnectionColumn, value: ColumnValue): string {
 }
 
 /**
- * Control characters (but tab) as `\xNN`: a CSV or NDJSON file printed to a terminal must
- * not run the escape sequences a capture carried.
+ * Control characters (but tab) as `\xNN`, bidi overrides and isolates as `\uNNNN`: a CSV file
+ * printed to a terminal must not run the escape sequences a capture carried, nor reorder what
+ * the reader sees (as the terminal renderer removes them).
  */
 function visibleControls(s: string): string {
-  return s.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return s
+    .replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(BIDI_CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
+
+/** Bidirectional overrides and isolates (CVE-2021-42574). */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
 /** RFC 4180 CSV with a header row; text cells cannot start a spreadsheet formula. */
 export function renderFlowsCsv(connections: Connection[]): string {
@@ -126,8 +129,8 @@ export function renderFlowsJson(connections: Connection[]): string {
       const v = col.value(conn);
       if (v !== null && v !== undefined) record[col.name] = v;
     }
-    // JSON leaves C1 controls (U+0080–U+009F, e.g. the 8-bit CSI) raw; escape them too
-    return JSON.stringify(record).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    // JSON leaves C1 controls (U+0080–U+009F, e.g. the 8-bit CSI) and bidi controls raw; escape them too
+    return JSON.stringify(record).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   });
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
  * scales and readable ticks. Enough for the report's three charts; no chart library.
  */
 import { escapeHtml } from './escape.js';
+import { axisTimeLabel } from '../time.js';
 
 export type Attrs = Record<string, string | number | boolean | null | undefined>;
 
@@ -57,23 +58,40 @@ export function niceTicks(min: number, max: number, wanted = 5, cover = false): 
   return ticks;
 }
 
-/** Steps a time axis may use, seconds. */
+/** Steps a time axis may use, seconds; longer spans take 1, 2, 5 × 10ⁿ days. */
 const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+const DAY = 86400;
 
-/** Ticks on a UTC time axis at whole steps, labelled as time of day (with the date for long spans). */
+/** The most ticks any time axis draws, whatever it is asked for. */
+export const MAX_TIME_TICKS = 12;
+
+/** The smallest 1, 2, 5 × 10ⁿ at least `x` (x > 0). */
+function niceAtLeast(x: number): number {
+  const magnitude = 10 ** Math.floor(Math.log10(x));
+  return [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= x) ?? 10 * magnitude;
+}
+
+/**
+ * Ticks on a UTC time axis at whole steps, labelled as time of day (with the date for long
+ * spans, the date alone beyond a year): at most `wanted` (and never more than MAX_TIME_TICKS)
+ * whatever the span, so a capture whose clock jumped centuries still draws a small axis.
+ */
 export function timeTicks(t0: number, t1: number, wanted = 6): { value: number; label: string }[] {
+  const most = Math.max(1, Math.min(Math.floor(wanted), MAX_TIME_TICKS));
   const span = Math.max(t1 - t0, 1e-6);
-  if (span < wanted) {
+  if (!Number.isFinite(span) || !Number.isFinite(t0)) return [];
+  if (span < most) {
     // sub-second to a few seconds: offsets from the start
-    return niceTicks(0, span, wanted).map((s) => ({ value: t0 + s, label: `+${fmt(s)} s` }));
+    return niceTicks(0, span, most).map((s) => ({ value: t0 + s, label: `+${fmt(s)} s` }));
   }
-  const step = TIME_STEPS.find((s) => span / s <= wanted) ?? TIME_STEPS[TIME_STEPS.length - 1]!;
-  const withDate = span >= 86400;
+  const step = TIME_STEPS.find((s) => span / s <= most) ?? niceAtLeast(span / most / DAY) * DAY;
+  const first = Math.ceil(t0 / step) * step;
   const ticks: { value: number; label: string }[] = [];
-  for (let v = Math.ceil(t0 / step) * step; v <= t1; v += step) {
-    const iso = new Date(v * 1000).toISOString();
-    const clock = step < 60 ? iso.slice(11, 19) : iso.slice(11, 16);
-    ticks.push({ value: v, label: withDate ? `${iso.slice(5, 10)} ${clock}` : clock });
+  // Counted, not accumulated: far from the epoch, v + step can round back to v.
+  for (let i = 0; i <= most; i++) {
+    const v = first + i * step;
+    if (v > t1) break;
+    ticks.push({ value: v, label: axisTimeLabel(v, step, span) });
   }
   return ticks;
 }

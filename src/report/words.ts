@@ -23,24 +23,9 @@ export function endpoint(address: string, port: number | null): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** Epoch seconds → "2006-11-17T13:12:50.123456Z" (microseconds, as Zeek keeps them). */
-export function isoTime(ts: number): string {
-  if (!Number.isFinite(ts)) return '-';
-  const whole = Math.floor(ts);
-  let micros = Math.round((ts - whole) * 1e6);
-  let secs = whole;
-  if (micros >= 1e6) {
-    secs += 1;
-    micros -= 1e6;
-  }
-  const base = new Date(secs * 1000).toISOString().slice(0, 19);
-  return `${base}.${String(micros).padStart(6, '0')}Z`;
-}
-
-/** Epoch seconds → "13:12:50" (UTC). */
-export function timeOfDay(ts: number): string {
-  return new Date(Math.floor(ts) * 1000).toISOString().slice(11, 19);
-}
+// Times are worded by time.ts (ISO text, time of day, out-of-range words); re-exported here for
+// the renderers that take all their words from this file.
+export { isoMicros as isoTime, timeOfDay } from '../time.js';
 
 /** An ISO string from the analysis → "2006-11-17 13:12:50Z"; anything else as given. */
 export function shortIso(iso: string | null | undefined): string {

@@ -13,6 +13,7 @@ import { buildPcap, Rng, type TimedFrame } from './capture.js';
 import { arpFrame, dnsQueryPayload, dnsResponsePayload, setIpId, udpFrame, type ChecksumMode } from './frame.js';
 import { TcpSession } from './session.js';
 import { tlsApplicationData, tlsClientFinishFlight, tlsClientHello, tlsServerFinishFlight, tlsServerHelloFlight } from './tls.js';
+import { httpDate } from '../time.js';
 
 /** Windows XP's TCP ephemeral range (MaxUserPort default 5000). */
 export const XP_EPHEMERAL_FIRST = 1025;
@@ -308,9 +309,6 @@ function filler(rng: Rng, n: number): string {
   return s;
 }
 
-function httpDate(ts: number): string {
-  return new Date(Math.floor(ts) * 1000).toUTCString();
-}
 
 function getRequest(b: BrowserProfile, host: string, path: string): string {
   const url = `http://${host}${path}`;

@@ -231,8 +231,9 @@ describe('standard input', () => {
       writeFileSync(to, js);
     };
     for (const f of readdirSync(src).filter((f) => f.endsWith('.ts'))) transpile(join(src, f), join(out, f.replace(/\.ts$/, '.js')));
-    // the one module outside capture/ that it imports: the quantity words every stage shares
+    // the modules outside capture/ that it imports: the quantity and time words every stage shares
     transpile(join(projectRoot, 'src', 'quantities.ts'), join(dir, 'quantities.js'));
+    transpile(join(projectRoot, 'src', 'time.ts'), join(dir, 'time.js'));
     writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
     writeFileSync(join(out, 'package.json'), '{"type":"module"}');
     script = join(out, 'stdin.mjs');

@@ -1,0 +1,107 @@
+/**
+ * Capture times as text and numbers, for every output: the JSON contract's ISO strings, the
+ * CSV and table cells, Zeek's header times, chart axes. A time stamp is data read from a file,
+ * so it can be anything a 64-bit field and an offset make; the only place a `Date` is made is
+ * here, and only for a time in the range a capture can mean. Any other time is said in words
+ * (`outOfRangeTime`) by every function of this file, never thrown.
+ *
+ * Every stage may import this file; it imports only quantities.ts.
+ */
+import { count } from './quantities.js';
+
+/** 1970-01-01T00:00:00Z: the epoch every capture format counts from. */
+export const EARLIEST_CAPTURE_TIME = 0;
+/** 2200-01-01T00:00:00Z: later than any clock that wrote a capture (pcap's 32-bit seconds end in 2106). */
+export const LATEST_CAPTURE_TIME = 7_258_118_400;
+
+/** The years of that range, for messages. */
+export const CAPTURE_TIME_RANGE = '1970–2200';
+
+/** True for a time (epoch seconds) a capture can mean; false for NaN, ±Infinity, before 1970, from 2200 on. */
+export function isCaptureTime(ts: number): boolean {
+  return ts >= EARLIEST_CAPTURE_TIME && ts < LATEST_CAPTURE_TIME;
+}
+
+/**
+ * A time outside that range in words, safe in any cell (it cannot start a spreadsheet formula):
+ * "time out of range (18,446,744,073,709,552,000 s after 1970-01-01)".
+ */
+export function outOfRangeTime(ts: number): string {
+  return `time out of range (${fromEpoch(ts)})`;
+}
+
+/** "18,446,744,073,709,552,000 s after 1970-01-01", "5 s before 1970-01-01", "not a number". */
+export function fromEpoch(ts: number): string {
+  if (Number.isNaN(ts)) return 'not a number';
+  return ts < 0 ? `${count(-ts)} s before 1970-01-01` : `${count(ts)} s after 1970-01-01`;
+}
+
+/** The one conversion to calendar time; callers have checked `isCaptureTime`. */
+function isoOf(wholeSeconds: number): string {
+  return new Date(wholeSeconds * 1000).toISOString();
+}
+
+/**
+ * Whole seconds and microseconds, the microseconds rounded as Zeek keeps them and carried
+ * into the seconds when they round up to a whole one.
+ */
+function splitMicros(ts: number): { secs: number; micros: number } {
+  const whole = Math.floor(ts);
+  let micros = Math.round((ts - whole) * 1e6);
+  let secs = whole;
+  if (micros >= 1e6) {
+    secs += 1;
+    micros -= 1e6;
+  }
+  return { secs, micros };
+}
+
+/** "2006-11-17T13:12:50.123Z" (milliseconds, as `Date.toISOString`): the JSON contract's start/end. */
+export function isoMillis(ts: number): string {
+  if (!isCaptureTime(ts)) return outOfRangeTime(ts);
+  return new Date(ts * 1000).toISOString();
+}
+
+/** "2006-11-17T13:12:50.123456Z" (microseconds, as Zeek keeps them). */
+export function isoMicros(ts: number): string {
+  if (!isCaptureTime(ts)) return outOfRangeTime(ts);
+  const { secs, micros } = splitMicros(ts);
+  return `${isoOf(secs).slice(0, 19)}.${String(micros).padStart(6, '0')}Z`;
+}
+
+/** "2006-11-17T13:12:50Z" (whole seconds, cut, not rounded). */
+export function isoSeconds(ts: number): string {
+  if (!isCaptureTime(ts)) return outOfRangeTime(ts);
+  return `${isoOf(Math.floor(ts)).slice(0, 19)}Z`;
+}
+
+/** "13:12:50" (UTC, whole seconds cut). */
+export function timeOfDay(ts: number): string {
+  if (!isCaptureTime(ts)) return outOfRangeTime(ts);
+  return isoOf(Math.floor(ts)).slice(11, 19);
+}
+
+/** Zeek's log header time (`%Y-%m-%d-%H-%M-%S`, UTC): "2006-11-17-13-12-50". */
+export function zeekLogTime(ts: number): string {
+  if (!isCaptureTime(ts)) return outOfRangeTime(ts);
+  return isoOf(Math.floor(ts)).slice(0, 19).replace(/[T:]/g, '-');
+}
+
+/** An HTTP Date header (RFC 9110 §5.6.7 IMF-fixdate): "Fri, 17 Nov 2006 13:12:50 GMT". */
+export function httpDate(ts: number): string {
+  if (!isCaptureTime(ts)) return outOfRangeTime(ts);
+  return new Date(Math.floor(ts) * 1000).toUTCString();
+}
+
+/**
+ * A label for a tick on a UTC time axis at `step` seconds: "13:12:50" below a minute's step,
+ * "13:12" below a day's, with the date ("11-17 13:12") when the axis spans days, and the year
+ * ("2006-11-17") when it spans more than a year.
+ */
+export function axisTimeLabel(ts: number, step: number, span: number): string {
+  if (!isCaptureTime(ts)) return outOfRangeTime(ts);
+  const iso = isoOf(Math.floor(ts));
+  if (span >= 366 * 86400) return iso.slice(0, 10);
+  const clock = step < 60 ? iso.slice(11, 19) : iso.slice(11, 16);
+  return span >= 86400 ? `${iso.slice(5, 10)} ${clock}` : clock;
+}
