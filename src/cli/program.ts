@@ -3,6 +3,7 @@
  * to exit codes — and holds no analysis logic. It touches no global process state: argv, the
  * streams and the environment come in as parameters so that tests can drive it.
  */
+import { SCORE_WEIGHTS } from '../analysis/labels.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { Address4, Address6 } from 'ip-address';
@@ -136,6 +137,13 @@ function pickFormat<K extends string>(requested: string | undefined, registry: R
   }
   return format;
 }
+
+/** How hosts are ranked, from the weights the analysis uses (analysis/labels.ts). */
+const SCORE_HELP =
+  `\nHosts are ranked by score, highest first: a periodic connection that gets through directly (a beacon) ` +
+  `+${SCORE_WEIGHTS.beaconThrough}; a flood +${SCORE_WEIGHTS.flood}; a scan +${SCORE_WEIGHTS.scanner}; proxy bypass ` +
+  `+${SCORE_WEIGHTS.proxyBypass}; blocked +${SCORE_WEIGHTS.blocked}; a schedule that fails or goes through the proxy ` +
+  `+${SCORE_WEIGHTS.periodic}; via the proxy +${SCORE_WEIGHTS.viaProxy}; plus log10(1 + attempts).`;
 
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let exitCode = EXIT_OK;
@@ -296,7 +304,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .description('hosts, labels and verdicts (the default command)')
       .argument('<capture...>')
       .option('--known <file>', KNOWN_HELP, collect)
-      .option('--all-hosts', ALL_HOSTS_HELP),
+      .option('--all-hosts', ALL_HOSTS_HELP)
+      .addHelpText('after', SCORE_HELP),
     Object.keys(analyzeRenderers),
     'text',
   ).action(async (files: string[], o: CommonOptions) => {

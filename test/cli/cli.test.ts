@@ -201,3 +201,11 @@ describe('the installed executable', () => {
     expect(out).toMatch(/compare/);
   });
 });
+
+describe('analyze --help', () => {
+  it('explains how hosts are ranked', async () => {
+    const run = await callhome(['analyze', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Hosts are ranked by score, highest first: a periodic connection that gets through directly \(a beacon\) \+300/);
+  });
+});
