@@ -116,24 +116,53 @@ export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): Cap
  * at all is reported in `failures`; damage after a readable start is a warning on that capture.
  */
 export async function loadCaptures(inputs: CaptureInput[], options: LoadOptions = {}): Promise<Loaded> {
+  const connections: Connection[] = [];
+  const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => connections.push(c) });
+  connections.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+  return { ...streamed, connections };
+}
+
+export interface StreamOptions extends LoadOptions {
+  /**
+   * Called for each connection as it is finished — in the order connections end, as Zeek
+   * writes conn.log — while the input is still being read. Nothing of it is kept.
+   */
+  onConnection: (c: Connection) => void;
+  /** Called once, with the time of the first packet handed to the connection tracker. */
+  onFirstPacket?: (ts: number) => void;
+}
+
+/**
+ * Read, decode and track the given captures as `loadCaptures` does, handing each connection on
+ * as it is finished instead of keeping them: memory is held by `maxConnections`, whatever the
+ * length of the input (standard input may be endless).
+ */
+export async function streamConnections(inputs: CaptureInput[], options: StreamOptions): Promise<Omit<Loaded, 'connections'>> {
   const sorted = sortInputs(inputs, inputReaders(options.firewall));
   const ordered = sorted.captures.length > 1 ? await orderByFirstPacket(sorted.captures) : sorted.captures;
-  const connections: Connection[] = [];
   const local = new CidrSet(options.internal ?? DEFAULT_INTERNAL);
   const tracker = new ConnectionTracker({
-    onConnection: (c) => connections.push(c),
+    onConnection: options.onConnection,
     maxConnections: options.maxConnections,
     isLocal: (address) => local.has(address),
   });
-  const { captures, failures } = await decodeEach(ordered, options, (packet) => tracker.add(packet), (index) => tracker.setCapture(index));
+  let onFirst = options.onFirstPacket;
+  const track = (packet: Packet): void => {
+    if (onFirst !== undefined) {
+      onFirst(packet.ts);
+      onFirst = undefined;
+    }
+    tracker.add(packet);
+  };
+  const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index));
   tracker.finish();
+  // Logs (Zeek's, firewalls') are read after the captures, each reader over all its files.
   const logs = await loadLogInputs(sorted.logs, captures.length);
   captures.push(...logs.captures);
-  for (const c of logs.connections) connections.push(c);
+  for (const c of logs.connections) options.onConnection(c);
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);
-  connections.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
-  return { captures, connections, failures, evicted: tracker.stats.evicted };
+  return { captures, failures, evicted: tracker.stats.evicted };
 }
 
 /**

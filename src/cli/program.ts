@@ -4,10 +4,10 @@
  * streams and the environment come in as parameters so that tests can drive it.
  */
 import { SCORE_WEIGHTS } from '../analysis/labels.js';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { Address4, Address6 } from 'ip-address';
-import { analyze, compare, info, loadCaptures, type CaptureInput, type LoadOptions } from '../index.js';
+import { analyze, compare, info, loadCaptures, streamConnections, type CaptureInput, type LoadOptions } from '../index.js';
 import { CaptureError } from '../capture/index.js';
 import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, parseOrgsCsv } from '../analysis/index.js';
 import type { CaptureSummary } from '../analysis/index.js';
@@ -20,6 +20,7 @@ import {
   analyzeRenderers,
   compareRenderers,
   flowsRenderers,
+  flowsStreams,
   infoRenderers,
   knownRenderers,
   reportRenderers,
@@ -64,6 +65,7 @@ interface CommonOptions {
 }
 
 interface FlowsOptions extends CommonOptions {
+  sort?: string;
   host?: string[];
   port?: string[];
   state?: string;
@@ -74,6 +76,10 @@ const VERSION = '0.1.0';
 
 const KNOWN_HELP = 'known destinations: lines of "pattern  reason" (*.example.com, a CIDR, or address:port), repeatable; default $CALLHOME_KNOWN, else ~/.config/callhome/known when present';
 const ALL_HOSTS_HELP = 'list every host; by default hosts without findings are counted by what they did';
+/** A streamed output is written in batches of about this many characters … */
+const FLUSH_BYTES = 64 << 10;
+/** … and at most this long after a row, so rows show up while a stream is still arriving. */
+const FLUSH_MS = 200;
 
 /**
  * Repeatable options are collected one value at a time: variadic options (`<x...>`) would swallow
@@ -206,6 +212,59 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     }
   };
 
+  /**
+   * Output written while the input is still read: to the -o file (created at the first write)
+   * or standard output, gathered into batches so that a row is not a system call, and flushed
+   * at most FLUSH_MS after a row so rows show up while a stream is still arriving.
+   */
+  const streamOutput = (o: CommonOptions) => {
+    let pending = '';
+    let fd: number | null = null;
+    let written = false;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    /** A write that failed from the timer, thrown at the next write or at close. */
+    let failed: UsageError | null = null;
+    const flush = (): void => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (pending === '') return;
+      const text = pending;
+      pending = '';
+      if (!o.output) {
+        io.stdout.write(text);
+        return;
+      }
+      try {
+        fd ??= openSync(o.output, 'w');
+        writeSync(fd, text);
+      } catch (e) {
+        failed = new UsageError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    };
+    const check = (): void => {
+      if (failed !== null) throw failed;
+    };
+    return {
+      get written(): boolean {
+        return written;
+      },
+      write(text: string): void {
+        check();
+        if (text === '') return;
+        written = true;
+        pending += text;
+        if (pending.length >= FLUSH_BYTES) flush();
+        else timer ??= setTimeout(flush, FLUSH_MS);
+      },
+      close(): void {
+        flush();
+        if (fd !== null) closeSync(fd);
+        check();
+        if (o.output && written && !o.quiet) say(`wrote ${o.output}`);
+      },
+    };
+  };
+
   /** Report unreadable captures and damage; the exit status says a capture was not (fully) read. */
   const reportProblems = (o: CommonOptions, failures: CaptureError[], captures: CaptureSummary[]): void => {
     for (const f of failures) {
@@ -320,8 +379,17 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   common(
     program
       .command('flows')
-      .description('one row per connection, in time order')
+      .description('one row per connection, written as each ends (--sort start: by start time)')
       .argument('<capture...>')
+      .addOption(
+        new Option(
+          '--sort <order>',
+          'end: each connection as it ends, as Zeek writes conn.log (rows appear while the input is read, memory held by --max-connections); ' +
+            'start: by start time, which holds every connection until the input ends (memory grows with their number)',
+        )
+          .choices(['end', 'start'])
+          .default('end'),
+      )
       .option('--host <addr>', 'only connections with this address on either side (repeatable)', collect)
       .option('--port <port>', 'only connections with this port on either side (repeatable)', collect)
       .option('--state <states>', 'only these Zeek conn_states, comma-separated (e.g. REJ,S0)')
@@ -331,11 +399,32 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   ).action(async (files: string[], o: FlowsOptions) => {
     const format = pickFormat(o.format, flowsRenderers, 'text', 'flows');
     const filter = flowFilter(o);
-    const loaded = await loadCaptures(inputs(files), loadOptions(o));
+    const evictedWarning = (evicted: number): void => {
+      if (evicted > 0 && !o.quiet) say(`warning: ${evicted} connections were emitted early by the --max-connections ceiling`);
+    };
+    if (o.sort === 'start') {
+      const loaded = await loadCaptures(inputs(files), loadOptions(o));
+      clearProgress(o);
+      reportProblems(o, loaded.failures, loaded.captures);
+      evictedWarning(loaded.evicted);
+      if (loaded.captures.length > 0) emit(o, flowsRenderers[format](loaded.connections.filter(filter), renderOptions(o)));
+      return;
+    }
+    const out = streamOutput(o);
+    let firstPacket = Number.NaN;
+    const stream = flowsStreams[format]({ ...renderOptions(o), openTime: () => firstPacket });
+    const streamed = await streamConnections(inputs(files), {
+      ...loadOptions(o),
+      onFirstPacket: (ts) => (firstPacket = ts),
+      onConnection: (c) => {
+        if (filter(c)) out.write(stream.row(c));
+      },
+    });
     clearProgress(o);
-    reportProblems(o, loaded.failures, loaded.captures);
-    if (loaded.evicted > 0 && !o.quiet) say(`warning: ${loaded.evicted} connections were emitted early by the --max-connections ceiling`);
-    if (loaded.captures.length > 0) emit(o, flowsRenderers[format](loaded.connections.filter(filter), renderOptions(o)));
+    if (streamed.captures.length > 0 || out.written) out.write(stream.end());
+    out.close();
+    reportProblems(o, streamed.failures, streamed.captures);
+    evictedWarning(streamed.evicted);
   });
 
   common(

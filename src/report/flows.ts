@@ -13,6 +13,12 @@ import { zeekLogTime as zeekHeaderTime } from '../time.js';
 
 // ---------------------------------------------------------------- Zeek conn.log TSV
 
+/** A text cell's value as a string: as JavaScript writes it (a list joined by commas), an object as JSON. */
+function textOf(value: ColumnValue): string {
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 function zeekCell(column: ConnectionColumn, value: ColumnValue): string {
   if (value === null || value === undefined) return '-';
   switch (column.kind) {
@@ -28,8 +34,9 @@ function zeekCell(column: ConnectionColumn, value: ColumnValue): string {
     case 'count':
     case 'integer':
       return String(Math.trunc(value as number));
-    default:
-      return zeekString(String(value));
+    case 'text':
+    case 'json':
+      return zeekString(textOf(value));
   }
 }
 
@@ -49,25 +56,71 @@ function callhomeCell(cell: CallhomeCell): string {
  */
 export function renderFlowsZeek(connections: Connection[]): string {
   const first = connections.reduce((t, c) => Math.min(t, c.ts), Infinity);
-  const last = connections.reduce((t, c) => Math.max(t, c.lastTs), -Infinity);
-  const lines = [
-    '#separator \\x09',
-    '#set_separator\t,',
-    '#empty_field\t(empty)',
-    '#unset_field\t-',
-    '#path\tconn',
-    `#open\t${zeekHeaderTime(Number.isFinite(first) ? first : 0)}`,
-    `#fields\t${[...zeekColumns.map((c) => c.zeekName), ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)].join('\t')}`,
-    `#types\t${[...zeekColumns.map((c) => c.zeekType), ...CALLHOME_ZEEK_FIELDS.map((f) => f.type)].join('\t')}`,
-  ];
-  for (const c of [...connections].sort((a, b) => a.ts - b.ts)) {
-    const zeek = zeekColumns.map((col) => zeekCell(col, col.value(c)));
-    const own = CALLHOME_ZEEK_FIELDS.map((f) => callhomeCell(f.write(c)));
-    lines.push(`${zeek.join('\t')}\t${own.join('\t')}`);
-  }
-  lines.push(`#close\t${zeekHeaderTime(Number.isFinite(last) ? last : 0)}`);
-  return `${lines.join('\n')}\n`;
+  const stream = zeekStream(() => first);
+  let text = '';
+  for (const c of [...connections].sort((a, b) => a.ts - b.ts)) text += stream.row(c);
+  return text + stream.end();
 }
+
+function zeekStream(openTime: () => number): FlowsStream {
+  let opened = false;
+  let last = -Infinity;
+  const header = (): string => {
+    opened = true;
+    const first = openTime();
+    const lines = [
+      '#separator \\x09',
+      '#set_separator\t,',
+      '#empty_field\t(empty)',
+      '#unset_field\t-',
+      '#path\tconn',
+      `#open\t${zeekHeaderTime(Number.isFinite(first) ? first : 0)}`,
+      `#fields\t${[...zeekColumns.map((c) => c.zeekName), ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)].join('\t')}`,
+      `#types\t${[...zeekColumns.map((c) => c.zeekType), ...CALLHOME_ZEEK_FIELDS.map((f) => f.type)].join('\t')}`,
+    ];
+    return `${lines.join('\n')}\n`;
+  };
+  return {
+    row(c) {
+      if (c.lastTs > last) last = c.lastTs;
+      const zeek = zeekColumns.map((col) => zeekCell(col, col.value(c)));
+      const own = CALLHOME_ZEEK_FIELDS.map((f) => callhomeCell(f.write(c)));
+      const line = `${zeek.join('\t')}\t${own.join('\t')}\n`;
+      return opened ? line : header() + line;
+    },
+    end() {
+      return `${opened ? '' : header()}#close\t${zeekHeaderTime(Number.isFinite(last) ? last : 0)}\n`;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- streams
+
+/**
+ * A flows output written as connections finish: `row` gives the text for one connection (with
+ * whatever must come before the first), `end` what closes the output. `row` keeps nothing of
+ * the connection, so memory does not grow with their number (the text table excepted: it
+ * aligns its columns over every row).
+ */
+export interface FlowsStream {
+  row(c: Connection): string;
+  end(): string;
+}
+
+export interface FlowsStreamOptions extends RenderOptions {
+  /** The first packet's time, for Zeek's `#open` (asked when the header is written). */
+  openTime: () => number;
+}
+
+export const flowsStreams: Record<'text' | 'json' | 'csv' | 'zeek', (options: FlowsStreamOptions) => FlowsStream> = {
+  zeek: (o) => zeekStream(o.openTime),
+  csv: () => csvStream(),
+  json: () => ({ row: (c) => `${ndjsonLine(c)}\n`, end: () => '' }),
+  text: (o) => {
+    const held: Connection[] = [];
+    return { row: (c) => (held.push(c), ''), end: () => renderFlowsText(held, o) };
+  },
+};
 
 // ---------------------------------------------------------------- CSV
 
@@ -83,13 +136,13 @@ function csvValue(column: ConnectionColumn, value: ColumnValue): string {
       return value ? 'true' : 'false';
     case 'count':
     case 'integer':
-      return String(value);
+      return (value as number).toString();
     case 'set':
       return csvCell(visibleControls((value as string[]).join(',')));
     case 'json':
       return csvCell(JSON.stringify(value));
-    default:
-      return csvCell(visibleControls(String(value)));
+    case 'text':
+      return csvCell(visibleControls(textOf(value)));
   }
 }
 
@@ -107,12 +160,29 @@ function visibleControls(s: string): string {
 /** Bidirectional overrides and isolates (CVE-2021-42574). */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
+const csvColumns = connectionColumns.filter((c) => c.csv);
+
 /** RFC 4180 CSV with a header row; text cells cannot start a spreadsheet formula. */
 export function renderFlowsCsv(connections: Connection[]): string {
-  const columns = connectionColumns.filter((c) => c.csv);
-  const lines = [columns.map((c) => csvCell(c.name)).join(',')];
-  for (const conn of connections) lines.push(columns.map((col) => csvValue(col, col.value(conn))).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  const stream = csvStream();
+  let text = '';
+  for (const c of connections) text += stream.row(c);
+  return text + stream.end();
+}
+
+function csvStream(): FlowsStream {
+  let started = false;
+  const header = (): string => {
+    started = true;
+    return `${csvColumns.map((c) => csvCell(c.name)).join(',')}\r\n`;
+  };
+  return {
+    row(conn) {
+      const line = `${csvColumns.map((col) => csvValue(col, col.value(conn))).join(',')}\r\n`;
+      return started ? line : header() + line;
+    },
+    end: () => (started ? '' : header()),
+  };
 }
 
 // ---------------------------------------------------------------- NDJSON
@@ -122,17 +192,20 @@ export function renderFlowsCsv(connections: Connection[]): string {
  * Zeek's JSON logs, unset fields are left out and `ts` is epoch seconds.
  */
 export function renderFlowsJson(connections: Connection[]): string {
-  const columns = connectionColumns.filter((c) => c.ndjson);
-  const lines = connections.map((conn) => {
-    const record: Record<string, unknown> = {};
-    for (const col of columns) {
-      const v = col.value(conn);
-      if (v !== null && v !== undefined) record[col.name] = v;
-    }
-    // JSON leaves C1 controls (U+0080–U+009F, e.g. the 8-bit CSI) and bidi controls raw; escape them too
-    return JSON.stringify(record).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  });
+  const lines = connections.map(ndjsonLine);
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+const ndjsonColumns = connectionColumns.filter((c) => c.ndjson);
+
+function ndjsonLine(conn: Connection): string {
+  const record: Record<string, unknown> = {};
+  for (const col of ndjsonColumns) {
+    const v = col.value(conn);
+    if (v !== null && v !== undefined) record[col.name] = v;
+  }
+  // JSON leaves C1 controls (U+0080–U+009F, e.g. the 8-bit CSI) and bidi controls raw; escape them too
+  return JSON.stringify(record).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 // ---------------------------------------------------------------- terminal table
@@ -152,13 +225,14 @@ function tableCell(column: ConnectionColumn, value: ColumnValue, timeOfDayOnly: 
     case 'bool':
       return value ? 'yes' : 'no';
     case 'count':
-      return String(value);
+      return (value as number).toString();
     case 'integer':
-      return (value as number) < 0 ? '-' : String(value);
+      return (value as number) < 0 ? '-' : (value as number).toString();
     case 'set':
       return truncate(sanitizeTerminal((value as string[]).join(',')));
-    default:
-      return truncate(sanitizeTerminal(String(value)));
+    case 'text':
+    case 'json':
+      return truncate(sanitizeTerminal(textOf(value)));
   }
 }
 

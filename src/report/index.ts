@@ -34,6 +34,8 @@ export const infoRenderers: Record<'text' | 'json', Renderer<CaptureSummary[]>> 
   json: renderInfoJson,
 };
 
+export { flowsStreams, type FlowsStream, type FlowsStreamOptions } from './flows.js';
+
 export const flowsRenderers: Record<'text' | 'json' | 'csv' | 'zeek', Renderer<Connection[]>> = {
   text: renderFlowsText,
   json: renderFlowsJson,
