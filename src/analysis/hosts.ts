@@ -15,6 +15,7 @@ import { hostTotals, type HostTotals } from './quiet.js';
 import { connectionOutcomes, type Items } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
+import { analysedConnections, dnsFacts, type DnsFacts } from './udp.js';
 import type { Attempt, DestinationGroup, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
 
@@ -38,8 +39,10 @@ export interface HostAnalysis {
   finding: HostFinding;
   /** Direct web attempts per second over their own span. */
   directRate: number;
-  /** The host's TCP connections, known destinations left out. */
+  /** The host's TCP connections and UDP flows analysed, known destinations left out. */
   connections: number;
+  /** DNS queries to resolvers outside the network that answered nobody, when most of the host's attempts are those. */
+  dnsUnanswered?: DnsFacts;
 }
 
 /** Every host's analysis, and what known destinations took out of them. */
@@ -79,9 +82,10 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
   // One pass, every originator's connections; the internal test once per originator.
   const byHost = new Map<string, number[]>();
+  const analysed = analysedConnections(connections, ctx.internal);
   for (let i = 0; i < connections.length; i++) {
     const c = connections[i]!;
-    if (c.proto !== 'tcp') continue;
+    if (analysed[i] === 0) continue;
     let list = byHost.get(c.origH);
     if (list === undefined) byHost.set(c.origH, (list = []));
     list.push(i);
@@ -194,7 +198,7 @@ function buildHost(
   const sortedGroups = [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
 
   const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx);
-  const verdict = verdictText({ ...labelling, items, destinations, tally, groups: sortedGroups, isProxyHost, internal: ctx.internal });
+  const verdict = verdictText({ ...labelling, items, destinations, tally, groups: sortedGroups, groupOf, allGroups: groups, isProxyHost, internal: ctx.internal });
   const ordinary = labelling.labels.every((l) => l === 'via-proxy');
   const kept = keptAttempts(items, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
   const finding: HostFinding = {
@@ -208,7 +212,10 @@ function buildHost(
     attempts: kept.attempts,
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
-  return { finding, directRate: directRate(items, tally.direct), connections: indices.length };
+  const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length };
+  const dns = dnsFacts(items.conn, tally.attempts);
+  if (dns !== null && dns.answered === 0 && dns.flows > tally.attempts.length / 2) analysis.dnsUnanswered = dns;
+  return analysis;
 }
 
 /**

@@ -11,6 +11,7 @@ import { portWords } from './schedule-words.js';
 import { median } from './stats.js';
 import { findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource } from './types.js';
+import { dnsFacts } from './udp.js';
 
 /** `blocked` needs this many failures in the path towards one destination group: repeated, not scattered. */
 const MIN_BLOCKED_REPEATS = 3;
@@ -75,7 +76,8 @@ export function labelHost(
   if (proxyInUse && !isProxyHost && direct.length > 0) {
     labels.push('proxy-bypass');
     evidence.push(`proxy-bypass: ${plural(direct.length, 'direct attempt')} to ${plural(directAddresses.size, 'external address', 'external addresses')} ` +
-      `in ${plural(directNetblocks.size, 'netblock')} on port ${[...directPorts].sort((a, b) => a - b).join(', ')} while the proxy ${proxyWords} is in use`);
+      `in ${plural(directNetblocks.size, 'netblock')} on port ${[...directPorts].sort((a, b) => a - b).join(', ')}` +
+      `${tally.directUdp > 0 ? ` (${tally.directUdp === direct.length ? 'all' : `${count(tally.directUdp)} of them`} QUIC over UDP: HTTP/3, which no HTTP proxy carries)` : ''} while the proxy ${proxyWords} is in use`);
   }
   // A scanner's probes of web ports are part of the scan, not software turned away; and failures
   // scattered over unrelated servers are the Internet's, not a block: one destination group must
@@ -104,6 +106,12 @@ export function labelHost(
     labels.push('flood');
     evidence.push(`flood: ${plural(flood.t.n, 'SYN')} at ${flood.target} in ${duration(flood.t.last - flood.t.first)} (${rate(flood.rate, 'SYN')}), ` +
       portWords(flood.sequential));
+  }
+  const dns = dnsFacts(items.conn, attempts);
+  if (dns !== null) {
+    evidence.push(`dns: ${plural(dns.queries, 'query', 'queries')}${dns.names.length > 0 ? ` for ${dns.names.slice(0, 3).join(', ')}` : ''} ` +
+      `to ${plural(dns.resolvers.length, 'resolver')} outside the network (${dns.resolvers.slice(0, 4).join(', ')}) that answered nobody in the capture, ` +
+      `${dns.answered === 0 ? 'none answered' : `${count(dns.answered)} of ${plural(dns.flows, 'flow')} answered`}`);
   }
   if (items.cutOff > 0) {
     evidence.push(`cut off: ${plural(items.cutOff, 'attempt')} in the last ${duration(CUT_OFF_SECONDS)} of the capture had no answer before it ended (not counted as unanswered)`);

@@ -1,6 +1,6 @@
 /**
- * Outcomes: what became of each of a host's connections — established, reset (by whom), refused
- * by ICMP, unanswered — and which of them are attempts: a SYN retransmission emitted as a
+ * Outcomes: what became of each of a host's connections and UDP flows — established (a UDP flow:
+ * answered), reset (by whom), refused by ICMP, unanswered — and which of them are attempts: a SYN retransmission emitted as a
  * connection of its own is not a new attempt, and an attempt in the capture's last seconds was
  * cut off by its end, not left unanswered.
  */
@@ -94,7 +94,8 @@ export function connectionOutcomes(connections: readonly Connection[], indices: 
     const viaProxy = anyProxy && ctx.proxies.isProxy(c.respH, c.respP);
     const refusal = ctx.refusals[index];
     const outcome = outcomeOf(c, refusal);
-    let attempt = c.synCount > 0 || c.history.startsWith('S');
+    // A UDP flow here is an attempt (udp.ts chose the flows the analysis reads).
+    let attempt = c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S');
     if (outcome === 'unanswered' && attempt) {
       // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
       let ports = lastUnanswered.get(c.respH);

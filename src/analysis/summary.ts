@@ -66,6 +66,13 @@ export function summarize(
   if (scanners.length > 0) summary.push(`${scanners.slice(0, 5).map((h) => h.address).join(', ')}${scanners.length > 5 ? ` and ${plural(scanners.length - 5, 'more host')}` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`);
   const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
   for (const h of beacons.slice(0, 3)) summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);
+  const noDns = analyses.filter((a) => a.dnsUnanswered !== undefined);
+  if (noDns.length > 0) {
+    const resolvers = [...new Set(noDns.flatMap((a) => a.dnsUnanswered!.resolvers))];
+    summary.push(`DNS to resolvers outside the network (${resolvers.slice(0, 4).join(', ')}${resolvers.length > 4 ? ', …' : ''}) goes unanswered: ` +
+      `${noDns.slice(0, 5).map((a) => `${a.finding.address} (${plural(a.dnsUnanswered!.queries, 'query', 'queries')})`).join(', ')}` +
+      `${noDns.length > 5 ? ` and ${plural(noDns.length - 5, 'more host')}` : ''} — dropped on the way out, not a flood.`);
+  }
   if (summary.length === 0) summary.push(quietSummary(hosts, proxyIndex, resetSources));
   const known = understood.filter((u) => u.connections > 0);
   if (known.length > 0) {
@@ -79,7 +86,7 @@ export function summarize(
 
 /** When nothing stands out: say so in the network's own terms, without contradicting the hosts below. */
 function quietSummary(hosts: readonly HostFinding[], proxyIndex: ProxyIndex, resetSources: readonly ResetSource[]): string {
-  if (hosts.length === 0) return 'No TCP connections from internal hosts in the capture.';
+  if (hosts.length === 0) return 'No TCP connections or UDP flows to the Internet from internal hosts in the capture.';
   const first = proxyIndex.proxies.length > 0 ? 'Nothing calls home past the proxy' : 'Nothing calls home on a schedule';
   const refused = resetSources.reduce((n, s) => n + s.resets, 0);
   const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), 0);

@@ -1,14 +1,16 @@
 /**
  * Counting: what judging a host needs from its attempts, in one pass (a host may have millions) —
- * the direct attempts at the Internet's web ports and how many something in the path stopped,
- * who refused them, attempts per target — and the two detectors that read those counts: a flood
- * (many attempts at one address:port, fast) and a scan (many ports or many addresses, mostly failing).
+ * the direct attempts at the Internet's web ports (QUIC and UDP 443 too) and how many something in
+ * the path stopped, who refused them, attempts per target — and the two detectors that read those
+ * counts: a flood (many attempts at one address:port, fast) and a scan (many ports or many
+ * addresses, mostly failing).
  */
 import { netblockOf, type CidrSet } from './cidr.js';
 import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
 import { count } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
+import { isWebAttempt } from './udp.js';
 
 /** Scan: this many ports on one address, or new addresses on one port, mostly failing. */
 const SCAN_PORTS = 20;
@@ -38,6 +40,9 @@ export interface Tally {
   directAddresses: Set<string>;
   directNetblocks: Set<string>;
   directPorts: Set<number>;
+  /** Direct web attempts over UDP (QUIC, HTTP/3), and how many of them got an answer. */
+  directUdp: number;
+  directUdpAnswered: number;
   byAddress: Map<string, AddressStats>;
   addressesByPort: Map<number, PortStats>;
   /** Refusals of direct attempts by attribution, TTL and kind. */
@@ -50,7 +55,7 @@ const ATTRIBUTION_INDEX = { middlebox: 0, endpoint: 1, unknown: 2 } as const;
 export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly number[]): Tally {
   const tally: Tally = {
     attempts: [], direct: [], proxied: [], directBlocked: 0, directMiddlebox: 0, directEstablished: 0,
-    directAddresses: new Set(), directNetblocks: new Set(), directPorts: new Set(),
+    directAddresses: new Set(), directNetblocks: new Set(), directPorts: new Set(), directUdp: 0, directUdpAnswered: 0,
     byAddress: new Map(), addressesByPort: new Map(), refusalOf: new Map(),
   };
   for (let i = 0; i < items.n; i++) tallyItem(tally, items, i, internal, webPorts);
@@ -69,8 +74,12 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   const outcome = items.outcome[i]!;
   const refusal = items.refusal[i];
   const failed = outcome !== 'established';
-  if (items.viaProxy[i] === 0 && !internal.has(c.respH) && webPorts.includes(c.respP)) {
+  if (items.viaProxy[i] === 0 && !internal.has(c.respH) && isWebAttempt(c, webPorts)) {
     tally.direct.push(i);
+    if (c.proto === 'udp') {
+      tally.directUdp++;
+      if (!failed) tally.directUdpAnswered++;
+    }
     if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
     if (middleboxOutcome(outcome, refusal)) tally.directMiddlebox++;
     if (!failed) tally.directEstablished++;

@@ -8,9 +8,11 @@ import { destinationCount, targetsOf, type Destinations } from './groups.js';
 import type { Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share } from '../quantities.js';
-import { certaintyWords, cycleWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { directRate, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource, Schedule } from './types.js';
+import { backsOff, dnsFacts, isQuic } from './udp.js';
+import type { Connection } from '../flows/connection.js';
 
 export interface VerdictFacts extends Labelling {
   items: Items;
@@ -18,14 +20,23 @@ export interface VerdictFacts extends Labelling {
   tally: Tally;
   /** The host's destination groups, in the order of groupWeight. */
   groups: DestinationGroup[];
+  /** Each item's group, an index into `allGroups` (the groups in order of first connection). */
+  groupOf?: Int32Array;
+  allGroups?: DestinationGroup[];
   isProxyHost: boolean;
   internal: CidrSet;
 }
 
-/** A schedule as the verdict gives it: its shape when it has one, a longer cycle on top, and how sure it is. */
-function scheduleFacts(s: Schedule): string {
+/**
+ * A schedule as the verdict gives it: its shape when it has one, a longer cycle on top, and how sure
+ * it is. `exchange`: single events are named so ("one exchange every 15 s (jitter ±1%)"), for the
+ * packet bursts of a UDP flow, which are no requests.
+ */
+function scheduleFacts(s: Schedule, exchange = false): string {
   const parts: string[] = [];
-  if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) {
+  if (exchange && s.periodic && s.periodSeconds !== null && (s.burstSize === null || s.burstSize <= 1)) {
+    parts.push(`one exchange ${periodWords(s.periodSeconds)}${s.jitter !== null ? ` (${jitterWords(s.jitter)})` : ''}`);
+  } else if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) {
     // Bursts with no period to give: the pause between them says how they recur.
     parts.push(!s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}` : shapeWords(s));
   }
@@ -112,9 +123,13 @@ export function verdictText(f: VerdictFacts): string {
       ? `${howMany(t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : f.mainSource?.kind === 'log' ? 'denied by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
       : `${howMany(t.directBlocked, t.direct.length, 'attempt')} never answered (silently dropped)`;
     facts.push(refusedWords);
-    const what = has('proxy-bypass')
-      ? `An update agent (or similar software) that ignores the proxy ${f.proxyWords}, not a DDoS participant`
-      : 'Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant';
+    const quic = t.directUdp > t.direct.length / 2;
+    const what = quic
+      ? `HTTP/3 (QUIC over UDP) straight to the Internet${has('proxy-bypass') ? ` past the proxy ${f.proxyWords}, which carries no QUIC` : ''}, ` +
+        `turned away in the path — a browser or agent trying QUIC before falling back, not a DDoS participant`
+      : has('proxy-bypass')
+        ? `An update agent (or similar software) that ignores the proxy ${f.proxyWords}, not a DDoS participant`
+        : 'Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant';
     sentences.push(`${what}: ${facts.join(', ')}.`);
     const others = alsoPeriodic(f.groups, group);
     if (others !== '') sentences.push(`Also: ${others}.`);
@@ -126,6 +141,11 @@ export function verdictText(f: VerdictFacts): string {
   } else if (f.periodicGroups.length > 0) {
     const g = f.periodicGroups[0]!;
     const external = g.addressList.some((a) => !f.internal.has(a));
+    const flow = g.schedule.basis === 'requests in one connection' ? udpFlowOf(f, g) : null;
+    if (flow !== null) {
+      sentences.push(udpBeaconWords(f, g, flow, external));
+      return finish(f, sentences);
+    }
     const noun = g.schedule.basis === 'requests in one connection' ? 'request' : 'connection';
     const where = g.schedule.basis === 'requests in one connection' ? ' on one long-lived connection' : '';
     const perAttempt = g.attempts > 0 ? g.bytesOut / Math.max(1, g.attempts) : g.bytesOut / Math.max(1, g.schedule.attempts);
@@ -153,8 +173,16 @@ export function verdictText(f: VerdictFacts): string {
         `refused by ${attribution?.attribution === 'endpoint' ? 'the server itself' : attribution?.attribution === 'middlebox' ? 'a device in the path' : 'someone we cannot tell'}` +
         ` (${attribution?.attribution ?? 'unknown'}: ${attribution?.evidence ?? ''}).`);
     } else if (t.attempts.length > 0 && unanswered.length / t.attempts.length > 0.5) {
-      sentences.push(`Connection attempts that are never answered: ${count(unanswered.length)} of ${plural(t.attempts.length, 'attempt')}` +
-        ` (${plural(unanswered.reduce((n, i) => n + items.conn[i]!.synCount, 0), 'SYN')}) — silently dropped on the way or the server is down.`);
+      const dns = dnsFacts(items.conn, unanswered);
+      if (dns !== null && dns.flows > unanswered.length / 2) {
+        sentences.push(dnsUnansweredWords(dns, t.attempts.length));
+      } else {
+        const syns = unanswered.reduce((n, i) => n + items.conn[i]!.synCount, 0);
+        const datagrams = unanswered.reduce((n, i) => n + (items.conn[i]!.proto === 'udp' ? items.conn[i]!.origPkts : 0), 0);
+        const sent = [syns > 0 || datagrams === 0 ? plural(syns, 'SYN') : '', datagrams > 0 ? plural(datagrams, 'UDP datagram') : ''].filter((x) => x !== '');
+        sentences.push(`Connection attempts that are never answered: ${count(unanswered.length)} of ${plural(t.attempts.length, 'attempt')}` +
+          ` (${sent.join(' and ')}) — silently dropped on the way or the server is down.`);
+      }
     } else if (items.cutOff > 0 && t.attempts.length === 0) {
       sentences.push(`Connection ${items.cutOff === 1 ? 'attempt' : 'attempts'} cut off by the end of the capture: ${plural(items.cutOff, 'attempt')} ` +
         `had no answer in the last ${duration(CUT_OFF_SECONDS)} before the capture ended — too soon to call ${items.cutOff === 1 ? 'it' : 'them'} unanswered.`);
@@ -164,6 +192,13 @@ export function verdictText(f: VerdictFacts): string {
       sentences.push(`Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, nothing regular and nothing refused in the path.`);
     }
   }
+  return finish(f, sentences);
+}
+
+/** The sentences every verdict ends with. */
+function finish(f: VerdictFacts, sentences: string[]): string {
+  const has = (l: Label): boolean => f.labels.includes(l);
+  const t = f.tally;
   if (has('proxy-bypass') && has('via-proxy')) {
     sentences.push(`It reaches the web both through the proxy (${plural(t.proxied.length, 'connection')}) and directly (${plural(t.direct.length, 'attempt')}): ` +
       'some software on it does not use the proxy settings.');
@@ -172,4 +207,45 @@ export function verdictText(f: VerdictFacts): string {
     sentences.push(`${f.periodicGroups.length} destination groups recur on a schedule.`);
   }
   return sentences.join(' ');
+}
+
+/** The UDP flow of a group whose packet bursts made its schedule (the one with most of them), or null when that is a TCP connection. */
+function udpFlowOf(f: VerdictFacts, g: DestinationGroup): Connection | null {
+  if (f.groupOf === undefined || f.allGroups === undefined) return null;
+  const index = f.allGroups.indexOf(g);
+  let best: Connection | null = null;
+  for (let i = 0; i < f.items.n; i++) {
+    if (f.groupOf[i] !== index) continue;
+    const c = f.items.conn[i]!;
+    if (best === null || c.requestTimes.length > best.requestTimes.length) best = c;
+  }
+  return best !== null && best.proto === 'udp' ? best : null;
+}
+
+/** A beacon inside one long-lived UDP flow: "A QUIC beacon that gets through — worth investigating: one exchange every 15 s …". */
+function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, c: Connection, external: boolean): string {
+  const quic = isQuic(c);
+  const bursts = Math.max(1, c.requestTimes.length);
+  const answered = c.respPkts > 0 || c.established;
+  const what = quic ? `one long-lived QUIC connection${c.quic !== null && c.quic.alpn.length > 0 ? ` (${c.quic.version}, ALPN ${c.quic.alpn.slice(0, 3).join(', ')})` : ''}` : 'one long-lived UDP flow';
+  const head = answered
+    ? `A ${quic ? 'QUIC' : 'UDP'} beacon that gets through — worth investigating`
+    : `A ${quic ? 'QUIC' : 'UDP'} beacon that is never answered`;
+  const proxy = f.proxyWords !== '' && !g.viaProxy && external ? `, past the proxy ${f.proxyWords}` : '';
+  return `${head}: ${scheduleFacts(g.schedule, true)} in ${what} to ${g.destination} (UDP ${c.respP})` +
+    `${external ? '' : ' (an internal address)'}${proxy}, ~${bytes(Math.round(c.origBytes / bursts))} out and ~${bytes(Math.round(c.respBytes / bursts))} back per exchange` +
+    ` over ${duration(Math.max(0, c.lastTs - c.ts))}; regular small check-ins like this are how C2 agents and update checkers behave` +
+    `${quic ? ', and QUIC hides them from a TLS-inspecting proxy' : ''}.`;
+}
+
+/** Unanswered DNS to resolvers outside the network: "DNS to resolvers outside the network goes unanswered: …". */
+function dnsUnansweredWords(dns: NonNullable<ReturnType<typeof dnsFacts>>, attempts: number): string {
+  const span = Math.max(0, dns.last - dns.first);
+  const retry = backsOff(dns.times) ? 'retried with a growing back-off' : dns.queries > dns.flows ? 'retried' : 'not retried';
+  const resolvers = dns.resolvers.length <= 3 ? dns.resolvers.join(' and ') : `${dns.resolvers.slice(0, 3).join(', ')} …`;
+  const other = attempts > dns.flows ? ` (${plural(attempts - dns.flows, 'other attempt')} besides)` : '';
+  return `DNS to resolvers outside the network goes unanswered: ${plural(dns.queries, 'query', 'queries')}` +
+    `${dns.names.length > 0 ? ` for ${dns.names.slice(0, 3).join(', ')}` : ''} to ${resolvers} in ${duration(span)}, ${retry}, none answered${other} — ` +
+    'the firewall drops DNS to outside resolvers (or they are unreachable), so this host cannot resolve names that way; ' +
+    'a stub resolver giving up, not a flood and not a schedule.';
 }

@@ -16,6 +16,8 @@ import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
 
 /** requestTimes entries kept per connection. */
 export const REQUEST_TIMES_CAP = 10_000;
+/** UDP: an originator datagram after this much silence from the originator starts a burst (a request time). */
+export const UDP_BURST_SILENCE = 1;
 /** DNS answers kept per connection. */
 const MAX_DNS_ANSWERS = 64;
 
@@ -35,7 +37,7 @@ export function notePayload(flow: Flow, p: Packet, fromOrig: boolean): void {
   const e = fromOrig ? flow.orig : flow.resp;
   e.sawPayload = true;
   if (fromOrig) {
-    if (flow.awaitingRequest) {
+    if (flow.kind !== KIND_UDP && flow.awaitingRequest) {
       flow.awaitingRequest = false;
       if (flow.requestTimes === null) flow.requestTimes = [p.ts]; // room for one, not seventeen
       else if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(p.ts);
@@ -59,6 +61,18 @@ export function notePayload(flow: Flow, p: Packet, fromOrig: boolean): void {
       else peekQuicServer(flow, p.payloadBuffer, p.payloadStart, p.payloadEnd);
     }
   }
+}
+
+/**
+ * A UDP originator's datagram at `ts`, `previous` the time of its last one before (-1 none): a
+ * datagram after UDP_BURST_SILENCE of silence from the originator starts a burst, and the burst
+ * starts are the flow's request times (a beacon inside one long-lived flow, such as a QUIC
+ * connection, shows as periodic bursts). No answer is needed: a DNS retry is a burst too.
+ */
+export function noteUdpBurst(flow: Flow, ts: number, previous: number): void {
+  if (previous >= 0 && ts - previous < UDP_BURST_SILENCE) return;
+  if (flow.requestTimes === null) flow.requestTimes = [ts];
+  else if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(ts);
 }
 
 /**

@@ -1,13 +1,13 @@
 /**
  * UDP conversations: a connection per endpoint pair until idle (datagram.ts), its originator
  * guessed from the ports when a server's side speaks first, and each datagram's payload peeked
- * (DNS, request times).
+ * (DNS, QUIC) and the originator's bursts timed (request times).
  */
 
 import type { Packet } from '../decode/packet.js';
 import { acceptDatagram, countDatagram, ongoingDatagram } from './datagram.js';
 import { HIST_DATA_PKT, KIND_UDP, scaledHistory } from './flow.js';
-import { notePayload } from './peeks.js';
+import { notePayload, noteUdpBurst } from './peeks.js';
 import type { ConnectionTable, Match } from './table.js';
 
 /** Track UDP datagram `p`; `serverPorts` marks the ports a server likely listens on. */
@@ -29,6 +29,7 @@ export function trackUdp(table: ConnectionTable, match: Match, p: Packet, server
     return;
   }
   flow.checkHistory(HIST_DATA_PKT, 'D', fromOrig);
+  if (fromOrig) noteUdpBurst(flow, p.ts, flow.orig.lastTs);
   acceptDatagram(flow, e, p, fromOrig, p.payloadLength > 0 ? p.payloadLength : 0);
   notePayload(flow, p, fromOrig);
 }

@@ -1,0 +1,136 @@
+/**
+ * UDP in the analysis (DESIGN.md "Labels": attempts are TCP connections and UDP flows alike):
+ * which UDP flows are a host's attempts — those to an external unicast address, except DNS to
+ * the network's resolvers, which is ordinary — and which of them are web: QUIC (HTTP/3) on any
+ * port, and UDP 443.
+ */
+import type { Connection } from '../flows/connection.js';
+import { ipv4ToNumber } from '../decode/address.js';
+import type { CidrSet } from './cidr.js';
+
+const DNS_PORT = 53;
+const QUIC_PORT = 443;
+
+/** Multicast, broadcast or unspecified: not one server that could answer (mDNS, SSDP, DHCP). */
+export function notUnicast(address: string): boolean {
+  const n = ipv4ToNumber(address);
+  if (n >= 0) return n >>> 28 === 0xe || n === 0xffffffff || n === 0;
+  const lower = address.toLowerCase();
+  return lower.startsWith('ff') || lower === '::';
+}
+
+/** Protocols of the local network, never of a server on the Internet: NetBIOS, DHCP, mDNS, LLMNR, SSDP. */
+const LAN_PORTS = new Set([67, 68, 137, 138, 546, 547, 1900, 5353, 5355]);
+
+/** The broadcast address of the sender's own /24 (NetBIOS announcements to x.y.z.255). */
+function ownBroadcast(orig: string, resp: string): boolean {
+  return resp.endsWith('.255') && orig.slice(0, orig.lastIndexOf('.')) === resp.slice(0, resp.lastIndexOf('.'));
+}
+
+/** A QUIC flow: its client's Initial packets decrypted, or a QUIC server answered them. */
+export function isQuic(c: Connection): boolean {
+  return c.proto === 'udp' && (c.quic !== null || c.service === 'quic');
+}
+
+/** A web attempt: TCP on a web port, QUIC on any port, UDP 443 (HTTP/3). */
+export function isWebAttempt(c: Connection, webPorts: readonly number[]): boolean {
+  if (c.proto === 'tcp') return webPorts.includes(c.respP);
+  return c.proto === 'udp' && (c.respP === QUIC_PORT || isQuic(c));
+}
+
+/** DNS flows: to port 53, or parsed as DNS. */
+export function isDns(c: Connection): boolean {
+  return c.respP === DNS_PORT || c.service === 'dns';
+}
+
+/**
+ * The network's resolvers: addresses that answered DNS in the capture. A query to one of them is
+ * ordinary traffic, answered or not (one lost datagram is not a block); a query to a resolver that
+ * never answers anybody is an attempt that failed.
+ */
+export function answeringResolvers(connections: readonly Connection[]): Set<string> {
+  const resolvers = new Set<string>();
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections[i]!;
+    if (c.proto === 'udp' && c.respP === DNS_PORT && (c.respPkts > 0 || c.established)) resolvers.add(c.respH);
+  }
+  return resolvers;
+}
+
+/**
+ * Which connections the host analysis reads: every TCP connection, and the UDP flows that are
+ * attempts — from and to unicast addresses, the responder external, not a local network protocol
+ * (NetBIOS, DHCP, mDNS …), not DNS to an answering resolver.
+ */
+export function analysedConnections(connections: readonly Connection[], internal: CidrSet): Uint8Array {
+  const analysed = new Uint8Array(connections.length);
+  let resolvers: Set<string> | null = null;
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections[i]!;
+    if (c.proto === 'tcp') {
+      analysed[i] = 1;
+      continue;
+    }
+    if (c.proto !== 'udp' || internal.has(c.respH) || notUnicast(c.respH) || notUnicast(c.origH)) continue;
+    if (LAN_PORTS.has(c.respP) || ownBroadcast(c.origH, c.respH)) continue;
+    if (c.respP === DNS_PORT) {
+      resolvers ??= answeringResolvers(connections);
+      if (resolvers.has(c.respH)) continue;
+    }
+    analysed[i] = 1;
+  }
+  return analysed;
+}
+
+/** What a host's DNS attempts (queries to resolvers outside the network that never answer anybody) add up to. */
+export interface DnsFacts {
+  /** Flows, queries (originator datagrams), and how many flows got an answer. */
+  flows: number;
+  queries: number;
+  answered: number;
+  resolvers: string[];
+  names: string[];
+  first: number;
+  last: number;
+  /** Times of the queries' bursts (first sends and retries), in order. */
+  times: number[];
+}
+
+/** The DNS flows among `positions` of a host's connections, or null when there are none. */
+export function dnsFacts(conns: readonly Connection[], positions: readonly number[]): DnsFacts | null {
+  const facts: DnsFacts = { flows: 0, queries: 0, answered: 0, resolvers: [], names: [], first: Infinity, last: -Infinity, times: [] };
+  for (const i of positions) {
+    const c = conns[i]!;
+    if (c.proto !== 'udp' || !isDns(c)) continue;
+    facts.flows++;
+    facts.queries += Math.max(1, c.origPkts);
+    if (c.respPkts > 0 || c.established) facts.answered++;
+    if (!facts.resolvers.includes(c.respH) && facts.resolvers.length < 10) facts.resolvers.push(c.respH);
+    if (c.dnsQuery !== null && !facts.names.includes(c.dnsQuery) && facts.names.length < 10) facts.names.push(c.dnsQuery);
+    if (c.ts < facts.first) facts.first = c.ts;
+    if (c.lastTs > facts.last) facts.last = c.lastTs;
+    if (facts.times.length < 10_000) {
+      if (c.requestTimes.length > 0) facts.times.push(...c.requestTimes.slice(0, 10_000 - facts.times.length));
+      else facts.times.push(c.ts);
+    }
+  }
+  if (facts.flows === 0) return null;
+  facts.times.sort((a, b) => a - b);
+  return facts;
+}
+
+/**
+ * Whether retries back off: the gaps between consecutive queries (a second resolver tried at the
+ * same time counts once) mostly grow, as a stub resolver's 1, 2, 4, 8 s.
+ */
+export function backsOff(times: readonly number[]): boolean {
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) {
+    const gap = times[i]! - times[i - 1]!;
+    if (gap >= 0.5) gaps.push(gap);
+  }
+  if (gaps.length < 2) return false;
+  let growing = 0;
+  for (let i = 1; i < gaps.length; i++) if (gaps[i]! >= gaps[i - 1]! * 1.3) growing++;
+  return growing >= Math.ceil((gaps.length - 1) / 2) && gaps[gaps.length - 1]! >= 2 * gaps[0]!;
+}
