@@ -52,11 +52,13 @@ function start(name, label, argv, seconds) {
   const entry = { label, child, output: '', exited: null };
   child.stdout.on('data', (d) => (entry.output += d));
   child.stderr.on('data', (d) => (entry.output += d));
-  entry.done = new Promise((res) => child.on('exit', (code, signal) => {
-    entry.exited = code ?? signal;
-    if (existsSync(temp)) writeFileSync(out, entry.output);
-    res(entry.exited);
-  }));
+  entry.done = new Promise((res) =>
+    child.on('exit', (code, signal) => {
+      entry.exited = code ?? signal;
+      if (existsSync(temp)) writeFileSync(out, entry.output);
+      res(entry.exited);
+    }),
+  );
   children.push(entry);
   return entry;
 }
@@ -84,7 +86,10 @@ function stop(entry, signal = 'SIGTERM') {
 
 function ourNamespaces() {
   const list = run('ip', ['netns', 'list'], { allowFail: true });
-  return list.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(topo.PREFIX));
+  return list
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(topo.PREFIX));
 }
 
 let cleaned = false;
@@ -158,11 +163,29 @@ async function build() {
   // The delayed WAN link between the firewall and the first router.
   const { a, b } = topo.LINKS.wan;
   for (const [name] of [a, b]) ip(name, 'tuntap', 'add', 'dev', 'wan0', 'mode', 'tun');
-  const relay = start(null, 'wan-delay', [
-    'python3', join(LAB, 'wan-delay.py'),
-    '--a-netns', `/run/netns/${ns(a[0])}`, '--a-dev', 'wan0', '--b-netns', `/run/netns/${ns(b[0])}`, '--b-dev', 'wan0',
-    '--delay-ms', String(topo.WAN_DELAY_MS), '--jitter-ms', '1', '--seconds', '880',
-  ], 885);
+  const relay = start(
+    null,
+    'wan-delay',
+    [
+      'python3',
+      join(LAB, 'wan-delay.py'),
+      '--a-netns',
+      `/run/netns/${ns(a[0])}`,
+      '--a-dev',
+      'wan0',
+      '--b-netns',
+      `/run/netns/${ns(b[0])}`,
+      '--b-dev',
+      'wan0',
+      '--delay-ms',
+      String(topo.WAN_DELAY_MS),
+      '--jitter-ms',
+      '1',
+      '--seconds',
+      '880',
+    ],
+    885,
+  );
   await waitFor(relay, 'ready');
   for (const [name, local, peer] of [a, b]) {
     ip(name, 'addr', 'add', local, 'peer', peer, 'dev', 'wan0');
@@ -184,20 +207,54 @@ async function services() {
   // A throw-away certificate for the TLS web server.
   const key = join(temp, 'server.key');
   const cert = join(temp, 'server.crt');
-  run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=www.news.test', '-keyout', key, '-out', cert]);
+  run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=www.news.test',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
   const servers = [];
   for (const [name, params] of Object.entries(topo.SERVERS)) {
-    servers.push(start(name, `server-${name}`, ['node', join(LAB, 'programs/servers.mjs'), JSON.stringify({ ...params, key, cert, maxSeconds: 870 })], 875));
+    servers.push(
+      start(
+        name,
+        `server-${name}`,
+        ['node', join(LAB, 'programs/servers.mjs'), JSON.stringify({ ...params, key, cert, maxSeconds: 870 })],
+        875,
+      ),
+    );
   }
 
   const hosts = join(temp, 'hosts');
   writeFileSync(hosts, topo.NAMES.hosts.map(([a, n]) => `${a} ${n}`).join('\n') + '\n');
   const dnsConf = join(temp, 'dnsmasq.conf');
-  writeFileSync(dnsConf, [
-    'no-resolv', 'no-hosts', 'no-poll', 'bind-interfaces', `listen-address=${topo.DNS.address}`, 'local=/test/',
-    `addn-hosts=${hosts}`, ...topo.NAMES.cnames.map(([n, t]) => `cname=${n},${t}`), 'pid-file=', 'user=root', 'log-facility=-',
-  ].join('\n') + '\n');
+  writeFileSync(
+    dnsConf,
+    [
+      'no-resolv',
+      'no-hosts',
+      'no-poll',
+      'bind-interfaces',
+      `listen-address=${topo.DNS.address}`,
+      'local=/test/',
+      `addn-hosts=${hosts}`,
+      ...topo.NAMES.cnames.map(([n, t]) => `cname=${n},${t}`),
+      'pid-file=',
+      'user=root',
+      'log-facility=-',
+    ].join('\n') + '\n',
+  );
   const dns = start(topo.DNS.ns, 'dnsmasq', ['dnsmasq', '-k', `--conf-file=${dnsConf}`], 875);
 
   // tinyproxy resolves names through /etc/resolv.conf: give it the lab's DNS server in a
@@ -205,33 +262,60 @@ async function services() {
   const resolvConf = join(temp, 'resolv.conf');
   writeFileSync(resolvConf, `nameserver ${topo.DNS.address}\n`);
   const proxyConf = join(temp, 'tinyproxy.conf');
-  writeFileSync(proxyConf, [
-    `Port ${topo.PROXY.port}`, `Listen ${topo.PROXY.address}`, 'Timeout 20', 'MaxClients 50', 'Allow 192.168.0.0/24',
-    'ConnectPort 443', 'LogLevel Connect', 'User nobody', 'Group nogroup',
-  ].join('\n') + '\n');
-  const proxy = start(topo.PROXY.ns, 'tinyproxy', ['unshare', '-m', 'sh', '-c',
-    `mount --bind ${resolvConf} /etc/resolv.conf && exec tinyproxy -d -c ${proxyConf}`], 875);
+  writeFileSync(
+    proxyConf,
+    [
+      `Port ${topo.PROXY.port}`,
+      `Listen ${topo.PROXY.address}`,
+      'Timeout 20',
+      'MaxClients 50',
+      'Allow 192.168.0.0/24',
+      'ConnectPort 443',
+      'LogLevel Connect',
+      'User nobody',
+      'Group nogroup',
+    ].join('\n') + '\n',
+  );
+  const proxy = start(
+    topo.PROXY.ns,
+    'tinyproxy',
+    ['unshare', '-m', 'sh', '-c', `mount --bind ${resolvConf} /etc/resolv.conf && exec tinyproxy -d -c ${proxyConf}`],
+    875,
+  );
 
   for (const s of servers) await waitFor(s, 'ready');
   await sleep(1000);
   for (const s of [dns, proxy]) if (s.exited !== null) throw new Error(`${s.label} exited: ${s.output.trim()}`);
 
   // The lab answers as built: names, delay and hop counts.
-  const answer = exec('h11', 'python3', '-c',
+  const answer = exec(
+    'h11',
+    'python3',
+    '-c',
     'import socket,struct,sys\n' +
-    'q=b"\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00"+b"".join(bytes([len(p)])+p.encode() for p in "liveupdate.avvendor.test".split("."))+b"\\x00\\x00\\x01\\x00\\x01"\n' +
-    `s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(2);s.sendto(q,("${topo.DNS.address}",53));r=s.recv(2048)\n` +
-    'print(struct.unpack("!H",r[6:8])[0])');
-  const handshake = exec(topo.PROXY.ns, 'node', '-e',
-    `const t=performance.now();require('net').connect(80,'${topo.WWW}',function(){console.log((performance.now()-t).toFixed(1));this.destroy()})`);
-  say(`DNS answers liveupdate.avvendor.test with ${answer.trim()} records; the proxy's TCP handshake with ${topo.WWW}:80 takes ${handshake.trim()} ms`);
+      'q=b"\\x12\\x34\\x01\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00"+b"".join(bytes([len(p)])+p.encode() for p in "liveupdate.avvendor.test".split("."))+b"\\x00\\x00\\x01\\x00\\x01"\n' +
+      `s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.settimeout(2);s.sendto(q,("${topo.DNS.address}",53));r=s.recv(2048)\n` +
+      'print(struct.unpack("!H",r[6:8])[0])',
+  );
+  const handshake = exec(
+    topo.PROXY.ns,
+    'node',
+    '-e',
+    `const t=performance.now();require('net').connect(80,'${topo.WWW}',function(){console.log((performance.now()-t).toFixed(1));this.destroy()})`,
+  );
+  say(
+    `DNS answers liveupdate.avvendor.test with ${answer.trim()} records; the proxy's TCP handshake with ${topo.WWW}:80 takes ${handshake.trim()} ms`,
+  );
 }
 
 // ---------------------------------------------------------------- scenarios
 
 function readLog(path) {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /** What the agents' logs say happened: burst starts and the intervals between them. */
@@ -240,7 +324,8 @@ function observedSchedule(events) {
   const starts = attempts.filter((e) => e.event === 'beacon' || e.index === 0).map((e) => e.mono);
   const intervals = starts.slice(1).map((t, i) => Math.round((t - starts[i]) * 1000) / 1000);
   const outcomes = {};
-  for (const e of events) if (e.event === 'outcome' || e.event === 'beacon') outcomes[e.outcome ?? e.result] = (outcomes[e.outcome ?? e.result] ?? 0) + 1;
+  for (const e of events)
+    if (e.event === 'outcome' || e.event === 'beacon') outcomes[e.outcome ?? e.result] = (outcomes[e.outcome ?? e.result] ?? 0) + 1;
   const mean = intervals.length ? intervals.reduce((a, b) => a + b, 0) / intervals.length : null;
   return {
     attempts: attempts.length,
@@ -259,14 +344,19 @@ function observedSchedule(events) {
  * server is 4 or more hops away), so a disagreement means the lab is not what it claims.
  */
 function resetsInCapture(file) {
-  const out = run('tshark', ['-r', file, '-Y', 'tcp.flags.reset == 1', '-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'tcp.srcport', '-e', 'ip.ttl'], { timeout: 60_000 });
+  const out = run(
+    'tshark',
+    ['-r', file, '-Y', 'tcp.flags.reset == 1', '-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'tcp.srcport', '-e', 'ip.ttl'],
+    { timeout: 60_000 },
+  );
   const senders = new Map();
   for (const line of out.split('\n').filter(Boolean)) {
     const [src, dst, sport, ttl] = line.split('\t');
     if (src.startsWith('192.168.')) continue;
     const built = resetSender(src, dst, Number(sport));
     const seen = Number(ttl) === FIREWALL_TTL ? 'middlebox' : 'endpoint';
-    if (built !== seen) throw new Error(`a reset from ${src}:${sport} to ${dst} arrived with TTL ${ttl}, but the lab built it to come from the ${built}`);
+    if (built !== seen)
+      throw new Error(`a reset from ${src}:${sport} to ${dst} arrived with TTL ${ttl}, but the lab built it to come from the ${built}`);
     const key = `${src} ${built}`;
     const entry = senders.get(key) ?? { address: src, attribution: built, resets: 0, ttl: Number(ttl), ports: new Set() };
     entry.resets++;
@@ -279,7 +369,11 @@ function resetsInCapture(file) {
 }
 
 function versions() {
-  const first = (cmd, args) => (spawnSync(cmd, args, { encoding: 'utf8' }).stdout + spawnSync(cmd, args, { encoding: 'utf8' }).stderr).split('\n').find(Boolean)?.trim();
+  const first = (cmd, args) =>
+    (spawnSync(cmd, args, { encoding: 'utf8' }).stdout + spawnSync(cmd, args, { encoding: 'utf8' }).stderr)
+      .split('\n')
+      .find(Boolean)
+      ?.trim();
   return {
     kernel: run('uname', ['-sr']).trim(),
     node: process.version,
@@ -294,15 +388,28 @@ function versions() {
 async function runScenario(s, outDir, env) {
   say(`scenario ${s.name} (${s.seconds} s)`);
   const pcap = join(temp, `${s.name}.pcap`);
-  const sniffer = start(s.capture.ns, `tcpdump-${s.name}`,
-    ['tcpdump', '-i', s.capture.dev, '-n', '-s', String(SNAPLEN), '-U', '-Z', 'root', '-w', pcap, 'not ip6'], s.seconds + 40);
+  const sniffer = start(
+    s.capture.ns,
+    `tcpdump-${s.name}`,
+    ['tcpdump', '-i', s.capture.dev, '-n', '-s', String(SNAPLEN), '-U', '-Z', 'root', '-w', pcap, 'not ip6'],
+    s.seconds + 40,
+  );
   await waitFor(sniffer, 'listening on');
   await sleep(1000);
 
   const programs = s.programs.map((p, i) => {
     const log = join(temp, `${s.name}-${i}-${p.program}.jsonl`);
     const params = { ...p.params, log, maxSeconds: s.seconds + 10 };
-    return { spec: p, log, entry: start(p.ns, `${s.name}-${i}-${p.program}`, ['node', join(LAB, 'programs', `${p.program}.mjs`), JSON.stringify(params)], s.seconds + 15) };
+    return {
+      spec: p,
+      log,
+      entry: start(
+        p.ns,
+        `${s.name}-${i}-${p.program}`,
+        ['node', join(LAB, 'programs', `${p.program}.mjs`), JSON.stringify(params)],
+        s.seconds + 15,
+      ),
+    };
   });
   for (const p of programs) {
     const code = await p.entry.done;
@@ -315,8 +422,12 @@ async function runScenario(s, outDir, env) {
   const file = join(outDir, `${s.name}.pcap`);
   copyFileSync(pcap, file);
 
-  const resetSources = resetsInCapture(file).map(({ ports, ...r }) => (ports.length <= 10 ? { ...r, ports } : { ...r, portCount: ports.length }));
-  const schedules = programs.filter((p) => p.spec.schedule).map((p) => ({ ...p.spec.schedule, observed: observedSchedule(readLog(p.log)) }));
+  const resetSources = resetsInCapture(file).map(({ ports, ...r }) =>
+    ports.length <= 10 ? { ...r, ports } : { ...r, portCount: ports.length },
+  );
+  const schedules = programs
+    .filter((p) => p.spec.schedule)
+    .map((p) => ({ ...p.spec.schedule, observed: observedSchedule(readLog(p.log)) }));
   const roles = {};
   const role = (a, r) => (roles[a] = [...(roles[a] ?? []), r]);
   role(topo.PROXY.address, `HTTP proxy (tinyproxy) on port ${topo.PROXY.port}`);
@@ -336,19 +447,27 @@ async function runScenario(s, outDir, env) {
     capture: { file: `${s.name}.pcap`, point: `${ns(s.capture.ns)} ${s.capture.dev}`, snaplen: SNAPLEN, bytes: readFileSync(file).length },
     proxy: { address: topo.PROXY.address, port: topo.PROXY.port, portVisibleInCapture: s.proxyVisible },
     hosts: Object.entries(s.hosts).map(([address, labels]) => ({ address, labels: [...labels].sort(), roles: roles[address] ?? [] })),
-    ...(s.notInCapture ? { notInCapture: Object.entries(s.notInCapture).map(([address, why]) => ({ address, why, roles: roles[address] ?? [] })) } : {}),
+    ...(s.notInCapture
+      ? { notInCapture: Object.entries(s.notInCapture).map(([address, why]) => ({ address, why, roles: roles[address] ?? [] })) }
+      : {}),
     schedules,
     resetSources,
     ...(s.unanswered ? { unansweredAddresses: s.unanswered } : {}),
     network: {
-      firewall: { lan: topo.FIREWALL.lan, resetTtl: FIREWALL_TTL, rules: topo.FIREWALL_RULES.map((r) => `iptables -A FORWARD ${r.join(' ')}`) },
+      firewall: {
+        lan: topo.FIREWALL.lan,
+        resetTtl: FIREWALL_TTL,
+        rules: topo.FIREWALL_RULES.map((r) => `iptables -A FORWARD ${r.join(' ')}`),
+      },
       wanDelayMsEachWay: topo.WAN_DELAY_MS,
       serverTtlOnLan: { '203.0.113.0/24': 60, '198.51.100.0/24': 60, '192.0.2.0/24': 59 },
     },
     tools: env,
   };
   writeFileSync(join(outDir, `${s.name}.truth.json`), JSON.stringify(truth, null, 2) + '\n');
-  say(`  ${s.name}.pcap ${truth.capture.bytes} bytes; ${resetSources.length} reset senders; schedules: ${schedules.map((x) => `${x.host} ${x.periodSeconds} s (seen ${x.observed.meanPeriodSeconds})`).join(', ') || 'none'}`);
+  say(
+    `  ${s.name}.pcap ${truth.capture.bytes} bytes; ${resetSources.length} reset senders; schedules: ${schedules.map((x) => `${x.host} ${x.periodSeconds} s (seen ${x.observed.meanPeriodSeconds})`).join(', ') || 'none'}`,
+  );
 }
 
 // ---------------------------------------------------------------- main

@@ -46,7 +46,16 @@ export const SCENARIOS = [
     capture: { ns: 'h11', dev: 'eth0' },
     seconds: 40,
     programs: [
-      agent('h11', { name: 'liveupdate.avvendor.test', burstSize: 6, spacing: 1, pause: 9, bursts: 3, firstPort: 2480, seed: 11, startDelay: 2 }),
+      agent('h11', {
+        name: 'liveupdate.avvendor.test',
+        burstSize: 6,
+        spacing: 1,
+        pause: 9,
+        bursts: 3,
+        firstPort: 2480,
+        seed: 11,
+        startDelay: 2,
+      }),
       browser('h11', NEWS, { duration: 34, seed: 5 }),
     ],
     hosts: {
@@ -64,7 +73,17 @@ export const SCENARIOS = [
     capture: { ns: 'h12', dev: 'eth0' },
     seconds: 114,
     programs: [
-      agent('h12', { name: 'update.antivir.test', burstSize: 4, spacing: 1, pause: 10, jitter: 0.2, bursts: 9, firstPort: 3100, seed: 12, startDelay: 2 }),
+      agent('h12', {
+        name: 'update.antivir.test',
+        burstSize: 4,
+        spacing: 1,
+        pause: 10,
+        jitter: 0.2,
+        bursts: 9,
+        firstPort: 3100,
+        seed: 12,
+        startDelay: 2,
+      }),
       browser('h12', NEWS, { duration: 108, interval: 10, seed: 6 }),
     ],
     hosts: {
@@ -83,7 +102,16 @@ export const SCENARIOS = [
     capture: { ns: 'h14', dev: 'eth0' },
     seconds: 50,
     programs: [
-      agent('h14', { name: 'update.oldvendor.test', burstSize: 3, spacing: 1, pause: 8, bursts: 5, firstPort: 4200, seed: 14, startDelay: 2 }),
+      agent('h14', {
+        name: 'update.oldvendor.test',
+        burstSize: 3,
+        spacing: 1,
+        pause: 8,
+        bursts: 5,
+        firstPort: 4200,
+        seed: 14,
+        startDelay: 2,
+      }),
       browser('h14', NEWS, { duration: 44, seed: 7 }),
     ],
     hosts: {
@@ -104,9 +132,39 @@ export const SCENARIOS = [
     capture: { ns: 'fw', dev: 'eth0' },
     seconds: 150,
     programs: [
-      agent('h11', { name: 'liveupdate.avvendor.test', burstSize: 6, spacing: 1, pause: 12, bursts: 9, firstPort: 2480, seed: 21, startDelay: 1 }),
-      agent('h12', { name: 'update.antivir.test', burstSize: 4, spacing: 1, pause: 8, jitter: 0.2, triesPerPort: 2, bursts: 13, firstPort: 3100, seed: 22, startDelay: 3 }),
-      agent('h13', { name: 'telemetry.adnet.test', burstSize: 3, spacing: 2, pause: 10, bursts: 10, firstPort: 5500, seed: 23, startDelay: 5, connectTimeout: 1.5 }),
+      agent('h11', {
+        name: 'liveupdate.avvendor.test',
+        burstSize: 6,
+        spacing: 1,
+        pause: 12,
+        bursts: 9,
+        firstPort: 2480,
+        seed: 21,
+        startDelay: 1,
+      }),
+      agent('h12', {
+        name: 'update.antivir.test',
+        burstSize: 4,
+        spacing: 1,
+        pause: 8,
+        jitter: 0.2,
+        triesPerPort: 2,
+        bursts: 13,
+        firstPort: 3100,
+        seed: 22,
+        startDelay: 3,
+      }),
+      agent('h13', {
+        name: 'telemetry.adnet.test',
+        burstSize: 3,
+        spacing: 2,
+        pause: 10,
+        bursts: 10,
+        firstPort: 5500,
+        seed: 23,
+        startDelay: 5,
+        connectTimeout: 1.5,
+      }),
       browser('h21', [...NEWS, 'http://liveupdate.avvendor.test/update/definitions.zip'], { duration: 140, seed: 8 }),
       browser('h22', NEWS, { duration: 140, interval: 9, seed: 9 }),
       {
@@ -143,7 +201,12 @@ export const SCENARIOS = [
     capture: { ns: 'proxy', dev: 'eth0' },
     seconds: 40,
     programs: [
-      browser('h21', [...NEWS, 'http://update.oldvendor.test/'], { duration: 34, interval: 4, seed: 10, firstPages: ['http://www.news.test/', 'http://update.oldvendor.test/'] }),
+      browser('h21', [...NEWS, 'http://update.oldvendor.test/'], {
+        duration: 34,
+        interval: 4,
+        seed: 10,
+        firstPages: ['http://www.news.test/', 'http://update.oldvendor.test/'],
+      }),
       browser('h22', [...NEWS, 'http://liveupdate.avvendor.test/update/definitions.zip'], { duration: 34, interval: 4, seed: 11 }),
     ],
     hosts: {

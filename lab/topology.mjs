@@ -89,12 +89,7 @@ export const NAMESPACES = ['lan', 'ix', 'fw', 'r1', 'r2', 'r3', 'r4', 'proxy', '
  * namespaces with a veth pair; `routes` never include a default route.
  */
 export const LINKS = {
-  lan: [
-    ['fw', FIREWALL.lan],
-    [PROXY.ns, PROXY.address],
-    [DNS.ns, DNS.address],
-    ...Object.entries(HOSTS),
-  ],
+  lan: [['fw', FIREWALL.lan], [PROXY.ns, PROXY.address], [DNS.ns, DNS.address], ...Object.entries(HOSTS)],
   ix: [
     ['r3', ['203.0.113.1', '198.51.100.1']],
     ['cdn', [...CDN1, ...CDN2]],
@@ -115,7 +110,10 @@ export const ROUTES = {
   fw: INTERNET_PREFIXES.map((p) => [p, 'dev', 'wan0']),
   r1: [[LAN_PREFIX, 'dev', 'wan0'], ...INTERNET_PREFIXES.map((p) => [p, 'via', '198.18.1.2'])],
   r2: [[LAN_PREFIX, 'via', '198.18.1.1'], ...INTERNET_PREFIXES.map((p) => [p, 'via', '198.18.2.2'])],
-  r3: [[LAN_PREFIX, 'via', '198.18.2.1'], ['192.0.2.0/24', 'via', '198.18.3.2']],
+  r3: [
+    [LAN_PREFIX, 'via', '198.18.2.1'],
+    ['192.0.2.0/24', 'via', '198.18.3.2'],
+  ],
   r4: [[LAN_PREFIX, 'via', '198.18.3.1']],
   cdn: [[LAN_PREFIX, 'via', '203.0.113.1']],
   www: [[LAN_PREFIX, 'via', '198.51.100.1']],

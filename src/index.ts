@@ -9,13 +9,7 @@ import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
 import type { Packet } from './decode/index.js';
 import { ConnectionTracker } from './flows/index.js';
 import type { Connection } from './flows/index.js';
-import {
-  CidrSet,
-  DEFAULT_INTERNAL,
-  DEFAULT_WEB_PORTS,
-  analyzeConnections,
-  compareAnalyses,
-} from './analysis/index.js';
+import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeConnections, compareAnalyses } from './analysis/index.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
 import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions } from './inputs.js';
 import { isoMillis } from './time.js';
@@ -23,7 +17,16 @@ import { isoMillis } from './time.js';
 export { CaptureError } from './capture/index.js';
 export type { Connection } from './flows/index.js';
 export type { AnalysisResult, CaptureSummary, CompareResult } from './analysis/index.js';
-export { INPUT_READERS, firewallLogReader, inputReaders, sortInputs, loadLogInputs, zeekLogReader, type InputFile, type InputReader } from './inputs.js';
+export {
+  INPUT_READERS,
+  firewallLogReader,
+  inputReaders,
+  sortInputs,
+  loadLogInputs,
+  zeekLogReader,
+  type InputFile,
+  type InputReader,
+} from './inputs.js';
 
 /**
  * A capture to read: a path (or '-' for standard input), or bytes already in memory. A path
@@ -75,10 +78,14 @@ class StopReading extends Error {}
 async function firstTimestamp(input: CaptureInput): Promise<number | null> {
   let first: number | null = null;
   try {
-    await read(input, (r) => {
-      first = r.ts;
-      throw new StopReading();
-    }, {});
+    await read(
+      input,
+      (r) => {
+        first = r.ts;
+        throw new StopReading();
+      },
+      {},
+    );
   } catch (e) {
     if (!(e instanceof StopReading) && !(e instanceof CaptureError)) throw e;
   }
@@ -194,7 +201,10 @@ function canReadTwice(input: CaptureInput): boolean {
 }
 
 /** What is in each capture: format, link types, counts, damage. Unreadable files are in `failures`. */
-export async function info(inputs: CaptureInput[], options: LoadOptions = {}): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
+export async function info(
+  inputs: CaptureInput[],
+  options: LoadOptions = {},
+): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
   const sorted = sortInputs(inputs, inputReaders(options.firewall));
   const read = await decodeEach(sorted.captures, options, () => {});
   const logs = await loadLogInputs(sorted.logs, read.captures.length);

@@ -38,7 +38,10 @@ export interface InputReader {
    * Reads all the files it claimed as one set. Returns a `captures[]` entry per file it read
    * (in their order) and the connections, whose `capture` counts from `firstCapture`.
    */
-  load(files: readonly InputFile[], firstCapture: number): Promise<{ captures: CaptureSummary[]; connections: Connection[]; failures?: CaptureError[] }>;
+  load(
+    files: readonly InputFile[],
+    firstCapture: number,
+  ): Promise<{ captures: CaptureSummary[]; connections: Connection[]; failures?: CaptureError[] }>;
 }
 
 export const zeekLogReader: InputReader = {

@@ -15,7 +15,11 @@ function get(url) {
   return new Promise((resolve) => {
     const u = new URL(url);
     const req = http.request({
-      host: proxyHost, port: Number(proxyPort), method: 'GET', path: url, agent: false,
+      host: proxyHost,
+      port: Number(proxyPort),
+      method: 'GET',
+      path: url,
+      agent: false,
       headers: { Host: u.host, 'User-Agent': userAgent, Accept: 'text/html,*/*', Connection: 'close' },
     });
     req.setTimeout(8000, () => req.destroy(new Error('timeout')));
@@ -32,7 +36,11 @@ function connect(target) {
   return new Promise((resolve) => {
     const [host] = target.split(':');
     const req = http.request({
-      host: proxyHost, port: Number(proxyPort), method: 'CONNECT', path: target, agent: false,
+      host: proxyHost,
+      port: Number(proxyPort),
+      method: 'CONNECT',
+      path: target,
+      agent: false,
       headers: { Host: target, 'User-Agent': userAgent },
     });
     req.setTimeout(8000, () => req.destroy(new Error('timeout')));

@@ -11,13 +11,20 @@ const outcomes = {};
 const pending = [];
 for (let i = 0; i < p.count; i++) {
   await sleepUntil(start + i / p.rate);
-  pending.push(new Promise((resolve) => {
-    const socket = net.connect({ host: p.target, port: p.port });
-    const done = (o) => { outcomes[o] = (outcomes[o] ?? 0) + 1; clearTimeout(timer); socket.destroy(); resolve(); };
-    const timer = setTimeout(() => done('timeout'), 2000);
-    socket.once('connect', () => done('established'));
-    socket.once('error', (e) => done(e.code ?? 'error'));
-  }));
+  pending.push(
+    new Promise((resolve) => {
+      const socket = net.connect({ host: p.target, port: p.port });
+      const done = (o) => {
+        outcomes[o] = (outcomes[o] ?? 0) + 1;
+        clearTimeout(timer);
+        socket.destroy();
+        resolve();
+      };
+      const timer = setTimeout(() => done('timeout'), 2000);
+      socket.once('connect', () => done('established'));
+      socket.once('error', (e) => done(e.code ?? 'error'));
+    }),
+  );
 }
 await Promise.all(pending);
 log({ event: 'done', attempts: p.count, outcomes });

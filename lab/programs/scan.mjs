@@ -12,13 +12,23 @@ const pending = [];
 const [first, last] = p.ports;
 for (let port = first, i = 0; port <= last; port++, i++) {
   await sleepUntil(start + i / p.rate);
-  pending.push(new Promise((resolve) => {
-    const socket = net.connect({ host: p.target, port });
-    const done = (o) => { outcomes[o] = (outcomes[o] ?? 0) + 1; clearTimeout(timer); socket.destroy(); resolve(); };
-    const timer = setTimeout(() => done('timeout'), 2000);
-    socket.once('connect', () => { open.push(port); done('open'); });
-    socket.once('error', (e) => done(e.code ?? 'error'));
-  }));
+  pending.push(
+    new Promise((resolve) => {
+      const socket = net.connect({ host: p.target, port });
+      const done = (o) => {
+        outcomes[o] = (outcomes[o] ?? 0) + 1;
+        clearTimeout(timer);
+        socket.destroy();
+        resolve();
+      };
+      const timer = setTimeout(() => done('timeout'), 2000);
+      socket.once('connect', () => {
+        open.push(port);
+        done('open');
+      });
+      socket.once('error', (e) => done(e.code ?? 'error'));
+    }),
+  );
 }
 await Promise.all(pending);
 log({ event: 'done', ports: last - first + 1, outcomes, open });

@@ -20,10 +20,18 @@ if (p.tls?.length) {
   for (const port of p.tls) https.createServer(options, page).listen(port);
 }
 for (const port of p.lines ?? []) {
-  net.createServer((s) => {
-    s.on('data', (d) => s.end(`PONG ${String(d).trim()}\n`));
-    s.on('error', () => {});
-  }).listen(port);
+  net
+    .createServer((s) => {
+      s.on('data', (d) => s.end(`PONG ${String(d).trim()}\n`));
+      s.on('error', () => {});
+    })
+    .listen(port);
 }
-for (const port of p.open ?? []) net.createServer((s) => { s.on('error', () => {}); s.end(); }).listen(port);
+for (const port of p.open ?? [])
+  net
+    .createServer((s) => {
+      s.on('error', () => {});
+      s.end();
+    })
+    .listen(port);
 console.log('ready');

@@ -46,7 +46,7 @@ function attempt(address, localPort) {
       socket.write(`GET /update/definitions.zip HTTP/1.1\r\nHost: ${p.name}\r\nUser-Agent: ${p.userAgent}\r\nConnection: close\r\n\r\n`);
       socket.once('data', () => finish('established'));
     });
-    socket.once('error', (e) => finish(e.code === 'ECONNREFUSED' ? 'refused' : e.code ?? 'error'));
+    socket.once('error', (e) => finish(e.code === 'ECONNREFUSED' ? 'refused' : (e.code ?? 'error')));
   });
 }
 

@@ -34,8 +34,7 @@ export interface AttributionResult {
 }
 
 /** Why a reset read from Zeek's conn.log cannot be attributed (DESIGN.md: a field a source cannot know says why). */
-export const NO_TTL_IN_CONN_LOG =
-  "Zeek's conn.log records no TTL: run callhome on the capture, or on its own conn.log";
+export const NO_TTL_IN_CONN_LOG = "Zeek's conn.log records no TTL: run callhome on the capture, or on its own conn.log";
 
 /** How far (hops) a reset's TTL may be from the endpoint's own packets and still be the endpoint's. */
 const TTL_TOLERANCE = 2;
@@ -68,23 +67,36 @@ interface Profile {
 export function icmpMeaning(type: number, code: number): string {
   if (type === 3) {
     switch (code) {
-      case 0: return 'network unreachable';
-      case 1: return 'host unreachable';
-      case 2: return 'protocol unreachable';
-      case 3: return 'port unreachable';
-      case 9: return 'network administratively prohibited';
-      case 10: return 'host administratively prohibited';
-      case 13: return 'communication administratively prohibited';
-      default: return `unreachable code ${code}`;
+      case 0:
+        return 'network unreachable';
+      case 1:
+        return 'host unreachable';
+      case 2:
+        return 'protocol unreachable';
+      case 3:
+        return 'port unreachable';
+      case 9:
+        return 'network administratively prohibited';
+      case 10:
+        return 'host administratively prohibited';
+      case 13:
+        return 'communication administratively prohibited';
+      default:
+        return `unreachable code ${code}`;
     }
   }
   if (type === 1) {
     switch (code) {
-      case 0: return 'no route to destination';
-      case 1: return 'communication administratively prohibited';
-      case 3: return 'address unreachable';
-      case 4: return 'port unreachable';
-      default: return `unreachable code ${code}`;
+      case 0:
+        return 'no route to destination';
+      case 1:
+        return 'communication administratively prohibited';
+      case 3:
+        return 'address unreachable';
+      case 4:
+        return 'port unreachable';
+      default:
+        return `unreachable code ${code}`;
     }
   }
   return `type ${type} code ${code}`;
@@ -208,15 +220,16 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
     const i = withResets[w]!;
     const c = connections[i]!;
     for (const r of c.resets) {
-      const attributed = r.kind === 'log'
-        ? attributeLog(r)
-        : r.origin === 'zeek-conn'
-          ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_CONN_LOG }
-          : r.fromOriginator
-            ? attributeOriginatorReset(c, r)
-            : r.kind === 'icmp'
-              ? attributeIcmp(c, r)
-              : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
+      const attributed =
+        r.kind === 'log'
+          ? attributeLog(r)
+          : r.origin === 'zeek-conn'
+            ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_CONN_LOG }
+            : r.fromOriginator
+              ? attributeOriginatorReset(c, r)
+              : r.kind === 'icmp'
+                ? attributeIcmp(c, r)
+                : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
       all.push(attributed);
       if (!r.fromOriginator && refusals[i] === undefined) refusals[i] = attributed;
     }
@@ -254,8 +267,10 @@ function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string
   ];
   if (oneIpIdCounter(cluster.ipIds)) signals.push('IP IDs from one counter');
   signals.push(unchanged ? `TTL ${cluster.ttl} is an unchanged initial value` : hopWords(hops));
-  return `one device answers for ${cluster.addresses.size} addresses that never completed a handshake: ` +
-    `all with TTL ${cluster.ttl}, ${signals.join(', ')}`;
+  return (
+    `one device answers for ${cluster.addresses.size} addresses that never completed a handshake: ` +
+    `all with TTL ${cluster.ttl}, ${signals.join(', ')}`
+  );
 }
 
 /** Hop distance and delay alone, where they are unambiguous; null where they are not. */
@@ -266,7 +281,8 @@ function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): Attri
     return {
       reset: r,
       attribution: 'endpoint',
-      evidence: `TTL ${r.ttl} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN, a round trip across the Internet: ` +
+      evidence:
+        `TTL ${r.ttl} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN, a round trip across the Internet: ` +
         `the far end answered, not a device nearby`,
     };
   }
@@ -274,7 +290,8 @@ function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): Attri
     return {
       reset: r,
       attribution: 'middlebox',
-      evidence: `TTL ${r.ttl} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN: ` +
+      evidence:
+        `TTL ${r.ttl} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN: ` +
         `too near and too fast to be ${c.respH} on the Internet`,
     };
   }
@@ -290,7 +307,11 @@ function attributeRst(
   internal: CidrSet,
 ): AttributedReset {
   if (r.senderKeptSending) {
-    return { reset: r, attribution: 'middlebox', evidence: `${c.respH} kept sending after this reset: it was injected by a device in the path` };
+    return {
+      reset: r,
+      attribution: 'middlebox',
+      evidence: `${c.respH} kept sending after this reset: it was injected by a device in the path`,
+    };
   }
   const own = byAddress.get(c.respH);
   const netblock = netblockOf(c.respH);
@@ -329,9 +350,15 @@ function attributeRst(
         evidence: `TTL ${r.ttl} (${hopWords(hops)}) but ${refWhat} arrive with TTL ${nearest}`,
       };
     }
-    return physicsAlone(c, r, internal) ?? unknownReset(c, r,
-      `TTL ${r.ttl} differs from ${refWhat} (TTL ${nearest}), but ${c.respH} itself sent nothing else and the reset came from no nearer ` +
-      'and no faster than that network: another server there, or a device near it');
+    return (
+      physicsAlone(c, r, internal) ??
+      unknownReset(
+        c,
+        r,
+        `TTL ${r.ttl} differs from ${refWhat} (TTL ${nearest}), but ${c.respH} itself sent nothing else and the reset came from no nearer ` +
+          'and no faster than that network: another server there, or a device near it',
+      )
+    );
   }
   if (nearest !== null) {
     // Only where the round trip is long enough for "nearby" to mean something: on a LAN the
@@ -346,7 +373,8 @@ function attributeRst(
     return {
       reset: r,
       attribution: 'endpoint',
-      evidence: `TTL ${r.ttl} matches ${refWhat} (TTL ${nearest})` +
+      evidence:
+        `TTL ${r.ttl} matches ${refWhat} (TTL ${nearest})` +
         (refRtt !== null && r.stage === 'syn' ? `, after ${duration(r.delay)} against a fastest round trip of ${duration(refRtt)}` : ''),
     };
   }
@@ -358,8 +386,10 @@ function unknownReset(c: Connection, r: ResetEvidence, why?: string): Attributed
   return {
     reset: r,
     attribution: 'unknown',
-    evidence: why ?? `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${duration(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
-      'and no other address answered the same way, so there is nothing to compare it with',
+    evidence:
+      why ??
+      `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${duration(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
+        'and no other address answered the same way, so there is nothing to compare it with',
   };
 }
 
@@ -378,7 +408,11 @@ function attributeLog(r: ResetEvidence): AttributedReset {
 
 function attributeOriginatorReset(c: Connection, r: ResetEvidence): AttributedReset {
   if (c.origTtl >= 0 && Math.abs(c.origTtl - r.ttl) > TTL_TOLERANCE) {
-    return { reset: r, attribution: 'middlebox', evidence: `reset in ${c.origH}'s name with TTL ${r.ttl}, but its own packets carry TTL ${c.origTtl}` };
+    return {
+      reset: r,
+      attribution: 'middlebox',
+      evidence: `reset in ${c.origH}'s name with TTL ${r.ttl}, but its own packets carry TTL ${c.origTtl}`,
+    };
   }
   return { reset: r, attribution: 'endpoint', evidence: `sent by the originator ${c.origH} itself` };
 }
@@ -420,7 +454,17 @@ function groupSources(
     }
     let s = sources.get(key);
     if (s === undefined) {
-      s = { attribution: refusal.attribution, ttl: r.ttl, kind: r.kind, resets: 0, addresses: new Set(), senders: new Set(), hosts: new Set(), delays: [], evidence: new Map() };
+      s = {
+        attribution: refusal.attribution,
+        ttl: r.ttl,
+        kind: r.kind,
+        resets: 0,
+        addresses: new Set(),
+        senders: new Set(),
+        hosts: new Set(),
+        delays: [],
+        evidence: new Map(),
+      };
       sources.set(key, s);
     }
     s.resets++;

@@ -16,8 +16,16 @@ export const DEFAULT_INTERNAL: string[] = [
   'fe80::/10',
 ];
 
-interface V4Range { network: number; mask: number; bits: number }
-interface V6Range { network: bigint; mask: bigint; bits: number }
+interface V4Range {
+  network: number;
+  mask: number;
+  bits: number;
+}
+interface V6Range {
+  network: bigint;
+  mask: bigint;
+  bits: number;
+}
 
 const V6_ALL = (1n << 128n) - 1n;
 
@@ -107,7 +115,7 @@ export class CidrSet {
     const n4 = ipv4ToNumber(address);
     if (n4 >= 0) {
       for (const r of this.v4) {
-        if (((n4 & r.mask) >>> 0) === r.network && r.bits > bestBits) {
+        if ((n4 & r.mask) >>> 0 === r.network && r.bits > bestBits) {
           best = r.index;
           bestBits = r.bits;
         }

@@ -41,7 +41,11 @@ function kindOf(host: HostFinding | null, group: DestinationGroup | null): Kind 
   const has = (l: HostFinding['labels'][number]): boolean => host.labels.includes(l);
   if (has('flood')) return 'flood';
   if (has('scanner')) return 'scan';
-  if (has('periodic') && host.groups.some((g) => g.schedule.periodic && !g.viaProxy && (g.established > 0 || g.schedule.basis === 'requests in one connection'))) return 'beacon';
+  if (
+    has('periodic') &&
+    host.groups.some((g) => g.schedule.periodic && !g.viaProxy && (g.established > 0 || g.schedule.basis === 'requests in one connection'))
+  )
+    return 'beacon';
   if (has('blocked')) return 'blocked agent';
   if (has('proxy-bypass')) return 'bypass';
   if (has('periodic')) return 'periodic';
@@ -60,12 +64,18 @@ function profile(result: AnalysisResult, name: string): Profile {
   if (host !== null) {
     for (const g of host.groups) {
       if (g.viaProxy) continue;
-      if (group === null || (g.schedule.periodic && !group.schedule.periodic)
-        || (g.schedule.periodic === group.schedule.periodic && g.failed > group.failed)) group = g;
+      if (
+        group === null ||
+        (g.schedule.periodic && !group.schedule.periodic) ||
+        (g.schedule.periodic === group.schedule.periodic && g.failed > group.failed)
+      )
+        group = g;
     }
   }
-  const source = result.resetSources.find((s) => s.attribution === 'middlebox' && (host === null || s.hosts.includes(host.address)))
-    ?? result.resetSources.find((s) => s.attribution === 'middlebox') ?? null;
+  const source =
+    result.resetSources.find((s) => s.attribution === 'middlebox' && (host === null || s.hosts.includes(host.address))) ??
+    result.resetSources.find((s) => s.attribution === 'middlebox') ??
+    null;
   return { name, host, group, source, bypass, kind: kindOf(host, group) };
 }
 
@@ -120,7 +130,10 @@ function sourceWords(p: Profile): string {
 function bypassWords(p: Profile, result: AnalysisResult): string {
   if (p.bypass.length === 0) return result.proxies.length === 0 ? 'no proxy seen, no bypass' : 'no host bypasses the proxy';
   const blocked = p.bypass.filter((h) => h.labels.includes('blocked')).length;
-  return `${p.bypass.map((h) => h.address).slice(0, 3).join(', ')} ${p.bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy${blocked > 0 ? ', blocked' : ''}`;
+  return `${p.bypass
+    .map((h) => h.address)
+    .slice(0, 3)
+    .join(', ')} ${p.bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy${blocked > 0 ? ', blocked' : ''}`;
 }
 
 export function compareAnalyses(results: AnalysisResult[], names: string[]): CompareResult {
@@ -130,7 +143,11 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
 
   // What each capture's most notable host does.
   const sameKind = profiles.every((p) => p.kind === profiles[0]!.kind);
-  behaviours.push({ behaviour: `host (${sameKind ? KIND_WORDS[profiles[0]!.kind] : 'what it does'})`, shared: false, perCapture: profiles.map(hostWords) });
+  behaviours.push({
+    behaviour: `host (${sameKind ? KIND_WORDS[profiles[0]!.kind] : 'what it does'})`,
+    shared: false,
+    perCapture: profiles.map(hostWords),
+  });
 
   // Proxy bypass, where a proxy is in the picture at all.
   const allBypass = profiles.every((p) => p.bypass.length > 0);
@@ -168,7 +185,11 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
       if (s!.sequentialPorts !== first.sequentialPorts) sameSchedule = false;
     }
   }
-  behaviours.push({ behaviour: 'schedule shape (period, burst size, sequential ports)', shared: sameSchedule, perCapture: profiles.map(scheduleShape) });
+  behaviours.push({
+    behaviour: 'schedule shape (period, burst size, sequential ports)',
+    shared: sameSchedule,
+    perCapture: profiles.map(scheduleShape),
+  });
 
   // Reset source: the same TTL and a comparable delay.
   const sourcesFound = profiles.every((p) => p.source !== null);
@@ -193,7 +214,9 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
     behaviours.push({
       behaviour: 'proxy',
       shared: sharedProxy.length > 0,
-      perCapture: results.map((r) => (r.proxies.length === 0 ? 'none seen' : r.proxies.map((p) => `${p.address}${p.port !== null ? `:${p.port}` : ''}`).join(', '))),
+      perCapture: results.map((r) =>
+        r.proxies.length === 0 ? 'none seen' : r.proxies.map((p) => `${p.address}${p.port !== null ? `:${p.port}` : ''}`).join(', '),
+      ),
     });
   }
 
@@ -207,11 +230,15 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
   const hostsNamed = profiles.map((p) => (p.host === null ? p.name : `${p.host.address} in ${p.name}`)).join(', ');
   const agents = allBypass && profiles.every((p) => p.kind === 'blocked agent' || p.kind === 'bypass' || p.kind === 'periodic');
   if (agents) {
-    parts.push(`${both} hosts (${hostsNamed}) run ${periodic ? 'an update agent' : 'software'} that ignores the proxy${allBlocked ? ' and is blocked' : ''}`);
+    parts.push(
+      `${both} hosts (${hostsNamed}) run ${periodic ? 'an update agent' : 'software'} that ignores the proxy${allBlocked ? ' and is blocked' : ''}`,
+    );
   } else if (sameKind) {
     parts.push(`${both} hosts (${hostsNamed}) show ${KIND_WORDS[profiles[0]!.kind]}`);
   } else {
-    parts.push(`different behaviour: ${profiles.map((p) => (p.host === null ? `${p.name}: ${KIND_WORDS.nothing}` : `${p.host.address} (${p.name}) shows ${KIND_WORDS[p.kind]}`)).join(', while ')}`);
+    parts.push(
+      `different behaviour: ${profiles.map((p) => (p.host === null ? `${p.name}: ${KIND_WORDS.nothing}` : `${p.host.address} (${p.name}) shows ${KIND_WORDS[p.kind]}`)).join(', while ')}`,
+    );
   }
   if (!agents && anyProxy && profiles.some((p) => p.bypass.length > 0) && !allBypass) {
     const who = profiles.filter((p) => p.bypass.length > 0);
@@ -227,20 +254,25 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
     } else {
       // A vendor is a name or an Internet netblock; internal addresses are nobody's vendor.
       const internal = profiles.some((p) => p.group!.addressList.some((a) => INTERNAL.has(a)));
-      const label = (g: DestinationGroup): string => g.groupedBy !== 'netblock' ? g.destination : g.names[0] ?? g.netblocks[0] ?? g.destination;
+      const label = (g: DestinationGroup): string =>
+        g.groupedBy !== 'netblock' ? g.destination : (g.names[0] ?? g.netblocks[0] ?? g.destination);
       parts.push(`different ${internal || !agents ? 'destinations' : 'vendors'}: ${profiles.map((p) => label(p.group!)).join(' vs ')}`);
     }
   }
   if (periodic) {
-    parts.push(sameSchedule
-      ? `the same schedule shape (${scheduleShape(profiles[0]!)})`
-      : `different schedules (${profiles.map((p) => duration(p.group!.schedule.periodSeconds!)).join(' vs ')})`);
+    parts.push(
+      sameSchedule
+        ? `the same schedule shape (${scheduleShape(profiles[0]!)})`
+        : `different schedules (${profiles.map((p) => duration(p.group!.schedule.periodSeconds!)).join(' vs ')})`,
+    );
   }
   if (sourcesFound) {
     const first = profiles[0]!.source!;
-    parts.push(sameSource
-      ? `${both} reset by the same ${likelyFirewall(first) ? 'firewall' : 'device in the path'} (TTL ${first.ttl}${first.medianRttMs !== null ? `, ${duration(first.medianRttMs / 1000)}` : ''})`
-      : `reset by different devices (${profiles.map((p) => `TTL ${p.source!.ttl}`).join(' vs ')})`);
+    parts.push(
+      sameSource
+        ? `${both} reset by the same ${likelyFirewall(first) ? 'firewall' : 'device in the path'} (TTL ${first.ttl}${first.medianRttMs !== null ? `, ${duration(first.medianRttMs / 1000)}` : ''})`
+        : `reset by different devices (${profiles.map((p) => `TTL ${p.source!.ttl}`).join(' vs ')})`,
+    );
   }
   const conclusion = parts.length > 0 ? `${parts.join('; ')}.` : 'Nothing to compare.';
   return {

@@ -8,7 +8,10 @@ import type { Connection, DnsAnswer } from '../flows/connection.js';
 import { CidrSet, isCidr, netblockOf } from './cidr.js';
 import type { DestinationGroup } from './types.js';
 
-export interface OrgRow { cidr: string; organisation: string }
+export interface OrgRow {
+  cidr: string;
+  organisation: string;
+}
 
 /** Capture text is hostile: no control characters, bounded length, lower case for names. */
 export function cleanText(text: string, max = 253): string {
@@ -48,12 +51,16 @@ function splitCsvLine(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { fields.push(field); field = ''; }
-    else field += ch;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else field += ch;
   }
   fields.push(field);
   return fields.map((f) => f.trim());
@@ -119,7 +126,8 @@ export class NameBook {
       }
       const chain = [query];
       if (cnames !== null) {
-        for (let next = cnames.get(query); next !== undefined && !chain.includes(next) && chain.length < 16; next = cnames.get(next)) chain.push(next);
+        for (let next = cnames.get(query); next !== undefined && !chain.includes(next) && chain.length < 16; next = cnames.get(next))
+          chain.push(next);
       }
       const addresses: DnsAnswer[] = [];
       const matching: DnsAnswer[] = [];
@@ -196,7 +204,10 @@ export class DirectKeys {
   private readonly byHost = new Map<string, GroupKey | null>();
   private readonly bySni = new Map<string, GroupKey | null>();
 
-  constructor(private readonly names: HostNames, private readonly orgs: OrgTable) {}
+  constructor(
+    private readonly names: HostNames,
+    private readonly orgs: OrgTable,
+  ) {}
 
   key(c: Connection): GroupKey {
     const address = c.respH;

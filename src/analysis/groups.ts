@@ -79,10 +79,26 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
 
 function newGroup(): GroupAcc {
   return {
-    keys: [], keyCounts: [], names: new Set(), viaProxy: false, ports: new Set(), addresses: new Set(), netblocks: new Set(),
-    attempts: 0, established: 0, unanswered: 0, resets: { middlebox: 0, endpoint: 0, unknown: 0 },
-    bytesOut: 0, bytesIn: 0, first: Infinity, last: -Infinity,
-    failedTimes: [], failedPorts: [], doneTimes: [], donePorts: [], requests: null,
+    keys: [],
+    keyCounts: [],
+    names: new Set(),
+    viaProxy: false,
+    ports: new Set(),
+    addresses: new Set(),
+    netblocks: new Set(),
+    attempts: 0,
+    established: 0,
+    unanswered: 0,
+    resets: { middlebox: 0, endpoint: 0, unknown: 0 },
+    bytesOut: 0,
+    bytesIn: 0,
+    first: Infinity,
+    last: -Infinity,
+    failedTimes: [],
+    failedPorts: [],
+    doneTimes: [],
+    donePorts: [],
+    requests: null,
   };
 }
 
@@ -178,11 +194,17 @@ function finishGroup(g: GroupAcc): DestinationGroup {
   if (g.requests !== null && g.requests.requestTimes.length >= 3) {
     schedules.push(analyzeSchedule(g.requests.requestTimes, null, 'requests in one connection'));
   }
-  const schedule = schedules.length > 0 ? bestSchedule(schedules) : emptySchedule('no new connections seen (the capture started mid-connection)');
+  const schedule =
+    schedules.length > 0 ? bestSchedule(schedules) : emptySchedule('no new connections seen (the capture started mid-connection)');
   const addressList = [...g.addresses].sort();
   return {
     // A netblock group of one address is named by the address.
-    destination: bestKey === null ? '' : bestKey.groupedBy === 'netblock' && !g.viaProxy && g.addresses.size === 1 ? addressList[0]! : bestKey.destination,
+    destination:
+      bestKey === null
+        ? ''
+        : bestKey.groupedBy === 'netblock' && !g.viaProxy && g.addresses.size === 1
+          ? addressList[0]!
+          : bestKey.destination,
     groupedBy: bestKey?.groupedBy ?? 'netblock',
     names: [...g.names].sort(),
     ports: [...g.ports].sort((a, b) => a - b),

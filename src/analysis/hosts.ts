@@ -111,7 +111,9 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
     if ('finding' in host) hosts.push(host);
     else understoodOnly.push(host);
   }
-  hosts.sort(({ finding: a }, { finding: b }) => b.score - a.score || attemptTotal(b) - attemptTotal(a) || (a.address < b.address ? -1 : 1));
+  hosts.sort(
+    ({ finding: a }, { finding: b }) => b.score - a.score || attemptTotal(b) - attemptTotal(a) || (a.address < b.address ? -1 : 1),
+  );
   let budget = MAX_ATTEMPTS_KEPT_TOTAL;
   let samples = MAX_ATTEMPTS_SAMPLED_TOTAL;
   for (const { finding: h } of hosts) {
@@ -168,7 +170,11 @@ function userAgentsOf(items: Items): string[] {
  * only its totals are returned.
  */
 function buildHost(
-  address: string, connections: readonly Connection[], indices: number[], ctx: HostContext, understood: UnderstoodTally | null,
+  address: string,
+  connections: readonly Connection[],
+  indices: number[],
+  ctx: HostContext,
+  understood: UnderstoodTally | null,
 ): HostAnalysis | HostTotals {
   sortByStart(connections, indices);
   let items = connectionOutcomes(connections, indices, ctx);
@@ -185,7 +191,10 @@ function buildHost(
       }
       const kept = indices.filter((_, i) => known.ruleOfGroup[groupOf[i]!]! < 0);
       if (kept.length === 0) {
-        return hostTotals({ address, labels: [], verdict: '', evidence: [], score: 0, userAgents: [], groups, attempts: [] }, indices.length);
+        return hostTotals(
+          { address, labels: [], verdict: '', evidence: [], score: 0, userAgents: [], groups, attempts: [] },
+          indices.length,
+        );
       }
       indices = kept;
       items = connectionOutcomes(connections, indices, ctx);
@@ -198,7 +207,17 @@ function buildHost(
   const sortedGroups = [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
 
   const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx);
-  const verdict = verdictText({ ...labelling, items, destinations, tally, groups: sortedGroups, groupOf, allGroups: groups, isProxyHost, internal: ctx.internal });
+  const verdict = verdictText({
+    ...labelling,
+    items,
+    destinations,
+    tally,
+    groups: sortedGroups,
+    groupOf,
+    allGroups: groups,
+    isProxyHost,
+    internal: ctx.internal,
+  });
   const ordinary = labelling.labels.every((l) => l === 'via-proxy');
   const kept = keptAttempts(items, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
   const finding: HostFinding = {
@@ -222,7 +241,12 @@ function buildHost(
  * The host's attempts in time order (ties: in order of their group's first connection), all of
  * them up to `max`, else `max` spread evenly over the whole list, first and last included.
  */
-function keptAttempts(items: Items, groupOf: Int32Array, groups: DestinationGroup[], max: number): { attempts: Attempt[]; omitted: number } {
+function keptAttempts(
+  items: Items,
+  groupOf: Int32Array,
+  groups: DestinationGroup[],
+  max: number,
+): { attempts: Attempt[]; omitted: number } {
   const order: number[] = [];
   let reorder = false;
   for (let i = 0; i < items.n; i++) {
@@ -239,8 +263,12 @@ function keptAttempts(items: Items, groupOf: Int32Array, groups: DestinationGrou
     const i = order[spread(k, keep, total)]!;
     const c = items.conn[i]!;
     attempts[k] = {
-      ts: c.ts, destination: groups[groupOf[i]!]!.destination, address: c.respH, port: c.respP,
-      sourcePort: c.origP, outcome: items.outcome[i]!,
+      ts: c.ts,
+      destination: groups[groupOf[i]!]!.destination,
+      address: c.respH,
+      port: c.respP,
+      sourcePort: c.origP,
+      outcome: items.outcome[i]!,
     };
   }
   return { attempts, omitted: total - keep };

@@ -21,7 +21,13 @@ export { countQuietHosts, hasFindings } from './quiet.js';
 export { compareAnalyses } from './compare.js';
 export { analyzeSchedule } from './schedule.js';
 export { attributeResets, icmpMeaning } from './attribution.js';
-export { MAX_ATTEMPTS_KEPT, MAX_ATTEMPTS_KEPT_ORDINARY, MAX_ATTEMPTS_KEPT_TOTAL, MAX_ATTEMPTS_SAMPLED_TOTAL, MIN_ATTEMPTS_KEPT } from './hosts.js';
+export {
+  MAX_ATTEMPTS_KEPT,
+  MAX_ATTEMPTS_KEPT_ORDINARY,
+  MAX_ATTEMPTS_KEPT_TOTAL,
+  MAX_ATTEMPTS_SAMPLED_TOTAL,
+  MIN_ATTEMPTS_KEPT,
+} from './hosts.js';
 
 /** Web ports of DESIGN.md; --web-ports adds to them. */
 export const DEFAULT_WEB_PORTS: number[] = [80, 443, 8080, 8443];
@@ -45,7 +51,11 @@ export function analyzeConnections(connections: Connection[], captures: CaptureS
   const attribution = attributeResets(connections, internal);
   const proxies = findProxies(connections, internal, options.proxies, webPorts);
   const known = options.known !== undefined && options.known.length > 0 ? new KnownMatcher(options.known) : null;
-  const { hosts: analyses, understoodOnly, understood } = buildHosts(connections, {
+  const {
+    hosts: analyses,
+    understoodOnly,
+    understood,
+  } = buildHosts(connections, {
     internal,
     webPorts,
     proxies,

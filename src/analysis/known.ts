@@ -73,7 +73,9 @@ export function parseKnown(text: string, file: string): KnownRule[] {
     const reason = rest.join(' ').replace(/^#\s*/, '').trim();
     const match = parsePattern(pattern);
     if (match === null) {
-      throw new KnownFileError(`${file}:${i + 1}: ${JSON.stringify(pattern.slice(0, 80))} is not a name pattern (*.example.com), CIDR (192.0.2.0/24) or address:port (192.0.2.7:443)`);
+      throw new KnownFileError(
+        `${file}:${i + 1}: ${JSON.stringify(pattern.slice(0, 80))} is not a name pattern (*.example.com), CIDR (192.0.2.0/24) or address:port (192.0.2.7:443)`,
+      );
     }
     if (reason === '') throw new KnownFileError(`${file}:${i + 1}: no reason after ${pattern} (expected "pattern  reason")`);
     rules.push({ pattern, reason, source: `${file}:${i + 1}`, match });
@@ -148,7 +150,13 @@ export interface UnderstoodGroups {
  * do not carry no name at all (addresses of the same CDN netblock the group was joined by). A
  * connection that named some other destination keeps its group among the findings.
  */
-export function understoodGroups(items: Items, d: Destinations, groupOf: Int32Array, groupCount: number, known: KnownMatcher): UnderstoodGroups {
+export function understoodGroups(
+  items: Items,
+  d: Destinations,
+  groupOf: Int32Array,
+  groupCount: number,
+  known: KnownMatcher,
+): UnderstoodGroups {
   const ruleOfKey = new Int32Array(d.keys.length);
   for (let k = 0; k < d.keys.length; k++) {
     let rule = -1;
@@ -243,7 +251,8 @@ function turnedAwayGroups(host: HostFinding): DestinationGroup[] {
 /** A line's pattern for a group: its name, else its one netblock, else its one address:port. */
 function patternOf(g: DestinationGroup): string | null {
   if (g.groupedBy === 'dns' || g.groupedBy === 'host' || g.groupedBy === 'sni') return g.destination;
-  if (g.netblocks.length === 1) return g.addresses === 1 && g.ports.length === 1 ? endpointText(g.addressList[0]!, g.ports[0]!) : g.netblocks[0]!;
+  if (g.netblocks.length === 1)
+    return g.addresses === 1 && g.ports.length === 1 ? endpointText(g.addressList[0]!, g.ports[0]!) : g.netblocks[0]!;
   return null;
 }
 
@@ -277,7 +286,10 @@ export function suggestKnown(result: AnalysisResult): KnownSuggestion[] {
     .map(([pattern, s]) => {
       const hosts = [...s.hosts].sort();
       const period = s.periods.length > 0 ? `, ${periodWords(Math.min(...s.periods))}` : '';
-      const ports = [...s.ports].sort((a, b) => a - b).slice(0, 5).join(', ');
+      const ports = [...s.ports]
+        .sort((a, b) => a - b)
+        .slice(0, 5)
+        .join(', ');
       return {
         pattern,
         reason: `update agent turned away on a schedule (${s.ports.size === 1 ? 'port' : 'ports'} ${ports}${period})`,

@@ -75,18 +75,28 @@ export function labelHost(
 
   if (proxyInUse && !isProxyHost && direct.length > 0) {
     labels.push('proxy-bypass');
-    evidence.push(`proxy-bypass: ${plural(direct.length, 'direct attempt')} to ${plural(directAddresses.size, 'external address', 'external addresses')} ` +
-      `in ${plural(directNetblocks.size, 'netblock')} on port ${[...directPorts].sort((a, b) => a - b).join(', ')}` +
-      `${tally.directUdp > 0 ? ` (${tally.directUdp === direct.length ? 'all' : `${count(tally.directUdp)} of them`} QUIC over UDP: HTTP/3, which no HTTP proxy carries)` : ''} while the proxy ${proxyWords} is in use`);
+    evidence.push(
+      `proxy-bypass: ${plural(direct.length, 'direct attempt')} to ${plural(directAddresses.size, 'external address', 'external addresses')} ` +
+        `in ${plural(directNetblocks.size, 'netblock')} on port ${[...directPorts].sort((a, b) => a - b).join(', ')}` +
+        `${tally.directUdp > 0 ? ` (${tally.directUdp === direct.length ? 'all' : `${count(tally.directUdp)} of them`} QUIC over UDP: HTTP/3, which no HTTP proxy carries)` : ''} while the proxy ${proxyWords} is in use`,
+    );
   }
   // A scanner's probes of web ports are part of the scan, not software turned away; and failures
   // scattered over unrelated servers are the Internet's, not a block: one destination group must
   // fail again and again.
-  if (!isProxyHost && scan === null && direct.length >= 2 && directBlocked / direct.length > 0.5 && repeatedlyBlocked(items, tally, groupOf)) {
+  if (
+    !isProxyHost &&
+    scan === null &&
+    direct.length >= 2 &&
+    directBlocked / direct.length > 0.5 &&
+    repeatedlyBlocked(items, tally, groupOf)
+  ) {
     labels.push('blocked');
     const unanswered = directBlocked - directMiddlebox;
-    evidence.push(`blocked: ${count(directBlocked)} of ${plural(direct.length, 'direct attempt')} failed` +
-      ` (${count(directMiddlebox)} refused by a device in the path, ${count(unanswered)} never answered)`);
+    evidence.push(
+      `blocked: ${count(directBlocked)} of ${plural(direct.length, 'direct attempt')} failed` +
+        ` (${count(directMiddlebox)} refused by a device in the path, ${count(unanswered)} never answered)`,
+    );
   }
   if (periodicGroups.length > 0) {
     labels.push('periodic');
@@ -96,7 +106,9 @@ export function labelHost(
   }
   if (proxied.length > 0 && !isProxyHost) {
     labels.push('via-proxy');
-    evidence.push(`via-proxy: ${plural(proxied.length, 'connection')} through ${targetsOf(items, proxied, 2).join(', ')} to ${plural(destinationCount(destinations, proxied), 'destination')}`);
+    evidence.push(
+      `via-proxy: ${plural(proxied.length, 'connection')} through ${targetsOf(items, proxied, 2).join(', ')} to ${plural(destinationCount(destinations, proxied), 'destination')}`,
+    );
   }
   if (scan !== null) {
     labels.push('scanner');
@@ -104,23 +116,37 @@ export function labelHost(
   }
   if (flood !== null) {
     labels.push('flood');
-    evidence.push(`flood: ${plural(flood.t.n, 'SYN')} at ${flood.target} in ${duration(flood.t.last - flood.t.first)} (${rate(flood.rate, 'SYN')}), ` +
-      portWords(flood.sequential));
+    evidence.push(
+      `flood: ${plural(flood.t.n, 'SYN')} at ${flood.target} in ${duration(flood.t.last - flood.t.first)} (${rate(flood.rate, 'SYN')}), ` +
+        portWords(flood.sequential),
+    );
   }
   const dns = dnsFacts(items.conn, attempts);
   if (dns !== null) {
-    evidence.push(`dns: ${plural(dns.queries, 'query', 'queries')}${dns.names.length > 0 ? ` for ${dns.names.slice(0, 3).join(', ')}` : ''} ` +
-      `to ${plural(dns.resolvers.length, 'resolver')} outside the network (${dns.resolvers.slice(0, 4).join(', ')}) that answered nobody in the capture, ` +
-      `${dns.answered === 0 ? 'none answered' : `${count(dns.answered)} of ${plural(dns.flows, 'flow')} answered`}`);
+    evidence.push(
+      `dns: ${plural(dns.queries, 'query', 'queries')}${dns.names.length > 0 ? ` for ${dns.names.slice(0, 3).join(', ')}` : ''} ` +
+        `to ${plural(dns.resolvers.length, 'resolver')} outside the network (${dns.resolvers.slice(0, 4).join(', ')}) that answered nobody in the capture, ` +
+        `${dns.answered === 0 ? 'none answered' : `${count(dns.answered)} of ${plural(dns.flows, 'flow')} answered`}`,
+    );
   }
   if (items.cutOff > 0) {
-    evidence.push(`cut off: ${plural(items.cutOff, 'attempt')} in the last ${duration(CUT_OFF_SECONDS)} of the capture had no answer before it ended (not counted as unanswered)`);
+    evidence.push(
+      `cut off: ${plural(items.cutOff, 'attempt')} in the last ${duration(CUT_OFF_SECONDS)} of the capture had no answer before it ended (not counted as unanswered)`,
+    );
   }
-  if (isProxyHost) evidence.push(`this host is a proxy (${ctx.proxies.proxies.filter((p) => p.address === address).map((p) => p.evidence).join('; ')})`);
+  if (isProxyHost)
+    evidence.push(
+      `this host is a proxy (${ctx.proxies.proxies
+        .filter((p) => p.address === address)
+        .map((p) => p.evidence)
+        .join('; ')})`,
+    );
 
   const main = mainRefusal(tally);
-  const mainSource = main === null ? undefined
-    : ctx.resetSources.find((s) => s.attribution === main.attribution && s.ttl === main.ttl && s.kind === main.kind);
+  const mainSource =
+    main === null
+      ? undefined
+      : ctx.resetSources.find((s) => s.attribution === main.attribution && s.ttl === main.ttl && s.kind === main.kind);
   if (main !== null && mainSource !== undefined && main.kind === 'log') {
     evidence.push(`denied: ${count(main.n)} of the direct attempts were ${mainSource.evidence}`);
   } else if (main !== null && mainSource !== undefined) {

@@ -125,9 +125,7 @@ export function findProxies(
     const parts: string[] = [];
     if (p.connect > 0) parts.push(`${plural(p.connect, 'CONNECT request')}`);
     if (p.absolute > 0) parts.push(`${plural(p.absolute, 'absolute-URI request')}`);
-    let evidence = parts.length > 0
-      ? `${plural(p.clients.size, 'client')} sent ${parts.join(' and ')} to ${where}`
-      : '';
+    let evidence = parts.length > 0 ? `${plural(p.clients.size, 'client')} sent ${parts.join(' and ')} to ${where}` : '';
     if (p.viaRequests > 0) {
       evidence += `${evidence ? '; ' : ''}its own outbound requests carry proxy headers (${[...p.viaHeaders].join(', ')}) in ${plural(p.viaRequests, 'request')}`;
     }
@@ -142,7 +140,9 @@ export function findProxies(
     const needed = port === 80 ? 2 * MIN_PROXY_CLIENTS : MIN_PROXY_CLIENTS;
     if (clients.size < needed || outbound === 0) continue;
     findings.push({
-      address, port, source: 'detected',
+      address,
+      port,
+      source: 'detected',
       evidence: `${plural(clients.size, 'internal client')} connect to ${address}:${port}, a proxy-like port, and ${address} itself opens ${plural(outbound, 'web connection')} to the Internet`,
       clients: [...clients].sort(),
     });
@@ -214,10 +214,11 @@ function silentProxy(directWeb: ReadonlyMap<string, DirectWeb>): ProxyFinding | 
     address,
     port: null,
     source: 'detected',
-    evidence: `no client is seen using a proxy, but ${address} is the only internal host whose web connections get through ` +
+    evidence:
+      `no client is seen using a proxy, but ${address} is the only internal host whose web connections get through ` +
       `(${plural(d.established, 'connection')} to ${plural(d.addresses.size, 'address', 'addresses')}${d.addresses.size >= 16 ? ' or more' : ''}) ` +
       `while ${plural(refused, 'other host')} never get through directly: most likely the proxy (or a server allowed out), ` +
-      'its clients out of this capture point\'s sight',
+      "its clients out of this capture point's sight",
     clients: [],
   };
 }

@@ -48,8 +48,20 @@ export const CONFIRMING_BURSTS = 8;
 
 export function emptySchedule(evidence: string, bursts = 0): Schedule {
   return {
-    periodic: false, periodSeconds: null, jitter: null, burstSize: null, burstRate: null, bursts,
-    sequentialPorts: false, score: 0, cycleSeconds: null, evidence, basis: null, attempts: 0, repetitions: 0, confidence: 0,
+    periodic: false,
+    periodSeconds: null,
+    jitter: null,
+    burstSize: null,
+    burstRate: null,
+    bursts,
+    sequentialPorts: false,
+    score: 0,
+    cycleSeconds: null,
+    evidence,
+    basis: null,
+    attempts: 0,
+    repetitions: 0,
+    confidence: 0,
   };
 }
 
@@ -177,7 +189,10 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   const bursts = burstWords(base);
   if (starts.length < MIN_BURSTS) {
     const apart = base.pauseSeconds !== undefined ? ` ${pauseWords(base.pauseSeconds)}` : '';
-    return { ...base, evidence: `${bursts}, only ${plural(starts.length, 'burst')}${apart}: too few repetitions to call it periodic${portEvidence}` };
+    return {
+      ...base,
+      evidence: `${bursts}, only ${plural(starts.length, 'burst')}${apart}: too few repetitions to call it periodic${portEvidence}`,
+    };
   }
 
   // A longer cycle: burst trains separated by long quiet gaps.
@@ -208,19 +223,28 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   const regularity = Math.max(0, 1 - jitter / (2 * allowedJitter(k)));
   const support = Math.min(1, k / 6);
   const score = round(regularity * (0.4 + 0.6 * support) * (0.8 + 0.2 * Math.max(0, 1 - sizeSpread)), 3);
-  const enough = burstSize > 1
-    ? k >= MIN_BURSTS - 1 && (k >= MIN_BURSTS || burstsAlike(sizes, durations, ports))
-    : k >= MIN_SINGLES - 1 || (k >= MIN_SINGLES_TIGHT - 1 && jitter <= TIGHT_JITTER);
-  const periodic = enough
-    && jitter <= allowedJitter(k)
-    && period >= MIN_PERIOD_SECONDS
+  const enough =
+    burstSize > 1
+      ? k >= MIN_BURSTS - 1 && (k >= MIN_BURSTS || burstsAlike(sizes, durations, ports))
+      : k >= MIN_SINGLES - 1 || (k >= MIN_SINGLES_TIGHT - 1 && jitter <= TIGHT_JITTER);
+  const periodic =
+    enough &&
+    jitter <= allowedJitter(k) &&
+    period >= MIN_PERIOD_SECONDS &&
     // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
     // needs more repetitions and a slower beat.
-    && (basis !== 'requests in one connection' || (n >= MIN_REQUESTS && period >= MIN_REQUEST_PERIOD_SECONDS));
+    (basis !== 'requests in one connection' || (n >= MIN_REQUESTS && period >= MIN_REQUEST_PERIOD_SECONDS));
   const repetitions = periodic ? starts.length : 0;
   const confidence = periodic ? scheduleConfidence(repetitions, jitter) : 0;
   const measured: Schedule = {
-    ...base, periodic, periodSeconds: round(period, 3), jitter: round(jitter, 3), score, cycleSeconds, repetitions, confidence,
+    ...base,
+    periodic,
+    periodSeconds: round(period, 3),
+    jitter: round(jitter, 3),
+    score,
+    cycleSeconds,
+    repetitions,
+    confidence,
   };
   const cycle = cycleSeconds !== null ? `, ${cycleWords(cycleSeconds)}` : '';
   const evidence = periodic
@@ -294,9 +318,12 @@ export function scheduleConfidence(repetitions: number, jitter: number): number 
 export function bestSchedule(schedules: readonly Schedule[]): Schedule {
   let best: Schedule | null = null;
   for (const s of schedules) {
-    if (best === null
-      || (s.periodic && !best.periodic)
-      || (s.periodic === best.periodic && (s.score > best.score || (s.score === best.score && s.attempts > best.attempts)))) best = s;
+    if (
+      best === null ||
+      (s.periodic && !best.periodic) ||
+      (s.periodic === best.periodic && (s.score > best.score || (s.score === best.score && s.attempts > best.attempts)))
+    )
+      best = s;
   }
   return best ?? emptySchedule('no attempts');
 }

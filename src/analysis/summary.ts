@@ -11,7 +11,10 @@ import { likelyFirewall } from './attribution.js';
 
 /** A few sentences for the whole analysis, most important first. */
 export function summarize(
-  analyses: readonly HostAnalysis[], proxyIndex: ProxyIndex, resetSources: readonly ResetSource[], understood: readonly UnderstoodDestinations[] = [],
+  analyses: readonly HostAnalysis[],
+  proxyIndex: ProxyIndex,
+  resetSources: readonly ResetSource[],
+  understood: readonly UnderstoodDestinations[] = [],
 ): string[] {
   const summary: string[] = [];
   const hosts = analyses.map((a) => a.finding);
@@ -25,22 +28,35 @@ export function summarize(
       const g = h.groups.find((x) => !x.viaProxy);
       return `${h.address}${g ? ` (to ${g.destination}${g.schedule.periodic && g.schedule.periodSeconds !== null ? `, ${periodWords(g.schedule.periodSeconds)}` : ''})` : ''}`;
     });
-    summary.push(`${plural(bypass.length, 'host')} ${bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy and ${bypass.length === 1 ? 'tries' : 'try'} the web directly: ${names.join(', ')}${bypass.length > 5 ? ', …' : ''}.`);
+    summary.push(
+      `${plural(bypass.length, 'host')} ${bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy and ${bypass.length === 1 ? 'tries' : 'try'} the web directly: ${names.join(', ')}${bypass.length > 5 ? ', …' : ''}.`,
+    );
   }
   const middlebox = resetSources.filter((s) => s.attribution === 'middlebox');
   for (const s of middlebox.slice(0, 2)) {
     if (s.kind === 'log') {
-      summary.push(`${plural(s.resets, 'attempt')} to ${plural(s.remoteAddresses, 'address', 'addresses')}` +
-        `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} ${s.resets === 1 ? 'was' : 'were'} ${s.evidence}.`);
+      summary.push(
+        `${plural(s.resets, 'attempt')} to ${plural(s.remoteAddresses, 'address', 'addresses')}` +
+          `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} ${s.resets === 1 ? 'was' : 'were'} ${s.evidence}.`,
+      );
       continue;
     }
-    summary.push(`${plural(s.resets, s.kind === 'rst' ? 'reset' : 'ICMP refusal')} for ${plural(s.remoteAddresses, 'address', 'addresses')}` +
-      `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} came from a device in the path ` +
-      `with ${hops(s.hops)}${likelyFirewall(s) ? ' (most likely the firewall)' : ''}, not from the servers: ${s.evidence}.`);
+    summary.push(
+      `${plural(s.resets, s.kind === 'rst' ? 'reset' : 'ICMP refusal')} for ${plural(s.remoteAddresses, 'address', 'addresses')}` +
+        `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} came from a device in the path ` +
+        `with ${hops(s.hops)}${likelyFirewall(s) ? ' (most likely the firewall)' : ''}, not from the servers: ${s.evidence}.`,
+    );
   }
   const floods = hosts.filter((h) => h.labels.includes('flood'));
   if (floods.length > 0) {
-    summary.push(`${floods.slice(0, 5).map((h) => h.address).join(', ')}${floods.length > 5 ? ` and ${plural(floods.length - 5, 'more host')}` : ''} ${floods.length === 1 ? 'looks' : 'look'} like a flood at one target — what a DDoS participant would do.`);
+    summary.push(
+      `${floods
+        .slice(0, 5)
+        .map((h) => h.address)
+        .join(
+          ', ',
+        )}${floods.length > 5 ? ` and ${plural(floods.length - 5, 'more host')}` : ''} ${floods.length === 1 ? 'looks' : 'look'} like a flood at one target — what a DDoS participant would do.`,
+    );
   } else {
     const blocked = analyses.filter((a) => a.finding.labels.includes('blocked'));
     if (blocked.length > 0) {
@@ -54,32 +70,50 @@ export function summarize(
           if (g.failed > 0 && !g.viaProxy) addresses = Math.max(addresses, g.addresses);
         }
       }
-      summary.push(`Not a DDoS: the blocked ${blocked.length === 1 ? 'host makes' : 'hosts make'} at most ${rate(mostRate)} on average` +
-        `${burstRate > 0 ? ` (${rate(burstRate)} inside a burst)` : ''}, spread over up to ${plural(addresses, 'address', 'addresses')} of one destination on a schedule; ` +
-        'a flood would send hundreds per second at one address. ' +
-        (proxyIndex.proxies.length > 0
-          ? 'This is how an update agent calls home when it cannot get past the proxy.'
-          : 'This is how an update agent calls home when the network turns it away.'));
+      summary.push(
+        `Not a DDoS: the blocked ${blocked.length === 1 ? 'host makes' : 'hosts make'} at most ${rate(mostRate)} on average` +
+          `${burstRate > 0 ? ` (${rate(burstRate)} inside a burst)` : ''}, spread over up to ${plural(addresses, 'address', 'addresses')} of one destination on a schedule; ` +
+          'a flood would send hundreds per second at one address. ' +
+          (proxyIndex.proxies.length > 0
+            ? 'This is how an update agent calls home when it cannot get past the proxy.'
+            : 'This is how an update agent calls home when the network turns it away.'),
+      );
     }
   }
   const scanners = hosts.filter((h) => h.labels.includes('scanner'));
-  if (scanners.length > 0) summary.push(`${scanners.slice(0, 5).map((h) => h.address).join(', ')}${scanners.length > 5 ? ` and ${plural(scanners.length - 5, 'more host')}` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`);
+  if (scanners.length > 0)
+    summary.push(
+      `${scanners
+        .slice(0, 5)
+        .map((h) => h.address)
+        .join(
+          ', ',
+        )}${scanners.length > 5 ? ` and ${plural(scanners.length - 5, 'more host')}` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`,
+    );
   const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
-  for (const h of beacons.slice(0, 3)) summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);
+  for (const h of beacons.slice(0, 3))
+    summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);
   const noDns = analyses.filter((a) => a.dnsUnanswered !== undefined);
   if (noDns.length > 0) {
     const resolvers = [...new Set(noDns.flatMap((a) => a.dnsUnanswered!.resolvers))];
-    summary.push(`DNS to resolvers outside the network (${resolvers.slice(0, 4).join(', ')}${resolvers.length > 4 ? ', …' : ''}) goes unanswered: ` +
-      `${noDns.slice(0, 5).map((a) => `${a.finding.address} (${plural(a.dnsUnanswered!.queries, 'query', 'queries')})`).join(', ')}` +
-      `${noDns.length > 5 ? ` and ${plural(noDns.length - 5, 'more host')}` : ''} — dropped on the way out, not a flood.`);
+    summary.push(
+      `DNS to resolvers outside the network (${resolvers.slice(0, 4).join(', ')}${resolvers.length > 4 ? ', …' : ''}) goes unanswered: ` +
+        `${noDns
+          .slice(0, 5)
+          .map((a) => `${a.finding.address} (${plural(a.dnsUnanswered!.queries, 'query', 'queries')})`)
+          .join(', ')}` +
+        `${noDns.length > 5 ? ` and ${plural(noDns.length - 5, 'more host')}` : ''} — dropped on the way out, not a flood.`,
+    );
   }
   if (summary.length === 0) summary.push(quietSummary(hosts, proxyIndex, resetSources));
   const known = understood.filter((u) => u.connections > 0);
   if (known.length > 0) {
     const connections = known.reduce((n, u) => n + u.connections, 0);
     const attempts = known.reduce((n, u) => n + u.attempts, 0);
-    summary.push(`${plural(known.length, 'known destination line')} (--known) explained ${plural(connections, 'connection')} (${plural(attempts, 'attempt')}); ` +
-      'they are kept out of the findings and counted under understood destinations.');
+    summary.push(
+      `${plural(known.length, 'known destination line')} (--known) explained ${plural(connections, 'connection')} (${plural(attempts, 'attempt')}); ` +
+        'they are kept out of the findings and counted under understood destinations.',
+    );
   }
   return summary;
 }
@@ -94,7 +128,9 @@ function quietSummary(hosts: readonly HostFinding[], proxyIndex: ProxyIndex, res
   const parts: string[] = [];
   if (refused > 0) {
     const byServers = resetSources.filter((s) => s.attribution === 'endpoint').reduce((n, s) => n + s.resets, 0);
-    parts.push(`${plural(refused, 'attempt')} refused${byServers === refused ? ' by the servers themselves' : byServers > 0 ? ` (${byServers} by the servers themselves)` : ''}`);
+    parts.push(
+      `${plural(refused, 'attempt')} refused${byServers === refused ? ' by the servers themselves' : byServers > 0 ? ` (${byServers} by the servers themselves)` : ''}`,
+    );
   }
   if (unanswered > 0) parts.push(`${plural(unanswered, 'attempt')} never answered`);
   return `${first}; ${parts.join(' and ')}, scattered rather than repeated (see the hosts below).`;

@@ -20,14 +20,39 @@ const SCAN_FAILING = 0.6;
 const FLOOD_ATTEMPTS = 100;
 const FLOOD_RATE = 10;
 
-export interface TargetStats { n: number; attempts: number; first: number; last: number; ports: number[]; failed: number }
+export interface TargetStats {
+  n: number;
+  attempts: number;
+  first: number;
+  last: number;
+  ports: number[];
+  failed: number;
+}
 
 /** Attempts at one address: per port (floods) and over all ports (port scans). */
-interface AddressStats { ports: Map<number, TargetStats>; n: number; failed: number; first: number; last: number }
+interface AddressStats {
+  ports: Map<number, TargetStats>;
+  n: number;
+  failed: number;
+  first: number;
+  last: number;
+}
 
-export interface RefusalStats { n: number; ttl: number; kind: ResetSource['kind']; attribution: ResetAttribution; delays: number[] }
+export interface RefusalStats {
+  n: number;
+  ttl: number;
+  kind: ResetSource['kind'];
+  attribution: ResetAttribution;
+  delays: number[];
+}
 
-interface PortStats { addresses: Set<string>; n: number; failed: number; first: number; last: number }
+interface PortStats {
+  addresses: Set<string>;
+  n: number;
+  failed: number;
+  first: number;
+  last: number;
+}
 
 export interface Tally {
   /** Positions in `items` of the attempts, the direct web attempts, the proxied connections. */
@@ -54,9 +79,20 @@ const ATTRIBUTION_INDEX = { middlebox: 0, endpoint: 1, unknown: 2 } as const;
 /** Count every item of a host. */
 export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly number[]): Tally {
   const tally: Tally = {
-    attempts: [], direct: [], proxied: [], directBlocked: 0, directMiddlebox: 0, directEstablished: 0,
-    directAddresses: new Set(), directNetblocks: new Set(), directPorts: new Set(), directUdp: 0, directUdpAnswered: 0,
-    byAddress: new Map(), addressesByPort: new Map(), refusalOf: new Map(),
+    attempts: [],
+    direct: [],
+    proxied: [],
+    directBlocked: 0,
+    directMiddlebox: 0,
+    directEstablished: 0,
+    directAddresses: new Set(),
+    directNetblocks: new Set(),
+    directPorts: new Set(),
+    directUdp: 0,
+    directUdpAnswered: 0,
+    byAddress: new Map(),
+    addressesByPort: new Map(),
+    refusalOf: new Map(),
   };
   for (let i = 0; i < items.n; i++) tallyItem(tally, items, i, internal, webPorts);
   return tally;
@@ -130,7 +166,12 @@ export function directRate(items: Items, direct: readonly number[]): number {
   return direct.length / Math.max(1, items.conn[direct[direct.length - 1]!]!.ts - items.conn[direct[0]!]!.ts);
 }
 
-export interface Flood { target: string; t: TargetStats; rate: number; sequential: boolean }
+export interface Flood {
+  target: string;
+  t: TargetStats;
+  rate: number;
+  sequential: boolean;
+}
 
 /** flood: a high rate of attempts at one address:port. */
 export function findFlood(tally: Tally): Flood | null {
@@ -140,27 +181,54 @@ export function findFlood(tally: Tally): Flood | null {
       const span = t.last - t.first;
       const rate = t.n / Math.max(span, 1);
       if (t.n >= FLOOD_ATTEMPTS && rate >= FLOOD_RATE && (flood === null || t.n > flood.t.n)) {
-        flood = { target: target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`, t, rate, sequential: sequentialPorts(t.ports).sequential };
+        flood = {
+          target: target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`,
+          t,
+          rate,
+          sequential: sequentialPorts(t.ports).sequential,
+        };
       }
     }
   }
   return flood;
 }
 
-export interface Scan { words: string; probes: number; span: number; failing: number; failed: number }
+export interface Scan {
+  words: string;
+  probes: number;
+  span: number;
+  failing: number;
+  failed: number;
+}
 
 /** scanner: many ports on one address, or many new addresses on one port, mostly failing. */
 export function findScan(tally: Tally): Scan | null {
   let scan: Scan | null = null;
   for (const [target, pa] of tally.byAddress) {
     if (pa.ports.size >= SCAN_PORTS && pa.failed / pa.n >= SCAN_FAILING && (scan === null || pa.n > scan.probes)) {
-      scan = { words: `${count(pa.ports.size)} ports on ${target}`, probes: pa.n, span: pa.last - pa.first, failing: pa.failed / pa.n, failed: pa.failed };
+      scan = {
+        words: `${count(pa.ports.size)} ports on ${target}`,
+        probes: pa.n,
+        span: pa.last - pa.first,
+        failing: pa.failed / pa.n,
+        failed: pa.failed,
+      };
     }
   }
   for (const [port, ap] of tally.addressesByPort) {
-    if (ap.addresses.size >= SCAN_ADDRESSES && ap.addresses.size >= 0.5 * ap.n && ap.failed / ap.n >= SCAN_FAILING
-      && (scan === null || ap.n > scan.probes)) {
-      scan = { words: `${count(ap.addresses.size)} addresses on port ${port}`, probes: ap.n, span: ap.last - ap.first, failing: ap.failed / ap.n, failed: ap.failed };
+    if (
+      ap.addresses.size >= SCAN_ADDRESSES &&
+      ap.addresses.size >= 0.5 * ap.n &&
+      ap.failed / ap.n >= SCAN_FAILING &&
+      (scan === null || ap.n > scan.probes)
+    ) {
+      scan = {
+        words: `${count(ap.addresses.size)} addresses on port ${port}`,
+        probes: ap.n,
+        span: ap.last - ap.first,
+        failing: ap.failed / ap.n,
+        failed: ap.failed,
+      };
     }
   }
   return scan;

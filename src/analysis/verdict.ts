@@ -52,7 +52,8 @@ function alsoPeriodic(groups: readonly DestinationGroup[], main: DestinationGrou
   for (const g of groups) {
     if (g === main || g.viaProxy || !g.schedule.periodic || g.schedule.periodSeconds === null) continue;
     const reset = g.resets.middlebox + g.resets.endpoint + g.resets.unknown;
-    const outcome = g.established > g.failed ? 'gets through' : reset >= g.unanswered && reset > 0 ? 'reset' : g.unanswered > 0 ? 'dropped' : 'fails';
+    const outcome =
+      g.established > g.failed ? 'gets through' : reset >= g.unanswered && reset > 0 ? 'reset' : g.unanswered > 0 ? 'dropped' : 'fails';
     words.push(`${g.destination} ${periodWords(g.schedule.periodSeconds)} (${outcome})`);
   }
   if (words.length > 3) return `${words.slice(0, 3).join(', ')} and ${plural(words.length - 3, 'more group')}`;
@@ -93,20 +94,28 @@ export function verdictText(f: VerdictFacts): string {
     return sentences.join(' ');
   }
   if (has('flood') && f.flood !== null) {
-    sentences.push(`Looks like a flood — what a DDoS participant would do: ${plural(f.flood.t.n, 'SYN')} at ${f.flood.target} in ` +
-      `${duration(f.flood.t.last - f.flood.t.first)} (${rate(f.flood.rate, 'SYN')}), ` +
-      `${portWords(f.flood.sequential)}, ${share(f.flood.t.failed, f.flood.t.attempts)} of ${plural(f.flood.t.attempts, 'connection')} failing; ` +
-      'an update agent or a beacon would not hammer one address like this.');
+    sentences.push(
+      `Looks like a flood — what a DDoS participant would do: ${plural(f.flood.t.n, 'SYN')} at ${f.flood.target} in ` +
+        `${duration(f.flood.t.last - f.flood.t.first)} (${rate(f.flood.rate, 'SYN')}), ` +
+        `${portWords(f.flood.sequential)}, ${share(f.flood.t.failed, f.flood.t.attempts)} of ${plural(f.flood.t.attempts, 'connection')} failing; ` +
+        'an update agent or a beacon would not hammer one address like this.',
+    );
   } else if (has('scanner') && f.scan !== null) {
-    sentences.push(`A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.probes)} refused or unanswered — ` +
-      'probing for open services, not software calling home and not a flood at one target.');
+    sentences.push(
+      `A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.probes)} refused or unanswered — ` +
+        'probing for open services, not software calling home and not a flood at one target.',
+    );
   } else if (t.direct.length > 0 && (has('blocked') || t.directMiddlebox > 0)) {
     // The direct group that failed most, periodic ones first: that is the software turned away.
     let group: DestinationGroup | undefined;
     for (const g of f.groups) {
       if (g.viaProxy || g.failed === 0) continue;
-      if (group === undefined || (g.schedule.periodic && !group.schedule.periodic)
-        || (g.schedule.periodic === group.schedule.periodic && g.failed > group.failed)) group = g;
+      if (
+        group === undefined ||
+        (g.schedule.periodic && !group.schedule.periodic) ||
+        (g.schedule.periodic === group.schedule.periodic && g.failed > group.failed)
+      )
+        group = g;
     }
     const s = group?.schedule;
     const facts: string[] = [];
@@ -115,13 +124,16 @@ export function verdictText(f: VerdictFacts): string {
     if (group !== undefined) {
       const blocks = group.netblocks.length;
       const cdn = group.addresses >= 3 && blocks === 1 ? ' (a CDN)' : '';
-      facts.push(`${plural(group.addresses, 'address', 'addresses')} in ${blocks === 1 ? `one ${group.netblocks[0]!.endsWith('/48') ? '/48' : '/24'}` : `${blocks} netblocks`}${cdn}` +
-        `${group.groupedBy === 'dns' || group.groupedBy === 'host' || group.groupedBy === 'sni' ? ` for ${group.destination}` : group.groupedBy === 'org' ? ` of ${group.destination}` : ` (${group.destination})`}`);
+      facts.push(
+        `${plural(group.addresses, 'address', 'addresses')} in ${blocks === 1 ? `one ${group.netblocks[0]!.endsWith('/48') ? '/48' : '/24'}` : `${blocks} netblocks`}${cdn}` +
+          `${group.groupedBy === 'dns' || group.groupedBy === 'host' || group.groupedBy === 'sni' ? ` for ${group.destination}` : group.groupedBy === 'org' ? ` of ${group.destination}` : ` (${group.destination})`}`,
+      );
     }
     if (s?.sequentialPorts) facts.push(portWords(true));
-    const refusedWords = t.directMiddlebox > 0
-      ? `${howMany(t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : f.mainSource?.kind === 'log' ? 'denied by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
-      : `${howMany(t.directBlocked, t.direct.length, 'attempt')} never answered (silently dropped)`;
+    const refusedWords =
+      t.directMiddlebox > 0
+        ? `${howMany(t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : f.mainSource?.kind === 'log' ? 'denied by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
+        : `${howMany(t.directBlocked, t.direct.length, 'attempt')} never answered (silently dropped)`;
     facts.push(refusedWords);
     const quic = t.directUdp > t.direct.length / 2;
     const what = quic
@@ -135,9 +147,11 @@ export function verdictText(f: VerdictFacts): string {
     if (others !== '') sentences.push(`Also: ${others}.`);
     const burstRate = s?.burstRate ?? null;
     const overall = directRate(f.items, t.direct);
-    sentences.push(`A flood would send hundreds of attempts per second at one address; this host averages ${rate(overall)}` +
-      `${burstRate !== null ? ` (${rate(burstRate)} inside a burst)` : ''} spread over ${plural(t.directAddresses.size, 'address', 'addresses')}` +
-      `${s?.periodic ? ' on a regular retry schedule' : ''}.`);
+    sentences.push(
+      `A flood would send hundreds of attempts per second at one address; this host averages ${rate(overall)}` +
+        `${burstRate !== null ? ` (${rate(burstRate)} inside a burst)` : ''} spread over ${plural(t.directAddresses.size, 'address', 'addresses')}` +
+        `${s?.periodic ? ' on a regular retry schedule' : ''}.`,
+    );
   } else if (f.periodicGroups.length > 0) {
     const g = f.periodicGroups[0]!;
     const external = g.addressList.some((a) => !f.internal.has(a));
@@ -150,28 +164,36 @@ export function verdictText(f: VerdictFacts): string {
     const where = g.schedule.basis === 'requests in one connection' ? ' on one long-lived connection' : '';
     const perAttempt = g.attempts > 0 ? g.bytesOut / Math.max(1, g.attempts) : g.bytesOut / Math.max(1, g.schedule.attempts);
     if (g.established > 0 || g.schedule.basis === 'requests in one connection') {
-      sentences.push(`A periodic beacon that gets through — worth investigating: ${scheduleFacts(g.schedule)}${where} to ${g.destination}` +
-        `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}, ` +
-        `~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins like this are how C2 agents and update checkers behave.`);
+      sentences.push(
+        `A periodic beacon that gets through — worth investigating: ${scheduleFacts(g.schedule)}${where} to ${g.destination}` +
+          `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}, ` +
+          `~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins like this are how C2 agents and update checkers behave.`,
+      );
     } else {
       sentences.push(`Periodic attempts that fail: ${scheduleFacts(g.schedule)} to ${g.destination}, ${failureWords(g)}.`);
     }
   } else if (has('proxy-bypass') && t.directEstablished > t.direct.length / 2) {
-    sentences.push(`Reaches the web directly, past the proxy ${f.proxyWords}: ${plural(t.direct.length, 'direct attempt')} to ${plural(destinationCount(f.destinations, t.direct), 'destination')}, ` +
-      `${count(t.directEstablished)} established — the firewall lets them through; nothing regular.`);
+    sentences.push(
+      `Reaches the web directly, past the proxy ${f.proxyWords}: ${plural(t.direct.length, 'direct attempt')} to ${plural(destinationCount(f.destinations, t.direct), 'destination')}, ` +
+        `${count(t.directEstablished)} established — the firewall lets them through; nothing regular.`,
+    );
   } else {
     const { items } = f;
-    const refused = t.attempts.filter((i) => items.outcome[i] === 'reset-endpoint' || items.outcome[i] === 'reset-unknown' || items.outcome[i] === 'refused-icmp');
+    const refused = t.attempts.filter(
+      (i) => items.outcome[i] === 'reset-endpoint' || items.outcome[i] === 'reset-unknown' || items.outcome[i] === 'refused-icmp',
+    );
     const unanswered = t.attempts.filter((i) => items.outcome[i] === 'unanswered');
     if (t.attempts.length > 0 && refused.length / t.attempts.length > 0.5) {
       const targets = targetsOf(items, refused, 4);
       const attribution = items.refusal[refused[0]!];
       const firstPort = items.conn[refused[0]!]!.origP;
       const samePort = refused.length > 1 && refused.every((i) => items.conn[i]!.origP === firstPort);
-      sentences.push(`Refused connection attempts: ${plural(refused.length, 'attempt')} to ${targets.slice(0, 3).join(', ')}${targets.length > 3 ? ' …' : ''}` +
-        `${refused.length > 1 ? ` retried${samePort ? ' from the same source port' : ''}` : ''}, ` +
-        `refused by ${attribution?.attribution === 'endpoint' ? 'the server itself' : attribution?.attribution === 'middlebox' ? 'a device in the path' : 'someone we cannot tell'}` +
-        ` (${attribution?.attribution ?? 'unknown'}: ${attribution?.evidence ?? ''}).`);
+      sentences.push(
+        `Refused connection attempts: ${plural(refused.length, 'attempt')} to ${targets.slice(0, 3).join(', ')}${targets.length > 3 ? ' …' : ''}` +
+          `${refused.length > 1 ? ` retried${samePort ? ' from the same source port' : ''}` : ''}, ` +
+          `refused by ${attribution?.attribution === 'endpoint' ? 'the server itself' : attribution?.attribution === 'middlebox' ? 'a device in the path' : 'someone we cannot tell'}` +
+          ` (${attribution?.attribution ?? 'unknown'}: ${attribution?.evidence ?? ''}).`,
+      );
     } else if (t.attempts.length > 0 && unanswered.length / t.attempts.length > 0.5) {
       const dns = dnsFacts(items.conn, unanswered);
       if (dns !== null && dns.flows > unanswered.length / 2) {
@@ -179,17 +201,28 @@ export function verdictText(f: VerdictFacts): string {
       } else {
         const syns = unanswered.reduce((n, i) => n + items.conn[i]!.synCount, 0);
         const datagrams = unanswered.reduce((n, i) => n + (items.conn[i]!.proto === 'udp' ? items.conn[i]!.origPkts : 0), 0);
-        const sent = [syns > 0 || datagrams === 0 ? plural(syns, 'SYN') : '', datagrams > 0 ? plural(datagrams, 'UDP datagram') : ''].filter((x) => x !== '');
-        sentences.push(`Connection attempts that are never answered: ${count(unanswered.length)} of ${plural(t.attempts.length, 'attempt')}` +
-          ` (${sent.join(' and ')}) — silently dropped on the way or the server is down.`);
+        const sent = [
+          syns > 0 || datagrams === 0 ? plural(syns, 'SYN') : '',
+          datagrams > 0 ? plural(datagrams, 'UDP datagram') : '',
+        ].filter((x) => x !== '');
+        sentences.push(
+          `Connection attempts that are never answered: ${count(unanswered.length)} of ${plural(t.attempts.length, 'attempt')}` +
+            ` (${sent.join(' and ')}) — silently dropped on the way or the server is down.`,
+        );
       }
     } else if (items.cutOff > 0 && t.attempts.length === 0) {
-      sentences.push(`Connection ${items.cutOff === 1 ? 'attempt' : 'attempts'} cut off by the end of the capture: ${plural(items.cutOff, 'attempt')} ` +
-        `had no answer in the last ${duration(CUT_OFF_SECONDS)} before the capture ended — too soon to call ${items.cutOff === 1 ? 'it' : 'them'} unanswered.`);
+      sentences.push(
+        `Connection ${items.cutOff === 1 ? 'attempt' : 'attempts'} cut off by the end of the capture: ${plural(items.cutOff, 'attempt')} ` +
+          `had no answer in the last ${duration(CUT_OFF_SECONDS)} before the capture ended — too soon to call ${items.cutOff === 1 ? 'it' : 'them'} unanswered.`,
+      );
     } else if (t.proxied.length > 0) {
-      sentences.push(`Ordinary browsing through the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, nothing regular.`);
+      sentences.push(
+        `Ordinary browsing through the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, nothing regular.`,
+      );
     } else {
-      sentences.push(`Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, nothing regular and nothing refused in the path.`);
+      sentences.push(
+        `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, nothing regular and nothing refused in the path.`,
+      );
     }
   }
   return finish(f, sentences);
@@ -200,8 +233,10 @@ function finish(f: VerdictFacts, sentences: string[]): string {
   const has = (l: Label): boolean => f.labels.includes(l);
   const t = f.tally;
   if (has('proxy-bypass') && has('via-proxy')) {
-    sentences.push(`It reaches the web both through the proxy (${plural(t.proxied.length, 'connection')}) and directly (${plural(t.direct.length, 'attempt')}): ` +
-      'some software on it does not use the proxy settings.');
+    sentences.push(
+      `It reaches the web both through the proxy (${plural(t.proxied.length, 'connection')}) and directly (${plural(t.direct.length, 'attempt')}): ` +
+        'some software on it does not use the proxy settings.',
+    );
   }
   if (has('periodic') && !(t.direct.length > 0 && has('blocked')) && f.periodicGroups.length > 1) {
     sentences.push(`${f.periodicGroups.length} destination groups recur on a schedule.`);
@@ -227,15 +262,19 @@ function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, c: Connection, ext
   const quic = isQuic(c);
   const bursts = Math.max(1, c.requestTimes.length);
   const answered = c.respPkts > 0 || c.established;
-  const what = quic ? `one long-lived QUIC connection${c.quic !== null && c.quic.alpn.length > 0 ? ` (${c.quic.version}, ALPN ${c.quic.alpn.slice(0, 3).join(', ')})` : ''}` : 'one long-lived UDP flow';
+  const what = quic
+    ? `one long-lived QUIC connection${c.quic !== null && c.quic.alpn.length > 0 ? ` (${c.quic.version}, ALPN ${c.quic.alpn.slice(0, 3).join(', ')})` : ''}`
+    : 'one long-lived UDP flow';
   const head = answered
     ? `A ${quic ? 'QUIC' : 'UDP'} beacon that gets through — worth investigating`
     : `A ${quic ? 'QUIC' : 'UDP'} beacon that is never answered`;
   const proxy = f.proxyWords !== '' && !g.viaProxy && external ? `, past the proxy ${f.proxyWords}` : '';
-  return `${head}: ${scheduleFacts(g.schedule, true)} in ${what} to ${g.destination} (UDP ${c.respP})` +
+  return (
+    `${head}: ${scheduleFacts(g.schedule, true)} in ${what} to ${g.destination} (UDP ${c.respP})` +
     `${external ? '' : ' (an internal address)'}${proxy}, ~${bytes(Math.round(c.origBytes / bursts))} out and ~${bytes(Math.round(c.respBytes / bursts))} back per exchange` +
     ` over ${duration(Math.max(0, c.lastTs - c.ts))}; regular small check-ins like this are how C2 agents and update checkers behave` +
-    `${quic ? ', and QUIC hides them from a TLS-inspecting proxy' : ''}.`;
+    `${quic ? ', and QUIC hides them from a TLS-inspecting proxy' : ''}.`
+  );
 }
 
 /** Unanswered DNS to resolvers outside the network: "DNS to resolvers outside the network goes unanswered: …". */
@@ -244,8 +283,10 @@ function dnsUnansweredWords(dns: NonNullable<ReturnType<typeof dnsFacts>>, attem
   const retry = backsOff(dns.times) ? 'retried with a growing back-off' : dns.queries > dns.flows ? 'retried' : 'not retried';
   const resolvers = dns.resolvers.length <= 3 ? dns.resolvers.join(' and ') : `${dns.resolvers.slice(0, 3).join(', ')} …`;
   const other = attempts > dns.flows ? ` (${plural(attempts - dns.flows, 'other attempt')} besides)` : '';
-  return `DNS to resolvers outside the network goes unanswered: ${plural(dns.queries, 'query', 'queries')}` +
+  return (
+    `DNS to resolvers outside the network goes unanswered: ${plural(dns.queries, 'query', 'queries')}` +
     `${dns.names.length > 0 ? ` for ${dns.names.slice(0, 3).join(', ')}` : ''} to ${resolvers} in ${duration(span)}, ${retry}, none answered${other} — ` +
     'the firewall drops DNS to outside resolvers (or they are unreachable), so this host cannot resolve names that way; ' +
-    'a stub resolver giving up, not a flood and not a schedule.';
+    'a stub resolver giving up, not a flood and not a schedule.'
+  );
 }

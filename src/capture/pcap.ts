@@ -38,7 +38,11 @@ export class PcapParser extends CaptureParser {
   private maxCaplen = STANDARD_MAX_SNAPLEN;
   private linktype = 0;
 
-  constructor(info: CaptureFileInfo, onRecord: RecordCallback, readonly variant: PcapVariant) {
+  constructor(
+    info: CaptureFileInfo,
+    onRecord: RecordCallback,
+    readonly variant: PcapVariant,
+  ) {
     super(info, onRecord);
     this.littleEndian = variant.littleEndian;
     this.unitsPerSecond = variant.nanosecond ? 1e9 : 1e6;
@@ -63,7 +67,10 @@ export class PcapParser extends CaptureParser {
       this.info.warnings.push(message(1));
     } else {
       const first = this.info.warnings[this.badFractionWarning]!;
-      this.info.warnings[this.badFractionWarning] = first.replace(/ \([\d,]+ records in all\)|(?=; it was carried)/, ` (${count(this.badFractions)} records in all)`);
+      this.info.warnings[this.badFractionWarning] = first.replace(
+        / \([\d,]+ records in all\)|(?=; it was carried)/,
+        ` (${count(this.badFractions)} records in all)`,
+      );
     }
   }
 
@@ -96,7 +103,11 @@ export class PcapParser extends CaptureParser {
       this.fail('unsupported-version', base + pos + 4, `${file}: pcap version ${major}.${minor} is not supported (only version 2.x is)`);
     }
     if ((linkField & LINKTYPE_RESERVED_MASK) !== 0) {
-      this.fail('unsupported-version', base + pos + 20, `${file}: the pcap header's link-type field has reserved bits set (0x${linkField.toString(16)}): not a file libpcap writes`);
+      this.fail(
+        'unsupported-version',
+        base + pos + 20,
+        `${file}: the pcap header's link-type field has reserved bits set (0x${linkField.toString(16)}): not a file libpcap writes`,
+      );
     }
     if (minor !== 4) this.info.warnings.push(`${file}: pcap version 2.${minor} is not the usual 2.4; read as 2.4`);
     this.snaplen = snaplen;

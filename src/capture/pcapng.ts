@@ -97,7 +97,12 @@ export class PcapngParser extends CaptureParser {
       }
       const length = view.getUint32(pos + 4, le);
       if (length < BLOCK_FRAME_BYTES || length % 4 !== 0 || length > MAX_RECORD_BYTES) {
-        const why = length % 4 !== 0 ? 'not a multiple of 4' : length < BLOCK_FRAME_BYTES ? 'less than the 12-byte minimum' : 'more than any block can hold';
+        const why =
+          length % 4 !== 0
+            ? 'not a multiple of 4'
+            : length < BLOCK_FRAME_BYTES
+              ? 'less than the 12-byte minimum'
+              : 'more than any block can hold';
         this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} claiming ${count(length)} bytes, ${why}`);
         return pos;
       }
@@ -108,7 +113,11 @@ export class PcapngParser extends CaptureParser {
       }
       const trailer = view.getUint32(pos + length - 4, le);
       if (trailer !== length) {
-        this.blockDamage('bad-block', base + pos, `is ${aBlock(type)} whose leading length (${count(length)}) and trailing length (${count(trailer)}) differ`);
+        this.blockDamage(
+          'bad-block',
+          base + pos,
+          `is ${aBlock(type)} whose leading length (${count(length)}) and trailing length (${count(trailer)}) differ`,
+        );
         return pos;
       }
       if (type === BLOCK_EPB || type === BLOCK_PB) {
@@ -123,7 +132,11 @@ export class PcapngParser extends CaptureParser {
         }
         const caplen = view.getUint32(pos + 20, le);
         if (caplen > length - EPB_MIN_BYTES) {
-          this.blockDamage('bad-record-length', base + pos, `claims ${count(caplen)} captured bytes in a ${count(length)}-byte ${blockName(type)}`);
+          this.blockDamage(
+            'bad-record-length',
+            base + pos,
+            `claims ${count(caplen)} captured bytes in a ${count(length)}-byte ${blockName(type)}`,
+          );
           return pos;
         }
         const id = this.sectionFirstInterface + localId;
@@ -329,14 +342,22 @@ function walkOptions(
 
 function blockName(type: number): string {
   switch (type) {
-    case PCAPNG_SHB: return 'section header block';
-    case BLOCK_IDB: return 'interface description block';
-    case BLOCK_PB: return 'packet block';
-    case BLOCK_SPB: return 'simple packet block';
-    case BLOCK_EPB: return 'enhanced packet block';
-    case 0x00000004: return 'name resolution block';
-    case 0x00000005: return 'interface statistics block';
-    default: return `block of type ${hex32(type)}`;
+    case PCAPNG_SHB:
+      return 'section header block';
+    case BLOCK_IDB:
+      return 'interface description block';
+    case BLOCK_PB:
+      return 'packet block';
+    case BLOCK_SPB:
+      return 'simple packet block';
+    case BLOCK_EPB:
+      return 'enhanced packet block';
+    case 0x00000004:
+      return 'name resolution block';
+    case 0x00000005:
+      return 'interface statistics block';
+    default:
+      return `block of type ${hex32(type)}`;
   }
 }
 

@@ -109,15 +109,11 @@ class Engine {
     if (kind === null) {
       if (!eof && held < DESCRIBE_BYTES) return false;
       const looks = describeNonCapture(head);
-      const what = this.compressed
-        ? `a gzip file that does not hold a capture (inside: ${held === 0 ? 'nothing' : looks})`
-        : looks;
+      const what = this.compressed ? `a gzip file that does not hold a capture (inside: ${held === 0 ? 'nothing' : looks})` : looks;
       throw new CaptureError('not-a-capture', this.name, `${this.name}: not a capture file — it looks like ${what}`, 0, null);
     }
     const info = newInfo(this.name, kind.format, this.compressed);
-    this.parser = kind.format === 'pcap'
-      ? new PcapParser(info, this.onRecord, kind)
-      : new PcapngParser(info, this.onRecord);
+    this.parser = kind.format === 'pcap' ? new PcapParser(info, this.onRecord, kind) : new PcapngParser(info, this.onRecord);
     return true;
   }
 
@@ -149,10 +145,13 @@ function describeInputError(error: unknown, compressed: 'gzip' | null): string {
 function openError(path: string, error: unknown): CaptureError {
   const e = error as NodeJS.ErrnoException;
   const why =
-    e.code === 'ENOENT' ? 'no such file'
-    : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied'
-    : e.code === 'EISDIR' ? 'it is a directory'
-    : e.message;
+    e.code === 'ENOENT'
+      ? 'no such file'
+      : e.code === 'EACCES' || e.code === 'EPERM'
+        ? 'permission denied'
+        : e.code === 'EISDIR'
+          ? 'it is a directory'
+          : e.message;
   return new CaptureError('io', path, `${path}: cannot be read: ${why}`);
 }
 
@@ -227,7 +226,12 @@ function readPlainFile(name: string, fd: number, size: number, onRecord: RecordC
 }
 
 /** Reads a capture held in memory (tests, generated captures); `name` is used in messages. */
-export async function readCaptureBytes(name: string, bytes: Uint8Array, onRecord: RecordCallback, options: ReadOptions = {}): Promise<CaptureFileInfo> {
+export async function readCaptureBytes(
+  name: string,
+  bytes: Uint8Array,
+  onRecord: RecordCallback,
+  options: ReadOptions = {},
+): Promise<CaptureFileInfo> {
   if (isGzip(bytes)) return readCaptureStream(name, [bytes], onRecord, options);
   const engine = new Engine(name, null, onRecord, bytes, bytes.length);
   options.onProgress?.(bytes.length, bytes.length);

@@ -8,10 +8,7 @@
  * (RFC 1952 §2.3.1).
  */
 
-export type CaptureKind =
-  | { format: 'pcap'; littleEndian: boolean; nanosecond: boolean; modified: boolean }
-  | { format: 'pcapng' }
-  | null;
+export type CaptureKind = { format: 'pcap'; littleEndian: boolean; nanosecond: boolean; modified: boolean } | { format: 'pcapng' } | null;
 
 /** Bytes needed to tell a capture from anything else. */
 export const MAGIC_BYTES = 4;
@@ -25,14 +22,22 @@ export function sniffCapture(head: Uint8Array): CaptureKind {
   if (head.length < MAGIC_BYTES) return null;
   const be = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
   switch (be) {
-    case 0xa1b2c3d4: return { format: 'pcap', littleEndian: false, nanosecond: false, modified: false };
-    case 0xd4c3b2a1: return { format: 'pcap', littleEndian: true, nanosecond: false, modified: false };
-    case 0xa1b23c4d: return { format: 'pcap', littleEndian: false, nanosecond: true, modified: false };
-    case 0x4d3cb2a1: return { format: 'pcap', littleEndian: true, nanosecond: true, modified: false };
-    case 0xa1b2cd34: return { format: 'pcap', littleEndian: false, nanosecond: false, modified: true };
-    case 0x34cdb2a1: return { format: 'pcap', littleEndian: true, nanosecond: false, modified: true };
-    case PCAPNG_SHB: return { format: 'pcapng' };
-    default: return null;
+    case 0xa1b2c3d4:
+      return { format: 'pcap', littleEndian: false, nanosecond: false, modified: false };
+    case 0xd4c3b2a1:
+      return { format: 'pcap', littleEndian: true, nanosecond: false, modified: false };
+    case 0xa1b23c4d:
+      return { format: 'pcap', littleEndian: false, nanosecond: true, modified: false };
+    case 0x4d3cb2a1:
+      return { format: 'pcap', littleEndian: true, nanosecond: true, modified: false };
+    case 0xa1b2cd34:
+      return { format: 'pcap', littleEndian: false, nanosecond: false, modified: true };
+    case 0x34cdb2a1:
+      return { format: 'pcap', littleEndian: true, nanosecond: false, modified: true };
+    case PCAPNG_SHB:
+      return { format: 'pcapng' };
+    default:
+      return null;
   }
 }
 
@@ -41,8 +46,13 @@ export function isGzip(head: Uint8Array): boolean {
 }
 
 const MAGICS = [
-  [0xa1, 0xb2, 0xc3, 0xd4], [0xd4, 0xc3, 0xb2, 0xa1], [0xa1, 0xb2, 0x3c, 0x4d], [0x4d, 0x3c, 0xb2, 0xa1],
-  [0xa1, 0xb2, 0xcd, 0x34], [0x34, 0xcd, 0xb2, 0xa1], [0x0a, 0x0d, 0x0d, 0x0a],
+  [0xa1, 0xb2, 0xc3, 0xd4],
+  [0xd4, 0xc3, 0xb2, 0xa1],
+  [0xa1, 0xb2, 0x3c, 0x4d],
+  [0x4d, 0x3c, 0xb2, 0xa1],
+  [0xa1, 0xb2, 0xcd, 0x34],
+  [0x34, 0xcd, 0xb2, 0xa1],
+  [0x0a, 0x0d, 0x0d, 0x0a],
 ];
 
 function isCapturePrefix(head: Uint8Array): boolean {
@@ -88,7 +98,8 @@ function looksLikeText(head: Uint8Array): boolean {
  */
 export function describeNonCapture(head: Uint8Array): string {
   if (head.length === 0) return 'an empty file';
-  if (head.length < MAGIC_BYTES && isCapturePrefix(head)) return `a capture cut short: only ${head.length} byte${head.length === 1 ? '' : 's'}`;
+  if (head.length < MAGIC_BYTES && isCapturePrefix(head))
+    return `a capture cut short: only ${head.length} byte${head.length === 1 ? '' : 's'}`;
   if (isGzip(head)) return 'a gzip file that does not hold a capture';
   if (startsWith(head, 0x50, 0x4b, 0x03, 0x04) || startsWith(head, 0x50, 0x4b, 0x05, 0x06)) return 'a zip archive';
   if (startsWith(head, 0x42, 0x5a, 0x68)) return 'a bzip2 file (decompress it first)';
@@ -104,7 +115,10 @@ export function describeNonCapture(head: Uint8Array): string {
   if (looksLikeText(head)) {
     let text = '';
     for (let i = 0; i < Math.min(head.length, 512); i++) text += String.fromCharCode(head[i]!);
-    const start = text.replace(/^\uFEFF|^\xEF\xBB\xBF/, '').trimStart().toLowerCase();
+    const start = text
+      .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+      .trimStart()
+      .toLowerCase();
     if (start.startsWith('<!doctype html') || start.startsWith('<html') || /<(head|body|title)[\s>]/.test(start)) return 'an HTML page';
     if (start.startsWith('<?xml') || start.startsWith('<')) return 'an XML file';
     if (start.startsWith('{') || start.startsWith('[')) return 'a JSON file';

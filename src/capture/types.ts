@@ -83,13 +83,7 @@ export interface CaptureFileInfo {
 }
 
 /** File-level failure codes. Per-packet problems are never thrown. */
-export type CaptureErrorCode =
-  | 'not-a-capture'
-  | 'unsupported-version'
-  | 'truncated'
-  | 'bad-record-length'
-  | 'bad-block'
-  | 'io';
+export type CaptureErrorCode = 'not-a-capture' | 'unsupported-version' | 'truncated' | 'bad-record-length' | 'bad-block' | 'io';
 
 /**
  * A capture could not be read (from the start, or from some point on). The message is one

@@ -61,9 +61,7 @@ type U32Writer = (buf: Buffer, value: number, offset: number) => void;
 type U16Writer = (buf: Buffer, value: number, offset: number) => void;
 
 function u32Writer(bigEndian: boolean): U32Writer {
-  return bigEndian
-    ? (b, v, o) => void b.writeUInt32BE(v >>> 0, o)
-    : (b, v, o) => void b.writeUInt32LE(v >>> 0, o);
+  return bigEndian ? (b, v, o) => void b.writeUInt32BE(v >>> 0, o) : (b, v, o) => void b.writeUInt32LE(v >>> 0, o);
 }
 
 function u16Writer(bigEndian: boolean): U16Writer {

@@ -22,7 +22,10 @@ export function defaultKnownFile(env: Record<string, string | undefined>): { fil
  * The rules of the given files (or of the default file), and the default file's name when that
  * was used. A file that cannot be read or a bad line throws an Error naming the file (and line).
  */
-export async function readKnownRules(files: string[] | undefined, env: Record<string, string | undefined>): Promise<{ rules: KnownRule[]; defaultFile: string | null }> {
+export async function readKnownRules(
+  files: string[] | undefined,
+  env: Record<string, string | undefined>,
+): Promise<{ rules: KnownRule[]; defaultFile: string | null }> {
   const fallback = files === undefined || files.length === 0 ? defaultKnownFile(env) : null;
   const chosen = files !== undefined && files.length > 0 ? files : fallback !== null ? [fallback.file] : [];
   const rules: KnownRule[] = [];
@@ -31,7 +34,8 @@ export async function readKnownRules(files: string[] | undefined, env: Record<st
     try {
       text = await readFile(file, 'utf8');
     } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      const why =
+        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
       throw new Error(`${fallback !== null ? 'known destinations' : '--known'}: cannot read ${file}: ${why}`, { cause: e });
     }
     rules.push(...parseKnown(text, file));

@@ -74,7 +74,8 @@ interface FlowsOptions extends CommonOptions {
 
 const VERSION = '0.1.0';
 
-const KNOWN_HELP = 'known destinations: lines of "pattern  reason" (*.example.com, a CIDR, or address:port), repeatable; default $CALLHOME_KNOWN, else ~/.config/callhome/known when present';
+const KNOWN_HELP =
+  'known destinations: lines of "pattern  reason" (*.example.com, a CIDR, or address:port), repeatable; default $CALLHOME_KNOWN, else ~/.config/callhome/known when present';
 const ALL_HOSTS_HELP = 'list every host; by default hosts without findings are counted by what they did';
 /** A streamed output is written in batches of about this many characters … */
 const FLUSH_BYTES = 64 << 10;
@@ -95,7 +96,10 @@ function validAddress(text: string): boolean {
 
 function parseCidrs(values: string[] | undefined): string[] | undefined {
   if (!values) return undefined;
-  const cidrs = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const cidrs = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const cidr of cidrs) {
     const [address, bits, extra] = cidr.split('/');
     const maxBits = address !== undefined && address.includes(':') ? 128 : 32;
@@ -128,7 +132,10 @@ export function parseProxy(text: string): { address: string; port: number | null
 
 function parsePorts(values: string[] | undefined, option: string): number[] | undefined {
   if (!values) return undefined;
-  const ports = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const ports = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return ports.map((p) => {
     const n = Number(p);
     if (!/^\d+$/.test(p) || n < 0 || n > 65535) throw new UsageError(`${option}: '${p}' is not a port number`);
@@ -306,9 +313,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return {
       ...lo,
       known: known.rules,
-      proxies: (o.proxy ?? []).flatMap((p) => p.split(',')).filter(Boolean).map(parseProxy),
+      proxies: (o.proxy ?? [])
+        .flatMap((p) => p.split(','))
+        .filter(Boolean)
+        .map(parseProxy),
       orgs,
-      webPorts: parsePorts(o.webPorts, '--web-ports') ? [...DEFAULT_WEB_PORTS, ...parsePorts(o.webPorts, '--web-ports')!] : DEFAULT_WEB_PORTS,
+      webPorts: parsePorts(o.webPorts, '--web-ports')
+        ? [...DEFAULT_WEB_PORTS, ...parsePorts(o.webPorts, '--web-ports')!]
+        : DEFAULT_WEB_PORTS,
       internal: lo.internal ?? DEFAULT_INTERNAL,
     };
   };
@@ -337,7 +349,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .option('-q, --quiet', 'no progress, no warnings other than damage')
       .option('--verify-checksums', 'verify checksums as Zeek does by default (a host capturing its own traffic fails them)')
       .option('--max-connections <n>', 'ceiling on connections tracked at once (the oldest idle are emitted early)')
-      .option('--year <yyyy>', 'firewall logs: the year of syslog time stamps that carry none (default: the file\'s date)')
+      .option('--year <yyyy>', "firewall logs: the year of syslog time stamps that carry none (default: the file's date)")
       .option('--tz <zone>', 'firewall logs: the time zone of their clock, e.g. +05:30 or Europe/Berlin (default UTC)')
       .addHelpText('after', `\nDefault format: ${defaultFormat}.`);
 
@@ -428,7 +440,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   common(
-    program.command('compare').description('the same behaviour across captures?').argument('<a>').argument('<b>').argument('[more...]')
+    program
+      .command('compare')
+      .description('the same behaviour across captures?')
+      .argument('<a>')
+      .argument('<b>')
+      .argument('[more...]')
       .option('--known <file>', KNOWN_HELP, collect),
     Object.keys(compareRenderers),
     'text',
@@ -437,7 +454,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const files = [a, b, ...more];
     const { result, failures } = await compare(inputs(files), await analyzeInputs(o));
     clearProgress(o);
-    reportProblems(o, failures, result.analyses.flatMap((r) => r.captures));
+    reportProblems(
+      o,
+      failures,
+      result.analyses.flatMap((r) => r.captures),
+    );
     if (result.analyses.length < 2) {
       say('error: compare needs at least two readable captures');
       exitCode = EXIT_UNREADABLE;
@@ -447,7 +468,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   common(
-    program.command('report').description('a full report: -o report.html | report.md').argument('<capture...>')
+    program
+      .command('report')
+      .description('a full report: -o report.html | report.md')
+      .argument('<capture...>')
       .option('--known <file>', KNOWN_HELP, collect)
       .option('--all-hosts', ALL_HOSTS_HELP),
     Object.keys(reportRenderers),
@@ -464,8 +488,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   common(
-    program.command('known').description('known destinations: `known suggest <capture...>` prints candidate lines')
-      .command('suggest').description('candidate known-destination lines: the update agents the verdicts explain').argument('<capture...>')
+    program
+      .command('known')
+      .description('known destinations: `known suggest <capture...>` prints candidate lines')
+      .command('suggest')
+      .description('candidate known-destination lines: the update agents the verdicts explain')
+      .argument('<capture...>')
       .option('--known <file>', KNOWN_HELP, collect),
     Object.keys(knownRenderers),
     'text',
@@ -474,7 +502,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures);
-    if (loaded.captures.length > 0) emit(o, knownRenderers[format]({ captures: loaded.captures, suggestions: suggestKnown(result) }, renderOptions(o)));
+    if (loaded.captures.length > 0)
+      emit(o, knownRenderers[format]({ captures: loaded.captures, suggestions: suggestKnown(result) }, renderOptions(o)));
   });
 
   // `analyze` is the default command, so commander would take a mistyped command name for a
@@ -482,7 +511,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const first = argv[0];
   const commands = [...program.commands.flatMap((c) => [c.name(), ...c.aliases()]), 'help'];
   if (first !== undefined && /^[a-z][a-z-]*$/.test(first) && !commands.includes(first) && !existsSync(first)) {
-    say(`unknown command '${first}' — the commands are ${program.commands.map((c) => c.name()).join(', ')} (or give capture files to analyze)`);
+    say(
+      `unknown command '${first}' — the commands are ${program.commands.map((c) => c.name()).join(', ')} (or give capture files to analyze)`,
+    );
     return EXIT_USAGE;
   }
 
@@ -503,7 +534,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return EXIT_UNREADABLE;
     }
     const err = e as NodeJS.ErrnoException;
-    if (err && (err.code === 'EPIPE')) return exitCode;
+    if (err && err.code === 'EPIPE') return exitCode;
     say(`internal error: ${err && err.message ? err.message : String(e)} (please report this with the capture that caused it)`);
     if (io.env.CALLHOME_DEBUG) io.stderr.write(`${(err && err.stack) || ''}\n`);
     return EXIT_UNREADABLE;
@@ -515,7 +546,10 @@ function flowFilter(o: FlowsOptions): (c: Connection) => boolean {
   const hosts = o.host?.flatMap((h) => h.split(',')).filter(Boolean);
   if (hosts) for (const h of hosts) if (!validAddress(h)) throw new UsageError(`--host: '${h}' is not an IP address`);
   const ports = parsePorts(o.port, '--port');
-  const named = o.state?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const named = o.state
+    ?.split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   const states = named?.map((s): ConnState => {
     if (!isConnState(s)) throw new UsageError(`--state: '${s}' is not a Zeek conn_state (${CONN_STATE_NAMES.join(', ')})`);
     return s;

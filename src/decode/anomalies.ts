@@ -62,14 +62,15 @@ export const ANOMALIES = {
 
   // -- worked around; the packet is still 'decoded' with this code in `reason`
   'tcp.bad_option_length': 'a TCP option whose length is below 2, runs past the header, or does not fit its kind',
-  'tcp.header_split_by_fragment': 'a first IP fragment ends inside the TCP options (RFC 1858 tiny fragment); the fixed header is kept, payloadLength is 0',
+  'tcp.header_split_by_fragment':
+    'a first IP fragment ends inside the TCP options (RFC 1858 tiny fragment); the fixed header is kept, payloadLength is 0',
   'udp.length_exceeds_ip': 'UDP length larger than the IP payload (the IP payload length is used)',
   'ipv4.zero_total_length': 'IPv4 total length 0 (segmentation offload on the capturing host); the frame length is used',
   'ipv6.zero_payload_length': 'IPv6 payload length 0 without a jumbo option; the frame length is used',
 
   // -- about the record rather than a header: counted beside the packet's status and reason
   'time.out_of_range':
-    'a time stamp before 1970 or from 2200 on (a damaged high word, if_tsoffset or if_tsresol): the packet is decoded and counted, but kept out of connections and the capture\'s time span',
+    "a time stamp before 1970 or from 2200 on (a damaged high word, if_tsoffset or if_tsresol): the packet is decoded and counted, but kept out of connections and the capture's time span",
 } as const;
 
 export type AnomalyCode = keyof typeof ANOMALIES;

@@ -127,7 +127,12 @@ export function parseDns(b: Uint8Array, overTcp = false, start = 0, stop = b.len
     if (p > end) return peek;
     if (klass !== CLASS_IN) continue;
     if (type === TYPE_A && rdlength === 4) {
-      peek.answers.push({ name: read.name, type: 'A', value: formatIPv4(((b[rdata]! << 24) | (b[rdata + 1]! << 16) | (b[rdata + 2]! << 8) | b[rdata + 3]!) >>> 0), ttl });
+      peek.answers.push({
+        name: read.name,
+        type: 'A',
+        value: formatIPv4(((b[rdata]! << 24) | (b[rdata + 1]! << 16) | (b[rdata + 2]! << 8) | b[rdata + 3]!) >>> 0),
+        ttl,
+      });
     } else if (type === TYPE_AAAA && rdlength === 16) {
       peek.answers.push({ name: read.name, type: 'AAAA', value: formatIPv6(b.subarray(rdata, rdata + 16)), ttl });
     } else if (type === TYPE_CNAME) {

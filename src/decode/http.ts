@@ -95,7 +95,11 @@ export function peekHttpRequest(payload: Uint8Array): HttpRequestPeek | null {
   const target = copyText(payload, targetStart, targetEnd, HTTP_TEXT_CAP);
   let proxyForm: HttpRequestPeek['proxyForm'] = null;
   if (method === 'CONNECT') proxyForm = 'connect';
-  else if (equalsLower(payload, targetStart, Math.min(targetStart + 7, targetEnd), 'http://') || equalsLower(payload, targetStart, Math.min(targetStart + 8, targetEnd), 'https://')) proxyForm = 'absolute';
+  else if (
+    equalsLower(payload, targetStart, Math.min(targetStart + 7, targetEnd), 'http://') ||
+    equalsLower(payload, targetStart, Math.min(targetStart + 8, targetEnd), 'https://')
+  )
+    proxyForm = 'absolute';
 
   let host: string | null = null;
   let userAgent: string | null = null;
@@ -112,8 +116,12 @@ export function peekHttpRequest(payload: Uint8Array): HttpRequestPeek | null {
       let v = colon + 1;
       while (v < valueEnd && (payload[v] === SP || payload[v] === 0x09)) v++;
       if (host === null && equalsLower(payload, p, colon, 'host')) host = copyText(payload, v, valueEnd, HTTP_TEXT_CAP);
-      else if (userAgent === null && equalsLower(payload, p, colon, 'user-agent')) userAgent = copyText(payload, v, valueEnd, HTTP_TEXT_CAP);
-      else if ((equalsLower(payload, p, colon, 'via') || equalsLower(payload, p, colon, 'x-forwarded-for')) && viaHeaders.length < MAX_VIA_HEADERS) {
+      else if (userAgent === null && equalsLower(payload, p, colon, 'user-agent'))
+        userAgent = copyText(payload, v, valueEnd, HTTP_TEXT_CAP);
+      else if (
+        (equalsLower(payload, p, colon, 'via') || equalsLower(payload, p, colon, 'x-forwarded-for')) &&
+        viaHeaders.length < MAX_VIA_HEADERS
+      ) {
         viaHeaders.push(copyText(payload, v, valueEnd, HTTP_TEXT_CAP));
       }
     }

@@ -25,8 +25,13 @@ export const ICMPV6_PARAMETER_PROBLEM = 4;
 /** Does this ICMP (v4 or v6) type quote the packet that caused it? */
 export function isIcmpError(version: 4 | 6, type: number): boolean {
   if (version === 4) {
-    return type === ICMP_DEST_UNREACHABLE || type === ICMP_SOURCE_QUENCH || type === ICMP_REDIRECT
-      || type === ICMP_TIME_EXCEEDED || type === ICMP_PARAMETER_PROBLEM;
+    return (
+      type === ICMP_DEST_UNREACHABLE ||
+      type === ICMP_SOURCE_QUENCH ||
+      type === ICMP_REDIRECT ||
+      type === ICMP_TIME_EXCEEDED ||
+      type === ICMP_PARAMETER_PROBLEM
+    );
   }
   return type >= ICMPV6_DEST_UNREACHABLE && type <= ICMPV6_PARAMETER_PROBLEM;
 }
@@ -38,7 +43,15 @@ const quotedChain = newIpv6Chain();
  * `capEnd` the end of the captured bytes of this IP packet, `pseudo` the checksum start value
  * (0 for ICMPv4, the pseudo-header sum without length for ICMPv6) or -1 when not verifying.
  */
-export function decodeIcmp(b: Uint8Array, p: number, messageLength: number, capEnd: number, version: 4 | 6, pseudo: number, out: Packet): void {
+export function decodeIcmp(
+  b: Uint8Array,
+  p: number,
+  messageLength: number,
+  capEnd: number,
+  version: 4 | 6,
+  pseudo: number,
+  out: Packet,
+): void {
   if (capEnd - p >= 2) {
     out.icmpType = b[p]!;
     out.icmpCode = b[p + 1]!;
@@ -61,7 +74,8 @@ export function decodeIcmp(b: Uint8Array, p: number, messageLength: number, capE
     out.payloadEnd = capEnd;
   }
   if (capEnd - p < messageLength) out.truncated = true;
-  else if (pseudo >= 0) out.transportChecksumOk = fold(sumWords(b, p, p + messageLength, version === 6 ? pseudo + messageLength : pseudo)) === 0xffff;
+  else if (pseudo >= 0)
+    out.transportChecksumOk = fold(sumWords(b, p, p + messageLength, version === 6 ? pseudo + messageLength : pseudo)) === 0xffff;
   if (isIcmpError(version, out.icmpType) && capEnd > start) decodeQuoted(b, start, capEnd, out.quoted);
 }
 

@@ -212,7 +212,12 @@ export function decodeLink(b: Uint8Array, start: number, end: number, linktype: 
     }
     case LINKTYPE_LOOP:
       if (len < 4) return malformed(out, 'truncated.link', link);
-      return byAddressFamily(((b[start]! << 24) | (b[start + 1]! << 16) | (b[start + 2]! << 8) | b[start + 3]!) >>> 0, start + 4, out, link);
+      return byAddressFamily(
+        ((b[start]! << 24) | (b[start + 1]! << 16) | (b[start + 2]! << 8) | b[start + 3]!) >>> 0,
+        start + 4,
+        out,
+        link,
+      );
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_DLT12:
     case LINKTYPE_RAW_DLT14:

@@ -72,11 +72,29 @@ const V1_TYPES: readonly QuicPacketType[] = ['initial', '0-rtt', 'handshake', 'r
 
 const QUIC_VERSIONS: readonly QuicVersionSpec[] = [
   // RFC 9000 §17.2, RFC 9001 §5.2
-  { number: 0x00000001, name: 'v1', salt: Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex'), labelPrefix: 'quic', types: V1_TYPES },
+  {
+    number: 0x00000001,
+    name: 'v1',
+    salt: Buffer.from('38762cf7f55934b34d179ae6a4c80cadccbb7f0a', 'hex'),
+    labelPrefix: 'quic',
+    types: V1_TYPES,
+  },
   // RFC 9369 §3.2, §3.3.1, §3.3.2
-  { number: 0x6b3343cf, name: 'v2', salt: Buffer.from('0dede3def700a6db819381be6e269dcbf9bd2ed9', 'hex'), labelPrefix: 'quicv2', types: ['retry', 'initial', '0-rtt', 'handshake'] },
+  {
+    number: 0x6b3343cf,
+    name: 'v2',
+    salt: Buffer.from('0dede3def700a6db819381be6e269dcbf9bd2ed9', 'hex'),
+    labelPrefix: 'quicv2',
+    types: ['retry', 'initial', '0-rtt', 'handshake'],
+  },
   // draft-ietf-quic-tls-29 §5.2 (the draft deployed longest, before RFC 9000)
-  { number: 0xff00001d, name: 'draft-29', salt: Buffer.from('afbfec289993d24c9e9786f19c6111e04390a899', 'hex'), labelPrefix: 'quic', types: V1_TYPES },
+  {
+    number: 0xff00001d,
+    name: 'draft-29',
+    salt: Buffer.from('afbfec289993d24c9e9786f19c6111e04390a899', 'hex'),
+    labelPrefix: 'quic',
+    types: V1_TYPES,
+  },
 ];
 
 function versionSpec(version: number): QuicVersionSpec | null {
@@ -329,7 +347,7 @@ class CryptoStream {
     }
     if (end <= this.contiguous) return;
     this.contiguous = end;
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false;
       for (let i = 0; i < this.pending.length; i += 2) {
         if (this.pending[i]! > this.contiguous) continue;

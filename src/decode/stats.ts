@@ -47,7 +47,8 @@ export class DecodeStats {
   merge(other: DecodeStats): void {
     this.records += other.records;
     for (const key of Object.keys(this.decoded) as (keyof DecodeStats['decoded'])[]) this.decoded[key] += other.decoded[key];
-    for (const key of Object.keys(this.statusCounts) as (keyof DecodeStats['statusCounts'])[]) this.statusCounts[key] += other.statusCounts[key];
+    for (const key of Object.keys(this.statusCounts) as (keyof DecodeStats['statusCounts'])[])
+      this.statusCounts[key] += other.statusCounts[key];
     for (const [k, v] of Object.entries(other.skipped)) this.skipped[k] = (this.skipped[k] ?? 0) + v;
     for (const [k, v] of Object.entries(other.anomalies)) this.anomalies[k] = (this.anomalies[k] ?? 0) + v;
     for (const [k, v] of Object.entries(other.unsupportedLinktypes)) {

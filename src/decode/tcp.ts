@@ -107,7 +107,8 @@ export function decodeTcp(b: Uint8Array, p: number, segmentLength: number, capEn
     out.payloadEnd = capEnd;
   }
   if (capturedPayload < payloadLength) out.truncated = true;
-  else if (pseudo >= 0 && !out.moreFragments) out.transportChecksumOk = fold(sumWords(b, p, p + segmentLength, pseudo + segmentLength)) === 0xffff;
+  else if (pseudo >= 0 && !out.moreFragments)
+    out.transportChecksumOk = fold(sumWords(b, p, p + segmentLength, pseudo + segmentLength)) === 0xffff;
 }
 
 function readOptions(b: Uint8Array, p: number, end: number, out: Packet): void {

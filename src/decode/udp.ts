@@ -15,7 +15,15 @@ export const UDP_HEADER = 8;
  * fragment payloadLength is the whole datagram's (from the UDP length) and the captured payload
  * is the part in this fragment.
  */
-export function decodeUdp(b: Uint8Array, p: number, ipPayloadLength: number, capEnd: number, pseudo: number, zeroMeansNone: boolean, out: Packet): void {
+export function decodeUdp(
+  b: Uint8Array,
+  p: number,
+  ipPayloadLength: number,
+  capEnd: number,
+  pseudo: number,
+  zeroMeansNone: boolean,
+  out: Packet,
+): void {
   const captured = capEnd - p;
   if (captured >= 4) {
     out.sport = (b[p]! << 8) | b[p + 1]!;

@@ -24,8 +24,7 @@ export function datagramOver(f: Flow, now: number): boolean {
  * The ongoing connection of datagram `p` from `sport` to `dport` (direction in `match`), or null
  * when there is none or it idled out — then it is emitted, and the caller starts a new one.
  */
-export function ongoingDatagram(table: ConnectionTable, match: Match, p: Packet, kind: number, sport: number,
-  dport: number): Flow | null {
+export function ongoingDatagram(table: ConnectionTable, match: Match, p: Packet, kind: number, sport: number, dport: number): Flow | null {
   const flow = table.lookup(match, kind, p.ipVersion, p.src4, p.src6, sport, p.dst4, p.dst6, dport);
   if (flow === null) return null;
   if (table.clock >= flow.lastTs + inactivityTimeout(flow)) {

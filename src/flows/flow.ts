@@ -192,10 +192,18 @@ export class Endpoint {
       const k = this.ipIdCount++;
       const id = ipId & 0xffff;
       switch (k >> 1) {
-        case 0: this.ipIds0 = k & 1 ? this.ipIds0 | id : id << 16; break;
-        case 1: this.ipIds1 = k & 1 ? this.ipIds1 | id : id << 16; break;
-        case 2: this.ipIds2 = k & 1 ? this.ipIds2 | id : id << 16; break;
-        default: this.ipIds3 = k & 1 ? this.ipIds3 | id : id << 16; break;
+        case 0:
+          this.ipIds0 = k & 1 ? this.ipIds0 | id : id << 16;
+          break;
+        case 1:
+          this.ipIds1 = k & 1 ? this.ipIds1 | id : id << 16;
+          break;
+        case 2:
+          this.ipIds2 = k & 1 ? this.ipIds2 | id : id << 16;
+          break;
+        default:
+          this.ipIds3 = k & 1 ? this.ipIds3 | id : id << 16;
+          break;
       }
     }
   }
@@ -411,15 +419,29 @@ export class Flow {
   /** Is `a` (16 bytes) the originator's IPv6 address? */
   isOrig6(a: Uint8Array): boolean {
     const w = this.a6;
-    return this.ipVersion === 6 && w !== null && a.length >= 16 && word(a, 0) === w.o0 && word(a, 4) === w.o1
-      && word(a, 8) === w.o2 && word(a, 12) === w.o3;
+    return (
+      this.ipVersion === 6 &&
+      w !== null &&
+      a.length >= 16 &&
+      word(a, 0) === w.o0 &&
+      word(a, 4) === w.o1 &&
+      word(a, 8) === w.o2 &&
+      word(a, 12) === w.o3
+    );
   }
 
   /** Is `a` (16 bytes) the responder's IPv6 address? */
   isResp6(a: Uint8Array): boolean {
     const w = this.a6;
-    return this.ipVersion === 6 && w !== null && a.length >= 16 && word(a, 0) === w.r0 && word(a, 4) === w.r1
-      && word(a, 8) === w.r2 && word(a, 12) === w.r3;
+    return (
+      this.ipVersion === 6 &&
+      w !== null &&
+      a.length >= 16 &&
+      word(a, 0) === w.r0 &&
+      word(a, 4) === w.r1 &&
+      word(a, 8) === w.r2 &&
+      word(a, 12) === w.r3
+    );
   }
 
   /** The originator's or responder's IPv6 address as 16 bytes (for output). */
@@ -466,10 +488,18 @@ export class Flow {
     this.respA4 = a4;
     const a = this.a6;
     if (a !== null) {
-      let w = a.o0; a.o0 = a.r0; a.r0 = w;
-      w = a.o1; a.o1 = a.r1; a.r1 = w;
-      w = a.o2; a.o2 = a.r2; a.r2 = w;
-      w = a.o3; a.o3 = a.r3; a.r3 = w;
+      let w = a.o0;
+      a.o0 = a.r0;
+      a.r0 = w;
+      w = a.o1;
+      a.o1 = a.r1;
+      a.r1 = w;
+      w = a.o2;
+      a.o2 = a.r2;
+      a.r2 = w;
+      w = a.o3;
+      a.o3 = a.r3;
+      a.r3 = w;
     }
     const port = this.origP;
     this.origP = this.respP;
@@ -481,7 +511,7 @@ export class Flow {
       swapped += c === lower ? c.toUpperCase() : lower;
     }
     this.history = swapped;
-    this.histSeen = ((this.histSeen & 0xffff) << 16 | (this.histSeen >>> 16)) >>> 0;
+    this.histSeen = (((this.histSeen & 0xffff) << 16) | (this.histSeen >>> 16)) >>> 0;
     this.firstPacketSeen = ((this.firstPacketSeen & 1) << 1) | ((this.firstPacketSeen & 2) >> 1);
     this.isPartial = false;
   }
@@ -499,13 +529,27 @@ function isScaleStep(n: number): boolean {
 }
 
 /** Zeek's Connection::ScaledHistoryEntry: the letter at 1, 10, 100, … occurrences. */
-export function scaledHistory(flow: Flow, code: string, fromOrig: boolean, e: Endpoint, which: 'checksum' | 'rxmit' | 'zeroWindow' | 'gap'): void {
+export function scaledHistory(
+  flow: Flow,
+  code: string,
+  fromOrig: boolean,
+  e: Endpoint,
+  which: 'checksum' | 'rxmit' | 'zeroWindow' | 'gap',
+): void {
   let count: number;
   switch (which) {
-    case 'checksum': count = ++e.checksumCount; break;
-    case 'rxmit': count = ++e.rxmitCount; break;
-    case 'zeroWindow': count = ++e.zeroWindowCount; break;
-    case 'gap': count = ++e.gapCount; break;
+    case 'checksum':
+      count = ++e.checksumCount;
+      break;
+    case 'rxmit':
+      count = ++e.rxmitCount;
+      break;
+    case 'zeroWindow':
+      count = ++e.zeroWindowCount;
+      break;
+    case 'gap':
+      count = ++e.gapCount;
+      break;
   }
   if (isScaleStep(count)) flow.addHistory(code, fromOrig);
 }

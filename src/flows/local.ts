@@ -37,7 +37,11 @@ export function isLocalIPv6(b: Uint8Array): boolean {
   if ((b[0]! & 0xfe) === 0xfc) return true; // fc00::/7
   if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return true; // fe80::/10
   let zeroPrefix = true;
-  for (let i = 0; i < 15; i++) if (b[i] !== 0) { zeroPrefix = false; break; }
+  for (let i = 0; i < 15; i++)
+    if (b[i] !== 0) {
+      zeroPrefix = false;
+      break;
+    }
   if (zeroPrefix && (b[15] === 0 || b[15] === 1)) return true; // :: and ::1
   if (b[0] === 0x20 && b[1] === 0x01 && b[2] === 0x0d && b[3] === 0xb8) return true; // 2001:db8::/32
   return false;

@@ -39,7 +39,8 @@ export function notePayload(flow: Flow, p: Packet, fromOrig: boolean): void {
   if (fromOrig) {
     if (flow.kind !== KIND_UDP && flow.awaitingRequest) {
       flow.awaitingRequest = false;
-      if (flow.requestTimes === null) flow.requestTimes = [p.ts]; // room for one, not seventeen
+      if (flow.requestTimes === null)
+        flow.requestTimes = [p.ts]; // room for one, not seventeen
       else if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(p.ts);
     }
     if (!flow.origPeeked && p.payloadEnd > p.payloadStart) {

@@ -38,7 +38,7 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
     origBytes = f.orig.payloadBytes;
     respBytes = f.resp.payloadBytes;
     if (f.kind === KIND_UDP) {
-      connState = f.orig.active ? (f.resp.active ? 'SF' : 'S0') : (f.resp.active ? 'SHR' : 'OTH');
+      connState = f.orig.active ? (f.resp.active ? 'SF' : 'S0') : f.resp.active ? 'SHR' : 'OTH';
     } else {
       connState = 'OTH';
     }

@@ -32,8 +32,16 @@ export function resetStage(flow: Flow, ts: number, otherLast: number): ResetStag
  * claims to come from (1 originator, 2 responder); `quotedSeq` the sequence number an ICMP
  * error quotes.
  */
-export function addReset(flow: Flow, p: Packet, kind: 'rst' | 'icmp', fromOriginator: boolean, claimedSide: number,
-  otherLast: number, stage: ResetStage, quotedSeq = -1): void {
+export function addReset(
+  flow: Flow,
+  p: Packet,
+  kind: 'rst' | 'icmp',
+  fromOriginator: boolean,
+  claimedSide: number,
+  otherLast: number,
+  stage: ResetStage,
+  quotedSeq = -1,
+): void {
   if (flow.resets !== null && flow.resets.length >= RESETS_CAP) return;
   const isRst = kind === 'rst';
   const evidence: ResetEvidence = {

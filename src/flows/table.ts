@@ -150,8 +150,17 @@ export class ConnectionTable {
    * The connection of this kind between these endpoints, in either direction (one-way ICMP in
    * its own only), or null; `match.fromOrig` says which direction matched.
    */
-  lookup(match: Match, kind: number, ipVersion: number, src4: number, src6: Uint8Array, sport: number,
-    dst4: number, dst6: Uint8Array, dport: number): Flow | null {
+  lookup(
+    match: Match,
+    kind: number,
+    ipVersion: number,
+    src4: number,
+    src6: Uint8Array,
+    sport: number,
+    dst4: number,
+    dst6: Uint8Array,
+    dport: number,
+  ): Flow | null {
     const v6 = ipVersion === 6;
     const s4 = src4 | 0;
     const d4 = dst4 | 0;
@@ -171,14 +180,17 @@ export class ConnectionTable {
     const slots = this.slots;
     for (let i = h & this.slotMask, f = slots[i] ?? null; f !== null; i = (i + 1) & this.slotMask, f = slots[i] ?? null) {
       if (f.hash !== h || f.kind !== kind || f.ipVersion !== ipVersion) continue;
-      if (f.origP === sport && f.respP === dport
-        && (v6 ? f.isOrig6(src6) && f.isResp6(dst6) : f.origA4 === s4 && f.respA4 === d4)) {
+      if (f.origP === sport && f.respP === dport && (v6 ? f.isOrig6(src6) && f.isResp6(dst6) : f.origA4 === s4 && f.respA4 === d4)) {
         match.fromOrig = true;
         this.lastFlow = f;
         return f;
       }
-      if (!f.oneWay && f.respP === sport && f.origP === dport
-        && (v6 ? f.isResp6(src6) && f.isOrig6(dst6) : f.respA4 === s4 && f.origA4 === d4)) {
+      if (
+        !f.oneWay &&
+        f.respP === sport &&
+        f.origP === dport &&
+        (v6 ? f.isResp6(src6) && f.isOrig6(dst6) : f.respA4 === s4 && f.origA4 === d4)
+      ) {
         match.fromOrig = false;
         this.lastFlow = f;
         return f;

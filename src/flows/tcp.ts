@@ -10,17 +10,39 @@ import type { Packet } from '../decode/packet.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../decode/tcp.js';
 import type { ConnState } from './connection.js';
 import {
-  Endpoint, Flow, HIST_ACK_PKT, HIST_DATA_PKT, HIST_FIN_PKT, HIST_FIN_RST_PKT, HIST_MULTI_FLAG_PKT,
-  HIST_RST_PKT, HIST_SYN_PKT, KIND_TCP, scaledHistory, TCP_CLOSED, TCP_ESTABLISHED, TCP_INACTIVE, TCP_PARTIAL,
-  TCP_RESET, TCP_SYN_ACK_SENT, TCP_SYN_SENT,
+  Endpoint,
+  Flow,
+  HIST_ACK_PKT,
+  HIST_DATA_PKT,
+  HIST_FIN_PKT,
+  HIST_FIN_RST_PKT,
+  HIST_MULTI_FLAG_PKT,
+  HIST_RST_PKT,
+  HIST_SYN_PKT,
+  KIND_TCP,
+  scaledHistory,
+  TCP_CLOSED,
+  TCP_ESTABLISHED,
+  TCP_INACTIVE,
+  TCP_PARTIAL,
+  TCP_RESET,
+  TCP_SYN_ACK_SENT,
+  TCP_SYN_SENT,
 } from './flow.js';
 import { notePayload } from './peeks.js';
 import { addReset, noteSender, resetStage } from './resets.js';
 import type { ConnectionTable, Match } from './table.js';
 import {
-  TCP_CLOSE_DELAY, TCP_CONNECTION_LINGER, TCP_EXCESSIVE_DATA_WITHOUT_FURTHER_ACKS,
-  TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS, TCP_MAX_INITIAL_WINDOW, TCP_SESSION_TIMER, TCP_SYN_TIMEOUT,
-  TCP_ATTEMPT_DELAY, TCP_INACTIVITY_TIMEOUT, UDP_INACTIVITY_TIMEOUT,
+  TCP_CLOSE_DELAY,
+  TCP_CONNECTION_LINGER,
+  TCP_EXCESSIVE_DATA_WITHOUT_FURTHER_ACKS,
+  TCP_MAX_ABOVE_HOLE_WITHOUT_ANY_ACKS,
+  TCP_MAX_INITIAL_WINDOW,
+  TCP_SESSION_TIMER,
+  TCP_SYN_TIMEOUT,
+  TCP_ATTEMPT_DELAY,
+  TCP_INACTIVITY_TIMEOUT,
+  UDP_INACTIVITY_TIMEOUT,
 } from './timeouts.js';
 
 const TOO_LARGE_SEQ_DELTA = 1048576;
@@ -107,8 +129,9 @@ export function trackTcp(table: ConnectionTable, match: Match, p: Packet, server
  * tcp_connection_linger): most packets arrive well inside every timer and skip the full check.
  */
 function mayHaveExpired(f: Flow, now: number): boolean {
-  return now >= f.deleteAt || (f.attemptAt > 0 && now >= f.attemptAt)
-    || (f.closeCheckFrom !== -2 && now > f.lastTs + TCP_CONNECTION_LINGER);
+  return (
+    now >= f.deleteAt || (f.attemptAt > 0 && now >= f.attemptAt) || (f.closeCheckFrom !== -2 && now > f.lastTs + TCP_CONNECTION_LINGER)
+  );
 }
 
 function peerOf(flow: Flow, e: Endpoint): Endpoint {
@@ -143,8 +166,7 @@ export function tcpIsReuse(flow: Flow, p: Packet): boolean {
   if (!flow.orig.didClose && !flow.resp.didClose) {
     const base = p.seq | 0;
     if (base === connOrig.startSeq) return false;
-    if ((flags & TCP_ACK) === 0 && connOrig.state === TCP_SYN_ACK_SENT && flow.resp.state === TCP_INACTIVE
-      && base === flow.resp.startSeq) {
+    if ((flags & TCP_ACK) === 0 && connOrig.state === TCP_SYN_ACK_SENT && flow.resp.state === TCP_INACTIVE && base === flow.resp.startSeq) {
       return false; // SYN and SYN-ACK seen in reverse order: handled as a flip
     }
   }
@@ -338,8 +360,17 @@ function initEndpoint(e: Endpoint, syn: boolean, first: number, last: number): v
 }
 
 /** Zeek's update_history: one letter per kind and direction; S H F R again when the sequence moves. */
-function updateHistory(flow: Flow, e: Endpoint, fromOrig: boolean, syn: boolean, fin: boolean, rst: boolean,
-  ack: boolean, relSeq: number, len: number): void {
+function updateHistory(
+  flow: Flow,
+  e: Endpoint,
+  fromOrig: boolean,
+  syn: boolean,
+  fin: boolean,
+  rst: boolean,
+  ack: boolean,
+  relSeq: number,
+  len: number,
+): void {
   const bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0);
   if (bits > 1) {
     if (fin && rst) flow.checkHistory(HIST_FIN_RST_PKT, 'I', fromOrig);
@@ -373,8 +404,16 @@ function updateAckSeq(e: Endpoint, ackSeq: number): void {
 }
 
 /** Zeek's update_last_seq; a segment that does not advance the sequence is a retransmission. */
-function updateLastSeq(flow: Flow, e: Endpoint, fromOrig: boolean, last: number, syn: boolean, fin: boolean,
-  rst: boolean, len: number): number {
+function updateLastSeq(
+  flow: Flow,
+  e: Endpoint,
+  fromOrig: boolean,
+  last: number,
+  syn: boolean,
+  fin: boolean,
+  rst: boolean,
+  len: number,
+): number {
   const delta = (last - e.lastSeq) | 0;
   if ((syn || rst) && (delta > TOO_LARGE_SEQ_DELTA || delta < -TOO_LARGE_SEQ_DELTA)) {
     // implausible jump in a SYN or RST: not trusted
@@ -553,7 +592,10 @@ function undelivered(flow: Flow, e: Endpoint, upTo: number): void {
       while (i < b.length) {
         const s = b[i]!;
         const u = b[i + 1]!;
-        if (u <= e.lastReassem) { i += 2; continue; }
+        if (u <= e.lastReassem) {
+          i += 2;
+          continue;
+        }
         if (s >= upTo) break;
         if (s > e.lastReassem) gap(flow, e, s - e.lastReassem);
         if (u > e.lastReassem) e.lastReassem = u;
@@ -645,8 +687,12 @@ export function tcpConnState(flow: Flow): ConnState {
   const oInactive = os === TCP_INACTIVE || os === TCP_PARTIAL;
   const rInactive = rs === TCP_INACTIVE || rs === TCP_PARTIAL;
   if (rs === TCP_RESET) {
-    if (os === TCP_SYN_SENT || os === TCP_SYN_ACK_SENT
-      || (os === TCP_RESET && flow.orig.size(flow.resp) === 0 && flow.resp.size(flow.orig) === 0)) return 'REJ';
+    if (
+      os === TCP_SYN_SENT ||
+      os === TCP_SYN_ACK_SENT ||
+      (os === TCP_RESET && flow.orig.size(flow.resp) === 0 && flow.resp.size(flow.orig) === 0)
+    )
+      return 'REJ';
     return oInactive ? 'RSTRH' : 'RSTR';
   }
   if (os === TCP_RESET) {
@@ -669,14 +715,24 @@ export function tcpExpired(flow: Flow, now: number): boolean {
   if (now >= flow.deleteAt) return true;
   const o = flow.orig;
   const r = flow.resp;
-  if (flow.attemptAt > 0 && now >= flow.attemptAt && flow.isActive
-    && (o.state === TCP_SYN_SENT || o.state === TCP_SYN_ACK_SENT) && r.state === TCP_INACTIVE) return true;
+  if (
+    flow.attemptAt > 0 &&
+    now >= flow.attemptAt &&
+    flow.isActive &&
+    (o.state === TCP_SYN_SENT || o.state === TCP_SYN_ACK_SENT) &&
+    r.state === TCP_INACTIVE
+  )
+    return true;
   if (flow.closeCheckFrom !== -2) {
     const idleFrom = flow.lastTs + TCP_CONNECTION_LINGER;
     if (now > idleFrom) {
-      const lingering = (o.didClose || r.didClose)
-        && ((o.didClose && r.didClose) || o.state === TCP_RESET || r.state === TCP_RESET
-          || o.state === TCP_INACTIVE || r.state === TCP_INACTIVE);
+      const lingering =
+        (o.didClose || r.didClose) &&
+        ((o.didClose && r.didClose) ||
+          o.state === TCP_RESET ||
+          r.state === TCP_RESET ||
+          o.state === TCP_INACTIVE ||
+          r.state === TCP_INACTIVE);
       const nothing = o.state === TCP_INACTIVE && r.state === TCP_INACTIVE;
       if (lingering || nothing) {
         // The expiry check runs at creation + tcp_SYN_timeout and every tcp_session_timer after.

@@ -52,7 +52,15 @@ function isOver(f: Flow, now: number): boolean {
 
 export class ConnectionTracker {
   readonly stats: TrackerStats = {
-    connections: 0, evicted: 0, active: 0, peakActive: 0, tcp: 0, udp: 0, icmp: 0, packets: 0, ignored: 0,
+    connections: 0,
+    evicted: 0,
+    active: 0,
+    peakActive: 0,
+    tcp: 0,
+    udp: 0,
+    icmp: 0,
+    packets: 0,
+    ignored: 0,
   };
 
   private readonly table: ConnectionTable;

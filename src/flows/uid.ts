@@ -75,8 +75,20 @@ const FLOAT_WORDS = new Uint32Array(FLOAT.buffer);
 export function uidSeed(p: Packet, occurrence: number): UidSeed {
   const h = new Hasher().number(p.ts).word(p.caplen).word(p.origlen).word(p.linktype).word(occurrence);
   if (p.status === 'decoded') {
-    h.word(p.ipVersion).word(p.proto).word(p.src4).word(p.dst4).bytes(p.src6, 16).bytes(p.dst6, 16)
-      .word(p.sport).word(p.dport).word(p.seq).word(p.ack).word(p.ipId).word(p.ttl).word(p.tcpFlags).word(p.payloadLength)
+    h.word(p.ipVersion)
+      .word(p.proto)
+      .word(p.src4)
+      .word(p.dst4)
+      .bytes(p.src6, 16)
+      .bytes(p.dst6, 16)
+      .word(p.sport)
+      .word(p.dport)
+      .word(p.seq)
+      .word(p.ack)
+      .word(p.ipId)
+      .word(p.ttl)
+      .word(p.tcpFlags)
+      .word(p.payloadLength)
       .bytes(p.payloadBuffer.subarray(p.payloadStart, p.payloadEnd), 64);
   }
   return h.digest();

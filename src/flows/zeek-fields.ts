@@ -148,30 +148,96 @@ function scalar(
   return { name, type, description, write, apply: (c, cell) => cell === null || (typeof cell === 'string' && apply(c, cell)) };
 }
 
-function numeric(name: string, type: 'count' | 'int' | 'interval', description: string,
-  write: (c: Connection) => number | null, set: (c: Connection, n: number) => void): CallhomeZeekField {
-  return scalar(name, type, description, (c) => { const n = write(c); return n === null ? null : String(n); }, (c, text) => {
-    const n = num(text);
-    if (n === null) return false;
-    set(c, n);
-    return true;
-  });
+function numeric(
+  name: string,
+  type: 'count' | 'int' | 'interval',
+  description: string,
+  write: (c: Connection) => number | null,
+  set: (c: Connection, n: number) => void,
+): CallhomeZeekField {
+  return scalar(
+    name,
+    type,
+    description,
+    (c) => {
+      const n = write(c);
+      return n === null ? null : String(n);
+    },
+    (c, text) => {
+      const n = num(text);
+      if (n === null) return false;
+      set(c, n);
+      return true;
+    },
+  );
 }
 
 /** Summary cells of the first reset, for reading with `zeek-cut`: `callhome_resets` has them all. */
-function firstResetCell(name: string, type: 'int' | 'interval', description: string, value: (r: ResetEvidence) => number): CallhomeZeekField {
-  return scalar(name, type, description, (c) => { const r = firstReset(c); return r === null ? null : String(value(r)); }, () => true);
+function firstResetCell(
+  name: string,
+  type: 'int' | 'interval',
+  description: string,
+  value: (r: ResetEvidence) => number,
+): CallhomeZeekField {
+  return scalar(
+    name,
+    type,
+    description,
+    (c) => {
+      const r = firstReset(c);
+      return r === null ? null : String(value(r));
+    },
+    () => true,
+  );
 }
 
 export const CALLHOME_ZEEK_FIELDS: readonly CallhomeZeekField[] = [
-  numeric('callhome_syns', 'count', 'SYNs the originator sent', (c) => c.synCount, (c, n) => { c.synCount = n; }),
-  scalar('callhome_established', 'bool', 'a SYN-ACK or responder packet came back', (c) => (c.established ? 'T' : 'F'), (c, t) => {
-    c.established = t === 'T';
-    return t === 'T' || t === 'F';
-  }),
-  numeric('callhome_rtt', 'interval', 'SYN to SYN-ACK time', (c) => c.handshakeRtt, (c, n) => { c.handshakeRtt = n; }),
-  numeric('callhome_orig_ttl', 'int', "TTL of the originator's first packet (-1: none seen)", (c) => c.origTtl, (c, n) => { c.origTtl = n; }),
-  numeric('callhome_resp_ttl', 'int', "TTL of the responder's first packet (-1: none seen)", (c) => c.respTtl, (c, n) => { c.respTtl = n; }),
+  numeric(
+    'callhome_syns',
+    'count',
+    'SYNs the originator sent',
+    (c) => c.synCount,
+    (c, n) => {
+      c.synCount = n;
+    },
+  ),
+  scalar(
+    'callhome_established',
+    'bool',
+    'a SYN-ACK or responder packet came back',
+    (c) => (c.established ? 'T' : 'F'),
+    (c, t) => {
+      c.established = t === 'T';
+      return t === 'T' || t === 'F';
+    },
+  ),
+  numeric(
+    'callhome_rtt',
+    'interval',
+    'SYN to SYN-ACK time',
+    (c) => c.handshakeRtt,
+    (c, n) => {
+      c.handshakeRtt = n;
+    },
+  ),
+  numeric(
+    'callhome_orig_ttl',
+    'int',
+    "TTL of the originator's first packet (-1: none seen)",
+    (c) => c.origTtl,
+    (c, n) => {
+      c.origTtl = n;
+    },
+  ),
+  numeric(
+    'callhome_resp_ttl',
+    'int',
+    "TTL of the responder's first packet (-1: none seen)",
+    (c) => c.respTtl,
+    (c, n) => {
+      c.respTtl = n;
+    },
+  ),
   firstResetCell('callhome_rst_ttl', 'int', 'TTL of the first reset or ICMP refusal', (r) => r.ttl),
   firstResetCell('callhome_rst_delay', 'interval', 'seconds from the packet the first reset answered to the reset', (r) => r.delay),
   firstResetCell('callhome_rst_ipid', 'int', 'IPv4 identification of the first reset (-1: IPv6)', (r) => r.ipId),
@@ -202,10 +268,54 @@ export const CALLHOME_ZEEK_FIELDS: readonly CallhomeZeekField[] = [
       return true;
     },
   },
-  scalar('callhome_http_method', 'string', 'first HTTP request method', (c) => c.http?.method ?? null, (c, t) => { withHttp(c, (h) => { h.method = t; }); return true; }),
-  scalar('callhome_http_uri', 'string', 'HTTP request target as sent', (c) => c.http?.target ?? null, (c, t) => { withHttp(c, (h) => { h.target = t; }); return true; }),
-  scalar('callhome_http_host', 'string', 'HTTP Host header', (c) => c.http?.host ?? null, (c, t) => { withHttp(c, (h) => { h.host = t; }); return true; }),
-  scalar('callhome_user_agent', 'string', 'HTTP User-Agent header', (c) => c.http?.userAgent ?? null, (c, t) => { withHttp(c, (h) => { h.userAgent = t; }); return true; }),
+  scalar(
+    'callhome_http_method',
+    'string',
+    'first HTTP request method',
+    (c) => c.http?.method ?? null,
+    (c, t) => {
+      withHttp(c, (h) => {
+        h.method = t;
+      });
+      return true;
+    },
+  ),
+  scalar(
+    'callhome_http_uri',
+    'string',
+    'HTTP request target as sent',
+    (c) => c.http?.target ?? null,
+    (c, t) => {
+      withHttp(c, (h) => {
+        h.target = t;
+      });
+      return true;
+    },
+  ),
+  scalar(
+    'callhome_http_host',
+    'string',
+    'HTTP Host header',
+    (c) => c.http?.host ?? null,
+    (c, t) => {
+      withHttp(c, (h) => {
+        h.host = t;
+      });
+      return true;
+    },
+  ),
+  scalar(
+    'callhome_user_agent',
+    'string',
+    'HTTP User-Agent header',
+    (c) => c.http?.userAgent ?? null,
+    (c, t) => {
+      withHttp(c, (h) => {
+        h.userAgent = t;
+      });
+      return true;
+    },
+  ),
   {
     name: 'callhome_http_via',
     type: 'vector[string]',
@@ -215,12 +325,32 @@ export const CALLHOME_ZEEK_FIELDS: readonly CallhomeZeekField[] = [
       if (cell === null) return true;
       const items = list(cell);
       if (items === null) return false;
-      withHttp(c, (h) => { h.viaHeaders = items; });
+      withHttp(c, (h) => {
+        h.viaHeaders = items;
+      });
       return true;
     },
   },
-  scalar('callhome_sni', 'string', 'TLS server name', (c) => c.sni, (c, t) => { c.sni = t; return true; }),
-  scalar('callhome_dns_query', 'string', 'DNS query name', (c) => c.dnsQuery, (c, t) => { c.dnsQuery = t; return true; }),
+  scalar(
+    'callhome_sni',
+    'string',
+    'TLS server name',
+    (c) => c.sni,
+    (c, t) => {
+      c.sni = t;
+      return true;
+    },
+  ),
+  scalar(
+    'callhome_dns_query',
+    'string',
+    'DNS query name',
+    (c) => c.dnsQuery,
+    (c, t) => {
+      c.dnsQuery = t;
+      return true;
+    },
+  ),
   {
     name: 'callhome_dns_answers',
     type: 'vector[string]',

@@ -96,17 +96,26 @@ export class TsvRows implements ZeekRow {
     const key = tab < 0 ? line.slice(1) : line.slice(1, tab);
     const value = tab < 0 ? '' : line.slice(tab + this.separator.length);
     switch (key) {
-      case 'set_separator': this.setSeparator = unescapeZeek(value); break;
-      case 'empty_field': this.emptyField = value; break;
-      case 'unset_field': this.unsetField = value; break;
-      case 'path': this.path = value; break;
+      case 'set_separator':
+        this.setSeparator = unescapeZeek(value);
+        break;
+      case 'empty_field':
+        this.emptyField = value;
+        break;
+      case 'unset_field':
+        this.unsetField = value;
+        break;
+      case 'path':
+        this.path = value;
+        break;
       case 'fields': {
         const names = value.split(this.separator);
         this.fieldCount = names.length;
         this.columns = Int32Array.from(this.wanted, (w) => names.indexOf(w));
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return null;
   }

@@ -13,9 +13,26 @@ import { zeekTime, type ZeekRow } from './zeek-format.js';
 // ---------------------------------------------------------------- conn.log
 
 const CONN_FIELDS = [
-  'ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration',
-  'orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history',
-  'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes',
+  'ts',
+  'uid',
+  'id.orig_h',
+  'id.orig_p',
+  'id.resp_h',
+  'id.resp_p',
+  'proto',
+  'service',
+  'duration',
+  'orig_bytes',
+  'resp_bytes',
+  'conn_state',
+  'local_orig',
+  'local_resp',
+  'missed_bytes',
+  'history',
+  'orig_pkts',
+  'orig_ip_bytes',
+  'resp_pkts',
+  'resp_ip_bytes',
 ] as const;
 const C = Object.fromEntries(CONN_FIELDS.map((f, i) => [f, i])) as Record<(typeof CONN_FIELDS)[number], number>;
 const CALLHOME_FIRST = CONN_FIELDS.length;
@@ -184,7 +201,20 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
 
 // ---------------------------------------------------------------- dns.log
 
-export const DNS_LOG_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'query', 'qtype_name', 'answers', 'TTLs', 'rcode_name'] as const;
+export const DNS_LOG_FIELDS = [
+  'ts',
+  'uid',
+  'id.orig_h',
+  'id.orig_p',
+  'id.resp_h',
+  'id.resp_p',
+  'proto',
+  'query',
+  'qtype_name',
+  'answers',
+  'TTLs',
+  'rcode_name',
+] as const;
 
 export interface DnsRow {
   ts: number;

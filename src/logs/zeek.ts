@@ -87,8 +87,15 @@ function newSummary(file: ZeekLogFile, logType: string | null): CaptureSummary {
   };
 }
 
-interface DnsEntry { row: DnsRow; capture: number; queries: DnsRow[] }
-interface HttpEntry { peek: HttpRow['peek']; times: number[] }
+interface DnsEntry {
+  row: DnsRow;
+  capture: number;
+  queries: DnsRow[];
+}
+interface HttpEntry {
+  peek: HttpRow['peek'];
+  times: number[];
+}
 
 /** What the side logs said, by uid, until conn.log claims it. */
 class Join {
@@ -129,11 +136,40 @@ function dnsConnection(entry: DnsEntry): Connection {
   const r = entry.row;
   const answered = entry.queries.some((q) => q.answers.length > 0);
   const c: Connection = {
-    uid: r.uid, proto: r.proto, ts: r.ts, lastTs: r.ts, origH: r.origH, origP: r.origP, respH: r.respH, respP: r.respP,
-    service: 'dns', duration: null, origBytes: 0, respBytes: 0, connState: answered ? 'SF' : 'S0', localOrig: null, localResp: null,
-    missedBytes: 0, history: answered ? 'Dd' : 'D', origPkts: 1, origIpBytes: 0, respPkts: answered ? 1 : 0, respIpBytes: 0,
-    capture: entry.capture, synCount: 0, origTtl: -1, respTtl: -1, handshakeRtt: null, established: answered, resets: [],
-    http: null, sni: null, quic: null, dnsQuery: null, dnsAnswers: [], requestTimes: [],
+    uid: r.uid,
+    proto: r.proto,
+    ts: r.ts,
+    lastTs: r.ts,
+    origH: r.origH,
+    origP: r.origP,
+    respH: r.respH,
+    respP: r.respP,
+    service: 'dns',
+    duration: null,
+    origBytes: 0,
+    respBytes: 0,
+    connState: answered ? 'SF' : 'S0',
+    localOrig: null,
+    localResp: null,
+    missedBytes: 0,
+    history: answered ? 'Dd' : 'D',
+    origPkts: 1,
+    origIpBytes: 0,
+    respPkts: answered ? 1 : 0,
+    respIpBytes: 0,
+    capture: entry.capture,
+    synCount: 0,
+    origTtl: -1,
+    respTtl: -1,
+    handshakeRtt: null,
+    established: answered,
+    resets: [],
+    http: null,
+    sni: null,
+    quic: null,
+    dnsQuery: null,
+    dnsAnswers: [],
+    requestTimes: [],
   };
   applyDns(c, entry);
   return c;
@@ -142,10 +178,14 @@ function dnsConnection(entry: DnsEntry): Connection {
 /** Fields each log type is read for. */
 function fieldsOf(logType: string): readonly string[] {
   switch (logType) {
-    case 'conn': return CONN_LOG_FIELDS;
-    case 'dns': return DNS_LOG_FIELDS;
-    case 'http': return HTTP_LOG_FIELDS;
-    default: return SSL_LOG_FIELDS;
+    case 'conn':
+      return CONN_LOG_FIELDS;
+    case 'dns':
+      return DNS_LOG_FIELDS;
+    case 'http':
+      return HTTP_LOG_FIELDS;
+    default:
+      return SSL_LOG_FIELDS;
   }
 }
 
@@ -164,7 +204,11 @@ function seen(state: FileState, first: number, last: number): void {
  * Reads one file for the rows of the log types in `types`, calling `onRow` with the row and its
  * log type. Rows of other types (a JSON stream of several logs) are passed over.
  */
-async function readRows(state: FileState, types: ReadonlySet<string>, onRow: (row: ZeekRow, logType: string, line: number) => void): Promise<LineStats> {
+async function readRows(
+  state: FileState,
+  types: ReadonlySet<string>,
+  onRow: (row: ZeekRow, logType: string, line: number) => void,
+): Promise<LineStats> {
   const file = state.file;
   if (file.format === 'zeek-tsv') {
     const logType = state.logType;
@@ -206,12 +250,14 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
     s.bytes = stats.bytes;
     s.compressed = stats.compressed;
     if (stats.failure !== null) s.warnings.push(`${state.file.path}: ${stats.failure}: read up to the last whole line`);
-    else if (stats.cutShort !== null) s.warnings.push(`${state.file.path}: the last line is cut short (no newline at the end): read up to the line before it`);
+    else if (stats.cutShort !== null)
+      s.warnings.push(`${state.file.path}: the last line is cut short (no newline at the end): read up to the line before it`);
   }
   s.packets = state.rows;
   if (state.malformed > 0) {
     s.anomalies['zeek.malformed_row'] = state.malformed;
-    if (state.malformed > NAMED_MALFORMED) s.warnings.push(`${state.file.path}: ${countWords(state.malformed - NAMED_MALFORMED)} more malformed rows skipped`);
+    if (state.malformed > NAMED_MALFORMED)
+      s.warnings.push(`${state.file.path}: ${countWords(state.malformed - NAMED_MALFORMED)} more malformed rows skipped`);
   }
   if (state.otherRows > 0) s.skipped['zeek.unused_log_type'] = state.otherRows;
   if (Number.isFinite(state.first)) {
@@ -234,8 +280,15 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
     const mixed = file.format === 'zeek-json' && file.logType === null;
     if (!file.named && !mixed && (logType === null || !USED.has(logType))) continue;
     states.push({
-      file, logType, summary: newSummary(file, logType), index: firstCapture + states.length,
-      rows: 0, malformed: 0, first: Infinity, last: -Infinity, otherRows: 0,
+      file,
+      logType,
+      summary: newSummary(file, logType),
+      index: firstCapture + states.length,
+      rows: 0,
+      malformed: 0,
+      first: Infinity,
+      last: -Infinity,
+      otherRows: 0,
     });
   }
   const stats = new Map<FileState, LineStats>();
@@ -246,30 +299,33 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
 
   for (const state of states) {
     if (!mayHold(state, side)) continue;
-    stats.set(state, await readRows(state, side, (row, logType, line) => {
-      if (logType === 'dns') {
-        const dns = dnsFromRow(row);
-        if (isError(dns)) return malformed(state, line, dns.error);
-        if (dns === null) return seen(state, state.first, state.last);
-        seen(state, dns.ts, dns.ts);
-        const entry = join.dns.get(dns.uid);
-        if (entry === undefined) join.dns.set(dns.uid, { row: dns, capture: state.index, queries: [dns] });
-        else if (entry.queries.length < 16) entry.queries.push(dns);
-      } else if (logType === 'http') {
-        const http = httpFromRow(row);
-        if (isError(http)) return malformed(state, line, http.error);
-        if (http === null) return seen(state, state.first, state.last);
-        seen(state, http.ts, http.ts);
-        const entry = join.http.get(http.uid);
-        if (entry === undefined) join.http.set(http.uid, { peek: http.peek, times: [http.ts] });
-        else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
-      } else {
-        const ssl = sniFromRow(row);
-        if (isError(ssl)) return malformed(state, line, ssl.error);
-        seen(state, state.first, state.last);
-        if (ssl !== null && !join.sni.has(ssl.uid)) join.sni.set(ssl.uid, ssl.sni);
-      }
-    }));
+    stats.set(
+      state,
+      await readRows(state, side, (row, logType, line) => {
+        if (logType === 'dns') {
+          const dns = dnsFromRow(row);
+          if (isError(dns)) return malformed(state, line, dns.error);
+          if (dns === null) return seen(state, state.first, state.last);
+          seen(state, dns.ts, dns.ts);
+          const entry = join.dns.get(dns.uid);
+          if (entry === undefined) join.dns.set(dns.uid, { row: dns, capture: state.index, queries: [dns] });
+          else if (entry.queries.length < 16) entry.queries.push(dns);
+        } else if (logType === 'http') {
+          const http = httpFromRow(row);
+          if (isError(http)) return malformed(state, line, http.error);
+          if (http === null) return seen(state, state.first, state.last);
+          seen(state, http.ts, http.ts);
+          const entry = join.http.get(http.uid);
+          if (entry === undefined) join.http.set(http.uid, { peek: http.peek, times: [http.ts] });
+          else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
+        } else {
+          const ssl = sniFromRow(row);
+          if (isError(ssl)) return malformed(state, line, ssl.error);
+          seen(state, state.first, state.last);
+          if (ssl !== null && !join.sni.has(ssl.uid)) join.sni.set(ssl.uid, ssl.sni);
+        }
+      }),
+    );
   }
 
   const connections: Connection[] = [];
@@ -302,7 +358,9 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
     }
   }
   if (unclaimed > 0 && states[0] !== undefined) {
-    states[0].summary.warnings.push(`${plural(unclaimed, 'http/ssl row')} name a uid no conn.log row has: their Host, User-Agent or SNI are not used`);
+    states[0].summary.warnings.push(
+      `${plural(unclaimed, 'http/ssl row')} name a uid no conn.log row has: their Host, User-Agent or SNI are not used`,
+    );
   }
   return { captures: states.map((s) => s.summary), connections };
 }

@@ -80,15 +80,27 @@ function xTimeAxis(t0: number, t1: number, x: (v: number) => number, y: number, 
   }
   const span = t1 - t0;
   const unit =
-    span < 6 ? `seconds after ${timeOfDay(t0)} UTC`
-    : span > PLAUSIBLE_SPAN ? `date (UTC) — ${duration(span)} of attempts: more than a capture runs, so its clock or time stamps are likely wrong`
-    : span >= 366 * 86400 ? 'date (UTC)'
-    : 'time of day (UTC)';
+    span < 6
+      ? `seconds after ${timeOfDay(t0)} UTC`
+      : span > PLAUSIBLE_SPAN
+        ? `date (UTC) — ${duration(span)} of attempts: more than a capture runs, so its clock or time stamps are likely wrong`
+        : span >= 366 * 86400
+          ? 'date (UTC)'
+          : 'time of day (UTC)';
   parts.push(el('text', { x: (left + right) / 2, y: y + 32, 'text-anchor': 'middle', class: 'axis-title' }, text(unit)));
   return el('g', { class: 'axis x-axis' }, ...parts);
 }
 
-function yAxis(ticks: number[], y: (v: number) => number, left: number, right: number, title: string, top: number, bottom: number, label = (v: number) => count(v)): string {
+function yAxis(
+  ticks: number[],
+  y: (v: number) => number,
+  left: number,
+  right: number,
+  title: string,
+  top: number,
+  bottom: number,
+  label = (v: number) => count(v),
+): string {
   const parts = [el('line', { x1: left, x2: left, y1: top, y2: bottom, stroke: '#333' })];
   for (const t of ticks) {
     const py = y(t);
@@ -97,7 +109,9 @@ function yAxis(ticks: number[], y: (v: number) => number, left: number, right: n
     parts.push(el('text', { x: left - 7, y: py + 4, 'text-anchor': 'end' }, text(label(t))));
   }
   const cy = (top + bottom) / 2;
-  parts.push(el('text', { x: 12, y: cy, 'text-anchor': 'middle', transform: `rotate(-90 12 ${fmt(cy)})`, class: 'axis-title' }, text(title)));
+  parts.push(
+    el('text', { x: 12, y: cy, 'text-anchor': 'middle', transform: `rotate(-90 12 ${fmt(cy)})`, class: 'axis-title' }, text(title)),
+  );
   return el('g', { class: 'axis y-axis' }, ...parts);
 }
 
@@ -138,7 +152,14 @@ export function timelineChart(attempts: Attempt[], id: string, subject: string, 
     const i = Math.min(columns - 1, Math.max(0, Math.floor((a.ts - t0) / binSeconds)));
     bins[i]![OUTCOME_INDEX[a.outcome]]!++;
   }
-  const maxCount = bins.reduce((mx, b) => Math.max(mx, b.reduce((s, n) => s + n, 0)), 0);
+  const maxCount = bins.reduce(
+    (mx, b) =>
+      Math.max(
+        mx,
+        b.reduce((s, n) => s + n, 0),
+      ),
+    0,
+  );
   const yTicks = niceTicks(0, Math.max(1, maxCount), 4, true);
   const yMax = Math.max(yTicks[yTicks.length - 1]!, 1);
   const x = linearScale([t0, t1], [m.left, plotRight]);
@@ -296,7 +317,9 @@ export function addressBarsChart(attempts: Attempt[], group: DestinationGroup, i
     axis.push(el('line', { x1: x(t), x2: x(t), y1: m.top + 8, y2: plotBottom + 4, stroke: t === 0 ? '#333' : '#e3e3e3' }));
     axis.push(el('text', { x: x(t), y: plotBottom + 15, 'text-anchor': 'middle' }, text(count(t))));
   }
-  axis.push(el('text', { x: (m.left + plotRight) / 2, y: plotBottom + 32, 'text-anchor': 'middle', class: 'axis-title' }, text('attempts')));
+  axis.push(
+    el('text', { x: (m.left + plotRight) / 2, y: plotBottom + 32, 'text-anchor': 'middle', class: 'axis-title' }, text('attempts')),
+  );
   parts.push(el('g', { class: 'axis x-axis' }, ...axis));
 
   const marks: string[] = [];
@@ -307,12 +330,25 @@ export function addressBarsChart(attempts: Attempt[], group: DestinationGroup, i
     let base = 0;
     tally.forEach((n, o) => {
       if (n === 0) return;
-      marks.push(el('rect', { class: 'mark', x: x(base), y: top, width: Math.max(1, x(base + n) - x(base)), height: rowPx - 6, fill: OUTCOME_COLOR[OUTCOMES[o]!.outcome] }));
+      marks.push(
+        el('rect', {
+          class: 'mark',
+          x: x(base),
+          y: top,
+          width: Math.max(1, x(base + n) - x(base)),
+          height: rowPx - 6,
+          fill: OUTCOME_COLOR[OUTCOMES[o]!.outcome],
+        }),
+      );
       base += n;
     });
     labels.push(el('text', { x: x(base) + 4, y: top + 10, class: 'value' }, text(count(base))));
   });
-  parts.push(el('g', { class: 'axis y-axis' }, ...labels), el('g', { class: 'marks' }, ...marks), legend(presentOutcomes(attempts), m.left, 14));
+  parts.push(
+    el('g', { class: 'axis y-axis' }, ...labels),
+    el('g', { class: 'marks' }, ...marks),
+    legend(presentOutcomes(attempts), m.left, 14),
+  );
   if (rest.length > 0) {
     const note = `and ${count(rest.length)} other addresses with ${count(restAttempts)} attempts (at most ${count(sum(rest[0]![1]))} each), not drawn`;
     parts.push(el('text', { x: m.left, y: height - 6, class: 'note' }, text(note)));

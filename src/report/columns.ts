@@ -83,9 +83,15 @@ export const connectionColumns: readonly ConnectionColumn[] = [
   column('id.resp_p', 'port', 'count', 'r.port', 'responder port', (c) => c.respP),
   column('proto', 'enum', 'text', 'proto', 'transport protocol', (c) => c.proto),
   column('service', 'string', 'text', 'service', 'application protocol seen', (c) => c.service),
-  column('duration', 'interval', 'interval', 'duration', 'last packet minus first packet', (c) => (lasted(c) ? c.duration : null), { unit: 'seconds' }),
-  column('orig_bytes', 'count', 'count', 'out', 'payload bytes from the originator', (c) => (lasted(c) ? c.origBytes : null), { unit: 'bytes' }),
-  column('resp_bytes', 'count', 'count', 'in', 'payload bytes from the responder', (c) => (lasted(c) ? c.respBytes : null), { unit: 'bytes' }),
+  column('duration', 'interval', 'interval', 'duration', 'last packet minus first packet', (c) => (lasted(c) ? c.duration : null), {
+    unit: 'seconds',
+  }),
+  column('orig_bytes', 'count', 'count', 'out', 'payload bytes from the originator', (c) => (lasted(c) ? c.origBytes : null), {
+    unit: 'bytes',
+  }),
+  column('resp_bytes', 'count', 'count', 'in', 'payload bytes from the responder', (c) => (lasted(c) ? c.respBytes : null), {
+    unit: 'bytes',
+  }),
   column('conn_state', 'string', 'text', 'state', "Zeek's connection state (S0, REJ, RSTO, SF, …)", (c) => c.connState),
   column('local_orig', 'bool', 'bool', null, 'originator is internal', (c) => c.localOrig),
   column('local_resp', 'bool', 'bool', null, 'responder is internal', (c) => c.localResp),
@@ -104,21 +110,56 @@ export const connectionColumns: readonly ConnectionColumn[] = [
   column('orig_ttl', null, 'integer', 'o.TTL', "TTL of the originator's first packet (-1: none seen)", (c) => c.origTtl),
   column('resp_ttl', null, 'integer', 'r.TTL', "TTL of the responder's first packet (-1: none seen)", (c) => c.respTtl),
   column('established', null, 'bool', null, 'a SYN-ACK or responder packet came back', (c) => c.established),
-  column('reset', null, 'text', 'reset', 'first reset: kind, side, stage and TTL (e.g. "rst resp syn ttl=255")', (c) => {
-    const r = firstReset(c);
-    return r === null ? null : `${r.kind} ${r.fromOriginator ? 'orig' : 'resp'} ${r.stage} ttl=${r.ttl}`;
-  }, { ndjson: false }),
-  column('reset_ttl', null, 'integer', null, 'TTL of the first reset or ICMP refusal', (c) => firstReset(c)?.ttl ?? null, { ndjson: false }),
-  column('reset_delay', null, 'interval', null, 'seconds from the packet the first reset answered to the reset', (c) => firstReset(c)?.delay ?? null, { unit: 'seconds', ndjson: false }),
+  column(
+    'reset',
+    null,
+    'text',
+    'reset',
+    'first reset: kind, side, stage and TTL (e.g. "rst resp syn ttl=255")',
+    (c) => {
+      const r = firstReset(c);
+      return r === null ? null : `${r.kind} ${r.fromOriginator ? 'orig' : 'resp'} ${r.stage} ttl=${r.ttl}`;
+    },
+    { ndjson: false },
+  ),
+  column('reset_ttl', null, 'integer', null, 'TTL of the first reset or ICMP refusal', (c) => firstReset(c)?.ttl ?? null, {
+    ndjson: false,
+  }),
+  column(
+    'reset_delay',
+    null,
+    'interval',
+    null,
+    'seconds from the packet the first reset answered to the reset',
+    (c) => firstReset(c)?.delay ?? null,
+    { unit: 'seconds', ndjson: false },
+  ),
   column('resets', null, 'json', null, 'every reset / ICMP refusal with its evidence', (c) => c.resets),
   column('http_method', null, 'text', null, 'first HTTP request method', (c) => c.http?.method ?? null, { ndjson: false }),
   column('http_host', null, 'text', 'host', 'HTTP Host header', (c) => c.http?.host ?? null, { ndjson: false }),
   column('http_target', null, 'text', null, 'HTTP request target as sent', (c) => c.http?.target ?? null, { ndjson: false }),
-  column('http_proxy_form', null, 'text', null, '"absolute" or "connect" when the request was addressed to a proxy', (c) => c.http?.proxyForm ?? null, { ndjson: false }),
+  column(
+    'http_proxy_form',
+    null,
+    'text',
+    null,
+    '"absolute" or "connect" when the request was addressed to a proxy',
+    (c) => c.http?.proxyForm ?? null,
+    { ndjson: false },
+  ),
   column('user_agent', null, 'text', null, 'HTTP User-Agent header', (c) => c.http?.userAgent ?? null, { ndjson: false }),
   column('sni', null, 'text', null, 'TLS server name (over TCP or QUIC)', (c) => c.sni),
-  column('quic_version', null, 'text', null, "QUIC version of the client's Initial packets (v1, v2, draft-29)", (c) => c.quic?.version ?? null),
-  column('alpn', null, 'set', null, 'ALPN protocols the QUIC client offered', (c) => (c.quic === null || c.quic.alpn.length === 0 ? null : c.quic.alpn)),
+  column(
+    'quic_version',
+    null,
+    'text',
+    null,
+    "QUIC version of the client's Initial packets (v1, v2, draft-29)",
+    (c) => c.quic?.version ?? null,
+  ),
+  column('alpn', null, 'set', null, 'ALPN protocols the QUIC client offered', (c) =>
+    c.quic === null || c.quic.alpn.length === 0 ? null : c.quic.alpn,
+  ),
   column('dns_query', null, 'text', null, 'DNS query name', (c) => c.dnsQuery),
   column('dns_answers', null, 'set', null, 'DNS answers as name=value', (c) =>
     c.dnsAnswers.length === 0 ? null : c.dnsAnswers.map((a) => `${a.name}=${a.value}`),

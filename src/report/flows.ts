@@ -205,7 +205,10 @@ function ndjsonLine(conn: Connection): string {
     if (v !== null && v !== undefined) record[col.name] = v;
   }
   // JSON leaves C1 controls (U+0080–U+009F, e.g. the 8-bit CSI) and bidi controls raw; escape them too
-  return JSON.stringify(record).replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(record).replace(
+    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 // ---------------------------------------------------------------- terminal table
@@ -261,7 +264,23 @@ const STATE_STYLE: Record<string, Style> = {
  * out first. The state and history say what happened to a connection, so they outlast the
  * counters; the addresses and ports (up to `r.port`) are never left out.
  */
-const KEEP_ORDER = ['state', 'history', 'proto', 'reset', 'service', 'duration', 'out', 'in', 'SYNs', 'o.pkts', 'r.pkts', 'rtt', 'r.TTL', 'o.TTL', 'host'];
+const KEEP_ORDER = [
+  'state',
+  'history',
+  'proto',
+  'reset',
+  'service',
+  'duration',
+  'out',
+  'in',
+  'SYNs',
+  'o.pkts',
+  'r.pkts',
+  'rtt',
+  'r.TTL',
+  'o.TTL',
+  'host',
+];
 
 /**
  * An aligned table for the terminal. Columns that do not fit the width are left out, least
@@ -278,7 +297,10 @@ export function renderFlowsText(connections: Connection[], options: RenderOption
   const limit = options.width ?? Infinity;
   const shown = new Set(all.map((_, i) => i));
   const total = () => [...shown].reduce((a, i) => a + allWidths[i]!, 0) + 2 * (shown.size - 1);
-  const dropOrder = [...KEEP_ORDER].reverse().map((h) => all.findIndex((c) => c.heading === h)).filter((i) => i >= 0);
+  const dropOrder = [...KEEP_ORDER]
+    .reverse()
+    .map((h) => all.findIndex((c) => c.heading === h))
+    .filter((i) => i >= 0);
   // columns missing from KEEP_ORDER go first, last column first
   const minimum = all.findIndex((c) => c.name === 'id.resp_p');
   for (let i = all.length - 1; i > minimum; i--) if (!dropOrder.includes(i)) dropOrder.unshift(i);
@@ -299,8 +321,18 @@ export function renderFlowsText(connections: Connection[], options: RenderOption
   const rows = allRows.map((r) => keep.map((i) => r[i]!));
   const numeric = columns.map((c) => c.kind === 'count' || c.kind === 'integer' || c.kind === 'interval');
 
-  const pad = (s: string, i: number) => (numeric[i] ? s.padStart(widths[i]! + s.length - width(s)) : s.padEnd(widths[i]! + s.length - width(s)));
-  const lines = [paint(columns.map((c, i) => pad(c.heading!, i)).join('  ').trimEnd(), 'bold', options.color)];
+  const pad = (s: string, i: number) =>
+    numeric[i] ? s.padStart(widths[i]! + s.length - width(s)) : s.padEnd(widths[i]! + s.length - width(s));
+  const lines = [
+    paint(
+      columns
+        .map((c, i) => pad(c.heading!, i))
+        .join('  ')
+        .trimEnd(),
+      'bold',
+      options.color,
+    ),
+  ];
   for (const r of rows) {
     const cells = columns.map((col, i) => {
       const text = pad(r[i]!, i);

@@ -8,7 +8,16 @@ import type { Connection, ConnState } from '../flows/connection.js';
 import { CONN_STATES } from '../flows/conn-state.js';
 import { OUTCOME_COLOR, addressBarsChart, sourcePortChart, timelineChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';
-import { capturesTable, networkSections, otherHostsTable, quietHostsTable, understoodTable, unmatchedKnownWords, type Cell, type TableModel } from './tables.js';
+import {
+  capturesTable,
+  networkSections,
+  otherHostsTable,
+  quietHostsTable,
+  understoodTable,
+  unmatchedKnownWords,
+  type Cell,
+  type TableModel,
+} from './tables.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, plural } from '../quantities.js';
@@ -126,7 +135,11 @@ function modelTable(model: TableModel): string {
         return c.lines.length === 0 ? c.empty : c.lines.map(h).join('<br>');
     }
   };
-  return table(model.headers, model.rows.map((r) => r.map(cell)), model.roles);
+  return table(
+    model.headers,
+    model.rows.map((r) => r.map(cell)),
+    model.roles,
+  );
 }
 
 function labelBadges(host: HostFinding): string {
@@ -135,7 +148,10 @@ function labelBadges(host: HostFinding): string {
 
 function namesList(names: string[], limit = 8): string {
   if (names.length === 0) return '–';
-  const shown = names.slice(0, limit).map((n) => `<span class="mono">${h(n)}</span>`).join(', ');
+  const shown = names
+    .slice(0, limit)
+    .map((n) => `<span class="mono">${h(n)}</span>`)
+    .join(', ');
   return names.length > limit ? `${shown}, … ${names.length - limit} more` : shown;
 }
 
@@ -161,29 +177,37 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
   }
   if (groups.length > 0) {
     out.push('<h3>Destinations</h3>');
-    out.push(collapsed(
-      table(
-        ['destination and names', 'ports', 'addresses', 'attempts', 'established', 'unanswered', 'resets', 'schedule'],
-        groups.map((g) => [
-          `<span class="mono">${h(g.destination)}</span>${g.viaProxy ? ' <small>(via proxy)</small>' : ''}${
-            g.names.length > 0 && !(g.names.length === 1 && g.names[0] === g.destination) ? `<br><small>${namesList(g.names)}</small>` : ''
-          }`,
-          g.ports.length > PORTS_SHOWN ? `<span title="${h(g.ports.join(', '))}">${h(portList(g.ports, PORTS_SHOWN))}</span>` : h(g.ports.join(', ')),
-          count(g.addresses),
-          count(g.attempts),
-          count(g.established),
-          count(g.unanswered),
-          h(resetsWords(g)),
-          h(scheduleWords(g.schedule)),
-        ]),
-        ['d', '', 'n', 'n', 'n', 'n', '', 'w'],
+    out.push(
+      collapsed(
+        table(
+          ['destination and names', 'ports', 'addresses', 'attempts', 'established', 'unanswered', 'resets', 'schedule'],
+          groups.map((g) => [
+            `<span class="mono">${h(g.destination)}</span>${g.viaProxy ? ' <small>(via proxy)</small>' : ''}${
+              g.names.length > 0 && !(g.names.length === 1 && g.names[0] === g.destination)
+                ? `<br><small>${namesList(g.names)}</small>`
+                : ''
+            }`,
+            g.ports.length > PORTS_SHOWN
+              ? `<span title="${h(g.ports.join(', '))}">${h(portList(g.ports, PORTS_SHOWN))}</span>`
+              : h(g.ports.join(', ')),
+            count(g.addresses),
+            count(g.attempts),
+            count(g.established),
+            count(g.unanswered),
+            h(resetsWords(g)),
+            h(scheduleWords(g.schedule)),
+          ]),
+          ['d', '', 'n', 'n', 'n', 'n', '', 'w'],
+        ),
+        groups.length,
+        h(`all ${plural(groups.length, 'destination group')}`),
       ),
-      groups.length,
-      h(`all ${plural(groups.length, 'destination group')}`),
-    ));
+    );
   }
   if (!charts) {
-    out.push(`<p class="numbers">${h(`Charts are drawn for the first ${CHARTED_HOSTS} hosts with findings; --all-hosts draws every host's.`)}</p>`);
+    out.push(
+      `<p class="numbers">${h(`Charts are drawn for the first ${CHARTED_HOSTS} hosts with findings; --all-hosts draws every host's.`)}</p>`,
+    );
     out.push('</section>');
     return out.join('\n');
   }
@@ -233,7 +257,9 @@ function outcomeKey(): string {
 function connectionStates(connections: Connection[]): string {
   const byState = new Map<ConnState, number>();
   for (const c of connections) byState.set(c.connState, (byState.get(c.connState) ?? 0) + 1);
-  const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [`<code>${h(state)}</code>`, count(n), h(CONN_STATES[state])]);
+  const rows = [...byState.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([state, n]) => [`<code>${h(state)}</code>`, count(n), h(CONN_STATES[state])]);
   return `<h3>Connection states (Zeek conn_state)</h3>\n${table(['state', 'connections', 'meaning'], rows, ['', 'n', ''], true)}`;
 }
 
@@ -264,7 +290,11 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
   );
   if (attention.length > 0) {
     const links = attention.map((x, i) => `<li><a href="#host-${i + 1}" class="mono">${h(x.address)}</a> ${labelBadges(x)}</li>`);
-    out.push('<nav aria-label="hosts with findings">', collapsed(`<ul>\n${links.join('\n')}\n</ul>`, links.length, 'hosts with findings'), '</nav>');
+    out.push(
+      '<nav aria-label="hosts with findings">',
+      collapsed(`<ul>\n${links.join('\n')}\n</ul>`, links.length, 'hosts with findings'),
+      '</nav>',
+    );
   }
   out.push('<h3>Captures</h3>', modelTable(capturesTable(result)));
   out.push('</section>');
@@ -274,7 +304,9 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
 
   if (result.quietHosts.count > 0) {
     out.push('<section id="other-hosts">', '<h2>Other hosts</h2>', modelTable(quietHostsTable(result.quietHosts)));
-    out.push(`<p class="numbers">${h(`${plural(result.quietHosts.count, 'host')} without findings${options.allHosts === true ? '' : ' (--all-hosts lists each host)'}.`)}</p>`);
+    out.push(
+      `<p class="numbers">${h(`${plural(result.quietHosts.count, 'host')} without findings${options.allHosts === true ? '' : ' (--all-hosts lists each host)'}.`)}</p>`,
+    );
     if (quiet.length > 0) out.push(collapsed(modelTable(otherHostsTable(quiet)), quiet.length, 'every host without findings'));
     out.push('</section>');
   }
@@ -319,15 +351,17 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
   );
   if (flowRows.length === 0) out.push('<p>No outbound attempts.</p>');
   else
-    out.push(collapsed(
-      table(
-        ['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', h(`seen${day}`)],
-        flowRows,
-        ['a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
+    out.push(
+      collapsed(
+        table(
+          ['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', h(`seen${day}`)],
+          flowRows,
+          ['a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
+        ),
+        flowRows.length,
+        'flows of every listed host by destination',
       ),
-      flowRows.length,
-      'flows of every listed host by destination',
-    ));
+    );
   if (result.connections && result.connections.length > 0) out.push(connectionStates(result.connections));
   out.push('</section>');
   out.push(`<footer>${h(`Generated by callhome from ${files.join(', ')}. Times are UTC.`)}</footer>`);

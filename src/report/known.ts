@@ -11,7 +11,10 @@ import type { RenderOptions } from './types.js';
 /** Hosts shown in a suggestion's comment. */
 const HOSTS_SHOWN = 5;
 
-export function renderKnownSuggestions(input: { captures: CaptureSummary[]; suggestions: KnownSuggestion[] }, _options: RenderOptions): string {
+export function renderKnownSuggestions(
+  input: { captures: CaptureSummary[]; suggestions: KnownSuggestion[] },
+  _options: RenderOptions,
+): string {
   const files = input.captures.map((c) => clean(c.file).replace(/\s+/g, ' ')).join(', ');
   const out = [
     `# Candidate known destinations from ${files || 'no capture'}:`,

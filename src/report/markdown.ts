@@ -6,7 +6,16 @@ import type { AnalysisResult, CompareResult, DestinationGroup, HostFinding } fro
 import type { Connection, ConnState } from '../flows/connection.js';
 import { CONN_STATES } from '../flows/conn-state.js';
 import { escapeMarkdown as md } from './escape.js';
-import { capturesTable, networkSections, otherHostsTable, quietHostsTable, understoodTable, unmatchedKnownWords, type Cell, type TableModel } from './tables.js';
+import {
+  capturesTable,
+  networkSections,
+  otherHostsTable,
+  quietHostsTable,
+  understoodTable,
+  unmatchedKnownWords,
+  type Cell,
+  type TableModel,
+} from './tables.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal } from '../quantities.js';
@@ -36,7 +45,11 @@ function modelTable(model: TableModel): string {
         return c.lines.length === 0 ? c.empty : c.lines.map(md).join('; ');
     }
   };
-  return markdownTable(model.headers, model.rows.map((r) => r.map(cell)), model.roles.map((r) => r === 'n'));
+  return markdownTable(
+    model.headers,
+    model.rows.map((r) => r.map(cell)),
+    model.roles.map((r) => r === 'n'),
+  );
 }
 
 /** The labels are a closed set of plain words: safe in code spans. */
@@ -120,12 +133,20 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
   for (const h of attention) out.push(...hostSection(h));
   if (result.quietHosts.count > 0) {
     out.push('## Other hosts', '', modelTable(quietHostsTable(result.quietHosts)), '');
-    out.push(`${count(result.quietHosts.count)} ${result.quietHosts.count === 1 ? 'host' : 'hosts'} without findings${options.allHosts === true ? '' : ' (`--all-hosts` lists each host)'}.`, '');
+    out.push(
+      `${count(result.quietHosts.count)} ${result.quietHosts.count === 1 ? 'host' : 'hosts'} without findings${options.allHosts === true ? '' : ' (`--all-hosts` lists each host)'}.`,
+      '',
+    );
     const quiet = listed.filter((h) => !deservesAttention(h));
     if (quiet.length > 0) out.push(modelTable(otherHostsTable(quiet)), '');
   }
   if (result.understood.length > 0) {
-    out.push('## Understood destinations', '', 'Destinations the known-destinations list (`--known`) explains, kept out of the findings above.', '');
+    out.push(
+      '## Understood destinations',
+      '',
+      'Destinations the known-destinations list (`--known`) explains, kept out of the findings above.',
+      '',
+    );
     if (result.understood.some((u) => u.connections > 0)) out.push(modelTable(understoodTable(result.understood)), '');
     const unmatched = unmatchedKnownWords(result.understood);
     if (unmatched !== null) out.push(md(unmatched), '');
@@ -213,4 +234,3 @@ export function renderCompareMarkdown(result: CompareResult, _options: RenderOpt
   while (out[out.length - 1] === '') out.pop();
   return `${out.join('\n')}\n`;
 }
-

@@ -2,7 +2,16 @@
  * The tables the HTML and Markdown reports share, declared once as plain-text cells; each
  * renderer only decides how a cell is marked up and escaped.
  */
-import { QUIET_ACTIVITIES, type AnalysisResult, type HostFinding, type Label, type ProxyFinding, type QuietHosts, type ResetSource, type UnderstoodDestinations } from '../analysis/types.js';
+import {
+  QUIET_ACTIVITIES,
+  type AnalysisResult,
+  type HostFinding,
+  type Label,
+  type ProxyFinding,
+  type QuietHosts,
+  type ResetSource,
+  type UnderstoodDestinations,
+} from '../analysis/types.js';
 import { count, duration } from '../quantities.js';
 import { shortIso } from './words.js';
 
@@ -81,14 +90,16 @@ export function understoodTable(understood: UnderstoodDestinations[]): TableMode
   return {
     headers: ['known destination', 'reason', 'hosts', 'connections', 'attempts', 'destinations'],
     roles: ['', 'w', 'n', 'n', 'n', ''],
-    rows: understood.filter((u) => u.connections > 0).map((u) => [
-      code(u.rule),
-      text(u.reason),
-      num(count(u.hosts)),
-      num(count(u.connections)),
-      num(count(u.attempts)),
-      { kind: 'names', names: u.destinations },
-    ]),
+    rows: understood
+      .filter((u) => u.connections > 0)
+      .map((u) => [
+        code(u.rule),
+        text(u.reason),
+        num(count(u.hosts)),
+        num(count(u.connections)),
+        num(count(u.attempts)),
+        { kind: 'names', names: u.destinations },
+      ]),
   };
 }
 
@@ -96,7 +107,10 @@ export function understoodTable(understood: UnderstoodDestinations[]): TableMode
 export function unmatchedKnownWords(understood: UnderstoodDestinations[]): string | null {
   const unmatched = understood.filter((u) => u.connections === 0);
   if (unmatched.length === 0) return null;
-  const where = unmatched.slice(0, 8).map((u) => u.source).join(', ');
+  const where = unmatched
+    .slice(0, 8)
+    .map((u) => u.source)
+    .join(', ');
   return `${count(unmatched.length)} known destination ${unmatched.length === 1 ? 'line' : 'lines'} matched nothing (${where}${unmatched.length > 8 ? ', …' : ''}).`;
 }
 

@@ -20,16 +20,7 @@ import { LABEL_STYLE, paint } from './style.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, duration, hops, plural } from '../quantities.js';
-import {
-  capturesLine,
-  deservesAttention,
-  hostActivity,
-  endpoint,
-  outcomeWords,
-  portList,
-  seenSpan,
-  shortIso,
-} from './words.js';
+import { capturesLine, deservesAttention, hostActivity, endpoint, outcomeWords, portList, seenSpan, shortIso } from './words.js';
 
 const DEFAULT_WIDTH = 100;
 /** Destination groups shown per host before "… n more". */
@@ -75,7 +66,14 @@ function groupLines(group: DestinationGroup, width: number, color: boolean): str
   }
   out.push(...wrap(outcomeWords(group), width, pad + '  ', pad));
   out.push(...wrap(`schedule: ${clean(scheduleWords(group.schedule))}`, width, pad + '          ', pad));
-  out.push(...wrap(`seen ${seenSpan(group.firstSeen, group.lastSeen)}, out ${bytes(group.bytesOut)}, in ${bytes(group.bytesIn)}`, width, pad + '  ', pad));
+  out.push(
+    ...wrap(
+      `seen ${seenSpan(group.firstSeen, group.lastSeen)}, out ${bytes(group.bytesOut)}, in ${bytes(group.bytesIn)}`,
+      width,
+      pad + '  ',
+      pad,
+    ),
+  );
   return out;
 }
 
@@ -95,14 +93,27 @@ function hostLines(host: HostFinding, width: number, color: boolean): string[] {
   for (const g of groups.slice(0, GROUPS_SHOWN)) out.push(...groupLines(g, width, color));
   if (groups.length > GROUPS_SHOWN) {
     const rest = groups.slice(GROUPS_SHOWN);
-    out.push(...wrap(`… ${plural(rest.length, 'more destination group')} (${plural(rest.reduce((n, g) => n + g.attempts, 0), 'attempt')}; --format json has them all)`, width, '    ', '  '));
+    out.push(
+      ...wrap(
+        `… ${plural(rest.length, 'more destination group')} (${plural(
+          rest.reduce((n, g) => n + g.attempts, 0),
+          'attempt',
+        )}; --format json has them all)`,
+        width,
+        '    ',
+        '  ',
+      ),
+    );
   }
   return out;
 }
 
 function proxyLine(p: ProxyFinding, width: number): string[] {
   const where = endpoint(clean(p.address), p.port);
-  const clients = p.clients.length > 0 ? `; ${plural(p.clients.length, 'client')}: ${p.clients.slice(0, 8).map(clean).join(', ')}${p.clients.length > 8 ? ', …' : ''}` : '';
+  const clients =
+    p.clients.length > 0
+      ? `; ${plural(p.clients.length, 'client')}: ${p.clients.slice(0, 8).map(clean).join(', ')}${p.clients.length > 8 ? ', …' : ''}`
+      : '';
   return wrap(`${where} (${p.source}) — ${clean(p.evidence)}${clients}`, width, '      ', '  ');
 }
 
@@ -112,15 +123,22 @@ function resetSourceLine(r: ResetSource, width: number, color: boolean): string[
   const routers = Number.isFinite(r.hops) ? ` (${hops(r.hops)})` : '';
   // TTL -1: read from a log that records none
   const ttl = r.ttl < 0 ? ' (no TTL recorded)' : ` with TTL ${r.ttl}${routers}`;
-  const what = r.kind === 'log'
-    ? `${plural(r.resets, 'denial')} logged for ${plural(r.remoteAddresses, 'address', 'addresses')}`
-    : `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')}${ttl} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
+  const what =
+    r.kind === 'log'
+      ? `${plural(r.resets, 'denial')} logged for ${plural(r.remoteAddresses, 'address', 'addresses')}`
+      : `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')}${ttl} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
   return wrap(`${paint(r.attribution, style, color)}: ${what} — ${clean(r.evidence)}`, width, '      ', '  ');
 }
 
 /** Hosts without findings in one table of counts, by what they did. */
 function quietHostsLines(quiet: QuietHosts, allHosts: boolean, width: number, color: boolean): string[] {
-  const rows = quiet.byActivity.map((r) => [QUIET_ACTIVITIES[r.activity].name, count(r.hosts), count(r.connections), count(r.attempts), count(r.failed)]);
+  const rows = quiet.byActivity.map((r) => [
+    QUIET_ACTIVITIES[r.activity].name,
+    count(r.hosts),
+    count(r.connections),
+    count(r.attempts),
+    count(r.failed),
+  ]);
   const headers = ['without findings', 'hosts', 'connections', 'attempts', 'failed'];
   const widths = headers.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i]!))));
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
@@ -135,8 +153,16 @@ function understoodLines(understood: UnderstoodDestinations[], width: number): s
   const out: string[] = [];
   for (const u of understood) {
     if (u.connections === 0) continue;
-    const where = u.destinations.length > 0 ? ` (${u.destinations.slice(0, 4).map(clean).join(', ')}${u.destinations.length > 4 ? ', …' : ''})` : '';
-    out.push(...wrap(`${clean(u.rule)} — ${clean(u.reason)}: ${plural(u.hosts, 'host')}, ${plural(u.connections, 'connection')}, ${plural(u.attempts, 'attempt')}${where}`, width, '      ', '  '));
+    const where =
+      u.destinations.length > 0 ? ` (${u.destinations.slice(0, 4).map(clean).join(', ')}${u.destinations.length > 4 ? ', …' : ''})` : '';
+    out.push(
+      ...wrap(
+        `${clean(u.rule)} — ${clean(u.reason)}: ${plural(u.hosts, 'host')}, ${plural(u.connections, 'connection')}, ${plural(u.attempts, 'attempt')}${where}`,
+        width,
+        '      ',
+        '  ',
+      ),
+    );
   }
   const unmatched = unmatchedKnownWords(understood);
   if (unmatched !== null) out.push(...wrap(clean(unmatched), width, '    ', '  '));
@@ -242,14 +268,25 @@ export function renderInfoText(captures: CaptureSummary[], options: RenderOption
       ['link type', c.linktypes.length > 1 ? c.linktypes.map(linktypeName).join(', ') : linktypeName(c.linktype)],
       ['interfaces', String(c.interfaces)],
       ['packets', `${count(c.packets)} (${bytes(c.bytes)})`],
-      ['time', c.start ? `${c.end ? seenSpan(c.start, c.end) : shortIso(c.start)}${c.durationSeconds !== null ? ` (${duration(c.durationSeconds)})` : ''}` : 'no packets'],
-      ['decoded', `IPv4 ${count(c.decoded.ipv4)}, IPv6 ${count(c.decoded.ipv6)}, TCP ${count(c.decoded.tcp)}, UDP ${count(c.decoded.udp)}, ICMP ${count(c.decoded.icmp)}, other ${count(c.decoded.other)}`],
+      [
+        'time',
+        c.start
+          ? `${c.end ? seenSpan(c.start, c.end) : shortIso(c.start)}${c.durationSeconds !== null ? ` (${duration(c.durationSeconds)})` : ''}`
+          : 'no packets',
+      ],
+      [
+        'decoded',
+        `IPv4 ${count(c.decoded.ipv4)}, IPv6 ${count(c.decoded.ipv6)}, TCP ${count(c.decoded.tcp)}, UDP ${count(c.decoded.udp)}, ICMP ${count(c.decoded.icmp)}, other ${count(c.decoded.other)}`,
+      ],
       ['skipped', counts(c.skipped)],
       ['anomalies', counts(c.anomalies)],
     ];
     const lines = [paint(clean(c.file), 'bold', options.color)];
     for (const [k, v] of rows) lines.push(...wrap(v, width, ' '.repeat(14), `  ${k.padEnd(12)}`));
-    for (const w of c.warnings) lines.push(...wrap(clean(w), width, ' '.repeat(14), `  ${paint('warning', 'yellow', options.color).padEnd(options.color ? 12 + 10 : 12)}`));
+    for (const w of c.warnings)
+      lines.push(
+        ...wrap(clean(w), width, ' '.repeat(14), `  ${paint('warning', 'yellow', options.color).padEnd(options.color ? 12 + 10 : 12)}`),
+      );
     return lines.join('\n');
   });
   return `${blocks.join('\n\n')}\n`;
@@ -268,7 +305,9 @@ export function renderCompareText(result: CompareResult, options: RenderOptions)
     if (items.length === 0) out.push('  none');
     for (const b of items) {
       out.push(...wrap(clean(b.behaviour), width, '    ', `  ${mark} `));
-      b.perCapture.forEach((numbers, i) => out.push(...wrap(clean(numbers), width, '        ', `      ${names[i] ?? `capture ${i + 1}`}: `)));
+      b.perCapture.forEach((numbers, i) =>
+        out.push(...wrap(clean(numbers), width, '        ', `      ${names[i] ?? `capture ${i + 1}`}: `)),
+      );
     }
     out.push('');
   };

@@ -66,8 +66,14 @@ export function totalResets(group: DestinationGroup): number {
 
 /** The captures in one line: "2 captures, 12,345 packets, 2006-11-17 13:00:00Z → 14:05:12Z (1 h 5 min)". */
 export function capturesLine(captures: CaptureSummary[]): string {
-  const starts = captures.map((c) => c.start).filter((s): s is string => !!s).sort();
-  const ends = captures.map((c) => c.end).filter((s): s is string => !!s).sort();
+  const starts = captures
+    .map((c) => c.start)
+    .filter((s): s is string => !!s)
+    .sort();
+  const ends = captures
+    .map((c) => c.end)
+    .filter((s): s is string => !!s)
+    .sort();
   let span = '';
   if (starts.length > 0 && ends.length > 0) {
     const start = starts[0]!;
@@ -88,7 +94,14 @@ export function capturesLine(captures: CaptureSummary[]): string {
   const parts: string[] = [];
   for (const [is, what, unit] of kinds) {
     const these = captures.filter(is);
-    if (these.length > 0) parts.push(`${plural(these.length, what)}, ${plural(these.reduce((n, c) => n + c.packets, 0), unit, unit === 'entry' ? 'entries' : `${unit}s`)}`);
+    if (these.length > 0)
+      parts.push(
+        `${plural(these.length, what)}, ${plural(
+          these.reduce((n, c) => n + c.packets, 0),
+          unit,
+          unit === 'entry' ? 'entries' : `${unit}s`,
+        )}`,
+      );
   }
   if (parts.length === 0) parts.push(`${plural(0, 'capture')}, ${plural(0, 'packet')}`);
   return `${parts.join('; ')}${span}`;

@@ -156,11 +156,7 @@ function ethernet(
  * Builds Ethernet + IP around an L4 segment of `l4Length` bytes; returns the frame, the L4
  * offset and the address bytes (for the pseudo-header).
  */
-function ipFrame(
-  s: IpSpec,
-  proto: number,
-  l4Length: number,
-): { frame: Uint8Array; l4: number; src: Uint8Array; dst: Uint8Array } {
+function ipFrame(s: IpSpec, proto: number, l4Length: number): { frame: Uint8Array; l4: number; src: Uint8Array; dst: Uint8Array } {
   const v6 = isIPv6(s.src);
   if (v6 !== isIPv6(s.dst)) throw new RangeError(`mixed address families: ${s.src} → ${s.dst}`);
   const src = parseIP(s.src);

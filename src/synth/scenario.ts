@@ -309,7 +309,6 @@ function filler(rng: Rng, n: number): string {
   return s;
 }
 
-
 function getRequest(b: BrowserProfile, host: string, path: string): string {
   const url = `http://${host}${path}`;
   if (b.style === 'ie') {
@@ -468,4 +467,3 @@ export function planBrowsingSession(
     start += rng.uniform(0.05, 1.5);
   }
 }
-

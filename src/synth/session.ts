@@ -181,15 +181,7 @@ export class TcpSession {
     const [a, b] = this.sides(from);
     const withAck = o.ack ?? true;
     const seq = a.synSent || from === 'client' ? a.nxt : 0;
-    this.push(
-      t,
-      a,
-      b,
-      { seq, ack: withAck ? b.nxt : 0, flags: withAck ? 'RA' : 'R', window: 0 },
-      o.ttl,
-      o.ipId,
-      o.srcMac,
-    );
+    this.push(t, a, b, { seq, ack: withAck ? b.nxt : 0, flags: withAck ? 'RA' : 'R', window: 0 }, o.ttl, o.ipId, o.srcMac);
     return this;
   }
 

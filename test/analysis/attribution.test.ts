@@ -13,7 +13,10 @@ function attributionOf(connections: Connection[], target: Connection) {
 
 describe('reset attribution', () => {
   it('a closed port on a real server that also answers SYN-ACKs is the endpoint', () => {
-    const ok = [session(host, '93.184.216.34', 443, 10, { respTtl: 52, handshakeRtt: 0.03 }), session(host, '93.184.216.34', 443, 20, { respTtl: 52, handshakeRtt: 0.031 })];
+    const ok = [
+      session(host, '93.184.216.34', 443, 10, { respTtl: 52, handshakeRtt: 0.03 }),
+      session(host, '93.184.216.34', 443, 20, { respTtl: 52, handshakeRtt: 0.031 }),
+    ];
     const closed = refused(host, '93.184.216.34', 8080, 30, { ttl: 52, delay: 0.029 });
     const { refusal } = attributionOf([...ok, closed], closed);
     expect(refusal?.attribution).toBe('endpoint');
@@ -33,7 +36,7 @@ describe('reset attribution', () => {
     expect(source.evidence).toMatch(/one device answers for \d+ addresses/);
   });
 
-  it('a reset whose TTL differs from the same /24\'s SYN-ACKs is a middlebox', () => {
+  it("a reset whose TTL differs from the same /24's SYN-ACKs is a middlebox", () => {
     const ok = session(host, '203.0.113.10', 80, 5, { respTtl: 52 });
     const reset = refused(host, '203.0.113.11', 80, 6, { ttl: 63, delay: 0.0004 });
     const { refusal } = attributionOf([ok, reset], reset);
@@ -41,7 +44,7 @@ describe('reset attribution', () => {
     expect(refusal?.evidence).toMatch(/TTL 63 .* TTL 52/);
   });
 
-  it('a reset with the server\'s TTL but far faster than its round trip is a middlebox', () => {
+  it("a reset with the server's TTL but far faster than its round trip is a middlebox", () => {
     const ok = session(host, '203.0.113.10', 80, 5, { respTtl: 52, handshakeRtt: 0.04 });
     const reset = refused(host, '203.0.113.10', 80, 6, { ttl: 52, delay: 0.0002 });
     expect(attributionOf([ok, reset], reset).refusal?.attribution).toBe('middlebox');
@@ -54,7 +57,14 @@ describe('reset attribution', () => {
   });
 
   it('a reset from a side that kept sending was injected', () => {
-    const c = connection({ origH: host, respH: '198.51.100.7', respP: 443, established: true, respTtl: 50, resets: [rst({ stage: 'data', ttl: 50, senderKeptSending: true })] });
+    const c = connection({
+      origH: host,
+      respH: '198.51.100.7',
+      respP: 443,
+      established: true,
+      respTtl: 50,
+      resets: [rst({ stage: 'data', ttl: 50, senderKeptSending: true })],
+    });
     expect(attributionOf([c], c).refusal?.attribution).toBe('middlebox');
   });
 
@@ -85,7 +95,12 @@ describe('reset attribution', () => {
     [3, 9, 'network administratively prohibited'],
     [1, 1, 'communication administratively prohibited'],
   ])('ICMP %i/%i from a router is a refusal by a device in the path', (type, code, words) => {
-    const c = connection({ origH: host, respH: '198.51.100.30', respP: 443, resets: [rst({ kind: 'icmp', icmpType: type, icmpCode: code, sender: '192.168.0.1', ttl: 64 })] });
+    const c = connection({
+      origH: host,
+      respH: '198.51.100.30',
+      respP: 443,
+      resets: [rst({ kind: 'icmp', icmpType: type, icmpCode: code, sender: '192.168.0.1', ttl: 64 })],
+    });
     const { refusal, result } = attributionOf([c], c);
     expect(refusal?.attribution).toBe('middlebox');
     expect(refusal?.evidence).toContain(words);
@@ -93,7 +108,12 @@ describe('reset attribution', () => {
   });
 
   it('ICMP port unreachable from the destination itself is the endpoint', () => {
-    const c = connection({ origH: host, respH: '198.51.100.30', respP: 443, resets: [rst({ kind: 'icmp', icmpType: 3, icmpCode: 3, sender: '198.51.100.30', ttl: 50 })] });
+    const c = connection({
+      origH: host,
+      respH: '198.51.100.30',
+      respP: 443,
+      resets: [rst({ kind: 'icmp', icmpType: 3, icmpCode: 3, sender: '198.51.100.30', ttl: 50 })],
+    });
     expect(attributionOf([c], c).refusal?.attribution).toBe('endpoint');
   });
 
@@ -107,7 +127,9 @@ describe('reset attribution', () => {
 
 describe('reset attribution on a LAN', () => {
   it('LAN hosts refusing a sweep quickly with TTL 64 are not taken for one device', () => {
-    const sweep = Array.from({ length: 20 }, (_, i) => refused('10.0.0.5', `10.0.0.${100 + i}`, 445, i * 0.01, { ttl: 64, delay: 0.0002, ipId: (i * 7919) % 65536 }));
+    const sweep = Array.from({ length: 20 }, (_, i) =>
+      refused('10.0.0.5', `10.0.0.${100 + i}`, 445, i * 0.01, { ttl: 64, delay: 0.0002, ipId: (i * 7919) % 65536 }),
+    );
     const result = attributeResets(sweep, internal);
     expect(new Set(result.refusals.map((r) => r?.attribution))).toEqual(new Set(['unknown']));
   });

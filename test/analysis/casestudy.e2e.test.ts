@@ -34,7 +34,9 @@ describe('the case study, end to end', () => {
     expect(r.hosts[0]!.address).toBe(host);
     expect(r.hosts[0]!.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked', 'periodic', 'via-proxy']));
     expect(r.hosts[0]!.labels).not.toContain('flood');
-    expect(r.summary.join(' ')).toMatch(/Not a DDoS: the blocked host makes at most one attempt every 1\d s on average \((1 attempt\/s|one attempt every 2 s) inside a burst\), spread over up to (15|8) addresses of one destination/);
+    expect(r.summary.join(' ')).toMatch(
+      /Not a DDoS: the blocked host makes at most one attempt every 1\d s on average \((1 attempt\/s|one attempt every 2 s) inside a burst\), spread over up to (15|8) addresses of one destination/,
+    );
   });
 
   it('department host: LiveUpdate in bursts of 14 every 31 s to one /24, named by DNS', () => {
@@ -50,13 +52,15 @@ describe('the case study, end to end', () => {
     expect(g.schedule).toMatchObject({ periodic: true, burstSize: lu.burstSize, sequentialPorts: true });
     expect(Math.abs(g.schedule.periodSeconds! - lu.periodSeconds) / lu.periodSeconds).toBeLessThan(0.05);
     expect(Math.abs(g.schedule.cycleSeconds! - lu.cycleSeconds) / lu.cycleSeconds).toBeLessThan(0.05);
-    expect(h.verdict).toMatch(/^An update agent \(or similar software\) that ignores the proxy 192\.168\.0\.2:8080, not a DDoS participant: bursts of 14 attempts \(1 attempt\/s\) every 31 s/);
+    expect(h.verdict).toMatch(
+      /^An update agent \(or similar software\) that ignores the proxy 192\.168\.0\.2:8080, not a DDoS participant: bursts of 14 attempts \(1 attempt\/s\) every 31 s/,
+    );
     expect(h.verdict).toContain('15 addresses in one /24 (a CDN) for liveupdate.symantecliveupdate.com');
     expect(h.verdict).toContain('every attempt reset by a device with no router in between (TTL 255');
     expect(h.verdict).toMatch(/both through the proxy .* and directly/);
   });
 
-  it('department host: the firewall log\'s burst is in the attempts, ports rising from 2486', () => {
+  it("department host: the firewall log's burst is in the attempts, ports rising from 2486", () => {
     const anchor = DEPARTMENT.liveUpdate.anchor;
     const attempts = department.hosts[0]!.attempts.filter((a) => a.ts >= anchor.burstStart - 0.5 && a.ts < anchor.burstStart + 14);
     expect(attempts.map((a) => a.address)).toEqual(anchor.destinations);
@@ -83,9 +87,9 @@ describe('the case study, end to end', () => {
     const result = compareAnalyses([department, consultant], [DEPARTMENT.file, CONSULTANT.file]);
     expect(result.conclusion).toBe(
       'Both hosts (192.168.0.13 in department-host.pcap, 192.168.0.57 in consultant-laptop.pcap) run an update agent that ignores the proxy and is blocked; ' +
-      'different vendors: liveupdate.symantecliveupdate.com vs update.grisoft.com; ' +
-      'different schedules (31 s vs 1 min); both reset by the same firewall (TTL 255, ' +
-      `${result.conclusion.match(/TTL 255, ([\d.]+ ms)/)![1]}).`,
+        'different vendors: liveupdate.symantecliveupdate.com vs update.grisoft.com; ' +
+        'different schedules (31 s vs 1 min); both reset by the same firewall (TTL 255, ' +
+        `${result.conclusion.match(/TTL 255, ([\d.]+ ms)/)![1]}).`,
     );
     expect(result.shared.map((b) => b.behaviour)).toEqual(['proxy-bypass', 'reset source (TTL and delay)', 'proxy']);
     const schedule = result.different.find((b) => b.behaviour.startsWith('schedule'))!;

@@ -3,14 +3,30 @@ import { analyzeConnections, compareAnalyses } from '../../src/analysis/index.js
 import { block, connection, http, options, refused, session, updateAgent } from './support.js';
 
 function browsing(host: string) {
-  return [5, 70, 200].map((t) => session(host, '192.168.0.2', 8080, 1_000 + t, { http: http({ target: 'http://www.gov.lk/', proxyForm: 'absolute', host: 'www.gov.lk' }) }));
+  return [5, 70, 200].map((t) =>
+    session(host, '192.168.0.2', 8080, 1_000 + t, {
+      http: http({ target: 'http://www.gov.lk/', proxyForm: 'absolute', host: 'www.gov.lk' }),
+    }),
+  );
 }
 
 describe('compareAnalyses', () => {
   const department = analyzeConnections(
-    [...updateAgent('192.168.0.13', { bursts: 12, burstSize: 14, period: 31, addresses: block('72.246.53', 15) }), ...browsing('192.168.0.13')], [], options());
+    [
+      ...updateAgent('192.168.0.13', { bursts: 12, burstSize: 14, period: 31, addresses: block('72.246.53', 15) }),
+      ...browsing('192.168.0.13'),
+    ],
+    [],
+    options(),
+  );
   const consultant = analyzeConnections(
-    [...updateAgent('192.168.0.57', { bursts: 20, burstSize: 5, period: 60, addresses: block('96.17.166', 8, 10), seed: 3 }), ...browsing('192.168.0.57')], [], options());
+    [
+      ...updateAgent('192.168.0.57', { bursts: 20, burstSize: 5, period: 60, addresses: block('96.17.166', 8, 10), seed: 3 }),
+      ...browsing('192.168.0.57'),
+    ],
+    [],
+    options(),
+  );
 
   it('two update agents from different vendors behind one firewall', () => {
     const result = compareAnalyses([department, consultant], ['department-host.pcap', 'consultant-laptop.pcap']);
@@ -22,12 +38,15 @@ describe('compareAnalyses', () => {
     const schedule = result.different.find((b) => b.behaviour.startsWith('schedule'))!;
     expect(schedule.perCapture[0]).toMatch(/bursts of 14 attempts \(1 attempt\/s\) every 3\d s/);
     expect(schedule.perCapture[1]).toMatch(/bursts of 5 attempts \([^)]+\) every 1 min/);
-    expect(result.conclusion).toMatch(/^Both hosts \(\S+ in \S+, \S+ in \S+\) run an update agent that ignores the proxy and is blocked; different vendors: 72\.246\.53\.0\/24 vs 96\.17\.166\.0\/24/);
+    expect(result.conclusion).toMatch(
+      /^Both hosts \(\S+ in \S+, \S+ in \S+\) run an update agent that ignores the proxy and is blocked; different vendors: 72\.246\.53\.0\/24 vs 96\.17\.166\.0\/24/,
+    );
     expect(result.conclusion).toMatch(/both reset by the same firewall \(TTL 255/);
   });
 
   it('equal results are shared, and internal netblocks are never called vendors', () => {
-    const tries = (host: string, server: string) => [0, 40, 80, 120].map((t) => connection({ origH: host, respH: server, respP: 80, ts: 1_000 + t, lastTs: 1_000 + t }));
+    const tries = (host: string, server: string) =>
+      [0, 40, 80, 120].map((t) => connection({ origH: host, respH: server, respP: 80, ts: 1_000 + t, lastTs: 1_000 + t }));
     const a = analyzeConnections(tries('10.0.0.5', '64.13.134.52'), [], options());
     const b = analyzeConnections(tries('10.0.0.6', '172.16.0.9'), [], options());
     const result = compareAnalyses([a, b], ['a', 'b']);
@@ -44,24 +63,37 @@ describe('compareAnalyses', () => {
   it('the same capture twice shares everything', () => {
     const result = compareAnalyses([department, department], ['a', 'b']);
     expect(result.different).toEqual([]);
-    expect(result.conclusion).toMatch(/the same destination \(72\.246\.53\.0\/24\); the same schedule shape \(bursts of 14 attempts \(1 attempt\/s\) every 3\d s/);
+    expect(result.conclusion).toMatch(
+      /the same destination \(72\.246\.53\.0\/24\); the same schedule shape \(bursts of 14 attempts \(1 attempt\/s\) every 3\d s/,
+    );
   });
 
   it('a capture without bypass differs', () => {
     const plain = analyzeConnections(browsing('192.168.0.80'), [], options());
     const result = compareAnalyses([department, plain], ['a', 'b']);
     expect(result.different.map((b) => b.behaviour)).toContain('proxy-bypass');
-    expect(result.conclusion).toMatch(/^Different behaviour: 192\.168\.0\.13 \(a\) shows software turned away in the path on a schedule, while 192\.168\.0\.80 \(b\) shows ordinary traffic; only a bypasses the proxy/);
+    expect(result.conclusion).toMatch(
+      /^Different behaviour: 192\.168\.0\.13 \(a\) shows software turned away in the path on a schedule, while 192\.168\.0\.80 \(b\) shows ordinary traffic; only a bypasses the proxy/,
+    );
   });
 });
 
 describe('compare beyond the case study', () => {
   const beacon = (host: string, server: string, period: number) =>
-    analyzeConnections(Array.from({ length: 20 }, (_, i) => session(host, server, 443, 1_000 + i * period)), [], options());
+    analyzeConnections(
+      Array.from({ length: 20 }, (_, i) => session(host, server, 443, 1_000 + i * period)),
+      [],
+      options(),
+    );
 
   it('two beacons to different servers of one /24: named hosts, periods, different servers', () => {
-    const result = compareAnalyses([beacon('10.11.54.223', '198.51.100.37', 39), beacon('10.11.54.186', '198.51.100.67', 9)], ['caldera', 'mythic']);
-    expect(result.conclusion).toMatch(/^Both hosts \(10\.11\.54\.223 in caldera, 10\.11\.54\.186 in mythic\) show a periodic beacon that gets through/);
+    const result = compareAnalyses(
+      [beacon('10.11.54.223', '198.51.100.37', 39), beacon('10.11.54.186', '198.51.100.67', 9)],
+      ['caldera', 'mythic'],
+    );
+    expect(result.conclusion).toMatch(
+      /^Both hosts \(10\.11\.54\.223 in caldera, 10\.11\.54\.186 in mythic\) show a periodic beacon that gets through/,
+    );
     expect(result.conclusion).toContain('different servers (198.51.100.37 vs 198.51.100.67) in the same network 198.51.100.0/24');
     expect(result.conclusion).toContain('different schedules (39 s vs 9 s)');
     expect(result.conclusion).not.toMatch(/the same destination|proxy/);
@@ -69,9 +101,21 @@ describe('compare beyond the case study', () => {
   });
 
   it('a scan against refused attempts says what each host does', () => {
-    const scan = analyzeConnections(Array.from({ length: 300 }, (_, i) => refused('10.0.0.60', '10.0.0.2', i + 1, 3_000 + i * 0.05, { ttl: 64, delay: 0.0005 }, 50_000 + i)), [], options());
-    const tries = analyzeConnections([0, 3, 9].map((t) => refused('10.0.0.61', '203.0.113.5', 80, 100 + t, { ttl: 50, delay: 0.04 }, 4_000)), [], options());
+    const scan = analyzeConnections(
+      Array.from({ length: 300 }, (_, i) =>
+        refused('10.0.0.60', '10.0.0.2', i + 1, 3_000 + i * 0.05, { ttl: 64, delay: 0.0005 }, 50_000 + i),
+      ),
+      [],
+      options(),
+    );
+    const tries = analyzeConnections(
+      [0, 3, 9].map((t) => refused('10.0.0.61', '203.0.113.5', 80, 100 + t, { ttl: 50, delay: 0.04 }, 4_000)),
+      [],
+      options(),
+    );
     const result = compareAnalyses([scan, tries], ['scan.pcap', 'refused.pcap']);
-    expect(result.conclusion).toMatch(/^Different behaviour: 10\.0\.0\.60 \(scan\.pcap\) shows a scan, while 10\.0\.0\.61 \(refused\.pcap\) shows connection attempts refused/);
+    expect(result.conclusion).toMatch(
+      /^Different behaviour: 10\.0\.0\.60 \(scan\.pcap\) shows a scan, while 10\.0\.0\.61 \(refused\.pcap\) shows connection attempts refused/,
+    );
   });
 });

@@ -45,10 +45,12 @@ describe('corpus verdicts', () => {
     const r = await analyse('beacon/tcp_refuseconnection.pcapng');
     expect(r.resetSources).toMatchObject([{ attribution: 'unknown', resets: 1 }]);
     expect(r.resetSources[0]!.evidence).toMatch(/^thin evidence/);
-    expect(r.hosts[0]!.verdict).toMatch(/^Refused connection attempts: 1 attempt to 192\.168\.100\.1:80, refused by someone we cannot tell/);
+    expect(r.hosts[0]!.verdict).toMatch(
+      /^Refused connection attempts: 1 attempt to 192\.168\.100\.1:80, refused by someone we cannot tell/,
+    );
   });
 
-  it('nowebaccess3: SYNs in the capture\'s last second are cut off, not called unanswered', async () => {
+  it("nowebaccess3: SYNs in the capture's last second are cut off, not called unanswered", async () => {
     const r = await analyse('beacon/nowebaccess3.pcapng');
     expect(r.hosts[0]!.verdict).toMatch(/^Connection attempt cut off by the end of the capture: 1 attempt had no answer/);
     expect(r.hosts[0]!.labels).not.toContain('blocked');

@@ -13,7 +13,8 @@ function browsing(host: string, count: number, seed: number, start = 1_000): Con
     t += 1 + rnd() * 60;
     const site = `site${i < 7 ? i : Math.floor(rnd() * 7)}.example`;
     return session(host, proxy, 3128, t, {
-      respTtl: 128, handshakeRtt: 0.0004,
+      respTtl: 128,
+      handshakeRtt: 0.0004,
       http: http({ target: `http://${site}/page${i}`, host: site, proxyForm: 'absolute', userAgent: 'Mozilla/4.0 (compatible; MSIE 6.0)' }),
     });
   });
@@ -35,12 +36,21 @@ describe('labels and verdicts', () => {
 
   const agent = updateAgent(agentHost, { bursts: 12, burstSize: 14, period: 32, addresses: block('72.246.53', 15), start: 1_000 });
   const flood = Array.from({ length: 1_500 }, (_, i) =>
-    dropped(floodHost, '203.0.113.5', 80, 2_000 + i * 0.004, 1_024 + Math.floor(rnd() * 60_000)));
-  const scan = Array.from({ length: 300 }, (_, i) => i === 21
-    ? session(scanHost, '192.168.0.2', i + 1, 3_000 + i * 0.05, { respTtl: 64, handshakeRtt: 0.0005 })
-    : refused(scanHost, '192.168.0.2', i + 1, 3_000 + i * 0.05, { ttl: 64, delay: 0.0005 }, 50_000 + i));
+    dropped(floodHost, '203.0.113.5', 80, 2_000 + i * 0.004, 1_024 + Math.floor(rnd() * 60_000)),
+  );
+  const scan = Array.from({ length: 300 }, (_, i) =>
+    i === 21
+      ? session(scanHost, '192.168.0.2', i + 1, 3_000 + i * 0.05, { respTtl: 64, handshakeRtt: 0.0005 })
+      : refused(scanHost, '192.168.0.2', i + 1, 3_000 + i * 0.05, { ttl: 64, delay: 0.0005 }, 50_000 + i),
+  );
   const beacon = Array.from({ length: 25 }, (_, i) =>
-    session(beaconHost, '198.51.100.9', 443, 1_000 + i * 60 + (rnd() - 0.5) * 6, { origBytes: 310, respBytes: 220, sni: 'cdn-check.example.org', origP: 49_152 + Math.floor(rnd() * 16_000) }));
+    session(beaconHost, '198.51.100.9', 443, 1_000 + i * 60 + (rnd() - 0.5) * 6, {
+      origBytes: 310,
+      respBytes: 220,
+      sni: 'cdn-check.example.org',
+      origP: 49_152 + Math.floor(rnd() * 16_000),
+    }),
+  );
 
   const result = analyzeConnections(
     [...agent, ...browsing(agentHost, 20, 1), ...flood, ...scan, ...beacon, ...browsing(browser, 40, 2)],
@@ -60,7 +70,12 @@ describe('labels and verdicts', () => {
     expect(h.verdict).toMatch(/every attempt reset by a device with no router in between \(TTL 255/);
     expect(h.verdict).toMatch(/both through the proxy .* and directly/);
     const g = h.groups.find((x) => !x.viaProxy)!;
-    expect(g).toMatchObject({ destination: '72.246.53.0/24', attempts: 168, established: 0, resets: { middlebox: 168, endpoint: 0, unknown: 0 } });
+    expect(g).toMatchObject({
+      destination: '72.246.53.0/24',
+      attempts: 168,
+      established: 0,
+      resets: { middlebox: 168, endpoint: 0, unknown: 0 },
+    });
     expect(g.schedule).toMatchObject({ periodic: true, burstSize: 14, sequentialPorts: true, basis: 'failed attempts' });
     expect(Math.abs(g.schedule.periodSeconds! - 32) / 32).toBeLessThan(0.05);
     expect(h.evidence.some((e) => e.startsWith('proxy-bypass: 168 direct attempts'))).toBe(true);
@@ -91,7 +106,9 @@ describe('labels and verdicts', () => {
     const g = h.groups[0]!;
     expect(g.destination).toBe('cdn-check.example.org');
     expect(g.schedule).toMatchObject({ periodic: true, burstSize: 1, basis: 'completed sessions' });
-    expect(h.verdict).toMatch(/^A periodic beacon that gets through — worth investigating: one connection every (59 s|1 min|1 min 1 s)[ ,]/);
+    expect(h.verdict).toMatch(
+      /^A periodic beacon that gets through — worth investigating: one connection every (59 s|1 min|1 min 1 s)[ ,]/,
+    );
   });
 
   it('browsing through the proxy is ordinary and comes last', () => {
@@ -107,7 +124,9 @@ describe('labels and verdicts', () => {
     expect(result.proxies[0]).toMatchObject({ address: proxy, port: 3128, source: 'detected' });
     expect(result.resetSources[0]).toMatchObject({ attribution: 'middlebox', ttl: 255, resets: 168, hosts: [agentHost] });
     expect(result.summary.join(' ')).toMatch(/192\.168\.0\.13 \(to 72\.246\.53\.0\/24, every 3\d s\)/);
-    expect(result.summary.join(' ')).toMatch(/168 resets for 1\d addresses \(72\.246\.53\.0\/24\) came from a device in the path with no router in between \(most likely the firewall\), not from the servers: one device answers/);
+    expect(result.summary.join(' ')).toMatch(
+      /168 resets for 1\d addresses \(72\.246\.53\.0\/24\) came from a device in the path with no router in between \(most likely the firewall\), not from the servers: one device answers/,
+    );
     expect(result.summary.join(' ')).toMatch(/192\.168\.0\.50 looks like a flood/);
   });
 });
@@ -124,12 +143,17 @@ describe('labels: the "not that label" cases', () => {
     const conns = [...browsing('10.0.0.14', 3, 4), ...[0, 30, 60, 90].map((t) => dropped('10.0.0.14', '72.246.53.80', 443, 1_000 + t))];
     const h = analyzeConnections(conns, [], options()).hosts[0]!;
     expect(h.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked']));
-    expect(h.evidence.find((e) => e.startsWith('blocked:'))).toMatch(/4 of 4 direct attempts failed \(0 refused by a device in the path, 4 never answered\)/);
+    expect(h.evidence.find((e) => e.startsWith('blocked:'))).toMatch(
+      /4 of 4 direct attempts failed \(0 refused by a device in the path, 4 never answered\)/,
+    );
     expect(h.verdict).toMatch(/never answered/);
   });
 
   it('refused by the server itself is not blocked', () => {
-    const conns = [session('10.0.0.15', '93.184.216.34', 443, 1, { respTtl: 52 }), ...[2, 3, 4].map((t) => refused('10.0.0.15', '93.184.216.34', 80, t, { ttl: 52, delay: 0.03 }))];
+    const conns = [
+      session('10.0.0.15', '93.184.216.34', 443, 1, { respTtl: 52 }),
+      ...[2, 3, 4].map((t) => refused('10.0.0.15', '93.184.216.34', 80, t, { ttl: 52, delay: 0.03 })),
+    ];
     const h = analyzeConnections(conns, [], options()).hosts[0]!;
     expect(h.labels).not.toContain('blocked');
     expect(h.verdict).toMatch(/^Refused connection attempts: 3 attempts to 93\.184\.216\.34:80 retried, refused by the server itself/);
@@ -147,28 +171,56 @@ describe('labels: the "not that label" cases', () => {
   });
 
   it('the proxy itself going out to the web is not a bypass', () => {
-    const conns = [...browsing('10.0.0.18', 5, 5), session(proxy, '93.184.216.34', 80, 1_100, { http: http({ host: 'site0.example', viaHeaders: ['Via: 1.1 proxy'] }) })];
+    const conns = [
+      ...browsing('10.0.0.18', 5, 5),
+      session(proxy, '93.184.216.34', 80, 1_100, { http: http({ host: 'site0.example', viaHeaders: ['Via: 1.1 proxy'] }) }),
+    ];
     const h = analyzeConnections(conns, [], options()).hosts.find((x) => x.address === proxy)!;
     expect(h.labels).toEqual([]);
     expect(h.verdict).toMatch(/^The proxy itself/);
   });
 
   it('a mid-stream connection with periodic requests is a beacon on one connection', () => {
-    const c = connection({ origH: '10.11.54.5', respH: '10.11.54.37', respP: 8888, ts: 0, lastTs: 1_600, history: 'DdA', synCount: 0, established: true, connState: 'OTH',
-      requestTimes: Array.from({ length: 50 }, (_, i) => 10 + i * 30 + (i % 4) * 0.5), origBytes: 50 * 400 });
+    const c = connection({
+      origH: '10.11.54.5',
+      respH: '10.11.54.37',
+      respP: 8888,
+      ts: 0,
+      lastTs: 1_600,
+      history: 'DdA',
+      synCount: 0,
+      established: true,
+      connState: 'OTH',
+      requestTimes: Array.from({ length: 50 }, (_, i) => 10 + i * 30 + (i % 4) * 0.5),
+      origBytes: 50 * 400,
+    });
     const h = analyzeConnections([c], [], options()).hosts[0]!;
     expect(h.labels).toEqual(['periodic']);
-    expect(h.verdict).toMatch(/^A periodic beacon that gets through — worth investigating: one request every 3[01] s on one long-lived connection to 10\.11\.54\.37 \(an internal address\)/);
+    expect(h.verdict).toMatch(
+      /^A periodic beacon that gets through — worth investigating: one request every 3[01] s on one long-lived connection to 10\.11\.54\.37 \(an internal address\)/,
+    );
   });
 });
 
 describe('vantage points and refusals', () => {
-  it('a capture on the firewall\'s LAN side: the proxy shows by its Via headers, the firewall by TTL and delay', () => {
+  it("a capture on the firewall's LAN side: the proxy shows by its Via headers, the firewall by TTL and delay", () => {
     const proxyHost = '10.0.0.2';
     // The proxy fetching from the same CDN the agent tries: real SYN-ACKs with TTL 52 after 30 ms.
-    const fetched = [0, 100, 200].map((t) => session(proxyHost, '72.246.53.90', 80, 900 + t,
-      { respTtl: 52, handshakeRtt: 0.03, http: http({ host: 'liveupdate.example.com', viaHeaders: ['Via: 1.1 proxy:3128', 'X-Forwarded-For: 10.0.0.13'] }) }));
-    const agent = updateAgent('10.0.0.13', { bursts: 6, burstSize: 14, period: 31, addresses: block('72.246.53', 15), resetTtl: 255, resetDelay: 0.00005 });
+    const fetched = [0, 100, 200].map((t) =>
+      session(proxyHost, '72.246.53.90', 80, 900 + t, {
+        respTtl: 52,
+        handshakeRtt: 0.03,
+        http: http({ host: 'liveupdate.example.com', viaHeaders: ['Via: 1.1 proxy:3128', 'X-Forwarded-For: 10.0.0.13'] }),
+      }),
+    );
+    const agent = updateAgent('10.0.0.13', {
+      bursts: 6,
+      burstSize: 14,
+      period: 31,
+      addresses: block('72.246.53', 15),
+      resetTtl: 255,
+      resetDelay: 0.00005,
+    });
     const result = analyzeConnections([...fetched, ...agent], [], options());
     expect(result.proxies[0]).toMatchObject({ address: proxyHost, port: null, source: 'detected' });
     expect(result.proxies[0]!.evidence).toMatch(/Via, X-Forwarded-For/);
@@ -180,10 +232,15 @@ describe('vantage points and refusals', () => {
   });
 
   it('ICMP administratively prohibited from the firewall blocks a host', () => {
-    const conns = [0, 30, 60, 90, 120].map((t) => connection({
-      origH: '10.0.0.20', respH: '203.0.113.50', respP: 443, ts: 1_000 + t,
-      resets: [rst({ kind: 'icmp', icmpType: 3, icmpCode: 13, sender: '10.0.0.254', ttl: 255, delay: 0.0004 })],
-    }));
+    const conns = [0, 30, 60, 90, 120].map((t) =>
+      connection({
+        origH: '10.0.0.20',
+        respH: '203.0.113.50',
+        respP: 443,
+        ts: 1_000 + t,
+        resets: [rst({ kind: 'icmp', icmpType: 3, icmpCode: 13, sender: '10.0.0.254', ttl: 255, delay: 0.0004 })],
+      }),
+    );
     const h = analyzeConnections(conns, [], options()).hosts[0]!;
     expect(h.labels).toEqual(['blocked', 'periodic']);
     expect(h.attempts.every((a) => a.outcome === 'refused-icmp')).toBe(true);
@@ -195,10 +252,16 @@ describe('direct browsing while a proxy is in use', () => {
   it('says the host gets past the proxy, without calling it periodic or blocked', () => {
     const rnd = random(21);
     let t = 1_000;
-    const direct = Array.from({ length: 30 }, (_, i) => session('10.0.0.30', `93.184.${i % 5}.${10 + i}`, 443, (t += 5 + rnd() * 120), { sni: `site${i % 5}.example` }));
-    const viaProxy = [session('10.0.0.31', proxy, 3128, 1_000, { http: http({ method: 'CONNECT', target: 'x.example:443', proxyForm: 'connect' }) })];
+    const direct = Array.from({ length: 30 }, (_, i) =>
+      session('10.0.0.30', `93.184.${i % 5}.${10 + i}`, 443, (t += 5 + rnd() * 120), { sni: `site${i % 5}.example` }),
+    );
+    const viaProxy = [
+      session('10.0.0.31', proxy, 3128, 1_000, { http: http({ method: 'CONNECT', target: 'x.example:443', proxyForm: 'connect' }) }),
+    ];
     const h = analyzeConnections([...direct, ...viaProxy], [], options()).hosts.find((x) => x.address === '10.0.0.30')!;
     expect(h.labels).toEqual(['proxy-bypass']);
-    expect(h.verdict).toMatch(/^Reaches the web directly, past the proxy 192\.168\.0\.1:3128: 30 direct attempts to 5 destinations, 30 established/);
+    expect(h.verdict).toMatch(
+      /^Reaches the web directly, past the proxy 192\.168\.0\.1:3128: 30 direct attempts to 5 destinations, 30 established/,
+    );
   });
 });

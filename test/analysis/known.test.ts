@@ -13,8 +13,16 @@ const CDN = block('203.0.113', 15);
 /** A DNS lookup by `host` answering `name` with `addresses`. */
 function lookup(host: string, name: string, addresses: string[], ts = 900): Connection {
   return connection({
-    origH: host, respH: '192.168.0.1', respP: 53, proto: 'udp', ts, lastTs: ts + 0.01, connState: 'SF', history: 'Dd',
-    dnsQuery: name, dnsAnswers: addresses.map((value) => ({ name, type: 'A' as const, value, ttl: 60 })),
+    origH: host,
+    respH: '192.168.0.1',
+    respP: 53,
+    proto: 'udp',
+    ts,
+    lastTs: ts + 0.01,
+    connState: 'SF',
+    history: 'Dd',
+    dnsQuery: name,
+    dnsAnswers: addresses.map((value) => ({ name, type: 'A' as const, value, ttl: 60 })),
   });
 }
 
@@ -34,7 +42,11 @@ function rules(text: string): KnownRule[] {
 describe('known-destinations lines', () => {
   it.each([
     ['*.windowsupdate.com  Windows Update', { kind: 'name', name: 'windowsupdate.com', subdomains: true }, 'Windows Update'],
-    ['update.vendor.example   vendor updates, allowed by policy', { kind: 'name', name: 'update.vendor.example', subdomains: false }, 'vendor updates, allowed by policy'],
+    [
+      'update.vendor.example   vendor updates, allowed by policy',
+      { kind: 'name', name: 'update.vendor.example', subdomains: false },
+      'vendor updates, allowed by policy',
+    ],
     ['203.0.113.0/24 CDN # of the vendor', { kind: 'cidr', cidr: '203.0.113.0/24' }, 'CDN # of the vendor'],
     ['2001:db8::/32 lab network', { kind: 'cidr', cidr: '2001:db8::/32' }, 'lab network'],
     ['198.51.100.7:993  mail server', { kind: 'endpoint', address: '198.51.100.7', port: 993 }, 'mail server'],
@@ -71,7 +83,15 @@ describe('known destinations in the analysis', () => {
     expect(agent(result)).toBeUndefined();
     expect(result.hosts.every((h) => !h.labels.includes('blocked'))).toBe(true);
     expect(result.understood).toEqual([
-      { rule: line.split(/\s+/)[0], reason: line.split(/\s+/).slice(1).join(' '), source: 'known:1', hosts: 1, attempts: 60, connections: 60, destinations: [expect.any(String)] },
+      {
+        rule: line.split(/\s+/)[0],
+        reason: line.split(/\s+/).slice(1).join(' '),
+        source: 'known:1',
+        hosts: 1,
+        attempts: 60,
+        connections: 60,
+        destinations: [expect.any(String)],
+      },
       { rule: '198.51.100.99:25', reason: 'unused line', source: 'known:2', hosts: 0, attempts: 0, connections: 0, destinations: [] },
     ]);
     expect(result.quietHosts.byActivity.find((r) => r.activity === 'understood')).toMatchObject({ hosts: 1, connections: 60 });
@@ -79,7 +99,10 @@ describe('known destinations in the analysis', () => {
   });
 
   it('an address:port line takes out only that service, and the host keeps its other findings', () => {
-    const connections = [...network(), ...updateAgent('10.0.0.5', { start: 1_010, bursts: 12, burstSize: 3, period: 90, addresses: ['192.0.2.10'], port: 443, seed: 3 })];
+    const connections = [
+      ...network(),
+      ...updateAgent('10.0.0.5', { start: 1_010, bursts: 12, burstSize: 3, period: 90, addresses: ['192.0.2.10'], port: 443, seed: 3 }),
+    ];
     connections.sort((a, b) => a.ts - b.ts);
     const result = analyzeConnections(connections, [], options({ known: rules('192.0.2.10:443  licence server\n') }));
     const host = agent(result)!;
@@ -89,19 +112,21 @@ describe('known destinations in the analysis', () => {
   });
 
   it('a name line does not hide a group that also holds a destination of another name', () => {
-    const connections = [
-      ...network(),
-      lookup('10.0.0.5', 'other.example', [CDN[14]!], 950),
-    ].sort((a, b) => a.ts - b.ts);
+    const connections = [...network(), lookup('10.0.0.5', 'other.example', [CDN[14]!], 950)].sort((a, b) => a.ts - b.ts);
     const result = analyzeConnections(connections, [], options({ known: rules('update.vendor.example  vendor updates\n') }));
     expect(agent(result)?.labels).toContain('blocked');
     expect(result.understood[0]!.connections).toBe(0);
   });
 
-  it('known suggest proposes the update agent\'s destination, and the line it proposes explains it', () => {
+  it("known suggest proposes the update agent's destination, and the line it proposes explains it", () => {
     const suggestions = suggestKnown(plain);
     expect(suggestions).toEqual([
-      { pattern: 'update.vendor.example', reason: 'update agent turned away on a schedule (port 80, every 1 min)', hosts: ['10.0.0.5'], attempts: 60 },
+      {
+        pattern: 'update.vendor.example',
+        reason: 'update agent turned away on a schedule (port 80, every 1 min)',
+        hosts: ['10.0.0.5'],
+        attempts: 60,
+      },
     ]);
     const line = `${suggestions[0]!.pattern}  ${suggestions[0]!.reason}`;
     const again = analyzeConnections(network(), [], options({ known: rules(line) }));

@@ -8,17 +8,25 @@ const internal = new CidrSet(DEFAULT_INTERNAL);
 describe('proxies', () => {
   it('detects a proxy from CONNECT requests', () => {
     const conns = ['192.168.0.20', '192.168.0.21'].map((h, i) =>
-      session(h, '192.168.0.1', 3128, i, { http: http({ method: 'CONNECT', target: 'www.example.com:443', proxyForm: 'connect' }) }));
+      session(h, '192.168.0.1', 3128, i, { http: http({ method: 'CONNECT', target: 'www.example.com:443', proxyForm: 'connect' }) }),
+    );
     const found = findProxies(conns, internal, [], DEFAULT_WEB_PORTS);
     expect(found.proxies).toHaveLength(1);
-    expect(found.proxies[0]).toMatchObject({ address: '192.168.0.1', port: 3128, source: 'detected', clients: ['192.168.0.20', '192.168.0.21'] });
+    expect(found.proxies[0]).toMatchObject({
+      address: '192.168.0.1',
+      port: 3128,
+      source: 'detected',
+      clients: ['192.168.0.20', '192.168.0.21'],
+    });
     expect(found.proxies[0]!.evidence).toMatch(/2 clients sent 2 CONNECT requests to 192\.168\.0\.1:3128/);
     expect(found.isProxy('192.168.0.1', 3128)).toBe(true);
     expect(found.isProxy('192.168.0.1', 80)).toBe(false);
   });
 
   it('detects a proxy from absolute-URI requests', () => {
-    const c = session('192.168.0.20', '10.1.1.1', 8080, 1, { http: http({ target: 'http://update.example.com/x', proxyForm: 'absolute', host: 'update.example.com' }) });
+    const c = session('192.168.0.20', '10.1.1.1', 8080, 1, {
+      http: http({ target: 'http://update.example.com/x', proxyForm: 'absolute', host: 'update.example.com' }),
+    });
     const found = findProxies([c], internal, [], DEFAULT_WEB_PORTS);
     expect(found.proxies[0]).toMatchObject({ address: '10.1.1.1', port: 8080 });
     expect(found.proxies[0]!.evidence).toMatch(/absolute-URI request/);
@@ -26,7 +34,10 @@ describe('proxies', () => {
 
   it('one proxy found both ways (clients address it, its requests carry Via) is listed once, with its port', () => {
     const clients = ['192.168.0.20', '192.168.0.21'].map((h, i) =>
-      session(h, '10.1.1.2', 3128, i, { http: http({ target: 'http://update.example.com/x', proxyForm: 'absolute', host: 'update.example.com' }) }));
+      session(h, '10.1.1.2', 3128, i, {
+        http: http({ target: 'http://update.example.com/x', proxyForm: 'absolute', host: 'update.example.com' }),
+      }),
+    );
     const own = session('10.1.1.2', '93.184.216.34', 80, 3, { http: http({ host: 'update.example.com', viaHeaders: ['Via: 1.1 squid'] }) });
     const found = findProxies([...clients, own], internal, [], DEFAULT_WEB_PORTS);
     expect(found.proxies).toHaveLength(1);

@@ -61,8 +61,10 @@ describe('QA findings on corpus captures', () => {
   it('the summary and the verdict give the same average rate', async () => {
     const r = await analysePath(new URL('../../captures/consultant-laptop.pcap', import.meta.url).pathname);
     const summaryRate = /at most (.+?) on average/.exec(r.summary.join(' '))?.[1];
-    const verdictRates = r.hosts.filter((h) => h.labels.includes('blocked'))
-      .map((h) => /averages (.+?) \(/.exec(h.verdict)?.[1]).filter((x) => x !== undefined);
+    const verdictRates = r.hosts
+      .filter((h) => h.labels.includes('blocked'))
+      .map((h) => /averages (.+?) \(/.exec(h.verdict)?.[1])
+      .filter((x) => x !== undefined);
     expect(summaryRate).toMatch(/^one attempt every \d+ s$/);
     expect(verdictRates).toEqual([summaryRate]);
   });

@@ -31,7 +31,9 @@ function busyLan(seed: number): Connection[] {
     // Closed ports refused by the server itself: its own TTL, a round trip somewhere in its range.
     for (let k = 0; k < 3; k++) {
       const client = `10.1.${s % 8}.${10 + ((s * 5 + k) % 200)}`;
-      out.push(refused(client, server, 8_000 + k, 500 + s * 10 + k, { ttl, delay: baseRtt * (1 + rnd() * 0.5), ipId: Math.floor(rnd() * 65_536) }));
+      out.push(
+        refused(client, server, 8_000 + k, 500 + s * 10 + k, { ttl, delay: baseRtt * (1 + rnd() * 0.5), ipId: Math.floor(rnd() * 65_536) }),
+      );
     }
   }
   // 21 servers in 21 unrelated /24s that only refuse, all 12 hops away (TTL 52): a coincidence of
@@ -92,7 +94,8 @@ describe('resets with nothing to compare', () => {
 
   it('many addresses with one far TTL and WAN delays are many servers, not one device', () => {
     const resets = Array.from({ length: 12 }, (_, i) =>
-      refused('10.0.0.5', `${60 + i}.1.${i}.9`, 80, i * 5, { ttl: 116, delay: 0.03 + i * 0.004 }));
+      refused('10.0.0.5', `${60 + i}.1.${i}.9`, 80, i * 5, { ttl: 116, delay: 0.03 + i * 0.004 }),
+    );
     const result = attributeResets(resets, internal);
     expect(result.resetSources.map((s) => s.attribution)).toEqual(['endpoint']);
   });
@@ -126,9 +129,16 @@ describe('ranking by what deserves attention', () => {
   it('a beacon that gets through comes before a scan, and a scan before a blocked update agent', () => {
     const rnd = random(3);
     const agent = updateAgent('192.168.5.13', { bursts: 10, burstSize: 14, period: 32, addresses: block('72.246.53', 15) });
-    const scan = Array.from({ length: 300 }, (_, i) => refused('192.168.5.60', '192.168.5.2', i + 1, 3_000 + i * 0.05, { ttl: 64, delay: 0.0005 }, 50_000 + i));
+    const scan = Array.from({ length: 300 }, (_, i) =>
+      refused('192.168.5.60', '192.168.5.2', i + 1, 3_000 + i * 0.05, { ttl: 64, delay: 0.0005 }, 50_000 + i),
+    );
     const beacon = Array.from({ length: 20 }, (_, i) =>
-      session('192.168.5.70', '198.51.100.9', 443, 1_000 + i * 60 + (rnd() - 0.5) * 4, { origBytes: 300, respBytes: 200, origP: 49_152 + Math.floor(rnd() * 16_000) }));
+      session('192.168.5.70', '198.51.100.9', 443, 1_000 + i * 60 + (rnd() - 0.5) * 4, {
+        origBytes: 300,
+        respBytes: 200,
+        origP: 49_152 + Math.floor(rnd() * 16_000),
+      }),
+    );
     const result = analyzeConnections([...agent, ...scan, ...beacon], [], options());
     const order = result.hosts.map((h) => h.address);
     expect(order.indexOf('192.168.5.70')).toBe(0);
@@ -151,14 +161,30 @@ describe('a tap on the firewall’s LAN side', () => {
     const proxyHost = '10.9.0.2';
     const rnd = random(12);
     const out = Array.from({ length: 30 }, (_, i) =>
-      session(proxyHost, `${40 + (i % 9)}.10.${i % 5}.${20 + i}`, i % 2 === 0 ? 80 : 443, 100 + i * 7 + rnd(), { respTtl: 50, handshakeRtt: 0.03 + rnd() * 0.02 }));
+      session(proxyHost, `${40 + (i % 9)}.10.${i % 5}.${20 + i}`, i % 2 === 0 ? 80 : 443, 100 + i * 7 + rnd(), {
+        respTtl: 50,
+        handshakeRtt: 0.03 + rnd() * 0.02,
+      }),
+    );
     const agents = ['10.9.0.13', '10.9.0.14', '10.9.0.15'].flatMap((h, k) =>
-      updateAgent(h, { bursts: 6, burstSize: 8, period: 40, addresses: block('72.246.53', 10), start: 100 + k * 5, seed: k + 1, resetTtl: 255 }));
+      updateAgent(h, {
+        bursts: 6,
+        burstSize: 8,
+        period: 40,
+        addresses: block('72.246.53', 10),
+        start: 100 + k * 5,
+        seed: k + 1,
+        resetTtl: 255,
+      }),
+    );
     const result = analyzeConnections([...out, ...agents], [], options());
     expect(result.proxies).toHaveLength(1);
     expect(result.proxies[0]).toMatchObject({ address: proxyHost, source: 'detected' });
     expect(result.proxies[0]!.evidence).toMatch(/only internal host whose web connections get through/);
-    const bypassers = result.hosts.filter((h) => h.labels.includes('proxy-bypass')).map((h) => h.address).sort();
+    const bypassers = result.hosts
+      .filter((h) => h.labels.includes('proxy-bypass'))
+      .map((h) => h.address)
+      .sort();
     expect(bypassers).toEqual(['10.9.0.13', '10.9.0.14', '10.9.0.15']);
     expect(result.hosts.find((h) => h.address === proxyHost)?.labels ?? []).not.toContain('proxy-bypass');
   });

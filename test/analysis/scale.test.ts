@@ -12,7 +12,8 @@ import { dropped, options, random, refused, session } from './support.js';
 /** A host retrying a CDN's addresses every `gap` seconds, reset by a device in the path each time. */
 function retries(host: string, count: number, start: number, gap: number): Connection[] {
   return Array.from({ length: count }, (_, i) =>
-    refused(host, `203.0.113.${i % 16}`, 443, start + i * gap, { ttl: 255, delay: 0.0003 }, 1_024 + (i % 60_000)));
+    refused(host, `203.0.113.${i % 16}`, 443, start + i * gap, { ttl: 255, delay: 0.0003 }, 1_024 + (i % 60_000)),
+  );
 }
 
 /** Ordinary sessions to a spread of addresses, at irregular times. */
@@ -42,7 +43,9 @@ describe('attempts kept on a host with very many of them', () => {
 
   it('counts every attempt in the groups and the verdict, not only the kept ones', () => {
     expect(h.groups[0]!.attempts).toBe(total);
-    expect(h.evidence.find((e) => e.startsWith('blocked:'))).toContain(`${total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} direct attempts failed`);
+    expect(h.evidence.find((e) => e.startsWith('blocked:'))).toContain(
+      `${total.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} direct attempts failed`,
+    );
   });
 
   it('keeps every attempt of a host below the limit, and then no omission field', () => {
@@ -81,7 +84,11 @@ describe('attempts kept over a whole capture', () => {
 describe('a SYN retransmitted as connections of its own', () => {
   it('is one attempt, whatever the order of the source ports', () => {
     const host = '10.1.1.3';
-    const connections = [dropped(host, '203.0.113.7', 443, 1_000, 50_000), dropped(host, '203.0.113.7', 443, 1_012, 50_000), dropped(host, '203.0.113.7', 443, 1_100, 50_000)];
+    const connections = [
+      dropped(host, '203.0.113.7', 443, 1_000, 50_000),
+      dropped(host, '203.0.113.7', 443, 1_012, 50_000),
+      dropped(host, '203.0.113.7', 443, 1_100, 50_000),
+    ];
     const h = analyzeConnections(connections, [], options()).hosts[0]!;
     expect(h.attempts.map((a) => a.ts)).toEqual([1_000, 1_100]);
   });

@@ -67,20 +67,49 @@ export function rst(fields: Partial<ResetEvidence> = {}): ResetEvidence {
 }
 
 /** A SYN answered by a reset (Zeek REJ). */
-export function refused(origH: string, respH: string, respP: number, ts: number, reset: Partial<ResetEvidence>, origP?: number): Connection {
+export function refused(
+  origH: string,
+  respH: string,
+  respP: number,
+  ts: number,
+  reset: Partial<ResetEvidence>,
+  origP?: number,
+): Connection {
   const r = rst({ ts: ts + (reset.delay ?? 0.0003), sender: respH, ...reset });
   return connection({
-    origH, respH, respP, ts, lastTs: r.ts, ...(origP !== undefined ? { origP } : {}),
-    connState: 'REJ', history: 'Sr', respPkts: 1, respTtl: r.ttl, resets: [r],
+    origH,
+    respH,
+    respP,
+    ts,
+    lastTs: r.ts,
+    ...(origP !== undefined ? { origP } : {}),
+    connState: 'REJ',
+    history: 'Sr',
+    respPkts: 1,
+    respTtl: r.ttl,
+    resets: [r],
   });
 }
 
 /** A completed web session (Zeek SF). */
 export function session(origH: string, respH: string, respP: number, ts: number, extra: Partial<Connection> = {}): Connection {
   return connection({
-    origH, respH, respP, ts, lastTs: ts + 1, duration: 1,
-    connState: 'SF', history: 'ShADadFf', origPkts: 6, respPkts: 6, origBytes: 400, respBytes: 5_000,
-    respTtl: 52, handshakeRtt: 0.03, established: true, ...extra,
+    origH,
+    respH,
+    respP,
+    ts,
+    lastTs: ts + 1,
+    duration: 1,
+    connState: 'SF',
+    history: 'ShADadFf',
+    origPkts: 6,
+    respPkts: 6,
+    origBytes: 400,
+    respBytes: 5_000,
+    respTtl: 52,
+    handshakeRtt: 0.03,
+    established: true,
+    ...extra,
   });
 }
 
@@ -110,10 +139,22 @@ export function random(seed: number): () => number {
  * The case study's update agent: bursts of `burstSize` attempts 1 s apart every `period` s,
  * source ports rising by one, each attempt to one of `addresses` and reset by the firewall.
  */
-export function updateAgent(host: string, opts: {
-  start?: number; bursts: number; burstSize: number; period: number; addresses: string[]; firstPort?: number;
-  resetTtl?: number; resetDelay?: number; port?: number; jitter?: number; seed?: number;
-}): Connection[] {
+export function updateAgent(
+  host: string,
+  opts: {
+    start?: number;
+    bursts: number;
+    burstSize: number;
+    period: number;
+    addresses: string[];
+    firstPort?: number;
+    resetTtl?: number;
+    resetDelay?: number;
+    port?: number;
+    jitter?: number;
+    seed?: number;
+  },
+): Connection[] {
   const rnd = random(opts.seed ?? 7);
   const out: Connection[] = [];
   let port = opts.firstPort ?? 2_480;
@@ -123,7 +164,9 @@ export function updateAgent(host: string, opts: {
     for (let i = 0; i < opts.burstSize; i++) {
       const ts = burstStart + i * (0.9 + rnd() * 0.2);
       const respH = opts.addresses[Math.floor(rnd() * opts.addresses.length)]!;
-      out.push(refused(host, respH, opts.port ?? 80, ts, { ttl: opts.resetTtl ?? 255, delay: opts.resetDelay ?? 0.0003, ipId: ipId++ }, port));
+      out.push(
+        refused(host, respH, opts.port ?? 80, ts, { ttl: opts.resetTtl ?? 255, delay: opts.resetDelay ?? 0.0003, ipId: ipId++ }, port),
+      );
       port += 1 + (rnd() < 0.1 ? 1 : 0);
     }
   }

@@ -16,16 +16,30 @@ const proxy = { address: '192.168.0.1', port: 3128 };
 /** A QUIC client's flow to `respH`:443, answered (the server sent packets) or not. */
 function quicFlow(origH: string, respH: string, ts: number, answered: boolean, extra: Partial<Connection> = {}): Connection {
   return connection({
-    origH, respH, respP: 443, ts, lastTs: ts + (answered ? 30 : 3), proto: 'udp', synCount: 0,
-    history: answered ? 'Dd' : 'D', connState: answered ? 'SF' : 'S0', service: answered ? 'quic' : null,
-    origPkts: answered ? 20 : 3, origBytes: answered ? 8_000 : 3_600, respPkts: answered ? 20 : 0, respBytes: answered ? 40_000 : 0,
-    respTtl: answered ? 52 : -1, established: answered, sni: 'www.example.com', quic: { version: 'v1', alpn: ['h3'] },
+    origH,
+    respH,
+    respP: 443,
+    ts,
+    lastTs: ts + (answered ? 30 : 3),
+    proto: 'udp',
+    synCount: 0,
+    history: answered ? 'Dd' : 'D',
+    connState: answered ? 'SF' : 'S0',
+    service: answered ? 'quic' : null,
+    origPkts: answered ? 20 : 3,
+    origBytes: answered ? 8_000 : 3_600,
+    respPkts: answered ? 20 : 0,
+    respBytes: answered ? 40_000 : 0,
+    respTtl: answered ? 52 : -1,
+    established: answered,
+    sni: 'www.example.com',
+    quic: { version: 'v1', alpn: ['h3'] },
     ...extra,
   });
 }
 
 describe('corpus: UDP captures', () => {
-  it('zeek_merlinc2_quic: the tracker times the client\'s bursts (a datagram after 1 s of silence starts one)', async () => {
+  it("zeek_merlinc2_quic: the tracker times the client's bursts (a datagram after 1 s of silence starts one)", async () => {
     const { connections } = await loadCaptures([corpusPath('beacon/zeek_merlinc2_quic.pcapng')]);
     const c = connections[0]!;
     expect(c).toMatchObject({ proto: 'udp', service: 'quic', origPkts: 50 });
@@ -65,12 +79,18 @@ describe('corpus: UDP captures', () => {
     expect(r.hosts.map((h) => h.address)).toEqual(['172.16.0.8']);
     const h = r.hosts[0]!;
     expect(h.labels).toEqual([]);
-    expect(h.verdict).toMatch(/^DNS to resolvers outside the network goes unanswered: 7 queries for www\.google\.com to 4\.2\.2\.2 and 4\.2\.2\.1 in 8 s, retried with a growing back-off, none answered/);
+    expect(h.verdict).toMatch(
+      /^DNS to resolvers outside the network goes unanswered: 7 queries for www\.google\.com to 4\.2\.2\.2 and 4\.2\.2\.1 in 8 s, retried with a growing back-off, none answered/,
+    );
     expect(h.verdict).toContain('not a flood and not a schedule');
     expect(h.groups.every((g) => !g.schedule.periodic)).toBe(true);
     expect(h.attempts.map((a) => a.outcome)).toEqual(['unanswered', 'unanswered']);
-    expect(h.evidence.join('\n')).toMatch(/^dns: 7 queries for www\.google\.com to 2 resolvers outside the network \(4\.2\.2\.2, 4\.2\.2\.1\)/m);
-    expect(r.summary[0]).toMatch(/^DNS to resolvers outside the network \(4\.2\.2\.2, 4\.2\.2\.1\) goes unanswered: 172\.16\.0\.8 \(7 queries\)/);
+    expect(h.evidence.join('\n')).toMatch(
+      /^dns: 7 queries for www\.google\.com to 2 resolvers outside the network \(4\.2\.2\.2, 4\.2\.2\.1\)/m,
+    );
+    expect(r.summary[0]).toMatch(
+      /^DNS to resolvers outside the network \(4\.2\.2\.2, 4\.2\.2\.1\) goes unanswered: 172\.16\.0\.8 \(7 queries\)/,
+    );
   });
 });
 
@@ -101,20 +121,26 @@ describe('QUIC and UDP attempts', () => {
 
   it('QUIC Initials never answered, again and again, are blocked: silently dropped', () => {
     // the capture goes on after the last one: it was not cut off by the capture's end
-    const conns = [...Array.from({ length: 6 }, (_, i) => quicFlow(host, '198.51.100.7', 1_000 + i * 60, false)),
-      session(host, proxy.address, proxy.port, 1_400, { respTtl: 128 })];
+    const conns = [
+      ...Array.from({ length: 6 }, (_, i) => quicFlow(host, '198.51.100.7', 1_000 + i * 60, false)),
+      session(host, proxy.address, proxy.port, 1_400, { respTtl: 128 }),
+    ];
     const r = analyzeConnections(conns, [], options({ proxies: [proxy] }));
     const h = r.hosts[0]!;
     expect(h.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked']));
-    expect(h.verdict).toMatch(/^HTTP\/3 \(QUIC over UDP\) straight to the Internet past the proxy 192\.168\.0\.1:3128, which carries no QUIC/);
+    expect(h.verdict).toMatch(
+      /^HTTP\/3 \(QUIC over UDP\) straight to the Internet past the proxy 192\.168\.0\.1:3128, which carries no QUIC/,
+    );
     expect(h.verdict).toContain('every attempt never answered (silently dropped)');
     expect(h.groups[0]!.unanswered).toBe(6);
   });
 
   it('QUIC Initials answered by ICMP from a device in the path are refused by it', () => {
-    const conns = Array.from({ length: 4 }, (_, i) => quicFlow(host, '198.51.100.7', 1_000 + i * 60, false, {
-      resets: [rst({ kind: 'icmp', ts: 1_000 + i * 60 + 0.001, sender: '192.168.0.254', ttl: 64, icmpType: 3, icmpCode: 13 })],
-    }));
+    const conns = Array.from({ length: 4 }, (_, i) =>
+      quicFlow(host, '198.51.100.7', 1_000 + i * 60, false, {
+        resets: [rst({ kind: 'icmp', ts: 1_000 + i * 60 + 0.001, sender: '192.168.0.254', ttl: 64, icmpType: 3, icmpCode: 13 })],
+      }),
+    );
     const r = analyzeConnections(conns, [], options({ proxies: [proxy] }));
     const h = r.hosts[0]!;
     expect(h.attempts.every((a) => a.outcome === 'refused-icmp')).toBe(true);
@@ -122,14 +148,26 @@ describe('QUIC and UDP attempts', () => {
     expect(h.groups[0]!.resets.middlebox).toBe(4);
   });
 
-  it('one lost DNS query to the network\'s resolver is ordinary, and local protocols are not attempts', () => {
+  it("one lost DNS query to the network's resolver is ordinary, and local protocols are not attempts", () => {
     const resolver = '203.0.113.53';
-    const dns = (ts: number, answered: boolean) => connection({
-      origH: host, respH: resolver, respP: 53, ts, proto: 'udp', synCount: 0, history: answered ? 'Dd' : 'D',
-      service: 'dns', respPkts: answered ? 1 : 0, established: answered, dnsQuery: 'example.com',
-    });
+    const dns = (ts: number, answered: boolean) =>
+      connection({
+        origH: host,
+        respH: resolver,
+        respP: 53,
+        ts,
+        proto: 'udp',
+        synCount: 0,
+        history: answered ? 'Dd' : 'D',
+        service: 'dns',
+        respPkts: answered ? 1 : 0,
+        established: answered,
+        dnsQuery: 'example.com',
+      });
     const conns = [
-      dns(1_000, true), dns(1_010, false), dns(1_020, true),
+      dns(1_000, true),
+      dns(1_010, false),
+      dns(1_020, true),
       connection({ origH: host, respH: '224.0.0.251', respP: 5353, ts: 1_030, proto: 'udp', synCount: 0, history: 'D' }),
       connection({ origH: host, respH: '198.51.100.255', respP: 137, ts: 1_040, proto: 'udp', synCount: 0, history: 'D' }),
     ];
@@ -139,10 +177,22 @@ describe('QUIC and UDP attempts', () => {
 
   it('an unanswered UDP flow elsewhere is an attempt, counted in datagrams', () => {
     const conns = [
-      connection({ origH: host, respH: '198.51.100.9', respP: 123, ts: 1_000, lastTs: 1_003, proto: 'udp', synCount: 0, history: 'D', origPkts: 4 }),
+      connection({
+        origH: host,
+        respH: '198.51.100.9',
+        respP: 123,
+        ts: 1_000,
+        lastTs: 1_003,
+        proto: 'udp',
+        synCount: 0,
+        history: 'D',
+        origPkts: 4,
+      }),
       connection({ origH: '192.168.0.21', respH: '192.168.0.22', respP: 22, ts: 1_100, lastTs: 1_100 }),
     ];
     const r = analyzeConnections(conns, [], options());
-    expect(r.hosts.find((h) => h.address === host)!.verdict).toMatch(/^Connection attempts that are never answered: 1 of 1 attempt \(4 UDP datagrams\)/);
+    expect(r.hosts.find((h) => h.address === host)!.verdict).toMatch(
+      /^Connection attempts that are never answered: 1 of 1 attempt \(4 UDP datagrams\)/,
+    );
   });
 });

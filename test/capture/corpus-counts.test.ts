@@ -39,18 +39,21 @@ describe('corpus packet counts (capinfos, INDEX.md)', () => {
   // Not tcpdump_timestamp_invalid_nano.pcap: its fractions are ≥ 1 s, which callhome carries into
   // the seconds and capinfos prints as they are ("1.1147483649").
   const timed = readable.filter((c) => c.duration !== null && c.packets! > 0 && !c.path.includes('timestamp_invalid'));
-  test.each(timed.map((c) => [c.path, c.duration!, c.durationDigits] as const))('%s: spans %s s as capinfos says', async (path, duration, digits) => {
-    let first: bigint | null = null;
-    let last: bigint | null = null;
-    const info = await readCapture(corpusPath(path), (r) => {
-      const t = BigInt(r.tsSec) * 1_000_000_000n + BigInt(r.tsNsec);
-      if (first === null || t < first) first = t;
-      if (last === null || t > last) last = t;
-    });
-    const span = Number(last! - first!) / 1e9;
-    expect(Math.abs(span - duration)).toBeLessThanOrEqual(10 ** -digits);
-    expect(Math.abs(info.end! - info.start! - duration)).toBeLessThan(1e-5);
-  });
+  test.each(timed.map((c) => [c.path, c.duration!, c.durationDigits] as const))(
+    '%s: spans %s s as capinfos says',
+    async (path, duration, digits) => {
+      let first: bigint | null = null;
+      let last: bigint | null = null;
+      const info = await readCapture(corpusPath(path), (r) => {
+        const t = BigInt(r.tsSec) * 1_000_000_000n + BigInt(r.tsNsec);
+        if (first === null || t < first) first = t;
+        if (last === null || t > last) last = t;
+      });
+      const span = Number(last! - first!) / 1e9;
+      expect(Math.abs(span - duration)).toBeLessThanOrEqual(10 ** -digits);
+      expect(Math.abs(info.end! - info.start! - duration)).toBeLessThan(1e-5);
+    },
+  );
 
   test.each(unreadable.map((c) => [c.path] as const))('%s: refused in one line, or read in part with a warning', async (path) => {
     let info: CaptureFileInfo;

@@ -32,7 +32,10 @@ export function readCorpusIndex(): IndexedCapture[] {
       continue;
     }
     if (!folder || !line.startsWith('|')) continue;
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (columns === null) {
       columns = cells.map((c) => c.toLowerCase());
       continue;

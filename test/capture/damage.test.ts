@@ -16,7 +16,10 @@ function frame(n: number, seed: number): Uint8Array {
 }
 
 /** A pcap of `count` records of varying size; returns the bytes and each record's offset. */
-function samplePcap(count: number, o: { snaplen?: number; bigEndian?: boolean; nanosecond?: boolean } = {}): { bytes: Buffer; offsets: number[] } {
+function samplePcap(
+  count: number,
+  o: { snaplen?: number; bigEndian?: boolean; nanosecond?: boolean } = {},
+): { bytes: Buffer; offsets: number[] } {
   const w = new PcapWriter({ linktype: 1, snaplen: o.snaplen ?? 65535, bigEndian: o.bigEndian, nanosecond: o.nanosecond });
   const offsets: number[] = [];
   let at = 24;
@@ -43,7 +46,7 @@ function samplePcapng(): { bytes: Buffer; packetBlocks: number[]; blocks: number
   const packetBlocks: number[] = [];
   const blocks: number[] = [];
   let le = true;
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     blocks.push(at);
     if (bytes.readUInt32LE(at) === 0x0a0d0d0a) le = bytes.readUInt32LE(at + 8) === 0x1a2b3c4d;
     const type = le ? bytes.readUInt32LE(at) : bytes.readUInt32BE(at);
@@ -94,12 +97,28 @@ describe('a record claiming more than the file allows', () => {
 
 describe('impossible pcapng blocks', () => {
   const cases: { name: string; patch: (b: Buffer, at: number) => void; expect: RegExp }[] = [
-    { name: 'length not a multiple of 4', patch: (b, at) => b.writeUInt32LE(b.readUInt32LE(at + 4) + 1, at + 4), expect: /not a multiple of 4/ },
+    {
+      name: 'length not a multiple of 4',
+      patch: (b, at) => b.writeUInt32LE(b.readUInt32LE(at + 4) + 1, at + 4),
+      expect: /not a multiple of 4/,
+    },
     { name: 'length below 12', patch: (b, at) => b.writeUInt32LE(8, at + 4), expect: /less than the 12-byte minimum/ },
-    { name: 'trailing length differs', patch: (b, at) => b.writeUInt32LE(b.readUInt32LE(at + 4) + 4, at + 4), expect: /leading length .* trailing length .* differ/ },
+    {
+      name: 'trailing length differs',
+      patch: (b, at) => b.writeUInt32LE(b.readUInt32LE(at + 4) + 4, at + 4),
+      expect: /leading length .* trailing length .* differ/,
+    },
     { name: 'length beyond the end of the file', patch: (b, at) => b.writeUInt32LE(0x00100000, at + 4), expect: /cut short/ },
-    { name: 'captured length larger than the block', patch: (b, at) => b.writeUInt32LE(10000, at + 20), expect: /claims 10,000 captured bytes/ },
-    { name: 'unknown interface', patch: (b, at) => b.writeUInt32LE(7, at + 8), expect: /refers to interface 7, but its section declares 1/ },
+    {
+      name: 'captured length larger than the block',
+      patch: (b, at) => b.writeUInt32LE(10000, at + 20),
+      expect: /claims 10,000 captured bytes/,
+    },
+    {
+      name: 'unknown interface',
+      patch: (b, at) => b.writeUInt32LE(7, at + 8),
+      expect: /refers to interface 7, but its section declares 1/,
+    },
   ];
   test.each(cases)('$name', async ({ patch, expect: pattern }) => {
     const { bytes, packetBlocks } = samplePcapng();
@@ -111,7 +130,9 @@ describe('impossible pcapng blocks', () => {
     expect(info.damage!.offset).toBe(packetBlocks[0]);
     expect(info.damage!.record).toBe(1);
     expect(info.warnings[0]).toMatch(pattern);
-    expect(info.warnings[0]).toMatch(new RegExp(`^trace\\.pcapng: record 1 at byte ${packetBlocks[0]} .* — reading stopped there, 0 records before it were read$`));
+    expect(info.warnings[0]).toMatch(
+      new RegExp(`^trace\\.pcapng: record 1 at byte ${packetBlocks[0]} .* — reading stopped there, 0 records before it were read$`),
+    );
   });
 
   test('damage in a later section keeps the earlier records', async () => {
@@ -126,9 +147,27 @@ describe('impossible pcapng blocks', () => {
 
 describe('a file cut short at every byte', () => {
   test.each([
-    { name: 'pcap', sample: () => { const s = samplePcap(6); return { bytes: s.bytes, records: s.offsets, boundaries: [24, ...s.offsets], unreadableBelow: 24 }; } },
-    { name: 'pcap, big-endian nanosecond', sample: () => { const s = samplePcap(4, { bigEndian: true, nanosecond: true }); return { bytes: s.bytes, records: s.offsets, boundaries: [24, ...s.offsets], unreadableBelow: 24 }; } },
-    { name: 'pcapng, two sections', sample: () => { const s = samplePcapng(); return { bytes: s.bytes, records: s.packetBlocks, boundaries: s.blocks, unreadableBelow: s.blocks[1]! }; } },
+    {
+      name: 'pcap',
+      sample: () => {
+        const s = samplePcap(6);
+        return { bytes: s.bytes, records: s.offsets, boundaries: [24, ...s.offsets], unreadableBelow: 24 };
+      },
+    },
+    {
+      name: 'pcap, big-endian nanosecond',
+      sample: () => {
+        const s = samplePcap(4, { bigEndian: true, nanosecond: true });
+        return { bytes: s.bytes, records: s.offsets, boundaries: [24, ...s.offsets], unreadableBelow: 24 };
+      },
+    },
+    {
+      name: 'pcapng, two sections',
+      sample: () => {
+        const s = samplePcapng();
+        return { bytes: s.bytes, records: s.packetBlocks, boundaries: s.blocks, unreadableBelow: s.blocks[1]! };
+      },
+    },
   ])('$name: whole records before the cut, the cut named with its offset and record', async ({ sample }) => {
     const { bytes, records, boundaries, unreadableBelow } = sample();
     // A record ends where the next block or record starts.
@@ -155,7 +194,11 @@ describe('a file cut short at every byte', () => {
       } else {
         const start = Math.max(...boundaries.filter((b) => b < cut));
         expect(info.damage, `cut at ${cut}`).toMatchObject({ code: 'truncated', record: whole + 1, offset: start });
-        expect(info.warnings[0]).toMatch(new RegExp(`^cut\\.cap: record ${whole + 1} at byte ${start.toLocaleString('en-US')} is cut short: .* — reading stopped there, ${whole} records? before it w(as|ere) read$`));
+        expect(info.warnings[0]).toMatch(
+          new RegExp(
+            `^cut\\.cap: record ${whole + 1} at byte ${start.toLocaleString('en-US')} is cut short: .* — reading stopped there, ${whole} records? before it w(as|ere) read$`,
+          ),
+        );
       }
     }
   });
@@ -168,7 +211,11 @@ describe('files that are not captures', () => {
     ['a text file', enc('tcpdump: listening on eth0\nsome notes about the capture\n'), 'a text file'],
     ['an HTML error page', enc('<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>nope</body></html>'), 'an HTML page'],
     ['a zip', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0, 8, 0, 1, 2, 3, 4]), 'a zip archive'],
-    ['a gzip of text', gzipSync(Buffer.from('just some words, not packets\n'.repeat(10))), 'a gzip file that does not hold a capture (inside: a text file)'],
+    [
+      'a gzip of text',
+      gzipSync(Buffer.from('just some words, not packets\n'.repeat(10))),
+      'a gzip file that does not hold a capture (inside: a text file)',
+    ],
     ['a gzip of nothing', gzipSync(Buffer.alloc(0)), 'a gzip file that does not hold a capture (inside: nothing)'],
     ['three bytes of a pcap header', Uint8Array.from([0xd4, 0xc3, 0xb2]), 'a capture cut short: only 3 bytes'],
     ['Latin-1 bytes', Uint8Array.from([0xe9, 0xe8, 0x00, 0xff, 0x10, 0x20]), 'an unrecognised binary file'],

@@ -27,15 +27,21 @@ function readWithPcapParser(path: string): Promise<{ records: Rec[]; error: stri
     const records: Rec[] = [];
     let error: string | null = null;
     const parser = pcapParser.parse(path);
-    parser.on('packet', (p: { header: { timestampSeconds: number; timestampMicroseconds: number; capturedLength: number; originalLength: number }; data: Buffer }) => {
-      records.push({
-        sec: p.header.timestampSeconds,
-        usec: p.header.timestampMicroseconds,
-        caplen: p.header.capturedLength,
-        origlen: p.header.originalLength,
-        hex: p.data.toString('hex'),
-      });
-    });
+    parser.on(
+      'packet',
+      (p: {
+        header: { timestampSeconds: number; timestampMicroseconds: number; capturedLength: number; originalLength: number };
+        data: Buffer;
+      }) => {
+        records.push({
+          sec: p.header.timestampSeconds,
+          usec: p.header.timestampMicroseconds,
+          caplen: p.header.capturedLength,
+          origlen: p.header.originalLength,
+          hex: p.data.toString('hex'),
+        });
+      },
+    );
     parser.on('error', (e: Error) => {
       error = e.message;
     });
@@ -61,7 +67,10 @@ const beyond = all.filter((c) => pcapParserLimit(c.path) !== null);
  * Files pcap-parser reads that libpcap and capinfos refuse: pcap-parser checks the version with
  * `major != 2 && minor != 4`, so a 1.4 header passes it.
  */
-const REFUSED_BY_LIBPCAP = new Set(['malformed/libpcap_pcap-invalid-version-1.pcap', 'malformed/libpcap_linktype-reserved-field-not-zero.pcap']);
+const REFUSED_BY_LIBPCAP = new Set([
+  'malformed/libpcap_pcap-invalid-version-1.pcap',
+  'malformed/libpcap_linktype-reserved-field-not-zero.pcap',
+]);
 
 describe('the same records as pcap-parser', () => {
   test('the corpus has classic pcaps to compare', () => {

@@ -55,7 +55,9 @@ function pcapFile(bigEndian: boolean): Uint8Array {
 function pcapngFile(simple: boolean): Uint8Array {
   const w = new PcapngWriter();
   const id = w.addInterface(1, { snaplen: SNAPLEN });
-  FRAMES.forEach((f, i) => (simple ? w.addSimplePacket(f.subarray(0, SNAPLEN), f.length) : w.add(id, 1000 + i, 0, f.subarray(0, SNAPLEN), f.length)));
+  FRAMES.forEach((f, i) =>
+    simple ? w.addSimplePacket(f.subarray(0, SNAPLEN), f.length) : w.add(id, 1000 + i, 0, f.subarray(0, SNAPLEN), f.length),
+  );
   return w.toBuffer();
 }
 

@@ -30,7 +30,9 @@ function line(r: CaptureRecord): string {
   return `${r.index} ${r.offset} ${r.tsSec}.${r.tsNsec} ${r.caplen}/${r.origlen} if${r.interfaceId} lt${r.linktype} ${hash}`;
 }
 
-async function linesOf(read: (cb: (r: CaptureRecord) => void) => Promise<CaptureFileInfo>): Promise<{ lines: string[]; info: CaptureFileInfo }> {
+async function linesOf(
+  read: (cb: (r: CaptureRecord) => void) => Promise<CaptureFileInfo>,
+): Promise<{ lines: string[]; info: CaptureFileInfo }> {
   const lines: string[] = [];
   const info = await read((r) => lines.push(line(r)));
   return { lines, info };
@@ -104,7 +106,9 @@ describe('gzip', () => {
     expect(count).toBeLessThan(1797);
     expect(info.packets).toBe(count);
     expect(info.damage).not.toBeNull();
-    expect(info.warnings[0]).toMatch(/cut\.pcap\.gz: record [\d,]+ at byte \(uncompressed\) [\d,]+ is cut short: .*— reading stopped there/);
+    expect(info.warnings[0]).toMatch(
+      /cut\.pcap\.gz: record [\d,]+ at byte \(uncompressed\) [\d,]+ is cut short: .*— reading stopped there/,
+    );
   });
 
   test('a file named .gz that is a plain capture is read as one (magic numbers, not names)', async () => {
@@ -210,7 +214,10 @@ describe('errors opening a file', () => {
   test('an HTML page saved under a .pcap name', async () => {
     const page = join(dir, 'download.pcap');
     writeFileSync(page, '<!DOCTYPE html><html><head><title>Sign in</title></head><body>' + 'x'.repeat(5000) + '</body></html>');
-    await expect(readCapture(page, () => {})).rejects.toMatchObject({ code: 'not-a-capture', message: `${page}: not a capture file — it looks like an HTML page` });
+    await expect(readCapture(page, () => {})).rejects.toMatchObject({
+      code: 'not-a-capture',
+      message: `${page}: not a capture file — it looks like an HTML page`,
+    });
   });
 });
 
@@ -260,6 +267,9 @@ try {
 
   test('nothing piped in: an empty input, refused in one line', () => {
     const run = spawnSync(process.execPath, [script], { input: Buffer.alloc(0) });
-    expect(JSON.parse(run.stdout.toString())).toEqual({ error: `${STDIN_NAME}: not a capture file — it looks like an empty file`, code: 'not-a-capture' });
+    expect(JSON.parse(run.stdout.toString())).toEqual({
+      error: `${STDIN_NAME}: not a capture file — it looks like an empty file`,
+      code: 'not-a-capture',
+    });
   });
 });

@@ -35,7 +35,20 @@ describe('callhome info', () => {
     const json = JSON.parse(run.stdout) as InfoJson;
     expect(json.version).toBe(1);
     expect(json.captures).toHaveLength(2);
-    for (const key of ['file', 'format', 'compressed', 'linktypes', 'packets', 'bytes', 'start', 'end', 'decoded', 'skipped', 'anomalies', 'warnings']) {
+    for (const key of [
+      'file',
+      'format',
+      'compressed',
+      'linktypes',
+      'packets',
+      'bytes',
+      'start',
+      'end',
+      'decoded',
+      'skipped',
+      'anomalies',
+      'warnings',
+    ]) {
       expect(json.captures[0]).toHaveProperty(key);
     }
     expect(json.captures[0]?.packets).toBe(136);
@@ -152,7 +165,10 @@ describe('callhome flows', () => {
   it('filters by state: only the refused attempts', async () => {
     const run = await callhome(['flows', '--format', 'json', '--state', 'REJ', department]);
     expect(run.code).toBe(0);
-    const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.length).toBeGreaterThan(100);
     expect(rows.every((r) => (r.conn_state ?? r.connState) === 'REJ')).toBe(true);
   });
@@ -167,7 +183,11 @@ describe('callhome flows', () => {
   it('writes a Zeek conn.log that keeps the #fields layout', async () => {
     const run = await callhome(['flows', '--format', 'zeek', corpusPath('zeek/wikipedia.pcap')]);
     expect(run.code).toBe(0);
-    const fields = run.stdout.split('\n').find((l) => l.startsWith('#fields'))!.split('\t').slice(1);
+    const fields = run.stdout
+      .split('\n')
+      .find((l) => l.startsWith('#fields'))!
+      .split('\t')
+      .slice(1);
     expect(fields.slice(0, 6)).toEqual(['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p']);
     const rows = run.stdout.split('\n').filter((l) => l && !l.startsWith('#'));
     expect(rows.length).toBeGreaterThan(10);
@@ -206,6 +226,8 @@ describe('analyze --help', () => {
   it('explains how hosts are ranked', async () => {
     const run = await callhome(['analyze', '--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/Hosts are ranked by score, highest first: a periodic connection that gets through directly \(a beacon\) \+300/);
+    expect(run.stdout).toMatch(
+      /Hosts are ranked by score, highest first: a periodic connection that gets through directly \(a beacon\) \+300/,
+    );
   });
 });

@@ -36,20 +36,28 @@ describe('callhome known suggest', () => {
 });
 
 describe('analyze --known', () => {
-  const known = file('known', '# vendors\nliveupdate.symantecliveupdate.com  Symantec LiveUpdate, allowed to fail\n*.nothing.example  stale line\n');
+  const known = file(
+    'known',
+    '# vendors\nliveupdate.symantecliveupdate.com  Symantec LiveUpdate, allowed to fail\n*.nothing.example  stale line\n',
+  );
 
   it('keeps the understood destination out of the findings and lists it with its counts', async () => {
     const run = await callhome(['analyze', '--known', known, department]);
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain('[proxy-bypass]');
     const understood = run.stdout.slice(run.stdout.indexOf('\nUnderstood destinations (--known)\n')).replace(/\s+/g, ' ');
-    expect(understood).toContain('liveupdate.symantecliveupdate.com — Symantec LiveUpdate, allowed to fail: 1 host, 546 connections, 546 attempts');
+    expect(understood).toContain(
+      'liveupdate.symantecliveupdate.com — Symantec LiveUpdate, allowed to fail: 1 host, 546 connections, 546 attempts',
+    );
     expect(understood).toContain(`1 known destination line matched nothing (${known}:3).`);
   });
 
   it('says the same in JSON, every line with its counts', async () => {
     const doc = JSON.parse((await callhome(['analyze', '--format', 'json', '--known', known, department])).stdout) as AnalysisResult;
-    expect(doc.understood.map((u) => [u.rule, u.hosts, u.attempts])).toEqual([['liveupdate.symantecliveupdate.com', 1, 546], ['*.nothing.example', 0, 0]]);
+    expect(doc.understood.map((u) => [u.rule, u.hosts, u.attempts])).toEqual([
+      ['liveupdate.symantecliveupdate.com', 1, 546],
+      ['*.nothing.example', 0, 0],
+    ]);
     expect(doc.hosts.some((h) => h.labels.includes('proxy-bypass'))).toBe(false);
   });
 
@@ -57,7 +65,9 @@ describe('analyze --known', () => {
     const md = await callhome(['report', '--known', known, department]);
     expect(md.stdout).toMatch(/## Understood destinations[\s\S]*\| `?liveupdate\.symantecliveupdate\.com/);
     const html = await callhome(['report', '--format', 'html', '--known', known, department]);
-    expect(html.stdout).toMatch(/<section id="understood">[\s\S]*liveupdate\.symantecliveupdate\.com[\s\S]*Symantec LiveUpdate, allowed to fail/);
+    expect(html.stdout).toMatch(
+      /<section id="understood">[\s\S]*liveupdate\.symantecliveupdate\.com[\s\S]*Symantec LiveUpdate, allowed to fail/,
+    );
   });
 
   it('uses $CALLHOME_KNOWN, else the file under $XDG_CONFIG_HOME, and says so; an empty CALLHOME_KNOWN turns it off', async () => {
@@ -79,7 +89,9 @@ describe('analyze --known', () => {
   it('refuses a bad line or a missing file, naming it (exit 2)', async () => {
     const bad = await callhome(['analyze', '--known', file('bad', 'ok.example  fine\nexa*mple.com  a glob in the middle\n'), department]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`callhome: ${join(dir, 'bad')}:2: "exa*mple.com" is not a name pattern (*.example.com), CIDR (192.0.2.0/24) or address:port (192.0.2.7:443)`);
+    expect(bad.stderr).toContain(
+      `callhome: ${join(dir, 'bad')}:2: "exa*mple.com" is not a name pattern (*.example.com), CIDR (192.0.2.0/24) or address:port (192.0.2.7:443)`,
+    );
     const missing = await callhome(['analyze', '--known', join(dir, 'missing'), department]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`--known: cannot read ${join(dir, 'missing')}: no such file`);

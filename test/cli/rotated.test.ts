@@ -36,7 +36,8 @@ describe('several captures in one call are one network', () => {
     const whole = await loadCaptures([department]);
     const shuffled = await loadCaptures([parts[2]!, parts[0]!, parts[1]!]);
     expect(shuffled.captures.map((c) => c.file)).toEqual(parts);
-    const summary = (cs: typeof whole.connections) => cs.map((c) => `${c.origH}:${c.origP}>${c.respH}:${c.respP} ${c.connState} ${c.history}`);
+    const summary = (cs: typeof whole.connections) =>
+      cs.map((c) => `${c.origH}:${c.origP}>${c.respH}:${c.respP} ${c.connState} ${c.history}`);
     expect(summary(shuffled.connections)).toEqual(summary(whole.connections));
   });
 

@@ -3,12 +3,25 @@ import { parseDns, payloadView } from '../../src/decode/index.js';
 import { decode } from './support.js';
 
 /** wikipedia.pcap #21: A upload.wikimedia.org → CNAME upload.pmtpa.wikimedia.org → A 208.80.152.3, compressed names. */
-const CNAME_RESPONSE = '00247ee01db500137fbe8cff0800450000d3c68900003b11befb8d8e02028d8edc7600359e4e00bfaa6665f0818000010002000300030675706c6f61640977696b696d65646961036f72670000010001c00c000500010000007c000f0675706c6f616405706d747061c013c032000100010000086c0004d0509803c013000200010000c0480006036e7331c013c013000200010000c0480006036e7332c013c013000200010000c0480006036e7330c013c081000100010000085d0004d0509882c05d000100010000085d0004d050988ec06f000100010000085d00045bc6ae04';
+const CNAME_RESPONSE =
+  '00247ee01db500137fbe8cff0800450000d3c68900003b11befb8d8e02028d8edc7600359e4e00bfaa6665f0818000010002000300030675706c6f61640977696b696d65646961036f72670000010001c00c000500010000007c000f0675706c6f616405706d747061c013c032000100010000086c0004d0509803c013000200010000c0480006036e7331c013c013000200010000c0480006036e7332c013c013000200010000c0480006036e7330c013c081000100010000085d0004d0509882c05d000100010000085d0004d050988ec06f000100010000085d00045bc6ae04';
 
 const u16 = (n: number): number[] => [n >> 8, n & 0xff];
 const name = (...labels: string[]): number[] => [...labels.flatMap((l) => [l.length, ...Buffer.from(l, 'latin1')]), 0];
 function message(flags: number, questions: number[][], answers: number[][]): Uint8Array {
-  return Uint8Array.from([0x12, 0x34, ...u16(flags), ...u16(questions.length), ...u16(answers.length), 0, 0, 0, 0, ...questions.flat(), ...answers.flat()]);
+  return Uint8Array.from([
+    0x12,
+    0x34,
+    ...u16(flags),
+    ...u16(questions.length),
+    ...u16(answers.length),
+    0,
+    0,
+    0,
+    0,
+    ...questions.flat(),
+    ...answers.flat(),
+  ]);
 }
 const question = (...labels: string[]): number[] => [...name(...labels), 0, 1, 0, 1];
 function answer(owner: number[], type: number, ttl: number, rdata: number[]): number[] {
@@ -76,10 +89,13 @@ describe('DNS peek', () => {
 
   it('reads each name of a message on its own (answer names after the question)', () => {
     const owner = name('example', 'org');
-    const dns = parseDns(message(0x8180, [question('a-much-longer-question-name', 'example', 'org')], [
-      answer(owner, 5, 60, name('cdn', 'example', 'net')),
-      answer(name('cdn', 'example', 'net'), 1, 60, [192, 0, 2, 7]),
-    ]));
+    const dns = parseDns(
+      message(
+        0x8180,
+        [question('a-much-longer-question-name', 'example', 'org')],
+        [answer(owner, 5, 60, name('cdn', 'example', 'net')), answer(name('cdn', 'example', 'net'), 1, 60, [192, 0, 2, 7])],
+      ),
+    );
     expect(dns?.query).toBe('a-much-longer-question-name.example.org');
     expect(dns?.answers).toEqual([
       { name: 'example.org', type: 'CNAME', value: 'cdn.example.net', ttl: 60 },

@@ -4,20 +4,38 @@ import { decode, hex, sweepPrefixes } from './support.js';
 
 // Built (checksums confirmed with `tcpdump -vv`):
 /** A router 203.0.113.1 refusing 192.168.0.13:2499 → 72.246.53.81:80 with 3/13 (admin prohibited), quoting IP + 8 bytes of TCP. */
-const ADMIN_PROHIBITED = '00137fbe8cff00247ee01db508004500003800000000fe01c00dcb007101c0a8000d030dae7900000000450000340abc40007f06b20bc0a8000d48f6355109c3005011223344';
+const ADMIN_PROHIBITED =
+  '00137fbe8cff00247ee01db508004500003800000000fe01c00dcb007101c0a8000d030dae7900000000450000340abc40007f06b20bc0a8000d48f6355109c3005011223344';
 /** ICMPv6 1/1 from 2001:db8::1 quoting a whole SYN 2001:db8::13:50000 → [2001:db8:ffff::80]:443. */
-const V6_PROHIBITED = '00137fbe8cff00247ee01db586dd6000000000443aff20010db800000000000000000000000120010db800000000000000000000001301013cc000000000600000000014064020010db800000000000000000000001320010db8ffff00000000000000000080c35001bbdeadbeef000000005002fffff1340000';
+const V6_PROHIBITED =
+  '00137fbe8cff00247ee01db586dd6000000000443aff20010db800000000000000000000000120010db800000000000000000000001301013cc000000000600000000014064020010db800000000000000000000001320010db8ffff00000000000000000080c35001bbdeadbeef000000005002fffff1340000';
 /** Time exceeded quoting a traceroute UDP probe 33434 → 33435. */
-const TIME_EXCEEDED = '00137fbe8cff00247ee01db50800450000441234000040019cd20a0000fec0a8000d0b00c5ea000000004500002812344000011196ccc0a8000d08080808829a829b001456f8787878787878787878787878';
+const TIME_EXCEEDED =
+  '00137fbe8cff00247ee01db50800450000441234000040019cd20a0000fec0a8000d0b00c5ea000000004500002812344000011196ccc0a8000d08080808829a829b001456f8787878787878787878787878';
 const ECHO = '00137fbe8cff00247ee01db508004500002412340000400197e0c0a8000d0808080808006667000100026162636465666768';
 
 describe('ICMP and ICMPv6', () => {
   it('decodes the refused attempt quoted by a 3/13 administratively prohibited', () => {
     const p = decode(ADMIN_PROHIBITED, 1, { verifyChecksums: true });
-    expect([p.status, p.icmpType, p.icmpCode, p.ttl, packetSource(p), p.transportChecksumOk]).toEqual(['decoded', 3, 13, 254, '203.0.113.1', true]);
+    expect([p.status, p.icmpType, p.icmpCode, p.ttl, packetSource(p), p.transportChecksumOk]).toEqual([
+      'decoded',
+      3,
+      13,
+      254,
+      '203.0.113.1',
+      true,
+    ]);
     const q = p.quoted;
-    expect([q.present, q.ipVersion, formatIPv4(q.src4), formatIPv4(q.dst4), q.proto, q.sport, q.dport, q.seq])
-      .toEqual([true, 4, '192.168.0.13', '72.246.53.81', 6, 2499, 80, 0x11223344]);
+    expect([q.present, q.ipVersion, formatIPv4(q.src4), formatIPv4(q.dst4), q.proto, q.sport, q.dport, q.seq]).toEqual([
+      true,
+      4,
+      '192.168.0.13',
+      '72.246.53.81',
+      6,
+      2499,
+      80,
+      0x11223344,
+    ]);
     expect(p.sport).toBe(-1);
   });
 
@@ -25,8 +43,16 @@ describe('ICMP and ICMPv6', () => {
     const p = decode(V6_PROHIBITED, 1, { verifyChecksums: true });
     expect([p.status, p.icmpType, p.icmpCode, p.ttl, p.transportChecksumOk]).toEqual(['decoded', 1, 1, 255, true]);
     const q = p.quoted;
-    expect([q.present, q.ipVersion, formatIPv6(q.src6), formatIPv6(q.dst6), q.proto, q.sport, q.dport, q.seq])
-      .toEqual([true, 6, '2001:db8::13', '2001:db8:ffff::80', 6, 50000, 443, 0xdeadbeef]);
+    expect([q.present, q.ipVersion, formatIPv6(q.src6), formatIPv6(q.dst6), q.proto, q.sport, q.dport, q.seq]).toEqual([
+      true,
+      6,
+      '2001:db8::13',
+      '2001:db8:ffff::80',
+      6,
+      50000,
+      443,
+      0xdeadbeef,
+    ]);
   });
 
   it('decodes a quoted UDP probe of a time exceeded (no sequence number)', () => {

@@ -5,7 +5,8 @@ import { decode, hex, sweepPrefixes } from './support.js';
 // Built frames (checksums computed independently and confirmed with `tcpdump -vv`).
 const ETH = '00137fbe8cff00247ee01db50800';
 /** IPv4 with a Router Alert option (IHL 6), TCP SYN with NS|CWR|ECE and all four options. */
-const OPTIONS_SYN = ETH + '460000401234400040065d410a010203c6336407940400009c411f90fffffff080000001a1c272107feb0000020405b40402080a0001e2400000000001030307';
+const OPTIONS_SYN =
+  ETH + '460000401234400040065d410a010203c6336407940400009c411f90fffffff080000001a1c272107feb0000020405b40402080a0001e2400000000001030307';
 /** First fragment (MF, offset 0, id 77) of a 48-byte UDP datagram, and the later fragment. */
 const FIRST_FRAGMENT = ETH + '4500002c004d2000401146720a0000010a0000020fa00fa10030bd3b5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a';
 const LATER_FRAGMENT = ETH + '4500002c004d00034011666f0a0000010a0000025a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a';
@@ -43,7 +44,13 @@ describe('IPv4', () => {
 
     const later = decode(LATER_FRAGMENT);
     expect([later.status, later.reason]).toEqual(['skipped', 'ipv4.later-fragment']);
-    expect([later.fragOffset, later.ipId, later.proto, packetSource(later), packetDestination(later)]).toEqual([24, 77, 17, '10.0.0.1', '10.0.0.2']);
+    expect([later.fragOffset, later.ipId, later.proto, packetSource(later), packetDestination(later)]).toEqual([
+      24,
+      77,
+      17,
+      '10.0.0.1',
+      '10.0.0.2',
+    ]);
     expect(later.sport).toBe(-1);
   });
 
@@ -53,8 +60,20 @@ describe('IPv4', () => {
     { name: 'total length 16 < header', frame: patch(ECHO, 16, '0010'), reason: 'ipv4.total_length_too_small', keepsAddresses: true },
     { name: 'total length past the frame', frame: patch(ECHO, 16, '0100'), reason: 'ipv4.total_length_exceeds', keepsAddresses: true },
     { name: 'version 6 behind ethertype 0x0800', frame: patch(ECHO, 14, '65'), reason: 'ipv4.bad_version', keepsAddresses: false },
-    { name: 'options cut by the snapshot length', frame: OPTIONS_SYN.slice(0, (14 + 22) * 2), origlen: 78, reason: 'truncated.ipv4', keepsAddresses: true },
-    { name: 'fixed header cut by the snapshot length', frame: ECHO.slice(0, (14 + 12) * 2), origlen: 50, reason: 'truncated.ipv4', keepsAddresses: false },
+    {
+      name: 'options cut by the snapshot length',
+      frame: OPTIONS_SYN.slice(0, (14 + 22) * 2),
+      origlen: 78,
+      reason: 'truncated.ipv4',
+      keepsAddresses: true,
+    },
+    {
+      name: 'fixed header cut by the snapshot length',
+      frame: ECHO.slice(0, (14 + 12) * 2),
+      origlen: 50,
+      reason: 'truncated.ipv4',
+      keepsAddresses: false,
+    },
     { name: 'a 19-byte packet on the wire', frame: ECHO.slice(0, (14 + 19) * 2), reason: 'ipv4.packet_too_short', keepsAddresses: false },
   ];
   it.each(malformed)('$name → $reason', (c) => {

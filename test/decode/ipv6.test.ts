@@ -4,13 +4,21 @@ import { decode, hex, sweepPrefixes } from './support.js';
 
 const ETH6 = '00137fbe8cff00247ee01db586dd';
 /** ftp__ipv6.pcap #1: TCP SYN. */
-const FTP_SYN = 'd8306248c5b5c42c033b6caa86dd60000000002c0640200104701f11081fc9990d94aa7c2e3e20010470486700990000000000000021c0210015268a7e5f00000000b002ffff44890000020405a0010303010101080a3a01ea4e0000000004020000';
+const FTP_SYN =
+  'd8306248c5b5c42c033b6caa86dd60000000002c0640200104701f11081fc9990d94aa7c2e3e20010470486700990000000000000021c0210015268a7e5f00000000b002ffff44890000020405a0010303010101080a3a01ea4e0000000004020000';
 // Built (checksums confirmed with `tcpdump -vv`): hop-by-hop → destination options → fragment
 // (offset 0, M=1, id 0xcafebabe) → UDP 5353 → 53; the later fragment; AH → TCP; ESP.
-const EXT_CHAIN = ETH6 + '600000000040004020010db800000000000000000000000a20010db800000000000000000000000b3c000104000000002c0001040000000011000001cafebabe14e900350028a9f21234414141414141414141414141414141414141414141414141414141414141';
-const LATER_FRAGMENT = ETH6 + '6000000000182c4020010db800000000000000000000000a20010db800000000000000000000000b11000028cafebabe42424242424242424242424242424242';
-const AH_TCP = ETH6 + '600000000037334020010db800000000000000000000000a20010db800000000000000000000000b0604000000000100000000011111111111111111111111110016c7380000000100000002501003e8092000005353482d322e302d780d0a';
-const ESP = ETH6 + '600000000020324020010db800000000000000000000000a20010db800000000000000000000000b0000020000000007999999999999999999999999999999999999999999999999';
+const EXT_CHAIN =
+  ETH6 +
+  '600000000040004020010db800000000000000000000000a20010db800000000000000000000000b3c000104000000002c0001040000000011000001cafebabe14e900350028a9f21234414141414141414141414141414141414141414141414141414141414141';
+const LATER_FRAGMENT =
+  ETH6 + '6000000000182c4020010db800000000000000000000000a20010db800000000000000000000000b11000028cafebabe42424242424242424242424242424242';
+const AH_TCP =
+  ETH6 +
+  '600000000037334020010db800000000000000000000000a20010db800000000000000000000000b0604000000000100000000011111111111111111111111110016c7380000000100000002501003e8092000005353482d322e302d780d0a';
+const ESP =
+  ETH6 +
+  '600000000020324020010db800000000000000000000000a20010db800000000000000000000000b0000020000000007999999999999999999999999999999999999999999999999';
 
 function patch(frame: string, offset: number, bytesHex: string): string {
   return frame.slice(0, offset * 2) + bytesHex + frame.slice(offset * 2 + bytesHex.length);
@@ -40,20 +48,37 @@ describe('IPv6', () => {
 
   it('reads through AH to TCP, and stops at ESP', () => {
     const ah = decode(AH_TCP, 1, { verifyChecksums: true });
-    expect([ah.status, ah.proto, ah.ipHeaderLength, ah.sport, ah.dport, ah.transportChecksumOk]).toEqual(['decoded', 6, 64, 22, 51000, true]);
+    expect([ah.status, ah.proto, ah.ipHeaderLength, ah.sport, ah.dport, ah.transportChecksumOk]).toEqual([
+      'decoded',
+      6,
+      64,
+      22,
+      51000,
+      true,
+    ]);
     expect(Buffer.from(payloadView(ah)).toString('latin1')).toBe('SSH-2.0-x\r\n');
     const esp = decode(ESP);
     expect([esp.status, esp.proto, esp.payloadLength, esp.sport]).toEqual(['decoded', 50, 32, -1]);
   });
 
-  const loop = ETH6 + '60000000' + 'a0'.padStart(4, '0') + '3c40' + '20010db8000000000000000000000001'.repeat(2) + '3c00000000000000'.repeat(20);
+  const loop =
+    ETH6 + '60000000' + 'a0'.padStart(4, '0') + '3c40' + '20010db8000000000000000000000001'.repeat(2) + '3c00000000000000'.repeat(20);
   const malformed: { name: string; frame: string; origlen?: number; reason: string }[] = [
     { name: 'payload length past the frame', frame: patch(FTP_SYN, 14 + 4, '0100'), reason: 'ipv6.payload_length_exceeds' },
     { name: 'an extension header longer than the payload', frame: patch(EXT_CHAIN, 14 + 41, 'ff'), reason: 'ipv6.ext_header_exceeds' },
     { name: 'an extension chain of 20 destination options', frame: loop, reason: 'ipv6.too_many_ext_headers' },
-    { name: 'extension header cut by the snapshot length', frame: EXT_CHAIN.slice(0, (14 + 44) * 2), origlen: 118, reason: 'truncated.ipv6_ext' },
+    {
+      name: 'extension header cut by the snapshot length',
+      frame: EXT_CHAIN.slice(0, (14 + 44) * 2),
+      origlen: 118,
+      reason: 'truncated.ipv6_ext',
+    },
     { name: 'fixed header cut by the snapshot length', frame: FTP_SYN.slice(0, (14 + 39) * 2), origlen: 98, reason: 'truncated.ipv6' },
-    { name: 'a 39-byte packet on the wire (tcpdump ipv6_invalid_length)', frame: FTP_SYN.slice(0, (14 + 39) * 2), reason: 'ipv6.packet_too_short' },
+    {
+      name: 'a 39-byte packet on the wire (tcpdump ipv6_invalid_length)',
+      frame: FTP_SYN.slice(0, (14 + 39) * 2),
+      reason: 'ipv6.packet_too_short',
+    },
     { name: 'version 4 behind ethertype 0x86dd', frame: patch(FTP_SYN, 14, '45'), reason: 'ipv6.bad_version' },
   ];
   it.each(malformed)('$name → $reason', (c) => {

@@ -2,7 +2,13 @@ import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/index.js';
 import {
-  decodePacket, initialKeys, newPacket, peekQuicInitial, peekQuicLongHeader, quicLongHeaderVersion, quicVersionName,
+  decodePacket,
+  initialKeys,
+  newPacket,
+  peekQuicInitial,
+  peekQuicLongHeader,
+  quicLongHeaderVersion,
+  quicVersionName,
   QuicInitialReader,
 } from '../../src/decode/index.js';
 import { corpusPath } from '../support/corpus.js';
@@ -194,9 +200,17 @@ function clientHelloMessage(sni: string, alpn: string[], keyShareBytes: number):
   const sniEntry = [0, ...u16(name.length), ...name];
   const protocols = alpn.flatMap((p) => [p.length, ...Buffer.from(p, 'latin1')]);
   const extensions = [
-    ...u16(0x0033), ...u16(keyShareBytes), ...new Array<number>(keyShareBytes).fill(0x42),
-    ...u16(0), ...u16(sniEntry.length + 2), ...u16(sniEntry.length), ...sniEntry,
-    ...u16(16), ...u16(protocols.length + 2), ...u16(protocols.length), ...protocols,
+    ...u16(0x0033),
+    ...u16(keyShareBytes),
+    ...new Array<number>(keyShareBytes).fill(0x42),
+    ...u16(0),
+    ...u16(sniEntry.length + 2),
+    ...u16(sniEntry.length),
+    ...sniEntry,
+    ...u16(16),
+    ...u16(protocols.length + 2),
+    ...u16(protocols.length),
+    ...protocols,
   ];
   const body = [3, 3, ...new Array<number>(32).fill(7), 0, ...u16(2), 0x13, 0x01, 1, 0, ...u16(extensions.length), ...extensions];
   return [1, ...u24(body.length), ...body];
@@ -230,8 +244,16 @@ function protectInitial(o: InitialSpec): Uint8Array {
   const pnLength = 2;
   const typeBits = version === V2 ? 1 : 0;
   const header = Uint8Array.from([
-    0xc0 | (typeBits << 4) | (pnLength - 1), ...u16(version >>> 16), ...u16(version & 0xffff),
-    dcid.length, ...dcid, scid.length, ...scid, 0, ...varint2(pnLength + plaintext.length + 16), ...u16(pn),
+    0xc0 | (typeBits << 4) | (pnLength - 1),
+    ...u16(version >>> 16),
+    ...u16(version & 0xffff),
+    dcid.length,
+    ...dcid,
+    scid.length,
+    ...scid,
+    0,
+    ...varint2(pnLength + plaintext.length + 16),
+    ...u16(pn),
   ]);
   const nonce = Buffer.from(keys.iv);
   nonce[10] = nonce[10]! ^ (pn >> 8);
@@ -282,7 +304,13 @@ describe('QUIC client Initial: the sample packets of the RFCs', () => {
     ['draft-29 A.2', DRAFT29_CLIENT_INITIAL, DRAFT29, 'server', []],
   ] as const)('%s: the ClientHello comes out of the protected packet', (_name, packet, version, sni, alpn) => {
     expect(peekQuicInitial(bytes(packet))).toEqual({
-      version, dcid: RFC_DCID, scid: '', decrypted: true, sni, alpn, helloComplete: true,
+      version,
+      dcid: RFC_DCID,
+      scid: '',
+      decrypted: true,
+      sni,
+      alpn,
+      helloComplete: true,
     });
   });
 
@@ -317,7 +345,8 @@ describe('QUIC long headers of either side', () => {
 
   it('tells the version 2 packet types by their own bits (RFC 9369 §3.2)', () => {
     // 0xd0 | type << 4: in version 1 type 1 is 0-RTT, in version 2 it is Initial; 3 is Retry in v1, Handshake in v2.
-    const packet = (first: number, version: number) => Uint8Array.from([first, ...u16(version >>> 16), ...u16(version & 0xffff), 0, 0, 0x41, 0x00, ...new Array<number>(300).fill(0)]);
+    const packet = (first: number, version: number) =>
+      Uint8Array.from([first, ...u16(version >>> 16), ...u16(version & 0xffff), 0, 0, 0x41, 0x00, ...new Array<number>(300).fill(0)]);
     expect(peekQuicLongHeader(packet(0xd0, V1))?.type).toBe('0-rtt');
     expect(peekQuicLongHeader(packet(0xd0, V2))?.type).toBe('initial');
     expect(peekQuicLongHeader(packet(0xe0, V1))?.type).toBe('handshake');
@@ -338,7 +367,13 @@ describe('QUIC long headers of either side', () => {
     unknown[4] = 0x02;
     const noFixedBit = Uint8Array.from(initial);
     noFixedBit[0] = 0x80;
-    for (const b of [unknown, noFixedBit, bytes('4000bff4 655e5cd55c41f69080575d7999c25a5bfb'), bytes('1603010200010001fc0303'), new Uint8Array(0)]) {
+    for (const b of [
+      unknown,
+      noFixedBit,
+      bytes('4000bff4 655e5cd55c41f69080575d7999c25a5bfb'),
+      bytes('1603010200010001fc0303'),
+      new Uint8Array(0),
+    ]) {
       expect(peekQuicLongHeader(b)).toBeNull();
       expect(peekQuicInitial(b)).toBeNull();
       expect(quicLongHeaderVersion(b, 0, b.length)).toBe(-1);
@@ -352,7 +387,15 @@ describe('QUIC client Initial: hostile input', () => {
   it('keeps version and connection IDs but no name when the tag does not verify', () => {
     const bad = Uint8Array.from(packet);
     bad[bad.length - 1] = bad[bad.length - 1]! ^ 1;
-    expect(peekQuicInitial(bad)).toEqual({ version: V1, dcid: RFC_DCID, scid: '', decrypted: false, sni: null, alpn: [], helloComplete: false });
+    expect(peekQuicInitial(bad)).toEqual({
+      version: V1,
+      dcid: RFC_DCID,
+      scid: '',
+      decrypted: false,
+      sni: null,
+      alpn: [],
+      helloComplete: false,
+    });
     const flipped = Uint8Array.from(packet);
     flipped[300] = flipped[300]! ^ 0x80;
     expect(peekQuicInitial(flipped)?.decrypted).toBe(false);
@@ -361,7 +404,8 @@ describe('QUIC client Initial: hostile input', () => {
   it('handles every truncation: the header once the IDs are in, the name only when the packet is whole', () => {
     for (let n = 0; n <= packet.length; n++) {
       const peek = peekQuicInitial(packet.subarray(0, n));
-      if (n < 18) expect(peek).toBeNull(); // DCID 6–13, SCID length 14, token length 15, Length 16–17
+      if (n < 18)
+        expect(peek).toBeNull(); // DCID 6–13, SCID length 14, token length 15, Length 16–17
       else if (n < packet.length) expect(peek).toMatchObject({ version: V1, dcid: RFC_DCID, decrypted: false, sni: null });
       else expect(peek?.sni).toBe('example.com');
     }
@@ -409,7 +453,10 @@ describe('QUIC client Initial: hostile input', () => {
     const ack = [0x02, 0x05, 0x00, 0x01, 0x00, 0x01, 0x01];
     const ackEcn = [0x03, 0x05, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03];
     const close = [0x1c, 0x00, 0x00, 0x03, 0x61, 0x62, 0x63];
-    const skipped = protectInitial({ frames: [0x01, ...ack, ...ackEcn, ...close, ...cryptoFrame(message, 0, message.length)], padding: 900 });
+    const skipped = protectInitial({
+      frames: [0x01, ...ack, ...ackEcn, ...close, ...cryptoFrame(message, 0, message.length)],
+      padding: 900,
+    });
     expect(peekQuicInitial(skipped)).toMatchObject({ sni: 'ack.example', helloComplete: true });
     const overrun = protectInitial({ frames: [0x06, 0x00, ...varint2(2000), ...message] });
     expect(peekQuicInitial(overrun)).toMatchObject({ decrypted: true, sni: null });
@@ -423,7 +470,11 @@ describe('QUIC client Initial: the ClientHello put back together', () => {
   it('orders CRYPTO frames by offset within a packet', () => {
     const small = clientHelloMessage('chaos.example', ['h3'], 100);
     const frames = [...cryptoFrame(small, 90, small.length), 0x00, 0x00, 0x01, ...cryptoFrame(small, 40, 90), ...cryptoFrame(small, 0, 40)];
-    expect(peekQuicInitial(protectInitial({ frames, padding: 800 }))).toMatchObject({ sni: 'chaos.example', alpn: ['h3'], helloComplete: true });
+    expect(peekQuicInitial(protectInitial({ frames, padding: 800 }))).toMatchObject({
+      sni: 'chaos.example',
+      alpn: ['h3'],
+      helloComplete: true,
+    });
   });
 
   it('reads a ClientHello that spans two Initial packets', () => {
@@ -434,18 +485,42 @@ describe('QUIC client Initial: the ClientHello put back together', () => {
     expect(reader.read(first)).toBe(true);
     expect(reader.initial.helloComplete).toBe(false);
     expect(reader.read(second)).toBe(true);
-    expect(reader.initial).toEqual({ version: V1, dcid: RFC_DCID, scid, decrypted: true, sni: 'pq.example.org', alpn: ['h3', 'h3-29'], helloComplete: true });
+    expect(reader.initial).toEqual({
+      version: V1,
+      dcid: RFC_DCID,
+      scid,
+      decrypted: true,
+      sni: 'pq.example.org',
+      alpn: ['h3', 'h3-29'],
+      helloComplete: true,
+    });
   });
 
-  it('keeps the first keys when the client moves to the server\'s connection ID', () => {
+  it("keeps the first keys when the client moves to the server's connection ID", () => {
     const first = protectInitial({ version: V2, scid, pn: 0, frames: cryptoFrame(message, 0, 1100) });
     // After the server's Initial the client sends to the server's SCID, under the same Initial keys (RFC 9001 §5.2).
-    const second = protectInitial({ version: V2, dcid: '0badf00d', keysFrom: RFC_DCID, scid, pn: 1, frames: cryptoFrame(message, 1100, message.length), padding: 900 });
+    const second = protectInitial({
+      version: V2,
+      dcid: '0badf00d',
+      keysFrom: RFC_DCID,
+      scid,
+      pn: 1,
+      frames: cryptoFrame(message, 1100, message.length),
+      padding: 900,
+    });
     expect(peekQuicInitial(second)?.decrypted).toBe(false);
     const reader = new QuicInitialReader();
     reader.read(first);
     reader.read(second);
-    expect(reader.initial).toEqual({ version: V2, dcid: RFC_DCID, scid, decrypted: true, sni: 'pq.example.org', alpn: ['h3', 'h3-29'], helloComplete: true });
+    expect(reader.initial).toEqual({
+      version: V2,
+      dcid: RFC_DCID,
+      scid,
+      decrypted: true,
+      sni: 'pq.example.org',
+      alpn: ['h3', 'h3-29'],
+      helloComplete: true,
+    });
   });
 
   it('reads packets coalesced in one datagram', () => {
@@ -481,7 +556,13 @@ describe('QUIC in the corpus: Merlin C2 over QUIC', () => {
     // tshark -Y quic -V: frame 1, Initial, DCID f21fdf87f736f235846c7f460ca017, SCID 1b3ff910,
     // CRYPTO offset 0 length 245, ClientHello with ALPN h3 and no server_name.
     expect(reader.initial).toEqual({
-      version: V1, dcid: 'f21fdf87f736f235846c7f460ca017', scid: '1b3ff910', decrypted: true, sni: null, alpn: ['h3'], helloComplete: true,
+      version: V1,
+      dcid: 'f21fdf87f736f235846c7f460ca017',
+      scid: '1b3ff910',
+      decrypted: true,
+      sni: null,
+      alpn: ['h3'],
+      helloComplete: true,
     });
   });
 });

@@ -2,7 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { guessService, type ServiceGuess } from '../../src/decode/index.js';
 
 const bytes = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'latin1'));
-const DNS_QUERY = Uint8Array.from([0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 7, ...Buffer.from('example'), 3, ...Buffer.from('com'), 0, 0, 1, 0, 1]);
+const DNS_QUERY = Uint8Array.from([
+  0xab,
+  0xcd,
+  0x01,
+  0x00,
+  0,
+  1,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  7,
+  ...Buffer.from('example'),
+  3,
+  ...Buffer.from('com'),
+  0,
+  0,
+  1,
+  0,
+  1,
+]);
 
 describe('service guess', () => {
   it.each<[string, Uint8Array, boolean, ServiceGuess]>([

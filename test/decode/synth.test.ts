@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { readCaptureBytes } from '../../src/capture/index.js';
-import { DecodeStats, TCP_ACK, TCP_RST, TCP_SYN, decodePacket, newPacket, packetDestination, packetSource } from '../../src/decode/index.js';
+import {
+  DecodeStats,
+  TCP_ACK,
+  TCP_RST,
+  TCP_SYN,
+  decodePacket,
+  newPacket,
+  packetDestination,
+  packetSource,
+} from '../../src/decode/index.js';
 import { CONSULTANT, DEPARTMENT, generateConsultantLaptop, generateDepartmentHost } from '../../src/synth/casestudy.js';
 
 // The case-study captures the project's own packet builder writes: the decoder and the builder

@@ -4,12 +4,16 @@ import { decode, hex, sweepPrefixes } from './support.js';
 
 // Built (checksums confirmed with `tcpdump -vv`): a DNS query over IPv4 with and without a UDP
 // checksum; the same query over IPv6.
-const DNS_QUERY = '00137fbe8cff00247ee01db5080045000039123400004011e721c0a8000dc0a80001cf090035002533cbabcd01000001000000000000076578616d706c6503636f6d0000010001';
-const DNS_QUERY_NO_CHECKSUM = '00137fbe8cff00247ee01db5080045000039123400004011e721c0a8000dc0a80001cf09003500250000abcd01000001000000000000076578616d706c6503636f6d0000010001';
+const DNS_QUERY =
+  '00137fbe8cff00247ee01db5080045000039123400004011e721c0a8000dc0a80001cf090035002533cbabcd01000001000000000000076578616d706c6503636f6d0000010001';
+const DNS_QUERY_NO_CHECKSUM =
+  '00137fbe8cff00247ee01db5080045000039123400004011e721c0a8000dc0a80001cf09003500250000abcd01000001000000000000076578616d706c6503636f6d0000010001';
 /** q-in-q.pcap #1: UDP behind two VLAN tags. */
-const QINQ_UDP = 'ffffffffffff00c0e4012ced8100000d8100000a08004500002e479600004011749eac133325ac13333fbac0bac0001ab9da810b00120120ffff00ff10080a1b591a1b59';
+const QINQ_UDP =
+  'ffffffffffff00c0e4012ced8100000d8100000a08004500002e479600004011749eac133325ac13333fbac0bac0001ab9da810b00120120ffff00ff10080a1b591a1b59';
 const ETH6 = '00137fbe8cff00247ee01db586dd';
-const V6_ZERO_CHECKSUM = ETH6 + '600000000010114020010db800000000000000000000000a20010db800000000000000000000000b14e90035001000004142434445464748';
+const V6_ZERO_CHECKSUM =
+  ETH6 + '600000000010114020010db800000000000000000000000a20010db800000000000000000000000b14e90035001000004142434445464748';
 
 function patch(frame: string, offset: number, bytesHex: string): string {
   return frame.slice(0, offset * 2) + bytesHex + frame.slice(offset * 2 + bytesHex.length);
@@ -18,7 +22,14 @@ function patch(frame: string, offset: number, bytesHex: string): string {
 describe('UDP', () => {
   it('reads ports and the payload from the UDP length', () => {
     const p = decode(DNS_QUERY, 1, { verifyChecksums: true });
-    expect([p.status, p.sport, p.dport, p.payloadLength, payloadView(p).length, p.transportChecksumOk]).toEqual(['decoded', 53001, 53, 29, 29, true]);
+    expect([p.status, p.sport, p.dport, p.payloadLength, payloadView(p).length, p.transportChecksumOk]).toEqual([
+      'decoded',
+      53001,
+      53,
+      29,
+      29,
+      true,
+    ]);
   });
 
   it('treats a zero checksum over IPv4 as not computed, over IPv6 as wrong', () => {

@@ -25,7 +25,10 @@ function capturesUnder(dir: string): string[] {
 
 const corpus = capturesUnder(corpusRoot);
 const own = capturesUnder(resolve(projectRoot, 'captures'));
-const files = [...corpus, ...own].map((path) => ({ name: path.startsWith(corpusRoot) ? relative(corpusRoot, path) : relative(projectRoot, path), path }));
+const files = [...corpus, ...own].map((path) => ({
+  name: path.startsWith(corpusRoot) ? relative(corpusRoot, path) : relative(projectRoot, path),
+  path,
+}));
 
 /** What must never reach a user, whatever the capture holds. */
 function expectNoCrash(run: CliRun): void {
@@ -62,7 +65,10 @@ describe('every corpus capture through the CLI', () => {
         expect(run.stderr).toMatch(/callhome: error: .+/);
         return;
       }
-      const doc = JSON.parse(run.stdout) as { version: number; captures: { packets: number; bytes: number; warnings: string[]; durationSeconds: number | null }[] };
+      const doc = JSON.parse(run.stdout) as {
+        version: number;
+        captures: { packets: number; bytes: number; warnings: string[]; durationSeconds: number | null }[];
+      };
       expect(doc.version).toBe(1);
       expect(doc.captures).toHaveLength(1);
       const c = doc.captures[0]!;
@@ -93,7 +99,10 @@ describe('every corpus capture through the CLI', () => {
         expect(verdict, host.address).not.toMatch(/undefined|NaN|Infinity|\[object /);
       }
       expect(run.stdout).not.toMatch(/"[^"]*(?:undefined|NaN)[^"]*"/);
-      expectHonestExit(run, doc.captures.flatMap((c) => c.warnings));
+      expectHonestExit(
+        run,
+        doc.captures.flatMap((c) => c.warnings),
+      );
     });
 
     it('flows --format zeek: every row as wide as #fields', async () => {

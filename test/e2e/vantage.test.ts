@@ -27,16 +27,28 @@ function lanSideTap(): Uint8Array {
     const client = rng.pick(BROWSERS);
     const host = `www${i % 5}.example.org`;
     const inbound = new TcpSession({ client, server: PROXY, sport: 3000 + i, dport: PROXY_PORT, rng, serverTtl: 64 });
-    inbound.syn(t).synAck(t + 0.0003).ack(t + 0.0006);
+    inbound
+      .syn(t)
+      .synAck(t + 0.0003)
+      .ack(t + 0.0006);
     inbound.send(t + 0.001, 'client', `GET http://${host}/ HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: Mozilla/5.0\r\n\r\n`);
     const web = rng.pick(WEB);
     const outbound = new TcpSession({ client: PROXY, server: web, sport: proxyPort++, dport: 80, rng, clientTtl: 64, serverTtl: 49 });
-    outbound.syn(t + 0.002).synAck(t + 0.027).ack(t + 0.0272);
+    outbound
+      .syn(t + 0.002)
+      .synAck(t + 0.027)
+      .ack(t + 0.0272);
     outbound.send(t + 0.028, 'client', `GET / HTTP/1.1\r\nHost: ${host}\r\nVia: 1.1 proxy\r\n\r\n`);
     outbound.send(t + 0.055, 'server', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello');
-    outbound.fin(t + 0.06, 'client').fin(t + 0.085, 'server').ack(t + 0.0852);
+    outbound
+      .fin(t + 0.06, 'client')
+      .fin(t + 0.085, 'server')
+      .ack(t + 0.0852);
     inbound.send(t + 0.056, 'server', 'HTTP/1.1 200 OK\r\nVia: 1.1 proxy\r\nContent-Length: 5\r\n\r\nhello');
-    inbound.fin(t + 0.07, 'client').fin(t + 0.0702, 'server').ack(t + 0.0704);
+    inbound
+      .fin(t + 0.07, 'client')
+      .fin(t + 0.0702, 'server')
+      .ack(t + 0.0704);
     frames.push(...inbound.frames(), ...outbound.frames());
   }
   // Update agents going direct; the firewall (Linux, TTL 64, on this LAN) resets each SYN.

@@ -12,7 +12,9 @@ describe('connection failures and beacons in the corpus', () => {
     const { connections } = await trackFile(corpusPath('beacon/nowebaccess2.pcapng'));
     const tcp = connections.filter((c) => c.proto === 'tcp');
     expect(tcp.map((c) => [c.origP, c.respP, c.connState, c.history])).toEqual([
-      [1074, 80, 'REJ', 'Sr'], [1074, 80, 'REJ', 'Sr'], [1074, 80, 'REJ', 'Sr'],
+      [1074, 80, 'REJ', 'Sr'],
+      [1074, 80, 'REJ', 'Sr'],
+      [1074, 80, 'REJ', 'Sr'],
     ]);
     for (const c of tcp) expect(c.resets[0]).toMatchObject({ kind: 'rst', stage: 'syn', fromOriginator: false, sender: '172.16.0.102' });
   });

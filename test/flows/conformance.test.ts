@@ -14,8 +14,18 @@ import { corpusPath, projectRoot } from '../support/corpus.js';
 import { connColumn, readOracle, trackFile, zeekCommands, type OracleRow } from './support.js';
 
 const KEY = ['id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'];
-const COMPARED = ['proto', 'conn_state', 'history', 'orig_pkts', 'resp_pkts', 'orig_ip_bytes', 'resp_ip_bytes',
-  'orig_bytes', 'resp_bytes', 'missed_bytes'];
+const COMPARED = [
+  'proto',
+  'conn_state',
+  'history',
+  'orig_pkts',
+  'resp_pkts',
+  'orig_ip_bytes',
+  'resp_ip_bytes',
+  'orig_bytes',
+  'resp_bytes',
+  'missed_bytes',
+];
 /** Compared and reported, but not required (they rest on site configuration or full analyzers). */
 const INFORMATIONAL = ['local_orig', 'local_resp', 'service'];
 
@@ -28,7 +38,7 @@ const EXPLAINED: Record<string, Record<string, string>> = {
       'outer GTP-U flow whose datagrams are IPv4-fragmented: Zeek reassembles fragments before counting, callhome counts the first fragment of each datagram',
   },
   'vntag.pcap': {
-    '1.1.1.1 0 1.1.2.1 0': 'an IP protocol other than TCP/UDP/ICMP (Zeek\'s unknown_transport row): callhome tracks TCP, UDP and ICMP only',
+    '1.1.1.1 0 1.1.2.1 0': "an IP protocol other than TCP/UDP/ICMP (Zeek's unknown_transport row): callhome tracks TCP, UDP and ICMP only",
   },
 };
 
@@ -74,7 +84,10 @@ function compareTrace(trace: string, oracleFile: string, rows: OracleRow[], conn
       if (!keyColumns.every((k) => connColumn(c, k) === row[k])) return;
       if ('proto' in row && c.proto !== row.proto) return;
       const score = compared.filter((k) => connColumn(c, k) === row[k]).length;
-      if (score > bestScore) { best = i; bestScore = score; }
+      if (score > bestScore) {
+        best = i;
+        bestScore = score;
+      }
     });
     const explained = EXPLAINED[trace]?.[key] ?? null;
     if (best < 0) {
@@ -83,16 +96,32 @@ function compareTrace(trace: string, oracleFile: string, rows: OracleRow[], conn
     }
     used.add(best);
     const c = connections[best]!;
-    const differences = compared.filter((k) => connColumn(c, k) !== row[k]).map((k) => `${k}: zeek ${row[k]}, callhome ${connColumn(c, k)}`);
-    const informational = INFORMATIONAL.filter((k) => k in row && row[k] !== connColumn(c, k))
+    const differences = compared
+      .filter((k) => connColumn(c, k) !== row[k])
       .map((k) => `${k}: zeek ${row[k]}, callhome ${connColumn(c, k)}`);
-    details.push({ key, matched: differences.length === 0, explained: differences.length === 0 ? null : explained, differences, informational });
+    const informational = INFORMATIONAL.filter((k) => k in row && row[k] !== connColumn(c, k)).map(
+      (k) => `${k}: zeek ${row[k]}, callhome ${connColumn(c, k)}`,
+    );
+    details.push({
+      key,
+      matched: differences.length === 0,
+      explained: differences.length === 0 ? null : explained,
+      differences,
+      informational,
+    });
   }
   const matched = details.filter((d) => d.matched).length;
   const explainedCount = details.filter((d) => !d.matched && d.explained !== null).length;
   return {
-    trace, oracle: oracleFile, verifyChecksums: verify, rows: rows.length, matched, explained: explainedCount,
-    unexplained: rows.length - matched - explainedCount, connections: connections.length, details,
+    trace,
+    oracle: oracleFile,
+    verifyChecksums: verify,
+    rows: rows.length,
+    matched,
+    explained: explainedCount,
+    unexplained: rows.length - matched - explainedCount,
+    connections: connections.length,
+    details,
   };
 }
 
@@ -115,24 +144,47 @@ describe('Zeek conformance on the corpus', () => {
       results.push(compareTrace(trace, file, readOracle(resolve(dir, file)), connections, verify));
     }
 
-    const total = results.reduce((t, r) => ({ rows: t.rows + r.rows, matched: t.matched + r.matched, explained: t.explained + r.explained, unexplained: t.unexplained + r.unexplained }),
-      { rows: 0, matched: 0, explained: 0, unexplained: 0 });
-    const table = results.map((r) => ({ trace: r.trace, checksums: r.verifyChecksums ? 'verified' : 'ignored', rows: r.rows, matched: r.matched, explained: r.explained, unexplained: r.unexplained }));
-    console.log(`Zeek conformance: ${total.matched}/${total.rows} rows match, ${total.explained} explained, ${total.unexplained} unexplained`);
+    const total = results.reduce(
+      (t, r) => ({
+        rows: t.rows + r.rows,
+        matched: t.matched + r.matched,
+        explained: t.explained + r.explained,
+        unexplained: t.unexplained + r.unexplained,
+      }),
+      { rows: 0, matched: 0, explained: 0, unexplained: 0 },
+    );
+    const table = results.map((r) => ({
+      trace: r.trace,
+      checksums: r.verifyChecksums ? 'verified' : 'ignored',
+      rows: r.rows,
+      matched: r.matched,
+      explained: r.explained,
+      unexplained: r.unexplained,
+    }));
+    console.log(
+      `Zeek conformance: ${total.matched}/${total.rows} rows match, ${total.explained} explained, ${total.unexplained} unexplained`,
+    );
     console.table(table);
     for (const r of results) {
       for (const d of r.details) {
-        if (!d.matched) console.log(`${r.trace} [${d.key}] ${d.explained !== null ? `explained: ${d.explained}` : 'UNEXPLAINED'}: ${d.differences.join('; ')}`);
+        if (!d.matched)
+          console.log(
+            `${r.trace} [${d.key}] ${d.explained !== null ? `explained: ${d.explained}` : 'UNEXPLAINED'}: ${d.differences.join('; ')}`,
+          );
       }
     }
     mkdirSync(resolve(projectRoot, 'test-artifacts'), { recursive: true });
     writeFileSync(resolve(projectRoot, 'test-artifacts', 'zeek-conformance.json'), JSON.stringify({ total, traces: results }, null, 2));
 
     expect(results.length).toBeGreaterThanOrEqual(30);
-    const unexplained = results.flatMap((r) => r.details.filter((d) => !d.matched && d.explained === null).map((d) => `${r.trace} [${d.key}]: ${d.differences.join('; ')}`));
+    const unexplained = results.flatMap((r) =>
+      r.details.filter((d) => !d.matched && d.explained === null).map((d) => `${r.trace} [${d.key}]: ${d.differences.join('; ')}`),
+    );
     expect(unexplained).toEqual([]);
     // Every TCP row's conn_state and history equal Zeek's (none of the explained rows is TCP state).
-    const tcpStateMisses = results.flatMap((r) => r.details.filter((d) => d.differences.some((x) => x.startsWith('conn_state') || x.startsWith('history')) && d.explained === null));
+    const tcpStateMisses = results.flatMap((r) =>
+      r.details.filter((d) => d.differences.some((x) => x.startsWith('conn_state') || x.startsWith('history')) && d.explained === null),
+    );
     expect(tcpStateMisses).toEqual([]);
   });
 });

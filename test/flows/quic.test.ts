@@ -130,7 +130,13 @@ describe('QUIC connections', () => {
   it('Merlin C2 over QUIC: service quic, version 1, ALPN h3, no server name (as tshark reads it)', async () => {
     const { connections } = await trackFile(corpusPath('beacon/zeek_merlinc2_quic.pcapng'));
     const c = connections.find((x) => x.proto === 'udp' && x.respP === 443)!;
-    expect(c).toMatchObject({ origH: '10.0.0.4', respH: '24.199.110.233', service: 'quic', sni: null, quic: { version: 'v1', alpn: ['h3'] } });
+    expect(c).toMatchObject({
+      origH: '10.0.0.4',
+      respH: '24.199.110.233',
+      service: 'quic',
+      sni: null,
+      quic: { version: 'v1', alpn: ['h3'] },
+    });
   });
 
   it('a handshake through a Retry: the server name of the first ClientHello', async () => {
@@ -162,7 +168,10 @@ describe('QUIC connections', () => {
     retry[5] = 0; // DCID empty, the rest read as SCID length 0xaa: not a packet
     const garbled = await one([datagram(T0, true, V1_CLIENT_INITIAL), datagram(T0 + 0.03, false, retry)]);
     expect(garbled.service).toBeNull();
-    const toClient = await one([datagram(T0, true, V1_CLIENT_INITIAL), datagram(T0 + 0.03, false, bytes('f0 00000001 00 04 11223344 746f6b656e 00112233445566778899aabbccddeeff'))]);
+    const toClient = await one([
+      datagram(T0, true, V1_CLIENT_INITIAL),
+      datagram(T0 + 0.03, false, bytes('f0 00000001 00 04 11223344 746f6b656e 00112233445566778899aabbccddeeff')),
+    ]);
     expect(toClient.service).toBe('quic');
   });
 
@@ -174,7 +183,10 @@ describe('QUIC connections', () => {
   });
 
   it('a flow that did not open with a long-header packet is not looked at again', async () => {
-    const c = await one([datagram(T0, true, bytes('4000bff4655e5cd55c41f69080575d7999c25a5bfb')), datagram(T0 + 0.1, true, V1_CLIENT_INITIAL)]);
+    const c = await one([
+      datagram(T0, true, bytes('4000bff4655e5cd55c41f69080575d7999c25a5bfb')),
+      datagram(T0 + 0.1, true, V1_CLIENT_INITIAL),
+    ]);
     expect(c).toMatchObject({ service: null, sni: null, quic: null });
   });
 });

@@ -15,17 +15,38 @@ const REQUEST = 'GET /update HTTP/1.1\r\nHost: updates.example\r\nUser-Agent: ag
 function conversation(i: number): TcpSession {
   const t = T0 + i * 20;
   const s = new TcpSession({
-    client: '10.1.1.20', server: '203.0.113.80', sport: 40000 + i, dport: i % 4 === 3 ? 443 : 80,
-    clientIsn: 1000 + i, serverIsn: 90000 + i, clientTtl: 64, serverTtl: 50 + (i % 4),
+    client: '10.1.1.20',
+    server: '203.0.113.80',
+    sport: 40000 + i,
+    dport: i % 4 === 3 ? 443 : 80,
+    clientIsn: 1000 + i,
+    serverIsn: 90000 + i,
+    clientTtl: 64,
+    serverTtl: 50 + (i % 4),
   });
   switch (i % 4) {
     case 0: // request answered, closed by both FINs
-      return s.syn(t).synAck(t + 0.05).ack(t + 0.1).send(t + 0.1, 'client', REQUEST)
-        .send(t + 0.2, 'server', 'HTTP/1.1 200 OK\r\n\r\n').fin(t + 0.3, 'client').fin(t + 0.35, 'server').ack(t + 0.4);
+      return s
+        .syn(t)
+        .synAck(t + 0.05)
+        .ack(t + 0.1)
+        .send(t + 0.1, 'client', REQUEST)
+        .send(t + 0.2, 'server', 'HTTP/1.1 200 OK\r\n\r\n')
+        .fin(t + 0.3, 'client')
+        .fin(t + 0.35, 'server')
+        .ack(t + 0.4);
     case 1: // request reset by the responder
-      return s.syn(t).synAck(t + 0.05).ack(t + 0.1).send(t + 0.1, 'client', REQUEST).rst(t + 0.2, 'server');
+      return s
+        .syn(t)
+        .synAck(t + 0.05)
+        .ack(t + 0.1)
+        .send(t + 0.1, 'client', REQUEST)
+        .rst(t + 0.2, 'server');
     case 2: // unanswered, retransmitted SYN
-      return s.syn(t).syn(t + 1).syn(t + 3);
+      return s
+        .syn(t)
+        .syn(t + 1)
+        .syn(t + 3);
     default: // refused
       return s.syn(t).rst(t + 0.01, 'server');
   }

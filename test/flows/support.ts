@@ -26,7 +26,12 @@ function sortByStart(list: Connection[]): Connection[] {
 /** Read a capture file and track every packet. */
 export async function trackFile(path: string, o: TrackOptions = {}): Promise<TrackResult> {
   const connections: Connection[] = [];
-  const tracker = new ConnectionTracker({ onConnection: (c) => connections.push(c), maxConnections: o.maxConnections, isLocal: o.isLocal, likelyServerPorts: o.likelyServerPorts });
+  const tracker = new ConnectionTracker({
+    onConnection: (c) => connections.push(c),
+    maxConnections: o.maxConnections,
+    isLocal: o.isLocal,
+    likelyServerPorts: o.likelyServerPorts,
+  });
   const packet = newPacket();
   const options = { verifyChecksums: o.verifyChecksums ?? false };
   await readCapture(path, (record) => {
@@ -40,7 +45,12 @@ export async function trackFile(path: string, o: TrackOptions = {}): Promise<Tra
 /** Build a pcap from frames with the project's writer and track it. */
 export async function trackFrames(frames: TimedFrame[], o: TrackOptions = {}): Promise<TrackResult> {
   const connections: Connection[] = [];
-  const tracker = new ConnectionTracker({ onConnection: (c) => connections.push(c), maxConnections: o.maxConnections, isLocal: o.isLocal, likelyServerPorts: o.likelyServerPorts });
+  const tracker = new ConnectionTracker({
+    onConnection: (c) => connections.push(c),
+    maxConnections: o.maxConnections,
+    isLocal: o.isLocal,
+    likelyServerPorts: o.likelyServerPorts,
+  });
   const packet = newPacket();
   const options = { verifyChecksums: o.verifyChecksums ?? false };
   await readCaptureBytes('constructed.pcap', buildPcap(frames), (record) => {
@@ -62,20 +72,30 @@ export function readOracle(path: string): OracleRow[] {
   const text = readFileSync(path, 'utf8');
   const lines = text.split('\n').filter((l) => l.length > 0);
   if (path.endsWith('-out.txt')) {
-    return lines.filter((l) => !l.startsWith('#')).map((l) => {
-      const [history, connState] = l.split(',').map((s) => s.trim());
-      return { history: history ?? '', conn_state: connState ?? '' };
-    });
+    return lines
+      .filter((l) => !l.startsWith('#'))
+      .map((l) => {
+        const [history, connState] = l.split(',').map((s) => s.trim());
+        return { history: history ?? '', conn_state: connState ?? '' };
+      });
   }
   let fields: string[] | null = null;
   const rows: OracleRow[] = [];
   for (const line of lines) {
-    if (line.startsWith('#fields\t')) { fields = line.split('\t').slice(1); continue; }
+    if (line.startsWith('#fields\t')) {
+      fields = line.split('\t').slice(1);
+      continue;
+    }
     if (line.startsWith('#')) continue;
     const cells = line.split('\t');
-    if (fields === null) { fields = cells; continue; }
+    if (fields === null) {
+      fields = cells;
+      continue;
+    }
     const row: OracleRow = {};
-    fields.forEach((f, i) => { row[f] = cells[i] ?? ''; });
+    fields.forEach((f, i) => {
+      row[f] = cells[i] ?? '';
+    });
     rows.push(row);
   }
   return rows;
@@ -101,24 +121,43 @@ export function zeekCommands(): Map<string, string> {
 /** Zeek's conn.log column for a connection field. */
 export function connColumn(c: Connection, column: string): string {
   switch (column) {
-    case 'id.orig_h': return c.origH;
-    case 'id.orig_p': return String(c.origP);
-    case 'id.resp_h': return c.respH;
-    case 'id.resp_p': return String(c.respP);
-    case 'proto': return c.proto;
-    case 'conn_state': return c.connState;
-    case 'history': return c.history === '' ? '-' : c.history;
-    case 'orig_pkts': return String(c.origPkts);
-    case 'resp_pkts': return String(c.respPkts);
-    case 'orig_ip_bytes': return String(c.origIpBytes);
-    case 'resp_ip_bytes': return String(c.respIpBytes);
-    case 'orig_bytes': return String(c.origBytes);
-    case 'resp_bytes': return String(c.respBytes);
-    case 'missed_bytes': return String(c.missedBytes);
-    case 'local_orig': return c.localOrig === null ? '-' : c.localOrig ? 'T' : 'F';
-    case 'local_resp': return c.localResp === null ? '-' : c.localResp ? 'T' : 'F';
-    case 'duration': return c.duration === null ? '-' : c.duration.toFixed(6);
-    case 'service': return c.service ?? '-';
-    default: return '';
+    case 'id.orig_h':
+      return c.origH;
+    case 'id.orig_p':
+      return String(c.origP);
+    case 'id.resp_h':
+      return c.respH;
+    case 'id.resp_p':
+      return String(c.respP);
+    case 'proto':
+      return c.proto;
+    case 'conn_state':
+      return c.connState;
+    case 'history':
+      return c.history === '' ? '-' : c.history;
+    case 'orig_pkts':
+      return String(c.origPkts);
+    case 'resp_pkts':
+      return String(c.respPkts);
+    case 'orig_ip_bytes':
+      return String(c.origIpBytes);
+    case 'resp_ip_bytes':
+      return String(c.respIpBytes);
+    case 'orig_bytes':
+      return String(c.origBytes);
+    case 'resp_bytes':
+      return String(c.respBytes);
+    case 'missed_bytes':
+      return String(c.missedBytes);
+    case 'local_orig':
+      return c.localOrig === null ? '-' : c.localOrig ? 'T' : 'F';
+    case 'local_resp':
+      return c.localResp === null ? '-' : c.localResp ? 'T' : 'F';
+    case 'duration':
+      return c.duration === null ? '-' : c.duration.toFixed(6);
+    case 'service':
+      return c.service ?? '-';
+    default:
+      return '';
   }
 }

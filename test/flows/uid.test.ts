@@ -41,7 +41,10 @@ describe('connection uids', () => {
   it('differ between two copies of one capture read in one run, and the first copy keeps its own', async () => {
     const bytes = readFileSync(department);
     const alone = await loadCaptures([{ name: 'a.pcap', bytes }]);
-    const twice = await loadCaptures([{ name: 'a.pcap', bytes }, { name: 'copy-of-a.pcap', bytes }]);
+    const twice = await loadCaptures([
+      { name: 'a.pcap', bytes },
+      { name: 'copy-of-a.pcap', bytes },
+    ]);
     const all = twice.connections.map((c) => c.uid);
     expect(new Set(all).size).toBe(all.length);
     const first = new Set(twice.connections.filter((c) => c.capture === 0).map((c) => c.uid));

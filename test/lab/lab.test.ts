@@ -100,14 +100,15 @@ for (const truth of truths) {
 
     check(`${prefix}no other host is labelled`, () => {
       const known = new Set(truth.hosts.map((h) => h.address));
-      const others = result.hosts.filter((h) => !known.has(h.address) && h.labels.length > 0).map((h) => `${h.address} ${h.labels.join(',')}`);
+      const others = result.hosts
+        .filter((h) => !known.has(h.address) && h.labels.length > 0)
+        .map((h) => `${h.address} ${h.labels.join(',')}`);
       expect(others).toEqual([]);
     });
 
     for (const s of truth.schedules) {
       const addresses = s.observed?.addresses ?? (s.address ? [s.address] : []);
-      const group = () =>
-        host(s.host)?.groups.find((g) => g.ports.includes(s.port) && g.addressList.some((a) => addresses.includes(a)));
+      const group = () => host(s.host)?.groups.find((g) => g.ports.includes(s.port) && g.addressList.some((a) => addresses.includes(a)));
 
       check(`${prefix}${scheduleTarget(s)} repeats every ${s.periodSeconds} s (within 5 %)`, () => {
         const period = group()?.schedule.periodSeconds ?? null;
@@ -125,7 +126,10 @@ for (const truth of truths) {
     for (const g of resetGroups(truth)) {
       check(`${prefix}resets from ${g.title} are sent by the ${g.senders.replace('+', ' and the ')}`, () => {
         const said = Object.fromEntries(
-          g.addresses.map((a) => [a, [...new Set(result.resetSources.filter((r) => r.addressList.includes(a)).map((r) => r.attribution))].sort().join('+') || 'none']),
+          g.addresses.map((a) => [
+            a,
+            [...new Set(result.resetSources.filter((r) => r.addressList.includes(a)).map((r) => r.attribution))].sort().join('+') || 'none',
+          ]),
         );
         expect(said).toEqual(Object.fromEntries(g.addresses.map((a) => [a, g.senders])));
       });

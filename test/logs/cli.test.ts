@@ -22,7 +22,12 @@ describe('callhome analyze on firewall logs', () => {
   });
 
   it('mixes logs of several formats with a capture, and names each', async () => {
-    const run = await callhome(['analyze', fixture('netfilter-kern.log'), fixture('cisco-asa.log'), resolve(projectRoot, 'captures/department-host.pcap')]);
+    const run = await callhome([
+      'analyze',
+      fixture('netfilter-kern.log'),
+      fixture('cisco-asa.log'),
+      resolve(projectRoot, 'captures/department-host.pcap'),
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/1 capture, 2,284 packets; 2 firewall logs, \d+ entries/);
   });

@@ -31,7 +31,14 @@ describe("the case study's firewall excerpt, as it stands", () => {
     expect(log.summary.end).toBe('2006-11-17T13:12:50.000Z');
     expect(log.warnings).toContain('no action column: every line is taken as a denied attempt (a list of blocked connections)');
     // Lines of one second keep the order they happened in: the ports rise without a step back.
-    expect(host.attempts.map((a) => a.sourcePort)).toEqual([2480, 2481, 2482, 2483, 2484, ...Array.from({ length: 14 }, (_, i) => 2486 + i)]);
+    expect(host.attempts.map((a) => a.sourcePort)).toEqual([
+      2480,
+      2481,
+      2482,
+      2483,
+      2484,
+      ...Array.from({ length: 14 }, (_, i) => 2486 + i),
+    ]);
   });
 
   it('finds the host, blocked by the firewall that wrote the log', () => {
@@ -39,7 +46,13 @@ describe("the case study's firewall excerpt, as it stands", () => {
     expect(host.labels).toContain('blocked');
     expect(host.labels).not.toContain('flood');
     expect(result.resetSources).toMatchObject([
-      { attribution: 'middlebox', kind: 'log', resets: 19, remoteAddresses: 10, evidence: 'denied by the firewall (its log: case-study-excerpt.tsv)' },
+      {
+        attribution: 'middlebox',
+        kind: 'log',
+        resets: 19,
+        remoteAddresses: 10,
+        evidence: 'denied by the firewall (its log: case-study-excerpt.tsv)',
+      },
     ]);
   });
 
@@ -51,17 +64,23 @@ describe("the case study's firewall excerpt, as it stands", () => {
   });
 
   it('says so in the verdict: not a DDoS', () => {
-    expect(host.verdict).toMatch(/^Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant: /);
+    expect(host.verdict).toMatch(
+      /^Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant: /,
+    );
     expect(host.verdict).toContain('(1.2 attempts/s) with a pause of 18 s between them');
     expect(host.verdict).toContain('sequential source ports');
     expect(host.verdict).toContain('every attempt denied by the firewall (its log: case-study-excerpt.tsv)');
-    expect(result.summary.join(' ')).toMatch(/Not a DDoS: the blocked host makes at most one attempt every 1\.7 s on average \(1\.2 attempts\/s inside a burst\)/);
+    expect(result.summary.join(' ')).toMatch(
+      /Not a DDoS: the blocked host makes at most one attempt every 1\.7 s on average \(1\.2 attempts\/s inside a burst\)/,
+    );
   });
 
   it('with the proxy named, the host bypasses it', () => {
     const withProxy = analyse(log, [{ address: '192.168.0.2', port: 8080 }]);
     expect(withProxy.hosts[0]!.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked']));
-    expect(withProxy.hosts[0]!.verdict).toMatch(/^An update agent \(or similar software\) that ignores the proxy 192\.168\.0\.2:8080, not a DDoS participant/);
+    expect(withProxy.hosts[0]!.verdict).toMatch(
+      /^An update agent \(or similar software\) that ignores the proxy 192\.168\.0\.2:8080, not a DDoS participant/,
+    );
   });
 });
 
@@ -80,7 +99,8 @@ describe('formats, told apart by content', () => {
   it('is none of them for a capture, a Zeek conn.log or prose', () => {
     const pcap = new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0]);
     expect(sniffFirewallLog(pcap)).toBeNull();
-    const conn = '#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n1163769170.1\tCx\t192.168.0.13\t2499\t72.246.53.81\t80\ttcp\n';
+    const conn =
+      '#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n1163769170.1\tCx\t192.168.0.13\t2499\t72.246.53.81\t80\ttcp\n';
     expect(sniffFirewallLog(conn)).toBeNull();
     expect(sniffFirewallLog(fixture('../../../README.md'))).toBeNull();
   });
@@ -96,7 +116,7 @@ describe('netfilter LOG lines', () => {
   const log = readFirewallLog('kern.log', fixture('netfilter-kern.log'), { year: 2024 });
   const byPort = (p: number) => log.connections.find((c) => c.origP === p)!;
 
-  it('reads the packets, skips the kernel\'s other messages and names the line that matches nothing', () => {
+  it("reads the packets, skips the kernel's other messages and names the line that matches nothing", () => {
     expect(log.format).toBe('netfilter');
     expect(log.entries).toBe(26);
     expect(log.summary.skipped).toEqual({ 'log.unmatched': 1, 'log.other_message': 1 });
@@ -130,11 +150,20 @@ describe('netfilter LOG lines', () => {
   });
 
   it('reads journalctl and dmesg prefixes; a dmesg without -T gives times since boot', () => {
-    const journal = readFirewallLog('journal', '2024-03-05T09:00:30+0100 gw kernel: DROP IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=40001 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0');
+    const journal = readFirewallLog(
+      'journal',
+      '2024-03-05T09:00:30+0100 gw kernel: DROP IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=40001 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0',
+    );
     expect(journal.connections[0]!.ts).toBe(Date.UTC(2024, 2, 5, 8, 0, 30) / 1000);
-    const dmesgT = readFirewallLog('dmesg', '[Tue Mar  5 09:00:30 2024] ACCEPT IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=UDP SPT=40001 DPT=53 LEN=40');
+    const dmesgT = readFirewallLog(
+      'dmesg',
+      '[Tue Mar  5 09:00:30 2024] ACCEPT IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=UDP SPT=40001 DPT=53 LEN=40',
+    );
     expect(dmesgT.connections[0]).toMatchObject({ ts: Date.UTC(2024, 2, 5, 9, 0, 30) / 1000, proto: 'udp', established: true });
-    const dmesg = readFirewallLog('dmesg', '[ 8812.004211] IN=eth1 OUT= MAC= SRC=10.0.0.5 DST=10.0.0.1 LEN=60 TTL=64 ID=1 DF PROTO=TCP SPT=40002 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0');
+    const dmesg = readFirewallLog(
+      'dmesg',
+      '[ 8812.004211] IN=eth1 OUT= MAC= SRC=10.0.0.5 DST=10.0.0.1 LEN=60 TTL=64 ID=1 DF PROTO=TCP SPT=40002 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0',
+    );
     expect(dmesg.connections[0]!.ts).toBeCloseTo(8812.004211, 6);
     expect(dmesg.warnings[0]).toMatch(/seconds since the kernel booted/);
   });
@@ -144,7 +173,7 @@ describe('Cisco ASA / FTD syslog', () => {
   const log = readFirewallLog('asa.log', fixture('cisco-asa.log'));
   const events = log.connections;
 
-  it('reads 106001, 106006, 106014, 106015, 106023 and 106100, and skips the device\'s other messages', () => {
+  it("reads 106001, 106006, 106014, 106015, 106023 and 106100, and skips the device's other messages", () => {
     expect(log.format).toBe('cisco-asa');
     expect(log.entries).toBe(13);
     expect(log.summary.skipped).toEqual({ 'log.other_message': 1, 'log.unmatched': 1 });
@@ -174,7 +203,8 @@ describe('Cisco ASA / FTD syslog', () => {
   });
 
   it('a year-less ASA time stamp takes the year from the file date', () => {
-    const line = 'Nov 17 13:12:40 dept-asa : %ASA-4-106023: Deny tcp src inside:192.168.0.13/2486 dst outside:72.246.53.90/80 by access-group "in" [0x0, 0x0]';
+    const line =
+      'Nov 17 13:12:40 dept-asa : %ASA-4-106023: Deny tcp src inside:192.168.0.13/2486 dst outside:72.246.53.90/80 by access-group "in" [0x0, 0x0]';
     const read = readFirewallLog('asa', line, { mtimeMs: Date.UTC(2006, 11, 1) });
     expect(read.connections[0]!.ts).toBe(Date.UTC(2006, 10, 17, 13, 12, 40) / 1000);
     expect(read.summary.formatDetail).toContain("year 2006 from the file's date");
@@ -219,26 +249,45 @@ describe('Windows Firewall pfirewall.log', () => {
 
 describe('plain tables', () => {
   it.each([
-    ['commas, ISO times, an action column, oldest first',
-      'Time,Action,Src IP,Src Port,Dst IP,Dst Port,Protocol\n2006-11-17T13:12:40Z,Blocked,192.168.0.13,2486,72.246.53.90,80,TCP\n2006-11-17T13:12:41Z,Allowed,192.168.0.2,3311,72.246.54.10,80,TCP\n'],
-    ['semicolons, day-first dates',
-      'Date;Time;Source;Destination;Protocol;Source Port;Destination Port\n17.11.2006;13:12:40;192.168.0.13;72.246.53.90;TCP;2486;80\n'],
-    ['runs of spaces, two-word names, "80 (HTTP)"',
-      'Date        Time      Protocol  Source IP      Source Port  Destination IP  Destination Port\n17-Nov-06   13:12:40  TCP       192.168.0.13   2486         72.246.53.90    80 (HTTP)\n'],
-    ['single spaces',
-      'Date Time Protocol Source IP Source Port Destination IP Destination Port\n17-Nov-06 13:12:40 TCP 192.168.0.13 2486 72.246.53.90 80 (HTTP)\n'],
+    [
+      'commas, ISO times, an action column, oldest first',
+      'Time,Action,Src IP,Src Port,Dst IP,Dst Port,Protocol\n2006-11-17T13:12:40Z,Blocked,192.168.0.13,2486,72.246.53.90,80,TCP\n2006-11-17T13:12:41Z,Allowed,192.168.0.2,3311,72.246.54.10,80,TCP\n',
+    ],
+    [
+      'semicolons, day-first dates',
+      'Date;Time;Source;Destination;Protocol;Source Port;Destination Port\n17.11.2006;13:12:40;192.168.0.13;72.246.53.90;TCP;2486;80\n',
+    ],
+    [
+      'runs of spaces, two-word names, "80 (HTTP)"',
+      'Date        Time      Protocol  Source IP      Source Port  Destination IP  Destination Port\n17-Nov-06   13:12:40  TCP       192.168.0.13   2486         72.246.53.90    80 (HTTP)\n',
+    ],
+    [
+      'single spaces',
+      'Date Time Protocol Source IP Source Port Destination IP Destination Port\n17-Nov-06 13:12:40 TCP 192.168.0.13 2486 72.246.53.90 80 (HTTP)\n',
+    ],
   ])('%s', (_name, text) => {
     const log = readFirewallLog('t', text);
     expect(log.format).toBe('table');
-    expect(log.connections[0]).toMatchObject({ ts: Date.UTC(2006, 10, 17, 13, 12, 40) / 1000, origH: '192.168.0.13', origP: 2486, respH: '72.246.53.90', respP: 80 });
+    expect(log.connections[0]).toMatchObject({
+      ts: Date.UTC(2006, 10, 17, 13, 12, 40) / 1000,
+      origH: '192.168.0.13',
+      origP: 2486,
+      respH: '72.246.53.90',
+      respP: 80,
+    });
   });
 
   it('"Datum" and "Zeit" are not column names callhome knows: no header, nothing read', () => {
-    expect(() => readFirewallLog('de.csv', 'Datum;Zeit;Quelle;Ziel\n17.11.2006;13:12:40;192.168.0.13;72.246.53.90\n')).toThrow(FirewallLogError);
+    expect(() => readFirewallLog('de.csv', 'Datum;Zeit;Quelle;Ziel\n17.11.2006;13:12:40;192.168.0.13;72.246.53.90\n')).toThrow(
+      FirewallLogError,
+    );
   });
 
   it('an action column decides deny and allow', () => {
-    const log = readFirewallLog('t', 'Time,Action,Src IP,Src Port,Dst IP,Dst Port\n2006-11-17T13:12:40Z,DENY,10.0.0.1,1000,192.0.2.1,80\n2006-11-17T13:12:41Z,permit,10.0.0.1,1001,192.0.2.1,80\n');
+    const log = readFirewallLog(
+      't',
+      'Time,Action,Src IP,Src Port,Dst IP,Dst Port\n2006-11-17T13:12:40Z,DENY,10.0.0.1,1000,192.0.2.1,80\n2006-11-17T13:12:41Z,permit,10.0.0.1,1001,192.0.2.1,80\n',
+    );
     expect(log.connections.map((c) => c.established)).toEqual([false, true]);
   });
 });
@@ -263,13 +312,22 @@ describe('one-second time stamps make schedules', () => {
 });
 
 describe('time stamps', () => {
-  const line = (stamp: string) => `${stamp} gw kernel: DROP IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=40001 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`;
+  const line = (stamp: string) =>
+    `${stamp} gw kernel: DROP IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=40001 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`;
 
   it('a year-less log across New Year rolls over, whichever order it is in', () => {
     const oldestFirst = readFirewallLog('k', [line('Dec 31 23:59:59'), line('Jan  1 00:00:01').replace('40001', '40002')], { year: 2023 });
-    expect(oldestFirst.connections.map((c) => c.ts)).toEqual([Date.UTC(2023, 11, 31, 23, 59, 59) / 1000, Date.UTC(2024, 0, 1, 0, 0, 1) / 1000]);
-    const newestFirst = readFirewallLog('k', [line('Jan  1 00:00:01'), line('Dec 31 23:59:59').replace('40001', '40002')], { mtimeMs: Date.UTC(2024, 0, 1, 1) });
-    expect(newestFirst.connections.map((c) => c.ts)).toEqual([Date.UTC(2023, 11, 31, 23, 59, 59) / 1000, Date.UTC(2024, 0, 1, 0, 0, 1) / 1000]);
+    expect(oldestFirst.connections.map((c) => c.ts)).toEqual([
+      Date.UTC(2023, 11, 31, 23, 59, 59) / 1000,
+      Date.UTC(2024, 0, 1, 0, 0, 1) / 1000,
+    ]);
+    const newestFirst = readFirewallLog('k', [line('Jan  1 00:00:01'), line('Dec 31 23:59:59').replace('40001', '40002')], {
+      mtimeMs: Date.UTC(2024, 0, 1, 1),
+    });
+    expect(newestFirst.connections.map((c) => c.ts)).toEqual([
+      Date.UTC(2023, 11, 31, 23, 59, 59) / 1000,
+      Date.UTC(2024, 0, 1, 0, 0, 1) / 1000,
+    ]);
   });
 
   it('takes last year when the file date is earlier in the year than the line', () => {
@@ -330,7 +388,9 @@ describe('a log and a capture together', () => {
       if (i % 10 === 9) return;
       const t = new Date((Math.floor(c.ts) + 3) * 1000);
       const stamp = `${t.toUTCString().slice(8, 11)} ${String(t.getUTCDate()).padStart(2, ' ')} ${t.toISOString().slice(11, 19)}`;
-      lines.push(`${stamp} fw kernel: DROP IN=eth1 OUT=eth0 SRC=${c.origH} DST=${c.respH} LEN=48 TTL=127 ID=1 DF PROTO=TCP SPT=${c.origP} DPT=${c.respP} WINDOW=64240 RES=0x00 SYN URGP=0`);
+      lines.push(
+        `${stamp} fw kernel: DROP IN=eth1 OUT=eth0 SRC=${c.origH} DST=${c.respH} LEN=48 TTL=127 ID=1 DF PROTO=TCP SPT=${c.origP} DPT=${c.respP} WINDOW=64240 RES=0x00 SYN URGP=0`,
+      );
     });
     const logged = lines.length;
     lines.push(lines[0]!.replace(/SPT=\d+/, 'SPT=1'), lines[1]!.replace(/SPT=\d+/, 'SPT=2'));
@@ -341,6 +401,10 @@ describe('a log and a capture together', () => {
     expect(match.clockOffsetSeconds!).toBeLessThanOrEqual(3);
     expect(match.logged).toBe(logged);
     expect(match.logOnly).toBe(2);
-    expect(match.words).toMatch(new RegExp(`^the firewall logged ${logged.toLocaleString('en-US')} of the [\\d,]+ attempts in the capture \\(its clock [\\d.]+ s ahead of the capture's\\); 2 logged attempts not in the capture$`));
+    expect(match.words).toMatch(
+      new RegExp(
+        `^the firewall logged ${logged.toLocaleString('en-US')} of the [\\d,]+ attempts in the capture \\(its clock [\\d.]+ s ahead of the capture's\\); 2 logged attempts not in the capture$`,
+      ),
+    );
   });
 });

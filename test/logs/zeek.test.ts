@@ -15,7 +15,8 @@ import { callhome } from '../cli/support.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-'));
 
-const tuple = (c: Pick<Connection, 'origH' | 'origP' | 'respH' | 'respP' | 'proto'>) => `${c.proto} ${c.origH}:${c.origP}>${c.respH}:${c.respP}`;
+const tuple = (c: Pick<Connection, 'origH' | 'origP' | 'respH' | 'respP' | 'proto'>) =>
+  `${c.proto} ${c.origH}:${c.origP}>${c.respH}:${c.respP}`;
 
 // ---------------------------------------------------------------- Zeek's own conn.logs
 
@@ -62,7 +63,8 @@ describe("Zeek's own conn.logs from the corpus", () => {
       if (ours === undefined || ours.connState !== c.connState || ours.history !== c.history) continue;
       expect(c.established, tuple(c)).toBe(ours.established);
       // who reset (a log cannot tell a reset long after the last packet from one after data)
-      const sides = (rs: Connection['resets']) => [...new Set(rs.filter((r) => r.kind === 'rst').map((r) => (r.fromOriginator ? 'orig' : 'resp')))].sort();
+      const sides = (rs: Connection['resets']) =>
+        [...new Set(rs.filter((r) => r.kind === 'rst').map((r) => (r.fromOriginator ? 'orig' : 'resp')))].sort();
       expect(sides(c.resets), tuple(c)).toEqual(sides(ours.resets));
     }
     // and the analysis of the log finds the hosts the analysis of the trace finds (Zeek also
@@ -87,20 +89,78 @@ describe("Zeek's own conn.logs from the corpus", () => {
 
 // ---------------------------------------------------------------- a generated Zeek log folder
 
-const HEADER = (path: string, fields: string[], types: string[]) =>
-  ['#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-', `#path\t${path}`, '#open\t2024-03-01-00-00-00',
-    `#fields\t${fields.join('\t')}`, `#types\t${types.join('\t')}`];
+const HEADER = (path: string, fields: string[], types: string[]) => [
+  '#separator \\x09',
+  '#set_separator\t,',
+  '#empty_field\t(empty)',
+  '#unset_field\t-',
+  `#path\t${path}`,
+  '#open\t2024-03-01-00-00-00',
+  `#fields\t${fields.join('\t')}`,
+  `#types\t${types.join('\t')}`,
+];
 
-const CONN_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration', 'orig_bytes', 'resp_bytes',
-  'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes', 'tunnel_parents', 'ip_proto', 'community_id'];
-const CONN_TYPES = ['time', 'string', 'addr', 'port', 'addr', 'port', 'enum', 'string', 'interval', 'count', 'count', 'string', 'bool', 'bool', 'count',
-  'string', 'count', 'count', 'count', 'count', 'set[string]', 'count', 'string'];
+const CONN_FIELDS = [
+  'ts',
+  'uid',
+  'id.orig_h',
+  'id.orig_p',
+  'id.resp_h',
+  'id.resp_p',
+  'proto',
+  'service',
+  'duration',
+  'orig_bytes',
+  'resp_bytes',
+  'conn_state',
+  'local_orig',
+  'local_resp',
+  'missed_bytes',
+  'history',
+  'orig_pkts',
+  'orig_ip_bytes',
+  'resp_pkts',
+  'resp_ip_bytes',
+  'tunnel_parents',
+  'ip_proto',
+  'community_id',
+];
+const CONN_TYPES = [
+  'time',
+  'string',
+  'addr',
+  'port',
+  'addr',
+  'port',
+  'enum',
+  'string',
+  'interval',
+  'count',
+  'count',
+  'string',
+  'bool',
+  'bool',
+  'count',
+  'string',
+  'count',
+  'count',
+  'count',
+  'count',
+  'set[string]',
+  'count',
+  'string',
+];
 
 const DAY = Date.UTC(2024, 2, 1) / 1000;
 const HOST = '10.1.2.3';
 const BEACON = '198.51.100.7';
 
-interface Day { conn: string[][]; dns: string[][]; http: string[][]; ssl: string[][] }
+interface Day {
+  conn: string[][];
+  dns: string[][];
+  http: string[][];
+  ssl: string[][];
+}
 
 /**
  * A host that asks DNS for update.example.com (a CNAME to cdn.example.net) and is refused by
@@ -118,15 +178,135 @@ function busyDay(): Map<number, Day> {
   for (let t = DAY + 30; t < DAY + 3 * 3600; t += 600) {
     const h = Math.floor((t - DAY) / 3600);
     const dnsUid = `Cdns${n}`;
-    day(h).conn.push([t.toFixed(6), dnsUid, HOST, String(40000 + n), '10.0.0.53', '53', 'udp', 'dns', '0.001000', '40', '120', 'SF', 'T', 'T', '0', 'Dd', '1', '68', '1', '148', '-', '17', '1:abc']);
-    day(h).dns.push([(t).toFixed(6), dnsUid, HOST, String(40000 + n), '10.0.0.53', '53', 'udp', 'update.example.com', 'A', 'cdn.example.net,198.51.100.7', '300.000000,60.000000']);
-    day(h).conn.push([(t + 0.01).toFixed(6), `Crej${n}`, HOST, String(50000 + n), BEACON, '443', 'tcp', '-', '0.000400', '0', '0', 'REJ', 'T', 'F', '0', 'Sr', '1', '60', '1', '40', '-', '6', '1:def']);
+    day(h).conn.push([
+      t.toFixed(6),
+      dnsUid,
+      HOST,
+      String(40000 + n),
+      '10.0.0.53',
+      '53',
+      'udp',
+      'dns',
+      '0.001000',
+      '40',
+      '120',
+      'SF',
+      'T',
+      'T',
+      '0',
+      'Dd',
+      '1',
+      '68',
+      '1',
+      '148',
+      '-',
+      '17',
+      '1:abc',
+    ]);
+    day(h).dns.push([
+      t.toFixed(6),
+      dnsUid,
+      HOST,
+      String(40000 + n),
+      '10.0.0.53',
+      '53',
+      'udp',
+      'update.example.com',
+      'A',
+      'cdn.example.net,198.51.100.7',
+      '300.000000,60.000000',
+    ]);
+    day(h).conn.push([
+      (t + 0.01).toFixed(6),
+      `Crej${n}`,
+      HOST,
+      String(50000 + n),
+      BEACON,
+      '443',
+      'tcp',
+      '-',
+      '0.000400',
+      '0',
+      '0',
+      'REJ',
+      'T',
+      'F',
+      '0',
+      'Sr',
+      '1',
+      '60',
+      '1',
+      '40',
+      '-',
+      '6',
+      '1:def',
+    ]);
     n++;
   }
   // through the proxy
-  day(0).conn.push([(DAY + 100).toFixed(6), 'Cproxy1', HOST, '51000', '10.0.0.8', '3128', 'tcp', 'http', '2.000000', '500', '5000', 'SF', 'T', 'T', '0', 'ShADadFf', '8', '900', '8', '5400', '-', '6', '1:x']);
-  day(0).http.push([(DAY + 100.1).toFixed(6), 'Cproxy1', HOST, '51000', '10.0.0.8', '3128', 'CONNECT', 'www.example.org:443', 'www.example.org:443', 'Mozilla/5.0 (X11)', '-']);
-  day(1).conn.push([(DAY + 3700).toFixed(6), 'Ctls1', HOST, '51001', '203.0.113.5', '443', 'tcp', 'ssl', '1.000000', '700', '3000', 'SF', 'T', 'F', '0', 'ShADadFf', '8', '1100', '8', '3400', '-', '6', '1:y']);
+  day(0).conn.push([
+    (DAY + 100).toFixed(6),
+    'Cproxy1',
+    HOST,
+    '51000',
+    '10.0.0.8',
+    '3128',
+    'tcp',
+    'http',
+    '2.000000',
+    '500',
+    '5000',
+    'SF',
+    'T',
+    'T',
+    '0',
+    'ShADadFf',
+    '8',
+    '900',
+    '8',
+    '5400',
+    '-',
+    '6',
+    '1:x',
+  ]);
+  day(0).http.push([
+    (DAY + 100.1).toFixed(6),
+    'Cproxy1',
+    HOST,
+    '51000',
+    '10.0.0.8',
+    '3128',
+    'CONNECT',
+    'www.example.org:443',
+    'www.example.org:443',
+    'Mozilla/5.0 (X11)',
+    '-',
+  ]);
+  day(1).conn.push([
+    (DAY + 3700).toFixed(6),
+    'Ctls1',
+    HOST,
+    '51001',
+    '203.0.113.5',
+    '443',
+    'tcp',
+    'ssl',
+    '1.000000',
+    '700',
+    '3000',
+    'SF',
+    'T',
+    'F',
+    '0',
+    'ShADadFf',
+    '8',
+    '1100',
+    '8',
+    '3400',
+    '-',
+    '6',
+    '1:y',
+  ]);
   day(1).ssl.push([(DAY + 3700.1).toFixed(6), 'Ctls1', HOST, '51001', '203.0.113.5', '443', 'tls.example.com']);
   return hours;
 }
@@ -163,25 +343,32 @@ function zeekFolder(): string {
 }
 
 function jsonLines(path: string | null, fields: string[], rows: string[][]): string {
-  return rows
-    .map((r) => {
-      const o: Record<string, unknown> = path === null ? {} : { _path: path };
-      fields.forEach((f, i) => {
-        const v = r[i]!;
-        if (v === '-') return;
-        if (f === 'ts' || f === 'duration') o[f] = Number(v);
-        else if (['answers', 'TTLs', 'proxied', 'tunnel_parents'].includes(f)) o[f] = v.split(',').map((x) => (f === 'TTLs' ? Number(x) : x));
-        else if (/^(id\.\w+_p|orig_bytes|resp_bytes|missed_bytes|orig_pkts|orig_ip_bytes|resp_pkts|resp_ip_bytes|ip_proto)$/.test(f)) o[f] = Number(v);
-        else if (f === 'local_orig' || f === 'local_resp') o[f] = v === 'T';
-        else o[f] = v;
-      });
-      return JSON.stringify(o);
-    })
-    .join('\n') + '\n';
+  return (
+    rows
+      .map((r) => {
+        const o: Record<string, unknown> = path === null ? {} : { _path: path };
+        fields.forEach((f, i) => {
+          const v = r[i]!;
+          if (v === '-') return;
+          if (f === 'ts' || f === 'duration') o[f] = Number(v);
+          else if (['answers', 'TTLs', 'proxied', 'tunnel_parents'].includes(f))
+            o[f] = v.split(',').map((x) => (f === 'TTLs' ? Number(x) : x));
+          else if (/^(id\.\w+_p|orig_bytes|resp_bytes|missed_bytes|orig_pkts|orig_ip_bytes|resp_pkts|resp_ip_bytes|ip_proto)$/.test(f))
+            o[f] = Number(v);
+          else if (f === 'local_orig' || f === 'local_resp') o[f] = v === 'T';
+          else o[f] = v;
+        });
+        return JSON.stringify(o);
+      })
+      .join('\n') + '\n'
+  );
 }
 
 const summary = (cs: Connection[]) =>
-  cs.map((c) => `${c.ts.toFixed(3)} ${tuple(c)} ${c.connState} est=${c.established} rst=${c.resets.length} q=${c.dnsQuery} a=${c.dnsAnswers.length} http=${c.http?.proxyForm ?? '-'} sni=${c.sni}`);
+  cs.map(
+    (c) =>
+      `${c.ts.toFixed(3)} ${tuple(c)} ${c.connState} est=${c.established} rst=${c.resets.length} q=${c.dnsQuery} a=${c.dnsAnswers.length} http=${c.http?.proxyForm ?? '-'} sni=${c.sni}`,
+  );
 
 describe('a Zeek log folder', () => {
   it('walks dated sub-folders of hourly gzip files, joins dns/http/ssl by uid, and skips what it does not read', async () => {
@@ -190,9 +377,14 @@ describe('a Zeek log folder', () => {
     expect(failures).toEqual([]);
     // conn, dns, http, ssl of three hours; weird.log and README.txt passed over
     expect(captures.map((c) => c.file.slice(root.length + 1))).toEqual([
-      '2024-03-01/conn.00:00:00-01:00:00.log.gz', '2024-03-01/conn.01:00:00-02:00:00.log.gz', '2024-03-01/conn.02:00:00-03:00:00.log.gz',
-      '2024-03-01/dns.00:00:00-01:00:00.log.gz', '2024-03-01/dns.01:00:00-02:00:00.log.gz', '2024-03-01/dns.02:00:00-03:00:00.log.gz',
-      '2024-03-01/http.00:00:00-01:00:00.log.gz', '2024-03-01/ssl.01:00:00-02:00:00.log.gz',
+      '2024-03-01/conn.00:00:00-01:00:00.log.gz',
+      '2024-03-01/conn.01:00:00-02:00:00.log.gz',
+      '2024-03-01/conn.02:00:00-03:00:00.log.gz',
+      '2024-03-01/dns.00:00:00-01:00:00.log.gz',
+      '2024-03-01/dns.01:00:00-02:00:00.log.gz',
+      '2024-03-01/dns.02:00:00-03:00:00.log.gz',
+      '2024-03-01/http.00:00:00-01:00:00.log.gz',
+      '2024-03-01/ssl.01:00:00-02:00:00.log.gz',
     ]);
     expect(captures.every((c) => c.format === 'zeek-tsv' && c.compressed === 'gzip' && c.warnings.length === 0)).toBe(true);
     expect(captures[0]).toMatchObject({ packets: 13, linktype: -1, start: new Date((DAY + 30) * 1000).toISOString() });
@@ -204,7 +396,12 @@ describe('a Zeek log folder', () => {
       { name: 'cdn.example.net', type: 'A', value: BEACON, ttl: 60 },
     ]);
     expect(connections.find((c) => c.uid === 'Cproxy1')!.http).toEqual({
-      method: 'CONNECT', target: 'www.example.org:443', host: 'www.example.org:443', userAgent: 'Mozilla/5.0 (X11)', proxyForm: 'connect', viaHeaders: [],
+      method: 'CONNECT',
+      target: 'www.example.org:443',
+      host: 'www.example.org:443',
+      userAgent: 'Mozilla/5.0 (X11)',
+      proxyForm: 'connect',
+      viaHeaders: [],
     });
     expect(connections.find((c) => c.uid === 'Ctls1')!.sni).toBe('tls.example.com');
     const rej = connections.find((c) => c.uid === 'Crej0')!;
@@ -228,8 +425,14 @@ describe('a Zeek log folder', () => {
     const days = [...busyDay().values()];
     const all = (k: keyof Day) => days.flatMap((d) => d[k]);
     const stream = join(tmp, 'zeek-stream.json');
-    writeFileSync(stream, jsonLines('conn', CONN_FIELDS, all('conn')) + jsonLines('dns', DNS_FIELDS, all('dns')) +
-      jsonLines('http', HTTP_FIELDS, all('http')) + jsonLines('ssl', SSL_FIELDS, all('ssl')) + jsonLines('weird', ['ts', 'name'], [['1', 'x']]));
+    writeFileSync(
+      stream,
+      jsonLines('conn', CONN_FIELDS, all('conn')) +
+        jsonLines('dns', DNS_FIELDS, all('dns')) +
+        jsonLines('http', HTTP_FIELDS, all('http')) +
+        jsonLines('ssl', SSL_FIELDS, all('ssl')) +
+        jsonLines('weird', ['ts', 'name'], [['1', 'x']]),
+    );
     const perLog = mkdtempSync(join(tmp, 'json-'));
     writeFileSync(join(perLog, 'conn.log'), jsonLines(null, CONN_FIELDS, all('conn')));
     writeFileSync(join(perLog, 'dns.log.gz'), gzipSync(jsonLines(null, DNS_FIELDS, all('dns'))));

@@ -201,8 +201,28 @@ function browsingHost(): HostFinding {
     score: 0.1,
     userAgents: ['Mozilla/5.0 (Windows; U; Windows NT 5.1; en-GB; rv:1.8.1) Gecko/20061010 Firefox/2.0'],
     groups: [
-      group({ destination: 'www.google.com', groupedBy: 'host', names: ['www.google.com'], ports: [8080], attempts: 20, established: 20, viaProxy: true, bytesOut: 9000, bytesIn: 420_000 }),
-      group({ destination: 'www.bbc.co.uk', groupedBy: 'host', names: ['www.bbc.co.uk'], ports: [8080], attempts: 20, established: 20, viaProxy: true, bytesOut: 8000, bytesIn: 1_200_000 }),
+      group({
+        destination: 'www.google.com',
+        groupedBy: 'host',
+        names: ['www.google.com'],
+        ports: [8080],
+        attempts: 20,
+        established: 20,
+        viaProxy: true,
+        bytesOut: 9000,
+        bytesIn: 420_000,
+      }),
+      group({
+        destination: 'www.bbc.co.uk',
+        groupedBy: 'host',
+        names: ['www.bbc.co.uk'],
+        ports: [8080],
+        attempts: 20,
+        established: 20,
+        viaProxy: true,
+        bytesOut: 8000,
+        bytesIn: 1_200_000,
+      }),
     ],
     attempts,
   };
@@ -269,7 +289,8 @@ export function caseStudyResult(): AnalysisResult {
         remoteAddresses: 15,
         medianRttMs: 0.4,
         kind: 'rst',
-        evidence: '15 different remote addresses answered with the same TTL 255 and the same 0.4 ms delay, faster than any server 10 hops away could',
+        evidence:
+          '15 different remote addresses answered with the same TTL 255 and the same 0.4 ms delay, faster than any server 10 hops away could',
         hops: 0,
         senders: CDN,
         addressList: CDN,
@@ -299,7 +320,10 @@ export function caseStudyResult(): AnalysisResult {
       'Not a DDoS: about one attempt a second, spread over 15 CDN addresses, sequential source ports — an update agent retrying.',
       '192.168.0.50 scanned 60 addresses of 203.0.113.0/24.',
     ],
-    quietHosts: countQuietHosts(hosts.map((finding) => ({ finding, connections: finding.groups.reduce((n, g) => n + g.attempts, 0) })), []),
+    quietHosts: countQuietHosts(
+      hosts.map((finding) => ({ finding, connections: finding.groups.reduce((n, g) => n + g.attempts, 0) })),
+      [],
+    ),
     understood: [],
   };
 }
@@ -461,7 +485,11 @@ export function compareResult(): CompareResult {
     version: 1,
     captures: ['captures/department-host.pcap', 'captures/consultant-laptop.pcap'],
     shared: [
-      { behaviour: 'direct attempts to 72.246.53.0/24 on port 80, reset by the firewall (TTL 255)', shared: true, perCapture: ['504 attempts, 15 addresses', '380 attempts, 12 addresses'] },
+      {
+        behaviour: 'direct attempts to 72.246.53.0/24 on port 80, reset by the firewall (TTL 255)',
+        shared: true,
+        perCapture: ['504 attempts, 15 addresses', '380 attempts, 12 addresses'],
+      },
     ],
     different: [
       { behaviour: 'retry schedule', shared: false, perCapture: ['bursts of 14 every 32 s', 'bursts of 6 every 20 s'] },

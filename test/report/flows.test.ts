@@ -16,10 +16,12 @@ describe('flows --format zeek', () => {
     const own = CALLHOME_ZEEK_FIELDS.map((f) => f.name).join('\t');
     const ownTypes = CALLHOME_ZEEK_FIELDS.map((f) => f.type).join('\t');
     expect(lines[6]).toBe(
-      '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\t' + own,
+      '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\t' +
+        own,
     );
     expect(lines[7]).toBe(
-      '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\t' + ownTypes,
+      '#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\t' +
+        ownTypes,
     );
     expect(lines[lines.length - 1]).toMatch(/^#close\t\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$/);
   });
@@ -34,9 +36,25 @@ describe('flows --format zeek', () => {
   it('writes unset as -, bools as T/F, times with 6 decimals, as Zeek does for a one-packet flow', () => {
     const { rows } = parseZeek(text);
     const dns = rows.find((r) => r.uid === 'CmES5u32sYpV7JYN')!;
-    expect(dns).toMatchObject({ ts: (START + 1).toFixed(6), duration: '-', orig_bytes: '-', resp_bytes: '-', service: 'dns', local_orig: 'T', local_resp: 'T', tunnel_parents: '-' });
+    expect(dns).toMatchObject({
+      ts: (START + 1).toFixed(6),
+      duration: '-',
+      orig_bytes: '-',
+      resp_bytes: '-',
+      service: 'dns',
+      local_orig: 'T',
+      local_resp: 'T',
+      tunnel_parents: '-',
+    });
     const rejected = rows.find((r) => r.uid === 'CHhAvVGS1DHFjwGM9')!;
-    expect(rejected).toMatchObject({ ts: '1163768400.123456', duration: '0.000400', conn_state: 'REJ', history: 'Sr', service: '-', local_resp: 'F' });
+    expect(rejected).toMatchObject({
+      ts: '1163768400.123456',
+      duration: '0.000400',
+      conn_state: 'REJ',
+      history: 'Sr',
+      service: '-',
+      local_resp: 'F',
+    });
   });
 
   it('orders rows by start time and escapes separators inside string fields', () => {
@@ -84,12 +102,21 @@ describe('flows --format csv', () => {
 
 describe('flows --format json', () => {
   const text = flowsRenderers.json(connections(), plain);
-  const records = text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const records = text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
   it('writes one object per line with the conn.log fields and callhome evidence', () => {
     expect(records).toHaveLength(3);
     const rejected = records[0]!;
-    expect(rejected).toMatchObject({ uid: 'CHhAvVGS1DHFjwGM9', 'id.orig_h': '192.168.0.13', 'id.resp_p': 80, conn_state: 'REJ', orig_ttl: 128 });
+    expect(rejected).toMatchObject({
+      uid: 'CHhAvVGS1DHFjwGM9',
+      'id.orig_h': '192.168.0.13',
+      'id.resp_p': 80,
+      conn_state: 'REJ',
+      orig_ttl: 128,
+    });
     expect((rejected.resets as { ttl: number; stage: string }[])[0]).toMatchObject({ ttl: 255, stage: 'syn' });
     expect(records[1]).toMatchObject({ handshake_rtt: 0.0003, http: { proxyForm: 'absolute' } });
   });

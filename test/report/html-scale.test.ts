@@ -58,7 +58,9 @@ describe('a network of 17,710 hosts', () => {
     expect(html.length).toBeLessThan(2_000_000);
     expect(html).not.toContain(quietHost);
     expect(html).not.toMatch(/<script/i);
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    );
     expect(reportRenderers.html(result, { ...plain, allHosts: true })).toContain(quietHost);
   });
 
@@ -81,7 +83,16 @@ describe.skipIf(!haveChromium)('the HTML report of 17,710 hosts in headless Chro
     mkdirSync(artifacts, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 

@@ -9,7 +9,9 @@ describe('report --format html (markup)', () => {
 
   it('is one self-contained page: strict CSP, no script, no external resource', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    );
     expect(html).not.toMatch(/<script|<link|<iframe|<object|<embed|@import|url\(/i);
     // the only http(s) URL is the SVG namespace, which is a name, not a fetch
     expect(html.match(/https?:\/\/[^"'\s<]+/g)?.filter((u) => u !== 'http://www.w3.org/2000/svg') ?? []).toEqual([]);

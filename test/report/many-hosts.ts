@@ -34,28 +34,71 @@ export function manyHostConnections(agents = AGENTS): Connection[] {
       // browsing through the proxy
       for (let k = 0; k < 3; k++) {
         const site = SITES[Math.floor(rnd() * SITES.length)]!;
-        out.push(session(host, PROXY, 8080, START + rnd() * DAY, { http: http({ target: `http://${site}/`, proxyForm: 'absolute', host: site }) }));
+        out.push(
+          session(host, PROXY, 8080, START + rnd() * DAY, { http: http({ target: `http://${site}/`, proxyForm: 'absolute', host: site }) }),
+        );
       }
     } else if (kind < 9) {
       // ordinary direct connections: IMAPS and ssh to a few servers
-      for (let k = 0; k < 2; k++) out.push(session(host, `198.51.100.${1 + Math.floor(rnd() * 20)}`, k === 0 ? 993 : 22, START + rnd() * DAY));
+      for (let k = 0; k < 2; k++)
+        out.push(session(host, `198.51.100.${1 + Math.floor(rnd() * 20)}`, k === 0 ? 993 : 22, START + rnd() * DAY));
     } else {
       // a connection already open when the capture started (no SYN seen)
       const ts = START + rnd() * 60;
-      out.push(connection({ origH: host, respH: '198.51.100.30', respP: 5222, ts, lastTs: ts + 600, synCount: 0, history: 'DdA', connState: 'OTH', established: true, origPkts: 20, respPkts: 20 }));
+      out.push(
+        connection({
+          origH: host,
+          respH: '198.51.100.30',
+          respP: 5222,
+          ts,
+          lastTs: ts + 600,
+          synCount: 0,
+          history: 'DdA',
+          connState: 'OTH',
+          established: true,
+          origPkts: 20,
+          respPkts: 20,
+        }),
+      );
     }
   }
   const cdn = block('203.0.113', 15);
   for (let i = 0; i < agents - 1; i++) {
-    out.push(...updateAgent(hostAddress(i), { start: START + i * 7, bursts: 40, burstSize: 6, period: 300, addresses: cdn, firstPort: 2_000 + i * 500, seed: i }));
+    out.push(
+      ...updateAgent(hostAddress(i), {
+        start: START + i * 7,
+        bursts: 40,
+        burstSize: 6,
+        period: 300,
+        addresses: cdn,
+        firstPort: 2_000 + i * 500,
+        seed: i,
+      }),
+    );
   }
   // one scanner: 300 ports of one server
   const scanner = hostAddress(agents - 1);
-  for (let p = 1; p <= 300; p++) out.push(connection({ origH: scanner, respH: '10.9.9.9', respP: p, ts: START + 100 + p * 0.01, lastTs: START + 100 + p * 0.01 + 0.001, connState: 'REJ', history: 'Sr', respPkts: 1 }));
+  for (let p = 1; p <= 300; p++)
+    out.push(
+      connection({
+        origH: scanner,
+        respH: '10.9.9.9',
+        respP: p,
+        ts: START + 100 + p * 0.01,
+        lastTs: START + 100 + p * 0.01 + 0.001,
+        connState: 'REJ',
+        history: 'Sr',
+        respPkts: 1,
+      }),
+    );
   return out.sort((a, b) => a.ts - b.ts);
 }
 
 export function manyHostResult(extra: Partial<AnalyzeOptions> = {}, agents = AGENTS): AnalysisResult {
   const connections = manyHostConnections(agents);
-  return analyzeConnections(connections, [capture('busy-lan.pcap', connections.length * 8, START, START + DAY)], options({ proxies: [{ address: PROXY, port: 8080 }], ...extra }));
+  return analyzeConnections(
+    connections,
+    [capture('busy-lan.pcap', connections.length * 8, START, START + DAY)],
+    options({ proxies: [{ address: PROXY, port: 8080 }], ...extra }),
+  );
 }

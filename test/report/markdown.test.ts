@@ -74,7 +74,18 @@ describe('analyze --format markdown', () => {
 
   it('summarises flows per host and destination with first and last seen', () => {
     const flow = tables(doc.slice(doc.indexOf('## Flow summary')))[0]!;
-    expect(flow.header).toEqual(['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', 'first seen', 'last seen']);
+    expect(flow.header).toEqual([
+      'host',
+      'destination',
+      'attempts',
+      'established',
+      'unanswered',
+      'reset',
+      'bytes out',
+      'bytes in',
+      'first seen',
+      'last seen',
+    ]);
     expect(flow.rows[0]!.slice(0, 3)).toEqual(['192.168.0.13', '72.246.53.0/24', '504']);
     expect(flow.rows[0]![8]).toBe('2006-11-17 13:00:00Z');
   });

@@ -70,7 +70,12 @@ describe('port lists are capped', () => {
     const text = analyzeRenderers.text(scanOf(1000), { color: false, width: 100 });
     const head = text.split('\n').findIndex((l) => l.includes('▸ 203.0.113.0/24'));
     expect(head).toBeGreaterThan(0);
-    const headLines = text.split('\n').slice(head).join('\n').split(/\n\s+\d+ attempts:/)[0]!.split('\n');
+    const headLines = text
+      .split('\n')
+      .slice(head)
+      .join('\n')
+      .split(/\n\s+\d+ attempts:/)[0]!
+      .split('\n');
     expect(headLines.length).toBeLessThanOrEqual(2);
     expect(headLines.join(' ')).toContain('ports 1, 3, 4, 5,');
     expect(headLines.join(' ')).toContain('… (1,000 ports)');
@@ -125,7 +130,17 @@ describe('a beacon inside one long-lived connection', () => {
     const result = caseStudyResult();
     const g = result.hosts[0]!.groups[0]!;
     Object.assign(g, { attempts: 0, established: 1, unanswered: 0, failed: 0, resets: { middlebox: 0, endpoint: 0, unknown: 0 } });
-    Object.assign(g.schedule, { periodic: true, periodSeconds: 39, jitter: 0.2, burstSize: 1, burstRate: null, bursts: 42, basis: 'requests in one connection', cycleSeconds: null, sequentialPorts: false });
+    Object.assign(g.schedule, {
+      periodic: true,
+      periodSeconds: 39,
+      jitter: 0.2,
+      burstSize: 1,
+      burstRate: null,
+      bursts: 42,
+      basis: 'requests in one connection',
+      cycleSeconds: null,
+      sequentialPorts: false,
+    });
     return result;
   }
 

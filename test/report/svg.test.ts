@@ -21,7 +21,9 @@ describe('svg helpers', () => {
   });
 
   it('escapes attribute values and drops unset ones', () => {
-    expect(el('text', { x: 1.234, title: '"><script>', hidden: null }, 'a')).toBe('<text x="1.23" title="&quot;&gt;&lt;script&gt;">a</text>');
+    expect(el('text', { x: 1.234, title: '"><script>', hidden: null }, 'a')).toBe(
+      '<text x="1.23" title="&quot;&gt;&lt;script&gt;">a</text>',
+    );
   });
 });
 

@@ -49,7 +49,12 @@ describe('analyze --format text', () => {
   it.each([60, 80, 100])('wraps to %i columns', (width) => {
     const wrapped = analyzeRenderers.text(caseStudyResult(), { color: false, width });
     for (const line of wrapped.split('\n')) {
-      const longestWord = Math.max(...line.trim().split(/\s+/).map((w) => [...w].length));
+      const longestWord = Math.max(
+        ...line
+          .trim()
+          .split(/\s+/)
+          .map((w) => [...w].length),
+      );
       if ([...line].length > width) expect(longestWord, line).toBeGreaterThan(width / 3);
     }
   });

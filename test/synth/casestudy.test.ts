@@ -29,8 +29,7 @@ function bursts(attempts: Row[], gap: number): Row[][] {
 /** Pairs each SYN with the RST that answers it (same four-tuple, ack = seq + 1). */
 function resetFor(all: Row[], syn: Row): Row | undefined {
   return all.find(
-    (r) =>
-      r.flags & RST && r.src === syn.dst && r.dst === syn.src && r.sport === syn.dport && r.dport === syn.sport && r.ts >= syn.ts,
+    (r) => r.flags & RST && r.src === syn.dst && r.dst === syn.src && r.sport === syn.dport && r.dport === syn.sport && r.ts >= syn.ts,
   );
 }
 
@@ -195,7 +194,9 @@ describe('consultant-laptop.pcap', () => {
   });
 
   it('Windows Update goes direct: port 443 dropped (SYN at 0, 3, 9 s), port 80 reset', () => {
-    const https = all.filter((r) => r.src === CONSULTANT.host && r.dport === 443 && r.flags === SYN && (wu.https.addresses as readonly string[]).includes(r.dst));
+    const https = all.filter(
+      (r) => r.src === CONSULTANT.host && r.dport === 443 && r.flags === SYN && (wu.https.addresses as readonly string[]).includes(r.dst),
+    );
     const byPort = new Map<number, Row[]>();
     for (const r of https) byPort.set(r.sport, [...(byPort.get(r.sport) ?? []), r]);
     expect(byPort.size).toBe(gen.attempts.filter((a) => a.outcome === 'dropped').length);
@@ -206,7 +207,9 @@ describe('consultant-laptop.pcap', () => {
       expect(Math.round(tries[2]!.ts - tries[0]!.ts)).toBe(9);
       expect(all.some((r) => r.src === tries[0]!.dst)).toBe(false);
     }
-    const http = all.filter((r) => r.src === CONSULTANT.host && r.dport === 80 && r.flags === SYN && (wu.http.addresses as readonly string[]).includes(r.dst));
+    const http = all.filter(
+      (r) => r.src === CONSULTANT.host && r.dport === 80 && r.flags === SYN && (wu.http.addresses as readonly string[]).includes(r.dst),
+    );
     expect(http.length).toBeGreaterThan(20);
     expect(http.every((s) => resetFor(all, s)?.ttl === 255)).toBe(true);
   });

@@ -33,7 +33,14 @@ function segs(s: TcpSession): Seg[] {
 
 describe('TcpSession', () => {
   it('keeps sequence and acknowledgement numbers consistent through a whole conversation', () => {
-    const s = new TcpSession({ client: '192.168.0.13', server: '192.168.0.2', sport: 1100, dport: 8080, clientIsn: 0xfffffff0, serverIsn: 1000 });
+    const s = new TcpSession({
+      client: '192.168.0.13',
+      server: '192.168.0.2',
+      sport: 1100,
+      dport: 8080,
+      clientIsn: 0xfffffff0,
+      serverIsn: 1000,
+    });
     s.syn(1).synAck(1.001).ack(1.002);
     s.send(1.003, 'client', 'GET http://www.gov.lk/ HTTP/1.1\r\n\r\n');
     s.send(1.05, 'server', new Uint8Array(3000));

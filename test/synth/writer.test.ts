@@ -41,7 +41,16 @@ function parseWithPcapParser(file: Uint8Array): Promise<{ header: Record<string,
 /** Independent pcapng walk: SHB byte order per section, IDB tsresol/tsoffset, EPB and SPB. */
 function walkPcapng(file: Uint8Array) {
   const buf = Buffer.from(file);
-  const out: { section: number; iface: number; units: number; tsHigh: number; tsLow: number; caplen: number; origlen: number; data: Buffer }[] = [];
+  const out: {
+    section: number;
+    iface: number;
+    units: number;
+    tsHigh: number;
+    tsLow: number;
+    caplen: number;
+    origlen: number;
+    data: Buffer;
+  }[] = [];
   let off = 0;
   let le = true;
   let section = -1;
@@ -77,7 +86,16 @@ function walkPcapng(file: Uint8Array) {
     } else if (type === 6) {
       const iface = u32(off + 8);
       const caplen = u32(off + 20);
-      out.push({ section, iface, units: ifaces[iface]!.units, tsHigh: u32(off + 12), tsLow: u32(off + 16), caplen, origlen: u32(off + 24), data: buf.subarray(off + 28, off + 28 + caplen) });
+      out.push({
+        section,
+        iface,
+        units: ifaces[iface]!.units,
+        tsHigh: u32(off + 12),
+        tsLow: u32(off + 16),
+        caplen,
+        origlen: u32(off + 24),
+        data: buf.subarray(off + 28, off + 28 + caplen),
+      });
     } else if (type === 3) {
       const origlen = u32(off + 8);
       const caplen = Math.min(origlen, len - 16);
@@ -201,7 +219,9 @@ describe('callhome reader reads what the writers write', () => {
     const us = w.addInterface(1, { snaplen: 40 });
     w.add(us, 1_700_000_002, 1_000, frameOf(63, 3));
     const got: [number, number, number, number, number][] = [];
-    const info = await readCaptureBytes('w.pcapng', w.toBuffer(), (r) => got.push([r.interfaceId, r.tsSec, r.tsNsec, r.caplen, r.data[0]!]));
+    const info = await readCaptureBytes('w.pcapng', w.toBuffer(), (r) =>
+      got.push([r.interfaceId, r.tsSec, r.tsNsec, r.caplen, r.data[0]!]),
+    );
     expect(info.format).toBe('pcapng');
     expect(info.interfaces.map((i) => i.tsUnitsPerSecond)).toEqual([1e9, 2 ** 20, 1e6]);
     expect(got).toEqual([

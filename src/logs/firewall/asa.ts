@@ -76,16 +76,26 @@ function fromTo(words: readonly string[]): { src: { address: string; port: numbe
 function packetOf(id: string, text: string): Packet | null {
   const words = text.split(' ');
   switch (id) {
-    case '106001': case '106006': case '106015': {
+    case '106001':
+    case '106006':
+    case '106015': {
       const ends = fromTo(words);
       if (ends === null) return null;
       const proto = id === '106006' ? 'udp' : 'tcp';
-      const packet: Packet = { action: 'deny', proto, src: ends.src.address, sport: ends.src.port, dst: ends.dst.address, dport: ends.dst.port };
+      const packet: Packet = {
+        action: 'deny',
+        proto,
+        src: ends.src.address,
+        sport: ends.src.port,
+        dst: ends.dst.address,
+        dport: ends.dst.port,
+      };
       const flags = flagsOf(words);
       if (flags !== undefined) packet.flags = flags;
       return packet;
     }
-    case '106014': case '106023': {
+    case '106014':
+    case '106023': {
       if (words[0] !== 'Deny') return null;
       // "Deny tcp src …", "Deny inbound icmp src …", "Deny protocol 50 src …".
       const srcAt = words.indexOf('src');
@@ -96,7 +106,14 @@ function packetOf(id: string, text: string): Packet | null {
       const src = interfaceAddress(words[srcAt + 1]);
       const dst = interfaceAddress(words[dstAt + 1]);
       if (src === null || dst === null) return null;
-      return { action: 'deny', proto, src: src.address, sport: proto === 'icmp' ? -1 : src.port, dst: dst.address, dport: proto === 'icmp' ? -1 : dst.port };
+      return {
+        action: 'deny',
+        proto,
+        src: src.address,
+        sport: proto === 'icmp' ? -1 : src.port,
+        dst: dst.address,
+        dport: proto === 'icmp' ? -1 : dst.port,
+      };
     }
     case '106100': {
       // access-list NAME ACTION PROTOCOL IF/A(p) -> IF/B(p) hit-cnt …
@@ -109,7 +126,14 @@ function packetOf(id: string, text: string): Packet | null {
       const src = slashParenAddress(words[4]);
       const dst = slashParenAddress(words[arrow + 1]);
       if (src === null || dst === null) return null;
-      return { action, proto, src: src.address, sport: proto === 'icmp' ? -1 : src.port, dst: dst.address, dport: proto === 'icmp' ? -1 : dst.port };
+      return {
+        action,
+        proto,
+        src: src.address,
+        sport: proto === 'icmp' ? -1 : src.port,
+        dst: dst.address,
+        dport: proto === 'icmp' ? -1 : dst.port,
+      };
     }
     default:
       return null;
@@ -130,7 +154,14 @@ function parser(clock: LogClockLike): LineParser {
       const packet = packetOf(m[1]!, line.slice(m.index + m[0].length).trimEnd());
       if (packet === null) return 'bad';
       const event: FirewallEvent = {
-        ts: header.ts, action: packet.action, proto: packet.proto, src: packet.src, sport: packet.sport, dst: packet.dst, dport: packet.dport, line: lineNumber,
+        ts: header.ts,
+        action: packet.action,
+        proto: packet.proto,
+        src: packet.src,
+        sport: packet.sport,
+        dst: packet.dst,
+        dport: packet.dport,
+        line: lineNumber,
       };
       if (packet.flags !== undefined) event.tcpFlags = packet.flags;
       if (header.host !== undefined) event.device = header.host;

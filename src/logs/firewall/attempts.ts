@@ -60,8 +60,23 @@ function isSyn(e: FirewallEvent): boolean {
 
 function denial(e: FirewallEvent, file: string): ResetEvidence {
   return {
-    kind: 'log', origin: 'firewall-log', ts: e.ts, fromOriginator: false, ttl: -1, ipId: -1, sender: file, delay: 0, stage: 'syn', seq: -1, ack: -1, ackZero: false,
-    senderKeptSending: false, peerTtls: [], peerIpIds: [], icmpType: -1, icmpCode: -1,
+    kind: 'log',
+    origin: 'firewall-log',
+    ts: e.ts,
+    fromOriginator: false,
+    ttl: -1,
+    ipId: -1,
+    sender: file,
+    delay: 0,
+    stage: 'syn',
+    seq: -1,
+    ack: -1,
+    ackZero: false,
+    senderKeptSending: false,
+    peerTtls: [],
+    peerIpIds: [],
+    icmpType: -1,
+    icmpCode: -1,
   };
 }
 

@@ -43,7 +43,14 @@ function parser(clock: LogClockLike): LineParser {
       const dst = f[at.src + 1];
       if (src === undefined || dst === undefined || src === '' || dst === '') return 'bad';
       const event: FirewallEvent = {
-        ts: header.ts, action: actionWord === 'pass' ? 'allow' : 'deny', proto, src, sport: -1, dst, dport: -1, line: lineNumber,
+        ts: header.ts,
+        action: actionWord === 'pass' ? 'allow' : 'deny',
+        proto,
+        src,
+        sport: -1,
+        dst,
+        dport: -1,
+        line: lineNumber,
       };
       if (proto !== 'icmp') {
         event.sport = portOf(f[at.src + 2] ?? '');

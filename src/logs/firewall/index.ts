@@ -93,8 +93,7 @@ function linesOf(text: string): string[] {
 /** Each format's confidence (0–1) that it wrote these lines, best first. */
 export function sniffFirewallFormats(lines: readonly string[]): { format: FirewallFormat; confidence: number }[] {
   const head = lines.slice(0, SNIFF_LINES);
-  return FIREWALL_FORMATS.map((m) => ({ format: m.format, confidence: m.sniff(head) }))
-    .sort((a, b) => b.confidence - a.confidence);
+  return FIREWALL_FORMATS.map((m) => ({ format: m.format, confidence: m.sniff(head) })).sort((a, b) => b.confidence - a.confidence);
 }
 
 /**
@@ -188,9 +187,12 @@ export class FirewallLogReader {
     if (this.parsers === null) this.start();
     if (this.events.length === 0) {
       const lines = this.lineNumber === 0 ? 'it is empty' : `none of its ${plural(this.lineNumber, 'line')} is an entry`;
-      throw new FirewallLogError('log.no_entries', this.name,
+      throw new FirewallLogError(
+        'log.no_entries',
+        this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
-        'Windows pfirewall.log or a table with a header naming its columns');
+          'Windows pfirewall.log or a table with a header naming its columns',
+      );
     }
     let format: FirewallFormat = 'table';
     let most = -1;
@@ -199,8 +201,11 @@ export class FirewallLogReader {
     const warnings: string[] = [];
     for (const { module, parser } of this.parsers!) if (this.byFormat.has(module.format)) warnings.push(...parser.notes());
     if (this.unmatched.count > 0) {
-      warnings.push(`${plural(this.unmatched.count, 'line matches', 'lines match')} no firewall log format: ` +
-        this.unmatched.first.map((u) => `line ${count(u.line)} "${u.text}"`).join(', ') + (this.unmatched.count > this.unmatched.first.length ? ', …' : ''));
+      warnings.push(
+        `${plural(this.unmatched.count, 'line matches', 'lines match')} no firewall log format: ` +
+          this.unmatched.first.map((u) => `line ${count(u.line)} "${u.text}"`).join(', ') +
+          (this.unmatched.count > this.unmatched.first.length ? ', …' : ''),
+      );
     }
     return {
       format,
@@ -265,7 +270,11 @@ export function readFirewallLog(name: string, source: string | Iterable<string>,
 }
 
 /** The same for lines that arrive asynchronously (node:readline over a file stream). */
-export async function readFirewallLogLines(name: string, lines: AsyncIterable<string>, options: FirewallLogOptions = {}): Promise<FirewallLog> {
+export async function readFirewallLogLines(
+  name: string,
+  lines: AsyncIterable<string>,
+  options: FirewallLogOptions = {},
+): Promise<FirewallLog> {
   const reader = new FirewallLogReader(name, options);
   for await (const line of lines) reader.push(line);
   return reader.finish();

@@ -90,9 +90,14 @@ export function matchLogToCapture(log: readonly Connection[], capture: readonly 
   let logAttempts = 0;
   for (const list of byKey.values()) logAttempts += list.length;
   const logOnly = logAttempts - logged;
-  const clock = offset === null ? '' : Math.abs(offset) < 0.5 ? ' (the two clocks agree)'
-    : ` (its clock ${duration(Math.abs(offset))} ${offset > 0 ? 'ahead of' : 'behind'} the capture's)`;
-  const words = `the firewall logged ${count(logged)} of the ${plural(captureAttempts, 'attempt')} in the capture${clock}` +
+  const clock =
+    offset === null
+      ? ''
+      : Math.abs(offset) < 0.5
+        ? ' (the two clocks agree)'
+        : ` (its clock ${duration(Math.abs(offset))} ${offset > 0 ? 'ahead of' : 'behind'} the capture's)`;
+  const words =
+    `the firewall logged ${count(logged)} of the ${plural(captureAttempts, 'attempt')} in the capture${clock}` +
     (logOnly > 0 ? `; ${plural(logOnly, 'logged attempt')} not in the capture` : '');
   return { clockOffsetSeconds: offset, captureAttempts, logged, logOnly, matchOf, words };
 }

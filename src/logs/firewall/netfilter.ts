@@ -79,7 +79,9 @@ function parser(clock: LogClockLike): LineParser {
     },
     notes(): string[] {
       return sinceBoot > 0
-        ? [`${sinceBoot === 1 ? 'a line is' : `${sinceBoot} lines are`} time-stamped in seconds since the kernel booted (dmesg without -T): times are relative, not dates`]
+        ? [
+            `${sinceBoot === 1 ? 'a line is' : `${sinceBoot} lines are`} time-stamped in seconds since the kernel booted (dmesg without -T): times are relative, not dates`,
+          ]
         : [];
     },
   };

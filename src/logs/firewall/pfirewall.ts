@@ -10,17 +10,35 @@ import { fullYear } from './time.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { historyLetters, portOf, transportOf, shareRead } from './types.js';
 
-const DEFAULT_FIELDS = 'date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path'.split(' ');
+const DEFAULT_FIELDS =
+  'date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path'.split(' ');
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/;
 
-interface Columns { date: number; time: number; action: number; protocol: number; src: number; dst: number; sport: number; dport: number; flags: number }
+interface Columns {
+  date: number;
+  time: number;
+  action: number;
+  protocol: number;
+  src: number;
+  dst: number;
+  sport: number;
+  dport: number;
+  flags: number;
+}
 
 function columnsOf(fields: readonly string[]): Columns | null {
   const at = (name: string): number => fields.indexOf(name);
   const c = {
-    date: at('date'), time: at('time'), action: at('action'), protocol: at('protocol'), src: at('src-ip'), dst: at('dst-ip'),
-    sport: at('src-port'), dport: at('dst-port'), flags: at('tcpflags'),
+    date: at('date'),
+    time: at('time'),
+    action: at('action'),
+    protocol: at('protocol'),
+    src: at('src-ip'),
+    dst: at('dst-ip'),
+    sport: at('src-port'),
+    dport: at('dst-port'),
+    flags: at('tcpflags'),
   };
   return c.date < 0 || c.time < 0 || c.action < 0 || c.protocol < 0 || c.src < 0 || c.dst < 0 ? null : c;
 }
@@ -56,7 +74,14 @@ function parser(clock: LogClockLike): LineParser {
       const seconds = s + (time[4] !== undefined ? Number(`0.${time[4]}`) : 0);
       const ts = localTime ? clock.local(fullYear(y, 4), mo, d, h, mi, seconds) : Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + seconds;
       const event: FirewallEvent = {
-        ts, action: actionWord === 'DROP' ? 'deny' : 'allow', proto, src: f[columns.src] ?? '', sport: -1, dst: f[columns.dst] ?? '', dport: -1, line: lineNumber,
+        ts,
+        action: actionWord === 'DROP' ? 'deny' : 'allow',
+        proto,
+        src: f[columns.src] ?? '',
+        sport: -1,
+        dst: f[columns.dst] ?? '',
+        dport: -1,
+        line: lineNumber,
       };
       if (event.src === '' || event.dst === '' || event.src === '-' || event.dst === '-') return null;
       if (proto !== 'icmp') {

@@ -68,7 +68,10 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
     if (month === 0) return null;
     const [day, h, mi, s] = [m[2], m[4], m[5], m[6]].map(Number) as [number, number, number, number];
     const seconds = s + fraction(m[7]);
-    const ts = m[3] !== undefined ? clock.local(fullYear(Number(m[3]), 4), month, day, h, mi, seconds) : clock.withoutYear(month, day, h, mi, seconds);
+    const ts =
+      m[3] !== undefined
+        ? clock.local(fullYear(Number(m[3]), 4), month, day, h, mi, seconds)
+        : clock.withoutYear(month, day, h, mi, seconds);
     return { ts, ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
   }
   m = ISO.exec(rest);

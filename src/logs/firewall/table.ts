@@ -19,9 +19,38 @@ const SYNONYMS: Record<Column, string[]> = {
   time: ['time', 'logtime', 'clock'],
   datetime: ['timestamp', 'datetime', 'dateandtime', 'eventtime', 'receivedtime', 'timegenerated', 'ts', 'logged', 'when'],
   proto: ['protocol', 'proto', 'ipprotocol', 'transport', 'prot'],
-  src: ['sourceip', 'srcip', 'source', 'src', 'sourceaddress', 'srcaddr', 'srcaddress', 'saddr', 'sourcehost', 'clientip', 'from', 'sourceipaddress', 'idorigh'],
+  src: [
+    'sourceip',
+    'srcip',
+    'source',
+    'src',
+    'sourceaddress',
+    'srcaddr',
+    'srcaddress',
+    'saddr',
+    'sourcehost',
+    'clientip',
+    'from',
+    'sourceipaddress',
+    'idorigh',
+  ],
   sport: ['sourceport', 'srcport', 'sport', 'spt', 'clientport', 'idorigp'],
-  dst: ['destinationip', 'dstip', 'destination', 'dst', 'destinationaddress', 'dstaddr', 'dstaddress', 'daddr', 'destip', 'destaddress', 'serverip', 'to', 'destinationipaddress', 'idresph'],
+  dst: [
+    'destinationip',
+    'dstip',
+    'destination',
+    'dst',
+    'destinationaddress',
+    'dstaddr',
+    'dstaddress',
+    'daddr',
+    'destip',
+    'destaddress',
+    'serverip',
+    'to',
+    'destinationipaddress',
+    'idresph',
+  ],
   dport: ['destinationport', 'dstport', 'dport', 'dpt', 'destport', 'serverport', 'service', 'idrespp'],
   action: ['action', 'disposition', 'result', 'verdict', 'decision', 'status'],
   device: ['device', 'firewall', 'devicename', 'sensor', 'gateway'],
@@ -88,7 +117,8 @@ function layoutOf(line: string): Layout | null {
     columns.forEach((c, i) => {
       if (c !== undefined && at[c] === undefined) at[c] = i;
     });
-    if (at.src !== undefined && at.dst !== undefined && (at.time !== undefined || at.datetime !== undefined)) return { separator, columns, starts, at };
+    if (at.src !== undefined && at.dst !== undefined && (at.time !== undefined || at.datetime !== undefined))
+      return { separator, columns, starts, at };
   }
   return null;
 }
@@ -201,13 +231,22 @@ function parser(clock: LogClockLike): LineParser {
       let sport = portOf(cell('sport') ?? '');
       let dport = portOf(cell('dport') ?? '');
       // "192.168.0.13:2499" in an address column without a port column.
-      if (sport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(src)) [src, sport] = [src.slice(0, src.indexOf(':')), portOf(src.slice(src.indexOf(':') + 1))];
-      if (dport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(dst)) [dst, dport] = [dst.slice(0, dst.indexOf(':')), portOf(dst.slice(dst.indexOf(':') + 1))];
+      if (sport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(src))
+        [src, sport] = [src.slice(0, src.indexOf(':')), portOf(src.slice(src.indexOf(':') + 1))];
+      if (dport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(dst))
+        [dst, dport] = [dst.slice(0, dst.indexOf(':')), portOf(dst.slice(dst.indexOf(':') + 1))];
       if (!/^[0-9a-fA-F.:]+$/.test(src) || !/^[0-9a-fA-F.:]+$/.test(dst) || (!src.includes('.') && !src.includes(':'))) return null;
       if (proto !== 'icmp' && (sport < 0 || dport < 0)) return null;
       const actionCell = cell('action');
       const event: FirewallEvent = {
-        ts, action: actionCell === undefined ? 'deny' : actionOf(actionCell, 'deny'), proto, src, sport: proto === 'icmp' ? -1 : sport, dst, dport: proto === 'icmp' ? -1 : dport, line: lineNumber,
+        ts,
+        action: actionCell === undefined ? 'deny' : actionOf(actionCell, 'deny'),
+        proto,
+        src,
+        sport: proto === 'icmp' ? -1 : sport,
+        dst,
+        dport: proto === 'icmp' ? -1 : dport,
+        line: lineNumber,
       };
       const device = cell('device');
       if (device !== undefined && device !== '') event.device = device;
@@ -216,7 +255,8 @@ function parser(clock: LogClockLike): LineParser {
     notes(): string[] {
       if (layout === null) return [];
       const notes: string[] = [];
-      if (layout.at.action === undefined) notes.push('no action column: every line is taken as a denied attempt (a list of blocked connections)');
+      if (layout.at.action === undefined)
+        notes.push('no action column: every line is taken as a denied attempt (a list of blocked connections)');
       if (layout.at.proto === undefined) notes.push('no protocol column: every line is taken as TCP');
       return notes;
     },

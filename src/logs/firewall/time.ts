@@ -6,7 +6,18 @@
 import type { LogClockLike } from './types.js';
 
 export const MONTHS: Record<string, number> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
 
 /** 1–12 from "Nov", "nov", "November"; 0 when not a month name. */
@@ -73,7 +84,14 @@ export class LogClock implements LogClockLike {
     if (this.fixed === null) {
       try {
         this.zone = new Intl.DateTimeFormat('en-US', {
-          timeZone: this.tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+          timeZone: this.tz,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: 'numeric',
+          day: 'numeric',
+          hour: 'numeric',
+          minute: 'numeric',
+          second: 'numeric',
         });
       } catch {
         throw new TimeZoneError(this.tz);
@@ -124,7 +142,7 @@ export class LogClock implements LogClockLike {
     const endYear = new Date(end * 1000).getUTCFullYear();
     const later = this.local(endYear, month, day, hour, minute, second) > end + FILE_DATE_SLACK_SECONDS;
     const year = later ? endYear - 1 : endYear;
-    this.yearSource = `year ${year} from the ${this.fileEnd !== null ? "file's date" : "current date (no file date given)"}`;
+    this.yearSource = `year ${year} from the ${this.fileEnd !== null ? "file's date" : 'current date (no file date given)'}`;
     return year;
   }
 }

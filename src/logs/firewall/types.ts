@@ -65,12 +65,29 @@ export function historyLetters(flags: Iterable<string>): string {
   let s = '';
   for (const f of flags) {
     switch (f.toUpperCase()) {
-      case 'SYN': case 'S': s += 'S'; break;
-      case 'ACK': case 'A': case '.': s += 'A'; break;
-      case 'FIN': case 'F': s += 'F'; break;
-      case 'RST': case 'R': s += 'R'; break;
-      case 'PSH': case 'P': s += 'P'; break;
-      default: break;
+      case 'SYN':
+      case 'S':
+        s += 'S';
+        break;
+      case 'ACK':
+      case 'A':
+      case '.':
+        s += 'A';
+        break;
+      case 'FIN':
+      case 'F':
+        s += 'F';
+        break;
+      case 'RST':
+      case 'R':
+        s += 'R';
+        break;
+      case 'PSH':
+      case 'P':
+        s += 'P';
+        break;
+      default:
+        break;
     }
   }
   return s;
@@ -79,10 +96,21 @@ export function historyLetters(flags: Iterable<string>): string {
 /** Transport from a protocol name or number as logs write it; null for others (GRE, ESP, …). */
 export function transportOf(word: string): Transport | null {
   switch (word.toLowerCase()) {
-    case 'tcp': case '6': return 'tcp';
-    case 'udp': case '17': return 'udp';
-    case 'icmp': case '1': case 'icmpv6': case 'ipv6-icmp': case 'icmp6': case '58': return 'icmp';
-    default: return null;
+    case 'tcp':
+    case '6':
+      return 'tcp';
+    case 'udp':
+    case '17':
+      return 'udp';
+    case 'icmp':
+    case '1':
+    case 'icmpv6':
+    case 'ipv6-icmp':
+    case 'icmp6':
+    case '58':
+      return 'icmp';
+    default:
+      return null;
   }
 }
 
