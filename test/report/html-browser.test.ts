@@ -5,18 +5,17 @@
  * errors, fetches nothing, shows every chart with marks, axes and legend, and runs none of the
  * script that hostile names carry. Skipped, saying why, only when Chromium is not installed.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportRenderers } from '../../src/report/index.js';
+import { CHROMIUM, haveChromium, launchChromium } from '../support/browser.js';
 import { projectRoot } from '../support/corpus.js';
 import { HOSTILE, caseStudyResult, hostileResult } from './fixtures.js';
 import { departmentReport } from './real.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`html-browser tests skipped: ${CHROMIUM} is not installed (apt-get install -y chromium)`);
 
 const artifacts = resolve(projectRoot, 'test-artifacts');
@@ -32,19 +31,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

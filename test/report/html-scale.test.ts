@@ -5,18 +5,17 @@
  * the HTML report stays under 2 MB and renders in headless Chromium in a few seconds, with long
  * tables collapsed and no script. --all-hosts still gives every host.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../src/analysis/types.js';
 import { analyzeRenderers, reportRenderers } from '../../src/report/index.js';
+import { haveChromium, launchChromium } from '../support/browser.js';
 import { projectRoot } from '../support/corpus.js';
 import { AGENTS, MANY_HOSTS, hostAddress, manyHostResult } from './many-hosts.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const artifacts = resolve(projectRoot, 'test-artifacts');
 
 const result = manyHostResult();
@@ -81,19 +80,7 @@ describe.skipIf(!haveChromium)('the HTML report of 17,710 hosts in headless Chro
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
