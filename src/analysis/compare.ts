@@ -12,7 +12,8 @@ import { portWords, shapeWords } from './schedule-words.js';
 const INTERNAL = new CidrSet(DEFAULT_INTERNAL);
 
 /** What the capture's most notable host does, in the words compare uses for it. */
-type Kind = 'beacon' | 'flood' | 'scan' | 'blocked agent' | 'bypass' | 'periodic' | 'refused' | 'unanswered' | 'ordinary' | 'nothing';
+type Kind =
+  'beacon' | 'flood' | 'scan' | 'dns tunnel' | 'blocked agent' | 'bypass' | 'periodic' | 'refused' | 'unanswered' | 'ordinary' | 'nothing';
 
 interface Profile {
   name: string;
@@ -27,6 +28,7 @@ const KIND_WORDS: Record<Kind, string> = {
   beacon: 'a periodic beacon that gets through',
   flood: 'a flood at one target',
   scan: 'a scan',
+  'dns tunnel': 'data carried in DNS queries (a DNS tunnel)',
   'blocked agent': 'software turned away in the path on a schedule',
   bypass: 'direct web access past the proxy',
   periodic: 'periodic attempts that fail',
@@ -41,6 +43,7 @@ function kindOf(host: HostFinding | null, group: DestinationGroup | null): Kind 
   const has = (l: HostFinding['labels'][number]): boolean => host.labels.includes(l);
   if (has('flood')) return 'flood';
   if (has('scanner')) return 'scan';
+  if (has('dns-tunnel')) return 'dns tunnel';
   if (
     has('periodic') &&
     host.groups.some((g) => g.schedule.periodic && !g.viaProxy && (g.established > 0 || g.schedule.basis === 'requests in one connection'))

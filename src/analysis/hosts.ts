@@ -8,6 +8,7 @@ import type { Connection } from '../flows/connection.js';
 import type { AttributedReset } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';
+import { dnsTunnelsByHost, type DnsTunnel } from './dns-tunnel.js';
 import { destinationsOf, groupItems, groupWeight } from './groups.js';
 import { understoodGroups, UnderstoodTally, type KnownMatcher } from './known.js';
 import { labelHost } from './labels.js';
@@ -15,7 +16,7 @@ import { hostTotals, type HostTotals } from './quiet.js';
 import { connectionOutcomes, type Items } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
-import { analysedConnections, dnsFacts, type DnsFacts } from './udp.js';
+import { analysedConnections, answeringResolvers, dnsFacts, type DnsFacts } from './udp.js';
 import type { Attempt, DestinationGroup, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
 
@@ -90,6 +91,12 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
     if (list === undefined) byHost.set(c.origH, (list = []));
     list.push(i);
   }
+  // DNS tunnels are read from every DNS query a host sends, those to the network's own resolver
+  // included (not attempts, so not among the connections above): a host with nothing else is listed too.
+  // A resolver forwarding its clients' queries is not the tunnel's end: its clients are.
+  const tunnels = dnsTunnelsByHost(connections);
+  if (tunnels.size > 0) for (const resolver of answeringResolvers(connections)) tunnels.delete(resolver);
+  for (const address of tunnels.keys()) if (!byHost.has(address)) byHost.set(address, []);
   if (ctx.captureEnd === undefined) {
     let end = -Infinity;
     for (let i = 0; i < connections.length; i++) if (connections[i]!.lastTs > end) end = connections[i]!.lastTs;
@@ -107,7 +114,7 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
   const tally = ctx.known ? new UnderstoodTally(ctx.known.rules) : null;
   for (const [address, list] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
-    const host = buildHost(address, connections, list, ctx, tally);
+    const host = buildHost(address, connections, list, ctx, tally, tunnels.get(address) ?? []);
     if ('finding' in host) hosts.push(host);
     else understoodOnly.push(host);
   }
@@ -175,6 +182,7 @@ function buildHost(
   indices: number[],
   ctx: HostContext,
   understood: UnderstoodTally | null,
+  dnsTunnels: DnsTunnel[] = [],
 ): HostAnalysis | HostTotals {
   sortByStart(connections, indices);
   let items = connectionOutcomes(connections, indices, ctx);
@@ -190,7 +198,7 @@ function buildHost(
         if (rule >= 0) understood.add(rule, address, groups[g]!, itemsIn[g]!);
       }
       const kept = indices.filter((_, i) => known.ruleOfGroup[groupOf[i]!]! < 0);
-      if (kept.length === 0) {
+      if (kept.length === 0 && dnsTunnels.length === 0) {
         return hostTotals(
           { address, labels: [], verdict: '', evidence: [], score: 0, userAgents: [], groups, attempts: [] },
           indices.length,
@@ -206,7 +214,7 @@ function buildHost(
   const tally = tallyItems(items, ctx.internal, ctx.webPorts);
   const sortedGroups = [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
 
-  const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx);
+  const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, dnsTunnels);
   const verdict = verdictText({
     ...labelling,
     items,

@@ -269,7 +269,8 @@ export function suggestKnown(result: AnalysisResult): KnownSuggestion[] {
   const byPattern = new Map<string, { hosts: Set<string>; attempts: number; periods: number[]; ports: Set<number> }>();
   for (const host of result.hosts) {
     const l = host.labels;
-    if (!l.includes('blocked') || !l.includes('periodic') || l.includes('scanner') || l.includes('flood')) continue;
+    if (!l.includes('blocked') || !l.includes('periodic') || l.includes('scanner') || l.includes('flood') || l.includes('dns-tunnel'))
+      continue;
     for (const g of turnedAwayGroups(host)) {
       const pattern = patternOf(g);
       // A name out of a capture is hostile: only what reads back as one pattern becomes a line.

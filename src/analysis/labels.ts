@@ -1,6 +1,6 @@
 /**
- * Labels (DESIGN.md "Labels"): which of proxy-bypass, blocked, periodic, via-proxy, scanner and
- * flood a host earns, the evidence for each — the numbers that made it — and a score that orders
+ * Labels (DESIGN.md "Labels"): which of proxy-bypass, blocked, periodic, via-proxy, scanner,
+ * flood and dns-tunnel a host earns, the evidence for each — the numbers that made it — and a score that orders
  * hosts by how much they deserve attention.
  */
 import { CUT_OFF_SECONDS, blockedOutcome, type Items } from './outcomes.js';
@@ -12,6 +12,7 @@ import { median } from './stats.js';
 import { findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource } from './types.js';
 import { dnsFacts } from './udp.js';
+import type { DnsTunnel } from './dns-tunnel.js';
 
 /** `blocked` needs this many failures in the path towards one destination group: repeated, not scattered. */
 const MIN_BLOCKED_REPEATS = 3;
@@ -26,6 +27,7 @@ export const SCORE_WEIGHTS = {
   beaconThrough: 300,
   flood: 200,
   scanner: 200,
+  dnsTunnel: 200,
   proxyBypass: 40,
   blocked: 30,
   periodic: 20,
@@ -50,6 +52,8 @@ export interface Labelling {
   mainSource: ResetSource | undefined;
   /** The proxies in use, named: "192.168.0.2:8080". */
   proxyWords: string;
+  /** Domains the host carries data under in its DNS queries (dns-tunnel), most queries first. */
+  dnsTunnels: DnsTunnel[];
 }
 
 export function labelHost(
@@ -61,6 +65,7 @@ export function labelHost(
   groupOf: Int32Array,
   isProxyHost: boolean,
   ctx: LabelContext,
+  dnsTunnels: DnsTunnel[] = [],
 ): Labelling {
   const labels: Label[] = [];
   const evidence: string[] = [];
@@ -121,6 +126,10 @@ export function labelHost(
         portWords(flood.sequential),
     );
   }
+  if (dnsTunnels.length > 0) {
+    labels.push('dns-tunnel');
+    for (const t of dnsTunnels.slice(0, 3)) evidence.push(`dns-tunnel: ${dnsTunnelWords(t)} (data carried in DNS)`);
+  }
   const dns = dnsFacts(items.conn, attempts);
   if (dns !== null) {
     evidence.push(
@@ -158,13 +167,22 @@ export function labelHost(
   let score = 0;
   if (labels.includes('flood')) score += SCORE_WEIGHTS.flood;
   if (labels.includes('scanner')) score += SCORE_WEIGHTS.scanner;
+  if (labels.includes('dns-tunnel')) score += SCORE_WEIGHTS.dnsTunnel;
   const beaconThrough = periodicGroups.some((g) => g.established > 0 && !g.viaProxy) && !isProxyHost;
   if (labels.includes('periodic')) score += beaconThrough ? SCORE_WEIGHTS.beaconThrough : SCORE_WEIGHTS.periodic;
   if (labels.includes('proxy-bypass')) score += SCORE_WEIGHTS.proxyBypass;
   if (labels.includes('blocked')) score += SCORE_WEIGHTS.blocked;
   if (labels.includes('via-proxy')) score += SCORE_WEIGHTS.viaProxy;
   score += Math.log10(1 + attempts.length);
-  return { labels, evidence, score: round(score, 2), periodicGroups, flood, scan, mainRefusal: main, mainSource, proxyWords };
+  return { labels, evidence, score: round(score, 2), periodicGroups, flood, scan, mainRefusal: main, mainSource, proxyWords, dnsTunnels };
+}
+
+/** "412 queries under t.example.com, 398 unique subdomains, mean label 52 chars, entropy 4.1 bits/char". */
+export function dnsTunnelWords(t: DnsTunnel): string {
+  return (
+    `${plural(t.queries, 'query', 'queries')} under ${t.domain}, ${plural(t.unique, 'unique subdomain')}, ` +
+    `mean label ${Math.round(t.meanLabel)} chars, entropy ${t.entropy.toFixed(1)} bits/char`
+  );
 }
 
 /** Whether one destination group's direct attempts failed in the path MIN_BLOCKED_REPEATS times and mostly. */

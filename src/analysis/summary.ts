@@ -90,6 +90,24 @@ export function summarize(
           ', ',
         )}${scanners.length > 5 ? ` and ${plural(scanners.length - 5, 'more host')}` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`,
     );
+  const tunnels = analyses.filter((a) => a.finding.labels.includes('dns-tunnel'));
+  if (tunnels.length > 0) {
+    summary.push(
+      `${tunnels
+        .slice(0, 5)
+        .map(
+          (a) =>
+            `${a.finding.address} (${
+              a.finding.evidence
+                .find((e) => e.startsWith('dns-tunnel:'))
+                ?.slice(12)
+                .split(',')[0] ?? ''
+            })`,
+        )
+        .join(', ')}${tunnels.length > 5 ? ` and ${plural(tunnels.length - 5, 'more host')}` : ''} ` +
+        `${tunnels.length === 1 ? 'carries' : 'carry'} data in DNS: many unique, random-looking subdomains under one domain — a DNS tunnel or exfiltration.`,
+    );
+  }
   const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
   for (const h of beacons.slice(0, 3))
     summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);

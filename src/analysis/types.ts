@@ -3,7 +3,7 @@
  * `AnalysisResult` (DESIGN.md, version 1). Fields may be added, never renamed or removed.
  */
 
-export type Label = 'proxy-bypass' | 'blocked' | 'periodic' | 'via-proxy' | 'scanner' | 'flood';
+export type Label = 'proxy-bypass' | 'blocked' | 'periodic' | 'via-proxy' | 'scanner' | 'flood' | 'dns-tunnel';
 
 export type ResetAttribution = 'middlebox' | 'endpoint' | 'unknown';
 

@@ -5,7 +5,7 @@
 import { likelyFirewall } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import { destinationCount, targetsOf, type Destinations } from './groups.js';
-import type { Labelling } from './labels.js';
+import { dnsTunnelWords, type Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share } from '../quantities.js';
 import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
@@ -219,7 +219,7 @@ export function verdictText(f: VerdictFacts): string {
       sentences.push(
         `Ordinary browsing through the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, nothing regular.`,
       );
-    } else {
+    } else if (!(has('dns-tunnel') && items.n === 0)) {
       sentences.push(
         `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, nothing regular and nothing refused in the path.`,
       );
@@ -228,10 +228,25 @@ export function verdictText(f: VerdictFacts): string {
   return finish(f, sentences);
 }
 
-/** The sentences every verdict ends with. */
+/** The sentences every verdict ends with; a DNS tunnel leads them. */
 function finish(f: VerdictFacts, sentences: string[]): string {
   const has = (l: Label): boolean => f.labels.includes(l);
   const t = f.tally;
+  if (has('dns-tunnel') && f.dnsTunnels.length > 0) {
+    const [first, ...more] = f.dnsTunnels;
+    sentences.unshift(
+      `Carries data in DNS — a DNS tunnel or exfiltration by lookups, worth investigating: ${dnsTunnelWords(first!)}` +
+        `${
+          more.length > 0
+            ? ` (also under ${more
+                .slice(0, 3)
+                .map((m) => m.domain)
+                .join(', ')})`
+            : ''
+        }; ` +
+        'ordinary lookups repeat a few readable names, they do not ask for hundreds of encoded ones under one domain.',
+    );
+  }
   if (has('proxy-bypass') && has('via-proxy')) {
     sentences.push(
       `It reaches the web both through the proxy (${plural(t.proxied.length, 'connection')}) and directly (${plural(t.direct.length, 'attempt')}): ` +

@@ -154,7 +154,7 @@ function pickFormat<K extends string>(requested: string | undefined, registry: R
 /** How hosts are ranked, from the weights the analysis uses (analysis/labels.ts). */
 const SCORE_HELP =
   `\nHosts are ranked by score, highest first: a periodic connection that gets through directly (a beacon) ` +
-  `+${SCORE_WEIGHTS.beaconThrough}; a flood +${SCORE_WEIGHTS.flood}; a scan +${SCORE_WEIGHTS.scanner}; proxy bypass ` +
+  `+${SCORE_WEIGHTS.beaconThrough}; a flood +${SCORE_WEIGHTS.flood}; a scan +${SCORE_WEIGHTS.scanner}; a DNS tunnel +${SCORE_WEIGHTS.dnsTunnel}; proxy bypass ` +
   `+${SCORE_WEIGHTS.proxyBypass}; blocked +${SCORE_WEIGHTS.blocked}; a schedule that fails or goes through the proxy ` +
   `+${SCORE_WEIGHTS.periodic}; via the proxy +${SCORE_WEIGHTS.viaProxy}; plus log10(1 + attempts).`;
 

@@ -69,7 +69,7 @@ td.a { white-space: nowrap; }
 td.d { min-width: 13em; }
 td.d .mono, td.w .mono, td.b .mono { overflow-wrap: anywhere; }
 .label { display: inline-block; padding: 1px 7px; margin: 0 4px 2px 0; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid; vertical-align: middle; }
-.label-proxy-bypass, .label-blocked { color: #9a2c00; border-color: #d55e00; background: #fff1e8; }
+.label-proxy-bypass, .label-blocked, .label-dns-tunnel { color: #9a2c00; border-color: #d55e00; background: #fff1e8; }
 .label-periodic { color: #7a5600; border-color: #e69f00; background: #fff8e6; }
 .label-via-proxy { color: #00664a; border-color: #009e73; background: #e8f7f2; }
 .label-scanner, .label-flood { color: #7a2460; border-color: #cc79a7; background: #fbeef6; }

@@ -28,4 +28,5 @@ export const LABEL_STYLE: Record<Label, Style> = {
   'via-proxy': 'green',
   scanner: 'magenta',
   flood: 'magenta',
+  'dns-tunnel': 'red',
 };
