@@ -4,13 +4,14 @@
  * streams and the environment come in as parameters so that tests can drive it.
  */
 import { SCORE_WEIGHTS } from '../analysis/labels.js';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { extname, join, sep } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Address4, Address6 } from 'ip-address';
 import { analyze, compare, info, loadCaptures, streamConnections, type CaptureInput, type LoadOptions } from '../index.js';
 import { CaptureError } from '../capture/index.js';
-import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, parseOrgsCsv } from '../analysis/index.js';
-import type { CaptureSummary } from '../analysis/index.js';
+import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, hasFindings, parseOrgsCsv } from '../analysis/index.js';
+import type { AnalysisResult, CaptureSummary } from '../analysis/index.js';
 import type { Connection, ConnState } from '../flows/index.js';
 import { CONN_STATE_NAMES, isConnState } from '../flows/conn-state.js';
 import { bytes } from '../quantities.js';
@@ -31,6 +32,8 @@ import {
 export const EXIT_OK = 0;
 export const EXIT_UNREADABLE = 1;
 export const EXIT_USAGE = 2;
+/** `--fail-on-findings`: the run was fine and at least one host has a finding. */
+export const EXIT_FINDINGS = 3;
 
 export interface WritableLike {
   write(chunk: string): unknown;
@@ -62,6 +65,7 @@ interface CommonOptions {
   tz?: string;
   known?: string[];
   allHosts?: boolean;
+  failOnFindings?: boolean;
 }
 
 interface FlowsOptions extends CommonOptions {
@@ -151,6 +155,113 @@ function pickFormat<K extends string>(requested: string | undefined, registry: R
   return format;
 }
 
+/** The format an `-o` file's extension asks for. */
+const EXTENSION_FORMATS: Record<string, string> = {
+  '.json': 'json',
+  '.md': 'markdown',
+  '.csv': 'csv',
+  '.log': 'zeek',
+  '.tsv': 'zeek',
+  '.html': 'html',
+  '.htm': 'html',
+  '.txt': 'text',
+};
+
+/** The file `-o` names, or null for standard output (no -o, or `-o -`). */
+function outputFile(o: CommonOptions): string | null {
+  return o.output === undefined || o.output === '-' ? null : o.output;
+}
+
+/**
+ * The output format: --format when given, else the one the -o file's extension names (an
+ * extension naming a format this command cannot write is a usage error), else the fallback.
+ */
+function chooseFormat<K extends string>(o: CommonOptions, registry: Record<K, unknown>, fallback: K, command: string): K {
+  if (o.format !== undefined) return pickFormat(o.format, registry, fallback, command);
+  const file = outputFile(o);
+  const wanted = file === null ? undefined : EXTENSION_FORMATS[extname(file).toLowerCase()];
+  if (wanted === undefined) return fallback;
+  if (!Object.prototype.hasOwnProperty.call(registry, wanted)) {
+    throw new UsageError(
+      `${command} cannot write ${wanted} (-o ${file}); its formats are ${Object.keys(registry).join(', ')} — name the file accordingly or give --format`,
+    );
+  }
+  return wanted as K;
+}
+
+/** Why a file could not be opened, in words where there are some. */
+function why(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return code ?? (e as Error).message;
+}
+
+/** Identity of a file on disk, so that links and other spellings of one file compare equal. */
+function identity(path: string): string | null {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? `${st.dev}:${st.ino}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Every file a folder input would read (as inputs.ts walks it: hidden names skipped, links not followed). */
+function folderFiles(dir: string, out: string[]): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) folderFiles(path, out);
+    else if (e.isFile()) out.push(path);
+  }
+}
+
+/**
+ * Refuses an `-o` file that is one of the inputs — the same file by any path or link, or a file
+ * inside a folder given as input — before anything is read or written.
+ */
+function refuseOverwrite(o: CommonOptions, inputs: readonly string[]): void {
+  const file = outputFile(o);
+  if (file === null) return;
+  const target = identity(file);
+  if (target === null) return; // not there yet (or not a file): nothing of the inputs to lose
+  const real = realpathSync(file);
+  const refuse = (): never => {
+    throw new UsageError(`-o ${file} is one of the inputs; refusing to overwrite it`);
+  };
+  for (const input of inputs) {
+    if (input === '-') continue;
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(input).isDirectory();
+    } catch {
+      continue;
+    }
+    if (!isDirectory) {
+      if (identity(input) === target) refuse();
+      continue;
+    }
+    const dir = realpathSync(input);
+    if (real.startsWith(dir.endsWith(sep) ? dir : dir + sep)) refuse();
+    const files: string[] = [];
+    folderFiles(input, files);
+    if (files.some((f) => identity(f) === target)) refuse();
+  }
+}
+
+/** Whether any host has a finding (a label but `via-proxy` alone), for --fail-on-findings. */
+function anyFindings(result: AnalysisResult): boolean {
+  return result.hosts.some(hasFindings);
+}
+
 /** How hosts are ranked, from the weights the analysis uses (analysis/labels.ts). */
 const SCORE_HELP =
   `\nHosts are ranked by score, highest first: a periodic connection that gets through directly (a beacon) ` +
@@ -198,8 +309,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (io.stderr.isTTY === true && !o.quiet) io.stderr.write('\r\x1b[K');
   };
 
+  // NO_COLOR counts only when non-empty (no-color.org); FORCE_COLOR (not empty, not 0) colours
+  // standard output even when it is not a terminal; --no-color wins over both.
+  const noColor = (io.env.NO_COLOR ?? '') !== '';
+  const forceColor = (io.env.FORCE_COLOR ?? '') !== '' && io.env.FORCE_COLOR !== '0';
   const renderOptions = (o: CommonOptions): RenderOptions => ({
-    color: o.color && !o.output && io.stdout.isTTY === true && io.env.NO_COLOR === undefined,
+    color: o.color && outputFile(o) === null && (forceColor || (io.stdout.isTTY === true && !noColor)),
     width: io.stdout.columns && io.stdout.columns > 40 ? io.stdout.columns : 100,
     allHosts: o.allHosts === true,
   });
@@ -207,13 +322,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const emit = (o: CommonOptions, text: string): void => {
     // nothing to say (NDJSON of no connections) is written as nothing, not a blank line
     const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
-    if (o.output) {
+    const file = outputFile(o);
+    if (file !== null) {
       try {
-        writeFileSync(o.output, body);
+        writeFileSync(file, body);
       } catch (e) {
-        throw new UsageError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new UsageError(`cannot write ${file}: ${why(e)}`);
       }
-      if (!o.quiet) say(`wrote ${o.output}`);
+      if (!o.quiet) say(`wrote ${file}`);
     } else {
       io.stdout.write(body);
     }
@@ -225,6 +341,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
    * at most FLUSH_MS after a row so rows show up while a stream is still arriving.
    */
   const streamOutput = (o: CommonOptions) => {
+    const file = outputFile(o);
     let pending = '';
     let fd: number | null = null;
     let written = false;
@@ -237,15 +354,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       if (pending === '') return;
       const text = pending;
       pending = '';
-      if (!o.output) {
+      if (file === null) {
         io.stdout.write(text);
         return;
       }
       try {
-        fd ??= openSync(o.output, 'w');
+        fd ??= openSync(file, 'w');
         writeSync(fd, text);
       } catch (e) {
-        failed = new UsageError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        failed = new UsageError(`cannot write ${file}: ${why(e)}`);
       }
     };
     const check = (): void => {
@@ -267,7 +384,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         flush();
         if (fd !== null) closeSync(fd);
         check();
-        if (o.output && written && !o.quiet) say(`wrote ${o.output}`);
+        if (file !== null && written && !o.quiet) say(`wrote ${file}`);
       },
     };
   };
@@ -295,7 +412,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       try {
         text = readFileSync(o.orgs, 'utf8');
       } catch (e) {
-        throw new UsageError(`--orgs: cannot read ${o.orgs}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new UsageError(`--orgs: cannot read ${o.orgs}: ${why(e)}`);
       }
       try {
         orgs = parseOrgsCsv(text, o.orgs);
@@ -335,32 +452,75 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s.split('\n').map(sanitizeTerminal).join('\n')),
+      // commander's own messages start "error: "; every error of the program starts "callhome: error: "
+      outputError: (s, write) => write(s.replace(/^error: /, 'callhome: error: ')),
     });
 
-  const common = (cmd: Command, formats: string[], defaultFormat: string): Command =>
+  /** What a command reads besides captures, and so which options it takes. */
+  interface Uses {
+    /** Tracks connections: --internal (local_orig/local_resp) and --max-connections. */
+    connections?: boolean;
+    /** Analyses hosts: --proxy, --orgs, --web-ports, --known. */
+    analysis?: boolean;
+  }
+
+  /** The options a command uses, and no others: `--help` lists what the command heeds. */
+  const common = (cmd: Command, formats: string[], defaultFormat: string, uses: Uses = {}): Command => {
+    const tracks = uses.connections === true || uses.analysis === true;
+    if (tracks) {
+      cmd.option(
+        '--internal <cidr>',
+        `internal networks, repeatable or comma-separated (default: ${DEFAULT_INTERNAL.join(', ')})`,
+        collect,
+      );
+    }
+    if (uses.analysis === true) {
+      cmd
+        .option('--proxy <addr[:port]>', 'the web proxy, repeatable; otherwise detected from the traffic', collect)
+        .option('--orgs <file.csv>', 'cidr,organisation rows used to name destinations')
+        .option('--web-ports <ports>', `ports counted as web besides ${DEFAULT_WEB_PORTS.join(', ')} (comma-separated)`, collect)
+        .option('--known <file>', KNOWN_HELP, collect);
+    }
     cmd
-      .option('--internal <cidr>', `internal networks, repeatable or comma-separated (default: ${DEFAULT_INTERNAL.join(', ')})`, collect)
-      .option('--proxy <addr[:port]>', 'the web proxy, repeatable; otherwise detected from the traffic', collect)
-      .option('--orgs <file.csv>', 'cidr,organisation rows used to name destinations')
-      .option('--web-ports <ports>', `ports counted as web besides ${DEFAULT_WEB_PORTS.join(', ')} (comma-separated)`, collect)
       .addOption(new Option('--format <format>', `output format: ${formats.join(', ')}`).default(undefined).argParser((v) => v))
-      .option('-o, --output <file>', 'write the result to a file instead of standard output')
-      .option('--no-color', 'no colour, even on a terminal (NO_COLOR is honoured too)')
+      .option(
+        '-o, --output <file>',
+        'write the result to a file instead of standard output (-: standard output); the format follows the extension ' +
+          '(.json, .md, .csv, .log/.tsv zeek, .html, .txt) unless --format is given; an input is never overwritten',
+      )
+      .option('--no-color', 'no colour, even on a terminal (a non-empty NO_COLOR too; FORCE_COLOR forces colour)')
       .option('-q, --quiet', 'no progress, no warnings other than damage')
-      .option('--verify-checksums', 'verify checksums as Zeek does by default (a host capturing its own traffic fails them)')
-      .option('--max-connections <n>', 'ceiling on connections tracked at once (the oldest idle are emitted early)')
+      .option('--verify-checksums', 'verify checksums as Zeek does by default (a host capturing its own traffic fails them)');
+    if (tracks) cmd.option('--max-connections <n>', 'ceiling on connections tracked at once (the oldest idle are emitted early)');
+    return cmd
       .option('--year <yyyy>', "firewall logs: the year of syslog time stamps that carry none (default: the file's date)")
       .option('--tz <zone>', 'firewall logs: the time zone of their clock, e.g. +05:30 or Europe/Berlin (default UTC)')
       .addHelpText('after', `\nDefault format: ${defaultFormat}.`);
+  };
+
+  const FAIL_ON_FINDINGS_HELP = 'exit status 3 when any host has a finding (a label other than via-proxy alone)';
+  const EXIT_HELP =
+    '\nExit status: 0 done; 1 a capture could not be read (or reading stopped at damage); 2 bad usage; ' +
+    '3 findings present (with --fail-on-findings; an unreadable capture still exits 1).';
 
   const inputs = (files: string[]): CaptureInput[] => files;
+  /** Every file the command reads, for refuseOverwrite. */
+  const inputFiles = (files: string[], o: CommonOptions): string[] => [
+    ...files,
+    ...(o.orgs === undefined ? [] : [o.orgs]),
+    ...(o.known ?? []),
+  ];
+  const failOnFindings = (o: CommonOptions, result: AnalysisResult): void => {
+    if (o.failOnFindings === true && exitCode === EXIT_OK && anyFindings(result)) exitCode = EXIT_FINDINGS;
+  };
 
   common(
     program.command('info').description('what is in the capture: format, link types, counts, damage').argument('<capture...>'),
     Object.keys(infoRenderers),
     'text',
   ).action(async (files: string[], o: CommonOptions) => {
-    const format = pickFormat(o.format, infoRenderers, 'text', 'info');
+    const format = chooseFormat(o, infoRenderers, 'text', 'info');
+    refuseOverwrite(o, inputFiles(files, o));
     const lo = loadOptions(o);
     const { captures, failures } = await info(inputs(files), lo);
     clearProgress(o);
@@ -374,18 +534,22 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .alias('analyse')
       .description('hosts, labels and verdicts (the default command)')
       .argument('<capture...>')
-      .option('--known <file>', KNOWN_HELP, collect)
       .option('--all-hosts', ALL_HOSTS_HELP)
-      .addHelpText('after', SCORE_HELP),
+      .option('--fail-on-findings', FAIL_ON_FINDINGS_HELP)
+      .addHelpText('after', SCORE_HELP)
+      .addHelpText('after', EXIT_HELP),
     Object.keys(analyzeRenderers),
     'text',
+    { analysis: true },
   ).action(async (files: string[], o: CommonOptions) => {
-    const format = pickFormat(o.format, analyzeRenderers, 'text', 'analyze');
+    const format = chooseFormat(o, analyzeRenderers, 'text', 'analyze');
+    refuseOverwrite(o, inputFiles(files, o));
     const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures);
     if (loaded.evicted > 0 && !o.quiet) say(`warning: ${loaded.evicted} connections were emitted early by the --max-connections ceiling`);
     if (loaded.captures.length > 0) emit(o, analyzeRenderers[format](result, renderOptions(o)));
+    failOnFindings(o, result);
   });
 
   common(
@@ -408,9 +572,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .option('--proto <proto>', 'only tcp, udp or icmp'),
     Object.keys(flowsRenderers),
     'text',
+    { connections: true },
   ).action(async (files: string[], o: FlowsOptions) => {
-    const format = pickFormat(o.format, flowsRenderers, 'text', 'flows');
+    const format = chooseFormat(o, flowsRenderers, 'text', 'flows');
     const filter = flowFilter(o);
+    refuseOverwrite(o, inputFiles(files, o));
     const evictedWarning = (evicted: number): void => {
       if (evicted > 0 && !o.quiet) say(`warning: ${evicted} connections were emitted early by the --max-connections ceiling`);
     };
@@ -440,18 +606,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   common(
-    program
-      .command('compare')
-      .description('the same behaviour across captures?')
-      .argument('<a>')
-      .argument('<b>')
-      .argument('[more...]')
-      .option('--known <file>', KNOWN_HELP, collect),
+    program.command('compare').description('the same behaviour across captures?').argument('<a>').argument('<b>').argument('[more...]'),
     Object.keys(compareRenderers),
     'text',
+    { analysis: true },
   ).action(async (a: string, b: string, more: string[], o: CommonOptions) => {
-    const format = pickFormat(o.format, compareRenderers, 'text', 'compare');
+    const format = chooseFormat(o, compareRenderers, 'text', 'compare');
     const files = [a, b, ...more];
+    refuseOverwrite(o, inputFiles(files, o));
     const { result, failures } = await compare(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(
@@ -472,19 +634,22 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .command('report')
       .description('a full report: -o report.html | report.md')
       .argument('<capture...>')
-      .option('--known <file>', KNOWN_HELP, collect)
-      .option('--all-hosts', ALL_HOSTS_HELP),
+      .option('--all-hosts', ALL_HOSTS_HELP)
+      .option('--fail-on-findings', FAIL_ON_FINDINGS_HELP)
+      .addHelpText('after', EXIT_HELP),
     Object.keys(reportRenderers),
     'markdown (html when -o ends in .html)',
+    { analysis: true },
   ).action(async (files: string[], o: CommonOptions) => {
-    const byExtension = o.output && /\.html?$/i.test(o.output) ? 'html' : 'markdown';
-    const format = pickFormat(o.format ?? byExtension, reportRenderers, 'markdown', 'report');
+    const format = chooseFormat(o, reportRenderers, 'markdown', 'report');
+    refuseOverwrite(o, inputFiles(files, o));
     const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures);
     if (loaded.captures.length > 0) {
       emit(o, reportRenderers[format]({ ...result, connections: loaded.connections }, renderOptions(o)));
     }
+    failOnFindings(o, result);
   });
 
   common(
@@ -493,12 +658,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .description('known destinations: `known suggest <capture...>` prints candidate lines')
       .command('suggest')
       .description('candidate known-destination lines: the update agents the verdicts explain')
-      .argument('<capture...>')
-      .option('--known <file>', KNOWN_HELP, collect),
+      .argument('<capture...>'),
     Object.keys(knownRenderers),
     'text',
+    { analysis: true },
   ).action(async (files: string[], o: CommonOptions) => {
-    const format = pickFormat(o.format, knownRenderers, 'text', 'known suggest');
+    const format = chooseFormat(o, knownRenderers, 'text', 'known suggest');
+    refuseOverwrite(o, inputFiles(files, o));
     const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures);
@@ -509,10 +675,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   // `analyze` is the default command, so commander would take a mistyped command name for a
   // capture path; a bare word that names no file and no command is a usage error instead.
   const first = argv[0];
+  if (first === undefined) {
+    program.outputHelp();
+    return EXIT_OK;
+  }
   const commands = [...program.commands.flatMap((c) => [c.name(), ...c.aliases()]), 'help'];
-  if (first !== undefined && /^[a-z][a-z-]*$/.test(first) && !commands.includes(first) && !existsSync(first)) {
+  if (/^[a-z][a-z-]*$/.test(first) && !commands.includes(first) && !existsSync(first)) {
     say(
-      `unknown command '${first}' — the commands are ${program.commands.map((c) => c.name()).join(', ')} (or give capture files to analyze)`,
+      `error: unknown command '${first}' — the commands are ${program.commands.map((c) => c.name()).join(', ')} (or give capture files to analyze)`,
     );
     return EXIT_USAGE;
   }
@@ -526,7 +696,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return EXIT_USAGE;
     }
     if (e instanceof UsageError) {
-      say(e.message);
+      say(`error: ${e.message}`);
       return EXIT_USAGE;
     }
     if (e instanceof CaptureError) {
@@ -535,7 +705,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     }
     const err = e as NodeJS.ErrnoException;
     if (err && err.code === 'EPIPE') return exitCode;
-    say(`internal error: ${err && err.message ? err.message : String(e)} (please report this with the capture that caused it)`);
+    say(`error: internal error: ${err && err.message ? err.message : String(e)} (please report this with the capture that caused it)`);
     if (io.env.CALLHOME_DEBUG) io.stderr.write(`${(err && err.stack) || ''}\n`);
     return EXIT_UNREADABLE;
   }

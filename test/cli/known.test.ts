@@ -90,7 +90,7 @@ describe('analyze --known', () => {
     const bad = await callhome(['analyze', '--known', file('bad', 'ok.example  fine\nexa*mple.com  a glob in the middle\n'), department]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(
-      `callhome: ${join(dir, 'bad')}:2: "exa*mple.com" is not a name pattern (*.example.com), CIDR (192.0.2.0/24) or address:port (192.0.2.7:443)`,
+      `callhome: error: ${join(dir, 'bad')}:2: "exa*mple.com" is not a name pattern (*.example.com), CIDR (192.0.2.0/24) or address:port (192.0.2.7:443)`,
     );
     const missing = await callhome(['analyze', '--known', join(dir, 'missing'), department]);
     expect(missing.code).toBe(2);
