@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * Output that scales to thousands of hosts (issue 14): on a LAN of 17,710 internal hosts, 40 of
+ * Output that scales to thousands of hosts: on a LAN of 17,710 internal hosts, 40 of
  * them with findings, every format lists the hosts with findings and counts the rest in one table;
  * the HTML report stays under 2 MB and renders in headless Chromium in a few seconds, with long
  * tables collapsed and no script. --all-hosts still gives every host.

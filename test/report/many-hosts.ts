@@ -1,5 +1,5 @@
 /**
- * A busy LAN in the numbers of issue 14 (17,710 internal hosts on a 1 GiB capture), built from the
+ * A busy LAN of the size analysts bring (17,710 internal hosts on a 1 GiB capture), built from the
  * analysis test helpers instead of a GiB capture: most hosts browse through the proxy, many make
  * ordinary direct connections (mail, ssh), some only show connections already open, and a few
  * dozen are what a reader needs to see — update agents turned away on a schedule, a scanner.
