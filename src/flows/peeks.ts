@@ -39,9 +39,7 @@ export function notePayload(flow: Flow, p: Packet, fromOrig: boolean): void {
   if (fromOrig) {
     if (flow.kind !== KIND_UDP && flow.awaitingRequest) {
       flow.awaitingRequest = false;
-      if (flow.requestTimes === null)
-        flow.requestTimes = [p.ts]; // room for one, not seventeen
-      else if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(p.ts);
+      addRequestTime(flow, p.ts);
     }
     if (!flow.origPeeked && p.payloadEnd > p.payloadStart) {
       flow.origPeeked = true;
@@ -72,6 +70,11 @@ export function notePayload(flow: Flow, p: Packet, fromOrig: boolean): void {
  */
 export function noteUdpBurst(flow: Flow, ts: number, previous: number): void {
   if (previous >= 0 && ts - previous < UDP_BURST_SILENCE) return;
+  addRequestTime(flow, ts);
+}
+
+/** One more request time, up to REQUEST_TIMES_CAP; the list starts with room for one, not seventeen. */
+function addRequestTime(flow: Flow, ts: number): void {
   if (flow.requestTimes === null) flow.requestTimes = [ts];
   else if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(ts);
 }

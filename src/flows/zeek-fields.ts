@@ -138,6 +138,22 @@ function withHttp(c: Connection, set: (h: HttpRequestPeek) => void): void {
   c.http.proxyForm = proxyFormOf(c.http.method, c.http.target);
 }
 
+/** A string field of the first HTTP request, written and read back alike. */
+function httpCell(name: string, description: string, key: 'method' | 'target' | 'host' | 'userAgent'): CallhomeZeekField {
+  return scalar(
+    name,
+    'string',
+    description,
+    (c) => c.http?.[key] ?? null,
+    (c, t) => {
+      withHttp(c, (h) => {
+        h[key] = t;
+      });
+      return true;
+    },
+  );
+}
+
 function scalar(
   name: string,
   type: CallhomeZeekType,
@@ -268,54 +284,10 @@ export const CALLHOME_ZEEK_FIELDS: readonly CallhomeZeekField[] = [
       return true;
     },
   },
-  scalar(
-    'callhome_http_method',
-    'string',
-    'first HTTP request method',
-    (c) => c.http?.method ?? null,
-    (c, t) => {
-      withHttp(c, (h) => {
-        h.method = t;
-      });
-      return true;
-    },
-  ),
-  scalar(
-    'callhome_http_uri',
-    'string',
-    'HTTP request target as sent',
-    (c) => c.http?.target ?? null,
-    (c, t) => {
-      withHttp(c, (h) => {
-        h.target = t;
-      });
-      return true;
-    },
-  ),
-  scalar(
-    'callhome_http_host',
-    'string',
-    'HTTP Host header',
-    (c) => c.http?.host ?? null,
-    (c, t) => {
-      withHttp(c, (h) => {
-        h.host = t;
-      });
-      return true;
-    },
-  ),
-  scalar(
-    'callhome_user_agent',
-    'string',
-    'HTTP User-Agent header',
-    (c) => c.http?.userAgent ?? null,
-    (c, t) => {
-      withHttp(c, (h) => {
-        h.userAgent = t;
-      });
-      return true;
-    },
-  ),
+  httpCell('callhome_http_method', 'first HTTP request method', 'method'),
+  httpCell('callhome_http_uri', 'HTTP request target as sent', 'target'),
+  httpCell('callhome_http_host', 'HTTP Host header', 'host'),
+  httpCell('callhome_user_agent', 'HTTP User-Agent header', 'userAgent'),
   {
     name: 'callhome_http_via',
     type: 'vector[string]',
