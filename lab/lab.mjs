@@ -438,6 +438,8 @@ async function runScenario(s, outDir, env) {
     beacon: (q) => `beacon to ${q.server}:${q.port}`,
     scan: (q) => `connect() scan of ${q.target} ports ${q.ports.join('–')}`,
     flood: (q) => `flood of ${q.count} attempts at ${q.rate}/s to ${q.target}:${q.port}`,
+    'udp-client': (q) =>
+      `UDP client: ${q.name} looked up every ${q.lookupInterval} s, a DNS tunnel under ${q.tunnelZone}, datagrams to ${q.udpTarget}:${q.udpPort} every ${q.udpInterval} s`,
   };
   for (const p of s.programs) role(topo.HOSTS[p.ns], describe[p.program](p.params));
 
@@ -453,6 +455,8 @@ async function runScenario(s, outDir, env) {
     schedules,
     resetSources,
     ...(s.unanswered ? { unansweredAddresses: s.unanswered } : {}),
+    ...(s.dnsSchedules ? { dnsSchedules: s.dnsSchedules } : {}),
+    ...(s.dnsTunnels ? { dnsTunnels: s.dnsTunnels } : {}),
     network: {
       firewall: {
         lan: topo.FIREWALL.lan,

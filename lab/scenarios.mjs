@@ -2,7 +2,7 @@
 // carries by construction (labels from the label definitions of DESIGN.md applied to what the
 // programs do and what the firewall rules make of it; periods from the programs' schedules;
 // reset senders from the rules: the firewall's REJECT, or the server's own kernel).
-import { ADNET, DARK, DNS, FIREWALL, HOSTS, IOT, PROXY, WEB_PORTS, WWW } from './topology.mjs';
+import { ADNET, DARK, DNS, DROPPED_PREFIX, FIREWALL, HOSTS, IOT, PROXY, WEB_PORTS, WWW } from './topology.mjs';
 
 const proxy = `${PROXY.address}:${PROXY.port}`;
 const ADDR = HOSTS;
@@ -218,6 +218,53 @@ export const SCENARIOS = [
     proxyVisible: true,
   },
 ];
+
+/** An address of the silently dropped network. */
+const DROPPED = DROPPED_PREFIX.replace(/\.\d+\/\d+$/, '.200');
+
+SCENARIOS.push({
+  name: 'udp-channels',
+  description:
+    "Host-side sniffer on 192.168.0.13: the kernel's UDP sockets calling home — checkin.c2.test looked up every 5 s " +
+    '(a new socket each time, answered by dnsmasq), a DNS tunnel keeping one socket (90 hex-encoded names under ' +
+    't.exfil.test, one every 0.5 s), and 1,200-byte datagrams to ' +
+    DROPPED +
+    ':443 every 5 s from one socket, dropped by the firewall; the host also browses through the proxy.',
+  capture: { ns: 'h13', dev: 'eth0' },
+  seconds: 75,
+  programs: [
+    {
+      ns: 'h13',
+      program: 'udp-client',
+      params: {
+        dns: DNS.address,
+        localAddress: ADDR.h13,
+        name: 'checkin.c2.test',
+        lookups: 14,
+        lookupInterval: 5,
+        tunnelZone: 't.exfil.test',
+        tunnelQueries: 90,
+        tunnelSpacing: 0.5,
+        udpTarget: DROPPED,
+        udpPort: 443,
+        udpCount: 14,
+        udpInterval: 5,
+        startDelay: 2,
+        seed: 13,
+      },
+      schedule: { kind: 'udp-beacon', host: ADDR.h13, address: DROPPED, port: 443, burstSize: 1, periodSeconds: 5 },
+    },
+    browser('h13', NEWS, { duration: 70, seed: 9 }),
+  ],
+  hosts: {
+    [ADDR.h13]: ['dns-tunnel', 'periodic', 'proxy-bypass', 'via-proxy'],
+    [PROXY.address]: [],
+    [DNS.address]: [],
+  },
+  dnsSchedules: [{ host: ADDR.h13, name: 'checkin.c2.test', periodSeconds: 5 }],
+  dnsTunnels: [{ host: ADDR.h13, zone: 't.exfil.test', queries: 90 }],
+  proxyVisible: true,
+});
 
 export const FIREWALL_TTL = 64;
 export { FIREWALL };

@@ -12,12 +12,14 @@
  * (in-addr.arpa, ip6.arpa) are not data.
  */
 import type { Connection } from '../flows/connection.js';
-import { isDns, notUnicast } from './udp.js';
+import { isDns, notUnicast, queryNames } from './udp.js';
 
 /** A domain needs this many queries from one host to be a tunnel. */
 export const MIN_QUERIES = 30;
 /** Share of those queries that must be for distinct names under it. */
 export const MIN_UNIQUE_SHARE = 0.8;
+/** Distinct names kept per domain of a host: enough to judge them, bounded whatever a tunnel sends. */
+const MAX_NAMES_PER_DOMAIN = 20_000;
 /** Share of the distinct names that must look random. */
 export const MIN_RANDOM_SHARE = 0.7;
 /** A name looks like data when its longest label under the domain is at least this long, and encoded … */
@@ -156,8 +158,9 @@ function commonSuffix(domain: string, names: Iterable<string>): string {
 
 interface DomainQueries {
   queries: number;
-  /** Distinct names, full. */
+  /** Distinct names, full (the first MAX_NAMES_PER_DOMAIN), and those estimated among queries whose names were not kept. */
   names: Set<string>;
+  extraUnique: number;
   first: number;
   last: number;
 }
@@ -166,23 +169,48 @@ interface DomainQueries {
 export class DnsQueries {
   private readonly domains = new Map<string, DomainQueries>();
 
+  /**
+   * Every query of a DNS flow: a client that keeps one socket (a tunnel, a busy stub) asks them all
+   * in one flow. Queries beyond the names a flow keeps count for the domain of its first name, as
+   * many of them distinct as among the kept names of that domain.
+   */
   add(c: Connection): void {
-    if (c.dnsQuery === null || c.proto !== 'udp' || !isDns(c) || c.respP === 5353 || notUnicast(c.respH)) return;
-    const split = splitName(c.dnsQuery);
-    if (split === null) return;
-    let d = this.domains.get(split.domain);
-    if (d === undefined) this.domains.set(split.domain, (d = { queries: 0, names: new Set(), first: c.ts, last: c.ts }));
-    d.queries++;
-    d.names.add([...split.labels, split.domain].join('.'));
-    if (c.ts < d.first) d.first = c.ts;
-    if (c.ts > d.last) d.last = c.ts;
+    if (c.proto !== 'udp' || !isDns(c) || c.respP === 5353 || notUnicast(c.respH)) return;
+    const names = queryNames(c);
+    let main: DomainQueries | null = null;
+    let mainNew = 0;
+    let mainKept = 0;
+    for (const name of names) {
+      const split = splitName(name);
+      if (split === null) continue;
+      let d = this.domains.get(split.domain);
+      if (d === undefined) this.domains.set(split.domain, (d = { queries: 0, names: new Set(), extraUnique: 0, first: c.ts, last: c.ts }));
+      d.queries++;
+      const before = d.names.size;
+      // Past the cap every name counts as distinct: a domain with this many names is no ordinary one.
+      if (before < MAX_NAMES_PER_DOMAIN) d.names.add([...split.labels, split.domain].join('.'));
+      else d.extraUnique++;
+      if (c.ts < d.first) d.first = c.ts;
+      if (c.lastTs > d.last) d.last = c.lastTs;
+      if (main === null || d === main) {
+        main = d;
+        mainKept++;
+        if (d.names.size > before) mainNew++;
+      }
+    }
+    const unkept = c.dnsQueries - names.length;
+    if (main !== null && unkept > 0) {
+      main.queries += unkept;
+      main.extraUnique += Math.round((unkept * mainNew) / Math.max(1, mainKept));
+    }
   }
 
   /** The domains that carry data, most queries first. */
   tunnels(): DnsTunnel[] {
     const out: DnsTunnel[] = [];
     for (const [domain, d] of this.domains) {
-      if (d.queries < MIN_QUERIES || d.names.size < d.queries * MIN_UNIQUE_SHARE) continue;
+      const unique = d.names.size + d.extraUnique;
+      if (d.queries < MIN_QUERIES || unique < d.queries * MIN_UNIQUE_SHARE) continue;
       const zone = commonSuffix(domain, d.names);
       let random = 0;
       let labels = 0;
@@ -200,8 +228,8 @@ export class DnsQueries {
       out.push({
         domain: zone,
         queries: d.queries,
-        unique: d.names.size,
-        random,
+        unique,
+        random: Math.round((random * unique) / d.names.size),
         meanLabel: labels > 0 ? labelChars / labels : 0,
         entropy: bits / d.names.size,
         first: d.first,
@@ -210,22 +238,4 @@ export class DnsQueries {
     }
     return out.sort((a, b) => b.queries - a.queries || (a.domain < b.domain ? -1 : 1));
   }
-}
-
-/** Each host's DNS tunnels, from all its DNS queries (to any resolver); hosts without one left out. */
-export function dnsTunnelsByHost(connections: readonly Connection[]): Map<string, DnsTunnel[]> {
-  const byHost = new Map<string, DnsQueries>();
-  for (let i = 0; i < connections.length; i++) {
-    const c = connections[i]!;
-    if (c.dnsQuery === null) continue;
-    let q = byHost.get(c.origH);
-    if (q === undefined) byHost.set(c.origH, (q = new DnsQueries()));
-    q.add(c);
-  }
-  const out = new Map<string, DnsTunnel[]>();
-  for (const [host, q] of byHost) {
-    const t = q.tunnels();
-    if (t.length > 0) out.set(host, t);
-  }
-  return out;
 }

@@ -11,6 +11,9 @@ import type { Connection } from '../flows/connection.js';
 import type { DestinationGroup, Schedule } from './types.js';
 import { isoMillis } from '../time.js';
 
+/** Request times a destination group carries for the report's timeline (DestinationGroup.requestTimes). */
+export const REQUEST_TIMES_SHOWN = 2_000;
+
 /** Each item's destination key, and the keys joined into groups. */
 export interface Destinations {
   /** Destination key id of each item (ids in order of first use) and the keys by id. */
@@ -197,7 +200,7 @@ function finishGroup(g: GroupAcc): DestinationGroup {
   const schedule =
     schedules.length > 0 ? bestSchedule(schedules) : emptySchedule('no new connections seen (the capture started mid-connection)');
   const addressList = [...g.addresses].sort();
-  return {
+  const group: DestinationGroup = {
     // A netblock group of one address is named by the address.
     destination:
       bestKey === null
@@ -223,6 +226,10 @@ function finishGroup(g: GroupAcc): DestinationGroup {
     netblocks: [...g.netblocks].sort().slice(0, 50),
     failed: g.attempts - g.doneTimes.length,
   };
+  if (schedule.basis === 'requests in one connection' && g.requests !== null) {
+    group.requestTimes = g.requests.requestTimes.slice(0, REQUEST_TIMES_SHOWN);
+  }
+  return group;
 }
 
 /** Groups in the order a reader needs them: periodic first, then by failed and total attempts. */

@@ -8,7 +8,7 @@ import type { Connection } from '../flows/connection.js';
 import type { AttributedReset } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';
-import { dnsTunnelsByHost, type DnsTunnel } from './dns-tunnel.js';
+import { dnsChannelsByHost, type DnsChannel } from './dns-channel.js';
 import { destinationsOf, groupItems, groupWeight } from './groups.js';
 import { understoodGroups, UnderstoodTally, type KnownMatcher } from './known.js';
 import { labelHost } from './labels.js';
@@ -78,6 +78,8 @@ function attemptTotal(h: HostFinding): number {
   return h.attempts.length + (h.attemptsOmitted ?? 0);
 }
 
+const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
+
 /** One analysis per host, most deserving of attention first. */
 export function buildHosts(connections: readonly Connection[], ctx: HostContext): HostsAnalysis {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
@@ -91,12 +93,18 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
     if (list === undefined) byHost.set(c.origH, (list = []));
     list.push(i);
   }
-  // DNS tunnels are read from every DNS query a host sends, those to the network's own resolver
-  // included (not attempts, so not among the connections above): a host with nothing else is listed too.
-  // A resolver forwarding its clients' queries is not the tunnel's end: its clients are.
-  const tunnels = dnsTunnelsByHost(connections);
-  if (tunnels.size > 0) for (const resolver of answeringResolvers(connections)) tunnels.delete(resolver);
-  for (const address of tunnels.keys()) if (!byHost.has(address)) byHost.set(address, []);
+  // DNS as a channel (tunnels, periodic lookups) is read from every DNS query a host sends, those
+  // to the network's own resolver included: a host with nothing else is listed too.
+  const channels = dnsChannelsByHost(connections);
+  if (ctx.known) {
+    // A name the analyst has said is understood is no periodic finding.
+    const known = ctx.known;
+    for (const channel of channels.values()) channel.schedules = channel.schedules.filter((s) => known.nameRule(s.name) < 0);
+  }
+  for (const [address, channel] of channels) {
+    if (channel.tunnels.length === 0 && channel.schedules.length === 0) channels.delete(address);
+    else if (!byHost.has(address)) byHost.set(address, []);
+  }
   if (ctx.captureEnd === undefined) {
     let end = -Infinity;
     for (let i = 0; i < connections.length; i++) if (connections[i]!.lastTs > end) end = connections[i]!.lastTs;
@@ -114,7 +122,7 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
   const tally = ctx.known ? new UnderstoodTally(ctx.known.rules) : null;
   for (const [address, list] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
-    const host = buildHost(address, connections, list, ctx, tally, tunnels.get(address) ?? []);
+    const host = buildHost(address, connections, list, ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
     if ('finding' in host) hosts.push(host);
     else understoodOnly.push(host);
   }
@@ -182,7 +190,7 @@ function buildHost(
   indices: number[],
   ctx: HostContext,
   understood: UnderstoodTally | null,
-  dnsTunnels: DnsTunnel[] = [],
+  channel: DnsChannel = NO_DNS_CHANNEL,
 ): HostAnalysis | HostTotals {
   sortByStart(connections, indices);
   let items = connectionOutcomes(connections, indices, ctx);
@@ -198,7 +206,7 @@ function buildHost(
         if (rule >= 0) understood.add(rule, address, groups[g]!, itemsIn[g]!);
       }
       const kept = indices.filter((_, i) => known.ruleOfGroup[groupOf[i]!]! < 0);
-      if (kept.length === 0 && dnsTunnels.length === 0) {
+      if (kept.length === 0 && channel.tunnels.length === 0 && channel.schedules.length === 0) {
         return hostTotals(
           { address, labels: [], verdict: '', evidence: [], score: 0, userAgents: [], groups, attempts: [] },
           indices.length,
@@ -214,7 +222,7 @@ function buildHost(
   const tally = tallyItems(items, ctx.internal, ctx.webPorts);
   const sortedGroups = [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
 
-  const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, dnsTunnels);
+  const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, channel);
   const verdict = verdictText({
     ...labelling,
     items,
@@ -276,6 +284,7 @@ function keptAttempts(
       address: c.respH,
       port: c.respP,
       sourcePort: c.origP,
+      proto: c.proto === 'udp' ? 'udp' : 'tcp',
       outcome: items.outcome[i]!,
     };
   }

@@ -13,6 +13,8 @@ import { findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type S
 import type { DestinationGroup, Label, ResetSource } from './types.js';
 import { dnsFacts } from './udp.js';
 import type { DnsTunnel } from './dns-tunnel.js';
+import type { DnsChannel } from './dns-channel.js';
+import type { DnsSchedule } from './dns-schedule.js';
 
 /** `blocked` needs this many failures in the path towards one destination group: repeated, not scattered. */
 const MIN_BLOCKED_REPEATS = 3;
@@ -54,6 +56,8 @@ export interface Labelling {
   proxyWords: string;
   /** Domains the host carries data under in its DNS queries (dns-tunnel), most queries first. */
   dnsTunnels: DnsTunnel[];
+  /** Names the host looks up on a schedule (periodic), most lookups first. */
+  dnsSchedules: DnsSchedule[];
 }
 
 export function labelHost(
@@ -65,8 +69,15 @@ export function labelHost(
   groupOf: Int32Array,
   isProxyHost: boolean,
   ctx: LabelContext,
-  dnsTunnels: DnsTunnel[] = [],
+  channel: DnsChannel = { tunnels: [], schedules: [] },
 ): Labelling {
+  const dnsTunnels = channel.tunnels;
+  const periodicGroups = groups.filter((g) => g.schedule.periodic);
+  // A name whose connections already recur on a schedule says nothing new by its lookups; a
+  // proxy looks names up for its clients, on their schedule.
+  const dnsSchedules = isProxyHost
+    ? []
+    : channel.schedules.filter((d) => !periodicGroups.some((g) => g.destination === d.name || g.names.includes(d.name)));
   const labels: Label[] = [];
   const evidence: string[] = [];
   const proxyInUse = ctx.proxies.proxies.length > 0;
@@ -76,14 +87,12 @@ export function labelHost(
   const flood = findFlood(tally);
   const scan = findScan(tally);
 
-  const periodicGroups = groups.filter((g) => g.schedule.periodic);
-
   if (proxyInUse && !isProxyHost && direct.length > 0) {
     labels.push('proxy-bypass');
     evidence.push(
       `proxy-bypass: ${plural(direct.length, 'direct attempt')} to ${plural(directAddresses.size, 'external address', 'external addresses')} ` +
         `in ${plural(directNetblocks.size, 'netblock')} on port ${[...directPorts].sort((a, b) => a - b).join(', ')}` +
-        `${tally.directUdp > 0 ? ` (${tally.directUdp === direct.length ? 'all' : `${count(tally.directUdp)} of them`} QUIC over UDP: HTTP/3, which no HTTP proxy carries)` : ''} while the proxy ${proxyWords} is in use`,
+        `${tally.directUdp > 0 ? ` (${tally.directUdp === direct.length ? 'all' : `${count(tally.directUdp)} of them`} over UDP — QUIC, HTTP/3's transport, which no HTTP proxy carries)` : ''} while the proxy ${proxyWords} is in use`,
     );
   }
   // A scanner's probes of web ports are part of the scan, not software turned away; and failures
@@ -103,10 +112,16 @@ export function labelHost(
         ` (${count(directMiddlebox)} refused by a device in the path, ${count(unanswered)} never answered)`,
     );
   }
-  if (periodicGroups.length > 0) {
+  if (periodicGroups.length > 0 || dnsSchedules.length > 0) {
     labels.push('periodic');
     for (const g of periodicGroups.slice(0, 3)) {
       evidence.push(`periodic: ${g.destination}: ${g.schedule.evidence} (score ${decimal(g.schedule.score, 3)}, from ${g.schedule.basis})`);
+    }
+    for (const d of dnsSchedules.slice(0, 3)) {
+      evidence.push(
+        `periodic: DNS lookups of ${d.name}: ${d.schedule.evidence} (score ${decimal(d.schedule.score, 3)}, from ${plural(d.lookups, 'lookup')} ` +
+          `to ${d.resolvers.join(', ')})`,
+      );
     }
   }
   if (proxied.length > 0 && !isProxyHost) {
@@ -122,8 +137,8 @@ export function labelHost(
   if (flood !== null) {
     labels.push('flood');
     evidence.push(
-      `flood: ${plural(flood.t.n, 'SYN')} at ${flood.target} in ${duration(flood.t.last - flood.t.first)} (${rate(flood.rate, 'SYN')}), ` +
-        portWords(flood.sequential),
+      `flood: ${plural(flood.t.n, flood.unit)} at ${flood.target} in ${duration(flood.t.last - flood.t.first)} (${rate(flood.rate, flood.unit)}), ` +
+        (flood.unit === 'SYN' ? portWords(flood.sequential) : plural(new Set(flood.t.ports).size, 'source port')),
     );
   }
   if (dnsTunnels.length > 0) {
@@ -174,7 +189,19 @@ export function labelHost(
   if (labels.includes('blocked')) score += SCORE_WEIGHTS.blocked;
   if (labels.includes('via-proxy')) score += SCORE_WEIGHTS.viaProxy;
   score += Math.log10(1 + attempts.length);
-  return { labels, evidence, score: round(score, 2), periodicGroups, flood, scan, mainRefusal: main, mainSource, proxyWords, dnsTunnels };
+  return {
+    labels,
+    evidence,
+    score: round(score, 2),
+    periodicGroups,
+    flood,
+    scan,
+    mainRefusal: main,
+    mainSource,
+    proxyWords,
+    dnsTunnels,
+    dnsSchedules,
+  };
 }
 
 /** "412 queries under t.example.com, 398 unique subdomains, mean label 52 chars, entropy 4.1 bits/char". */

@@ -17,6 +17,9 @@ export type Outcome = Attempt['outcome'];
  */
 export const CUT_OFF_SECONDS = 5;
 
+/** Datagrams a UDP client sends for one question before it gives up (a stub resolver: 2–4). */
+const UDP_RETRIES = 4;
+
 /** SYN retransmissions back off for about 21 s (Windows: 3 + 6 + 12 s; Linux: 1, 3, 7, 15 s…). */
 const SYN_RETRY_SECONDS = 30;
 
@@ -104,8 +107,9 @@ export function connectionOutcomes(connections: readonly Connection[], indices: 
       const previousEnd = ports.get(tuple);
       if (previousEnd !== undefined && c.ts - previousEnd <= SYN_RETRY_SECONDS) attempt = false;
       ports.set(tuple, c.lastTs);
-      // Cut off by the end of the capture: neither answered nor unanswered, not counted.
-      if (attempt && c.ts >= cutOffAfter) {
+      // Cut off by the end of the capture: neither answered nor unanswered, not counted. A stream
+      // of datagrams (more than a client's retries) waits for no answer: it is what it is.
+      if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES)) {
         attempt = false;
         items.cutOff++;
       }

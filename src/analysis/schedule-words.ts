@@ -12,9 +12,10 @@ const EVENT: Record<ScheduleBasis, string> = {
   'all attempts': 'attempt',
   'completed sessions': 'connection',
   'requests in one connection': 'request',
+  'DNS lookups': 'lookup',
 };
 
-/** "attempt", "connection" or "request". */
+/** "attempt", "connection", "request" or "lookup". */
 export function eventNoun(basis: ScheduleBasis | null): string {
   return basis === null ? 'attempt' : EVENT[basis];
 }

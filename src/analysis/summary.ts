@@ -109,8 +109,7 @@ export function summarize(
     );
   }
   const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
-  for (const h of beacons.slice(0, 3))
-    summary.push(`${h.address}: ${h.verdict.split(': ')[0]} (${h.groups.find((g) => g.schedule.periodic)?.destination ?? ''}).`);
+  for (const h of beacons.slice(0, 3)) summary.push(beaconLine(h));
   const noDns = analyses.filter((a) => a.dnsUnanswered !== undefined);
   if (noDns.length > 0) {
     const resolvers = [...new Set(noDns.flatMap((a) => a.dnsUnanswered!.resolvers))];
@@ -152,4 +151,19 @@ function quietSummary(hosts: readonly HostFinding[], proxyIndex: ProxyIndex, res
   }
   if (unanswered > 0) parts.push(`${plural(unanswered, 'attempt')} never answered`);
   return `${first}; ${parts.join(' and ')}, scattered rather than repeated (see the hosts below).`;
+}
+
+/**
+ * A periodic host in one line: the head of the verdict's sentence about its schedule (a DNS
+ * tunnel's sentence may lead the verdict) and what recurs: "10.0.0.4: A QUIC beacon that gets
+ * through — worth investigating (24.199.110.233)".
+ */
+function beaconLine(h: HostFinding): string {
+  const group = h.groups.find((g) => g.schedule.periodic);
+  const sentences = h.verdict.split(/(?<=\.) (?=[A-Z])/);
+  const about =
+    (group !== undefined ? sentences.find((x) => x.includes(group.destination)) : sentences.find((x) => x.startsWith('Looks up '))) ??
+    sentences[0] ??
+    '';
+  return `${h.address}: ${about.split(': ')[0]!.replace(/\.$/, '')}${group !== undefined ? ` (${group.destination})` : ''}.`;
 }

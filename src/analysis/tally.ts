@@ -19,6 +19,20 @@ const SCAN_FAILING = 0.6;
 /** Flood: this many attempts at one address:port, at this rate or more. */
 const FLOOD_ATTEMPTS = 100;
 const FLOOD_RATE = 10;
+/** UDP datagrams count towards a flood when fewer than one in this many is answered. */
+const UDP_ANSWER_RATIO = 10;
+/** UDP ports are kept apart from TCP ports in the per-target counts: the key has this bit set. */
+const UDP_KEY = 0x10000;
+
+/** The per-target key of a connection's destination port: TCP 53 and UDP 53 are two targets. */
+function targetKey(c: { proto: string; respP: number }): number {
+  return c.proto === 'udp' ? c.respP | UDP_KEY : c.respP;
+}
+
+/** A target key in words: "443" for TCP, "53/udp". */
+function keyWords(key: number): string {
+  return key & UDP_KEY ? `${key & 0xffff}/udp` : String(key);
+}
 
 export interface TargetStats {
   n: number;
@@ -133,10 +147,18 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   }
   let pa = tally.byAddress.get(c.respH);
   if (pa === undefined) tally.byAddress.set(c.respH, (pa = { ports: new Map(), n: 0, failed: 0, first: c.ts, last: c.ts }));
-  let t = pa.ports.get(c.respP);
-  if (t === undefined) pa.ports.set(c.respP, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [], failed: 0 }));
-  // A flood counts SYNs: a tool that reuses one source port shows as one connection with many.
-  t.n += Math.max(1, c.synCount);
+  const key = targetKey(c);
+  let t = pa.ports.get(key);
+  if (t === undefined) pa.ports.set(key, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [], failed: 0 }));
+  // A flood counts SYNs, or datagrams that go mostly unanswered (an HTTP/3 download is answered
+  // all the way): a tool that reuses one source port shows as one connection with many.
+  if (c.proto === 'udp') {
+    const oneWay = c.respPkts * UDP_ANSWER_RATIO < c.origPkts;
+    t.n += oneWay ? Math.max(1, c.origPkts) : 1;
+    if (oneWay && c.lastTs > t.last) t.last = c.lastTs;
+  } else {
+    t.n += Math.max(1, c.synCount);
+  }
   t.attempts++;
   if (c.ts > t.last) t.last = c.ts;
   if (c.ts < t.first) t.first = c.ts;
@@ -145,8 +167,8 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   pa.n++;
   if (failed) pa.failed++;
   pa.last = c.ts;
-  let ap = tally.addressesByPort.get(c.respP);
-  if (ap === undefined) tally.addressesByPort.set(c.respP, (ap = { addresses: new Set(), n: 0, failed: 0, first: c.ts, last: c.ts }));
+  let ap = tally.addressesByPort.get(key);
+  if (ap === undefined) tally.addressesByPort.set(key, (ap = { addresses: new Set(), n: 0, failed: 0, first: c.ts, last: c.ts }));
   if (ap.addresses.size < 1_000_000) ap.addresses.add(c.respH);
   ap.n++;
   if (failed) ap.failed++;
@@ -171,21 +193,25 @@ export interface Flood {
   t: TargetStats;
   rate: number;
   sequential: boolean;
+  /** What was counted: SYNs, or UDP datagrams. */
+  unit: 'SYN' | 'UDP datagram';
 }
 
 /** flood: a high rate of attempts at one address:port. */
 export function findFlood(tally: Tally): Flood | null {
   let flood: Flood | null = null;
   for (const [target, pa] of tally.byAddress) {
-    for (const [port, t] of pa.ports) {
+    for (const [key, t] of pa.ports) {
       const span = t.last - t.first;
       const rate = t.n / Math.max(span, 1);
       if (t.n >= FLOOD_ATTEMPTS && rate >= FLOOD_RATE && (flood === null || t.n > flood.t.n)) {
+        const port = key & 0xffff;
         flood = {
-          target: target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`,
+          target: `${target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`}${key & UDP_KEY ? ' (UDP)' : ''}`,
           t,
           rate,
           sequential: sequentialPorts(t.ports).sequential,
+          unit: key & UDP_KEY ? 'UDP datagram' : 'SYN',
         };
       }
     }
@@ -223,7 +249,7 @@ export function findScan(tally: Tally): Scan | null {
       (scan === null || ap.n > scan.probes)
     ) {
       scan = {
-        words: `${count(ap.addresses.size)} addresses on port ${port}`,
+        words: `${count(ap.addresses.size)} addresses on port ${keyWords(port)}`,
         probes: ap.n,
         span: ap.last - ap.first,
         failing: ap.failed / ap.n,

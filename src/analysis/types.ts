@@ -73,7 +73,7 @@ export interface ResetSource {
 }
 
 /** What a schedule was measured on. */
-export type ScheduleBasis = 'failed attempts' | 'completed sessions' | 'all attempts' | 'requests in one connection';
+export type ScheduleBasis = 'failed attempts' | 'completed sessions' | 'all attempts' | 'requests in one connection' | 'DNS lookups';
 
 export interface Schedule {
   periodic: boolean;
@@ -130,6 +130,11 @@ export interface DestinationGroup {
   netblocks: string[];
   /** Attempts that did not complete a handshake. */
   failed: number;
+  /**
+   * When the schedule was measured on the requests (UDP: packet bursts) inside one long-lived
+   * connection: their times, the first REQUEST_TIMES_SHOWN, for the report's timeline.
+   */
+  requestTimes?: number[];
 }
 
 export interface Attempt {
@@ -138,6 +143,8 @@ export interface Attempt {
   address: string;
   port: number;
   sourcePort: number;
+  /** 'udp' for a UDP flow (QUIC, DNS …); TCP when absent. */
+  proto?: 'tcp' | 'udp';
   outcome: 'established' | 'reset-middlebox' | 'reset-endpoint' | 'reset-unknown' | 'unanswered' | 'refused-icmp';
 }
 
@@ -182,6 +189,11 @@ export interface QuietHostCounts {
   established: number;
   /** Attempts that did not complete a handshake. */
   failed: number;
+  /**
+   * When the schedule was measured on the requests (UDP: packet bursts) inside one long-lived
+   * connection: their times, the first REQUEST_TIMES_SHOWN, for the report's timeline.
+   */
+  requestTimes?: number[];
 }
 
 /** Hosts without findings (no label, or only via-proxy), counted. */

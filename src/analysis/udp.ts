@@ -38,6 +38,15 @@ export function isWebAttempt(c: Connection, webPorts: readonly number[]): boolea
   return c.proto === 'udp' && (c.respP === QUIC_PORT || isQuic(c));
 }
 
+/**
+ * The names a DNS flow's originator asked: every one the flow kept, or its one query name (a
+ * Zeek conn.log without callhome's columns names only one).
+ */
+export function queryNames(c: Connection): readonly string[] {
+  if (c.dnsNames.length > 0) return c.dnsNames;
+  return c.dnsQuery !== null ? [c.dnsQuery] : [];
+}
+
 /** DNS flows: to port 53, or parsed as DNS. */
 export function isDns(c: Connection): boolean {
   return c.respP === DNS_PORT || c.service === 'dns';
@@ -106,7 +115,10 @@ export function dnsFacts(conns: readonly Connection[], positions: readonly numbe
     facts.queries += Math.max(1, c.origPkts);
     if (c.respPkts > 0 || c.established) facts.answered++;
     if (!facts.resolvers.includes(c.respH) && facts.resolvers.length < 10) facts.resolvers.push(c.respH);
-    if (c.dnsQuery !== null && !facts.names.includes(c.dnsQuery) && facts.names.length < 10) facts.names.push(c.dnsQuery);
+    for (const name of queryNames(c)) {
+      if (facts.names.length >= 10) break;
+      if (!facts.names.includes(name)) facts.names.push(name);
+    }
     if (c.ts < facts.first) facts.first = c.ts;
     if (c.lastTs > facts.last) facts.last = c.lastTs;
     if (facts.times.length < 10_000) {

@@ -13,6 +13,7 @@ import { directRate, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
+import type { DnsSchedule } from './dns-schedule.js';
 
 export interface VerdictFacts extends Labelling {
   items: Items;
@@ -29,13 +30,13 @@ export interface VerdictFacts extends Labelling {
 
 /**
  * A schedule as the verdict gives it: its shape when it has one, a longer cycle on top, and how sure
- * it is. `exchange`: single events are named so ("one exchange every 15 s (jitter ±1%)"), for the
- * packet bursts of a UDP flow, which are no requests.
+ * it is. `single`: what one event is called when events come singly ("one exchange every 15 s
+ * (jitter ±1%)"), for the packet bursts of a UDP flow, which are no requests.
  */
-function scheduleFacts(s: Schedule, exchange = false): string {
+function scheduleFacts(s: Schedule, single: string | null = null): string {
   const parts: string[] = [];
-  if (exchange && s.periodic && s.periodSeconds !== null && (s.burstSize === null || s.burstSize <= 1)) {
-    parts.push(`one exchange ${periodWords(s.periodSeconds)}${s.jitter !== null ? ` (${jitterWords(s.jitter)})` : ''}`);
+  if (single !== null && s.periodic && s.periodSeconds !== null && (s.burstSize === null || s.burstSize <= 1)) {
+    parts.push(`one ${single} ${periodWords(s.periodSeconds)}${s.jitter !== null ? ` (${jitterWords(s.jitter)})` : ''}`);
   } else if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) {
     // Bursts with no period to give: the pause between them says how they recur.
     parts.push(!s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}` : shapeWords(s));
@@ -95,9 +96,11 @@ export function verdictText(f: VerdictFacts): string {
   }
   if (has('flood') && f.flood !== null) {
     sentences.push(
-      `Looks like a flood — what a DDoS participant would do: ${plural(f.flood.t.n, 'SYN')} at ${f.flood.target} in ` +
-        `${duration(f.flood.t.last - f.flood.t.first)} (${rate(f.flood.rate, 'SYN')}), ` +
-        `${portWords(f.flood.sequential)}, ${share(f.flood.t.failed, f.flood.t.attempts)} of ${plural(f.flood.t.attempts, 'connection')} failing; ` +
+      `Looks like a flood — what a DDoS participant would do: ${plural(f.flood.t.n, f.flood.unit)} at ${f.flood.target} in ` +
+        `${duration(f.flood.t.last - f.flood.t.first)} (${rate(f.flood.rate, f.flood.unit)}), ` +
+        (f.flood.unit === 'SYN'
+          ? `${portWords(f.flood.sequential)}, ${share(f.flood.t.failed, f.flood.t.attempts)} of ${plural(f.flood.t.attempts, 'connection')} failing; `
+          : `from ${plural(new Set(f.flood.t.ports).size, 'source port')}, ${share(f.flood.t.failed, f.flood.t.attempts)} of ${plural(f.flood.t.attempts, 'flow')} never answered; `) +
         'an update agent or a beacon would not hammer one address like this.',
     );
   } else if (has('scanner') && f.scan !== null) {
@@ -219,7 +222,7 @@ export function verdictText(f: VerdictFacts): string {
       sentences.push(
         `Ordinary browsing through the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, nothing regular.`,
       );
-    } else if (!(has('dns-tunnel') && items.n === 0)) {
+    } else if (!(items.n === 0 && (has('dns-tunnel') || f.dnsSchedules.length > 0))) {
       sentences.push(
         `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, nothing regular and nothing refused in the path.`,
       );
@@ -247,6 +250,14 @@ function finish(f: VerdictFacts, sentences: string[]): string {
         'ordinary lookups repeat a few readable names, they do not ask for hundreds of encoded ones under one domain.',
     );
   }
+  const lookups = f.dnsSchedules;
+  if (lookups.length > 0) {
+    // The lead when nothing else about the host is a finding.
+    const alone = f.periodicGroups.length === 0 && f.labels.every((l) => l === 'periodic' || l === 'via-proxy');
+    const words = dnsScheduleWords(lookups[0]!, lookups.length - 1);
+    if (alone) sentences.unshift(words);
+    else sentences.push(words);
+  }
   if (has('proxy-bypass') && has('via-proxy')) {
     sentences.push(
       `It reaches the web both through the proxy (${plural(t.proxied.length, 'connection')}) and directly (${plural(t.direct.length, 'attempt')}): ` +
@@ -272,23 +283,48 @@ function udpFlowOf(f: VerdictFacts, g: DestinationGroup): Connection | null {
   return best !== null && best.proto === 'udp' ? best : null;
 }
 
-/** A beacon inside one long-lived UDP flow: "A QUIC beacon that gets through — worth investigating: one exchange every 15 s …". */
+/**
+ * A beacon inside one long-lived UDP flow: "A QUIC beacon that gets through — worth investigating:
+ * one exchange every 15 s …", or, never answered, "A QUIC beacon that is never answered …: one
+ * burst of datagrams every 15 s …".
+ */
 function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, c: Connection, external: boolean): string {
   const quic = isQuic(c);
   const bursts = Math.max(1, c.requestTimes.length);
   const answered = c.respPkts > 0 || c.established;
-  const what = quic
-    ? `one long-lived QUIC connection${c.quic !== null && c.quic.alpn.length > 0 ? ` (${c.quic.version}, ALPN ${c.quic.alpn.slice(0, 3).join(', ')})` : ''}`
-    : 'one long-lived UDP flow';
-  const head = answered
-    ? `A ${quic ? 'QUIC' : 'UDP'} beacon that gets through — worth investigating`
-    : `A ${quic ? 'QUIC' : 'UDP'} beacon that is never answered`;
+  const alpn = c.quic !== null && c.quic.alpn.length > 0 ? ` (${c.quic.version}, ALPN ${c.quic.alpn.slice(0, 3).join(', ')})` : '';
   const proxy = f.proxyWords !== '' && !g.viaProxy && external ? `, past the proxy ${f.proxyWords}` : '';
+  const to = `to ${g.destination} (UDP ${c.respP})${external ? '' : ' (an internal address)'}${proxy}`;
+  const out = bytes(Math.round(c.origBytes / bursts));
+  const over = duration(Math.max(0, c.lastTs - c.ts));
+  if (!answered) {
+    return (
+      `A ${quic ? 'QUIC' : 'UDP'} beacon that is never answered — dropped on the way out or its server is gone: ` +
+      `${scheduleFacts(g.schedule, 'burst of datagrams')} in one ${quic ? 'QUIC' : 'UDP'} flow${alpn} ${to}, ` +
+      `~${out} out per burst and nothing back over ${over}; ` +
+      'software that keeps calling an unreachable server on a fixed schedule is worth investigating, whatever stops it.'
+    );
+  }
   return (
-    `${head}: ${scheduleFacts(g.schedule, true)} in ${what} to ${g.destination} (UDP ${c.respP})` +
-    `${external ? '' : ' (an internal address)'}${proxy}, ~${bytes(Math.round(c.origBytes / bursts))} out and ~${bytes(Math.round(c.respBytes / bursts))} back per exchange` +
-    ` over ${duration(Math.max(0, c.lastTs - c.ts))}; regular small check-ins like this are how C2 agents and update checkers behave` +
-    `${quic ? ', and QUIC hides them from a TLS-inspecting proxy' : ''}.`
+    `A ${quic ? 'QUIC' : 'UDP'} beacon that gets through — worth investigating: ${scheduleFacts(g.schedule, 'exchange')} in ` +
+    `${quic ? `one long-lived QUIC connection${alpn}` : 'one long-lived UDP flow'} ${to}, ` +
+    `~${out} out and ~${bytes(Math.round(c.respBytes / bursts))} back per exchange over ${over}; ` +
+    `regular small check-ins like this are how C2 agents and update checkers behave${quic ? ', and QUIC hides them from a TLS-inspecting proxy' : ''}.`
+  );
+}
+
+/** A name looked up on a schedule: "Looks up beacon.example.net on a schedule — …: one lookup every 1 min …". */
+function dnsScheduleWords(d: DnsSchedule, more: number): string {
+  const s = d.schedule;
+  const period = s.periodSeconds;
+  const cache =
+    d.ttl !== null && period !== null && Math.abs(period - d.ttl) <= Math.max(2, 0.1 * d.ttl)
+      ? `; the lookups come as often as the answer's TTL (${duration(d.ttl)}) lets a cache expire, so something behind the cache asks for it continually`
+      : '';
+  return (
+    `Looks up ${d.name} on a schedule — a beacon over DNS or a program polling its server by name, worth a look if the name is unfamiliar: ` +
+    `${scheduleFacts(s)}, ${plural(d.lookups, 'lookup')} to ${d.resolvers.join(', ')} over ${duration(d.last - d.first)}${cache}` +
+    `${more > 0 ? ` (and ${plural(more, 'more name')} on a schedule)` : ''}.`
   );
 }
 

@@ -124,6 +124,12 @@ export interface Connection {
   quic: QuicPeek | null;
   /** DNS: the query name and answers (UDP/TCP 53). */
   dnsQuery: string | null;
+  /**
+   * DNS: the names the originator asked, in order (the first 1,000), and how many queries it sent
+   * in this flow — one flow carries many when a client keeps its socket (a tunnel, a busy stub).
+   */
+  dnsNames: string[];
+  dnsQueries: number;
   dnsAnswers: DnsAnswer[];
   /** Times of each request-sized originator payload burst inside the connection (for beacons on one keep-alive connection). */
   requestTimes: number[];

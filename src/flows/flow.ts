@@ -318,6 +318,9 @@ export class Flow {
   http: HttpRequestPeek | null = null;
   sni: string | null = null;
   dnsQuery: string | null = null;
+  /** DNS: the names of the originator's queries, in order (the first DNS_NAMES_KEPT), and how many it sent. */
+  dnsNames: string[] | null = null;
+  dnsQueries = 0;
   dnsAnswers: DnsAnswer[] | null = null;
   requestTimes: number[] | null = null;
   awaitingRequest = true;
@@ -389,6 +392,8 @@ export class Flow {
     this.http = null;
     this.sni = null;
     this.dnsQuery = null;
+    this.dnsNames = null;
+    this.dnsQueries = 0;
     this.dnsAnswers = null;
     this.requestTimes = null;
     this.awaitingRequest = true;

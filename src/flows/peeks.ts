@@ -20,6 +20,12 @@ export const REQUEST_TIMES_CAP = 10_000;
 export const UDP_BURST_SILENCE = 1;
 /** DNS answers kept per connection. */
 const MAX_DNS_ANSWERS = 64;
+/**
+ * Query names kept per connection. A client that keeps one socket (a tunnel, a stub resolver
+ * reusing its port) asks every query in one flow; the first names show what it asks, the count
+ * says how much.
+ */
+export const DNS_NAMES_KEPT = 1_000;
 
 /**
  * QUIC: client datagrams read for Initial packets (a ClientHello fills one or two, a lost one is
@@ -147,6 +153,11 @@ function peekDns(flow: Flow, b: Uint8Array, start: number, end: number, fromOrig
   if (dns === null) return;
   flow.service = 'dns';
   if (flow.dnsQuery === null && dns.query !== null) flow.dnsQuery = dns.query;
+  if (fromOrig && !dns.response && dns.query !== null) {
+    flow.dnsQueries++;
+    if (flow.dnsNames === null) flow.dnsNames = [dns.query];
+    else if (flow.dnsNames.length < DNS_NAMES_KEPT) flow.dnsNames.push(dns.query);
+  }
   if (dns.response && !fromOrig) {
     if (flow.dnsAnswers === null) flow.dnsAnswers = [];
     for (const a of dns.answers) if (flow.dnsAnswers.length < MAX_DNS_ANSWERS) flow.dnsAnswers.push(a);

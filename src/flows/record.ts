@@ -81,6 +81,8 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
     sni: f.sni,
     quic: quicPeek(f),
     dnsQuery: f.dnsQuery,
+    dnsNames: f.dnsNames ?? [],
+    dnsQueries: f.dnsQueries,
     dnsAnswers: f.dnsAnswers ?? [],
     requestTimes: f.requestTimes ?? [],
   };

@@ -323,6 +323,32 @@ export const CALLHOME_ZEEK_FIELDS: readonly CallhomeZeekField[] = [
       return true;
     },
   ),
+  numeric(
+    'callhome_dns_queries',
+    'count',
+    'DNS queries the originator sent in this flow',
+    (c) => (c.dnsQueries === 0 ? null : c.dnsQueries),
+    (c, n) => {
+      c.dnsQueries = n;
+    },
+  ),
+  {
+    name: 'callhome_dns_names',
+    type: 'vector[string]',
+    description: 'the names of those queries, in order (the first 1,000), when there was more than one',
+    write: (c) => (c.dnsNames.length > 1 ? c.dnsNames : null),
+    apply: (c, cell) => {
+      if (cell === null) {
+        // One query: its name is the query column's.
+        if (c.dnsQueries === 1 && c.dnsQuery !== null) c.dnsNames = [c.dnsQuery];
+        return true;
+      }
+      const items = list(cell);
+      if (items === null) return false;
+      c.dnsNames = items;
+      return true;
+    },
+  },
   {
     name: 'callhome_dns_answers',
     type: 'vector[string]',

@@ -182,6 +182,8 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
     sni: null,
     quic: null,
     dnsQuery: null,
+    dnsNames: NONE,
+    dnsQueries: 0,
     dnsAnswers: NONE,
     requestTimes: NONE,
   };

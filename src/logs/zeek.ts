@@ -11,6 +11,7 @@
  */
 import type { CaptureSummary } from '../analysis/types.js';
 import type { Connection } from '../flows/connection.js';
+import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { readLines, type LineStats } from './lines.js';
 import { JsonRows, TsvRows, logTypeFromName, type ZeekFormat, type ZeekRow } from './zeek-format.js';
 import {
@@ -90,7 +91,10 @@ function newSummary(file: ZeekLogFile, logType: string | null): CaptureSummary {
 interface DnsEntry {
   row: DnsRow;
   capture: number;
+  /** The first few rows (for their answers), every name asked (the first DNS_NAMES_KEPT) and the count. */
   queries: DnsRow[];
+  names: string[];
+  count: number;
 }
 interface HttpEntry {
   peek: HttpRow['peek'];
@@ -125,6 +129,9 @@ class Join {
 
 function applyDns(c: Connection, entry: DnsEntry): void {
   if (c.dnsQuery !== null) return;
+  // dns.log writes a row per query: a client that keeps its socket asks them all under one uid.
+  c.dnsNames = entry.names;
+  c.dnsQueries = entry.count;
   const answered = entry.queries.find((q) => q.answers.length > 0) ?? entry.queries[0]!;
   c.dnsQuery = answered.query;
   c.dnsAnswers = entry.queries.flatMap((q) => q.answers);
@@ -168,6 +175,8 @@ function dnsConnection(entry: DnsEntry): Connection {
     sni: null,
     quic: null,
     dnsQuery: null,
+    dnsNames: [],
+    dnsQueries: 0,
     dnsAnswers: [],
     requestTimes: [],
   };
@@ -308,8 +317,12 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
           if (dns === null) return seen(state, state.first, state.last);
           seen(state, dns.ts, dns.ts);
           const entry = join.dns.get(dns.uid);
-          if (entry === undefined) join.dns.set(dns.uid, { row: dns, capture: state.index, queries: [dns] });
-          else if (entry.queries.length < 16) entry.queries.push(dns);
+          if (entry === undefined) join.dns.set(dns.uid, { row: dns, capture: state.index, queries: [dns], names: [dns.query], count: 1 });
+          else {
+            if (entry.queries.length < 16) entry.queries.push(dns);
+            if (entry.names.length < DNS_NAMES_KEPT) entry.names.push(dns.query);
+            entry.count++;
+          }
         } else if (logType === 'http') {
           const http = httpFromRow(row);
           if (isError(http)) return malformed(state, line, http.error);

@@ -1,5 +1,5 @@
 /**
- * The report's charts, as inline SVG: attempts over time, source port against time, and
+ * The report's charts, as inline SVG: attempts over time, source (or destination) port against time, and
  * attempts per address of a destination group. Marks are aggregated into pixel columns or
  * cells, so thousands of attempts stay legible and the markup stays small.
  */
@@ -136,9 +136,10 @@ function presentOutcomes(attempts: Attempt[]): Outcome[] {
 
 /**
  * Attempts over time: the time axis cut into 3-pixel columns, each a bar stacked by outcome,
- * so bursts and the period between them show at any number of attempts.
+ * so bursts and the period between them show at any number of attempts. `noun` names what is
+ * counted when the marks are no attempts (the exchanges inside one connection).
  */
-export function timelineChart(attempts: Attempt[], id: string, subject: string, omitted = 0): string {
+export function timelineChart(attempts: Attempt[], id: string, subject: string, omitted = 0, noun = 'attempt'): string {
   const m: Margin = { left: 56, right: 16, top: 30, bottom: 46 };
   const height = 220;
   const plotRight = WIDTH - m.right;
@@ -185,9 +186,10 @@ export function timelineChart(attempts: Attempt[], id: string, subject: string, 
     });
   });
   const per = duration(binSeconds);
-  const description = `${count(attempts.length + omitted)} attempts of ${subject} over ${duration(t1 - t0)}; each bar counts the attempts in ${per}, coloured by outcome${sampleNote(attempts.length, omitted)}.`;
-  return frame(id, `Attempts over time — ${subject}`, description, WIDTH, height, [
-    yAxis(yTicks, y, m.left, plotRight, `attempts per ${per}`, m.top + 8, plotBottom),
+  const nouns = `${noun}s`;
+  const description = `${count(attempts.length + omitted)} ${nouns} of ${subject} over ${duration(t1 - t0)}; each bar counts the ${nouns} in ${per}, coloured by outcome${sampleNote(attempts.length, omitted)}.`;
+  return frame(id, `${nouns[0]!.toUpperCase()}${nouns.slice(1)} over time — ${subject}`, description, WIDTH, height, [
+    yAxis(yTicks, y, m.left, plotRight, `${nouns} per ${per}`, m.top + 8, plotBottom),
     xTimeAxis(t0, t1, x, plotBottom, m.left, plotRight),
     el('g', { class: 'marks' }, ...marks),
     legend(presentOutcomes(attempts), m.left, 14),
@@ -196,9 +198,18 @@ export function timelineChart(attempts: Attempt[], id: string, subject: string, 
 
 /**
  * Source port against time: a retry loop shows as a rising line of ports. Attempts falling in
- * the same 4×4-pixel cell share one mark, coloured by the cell's most frequent outcome.
+ * the same 4×4-pixel cell share one mark, coloured by the cell's most frequent outcome. With
+ * `which` 'destination', the destination port instead: for UDP hosts and flows that keep one
+ * socket, where source ports say nothing, the services tried over time do.
  */
-export function sourcePortChart(attempts: Attempt[], id: string, subject: string, omitted = 0): string {
+export function portChart(
+  attempts: Attempt[],
+  id: string,
+  subject: string,
+  omitted = 0,
+  which: 'source' | 'destination' = 'source',
+): string {
+  const portOf = which === 'source' ? (a: Attempt) => a.sourcePort : (a: Attempt) => a.port;
   const m: Margin = { left: 64, right: 16, top: 30, bottom: 46 };
   const height = 240;
   const plotRight = WIDTH - m.right;
@@ -207,8 +218,8 @@ export function sourcePortChart(attempts: Attempt[], id: string, subject: string
   let pMin = Infinity;
   let pMax = -Infinity;
   for (const a of attempts) {
-    pMin = Math.min(pMin, a.sourcePort);
-    pMax = Math.max(pMax, a.sourcePort);
+    pMin = Math.min(pMin, portOf(a));
+    pMax = Math.max(pMax, portOf(a));
   }
   if (pMax - pMin < 10) {
     pMin -= 5;
@@ -221,7 +232,7 @@ export function sourcePortChart(attempts: Attempt[], id: string, subject: string
   const cells = new Map<number, number[]>();
   for (const a of attempts) {
     const cx = Math.floor((x(a.ts) - m.left) / cell);
-    const cy = Math.floor((y(a.sourcePort) - m.top) / cell);
+    const cy = Math.floor((y(portOf(a)) - m.top) / cell);
     const key = cx * 4096 + cy;
     let tally = cells.get(key);
     if (!tally) cells.set(key, (tally = new Array<number>(OUTCOMES.length).fill(0)));
@@ -251,9 +262,10 @@ export function sourcePortChart(attempts: Attempt[], id: string, subject: string
     );
   }
   const perMark = mostPerMark <= 1 ? 'one mark per attempt' : `one mark = up to ${count(mostPerMark)} attempts`;
-  const description = `Source port of each of the ${count(attempts.length + omitted)} attempts of ${subject}, from ${count(pMin)} to ${count(pMax)}; ${perMark}${sampleNote(attempts.length, omitted)}.`;
-  return frame(id, `Source port against time — ${subject}`, description, WIDTH, height, [
-    yAxis(yTicks, y, m.left, plotRight, 'source port', m.top + 8, plotBottom, (v) => String(v)),
+  const Which = which === 'source' ? 'Source' : 'Destination';
+  const description = `${Which} port of each of the ${count(attempts.length + omitted)} attempts of ${subject}, from ${count(pMin)} to ${count(pMax)}; ${perMark}${sampleNote(attempts.length, omitted)}.`;
+  return frame(id, `${Which} port against time — ${subject}`, description, WIDTH, height, [
+    yAxis(yTicks, y, m.left, plotRight, `${which} port`, m.top + 8, plotBottom, (v) => String(v)),
     xTimeAxis(t0, t1, x, plotBottom, m.left, plotRight),
     el('g', { class: 'marks' }, ...marks),
     legend(presentOutcomes(attempts), m.left, 14),

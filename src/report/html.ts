@@ -6,7 +6,7 @@
 import type { AnalysisResult, Attempt, DestinationGroup, HostFinding } from '../analysis/types.js';
 import type { Connection, ConnState } from '../flows/connection.js';
 import { CONN_STATES } from '../flows/conn-state.js';
-import { OUTCOME_COLOR, addressBarsChart, sourcePortChart, timelineChart } from './charts.js';
+import { OUTCOME_COLOR, addressBarsChart, portChart, timelineChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';
 import {
   capturesTable,
@@ -155,6 +155,17 @@ function namesList(names: string[], limit = 8): string {
   return names.length > limit ? `${shown}, … ${names.length - limit} more` : shown;
 }
 
+/** Whether the attempts' source ports carry no pattern: most attempts UDP, or a handful of ports for many attempts. */
+function sourcePortsMeanNothing(attempts: readonly Attempt[]): boolean {
+  let udp = 0;
+  const ports = new Set<number>();
+  for (const a of attempts) {
+    if (a.proto === 'udp') udp++;
+    ports.add(a.sourcePort);
+  }
+  return udp > attempts.length / 2 || (attempts.length >= 10 && ports.size <= 2);
+}
+
 function attemptsOf(host: HostFinding, group: DestinationGroup): Attempt[] {
   const byDestination = host.attempts.filter((a) => a.destination === group.destination);
   if (byDestination.length > 0) return byDestination;
@@ -218,12 +229,34 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
         `Each bar counts the attempts in a slice of time, coloured by outcome: bursts and the period between them show as evenly spaced bars.`,
       )}</figcaption></figure>`,
     );
+    // Source ports say nothing of UDP flows or of a client that keeps one socket: destination ports do.
+    const byDestination = sourcePortsMeanNothing(host.attempts);
     out.push(
-      `<figure>${sourcePortChart(host.attempts, `${id}-ports`, host.address, host.attemptsOmitted ?? 0)}<figcaption>${h(
-        'Source port of every attempt: a line of rising ports is one program retrying in a loop.',
+      `<figure>${portChart(host.attempts, `${id}-ports`, host.address, host.attemptsOmitted ?? 0, byDestination ? 'destination' : 'source')}<figcaption>${h(
+        byDestination
+          ? 'Destination port of every attempt: the services this host tries, over time (its source ports say nothing here: UDP flows, or one socket kept).'
+          : 'Source port of every attempt: a line of rising ports is one program retrying in a loop.',
       )}</figcaption></figure>`,
     );
   }
+  // A beacon inside one long-lived connection (a QUIC or keep-alive beacon) is one attempt: its
+  // exchanges are what recur.
+  groups
+    .filter((g) => g.schedule.periodic && g.requestTimes !== undefined && g.requestTimes.length > 1)
+    .slice(0, GROUP_CHARTS)
+    .forEach((g, i) => {
+      const outcome = g.established > 0 ? 'established' : 'unanswered';
+      const exchanges = g.requestTimes!.map(
+        (ts) =>
+          ({ ts, destination: g.destination, address: g.addressList[0] ?? '', port: g.ports[0] ?? 0, sourcePort: 0, outcome }) as const,
+      );
+      out.push(
+        `<figure>${timelineChart(exchanges, `${id}-exchanges-${i + 1}`, `${g.destination}, inside one connection`, 0, g.established > 0 ? 'exchange' : 'burst')}<figcaption>${h(
+          `Each bar counts the ${g.established > 0 ? 'exchanges' : 'bursts of packets'} inside one long-lived connection to ${g.destination}: ` +
+            'a beacon that keeps its connection open shows its schedule here, not in new connections.',
+        )}</figcaption></figure>`,
+      );
+    });
   groups
     .filter((g) => g.addresses > 1)
     .slice(0, GROUP_CHARTS)

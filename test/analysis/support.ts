@@ -37,6 +37,8 @@ export function connection(fields: Partial<Connection> & Pick<Connection, 'origH
     sni: null,
     quic: null,
     dnsQuery: null,
+    dnsNames: [],
+    dnsQueries: 0,
     dnsAnswers: [],
     requestTimes: [],
     ...fields,

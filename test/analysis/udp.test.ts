@@ -71,7 +71,7 @@ describe('corpus: UDP captures', () => {
     const h = r.hosts[0]!;
     expect(h.labels).toEqual(['proxy-bypass', 'periodic']);
     expect(h.verdict).toContain('past the proxy 10.0.0.2:8080');
-    expect(h.evidence.join('\n')).toMatch(/proxy-bypass: 1 direct attempt .* on port 443 \(all QUIC over UDP/);
+    expect(h.evidence.join('\n')).toMatch(/proxy-bypass: 1 direct attempt .* on port 443 \(all over UDP — QUIC/);
   });
 
   it('nowebaccess1: DNS to outside resolvers, unanswered and retried with back-off — not a flood, not periodic', async () => {
@@ -116,7 +116,7 @@ describe('QUIC and UDP attempts', () => {
       quicFlow(host, '198.51.100.7', 1_100, true, { respP: 8443, sni: null }),
     ];
     const r = analyzeConnections(conns, [], options({ proxies: [proxy] }));
-    expect(r.hosts[0]!.evidence.join('\n')).toMatch(/proxy-bypass: 2 direct attempts .* on port 443, 8443 \(all QUIC over UDP/);
+    expect(r.hosts[0]!.evidence.join('\n')).toMatch(/proxy-bypass: 2 direct attempts .* on port 443, 8443 \(all over UDP — QUIC/);
   });
 
   it('QUIC Initials never answered, again and again, are blocked: silently dropped', () => {

@@ -12,7 +12,7 @@ import { callhome } from '../cli/support.js';
 import { projectRoot } from '../support/corpus.js';
 
 interface Schedule {
-  kind: 'update-agent' | 'beacon';
+  kind: 'update-agent' | 'beacon' | 'udp-beacon';
   host: string;
   name?: string;
   address?: string;
@@ -30,6 +30,9 @@ interface Truth {
   notInCapture?: { address: string }[];
   schedules: Schedule[];
   resetSources: { address: string; attribution: 'middlebox' | 'endpoint' }[];
+  /** Names looked up on a schedule, and DNS tunnels: the host's program, by construction. */
+  dnsSchedules?: { host: string; name: string; periodSeconds: number }[];
+  dnsTunnels?: { host: string; zone: string; queries: number }[];
 }
 
 interface Analysis {
@@ -38,6 +41,7 @@ interface Analysis {
   hosts: {
     address: string;
     labels: string[];
+    evidence: string[];
     groups: { addressList: string[]; ports: number[]; schedule: { periodSeconds: number | null; burstSize: number | null } }[];
   }[];
 }
@@ -123,6 +127,22 @@ for (const truth of truths) {
       }
     }
 
+    for (const d of truth.dnsSchedules ?? []) {
+      check(`${prefix}${d.host} looks up ${d.name} every ${d.periodSeconds} s (within 5 %)`, () => {
+        const line = host(d.host)?.evidence.find((e) => e.startsWith(`periodic: DNS lookups of ${d.name}:`)) ?? '';
+        const seconds = /one lookup every (\d+(?:\.\d+)?) s/.exec(line)?.[1];
+        expect(seconds, `no schedule for ${d.name}`).toBeDefined();
+        expect(Math.abs(Number(seconds) - d.periodSeconds) / d.periodSeconds).toBeLessThan(0.05);
+      });
+    }
+
+    for (const t of truth.dnsTunnels ?? []) {
+      check(`${prefix}${t.host} carries data in DNS under ${t.zone}: ${t.queries} queries`, () => {
+        const line = host(t.host)?.evidence.find((e) => e.startsWith('dns-tunnel:')) ?? '';
+        expect(line).toContain(`${t.queries} queries under ${t.zone}`);
+      });
+    }
+
     for (const g of resetGroups(truth)) {
       check(`${prefix}resets from ${g.title} are sent by the ${g.senders.replace('+', ' and the ')}`, () => {
         const said = Object.fromEntries(
@@ -151,5 +171,12 @@ for (const truth of truths) {
 }
 
 it('the lab captures are here', () => {
-  expect(truths.map((t) => t.scenario).sort()).toEqual(['far-end-resets', 'firewall-tap', 'jittered-pauses', 'proxy-host', 'three-bursts']);
+  expect(truths.map((t) => t.scenario).sort()).toEqual([
+    'far-end-resets',
+    'firewall-tap',
+    'jittered-pauses',
+    'proxy-host',
+    'three-bursts',
+    'udp-channels',
+  ]);
 });

@@ -411,6 +411,8 @@ export function connection(partial: Partial<Connection> = {}): Connection {
     sni: null,
     quic: null,
     dnsQuery: null,
+    dnsNames: [],
+    dnsQueries: 0,
     dnsAnswers: [],
     requestTimes: [],
     ...partial,

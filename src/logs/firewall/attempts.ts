@@ -140,6 +140,8 @@ export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Co
       sni: null,
       quic: null,
       dnsQuery: null,
+      dnsNames: [],
+      dnsQueries: 0,
       dnsAnswers: [],
       requestTimes: [],
     };

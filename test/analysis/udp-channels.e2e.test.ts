@@ -1,0 +1,223 @@
+/**
+ * Calling home over UDP, end to end from capture bytes: DNS as a channel (a tunnel that keeps one
+ * socket, a name looked up on a schedule), floods of datagrams, and a QUIC beacon nobody answers.
+ * The captures are written with callhome's own frame builder, or cut from the corpus's Merlin C2
+ * capture.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { analyze, loadCaptures, type AnalysisResult } from '../../src/index.js';
+import { readCaptureBytes } from '../../src/capture/index.js';
+import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
+import { dnsQueryPayload, dnsResponsePayload, udpFrame } from '../../src/synth/frame.js';
+import { Rng } from '../../src/synth/capture.js';
+import { flowsRenderers, reportRenderers } from '../../src/report/index.js';
+import { corpusPath, projectRoot } from '../support/corpus.js';
+
+const RESOLVER = '192.168.1.53';
+const T0 = 1_760_000_000;
+
+function hostOf(result: AnalysisResult, address: string) {
+  return result.hosts.find((h) => h.address === address);
+}
+
+async function analyzeFrames(frames: TimedFrame[], name: string, options: { proxies?: { address: string; port: number | null }[] } = {}) {
+  return analyze([{ name, bytes: buildPcap(frames) }], options);
+}
+
+/** A query from `host` and the resolver's answer, `rtt` later. */
+function lookup(frames: TimedFrame[], host: string, sport: number, id: number, name: string, ts: number, ttl = 30): void {
+  frames.push({ ts, frame: udpFrame({ src: host, dst: RESOLVER, sport, dport: 53, payload: dnsQueryPayload({ id, name }) }) });
+  frames.push({
+    ts: ts + 0.004,
+    frame: udpFrame({
+      src: RESOLVER,
+      dst: host,
+      sport: 53,
+      dport: sport,
+      payload: dnsResponsePayload({ id, name, addresses: ['198.51.100.7'], ttl }),
+    }),
+  });
+}
+
+/** dnscat2-like names: hex data split into labels under the tunnel's zone. */
+function tunnelName(rng: Rng, zone: string): string {
+  const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[rng.int(0, 15)]).join('');
+  return `${hex(56)}.${hex(40)}.${zone}`;
+}
+
+describe('DNS as a channel', () => {
+  it('a tunnel that keeps one source port is seen: every query of the flow counts, not only its first', async () => {
+    const rng = new Rng(7);
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.66';
+    for (let i = 0; i < 300; i++) lookup(frames, host, 40000, i + 1, tunnelName(rng, 'tun.example.org'), T0 + i * 0.2);
+    const { result } = await analyzeFrames(frames, 'one-port-tunnel.pcap');
+    const h = hostOf(result, host);
+    expect(h?.labels).toContain('dns-tunnel');
+    expect(h?.evidence.find((e) => e.startsWith('dns-tunnel:'))).toMatch(
+      /^dns-tunnel: 300 queries under tun\.example\.org, 300 unique subdomains/,
+    );
+    expect(h?.verdict).toMatch(/^Carries data in DNS — a DNS tunnel/);
+  });
+
+  it('a long tunnel on one port is counted past the names a flow keeps', async () => {
+    const rng = new Rng(8);
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.67';
+    for (let i = 0; i < 1_500; i++) lookup(frames, host, 40001, (i % 65535) + 1, tunnelName(rng, 't.example.net'), T0 + i * 0.05);
+    const { result } = await analyzeFrames(frames, 'long-tunnel.pcap');
+    expect(hostOf(result, host)?.evidence.find((e) => e.startsWith('dns-tunnel:'))).toMatch(
+      /^dns-tunnel: 1,500 queries under t\.example\.net, 1,500 unique subdomains/,
+    );
+  });
+
+  it("callhome's conn.log carries every query of a flow: the tunnel reads back the same", async () => {
+    const rng = new Rng(9);
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.68';
+    for (let i = 0; i < 120; i++) lookup(frames, host, 40002, i + 1, tunnelName(rng, 'x.example.com'), T0 + i);
+    const bytes = buildPcap(frames);
+    const { connections } = await loadCaptures([{ name: 'tunnel.pcap', bytes }]);
+    const log = flowsRenderers.zeek(connections, { color: false });
+    expect(log).toContain('callhome_dns_names');
+    const { result: fromCapture } = await analyze([{ name: 'tunnel.pcap', bytes }]);
+    const path = join(mkdtempSync(join(tmpdir(), 'callhome-udp-')), 'tunnel.conn.log');
+    writeFileSync(path, log);
+    const { result: fromLog } = await analyze([path]);
+    expect(hostOf(fromLog, host)?.labels).toEqual(hostOf(fromCapture, host)?.labels);
+    expect(hostOf(fromLog, host)?.evidence).toEqual(hostOf(fromCapture, host)?.evidence);
+  });
+
+  it('a name looked up every minute through the network resolver is periodic, and the verdict names it', async () => {
+    const rng = new Rng(10);
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.70';
+    for (let i = 0; i < 40; i++) {
+      const ts = T0 + i * 60 + (rng.next() - 0.5) * 1.2;
+      lookup(frames, host, rng.int(30000, 59999), i + 1, 'cdn-check.badcorp.example', ts, 5);
+    }
+    // ordinary browsing besides: names asked once or twice, at random times
+    for (let i = 0; i < 60; i++) lookup(frames, host, rng.int(30000, 59999), 500 + i, `site${i % 30}.example.com`, T0 + rng.next() * 2400);
+    const { result } = await analyzeFrames(frames, 'dns-beacon.pcap');
+    const h = hostOf(result, host);
+    expect(h?.labels).toEqual(['periodic']);
+    expect(h?.evidence).toContainEqual(
+      expect.stringMatching(/^periodic: DNS lookups of cdn-check\.badcorp\.example: one lookup every 1 min \(jitter ±\d+%\)/),
+    );
+    expect(h?.verdict).toMatch(/^Looks up cdn-check\.badcorp\.example on a schedule — a beacon over DNS/);
+    expect(h?.verdict).toContain(`40 lookups to ${RESOLVER}`);
+    expect(h?.evidence.some((e) => e.includes('site'))).toBe(false);
+  });
+
+  it('lookups that follow the answer’s TTL are said to: a cache expiring, something behind it asking continually', async () => {
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.71';
+    for (let i = 0; i < 12; i++) lookup(frames, host, 31000 + i, i + 1, 'telemetry.vendor.example', T0 + i * 300.2, 300);
+    const { result } = await analyzeFrames(frames, 'ttl-lookups.pcap');
+    expect(hostOf(result, host)?.verdict).toContain("as often as the answer's TTL (5 min) lets a cache expire");
+  });
+
+  it('random lookups of many names are no schedule', async () => {
+    const rng = new Rng(11);
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.72';
+    for (let i = 0; i < 200; i++)
+      lookup(frames, host, rng.int(30000, 59999), i + 1, `www.site${rng.int(0, 39)}.example`, T0 + rng.next() * 3600);
+    const { result } = await analyzeFrames(frames, 'browsing.pcap');
+    expect(hostOf(result, host)).toBeUndefined();
+  });
+});
+
+describe('UDP floods', () => {
+  it('datagrams hammered at one address from one socket are a flood, counted in datagrams', async () => {
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.80';
+    for (let i = 0; i < 1_000; i++) {
+      frames.push({
+        ts: T0 + i * 0.01,
+        frame: udpFrame({ src: host, dst: '203.0.113.9', sport: 5555, dport: 80, payload: 'x'.repeat(512) }),
+      });
+    }
+    const { result } = await analyzeFrames(frames, 'udp-flood.pcap');
+    const h = hostOf(result, host)!;
+    expect(h.labels).toContain('flood');
+    expect(h.evidence).toContainEqual(
+      expect.stringMatching(/^flood: 1,000 UDP datagrams at 203\.0\.113\.9:80 \(UDP\) in 10 s \(\d+ UDP datagrams\/s\), 1 source port$/),
+    );
+    expect(h.verdict).toMatch(/^Looks like a flood — what a DDoS participant would do: 1,000 UDP datagrams at 203\.0\.113\.9:80 \(UDP\)/);
+    expect(h.verdict).not.toContain('SYN');
+  });
+
+  it('a flood that runs to the end of a short capture is still a flood, not an attempt cut off', async () => {
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.82';
+    for (let i = 0; i < 600; i++) {
+      frames.push({
+        ts: T0 + i * 0.005,
+        frame: udpFrame({ src: host, dst: '203.0.113.11', sport: 5557, dport: 53, payload: 'q'.repeat(64) }),
+      });
+    }
+    const { result } = await analyzeFrames(frames, 'short-udp-flood.pcap');
+    expect(hostOf(result, host)?.labels).toContain('flood');
+    expect(hostOf(result, host)?.verdict).toContain('600 UDP datagrams at 203.0.113.11:53 (UDP) in 3 s');
+  });
+
+  it('a busy UDP exchange that is answered all the way (an HTTP/3 download) is no flood', async () => {
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.81';
+    for (let i = 0; i < 600; i++) {
+      const ts = T0 + i * 0.005;
+      frames.push({ ts, frame: udpFrame({ src: host, dst: '203.0.113.10', sport: 5556, dport: 4433, payload: 'a'.repeat(40) }) });
+      frames.push({
+        ts: ts + 0.001,
+        frame: udpFrame({ src: '203.0.113.10', dst: host, sport: 4433, dport: 5556, payload: 'b'.repeat(1200) }),
+      });
+    }
+    const { result } = await analyzeFrames(frames, 'udp-download.pcap');
+    expect(hostOf(result, host)?.labels ?? []).not.toContain('flood');
+  });
+});
+
+describe('QUIC beacons nobody answers', () => {
+  it("Merlin's QUIC beacon with the server's packets gone: never answered, on its schedule, past the proxy", async () => {
+    // The corpus capture as a firewall that drops the server's answers would leave it.
+    const frames: TimedFrame[] = [];
+    const bytes = new Uint8Array(readFileSync(corpusPath('beacon/zeek_merlinc2_quic.pcapng')));
+    await readCaptureBytes('merlin', bytes, (r) => {
+      const frame = r.data.slice();
+      // IPv4 source address at Ethernet 14 + 12: keep what 10.0.0.4 sent
+      if (frame[26] === 10 && frame[27] === 0 && frame[28] === 0 && frame[29] === 4) frames.push({ ts: r.ts, frame });
+    });
+    expect(frames.length).toBeGreaterThan(20);
+    const { result } = await analyzeFrames(frames, 'merlin-unanswered.pcap', { proxies: [{ address: '10.0.0.2', port: 8080 }] });
+    const h = hostOf(result, '10.0.0.4')!;
+    expect(h.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'periodic']));
+    expect(h.verdict).toMatch(
+      /^A QUIC beacon that is never answered — dropped on the way out or its server is gone: one burst of datagrams every 15 s \(jitter ±\d+%\) in one QUIC flow \(v1, ALPN h3\) to 24\.199\.110\.233 \(UDP 443\), past the proxy 10\.0\.0\.2:8080, ~[\d.]+ KiB out per burst and nothing back over 3 min/,
+    );
+    expect(h.verdict).not.toContain('per exchange');
+  });
+});
+
+describe("the report's charts for UDP hosts", () => {
+  it("Merlin's QUIC beacon: its exchanges inside the one connection on a timeline, destination ports instead of source ports", async () => {
+    const { result } = await analyze([corpusPath('beacon/zeek_merlinc2_quic.pcapng')]);
+    const html = reportRenderers.html(result, { color: false });
+    expect(html).toContain('Exchanges over time — 24.199.110.233, inside one connection');
+    expect(html).toMatch(/14 exchanges of 24\.199\.110\.233, inside one connection over 3 min/);
+    expect(html).toContain('Destination port against time — 10.0.0.4');
+    expect(html).not.toContain('Source port against time — 10.0.0.4');
+    const json = result.hosts[0]!.groups[0]!;
+    expect(json.requestTimes).toHaveLength(14);
+    expect(result.hosts[0]!.attempts[0]!.proto).toBe('udp');
+  });
+
+  it('the case study keeps its source-port chart: rising ports are the retry loop', async () => {
+    const { result } = await analyze([resolve(projectRoot, 'captures/department-host.pcap')]);
+    const html = reportRenderers.html(result, { color: false });
+    expect(html).toContain('Source port against time — 192.168.0.13');
+  });
+});
