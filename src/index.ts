@@ -10,6 +10,8 @@ import type { Packet } from './decode/index.js';
 import { ConnectionTracker } from './flows/index.js';
 import type { Connection } from './flows/index.js';
 import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeConnections, compareAnalyses } from './analysis/index.js';
+import type { CaptureFileFacts } from './analysis/types.js';
+import { round } from './quantities.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
 import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions } from './inputs.js';
 import { isoMillis } from './time.js';
@@ -114,6 +116,47 @@ export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): Cap
     anomalies: { ...stats.anomalies },
     warnings: [...info.warnings],
     damage: info.damage ? { offset: info.damage.offset, record: info.damage.record, message: info.damage.message } : null,
+    ...fileFacts(info),
+  };
+}
+
+/** Rates and averages in the JSON: to the microunit, like `durationSeconds`. */
+const fraction = (n: number): number => round(n, 6);
+
+/** What capinfos tells about the file, besides the counts every summary has. */
+function fileFacts(info: CaptureFileInfo): CaptureFileFacts {
+  const untimed = info.untimedRecords;
+  // As capinfos: no rates when some records carry no time (the span may not cover them).
+  const span = info.start === null || info.end === null || untimed > 0 ? 0 : info.end - info.start;
+  const perSecond = (n: number): number | null => (span > 0 ? fraction(n / span) : null);
+  return {
+    snaplen: info.format === 'pcap' ? (info.interfaces[0]?.snaplen ?? null) : null,
+    interfaceDetails: info.interfaces.map((i) => ({
+      id: i.id,
+      name: i.name,
+      description: i.description,
+      os: i.os,
+      hardware: i.hardware,
+      linktype: i.linktype,
+      snaplen: i.snaplen,
+      tsresol: i.tsresol,
+      tsUnitsPerSecond: i.tsUnitsPerSecond,
+      tsOffset: i.tsOffset,
+    })),
+    writtenBy: info.writtenBy ? { ...info.writtenBy } : null,
+    fileSize: info.fileSize,
+    uncompressedSize: info.uncompressedSize,
+    wireBytes: info.wireBytes,
+    dataByteRate: perSecond(info.wireBytes),
+    dataBitRate: perSecond(info.wireBytes * 8),
+    averagePacketRate: perSecond(info.packets),
+    averagePacketSize: info.packets > 0 ? fraction(info.wireBytes / info.packets) : null,
+    timeOrder: {
+      ordered: info.earlierRecords > 0 ? false : untimed > 0 ? null : true,
+      earlierRecords: info.earlierRecords,
+      firstEarlierRecord: info.firstEarlierRecord,
+      untimedRecords: untimed,
+    },
   };
 }
 
@@ -200,7 +243,7 @@ function canReadTwice(input: CaptureInput): boolean {
   }
 }
 
-/** What is in each capture: format, link types, counts, damage. Unreadable files are in `failures`. */
+/** What is in each capture: format, interfaces, sizes, rates, time order, counts, damage. Unreadable files are in `failures`. */
 export async function info(
   inputs: CaptureInput[],
   options: LoadOptions = {},

@@ -35,7 +35,98 @@ export interface CaptureSummary {
   warnings: string[];
   /** Where reading stopped early because of damage (records before it were analysed), else null. */
   damage: { offset: number; record: number; message: string } | null;
+  // What capinfos tells about a capture file. Logs have null (and no interface details).
+  /** pcap: the file header's snapshot length (0: none given); null for pcapng (each interface has its own) and logs. */
+  snaplen: number | null;
+  /** Each interface in file order: pcapng's Interface Description Blocks, pcap's one link. */
+  interfaceDetails: CaptureInterfaceDetail[];
+  /** What the first pcapng section says wrote the file (shb_hardware, shb_os, shb_userappl), else null. */
+  writtenBy: { hardware: string | null; os: string | null; application: string | null } | null;
+  /** Bytes on disk (compressed bytes for gzip); null for standard input and pipes. */
+  fileSize: number | null;
+  /** gzip: bytes of capture data after decompression (as far as it was read); null otherwise. */
+  uncompressedSize: number | null;
+  /** Sum of the packets' original (wire) lengths: capinfos's "Data size" (`bytes` sums the captured lengths). */
+  wireBytes: number | null;
+  /**
+   * `wireBytes` per second and bits per second, and packets per second, over the span from the
+   * first to the last packet (capinfos's data byte rate, data bit rate, average packet rate);
+   * null when that span is 0 or unknown.
+   */
+  dataByteRate: number | null;
+  dataBitRate: number | null;
+  averagePacketRate: number | null;
+  /** `wireBytes` per packet (capinfos's average packet size); null without packets. */
+  averagePacketSize: number | null;
+  /** Whether packets are in chronological order; null for logs. */
+  timeOrder: TimeOrder | null;
 }
+
+/** One capture interface; strings are as the file has them (hostile text). */
+export interface CaptureInterfaceDetail {
+  id: number;
+  /** if_name, if_description, if_os, if_hardware; null when absent (always for pcap). */
+  name: string | null;
+  description: string | null;
+  os: string | null;
+  hardware: string | null;
+  linktype: number;
+  /** Snapshot length; 0: none given. */
+  snaplen: number;
+  /** The if_tsresol byte when present (10^-n s, or 2^-n s with the top bit set), else null. */
+  tsresol: number | null;
+  /** Time stamp units per second (1e6 for pcap microseconds and pcapng without if_tsresol). */
+  tsUnitsPerSecond: number;
+  /** if_tsoffset, seconds (0 when absent). */
+  tsOffset: number;
+}
+
+/**
+ * Time order as capinfos's "Strict time order" sees it: `ordered` is false when some record is
+ * earlier than the one before it, null (unknown) when none is but some records carry no time of
+ * their own (pcapng Simple Packet Blocks), true otherwise. Equal times are in order.
+ */
+export interface TimeOrder {
+  ordered: boolean | null;
+  /** Records earlier than the record before them, and the number of the first (null when none). */
+  earlierRecords: number;
+  firstEarlierRecord: number | null;
+  /** Records without a time of their own. */
+  untimedRecords: number;
+}
+
+/** The capinfos figures of a log, which has none of them. */
+export function noCaptureFileFacts(): CaptureFileFacts {
+  return {
+    snaplen: null,
+    interfaceDetails: [],
+    writtenBy: null,
+    fileSize: null,
+    uncompressedSize: null,
+    wireBytes: null,
+    dataByteRate: null,
+    dataBitRate: null,
+    averagePacketRate: null,
+    averagePacketSize: null,
+    timeOrder: null,
+  };
+}
+
+/** The fields of a capture summary that only a capture file has. */
+export type CaptureFileFacts = Pick<CaptureSummary, CaptureFileFact>;
+
+type CaptureFileFact =
+  | 'snaplen'
+  | 'interfaceDetails'
+  | 'writtenBy'
+  | 'fileSize'
+  | 'uncompressedSize'
+  | 'wireBytes'
+  | 'dataByteRate'
+  | 'dataBitRate'
+  | 'averagePacketRate'
+  | 'averagePacketSize'
+  | 'timeOrder';
 
 export interface ProxyFinding {
   address: string;

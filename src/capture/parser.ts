@@ -26,6 +26,9 @@ export function newInfo(file: string, format: CaptureFileInfo['format'], compres
     format,
     formatDetail: format,
     compressed,
+    fileSize: null,
+    uncompressedSize: null,
+    writtenBy: null,
     interfaces: [],
     linktypes: [],
     packets: 0,
@@ -33,6 +36,9 @@ export function newInfo(file: string, format: CaptureFileInfo['format'], compres
     wireBytes: 0,
     start: null,
     end: null,
+    earlierRecords: 0,
+    firstEarlierRecord: null,
+    untimedRecords: 0,
     warnings: [],
     damage: null,
   };
@@ -53,6 +59,10 @@ export abstract class CaptureParser {
   protected wireBytes = 0;
   protected start = Number.POSITIVE_INFINITY;
   protected end = Number.NEGATIVE_INFINITY;
+  /** The previous record's time, and the records earlier than the one before them (time order). */
+  protected previous = Number.NEGATIVE_INFINITY;
+  protected earlier = 0;
+  protected firstEarlier = 0;
 
   constructor(
     readonly info: CaptureFileInfo,
@@ -118,5 +128,12 @@ export abstract class CaptureParser {
     info.wireBytes = this.wireBytes;
     info.start = this.start <= this.end ? this.start : null;
     info.end = this.start <= this.end ? this.end : null;
+    info.earlierRecords = this.earlier;
+    info.firstEarlierRecord = this.earlier > 0 ? this.firstEarlier : null;
+  }
+
+  /** Record `record` is earlier than the one before it: off the per-record path, called only then. */
+  protected noteEarlier(record: number): void {
+    if (this.earlier++ === 0) this.firstEarlier = record;
   }
 }

@@ -121,6 +121,10 @@ export class PcapParser extends CaptureParser {
       linktype: this.linktype,
       snaplen,
       name: null,
+      description: null,
+      os: null,
+      hardware: null,
+      tsresol: null,
       tsUnitsPerSecond: this.unitsPerSecond,
       tsOffset: 0,
     });
@@ -153,6 +157,7 @@ export class PcapParser extends CaptureParser {
     let wireBytes = this.wireBytes;
     let start = this.start;
     let last = this.end;
+    let previous = this.previous;
     let damaged = -1;
     // Totals are kept in locals and stored once on the way out; a callback that throws ends the
     // read, so totals it leaves behind are never reported.
@@ -189,6 +194,9 @@ export class PcapParser extends CaptureParser {
       wireBytes += origlen;
       if (ts < start) start = ts;
       if (ts > last) last = ts;
+      // Time order: one comparison a record; counting is off the path.
+      if (ts < previous) this.noteEarlier(packets);
+      previous = ts;
       record.index = packets;
       record.offset = base + pos;
       record.tsSec = sec;
@@ -205,6 +213,7 @@ export class PcapParser extends CaptureParser {
     this.wireBytes = wireBytes;
     this.start = start;
     this.end = last;
+    this.previous = previous;
     if (damaged >= 0) this.damage('bad-record-length', base + pos, `claims ${count(damaged)} bytes; ${this.whyTooLong()}`);
     return pos;
   }

@@ -5,7 +5,7 @@
  * (NRB, ISB, DSB, custom, systemd journal, unknown) is skipped by its declared length.
  */
 import { CaptureParser, MAX_RECORD_BYTES } from './parser.js';
-import type { CaptureErrorCode, CaptureFileInfo, RecordCallback } from './types.js';
+import type { CaptureErrorCode, CaptureFileInfo, CaptureInterface, CaptureWriter, RecordCallback } from './types.js';
 import { count } from '../quantities.js';
 import { hex32 } from './messages.js';
 import { PCAPNG_SHB } from './sniff.js';
@@ -29,9 +29,17 @@ const EPB_MIN_BYTES = 32;
 const SPB_MIN_BYTES = 16;
 
 const OPT_ENDOFOPT = 0;
+// Section Header Block options (§4.1).
+const OPT_SHB_HARDWARE = 2;
+const OPT_SHB_OS = 3;
+const OPT_SHB_USERAPPL = 4;
+// Interface Description Block options (§4.2).
 const OPT_IF_NAME = 2;
+const OPT_IF_DESCRIPTION = 3;
 const OPT_IF_TSRESOL = 9;
+const OPT_IF_OS = 12;
 const OPT_IF_TSOFFSET = 14;
+const OPT_IF_HARDWARE = 15;
 
 /** if_tsresol absent: microseconds (§4.2). */
 const DEFAULT_TSRESOL = 6;
@@ -53,6 +61,7 @@ export class PcapngParser extends CaptureParser {
   private lastSec = 0;
   private lastNsec = 0;
   private pendingType = 0;
+  private untimed = 0;
 
   constructor(info: CaptureFileInfo, onRecord: RecordCallback) {
     super(info, onRecord);
@@ -155,7 +164,7 @@ export class PcapngParser extends CaptureParser {
         continue;
       }
       if (type === PCAPNG_SHB) {
-        if (!this.sectionHeader(view, pos, length, base, le)) return pos;
+        if (!this.sectionHeader(bytes, view, pos, length, base, le)) return pos;
       } else if (type === BLOCK_IDB) {
         if (!this.interfaceDescription(bytes, view, pos, length, base, le)) return pos;
       }
@@ -179,6 +188,7 @@ export class PcapngParser extends CaptureParser {
     const snaplen = this.ifSnaplen[id]!;
     if (snaplen > 0 && caplen > snaplen) caplen = snaplen;
     // The block has no time of its own: it takes the previous packet's.
+    this.untimed++;
     this.fillRecord(bytes, pos, 12, base, id, caplen, origlen, false);
     return true;
   }
@@ -202,6 +212,9 @@ export class PcapngParser extends CaptureParser {
     const record = this.record;
     const ts = this.lastSec + this.lastNsec / 1e9;
     record.index = ++this.packets;
+    // Time order: one comparison a record; counting is off the path.
+    if (ts < this.previous) this.noteEarlier(this.packets);
+    this.previous = ts;
     if (!isCaptureTime(ts)) {
       this.noteOutOfRangeTime(this.packets, base + pos, ts);
     } else if (ownTime) {
@@ -239,6 +252,7 @@ export class PcapngParser extends CaptureParser {
 
   override syncInfo(): void {
     super.syncInfo();
+    this.info.untimedRecords = this.untimed;
     const n = this.outOfRangeTimes;
     if (n === 0) return;
     this.info.warnings[this.outOfRangeWarning] =
@@ -246,7 +260,7 @@ export class PcapngParser extends CaptureParser {
       ' and left out of connections and the time span';
   }
 
-  private sectionHeader(view: DataView, pos: number, length: number, base: number, le: boolean): boolean {
+  private sectionHeader(bytes: Uint8Array, view: DataView, pos: number, length: number, base: number, le: boolean): boolean {
     if (length < SHB_MIN_BYTES) {
       this.blockDamage('bad-block', base + pos, `claims ${count(length)} bytes, shorter than its fixed fields`);
       return false;
@@ -260,9 +274,19 @@ export class PcapngParser extends CaptureParser {
       this.damage('unsupported-version', base + pos, `starts a section of ${what}`);
       return false;
     }
-    if (!walkOptions(view, pos + 24, pos + length - 4, le, null)) {
+    const writtenBy: CaptureWriter = { hardware: null, os: null, application: null };
+    const readOption = (code: number, value: number, valueLength: number): void => {
+      if (code === OPT_SHB_HARDWARE) writtenBy.hardware = optionText(bytes, value, valueLength);
+      else if (code === OPT_SHB_OS) writtenBy.os = optionText(bytes, value, valueLength);
+      else if (code === OPT_SHB_USERAPPL) writtenBy.application = optionText(bytes, value, valueLength);
+    };
+    if (!walkOptions(view, pos + 24, pos + length - 4, le, readOption)) {
       this.blockDamage('bad-block', base + pos, 'has an option that runs past the end of the block');
       return false;
+    }
+    // capinfos shows the first section's; so do we.
+    if (this.sections === 0 && (writtenBy.hardware !== null || writtenBy.os !== null || writtenBy.application !== null)) {
+      this.info.writtenBy = writtenBy;
     }
     this.littleEndian = le;
     this.sections++;
@@ -279,20 +303,37 @@ export class PcapngParser extends CaptureParser {
       this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_IDB)} of ${count(length)} bytes, shorter than its fixed fields`);
       return false;
     }
-    const options: InterfaceOptions = { name: null, tsresol: DEFAULT_TSRESOL, tsoffset: 0 };
-    if (!walkOptions(view, pos + 16, pos + length - 4, le, { bytes, options })) {
+    const ifc = { name: null, description: null, os: null, hardware: null, tsresol: null } as Pick<
+      CaptureInterface,
+      'name' | 'description' | 'os' | 'hardware' | 'tsresol'
+    >;
+    let tsoffset = 0;
+    const readOption = (code: number, value: number, valueLength: number): void => {
+      if (code === OPT_IF_NAME) ifc.name = optionText(bytes, value, valueLength);
+      else if (code === OPT_IF_DESCRIPTION) ifc.description = optionText(bytes, value, valueLength);
+      else if (code === OPT_IF_OS) ifc.os = optionText(bytes, value, valueLength);
+      else if (code === OPT_IF_HARDWARE) ifc.hardware = optionText(bytes, value, valueLength);
+      else if (code === OPT_IF_TSRESOL && valueLength >= 1) ifc.tsresol = view.getUint8(value);
+      else if (code === OPT_IF_TSOFFSET && valueLength >= 8) {
+        // Signed 64-bit seconds; the high word's sign carries.
+        tsoffset = le
+          ? view.getInt32(value + 4, true) * 4294967296 + view.getUint32(value, true)
+          : view.getInt32(value, false) * 4294967296 + view.getUint32(value + 4, false);
+      }
+    };
+    if (!walkOptions(view, pos + 16, pos + length - 4, le, readOption)) {
       this.blockDamage('bad-block', base + pos, `is ${aBlock(BLOCK_IDB)} with an option that runs past the end of the block`);
       return false;
     }
     const linktype = view.getUint16(pos + 8, le);
     const snaplen = view.getUint32(pos + 12, le);
-    const scale = timestampScale(options.tsresol, options.tsoffset);
+    const scale = timestampScale(ifc.tsresol ?? DEFAULT_TSRESOL, tsoffset);
     const id = this.ifLinktype.length;
     this.ifLinktype.push(linktype);
     this.ifSnaplen.push(snaplen);
     this.ifScale.push(scale);
     this.sectionInterfaces++;
-    this.info.interfaces.push({ id, linktype, snaplen, name: options.name, tsUnitsPerSecond: scale.units, tsOffset: scale.offset });
+    this.info.interfaces.push({ id, linktype, snaplen, ...ifc, tsUnitsPerSecond: scale.units, tsOffset: scale.offset });
     if (!this.info.linktypes.includes(linktype)) this.info.linktypes.push(linktype);
     return true;
   }
@@ -303,38 +344,28 @@ export class PcapngParser extends CaptureParser {
   }
 }
 
-interface InterfaceOptions {
-  name: string | null;
-  tsresol: number;
-  tsoffset: number;
+/**
+ * A string option (§3.5: UTF-8, not zero-terminated), as the file has it: hostile text, cleaned
+ * where it is shown. Trailing NULs that some writers add are not part of it.
+ */
+function optionText(bytes: Uint8Array, value: number, length: number): string {
+  return utf8.decode(bytes.subarray(value, value + length)).replace(/\0+$/, '');
 }
 
-/** Walks a block's options (§3.5); false when one runs past `end`. Fills IDB options when asked. */
+/** Walks a block's options (§3.5), handing each to `onOption`; false when one runs past `end`. */
 function walkOptions(
   view: DataView,
   pos: number,
   end: number,
   le: boolean,
-  idb: { bytes: Uint8Array; options: InterfaceOptions } | null,
+  onOption: (code: number, value: number, length: number) => void,
 ): boolean {
   while (end - pos >= 4) {
     const code = view.getUint16(pos, le);
     const length = view.getUint16(pos + 2, le);
     if (code === OPT_ENDOFOPT) return true;
     if (pos + 4 + length > end) return false;
-    if (idb) {
-      const value = pos + 4;
-      if (code === OPT_IF_NAME) {
-        idb.options.name = utf8.decode(idb.bytes.subarray(value, value + length)).replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
-      } else if (code === OPT_IF_TSRESOL && length >= 1) {
-        idb.options.tsresol = view.getUint8(value);
-      } else if (code === OPT_IF_TSOFFSET && length >= 8) {
-        // Signed 64-bit seconds; the high word's sign carries.
-        idb.options.tsoffset = le
-          ? view.getInt32(value + 4, true) * 4294967296 + view.getUint32(value, true)
-          : view.getInt32(value, false) * 4294967296 + view.getUint32(value + 4, false);
-      }
-    }
+    onOption(code, pos + 4, length);
     pos += 4 + ((length + 3) & ~3);
   }
   return true;

@@ -18,6 +18,8 @@ import { newInfo } from './parser.js';
 export interface ReadOptions {
   /** Called after each chunk read: bytes of the file (compressed bytes for gzip) read so far. */
   onProgress?: (bytesRead: number, totalBytes: number | null) => void;
+  /** readCaptureStream: the size of what the stream reads, when it is a file of known size. */
+  fileSize?: number;
 }
 
 /** What standard input is called in messages. */
@@ -44,6 +46,8 @@ class Engine {
   private end = 0;
   private base = 0;
   parser: CaptureParser | null = null;
+  /** Bytes on disk (compressed for gzip), null for a stream of unknown length. */
+  fileSize: number | null = null;
 
   constructor(
     readonly name: string,
@@ -130,7 +134,11 @@ class Engine {
   result(): CaptureFileInfo {
     const parser = this.parser!;
     parser.syncInfo();
-    return parser.info;
+    const info = parser.info;
+    info.fileSize = this.fileSize;
+    // Every byte the input gave: the decompressed size, unless reading stopped early.
+    if (this.compressed) info.uncompressedSize = this.base + this.end;
+    return info;
   }
 }
 
@@ -192,6 +200,7 @@ export async function readCapture(source: string, onRecord: RecordCallback, opti
       const total = stat.size;
       return await readCaptureStream(source, stream, onRecord, {
         onProgress: options.onProgress ? () => options.onProgress!(stream.bytesRead, total) : undefined,
+        fileSize: total,
       });
     }
     return readPlainFile(source, fd, stat.size, onRecord, options);
@@ -203,6 +212,7 @@ export async function readCapture(source: string, onRecord: RecordCallback, opti
 /** A plain file: one buffer, refilled by the parsing thread after each parse. */
 function readPlainFile(name: string, fd: number, size: number, onRecord: RecordCallback, options: ReadOptions): CaptureFileInfo {
   const engine = new Engine(name, null, onRecord, new Uint8Array(Math.min(CHUNK_BYTES, Math.max(size, DESCRIBE_BYTES))), 0);
+  engine.fileSize = size;
   const onProgress = options.onProgress;
   let position = 0;
   let eof = false;
@@ -232,8 +242,9 @@ export async function readCaptureBytes(
   onRecord: RecordCallback,
   options: ReadOptions = {},
 ): Promise<CaptureFileInfo> {
-  if (isGzip(bytes)) return readCaptureStream(name, [bytes], onRecord, options);
+  if (isGzip(bytes)) return readCaptureStream(name, [bytes], onRecord, { ...options, fileSize: bytes.length });
   const engine = new Engine(name, null, onRecord, bytes, bytes.length);
+  engine.fileSize = bytes.length;
   options.onProgress?.(bytes.length, bytes.length);
   // One window over the caller's bytes: never compacted, never written to.
   engine.step(true);
@@ -284,12 +295,17 @@ export async function readCaptureStream(
       if (!done) await iterator.return?.();
     }
   }
+  const fileSize = options.fileSize ?? null;
   if (isGzip(head)) {
     const gunzip = createGunzip({ chunkSize: STREAM_BUFFER_BYTES });
     pipeline(Readable.from(replay(), { objectMode: false }), gunzip, () => {});
-    return consume(new Engine(name, 'gzip', onRecord, new Uint8Array(STREAM_BUFFER_BYTES), 0), gunzip, () => onProgress?.(read, null));
+    const engine = new Engine(name, 'gzip', onRecord, new Uint8Array(STREAM_BUFFER_BYTES), 0);
+    engine.fileSize = fileSize;
+    return consume(engine, gunzip, () => onProgress?.(read, null));
   }
-  return consume(new Engine(name, null, onRecord, new Uint8Array(STREAM_BUFFER_BYTES), 0), replay(), () => onProgress?.(read, null));
+  const engine = new Engine(name, null, onRecord, new Uint8Array(STREAM_BUFFER_BYTES), 0);
+  engine.fileSize = fileSize;
+  return consume(engine, replay(), () => onProgress?.(read, null));
 }
 
 async function consume(engine: Engine, chunks: AsyncIterable<Uint8Array>, progress: () => void): Promise<CaptureFileInfo> {

@@ -43,15 +43,33 @@ export interface CaptureRecord {
   readonly data: Uint8Array;
 }
 
+/**
+ * One capture interface: pcapng's Interface Description Block (§4.2), or the pcap file header.
+ * Strings are as the file has them (hostile text: cleaned where they are shown).
+ */
 export interface CaptureInterface {
   id: number;
   linktype: number;
+  /** Snapshot length; 0: none given. */
   snaplen: number;
+  /** if_name, if_description, if_os, if_hardware (pcapng), null when absent. */
   name: string | null;
+  description: string | null;
+  os: string | null;
+  hardware: string | null;
+  /** The if_tsresol byte when the option is present (pcapng), else null. */
+  tsresol: number | null;
   /** Timestamp units per second (1e6 for µs, 1e9 for ns, 2^n for binary resolutions). */
   tsUnitsPerSecond: number;
   /** if_tsoffset in seconds (pcapng), 0 otherwise. */
   tsOffset: number;
+}
+
+/** The Section Header Block's shb_hardware, shb_os and shb_userappl options (pcapng §4.1). */
+export interface CaptureWriter {
+  hardware: string | null;
+  os: string | null;
+  application: string | null;
 }
 
 /** What the reader learned about a file (filled as it reads; final after the read resolves). */
@@ -61,6 +79,12 @@ export interface CaptureFileInfo {
   /** e.g. 'pcap (microsecond, little-endian)' — for humans. */
   formatDetail: string;
   compressed: 'gzip' | null;
+  /** Bytes on disk (compressed bytes for gzip; the length of bytes read from memory); null for standard input and pipes. */
+  fileSize: number | null;
+  /** gzip: bytes of capture data after decompression, as far as it was read; null otherwise. */
+  uncompressedSize: number | null;
+  /** What the first pcapng section says wrote the file; null for pcap or a section that says nothing. */
+  writtenBy: CaptureWriter | null;
   interfaces: CaptureInterface[];
   /** Distinct link types in interface order. */
   linktypes: number[];
@@ -73,6 +97,14 @@ export interface CaptureFileInfo {
   /** First and last packet timestamps (float seconds), null for an empty file. */
   start: number | null;
   end: number | null;
+  /**
+   * Records whose time is earlier than the record before them (capinfos's "strict time order"
+   * is false when this is not 0), and the number of the first such record (null when none).
+   */
+  earlierRecords: number;
+  firstEarlierRecord: number | null;
+  /** Records without a time of their own (pcapng Simple Packet Blocks take the previous one's). */
+  untimedRecords: number;
   /** One-line warnings: damage after a readable start, oddities. Already user-readable. */
   warnings: string[];
   /**

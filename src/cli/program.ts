@@ -167,6 +167,18 @@ const EXTENSION_FORMATS: Record<string, string> = {
   '.txt': 'text',
 };
 
+/** The extensions that pick one of `formats`, for help: ".json, .md, .log/.tsv zeek". */
+function extensionsFor(formats: readonly string[]): string {
+  const byFormat = new Map<string, string[]>();
+  for (const [extension, format] of Object.entries(EXTENSION_FORMATS)) {
+    // .htm is the lesser spelling of .html: accepted, not advertised.
+    if (formats.includes(format) && extension !== '.htm') byFormat.set(format, [...(byFormat.get(format) ?? []), extension]);
+  }
+  return [...byFormat]
+    .map(([format, extensions]) => (extensions.length > 1 ? `${extensions.join('/')} ${format}` : extensions[0]))
+    .join(', ');
+}
+
 /** The file `-o` names, or null for standard output (no -o, or `-o -`). */
 function outputFile(o: CommonOptions): string | null {
   return o.output === undefined || o.output === '-' ? null : o.output;
@@ -486,7 +498,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .option(
         '-o, --output <file>',
         'write the result to a file instead of standard output (-: standard output); the format follows the extension ' +
-          '(.json, .md, .csv, .log/.tsv zeek, .html, .txt) unless --format is given; an input is never overwritten',
+          `(${extensionsFor(formats)}) unless --format is given; an input is never overwritten`,
       )
       .option('--no-color', 'no colour, even on a terminal (a non-empty NO_COLOR too; FORCE_COLOR forces colour)')
       .option('-q, --quiet', 'no progress, no warnings other than damage')
@@ -515,7 +527,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   };
 
   common(
-    program.command('info').description('what is in the capture: format, link types, counts, damage').argument('<capture...>'),
+    program
+      .command('info')
+      .description('what is in the capture, as capinfos tells it: format, interfaces, sizes, rates, time order, counts, damage')
+      .argument('<capture...>'),
     Object.keys(infoRenderers),
     'text',
   ).action(async (files: string[], o: CommonOptions) => {

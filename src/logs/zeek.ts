@@ -9,7 +9,7 @@
  * DNS transactions no conn.log row names become connections of their own (dns.log alone
  * still names addresses); unclaimed http/ssl rows are counted in a warning.
  */
-import type { CaptureSummary } from '../analysis/types.js';
+import { noCaptureFileFacts, type CaptureSummary } from '../analysis/types.js';
 import type { Connection } from '../flows/connection.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { readLines, type LineStats } from './lines.js';
@@ -85,6 +85,7 @@ function newSummary(file: ZeekLogFile, logType: string | null): CaptureSummary {
     anomalies: {},
     warnings: [],
     damage: null,
+    ...noCaptureFileFacts(),
   };
 }
 

@@ -259,12 +259,96 @@ function formatWords(c: CaptureSummary): string {
   return detail.toLowerCase().startsWith(c.format) ? detail : `${c.format} (${detail})`;
 }
 
+/** Interface lines shown under "interfaces" before "… n more". */
+const INTERFACES_SHOWN = 20;
+
+/** "434,628 bytes (424 KiB)". */
+function sizeWords(n: number): string {
+  return n < 1024 ? plural(n, 'byte') : `${plural(n, 'byte')} (${bytes(n)})`;
+}
+
+/** On disk, and for gzip what it holds. */
+function fileSizeWords(c: CaptureSummary): string {
+  const onDisk = c.fileSize === null ? 'not known (read from a stream)' : sizeWords(c.fileSize);
+  if (c.compressed === null || c.uncompressedSize === null) return onDisk;
+  const ratio = c.fileSize !== null && c.fileSize > 0 ? `, ${decimal(c.uncompressedSize / c.fileSize, 1)}:1` : '';
+  return `${onDisk} compressed; ${sizeWords(c.uncompressedSize)} of capture data${ratio}`;
+}
+
+/** A snapshot length: "262,144 bytes", "none given" for 0. */
+function snaplenWords(snaplen: number): string {
+  return snaplen === 0 ? 'none given' : plural(snaplen, 'byte');
+}
+
+/** Time stamp resolution: "microseconds", "nanoseconds", "2^-20 s". */
+function resolutionWords(unitsPerSecond: number): string {
+  const decimalNames: Record<number, string> = { 1: 'seconds', 1e3: 'milliseconds', 1e6: 'microseconds', 1e9: 'nanoseconds' };
+  const named = decimalNames[unitsPerSecond];
+  if (named !== undefined) return named;
+  const power = Math.log2(unitsPerSecond);
+  return Number.isInteger(power) ? `2^-${power} s` : `1/${count(unitsPerSecond)} s`;
+}
+
+/** "0: eth0 “Intel Ethernet”, 1 (Ethernet), snaplen 262,144 bytes, microseconds, OS Linux 6.1". */
+function interfaceWords(i: CaptureSummary['interfaceDetails'][number]): string {
+  const parts = [`${i.id}: ${i.name === null ? '(no name)' : clean(i.name)}${i.description === null ? '' : ` “${clean(i.description)}”`}`];
+  parts.push(linktypeName(i.linktype), `snaplen ${snaplenWords(i.snaplen)}`, resolutionWords(i.tsUnitsPerSecond));
+  if (i.tsOffset !== 0) parts.push(`time offset ${plural(i.tsOffset, 'second')}`);
+  if (i.os !== null) parts.push(`OS ${clean(i.os)}`);
+  if (i.hardware !== null) parts.push(`hardware ${clean(i.hardware)}`);
+  return parts.join(', ');
+}
+
+/** "Dumpcap (Wireshark) 4.4.0; OS 64-bit Windows 11; hardware AMD EPYC 7452". */
+function writtenByWords(w: NonNullable<CaptureSummary['writtenBy']>): string {
+  const parts: string[] = [];
+  if (w.application !== null) parts.push(clean(w.application));
+  if (w.os !== null) parts.push(`OS ${clean(w.os)}`);
+  if (w.hardware !== null) parts.push(`hardware ${clean(w.hardware)}`);
+  return parts.join('; ');
+}
+
+/** capinfos's "Strict time order", with where it breaks. */
+function timeOrderWords(order: NonNullable<CaptureSummary['timeOrder']>): string {
+  if (order.ordered === true) return 'yes';
+  if (order.ordered === null)
+    return `unknown: ${plural(order.untimedRecords, 'record')} without a time of ${order.untimedRecords === 1 ? 'its' : 'their'} own`;
+  const earlier = order.earlierRecords === 1 ? '1 record earlier' : `${count(order.earlierRecords)} records earlier`;
+  return `no, ${earlier} than the one before, first at record ${count(order.firstEarlierRecord ?? 0)}`;
+}
+
+/** Rows only captures have (logs have null there): what capinfos tells. */
+function captureFileRows(c: CaptureSummary): { before: [string, string][]; after: [string, string][] } {
+  const before: [string, string][] = [];
+  const after: [string, string][] = [];
+  if (c.timeOrder === null) return { before, after };
+  before.push(['file size', fileSizeWords(c)]);
+  if (c.snaplen !== null) before.push(['snaplen', snaplenWords(c.snaplen)]);
+  if (c.writtenBy !== null) before.push(['written by', writtenByWords(c.writtenBy)]);
+  if (c.wireBytes !== null) {
+    const captured = c.wireBytes === c.bytes ? 'all captured' : `${count(c.bytes)} captured`;
+    after.push(['data size', `${plural(c.wireBytes, 'byte')} on the wire (${captured})`]);
+  }
+  if (c.dataByteRate !== null && c.dataBitRate !== null) {
+    after.push(['data rate', `${decimal(c.dataByteRate, 2)} bytes/s, ${decimal(c.dataBitRate, 2)} bits/s`]);
+  }
+  if (c.averagePacketSize !== null) {
+    const rate = c.averagePacketRate === null ? '' : `, ${decimal(c.averagePacketRate, 2)} packets/s`;
+    after.push(['average', `${decimal(c.averagePacketSize, 2)} bytes a packet${rate}`]);
+  }
+  if (c.packets > 0) after.push(['time order', timeOrderWords(c.timeOrder)]);
+  return { before, after };
+}
+
 /** `callhome info` for the terminal: one block per capture. */
 export function renderInfoText(captures: CaptureSummary[], options: RenderOptions): string {
   const width = Math.max(40, options.width ?? DEFAULT_WIDTH);
+  const label = ' '.repeat(14);
   const blocks = captures.map((c) => {
+    const file = captureFileRows(c);
     const rows: [string, string][] = [
       ['format', `${formatWords(c)}${c.compressed ? `, ${c.compressed}-compressed` : ''}`],
+      ...file.before,
       ['link type', c.linktypes.length > 1 ? c.linktypes.map(linktypeName).join(', ') : linktypeName(c.linktype)],
       ['interfaces', String(c.interfaces)],
       ['packets', `${count(c.packets)} (${bytes(c.bytes)})`],
@@ -274,6 +358,7 @@ export function renderInfoText(captures: CaptureSummary[], options: RenderOption
           ? `${c.end ? seenSpan(c.start, c.end) : shortIso(c.start)}${c.durationSeconds !== null ? ` (${duration(c.durationSeconds)})` : ''}`
           : 'no packets',
       ],
+      ...file.after,
       [
         'decoded',
         `IPv4 ${count(c.decoded.ipv4)}, IPv6 ${count(c.decoded.ipv6)}, TCP ${count(c.decoded.tcp)}, UDP ${count(c.decoded.udp)}, ICMP ${count(c.decoded.icmp)}, other ${count(c.decoded.other)}`,
@@ -281,12 +366,17 @@ export function renderInfoText(captures: CaptureSummary[], options: RenderOption
       ['skipped', counts(c.skipped)],
       ['anomalies', counts(c.anomalies)],
     ];
+    // pcap's one interface is said by the link type and snaplen rows; pcapng's each get a line.
+    const details = c.format === 'pcapng' ? c.interfaceDetails : [];
     const lines = [paint(clean(c.file), 'bold', options.color)];
-    for (const [k, v] of rows) lines.push(...wrap(v, width, ' '.repeat(14), `  ${k.padEnd(12)}`));
+    for (const [k, v] of rows) {
+      lines.push(...wrap(v, width, label, `  ${k.padEnd(12)}`));
+      if (k !== 'interfaces') continue;
+      for (const i of details.slice(0, INTERFACES_SHOWN)) lines.push(...wrap(interfaceWords(i), width, `${label}   `, label));
+      if (details.length > INTERFACES_SHOWN) lines.push(`${label}… ${count(details.length - INTERFACES_SHOWN)} more`);
+    }
     for (const w of c.warnings)
-      lines.push(
-        ...wrap(clean(w), width, ' '.repeat(14), `  ${paint('warning', 'yellow', options.color).padEnd(options.color ? 12 + 10 : 12)}`),
-      );
+      lines.push(...wrap(clean(w), width, label, `  ${paint('warning', 'yellow', options.color).padEnd(options.color ? 12 + 10 : 12)}`));
     return lines.join('\n');
   });
   return `${blocks.join('\n\n')}\n`;

@@ -41,6 +41,30 @@ export function capture(file: string, packets: number, start: number, end: numbe
     anomalies: {},
     warnings,
     damage: null,
+    snaplen: 65535,
+    interfaceDetails: [
+      {
+        id: 0,
+        name: null,
+        description: null,
+        os: null,
+        hardware: null,
+        linktype: 1,
+        snaplen: 65535,
+        tsresol: null,
+        tsUnitsPerSecond: 1e6,
+        tsOffset: 0,
+      },
+    ],
+    writtenBy: null,
+    fileSize: 24 + packets * (16 + 74),
+    uncompressedSize: null,
+    wireBytes: packets * 74,
+    dataByteRate: end > start ? (packets * 74) / (end - start) : null,
+    dataBitRate: end > start ? (packets * 74 * 8) / (end - start) : null,
+    averagePacketRate: end > start ? packets / (end - start) : null,
+    averagePacketSize: packets > 0 ? 74 : null,
+    timeOrder: { ordered: true, earlierRecords: 0, firstEarlierRecord: null, untimedRecords: 0 },
   };
 }
 

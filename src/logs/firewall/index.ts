@@ -5,7 +5,7 @@
  * formats (a syslog server collecting several devices): each line is read by the format the
  * file opens with, else by any other.
  */
-import type { CaptureSummary } from '../../analysis/types.js';
+import { noCaptureFileFacts, type CaptureSummary } from '../../analysis/types.js';
 import type { Connection } from '../../flows/connection.js';
 import { ciscoAsa } from './asa.js';
 import { attemptsOf } from './attempts.js';
@@ -258,6 +258,7 @@ export class FirewallLogReader {
       anomalies: {},
       warnings: [...warnings],
       damage: null,
+      ...noCaptureFileFacts(),
     };
   }
 }
