@@ -9,7 +9,7 @@ import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
 import type { Packet } from './decode/index.js';
 import { ConnectionTracker } from './flows/index.js';
 import type { Connection } from './flows/index.js';
-import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeConnections, compareAnalyses } from './analysis/index.js';
+import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeNetworks, compareAnalyses } from './analysis/index.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
 import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions } from './inputs.js';
 import { isoMillis } from './time.js';
@@ -118,7 +118,8 @@ export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): Cap
 }
 
 /**
- * Read, decode and track the given captures as one network. Captures are taken in the order of
+ * Read, decode and track the given captures as one timeline (`analyze` then decides which of
+ * them can be one network). Captures are taken in the order of
  * their first timestamp (rotated files may be named in any order). A capture that cannot be read
  * at all is reported in `failures`; damage after a readable start is a warning on that capture.
  */
@@ -256,13 +257,17 @@ function analyzeOptions(options: AnalyzeCapturesOptions): AnalyzeOptions {
   };
 }
 
-/** Hosts, labels and verdicts for captures analysed as one network. */
+/**
+ * Hosts, labels and verdicts for the inputs: one network, or — when they cannot be one network
+ * (far apart in time, no internal address in common) — each network on its own, side by side
+ * (`result.networks`).
+ */
 export async function analyze(
   inputs: CaptureInput[],
   options: AnalyzeCapturesOptions = {},
 ): Promise<{ result: AnalysisResult; loaded: Loaded }> {
   const loaded = await loadCaptures(inputs, options);
-  const result = analyzeConnections(loaded.connections, loaded.captures, analyzeOptions(options));
+  const result = analyzeNetworks(loaded.connections, loaded.captures, analyzeOptions(options));
   return { result, loaded };
 }
 
