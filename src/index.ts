@@ -9,7 +9,7 @@ import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
 import type { Packet } from './decode/index.js';
 import { ConnectionTracker } from './flows/index.js';
 import type { Connection } from './flows/index.js';
-import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeConnections, compareAnalyses } from './analysis/index.js';
+import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeNetworks, compareAnalyses } from './analysis/index.js';
 import type { CaptureFileFacts } from './analysis/types.js';
 import { round } from './quantities.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
@@ -161,7 +161,8 @@ function fileFacts(info: CaptureFileInfo): CaptureFileFacts {
 }
 
 /**
- * Read, decode and track the given captures as one network. Captures are taken in the order of
+ * Read, decode and track the given captures as one timeline (`analyze` then decides which of
+ * them can be one network). Captures are taken in the order of
  * their first timestamp (rotated files may be named in any order). A capture that cannot be read
  * at all is reported in `failures`; damage after a readable start is a warning on that capture.
  */
@@ -299,13 +300,17 @@ function analyzeOptions(options: AnalyzeCapturesOptions): AnalyzeOptions {
   };
 }
 
-/** Hosts, labels and verdicts for captures analysed as one network. */
+/**
+ * Hosts, labels and verdicts for the inputs: one network, or — when they cannot be one network
+ * (far apart in time, no internal address in common) — each network on its own, side by side
+ * (`result.networks`).
+ */
 export async function analyze(
   inputs: CaptureInput[],
   options: AnalyzeCapturesOptions = {},
 ): Promise<{ result: AnalysisResult; loaded: Loaded }> {
   const loaded = await loadCaptures(inputs, options);
-  const result = analyzeConnections(loaded.connections, loaded.captures, analyzeOptions(options));
+  const result = analyzeNetworks(loaded.connections, loaded.captures, analyzeOptions(options));
   return { result, loaded };
 }
 

@@ -53,6 +53,18 @@ export function duration(s: number): string {
   return sign + pair(Math.floor(hours / 24), 'd', hours % 24, 'h');
 }
 
+/**
+ * A span of days to years, as between two captures: as `duration` below two months ("45 d 3 h"),
+ * then "5 months", then years ("3.3 years"; whole years from ten on).
+ */
+export function longDuration(s: number): string {
+  const days = Math.abs(s) / 86400;
+  if (days < 60) return duration(s);
+  const years = days / 365.25;
+  if (years < 2) return plural(Math.round(days / 30.44), 'month');
+  return `${decimal(years, years < 10 ? 1 : 0)} years`;
+}
+
 function pair(major: number, majorUnit: string, minor: number, minorUnit: string): string {
   return minor === 0 ? `${major} ${majorUnit}` : `${major} ${majorUnit} ${minor} ${minorUnit}`;
 }

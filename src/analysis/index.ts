@@ -8,6 +8,8 @@ import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
 import { NameBook, OrgTable } from './destinations.js';
 import { buildHosts } from './hosts.js';
 import { KnownMatcher, type KnownRule } from './known.js';
+import { combineNetworks } from './network-results.js';
+import { splitNetworks } from './networks.js';
 import { countQuietHosts } from './quiet.js';
 import { findProxies } from './proxies.js';
 import { summarize } from './summary.js';
@@ -18,6 +20,7 @@ export { CidrSet, DEFAULT_INTERNAL, netblockOf } from './cidr.js';
 export { parseOrgsCsv } from './destinations.js';
 export { KnownFileError, parseKnown, suggestKnown, type KnownRule, type KnownSuggestion } from './known.js';
 export { countQuietHosts, hasFindings } from './quiet.js';
+export { SAME_NETWORK_MAX_GAP_SECONDS, splitNetworks, type NetworkPart } from './networks.js';
 export { compareAnalyses } from './compare.js';
 export { analyzeSchedule } from './schedule.js';
 export { attributeResets, icmpMeaning } from './attribution.js';
@@ -45,8 +48,36 @@ export function defaultAnalyzeOptions(): AnalyzeOptions {
   return { internal: [...DEFAULT_INTERNAL], proxies: [], orgs: [], webPorts: [...DEFAULT_WEB_PORTS] };
 }
 
+/** The --internal set analysis uses: the given CIDRs, or the defaults when none are given. */
+function internalSet(options: AnalyzeOptions): CidrSet {
+  return new CidrSet(options.internal.length > 0 ? options.internal : DEFAULT_INTERNAL);
+}
+
+/**
+ * Connections of several inputs: those that can be one network (networks.ts) are analysed
+ * together, each other network on its own, so that one network's proxy, resolvers and firewall
+ * are never read into another's hosts. One network — the common case — is `analyzeConnections`.
+ */
+export function analyzeNetworks(connections: Connection[], captures: CaptureSummary[], options: AnalyzeOptions): AnalysisResult {
+  const parts = splitNetworks(captures, connections, internalSet(options));
+  if (parts.length <= 1) return analyzeConnections(connections, captures, options);
+  const position = new Map<number, number>();
+  parts.forEach((p, i) => p.captures.forEach((c) => position.set(c, i)));
+  const own: Connection[][] = parts.map(() => []);
+  for (const c of connections) own[position.get(c.capture) ?? 0]!.push(c);
+  const results = parts.map((p, i) =>
+    analyzeConnections(
+      own[i]!,
+      p.captures.map((c) => captures[c]!),
+      options,
+    ),
+  );
+  return combineNetworks(captures, parts, results);
+}
+
+/** Connections analysed as one network: one proxy set, one set of reset sources, one set of hosts. */
 export function analyzeConnections(connections: Connection[], captures: CaptureSummary[], options: AnalyzeOptions): AnalysisResult {
-  const internal = new CidrSet(options.internal.length > 0 ? options.internal : DEFAULT_INTERNAL);
+  const internal = internalSet(options);
   const webPorts = options.webPorts.length > 0 ? options.webPorts : DEFAULT_WEB_PORTS;
   const attribution = attributeResets(connections, internal);
   const proxies = findProxies(connections, internal, options.proxies, webPorts);

@@ -60,6 +60,8 @@ export interface CaptureSummary {
   averagePacketSize: number | null;
   /** Whether packets are in chronological order; null for logs. */
   timeOrder: TimeOrder | null;
+  /** The network (`AnalysisResult.networks[].id`) it was analysed in; only when there are several. */
+  network?: number;
 }
 
 /** One capture interface; strings are as the file has them (hostile text). */
@@ -135,6 +137,8 @@ export interface ProxyFinding {
   evidence: string;
   /** Internal clients seen using it. */
   clients: string[];
+  /** The network (`AnalysisResult.networks[].id`) it serves; only when there are several. */
+  network?: number;
 }
 
 export interface ResetSource {
@@ -161,6 +165,8 @@ export interface ResetSource {
   externalAddresses: number;
   /** Internal hosts that received these refusals (first 50). */
   hosts: string[];
+  /** The network (`AnalysisResult.networks[].id`) it was seen in; only when there are several. */
+  network?: number;
 }
 
 /** What a schedule was measured on. */
@@ -240,6 +246,8 @@ export interface Attempt {
 }
 
 export interface HostFinding {
+  /** The network (`AnalysisResult.networks[].id`) the host is in; only when there are several. */
+  network?: number;
   address: string;
   labels: Label[];
   verdict: string;
@@ -316,9 +324,35 @@ export interface UnderstoodDestinations {
   destinations: string[];
 }
 
+/**
+ * Inputs analysed as one network, when the inputs of one run cannot all be one network
+ * (analysis/networks.ts: too far apart in time, or no internal address in common).
+ */
+export interface NetworkSummary {
+  /** 1, 2, …: in order of the networks' first time stamps. */
+  id: number;
+  /** The files of its inputs (`captures[].file`), in `captures` order. */
+  captures: string[];
+  /** Its first and last time stamp (ISO-8601), null when no input has one. */
+  start: string | null;
+  end: string | null;
+  /** Why it is not analysed with the nearest other network: "3.3 years apart from network 1, with no internal address in common". */
+  reason: string;
+  /** The summary sentences of this network alone. */
+  summary: string[];
+  /** The hosts of this network without findings, counted. */
+  quietHosts: QuietHosts;
+}
+
 export interface AnalysisResult {
   version: 1;
   captures: CaptureSummary[];
+  /**
+   * Present only when the inputs form several networks, each analysed on its own: then every host,
+   * proxy, reset source and capture carries the `network` id it belongs to, and `summary`
+   * starts with a sentence saying so. Absent for one network (the common case).
+   */
+  networks?: NetworkSummary[];
   proxies: ProxyFinding[];
   resetSources: ResetSource[];
   hosts: HostFinding[];

@@ -18,6 +18,7 @@ import {
   type Cell,
   type TableModel,
 } from './tables.js';
+import { networkReason, networkTitle, networkViews, sectionTitle, severalNetworksHeadline, type NetworkView } from './networks.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, plural } from '../quantities.js';
@@ -87,6 +88,9 @@ nav li { margin: 2px 0; }
 a { color: #0b57d0; }
 section.host { border-top: 3px solid #d55e00; margin-top: 28px; }
 section.host > h2 { border: 0; margin-top: 8px; }
+section.network > h2.network-title { font-size: 21px; border-bottom: 3px solid #0b57d0; margin-top: 44px; }
+.network-tag { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; font-weight: 600; color: #0b57d0; border: 1px solid #0b57d0; vertical-align: middle; }
+.headline { font-size: 16px; font-weight: 600; margin: 8px 0; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
 footer { margin-top: 40px; color: #777; font-size: 12px; }
 details > summary { cursor: pointer; color: #0b57d0; margin: 6px 0; }
@@ -173,11 +177,16 @@ function attemptsOf(host: HostFinding, group: DestinationGroup): Attempt[] {
   return host.attempts.filter((a) => addresses.has(a.address));
 }
 
+/** "network 2" beside a host's address when there are several networks. */
+function networkTag(host: HostFinding): string {
+  return host.network === undefined ? '' : ` <span class="network-tag">${h(`network ${host.network}`)}</span>`;
+}
+
 function hostSection(host: HostFinding, index: number, charts: boolean): string {
   const id = `host-${index + 1}`;
   const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
   const out: string[] = [`<section class="host" id="${id}">`];
-  out.push(`<h2><span class="mono">${h(host.address)}</span> ${labelBadges(host)}</h2>`);
+  out.push(`<h2><span class="mono">${h(host.address)}</span> ${labelBadges(host)}${networkTag(host)}</h2>`);
   out.push(`<p class="verdict">${h(host.verdict)}</p>`);
   out.push(`<p class="numbers">${hostActivity(host).map(h).join(' · ')} · score ${h(decimal(host.score, 2))}</p>`);
   if (host.evidence.length > 0) {
@@ -297,14 +306,78 @@ function connectionStates(connections: Connection[]): string {
 }
 
 /**
+ * A network's summary (the whole result's, for one network): its sentences, its counts and links
+ * to its hosts with findings, whose anchors count from `firstHost`.
+ */
+function summaryParts(view: NetworkView, firstHost: number): string[] {
+  const { result } = view;
+  const attention = result.hosts.filter(deservesAttention);
+  const out: string[] = [];
+  if (result.summary.length === 0) out.push('<p>Nothing calling home was found.</p>');
+  else out.push(`<ul>${result.summary.map((s) => `<li>${h(s)}</li>`).join('\n')}</ul>`);
+  out.push(
+    `<p class="numbers">${h(`${plural(attention.length + result.quietHosts.count, 'internal host')}, ${count(attention.length)} with findings; ${plural(result.proxies.length, 'proxy', 'proxies')}; ${plural(result.resetSources.length, 'reset source')}.`)}</p>`,
+  );
+  if (attention.length > 0) {
+    const links = attention.map(
+      (x, i) => `<li><a href="#host-${firstHost + i + 1}" class="mono">${h(x.address)}</a> ${labelBadges(x)}</li>`,
+    );
+    out.push(
+      '<nav aria-label="hosts with findings">',
+      collapsed(`<ul>\n${links.join('\n')}\n</ul>`, links.length, 'hosts with findings'),
+      '</nav>',
+    );
+  }
+  return out;
+}
+
+/** A network's hosts without findings, counted (and listed with --all-hosts). */
+function otherHostsPart(view: NetworkView, options: RenderOptions): string[] {
+  const { result } = view;
+  if (result.quietHosts.count === 0) return [];
+  const quiet = listedHosts(result, options).filter((x) => !deservesAttention(x));
+  const id = view.network === null ? 'other-hosts' : `other-hosts-${view.network.id}`;
+  const out = [`<section id="${id}">`, `<h2>${h(sectionTitle('Other hosts', view))}</h2>`, modelTable(quietHostsTable(result.quietHosts))];
+  out.push(
+    `<p class="numbers">${h(`${plural(result.quietHosts.count, 'host')} without findings${options.allHosts === true ? '' : ' (--all-hosts lists each host)'}.`)}</p>`,
+  );
+  if (quiet.length > 0) out.push(collapsed(modelTable(otherHostsTable(quiet)), quiet.length, 'every host without findings'));
+  out.push('</section>');
+  return out;
+}
+
+function understoodPart(result: AnalysisResult): string[] {
+  if (result.understood.length === 0) return [];
+  const out = ['<section id="understood">', '<h2>Understood destinations</h2>'];
+  out.push(`<p>${h('Destinations the known-destinations list (--known) explains, kept out of the findings above.')}</p>`);
+  const matched = result.understood.filter((u) => u.connections > 0).length;
+  if (matched > 0) out.push(collapsed(modelTable(understoodTable(result.understood)), matched, 'known destinations that matched'));
+  const unmatched = unmatchedKnownWords(result.understood);
+  if (unmatched !== null) out.push(`<p class="numbers">${h(unmatched)}</p>`);
+  out.push('</section>');
+  return out;
+}
+
+/** A network's proxies and reset sources. */
+function tablesPart(view: NetworkView): string[] {
+  const out: string[] = [];
+  for (const section of networkSections(view.result)) {
+    const id = view.network === null ? section.id : `${section.id}-${view.network.id}`;
+    out.push(`<section id="${id}">`, `<h2>${h(sectionTitle(section.title, view))}</h2>`);
+    out.push(section.table !== null ? modelTable(section.table) : `<p>${section.empty}</p>`);
+    out.push('</section>');
+  }
+  return out;
+}
+
+/**
  * The HTML report. Takes the analysis and, optionally, the connections it came from (for a
  * table of connection states).
  */
 export function renderReportHtml(result: AnalysisResult & { connections?: Connection[] }, options: RenderOptions): string {
   const files = result.captures.map((c) => c.file);
   const listed = listedHosts(result, options);
-  const attention = listed.filter(deservesAttention);
-  const quiet = listed.filter((x) => !deservesAttention(x));
+  const headline = severalNetworksHeadline(result);
   const out: string[] = [];
   out.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">');
   out.push(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`);
@@ -312,52 +385,48 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
   out.push(`<title>${h(`callhome report — ${files.join(', ') || 'no capture'}`)}</title>`);
   out.push(`<style>${STYLE}</style>`, '</head>', '<body>');
   out.push('<header>', '<h1>callhome report</h1>');
-  out.push(`<p class="meta">${h(capturesLine(result.captures))}</p>`);
+  out.push(`<p class="meta">${h(capturesLine(result.captures, { span: headline === null }))}</p>`);
   out.push(`<p class="meta">${files.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`, '</header>');
 
-  out.push('<section id="summary">', '<h2>Summary</h2>');
-  if (result.summary.length === 0) out.push('<p>Nothing calling home was found.</p>');
-  else out.push(`<ul>${result.summary.map((s) => `<li>${h(s)}</li>`).join('\n')}</ul>`);
-  out.push(
-    `<p class="numbers">${h(`${plural(attention.length + result.quietHosts.count, 'internal host')}, ${count(attention.length)} with findings; ${plural(result.proxies.length, 'proxy', 'proxies')}; ${plural(result.resetSources.length, 'reset source')}.`)}</p>`,
-  );
-  if (attention.length > 0) {
-    const links = attention.map((x, i) => `<li><a href="#host-${i + 1}" class="mono">${h(x.address)}</a> ${labelBadges(x)}</li>`);
+  // Hosts are numbered across networks, for their anchors and for the charted ones.
+  let hostsShown = 0;
+  const hostSections = (view: NetworkView): string[] => {
+    const attention = listedHosts(view.result, options).filter(deservesAttention);
+    const sections = attention.map((x, i) => hostSection(x, hostsShown + i, options.allHosts === true || hostsShown + i < CHARTED_HOSTS));
+    hostsShown += attention.length;
+    return sections;
+  };
+  if (headline === null) {
+    const view = networkViews(result)[0]!;
+    out.push('<section id="summary">', '<h2>Summary</h2>', ...summaryParts(view, 0));
+    out.push('<h3>Captures</h3>', modelTable(capturesTable(result)));
+    out.push('</section>');
+    const sections = hostSections(view);
+    if (sections.length > 0) out.push(`<h2>Hosts with findings</h2>`, outcomeKey(), ...sections);
+    out.push(...otherHostsPart(view, options));
+    out.push(...understoodPart(result));
+    out.push(...tablesPart(view));
+  } else {
+    const views = networkViews(result);
+    out.push('<section id="summary">', '<h2>Summary</h2>', `<p class="headline">${h(headline)}</p>`);
     out.push(
-      '<nav aria-label="hosts with findings">',
-      collapsed(`<ul>\n${links.join('\n')}\n</ul>`, links.length, 'hosts with findings'),
-      '</nav>',
+      `<ul>${views.map((v) => `<li><a href="#network-${v.network!.id}">${h(networkTitle(v))}</a> — ${h(networkReason(v.network!))}</li>`).join('\n')}</ul>`,
     );
-  }
-  out.push('<h3>Captures</h3>', modelTable(capturesTable(result)));
-  out.push('</section>');
-
-  if (attention.length > 0) out.push(`<h2>Hosts with findings</h2>`, outcomeKey());
-  attention.forEach((x, i) => out.push(hostSection(x, i, options.allHosts === true || i < CHARTED_HOSTS)));
-
-  if (result.quietHosts.count > 0) {
-    out.push('<section id="other-hosts">', '<h2>Other hosts</h2>', modelTable(quietHostsTable(result.quietHosts)));
-    out.push(
-      `<p class="numbers">${h(`${plural(result.quietHosts.count, 'host')} without findings${options.allHosts === true ? '' : ' (--all-hosts lists each host)'}.`)}</p>`,
-    );
-    if (quiet.length > 0) out.push(collapsed(modelTable(otherHostsTable(quiet)), quiet.length, 'every host without findings'));
+    out.push('<h3>Captures</h3>', modelTable(capturesTable(result)));
     out.push('</section>');
-  }
-
-  if (result.understood.length > 0) {
-    out.push('<section id="understood">', '<h2>Understood destinations</h2>');
-    out.push(`<p>${h('Destinations the known-destinations list (--known) explains, kept out of the findings above.')}</p>`);
-    const matched = result.understood.filter((u) => u.connections > 0).length;
-    if (matched > 0) out.push(collapsed(modelTable(understoodTable(result.understood)), matched, 'known destinations that matched'));
-    const unmatched = unmatchedKnownWords(result.understood);
-    if (unmatched !== null) out.push(`<p class="numbers">${h(unmatched)}</p>`);
-    out.push('</section>');
-  }
-
-  for (const section of networkSections(result)) {
-    out.push(`<section id="${section.id}">`, `<h2>${section.title}</h2>`);
-    out.push(section.table !== null ? modelTable(section.table) : `<p>${section.empty}</p>`);
-    out.push('</section>');
+    for (const view of views) {
+      const network = view.network!;
+      out.push(`<section class="network" id="network-${network.id}">`, `<h2 class="network-title">${h(networkTitle(view))}</h2>`);
+      out.push(`<p class="meta">${network.captures.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`);
+      out.push(`<p class="numbers">${h(networkReason(network))}</p>`);
+      out.push('<h3>Summary</h3>', ...summaryParts(view, hostsShown));
+      const sections = hostSections(view);
+      if (sections.length > 0) out.push(`<h3>${h(sectionTitle('Hosts with findings', view))}</h3>`, outcomeKey(), ...sections);
+      out.push(...otherHostsPart(view, options));
+      out.push(...tablesPart(view));
+      out.push('</section>');
+    }
+    out.push(...understoodPart(result));
   }
 
   out.push('<section id="flows">', '<h2>Flow summary</h2>');
@@ -367,10 +436,12 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
   const oneDay = days.size === 1 && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(seen[0] ?? '');
   const day = oneDay ? ` (${[...days][0]}, UTC)` : ' (UTC)';
   const seenTime = (t: string) => (oneDay ? t.slice(11, 19) : shortIso(t));
+  const several = headline !== null;
   const flowRows = listed.flatMap((x) =>
     [...x.groups]
       .sort((a, b) => b.attempts - a.attempts)
       .map((g) => [
+        ...(several ? [count(x.network ?? 0)] : []),
         `<span class="mono">${h(x.address)}</span>`,
         `<span class="mono">${h(g.destination)}</span>`,
         count(g.attempts),
@@ -387,9 +458,12 @@ export function renderReportHtml(result: AnalysisResult & { connections?: Connec
     out.push(
       collapsed(
         table(
-          ['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', h(`seen${day}`)],
+          [
+            ...(several ? ['network'] : []),
+            ...['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', h(`seen${day}`)],
+          ],
           flowRows,
-          ['a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
+          [...(several ? (['n'] as const) : []), 'a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
         ),
         flowRows.length,
         'flows of every listed host by destination',

@@ -12,7 +12,11 @@ import { listedHosts } from './words.js';
  */
 function asWritten(result: AnalysisResult, options: RenderOptions): AnalysisResult {
   if (options.allHosts === true) return result;
-  return { ...result, hosts: listedHosts(result, options), quietHosts: { ...result.quietHosts, listed: false } };
+  const written: AnalysisResult = { ...result, hosts: listedHosts(result, options), quietHosts: { ...result.quietHosts, listed: false } };
+  if (result.networks !== undefined) {
+    written.networks = result.networks.map((n) => ({ ...n, quietHosts: { ...n.quietHosts, listed: false } }));
+  }
+  return written;
 }
 
 export function renderAnalyzeJson(result: AnalysisResult, options: RenderOptions): string {

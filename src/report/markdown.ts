@@ -16,6 +16,7 @@ import {
   type Cell,
   type TableModel,
 } from './tables.js';
+import { networkFiles, networkReason, networkTitle, networkViews, severalNetworksHeadline } from './networks.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal } from '../quantities.js';
@@ -73,8 +74,8 @@ function namesCell(names: string[], limit = 5): string {
   return names.length > limit ? `${shown}, … ${names.length - limit} more` : shown;
 }
 
-function hostSection(host: HostFinding): string[] {
-  const out = [`## Host ${md(host.address)}`, ''];
+function hostSection(host: HostFinding, level = 2): string[] {
+  const out = [`${'#'.repeat(level)} Host ${md(host.address)}`, ''];
   out.push(`**Labels:** ${labels(host)} · **score** ${decimal(host.score, 2)}`, '');
   out.push(md(host.verdict), '');
   if (host.evidence.length > 0) {
@@ -117,22 +118,22 @@ function connectionStates(connections: Connection[]): string[] {
   return ['## Connection states', '', markdownTable(['conn_state', 'connections', 'meaning'], rows, [false, true, false]), ''];
 }
 
-function render(result: AnalysisResult, title: string, options: RenderOptions, connections?: Connection[]): string {
-  const out: string[] = [`# ${title}`, ''];
-  out.push(`_${md(capturesLine(result.captures))}_`, '');
-
-  out.push('## Summary', '');
+/** The summary of one network (or of the whole result) under a heading of `level`. */
+function summaryLines(result: AnalysisResult, level: number): string[] {
+  const out = [`${'#'.repeat(level)} Summary`, ''];
   if (result.summary.length === 0) out.push('Nothing calling home was found.');
   for (const s of result.summary) out.push(`- ${md(s)}`);
   out.push('');
+  return out;
+}
 
-  out.push('## Captures', '', modelTable(capturesTable(result)), '');
-
+/** The hosts with findings, each a section, then the others counted (and listed with --all-hosts). */
+function hostsLines(result: AnalysisResult, options: RenderOptions, level: number): string[] {
+  const out: string[] = [];
   const listed = listedHosts(result, options);
-  const attention = listed.filter(deservesAttention);
-  for (const h of attention) out.push(...hostSection(h));
+  for (const h of listed.filter(deservesAttention)) out.push(...hostSection(h, level));
   if (result.quietHosts.count > 0) {
-    out.push('## Other hosts', '', modelTable(quietHostsTable(result.quietHosts)), '');
+    out.push(`${'#'.repeat(level)} Other hosts`, '', modelTable(quietHostsTable(result.quietHosts)), '');
     out.push(
       `${count(result.quietHosts.count)} ${result.quietHosts.count === 1 ? 'host' : 'hosts'} without findings${options.allHosts === true ? '' : ' (`--all-hosts` lists each host)'}.`,
       '',
@@ -140,28 +141,70 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
     const quiet = listed.filter((h) => !deservesAttention(h));
     if (quiet.length > 0) out.push(modelTable(otherHostsTable(quiet)), '');
   }
-  if (result.understood.length > 0) {
-    out.push(
-      '## Understood destinations',
-      '',
-      'Destinations the known-destinations list (`--known`) explains, kept out of the findings above.',
-      '',
-    );
-    if (result.understood.some((u) => u.connections > 0)) out.push(modelTable(understoodTable(result.understood)), '');
-    const unmatched = unmatchedKnownWords(result.understood);
-    if (unmatched !== null) out.push(md(unmatched), '');
-  }
+  return out;
+}
 
+function understoodLines(result: AnalysisResult): string[] {
+  if (result.understood.length === 0) return [];
+  const out = [
+    '## Understood destinations',
+    '',
+    'Destinations the known-destinations list (`--known`) explains, kept out of the findings above.',
+    '',
+  ];
+  if (result.understood.some((u) => u.connections > 0)) out.push(modelTable(understoodTable(result.understood)), '');
+  const unmatched = unmatchedKnownWords(result.understood);
+  if (unmatched !== null) out.push(md(unmatched), '');
+  return out;
+}
+
+/** Proxies and reset sources. */
+function tableSections(result: AnalysisResult, level: number): string[] {
+  const out: string[] = [];
   for (const section of networkSections(result)) {
-    out.push(`## ${section.title}`, '');
+    out.push(`${'#'.repeat(level)} ${section.title}`, '');
     out.push(section.table !== null ? modelTable(section.table) : section.empty);
     out.push('');
   }
+  return out;
+}
 
+function render(result: AnalysisResult, title: string, options: RenderOptions, connections?: Connection[]): string {
+  const out: string[] = [`# ${title}`, ''];
+  const headline = severalNetworksHeadline(result);
+  const views = networkViews(result);
+  out.push(`_${md(headline === null ? capturesLine(result.captures) : capturesLine(result.captures, { span: false }))}_`, '');
+
+  if (headline === null) {
+    // One network: the layout every single-network report has always had.
+    const view = views[0]!;
+    out.push(...summaryLines(view.result, 2));
+    out.push('## Captures', '', modelTable(capturesTable(result)), '');
+    out.push(...hostsLines(view.result, options, 2));
+    out.push(...understoodLines(result));
+    out.push(...tableSections(view.result, 2));
+  } else {
+    out.push(`**${md(headline)}**`, '');
+    out.push('## Captures', '', modelTable(capturesTable(result)), '');
+    for (const view of views) {
+      const network = view.network!;
+      out.push(`## ${md(networkTitle(view))}`, '');
+      out.push(md(networkFiles(network)), '');
+      out.push(`_${md(networkReason(network))}_`, '');
+      out.push(...summaryLines(view.result, 3));
+      out.push(...hostsLines(view.result, options, 3));
+      out.push(...tableSections(view.result, 3));
+    }
+    out.push(...understoodLines(result));
+  }
+
+  const listed = listedHosts(result, options);
+  const several = headline !== null;
   const flowRows = listed.flatMap((h) =>
     [...h.groups]
       .sort((a, b) => b.attempts - a.attempts)
       .map((g) => [
+        ...(several ? [String(h.network ?? '')] : []),
         md(h.address),
         md(g.destination),
         count(g.attempts),
@@ -179,9 +222,12 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
   else
     out.push(
       markdownTable(
-        ['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', 'first seen', 'last seen'],
+        [
+          ...(several ? ['network'] : []),
+          ...['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', 'first seen', 'last seen'],
+        ],
         flowRows,
-        [false, false, true, true, true, true, true, true, false, false],
+        [...(several ? [true] : []), false, false, true, true, true, true, true, true, false, false],
       ),
     );
   out.push('');

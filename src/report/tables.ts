@@ -40,11 +40,14 @@ const text = (t: string): Cell => ({ kind: 'text', text: t });
 const num = (t: string): Cell => ({ kind: 'number', text: t });
 const code = (t: string): Cell => ({ kind: 'code', text: t });
 
+/** The captures; with several networks, the network each was analysed in comes first. */
 export function capturesTable(result: AnalysisResult): TableModel {
+  const several = result.captures.some((c) => c.network !== undefined);
   return {
-    headers: ['file', 'format', 'link type', 'packets', 'start', 'end', 'warnings'],
-    roles: ['', '', 'n', 'n', 't', 't', ''],
+    headers: [...(several ? ['network'] : []), 'file', 'format', 'link type', 'packets', 'start', 'end', 'warnings'],
+    roles: [...(several ? (['n'] as const) : []), '', '', 'n', 'n', 't', 't', ''],
     rows: result.captures.map((c) => [
+      ...(several ? [num(String(c.network ?? ''))] : []),
       code(c.file),
       text(c.format + (c.compressed ? ` (${c.compressed})` : '')),
       num(String(c.linktype)),

@@ -20,6 +20,15 @@ import { LABEL_STYLE, paint } from './style.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, duration, hops, plural } from '../quantities.js';
+import {
+  networkFiles,
+  networkReason,
+  networkTitle,
+  networkViews,
+  sectionTitle,
+  severalNetworksHeadline,
+  type NetworkView,
+} from './networks.js';
 import { capturesLine, deservesAttention, hostActivity, endpoint, outcomeWords, portList, seenSpan, shortIso } from './words.js';
 
 const DEFAULT_WIDTH = 100;
@@ -169,16 +178,55 @@ function understoodLines(understood: UnderstoodDestinations[], width: number): s
   return out;
 }
 
-/** `callhome analyze` for the terminal: one-screen summary, then hosts, proxies, reset sources. */
+/** `callhome analyze` for the terminal: one-screen summary, then hosts, proxies, reset sources — network by network when there are several. */
 export function renderAnalyzeText(result: AnalysisResult, options: RenderOptions): string {
   const width = Math.max(40, options.width ?? DEFAULT_WIDTH);
   const color = options.color;
   const out: string[] = [];
-  out.push(...wrap(`${paint('callhome', 'bold', color)}: ${capturesLine(result.captures)}`, width, '  ', ''));
+  const views = networkViews(result);
+  const headline = severalNetworksHeadline(result);
+  const line = capturesLine(result.captures, { span: headline === null });
+  out.push(...wrap(`${paint('callhome', 'bold', color)}: ${line}`, width, '  ', ''));
   const files = result.captures.map((c) => clean(c.file)).join(', ');
-  if (files) out.push(...wrap(files, width, '  '));
+  if (headline === null) {
+    if (files) out.push(...wrap(files, width, '  '));
+  } else {
+    out.push('', ...wrap(clean(headline), width, '    ', '  ').map((l) => paint(l, 'bold', color)));
+  }
   out.push('');
+  const understood = result.understood.length > 0 ? understoodBlock(result.understood, width, color) : [];
+  for (const view of views) {
+    if (view.network !== null) {
+      out.push(...wrap(paint(networkTitle(view), 'bold', color), width, '  ', ''));
+      out.push(...wrap(clean(networkFiles(view.network)), width, '    ', '  '));
+      out.push(...wrap(clean(networkReason(view.network)), width, '    ', '  ').map((l) => paint(l, 'dim', color)));
+      out.push('');
+    }
+    out.push(...networkLines(view, options, width, view.network === null ? understood : []));
+  }
+  if (headline !== null) out.push(...understood);
+  const warnings = result.captures.flatMap((c) => c.warnings.map((w) => `${clean(c.file)}: ${clean(w)}`));
+  if (warnings.length > 0) {
+    out.push(paint('Warnings', 'bold', color));
+    for (const w of warnings) out.push(...wrap(w, width, '    ', '  ! '));
+    out.push('');
+  }
+  while (out.length > 0 && out[out.length - 1] === '') out.pop();
+  return `${out.join('\n')}\n`;
+}
 
+function understoodBlock(understood: UnderstoodDestinations[], width: number, color: boolean): string[] {
+  return [paint('Understood destinations (--known)', 'bold', color), ...understoodLines(understood, width), ''];
+}
+
+/**
+ * One network's summary, hosts, proxies and reset sources (the whole result when it is one
+ * network); `understood` goes between its hosts and its proxies.
+ */
+function networkLines(view: NetworkView, options: RenderOptions, width: number, understood: string[]): string[] {
+  const { result } = view;
+  const color = options.color;
+  const out: string[] = [];
   if (result.summary.length > 0) {
     for (const s of result.summary) out.push(...wrap(clean(s), width, '    ', '  • '));
   } else {
@@ -191,11 +239,11 @@ export function renderAnalyzeText(result: AnalysisResult, options: RenderOptions
   out.push(...wrap(counts, width, '  ', '').map((l) => paint(l, 'dim', color)));
 
   if (attention.length > 0) {
-    out.push('', paint('Hosts', 'bold', color), '');
+    out.push('', paint(sectionTitle('Hosts', view), 'bold', color), '');
     for (const h of attention) out.push(...hostLines(h, width, color), '');
   }
   if (result.quietHosts.count > 0) {
-    out.push(paint(attention.length > 0 ? 'Other hosts' : 'Hosts', 'bold', color));
+    out.push(paint(sectionTitle(attention.length > 0 ? 'Other hosts' : 'Hosts', view), 'bold', color));
     out.push(...quietHostsLines(result.quietHosts, options.allHosts === true, width, color));
     for (const h of quiet) {
       const labels = h.labels.length > 0 ? ` ${labelBadges(h, color)}` : '';
@@ -203,29 +251,19 @@ export function renderAnalyzeText(result: AnalysisResult, options: RenderOptions
     }
     out.push('');
   }
-  if (result.understood.length > 0) {
-    out.push(paint('Understood destinations (--known)', 'bold', color));
-    out.push(...understoodLines(result.understood, width));
-    out.push('');
-  }
+  out.push(...understood);
   if (result.proxies.length > 0) {
-    out.push(paint('Proxies', 'bold', color));
+    out.push(paint(sectionTitle('Proxies', view), 'bold', color));
     for (const p of result.proxies) out.push(...proxyLine(p, width));
     out.push('');
   }
   if (result.resetSources.length > 0) {
-    out.push(paint('Reset sources', 'bold', color));
+    out.push(paint(sectionTitle('Reset sources', view), 'bold', color));
     for (const r of result.resetSources) out.push(...resetSourceLine(r, width, color));
     out.push('');
   }
-  const warnings = result.captures.flatMap((c) => c.warnings.map((w) => `${clean(c.file)}: ${clean(w)}`));
-  if (warnings.length > 0) {
-    out.push(paint('Warnings', 'bold', color));
-    for (const w of warnings) out.push(...wrap(w, width, '    ', '  ! '));
-    out.push('');
-  }
-  while (out.length > 0 && out[out.length - 1] === '') out.pop();
-  return `${out.join('\n')}\n`;
+  if (view.network !== null && out[out.length - 1] !== '') out.push('');
+  return out;
 }
 
 // ---------------------------------------------------------------- info

@@ -64,8 +64,11 @@ export function totalResets(group: DestinationGroup): number {
   return group.resets.middlebox + group.resets.endpoint + group.resets.unknown;
 }
 
-/** The captures in one line: "2 captures, 12,345 packets, 2006-11-17 13:00:00Z → 14:05:12Z (1 h 5 min)". */
-export function capturesLine(captures: CaptureSummary[]): string {
+/**
+ * The captures in one line: "2 captures, 12,345 packets, 2006-11-17 13:00:00Z → 14:05:12Z (1 h 5 min)";
+ * without the time span when asked (captures of several networks have no span that means anything).
+ */
+export function capturesLine(captures: CaptureSummary[], options: { span?: boolean } = {}): string {
   const starts = captures
     .map((c) => c.start)
     .filter((s): s is string => !!s)
@@ -75,7 +78,7 @@ export function capturesLine(captures: CaptureSummary[]): string {
     .filter((s): s is string => !!s)
     .sort();
   let span = '';
-  if (starts.length > 0 && ends.length > 0) {
+  if (options.span !== false && starts.length > 0 && ends.length > 0) {
     const start = starts[0]!;
     const end = ends[ends.length - 1]!;
     const endShort = start.slice(0, 10) === end.slice(0, 10) ? shortIso(end).slice(11) : shortIso(end);
