@@ -16,7 +16,7 @@ import { hostTotals, type HostTotals } from './quiet.js';
 import { connectionOutcomes, type Items } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
-import { analysedConnections, answeringResolvers, dnsFacts, type DnsFacts } from './udp.js';
+import { analysedConnections, dnsFacts, type DnsFacts } from './udp.js';
 import type { Attempt, DestinationGroup, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
 
