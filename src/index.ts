@@ -15,6 +15,7 @@ import { round } from './quantities.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
 import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions } from './inputs.js';
 import { isoMillis } from './time.js';
+import { DuplicateFilter } from './duplicates.js';
 
 export { CaptureError } from './capture/index.js';
 export type { Connection } from './flows/index.js';
@@ -57,6 +58,8 @@ export interface Loaded {
   failures: CaptureError[];
   /** Connections dropped from the table by the --max-connections ceiling (emitted early). */
   evicted: number;
+  /** Files in the folders given that are neither a capture nor a log. */
+  passedOver: string[];
 }
 
 export type AnalyzeCapturesOptions = LoadOptions & Partial<AnalyzeOptions>;
@@ -190,7 +193,10 @@ export interface StreamOptions extends LoadOptions {
  */
 export async function streamConnections(inputs: CaptureInput[], options: StreamOptions): Promise<Omit<Loaded, 'connections'>> {
   const sorted = sortInputs(inputs, inputReaders(options.firewall));
-  const ordered = sorted.captures.length > 1 ? await orderByFirstPacket(sorted.captures) : sorted.captures;
+  const { ordered, firsts } =
+    sorted.captures.length > 1 ? await orderByFirstPacket(sorted.captures) : { ordered: sorted.captures, firsts: [] };
+  // Copies of one packet in several inputs (a file given twice, overlapping rotations) are tracked once.
+  const duplicates = ordered.length > 1 ? new DuplicateFilter(firsts) : null;
   const local = new CidrSet(options.internal ?? DEFAULT_INTERNAL);
   const tracker = new ConnectionTracker({
     onConnection: options.onConnection,
@@ -205,7 +211,7 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
     }
     tracker.add(packet);
   };
-  const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index));
+  const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index), duplicates);
   tracker.finish();
   // Logs (Zeek's, firewalls') are read after the captures, each reader over all its files.
   const logs = await loadLogInputs(sorted.logs, captures.length);
@@ -213,7 +219,7 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
   for (const c of logs.connections) options.onConnection(c);
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);
-  return { captures, failures, evicted: tracker.stats.evicted };
+  return { captures, failures, evicted: tracker.stats.evicted, passedOver: sorted.passedOver };
 }
 
 /**
@@ -222,15 +228,21 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
  * (`<(zcat …)`) can be read only once: they are not probed and keep their place, so they are
  * read whole when their turn comes.
  */
-async function orderByFirstPacket(inputs: CaptureInput[]): Promise<CaptureInput[]> {
+async function orderByFirstPacket(inputs: CaptureInput[]): Promise<{ ordered: CaptureInput[]; firsts: (number | null)[] }> {
   const probed = inputs.map((input, i) => ({ input, i })).filter(({ input }) => canReadTwice(input));
-  const firsts = await Promise.all(probed.map(({ input }) => firstTimestamp(input)));
+  const found = await Promise.all(probed.map(({ input }) => firstTimestamp(input)));
   const sorted = probed
-    .map((p, k) => ({ ...p, first: firsts[k] ?? Number.POSITIVE_INFINITY }))
+    .map((p, k) => ({ ...p, first: found[k] ?? Number.POSITIVE_INFINITY }))
     .sort((a, b) => a.first - b.first || a.i - b.i);
   const ordered = [...inputs];
-  probed.forEach(({ i }, k) => (ordered[i] = sorted[k]!.input));
-  return ordered;
+  // Each input's first packet time in reading order: null where it cannot be known before
+  // reading (a pipe), NaN for a file without packets.
+  const firsts: (number | null)[] = inputs.map(() => null);
+  probed.forEach(({ i }, k) => {
+    ordered[i] = sorted[k]!.input;
+    firsts[i] = Number.isFinite(sorted[k]!.first) ? sorted[k]!.first : Number.NaN;
+  });
+  return { ordered, firsts };
 }
 
 /** A regular file or bytes in memory; not standard input, a pipe, a FIFO or a device. */
@@ -248,11 +260,15 @@ function canReadTwice(input: CaptureInput): boolean {
 export async function info(
   inputs: CaptureInput[],
   options: LoadOptions = {},
-): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
+): Promise<{ captures: CaptureSummary[]; failures: CaptureError[]; passedOver: string[] }> {
   const sorted = sortInputs(inputs, inputReaders(options.firewall));
   const read = await decodeEach(sorted.captures, options, () => {});
   const logs = await loadLogInputs(sorted.logs, read.captures.length);
-  return { captures: [...read.captures, ...logs.captures], failures: [...sorted.failures, ...read.failures, ...logs.failures] };
+  return {
+    captures: [...read.captures, ...logs.captures],
+    failures: [...sorted.failures, ...read.failures, ...logs.failures],
+    passedOver: sorted.passedOver,
+  };
 }
 
 /**
@@ -264,16 +280,22 @@ async function decodeEach(
   options: LoadOptions,
   onPacket: (packet: Packet) => void,
   beforeCapture: (index: number) => void = () => {},
+  duplicates: DuplicateFilter | null = null,
 ): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
   const captures: CaptureSummary[] = [];
   const failures: CaptureError[] = [];
   const packet = newPacket();
   const decodeOptions = { verifyChecksums: options.verifyChecksums === true };
-  for (const input of inputs) {
+  for (const [index, input] of inputs.entries()) {
     const stats = new DecodeStats();
     beforeCapture(captures.length);
+    duplicates?.startInput(index);
     const onRecord = (record: CaptureRecord): void => {
       decodePacket(record, packet, decodeOptions);
+      if (duplicates !== null && !packet.timeOutOfRange && duplicates.isCopy(packet)) {
+        packet.status = 'skipped';
+        packet.reason = 'dup.seen-in-earlier-capture';
+      }
       stats.add(packet);
       // A time no capture can mean would expire every open connection and stretch every span:
       // the packet is counted (and warned about by the reader), not tracked.

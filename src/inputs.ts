@@ -110,6 +110,8 @@ export interface SortedInputs<C> {
   captures: C[];
   logs: Map<InputReader, InputFile[]>;
   failures: CaptureError[];
+  /** Files found in folders that are neither a capture nor a log: passed over, and named. */
+  passedOver: string[];
 }
 
 function walk(dir: string, out: string[]): void {
@@ -130,10 +132,10 @@ function claim(readers: readonly InputReader[], head: Uint8Array, path: string):
 /**
  * Sorts the inputs by content. A folder is walked recursively in name order (dated
  * sub-folders of rotated logs included); files in it that are neither a capture nor a log a
- * reader claims are passed over. Standard input and bytes in memory are captures.
+ * reader claims are passed over and listed. Standard input and bytes in memory are captures.
  */
 export function sortInputs<C>(inputs: readonly C[], readers: readonly InputReader[] = INPUT_READERS): SortedInputs<C> {
-  const sorted: SortedInputs<C> = { captures: [], logs: new Map(), failures: [] };
+  const sorted: SortedInputs<C> = { captures: [], logs: new Map(), failures: [], passedOver: [] };
   const add = (reader: InputReader, file: InputFile): void => {
     const list = sorted.logs.get(reader);
     if (list === undefined) sorted.logs.set(reader, [file]);
@@ -186,6 +188,8 @@ export function sortInputs<C>(inputs: readonly C[], readers: readonly InputReade
       if (reader !== null) {
         add(reader, { path, head, named: false });
         found++;
+      } else {
+        sorted.passedOver.push(path);
       }
     }
     if (found === 0) {

@@ -14,7 +14,7 @@ import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, hasFindings, parseOrgsCsv } from '
 import type { AnalysisResult, CaptureSummary } from '../analysis/index.js';
 import type { Connection, ConnState } from '../flows/index.js';
 import { CONN_STATE_NAMES, isConnState } from '../flows/conn-state.js';
-import { bytes } from '../quantities.js';
+import { bytes, count, plural } from '../quantities.js';
 import { suggestKnown } from '../analysis/index.js';
 import { readKnownRules } from './known.js';
 import {
@@ -402,7 +402,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   };
 
   /** Report unreadable captures and damage; the exit status says a capture was not (fully) read. */
-  const reportProblems = (o: CommonOptions, failures: CaptureError[], captures: CaptureSummary[]): void => {
+  const reportProblems = (o: CommonOptions, failures: CaptureError[], captures: CaptureSummary[], passedOver: string[] = []): void => {
+    if (passedOver.length > 0 && !o.quiet) {
+      const shown = passedOver.slice(0, 5).join(', ');
+      say(
+        `note: passed over ${plural(passedOver.length, 'file')} in the folders given, neither a capture nor a log: ${shown}` +
+          `${passedOver.length > 5 ? ` and ${count(passedOver.length - 5)} more` : ''}`,
+      );
+    }
     for (const f of failures) {
       say(`error: ${f.message}`);
       exitCode = EXIT_UNREADABLE;
@@ -537,9 +544,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const format = chooseFormat(o, infoRenderers, 'text', 'info');
     refuseOverwrite(o, inputFiles(files, o));
     const lo = loadOptions(o);
-    const { captures, failures } = await info(inputs(files), lo);
+    const { captures, failures, passedOver } = await info(inputs(files), lo);
     clearProgress(o);
-    reportProblems(o, failures, captures);
+    reportProblems(o, failures, captures, passedOver);
     if (captures.length > 0) emit(o, infoRenderers[format](captures, renderOptions(o)));
   });
 
@@ -561,7 +568,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     refuseOverwrite(o, inputFiles(files, o));
     const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
-    reportProblems(o, loaded.failures, loaded.captures);
+    reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
     if (loaded.evicted > 0 && !o.quiet) say(`warning: ${loaded.evicted} connections were emitted early by the --max-connections ceiling`);
     if (loaded.captures.length > 0) emit(o, analyzeRenderers[format](result, renderOptions(o)));
     failOnFindings(o, result);
@@ -598,7 +605,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (o.sort === 'start') {
       const loaded = await loadCaptures(inputs(files), loadOptions(o));
       clearProgress(o);
-      reportProblems(o, loaded.failures, loaded.captures);
+      reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
       evictedWarning(loaded.evicted);
       if (loaded.captures.length > 0) emit(o, flowsRenderers[format](loaded.connections.filter(filter), renderOptions(o)));
       return;
@@ -616,7 +623,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     clearProgress(o);
     if (streamed.captures.length > 0 || out.written) out.write(stream.end());
     out.close();
-    reportProblems(o, streamed.failures, streamed.captures);
+    reportProblems(o, streamed.failures, streamed.captures, streamed.passedOver);
     evictedWarning(streamed.evicted);
   });
 
@@ -660,7 +667,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     refuseOverwrite(o, inputFiles(files, o));
     const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
-    reportProblems(o, loaded.failures, loaded.captures);
+    reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
     if (loaded.captures.length > 0) {
       emit(o, reportRenderers[format]({ ...result, connections: loaded.connections }, renderOptions(o)));
     }
@@ -682,7 +689,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     refuseOverwrite(o, inputFiles(files, o));
     const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
-    reportProblems(o, loaded.failures, loaded.captures);
+    reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
     if (loaded.captures.length > 0)
       emit(o, knownRenderers[format]({ captures: loaded.captures, suggestions: suggestKnown(result) }, renderOptions(o)));
   });

@@ -22,6 +22,8 @@ export const SKIP_REASONS = {
   'ppp.not-ip': 'a PPP / PPPoE frame carrying a control protocol (LCP, IPCP, PAP, …) rather than IP',
   'ipv4.later-fragment': 'an IPv4 fragment with a non-zero offset: only first fragments carry the transport header',
   'ipv6.later-fragment': 'an IPv6 fragment with a non-zero offset: only first fragments carry the transport header',
+  'dup.seen-in-earlier-capture':
+    'a copy of a packet an earlier input already had (the same file twice, overlapping rotated files, two sniffers on one link): tracked once',
 } as const;
 
 export type SkipReason = keyof typeof SKIP_REASONS;

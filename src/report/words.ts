@@ -107,6 +107,8 @@ export function capturesLine(captures: CaptureSummary[], options: { span?: boole
       );
   }
   if (parts.length === 0) parts.push(`${plural(0, 'capture')}, ${plural(0, 'packet')}`);
+  const copies = captures.reduce((n, c) => n + (c.skipped['dup.seen-in-earlier-capture'] ?? 0), 0);
+  if (copies > 0) parts[0] += ` (${count(copies)} of them copies of packets another input already had, counted once)`;
   return `${parts.join('; ')}${span}`;
 }
 
