@@ -78,6 +78,12 @@ function attemptTotal(h: HostFinding): number {
   return h.attempts.length + (h.attemptsOmitted ?? 0);
 }
 
+/**
+ * Destination groups a host's finding keeps (periodic first, then by failures and attempts): a
+ * scanner of half a million networks has as many groups, and nobody reads past the first ones.
+ */
+export const MAX_GROUPS_KEPT = 1_000;
+
 const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 
 /** One analysis per host, most deserving of attention first. */
@@ -247,6 +253,18 @@ function buildHost(
     attempts: kept.attempts,
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
+  if (sortedGroups.length > MAX_GROUPS_KEPT) {
+    const rest = sortedGroups.slice(MAX_GROUPS_KEPT);
+    finding.groups = sortedGroups.slice(0, MAX_GROUPS_KEPT);
+    finding.groupsOmitted = {
+      groups: rest.length,
+      attempts: rest.reduce((n, g) => n + g.attempts, 0),
+      established: rest.reduce((n, g) => n + g.established, 0),
+      unanswered: rest.reduce((n, g) => n + g.unanswered, 0),
+      addresses: rest.reduce((n, g) => n + g.addresses, 0),
+    };
+    // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
+  }
   const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length };
   const dns = dnsFacts(items.conn, tally.attempts);
   if (dns !== null && dns.answered === 0 && dns.flows > tally.attempts.length / 2) analysis.dnsUnanswered = dns;

@@ -264,6 +264,12 @@ export interface HostFinding {
   attempts: Attempt[];
   /** Attempts left out of `attempts` to bound the output; absent when none were. */
   attemptsOmitted?: number;
+  /**
+   * Destination groups left out of `groups` to bound the output (a scan of half a million
+   * networks): how many, and what they add up to; absent when none were. `groups` keeps the
+   * MAX_GROUPS_KEPT that matter most (periodic first, then by failures and attempts).
+   */
+  groupsOmitted?: { groups: number; attempts: number; established: number; unanswered: number; addresses: number };
 }
 
 /**

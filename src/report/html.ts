@@ -28,6 +28,7 @@ import {
   deservesAttention,
   hostActivity,
   listedHosts,
+  omittedGroupsWords,
   outcomeWords,
   portList,
   shortIso,
@@ -223,6 +224,8 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
         h(`all ${plural(groups.length, 'destination group')}`),
       ),
     );
+    const omitted = omittedGroupsWords(host);
+    if (omitted !== null) out.push(`<p class="numbers">${h(omitted)}</p>`);
   }
   if (!charts) {
     out.push(

@@ -20,7 +20,7 @@ import { networkFiles, networkReason, networkTitle, networkViews, severalNetwork
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal } from '../quantities.js';
-import { capturesLine, deservesAttention, listedHosts, portList, shortIso, totalResets } from './words.js';
+import { capturesLine, deservesAttention, listedHosts, omittedGroupsWords, portList, shortIso, totalResets } from './words.js';
 
 /** A GitHub pipe table; cells must already be escaped. Numeric columns are right-aligned. */
 export function markdownTable(headers: string[], rows: string[][], numeric: boolean[] = []): string {
@@ -108,6 +108,9 @@ function hostSection(host: HostFinding, level = 2): string[] {
       '',
     );
   }
+  const omittedMd = omittedGroupsWords(host);
+  if (omittedMd !== null) out.push(md(omittedMd), '');
+
   return out;
 }
 

@@ -100,14 +100,15 @@ function hostLines(host: HostFinding, width: number, color: boolean): string[] {
     for (const e of host.evidence) out.push(...wrap(clean(e), width, '      ', '    - '));
   }
   for (const g of groups.slice(0, GROUPS_SHOWN)) out.push(...groupLines(g, width, color));
-  if (groups.length > GROUPS_SHOWN) {
+  if (groups.length > GROUPS_SHOWN || host.groupsOmitted !== undefined) {
     const rest = groups.slice(GROUPS_SHOWN);
+    const omitted = host.groupsOmitted;
+    const more = rest.length + (omitted?.groups ?? 0);
+    const attempts = rest.reduce((n, g) => n + g.attempts, 0) + (omitted?.attempts ?? 0);
     out.push(
       ...wrap(
-        `… ${plural(rest.length, 'more destination group')} (${plural(
-          rest.reduce((n, g) => n + g.attempts, 0),
-          'attempt',
-        )}; --format json has them all)`,
+        `… ${plural(more, 'more destination group')} (${plural(attempts, 'attempt')}; ` +
+          `${omitted === undefined ? '--format json has them all' : `--format json has the first ${count(groups.length)}, and counts the rest`})`,
         width,
         '    ',
         '  ',

@@ -157,3 +157,13 @@ export function hostActivity(host: HostFinding): string[] {
   parts.push(plural(host.groups.length, 'destination group'));
   return parts;
 }
+
+/** "… and 599,000 more destination groups (599,000 attempts, 0 established): left out to bound the output." */
+export function omittedGroupsWords(host: HostFinding): string | null {
+  const o = host.groupsOmitted;
+  if (o === undefined) return null;
+  return (
+    `… and ${plural(o.groups, 'more destination group')} (${plural(o.attempts, 'attempt')}, ${count(o.established)} established, ` +
+    `${count(o.unanswered)} unanswered, ${plural(o.addresses, 'address', 'addresses')}): left out to bound the output.`
+  );
+}
