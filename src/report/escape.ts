@@ -74,9 +74,14 @@ export function zeekString(s: string, setSeparator = false): string {
   if (s === '') return '(empty)';
   if (s === '-' || s === '(empty)') return [...s].map(hexEscape).join('');
   let out = s.replace(/[\x00-\x20\x7f-\x9f\\]/g, (c) => (c === ' ' ? c : hexEscape(c)));
+  // Bidi controls are printable to Zeek but reorder what a reader of the log sees: written as
+  // the \xNN escapes of their UTF-8 bytes, which Zeek-log readers (and ours) decode back.
+  out = out.replace(BIDI, (c) => [...utf8Encoder.encode(c)].map((b) => `\\x${b.toString(16)}`).join(''));
   if (setSeparator) out = out.replace(/,/g, '\\x2c');
   return out;
 }
+
+const utf8Encoder = new TextEncoder();
 
 function hexEscape(c: string): string {
   return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;

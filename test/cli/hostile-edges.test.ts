@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PcapWriter } from '../../src/capture/writer.js';
+import { unescapeZeek } from '../../src/logs/zeek-format.js';
 import { flowsRenderers } from '../../src/report/index.js';
 import { connection } from '../report/fixtures.js';
 import { projectRoot } from '../support/corpus.js';
@@ -35,6 +36,14 @@ describe('bidi controls from a capture', () => {
     const out = flowsRenderers[format]([c], plain);
     expect(out).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
     expect(out).toMatch(/\\u202e/);
+  });
+
+  it('are escaped in a Zeek conn.log as the bytes of their UTF-8, which read back to the same text', () => {
+    const out = flowsRenderers.zeek([c], plain);
+    expect(out).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    const row = out.split('\n').find((line) => line !== '' && !line.startsWith('#'))!;
+    expect(row).toContain('evil\\xe2\\x80\\xaegnp.exe\\xe2\\x81\\xa6x\\xe2\\x81\\xa9');
+    expect(row.split('\t').map(unescapeZeek)).toContain(sneaky);
   });
 
   it('NDJSON still reads back to the same text', () => {
