@@ -77,6 +77,21 @@ describe('messages on standard error', () => {
   });
 });
 
+describe('compare with no readable capture', () => {
+  it('says so and exits 1, with no internal error', async () => {
+    const a = join(scratch, 'text-a.pcap');
+    const b = join(scratch, 'text-b.pcap');
+    writeFileSync(a, 'not a capture\n');
+    writeFileSync(b, 'nor this one\n');
+    for (const format of ['text', 'json']) {
+      const run = await callhome(['compare', '--format', format, a, b]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/compare needs at least two readable captures/);
+      expect(run.stderr).not.toMatch(/internal error/);
+    }
+  });
+});
+
 describe('flows --format json with no connections', () => {
   it('prints nothing at all, not a blank line', async () => {
     const writer = new PcapWriter({ linktype: 1 });
