@@ -140,6 +140,10 @@ function bypassWords(p: Profile, result: AnalysisResult): string {
 }
 
 export function compareAnalyses(results: AnalysisResult[], names: string[]): CompareResult {
+  // No capture could be read: nothing to set side by side (the CLI says so and exits 1).
+  if (results.length === 0) {
+    return { version: 1, captures: [], shared: [], different: [], conclusion: 'No capture could be read.', analyses: [] };
+  }
   const profiles = results.map((r, i) => profile(r, names[i] ?? `capture ${i + 1}`));
   const behaviours: CompareBehaviour[] = [];
   const anyProxy = results.some((r) => r.proxies.length > 0);

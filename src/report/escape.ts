@@ -15,6 +15,15 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
 
 /**
+ * JSON text with the characters JSON.stringify leaves raw but a terminal or an editor acts on —
+ * C1 controls (U+0080–U+009F, the 8-bit CSI among them) and bidi controls — written as \u
+ * escapes: the same string to a JSON parser, inert to a reader's eyes.
+ */
+export function inertJson(json: string): string {
+  return json.replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * Text safe to write to a terminal: escape sequences and C0/C1 controls removed (tab and
  * newline become a space so words stay apart), bidi overrides removed, printable Unicode kept.
  */
@@ -74,9 +83,14 @@ export function zeekString(s: string, setSeparator = false): string {
   if (s === '') return '(empty)';
   if (s === '-' || s === '(empty)') return [...s].map(hexEscape).join('');
   let out = s.replace(/[\x00-\x20\x7f-\x9f\\]/g, (c) => (c === ' ' ? c : hexEscape(c)));
+  // Bidi controls are printable to Zeek but reorder what a reader of the log sees: written as
+  // the \xNN escapes of their UTF-8 bytes, which Zeek-log readers (and ours) decode back.
+  out = out.replace(BIDI, (c) => [...utf8Encoder.encode(c)].map((b) => `\\x${b.toString(16)}`).join(''));
   if (setSeparator) out = out.replace(/,/g, '\\x2c');
   return out;
 }
+
+const utf8Encoder = new TextEncoder();
 
 function hexEscape(c: string): string {
   return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;

@@ -4,7 +4,7 @@
 import type { Connection } from '../flows/connection.js';
 import { CALLHOME_ZEEK_FIELDS, type CallhomeCell } from '../flows/zeek-fields.js';
 import { connectionColumns, zeekColumns, type ConnectionColumn, type ColumnValue } from './columns.js';
-import { csvCell, sanitizeTerminal, zeekString } from './escape.js';
+import { csvCell, inertJson, sanitizeTerminal, zeekString } from './escape.js';
 import { paint, type Style } from './style.js';
 import type { RenderOptions } from './types.js';
 import { duration } from '../quantities.js';
@@ -204,11 +204,7 @@ function ndjsonLine(conn: Connection): string {
     const v = col.value(conn);
     if (v !== null && v !== undefined) record[col.name] = v;
   }
-  // JSON leaves C1 controls (U+0080–U+009F, e.g. the 8-bit CSI) and bidi controls raw; escape them too
-  return JSON.stringify(record).replace(
-    /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return inertJson(JSON.stringify(record));
 }
 
 // ---------------------------------------------------------------- terminal table

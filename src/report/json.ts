@@ -5,6 +5,7 @@
 import type { AnalysisResult, CaptureSummary, CompareResult } from '../analysis/types.js';
 import type { RenderOptions } from './types.js';
 import { listedHosts } from './words.js';
+import { inertJson } from './escape.js';
 
 /**
  * The result as written: `hosts` holds the hosts with findings, the others are counted in
@@ -20,15 +21,15 @@ function asWritten(result: AnalysisResult, options: RenderOptions): AnalysisResu
 }
 
 export function renderAnalyzeJson(result: AnalysisResult, options: RenderOptions): string {
-  return `${JSON.stringify(asWritten(result, options), null, 2)}\n`;
+  return `${inertJson(JSON.stringify(asWritten(result, options), null, 2))}\n`;
 }
 
 export function renderInfoJson(captures: CaptureSummary[], _options: RenderOptions): string {
-  return `${JSON.stringify({ version: 1, captures }, null, 2)}\n`;
+  return `${inertJson(JSON.stringify({ version: 1, captures }, null, 2))}\n`;
 }
 
 export function renderCompareJson(result: CompareResult, options: RenderOptions): string {
-  return `${JSON.stringify({ ...result, analyses: result.analyses.map((a) => asWritten(a, options)) }, null, 2)}\n`;
+  return `${inertJson(JSON.stringify({ ...result, analyses: result.analyses.map((a) => asWritten(a, options)) }, null, 2))}\n`;
 }
 
 /** The fields DESIGN.md's version-1 JSON promises, per object. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PcapWriter } from '../../src/capture/writer.js';
+import { unescapeZeek } from '../../src/logs/zeek-format.js';
 import { flowsRenderers } from '../../src/report/index.js';
 import { connection } from '../report/fixtures.js';
 import { projectRoot } from '../support/corpus.js';
@@ -37,6 +38,14 @@ describe('bidi controls from a capture', () => {
     expect(out).toMatch(/\\u202e/);
   });
 
+  it('are escaped in a Zeek conn.log as the bytes of their UTF-8, which read back to the same text', () => {
+    const out = flowsRenderers.zeek([c], plain);
+    expect(out).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+    const row = out.split('\n').find((line) => line !== '' && !line.startsWith('#'))!;
+    expect(row).toContain('evil\\xe2\\x80\\xaegnp.exe\\xe2\\x81\\xa6x\\xe2\\x81\\xa9');
+    expect(row.split('\t').map(unescapeZeek)).toContain(sneaky);
+  });
+
   it('NDJSON still reads back to the same text', () => {
     const line = JSON.parse(flowsRenderers.json([c], plain)) as { sni?: string };
     expect(line.sni).toBe(sneaky);
@@ -65,6 +74,21 @@ describe('messages on standard error', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/record 2 at byte 100 claims 4,294,967,280 bytes; more than the 134,217,728 bytes any record is read up to/);
     expect(run.stderr).not.toMatch(/snapshot length is 4,294,967,295/);
+  });
+});
+
+describe('compare with no readable capture', () => {
+  it('says so and exits 1, with no internal error', async () => {
+    const a = join(scratch, 'text-a.pcap');
+    const b = join(scratch, 'text-b.pcap');
+    writeFileSync(a, 'not a capture\n');
+    writeFileSync(b, 'nor this one\n');
+    for (const format of ['text', 'json']) {
+      const run = await callhome(['compare', '--format', format, a, b]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/compare needs at least two readable captures/);
+      expect(run.stderr).not.toMatch(/internal error/);
+    }
   });
 });
 
