@@ -65,6 +65,25 @@ export function longDuration(s: number): string {
   return `${decimal(years, years < 10 ? 1 : 0)} years`;
 }
 
+/**
+ * A clock offset, signed and exact to the second, for two clocks set apart: "+3 h 0 min 2 s",
+ * "-13 s", "+0.4 s" (tenths below ten seconds), "0 s".
+ */
+export function clockOffset(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  const a = Math.abs(s);
+  if (round(a, 1) === 0) return '0 s';
+  const sign = s < 0 ? '-' : '+';
+  if (a < 10) return `${sign}${round(a, 1)} s`;
+  const whole = Math.round(a);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const sec = whole % 60;
+  if (h > 0) return `${sign}${h} h ${m} min ${sec} s`;
+  if (m > 0) return `${sign}${m} min ${sec} s`;
+  return `${sign}${sec} s`;
+}
+
 function pair(major: number, majorUnit: string, minor: number, minorUnit: string): string {
   return minor === 0 ? `${major} ${majorUnit}` : `${major} ${majorUnit} ${minor} ${minorUnit}`;
 }

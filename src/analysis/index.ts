@@ -12,6 +12,7 @@ import { combineNetworks } from './network-results.js';
 import { splitNetworks } from './networks.js';
 import { countQuietHosts } from './quiet.js';
 import { findProxies } from './proxies.js';
+import { addLogEvidence, joinFirewallLogs, logJoinWords } from './log-join.js';
 import { summarize } from './summary.js';
 import type { AnalysisResult, CaptureSummary } from './types.js';
 
@@ -60,7 +61,7 @@ function internalSet(options: AnalyzeOptions): CidrSet {
  */
 export function analyzeNetworks(connections: Connection[], captures: CaptureSummary[], options: AnalyzeOptions): AnalysisResult {
   const parts = splitNetworks(captures, connections, internalSet(options));
-  if (parts.length <= 1) return analyzeConnections(connections, captures, options);
+  if (parts.length <= 1) return analyzeConnections(connections, captures, options, captures);
   const position = new Map<number, number>();
   parts.forEach((p, i) => p.captures.forEach((c) => position.set(c, i)));
   const own: Connection[][] = parts.map(() => []);
@@ -70,14 +71,27 @@ export function analyzeNetworks(connections: Connection[], captures: CaptureSumm
       own[i]!,
       p.captures.map((c) => captures[c]!),
       options,
+      captures,
     ),
   );
   return combineNetworks(captures, parts, results);
 }
 
-/** Connections analysed as one network: one proxy set, one set of reset sources, one set of hosts. */
-export function analyzeConnections(connections: Connection[], captures: CaptureSummary[], options: AnalyzeOptions): AnalysisResult {
+/**
+ * Connections analysed as one network: one proxy set, one set of reset sources, one set of hosts.
+ * `inputs`, the list `Connection.capture` indexes (all the run's inputs; `captures` when not given),
+ * tells firewall logs from captures: a log and a capture of one network are joined, each attempt
+ * counted once (log-join.ts).
+ */
+export function analyzeConnections(
+  given: Connection[],
+  captures: CaptureSummary[],
+  options: AnalyzeOptions,
+  inputs: readonly CaptureSummary[] = captures,
+): AnalysisResult {
   const internal = internalSet(options);
+  const join = joinFirewallLogs(given, inputs, internal);
+  const connections = join.connections;
   const webPorts = options.webPorts.length > 0 ? options.webPorts : DEFAULT_WEB_PORTS;
   const attribution = attributeResets(connections, internal);
   const proxies = findProxies(connections, internal, options.proxies, webPorts);
@@ -96,7 +110,7 @@ export function analyzeConnections(connections: Connection[], captures: CaptureS
     orgs: new OrgTable(options.orgs),
     known,
   });
-  return {
+  const result: AnalysisResult = {
     version: 1,
     captures,
     proxies: proxies.proxies,
@@ -106,4 +120,11 @@ export function analyzeConnections(connections: Connection[], captures: CaptureS
     quietHosts: countQuietHosts(analyses, understoodOnly),
     understood,
   };
+  if (join.logs.length > 0) {
+    const words = logJoinWords(join, attribution.refusals, internal);
+    addLogEvidence(result.hosts, words.byHost);
+    result.summary.push(...words.summary);
+    result.logMatches = words.matches;
+  }
+  return result;
 }

@@ -116,7 +116,7 @@ export function combineNetworks(
   }));
   const each = <T>(pick: (r: AnalysisResult) => T[]): (T & { network: number })[] =>
     results.flatMap((r, i) => pick(r).map((x) => ({ network: networkId(i), ...x })));
-  return {
+  const combined: AnalysisResult = {
     version: 1,
     captures: captures.map((c, i) => ({ ...c, network: networkOf.get(i) ?? 1 })),
     networks,
@@ -127,4 +127,7 @@ export function combineNetworks(
     quietHosts: addQuietHosts(results.map((r) => r.quietHosts)),
     understood: addUnderstood(results.map((r) => r.understood)),
   };
+  const logMatches = each((r) => r.logMatches ?? []);
+  if (logMatches.length > 0) combined.logMatches = logMatches;
+  return combined;
 }

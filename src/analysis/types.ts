@@ -350,6 +350,42 @@ export interface NetworkSummary {
   quietHosts: QuietHosts;
 }
 
+/**
+ * A firewall log analysed together with the capture(s) of its network: how many of the capture's
+ * attempts the firewall logged, the clock offset between the two, and what the capture's resets
+ * say next to the log's word. Attempts matched are counted once (the capture's connection).
+ */
+export interface LogMatch {
+  /** The network (`AnalysisResult.networks[].id`); only when there are several. */
+  network?: number;
+  /** The firewall log's file. */
+  log: string;
+  /** The captures (packet captures, Zeek logs) of its network it was matched to. */
+  captures: string[];
+  /** The capture's attempts the log has an entry for: each counted once. */
+  matched: number;
+  /** The capture's attempts (TCP SYNs, UDP flows) between an internal and an outside address: those the firewall could see. */
+  captureAttempts: number;
+  /** The log's attempts (its entries, retransmissions folded in). */
+  logAttempts: number;
+  /** Log attempts the capture does not have: analysed as attempts of their own, moved onto the capture's clock. */
+  logOnly: number;
+  /** Log clock − capture clock, seconds (add it to a capture time to get the log's); null when nothing matched. */
+  offsetSeconds: number | null;
+  /** The offset is close to whole quarter hours: a time zone set wrong, most likely (`--tz`). */
+  timeZoneLike: boolean;
+  /** Of the matched attempts, how many the log says it denied and allowed. */
+  denied: number;
+  allowed: number;
+  /** Matched attempts where the log's word and the capture's physics disagree (denied but the endpoint's reset or answer; allowed but reset in the path). */
+  conflicts: number;
+  /** The TTL most of the matched attempts' resets arrived with in the capture, and their median delay after the SYN; null without resets. */
+  resetTtl: number | null;
+  resetDelayMs: number | null;
+  /** The sentence of the summary. */
+  words: string;
+}
+
 export interface AnalysisResult {
   version: 1;
   captures: CaptureSummary[];
@@ -371,6 +407,8 @@ export interface AnalysisResult {
    * it took out of the findings (empty without --known or a default known file).
    */
   understood: UnderstoodDestinations[];
+  /** Each firewall log analysed with a capture of its network (absent when no such pair was given). */
+  logMatches?: LogMatch[];
 }
 
 export interface CompareBehaviour {
