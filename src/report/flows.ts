@@ -99,8 +99,8 @@ function zeekStream(openTime: () => number): FlowsStream {
 /**
  * A flows output written as connections finish: `row` gives the text for one connection (with
  * whatever must come before the first), `end` what closes the output. `row` keeps nothing of
- * the connection, so memory does not grow with their number (the text table excepted: it
- * aligns its columns over every row).
+ * the connection, so memory does not grow with their number (the text table holds its first
+ * rows, to size its columns).
  */
 export interface FlowsStream {
   row(c: Connection): string;
@@ -116,10 +116,7 @@ export const flowsStreams: Record<'text' | 'json' | 'csv' | 'zeek', (options: Fl
   zeek: (o) => zeekStream(o.openTime),
   csv: () => csvStream(),
   json: () => ({ row: (c) => `${ndjsonLine(c)}\n`, end: () => '' }),
-  text: (o) => {
-    const held: Connection[] = [];
-    return { row: (c) => (held.push(c), ''), end: () => renderFlowsText(held, o) };
-  },
+  text: (o) => textStream(o),
 };
 
 // ---------------------------------------------------------------- CSV
@@ -284,11 +281,68 @@ const KEEP_ORDER = [
  */
 export function renderFlowsText(connections: Connection[], options: RenderOptions): string {
   if (connections.length === 0) return `${paint('0 connections', 'dim', options.color)}\n`;
+  const table = textTable(connections, options);
+  return `${[table.header, ...connections.map(table.row)].join('\n')}\n${table.footer(connections.length)}`;
+}
+
+/** Rows the streamed text table holds to size its columns before it writes the first. */
+export const TEXT_SAMPLE_ROWS = 1_000;
+
+/**
+ * The text table written while connections still finish: the first TEXT_SAMPLE_ROWS size the
+ * columns (and decide whether one day's date goes to the footer), every later row is written at
+ * once in that layout — a wider cell pushes its line out rather than re-aligning what was
+ * written. Memory is the sample, whatever the number of connections.
+ */
+function textStream(o: RenderOptions): FlowsStream {
+  let held: Connection[] | null = [];
+  let table: TextTable | null = null;
+  let rows = 0;
+  const start = (): string => {
+    table = textTable(held!, o);
+    const text = [table.header, ...held!.map(table.row)].join('\n');
+    held = null;
+    return `${text}\n`;
+  };
+  return {
+    row: (c) => {
+      rows++;
+      if (held !== null) {
+        held.push(c);
+        return held.length >= TEXT_SAMPLE_ROWS ? start() : '';
+      }
+      return `${table!.row(c)}\n`;
+    },
+    end: () => {
+      if (rows === 0) return `${paint('0 connections', 'dim', o.color)}\n`;
+      const head = held !== null ? start() : '';
+      return `${head}${table!.footer(rows)}`;
+    },
+  };
+}
+
+interface TextTable {
+  header: string;
+  row: (c: Connection) => string;
+  /** The blank line and the footer, ending in a newline. */
+  footer: (rows: number) => string;
+}
+
+/** The text table's layout over `sample`: the columns that fit the width, their widths, one day's date. */
+function textTable(sample: Connection[], options: RenderOptions): TextTable {
   const all = connectionColumns.filter((c) => c.heading !== null);
-  const days = new Set(connections.map((c) => (Number.isFinite(c.ts) ? isoTime(c.ts).slice(0, 10) : '-')));
+  const days = new Set(sample.map((c) => (Number.isFinite(c.ts) ? isoTime(c.ts).slice(0, 10) : '-')));
   const oneDay = days.size === 1 && !days.has('-') ? [...days][0]! : null;
-  const allRows = connections.map((conn) => all.map((col) => tableCell(col, col.value(conn), oneDay !== null)));
-  const allWidths = all.map((col, i) => allRows.reduce((w, r) => Math.max(w, width(r[i]!)), width(col.heading!)));
+  const cellsOf = (conn: Connection): string[] => {
+    // a row of another day than the sample's carries its date
+    const timeOnly = oneDay !== null && Number.isFinite(conn.ts) && isoTime(conn.ts).startsWith(oneDay);
+    return all.map((col) => tableCell(col, col.value(conn), timeOnly));
+  };
+  const allWidths = all.map((col) => width(col.heading!));
+  for (const conn of sample) {
+    const r = cellsOf(conn);
+    for (let i = 0; i < r.length; i++) allWidths[i] = Math.max(allWidths[i]!, width(r[i]!));
+  }
 
   const limit = options.width ?? Infinity;
   const shown = new Set(all.map((_, i) => i));
@@ -314,35 +368,39 @@ export function renderFlowsText(connections: Connection[], options: RenderOption
   const keep = all.map((_, i) => i).filter((i) => shown.has(i));
   const columns = keep.map((i) => all[i]!);
   const widths = keep.map((i) => allWidths[i]!);
-  const rows = allRows.map((r) => keep.map((i) => r[i]!));
   const numeric = columns.map((c) => c.kind === 'count' || c.kind === 'integer' || c.kind === 'interval');
 
   const pad = (s: string, i: number) =>
     numeric[i] ? s.padStart(widths[i]! + s.length - width(s)) : s.padEnd(widths[i]! + s.length - width(s));
-  const lines = [
-    paint(
-      columns
-        .map((c, i) => pad(c.heading!, i))
-        .join('  ')
-        .trimEnd(),
-      'bold',
-      options.color,
-    ),
-  ];
-  for (const r of rows) {
-    const cells = columns.map((col, i) => {
-      const text = pad(r[i]!, i);
-      const style = col.name === 'conn_state' ? STATE_STYLE[r[i]!] : undefined;
-      return style ? paint(text, style, options.color) : text;
-    });
-    lines.push(cells.join('  ').trimEnd());
-  }
-  lines.push('');
-  let footer = `${connections.length} connection${connections.length === 1 ? '' : 's'}`;
-  if (oneDay !== null) footer += ` on ${oneDay}`;
-  if (hidden.length > 0) footer += ` (not shown for the width: ${hidden.join(', ')}; --format csv or json has every column)`;
-  lines.push(...wrapFooter(footer, limit).map((l) => paint(l, 'dim', options.color)));
-  return `${lines.join('\n')}\n`;
+  const header = paint(
+    columns
+      .map((c, i) => pad(c.heading!, i))
+      .join('  ')
+      .trimEnd(),
+    'bold',
+    options.color,
+  );
+  const row = (conn: Connection): string => {
+    const r = cellsOf(conn);
+    return columns
+      .map((col, i) => {
+        const cell = r[keep[i]!]!;
+        const text = pad(cell, i);
+        const style = col.name === 'conn_state' ? STATE_STYLE[cell] : undefined;
+        return style ? paint(text, style, options.color) : text;
+      })
+      .join('  ')
+      .trimEnd();
+  };
+  const footer = (rows: number): string => {
+    let text = `${rows} connection${rows === 1 ? '' : 's'}`;
+    if (oneDay !== null) text += ` on ${oneDay}`;
+    if (hidden.length > 0) text += ` (not shown for the width: ${hidden.join(', ')}; --format csv or json has every column)`;
+    return `\n${wrapFooter(text, limit)
+      .map((l) => paint(l, 'dim', options.color))
+      .join('\n')}\n`;
+  };
+  return { header, row, footer };
 }
 
 /** The footer on as many lines as the width needs. */

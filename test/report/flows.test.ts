@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CALLHOME_ZEEK_FIELDS } from '../../src/flows/zeek-fields.js';
 import { connectionColumns, flowsRenderers, zeekColumns } from '../../src/report/index.js';
+import { TEXT_SAMPLE_ROWS, flowsStreams, renderFlowsText } from '../../src/report/flows.js';
 import { HOSTILE, START, connection, connections } from './fixtures.js';
 import { parseCsv, parseZeek } from './parse.js';
 
@@ -155,5 +156,30 @@ describe('flows --format text', () => {
   it('colours connection states only when asked', () => {
     expect(flowsRenderers.text(connections(), plain)).not.toContain('\x1b[');
     expect(flowsRenderers.text(connections(), { color: true, width: 200 })).toContain('\x1b[31mREJ');
+  });
+});
+
+describe('the text table written while connections finish', () => {
+  const many = Array.from({ length: TEXT_SAMPLE_ROWS + 500 }, (_, i) =>
+    connection({ origH: '192.168.9.9', origP: 30000 + (i % 30000), respH: `198.51.100.${i % 200}`, respP: 443, ts: 1_700_000_000 + i }),
+  );
+
+  it('holds only its first rows: each later row is written as it comes, in their layout', () => {
+    const stream = flowsStreams.text({ color: false, width: 200, openTime: () => Number.NaN });
+    const written = many.map((c) => stream.row(c));
+    // nothing until the sample is full, then the header and the sample, then one line a row
+    expect(written.slice(0, TEXT_SAMPLE_ROWS - 1).every((w) => w === '')).toBe(true);
+    expect(written[TEXT_SAMPLE_ROWS - 1]!.split('\n')).toHaveLength(TEXT_SAMPLE_ROWS + 2);
+    expect(written.slice(TEXT_SAMPLE_ROWS).every((w) => w.split('\n').length === 2)).toBe(true);
+    const text = written.join('') + stream.end();
+    expect(text).toBe(renderFlowsText(many, { color: false, width: 200 }));
+    expect(text).toContain(`${many.length} connections on 2023-11-1`);
+  });
+
+  it('a row of another day than the first rows carries its date', () => {
+    const stream = flowsStreams.text({ color: false, width: 200, openTime: () => Number.NaN });
+    const later = connection({ origH: '192.168.9.9', origP: 1, respH: '198.51.100.1', respP: 443, ts: 1_700_000_000 + 3 * 86400 });
+    const text = [...many.slice(0, TEXT_SAMPLE_ROWS), later].map((c) => stream.row(c)).join('') + stream.end();
+    expect(text).toContain('2023-11-17T22:13:20.000Z');
   });
 });
