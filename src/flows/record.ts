@@ -5,7 +5,8 @@
  */
 
 import { formatIPv4, formatIPv6 } from '../decode/address.js';
-import type { ConnState, Connection, Transport } from './connection.js';
+import type { ConnState, Connection, ResetEvidence, Transport } from './connection.js';
+import type { DnsAnswer } from '../decode/dns.js';
 import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
 import { isLocalIPv4, isLocalIPv6 } from './local.js';
 import { quicPeek, serviceOf } from './peeks.js';
@@ -43,11 +44,11 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
       connState = 'OTH';
     }
   }
-  const resets = finishedResets(f);
+  const resets = f.resets === null ? none<ResetEvidence>() : finishedResets(f);
   const origA6 = v6 ? f.address6(true) : null;
   const respA6 = v6 ? f.address6(false) : null;
-  const origH = origA6 !== null ? formatIPv6(origA6) : formatIPv4(f.origA4 >>> 0);
-  const respH = respA6 !== null ? formatIPv6(respA6) : formatIPv4(f.respA4 >>> 0);
+  const origH = origA6 !== null ? formatIPv6(origA6) : ipv4Text(f.origA4 >>> 0);
+  const respH = respA6 !== null ? formatIPv6(respA6) : ipv4Text(f.respA4 >>> 0);
   return {
     uid,
     proto,
@@ -65,7 +66,7 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
     localOrig: local(isLocal, origH, f.origA4 >>> 0, origA6),
     localResp: local(isLocal, respH, f.respA4 >>> 0, respA6),
     missedBytes: f.missedBytes,
-    history: f.history,
+    history: historyText(f.history),
     origPkts: f.orig.pkts,
     origIpBytes: f.orig.ipBytes,
     respPkts: f.resp.pkts,
@@ -81,9 +82,43 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
     sni: f.sni,
     quic: quicPeek(f),
     dnsQuery: f.dnsQuery,
-    dnsNames: f.dnsNames ?? [],
+    dnsNames: f.dnsNames ?? none<string>(),
     dnsQueries: f.dnsQueries,
-    dnsAnswers: f.dnsAnswers ?? [],
-    requestTimes: f.requestTimes ?? [],
+    dnsAnswers: f.dnsAnswers ?? none<DnsAnswer>(),
+    requestTimes: f.requestTimes ?? none<number>(),
   };
+}
+
+/**
+ * The one empty list every record without resets, DNS or requests points at: a million SYNs of a
+ * scan are a million records, and four empty arrays each were a fifth of their memory. Frozen, so
+ * that nothing can add to it by mistake.
+ */
+const NONE: readonly never[] = Object.freeze([]);
+const none = <T>(): T[] => NONE as unknown as T[];
+
+/**
+ * Address texts and histories, made once and shared: most connections repeat a few hosts and a
+ * few histories. The caches are emptied when they fill, so a scan of distinct addresses costs no
+ * more than before.
+ */
+const MAX_SHARED = 1 << 16;
+const ipv4Texts = new Map<number, string>();
+const historyTexts = new Map<string, string>();
+
+function ipv4Text(a: number): string {
+  let text = ipv4Texts.get(a);
+  if (text === undefined) {
+    if (ipv4Texts.size >= MAX_SHARED) ipv4Texts.clear();
+    ipv4Texts.set(a, (text = formatIPv4(a)));
+  }
+  return text;
+}
+
+function historyText(history: string): string {
+  const shared = historyTexts.get(history);
+  if (shared !== undefined) return shared;
+  if (historyTexts.size >= MAX_SHARED) historyTexts.clear();
+  historyTexts.set(history, history);
+  return history;
 }
