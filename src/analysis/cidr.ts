@@ -82,7 +82,7 @@ export function isCidr(text: string): boolean {
   }
 }
 
-/** A set of networks; `has` is memoised per address string (captures repeat addresses a lot). */
+/** A set of networks; `has` is memoised per IPv6 address string (captures repeat addresses a lot). */
 export class CidrSet {
   private readonly v4: (V4Range & { index: number })[] = [];
   private readonly v6: (V6Range & { index: number })[] = [];
@@ -102,11 +102,27 @@ export class CidrSet {
 
   /** Index (in constructor order) of the longest-prefix network holding the address, -1 if none. */
   lookup(address: string): number {
+    // IPv4 is parsed and matched faster than a memo finds it, and a scan's million distinct
+    // addresses would fill the memo: only IPv6 (BigInt arithmetic) is remembered.
+    const n4 = ipv4ToNumber(address);
+    if (n4 >= 0) return this.searchV4(n4);
     const known = this.memo.get(address);
     if (known !== undefined) return known;
     const result = this.search(address);
-    if (this.memo.size < 1_000_000) this.memo.set(address, result);
+    if (this.memo.size < 100_000) this.memo.set(address, result);
     return result;
+  }
+
+  private searchV4(n4: number): number {
+    let best = -1;
+    let bestBits = -1;
+    for (const r of this.v4) {
+      if ((n4 & r.mask) >>> 0 === r.network && r.bits > bestBits) {
+        best = r.index;
+        bestBits = r.bits;
+      }
+    }
+    return best;
   }
 
   private search(address: string): number {
