@@ -3,8 +3,7 @@
  * capture/ → decode/ → flows/ → analysis/ — for the CLI and for anyone embedding it.
  */
 import { statSync } from 'node:fs';
-import { CaptureError, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
-import { STDIN_NAME } from './capture/reader.js';
+import { CaptureError, STDIN_NAME, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
 import type { Packet } from './decode/index.js';

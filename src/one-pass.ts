@@ -5,9 +5,9 @@
  * they are read once into `head`, and `stream` hands them on again before the rest, so the
  * reader that claims the input parses every byte exactly once.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, openSync, statSync } from 'node:fs';
 import { gunzipSync, constants as zlib } from 'node:zlib';
-import { STDIN_NAME } from './capture/reader.js';
+import { STDIN_NAME } from './capture/index.js';
 import { sniffCapture } from './capture/sniff.js';
 import { HEAD_BYTES } from './logs/lines.js';
 
@@ -112,7 +112,14 @@ export async function peekOnePass<C>(inputs: readonly C[], stdin: () => AsyncIte
   for (const input of inputs) {
     if (input === '-') out.push(await peek({ name: STDIN_NAME, stream: stdin() }));
     else if (typeof input === 'string' && isOnePassPath(input)) {
-      out.push(await peek({ name: input, stream: createReadStream(input, { highWaterMark: HEAD_BYTES }) }));
+      let fd: number;
+      try {
+        fd = openSync(input, 'r');
+      } catch {
+        out.push(input); // the capture reader words the open error
+        continue;
+      }
+      out.push(await peek({ name: input, stream: createReadStream(input, { fd, highWaterMark: HEAD_BYTES }) }));
     } else if (isStreamInput(input) && !isPeeked(input)) out.push(await peek(input));
     else out.push(input);
   }

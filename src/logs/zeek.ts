@@ -453,10 +453,11 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
       const ssl = sniFromRow(row);
       if (isError(ssl)) return malformed(state, line, ssl.error);
       seen(state, state.first, state.last);
+      if (ssl === null) return;
       const ts = zeekTime(row.text(0));
-      const filter = ssl === null ? null : filterFor(logType, ts);
-      if (filter !== null && copied(state, filter, `${ssl!.uid}\t${ts}`, ts)) return;
-      if (ssl !== null && !join.sni.has(ssl.uid)) join.sni.set(ssl.uid, ssl.sni);
+      const filter = filterFor(logType, ts);
+      if (filter !== null && copied(state, filter, `${ssl.uid}\t${ts}`, ts)) return;
+      if (!join.sni.has(ssl.uid)) join.sni.set(ssl.uid, ssl.sni);
     }
   };
 

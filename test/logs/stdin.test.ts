@@ -103,6 +103,11 @@ describe('Zeek logs on standard input', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('callhome: warning: (standard input): the last line is cut short (no newline at the end)');
     expect(json(r.stdout).captures[0]!.packets).toBe(95);
+    const gz = gzipSync(connText);
+    const cutGzip = run(['analyze', '--format', 'json', '-'], gz.subarray(0, gz.length - 200));
+    expect(cutGzip.code).toBe(0);
+    expect(cutGzip.stderr).toContain('callhome: warning: (standard input): the gzip data ends early: read up to the last whole line');
+    expect(json(cutGzip.stdout).captures[0]!.packets).toBeGreaterThan(0);
   });
 
   it('text that is no log is still "not a capture file"', () => {
