@@ -13,6 +13,9 @@
  * that many of it. Within one input nothing is a copy: a stack that sends the same bytes twice
  * did send them twice.
  *
+ * The same filter, with a window of its own, keeps Zeek log rows from being counted twice
+ * (`logs/zeek-copies.ts`): a record is then a row's fingerprint (`textFingerprint`) and its time.
+ *
  * Memory: fingerprints are kept only while a later input may still overlap them (inputs are read
  * in order of their first packet, whose times are known from the probe that ordered them), and
  * dropped once every later input has moved past them.
@@ -50,14 +53,18 @@ export class DuplicateFilter {
   private laterUnknown = false;
   /** The latest time a fingerprint was kept at: packets later than this plus the window can match nothing. */
   private keptUntil = -Infinity;
-  /** Copies dropped, per input. */
+  /** Copies dropped, per input (in reading order). */
   readonly dropped: number[] = [];
 
   /**
    * @param firsts each input's first packet time in reading order; null where it cannot be known
    *   before reading (standard input, a pipe), or NaN for an input that has no packet.
+   * @param window how far apart in time two copies of one record may be, seconds.
    */
-  constructor(private readonly firsts: readonly (number | null)[]) {}
+  constructor(
+    private readonly firsts: readonly (number | null)[],
+    private readonly window: number = DUPLICATE_WINDOW,
+  ) {}
 
   /** The next input starts: `index` in reading order. */
   startInput(index: number): void {
@@ -77,13 +84,27 @@ export class DuplicateFilter {
   /** Whether decoded packet `p` of the current input is a copy of one an earlier input had (counted). */
   isCopy(p: Packet): boolean {
     if (p.status !== 'decoded' || p.ipVersion === 0) return false;
-    const ts = p.ts;
-    const mayMatch = this.input > 0 && this.seen.size > 0 && ts <= this.keptUntil + DUPLICATE_WINDOW;
-    const mustKeep = this.laterUnknown || ts >= this.laterFirst - DUPLICATE_WINDOW;
-    if (!mayMatch && !mustKeep) return false;
-    const key = fingerprint(p);
+    if (!this.looksAt(p.ts)) return false;
+    return this.isCopyOf(fingerprint(p), p.ts);
+  }
+
+  /**
+   * Whether a record at time `ts` of the current input needs its fingerprint looked up at all:
+   * false when no earlier input kept anything it could copy and no later input can copy it.
+   */
+  looksAt(ts: number): boolean {
+    const mayMatch = this.input > 0 && this.seen.size > 0 && ts <= this.keptUntil + this.window;
+    return mayMatch || this.mustKeep(ts);
+  }
+
+  private mustKeep(ts: number): boolean {
+    return this.laterUnknown || ts >= this.laterFirst - this.window;
+  }
+
+  /** Whether the record with fingerprint `key` at time `ts` of the current input is a copy of one an earlier input had (counted). */
+  isCopyOf(key: number, ts: number): boolean {
     let s = this.seen.get(key);
-    if (s !== undefined && (ts > s.ts + DUPLICATE_WINDOW || ts < s.first - DUPLICATE_WINDOW)) {
+    if (s !== undefined && (ts > s.ts + this.window || ts < s.first - this.window)) {
       this.seen.delete(key);
       s = undefined;
     }
@@ -103,13 +124,18 @@ export class DuplicateFilter {
     } else if (s !== undefined) {
       s.copies++;
       s.ts = ts;
-    } else if (mustKeep) {
+    } else if (this.mustKeep(ts)) {
       this.seen.set(key, { first: ts, ts, owner: this.input, copies: 1, matched: 0, matchedBy: -1 });
     } else {
       return false;
     }
     this.keep(key, ts);
     return false;
+  }
+
+  /** Fingerprints held now (what the memory bound is about). */
+  get kept(): number {
+    return this.seen.size;
   }
 
   /** Copies dropped from every input. */
@@ -137,7 +163,7 @@ export class DuplicateFilter {
    */
   private prune(now: number): void {
     if (this.laterUnknown) return;
-    const before = Math.min(now, this.laterFirst) - DUPLICATE_WINDOW;
+    const before = Math.min(now, this.laterFirst) - this.window;
     while (this.head < this.tail && this.fifoTs[this.head]! < before) {
       const key = this.fifoKeys[this.head]!;
       const s = this.seen.get(key);
@@ -202,6 +228,19 @@ export function fingerprint(p: Packet): number {
   for (let i = p.payloadStart; i < end; i++) {
     a = Math.imul(a ^ bytes[i]!, 0x01000193);
     b = Math.imul(b ^ bytes[i]!, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x200000 + (b >>> 11);
+}
+
+/** A 53-bit fingerprint of a text (a log row's identity), in the two FNV-1a lanes of `fingerprint`. */
+export function textFingerprint(text: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
   }
   return (a >>> 0) * 0x200000 + (b >>> 11);
 }

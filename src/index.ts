@@ -3,7 +3,7 @@
  * capture/ → decode/ → flows/ → analysis/ — for the CLI and for anyone embedding it.
  */
 import { statSync } from 'node:fs';
-import { CaptureError, readCapture, readCaptureBytes } from './capture/index.js';
+import { CaptureError, STDIN_NAME, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
 import type { Packet } from './decode/index.js';
@@ -13,11 +13,13 @@ import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeNetworks, compareA
 import type { CaptureFileFacts } from './analysis/types.js';
 import { round } from './quantities.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
-import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions } from './inputs.js';
+import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions, type SortedInputs } from './inputs.js';
+import { isStreamInput, peekOnePass, type StreamInput } from './one-pass.js';
 import { isoMillis } from './time.js';
 import { DuplicateFilter } from './duplicates.js';
 
 export { CaptureError } from './capture/index.js';
+export type { StreamInput } from './one-pass.js';
 export type { Connection } from './flows/index.js';
 export type { AnalysisResult, CaptureSummary, CompareResult } from './analysis/index.js';
 export {
@@ -32,10 +34,11 @@ export {
 } from './inputs.js';
 
 /**
- * A capture to read: a path (or '-' for standard input), or bytes already in memory. A path
- * may also be a Zeek log (TSV or JSON, gzip or not) or a folder of captures and logs.
+ * A capture to read: a path (or '-' for standard input), bytes already in memory, or a stream
+ * of bytes read once. A path, standard input and a stream may also be a Zeek or firewall log
+ * (gzip or not), told by content; a path may be a folder of captures and logs.
  */
-export type CaptureInput = string | { name: string; bytes: Uint8Array };
+export type CaptureInput = string | { name: string; bytes: Uint8Array } | StreamInput;
 
 export interface LoadOptions {
   /** Verify IP/TCP/UDP checksums as Zeek does by default (a host's own capture fails them). */
@@ -65,15 +68,24 @@ export interface Loaded {
 export type AnalyzeCapturesOptions = LoadOptions & Partial<AnalyzeOptions>;
 
 function inputName(input: CaptureInput): string {
-  return typeof input === 'string' ? (input === '-' ? '(standard input)' : input) : input.name;
+  return typeof input === 'string' ? (input === '-' ? STDIN_NAME : input) : input.name;
 }
 
 function read(input: CaptureInput, onRecord: (r: CaptureRecord) => void, options: LoadOptions): Promise<CaptureFileInfo> {
   const name = inputName(input);
   const onProgress = options.onProgress ? (read: number, total: number | null) => options.onProgress!(name, read, total) : undefined;
-  return typeof input === 'string'
-    ? readCapture(input, onRecord, { onProgress })
-    : readCaptureBytes(input.name, input.bytes, onRecord, { onProgress });
+  if (typeof input === 'string') return readCapture(input, onRecord, { onProgress });
+  if (isStreamInput(input)) return readCaptureStream(input.name, input.stream, onRecord, { onProgress });
+  return readCaptureBytes(input.name, input.bytes, onRecord, { onProgress });
+}
+
+/**
+ * The inputs sorted by content, standard input and pipes included: their first bytes are read
+ * (once) to tell a capture from a log.
+ */
+async function sortAll(inputs: CaptureInput[], options: LoadOptions): Promise<SortedInputs<CaptureInput>> {
+  const peeked = await peekOnePass(inputs, () => process.stdin);
+  return sortInputs<CaptureInput>(peeked, inputReaders(options.firewall));
 }
 
 /** Thrown out of a record callback to stop a read early. */
@@ -192,7 +204,7 @@ export interface StreamOptions extends LoadOptions {
  * length of the input (standard input may be endless).
  */
 export async function streamConnections(inputs: CaptureInput[], options: StreamOptions): Promise<Omit<Loaded, 'connections'>> {
-  const sorted = sortInputs(inputs, inputReaders(options.firewall));
+  const sorted = await sortAll(inputs, options);
   const { ordered, firsts } =
     sorted.captures.length > 1 ? await orderByFirstPacket(sorted.captures) : { ordered: sorted.captures, firsts: [] };
   // Copies of one packet in several inputs (a file given twice, overlapping rotations) are tracked once.
@@ -247,6 +259,7 @@ async function orderByFirstPacket(inputs: CaptureInput[]): Promise<{ ordered: Ca
 
 /** A regular file or bytes in memory; not standard input, a pipe, a FIFO or a device. */
 function canReadTwice(input: CaptureInput): boolean {
+  if (isStreamInput(input)) return false;
   if (typeof input !== 'string') return true;
   if (input === '-') return false;
   try {
@@ -261,7 +274,7 @@ export async function info(
   inputs: CaptureInput[],
   options: LoadOptions = {},
 ): Promise<{ captures: CaptureSummary[]; failures: CaptureError[]; passedOver: string[] }> {
-  const sorted = sortInputs(inputs, inputReaders(options.firewall));
+  const sorted = await sortAll(inputs, options);
   const read = await decodeEach(sorted.captures, options, () => {});
   const logs = await loadLogInputs(sorted.logs, read.captures.length);
   return {

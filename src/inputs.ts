@@ -17,16 +17,20 @@ import { CaptureError } from './capture/index.js';
 import { sniffCapture } from './capture/sniff.js';
 import type { Connection } from './flows/connection.js';
 import { readHead } from './logs/lines.js';
+import { inflatedHead, isPeeked } from './one-pass.js';
 import { loadZeekLogs, sniffZeek } from './logs/zeek.js';
 import { FirewallLogError, firewallLogText, readFirewallLog, sniffFirewallLog } from './logs/firewall/index.js';
 
 /** A file a reader claimed. */
 export interface InputFile {
+  /** Its path, or the name of a stream (`(standard input)`). */
   path: string;
   /** Its first bytes, inflated when the file is gzip. */
   head: Uint8Array;
   /** Named on the command line, not found in a folder. */
   named: boolean;
+  /** For an input read only once (standard input, a pipe): its bytes, the first ones included. */
+  stream?: AsyncIterable<Uint8Array>;
 }
 
 export interface InputReader {
@@ -51,7 +55,7 @@ export const zeekLogReader: InputReader = {
     loadZeekLogs(
       files.map((f) => {
         const sniffed = sniffZeek(f.head, f.path)!;
-        return { path: f.path, format: sniffed.format, logType: sniffed.path, named: f.named };
+        return { path: f.path, format: sniffed.format, logType: sniffed.path, named: f.named, stream: f.stream, head: f.head };
       }),
       firstCapture,
     ),
@@ -72,17 +76,18 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
   return {
     name: 'firewall logs',
     sniff: (head) => sniffFirewallLog(head) !== null,
-    load: (files, firstCapture) => {
+    load: async (files, firstCapture) => {
       const captures: CaptureSummary[] = [];
       const connections: Connection[] = [];
       const failures: CaptureError[] = [];
       for (const f of files) {
-        let bytes: Uint8Array = readFileSync(f.path);
+        let bytes: Uint8Array = f.stream === undefined ? readFileSync(f.path) : await readAll(f.stream);
         if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
         try {
           const log = readFirewallLog(f.path, firewallLogText(bytes), {
             ...options,
-            mtimeMs: statSync(f.path).mtimeMs,
+            // a stream's lines were written up to now
+            mtimeMs: f.stream === undefined ? statSync(f.path).mtimeMs : Date.now(),
             capture: firstCapture + captures.length,
           });
           captures.push(log.summary);
@@ -92,9 +97,16 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
           failures.push(new CaptureError('not-a-capture', f.path, e.message));
         }
       }
-      return Promise.resolve({ captures, connections, failures });
+      return { captures, connections, failures };
     },
   };
+}
+
+/** The whole of a stream (a firewall log is read whole). */
+async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
 
 /** The log readers, tried in order after the capture magic numbers. */
@@ -132,7 +144,9 @@ function claim(readers: readonly InputReader[], head: Uint8Array, path: string):
 /**
  * Sorts the inputs by content. A folder is walked recursively in name order (dated
  * sub-folders of rotated logs included); files in it that are neither a capture nor a log a
- * reader claims are passed over and listed. Standard input and bytes in memory are captures.
+ * reader claims are passed over and listed. A stream peeked by `peekOnePass` (standard input,
+ * a pipe) is told by its first bytes like a file; bytes in memory and `-` or a stream not
+ * peeked are captures.
  */
 export function sortInputs<C>(inputs: readonly C[], readers: readonly InputReader[] = INPUT_READERS): SortedInputs<C> {
   const sorted: SortedInputs<C> = { captures: [], logs: new Map(), failures: [], passedOver: [] };
@@ -142,6 +156,14 @@ export function sortInputs<C>(inputs: readonly C[], readers: readonly InputReade
     else list.push(file);
   };
   for (const input of inputs) {
+    if (isPeeked(input) && sniffCapture(input.head) === null) {
+      const head = inflatedHead(input.head);
+      const reader = claim(readers, head, input.name);
+      if (reader !== null) {
+        add(reader, { path: input.name, head, named: true, stream: input.stream });
+        continue;
+      }
+    }
     if (typeof input !== 'string' || input === '-') {
       sorted.captures.push(input);
       continue;

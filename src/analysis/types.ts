@@ -11,7 +11,8 @@ export type ResetAttribution = 'middlebox' | 'endpoint' | 'unknown';
  * The capture object shared by `info` and `analyze`: one per input file. For a Zeek log
  * (`zeek-tsv`, `zeek-json`) `packets` counts its rows, `start`/`end` are its rows' times,
  * `linktype` is -1, `decoded` counts conn.log rows by address family and transport, and
- * `anomalies['zeek.malformed_row']` the rows that could not be read (first few named in `warnings`).
+ * `anomalies['zeek.malformed_row']` the rows that could not be read (first few named in `warnings`),
+ * `skipped['dup.seen-in-earlier-log']` the rows an earlier log file already had (counted once).
  */
 export interface CaptureSummary {
   file: string;

@@ -5,6 +5,7 @@
  * Memory stays bounded by the chunk and the longest line, never the file.
  */
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { Readable, pipeline } from 'node:stream';
 import { createGunzip, gunzipSync, constants as zlib } from 'node:zlib';
 
 const CHUNK_BYTES = 1 << 20;
@@ -76,28 +77,23 @@ class Splitter {
   }
 }
 
-/** Reads `path` line by line. Throws only when the file cannot be opened. */
-export async function readLines(path: string, onLine: LineCallback): Promise<LineStats> {
+/**
+ * Reads `source` line by line: a file by its path, or a stream read once (standard input, a
+ * pipe), gzip or not. Throws only when the file cannot be opened.
+ */
+export async function readLines(source: string | AsyncIterable<Uint8Array>, onLine: LineCallback): Promise<LineStats> {
+  if (typeof source !== 'string') return readStreamLines(source, onLine);
+  const path = source;
   const fd = openSync(path, 'r');
   const size = fstatSync(fd).size;
   const splitter = new Splitter(onLine);
   const probe = new Uint8Array(2);
   const got = readSync(fd, probe, 0, 2, 0);
   if (isGzip(probe.subarray(0, got))) {
-    let failure: string | null = null;
-    const inflated = createReadStream(path, { fd, highWaterMark: CHUNK_BYTES }).pipe(createGunzip({ chunkSize: CHUNK_BYTES }));
-    try {
-      for await (const chunk of inflated) {
-        splitter.push(chunk as Buffer);
-        if (splitter.stopped) {
-          inflated.destroy();
-          break;
-        }
-      }
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      failure = code === 'Z_BUF_ERROR' ? 'the gzip data ends early' : `the gzip data is damaged (${(e as Error).message})`;
-    }
+    const failure = await splitAll(
+      createReadStream(path, { fd, highWaterMark: CHUNK_BYTES }).pipe(createGunzip({ chunkSize: CHUNK_BYTES })),
+      splitter,
+    );
     return { bytes: size, compressed: 'gzip', cutShort: splitter.rest(), failure };
   }
   let failure: string | null = null;
@@ -121,4 +117,53 @@ export async function readLines(path: string, onLine: LineCallback): Promise<Lin
     closeSync(fd);
   }
   return { bytes: size, compressed: null, cutShort: splitter.rest(), failure };
+}
+
+/** Pushes every chunk of `chunks` to the splitter; why the input ended early, else null. */
+async function splitAll(chunks: AsyncIterable<Uint8Array> & { destroy?: () => void }, splitter: Splitter): Promise<string | null> {
+  try {
+    for await (const chunk of chunks) {
+      splitter.push(chunk as Buffer);
+      if (splitter.stopped) {
+        chunks.destroy?.();
+        break;
+      }
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'Z_BUF_ERROR'
+      ? 'the gzip data ends early'
+      : code?.startsWith('Z_') === true
+        ? `the gzip data is damaged (${(e as Error).message})`
+        : `reading failed (${(e as Error).message})`;
+  }
+  return null;
+}
+
+/** A stream read once: gzip is told from its first bytes; `bytes` counts what came in. */
+async function readStreamLines(source: AsyncIterable<Uint8Array>, onLine: LineCallback): Promise<LineStats> {
+  const splitter = new Splitter(onLine);
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done === true) return { bytes: 0, compressed: null, cutShort: null, failure: null };
+  const gzip = isGzip(first.value);
+  let bytes = 0;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let next: IteratorResult<Uint8Array> = first;
+    try {
+      while (next.done !== true) {
+        const chunk = next.value;
+        bytes += chunk.length;
+        yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+        next = await iterator.next();
+      }
+    } finally {
+      if (next.done !== true) await iterator.return?.();
+    }
+  }
+  const failure = await splitAll(
+    gzip ? pipeline(Readable.from(chunks(), { objectMode: false }), createGunzip({ chunkSize: CHUNK_BYTES }), () => {}) : chunks(),
+    splitter,
+  );
+  return { bytes, compressed: gzip ? 'gzip' : null, cutShort: splitter.rest(), failure };
 }

@@ -86,6 +86,17 @@ export class TsvRows implements ZeekRow {
 
   constructor(private readonly wanted: readonly string[]) {}
 
+  /** Rows of another log type under the header read so far (separators, `#path`); `#fields` is still to come. */
+  forLog(wanted: readonly string[]): TsvRows {
+    const next = new TsvRows(wanted);
+    next.separator = this.separator;
+    next.setSeparator = this.setSeparator;
+    next.emptyField = this.emptyField;
+    next.unsetField = this.unsetField;
+    next.path = this.path;
+    return next;
+  }
+
   /** A `#` line; returns an error text for a header callhome cannot use. */
   header(line: string): string | null {
     if (line.startsWith('#separator ')) {

@@ -12,8 +12,10 @@
 import { noCaptureFileFacts, type CaptureSummary } from '../analysis/types.js';
 import type { Connection } from '../flows/connection.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
-import { readLines, type LineStats } from './lines.js';
-import { JsonRows, TsvRows, logTypeFromName, type ZeekFormat, type ZeekRow } from './zeek-format.js';
+import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
+import { HEAD_BYTES, readLines, type LineStats } from './lines.js';
+import { COPY_REASON, LogCopies, type LogInOrder } from './zeek-copies.js';
+import { JsonRows, TsvRows, logTypeFromName, unescapeZeek, zeekTime, type ZeekFormat, type ZeekRow } from './zeek-format.js';
 import {
   CONN_LOG_FIELDS,
   DNS_LOG_FIELDS,
@@ -45,6 +47,10 @@ export interface ZeekLogFile {
   logType: string | null;
   /** Named on the command line (a log found in a folder and not used is passed over quietly). */
   named: boolean;
+  /** Its first bytes (inflated when gzip), for the time of its first row. */
+  head?: Uint8Array;
+  /** For a log read only once (standard input, a pipe): its bytes; `path` is then its name. */
+  stream?: AsyncIterable<Uint8Array>;
 }
 
 export interface ZeekLoaded {
@@ -64,6 +70,12 @@ interface FileState {
   last: number;
   /** Rows of another log type in a JSON stream of several. */
   otherRows: number;
+  /** Rows an earlier log already had (`dup.seen-in-earlier-log`). */
+  copies: number;
+  /** The time of its first row by its first bytes (`DuplicateFilter`'s `firsts`). */
+  firstRow: number | null;
+  /** Read once already (a JSON log is read for its side rows, then its conn rows): lines are judged once. */
+  readBefore: boolean;
 }
 
 function newSummary(file: ZeekLogFile, logType: string | null): CaptureSummary {
@@ -210,9 +222,15 @@ function seen(state: FileState, first: number, last: number): void {
   if (last > state.last) state.last = last;
 }
 
+/** A line that is no row of any log: judged on the first reading of its file only. */
+function malformedLine(state: FileState, line: number, why: string): void {
+  if (!state.readBefore) malformed(state, line, why);
+}
+
 /**
  * Reads one file for the rows of the log types in `types`, calling `onRow` with the row and its
- * log type. Rows of other types (a JSON stream of several logs) are passed over.
+ * log type. Rows of other types (a JSON stream of several logs, TSV logs one after the other on
+ * standard input) are passed over.
  */
 async function readRows(
   state: FileState,
@@ -220,31 +238,43 @@ async function readRows(
   onRow: (row: ZeekRow, logType: string, line: number) => void,
 ): Promise<LineStats> {
   const file = state.file;
+  const source = file.stream ?? file.path;
   if (file.format === 'zeek-tsv') {
-    const logType = state.logType;
-    const tsv = new TsvRows(fieldsOf(logType ?? 'ssl'));
-    const wanted = logType !== null && types.has(logType);
-    return readLines(file.path, (line, n) => {
+    let logType = state.logType;
+    let tsv = new TsvRows(fieldsOf(logType ?? 'ssl'));
+    let wanted = logType !== null && types.has(logType);
+    let sawPath = false;
+    return readLines(source, (line, n) => {
       if (line.charCodeAt(0) === 35 /* # */) {
         tsv.header(line);
-        if (line.startsWith('#path')) state.logType = tsv.path;
+        if (line.startsWith('#path') && tsv.path !== null) {
+          if (!sawPath) state.logType = tsv.path;
+          sawPath = true;
+          // The header of another log (`zcat conn.*.log.gz dns.*.log.gz | callhome analyze -`)
+          if (tsv.path !== logType) {
+            logType = tsv.path;
+            tsv = tsv.forLog(fieldsOf(logType));
+            wanted = types.has(logType);
+          }
+        }
         return;
       }
       if (!wanted || line === '') return;
-      if (tsv.columns === null) return malformed(state, n, 'a row before the #fields line');
-      if (!tsv.load(line)) return malformed(state, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
-      onRow(tsv, logType, n);
+      if (tsv.columns === null) return malformedLine(state, n, 'a row before the #fields line');
+      if (!tsv.load(line))
+        return malformedLine(state, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
+      onRow(tsv, logType!, n);
     });
   }
   const rowsByType = new Map<string, JsonRows>();
   const probe = new JsonRows(['_path']);
-  return readLines(file.path, (line, n) => {
+  return readLines(source, (line, n) => {
     if (line.trim() === '') return;
     const error = probe.load(line);
-    if (error !== null) return malformed(state, n, error);
+    if (error !== null) return malformedLine(state, n, error);
     const logType = probe.path ?? state.logType;
     if (logType === null || !types.has(logType)) {
-      if (logType !== null && !USED.has(logType)) state.otherRows++;
+      if (logType !== null && !USED.has(logType) && !state.readBefore) state.otherRows++;
       return;
     }
     let rows = rowsByType.get(logType);
@@ -270,6 +300,7 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
       s.warnings.push(`${state.file.path}: ${countWords(state.malformed - NAMED_MALFORMED)} more malformed rows skipped`);
   }
   if (state.otherRows > 0) s.skipped['zeek.unused_log_type'] = state.otherRows;
+  if (state.copies > 0) s.skipped[COPY_REASON] = state.copies;
   if (Number.isFinite(state.first)) {
     s.start = new Date(state.first * 1000).toISOString();
     s.end = new Date(state.last * 1000).toISOString();
@@ -279,8 +310,59 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
 }
 
 /**
- * Reads Zeek logs as one set: side logs first, then conn.log. `firstCapture` is the capture
- * index the first file's connections get. Never throws for bad rows; only I/O errors escape.
+ * The earliest end time of the rows in a log's first bytes (`LogInOrder.first`): the rows of a
+ * log are in the order Zeek wrote them, which is close to but not exactly time order. Null when
+ * the first bytes do not tell, NaN when they are the whole file and it has no row.
+ */
+function firstRowTime(file: ZeekLogFile): number | null {
+  const head = file.head;
+  if (head === undefined) return null;
+  const lines = headText.decode(head).split('\n');
+  if (head.length >= HEAD_BYTES) lines.pop(); // cut short by the head
+  let separator = '\t';
+  let ts = -1;
+  let duration = -1;
+  let earliest = Infinity;
+  for (const raw of lines) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') continue;
+    let time: number;
+    let length: number;
+    if (file.format === 'zeek-tsv') {
+      if (line.startsWith('#separator ')) separator = unescapeZeek(line.slice('#separator '.length));
+      else if (line.startsWith('#fields')) {
+        const names = line.split(separator).slice(1);
+        ts = names.indexOf('ts');
+        duration = names.indexOf('duration');
+      }
+      if (line.startsWith('#')) continue;
+      const cells = line.split(separator);
+      time = ts < 0 ? Number.NaN : zeekTime(cells[ts] ?? null);
+      length = duration < 0 ? 0 : Number(cells[duration]);
+    } else {
+      let record: { ts?: unknown; duration?: unknown };
+      try {
+        record = JSON.parse(line) as typeof record;
+      } catch {
+        continue;
+      }
+      time = zeekTime(typeof record.ts === 'number' ? String(record.ts) : typeof record.ts === 'string' ? record.ts : null);
+      length = typeof record.duration === 'number' ? record.duration : 0;
+    }
+    const end = time + (Number.isFinite(length) ? length : 0);
+    if (end < earliest) earliest = end;
+  }
+  if (Number.isFinite(earliest)) return earliest;
+  return head.length < HEAD_BYTES ? Number.NaN : null;
+}
+
+const headText = new TextDecoder('utf-8');
+
+/**
+ * Reads Zeek logs as one set: logs read only once (standard input, a pipe) first, whole; then
+ * the side logs of the files, then their conn.logs. `firstCapture` is the capture index the
+ * first file's connections get. Rows an earlier file already had are counted once
+ * (`zeek-copies.ts`). Never throws for bad rows; only I/O errors escape.
  */
 export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: number): Promise<ZeekLoaded> {
   const states: FileState[] = [];
@@ -299,69 +381,119 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
       first: Infinity,
       last: -Infinity,
       otherRows: 0,
+      copies: 0,
+      firstRow: firstRowTime(file),
+      readBefore: false,
     });
   }
   const stats = new Map<FileState, LineStats>();
   const join = new Join();
   const side = new Set(['dns', 'http', 'ssl']);
-  const mayHold = (s: FileState, types: Set<string>): boolean =>
+  const conn = new Set(['conn']);
+  const mayHold = (s: FileState, types: ReadonlySet<string>): boolean =>
     s.logType === null || types.has(s.logType) || s.file.format === 'zeek-json';
 
-  for (const state of states) {
-    if (!mayHold(state, side)) continue;
-    stats.set(
-      state,
-      await readRows(state, side, (row, logType, line) => {
-        if (logType === 'dns') {
-          const dns = dnsFromRow(row);
-          if (isError(dns)) return malformed(state, line, dns.error);
-          if (dns === null) return seen(state, state.first, state.last);
-          seen(state, dns.ts, dns.ts);
-          const entry = join.dns.get(dns.uid);
-          if (entry === undefined) join.dns.set(dns.uid, { row: dns, capture: state.index, queries: [dns], names: [dns.query], count: 1 });
-          else {
-            if (entry.queries.length < 16) entry.queries.push(dns);
-            if (entry.names.length < DNS_NAMES_KEPT) entry.names.push(dns.query);
-            entry.count++;
-          }
-        } else if (logType === 'http') {
-          const http = httpFromRow(row);
-          if (isError(http)) return malformed(state, line, http.error);
-          if (http === null) return seen(state, state.first, state.last);
-          seen(state, http.ts, http.ts);
-          const entry = join.http.get(http.uid);
-          if (entry === undefined) join.http.set(http.uid, { peek: http.peek, times: [http.ts] });
-          else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
-        } else {
-          const ssl = sniFromRow(row);
-          if (isError(ssl)) return malformed(state, line, ssl.error);
-          seen(state, state.first, state.last);
-          if (ssl !== null && !join.sni.has(ssl.uid)) join.sni.set(ssl.uid, ssl.sni);
-        }
-      }),
-    );
+  // The reading order: streams whole (they cannot be read twice), side logs, conn.logs.
+  const streams = states.filter((s) => s.file.stream !== undefined);
+  const passes: { types: ReadonlySet<string>; states: FileState[] }[] = [
+    { types: USED, states: streams },
+    { types: side, states: states.filter((s) => s.file.stream === undefined && mayHold(s, side)) },
+    { types: conn, states: states.filter((s) => s.file.stream === undefined && mayHold(s, conn)) },
+  ];
+  const order = new Map<string, LogInOrder<FileState>[]>();
+  for (const logType of USED) {
+    const list: LogInOrder<FileState>[] = [];
+    for (const pass of passes) {
+      if (!pass.types.has(logType)) continue;
+      for (const s of pass.states)
+        if (s.file.stream !== undefined || mayHold(s, new Set([logType]))) list.push({ file: s, first: s.firstRow });
+    }
+    order.set(logType, list);
   }
+  const copies = new LogCopies(order);
+  const connCopies = copies.of('conn');
+  /** The filter a row of `logType` at `time` must go through; null when no other file can hold it. */
+  const filterFor = (logType: string, time: number): DuplicateFilter | null => {
+    const filter = copies.of(logType);
+    return filter !== null && filter.looksAt(time) ? filter : null;
+  };
+  /** Whether the row is one an earlier file had (then counted as such). */
+  const copied = (state: FileState, filter: DuplicateFilter, identity: string, time: number): boolean => {
+    if (!filter.isCopyOf(textFingerprint(identity), time)) return false;
+    state.copies++;
+    return true;
+  };
+
+  const onSideRow = (state: FileState, row: ZeekRow, logType: string, line: number): void => {
+    if (logType === 'dns') {
+      const dns = dnsFromRow(row);
+      if (isError(dns)) return malformed(state, line, dns.error);
+      if (dns === null) return seen(state, state.first, state.last);
+      seen(state, dns.ts, dns.ts);
+      const filter = filterFor(logType, dns.ts);
+      if (filter !== null && copied(state, filter, `${dns.uid}\t${dns.ts}\t${dns.query}`, dns.ts)) return;
+      const entry = join.dns.get(dns.uid);
+      if (entry === undefined) join.dns.set(dns.uid, { row: dns, capture: state.index, queries: [dns], names: [dns.query], count: 1 });
+      else {
+        if (entry.queries.length < 16) entry.queries.push(dns);
+        if (entry.names.length < DNS_NAMES_KEPT) entry.names.push(dns.query);
+        entry.count++;
+      }
+    } else if (logType === 'http') {
+      const http = httpFromRow(row);
+      if (isError(http)) return malformed(state, line, http.error);
+      if (http === null) return seen(state, state.first, state.last);
+      seen(state, http.ts, http.ts);
+      const filter = filterFor(logType, http.ts);
+      if (filter !== null && copied(state, filter, `${http.uid}\t${http.ts}\t${http.peek.method}\t${http.peek.target}`, http.ts)) return;
+      const entry = join.http.get(http.uid);
+      if (entry === undefined) join.http.set(http.uid, { peek: http.peek, times: [http.ts] });
+      else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
+    } else {
+      const ssl = sniFromRow(row);
+      if (isError(ssl)) return malformed(state, line, ssl.error);
+      seen(state, state.first, state.last);
+      if (ssl === null) return;
+      const ts = zeekTime(row.text(0));
+      const filter = filterFor(logType, ts);
+      if (filter !== null && copied(state, filter, `${ssl.uid}\t${ts}`, ts)) return;
+      if (!join.sni.has(ssl.uid)) join.sni.set(ssl.uid, ssl.sni);
+    }
+  };
 
   const connections: Connection[] = [];
-  const conn = new Set(['conn']);
-  for (const state of states) {
-    if (!mayHold(state, conn)) continue;
-    const read = await readRows(state, conn, (row, _logType, line) => {
-      const c = connFromRow(row, state.index);
-      if (isError(c)) return malformed(state, line, c.error);
-      if (c === null) {
-        state.summary.decoded.other++;
-        return seen(state, state.first, state.last);
-      }
-      seen(state, c.ts, c.lastTs);
-      const ip = c.origH.includes(':') ? 'ipv6' : 'ipv4';
-      state.summary.decoded[ip]++;
-      state.summary.decoded[c.proto]++;
-      join.attach(c);
-      connections.push(c);
-    });
-    if (!stats.has(state)) stats.set(state, read);
+  /** conn.log rows of streams, read before the side logs of files: joined again at the end. */
+  const early: Connection[] = [];
+  const onConnRow = (state: FileState, row: ZeekRow, line: number): void => {
+    const c = connFromRow(row, state.index);
+    if (isError(c)) return malformed(state, line, c.error);
+    if (c === null) {
+      state.summary.decoded.other++;
+      return seen(state, state.first, state.last);
+    }
+    seen(state, c.ts, c.lastTs);
+    const filter = connCopies !== null && connCopies.looksAt(c.lastTs) ? connCopies : null;
+    const identity = filter === null ? '' : `${c.uid}\t${c.ts}\t${c.proto}\t${c.origH}\t${c.origP}\t${c.respH}\t${c.respP}`;
+    if (filter !== null && copied(state, filter, identity, c.lastTs)) return;
+    const ip = c.origH.includes(':') ? 'ipv6' : 'ipv4';
+    state.summary.decoded[ip]++;
+    state.summary.decoded[c.proto]++;
+    join.attach(c);
+    connections.push(c);
+    if (state.file.stream !== undefined) early.push(c);
+  };
+
+  for (const pass of passes) {
+    for (const state of pass.states) {
+      copies.start(state, pass.types);
+      const read = await readRows(state, pass.types, (row, logType, line) =>
+        logType === 'conn' ? onConnRow(state, row, line) : onSideRow(state, row, logType, line),
+      );
+      if (!stats.has(state)) stats.set(state, read);
+      state.readBefore = true;
+    }
   }
+  if (join.dns.size + join.http.size + join.sni.size > 0) for (const c of early) join.attach(c);
 
   for (const entry of join.dns.values()) connections.push(dnsConnection(entry));
   const unclaimed = join.http.size + join.sni.size;

@@ -89,26 +89,28 @@ export function capturesLine(captures: CaptureSummary[], options: { span?: boole
   const zeek = (c: CaptureSummary): boolean => c.format === 'zeek-tsv' || c.format === 'zeek-json';
   const capture = (c: CaptureSummary): boolean => c.format === 'pcap' || c.format === 'pcapng';
   const firewall = (c: CaptureSummary): boolean => !zeek(c) && !capture(c);
-  const kinds: [(c: CaptureSummary) => boolean, string, string][] = [
-    [capture, 'capture', 'packet'],
-    [zeek, 'Zeek log', 'row'],
-    [firewall, 'firewall log', 'entry'],
+  // Copies of what an earlier input had, counted once: "(12 of them copies of rows another log already had, counted once)"
+  const kinds: [(c: CaptureSummary) => boolean, string, string, string | null][] = [
+    [capture, 'capture', 'packet', 'dup.seen-in-earlier-capture'],
+    [zeek, 'Zeek log', 'row', 'dup.seen-in-earlier-log'],
+    [firewall, 'firewall log', 'entry', null],
   ];
   const parts: string[] = [];
-  for (const [is, what, unit] of kinds) {
+  for (const [is, what, unit, copyReason] of kinds) {
     const these = captures.filter(is);
-    if (these.length > 0)
-      parts.push(
-        `${plural(these.length, what)}, ${plural(
-          these.reduce((n, c) => n + c.packets, 0),
-          unit,
-          unit === 'entry' ? 'entries' : `${unit}s`,
-        )}`,
-      );
+    if (these.length === 0) continue;
+    const units = unit === 'entry' ? 'entries' : `${unit}s`;
+    let part = `${plural(these.length, what)}, ${plural(
+      these.reduce((n, c) => n + c.packets, 0),
+      unit,
+      units,
+    )}`;
+    const copies = copyReason === null ? 0 : these.reduce((n, c) => n + (c.skipped[copyReason] ?? 0), 0);
+    if (copies > 0)
+      part += ` (${count(copies)} of them copies of ${units} another ${what === 'capture' ? 'input' : 'log'} already had, counted once)`;
+    parts.push(part);
   }
   if (parts.length === 0) parts.push(`${plural(0, 'capture')}, ${plural(0, 'packet')}`);
-  const copies = captures.reduce((n, c) => n + (c.skipped['dup.seen-in-earlier-capture'] ?? 0), 0);
-  if (copies > 0) parts[0] += ` (${count(copies)} of them copies of packets another input already had, counted once)`;
   return `${parts.join('; ')}${span}`;
 }
 

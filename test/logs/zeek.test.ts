@@ -470,6 +470,33 @@ describe('bad rows and files that are no log', () => {
     ]);
   });
 
+  it('a JSON log read for its conn and its dns rows names each bad line once, and the bad rows of each log', async () => {
+    const path = join(tmp, 'damaged.json');
+    const conn = jsonLines('conn', CONN_FIELDS, rows.slice(0, 3)).split('\n');
+    const dns = jsonLines('dns', DNS_FIELDS, [...busyDay().values()][0]!.dns.slice(0, 2)).split('\n');
+    const noUid = JSON.stringify({ _path: 'dns', ts: 1709251300.5, query: 'x.example' });
+    writeFileSync(path, [conn[0], '{"ts":1709251200.1,"uid":"Cbroken",', conn[1], dns[0], noUid, conn[2], dns[1], ''].join('\n'));
+    const { captures, connections } = await loadCaptures([path]);
+    expect(connections).toHaveLength(3);
+    expect(captures[0]!.anomalies).toEqual({ 'zeek.malformed_row': 2 });
+    expect(captures[0]!.warnings).toEqual([`${path} line 2: not a JSON object; row skipped`, `${path} line 5: no ts or uid; row skipped`]);
+  });
+
+  it('more bad rows than are named: the first five named, the rest counted', async () => {
+    const path = join(tmp, 'many-bad.conn.log');
+    const bad = Array.from({ length: 8 }, (_, i) => rows[i]!.slice(0, 5 + i).join('\t'));
+    writeFileSync(
+      path,
+      tsv('conn', CONN_FIELDS, CONN_TYPES, [rows[0]!, ...bad.map((b) => b.split('\t')), rows[1]!]).replace(/\t\n/g, '\n'),
+    );
+    const { captures, connections } = await loadCaptures([path]);
+    expect(connections).toHaveLength(2);
+    expect(captures[0]!.anomalies).toEqual({ 'zeek.malformed_row': 8 });
+    expect(captures[0]!.warnings).toHaveLength(6);
+    expect(captures[0]!.warnings[0]).toBe(`${path} line 10: 5 cells where #fields names 23; row skipped`);
+    expect(captures[0]!.warnings[5]).toBe(`${path}: 3 more malformed rows skipped`);
+  });
+
   it('a gzip log cut short is read up to its last whole line', async () => {
     const path = join(tmp, 'cut.conn.log.gz');
     const whole = gzipSync(tsv('conn', CONN_FIELDS, CONN_TYPES, rows));
