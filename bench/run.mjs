@@ -17,8 +17,9 @@
  * in the same run and prints callhome's speed as a multiple of theirs. Results, with the load
  * average at each measurement, go to the terminal and to bench/results.json.
  *
- *   npm run bench                               # both profiles, 1024 MB each
- *   npm run bench -- --profile busy             # one profile (busy or kind)
+ *   npm run bench                               # every profile: busy and kind at 1024 MB each, then logs
+ *   npm run bench -- --profile busy             # one profile (busy, kind or logs); both: busy and kind
+ *   BENCH_LOG_ROWS=10000000 BENCH_FIREWALL_MB=1024 npm run bench -- --profile logs   # the logs at the targets' size
  *   BENCH_SIZE_MB=256 npm run bench             # smaller
  *   BENCH_SEED=7 npm run bench                  # other traffic
  *   BENCH_RUNS=1 npm run bench                  # one run per measurement (default: best of 3)
@@ -708,12 +709,116 @@ async function benchProfile(profile, sizeMB, seed, clients) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// The logs profile: a Zeek deployment's conn.log of a busy day (scripts/make-conn-log.mjs), the
+// same gzip-compressed, and a firewall's kern.log of netfilter LOG lines
+// (scripts/make-netfilter-log.mjs), each read end to end by the CLI; gunzip alone on the same file
+// is the speed gzip input is measured against.
+
+const LOG_TARGETS = {
+  zeek: 'targets: 1 M conn rows/s (plain TSV), peak RSS under 512 MB at 10 M rows; gzip at the speed of zlib',
+  firewall: 'targets: 200 MB/s, peak RSS under 256 MB on a 1 GB log',
+};
+
+function ensureLog(file, script, args) {
+  if (existsSync(file)) return;
+  process.stderr.write(`bench: writing ${file} …\n`);
+  const run = spawnSync(process.execPath, [join(here, '..', 'scripts', script), file, ...args.map(String)], { stdio: 'inherit' });
+  if (run.status !== 0) throw new Error(`${script} failed`);
+}
+
+function ensureGzip(file, gz) {
+  if (existsSync(gz)) return;
+  const run = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const z=require('zlib'),fs=require('fs');fs.writeFileSync(${JSON.stringify(gz)},z.gzipSync(fs.readFileSync(${JSON.stringify(file)}),{level:6}))`,
+    ],
+    { stdio: 'inherit' },
+  );
+  if (run.status !== 0) throw new Error('gzip failed');
+}
+
+function benchLogs() {
+  const rows = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
+  const firewallMB = Number(process.env.BENCH_FIREWALL_MB ?? 256);
+  const conn = join(tmpdir(), `callhome-bench-conn-${rows}rows.log`);
+  const gz = `${conn}.gz`;
+  const fw = join(tmpdir(), `callhome-bench-netfilter-${firewallMB}MB.log`);
+  ensureLog(conn, 'make-conn-log.mjs', [rows]);
+  ensureGzip(conn, gz);
+  ensureLog(fw, 'make-netfilter-log.mjs', [firewallMB]);
+  const loadBefore = loadavg();
+  const runs = [
+    {
+      name: 'callhome analyze --format json conn.log',
+      file: conn,
+      unit: 'rows',
+      amount: rows,
+      args: ['analyze', '--format', 'json', conn],
+    },
+    { name: 'callhome flows --format csv conn.log', file: conn, unit: 'rows', amount: rows, args: ['flows', '--format', 'csv', conn] },
+    { name: 'callhome analyze --format json conn.log.gz', file: gz, unit: 'rows', amount: rows, args: ['analyze', '--format', 'json', gz] },
+    {
+      name: 'gunzip conn.log.gz (zlib alone)',
+      file: gz,
+      unit: 'rows',
+      amount: rows,
+      node: ['-e', `require('zlib').gunzipSync(require('fs').readFileSync(${JSON.stringify(gz)}))`],
+    },
+    {
+      name: 'callhome analyze --format json netfilter.log',
+      file: fw,
+      unit: 'MB',
+      amount: statSync(fw).size / 1e6,
+      args: ['analyze', '--format', 'json', '--year', '2026', fw],
+    },
+    {
+      name: 'callhome flows --format csv netfilter.log',
+      file: fw,
+      unit: 'MB',
+      amount: statSync(fw).size / 1e6,
+      args: ['flows', '--format', 'csv', '--year', '2026', fw],
+    },
+  ];
+  const measured = [];
+  const skipped = [];
+  for (const r of runs) {
+    process.stderr.write(`bench: logs: ${r.name} …\n`);
+    const argv = r.node ?? [cliMain, ...r.args.slice(0, -1), '--quiet', '--no-color', r.args[r.args.length - 1]];
+    const m = best(() => programOnce(r.name, process.execPath, argv));
+    if (m.error) skipped.push(`${r.name} (failed: ${m.error})`);
+    else measured.push({ ...m, unit: r.unit, perSecond: r.amount / m.seconds, fileMB: statSync(r.file).size / 1e6, load: loadNow() });
+  }
+  console.log(
+    `\nlogs: conn.log of ${rows.toLocaleString('en-US')} rows (${(statSync(conn).size / 1e6).toFixed(0)} MB, gzip ${(statSync(gz).size / 1e6).toFixed(0)} MB); netfilter log of ${(statSync(fw).size / 1e6).toFixed(0)} MB`,
+  );
+  console.log(`  ${LOG_TARGETS.zeek}\n  ${LOG_TARGETS.firewall}\n`);
+  console.log(`${'run'.padEnd(46)}${'seconds'.padStart(8)}${'CPU s'.padStart(7)}${'rate'.padStart(18)}${'peak RSS MB'.padStart(13)}  load`);
+  for (const m of measured) {
+    const rate = m.unit === 'rows' ? `${Math.round(m.perSecond).toLocaleString('en-US')} rows/s` : `${m.perSecond.toFixed(1)} MB/s`;
+    console.log(
+      `${m.name.padEnd(46)}${m.seconds.toFixed(2).padStart(8)}${(m.cpuSeconds ?? NaN).toFixed(2).padStart(7)}${rate.padStart(18)}${(m.maxRssMB === null ? '-' : Math.round(m.maxRssMB).toString()).padStart(13)}  ${m.load}`,
+    );
+  }
+  for (const s of skipped) console.log(`  not measured: ${s}`);
+  return {
+    files: { conn: { path: conn, rows }, gzip: { path: gz }, netfilter: { path: fw, megabytes: firewallMB } },
+    loadAverageBefore: loadBefore,
+    runs: measured,
+    skipped,
+    targets: LOG_TARGETS,
+  };
+}
+
 function profilesFromArgs(argv) {
   const i = argv.indexOf('--profile');
   const chosen = i >= 0 ? argv[i + 1] : undefined;
-  if (chosen === undefined || chosen === 'both') return ['busy', 'kind'];
-  if (chosen === 'busy' || chosen === 'kind') return [chosen];
-  console.error(`bench: --profile takes busy, kind or both, not ${chosen}`);
+  if (chosen === undefined || chosen === 'all') return ['busy', 'kind', 'logs'];
+  if (chosen === 'both') return ['busy', 'kind'];
+  if (chosen === 'busy' || chosen === 'kind' || chosen === 'logs') return [chosen];
+  console.error(`bench: --profile takes busy, kind, logs, both (busy and kind) or all, not ${chosen}`);
   process.exit(2);
 }
 
@@ -739,7 +844,8 @@ async function main() {
     profiles: {},
   };
   for (const profile of profiles)
-    out.profiles[profile] = await benchProfile(profile, sizeMB, seed, profile === 'busy' ? clients : undefined);
+    out.profiles[profile] =
+      profile === 'logs' ? benchLogs() : await benchProfile(profile, sizeMB, seed, profile === 'busy' ? clients : undefined);
   out.loadAverageAtEnd = loadavg();
   writeFileSync(join(here, 'results.json'), JSON.stringify(out, null, 2) + '\n');
   console.log(`\nload average at the end ${loadNow()}; written: bench/results.json`);

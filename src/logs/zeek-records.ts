@@ -12,7 +12,8 @@ import { zeekTime, type ZeekRow } from './zeek-format.js';
 
 // ---------------------------------------------------------------- conn.log
 
-const CONN_FIELDS = [
+/** Zeek's own conn.log columns, in the order Zeek writes them (before `tunnel_parents` and the optional ones). */
+export const ZEEK_CONN_FIELDS = [
   'ts',
   'uid',
   'id.orig_h',
@@ -34,11 +35,11 @@ const CONN_FIELDS = [
   'resp_pkts',
   'resp_ip_bytes',
 ] as const;
-const C = Object.fromEntries(CONN_FIELDS.map((f, i) => [f, i])) as Record<(typeof CONN_FIELDS)[number], number>;
-const CALLHOME_FIRST = CONN_FIELDS.length;
+const C = Object.fromEntries(ZEEK_CONN_FIELDS.map((f, i) => [f, i])) as Record<(typeof ZEEK_CONN_FIELDS)[number], number>;
+const CALLHOME_FIRST = ZEEK_CONN_FIELDS.length;
 
 /** The conn.log fields callhome reads, Zeek's then its own. */
-export const CONN_LOG_FIELDS: readonly string[] = [...CONN_FIELDS, ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)];
+export const CONN_LOG_FIELDS: readonly string[] = [...ZEEK_CONN_FIELDS, ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)];
 
 /**
  * The empty lists of a row with no resets, answers or request times: one shared, never

@@ -4,6 +4,7 @@
  * a DNS query), and hosts that browse through the proxy (CONNECT in http.log).
  */
 import type { AnalysisResult } from '../../src/analysis/types.js';
+import { ZEEK_CONN_FIELDS } from '../../src/logs/zeek-records.js';
 
 export const DAY = 1709251200; // 2024-03-01T00:00:00Z
 export const HOST = '10.1.0.13';
@@ -11,28 +12,7 @@ export const BEACON = '198.51.100.7';
 export const PROXY = '10.0.0.8';
 
 const FIELDS = {
-  conn: [
-    'ts',
-    'uid',
-    'id.orig_h',
-    'id.orig_p',
-    'id.resp_h',
-    'id.resp_p',
-    'proto',
-    'service',
-    'duration',
-    'orig_bytes',
-    'resp_bytes',
-    'conn_state',
-    'local_orig',
-    'local_resp',
-    'missed_bytes',
-    'history',
-    'orig_pkts',
-    'orig_ip_bytes',
-    'resp_pkts',
-    'resp_ip_bytes',
-  ],
+  conn: ZEEK_CONN_FIELDS,
   dns: ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'query', 'qtype_name', 'answers', 'TTLs'],
   http: ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'method', 'host', 'uri', 'user_agent'],
 } as const;

@@ -12,6 +12,7 @@ import { analyze, compare, loadCaptures } from '../../src/index.js';
 import type { Connection } from '../../src/flows/connection.js';
 import { corpusPath } from '../support/corpus.js';
 import { callhome } from '../cli/support.js';
+import { ZEEK_CONN_FIELDS } from '../../src/logs/zeek-records.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-'));
 
@@ -100,31 +101,7 @@ const HEADER = (path: string, fields: string[], types: string[]) => [
   `#types\t${types.join('\t')}`,
 ];
 
-const CONN_FIELDS = [
-  'ts',
-  'uid',
-  'id.orig_h',
-  'id.orig_p',
-  'id.resp_h',
-  'id.resp_p',
-  'proto',
-  'service',
-  'duration',
-  'orig_bytes',
-  'resp_bytes',
-  'conn_state',
-  'local_orig',
-  'local_resp',
-  'missed_bytes',
-  'history',
-  'orig_pkts',
-  'orig_ip_bytes',
-  'resp_pkts',
-  'resp_ip_bytes',
-  'tunnel_parents',
-  'ip_proto',
-  'community_id',
-];
+const CONN_FIELDS = [...ZEEK_CONN_FIELDS, 'tunnel_parents', 'ip_proto', 'community_id'];
 const CONN_TYPES = [
   'time',
   'string',
