@@ -16,7 +16,7 @@ import { hostTotals, type HostTotals } from './quiet.js';
 import { connectionOutcomes, type Items } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
-import { analysedConnections, dnsFacts, type DnsFacts } from './udp.js';
+import { analysedConnections, dnsFacts, insideResolvers, type DnsFacts } from './udp.js';
 import type { Attempt, DestinationGroup, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
 
@@ -33,6 +33,8 @@ export interface HostContext {
   captureEnd?: number;
   /** Known destinations (--known), taken out of the findings; null when none were given. */
   known?: KnownMatcher | null;
+  /** Resolvers inside the network that answered DNS; by default found in the connections. */
+  resolvers?: readonly string[];
 }
 
 /** A host's finding, and what the run summary needs of it that the finding (and its JSON) does not carry. */
@@ -44,6 +46,8 @@ export interface HostAnalysis {
   connections: number;
   /** DNS queries to resolvers outside the network that answered nobody, when most of the host's attempts are those. */
   dnsUnanswered?: DnsFacts;
+  /** DNS queries to resolvers outside the network, some answered, while a resolver inside (`inside`) answers others. */
+  dnsPastResolver?: DnsFacts & { inside: readonly string[] };
 }
 
 /** Every host's analysis, and what known destinations took out of them. */
@@ -111,6 +115,7 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
     if (channel.tunnels.length === 0 && channel.schedules.length === 0) channels.delete(address);
     else if (!byHost.has(address)) byHost.set(address, []);
   }
+  if (ctx.resolvers === undefined) ctx = { ...ctx, resolvers: insideResolvers(connections, ctx.internal) };
   if (ctx.captureEnd === undefined) {
     let end = -Infinity;
     for (let i = 0; i < connections.length; i++) if (connections[i]!.lastTs > end) end = connections[i]!.lastTs;
@@ -239,6 +244,7 @@ function buildHost(
     allGroups: groups,
     isProxyHost,
     internal: ctx.internal,
+    resolvers: ctx.resolvers ?? [],
   });
   const ordinary = labelling.labels.every((l) => l === 'via-proxy');
   const kept = keptAttempts(items, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
@@ -268,6 +274,7 @@ function buildHost(
   const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length };
   const dns = dnsFacts(items.conn, tally.attempts);
   if (dns !== null && dns.answered === 0 && dns.flows > tally.attempts.length / 2) analysis.dnsUnanswered = dns;
+  if (dns !== null && dns.answered > 0 && (ctx.resolvers?.length ?? 0) > 0) analysis.dnsPastResolver = { ...dns, inside: ctx.resolvers! };
   return analysis;
 }
 

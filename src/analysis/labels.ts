@@ -39,6 +39,8 @@ export const SCORE_WEIGHTS = {
 export interface LabelContext {
   proxies: ProxyIndex;
   resetSources: readonly ResetSource[];
+  /** Resolvers inside the network that answered DNS. */
+  resolvers?: readonly string[];
 }
 
 /** The labels of one host, their evidence and score, and what the verdict reads besides them. */
@@ -73,11 +75,17 @@ export function labelHost(
 ): Labelling {
   const dnsTunnels = channel.tunnels;
   const periodicGroups = groups.filter((g) => g.schedule.periodic);
-  // A name whose connections already recur on a schedule says nothing new by its lookups; a
+  // A name whose connections already recur on a schedule says nothing new by its lookups, nor do
+  // lookups whose resolver outside is itself a destination on a schedule (DNS past the resolver); a
   // proxy looks names up for its clients, on their schedule.
   const dnsSchedules = isProxyHost
     ? []
-    : channel.schedules.filter((d) => !periodicGroups.some((g) => g.destination === d.name || g.names.includes(d.name)));
+    : channel.schedules.filter(
+        (d) =>
+          !periodicGroups.some(
+            (g) => g.destination === d.name || g.names.includes(d.name) || d.resolvers.every((r) => g.addressList.includes(r)),
+          ),
+      );
   const labels: Label[] = [];
   const evidence: string[] = [];
   const proxyInUse = ctx.proxies.proxies.length > 0;
@@ -146,7 +154,14 @@ export function labelHost(
     for (const t of dnsTunnels.slice(0, 3)) evidence.push(`dns-tunnel: ${dnsTunnelWords(t)} (data carried in DNS)`);
   }
   const dns = dnsFacts(items.conn, attempts);
-  if (dns !== null) {
+  const inside = ctx.resolvers ?? [];
+  if (dns !== null && dns.answered > 0 && inside.length > 0) {
+    evidence.push(
+      `dns: ${plural(dns.queries, 'query', 'queries')}${dns.names.length > 0 ? ` for ${dns.names.slice(0, 3).join(', ')}` : ''} ` +
+        `to ${plural(dns.resolvers.length, 'resolver')} outside the network (${dns.resolvers.slice(0, 4).join(', ')}), ` +
+        `${count(dns.answered)} of ${plural(dns.flows, 'flow')} answered, while the network's resolver ${inside.slice(0, 3).join(', ')} answers the others: past it`,
+    );
+  } else if (dns !== null) {
     evidence.push(
       `dns: ${plural(dns.queries, 'query', 'queries')}${dns.names.length > 0 ? ` for ${dns.names.slice(0, 3).join(', ')}` : ''} ` +
         `to ${plural(dns.resolvers.length, 'resolver')} outside the network (${dns.resolvers.slice(0, 4).join(', ')}) that answered nobody in the capture, ` +

@@ -122,6 +122,20 @@ export function summarize(
         `${noDns.length > 5 ? ` and ${plural(noDns.length - 5, 'more host')}` : ''} — dropped on the way out, not a flood.`,
     );
   }
+  const past = analyses.filter((a) => a.dnsPastResolver !== undefined);
+  if (past.length > 0) {
+    const outside = [...new Set(past.flatMap((a) => a.dnsPastResolver!.resolvers))];
+    summary.push(
+      `DNS past the network's resolver ${past[0]!.dnsPastResolver!.inside.slice(0, 3).join(', ')}: ` +
+        `${past
+          .slice(0, 5)
+          .map((a) => `${a.finding.address} (${plural(a.dnsPastResolver!.queries, 'query', 'queries')})`)
+          .join(', ')}` +
+        `${past.length > 5 ? ` and ${plural(past.length - 5, 'more host')}` : ''} ${past.length === 1 ? 'asks' : 'ask'} ` +
+        `${outside.slice(0, 4).join(', ')}${outside.length > 4 ? ', …' : ''} directly and ${past.length === 1 ? 'gets' : 'get'} answers — ` +
+        'resolver settings of their own, out of the network resolver’s sight.',
+    );
+  }
   if (summary.length === 0) summary.push(quietSummary(hosts, proxyIndex, resetSources));
   const known = understood.filter((u) => u.connections > 0);
   if (known.length > 0) {

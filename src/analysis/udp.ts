@@ -66,14 +66,22 @@ export function answeringResolvers(connections: readonly Connection[]): Set<stri
   return resolvers;
 }
 
+/** The resolvers inside the network (`internal`) that answered DNS in the capture, in order. */
+export function insideResolvers(connections: readonly Connection[], internal: CidrSet): string[] {
+  return [...answeringResolvers(connections)].filter((r) => internal.has(r)).sort();
+}
+
 /**
  * Which connections the host analysis reads: every TCP connection, and the UDP flows that are
  * attempts — from and to unicast addresses, the responder external, not a local network protocol
- * (NetBIOS, DHCP, mDNS …), not DNS to an answering resolver.
+ * (NetBIOS, DHCP, mDNS …), not DNS to an answering resolver outside when no resolver inside
+ * answers (then the outside one is the network's); with a resolver inside, DNS to one outside
+ * goes past it.
  */
 export function analysedConnections(connections: readonly Connection[], internal: CidrSet): Uint8Array {
   const analysed = new Uint8Array(connections.length);
   let resolvers: Set<string> | null = null;
+  let inside: boolean | null = null;
   for (let i = 0; i < connections.length; i++) {
     const c = connections[i]!;
     if (c.proto === 'tcp') {
@@ -84,7 +92,10 @@ export function analysedConnections(connections: readonly Connection[], internal
     if (LAN_PORTS.has(c.respP) || ownBroadcast(c.origH, c.respH)) continue;
     if (c.respP === DNS_PORT) {
       resolvers ??= answeringResolvers(connections);
-      if (resolvers.has(c.respH)) continue;
+      // An outside resolver that answers is the network's own, unless an inside one answers:
+      // then asking outside is going past it.
+      inside ??= [...resolvers].some((r) => internal.has(r));
+      if (resolvers.has(c.respH) && !inside) continue;
     }
     analysed[i] = 1;
   }

@@ -16,6 +16,8 @@ import type { Connection } from '../flows/connection.js';
 import type { DnsSchedule } from './dns-schedule.js';
 
 export interface VerdictFacts extends Labelling {
+  /** Resolvers inside the network that answered DNS. */
+  resolvers?: readonly string[];
   items: Items;
   destinations: Destinations;
   tally: Tally;
@@ -222,6 +224,8 @@ export function verdictText(f: VerdictFacts): string {
       sentences.push(
         `Ordinary browsing through the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, nothing regular.`,
       );
+    } else if (pastResolverWords(f) !== null) {
+      sentences.push(pastResolverWords(f)!);
     } else if (!(items.n === 0 && (has('dns-tunnel') || f.dnsSchedules.length > 0))) {
       sentences.push(
         `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, nothing regular and nothing refused in the path.`,
@@ -250,6 +254,8 @@ function finish(f: VerdictFacts, sentences: string[]): string {
         'ordinary lookups repeat a few readable names, they do not ask for hundreds of encoded ones under one domain.',
     );
   }
+  const past = pastResolverWords(f);
+  if (past !== null && !sentences.includes(past)) sentences.push(past);
   const lookups = f.dnsSchedules;
   if (lookups.length > 0) {
     // The lead when nothing else about the host is a finding.
@@ -325,6 +331,23 @@ function dnsScheduleWords(d: DnsSchedule, more: number): string {
     `Looks up ${d.name} on a schedule — a beacon over DNS or a program polling its server by name, worth a look if the name is unfamiliar: ` +
     `${scheduleFacts(s)}, ${plural(d.lookups, 'lookup')} to ${d.resolvers.join(', ')} over ${duration(d.last - d.first)}${cache}` +
     `${more > 0 ? ` (and ${plural(more, 'more name')} on a schedule)` : ''}.`
+  );
+}
+
+/**
+ * DNS past the network's resolver: "Asks resolvers outside the network directly (8.8.8.8: 8
+ * queries for updates.example.org, 8 answered) although the network's resolver …", or null.
+ */
+function pastResolverWords(f: VerdictFacts): string | null {
+  const inside = f.resolvers ?? [];
+  if (inside.length === 0) return null;
+  const dns = dnsFacts(f.items.conn, f.tally.attempts);
+  if (dns === null || dns.answered === 0) return null;
+  return (
+    `Asks resolvers outside the network directly (${dns.resolvers.slice(0, 3).join(', ')}: ${plural(dns.queries, 'query', 'queries')}` +
+    `${dns.names.length > 0 ? ` for ${dns.names.slice(0, 3).join(', ')}` : ''}, ${count(dns.answered)} of ${plural(dns.flows, 'flow')} answered) ` +
+    `although the network's resolver ${inside.slice(0, 3).join(', ')} answers the others — software with resolver settings of its own ` +
+    '(a hard-coded resolver, a VPN client, malware), going past what the network sees and filters.'
   );
 }
 

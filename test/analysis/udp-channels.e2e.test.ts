@@ -120,6 +120,81 @@ describe('DNS as a channel', () => {
     expect(hostOf(result, host)?.verdict).toContain("as often as the answer's TTL (5 min) lets a cache expire");
   });
 
+  it("asking a resolver outside the network while the network's own answers is said, with both named", async () => {
+    const rng = new Rng(12);
+    const frames: TimedFrame[] = [];
+    for (let i = 0; i < 20; i++) lookup(frames, `192.168.1.${10 + (i % 5)}`, 30000 + i, i + 1, 'www.example.com', T0 + i * 7);
+    // 192.168.1.90 asks 9.9.9.9 itself, at no schedule, and gets answers
+    const past = '192.168.1.90';
+    for (let i = 0; i < 6; i++) {
+      const ts = T0 + rng.next() * 600;
+      const sport = 41000 + i;
+      frames.push({
+        ts,
+        frame: udpFrame({
+          src: past,
+          dst: '9.9.9.9',
+          sport,
+          dport: 53,
+          payload: dnsQueryPayload({ id: 900 + i, name: `cdn${i}.vendor.example` }),
+        }),
+      });
+      frames.push({
+        ts: ts + 0.02,
+        frame: udpFrame({
+          src: '9.9.9.9',
+          dst: past,
+          sport: 53,
+          dport: sport,
+          payload: dnsResponsePayload({ id: 900 + i, name: `cdn${i}.vendor.example`, addresses: ['198.51.100.9'] }),
+        }),
+      });
+    }
+    const { result } = await analyzeFrames(frames, 'dns-past-resolver.pcap');
+    expect(result.summary).toContainEqual(
+      `DNS past the network's resolver ${RESOLVER}: ${past} (6 queries) asks 9.9.9.9 directly and gets answers — resolver settings of their own, out of the network resolver’s sight.`,
+    );
+    const h = hostOf(result, past)!;
+    expect(h.verdict).toMatch(
+      /^Asks resolvers outside the network directly \(9\.9\.9\.9: 6 queries for (cdn\d\.vendor\.example, ){3}6 of 6 flows answered\) although the network's resolver 192\.168\.1\.53 answers the others/,
+    );
+    expect(h.evidence).toContainEqual(
+      expect.stringMatching(
+        /^dns: 6 queries .* to 1 resolver outside the network \(9\.9\.9\.9\), 6 of 6 flows answered, while the network's resolver 192\.168\.1\.53 answers the others: past it$/,
+      ),
+    );
+  });
+
+  it('with no resolver inside, the one outside that answers is the network’s own: ordinary', async () => {
+    const frames: TimedFrame[] = [];
+    for (let i = 0; i < 20; i++) {
+      const src = `192.168.1.${10 + (i % 5)}`;
+      frames.push({
+        ts: T0 + i * 7,
+        frame: udpFrame({
+          src,
+          dst: '9.9.9.9',
+          sport: 30000 + i,
+          dport: 53,
+          payload: dnsQueryPayload({ id: i + 1, name: 'www.example.com' }),
+        }),
+      });
+      frames.push({
+        ts: T0 + i * 7 + 0.02,
+        frame: udpFrame({
+          src: '9.9.9.9',
+          dst: src,
+          sport: 53,
+          dport: 30000 + i,
+          payload: dnsResponsePayload({ id: i + 1, name: 'www.example.com', addresses: ['198.51.100.9'] }),
+        }),
+      });
+    }
+    const { result } = await analyzeFrames(frames, 'isp-resolver.pcap');
+    expect(result.hosts.filter((h) => h.labels.length > 0)).toEqual([]);
+    expect(result.summary.join(' ')).not.toContain('past the network');
+  });
+
   it('random lookups of many names are no schedule', async () => {
     const rng = new Rng(11);
     const frames: TimedFrame[] = [];
