@@ -86,7 +86,7 @@ function attemptTotal(h: HostFinding): number {
  * Destination groups a host's finding keeps (periodic first, then by failures and attempts): a
  * scanner of half a million networks has as many groups, and nobody reads past the first ones.
  */
-export const MAX_GROUPS_KEPT = 1_000;
+export const MAX_GROUPS_KEPT = 200;
 
 const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 

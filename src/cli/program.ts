@@ -17,6 +17,7 @@ import { CONN_STATE_NAMES, isConnState } from '../flows/conn-state.js';
 import { bytes, count, plural } from '../quantities.js';
 import { suggestKnown } from '../analysis/index.js';
 import { readKnownRules } from './known.js';
+import { analyzeJsonPieces } from '../report/json.js';
 import {
   analyzeRenderers,
   compareRenderers,
@@ -347,6 +348,33 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     }
   };
 
+  /** A document written in pieces (to the -o file or standard output), gathered into batches of about 1 MiB. */
+  const emitPieces = (o: CommonOptions, pieces: Iterable<string>): void => {
+    const file = outputFile(o);
+    let fd: number | null = null;
+    try {
+      if (file !== null) fd = openSync(file, 'w');
+      let batch = '';
+      const flush = (): void => {
+        if (batch === '') return;
+        if (fd !== null) writeSync(fd, batch);
+        else io.stdout.write(batch);
+        batch = '';
+      };
+      for (const piece of pieces) {
+        batch += piece;
+        if (batch.length >= 1 << 20) flush();
+      }
+      flush();
+    } catch (e) {
+      if (file === null) throw e;
+      throw new UsageError(`cannot write ${file}: ${why(e)}`);
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+    if (file !== null && !o.quiet) say(`wrote ${file}`);
+  };
+
   /**
    * Output written while the input is still read: to the -o file (created at the first write)
    * or standard output, gathered into batches so that a row is not a system call, and flushed
@@ -564,13 +592,17 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     'text',
     { analysis: true },
   ).action(async (files: string[], o: CommonOptions) => {
-    const format = chooseFormat(o, analyzeRenderers, 'text', 'analyze');
+    const format = chooseFormat<keyof typeof analyzeRenderers>(o, analyzeRenderers, 'text', 'analyze');
     refuseOverwrite(o, inputFiles(files, o));
     const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
     if (loaded.evicted > 0 && !o.quiet) say(`warning: ${loaded.evicted} connections were emitted early by the --max-connections ceiling`);
-    if (loaded.captures.length > 0) emit(o, analyzeRenderers[format](result, renderOptions(o)));
+    if (loaded.captures.length > 0) {
+      // JSON goes out host by host: the document of a large network is longer than one string may be.
+      if (format === 'json') emitPieces(o, analyzeJsonPieces(result, renderOptions(o)));
+      else emit(o, analyzeRenderers[format](result, renderOptions(o)));
+    }
     failOnFindings(o, result);
   });
 

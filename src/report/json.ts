@@ -21,7 +21,57 @@ function asWritten(result: AnalysisResult, options: RenderOptions): AnalysisResu
 }
 
 export function renderAnalyzeJson(result: AnalysisResult, options: RenderOptions): string {
-  return `${inertJson(JSON.stringify(asWritten(result, options), null, 2))}\n`;
+  return [...analyzeJsonPieces(result, options)].join('');
+}
+
+/**
+ * The JSON of `analyze` in pieces, as JSON.stringify(…, null, 2) writes it: a network of
+ * thousands of hosts makes a document longer than one string may be, so it is written host by
+ * host, never held whole.
+ */
+export function* analyzeJsonPieces(result: AnalysisResult, options: RenderOptions): Generator<string> {
+  for (const piece of jsonPieces(asWritten(result, options), '', 0)) yield inertJson(piece);
+  yield '\n';
+}
+
+/** Objects and lists this deep are written element by element; deeper ones as one string each. */
+const PIECE_DEPTH = 2;
+
+/** `value` as JSON.stringify(value, null, 2) writes it at `indent`, in pieces. */
+function* jsonPieces(value: unknown, indent: string, depth: number): Generator<string> {
+  if (depth >= PIECE_DEPTH || value === null || typeof value !== 'object') {
+    yield (JSON.stringify(value, null, 2) ?? 'null').replace(/\n/g, `\n${indent}`);
+    return;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      yield '[]';
+      return;
+    }
+    yield '[\n';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      yield inner;
+      yield* jsonPieces(item === undefined || typeof item === 'function' ? null : item, inner, depth + 1);
+      yield i < value.length - 1 ? ',\n' : '\n';
+    }
+    yield `${indent}]`;
+    return;
+  }
+  const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
+  if (entries.length === 0) {
+    yield '{}';
+    return;
+  }
+  yield '{\n';
+  for (let i = 0; i < entries.length; i++) {
+    const [key, v] = entries[i]!;
+    yield `${inner}${JSON.stringify(key)}: `;
+    yield* jsonPieces(v, inner, depth + 1);
+    yield i < entries.length - 1 ? ',\n' : '\n';
+  }
+  yield `${indent}}`;
 }
 
 export function renderInfoJson(captures: CaptureSummary[], _options: RenderOptions): string {

@@ -27,7 +27,7 @@ describe('a host with more destination groups than a finding keeps', () => {
   it('the text says how many more there are and what JSON holds', () => {
     const text = analyzeRenderers.text(result, { color: false, width: 200 });
     expect(text).toContain(
-      `more destination groups (${(n - 5).toLocaleString('en-US')} attempts; --format json has the first 1,000, and counts the rest)`,
+      `more destination groups (${(n - 5).toLocaleString('en-US')} attempts; --format json has the first ${MAX_GROUPS_KEPT}, and counts the rest)`,
     );
     const json = JSON.parse(analyzeRenderers.json(result, { color: false })) as { hosts: { groupsOmitted?: { groups: number } }[] };
     expect(json.hosts[0]!.groupsOmitted?.groups).toBe(500);

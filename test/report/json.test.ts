@@ -3,6 +3,7 @@ import type { AnalysisResult } from '../../src/analysis/types.js';
 import { analyzeRenderers, compareRenderers, contractGaps } from '../../src/report/index.js';
 import { caseStudyResult, compareResult } from './fixtures.js';
 import { departmentReport } from './real.js';
+import { analyzeJsonPieces } from '../../src/report/json.js';
 
 const plain = { color: false };
 
@@ -48,5 +49,16 @@ describe('compare --format json', () => {
   it('round-trips the CompareResult', () => {
     const result = compareResult();
     expect(JSON.parse(compareRenderers.json(result, { ...plain, allHosts: true }))).toEqual(result);
+  });
+});
+
+describe('the JSON of analyze, written in pieces', () => {
+  it('is the document JSON.stringify would write, piece by piece, never one string for the whole', () => {
+    const result = caseStudyResult();
+    const pieces = [...analyzeJsonPieces(result, { color: false, allHosts: true })];
+    const text = pieces.join('');
+    expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+    // hosts go out one by one: each is a piece of its own
+    for (const h of result.hosts) expect(pieces).toContain(JSON.stringify(h, null, 2).replace(/\n/g, '\n    '));
   });
 });
