@@ -125,6 +125,11 @@ export function analyzeConnections(
     addLogEvidence(result.hosts, words.byHost);
     result.summary.push(...words.summary);
     result.logMatches = words.matches;
+    // A log on a clock of its own: its span is said on the capture's clock.
+    for (const m of words.matches) {
+      if (m.offsetSeconds === null || m.offsetSeconds === 0) continue;
+      for (const c of inputs) if (c.file === m.log) c.clockOffsetSeconds = m.offsetSeconds;
+    }
   }
   return result;
 }

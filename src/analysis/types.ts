@@ -63,6 +63,11 @@ export interface CaptureSummary {
   timeOrder: TimeOrder | null;
   /** The network (`AnalysisResult.networks[].id`) it was analysed in; only when there are several. */
   network?: number;
+  /**
+   * A firewall log joined with a capture: how far its clock runs ahead of the capture's, seconds
+   * (`start` and `end` stay the log's own times); absent otherwise.
+   */
+  clockOffsetSeconds?: number;
 }
 
 /** One capture interface; strings are as the file has them (hostile text). */

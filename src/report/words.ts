@@ -7,6 +7,7 @@ import type { AnalysisResult, Attempt, CaptureSummary, DestinationGroup, HostFin
 import { hasFindings } from '../analysis/quiet.js';
 import type { RenderOptions } from './types.js';
 import { count, duration, plural } from '../quantities.js';
+import { isoMillis } from '../time.js';
 
 /**
  * Ports as a reader can take them in: all of them when few, else the first `shown` and how many
@@ -69,12 +70,15 @@ export function totalResets(group: DestinationGroup): number {
  * without the time span when asked (captures of several networks have no span that means anything).
  */
 export function capturesLine(captures: CaptureSummary[], options: { span?: boolean } = {}): string {
+  // A log joined with a capture is read on the capture's clock.
+  const onClock = (c: CaptureSummary, iso: string | null): string | null =>
+    iso === null || c.clockOffsetSeconds === undefined ? iso : isoMillis(Date.parse(iso) / 1000 - c.clockOffsetSeconds);
   const starts = captures
-    .map((c) => c.start)
+    .map((c) => onClock(c, c.start))
     .filter((s): s is string => !!s)
     .sort();
   const ends = captures
-    .map((c) => c.end)
+    .map((c) => onClock(c, c.end))
     .filter((s): s is string => !!s)
     .sort();
   let span = '';

@@ -5,6 +5,7 @@
  * counted once, the offset found, and the capture's findings left as they were.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { capturesLine } from '../../src/report/words.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +76,15 @@ describe('a netfilter log of the capture’s own attempts, its clock 2 h 13 s ah
     const before = alone.hosts.find((h) => h.address === HOST)!;
     expect(attemptsOf(before)).toBeGreaterThan(500);
     expect(attemptsOf(host)).toBe(attemptsOf(before) + EXTRA);
+  });
+
+  it('the span of the run is said on the capture’s clock: an hour before it (the log’s own lines) to its end', () => {
+    const line = capturesLine(result.captures);
+    const capture = alone.captures[0]!;
+    // the log's extra lines start an hour before the capture's first attempt; nothing ends 2 h later
+    expect(line).toMatch(/, 2006-11-17 11:\d\d:\d\dZ → 14:24:45Z \(\d h \d+ min\)$/);
+    expect(line.endsWith(`→ ${capture.end!.slice(11, 19)}Z (${line.split('(').pop()}`)).toBe(true);
+    expect(result.captures.find((c) => c.format === 'netfilter')!.clockOffsetSeconds).toBeCloseTo(OFFSET, 0);
   });
 
   it('finds the clock offset and says how many of the capture’s attempts the firewall logged', () => {
