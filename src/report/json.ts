@@ -59,7 +59,9 @@ function* jsonPieces(value: unknown, indent: string, depth: number): Generator<s
     yield `${indent}]`;
     return;
   }
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
+  const entries: [string, unknown][] = Object.entries(value as Record<string, unknown>).filter(
+    ([, v]) => v !== undefined && typeof v !== 'function',
+  );
   if (entries.length === 0) {
     yield '{}';
     return;
