@@ -92,6 +92,7 @@ export function verdictText(f: VerdictFacts): string {
   const has = (l: Label): boolean => f.labels.includes(l);
   const t = f.tally;
   const sentences: string[] = [];
+  const past = pastResolverWords(f);
   if (f.isProxyHost) {
     sentences.push(`The proxy itself: its direct web connections are expected (${plural(f.items.n, 'connection')}).`);
     return sentences.join(' ');
@@ -163,7 +164,7 @@ export function verdictText(f: VerdictFacts): string {
     const flow = g.schedule.basis === 'requests in one connection' ? udpFlowOf(f, g) : null;
     if (flow !== null) {
       sentences.push(udpBeaconWords(f, g, flow, external));
-      return finish(f, sentences);
+      return finish(f, sentences, past);
     }
     const noun = g.schedule.basis === 'requests in one connection' ? 'request' : 'connection';
     const where = g.schedule.basis === 'requests in one connection' ? ' on one long-lived connection' : '';
@@ -224,19 +225,18 @@ export function verdictText(f: VerdictFacts): string {
       sentences.push(
         `Ordinary browsing through the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, nothing regular.`,
       );
-    } else if (pastResolverWords(f) !== null) {
-      sentences.push(pastResolverWords(f)!);
-    } else if (!(items.n === 0 && (has('dns-tunnel') || f.dnsSchedules.length > 0))) {
+    } else if (past === null && !(items.n === 0 && (has('dns-tunnel') || f.dnsSchedules.length > 0))) {
+      // (DNS past the network's resolver is said by finish())
       sentences.push(
         `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, nothing regular and nothing refused in the path.`,
       );
     }
   }
-  return finish(f, sentences);
+  return finish(f, sentences, past);
 }
 
 /** The sentences every verdict ends with; a DNS tunnel leads them. */
-function finish(f: VerdictFacts, sentences: string[]): string {
+function finish(f: VerdictFacts, sentences: string[], past: string | null): string {
   const has = (l: Label): boolean => f.labels.includes(l);
   const t = f.tally;
   if (has('dns-tunnel') && f.dnsTunnels.length > 0) {
@@ -254,8 +254,7 @@ function finish(f: VerdictFacts, sentences: string[]): string {
         'ordinary lookups repeat a few readable names, they do not ask for hundreds of encoded ones under one domain.',
     );
   }
-  const past = pastResolverWords(f);
-  if (past !== null && !sentences.includes(past)) sentences.push(past);
+  if (past !== null) sentences.push(past);
   const lookups = f.dnsSchedules;
   if (lookups.length > 0) {
     // The lead when nothing else about the host is a finding.

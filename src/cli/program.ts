@@ -4,7 +4,7 @@
  * streams and the environment come in as parameters so that tests can drive it.
  */
 import { SCORE_WEIGHTS } from '../analysis/labels.js';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Address4, Address6 } from 'ip-address';
@@ -334,18 +334,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   const emit = (o: CommonOptions, text: string): void => {
     // nothing to say (NDJSON of no connections) is written as nothing, not a blank line
-    const body = text === '' || text.endsWith('\n') ? text : `${text}\n`;
-    const file = outputFile(o);
-    if (file !== null) {
-      try {
-        writeFileSync(file, body);
-      } catch (e) {
-        throw new UsageError(`cannot write ${file}: ${why(e)}`);
-      }
-      if (!o.quiet) say(`wrote ${file}`);
-    } else {
-      io.stdout.write(body);
-    }
+    emitPieces(o, [text === '' || text.endsWith('\n') ? text : `${text}\n`]);
   };
 
   /** A document written in pieces (to the -o file or standard output), gathered into batches of about 1 MiB. */

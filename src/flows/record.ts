@@ -21,9 +21,9 @@ function local(isLocal: ((address: string) => boolean) | null, address: string, 
 
 /**
  * The record of connection `f` with the given uid (uid.ts); `isLocal` is the caller's test of
- * local addresses, or null.
+ * local addresses, or null; `texts` the tracker's shared address and history texts.
  */
-export function toConnection(f: Flow, uid: string, isLocal: ((address: string) => boolean) | null): Connection {
+export function toConnection(f: Flow, uid: string, isLocal: ((address: string) => boolean) | null, texts: SharedTexts): Connection {
   const v6 = f.ipVersion === 6;
   let proto: Transport;
   let connState: ConnState;
@@ -47,8 +47,8 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
   const resets = f.resets === null ? none<ResetEvidence>() : finishedResets(f);
   const origA6 = v6 ? f.address6(true) : null;
   const respA6 = v6 ? f.address6(false) : null;
-  const origH = origA6 !== null ? formatIPv6(origA6) : ipv4Text(f.origA4 >>> 0);
-  const respH = respA6 !== null ? formatIPv6(respA6) : ipv4Text(f.respA4 >>> 0);
+  const origH = origA6 !== null ? formatIPv6(origA6) : texts.ipv4Text(f.origA4 >>> 0);
+  const respH = respA6 !== null ? formatIPv6(respA6) : texts.ipv4Text(f.respA4 >>> 0);
   return {
     uid,
     proto,
@@ -66,7 +66,7 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
     localOrig: local(isLocal, origH, f.origA4 >>> 0, origA6),
     localResp: local(isLocal, respH, f.respA4 >>> 0, respA6),
     missedBytes: f.missedBytes,
-    history: historyText(f.history),
+    history: texts.history(f.history),
     origPkts: f.orig.pkts,
     origIpBytes: f.orig.ipBytes,
     respPkts: f.resp.pkts,
@@ -98,27 +98,30 @@ const NONE: readonly never[] = Object.freeze([]);
 const none = <T>(): T[] => NONE as unknown as T[];
 
 /**
- * Address texts and histories, made once and shared: most connections repeat a few hosts and a
- * few histories. The caches are emptied when they fill, so a scan of distinct addresses costs no
- * more than before.
+ * Address texts and histories, made once and shared by the records of one tracker: most
+ * connections repeat a few hosts and a few histories. Each cache is emptied when it fills, so a
+ * scan of distinct addresses costs no more than making every text afresh.
  */
-const MAX_SHARED = 1 << 16;
-const ipv4Texts = new Map<number, string>();
-const historyTexts = new Map<string, string>();
+export class SharedTexts {
+  private readonly ipv4 = new Map<number, string>();
+  private readonly histories = new Map<string, string>();
 
-function ipv4Text(a: number): string {
-  let text = ipv4Texts.get(a);
-  if (text === undefined) {
-    if (ipv4Texts.size >= MAX_SHARED) ipv4Texts.clear();
-    ipv4Texts.set(a, (text = formatIPv4(a)));
+  ipv4Text(a: number): string {
+    let text = this.ipv4.get(a);
+    if (text === undefined) {
+      if (this.ipv4.size >= MAX_SHARED) this.ipv4.clear();
+      this.ipv4.set(a, (text = formatIPv4(a)));
+    }
+    return text;
   }
-  return text;
+
+  history(history: string): string {
+    const shared = this.histories.get(history);
+    if (shared !== undefined) return shared;
+    if (this.histories.size >= MAX_SHARED) this.histories.clear();
+    this.histories.set(history, history);
+    return history;
+  }
 }
 
-function historyText(history: string): string {
-  const shared = historyTexts.get(history);
-  if (shared !== undefined) return shared;
-  if (historyTexts.size >= MAX_SHARED) historyTexts.clear();
-  historyTexts.set(history, history);
-  return history;
-}
+const MAX_SHARED = 1 << 16;

@@ -12,7 +12,7 @@ import { datagramOver } from './datagram.js';
 import { Flow, KIND_TCP } from './flow.js';
 import { trackIcmp } from './icmp.js';
 import { DEFAULT_LIKELY_SERVER_PORTS, portTable, type LikelyServerPorts } from './ports.js';
-import { toConnection } from './record.js';
+import { SharedTexts, toConnection } from './record.js';
 import { ConnectionTable, DEFAULT_MAX_CONNECTIONS, Match, type TableStats } from './table.js';
 import { tcpOver, trackTcp } from './tcp.js';
 import { trackUdp } from './udp.js';
@@ -78,11 +78,12 @@ export class ConnectionTracker {
   constructor(o: TrackerOptions) {
     const onConnection = o.onConnection;
     const isLocal = o.isLocal ?? null;
+    const texts = new SharedTexts();
     this.table = new ConnectionTable({
       stats: this.stats,
       maxConnections: o.maxConnections !== undefined && o.maxConnections > 0 ? Math.floor(o.maxConnections) : DEFAULT_MAX_CONNECTIONS,
       isOver,
-      emit: (f) => onConnection(toConnection(f, this.uidOf(f), isLocal)),
+      emit: (f) => onConnection(toConnection(f, this.uidOf(f), isLocal, texts)),
     });
     this.table.capture = o.capture ?? 0;
     const ports = o.likelyServerPorts ?? DEFAULT_LIKELY_SERVER_PORTS;
