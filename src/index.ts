@@ -226,9 +226,8 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
   const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index), duplicates);
   tracker.finish();
   // Logs (Zeek's, firewalls') are read after the captures, each reader over all its files.
-  const logs = await loadLogInputs(sorted.logs, captures.length);
+  const logs = await loadLogInputs(sorted.logs, captures.length, options.onConnection);
   captures.push(...logs.captures);
-  for (const c of logs.connections) options.onConnection(c);
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);
   return { captures, failures, evicted: tracker.stats.evicted, passedOver: sorted.passedOver };
@@ -276,7 +275,7 @@ export async function info(
 ): Promise<{ captures: CaptureSummary[]; failures: CaptureError[]; passedOver: string[] }> {
   const sorted = await sortAll(inputs, options);
   const read = await decodeEach(sorted.captures, options, () => {});
-  const logs = await loadLogInputs(sorted.logs, read.captures.length);
+  const logs = await loadLogInputs(sorted.logs, read.captures.length, () => {});
   return {
     captures: [...read.captures, ...logs.captures],
     failures: [...sorted.failures, ...read.failures, ...logs.failures],

@@ -39,25 +39,28 @@ export interface InputReader {
   /** Whether these first bytes (inflated when gzip) are a file this reader reads. */
   sniff(head: Uint8Array, path: string): boolean;
   /**
-   * Reads all the files it claimed as one set. Returns a `captures[]` entry per file it read
-   * (in their order) and the connections, whose `capture` counts from `firstCapture`.
+   * Reads all the files it claimed as one set, handing each connection to `emit` as it is read
+   * (nothing is kept: memory grows with hosts, not rows). Returns a `captures[]` entry per file it
+   * read, in their order; the connections' `capture` counts from `firstCapture`.
    */
   load(
     files: readonly InputFile[],
     firstCapture: number,
-  ): Promise<{ captures: CaptureSummary[]; connections: Connection[]; failures?: CaptureError[] }>;
+    emit: (c: Connection) => void,
+  ): Promise<{ captures: CaptureSummary[]; failures?: CaptureError[] }>;
 }
 
 export const zeekLogReader: InputReader = {
   name: 'Zeek logs',
   sniff: (head, path) => sniffZeek(head, path) !== null,
-  load: (files, firstCapture) =>
+  load: (files, firstCapture, emit) =>
     loadZeekLogs(
       files.map((f) => {
         const sniffed = sniffZeek(f.head, f.path)!;
         return { path: f.path, format: sniffed.format, logType: sniffed.path, named: f.named, stream: f.stream, head: f.head };
       }),
       firstCapture,
+      emit,
     ),
 };
 
@@ -76,9 +79,8 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
   return {
     name: 'firewall logs',
     sniff: (head) => sniffFirewallLog(head) !== null,
-    load: async (files, firstCapture) => {
+    load: async (files, firstCapture, emit) => {
       const captures: CaptureSummary[] = [];
-      const connections: Connection[] = [];
       const failures: CaptureError[] = [];
       for (const f of files) {
         let bytes: Uint8Array = f.stream === undefined ? readFileSync(f.path) : await readAll(f.stream);
@@ -91,13 +93,13 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
             capture: firstCapture + captures.length,
           });
           captures.push(log.summary);
-          for (const c of log.connections) connections.push(c);
+          for (const c of log.connections) emit(c);
         } catch (e) {
           if (!(e instanceof FirewallLogError)) throw e;
           failures.push(new CaptureError('not-a-capture', f.path, e.message));
         }
       }
-      return { captures, connections, failures };
+      return { captures, failures };
     },
   };
 }
@@ -221,19 +223,21 @@ export function sortInputs<C>(inputs: readonly C[], readers: readonly InputReade
   return sorted;
 }
 
-/** Loads the logs each reader claimed; their `captures[]` entries count from `firstCapture`. */
+/**
+ * Loads the logs each reader claimed, handing each connection to `emit` as it is read; their
+ * `captures[]` entries count from `firstCapture`.
+ */
 export async function loadLogInputs(
   logs: SortedInputs<unknown>['logs'],
   firstCapture: number,
-): Promise<{ captures: CaptureSummary[]; connections: Connection[]; failures: CaptureError[] }> {
+  emit: (c: Connection) => void,
+): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
   const captures: CaptureSummary[] = [];
-  const connections: Connection[] = [];
   const failures: CaptureError[] = [];
   for (const [reader, files] of logs) {
     try {
-      const loaded = await reader.load(files, firstCapture + captures.length);
+      const loaded = await reader.load(files, firstCapture + captures.length, emit);
       captures.push(...loaded.captures);
-      for (const c of loaded.connections) connections.push(c);
       if (loaded.failures !== undefined) failures.push(...loaded.failures);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
@@ -241,5 +245,5 @@ export async function loadLogInputs(
       failures.push(new CaptureError('io', files[0]?.path ?? reader.name, `${reader.name}: reading failed (${err.message})`));
     }
   }
-  return { captures, connections, failures };
+  return { captures, failures };
 }

@@ -364,7 +364,11 @@ const headText = new TextDecoder('utf-8');
  * first file's connections get. Rows an earlier file already had are counted once
  * (`zeek-copies.ts`). Never throws for bad rows; only I/O errors escape.
  */
-export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: number): Promise<ZeekLoaded> {
+export async function loadZeekLogs(
+  files: readonly ZeekLogFile[],
+  firstCapture: number,
+  emit?: (c: Connection) => void,
+): Promise<ZeekLoaded> {
   const states: FileState[] = [];
   for (const file of files) {
     const logType = file.logType ?? logTypeFromName(file.path);
@@ -461,8 +465,10 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
     }
   };
 
+  // Without `emit`, the connections are collected and returned.
   const connections: Connection[] = [];
-  /** conn.log rows of streams, read before the side logs of files: joined again at the end. */
+  const hand = emit ?? ((c: Connection): void => void connections.push(c));
+  /** conn.log rows of streams, read before the side logs of files: joined again at the end, then handed on. */
   const early: Connection[] = [];
   const onConnRow = (state: FileState, row: ZeekRow, line: number): void => {
     const c = connFromRow(row, state.index);
@@ -479,8 +485,8 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
     state.summary.decoded[ip]++;
     state.summary.decoded[c.proto]++;
     join.attach(c);
-    connections.push(c);
     if (state.file.stream !== undefined) early.push(c);
+    else hand(c);
   };
 
   for (const pass of passes) {
@@ -494,8 +500,8 @@ export async function loadZeekLogs(files: readonly ZeekLogFile[], firstCapture: 
     }
   }
   if (join.dns.size + join.http.size + join.sni.size > 0) for (const c of early) join.attach(c);
-
-  for (const entry of join.dns.values()) connections.push(dnsConnection(entry));
+  for (const c of early) hand(c);
+  for (const entry of join.dns.values()) hand(dnsConnection(entry));
   const unclaimed = join.http.size + join.sni.size;
   for (const state of states) {
     finishSummary(state, stats.get(state) ?? null);
