@@ -2,6 +2,7 @@
  * callhome as a library: the pipeline of DESIGN.md wired once —
  * capture/ → decode/ → flows/ → analysis/ — for the CLI and for anyone embedding it.
  */
+import { ConnectionStore, type ConnectionList } from './flows/store.js';
 import { statSync } from 'node:fs';
 import { CaptureError, STDIN_NAME, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
@@ -331,6 +332,7 @@ function analyzeOptions(options: AnalyzeCapturesOptions): AnalyzeOptions {
     orgs: options.orgs ?? [],
     webPorts: options.webPorts ?? DEFAULT_WEB_PORTS,
     known: options.known,
+    allHosts: options.allHosts,
   };
 }
 
@@ -342,10 +344,18 @@ function analyzeOptions(options: AnalyzeCapturesOptions): AnalyzeOptions {
 export async function analyze(
   inputs: CaptureInput[],
   options: AnalyzeCapturesOptions = {},
-): Promise<{ result: AnalysisResult; loaded: Loaded }> {
-  const loaded = await loadCaptures(inputs, options);
-  const result = analyzeNetworks(loaded.connections, loaded.captures, analyzeOptions(options));
-  return { result, loaded };
+): Promise<{ result: AnalysisResult; loaded: Analysed }> {
+  // Kept in columns, not objects: a scan of millions of SYNs is a few hundred megabytes, not gigabytes.
+  const store = new ConnectionStore();
+  const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => store.add(c) });
+  store.sortByStart();
+  const result = analyzeNetworks(store, streamed.captures, analyzeOptions(options));
+  return { result, loaded: { ...streamed, connections: store } };
+}
+
+/** What `analyze` read: as `Loaded`, the connections kept in a store (`get(i)`, `toArray()`, iterable). */
+export interface Analysed extends Omit<Loaded, 'connections'> {
+  connections: ConnectionList;
 }
 
 /** Each capture analysed on its own, then compared. */

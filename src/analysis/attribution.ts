@@ -4,6 +4,7 @@
  * address's own packets (or its /24's), and consistency across addresses — because the same
  * firewall looks different from a host capture and from a tap on the firewall's LAN side.
  */
+import { asList, type ConnectionList } from '../flows/store.js';
 import type { Connection, ResetEvidence } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import { netblockOf } from './cidr.js';
@@ -143,7 +144,8 @@ function oneIpIdCounter(ipIds: { ts: number; ipId: number }[]): boolean {
   return distinct >= 2 && steps / (seen.length - 1) >= 0.8;
 }
 
-export function attributeResets(connections: readonly Connection[], internal: CidrSet): AttributionResult {
+export function attributeResets(given: readonly Connection[] | ConnectionList, internal: CidrSet): AttributionResult {
+  const connections = asList(given);
   // Own packets of every remote address and netblock: TTLs of SYN-ACKs / data, handshake round trips.
   const byAddress = new Map<string, Profile>();
   const byNetblock = new Map<string, Profile>();
@@ -158,7 +160,7 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
   // Connections with resets, in order: the later passes over resets visit only these.
   const withResets: number[] = [];
   for (let i = 0; i < n; i++) {
-    const c = connections[i]!;
+    const c = connections.get(i);
     if (c.resets.length === 0) continue;
     withResets.push(i);
     if (claimed.has(c.respH)) continue;
@@ -170,7 +172,7 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
     }
   }
   for (let i = 0; i < n && claimed.size > 0; i++) {
-    const c = connections[i]!;
+    const c = connections.get(i);
     if (c.proto !== 'tcp') continue;
     if (c.established && c.respTtl >= 0) {
       if (claimed.has(c.respH)) addProfile(byAddress, c.respH, c.respTtl, c.handshakeRtt);
@@ -192,7 +194,7 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
   // Clusters of responder-side resets by kind and TTL: one device answering for many addresses.
   const clusters = new Map<number, Cluster>();
   for (let w = 0; w < withResets.length; w++) {
-    const c = connections[withResets[w]!]!;
+    const c = connections.get(withResets[w]!);
     for (const r of c.resets) {
       // A firewall's own log names the device, and a Zeek row records no TTL: nothing to infer from packets.
       if (r.fromOriginator || r.kind === 'log' || r.origin !== 'packet') continue;
@@ -214,11 +216,13 @@ export function attributeResets(connections: readonly Connection[], internal: Ci
   const clusterVerdicts = new Map<number, string | null>();
   for (const [key, cluster] of clusters) clusterVerdicts.set(key, oneDeviceEvidence(cluster, externalRtt));
 
-  const refusals: (AttributedReset | undefined)[] = new Array<AttributedReset | undefined>(connections.length);
+  // Indexed like the connections, set only where a reset refused one: sparse when resets are rare
+  // (an array of millions of empty slots is memory a scan does not need).
+  const refusals: (AttributedReset | undefined)[] = [];
   const all: AttributedReset[] = [];
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
-    const c = connections[i]!;
+    const c = connections.get(i);
     for (const r of c.resets) {
       const attributed =
         r.kind === 'log'
@@ -432,7 +436,7 @@ interface SourceAccumulator {
 
 /** `withResets`: indices of the connections with resets, the only ones with a refusal. */
 function groupSources(
-  connections: readonly Connection[],
+  connections: ConnectionList,
   withResets: readonly number[],
   refusals: readonly (AttributedReset | undefined)[],
   internal: CidrSet,
@@ -443,7 +447,7 @@ function groupSources(
   const logs = new Map<string, number>();
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
-    const c = connections[i]!;
+    const c = connections.get(i);
     const refusal = refusals[i];
     if (refusal === undefined) continue;
     const r = refusal.reset;

@@ -150,22 +150,38 @@ export class CidrSet {
   }
 }
 
-const netblockMemo = new Map<string, string>();
+/** IPv6 address → its /48 (BigInt arithmetic is worth remembering; a capture repeats addresses). */
+const netblockMemo6 = new Map<string, string>();
+/** IPv4 /24 number → its text: a scan's million distinct addresses share far fewer /24s. */
+const blockTexts4 = new Map<number, string>();
+const MAX_REMEMBERED = 100_000;
 
-/** The /24 (IPv4) or /48 (IPv6) that holds an address, as CIDR text (memoised: captures repeat addresses). */
+/**
+ * The /24 (IPv4) or /48 (IPv6) that holds an address, as CIDR text. IPv4 is worked out afresh
+ * (parsing a dotted quad is cheaper than remembering millions of them); the texts are shared.
+ */
 export function netblockOf(address: string): string {
-  let block = netblockMemo.get(address);
+  const n4 = ipv4ToNumber(address);
+  if (n4 >= 0) {
+    const block = (n4 & 0xffffff00) >>> 0;
+    let text = blockTexts4.get(block);
+    if (text === undefined) {
+      if (blockTexts4.size >= MAX_REMEMBERED) blockTexts4.clear();
+      blockTexts4.set(block, (text = `${formatIPv4(block)}/24`));
+    }
+    return text;
+  }
+  let block = netblockMemo6.get(address);
   if (block === undefined) {
     block = computeNetblock(address);
-    if (netblockMemo.size >= 1_000_000) netblockMemo.clear();
-    netblockMemo.set(address, block);
+    if (netblockMemo6.size >= MAX_REMEMBERED) netblockMemo6.clear();
+    netblockMemo6.set(address, block);
   }
   return block;
 }
 
+/** The /48 of an IPv6 address; any other text is its own block. */
 function computeNetblock(address: string): string {
-  const n4 = ipv4ToNumber(address);
-  if (n4 >= 0) return `${formatIPv4((n4 & 0xffffff00) >>> 0)}/24`;
   const n6 = address.includes(':') ? ipv6ToBigInt(address) : null;
   if (n6 === null) return address;
   const network = n6 & ((V6_ALL << 80n) & V6_ALL);

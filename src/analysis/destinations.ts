@@ -4,6 +4,7 @@
  * else the /24 (/48). Names that resolve into one /24 belong together (a CDN rotating
  * addresses), so groups sharing a netblock are merged.
  */
+import type { ConnectionList } from '../flows/store.js';
 import type { Connection, DnsAnswer } from '../flows/connection.js';
 import { CidrSet, isCidr, netblockOf } from './cidr.js';
 import type { DestinationGroup } from './types.js';
@@ -114,7 +115,7 @@ export class NameBook {
   private readonly perHost = new Map<string, Map<string, ResolvedName>>();
   private readonly global = new Map<string, ResolvedName>();
 
-  constructor(connections: readonly Connection[]) {
+  constructor(connections: ConnectionList) {
     // Raw name → cleanName: the same names come back in query after query.
     const cleaned = new Map<string, string>();
     for (const c of connections) {

@@ -4,6 +4,7 @@
  * network's own resolver included, which are not attempts and so not among a host's connections.
  * A resolver forwarding its clients' queries is not the channel's end: its clients are.
  */
+import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import { DnsQueries, type DnsTunnel } from './dns-tunnel.js';
 import { DnsLookups, type DnsSchedule } from './dns-schedule.js';
@@ -15,10 +16,10 @@ export interface DnsChannel {
 }
 
 /** Each host's DNS tunnels and periodic names; hosts with neither left out. */
-export function dnsChannelsByHost(connections: readonly Connection[]): Map<string, DnsChannel> {
+export function dnsChannelsByHost(connections: ConnectionList): Map<string, DnsChannel> {
   const byHost = new Map<string, { queries: DnsQueries; lookups: DnsLookups }>();
   for (let i = 0; i < connections.length; i++) {
-    const c = connections[i]!;
+    const c = connections.get(i);
     if (queryNames(c).length === 0) continue;
     let q = byHost.get(c.origH);
     if (q === undefined) byHost.set(c.origH, (q = { queries: new DnsQueries(), lookups: new DnsLookups() }));

@@ -4,6 +4,7 @@
  * the flood and scan detectors (tally.ts), labels with evidence and score (labels.ts), the verdict
  * (verdict.ts) — into one finding per host, with its attempts kept for the charts.
  */
+import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import type { AttributedReset } from './attribution.js';
 import type { CidrSet } from './cidr.js';
@@ -12,7 +13,7 @@ import { dnsChannelsByHost, type DnsChannel } from './dns-channel.js';
 import { destinationsOf, groupItems, groupWeight } from './groups.js';
 import { understoodGroups, UnderstoodTally, type KnownMatcher } from './known.js';
 import { labelHost } from './labels.js';
-import { hostTotals, type HostTotals } from './quiet.js';
+import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js';
 import { connectionOutcomes, type Items } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
@@ -35,6 +36,12 @@ export interface HostContext {
   known?: KnownMatcher | null;
   /** Resolvers inside the network that answered DNS; by default found in the connections. */
   resolvers?: readonly string[];
+  /**
+   * Keep the findings of hosts without findings (`hasFindings` false) — true by default. When
+   * false they are only counted (`HostsAnalysis.quiet`): a network of tens of thousands of
+   * ordinary hosts then costs their counts, not their destinations and attempts.
+   */
+  keepQuiet?: boolean;
 }
 
 /** A host's finding, and what the run summary needs of it that the finding (and its JSON) does not carry. */
@@ -57,6 +64,8 @@ export interface HostsAnalysis {
   understoodOnly: HostTotals[];
   /** Per known line, in file order. */
   understood: UnderstoodDestinations[];
+  /** Hosts without findings that were counted and not kept (`HostContext.keepQuiet` false). */
+  quiet: QuietTally;
 }
 
 /** Attempts kept per host for charts: every one up to these, then an even spread. */
@@ -91,13 +100,13 @@ export const MAX_GROUPS_KEPT = 200;
 const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 
 /** One analysis per host, most deserving of attention first. */
-export function buildHosts(connections: readonly Connection[], ctx: HostContext): HostsAnalysis {
+export function buildHosts(connections: ConnectionList, ctx: HostContext): HostsAnalysis {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
   // One pass, every originator's connections; the internal test once per originator.
   const byHost = new Map<string, number[]>();
   const analysed = analysedConnections(connections, ctx.internal);
   for (let i = 0; i < connections.length; i++) {
-    const c = connections[i]!;
+    const c = connections.get(i);
     if (analysed[i] === 0) continue;
     let list = byHost.get(c.origH);
     if (list === undefined) byHost.set(c.origH, (list = []));
@@ -118,7 +127,7 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
   if (ctx.resolvers === undefined) ctx = { ...ctx, resolvers: insideResolvers(connections, ctx.internal) };
   if (ctx.captureEnd === undefined) {
     let end = -Infinity;
-    for (let i = 0; i < connections.length; i++) if (connections[i]!.lastTs > end) end = connections[i]!.lastTs;
+    for (let i = 0; i < connections.length; i++) if (connections.get(i).lastTs > end) end = connections.get(i).lastTs;
     ctx = { ...ctx, captureEnd: end };
   }
   let anyInternal = false;
@@ -131,11 +140,13 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
   const hosts: HostAnalysis[] = [];
   const understoodOnly: HostTotals[] = [];
   const tally = ctx.known ? new UnderstoodTally(ctx.known.rules) : null;
+  const quiet = new QuietTally();
   for (const [address, list] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
     const host = buildHost(address, connections, list, ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
-    if ('finding' in host) hosts.push(host);
-    else understoodOnly.push(host);
+    if (!('finding' in host)) understoodOnly.push(host);
+    else if (ctx.keepQuiet === false && quietOnly(host)) quiet.addHost(host.finding, host.connections);
+    else hosts.push(host);
   }
   hosts.sort(
     ({ finding: a }, { finding: b }) => b.score - a.score || attemptTotal(b) - attemptTotal(a) || (a.address < b.address ? -1 : 1),
@@ -151,7 +162,12 @@ export function buildHosts(connections: readonly Connection[], ctx: HostContext)
       samples -= h.attempts.length;
     }
   }
-  return { hosts, understoodOnly, understood: tally?.result() ?? [] };
+  return { hosts, understoodOnly, understood: tally?.result() ?? [], quiet };
+}
+
+/** A host with nothing to report that the run summary would name either. */
+function quietOnly(host: HostAnalysis): boolean {
+  return !hasFindings(host.finding) && host.dnsUnanswered === undefined && host.dnsPastResolver === undefined;
 }
 
 /** Keep at most `max` of a host's attempts, spread evenly (first and last kept). */
@@ -165,10 +181,10 @@ function thinAttempts(h: HostFinding, max: number): void {
 }
 
 /** Indices in order of connection start; stable, and free when they already are (loadCaptures sorts). */
-function sortByStart(connections: readonly Connection[], indices: number[]): void {
+function sortByStart(connections: ConnectionList, indices: number[]): void {
   for (let i = 1; i < indices.length; i++) {
-    if (connections[indices[i]!]!.ts < connections[indices[i - 1]!]!.ts) {
-      indices.sort((a, b) => connections[a]!.ts - connections[b]!.ts);
+    if (connections.get(indices[i]!).ts < connections.get(indices[i - 1]!).ts) {
+      indices.sort((a, b) => connections.get(a).ts - connections.get(b).ts);
       return;
     }
   }
@@ -197,7 +213,7 @@ function userAgentsOf(items: Items): string[] {
  */
 function buildHost(
   address: string,
-  connections: readonly Connection[],
+  connections: ConnectionList,
   indices: number[],
   ctx: HostContext,
   understood: UnderstoodTally | null,

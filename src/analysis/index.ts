@@ -3,6 +3,7 @@
  * connections apart from per-group sorting.
  */
 import type { Connection } from '../flows/connection.js';
+import { asList, ConnectionStore, type ConnectionList } from '../flows/store.js';
 import { attributeResets } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
 import { NameBook, OrgTable } from './destinations.js';
@@ -43,6 +44,12 @@ export interface AnalyzeOptions {
   webPorts: number[];
   /** Known destinations (parseKnown): their groups are kept out of the findings and counted in `understood`. */
   known?: KnownRule[];
+  /**
+   * Keep every host in `hosts` (true by default). False: hosts without findings are only counted
+   * in `quietHosts` — what `analyze` and `report` do without --all-hosts, so that a network of
+   * tens of thousands of ordinary hosts costs their counts, not their findings.
+   */
+  allHosts?: boolean;
 }
 
 export function defaultAnalyzeOptions(): AnalyzeOptions {
@@ -59,13 +66,18 @@ function internalSet(options: AnalyzeOptions): CidrSet {
  * together, each other network on its own, so that one network's proxy, resolvers and firewall
  * are never read into another's hosts. One network — the common case — is `analyzeConnections`.
  */
-export function analyzeNetworks(connections: Connection[], captures: CaptureSummary[], options: AnalyzeOptions): AnalysisResult {
+export function analyzeNetworks(
+  given: readonly Connection[] | ConnectionList,
+  captures: CaptureSummary[],
+  options: AnalyzeOptions,
+): AnalysisResult {
+  const connections = asList(given);
   const parts = splitNetworks(captures, connections, internalSet(options));
   if (parts.length <= 1) return analyzeConnections(connections, captures, options, captures);
   const position = new Map<number, number>();
   parts.forEach((p, i) => p.captures.forEach((c) => position.set(c, i)));
-  const own: Connection[][] = parts.map(() => []);
-  for (const c of connections) own[position.get(c.capture) ?? 0]!.push(c);
+  const own = parts.map(() => new ConnectionStore());
+  for (const c of connections) own[position.get(c.capture) ?? 0]!.add(c);
   const results = parts.map((p, i) =>
     analyzeConnections(
       own[i]!,
@@ -84,13 +96,13 @@ export function analyzeNetworks(connections: Connection[], captures: CaptureSumm
  * counted once (log-join.ts).
  */
 export function analyzeConnections(
-  given: Connection[],
+  given: readonly Connection[] | ConnectionList,
   captures: CaptureSummary[],
   options: AnalyzeOptions,
   inputs: readonly CaptureSummary[] = captures,
 ): AnalysisResult {
   const internal = internalSet(options);
-  const join = joinFirewallLogs(given, inputs, internal);
+  const join = joinFirewallLogs(asList(given), inputs, internal);
   const connections = join.connections;
   const webPorts = options.webPorts.length > 0 ? options.webPorts : DEFAULT_WEB_PORTS;
   const attribution = attributeResets(connections, internal);
@@ -100,6 +112,7 @@ export function analyzeConnections(
     hosts: analyses,
     understoodOnly,
     understood,
+    quiet,
   } = buildHosts(connections, {
     internal,
     webPorts,
@@ -109,6 +122,7 @@ export function analyzeConnections(
     names: new NameBook(connections),
     orgs: new OrgTable(options.orgs),
     known,
+    keepQuiet: options.allHosts !== false,
   });
   const result: AnalysisResult = {
     version: 1,
@@ -116,8 +130,8 @@ export function analyzeConnections(
     proxies: proxies.proxies,
     resetSources: attribution.resetSources,
     hosts: analyses.map((a) => a.finding),
-    summary: summarize(analyses, proxies, attribution.resetSources, understood),
-    quietHosts: countQuietHosts(analyses, understoodOnly),
+    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet),
+    quietHosts: countQuietHosts(analyses, understoodOnly, quiet),
     understood,
   };
   if (join.logs.length > 0) {

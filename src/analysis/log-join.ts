@@ -8,6 +8,7 @@
  * onto the capture's clock. The words say how many of the capture's attempts the firewall logged,
  * the offset, and whether the capture's physics of the resets agree with the log's word.
  */
+import { listOf, type ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import { isAttempt, matchLogToCapture } from '../logs/firewall/match.js';
 import type { FirewallAction } from '../logs/firewall/types.js';
@@ -40,7 +41,7 @@ export interface JoinedLog {
 
 export interface LogJoin {
   /** The capture's connections, and the log entries no captured attempt matched (on the capture's clock), in time order. */
-  connections: Connection[];
+  connections: ConnectionList;
   logs: JoinedLog[];
   /** The logs' word on each captured attempt they matched. */
   logged: Map<Connection, LoggedVerdict[]>;
@@ -75,13 +76,18 @@ const byTime = (a: Connection, b: Connection): number => a.ts - b.ts || (a.uid <
  * firewall log joined to the packet captures and Zeek logs beside it. Without both kinds of input
  * the connections are returned as they are.
  */
-export function joinFirewallLogs(connections: Connection[], captures: readonly CaptureSummary[], internal: CidrSet): LogJoin {
+export function joinFirewallLogs(given: ConnectionList, captures: readonly CaptureSummary[], internal: CidrSet): LogJoin {
+  const logged = new Map<Connection, LoggedVerdict[]>();
+  const kinds = new Set(captures.map((c) => isFirewallLog(c)));
+  if (kinds.size < 2) return { connections: given, logs: [], logged };
   const present = new Set<number>();
-  for (const c of connections) present.add(c.capture);
+  for (let i = 0; i < given.length; i++) present.add(given.get(i).capture);
   const logInputs = [...present].filter((i) => captures[i] !== undefined && isFirewallLog(captures[i])).sort((a, b) => a - b);
   const captureInputs = [...present].filter((i) => captures[i] !== undefined && !isFirewallLog(captures[i])).sort((a, b) => a - b);
-  const logged = new Map<Connection, LoggedVerdict[]>();
-  if (logInputs.length === 0 || captureInputs.length === 0) return { connections, logs: [], logged };
+  if (logInputs.length === 0 || captureInputs.length === 0) return { connections: given, logs: [], logged };
+  // A log and a capture joined: the objects themselves are compared and joined (a log is small
+  // beside a capture; the join holds both sides as objects).
+  const connections = given.toArray();
 
   const captureSide = connections.filter((c) => !logInputs.includes(c.capture)).sort(byTime);
   const crosses = crossesEdge(internal);
@@ -134,7 +140,7 @@ export function joinFirewallLogs(connections: Connection[], captures: readonly C
     });
   }
   out.sort(byTime);
-  return { connections: out, logs, logged };
+  return { connections: listOf(out), logs, logged };
 }
 
 /** What the capture shows of the attempts one log matched, for one host or all of them. */
@@ -273,17 +279,19 @@ export function logJoinWords(
 ): { matches: LogMatch[]; summary: string[]; byHost: Map<string, string[]> } {
   const totals = join.logs.map(() => emptyTally());
   const perHost = join.logs.map(() => new Map<string, Tally>());
-  join.connections.forEach((c, i) => {
-    const verdicts = join.logged.get(c);
-    if (verdicts === undefined) return;
-    for (const v of verdicts) {
-      addToTally(totals[v.log]!, c, v.action, refusals[i]);
-      const host = hostOf(c, internal);
-      let t = perHost[v.log]!.get(host);
-      if (t === undefined) perHost[v.log]!.set(host, (t = emptyTally()));
-      addToTally(t, c, v.action, refusals[i]);
-    }
-  });
+  // Only a joined list (objects, listOf) has logged connections.
+  if (join.logged.size > 0)
+    join.connections.toArray().forEach((c, i) => {
+      const verdicts = join.logged.get(c);
+      if (verdicts === undefined) return;
+      for (const v of verdicts) {
+        addToTally(totals[v.log]!, c, v.action, refusals[i]);
+        const host = hostOf(c, internal);
+        let t = perHost[v.log]!.get(host);
+        if (t === undefined) perHost[v.log]!.set(host, (t = emptyTally()));
+        addToTally(t, c, v.action, refusals[i]);
+      }
+    });
   const summary: string[] = [];
   const byHost = new Map<string, string[]>();
   const matches = join.logs.map((joined, k) => {

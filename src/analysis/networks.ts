@@ -22,6 +22,7 @@
  *   is within the gap, else it is a network of its own (time still tells it apart);
  * - an input without a time range (no packet, no row) joins network 1: it adds nothing to analyse.
  */
+import { asList, type ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import type { CaptureSummary } from './types.js';
@@ -65,7 +66,7 @@ export function timeGap(a: { start: number; end: number }, b: { start: number; e
 }
 
 /** The internal addresses that speak in each input (see the module comment for "speak"). */
-function addressPlans(captures: readonly CaptureSummary[], connections: readonly Connection[], internal: CidrSet): Set<string>[] {
+function addressPlans(captures: readonly CaptureSummary[], connections: ConnectionList, internal: CidrSet): Set<string>[] {
   const plans = captures.map(() => new Set<string>());
   const isInternal = new Map<string, boolean>();
   const internalAddress = (address: string): boolean => {
@@ -112,10 +113,11 @@ function unionFind(size: number): { find: (i: number) => number; union: (a: numb
  */
 export function splitNetworks(
   captures: readonly CaptureSummary[],
-  connections: readonly Connection[],
+  given: readonly Connection[] | ConnectionList,
   internal: CidrSet,
   maxGapSeconds = SAME_NETWORK_MAX_GAP_SECONDS,
 ): NetworkPart[] {
+  const connections = asList(given);
   // One input is one network: its addresses decide nothing and are not gathered.
   const plans = captures.length > 1 ? addressPlans(captures, connections, internal) : captures.map(() => new Set<string>());
   const inputs: InputPlan[] = captures.map((c, index) => {

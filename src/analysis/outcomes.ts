@@ -4,6 +4,7 @@
  * connection of its own is not a new attempt, and an attempt in the capture's last seconds was
  * cut off by its end, not left unanswered.
  */
+import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import type { AttributedReset } from './attribution.js';
 import type { ProxyIndex } from './proxies.js';
@@ -76,7 +77,7 @@ export function blockedOutcome(outcome: Outcome, refusal: AttributedReset | unde
 }
 
 /** The outcome of each of a host's connections (`indices`, in time order) and which are attempts. */
-export function connectionOutcomes(connections: readonly Connection[], indices: readonly number[], ctx: OutcomeContext): Items {
+export function connectionOutcomes(connections: ConnectionList, indices: readonly number[], ctx: OutcomeContext): Items {
   const n = indices.length;
   const items: Items = {
     n,
@@ -93,7 +94,7 @@ export function connectionOutcomes(connections: readonly Connection[], indices: 
   const cutOffAfter = (ctx.captureEnd ?? Infinity) - CUT_OFF_SECONDS;
   for (let i = 0; i < n; i++) {
     const index = indices[i]!;
-    const c = connections[index]!;
+    const c = connections.get(index);
     const viaProxy = anyProxy && ctx.proxies.isProxy(c.respH, c.respP);
     const refusal = ctx.refusals[index];
     const outcome = outcomeOf(c, refusal);

@@ -5,6 +5,7 @@
  * address:port many internal clients reach on a proxy-like port that itself opens web
  * connections to the Internet.
  */
+import { asList, type ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import type { ProxyFinding } from './types.js';
@@ -50,11 +51,12 @@ interface Candidate {
 }
 
 export function findProxies(
-  connections: readonly Connection[],
+  list: readonly Connection[] | ConnectionList,
   internal: CidrSet,
   given: readonly { address: string; port: number | null }[],
   webPorts: readonly number[],
 ): ProxyIndex {
+  const connections = asList(list);
   const candidates = new Map<string, Candidate>();
   const candidate = (address: string, port: number | null): Candidate => {
     const key = `${address}|${port ?? '*'}`;
@@ -71,7 +73,7 @@ export function findProxies(
   const outboundWeb = new Map<string, number>();
   const directWeb = new Map<string, DirectWeb>();
   for (let i = 0; i < connections.length; i++) {
-    const c = connections[i]!;
+    const c = connections.get(i);
     if (c.proto !== 'tcp') continue;
     if (internal.has(c.origH) && !internal.has(c.respH) && webPorts.includes(c.respP)) {
       let d = directWeb.get(c.origH);
@@ -181,7 +183,7 @@ export function findProxies(
   // Clients of every proxy, found or given, from the connections themselves.
   const clientSets = new Map<ProxyFinding, Set<string>>(findings.map((f) => [f, new Set(f.clients)]));
   for (let i = 0; i < connections.length; i++) {
-    const c = connections[i]!;
+    const c = connections.get(i);
     if (c.proto !== 'tcp' || !isProxy(c.respH, c.respP)) continue;
     for (const f of findings) {
       if (f.address === c.respH && (f.port === null || f.port === c.respP)) {

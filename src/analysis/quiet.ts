@@ -37,30 +37,56 @@ function activityOf(host: HostFinding, totals: HostTotals): QuietActivity {
 }
 
 /**
- * The quiet hosts among `hosts` (each with its connection count), and the hosts whose every
- * connection went to known destinations, counted by activity.
+ * Quiet hosts counted as they are analysed, so that a network of thousands need not keep each
+ * one's finding: what the counts and the run summary need of them.
  */
-export function countQuietHosts(
-  hosts: readonly { finding: HostFinding; connections: number }[],
-  understoodOnly: readonly HostTotals[],
-): QuietHosts {
-  const rows = new Map<QuietActivity, QuietHostCounts>();
-  const add = (activity: QuietActivity, t: HostTotals): void => {
-    let row = rows.get(activity);
-    if (row === undefined) rows.set(activity, (row = { activity, hosts: 0, connections: 0, attempts: 0, established: 0, failed: 0 }));
+export class QuietTally {
+  private readonly rows = new Map<QuietActivity, QuietHostCounts>();
+  /** Hosts counted by `addHost` (understood-only hosts are not among them). */
+  hosts = 0;
+  /** Their attempts never answered. */
+  unanswered = 0;
+
+  /** A host without findings (`hasFindings` false), with its connection count. */
+  addHost(finding: HostFinding, connections: number): void {
+    const totals = hostTotals(finding, connections);
+    this.add(activityOf(finding, totals), totals);
+    this.hosts++;
+    for (const g of finding.groups) this.unanswered += g.unanswered;
+  }
+
+  add(activity: QuietActivity, t: HostTotals): void {
+    let row = this.rows.get(activity);
+    if (row === undefined) this.rows.set(activity, (row = { activity, hosts: 0, connections: 0, attempts: 0, established: 0, failed: 0 }));
     row.hosts++;
     row.connections += t.connections;
     row.attempts += t.attempts;
     row.established += t.established;
     row.failed += t.failed;
-  };
+  }
+
+  row(activity: QuietActivity): QuietHostCounts | undefined {
+    return this.rows.get(activity);
+  }
+}
+
+/**
+ * The quiet hosts among `hosts` (each with its connection count), those already counted in
+ * `tally` (hosts whose findings were not kept), and the hosts whose every connection went to known destinations,
+ * counted by activity.
+ */
+export function countQuietHosts(
+  hosts: readonly { finding: HostFinding; connections: number }[],
+  understoodOnly: readonly HostTotals[],
+  tally: QuietTally = new QuietTally(),
+): QuietHosts {
   for (const { finding, connections } of hosts) {
     if (hasFindings(finding)) continue;
     const totals = hostTotals(finding, connections);
-    add(activityOf(finding, totals), totals);
+    tally.add(activityOf(finding, totals), totals);
   }
-  for (const t of understoodOnly) add('understood', t);
-  const byActivity = (Object.keys(QUIET_ACTIVITIES) as QuietActivity[]).flatMap((a) => rows.get(a) ?? []);
+  for (const t of understoodOnly) tally.add('understood', t);
+  const byActivity = (Object.keys(QUIET_ACTIVITIES) as QuietActivity[]).flatMap((a) => tally.row(a) ?? []);
   return {
     count: byActivity.reduce((n, r) => n + r.hosts, 0),
     listed: true,

@@ -8,6 +8,7 @@ import { hops, plural, rate } from '../quantities.js';
 import { periodWords } from './schedule-words.js';
 import type { HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { likelyFirewall } from './attribution.js';
+import { QuietTally } from './quiet.js';
 
 /** A few sentences for the whole analysis, most important first. */
 export function summarize(
@@ -15,6 +16,7 @@ export function summarize(
   proxyIndex: ProxyIndex,
   resetSources: readonly ResetSource[],
   understood: readonly UnderstoodDestinations[] = [],
+  quiet: QuietTally = new QuietTally(),
 ): string[] {
   const summary: string[] = [];
   const hosts = analyses.map((a) => a.finding);
@@ -136,7 +138,7 @@ export function summarize(
         'resolver settings of their own, out of the network resolver’s sight.',
     );
   }
-  if (summary.length === 0) summary.push(quietSummary(hosts, proxyIndex, resetSources));
+  if (summary.length === 0) summary.push(quietSummary(hosts, quiet, proxyIndex, resetSources));
   const known = understood.filter((u) => u.connections > 0);
   if (known.length > 0) {
     const connections = known.reduce((n, u) => n + u.connections, 0);
@@ -150,11 +152,16 @@ export function summarize(
 }
 
 /** When nothing stands out: say so in the network's own terms, without contradicting the hosts below. */
-function quietSummary(hosts: readonly HostFinding[], proxyIndex: ProxyIndex, resetSources: readonly ResetSource[]): string {
-  if (hosts.length === 0) return 'No TCP connections or UDP flows to the Internet from internal hosts in the capture.';
+function quietSummary(
+  hosts: readonly HostFinding[],
+  quiet: QuietTally,
+  proxyIndex: ProxyIndex,
+  resetSources: readonly ResetSource[],
+): string {
+  if (hosts.length + quiet.hosts === 0) return 'No TCP connections or UDP flows to the Internet from internal hosts in the capture.';
   const first = proxyIndex.proxies.length > 0 ? 'Nothing calls home past the proxy' : 'Nothing calls home on a schedule';
   const refused = resetSources.reduce((n, s) => n + s.resets, 0);
-  const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), 0);
+  const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), quiet.unanswered);
   if (refused === 0 && unanswered === 0) return `${first}, and no attempt is refused or left unanswered.`;
   const parts: string[] = [];
   if (refused > 0) {

@@ -4,6 +4,7 @@
  * the network's resolvers, which is ordinary — and which of them are web: QUIC (HTTP/3) on any
  * port, and UDP 443.
  */
+import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import { ipv4ToNumber } from '../decode/address.js';
 import type { CidrSet } from './cidr.js';
@@ -57,17 +58,17 @@ export function isDns(c: Connection): boolean {
  * ordinary traffic, answered or not (one lost datagram is not a block); a query to a resolver that
  * never answers anybody is an attempt that failed.
  */
-export function answeringResolvers(connections: readonly Connection[]): Set<string> {
+export function answeringResolvers(connections: ConnectionList): Set<string> {
   const resolvers = new Set<string>();
   for (let i = 0; i < connections.length; i++) {
-    const c = connections[i]!;
+    const c = connections.get(i);
     if (c.proto === 'udp' && c.respP === DNS_PORT && (c.respPkts > 0 || c.established)) resolvers.add(c.respH);
   }
   return resolvers;
 }
 
 /** The resolvers inside the network (`internal`) that answered DNS in the capture, in order. */
-export function insideResolvers(connections: readonly Connection[], internal: CidrSet): string[] {
+export function insideResolvers(connections: ConnectionList, internal: CidrSet): string[] {
   return [...answeringResolvers(connections)].filter((r) => internal.has(r)).sort();
 }
 
@@ -78,12 +79,12 @@ export function insideResolvers(connections: readonly Connection[], internal: Ci
  * answers (then the outside one is the network's); with a resolver inside, DNS to one outside
  * goes past it.
  */
-export function analysedConnections(connections: readonly Connection[], internal: CidrSet): Uint8Array {
+export function analysedConnections(connections: ConnectionList, internal: CidrSet): Uint8Array {
   const analysed = new Uint8Array(connections.length);
   let resolvers: Set<string> | null = null;
   let inside: boolean | null = null;
   for (let i = 0; i < connections.length; i++) {
-    const c = connections[i]!;
+    const c = connections.get(i);
     if (c.proto === 'tcp') {
       analysed[i] = 1;
       continue;

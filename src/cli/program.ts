@@ -583,7 +583,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   ).action(async (files: string[], o: CommonOptions) => {
     const format = chooseFormat<keyof typeof analyzeRenderers>(o, analyzeRenderers, 'text', 'analyze');
     refuseOverwrite(o, inputFiles(files, o));
-    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
+    // Hosts without findings are counted, not kept, unless --all-hosts lists them.
+    const { result, loaded } = await analyze(inputs(files), { ...(await analyzeInputs(o)), allHosts: o.allHosts === true });
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
     if (loaded.evicted > 0 && !o.quiet) say(`warning: ${loaded.evicted} connections were emitted early by the --max-connections ceiling`);
@@ -686,7 +687,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   ).action(async (files: string[], o: CommonOptions) => {
     const format = chooseFormat(o, reportRenderers, 'markdown', 'report');
     refuseOverwrite(o, inputFiles(files, o));
-    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
+    const { result, loaded } = await analyze(inputs(files), { ...(await analyzeInputs(o)), allHosts: o.allHosts === true });
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
     if (loaded.captures.length > 0) {

@@ -19,7 +19,7 @@ import {
   type TableModel,
 } from './tables.js';
 import { networkReason, networkTitle, networkViews, sectionTitle, severalNetworksHeadline, type NetworkView } from './networks.js';
-import type { RenderOptions } from './types.js';
+import type { RenderOptions, ReportConnections } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, plural } from '../quantities.js';
 import {
@@ -299,7 +299,7 @@ function outcomeKey(): string {
   return `<p class="numbers">${OUTCOMES.map((o) => `<span class="swatch" style="background:${OUTCOME_COLOR[o.outcome]}"></span>${h(o.label)}`).join(' &nbsp; ')}</p>`;
 }
 
-function connectionStates(connections: Connection[]): string {
+function connectionStates(connections: ReportConnections): string {
   const byState = new Map<ConnState, number>();
   for (const c of connections) byState.set(c.connState, (byState.get(c.connState) ?? 0) + 1);
   const rows = [...byState.entries()]
@@ -377,7 +377,7 @@ function tablesPart(view: NetworkView): string[] {
  * The HTML report. Takes the analysis and, optionally, the connections it came from (for a
  * table of connection states).
  */
-export function renderReportHtml(result: AnalysisResult & { connections?: Connection[] }, options: RenderOptions): string {
+export function renderReportHtml(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): string {
   const files = result.captures.map((c) => c.file);
   const listed = listedHosts(result, options);
   const headline = severalNetworksHeadline(result);

@@ -11,7 +11,7 @@ import type { KnownSuggestion } from '../analysis/known.js';
 import { renderAnalyzeJson, renderCompareJson, renderInfoJson } from './json.js';
 import { renderAnalyzeMarkdown, renderCompareMarkdown, renderReportMarkdown } from './markdown.js';
 import { renderAnalyzeText, renderCompareText, renderInfoText } from './text.js';
-import type { Renderer } from './types.js';
+import type { Renderer, ReportConnections } from './types.js';
 
 export type { RenderOptions, Renderer } from './types.js';
 export { sanitizeTerminal, escapeHtml, csvCell, escapeMarkdown, zeekString } from './escape.js';
@@ -20,7 +20,7 @@ export { contractGaps } from './json.js';
 export { markdownTable } from './markdown.js';
 
 /** What `callhome report` renders: the analysis, and optionally its connections (for a table of connection states). */
-export type ReportInput = AnalysisResult & { connections?: Connection[] };
+export type ReportInput = AnalysisResult & { connections?: ReportConnections };
 
 export const analyzeRenderers: Record<'text' | 'markdown' | 'json', Renderer<AnalysisResult>> = {
   text: renderAnalyzeText,

@@ -17,7 +17,7 @@ import {
   type TableModel,
 } from './tables.js';
 import { networkFiles, networkReason, networkTitle, networkViews, severalNetworksHeadline } from './networks.js';
-import type { RenderOptions } from './types.js';
+import type { RenderOptions, ReportConnections } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal } from '../quantities.js';
 import { capturesLine, deservesAttention, listedHosts, omittedGroupsWords, portList, shortIso, totalResets } from './words.js';
@@ -114,7 +114,7 @@ function hostSection(host: HostFinding, level = 2): string[] {
   return out;
 }
 
-function connectionStates(connections: Connection[]): string[] {
+function connectionStates(connections: ReportConnections): string[] {
   const byState = new Map<ConnState, number>();
   for (const c of connections) byState.set(c.connState, (byState.get(c.connState) ?? 0) + 1);
   const rows = [...byState.entries()].sort((a, b) => b[1] - a[1]).map(([state, n]) => [md(state), count(n), md(CONN_STATES[state])]);
@@ -172,7 +172,7 @@ function tableSections(result: AnalysisResult, level: number): string[] {
   return out;
 }
 
-function render(result: AnalysisResult, title: string, options: RenderOptions, connections?: Connection[]): string {
+function render(result: AnalysisResult, title: string, options: RenderOptions, connections?: ReportConnections): string {
   const out: string[] = [`# ${title}`, ''];
   const headline = severalNetworksHeadline(result);
   const views = networkViews(result);
@@ -249,7 +249,7 @@ export function renderAnalyzeMarkdown(result: AnalysisResult, options: RenderOpt
  * `callhome report -o report.md`: the analysis, plus a table of Zeek connection states when
  * the connections are passed along.
  */
-export function renderReportMarkdown(result: AnalysisResult & { connections?: Connection[] }, options: RenderOptions): string {
+export function renderReportMarkdown(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): string {
   return render(result, 'callhome report', options, result.connections);
 }
 

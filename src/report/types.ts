@@ -1,4 +1,5 @@
 /** The renderer contract: a pure function from findings to text. */
+import type { Connection } from '../flows/connection.js';
 
 export interface RenderOptions {
   /** ANSI colour (the CLI decides from the TTY, NO_COLOR and --no-color). */
@@ -13,3 +14,6 @@ export interface RenderOptions {
 }
 
 export type Renderer<T> = (value: T, options: RenderOptions) => string;
+
+/** The connections a report counts by state: an array, or the store `analyze` keeps them in. */
+export type ReportConnections = Iterable<Connection> & { readonly length: number };

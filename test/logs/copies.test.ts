@@ -55,7 +55,7 @@ describe('Zeek logs that repeat each other', () => {
     expect(b.loaded.captures.filter((c) => c.file.includes('/sensor-1-copy/')).every((c) => c.skipped[DUP] === c.packets)).toBe(true);
     expect(b.loaded.captures.filter((c) => c.file.includes('/sensor-1/')).every((c) => c.skipped[DUP] === undefined)).toBe(true);
     // dns.log and http.log copies do not double queries or requests
-    const one = new Map(a.loaded.connections.map((c) => [c.uid, c]));
+    const one = new Map(a.loaded.connections.toArray().map((c) => [c.uid, c]));
     for (const c of b.loaded.connections) {
       expect(c.dnsQueries, c.uid).toBe(one.get(c.uid)!.dnsQueries);
       expect(c.requestTimes, c.uid).toEqual(one.get(c.uid)!.requestTimes);

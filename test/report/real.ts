@@ -14,6 +14,6 @@ let cached: Promise<AnalysisResult & { connections: Connection[] }> | null = nul
 
 /** `callhome analyze captures/department-host.pcap`, with its connections. */
 export function departmentReport(): Promise<AnalysisResult & { connections: Connection[] }> {
-  cached ??= analyze([departmentCapture]).then(({ result, loaded }) => ({ ...result, connections: loaded.connections }));
+  cached ??= analyze([departmentCapture]).then(({ result, loaded }) => ({ ...result, connections: loaded.connections.toArray() }));
   return cached;
 }

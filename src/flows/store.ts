@@ -1,0 +1,382 @@
+/**
+ * Connections kept for the analysis in columns, not objects. A Connection object costs about
+ * 450 bytes (36 fields, boxed times, its uid and address texts); a scan of two million SYNs is
+ * then most of a gigabyte before the analysis starts. Here a connection is about 110 bytes: times
+ * and counts in typed arrays, IPv4 addresses as numbers, repeated texts (histories, states,
+ * services, IPv6 addresses) as numbers into one table, uids as bytes in one buffer, and what only
+ * some connections carry (resets, DNS, HTTP, TLS, request times) in an object of their own.
+ * `get(i)` makes the Connection again, equal field for field to the one added: the analysis
+ * makes the objects of one host at a time, and drops them when the host is done.
+ */
+import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
+import type { ConnState, Connection, DnsAnswer, HttpRequestPeek, QuicPeek, ResetEvidence, Transport } from './connection.js';
+
+/** What the analysis reads connections from: an array, or a store of them. */
+export interface ConnectionList extends Iterable<Connection> {
+  readonly length: number;
+  /** The connection at `i` (0 ≤ i < length); a store makes it afresh on each call. */
+  get(i: number): Connection;
+  /** Every connection as an object (a store makes them all: memory grows with their number). */
+  toArray(): Connection[];
+}
+
+/** An array seen as a ConnectionList: its own objects, nothing made. */
+export function listOf(connections: readonly Connection[]): ConnectionList {
+  return {
+    get length() {
+      return connections.length;
+    },
+    get: (i) => connections[i]!,
+    toArray: () => connections as Connection[],
+    [Symbol.iterator]: () => connections[Symbol.iterator](),
+  };
+}
+
+/** A ConnectionList of either kind. */
+export function asList(connections: readonly Connection[] | ConnectionList): ConnectionList {
+  return Array.isArray(connections) ? listOf(connections as readonly Connection[]) : (connections as ConnectionList);
+}
+
+/** What only some connections carry, and the fields whose usual value a column cannot hold. */
+interface Rare {
+  resets: ResetEvidence[];
+  http: HttpRequestPeek | null;
+  sni: string | null;
+  quic: QuicPeek | null;
+  dnsQuery: string | null;
+  dnsNames: string[];
+  dnsQueries: number;
+  dnsAnswers: DnsAnswer[];
+  requestTimes: number[];
+  missedBytes: number;
+  /** Set when it is not what the times say (lastTs − ts, null for one instant). */
+  duration: number | null | undefined;
+  /** The connection itself, when a column cannot hold one of its values (a log may say anything). */
+  whole?: Connection;
+}
+
+/** Repeated texts as small numbers, and back. */
+class Texts {
+  private readonly ids = new Map<string, number>();
+  readonly texts: string[] = [];
+
+  id(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.texts.length;
+      this.ids.set(text, id);
+      this.texts.push(text);
+    }
+    return id;
+  }
+}
+
+const FLAG_ESTABLISHED = 1;
+/** The address column holds a Texts id (IPv6, or text that is no dotted quad), not an IPv4 number. */
+const FLAG_ORIG_TEXT = 2;
+const FLAG_RESP_TEXT = 4;
+/** localOrig / localResp: two bits each, 0 null, 1 false, 2 true. */
+const LOCAL_ORIG_SHIFT = 3;
+const LOCAL_RESP_SHIFT = 5;
+
+const EMPTY: readonly never[] = Object.freeze([]);
+const empty = <T>(): T[] => EMPTY as unknown as T[];
+
+const NO_RARE: Rare = {
+  resets: empty(),
+  http: null,
+  sni: null,
+  quic: null,
+  dnsQuery: null,
+  dnsNames: empty(),
+  dnsQueries: 0,
+  dnsAnswers: empty(),
+  requestTimes: empty(),
+  missedBytes: 0,
+  duration: undefined,
+};
+
+const localCode = (v: boolean | null): number => (v === null ? 0 : v ? 2 : 1);
+const localValue = (code: number): boolean | null => (code === 0 ? null : code === 2);
+
+/** Rows per chunk: the store grows a chunk at a time, never copying what it holds. */
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const ROW = CHUNK - 1;
+
+/** The columns of CHUNK connections (about 90 bytes each, uid bytes and rare fields aside). */
+class Chunk {
+  readonly ts = new Float64Array(CHUNK);
+  readonly lastTs = new Float64Array(CHUNK);
+  readonly handshakeRtt = new Float64Array(CHUNK);
+  readonly origBytes = new Uint32Array(CHUNK);
+  readonly respBytes = new Uint32Array(CHUNK);
+  readonly origIpBytes = new Uint32Array(CHUNK);
+  readonly respIpBytes = new Uint32Array(CHUNK);
+  readonly origPkts = new Uint32Array(CHUNK);
+  readonly respPkts = new Uint32Array(CHUNK);
+  readonly origA = new Uint32Array(CHUNK);
+  readonly respA = new Uint32Array(CHUNK);
+  /** End of each row's uid in `uids`. */
+  readonly uidEnd = new Uint32Array(CHUNK);
+  readonly history = new Uint16Array(CHUNK);
+  /** Texts id + 1, 0 for none. */
+  readonly service = new Uint16Array(CHUNK);
+  readonly synCount = new Uint16Array(CHUNK);
+  readonly capture = new Uint16Array(CHUNK);
+  readonly origP = new Uint16Array(CHUNK);
+  readonly respP = new Uint16Array(CHUNK);
+  readonly origTtl = new Int16Array(CHUNK);
+  readonly respTtl = new Int16Array(CHUNK);
+  readonly state = new Uint8Array(CHUNK);
+  readonly proto = new Uint8Array(CHUNK);
+  readonly flags = new Uint8Array(CHUNK);
+  /** Made at the chunk's first connection with rare fields (a scan of SYNs has none). */
+  rare: (Rare | undefined)[] | null = null;
+  uids = Buffer.alloc(CHUNK * 18);
+  uidBytes = 0;
+}
+
+/** The connections of a run in columns. Add them in any order; `sortByStart` orders them as loadCaptures does. */
+export class ConnectionStore implements ConnectionList {
+  private n = 0;
+  private readonly chunks: Chunk[] = [];
+  private readonly texts = new Texts();
+  /** Connection states and transports: a few values, one byte each. */
+  private readonly kinds = new Texts();
+  /** Positions in start order once sorted, else null (the order added). */
+  private order: Uint32Array | null = null;
+
+  get length(): number {
+    return this.n;
+  }
+
+  add(c: Connection): void {
+    const i = this.n & ROW;
+    if (i === 0) this.chunks.push(new Chunk());
+    const k = this.chunks[this.chunks.length - 1]!;
+    this.n++;
+    this.order = null;
+    k.ts[i] = c.ts;
+    k.lastTs[i] = c.lastTs;
+    k.handshakeRtt[i] = c.handshakeRtt === null ? Number.NaN : c.handshakeRtt;
+    k.origBytes[i] = c.origBytes;
+    k.respBytes[i] = c.respBytes;
+    k.origIpBytes[i] = c.origIpBytes;
+    k.respIpBytes[i] = c.respIpBytes;
+    k.origPkts[i] = c.origPkts;
+    k.respPkts[i] = c.respPkts;
+    let flags = c.established ? FLAG_ESTABLISHED : 0;
+    flags |= localCode(c.localOrig) << LOCAL_ORIG_SHIFT;
+    flags |= localCode(c.localResp) << LOCAL_RESP_SHIFT;
+    const orig = ipv4Number(c.origH);
+    if (orig < 0) {
+      flags |= FLAG_ORIG_TEXT;
+      k.origA[i] = this.texts.id(c.origH);
+    } else k.origA[i] = orig;
+    const resp = ipv4Number(c.respH);
+    if (resp < 0) {
+      flags |= FLAG_RESP_TEXT;
+      k.respA[i] = this.texts.id(c.respH);
+    } else k.respA[i] = resp;
+    k.flags[i] = flags;
+    const history = this.texts.id(c.history);
+    const service = c.service === null ? 0 : this.texts.id(c.service) + 1;
+    const state = this.kinds.id(c.connState);
+    const proto = this.kinds.id(c.proto);
+    k.history[i] = history;
+    k.service[i] = service;
+    k.synCount[i] = c.synCount;
+    k.capture[i] = c.capture;
+    k.origP[i] = c.origP;
+    k.respP[i] = c.respP;
+    k.origTtl[i] = c.origTtl;
+    k.respTtl[i] = c.respTtl;
+    k.state[i] = state;
+    k.proto[i] = proto;
+    addUid(k, i, c.uid);
+    if (history > 0xffff || service > 0xffff || state > 0xff || proto > 0xff || !fits(c)) {
+      setRare(k, i, { ...NO_RARE, whole: c });
+      return;
+    }
+    const duration = c.duration === durationOf(c.ts, c.lastTs) ? undefined : c.duration;
+    if (
+      c.resets.length > 0 ||
+      c.http !== null ||
+      c.sni !== null ||
+      c.quic !== null ||
+      c.dnsQuery !== null ||
+      c.dnsNames.length > 0 ||
+      c.dnsQueries !== 0 ||
+      c.dnsAnswers.length > 0 ||
+      c.requestTimes.length > 0 ||
+      c.missedBytes !== 0 ||
+      duration !== undefined
+    ) {
+      setRare(k, i, {
+        resets: c.resets,
+        http: c.http,
+        sni: c.sni,
+        quic: c.quic,
+        dnsQuery: c.dnsQuery,
+        dnsNames: c.dnsNames,
+        dnsQueries: c.dnsQueries,
+        dnsAnswers: c.dnsAnswers,
+        requestTimes: c.requestTimes,
+        missedBytes: c.missedBytes,
+        duration,
+      });
+    }
+  }
+
+  get(i: number): Connection {
+    return this.make(this.order === null ? i : this.order[i]!);
+  }
+
+  toArray(): Connection[] {
+    const out = new Array<Connection>(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.get(i);
+    return out;
+  }
+
+  *[Symbol.iterator](): Iterator<Connection> {
+    for (let i = 0; i < this.n; i++) yield this.get(i);
+  }
+
+  /** In order of start time, ties by uid (the order loadCaptures gives). */
+  sortByStart(): void {
+    const n = this.n;
+    const ts = new Float64Array(n);
+    let sorted = true;
+    let ties = false;
+    for (let r = 0; r < n; r++) {
+      ts[r] = this.chunks[r >>> CHUNK_BITS]!.ts[r & ROW]!;
+      if (r > 0 && ts[r]! <= ts[r - 1]!) {
+        if (ts[r]! < ts[r - 1]!) sorted = false;
+        else ties = true;
+      }
+    }
+    if (sorted && !ties) {
+      this.order = null;
+      return;
+    }
+    const order = new Uint32Array(n);
+    for (let r = 0; r < n; r++) order[r] = r;
+    order.sort((a, b) => {
+      const d = ts[a]! - ts[b]!;
+      if (d !== 0) return d;
+      const ua = this.uidOf(a);
+      const ub = this.uidOf(b);
+      return ua < ub ? -1 : ua > ub ? 1 : 0;
+    });
+    this.order = order;
+  }
+
+  private make(r: number): Connection {
+    const k = this.chunks[r >>> CHUNK_BITS]!;
+    const i = r & ROW;
+    const rare = k.rare === null ? undefined : k.rare[i];
+    if (rare?.whole !== undefined) return rare.whole;
+    const flags = k.flags[i]!;
+    const ts = k.ts[i]!;
+    const lastTs = k.lastTs[i]!;
+    const rtt = k.handshakeRtt[i]!;
+    const service = k.service[i]!;
+    const texts = this.texts.texts;
+    return {
+      uid: uidAt(k, i),
+      proto: this.kinds.texts[k.proto[i]!] as Transport,
+      ts,
+      lastTs,
+      origH: flags & FLAG_ORIG_TEXT ? texts[k.origA[i]!]! : formatIPv4(k.origA[i]!),
+      origP: k.origP[i]!,
+      respH: flags & FLAG_RESP_TEXT ? texts[k.respA[i]!]! : formatIPv4(k.respA[i]!),
+      respP: k.respP[i]!,
+      service: service === 0 ? null : texts[service - 1]!,
+      duration: rare === undefined || rare.duration === undefined ? durationOf(ts, lastTs) : rare.duration,
+      origBytes: k.origBytes[i]!,
+      respBytes: k.respBytes[i]!,
+      connState: this.kinds.texts[k.state[i]!] as ConnState,
+      localOrig: localValue((flags >> LOCAL_ORIG_SHIFT) & 3),
+      localResp: localValue((flags >> LOCAL_RESP_SHIFT) & 3),
+      missedBytes: rare === undefined ? 0 : rare.missedBytes,
+      history: texts[k.history[i]!]!,
+      origPkts: k.origPkts[i]!,
+      origIpBytes: k.origIpBytes[i]!,
+      respPkts: k.respPkts[i]!,
+      respIpBytes: k.respIpBytes[i]!,
+      capture: k.capture[i]!,
+      synCount: k.synCount[i]!,
+      origTtl: k.origTtl[i]!,
+      respTtl: k.respTtl[i]!,
+      handshakeRtt: Number.isNaN(rtt) ? null : rtt,
+      established: (flags & FLAG_ESTABLISHED) !== 0,
+      resets: rare === undefined ? empty() : rare.resets,
+      http: rare === undefined ? null : rare.http,
+      sni: rare === undefined ? null : rare.sni,
+      quic: rare === undefined ? null : rare.quic,
+      dnsQuery: rare === undefined ? null : rare.dnsQuery,
+      dnsNames: rare === undefined ? empty() : rare.dnsNames,
+      dnsQueries: rare === undefined ? 0 : rare.dnsQueries,
+      dnsAnswers: rare === undefined ? empty() : rare.dnsAnswers,
+      requestTimes: rare === undefined ? empty() : rare.requestTimes,
+    };
+  }
+
+  private uidOf(r: number): string {
+    return uidAt(this.chunks[r >>> CHUNK_BITS]!, r & ROW);
+  }
+}
+
+function setRare(k: Chunk, i: number, rare: Rare): void {
+  if (k.rare === null) k.rare = new Array<Rare | undefined>(CHUNK).fill(undefined);
+  k.rare[i] = rare;
+}
+
+function addUid(k: Chunk, i: number, uid: string): void {
+  const need = k.uidBytes + uid.length * 3;
+  if (need > k.uids.length) {
+    const bigger = Buffer.alloc(Math.max(need, k.uids.length * 2));
+    k.uids.copy(bigger, 0, 0, k.uidBytes);
+    k.uids = bigger;
+  }
+  k.uidBytes += k.uids.write(uid, k.uidBytes, 'utf8');
+  k.uidEnd[i] = k.uidBytes;
+}
+
+function uidAt(k: Chunk, i: number): string {
+  return k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd[i - 1]!, k.uidEnd[i]!);
+}
+
+/** A connection's duration as the tracker gives it: null for one instant. */
+function durationOf(ts: number, lastTs: number): number | null {
+  return lastTs > ts ? lastTs - ts : null;
+}
+
+/** The number of a dotted quad that prints back as the same text, else -1. */
+function ipv4Number(text: string): number {
+  if (text.length > 15 || text.length < 7) return -1;
+  const n = ipv4ToNumber(text);
+  return n >= 0 && formatIPv4(n) === text ? n : -1;
+}
+
+/** Whether the column types hold this connection's values exactly (a log may say anything). */
+function fits(c: Connection): boolean {
+  return (
+    u32(c.origBytes) &&
+    u32(c.respBytes) &&
+    u32(c.origIpBytes) &&
+    u32(c.respIpBytes) &&
+    u32(c.origPkts) &&
+    u32(c.respPkts) &&
+    within(c.synCount, 0, 0xffff) &&
+    within(c.capture, 0, 0xffff) &&
+    within(c.origP, 0, 0xffff) &&
+    within(c.respP, 0, 0xffff) &&
+    within(c.origTtl, -1, 255) &&
+    within(c.respTtl, -1, 255)
+  );
+}
+
+const within = (v: number, low: number, high: number): boolean => Number.isInteger(v) && v >= low && v <= high;
+const u32 = (v: number): boolean => within(v, 0, 0xffffffff);

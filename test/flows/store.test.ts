@@ -1,0 +1,158 @@
+/**
+ * The connection store keeps connections in columns for the analysis; every connection it gives
+ * back must be the one it was given, field for field, whatever the input: every corpus capture,
+ * the case study, Zeek and firewall logs, and values no capture makes.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCaptures } from '../../src/index.js';
+import { ConnectionStore } from '../../src/flows/store.js';
+import type { Connection } from '../../src/flows/index.js';
+import { corpusRoot, projectRoot } from '../support/corpus.js';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : /\.(pcap|pcapng|cap|gz|log)$/.test(name) ? [path] : [];
+  });
+}
+
+function stored(connections: readonly Connection[]): ConnectionStore {
+  const store = new ConnectionStore();
+  for (const c of connections) store.add(c);
+  return store;
+}
+
+describe('the connection store gives back what it was given', () => {
+  const inputs = [
+    ...filesUnder(corpusRoot),
+    ...filesUnder(resolve(projectRoot, 'captures')),
+    ...filesUnder(resolve(projectRoot, 'test', 'logs', 'fixtures')),
+    ...filesUnder(resolve(projectRoot, 'test', 'lab')),
+  ];
+
+  it('on every corpus capture, the case study and the log fixtures, in start order', async () => {
+    let compared = 0;
+    for (const input of inputs) {
+      const loaded = await loadCaptures([input]);
+      // Added in the order the tracker finishes them (the reverse of start order is as bad as it gets).
+      const store = stored([...loaded.connections].reverse());
+      store.sortByStart();
+      expect(store.length, input).toBe(loaded.connections.length);
+      for (let i = 0; i < store.length; i++) expect(store.get(i), `${input} #${i}`).toStrictEqual(loaded.connections[i]);
+      expect([...store], input).toStrictEqual(loaded.connections);
+      compared += store.length;
+    }
+    expect(compared).toBeGreaterThan(3_000);
+  }, 120_000);
+
+  it('keeps values that no column type can hold, and texts that are not dotted quads', () => {
+    const base: Connection = {
+      uid: 'Cé\u202eunusual',
+      proto: 'tcp',
+      ts: 1_700_000_000.123456,
+      lastTs: 1_700_000_001.5,
+      origH: '010.0.0.1',
+      origP: 49152,
+      respH: 'fe80::1%eth0',
+      respP: 443,
+      service: 'ssl',
+      duration: 1.376544, // not lastTs − ts to the last bit: kept as given
+      origBytes: 2 ** 40,
+      respBytes: 0,
+      connState: 'SF',
+      localOrig: null,
+      localResp: false,
+      missedBytes: 17,
+      history: 'ShADadFf',
+      origPkts: 5_000_000_000,
+      origIpBytes: 1,
+      respPkts: 0,
+      respIpBytes: 0,
+      capture: 3,
+      synCount: 1,
+      origTtl: -1,
+      respTtl: 255,
+      handshakeRtt: null,
+      established: true,
+      resets: [],
+      http: null,
+      sni: null,
+      quic: null,
+      dnsQuery: null,
+      dnsNames: [],
+      dnsQueries: 0,
+      dnsAnswers: [],
+      requestTimes: [],
+    };
+    const odd: Connection[] = [
+      base,
+      {
+        ...base,
+        uid: 'C2',
+        origH: '10.0.0.1',
+        respH: '192.0.2.1',
+        duration: null,
+        lastTs: base.ts,
+        missedBytes: 0,
+        origBytes: 100,
+        origPkts: 3,
+      },
+      { ...base, uid: 'C2b', origH: '10.0.0.1', origBytes: 100, origPkts: 3, synCount: 70_000 }, // a SYN count past the column's
+      { ...base, uid: 'C3', origP: 70_000 }, // a log's port past 65,535
+      { ...base, uid: 'C4', origTtl: 300, handshakeRtt: 0.25, localOrig: true },
+      { ...base, uid: 'C5', respH: '2001:db8::1', requestTimes: [1, 2, 3], dnsNames: ['a.example'], dnsQueries: 1 },
+    ];
+    const store = stored(odd);
+    expect(store.toArray()).toStrictEqual(odd);
+  });
+
+  it('orders connections that start together by uid', () => {
+    const at = (uid: string, ts: number): Connection => ({ ...sample(), uid, ts, lastTs: ts });
+    const store = stored([at('Cb', 2), at('Cc', 1), at('Ca', 2), at('C0', 3)]);
+    store.sortByStart();
+    expect(store.toArray().map((c) => c.uid)).toEqual(['Cc', 'Ca', 'Cb', 'C0']);
+  });
+});
+
+function sample(): Connection {
+  return {
+    uid: 'C',
+    proto: 'udp',
+    ts: 0,
+    lastTs: 0,
+    origH: '10.1.1.1',
+    origP: 5353,
+    respH: '10.1.1.2',
+    respP: 53,
+    service: null,
+    duration: null,
+    origBytes: 0,
+    respBytes: 0,
+    connState: 'S0',
+    localOrig: true,
+    localResp: true,
+    missedBytes: 0,
+    history: 'D',
+    origPkts: 1,
+    origIpBytes: 60,
+    respPkts: 0,
+    respIpBytes: 0,
+    capture: 0,
+    synCount: 0,
+    origTtl: 64,
+    respTtl: -1,
+    handshakeRtt: null,
+    established: false,
+    resets: [],
+    http: null,
+    sni: null,
+    quic: null,
+    dnsQuery: null,
+    dnsNames: [],
+    dnsQueries: 0,
+    dnsAnswers: [],
+    requestTimes: [],
+  };
+}
