@@ -5,7 +5,6 @@
  * A resolver forwarding its clients' queries is not the channel's end: its clients are.
  */
 import type { ConnectionList } from '../flows/store.js';
-import type { Connection } from '../flows/connection.js';
 import { DnsQueries, type DnsTunnel } from './dns-tunnel.js';
 import { DnsLookups, type DnsSchedule } from './dns-schedule.js';
 import { answeringResolvers, queryNames } from './udp.js';

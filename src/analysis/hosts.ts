@@ -5,7 +5,6 @@
  * (verdict.ts) — into one finding per host, with its attempts kept for the charts.
  */
 import type { ConnectionList } from '../flows/store.js';
-import type { Connection } from '../flows/connection.js';
 import type { AttributedReset } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';

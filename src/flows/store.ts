@@ -345,7 +345,7 @@ function addUid(k: Chunk, i: number, uid: string): void {
 }
 
 function uidAt(k: Chunk, i: number): string {
-  return k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd[i - 1]!, k.uidEnd[i]!);
+  return k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd[i - 1]!, k.uidEnd[i]);
 }
 
 /** A connection's duration as the tracker gives it: null for one instant. */

@@ -4,7 +4,7 @@
  * Every capture-derived string goes through `escapeHtml`.
  */
 import type { AnalysisResult, Attempt, DestinationGroup, HostFinding } from '../analysis/types.js';
-import type { Connection, ConnState } from '../flows/connection.js';
+import type { ConnState } from '../flows/connection.js';
 import { CONN_STATES } from '../flows/conn-state.js';
 import { OUTCOME_COLOR, addressBarsChart, portChart, timelineChart } from './charts.js';
 import { escapeHtml as h } from './escape.js';

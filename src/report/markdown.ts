@@ -3,7 +3,7 @@
  * capture-derived string escaped so it renders literally (no HTML, links, mentions, code).
  */
 import type { AnalysisResult, CompareResult, DestinationGroup, HostFinding } from '../analysis/types.js';
-import type { Connection, ConnState } from '../flows/connection.js';
+import type { ConnState } from '../flows/connection.js';
 import { CONN_STATES } from '../flows/conn-state.js';
 import { escapeMarkdown as md } from './escape.js';
 import {
