@@ -367,7 +367,8 @@ export async function compare(
   const names: string[] = [];
   const failures: CaptureError[] = [];
   for (const input of inputs) {
-    const { result, loaded } = await analyze([input], options);
+    // Hosts without findings are counted, not kept: compare reads the hosts that rank first.
+    const { result, loaded } = await analyze([input], { ...options, allHosts: false });
     failures.push(...loaded.failures);
     if (loaded.captures.length === 0) continue;
     results.push(result);

@@ -140,16 +140,21 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   const understoodOnly: HostTotals[] = [];
   const tally = ctx.known ? new UnderstoodTally(ctx.known.rules) : null;
   const quiet = new QuietTally();
+  // Not keeping quiet hosts, the one that ranks first among them is kept all the same: the top
+  // host of a network with no findings is what compare describes it by.
+  let firstQuiet: HostAnalysis | null = null;
   for (const [address, list] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
     const host = buildHost(address, connections, list, ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
     if (!('finding' in host)) understoodOnly.push(host);
-    else if (ctx.keepQuiet === false && quietOnly(host)) quiet.addHost(host.finding, host.connections);
-    else hosts.push(host);
+    else if (ctx.keepQuiet === false && quietOnly(host)) {
+      const counted: HostAnalysis | null = firstQuiet === null || ranking(host, firstQuiet) < 0 ? firstQuiet : host;
+      if (counted !== host) firstQuiet = host;
+      if (counted !== null) quiet.addHost(counted.finding, counted.connections);
+    } else hosts.push(host);
   }
-  hosts.sort(
-    ({ finding: a }, { finding: b }) => b.score - a.score || attemptTotal(b) - attemptTotal(a) || (a.address < b.address ? -1 : 1),
-  );
+  if (firstQuiet !== null) hosts.push(firstQuiet);
+  hosts.sort(ranking);
   let budget = MAX_ATTEMPTS_KEPT_TOTAL;
   let samples = MAX_ATTEMPTS_SAMPLED_TOTAL;
   for (const { finding: h } of hosts) {
@@ -162,6 +167,11 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
     }
   }
   return { hosts, understoodOnly, understood: tally?.result() ?? [], quiet };
+}
+
+/** Most deserving of attention first: by score, then by attempts, then by address. */
+function ranking({ finding: a }: HostAnalysis, { finding: b }: HostAnalysis): number {
+  return b.score - a.score || attemptTotal(b) - attemptTotal(a) || (a.address < b.address ? -1 : 1);
 }
 
 /** A host with nothing to report that the run summary would name either. */
