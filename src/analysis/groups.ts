@@ -59,7 +59,7 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
   const keyIds = new Map<string, number>();
   const netIds = new Map<string, number>();
   for (let i = 0; i < n; i++) {
-    const c = items.conn[i]!;
+    const c = items.conn.get(i);
     const viaProxy = items.viaProxy[i] === 1;
     const key = viaProxy ? proxiedKeys.key(c) : directKeys.key(c);
     d.key[i] = key;
@@ -142,7 +142,7 @@ export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array
 }
 
 function addToGroup(g: GroupAcc, items: Items, i: number): void {
-  const c = items.conn[i]!;
+  const c = items.conn.get(i);
   const outcome = items.outcome[i]!;
   const refusal = items.refusal[i];
   if (items.viaProxy[i] === 1) g.viaProxy = true;
@@ -242,7 +242,7 @@ export function targetsOf(items: Items, positions: readonly number[], max: numbe
   const used: string[] = [];
   const seen: Connection[] = [];
   for (const i of positions) {
-    const c = items.conn[i]!;
+    const c = items.conn.get(i);
     if (seen.some((s) => s.respH === c.respH && s.respP === c.respP)) continue;
     seen.push(c);
     used.push(`${c.respH}:${c.respP}`);

@@ -41,6 +41,8 @@ export interface HostContext {
    * ordinary hosts then costs their counts, not their destinations and attempts.
    */
   keepQuiet?: boolean;
+  /** A host's connections held as objects at most while it is analysed (outcomes.ts). */
+  maxHeldConnections?: number;
 }
 
 /** A host's finding, and what the run summary needs of it that the finding (and its JSON) does not carry. */
@@ -205,7 +207,7 @@ function userAgentsOf(items: Items): string[] {
   const seen = new Set<string>();
   let last: string | null = null;
   for (let i = 0; i < items.n; i++) {
-    const ua = items.conn[i]!.http?.userAgent;
+    const ua = items.conn.get(i).http?.userAgent;
     if (ua && ua !== last && agents.size < 10 && !seen.has(ua)) {
       seen.add(ua);
       agents.add(cleanText(ua, 200));
@@ -318,16 +320,16 @@ function keptAttempts(
   for (let i = 0; i < items.n; i++) {
     if (items.attempt[i] === 0) continue;
     const last = order.length > 0 ? order[order.length - 1]! : -1;
-    if (last >= 0 && items.conn[last]!.ts === items.conn[i]!.ts && groupOf[last]! > groupOf[i]!) reorder = true;
+    if (last >= 0 && items.conn.get(last).ts === items.conn.get(i).ts && groupOf[last]! > groupOf[i]!) reorder = true;
     order.push(i);
   }
-  if (reorder) order.sort((a, b) => items.conn[a]!.ts - items.conn[b]!.ts || groupOf[a]! - groupOf[b]! || a - b);
+  if (reorder) order.sort((a, b) => items.conn.get(a).ts - items.conn.get(b).ts || groupOf[a]! - groupOf[b]! || a - b);
   const total = order.length;
   const keep = Math.min(total, max);
   const attempts = new Array<Attempt>(keep);
   for (let k = 0; k < keep; k++) {
     const i = order[spread(k, keep, total)]!;
-    const c = items.conn[i]!;
+    const c = items.conn.get(i);
     attempts[k] = {
       ts: c.ts,
       destination: groups[groupOf[i]!]!.destination,

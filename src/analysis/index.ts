@@ -50,6 +50,12 @@ export interface AnalyzeOptions {
    * tens of thousands of ordinary hosts costs their counts, not their findings.
    */
   allHosts?: boolean;
+  /**
+   * The connections of one host held as objects at once while it is analysed (default 50,000);
+   * a host with more — a scanner's millions — has them made again from the store as needed:
+   * memory held, at some cost in time.
+   */
+  maxHeldConnections?: number;
 }
 
 export function defaultAnalyzeOptions(): AnalyzeOptions {
@@ -123,6 +129,7 @@ export function analyzeConnections(
     orgs: new OrgTable(options.orgs),
     known,
     keepQuiet: options.allHosts !== false,
+    maxHeldConnections: options.maxHeldConnections,
   });
   const result: AnalysisResult = {
     version: 1,

@@ -173,7 +173,7 @@ export function understoodGroups(
   const byName = new Uint8Array(groupCount);
   for (let i = 0; i < items.n; i++) {
     const g = groupOf[i]!;
-    const c = items.conn[i]!;
+    const c = items.conn.get(i);
     let rule = known.addressRule(c.respH, c.respP);
     if (rule < 0) {
       rule = ruleOfKey[d.keyId[i]!]!;

@@ -4,7 +4,7 @@
  * connection of its own is not a new attempt, and an attempt in the capture's last seconds was
  * cut off by its end, not left unanswered.
  */
-import type { ConnectionList } from '../flows/store.js';
+import { listOf, viewOf, type ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import type { AttributedReset } from './attribution.js';
 import type { ProxyIndex } from './proxies.js';
@@ -18,6 +18,9 @@ export type Outcome = Attempt['outcome'];
  */
 export const CUT_OFF_SECONDS = 5;
 
+/** Connections of one host held as objects while it is analysed; a host with more reads them from the store as needed. */
+export const MAX_HELD_CONNECTIONS = 50_000;
+
 /** Datagrams a UDP client sends for one question before it gives up (a stub resolver: 2–4). */
 const UDP_RETRIES = 4;
 
@@ -30,7 +33,7 @@ const SYN_RETRY_SECONDS = 30;
  */
 export interface Items {
   n: number;
-  conn: Connection[];
+  conn: ConnectionList;
   outcome: Outcome[];
   refusal: (AttributedReset | undefined)[];
   viaProxy: Uint8Array;
@@ -45,6 +48,8 @@ export interface OutcomeContext {
   refusals: readonly (AttributedReset | undefined)[];
   /** Time of the capture's last packet. */
   captureEnd?: number;
+  /** A host's connections held as objects at most (MAX_HELD_CONNECTIONS by default). */
+  maxHeldConnections?: number;
 }
 
 export function outcomeOf(c: Connection, refusal: AttributedReset | undefined): Outcome {
@@ -79,17 +84,22 @@ export function blockedOutcome(outcome: Outcome, refusal: AttributedReset | unde
 /** The outcome of each of a host's connections (`indices`, in time order) and which are attempts. */
 export function connectionOutcomes(connections: ConnectionList, indices: readonly number[], ctx: OutcomeContext): Items {
   const n = indices.length;
+  // A host's connections are held as objects while it is analysed — unless it has so many (a
+  // scanner's millions) that they are read from the store again each time they are needed.
+  const held = n <= (ctx.maxHeldConnections ?? MAX_HELD_CONNECTIONS) ? new Array<Connection>(n) : null;
   const items: Items = {
     n,
-    conn: new Array<Connection>(n),
+    conn: held !== null ? listOf(held) : viewOf(connections, indices),
     outcome: new Array<Outcome>(n),
     refusal: new Array<AttributedReset | undefined>(n),
     viaProxy: new Uint8Array(n),
     attempt: new Uint8Array(n),
     cutOff: 0,
   };
-  // Last unanswered attempt's end per responder → responder port × 65536 + source port.
-  const lastUnanswered = new Map<string, Map<number, number>>();
+  // Last unanswered attempt's end per responder, ports: only the last SYN_RETRY_SECONDS matter,
+  // older ones are swept out (a scan's million responders would fill it).
+  const lastUnanswered = new Map<string, number>();
+  let sweepAt = 0;
   const anyProxy = ctx.proxies.proxies.length > 0;
   const cutOffAfter = (ctx.captureEnd ?? Infinity) - CUT_OFF_SECONDS;
   for (let i = 0; i < n; i++) {
@@ -102,12 +112,14 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     let attempt = c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S');
     if (outcome === 'unanswered' && attempt) {
       // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
-      let ports = lastUnanswered.get(c.respH);
-      if (ports === undefined) lastUnanswered.set(c.respH, (ports = new Map<number, number>()));
-      const tuple = c.respP * 65536 + c.origP;
-      const previousEnd = ports.get(tuple);
+      if (lastUnanswered.size >= sweepAt) {
+        for (const [key, end] of lastUnanswered) if (c.ts - end > SYN_RETRY_SECONDS) lastUnanswered.delete(key);
+        sweepAt = Math.max(4096, lastUnanswered.size * 2);
+      }
+      const key = `${c.respH}|${c.respP}|${c.origP}`;
+      const previousEnd = lastUnanswered.get(key);
       if (previousEnd !== undefined && c.ts - previousEnd <= SYN_RETRY_SECONDS) attempt = false;
-      ports.set(tuple, c.lastTs);
+      lastUnanswered.set(key, c.lastTs);
       // Cut off by the end of the capture: neither answered nor unanswered, not counted. A stream
       // of datagrams (more than a client's retries) waits for no answer: it is what it is.
       if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES)) {
@@ -115,7 +127,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
         items.cutOff++;
       }
     }
-    items.conn[i] = c;
+    if (held !== null) held[i] = c;
     items.outcome[i] = outcome;
     items.refusal[i] = refusal;
     items.viaProxy[i] = viaProxy ? 1 : 0;

@@ -120,7 +120,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   if (items.viaProxy[i] === 1) tally.proxied.push(i);
   if (items.attempt[i] === 0) return;
   tally.attempts.push(i);
-  const c = items.conn[i]!;
+  const c = items.conn.get(i);
   const outcome = items.outcome[i]!;
   const refusal = items.refusal[i];
   const failed = outcome !== 'established';
@@ -185,7 +185,7 @@ export function mainRefusal(tally: Tally): RefusalStats | null {
 /** Direct web attempts per second over their own span: the one rate the verdict and the summary give. */
 export function directRate(items: Items, direct: readonly number[]): number {
   if (direct.length === 0) return 0;
-  return direct.length / Math.max(1, items.conn[direct[direct.length - 1]!]!.ts - items.conn[direct[0]!]!.ts);
+  return direct.length / Math.max(1, items.conn.get(direct[direct.length - 1]!).ts - items.conn.get(direct[0]!).ts);
 }
 
 export interface Flood {

@@ -118,10 +118,10 @@ export interface DnsFacts {
 }
 
 /** The DNS flows among `positions` of a host's connections, or null when there are none. */
-export function dnsFacts(conns: readonly Connection[], positions: readonly number[]): DnsFacts | null {
+export function dnsFacts(conns: ConnectionList, positions: readonly number[]): DnsFacts | null {
   const facts: DnsFacts = { flows: 0, queries: 0, answered: 0, resolvers: [], names: [], first: Infinity, last: -Infinity, times: [] };
   for (const i of positions) {
-    const c = conns[i]!;
+    const c = conns.get(i);
     if (c.proto !== 'udp' || !isDns(c)) continue;
     facts.flows++;
     facts.queries += Math.max(1, c.origPkts);

@@ -192,8 +192,8 @@ export function verdictText(f: VerdictFacts): string {
     if (t.attempts.length > 0 && refused.length / t.attempts.length > 0.5) {
       const targets = targetsOf(items, refused, 4);
       const attribution = items.refusal[refused[0]!];
-      const firstPort = items.conn[refused[0]!]!.origP;
-      const samePort = refused.length > 1 && refused.every((i) => items.conn[i]!.origP === firstPort);
+      const firstPort = items.conn.get(refused[0]!).origP;
+      const samePort = refused.length > 1 && refused.every((i) => items.conn.get(i).origP === firstPort);
       sentences.push(
         `Refused connection attempts: ${plural(refused.length, 'attempt')} to ${targets.slice(0, 3).join(', ')}${targets.length > 3 ? ' …' : ''}` +
           `${refused.length > 1 ? ` retried${samePort ? ' from the same source port' : ''}` : ''}, ` +
@@ -205,8 +205,8 @@ export function verdictText(f: VerdictFacts): string {
       if (dns !== null && dns.flows > unanswered.length / 2) {
         sentences.push(dnsUnansweredWords(dns, t.attempts.length));
       } else {
-        const syns = unanswered.reduce((n, i) => n + items.conn[i]!.synCount, 0);
-        const datagrams = unanswered.reduce((n, i) => n + (items.conn[i]!.proto === 'udp' ? items.conn[i]!.origPkts : 0), 0);
+        const syns = unanswered.reduce((n, i) => n + items.conn.get(i).synCount, 0);
+        const datagrams = unanswered.reduce((n, i) => n + (items.conn.get(i).proto === 'udp' ? items.conn.get(i).origPkts : 0), 0);
         const sent = [
           syns > 0 || datagrams === 0 ? plural(syns, 'SYN') : '',
           datagrams > 0 ? plural(datagrams, 'UDP datagram') : '',
@@ -282,7 +282,7 @@ function udpFlowOf(f: VerdictFacts, g: DestinationGroup): Connection | null {
   let best: Connection | null = null;
   for (let i = 0; i < f.items.n; i++) {
     if (f.groupOf[i] !== index) continue;
-    const c = f.items.conn[i]!;
+    const c = f.items.conn.get(i);
     if (best === null || c.requestTimes.length > best.requestTimes.length) best = c;
   }
   return best !== null && best.proto === 'udp' ? best : null;

@@ -32,6 +32,19 @@ export function listOf(connections: readonly Connection[]): ConnectionList {
   };
 }
 
+/** The connections of `list` at `positions`, made as they are asked for. */
+export function viewOf(list: ConnectionList, positions: readonly number[]): ConnectionList {
+  const view: ConnectionList = {
+    length: positions.length,
+    get: (i) => list.get(positions[i]!),
+    toArray: () => positions.map((p) => list.get(p)),
+    *[Symbol.iterator]() {
+      for (let i = 0; i < positions.length; i++) yield view.get(i);
+    },
+  };
+  return view;
+}
+
 /** A ConnectionList of either kind. */
 export function asList(connections: readonly Connection[] | ConnectionList): ConnectionList {
   return Array.isArray(connections) ? listOf(connections as readonly Connection[]) : (connections as ConnectionList);
