@@ -138,7 +138,13 @@ export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array
     g.keyCounts.push(keyCounts[id]!);
     for (const name of key.names) if (g.names.size < 100) g.names.add(name);
   }
-  return { groupOf, groups: accs.map(finishGroup) };
+  // Each accumulator let go once finished: a scanner's groups are many.
+  const groups = new Array<DestinationGroup>(accs.length);
+  for (let g = 0; g < accs.length; g++) {
+    groups[g] = finishGroup(accs[g]!);
+    (accs as (GroupAcc | undefined)[])[g] = undefined;
+  }
+  return { groupOf, groups };
 }
 
 function addToGroup(g: GroupAcc, items: Items, i: number): void {

@@ -142,6 +142,22 @@ function burstsOf(t: readonly number[], resolution: number): { starts: number[];
  * Schedule of one series of event times (seconds, any order); `sourcePorts` parallel to
  * `times` when the events are connection attempts.
  */
+/**
+ * The schedule of too few events to judge, one frozen object per count and basis: a scanner's
+ * hundreds of thousands of one-attempt groups share a handful of them.
+ */
+const TOO_FEW = new Map<string, Schedule>();
+
+function tooFew(n: number, basis: ScheduleBasis): Schedule {
+  const key = `${basis}|${n}`;
+  let schedule = TOO_FEW.get(key);
+  if (schedule === undefined) {
+    schedule = Object.freeze({ ...emptySchedule(`only ${plural(n, eventNoun(basis))}: too few to judge a schedule`, n), basis, attempts: n });
+    TOO_FEW.set(key, schedule);
+  }
+  return schedule;
+}
+
 export function analyzeSchedule(times: readonly number[], sourcePorts: readonly number[] | null, basis: ScheduleBasis): Schedule {
   const n = times.length;
   let t: readonly number[] = times;
@@ -155,9 +171,7 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
       break;
     }
   }
-  if (n < MIN_BURSTS) {
-    return { ...emptySchedule(`only ${plural(n, eventNoun(basis))}: too few to judge a schedule`, n), basis, attempts: n };
-  }
+  if (n < MIN_BURSTS) return tooFew(n, basis);
   const resolution = clockResolution(t);
   const bursts0 = burstsOf(t, resolution);
   const { starts, sizes } = bursts0;
