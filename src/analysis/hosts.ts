@@ -107,8 +107,8 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   const byHost = new Map<string, number[]>();
   const analysed = analysedConnections(connections, ctx.internal);
   for (let i = 0; i < connections.length; i++) {
-    const c = connections.get(i);
     if (analysed[i] === 0) continue;
+    const c = connections.get(i);
     let list = byHost.get(c.origH);
     if (list === undefined) byHost.set(c.origH, (list = []));
     list.push(i);
@@ -128,7 +128,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   if (ctx.resolvers === undefined) ctx = { ...ctx, resolvers: insideResolvers(connections, ctx.internal) };
   if (ctx.captureEnd === undefined) {
     let end = -Infinity;
-    for (let i = 0; i < connections.length; i++) if (connections.get(i).lastTs > end) end = connections.get(i).lastTs;
+    for (let i = 0; i < connections.length; i++) if (connections.end(i) > end) end = connections.end(i);
     ctx = { ...ctx, captureEnd: end };
   }
   let anyInternal = false;
@@ -194,8 +194,8 @@ function thinAttempts(h: HostFinding, max: number): void {
 /** Indices in order of connection start; stable, and free when they already are (loadCaptures sorts). */
 function sortByStart(connections: ConnectionList, indices: number[]): void {
   for (let i = 1; i < indices.length; i++) {
-    if (connections.get(indices[i]!).ts < connections.get(indices[i - 1]!).ts) {
-      indices.sort((a, b) => connections.get(a).ts - connections.get(b).ts);
+    if (connections.start(indices[i]!) < connections.start(indices[i - 1]!)) {
+      indices.sort((a, b) => connections.start(a) - connections.start(b));
       return;
     }
   }
@@ -320,10 +320,10 @@ function keptAttempts(
   for (let i = 0; i < items.n; i++) {
     if (items.attempt[i] === 0) continue;
     const last = order.length > 0 ? order[order.length - 1]! : -1;
-    if (last >= 0 && items.conn.get(last).ts === items.conn.get(i).ts && groupOf[last]! > groupOf[i]!) reorder = true;
+    if (last >= 0 && items.conn.start(last) === items.conn.start(i) && groupOf[last]! > groupOf[i]!) reorder = true;
     order.push(i);
   }
-  if (reorder) order.sort((a, b) => items.conn.get(a).ts - items.conn.get(b).ts || groupOf[a]! - groupOf[b]! || a - b);
+  if (reorder) order.sort((a, b) => items.conn.start(a) - items.conn.start(b) || groupOf[a]! - groupOf[b]! || a - b);
   const total = order.length;
   const keep = Math.min(total, max);
   const attempts = new Array<Attempt>(keep);

@@ -152,7 +152,11 @@ function tooFew(n: number, basis: ScheduleBasis): Schedule {
   const key = `${basis}|${n}`;
   let schedule = TOO_FEW.get(key);
   if (schedule === undefined) {
-    schedule = Object.freeze({ ...emptySchedule(`only ${plural(n, eventNoun(basis))}: too few to judge a schedule`, n), basis, attempts: n });
+    schedule = Object.freeze({
+      ...emptySchedule(`only ${plural(n, eventNoun(basis))}: too few to judge a schedule`, n),
+      basis,
+      attempts: n,
+    });
     TOO_FEW.set(key, schedule);
   }
   return schedule;

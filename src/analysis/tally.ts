@@ -185,7 +185,7 @@ export function mainRefusal(tally: Tally): RefusalStats | null {
 /** Direct web attempts per second over their own span: the one rate the verdict and the summary give. */
 export function directRate(items: Items, direct: readonly number[]): number {
   if (direct.length === 0) return 0;
-  return direct.length / Math.max(1, items.conn.get(direct[direct.length - 1]!).ts - items.conn.get(direct[0]!).ts);
+  return direct.length / Math.max(1, items.conn.start(direct[direct.length - 1]!) - items.conn.start(direct[0]!));
 }
 
 export interface Flood {

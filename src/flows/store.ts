@@ -16,6 +16,9 @@ export interface ConnectionList extends Iterable<Connection> {
   readonly length: number;
   /** The connection at `i` (0 ≤ i < length); a store makes it afresh on each call. */
   get(i: number): Connection;
+  /** `get(i).ts` and `get(i).lastTs`, without making the connection. */
+  start(i: number): number;
+  end(i: number): number;
   /** Every connection as an object (a store makes them all: memory grows with their number). */
   toArray(): Connection[];
 }
@@ -27,6 +30,8 @@ export function listOf(connections: readonly Connection[]): ConnectionList {
       return connections.length;
     },
     get: (i) => connections[i]!,
+    start: (i) => connections[i]!.ts,
+    end: (i) => connections[i]!.lastTs,
     toArray: () => connections as Connection[],
     [Symbol.iterator]: () => connections[Symbol.iterator](),
   };
@@ -37,6 +42,8 @@ export function viewOf(list: ConnectionList, positions: readonly number[]): Conn
   const view: ConnectionList = {
     length: positions.length,
     get: (i) => list.get(positions[i]!),
+    start: (i) => list.start(positions[i]!),
+    end: (i) => list.end(positions[i]!),
     toArray: () => positions.map((p) => list.get(p)),
     *[Symbol.iterator]() {
       for (let i = 0; i < positions.length; i++) yield view.get(i);
@@ -244,6 +251,16 @@ export class ConnectionStore implements ConnectionList {
 
   get(i: number): Connection {
     return this.make(this.order === null ? i : this.order[i]!);
+  }
+
+  start(i: number): number {
+    const r = this.order === null ? i : this.order[i]!;
+    return this.chunks[r >>> CHUNK_BITS]!.ts[r & ROW]!;
+  }
+
+  end(i: number): number {
+    const r = this.order === null ? i : this.order[i]!;
+    return this.chunks[r >>> CHUNK_BITS]!.lastTs[r & ROW]!;
   }
 
   toArray(): Connection[] {
