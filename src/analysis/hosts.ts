@@ -56,6 +56,12 @@ export interface HostAnalysis {
   dnsUnanswered?: DnsFacts;
   /** DNS queries to resolvers outside the network, some answered, while a resolver inside (`inside`) answers others. */
   dnsPastResolver?: DnsFacts & { inside: readonly string[] };
+  /**
+   * Set for a host without findings analysed only to be counted (HostContext.keepQuiet false):
+   * its finding has no verdict, agents or attempts; these are its connections, to analyse it in
+   * full should it be kept after all.
+   */
+  countedOnly?: number[];
 }
 
 /** Every host's analysis, and what known destinations took out of them. */
@@ -155,7 +161,16 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
       if (counted !== null) quiet.addHost(counted.finding, counted.connections);
     } else hosts.push(host);
   }
-  if (firstQuiet !== null) hosts.push(firstQuiet);
+  if (firstQuiet !== null) {
+    // The one quiet host kept is analysed in full (its connections are those left after known destinations).
+    const { countedOnly } = firstQuiet;
+    const address = firstQuiet.finding.address;
+    if (countedOnly !== undefined) {
+      const full = buildHost(address, connections, countedOnly, { ...ctx, keepQuiet: true }, null, channels.get(address) ?? NO_DNS_CHANNEL);
+      if ('finding' in full) firstQuiet = full;
+    }
+    hosts.push(firstQuiet);
+  }
   hosts.sort(ranking);
   let budget = MAX_ATTEMPTS_KEPT_TOTAL;
   let samples = MAX_ATTEMPTS_SAMPLED_TOTAL;
@@ -261,6 +276,29 @@ function buildHost(
   const sortedGroups = [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
 
   const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, channel);
+  const dns = dnsFacts(items.conn, tally.attempts);
+  const dnsUnanswered = dns !== null && dns.answered === 0 && dns.flows > tally.attempts.length / 2 ? dns : undefined;
+  const dnsPastResolver =
+    dns !== null && dns.answered > 0 && (ctx.resolvers?.length ?? 0) > 0 ? { ...dns, inside: ctx.resolvers! } : undefined;
+  const ordinary = labelling.labels.every((l) => l === 'via-proxy');
+  if (ctx.keepQuiet === false && ordinary && dnsUnanswered === undefined && dnsPastResolver === undefined) {
+    // Only counted (buildHosts): no verdict, agents or attempts are made — the host's place in
+    // the ranking (score, attempts) and its groups' totals are what is kept of it.
+    let attempts = 0;
+    for (let i = 0; i < items.n; i++) attempts += items.attempt[i]!;
+    const finding: HostFinding = {
+      address,
+      labels: labelling.labels,
+      verdict: '',
+      evidence: labelling.evidence,
+      score: labelling.score,
+      userAgents: [],
+      groups: sortedGroups.length > MAX_GROUPS_KEPT ? sortedGroups.slice(0, MAX_GROUPS_KEPT) : sortedGroups,
+      attempts: [],
+      attemptsOmitted: attempts,
+    };
+    return { finding, directRate: 0, connections: indices.length, countedOnly: indices };
+  }
   const verdict = verdictText({
     ...labelling,
     items,
@@ -273,7 +311,6 @@ function buildHost(
     internal: ctx.internal,
     resolvers: ctx.resolvers ?? [],
   });
-  const ordinary = labelling.labels.every((l) => l === 'via-proxy');
   const kept = keptAttempts(items, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
   const finding: HostFinding = {
     address,
@@ -299,9 +336,8 @@ function buildHost(
     // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
   }
   const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length };
-  const dns = dnsFacts(items.conn, tally.attempts);
-  if (dns !== null && dns.answered === 0 && dns.flows > tally.attempts.length / 2) analysis.dnsUnanswered = dns;
-  if (dns !== null && dns.answered > 0 && (ctx.resolvers?.length ?? 0) > 0) analysis.dnsPastResolver = { ...dns, inside: ctx.resolvers! };
+  if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
+  if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   return analysis;
 }
 
