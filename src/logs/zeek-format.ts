@@ -70,9 +70,23 @@ export function unescapeZeek(s: string): string {
 export interface ZeekRow {
   text(field: number): string | null;
   list(field: number): string[] | null;
+  /**
+   * The field's value when its cell is a plain decimal number (digits and at most one point,
+   * no sign or exponent), exactly as `Number` reads the text; -1 for any other cell, which is
+   * then read from `text`.
+   */
+  plainNumber(field: number): number;
+  /** Whether the log has a column for any of the wanted fields from `field` on. */
+  anyFrom(field: number): boolean;
 }
 
-/** TSV rows: the header's field names mapped to the wanted fields once, cells split per row. */
+/** Powers of ten a double holds exactly (10^0 … 10^22). */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * TSV rows: the header's field names mapped to the wanted fields once; per row only where each
+ * cell starts and ends is noted, and a cell's text is cut from the line when a field is read.
+ */
 export class TsvRows implements ZeekRow {
   separator = '\t';
   setSeparator = ',';
@@ -82,7 +96,14 @@ export class TsvRows implements ZeekRow {
   /** Column of each wanted field, -1 when the log has none; null before `#fields`. */
   columns: Int32Array | null = null;
   fieldCount = 0;
-  private cells: string[] = [];
+  /** Whether any wanted field from an index on has a column (`anyFrom`). */
+  private present: Uint8Array = new Uint8Array(0);
+  private line = '';
+  /** Where each cell of `line` starts and ends. */
+  private starts: Int32Array = new Int32Array(0);
+  private ends: Int32Array = new Int32Array(0);
+  /** Whether `line` holds a backslash (then its cells may hold Zeek's `\xNN` escapes). */
+  private escaped = false;
 
   constructor(private readonly wanted: readonly string[]) {}
 
@@ -122,7 +143,12 @@ export class TsvRows implements ZeekRow {
       case 'fields': {
         const names = value.split(this.separator);
         this.fieldCount = names.length;
-        this.columns = Int32Array.from(this.wanted, (w) => names.indexOf(w));
+        const columns = Int32Array.from(this.wanted, (w) => names.indexOf(w));
+        this.columns = columns;
+        this.present = new Uint8Array(columns.length + 1);
+        for (let i = columns.length - 1; i >= 0; i--) this.present[i] = columns[i]! >= 0 || this.present[i + 1] === 1 ? 1 : 0;
+        this.starts = new Int32Array(names.length);
+        this.ends = new Int32Array(names.length);
         break;
       }
       default:
@@ -133,26 +159,92 @@ export class TsvRows implements ZeekRow {
 
   /** Takes a data line; false when it has not as many cells as `#fields` names. */
   load(line: string): boolean {
-    this.cells = line.split(this.separator);
-    return this.cells.length === this.fieldCount;
+    const separator = this.separator;
+    const cells = this.fieldCount;
+    const starts = this.starts;
+    const ends = this.ends;
+    if (separator.length === 0) {
+      // `split('')`: every character a cell
+      if (line.length !== cells) return false;
+      for (let i = 0; i < cells; i++) {
+        starts[i] = i;
+        ends[i] = i + 1;
+      }
+    } else {
+      const step = separator.length;
+      let from = 0;
+      for (let i = 0; ; i++) {
+        const at = line.indexOf(separator, from);
+        if (at < 0) {
+          if (i !== cells - 1) return false;
+          starts[i] = from;
+          ends[i] = line.length;
+          break;
+        }
+        if (i >= cells - 1) return false;
+        starts[i] = from;
+        ends[i] = at;
+        from = at + step;
+      }
+    }
+    this.line = line;
+    this.escaped = line.indexOf('\\') >= 0;
+    return true;
+  }
+
+  /** Whether the cell from `start` to `end` is exactly `marker`. */
+  private is(marker: string, start: number, end: number): boolean {
+    return end - start === marker.length && this.line.startsWith(marker, start);
   }
 
   text(field: number): string | null {
     const column = this.columns![field]!;
     if (column < 0) return null;
-    const v = this.cells[column]!;
-    if (v === this.unsetField) return null;
-    if (v === this.emptyField) return '';
-    return v.indexOf('\\') < 0 ? v : unescapeZeek(v);
+    const start = this.starts[column]!;
+    const end = this.ends[column]!;
+    if (this.is(this.unsetField, start, end)) return null;
+    if (this.is(this.emptyField, start, end)) return '';
+    const v = this.line.slice(start, end);
+    return this.escaped && v.indexOf('\\') >= 0 ? unescapeZeek(v) : v;
   }
 
   list(field: number): string[] | null {
     const column = this.columns![field]!;
     if (column < 0) return null;
-    const v = this.cells[column]!;
-    if (v === this.unsetField) return null;
-    if (v === this.emptyField) return [];
-    return v.split(this.setSeparator).map(unescapeZeek);
+    const start = this.starts[column]!;
+    const end = this.ends[column]!;
+    if (this.is(this.unsetField, start, end)) return null;
+    if (this.is(this.emptyField, start, end)) return [];
+    return this.line.slice(start, end).split(this.setSeparator).map(unescapeZeek);
+  }
+
+  plainNumber(field: number): number {
+    const column = this.columns![field]!;
+    if (column < 0) return -1;
+    const line = this.line;
+    const start = this.starts[column]!;
+    const end = this.ends[column]!;
+    let mantissa = 0;
+    let digits = 0;
+    let decimals = 0;
+    let point = false;
+    for (let i = start; i < end; i++) {
+      const ch = line.charCodeAt(i);
+      if (ch >= 48 && ch <= 57) {
+        mantissa = mantissa * 10 + (ch - 48);
+        digits++;
+        if (point) decimals++;
+      } else if (ch === 46 && !point) point = true;
+      else return -1;
+    }
+    // Both operands exact, so the one rounding of the division is the one `Number` makes.
+    if (digits === 0 || mantissa > Number.MAX_SAFE_INTEGER || decimals > 22) return -1;
+    if (this.is(this.unsetField, start, end) || this.is(this.emptyField, start, end)) return -1;
+    return decimals === 0 ? mantissa : mantissa / EXACT_POWERS_OF_TEN[decimals]!;
+  }
+
+  anyFrom(field: number): boolean {
+    return this.present[field] === 1;
   }
 }
 
@@ -201,6 +293,14 @@ export class JsonRows implements ZeekRow {
     if (typeof v === 'number') return String(v);
     if (typeof v === 'boolean') return v ? 'T' : 'F';
     return null;
+  }
+
+  plainNumber(): number {
+    return -1;
+  }
+
+  anyFrom(): boolean {
+    return true;
   }
 
   list(field: number): string[] | null {

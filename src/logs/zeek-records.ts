@@ -52,6 +52,8 @@ export type RowResult<T> = T | { error: string };
 export const isError = <T>(r: RowResult<T>): r is { error: string } => typeof r === 'object' && r !== null && 'error' in r;
 
 function count(row: ZeekRow, field: number): number {
+  const plain = row.plainNumber(field);
+  if (plain >= 0) return plain;
   const t = row.text(field);
   if (t === null || t === '') return 0;
   const n = Number(t);
@@ -109,10 +111,12 @@ function logReset(c: Connection, fromOriginator: boolean, stage: ResetStage): Re
 
 /** Resets as conn_state and history tell them: `REJ` and `r` from the responder, `R` from the originator. */
 function resetsOf(c: Connection): ResetEvidence[] {
-  const resets: { at: number; reset: ResetEvidence }[] = [];
   const h = c.history;
   const resp = h.indexOf('r');
   const orig = h.indexOf('R');
+  const s = c.connState;
+  if (resp < 0 && orig < 0 && s !== 'REJ' && s !== 'RSTR' && s !== 'RSTRH' && s !== 'RSTO' && s !== 'RSTOS0') return NONE;
+  const resets: { at: number; reset: ResetEvidence }[] = [];
   // A history cut by Zeek's letter limits may miss the r that REJ and RSTR* imply.
   if (resp >= 0) resets.push({ at: resp, reset: logReset(c, false, stageAt(h, resp)) });
   else if (c.connState === 'REJ' || c.connState === 'RSTR' || c.connState === 'RSTRH') {
@@ -131,7 +135,8 @@ function resetsOf(c: Connection): ResetEvidence[] {
  * for a row of another transport (Zeek's `unknown_transport`), which callhome does not track.
  */
 export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection | null> {
-  const ts = zeekTime(row.text(C.ts));
+  const plainTs = row.plainNumber(C.ts);
+  const ts = plainTs >= 0 ? plainTs : zeekTime(row.text(C.ts));
   if (!Number.isFinite(ts)) return { error: `ts ${JSON.stringify(row.text(C.ts))} is not a time` };
   const uid = row.text(C.uid);
   const origH = row.text(C['id.orig_h']);
@@ -145,10 +150,13 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
   if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return { error: `proto ${JSON.stringify(proto)} is not tcp, udp or icmp` };
   const state = row.text(C.conn_state) ?? 'OTH';
   if (!isConnState(state)) return { error: `conn_state ${JSON.stringify(state)} is not one of Zeek's` };
-  const durationText = row.text(C.duration);
-  const duration = durationText === null ? null : Number(durationText);
+  const plainDuration = row.plainNumber(C.duration);
+  const durationText = plainDuration >= 0 ? '' : row.text(C.duration);
+  const duration = plainDuration >= 0 ? plainDuration : durationText === null ? null : Number(durationText);
   if (duration !== null && !Number.isFinite(duration)) return { error: `duration ${JSON.stringify(durationText)} is not a number` };
   const history = row.text(C.history) ?? '';
+  const origPkts = count(row, C.orig_pkts);
+  const respPkts = count(row, C.resp_pkts);
   const c: Connection = {
     uid,
     proto: proto satisfies Transport,
@@ -167,17 +175,17 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
     localResp: flag(row, C.local_resp),
     missedBytes: count(row, C.missed_bytes),
     history,
-    origPkts: count(row, C.orig_pkts),
+    origPkts,
     origIpBytes: count(row, C.orig_ip_bytes),
-    respPkts: count(row, C.resp_pkts),
+    respPkts,
     respIpBytes: count(row, C.resp_ip_bytes),
     capture,
     // A SYN-only attempt's packets are its SYNs; otherwise history's S says one.
-    synCount: history.startsWith('S') ? (/^Sr?$/.test(history) ? Math.max(1, count(row, C.orig_pkts)) : 1) : 0,
+    synCount: history.charCodeAt(0) === 83 /* S */ ? (history === 'S' || history === 'Sr' ? Math.max(1, origPkts) : 1) : 0,
     origTtl: -1,
     respTtl: -1,
     handshakeRtt: null,
-    established: history === '' ? count(row, C.resp_pkts) > 0 : answered(history),
+    established: history === '' ? respPkts > 0 : answered(history),
     resets: NONE,
     http: null,
     sni: null,
@@ -188,11 +196,20 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
     dnsAnswers: NONE,
     requestTimes: NONE,
   };
-  for (const n of [c.origBytes, c.respBytes, c.missedBytes, c.origPkts, c.origIpBytes, c.respPkts, c.respIpBytes]) {
-    if (Number.isNaN(n)) return { error: 'a byte or packet count is not a number' };
+  if (
+    Number.isNaN(c.origBytes) ||
+    Number.isNaN(c.respBytes) ||
+    Number.isNaN(c.missedBytes) ||
+    Number.isNaN(origPkts) ||
+    Number.isNaN(c.origIpBytes) ||
+    Number.isNaN(respPkts) ||
+    Number.isNaN(c.respIpBytes)
+  ) {
+    return { error: 'a byte or packet count is not a number' };
   }
   if (c.proto === 'tcp') c.resets = resetsOf(c);
   // A conn.log callhome wrote carries its own evidence: it replaces what history suggests.
+  if (!row.anyFrom(CALLHOME_FIRST)) return c;
   for (let i = 0; i < CALLHOME_ZEEK_FIELDS.length; i++) {
     const field = CALLHOME_ZEEK_FIELDS[i]!;
     const vector = field.type.startsWith('vector');

@@ -9,7 +9,7 @@ import { paint, type Style } from './style.js';
 import type { RenderOptions } from './types.js';
 import { duration } from '../quantities.js';
 import { isoTime } from './words.js';
-import { zeekLogTime as zeekHeaderTime } from '../time.js';
+import { isCaptureTime, zeekLogTime as zeekHeaderTime } from '../time.js';
 
 // ---------------------------------------------------------------- Zeek conn.log TSV
 
@@ -159,6 +159,152 @@ const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
 
 const csvColumns = connectionColumns.filter((c) => c.csv);
 
+/**
+ * A CSV row written as bytes, one cell after another, and made into a string once: a row made
+ * of strings (a cell's text, joined with commas) allocated more than it held. A row with a
+ * character beyond ASCII is made as text instead (`wide`).
+ */
+class CsvRowBytes {
+  bytes = Buffer.allocUnsafe(1 << 12);
+  length = 0;
+  wide = false;
+  /** The calendar text of the second of the time written last (a row's times mostly share it). */
+  private second = Number.NaN;
+  private secondText = '';
+
+  start(): void {
+    this.length = 0;
+    this.wide = false;
+  }
+
+  text(): string {
+    return this.bytes.toString('latin1', 0, this.length);
+  }
+
+  private room(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + n));
+    this.bytes.copy(next, 0, 0, this.length);
+    this.bytes = next;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.bytes[this.length++] = b;
+  }
+
+  /** A string as it is. */
+  string(s: string): void {
+    this.room(s.length);
+    const bytes = this.bytes;
+    let at = this.length;
+    for (let i = 0; i < s.length; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch > 127) this.wide = true;
+      bytes[at++] = ch;
+    }
+    this.length = at;
+  }
+
+  /**
+   * `s` when it is its own CSV cell — printable ASCII without quote or comma, not starting with
+   * a formula character, no space at either end: what `csvCell(visibleControls(s))` leaves as
+   * it is. False, with nothing written, when it is not.
+   */
+  plain(s: string): boolean {
+    const n = s.length;
+    if (n === 0) return true;
+    const first = s.charCodeAt(0);
+    if (first === 61 /* = */ || first === 43 /* + */ || first === 45 /* - */ || first === 64 /* @ */ || first === 32) return false;
+    if (s.charCodeAt(n - 1) === 32) return false;
+    this.room(n);
+    const bytes = this.bytes;
+    const start = this.length;
+    for (let i = 0; i < n; i++) {
+      const ch = s.charCodeAt(i);
+      if (ch < 32 || ch > 126 || ch === 34 /* " */ || ch === 44 /* , */) return false;
+      bytes[start + i] = ch;
+    }
+    this.length = start + n;
+    return true;
+  }
+
+  /** `n.toString()`. */
+  number(n: number): void {
+    if (!Number.isSafeInteger(n)) return this.string(n.toString());
+    let v = n;
+    if (v < 0) {
+      this.byte(45);
+      v = -v;
+    }
+    let digits = 1;
+    for (let t = v; t >= 10; t = (t - (t % 10)) / 10) digits++;
+    this.digits(v, digits);
+  }
+
+  /** The last `count` decimal digits of the whole number `v`, zeros in front. */
+  private digits(v: number, count: number): void {
+    this.room(count);
+    const bytes = this.bytes;
+    for (let i = this.length + count - 1; i >= this.length; i--) {
+      const digit = v % 10;
+      bytes[i] = 48 + digit;
+      v = (v - digit) / 10;
+    }
+    this.length += count;
+  }
+
+  /** `csvCell(isoTime(ts))`: "2006-11-17T13:12:50.123456Z". */
+  time(ts: number): void {
+    if (!isCaptureTime(ts)) return this.string(csvCell(isoTime(ts)));
+    // as `isoMicros` rounds
+    const whole = Math.floor(ts);
+    let micros = Math.round((ts - whole) * 1e6);
+    let second = whole;
+    if (micros >= 1e6) {
+      second += 1;
+      micros -= 1e6;
+    }
+    if (second !== this.second) {
+      this.second = second;
+      this.secondText = new Date(second * 1000).toISOString().slice(0, 20);
+    }
+    this.string(this.secondText);
+    this.digits(micros, 6);
+    this.byte(90 /* Z */);
+  }
+}
+
+/** Writes one column's CSV cell of a connection, as `csvValue` makes it. */
+function csvCellOf(column: ConnectionColumn): (c: Connection, row: CsvRowBytes) => void {
+  const value = (c: Connection): ColumnValue => column.value(c);
+  switch (column.kind) {
+    case 'time':
+      return (c, row) => {
+        const v = value(c);
+        if (typeof v === 'number') row.time(v);
+        else row.string(csvValue(column, v));
+      };
+    case 'text':
+      return (c, row) => {
+        const v = value(c);
+        if (typeof v !== 'string' || !row.plain(v)) row.string(csvValue(column, v));
+      };
+    case 'count':
+    case 'integer':
+      return (c, row) => {
+        const v = value(c);
+        if (typeof v === 'number') row.number(v);
+        else row.string(csvValue(column, v));
+      };
+    case 'interval':
+    case 'bool':
+    case 'set':
+    case 'json':
+      return (c, row) => row.string(csvValue(column, value(c)));
+  }
+}
+
 /** RFC 4180 CSV with a header row; text cells cannot start a spreadsheet formula. */
 export function renderFlowsCsv(connections: Connection[]): string {
   const stream = csvStream();
@@ -169,13 +315,22 @@ export function renderFlowsCsv(connections: Connection[]): string {
 
 function csvStream(): FlowsStream {
   let started = false;
+  const cells = csvColumns.map(csvCellOf);
+  const bytes = new CsvRowBytes();
   const header = (): string => {
     started = true;
     return `${csvColumns.map((c) => csvCell(c.name)).join(',')}\r\n`;
   };
   return {
     row(conn) {
-      const line = `${csvColumns.map((col) => csvValue(col, col.value(conn))).join(',')}\r\n`;
+      bytes.start();
+      for (let i = 0; i < cells.length; i++) {
+        if (i > 0) bytes.byte(44 /* , */);
+        cells[i]!(conn, bytes);
+      }
+      bytes.byte(13);
+      bytes.byte(10);
+      const line = bytes.wide ? `${csvColumns.map((col) => csvValue(col, col.value(conn))).join(',')}\r\n` : bytes.text();
       return started ? line : header() + line;
     },
     end: () => (started ? '' : header()),

@@ -99,6 +99,42 @@ describe('flows --format csv', () => {
     expect(text).not.toMatch(/[\x1b\x07\x9b]/);
     expect(text).toContain('\\x1b[2J');
   });
+
+  it('writes each cell the same in a row of plain ASCII and in a row with other text', () => {
+    const stream = flowsStreams.csv({ ...plain, openTime: () => START });
+    const cellsOf = (line: string): string[] => parseCsv(line)[0]!;
+    const header = cellsOf(stream.row(connection()).split('\r\n')[0]!);
+    const at = (name: string): number => header.indexOf(name);
+    const base = {
+      ts: 1_700_000_000 + 0.9999996,
+      uid: 'CplainUid',
+      origP: 0,
+      respP: 65535,
+      origTtl: -1,
+      respTtl: 64,
+      duration: 1.5,
+      origBytes: 2 ** 53 + 2,
+      history: '-ShR',
+      service: 'dns,ssl',
+    };
+    const ascii = cellsOf(stream.row(connection(base)));
+    const wide = cellsOf(stream.row(connection({ ...base, sni: 'bücher.example' })));
+    for (const row of [ascii, wide]) {
+      // a time whose microseconds round up to the next second
+      expect(row[at('ts')]).toBe('2023-11-14T22:13:21.000000Z');
+      expect(row[at('id.orig_p')]).toBe('0');
+      expect(row[at('id.resp_p')]).toBe('65535');
+      expect(row[at('orig_ttl')]).toBe('-1');
+      expect(row[at('resp_ttl')]).toBe('64');
+      expect(row[at('duration')]).toBe('1.500000');
+      expect(row[at('orig_bytes')]).toBe('9007199254740994');
+      expect(row[at('history')]).toBe("'-ShR");
+      expect(row[at('service')]).toBe('dns,ssl');
+    }
+    expect(wide[at('sni')]).toBe('bücher.example');
+    expect(wide.filter((_, i) => i !== at('sni'))).toEqual(ascii.filter((_, i) => i !== at('sni')));
+    expect(cellsOf(stream.row(connection({ ts: -5 })))[at('ts')]).toBe('time out of range (5 s before 1970-01-01)');
+  });
 });
 
 describe('flows --format json', () => {
