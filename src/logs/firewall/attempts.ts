@@ -85,30 +85,39 @@ function uidOf(capture: number, index: number): string {
   return `F${capture.toString(36).padStart(2, '0')}${index.toString(36).padStart(9, '0')}`;
 }
 
-/** The attempts of a log's events (in any order). */
-export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Connection[] {
-  const ordered = inTimeOrder(events);
-  const connections: Connection[] = [];
-  const open = new Map<string, Connection>();
-  const addresses = new Map<string, string>();
-  const isLocal = options.isLocal;
-  for (const e of ordered) {
-    const src = canonical(e.src, addresses);
-    const dst = canonical(e.dst, addresses);
+/**
+ * Makes attempts of events handed to it in time order: a line of the same 5-tuple and decision
+ * within RETRY_SECONDS of the attempt's last line folds into it as a retry.
+ */
+class AttemptGrouper {
+  /** The latest attempt of each 5-tuple and decision. */
+  readonly open = new Map<string, Connection>();
+  private readonly addresses = new Map<string, string>();
+  /** Attempts made so far (the next one's position in the log's uid order). */
+  made = 0;
+
+  constructor(private readonly options: AttemptOptions) {}
+
+  /** The event folded into an open attempt (null), or the new attempt it starts, with its key. */
+  take(e: FirewallEvent): { c: Connection; key: string } | null {
+    const options = this.options;
+    const src = canonical(e.src, this.addresses);
+    const dst = canonical(e.dst, this.addresses);
     const key = `${e.proto} ${src} ${e.sport} ${dst} ${e.dport} ${e.action}`;
-    const previous = open.get(key);
+    const previous = this.open.get(key);
     const syn = isSyn(e);
     if (previous !== undefined && e.ts - previous.lastTs <= RETRY_SECONDS && (!syn || previous.history.startsWith('S'))) {
       previous.lastTs = e.ts;
       previous.duration = e.ts - previous.ts;
       previous.origPkts++;
       if (syn) previous.synCount++;
-      continue;
+      return null;
     }
+    const isLocal = options.isLocal;
     const allowed = e.action === 'allow';
     const history = e.proto === 'tcp' ? (syn ? 'S' : (e.tcpFlags ?? '')) : e.proto === 'udp' ? 'D' : '';
     const c: Connection = {
-      uid: uidOf(options.capture, connections.length),
+      uid: uidOf(options.capture, this.made++),
       proto: e.proto,
       ts: e.ts,
       lastTs: e.ts,
@@ -145,8 +154,207 @@ export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Co
       dnsAnswers: [],
       requestTimes: [],
     };
-    open.set(key, c);
-    connections.push(c);
+    this.open.set(key, c);
+    return { c, key };
+  }
+}
+
+/** The attempts of a log's events (in any order). */
+export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Connection[] {
+  const grouper = new AttemptGrouper(options);
+  const connections: Connection[] = [];
+  for (const e of inTimeOrder(events)) {
+    const made = grouper.take(e);
+    if (made !== null) connections.push(made.c);
   }
   return connections;
+}
+
+/**
+ * Events held before a log's attempts are made: a log of no more lines is put in time order as a
+ * whole; a longer one oldest first (syslog's order) is read through a window of this many lines,
+ * so lines may stand this far out of time order (several devices' clocks, retries logged late).
+ */
+export const HELD_EVENTS = 100_000;
+/** Finished attempts waiting for an earlier one that is still retrying, at most (then handed on out of turn). */
+const WAITING_ATTEMPTS = 100_000;
+
+function earlier(a: FirewallEvent, b: FirewallEvent): boolean {
+  return a.ts < b.ts || (a.ts === b.ts && a.line < b.line);
+}
+
+/**
+ * A log's attempts made as its events arrive, each handed on once no later line can fold into it,
+ * in the order attempts start (their uid order) — the same attempts `attemptsOf` makes of all the
+ * events at once. Memory is held by HELD_EVENTS and the attempts open in the last RETRY_SECONDS;
+ * only a long log whose lines are newest first (more steps back in time than forward in its first
+ * HELD_EVENTS lines) is held whole, as it must be turned round.
+ */
+export class AttemptStream {
+  private readonly grouper: AttemptGrouper;
+  /** Events in file order until the log's order is known; null once they are streamed. */
+  private held: FirewallEvent[] | null = [];
+  /** Newest first: every event is held. */
+  private whole = false;
+  /** Events not yet taken, a binary min-heap by time, then line. */
+  private readonly heap: FirewallEvent[] = [];
+  private back = 0;
+  private forward = 0;
+  private previousTs = Number.NaN;
+  /** The latest time taken. */
+  private now = Number.NEGATIVE_INFINITY;
+  /** Attempts in the order they started, from `head` on not yet handed on, with their keys. */
+  private queue: (Connection | undefined)[] = [];
+  private keys: string[] = [];
+  private head = 0;
+  /** Events that came later than the window allows: taken where they stand. */
+  late = 0;
+
+  constructor(
+    options: AttemptOptions,
+    private readonly emit: (c: Connection) => void,
+  ) {
+    this.grouper = new AttemptGrouper(options);
+  }
+
+  /** Attempts made so far. */
+  get attempts(): number {
+    return this.grouper.made;
+  }
+
+  add(e: FirewallEvent): void {
+    const step = e.ts - this.previousTs;
+    if (step < 0) this.back++;
+    else if (step > 0) this.forward++;
+    this.previousTs = e.ts;
+    const held = this.held;
+    if (held !== null) {
+      held.push(e);
+      if (held.length > HELD_EVENTS && !this.whole) this.overflow(held);
+      return;
+    }
+    this.push(e);
+    if (this.heap.length > HELD_EVENTS) this.take(this.pop());
+  }
+
+  /** Enough lines to tell the order: newest first is held whole, else the lines are streamed. */
+  private overflow(held: FirewallEvent[]): void {
+    if (this.back > this.forward) {
+      this.whole = true;
+      return;
+    }
+    this.held = null;
+    held.sort((a, b) => a.ts - b.ts || a.line - b.line);
+    const first = held.length - HELD_EVENTS;
+    for (let i = 0; i < first; i++) this.take(held[i]!);
+    // Sorted, the rest is a heap already.
+    for (let i = first; i < held.length; i++) this.heap.push(held[i]!);
+  }
+
+  private take(e: FirewallEvent): void {
+    if (e.ts < this.now) this.late++;
+    else this.now = e.ts;
+    const made = this.grouper.take(e);
+    if (made !== null) {
+      this.queue.push(made.c);
+      this.keys.push(made.key);
+    }
+    this.handOn(false);
+  }
+
+  /** Hands on the attempts no later line can fold into, in order (all of them at the end). */
+  private handOn(all: boolean): void {
+    const open = this.grouper.open;
+    const queue = this.queue;
+    while (this.head < queue.length) {
+      const c = queue[this.head]!;
+      const key = this.keys[this.head]!;
+      if (open.get(key) === c) {
+        if (!all && this.now - c.lastTs <= RETRY_SECONDS) break;
+        open.delete(key);
+      }
+      queue[this.head] = undefined;
+      this.head++;
+      this.emit(c);
+    }
+    if (this.head > 4096 && this.head * 2 > queue.length) {
+      this.queue = queue.slice(this.head);
+      this.keys = this.keys.slice(this.head);
+      this.head = 0;
+    }
+    if (this.queue.length - this.head > WAITING_ATTEMPTS) this.handOnFinished();
+  }
+
+  /** Too many finished attempts behind one still retrying: the finished ones go on out of turn. */
+  private handOnFinished(): void {
+    const open = this.grouper.open;
+    const queue: Connection[] = [];
+    const keys: string[] = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const c = this.queue[i]!;
+      const key = this.keys[i]!;
+      if (open.get(key) === c && this.now - c.lastTs <= RETRY_SECONDS) {
+        queue.push(c);
+        keys.push(key);
+        continue;
+      }
+      if (open.get(key) === c) open.delete(key);
+      this.emit(c);
+    }
+    this.queue = queue;
+    this.keys = keys;
+    this.head = 0;
+  }
+
+  /** The log has ended: the remaining attempts are made and handed on. */
+  finish(): void {
+    if (this.held !== null) {
+      const events = this.held;
+      this.held = [];
+      const made: Connection[] = [];
+      for (const e of inTimeOrder(events)) {
+        const m = this.grouper.take(e);
+        if (m !== null) made.push(m.c);
+      }
+      // Handed on once every retry is folded in.
+      for (const c of made) this.emit(c);
+      return;
+    }
+    while (this.heap.length > 0) this.take(this.pop());
+    this.handOn(true);
+  }
+
+  private push(e: FirewallEvent): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(e);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (!earlier(e, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = e;
+  }
+
+  private pop(): FirewallEvent {
+    const heap = this.heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n === 0) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const child = r < n && earlier(heap[r]!, heap[l]!) ? r : l;
+      if (!earlier(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  }
 }
