@@ -85,26 +85,88 @@ function uidOf(capture: number, index: number): string {
   return `F${capture.toString(36).padStart(2, '0')}${index.toString(36).padStart(9, '0')}`;
 }
 
+/** A 5-tuple and decision, and its latest attempt; tuples of one hash are chained. */
+class Tuple {
+  constructor(
+    public c: Connection,
+    readonly hash: number,
+    readonly proto: FirewallEvent['proto'],
+    readonly src: string,
+    readonly sport: number,
+    readonly dst: string,
+    readonly dport: number,
+    readonly action: FirewallEvent['action'],
+    public next: Tuple | undefined,
+  ) {}
+}
+
+const PROTO_CODES = { tcp: 1, udp: 2, icmp: 3, other: 4 } as const;
+
 /**
  * Makes attempts of events handed to it in time order: a line of the same 5-tuple and decision
  * within RETRY_SECONDS of the attempt's last line folds into it as a retry.
  */
 class AttemptGrouper {
-  /** The latest attempt of each 5-tuple and decision. */
-  readonly open = new Map<string, Connection>();
+  /** Each 5-tuple and decision by a hash of small numbers (addresses numbered as first seen). */
+  private readonly open = new Map<number, Tuple>();
   private readonly addresses = new Map<string, string>();
+  private readonly numbers = new Map<string, number>();
   /** Attempts made so far (the next one's position in the log's uid order). */
   made = 0;
 
   constructor(private readonly options: AttemptOptions) {}
 
-  /** The event folded into an open attempt (null), or the new attempt it starts, with its key. */
-  take(e: FirewallEvent): { c: Connection; key: string } | null {
+  private numberOf(address: string): number {
+    let n = this.numbers.get(address);
+    if (n === undefined) {
+      n = this.numbers.size;
+      this.numbers.set(address, n);
+    }
+    return n;
+  }
+
+  /** The tuple is no longer open (its latest attempt is handed on). */
+  close(t: Tuple): void {
+    const first = this.open.get(t.hash);
+    if (first === t) {
+      if (t.next === undefined) this.open.delete(t.hash);
+      else this.open.set(t.hash, t.next);
+      return;
+    }
+    for (let p = first; p !== undefined; p = p.next) {
+      if (p.next === t) {
+        p.next = t.next;
+        return;
+      }
+    }
+  }
+
+  /** The event folded into an open attempt (null), or the tuple whose new attempt (`c`) it starts. */
+  take(e: FirewallEvent): Tuple | null {
     const options = this.options;
     const src = canonical(e.src, this.addresses);
     const dst = canonical(e.dst, this.addresses);
-    const key = `${e.proto} ${src} ${e.sport} ${dst} ${e.dport} ${e.action}`;
-    const previous = this.open.get(key);
+    const hash =
+      Math.imul(this.numberOf(src) + 1, 0x9e3779b1) ^
+      Math.imul(this.numberOf(dst) + 7, 0x85ebca6b) ^
+      Math.imul(e.sport + 2, 0xc2b2ae35) ^
+      Math.imul(e.dport + 3, 0x27d4eb2f) ^
+      ((PROTO_CODES[e.proto] << 1) | (e.action === 'allow' ? 1 : 0));
+    const first = this.open.get(hash);
+    let tuple = first;
+    while (
+      tuple !== undefined &&
+      !(
+        tuple.src === src &&
+        tuple.dst === dst &&
+        tuple.sport === e.sport &&
+        tuple.dport === e.dport &&
+        tuple.proto === e.proto &&
+        tuple.action === e.action
+      )
+    )
+      tuple = tuple.next;
+    const previous = tuple?.c;
     const syn = isSyn(e);
     if (previous !== undefined && e.ts - previous.lastTs <= RETRY_SECONDS && (!syn || previous.history.startsWith('S'))) {
       previous.lastTs = e.ts;
@@ -154,8 +216,13 @@ class AttemptGrouper {
       dnsAnswers: [],
       requestTimes: [],
     };
-    this.open.set(key, c);
-    return { c, key };
+    if (tuple === undefined) {
+      tuple = new Tuple(c, hash, e.proto, src, e.sport, dst, e.dport, e.action, first);
+      this.open.set(hash, tuple);
+    } else {
+      tuple.c = c;
+    }
+    return tuple;
   }
 }
 
@@ -176,12 +243,10 @@ export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Co
  * so lines may stand this far out of time order (several devices' clocks, retries logged late).
  */
 export const HELD_EVENTS = 100_000;
+/** Past the first HELD_EVENTS lines, how far (seconds) a line may stand out of time order. */
+export const REORDER_SECONDS = 120;
 /** Finished attempts waiting for an earlier one that is still retrying, at most (then handed on out of turn). */
 const WAITING_ATTEMPTS = 100_000;
-
-function earlier(a: FirewallEvent, b: FirewallEvent): boolean {
-  return a.ts < b.ts || (a.ts === b.ts && a.line < b.line);
-}
 
 /**
  * A log's attempts made as its events arrive, each handed on once no later line can fold into it,
@@ -196,16 +261,23 @@ export class AttemptStream {
   private held: FirewallEvent[] | null = [];
   /** Newest first: every event is held. */
   private whole = false;
-  /** Events not yet taken, a binary min-heap by time, then line. */
-  private readonly heap: FirewallEvent[] = [];
+  /** Events not yet taken, by their whole second, each second's in the order they were read. */
+  private readonly seconds = new Map<number, FirewallEvent[]>();
+  private waiting = 0;
+  /** No second before this one waits. */
+  private floor = Number.NaN;
+  /** The seconds before this one are taken. */
+  private released = Number.NEGATIVE_INFINITY;
   private back = 0;
   private forward = 0;
   private previousTs = Number.NaN;
   /** The latest time taken. */
   private now = Number.NEGATIVE_INFINITY;
-  /** Attempts in the order they started, from `head` on not yet handed on, with their keys. */
+  /** The latest time read. */
+  private newest = Number.NEGATIVE_INFINITY;
+  /** Attempts in the order they started, from `head` on not yet handed on, with their tuples. */
   private queue: (Connection | undefined)[] = [];
-  private keys: string[] = [];
+  private keys: (Tuple | undefined)[] = [];
   private head = 0;
   /** Events that came later than the window allows: taken where they stand. */
   late = 0;
@@ -233,8 +305,53 @@ export class AttemptStream {
       if (held.length > HELD_EVENTS && !this.whole) this.overflow(held);
       return;
     }
-    this.push(e);
-    if (this.heap.length > HELD_EVENTS) this.take(this.pop());
+    this.wait(e);
+    this.release(false);
+  }
+
+  private wait(e: FirewallEvent): void {
+    if (e.ts > this.newest) this.newest = e.ts;
+    const second = Math.floor(e.ts);
+    // A second already taken (a line late beyond the window), or a time that is no number.
+    if (!Number.isFinite(second) || second < this.released) {
+      this.take(e);
+      return;
+    }
+    if (!(second >= this.floor)) this.floor = second;
+    const list = this.seconds.get(second);
+    if (list === undefined) this.seconds.set(second, [e]);
+    else list.push(e);
+    this.waiting++;
+  }
+
+  /** Takes the seconds no later line can come before: older than REORDER_SECONDS, or beyond HELD_EVENTS. */
+  private release(all: boolean): void {
+    const seconds = this.seconds;
+    while (this.waiting > 0) {
+      if (!all && this.waiting <= HELD_EVENTS && this.floor + 1 > this.newest - REORDER_SECONDS) return;
+      const list = seconds.get(this.floor);
+      if (list === undefined) {
+        this.floor = this.nextSecond();
+        continue;
+      }
+      seconds.delete(this.floor);
+      this.waiting -= list.length;
+      this.floor++;
+      this.released = this.floor;
+      let sorted = true;
+      for (let i = 1; i < list.length; i++) if (list[i]!.ts < list[i - 1]!.ts) sorted = false;
+      // Stable: lines of one time keep the order they were read in.
+      if (!sorted) list.sort((a, b) => a.ts - b.ts);
+      for (const e of list) this.take(e);
+    }
+  }
+
+  /** The first waiting second from `floor` on. */
+  private nextSecond(): number {
+    for (let k = 1; k <= 64; k++) if (this.seconds.has(this.floor + k)) return this.floor + k;
+    let least = Number.POSITIVE_INFINITY;
+    for (const second of this.seconds.keys()) if (second < least) least = second;
+    return least;
   }
 
   /** Enough lines to tell the order: newest first is held whole, else the lines are streamed. */
@@ -244,11 +361,8 @@ export class AttemptStream {
       return;
     }
     this.held = null;
-    held.sort((a, b) => a.ts - b.ts || a.line - b.line);
-    const first = held.length - HELD_EVENTS;
-    for (let i = 0; i < first; i++) this.take(held[i]!);
-    // Sorted, the rest is a heap already.
-    for (let i = first; i < held.length; i++) this.heap.push(held[i]!);
+    for (const e of held) this.wait(e);
+    this.release(false);
   }
 
   private take(e: FirewallEvent): void {
@@ -257,23 +371,23 @@ export class AttemptStream {
     const made = this.grouper.take(e);
     if (made !== null) {
       this.queue.push(made.c);
-      this.keys.push(made.key);
+      this.keys.push(made);
     }
     this.handOn(false);
   }
 
   /** Hands on the attempts no later line can fold into, in order (all of them at the end). */
   private handOn(all: boolean): void {
-    const open = this.grouper.open;
     const queue = this.queue;
     while (this.head < queue.length) {
       const c = queue[this.head]!;
-      const key = this.keys[this.head]!;
-      if (open.get(key) === c) {
+      const tuple = this.keys[this.head]!;
+      if (tuple.c === c) {
         if (!all && this.now - c.lastTs <= RETRY_SECONDS) break;
-        open.delete(key);
+        this.grouper.close(tuple);
       }
       queue[this.head] = undefined;
+      this.keys[this.head] = undefined;
       this.head++;
       this.emit(c);
     }
@@ -287,18 +401,17 @@ export class AttemptStream {
 
   /** Too many finished attempts behind one still retrying: the finished ones go on out of turn. */
   private handOnFinished(): void {
-    const open = this.grouper.open;
     const queue: Connection[] = [];
-    const keys: string[] = [];
+    const keys: Tuple[] = [];
     for (let i = this.head; i < this.queue.length; i++) {
       const c = this.queue[i]!;
-      const key = this.keys[i]!;
-      if (open.get(key) === c && this.now - c.lastTs <= RETRY_SECONDS) {
+      const tuple = this.keys[i]!;
+      if (tuple.c === c && this.now - c.lastTs <= RETRY_SECONDS) {
         queue.push(c);
-        keys.push(key);
+        keys.push(tuple);
         continue;
       }
-      if (open.get(key) === c) open.delete(key);
+      if (tuple.c === c) this.grouper.close(tuple);
       this.emit(c);
     }
     this.queue = queue;
@@ -320,41 +433,7 @@ export class AttemptStream {
       for (const c of made) this.emit(c);
       return;
     }
-    while (this.heap.length > 0) this.take(this.pop());
+    this.release(true);
     this.handOn(true);
-  }
-
-  private push(e: FirewallEvent): void {
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(e);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent]!;
-      if (!earlier(e, p)) break;
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = e;
-  }
-
-  private pop(): FirewallEvent {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n === 0) return top;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const child = r < n && earlier(heap[r]!, heap[l]!) ? r : l;
-      if (!earlier(heap[child]!, last)) break;
-      heap[i] = heap[child]!;
-      i = child;
-    }
-    heap[i] = last;
-    return top;
   }
 }

@@ -8,7 +8,7 @@
 import { noCaptureFileFacts, type CaptureSummary } from '../../analysis/types.js';
 import type { Connection } from '../../flows/connection.js';
 import { ciscoAsa } from './asa.js';
-import { AttemptStream, HELD_EVENTS } from './attempts.js';
+import { AttemptStream, HELD_EVENTS, REORDER_SECONDS } from './attempts.js';
 import { filterlog } from './filterlog.js';
 import { netfilter, netfilterEventOfBytes, NetfilterBytes } from './netfilter.js';
 import { pfirewall } from './pfirewall.js';
@@ -253,8 +253,8 @@ export class FirewallLogReader {
     const late = this.attempts.late;
     if (late > 0) {
       warnings.push(
-        `${plural(late, 'line')} stood more than ${count(HELD_EVENTS)} lines out of time order: ` +
-          `${late === 1 ? 'it was' : 'they were'} read where ${late === 1 ? 'it stands' : 'they stand'}`,
+        `${plural(late, 'line')} stood out of time order by more than ${REORDER_SECONDS} s (and ${count(HELD_EVENTS)} lines): ` +
+          `${late === 1 ? 'it was' : 'they were'} read where ${late === 1 ? 'it stands' : 'they stand'}, retries there may count as attempts`,
       );
     }
     return {
