@@ -35,9 +35,10 @@ export async function readFirewallLogStream(
   emit: (c: Connection) => void,
   chunkBytes = CHUNK_BYTES,
 ): Promise<FirewallLog> {
+  // Made first: a time zone it does not know is told before anything is read.
+  const reader = new FirewallLogReader(name, options, emit);
   let source = await withHead(chunks);
   if (source.head[0] === 0x1f && source.head[1] === 0x8b) source = await withHead(inflated(source.chunks, chunkBytes));
-  const reader = new FirewallLogReader(name, options, emit);
   const head = source.head;
   const utf16 =
     head.length >= 2 &&
