@@ -107,8 +107,12 @@ const PROTO_CODES = { tcp: 1, udp: 2, icmp: 3, other: 4 } as const;
  * within RETRY_SECONDS of the attempt's last line folds into it as a retry.
  */
 class AttemptGrouper {
-  /** Each 5-tuple and decision by a hash of small numbers (addresses numbered as first seen). */
-  private readonly open = new Map<number, Tuple>();
+  /**
+   * Each open 5-tuple and decision, in slots by a hash of small numbers (addresses numbered as
+   * first seen), the tuples of one slot chained; the slots double when there are more tuples.
+   */
+  private slots: (Tuple | undefined)[] = new Array<Tuple | undefined>(1024).fill(undefined);
+  private tuples = 0;
   private readonly addresses = new Map<string, string>();
   private readonly numbers = new Map<string, number>();
   /** Attempts made so far (the next one's position in the log's uid order). */
@@ -127,18 +131,36 @@ class AttemptGrouper {
 
   /** The tuple is no longer open (its latest attempt is handed on). */
   close(t: Tuple): void {
-    const first = this.open.get(t.hash);
+    const slot = t.hash & (this.slots.length - 1);
+    const first = this.slots[slot];
     if (first === t) {
-      if (t.next === undefined) this.open.delete(t.hash);
-      else this.open.set(t.hash, t.next);
+      this.slots[slot] = t.next;
+      this.tuples--;
       return;
     }
     for (let p = first; p !== undefined; p = p.next) {
       if (p.next === t) {
         p.next = t.next;
+        this.tuples--;
         return;
       }
     }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const slots = new Array<Tuple | undefined>(old.length * 2).fill(undefined);
+    const mask = slots.length - 1;
+    for (let t of old) {
+      while (t !== undefined) {
+        const next = t.next;
+        const slot = t.hash & mask;
+        t.next = slots[slot];
+        slots[slot] = t;
+        t = next;
+      }
+    }
+    this.slots = slots;
   }
 
   /** The event folded into an open attempt (null), or the tuple whose new attempt (`c`) it starts. */
@@ -152,7 +174,8 @@ class AttemptGrouper {
       Math.imul(e.sport + 2, 0xc2b2ae35) ^
       Math.imul(e.dport + 3, 0x27d4eb2f) ^
       ((PROTO_CODES[e.proto] << 1) | (e.action === 'allow' ? 1 : 0));
-    const first = this.open.get(hash);
+    const slot = hash & (this.slots.length - 1);
+    const first = this.slots[slot];
     let tuple = first;
     while (
       tuple !== undefined &&
@@ -218,7 +241,8 @@ class AttemptGrouper {
     };
     if (tuple === undefined) {
       tuple = new Tuple(c, hash, e.proto, src, e.sport, dst, e.dport, e.action, first);
-      this.open.set(hash, tuple);
+      this.slots[slot] = tuple;
+      if (++this.tuples > this.slots.length) this.grow();
     } else {
       tuple.c = c;
     }

@@ -116,8 +116,9 @@ export class NetfilterBytes {
   readonly ipv4 = new Map<number, string>();
   /** Other addresses by their text. */
   readonly other = new Map<string, string>();
-  /** The decision of each log prefix. */
-  readonly prefixes = new Map<string, FirewallAction>();
+  /** The log prefixes seen (the first few) and their decisions. */
+  readonly prefixes: Buffer[] = [];
+  readonly actions: FirewallAction[] = [];
   host = '';
   hostBytes: Buffer = Buffer.alloc(0);
 }
@@ -348,11 +349,21 @@ export function netfilterEventOfBytes(
     }
   }
   while (prefixFrom < inAt && !isLetter(b[prefixFrom]!)) prefixFrom++;
-  const prefix = b.toString('latin1', prefixFrom, inAt);
-  let action = cache.prefixes.get(prefix);
+  let action: FirewallAction | undefined;
+  const length = inAt - prefixFrom;
+  for (let k = 0; k < cache.prefixes.length && action === undefined; k++) {
+    const known = cache.prefixes[k]!;
+    if (known.length !== length) continue;
+    let j = 0;
+    while (j < length && known[j] === b[prefixFrom + j]) j++;
+    if (j === length) action = cache.actions[k];
+  }
   if (action === undefined) {
-    action = actionOf(prefix, 'deny');
-    if (cache.prefixes.size < 10_000) cache.prefixes.set(prefix, action);
+    action = actionOf(b.toString('latin1', prefixFrom, inAt), 'deny');
+    if (cache.prefixes.length < 16) {
+      cache.prefixes.push(Buffer.from(b.subarray(prefixFrom, inAt)));
+      cache.actions.push(action);
+    }
   }
 
   const event: FirewallEvent = {
