@@ -42,7 +42,7 @@ function same(read: { log: FirewallLog; emitted: Connection[] }, expected: Firew
   expect(read.log.entries).toBe(expected.entries);
 }
 
-/** Attempts from 3,000 hosts, 30 a second, a tenth retried 3 and 6 s later with the retries logged first. */
+/** Attempts from 3,000 hosts, 30 a second, a tenth retried 3 and 6 s later, the retries logged ahead of the lines between. */
 function longLines(count: number): string[] {
   const out: string[] = [];
   const stamp = (t: number): string => {
@@ -54,8 +54,8 @@ function longLines(count: number): string[] {
     const line = (at: number): string =>
       `${stamp(at)} gw kernel: [1.0] DROP IN=eth1 OUT=eth0 SRC=10.0.${(i % 3000) >> 8}.${i % 256} DST=203.0.113.${i % 7} LEN=60 ` +
       `PROTO=TCP SPT=${1024 + ((i / 3000) | 0)} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`;
-    if (i % 10 === 0) out.push(line(t + 6), line(t + 3));
     out.push(line(t));
+    if (i % 10 === 0) out.push(line(t + 3), line(t + 6));
   }
   return out;
 }
@@ -144,5 +144,21 @@ describe('a long log read through the window', () => {
     expect(log.entries).toBe(text.length);
     expect(log.connections).toEqual(expected);
     expect(log.warnings).toEqual([]);
+  });
+
+  it('hands on the attempts behind one retried all day, out of turn, none lost', () => {
+    const text = longLines(HELD_EVENTS + 120_000);
+    // One source retries the same 5-tuple every 10 s from start to end.
+    for (let i = 0; i < text.length; i += 300)
+      text.splice(i, 0, text[i]!.replace(/SRC=\S+ DST=\S+/, 'SRC=10.9.9.9 DST=198.51.100.1').replace(/SPT=\d+/, 'SPT=999'));
+    const clock = new LogClock({ year: 2024 });
+    const parse = netfilter.parser(clock);
+    const events = text.map((l, i) => parse.parse(l, i + 1) as FirewallEvent);
+    const expected = attemptsOf(events, { capture: 0, file: 'chatty.log' });
+    const log = readFirewallLog('chatty.log', text, { year: 2024 });
+    const byUid = (a: Connection, b: Connection): number => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0);
+    expect(log.connections.map((c) => c.uid)).not.toEqual(expected.map((c) => c.uid));
+    expect([...log.connections].sort(byUid)).toEqual(expected);
+    expect(expected.find((c) => c.origH === '10.9.9.9')!.origPkts).toBeGreaterThan(700);
   });
 });

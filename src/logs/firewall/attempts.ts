@@ -275,9 +275,12 @@ const WAITING_ATTEMPTS = 100_000;
 /**
  * A log's attempts made as its events arrive, each handed on once no later line can fold into it,
  * in the order attempts start (their uid order) — the same attempts `attemptsOf` makes of all the
- * events at once. Memory is held by HELD_EVENTS and the attempts open in the last RETRY_SECONDS;
- * only a long log whose lines are newest first (more steps back in time than forward in its first
- * HELD_EVENTS lines) is held whole, as it must be turned round.
+ * events at once, as long as no line stands further out of time order than REORDER_SECONDS and
+ * HELD_EVENTS lines. Memory is held by HELD_EVENTS, the lines of the last REORDER_SECONDS and the
+ * attempts open in the last RETRY_SECONDS (an attempt retried for hours holds back the attempts
+ * after it up to WAITING_ATTEMPTS, which then go on out of turn); only a long log whose lines are
+ * newest first (more steps back in time than forward in its first HELD_EVENTS lines) is held
+ * whole, as it must be turned round.
  */
 export class AttemptStream {
   private readonly grouper: AttemptGrouper;
