@@ -9,8 +9,7 @@
  * `sortInputs`/`loadLogInputs`): a `sniff` over the first bytes and a `load` over its files.
  * A file no reader claims goes to the capture reader, whose error names what it looks like.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CaptureSummary } from './analysis/types.js';
 import { CaptureError } from './capture/index.js';
@@ -19,7 +18,8 @@ import type { Connection } from './flows/connection.js';
 import { readHead } from './logs/lines.js';
 import { inflatedHead, isPeeked } from './one-pass.js';
 import { loadZeekLogs, sniffZeek } from './logs/zeek.js';
-import { FirewallLogError, firewallLogText, readFirewallLog, sniffFirewallLog } from './logs/firewall/index.js';
+import { FirewallLogError, sniffFirewallLog } from './logs/firewall/index.js';
+import { readFirewallLogFile, readFirewallLogStream } from './logs/firewall/read.js';
 
 /** A file a reader claimed. */
 export interface InputFile {
@@ -83,17 +83,19 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
       const captures: CaptureSummary[] = [];
       const failures: CaptureError[] = [];
       for (const f of files) {
-        let bytes: Uint8Array = f.stream === undefined ? readFileSync(f.path) : await readAll(f.stream);
-        if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
         try {
-          const log = readFirewallLog(f.path, firewallLogText(bytes), {
+          const logOptions = {
             ...options,
             // a stream's lines were written up to now
             mtimeMs: f.stream === undefined ? statSync(f.path).mtimeMs : Date.now(),
             capture: firstCapture + captures.length,
-          });
+          };
+          // Read a chunk at a time, each connection handed on as it is made.
+          const log =
+            f.stream === undefined
+              ? await readFirewallLogFile(f.path, logOptions, emit)
+              : await readFirewallLogStream(f.path, f.stream, logOptions, emit);
           captures.push(log.summary);
-          for (const c of log.connections) emit(c);
         } catch (e) {
           if (!(e instanceof FirewallLogError)) throw e;
           failures.push(new CaptureError('not-a-capture', f.path, e.message));
@@ -102,13 +104,6 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
       return { captures, failures };
     },
   };
-}
-
-/** The whole of a stream (a firewall log is read whole). */
-async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }
 
 /** The log readers, tried in order after the capture magic numbers. */

@@ -85,30 +85,124 @@ function uidOf(capture: number, index: number): string {
   return `F${capture.toString(36).padStart(2, '0')}${index.toString(36).padStart(9, '0')}`;
 }
 
-/** The attempts of a log's events (in any order). */
-export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Connection[] {
-  const ordered = inTimeOrder(events);
-  const connections: Connection[] = [];
-  const open = new Map<string, Connection>();
-  const addresses = new Map<string, string>();
-  const isLocal = options.isLocal;
-  for (const e of ordered) {
-    const src = canonical(e.src, addresses);
-    const dst = canonical(e.dst, addresses);
-    const key = `${e.proto} ${src} ${e.sport} ${dst} ${e.dport} ${e.action}`;
-    const previous = open.get(key);
+/** A 5-tuple and decision, and its latest attempt; tuples of one hash are chained. */
+class Tuple {
+  constructor(
+    public c: Connection,
+    readonly hash: number,
+    readonly proto: FirewallEvent['proto'],
+    readonly src: string,
+    readonly sport: number,
+    readonly dst: string,
+    readonly dport: number,
+    readonly action: FirewallEvent['action'],
+    public next: Tuple | undefined,
+  ) {}
+}
+
+const PROTO_CODES = { tcp: 1, udp: 2, icmp: 3, other: 4 } as const;
+
+/**
+ * Makes attempts of events handed to it in time order: a line of the same 5-tuple and decision
+ * within RETRY_SECONDS of the attempt's last line folds into it as a retry.
+ */
+class AttemptGrouper {
+  /**
+   * Each open 5-tuple and decision, in slots by a hash of small numbers (addresses numbered as
+   * first seen), the tuples of one slot chained; the slots double when there are more tuples.
+   */
+  private slots: (Tuple | undefined)[] = new Array<Tuple | undefined>(1024).fill(undefined);
+  private tuples = 0;
+  private readonly addresses = new Map<string, string>();
+  private readonly numbers = new Map<string, number>();
+  /** Attempts made so far (the next one's position in the log's uid order). */
+  made = 0;
+
+  constructor(private readonly options: AttemptOptions) {}
+
+  private numberOf(address: string): number {
+    let n = this.numbers.get(address);
+    if (n === undefined) {
+      n = this.numbers.size;
+      this.numbers.set(address, n);
+    }
+    return n;
+  }
+
+  /** The tuple is no longer open (its latest attempt is handed on). */
+  close(t: Tuple): void {
+    const slot = t.hash & (this.slots.length - 1);
+    const first = this.slots[slot];
+    if (first === t) {
+      this.slots[slot] = t.next;
+      this.tuples--;
+      return;
+    }
+    for (let p = first; p !== undefined; p = p.next) {
+      if (p.next === t) {
+        p.next = t.next;
+        this.tuples--;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const slots = new Array<Tuple | undefined>(old.length * 2).fill(undefined);
+    const mask = slots.length - 1;
+    for (let t of old) {
+      while (t !== undefined) {
+        const next = t.next;
+        const slot = t.hash & mask;
+        t.next = slots[slot];
+        slots[slot] = t;
+        t = next;
+      }
+    }
+    this.slots = slots;
+  }
+
+  /** The event folded into an open attempt (null), or the tuple whose new attempt (`c`) it starts. */
+  take(e: FirewallEvent): Tuple | null {
+    const options = this.options;
+    const src = canonical(e.src, this.addresses);
+    const dst = canonical(e.dst, this.addresses);
+    const hash =
+      Math.imul(this.numberOf(src) + 1, 0x9e3779b1) ^
+      Math.imul(this.numberOf(dst) + 7, 0x85ebca6b) ^
+      Math.imul(e.sport + 2, 0xc2b2ae35) ^
+      Math.imul(e.dport + 3, 0x27d4eb2f) ^
+      ((PROTO_CODES[e.proto] << 1) | (e.action === 'allow' ? 1 : 0));
+    const slot = hash & (this.slots.length - 1);
+    const first = this.slots[slot];
+    let tuple = first;
+    while (
+      tuple !== undefined &&
+      !(
+        tuple.src === src &&
+        tuple.dst === dst &&
+        tuple.sport === e.sport &&
+        tuple.dport === e.dport &&
+        tuple.proto === e.proto &&
+        tuple.action === e.action
+      )
+    )
+      tuple = tuple.next;
+    const previous = tuple?.c;
     const syn = isSyn(e);
     if (previous !== undefined && e.ts - previous.lastTs <= RETRY_SECONDS && (!syn || previous.history.startsWith('S'))) {
       previous.lastTs = e.ts;
       previous.duration = e.ts - previous.ts;
       previous.origPkts++;
       if (syn) previous.synCount++;
-      continue;
+      return null;
     }
+    const isLocal = options.isLocal;
     const allowed = e.action === 'allow';
     const history = e.proto === 'tcp' ? (syn ? 'S' : (e.tcpFlags ?? '')) : e.proto === 'udp' ? 'D' : '';
     const c: Connection = {
-      uid: uidOf(options.capture, connections.length),
+      uid: uidOf(options.capture, this.made++),
       proto: e.proto,
       ts: e.ts,
       lastTs: e.ts,
@@ -145,8 +239,228 @@ export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Co
       dnsAnswers: [],
       requestTimes: [],
     };
-    open.set(key, c);
-    connections.push(c);
+    if (tuple === undefined) {
+      tuple = new Tuple(c, hash, e.proto, src, e.sport, dst, e.dport, e.action, first);
+      this.slots[slot] = tuple;
+      if (++this.tuples > this.slots.length) this.grow();
+    } else {
+      tuple.c = c;
+    }
+    return tuple;
+  }
+}
+
+/** The attempts of a log's events (in any order). */
+export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Connection[] {
+  const grouper = new AttemptGrouper(options);
+  const connections: Connection[] = [];
+  for (const e of inTimeOrder(events)) {
+    const made = grouper.take(e);
+    if (made !== null) connections.push(made.c);
   }
   return connections;
+}
+
+/**
+ * Events held before a log's attempts are made: a log of no more lines is put in time order as a
+ * whole; a longer one oldest first (syslog's order) is read through a window of this many lines,
+ * so lines may stand this far out of time order (several devices' clocks, retries logged late).
+ */
+export const HELD_EVENTS = 100_000;
+/** Past the first HELD_EVENTS lines, how far (seconds) a line may stand out of time order. */
+export const REORDER_SECONDS = 120;
+/** Finished attempts waiting for an earlier one that is still retrying, at most (then handed on out of turn). */
+const WAITING_ATTEMPTS = 100_000;
+
+/**
+ * A log's attempts made as its events arrive, each handed on once no later line can fold into it,
+ * in the order attempts start (their uid order) — the same attempts `attemptsOf` makes of all the
+ * events at once, as long as no line stands further out of time order than REORDER_SECONDS and
+ * HELD_EVENTS lines. Memory is held by HELD_EVENTS, the lines of the last REORDER_SECONDS and the
+ * attempts open in the last RETRY_SECONDS (an attempt retried for hours holds back the attempts
+ * after it up to WAITING_ATTEMPTS, which then go on out of turn); only a long log whose lines are
+ * newest first (more steps back in time than forward in its first HELD_EVENTS lines) is held
+ * whole, as it must be turned round.
+ */
+export class AttemptStream {
+  private readonly grouper: AttemptGrouper;
+  /** Events in file order until the log's order is known; null once they are streamed. */
+  private held: FirewallEvent[] | null = [];
+  /** Newest first: every event is held. */
+  private whole = false;
+  /** Events not yet taken, by their whole second, each second's in the order they were read. */
+  private readonly seconds = new Map<number, FirewallEvent[]>();
+  private waiting = 0;
+  /** No second before this one waits. */
+  private floor = Number.NaN;
+  /** The seconds before this one are taken. */
+  private released = Number.NEGATIVE_INFINITY;
+  private back = 0;
+  private forward = 0;
+  private previousTs = Number.NaN;
+  /** The latest time taken. */
+  private now = Number.NEGATIVE_INFINITY;
+  /** The latest time read. */
+  private newest = Number.NEGATIVE_INFINITY;
+  /** Attempts in the order they started, from `head` on not yet handed on, with their tuples. */
+  private queue: (Connection | undefined)[] = [];
+  private keys: (Tuple | undefined)[] = [];
+  private head = 0;
+  /** Events that came later than the window allows: taken where they stand. */
+  late = 0;
+
+  constructor(
+    options: AttemptOptions,
+    private readonly emit: (c: Connection) => void,
+  ) {
+    this.grouper = new AttemptGrouper(options);
+  }
+
+  /** Attempts made so far. */
+  get attempts(): number {
+    return this.grouper.made;
+  }
+
+  add(e: FirewallEvent): void {
+    const step = e.ts - this.previousTs;
+    if (step < 0) this.back++;
+    else if (step > 0) this.forward++;
+    this.previousTs = e.ts;
+    const held = this.held;
+    if (held !== null) {
+      held.push(e);
+      if (held.length > HELD_EVENTS && !this.whole) this.overflow(held);
+      return;
+    }
+    this.wait(e);
+    this.release(false);
+  }
+
+  private wait(e: FirewallEvent): void {
+    if (e.ts > this.newest) this.newest = e.ts;
+    const second = Math.floor(e.ts);
+    // A second already taken (a line late beyond the window), or a time that is no number.
+    if (!Number.isFinite(second) || second < this.released) {
+      this.take(e);
+      return;
+    }
+    if (!(second >= this.floor)) this.floor = second;
+    const list = this.seconds.get(second);
+    if (list === undefined) this.seconds.set(second, [e]);
+    else list.push(e);
+    this.waiting++;
+  }
+
+  /** Takes the seconds no later line can come before: older than REORDER_SECONDS, or beyond HELD_EVENTS. */
+  private release(all: boolean): void {
+    const seconds = this.seconds;
+    while (this.waiting > 0) {
+      if (!all && this.waiting <= HELD_EVENTS && this.floor + 1 > this.newest - REORDER_SECONDS) return;
+      const list = seconds.get(this.floor);
+      if (list === undefined) {
+        this.floor = this.nextSecond();
+        continue;
+      }
+      seconds.delete(this.floor);
+      this.waiting -= list.length;
+      this.floor++;
+      this.released = this.floor;
+      let sorted = true;
+      for (let i = 1; i < list.length; i++) if (list[i]!.ts < list[i - 1]!.ts) sorted = false;
+      // Stable: lines of one time keep the order they were read in.
+      if (!sorted) list.sort((a, b) => a.ts - b.ts);
+      for (const e of list) this.take(e);
+    }
+  }
+
+  /** The first waiting second from `floor` on. */
+  private nextSecond(): number {
+    for (let k = 1; k <= 64; k++) if (this.seconds.has(this.floor + k)) return this.floor + k;
+    let least = Number.POSITIVE_INFINITY;
+    for (const second of this.seconds.keys()) if (second < least) least = second;
+    return least;
+  }
+
+  /** Enough lines to tell the order: newest first is held whole, else the lines are streamed. */
+  private overflow(held: FirewallEvent[]): void {
+    if (this.back > this.forward) {
+      this.whole = true;
+      return;
+    }
+    this.held = null;
+    for (const e of held) this.wait(e);
+    this.release(false);
+  }
+
+  private take(e: FirewallEvent): void {
+    if (e.ts < this.now) this.late++;
+    else this.now = e.ts;
+    const made = this.grouper.take(e);
+    if (made !== null) {
+      this.queue.push(made.c);
+      this.keys.push(made);
+    }
+    this.handOn(false);
+  }
+
+  /** Hands on the attempts no later line can fold into, in order (all of them at the end). */
+  private handOn(all: boolean): void {
+    const queue = this.queue;
+    while (this.head < queue.length) {
+      const c = queue[this.head]!;
+      const tuple = this.keys[this.head]!;
+      if (tuple.c === c) {
+        if (!all && this.now - c.lastTs <= RETRY_SECONDS) break;
+        this.grouper.close(tuple);
+      }
+      queue[this.head] = undefined;
+      this.keys[this.head] = undefined;
+      this.head++;
+      this.emit(c);
+    }
+    if (this.head > 4096 && this.head * 2 > queue.length) {
+      this.queue = queue.slice(this.head);
+      this.keys = this.keys.slice(this.head);
+      this.head = 0;
+    }
+    if (this.queue.length - this.head > WAITING_ATTEMPTS) this.handOnFinished();
+  }
+
+  /** Too many finished attempts behind one still retrying: the finished ones go on out of turn. */
+  private handOnFinished(): void {
+    const queue: Connection[] = [];
+    const keys: Tuple[] = [];
+    for (let i = this.head; i < this.queue.length; i++) {
+      const c = this.queue[i]!;
+      const tuple = this.keys[i]!;
+      if (tuple.c === c && this.now - c.lastTs <= RETRY_SECONDS) {
+        queue.push(c);
+        keys.push(tuple);
+        continue;
+      }
+      if (tuple.c === c) this.grouper.close(tuple);
+      this.emit(c);
+    }
+    this.queue = queue;
+    this.keys = keys;
+    this.head = 0;
+  }
+
+  /** The log has ended: the remaining attempts are made and handed on. */
+  finish(): void {
+    if (this.held !== null) {
+      const events = this.held;
+      this.held = [];
+      const made: Connection[] = [];
+      for (const e of inTimeOrder(events)) {
+        const m = this.grouper.take(e);
+        if (m !== null) made.push(m.c);
+      }
+      // Handed on once every retry is folded in.
+      for (const c of made) this.emit(c);
+      return;
+    }
+    this.release(true);
+    this.handOn(true);
+  }
 }

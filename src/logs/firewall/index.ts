@@ -8,9 +8,9 @@
 import { noCaptureFileFacts, type CaptureSummary } from '../../analysis/types.js';
 import type { Connection } from '../../flows/connection.js';
 import { ciscoAsa } from './asa.js';
-import { attemptsOf } from './attempts.js';
+import { AttemptStream, HELD_EVENTS, REORDER_SECONDS } from './attempts.js';
 import { filterlog } from './filterlog.js';
-import { netfilter } from './netfilter.js';
+import { netfilter, netfilterEventOfBytes, NetfilterBytes } from './netfilter.js';
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
 import { LogClock } from './time.js';
@@ -54,7 +54,10 @@ export interface UnmatchedLines {
 export interface FirewallLog {
   /** The format most of the file's entries are in. */
   format: FirewallFormat;
-  /** One attempt per connection the log shows (retries folded in), in time order. */
+  /**
+   * One attempt per connection the log shows (retries folded in), in time order; empty when they
+   * were handed to the reader's `emit` as they were made.
+   */
   connections: Connection[];
   /** The input object of `info` and `analyze`, as for a capture. */
   summary: CaptureSummary;
@@ -115,14 +118,22 @@ function quoted(line: string): string {
 }
 
 /**
- * Reads a firewall log one line at a time (push), then makes its connections (finish): for
- * callers that stream a file. The first lines are held until they tell the format.
+ * Reads a firewall log one line at a time (push), making its connections as it goes and handing
+ * each to `emit` once no later line can fold into it (without `emit`, finish returns them). The
+ * first lines are held until they tell the format.
  */
 export class FirewallLogReader {
   private readonly clock: LogClock;
   private readonly held: string[] = [];
   private parsers: { module: FirewallFormatModule; parser: LineParser }[] | null = null;
-  private readonly events: FirewallEvent[] = [];
+  /** Set when the file is netfilter's: its lines are read from their bytes. */
+  private netfilterBytes: NetfilterBytes | null = null;
+  private readonly attempts: AttemptStream;
+  private readonly connections: Connection[] = [];
+  private entries = 0;
+  private firstTs = Infinity;
+  private lastTs = -Infinity;
+  private readonly decoded = { ipv4: 0, ipv6: 0, tcp: 0, udp: 0, icmp: 0, other: 0 };
   private readonly byFormat = new Map<FirewallFormat, number>();
   private readonly devices = new Set<string>();
   private lineNumber = 0;
@@ -133,8 +144,14 @@ export class FirewallLogReader {
   constructor(
     readonly name: string,
     private readonly options: FirewallLogOptions = {},
+    emit?: (c: Connection) => void,
   ) {
     this.clock = new LogClock({ year: options.year, mtimeMs: options.mtimeMs, tz: options.tz });
+    const connections = this.connections;
+    this.attempts = new AttemptStream(
+      { capture: options.capture ?? 0, file: name, isLocal: options.isLocal },
+      emit ?? ((c) => connections.push(c)),
+    );
   }
 
   push(line: string): void {
@@ -152,6 +169,7 @@ export class FirewallLogReader {
     const order = sniffFirewallFormats(this.held);
     const modules = order.map((o) => FIREWALL_FORMATS.find((m) => m.format === o.format)!);
     this.parsers = modules.map((module) => ({ module, parser: module.parser(this.clock) }));
+    if (modules[0] === netfilter) this.netfilterBytes = new NetfilterBytes();
     const held = this.held.splice(0);
     for (const line of held) this.read(line);
   }
@@ -170,9 +188,7 @@ export class FirewallLogReader {
         skipped = true;
         continue;
       }
-      this.events.push(result);
-      this.byFormat.set(module.format, (this.byFormat.get(module.format) ?? 0) + 1);
-      if (result.device !== undefined && this.devices.size < 16) this.devices.add(result.device);
+      this.accept(module.format, result);
       return;
     }
     if (skipped) {
@@ -183,9 +199,36 @@ export class FirewallLogReader {
     if (this.unmatched.first.length < UNMATCHED_NAMED) this.unmatched.first.push({ line: number, text: quoted(line) });
   }
 
+  /**
+   * A line of a netfilter log given as its bytes (ASCII, without its line end): read here when it
+   * is a plain LOG line, as `push` would read it; false when it is to be pushed as text instead.
+   */
+  pushBytes(bytes: Buffer, from: number, to: number): boolean {
+    const fast = this.netfilterBytes;
+    if (fast === null) return false;
+    const event = netfilterEventOfBytes(bytes, from, to, this.clock, this.lineNumber + 1, fast);
+    if (event === null) return false;
+    this.bytes += to - from + 1;
+    this.lineNumber++;
+    this.accept('netfilter', event);
+    return true;
+  }
+
+  private accept(format: FirewallFormat, e: FirewallEvent): void {
+    this.entries++;
+    this.byFormat.set(format, (this.byFormat.get(format) ?? 0) + 1);
+    if (e.device !== undefined && this.devices.size < 16) this.devices.add(e.device);
+    if (e.ts < this.firstTs) this.firstTs = e.ts;
+    if (e.ts > this.lastTs) this.lastTs = e.ts;
+    if (e.src.includes(':')) this.decoded.ipv6++;
+    else this.decoded.ipv4++;
+    this.decoded[e.proto]++;
+    this.attempts.add(e);
+  }
+
   finish(): FirewallLog {
     if (this.parsers === null) this.start();
-    if (this.events.length === 0) {
+    if (this.entries === 0) {
       const lines = this.lineNumber === 0 ? 'it is empty' : `none of its ${plural(this.lineNumber, 'line')} is an entry`;
       throw new FirewallLogError(
         'log.no_entries',
@@ -197,7 +240,7 @@ export class FirewallLogReader {
     let format: FirewallFormat = 'table';
     let most = -1;
     for (const [f, n] of this.byFormat) if (n > most) [format, most] = [f, n];
-    const connections = attemptsOf(this.events, { capture: this.options.capture ?? 0, file: this.name, isLocal: this.options.isLocal });
+    this.attempts.finish();
     const warnings: string[] = [];
     for (const { module, parser } of this.parsers!) if (this.byFormat.has(module.format)) warnings.push(...parser.notes());
     if (this.unmatched.count > 0) {
@@ -207,32 +250,32 @@ export class FirewallLogReader {
           (this.unmatched.count > this.unmatched.first.length ? ', …' : ''),
       );
     }
+    const late = this.attempts.late;
+    if (late > 0) {
+      warnings.push(
+        `${plural(late, 'line')} stood out of time order by more than ${REORDER_SECONDS} s (and ${count(HELD_EVENTS)} lines): ` +
+          `${late === 1 ? 'it was' : 'they were'} read where ${late === 1 ? 'it stands' : 'they stand'}, retries there may count as attempts`,
+      );
+    }
     return {
       format,
-      connections,
-      summary: this.summary(format, connections, warnings),
+      connections: this.connections,
+      summary: this.summary(format, warnings),
       warnings,
       unmatched: this.unmatched,
-      entries: this.events.length,
+      entries: this.entries,
     };
   }
 
-  private summary(format: FirewallFormat, connections: readonly Connection[], warnings: string[]): CaptureSummary {
-    let start = Infinity;
-    let end = -Infinity;
-    const decoded = { ipv4: 0, ipv6: 0, tcp: 0, udp: 0, icmp: 0, other: 0 };
-    for (const e of this.events) {
-      if (e.ts < start) start = e.ts;
-      if (e.ts > end) end = e.ts;
-      if (e.src.includes(':')) decoded.ipv6++;
-      else decoded.ipv4++;
-      decoded[e.proto]++;
-    }
+  private summary(format: FirewallFormat, warnings: string[]): CaptureSummary {
+    const start = this.firstTs;
+    const end = this.lastTs;
+    const decoded = { ...this.decoded };
     const module = FIREWALL_FORMATS.find((m) => m.format === format)!;
     const others = [...this.byFormat].filter(([f]) => f !== format).map(([f, n]) => `${count(n)} ${f} lines`);
     const detail = [
       `${module.description}${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`,
-      `${plural(this.events.length, 'entry', 'entries')} in ${plural(connections.length, 'attempt')}`,
+      `${plural(this.entries, 'entry', 'entries')} in ${plural(this.attempts.attempts, 'attempt')}`,
       `times in ${this.clock.tz}${this.clock.yearSource !== null ? `, ${this.clock.yearSource}` : ''}`,
     ];
     if (this.devices.size > 0) detail.push(`${this.devices.size === 1 ? 'device' : 'devices'} ${[...this.devices].join(', ')}`);
@@ -248,7 +291,7 @@ export class FirewallLogReader {
       linktype: -1,
       linktypes: [],
       interfaces: 0,
-      packets: this.events.length,
+      packets: this.entries,
       bytes: this.bytes,
       start: iso(start),
       end: iso(end),

@@ -7,7 +7,8 @@
  * author wrote one (DROP, REJECT, "[UFW BLOCK]", ACCEPT); a LOG rule without one precedes a drop.
  */
 import { parseSyslogHeader } from './syslog.js';
-import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
+import type { Transport } from '../../flows/connection.js';
+import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { actionOf, historyLetters, transportOf, shareRead } from './types.js';
 
 /** The kernel's TCP flag words, in the order it prints them. */
@@ -93,3 +94,295 @@ export const netfilter: FirewallFormatModule = {
   sniff: (lines: readonly string[]): number => shareRead(parser, lines),
   parser,
 };
+
+// ---------------------------------------------------------------------------------------------
+// The same lines read from their bytes: a long kern.log is read without a string per line, the
+// header and the KEY=VALUE words scanned in place. Only the plain shape is read here (a BSD
+// syslog header without year or fraction, IPv4 or IPv6 addresses, TCP/UDP/ICMP, numeric ports);
+// anything else is left to `parser` above, which gives the same event for every line read here.
+
+const SPACE = 0x20;
+const MONTH_CODES = new Map<number, number>(
+  ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((m, i) => [
+    (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2),
+    i + 1,
+  ]),
+);
+const KERNEL_TAG = [0x6b, 0x65, 0x72, 0x6e, 0x65, 0x6c, 0x3a]; // "kernel:"
+
+/** What reading one file's lines from bytes keeps: the texts every line repeats, made once. */
+export class NetfilterBytes {
+  /** Dotted quads by their value (IPv4 written the one plain way). */
+  readonly ipv4 = new Map<number, string>();
+  /** Other addresses by their text. */
+  readonly other = new Map<string, string>();
+  /** The log prefixes seen (the first few) and their decisions. */
+  readonly prefixes: Buffer[] = [];
+  readonly actions: FirewallAction[] = [];
+  host = '';
+  hostBytes: Buffer = Buffer.alloc(0);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** Whether `b[at…]` starts with the ASCII word `word` (upper case letters and '='). */
+function startsWith(b: Uint8Array, at: number, to: number, word: string): boolean {
+  if (at + word.length > to) return false;
+  for (let i = 0; i < word.length; i++) if (b[at + i] !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The value of a dotted quad written without leading zeros, else -1. */
+function ipv4Value(b: Uint8Array, from: number, to: number): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c === 0x2e) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (isDigit(c)) {
+      if (digits > 0 && octet === 0) return -1;
+      octet = octet * 10 + (c - 0x30);
+      if (++digits > 3 || octet > 255) return -1;
+    } else {
+      return -1;
+    }
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return value * 256 + octet;
+}
+
+function address(b: Buffer, from: number, to: number, cache: NetfilterBytes): string {
+  const v4 = ipv4Value(b, from, to);
+  if (v4 >= 0) {
+    let text = cache.ipv4.get(v4);
+    if (text === undefined) {
+      text = b.toString('latin1', from, to);
+      cache.ipv4.set(v4, text);
+    }
+    return text;
+  }
+  const text = b.toString('latin1', from, to);
+  let kept = cache.other.get(text);
+  if (kept === undefined) {
+    kept = text;
+    if (cache.other.size < 100_000) cache.other.set(text, text);
+  }
+  return kept;
+}
+
+/** A port as Number() reads the digits the kernel writes; -2 when the text is anything else. */
+function portValue(b: Uint8Array, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -2;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (!isDigit(c)) return -2;
+    n = n * 10 + (c - 0x30);
+  }
+  return n;
+}
+
+/**
+ * The event of a netfilter LOG line given as ASCII bytes `b[from, to)` (no line end), exactly as
+ * `parser(clock).parse` reads its text; null when the line is not of the plain shape read here
+ * (the text parser then reads it). The clock is asked for the time only for a line read here.
+ */
+export function netfilterEventOfBytes(
+  b: Buffer,
+  from: number,
+  to: number,
+  clock: LogClockLike,
+  lineNumber: number,
+  cache: NetfilterBytes,
+): FirewallEvent | null {
+  // "Mar  5 09:00:00 " — BSD syslog without a year or a fraction of a second.
+  let p = from;
+  if (p + 15 > to) return null;
+  const month = MONTH_CODES.get((b[p]! << 16) | (b[p + 1]! << 8) | b[p + 2]!);
+  if (month === undefined) return null;
+  p += 3;
+  if (b[p] !== SPACE) return null;
+  while (b[p] === SPACE) p++;
+  let day = 0;
+  const dayAt = p;
+  while (p < to && isDigit(b[p]!) && p - dayAt < 2) day = day * 10 + (b[p++]! - 0x30);
+  if (p === dayAt || b[p] !== SPACE) return null;
+  while (b[p] === SPACE) p++;
+  // A year ("Nov 17 2006 13:12:50") is left to the text parser.
+  if (p + 4 < to && isDigit(b[p]!) && isDigit(b[p + 1]!) && isDigit(b[p + 2]!) && isDigit(b[p + 3]!) && b[p + 4] === SPACE) return null;
+  let hour = 0;
+  const hourAt = p;
+  while (p < to && isDigit(b[p]!) && p - hourAt < 2) hour = hour * 10 + (b[p++]! - 0x30);
+  if (p === hourAt || p + 6 > to || b[p] !== 0x3a) return null;
+  const m1 = b[p + 1]!;
+  const m2 = b[p + 2]!;
+  const s1 = b[p + 4]!;
+  const s2 = b[p + 5]!;
+  if (!isDigit(m1) || !isDigit(m2) || b[p + 3] !== 0x3a || !isDigit(s1) || !isDigit(s2)) return null;
+  const minute = (m1 - 0x30) * 10 + (m2 - 0x30);
+  const second = (s1 - 0x30) * 10 + (s2 - 0x30);
+  p += 6;
+  if (b[p] === 0x3a) p++;
+  if (b[p] !== SPACE) return null;
+  while (p < to && b[p] === SPACE) p++;
+
+  // The host, unless the next word already starts the message (a tag, a bracket, KEY=VALUE).
+  let wordEnd = p;
+  let hasEquals = false;
+  while (wordEnd < to && b[wordEnd] !== SPACE) {
+    if (b[wordEnd] === 0x3d) hasEquals = true;
+    wordEnd++;
+  }
+  if (wordEnd >= to || wordEnd === p) return null;
+  let message = p;
+  let hostFrom = -1;
+  const firstByte = b[p]!;
+  if (!(b[wordEnd - 1] === 0x3a || firstByte === 0x25 || firstByte === 0x5b || hasEquals)) {
+    hostFrom = p;
+    message = wordEnd + 1;
+    if (b[message] === 0x3a && b[message + 1] === SPACE) message += 2;
+  }
+
+  // "IN=": the prefix before it, the packet's words after.
+  let inAt = -1;
+  for (let i = message; i + 2 < to; i++) {
+    if (b[i] === 0x49 && b[i + 1] === 0x4e && b[i + 2] === 0x3d) {
+      inAt = i;
+      break;
+    }
+  }
+  if (inAt < 0) return null;
+
+  let srcFrom = -1;
+  let srcTo = -1;
+  let dstFrom = -1;
+  let dstTo = -1;
+  let protoFrom = -1;
+  let protoTo = -1;
+  let sptFrom = -1;
+  let sptTo = -1;
+  let dptFrom = -1;
+  let dptTo = -1;
+  let flags = '';
+  let i = inAt;
+  while (i < to) {
+    // The next word after a space.
+    while (i < to && b[i] !== SPACE) i++;
+    const w = i + 1;
+    if (w >= to) break;
+    let end = w;
+    while (end < to && b[end] !== SPACE) end++;
+    const c = b[w]!;
+    if (c === 0x53 /* S */) {
+      if (srcFrom < 0 && startsWith(b, w, end, 'SRC=')) {
+        srcFrom = w + 4;
+        srcTo = end;
+      } else if (protoFrom >= 0) {
+        if (sptFrom < 0 && startsWith(b, w, end, 'SPT=')) {
+          sptFrom = w + 4;
+          sptTo = end;
+        } else if (end - w === 3 && b[w + 1] === 0x59 && b[w + 2] === 0x4e) flags += 'S';
+      }
+    } else if (c === 0x44 /* D */) {
+      if (dstFrom < 0 && startsWith(b, w, end, 'DST=')) {
+        dstFrom = w + 4;
+        dstTo = end;
+      } else if (protoFrom >= 0 && dptFrom < 0 && startsWith(b, w, end, 'DPT=')) {
+        dptFrom = w + 4;
+        dptTo = end;
+      }
+    } else if (c === 0x50 /* P */) {
+      if (protoFrom < 0) {
+        if (startsWith(b, w, end, 'PROTO=')) {
+          protoFrom = w + 6;
+          protoTo = end;
+        }
+      } else if (end - w === 3 && b[w + 1] === 0x53 && b[w + 2] === 0x48) flags += 'P';
+    } else if (protoFrom >= 0 && end - w === 3) {
+      const c1 = b[w + 1]!;
+      const c2 = b[w + 2]!;
+      if (c === 0x41 && c1 === 0x43 && c2 === 0x4b) flags += 'A';
+      else if (c === 0x46 && c1 === 0x49 && c2 === 0x4e) flags += 'F';
+      else if (c === 0x52 && c1 === 0x53 && c2 === 0x54) flags += 'R';
+    }
+    i = end;
+  }
+  if (srcFrom < 0 || dstFrom < 0 || protoFrom < 0) return null;
+  let proto: Transport;
+  if (startsWith(b, protoFrom, protoTo, 'TCP') && protoTo - protoFrom === 3) proto = 'tcp';
+  else if (startsWith(b, protoFrom, protoTo, 'UDP') && protoTo - protoFrom === 3) proto = 'udp';
+  else if (startsWith(b, protoFrom, protoTo, 'ICMP') && protoTo - protoFrom === 4) proto = 'icmp';
+  else return null;
+  let sport = -1;
+  let dport = -1;
+  if (proto !== 'icmp') {
+    if (sptFrom >= 0 && (sport = portValue(b, sptFrom, sptTo)) === -2) return null;
+    if (dptFrom >= 0 && (dport = portValue(b, dptFrom, dptTo)) === -2) return null;
+  }
+
+  // The decision, from the prefix after "kernel:" (what precedes its first letter holds none).
+  let prefixFrom = message;
+  for (let k = message; k + KERNEL_TAG.length <= inAt; k++) {
+    let found = true;
+    for (let j = 0; j < KERNEL_TAG.length; j++) {
+      if (b[k + j] !== KERNEL_TAG[j]) {
+        found = false;
+        break;
+      }
+    }
+    if (found) {
+      prefixFrom = k + KERNEL_TAG.length;
+      break;
+    }
+  }
+  while (prefixFrom < inAt && !isLetter(b[prefixFrom]!)) prefixFrom++;
+  let action: FirewallAction | undefined;
+  const length = inAt - prefixFrom;
+  for (let k = 0; k < cache.prefixes.length && action === undefined; k++) {
+    const known = cache.prefixes[k]!;
+    if (known.length !== length) continue;
+    let j = 0;
+    while (j < length && known[j] === b[prefixFrom + j]) j++;
+    if (j === length) action = cache.actions[k];
+  }
+  if (action === undefined) {
+    action = actionOf(b.toString('latin1', prefixFrom, inAt), 'deny');
+    if (cache.prefixes.length < 16) {
+      cache.prefixes.push(Buffer.from(b.subarray(prefixFrom, inAt)));
+      cache.actions.push(action);
+    }
+  }
+
+  const event: FirewallEvent = {
+    ts: clock.withoutYear(month, day, hour, minute, second),
+    action,
+    proto,
+    src: address(b, srcFrom, srcTo, cache),
+    sport,
+    dst: address(b, dstFrom, dstTo, cache),
+    dport,
+    line: lineNumber,
+  };
+  if (hostFrom >= 0) {
+    if (b.compare(cache.hostBytes, 0, cache.hostBytes.length, hostFrom, wordEnd) !== 0) {
+      cache.hostBytes = Buffer.from(b.subarray(hostFrom, wordEnd));
+      cache.host = b.toString('latin1', hostFrom, wordEnd);
+    }
+    event.device = cache.host;
+  }
+  if (proto === 'tcp') event.tcpFlags = flags;
+  return event;
+}
