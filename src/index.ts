@@ -52,6 +52,11 @@ export interface LoadOptions {
   firewall?: FirewallReadOptions;
   /** Called as bytes are read, for a progress line. */
   onProgress?: (file: string, bytesRead: number, totalBytes: number | null) => void;
+  /**
+   * Called after each chunk of input: a promise while what was made of the input so far cannot
+   * be taken (output to a pipe whose reader is behind) — reading waits for it — else null.
+   */
+  pause?: () => Promise<void> | null;
 }
 
 export interface Loaded {
@@ -75,9 +80,10 @@ function inputName(input: CaptureInput): string {
 function read(input: CaptureInput, onRecord: (r: CaptureRecord) => void, options: LoadOptions): Promise<CaptureFileInfo> {
   const name = inputName(input);
   const onProgress = options.onProgress ? (read: number, total: number | null) => options.onProgress!(name, read, total) : undefined;
-  if (typeof input === 'string') return readCapture(input, onRecord, { onProgress });
-  if (isStreamInput(input)) return readCaptureStream(input.name, input.stream, onRecord, { onProgress });
-  return readCaptureBytes(input.name, input.bytes, onRecord, { onProgress });
+  const pause = options.pause;
+  if (typeof input === 'string') return readCapture(input, onRecord, { onProgress, pause });
+  if (isStreamInput(input)) return readCaptureStream(input.name, input.stream, onRecord, { onProgress, pause });
+  return readCaptureBytes(input.name, input.bytes, onRecord, { onProgress, pause });
 }
 
 /**
@@ -227,7 +233,7 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
   const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index), duplicates);
   tracker.finish();
   // Logs (Zeek's, firewalls') are read after the captures, each reader over all its files.
-  const logs = await loadLogInputs(sorted.logs, captures.length, options.onConnection);
+  const logs = await loadLogInputs(sorted.logs, captures.length, options.onConnection, options.pause);
   captures.push(...logs.captures);
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);

@@ -47,13 +47,15 @@ export interface InputReader {
     files: readonly InputFile[],
     firstCapture: number,
     emit: (c: Connection) => void,
+    /** After each chunk read: a promise while what was made of it cannot be taken yet (LoadOptions.pause). */
+    pause?: () => Promise<void> | null,
   ): Promise<{ captures: CaptureSummary[]; failures?: CaptureError[] }>;
 }
 
 export const zeekLogReader: InputReader = {
   name: 'Zeek logs',
   sniff: (head, path) => sniffZeek(head, path) !== null,
-  load: (files, firstCapture, emit) =>
+  load: (files, firstCapture, emit, pause) =>
     loadZeekLogs(
       files.map((f) => {
         const sniffed = sniffZeek(f.head, f.path)!;
@@ -61,6 +63,7 @@ export const zeekLogReader: InputReader = {
       }),
       firstCapture,
       emit,
+      pause,
     ),
 };
 
@@ -79,7 +82,7 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
   return {
     name: 'firewall logs',
     sniff: (head) => sniffFirewallLog(head) !== null,
-    load: async (files, firstCapture, emit) => {
+    load: async (files, firstCapture, emit, pause) => {
       const captures: CaptureSummary[] = [];
       const failures: CaptureError[] = [];
       for (const f of files) {
@@ -93,8 +96,8 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
           // Read a chunk at a time, each connection handed on as it is made.
           const log =
             f.stream === undefined
-              ? await readFirewallLogFile(f.path, logOptions, emit)
-              : await readFirewallLogStream(f.path, f.stream, logOptions, emit);
+              ? await readFirewallLogFile(f.path, logOptions, emit, undefined, pause)
+              : await readFirewallLogStream(f.path, f.stream, logOptions, emit, undefined, pause);
           captures.push(log.summary);
         } catch (e) {
           if (!(e instanceof FirewallLogError)) throw e;
@@ -226,12 +229,13 @@ export async function loadLogInputs(
   logs: SortedInputs<unknown>['logs'],
   firstCapture: number,
   emit: (c: Connection) => void,
+  pause?: () => Promise<void> | null,
 ): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
   const captures: CaptureSummary[] = [];
   const failures: CaptureError[] = [];
   for (const [reader, files] of logs) {
     try {
-      const loaded = await reader.load(files, firstCapture + captures.length, emit);
+      const loaded = await reader.load(files, firstCapture + captures.length, emit, pause);
       captures.push(...loaded.captures);
       if (loaded.failures !== undefined) failures.push(...loaded.failures);
     } catch (e) {

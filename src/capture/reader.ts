@@ -20,6 +20,11 @@ export interface ReadOptions {
   onProgress?: (bytesRead: number, totalBytes: number | null) => void;
   /** readCaptureStream: the size of what the stream reads, when it is a file of known size. */
   fileSize?: number;
+  /**
+   * Called after each chunk is parsed: a promise when what was made of it cannot be taken yet
+   * (the output is a pipe whose reader is behind), and reading waits for it; else null.
+   */
+  pause?: () => Promise<void> | null;
 }
 
 /** What standard input is called in messages. */
@@ -201,16 +206,23 @@ export async function readCapture(source: string, onRecord: RecordCallback, opti
       return await readCaptureStream(source, stream, onRecord, {
         onProgress: options.onProgress ? () => options.onProgress!(stream.bytesRead, total) : undefined,
         fileSize: total,
+        pause: options.pause,
       });
     }
-    return readPlainFile(source, fd, stat.size, onRecord, options);
+    return await readPlainFile(source, fd, stat.size, onRecord, options);
   } finally {
     if (!streamed) closeSync(fd);
   }
 }
 
 /** A plain file: one buffer, refilled by the parsing thread after each parse. */
-function readPlainFile(name: string, fd: number, size: number, onRecord: RecordCallback, options: ReadOptions): CaptureFileInfo {
+async function readPlainFile(
+  name: string,
+  fd: number,
+  size: number,
+  onRecord: RecordCallback,
+  options: ReadOptions,
+): Promise<CaptureFileInfo> {
   const engine = new Engine(name, null, onRecord, new Uint8Array(Math.min(CHUNK_BYTES, Math.max(size, DESCRIBE_BYTES))), 0);
   engine.fileSize = size;
   const onProgress = options.onProgress;
@@ -231,6 +243,8 @@ function readPlainFile(name: string, fd: number, size: number, onRecord: RecordC
     engine.filled(n);
     position += n;
     if (n === 0) eof = true;
+    const wait = options.pause?.();
+    if (wait) await wait;
   }
   return engine.result();
 }
@@ -301,14 +315,19 @@ export async function readCaptureStream(
     pipeline(Readable.from(replay(), { objectMode: false }), gunzip, () => {});
     const engine = new Engine(name, 'gzip', onRecord, new Uint8Array(STREAM_BUFFER_BYTES), 0);
     engine.fileSize = fileSize;
-    return consume(engine, gunzip, () => onProgress?.(read, null));
+    return consume(engine, gunzip, () => onProgress?.(read, null), options.pause);
   }
   const engine = new Engine(name, null, onRecord, new Uint8Array(STREAM_BUFFER_BYTES), 0);
   engine.fileSize = fileSize;
-  return consume(engine, replay(), () => onProgress?.(read, null));
+  return consume(engine, replay(), () => onProgress?.(read, null), options.pause);
 }
 
-async function consume(engine: Engine, chunks: AsyncIterable<Uint8Array>, progress: () => void): Promise<CaptureFileInfo> {
+async function consume(
+  engine: Engine,
+  chunks: AsyncIterable<Uint8Array>,
+  progress: () => void,
+  pause?: () => Promise<void> | null,
+): Promise<CaptureFileInfo> {
   try {
     for await (const chunk of chunks) {
       let at = 0;
@@ -323,6 +342,8 @@ async function consume(engine: Engine, chunks: AsyncIterable<Uint8Array>, progre
       }
       progress();
       if (engine.stopped) break;
+      const wait = pause?.();
+      if (wait) await wait;
     }
   } catch (e) {
     if (e instanceof CaptureError) throw e;

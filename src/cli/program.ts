@@ -37,7 +37,9 @@ export const EXIT_USAGE = 2;
 export const EXIT_FINDINGS = 3;
 
 export interface WritableLike {
+  /** False when the text was queued (a pipe whose reader is behind): 'drain' tells when it is taken. */
   write(chunk: string): unknown;
+  once?(event: 'drain', listener: () => void): unknown;
   isTTY?: boolean;
   columns?: number;
 }
@@ -377,6 +379,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     let timer: ReturnType<typeof setTimeout> | null = null;
     /** A write that failed from the timer, thrown at the next write or at close. */
     let failed: UsageError | null = null;
+    /** Standard output queued the last text (a pipe whose reader is behind): resolved at 'drain'. */
+    let drained: Promise<void> | null = null;
     const flush = (): void => {
       if (timer !== null) clearTimeout(timer);
       timer = null;
@@ -384,7 +388,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       const text = pending;
       pending = '';
       if (file === null) {
-        io.stdout.write(text);
+        const stdout = io.stdout;
+        if (stdout.write(text) === false && drained === null && stdout.once !== undefined) {
+          drained = new Promise<void>((resolve) => stdout.once!('drain', () => resolve())).then(() => {
+            drained = null;
+          });
+        }
         return;
       }
       try {
@@ -400,6 +409,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return {
       get written(): boolean {
         return written;
+      },
+      /** For LoadOptions.pause: the reading waits while standard output's reader is behind. */
+      pause(): Promise<void> | null {
+        return drained;
       },
       write(text: string): void {
         check();
@@ -637,6 +650,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const stream = flowsStreams[format]({ ...renderOptions(o), openTime: () => firstPacket });
     const streamed = await streamConnections(inputs(files), {
       ...loadOptions(o),
+      // Memory held whatever the reader of a pipe does: reading waits while its rows are not taken.
+      pause: () => out.pause(),
       onFirstPacket: (ts) => (firstPacket = ts),
       onConnection: (c) => {
         if (filter(c)) out.write(stream.row(c));

@@ -121,8 +121,13 @@ export class Splitter {
  * Reads `source` line by line: a file by its path, or a stream read once (standard input, a
  * pipe), gzip or not. Throws only when the file cannot be opened.
  */
-export async function readLines(source: string | AsyncIterable<Uint8Array>, onLine: LineCallback): Promise<LineStats> {
-  if (typeof source !== 'string') return readStreamLines(source, onLine);
+export async function readLines(
+  source: string | AsyncIterable<Uint8Array>,
+  onLine: LineCallback,
+  /** After each chunk: a promise while what was made of the lines cannot be taken yet (LoadOptions.pause). */
+  pause?: () => Promise<void> | null,
+): Promise<LineStats> {
+  if (typeof source !== 'string') return readStreamLines(source, onLine, pause);
   const path = source;
   const fd = openSync(path, 'r');
   const size = fstatSync(fd).size;
@@ -130,7 +135,7 @@ export async function readLines(source: string | AsyncIterable<Uint8Array>, onLi
   const probe = new Uint8Array(2);
   const got = readSync(fd, probe, 0, 2, 0);
   if (isGzip(probe.subarray(0, got))) {
-    const failure = await splitAll(createReadStream(path, { fd, highWaterMark: CHUNK_BYTES }).pipe(inflater()), splitter);
+    const failure = await splitAll(createReadStream(path, { fd, highWaterMark: CHUNK_BYTES }).pipe(inflater()), splitter, pause);
     return { bytes: size, compressed: 'gzip', cutShort: splitter.rest(), failure };
   }
   let failure: string | null = null;
@@ -149,6 +154,8 @@ export async function readLines(source: string | AsyncIterable<Uint8Array>, onLi
       position += n;
       splitter.push(buffer.subarray(0, n));
       if (splitter.stopped) break;
+      const wait = pause?.();
+      if (wait) await wait;
     }
   } finally {
     closeSync(fd);
@@ -157,7 +164,11 @@ export async function readLines(source: string | AsyncIterable<Uint8Array>, onLi
 }
 
 /** Pushes every chunk of `chunks` to the splitter; why the input ended early, else null. */
-async function splitAll(chunks: AsyncIterable<Uint8Array> & { destroy?: () => void }, splitter: Splitter): Promise<string | null> {
+async function splitAll(
+  chunks: AsyncIterable<Uint8Array> & { destroy?: () => void },
+  splitter: Splitter,
+  pause?: () => Promise<void> | null,
+): Promise<string | null> {
   try {
     for await (const chunk of chunks) {
       splitter.push(chunk as Buffer);
@@ -165,6 +176,8 @@ async function splitAll(chunks: AsyncIterable<Uint8Array> & { destroy?: () => vo
         chunks.destroy?.();
         break;
       }
+      const wait = pause?.();
+      if (wait) await wait;
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -178,7 +191,11 @@ async function splitAll(chunks: AsyncIterable<Uint8Array> & { destroy?: () => vo
 }
 
 /** A stream read once: gzip is told from its first bytes; `bytes` counts what came in. */
-async function readStreamLines(source: AsyncIterable<Uint8Array>, onLine: LineCallback): Promise<LineStats> {
+async function readStreamLines(
+  source: AsyncIterable<Uint8Array>,
+  onLine: LineCallback,
+  pause?: () => Promise<void> | null,
+): Promise<LineStats> {
   const splitter = new Splitter(onLine);
   const iterator = source[Symbol.asyncIterator]();
   const first = await iterator.next();
@@ -201,6 +218,7 @@ async function readStreamLines(source: AsyncIterable<Uint8Array>, onLine: LineCa
   const failure = await splitAll(
     gzip ? pipeline(Readable.from(chunks(), { objectMode: false }), inflater(), () => {}) : chunks(),
     splitter,
+    pause,
   );
   return { bytes, compressed: gzip ? 'gzip' : null, cutShort: splitter.rest(), failure };
 }

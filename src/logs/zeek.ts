@@ -236,6 +236,7 @@ async function readRows(
   state: FileState,
   types: ReadonlySet<string>,
   onRow: (row: ZeekRow, logType: string, line: number) => void,
+  pause?: () => Promise<void> | null,
 ): Promise<LineStats> {
   const file = state.file;
   const source = file.stream ?? file.path;
@@ -244,44 +245,52 @@ async function readRows(
     let tsv = new TsvRows(fieldsOf(logType ?? 'ssl'));
     let wanted = logType !== null && types.has(logType);
     let sawPath = false;
-    return readLines(source, (line, n) => {
-      if (line.charCodeAt(0) === 35 /* # */) {
-        tsv.header(line);
-        if (line.startsWith('#path') && tsv.path !== null) {
-          if (!sawPath) state.logType = tsv.path;
-          sawPath = true;
-          // The header of another log (`zcat conn.*.log.gz dns.*.log.gz | callhome analyze -`)
-          if (tsv.path !== logType) {
-            logType = tsv.path;
-            tsv = tsv.forLog(fieldsOf(logType));
-            wanted = types.has(logType);
+    return readLines(
+      source,
+      (line, n) => {
+        if (line.charCodeAt(0) === 35 /* # */) {
+          tsv.header(line);
+          if (line.startsWith('#path') && tsv.path !== null) {
+            if (!sawPath) state.logType = tsv.path;
+            sawPath = true;
+            // The header of another log (`zcat conn.*.log.gz dns.*.log.gz | callhome analyze -`)
+            if (tsv.path !== logType) {
+              logType = tsv.path;
+              tsv = tsv.forLog(fieldsOf(logType));
+              wanted = types.has(logType);
+            }
           }
+          return;
         }
-        return;
-      }
-      if (!wanted || line === '') return;
-      if (tsv.columns === null) return malformedLine(state, n, 'a row before the #fields line');
-      if (!tsv.load(line))
-        return malformedLine(state, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
-      onRow(tsv, logType!, n);
-    });
+        if (!wanted || line === '') return;
+        if (tsv.columns === null) return malformedLine(state, n, 'a row before the #fields line');
+        if (!tsv.load(line))
+          return malformedLine(state, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
+        onRow(tsv, logType!, n);
+      },
+      pause,
+    );
   }
   const rowsByType = new Map<string, JsonRows>();
   const probe = new JsonRows(['_path']);
-  return readLines(source, (line, n) => {
-    if (line.trim() === '') return;
-    const error = probe.load(line);
-    if (error !== null) return malformedLine(state, n, error);
-    const logType = probe.path ?? state.logType;
-    if (logType === null || !types.has(logType)) {
-      if (logType !== null && !USED.has(logType) && !state.readBefore) state.otherRows++;
-      return;
-    }
-    let rows = rowsByType.get(logType);
-    if (rows === undefined) rowsByType.set(logType, (rows = new JsonRows(fieldsOf(logType))));
-    rows.load(line);
-    onRow(rows, logType, n);
-  });
+  return readLines(
+    source,
+    (line, n) => {
+      if (line.trim() === '') return;
+      const error = probe.load(line);
+      if (error !== null) return malformedLine(state, n, error);
+      const logType = probe.path ?? state.logType;
+      if (logType === null || !types.has(logType)) {
+        if (logType !== null && !USED.has(logType) && !state.readBefore) state.otherRows++;
+        return;
+      }
+      let rows = rowsByType.get(logType);
+      if (rows === undefined) rowsByType.set(logType, (rows = new JsonRows(fieldsOf(logType))));
+      rows.load(line);
+      onRow(rows, logType, n);
+    },
+    pause,
+  );
 }
 
 function finishSummary(state: FileState, stats: LineStats | null): void {
@@ -368,6 +377,8 @@ export async function loadZeekLogs(
   files: readonly ZeekLogFile[],
   firstCapture: number,
   emit?: (c: Connection) => void,
+  /** After each chunk read: a promise while what was made of it cannot be taken yet (LoadOptions.pause). */
+  pause?: () => Promise<void> | null,
 ): Promise<ZeekLoaded> {
   const states: FileState[] = [];
   for (const file of files) {
@@ -492,8 +503,11 @@ export async function loadZeekLogs(
   for (const pass of passes) {
     for (const state of pass.states) {
       copies.start(state, pass.types);
-      const read = await readRows(state, pass.types, (row, logType, line) =>
-        logType === 'conn' ? onConnRow(state, row, line) : onSideRow(state, row, logType, line),
+      const read = await readRows(
+        state,
+        pass.types,
+        (row, logType, line) => (logType === 'conn' ? onConnRow(state, row, line) : onSideRow(state, row, logType, line)),
+        pause,
       );
       if (!stats.has(state)) stats.set(state, read);
       state.readBefore = true;

@@ -23,8 +23,9 @@ export function readFirewallLogFile(
   options: FirewallLogOptions,
   emit: (c: Connection) => void,
   chunkBytes = CHUNK_BYTES,
+  pause?: () => Promise<void> | null,
 ): Promise<FirewallLog> {
-  return readFirewallLogStream(path, createReadStream(path, { highWaterMark: chunkBytes }), options, emit, chunkBytes);
+  return readFirewallLogStream(path, createReadStream(path, { highWaterMark: chunkBytes }), options, emit, chunkBytes, pause);
 }
 
 /** The same for a log's bytes as they arrive (standard input, a pipe); `name` names it in messages. */
@@ -34,6 +35,8 @@ export async function readFirewallLogStream(
   options: FirewallLogOptions,
   emit: (c: Connection) => void,
   chunkBytes = CHUNK_BYTES,
+  /** After each chunk: a promise while what was made of it cannot be taken yet (LoadOptions.pause). */
+  pause?: () => Promise<void> | null,
 ): Promise<FirewallLog> {
   // Made first: a time zone it does not know is told before anything is read.
   const reader = new FirewallLogReader(name, options, emit);
@@ -52,7 +55,7 @@ export async function readFirewallLogStream(
     for (const line of text.split(/\r?\n/)) reader.push(line);
     return reader.finish();
   }
-  await readLines(source.chunks, reader);
+  await readLines(source.chunks, reader, pause);
   return reader.finish();
 }
 
@@ -100,7 +103,7 @@ function inflated(chunks: AsyncIterable<Buffer>, chunkBytes: number): AsyncItera
  * follows the last LF, empty when the log ends with one), handed to the reader: ASCII netfilter
  * lines as bytes, the others as text. A UTF-8 byte-order mark is dropped as the decoder drops it.
  */
-async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReader): Promise<void> {
+async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReader, pause?: () => Promise<void> | null): Promise<void> {
   const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   let first = true;
   let started = false;
@@ -142,6 +145,8 @@ async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReade
     }
     // The start of a line the next chunk ends (copied: the chunk is let go).
     carry = from < b.length ? Buffer.from(b.subarray(from)) : null;
+    const wait = pause?.();
+    if (wait) await wait;
   }
   const last = carry ?? Buffer.alloc(0);
   push(isAscii(last) ? last.toString('latin1') : utf8.decode(last));
