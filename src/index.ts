@@ -2,7 +2,7 @@
  * callhome as a library: the pipeline of DESIGN.md wired once —
  * capture/ → decode/ → flows/ → analysis/ — for the CLI and for anyone embedding it.
  */
-import { ConnectionStore, type ConnectionList } from './flows/store.js';
+import { ChunkPool, ConnectionStore } from './flows/store.js';
 import { statSync } from 'node:fs';
 import { CaptureError, STDIN_NAME, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
@@ -350,9 +350,10 @@ function analyzeOptions(options: AnalyzeCapturesOptions): AnalyzeOptions {
 export async function analyze(
   inputs: CaptureInput[],
   options: AnalyzeCapturesOptions = {},
+  pool: ChunkPool | null = null,
 ): Promise<{ result: AnalysisResult; loaded: Analysed }> {
   // Kept in columns, not objects: a scan of millions of SYNs is a few hundred megabytes, not gigabytes.
-  const store = new ConnectionStore();
+  const store = new ConnectionStore(pool);
   const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => store.add(c) });
   store.sortByStart();
   const result = analyzeNetworks(store, streamed.captures, analyzeOptions(options));
@@ -361,7 +362,7 @@ export async function analyze(
 
 /** What `analyze` read: as `Loaded`, the connections kept in a store (`get(i)`, `toArray()`, iterable). */
 export interface Analysed extends Omit<Loaded, 'connections'> {
-  connections: ConnectionList;
+  connections: ConnectionStore;
 }
 
 /** Each capture analysed on its own, then compared. */
@@ -372,9 +373,12 @@ export async function compare(
   const results: AnalysisResult[] = [];
   const names: string[] = [];
   const failures: CaptureError[] = [];
+  // One input's connections at a time: each store's memory goes to the next.
+  const pool = new ChunkPool();
   for (const input of inputs) {
     // Hosts without findings are counted, not kept: compare reads the hosts that rank first.
-    const { result, loaded } = await analyze([input], { ...options, allHosts: false });
+    const { result, loaded } = await analyze([input], { ...options, allHosts: false }, pool);
+    loaded.connections.release();
     failures.push(...loaded.failures);
     if (loaded.captures.length === 0) continue;
     results.push(result);

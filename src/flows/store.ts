@@ -157,10 +157,41 @@ class Chunk {
   uidBytes = 0;
 }
 
+/**
+ * Chunks a released store gives back, for the next store to take: `compare` analyses its inputs
+ * one after another, and the second need not wait for the collector to free the first's memory.
+ */
+export class ChunkPool {
+  private readonly free: Chunk[] = [];
+
+  take(): Chunk {
+    const chunk = this.free.pop();
+    if (chunk === undefined) return new Chunk();
+    chunk.rare = null;
+    chunk.uidBytes = 0;
+    return chunk;
+  }
+
+  give(chunks: Chunk[]): void {
+    for (const c of chunks) this.free.push(c);
+  }
+}
+
 /** The connections of a run in columns. Add them in any order; `sortByStart` orders them as loadCaptures does. */
 export class ConnectionStore implements ConnectionList {
   private n = 0;
-  private readonly chunks: Chunk[] = [];
+  private chunks: Chunk[] = [];
+
+  /** `pool`: where chunks come from and go back to on `release` (none: made afresh, left to the collector). */
+  constructor(private readonly pool: ChunkPool | null = null) {}
+
+  /** Empties the store, its chunks given back to its pool. */
+  release(): void {
+    this.pool?.give(this.chunks);
+    this.chunks = [];
+    this.n = 0;
+    this.order = null;
+  }
   private readonly texts = new Texts();
   /** Connection states and transports: a few values, one byte each. */
   private readonly kinds = new Texts();
@@ -173,7 +204,7 @@ export class ConnectionStore implements ConnectionList {
 
   add(c: Connection): void {
     const i = this.n & ROW;
-    if (i === 0) this.chunks.push(new Chunk());
+    if (i === 0) this.chunks.push(this.pool !== null ? this.pool.take() : new Chunk());
     const k = this.chunks[this.chunks.length - 1]!;
     this.n++;
     this.order = null;
