@@ -25,27 +25,61 @@ export interface Destinations {
   merged: UnionFind;
 }
 
+/**
+ * A set that holds its first value in a field and makes a Set at the second: a scanner's groups
+ * are hundreds of thousands, most with one port, one address and one netblock.
+ */
+class Few<T> {
+  private one: T | undefined = undefined;
+  private set: Set<T> | null = null;
+  size = 0;
+
+  has(v: T): boolean {
+    return this.set !== null ? this.set.has(v) : this.size === 1 && this.one === v;
+  }
+
+  add(v: T): void {
+    if (this.set !== null) {
+      this.set.add(v);
+      this.size = this.set.size;
+    } else if (this.size === 0) {
+      this.one = v;
+      this.size = 1;
+    } else if (this.one !== v) {
+      this.set = new Set([this.one as T, v]);
+      this.size = 2;
+    }
+  }
+
+  values(): T[] {
+    return this.set !== null ? [...this.set] : this.size === 1 ? [this.one as T] : [];
+  }
+}
+
 interface GroupAcc {
   /** Destination keys of the group, in first-seen order, and how many connections each named. */
   keys: GroupKey[];
   keyCounts: number[];
-  names: Set<string>;
+  names: Few<string>;
   viaProxy: boolean;
-  ports: Set<number>;
-  addresses: Set<string>;
-  netblocks: Set<string>;
+  ports: Few<number>;
+  addresses: Few<string>;
+  netblocks: Few<string>;
   attempts: number;
   established: number;
   unanswered: number;
-  resets: { middlebox: number; endpoint: number; unknown: number };
+  middlebox: number;
+  endpoint: number;
+  unknown: number;
   bytesOut: number;
   bytesIn: number;
   first: number;
   last: number;
-  failedTimes: number[];
-  failedPorts: number[];
-  doneTimes: number[];
-  donePorts: number[];
+  /** Made at the first failed / completed attempt. */
+  failedTimes: number[] | null;
+  failedPorts: number[] | null;
+  doneTimes: number[] | null;
+  donePorts: number[] | null;
   /** The connection with most requests (beacons on one keep-alive connection). */
   requests: Connection | null;
 }
@@ -84,23 +118,25 @@ function newGroup(): GroupAcc {
   return {
     keys: [],
     keyCounts: [],
-    names: new Set(),
+    names: new Few(),
     viaProxy: false,
-    ports: new Set(),
-    addresses: new Set(),
-    netblocks: new Set(),
+    ports: new Few(),
+    addresses: new Few(),
+    netblocks: new Few(),
     attempts: 0,
     established: 0,
     unanswered: 0,
-    resets: { middlebox: 0, endpoint: 0, unknown: 0 },
+    middlebox: 0,
+    endpoint: 0,
+    unknown: 0,
     bytesOut: 0,
     bytesIn: 0,
     first: Infinity,
     last: -Infinity,
-    failedTimes: [],
-    failedPorts: [],
-    doneTimes: [],
-    donePorts: [],
+    failedTimes: null,
+    failedPorts: null,
+    doneTimes: null,
+    donePorts: null,
     requests: null,
   };
 }
@@ -162,7 +198,7 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   g.bytesIn += c.respBytes;
   if (c.ts < g.first) g.first = c.ts;
   if (c.lastTs > g.last) g.last = c.lastTs;
-  if (refusal !== undefined) g.resets[refusal.attribution]++;
+  if (refusal !== undefined) g[refusal.attribution]++;
   if (c.requestTimes.length > (g.requests?.requestTimes.length ?? 0)) g.requests = c;
   if (items.attempt[i] === 0) {
     if (c.established || c.origPkts > 0) g.established += outcome === 'established' ? 1 : 0;
@@ -171,12 +207,12 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   g.attempts++;
   if (outcome === 'established') {
     g.established++;
-    g.doneTimes.push(c.ts);
-    g.donePorts.push(c.origP);
+    (g.doneTimes ??= []).push(c.ts);
+    (g.donePorts ??= []).push(c.origP);
   } else {
     if (outcome === 'unanswered') g.unanswered++;
-    g.failedTimes.push(c.ts);
-    g.failedPorts.push(c.origP);
+    (g.failedTimes ??= []).push(c.ts);
+    (g.failedPorts ??= []).push(c.origP);
   }
 }
 
@@ -198,14 +234,14 @@ function finishGroup(g: GroupAcc): DestinationGroup {
   const schedules: Schedule[] = [];
   // Failed attempts and completed sessions are scored apart: a browser's sessions must not make
   // a retry loop look irregular, nor a retry loop make browsing look periodic.
-  if (g.failedTimes.length > 0) schedules.push(analyzeSchedule(g.failedTimes, g.failedPorts, 'failed attempts'));
-  if (g.doneTimes.length > 0) schedules.push(analyzeSchedule(g.doneTimes, g.donePorts, 'completed sessions'));
+  if (g.failedTimes !== null) schedules.push(analyzeSchedule(g.failedTimes, g.failedPorts, 'failed attempts'));
+  if (g.doneTimes !== null) schedules.push(analyzeSchedule(g.doneTimes, g.donePorts, 'completed sessions'));
   if (g.requests !== null && g.requests.requestTimes.length >= 3) {
     schedules.push(analyzeSchedule(g.requests.requestTimes, null, 'requests in one connection'));
   }
   const schedule =
     schedules.length > 0 ? bestSchedule(schedules) : emptySchedule('no new connections seen (the capture started mid-connection)');
-  const addressList = [...g.addresses].sort();
+  const addressList = g.addresses.values().sort();
   const group: DestinationGroup = {
     // A netblock group of one address is named by the address.
     destination:
@@ -215,22 +251,22 @@ function finishGroup(g: GroupAcc): DestinationGroup {
           ? addressList[0]!
           : bestKey.destination,
     groupedBy: bestKey?.groupedBy ?? 'netblock',
-    names: [...g.names].sort(),
-    ports: [...g.ports].sort((a, b) => a - b),
+    names: g.names.values().sort(),
+    ports: g.ports.values().sort((a, b) => a - b),
     addresses: g.addresses.size,
     addressList: addressList.slice(0, 100),
     attempts: g.attempts,
     established: g.established,
     unanswered: g.unanswered,
-    resets: g.resets,
+    resets: { middlebox: g.middlebox, endpoint: g.endpoint, unknown: g.unknown },
     viaProxy: g.viaProxy,
     bytesOut: g.bytesOut,
     bytesIn: g.bytesIn,
     firstSeen: iso(g.first),
     lastSeen: iso(g.last),
     schedule,
-    netblocks: [...g.netblocks].sort().slice(0, 50),
-    failed: g.attempts - g.doneTimes.length,
+    netblocks: g.netblocks.values().sort().slice(0, 50),
+    failed: g.attempts - (g.doneTimes?.length ?? 0),
   };
   if (schedule.basis === 'requests in one connection' && g.requests !== null) {
     group.requestTimes = g.requests.requestTimes.slice(0, REQUEST_TIMES_SHOWN);
