@@ -69,8 +69,6 @@ interface Rare {
   dnsAnswers: DnsAnswer[];
   requestTimes: number[];
   missedBytes: number;
-  /** Set when it is not what the times say (lastTs − ts, null for one instant). */
-  duration: number | null | undefined;
   /** The connection itself, when a column cannot hold one of its values (a log may say anything). */
   whole?: Connection;
 }
@@ -113,7 +111,6 @@ const NO_RARE: Rare = {
   dnsAnswers: empty(),
   requestTimes: empty(),
   missedBytes: 0,
-  duration: undefined,
 };
 
 const localCode = (v: boolean | null): number => (v === null ? 0 : v ? 2 : 1);
@@ -153,6 +150,11 @@ class Chunk {
   readonly flags = new Uint8Array(CHUNK);
   /** Made at the chunk's first connection with rare fields (a scan of SYNs has none). */
   rare: (Rare | undefined)[] | null = null;
+  /**
+   * Durations, made at the chunk's first connection whose duration is not what its times say
+   * (lastTs − ts; a Zeek row's own duration differs in the last bits): NaN for none.
+   */
+  duration: Float64Array | null = null;
   uids = Buffer.alloc(CHUNK * 18);
   uidBytes = 0;
 }
@@ -168,6 +170,7 @@ export class ChunkPool {
     const chunk = this.free.pop();
     if (chunk === undefined) return new Chunk();
     chunk.rare = null;
+    chunk.duration = null;
     chunk.uidBytes = 0;
     return chunk;
   }
@@ -250,7 +253,13 @@ export class ConnectionStore implements ConnectionList {
       setRare(k, i, { ...NO_RARE, whole: c });
       return;
     }
-    const duration = c.duration === durationOf(c.ts, c.lastTs) ? undefined : c.duration;
+    if (k.duration !== null || c.duration !== durationOf(c.ts, c.lastTs)) {
+      if (k.duration === null) {
+        k.duration = new Float64Array(CHUNK);
+        for (let j = 0; j < i; j++) k.duration[j] = durationOf(k.ts[j]!, k.lastTs[j]!) ?? Number.NaN;
+      }
+      k.duration[i] = c.duration ?? Number.NaN;
+    }
     if (
       c.resets.length > 0 ||
       c.http !== null ||
@@ -261,8 +270,7 @@ export class ConnectionStore implements ConnectionList {
       c.dnsQueries !== 0 ||
       c.dnsAnswers.length > 0 ||
       c.requestTimes.length > 0 ||
-      c.missedBytes !== 0 ||
-      duration !== undefined
+      c.missedBytes !== 0
     ) {
       setRare(k, i, {
         resets: c.resets,
@@ -275,7 +283,6 @@ export class ConnectionStore implements ConnectionList {
         dnsAnswers: c.dnsAnswers,
         requestTimes: c.requestTimes,
         missedBytes: c.missedBytes,
-        duration,
       });
     }
   }
@@ -354,7 +361,7 @@ export class ConnectionStore implements ConnectionList {
       respH: flags & FLAG_RESP_TEXT ? texts[k.respA[i]!]! : formatIPv4(k.respA[i]!),
       respP: k.respP[i]!,
       service: service === 0 ? null : texts[service - 1]!,
-      duration: rare === undefined || rare.duration === undefined ? durationOf(ts, lastTs) : rare.duration,
+      duration: k.duration === null ? durationOf(ts, lastTs) : durationAt(k.duration, i),
       origBytes: k.origBytes[i]!,
       respBytes: k.respBytes[i]!,
       connState: this.kinds.texts[k.state[i]!] as ConnState,
@@ -407,6 +414,11 @@ function addUid(k: Chunk, i: number, uid: string): void {
 
 function uidAt(k: Chunk, i: number): string {
   return k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd[i - 1]!, k.uidEnd[i]);
+}
+
+function durationAt(column: Float64Array, i: number): number | null {
+  const d = column[i]!;
+  return Number.isNaN(d) ? null : d;
 }
 
 /** A connection's duration as the tracker gives it: null for one instant. */
