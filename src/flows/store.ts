@@ -9,7 +9,7 @@
  * makes the objects of one host at a time, and drops them when the host is done.
  */
 import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
-import type { ConnState, Connection, DnsAnswer, HttpRequestPeek, QuicPeek, ResetEvidence, Transport } from './connection.js';
+import type { ConnState, Connection, Transport } from './connection.js';
 
 /** What the analysis reads connections from: an array, or a store of them. */
 export interface ConnectionList extends Iterable<Connection> {
@@ -57,21 +57,11 @@ export function asList(connections: readonly Connection[] | ConnectionList): Con
   return Array.isArray(connections) ? listOf(connections as readonly Connection[]) : (connections as ConnectionList);
 }
 
-/** What only some connections carry, and the fields whose usual value a column cannot hold. */
-interface Rare {
-  resets: ResetEvidence[];
-  http: HttpRequestPeek | null;
-  sni: string | null;
-  quic: QuicPeek | null;
-  dnsQuery: string | null;
-  dnsNames: string[];
-  dnsQueries: number;
-  dnsAnswers: DnsAnswer[];
-  requestTimes: number[];
-  missedBytes: number;
-  /** The connection itself, when a column cannot hold one of its values (a log may say anything). */
-  whole?: Connection;
-}
+/** What only some connections carry, and the connection itself when a column cannot hold one of its values. */
+type Rare = Pick<
+  Connection,
+  'resets' | 'http' | 'sni' | 'quic' | 'dnsQuery' | 'dnsNames' | 'dnsQueries' | 'dnsAnswers' | 'requestTimes' | 'missedBytes'
+> & { whole?: Connection };
 
 /** Repeated texts as small numbers, and back. */
 class Texts {
