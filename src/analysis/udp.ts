@@ -58,14 +58,20 @@ export function isDns(c: Connection): boolean {
  * ordinary traffic, answered or not (one lost datagram is not a block); a query to a resolver that
  * never answers anybody is an attempt that failed.
  */
-export function answeringResolvers(connections: ConnectionList): Set<string> {
+export function answeringResolvers(connections: ConnectionList): ReadonlySet<string> {
+  // Asked for by several passes over the same connections: found once per list (and its length).
+  const known = resolversFound.get(connections);
+  if (known !== undefined && known.length === connections.length) return known.resolvers;
   const resolvers = new Set<string>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.get(i);
     if (c.proto === 'udp' && c.respP === DNS_PORT && (c.respPkts > 0 || c.established)) resolvers.add(c.respH);
   }
+  resolversFound.set(connections, { length: connections.length, resolvers });
   return resolvers;
 }
+
+const resolversFound = new WeakMap<ConnectionList, { length: number; resolvers: ReadonlySet<string> }>();
 
 /** The resolvers inside the network (`internal`) that answered DNS in the capture, in order. */
 export function insideResolvers(connections: ConnectionList, internal: CidrSet): string[] {
@@ -81,7 +87,7 @@ export function insideResolvers(connections: ConnectionList, internal: CidrSet):
  */
 export function analysedConnections(connections: ConnectionList, internal: CidrSet): Uint8Array {
   const analysed = new Uint8Array(connections.length);
-  let resolvers: Set<string> | null = null;
+  let resolvers: ReadonlySet<string> | null = null;
   let inside: boolean | null = null;
   for (let i = 0; i < connections.length; i++) {
     const c = connections.get(i);
