@@ -2,7 +2,7 @@
  * callhome as a library: the pipeline of DESIGN.md wired once —
  * capture/ → decode/ → flows/ → analysis/ — for the CLI and for anyone embedding it.
  */
-import { ChunkPool, ConnectionStore } from './flows/store.js';
+import { ChunkPool, ConnectionKeeper, type ConnectionList } from './flows/store.js';
 import { statSync } from 'node:fs';
 import { CaptureError, STDIN_NAME, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
@@ -71,7 +71,11 @@ export interface Loaded {
   passedOver: string[];
 }
 
-export type AnalyzeCapturesOptions = LoadOptions & Partial<AnalyzeOptions>;
+export type AnalyzeCapturesOptions = LoadOptions &
+  Partial<AnalyzeOptions> & {
+    /** Connections kept as objects at most; past it they go into a column store (KEEP_OBJECTS_UP_TO). */
+    objectsUpTo?: number;
+  };
 
 function inputName(input: CaptureInput): string {
   return typeof input === 'string' ? (input === '-' ? STDIN_NAME : input) : input.name;
@@ -352,17 +356,18 @@ export async function analyze(
   options: AnalyzeCapturesOptions = {},
   pool: ChunkPool | null = null,
 ): Promise<{ result: AnalysisResult; loaded: Analysed }> {
-  // Kept in columns, not objects: a scan of millions of SYNs is a few hundred megabytes, not gigabytes.
-  const store = new ConnectionStore(pool);
-  const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => store.add(c) });
-  store.sortByStart();
-  const result = analyzeNetworks(store, streamed.captures, analyzeOptions(options));
-  return { result, loaded: { ...streamed, connections: store } };
+  // Past 100,000 connections kept in columns, not objects: a scan of millions of SYNs is a few
+  // hundred megabytes, not gigabytes.
+  const keeper = new ConnectionKeeper(pool, options.objectsUpTo);
+  const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => keeper.add(c) });
+  const connections = keeper.list();
+  const result = analyzeNetworks(connections, streamed.captures, analyzeOptions(options));
+  return { result, loaded: { ...streamed, connections } };
 }
 
-/** What `analyze` read: as `Loaded`, the connections kept in a store (`get(i)`, `toArray()`, iterable). */
+/** What `analyze` read: as `Loaded`, the connections as a list (`get(i)`, `toArray()`, iterable). */
 export interface Analysed extends Omit<Loaded, 'connections'> {
-  connections: ConnectionStore;
+  connections: ConnectionList;
 }
 
 /** Each capture analysed on its own, then compared. */
@@ -378,7 +383,7 @@ export async function compare(
   for (const input of inputs) {
     // Hosts without findings are counted, not kept: compare reads the hosts that rank first.
     const { result, loaded } = await analyze([input], { ...options, allHosts: false }, pool);
-    loaded.connections.release();
+    loaded.connections.release?.();
     failures.push(...loaded.failures);
     if (loaded.captures.length === 0) continue;
     results.push(result);

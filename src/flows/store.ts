@@ -21,6 +21,8 @@ export interface ConnectionList extends Iterable<Connection> {
   end(i: number): number;
   /** Every connection as an object (a store makes them all: memory grows with their number). */
   toArray(): Connection[];
+  /** Lets go of what holds the connections (a store gives its chunks back to its pool). */
+  release?(): void;
 }
 
 /** An array seen as a ConnectionList: its own objects, nothing made. */
@@ -36,6 +38,48 @@ export function listOf(connections: readonly Connection[]): ConnectionList {
     [Symbol.iterator]: () => connections[Symbol.iterator](),
   };
 }
+
+/**
+ * Connections kept for the analysis: as the objects themselves while they are few (making them
+ * again from columns costs more time than a few thousand objects cost memory), in a column store
+ * once there are more than `objectsUpTo`. `list()` gives them in start order, as loadCaptures does.
+ */
+export class ConnectionKeeper {
+  private objects: Connection[] | null = [];
+  private store: ConnectionStore | null = null;
+
+  constructor(
+    private readonly pool: ChunkPool | null = null,
+    private readonly objectsUpTo = KEEP_OBJECTS_UP_TO,
+  ) {}
+
+  add(c: Connection): void {
+    if (this.objects === null) {
+      this.store!.add(c);
+      return;
+    }
+    this.objects.push(c);
+    if (this.objects.length > this.objectsUpTo) {
+      this.store = new ConnectionStore(this.pool);
+      for (const kept of this.objects) this.store.add(kept);
+      this.objects = null;
+    }
+  }
+
+  /** The connections in order of start time, ties by uid. */
+  list(): ConnectionList {
+    if (this.store !== null) {
+      this.store.sortByStart();
+      return this.store;
+    }
+    const objects = this.objects!;
+    objects.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    return listOf(objects);
+  }
+}
+
+/** Connections kept as objects at most before a ConnectionKeeper moves them into columns (about 45 MB of objects). */
+export const KEEP_OBJECTS_UP_TO = 100_000;
 
 /** The connections of `list` at `positions`, made as they are asked for. */
 export function viewOf(list: ConnectionList, positions: readonly number[]): ConnectionList {

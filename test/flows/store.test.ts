@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCaptures } from '../../src/index.js';
+import { analyze, loadCaptures } from '../../src/index.js';
 import { ConnectionStore } from '../../src/flows/store.js';
 import type { Connection } from '../../src/flows/index.js';
 import { corpusRoot, projectRoot } from '../support/corpus.js';
@@ -46,6 +46,22 @@ describe('the connection store gives back what it was given', () => {
       compared += store.length;
     }
     expect(compared).toBeGreaterThan(3_000);
+  }, 120_000);
+
+  it('gives analyze the same findings whether it keeps connections as objects or in columns', async () => {
+    const captures = [
+      resolve(projectRoot, 'captures', 'department-host.pcap'),
+      resolve(projectRoot, 'captures', 'consultant-laptop.pcap'),
+      ...filesUnder(resolve(corpusRoot, 'beacon')),
+      resolve(projectRoot, 'test', 'logs', 'fixtures'),
+    ];
+    for (const input of captures) {
+      const objects = await analyze([input]);
+      const columns = await analyze([input], { objectsUpTo: 10 });
+      if (objects.loaded.connections.length > 10) expect(columns.loaded.connections, input).toBeInstanceOf(ConnectionStore);
+      expect(columns.result, input).toStrictEqual(objects.result);
+      expect(columns.loaded.connections.toArray(), input).toStrictEqual(objects.loaded.connections.toArray());
+    }
   }, 120_000);
 
   it('keeps values that no column type can hold, and texts that are not dotted quads', () => {
