@@ -6,10 +6,9 @@
  * reader that claims the input parses every byte exactly once.
  */
 import { createReadStream, openSync, statSync } from 'node:fs';
-import { gunzipSync, constants as zlib } from 'node:zlib';
 import { STDIN_NAME } from './capture/index.js';
 import { sniffCapture } from './capture/sniff.js';
-import { HEAD_BYTES } from './logs/lines.js';
+import { HEAD_BYTES, inflatedHead } from './logs/lines.js';
 
 /** Bytes to be read once, in order. */
 export interface StreamInput {
@@ -35,18 +34,6 @@ function isOnePassPath(path: string): boolean {
     return !stat.isFile() && !stat.isDirectory();
   } catch {
     return false; // not there or not readable: the capture reader words the error
-  }
-}
-
-const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
-
-/** The first bytes as a reader's `sniff` sees them: inflated when gzip, at most HEAD_BYTES. */
-export function inflatedHead(raw: Uint8Array): Uint8Array {
-  if (!isGzip(raw)) return raw.subarray(0, HEAD_BYTES);
-  try {
-    return gunzipSync(raw, { finishFlush: zlib.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES);
-  } catch {
-    return new Uint8Array(0);
   }
 }
 

@@ -155,11 +155,11 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
     if (anyInternal && !ctx.internal.has(address)) continue;
     const host = buildHost(address, connections, list, ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
     if (!('finding' in host)) understoodOnly.push(host);
-    else if (ctx.keepQuiet === false && quietOnly(host)) {
-      const counted: HostAnalysis | null = firstQuiet === null || ranking(host, firstQuiet) < 0 ? firstQuiet : host;
-      if (counted !== host) firstQuiet = host;
-      if (counted !== null) quiet.addHost(counted.finding, counted.connections);
-    } else hosts.push(host);
+    else if (ctx.keepQuiet !== false || !quietOnly(host)) hosts.push(host);
+    else if (firstQuiet === null || ranking(host, firstQuiet) < 0) {
+      if (firstQuiet !== null) quiet.addHost(firstQuiet.finding, firstQuiet.connections);
+      firstQuiet = host;
+    } else quiet.addHost(host.finding, host.connections);
   }
   if (firstQuiet !== null) {
     // The one quiet host kept is analysed in full (its connections are those left after known destinations).

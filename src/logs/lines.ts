@@ -8,6 +8,7 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable, pipeline, type TransformOptions } from 'node:stream';
 import { createGunzip, gunzipSync, constants as zlib, type Gunzip, type ZlibOptions } from 'node:zlib';
+import { isGzip } from '../capture/sniff.js';
 
 const CHUNK_BYTES = 1 << 20;
 /**
@@ -38,21 +39,22 @@ export type LineCallback = (line: string, lineNumber: number) => boolean | void;
 const INFLATE: ZlibOptions & Pick<TransformOptions, 'highWaterMark'> = { chunkSize: CHUNK_BYTES, highWaterMark: 4 * CHUNK_BYTES };
 const inflater = (): Gunzip => createGunzip(INFLATE);
 
-const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+/** The first bytes as a reader's `sniff` sees them: inflated when gzip (as far as they allow), at most HEAD_BYTES. */
+export function inflatedHead(raw: Uint8Array): Uint8Array {
+  if (!isGzip(raw)) return raw.subarray(0, HEAD_BYTES);
+  try {
+    return gunzipSync(raw, { finishFlush: zlib.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES);
+  } catch {
+    return new Uint8Array(0);
+  }
+}
 
 /** The first bytes of a file, inflated when it is gzip (as far as the bytes read allow). */
 export function readHead(path: string): Uint8Array {
   const fd = openSync(path, 'r');
   try {
     const raw = new Uint8Array(HEAD_BYTES);
-    const n = readSync(fd, raw, 0, raw.length, 0);
-    const head = raw.subarray(0, n);
-    if (!isGzip(head)) return head;
-    try {
-      return gunzipSync(head, { finishFlush: zlib.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES);
-    } catch {
-      return new Uint8Array(0);
-    }
+    return inflatedHead(raw.subarray(0, readSync(fd, raw, 0, raw.length, 0)));
   } finally {
     closeSync(fd);
   }

@@ -9,6 +9,7 @@ import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { isGzip } from '../../capture/sniff.js';
 import type { Connection } from '../../flows/connection.js';
 import { FirewallLogReader, firewallLogText, type FirewallLog, type FirewallLogOptions } from './index.js';
 
@@ -41,7 +42,7 @@ export async function readFirewallLogStream(
   // Made first: a time zone it does not know is told before anything is read.
   const reader = new FirewallLogReader(name, options, emit);
   let source = await withHead(chunks);
-  if (source.head[0] === 0x1f && source.head[1] === 0x8b) source = await withHead(inflated(source.chunks, chunkBytes));
+  if (isGzip(source.head)) source = await withHead(inflated(source.chunks, chunkBytes));
   const head = source.head;
   const utf16 =
     head.length >= 2 &&
