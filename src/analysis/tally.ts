@@ -16,6 +16,13 @@ import { isWebAttempt } from './udp.js';
 const SCAN_PORTS = 20;
 const SCAN_ADDRESSES = 50;
 const SCAN_FAILING = 0.6;
+/**
+ * A scan of addresses probes SCAN_ADDRESSES new ones within this many seconds somewhere in its
+ * span (nmap's slowest timing but one, "polite", probes one every 0.4 s). Software that tries a
+ * new address every minute or so all day — a browser or an updater turned away at the edge, as a
+ * firewall's deny log shows it — is not scanning, however many addresses it meets.
+ */
+const SCAN_WINDOW_SECONDS = 600;
 /** Flood: this many attempts at one address:port, at this rate or more. */
 const FLOOD_ATTEMPTS = 100;
 const FLOOD_RATE = 10;
@@ -66,6 +73,10 @@ interface PortStats {
   failed: number;
   first: number;
   last: number;
+  /** When each of the latest SCAN_ADDRESSES new addresses was first probed (a ring once full). */
+  newAt: number[];
+  /** The shortest time in which SCAN_ADDRESSES new addresses were probed (Infinity: fewer). */
+  fastest: number;
 }
 
 export interface Tally {
@@ -168,11 +179,37 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   if (failed) pa.failed++;
   pa.last = c.ts;
   let ap = tally.addressesByPort.get(key);
-  if (ap === undefined) tally.addressesByPort.set(key, (ap = { addresses: new Set(), n: 0, failed: 0, first: c.ts, last: c.ts }));
-  if (ap.addresses.size < 1_000_000) ap.addresses.add(c.respH);
+  if (ap === undefined) {
+    ap = { addresses: new Set(), n: 0, failed: 0, first: c.ts, last: c.ts, newAt: [], fastest: Number.POSITIVE_INFINITY };
+    tally.addressesByPort.set(key, ap);
+  }
+  const known = ap.addresses.size;
+  if (known < 1_000_000) {
+    ap.addresses.add(c.respH);
+    if (ap.addresses.size > known) newAddress(ap, known, c.ts);
+  }
   ap.n++;
   if (failed) ap.failed++;
   ap.last = c.ts;
+}
+
+/**
+ * The `seen`-th new address on a port (from 0), first probed at `ts` (items come in order of
+ * start): the shortest time SCAN_ADDRESSES new addresses took so far.
+ */
+function newAddress(ap: PortStats, seen: number, ts: number): void {
+  const at = ap.newAt;
+  if (seen < SCAN_ADDRESSES) {
+    at.push(ts);
+    if (seen === SCAN_ADDRESSES - 1) ap.fastest = ts - at[0]!;
+    return;
+  }
+  // A ring of the latest SCAN_ADDRESSES times: this one replaces the oldest, the next slot holds
+  // the first of the SCAN_ADDRESSES that end here.
+  const slot = seen % SCAN_ADDRESSES;
+  at[slot] = ts;
+  const span = ts - at[(slot + 1) % SCAN_ADDRESSES]!;
+  if (span < ap.fastest) ap.fastest = span;
 }
 
 /** The reset source that turned the host's direct attempts away most often. */
@@ -244,6 +281,7 @@ export function findScan(tally: Tally): Scan | null {
   for (const [port, ap] of tally.addressesByPort) {
     if (
       ap.addresses.size >= SCAN_ADDRESSES &&
+      ap.fastest <= SCAN_WINDOW_SECONDS &&
       ap.addresses.size >= 0.5 * ap.n &&
       ap.failed / ap.n >= SCAN_FAILING &&
       (scan === null || ap.n > scan.probes)

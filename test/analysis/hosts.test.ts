@@ -170,6 +170,26 @@ describe('labels: the "not that label" cases', () => {
     expect(analyzeConnections(agent, [], options()).hosts[0]!.labels).not.toContain('scanner');
   });
 
+  it('new addresses tried once a minute all day, all turned away, are not a scan; the same addresses in a minute are', () => {
+    // A browser or updater without the proxy, as a firewall's deny log shows it: a different web
+    // server every minute or so, each attempt denied.
+    const addresses = Array.from({ length: 400 }, (_, i) => `${23 + (i % 180)}.${(i * 7) % 256}.${(i * 13) % 256}.${1 + (i % 250)}`);
+    const slow = addresses.map((a, i) => refused('10.0.0.19', a, 80, 1_000 + i * 61, { ttl: 64, delay: 0.0003 }));
+    const slowHost = analyzeConnections(slow, [], options()).hosts[0]!;
+    expect(slowHost.labels).not.toContain('scanner');
+    expect(slowHost.verdict).not.toMatch(/scan/i);
+    // The same 400 addresses probed 0.1 s apart: a scan.
+    const fast = addresses.map((a, i) => refused('10.0.0.20', a, 80, 1_000 + i * 0.1, { ttl: 64, delay: 0.0003 }));
+    const fastHost = analyzeConnections(fast, [], options()).hosts[0]!;
+    expect(fastHost.labels).toContain('scanner');
+    expect(fastHost.verdict).toMatch(/^A scan: 400 addresses on port 80 probed in 40 s, 100% refused/);
+    // A scan that lingers between sweeps is still a scan: 50 new addresses within ten minutes.
+    const bursty = addresses.map((a, i) =>
+      refused('10.0.0.21', a, 80, 1_000 + Math.floor(i / 60) * 3_600 + (i % 60) * 9, { ttl: 64, delay: 0.0003 }),
+    );
+    expect(analyzeConnections(bursty, [], options()).hosts[0]!.labels).toContain('scanner');
+  });
+
   it('the proxy itself going out to the web is not a bypass', () => {
     const conns = [
       ...browsing('10.0.0.18', 5, 5),
