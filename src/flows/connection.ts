@@ -13,6 +13,14 @@ export type { HttpRequestPeek } from '../decode/http.js';
 
 export type Transport = 'tcp' | 'udp' | 'icmp';
 
+/**
+ * The one empty list every record without resets, DNS answers or request times points at — a
+ * million SYNs of a scan, or a million denied lines of a firewall log, are a million records, and
+ * an empty array each was a fifth of their memory. Frozen, so that nothing adds to it by mistake:
+ * a list is replaced, never grown, once its record is made.
+ */
+export const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 /** What a QUIC client's Initial packets said (RFC 9000 §17.2.2, RFC 9001 §4). */
 export interface QuicPeek {
   /** 'v1', 'v2' (RFC 9369), 'draft-29', or the version number in hex. */

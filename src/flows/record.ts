@@ -5,8 +5,7 @@
  */
 
 import { formatIPv4, formatIPv6 } from '../decode/address.js';
-import type { ConnState, Connection, ResetEvidence, Transport } from './connection.js';
-import type { DnsAnswer } from '../decode/dns.js';
+import { NONE, type ConnState, type Connection, type Transport } from './connection.js';
 import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
 import { isLocalIPv4, isLocalIPv6 } from './local.js';
 import { quicPeek, serviceOf } from './peeks.js';
@@ -44,7 +43,7 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
       connState = 'OTH';
     }
   }
-  const resets = f.resets === null ? none<ResetEvidence>() : finishedResets(f);
+  const resets = f.resets === null ? NONE : finishedResets(f);
   const origA6 = v6 ? f.address6(true) : null;
   const respA6 = v6 ? f.address6(false) : null;
   const origH = origA6 !== null ? formatIPv6(origA6) : texts.ipv4Text(f.origA4 >>> 0);
@@ -82,20 +81,12 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
     sni: f.sni,
     quic: quicPeek(f),
     dnsQuery: f.dnsQuery,
-    dnsNames: f.dnsNames ?? none<string>(),
+    dnsNames: f.dnsNames ?? NONE,
     dnsQueries: f.dnsQueries,
-    dnsAnswers: f.dnsAnswers ?? none<DnsAnswer>(),
-    requestTimes: f.requestTimes ?? none<number>(),
+    dnsAnswers: f.dnsAnswers ?? NONE,
+    requestTimes: f.requestTimes ?? NONE,
   };
 }
-
-/**
- * The one empty list every record without resets, DNS or requests points at: a million SYNs of a
- * scan are a million records, and four empty arrays each were a fifth of their memory. Frozen, so
- * that nothing can add to it by mistake.
- */
-const NONE: readonly never[] = Object.freeze([]);
-const none = <T>(): T[] => NONE as unknown as T[];
 
 /**
  * Address texts and histories, made once and shared by the records of one tracker: most

@@ -8,16 +8,13 @@
 import { formatIPv4, formatIPv6 } from '../decode/address.js';
 import type { Packet } from '../decode/packet.js';
 import { TCP_ACK } from '../decode/tcp.js';
-import type { ResetEvidence, ResetStage } from './connection.js';
+import { NONE, type ResetEvidence, type ResetStage } from './connection.js';
 import type { Endpoint, Flow } from './flow.js';
 
 /** Resets (and ICMP refusals) kept per connection. */
 export const RESETS_CAP = 256;
 /** A reset this long after the other side's last packet is 'late'. */
 const LATE_RESET_SECONDS = 60;
-
-/** Placeholder for a reset's peer samples until its connection is emitted (never modified). */
-const NO_SAMPLES: number[] = Object.freeze([]) as unknown as number[];
 
 /** At what point of `flow` a reset at `ts` arrives; `otherLast` is the answered side's last packet time (-1 none). */
 export function resetStage(flow: Flow, ts: number, otherLast: number): ResetStage {
@@ -59,8 +56,8 @@ export function addReset(
     ackZero: isRst ? (p.tcpFlags & TCP_ACK) === 0 || p.ack === 0 : false,
     senderKeptSending: false,
     // Filled when the connection is emitted (finishedResets), from the claimed sender's samples.
-    peerTtls: NO_SAMPLES,
-    peerIpIds: NO_SAMPLES,
+    peerTtls: NONE,
+    peerIpIds: NONE,
     icmpType: isRst ? -1 : p.icmpType,
     icmpCode: isRst ? -1 : p.icmpCode,
   };

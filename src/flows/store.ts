@@ -9,7 +9,7 @@
  * makes the objects of one host at a time, and drops them when the host is done.
  */
 import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
-import type { ConnState, Connection, Transport } from './connection.js';
+import { NONE, type ConnState, type Connection, type Transport } from './connection.js';
 
 /** What the analysis reads connections from: an array, or a store of them. */
 export interface ConnectionList extends Iterable<Connection> {
@@ -131,19 +131,16 @@ const FLAG_RESP_TEXT = 4;
 const LOCAL_ORIG_SHIFT = 3;
 const LOCAL_RESP_SHIFT = 5;
 
-const EMPTY: readonly never[] = Object.freeze([]);
-const empty = <T>(): T[] => EMPTY as unknown as T[];
-
 const NO_RARE: Rare = {
-  resets: empty(),
+  resets: NONE,
   http: null,
   sni: null,
   quic: null,
   dnsQuery: null,
-  dnsNames: empty(),
+  dnsNames: NONE,
   dnsQueries: 0,
-  dnsAnswers: empty(),
-  requestTimes: empty(),
+  dnsAnswers: NONE,
+  requestTimes: NONE,
   missedBytes: 0,
 };
 
@@ -413,15 +410,15 @@ export class ConnectionStore implements ConnectionList {
       respTtl: k.respTtl[i]!,
       handshakeRtt: Number.isNaN(rtt) ? null : rtt,
       established: (flags & FLAG_ESTABLISHED) !== 0,
-      resets: rare === undefined ? empty() : rare.resets,
+      resets: rare === undefined ? NONE : rare.resets,
       http: rare === undefined ? null : rare.http,
       sni: rare === undefined ? null : rare.sni,
       quic: rare === undefined ? null : rare.quic,
       dnsQuery: rare === undefined ? null : rare.dnsQuery,
-      dnsNames: rare === undefined ? empty() : rare.dnsNames,
+      dnsNames: rare === undefined ? NONE : rare.dnsNames,
       dnsQueries: rare === undefined ? 0 : rare.dnsQueries,
-      dnsAnswers: rare === undefined ? empty() : rare.dnsAnswers,
-      requestTimes: rare === undefined ? empty() : rare.requestTimes,
+      dnsAnswers: rare === undefined ? NONE : rare.dnsAnswers,
+      requestTimes: rare === undefined ? NONE : rare.requestTimes,
     };
   }
 

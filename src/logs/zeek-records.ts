@@ -5,7 +5,15 @@
  * method, URI, proxy form, `proxied` headers); ssl.log the SNI. A row that cannot be read
  * gives an error text naming the field.
  */
-import type { Connection, DnsAnswer, HttpRequestPeek, ResetEvidence, ResetStage, Transport } from '../flows/connection.js';
+import {
+  NONE,
+  type Connection,
+  type DnsAnswer,
+  type HttpRequestPeek,
+  type ResetEvidence,
+  type ResetStage,
+  type Transport,
+} from '../flows/connection.js';
 import { isConnState } from '../flows/conn-state.js';
 import { CALLHOME_ZEEK_FIELDS, proxyFormOf } from '../flows/zeek-fields.js';
 import { zeekTime, type ZeekRow } from './zeek-format.js';
@@ -45,7 +53,6 @@ export const CONN_LOG_FIELDS: readonly string[] = [...ZEEK_CONN_FIELDS, ...CALLH
  * The empty lists of a row with no resets, answers or request times: one shared, never
  * modified (a join replaces a list, never adds to it), so a million rows allocate none.
  */
-const NONE = Object.freeze([]) as unknown as never[];
 
 export type RowResult<T> = T | { error: string };
 
@@ -102,8 +109,8 @@ function logReset(c: Connection, fromOriginator: boolean, stage: ResetStage): Re
     ack: 0,
     ackZero: false,
     senderKeptSending: false,
-    peerTtls: [],
-    peerIpIds: [],
+    peerTtls: NONE,
+    peerIpIds: NONE,
     icmpType: -1,
     icmpCode: -1,
   };

@@ -8,7 +8,7 @@
  * retries. Everything a log cannot know is left unset: TTLs -1, no bytes, no round trip.
  */
 import { formatIPv6, ipv6ToBytes } from '../../decode/address.js';
-import type { Connection, ResetEvidence } from '../../flows/connection.js';
+import { NONE, type Connection, type ResetEvidence } from '../../flows/connection.js';
 import type { FirewallEvent } from './types.js';
 
 /** SYN retransmissions back off for about 21 s (Windows 3 + 6 + 12 s, Linux 1, 3, 7, 15 s). */
@@ -73,8 +73,8 @@ function denial(e: FirewallEvent, file: string): ResetEvidence {
     ack: -1,
     ackZero: false,
     senderKeptSending: false,
-    peerTtls: [],
-    peerIpIds: [],
+    peerTtls: NONE,
+    peerIpIds: NONE,
     icmpType: -1,
     icmpCode: -1,
   };
@@ -234,10 +234,10 @@ class AttemptGrouper {
       sni: null,
       quic: null,
       dnsQuery: null,
-      dnsNames: [],
+      dnsNames: NONE,
       dnsQueries: 0,
-      dnsAnswers: [],
-      requestTimes: [],
+      dnsAnswers: NONE,
+      requestTimes: NONE,
     };
     if (tuple === undefined) {
       tuple = new Tuple(c, hash, e.proto, src, e.sport, dst, e.dport, e.action, first);
