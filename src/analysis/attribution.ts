@@ -160,7 +160,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   // Connections with resets, in order: the later passes over resets visit only these.
   const withResets: number[] = [];
   for (let i = 0; i < n; i++) {
-    const c = connections.get(i);
+    const c = connections.peek(i);
     if (c.resets.length === 0) continue;
     withResets.push(i);
     if (claimed.has(c.respH)) continue;
@@ -172,7 +172,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
     }
   }
   for (let i = 0; i < n && claimed.size > 0; i++) {
-    const c = connections.get(i);
+    const c = connections.peek(i);
     if (c.proto !== 'tcp') continue;
     if (c.established && c.respTtl >= 0) {
       if (claimed.has(c.respH)) addProfile(byAddress, c.respH, c.respTtl, c.handshakeRtt);
@@ -194,7 +194,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   // Clusters of responder-side resets by kind and TTL: one device answering for many addresses.
   const clusters = new Map<number, Cluster>();
   for (let w = 0; w < withResets.length; w++) {
-    const c = connections.get(withResets[w]!);
+    const c = connections.peek(withResets[w]!);
     for (const r of c.resets) {
       // A firewall's own log names the device, and a Zeek row records no TTL: nothing to infer from packets.
       if (r.fromOriginator || r.kind === 'log' || r.origin !== 'packet') continue;
@@ -222,7 +222,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   const all: AttributedReset[] = [];
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
-    const c = connections.get(i);
+    const c = connections.peek(i);
     for (const r of c.resets) {
       const attributed =
         r.kind === 'log'
@@ -447,7 +447,7 @@ function groupSources(
   const logs = new Map<string, number>();
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
-    const c = connections.get(i);
+    const c = connections.peek(i);
     const refusal = refusals[i];
     if (refusal === undefined) continue;
     const r = refusal.reset;

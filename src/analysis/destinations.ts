@@ -118,7 +118,8 @@ export class NameBook {
   constructor(connections: ConnectionList) {
     // Raw name → cleanName: the same names come back in query after query.
     const cleaned = new Map<string, string>();
-    for (const c of connections) {
+    for (let i = 0; i < connections.length; i++) {
+      const c = connections.peek(i);
       if (c.dnsQuery === null || c.dnsAnswers.length === 0) continue;
       const query = cleanNameOnce(cleaned, c.dnsQuery);
       let cnames: Map<string, string> | null = null;

@@ -18,7 +18,7 @@ export interface DnsChannel {
 export function dnsChannelsByHost(connections: ConnectionList): Map<string, DnsChannel> {
   const byHost = new Map<string, { queries: DnsQueries; lookups: DnsLookups }>();
   for (let i = 0; i < connections.length; i++) {
-    const c = connections.get(i);
+    const c = connections.peek(i);
     if (queryNames(c).length === 0) continue;
     let q = byHost.get(c.origH);
     if (q === undefined) byHost.set(c.origH, (q = { queries: new DnsQueries(), lookups: new DnsLookups() }));

@@ -114,7 +114,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   const analysed = analysedConnections(connections, ctx.internal);
   for (let i = 0; i < connections.length; i++) {
     if (analysed[i] === 0) continue;
-    const c = connections.get(i);
+    const c = connections.peek(i);
     let list = byHost.get(c.origH);
     if (list === undefined) byHost.set(c.origH, (list = []));
     list.push(i);

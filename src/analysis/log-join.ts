@@ -81,7 +81,7 @@ export function joinFirewallLogs(given: ConnectionList, captures: readonly Captu
   const kinds = new Set(captures.map((c) => isFirewallLog(c)));
   if (kinds.size < 2) return { connections: given, logs: [], logged };
   const present = new Set<number>();
-  for (let i = 0; i < given.length; i++) present.add(given.get(i).capture);
+  for (let i = 0; i < given.length; i++) present.add(given.peek(i).capture);
   const logInputs = [...present].filter((i) => captures[i] !== undefined && isFirewallLog(captures[i])).sort((a, b) => a - b);
   const captureInputs = [...present].filter((i) => captures[i] !== undefined && !isFirewallLog(captures[i])).sort((a, b) => a - b);
   if (logInputs.length === 0 || captureInputs.length === 0) return { connections: given, logs: [], logged };

@@ -74,7 +74,8 @@ function addressPlans(captures: readonly CaptureSummary[], connections: Connecti
     if (known === undefined) isInternal.set(address, (known = internal.has(address)));
     return known;
   };
-  for (const c of connections) {
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections.peek(i);
     const plan = plans[c.capture];
     if (plan === undefined) continue;
     if (internalAddress(c.origH)) plan.add(c.origH);

@@ -73,7 +73,7 @@ export function findProxies(
   const outboundWeb = new Map<string, number>();
   const directWeb = new Map<string, DirectWeb>();
   for (let i = 0; i < connections.length; i++) {
-    const c = connections.get(i);
+    const c = connections.peek(i);
     if (c.proto !== 'tcp') continue;
     if (internal.has(c.origH) && !internal.has(c.respH) && webPorts.includes(c.respP)) {
       let d = directWeb.get(c.origH);
@@ -183,7 +183,7 @@ export function findProxies(
   // Clients of every proxy, found or given, from the connections themselves.
   const clientSets = new Map<ProxyFinding, Set<string>>(findings.map((f) => [f, new Set(f.clients)]));
   for (let i = 0; i < connections.length; i++) {
-    const c = connections.get(i);
+    const c = connections.peek(i);
     if (c.proto !== 'tcp' || !isProxy(c.respH, c.respP)) continue;
     for (const f of findings) {
       if (f.address === c.respH && (f.port === null || f.port === c.respP)) {

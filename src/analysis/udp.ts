@@ -64,7 +64,7 @@ export function answeringResolvers(connections: ConnectionList): ReadonlySet<str
   if (known !== undefined && known.length === connections.length) return known.resolvers;
   const resolvers = new Set<string>();
   for (let i = 0; i < connections.length; i++) {
-    const c = connections.get(i);
+    const c = connections.peek(i);
     if (c.proto === 'udp' && c.respP === DNS_PORT && (c.respPkts > 0 || c.established)) resolvers.add(c.respH);
   }
   resolversFound.set(connections, { length: connections.length, resolvers });
@@ -90,7 +90,7 @@ export function analysedConnections(connections: ConnectionList, internal: CidrS
   let resolvers: ReadonlySet<string> | null = null;
   let inside: boolean | null = null;
   for (let i = 0; i < connections.length; i++) {
-    const c = connections.get(i);
+    const c = connections.peek(i);
     if (c.proto === 'tcp') {
       analysed[i] = 1;
       continue;
@@ -98,11 +98,13 @@ export function analysedConnections(connections: ConnectionList, internal: CidrS
     if (c.proto !== 'udp' || internal.has(c.respH) || notUnicast(c.respH) || notUnicast(c.origH)) continue;
     if (LAN_PORTS.has(c.respP) || ownBroadcast(c.origH, c.respH)) continue;
     if (c.respP === DNS_PORT) {
+      // Read before the resolvers are found: that pass peeks at every connection itself.
+      const resolver = c.respH;
       resolvers ??= answeringResolvers(connections);
       // An outside resolver that answers is the network's own, unless an inside one answers:
       // then asking outside is going past it.
       inside ??= [...resolvers].some((r) => internal.has(r));
-      if (resolvers.has(c.respH) && !inside) continue;
+      if (resolvers.has(resolver) && !inside) continue;
     }
     analysed[i] = 1;
   }
@@ -127,7 +129,7 @@ export interface DnsFacts {
 export function dnsFacts(conns: ConnectionList, positions: readonly number[]): DnsFacts | null {
   const facts: DnsFacts = { flows: 0, queries: 0, answered: 0, resolvers: [], names: [], first: Infinity, last: -Infinity, times: [] };
   for (const i of positions) {
-    const c = conns.get(i);
+    const c = conns.peek(i);
     if (c.proto !== 'udp' || !isDns(c)) continue;
     facts.flows++;
     facts.queries += Math.max(1, c.origPkts);

@@ -16,6 +16,11 @@ export interface ConnectionList extends Iterable<Connection> {
   readonly length: number;
   /** The connection at `i` (0 ≤ i < length); a store makes it afresh on each call. */
   get(i: number): Connection;
+  /**
+   * The connection at `i` for a pass that reads it and moves on: valid until the next peek (a
+   * store fills one object again, its uid left empty). Keep its fields' values, never the object.
+   */
+  peek(i: number): Connection;
   /** `get(i).ts` and `get(i).lastTs`, without making the connection. */
   start(i: number): number;
   end(i: number): number;
@@ -32,6 +37,7 @@ export function listOf(connections: readonly Connection[]): ConnectionList {
       return connections.length;
     },
     get: (i) => connections[i]!,
+    peek: (i) => connections[i]!,
     start: (i) => connections[i]!.ts,
     end: (i) => connections[i]!.lastTs,
     toArray: () => connections as Connection[],
@@ -86,6 +92,7 @@ export function viewOf(list: ConnectionList, positions: readonly number[]): Conn
   const view: ConnectionList = {
     length: positions.length,
     get: (i) => list.get(positions[i]!),
+    peek: (i) => list.peek(positions[i]!),
     start: (i) => list.start(positions[i]!),
     end: (i) => list.end(positions[i]!),
     toArray: () => positions.map((p) => list.get(p)),
@@ -143,6 +150,48 @@ const NO_RARE: Rare = {
   requestTimes: NONE,
   missedBytes: 0,
 };
+
+/** A Connection with every field in place, in the order the store fills them (one shape for all it makes). */
+function shell(): Connection {
+  return {
+    uid: '',
+    proto: 'tcp',
+    ts: 0.5,
+    lastTs: 0.5,
+    origH: '',
+    origP: 0,
+    respH: '',
+    respP: 0,
+    service: null,
+    duration: null,
+    origBytes: 0,
+    respBytes: 0,
+    connState: 'OTH',
+    localOrig: null,
+    localResp: null,
+    missedBytes: 0,
+    history: '',
+    origPkts: 0,
+    origIpBytes: 0,
+    respPkts: 0,
+    respIpBytes: 0,
+    capture: 0,
+    synCount: 0,
+    origTtl: 0,
+    respTtl: 0,
+    handshakeRtt: null,
+    established: false,
+    resets: NONE,
+    http: null,
+    sni: null,
+    quic: null,
+    dnsQuery: null,
+    dnsNames: NONE,
+    dnsQueries: 0,
+    dnsAnswers: NONE,
+    requestTimes: NONE,
+  };
+}
 
 const localCode = (v: boolean | null): number => (v === null ? 0 : v ? 2 : 1);
 const localValue = (code: number): boolean | null => (code === 0 ? null : code === 2);
@@ -371,7 +420,25 @@ export class ConnectionStore implements ConnectionList {
     this.order = order;
   }
 
+  /**
+   * The connection at `i` for a pass that reads it and moves on: one object of the store's is
+   * filled again on each call (its uid left empty — no pass over all connections reads uids), so
+   * it is valid until the next peek. Keep its fields' values (texts, the reset and DNS lists), never
+   * the object.
+   */
+  peek(i: number): Connection {
+    return this.fill(this.order === null ? i : this.order[i]!, this.lens, false);
+  }
+
+  /** A connection object filled again by `peek`. */
+  private readonly lens = shell();
+
   private make(r: number): Connection {
+    return this.fill(r, shell(), true);
+  }
+
+  /** Row `r`'s fields written into `c` (a row the columns cannot hold is its own object). */
+  private fill(r: number, c: Connection, withUid: boolean): Connection {
     const k = this.chunks[r >>> CHUNK_BITS]!;
     const i = r & ROW;
     const rare = k.rare === null ? undefined : k.rare[i];
@@ -382,44 +449,44 @@ export class ConnectionStore implements ConnectionList {
     const rtt = k.handshakeRtt[i]!;
     const service = k.service[i]!;
     const texts = this.texts.texts;
-    return {
-      uid: uidAt(k, i),
-      proto: this.kinds.texts[k.proto[i]!] as Transport,
-      ts,
-      lastTs,
-      origH: flags & FLAG_ORIG_TEXT ? texts[k.origA[i]!]! : formatIPv4(k.origA[i]!),
-      origP: k.origP[i]!,
-      respH: flags & FLAG_RESP_TEXT ? texts[k.respA[i]!]! : formatIPv4(k.respA[i]!),
-      respP: k.respP[i]!,
-      service: service === 0 ? null : texts[service - 1]!,
-      duration: k.duration === null ? durationOf(ts, lastTs) : durationAt(k.duration, i),
-      origBytes: k.origBytes[i]!,
-      respBytes: k.respBytes[i]!,
-      connState: this.kinds.texts[k.state[i]!] as ConnState,
-      localOrig: localValue((flags >> LOCAL_ORIG_SHIFT) & 3),
-      localResp: localValue((flags >> LOCAL_RESP_SHIFT) & 3),
-      missedBytes: rare === undefined ? 0 : rare.missedBytes,
-      history: texts[k.history[i]!]!,
-      origPkts: k.origPkts[i]!,
-      origIpBytes: k.origIpBytes[i]!,
-      respPkts: k.respPkts[i]!,
-      respIpBytes: k.respIpBytes[i]!,
-      capture: k.capture[i]!,
-      synCount: k.synCount[i]!,
-      origTtl: k.origTtl[i]!,
-      respTtl: k.respTtl[i]!,
-      handshakeRtt: Number.isNaN(rtt) ? null : rtt,
-      established: (flags & FLAG_ESTABLISHED) !== 0,
-      resets: rare === undefined ? NONE : rare.resets,
-      http: rare === undefined ? null : rare.http,
-      sni: rare === undefined ? null : rare.sni,
-      quic: rare === undefined ? null : rare.quic,
-      dnsQuery: rare === undefined ? null : rare.dnsQuery,
-      dnsNames: rare === undefined ? NONE : rare.dnsNames,
-      dnsQueries: rare === undefined ? 0 : rare.dnsQueries,
-      dnsAnswers: rare === undefined ? NONE : rare.dnsAnswers,
-      requestTimes: rare === undefined ? NONE : rare.requestTimes,
-    };
+    c.uid = withUid ? uidAt(k, i) : '';
+    c.proto = this.kinds.texts[k.proto[i]!] as Transport;
+    c.ts = ts;
+    c.lastTs = lastTs;
+    c.origH = flags & FLAG_ORIG_TEXT ? texts[k.origA[i]!]! : formatIPv4(k.origA[i]!);
+    c.origP = k.origP[i]!;
+    c.respH = flags & FLAG_RESP_TEXT ? texts[k.respA[i]!]! : formatIPv4(k.respA[i]!);
+    c.respP = k.respP[i]!;
+    c.service = service === 0 ? null : texts[service - 1]!;
+    c.duration = k.duration === null ? durationOf(ts, lastTs) : durationAt(k.duration, i);
+    c.origBytes = k.origBytes[i]!;
+    c.respBytes = k.respBytes[i]!;
+    c.connState = this.kinds.texts[k.state[i]!] as ConnState;
+    c.localOrig = localValue((flags >> LOCAL_ORIG_SHIFT) & 3);
+    c.localResp = localValue((flags >> LOCAL_RESP_SHIFT) & 3);
+    c.history = texts[k.history[i]!]!;
+    c.origPkts = k.origPkts[i]!;
+    c.origIpBytes = k.origIpBytes[i]!;
+    c.respPkts = k.respPkts[i]!;
+    c.respIpBytes = k.respIpBytes[i]!;
+    c.capture = k.capture[i]!;
+    c.synCount = k.synCount[i]!;
+    c.origTtl = k.origTtl[i]!;
+    c.respTtl = k.respTtl[i]!;
+    c.handshakeRtt = Number.isNaN(rtt) ? null : rtt;
+    c.established = (flags & FLAG_ESTABLISHED) !== 0;
+    const extra = rare ?? NO_RARE;
+    c.missedBytes = extra.missedBytes;
+    c.resets = extra.resets;
+    c.http = extra.http;
+    c.sni = extra.sni;
+    c.quic = extra.quic;
+    c.dnsQuery = extra.dnsQuery;
+    c.dnsNames = extra.dnsNames;
+    c.dnsQueries = extra.dnsQueries;
+    c.dnsAnswers = extra.dnsAnswers;
+    c.requestTimes = extra.requestTimes;
+    return c;
   }
 
   private uidOf(r: number): string {
