@@ -220,13 +220,14 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   // (an array of millions of empty slots is memory a scan does not need).
   const refusals: (AttributedReset | undefined)[] = [];
   const all: AttributedReset[] = [];
+  const logWords = new Map<string, string>();
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
     const c = connections.peek(i);
     for (const r of c.resets) {
       const attributed =
         r.kind === 'log'
-          ? attributeLog(r)
+          ? attributeLog(r, logWords)
           : r.origin === 'zeek-conn'
             ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_CONN_LOG }
             : r.fromOriginator
@@ -406,8 +407,11 @@ function attributeIcmp(c: Connection, r: ResetEvidence): AttributedReset {
 }
 
 /** A firewall that logged its denial: the device in the path, by its own word. */
-function attributeLog(r: ResetEvidence): AttributedReset {
-  return { reset: r, attribution: 'middlebox', evidence: `denied by the firewall (its log: ${r.sender})` };
+/** A firewall log's denial: the firewall that wrote the log turned the attempt away. `words` keeps one text per log (a log has millions of lines). */
+function attributeLog(r: ResetEvidence, words: Map<string, string>): AttributedReset {
+  let evidence = words.get(r.sender);
+  if (evidence === undefined) words.set(r.sender, (evidence = `denied by the firewall (its log: ${r.sender})`));
+  return { reset: r, attribution: 'middlebox', evidence };
 }
 
 function attributeOriginatorReset(c: Connection, r: ResetEvidence): AttributedReset {
