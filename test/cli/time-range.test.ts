@@ -136,3 +136,24 @@ describe('a chart over a span no capture runs', () => {
     expect(page).toMatch(/more than a capture runs, so its clock or time stamps are likely wrong/);
   });
 });
+
+describe('times written to the millisecond', () => {
+  it('are what Date writes, for any time a capture can mean', () => {
+    // isoMillis keeps the text of recent seconds: every time must still read as Date reads it,
+    // the milliseconds cut, not rounded, at the edges of seconds and of the range too.
+    let seed = 0x2545f491;
+    const random = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 0x1_0000_0000;
+    };
+    const times = [0, 0.0009, 0.001, 0.9995, 0.9999999, 1, 59.9999, 1_700_000_000.9996, 7_258_118_399.999];
+    for (let i = 0; i < 20_000; i++) {
+      const second = Math.floor(random() * 7_258_118_400);
+      // Times in a few seconds (the cache's hits), and times anywhere (its misses).
+      times.push(i % 2 === 0 ? 1_700_000_000 + (i % 7) + random() : second + random());
+    }
+    for (const ts of times) expect(isoMillis(ts), String(ts)).toBe(new Date(ts * 1000).toISOString());
+  });
+});
