@@ -18,9 +18,10 @@ const SCAN_ADDRESSES = 50;
 const SCAN_FAILING = 0.6;
 /**
  * A scan of addresses probes SCAN_ADDRESSES new ones within this many seconds somewhere in its
- * span (nmap's slowest timing but one, "polite", probes one every 0.4 s). Software that tries a
- * new address every minute or so all day — a browser or an updater turned away at the edge, as a
- * firewall's deny log shows it — is not scanning, however many addresses it meets.
+ * span: one every 12 s or faster (nmap's "polite" timing probes one every 0.4 s; only its two
+ * slowest, "sneaky" and "paranoid", made to slip past detection, wait longer). Software that tries
+ * a new address every minute or so all day — a browser or an updater turned away at the edge, as
+ * a firewall's deny log shows it — is not scanning, however many addresses it meets.
  */
 const SCAN_WINDOW_SECONDS = 600;
 /** Flood: this many attempts at one address:port, at this rate or more. */
