@@ -58,11 +58,11 @@ function isSyn(e: FirewallEvent): boolean {
   return e.proto === 'tcp' && (e.tcpFlags === undefined || e.tcpFlags === '' || (e.tcpFlags.includes('S') && !e.tcpFlags.includes('A')));
 }
 
-function denial(e: FirewallEvent, file: string): ResetEvidence {
+function denial(ts: number, file: string): ResetEvidence {
   return {
     kind: 'log',
     origin: 'firewall-log',
-    ts: e.ts,
+    ts,
     fromOriginator: false,
     ttl: -1,
     ipId: -1,
@@ -85,10 +85,30 @@ function uidOf(capture: number, index: number): string {
   return `F${capture.toString(36).padStart(2, '0')}${index.toString(36).padStart(9, '0')}`;
 }
 
+/**
+ * An attempt: its 5-tuple and decision, its first line's time and history, and what its retries
+ * add. Made into a Connection only when it is handed on (`connectionOf`): attempts wait up to
+ * RETRY_SECONDS for retries, long enough for the collector to move a whole Connection each into
+ * the old generation.
+ */
+export class Attempt {
+  /** Lines folded in (the first included), SYNs among them. */
+  lines = 1;
+  constructor(
+    readonly tuple: Tuple,
+    readonly ts: number,
+    public lastTs: number,
+    public syns: number,
+    readonly history: string,
+    /** Its place in the log's uid order. */
+    readonly index: number,
+  ) {}
+}
+
 /** A 5-tuple and decision, and its latest attempt; tuples of one hash are chained. */
 class Tuple {
   constructor(
-    public c: Connection,
+    public c: Attempt | undefined,
     readonly hash: number,
     readonly proto: FirewallEvent['proto'],
     readonly src: string,
@@ -165,7 +185,6 @@ class AttemptGrouper {
 
   /** The event folded into an open attempt (null), or the tuple whose new attempt (`c`) it starts. */
   take(e: FirewallEvent): Tuple | null {
-    const options = this.options;
     const src = canonical(e.src, this.addresses);
     const dst = canonical(e.dst, this.addresses);
     const hash =
@@ -193,43 +212,56 @@ class AttemptGrouper {
     const syn = isSyn(e);
     if (previous !== undefined && e.ts - previous.lastTs <= RETRY_SECONDS && (!syn || previous.history.startsWith('S'))) {
       previous.lastTs = e.ts;
-      previous.duration = e.ts - previous.ts;
-      previous.origPkts++;
-      if (syn) previous.synCount++;
+      previous.lines++;
+      if (syn) previous.syns++;
       return null;
     }
-    const isLocal = options.isLocal;
-    const allowed = e.action === 'allow';
     const history = e.proto === 'tcp' ? (syn ? 'S' : (e.tcpFlags ?? '')) : e.proto === 'udp' ? 'D' : '';
-    const c: Connection = {
-      uid: uidOf(options.capture, this.made++),
-      proto: e.proto,
-      ts: e.ts,
-      lastTs: e.ts,
-      origH: src,
-      origP: Math.max(0, e.sport),
-      respH: dst,
-      respP: Math.max(0, e.dport),
+    if (tuple === undefined) {
+      tuple = new Tuple(undefined, hash, e.proto, src, e.sport, dst, e.dport, e.action, first);
+      this.slots[slot] = tuple;
+      if (++this.tuples > this.slots.length) this.grow();
+    }
+    tuple.c = new Attempt(tuple, e.ts, e.ts, syn ? 1 : 0, history, this.made++);
+    return tuple;
+  }
+
+  /** The connection record of attempt `a`, with its retries. */
+  connectionOf(a: Attempt): Connection {
+    const options = this.options;
+    const t = a.tuple;
+    const isLocal = options.isLocal;
+    const allowed = t.action === 'allow';
+    return {
+      uid: uidOf(options.capture, a.index),
+      proto: t.proto,
+      ts: a.ts,
+      lastTs: a.lastTs,
+      origH: t.src,
+      origP: Math.max(0, t.sport),
+      respH: t.dst,
+      respP: Math.max(0, t.dport),
       service: null,
-      duration: null,
+      duration: a.lines > 1 ? a.lastTs - a.ts : null,
       origBytes: 0,
       respBytes: 0,
-      connState: allowed ? 'S1' : e.proto === 'tcp' && !syn ? 'OTH' : 'S0',
-      localOrig: isLocal ? isLocal(src) : null,
-      localResp: isLocal ? isLocal(dst) : null,
+      // A TCP attempt whose first line is no SYN has a history of its flags, never 'S' alone.
+      connState: allowed ? 'S1' : t.proto === 'tcp' && a.history !== 'S' ? 'OTH' : 'S0',
+      localOrig: isLocal ? isLocal(t.src) : null,
+      localResp: isLocal ? isLocal(t.dst) : null,
       missedBytes: 0,
-      history,
-      origPkts: 1,
+      history: a.history,
+      origPkts: a.lines,
       origIpBytes: 0,
       respPkts: 0,
       respIpBytes: 0,
       capture: options.capture,
-      synCount: syn ? 1 : 0,
+      synCount: a.syns,
       origTtl: -1,
       respTtl: -1,
       handshakeRtt: null,
       established: allowed,
-      resets: allowed ? [] : [denial(e, options.file)],
+      resets: allowed ? NONE : [denial(a.ts, options.file)],
       http: null,
       sni: null,
       quic: null,
@@ -239,26 +271,18 @@ class AttemptGrouper {
       dnsAnswers: NONE,
       requestTimes: NONE,
     };
-    if (tuple === undefined) {
-      tuple = new Tuple(c, hash, e.proto, src, e.sport, dst, e.dport, e.action, first);
-      this.slots[slot] = tuple;
-      if (++this.tuples > this.slots.length) this.grow();
-    } else {
-      tuple.c = c;
-    }
-    return tuple;
   }
 }
 
 /** The attempts of a log's events (in any order). */
 export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Connection[] {
   const grouper = new AttemptGrouper(options);
-  const connections: Connection[] = [];
+  const attempts: Attempt[] = [];
   for (const e of inTimeOrder(events)) {
     const made = grouper.take(e);
-    if (made !== null) connections.push(made.c);
+    if (made !== null) attempts.push(made.c!);
   }
-  return connections;
+  return attempts.map((a) => grouper.connectionOf(a));
 }
 
 /**
@@ -302,9 +326,8 @@ export class AttemptStream {
   private now = Number.NEGATIVE_INFINITY;
   /** The latest time read. */
   private newest = Number.NEGATIVE_INFINITY;
-  /** Attempts in the order they started, from `head` on not yet handed on, with their tuples. */
-  private queue: (Connection | undefined)[] = [];
-  private keys: (Tuple | undefined)[] = [];
+  /** Attempts in the order they started, from `head` on not yet handed on. */
+  private queue: (Attempt | undefined)[] = [];
   private head = 0;
   /** Events that came later than the window allows: taken where they stand. */
   late = 0;
@@ -396,10 +419,7 @@ export class AttemptStream {
     if (e.ts < this.now) this.late++;
     else this.now = e.ts;
     const made = this.grouper.take(e);
-    if (made !== null) {
-      this.queue.push(made.c);
-      this.keys.push(made);
-    }
+    if (made !== null) this.queue.push(made.c);
     this.handOn(false);
   }
 
@@ -407,20 +427,18 @@ export class AttemptStream {
   private handOn(all: boolean): void {
     const queue = this.queue;
     while (this.head < queue.length) {
-      const c = queue[this.head]!;
-      const tuple = this.keys[this.head]!;
-      if (tuple.c === c) {
-        if (!all && this.now - c.lastTs <= RETRY_SECONDS) break;
-        this.grouper.close(tuple);
+      const a = queue[this.head]!;
+      // The tuple's latest attempt may still take retries; an earlier one cannot.
+      if (a.tuple.c === a) {
+        if (!all && this.now - a.lastTs <= RETRY_SECONDS) break;
+        this.grouper.close(a.tuple);
       }
       queue[this.head] = undefined;
-      this.keys[this.head] = undefined;
       this.head++;
-      this.emit(c);
+      this.emit(this.grouper.connectionOf(a));
     }
     if (this.head > 4096 && this.head * 2 > queue.length) {
       this.queue = queue.slice(this.head);
-      this.keys = this.keys.slice(this.head);
       this.head = 0;
     }
     if (this.queue.length - this.head > WAITING_ATTEMPTS) this.handOnFinished();
@@ -428,21 +446,18 @@ export class AttemptStream {
 
   /** Too many finished attempts behind one still retrying: the finished ones go on out of turn. */
   private handOnFinished(): void {
-    const queue: Connection[] = [];
-    const keys: Tuple[] = [];
+    const queue: Attempt[] = [];
     for (let i = this.head; i < this.queue.length; i++) {
-      const c = this.queue[i]!;
-      const tuple = this.keys[i]!;
-      if (tuple.c === c && this.now - c.lastTs <= RETRY_SECONDS) {
-        queue.push(c);
-        keys.push(tuple);
+      const a = this.queue[i]!;
+      const latest = a.tuple.c === a;
+      if (latest && this.now - a.lastTs <= RETRY_SECONDS) {
+        queue.push(a);
         continue;
       }
-      if (tuple.c === c) this.grouper.close(tuple);
-      this.emit(c);
+      if (latest) this.grouper.close(a.tuple);
+      this.emit(this.grouper.connectionOf(a));
     }
     this.queue = queue;
-    this.keys = keys;
     this.head = 0;
   }
 
@@ -451,13 +466,13 @@ export class AttemptStream {
     if (this.held !== null) {
       const events = this.held;
       this.held = [];
-      const made: Connection[] = [];
+      const made: Attempt[] = [];
       for (const e of inTimeOrder(events)) {
         const m = this.grouper.take(e);
-        if (m !== null) made.push(m.c);
+        if (m !== null) made.push(m.c!);
       }
       // Handed on once every retry is folded in.
-      for (const c of made) this.emit(c);
+      for (const a of made) this.emit(this.grouper.connectionOf(a));
       return;
     }
     this.release(true);
