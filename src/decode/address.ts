@@ -6,16 +6,20 @@ import type { Packet } from './packet.js';
  * Recently formatted IPv4 addresses, direct-mapped by a hash of the address. A capture's
  * addresses repeat from connection to connection: the text is built once (five strings each
  * time otherwise), and every connection of a host then holds the same string, whose hash the
- * analysis's maps compute once.
+ * analysis's maps compute once. The column store makes its addresses' texts here again on every
+ * read: a day's conn.log meets tens of thousands. (65,536 slots cost more in the collector — each
+ * new text written into a long-lived array — than they saved.)
  */
-const V4_TEXT_SLOTS = 4096;
+const V4_TEXT_SLOTS = 16_384;
+/** The hash's top bits pick the slot: 32 − log2(V4_TEXT_SLOTS). */
+const V4_TEXT_SHIFT = 18;
 const v4TextKeys = new Int32Array(V4_TEXT_SLOTS);
 const v4Texts: (string | undefined)[] = new Array<string | undefined>(V4_TEXT_SLOTS).fill(undefined);
 
 /** Dotted-quad text of an unsigned 32-bit IPv4 address. */
 export function formatIPv4(n: number): string {
   const key = n | 0;
-  const slot = Math.imul(key, 0x9e3779b1) >>> 20;
+  const slot = Math.imul(key, 0x9e3779b1) >>> V4_TEXT_SHIFT;
   const cached = v4Texts[slot];
   if (cached !== undefined && v4TextKeys[slot] === key) return cached;
   const text = `${(n >>> 24) & 0xff}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
