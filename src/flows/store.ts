@@ -391,8 +391,24 @@ export class ConnectionStore implements ConnectionList {
     for (let i = 0; i < this.n; i++) yield this.get(i);
   }
 
+  /**
+   * Makes each row's rare fields again, in row order: made as rows arrived, among everything else
+   * reading made, they lie scattered over the heap, and every pass over the rows reads them.
+   */
+  private compactRare(): void {
+    for (const k of this.chunks) {
+      const rare = k.rare;
+      if (rare === null) continue;
+      for (let i = 0; i < rare.length; i++) {
+        const r = rare[i];
+        if (r !== undefined && r.whole === undefined) rare[i] = { ...r };
+      }
+    }
+  }
+
   /** In order of start time, ties by uid (the order loadCaptures gives). */
   sortByStart(): void {
+    this.compactRare();
     const n = this.n;
     const ts = new Float64Array(n);
     let sorted = true;
