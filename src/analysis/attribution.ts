@@ -406,8 +406,10 @@ function attributeIcmp(c: Connection, r: ResetEvidence): AttributedReset {
   return { reset: r, attribution: 'endpoint', evidence: `${meaning} sent by the destination ${c.respH} itself` };
 }
 
-/** A firewall that logged its denial: the device in the path, by its own word. */
-/** A firewall log's denial: the firewall that wrote the log turned the attempt away. `words` keeps one text per log (a log has millions of lines). */
+/**
+ * A firewall that logged its denial: the device in the path, by its own word. `words` keeps one
+ * evidence text per log (a log has millions of lines).
+ */
 function attributeLog(r: ResetEvidence, words: Map<string, string>): AttributedReset {
   let evidence = words.get(r.sender);
   if (evidence === undefined) words.set(r.sender, (evidence = `denied by the firewall (its log: ${r.sender})`));

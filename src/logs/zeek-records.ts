@@ -49,11 +49,6 @@ const CALLHOME_FIRST = ZEEK_CONN_FIELDS.length;
 /** The conn.log fields callhome reads, Zeek's then its own. */
 export const CONN_LOG_FIELDS: readonly string[] = [...ZEEK_CONN_FIELDS, ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)];
 
-/**
- * The empty lists of a row with no resets, answers or request times: one shared, never
- * modified (a join replaces a list, never adds to it), so a million rows allocate none.
- */
-
 export type RowResult<T> = T | { error: string };
 
 export const isError = <T>(r: RowResult<T>): r is { error: string } => typeof r === 'object' && r !== null && 'error' in r;

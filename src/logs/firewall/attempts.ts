@@ -91,7 +91,7 @@ function uidOf(capture: number, index: number): string {
  * RETRY_SECONDS for retries, long enough for the collector to move a whole Connection each into
  * the old generation.
  */
-export class Attempt {
+class Attempt {
   /** Lines folded in (the first included), SYNs among them. */
   lines = 1;
   constructor(
