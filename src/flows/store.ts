@@ -5,8 +5,8 @@
  * and counts in typed arrays, IPv4 addresses as numbers, repeated texts (histories, states,
  * services, IPv6 addresses) as numbers into one table, uids as bytes in one buffer, and what only
  * some connections carry (resets, DNS, HTTP, TLS, request times) in an object of their own.
- * `get(i)` makes the Connection again, equal field for field to the one added: the analysis
- * makes the objects of one host at a time, and drops them when the host is done.
+ * `get(i)` gives the row as a Connection whose fields are read from the columns as they are asked
+ * for, equal field for field to the one added; `toArray()` makes plain objects of them.
  */
 import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
 import { NONE, type ConnState, type Connection, type Transport } from './connection.js';
@@ -14,17 +14,20 @@ import { NONE, type ConnState, type Connection, type Transport } from './connect
 /** What the analysis reads connections from: an array, or a store of them. */
 export interface ConnectionList extends Iterable<Connection> {
   readonly length: number;
-  /** The connection at `i` (0 ≤ i < length); a store makes it afresh on each call. */
+  /**
+   * The connection at `i` (0 ≤ i < length); a store gives a view of its row that reads each field
+   * from the columns (spread or copy it with `plainConnection`, never with `{ ...c }`).
+   */
   get(i: number): Connection;
   /**
    * The connection at `i` for a pass that reads it and moves on: valid until the next peek (a
-   * store fills one object again, its uid left empty). Keep its fields' values, never the object.
+   * store moves one view to the row). Keep its fields' values, never the object.
    */
   peek(i: number): Connection;
   /** `get(i).ts` and `get(i).lastTs`, without making the connection. */
   start(i: number): number;
   end(i: number): number;
-  /** Every connection as an object (a store makes them all: memory grows with their number). */
+  /** Every connection as a plain object (a store makes them all: memory grows with their number). */
   toArray(): Connection[];
   /** Lets go of what holds the connections (a store gives its chunks back to its pool). */
   release?(): void;
@@ -95,7 +98,7 @@ export function viewOf(list: ConnectionList, positions: readonly number[]): Conn
     peek: (i) => list.peek(positions[i]!),
     start: (i) => list.start(positions[i]!),
     end: (i) => list.end(positions[i]!),
-    toArray: () => positions.map((p) => list.get(p)),
+    toArray: () => positions.map((p) => plainConnection(list.get(p))),
     *[Symbol.iterator]() {
       for (let i = 0; i < positions.length; i++) yield view.get(i);
     },
@@ -150,48 +153,6 @@ const NO_RARE: Rare = {
   requestTimes: NONE,
   missedBytes: 0,
 };
-
-/** A Connection with every field in place, in the order the store fills them (one shape for all it makes). */
-function shell(): Connection {
-  return {
-    uid: '',
-    proto: 'tcp',
-    ts: 0.5,
-    lastTs: 0.5,
-    origH: '',
-    origP: 0,
-    respH: '',
-    respP: 0,
-    service: null,
-    duration: null,
-    origBytes: 0,
-    respBytes: 0,
-    connState: 'OTH',
-    localOrig: null,
-    localResp: null,
-    missedBytes: 0,
-    history: '',
-    origPkts: 0,
-    origIpBytes: 0,
-    respPkts: 0,
-    respIpBytes: 0,
-    capture: 0,
-    synCount: 0,
-    origTtl: 0,
-    respTtl: 0,
-    handshakeRtt: null,
-    established: false,
-    resets: NONE,
-    http: null,
-    sni: null,
-    quic: null,
-    dnsQuery: null,
-    dnsNames: NONE,
-    dnsQueries: 0,
-    dnsAnswers: NONE,
-    requestTimes: NONE,
-  };
-}
 
 const localCode = (v: boolean | null): number => (v === null ? 0 : v ? 2 : 1);
 const localValue = (code: number): boolean | null => (code === 0 ? null : code === 2);
@@ -330,7 +291,7 @@ export class ConnectionStore implements ConnectionList {
     k.proto[i] = proto;
     addUid(k, i, c.uid);
     if (history > 0xffff || service > 0xffff || state > 0xff || proto > 0xff || !fits(c)) {
-      setRare(k, i, { ...NO_RARE, whole: c });
+      setRare(k, i, { ...NO_RARE, whole: plainConnection(c) });
       return;
     }
     if (k.duration !== null || c.duration !== durationOf(c.ts, c.lastTs)) {
@@ -383,7 +344,7 @@ export class ConnectionStore implements ConnectionList {
 
   toArray(): Connection[] {
     const out = new Array<Connection>(this.n);
-    for (let i = 0; i < this.n; i++) out[i] = this.get(i);
+    for (let i = 0; i < this.n; i++) out[i] = plainConnection(this.get(i));
     return out;
   }
 
@@ -437,76 +398,215 @@ export class ConnectionStore implements ConnectionList {
   }
 
   /**
-   * The connection at `i` for a pass that reads it and moves on: one object of the store's is
-   * filled again on each call (its uid left empty — no pass over all connections reads uids), so
-   * it is valid until the next peek. Keep its fields' values (texts, the reset and DNS lists), never
-   * the object.
+   * The connection at `i` for a pass that reads it and moves on: one view of the store's is moved
+   * to the row on each call, so it is valid until the next peek. Keep its fields' values (texts,
+   * the reset and DNS lists), never the object.
    */
   peek(i: number): Connection {
-    return this.fill(this.order === null ? i : this.order[i]!, this.lens, false);
+    const r = this.order === null ? i : this.order[i]!;
+    const k = this.chunks[r >>> CHUNK_BITS]!;
+    const whole = wholeAt(k, r & ROW);
+    if (whole !== undefined) return whole;
+    if (this.lens === null) return (this.lens = new StoredRow(k, r & ROW, this.texts.texts, this.kinds.texts));
+    this.lens.k = k;
+    this.lens.i = r & ROW;
+    return this.lens;
   }
 
-  /** A connection object filled again by `peek`. */
-  private readonly lens = shell();
+  /** The view `peek` moves from row to row. */
+  private lens: StoredRow | null = null;
 
   private make(r: number): Connection {
-    return this.fill(r, shell(), true);
-  }
-
-  /** Row `r`'s fields written into `c` (a row the columns cannot hold is its own object). */
-  private fill(r: number, c: Connection, withUid: boolean): Connection {
     const k = this.chunks[r >>> CHUNK_BITS]!;
-    const i = r & ROW;
-    const rare = k.rare === null ? undefined : k.rare[i];
-    if (rare?.whole !== undefined) return rare.whole;
-    const flags = k.flags[i]!;
-    const ts = k.ts[i]!;
-    const lastTs = k.lastTs[i]!;
-    const rtt = k.handshakeRtt[i]!;
-    const service = k.service[i]!;
-    const texts = this.texts.texts;
-    c.uid = withUid ? uidAt(k, i) : '';
-    c.proto = this.kinds.texts[k.proto[i]!] as Transport;
-    c.ts = ts;
-    c.lastTs = lastTs;
-    c.origH = flags & FLAG_ORIG_TEXT ? texts[k.origA[i]!]! : formatIPv4(k.origA[i]!);
-    c.origP = k.origP[i]!;
-    c.respH = flags & FLAG_RESP_TEXT ? texts[k.respA[i]!]! : formatIPv4(k.respA[i]!);
-    c.respP = k.respP[i]!;
-    c.service = service === 0 ? null : texts[service - 1]!;
-    c.duration = k.duration === null ? durationOf(ts, lastTs) : durationAt(k.duration, i);
-    c.origBytes = k.origBytes[i]!;
-    c.respBytes = k.respBytes[i]!;
-    c.connState = this.kinds.texts[k.state[i]!] as ConnState;
-    c.localOrig = localValue((flags >> LOCAL_ORIG_SHIFT) & 3);
-    c.localResp = localValue((flags >> LOCAL_RESP_SHIFT) & 3);
-    c.history = texts[k.history[i]!]!;
-    c.origPkts = k.origPkts[i]!;
-    c.origIpBytes = k.origIpBytes[i]!;
-    c.respPkts = k.respPkts[i]!;
-    c.respIpBytes = k.respIpBytes[i]!;
-    c.capture = k.capture[i]!;
-    c.synCount = k.synCount[i]!;
-    c.origTtl = k.origTtl[i]!;
-    c.respTtl = k.respTtl[i]!;
-    c.handshakeRtt = Number.isNaN(rtt) ? null : rtt;
-    c.established = (flags & FLAG_ESTABLISHED) !== 0;
-    const extra = rare ?? NO_RARE;
-    c.missedBytes = extra.missedBytes;
-    c.resets = extra.resets;
-    c.http = extra.http;
-    c.sni = extra.sni;
-    c.quic = extra.quic;
-    c.dnsQuery = extra.dnsQuery;
-    c.dnsNames = extra.dnsNames;
-    c.dnsQueries = extra.dnsQueries;
-    c.dnsAnswers = extra.dnsAnswers;
-    c.requestTimes = extra.requestTimes;
-    return c;
+    return wholeAt(k, r & ROW) ?? new StoredRow(k, r & ROW, this.texts.texts, this.kinds.texts);
   }
 
   private uidOf(r: number): string {
     return uidAt(this.chunks[r >>> CHUNK_BITS]!, r & ROW);
+  }
+}
+
+/** A connection's fields in a plain object (a store's row is a view that reads its columns). */
+export function plainConnection(c: Connection): Connection {
+  if (!(c instanceof StoredRow)) return c;
+  return {
+    uid: c.uid,
+    proto: c.proto,
+    ts: c.ts,
+    lastTs: c.lastTs,
+    origH: c.origH,
+    origP: c.origP,
+    respH: c.respH,
+    respP: c.respP,
+    service: c.service,
+    duration: c.duration,
+    origBytes: c.origBytes,
+    respBytes: c.respBytes,
+    connState: c.connState,
+    localOrig: c.localOrig,
+    localResp: c.localResp,
+    missedBytes: c.missedBytes,
+    history: c.history,
+    origPkts: c.origPkts,
+    origIpBytes: c.origIpBytes,
+    respPkts: c.respPkts,
+    respIpBytes: c.respIpBytes,
+    capture: c.capture,
+    synCount: c.synCount,
+    origTtl: c.origTtl,
+    respTtl: c.respTtl,
+    handshakeRtt: c.handshakeRtt,
+    established: c.established,
+    resets: c.resets,
+    http: c.http,
+    sni: c.sni,
+    quic: c.quic,
+    dnsQuery: c.dnsQuery,
+    dnsNames: c.dnsNames,
+    dnsQueries: c.dnsQueries,
+    dnsAnswers: c.dnsAnswers,
+    requestTimes: c.requestTimes,
+  };
+}
+
+/** The connection a row's columns could not hold, kept whole, if row `i` of `k` is one. */
+function wholeAt(k: Chunk, i: number): Connection | undefined {
+  return k.rare === null ? undefined : k.rare[i]?.whole;
+}
+
+/**
+ * A row of the store seen as a Connection: each field read from the columns when it is asked
+ * for. A pass over millions of rows reads a few fields of each; making every field of every row
+ * (the uid decoded, the address texts looked up) cost more than the passes themselves.
+ */
+class StoredRow implements Connection {
+  constructor(
+    /** The row's chunk and place in it (`peek` moves one view from row to row). */
+    public k: Chunk,
+    public i: number,
+    private readonly texts: readonly string[],
+    private readonly kinds: readonly string[],
+  ) {}
+
+  private get rare(): Rare {
+    const rare = this.k.rare;
+    return rare === null ? NO_RARE : (rare[this.i] ?? NO_RARE);
+  }
+
+  get uid(): string {
+    return uidAt(this.k, this.i);
+  }
+  get proto(): Transport {
+    return this.kinds[this.k.proto[this.i]!] as Transport;
+  }
+  get ts(): number {
+    return this.k.ts[this.i]!;
+  }
+  get lastTs(): number {
+    return this.k.lastTs[this.i]!;
+  }
+  get origH(): string {
+    const k = this.k;
+    const i = this.i;
+    return k.flags[i]! & FLAG_ORIG_TEXT ? this.texts[k.origA[i]!]! : formatIPv4(k.origA[i]!);
+  }
+  get origP(): number {
+    return this.k.origP[this.i]!;
+  }
+  get respH(): string {
+    const k = this.k;
+    const i = this.i;
+    return k.flags[i]! & FLAG_RESP_TEXT ? this.texts[k.respA[i]!]! : formatIPv4(k.respA[i]!);
+  }
+  get respP(): number {
+    return this.k.respP[this.i]!;
+  }
+  get service(): string | null {
+    const service = this.k.service[this.i]!;
+    return service === 0 ? null : this.texts[service - 1]!;
+  }
+  get duration(): number | null {
+    const k = this.k;
+    return k.duration === null ? durationOf(k.ts[this.i]!, k.lastTs[this.i]!) : durationAt(k.duration, this.i);
+  }
+  get origBytes(): number {
+    return this.k.origBytes[this.i]!;
+  }
+  get respBytes(): number {
+    return this.k.respBytes[this.i]!;
+  }
+  get connState(): ConnState {
+    return this.kinds[this.k.state[this.i]!] as ConnState;
+  }
+  get localOrig(): boolean | null {
+    return localValue((this.k.flags[this.i]! >> LOCAL_ORIG_SHIFT) & 3);
+  }
+  get localResp(): boolean | null {
+    return localValue((this.k.flags[this.i]! >> LOCAL_RESP_SHIFT) & 3);
+  }
+  get missedBytes(): number {
+    return this.rare.missedBytes;
+  }
+  get history(): string {
+    return this.texts[this.k.history[this.i]!]!;
+  }
+  get origPkts(): number {
+    return this.k.origPkts[this.i]!;
+  }
+  get origIpBytes(): number {
+    return this.k.origIpBytes[this.i]!;
+  }
+  get respPkts(): number {
+    return this.k.respPkts[this.i]!;
+  }
+  get respIpBytes(): number {
+    return this.k.respIpBytes[this.i]!;
+  }
+  get capture(): number {
+    return this.k.capture[this.i]!;
+  }
+  get synCount(): number {
+    return this.k.synCount[this.i]!;
+  }
+  get origTtl(): number {
+    return this.k.origTtl[this.i]!;
+  }
+  get respTtl(): number {
+    return this.k.respTtl[this.i]!;
+  }
+  get handshakeRtt(): number | null {
+    const rtt = this.k.handshakeRtt[this.i]!;
+    return Number.isNaN(rtt) ? null : rtt;
+  }
+  get established(): boolean {
+    return (this.k.flags[this.i]! & FLAG_ESTABLISHED) !== 0;
+  }
+  get resets(): Connection['resets'] {
+    return this.rare.resets;
+  }
+  get http(): Connection['http'] {
+    return this.rare.http;
+  }
+  get sni(): string | null {
+    return this.rare.sni;
+  }
+  get quic(): Connection['quic'] {
+    return this.rare.quic;
+  }
+  get dnsQuery(): string | null {
+    return this.rare.dnsQuery;
+  }
+  get dnsNames(): string[] {
+    return this.rare.dnsNames;
+  }
+  get dnsQueries(): number {
+    return this.rare.dnsQueries;
+  }
+  get dnsAnswers(): Connection['dnsAnswers'] {
+    return this.rare.dnsAnswers;
+  }
+  get requestTimes(): number[] {
+    return this.rare.requestTimes;
   }
 }
 
