@@ -640,12 +640,18 @@ function durationOf(ts: number, lastTs: number): number | null {
   return lastTs > ts ? lastTs - ts : null;
 }
 
-/** The number of a dotted quad that prints back as the same text, else -1. */
+/** The number of a dotted quad that prints back as the same text (no leading zeros), else -1. */
 function ipv4Number(text: string): number {
   if (text.length > 15 || text.length < 7) return -1;
   const n = ipv4ToNumber(text);
-  return n >= 0 && formatIPv4(n) === text ? n : -1;
+  // ipv4ToNumber takes digits and dots only: the text is formatIPv4's when it is no longer than it.
+  return n >= 0 &&
+    text.length === 3 + octetDigits(n >>> 24) + octetDigits((n >>> 16) & 0xff) + octetDigits((n >>> 8) & 0xff) + octetDigits(n & 0xff)
+    ? n
+    : -1;
 }
+
+const octetDigits = (octet: number): number => (octet < 10 ? 1 : octet < 100 ? 2 : 3);
 
 /** Whether the column types hold this connection's values exactly (a log may say anything). */
 function fits(c: Connection): boolean {

@@ -108,6 +108,7 @@ describe('the connection store gives back what it was given', () => {
       { ...base, uid: 'C3', origP: 70_000 }, // a log's port past 65,535
       { ...base, uid: 'C4', origTtl: 300, handshakeRtt: 0.25, localOrig: true },
       { ...base, uid: 'C5', respH: '2001:db8::1', requestTimes: [1, 2, 3], dnsNames: ['a.example'], dnsQueries: 1 },
+      { ...base, uid: 'C6', origH: '192.168.001.1', respH: '10.0.0.10', origBytes: 100, origPkts: 3 }, // a leading zero inside
     ];
     const store = stored(odd);
     expect(store.toArray()).toStrictEqual(odd);
