@@ -59,25 +59,32 @@ function splitMicros(ts: number): { secs: number; micros: number } {
 /** "2006-11-17T13:12:50.123Z" (milliseconds, as `Date.toISOString`): the JSON contract's start/end. */
 export function isoMillis(ts: number): string {
   if (!isCaptureTime(ts)) return outOfRangeTime(ts);
-  // As Date does: the milliseconds cut, not rounded. The text of the second is kept: a scan's
-  // millions of destination groups each start and end within a few seconds of the others.
+  // As Date does: the milliseconds cut, not rounded. The date's text is kept and the time of day
+  // written from its numbers: a day's log has millions of destination groups, each with its first
+  // and last time, at tens of thousands of different seconds.
   const ms = Math.trunc(ts * 1000);
-  const second = Math.floor(ms / 1000);
-  const slot = second & (SECOND_SLOTS - 1);
-  let prefix = secondTexts[slot];
-  if (prefix === undefined || secondKeys[slot] !== second) {
-    prefix = new Date(second * 1000).toISOString().slice(0, 20);
-    secondKeys[slot] = second;
-    secondTexts[slot] = prefix;
+  const day = Math.floor(ms / DAY_MS);
+  const slot = day & (DAY_SLOTS - 1);
+  let date = dayTexts[slot];
+  if (date === undefined || dayKeys[slot] !== day) {
+    date = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    dayKeys[slot] = day;
+    dayTexts[slot] = date;
   }
-  const rest = ms - second * 1000;
-  return `${prefix}${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}Z`;
+  const inDay = ms - day * DAY_MS;
+  const second = Math.floor(inDay / 1000);
+  const rest = inDay - second * 1000;
+  const minute = Math.floor(second / 60);
+  return `${date}${TWO_DIGITS[Math.floor(minute / 60)]}:${TWO_DIGITS[minute % 60]}:${TWO_DIGITS[second % 60]}.${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}Z`;
 }
 
-/** isoMillis's texts of recent seconds ("2006-11-17T13:12:50."), direct-mapped by the second. */
-const SECOND_SLOTS = 1024;
-const secondKeys = new Float64Array(SECOND_SLOTS);
-const secondTexts: (string | undefined)[] = new Array<string | undefined>(SECOND_SLOTS).fill(undefined);
+const DAY_MS = 86_400_000;
+/** isoMillis's texts of recent dates ("2006-11-17T"), direct-mapped by the day. */
+const DAY_SLOTS = 64;
+const dayKeys = new Float64Array(DAY_SLOTS);
+const dayTexts: (string | undefined)[] = new Array<string | undefined>(DAY_SLOTS).fill(undefined);
+/** "00" to "59". */
+const TWO_DIGITS: readonly string[] = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
 
 /** "2006-11-17T13:12:50.123456Z" (microseconds, as Zeek keeps them). */
 export function isoMicros(ts: number): string {

@@ -139,8 +139,9 @@ describe('a chart over a span no capture runs', () => {
 
 describe('times written to the millisecond', () => {
   it('are what Date writes, for any time a capture can mean', () => {
-    // isoMillis keeps the text of recent seconds: every time must still read as Date reads it,
-    // the milliseconds cut, not rounded, at the edges of seconds and of the range too.
+    // isoMillis keeps the text of recent dates and writes the time of day itself: every time must
+    // still read as Date reads it, the milliseconds cut, not rounded, at the edges of seconds, of
+    // days and of the range too.
     let seed = 0x2545f491;
     const random = (): number => {
       seed ^= seed << 13;
@@ -149,6 +150,8 @@ describe('times written to the millisecond', () => {
       return (seed >>> 0) / 0x1_0000_0000;
     };
     const times = [0, 0.0009, 0.001, 0.9995, 0.9999999, 1, 59.9999, 1_700_000_000.9996, 7_258_118_399.999];
+    for (const day of [1, 2, 19_675, 84_000])
+      times.push(day * 86_400 - 0.0004, day * 86_400, day * 86_400 + 0.001, day * 86_400 + 3599.9995);
     for (let i = 0; i < 20_000; i++) {
       const second = Math.floor(random() * 7_258_118_400);
       // Times in a few seconds (the cache's hits), and times anywhere (its misses).
