@@ -165,7 +165,9 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
     withResets.push(i);
     if (claimed.has(c.respH)) continue;
     for (const r of c.resets) {
-      if (r.fromOriginator) continue;
+      // Only a reset seen in packets is weighed against the address's own packets; a firewall's
+      // log line and a Zeek row say who refused without them.
+      if (r.fromOriginator || r.kind === 'log' || r.origin === 'zeek-conn') continue;
       claimed.add(c.respH);
       claimedBlocks.add(netblockOf(c.respH));
       break;
