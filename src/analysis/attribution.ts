@@ -29,8 +29,6 @@ export interface AttributedReset {
 export interface AttributionResult {
   /** The refusal that ended each connection (first reset / ICMP error from the responder side), by index. */
   refusals: (AttributedReset | undefined)[];
-  /** Every attributed reset, originator-side included. */
-  all: AttributedReset[];
   resetSources: ResetSource[];
 }
 
@@ -221,8 +219,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   // Indexed like the connections, set only where a reset refused one: sparse when resets are rare
   // (an array of millions of empty slots is memory a scan does not need).
   const refusals: (AttributedReset | undefined)[] = [];
-  const all: AttributedReset[] = [];
-  const logWords = new Map<string, string>();
+  const logWords = new Map<string, AttributedReset>();
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
     const c = connections.peek(i);
@@ -237,11 +234,10 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
               : r.kind === 'icmp'
                 ? attributeIcmp(c, r)
                 : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
-      all.push(attributed);
       if (!r.fromOriginator && refusals[i] === undefined) refusals[i] = attributed;
     }
   }
-  return { refusals, all, resetSources: groupSources(connections, withResets, refusals, internal) };
+  return { refusals, resetSources: groupSources(connections, withResets, refusals, internal) };
 }
 
 function clusterKey(r: ResetEvidence): number {
@@ -410,12 +406,15 @@ function attributeIcmp(c: Connection, r: ResetEvidence): AttributedReset {
 
 /**
  * A firewall that logged its denial: the device in the path, by its own word. `words` keeps one
- * evidence text per log (a log has millions of lines).
+ * attribution per log, its first denial's (a log has millions of lines): a log's denials
+ * (`logDenial`) differ only in their time, which nothing reads from a refusal.
  */
-function attributeLog(r: ResetEvidence, words: Map<string, string>): AttributedReset {
-  let evidence = words.get(r.sender);
-  if (evidence === undefined) words.set(r.sender, (evidence = `denied by the firewall (its log: ${r.sender})`));
-  return { reset: r, attribution: 'middlebox', evidence };
+function attributeLog(r: ResetEvidence, words: Map<string, AttributedReset>): AttributedReset {
+  let attributed = words.get(r.sender);
+  if (attributed === undefined) {
+    words.set(r.sender, (attributed = { reset: r, attribution: 'middlebox', evidence: `denied by the firewall (its log: ${r.sender})` }));
+  }
+  return attributed;
 }
 
 function attributeOriginatorReset(c: Connection, r: ResetEvidence): AttributedReset {

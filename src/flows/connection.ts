@@ -85,6 +85,57 @@ export interface ResetEvidence {
   icmpCode: number;
 }
 
+/**
+ * A firewall log's word that it denied an attempt at `ts` (the attempt's first line): `sender`
+ * names the log, and nothing else is known — no TTL, IP ID, sequence numbers or delay.
+ */
+export function logDenial(ts: number, sender: string): ResetEvidence {
+  return {
+    kind: 'log',
+    origin: 'firewall-log',
+    ts,
+    fromOriginator: false,
+    ttl: -1,
+    ipId: -1,
+    sender,
+    delay: 0,
+    stage: 'syn',
+    seq: -1,
+    ack: -1,
+    ackZero: false,
+    senderKeptSending: false,
+    peerTtls: NONE,
+    peerIpIds: NONE,
+    icmpType: -1,
+    icmpCode: -1,
+  };
+}
+
+/** Whether `r` is `logDenial(ts, r.sender)` field for field (a store keeps such a list as a flag). */
+export function isLogDenial(r: ResetEvidence, ts: number): boolean {
+  return (
+    r.kind === 'log' &&
+    r.origin === 'firewall-log' &&
+    r.ts === ts &&
+    !r.fromOriginator &&
+    r.ttl === -1 &&
+    r.ipId === -1 &&
+    r.delay === 0 &&
+    r.stage === 'syn' &&
+    r.seq === -1 &&
+    r.ack === -1 &&
+    !r.ackZero &&
+    !r.senderKeptSending &&
+    r.peerTtls.length === 0 &&
+    r.peerIpIds.length === 0 &&
+    r.icmpType === -1 &&
+    r.icmpCode === -1 &&
+    Object.keys(r).length === LOG_DENIAL_FIELDS
+  );
+}
+
+const LOG_DENIAL_FIELDS = Object.keys(logDenial(0, '')).length;
+
 export interface Connection {
   uid: string;
   proto: Transport;

@@ -9,7 +9,7 @@
  * for, equal field for field to the one added; `toArray()` makes plain objects of them.
  */
 import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
-import { NONE, type ConnState, type Connection, type Transport } from './connection.js';
+import { isLogDenial, logDenial, NONE, type ConnState, type Connection, type ResetEvidence, type Transport } from './connection.js';
 
 /** What the analysis reads connections from: an array, or a store of them. */
 export interface ConnectionList extends Iterable<Connection> {
@@ -140,6 +140,11 @@ const FLAG_RESP_TEXT = 4;
 /** localOrig / localResp: two bits each, 0 null, 1 false, 2 true. */
 const LOCAL_ORIG_SHIFT = 3;
 const LOCAL_RESP_SHIFT = 5;
+/**
+ * The row's resets are one firewall log's denial at its start (`logDenial`), the log named by the
+ * row's capture: a log of a million denied attempts keeps a bit for each, not an evidence object.
+ */
+const FLAG_LOG_DENIAL = 128;
 
 const NO_RARE: Rare = {
   resets: NONE,
@@ -239,6 +244,8 @@ export class ConnectionStore implements ConnectionList {
   private readonly texts = new Texts();
   /** Connection states and transports: a few values, one byte each. */
   private readonly kinds = new Texts();
+  /** What a row's view reads its texts from. */
+  private readonly tables: Tables = { texts: this.texts.texts, kinds: this.kinds.texts, senders: new Map() };
   /** Positions in start order once sorted, else null (the order added). */
   private order: Uint32Array | null = null;
 
@@ -274,6 +281,11 @@ export class ConnectionStore implements ConnectionList {
       flags |= FLAG_RESP_TEXT;
       k.respA[i] = this.texts.id(c.respH);
     } else k.respA[i] = resp;
+    let resets = c.resets;
+    if (resets.length === 1 && this.isLogDenial(c, resets[0]!)) {
+      flags |= FLAG_LOG_DENIAL;
+      resets = NONE;
+    }
     k.flags[i] = flags;
     const history = this.texts.id(c.history);
     const service = c.service === null ? 0 : this.texts.id(c.service) + 1;
@@ -302,7 +314,7 @@ export class ConnectionStore implements ConnectionList {
       k.duration[i] = c.duration ?? Number.NaN;
     }
     if (
-      c.resets.length > 0 ||
+      resets.length > 0 ||
       c.http !== null ||
       c.sni !== null ||
       c.quic !== null ||
@@ -314,7 +326,7 @@ export class ConnectionStore implements ConnectionList {
       c.missedBytes !== 0
     ) {
       setRare(k, i, {
-        resets: c.resets,
+        resets,
         http: c.http,
         sni: c.sni,
         quic: c.quic,
@@ -326,6 +338,14 @@ export class ConnectionStore implements ConnectionList {
         missedBytes: c.missedBytes,
       });
     }
+  }
+
+  /** Whether `r` is the only reset of `c` and is its log's denial at its start, the log its capture's. */
+  private isLogDenial(c: Connection, r: ResetEvidence): boolean {
+    if (!isLogDenial(r, c.ts)) return false;
+    const sender = this.tables.senders.get(c.capture);
+    if (sender === undefined) this.tables.senders.set(c.capture, r.sender);
+    return sender === undefined || sender === r.sender;
   }
 
   get(i: number): Connection {
@@ -417,7 +437,7 @@ export class ConnectionStore implements ConnectionList {
     const k = this.chunks[r >>> CHUNK_BITS]!;
     const whole = wholeAt(k, r & ROW);
     if (whole !== undefined) return whole;
-    if (this.lens === null) return (this.lens = new StoredRow(k, r & ROW, this.texts.texts, this.kinds.texts));
+    if (this.lens === null) return (this.lens = new StoredRow(k, r & ROW, this.tables));
     this.lens.k = k;
     this.lens.i = r & ROW;
     return this.lens;
@@ -428,12 +448,19 @@ export class ConnectionStore implements ConnectionList {
 
   private make(r: number): Connection {
     const k = this.chunks[r >>> CHUNK_BITS]!;
-    return wholeAt(k, r & ROW) ?? new StoredRow(k, r & ROW, this.texts.texts, this.kinds.texts);
+    return wholeAt(k, r & ROW) ?? new StoredRow(k, r & ROW, this.tables);
   }
 
   private uidOf(r: number): string {
     return uidAt(this.chunks[r >>> CHUNK_BITS]!, r & ROW);
   }
+}
+
+/** The texts a store's rows point at: the store's repeated texts, its kinds, the log each capture's denials name. */
+interface Tables {
+  texts: readonly string[];
+  kinds: readonly string[];
+  senders: Map<number, string>;
 }
 
 /** A connection's fields in a plain object (a store's row is a view that reads its columns). */
@@ -494,8 +521,7 @@ class StoredRow implements Connection {
     /** The row's chunk and place in it (`peek` moves one view from row to row). */
     public k: Chunk,
     public i: number,
-    private readonly texts: readonly string[],
-    private readonly kinds: readonly string[],
+    private readonly t: Tables,
   ) {}
 
   private get rare(): Rare {
@@ -507,7 +533,7 @@ class StoredRow implements Connection {
     return uidAt(this.k, this.i);
   }
   get proto(): Transport {
-    return this.kinds[this.k.proto[this.i]!] as Transport;
+    return this.t.kinds[this.k.proto[this.i]!] as Transport;
   }
   get ts(): number {
     return this.k.ts[this.i]!;
@@ -518,7 +544,7 @@ class StoredRow implements Connection {
   get origH(): string {
     const k = this.k;
     const i = this.i;
-    return k.flags[i]! & FLAG_ORIG_TEXT ? this.texts[k.origA[i]!]! : formatIPv4(k.origA[i]!);
+    return k.flags[i]! & FLAG_ORIG_TEXT ? this.t.texts[k.origA[i]!]! : formatIPv4(k.origA[i]!);
   }
   get origP(): number {
     return this.k.origP[this.i]!;
@@ -526,14 +552,14 @@ class StoredRow implements Connection {
   get respH(): string {
     const k = this.k;
     const i = this.i;
-    return k.flags[i]! & FLAG_RESP_TEXT ? this.texts[k.respA[i]!]! : formatIPv4(k.respA[i]!);
+    return k.flags[i]! & FLAG_RESP_TEXT ? this.t.texts[k.respA[i]!]! : formatIPv4(k.respA[i]!);
   }
   get respP(): number {
     return this.k.respP[this.i]!;
   }
   get service(): string | null {
     const service = this.k.service[this.i]!;
-    return service === 0 ? null : this.texts[service - 1]!;
+    return service === 0 ? null : this.t.texts[service - 1]!;
   }
   get duration(): number | null {
     const k = this.k;
@@ -546,7 +572,7 @@ class StoredRow implements Connection {
     return this.k.respBytes[this.i]!;
   }
   get connState(): ConnState {
-    return this.kinds[this.k.state[this.i]!] as ConnState;
+    return this.t.kinds[this.k.state[this.i]!] as ConnState;
   }
   get localOrig(): boolean | null {
     return localValue((this.k.flags[this.i]! >> LOCAL_ORIG_SHIFT) & 3);
@@ -558,7 +584,7 @@ class StoredRow implements Connection {
     return this.rare.missedBytes;
   }
   get history(): string {
-    return this.texts[this.k.history[this.i]!]!;
+    return this.t.texts[this.k.history[this.i]!]!;
   }
   get origPkts(): number {
     return this.k.origPkts[this.i]!;
@@ -592,6 +618,9 @@ class StoredRow implements Connection {
     return (this.k.flags[this.i]! & FLAG_ESTABLISHED) !== 0;
   }
   get resets(): Connection['resets'] {
+    const k = this.k;
+    const i = this.i;
+    if (k.flags[i]! & FLAG_LOG_DENIAL) return [logDenial(k.ts[i]!, this.t.senders.get(k.capture[i]!)!)];
     return this.rare.resets;
   }
   get http(): Connection['http'] {

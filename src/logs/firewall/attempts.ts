@@ -8,7 +8,7 @@
  * retries. Everything a log cannot know is left unset: TTLs -1, no bytes, no round trip.
  */
 import { formatIPv6, ipv6ToBytes } from '../../decode/address.js';
-import { NONE, type Connection, type ResetEvidence } from '../../flows/connection.js';
+import { logDenial, NONE, type Connection } from '../../flows/connection.js';
 import type { FirewallEvent } from './types.js';
 
 /** SYN retransmissions back off for about 21 s (Windows 3 + 6 + 12 s, Linux 1, 3, 7, 15 s). */
@@ -56,28 +56,6 @@ function canonical(address: string, cache: Map<string, string>): string {
 /** A SYN (or a line that says nothing of flags: firewalls log the first packet of a connection). */
 function isSyn(e: FirewallEvent): boolean {
   return e.proto === 'tcp' && (e.tcpFlags === undefined || e.tcpFlags === '' || (e.tcpFlags.includes('S') && !e.tcpFlags.includes('A')));
-}
-
-function denial(ts: number, file: string): ResetEvidence {
-  return {
-    kind: 'log',
-    origin: 'firewall-log',
-    ts,
-    fromOriginator: false,
-    ttl: -1,
-    ipId: -1,
-    sender: file,
-    delay: 0,
-    stage: 'syn',
-    seq: -1,
-    ack: -1,
-    ackZero: false,
-    senderKeptSending: false,
-    peerTtls: NONE,
-    peerIpIds: NONE,
-    icmpType: -1,
-    icmpCode: -1,
-  };
 }
 
 /** A Zeek-looking uid that sorts in the log's time order: 'F', the input, the attempt's position. */
@@ -261,7 +239,7 @@ class AttemptGrouper {
       respTtl: -1,
       handshakeRtt: null,
       established: allowed,
-      resets: allowed ? NONE : [denial(a.ts, options.file)],
+      resets: allowed ? NONE : [logDenial(a.ts, options.file)],
       http: null,
       sni: null,
       quic: null,
