@@ -20,8 +20,13 @@ const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
  * escapes: the same string to a JSON parser, inert to a reader's eyes.
  */
 export function inertJson(json: string): string {
-  return json.replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Mostly there is none: looking is cheaper than writing the text again.
+  if (!ACTIVE_IN_JSON.test(json)) return json;
+  return json.replace(ACTIVE_IN_JSON_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+const ACTIVE_IN_JSON = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const ACTIVE_IN_JSON_ALL = new RegExp(ACTIVE_IN_JSON.source, 'g');
 
 /**
  * Text safe to write to a terminal: escape sequences and C0/C1 controls removed (tab and

@@ -40,7 +40,7 @@ const PIECE_DEPTH = 2;
 /** `value` as JSON.stringify(value, null, 2) writes it at `indent`, in pieces. */
 function* jsonPieces(value: unknown, indent: string, depth: number): Generator<string> {
   if (depth >= PIECE_DEPTH || value === null || typeof value !== 'object') {
-    yield (JSON.stringify(value, null, 2) ?? 'null').replace(/\n/g, `\n${indent}`);
+    yield indented(value, indent.length / 2);
     return;
   }
   const inner = `${indent}  `;
@@ -74,6 +74,21 @@ function* jsonPieces(value: unknown, indent: string, depth: number): Generator<s
     yield i < entries.length - 1 ? ',\n' : '\n';
   }
   yield `${indent}}`;
+}
+
+/**
+ * `value` as JSON.stringify(value, null, 2) writes it `levels` levels deep: stringified inside as
+ * many arrays, which indent it as they would, and cut out of them (writing its lines again with
+ * the indent added cost three times the stringifying).
+ */
+function indented(value: unknown, levels: number): string {
+  let wrapped: unknown = value === undefined ? null : value;
+  for (let l = 0; l < levels; l++) wrapped = [wrapped];
+  // Each level opens with "[\n" and its indent, and closes with "\n", the indent outside it, "]".
+  const before = 2 * levels + levels * (levels + 1);
+  const after = 2 * levels + levels * (levels - 1);
+  const text = JSON.stringify(wrapped, null, 2);
+  return text.slice(before, text.length - after);
 }
 
 export function renderInfoJson(captures: CaptureSummary[], _options: RenderOptions): string {
