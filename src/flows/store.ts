@@ -167,30 +167,38 @@ const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const ROW = CHUNK - 1;
 
-/** The columns of CHUNK connections (about 90 bytes each, uid bytes and rare fields aside). */
+/**
+ * The columns of CHUNK connections (about 90 bytes each, uid bytes and rare fields aside). The
+ * columns that may be null are made at the chunk's first row that is not their default (no
+ * handshake time, no bytes, no answer, no TTL, no service): a firewall log's attempts and a Zeek
+ * row have none of several, and each such column is 2 to 8 bytes a row.
+ */
 class Chunk {
   readonly ts = new Float64Array(CHUNK);
   readonly lastTs = new Float64Array(CHUNK);
-  readonly handshakeRtt = new Float64Array(CHUNK);
-  readonly origBytes = new Uint32Array(CHUNK);
-  readonly respBytes = new Uint32Array(CHUNK);
-  readonly origIpBytes = new Uint32Array(CHUNK);
-  readonly respIpBytes = new Uint32Array(CHUNK);
+  /** NaN by default (null). */
+  handshakeRtt: Float64Array | null = null;
+  /** 0 by default. */
+  origBytes: Uint32Array | null = null;
+  respBytes: Uint32Array | null = null;
+  origIpBytes: Uint32Array | null = null;
+  respIpBytes: Uint32Array | null = null;
   readonly origPkts = new Uint32Array(CHUNK);
-  readonly respPkts = new Uint32Array(CHUNK);
+  respPkts: Uint32Array | null = null;
   readonly origA = new Uint32Array(CHUNK);
   readonly respA = new Uint32Array(CHUNK);
   /** End of each row's uid in `uids`. */
   readonly uidEnd = new Uint32Array(CHUNK);
   readonly history = new Uint16Array(CHUNK);
-  /** Texts id + 1, 0 for none. */
-  readonly service = new Uint16Array(CHUNK);
+  /** Texts id + 1, 0 for none (the default). */
+  service: Uint16Array | null = null;
   readonly synCount = new Uint16Array(CHUNK);
   readonly capture = new Uint16Array(CHUNK);
   readonly origP = new Uint16Array(CHUNK);
   readonly respP = new Uint16Array(CHUNK);
-  readonly origTtl = new Int16Array(CHUNK);
-  readonly respTtl = new Int16Array(CHUNK);
+  /** -1 by default (unseen). */
+  origTtl: Int16Array | null = null;
+  respTtl: Int16Array | null = null;
   readonly state = new Uint8Array(CHUNK);
   readonly proto = new Uint8Array(CHUNK);
   readonly flags = new Uint8Array(CHUNK);
@@ -217,6 +225,15 @@ export class ChunkPool {
     if (chunk === undefined) return new Chunk();
     chunk.rare = null;
     chunk.duration = null;
+    chunk.handshakeRtt = null;
+    chunk.origBytes = null;
+    chunk.respBytes = null;
+    chunk.origIpBytes = null;
+    chunk.respIpBytes = null;
+    chunk.respPkts = null;
+    chunk.service = null;
+    chunk.origTtl = null;
+    chunk.respTtl = null;
     chunk.uidBytes = 0;
     return chunk;
   }
@@ -261,13 +278,13 @@ export class ConnectionStore implements ConnectionList {
     this.order = null;
     k.ts[i] = c.ts;
     k.lastTs[i] = c.lastTs;
-    k.handshakeRtt[i] = c.handshakeRtt === null ? Number.NaN : c.handshakeRtt;
-    k.origBytes[i] = c.origBytes;
-    k.respBytes[i] = c.respBytes;
-    k.origIpBytes[i] = c.origIpBytes;
-    k.respIpBytes[i] = c.respIpBytes;
+    if (c.handshakeRtt !== null) (k.handshakeRtt ??= new Float64Array(CHUNK).fill(Number.NaN))[i] = c.handshakeRtt;
+    if (c.origBytes !== 0) (k.origBytes ??= new Uint32Array(CHUNK))[i] = c.origBytes;
+    if (c.respBytes !== 0) (k.respBytes ??= new Uint32Array(CHUNK))[i] = c.respBytes;
+    if (c.origIpBytes !== 0) (k.origIpBytes ??= new Uint32Array(CHUNK))[i] = c.origIpBytes;
+    if (c.respIpBytes !== 0) (k.respIpBytes ??= new Uint32Array(CHUNK))[i] = c.respIpBytes;
     k.origPkts[i] = c.origPkts;
-    k.respPkts[i] = c.respPkts;
+    if (c.respPkts !== 0) (k.respPkts ??= new Uint32Array(CHUNK))[i] = c.respPkts;
     let flags = c.established ? FLAG_ESTABLISHED : 0;
     flags |= localCode(c.localOrig) << LOCAL_ORIG_SHIFT;
     flags |= localCode(c.localResp) << LOCAL_RESP_SHIFT;
@@ -292,13 +309,13 @@ export class ConnectionStore implements ConnectionList {
     const state = this.kinds.id(c.connState);
     const proto = this.kinds.id(c.proto);
     k.history[i] = history;
-    k.service[i] = service;
+    if (service !== 0) (k.service ??= new Uint16Array(CHUNK))[i] = service;
     k.synCount[i] = c.synCount;
     k.capture[i] = c.capture;
     k.origP[i] = c.origP;
     k.respP[i] = c.respP;
-    k.origTtl[i] = c.origTtl;
-    k.respTtl[i] = c.respTtl;
+    if (c.origTtl !== -1) (k.origTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.origTtl;
+    if (c.respTtl !== -1) (k.respTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.respTtl;
     k.state[i] = state;
     k.proto[i] = proto;
     addUid(k, i, c.uid);
@@ -558,7 +575,8 @@ class StoredRow implements Connection {
     return this.k.respP[this.i]!;
   }
   get service(): string | null {
-    const service = this.k.service[this.i]!;
+    const column = this.k.service;
+    const service = column === null ? 0 : column[this.i]!;
     return service === 0 ? null : this.t.texts[service - 1]!;
   }
   get duration(): number | null {
@@ -566,10 +584,12 @@ class StoredRow implements Connection {
     return k.duration === null ? durationOf(k.ts[this.i]!, k.lastTs[this.i]!) : durationAt(k.duration, this.i);
   }
   get origBytes(): number {
-    return this.k.origBytes[this.i]!;
+    const column = this.k.origBytes;
+    return column === null ? 0 : column[this.i]!;
   }
   get respBytes(): number {
-    return this.k.respBytes[this.i]!;
+    const column = this.k.respBytes;
+    return column === null ? 0 : column[this.i]!;
   }
   get connState(): ConnState {
     return this.t.kinds[this.k.state[this.i]!] as ConnState;
@@ -590,13 +610,16 @@ class StoredRow implements Connection {
     return this.k.origPkts[this.i]!;
   }
   get origIpBytes(): number {
-    return this.k.origIpBytes[this.i]!;
+    const column = this.k.origIpBytes;
+    return column === null ? 0 : column[this.i]!;
   }
   get respPkts(): number {
-    return this.k.respPkts[this.i]!;
+    const column = this.k.respPkts;
+    return column === null ? 0 : column[this.i]!;
   }
   get respIpBytes(): number {
-    return this.k.respIpBytes[this.i]!;
+    const column = this.k.respIpBytes;
+    return column === null ? 0 : column[this.i]!;
   }
   get capture(): number {
     return this.k.capture[this.i]!;
@@ -605,13 +628,16 @@ class StoredRow implements Connection {
     return this.k.synCount[this.i]!;
   }
   get origTtl(): number {
-    return this.k.origTtl[this.i]!;
+    const column = this.k.origTtl;
+    return column === null ? -1 : column[this.i]!;
   }
   get respTtl(): number {
-    return this.k.respTtl[this.i]!;
+    const column = this.k.respTtl;
+    return column === null ? -1 : column[this.i]!;
   }
   get handshakeRtt(): number | null {
-    const rtt = this.k.handshakeRtt[this.i]!;
+    const column = this.k.handshakeRtt;
+    const rtt = column === null ? Number.NaN : column[this.i]!;
     return Number.isNaN(rtt) ? null : rtt;
   }
   get established(): boolean {

@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, loadCaptures } from '../../src/index.js';
-import { ConnectionStore, plainConnection } from '../../src/flows/store.js';
+import { ChunkPool, ConnectionStore, plainConnection } from '../../src/flows/store.js';
 import type { Connection } from '../../src/flows/index.js';
 import { corpusRoot, projectRoot } from '../support/corpus.js';
 import { connection } from '../analysis/support.js';
@@ -112,6 +112,36 @@ describe('the connection store gives back what it was given', () => {
     ];
     const store = stored(odd);
     expect(store.toArray()).toStrictEqual(odd);
+  });
+
+  it("gives a store that takes a released store's chunks only its own values", () => {
+    // compare analyses its inputs one after another, each store taking the chunks the last gave
+    // back: a capture's bytes, TTLs and handshake times must not show through a log's attempts.
+    const pool = new ChunkPool();
+    const capture = new ConnectionStore(pool);
+    capture.add(
+      connection({ uid: 'C1', origH: '10.0.0.1', respH: '192.0.2.1', respP: 443, service: 'ssl', origBytes: 517, respBytes: 4_000 }),
+    );
+    capture.add(
+      connection({
+        uid: 'C2',
+        origH: '10.0.0.1',
+        respH: '192.0.2.1',
+        respP: 443,
+        origTtl: 64,
+        respTtl: 52,
+        handshakeRtt: 0.03,
+        respPkts: 7,
+      }),
+    );
+    capture.add(connection({ uid: 'C3', origH: '10.0.0.1', respH: '192.0.2.1', respP: 443, origIpBytes: 900, respIpBytes: 5_000 }));
+    capture.release();
+    const log = new ConnectionStore(pool);
+    const attempts = [1, 2, 3].map((n) =>
+      connection({ uid: `F${n}`, origH: '10.0.0.2', respH: '198.51.100.7', respP: 80, origIpBytes: 0, origTtl: -1 }),
+    );
+    for (const c of attempts) log.add(c);
+    expect(log.toArray()).toStrictEqual(attempts);
   });
 
   it('orders connections that start together by uid', () => {
