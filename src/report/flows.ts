@@ -168,9 +168,9 @@ class CsvRowBytes {
   bytes = Buffer.allocUnsafe(1 << 12);
   length = 0;
   wide = false;
-  /** The calendar text of the second of the time written last (a row's times mostly share it). */
-  private second = Number.NaN;
-  private secondText = '';
+  /** The date of the time written last ("2006-11-17T"): a log's rows come from a day or a few. */
+  private day = Number.NaN;
+  private dayText = '';
 
   start(): void {
     this.length = 0;
@@ -265,11 +265,20 @@ class CsvRowBytes {
       second += 1;
       micros -= 1e6;
     }
-    if (second !== this.second) {
-      this.second = second;
-      this.secondText = new Date(second * 1000).toISOString().slice(0, 20);
+    const day = Math.floor(second / 86_400);
+    if (day !== this.day) {
+      this.day = day;
+      this.dayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
     }
-    this.string(this.secondText);
+    this.string(this.dayText);
+    const inDay = second - day * 86_400;
+    const minute = Math.floor(inDay / 60);
+    this.digits(Math.floor(minute / 60), 2);
+    this.byte(58 /* : */);
+    this.digits(minute % 60, 2);
+    this.byte(58 /* : */);
+    this.digits(inDay % 60, 2);
+    this.byte(46 /* . */);
     this.digits(micros, 6);
     this.byte(90 /* Z */);
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CALLHOME_ZEEK_FIELDS } from '../../src/flows/zeek-fields.js';
 import { connectionColumns, flowsRenderers, zeekColumns } from '../../src/report/index.js';
 import { TEXT_SAMPLE_ROWS, flowsStreams, renderFlowsText } from '../../src/report/flows.js';
+import { isoMicros } from '../../src/time.js';
 import { HOSTILE, START, connection, connections } from './fixtures.js';
 import { parseCsv, parseZeek } from './parse.js';
 
@@ -98,6 +99,16 @@ describe('flows --format csv', () => {
   it('keeps terminal escape sequences of a capture out of the file', () => {
     expect(text).not.toMatch(/[\x1b\x07\x9b]/);
     expect(text).toContain('\\x1b[2J');
+  });
+
+  it('writes every time as isoMicros does, at any second of any day', () => {
+    const stream = flowsStreams.csv({ ...plain, openTime: () => START });
+    const cellsOf = (line: string): string[] => parseCsv(line)[0]!;
+    const header = cellsOf(stream.row(connection()).split('\r\n')[0]!);
+    const at = header.indexOf('ts');
+    const times = [0, 59.9999996, 86_399.9999996, 86_400, 1_700_006_399.25, 7_258_118_399.5];
+    for (let k = 0; k < 2_000; k++) times.push((k * 7_919 * 86_400 + k * 3_607.123457) % 7_258_118_400);
+    for (const ts of times) expect(cellsOf(stream.row(connection({ ts })))[at], String(ts)).toBe(isoMicros(ts));
   });
 
   it('writes each cell the same in a row of plain ASCII and in a row with other text', () => {
