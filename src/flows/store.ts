@@ -49,9 +49,9 @@ export function listOf(connections: readonly Connection[]): ConnectionList {
 }
 
 /**
- * Connections kept for the analysis: as the objects themselves while they are few (making them
- * again from columns costs more time than a few thousand objects cost memory), in a column store
- * once there are more than `objectsUpTo`. `list()` gives them in start order, as loadCaptures does.
+ * Connections kept for the analysis: as the objects themselves while they are few (a chunk of
+ * columns is a few megabytes, whatever it holds), in a column store once there are more than
+ * `objectsUpTo`. `list()` gives them in start order, as loadCaptures does.
  */
 export class ConnectionKeeper {
   private objects: Connection[] | null = [];
@@ -87,8 +87,13 @@ export class ConnectionKeeper {
   }
 }
 
-/** Connections kept as objects at most before a ConnectionKeeper moves them into columns (about 45 MB of objects). */
-export const KEEP_OBJECTS_UP_TO = 100_000;
+/**
+ * Connections kept as objects at most before a ConnectionKeeper moves them into columns (about
+ * 4.5 MB of objects, a chunk's columns). Objects held longer than the collector's young
+ * generation lives are moved to its old one and collected there, a heavier job; the analysis
+ * reads rows from columns as fast as objects.
+ */
+export const KEEP_OBJECTS_UP_TO = 10_000;
 
 /** The connections of `list` at `positions`, made as they are asked for. */
 export function viewOf(list: ConnectionList, positions: readonly number[]): ConnectionList {
