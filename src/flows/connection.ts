@@ -111,30 +111,44 @@ export function logDenial(ts: number, sender: string): ResetEvidence {
   };
 }
 
-/** Whether `r` is `logDenial(ts, r.sender)` field for field (a store keeps such a list as a flag). */
-export function isLogDenial(r: ResetEvidence, ts: number): boolean {
+/**
+ * Whether two resets' evidence is the same, field for field (lists of TTLs and IP IDs by their
+ * values). Every maker of evidence writes these fields and no others.
+ */
+export function sameReset(a: ResetEvidence, b: ResetEvidence): boolean {
   return (
-    r.kind === 'log' &&
-    r.origin === 'firewall-log' &&
-    r.ts === ts &&
-    !r.fromOriginator &&
-    r.ttl === -1 &&
-    r.ipId === -1 &&
-    r.delay === 0 &&
-    r.stage === 'syn' &&
-    r.seq === -1 &&
-    r.ack === -1 &&
-    !r.ackZero &&
-    !r.senderKeptSending &&
-    r.peerTtls.length === 0 &&
-    r.peerIpIds.length === 0 &&
-    r.icmpType === -1 &&
-    r.icmpCode === -1 &&
-    Object.keys(r).length === LOG_DENIAL_FIELDS
+    a.kind === b.kind &&
+    a.origin === b.origin &&
+    a.ts === b.ts &&
+    a.fromOriginator === b.fromOriginator &&
+    a.ttl === b.ttl &&
+    a.ipId === b.ipId &&
+    a.sender === b.sender &&
+    a.delay === b.delay &&
+    a.stage === b.stage &&
+    a.seq === b.seq &&
+    a.ack === b.ack &&
+    a.ackZero === b.ackZero &&
+    a.senderKeptSending === b.senderKeptSending &&
+    sameNumbers(a.peerTtls, b.peerTtls) &&
+    sameNumbers(a.peerIpIds, b.peerIpIds) &&
+    a.icmpType === b.icmpType &&
+    a.icmpCode === b.icmpCode
   );
 }
 
-const LOG_DENIAL_FIELDS = Object.keys(logDenial(0, '')).length;
+/** Whether two lists of resets are the same, reset for reset. */
+export function sameResets(a: readonly ResetEvidence[], b: readonly ResetEvidence[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameReset(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export interface Connection {
   uid: string;

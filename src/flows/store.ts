@@ -9,7 +9,17 @@
  * for, equal field for field to the one added; `toArray()` makes plain objects of them.
  */
 import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
-import { isLogDenial, logDenial, NONE, type ConnState, type Connection, type ResetEvidence, type Transport } from './connection.js';
+import {
+  logDenial,
+  NONE,
+  sameReset,
+  sameResets,
+  type ConnState,
+  type Connection,
+  type ResetEvidence,
+  type Transport,
+} from './connection.js';
+import { historyResets } from './zeek-history.js';
 
 /** What the analysis reads connections from: an array, or a store of them. */
 export interface ConnectionList extends Iterable<Connection> {
@@ -150,6 +160,11 @@ const LOCAL_RESP_SHIFT = 5;
  * row's capture: a log of a million denied attempts keeps a bit for each, not an evidence object.
  */
 const FLAG_LOG_DENIAL = 128;
+/**
+ * The row's resets are what its Zeek history and state say (`historyResets`): a Zeek log of a
+ * scan's millions of refused attempts keeps a bit for each, not evidence objects.
+ */
+const FLAG_HISTORY_RESETS = 256;
 
 const NO_RARE: Rare = {
   resets: NONE,
@@ -206,7 +221,7 @@ class Chunk {
   respTtl: Int16Array | null = null;
   readonly state = new Uint8Array(CHUNK);
   readonly proto = new Uint8Array(CHUNK);
-  readonly flags = new Uint8Array(CHUNK);
+  readonly flags = new Uint16Array(CHUNK);
   /** Made at the chunk's first connection with rare fields (a scan of SYNs has none). */
   rare: (Rare | undefined)[] | null = null;
   /**
@@ -307,6 +322,9 @@ export class ConnectionStore implements ConnectionList {
     if (resets.length === 1 && this.isLogDenial(c, resets[0]!)) {
       flags |= FLAG_LOG_DENIAL;
       resets = NONE;
+    } else if (resets.length > 0 && resets[0]!.origin === 'zeek-conn' && sameResets(resets, historyResets(c))) {
+      flags |= FLAG_HISTORY_RESETS;
+      resets = NONE;
     }
     k.flags[i] = flags;
     const history = this.texts.id(c.history);
@@ -364,7 +382,7 @@ export class ConnectionStore implements ConnectionList {
 
   /** Whether `r` is the only reset of `c` and is its log's denial at its start, the log its capture's. */
   private isLogDenial(c: Connection, r: ResetEvidence): boolean {
-    if (!isLogDenial(r, c.ts)) return false;
+    if (r.kind !== 'log' || !sameReset(r, logDenial(c.ts, r.sender))) return false;
     const sender = this.tables.senders.get(c.capture);
     if (sender === undefined) this.tables.senders.set(c.capture, r.sender);
     return sender === undefined || sender === r.sender;
@@ -651,7 +669,9 @@ class StoredRow implements Connection {
   get resets(): Connection['resets'] {
     const k = this.k;
     const i = this.i;
-    if (k.flags[i]! & FLAG_LOG_DENIAL) return [logDenial(k.ts[i]!, this.t.senders.get(k.capture[i]!)!)];
+    const flags = k.flags[i]!;
+    if (flags & FLAG_LOG_DENIAL) return [logDenial(k.ts[i]!, this.t.senders.get(k.capture[i]!)!)];
+    if (flags & FLAG_HISTORY_RESETS) return historyResets(this);
     return this.rare.resets;
   }
   get http(): Connection['http'] {

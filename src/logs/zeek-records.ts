@@ -5,16 +5,9 @@
  * method, URI, proxy form, `proxied` headers); ssl.log the SNI. A row that cannot be read
  * gives an error text naming the field.
  */
-import {
-  NONE,
-  type Connection,
-  type DnsAnswer,
-  type HttpRequestPeek,
-  type ResetEvidence,
-  type ResetStage,
-  type Transport,
-} from '../flows/connection.js';
+import { NONE, type Connection, type DnsAnswer, type HttpRequestPeek, type Transport } from '../flows/connection.js';
 import { isConnState } from '../flows/conn-state.js';
+import { answered, historyResets } from '../flows/zeek-history.js';
 import { CALLHOME_ZEEK_FIELDS, proxyFormOf } from '../flows/zeek-fields.js';
 import { zeekTime, type ZeekRow } from './zeek-format.js';
 
@@ -65,71 +58,6 @@ function count(row: ZeekRow, field: number): number {
 function flag(row: ZeekRow, field: number): boolean | null {
   const t = row.text(field);
   return t === 'T' || t === 'true' ? true : t === 'F' || t === 'false' ? false : null;
-}
-
-/**
- * Zeek's history letters: upper case the originator, lower case the responder. A responder
- * letter other than `r` means a packet other than a reset came back (the tracker's
- * `established`); `r`/`R` is a reset from that side.
- */
-function answered(history: string): boolean {
-  for (let i = 0; i < history.length; i++) {
-    const ch = history.charCodeAt(i);
-    if (ch >= 97 && ch <= 122 && ch !== 114 /* r */) return true;
-  }
-  return false;
-}
-
-/** The stage a reset at `at` in `history` arrived at (as `flows/resets.ts` stages them). */
-function stageAt(history: string, at: number): ResetStage {
-  const before = history.slice(0, at);
-  if (/[Ff]/.test(before)) return 'late';
-  if (/[Dd]/.test(before)) return 'data';
-  if (answered(before)) return 'handshake';
-  return 'syn';
-}
-
-function logReset(c: Connection, fromOriginator: boolean, stage: ResetStage): ResetEvidence {
-  return {
-    kind: 'rst',
-    origin: 'zeek-conn',
-    ts: c.lastTs,
-    fromOriginator,
-    ttl: -1,
-    ipId: -1,
-    sender: fromOriginator ? c.origH : c.respH,
-    delay: 0,
-    stage,
-    seq: 0,
-    ack: 0,
-    ackZero: false,
-    senderKeptSending: false,
-    peerTtls: NONE,
-    peerIpIds: NONE,
-    icmpType: -1,
-    icmpCode: -1,
-  };
-}
-
-/** Resets as conn_state and history tell them: `REJ` and `r` from the responder, `R` from the originator. */
-function resetsOf(c: Connection): ResetEvidence[] {
-  const h = c.history;
-  const resp = h.indexOf('r');
-  const orig = h.indexOf('R');
-  const s = c.connState;
-  if (resp < 0 && orig < 0 && s !== 'REJ' && s !== 'RSTR' && s !== 'RSTRH' && s !== 'RSTO' && s !== 'RSTOS0') return NONE;
-  const resets: { at: number; reset: ResetEvidence }[] = [];
-  // A history cut by Zeek's letter limits may miss the r that REJ and RSTR* imply.
-  if (resp >= 0) resets.push({ at: resp, reset: logReset(c, false, stageAt(h, resp)) });
-  else if (c.connState === 'REJ' || c.connState === 'RSTR' || c.connState === 'RSTRH') {
-    resets.push({ at: h.length, reset: logReset(c, false, c.connState === 'REJ' || !answered(h) ? 'syn' : 'handshake') });
-  }
-  if (orig >= 0) resets.push({ at: orig, reset: logReset(c, true, stageAt(h, orig)) });
-  else if (c.connState === 'RSTO' || c.connState === 'RSTOS0') {
-    resets.push({ at: h.length, reset: logReset(c, true, c.connState === 'RSTOS0' ? 'syn' : 'handshake') });
-  }
-  if (resets.length === 0) return NONE;
-  return resets.sort((a, b) => a.at - b.at).map((r) => r.reset);
 }
 
 /**
@@ -209,7 +137,7 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
   ) {
     return { error: 'a byte or packet count is not a number' };
   }
-  if (c.proto === 'tcp') c.resets = resetsOf(c);
+  if (c.proto === 'tcp') c.resets = historyResets(c);
   // A conn.log callhome wrote carries its own evidence: it replaces what history suggests.
   if (!row.anyFrom(CALLHOME_FIRST)) return c;
   for (let i = 0; i < CALLHOME_ZEEK_FIELDS.length; i++) {

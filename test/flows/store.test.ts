@@ -11,6 +11,7 @@ import { ChunkPool, ConnectionStore, plainConnection } from '../../src/flows/sto
 import type { Connection } from '../../src/flows/index.js';
 import { corpusRoot, projectRoot } from '../support/corpus.js';
 import { connection } from '../analysis/support.js';
+import { historyResets } from '../../src/flows/zeek-history.js';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -142,6 +143,30 @@ describe('the connection store gives back what it was given', () => {
     );
     for (const c of attempts) log.add(c);
     expect(log.toArray()).toStrictEqual(attempts);
+  });
+
+  it("keeps a Zeek row's resets as its history says them, and any other resets as they are", () => {
+    // A Zeek log of a scan is millions of REJ rows: their resets are made again from the history.
+    const row = (uid: string, history: string, connState: Connection['connState']): Connection => {
+      const c = connection({ uid, origH: '10.0.0.3', respH: '192.0.2.9', respP: 22, history, connState, lastTs: 1_000.5, origTtl: -1 });
+      return { ...c, resets: historyResets(c) };
+    };
+    const rows = [
+      row('C1', 'Sr', 'REJ'),
+      row('C2', 'ShAdDaR', 'RSTO'),
+      row('C3', 'ShADadr', 'RSTR'),
+      row('C4', 'ShADadFfR', 'RSTO'),
+      row('C5', 'S', 'REJ'), // a history cut short: REJ says the responder reset
+      row('C6', 'ShADadFf', 'SF'), // no reset
+    ];
+    expect(rows.filter((c) => c.resets.length > 0)).toHaveLength(5);
+    // callhome's own conn.log carries the reset's evidence: it is not what the history says.
+    const evidence = { ...rows[0]!.resets[0]!, origin: 'packet' as const, ttl: 254, delay: 0.0004 };
+    rows.push({ ...rows[0]!, uid: 'C7', resets: [evidence] });
+    rows.push({ ...rows[0]!, uid: 'C8', resets: [{ ...rows[0]!.resets[0]!, ts: 999 }] });
+    const store = stored(rows);
+    expect(store.toArray()).toStrictEqual(rows);
+    for (let i = 0; i < rows.length; i++) expect(plainConnection(store.peek(i))).toStrictEqual(rows[i]);
   });
 
   it('orders connections that start together by uid', () => {

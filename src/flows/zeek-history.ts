@@ -1,0 +1,75 @@
+/**
+ * What a Zeek conn.log row's `history` and `conn_state` say of resets: which side reset, at
+ * which stage of the connection. Nothing else of a reset is in the row (no TTL, IP ID or timing),
+ * so a row's resets are these, made again from the row whenever they are asked for (the column
+ * store keeps a bit for them).
+ */
+import { NONE, type Connection, type ResetEvidence, type ResetStage } from './connection.js';
+
+/** The fields of a row the resets are made from. */
+export type HistoryFields = Pick<Connection, 'history' | 'connState' | 'lastTs' | 'origH' | 'respH'>;
+
+/**
+ * Zeek's history letters: upper case the originator, lower case the responder. A responder
+ * letter other than `r` means a packet other than a reset came back (the tracker's
+ * `established`); `r`/`R` is a reset from that side.
+ */
+export function answered(history: string): boolean {
+  for (let i = 0; i < history.length; i++) {
+    const ch = history.charCodeAt(i);
+    if (ch >= 97 && ch <= 122 && ch !== 114 /* r */) return true;
+  }
+  return false;
+}
+
+/** The stage a reset at `at` in `history` arrived at (as `flows/resets.ts` stages them). */
+function stageAt(history: string, at: number): ResetStage {
+  const before = history.slice(0, at);
+  if (/[Ff]/.test(before)) return 'late';
+  if (/[Dd]/.test(before)) return 'data';
+  if (answered(before)) return 'handshake';
+  return 'syn';
+}
+
+function historyReset(c: HistoryFields, fromOriginator: boolean, stage: ResetStage): ResetEvidence {
+  return {
+    kind: 'rst',
+    origin: 'zeek-conn',
+    ts: c.lastTs,
+    fromOriginator,
+    ttl: -1,
+    ipId: -1,
+    sender: fromOriginator ? c.origH : c.respH,
+    delay: 0,
+    stage,
+    seq: 0,
+    ack: 0,
+    ackZero: false,
+    senderKeptSending: false,
+    peerTtls: NONE,
+    peerIpIds: NONE,
+    icmpType: -1,
+    icmpCode: -1,
+  };
+}
+
+/** Resets as conn_state and history tell them: `REJ` and `r` from the responder, `R` from the originator. */
+export function historyResets(c: HistoryFields): ResetEvidence[] {
+  const h = c.history;
+  const resp = h.indexOf('r');
+  const orig = h.indexOf('R');
+  const s = c.connState;
+  if (resp < 0 && orig < 0 && s !== 'REJ' && s !== 'RSTR' && s !== 'RSTRH' && s !== 'RSTO' && s !== 'RSTOS0') return NONE;
+  const resets: { at: number; reset: ResetEvidence }[] = [];
+  // A history cut by Zeek's letter limits may miss the r that REJ and RSTR* imply.
+  if (resp >= 0) resets.push({ at: resp, reset: historyReset(c, false, stageAt(h, resp)) });
+  else if (c.connState === 'REJ' || c.connState === 'RSTR' || c.connState === 'RSTRH') {
+    resets.push({ at: h.length, reset: historyReset(c, false, c.connState === 'REJ' || !answered(h) ? 'syn' : 'handshake') });
+  }
+  if (orig >= 0) resets.push({ at: orig, reset: historyReset(c, true, stageAt(h, orig)) });
+  else if (c.connState === 'RSTO' || c.connState === 'RSTOS0') {
+    resets.push({ at: h.length, reset: historyReset(c, true, c.connState === 'RSTOS0' ? 'syn' : 'handshake') });
+  }
+  if (resets.length === 0) return NONE;
+  return resets.sort((a, b) => a.at - b.at).map((r) => r.reset);
+}
