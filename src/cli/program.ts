@@ -37,8 +37,11 @@ export const EXIT_USAGE = 2;
 export const EXIT_FINDINGS = 3;
 
 export interface WritableLike {
-  /** False when the text was queued (a pipe whose reader is behind): 'drain' tells when it is taken. */
-  write(chunk: string): unknown;
+  /**
+   * False when the text was queued (a pipe whose reader is behind): 'drain' tells when it is
+   * taken. Bytes are UTF-8 text, and the stream keeps them (they are not written into again).
+   */
+  write(chunk: string | Uint8Array): unknown;
   once?(event: 'drain', listener: () => void): unknown;
   isTTY?: boolean;
   columns?: number;
@@ -373,7 +376,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
    */
   const streamOutput = (o: CommonOptions) => {
     const file = outputFile(o);
-    let pending = '';
+    /** The bytes not yet written: rows come as text or, from the CSV writer, as bytes. */
+    let pending = Buffer.allocUnsafe(2 * FLUSH_BYTES);
+    let length = 0;
     let fd: number | null = null;
     let written = false;
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -384,12 +389,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const flush = (): void => {
       if (timer !== null) clearTimeout(timer);
       timer = null;
-      if (pending === '') return;
-      const text = pending;
-      pending = '';
+      if (length === 0) return;
+      const bytes = pending.subarray(0, length);
+      length = 0;
       if (file === null) {
+        // Standard output may queue the bytes: the next rows go into a buffer of their own.
+        pending = Buffer.allocUnsafe(pending.length);
         const stdout = io.stdout;
-        if (stdout.write(text) === false && drained === null && stdout.once !== undefined) {
+        if (stdout.write(bytes) === false && drained === null && stdout.once !== undefined) {
           drained = new Promise<void>((resolve) => stdout.once!('drain', () => resolve())).then(() => {
             drained = null;
           });
@@ -398,13 +405,25 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       }
       try {
         fd ??= openSync(file, 'w');
-        writeSync(fd, text);
+        writeSync(fd, bytes);
       } catch (e) {
         failed = new UsageError(`cannot write ${file}: ${why(e)}`);
       }
     };
     const check = (): void => {
       if (failed !== null) throw failed;
+    };
+    /** Room for `n` more bytes: what is pending is written first when they would not fit. */
+    const room = (n: number): void => {
+      if (length + n <= pending.length) return;
+      flush();
+      if (n > pending.length) pending = Buffer.allocUnsafe(n);
+    };
+    /** After a write: the batch goes out when full, else within FLUSH_MS. */
+    const wrote = (): void => {
+      written = true;
+      if (length >= FLUSH_BYTES) flush();
+      else timer ??= setTimeout(flush, FLUSH_MS);
     };
     return {
       get written(): boolean {
@@ -417,10 +436,19 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       write(text: string): void {
         check();
         if (text === '') return;
-        written = true;
-        pending += text;
-        if (pending.length >= FLUSH_BYTES) flush();
-        else timer ??= setTimeout(flush, FLUSH_MS);
+        // A UTF-8 character is at most three bytes for each UTF-16 unit of the text.
+        room(3 * text.length);
+        length += pending.write(text, length);
+        wrote();
+      },
+      /** Bytes of UTF-8 text, copied (the caller may write into them again). */
+      writeBytes(bytes: Uint8Array): void {
+        check();
+        if (bytes.length === 0) return;
+        room(bytes.length);
+        pending.set(bytes, length);
+        length += bytes.length;
+        wrote();
       },
       close(): void {
         flush();
@@ -654,7 +682,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       pause: () => out.pause(),
       onFirstPacket: (ts) => (firstPacket = ts),
       onConnection: (c) => {
-        if (filter(c)) out.write(stream.row(c));
+        if (!filter(c)) return;
+        const bytes = stream.rowBytes?.(c);
+        if (bytes !== undefined && bytes !== null) out.writeBytes(bytes);
+        else out.write(stream.row(c));
       },
     });
     clearProgress(o);

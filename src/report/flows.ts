@@ -104,6 +104,11 @@ function zeekStream(openTime: () => number): FlowsStream {
  */
 export interface FlowsStream {
   row(c: Connection): string;
+  /**
+   * The row as UTF-8 bytes, when the stream can give them without making its text (valid until
+   * the next call); null when it cannot for this row — then `row` gives it.
+   */
+  rowBytes?(c: Connection): Uint8Array | null;
   end(): string;
 }
 
@@ -179,6 +184,11 @@ class CsvRowBytes {
 
   text(): string {
     return this.bytes.toString('latin1', 0, this.length);
+  }
+
+  /** The row's bytes (ASCII, so UTF-8 too), until the next row is written. */
+  view(): Uint8Array {
+    return this.bytes.subarray(0, this.length);
   }
 
   private room(n: number): void {
@@ -330,18 +340,24 @@ function csvStream(): FlowsStream {
     started = true;
     return `${csvColumns.map((c) => csvCell(c.name)).join(',')}\r\n`;
   };
+  /** The row's cells written as bytes; false when one has a character beyond ASCII. */
+  const write = (conn: Connection): boolean => {
+    bytes.start();
+    for (let i = 0; i < cells.length; i++) {
+      if (i > 0) bytes.byte(44 /* , */);
+      cells[i]!(conn, bytes);
+    }
+    bytes.byte(13);
+    bytes.byte(10);
+    return !bytes.wide;
+  };
   return {
     row(conn) {
-      bytes.start();
-      for (let i = 0; i < cells.length; i++) {
-        if (i > 0) bytes.byte(44 /* , */);
-        cells[i]!(conn, bytes);
-      }
-      bytes.byte(13);
-      bytes.byte(10);
-      const line = bytes.wide ? `${csvColumns.map((col) => csvValue(col, col.value(conn))).join(',')}\r\n` : bytes.text();
+      const line = write(conn) ? bytes.text() : `${csvColumns.map((col) => csvValue(col, col.value(conn))).join(',')}\r\n`;
       return started ? line : header() + line;
     },
+    // The header goes out as text, with the first row.
+    rowBytes: (conn) => (started && write(conn) ? bytes.view() : null),
     end: () => (started ? '' : header()),
   };
 }

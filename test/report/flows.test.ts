@@ -101,6 +101,22 @@ describe('flows --format csv', () => {
     expect(text).toContain('\\x1b[2J');
   });
 
+  it('gives a row as bytes exactly as its text, and as text alone when it holds more than ASCII', () => {
+    const asText = flowsStreams.csv({ ...plain, openTime: () => START });
+    const asBytes = flowsStreams.csv({ ...plain, openTime: () => START });
+    const rows = [...connections(), connection({ sni: 'bücher.example' }), connection()];
+    // The header goes out with the first row, as text.
+    expect(asBytes.rowBytes!(rows[0]!)).toBeNull();
+    let written = asBytes.row(rows[0]!);
+    for (const c of rows.slice(1)) {
+      const bytes = asBytes.rowBytes!(c);
+      const wide = c.sni === 'bücher.example';
+      expect(bytes === null, c.uid).toBe(wide);
+      written += bytes === null ? asBytes.row(c) : Buffer.from(bytes).toString('utf8');
+    }
+    expect(written).toBe(rows.map((c) => asText.row(c)).join(''));
+  });
+
   it('writes every time as isoMicros does, at any second of any day', () => {
     const stream = flowsStreams.csv({ ...plain, openTime: () => START });
     const cellsOf = (line: string): string[] => parseCsv(line)[0]!;
