@@ -86,22 +86,30 @@ export interface ResetEvidence {
 }
 
 /**
- * A firewall log's word that it denied an attempt at `ts` (the attempt's first line): `sender`
- * names the log, and nothing else is known — no TTL, IP ID, sequence numbers or delay.
+ * A reset known from a log line, not from its packet: who sent it and when, and nothing a packet
+ * would say — no TTL, IP ID or delay, no packets around it.
  */
-export function logDenial(ts: number, sender: string): ResetEvidence {
+export function loggedReset(
+  kind: 'rst' | 'log',
+  origin: ResetOrigin,
+  ts: number,
+  fromOriginator: boolean,
+  sender: string,
+  stage: ResetStage,
+  sequence: number,
+): ResetEvidence {
   return {
-    kind: 'log',
-    origin: 'firewall-log',
+    kind,
+    origin,
     ts,
-    fromOriginator: false,
+    fromOriginator,
     ttl: -1,
     ipId: -1,
     sender,
     delay: 0,
-    stage: 'syn',
-    seq: -1,
-    ack: -1,
+    stage,
+    seq: sequence,
+    ack: sequence,
     ackZero: false,
     senderKeptSending: false,
     peerTtls: NONE,
@@ -109,6 +117,14 @@ export function logDenial(ts: number, sender: string): ResetEvidence {
     icmpType: -1,
     icmpCode: -1,
   };
+}
+
+/**
+ * A firewall log's word that it denied an attempt at `ts` (the attempt's first line): `sender`
+ * names the log, and nothing else is known.
+ */
+export function logDenial(ts: number, sender: string): ResetEvidence {
+  return loggedReset('log', 'firewall-log', ts, false, sender, 'syn', -1);
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * Connections kept for the analysis in columns, not objects. A Connection object costs about
  * 450 bytes (36 fields, boxed times, its uid and address texts); a scan of two million SYNs is
- * then most of a gigabyte before the analysis starts. Here a connection is about 110 bytes: times
+ * then most of a gigabyte before the analysis starts. Here a connection is 70 to 115 bytes: times
  * and counts in typed arrays, IPv4 addresses as numbers, repeated texts (histories, states,
  * services, IPv6 addresses) as numbers into one table, uids as bytes in one buffer, and what only
- * some connections carry (resets, DNS, HTTP, TLS, request times) in an object of their own.
+ * some connections carry (resets, DNS, HTTP, TLS, request times) in an object of their own — but
+ * for resets a log's row tells by itself (a firewall's denial, a Zeek history's), kept as a bit.
  * `get(i)` gives the row as a Connection whose fields are read from the columns as they are asked
  * for, equal field for field to the one added; `toArray()` makes plain objects of them.
  */
@@ -582,17 +583,19 @@ class StoredRow implements Connection {
     return this.k.lastTs[this.i]!;
   }
   get origH(): string {
-    const k = this.k;
-    const i = this.i;
-    return k.flags[i]! & FLAG_ORIG_TEXT ? this.t.texts[k.origA[i]!]! : formatIPv4(k.origA[i]!);
+    return this.address(this.k.origA, FLAG_ORIG_TEXT);
   }
   get origP(): number {
     return this.k.origP[this.i]!;
   }
   get respH(): string {
-    const k = this.k;
-    const i = this.i;
-    return k.flags[i]! & FLAG_RESP_TEXT ? this.t.texts[k.respA[i]!]! : formatIPv4(k.respA[i]!);
+    return this.address(this.k.respA, FLAG_RESP_TEXT);
+  }
+
+  /** An address column's value as text: an IPv4 number, or (its flag set) a Texts id. */
+  private address(column: Uint32Array, textFlag: number): string {
+    const a = column[this.i]!;
+    return this.k.flags[this.i]! & textFlag ? this.t.texts[a]! : formatIPv4(a);
   }
   get respP(): number {
     return this.k.respP[this.i]!;

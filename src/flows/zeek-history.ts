@@ -4,7 +4,7 @@
  * so a row's resets are these, made again from the row whenever they are asked for (the column
  * store keeps a bit for them).
  */
-import { NONE, type Connection, type ResetEvidence, type ResetStage } from './connection.js';
+import { loggedReset, NONE, type Connection, type ResetEvidence, type ResetStage } from './connection.js';
 
 /** The fields of a row the resets are made from. */
 export type HistoryFields = Pick<Connection, 'history' | 'connState' | 'lastTs' | 'origH' | 'respH'>;
@@ -31,26 +31,9 @@ function stageAt(history: string, at: number): ResetStage {
   return 'syn';
 }
 
+/** A reset the row tells of: at the row's end, from the side that sent it (sequence numbers 0: not known). */
 function historyReset(c: HistoryFields, fromOriginator: boolean, stage: ResetStage): ResetEvidence {
-  return {
-    kind: 'rst',
-    origin: 'zeek-conn',
-    ts: c.lastTs,
-    fromOriginator,
-    ttl: -1,
-    ipId: -1,
-    sender: fromOriginator ? c.origH : c.respH,
-    delay: 0,
-    stage,
-    seq: 0,
-    ack: 0,
-    ackZero: false,
-    senderKeptSending: false,
-    peerTtls: NONE,
-    peerIpIds: NONE,
-    icmpType: -1,
-    icmpCode: -1,
-  };
+  return loggedReset('rst', 'zeek-conn', c.lastTs, fromOriginator, fromOriginator ? c.origH : c.respH, stage, 0);
 }
 
 /** Resets as conn_state and history tell them: `REJ` and `r` from the responder, `R` from the originator. */
