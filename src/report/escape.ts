@@ -87,6 +87,8 @@ export function escapeMarkdown(s: string): string {
 export function zeekString(s: string, setSeparator = false): string {
   if (s === '') return '(empty)';
   if (s === '-' || s === '(empty)') return [...s].map(hexEscape).join('');
+  // Most fields (addresses, uids, histories, names) have nothing to escape.
+  if (!ZEEK_ESCAPED.test(s) && !(setSeparator && s.includes(','))) return s;
   let out = s.replace(/[\x00-\x20\x7f-\x9f\\]/g, (c) => (c === ' ' ? c : hexEscape(c)));
   // Bidi controls are printable to Zeek but reorder what a reader of the log sees: written as
   // the \xNN escapes of their UTF-8 bytes, which Zeek-log readers (and ours) decode back.
@@ -94,6 +96,9 @@ export function zeekString(s: string, setSeparator = false): string {
   if (setSeparator) out = out.replace(/,/g, '\\x2c');
   return out;
 }
+
+/** A character zeekString writes as an escape: a control, a backslash, a bidi control (not a space). */
+const ZEEK_ESCAPED = /[\x00-\x1f\x7f-\x9f\\\u202a-\u202e\u2066-\u2069]/;
 
 const utf8Encoder = new TextEncoder();
 

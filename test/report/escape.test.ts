@@ -85,4 +85,20 @@ describe('zeekString', () => {
   it('escapes the set separator inside set elements', () => {
     expect(zeekString('a,b', true)).toBe('a\\x2cb');
   });
+  it('escapes every control, backslash and bidi control wherever it stands, and leaves any other text as it is', () => {
+    const escaped = (code: number): boolean =>
+      code <= 0x1f ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0x5c ||
+      (code >= 0x202a && code <= 0x202e) ||
+      (code >= 0x2066 && code <= 0x2069);
+    for (let code = 0; code < 0x2100; code++) {
+      const c = String.fromCharCode(code);
+      for (const s of [`a${c}b`, `${c}ab`, `ab${c}`]) {
+        const out = zeekString(s);
+        if (escaped(code)) expect(out, `U+${code.toString(16)}`).toMatch(/\\x[0-9a-f]{2}/);
+        else expect(out, `U+${code.toString(16)}`).toBe(s);
+      }
+    }
+  });
 });
