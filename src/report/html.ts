@@ -53,7 +53,7 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 const STYLE = `
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1a1a1a; margin: 0 auto; max-width: 980px; padding: 24px; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1a1a1a; margin: 0 auto; max-width: 980px; padding: 24px; overflow-wrap: break-word; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 19px; margin: 32px 0 8px; padding-bottom: 4px; border-bottom: 1px solid #ccc; }
 h3 { font-size: 15px; margin: 20px 0 6px; }
@@ -70,6 +70,8 @@ td.w { min-width: 16em; }
 td.a { white-space: nowrap; }
 td.d { min-width: 13em; }
 td.d .mono, td.w .mono, td.b .mono { overflow-wrap: anywhere; }
+/* A file's path is one long word: it wraps anywhere rather than run off the page. */
+td.p .mono, .meta .mono { overflow-wrap: anywhere; }
 .label { display: inline-block; padding: 1px 7px; margin: 0 4px 2px 0; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid; vertical-align: middle; }
 .label-proxy-bypass, .label-blocked, .label-dns-tunnel { color: #9a2c00; border-color: #d55e00; background: #fff1e8; }
 .label-periodic { color: #7a5600; border-color: #e69f00; background: #fff8e6; }
@@ -107,9 +109,10 @@ details > summary { cursor: pointer; color: #0b57d0; margin: 6px 0; }
 
 /**
  * Column kinds: n = number (right-aligned), t = time and a = address (kept on one line),
- * w = prose and d = names (given room), b = names in a crowded table; a long name may break anywhere.
+ * w = prose and d = names (given room), b = names in a crowded table, p = a file's path; a long
+ * name or path may break anywhere.
  */
-type ColumnClass = 'n' | 't' | 'w' | 'a' | 'd' | 'b' | '';
+type ColumnClass = 'n' | 't' | 'w' | 'a' | 'd' | 'b' | 'p' | '';
 
 function table(headers: string[], rows: string[][], classes: ColumnClass[] = [], narrow = false): string {
   const cls = (i: number) => (classes[i] ? ` class="${classes[i]}"` : '');

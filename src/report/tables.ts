@@ -27,8 +27,8 @@ export type Cell =
   | { kind: 'names'; names: string[] }
   | { kind: 'lines'; lines: string[]; empty: string };
 
-/** Column roles: number, time, address, prose, or plain. */
-export type ColumnRole = 'n' | 't' | 'a' | 'w' | '';
+/** Column roles: number, time, address, prose, a file's path, or plain. */
+export type ColumnRole = 'n' | 't' | 'a' | 'w' | 'p' | '';
 
 export interface TableModel {
   headers: string[];
@@ -45,7 +45,7 @@ export function capturesTable(result: AnalysisResult): TableModel {
   const several = result.captures.some((c) => c.network !== undefined);
   return {
     headers: [...(several ? ['network'] : []), 'file', 'format', 'link type', 'packets', 'start', 'end', 'warnings'],
-    roles: [...(several ? (['n'] as const) : []), '', '', 'n', 'n', 't', 't', ''],
+    roles: [...(several ? (['n'] as const) : []), 'p', '', 'n', 'n', 't', 't', ''],
     rows: result.captures.map((c) => [
       ...(several ? [num(String(c.network ?? ''))] : []),
       code(c.file),

@@ -64,7 +64,10 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
   });
 
   it('renders the case-study report with its charts, no errors and no requests', async () => {
-    const report = await departmentReport();
+    // Read from a deep folder: a file's path is one long word the page must still fit.
+    const read = await departmentReport();
+    const deep = `/srv/evidence/${'case20061117department/'.repeat(6)}captures/departmenthost.pcap`;
+    const report = { ...read, captures: read.captures.map((c) => ({ ...c, file: deep })) };
     const { page, consoleErrors, requests } = await open(reportRenderers.html(report, { color: false }), 'report.html');
     expect(consoleErrors).toEqual([]);
     expect(requests).toEqual([]);
