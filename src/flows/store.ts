@@ -592,6 +592,11 @@ class StoredRow implements Connection {
     return this.address(this.k.respA, FLAG_RESP_TEXT);
   }
 
+  /** A count column's value: 0 while the chunk has none (the column is made at its first). */
+  private count(column: Uint32Array | null): number {
+    return column === null ? 0 : column[this.i]!;
+  }
+
   /** An address column's value as text: an IPv4 number, or (its flag set) a Texts id. */
   private address(column: Uint32Array, textFlag: number): string {
     const a = column[this.i]!;
@@ -610,12 +615,10 @@ class StoredRow implements Connection {
     return k.duration === null ? durationOf(k.ts[this.i]!, k.lastTs[this.i]!) : durationAt(k.duration, this.i);
   }
   get origBytes(): number {
-    const column = this.k.origBytes;
-    return column === null ? 0 : column[this.i]!;
+    return this.count(this.k.origBytes);
   }
   get respBytes(): number {
-    const column = this.k.respBytes;
-    return column === null ? 0 : column[this.i]!;
+    return this.count(this.k.respBytes);
   }
   get connState(): ConnState {
     return this.t.kinds[this.k.state[this.i]!] as ConnState;
@@ -636,16 +639,13 @@ class StoredRow implements Connection {
     return this.k.origPkts[this.i]!;
   }
   get origIpBytes(): number {
-    const column = this.k.origIpBytes;
-    return column === null ? 0 : column[this.i]!;
+    return this.count(this.k.origIpBytes);
   }
   get respPkts(): number {
-    const column = this.k.respPkts;
-    return column === null ? 0 : column[this.i]!;
+    return this.count(this.k.respPkts);
   }
   get respIpBytes(): number {
-    const column = this.k.respIpBytes;
-    return column === null ? 0 : column[this.i]!;
+    return this.count(this.k.respIpBytes);
   }
   get capture(): number {
     return this.k.capture[this.i]!;
