@@ -64,13 +64,7 @@ export function isoMillis(ts: number): string {
   // and last time, at tens of thousands of different seconds.
   const ms = Math.trunc(ts * 1000);
   const day = Math.floor(ms / DAY_MS);
-  const slot = day & (DAY_SLOTS - 1);
-  let date = dayTexts[slot];
-  if (date === undefined || dayKeys[slot] !== day) {
-    date = new Date(day * DAY_MS).toISOString().slice(0, 11);
-    dayKeys[slot] = day;
-    dayTexts[slot] = date;
-  }
+  const date = isoDateOfDay(day);
   const inDay = ms - day * DAY_MS;
   const second = Math.floor(inDay / 1000);
   const rest = inDay - second * 1000;
@@ -78,8 +72,23 @@ export function isoMillis(ts: number): string {
   return `${date}${TWO_DIGITS[Math.floor(minute / 60)]}:${TWO_DIGITS[minute % 60]}:${TWO_DIGITS[second % 60]}.${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}Z`;
 }
 
+/**
+ * "2006-11-17T": the date of day `day` (whole days since 1970-01-01, in the capture range) as an
+ * ISO time begins, kept for recent days — the times a log or a capture writes come from a few.
+ */
+export function isoDateOfDay(day: number): string {
+  const slot = day & (DAY_SLOTS - 1);
+  let date = dayTexts[slot];
+  if (date === undefined || dayKeys[slot] !== day) {
+    date = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    dayKeys[slot] = day;
+    dayTexts[slot] = date;
+  }
+  return date;
+}
+
 const DAY_MS = 86_400_000;
-/** isoMillis's texts of recent dates ("2006-11-17T"), direct-mapped by the day. */
+/** The texts of recent dates, direct-mapped by the day. */
 const DAY_SLOTS = 64;
 const dayKeys = new Float64Array(DAY_SLOTS);
 const dayTexts: (string | undefined)[] = new Array<string | undefined>(DAY_SLOTS).fill(undefined);

@@ -219,14 +219,14 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   // Indexed like the connections, set only where a reset refused one: sparse when resets are rare
   // (an array of millions of empty slots is memory a scan does not need).
   const refusals: (AttributedReset | undefined)[] = [];
-  const logWords = new Map<string, AttributedReset>();
+  const logAttributions = new Map<string, AttributedReset>();
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
     const c = connections.peek(i);
     for (const r of c.resets) {
       const attributed =
         r.kind === 'log'
-          ? attributeLog(r, logWords)
+          ? attributeLog(r, logAttributions)
           : r.origin === 'zeek-conn'
             ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_CONN_LOG }
             : r.fromOriginator
@@ -405,14 +405,17 @@ function attributeIcmp(c: Connection, r: ResetEvidence): AttributedReset {
 }
 
 /**
- * A firewall that logged its denial: the device in the path, by its own word. `words` keeps one
+ * A firewall that logged its denial: the device in the path, by its own word. `attributions` keeps one
  * attribution per log, its first denial's (a log has millions of lines): a log's denials
  * (`logDenial`) differ only in their time, which nothing reads from a refusal.
  */
-function attributeLog(r: ResetEvidence, words: Map<string, AttributedReset>): AttributedReset {
-  let attributed = words.get(r.sender);
+function attributeLog(r: ResetEvidence, attributions: Map<string, AttributedReset>): AttributedReset {
+  let attributed = attributions.get(r.sender);
   if (attributed === undefined) {
-    words.set(r.sender, (attributed = { reset: r, attribution: 'middlebox', evidence: `denied by the firewall (its log: ${r.sender})` }));
+    attributions.set(
+      r.sender,
+      (attributed = { reset: r, attribution: 'middlebox', evidence: `denied by the firewall (its log: ${r.sender})` }),
+    );
   }
   return attributed;
 }

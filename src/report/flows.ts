@@ -9,7 +9,7 @@ import { paint, type Style } from './style.js';
 import type { RenderOptions } from './types.js';
 import { duration } from '../quantities.js';
 import { isoTime } from './words.js';
-import { isCaptureTime, zeekLogTime as zeekHeaderTime } from '../time.js';
+import { isCaptureTime, isoDateOfDay, zeekLogTime as zeekHeaderTime } from '../time.js';
 
 // ---------------------------------------------------------------- Zeek conn.log TSV
 
@@ -173,9 +173,6 @@ class CsvRowBytes {
   bytes = Buffer.allocUnsafe(1 << 12);
   length = 0;
   wide = false;
-  /** The date of the time written last ("2006-11-17T"): a log's rows come from a day or a few. */
-  private day = Number.NaN;
-  private dayText = '';
 
   start(): void {
     this.length = 0;
@@ -276,11 +273,7 @@ class CsvRowBytes {
       micros -= 1e6;
     }
     const day = Math.floor(second / 86_400);
-    if (day !== this.day) {
-      this.day = day;
-      this.dayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
-    }
-    this.string(this.dayText);
+    this.string(isoDateOfDay(day));
     const inDay = second - day * 86_400;
     const minute = Math.floor(inDay / 60);
     this.digits(Math.floor(minute / 60), 2);
