@@ -122,6 +122,14 @@ export function viewOf(list: ConnectionList, positions: readonly number[]): Conn
   return view;
 }
 
+/**
+ * The log that denied connection `i` of `list` when that denial is its only reset and the list
+ * knows it without making the evidence (a store's bit); null otherwise — read `resets` then.
+ */
+export function denyingLog(list: ConnectionList, i: number): string | null {
+  return list instanceof ConnectionStore ? list.denyingLog(i) : null;
+}
+
 /** A ConnectionList of either kind. */
 export function asList(connections: readonly Connection[] | ConnectionList): ConnectionList {
   return Array.isArray(connections) ? listOf(connections as readonly Connection[]) : (connections as ConnectionList);
@@ -491,6 +499,16 @@ export class ConnectionStore implements ConnectionList {
 
   /** The view `peek` moves from row to row. */
   private lens: StoredRow | null = null;
+
+  /**
+   * The log that denied connection `i` when that denial is its only reset (kept as a bit: the
+   * evidence is made again only when its fields are read), else null.
+   */
+  denyingLog(i: number): string | null {
+    const r = this.order === null ? i : this.order[i]!;
+    const k = this.chunks[r >>> CHUNK_BITS]!;
+    return k.flags[r & ROW]! & FLAG_LOG_DENIAL ? this.tables.senders.get(k.capture[r & ROW]!)! : null;
+  }
 
   private make(r: number): Connection {
     const k = this.chunks[r >>> CHUNK_BITS]!;

@@ -7,7 +7,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, loadCaptures } from '../../src/index.js';
-import { ChunkPool, ConnectionStore, plainConnection } from '../../src/flows/store.js';
+import { ChunkPool, ConnectionStore, denyingLog, plainConnection } from '../../src/flows/store.js';
+import { logDenial } from '../../src/flows/connection.js';
 import type { Connection } from '../../src/flows/index.js';
 import { corpusRoot, projectRoot } from '../support/corpus.js';
 import { connection } from '../analysis/support.js';
@@ -36,6 +37,7 @@ describe('the connection store gives back what it was given', () => {
 
   it('on every corpus capture, the case study and the log fixtures, in start order', async () => {
     let compared = 0;
+    let denials = 0;
     for (const input of inputs) {
       const loaded = await loadCaptures([input]);
       // Added in the order the tracker finishes them (the reverse of start order is as bad as it gets).
@@ -46,12 +48,20 @@ describe('the connection store gives back what it was given', () => {
         expect(plainConnection(store.get(i)), `${input} #${i}`).toStrictEqual(loaded.connections[i]);
         // A pass that only reads sees the same fields in the one view peek moves from row to row.
         expect(plainConnection(store.peek(i)), `${input} #${i}`).toStrictEqual(loaded.connections[i]);
+        // A firewall's denial is named without its evidence being made: only where it is the row's one reset.
+        const log = denyingLog(store, i);
+        const c = loaded.connections[i]!;
+        if (log !== null) {
+          expect(c.resets, `${input} #${i}`).toStrictEqual([logDenial(c.ts, log)]);
+          denials++;
+        } else expect(c.resets.length === 1 && c.resets[0]!.kind === 'log' && c.resets[0]!.ts === c.ts, `${input} #${i}`).toBe(false);
       }
       expect([...store].map(plainConnection), input).toStrictEqual(loaded.connections);
       expect(store.toArray(), input).toStrictEqual(loaded.connections);
       compared += store.length;
     }
     expect(compared).toBeGreaterThan(3_000);
+    expect(denials).toBeGreaterThan(20);
   }, 120_000);
 
   it('gives analyze the same findings whether it keeps connections as objects or in columns, on every input', async () => {
