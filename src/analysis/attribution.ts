@@ -7,7 +7,7 @@
 import { asList, denyingLog, type ConnectionList } from '../flows/store.js';
 import type { Connection, ResetEvidence } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
-import { netblockOf } from './cidr.js';
+import { netblockOf, respNetblock } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { duration, hops as hopWords } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
@@ -177,7 +177,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
       // log line and a Zeek row say who refused without them.
       if (r.fromOriginator || r.kind === 'log' || r.origin === 'zeek-conn') continue;
       claimed.add(c.respH);
-      claimedBlocks.add(netblockOf(c.respH));
+      claimedBlocks.add(respNetblock(c));
       break;
     }
   }
@@ -186,16 +186,16 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
     if (c.proto !== 'tcp') continue;
     if (c.established && c.respTtl >= 0) {
       if (claimed.has(c.respH)) addProfile(byAddress, c.respH, c.respTtl, c.handshakeRtt);
-      const block = netblockOf(c.respH);
+      const block = respNetblock(c);
       if (claimedBlocks.has(block)) addProfile(byNetblock, block, c.respTtl, c.handshakeRtt);
-      if (c.handshakeRtt !== null && externalRtts.length < 4096 && !internal.has(c.respH)) externalRtts.push(c.handshakeRtt);
+      if (c.handshakeRtt !== null && externalRtts.length < 4096 && !internal.hasResp(c)) externalRtts.push(c.handshakeRtt);
     }
     if (c.resets.length === 0) continue;
     for (const r of c.resets) {
       if (r.fromOriginator || r.peerTtls.length === 0) continue;
       for (const t of r.peerTtls) {
         addProfile(byAddress, c.respH, t, null);
-        addProfile(byNetblock, netblockOf(c.respH), t, null);
+        addProfile(byNetblock, respNetblock(c), t, null);
       }
     }
   }
@@ -218,7 +218,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
       if (!cluster.addresses.has(c.respH)) {
         cluster.addresses.add(c.respH);
         if (!byAddress.has(c.respH)) cluster.silent.add(c.respH);
-        if (!internal.has(c.respH)) cluster.external++;
+        if (!internal.hasResp(c)) cluster.external++;
       }
       if (cluster.delays.length < 4096) cluster.delays.push(r.delay);
       if (cluster.ipIds.length < 4096) cluster.ipIds.push({ ts: r.ts, ipId: r.ipId });
@@ -294,7 +294,7 @@ function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string
 
 /** Hop distance and delay alone, where they are unambiguous; null where they are not. */
 function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): AttributedReset | null {
-  if (r.stage !== 'syn' || internal.has(c.respH)) return null;
+  if (r.stage !== 'syn' || internal.hasResp(c)) return null;
   const hops = hopsFromTtl(r.ttl);
   if (hops >= FAR_HOPS && r.delay >= WAN_DELAY_SECONDS) {
     return {
@@ -333,7 +333,7 @@ function attributeRst(
     };
   }
   const own = byAddress.get(c.respH);
-  const netblock = netblockOf(c.respH);
+  const netblock = respNetblock(c);
   const block = byNetblock.get(netblock);
   let refTtls: Iterable<number> | null = null;
   let refWhat = '';

@@ -4,6 +4,8 @@
  */
 import { Address4, Address6 } from 'ip-address';
 import { formatIPv4, ipv4ToNumber, ipv6ToBytes } from '../decode/address.js';
+import { origV4, respV4 } from '../flows/store.js';
+import type { Connection } from '../flows/connection.js';
 
 /** RFC 1918, RFC 6598 shared address space, RFC 4193 unique local, link-local (RFC 3927, RFC 4291). */
 export const DEFAULT_INTERNAL: string[] = [
@@ -100,6 +102,18 @@ export class CidrSet {
     return this.lookup(address) >= 0;
   }
 
+  /** Whether `c`'s responder is inside (its IPv4 number read from the store where it keeps one). */
+  hasResp(c: Connection): boolean {
+    const n4 = respV4(c);
+    return n4 >= 0 ? this.searchV4(n4) >= 0 : this.has(c.respH);
+  }
+
+  /** Whether `c`'s originator is inside. */
+  hasOrig(c: Connection): boolean {
+    const n4 = origV4(c);
+    return n4 >= 0 ? this.searchV4(n4) >= 0 : this.has(c.origH);
+  }
+
   /** Index (in constructor order) of the longest-prefix network holding the address, -1 if none. */
   lookup(address: string): number {
     // IPv4 is parsed and matched faster than a memo finds it, and a scan's million distinct
@@ -162,15 +176,26 @@ const MAX_REMEMBERED = 100_000;
  */
 export function netblockOf(address: string): string {
   const n4 = ipv4ToNumber(address);
-  if (n4 >= 0) {
-    const block = (n4 & 0xffffff00) >>> 0;
-    let text = blockTexts4.get(block);
-    if (text === undefined) {
-      if (blockTexts4.size >= MAX_REMEMBERED) blockTexts4.clear();
-      blockTexts4.set(block, (text = `${formatIPv4(block)}/24`));
-    }
-    return text;
+  return n4 >= 0 ? netblock4(n4) : netblock6(address);
+}
+
+/** netblockOf a connection's responder, its IPv4 number read from the store where it keeps one. */
+export function respNetblock(c: Connection): string {
+  const n4 = respV4(c);
+  return n4 >= 0 ? netblock4(n4) : netblockOf(c.respH);
+}
+
+function netblock4(n4: number): string {
+  const block = (n4 & 0xffffff00) >>> 0;
+  let text = blockTexts4.get(block);
+  if (text === undefined) {
+    if (blockTexts4.size >= MAX_REMEMBERED) blockTexts4.clear();
+    blockTexts4.set(block, (text = `${formatIPv4(block)}/24`));
   }
+  return text;
+}
+
+function netblock6(address: string): string {
   let block = netblockMemo6.get(address);
   if (block === undefined) {
     block = computeNetblock(address);

@@ -3,7 +3,7 @@
  * they named, an organisation from --orgs, else their netblock — with groups joined when their
  * addresses share a netblock, and each group's counts, bytes, times and schedule.
  */
-import { netblockOf } from './cidr.js';
+import { respNetblock } from './cidr.js';
 import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
 import type { Items } from './outcomes.js';
 import { analyzeSchedule, bestSchedule, emptySchedule } from './schedule.js';
@@ -104,7 +104,7 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
       d.keys.push(key);
     }
     if (!viaProxy) {
-      const block = netblockOf(c.respH);
+      const block = respNetblock(c);
       const netId = netIds.get(block);
       if (netId === undefined) netIds.set(block, id);
       else d.merged.union(netId, id);
@@ -192,7 +192,7 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   // An address already in the group brought its netblock in with it.
   if (!g.addresses.has(c.respH)) {
     if (g.addresses.size < 10_000) g.addresses.add(c.respH);
-    g.netblocks.add(netblockOf(c.respH));
+    g.netblocks.add(respNetblock(c));
   }
   g.bytesOut += c.origBytes;
   g.bytesIn += c.respBytes;

@@ -49,12 +49,12 @@ export interface LogJoin {
 
 /** A connection the firewall at the network's edge sees: one end inside, the other outside. */
 function crossesEdge(internal: CidrSet): (c: Connection) => boolean {
-  return (c) => internal.has(c.origH) !== internal.has(c.respH);
+  return (c) => internal.hasOrig(c) !== internal.hasResp(c);
 }
 
 /** The internal end of a connection (the host it is about). */
 function hostOf(c: Connection, internal: CidrSet): string {
-  return internal.has(c.origH) || !internal.has(c.respH) ? c.origH : c.respH;
+  return internal.hasOrig(c) || !internal.hasResp(c) ? c.origH : c.respH;
 }
 
 /** The log connection moved onto the capture's clock. */

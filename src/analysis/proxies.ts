@@ -75,7 +75,7 @@ export function findProxies(
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
     if (c.proto !== 'tcp') continue;
-    if (internal.has(c.origH) && !internal.has(c.respH) && webPorts.includes(c.respP)) {
+    if (internal.hasOrig(c) && !internal.hasResp(c) && webPorts.includes(c.respP)) {
       let d = directWeb.get(c.origH);
       if (d === undefined) directWeb.set(c.origH, (d = { attempts: 0, established: 0, addresses: new Set() }));
       d.attempts++;
@@ -91,19 +91,19 @@ export function findProxies(
       else p.absolute++;
       p.clients.add(c.origH);
     }
-    if (http !== null && http.viaHeaders.length > 0 && internal.has(c.origH)) {
+    if (http !== null && http.viaHeaders.length > 0 && internal.hasOrig(c)) {
       const p = candidate(c.origH, null);
       p.viaRequests++;
       for (const h of http.viaHeaders) if (p.viaHeaders.size < 4) p.viaHeaders.add(cleanText(h.split(':')[0]!.trim(), 40));
     }
     if (!c.established) continue;
-    if (internal.has(c.origH) && internal.has(c.respH) && PROXY_LIKE_PORTS.includes(c.respP)) {
+    if (internal.hasOrig(c) && internal.hasResp(c) && PROXY_LIKE_PORTS.includes(c.respP)) {
       const key = `${c.respH}|${c.respP}`;
       let clients = services.get(key);
       if (clients === undefined) services.set(key, (clients = new Set()));
       if (clients.size < 1000) clients.add(c.origH);
     }
-    if (!internal.has(c.respH) && webPorts.includes(c.respP)) outboundWeb.set(c.origH, (outboundWeb.get(c.origH) ?? 0) + 1);
+    if (!internal.hasResp(c) && webPorts.includes(c.respP)) outboundWeb.set(c.origH, (outboundWeb.get(c.origH) ?? 0) + 1);
   }
 
   // A proxy found both ways (clients address it; its own requests carry Via) is one proxy:

@@ -5,7 +5,7 @@
  * counts: a flood (many attempts at one address:port, fast) and a scan (many ports or many
  * addresses, mostly failing).
  */
-import { netblockOf, type CidrSet } from './cidr.js';
+import { respNetblock, type CidrSet } from './cidr.js';
 import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
 import { count } from '../quantities.js';
@@ -136,7 +136,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   const outcome = items.outcome[i]!;
   const refusal = items.refusal[i];
   const failed = outcome !== 'established';
-  if (items.viaProxy[i] === 0 && !internal.has(c.respH) && isWebAttempt(c, webPorts)) {
+  if (items.viaProxy[i] === 0 && !internal.hasResp(c) && isWebAttempt(c, webPorts)) {
     tally.direct.push(i);
     if (c.proto === 'udp') {
       tally.directUdp++;
@@ -146,7 +146,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     if (middleboxOutcome(outcome, refusal)) tally.directMiddlebox++;
     if (!failed) tally.directEstablished++;
     tally.directAddresses.add(c.respH);
-    tally.directNetblocks.add(netblockOf(c.respH));
+    tally.directNetblocks.add(respNetblock(c));
     tally.directPorts.add(c.respP);
     if (refusal !== undefined) {
       const r = refusal.reset;

@@ -95,7 +95,7 @@ export function analysedConnections(connections: ConnectionList, internal: CidrS
       analysed[i] = 1;
       continue;
     }
-    if (c.proto !== 'udp' || internal.has(c.respH) || notUnicast(c.respH) || notUnicast(c.origH)) continue;
+    if (c.proto !== 'udp' || internal.hasResp(c) || notUnicast(c.respH) || notUnicast(c.origH)) continue;
     if (LAN_PORTS.has(c.respP) || ownBroadcast(c.origH, c.respH)) continue;
     if (c.respP === DNS_PORT) {
       // Read before the resolvers are found: that pass peeks at every connection itself.

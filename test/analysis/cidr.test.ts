@@ -1,7 +1,9 @@
 import { Address6 } from 'ip-address';
 import { describe, expect, it } from 'vitest';
 import { CidrSet, DEFAULT_INTERNAL, netblockOf, parseOrgsCsv } from '../../src/analysis/index.js';
-import { ipv6ToBigInt } from '../../src/analysis/cidr.js';
+import { ipv6ToBigInt, respNetblock } from '../../src/analysis/cidr.js';
+import { ConnectionStore } from '../../src/flows/store.js';
+import { connection } from './support.js';
 import { median } from '../../src/analysis/stats.js';
 import { formatIPv6 } from '../../src/decode/index.js';
 import { Rng } from '../../src/synth/index.js';
@@ -99,6 +101,25 @@ describe('CidrSet', () => {
   it('names the netblock of an address', () => {
     expect(netblockOf('72.246.53.81')).toBe('72.246.53.0/24');
     expect(netblockOf('2001:db8:1:2::5')).toBe('2001:db8:1::/48');
+  });
+
+  it("judges a connection's ends alike whether it is an object or a row of the store", () => {
+    // A row keeps a dotted quad as a number and anything else as text; both must read as their text does.
+    const addresses = ['192.168.0.13', '72.246.53.81', '010.1.2.3', 'fd00::1', 'fe80::1', '2001:db8:1:2::5', '10.0.0.1'];
+    const connections = addresses.flatMap((origH) => addresses.map((respH) => connection({ origH, respH, respP: 80 })));
+    const store = new ConnectionStore();
+    for (const c of connections) store.add(c);
+    let inside = 0;
+    for (let i = 0; i < connections.length; i++) {
+      const c = connections[i]!;
+      for (const seen of [c, store.get(i), store.peek(i)]) {
+        expect(internal.hasResp(seen), `${c.respH} from ${c.origH}`).toBe(internal.has(c.respH));
+        expect(internal.hasOrig(seen), `${c.origH} to ${c.respH}`).toBe(internal.has(c.origH));
+        expect(respNetblock(seen), c.respH).toBe(netblockOf(c.respH));
+      }
+      if (internal.hasResp(store.peek(i))) inside++;
+    }
+    expect(inside).toBe(addresses.filter((a) => internal.has(a)).length * addresses.length);
   });
 });
 
