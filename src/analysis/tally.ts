@@ -51,9 +51,41 @@ export interface TargetStats {
   failed: number;
 }
 
+/**
+ * An address's targets by port key: the first in fields of its own, a Map made at the second
+ * (most addresses a host meets see one port, and a firewall log's host meets hundreds of thousands).
+ */
+class PortTargets {
+  private firstKey = -1;
+  private first: TargetStats | undefined = undefined;
+  private more: Map<number, TargetStats> | null = null;
+
+  get size(): number {
+    return this.more !== null ? this.more.size : this.first === undefined ? 0 : 1;
+  }
+
+  get(key: number): TargetStats | undefined {
+    if (this.more !== null) return this.more.get(key);
+    return key === this.firstKey ? this.first : undefined;
+  }
+
+  set(key: number, t: TargetStats): void {
+    if (this.more !== null) this.more.set(key, t);
+    else if (this.first === undefined || key === this.firstKey) {
+      this.firstKey = key;
+      this.first = t;
+    } else this.more = new Map([[this.firstKey, this.first], [key, t]]);
+  }
+
+  /** [key, targets] in the order the keys were first set. */
+  entries(): Iterable<[number, TargetStats]> {
+    return this.more !== null ? this.more : this.first === undefined ? [] : [[this.firstKey, this.first]];
+  }
+}
+
 /** Attempts at one address: per port (floods) and over all ports (port scans). */
 interface AddressStats {
-  ports: Map<number, TargetStats>;
+  ports: PortTargets;
   n: number;
   failed: number;
   first: number;
@@ -158,7 +190,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     }
   }
   let pa = tally.byAddress.get(c.respH);
-  if (pa === undefined) tally.byAddress.set(c.respH, (pa = { ports: new Map(), n: 0, failed: 0, first: c.ts, last: c.ts }));
+  if (pa === undefined) tally.byAddress.set(c.respH, (pa = { ports: new PortTargets(), n: 0, failed: 0, first: c.ts, last: c.ts }));
   const key = targetKey(c);
   let t = pa.ports.get(key);
   if (t === undefined) pa.ports.set(key, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [], failed: 0 }));
@@ -239,7 +271,7 @@ export interface Flood {
 export function findFlood(tally: Tally): Flood | null {
   let flood: Flood | null = null;
   for (const [target, pa] of tally.byAddress) {
-    for (const [key, t] of pa.ports) {
+    for (const [key, t] of pa.ports.entries()) {
       const span = t.last - t.first;
       const rate = t.n / Math.max(span, 1);
       if (t.n >= FLOOD_ATTEMPTS && rate >= FLOOD_RATE && (flood === null || t.n > flood.t.n)) {
