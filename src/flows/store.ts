@@ -60,18 +60,21 @@ export function listOf(connections: readonly Connection[]): ConnectionList {
 }
 
 /**
- * Connections kept for the analysis: as the objects themselves while they are few (a chunk of
- * columns is a few megabytes, whatever it holds), in a column store once there are more than
- * `objectsUpTo`. `list()` gives them in start order, as loadCaptures does.
+ * Connections kept for the analysis: in a column store, or as the objects themselves up to
+ * `objectsUpTo` (none by default; the tests compare the two). `list()` gives them in start order,
+ * as loadCaptures does.
  */
 export class ConnectionKeeper {
-  private objects: Connection[] | null = [];
-  private store: ConnectionStore | null = null;
+  private objects: Connection[] | null;
+  private store: ConnectionStore | null;
 
   constructor(
     private readonly pool: ChunkPool | null = null,
     private readonly objectsUpTo = KEEP_OBJECTS_UP_TO,
-  ) {}
+  ) {
+    this.objects = objectsUpTo > 0 ? [] : null;
+    this.store = objectsUpTo > 0 ? null : new ConnectionStore(pool);
+  }
 
   add(c: Connection): void {
     if (this.objects === null) {
@@ -99,12 +102,14 @@ export class ConnectionKeeper {
 }
 
 /**
- * Connections kept as objects at most before a ConnectionKeeper moves them into columns (about
- * 4.5 MB of objects, a chunk's columns). Objects held longer than the collector's young
- * generation lives are moved to its old one and collected there, a heavier job; the analysis
- * reads rows from columns as fast as objects.
+ * Connections kept as objects at most before a ConnectionKeeper moves them into columns: none.
+ * Objects that outlive the collector's young generation are moved to its old one and collected
+ * there, a heavier job — and once most objects made at one place in the code outlive it, the
+ * engine makes every later one there in the old generation straight away: keeping a reader's
+ * first 10,000 connections made all its later ones (millions, each dropped as soon as the store
+ * has it) cost that. The analysis reads rows from columns as fast as objects.
  */
-export const KEEP_OBJECTS_UP_TO = 10_000;
+export const KEEP_OBJECTS_UP_TO = 0;
 
 /** The connections of `list` at `positions`, made as they are asked for. */
 export function viewOf(list: ConnectionList, positions: readonly number[]): ConnectionList {
