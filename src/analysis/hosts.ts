@@ -293,10 +293,11 @@ function buildHost(
       evidence: labelling.evidence,
       score: labelling.score,
       userAgents: [],
-      groups: sortedGroups.length > MAX_GROUPS_KEPT ? sortedGroups.slice(0, MAX_GROUPS_KEPT) : sortedGroups,
+      groups: sortedGroups,
       attempts: [],
       attemptsOmitted: attempts,
     };
+    keepGroups(finding);
     return { finding, directRate: 0, connections: indices.length, countedOnly: indices };
   }
   const verdict = verdictText({
@@ -323,22 +324,29 @@ function buildHost(
     attempts: kept.attempts,
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
-  if (sortedGroups.length > MAX_GROUPS_KEPT) {
-    const rest = sortedGroups.slice(MAX_GROUPS_KEPT);
-    finding.groups = sortedGroups.slice(0, MAX_GROUPS_KEPT);
-    finding.groupsOmitted = {
-      groups: rest.length,
-      attempts: rest.reduce((n, g) => n + g.attempts, 0),
-      established: rest.reduce((n, g) => n + g.established, 0),
-      unanswered: rest.reduce((n, g) => n + g.unanswered, 0),
-      addresses: rest.reduce((n, g) => n + g.addresses, 0),
-    };
-    // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
-  }
+  // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
+  keepGroups(finding);
   const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length };
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   return analysis;
+}
+
+/** The MAX_GROUPS_KEPT groups that matter most (`groups` sorted so), the rest in `groupsOmitted`'s totals. */
+function keepGroups(finding: HostFinding): void {
+  const groups = finding.groups;
+  if (groups.length <= MAX_GROUPS_KEPT) return;
+  const omitted = { groups: groups.length - MAX_GROUPS_KEPT, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
+  for (let g = MAX_GROUPS_KEPT; g < groups.length; g++) {
+    const group = groups[g]!;
+    omitted.attempts += group.attempts;
+    omitted.established += group.established;
+    omitted.unanswered += group.unanswered;
+    omitted.failed += group.failed;
+    omitted.addresses += group.addresses;
+  }
+  finding.groups = groups.slice(0, MAX_GROUPS_KEPT);
+  finding.groupsOmitted = omitted;
 }
 
 /**

@@ -18,17 +18,15 @@ export interface HostTotals {
   failed: number;
 }
 
-/** Attempts, established and failed attempts over a host's groups; `connections` as given. */
+/** Attempts, established and failed attempts over a host's groups, those left out of `groups` too; `connections` as given. */
 export function hostTotals(host: HostFinding, connections: number): HostTotals {
-  let attempts = 0;
-  let established = 0;
-  let failed = 0;
+  let attempts = host.groupsOmitted?.attempts ?? 0;
+  let failed = host.groupsOmitted?.failed ?? 0;
   for (const g of host.groups) {
     attempts += g.attempts;
-    established += g.attempts - g.failed;
     failed += g.failed;
   }
-  return { connections, attempts, established, failed };
+  return { connections, attempts, established: attempts - failed, failed };
 }
 
 function activityOf(host: HostFinding, totals: HostTotals): QuietActivity {
@@ -52,6 +50,7 @@ export class QuietTally {
     const totals = hostTotals(finding, connections);
     this.add(activityOf(finding, totals), totals);
     this.hosts++;
+    this.unanswered += finding.groupsOmitted?.unanswered ?? 0;
     for (const g of finding.groups) this.unanswered += g.unanswered;
   }
 

@@ -275,7 +275,7 @@ export interface HostFinding {
    * networks): how many, and what they add up to; absent when none were. `groups` keeps the
    * MAX_GROUPS_KEPT that matter most (periodic first, then by failures and attempts).
    */
-  groupsOmitted?: { groups: number; attempts: number; established: number; unanswered: number; addresses: number };
+  groupsOmitted?: { groups: number; attempts: number; established: number; unanswered: number; failed: number; addresses: number };
 }
 
 /**

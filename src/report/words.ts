@@ -146,7 +146,9 @@ export function listedHosts(result: AnalysisResult, options: RenderOptions): Hos
  * groups: "42 requests on 1 long-lived connection · 1 destination group".
  */
 export function hostActivity(host: HostFinding): string[] {
-  let attempts = 0;
+  // Groups left out to bound the output count too: the host made their attempts all the same.
+  const omitted = host.groupsOmitted;
+  let attempts = omitted?.attempts ?? 0;
   let requests = 0;
   let longLived = 0;
   for (const g of host.groups) {
@@ -160,7 +162,7 @@ export function hostActivity(host: HostFinding): string[] {
   const parts: string[] = [];
   if (attempts > 0 || requests === 0) parts.push(plural(attempts, 'attempt'));
   if (requests > 0) parts.push(`${plural(requests, 'request')} on ${plural(longLived, 'long-lived connection')}`);
-  parts.push(plural(host.groups.length, 'destination group'));
+  parts.push(plural(host.groups.length + (omitted?.groups ?? 0), 'destination group'));
   return parts;
 }
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeConnections } from '../../src/analysis/index.js';
 import { MAX_GROUPS_KEPT } from '../../src/analysis/hosts.js';
 import { analyzeRenderers } from '../../src/report/index.js';
-import { dropped, options } from './support.js';
+import { dropped, options, session } from './support.js';
 
 describe('a host with more destination groups than a finding keeps', () => {
   const scanner = '192.168.7.7';
@@ -20,16 +20,44 @@ describe('a host with more destination groups than a finding keeps', () => {
   it('keeps the first groups and counts the others', () => {
     expect(host.labels).toContain('scanner');
     expect(host.groups).toHaveLength(MAX_GROUPS_KEPT);
-    expect(host.groupsOmitted).toEqual({ groups: 500, attempts: 500, established: 0, unanswered: 500, addresses: 500 });
+    expect(host.groupsOmitted).toEqual({ groups: 500, attempts: 500, established: 0, unanswered: 500, failed: 500, addresses: 500 });
     expect(host.groups.reduce((s, g) => s + g.attempts, 0) + host.groupsOmitted!.attempts).toBe(n);
   });
 
   it('the text says how many more there are and what JSON holds', () => {
     const text = analyzeRenderers.text(result, { color: false, width: 200 });
+    // The host's line counts every attempt and group it made, those left out of the finding too.
+    const total = n.toLocaleString('en-US');
+    expect(text).toContain(`${total} attempts · ${total} destination groups`);
     expect(text).toContain(
       `more destination groups (${(n - 5).toLocaleString('en-US')} attempts; --format json has the first ${MAX_GROUPS_KEPT}, and counts the rest)`,
     );
     const json = JSON.parse(analyzeRenderers.json(result, { color: false })) as { hosts: { groupsOmitted?: { groups: number } }[] };
     expect(json.hosts[0]!.groupsOmitted?.groups).toBe(500);
+  });
+});
+
+describe('hosts without findings, counted and not kept, with more destination groups than a finding keeps', () => {
+  // Ordinary browsing of many sites by many hosts, one of them a single failed attempt on each:
+  // none is labelled, and each is only counted; every attempt must be in the counts.
+  const hosts = ['192.168.1.10', '192.168.1.11', '192.168.1.12'];
+  const sites = MAX_GROUPS_KEPT + 150;
+  const conns = hosts.flatMap((h, k) =>
+    Array.from({ length: sites }, (_, i) => {
+      const ts = 1_700_000_000 + k * 5_000 + i * 7;
+      const site = `${30 + (i >> 8)}.${i & 255}.${k + 1}.9`;
+      return k === 2 && i % 5 === 0 ? dropped(h, site, 443, ts) : session(h, site, 443, ts);
+    }),
+  );
+  const result = analyzeConnections(conns, [], options({ allHosts: false }));
+
+  it('counts the attempts of the groups a quiet host leaves out', () => {
+    expect(result.hosts.filter((h) => h.labels.length > 0)).toEqual([]);
+    const failed = Math.ceil(sites / 5);
+    expect(result.quietHosts.count).toBe(hosts.length);
+    expect(result.quietHosts.attempts).toBe(hosts.length * sites);
+    expect(result.quietHosts.byActivity).toEqual([
+      { activity: 'direct', hosts: hosts.length, connections: hosts.length * sites, attempts: hosts.length * sites, established: hosts.length * sites - failed, failed },
+    ]);
   });
 });
