@@ -14,6 +14,7 @@ import {
 } from '../analysis/types.js';
 import { count, duration } from '../quantities.js';
 import { shortIso } from './words.js';
+import { hostTotals } from '../analysis/quiet.js';
 
 /**
  * A cell: plain text (still hostile: the renderer escapes it), an address or file name shown as
@@ -66,7 +67,7 @@ export function otherHostsTable(hosts: HostFinding[]): TableModel {
     rows: hosts.map((h) => [
       code(h.address),
       { kind: 'labels', labels: h.labels },
-      num(count(h.groups.reduce((n, g) => n + g.attempts, 0))),
+      num(count(hostTotals(h, 0).attempts)),
       text(h.verdict),
     ]),
   };

@@ -60,4 +60,10 @@ describe('hosts without findings, counted and not kept, with more destination gr
       { activity: 'direct', hosts: hosts.length, connections: hosts.length * sites, attempts: hosts.length * sites, established: hosts.length * sites - failed, failed },
     ]);
   });
+
+  it("lists each host's every attempt in the report's table of hosts without findings", () => {
+    const listed = analyzeConnections(conns, [], options());
+    const markdown = analyzeRenderers.markdown(listed, { color: false, allHosts: true });
+    for (const h of hosts) expect(markdown).toContain(`| ${h} | none | ${sites} |`);
+  });
 });
