@@ -356,8 +356,8 @@ export async function analyze(
   options: AnalyzeCapturesOptions = {},
   pool: ChunkPool | null = null,
 ): Promise<{ result: AnalysisResult; loaded: Analysed }> {
-  // Past 100,000 connections kept in columns, not objects: a scan of millions of SYNs is a few
-  // hundred megabytes, not gigabytes.
+  // Connections kept in columns, not objects (ConnectionKeeper): a scan of millions of SYNs is a
+  // few hundred megabytes, not gigabytes.
   const keeper = new ConnectionKeeper(pool, options.objectsUpTo);
   const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => keeper.add(c) });
   const connections = keeper.list();
