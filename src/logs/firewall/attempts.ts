@@ -309,6 +309,10 @@ export class AttemptStream {
   private head = 0;
   /** Events that came later than the window allows: taken where they stand. */
   late = 0;
+  /** Waiting attempts past which the finished ones go on out of turn (see handOn). */
+  private waitingLimit = WAITING_ATTEMPTS;
+  /** Passes over the waiting attempts for finished ones to hand on out of turn. */
+  outOfTurnPasses = 0;
 
   constructor(
     options: AttemptOptions,
@@ -419,11 +423,18 @@ export class AttemptStream {
       this.queue = queue.slice(this.head);
       this.head = 0;
     }
-    if (this.queue.length - this.head > WAITING_ATTEMPTS) this.handOnFinished();
+    if (this.queue.length - this.head > this.waitingLimit) {
+      this.handOnFinished();
+      // A scan logged at thousands of lines a second has hundreds of thousands of attempts in
+      // their retry time at once: a pass that finds most still retrying is repeated only once
+      // their number has doubled, not at every line.
+      this.waitingLimit = Math.max(WAITING_ATTEMPTS, 2 * (this.queue.length - this.head));
+    }
   }
 
   /** Too many finished attempts behind one still retrying: the finished ones go on out of turn. */
   private handOnFinished(): void {
+    this.outOfTurnPasses++;
     const queue: Attempt[] = [];
     for (let i = this.head; i < this.queue.length; i++) {
       const a = this.queue[i]!;
