@@ -321,6 +321,19 @@ export class AttemptStream {
     this.grouper = new AttemptGrouper(options);
   }
 
+  /** Addresses of the held events, each text once. */
+  private readonly addresses = new Map<string, string>();
+
+  private kept(address: string): string {
+    let text = this.addresses.get(address);
+    if (text === undefined) {
+      // A copy of its own: the text a line's cells were cut from stays the line's.
+      text = Buffer.from(address, 'utf8').toString('utf8');
+      this.addresses.set(text, text);
+    }
+    return text;
+  }
+
   /** Attempts made so far. */
   get attempts(): number {
     return this.grouper.made;
@@ -333,6 +346,10 @@ export class AttemptStream {
     this.previousTs = e.ts;
     const held = this.held;
     if (held !== null) {
+      // Held until the log's order is known (a newest-first log: to its end): each address kept
+      // once, not as a piece of its line that holds the whole line.
+      e.src = this.kept(e.src);
+      e.dst = this.kept(e.dst);
       held.push(e);
       if (held.length > HELD_EVENTS && !this.whole) this.overflow(held);
       return;
