@@ -74,7 +74,11 @@ class PortTargets {
     else if (this.first === undefined || key === this.firstKey) {
       this.firstKey = key;
       this.first = t;
-    } else this.more = new Map([[this.firstKey, this.first], [key, t]]);
+    } else
+      this.more = new Map([
+        [this.firstKey, this.first],
+        [key, t],
+      ]);
   }
 
   /** [key, targets] in the order the keys were first set. */

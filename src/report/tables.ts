@@ -64,12 +64,7 @@ export function otherHostsTable(hosts: HostFinding[]): TableModel {
   return {
     headers: ['host', 'labels', 'attempts', 'verdict'],
     roles: ['a', '', 'n', 'w'],
-    rows: hosts.map((h) => [
-      code(h.address),
-      { kind: 'labels', labels: h.labels },
-      num(count(hostTotals(h, 0).attempts)),
-      text(h.verdict),
-    ]),
+    rows: hosts.map((h) => [code(h.address), { kind: 'labels', labels: h.labels }, num(count(hostTotals(h, 0).attempts)), text(h.verdict)]),
   };
 }
 

@@ -57,7 +57,14 @@ describe('hosts without findings, counted and not kept, with more destination gr
     expect(result.quietHosts.count).toBe(hosts.length);
     expect(result.quietHosts.attempts).toBe(hosts.length * sites);
     expect(result.quietHosts.byActivity).toEqual([
-      { activity: 'direct', hosts: hosts.length, connections: hosts.length * sites, attempts: hosts.length * sites, established: hosts.length * sites - failed, failed },
+      {
+        activity: 'direct',
+        hosts: hosts.length,
+        connections: hosts.length * sites,
+        attempts: hosts.length * sites,
+        established: hosts.length * sites - failed,
+        failed,
+      },
     ]);
   });
 

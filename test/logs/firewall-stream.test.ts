@@ -153,7 +153,17 @@ describe('a long log read through the window', () => {
     const events: FirewallEvent[] = [];
     for (let i = 0; i < HELD_EVENTS + 2_000; i++) {
       const dst = `203.0.113.${Math.floor(i / 50_000)}`;
-      events.push({ ts: 1_709_629_200 + Math.floor(i / 10_000), action: 'deny', proto: 'tcp', src: '192.168.1.66', sport: 40_000, dst, dport: 1 + (i % 50_000), tcpFlags: 'S', line: i + 1 });
+      events.push({
+        ts: 1_709_629_200 + Math.floor(i / 10_000),
+        action: 'deny',
+        proto: 'tcp',
+        src: '192.168.1.66',
+        sport: 40_000,
+        dst,
+        dport: 1 + (i % 50_000),
+        tcpFlags: 'S',
+        line: i + 1,
+      });
     }
     const emitted: Connection[] = [];
     const stream = new AttemptStream({ capture: 0, file: 'scan.log' }, (c) => emitted.push(c));
