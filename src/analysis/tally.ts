@@ -206,6 +206,8 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     if (oneWay && c.lastTs > t.last) t.last = c.lastTs;
   } else {
     t.n += Math.max(1, c.synCount);
+    // Its SYNs count until its last one: the rate is of SYNs over the time they were sent in.
+    if (c.synCount > 1 && c.lastTs > t.last) t.last = c.lastTs;
   }
   t.attempts++;
   if (c.ts > t.last) t.last = c.ts;

@@ -91,6 +91,15 @@ describe('labels and verdicts', () => {
     expect(h.evidence.find((e) => e.startsWith('flood:'))).toMatch(/\/s\)/);
   });
 
+  it("a flood's rate is of its SYNs over the time they were sent in, retransmissions included", () => {
+    // 300 attempts in 3 s, each SYN sent three times over 9 s: 900 SYNs in 12 s, not in 3.
+    const flooder = '192.168.9.9';
+    const conns = Array.from({ length: 300 }, (_, i) => dropped(flooder, '203.0.113.99', 443, 1_700_000_000 + i * 0.01, 30_000 + i));
+    const h = hostOf(analyzeConnections(conns, [], options()), flooder);
+    expect(h.labels).toContain('flood');
+    expect(h.verdict).toContain('900 SYNs at 203.0.113.99:443 in 12 s (75 SYNs/s)');
+  });
+
   it('a SYN scan is a scanner, not a flood', () => {
     const h = hostOf(result, scanHost);
     expect(h.labels).toContain('scanner');
