@@ -158,19 +158,15 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   // Connections with resets, in order: the later passes over resets visit only these.
   const withResets: number[] = [];
   // A firewall log's denials (most rows of a firewall log) are weighed against nothing: their
-  // evidence is not made, only their log's name read.
-  const denials = new Array<string | null>();
+  // evidence is not made, only their log's name read (`denyingLog`, here and below).
   for (let i = 0; i < n; i++) {
-    const log = denyingLog(connections, i);
-    if (log !== null) {
+    if (denyingLog(connections, i) !== null) {
       withResets.push(i);
-      denials.push(log);
       continue;
     }
     const c = connections.peek(i);
     if (c.resets.length === 0) continue;
     withResets.push(i);
-    denials.push(null);
     if (claimed.has(c.respH)) continue;
     for (const r of c.resets) {
       // Only a reset seen in packets is weighed against the address's own packets; a firewall's
@@ -204,7 +200,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   // Clusters of responder-side resets by kind and TTL: one device answering for many addresses.
   const clusters = new Map<number, Cluster>();
   for (let w = 0; w < withResets.length; w++) {
-    if (denials[w] !== null) continue;
+    if (denyingLog(connections, withResets[w]!) !== null) continue;
     const c = connections.peek(withResets[w]!);
     for (const r of c.resets) {
       // A firewall's own log names the device, and a Zeek row records no TTL: nothing to infer from packets.
@@ -233,7 +229,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   const logAttributions = new Map<string, AttributedReset>();
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
-    const log = denials[w]!;
+    const log = denyingLog(connections, i);
     if (log !== null) {
       refusals[i] = logAttributions.get(log) ?? attributeLog(connections.peek(i).resets[0]!, logAttributions);
       continue;

@@ -642,13 +642,17 @@ class StoredRow implements Connection {
     const a = column[this.i]!;
     return this.k.flags[this.i]! & textFlag ? this.t.texts[a]! : formatIPv4(a);
   }
+  /** An address column's value as an IPv4 number, -1 where (its flag set) the row keeps it as text. */
+  private v4(column: Uint32Array, textFlag: number): number {
+    return this.k.flags[this.i]! & textFlag ? -1 : column[this.i]!;
+  }
   /** The responder's IPv4 address as a number, -1 where the row keeps it as text. */
   get respV4(): number {
-    return this.k.flags[this.i]! & FLAG_RESP_TEXT ? -1 : this.k.respA[this.i]!;
+    return this.v4(this.k.respA, FLAG_RESP_TEXT);
   }
   /** The originator's IPv4 address as a number, -1 where the row keeps it as text. */
   get origV4(): number {
-    return this.k.flags[this.i]! & FLAG_ORIG_TEXT ? -1 : this.k.origA[this.i]!;
+    return this.v4(this.k.origA, FLAG_ORIG_TEXT);
   }
   get respP(): number {
     return this.k.respP[this.i]!;

@@ -321,15 +321,15 @@ export class AttemptStream {
     this.grouper = new AttemptGrouper(options);
   }
 
-  /** Addresses of the held events, each text once. */
-  private readonly addresses = new Map<string, string>();
+  /** Addresses of the held events, each text once (let go once the events are streamed). */
+  private readonly heldAddresses = new Map<string, string>();
 
   private kept(address: string): string {
-    let text = this.addresses.get(address);
+    let text = this.heldAddresses.get(address);
     if (text === undefined) {
       // A copy of its own: the text a line's cells were cut from stays the line's.
       text = Buffer.from(address, 'utf8').toString('utf8');
-      this.addresses.set(text, text);
+      this.heldAddresses.set(text, text);
     }
     return text;
   }
@@ -410,6 +410,7 @@ export class AttemptStream {
       return;
     }
     this.held = null;
+    this.heldAddresses.clear();
     for (const e of held) this.wait(e);
     this.release(false);
   }
