@@ -133,6 +133,66 @@ describe('a firewall log read from its file a chunk at a time', () => {
   });
 });
 
+/** The case study's table of blocked attempts, newest first: `count` rows from 2,000 hosts, a fifth retried 3 s later. */
+function newestFirstTable(count: number): string[] {
+  const rows: string[] = [];
+  const stamp = (t: number): string => new Date(Date.UTC(2024, 2, 5) + t * 1000).toISOString().slice(0, 19).replace('T', '\t');
+  for (let i = 0; rows.length < count; i++) {
+    const t = Math.floor(i / 20);
+    const row = (at: number): string =>
+      `${stamp(at)}\tTCP\t192.168.${(i % 2000) >> 8}.${i % 256}\t${2000 + ((i / 2000) | 0)}\t93.184.43.${i % 9}\t80 (HTTP)`;
+    rows.push(row(t));
+    if (i % 5 === 0) rows.push(row(t + 3));
+  }
+  return rows.sort().reverse();
+}
+
+describe('a long log that lists its newest lines first', () => {
+  // Streamed: attempts were handed on while the file was still being read, not once it was all held.
+  async function readStreamed(name: string, bytes: Uint8Array, chunkBytes: number): Promise<{ log: FirewallLog; emitted: Connection[] }> {
+    const path = join(tmp, name);
+    writeFileSync(path, bytes);
+    const emitted: Connection[] = [];
+    const handedOn: number[] = [];
+    const pause = (): null => {
+      handedOn.push(emitted.length);
+      return null;
+    };
+    const log = await readFirewallLogFile(path, OPTIONS, (c) => emitted.push(c), chunkBytes, pause);
+    expect(handedOn.at(-1)).toBeGreaterThan(emitted.length / 2);
+    return { log, emitted };
+  }
+
+  it('is read again from the end of its file and streamed, making what the whole text makes', async () => {
+    const rows = newestFirstTable(HELD_EVENTS + 10_000);
+    rows.splice(5, 0, '# exported page 2', 'not a row of the table');
+    // Six lines no format reads near the end: the warning names the first few of the file, not of the reading.
+    for (let k = 0; k < 6; k++) rows.splice(rows.length - 3 * k - 3, 0, `Ünlesbar — keine Zeile ${k}`);
+    const text = ['Date\tTime\tProtocol\tSource IP\tSource Port\tDestination IP\tDestination Port', ...rows].join('\r\n');
+    const expected = whole('newest.txt', text);
+    expect(expected.entries).toBe(HELD_EVENTS + 10_000);
+    expect(expected.unmatched.count).toBe(7);
+    expect(expected.unmatched.first.map((u) => u.line)).toEqual([8, ...[9_991, 9_994, 9_997, 10_000].map((k) => HELD_EVENTS + k)]);
+    same(await readStreamed('newest.txt', Buffer.from(`\uFEFF${text}`), 999), expected);
+  });
+
+  it('reads netfilter lines from their bytes the same way', async () => {
+    const text = longLines(HELD_EVENTS + 5_000)
+      .sort((a, b) => (a.slice(0, 15) < b.slice(0, 15) ? 1 : a.slice(0, 15) > b.slice(0, 15) ? -1 : 0))
+      .join('\n')
+      .concat('\n');
+    same(await readStreamed('newest-kern.log', Buffer.from(text), 1 << 16), whole('newest-kern.log', text));
+  });
+
+  it('is held whole when it cannot be read again (gzip), making the same', async () => {
+    const text = [
+      'Date Time Protocol Source-IP Source-Port Destination-IP Destination-Port',
+      ...newestFirstTable(HELD_EVENTS + 1_000),
+    ].join('\n');
+    same(await readFile('newest.txt.gz', gzipSync(text), 1 << 16), whole('newest.txt.gz', text));
+  });
+});
+
 describe('a long log read through the window', () => {
   it('makes the attempts, in the order they start, that the whole log makes', () => {
     const text = longLines(HELD_EVENTS + 20_000);

@@ -21,6 +21,11 @@ export interface AttemptOptions {
   file: string;
   /** Whether an address is on the internal network (Zeek's local_orig / local_resp). */
   isLocal?: (address: string) => boolean;
+  /**
+   * Called when a log past HELD_EVENTS lines is found to list its newest lines first, before its
+   * lines are held to its end: a reader that can read the file again from its end throws here.
+   */
+  onNewestFirst?: () => void;
 }
 
 /** Whether the file lists its newest lines first: more steps back in time than forward. */
@@ -280,9 +285,9 @@ const WAITING_ATTEMPTS = 100_000;
  * events at once, as long as no line stands further out of time order than REORDER_SECONDS and
  * HELD_EVENTS lines. Memory is held by HELD_EVENTS, the lines of the last REORDER_SECONDS and the
  * attempts open in the last RETRY_SECONDS (an attempt retried for hours holds back the attempts
- * after it up to WAITING_ATTEMPTS, which then go on out of turn); only a long log whose lines are
- * newest first (more steps back in time than forward in its first HELD_EVENTS lines) is held
- * whole, as it must be turned round.
+ * after it up to WAITING_ATTEMPTS, which then go on out of turn). A long log whose lines are
+ * newest first (more steps back in time than forward in its first HELD_EVENTS lines) must be
+ * turned round: a file is read again from its end (`onNewestFirst`, read.ts), else it is held whole.
  */
 export class AttemptStream {
   private readonly grouper: AttemptGrouper;
@@ -315,7 +320,7 @@ export class AttemptStream {
   outOfTurnPasses = 0;
 
   constructor(
-    options: AttemptOptions,
+    private readonly options: AttemptOptions,
     private readonly emit: (c: Connection) => void,
   ) {
     this.grouper = new AttemptGrouper(options);
@@ -406,6 +411,7 @@ export class AttemptStream {
   /** Enough lines to tell the order: newest first is held whole, else the lines are streamed. */
   private overflow(held: FirewallEvent[]): void {
     if (this.back > this.forward) {
+      this.options.onNewestFirst?.();
       this.whole = true;
       return;
     }

@@ -43,11 +43,30 @@ export interface FirewallLogOptions {
   capture?: number;
   /** Whether an address is internal (Connection.localOrig / localResp). */
   isLocal?: (address: string) => boolean;
+  /** The formats to try, in this order, instead of telling them from the first lines (a reading again from the end). */
+  formats?: readonly FirewallFormat[];
+}
+
+/**
+ * Thrown by a reader that was told its file can be read again from its end (`turnRound`) when the
+ * log turns out to list its newest lines first: nothing has been handed on yet, and the file is
+ * read again, its first entry's line and the lines after it last to first (read.ts).
+ */
+export class NewestFirstLog extends Error {
+  constructor(
+    /** The first line that is an entry: the lines before it (a header) are read first, in their order. */
+    readonly firstEntryLine: number,
+    /** The formats as the reader tried them, for the reading from the end to try them so. */
+    readonly formats: readonly FirewallFormat[],
+  ) {
+    super('the log lists its newest lines first');
+    this.name = 'NewestFirstLog';
+  }
 }
 
 export interface UnmatchedLines {
   count: number;
-  /** The first few, with their 1-based line numbers (text shortened, control characters removed). */
+  /** The first few by line number, with their 1-based line numbers (text shortened, control characters removed). */
   first: { line: number; text: string }[];
 }
 
@@ -125,6 +144,8 @@ function quoted(line: string): string {
 export class FirewallLogReader {
   private readonly clock: LogClock;
   private readonly held: string[] = [];
+  /** The held lines' numbers, when they were given (`push(line, number)`). */
+  private readonly heldNumbers: number[] = [];
   private parsers: { module: FirewallFormatModule; parser: LineParser }[] | null = null;
   /** Set when the file is netfilter's: its lines are read from their bytes. */
   private netfilterBytes: NetfilterBytes | null = null;
@@ -140,6 +161,12 @@ export class FirewallLogReader {
   private bytes = 0;
   private other = 0;
   private readonly unmatched: UnmatchedLines = { count: 0, first: [] };
+  private firstEntryLine = 0;
+  /**
+   * Set by a reader that can read its file again from its end: a log found to list its newest
+   * lines first is then not held whole, NewestFirstLog is thrown instead.
+   */
+  turnRound = false;
 
   constructor(
     readonly name: string,
@@ -149,34 +176,57 @@ export class FirewallLogReader {
     this.clock = new LogClock({ year: options.year, mtimeMs: options.mtimeMs, tz: options.tz });
     const connections = this.connections;
     this.attempts = new AttemptStream(
-      { capture: options.capture ?? 0, file: name, isLocal: options.isLocal },
+      {
+        capture: options.capture ?? 0,
+        file: name,
+        isLocal: options.isLocal,
+        onNewestFirst: () => {
+          if (this.turnRound)
+            throw new NewestFirstLog(
+              this.firstEntryLine,
+              this.parsers!.map((p) => p.module.format),
+            );
+        },
+      },
       emit ?? ((c) => connections.push(c)),
     );
+    if (options.formats !== undefined) this.start();
   }
 
-  push(line: string): void {
+  /** The next line, or the line numbered `number` (1-based) when lines come in another order. */
+  push(line: string, number?: number): void {
     this.bytes += line.length + 1;
     if (this.parsers === null) {
       this.held.push(this.held.length === 0 ? line.replace(/^\uFEFF/, '') : line);
+      if (number !== undefined) this.heldNumbers.push(number);
       if (this.held.length >= SNIFF_LINES) this.start();
       return;
     }
-    this.read(line);
+    this.read(line, number);
   }
 
-  /** Tell the format from the held lines, then read them. */
+  /** Tell the format from the held lines (or take the formats given), then read them. */
   private start(): void {
-    const order = sniffFirewallFormats(this.held);
-    const modules = order.map((o) => FIREWALL_FORMATS.find((m) => m.format === o.format)!);
+    const given = this.options.formats;
+    const order = given !== undefined ? given : sniffFirewallFormats(this.held).map((o) => o.format);
+    const modules = order.map((format) => FIREWALL_FORMATS.find((m) => m.format === format)!);
     this.parsers = modules.map((module) => ({ module, parser: module.parser(this.clock) }));
     if (modules[0] === netfilter) this.netfilterBytes = new NetfilterBytes();
     const held = this.held.splice(0);
-    for (const line of held) this.read(line);
+    const numbers = this.heldNumbers.splice(0);
+    for (let i = 0; i < held.length; i++) this.read(held[i]!, numbers[i]);
   }
 
-  private read(rawLine: string): void {
+  /** The line's number: the one given, else the next. */
+  private numbered(given: number | undefined): number {
+    if (given === undefined) return ++this.lineNumber;
+    if (given > this.lineNumber) this.lineNumber = given;
+    return given;
+  }
+
+  private read(rawLine: string, given?: number): void {
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    const number = ++this.lineNumber;
+    const number = this.numbered(given);
     if (line.trim() === '') return;
     let skipped = false;
     for (const { module, parser } of this.parsers!) {
@@ -196,26 +246,33 @@ export class FirewallLogReader {
       return;
     }
     this.unmatched.count++;
-    if (this.unmatched.first.length < UNMATCHED_NAMED) this.unmatched.first.push({ line: number, text: quoted(line) });
+    // The first few by number, whatever order the lines come in.
+    const first = this.unmatched.first;
+    if (first.length < UNMATCHED_NAMED) first.push({ line: number, text: quoted(line) });
+    else {
+      let last = 0;
+      for (let i = 1; i < first.length; i++) if (first[i]!.line > first[last]!.line) last = i;
+      if (number < first[last]!.line) first[last] = { line: number, text: quoted(line) };
+    }
   }
 
   /**
    * A line of a netfilter log given as its bytes (ASCII, without its line end): read here when it
    * is a plain LOG line, as `push` would read it; false when it is to be pushed as text instead.
    */
-  pushBytes(bytes: Buffer, from: number, to: number): boolean {
+  pushBytes(bytes: Buffer, from: number, to: number, number?: number): boolean {
     const fast = this.netfilterBytes;
     if (fast === null) return false;
-    const event = netfilterEventOfBytes(bytes, from, to, this.clock, this.lineNumber + 1, fast);
+    const event = netfilterEventOfBytes(bytes, from, to, this.clock, number ?? this.lineNumber + 1, fast);
     if (event === null) return false;
     this.bytes += to - from + 1;
-    this.lineNumber++;
+    this.numbered(number);
     this.accept('netfilter', event);
     return true;
   }
 
   private accept(format: FirewallFormat, e: FirewallEvent): void {
-    this.entries++;
+    if (this.entries++ === 0) this.firstEntryLine = e.line;
     this.byFormat.set(format, (this.byFormat.get(format) ?? 0) + 1);
     if (e.device !== undefined && this.devices.size < 16) this.devices.add(e.device);
     if (e.ts < this.firstTs) this.firstTs = e.ts;
@@ -244,6 +301,7 @@ export class FirewallLogReader {
     const warnings: string[] = [];
     for (const { module, parser } of this.parsers!) if (this.byFormat.has(module.format)) warnings.push(...parser.notes());
     if (this.unmatched.count > 0) {
+      this.unmatched.first.sort((a, b) => a.line - b.line);
       warnings.push(
         `${plural(this.unmatched.count, 'line matches', 'lines match')} no firewall log format: ` +
           this.unmatched.first.map((u) => `line ${count(u.line)} "${u.text}"`).join(', ') +

@@ -2,35 +2,52 @@
  * A firewall log read from its file or stream a chunk at a time (inflated as it is read when it
  * is gzip): lines are split on their bytes, a netfilter LOG line is read from its bytes without
  * a string of its own, and the log's attempts are handed on as they are made. Memory is held by
- * the chunk size and the reader's window (see attempts.ts), not by the length of the log. A log in
- * UTF-16 (Windows tools write it so) is read whole.
+ * the chunk size and the reader's window (see attempts.ts), not by the length of the log. A long
+ * log that lists its newest lines first (a firewall's table exported from its console) is read
+ * again from its end, oldest line first, when it is a file; gzip, standard input and UTF-16 (Windows
+ * tools write it so) cannot be, and are held whole.
  */
 import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isGzip } from '../../capture/sniff.js';
 import type { Connection } from '../../flows/connection.js';
-import { FirewallLogReader, firewallLogText, type FirewallLog, type FirewallLogOptions } from './index.js';
+import { FirewallLogReader, firewallLogText, NewestFirstLog, type FirewallLog, type FirewallLogOptions } from './index.js';
 
 /** Bytes read (or inflated) at a time. */
 export const CHUNK_BYTES = 1 << 20;
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** What a line's UTF-8 is read with (a TextDecoder). */
+interface Decoder {
+  decode(bytes: Uint8Array): string;
+}
+
 /** Reads the firewall log at `path`, handing each connection to `emit` as it is made. */
-export function readFirewallLogFile(
+export async function readFirewallLogFile(
   path: string,
   options: FirewallLogOptions,
   emit: (c: Connection) => void,
   chunkBytes = CHUNK_BYTES,
   pause?: () => Promise<void> | null,
 ): Promise<FirewallLog> {
-  return readFirewallLogStream(path, createReadStream(path, { highWaterMark: chunkBytes }), options, emit, chunkBytes, pause);
+  const stream = createReadStream(path, { highWaterMark: chunkBytes });
+  try {
+    return await readStream(path, stream, options, emit, chunkBytes, pause, true);
+  } catch (e) {
+    // Nothing has been handed on: the lines read so far were held to tell the log's order.
+    if (!(e instanceof NewestFirstLog)) throw e;
+    return await readFromEnd(path, e, options, emit, chunkBytes, pause);
+  } finally {
+    stream.destroy();
+  }
 }
 
 /** The same for a log's bytes as they arrive (standard input, a pipe); `name` names it in messages. */
-export async function readFirewallLogStream(
+export function readFirewallLogStream(
   name: string,
   chunks: AsyncIterable<Uint8Array>,
   options: FirewallLogOptions,
@@ -39,16 +56,31 @@ export async function readFirewallLogStream(
   /** After each chunk: a promise while what was made of it cannot be taken yet (LoadOptions.pause). */
   pause?: () => Promise<void> | null,
 ): Promise<FirewallLog> {
+  return readStream(name, chunks, options, emit, chunkBytes, pause, false);
+}
+
+/** `fileBytes`: the chunks are a file's bytes as they stand, which can be read again from the end. */
+async function readStream(
+  name: string,
+  chunks: AsyncIterable<Uint8Array>,
+  options: FirewallLogOptions,
+  emit: (c: Connection) => void,
+  chunkBytes: number,
+  pause: (() => Promise<void> | null) | undefined,
+  fileBytes: boolean,
+): Promise<FirewallLog> {
   // Made first: a time zone it does not know is told before anything is read.
   const reader = new FirewallLogReader(name, options, emit);
   let source = await withHead(chunks);
-  if (isGzip(source.head)) source = await withHead(inflated(source.chunks, chunkBytes));
+  const gzip = isGzip(source.head);
+  if (gzip) source = await withHead(inflated(source.chunks, chunkBytes));
   const head = source.head;
   const utf16 =
     head.length >= 2 &&
     ((head[0] === 0xff && head[1] === 0xfe) ||
       (head[0] === 0xfe && head[1] === 0xff) ||
       (head.length >= 4 && head[1] === 0 && head[3] === 0 && head[0] !== 0));
+  reader.turnRound = fileBytes && !gzip && !utf16;
   if (utf16) {
     const all: Buffer[] = [];
     for await (const chunk of source.chunks) all.push(asBuffer(chunk));
@@ -117,11 +149,9 @@ async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReade
     reader.push(text);
   };
   const line = (b: Buffer, from: number, to: number, chunkAscii: boolean): void => {
-    if (to > from && b[to - 1] === CR) to--;
-    const ascii = chunkAscii || isAscii(b.subarray(from, to));
-    // A line still ending in CR (CR CR LF) is left to the text path, which takes one more off.
-    if (ascii && !first && to > from && b[to - 1] !== CR && reader.pushBytes(b, from, to)) return;
-    push(ascii ? b.toString('latin1', from, to) : utf8.decode(b.subarray(from, to)));
+    if (first) {
+      push(textOf(utf8, b, from, to > from && b[to - 1] === CR ? to - 1 : to));
+    } else pushLine(reader, utf8, b, from, to, chunkAscii);
   };
   for await (let b of chunks) {
     if (!started) {
@@ -149,6 +179,121 @@ async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReade
     const wait = pause?.();
     if (wait) await wait;
   }
-  const last = carry ?? Buffer.alloc(0);
-  push(isAscii(last) ? last.toString('latin1') : utf8.decode(last));
+  const last = carry ?? NO_BYTES;
+  push(textOf(utf8, last, 0, last.length));
+}
+
+/**
+ * One line's bytes (its LF left out) to the reader, read as the text path reads them: the CR of a
+ * CRLF dropped, an ASCII netfilter line from its bytes, any other as text. `number`: the line's
+ * number, when lines come in another order than the file's.
+ */
+function pushLine(
+  reader: FirewallLogReader,
+  utf8: Decoder,
+  b: Buffer,
+  from: number,
+  to: number,
+  chunkAscii: boolean,
+  number?: number,
+): void {
+  if (to > from && b[to - 1] === CR) to--;
+  // A line still ending in CR (CR CR LF) is left to the text path, which takes one more off.
+  if ((chunkAscii || isAscii(b.subarray(from, to))) && to > from && b[to - 1] !== CR && reader.pushBytes(b, from, to, number)) return;
+  reader.push(textOf(utf8, b, from, to), number);
+}
+
+/** A line's text: ASCII as it stands, any other byte as UTF-8. */
+function textOf(utf8: Decoder, b: Buffer, from: number, to: number): string {
+  return isAscii(b.subarray(from, to)) ? b.toString('latin1', from, to) : utf8.decode(b.subarray(from, to));
+}
+
+/** Up to `length` bytes of the file from `position` (fewer at its end). */
+async function readAt(file: FileHandle, position: number, length: number): Promise<Buffer> {
+  const b = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await file.read(b, got, length - got, position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got < length ? b.subarray(0, got) : b;
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * A log file that lists its newest lines first, read again: the lines before its first entry (a
+ * header, comments) in their order, then the lines from the last one back to the first entry,
+ * each with its number — the log oldest first, its attempts streamed through the reader's window
+ * as those of an oldest-first log are, where reading it forwards would hold every line to the end.
+ */
+async function readFromEnd(
+  path: string,
+  turn: NewestFirstLog,
+  options: FirewallLogOptions,
+  emit: (c: Connection) => void,
+  chunkBytes: number,
+  pause: (() => Promise<void> | null) | undefined,
+): Promise<FirewallLog> {
+  const reader = new FirewallLogReader(path, { ...options, formats: turn.formats }, emit);
+  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+  const file = await open(path, 'r');
+  try {
+    const size = (await file.stat()).size;
+    const bom = await readAt(file, 0, 3);
+    // Where the next line begins: a UTF-8 byte-order mark is no part of the first line.
+    let start = bom.length === 3 && bom[0] === 0xef && bom[1] === 0xbb && bom[2] === 0xbf ? 3 : 0;
+    let number = 1;
+    let carry = NO_BYTES;
+    for (let at = start; number < turn.firstEntryLine;) {
+      const b = await readAt(file, at, chunkBytes);
+      if (b.length === 0) break;
+      let from = 0;
+      for (let nl = b.indexOf(LF); nl >= 0 && number < turn.firstEntryLine; nl = b.indexOf(LF, from)) {
+        const line = carry.length > 0 ? Buffer.concat([carry, b.subarray(from, nl)]) : b.subarray(from, nl);
+        carry = NO_BYTES;
+        pushLine(reader, utf8, line, 0, line.length, false, number++);
+        from = nl + 1;
+        start = at + from;
+      }
+      if (number < turn.firstEntryLine) carry = Buffer.concat([carry, b.subarray(from)]);
+      at += b.length;
+    }
+    // The number of the last line (what follows the last LF, empty when the file ends with one).
+    let last = number;
+    for (let at = start; at < size;) {
+      const b = await readAt(file, at, Math.min(chunkBytes, size - at));
+      if (b.length === 0) break;
+      for (let nl = b.indexOf(LF); nl >= 0; nl = b.indexOf(LF, nl + 1)) last++;
+      at += b.length;
+    }
+    // The file's last line as reading forwards takes it: as text, a CR at its end as it stands.
+    const lastLine = last;
+    const back = (b: Buffer, from: number, to: number): void => {
+      const n = last--;
+      if (n === lastLine) reader.push(textOf(utf8, b, from, to), n);
+      else pushLine(reader, utf8, b, from, to, false, n);
+    };
+    carry = NO_BYTES;
+    for (let end = size; end > start;) {
+      const from = Math.max(start, end - chunkBytes);
+      const read = await readAt(file, from, end - from);
+      const b = carry.length > 0 ? Buffer.concat([read, carry]) : read;
+      let to = b.length;
+      for (let nl = to > 0 ? b.lastIndexOf(LF, to - 1) : -1; nl >= 0; nl = to > 0 ? b.lastIndexOf(LF, to - 1) : -1) {
+        back(b, nl + 1, to);
+        to = nl;
+      }
+      // The end of a line that begins in an earlier chunk (copied: the chunk is let go).
+      carry = Buffer.from(b.subarray(0, to));
+      end = from;
+      const wait = pause?.();
+      if (wait) await wait;
+    }
+    back(carry, 0, carry.length);
+  } finally {
+    await file.close();
+  }
+  return reader.finish();
 }
