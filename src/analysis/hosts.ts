@@ -100,9 +100,10 @@ function attemptTotal(h: HostFinding): number {
 
 /**
  * Destination groups a host's finding keeps (periodic first, then by failures and attempts): a
- * scanner of half a million networks has as many groups, and nobody reads past the first ones.
+ * scanner of half a million networks has as many groups, and nobody reads past the first ones; a
+ * host denied wherever it goes has hundreds of one attempt each, on a network of thousands of them.
  */
-export const MAX_GROUPS_KEPT = 200;
+export const MAX_GROUPS_KEPT = 50;
 
 const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 

@@ -16,7 +16,10 @@ import type { DnsTunnel } from './dns-tunnel.js';
 import type { DnsChannel } from './dns-channel.js';
 import type { DnsSchedule } from './dns-schedule.js';
 
-/** `blocked` needs this many failures in the path towards one destination group: repeated, not scattered. */
+/**
+ * `blocked` needs this many failures towards one destination group (repeated, not scattered), or
+ * this many refused by a device in the path, wherever they went.
+ */
 const MIN_BLOCKED_REPEATS = 3;
 
 /**
@@ -105,13 +108,14 @@ export function labelHost(
   }
   // A scanner's probes of web ports are part of the scan, not software turned away; and failures
   // scattered over unrelated servers are the Internet's, not a block: one destination group must
-  // fail again and again.
+  // fail again and again — unless a device in the path turned most of them away (a firewall
+  // denying the host's direct web traffic wherever it goes).
   if (
     !isProxyHost &&
     scan === null &&
     direct.length >= 2 &&
     directBlocked / direct.length > 0.5 &&
-    repeatedlyBlocked(items, tally, groupOf)
+    ((directMiddlebox >= MIN_BLOCKED_REPEATS && directMiddlebox / direct.length > 0.5) || repeatedlyBlocked(items, tally, groupOf))
   ) {
     labels.push('blocked');
     const unanswered = directBlocked - directMiddlebox;

@@ -9,6 +9,7 @@ import { periodWords } from './schedule-words.js';
 import type { HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { likelyFirewall } from './attribution.js';
 import { QuietTally } from './quiet.js';
+import { turnedAwayOf } from './verdict.js';
 
 /** A few sentences for the whole analysis, most important first. */
 export function summarize(
@@ -64,21 +65,53 @@ export function summarize(
     if (blocked.length > 0) {
       let mostRate = 0;
       let burstRate = 0;
+      // Hosts whose failures go to one destination (an agent calling home) and hosts whose
+      // failures are scattered over many (software going to the web directly).
+      let agents = 0;
       let addresses = 0;
+      let scheduled = false;
+      let scattered = 0;
+      let destinations = 0;
+      let mostAtOne = 0;
       for (const { finding: h, directRate } of blocked) {
         mostRate = Math.max(mostRate, directRate);
-        for (const g of h.groups) {
-          if (g.schedule.burstRate !== null && g.failed > 0) burstRate = Math.max(burstRate, g.schedule.burstRate);
-          if (g.failed > 0 && !g.viaProxy) addresses = Math.max(addresses, g.addresses);
+        for (const g of h.groups) if (g.schedule.burstRate !== null && g.failed > 0) burstRate = Math.max(burstRate, g.schedule.burstRate);
+        const away = turnedAwayOf(h.groups, h.groupsOmitted);
+        if (away.group === undefined) continue;
+        if (away.concentrated) {
+          agents++;
+          for (const g of h.groups) if (g.failed > 0 && !g.viaProxy) addresses = Math.max(addresses, g.addresses);
+          const s = away.group.schedule;
+          if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) scheduled = true;
+        } else {
+          scattered++;
+          destinations = Math.max(destinations, away.destinations);
+          mostAtOne = Math.max(mostAtOne, away.group.failed);
         }
       }
+      const spread: string[] = [];
+      const hostCount = (n: number): string => (agents > 0 && scattered > 0 ? ` (${plural(n, 'host')})` : '');
+      if (agents > 0) {
+        spread.push(
+          `spread over up to ${plural(addresses, 'address', 'addresses')} of one destination${scheduled ? ' on a schedule' : ''}${hostCount(agents)}`,
+        );
+      }
+      if (scattered > 0) {
+        spread.push(
+          `${agents > 0 ? 'or' : 'spread'} over up to ${plural(destinations, 'destination')}${scattered > 1 ? ' each' : ''}, ` +
+            `no more than ${plural(mostAtOne, 'failed attempt')} at any one${hostCount(scattered)}`,
+        );
+      }
+      const who = blocked.length === 1 ? 'the blocked host makes' : `the ${plural(blocked.length, 'blocked host')} make`;
       summary.push(
-        `Not a DDoS: the blocked ${blocked.length === 1 ? 'host makes' : 'hosts make'} at most ${rate(mostRate)} on average` +
-          `${burstRate > 0 ? ` (${rate(burstRate)} inside a burst)` : ''}, spread over up to ${plural(addresses, 'address', 'addresses')} of one destination on a schedule; ` +
+        `Not a DDoS: ${who} at most ${rate(mostRate)} on average` +
+          `${burstRate > 0 ? ` (${rate(burstRate)} inside a burst)` : ''}${spread.length > 0 ? `, ${spread.join(' ')}` : ''}; ` +
           'a flood would send hundreds per second at one address. ' +
-          (proxyIndex.proxies.length > 0
-            ? 'This is how an update agent calls home when it cannot get past the proxy.'
-            : 'This is how an update agent calls home when the network turns it away.'),
+          (agents === 0
+            ? 'This is how software that goes to the web directly looks when the network turns it away.'
+            : proxyIndex.proxies.length > 0
+              ? 'This is how an update agent calls home when it cannot get past the proxy.'
+              : 'This is how an update agent calls home when the network turns it away.'),
       );
     }
   }

@@ -10,7 +10,7 @@ import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share } from '../quantities.js';
 import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { directRate, type Tally } from './tally.js';
-import type { DestinationGroup, Label, ResetSource, Schedule } from './types.js';
+import type { DestinationGroup, HostFinding, Label, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
 import type { DnsSchedule } from './dns-schedule.js';
@@ -47,6 +47,47 @@ function scheduleFacts(s: Schedule, single: string | null = null): string {
   const sure = certaintyWords(s);
   if (sure !== '') parts.push(sure);
   return parts.join(', ');
+}
+
+/** The direct group that stands for what a blocked host's software tried (see `turnedAwayOf`). */
+export interface TurnedAway {
+  /** The direct group that failed most, periodic ones first; undefined when no direct group failed. */
+  group: DestinationGroup | undefined;
+  /** Failed direct attempts, and the direct destination groups and addresses they went to. */
+  failed: number;
+  destinations: number;
+  addresses: number;
+  /**
+   * Whether `group` stands for the host's failures: it is periodic, or holds at least half of
+   * them. Not so for a host whose failures are scattered over many destinations — software
+   * reaching the web directly, not one agent calling home — which is described by the spread.
+   */
+  concentrated: boolean;
+}
+
+/**
+ * What a blocked host tried to reach, from its destination groups (all of them, or those a
+ * finding kept with `omitted`, the totals of the rest).
+ */
+export function turnedAwayOf(groups: readonly DestinationGroup[], omitted?: HostFinding['groupsOmitted']): TurnedAway {
+  let group: DestinationGroup | undefined;
+  let failed = omitted?.failed ?? 0;
+  let destinations = omitted !== undefined && omitted.failed > 0 ? omitted.groups : 0;
+  let addresses = omitted !== undefined && omitted.failed > 0 ? omitted.addresses : 0;
+  for (const g of groups) {
+    if (g.viaProxy || g.failed === 0) continue;
+    failed += g.failed;
+    destinations++;
+    addresses += g.addresses;
+    if (
+      group === undefined ||
+      (g.schedule.periodic && !group.schedule.periodic) ||
+      (g.schedule.periodic === group.schedule.periodic && g.failed > group.failed)
+    )
+      group = g;
+  }
+  const concentrated = group !== undefined && (group.schedule.periodic || 2 * group.failed >= failed);
+  return { group, failed, destinations, addresses, concentrated };
 }
 
 /** The other direct destination groups on a schedule, briefly: "x every 4 min 56 s (reset)". */
@@ -113,21 +154,19 @@ export function verdictText(f: VerdictFacts): string {
     );
   } else if (t.direct.length > 0 && (has('blocked') || t.directMiddlebox > 0)) {
     // The direct group that failed most, periodic ones first: that is the software turned away.
-    let group: DestinationGroup | undefined;
-    for (const g of f.groups) {
-      if (g.viaProxy || g.failed === 0) continue;
-      if (
-        group === undefined ||
-        (g.schedule.periodic && !group.schedule.periodic) ||
-        (g.schedule.periodic === group.schedule.periodic && g.failed > group.failed)
-      )
-        group = g;
-    }
+    const away = turnedAwayOf(f.groups);
+    const group = away.group;
     const s = group?.schedule;
     const facts: string[] = [];
     const sched = s !== undefined ? scheduleFacts(s) : '';
     if (sched) facts.push(sched);
-    if (group !== undefined) {
+    if (group !== undefined && !away.concentrated) {
+      // Scattered: no one destination stands for what the host tried.
+      facts.push(
+        `${plural(away.failed, 'failed attempt')} spread over ${plural(away.destinations, 'destination')}, ` +
+          `no more than ${count(group.failed)} at any one (${group.destination})`,
+      );
+    } else if (group !== undefined) {
       const blocks = group.netblocks.length;
       const cdn = group.addresses >= 3 && blocks === 1 ? ' (a CDN)' : '';
       facts.push(

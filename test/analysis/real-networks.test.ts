@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeConnections, attributeResets, CidrSet, DEFAULT_INTERNAL } from '../../src/analysis/index.js';
 import type { Connection } from '../../src/flows/connection.js';
+import { readFirewallLog } from '../../src/logs/firewall/index.js';
 import { block, dropped, options, random, refused, session, updateAgent } from './support.js';
 
 const internal = new CidrSet(DEFAULT_INTERNAL);
@@ -117,6 +118,16 @@ describe('blocked means repeated failure towards one destination', () => {
     expect(h?.labels ?? []).not.toContain('blocked');
   });
 
+  it('failures scattered over many servers but each reset by a device in the path are blocked', () => {
+    const host = '10.2.0.12';
+    const connections = Array.from({ length: 10 }, (_, i) =>
+      refused(host, `${60 + i}.1.${i}.9`, 443, 10 + i * 40, { ttl: 255, delay: 0.0003 }, 40_000 + i),
+    );
+    const h = analyzeConnections(connections, [], options()).hosts.find((x) => x.address === host);
+    expect(h?.labels).toContain('blocked');
+    expect(h?.verdict).toMatch(/10 failed attempts spread over 10 destinations, no more than 1 at any one/);
+  });
+
   it('the same destination failing again and again is blocked', () => {
     const host = '10.2.0.10';
     const connections = Array.from({ length: 12 }, (_, i) => dropped(host, '203.0.113.77', 443, 10 + i * 30, 40_000 + i));
@@ -191,5 +202,56 @@ describe('a tap on the firewall’s LAN side', () => {
 
   it('a busy LAN where many hosts get out names no proxy', () => {
     expect(analyzeConnections(busyLan(9), [], options()).proxies).toEqual([]);
+  });
+});
+
+/** The case study's table of denied attempts: `[time, host, port, address]` rows, oldest first. */
+function deniedTable(rows: [string, string, number, string][]): string {
+  const lines = rows.map(([time, host, port, address]) => `2024-03-05\t${time}\tTCP\t${host}\t${port}\t${address}\t443`);
+  return ['Date\tTime\tProtocol\tSource IP\tSource Port\tDestination IP\tDestination Port', ...lines].join('\n');
+}
+
+describe('a host denied wherever it goes, from the firewall log', () => {
+  const clock = (s: number): string => `10:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  // A browser going to the web directly: 30 sites, each once, every attempt denied by the firewall.
+  const browser: [string, string, number, string][] = Array.from({ length: 30 }, (_, i) => [
+    clock(i * 50),
+    '10.2.0.11',
+    50_000 + i,
+    `${40 + i}.${(i * 37) % 250}.${i + 3}.10`,
+  ]);
+  // An update agent: bursts of four attempts at one address every 5 minutes.
+  const agent: [string, string, number, string][] = Array.from({ length: 24 }, (_, i) => [
+    clock(Math.floor(i / 4) * 300 + (i % 4)),
+    '10.2.0.13',
+    52_000 + i,
+    '72.246.53.9',
+  ]);
+  const analyse = (rows: [string, string, number, string][]): ReturnType<typeof analyzeConnections> => {
+    const log = readFirewallLog('fw.tsv', deniedTable(rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))));
+    return analyzeConnections(log.connections, [log.summary], options());
+  };
+
+  it('is blocked, its verdict and the summary saying the failures are scattered, not one agent calling home', () => {
+    const result = analyse([...browser]);
+    const h = result.hosts.find((x) => x.address === '10.2.0.11');
+    expect(h?.labels).toContain('blocked');
+    expect(h?.verdict).toMatch(
+      /^Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant: 30 failed attempts spread over 30 destinations, no more than 1 at any one \(/,
+    );
+    const summary = result.summary.join('\n');
+    expect(summary).toMatch(
+      /Not a DDoS: the blocked host makes at most one attempt every 48 s on average, spread over up to 30 destinations, no more than 1 failed attempt at any one; /,
+    );
+    expect(summary).toMatch(/This is how software that goes to the web directly looks when the network turns it away\./);
+    expect(summary).not.toMatch(/update agent|on a schedule/);
+  });
+
+  it('beside an update agent calling one address, the summary tells the two apart', () => {
+    const summary = analyse([...browser, ...agent]).summary.join('\n');
+    expect(summary).toMatch(
+      /the 2 blocked hosts make .*, spread over up to 1 address of one destination on a schedule \(1 host\) or over up to 30 destinations, no more than 1 failed attempt at any one \(1 host\); /,
+    );
+    expect(summary).toMatch(/This is how an update agent calls home when the network turns it away\./);
   });
 });
