@@ -15,7 +15,9 @@ const BREAK_RATIO = 4;
  * a schedule when they agree in shape (size, rate, port stepping) and spacing; two never do. Single
  * events carry no shape, so they need more: MIN_SINGLES_TIGHT with near-constant spacing, else
  * MIN_SINGLES (random arrivals pass the jitter test 6 % of the time with 3 intervals, 0.3 % with 5,
- * and a person revisiting a site every few minutes looks regular for a handful of visits).
+ * and a person revisiting a site every few minutes looks regular for a handful of visits). Bursts
+ * that differ in shape are judged as single events are: random arrivals fall into pairs and
+ * threes by chance, and four such "bursts" passed the jitter test 3 % of the time.
  */
 const MIN_BURSTS = 3;
 const MIN_SINGLES_TIGHT = 4;
@@ -37,6 +39,12 @@ const MANY_INTERVALS = 20;
 const MIN_PERIOD_SECONDS = 0.5;
 const MIN_REQUESTS = 6;
 const MIN_REQUEST_PERIOD_SECONDS = 2;
+/**
+ * Repetitions a schedule of requests inside one connection needs: a busy network has thousands
+ * of interactive sessions (SSH, SMB, IMAP, keep-alive web) whose requests come in a human or
+ * application rhythm, and among so many, three or four bursts line up by chance.
+ */
+const MIN_REQUEST_BURSTS = 5;
 /** Source port steps that still count as "rising by one": other software takes ports in between. */
 const MAX_PORT_STEP = 16;
 const SEQUENTIAL_FRACTION = 0.6;
@@ -241,17 +249,22 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   const regularity = Math.max(0, 1 - jitter / (2 * allowedJitter(k)));
   const support = Math.min(1, k / 6);
   const score = round(regularity * (0.4 + 0.6 * support) * (0.8 + 0.2 * Math.max(0, 1 - sizeSpread)), 3);
-  const enough =
+  const alike = burstSize > 1 && k >= MIN_BURSTS - 1 && burstsAlike(sizes, durations, ports);
+  // Too few repetitions whatever their spacing.
+  const few =
     burstSize > 1
-      ? k >= MIN_BURSTS - 1 && (k >= MIN_BURSTS || burstsAlike(sizes, durations, ports))
-      : k >= MIN_SINGLES - 1 || (k >= MIN_SINGLES_TIGHT - 1 && jitter <= TIGHT_JITTER);
-  const periodic =
-    enough &&
-    jitter <= allowedJitter(k) &&
-    period >= MIN_PERIOD_SECONDS &&
-    // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
-    // needs more repetitions and a slower beat.
-    (basis !== 'requests in one connection' || (n >= MIN_REQUESTS && period >= MIN_REQUEST_PERIOD_SECONDS));
+      ? k < MIN_BURSTS - 1 || (k < MIN_BURSTS && !alike)
+      : k < MIN_SINGLES - 1 && !(k >= MIN_SINGLES_TIGHT - 1 && jitter <= TIGHT_JITTER);
+  // Bursts that differ in shape are judged as single events are.
+  const unlike = !few && burstSize > 1 && !alike && k < MIN_SINGLES - 1 && jitter > TIGHT_JITTER;
+  const enough = !few && !unlike;
+  const irregular = jitter > allowedJitter(k);
+  // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
+  // needs more repetitions and a slower beat.
+  const fewRequests =
+    basis === 'requests in one connection' &&
+    (n < MIN_REQUESTS || period < MIN_REQUEST_PERIOD_SECONDS || starts.length < MIN_REQUEST_BURSTS);
+  const periodic = enough && !irregular && period >= MIN_PERIOD_SECONDS && !fewRequests;
   const repetitions = periodic ? starts.length : 0;
   const confidence = periodic ? scheduleConfidence(repetitions, jitter) : 0;
   const measured: Schedule = {
@@ -269,8 +282,8 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     ? `${shapeWords(measured)} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}${cycle}${portEvidence}`
     : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW
       ? `${bursts} ${periodWords(period)}: a steady rate, not a schedule${portEvidence}`
-      : !enough
-        ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 ? 'that differ in shape' : 'too few to tell a schedule from chance'} ` +
+      : few || (!irregular && (unlike || fewRequests))
+        ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 && (few || unlike) ? 'that differ in shape' : fewRequests && !few ? 'too few inside one connection to tell a schedule from chance' : 'too few to tell a schedule from chance'} ` +
           `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
         : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
   return { ...measured, evidence };
