@@ -4,7 +4,7 @@
  */
 import type { HostAnalysis } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
-import { hops, plural, rate } from '../quantities.js';
+import { count, hops, plural, rate } from '../quantities.js';
 import { periodWords } from './schedule-words.js';
 import type { HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { likelyFirewall } from './attribution.js';
@@ -93,12 +93,12 @@ export function summarize(
       const hostCount = (n: number): string => (agents > 0 && scattered > 0 ? ` (${plural(n, 'host')})` : '');
       if (agents > 0) {
         spread.push(
-          `spread over up to ${plural(addresses, 'address', 'addresses')} of one destination${scheduled ? ' on a schedule' : ''}${hostCount(agents)}`,
+          `${addresses > 1 ? `spread over up to ${count(addresses)} addresses of one destination` : 'to one address'}${scheduled ? ' on a schedule' : ''}${hostCount(agents)}`,
         );
       }
       if (scattered > 0) {
         spread.push(
-          `${agents > 0 ? 'or' : 'spread'} over up to ${plural(destinations, 'destination')}${scattered > 1 ? ' each' : ''}, ` +
+          `${agents > 0 ? 'or spread' : 'spread'} over up to ${plural(destinations, 'destination')}${scattered > 1 ? ' each' : ''}, ` +
             `no more than ${plural(mostAtOne, 'failed attempt')} at any one${hostCount(scattered)}`,
         );
       }

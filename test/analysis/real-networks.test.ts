@@ -250,7 +250,7 @@ describe('a host denied wherever it goes, from the firewall log', () => {
   it('beside an update agent calling one address, the summary tells the two apart', () => {
     const summary = analyse([...browser, ...agent]).summary.join('\n');
     expect(summary).toMatch(
-      /the 2 blocked hosts make .*, spread over up to 1 address of one destination on a schedule \(1 host\) or over up to 30 destinations, no more than 1 failed attempt at any one \(1 host\); /,
+      /the 2 blocked hosts make .*, to one address on a schedule \(1 host\) or spread over up to 30 destinations, no more than 1 failed attempt at any one \(1 host\); /,
     );
     expect(summary).toMatch(/This is how an update agent calls home when the network turns it away\./);
   });
