@@ -284,7 +284,7 @@ export interface HostFinding {
  */
 export const QUIET_ACTIVITIES = {
   'via-proxy': { name: 'through the proxy', meaning: 'reach the web through the proxy; nothing else stands out' },
-  direct: { name: 'direct, ordinary', meaning: 'connect directly; nothing regular, nothing turned away in the path' },
+  direct: { name: 'direct, ordinary', meaning: 'connect directly; nothing regular, and no block: failures, if any, are few or scattered' },
   'no-attempts': { name: 'no new connections', meaning: 'only connections already open when the capture started' },
   understood: { name: 'known destinations only', meaning: 'every connection went to known destinations (--known)' },
 } as const;
