@@ -158,7 +158,8 @@ export function verdictText(f: VerdictFacts): string {
     const group = away.group;
     const s = group?.schedule;
     const facts: string[] = [];
-    const sched = s !== undefined ? scheduleFacts(s) : '';
+    // A scattered host's largest group has no schedule that stands for the host.
+    const sched = s !== undefined && away.concentrated ? scheduleFacts(s) : '';
     if (sched) facts.push(sched);
     if (group !== undefined && !away.concentrated) {
       // Scattered: no one destination stands for what the host tried.
