@@ -19,12 +19,14 @@ import { suggestKnown } from '../analysis/index.js';
 import { readKnownRules } from './known.js';
 import { analyzeJsonPieces } from '../report/json.js';
 import {
+  analyzeLineRenderers,
   analyzeRenderers,
   compareRenderers,
   flowsRenderers,
   flowsStreams,
   infoRenderers,
   knownRenderers,
+  reportLineRenderers,
   reportRenderers,
   sanitizeTerminal,
   type RenderOptions,
@@ -342,6 +344,16 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     emitPieces(o, [text === '' || text.endsWith('\n') ? text : `${text}\n`]);
   };
 
+  /** A document given as its lines, written a batch at a time (a report of thousands of hosts is never one string). */
+  const emitLines = (o: CommonOptions, lines: readonly string[]): void => {
+    emitPieces(
+      o,
+      (function* ended(): Generator<string> {
+        for (const line of lines) yield `${line}\n`;
+      })(),
+    );
+  };
+
   /** A document written in pieces (to the -o file or standard output), gathered into batches of about 1 MiB. */
   const emitPieces = (o: CommonOptions, pieces: Iterable<string>): void => {
     const file = outputFile(o);
@@ -632,7 +644,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (loaded.captures.length > 0) {
       // JSON goes out host by host: the document of a large network is longer than one string may be.
       if (format === 'json') emitPieces(o, analyzeJsonPieces(result, renderOptions(o)));
-      else emit(o, analyzeRenderers[format](result, renderOptions(o)));
+      else emitLines(o, analyzeLineRenderers[format](result, renderOptions(o)));
     }
     failOnFindings(o, result);
   });
@@ -737,7 +749,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
     if (loaded.captures.length > 0) {
-      emit(o, reportRenderers[format]({ ...result, connections: loaded.connections }, renderOptions(o)));
+      emitLines(o, reportLineRenderers[format]({ ...result, connections: loaded.connections }, renderOptions(o)));
     }
     failOnFindings(o, result);
   });

@@ -5,15 +5,21 @@
 import type { AnalysisResult, CaptureSummary, CompareResult } from '../analysis/types.js';
 import type { Connection } from '../flows/connection.js';
 import { renderFlowsCsv, renderFlowsJson, renderFlowsText, renderFlowsZeek } from './flows.js';
-import { renderReportHtml } from './html.js';
+import { renderReportHtml, reportHtmlLines } from './html.js';
 import { renderKnownSuggestions } from './known.js';
 import type { KnownSuggestion } from '../analysis/known.js';
 import { renderAnalyzeJson, renderCompareJson, renderInfoJson } from './json.js';
-import { renderAnalyzeMarkdown, renderCompareMarkdown, renderReportMarkdown } from './markdown.js';
-import { renderAnalyzeText, renderCompareText, renderInfoText } from './text.js';
-import type { Renderer, ReportConnections } from './types.js';
+import {
+  analyzeMarkdownLines,
+  renderAnalyzeMarkdown,
+  renderCompareMarkdown,
+  renderReportMarkdown,
+  reportMarkdownLines,
+} from './markdown.js';
+import { analyzeTextLines, renderAnalyzeText, renderCompareText, renderInfoText } from './text.js';
+import type { LinesRenderer, Renderer, ReportConnections } from './types.js';
 
-export type { RenderOptions, Renderer } from './types.js';
+export type { LinesRenderer, RenderOptions, Renderer } from './types.js';
 export { sanitizeTerminal, escapeHtml, csvCell, escapeMarkdown, zeekString } from './escape.js';
 export { connectionColumns, zeekColumns, type ConnectionColumn, type ZeekType } from './columns.js';
 export { contractGaps } from './json.js';
@@ -52,6 +58,16 @@ export const compareRenderers: Record<'text' | 'markdown' | 'json', Renderer<Com
 export const reportRenderers: Record<'html' | 'markdown', Renderer<ReportInput>> = {
   html: renderReportHtml,
   markdown: renderReportMarkdown,
+};
+
+/** The same documents as `analyzeRenderers` and `reportRenderers` give, as their lines (what the CLI writes). */
+export const analyzeLineRenderers: Record<'text' | 'markdown', LinesRenderer<AnalysisResult>> = {
+  text: analyzeTextLines,
+  markdown: analyzeMarkdownLines,
+};
+export const reportLineRenderers: Record<'html' | 'markdown', LinesRenderer<ReportInput>> = {
+  html: reportHtmlLines,
+  markdown: reportMarkdownLines,
 };
 
 /** `callhome known suggest`: candidate known-destination lines. */

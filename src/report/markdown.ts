@@ -17,7 +17,7 @@ import {
   type TableModel,
 } from './tables.js';
 import { networkFiles, networkReason, networkTitle, networkViews, severalNetworksHeadline } from './networks.js';
-import type { RenderOptions, ReportConnections } from './types.js';
+import { joinLines, type RenderOptions, type ReportConnections } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal } from '../quantities.js';
 import { capturesLine, deservesAttention, listedHosts, omittedGroupsWords, portList, shortIso, totalResets } from './words.js';
@@ -172,7 +172,7 @@ function tableSections(result: AnalysisResult, level: number): string[] {
   return out;
 }
 
-function render(result: AnalysisResult, title: string, options: RenderOptions, connections?: ReportConnections): string {
+function render(result: AnalysisResult, title: string, options: RenderOptions, connections?: ReportConnections): string[] {
   const out: string[] = [`# ${title}`, ''];
   const headline = severalNetworksHeadline(result);
   const views = networkViews(result);
@@ -237,11 +237,16 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
 
   if (connections && connections.length > 0) out.push(...connectionStates(connections));
   while (out[out.length - 1] === '') out.pop();
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 /** `callhome analyze --format markdown`. */
 export function renderAnalyzeMarkdown(result: AnalysisResult, options: RenderOptions): string {
+  return joinLines(analyzeMarkdownLines(result, options));
+}
+
+/** The lines of `renderAnalyzeMarkdown`. */
+export function analyzeMarkdownLines(result: AnalysisResult, options: RenderOptions): string[] {
   return render(result, 'callhome analysis', options);
 }
 
@@ -250,6 +255,11 @@ export function renderAnalyzeMarkdown(result: AnalysisResult, options: RenderOpt
  * the connections are passed along.
  */
 export function renderReportMarkdown(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): string {
+  return joinLines(reportMarkdownLines(result, options));
+}
+
+/** The lines of `renderReportMarkdown`. */
+export function reportMarkdownLines(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): string[] {
   return render(result, 'callhome report', options, result.connections);
 }
 

@@ -17,7 +17,7 @@ import { QUIET_ACTIVITIES } from '../analysis/types.js';
 import { unmatchedKnownWords } from './tables.js';
 import { sanitizeTerminal as clean } from './escape.js';
 import { LABEL_STYLE, paint } from './style.js';
-import type { RenderOptions } from './types.js';
+import { joinLines, type RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, duration, hops, plural } from '../quantities.js';
 import {
@@ -181,6 +181,11 @@ function understoodLines(understood: UnderstoodDestinations[], width: number): s
 
 /** `callhome analyze` for the terminal: one-screen summary, then hosts, proxies, reset sources — network by network when there are several. */
 export function renderAnalyzeText(result: AnalysisResult, options: RenderOptions): string {
+  return joinLines(analyzeTextLines(result, options));
+}
+
+/** The lines of `renderAnalyzeText`. */
+export function analyzeTextLines(result: AnalysisResult, options: RenderOptions): string[] {
   const width = Math.max(40, options.width ?? DEFAULT_WIDTH);
   const color = options.color;
   const out: string[] = [];
@@ -213,7 +218,7 @@ export function renderAnalyzeText(result: AnalysisResult, options: RenderOptions
     out.push('');
   }
   while (out.length > 0 && out[out.length - 1] === '') out.pop();
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 function understoodBlock(understood: UnderstoodDestinations[], width: number, color: boolean): string[] {

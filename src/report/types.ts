@@ -15,5 +15,16 @@ export interface RenderOptions {
 
 export type Renderer<T> = (value: T, options: RenderOptions) => string;
 
+/**
+ * A renderer of a long document as its lines (without line ends): the CLI writes them a batch at
+ * a time, never holding the document — a report of thousands of hosts — as one string.
+ */
+export type LinesRenderer<T> = (value: T, options: RenderOptions) => string[];
+
+/** The document of `lines`, each ended by a newline. */
+export function joinLines(lines: readonly string[]): string {
+  return `${lines.join('\n')}\n`;
+}
+
 /** The connections a report counts by state: an array, or the store `analyze` keeps them in. */
 export type ReportConnections = Iterable<Connection> & { readonly length: number };
