@@ -767,7 +767,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   ).action(async (files: string[], o: CommonOptions) => {
     const format = chooseFormat(o, knownRenderers, 'text', 'known suggest');
     refuseOverwrite(o, inputFiles(files, o));
-    const { result, loaded } = await analyze(inputs(files), await analyzeInputs(o));
+    // Suggestions come from hosts with findings: the others are counted, not analysed in full.
+    const { result, loaded } = await analyze(inputs(files), { ...(await analyzeInputs(o)), allHosts: false });
     clearProgress(o);
     reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
     if (loaded.captures.length > 0)
