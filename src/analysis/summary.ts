@@ -80,7 +80,7 @@ export function summarize(
         if (away.group === undefined) continue;
         if (away.concentrated) {
           agents++;
-          for (const g of h.groups) if (g.failed > 0 && !g.viaProxy) addresses = Math.max(addresses, g.addresses);
+          addresses = Math.max(addresses, away.widest);
           const s = away.group.schedule;
           if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) scheduled = true;
         } else {

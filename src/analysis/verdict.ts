@@ -57,6 +57,8 @@ export interface TurnedAway {
   failed: number;
   destinations: number;
   addresses: number;
+  /** The most addresses of one of those groups. */
+  widest: number;
   /**
    * Whether `group` stands for the host's failures: it is periodic, or holds at least half of
    * them. Not so for a host whose failures are scattered over many destinations — software
@@ -74,11 +76,13 @@ export function turnedAwayOf(groups: readonly DestinationGroup[], omitted?: Host
   let failed = omitted?.failed ?? 0;
   let destinations = omitted !== undefined && omitted.failed > 0 ? omitted.groups : 0;
   let addresses = omitted !== undefined && omitted.failed > 0 ? omitted.addresses : 0;
+  let widest = 0;
   for (const g of groups) {
     if (g.viaProxy || g.failed === 0) continue;
     failed += g.failed;
     destinations++;
     addresses += g.addresses;
+    widest = Math.max(widest, g.addresses);
     if (
       group === undefined ||
       (g.schedule.periodic && !group.schedule.periodic) ||
@@ -87,7 +91,7 @@ export function turnedAwayOf(groups: readonly DestinationGroup[], omitted?: Host
       group = g;
   }
   const concentrated = group !== undefined && (group.schedule.periodic || 2 * group.failed >= failed);
-  return { group, failed, destinations, addresses, concentrated };
+  return { group, failed, destinations, addresses, widest, concentrated };
 }
 
 /** The other direct destination groups on a schedule, briefly: "x every 4 min 56 s (reset)". */

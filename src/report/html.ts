@@ -19,7 +19,7 @@ import {
   type TableModel,
 } from './tables.js';
 import { networkReason, networkTitle, networkViews, sectionTitle, severalNetworksHeadline, type NetworkView } from './networks.js';
-import { joinLines, type RenderOptions, type ReportConnections } from './types.js';
+import type { RenderOptions, ReportConnections } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, plural } from '../quantities.js';
 import {
@@ -377,14 +377,9 @@ function tablesPart(view: NetworkView): string[] {
 }
 
 /**
- * The HTML report. Takes the analysis and, optionally, the connections it came from (for a
- * table of connection states).
+ * The HTML report, its lines. Takes the analysis and, optionally, the connections it came from
+ * (for a table of connection states).
  */
-export function renderReportHtml(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): string {
-  return joinLines(reportHtmlLines(result, options));
-}
-
-/** The lines of `renderReportHtml`. */
 export function reportHtmlLines(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): string[] {
   const files = result.captures.map((c) => c.file);
   const listed = listedHosts(result, options);

@@ -5,19 +5,13 @@
 import type { AnalysisResult, CaptureSummary, CompareResult } from '../analysis/types.js';
 import type { Connection } from '../flows/connection.js';
 import { renderFlowsCsv, renderFlowsJson, renderFlowsText, renderFlowsZeek } from './flows.js';
-import { renderReportHtml, reportHtmlLines } from './html.js';
+import { reportHtmlLines } from './html.js';
 import { renderKnownSuggestions } from './known.js';
 import type { KnownSuggestion } from '../analysis/known.js';
 import { renderAnalyzeJson, renderCompareJson, renderInfoJson } from './json.js';
-import {
-  analyzeMarkdownLines,
-  renderAnalyzeMarkdown,
-  renderCompareMarkdown,
-  renderReportMarkdown,
-  reportMarkdownLines,
-} from './markdown.js';
-import { analyzeTextLines, renderAnalyzeText, renderCompareText, renderInfoText } from './text.js';
-import type { LinesRenderer, Renderer, ReportConnections } from './types.js';
+import { analyzeMarkdownLines, renderCompareMarkdown, reportMarkdownLines } from './markdown.js';
+import { analyzeTextLines, renderCompareText, renderInfoText } from './text.js';
+import { joined, type LinesRenderer, type Renderer, type ReportConnections } from './types.js';
 
 export type { LinesRenderer, RenderOptions, Renderer } from './types.js';
 export { sanitizeTerminal, escapeHtml, csvCell, escapeMarkdown, zeekString } from './escape.js';
@@ -28,9 +22,19 @@ export { markdownTable } from './markdown.js';
 /** What `callhome report` renders: the analysis, and optionally its connections (for a table of connection states). */
 export type ReportInput = AnalysisResult & { connections?: ReportConnections };
 
+/** The long documents as their lines (what the CLI writes, a batch at a time). */
+export const analyzeLineRenderers: Record<'text' | 'markdown', LinesRenderer<AnalysisResult>> = {
+  text: analyzeTextLines,
+  markdown: analyzeMarkdownLines,
+};
+export const reportLineRenderers: Record<'html' | 'markdown', LinesRenderer<ReportInput>> = {
+  html: reportHtmlLines,
+  markdown: reportMarkdownLines,
+};
+
 export const analyzeRenderers: Record<'text' | 'markdown' | 'json', Renderer<AnalysisResult>> = {
-  text: renderAnalyzeText,
-  markdown: renderAnalyzeMarkdown,
+  text: joined(analyzeTextLines),
+  markdown: joined(analyzeMarkdownLines),
   json: renderAnalyzeJson,
 };
 
@@ -56,18 +60,8 @@ export const compareRenderers: Record<'text' | 'markdown' | 'json', Renderer<Com
 };
 
 export const reportRenderers: Record<'html' | 'markdown', Renderer<ReportInput>> = {
-  html: renderReportHtml,
-  markdown: renderReportMarkdown,
-};
-
-/** The same documents as `analyzeRenderers` and `reportRenderers` give, as their lines (what the CLI writes). */
-export const analyzeLineRenderers: Record<'text' | 'markdown', LinesRenderer<AnalysisResult>> = {
-  text: analyzeTextLines,
-  markdown: analyzeMarkdownLines,
-};
-export const reportLineRenderers: Record<'html' | 'markdown', LinesRenderer<ReportInput>> = {
-  html: reportHtmlLines,
-  markdown: reportMarkdownLines,
+  html: joined(reportHtmlLines),
+  markdown: joined(reportMarkdownLines),
 };
 
 /** `callhome known suggest`: candidate known-destination lines. */

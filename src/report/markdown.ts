@@ -17,7 +17,7 @@ import {
   type TableModel,
 } from './tables.js';
 import { networkFiles, networkReason, networkTitle, networkViews, severalNetworksHeadline } from './networks.js';
-import { joinLines, type RenderOptions, type ReportConnections } from './types.js';
+import type { RenderOptions, ReportConnections } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal } from '../quantities.js';
 import { capturesLine, deservesAttention, listedHosts, omittedGroupsWords, portList, shortIso, totalResets } from './words.js';
@@ -240,25 +240,15 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
   return out;
 }
 
-/** `callhome analyze --format markdown`. */
-export function renderAnalyzeMarkdown(result: AnalysisResult, options: RenderOptions): string {
-  return joinLines(analyzeMarkdownLines(result, options));
-}
-
-/** The lines of `renderAnalyzeMarkdown`. */
+/** `callhome analyze --format markdown`, its lines. */
 export function analyzeMarkdownLines(result: AnalysisResult, options: RenderOptions): string[] {
   return render(result, 'callhome analysis', options);
 }
 
 /**
- * `callhome report -o report.md`: the analysis, plus a table of Zeek connection states when
+ * `callhome report -o report.md`, its lines: the analysis, plus a table of Zeek connection states when
  * the connections are passed along.
  */
-export function renderReportMarkdown(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): string {
-  return joinLines(reportMarkdownLines(result, options));
-}
-
-/** The lines of `renderReportMarkdown`. */
 export function reportMarkdownLines(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): string[] {
   return render(result, 'callhome report', options, result.connections);
 }

@@ -17,7 +17,7 @@ import { QUIET_ACTIVITIES } from '../analysis/types.js';
 import { unmatchedKnownWords } from './tables.js';
 import { sanitizeTerminal as clean } from './escape.js';
 import { LABEL_STYLE, paint } from './style.js';
-import { joinLines, type RenderOptions } from './types.js';
+import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, duration, hops, plural } from '../quantities.js';
 import {
@@ -179,12 +179,7 @@ function understoodLines(understood: UnderstoodDestinations[], width: number): s
   return out;
 }
 
-/** `callhome analyze` for the terminal: one-screen summary, then hosts, proxies, reset sources — network by network when there are several. */
-export function renderAnalyzeText(result: AnalysisResult, options: RenderOptions): string {
-  return joinLines(analyzeTextLines(result, options));
-}
-
-/** The lines of `renderAnalyzeText`. */
+/** `callhome analyze` for the terminal, its lines: one-screen summary, then hosts, proxies, reset sources — network by network when there are several. */
 export function analyzeTextLines(result: AnalysisResult, options: RenderOptions): string[] {
   const width = Math.max(40, options.width ?? DEFAULT_WIDTH);
   const color = options.color;

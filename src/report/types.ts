@@ -21,9 +21,9 @@ export type Renderer<T> = (value: T, options: RenderOptions) => string;
  */
 export type LinesRenderer<T> = (value: T, options: RenderOptions) => string[];
 
-/** The document of `lines`, each ended by a newline. */
-export function joinLines(lines: readonly string[]): string {
-  return `${lines.join('\n')}\n`;
+/** The renderer of the document of `lines`, each line ended by a newline. */
+export function joined<T>(lines: LinesRenderer<T>): Renderer<T> {
+  return (value, options) => `${lines(value, options).join('\n')}\n`;
 }
 
 /** The connections a report counts by state: an array, or the store `analyze` keeps them in. */

@@ -144,8 +144,6 @@ function quoted(line: string): string {
 export class FirewallLogReader {
   private readonly clock: LogClock;
   private readonly held: string[] = [];
-  /** The held lines' numbers, when they were given (`push(line, number)`). */
-  private readonly heldNumbers: number[] = [];
   private parsers: { module: FirewallFormatModule; parser: LineParser }[] | null = null;
   /** Set when the file is netfilter's: its lines are read from their bytes. */
   private netfilterBytes: NetfilterBytes | null = null;
@@ -193,12 +191,14 @@ export class FirewallLogReader {
     if (options.formats !== undefined) this.start();
   }
 
-  /** The next line, or the line numbered `number` (1-based) when lines come in another order. */
+  /**
+   * The next line, or the line numbered `number` (1-based) when lines come in another order — to a
+   * reader given its `formats`, which holds no lines to tell the format.
+   */
   push(line: string, number?: number): void {
     this.bytes += line.length + 1;
     if (this.parsers === null) {
       this.held.push(this.held.length === 0 ? line.replace(/^\uFEFF/, '') : line);
-      if (number !== undefined) this.heldNumbers.push(number);
       if (this.held.length >= SNIFF_LINES) this.start();
       return;
     }
@@ -213,8 +213,7 @@ export class FirewallLogReader {
     this.parsers = modules.map((module) => ({ module, parser: module.parser(this.clock) }));
     if (modules[0] === netfilter) this.netfilterBytes = new NetfilterBytes();
     const held = this.held.splice(0);
-    const numbers = this.heldNumbers.splice(0);
-    for (let i = 0; i < held.length; i++) this.read(held[i]!, numbers[i]);
+    for (const line of held) this.read(line);
   }
 
   /** The line's number: the one given, else the next. */

@@ -156,7 +156,7 @@ async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReade
   for await (let b of chunks) {
     if (!started) {
       started = true;
-      if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+      if (hasUtf8Bom(b)) b = b.subarray(3);
     }
     let from = 0;
     if (carry !== null) {
@@ -203,6 +203,10 @@ function pushLine(
   reader.push(textOf(utf8, b, from, to), number);
 }
 
+function hasUtf8Bom(b: Buffer): boolean {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+}
+
 /** A line's text: ASCII as it stands, any other byte as UTF-8. */
 function textOf(utf8: Decoder, b: Buffer, from: number, to: number): string {
   return isAscii(b.subarray(from, to)) ? b.toString('latin1', from, to) : utf8.decode(b.subarray(from, to));
@@ -241,9 +245,8 @@ async function readFromEnd(
   const file = await open(path, 'r');
   try {
     const size = (await file.stat()).size;
-    const bom = await readAt(file, 0, 3);
     // Where the next line begins: a UTF-8 byte-order mark is no part of the first line.
-    let start = bom.length === 3 && bom[0] === 0xef && bom[1] === 0xbb && bom[2] === 0xbf ? 3 : 0;
+    let start = hasUtf8Bom(await readAt(file, 0, 3)) ? 3 : 0;
     let number = 1;
     let carry = NO_BYTES;
     for (let at = start; number < turn.firstEntryLine;) {
