@@ -44,13 +44,13 @@ export function shapeWords(s: Schedule): string {
 }
 
 /**
- * How sure a periodic schedule is, when it is not yet confirmed: "seen 3 times (confidence 0.5; a
- * capture 4 min longer would confirm it)". Empty once CONFIRMING_BURSTS repetitions are seen.
+ * How sure a periodic schedule is, when it is not yet confirmed: "seen 3 times (confidence 0.5;
+ * another 4 min of traffic would confirm it)" — of a capture or a log alike. Empty once CONFIRMING_BURSTS repetitions are seen.
  */
 export function certaintyWords(s: Schedule): string {
   if (!s.periodic || s.periodSeconds === null || s.repetitions >= CONFIRMING_BURSTS) return '';
   const more = CONFIRMING_BURSTS - s.repetitions;
-  return `seen ${plural(s.repetitions, 'time')} (confidence ${decimal(s.confidence, 2)}; a capture ${duration(more * s.periodSeconds)} longer would confirm it)`;
+  return `seen ${plural(s.repetitions, 'time')} (confidence ${decimal(s.confidence, 2)}; another ${duration(more * s.periodSeconds)} of traffic would confirm it)`;
 }
 
 /** "with a pause of 18 s between them": the quiet between bursts. */

@@ -261,7 +261,9 @@ export function mainRefusal(tally: Tally): RefusalStats | null {
 /** Direct web attempts per second over their own span: the one rate the verdict and the summary give. */
 export function directRate(items: Items, direct: readonly number[]): number {
   if (direct.length === 0) return 0;
-  return direct.length / Math.max(1, items.conn.start(direct[direct.length - 1]!) - items.conn.start(direct[0]!));
+  const span = items.conn.start(direct[direct.length - 1]!) - items.conn.start(direct[0]!);
+  // n attempts over a span make n − 1 intervals: six attempts 30 s apart are one every 30 s.
+  return span >= 1 ? (direct.length - 1) / span : direct.length;
 }
 
 export interface Flood {

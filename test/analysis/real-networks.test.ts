@@ -241,7 +241,7 @@ describe('a host denied wherever it goes, from the firewall log', () => {
     );
     const summary = result.summary.join('\n');
     expect(summary).toMatch(
-      /Not a DDoS: the blocked host makes at most one attempt every 48 s on average, spread over up to 30 destinations, no more than 1 failed attempt at any one; /,
+      /Not a DDoS: the blocked host makes at most one attempt every 50 s on average, spread over up to 30 destinations, no more than 1 failed attempt at any one; /,
     );
     expect(summary).toMatch(/This is how software that goes to the web directly looks when the network turns it away\./);
     expect(summary).not.toMatch(/update agent|on a schedule/);

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeConnections, defaultAnalyzeOptions, type AnalysisResult } from '../../src/analysis/index.js';
 import { FirewallLogError, matchLogToCapture, readFirewallLog, sniffFirewallLog, type FirewallLog } from '../../src/logs/firewall/index.js';
 import { TimeZoneError } from '../../src/logs/firewall/time.js';
+import type { Connection } from '../../src/flows/connection.js';
 
 const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), 'utf8');
 
@@ -71,7 +72,7 @@ describe("the case study's firewall excerpt, as it stands", () => {
     expect(host.verdict).toContain('sequential source ports');
     expect(host.verdict).toContain('every attempt denied by the firewall (its log: case-study-excerpt.tsv)');
     expect(result.summary.join(' ')).toMatch(
-      /Not a DDoS: the blocked host makes at most one attempt every 1\.7 s on average \(1\.2 attempts\/s inside a burst\)/,
+      /Not a DDoS: the blocked host makes at most one attempt every 1\.8 s on average \(1\.2 attempts\/s inside a burst\)/,
     );
   });
 
@@ -167,16 +168,39 @@ describe('netfilter LOG lines', () => {
     expect(dmesg.connections[0]!.ts).toBeCloseTo(8812.004211, 6);
     expect(dmesg.warnings[0]).toMatch(/seconds since the kernel booted/);
   });
+
+  it("takes journalctl's own marker lines for what they are: counted as other lines, not unmatched", () => {
+    const entry = (second: number, port: number): string =>
+      `Dec 04 09:0${second}:01 gw kernel: [UFW BLOCK] IN=eth1 OUT=eth0 SRC=10.0.0.7 DST=151.101.1.69 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=${port} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`;
+    const log = readFirewallLog(
+      'kern-journal.log',
+      [
+        '-- Journal begins at Mon 2026-11-30 08:00:01 UTC, ends at Fri 2026-12-04 10:00:00 UTC. --',
+        entry(0, 51000),
+        entry(1, 51001),
+        '-- Boot 5d6e0f5a1c2b4e0d9f8a7b6c5d4e3f21 --',
+        entry(2, 51002),
+        '-- Reboot --',
+        entry(3, 51003),
+      ].join('\n'),
+      { year: 2026 },
+    );
+    expect(log.format).toBe('netfilter');
+    expect(log.entries).toBe(4);
+    expect(log.unmatched.count).toBe(0);
+    expect(log.summary.skipped).toEqual({ 'log.other_message': 3 });
+    expect(log.warnings).toEqual([]);
+  });
 });
 
 describe('Cisco ASA / FTD syslog', () => {
   const log = readFirewallLog('asa.log', fixture('cisco-asa.log'));
   const events = log.connections;
 
-  it("reads 106001, 106006, 106014, 106015, 106023 and 106100, and skips the device's other messages", () => {
+  it('reads 106001, 106006, 106014, 106015, 106023, 106100 and 302013', () => {
     expect(log.format).toBe('cisco-asa');
-    expect(log.entries).toBe(13);
-    expect(log.summary.skipped).toEqual({ 'log.other_message': 1, 'log.unmatched': 1 });
+    expect(log.entries).toBe(14);
+    expect(log.summary.skipped).toEqual({ 'log.unmatched': 1 });
     expect(log.unmatched.first.map((u) => u.line)).toEqual([15]);
     expect(log.summary.formatDetail).toContain('device dept-asa');
   });
@@ -190,6 +214,11 @@ describe('Cisco ASA / FTD syslog', () => {
     ['106015 (no connection): an ACK, not an attempt', 2481, { history: 'A', synCount: 0, connState: 'OTH' }],
     ['FTD 106023 udp', 53001, { proto: 'udp', respH: '192.0.2.53' }],
     ['106023 IPv6', 2490, { origH: '2001:db8:10::13', respH: '2001:db8:ffff::80', respP: 443 }],
+    [
+      '302013 built outbound: the inside end opened it',
+      3310,
+      { origH: '192.168.0.2', respH: '72.246.54.10', respP: 80, established: true },
+    ],
   ])('%s', (_name, port, expected) => {
     expect(events.find((c) => c.origP === port)).toMatchObject(expected);
   });
@@ -200,6 +229,68 @@ describe('Cisco ASA / FTD syslog', () => {
 
   it('106014: an ICMP denial', () => {
     expect(events.find((c) => c.proto === 'icmp')).toMatchObject({ origH: '198.51.100.79', respH: '203.0.113.2' });
+  });
+
+  describe('a log of connections built and torn down, as an ASA logs allowed traffic', () => {
+    const stamp = (t: number): string => `Dec 04 2026 09:${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
+    const lines: [number, string][] = [];
+    let id = 5000;
+    // The proxy goes out to forty web servers; each connection is built, then torn down.
+    for (let i = 0; i < 120; i++) {
+      const server = `93.184.${i % 40}.${10 + (i % 7)}`;
+      const port = i % 3 === 0 ? 80 : 443;
+      lines.push([
+        i * 7,
+        `${stamp(i * 7)} asa01 : %ASA-6-302013: Built outbound TCP connection ${id} for outside:${server}/${port} (${server}/${port}) to inside:192.168.0.2/${40000 + i} (203.0.113.2/${40000 + i})`,
+      ]);
+      lines.push([
+        i * 7 + 3,
+        `${stamp(i * 7 + 3)} asa01 : %ASA-6-302014: Teardown TCP connection ${id++} for outside:${server}/${port} to inside:192.168.0.2/${40000 + i} duration 0:00:03 bytes 5123 TCP FINs`,
+      ]);
+    }
+    // Two hosts going to the web directly, denied.
+    for (let i = 0; i < 20; i++) {
+      lines.push([
+        i * 30,
+        `${stamp(i * 30)} asa01 : %ASA-4-106023: Deny tcp src inside:192.168.0.13/${2480 + i} dst outside:72.246.53.${80 + (i % 5)}/80 by access-group "inside_access_in" [0x0, 0x0]`,
+      ]);
+      lines.push([
+        i * 40 + 1,
+        `${stamp(i * 40 + 1)} asa01 : %ASA-4-106023: Deny tcp src inside:192.168.0.14/${3000 + i} dst outside:104.16.${i}.1/443 by access-group "inside_access_in" [0x0, 0x0]`,
+      ]);
+    }
+    lines.push([
+      2,
+      `${stamp(2)} asa01 : %ASA-6-302015: Built outbound UDP connection ${id++} for outside:8.8.8.8/53 (8.8.8.8/53) to inside:192.168.0.10/5300 (203.0.113.2/5300)(LOCAL\\jsmith)`,
+    ]);
+    lines.push([
+      4,
+      `${stamp(4)} asa01 : %ASA-6-302013: Built inbound TCP connection ${id++} for outside:198.51.100.7/51515 (198.51.100.7/51515) to inside:192.168.0.25/443 (203.0.113.25/443)`,
+    ]);
+    lines.push([
+      5,
+      `${stamp(5)} asa01 : %ASA-6-302013: Built inbound TCP connection ${id} for inside:192.168.0.50/12523 (192.168.0.50/12523) to NP Identity Ifc:192.168.0.1/22 (192.168.0.1/22)`,
+    ]);
+    lines.sort((a, b) => a[0] - b[0]);
+    const built = readFirewallLog('asa-built.log', lines.map(([, line]) => line).join('\n'));
+
+    it('each connection built is an allowed attempt, opened by the inside end (outbound) or the outside end (inbound)', () => {
+      expect(built.entries).toBe(120 + 40 + 3);
+      expect(built.summary.skipped).toEqual({ 'log.other_message': 120 });
+      const by = (port: number): Connection | undefined => built.connections.find((c) => c.origP === port);
+      expect(by(40001)).toMatchObject({ origH: '192.168.0.2', respH: '93.184.1.11', respP: 443, established: true });
+      expect(by(5300)).toMatchObject({ proto: 'udp', origH: '192.168.0.10', respH: '8.8.8.8', respP: 53 });
+      expect(by(51515)).toMatchObject({ origH: '198.51.100.7', respH: '192.168.0.25', respP: 443 });
+      expect(by(12523)).toMatchObject({ origH: '192.168.0.50', respH: '192.168.0.1', respP: 22 });
+    });
+
+    it('the one host let out to the web is the proxy, and the hosts denied go past it', () => {
+      const result = analyse(built);
+      expect(result.proxies.map((p) => p.address)).toEqual(['192.168.0.2']);
+      for (const address of ['192.168.0.13', '192.168.0.14']) {
+        expect(result.hosts.find((h) => h.address === address)?.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked']));
+      }
+    });
   });
 
   it('a year-less ASA time stamp takes the year from the file date', () => {
