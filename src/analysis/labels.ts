@@ -9,6 +9,7 @@ import { proxyName, type ProxyIndex } from './proxies.js';
 import { count, decimal, duration, plural, rate, round, share } from '../quantities.js';
 import { portWords } from './schedule-words.js';
 import { median } from './stats.js';
+import { flat } from '../flat.js';
 import { findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource } from './types.js';
 import { dnsFacts } from './udp.js';
@@ -210,7 +211,7 @@ export function labelHost(
   score += Math.log10(1 + attempts.length);
   return {
     labels,
-    evidence,
+    evidence: evidence.map(flat),
     score: round(score, 2),
     periodicGroups,
     flood,

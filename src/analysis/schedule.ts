@@ -7,6 +7,7 @@ import type { Schedule, ScheduleBasis } from './types.js';
 import { decimal, duration, percent, plural, round } from '../quantities.js';
 import { burstWords, cycleWords, eventNoun, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { mad, median } from './stats.js';
+import { flat } from '../flat.js';
 
 /** A gap this many times the one below it separates two levels of a schedule. */
 const BREAK_RATIO = 4;
@@ -217,7 +218,7 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     const apart = base.pauseSeconds !== undefined ? ` ${pauseWords(base.pauseSeconds)}` : '';
     return {
       ...base,
-      evidence: `${bursts}, only ${plural(starts.length, 'burst')}${apart}: too few repetitions to call it periodic${portEvidence}`,
+      evidence: flat(`${bursts}, only ${plural(starts.length, 'burst')}${apart}: too few repetitions to call it periodic${portEvidence}`),
     };
   }
 
@@ -286,7 +287,7 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
         ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 && (few || unlike) ? 'that differ in shape' : fewRequests && !few ? 'too few inside one connection to tell a schedule from chance' : 'too few to tell a schedule from chance'} ` +
           `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
         : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
-  return { ...measured, evidence };
+  return { ...measured, evidence: flat(evidence) };
 }
 
 /** The jitter a schedule of `intervals` intervals may have and still be called periodic. */

@@ -345,7 +345,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   };
 
   /** A document given as its lines, written a batch at a time (a report of thousands of hosts is never one string). */
-  const emitLines = (o: CommonOptions, lines: readonly string[]): void => {
+  const emitLines = (o: CommonOptions, lines: Iterable<string>): void => {
     emitPieces(
       o,
       (function* ended(): Generator<string> {

@@ -380,62 +380,71 @@ function tablesPart(view: NetworkView): string[] {
  * The HTML report, its lines. Takes the analysis and, optionally, the connections it came from
  * (for a table of connection states).
  */
-export function reportHtmlLines(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): string[] {
+export function* reportHtmlLines(result: AnalysisResult & { connections?: ReportConnections }, options: RenderOptions): Generator<string> {
   const files = result.captures.map((c) => c.file);
   const listed = listedHosts(result, options);
   const headline = severalNetworksHeadline(result);
-  const out: string[] = [];
-  out.push('<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">');
-  out.push(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`);
-  out.push('<meta name="viewport" content="width=device-width, initial-scale=1">', '<meta name="referrer" content="no-referrer">');
-  out.push(`<title>${h(`callhome report — ${files.join(', ') || 'no capture'}`)}</title>`);
-  out.push(`<style>${STYLE}</style>`, '</head>', '<body>');
-  out.push('<header>', '<h1>callhome report</h1>');
-  out.push(`<p class="meta">${h(capturesLine(result.captures, { span: headline === null }))}</p>`);
-  out.push(`<p class="meta">${files.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`, '</header>');
+  yield* ['<!DOCTYPE html>', '<html lang="en">', '<head>', '<meta charset="utf-8">'];
+  yield `<meta http-equiv="Content-Security-Policy" content="${CSP}">`;
+  yield* ['<meta name="viewport" content="width=device-width, initial-scale=1">', '<meta name="referrer" content="no-referrer">'];
+  yield `<title>${h(`callhome report — ${files.join(', ') || 'no capture'}`)}</title>`;
+  yield* [`<style>${STYLE}</style>`, '</head>', '<body>'];
+  yield* ['<header>', '<h1>callhome report</h1>'];
+  yield `<p class="meta">${h(capturesLine(result.captures, { span: headline === null }))}</p>`;
+  yield* [`<p class="meta">${files.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`, '</header>'];
 
   // Hosts are numbered across networks, for their anchors and for the charted ones.
   let hostsShown = 0;
-  const hostSections = (view: NetworkView): string[] => {
+  // Each host's section is made as it is written: with --all-hosts every host has its charts.
+  const hostSections = (view: NetworkView): { count: number; sections: Iterable<string> } => {
     const attention = listedHosts(view.result, options).filter(deservesAttention);
-    const sections = attention.map((x, i) => hostSection(x, hostsShown + i, options.allHosts === true || hostsShown + i < CHARTED_HOSTS));
+    const first = hostsShown;
     hostsShown += attention.length;
-    return sections;
+    const sections = function* (): Generator<string> {
+      for (let i = 0; i < attention.length; i++) {
+        yield hostSection(attention[i]!, first + i, options.allHosts === true || first + i < CHARTED_HOSTS);
+      }
+    };
+    return { count: attention.length, sections: sections() };
   };
   if (headline === null) {
     const view = networkViews(result)[0]!;
-    out.push('<section id="summary">', '<h2>Summary</h2>', ...summaryParts(view, 0));
-    out.push('<h3>Captures</h3>', modelTable(capturesTable(result)));
-    out.push('</section>');
-    const sections = hostSections(view);
-    if (sections.length > 0) out.push(`<h2>Hosts with findings</h2>`, outcomeKey(), ...sections);
-    out.push(...otherHostsPart(view, options));
-    out.push(...understoodPart(result));
-    out.push(...tablesPart(view));
+    yield* ['<section id="summary">', '<h2>Summary</h2>', ...summaryParts(view, 0)];
+    yield* ['<h3>Captures</h3>', modelTable(capturesTable(result))];
+    yield '</section>';
+    const hosts = hostSections(view);
+    if (hosts.count > 0) {
+      yield* [`<h2>Hosts with findings</h2>`, outcomeKey()];
+      yield* hosts.sections;
+    }
+    yield* otherHostsPart(view, options);
+    yield* understoodPart(result);
+    yield* tablesPart(view);
   } else {
     const views = networkViews(result);
-    out.push('<section id="summary">', '<h2>Summary</h2>', `<p class="headline">${h(headline)}</p>`);
-    out.push(
-      `<ul>${views.map((v) => `<li><a href="#network-${v.network!.id}">${h(networkTitle(v))}</a> — ${h(networkReason(v.network!))}</li>`).join('\n')}</ul>`,
-    );
-    out.push('<h3>Captures</h3>', modelTable(capturesTable(result)));
-    out.push('</section>');
+    yield* ['<section id="summary">', '<h2>Summary</h2>', `<p class="headline">${h(headline)}</p>`];
+    yield `<ul>${views.map((v) => `<li><a href="#network-${v.network!.id}">${h(networkTitle(v))}</a> — ${h(networkReason(v.network!))}</li>`).join('\n')}</ul>`;
+    yield* ['<h3>Captures</h3>', modelTable(capturesTable(result))];
+    yield '</section>';
     for (const view of views) {
       const network = view.network!;
-      out.push(`<section class="network" id="network-${network.id}">`, `<h2 class="network-title">${h(networkTitle(view))}</h2>`);
-      out.push(`<p class="meta">${network.captures.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`);
-      out.push(`<p class="numbers">${h(networkReason(network))}</p>`);
-      out.push('<h3>Summary</h3>', ...summaryParts(view, hostsShown));
-      const sections = hostSections(view);
-      if (sections.length > 0) out.push(`<h3>${h(sectionTitle('Hosts with findings', view))}</h3>`, outcomeKey(), ...sections);
-      out.push(...otherHostsPart(view, options));
-      out.push(...tablesPart(view));
-      out.push('</section>');
+      yield* [`<section class="network" id="network-${network.id}">`, `<h2 class="network-title">${h(networkTitle(view))}</h2>`];
+      yield `<p class="meta">${network.captures.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`;
+      yield `<p class="numbers">${h(networkReason(network))}</p>`;
+      yield* ['<h3>Summary</h3>', ...summaryParts(view, hostsShown)];
+      const hosts = hostSections(view);
+      if (hosts.count > 0) {
+        yield* [`<h3>${h(sectionTitle('Hosts with findings', view))}</h3>`, outcomeKey()];
+        yield* hosts.sections;
+      }
+      yield* otherHostsPart(view, options);
+      yield* tablesPart(view);
+      yield '</section>';
     }
-    out.push(...understoodPart(result));
+    yield* understoodPart(result);
   }
 
-  out.push('<section id="flows">', '<h2>Flow summary</h2>');
+  yield* ['<section id="flows">', '<h2>Flow summary</h2>'];
   // within one day, the times alone (the date goes in the heading)
   const seen = listed.flatMap((x) => x.groups.flatMap((g) => [g.firstSeen, g.lastSeen]));
   const days = new Set(seen.map((t) => t.slice(0, 10)));
@@ -459,25 +468,22 @@ export function reportHtmlLines(result: AnalysisResult & { connections?: ReportC
         h(`${seenTime(g.firstSeen)} – ${seenTime(g.lastSeen)}`),
       ]),
   );
-  if (flowRows.length === 0) out.push('<p>No outbound attempts.</p>');
+  if (flowRows.length === 0) yield '<p>No outbound attempts.</p>';
   else
-    out.push(
-      collapsed(
-        table(
-          [
-            ...(several ? ['network'] : []),
-            ...['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', h(`seen${day}`)],
-          ],
-          flowRows,
-          [...(several ? (['n'] as const) : []), 'a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
-        ),
-        flowRows.length,
-        'flows of every listed host by destination',
+    yield collapsed(
+      table(
+        [
+          ...(several ? ['network'] : []),
+          ...['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', h(`seen${day}`)],
+        ],
+        flowRows,
+        [...(several ? (['n'] as const) : []), 'a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
       ),
+      flowRows.length,
+      'flows of every listed host by destination',
     );
-  if (result.connections && result.connections.length > 0) out.push(connectionStates(result.connections));
-  out.push('</section>');
-  out.push(`<footer>${h(`Generated by callhome from ${files.join(', ')}. Times are UTC.`)}</footer>`);
-  out.push('</body>', '</html>');
-  return out;
+  if (result.connections && result.connections.length > 0) yield connectionStates(result.connections);
+  yield '</section>';
+  yield `<footer>${h(`Generated by callhome from ${files.join(', ')}. Times are UTC.`)}</footer>`;
+  yield* ['</body>', '</html>'];
 }

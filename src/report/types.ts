@@ -19,11 +19,11 @@ export type Renderer<T> = (value: T, options: RenderOptions) => string;
  * A renderer of a long document as its lines (without line ends): the CLI writes them a batch at
  * a time, never holding the document — a report of thousands of hosts — as one string.
  */
-export type LinesRenderer<T> = (value: T, options: RenderOptions) => string[];
+export type LinesRenderer<T> = (value: T, options: RenderOptions) => Iterable<string>;
 
 /** The renderer of the document of `lines`, each line ended by a newline. */
 export function joined<T>(lines: LinesRenderer<T>): Renderer<T> {
-  return (value, options) => `${lines(value, options).join('\n')}\n`;
+  return (value, options) => `${[...lines(value, options)].join('\n')}\n`;
 }
 
 /** The connections a report counts by state: an array, or the store `analyze` keeps them in. */
