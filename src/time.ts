@@ -5,10 +5,9 @@
  * here, and only for a time in the range a capture can mean. Any other time is said in words
  * (`outOfRangeTime`) by every function of this file, never thrown.
  *
- * Every stage may import this file; it imports only quantities.ts and flat.ts.
+ * Every stage may import this file; it imports only quantities.ts.
  */
 import { count } from './quantities.js';
-import { flat } from './flat.js';
 
 /** 1970-01-01T00:00:00Z: the epoch every capture format counts from. */
 export const EARLIEST_CAPTURE_TIME = 0;
@@ -70,9 +69,7 @@ export function isoMillis(ts: number): string {
   const second = Math.floor(inDay / 1000);
   const rest = inDay - second * 1000;
   const minute = Math.floor(second / 60);
-  return flat(
-    `${date}${TWO_DIGITS[Math.floor(minute / 60)]}:${TWO_DIGITS[minute % 60]}:${TWO_DIGITS[second % 60]}.${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}Z`,
-  );
+  return `${date}${TWO_DIGITS[Math.floor(minute / 60)]}:${TWO_DIGITS[minute % 60]}:${TWO_DIGITS[second % 60]}.${rest < 10 ? '00' : rest < 100 ? '0' : ''}${rest}Z`;
 }
 
 /**

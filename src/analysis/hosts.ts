@@ -19,6 +19,7 @@ import { directRate, tallyItems } from './tally.js';
 import { analysedConnections, dnsFacts, insideResolvers, type DnsFacts } from './udp.js';
 import type { Attempt, DestinationGroup, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
+import { flat } from '../flat.js';
 
 export interface HostContext {
   internal: CidrSet;
@@ -336,6 +337,12 @@ function buildHost(
 /** The MAX_GROUPS_KEPT groups that matter most (`groups` sorted so), the rest in `groupsOmitted`'s totals. */
 function keepGroups(finding: HostFinding): void {
   const groups = finding.groups;
+  // The times of the groups kept, in one piece (a host's groups are thousands, most let go).
+  for (let g = 0; g < groups.length && g < MAX_GROUPS_KEPT; g++) {
+    const group = groups[g]!;
+    group.firstSeen = flat(group.firstSeen);
+    group.lastSeen = flat(group.lastSeen);
+  }
   if (groups.length <= MAX_GROUPS_KEPT) return;
   const omitted = { groups: groups.length - MAX_GROUPS_KEPT, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
   for (let g = MAX_GROUPS_KEPT; g < groups.length; g++) {
@@ -368,7 +375,12 @@ function keptAttempts(
     if (last >= 0 && items.conn.start(last) === items.conn.start(i) && groupOf[last]! > groupOf[i]!) reorder = true;
     order.push(i);
   }
-  if (reorder) order.sort((a, b) => items.conn.start(a) - items.conn.start(b) || groupOf[a]! - groupOf[b]! || a - b);
+  if (reorder) {
+    // Each start read once, not twice a comparison: a host's attempts are thousands.
+    const start = new Float64Array(items.n);
+    for (const i of order) start[i] = items.conn.start(i);
+    order.sort((a, b) => start[a]! - start[b]! || groupOf[a]! - groupOf[b]! || a - b);
+  }
   const total = order.length;
   const keep = Math.min(total, max);
   const attempts = new Array<Attempt>(keep);

@@ -155,18 +155,19 @@ function burstsOf(t: readonly number[], resolution: number): { starts: number[];
  * The schedule of too few events to judge, one frozen object per count and basis: a scanner's
  * hundreds of thousands of one-attempt groups share a handful of them.
  */
-const TOO_FEW = new Map<string, Schedule>();
+const TOO_FEW = new Map<ScheduleBasis, Schedule[]>();
 
 function tooFew(n: number, basis: ScheduleBasis): Schedule {
-  const key = `${basis}|${n}`;
-  let schedule = TOO_FEW.get(key);
+  let byCount = TOO_FEW.get(basis);
+  if (byCount === undefined) TOO_FEW.set(basis, (byCount = []));
+  let schedule = byCount[n];
   if (schedule === undefined) {
     schedule = Object.freeze({
       ...emptySchedule(`only ${plural(n, eventNoun(basis))}: too few to judge a schedule`, n),
       basis,
       attempts: n,
     });
-    TOO_FEW.set(key, schedule);
+    byCount[n] = schedule;
   }
   return schedule;
 }
