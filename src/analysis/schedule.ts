@@ -46,6 +46,13 @@ const MIN_REQUEST_PERIOD_SECONDS = 2;
  * application rhythm, and among so many, three or four bursts line up by chance.
  */
 const MIN_REQUEST_BURSTS = 5;
+/**
+ * Repetitions a schedule of requests inside one connection needs when its spacing is loose (more
+ * than MAX_JITTER_FEW): an interactive session's requests, once bunched into bursts, space out
+ * within ±35–45 % over a dozen or so of them by chance, where an agent polling with a wide random
+ * jitter keeps it up for dozens (a C2 agent over HTTP in the corpus: ±47 % over 42).
+ */
+const MIN_LOOSE_REQUEST_BURSTS = 20;
 /** Source port steps that still count as "rising by one": other software takes ports in between. */
 const MAX_PORT_STEP = 16;
 const SEQUENTIAL_FRACTION = 0.6;
@@ -265,7 +272,10 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   // needs more repetitions and a slower beat.
   const fewRequests =
     basis === 'requests in one connection' &&
-    (n < MIN_REQUESTS || period < MIN_REQUEST_PERIOD_SECONDS || starts.length < MIN_REQUEST_BURSTS);
+    (n < MIN_REQUESTS ||
+      period < MIN_REQUEST_PERIOD_SECONDS ||
+      starts.length < MIN_REQUEST_BURSTS ||
+      (jitter > MAX_JITTER_FEW && starts.length < MIN_LOOSE_REQUEST_BURSTS));
   const periodic = enough && !irregular && period >= MIN_PERIOD_SECONDS && !fewRequests;
   const repetitions = periodic ? starts.length : 0;
   const confidence = periodic ? scheduleConfidence(repetitions, jitter) : 0;

@@ -132,6 +132,29 @@ describe('jittered schedules', () => {
     expect(called.requests).toBeLessThan(10);
   });
 
+  // Requests inside one interactive session (SSH, IMAP, a keep-alive web page) a dozen or so, at
+  // a loose ±40 % around a few seconds: on the bench's busy LAN, three such sessions were called
+  // beacons. An agent polling with a jitter that wide keeps it up for dozens of requests.
+  it('a dozen loosely spaced requests in one connection are not a beacon; dozens are', () => {
+    const rnd = random(4242);
+    const loose = (count: number): number[] => beacon(count, () => 6 * (0.6 + rnd() * 0.8)).times;
+    let wide = 0;
+    let tooFew = 0;
+    for (let session = 0; session < 40; session++) {
+      const s = analyzeSchedule(loose(12 + (session % 5)), null, 'requests in one connection');
+      if (s.jitter! <= 0.26) continue;
+      wide++;
+      expect(s.periodic, `session ${session}: ${s.evidence}`).toBe(false);
+      if (s.evidence.includes('too few inside one connection to tell a schedule from chance')) tooFew++;
+    }
+    expect(wide).toBeGreaterThan(20);
+    expect(tooFew).toBeGreaterThan(5);
+    const agentPolling = analyzeSchedule(loose(30), null, 'requests in one connection');
+    expect(agentPolling.periodic, agentPolling.evidence).toBe(true);
+    expect(agentPolling.periodSeconds!).toBeGreaterThan(5);
+    expect(agentPolling.periodSeconds!).toBeLessThan(7);
+  });
+
   it('human browsing (page loads of several connections at random times) is not periodic', () => {
     const rnd = random(77);
     const times: number[] = [];
