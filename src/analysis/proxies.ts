@@ -220,7 +220,7 @@ function silentProxy(directWeb: ReadonlyMap<string, DirectWeb>): ProxyFinding | 
       `no client is seen using a proxy, but ${address} is the only internal host whose web connections get through ` +
       `(${plural(d.established, 'connection')} to ${plural(d.addresses.size, 'address', 'addresses')}${d.addresses.size >= 16 ? ' or more' : ''}) ` +
       `while ${plural(refused, 'other host')} never get through directly: most likely the proxy (or a server allowed out), ` +
-      "its clients out of this capture point's sight",
+      'its clients out of sight of this capture or log',
     clients: [],
   };
 }

@@ -28,8 +28,17 @@ export function summarize(
   }
   if (bypass.length > 0) {
     const names = bypass.slice(0, 5).map((h) => {
-      const g = h.groups.find((x) => !x.viaProxy);
-      return `${h.address}${g ? ` (to ${g.destination}${g.schedule.periodic && g.schedule.periodSeconds !== null ? `, ${periodWords(g.schedule.periodSeconds)}` : ''})` : ''}`;
+      const direct = h.groups.filter((x) => !x.viaProxy);
+      const g = direct[0];
+      if (g === undefined) return h.address;
+      if (g.schedule.periodic && g.schedule.periodSeconds !== null) {
+        return `${h.address} (to ${g.destination}, ${periodWords(g.schedule.periodSeconds)})`;
+      }
+      // Nothing regular: a host that goes to many places directly is not named by the first of them.
+      const destinations = direct.length + (h.groupsOmitted?.groups ?? 0);
+      if (destinations === 1) return `${h.address} (to ${g.destination})`;
+      if (destinations <= 3) return `${h.address} (to ${g.destination} and ${destinations - 1} more)`;
+      return `${h.address} (to ${plural(destinations, 'destination')})`;
     });
     summary.push(
       `${plural(bypass.length, 'host')} ${bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy and ${bypass.length === 1 ? 'tries' : 'try'} the web directly: ${names.join(', ')}${bypass.length > 5 ? ', …' : ''}.`,

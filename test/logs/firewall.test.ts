@@ -290,6 +290,10 @@ describe('Cisco ASA / FTD syslog', () => {
       for (const address of ['192.168.0.13', '192.168.0.14']) {
         expect(result.hosts.find((h) => h.address === address)?.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'blocked']));
       }
+      // The host denied at twenty servers is not named by the first of them.
+      expect(result.summary.join('\n')).toMatch(
+        /bypass the proxy and try the web directly: 192\.168\.0\.13 \(to 72\.246\.53\.0\/24, every 30 s\), 192\.168\.0\.14 \(to 20 destinations\)\./,
+      );
     });
   });
 
