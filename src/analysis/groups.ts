@@ -10,6 +10,7 @@ import { analyzeSchedule, bestSchedule, emptySchedule } from './schedule.js';
 import type { Connection } from '../flows/connection.js';
 import type { DestinationGroup, Schedule } from './types.js';
 import { isoMillis } from '../time.js';
+import { flat } from '../flat.js';
 
 /** Request times a destination group carries for the report's timeline (DestinationGroup.requestTimes). */
 export const REQUEST_TIMES_SHOWN = 2_000;
@@ -145,8 +146,14 @@ function iso(ts: number): string {
   return Number.isFinite(ts) ? isoMillis(ts) : '';
 }
 
-/** The host's destination groups, numbered in order of their first connection, and each item's group. */
-export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array; groups: DestinationGroup[] } {
+/**
+ * The host's destination groups, numbered in order of their first connection, each item's group,
+ * and each group's first and last time (`seen`, two a group): a group's `firstSeen` and
+ * `lastSeen` are written only for the groups a host keeps (`dateGroups`) — a host denied at a new
+ * server every 40 s has thousands of groups and keeps 50, and writing every group's times was
+ * most of what its analysis made and threw away.
+ */
+export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array; groups: DestinationGroup[]; seen: Float64Array } {
   const n = items.n;
   const uf = d.merged;
   const itemIds = d.keyId;
@@ -176,11 +183,30 @@ export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array
   }
   // Each accumulator let go once finished: a scanner's groups are many.
   const groups = new Array<DestinationGroup>(accs.length);
+  const seen = new Float64Array(accs.length * 2);
   for (let g = 0; g < accs.length; g++) {
-    groups[g] = finishGroup(accs[g]!);
+    const acc = accs[g]!;
+    groups[g] = finishGroup(acc);
+    seen[2 * g] = acc.first;
+    seen[2 * g + 1] = acc.last;
     (accs as (GroupAcc | undefined)[])[g] = undefined;
   }
-  return { groupOf, groups };
+  return { groupOf, groups, seen };
+}
+
+/**
+ * The first and last time of `kept`, some of `groups` (in another order), from `seen` as
+ * groupItems made it.
+ */
+export function dateGroups(kept: readonly DestinationGroup[], groups: readonly DestinationGroup[], seen: Float64Array): void {
+  const index = new Map<DestinationGroup, number>();
+  for (let g = 0; g < groups.length; g++) index.set(groups[g]!, g);
+  for (const group of kept) {
+    const g = index.get(group);
+    if (g === undefined) continue;
+    group.firstSeen = flat(iso(seen[2 * g]!));
+    group.lastSeen = flat(iso(seen[2 * g + 1]!));
+  }
 }
 
 function addToGroup(g: GroupAcc, items: Items, i: number): void {
@@ -262,8 +288,9 @@ function finishGroup(g: GroupAcc): DestinationGroup {
     viaProxy: g.viaProxy,
     bytesOut: g.bytesOut,
     bytesIn: g.bytesIn,
-    firstSeen: iso(g.first),
-    lastSeen: iso(g.last),
+    // Written by dateGroups for the groups kept.
+    firstSeen: '',
+    lastSeen: '',
     schedule,
     netblocks: g.netblocks.values().sort().slice(0, 50),
     failed: g.attempts - (g.doneTimes?.length ?? 0),

@@ -9,7 +9,7 @@ import type { AttributedReset } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';
 import { dnsChannelsByHost, type DnsChannel } from './dns-channel.js';
-import { destinationsOf, groupItems, groupWeight } from './groups.js';
+import { dateGroups, destinationsOf, groupItems, groupWeight } from './groups.js';
 import { understoodGroups, UnderstoodTally, type KnownMatcher } from './known.js';
 import { labelHost } from './labels.js';
 import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js';
@@ -19,7 +19,6 @@ import { directRate, tallyItems } from './tally.js';
 import { analysedConnections, dnsFacts, insideResolvers, type DnsFacts } from './udp.js';
 import type { Attempt, DestinationGroup, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
-import { flat } from '../flat.js';
 
 export interface HostContext {
   internal: CidrSet;
@@ -250,7 +249,7 @@ function buildHost(
   sortByStart(connections, indices);
   let items = connectionOutcomes(connections, indices, ctx);
   let destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
-  let { groupOf, groups } = groupItems(items, destinations);
+  let { groupOf, groups, seen } = groupItems(items, destinations);
   if (ctx.known && understood !== null) {
     const known = understoodGroups(items, destinations, groupOf, groups.length, ctx.known);
     if (known.any) {
@@ -270,7 +269,7 @@ function buildHost(
       indices = kept;
       items = connectionOutcomes(connections, indices, ctx);
       destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
-      ({ groupOf, groups } = groupItems(items, destinations));
+      ({ groupOf, groups, seen } = groupItems(items, destinations));
     }
   }
   const isProxyHost = ctx.proxies.proxyAddresses.has(address);
@@ -300,6 +299,7 @@ function buildHost(
       attemptsOmitted: attempts,
     };
     keepGroups(finding);
+    dateGroups(finding.groups, groups, seen);
     return { finding, directRate: 0, connections: indices.length, countedOnly: indices };
   }
   const verdict = verdictText({
@@ -328,6 +328,7 @@ function buildHost(
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
   // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
   keepGroups(finding);
+  dateGroups(finding.groups, groups, seen);
   const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length };
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
@@ -337,12 +338,6 @@ function buildHost(
 /** The MAX_GROUPS_KEPT groups that matter most (`groups` sorted so), the rest in `groupsOmitted`'s totals. */
 function keepGroups(finding: HostFinding): void {
   const groups = finding.groups;
-  // The times of the groups kept, in one piece (a host's groups are thousands, most let go).
-  for (let g = 0; g < groups.length && g < MAX_GROUPS_KEPT; g++) {
-    const group = groups[g]!;
-    group.firstSeen = flat(group.firstSeen);
-    group.lastSeen = flat(group.lastSeen);
-  }
   if (groups.length <= MAX_GROUPS_KEPT) return;
   const omitted = { groups: groups.length - MAX_GROUPS_KEPT, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
   for (let g = MAX_GROUPS_KEPT; g < groups.length; g++) {
