@@ -6,7 +6,6 @@ import { Address4, Address6 } from 'ip-address';
 import { formatIPv4, ipv4ToNumber, ipv6ToBytes } from '../decode/address.js';
 import { origV4, respV4 } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
-import { flat } from '../flat.js';
 
 /** RFC 1918, RFC 6598 shared address space, RFC 4193 unique local, link-local (RFC 3927, RFC 4291). */
 export const DEFAULT_INTERNAL: string[] = [
@@ -191,7 +190,7 @@ function netblock4(n4: number): string {
   let text = blockTexts4.get(block);
   if (text === undefined) {
     if (blockTexts4.size >= MAX_REMEMBERED) blockTexts4.clear();
-    blockTexts4.set(block, (text = flat(`${formatIPv4(block)}/24`)));
+    blockTexts4.set(block, (text = `${formatIPv4(block)}/24`));
   }
   return text;
 }

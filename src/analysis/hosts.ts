@@ -19,6 +19,7 @@ import { directRate, tallyItems } from './tally.js';
 import { analysedConnections, dnsFacts, insideResolvers, type DnsFacts } from './udp.js';
 import type { Attempt, DestinationGroup, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
+import { flat } from '../flat.js';
 
 export interface HostContext {
   internal: CidrSet;
@@ -298,22 +299,24 @@ function buildHost(
       attempts: [],
       attemptsOmitted: attempts,
     };
-    keepGroups(finding);
-    dateGroups(finding.groups, groups, seen);
+    keepGroups(finding, groups, seen);
     return { finding, directRate: 0, connections: indices.length, countedOnly: indices };
   }
-  const verdict = verdictText({
-    ...labelling,
-    items,
-    destinations,
-    tally,
-    groups: sortedGroups,
-    groupOf,
-    allGroups: groups,
-    isProxyHost,
-    internal: ctx.internal,
-    resolvers: ctx.resolvers ?? [],
-  });
+  // In one piece: a verdict's sentences are made of many (src/flat.ts).
+  const verdict = flat(
+    verdictText({
+      ...labelling,
+      items,
+      destinations,
+      tally,
+      groups: sortedGroups,
+      groupOf,
+      allGroups: groups,
+      isProxyHost,
+      internal: ctx.internal,
+      resolvers: ctx.resolvers ?? [],
+    }),
+  );
   const kept = keptAttempts(items, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
   const finding: HostFinding = {
     address,
@@ -327,29 +330,34 @@ function buildHost(
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
   // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
-  keepGroups(finding);
-  dateGroups(finding.groups, groups, seen);
+  keepGroups(finding, groups, seen);
   const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length };
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   return analysis;
 }
 
-/** The MAX_GROUPS_KEPT groups that matter most (`groups` sorted so), the rest in `groupsOmitted`'s totals. */
-function keepGroups(finding: HostFinding): void {
+/**
+ * The MAX_GROUPS_KEPT groups that matter most (`finding.groups` sorted so), their first and last
+ * time written from `seen` (groupItems: `all` in the order it made them), the rest in
+ * `groupsOmitted`'s totals.
+ */
+function keepGroups(finding: HostFinding, all: readonly DestinationGroup[], seen: Float64Array): void {
   const groups = finding.groups;
-  if (groups.length <= MAX_GROUPS_KEPT) return;
-  const omitted = { groups: groups.length - MAX_GROUPS_KEPT, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
-  for (let g = MAX_GROUPS_KEPT; g < groups.length; g++) {
-    const group = groups[g]!;
-    omitted.attempts += group.attempts;
-    omitted.established += group.established;
-    omitted.unanswered += group.unanswered;
-    omitted.failed += group.failed;
-    omitted.addresses += group.addresses;
+  if (groups.length > MAX_GROUPS_KEPT) {
+    const omitted = { groups: groups.length - MAX_GROUPS_KEPT, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
+    for (let g = MAX_GROUPS_KEPT; g < groups.length; g++) {
+      const group = groups[g]!;
+      omitted.attempts += group.attempts;
+      omitted.established += group.established;
+      omitted.unanswered += group.unanswered;
+      omitted.failed += group.failed;
+      omitted.addresses += group.addresses;
+    }
+    finding.groups = groups.slice(0, MAX_GROUPS_KEPT);
+    finding.groupsOmitted = omitted;
   }
-  finding.groups = groups.slice(0, MAX_GROUPS_KEPT);
-  finding.groupsOmitted = omitted;
+  dateGroups(finding.groups, all, seen);
 }
 
 /**

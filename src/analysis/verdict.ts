@@ -14,7 +14,6 @@ import type { DestinationGroup, HostFinding, Label, ResetSource, Schedule } from
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
 import type { DnsSchedule } from './dns-schedule.js';
-import { flat } from '../flat.js';
 
 export interface VerdictFacts extends Labelling {
   /** Resolvers inside the network that answered DNS. */
@@ -141,7 +140,7 @@ export function verdictText(f: VerdictFacts): string {
   const past = pastResolverWords(f);
   if (f.isProxyHost) {
     sentences.push(`The proxy itself: its direct web connections are expected (${plural(f.items.n, 'connection')}).`);
-    return flat(sentences.join(' '));
+    return sentences.join(' ');
   }
   if (has('flood') && f.flood !== null) {
     sentences.push(
@@ -317,7 +316,7 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null): stri
   if (has('periodic') && !(t.direct.length > 0 && has('blocked')) && f.periodicGroups.length > 1) {
     sentences.push(`${f.periodicGroups.length} destination groups recur on a schedule.`);
   }
-  return flat(sentences.join(' '));
+  return sentences.join(' ');
 }
 
 /** The UDP flow of a group whose packet bursts made its schedule (the one with most of them), or null when that is a TCP connection. */

@@ -1,7 +1,6 @@
 /** Address text: dotted quad for IPv4, RFC 5952 canonical text for IPv6, and text read back. */
 
 import type { Packet } from './packet.js';
-import { flat } from '../flat.js';
 
 /**
  * Recently formatted IPv4 addresses, direct-mapped by a hash of the address. A capture's
@@ -23,8 +22,7 @@ export function formatIPv4(n: number): string {
   const slot = Math.imul(key, 0x9e3779b1) >>> V4_TEXT_SHIFT;
   const cached = v4Texts[slot];
   if (cached !== undefined && v4TextKeys[slot] === key) return cached;
-  // In one piece: the texts cached here are what every finding's addresses are.
-  const text = flat(`${(n >>> 24) & 0xff}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`);
+  const text = `${(n >>> 24) & 0xff}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
   v4TextKeys[slot] = key;
   v4Texts[slot] = text;
   return text;

@@ -34,10 +34,6 @@ function looksLikeLog(line: string): boolean {
  */
 const JOURNAL_MARKER = /^-- (?:Journal begins at |Logs begin at |Journal ends at |Boot [0-9a-f]+ --|Reboot --|No entries --)/;
 
-function isJournalMarker(line: string): boolean {
-  return JOURNAL_MARKER.test(line);
-}
-
 /** The log prefix: what precedes "IN=" once the syslog tag ("kernel:") and the kernel's uptime are taken off. */
 function prefixOf(message: string, inAt: number): string {
   let prefix = message.slice(0, inAt);
@@ -51,7 +47,7 @@ function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       // The kernel's other messages in the same file (kern.log, dmesg) carry no packet.
-      if (!looksLikeLog(line)) return parseSyslogHeader(line, clock) !== null || isJournalMarker(line) ? 'skip' : null;
+      if (!looksLikeLog(line)) return parseSyslogHeader(line, clock) !== null || JOURNAL_MARKER.test(line) ? 'skip' : null;
       const header = parseSyslogHeader(line, clock);
       if (header === null) return null;
       const message = header.message;
