@@ -26,9 +26,14 @@ export interface AttributedReset {
   evidence: string;
 }
 
+/** The refusal that ended each connection, by its index (an array is one). */
+export interface Refusals {
+  at(i: number): AttributedReset | undefined;
+}
+
 export interface AttributionResult {
   /** The refusal that ended each connection (first reset / ICMP error from the responder side), by index. */
-  refusals: (AttributedReset | undefined)[];
+  refusals: Refusals;
   resetSources: ResetSource[];
 }
 
@@ -224,14 +229,16 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   for (const [key, cluster] of clusters) clusterVerdicts.set(key, oneDeviceEvidence(cluster, externalRtt));
 
   // Indexed like the connections, set only where a reset refused one: sparse when resets are rare
-  // (an array of millions of empty slots is memory a scan does not need).
-  const refusals: (AttributedReset | undefined)[] = [];
+  // (an array of millions of empty slots is memory a scan does not need). A store's row denied
+  // by a log is not set: its bit names the log, whose one attribution is looked up when asked
+  // for — a firewall log is millions of denials.
+  const refused: (AttributedReset | undefined)[] = [];
   const logAttributions = new Map<string, AttributedReset>();
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
     const log = denyingLog(connections, i);
     if (log !== null) {
-      refusals[i] = logAttributions.get(log) ?? attributeLog(connections.peek(i).resets[0]!, logAttributions);
+      if (!logAttributions.has(log)) attributeLog(connections.peek(i).resets[0]!, logAttributions);
       continue;
     }
     const c = connections.peek(i);
@@ -246,9 +253,17 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
               : r.kind === 'icmp'
                 ? attributeIcmp(c, r)
                 : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
-      if (!r.fromOriginator && refusals[i] === undefined) refusals[i] = attributed;
+      if (!r.fromOriginator && refused[i] === undefined) refused[i] = attributed;
     }
   }
+  const refusals: Refusals = {
+    at(i) {
+      const r = refused[i];
+      if (r !== undefined) return r;
+      const log = denyingLog(connections, i);
+      return log === null ? undefined : logAttributions.get(log);
+    },
+  };
   return { refusals, resetSources: groupSources(connections, withResets, refusals, internal) };
 }
 
@@ -457,12 +472,7 @@ interface SourceAccumulator {
 }
 
 /** `withResets`: indices of the connections with resets, the only ones with a refusal. */
-function groupSources(
-  connections: ConnectionList,
-  withResets: readonly number[],
-  refusals: readonly (AttributedReset | undefined)[],
-  internal: CidrSet,
-): ResetSource[] {
+function groupSources(connections: ConnectionList, withResets: readonly number[], refusals: Refusals, internal: CidrSet): ResetSource[] {
   const sources = new Map<number, SourceAccumulator>();
   const attributionIndex: Record<ResetAttribution, number> = { middlebox: 0, endpoint: 1, unknown: 2 };
   // Each firewall log is a source of its own (negative keys; packet refusals have TTLs ≥ 0).
@@ -470,7 +480,7 @@ function groupSources(
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
     const c = connections.peek(i);
-    const refusal = refusals[i];
+    const refusal = refusals.at(i);
     if (refusal === undefined) continue;
     const r = refusal.reset;
     let key = attributionIndex[refusal.attribution] * 1024 + clusterKey(r);

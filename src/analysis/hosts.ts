@@ -5,7 +5,7 @@
  * (verdict.ts) — into one finding per host, with its attempts kept for the charts.
  */
 import type { ConnectionList } from '../flows/store.js';
-import type { AttributedReset } from './attribution.js';
+import type { Refusals } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';
 import { dnsChannelsByHost, type DnsChannel } from './dns-channel.js';
@@ -13,7 +13,7 @@ import { dateGroups, destinationsOf, groupItems, groupWeight } from './groups.js
 import { understoodGroups, UnderstoodTally, type KnownMatcher } from './known.js';
 import { labelHost } from './labels.js';
 import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js';
-import { connectionOutcomes, type Items } from './outcomes.js';
+import { connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
 import { analysedConnections, dnsFacts, insideResolvers, type DnsFacts } from './udp.js';
@@ -26,7 +26,7 @@ export interface HostContext {
   webPorts: readonly number[];
   proxies: ProxyIndex;
   /** Parallel to the connections given to buildHosts. */
-  refusals: readonly (AttributedReset | undefined)[];
+  refusals: Refusals;
   resetSources: readonly ResetSource[];
   names: NameBook;
   orgs: OrgTable;
@@ -63,6 +63,8 @@ export interface HostAnalysis {
    * full should it be kept after all.
    */
   countedOnly?: number[];
+  /** The attempts `finding.attempts` is made of once every host is ranked (buildHosts); absent after. */
+  chosen?: ChosenAttempts;
 }
 
 /** Every host's analysis, and what known destinations took out of them. */
@@ -94,9 +96,9 @@ function spread(k: number, keep: number, total: number): number {
   return keep === total ? k : keep === 1 ? 0 : Math.floor((k * (total - 1)) / (keep - 1));
 }
 
-/** Outbound attempts of a host, kept or not (`attempts` may hold an even sample of them). */
-function attemptTotal(h: HostFinding): number {
-  return h.attempts.length + (h.attemptsOmitted ?? 0);
+/** Outbound attempts of a host, kept or not (`attempts` may hold an even sample of them, or be chosen but not yet made). */
+function attemptTotal(host: HostAnalysis): number {
+  return host.finding.attempts.length + (host.finding.attemptsOmitted ?? 0) + (host.chosen?.at.length ?? 0);
 }
 
 /**
@@ -111,16 +113,8 @@ const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 /** One analysis per host, most deserving of attention first. */
 export function buildHosts(connections: ConnectionList, ctx: HostContext): HostsAnalysis {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
-  // One pass, every originator's connections; the internal test once per originator.
-  const byHost = new Map<string, number[]>();
-  const analysed = analysedConnections(connections, ctx.internal);
-  for (let i = 0; i < connections.length; i++) {
-    if (analysed[i] === 0) continue;
-    const c = connections.peek(i);
-    let list = byHost.get(c.origH);
-    if (list === undefined) byHost.set(c.origH, (list = []));
-    list.push(i);
-  }
+  const { hostIds, positionsOf } = hostPositions(connections, analysedConnections(connections, ctx.internal));
+  const byHost = new Map<string, number | undefined>(hostIds);
   // DNS as a channel (tunnels, periodic lookups) is read from every DNS query a host sends, those
   // to the network's own resolver included: a host with nothing else is listed too.
   const channels = dnsChannelsByHost(connections);
@@ -131,7 +125,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   }
   for (const [address, channel] of channels) {
     if (channel.tunnels.length === 0 && channel.schedules.length === 0) channels.delete(address);
-    else if (!byHost.has(address)) byHost.set(address, []);
+    else if (!byHost.has(address)) byHost.set(address, undefined);
   }
   if (ctx.resolvers === undefined) ctx = { ...ctx, resolvers: insideResolvers(connections, ctx.internal) };
   if (ctx.captureEnd === undefined) {
@@ -153,9 +147,9 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   // Not keeping quiet hosts, the one that ranks first among them is kept all the same: the top
   // host of a network with no findings is what compare describes it by.
   let firstQuiet: HostAnalysis | null = null;
-  for (const [address, list] of byHost) {
+  for (const [address, id] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
-    const host = buildHost(address, connections, list, ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
+    const host = buildHost(address, connections, positionsOf(id), ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
     if (!('finding' in host)) understoodOnly.push(host);
     else if (ctx.keepQuiet !== false || !quietOnly(host)) hosts.push(host);
     else if (firstQuiet === null || ranking(host, firstQuiet) < 0) {
@@ -176,21 +170,63 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   hosts.sort(ranking);
   let budget = MAX_ATTEMPTS_KEPT_TOTAL;
   let samples = MAX_ATTEMPTS_SAMPLED_TOTAL;
-  for (const { finding: h } of hosts) {
+  for (const host of hosts) {
+    const chosen = host.chosen;
+    if (chosen === undefined) continue;
+    delete host.chosen;
+    const h = host.finding;
     if (budget > 0) {
-      thinAttempts(h, Math.max(MIN_ATTEMPTS_KEPT, budget));
+      makeAttempts(h, chosen, Math.max(MIN_ATTEMPTS_KEPT, budget), connections);
       budget = Math.max(0, budget - h.attempts.length);
     } else {
-      thinAttempts(h, Math.min(MIN_ATTEMPTS_KEPT, samples));
+      makeAttempts(h, chosen, Math.min(MIN_ATTEMPTS_KEPT, samples), connections);
       samples -= h.attempts.length;
     }
   }
   return { hosts, understoodOnly, understood: tally?.result() ?? [], quiet };
 }
 
+/**
+ * Every originator's analysed connections, in one pass (the internal test is made once per
+ * originator, later). Their positions are kept in typed arrays, host after host, not in an array
+ * per host: they are every connection's, millions of them for a firewall log.
+ */
+function hostPositions(
+  connections: ConnectionList,
+  analysed: Uint8Array,
+): { hostIds: Map<string, number>; positionsOf: (id: number | undefined) => number[] } {
+  const hostIds = new Map<string, number>();
+  const hostOf = new Int32Array(connections.length);
+  const counts: number[] = [];
+  let total = 0;
+  for (let i = 0; i < connections.length; i++) {
+    if (analysed[i] === 0) continue;
+    const origH = connections.peek(i).origH;
+    let id = hostIds.get(origH);
+    if (id === undefined) {
+      hostIds.set(origH, (id = counts.length));
+      counts.push(0);
+    }
+    hostOf[i] = id;
+    counts[id]!++;
+    total++;
+  }
+  const first = new Int32Array(counts.length + 1);
+  for (let id = 0; id < counts.length; id++) first[id + 1] = first[id]! + counts[id]!;
+  const positions = new Int32Array(total);
+  const next = first.slice(0, counts.length);
+  for (let i = 0; i < connections.length; i++) if (analysed[i] !== 0) positions[next[hostOf[i]!]!++] = i;
+  return {
+    hostIds,
+    positionsOf: (id) => (id === undefined ? [] : Array.from(positions.subarray(first[id], first[id + 1]))),
+  };
+}
+
 /** Most deserving of attention first: by score, then by attempts, then by address. */
-function ranking({ finding: a }: HostAnalysis, { finding: b }: HostAnalysis): number {
-  return b.score - a.score || attemptTotal(b) - attemptTotal(a) || (a.address < b.address ? -1 : 1);
+function ranking(x: HostAnalysis, y: HostAnalysis): number {
+  const a = x.finding;
+  const b = y.finding;
+  return b.score - a.score || attemptTotal(y) - attemptTotal(x) || (a.address < b.address ? -1 : 1);
 }
 
 /** A host with nothing to report that the run summary would name either. */
@@ -198,14 +234,43 @@ function quietOnly(host: HostAnalysis): boolean {
   return !hasFindings(host.finding) && host.dnsUnanswered === undefined && host.dnsPastResolver === undefined;
 }
 
-/** Keep at most `max` of a host's attempts, spread evenly (first and last kept). */
-function thinAttempts(h: HostFinding, max: number): void {
-  const total = h.attempts.length;
-  if (total <= max) return;
-  const kept = new Array<Attempt>(max);
-  for (let k = 0; k < max; k++) kept[k] = h.attempts[spread(k, max, total)]!;
-  h.attempts = kept;
-  h.attemptsOmitted = (h.attemptsOmitted ?? 0) + total - max;
+/**
+ * Attempts a host's finding will show, held as positions in the connections until the budget
+ * over all hosts says how many of them are made (`makeAttempts`): a firewall log's two thousand
+ * denied hosts of some thousand attempts each would otherwise hold millions of Attempt objects
+ * at once, most of them to be thinned away.
+ */
+interface ChosenAttempts {
+  /** Positions in the connections, in the order of the finding's attempts. */
+  at: Int32Array;
+  /** Each attempt's outcome (in OUTCOMES) and destination (in `destinations`). */
+  outcome: Uint8Array;
+  destination: Int32Array;
+  destinations: string[];
+}
+
+const OUTCOMES: readonly Outcome[] = ['established', 'reset-middlebox', 'reset-endpoint', 'reset-unknown', 'unanswered', 'refused-icmp'];
+
+/** Keep at most `max` of a host's chosen attempts, spread evenly (first and last kept), as Attempts. */
+function makeAttempts(h: HostFinding, chosen: ChosenAttempts, max: number, connections: ConnectionList): void {
+  const total = chosen.at.length;
+  const keep = Math.min(total, max);
+  const attempts = new Array<Attempt>(keep);
+  for (let k = 0; k < keep; k++) {
+    const j = spread(k, keep, total);
+    const c = connections.peek(chosen.at[j]!);
+    attempts[k] = {
+      ts: c.ts,
+      destination: chosen.destinations[chosen.destination[j]!]!,
+      address: c.respH,
+      port: c.respP,
+      sourcePort: c.origP,
+      proto: c.proto === 'udp' ? 'udp' : 'tcp',
+      outcome: OUTCOMES[chosen.outcome[j]!]!,
+    };
+  }
+  h.attempts = attempts;
+  if (total > keep) h.attemptsOmitted = (h.attemptsOmitted ?? 0) + total - keep;
 }
 
 /** Indices in order of connection start; stable, and free when they already are (loadCaptures sorts). */
@@ -317,7 +382,7 @@ function buildHost(
       resolvers: ctx.resolvers ?? [],
     }),
   );
-  const kept = keptAttempts(items, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
+  const kept = chooseAttempts(items, indices, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
   const finding: HostFinding = {
     address,
     labels: labelling.labels,
@@ -326,12 +391,12 @@ function buildHost(
     score: labelling.score,
     userAgents: userAgentsOf(items),
     groups: sortedGroups,
-    attempts: kept.attempts,
+    attempts: [],
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
   // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
   keepGroups(finding, groups, seen);
-  const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length };
+  const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length, chosen: kept.chosen };
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   return analysis;
@@ -364,12 +429,13 @@ function keepGroups(finding: HostFinding, all: readonly DestinationGroup[], seen
  * The host's attempts in time order (ties: in order of their group's first connection), all of
  * them up to `max`, else `max` spread evenly over the whole list, first and last included.
  */
-function keptAttempts(
+function chooseAttempts(
   items: Items,
+  indices: readonly number[],
   groupOf: Int32Array,
   groups: DestinationGroup[],
   max: number,
-): { attempts: Attempt[]; omitted: number } {
+): { chosen: ChosenAttempts; omitted: number } {
   const order: number[] = [];
   let reorder = false;
   for (let i = 0; i < items.n; i++) {
@@ -386,19 +452,17 @@ function keptAttempts(
   }
   const total = order.length;
   const keep = Math.min(total, max);
-  const attempts = new Array<Attempt>(keep);
+  const chosen: ChosenAttempts = {
+    at: new Int32Array(keep),
+    outcome: new Uint8Array(keep),
+    destination: new Int32Array(keep),
+    destinations: groups.map((g) => g.destination),
+  };
   for (let k = 0; k < keep; k++) {
     const i = order[spread(k, keep, total)]!;
-    const c = items.conn.get(i);
-    attempts[k] = {
-      ts: c.ts,
-      destination: groups[groupOf[i]!]!.destination,
-      address: c.respH,
-      port: c.respP,
-      sourcePort: c.origP,
-      proto: c.proto === 'udp' ? 'udp' : 'tcp',
-      outcome: items.outcome[i]!,
-    };
+    chosen.at[k] = indices[i]!;
+    chosen.outcome[k] = OUTCOMES.indexOf(items.outcome[i]!);
+    chosen.destination[k] = groupOf[i]!;
   }
-  return { attempts, omitted: total - keep };
+  return { chosen, omitted: total - keep };
 }

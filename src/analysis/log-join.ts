@@ -13,7 +13,7 @@ import type { Connection } from '../flows/connection.js';
 import { isAttempt, matchLogToCapture } from '../logs/firewall/match.js';
 import type { FirewallAction } from '../logs/firewall/types.js';
 import { clockOffset, count, duration, plural, round } from '../quantities.js';
-import type { AttributedReset } from './attribution.js';
+import type { AttributedReset, Refusals } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import { median } from './stats.js';
 import type { CaptureSummary, HostFinding, LogMatch } from './types.js';
@@ -274,7 +274,7 @@ function offsetWords(m: LogMatch): string {
  */
 export function logJoinWords(
   join: LogJoin,
-  refusals: readonly (AttributedReset | undefined)[],
+  refusals: Refusals,
   internal: CidrSet,
 ): { matches: LogMatch[]; summary: string[]; byHost: Map<string, string[]> } {
   const totals = join.logs.map(() => emptyTally());
@@ -285,11 +285,11 @@ export function logJoinWords(
       const verdicts = join.logged.get(c);
       if (verdicts === undefined) return;
       for (const v of verdicts) {
-        addToTally(totals[v.log]!, c, v.action, refusals[i]);
+        addToTally(totals[v.log]!, c, v.action, refusals.at(i));
         const host = hostOf(c, internal);
         let t = perHost[v.log]!.get(host);
         if (t === undefined) perHost[v.log]!.set(host, (t = emptyTally()));
-        addToTally(t, c, v.action, refusals[i]);
+        addToTally(t, c, v.action, refusals.at(i));
       }
     });
   const summary: string[] = [];

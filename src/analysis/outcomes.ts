@@ -6,7 +6,7 @@
  */
 import { listOf, viewOf, type ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
-import type { AttributedReset } from './attribution.js';
+import type { AttributedReset, Refusals } from './attribution.js';
 import type { ProxyIndex } from './proxies.js';
 import type { Attempt } from './types.js';
 
@@ -45,7 +45,7 @@ export interface Items {
 export interface OutcomeContext {
   proxies: ProxyIndex;
   /** Parallel to the connections. */
-  refusals: readonly (AttributedReset | undefined)[];
+  refusals: Refusals;
   /** Time of the capture's last packet. */
   captureEnd?: number;
   /** A host's connections held as objects at most (MAX_HELD_CONNECTIONS by default). */
@@ -106,7 +106,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     const index = indices[i]!;
     const c = connections.get(index);
     const viaProxy = anyProxy && ctx.proxies.isProxy(c.respH, c.respP);
-    const refusal = ctx.refusals[index];
+    const refusal = ctx.refusals.at(index);
     const outcome = outcomeOf(c, refusal);
     // A UDP flow here is an attempt (udp.ts chose the flows the analysis reads).
     let attempt = c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S');

@@ -67,7 +67,7 @@ describe('a busy LAN with no firewall and no proxy', () => {
     const server = '198.51.100.80';
     const ok = [0.03, 0.08, 0.12, 0.15, 0.2].map((rtt, i) => session('10.0.0.5', server, 443, 10 + i, { respTtl: 50, handshakeRtt: rtt }));
     const reset = refused('10.0.0.6', server, 8443, 30, { ttl: 50, delay: 0.032 });
-    const attributed = attributeResets([...ok, reset], internal).refusals[ok.length];
+    const attributed = attributeResets([...ok, reset], internal).refusals.at(ok.length);
     expect(attributed?.attribution).toBe('endpoint');
   });
 });
@@ -75,7 +75,7 @@ describe('a busy LAN with no firewall and no proxy', () => {
 describe('resets with nothing to compare', () => {
   it('from many hops away after a WAN round trip: the far end', () => {
     const reset = refused('10.0.0.5', '203.0.113.40', 80, 1, { ttl: 50, delay: 0.045 });
-    const attributed = attributeResets([reset], internal).refusals[0];
+    const attributed = attributeResets([reset], internal).refusals.at(0);
     expect(attributed?.attribution).toBe('endpoint');
     expect(attributed?.evidence).toMatch(/14 routers in between/);
     expect(attributed?.evidence).toMatch(/45 ms/);
@@ -83,12 +83,12 @@ describe('resets with nothing to compare', () => {
 
   it('an unchanged initial TTL in under a millisecond from an Internet address: a device nearby', () => {
     const reset = refused('10.0.0.5', '203.0.113.41', 80, 1, { ttl: 255, delay: 0.0003 });
-    expect(attributeResets([reset], internal).refusals[0]?.attribution).toBe('middlebox');
+    expect(attributeResets([reset], internal).refusals.at(0)?.attribution).toBe('middlebox');
   });
 
   it('neither far nor near: unknown, with the reason', () => {
     const reset = refused('10.0.0.5', '203.0.113.42', 80, 1, { ttl: 62, delay: 0.004 });
-    const attributed = attributeResets([reset], internal).refusals[0];
+    const attributed = attributeResets([reset], internal).refusals.at(0);
     expect(attributed?.attribution).toBe('unknown');
     expect(attributed?.evidence).toMatch(/nothing to compare/);
   });
