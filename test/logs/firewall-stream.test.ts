@@ -235,6 +235,42 @@ describe('a long log read through the window', () => {
     expect(stream.outOfTurnPasses).toBeLessThanOrEqual(2);
   });
 
+  it('holds a connection an ASA let through until its teardown says it was never answered', () => {
+    // Past the first HELD_EVENTS lines attempts are handed on as the log is read: one let through
+    // waits for its teardown, which comes after the embryonic timeout (30 s), later than a retry may.
+    const events: FirewallEvent[] = [];
+    const start = 1_709_629_200;
+    for (let i = 0; i < HELD_EVENTS + 6_000; i++) {
+      events.push({
+        ts: start + Math.floor(i / 100),
+        action: 'deny',
+        proto: 'tcp',
+        src: `10.0.0.${i % 200}`,
+        sport: 1024 + i,
+        dst: '203.0.113.9',
+        dport: 80,
+        line: 0,
+      });
+    }
+    const late = start + Math.floor(HELD_EVENTS / 100) + 5;
+    for (let k = 0; k < 20; k++) {
+      const ts = late + k * 2;
+      const ends = { src: '192.168.0.30', sport: 50_000 + k, dst: '198.51.100.50', dport: 443, device: 'asa01', connection: 900 + k };
+      events.push({ ts, action: 'allow', proto: 'tcp', ...ends, line: 0 });
+      const teardown = { reason: k % 2 === 0 ? 'SYN Timeout' : 'TCP FINs', seconds: 31 + (k % 5), bytes: 0 };
+      events.push({ ts: ts + teardown.seconds, action: 'allow', proto: 'tcp', ...ends, teardown, line: 0 });
+    }
+    events.sort((a, b) => a.ts - b.ts);
+    events.forEach((e, i) => (e.line = i + 1));
+    const emitted: Connection[] = [];
+    const stream = new AttemptStream({ capture: 0, file: 'asa.log' }, (c) => emitted.push(c));
+    for (const e of events) stream.add(e);
+    stream.finish();
+    expect(emitted).toEqual(attemptsOf(events, { capture: 0, file: 'asa.log' }));
+    const through = emitted.filter((c) => c.origH === '192.168.0.30');
+    expect(through.map((c) => c.established)).toEqual(Array.from({ length: 20 }, (_, k) => k % 2 === 1));
+  });
+
   it('hands on the attempts behind one retried all day, out of turn, none lost', () => {
     const text = longLines(HELD_EVENTS + 120_000);
     // One source retries the same 5-tuple every 10 s from start to end.

@@ -297,6 +297,48 @@ describe('Cisco ASA / FTD syslog', () => {
     });
   });
 
+  describe('a connection let through and torn down for want of an answer', () => {
+    const stamp = (t: number): string => `Dec 04 2026 ${new Date(Date.UTC(2026, 11, 4, 9) + t * 1000).toISOString().slice(11, 19)}`;
+    /** A host let out to one server every minute; each connection torn down `after` seconds later for `reason`. */
+    const log = (reason: string, after: number): FirewallLog => {
+      const lines: [number, string][] = [];
+      for (let i = 0; i < 40; i++) {
+        const t = i * 60;
+        const id = 7000 + i;
+        lines.push([
+          t,
+          `${stamp(t)} asa01 : %ASA-6-302013: Built outbound TCP connection ${id} for outside:203.0.113.50/443 (203.0.113.50/443) to inside:192.168.0.30/${50000 + i} (198.51.100.2/${50000 + i})`,
+        ]);
+        const bytes = reason === 'SYN Timeout' ? 0 : 4100;
+        lines.push([
+          t + after,
+          `${stamp(t + after)} asa01 : %ASA-6-302014: Teardown TCP connection ${id} for outside:203.0.113.50/443 to inside:192.168.0.30/${50000 + i} duration 0:00:${String(after).padStart(2, '0')} bytes ${bytes} ${reason} (LOCAL\\jsmith)`,
+        ]);
+      }
+      lines.sort((a, b) => a[0] - b[0]);
+      return readFirewallLog('asa-teardown.log', lines.map(([, line]) => line).join('\n'));
+    };
+
+    it('"SYN Timeout": let through and never answered, not a beacon that gets through', () => {
+      const read = log('SYN Timeout', 31);
+      expect(read.connections).toHaveLength(40);
+      expect(read.summary.skipped).toEqual({ 'log.other_message': 40 });
+      for (const c of read.connections) expect(c).toMatchObject({ established: false, connState: 'S0', resets: [], duration: 31 });
+      const host = analyse(read).hosts.find((h) => h.address === '192.168.0.30')!;
+      expect(host.attempts.every((a) => a.outcome === 'unanswered')).toBe(true);
+      expect(host.verdict).toMatch(/never answered/);
+      expect(host.verdict).not.toMatch(/gets through/);
+    });
+
+    it('torn down after its FINs: through, a periodic beacon', () => {
+      const read = log('TCP FINs', 12);
+      for (const c of read.connections) expect(c).toMatchObject({ established: true, duration: 12 });
+      const host = analyse(read).hosts.find((h) => h.address === '192.168.0.30')!;
+      expect(host.attempts.every((a) => a.outcome === 'established')).toBe(true);
+      expect(host.verdict).toMatch(/periodic beacon that gets through/);
+    });
+  });
+
   it('a year-less ASA time stamp takes the year from the file date', () => {
     const line =
       'Nov 17 13:12:40 dept-asa : %ASA-4-106023: Deny tcp src inside:192.168.0.13/2486 dst outside:72.246.53.90/80 by access-group "in" [0x0, 0x0]';

@@ -9,10 +9,21 @@
  */
 import { formatIPv6, ipv6ToBytes } from '../../decode/address.js';
 import { logDenial, NONE, type Connection } from '../../flows/connection.js';
-import type { FirewallEvent } from './types.js';
+import type { FirewallEvent, Teardown } from './types.js';
 
 /** SYN retransmissions back off for about 21 s (Windows 3 + 6 + 12 s, Linux 1, 3, 7, 15 s). */
 export const RETRY_SECONDS = 30;
+/**
+ * How long a connection a device let through waits for its teardown to tell what came of it: an
+ * ASA tears down one never answered at its embryonic timeout, 30 s by default; one it has not torn
+ * down by then was answered (or its teardowns are not logged), and is taken as through.
+ */
+export const TEARDOWN_SECONDS = 40;
+
+/** Seconds a log's latest attempt of a 5-tuple is held before it is handed on. */
+function heldFor(a: Attempt): number {
+  return a.awaiting === undefined ? RETRY_SECONDS : TEARDOWN_SECONDS;
+}
 
 export interface AttemptOptions {
   /** Which input (index into the analysed captures) the log is. */
@@ -77,6 +88,10 @@ function uidOf(capture: number, index: number): string {
 class Attempt {
   /** Lines folded in (the first included), SYNs among them. */
   lines = 1;
+  /** A connection the device let through and numbered, whose teardown may still come (its key in `built`). */
+  awaiting: string | undefined = undefined;
+  /** How the device logged the connection's end. */
+  teardown: Teardown | undefined = undefined;
   constructor(
     readonly tuple: Tuple,
     readonly ts: number,
@@ -166,8 +181,24 @@ class AttemptGrouper {
     this.slots = slots;
   }
 
-  /** The event folded into an open attempt (null), or the tuple whose new attempt (`c`) it starts. */
+  /** Connections let through, by device and number, whose attempts are not yet handed on. */
+  private readonly built = new Map<string, Attempt>();
+
+  /**
+   * The event folded into an open attempt, or a teardown told to its connection's (null); else
+   * the tuple whose new attempt (`c`) it starts.
+   */
   take(e: FirewallEvent): Tuple | null {
+    if (e.teardown !== undefined) {
+      const key = `${e.device ?? ''} ${e.connection}`;
+      const a = this.built.get(key);
+      if (a !== undefined) {
+        a.teardown = e.teardown;
+        a.awaiting = undefined;
+        this.built.delete(key);
+      }
+      return null;
+    }
     const src = canonical(e.src, this.addresses);
     const dst = canonical(e.dst, this.addresses);
     const hash =
@@ -205,7 +236,11 @@ class AttemptGrouper {
       this.slots[slot] = tuple;
       if (++this.tuples > this.slots.length) this.grow();
     }
-    tuple.c = new Attempt(tuple, e.ts, e.ts, syn ? 1 : 0, history, this.made++);
+    const a = (tuple.c = new Attempt(tuple, e.ts, e.ts, syn ? 1 : 0, history, this.made++));
+    if (e.connection !== undefined && e.proto === 'tcp' && e.action === 'allow') {
+      a.awaiting = `${e.device ?? ''} ${e.connection}`;
+      this.built.set(a.awaiting, a);
+    }
     return tuple;
   }
 
@@ -214,18 +249,22 @@ class AttemptGrouper {
     const options = this.options;
     const t = a.tuple;
     const isLocal = options.isLocal;
-    const allowed = t.action === 'allow';
+    if (a.awaiting !== undefined) this.built.delete(a.awaiting);
+    const end = a.teardown;
+    // Let through, and torn down for want of an answer: an attempt nobody answered.
+    const unanswered = end !== undefined && /^SYN Timeout\b/i.test(end.reason);
+    const allowed = t.action === 'allow' && !unanswered;
     return {
       uid: uidOf(options.capture, a.index),
       proto: t.proto,
       ts: a.ts,
-      lastTs: a.lastTs,
+      lastTs: end !== undefined ? Math.max(a.lastTs, a.ts + end.seconds) : a.lastTs,
       origH: t.src,
       origP: Math.max(0, t.sport),
       respH: t.dst,
       respP: Math.max(0, t.dport),
       service: null,
-      duration: a.lines > 1 ? a.lastTs - a.ts : null,
+      duration: end !== undefined ? Math.max(a.lastTs - a.ts, end.seconds) : a.lines > 1 ? a.lastTs - a.ts : null,
       origBytes: 0,
       respBytes: 0,
       // A TCP attempt whose first line is no SYN has a history of its flags, never 'S' alone.
@@ -244,7 +283,7 @@ class AttemptGrouper {
       respTtl: -1,
       handshakeRtt: null,
       established: allowed,
-      resets: allowed ? NONE : [logDenial(a.ts, options.file)],
+      resets: allowed || unanswered ? NONE : [logDenial(a.ts, options.file)],
       http: null,
       sni: null,
       quic: null,
@@ -436,7 +475,7 @@ export class AttemptStream {
       const a = queue[this.head]!;
       // The tuple's latest attempt may still take retries; an earlier one cannot.
       if (a.tuple.c === a) {
-        if (!all && this.now - a.lastTs <= RETRY_SECONDS) break;
+        if (!all && this.now - a.lastTs <= heldFor(a)) break;
         this.grouper.close(a.tuple);
       }
       queue[this.head] = undefined;
@@ -463,7 +502,7 @@ export class AttemptStream {
     for (let i = this.head; i < this.queue.length; i++) {
       const a = this.queue[i]!;
       const latest = a.tuple.c === a;
-      if (latest && this.now - a.lastTs <= RETRY_SECONDS) {
+      if (latest && this.now - a.lastTs <= heldFor(a)) {
         queue.push(a);
         continue;
       }

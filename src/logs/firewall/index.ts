@@ -237,6 +237,12 @@ export class FirewallLogReader {
         skipped = true;
         continue;
       }
+      if (result.teardown !== undefined) {
+        // No attempt: counted with the device's other messages, and told to the attempt it ends.
+        this.other++;
+        this.attempts.add(result);
+        return;
+      }
       this.accept(module.format, result);
       return;
     }

@@ -26,8 +26,23 @@ export interface FirewallEvent {
   tcpFlags?: string;
   /** The device that wrote the line (a syslog host name), when the line says. */
   device?: string;
+  /** The device's number for the connection (an ASA's "Built … connection N"), for its teardown to find it. */
+  connection?: number;
+  /**
+   * Set on a connection's teardown, which is no attempt: what the device saw of the connection it
+   * had let through, told to the attempt of the same device and `connection` number.
+   */
+  teardown?: Teardown;
   /** 1-based line number in the file. */
   line: number;
+}
+
+/** A connection's end as the device logged it. */
+export interface Teardown {
+  /** "SYN Timeout", "TCP FINs", "TCP Reset-O", … ('' when the line gives none). */
+  reason: string;
+  seconds: number;
+  bytes: number;
 }
 
 /** A parser for one file's lines; header-based formats keep the header they have read. */
