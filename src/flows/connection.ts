@@ -128,6 +128,21 @@ export function logDenial(ts: number, sender: string): ResetEvidence {
 }
 
 /**
+ * The uid of a log's attempt: Zeek-looking, and sorting in the log's time order — 'F', the input
+ * (two base-36 digits), the attempt's position in the log (nine).
+ */
+export function logUid(capture: number, index: number): string {
+  return `F${capture.toString(36).padStart(2, '0')}${index.toString(36).padStart(9, '0')}`;
+}
+
+/** The position `logUid(capture, …)` made `uid` of, when it did and the position fits 32 bits; else -1. */
+export function logUidIndex(uid: string, capture: number): number {
+  if (uid.length !== 12 || uid.charCodeAt(0) !== 70) return -1;
+  const index = parseInt(uid.slice(3), 36);
+  return index >= 0 && index <= 0xffffffff && logUid(capture, index) === uid ? index : -1;
+}
+
+/**
  * Whether two resets' evidence is the same, field for field (lists of TTLs and IP IDs by their
  * values). Every maker of evidence writes these fields and no others.
  */

@@ -12,6 +12,8 @@
 import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
 import {
   logDenial,
+  logUid,
+  logUidIndex,
   NONE,
   sameReset,
   sameResets,
@@ -191,6 +193,11 @@ const FLAG_LOG_DENIAL = 128;
  * scan's millions of refused attempts keeps a bit for each, not evidence objects.
  */
 const FLAG_HISTORY_RESETS = 256;
+/**
+ * The row's uid is a log's (`logUid`), made again from its capture and the position kept in
+ * `serial`: a firewall log's millions of attempts keep four bytes each, not their uid's text.
+ */
+const FLAG_LOG_UID = 512;
 
 const NO_RARE: Rare = {
   resets: NONE,
@@ -233,8 +240,10 @@ class Chunk {
   respPkts: Uint32Array | null = null;
   readonly origA = new Uint32Array(CHUNK);
   readonly respA = new Uint32Array(CHUNK);
-  /** End of each row's uid in `uids`. */
+  /** End of each row's uid in `uids` (a row of FLAG_LOG_UID has none there). */
   readonly uidEnd = new Uint32Array(CHUNK);
+  /** The position in its log of a row of FLAG_LOG_UID; made at the chunk's first. */
+  serial: Uint32Array | null = null;
   readonly history = new Uint16Array(CHUNK);
   /** Texts id + 1, 0 for none (the default). */
   service: Uint16Array | null = null;
@@ -255,7 +264,8 @@ class Chunk {
    * (lastTs − ts; a Zeek row's own duration differs in the last bits): NaN for none.
    */
   duration: Float64Array | null = null;
-  uids = Buffer.alloc(CHUNK * 18);
+  /** Made at the chunk's first uid kept as text. */
+  uids: Buffer | null = null;
   uidBytes = 0;
 
   /** As made, for a store that takes it again: every column made at its first value let go. */
@@ -271,6 +281,8 @@ class Chunk {
     this.service = null;
     this.origTtl = null;
     this.respTtl = null;
+    this.serial = null;
+    this.uids = null;
     this.uidBytes = 0;
   }
 }
@@ -357,6 +369,12 @@ export class ConnectionStore implements ConnectionList {
       flags |= FLAG_HISTORY_RESETS;
       resets = NONE;
     }
+    const serial = logUidIndex(c.uid, c.capture);
+    if (serial >= 0) {
+      flags |= FLAG_LOG_UID;
+      (k.serial ??= new Uint32Array(CHUNK))[i] = serial;
+      k.uidEnd[i] = k.uidBytes;
+    } else addUid(k, i, c.uid);
     k.flags[i] = flags;
     const history = this.texts.id(c.history);
     const service = c.service === null ? 0 : this.texts.id(c.service) + 1;
@@ -372,7 +390,6 @@ export class ConnectionStore implements ConnectionList {
     if (c.respTtl !== -1) (k.respTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.respTtl;
     k.state[i] = state;
     k.proto[i] = proto;
-    addUid(k, i, c.uid);
     if (history > 0xffff || service > 0xffff || state > 0xff || proto > 0xff || !fits(c)) {
       setRare(k, i, { ...NO_RARE, whole: plainConnection(c) });
       return;
@@ -762,17 +779,19 @@ function setRare(k: Chunk, i: number, rare: Rare): void {
 
 function addUid(k: Chunk, i: number, uid: string): void {
   const need = k.uidBytes + uid.length * 3;
-  if (need > k.uids.length) {
-    const bigger = Buffer.alloc(Math.max(need, k.uids.length * 2));
-    k.uids.copy(bigger, 0, 0, k.uidBytes);
-    k.uids = bigger;
+  let uids = (k.uids ??= Buffer.alloc(CHUNK * 18));
+  if (need > uids.length) {
+    const bigger = Buffer.alloc(Math.max(need, uids.length * 2));
+    uids.copy(bigger, 0, 0, k.uidBytes);
+    k.uids = uids = bigger;
   }
-  k.uidBytes += k.uids.write(uid, k.uidBytes, 'utf8');
+  k.uidBytes += uids.write(uid, k.uidBytes, 'utf8');
   k.uidEnd[i] = k.uidBytes;
 }
 
 function uidAt(k: Chunk, i: number): string {
-  return k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd[i - 1]!, k.uidEnd[i]);
+  if (k.flags[i]! & FLAG_LOG_UID) return logUid(k.capture[i]!, k.serial![i]!);
+  return k.uids === null ? '' : k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd[i - 1]!, k.uidEnd[i]);
 }
 
 function durationAt(column: Float64Array, i: number): number | null {

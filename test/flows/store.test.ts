@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, loadCaptures } from '../../src/index.js';
 import { ChunkPool, ConnectionStore, denyingLog, plainConnection } from '../../src/flows/store.js';
-import { logDenial } from '../../src/flows/connection.js';
+import { logDenial, logUid } from '../../src/flows/connection.js';
 import type { Connection } from '../../src/flows/index.js';
 import { corpusRoot, projectRoot } from '../support/corpus.js';
 import { connection } from '../analysis/support.js';
@@ -178,6 +178,28 @@ describe('the connection store gives back what it was given', () => {
     const store = stored(rows);
     expect(store.toArray()).toStrictEqual(rows);
     for (let i = 0; i < rows.length; i++) expect(plainConnection(store.peek(i))).toStrictEqual(rows[i]);
+  });
+
+  it("keeps a log's uids as their positions, and any uid that only looks like one as its text", () => {
+    const at = (uid: string, capture: number, ts = 5): Connection =>
+      connection({ uid, ts, lastTs: ts, capture, origH: '10.1.1.1', respH: '198.51.100.7', respP: 80 });
+    const rows = [
+      at(logUid(2, 41), 2),
+      at('CHhAvVGS1DHFjwGM9', 0),
+      at(logUid(2, 7), 2, 4),
+      at(logUid(2, 2 ** 32 - 1), 2),
+      at(logUid(2, 2 ** 32), 2), // past 32 bits
+      at(logUid(3, 9), 2), // another input's
+      at('F0200000000Z', 2), // upper case
+      at('F02000000001x', 2), // longer
+      at('', 2),
+      at(logUid(2, 6), 2, 4),
+    ];
+    const store = stored(rows);
+    expect(store.toArray()).toStrictEqual(rows);
+    store.sortByStart();
+    const byStart = [...rows].sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    expect(store.toArray().map((c) => c.uid)).toEqual(byStart.map((c) => c.uid));
   });
 
   it('orders connections that start together by uid', () => {

@@ -8,7 +8,7 @@
  * retries. Everything a log cannot know is left unset: TTLs -1, no bytes, no round trip.
  */
 import { formatIPv6, ipv6ToBytes } from '../../decode/address.js';
-import { logDenial, NONE, type Connection } from '../../flows/connection.js';
+import { logDenial, logUid, NONE, type Connection } from '../../flows/connection.js';
 import type { FirewallEvent, Teardown } from './types.js';
 
 /** SYN retransmissions back off for about 21 s (Windows 3 + 6 + 12 s, Linux 1, 3, 7, 15 s). */
@@ -72,11 +72,6 @@ function canonical(address: string, cache: Map<string, string>): string {
 /** A SYN (or a line that says nothing of flags: firewalls log the first packet of a connection). */
 function isSyn(e: FirewallEvent): boolean {
   return e.proto === 'tcp' && (e.tcpFlags === undefined || e.tcpFlags === '' || (e.tcpFlags.includes('S') && !e.tcpFlags.includes('A')));
-}
-
-/** A Zeek-looking uid that sorts in the log's time order: 'F', the input, the attempt's position. */
-function uidOf(capture: number, index: number): string {
-  return `F${capture.toString(36).padStart(2, '0')}${index.toString(36).padStart(9, '0')}`;
 }
 
 /**
@@ -255,7 +250,7 @@ class AttemptGrouper {
     const unanswered = end !== undefined && /^SYN Timeout\b/i.test(end.reason);
     const allowed = t.action === 'allow' && !unanswered;
     return {
-      uid: uidOf(options.capture, a.index),
+      uid: logUid(options.capture, a.index),
       proto: t.proto,
       ts: a.ts,
       lastTs: end !== undefined ? Math.max(a.lastTs, a.ts + end.seconds) : a.lastTs,
