@@ -214,10 +214,14 @@ export function verdictText(f: VerdictFacts): string {
     const where = g.schedule.basis === 'requests in one connection' ? ' on one long-lived connection' : '';
     const perAttempt = g.attempts > 0 ? g.bytesOut / Math.max(1, g.attempts) : g.bytesOut / Math.max(1, g.schedule.attempts);
     if (g.established > 0 || g.schedule.basis === 'requests in one connection') {
+      // A firewall log counts no bytes: none is said, rather than "~0 B".
+      const size = bytesCounted(f, g)
+        ? `, ~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins`
+        : '; regular check-ins';
       sentences.push(
         `A periodic beacon that gets through — worth investigating: ${scheduleFacts(g.schedule)}${where} to ${g.destination}` +
-          `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}, ` +
-          `~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins like this are how C2 agents and update checkers behave.`,
+          `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}` +
+          `${size} like this are how C2 agents and update checkers behave.`,
       );
     } else {
       sentences.push(`Periodic attempts that fail: ${scheduleFacts(g.schedule)} to ${g.destination}, ${failureWords(g)}.`);
@@ -337,6 +341,20 @@ function udpFlowOf(f: VerdictFacts, g: DestinationGroup): Connection | null {
  * one exchange every 15 s …", or, never answered, "A QUIC beacon that is never answered …: one
  * burst of datagrams every 15 s …".
  */
+/**
+ * Whether the group's connections carry byte counts: a capture's and a Zeek log's do (IP bytes
+ * at the least), a firewall log's attempts none.
+ */
+function bytesCounted(f: VerdictFacts, g: DestinationGroup): boolean {
+  if (g.bytesOut > 0 || f.groupOf === undefined || f.allGroups === undefined) return true;
+  for (let i = 0; i < f.items.n; i++) {
+    if (f.allGroups[f.groupOf[i]!] !== g) continue;
+    const c = f.items.conn.peek(i);
+    if (c.origIpBytes > 0 || c.respIpBytes > 0 || c.origBytes > 0) return true;
+  }
+  return false;
+}
+
 function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, c: Connection, external: boolean): string {
   const quic = isQuic(c);
   const bursts = Math.max(1, c.requestTimes.length);
