@@ -113,8 +113,8 @@ const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 /** One analysis per host, most deserving of attention first. */
 export function buildHosts(connections: ConnectionList, ctx: HostContext): HostsAnalysis {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
-  const { hostIds, positionsOf } = hostPositions(connections, analysedConnections(connections, ctx.internal));
-  const byHost = new Map<string, number | undefined>(hostIds);
+  // Each host's number in `positionsOf`; a host with DNS findings alone has none.
+  const { hostIds: byHost, positionsOf } = hostPositions(connections, analysedConnections(connections, ctx.internal));
   // DNS as a channel (tunnels, periodic lookups) is read from every DNS query a host sends, those
   // to the network's own resolver included: a host with nothing else is listed too.
   const channels = dnsChannelsByHost(connections);
@@ -194,8 +194,8 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
 function hostPositions(
   connections: ConnectionList,
   analysed: Uint8Array,
-): { hostIds: Map<string, number>; positionsOf: (id: number | undefined) => number[] } {
-  const hostIds = new Map<string, number>();
+): { hostIds: Map<string, number | undefined>; positionsOf: (id: number | undefined) => number[] } {
+  const hostIds = new Map<string, number | undefined>();
   const hostOf = new Int32Array(connections.length);
   const counts: number[] = [];
   let total = 0;

@@ -323,6 +323,21 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null): stri
   return sentences.join(' ');
 }
 
+/**
+ * Whether the group's connections carry byte counts: a capture's and a Zeek log's do (IP bytes
+ * at the least), a firewall log's attempts none.
+ */
+function bytesCounted(f: VerdictFacts, g: DestinationGroup): boolean {
+  if (g.bytesOut > 0 || f.groupOf === undefined || f.allGroups === undefined) return true;
+  const index = f.allGroups.indexOf(g);
+  for (let i = 0; i < f.items.n; i++) {
+    if (f.groupOf[i] !== index) continue;
+    const c = f.items.conn.peek(i);
+    if (c.origIpBytes > 0 || c.respIpBytes > 0 || c.origBytes > 0) return true;
+  }
+  return false;
+}
+
 /** The UDP flow of a group whose packet bursts made its schedule (the one with most of them), or null when that is a TCP connection. */
 function udpFlowOf(f: VerdictFacts, g: DestinationGroup): Connection | null {
   if (f.groupOf === undefined || f.allGroups === undefined) return null;
@@ -341,20 +356,6 @@ function udpFlowOf(f: VerdictFacts, g: DestinationGroup): Connection | null {
  * one exchange every 15 s …", or, never answered, "A QUIC beacon that is never answered …: one
  * burst of datagrams every 15 s …".
  */
-/**
- * Whether the group's connections carry byte counts: a capture's and a Zeek log's do (IP bytes
- * at the least), a firewall log's attempts none.
- */
-function bytesCounted(f: VerdictFacts, g: DestinationGroup): boolean {
-  if (g.bytesOut > 0 || f.groupOf === undefined || f.allGroups === undefined) return true;
-  for (let i = 0; i < f.items.n; i++) {
-    if (f.allGroups[f.groupOf[i]!] !== g) continue;
-    const c = f.items.conn.peek(i);
-    if (c.origIpBytes > 0 || c.respIpBytes > 0 || c.origBytes > 0) return true;
-  }
-  return false;
-}
-
 function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, c: Connection, external: boolean): string {
   const quic = isQuic(c);
   const bursts = Math.max(1, c.requestTimes.length);

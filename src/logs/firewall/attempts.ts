@@ -20,6 +20,11 @@ export const RETRY_SECONDS = 30;
  */
 export const TEARDOWN_SECONDS = 40;
 
+/** A connection a device numbered, as its built and teardown lines both name it. */
+function connectionKey(e: FirewallEvent): string {
+  return `${e.device ?? ''} ${e.connection}`;
+}
+
 /** Seconds a log's latest attempt of a 5-tuple is held before it is handed on. */
 function heldFor(a: Attempt): number {
   return a.awaiting === undefined ? RETRY_SECONDS : TEARDOWN_SECONDS;
@@ -185,7 +190,7 @@ class AttemptGrouper {
    */
   take(e: FirewallEvent): Tuple | null {
     if (e.teardown !== undefined) {
-      const key = `${e.device ?? ''} ${e.connection}`;
+      const key = connectionKey(e);
       const a = this.built.get(key);
       if (a !== undefined) {
         a.teardown = e.teardown;
@@ -233,7 +238,7 @@ class AttemptGrouper {
     }
     const a = (tuple.c = new Attempt(tuple, e.ts, e.ts, syn ? 1 : 0, history, this.made++));
     if (e.connection !== undefined && e.proto === 'tcp' && e.action === 'allow') {
-      a.awaiting = `${e.device ?? ''} ${e.connection}`;
+      a.awaiting = connectionKey(e);
       this.built.set(a.awaiting, a);
     }
     return tuple;
