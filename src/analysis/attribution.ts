@@ -39,6 +39,9 @@ export interface AttributionResult {
 
 /** Why a reset read from Zeek's conn.log cannot be attributed (DESIGN.md: a field a source cannot know says why). */
 export const NO_TTL_IN_CONN_LOG = "Zeek's conn.log records no TTL: run callhome on the capture, or on its own conn.log";
+/** Why a reset a firewall logged from a connection's far side is not told to the server or a device beyond. */
+export const NO_TTL_IN_FIREWALL_LOG =
+  "reset from the server's side of the firewall, which logs no TTL: the server or a device beyond the firewall refused it";
 
 /** How far (hops) a reset's TTL may be from the endpoint's own packets and still be the endpoint's. */
 const TTL_TOLERANCE = 2;
@@ -176,7 +179,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
     for (const r of c.resets) {
       // Only a reset seen in packets is weighed against the address's own packets; a firewall's
       // log line and a Zeek row say who refused without them.
-      if (r.fromOriginator || r.kind === 'log' || r.origin === 'zeek-conn') continue;
+      if (r.fromOriginator || r.origin !== 'packet') continue;
       claimed.add(c.respH);
       claimedBlocks.add(respNetblock(c));
       break;
@@ -248,11 +251,13 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
           ? attributeLog(r, logAttributions)
           : r.origin === 'zeek-conn'
             ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_CONN_LOG }
-            : r.fromOriginator
-              ? attributeOriginatorReset(c, r)
-              : r.kind === 'icmp'
-                ? attributeIcmp(c, r)
-                : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
+            : r.origin === 'firewall-log'
+              ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_FIREWALL_LOG }
+              : r.fromOriginator
+                ? attributeOriginatorReset(c, r)
+                : r.kind === 'icmp'
+                  ? attributeIcmp(c, r)
+                  : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
       if (!r.fromOriginator && refused[i] === undefined) refused[i] = attributed;
     }
   }

@@ -93,7 +93,7 @@ export function readReset(text: string): ResetEvidence | null {
   const [icmpType, icmpCode] = (v.get('icmp') ?? '-1/-1').split('/').map(Number);
   const r: ResetEvidence = {
     kind,
-    origin: v.get('origin') === 'zeek-conn' ? 'zeek-conn' : 'packet',
+    origin: v.get('origin') === 'zeek-conn' ? 'zeek-conn' : v.get('origin') === 'firewall-log' ? 'firewall-log' : 'packet',
     ts: n('ts'),
     fromOriginator: side === 'orig',
     ttl: n('ttl'),

@@ -300,7 +300,7 @@ describe('Cisco ASA / FTD syslog', () => {
   describe('a connection let through and torn down for want of an answer', () => {
     const stamp = (t: number): string => `Dec 04 2026 ${new Date(Date.UTC(2026, 11, 4, 9) + t * 1000).toISOString().slice(11, 19)}`;
     /** A host let out to one server every minute; each connection torn down `after` seconds later for `reason`. */
-    const log = (reason: string, after: number): FirewallLog => {
+    const log = (reason: string, after: number, bytes = reason === 'SYN Timeout' ? 0 : 4100): FirewallLog => {
       const lines: [number, string][] = [];
       for (let i = 0; i < 40; i++) {
         const t = i * 60;
@@ -309,7 +309,6 @@ describe('Cisco ASA / FTD syslog', () => {
           t,
           `${stamp(t)} asa01 : %ASA-6-302013: Built outbound TCP connection ${id} for outside:203.0.113.50/443 (203.0.113.50/443) to inside:192.168.0.30/${50000 + i} (198.51.100.2/${50000 + i})`,
         ]);
-        const bytes = reason === 'SYN Timeout' ? 0 : 4100;
         lines.push([
           t + after,
           `${stamp(t + after)} asa01 : %ASA-6-302014: Teardown TCP connection ${id} for outside:203.0.113.50/443 to inside:192.168.0.30/${50000 + i} duration 0:00:${String(after).padStart(2, '0')} bytes ${bytes} ${reason} (LOCAL\\jsmith)`,
@@ -328,6 +327,24 @@ describe('Cisco ASA / FTD syslog', () => {
       expect(host.attempts.every((a) => a.outcome === 'unanswered')).toBe(true);
       expect(host.verdict).toMatch(/never answered/);
       expect(host.verdict).not.toMatch(/gets through/);
+    });
+
+    it('"TCP Reset-O" before a byte: refused beyond the firewall, by whom the log cannot tell', () => {
+      const read = log('TCP Reset-O from outside', 0, 0);
+      for (const c of read.connections) {
+        expect(c).toMatchObject({ established: false, connState: 'REJ', resets: [{ kind: 'rst', fromOriginator: false, ttl: -1 }] });
+      }
+      const result = analyse(read);
+      const host = result.hosts.find((h) => h.address === '192.168.0.30')!;
+      expect(host.attempts.every((a) => a.outcome === 'reset-unknown')).toBe(true);
+      expect(host.verdict).toMatch(/every attempt refused \(by whom cannot be told\)/);
+      expect(host.verdict).not.toMatch(/gets through/);
+      expect(result.resetSources).toMatchObject([{ attribution: 'unknown', resets: 40 }]);
+      expect(result.resetSources[0]!.evidence).toMatch(/logs no TTL/);
+      // Reset from the outside after bytes went both ways: a connection that got through.
+      for (const c of log('TCP Reset-O', 12).connections) expect(c).toMatchObject({ established: true, resets: [] });
+      // Reset from the inside, the client's own side: not refused by the server.
+      for (const c of log('TCP Reset-I', 0, 0).connections) expect(c).toMatchObject({ established: true, resets: [] });
     });
 
     it('torn down after its FINs: through, a periodic beacon', () => {

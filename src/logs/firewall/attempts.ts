@@ -8,7 +8,7 @@
  * retries. Everything a log cannot know is left unset: TTLs -1, no bytes, no round trip.
  */
 import { formatIPv6, ipv6ToBytes } from '../../decode/address.js';
-import { logDenial, logUid, NONE, type Connection } from '../../flows/connection.js';
+import { logDenial, loggedReset, logUid, NONE, type Connection } from '../../flows/connection.js';
 import type { FirewallEvent, Teardown } from './types.js';
 
 /** SYN retransmissions back off for about 21 s (Windows 3 + 6 + 12 s, Linux 1, 3, 7, 15 s). */
@@ -92,6 +92,8 @@ class Attempt {
   awaiting: string | undefined = undefined;
   /** How the device logged the connection's end. */
   teardown: Teardown | undefined = undefined;
+  /** A connection built: opened from the inside to the outside (see FirewallEvent.outbound). */
+  outbound: boolean | undefined = undefined;
   constructor(
     readonly tuple: Tuple,
     readonly ts: number,
@@ -239,6 +241,7 @@ class AttemptGrouper {
     const a = (tuple.c = new Attempt(tuple, e.ts, e.ts, syn ? 1 : 0, history, this.made++));
     if (e.connection !== undefined && e.proto === 'tcp' && e.action === 'allow') {
       a.awaiting = connectionKey(e);
+      a.outbound = e.outbound;
       this.built.set(a.awaiting, a);
     }
     return tuple;
@@ -253,12 +256,15 @@ class AttemptGrouper {
     const end = a.teardown;
     // Let through, and torn down for want of an answer: an attempt nobody answered.
     const unanswered = end !== undefined && /^SYN Timeout\b/i.test(end.reason);
-    const allowed = t.action === 'allow' && !unanswered;
+    // Let through, and reset from the responder's side before a byte went either way: refused.
+    const refused = end !== undefined && end.bytes === 0 && a.outbound !== undefined && resetSide(end.reason) === (a.outbound ? 'O' : 'I');
+    const allowed = t.action === 'allow' && !unanswered && !refused;
+    const lastTs = end !== undefined ? Math.max(a.lastTs, a.ts + end.seconds) : a.lastTs;
     return {
       uid: logUid(options.capture, a.index),
       proto: t.proto,
       ts: a.ts,
-      lastTs: end !== undefined ? Math.max(a.lastTs, a.ts + end.seconds) : a.lastTs,
+      lastTs,
       origH: t.src,
       origP: Math.max(0, t.sport),
       respH: t.dst,
@@ -268,11 +274,11 @@ class AttemptGrouper {
       origBytes: 0,
       respBytes: 0,
       // A TCP attempt whose first line is no SYN has a history of its flags, never 'S' alone.
-      connState: allowed ? 'S1' : t.proto === 'tcp' && a.history !== 'S' ? 'OTH' : 'S0',
+      connState: allowed ? 'S1' : refused ? 'REJ' : t.proto === 'tcp' && a.history !== 'S' ? 'OTH' : 'S0',
       localOrig: isLocal ? isLocal(t.src) : null,
       localResp: isLocal ? isLocal(t.dst) : null,
       missedBytes: 0,
-      history: a.history,
+      history: refused ? `${a.history}r` : a.history,
       origPkts: a.lines,
       origIpBytes: 0,
       respPkts: 0,
@@ -283,7 +289,11 @@ class AttemptGrouper {
       respTtl: -1,
       handshakeRtt: null,
       established: allowed,
-      resets: allowed || unanswered ? NONE : [logDenial(a.ts, options.file)],
+      resets: refused
+        ? [loggedReset('rst', 'firewall-log', lastTs, false, t.dst, 'syn', 0)]
+        : allowed || unanswered
+          ? NONE
+          : [logDenial(a.ts, options.file)],
       http: null,
       sni: null,
       quic: null,
@@ -294,6 +304,12 @@ class AttemptGrouper {
       requestTimes: NONE,
     };
   }
+}
+
+/** The side an ASA's teardown reason says a reset came from: "TCP Reset-O" the outside, "TCP Reset-I" the inside. */
+function resetSide(reason: string): 'I' | 'O' | null {
+  const m = /^TCP Reset-([IO])\b/i.exec(reason);
+  return m === null ? null : (m[1]!.toUpperCase() as 'I' | 'O');
 }
 
 /** The attempts of a log's events (in any order). */

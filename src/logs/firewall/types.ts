@@ -29,6 +29,11 @@ export interface FirewallEvent {
   /** The device's number for the connection (an ASA's "Built … connection N"), for its teardown to find it. */
   connection?: number;
   /**
+   * A connection built: whether it was opened from the inside (the interface of higher security
+   * level) to the outside, so that its teardown's "TCP Reset-O" is a reset from its responder.
+   */
+  outbound?: boolean;
+  /**
    * Set on a connection's teardown, which is no attempt: what the device saw of the connection it
    * had let through, told to the attempt of the same device and `connection` number.
    */
