@@ -169,6 +169,21 @@ describe('netfilter LOG lines', () => {
     expect(dmesg.warnings[0]).toMatch(/seconds since the kernel booted/);
   });
 
+  it('reads journalctl -o short-full and -o short-unix, OpenWrt logread and dmesg -x', () => {
+    const packet =
+      'IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=40001 DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0';
+    const at = Date.UTC(2026, 11, 5, 1, 2, 3) / 1000;
+    const first = (text: string, options = {}) => readFirewallLog('kern.log', text, options).connections[0]!.ts;
+    expect(first(`Sat 2026-12-05 01:02:03 UTC gw kernel: filter_FWD_public_REJECT: ${packet}`)).toBe(at);
+    // A zone by name other than UTC is the one --tz gives.
+    expect(first(`Sat 2026-12-05 02:02:03 CET gw kernel: filter_FWD_public_REJECT: ${packet}`, { tz: '+01:00' })).toBe(at);
+    expect(first(`${at}.250000 gw kernel: DROP ${packet}`)).toBe(at + 0.25);
+    expect(first(`Sat Dec  5 01:02:03 2026 kern.warn kernel: [12345.678901] reject lan out: ${packet}`)).toBe(at);
+    const dmesg = readFirewallLog('dmesg', `kern  :warn  : [ 8812.004211] IPTables-Dropped: ${packet}`);
+    expect(dmesg.connections[0]!.ts).toBeCloseTo(8812.004211, 6);
+    expect(dmesg.warnings[0]).toMatch(/seconds since the kernel booted/);
+  });
+
   it("takes journalctl's own marker lines for what they are: counted as other lines, not unmatched", () => {
     const entry = (second: number, port: number): string =>
       `Dec 04 09:0${second}:01 gw kernel: [UFW BLOCK] IN=eth1 OUT=eth0 SRC=10.0.0.7 DST=151.101.1.69 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=${port} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`;

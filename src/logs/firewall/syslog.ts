@@ -2,8 +2,11 @@
  * Syslog headers in the shapes firewall lines arrive in: BSD syslog (RFC 3164, "Nov 17
  * 13:12:50 gw kernel: …", with or without <PRI>), the same with a year as Cisco writes it
  * ("Nov 17 2006 13:12:50: %ASA-…"), RFC 5424 ("<134>1 2006-11-17T13:12:50Z host app …"),
- * ISO time stamps (rsyslog's high-precision format, `journalctl -o short-iso`), and the
- * kernel ring buffer as `dmesg` prints it ("[12345.678901] …", `dmesg -T` "[Fri Nov 17 …]").
+ * ISO time stamps (rsyslog's high-precision format, `journalctl -o short-iso`), `journalctl -o
+ * short-full` ("Fri 2006-11-17 13:12:50 CET host …": a zone other than UTC is read as --tz says)
+ * and `-o short-unix` ("1163769170.000000 host …"), OpenWrt's `logread` ("Fri Nov 17 13:12:50
+ * 2006 kern.warn kernel: …"), and the kernel ring buffer as `dmesg` prints it ("[12345.678901] …",
+ * `dmesg -T` "[Fri Nov 17 …]", `dmesg -x` "kern  :warn  : [12345.678901] …").
  */
 import { fullYear, isoOffset, monthOf } from './time.js';
 import type { LogClockLike } from './types.js';
@@ -23,6 +26,14 @@ const BSD = /^([A-Z][a-z]{2}) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2}
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})? +/;
 const DMESG = /^\[ *(\d+)\.(\d+)\] +/;
 const DMESG_T = /^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})\] +/;
+/** `journalctl -o short-full`: weekday, ISO date and time, a zone name. */
+const JOURNAL_FULL = /^[A-Z][a-z]{2} (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? ([A-Z][A-Za-z0-9+-]{1,5}) +/;
+/** `journalctl -o short-unix`: seconds since the epoch. */
+const EPOCH = /^(\d{9,11})\.(\d{1,9}) +/;
+/** `logread` (OpenWrt, BusyBox): ctime with the year last, then facility.level. */
+const CTIME = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})(?: [a-z]+\.[a-z]+)? +/;
+/** `dmesg -x`: facility and level before the kernel's stamp. */
+const DMESG_X = /^[a-z]+ *:[a-z]+ *: +(?=\[)/;
 
 function fraction(digits: string | undefined): number {
   return digits === undefined ? 0 : Number(`0.${digits}`);
@@ -76,6 +87,25 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
   }
   m = ISO.exec(rest);
   if (m !== null) return { ts: isoTime(m, clock), ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
+  m = JOURNAL_FULL.exec(rest);
+  if (m !== null) {
+    const utc = m[8] === 'UTC' || m[8] === 'GMT';
+    const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+    const seconds = sec + fraction(m[7]);
+    const ts = utc ? Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + seconds : clock.local(y, mo, d, h, mi, seconds);
+    return { ts, ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
+  }
+  m = EPOCH.exec(rest);
+  if (m !== null) return { ts: Number(m[1]) + fraction(m[2]), ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
+  m = CTIME.exec(rest);
+  if (m !== null) {
+    const month = monthOf(m[1]!);
+    if (month === 0) return null;
+    const [day, h, mi, sec, y] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+    return { ts: clock.local(y, month, day, h, mi, sec), ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
+  }
+  m = DMESG_X.exec(rest);
+  if (m !== null) rest = rest.slice(m[0].length);
   m = DMESG_T.exec(rest);
   if (m !== null) {
     const month = monthOf(m[1]!);
