@@ -241,7 +241,7 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
   captures.push(...logs.captures);
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);
-  return { captures, failures, evicted: tracker.stats.evicted, passedOver: sorted.passedOver };
+  return { captures, failures, evicted: tracker.stats.evicted, passedOver: [...sorted.passedOver, ...logs.passedOver] };
 }
 
 /**
@@ -290,7 +290,7 @@ export async function info(
   return {
     captures: [...read.captures, ...logs.captures],
     failures: [...sorted.failures, ...read.failures, ...logs.failures],
-    passedOver: sorted.passedOver,
+    passedOver: [...sorted.passedOver, ...logs.passedOver],
   };
 }
 

@@ -18,7 +18,7 @@ import type { Connection } from './flows/connection.js';
 import { inflatedHead, readHead } from './logs/lines.js';
 import { isPeeked } from './one-pass.js';
 import { loadZeekLogs, sniffZeek } from './logs/zeek.js';
-import { FirewallLogError, sniffFirewallLog } from './logs/firewall/index.js';
+import { FirewallLogError, sniffFirewallLog, sniffSystemLog } from './logs/firewall/index.js';
 import { readFirewallLogFile, readFirewallLogStream } from './logs/firewall/read.js';
 
 /** A file a reader claimed. */
@@ -49,7 +49,7 @@ export interface InputReader {
     emit: (c: Connection) => void,
     /** After each chunk read: a promise while what was made of it cannot be taken yet (LoadOptions.pause). */
     pause?: () => Promise<void> | null,
-  ): Promise<{ captures: CaptureSummary[]; failures?: CaptureError[] }>;
+  ): Promise<{ captures: CaptureSummary[]; failures?: CaptureError[]; passedOver?: string[] }>;
 }
 
 export const zeekLogReader: InputReader = {
@@ -81,10 +81,11 @@ export interface FirewallReadOptions {
 export function firewallLogReader(options: FirewallReadOptions = {}): InputReader {
   return {
     name: 'firewall logs',
-    sniff: (head) => sniffFirewallLog(head) !== null,
+    sniff: (head) => sniffFirewallLog(head) !== null || sniffSystemLog(head),
     load: async (files, firstCapture, emit, pause) => {
       const captures: CaptureSummary[] = [];
       const failures: CaptureError[] = [];
+      const passedOver: string[] = [];
       for (const f of files) {
         try {
           const logOptions = {
@@ -101,10 +102,12 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
           captures.push(log.summary);
         } catch (e) {
           if (!(e instanceof FirewallLogError)) throw e;
-          failures.push(new CaptureError('not-a-capture', f.path, e.message));
+          // A system log found in a folder with no firewall entry in it is passed over, not an error.
+          if (!f.named && e.code === 'log.no_entries') passedOver.push(f.path);
+          else failures.push(new CaptureError('not-a-capture', f.path, e.message));
         }
       }
-      return { captures, failures };
+      return { captures, failures, passedOver };
     },
   };
 }
@@ -230,19 +233,21 @@ export async function loadLogInputs(
   firstCapture: number,
   emit: (c: Connection) => void,
   pause?: () => Promise<void> | null,
-): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
+): Promise<{ captures: CaptureSummary[]; failures: CaptureError[]; passedOver: string[] }> {
   const captures: CaptureSummary[] = [];
   const failures: CaptureError[] = [];
+  const passedOver: string[] = [];
   for (const [reader, files] of logs) {
     try {
       const loaded = await reader.load(files, firstCapture + captures.length, emit, pause);
       captures.push(...loaded.captures);
       if (loaded.failures !== undefined) failures.push(...loaded.failures);
+      if (loaded.passedOver !== undefined) passedOver.push(...loaded.passedOver);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       if (typeof err.code !== 'string') throw e;
       failures.push(new CaptureError('io', files[0]?.path ?? reader.name, `${reader.name}: reading failed (${err.message})`));
     }
   }
-  return { captures, failures };
+  return { captures, failures, passedOver };
 }

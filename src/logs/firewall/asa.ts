@@ -20,7 +20,7 @@
  * for an outbound connection: "from the outside", the interface of lower security level) was
  * refused beyond the ASA. The device's other messages (translations, …) are skipped, not unmatched.
  */
-import { parseSyslogHeader } from './syslog.js';
+import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike, Teardown } from './types.js';
 import { historyLetters, portOf, transportOf, shareRead } from './types.js';
 import type { Transport } from '../../flows/connection.js';
@@ -87,8 +87,12 @@ function fromTo(words: readonly string[]): { src: { address: string; port: numbe
   return src === null || dst === null ? null : { src, dst };
 }
 
-/** The packet a message of the 106xxx family describes, null for other messages or when it does not read. */
-function packetOf(id: string, text: string): Packet | null {
+/**
+ * The packet a message of the 106xxx family describes; 'other' for a protocol that makes no
+ * connection callhome tracks (ESP, GRE, "protocol 50"); null for other messages or when it does
+ * not read.
+ */
+function packetOf(id: string, text: string): Packet | 'other' | null {
   const words = text.split(' ');
   switch (id) {
     case '106001':
@@ -117,7 +121,7 @@ function packetOf(id: string, text: string): Packet | null {
       const dstAt = words.indexOf('dst', srcAt + 1);
       if (srcAt < 2 || dstAt < 0) return null;
       const proto = transportOf(words[srcAt - 1]!);
-      if (proto === null) return null;
+      if (proto === null) return 'other';
       const src = interfaceAddress(words[srcAt + 1]);
       const dst = interfaceAddress(words[dstAt + 1]);
       if (src === null || dst === null) return null;
@@ -137,7 +141,8 @@ function packetOf(id: string, text: string): Packet | null {
       const action: FirewallAction | null = verb === 'denied' ? 'deny' : verb === 'permitted' || verb === 'est-allowed' ? 'allow' : null;
       const proto = transportOf(words[3] ?? '');
       const arrow = words.indexOf('->');
-      if (action === null || proto === null || arrow < 0) return null;
+      if (action === null || arrow < 0) return null;
+      if (proto === null) return 'other';
       const src = slashParenAddress(words[4]);
       const dst = slashParenAddress(words[arrow + 1]);
       if (src === null || dst === null) return null;
@@ -215,7 +220,8 @@ function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       const m = MESSAGE_ID.exec(line);
-      if (m === null) return null;
+      // Other devices' messages in a syslog server's file.
+      if (m === null) return otherSyslogLine(line, clock);
       const header = parseSyslogHeader(line.slice(0, m.index), clock);
       if (header === null) return null;
       // The device's other messages (305011 translation, …) name no connection.
@@ -223,6 +229,7 @@ function parser(clock: LogClockLike): LineParser {
       const packet = packetOf(m[1]!, line.slice(m.index + m[0].length).trimEnd());
       // A teardown that does not read only tells nothing more of its connection.
       if (packet === null) return m[1] === '302014' ? 'skip' : 'bad';
+      if (packet === 'other') return 'skip';
       const event: FirewallEvent = {
         ts: header.ts,
         action: packet.action,

@@ -7,7 +7,7 @@
  *   then length, source, destination, and for TCP/UDP: source port, destination port, data length,
  *   TCP only: flags (S, SA, FPA …), sequence, ack, window, urg, options.
  */
-import { parseSyslogHeader } from './syslog.js';
+import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { historyLetters, portOf, transportOf, shareRead } from './types.js';
 
@@ -25,11 +25,12 @@ const MESSAGE_TAG = /^filterlog(?:\[\d+\])?: ?/;
 function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
-      if (!TAG.test(line) && !line.includes(' filterlog ')) return null;
+      // Other daemons' messages (unbound, dhcpd …) when the firewall sends everything to syslog.
+      if (!TAG.test(line) && !line.includes(' filterlog ')) return otherSyslogLine(line, clock);
       const header = parseSyslogHeader(line, clock);
       if (header === null) return null;
       const m = MESSAGE_TAG.exec(header.message);
-      if (m === null) return null;
+      if (m === null) return 'skip';
       const f = header.message.slice(m[0].length).trimEnd().split(',');
       const version = f[IP_VERSION];
       const at = version === '4' ? V4 : version === '6' ? V6 : null;

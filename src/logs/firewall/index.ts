@@ -13,8 +13,10 @@ import { filterlog } from './filterlog.js';
 import { netfilter, netfilterEventOfBytes, NetfilterBytes } from './netfilter.js';
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
+import { otherSyslogLine } from './syslog.js';
 import { LogClock } from './time.js';
 import type { FirewallEvent, FirewallFormat, FirewallFormatModule, LineParser } from './types.js';
+import { SNIFF_CLOCK } from './types.js';
 import { count, plural } from '../../quantities.js';
 
 export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
@@ -128,6 +130,29 @@ export function sniffFirewallLog(firstBytes: Uint8Array | string): FirewallForma
   if (lines.length > 1 && !/\r?\n$/.test(text)) lines.pop();
   const best = sniffFirewallFormats(lines)[0];
   return best !== undefined && best.confidence >= MIN_CONFIDENCE ? best.format : null;
+}
+
+/** A system log's share of syslog lines in its first lines, at least. */
+const SYSTEM_LOG_SHARE = 0.9;
+
+/**
+ * Whether the first bytes are a system log (syslog, kern.log, `journalctl`, `dmesg`) though no
+ * firewall entry is among them: a kernel log opens with the boot's messages, and a syslog
+ * server's file may hold other daemons' lines for pages before a rate-limited firewall line. Such
+ * a file is read for entries all through; one with none is a "not a firewall log" error.
+ */
+export function sniffSystemLog(firstBytes: Uint8Array | string): boolean {
+  const text = typeof firstBytes === 'string' ? firstBytes : firewallLogText(firstBytes);
+  const lines = linesOf(text);
+  if (lines.length > 1 && !/\r?\n$/.test(text)) lines.pop();
+  let seen = 0;
+  let syslog = 0;
+  for (const line of lines.slice(0, SNIFF_LINES)) {
+    if (line.trim() === '') continue;
+    seen++;
+    if (otherSyslogLine(line, SNIFF_CLOCK) !== null) syslog++;
+  }
+  return seen >= 3 && syslog >= seen * SYSTEM_LOG_SHARE;
 }
 
 /** Control characters out and long lines shortened, for a warning that quotes a line. */

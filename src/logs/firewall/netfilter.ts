@@ -4,9 +4,11 @@
  * TOS=0x00 PREC=0x00 TTL=127 ID=1234 DF PROTO=TCP SPT=2499 DPT=80 WINDOW=64240 RES=0x00 SYN URGP=0";
  * IPv6 the same with TC=, HOPLIMIT=, FLOWLBL=. They reach files through syslog (/var/log/kern.log,
  * /var/log/messages), `journalctl -k` and `dmesg`. The prefix names the verdict where the rule's
- * author wrote one (DROP, REJECT, "[UFW BLOCK]", ACCEPT); a LOG rule without one precedes a drop.
+ * author wrote one (DROP, REJECT, "[UFW BLOCK]", ACCEPT, EdgeOS's "[LAN_IN-10-A]"); a LOG rule
+ * without one precedes a drop, and UFW's "[UFW AUDIT]" lines, logged before any decision, are
+ * skipped.
  */
-import { parseSyslogHeader } from './syslog.js';
+import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { Transport } from '../../flows/connection.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { actionOf, historyLetters, transportOf, shareRead } from './types.js';
@@ -28,12 +30,6 @@ function looksLikeLog(line: string): boolean {
   return line.includes('IN=') && line.includes(' SRC=') && line.includes(' DST=') && line.includes(' PROTO=');
 }
 
-/**
- * journalctl's own lines between entries: "-- Journal begins at … --" (or "-- Logs begin at …"),
- * "-- Boot 5d6e… --", "-- Reboot --", "-- No entries --". No entry, and nothing unknown either.
- */
-const JOURNAL_MARKER = /^-- (?:Journal begins at |Logs begin at |Journal ends at |Boot [0-9a-f]+ --|Reboot --|No entries --)/;
-
 /** The log prefix: what precedes "IN=" once the syslog tag ("kernel:") and the kernel's uptime are taken off. */
 function prefixOf(message: string, inAt: number): string {
   let prefix = message.slice(0, inAt);
@@ -42,12 +38,25 @@ function prefixOf(message: string, inAt: number): string {
   return prefix.replace(/^\s*\[\s*\d+\.\d+\]\s*/, '').trim();
 }
 
+/**
+ * The decision a log prefix names, or null for a rule that logs before any decision (UFW's
+ * "[UFW AUDIT]" under `ufw logging high`: the packet is logged again by the rule that decides).
+ * EdgeOS, VyOS and UniFi gateways end the prefix with the rule's action letter:
+ * "[LAN_IN-10-A]" accept, "[WAN_LOCAL-default-D]" drop, "[WAN_IN-20-R]" reject.
+ */
+export function prefixAction(prefix: string): FirewallAction | null {
+  if (/\bAUDIT\b/.test(prefix)) return null;
+  const letter = /-([ADR])\]\s*$/.exec(prefix);
+  if (letter !== null) return letter[1] === 'A' ? 'allow' : 'deny';
+  return actionOf(prefix, 'deny');
+}
+
 function parser(clock: LogClockLike): LineParser {
   let sinceBoot = 0;
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       // The kernel's other messages in the same file (kern.log, dmesg) carry no packet.
-      if (!looksLikeLog(line)) return parseSyslogHeader(line, clock) !== null || JOURNAL_MARKER.test(line) ? 'skip' : null;
+      if (!looksLikeLog(line)) return otherSyslogLine(line, clock);
       const header = parseSyslogHeader(line, clock);
       if (header === null) return null;
       const message = header.message;
@@ -61,10 +70,12 @@ function parser(clock: LogClockLike): LineParser {
       const proto = transportOf(protoWord);
       // Other protocols (GRE, ESP, IGMP …): no connection to make of them.
       if (proto === null) return 'skip';
+      const action = prefixAction(prefixOf(message, inAt));
+      if (action === null) return 'skip';
       if (header.sinceBoot) sinceBoot++;
       const event: FirewallEvent = {
         ts: header.ts,
-        action: actionOf(prefixOf(message, inAt), 'deny'),
+        action,
         proto,
         src,
         sport: -1,
@@ -365,7 +376,10 @@ export function netfilterEventOfBytes(
     if (j === length) action = cache.actions[k];
   }
   if (action === undefined) {
-    action = actionOf(b.toString('latin1', prefixFrom, inAt), 'deny');
+    const named = prefixAction(b.toString('latin1', prefixFrom, inAt));
+    // A line logged before any decision: the text reader skips it.
+    if (named === null) return null;
+    action = named;
     if (cache.prefixes.length < 16) {
       cache.prefixes.push(Buffer.from(b.subarray(prefixFrom, inAt)));
       cache.actions.push(action);

@@ -133,3 +133,18 @@ function rfc5424(rest: string, clock: LogClockLike): SyslogHeader | null {
   // The tag keeps its BSD shape so that formats look for it one way ("filterlog: …").
   return { ts: isoTime(m, clock), host, message: app === '-' ? message : `${app}: ${message}`, sinceBoot: false };
 }
+
+/**
+ * journalctl's own lines between entries: "-- Journal begins at … --" (or "-- Logs begin at …"),
+ * "-- Boot 5d6e… --", "-- Reboot --", "-- No entries --". No entry, and nothing unknown either.
+ */
+const JOURNAL_MARKER = /^-- (?:Journal begins at |Logs begin at |Journal ends at |Boot [0-9a-f]+ --|Reboot --|No entries --)/;
+
+/**
+ * A line that is no entry of a format but another message of the system log it came in (another
+ * daemon's, the kernel's, journalctl's markers): 'skip'; null when it is no syslog line at all. A
+ * syslog server's file holds a firewall's lines among everything else it collects.
+ */
+export function otherSyslogLine(line: string, clock: LogClockLike): 'skip' | null {
+  return parseSyslogHeader(line, clock) !== null || JOURNAL_MARKER.test(line) ? 'skip' : null;
+}

@@ -159,7 +159,7 @@ export function portOf(text: string): number {
 }
 
 /** A clock for sniffing: wall-clock times read as UTC, year-less ones in 2000 (only whether lines read matters). */
-const SNIFF_CLOCK: LogClockLike = {
+export const SNIFF_CLOCK: LogClockLike = {
   local: (y, mo, d, h, mi, s) => Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + s,
   withoutYear: (mo, d, h, mi, s) => Date.UTC(2000, mo - 1, d, h, mi, 0) / 1000 + s,
 };

@@ -1,0 +1,121 @@
+/**
+ * Firewall lines as they arrive in system logs: after a kernel's boot messages, among a syslog
+ * server's other daemons and devices, and with the prefixes gateways and UFW write.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AnalysisResult } from '../../src/analysis/types.js';
+import { readFirewallLog } from '../../src/logs/firewall/index.js';
+import { callhome } from '../cli/support.js';
+import { projectRoot } from '../support/corpus.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-system-logs-'));
+const packet = (src: string, dst: string, port: number): string =>
+  `IN=eth1 OUT=eth0 MAC=00:16:3e:11:22:33:00:16:3e:44:55:66:08:00 SRC=${src} DST=${dst} LEN=60 TOS=0x00 PREC=0x00 TTL=63 ID=5000 DF PROTO=TCP SPT=${port} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`;
+/** `hh:mm:ss` of 01:02:03 plus `seconds`. */
+const clock = (seconds: number): string => new Date(Date.UTC(2026, 11, 5, 1, 2, 3) + seconds * 1000).toISOString().slice(11, 19);
+
+async function analyse(path: string): Promise<AnalysisResult> {
+  const run = await callhome(['analyze', '--format', 'json', '--year', '2026', path]);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout) as AnalysisResult;
+}
+
+describe('firewall lines in system logs', () => {
+  it('reads a dmesg whose first 700 lines are the boot: the host retrying every 30 s', async () => {
+    const boot = Array.from(
+      { length: 700 },
+      (_, i) => `[${(i / 100).toFixed(6).padStart(12)}] pci 0000:00:02.0: [1234:1111] type 00 class 0x030000`,
+    );
+    const blocks = Array.from(
+      { length: 20 },
+      (_, i) => `[${(240 + i * 30).toFixed(6).padStart(12)}] [UFW BLOCK] ${packet('192.168.10.23', '93.184.216.34', 44000 + i)}`,
+    );
+    const path = join(tmp, 'dmesg.txt');
+    writeFileSync(path, [...boot, ...blocks, ''].join('\n'));
+    const run = await callhome(['analyze', '--format', 'json', path]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as AnalysisResult;
+    const host = result.hosts.find((h) => h.address === '192.168.10.23')!;
+    expect(host.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
+    expect(host.groups[0]!.schedule).toMatchObject({ periodic: true, periodSeconds: 30 });
+  });
+
+  it("reads pfSense's filterlog among the other daemons a firewall sends to a syslog server", async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = clock(i * 30);
+      lines.push(
+        `<30>Dec  5 ${t} pfSense unbound[1234]: [1234:0] info: 192.168.1.5 example.com. A IN`,
+        `<30>Dec  5 ${t} pfSense dhcpd[5678]: DHCPREQUEST for 192.168.1.40 from aa:bb:cc:dd:ee:ff via igb1`,
+        `<30>Dec  5 ${t} pfSense dhcpd[5678]: DHCPACK on 192.168.1.40 to aa:bb:cc:dd:ee:ff via igb1`,
+        `<134>Dec  5 ${t} pfSense filterlog[41298]: 5,,,1000000103,igb1,match,block,in,4,0x0,,128,3150,0,DF,6,tcp,52,192.168.1.23,93.184.216.34,${50000 + i},443,0,S,3472193871,,64240,,mss;nop;wscale;nop;nop;sackOK`,
+      );
+    }
+    const path = join(tmp, 'remote.log');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const result = await analyse(path);
+    expect(result.captures[0]).toMatchObject({ format: 'filterlog', warnings: [] });
+    expect(result.hosts.find((h) => h.address === '192.168.1.23')!.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
+  });
+
+  it("reads an ASA's denies among a router's messages; ESP and GRE denies are other messages, not unmatched", () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = clock(i * 30);
+      lines.push(
+        `Dec  5 ${t} 10.1.0.3 2000: Dec 05 ${t}.456: %LINEPROTO-5-UPDOWN: Line protocol on Interface GigabitEthernet0/0, changed state to up`,
+        `Dec 05 2026 ${t} dept-asa : %ASA-4-106023: Deny protocol 50 src outside:198.51.100.7 dst inside:203.0.113.2 by access-group "outside_access_in" [0x0, 0x0]`,
+        `Dec 05 2026 ${t} dept-asa : %ASA-4-106023: Deny tcp src inside:10.1.20.23/${50000 + i} dst outside:93.184.216.34/443 by access-group "inside_access_in" [0x8ed66b60, 0x0]`,
+      );
+    }
+    const log = readFirewallLog('central.log', lines.join('\n'));
+    expect(log.format).toBe('cisco-asa');
+    expect(log.entries).toBe(20);
+    expect(log.unmatched.count).toBe(0);
+    expect(log.summary.skipped).toEqual({ 'log.other_message': 40 });
+  });
+
+  it("takes EdgeOS's action letter and passes over UFW's audit lines", () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = clock(i * 30);
+      lines.push(
+        `Dec  5 ${t} ubnt kernel: [LAN_IN-10-A]${packet('192.168.1.60', '151.101.1.60', 44000 + i)}`,
+        `Dec  5 ${t} ubnt kernel: [WAN_LOCAL-default-D]${packet('198.51.100.9', '203.0.113.2', 45000 + i)}`,
+        `Dec  5 ${t} gw kernel: [12345.678901] [UFW AUDIT] ${packet('192.168.1.61', '151.101.1.61', 46000 + i)}`,
+        `Dec  5 ${t} gw kernel: [12345.678901] [UFW ALLOW] ${packet('192.168.1.61', '151.101.1.61', 46000 + i)}`,
+      );
+    }
+    const log = readFirewallLog('gw.log', lines.join('\n'), { year: 2026 });
+    expect(log.entries).toBe(60);
+    expect(log.summary.skipped).toEqual({ 'log.other_message': 20 });
+    const from = (address: string) => log.connections.filter((c) => c.origH === address);
+    expect(from('192.168.1.60').every((c) => c.established)).toBe(true);
+    expect(from('198.51.100.9').every((c) => !c.established)).toBe(true);
+    expect(from('192.168.1.61')).toHaveLength(20);
+    expect(from('192.168.1.61').every((c) => c.established)).toBe(true);
+  });
+
+  it('passes over a system log without a firewall line in a folder, and names it when given alone', async () => {
+    const folder = join(tmp, 'folder');
+    mkdirSync(folder);
+    const auth = join(folder, 'auth.log');
+    writeFileSync(
+      auth,
+      Array.from(
+        { length: 50 },
+        (_, i) => `Dec  5 ${clock(i)} gw sshd[812]: Accepted publickey for admin from 10.0.0.9 port ${40000 + i}`,
+      ).join('\n'),
+    );
+    const capture = resolve(projectRoot, 'captures/department-host.pcap');
+    const run = await callhome(['analyze', '--format', 'json', folder, capture]);
+    expect(run.stderr).toMatch(/passed over 1 file .*auth\.log/);
+    const alone = await callhome(['analyze', auth]);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toMatch(/auth\.log: not a capture or a firewall log: none of its 50 lines is an entry/);
+  });
+});
