@@ -39,7 +39,6 @@ export const ANOMALIES = {
   'truncated.ipv6': 'the frame ends inside the fixed IPv6 header',
   'truncated.ipv6_ext': 'the frame ends inside an IPv6 extension header',
   'truncated.tcp': 'the frame ends inside the fixed 20 bytes of the TCP header',
-  'truncated.tcp_options': 'the frame ends inside the TCP options',
   'truncated.udp': 'the frame ends inside the UDP header',
   'truncated.icmp': 'the frame ends inside the 8-byte ICMP / ICMPv6 header',
 
@@ -64,6 +63,8 @@ export const ANOMALIES = {
 
   // -- worked around; the packet is still 'decoded' with this code in `reason`
   'tcp.bad_option_length': 'a TCP option whose length is below 2, runs past the header, or does not fit its kind',
+  'tcp.options_cut_by_snaplen':
+    'the snapshot length ends the frame inside the TCP options; the fixed header is kept (ports, flags, sequence numbers), the options are read as far as they were captured',
   'tcp.header_split_by_fragment':
     'a first IP fragment ends inside the TCP options (RFC 1858 tiny fragment); the fixed header is kept, payloadLength is 0',
   'udp.length_exceeds_ip': 'UDP length larger than the IP payload (the IP payload length is used)',

@@ -91,8 +91,12 @@ export function decodeTcp(b: Uint8Array, p: number, segmentLength: number, capEn
     return;
   }
   if (headerLength > captured) {
-    out.status = 'malformed';
-    out.reason = 'truncated.tcp_options';
+    // The snapshot length cut the options (tcpdump's old default of 68 bytes ends a SYN there):
+    // ports, flags and sequence numbers are whole, and are what a connection is made of.
+    out.reason = 'tcp.options_cut_by_snaplen';
+    readOptions(b, p + TCP_MIN_HEADER, capEnd, out);
+    out.payloadLength = segmentLength - headerLength;
+    out.truncated = out.payloadLength > 0;
     return;
   }
   if (headerLength > TCP_MIN_HEADER) readOptions(b, p + TCP_MIN_HEADER, p + headerLength, out);

@@ -98,8 +98,8 @@ describe('decoding the corpus', () => {
     { file: 'tcpdump_ipv4_invalid_total_length.pcap', status: 'malformed', reason: 'ipv4.total_length_exceeds' }, // "[total length 85 > length 84]"
     { file: 'tcpdump_ipv6_invalid_length.pcap', status: 'malformed', reason: 'ipv6.packet_too_short' }, // "[length 39 < 40]"
     { file: 'tcpdump_ip6_frag_asan.pcap', status: 'malformed', reason: 'truncated.ipv6_ext' }, // "frag ( [|frag6]"
-    { file: 'tcpdump_heapoverflow-tcp_print.pcap', status: 'malformed', reason: 'truncated.tcp_options' }, // "options [... [|tcp]"
-    { file: 'tcpdump_tcp-auth-heapoverflow.pcap', status: 'malformed', reason: 'truncated.tcp_options' },
+    { file: 'tcpdump_heapoverflow-tcp_print.pcap', status: 'decoded', reason: 'tcp.options_cut_by_snaplen' }, // "options [... [|tcp]"
+    { file: 'tcpdump_tcp-auth-heapoverflow.pcap', status: 'decoded', reason: 'tcp.options_cut_by_snaplen' },
     { file: 'tcpdump_tcp_header_heapoverflow.pcap', status: 'malformed', reason: 'truncated.tcp' }, // " [|tcp]"
     { file: 'tcpdump_mptcp-dss-oobr.pcap', status: 'decoded', reason: '' }, // a SYN whose MPTCP option tcpdump calls bad
     { file: 'tcpdump_tcp_rst_data-trunc.pcap', status: 'decoded', reason: '' }, // "length 58 [|tcp]": payload cut

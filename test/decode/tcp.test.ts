@@ -106,11 +106,25 @@ describe('TCP', () => {
     ]);
   });
 
+  it('decodes the fixed header of a SYN whose options the snapshot length cut (tcpdump -s 68)', () => {
+    // Ethernet 14 + IPv4 20 + TCP 34 of its 40 bytes: the MSS and SACK-permitted options were captured, the window scale was not.
+    const p = decode(SYN.slice(0, 68 * 2), 1, undefined, 74);
+    expect([p.status, p.reason, p.tcpFlags, p.sport, p.dport, p.payloadLength, p.truncated]).toEqual([
+      'decoded',
+      'tcp.options_cut_by_snaplen',
+      TCP_SYN,
+      48649,
+      80,
+      0,
+      false,
+    ]);
+    expect(p.mss).toBe(1460);
+  });
+
   const malformed: { name: string; frame: string; origlen?: number; reason: string; ports: boolean }[] = [
     { name: 'data offset 4', frame: patch(SYN, 46, '40'), reason: 'tcp.bad_data_offset', ports: true },
     { name: 'data offset 15 in a 40-byte segment', frame: patch(SYN, 46, 'f0'), reason: 'tcp.bad_data_offset', ports: true },
     { name: 'IP total length leaving 12 bytes for TCP', frame: patch(SYN, 16, '0020'), reason: 'tcp.header_exceeds_ip', ports: true },
-    { name: 'options cut by the snapshot length', frame: SYN.slice(0, 60 * 2), origlen: 74, reason: 'truncated.tcp_options', ports: true },
     { name: 'fixed header cut by the snapshot length', frame: SYN.slice(0, 44 * 2), origlen: 74, reason: 'truncated.tcp', ports: true },
     { name: 'cut inside the ports', frame: SYN.slice(0, 36 * 2), origlen: 74, reason: 'truncated.tcp', ports: false },
   ];

@@ -1,0 +1,57 @@
+/**
+ * A headers-only capture: `tcpdump -s 68` (its old default) keeps Ethernet, IPv4 and 34 of a
+ * SYN's 40 bytes of TCP header. The ports, flags and sequence numbers are whole, and the analysis
+ * must find what it finds in the full capture.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { AnalysisResult } from '../../src/analysis/types.js';
+import { callhome } from '../cli/support.js';
+import { projectRoot } from '../support/corpus.js';
+
+/** The pcap at `path` with every record cut to `snaplen` bytes, as tcpdump -s would have captured it. */
+function cutTo(path: string, snaplen: number): Buffer {
+  const b = readFileSync(path);
+  expect(b.readUInt32LE(0)).toBe(0xa1b2c3d4);
+  const header = Buffer.from(b.subarray(0, 24));
+  header.writeUInt32LE(snaplen, 16);
+  const out: Buffer[] = [header];
+  for (let p = 24; p + 16 <= b.length;) {
+    const included = b.readUInt32LE(p + 8);
+    const record = Buffer.from(b.subarray(p, p + 16));
+    const kept = Math.min(included, snaplen);
+    record.writeUInt32LE(kept, 8);
+    out.push(record, b.subarray(p + 16, p + 16 + kept));
+    p += 16 + included;
+  }
+  return Buffer.concat(out);
+}
+
+async function analyse(path: string): Promise<AnalysisResult> {
+  const run = await callhome(['analyze', '--format', 'json', path]);
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout) as AnalysisResult;
+}
+
+const hosts = (r: AnalysisResult) =>
+  r.hosts.map((h) => ({
+    address: h.address,
+    labels: h.labels,
+    groups: h.groups.map((g) => [g.attempts, g.established, g.resets.middlebox, g.schedule.periodSeconds]),
+  }));
+
+describe('a capture cut to 68 bytes a packet', () => {
+  it("finds the lab firewall tap's hosts, labels, attempts, resets and schedules as the full capture does", async () => {
+    const full = resolve(projectRoot, 'test/lab/firewall-tap.pcap');
+    const cut = join(mkdtempSync(join(tmpdir(), 'callhome-snaplen-')), 'tap-s68.pcap');
+    writeFileSync(cut, cutTo(full, 68));
+    const [whole, headers] = await Promise.all([analyse(full), analyse(cut)]);
+    expect(headers.hosts.length).toBeGreaterThanOrEqual(6);
+    expect(hosts(headers)).toEqual(hosts(whole));
+    expect(headers.resetSources.map((s) => [s.attribution, s.resets])).toEqual(whole.resetSources.map((s) => [s.attribution, s.resets]));
+    const info = await callhome(['info', cut]);
+    expect(info.stdout).toMatch(/tcp\.options_cut_by_snaplen/);
+  });
+});
