@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { Address4, Address6 } from 'ip-address';
 import { analyze, compare, info, loadCaptures, streamConnections, type CaptureInput, type LoadOptions } from '../index.js';
 import { CaptureError } from '../capture/index.js';
+import { checkTimeZone, TimeZoneError } from '../logs/firewall/time.js';
 import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, hasFindings, parseOrgsCsv } from '../analysis/index.js';
 import type { AnalysisResult, CaptureSummary } from '../analysis/index.js';
 import type { Connection, ConnState } from '../flows/index.js';
@@ -304,6 +305,14 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const year = o.year === undefined ? undefined : Number(o.year);
     if (year !== undefined && (!Number.isInteger(year) || year < 1970 || year > 2200)) {
       throw new UsageError(`--year: '${o.year}' is not a year between 1970 and 2200`);
+    }
+    if (o.tz !== undefined) {
+      try {
+        checkTimeZone(o.tz);
+      } catch (e) {
+        if (e instanceof TimeZoneError) throw new UsageError(`--tz: ${e.message}`);
+        throw e;
+      }
     }
     const showProgress = io.stderr.isTTY === true && !o.quiet;
     let lastDraw = 0;

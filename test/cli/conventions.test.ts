@@ -205,6 +205,33 @@ describe('help', () => {
   });
 });
 
+describe('--tz is checked before any file is read', () => {
+  it.each([
+    ['Mars/Olympus', /^callhome: error: --tz: unknown time zone "Mars\/Olympus": give UTC, an offset such as \+05:30, /],
+    ['+25:00', /^callhome: error: --tz: time zone "\+25:00" is no offset between -14:00 and \+14:00: /],
+    ['-1430', /^callhome: error: --tz: time zone "-1430" is no offset between -14:00 and \+14:00: /],
+    ['+05:75', /^callhome: error: --tz: time zone "\+05:75" is no offset between -14:00 and \+14:00: /],
+  ])('%s: a usage error naming the option, one line, exit 2', async (zone, message) => {
+    for (const args of [['analyze'], ['info'], ['flows'], ['report']]) {
+      const run = await callhome([...args, '--tz', zone, join(scratch, 'no-such-file.log')]);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(run.stdout).toBe('');
+    }
+  });
+
+  it('offsets up to ±14:00 and zone names are taken', async () => {
+    for (const zone of ['+14:00', '-14:00', '+0530', 'UTC-3', 'Asia/Colombo']) {
+      const run = await callhome(['info', '--format', 'json', '--tz', zone, resolve(projectRoot, 'test/logs/fixtures/pfirewall-xp.log')]);
+      expect(run.code, zone).toBe(0);
+      expect((JSON.parse(run.stdout) as { captures: { formatDetail: string }[] }).captures[0]!.formatDetail, zone).toMatch(
+        new RegExp(`times in ${zone.replace('+', '\\+')}$`),
+      );
+    }
+  });
+});
+
 describe('one error prefix, with the file named', () => {
   it.each([
     [['info'], /^callhome: error: missing required argument 'capture'/],

@@ -92,6 +92,7 @@ describe('formats, told apart by content', () => {
     ['cisco-asa.log', 'cisco-asa'],
     ['filterlog.log', 'filterlog'],
     ['pfirewall.log', 'pfirewall'],
+    ['pfirewall-xp.log', 'pfirewall'],
   ])('%s is %s', (name, format) => {
     expect(sniffFirewallLog(fixture(name))).toBe(format);
     expect(sniffFirewallLog(Buffer.from(fixture(name)))).toBe(format);
@@ -419,6 +420,52 @@ describe('Windows Firewall pfirewall.log', () => {
   });
 });
 
+describe('Windows Firewall pfirewall.log of Windows XP SP2 / Server 2003 (sessions: OPEN, OPEN-INBOUND, CLOSE, DROP)', () => {
+  // A host that checks in with 72.246.53.0/24 on port 80 every 30 s, its personal firewall logging
+  // each session it opens and closes; a lookup, an inbound Remote Desktop session, dropped packets.
+  const log = readFirewallLog('pfirewall-xp.log', fixture('pfirewall-xp.log'), { tz: '+05:30' });
+  const to = (address: string, port: number) => log.connections.filter((c) => c.respH === address && c.respP === port);
+  const beacon = log.connections.filter((c) => c.respP === 80);
+
+  it('reads OPEN and OPEN-INBOUND as sessions let through, DROP as denied; CLOSE and INFO-EVENTS-LOST are no entries', () => {
+    expect(log.format).toBe('pfirewall');
+    expect(log.unmatched.count).toBe(0);
+    // 13 OPEN, 1 OPEN-INBOUND, 4 DROP; 14 CLOSE, 1 INFO-EVENTS-LOST and the 4 header lines are the firewall's other messages.
+    expect(log.entries).toBe(18);
+    expect(log.summary.skipped).toEqual({ 'log.other_message': 19 });
+    expect(log.connections).toHaveLength(16);
+    expect(beacon).toHaveLength(12);
+    expect(beacon.every((c) => c.origH === '192.168.0.13' && c.established && c.connState === 'S1' && c.resets.length === 0)).toBe(true);
+    expect(beacon[0]).toMatchObject({ ts: Date.UTC(2006, 10, 17, 7, 42, 18) / 1000, origP: 2480, respH: '72.246.53.72', history: 'S' });
+    expect(to('192.168.0.1', 53)).toMatchObject([{ proto: 'udp', origH: '192.168.0.13', established: true }]);
+    expect(to('192.168.0.13', 3389)).toMatchObject([{ origH: '192.168.0.7', origP: 1177, established: true }]);
+    // The dropped SYN and its two retransmissions: one attempt, denied by the host's firewall.
+    expect(to('192.168.0.13', 445)).toMatchObject([{ origH: '192.168.0.7', synCount: 3, established: false }]);
+    expect(to('192.168.0.13', 445)[0]!.resets[0]?.kind).toBe('log');
+  });
+
+  it('a log that begins with the ends of sessions opened before it (a new file after the old one filled up) is told by content', () => {
+    const header = fixture('pfirewall-xp.log').split('\r\n').slice(0, 4);
+    const closes = [1034, 1035, 1036, 1037, 1038, 1039].map(
+      (port, i) => `2006-11-17 13:10:0${i} CLOSE UDP 192.168.0.13 192.168.0.1 ${port} 53 - - - - - - - - -`,
+    );
+    const text = [...header, ...closes, '2006-11-17 13:12:18 OPEN TCP 192.168.0.13 72.246.53.72 2480 80 - - - - - - - - -', ''].join(
+      '\r\n',
+    );
+    expect(sniffFirewallLog(text)).toBe('pfirewall');
+    expect(readFirewallLog('pfirewall.log', text).connections).toMatchObject([{ respH: '72.246.53.72', established: true }]);
+  });
+
+  it('a session opened every 30 s to the same /24 gets through: periodic, not blocked; past a proxy that is named, a bypass', () => {
+    const host = analyse(log).hosts.find((h) => h.address === '192.168.0.13')!;
+    expect(host.labels).toEqual(['periodic']);
+    expect(host.groups[0]!.schedule).toMatchObject({ periodic: true, periodSeconds: 30, sequentialPorts: true });
+    expect(host.verdict).toMatch(/^A periodic beacon that gets through/);
+    const withProxy = analyse(log, [{ address: '192.168.0.2', port: 8080 }]).hosts.find((h) => h.address === '192.168.0.13')!;
+    expect(withProxy.labels).toEqual(['proxy-bypass', 'periodic']);
+  });
+});
+
 describe('plain tables', () => {
   it.each([
     [
@@ -516,6 +563,14 @@ describe('time stamps', () => {
 
   it('refuses a zone it does not know', () => {
     expect(() => readFirewallLog('k', line('Jan 15 12:00:00'), { year: 2024, tz: 'Mars/Olympus' })).toThrow(TimeZoneError);
+  });
+
+  it('refuses an offset no clock keeps: beyond ±14:00, or 60 minutes and more', () => {
+    for (const tz of ['+25:00', '-14:30', '+1500', '+05:75']) {
+      expect(() => readFirewallLog('k', line('Jan 15 12:00:00'), { year: 2024, tz }), tz).toThrow(TimeZoneError);
+    }
+    const farthest = readFirewallLog('k', line('Jan 15 12:00:00'), { year: 2024, tz: '+14:00' });
+    expect(farthest.connections[0]!.ts).toBe(Date.UTC(2024, 0, 14, 22) / 1000);
   });
 });
 

@@ -2,16 +2,33 @@
  * Windows Firewall logs (pfirewall.log, W3C extended style): "#Version: 1.5", "#Software:
  * Microsoft Windows Firewall", "#Time Format: Local", then "#Fields: date time action protocol
  * src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path"
- * (Windows 10 and later append "pid"), one space-separated line per packet, "-" for an empty field.
- * action: ALLOW, DROP (and INFO-EVENTS-LOST); path: SEND, RECEIVE, FORWARD. The header decides the
- * column positions; without one, the documented default order is assumed.
+ * (Windows 10 and later append "pid"), one space-separated line per packet (per session on XP), "-"
+ * for an empty field.
+ * The same header since Windows XP SP2 and Server 2003; what the action column says differs (ACTIONS).
+ * The header decides the column positions; without one, the documented default order is assumed.
  */
 import { fullYear } from './time.js';
-import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
+import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { historyLetters, portOf, transportOf, shareRead } from './types.js';
 
 const DEFAULT_FIELDS =
   'date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path'.split(' ');
+/**
+ * What each action says. Vista and later log packets: ALLOW, DROP (path SEND, RECEIVE, FORWARD).
+ * XP SP2 and Server 2003 log sessions, ports and addresses in the order of the connection: OPEN
+ * an outbound session the host opened (its own firewall let it out), OPEN-INBOUND an inbound
+ * session let in, CLOSE a session's end, DROP incoming data dropped. A CLOSE is no attempt and
+ * says nothing of what came of the session (no bytes, no reason), so it is skipped as one of the
+ * firewall's other messages; INFO-EVENTS-LOST says events went unlogged.
+ */
+const ACTIONS: ReadonlyMap<string, FirewallAction | 'skip'> = new Map<string, FirewallAction | 'skip'>([
+  ['ALLOW', 'allow'],
+  ['DROP', 'deny'],
+  ['OPEN', 'allow'],
+  ['OPEN-INBOUND', 'allow'],
+  ['CLOSE', 'skip'],
+  ['INFO-EVENTS-LOST', 'skip'],
+]);
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const TIME = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/;
 
@@ -64,9 +81,9 @@ function parser(clock: LogClockLike): LineParser {
       const date = DATE.exec(f[columns.date] ?? '');
       const time = TIME.exec(f[columns.time] ?? '');
       if (date === null || time === null) return null;
-      const actionWord = f[columns.action] ?? '';
-      if (actionWord === 'INFO-EVENTS-LOST') return 'skip';
-      if (actionWord !== 'ALLOW' && actionWord !== 'DROP') return null;
+      const action = ACTIONS.get(f[columns.action] ?? '');
+      if (action === undefined) return null;
+      if (action === 'skip') return 'skip';
       const proto = transportOf(f[columns.protocol] ?? '');
       if (proto === null) return 'skip';
       const [y, mo, d] = [date[1], date[2], date[3]].map(Number) as [number, number, number];
@@ -75,7 +92,7 @@ function parser(clock: LogClockLike): LineParser {
       const ts = localTime ? clock.local(fullYear(y, 4), mo, d, h, mi, seconds) : Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + seconds;
       const event: FirewallEvent = {
         ts,
-        action: actionWord === 'DROP' ? 'deny' : 'allow',
+        action,
         proto,
         src: f[columns.src] ?? '',
         sport: -1,

@@ -39,21 +39,59 @@ export interface ClockOptions {
   tz?: string;
 }
 
+/** The widest offset from UTC any zone keeps: +14:00 (Kiribati's Line Islands); the least is −12:00. */
+const MAX_OFFSET_SECONDS = 14 * 3600;
+
 export class TimeZoneError extends Error {
-  constructor(readonly tz: string) {
-    super(`unknown time zone "${tz}": give UTC, an offset such as +05:30, or a zone name such as Europe/Berlin`);
+  constructor(
+    readonly tz: string,
+    /** Written as an offset, but one no clock keeps ("+25:00", "+05:75"). */
+    readonly badOffset = false,
+  ) {
+    super(
+      `${badOffset ? `time zone "${tz}" is no offset between -14:00 and +14:00` : `unknown time zone "${tz}"`}: ` +
+        'give UTC, an offset such as +05:30, or a zone name such as Europe/Berlin',
+    );
     this.name = 'TimeZoneError';
   }
 }
 
-/** Seconds east of UTC for a fixed-offset zone ("UTC", "Z", "+05:30", "-0800", "UTC+1"), else null. */
+/**
+ * Seconds east of UTC for a fixed-offset zone ("UTC", "Z", "+05:30", "-0800", "UTC+1"), else null
+ * (a zone name); an offset no clock keeps (beyond ±14:00, 60 minutes or more) is refused.
+ */
 function fixedOffset(tz: string): number | null {
   const t = tz.trim();
   if (/^(utc|gmt|z)$/i.test(t)) return 0;
   const m = /^(?:utc|gmt)?([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(t);
   if (m === null) return null;
-  const seconds = Number(m[2]) * 3600 + Number(m[3] ?? 0) * 60;
+  const minutes = Number(m[3] ?? 0);
+  const seconds = Number(m[2]) * 3600 + minutes * 60;
+  if (minutes > 59 || seconds > MAX_OFFSET_SECONDS) throw new TimeZoneError(tz, true);
   return m[1] === '-' ? -seconds : seconds;
+}
+
+/** The wall clock of a zone name (IANA: "Asia/Colombo"); TimeZoneError for a name the runtime does not know. */
+function zoneClock(tz: string): Intl.DateTimeFormat {
+  try {
+    return new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+  } catch {
+    throw new TimeZoneError(tz);
+  }
+}
+
+/** Throws TimeZoneError unless `tz` is a zone log times can be read in (for a CLI to check its --tz before reading). */
+export function checkTimeZone(tz: string): void {
+  if (fixedOffset(tz) === null) zoneClock(tz);
 }
 
 /** Seconds east of UTC from an ISO offset suffix ("Z", "+01:00", "+0100"), null when there is none. */
@@ -81,24 +119,7 @@ export class LogClock implements LogClockLike {
   constructor(options: ClockOptions = {}) {
     this.tz = options.tz ?? 'UTC';
     this.fixed = fixedOffset(this.tz);
-    if (this.fixed === null) {
-      try {
-        this.zone = new Intl.DateTimeFormat('en-US', {
-          timeZone: this.tz,
-          hourCycle: 'h23',
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          hour: 'numeric',
-          minute: 'numeric',
-          second: 'numeric',
-        });
-      } catch {
-        throw new TimeZoneError(this.tz);
-      }
-    } else {
-      this.zone = null;
-    }
+    this.zone = this.fixed === null ? zoneClock(this.tz) : null;
     this.givenYear = options.year ?? null;
     this.fileEnd = options.mtimeMs !== undefined ? Math.floor(options.mtimeMs / 1000) : null;
   }
