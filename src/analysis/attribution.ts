@@ -43,6 +43,14 @@ export const NO_TTL_IN_CONN_LOG = "Zeek's conn.log records no TTL: run callhome 
 export const NO_TTL_IN_FIREWALL_LOG =
   "reset from the server's side of the firewall, which logs no TTL: the server or a device beyond the firewall refused it";
 
+/** Why a reset on the loopback is the endpoint's: a capture taken with `-i any` holds the host's own. */
+const LOOPBACK = "a loopback address: the capturing host's own kernel refused it, with nothing in between";
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
+}
+
 /** How far (hops) a reset's TTL may be from the endpoint's own packets and still be the endpoint's. */
 const TTL_TOLERANCE = 2;
 /** A reset answering a SYN faster than this fraction of the round trip cannot have come from the far end. */
@@ -211,8 +219,9 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
     if (denyingLog(connections, withResets[w]!) !== null) continue;
     const c = connections.peek(withResets[w]!);
     for (const r of c.resets) {
-      // A firewall's own log names the device, and a Zeek row records no TTL: nothing to infer from packets.
-      if (r.fromOriginator || r.kind === 'log' || r.origin !== 'packet') continue;
+      // A firewall's own log names the device, and a Zeek row records no TTL: nothing to infer from
+      // packets; nothing stands between a host and its own loopback.
+      if (r.fromOriginator || r.kind === 'log' || r.origin !== 'packet' || isLoopback(c.respH)) continue;
       const key = clusterKey(r);
       let cluster = clusters.get(key);
       if (cluster === undefined) {
@@ -237,6 +246,15 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   // for — a firewall log is millions of denials.
   const refused: (AttributedReset | undefined)[] = [];
   const logAttributions = new Map<string, AttributedReset>();
+  const attributeOne = (c: Connection, r: ResetEvidence): AttributedReset => {
+    if (r.kind === 'log') return attributeLog(r, logAttributions);
+    if (r.origin === 'zeek-conn') return { reset: r, attribution: 'unknown', evidence: NO_TTL_IN_CONN_LOG };
+    if (r.origin === 'firewall-log') return { reset: r, attribution: 'unknown', evidence: NO_TTL_IN_FIREWALL_LOG };
+    if (r.fromOriginator) return attributeOriginatorReset(c, r);
+    if (isLoopback(c.respH)) return { reset: r, attribution: 'endpoint', evidence: LOOPBACK };
+    if (r.kind === 'icmp') return attributeIcmp(c, r);
+    return attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
+  };
   for (let w = 0; w < withResets.length; w++) {
     const i = withResets[w]!;
     const log = denyingLog(connections, i);
@@ -246,18 +264,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
     }
     const c = connections.peek(i);
     for (const r of c.resets) {
-      const attributed =
-        r.kind === 'log'
-          ? attributeLog(r, logAttributions)
-          : r.origin === 'zeek-conn'
-            ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_CONN_LOG }
-            : r.origin === 'firewall-log'
-              ? { reset: r, attribution: 'unknown' as const, evidence: NO_TTL_IN_FIREWALL_LOG }
-              : r.fromOriginator
-                ? attributeOriginatorReset(c, r)
-                : r.kind === 'icmp'
-                  ? attributeIcmp(c, r)
-                  : attributeRst(c, r, byAddress, byNetblock, clusterVerdicts.get(clusterKey(r)) ?? null, internal);
+      const attributed = attributeOne(c, r);
       if (!r.fromOriginator && refused[i] === undefined) refused[i] = attributed;
     }
   }

@@ -41,6 +41,18 @@ describe('reset attribution', () => {
     expect(source.evidence).toMatch(/one device answers for \d+ addresses/);
   });
 
+  it("a reset on the loopback (a capture with -i any) is the host's own kernel, not the firewall that resets the web", () => {
+    // The firewall's TTL-64 resets for the web, beside the sniffing host's own refusals on lo with the same TTL and speed.
+    const web = [10, 20, 30, 40].map((t, k) => refused(host, `203.0.113.${10 + k}`, 80, t, { ttl: 64, delay: 0.00004 }));
+    const local = [12, 22, 32].map((t) => refused('127.0.0.1', '127.0.0.1', 5037, t, { ttl: 64, delay: 0.000006 }));
+    const v6 = refused('::1', '::1', 5037, 42, { ttl: 64, delay: 0.000006 });
+    const all = [...web, ...local, v6];
+    expect(attributions(all)).toEqual([...web.map(() => 'middlebox'), ...local.map(() => 'endpoint'), 'endpoint']);
+    const firewall = attributeResets(all, internal).resetSources.find((s) => s.attribution === 'middlebox')!;
+    expect(firewall.resets).toBe(4);
+    expect(firewall.addressList).not.toContain('127.0.0.1');
+  });
+
   it("a reset whose TTL differs from the same /24's SYN-ACKs is a middlebox", () => {
     const ok = session(host, '203.0.113.10', 80, 5, { respTtl: 52 });
     const reset = refused(host, '203.0.113.11', 80, 6, { ttl: 63, delay: 0.0004 });
