@@ -217,7 +217,7 @@ function silentProxy(directWeb: ReadonlyMap<string, DirectWeb>): ProxyFinding | 
     port: null,
     source: 'detected',
     evidence:
-      `no client is seen using a proxy, but ${address} is the only internal host whose web connections get through ` +
+      `no client is seen using a proxy, but ${address} is the only internal host whose web connections mostly get through, to more than one address ` +
       `(${plural(d.established, 'connection')} to ${plural(d.addresses.size, 'address', 'addresses')}${d.addresses.size >= 16 ? ' or more' : ''}) ` +
       `while ${plural(refused, 'other host')} never get through directly: most likely the proxy (or a server allowed out), ` +
       'its clients out of sight of this capture or log',
