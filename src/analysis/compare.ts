@@ -5,6 +5,7 @@
 import type { AnalysisResult, CompareBehaviour, CompareResult, DestinationGroup, HostFinding, ResetSource } from './types.js';
 import { likelyFirewall } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
+import { scheduleGetsThrough } from './groups.js';
 import { duration, plural } from '../quantities.js';
 import { portWords, shapeWords } from './schedule-words.js';
 
@@ -44,11 +45,7 @@ function kindOf(host: HostFinding | null, group: DestinationGroup | null): Kind 
   if (has('flood')) return 'flood';
   if (has('scanner')) return 'scan';
   if (has('dns-tunnel')) return 'dns tunnel';
-  if (
-    has('periodic') &&
-    host.groups.some((g) => g.schedule.periodic && !g.viaProxy && (g.established > 0 || g.schedule.basis === 'requests in one connection'))
-  )
-    return 'beacon';
+  if (has('periodic') && host.groups.some((g) => g.schedule.periodic && !g.viaProxy && scheduleGetsThrough(g))) return 'beacon';
   if (has('blocked')) return 'blocked agent';
   if (has('proxy-bypass')) return 'bypass';
   if (has('periodic')) return 'periodic';

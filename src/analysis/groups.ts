@@ -85,6 +85,15 @@ interface GroupAcc {
   requests: Connection | null;
 }
 
+/**
+ * Whether a group's schedule is one of connections that get through: completed sessions, or
+ * requests inside a connection that was answered — not a retry loop that fails beside a few
+ * connections to the same netblock that were answered, nor a UDP flow nobody answers.
+ */
+export function scheduleGetsThrough(g: Pick<DestinationGroup, 'established' | 'schedule'>): boolean {
+  return g.established > 0 && g.schedule.basis !== 'failed attempts';
+}
+
 /** Every item's destination key: proxied connections by the name they asked the proxy for. */
 export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, address: string): Destinations {
   const n = items.n;
@@ -184,14 +193,78 @@ export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array
   // Each accumulator let go once finished: a scanner's groups are many.
   const groups = new Array<DestinationGroup>(accs.length);
   const seen = new Float64Array(accs.length * 2);
+  let split: Set<number> | null = null;
   for (let g = 0; g < accs.length; g++) {
     const acc = accs[g]!;
-    groups[g] = finishGroup(acc);
+    const group = (groups[g] = finishGroup(acc));
     seen[2 * g] = acc.first;
     seen[2 * g + 1] = acc.last;
+    if (
+      !group.schedule.periodic &&
+      group.addresses > 1 &&
+      group.addresses <= SPLIT_ADDRESSES &&
+      !group.viaProxy &&
+      acc.attempts >= 2 * MIN_EVENTS
+    ) {
+      (split ??= new Set()).add(g);
+    }
     (accs as (GroupAcc | undefined)[])[g] = undefined;
   }
+  if (split !== null) scheduleByAddress(items, groupOf, groups, split);
   return { groupOf, groups, seen };
+}
+
+/** Addresses a group may have for its attempts to be looked at address by address. */
+const SPLIT_ADDRESSES = 16;
+/** Events an address needs for a schedule of its own (the schedule's fewest bursts). */
+const MIN_EVENTS = 3;
+
+interface AddressEvents {
+  failedTimes: number[];
+  failedPorts: number[];
+  doneTimes: number[];
+  donePorts: number[];
+}
+
+/**
+ * A group whose attempts as a whole keep no schedule, though one of its few addresses does: two
+ * programs retrying two servers of one netblock (a /24 a CDN serves from) interleave their
+ * attempts, and each keeps its schedule only apart. The group takes the best schedule of an
+ * address that has one, named by its address; a group whose attempts keep one is left as it is.
+ */
+function scheduleByAddress(items: Items, groupOf: Int32Array, groups: DestinationGroup[], split: ReadonlySet<number>): void {
+  const byGroup = new Map<number, Map<string, AddressEvents>>();
+  for (let i = 0; i < items.n; i++) {
+    const g = groupOf[i]!;
+    if (!split.has(g) || items.attempt[i] === 0) continue;
+    const c = items.conn.peek(i);
+    let addresses = byGroup.get(g);
+    if (addresses === undefined) byGroup.set(g, (addresses = new Map<string, AddressEvents>()));
+    let e = addresses.get(c.respH);
+    if (e === undefined) addresses.set(c.respH, (e = { failedTimes: [], failedPorts: [], doneTimes: [], donePorts: [] }));
+    if (items.outcome[i] === 'established') {
+      e.doneTimes.push(c.ts);
+      e.donePorts.push(c.origP);
+    } else {
+      e.failedTimes.push(c.ts);
+      e.failedPorts.push(c.origP);
+    }
+  }
+  for (const [g, addresses] of byGroup) {
+    let best: Schedule | null = null;
+    for (const [address, e] of [...addresses].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      const schedules: Schedule[] = [];
+      if (e.failedTimes.length >= MIN_EVENTS) schedules.push(analyzeSchedule(e.failedTimes, e.failedPorts, 'failed attempts'));
+      if (e.doneTimes.length >= MIN_EVENTS) schedules.push(analyzeSchedule(e.doneTimes, e.donePorts, 'completed sessions'));
+      for (const schedule of schedules) {
+        if (schedule.periodic && (best === null || bestSchedule([best, schedule]) === schedule)) best = { ...schedule, address };
+      }
+    }
+    if (best === null) continue;
+    const group = groups[g]!;
+    best.evidence = `to ${best.address} alone (of the group's ${group.addresses} addresses): ${best.evidence}`;
+    group.schedule = best;
+  }
 }
 
 /**

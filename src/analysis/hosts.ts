@@ -76,7 +76,28 @@ export interface HostsAnalysis {
   understood: UnderstoodDestinations[];
   /** Hosts without findings that were counted and not kept (`HostContext.keepQuiet` false). */
   quiet: QuietTally;
+  /** Set when most connections were opened from outside the internal networks to outside them (see `outsideOpeners`). */
+  outside?: OutsideOpeners;
 }
+
+/**
+ * Connections opened from an address outside the internal networks to another outside them,
+ * when they are most of the run's: a capture on a NAT's outside, where every host of the network
+ * is the one public address, though a stray internal address (an IPv6 host, a leaked packet)
+ * makes the internal hosts the only ones analysed.
+ */
+export interface OutsideOpeners {
+  connections: number;
+  /** Every analysed connection. */
+  total: number;
+  /** The outside address that opened the most, and how many. */
+  top: string;
+  topConnections: number;
+}
+
+/** Outside-to-outside connections, at least, and their share of all, for OutsideOpeners to be said. */
+const OUTSIDE_MIN = 20;
+const OUTSIDE_SHARE = 0.5;
 
 /** Attempts kept per host for charts: every one up to these, then an even spread. */
 export const MAX_ATTEMPTS_KEPT = 20_000;
@@ -114,7 +135,7 @@ const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 export function buildHosts(connections: ConnectionList, ctx: HostContext): HostsAnalysis {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
   // Each host's number in `positionsOf`; a host with DNS findings alone has none.
-  const { hostIds: byHost, positionsOf } = hostPositions(connections, analysedConnections(connections, ctx.internal));
+  const { hostIds: byHost, positionsOf, countOf } = hostPositions(connections, analysedConnections(connections, ctx.internal));
   // DNS as a channel (tunnels, periodic lookups) is read from every DNS query a host sends, those
   // to the network's own resolver included: a host with nothing else is listed too.
   const channels = dnsChannelsByHost(connections);
@@ -140,6 +161,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
       break;
     }
   }
+  const outside = anyInternal ? outsideOpeners(connections, byHost, positionsOf, countOf, ctx.internal) : undefined;
   const hosts: HostAnalysis[] = [];
   const understoodOnly: HostTotals[] = [];
   const tally = ctx.known ? new UnderstoodTally(ctx.known.rules) : null;
@@ -183,7 +205,30 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
       samples -= h.attempts.length;
     }
   }
-  return { hosts, understoodOnly, understood: tally?.result() ?? [], quiet };
+  return { hosts, understoodOnly, understood: tally?.result() ?? [], quiet, ...(outside !== undefined ? { outside } : {}) };
+}
+
+/** OutsideOpeners, when outside-to-outside connections are most of those analysed. */
+function outsideOpeners(
+  connections: ConnectionList,
+  byHost: ReadonlyMap<string, number | undefined>,
+  positionsOf: (id: number | undefined) => number[],
+  countOf: (id: number | undefined) => number,
+  internal: CidrSet,
+): OutsideOpeners | undefined {
+  let total = 0;
+  let opened = 0;
+  let top = '';
+  let topConnections = 0;
+  for (const [address, id] of byHost) {
+    total += countOf(id);
+    if (internal.has(address)) continue;
+    let n = 0;
+    for (const i of positionsOf(id)) if (!internal.hasResp(connections.peek(i))) n++;
+    opened += n;
+    if (n > topConnections) [top, topConnections] = [address, n];
+  }
+  return opened >= OUTSIDE_MIN && opened > total * OUTSIDE_SHARE ? { connections: opened, total, top, topConnections } : undefined;
 }
 
 /**
@@ -194,7 +239,11 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
 function hostPositions(
   connections: ConnectionList,
   analysed: Uint8Array,
-): { hostIds: Map<string, number | undefined>; positionsOf: (id: number | undefined) => number[] } {
+): {
+  hostIds: Map<string, number | undefined>;
+  positionsOf: (id: number | undefined) => number[];
+  countOf: (id: number | undefined) => number;
+} {
   const hostIds = new Map<string, number | undefined>();
   const hostOf = new Int32Array(connections.length);
   const counts: number[] = [];
@@ -219,6 +268,7 @@ function hostPositions(
   return {
     hostIds,
     positionsOf: (id) => (id === undefined ? [] : Array.from(positions.subarray(first[id], first[id + 1]))),
+    countOf: (id) => (id === undefined ? 0 : first[id + 1]! - first[id]!),
   };
 }
 

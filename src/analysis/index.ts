@@ -119,6 +119,7 @@ export function analyzeConnections(
     understoodOnly,
     understood,
     quiet,
+    outside,
   } = buildHosts(connections, {
     internal,
     webPorts,
@@ -137,7 +138,7 @@ export function analyzeConnections(
     proxies: proxies.proxies,
     resetSources: attribution.resetSources,
     hosts: analyses.map((a) => a.finding),
-    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet),
+    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet, outside),
     quietHosts: countQuietHosts(analyses, understoodOnly, quiet),
     understood,
   };

@@ -35,12 +35,14 @@ export function periodWords(seconds: number): string {
 
 /**
  * The shape of a schedule: "bursts of 14 attempts (1 attempt/s) every 31 s", "one connection
- * every 39 s"; without a period (not periodic), the bursts alone.
+ * every 39 s" ("… to 203.0.113.10" when one address of its group keeps it); without a period
+ * (not periodic), the bursts alone.
  */
 export function shapeWords(s: Schedule): string {
   if (!s.periodic || s.periodSeconds === null) return burstWords(s);
-  if (s.burstSize === null || s.burstSize <= 1) return `one ${eventNoun(s.basis)} ${periodWords(s.periodSeconds)}`;
-  return `${burstWords(s)} ${periodWords(s.periodSeconds)}`;
+  const to = s.address !== undefined ? ` to ${s.address}` : '';
+  if (s.burstSize === null || s.burstSize <= 1) return `one ${eventNoun(s.basis)} ${periodWords(s.periodSeconds)}${to}`;
+  return `${burstWords(s)} ${periodWords(s.periodSeconds)}${to}`;
 }
 
 /**

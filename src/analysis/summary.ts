@@ -2,7 +2,7 @@
  * The run summary: a few sentences for the whole analysis, most important first — the proxy,
  * who bypasses it, which device turns them away, and whether this is a flood.
  */
-import type { HostAnalysis } from './hosts.js';
+import type { HostAnalysis, OutsideOpeners } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { count, hops, plural, rate } from '../quantities.js';
 import { periodWords } from './schedule-words.js';
@@ -18,6 +18,7 @@ export function summarize(
   resetSources: readonly ResetSource[],
   understood: readonly UnderstoodDestinations[] = [],
   quiet: QuietTally = new QuietTally(),
+  outside?: OutsideOpeners,
 ): string[] {
   const summary: string[] = [];
   const hosts = analyses.map((a) => a.finding);
@@ -181,6 +182,13 @@ export function summarize(
     );
   }
   if (summary.length === 0) summary.push(quietSummary(hosts, quiet, proxyIndex, resetSources));
+  if (outside !== undefined) {
+    summary.push(
+      `${plural(outside.connections, 'connection')} of ${count(outside.total)} were opened from addresses outside the internal networks to others outside them, ` +
+        `${count(outside.topConnections)} by ${outside.top}: a capture on the outside of a NAT sees every host as that address. ` +
+        `They are not analysed as hosts; give --internal ${outside.top}${outside.top.includes(':') ? '/128' : '/32'} (or its network) for that.`,
+    );
+  }
   const known = understood.filter((u) => u.connections > 0);
   if (known.length > 0) {
     const connections = known.reduce((n, u) => n + u.connections, 0);

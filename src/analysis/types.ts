@@ -208,6 +208,11 @@ export interface Schedule {
   repetitions: number;
   /** 0–1: how sure the schedule is, from its repetitions and jitter; 0 when not periodic. */
   confidence: number;
+  /**
+   * The one address of its group the schedule was found on, when the group's attempts as a
+   * whole keep none (two programs retrying two servers of one netblock); absent otherwise.
+   */
+  address?: string;
 }
 
 export interface DestinationGroup {

@@ -4,7 +4,7 @@
  */
 import { likelyFirewall } from './attribution.js';
 import type { CidrSet } from './cidr.js';
-import { destinationCount, targetsOf, type Destinations } from './groups.js';
+import { destinationCount, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share } from '../quantities.js';
@@ -213,7 +213,7 @@ export function verdictText(f: VerdictFacts): string {
     const noun = g.schedule.basis === 'requests in one connection' ? 'request' : 'connection';
     const where = g.schedule.basis === 'requests in one connection' ? ' on one long-lived connection' : '';
     const perAttempt = g.attempts > 0 ? g.bytesOut / Math.max(1, g.attempts) : g.bytesOut / Math.max(1, g.schedule.attempts);
-    if (g.established > 0 || g.schedule.basis === 'requests in one connection') {
+    if (scheduleGetsThrough(g)) {
       // A firewall log counts no bytes: none is said, rather than "~0 B".
       const size = bytesCounted(f, g)
         ? `, ~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeConnections, type AnalysisResult } from '../../src/analysis/index.js';
+import { analyzeConnections, DEFAULT_INTERNAL, type AnalysisResult } from '../../src/analysis/index.js';
 import type { Connection } from '../../src/flows/connection.js';
 import { block, connection, dropped, http, options, random, refused, rst, session, updateAgent } from './support.js';
 
@@ -168,6 +168,30 @@ describe('labels: the "not that label" cases', () => {
     expect(h.verdict).toMatch(/^Refused connection attempts: 3 attempts to 93\.184\.216\.34:80 retried, refused by the server itself/);
   });
 
+  it('a retry loop that fails is no beacon that gets through for a few answered connections to the same network', () => {
+    // Refused by the server every 4 s (its own TTL), and three ordinary fetches from a neighbour address of the same /48.
+    const loop = Array.from({ length: 8 }, (_, k) => refused('fd77::16', '2001:db8:1::20', 80, 100 + 4.2 * k, { ttl: 61, delay: 0.042 }));
+    const fetches = [101, 109, 121].map((t) => session('fd77::16', '2001:db8:1::11', 80, t, { respTtl: 61, handshakeRtt: 0.041 }));
+    const h = analyzeConnections([...loop, ...fetches], [], options()).hosts[0]!;
+    expect(h.groups[0]).toMatchObject({ attempts: 11, established: 3, schedule: { periodic: true, basis: 'failed attempts' } });
+    expect(h.verdict).toMatch(/^Periodic attempts that fail: one attempt every 4\.2 s/);
+    expect(h.score).toBeLessThan(100);
+  });
+
+  it('two programs retrying two servers of one /24 keep their schedules apart: the group gets the one of its address', () => {
+    // Every 5.19 s to .10 (16 times) and every 7.24 s to .12 (12 times), each reset by the firewall: interleaved, no schedule.
+    const a = Array.from({ length: 16 }, (_, k) => refused('10.77.0.11', '203.0.113.10', 80, 100 + 5.19 * k, { ttl: 64, delay: 0.00005 }));
+    const b = Array.from({ length: 12 }, (_, k) =>
+      refused('10.77.0.11', '203.0.113.12', 80, 101.3 + 7.24 * k, { ttl: 64, delay: 0.00005 }),
+    );
+    const h = analyzeConnections([...a, ...b], [], options()).hosts[0]!;
+    expect(h.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
+    expect(h.groups).toHaveLength(1);
+    expect(h.groups[0]!.schedule).toMatchObject({ periodic: true, address: '203.0.113.10', basis: 'failed attempts' });
+    expect(h.groups[0]!.schedule.periodSeconds).toBeCloseTo(5.19, 1);
+    expect(h.verdict).toMatch(/one attempt every 5\.2 s to 203\.0\.113\.10/);
+  });
+
   it('random browsing with a given proxy is not periodic', () => {
     const result = analyzeConnections(browsing('10.0.0.16', 60, 8), [], options({ proxies: [{ address: proxy, port: 3128 }] }));
     expect(result.hosts[0]!.labels).toEqual(['via-proxy']);
@@ -292,5 +316,32 @@ describe('direct browsing while a proxy is in use', () => {
     expect(h.verdict).toMatch(
       /^Reaches the web directly, past the proxy 192\.168\.0\.1:3128: 30 direct attempts to 5 destinations, 30 established/,
     );
+  });
+});
+
+describe('a capture on the outside of a NAT', () => {
+  // Everything the network opens leaves as 198.51.100.1; one IPv6 host is not translated.
+  const natted = [
+    ...Array.from({ length: 40 }, (_, k) =>
+      refused('198.51.100.1', `203.0.113.${20 + (k % 3)}`, 80, 100 + 5 * k, { ttl: 62, delay: 0.042 }),
+    ),
+    session('fd77::16', '2001:db8:1::11', 80, 150),
+  ];
+
+  it('says the outside address opened most connections and how to analyse it', () => {
+    const result = analyzeConnections(natted, [], options());
+    expect(result.hosts.map((h) => h.address)).toEqual(['fd77::16']);
+    expect(result.summary.join('\n')).toMatch(
+      /40 connections of 41 were opened from addresses outside the internal networks to others outside them, 40 by 198\.51\.100\.1: .* give --internal 198\.51\.100\.1\/32/,
+    );
+    const given = analyzeConnections(natted, [], options({ internal: [...DEFAULT_INTERNAL, '198.51.100.1/32'] }));
+    expect(given.hosts.map((h) => h.address)).toContain('198.51.100.1');
+    expect(given.summary.join('\n')).not.toMatch(/outside the internal networks/);
+  });
+
+  it('says nothing of outside clients that reach an inside server', () => {
+    const inbound = Array.from({ length: 40 }, (_, k) => session(`198.51.100.${k + 1}`, '192.168.0.10', 443, 100 + k));
+    const result = analyzeConnections([...inbound, session('192.168.0.20', '93.184.216.34', 443, 150)], [], options());
+    expect(result.summary.join('\n')).not.toMatch(/outside the internal networks/);
   });
 });
