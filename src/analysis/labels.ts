@@ -191,12 +191,13 @@ export function labelHost(
     main === null
       ? undefined
       : ctx.resetSources.find((s) => s.attribution === main.attribution && s.ttl === main.ttl && s.kind === main.kind);
+  // The words of the host's own refusals: the reset source's may name an address it never tried.
   if (main !== null && mainSource !== undefined && main.kind === 'log') {
-    evidence.push(`denied: ${count(main.n)} of the direct attempts were ${mainSource.evidence}`);
+    evidence.push(`denied: ${count(main.n)} of the direct attempts were ${main.evidence}`);
   } else if (main !== null && mainSource !== undefined) {
     // TTL -1 and no delays: the refusals were read from a log that records neither
     const how = main.ttl < 0 ? '' : ` with TTL ${main.ttl} after ~${duration(median(main.delays) ?? 0)}`;
-    evidence.push(`resets: ${count(main.n)} of the direct attempts were refused${how}: ${mainSource.attribution} (${mainSource.evidence})`);
+    evidence.push(`resets: ${count(main.n)} of the direct attempts were refused${how}: ${main.attribution} (${main.evidence})`);
   }
 
   let score = 0;

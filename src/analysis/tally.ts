@@ -102,6 +102,8 @@ export interface RefusalStats {
   kind: ResetSource['kind'];
   attribution: ResetAttribution;
   delays: number[];
+  /** The evidence of the host's first such refusal: of an address it tried, not the reset source's example. */
+  evidence: string;
 }
 
 interface PortStats {
@@ -188,7 +190,10 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
       const r = refusal.reset;
       const k = ATTRIBUTION_INDEX[refusal.attribution] * 1024 + r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
       let s = tally.refusalOf.get(k);
-      if (s === undefined) tally.refusalOf.set(k, (s = { n: 0, ttl: r.ttl, kind: r.kind, attribution: refusal.attribution, delays: [] }));
+      if (s === undefined) {
+        s = { n: 0, ttl: r.ttl, kind: r.kind, attribution: refusal.attribution, delays: [], evidence: refusal.evidence };
+        tally.refusalOf.set(k, s);
+      }
       s.n++;
       if (s.delays.length < 1000) s.delays.push(r.delay);
     }

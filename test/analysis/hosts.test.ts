@@ -345,3 +345,21 @@ describe('a capture on the outside of a NAT', () => {
     expect(result.summary.join('\n')).not.toMatch(/outside the internal networks/);
   });
 });
+
+describe("a host's reset evidence", () => {
+  it('names the addresses it tried, not those of another host refused by the same firewall', () => {
+    const v4 = [
+      session('10.77.0.11', '203.0.113.10', 80, 100, { respTtl: 61, handshakeRtt: 0.042 }),
+      ...[110, 120, 130].map((t) => refused('10.77.0.11', '203.0.113.10', 80, t, { ttl: 64, delay: 0.00005 })),
+    ];
+    const v6 = [
+      session('fd77::16', '2001:db8:1::11', 80, 105, { respTtl: 61, handshakeRtt: 0.042 }),
+      ...[115, 125, 135].map((t) => refused('fd77::16', '2001:db8:1::10', 80, t, { ttl: 64, delay: 0.00005 })),
+    ];
+    const result = analyzeConnections([...v4, ...v6], [], options());
+    const resets = (address: string) => hostOf(result, address).evidence.find((e) => e.startsWith('resets:'))!;
+    expect(resets('fd77::16')).toMatch(/middlebox/);
+    expect(resets('fd77::16')).not.toMatch(/203\.0\.113/);
+    expect(resets('10.77.0.11')).not.toMatch(/2001:db8/);
+  });
+});
