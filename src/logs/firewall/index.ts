@@ -47,6 +47,8 @@ export interface FirewallLogOptions {
   isLocal?: (address: string) => boolean;
   /** The formats to try, in this order, instead of telling them from the first lines (a reading again from the end). */
   formats?: readonly FirewallFormat[];
+  /** With `formats`: the file's first lines, which settle what the formats settle once for a file (a table's date order). */
+  head?: readonly string[];
 }
 
 /**
@@ -60,6 +62,8 @@ export class NewestFirstLog extends Error {
     readonly firstEntryLine: number,
     /** The formats as the reader tried them, for the reading from the end to try them so. */
     readonly formats: readonly FirewallFormat[],
+    /** The file's first lines, for the reading from the end to settle from them what the reader did. */
+    readonly head: readonly string[],
   ) {
     super('the log lists its newest lines first');
     this.name = 'NewestFirstLog';
@@ -169,6 +173,8 @@ function quoted(line: string): string {
 export class FirewallLogReader {
   private readonly clock: LogClock;
   private readonly held: string[] = [];
+  /** The lines held to tell the format (or those given): the first lines, that each parser is primed with. */
+  private head: readonly string[] = [];
   private parsers: { module: FirewallFormatModule; parser: LineParser }[] | null = null;
   /** Set when the file is netfilter's: its lines are read from their bytes. */
   private netfilterBytes: NetfilterBytes | null = null;
@@ -208,6 +214,7 @@ export class FirewallLogReader {
             throw new NewestFirstLog(
               this.firstEntryLine,
               this.parsers!.map((p) => p.module.format),
+              this.head,
             );
         },
       },
@@ -238,6 +245,8 @@ export class FirewallLogReader {
     this.parsers = modules.map((module) => ({ module, parser: module.parser(this.clock) }));
     if (modules[0] === netfilter) this.netfilterBytes = new NetfilterBytes();
     const held = this.held.splice(0);
+    this.head = given !== undefined ? (this.options.head ?? held) : held;
+    for (const { parser } of this.parsers) parser.prime?.(this.head);
     for (const line of held) this.read(line);
   }
 

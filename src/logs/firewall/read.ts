@@ -240,7 +240,7 @@ async function readFromEnd(
   chunkBytes: number,
   pause: (() => Promise<void> | null) | undefined,
 ): Promise<FirewallLog> {
-  const reader = new FirewallLogReader(path, { ...options, formats: turn.formats }, emit);
+  const reader = new FirewallLogReader(path, { ...options, formats: turn.formats, head: turn.head }, emit);
   const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   const file = await open(path, 'r');
   try {

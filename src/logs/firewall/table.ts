@@ -2,10 +2,26 @@
  * Plain tables of firewall entries, as a firewall's web console exports or an analyst pastes
  * them: a header line naming the columns (in any order, "Source IP", "src_ip", "Destination
  * Port", …), cells separated by tabs, semicolons, commas, bars or runs of spaces; dates as
- * "17-Nov-06", "2006-11-17", "11/17/2006" with the time in its own column or the same one;
- * ports as "80" or "80 (HTTP)"; newest first or oldest first. Without an action column every
- * line is taken as denied (an export of blocked connections), and the reader says so.
+ * "17-Nov-06", "2006-11-17", "11/17/2006", "Nov 17, 2006" with the time in its own column or the
+ * same one; ports as "80" or "80 (HTTP)"; newest first or oldest first. Without an action column
+ * every line is taken as denied (an export of blocked connections), and the reader says so.
+ *
+ * Cells are quoted as RFC 4180 has it (a spreadsheet's or Python's CSV): a cell in double quotes
+ * may hold the separator ("Dec 5, 2026 01:02:03", "Default deny, outbound web") and writes a
+ * quote as two. A quoted cell does not run over a line end.
+ *
+ * A numeric date ("09/12/2026") is read in one order for the whole column, never cell by cell:
+ * the first lines the reader holds to tell the format (`prime`) settle it. A date whose first
+ * number is over 12 can only be day first, one whose second is, only month first; the order
+ * more of them show is the column's. Where none shows, neighbouring rows do: a table's dates
+ * step from row to row by days, so the order that makes the steps shorter is taken ("09/12",
+ * "10/12", "11/12" step a day apart day first, a month apart month first), and the reader says
+ * it guessed. Where they tell nothing either, slashes read month first and dots and dashes day
+ * first, the conventions of the places that write them. A row past the first lines can only be
+ * read the way it is written: it is read so, and the reader warns, naming the column, that the
+ * dates either order reads may be misread — as it does for a column with dates of both orders.
  */
+import { count, plural } from '../../quantities.js';
 import { fullYear, isoOffset, monthOf } from './time.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { actionOf, portOf, transportOf, shareRead } from './types.js';
@@ -67,6 +83,8 @@ type Separator = (typeof SEPARATORS)[number];
 
 interface Layout {
   separator: Separator;
+  /** The header's cells as written, for messages that name a column. */
+  names: string[];
   /** Column of each cell position (undefined: a column callhome does not read). */
   columns: (Column | undefined)[];
   /** Where each header cell starts, for space-aligned rows whose cells hold spaces. */
@@ -94,15 +112,61 @@ function headerCells(line: string, separator: Separator): { names: string[]; sta
     }
     return { names, starts };
   }
-  const names = separator === 'spaces' ? line.trim().split(/\s{2,}|\t/) : line.split(separator);
-  const starts: number[] = [];
-  let from = 0;
-  for (const n of names) {
-    const at = line.indexOf(n, from);
-    starts.push(at);
-    from = at + n.length;
+  if (separator === 'spaces') {
+    const names = line.trim().split(/\s{2,}|\t/);
+    const starts: number[] = [];
+    let from = 0;
+    for (const n of names) {
+      const at = line.indexOf(n, from);
+      starts.push(at);
+      from = at + n.length;
+    }
+    return { names: names.map((n) => n.trim().replace(/^"|"$/g, '')), starts };
   }
-  return { names: names.map((n) => n.trim().replace(/^"|"$/g, '')), starts };
+  const { cells, starts } = splitCells(line, separator);
+  return { names: cells, starts };
+}
+
+const QUOTE = 0x22;
+const SPACE = 0x20;
+
+/**
+ * A line's cells split on a one-character separator as RFC 4180 reads them: a cell that opens
+ * with a double quote runs to the quote that closes it, separators and all, "" inside standing
+ * for one quote; anything between the closing quote and the next separator is kept. Cells are
+ * trimmed; `starts` are where they begin.
+ */
+function splitCells(line: string, separator: string): { cells: string[]; starts: number[] } {
+  const cells: string[] = [];
+  const starts: number[] = [];
+  const n = line.length;
+  for (let i = 0; ;) {
+    let j = i;
+    while (j < n && line.charCodeAt(j) === SPACE) j++;
+    let text = '';
+    let k = i;
+    if (j < n && line.charCodeAt(j) === QUOTE) {
+      for (k = j + 1; ;) {
+        const q = line.indexOf('"', k);
+        // A quote never closed: the cell is the rest of the line.
+        if (q < 0) {
+          text += line.slice(k);
+          k = n;
+          break;
+        }
+        text += line.slice(k, q);
+        k = q + 1;
+        if (line.charCodeAt(k) !== QUOTE) break;
+        text += '"';
+        k++;
+      }
+    }
+    const end = line.indexOf(separator, k);
+    cells.push((text + line.slice(k, end < 0 ? n : end)).trim());
+    starts.push(i);
+    if (end < 0) return { cells, starts };
+    i = end + 1;
+  }
 }
 
 /** The header's layout when the line names at least a time, a source and a destination. */
@@ -118,7 +182,7 @@ function layoutOf(line: string): Layout | null {
       if (c !== undefined && at[c] === undefined) at[c] = i;
     });
     if (at.src !== undefined && at.dst !== undefined && (at.time !== undefined || at.datetime !== undefined))
-      return { separator, columns, starts, at };
+      return { separator, names, columns, starts, at };
   }
   return null;
 }
@@ -126,7 +190,13 @@ function layoutOf(line: string): Layout | null {
 /** A row's cells in the header's layout. */
 function cellsOf(line: string, layout: Layout): string[] {
   const sep = layout.separator;
-  if (sep !== 'space' && sep !== 'spaces') return line.split(sep).map((c) => c.trim().replace(/^"|"$/g, ''));
+  if (sep !== 'space' && sep !== 'spaces') {
+    // Most rows quote nothing: a plain split.
+    if (line.indexOf('"') >= 0) return splitCells(line, sep).cells;
+    const cells = line.split(sep);
+    for (let i = 0; i < cells.length; i++) cells[i] = cells[i]!.trim();
+    return cells;
+  }
   const words = line.trim().split(sep === 'spaces' ? /\s{2,}|\t/ : /\s+/);
   // "80 (HTTP)": a parenthesised word belongs to the cell before it.
   const cells: string[] = [];
@@ -139,8 +209,109 @@ function cellsOf(line: string, layout: Layout): string[] {
   return layout.starts.map((start, i) => line.slice(start, layout.starts[i + 1] ?? line.length).trim());
 }
 
-/** [year, month, day] from "2006-11-17", "17-Nov-06", "Nov 17, 2006", "11/17/2006", "17.11.2006"; null otherwise. */
-export function parseDate(text: string): [number, number, number] | null {
+/** How many of a column's dates showed an order, and the first of them (by line number). */
+interface Shown {
+  count: number;
+  line: number;
+  text: string;
+}
+
+/**
+ * The order of a date column's numeric dates ("09/12/2026"), one for the whole column (see the
+ * module's comment): what its cells show, and the order `settle` took from the first lines.
+ */
+class DateOrder {
+  /** Dates that can only be day first (the first number over 12), and only month first. */
+  readonly dayFirst: Shown = { count: 0, line: 0, text: '' };
+  readonly monthFirst: Shown = { count: 0, line: 0, text: '' };
+  /** Dates either order reads, read day first and month first. */
+  eitherReadDayFirst = 0;
+  eitherReadMonthFirst = 0;
+  /** Steps from a date either order reads to the next different one, shorter read day first, shorter month first. */
+  shorterDayFirst = 0;
+  shorterMonthFirst = 0;
+  /** The order for dates either order reads; null: the separator's convention. */
+  private settled: 'day' | 'month' | null = null;
+  /** Whether `settled` came from the steps between rows, no date having shown it. */
+  guessed = false;
+  /** The last date either order reads (steps are counted until the order is settled). */
+  private last = { year: 0, a: 0, b: 0 };
+  private counting = true;
+
+  /** Takes the order from what the first lines' dates showed. */
+  settle(from: DateOrder): void {
+    this.counting = false;
+    const [d, m] = [from.dayFirst.count, from.monthFirst.count];
+    if (d !== m) this.settled = d > m ? 'day' : 'month';
+    else if (d === 0 && from.shorterDayFirst !== from.shorterMonthFirst) {
+      this.settled = from.shorterDayFirst > from.shorterMonthFirst ? 'day' : 'month';
+      this.guessed = true;
+    }
+  }
+
+  /** [year, month, day] of the date written `a` `separator` `b` `separator` `year`; null when neither number is a month. */
+  read(a: number, separator: string, b: number, year: number, line: number, text: string): [number, number, number] | null {
+    if (a > 12 || b > 12) {
+      if (a > 12 && b > 12) return null;
+      const shown = a > 12 ? this.dayFirst : this.monthFirst;
+      if (shown.count++ === 0 || line < shown.line) [shown.line, shown.text] = [line, text];
+      return a > 12 ? [year, b, a] : [year, a, b];
+    }
+    if (this.counting) this.step(year, a, b);
+    const dayFirst = this.settled !== null ? this.settled === 'day' : separator !== '/';
+    if (dayFirst) this.eitherReadDayFirst++;
+    else this.eitherReadMonthFirst++;
+    return dayFirst ? [year, b, a] : [year, a, b];
+  }
+
+  private step(year: number, a: number, b: number): void {
+    const last = this.last;
+    if (year === last.year && a === last.a && b === last.b) return;
+    if (last.year !== 0) {
+      const byDay = Math.abs(Date.UTC(year, b - 1, a) - Date.UTC(last.year, last.b - 1, last.a));
+      const byMonth = Math.abs(Date.UTC(year, a - 1, b) - Date.UTC(last.year, last.a - 1, last.b));
+      if (byDay < byMonth) this.shorterDayFirst++;
+      else if (byMonth < byDay) this.shorterMonthFirst++;
+    }
+    [last.year, last.a, last.b] = [year, a, b];
+  }
+
+  /** What the reader says of the column named `column` once it is read. */
+  notes(column: string): string[] {
+    const { dayFirst, monthFirst } = this;
+    const either = (n: number, order: string): string =>
+      `${plural(n, 'date')} that either order reads (both numbers 12 or under) ${n === 1 ? 'was' : 'were'} read ${order} first`;
+    const shown = (s: Shown, order: string): string =>
+      `line ${count(s.line)} "${s.text}"${s.count > 1 ? ` and ${plural(s.count - 1, 'other')}` : ''} can only be ${order} first`;
+    if (dayFirst.count > 0 && monthFirst.count > 0)
+      return [
+        `column "${column}" has dates in both orders: ${shown(dayFirst, 'day')}, ${shown(monthFirst, 'month')}; ` +
+          `each was read so, and ${either(this.eitherReadDayFirst + this.eitherReadMonthFirst, this.eitherReadDayFirst > 0 ? 'day' : 'month')}`,
+      ];
+    const late = (s: Shown, order: string, other: number, otherOrder: string): string[] =>
+      s.count > 0 && other > 0
+        ? [
+            `column "${column}" was read ${otherOrder} first (${this.guessed ? 'as the steps between its first rows had it' : 'its first lines showed no other order'}), ` +
+              `but ${shown(s, order)}: ` +
+              `if the column is ${order} first, the ${plural(other, 'date')} that either order reads may be misread`,
+          ]
+        : [];
+    if (dayFirst.count > 0) return late(dayFirst, 'day', this.eitherReadMonthFirst, 'month');
+    if (monthFirst.count > 0) return late(monthFirst, 'month', this.eitherReadDayFirst, 'day');
+    if (this.guessed)
+      return [
+        `column "${column}" was read ${this.settled ?? ''} first: no date in it says, but its dates step from row to row by days that way`,
+      ];
+    return [];
+  }
+}
+
+/**
+ * [year, month, day] from "2006-11-17", "17-Nov-06", "Nov 17, 2006", "11/17/2006", "17.11.2006";
+ * null otherwise. A date of numbers only is read in the order `order` keeps for its column, and
+ * told to it; without one, in its separator's convention unless a number over 12 says otherwise.
+ */
+function parseDate(text: string, order?: DateOrder, line = 0): [number, number, number] | null {
   const s = text.trim();
   let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(s);
   if (m !== null) return [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -153,6 +324,7 @@ export function parseDate(text: string): [number, number, number] | null {
     const a = Number(m[1]);
     const b = Number(m[3]);
     const year = fullYear(Number(m[4]), m[4]!.length);
+    if (order !== undefined) return order.read(a, m[2]!, b, year, line, s);
     // Dots and dashes are day first (European); slashes month first unless the first cannot be a month.
     const dayFirst = m[2] !== '/' || a > 12;
     return dayFirst ? [year, b, a] : [year, a, b];
@@ -171,7 +343,7 @@ export function parseTimeOfDay(text: string): number | null {
 }
 
 /** A date and a time in one cell: ISO 8601 (with its offset if any), "17-Nov-06 13:12:50", or epoch seconds / milliseconds. */
-function parseDateTime(text: string, clock: LogClockLike): number | null {
+function parseDateTime(text: string, clock: LogClockLike, order: DateOrder, line: number): number | null {
   const s = text.trim();
   const iso = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
   if (iso !== null) {
@@ -185,82 +357,108 @@ function parseDateTime(text: string, clock: LogClockLike): number | null {
   // Date and time in one cell: the time is the part from the first "h:mm".
   const t = /\d{1,2}:\d{2}/.exec(s);
   if (t === null || t.index === 0) return null;
-  return joinDateTime(s.slice(0, t.index).replace(/[T,\s]+$/, ''), s.slice(t.index), clock);
+  return joinDateTime(s.slice(0, t.index).replace(/[T,\s]+$/, ''), s.slice(t.index), clock, order, line);
 }
 
-function joinDateTime(dateText: string, timeText: string, clock: LogClockLike): number | null {
-  const date = parseDate(dateText);
+function joinDateTime(dateText: string, timeText: string, clock: LogClockLike, order: DateOrder, line: number): number | null {
+  const date = parseDate(dateText, order, line);
   const time = parseTimeOfDay(timeText);
   if (date === null || time === null) return null;
   return clock.local(date[0], date[1], date[2], 0, 0, time);
 }
 
+/** A clock for reading the first lines ahead (only what their dates show matters). */
+const AHEAD_CLOCK: LogClockLike = {
+  local: (y, mo, d, h, mi, s) => Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + s,
+  withoutYear: () => 0,
+};
+
 function parser(clock: LogClockLike): LineParser {
-  let layout: Layout | null = null;
-  let headerText = '';
-  return {
-    parse(line: string, lineNumber: number): FirewallEvent | 'skip' | null {
-      const trimmed = line.trim();
-      if (trimmed === '' || trimmed.startsWith('#')) return 'skip';
-      if (layout === null) {
-        layout = layoutOf(line);
-        if (layout === null) return null;
-        headerText = trimmed;
-        return 'skip';
-      }
-      // A repeated header (pasted pages) or a rule under it ("-----  -----").
-      if (trimmed === headerText || /^[-=+|\s]+$/.test(trimmed)) return 'skip';
-      const cells = cellsOf(line, layout);
-      const cell = (c: Column): string | undefined => {
-        const i = layout!.at[c];
-        return i === undefined ? undefined : cells[i];
-      };
-      let ts: number | null = null;
-      const dateCell = cell('date');
-      const timeCell = cell('time');
-      const datetimeCell = cell('datetime');
-      if (dateCell !== undefined && timeCell !== undefined) ts = joinDateTime(dateCell, timeCell, clock);
-      if (ts === null && datetimeCell !== undefined) ts = parseDateTime(datetimeCell, clock);
-      if (ts === null && timeCell !== undefined) ts = parseDateTime(timeCell, clock);
-      if (ts === null) return null;
-      const protoCell = cell('proto');
-      const proto = protoCell === undefined ? 'tcp' : transportOf(protoCell.split(/[\s(/]/)[0] ?? '');
-      if (proto === null) return 'skip';
-      let src = cell('src') ?? '';
-      let dst = cell('dst') ?? '';
-      let sport = portOf(cell('sport') ?? '');
-      let dport = portOf(cell('dport') ?? '');
-      // "192.168.0.13:2499" in an address column without a port column.
-      if (sport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(src))
-        [src, sport] = [src.slice(0, src.indexOf(':')), portOf(src.slice(src.indexOf(':') + 1))];
-      if (dport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(dst))
-        [dst, dport] = [dst.slice(0, dst.indexOf(':')), portOf(dst.slice(dst.indexOf(':') + 1))];
-      if (!/^[0-9a-fA-F.:]+$/.test(src) || !/^[0-9a-fA-F.:]+$/.test(dst) || (!src.includes('.') && !src.includes(':'))) return null;
-      if (proto !== 'icmp' && (sport < 0 || dport < 0)) return null;
-      const actionCell = cell('action');
-      const event: FirewallEvent = {
-        ts,
-        action: actionCell === undefined ? 'deny' : actionOf(actionCell, 'deny'),
-        proto,
-        src,
-        sport: proto === 'icmp' ? -1 : sport,
-        dst,
-        dport: proto === 'icmp' ? -1 : dport,
-        line: lineNumber,
-      };
-      const device = cell('device');
-      if (device !== undefined && device !== '') event.device = device;
-      return event;
-    },
-    notes(): string[] {
-      if (layout === null) return [];
-      const notes: string[] = [];
-      if (layout.at.action === undefined)
-        notes.push('no action column: every line is taken as a denied attempt (a list of blocked connections)');
-      if (layout.at.proto === undefined) notes.push('no protocol column: every line is taken as TCP');
-      return notes;
-    },
-  };
+  return new TableParser(clock);
+}
+
+class TableParser implements LineParser {
+  private layout: Layout | null = null;
+  private headerText = '';
+  private readonly dates = new DateOrder();
+
+  constructor(private readonly clock: LogClockLike) {}
+
+  /** The first lines read ahead: the order of the date column's numeric dates. */
+  prime(lines: readonly string[]): void {
+    const ahead = new TableParser(AHEAD_CLOCK);
+    for (let i = 0; i < lines.length; i++) ahead.parse(lines[i]!, i + 1);
+    this.dates.settle(ahead.dates);
+  }
+
+  parse(line: string, lineNumber: number): FirewallEvent | 'skip' | null {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return 'skip';
+    const layout = this.layout;
+    if (layout === null) {
+      this.layout = layoutOf(line);
+      if (this.layout === null) return null;
+      this.headerText = trimmed;
+      return 'skip';
+    }
+    // A repeated header (pasted pages) or a rule under it ("-----  -----").
+    if (trimmed === this.headerText || /^[-=+|\s]+$/.test(trimmed)) return 'skip';
+    const cells = cellsOf(line, layout);
+    const cell = (c: Column): string | undefined => {
+      const i = layout.at[c];
+      return i === undefined ? undefined : cells[i];
+    };
+    const clock = this.clock;
+    const dates = this.dates;
+    let ts: number | null = null;
+    const dateCell = cell('date');
+    const timeCell = cell('time');
+    const datetimeCell = cell('datetime');
+    if (dateCell !== undefined && timeCell !== undefined) ts = joinDateTime(dateCell, timeCell, clock, dates, lineNumber);
+    if (ts === null && datetimeCell !== undefined) ts = parseDateTime(datetimeCell, clock, dates, lineNumber);
+    if (ts === null && timeCell !== undefined) ts = parseDateTime(timeCell, clock, dates, lineNumber);
+    if (ts === null) return null;
+    const protoCell = cell('proto');
+    const proto = protoCell === undefined ? 'tcp' : transportOf(protoCell.split(/[\s(/]/)[0] ?? '');
+    if (proto === null) return 'skip';
+    let src = cell('src') ?? '';
+    let dst = cell('dst') ?? '';
+    let sport = portOf(cell('sport') ?? '');
+    let dport = portOf(cell('dport') ?? '');
+    // "192.168.0.13:2499" in an address column without a port column.
+    if (sport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(src))
+      [src, sport] = [src.slice(0, src.indexOf(':')), portOf(src.slice(src.indexOf(':') + 1))];
+    if (dport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(dst))
+      [dst, dport] = [dst.slice(0, dst.indexOf(':')), portOf(dst.slice(dst.indexOf(':') + 1))];
+    if (!/^[0-9a-fA-F.:]+$/.test(src) || !/^[0-9a-fA-F.:]+$/.test(dst) || (!src.includes('.') && !src.includes(':'))) return null;
+    if (proto !== 'icmp' && (sport < 0 || dport < 0)) return null;
+    const actionCell = cell('action');
+    const event: FirewallEvent = {
+      ts,
+      action: actionCell === undefined ? 'deny' : actionOf(actionCell, 'deny'),
+      proto,
+      src,
+      sport: proto === 'icmp' ? -1 : sport,
+      dst,
+      dport: proto === 'icmp' ? -1 : dport,
+      line: lineNumber,
+    };
+    const device = cell('device');
+    if (device !== undefined && device !== '') event.device = device;
+    return event;
+  }
+
+  notes(): string[] {
+    const layout = this.layout;
+    if (layout === null) return [];
+    const notes: string[] = [];
+    if (layout.at.action === undefined)
+      notes.push('no action column: every line is taken as a denied attempt (a list of blocked connections)');
+    if (layout.at.proto === undefined) notes.push('no protocol column: every line is taken as TCP');
+    const dateColumn = layout.at.date ?? layout.at.datetime ?? layout.at.time;
+    if (dateColumn !== undefined) notes.push(...this.dates.notes(layout.names[dateColumn]!));
+    return notes;
+  }
 }
 
 export const table: FirewallFormatModule = {

@@ -58,6 +58,11 @@ export interface LineParser {
    * missing); null when the line is not this format's.
    */
   parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null;
+  /**
+   * The file's first lines, before any is parsed: what a format settles once for the file from
+   * them rather than line by line (a table's date order).
+   */
+  prime?(lines: readonly string[]): void;
   /** What the reader should say about the file once it is read (times since boot, a missing column). */
   notes(): string[];
 }
