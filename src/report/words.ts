@@ -42,7 +42,7 @@ export function seenSpan(first: string, last: string): string {
   return a.slice(0, 10) === b.slice(0, 10) && a.length > 11 ? `${a} → ${b.slice(11)}` : `${a} → ${b}`;
 }
 
-/** What happened to a group's attempts: "504 attempts: 0 established, 504 reset (504 by a middlebox)". */
+/** What happened to a group's attempts: "504 attempts: 0 established, 504 reset (504 by a middlebox)"; through a proxy, the endpoint that resets is the proxy. */
 export function outcomeWords(group: DestinationGroup): string {
   if (group.attempts === 0 && group.established > 0 && totalResets(group) === 0) {
     // connections picked up mid-stream (no SYN in the capture) are not attempts
@@ -54,7 +54,7 @@ export function outcomeWords(group: DestinationGroup): string {
   if (resets > 0) {
     const by: string[] = [];
     if (group.resets.middlebox > 0) by.push(`${count(group.resets.middlebox)} by a middlebox`);
-    if (group.resets.endpoint > 0) by.push(`${count(group.resets.endpoint)} by the server`);
+    if (group.resets.endpoint > 0) by.push(`${count(group.resets.endpoint)} by ${group.viaProxy ? 'the proxy' : 'the server'}`);
     if (group.resets.unknown > 0) by.push(`${count(group.resets.unknown)} by an unknown sender`);
     parts.push(`${count(resets)} reset (${by.join(', ')})`);
   }

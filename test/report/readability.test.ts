@@ -164,6 +164,16 @@ describe('a beacon inside one long-lived connection', () => {
     expect(outcomeWords(g)).toMatch(/^\d+ attempts: 0 established, \d+ reset/);
     expect(scheduleWords(g.schedule)).toMatch(/^bursts of 14 attempts/);
   });
+
+  it('says a reset through the proxy came from the proxy, not the server', () => {
+    const g = caseStudyResult().hosts[0]!.groups.find((x) => x.viaProxy)!;
+    g.attempts = 12;
+    g.established = 7;
+    g.resets = { middlebox: 0, endpoint: 5, unknown: 0 };
+    expect(outcomeWords(g)).toBe('12 attempts: 7 established, 5 reset (5 by the proxy)');
+    g.viaProxy = false;
+    expect(outcomeWords(g)).toBe('12 attempts: 7 established, 5 reset (5 by the server)');
+  });
 });
 
 describe('proxy addresses', () => {
