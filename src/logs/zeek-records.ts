@@ -232,10 +232,22 @@ export interface HttpRow {
   peek: HttpRequestPeek;
 }
 
-/** Zeek's `proxied` items read `VIA -> 1.1 proxy`: as header lines, `VIA: 1.1 proxy`. */
-function viaHeader(item: string): string {
-  const arrow = item.indexOf(' -> ');
-  return arrow < 0 ? item : `${item.slice(0, arrow)}: ${item.slice(arrow + 4)}`;
+/**
+ * Zeek's `proxied` items read `VIA -> 1.1 proxy` (`HTTP::proxy_headers`). Only Via and
+ * X-Forwarded-For say a request already went through a proxy, as the capture path counts them;
+ * Proxy-Connection (and its mangled Xroxy-Connection) is what a client sends to the proxy it
+ * uses, so it says nothing of the sender being one. Kept as header lines, `VIA: 1.1 proxy`.
+ */
+function viaHeaders(items: readonly string[] | null): string[] {
+  const headers: string[] = [];
+  if (items === null) return headers;
+  for (const item of items) {
+    const arrow = item.indexOf(' -> ');
+    const name = (arrow < 0 ? item : item.slice(0, arrow)).trim().toLowerCase();
+    if (name !== 'via' && name !== 'x-forwarded-for') continue;
+    headers.push(arrow < 0 ? item : `${item.slice(0, arrow)}: ${item.slice(arrow + 4)}`);
+  }
+  return headers;
 }
 
 export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
@@ -254,7 +266,7 @@ export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
       host: row.text(3) || null,
       userAgent: row.text(5) || null,
       proxyForm: proxyFormOf(method, target),
-      viaHeaders: (row.list(6) ?? []).map(viaHeader),
+      viaHeaders: viaHeaders(row.list(6)),
     },
   };
 }

@@ -1,0 +1,115 @@
+/**
+ * Zeek logs as other sites write them: the proxy headers Zeek's `HTTP::proxy_headers` puts in
+ * `proxied`, JSON times in milliseconds, `_` as the scope separator, DNS queries of every type,
+ * the header-line-only TSV of `zeek-cut -m`, folders of logs callhome does not use, and logs of
+ * several types one after the other in one file.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/index.js';
+import { HOST, PROXY, hourRows, tsvLog } from './support.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-dialects-'));
+
+/** A folder of the given files. */
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmp, 'logs-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const HTTP_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'method', 'host', 'uri', 'user_agent', 'proxied'];
+
+/** An http.log with `proxied`, as Zeek's ASCII writer writes it. */
+function httpLog(rows: readonly string[][]): string {
+  const types = ['time', 'string', 'addr', 'port', 'addr', 'port', 'string', 'string', 'string', 'string', 'set[string]'];
+  return [
+    '#separator \\x09',
+    '#set_separator\t,',
+    '#empty_field\t(empty)',
+    '#unset_field\t-',
+    '#path\thttp',
+    '#open\t2024-03-01-00-00-00',
+    `#fields\t${HTTP_FIELDS.join('\t')}`,
+    `#types\t${types.join('\t')}`,
+    ...rows.map((r) => r.join('\t')),
+    '#close\t2024-03-02-00-00-00',
+    '',
+  ].join('\n');
+}
+
+describe('proxy headers in http.log', () => {
+  it('a client sending Proxy-Connection to its proxy keeps its proxy-bypass finding; Via still names a proxy', async () => {
+    const hours = [0, 1, 2].map(hourRows);
+    const conn = hours.flatMap((h) => h.conn);
+    const http: string[][] = [];
+    // HOST browses through the proxy too, as a browser does: `Proxy-Connection: keep-alive`
+    for (let k = 0; k < 6; k++) {
+      const t = 1709251200 + 1000 + k * 1500;
+      conn.push(
+        [t.toFixed(6), `H${k}`, HOST, String(31000 + k), PROXY, '3128', 'tcp', 'http', '5.000000', '900', '40000'].concat([
+          'SF',
+          'T',
+          'T',
+          '0',
+          'ShADadFf',
+          '12',
+          '1500',
+          '40',
+          '42000',
+        ]),
+      );
+      const method = k % 2 === 0 ? 'CONNECT' : 'GET';
+      const uri = method === 'CONNECT' ? 'github.com:443' : 'http://ctldl.windowsupdate.com/a.cab';
+      const proxied = k % 3 === 0 ? 'PROXY-CONNECTION -> keep-alive,XROXY-CONNECTION -> keep-alive' : 'PROXY-CONNECTION -> keep-alive';
+      http.push([
+        (t + 0.01).toFixed(6),
+        `H${k}`,
+        HOST,
+        String(31000 + k),
+        PROXY,
+        '3128',
+        method,
+        'github.com',
+        uri,
+        'Mozilla/5.0',
+        proxied,
+      ]);
+    }
+    // a host behind a proxy of its own: its requests come with Via and X-Forwarded-For
+    const relay = '10.1.0.40';
+    conn.push(
+      ['1709251300.000000', 'V1', relay, '32000', PROXY, '3128', 'tcp', 'http', '1.000000', '500', '900'].concat([
+        'SF',
+        'T',
+        'T',
+        '0',
+        'ShADadFf',
+        '5',
+        '800',
+        '5',
+        '1100',
+      ]),
+    );
+    http.push([
+      '1709251300.010000',
+      'V1',
+      relay,
+      '32000',
+      PROXY,
+      '3128',
+      'GET',
+      'example.org',
+      'http://example.org/',
+      'curl/8',
+      'VIA -> 1.1 relay,X-FORWARDED-FOR -> 10.9.9.9',
+    ]);
+    const { result } = await analyze([folder({ 'conn.log': tsvLog('conn', conn), 'http.log': httpLog(http) })]);
+    const host = result.hosts.find((h) => h.address === HOST)!;
+    expect(host.labels).toEqual(expect.arrayContaining(['proxy-bypass', 'periodic', 'via-proxy']));
+    expect(host.verdict).not.toMatch(/proxy itself/);
+    expect(result.proxies.map((p) => p.address).sort()).toEqual([PROXY, relay].sort());
+  });
+});
