@@ -78,7 +78,21 @@ export interface ZeekRow {
   plainNumber(field: number): number;
   /** Whether the log has a column for any of the wanted fields from `field` on. */
   anyFrom(field: number): boolean;
+  /** The field as a Zeek `time`, in seconds; NaN when it is none. */
+  time(field: number): number;
 }
+
+/**
+ * The unit of a JSON log's times, decided once for the file by its first numeric time: Zeek's
+ * `JSON::TS_MILLIS` writes integer milliseconds (`Int64(ts * 1000)`), which no time in seconds
+ * reaches before the year 5138. Intervals (`duration`) stay in seconds.
+ */
+export interface JsonClock {
+  millis: boolean | null;
+}
+
+/** Above this a `time` can only be in milliseconds (1e11 s is the year 5138; 1e11 ms is 1973). */
+const MILLIS_ABOVE = 1e11;
 
 /** Powers of ten a double holds exactly (10^0 … 10^22). */
 const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
@@ -246,6 +260,11 @@ export class TsvRows implements ZeekRow {
   anyFrom(field: number): boolean {
     return this.present[field] === 1;
   }
+
+  time(field: number): number {
+    const plain = this.plainNumber(field);
+    return plain >= 0 ? plain : zeekTime(this.text(field));
+  }
 }
 
 /** JSON rows: keys as the TSV names (`id.orig_h`), or nested (`"id": {"orig_h": …}`). */
@@ -253,7 +272,10 @@ export class JsonRows implements ZeekRow {
   private record: Record<string, unknown> = {};
   private readonly nested: ([string, string] | null)[];
 
-  constructor(private readonly wanted: readonly string[]) {
+  constructor(
+    private readonly wanted: readonly string[],
+    private readonly clock: JsonClock = { millis: null },
+  ) {
     this.nested = wanted.map((w) => {
       const dot = w.indexOf('.');
       return dot < 0 ? null : [w.slice(0, dot), w.slice(dot + 1)];
@@ -297,6 +319,16 @@ export class JsonRows implements ZeekRow {
 
   plainNumber(): number {
     return -1;
+  }
+
+  time(field: number): number {
+    const v = this.raw(field);
+    let n: number;
+    if (typeof v === 'number') n = v;
+    else if (typeof v === 'string' && v !== '' && Number.isFinite(Number(v))) n = Number(v);
+    else return typeof v === 'string' ? zeekTime(v) : Number.NaN;
+    this.clock.millis ??= n > MILLIS_ABOVE;
+    return this.clock.millis ? n / 1000 : n;
   }
 
   anyFrom(): boolean {

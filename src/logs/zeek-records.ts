@@ -9,7 +9,7 @@ import { NONE, type Connection, type DnsAnswer, type HttpRequestPeek, type Trans
 import { isConnState } from '../flows/conn-state.js';
 import { answered, historyResets } from '../flows/zeek-history.js';
 import { CALLHOME_ZEEK_FIELDS, proxyFormOf } from '../flows/zeek-fields.js';
-import { zeekTime, type ZeekRow } from './zeek-format.js';
+import type { ZeekRow } from './zeek-format.js';
 
 // ---------------------------------------------------------------- conn.log
 
@@ -65,8 +65,7 @@ function flag(row: ZeekRow, field: number): boolean | null {
  * for a row of another transport (Zeek's `unknown_transport`), which callhome does not track.
  */
 export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection | null> {
-  const plainTs = row.plainNumber(C.ts);
-  const ts = plainTs >= 0 ? plainTs : zeekTime(row.text(C.ts));
+  const ts = row.time(C.ts);
   if (!Number.isFinite(ts)) return { error: `ts ${JSON.stringify(row.text(C.ts))} is not a time` };
   const uid = row.text(C.uid);
   const origH = row.text(C['id.orig_h']);
@@ -201,7 +200,7 @@ export function chainAnswers(query: string, values: readonly string[], ttls: rea
 }
 
 export function dnsFromRow(row: ZeekRow): RowResult<DnsRow | null> {
-  const ts = zeekTime(row.text(0));
+  const ts = row.time(0);
   const uid = row.text(1);
   if (!Number.isFinite(ts) || uid === null) return { error: 'no ts or uid' };
   const query = row.text(7);
@@ -251,7 +250,7 @@ function viaHeaders(items: readonly string[] | null): string[] {
 }
 
 export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
-  const ts = zeekTime(row.text(0));
+  const ts = row.time(0);
   const uid = row.text(1);
   if (!Number.isFinite(ts) || uid === null) return { error: 'no ts or uid' };
   const method = row.text(2);
@@ -277,7 +276,7 @@ export const SSL_LOG_FIELDS = ['ts', 'uid', 'server_name'] as const;
 
 export function sniFromRow(row: ZeekRow): RowResult<{ uid: string; sni: string } | null> {
   const uid = row.text(1);
-  if (uid === null || !Number.isFinite(zeekTime(row.text(0)))) return { error: 'no ts or uid' };
+  if (uid === null || !Number.isFinite(row.time(0))) return { error: 'no ts or uid' };
   const sni = row.text(2);
   return sni === null || sni === '' ? null : { uid, sni };
 }

@@ -15,7 +15,16 @@ import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
 import { HEAD_BYTES, readLines, type LineStats } from './lines.js';
 import { COPY_REASON, LogCopies, type LogInOrder } from './zeek-copies.js';
-import { JsonRows, TsvRows, logTypeFromName, unescapeZeek, zeekTime, type ZeekFormat, type ZeekRow } from './zeek-format.js';
+import {
+  JsonRows,
+  TsvRows,
+  logTypeFromName,
+  unescapeZeek,
+  zeekTime,
+  type JsonClock,
+  type ZeekFormat,
+  type ZeekRow,
+} from './zeek-format.js';
 import {
   CONN_LOG_FIELDS,
   DNS_LOG_FIELDS,
@@ -76,6 +85,8 @@ interface FileState {
   firstRow: number | null;
   /** Read once already (a JSON log is read for its side rows, then its conn rows): lines are judged once. */
   readBefore: boolean;
+  /** A JSON log's unit of time, the same for all its rows in every reading. */
+  clock: JsonClock;
 }
 
 function newSummary(file: ZeekLogFile, logType: string | null): CaptureSummary {
@@ -285,7 +296,7 @@ async function readRows(
         return;
       }
       let rows = rowsByType.get(logType);
-      if (rows === undefined) rowsByType.set(logType, (rows = new JsonRows(fieldsOf(logType))));
+      if (rows === undefined) rowsByType.set(logType, (rows = new JsonRows(fieldsOf(logType), state.clock)));
       rows.load(line);
       onRow(rows, logType, n);
     },
@@ -332,6 +343,7 @@ function firstRowTime(file: ZeekLogFile): number | null {
   let ts = -1;
   let duration = -1;
   let earliest = Infinity;
+  let millis: boolean | null = null;
   for (const raw of lines) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') continue;
@@ -356,6 +368,9 @@ function firstRowTime(file: ZeekLogFile): number | null {
         continue;
       }
       time = zeekTime(typeof record.ts === 'number' ? String(record.ts) : typeof record.ts === 'string' ? record.ts : null);
+      // JSON::TS_MILLIS, as `JsonRows.time` decides it
+      if (typeof record.ts === 'number') millis ??= record.ts > 1e11;
+      if (millis === true) time /= 1000;
       length = typeof record.duration === 'number' ? record.duration : 0;
     }
     const end = time + (Number.isFinite(length) ? length : 0);
@@ -399,6 +414,7 @@ export async function loadZeekLogs(
       copies: 0,
       firstRow: firstRowTime(file),
       readBefore: false,
+      clock: { millis: null },
     });
   }
   const stats = new Map<FileState, LineStats>();
@@ -469,7 +485,7 @@ export async function loadZeekLogs(
       if (isError(ssl)) return malformed(state, line, ssl.error);
       seen(state, state.first, state.last);
       if (ssl === null) return;
-      const ts = zeekTime(row.text(0));
+      const ts = row.time(0);
       const filter = filterFor(logType, ts);
       if (filter !== null && copied(state, filter, `${ssl.uid}\t${ts}`, ts)) return;
       if (!join.sni.has(ssl.uid)) join.sni.set(ssl.uid, ssl.sni);

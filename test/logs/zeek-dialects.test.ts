@@ -113,3 +113,51 @@ describe('proxy headers in http.log', () => {
     expect(result.proxies.map((p) => p.address).sort()).toEqual([PROXY, relay].sort());
   });
 });
+
+/** Rows of a TSV-shaped table as JSON objects, `ts` as `time` gives it. */
+function jsonLog(fields: readonly string[], rows: readonly string[][], time: (ts: string) => unknown, rename = (f: string) => f): string {
+  return rows
+    .map((r) => {
+      const o: Record<string, unknown> = {};
+      fields.forEach((f, i) => {
+        const v = r[i]!;
+        if (v === '-') return;
+        if (f === 'ts') o[rename(f)] = time(v);
+        else if (f === 'answers' || f === 'TTLs') o[f] = v.split(',');
+        else if (/_p$|bytes|pkts|^duration$/.test(f)) o[rename(f)] = Number(v);
+        else o[rename(f)] = v;
+      });
+      return `${JSON.stringify(o)}\n`;
+    })
+    .join('');
+}
+
+const CONN_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'service', 'duration'].concat(
+  ['orig_bytes', 'resp_bytes', 'conn_state', 'local_orig', 'local_resp', 'missed_bytes', 'history'],
+  ['orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes'],
+);
+const DNS_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p', 'proto', 'query', 'qtype_name', 'answers', 'TTLs'];
+
+describe('JSON logs with times in milliseconds (JSON::TS_MILLIS)', () => {
+  it('read at the times in seconds would give, with the same findings', async () => {
+    const hours = [0, 1, 2].map(hourRows);
+    const conn = hours.flatMap((h) => h.conn);
+    const dns = hours.flatMap((h) => h.dns);
+    const seconds = (ts: string) => Number(ts);
+    const millis = (ts: string) => Math.round(Number(ts) * 1000);
+    const inSeconds = await analyze([
+      folder({ 'conn.log': jsonLog(CONN_FIELDS, conn, seconds), 'dns.log': jsonLog(DNS_FIELDS, dns, seconds) }),
+    ]);
+    const inMillis = await analyze([
+      folder({ 'conn.log': jsonLog(CONN_FIELDS, conn, millis), 'dns.log': jsonLog(DNS_FIELDS, dns, millis) }),
+    ]);
+    expect(inMillis.result.captures.map((c) => [c.packets, c.start, c.end])).toEqual(
+      inSeconds.result.captures.map((c) => [c.packets, c.start, c.end]),
+    );
+    expect(inMillis.result.captures[0]!.start).toBe('2024-03-01T00:00:30.000Z');
+    const host = inMillis.result.hosts.find((h) => h.address === HOST)!;
+    expect(host.labels).toEqual(inSeconds.result.hosts.find((h) => h.address === HOST)!.labels);
+    expect(host.labels).toContain('periodic');
+    expect(host.groups.find((g) => g.destination === 'update.example.com')!.schedule.periodSeconds).toBeCloseTo(600, 0);
+  });
+});
