@@ -37,7 +37,7 @@ export function sniffZeek(head: Uint8Array, name: string): ZeekSniff | null {
   if (object === null || typeof object !== 'object' || Array.isArray(object)) return null;
   const record = object as Record<string, unknown>;
   if (typeof record._path === 'string') return { format: 'zeek-json', path: record._path };
-  if (!('ts' in record) || !('uid' in record || 'id.orig_h' in record || 'id' in record)) return null;
+  if (!('ts' in record) || !('uid' in record || 'id.orig_h' in record || 'id_orig_h' in record || 'id' in record)) return null;
   return { format: 'zeek-json', path: logTypeFromFields(record) ?? logTypeFromName(name) };
 }
 
@@ -55,6 +55,14 @@ export function logTypeFromName(name: string): string | null {
   const base = name.split(/[\\/]/).pop() ?? '';
   const m = /^([a-z0-9_-]+)\./i.exec(base);
   return m ? m[1]!.toLowerCase() : null;
+}
+
+/**
+ * A field's name under `Log::default_scope_sep = "_"` (common for Elasticsearch): `id_orig_h`
+ * for `id.orig_h`. Null for a name of one scope.
+ */
+function underScoped(name: string): string | null {
+  return name.includes('.') ? name.replace(/\./g, '_') : null;
 }
 
 /** Zeek's `\xNN` escapes (runs of them are the bytes of one UTF-8 sequence). */
@@ -157,7 +165,11 @@ export class TsvRows implements ZeekRow {
       case 'fields': {
         const names = value.split(this.separator);
         this.fieldCount = names.length;
-        const columns = Int32Array.from(this.wanted, (w) => names.indexOf(w));
+        const columns = Int32Array.from(this.wanted, (w) => {
+          const column = names.indexOf(w);
+          const other = column < 0 ? underScoped(w) : null;
+          return other === null ? column : names.indexOf(other);
+        });
         this.columns = columns;
         this.present = new Uint8Array(columns.length + 1);
         for (let i = columns.length - 1; i >= 0; i--) this.present[i] = columns[i]! >= 0 || this.present[i + 1] === 1 ? 1 : 0;
@@ -271,6 +283,8 @@ export class TsvRows implements ZeekRow {
 export class JsonRows implements ZeekRow {
   private record: Record<string, unknown> = {};
   private readonly nested: ([string, string] | null)[];
+  /** Each wanted field's name under the `_` scope separator (`underScoped`). */
+  private readonly underScoped: (string | null)[];
 
   constructor(
     private readonly wanted: readonly string[],
@@ -280,6 +294,7 @@ export class JsonRows implements ZeekRow {
       const dot = w.indexOf('.');
       return dot < 0 ? null : [w.slice(0, dot), w.slice(dot + 1)];
     });
+    this.underScoped = wanted.map(underScoped);
   }
 
   /** Takes a line; an error text when it is not a JSON object. */
@@ -305,7 +320,8 @@ export class JsonRows implements ZeekRow {
     const nested = this.nested[field];
     if (nested === null || nested === undefined) return undefined;
     const outer = this.record[nested[0]];
-    return outer !== null && typeof outer === 'object' ? (outer as Record<string, unknown>)[nested[1]] : undefined;
+    if (outer !== null && typeof outer === 'object') return (outer as Record<string, unknown>)[nested[1]];
+    return this.record[this.underScoped[field]!];
   }
 
   text(field: number): string | null {

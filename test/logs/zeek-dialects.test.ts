@@ -161,3 +161,20 @@ describe('JSON logs with times in milliseconds (JSON::TS_MILLIS)', () => {
     expect(host.groups.find((g) => g.destination === 'update.example.com')!.schedule.periodSeconds).toBeCloseTo(600, 0);
   });
 });
+
+describe('logs written with Log::default_scope_sep = "_"', () => {
+  it('read id_orig_h … as id.orig_h …, in TSV and JSON', async () => {
+    const conn = [0, 1, 2].flatMap((h) => hourRows(h).conn);
+    const underscored = (f: string) => f.replace(/\./g, '_');
+    const dotted = await analyze([folder({ 'conn.log': tsvLog('conn', conn) })]);
+    const tsv = tsvLog('conn', conn).replace(/^#fields\t.*$/m, (line) => underscored(line));
+    expect(tsv).toContain('\tid_orig_h\t');
+    const json = jsonLog(CONN_FIELDS, conn, Number, underscored);
+    for (const text of [tsv, json]) {
+      const { result } = await analyze([folder({ 'conn.log': text })]);
+      expect(result.captures[0]).toMatchObject({ packets: conn.length, anomalies: {} });
+      expect(result.hosts.map((h) => [h.address, h.labels])).toEqual(dotted.result.hosts.map((h) => [h.address, h.labels]));
+      expect(result.hosts.find((h) => h.address === HOST)!.labels).toContain('periodic');
+    }
+  });
+});
