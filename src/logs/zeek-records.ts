@@ -174,7 +174,10 @@ export interface DnsRow {
   respP: number;
   proto: Transport;
   query: string;
+  /** The names for addresses the answers give (see `dnsFromRow`). */
   answers: DnsAnswer[];
+  /** Whether the query had any answer, of whatever type. */
+  answered: boolean;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -204,9 +207,13 @@ export function dnsFromRow(row: ZeekRow): RowResult<DnsRow | null> {
   const uid = row.text(1);
   if (!Number.isFinite(ts) || uid === null) return { error: 'no ts or uid' };
   const query = row.text(7);
+  if (query === null) return null;
+  // Every query counts (a tunnel asks TXT, MX, NULL … as readily as A), as in a capture; but
+  // names for addresses come from the answers to address and CNAME queries only (`answers`
+  // holds values of every type: a PTR or MX answer is a name, not a CNAME).
   const qtype = row.text(8);
-  // Names for addresses come from address queries only (a PTR answer is a name, not a CNAME).
-  if (query === null || (qtype !== 'A' && qtype !== 'AAAA' && qtype !== null && qtype !== '*')) return null;
+  const chained = qtype === 'A' || qtype === 'AAAA' || qtype === 'CNAME' || qtype === '*' || qtype === null;
+  const values = row.list(9) ?? [];
   const proto = row.text(6);
   return {
     ts,
@@ -217,7 +224,8 @@ export function dnsFromRow(row: ZeekRow): RowResult<DnsRow | null> {
     respP: Number(row.text(5) ?? 53),
     proto: proto === 'tcp' ? 'tcp' : 'udp',
     query,
-    answers: chainAnswers(query, row.list(9) ?? [], row.list(10) ?? []),
+    answers: chained && values.length > 0 ? chainAnswers(query, values, row.list(10) ?? []) : [],
+    answered: values.length > 0,
   };
 }
 

@@ -165,7 +165,7 @@ function applyDns(c: Connection, entry: DnsEntry): void {
 /** A DNS transaction no conn.log row names, as the connection it was. */
 function dnsConnection(entry: DnsEntry): Connection {
   const r = entry.row;
-  const answered = entry.queries.some((q) => q.answers.length > 0);
+  const answered = entry.queries.some((q) => q.answered);
   const c: Connection = {
     uid: r.uid,
     proto: r.proto,

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/index.js';
+import { analyze, loadCaptures } from '../../src/index.js';
 import { HOST, PROXY, hourRows, tsvLog } from './support.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-dialects-'));
@@ -176,5 +176,61 @@ describe('logs written with Log::default_scope_sep = "_"', () => {
       expect(result.hosts.map((h) => [h.address, h.labels])).toEqual(dotted.result.hosts.map((h) => [h.address, h.labels]));
       expect(result.hosts.find((h) => h.address === HOST)!.labels).toContain('periodic');
     }
+  });
+});
+
+describe('DNS queries of every type in dns.log', () => {
+  /** A host that tunnels through DNS: 300 queries of hex labels under one domain, answered. */
+  function tunnel(qtype: string, answer: string): Record<string, string> {
+    const conn: string[][] = [];
+    const dns: string[][] = [];
+    let seed = 7;
+    const hex = (n: number) =>
+      Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16).toString(16).slice(-1)).join('');
+    for (let k = 0; k < 300; k++) {
+      const t = (1709251200 + k * 2.4).toFixed(6);
+      const uid = `T${k}`;
+      conn.push(
+        [t, uid, '10.1.1.80', String(30000 + k), '10.0.0.53', '53', 'udp', 'dns', '0.050000', '140', '220'].concat([
+          'SF',
+          'T',
+          'T',
+          '0',
+          'Dd',
+          '1',
+          '168',
+          '1',
+          '248',
+        ]),
+      );
+      dns.push(
+        [t, uid, '10.1.1.80', String(30000 + k), '10.0.0.53', '53', 'udp', `${hex(60)}.${hex(40)}.dnscat.tunnel-example.org`].concat([
+          qtype,
+          answer,
+          '0.000000',
+        ]),
+      );
+    }
+    return { 'conn.log': tsvLog('conn', conn), 'dns.log': tsvLog('dns', dns) };
+  }
+
+  it.each([
+    ['A', '198.51.100.9'],
+    ['TXT', 'TXT 25 "ecccc3fc1626e53a13043b026c48bbf33feff9243a8f506b40"'],
+    ['MX', 'mail.tunnel-example.org'],
+    ['CNAME', 'x.tunnel-example.org'],
+    ['NULL', '-'],
+  ])('%s queries under one domain are a dns-tunnel', async (qtype, answer) => {
+    const { result } = await analyze([folder(tunnel(qtype, answer))]);
+    const host = result.hosts.find((h) => h.address === '10.1.1.80')!;
+    expect(host.labels).toContain('dns-tunnel');
+    expect(host.evidence.join('\n')).toMatch(/300 queries under dnscat\.tunnel-example\.org/);
+  });
+
+  it('an MX answer names no address', async () => {
+    const { connections } = await loadCaptures([folder(tunnel('MX', 'mail.tunnel-example.org'))]);
+    expect(connections).toHaveLength(300);
+    expect(connections[0]!.dnsQuery).toMatch(/\.dnscat\.tunnel-example\.org$/);
+    expect(connections.flatMap((c) => c.dnsAnswers)).toEqual([]);
   });
 });
