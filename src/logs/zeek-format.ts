@@ -1,7 +1,8 @@
 /**
  * Zeek's two log formats, told apart by content: the ASCII writer's TSV (a `#separator` line,
  * then `#set_separator`, `#empty_field`, `#unset_field`, `#path`, `#open`, `#fields`, `#types`,
- * rows, and `#close` when the file was closed) and its JSON writer (one object per line, keys
+ * rows, and `#close` when the file was closed; or, as `zeek-cut -m` and the writer's `tsv=T`
+ * write it, one line of the field names and the rows) and its JSON writer (one object per line, keys
  * as the TSV field names, `_path` when the logs are written to one stream). Fields are looked up
  * by name, so any order and extra fields are fine. Values are hostile text.
  */
@@ -24,7 +25,12 @@ export function sniffZeek(head: Uint8Array, name: string): ZeekSniff | null {
     return { format: 'zeek-tsv', path: path ? path[1]! : null };
   }
   const line = text.trimStart().split('\n', 1)[0]!;
-  if (!line.startsWith('{')) return null;
+  if (!line.startsWith('{')) {
+    const names = headerLineNames(line);
+    return names === null
+      ? null
+      : { format: 'zeek-tsv', path: logTypeFromFields(Object.fromEntries(names.map((n) => [n, true]))) ?? 'conn' };
+  }
   let object: unknown;
   try {
     object = JSON.parse(line);
@@ -39,6 +45,18 @@ export function sniffZeek(head: Uint8Array, name: string): ZeekSniff | null {
   if (typeof record._path === 'string') return { format: 'zeek-json', path: record._path };
   if (!('ts' in record) || !('uid' in record || 'id.orig_h' in record || 'id_orig_h' in record || 'id' in record)) return null;
   return { format: 'zeek-json', path: logTypeFromFields(record) ?? logTypeFromName(name) };
+}
+
+/**
+ * The field names of a log written with its header as one plain line (`zeek-cut -m`, the ASCII
+ * writer's `tsv=T`): tab-separated, naming at least ts, id.orig_h, id.resp_h and conn_state or
+ * proto. Null for any other line.
+ */
+export function headerLineNames(line: string): string[] | null {
+  if (line.startsWith('#') || line.indexOf('\t') < 0) return null;
+  const names = line.replace(/\r$/, '').split('\t');
+  const has = (name: string): boolean => names.includes(name) || names.includes(name.replace(/\./g, '_'));
+  return has('ts') && has('id.orig_h') && has('id.resp_h') && (has('conn_state') || has('proto')) ? names : null;
 }
 
 /** A JSON row's log type from the fields only that log has. */

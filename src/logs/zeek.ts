@@ -18,6 +18,7 @@ import { COPY_REASON, LogCopies, type LogInOrder } from './zeek-copies.js';
 import {
   JsonRows,
   TsvRows,
+  headerLineNames,
   logTypeFromName,
   unescapeZeek,
   zeekTime,
@@ -274,6 +275,11 @@ async function readRows(
           return;
         }
         if (!wanted || line === '') return;
+        // `zeek-cut -m`: the field names as the first line, Zeek's default unset and empty markers
+        if (tsv.columns === null && n === 1 && headerLineNames(line.replace(/^\uFEFF/, '')) !== null) {
+          tsv.header(`#fields\t${line.replace(/^\uFEFF/, '')}`);
+          return;
+        }
         if (tsv.columns === null) return malformedLine(state, n, 'a row before the #fields line');
         if (!tsv.load(line))
           return malformedLine(state, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
@@ -355,6 +361,11 @@ function firstRowTime(file: ZeekLogFile): number | null {
         const names = line.split(separator).slice(1);
         ts = names.indexOf('ts');
         duration = names.indexOf('duration');
+      } else if (ts < 0 && headerLineNames(line) !== null) {
+        const names = line.split(separator);
+        ts = names.indexOf('ts');
+        duration = names.indexOf('duration');
+        continue;
       }
       if (line.startsWith('#')) continue;
       const cells = line.split(separator);

@@ -234,3 +234,23 @@ describe('DNS queries of every type in dns.log', () => {
     expect(connections.flatMap((c) => c.dnsAnswers)).toEqual([]);
   });
 });
+
+describe("the header-line-only TSV of zeek-cut -m (the ASCII writer's tsv=T)", () => {
+  it('is read as the conn.log it is, not as a firewall table of denied attempts', async () => {
+    const conn = [0, 1, 2].flatMap((h) => hourRows(h).conn);
+    const full = tsvLog('conn', conn);
+    const headerLine = [CONN_FIELDS.join('\t'), ...conn.map((r) => r.join('\t')), ''].join('\n');
+    const path = join(folder({}), 'conn-cut.tsv');
+    writeFileSync(path, headerLine);
+    const { connections, captures, failures } = await loadCaptures([path]);
+    expect(failures).toEqual([]);
+    expect(captures).toMatchObject([{ format: 'zeek-tsv', packets: conn.length, anomalies: {}, start: '2024-03-01T00:00:30.000Z' }]);
+    // Zeek's default unset marker
+    expect(connections.find((c) => c.connState === 'REJ')!.service).toBeNull();
+    const fromFull = await analyze([folder({ 'conn.log': full })]);
+    const { result } = await analyze([path]);
+    expect(result.hosts.map((h) => [h.address, h.labels, h.verdict])).toEqual(
+      fromFull.result.hosts.map((h) => [h.address, h.labels, h.verdict]),
+    );
+  });
+});
