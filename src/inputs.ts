@@ -17,7 +17,7 @@ import { sniffCapture } from './capture/sniff.js';
 import type { Connection } from './flows/connection.js';
 import { inflatedHead, readHead } from './logs/lines.js';
 import { isPeeked } from './one-pass.js';
-import { loadZeekLogs, sniffZeek } from './logs/zeek.js';
+import { ZEEK_LOGS_USED, loadZeekLogs, mayBeUsed, sniffZeek } from './logs/zeek.js';
 import { FirewallLogError, sniffFirewallLog, sniffSystemLog } from './logs/firewall/index.js';
 import { readFirewallLogFile, readFirewallLogStream } from './logs/firewall/read.js';
 
@@ -39,6 +39,11 @@ export interface InputReader {
   /** Whether these first bytes (inflated when gzip) are a file this reader reads. */
   sniff(head: Uint8Array, path: string): boolean;
   /**
+   * For a file it claimed in a folder: why it reads nothing of it (a Zeek log of a type callhome
+   * does not use), for the message when a folder holds nothing else; null when it reads it.
+   */
+  passesOver?(head: Uint8Array, path: string): string | null;
+  /**
    * Reads all the files it claimed as one set, handing each connection to `emit` as it is read
    * (nothing is kept: memory grows with hosts, not rows). Returns a `captures[]` entry per file it
    * read, in their order; the connections' `capture` counts from `firstCapture`.
@@ -55,11 +60,24 @@ export interface InputReader {
 export const zeekLogReader: InputReader = {
   name: 'Zeek logs',
   sniff: (head, path) => sniffZeek(head, path) !== null,
+  passesOver: (head, path) => {
+    const sniffed = sniffZeek(head, path);
+    if (sniffed === null || mayBeUsed({ path, format: sniffed.format, logType: sniffed.path, tagged: sniffed.tagged })) return null;
+    return `no ${ZEEK_LOGS_USED} log`;
+  },
   load: (files, firstCapture, emit, pause) =>
     loadZeekLogs(
       files.map((f) => {
         const sniffed = sniffZeek(f.head, f.path)!;
-        return { path: f.path, format: sniffed.format, logType: sniffed.path, named: f.named, stream: f.stream, head: f.head };
+        return {
+          path: f.path,
+          format: sniffed.format,
+          logType: sniffed.path,
+          tagged: sniffed.tagged,
+          named: f.named,
+          stream: f.stream,
+          head: f.head,
+        };
       }),
       firstCapture,
       emit,
@@ -197,6 +215,8 @@ export function sortInputs<C>(inputs: readonly C[], readers: readonly InputReade
       continue;
     }
     let found = 0;
+    /** Why the logs claimed but passed over are of no use ("no conn, dns, http or ssl log"). */
+    let unused: string | null = null;
     for (const path of files) {
       let head: Uint8Array;
       try {
@@ -212,12 +232,16 @@ export function sortInputs<C>(inputs: readonly C[], readers: readonly InputReade
       const reader = claim(readers, head, path);
       if (reader !== null) {
         add(reader, { path, head, named: false });
-        found++;
+        const why = reader.passesOver?.(head, path) ?? null;
+        if (why === null) found++;
+        else unused ??= why;
       } else {
         sorted.passedOver.push(path);
       }
     }
-    if (found === 0) {
+    if (found === 0 && unused !== null) {
+      sorted.failures.push(new CaptureError('not-a-capture', input, `${input}: a folder with no capture and ${unused} in it`));
+    } else if (found === 0) {
       sorted.failures.push(new CaptureError('not-a-capture', input, `${input}: a folder with no capture and no Zeek log in it`));
     }
   }

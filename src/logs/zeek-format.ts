@@ -13,6 +13,8 @@ export type ZeekFormat = 'zeek-tsv' | 'zeek-json';
 export interface ZeekSniff {
   format: ZeekFormat;
   path: string | null;
+  /** JSON rows that name their log in `_path`: a stream that may hold logs of every type (Corelight's). */
+  tagged: boolean;
 }
 
 const decoder = new TextDecoder('utf-8');
@@ -22,14 +24,14 @@ export function sniffZeek(head: Uint8Array, name: string): ZeekSniff | null {
   const text = decoder.decode(head.subarray(0, Math.min(head.length, 16 << 10))).replace(/^\uFEFF/, '');
   if (text.startsWith('#separator ')) {
     const path = /^#path\t([^\t\r\n]+)/m.exec(text);
-    return { format: 'zeek-tsv', path: path ? path[1]! : null };
+    return { format: 'zeek-tsv', path: path ? path[1]! : null, tagged: false };
   }
   const line = text.trimStart().split('\n', 1)[0]!;
   if (!line.startsWith('{')) {
     const names = headerLineNames(line);
     return names === null
       ? null
-      : { format: 'zeek-tsv', path: logTypeFromFields(Object.fromEntries(names.map((n) => [n, true]))) ?? 'conn' };
+      : { format: 'zeek-tsv', path: logTypeFromFields(Object.fromEntries(names.map((n) => [n, true]))) ?? 'conn', tagged: false };
   }
   let object: unknown;
   try {
@@ -38,13 +40,13 @@ export function sniffZeek(head: Uint8Array, name: string): ZeekSniff | null {
     // a first line longer than the head: judge by its keys
     if (!/^\{\s*"(_path|ts|uid)"\s*:/.test(line)) return null;
     const path = /"_path"\s*:\s*"([^"]+)"/.exec(line);
-    return { format: 'zeek-json', path: path ? path[1]! : logTypeFromName(name) };
+    return { format: 'zeek-json', path: path ? path[1]! : logTypeFromName(name), tagged: path !== null };
   }
   if (object === null || typeof object !== 'object' || Array.isArray(object)) return null;
   const record = object as Record<string, unknown>;
-  if (typeof record._path === 'string') return { format: 'zeek-json', path: record._path };
+  if (typeof record._path === 'string') return { format: 'zeek-json', path: record._path, tagged: true };
   if (!('ts' in record) || !('uid' in record || 'id.orig_h' in record || 'id_orig_h' in record || 'id' in record)) return null;
-  return { format: 'zeek-json', path: logTypeFromFields(record) ?? logTypeFromName(name) };
+  return { format: 'zeek-json', path: logTypeFromFields(record) ?? logTypeFromName(name), tagged: false };
 }
 
 /**

@@ -49,12 +49,16 @@ const NAMED_MALFORMED = 5;
 const REQUEST_TIMES_CAP = 4096;
 /** The log types callhome reads. */
 const USED = new Set(['conn', 'dns', 'http', 'ssl']);
+/** The same, for messages. */
+export const ZEEK_LOGS_USED = 'conn, dns, http or ssl';
 
 export interface ZeekLogFile {
   path: string;
   format: ZeekFormat;
   /** The log type the first bytes told ('conn', 'dns', …), null when they did not. */
   logType: string | null;
+  /** JSON rows naming their log in `_path` (`ZeekSniff.tagged`): any of them may be of a type callhome reads. */
+  tagged?: boolean;
   /** Named on the command line (a log found in a folder and not used is passed over quietly). */
   named: boolean;
   /** Its first bytes (inflated when gzip), for the time of its first row. */
@@ -394,6 +398,17 @@ function firstRowTime(file: ZeekLogFile): number | null {
 const headText = new TextDecoder('utf-8');
 
 /**
+ * Whether a log may hold rows callhome reads: a conn, dns, http or ssl log, or JSON that may
+ * hold several (its rows tagged with `_path`, or of no type its first row tells). A folder's
+ * other logs (weird, stats, files, …) are passed over.
+ */
+export function mayBeUsed(file: Pick<ZeekLogFile, 'path' | 'format' | 'logType' | 'tagged'>): boolean {
+  if (file.format === 'zeek-json' && (file.logType === null || file.tagged === true)) return true;
+  const logType = file.logType ?? logTypeFromName(file.path);
+  return logType !== null && USED.has(logType);
+}
+
+/**
  * Reads Zeek logs as one set: logs read only once (standard input, a pipe) first, whole; then
  * the side logs of the files, then their conn.logs. `firstCapture` is the capture index the
  * first file's connections get. Rows an earlier file already had are counted once
@@ -410,8 +425,7 @@ export async function loadZeekLogs(
   for (const file of files) {
     const logType = file.logType ?? logTypeFromName(file.path);
     // Logs callhome does not use (weird, files, notice, …) are passed over when a folder holds them.
-    const mixed = file.format === 'zeek-json' && file.logType === null;
-    if (!file.named && !mixed && (logType === null || !USED.has(logType))) continue;
+    if (!file.named && !mayBeUsed(file)) continue;
     states.push({
       file,
       logType,

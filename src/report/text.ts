@@ -206,7 +206,8 @@ export function analyzeTextLines(result: AnalysisResult, options: RenderOptions)
     out.push(...networkLines(view, options, width, view.network === null ? understood : []));
   }
   if (headline !== null) out.push(...understood);
-  const warnings = result.captures.flatMap((c) => c.warnings.map((w) => `${clean(c.file)}: ${clean(w)}`));
+  // most warnings name their file first already
+  const warnings = result.captures.flatMap((c) => c.warnings.map((w) => clean(w.startsWith(c.file) ? w : `${c.file}: ${w}`)));
   if (warnings.length > 0) {
     out.push(paint('Warnings', 'bold', color));
     for (const w of warnings) out.push(...wrap(w, width, '    ', '  ! '));

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, loadCaptures } from '../../src/index.js';
+import { callhome } from '../cli/support.js';
 import { HOST, PROXY, hourRows, tsvLog } from './support.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-dialects-'));
@@ -252,5 +253,68 @@ describe("the header-line-only TSV of zeek-cut -m (the ASCII writer's tsv=T)", (
     expect(result.hosts.map((h) => [h.address, h.labels, h.verdict])).toEqual(
       fromFull.result.hosts.map((h) => [h.address, h.labels, h.verdict]),
     );
+  });
+});
+
+describe('folders of logs callhome does not use, and a Corelight stream that starts with one', () => {
+  const weird = [
+    '#separator \\x09',
+    '#set_separator\t,',
+    '#empty_field\t(empty)',
+    '#unset_field\t-',
+    '#path\tweird',
+    '#open\t2024-03-01-00-00-00',
+    '#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tname\taddl\tnotice\tpeer\tsource',
+    '#types\ttime\tstring\taddr\tport\taddr\tport\tstring\tstring\tbool\tstring\tstring',
+    '1709251230.000000\tCx1\t10.1.0.13\t50000\t198.51.100.7\t443\tbad_TCP_checksum\t-\tF\tworker-1\t-',
+    '#close\t2024-03-01-01-00-00',
+    '',
+  ].join('\n');
+  const stats = weird.replace('#path\tweird', '#path\tstats');
+
+  it('a folder of weird.log and stats.log is an error naming the folder, exit 1', async () => {
+    const dir = folder({ 'weird.log': weird, 'stats.log': stats });
+    const run = await callhome(['analyze', dir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([
+      `callhome: error: ${dir}: a folder with no capture and no conn, dns, http or ssl log in it`,
+    ]);
+  });
+
+  it('a weird.log named on its own is read, its one warning naming it once', async () => {
+    const path = join(folder({ 'weird.log': weird }), 'weird.log');
+    const run = await callhome(['analyze', path]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`! ${path}: a Zeek weird log: callhome reads`);
+    expect(run.stdout).not.toContain(`${path}: ${path}`);
+  });
+
+  it("a JSON stream whose first row's _path is packet_filter is read for its conn and dns rows", async () => {
+    const hours = [0, 1, 2].map(hourRows);
+    const tag = (path: string, text: string) => text.replace(/^\{/gm, `{"_path":"${path}",`);
+    const stream =
+      `{"_path":"packet_filter","ts":"2024-03-01T00:00:00.000000Z","node":"worker-1","filter":"ip or not ip","init":true,"success":true}\n` +
+      tag(
+        'conn',
+        jsonLog(
+          CONN_FIELDS,
+          hours.flatMap((h) => h.conn),
+          Number,
+        ),
+      ) +
+      tag(
+        'dns',
+        jsonLog(
+          DNS_FIELDS,
+          hours.flatMap((h) => h.dns),
+          Number,
+        ),
+      );
+    const { result } = await analyze([folder({ 'corelight.json': stream })]);
+    expect(result.captures).toMatchObject([{ format: 'zeek-json', packets: 96 + 18 }]);
+    const host = result.hosts.find((h) => h.address === HOST)!;
+    expect(host.labels).toContain('periodic');
+    expect(host.groups.map((g) => g.destination)).toContain('update.example.com');
   });
 });
