@@ -61,6 +61,30 @@ export function readHead(path: string): Uint8Array {
 }
 
 /**
+ * The last HEAD_BYTES of a file longer than that, as they are; null for a gzip file (whose end
+ * cannot be read alone), a shorter one (its head is all of it) or one that cannot be read.
+ */
+export function readTail(path: string): Uint8Array | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const magic = new Uint8Array(2);
+    if (size <= HEAD_BYTES || readSync(fd, magic, 0, 2, 0) < 2 || isGzip(magic)) return null;
+    const tail = new Uint8Array(HEAD_BYTES);
+    return tail.subarray(0, readSync(fd, tail, 0, tail.length, size - HEAD_BYTES));
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Cuts chunks of bytes into lines. The bytes up to a chunk's last newline are decoded as one
  * string and the lines cut from it; the bytes after it wait for the next chunk, where only the
  * line they begin is decoded with them (so a chunk is copied only when a line outgrows it).

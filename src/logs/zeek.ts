@@ -13,7 +13,7 @@ import { noCaptureFileFacts, type CaptureSummary } from '../analysis/types.js';
 import type { Connection } from '../flows/connection.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
-import { HEAD_BYTES, readLines, type LineStats } from './lines.js';
+import { HEAD_BYTES, readLines, readTail, type LineStats } from './lines.js';
 import { COPY_REASON, LogCopies, type LogInOrder } from './zeek-copies.js';
 import {
   JsonRows,
@@ -92,6 +92,10 @@ interface FileState {
   readBefore: boolean;
   /** A JSON log's unit of time, the same for all its rows in every reading. */
   clock: JsonClock;
+  /** Read once, whole, before the others (a stream; a TSV file of several logs one after the other). */
+  once: boolean;
+  /** The log types of a TSV file's header blocks. */
+  logTypes: Set<string>;
 }
 
 function newSummary(file: ZeekLogFile, logType: string | null): CaptureSummary {
@@ -269,6 +273,7 @@ async function readRows(
           if (line.startsWith('#path') && tsv.path !== null) {
             if (!sawPath) state.logType = tsv.path;
             sawPath = true;
+            state.logTypes.add(tsv.path);
             // The header of another log (`zcat conn.*.log.gz dns.*.log.gz | callhome analyze -`)
             if (tsv.path !== logType) {
               logType = tsv.path;
@@ -336,7 +341,8 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
     s.end = new Date(state.last * 1000).toISOString();
     s.durationSeconds = Math.round((state.last - state.first) * 1e6) / 1e6;
   }
-  s.formatDetail = `Zeek ${state.logType ?? 'unknown'} log (${state.file.format === 'zeek-tsv' ? 'TSV' : 'JSON'})`;
+  const logTypes = state.logTypes.size > 1 ? `${[...state.logTypes].join(', ')} logs` : `${state.logType ?? 'unknown'} log`;
+  s.formatDetail = `Zeek ${logTypes} (${state.file.format === 'zeek-tsv' ? 'TSV' : 'JSON'})`;
 }
 
 /**
@@ -402,10 +408,38 @@ const headText = new TextDecoder('utf-8');
  * hold several (its rows tagged with `_path`, or of no type its first row tells). A folder's
  * other logs (weird, stats, files, …) are passed over.
  */
-export function mayBeUsed(file: Pick<ZeekLogFile, 'path' | 'format' | 'logType' | 'tagged'>): boolean {
+export function mayBeUsed(file: Pick<ZeekLogFile, 'path' | 'format' | 'logType' | 'tagged' | 'head' | 'stream'>): boolean {
   if (file.format === 'zeek-json' && (file.logType === null || file.tagged === true)) return true;
   const logType = file.logType ?? logTypeFromName(file.path);
-  return logType !== null && USED.has(logType);
+  return (logType !== null && USED.has(logType)) || holdsSeveralLogs(file);
+}
+
+/** The `#path` of each TSV header block in a text. */
+const PATH_LINE = /^#path\t([^\t\r\n]+)/gm;
+
+/**
+ * Whether a TSV file holds the header blocks of several log types one after the other
+ * (`zcat conn.*.log.gz dns.*.log.gz > day.log`), by its first bytes and, when it is not gzip,
+ * its last: a `#path` of another type, or rows of another width than the first `#fields`.
+ */
+export function holdsSeveralLogs(file: Pick<ZeekLogFile, 'path' | 'format' | 'head' | 'stream'>): boolean {
+  if (file.format !== 'zeek-tsv' || file.head === undefined) return false;
+  const head = headText.decode(file.head);
+  const paths = new Set([...head.matchAll(PATH_LINE)].map((m) => m[1]!));
+  if (paths.size > 1) return true;
+  const tailBytes = file.stream === undefined ? readTail(file.path) : null;
+  if (tailBytes === null) return false;
+  const tail = headText.decode(tailBytes);
+  for (const m of tail.matchAll(PATH_LINE)) paths.add(m[1]!);
+  if (paths.size > 1) return true;
+  // rows whose header block starts before the tail: as wide as the first block's?
+  const separator = /^#separator (.*)$/m.exec(head);
+  const sep = separator === null ? '\t' : unescapeZeek(separator[1]!);
+  const fields = /^#fields(.*)$/m.exec(head);
+  if (fields === null || /^#fields/m.test(tail)) return false;
+  const lines = tail.split('\n').slice(1, -1);
+  const row = lines.reverse().find((l) => l !== '' && !l.startsWith('#'));
+  return row !== undefined && row.split(sep).length !== fields[1]!.split(sep).length - 1;
 }
 
 /**
@@ -440,6 +474,8 @@ export async function loadZeekLogs(
       firstRow: firstRowTime(file),
       readBefore: false,
       clock: { millis: null },
+      once: file.stream !== undefined || holdsSeveralLogs(file),
+      logTypes: new Set(),
     });
   }
   const stats = new Map<FileState, LineStats>();
@@ -450,19 +486,18 @@ export async function loadZeekLogs(
     s.logType === null || types.has(s.logType) || s.file.format === 'zeek-json';
 
   // The reading order: streams whole (they cannot be read twice), side logs, conn.logs.
-  const streams = states.filter((s) => s.file.stream !== undefined);
+  const streams = states.filter((s) => s.once);
   const passes: { types: ReadonlySet<string>; states: FileState[] }[] = [
     { types: USED, states: streams },
-    { types: side, states: states.filter((s) => s.file.stream === undefined && mayHold(s, side)) },
-    { types: conn, states: states.filter((s) => s.file.stream === undefined && mayHold(s, conn)) },
+    { types: side, states: states.filter((s) => !s.once && mayHold(s, side)) },
+    { types: conn, states: states.filter((s) => !s.once && mayHold(s, conn)) },
   ];
   const order = new Map<string, LogInOrder<FileState>[]>();
   for (const logType of USED) {
     const list: LogInOrder<FileState>[] = [];
     for (const pass of passes) {
       if (!pass.types.has(logType)) continue;
-      for (const s of pass.states)
-        if (s.file.stream !== undefined || mayHold(s, new Set([logType]))) list.push({ file: s, first: s.firstRow });
+      for (const s of pass.states) if (s.once || mayHold(s, new Set([logType]))) list.push({ file: s, first: s.firstRow });
     }
     order.set(logType, list);
   }
@@ -537,7 +572,7 @@ export async function loadZeekLogs(
     state.summary.decoded[ip]++;
     state.summary.decoded[c.proto]++;
     join.attach(c);
-    if (state.file.stream !== undefined) early.push(c);
+    if (state.once) early.push(c);
     else hand(c);
   };
 
@@ -560,7 +595,8 @@ export async function loadZeekLogs(
   const unclaimed = join.http.size + join.sni.size;
   for (const state of states) {
     finishSummary(state, stats.get(state) ?? null);
-    if (state.logType !== null && !USED.has(state.logType) && state.file.format === 'zeek-tsv') {
+    const usedAny = [...state.logTypes].some((t) => USED.has(t));
+    if (state.logType !== null && !USED.has(state.logType) && !usedAny && state.file.format === 'zeek-tsv') {
       state.summary.warnings.push(`${state.file.path}: a Zeek ${state.logType} log: callhome reads conn, dns, http and ssl logs`);
     }
   }

@@ -318,3 +318,38 @@ describe('folders of logs callhome does not use, and a Corelight stream that sta
     expect(host.groups.map((g) => g.destination)).toContain('update.example.com');
   });
 });
+
+describe('a file of several logs one after the other (zcat conn.*.gz dns.*.gz > day.log)', () => {
+  const hours = Array.from({ length: 40 }, (_, h) => hourRows(h));
+  const conn = tsvLog(
+    'conn',
+    hours.flatMap((h) => h.conn),
+  );
+  const dns = tsvLog(
+    'dns',
+    hours.flatMap((h) => h.dns),
+  );
+  const http = tsvLog(
+    'http',
+    hours.flatMap((h) => h.http),
+  );
+
+  it.each([
+    ['conn, dns, http', conn + dns + http],
+    ['dns, conn', dns + conn],
+    [
+      'conn, then a dns block longer than the last bytes read for its header',
+      conn + tsvLog('dns', Array.from({ length: 12 }, () => hours.flatMap((h) => h.dns)).flat()),
+    ],
+  ])('%s: each block read as the log its #path names', async (_, text) => {
+    const apart = await analyze([
+      folder(text.includes('#path\thttp') ? { 'conn.log': conn, 'dns.log': dns, 'http.log': http } : { 'conn.log': conn, 'dns.log': dns }),
+    ]);
+    const { result } = await analyze([join(folder({ 'day.log': text }), 'day.log')]);
+    expect(result.captures[0]!.formatDetail).toMatch(/^Zeek conn, dns|^Zeek dns, conn/);
+    const host = result.hosts.find((h) => h.address === HOST)!;
+    expect(host.groups.find((g) => g.destination === 'update.example.com')!.groupedBy).toBe('dns');
+    expect(host.labels).toEqual(apart.result.hosts.find((h) => h.address === HOST)!.labels);
+    expect(result.proxies.map((p) => p.address)).toEqual(text.includes('#path\thttp') ? [PROXY] : []);
+  });
+});
