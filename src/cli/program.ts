@@ -480,17 +480,24 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     };
   };
 
+  /** The first five of `files`, and how many more. */
+  const shownFiles = (files: readonly string[]): string =>
+    `${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${count(files.length - 5)} more` : ''}`;
+
   /** Report unreadable captures and damage; the exit status says a capture was not (fully) read. */
   const reportProblems = (o: CommonOptions, failures: CaptureError[], captures: CaptureSummary[], passedOver: string[] = []): void => {
     if (passedOver.length > 0 && !o.quiet) {
-      const shown = passedOver.slice(0, 5).join(', ');
       say(
-        `note: passed over ${plural(passedOver.length, 'file')} in the folders given, neither a capture nor a log: ${shown}` +
-          `${passedOver.length > 5 ? ` and ${count(passedOver.length - 5)} more` : ''}`,
+        `note: passed over ${plural(passedOver.length, 'file')} in the folders given, neither a capture nor a log: ${shownFiles(passedOver)}`,
       );
     }
     for (const f of failures) {
       say(`error: ${f.message}`);
+      exitCode = EXIT_UNREADABLE;
+    }
+    if (captures.length === 0 && failures.length === 0 && passedOver.length > 0) {
+      // Every file of the folders given was passed over: nothing was read, which is no result.
+      say(`error: nothing to read: no file in the folders given is a capture or a log callhome reads (${shownFiles(passedOver)})`);
       exitCode = EXIT_UNREADABLE;
     }
     for (const c of captures) {

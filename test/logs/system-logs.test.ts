@@ -114,6 +114,12 @@ describe('firewall lines in system logs', () => {
     const capture = resolve(projectRoot, 'captures/department-host.pcap');
     const run = await callhome(['analyze', '--format', 'json', folder, capture]);
     expect(run.stderr).toMatch(/passed over 1 file .*auth\.log/);
+    // The folder alone: nothing was read, and that is no result.
+    const only = await callhome(['analyze', folder]);
+    expect(only.code).toBe(1);
+    expect(only.stderr).toMatch(
+      /error: nothing to read: no file in the folders given is a capture or a log callhome reads \(.*auth\.log\)/,
+    );
     const alone = await callhome(['analyze', auth]);
     expect(alone.code).toBe(1);
     expect(alone.stderr).toMatch(/auth\.log: not a capture or a firewall log: none of its 50 lines is an entry/);
