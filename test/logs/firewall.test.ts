@@ -406,6 +406,20 @@ describe('pfSense / OPNsense filterlog', () => {
 });
 
 describe('Windows Firewall pfirewall.log', () => {
+  it('knows a log of its header alone for a Windows Firewall log with no entry, not for some other text', () => {
+    const header = [
+      '#Version: 1.5',
+      '#Software: Microsoft Windows Firewall',
+      '#Time Format: Local',
+      '#Fields: date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path pid',
+      '',
+    ].join('\r\n');
+    expect(sniffFirewallLog(header)).toBe('pfirewall');
+    expect(() => readFirewallLog('pfirewall.log', header)).toThrow(/none of its \d+ lines is an entry/);
+    // An IIS log's W3C header is no firewall's.
+    expect(sniffFirewallLog(header.replace('Microsoft Windows Firewall', 'Microsoft Internet Information Services 10.0'))).toBeNull();
+  });
+
   const log = readFirewallLog('pfirewall.log', fixture('pfirewall.log'), { tz: '+01:00' });
   const at = (port: number) => log.connections.find((c) => c.origP === port)!;
 

@@ -118,6 +118,10 @@ function parser(clock: LogClockLike): LineParser {
 export const pfirewall: FirewallFormatModule = {
   format: 'pfirewall',
   description: 'Windows Firewall pfirewall.log',
-  sniff: (lines: readonly string[]): number => shareRead(parser, lines),
+  // A log Windows has just started (or emptied) is its header alone: still its log, of no entry.
+  sniff: (lines: readonly string[]): number =>
+    lines.some((line) => line.startsWith('#Software: Microsoft Windows Firewall'))
+      ? Math.max(0.5, shareRead(parser, lines))
+      : shareRead(parser, lines),
   parser,
 };
