@@ -10,6 +10,8 @@ export const DAY = 1709251200; // 2024-03-01T00:00:00Z
 export const HOST = '10.1.0.13';
 export const BEACON = '198.51.100.7';
 export const PROXY = '10.0.0.8';
+/** The conn.log fields after resp_bytes of a session through the proxy: state, local flags, history, packets and IP bytes. */
+export const PROXIED_SESSION: readonly string[] = ['SF', 'T', 'T', '0', 'ShADadFf', '12', '1500', '40', '42000'];
 
 const FIELDS = {
   conn: ZEEK_CONN_FIELDS,
@@ -84,17 +86,7 @@ export function hourRows(h: number): Rows {
     const t = DAY + h * 3600 + Math.floor(random() * 3500 * 1000) / 1000;
     const client = `10.1.0.${20 + (k % 5)}`;
     rows.conn.push(
-      [t.toFixed(6), `P${n}`, client, String(30000 + n), PROXY, '3128', 'tcp', 'http', '12.000000', '900', '40000'].concat([
-        'SF',
-        'T',
-        'T',
-        '0',
-        'ShADadFf',
-        '12',
-        '1500',
-        '40',
-        '42000',
-      ]),
+      [t.toFixed(6), `P${n}`, client, String(30000 + n), PROXY, '3128', 'tcp', 'http', '12.000000', '900', '40000'].concat(PROXIED_SESSION),
     );
     rows.http.push(
       [(t + 0.01).toFixed(6), `P${n}`, client, String(30000 + n), PROXY, '3128', 'CONNECT', 'www.example.org:443'].concat([

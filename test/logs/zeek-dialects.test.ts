@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, loadCaptures } from '../../src/index.js';
 import { callhome } from '../cli/support.js';
-import { HOST, PROXY, hourRows, tsvLog } from './support.js';
+import { HOST, PROXIED_SESSION, PROXY, hourRows, tsvLog } from './support.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-dialects-'));
 
@@ -50,17 +50,7 @@ describe('proxy headers in http.log', () => {
     for (let k = 0; k < 6; k++) {
       const t = 1709251200 + 1000 + k * 1500;
       conn.push(
-        [t.toFixed(6), `H${k}`, HOST, String(31000 + k), PROXY, '3128', 'tcp', 'http', '5.000000', '900', '40000'].concat([
-          'SF',
-          'T',
-          'T',
-          '0',
-          'ShADadFf',
-          '12',
-          '1500',
-          '40',
-          '42000',
-        ]),
+        [t.toFixed(6), `H${k}`, HOST, String(31000 + k), PROXY, '3128', 'tcp', 'http', '5.000000', '900', '40000'].concat(PROXIED_SESSION),
       );
       const method = k % 2 === 0 ? 'CONNECT' : 'GET';
       const uri = method === 'CONNECT' ? 'github.com:443' : 'http://ctldl.windowsupdate.com/a.cab';
