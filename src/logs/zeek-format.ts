@@ -122,6 +122,16 @@ export interface JsonClock {
 /** Above this a `time` can only be in milliseconds (1e11 s is the year 5138; 1e11 ms is 1973). */
 const MILLIS_ABOVE = 1e11;
 
+/** A JSON value as a Zeek `time` in seconds (NaN when it is none), its unit decided by `clock`'s first number. */
+export function jsonTime(v: unknown, clock: JsonClock): number {
+  let n: number;
+  if (typeof v === 'number') n = v;
+  else if (typeof v === 'string' && v !== '' && Number.isFinite(Number(v))) n = Number(v);
+  else return typeof v === 'string' ? zeekTime(v) : Number.NaN;
+  clock.millis ??= n > MILLIS_ABOVE;
+  return clock.millis ? n / 1000 : n;
+}
+
 /** Powers of ten a double holds exactly (10^0 … 10^22). */
 const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
@@ -358,13 +368,7 @@ export class JsonRows implements ZeekRow {
   }
 
   time(field: number): number {
-    const v = this.raw(field);
-    let n: number;
-    if (typeof v === 'number') n = v;
-    else if (typeof v === 'string' && v !== '' && Number.isFinite(Number(v))) n = Number(v);
-    else return typeof v === 'string' ? zeekTime(v) : Number.NaN;
-    this.clock.millis ??= n > MILLIS_ABOVE;
-    return this.clock.millis ? n / 1000 : n;
+    return jsonTime(this.raw(field), this.clock);
   }
 
   anyFrom(): boolean {

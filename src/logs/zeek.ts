@@ -19,6 +19,7 @@ import {
   JsonRows,
   TsvRows,
   headerLineNames,
+  jsonTime,
   logTypeFromName,
   unescapeZeek,
   zeekTime,
@@ -285,9 +286,12 @@ async function readRows(
         }
         if (!wanted || line === '') return;
         // `zeek-cut -m`: the field names as the first line, Zeek's default unset and empty markers
-        if (tsv.columns === null && n === 1 && headerLineNames(line.replace(/^\uFEFF/, '')) !== null) {
-          tsv.header(`#fields\t${line.replace(/^\uFEFF/, '')}`);
-          return;
+        if (tsv.columns === null && n === 1) {
+          const first = line.replace(/^\uFEFF/, '');
+          if (headerLineNames(first) !== null) {
+            tsv.header(`#fields\t${first}`);
+            return;
+          }
         }
         if (tsv.columns === null) return malformedLine(state, n, 'a row before the #fields line');
         if (!tsv.load(line))
@@ -359,7 +363,7 @@ function firstRowTime(file: ZeekLogFile): number | null {
   let ts = -1;
   let duration = -1;
   let earliest = Infinity;
-  let millis: boolean | null = null;
+  const clock: JsonClock = { millis: null };
   for (const raw of lines) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') continue;
@@ -388,10 +392,7 @@ function firstRowTime(file: ZeekLogFile): number | null {
       } catch {
         continue;
       }
-      time = zeekTime(typeof record.ts === 'number' ? String(record.ts) : typeof record.ts === 'string' ? record.ts : null);
-      // JSON::TS_MILLIS, as `JsonRows.time` decides it
-      if (typeof record.ts === 'number') millis ??= record.ts > 1e11;
-      if (millis === true) time /= 1000;
+      time = jsonTime(record.ts, clock);
       length = typeof record.duration === 'number' ? record.duration : 0;
     }
     const end = time + (Number.isFinite(length) ? length : 0);
@@ -408,10 +409,14 @@ const headText = new TextDecoder('utf-8');
  * hold several (its rows tagged with `_path`, or of no type its first row tells). A folder's
  * other logs (weird, stats, files, …) are passed over.
  */
-export function mayBeUsed(file: Pick<ZeekLogFile, 'path' | 'format' | 'logType' | 'tagged' | 'head' | 'stream'>): boolean {
+export function mayBeUsed(
+  file: Pick<ZeekLogFile, 'path' | 'format' | 'logType' | 'tagged' | 'head' | 'stream'>,
+  /** `holdsSeveralLogs(file)` when already known. */
+  several?: boolean,
+): boolean {
   if (file.format === 'zeek-json' && (file.logType === null || file.tagged === true)) return true;
   const logType = file.logType ?? logTypeFromName(file.path);
-  return (logType !== null && USED.has(logType)) || holdsSeveralLogs(file);
+  return (logType !== null && USED.has(logType)) || (several ?? holdsSeveralLogs(file));
 }
 
 /** The `#path` of each TSV header block in a text. */
@@ -459,7 +464,9 @@ export async function loadZeekLogs(
   for (const file of files) {
     const logType = file.logType ?? logTypeFromName(file.path);
     // Logs callhome does not use (weird, files, notice, …) are passed over when a folder holds them.
-    if (!file.named && !mayBeUsed(file)) continue;
+    // Whether it holds several logs is asked once: its end may be read for it.
+    const several = holdsSeveralLogs(file);
+    if (!file.named && !mayBeUsed(file, several)) continue;
     states.push({
       file,
       logType,
@@ -474,7 +481,7 @@ export async function loadZeekLogs(
       firstRow: firstRowTime(file),
       readBefore: false,
       clock: { millis: null },
-      once: file.stream !== undefined || holdsSeveralLogs(file),
+      once: file.stream !== undefined || several,
       logTypes: new Set(),
     });
   }

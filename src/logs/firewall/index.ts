@@ -118,6 +118,14 @@ function linesOf(text: string): string[] {
   return text.replace(/^\uFEFF/, '').split(/\r?\n/);
 }
 
+/** The lines of a file's first bytes (or text), a last line cut off by their end left out. */
+function headLines(firstBytes: Uint8Array | string): string[] {
+  const text = typeof firstBytes === 'string' ? firstBytes : firewallLogText(firstBytes);
+  const lines = linesOf(text);
+  if (lines.length > 1 && !/\r?\n$/.test(text)) lines.pop();
+  return lines;
+}
+
 /** Each format's confidence (0–1) that it wrote these lines, best first. */
 export function sniffFirewallFormats(lines: readonly string[]): { format: FirewallFormat; confidence: number }[] {
   const head = lines.slice(0, SNIFF_LINES);
@@ -129,10 +137,7 @@ export function sniffFirewallFormats(lines: readonly string[]): { format: Firewa
  * them. A last line cut off by the end of `firstBytes` is left out.
  */
 export function sniffFirewallLog(firstBytes: Uint8Array | string): FirewallFormat | null {
-  const text = typeof firstBytes === 'string' ? firstBytes : firewallLogText(firstBytes);
-  const lines = linesOf(text);
-  if (lines.length > 1 && !/\r?\n$/.test(text)) lines.pop();
-  const best = sniffFirewallFormats(lines)[0];
+  const best = sniffFirewallFormats(headLines(firstBytes))[0];
   return best !== undefined && best.confidence >= MIN_CONFIDENCE ? best.format : null;
 }
 
@@ -146,9 +151,7 @@ const SYSTEM_LOG_SHARE = 0.9;
  * a file is read for entries all through; one with none is a "not a firewall log" error.
  */
 export function sniffSystemLog(firstBytes: Uint8Array | string): boolean {
-  const text = typeof firstBytes === 'string' ? firstBytes : firewallLogText(firstBytes);
-  const lines = linesOf(text);
-  if (lines.length > 1 && !/\r?\n$/.test(text)) lines.pop();
+  const lines = headLines(firstBytes);
   let seen = 0;
   let syslog = 0;
   for (const line of lines.slice(0, SNIFF_LINES)) {

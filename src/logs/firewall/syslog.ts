@@ -25,18 +25,28 @@ export interface SyslogHeader {
 const BSD = /^([A-Z][a-z]{2}) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?:? +/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})? +/;
 const DMESG = /^\[ *(\d+)\.(\d+)\] +/;
-const DMESG_T = /^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})\] +/;
+/** ctime's "Fri Nov 17 13:12:50 2006": month, day, hour, minute, second, year. */
+const CTIME_STAMP = String.raw`[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})`;
+const DMESG_T = new RegExp(String.raw`^\[${CTIME_STAMP}\] +`);
 /** `journalctl -o short-full`: weekday, ISO date and time, a zone name. */
 const JOURNAL_FULL = /^[A-Z][a-z]{2} (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))? ([A-Z][A-Za-z0-9+-]{1,5}) +/;
 /** `journalctl -o short-unix`: seconds since the epoch. */
 const EPOCH = /^(\d{9,11})\.(\d{1,9}) +/;
 /** `logread` (OpenWrt, BusyBox): ctime with the year last, then facility.level. */
-const CTIME = /^[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2}) (\d{4})(?: [a-z]+\.[a-z]+)? +/;
+const CTIME = new RegExp(String.raw`^${CTIME_STAMP}(?: [a-z]+\.[a-z]+)? +`);
 /** `dmesg -x`: facility and level before the kernel's stamp. */
 const DMESG_X = /^[a-z]+ *:[a-z]+ *: +(?=\[)/;
 
 function fraction(digits: string | undefined): number {
   return digits === undefined ? 0 : Number(`0.${digits}`);
+}
+
+/** The time of a CTIME_STAMP match, in the clock's zone; null for a month that is none. */
+function ctimeOf(m: RegExpExecArray, clock: LogClockLike): number | null {
+  const month = monthOf(m[1]!);
+  if (month === 0) return null;
+  const [day, h, mi, s, y] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
+  return clock.local(y, month, day, h, mi, s);
 }
 
 /** A wall-clock ISO time: with its own offset when it has one, else in the clock's zone. */
@@ -99,18 +109,15 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
   if (m !== null) return { ts: Number(m[1]) + fraction(m[2]), ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
   m = CTIME.exec(rest);
   if (m !== null) {
-    const month = monthOf(m[1]!);
-    if (month === 0) return null;
-    const [day, h, mi, sec, y] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
-    return { ts: clock.local(y, month, day, h, mi, sec), ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
+    const ts = ctimeOf(m, clock);
+    return ts === null ? null : { ts, ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
   }
   m = DMESG_X.exec(rest);
   if (m !== null) rest = rest.slice(m[0].length);
   m = DMESG_T.exec(rest);
   if (m !== null) {
-    const month = monthOf(m[1]!);
-    const [day, h, mi, s, y] = [m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number];
-    return { ts: clock.local(y, month, day, h, mi, s), host: undefined, message: rest.slice(m[0].length), sinceBoot: false };
+    const ts = ctimeOf(m, clock);
+    return ts === null ? null : { ts, host: undefined, message: rest.slice(m[0].length), sinceBoot: false };
   }
   m = DMESG.exec(rest);
   if (m !== null) return { ts: Number(m[1]) + fraction(m[2]), host: undefined, message: rest.slice(m[0].length), sinceBoot: true };

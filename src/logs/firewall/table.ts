@@ -24,7 +24,7 @@
 import { count, plural } from '../../quantities.js';
 import { fullYear, isoOffset, monthOf } from './time.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
-import { actionOf, portOf, transportOf, shareRead } from './types.js';
+import { actionOf, portOf, SNIFF_CLOCK, transportOf, shareRead } from './types.js';
 
 type Column = 'date' | 'time' | 'datetime' | 'proto' | 'src' | 'sport' | 'dst' | 'dport' | 'action' | 'device';
 
@@ -367,12 +367,6 @@ function joinDateTime(dateText: string, timeText: string, clock: LogClockLike, o
   return clock.local(date[0], date[1], date[2], 0, 0, time);
 }
 
-/** A clock for reading the first lines ahead (only what their dates show matters). */
-const AHEAD_CLOCK: LogClockLike = {
-  local: (y, mo, d, h, mi, s) => Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + s,
-  withoutYear: () => 0,
-};
-
 function parser(clock: LogClockLike): LineParser {
   return new TableParser(clock);
 }
@@ -386,7 +380,8 @@ class TableParser implements LineParser {
 
   /** The first lines read ahead: the order of the date column's numeric dates. */
   prime(lines: readonly string[]): void {
-    const ahead = new TableParser(AHEAD_CLOCK);
+    // Only what the dates show matters, not the times they make.
+    const ahead = new TableParser(SNIFF_CLOCK);
     for (let i = 0; i < lines.length; i++) ahead.parse(lines[i]!, i + 1);
     this.dates.settle(ahead.dates);
   }
