@@ -1,8 +1,9 @@
 /**
  * Connections kept for the analysis in columns, not objects. A Connection object costs about
  * 450 bytes (36 fields, boxed times, its uid and address texts); a scan of two million SYNs is
- * then most of a gigabyte before the analysis starts. Here a connection is 70 to 115 bytes: times
- * and counts in typed arrays, IPv4 addresses as numbers, repeated texts (histories, states,
+ * then most of a gigabyte before the analysis starts. Here a connection is 45 bytes (a firewall
+ * log's attempt) to 80 (a Zeek row): times and counts in typed arrays (a Zeek row's duration in
+ * microseconds, packet counts in two bytes), IPv4 addresses as numbers, repeated texts (histories, states,
  * services, IPv6 addresses) as numbers into one table, uids as bytes in one buffer, and what only
  * some connections carry (resets, DNS, HTTP, TLS, request times) in an object of their own — but
  * for resets a log's row tells by itself (a firewall's denial, a Zeek history's), kept as a bit.
@@ -221,14 +222,23 @@ const CHUNK = 1 << CHUNK_BITS;
 const ROW = CHUNK - 1;
 
 /**
- * The columns of CHUNK connections (about 90 bytes each, uid bytes and rare fields aside). The
- * columns that may be null are made at the chunk's first row that is not their default (no
+ * The columns of CHUNK connections (about 60 to 90 bytes each, uid bytes and rare fields aside).
+ * The columns that may be null are made at the chunk's first row that is not their default (no
  * handshake time, no bytes, no answer, no TTL, no service): a firewall log's attempts and a Zeek
- * row have none of several, and each such column is 2 to 8 bytes a row.
+ * row have none of several, and each such column is 2 to 8 bytes a row. Packet counts start at
+ * two bytes a row and are widened at the chunk's first count that needs four.
  */
 class Chunk {
   readonly ts = new Float64Array(CHUNK);
-  readonly lastTs = new Float64Array(CHUNK);
+  /**
+   * Each row's duration in whole microseconds (`DURATION_NONE` for none), its end being its start
+   * plus that: a Zeek row's times (printed to the microsecond) and a firewall log's (whole
+   * seconds) are held in four bytes instead of sixteen. Null once a row's times are not of that
+   * shape (a capture's), and `lastTs` (and `duration`) hold them.
+   */
+  micros: Uint32Array | null = null;
+  /** Each row's end, made at the chunk's first row whose times `micros` cannot hold. */
+  lastTs: Float64Array | null = null;
   /** NaN by default (null). */
   handshakeRtt: Float64Array | null = null;
   /** 0 by default. */
@@ -236,19 +246,24 @@ class Chunk {
   respBytes: Uint32Array | null = null;
   origIpBytes: Uint32Array | null = null;
   respIpBytes: Uint32Array | null = null;
-  readonly origPkts = new Uint32Array(CHUNK);
-  respPkts: Uint32Array | null = null;
+  origPkts: Uint16Array | Uint32Array = new Uint16Array(CHUNK);
+  respPkts: Uint16Array | Uint32Array | null = null;
   readonly origA = new Uint32Array(CHUNK);
   readonly respA = new Uint32Array(CHUNK);
-  /** End of each row's uid in `uids` (a row of FLAG_LOG_UID has none there). */
-  readonly uidEnd = new Uint32Array(CHUNK);
+  /**
+   * End of each row's uid in `uids` (a row of FLAG_LOG_UID has none there), made at the chunk's
+   * first uid kept as text: a firewall log's rows keep none.
+   */
+  uidEnd: Uint32Array | null = null;
   /** The position in its log of a row of FLAG_LOG_UID; made at the chunk's first. */
   serial: Uint32Array | null = null;
   readonly history = new Uint16Array(CHUNK);
   /** Texts id + 1, 0 for none (the default). */
   service: Uint16Array | null = null;
   readonly synCount = new Uint16Array(CHUNK);
-  readonly capture = new Uint16Array(CHUNK);
+  /** The capture of every row so far while they share one (`oneCapture`); made at the first row of another. */
+  capture: Uint16Array | null = null;
+  oneCapture = -1;
   readonly origP = new Uint16Array(CHUNK);
   readonly respP = new Uint16Array(CHUNK);
   /** -1 by default (unseen). */
@@ -261,7 +276,8 @@ class Chunk {
   rare: (Rare | undefined)[] | null = null;
   /**
    * Durations, made at the chunk's first connection whose duration is not what its times say
-   * (lastTs − ts; a Zeek row's own duration differs in the last bits): NaN for none.
+   * (lastTs − ts; a Zeek row's own duration differs in the last bits) once `lastTs` holds the
+   * ends: NaN for none.
    */
   duration: Float64Array | null = null;
   /** Made at the chunk's first uid kept as text. */
@@ -272,19 +288,101 @@ class Chunk {
   empty(): void {
     this.rare = null;
     this.duration = null;
+    this.micros = null;
+    this.lastTs = null;
     this.handshakeRtt = null;
     this.origBytes = null;
     this.respBytes = null;
     this.origIpBytes = null;
     this.respIpBytes = null;
+    if (this.origPkts instanceof Uint32Array) this.origPkts = new Uint16Array(CHUNK);
     this.respPkts = null;
     this.service = null;
+    this.capture = null;
+    this.oneCapture = -1;
     this.origTtl = null;
     this.respTtl = null;
     this.serial = null;
     this.uids = null;
+    this.uidEnd = null;
     this.uidBytes = 0;
   }
+}
+
+/** `micros` of a row without a duration. */
+const DURATION_NONE = 0xffffffff;
+
+/**
+ * A row's duration as `micros` holds it, or -1 when its times are not of that shape: a duration
+ * of whole microseconds (or none) under 71 minutes, and its end its start plus its duration.
+ */
+function microsOf(ts: number, lastTs: number, duration: number | null): number {
+  if (duration === null) return lastTs === ts ? DURATION_NONE : -1;
+  const micros = Math.round(duration * 1e6);
+  return micros >= 0 && micros < DURATION_NONE && micros / 1e6 === duration && ts + duration === lastTs ? micros : -1;
+}
+
+/** The duration `micros` holds for a row: null for none. */
+const durationOfMicros = (micros: number): number | null => (micros === DURATION_NONE ? null : micros / 1e6);
+
+/** Row `i`'s end. */
+function lastTsAt(k: Chunk, i: number): number {
+  if (k.lastTs !== null) return k.lastTs[i]!;
+  const micros = k.micros![i]!;
+  return micros === DURATION_NONE ? k.ts[i]! : k.ts[i]! + micros / 1e6;
+}
+
+/** Row `i`'s capture. */
+const captureAt = (k: Chunk, i: number): number => (k.capture === null ? k.oneCapture : k.capture[i]!);
+
+/** Row `i`'s times: the chunk's `micros` while they hold them, else its `lastTs` and `duration` columns. */
+function setTimes(k: Chunk, i: number, c: Connection): void {
+  k.ts[i] = c.ts;
+  if (k.lastTs === null) {
+    const micros = microsOf(c.ts, c.lastTs, c.duration);
+    if (micros >= 0) {
+      (k.micros ??= new Uint32Array(CHUNK))[i] = micros;
+      return;
+    }
+    // The rows before as lastTs and duration columns, from which every later row is read.
+    const lastTs = new Float64Array(CHUNK);
+    if (k.micros !== null) {
+      const duration = (k.duration = new Float64Array(CHUNK));
+      for (let j = 0; j < i; j++) {
+        lastTs[j] = lastTsAt(k, j);
+        duration[j] = durationOfMicros(k.micros[j]!) ?? Number.NaN;
+      }
+      k.micros = null;
+    }
+    k.lastTs = lastTs;
+  }
+  k.lastTs[i] = c.lastTs;
+  if (k.duration !== null || c.duration !== durationOf(c.ts, c.lastTs)) {
+    if (k.duration === null) {
+      k.duration = new Float64Array(CHUNK);
+      for (let j = 0; j < i; j++) k.duration[j] = durationOf(k.ts[j]!, k.lastTs[j]!) ?? Number.NaN;
+    }
+    k.duration[i] = c.duration ?? Number.NaN;
+  }
+}
+
+/** A packet count into its column, the column widened to four bytes a row at the first count that needs them. */
+function setCount16(column: Uint16Array | Uint32Array, i: number, value: number): Uint16Array | Uint32Array {
+  if (value > 0xffff && column instanceof Uint16Array) column = Uint32Array.from(column);
+  column[i] = value;
+  return column;
+}
+
+/** Row `i`'s capture; the chunk's `capture` column made at its first row of another capture than the rows before. */
+function setCapture(k: Chunk, i: number, capture: number): void {
+  if (k.capture === null) {
+    if (i === 0 || capture === k.oneCapture) {
+      k.oneCapture = capture;
+      return;
+    }
+    k.capture = new Uint16Array(CHUNK).fill(k.oneCapture);
+  }
+  k.capture[i] = capture;
 }
 
 /**
@@ -339,15 +437,14 @@ export class ConnectionStore implements ConnectionList {
     const k = this.chunks[this.chunks.length - 1]!;
     this.n++;
     this.order = null;
-    k.ts[i] = c.ts;
-    k.lastTs[i] = c.lastTs;
+    setTimes(k, i, c);
     if (c.handshakeRtt !== null) (k.handshakeRtt ??= new Float64Array(CHUNK).fill(Number.NaN))[i] = c.handshakeRtt;
     if (c.origBytes !== 0) (k.origBytes ??= new Uint32Array(CHUNK))[i] = c.origBytes;
     if (c.respBytes !== 0) (k.respBytes ??= new Uint32Array(CHUNK))[i] = c.respBytes;
     if (c.origIpBytes !== 0) (k.origIpBytes ??= new Uint32Array(CHUNK))[i] = c.origIpBytes;
     if (c.respIpBytes !== 0) (k.respIpBytes ??= new Uint32Array(CHUNK))[i] = c.respIpBytes;
-    k.origPkts[i] = c.origPkts;
-    if (c.respPkts !== 0) (k.respPkts ??= new Uint32Array(CHUNK))[i] = c.respPkts;
+    k.origPkts = setCount16(k.origPkts, i, c.origPkts);
+    if (c.respPkts !== 0) k.respPkts = setCount16(k.respPkts ?? new Uint16Array(CHUNK), i, c.respPkts);
     let flags = c.established ? FLAG_ESTABLISHED : 0;
     flags |= localCode(c.localOrig) << LOCAL_ORIG_SHIFT;
     flags |= localCode(c.localResp) << LOCAL_RESP_SHIFT;
@@ -373,7 +470,7 @@ export class ConnectionStore implements ConnectionList {
     if (serial >= 0) {
       flags |= FLAG_LOG_UID;
       (k.serial ??= new Uint32Array(CHUNK))[i] = serial;
-      k.uidEnd[i] = k.uidBytes;
+      if (k.uidEnd !== null) k.uidEnd[i] = k.uidBytes;
     } else addUid(k, i, c.uid);
     k.flags[i] = flags;
     const history = this.texts.id(c.history);
@@ -383,7 +480,7 @@ export class ConnectionStore implements ConnectionList {
     k.history[i] = history;
     if (service !== 0) (k.service ??= new Uint16Array(CHUNK))[i] = service;
     k.synCount[i] = c.synCount;
-    k.capture[i] = c.capture;
+    setCapture(k, i, c.capture);
     k.origP[i] = c.origP;
     k.respP[i] = c.respP;
     if (c.origTtl !== -1) (k.origTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.origTtl;
@@ -393,13 +490,6 @@ export class ConnectionStore implements ConnectionList {
     if (history > 0xffff || service > 0xffff || state > 0xff || proto > 0xff || !fits(c)) {
       setRare(k, i, { ...NO_RARE, whole: plainConnection(c) });
       return;
-    }
-    if (k.duration !== null || c.duration !== durationOf(c.ts, c.lastTs)) {
-      if (k.duration === null) {
-        k.duration = new Float64Array(CHUNK);
-        for (let j = 0; j < i; j++) k.duration[j] = durationOf(k.ts[j]!, k.lastTs[j]!) ?? Number.NaN;
-      }
-      k.duration[i] = c.duration ?? Number.NaN;
     }
     if (
       resets.length > 0 ||
@@ -447,7 +537,7 @@ export class ConnectionStore implements ConnectionList {
 
   end(i: number): number {
     const r = this.order === null ? i : this.order[i]!;
-    return this.chunks[r >>> CHUNK_BITS]!.lastTs[r & ROW]!;
+    return lastTsAt(this.chunks[r >>> CHUNK_BITS]!, r & ROW);
   }
 
   toArray(): Connection[] {
@@ -541,7 +631,7 @@ export class ConnectionStore implements ConnectionList {
   denyingLog(i: number): string | null {
     const r = this.order === null ? i : this.order[i]!;
     const k = this.chunks[r >>> CHUNK_BITS]!;
-    return k.flags[r & ROW]! & FLAG_LOG_DENIAL ? this.tables.senders.get(k.capture[r & ROW]!)! : null;
+    return k.flags[r & ROW]! & FLAG_LOG_DENIAL ? this.tables.senders.get(captureAt(k, r & ROW))! : null;
   }
 
   private make(r: number): Connection {
@@ -637,7 +727,7 @@ class StoredRow implements Connection {
     return this.k.ts[this.i]!;
   }
   get lastTs(): number {
-    return this.k.lastTs[this.i]!;
+    return lastTsAt(this.k, this.i);
   }
   get origH(): string {
     return this.address(this.k.origA, FLAG_ORIG_TEXT);
@@ -650,7 +740,7 @@ class StoredRow implements Connection {
   }
 
   /** A count column's value: 0 while the chunk has none (the column is made at its first). */
-  private count(column: Uint32Array | null): number {
+  private count(column: Uint16Array | Uint32Array | null): number {
     return column === null ? 0 : column[this.i]!;
   }
 
@@ -681,6 +771,7 @@ class StoredRow implements Connection {
   }
   get duration(): number | null {
     const k = this.k;
+    if (k.lastTs === null) return durationOfMicros(k.micros![this.i]!);
     return k.duration === null ? durationOf(k.ts[this.i]!, k.lastTs[this.i]!) : durationAt(k.duration, this.i);
   }
   get origBytes(): number {
@@ -717,7 +808,7 @@ class StoredRow implements Connection {
     return this.count(this.k.respIpBytes);
   }
   get capture(): number {
-    return this.k.capture[this.i]!;
+    return captureAt(this.k, this.i);
   }
   get synCount(): number {
     return this.k.synCount[this.i]!;
@@ -742,7 +833,7 @@ class StoredRow implements Connection {
     const k = this.k;
     const i = this.i;
     const flags = k.flags[i]!;
-    if (flags & FLAG_LOG_DENIAL) return [logDenial(k.ts[i]!, this.t.senders.get(k.capture[i]!)!)];
+    if (flags & FLAG_LOG_DENIAL) return [logDenial(k.ts[i]!, this.t.senders.get(captureAt(k, i))!)];
     if (flags & FLAG_HISTORY_RESETS) return historyResets(this);
     return this.rare.resets;
   }
@@ -778,20 +869,45 @@ function setRare(k: Chunk, i: number, rare: Rare): void {
 }
 
 function addUid(k: Chunk, i: number, uid: string): void {
-  const need = k.uidBytes + uid.length * 3;
-  let uids = (k.uids ??= Buffer.alloc(CHUNK * 18));
-  if (need > uids.length) {
-    const bigger = Buffer.alloc(Math.max(need, uids.length * 2));
-    uids.copy(bigger, 0, 0, k.uidBytes);
-    k.uids = uids = bigger;
+  let uids = (k.uids ??= Buffer.alloc(CHUNK * UID_BYTES));
+  // A uid's length in bytes is its length in characters but for other than ASCII (a log may say anything).
+  if (k.uidBytes + uid.length * 3 > uids.length) {
+    const need = k.uidBytes + Buffer.byteLength(uid, 'utf8');
+    if (need > uids.length) {
+      const bigger = Buffer.alloc(Math.max(need, Math.ceil(uids.length * 1.25)));
+      uids.copy(bigger, 0, 0, k.uidBytes);
+      k.uids = uids = bigger;
+    }
   }
-  k.uidBytes += uids.write(uid, k.uidBytes, 'utf8');
-  k.uidEnd[i] = k.uidBytes;
+  k.uidBytes = writeUid(uids, k.uidBytes, uid);
+  // Made at the chunk's first uid kept as text, every row before ends where the uids begin.
+  (k.uidEnd ??= new Uint32Array(CHUNK))[i] = k.uidBytes;
+  // A full chunk keeps its uids' bytes and no room for more.
+  if (i === ROW && uids.length - k.uidBytes > UID_BYTES) k.uids = Buffer.from(uids.subarray(0, k.uidBytes));
 }
 
+/**
+ * `uid` into `bytes` at `at` as UTF-8; the end of what was written. A uid is a few ASCII letters
+ * and digits: copied a character at a time, not through the encoder (a call that cost more than
+ * the copy, once for each of a log's millions of rows).
+ */
+function writeUid(bytes: Buffer, at: number, uid: string): number {
+  const n = uid.length;
+  if (n > 32) return at + bytes.write(uid, at, 'utf8');
+  for (let j = 0; j < n; j++) {
+    const code = uid.charCodeAt(j);
+    if (code >= 0x80) return at + bytes.write(uid, at, 'utf8');
+    bytes[at + j] = code;
+  }
+  return at + n;
+}
+
+/** Bytes of uid a chunk's rows are given room for at first: a Zeek uid is 'C' and up to 17 more. */
+const UID_BYTES = 18;
+
 function uidAt(k: Chunk, i: number): string {
-  if (k.flags[i]! & FLAG_LOG_UID) return logUid(k.capture[i]!, k.serial![i]!);
-  return k.uids === null ? '' : k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd[i - 1]!, k.uidEnd[i]);
+  if (k.flags[i]! & FLAG_LOG_UID) return logUid(captureAt(k, i), k.serial![i]!);
+  return k.uids === null ? '' : k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd![i - 1]!, k.uidEnd![i]);
 }
 
 function durationAt(column: Float64Array, i: number): number | null {

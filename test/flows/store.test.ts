@@ -126,6 +126,44 @@ describe('the connection store gives back what it was given', () => {
     expect(store.toArray()).toStrictEqual(odd);
   });
 
+  it('keeps every row of a full chunk exact whatever the shape of its times, counts, captures and uids', () => {
+    // Rows a chunk first holds in its narrow columns — a Zeek row's microsecond duration, a
+    // firewall log's instant, packet counts under 65,536, one capture, 18-character uids — and
+    // then a row that needs the wide ones: a capture's end that is no whole microsecond past its
+    // start, a count past 65,535, a second capture, uids longer than the room made for them.
+    const rows: Connection[] = [];
+    const n = 65_536 + 100;
+    for (let i = 0; i < n; i++) {
+      const ts = 1_709_251_200 + i / 7 + ((i * 7919) % 1_000_000) / 1e6;
+      const zeek = i < 30_000 || i >= 65_536;
+      const duration = zeek ? (i % 5 === 0 ? null : ((i * 104_729) % 90_000_000) / 1e6) : i % 3 === 0 ? null : 0.1 + i / 3;
+      rows.push(
+        connection({
+          uid: i > 65_500 && i < 65_530 ? `Cé${'x'.repeat(40)}${i}` : `C${String(i).padStart(17, 'a')}`,
+          ts,
+          lastTs: ts + (duration ?? 0),
+          duration,
+          origH: '10.0.0.1',
+          respH: '192.0.2.1',
+          respP: 443,
+          origPkts: i === 40_000 ? 70_000 : 1 + (i % 9),
+          respPkts: i === 50_000 ? 1_000_000 : i % 4,
+          capture: i < 45_000 ? 2 : 5,
+        }),
+      );
+    }
+    const pool = new ChunkPool();
+    const first = new ConnectionStore(pool);
+    for (const c of rows) first.add(c);
+    expect(first.toArray()).toStrictEqual(rows);
+    // A store that takes these chunks again starts narrow: rows of the first must not show through.
+    first.release();
+    const again = new ConnectionStore(pool);
+    const few = rows.slice(0, 3).map((c) => ({ ...c, origPkts: 2, respPkts: 0, capture: 1 }));
+    for (const c of few) again.add(c);
+    expect(again.toArray()).toStrictEqual(few);
+  });
+
   it("gives a store that takes a released store's chunks only its own values", () => {
     // compare analyses its inputs one after another, each store taking the chunks the last gave
     // back: a capture's bytes, TTLs and handshake times must not show through a log's attempts.
