@@ -240,6 +240,31 @@ describe('the connection store gives back what it was given', () => {
     expect(store.toArray().map((c) => c.uid)).toEqual(byStart.map((c) => c.uid));
   });
 
+  it('orders rows by start as a sort of the connections would, whatever the shape of their times', () => {
+    // A Zeek log lists connections as they end: its rows come out of order, some start together.
+    // Starts in whole microseconds are ordered by the engine's own sort of 64-bit numbers;
+    // nanoseconds, or starts further apart than those numbers hold, the way they always were.
+    const shapes: Record<string, (i: number) => number> = {
+      microseconds: (i) => (1_709_251_200e6 + ((i * 7_919) % 3_001) * 142_857 + (i % 5 === 0 ? 0 : (i * 104_729) % 1_000)) / 1e6,
+      // Three starts within one microsecond, listed latest first.
+      nanoseconds: (i) => 1_000 + Math.floor(i / 3) / 1_000 + (2 - (i % 3)) * 1e-7,
+      // 2^51 µs and 0.31 s apart: what 13 bits of row number leave to the time would wrap round.
+      'seventy years apart': (i) => (i % 2 === 0 ? (i % 40) / 10 : 2_251_799_814 + (i % 4)),
+    };
+    for (const [shape, startOf] of Object.entries(shapes)) {
+      const rows = Array.from({ length: 5_000 }, (_, i) =>
+        connection({ uid: `C${(i * 48_271) % 5_003}`, ts: startOf(i), origH: '10.0.0.1', respH: '192.0.2.1', respP: 443 }),
+      );
+      const store = stored(rows);
+      store.sortByStart();
+      const byStart = [...rows].sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+      expect(
+        store.toArray().map((c) => c.uid),
+        shape,
+      ).toEqual(byStart.map((c) => c.uid));
+    }
+  });
+
   it('orders connections that start together by uid', () => {
     const at = (uid: string, ts: number): Connection =>
       connection({ uid, ts, lastTs: ts, origH: '10.1.1.1', respH: '10.1.1.2', respP: 53 });
