@@ -69,13 +69,15 @@ export function findProxies(
   };
 
   // Busy internal services on proxy-like ports, and who opens outbound web connections.
-  const services = new Map<string, Set<string>>();
+  const services = new ServiceClients();
   const outboundWeb = new Map<string, number>();
   const directWeb = new Map<string, DirectWeb>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
     if (c.proto !== 'tcp') continue;
-    if (internal.hasOrig(c) && !internal.hasResp(c) && webPorts.includes(c.respP)) {
+    const origInside = internal.hasOrig(c);
+    const respInside = internal.hasResp(c);
+    if (origInside && !respInside && webPorts.includes(c.respP)) {
       let d = directWeb.get(c.origH);
       if (d === undefined) directWeb.set(c.origH, (d = { attempts: 0, established: 0, addresses: new Set() }));
       d.attempts++;
@@ -91,19 +93,17 @@ export function findProxies(
       else p.absolute++;
       p.clients.add(c.origH);
     }
-    if (http !== null && http.viaHeaders.length > 0 && internal.hasOrig(c)) {
+    if (http !== null && http.viaHeaders.length > 0 && origInside) {
       const p = candidate(c.origH, null);
       p.viaRequests++;
       for (const h of http.viaHeaders) if (p.viaHeaders.size < 4) p.viaHeaders.add(cleanText(h.split(':')[0]!.trim(), 40));
     }
     if (!c.established) continue;
-    if (internal.hasOrig(c) && internal.hasResp(c) && PROXY_LIKE_PORTS.includes(c.respP)) {
-      const key = `${c.respH}|${c.respP}`;
-      let clients = services.get(key);
-      if (clients === undefined) services.set(key, (clients = new Set()));
+    if (origInside && respInside && PROXY_LIKE_PORTS.includes(c.respP)) {
+      const clients = services.clients(c.respH, c.respP);
       if (clients.size < 1000) clients.add(c.origH);
     }
-    if (!internal.hasResp(c) && webPorts.includes(c.respP)) outboundWeb.set(c.origH, (outboundWeb.get(c.origH) ?? 0) + 1);
+    if (!respInside && webPorts.includes(c.respP)) outboundWeb.set(c.origH, (outboundWeb.get(c.origH) ?? 0) + 1);
   }
 
   // A proxy found both ways (clients address it; its own requests carry Via) is one proxy:
@@ -134,10 +134,9 @@ export function findProxies(
     findings.push({ address: p.address, port: p.port, source: 'detected', evidence, clients: [...p.clients].sort() });
     seen.add(`${p.address}|${p.port ?? '*'}`);
   }
-  for (const [key, clients] of services) {
+  for (const { address, port, clients } of services.all) {
+    const key = `${address}|${port}`;
     if (seen.has(key)) continue;
-    const [address, portText] = key.split('|') as [string, string];
-    const port = Number(portText);
     const outbound = outboundWeb.get(address) ?? 0;
     const needed = port === 80 ? 2 * MIN_PROXY_CLIENTS : MIN_PROXY_CLIENTS;
     if (clients.size < needed || outbound === 0) continue;
@@ -182,7 +181,7 @@ export function findProxies(
 
   // Clients of every proxy, found or given, from the connections themselves.
   const clientSets = new Map<ProxyFinding, Set<string>>(findings.map((f) => [f, new Set(f.clients)]));
-  for (let i = 0; i < connections.length; i++) {
+  for (let i = 0; i < connections.length && findings.length > 0; i++) {
     const c = connections.peek(i);
     if (c.proto !== 'tcp' || !isProxy(c.respH, c.respP)) continue;
     for (const f of findings) {
@@ -200,6 +199,26 @@ export function findProxies(
   }
   findings.sort((a, b) => b.clients.length - a.clients.length);
   return { proxies: findings, isProxy, proxyAddresses: new Set(findings.map((f) => f.address)) };
+}
+
+/**
+ * The internal clients of each internal address:port, in the order the services were first seen:
+ * looked up by address, then port, without making a key of the two for each of a log's rows.
+ */
+class ServiceClients {
+  private readonly byAddress = new Map<string, Map<number, Set<string>>>();
+  readonly all: { address: string; port: number; clients: Set<string> }[] = [];
+
+  clients(address: string, port: number): Set<string> {
+    let ports = this.byAddress.get(address);
+    if (ports === undefined) this.byAddress.set(address, (ports = new Map<number, Set<string>>()));
+    let clients = ports.get(port);
+    if (clients === undefined) {
+      ports.set(port, (clients = new Set()));
+      this.all.push({ address, port, clients });
+    }
+    return clients;
+  }
 }
 
 /** The proxy a firewall-side tap implies, or null: see SILENT_PROXY_ADDRESSES. */
