@@ -18,7 +18,7 @@ import type { Connection } from './flows/connection.js';
 import { inflatedHead, readHead } from './logs/lines.js';
 import { isPeeked } from './one-pass.js';
 import { ZEEK_LOGS_USED, loadZeekLogs, mayBeUsed, sniffZeek } from './logs/zeek.js';
-import { FirewallLogError, sniffFirewallLog, sniffSystemLog } from './logs/firewall/index.js';
+import { FirewallLogError, rotatedLogName, sniffFirewallLog, sniffSystemLog } from './logs/firewall/index.js';
 import { readFirewallLogFile, readFirewallLogStream } from './logs/firewall/read.js';
 
 /** A file a reader claimed. */
@@ -104,10 +104,15 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
       const captures: CaptureSummary[] = [];
       const failures: CaptureError[] = [];
       const passedOver: string[] = [];
+      // Rotated files of one log (kern.log, kern.log.1, kern.log.2.gz) are one firewall's: its
+      // denials are one source of resets, named by the log they were, not one a file.
+      const rotated = new Map<string, number>();
+      for (const f of files) rotated.set(rotatedLogName(f.path), (rotated.get(rotatedLogName(f.path)) ?? 0) + 1);
       for (const f of files) {
         try {
           const logOptions = {
             ...options,
+            firewall: (rotated.get(rotatedLogName(f.path)) ?? 0) > 1 ? rotatedLogName(f.path) : undefined,
             // a stream's lines were written up to now
             mtimeMs: f.stream === undefined ? statSync(f.path).mtimeMs : Date.now(),
             capture: firstCapture + captures.length,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../src/analysis/types.js';
-import { readFirewallLog } from '../../src/logs/firewall/index.js';
+import { readFirewallLog, rotatedLogName } from '../../src/logs/firewall/index.js';
 import { callhome } from '../cli/support.js';
 import { projectRoot } from '../support/corpus.js';
 
@@ -123,5 +123,49 @@ describe('firewall lines in system logs', () => {
     const alone = await callhome(['analyze', auth]);
     expect(alone.code).toBe(1);
     expect(alone.stderr).toMatch(/auth\.log: not a capture or a firewall log: none of its 50 lines is an entry/);
+  });
+
+  it("takes a log's rotated files for one firewall: one source of resets, named by the log", async () => {
+    // logrotate's kern.log.1 holds the hour before kern.log; a second gateway writes its own log.
+    const dir = join(tmp, 'rotated');
+    mkdirSync(dir, { recursive: true });
+    const lines = (from: number, gateway: string, src: string): string =>
+      Array.from(
+        { length: 10 },
+        (_, i) => `Dec  5 ${clock(from + i * 30)} ${gateway} kernel: [UFW BLOCK] ${packet(src, '93.184.216.34', 45000 + from + i)}`,
+      ).join('\n') + '\n';
+    writeFileSync(join(dir, 'kern.log.1'), lines(0, 'gw', '192.168.10.23'));
+    writeFileSync(join(dir, 'kern.log'), lines(300, 'gw', '192.168.10.23'));
+    writeFileSync(join(dir, 'branch.log'), lines(0, 'branch-gw', '192.168.20.5'));
+    const result = await analyse(dir);
+    expect(result.captures).toHaveLength(3);
+    const logs = result.resetSources.filter((s) => s.kind === 'log');
+    expect(logs.map((s) => [s.evidence, s.resets]).sort()).toEqual([
+      [`denied by the firewall (its log: ${join(dir, 'branch.log')})`, 10],
+      [`denied by the firewall (its log: ${join(dir, 'kern.log')})`, 20],
+    ]);
+    const host = result.hosts.find((h) => h.address === '192.168.10.23')!;
+    expect(host.verdict).toContain(`every attempt denied by the firewall (its log: ${join(dir, 'kern.log')})`);
+  });
+
+  it('names a rotated file by the log it was, and no other file', () => {
+    const names = [
+      'kern.log.1',
+      '/var/log/kern.log.2.gz',
+      'messages-20261201',
+      'syslog.7.gz',
+      'logs/pfirewall.log.old',
+      'fw.log',
+      '10.0.0.1',
+    ];
+    expect(names.map(rotatedLogName)).toEqual([
+      'kern.log',
+      '/var/log/kern.log',
+      'messages',
+      'syslog',
+      'logs/pfirewall.log',
+      'fw.log',
+      '10.0.0.1',
+    ]);
   });
 });

@@ -45,6 +45,11 @@ export interface FirewallLogOptions {
   capture?: number;
   /** Whether an address is internal (Connection.localOrig / localResp). */
   isLocal?: (address: string) => boolean;
+  /**
+   * The name the firewall's denials are given in their reset evidence: the log's own name by
+   * default; the name rotated files of one log share (`rotatedLogName`), for one firewall.
+   */
+  firewall?: string;
   /** The formats to try, in this order, instead of telling them from the first lines (a reading again from the end). */
   formats?: readonly FirewallFormat[];
   /** With `formats`: the file's first lines, which settle what the formats settle once for a file (a table's date order). */
@@ -210,7 +215,7 @@ export class FirewallLogReader {
     this.attempts = new AttemptStream(
       {
         capture: options.capture ?? 0,
-        file: name,
+        file: options.firewall ?? name,
         isLocal: options.isLocal,
         onNewestFirst: () => {
           if (this.turnRound)
@@ -425,3 +430,19 @@ export async function readFirewallLogLines(
 }
 
 export { matchLogToCapture, type LogCaptureMatch } from './match.js';
+
+/** What log rotation appends to a log's name: a number, a date, `.old`; then a compressor's suffix. */
+const ROTATION_SUFFIX = /(?:\.\d{1,4}|[-.]\d{8}(?:\d{2})?|[-.]\d{4}-\d{2}-\d{2}|\.old)?(?:\.(?:gz|bz2|xz|zst))?$/;
+
+/**
+ * The name of the log a rotated file was (`kern.log` for `kern.log.1` and `kern.log.2.gz`,
+ * `messages` for `messages-20261201`, `pfirewall.log` for `pfirewall.log.old`), its folder kept:
+ * logrotate's and Windows' names. A name with nothing of rotation in it is itself.
+ */
+export function rotatedLogName(path: string): string {
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const base = path.slice(slash + 1);
+  const stem = base.replace(ROTATION_SUFFIX, '');
+  // A name that ends in a digit is no rotated log's (`10.0.0.1`, a syslog server's file of a device).
+  return stem === '' || /\d$/.test(stem) ? path : path.slice(0, slash + 1) + stem;
+}
