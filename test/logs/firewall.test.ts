@@ -375,6 +375,29 @@ describe('Cisco ASA / FTD syslog', () => {
     });
   });
 
+  it("reads Cisco's EMBLEM format, and a stamp's zone when it is UTC", () => {
+    // `logging emblem` puts a colon (and the sequence number, when on) after <PRI>; `logging
+    // timestamp` with a clock zone writes the zone's name after the time.
+    const deny = (port: number): string =>
+      `%ASA-session-4-106023: Deny tcp src inside:192.168.1.5/${port} dst outside:93.184.216.34/443 by access-group "inside_in" [0x0, 0x0]`;
+    const text = [
+      `<164>:Dec 05 2026 01:00:10 UTC: ${deny(51234)}`,
+      `<164>1187: Dec 05 2026 01:00:40 UTC: ${deny(51235)}`,
+      `<164>:Dec 05 01:01:10 UTC: ${deny(51236)}`,
+      `Dec 05 2026 06:31:40 IST: ${deny(51237)}`,
+    ].join('\n');
+    const read = readFirewallLog('asa-emblem.log', text, { tz: '+05:30', year: 2026 });
+    expect(read.format).toBe('cisco-asa');
+    expect(read.unmatched.count).toBe(0);
+    // UTC as the line says; a zone's name alone is read as --tz says.
+    expect(read.connections.map((c) => [c.origP, new Date(c.ts * 1000).toISOString()])).toEqual([
+      [51234, '2026-12-05T01:00:10.000Z'],
+      [51235, '2026-12-05T01:00:40.000Z'],
+      [51236, '2026-12-05T01:01:10.000Z'],
+      [51237, '2026-12-05T01:01:40.000Z'],
+    ]);
+  });
+
   it('a year-less ASA time stamp takes the year from the file date', () => {
     const line =
       'Nov 17 13:12:40 dept-asa : %ASA-4-106023: Deny tcp src inside:192.168.0.13/2486 dst outside:72.246.53.90/80 by access-group "in" [0x0, 0x0]';

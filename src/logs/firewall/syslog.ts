@@ -22,7 +22,14 @@ export interface SyslogHeader {
   sinceBoot: boolean;
 }
 
-const BSD = /^([A-Z][a-z]{2}) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?:? +/;
+/**
+ * Month, day, a year as Cisco writes it, the time; then, as Cisco writes it after "logging
+ * timestamp", the clock's zone ("Nov 17 2006 13:12:50 EDT: %ASA-…"): UTC is read as such,
+ * another zone's name as --tz says, as a name alone cannot say which zone it is.
+ */
+const BSD = /^([A-Z][a-z]{2}) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?(?: ([A-Z]{3,4})(?=:))?:? +/;
+/** After <PRI>, Cisco's EMBLEM format: a colon, with a sequence number before it when they are on. */
+const EMBLEM = /^\d{0,10}: ?/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})? +/;
 const DMESG = /^\[ *(\d+)\.(\d+)\] +/;
 /** ctime's "Fri Nov 17 13:12:50 2006": month, day, hour, minute, second, year. */
@@ -82,6 +89,9 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
     rest = rest.slice(close + 1);
     // RFC 5424: VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD [SP MSG].
     if (rest.startsWith('1 ')) return rfc5424(rest.slice(2), clock);
+    // Cisco's EMBLEM format: "<166>:" or, with sequence numbers, "<166>1234:" before the stamp.
+    const emblem = EMBLEM.exec(rest);
+    if (emblem !== null) rest = rest.slice(emblem[0].length);
   }
   let m = BSD.exec(rest);
   if (m !== null) {
@@ -89,10 +99,13 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
     if (month === 0) return null;
     const [day, h, mi, s] = [m[2], m[4], m[5], m[6]].map(Number) as [number, number, number, number];
     const seconds = s + fraction(m[7]);
+    const utc = m[8] === 'UTC' || m[8] === 'GMT';
     const ts =
       m[3] !== undefined
-        ? clock.local(fullYear(Number(m[3]), 4), month, day, h, mi, seconds)
-        : clock.withoutYear(month, day, h, mi, seconds);
+        ? utc
+          ? Date.UTC(fullYear(Number(m[3]), 4), month - 1, day, h, mi, 0) / 1000 + seconds
+          : clock.local(fullYear(Number(m[3]), 4), month, day, h, mi, seconds)
+        : clock.withoutYear(month, day, h, mi, seconds, utc);
     return { ts, ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
   }
   m = ISO.exec(rest);

@@ -145,12 +145,14 @@ export class LogClock implements LogClockLike {
     return wall - offset;
   }
 
-  withoutYear(month: number, day: number, hour: number, minute: number, second: number): number {
+  withoutYear(month: number, day: number, hour: number, minute: number, second: number, utc = false): number {
     if (this.year === 0) this.year = this.startYear(month, day, hour, minute, second);
     else if (month < this.lastMonth - ROLLOVER_MONTHS) this.year++;
     else if (month > this.lastMonth + ROLLOVER_MONTHS) this.year--;
     this.lastMonth = month;
-    return this.local(this.year, month, day, hour, minute, second);
+    return utc
+      ? Date.UTC(this.year, month - 1, day, hour, minute, 0) / 1000 + second
+      : this.local(this.year, month, day, hour, minute, second);
   }
 
   /** The first year-less line's year: the option, else the file's date (last year if that puts the line after the file was written). */

@@ -81,8 +81,8 @@ export interface FirewallFormatModule {
 export interface LogClockLike {
   /** A wall-clock time in the log's time zone, seconds since the epoch. */
   local(year: number, month: number, day: number, hour: number, minute: number, second: number): number;
-  /** A syslog time stamp without a year: the year from the options or the file's date. */
-  withoutYear(month: number, day: number, hour: number, minute: number, second: number): number;
+  /** A syslog time stamp without a year: the year from the options or the file's date; in UTC when `utc` (the line says so). */
+  withoutYear(month: number, day: number, hour: number, minute: number, second: number, utc?: boolean): number;
 }
 
 /** Zeek history letters for TCP flag names as the logs write them (netfilter SYN, ASA SYN/ACK, filterlog S/A). */
