@@ -179,3 +179,25 @@ describe('RFC 4180 quoting', () => {
     ]);
   });
 });
+
+describe("a firewall console's export", () => {
+  it("reads PAN-OS's exported traffic log by its Receive Time: denials and resets alike", () => {
+    // The header of PAN-OS's "Export to CSV" of the traffic log, columns as the console writes them.
+    const header =
+      'Receive Time,Serial #,Type,Threat/Content Type,Config Version,Generate Time,Source address,Destination address,NAT Source IP,NAT Destination IP,Rule,Source User,Destination User,Application,Virtual System,Source Zone,Destination Zone,Inbound Interface,Outbound Interface,Log Action,Time Logged,Session ID,Repeat Count,Source Port,Destination Port,NAT Source Port,NAT Destination Port,Flags,IP Protocol,Action,Bytes,Bytes Sent,Bytes Received,Packets,Start Time,Elapsed Time (sec),Category,Session End Reason';
+    const row = (i: number, action: string): string => {
+      const at = `2026/12/05 01:${two(Math.floor((10 + i * 30) / 60))}:${two((10 + i * 30) % 60)}`;
+      return `${at},012345678901,TRAFFIC,drop,2561,${at},192.168.1.5,93.184.216.34,0.0.0.0,0.0.0.0,deny-direct,,,incomplete,vsys1,trust,untrust,ethernet1/2,ethernet1/1,default,${at},${1000 + i},1,${51234 + i},443,0,0,0x0,tcp,${action},66,66,0,1,${at},0,any,policy-deny`;
+    };
+    const rows = Array.from({ length: 10 }, (_, i) => row(i, i % 2 === 0 ? 'deny' : 'reset-both'));
+    const log = readFirewallLog('traffic.csv', [header, ...rows].join('\n'));
+    expect(log.format).toBe('table');
+    expect(log.unmatched.count).toBe(0);
+    expect(iso(log.connections[0]!.ts)).toBe('2026-12-05T01:00:10.000Z');
+    expect(log.connections.map((c) => [c.origP, c.established, c.resets[0]?.kind])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [51234 + i, false, 'log']),
+    );
+    const host = analyse(log).hosts[0]!;
+    expect(host.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
+  });
+});

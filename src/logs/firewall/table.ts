@@ -33,7 +33,20 @@ const NAMES: Record<string, Column> = {};
 const SYNONYMS: Record<Column, string[]> = {
   date: ['date', 'day', 'logdate'],
   time: ['time', 'logtime', 'clock'],
-  datetime: ['timestamp', 'datetime', 'dateandtime', 'eventtime', 'receivedtime', 'timegenerated', 'ts', 'logged', 'when'],
+  datetime: [
+    'timestamp',
+    'datetime',
+    'dateandtime',
+    'eventtime',
+    'receivedtime',
+    'timegenerated',
+    'ts',
+    'logged',
+    'when',
+    // PAN-OS's exported traffic log
+    'receivetime',
+    'generatetime',
+  ],
   proto: ['protocol', 'proto', 'ipprotocol', 'transport', 'prot'],
   src: [
     'sourceip',
