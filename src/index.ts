@@ -318,6 +318,7 @@ async function decodeEach(
       if (duplicates !== null && !packet.timeOutOfRange && duplicates.isCopy(packet)) {
         packet.status = 'skipped';
         packet.reason = 'dup.seen-in-earlier-capture';
+        packet.carrierCount = 0;
       }
       stats.add(packet);
       // A time no capture can mean would expire every open connection and stretch every span:

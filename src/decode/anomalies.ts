@@ -22,6 +22,11 @@ export const SKIP_REASONS = {
   'ppp.not-ip': 'a PPP / PPPoE frame carrying a control protocol (LCP, IPCP, PAP, …) rather than IP',
   'ipv4.later-fragment': 'an IPv4 fragment with a non-zero offset: only first fragments carry the transport header',
   'ipv6.later-fragment': 'an IPv6 fragment with a non-zero offset: only first fragments carry the transport header',
+  'tunnel.too-deep':
+    "a packet inside more encapsulations than callhome opens (4, as Zeek's Tunnel::max_depth): counted, its innermost conversation not tracked",
+  'tunnel.not-ip':
+    'a tunnel that carries something other than IP or Ethernet here: a GTP-U signalling message (echo, error indication), a GRE keepalive or PPP control, another payload type',
+  'gre.unsupported': 'a GRE header of a version other than 0 and 1, or with RFC 1701 source routing: not opened',
   'dup.seen-in-earlier-capture':
     'a copy of a packet an earlier input already had (the same file twice, overlapping rotated files, two sniffers on one link): tracked once',
 } as const;
@@ -41,6 +46,11 @@ export const ANOMALIES = {
   'truncated.tcp': 'the frame ends inside the fixed 20 bytes of the TCP header',
   'truncated.udp': 'the frame ends inside the UDP header',
   'truncated.icmp': 'the frame ends inside the 8-byte ICMP / ICMPv6 header',
+  'truncated.gre': 'the frame ends inside the GRE header (its checksum, key and sequence fields included)',
+  'truncated.erspan': 'the frame ends inside the ERSPAN type II / III header',
+  'truncated.vxlan': 'the frame ends inside the 8-byte VXLAN header',
+  'truncated.geneve': 'the frame ends inside the Geneve header (its options included)',
+  'truncated.gtp': 'the frame ends inside the GTPv1-U header (its optional fields and extension headers included)',
 
   // -- headers that contradict themselves (status 'malformed')
   'link.empty': 'a record with no captured bytes',
@@ -60,6 +70,17 @@ export const ANOMALIES = {
   'udp.bad_length': 'UDP length field below 8',
   'udp.header_exceeds_ip': 'the IP payload is shorter than an 8-byte UDP header',
   'icmp.header_exceeds_ip': 'the IP payload is shorter than an 8-byte ICMP / ICMPv6 header',
+  'gre.header_exceeds_ip': 'the IP payload is shorter than the GRE header its flags announce',
+  'erspan.header_exceeds_gre': 'the GRE payload is shorter than the ERSPAN header (8 bytes for type II, 12 or 20 for type III)',
+  'erspan.bad_version': 'an ERSPAN header whose version field is not the one its GRE protocol type says (1 for type II, 2 for type III)',
+  'vxlan.header_exceeds_udp': 'a UDP datagram to the VXLAN port shorter than the 8-byte VXLAN header',
+  'vxlan.no_vni_flag': 'a VXLAN header without its I flag (RFC 7348 §5: the VNI is then not valid, the frame is not opened)',
+  'geneve.header_exceeds_udp': 'a UDP datagram to the Geneve port shorter than the Geneve header and its options',
+  'geneve.bad_version': 'a Geneve header of a version other than 0',
+  'gtp.header_exceeds_udp': 'a UDP datagram to the GTP-U port shorter than the GTPv1 header, its optional fields and extension headers',
+  'gtp.bad_version': 'a GTP-U header that is not GTPv1 (version 1, protocol type 1)',
+  'gtp.bad_extension_length': 'a GTPv1 extension header of length 0',
+  'gtp.inner_not_ip': 'a GTP-U G-PDU whose payload is neither IPv4 nor IPv6',
 
   // -- worked around; the packet is still 'decoded' with this code in `reason`
   'tcp.bad_option_length': 'a TCP option whose length is below 2, runs past the header, or does not fit its kind',

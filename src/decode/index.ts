@@ -13,6 +13,18 @@ export { parseDns, looksLikeDns, type DnsAnswer, type DnsPeek } from './dns.js';
 export { guessService, looksLikeSsh, type ServiceGuess } from './service.js';
 export * from './link.js';
 export {
+  MAX_TUNNEL_DEPTH,
+  TUNNEL_UDP_PORTS,
+  UDP_PORT_GENEVE,
+  UDP_PORT_GTPU,
+  UDP_PORT_VXLAN,
+  IPPROTO_GRE,
+  IPPROTO_IPIP,
+  IPPROTO_IPV6_IN_IP,
+  type TunnelKind,
+} from './tunnel.js';
+export { greFlagsToString } from './gre.js';
+export {
   peekQuicInitial,
   peekQuicLongHeader,
   quicLongHeaderVersion,

@@ -92,7 +92,7 @@ function byVersionNibble(b: Uint8Array, offset: number, end: number, out: Packet
  * Walk from an ethertype `type` whose payload starts at `p`: VLAN tags, VN-Tag, MPLS and PPPoE
  * until IPv4 / IPv6 or something else; the frame's captured bytes end at `len`.
  */
-function decodeEthertype(b: Uint8Array, type: number, p: number, len: number, out: Packet, link: LinkResult): void {
+export function decodeEthertype(b: Uint8Array, type: number, p: number, len: number, out: Packet, link: LinkResult): void {
   for (;;) {
     if (type === ETHERTYPE_IPV4) {
       link.offset = p;
@@ -154,8 +154,19 @@ function decodeEthertype(b: Uint8Array, type: number, p: number, len: number, ou
   }
 }
 
+/**
+ * An Ethernet frame `b[start, end)` carried in a tunnel (VXLAN, Geneve, GRE transparent Ethernet
+ * bridging, ERSPAN): its header, then the ethertype walk.
+ */
+export function decodeEthernet(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
+  link.offset = start;
+  link.network = 0;
+  if (end - start < ETHERNET_HEADER) return malformed(out, 'truncated.ethernet', link);
+  decodeEthertype(b, (b[start + 12]! << 8) | b[start + 13]!, start + ETHERNET_HEADER, end, out, link);
+}
+
 /** PPP protocol field after an optional HDLC address/control (FF 03); RFC 1661 §2, RFC 1662 §3.1. */
-function decodePpp(b: Uint8Array, start: number, len: number, out: Packet, link: LinkResult): void {
+export function decodePpp(b: Uint8Array, start: number, len: number, out: Packet, link: LinkResult): void {
   let p = start;
   if (len - p >= 2 && b[p] === 0xff && b[p + 1] === 0x03) p += 2;
   if (p >= len) return malformed(out, 'truncated.link', link);

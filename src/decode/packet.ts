@@ -6,6 +6,8 @@
  */
 
 import type { PacketReason } from './anomalies.js';
+import type { TunnelFragments } from './fragments.js';
+import type { TunnelKind } from './tunnel.js';
 
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
@@ -58,6 +60,31 @@ export interface Packet {
   vlanDepth: number;
   /** Outermost VLAN id, -1 when untagged. */
   vlan: number;
+
+  // -- tunnels (decode.ts, tunnel.ts): the fields below describe the innermost IP packet
+  /** Encapsulations opened to reach the IP header described here; 0 for a packet not tunnelled. */
+  tunnelDepth: number;
+  /** The innermost encapsulation it came out of; '' when not tunnelled. */
+  tunnel: TunnelKind | '';
+  /**
+   * The UDP datagrams that carried it (VXLAN, Geneve, GTP-U), outermost first:
+   * `carriers[0, carrierCount)`, each a decoded UDP packet of its own. Zeek logs them as
+   * connections too; the array is the decoder's and reused.
+   */
+  carriers: Packet[];
+  carrierCount: number;
+  /**
+   * The tunnel a UDP datagram's payload holds (Zeek's service of the datagram): set on a carrier,
+   * and on a datagram whose first fragment is held (fragments.ts); else ''.
+   */
+  carries: TunnelKind | '';
+  /**
+   * A carrier already counted with its first fragment (its datagram came in fragments): it only
+   * names the tunnel connection, and is not counted again.
+   */
+  countedBefore: boolean;
+  /** Tunnel datagrams held from their first fragment (fragments.ts): made for the first one, kept for the run. */
+  reassembly: TunnelFragments | null;
 
   // -- network
   ipVersion: 0 | 4 | 6;
@@ -150,6 +177,13 @@ export function newPacket(): Packet {
     truncated: false,
     vlanDepth: 0,
     vlan: -1,
+    tunnelDepth: 0,
+    tunnel: '',
+    carriers: [],
+    carrierCount: 0,
+    carries: '',
+    countedBefore: false,
+    reassembly: null,
     ipVersion: 0,
     src4: 0,
     dst4: 0,
@@ -185,4 +219,71 @@ export function newPacket(): Packet {
     icmpCode: -1,
     quoted: newQuotedHeader(),
   };
+}
+
+/**
+ * Copy every field of `from` into `to` (a carrier keeps the outer datagram while the decoder goes
+ * on into what it carries): IPv6 addresses into `to`'s own arrays, the quoted header by value;
+ * `to`'s own carriers are left alone.
+ */
+export function copyPacket(from: Packet, to: Packet): void {
+  to.record = from.record;
+  to.ts = from.ts;
+  to.timeOutOfRange = from.timeOutOfRange;
+  to.caplen = from.caplen;
+  to.origlen = from.origlen;
+  to.linktype = from.linktype;
+  to.status = from.status;
+  to.reason = from.reason;
+  to.truncated = from.truncated;
+  to.vlanDepth = from.vlanDepth;
+  to.vlan = from.vlan;
+  to.tunnelDepth = from.tunnelDepth;
+  to.tunnel = from.tunnel;
+  to.carrierCount = 0;
+  to.carries = '';
+  to.countedBefore = false;
+  to.ipVersion = from.ipVersion;
+  to.src4 = from.src4;
+  to.dst4 = from.dst4;
+  if (from.ipVersion === 6) {
+    to.src6 = copyOf6(from.src6, to.src6);
+    to.dst6 = copyOf6(from.dst6, to.dst6);
+  }
+  to.ttl = from.ttl;
+  to.ipId = from.ipId;
+  to.dontFragment = from.dontFragment;
+  to.fragOffset = from.fragOffset;
+  to.moreFragments = from.moreFragments;
+  to.ipLength = from.ipLength;
+  to.ipHeaderLength = from.ipHeaderLength;
+  to.proto = from.proto;
+  to.sport = from.sport;
+  to.dport = from.dport;
+  to.seq = from.seq;
+  to.ack = from.ack;
+  to.tcpFlags = from.tcpFlags;
+  to.window = from.window;
+  to.tcpHeaderLength = from.tcpHeaderLength;
+  to.mss = from.mss;
+  to.windowScale = from.windowScale;
+  to.sackPermitted = from.sackPermitted;
+  to.tsVal = from.tsVal;
+  to.tsEcr = from.tsEcr;
+  to.payloadLength = from.payloadLength;
+  to.payloadBuffer = from.payloadBuffer;
+  to.payloadStart = from.payloadStart;
+  to.payloadEnd = from.payloadEnd;
+  to.ipChecksumOk = from.ipChecksumOk;
+  to.transportChecksumOk = from.transportChecksumOk;
+  to.icmpType = from.icmpType;
+  to.icmpCode = from.icmpCode;
+  to.quoted.present = false;
+}
+
+/** `from`'s 16 bytes in `to` when `to` is an array of its own, else in a new one. */
+function copyOf6(from: Uint8Array, to: Uint8Array): Uint8Array {
+  const own = to.byteLength === 16 && to.buffer.byteLength === 16 ? to : new Uint8Array(16);
+  own.set(from);
+  return own;
 }
