@@ -207,6 +207,11 @@ export interface Connection {
   origIpBytes: number;
   respPkts: number;
   respIpBytes: number;
+  /**
+   * Zeek's tunnel_parents: the uids of the UDP tunnel connections (VXLAN, Geneve, GTP-U) its
+   * packets came in; absent or empty when it was not seen inside one.
+   */
+  tunnelParents?: readonly string[];
 
   // -- callhome's own
   /** Which capture file (index into the analysed captures) this connection came from. */

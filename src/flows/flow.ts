@@ -278,6 +278,8 @@ export class Flow {
 
   serial = 0;
   capture = 0;
+  /** The UDP tunnel connections its packets came in, as (capture, serial) pairs; null when none. */
+  tunnelParents: number[] | null = null;
   ts = 0;
   /** Zeek's Connection::LastTime. */
   lastTs = 0;
@@ -366,6 +368,7 @@ export class Flow {
     this.oneWay = false;
     this.serial = 0;
     this.capture = 0;
+    this.tunnelParents = null;
     this.ts = 0;
     this.lastTs = 0;
     this.history = '';

@@ -7,13 +7,13 @@
 
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from '../decode/packet.js';
 import { acceptDatagram, countDatagram, ongoingDatagram } from './datagram.js';
-import { KIND_ICMP, KIND_TCP, KIND_UDP } from './flow.js';
+import { KIND_ICMP, KIND_TCP, KIND_UDP, type Flow } from './flow.js';
 import { icmp4Counterpart, icmp6Counterpart } from './ports.js';
 import { addReset, resetStage } from './resets.js';
 import type { ConnectionTable, Match } from './table.js';
 
 /** Track ICMP or ICMPv6 message `p`. */
-export function trackIcmp(table: ConnectionTable, match: Match, p: Packet): void {
+export function trackIcmp(table: ConnectionTable, match: Match, p: Packet): Flow {
   const v6 = p.proto === IPPROTO_ICMPV6;
   const counterpart = v6 ? icmp6Counterpart(p.icmpType) : icmp4Counterpart(p.icmpType);
   const oneWay = counterpart < 0;
@@ -31,6 +31,7 @@ export function trackIcmp(table: ConnectionTable, match: Match, p: Packet): void
   if (p.quoted.present && (p.quoted.proto === IPPROTO_TCP || p.quoted.proto === IPPROTO_UDP) && p.quoted.sport >= 0) {
     tieIcmpError(table, match, p);
   }
+  return flow;
 }
 
 /** An ICMP error quoting a TCP/UDP header: evidence on the connection it refused. */

@@ -22,7 +22,13 @@ function local(isLocal: ((address: string) => boolean) | null, address: string, 
  * The record of connection `f` with the given uid (uid.ts); `isLocal` is the caller's test of
  * local addresses, or null; `texts` the tracker's shared address and history texts.
  */
-export function toConnection(f: Flow, uid: string, isLocal: ((address: string) => boolean) | null, texts: SharedTexts): Connection {
+export function toConnection(
+  f: Flow,
+  uid: string,
+  isLocal: ((address: string) => boolean) | null,
+  texts: SharedTexts,
+  tunnelParents: readonly string[] = NONE,
+): Connection {
   const v6 = f.ipVersion === 6;
   let proto: Transport;
   let connState: ConnState;
@@ -70,6 +76,8 @@ export function toConnection(f: Flow, uid: string, isLocal: ((address: string) =
     origIpBytes: f.orig.ipBytes,
     respPkts: f.resp.pkts,
     respIpBytes: f.resp.ipBytes,
+    // Present only on a connection seen in a tunnel: most records keep one shape.
+    ...(tunnelParents.length > 0 ? { tunnelParents } : {}),
     capture: f.capture,
     synCount: f.synCount,
     origTtl: f.orig.firstTtl,

@@ -158,7 +158,17 @@ export function asList(connections: readonly Connection[] | ConnectionList): Con
 /** What only some connections carry, and the connection itself when a column cannot hold one of its values. */
 type Rare = Pick<
   Connection,
-  'resets' | 'http' | 'sni' | 'quic' | 'dnsQuery' | 'dnsNames' | 'dnsQueries' | 'dnsAnswers' | 'requestTimes' | 'missedBytes'
+  | 'resets'
+  | 'http'
+  | 'sni'
+  | 'quic'
+  | 'dnsQuery'
+  | 'dnsNames'
+  | 'dnsQueries'
+  | 'dnsAnswers'
+  | 'requestTimes'
+  | 'missedBytes'
+  | 'tunnelParents'
 > & { whole?: Connection };
 
 /** Repeated texts as small numbers, and back. */
@@ -211,6 +221,7 @@ const NO_RARE: Rare = {
   dnsAnswers: NONE,
   requestTimes: NONE,
   missedBytes: 0,
+  tunnelParents: NONE,
 };
 
 const localCode = (v: boolean | null): number => (v === null ? 0 : v ? 2 : 1);
@@ -501,7 +512,8 @@ export class ConnectionStore implements ConnectionList {
       c.dnsQueries !== 0 ||
       c.dnsAnswers.length > 0 ||
       c.requestTimes.length > 0 ||
-      c.missedBytes !== 0
+      c.missedBytes !== 0 ||
+      (c.tunnelParents !== undefined && c.tunnelParents.length > 0)
     ) {
       setRare(k, i, {
         resets,
@@ -514,6 +526,7 @@ export class ConnectionStore implements ConnectionList {
         dnsAnswers: c.dnsAnswers,
         requestTimes: c.requestTimes,
         missedBytes: c.missedBytes,
+        tunnelParents: c.tunnelParents ?? NONE,
       });
     }
   }
@@ -729,6 +742,7 @@ export function plainConnection(c: Connection): Connection {
     origIpBytes: c.origIpBytes,
     respPkts: c.respPkts,
     respIpBytes: c.respIpBytes,
+    ...(c.tunnelParents !== undefined && c.tunnelParents.length > 0 ? { tunnelParents: c.tunnelParents } : {}),
     capture: c.capture,
     synCount: c.synCount,
     origTtl: c.origTtl,
@@ -913,6 +927,10 @@ class StoredRow implements Connection {
   }
   get requestTimes(): number[] {
     return this.rare.requestTimes;
+  }
+  get tunnelParents(): readonly string[] | undefined {
+    const parents = this.rare.tunnelParents;
+    return parents !== undefined && parents.length > 0 ? parents : undefined;
   }
 }
 

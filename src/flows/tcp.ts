@@ -60,7 +60,7 @@ const CLOSE_EVENT = 2;
  * ports when the first packet is not a SYN), run the state machine, and note callhome's
  * evidence. `serverPorts` marks the ports a server likely listens on.
  */
-export function trackTcp(table: ConnectionTable, match: Match, p: Packet, serverPorts: Uint8Array): void {
+export function trackTcp(table: ConnectionTable, match: Match, p: Packet, serverPorts: Uint8Array): Flow {
   let flow = table.lookup(match, KIND_TCP, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport);
   if (flow !== null && ((mayHaveExpired(flow, table.clock) && tcpExpired(flow, table.clock)) || tcpIsReuse(flow, p))) {
     table.remove(flow);
@@ -89,7 +89,7 @@ export function trackTcp(table: ConnectionTable, match: Match, p: Packet, server
 
   if (!p.transportChecksumOk) {
     tcpChecksumError(flow, fromOrig);
-    return;
+    return flow;
   }
 
   const flags = p.tcpFlags;
@@ -122,6 +122,7 @@ export function trackTcp(table: ConnectionTable, match: Match, p: Packet, server
   } else if (p.payloadLength > 0) {
     notePayload(flow, p, fromOrig);
   }
+  return flow;
 }
 
 /**

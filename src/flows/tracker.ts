@@ -9,7 +9,7 @@
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from '../decode/packet.js';
 import type { Connection } from './connection.js';
 import { datagramOver } from './datagram.js';
-import { Flow, KIND_TCP } from './flow.js';
+import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
 import { trackIcmp } from './icmp.js';
 import { DEFAULT_LIKELY_SERVER_PORTS, portTable, type LikelyServerPorts } from './ports.js';
 import { SharedTexts, toConnection } from './record.js';
@@ -43,6 +43,18 @@ export interface TrackerStats extends TableStats {
   packets: number;
   /** Packets not tracked: not decoded, bad IP checksum, or not TCP / UDP / ICMP. */
   ignored: number;
+}
+
+const NO_PARENTS: readonly string[] = [];
+/** Tunnel parents kept per connection: a flow hashed over many carriers stays bounded. */
+const MAX_TUNNEL_PARENTS = 8;
+
+/** Note tunnel connection `parent` on `f`, once. */
+function addParent(f: Flow, parent: Flow): void {
+  if (!f.inTable || parent === f) return;
+  const parents = (f.tunnelParents ??= []);
+  for (let i = 0; i < parents.length; i += 2) if (parents[i] === parent.capture && parents[i + 1] === parent.serial) return;
+  if (parents.length < MAX_TUNNEL_PARENTS * 2) parents.push(parent.capture, parent.serial);
 }
 
 /** Has connection `f` ended by packet time `now` (its transport's timers)? */
@@ -83,7 +95,7 @@ export class ConnectionTracker {
       stats: this.stats,
       maxConnections: o.maxConnections !== undefined && o.maxConnections > 0 ? Math.floor(o.maxConnections) : DEFAULT_MAX_CONNECTIONS,
       isOver,
-      emit: (f) => onConnection(toConnection(f, this.uidOf(f), isLocal, texts)),
+      emit: (f) => onConnection(toConnection(f, this.uidOf(f), isLocal, texts, this.parentUids(f))),
     });
     this.table.capture = o.capture ?? 0;
     const ports = o.likelyServerPorts ?? DEFAULT_LIKELY_SERVER_PORTS;
@@ -98,8 +110,21 @@ export class ConnectionTracker {
 
   /** A connection's uid: its capture's seed and its place among that capture's connections. */
   private uidOf(f: Flow): string {
-    const seed = this.uidSeeds[f.capture] ?? this.uidSeeds[this.uidSeeds.length - 1] ?? new Uint32Array(4);
-    return makeUid(seed, f.serial - (this.serialBases[f.capture] ?? 0));
+    return this.uidAt(f.capture, f.serial);
+  }
+
+  private uidAt(capture: number, serial: number): string {
+    const seed = this.uidSeeds[capture] ?? this.uidSeeds[this.uidSeeds.length - 1] ?? new Uint32Array(4);
+    return makeUid(seed, serial - (this.serialBases[capture] ?? 0));
+  }
+
+  /** The uids of the tunnel connections `f`'s packets came in (Zeek's tunnel_parents). */
+  private parentUids(f: Flow): readonly string[] {
+    const parents = f.tunnelParents;
+    if (parents === null) return NO_PARENTS;
+    const uids: string[] = [];
+    for (let i = 0; i < parents.length; i += 2) uids.push(this.uidAt(parents[i]!, parents[i + 1]!));
+    return uids;
   }
 
   /** Seed the uids of the current capture from its first packet. */
@@ -113,31 +138,62 @@ export class ConnectionTracker {
     this.serialBases[this.table.capture] = this.table.serialCount;
   }
 
-  /** Track one decoded packet. `p` is reused by the caller: nothing of it is kept by reference. */
+  /**
+   * Track one decoded packet. `p` is reused by the caller: nothing of it is kept by reference.
+   * The UDP datagrams that carried it through a tunnel are connections of their own, tracked
+   * first (whatever became of what they carry), and its connection's tunnel parents.
+   */
   add(p: Packet): void {
     if (this.seedPending) this.seedFrom(p);
     this.stats.packets++;
     this.table.advance(p.ts);
+    const parent = p.carrierCount > 0 ? this.addCarriers(p) : null;
+    const flow = this.track(p);
+    if (flow === null) return;
+    if (parent !== null) addParent(flow, parent);
+    // The first fragment of a tunnel's datagram (its tunnel is opened when the rest arrives).
+    if (p.carries !== '' && flow.service === null) flow.service = p.carries;
+  }
+
+  /** Track the carriers of `p`, each the parent of the next; returns the innermost one's connection. */
+  private addCarriers(p: Packet): Flow | null {
+    let parent: Flow | null = null;
+    for (let i = 0; i < p.carrierCount; i++) {
+      const carrier = p.carriers[i]!;
+      const flow = carrier.countedBefore ? this.connectionOf(carrier) : this.track(carrier);
+      if (flow === null) continue;
+      if (flow.service === null && carrier.carries !== '') flow.service = carrier.carries;
+      if (parent !== null) addParent(flow, parent);
+      parent = flow;
+    }
+    return parent;
+  }
+
+  /** The UDP connection datagram `p` was counted in, if it is still in the table. */
+  private connectionOf(p: Packet): Flow | null {
+    return this.table.lookup(this.match, KIND_UDP, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport);
+  }
+
+  /** Track `p` on its transport; its connection, or null when it is not tracked. */
+  private track(p: Packet): Flow | null {
     if (p.status !== 'decoded' || !p.ipChecksumOk || (p.ipVersion !== 4 && p.ipVersion !== 6)) {
       this.stats.ignored++;
-      return;
+      return null;
     }
     switch (p.proto) {
       case IPPROTO_TCP:
         if (p.sport < 0 || p.dport < 0) break;
-        trackTcp(this.table, this.match, p, this.tcpServerPorts);
-        return;
+        return trackTcp(this.table, this.match, p, this.tcpServerPorts);
       case IPPROTO_UDP:
         if (p.sport < 0 || p.dport < 0) break;
-        trackUdp(this.table, this.match, p, this.udpServerPorts);
-        return;
+        return trackUdp(this.table, this.match, p, this.udpServerPorts);
       case IPPROTO_ICMP:
       case IPPROTO_ICMPV6:
         if (p.icmpType < 0) break;
-        trackIcmp(this.table, this.match, p);
-        return;
+        return trackIcmp(this.table, this.match, p);
     }
     this.stats.ignored++;
+    return null;
   }
 
   /** Emit every connection still in the table, ordered by start time. */

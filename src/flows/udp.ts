@@ -6,12 +6,12 @@
 
 import type { Packet } from '../decode/packet.js';
 import { acceptDatagram, countDatagram, ongoingDatagram } from './datagram.js';
-import { HIST_DATA_PKT, KIND_UDP, scaledHistory } from './flow.js';
+import { HIST_DATA_PKT, KIND_UDP, scaledHistory, type Flow } from './flow.js';
 import { notePayload, noteUdpBurst } from './peeks.js';
 import type { ConnectionTable, Match } from './table.js';
 
 /** Track UDP datagram `p`; `serverPorts` marks the ports a server likely listens on. */
-export function trackUdp(table: ConnectionTable, match: Match, p: Packet, serverPorts: Uint8Array): void {
+export function trackUdp(table: ConnectionTable, match: Match, p: Packet, serverPorts: Uint8Array): Flow {
   let flow = ongoingDatagram(table, match, p, KIND_UDP, p.sport, p.dport);
   let fromOrig = match.fromOrig;
   if (flow === null) {
@@ -26,10 +26,11 @@ export function trackUdp(table: ConnectionTable, match: Match, p: Packet, server
   const e = countDatagram(flow, p, fromOrig);
   if (!p.transportChecksumOk) {
     scaledHistory(flow, 'C', fromOrig, e, 'checksum');
-    return;
+    return flow;
   }
   flow.checkHistory(HIST_DATA_PKT, 'D', fromOrig);
   if (fromOrig) noteUdpBurst(flow, p.ts, flow.orig.lastTs);
   acceptDatagram(flow, e, p, fromOrig, p.payloadLength > 0 ? p.payloadLength : 0);
   notePayload(flow, p, fromOrig);
+  return flow;
 }

@@ -101,7 +101,9 @@ export const connectionColumns: readonly ConnectionColumn[] = [
   column('orig_ip_bytes', 'count', 'count', null, 'IP bytes from the originator', (c) => c.origIpBytes, { unit: 'bytes' }),
   column('resp_pkts', 'count', 'count', 'r.pkts', 'packets from the responder', (c) => c.respPkts, { unit: 'packets' }),
   column('resp_ip_bytes', 'count', 'count', null, 'IP bytes from the responder', (c) => c.respIpBytes, { unit: 'bytes' }),
-  column('tunnel_parents', 'set[string]', 'set', null, 'enclosing tunnel connections (callhome does not decapsulate)', () => null),
+  column('tunnel_parents', 'set[string]', 'set', null, 'uids of the UDP tunnel connections (VXLAN, Geneve, GTP-U) it came in', (c) =>
+    c.tunnelParents === undefined || c.tunnelParents.length === 0 ? null : [...c.tunnelParents],
+  ),
 
   // callhome's own
   column('capture', null, 'count', null, 'index of the capture file the connection came from', (c) => c.capture),
