@@ -32,10 +32,8 @@ const INFORMATIONAL = ['local_orig', 'local_resp', 'service'];
 /** Rows callhome deliberately does not reproduce: trace → row key ('orig_h orig_p resp_h resp_p') → reason. */
 const EXPLAINED: Record<string, Record<string, string>> = {
   'tunnels__gtp__gtp1_gn_normal_incl_fragmentation.pcap': {
-    '10.131.47.185 1923 79.101.110.141 80':
-      'inner TCP connection of a GTP-U tunnel: callhome does not decapsulate tunnels (Zeek logs it with tunnel_parents)',
     '239.114.155.111 2152 63.94.149.181 2152':
-      'outer GTP-U flow whose datagrams are IPv4-fragmented: Zeek reassembles fragments before counting, callhome counts the first fragment of each datagram',
+      'outer GTP-U flow whose datagrams are IPv4-fragmented: Zeek counts the datagrams it reassembled, callhome the first fragment of each (also of the 4 whose last fragment is missing)',
   },
   'vntag.pcap': {
     '1.1.1.1 0 1.1.2.1 0': "an IP protocol other than TCP/UDP/ICMP (Zeek's unknown_transport row): callhome tracks TCP, UDP and ICMP only",
