@@ -6,9 +6,9 @@
 import { respNetblock } from './cidr.js';
 import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
 import type { Items } from './outcomes.js';
-import { analyzeSchedule, bestSchedule, emptySchedule } from './schedule.js';
+import { analyzeSchedule, bestSchedule, emptySchedule, schedulePeriodic } from './schedule.js';
 import type { Connection } from '../flows/connection.js';
-import type { DestinationGroup, Schedule } from './types.js';
+import type { DestinationGroup, Schedule, ScheduleBasis } from './types.js';
 import { isoMillis } from '../time.js';
 import { flat } from '../flat.js';
 
@@ -160,9 +160,14 @@ function iso(ts: number): string {
  * and each group's first and last time (`seen`, two a group): a group's `firstSeen` and
  * `lastSeen` are written only for the groups a host keeps (`dateGroups`) — a host denied at a new
  * server every 40 s has thousands of groups and keeps 50, and writing every group's times was
- * most of what its analysis made and threw away.
+ * most of what its analysis made and threw away. The groups of a host that is only `counted`
+ * (HostContext.keepQuiet false) have only their periodic schedules measured (seriesSchedule).
  */
-export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array; groups: DestinationGroup[]; seen: Float64Array } {
+export function groupItems(
+  items: Items,
+  d: Destinations,
+  counted = false,
+): { groupOf: Int32Array; groups: DestinationGroup[]; seen: Float64Array } {
   const n = items.n;
   const uf = d.merged;
   const itemIds = d.keyId;
@@ -196,7 +201,7 @@ export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array
   let split: Set<number> | null = null;
   for (let g = 0; g < accs.length; g++) {
     const acc = accs[g]!;
-    const group = (groups[g] = finishGroup(acc));
+    const group = (groups[g] = finishGroup(acc, counted));
     seen[2 * g] = acc.first;
     seen[2 * g + 1] = acc.last;
     if (
@@ -210,8 +215,22 @@ export function groupItems(items: Items, d: Destinations): { groupOf: Int32Array
     }
     (accs as (GroupAcc | undefined)[])[g] = undefined;
   }
-  if (split !== null) scheduleByAddress(items, groupOf, groups, split);
+  if (split !== null) scheduleByAddress(items, groupOf, groups, split, counted);
   return { groupOf, groups, seen };
+}
+
+/**
+ * The schedule of a host that is only counted, where one is not periodic: such a host's groups
+ * are never shown, and what its analysis reads of their schedules is whether one is periodic.
+ */
+const NOT_MEASURED: Schedule = Object.freeze(emptySchedule('not measured: the host is only counted'));
+
+/**
+ * A series' schedule (analyzeSchedule); of a host only counted (`counted`, see groupItems), one
+ * that is not periodic is not measured, nor worded — on a busy network they are tens of thousands.
+ */
+function seriesSchedule(times: readonly number[], ports: readonly number[] | null, basis: ScheduleBasis, counted: boolean): Schedule {
+  return counted && !schedulePeriodic(times, ports, basis) ? NOT_MEASURED : analyzeSchedule(times, ports, basis);
 }
 
 /** Addresses a group may have for its attempts to be looked at address by address. */
@@ -232,7 +251,13 @@ interface AddressEvents {
  * attempts, and each keeps its schedule only apart. The group takes the best schedule of an
  * address that has one, named by its address; a group whose attempts keep one is left as it is.
  */
-function scheduleByAddress(items: Items, groupOf: Int32Array, groups: DestinationGroup[], split: ReadonlySet<number>): void {
+function scheduleByAddress(
+  items: Items,
+  groupOf: Int32Array,
+  groups: DestinationGroup[],
+  split: ReadonlySet<number>,
+  counted: boolean,
+): void {
   const byGroup = new Map<number, Map<string, AddressEvents>>();
   for (let i = 0; i < items.n; i++) {
     const g = groupOf[i]!;
@@ -254,8 +279,8 @@ function scheduleByAddress(items: Items, groupOf: Int32Array, groups: Destinatio
     let best: Schedule | null = null;
     for (const [address, e] of [...addresses].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const schedules: Schedule[] = [];
-      if (e.failedTimes.length >= MIN_EVENTS) schedules.push(analyzeSchedule(e.failedTimes, e.failedPorts, 'failed attempts'));
-      if (e.doneTimes.length >= MIN_EVENTS) schedules.push(analyzeSchedule(e.doneTimes, e.donePorts, 'completed sessions'));
+      if (e.failedTimes.length >= MIN_EVENTS) schedules.push(seriesSchedule(e.failedTimes, e.failedPorts, 'failed attempts', counted));
+      if (e.doneTimes.length >= MIN_EVENTS) schedules.push(seriesSchedule(e.doneTimes, e.donePorts, 'completed sessions', counted));
       for (const schedule of schedules) {
         if (schedule.periodic && (best === null || bestSchedule([best, schedule]) === schedule)) best = { ...schedule, address };
       }
@@ -317,7 +342,7 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
 
 const RANK: Record<DestinationGroup['groupedBy'], number> = { dns: 4, host: 3, sni: 2, org: 1, netblock: 0 };
 
-function finishGroup(g: GroupAcc): DestinationGroup {
+function finishGroup(g: GroupAcc, counted: boolean): DestinationGroup {
   // The group is named by its most used key; DNS names beat Host/SNI beat orgs beat netblocks.
   let best = -1;
   for (let k = 0; k < g.keys.length; k++) {
@@ -333,10 +358,10 @@ function finishGroup(g: GroupAcc): DestinationGroup {
   const schedules: Schedule[] = [];
   // Failed attempts and completed sessions are scored apart: a browser's sessions must not make
   // a retry loop look irregular, nor a retry loop make browsing look periodic.
-  if (g.failedTimes !== null) schedules.push(analyzeSchedule(g.failedTimes, g.failedPorts, 'failed attempts'));
-  if (g.doneTimes !== null) schedules.push(analyzeSchedule(g.doneTimes, g.donePorts, 'completed sessions'));
+  if (g.failedTimes !== null) schedules.push(seriesSchedule(g.failedTimes, g.failedPorts, 'failed attempts', counted));
+  if (g.doneTimes !== null) schedules.push(seriesSchedule(g.doneTimes, g.donePorts, 'completed sessions', counted));
   if (g.requests !== null && g.requests.requestTimes.length >= 3) {
-    schedules.push(analyzeSchedule(g.requests.requestTimes, null, 'requests in one connection'));
+    schedules.push(seriesSchedule(g.requests.requestTimes, null, 'requests in one connection', counted));
   }
   const schedule =
     schedules.length > 0 ? bestSchedule(schedules) : emptySchedule('no new connections seen (the capture started mid-connection)');

@@ -363,9 +363,12 @@ function buildHost(
   channel: DnsChannel = NO_DNS_CHANNEL,
 ): HostAnalysis | HostTotals {
   sortByStart(connections, indices);
+  // A host may be only counted (below): its groups are then made with only their periodic
+  // schedules measured, and made again in full should it be kept after all.
+  const counting = ctx.keepQuiet === false;
   let items = connectionOutcomes(connections, indices, ctx);
   let destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
-  let { groupOf, groups, seen } = groupItems(items, destinations);
+  let { groupOf, groups, seen } = groupItems(items, destinations, counting);
   if (ctx.known && understood !== null) {
     const known = understoodGroups(items, destinations, groupOf, groups.length, ctx.known);
     if (known.any) {
@@ -385,22 +388,22 @@ function buildHost(
       indices = kept;
       items = connectionOutcomes(connections, indices, ctx);
       destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
-      ({ groupOf, groups, seen } = groupItems(items, destinations));
+      ({ groupOf, groups, seen } = groupItems(items, destinations, counting));
     }
   }
   const isProxyHost = ctx.proxies.proxyAddresses.has(address);
   const tally = tallyItems(items, ctx.internal, ctx.webPorts);
-  const sortedGroups = [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
+  let sortedGroups = byWeight(groups);
 
-  const labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, channel);
+  let labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, channel);
   const dns = dnsFacts(items.conn, tally.attempts);
   const dnsUnanswered = dns !== null && dns.answered === 0 && dns.flows > tally.attempts.length / 2 ? dns : undefined;
   const dnsPastResolver =
     dns !== null && dns.answered > 0 && (ctx.resolvers?.length ?? 0) > 0 ? { ...dns, inside: ctx.resolvers! } : undefined;
   const ordinary = labelling.labels.every((l) => l === 'via-proxy');
-  if (ctx.keepQuiet === false && ordinary && dnsUnanswered === undefined && dnsPastResolver === undefined) {
-    // Only counted (buildHosts): no verdict, agents or attempts are made — the host's place in
-    // the ranking (score, attempts) and its groups' totals are what is kept of it.
+  if (counting && ordinary && dnsUnanswered === undefined && dnsPastResolver === undefined) {
+    // Only counted (buildHosts): no verdict, agents, attempts or group times are made — the
+    // host's place in the ranking (score, attempts) and its groups' totals are what is kept of it.
     let attempts = 0;
     for (let i = 0; i < items.n; i++) attempts += items.attempt[i]!;
     const finding: HostFinding = {
@@ -414,8 +417,14 @@ function buildHost(
       attempts: [],
       attemptsOmitted: attempts,
     };
-    keepGroups(finding, groups, seen);
+    keepGroups(finding);
     return { finding, directRate: 0, connections: indices.length, countedOnly: indices };
+  }
+  if (counting) {
+    // Kept after all: its groups in full, and the labels' evidence that words their schedules.
+    ({ groupOf, groups, seen } = groupItems(items, destinations));
+    sortedGroups = byWeight(groups);
+    labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, channel);
   }
   // In one piece: a verdict's sentences are made of many (src/flat.ts).
   const verdict = flat(
@@ -445,19 +454,24 @@ function buildHost(
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
   // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
-  keepGroups(finding, groups, seen);
+  keepGroups(finding);
+  dateGroups(finding.groups, groups, seen);
   const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length, chosen: kept.chosen };
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   return analysis;
 }
 
+/** A host's groups, those that matter most first (groupWeight). */
+function byWeight(groups: readonly DestinationGroup[]): DestinationGroup[] {
+  return [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
+}
+
 /**
- * The MAX_GROUPS_KEPT groups that matter most (`finding.groups` sorted so), their first and last
- * time written from `seen` (groupItems: `all` in the order it made them), the rest in
+ * The MAX_GROUPS_KEPT groups that matter most (`finding.groups` sorted so), the rest in
  * `groupsOmitted`'s totals.
  */
-function keepGroups(finding: HostFinding, all: readonly DestinationGroup[], seen: Float64Array): void {
+function keepGroups(finding: HostFinding): void {
   const groups = finding.groups;
   if (groups.length > MAX_GROUPS_KEPT) {
     const omitted = { groups: groups.length - MAX_GROUPS_KEPT, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
@@ -472,7 +486,6 @@ function keepGroups(finding: HostFinding, all: readonly DestinationGroup[], seen
     finding.groups = groups.slice(0, MAX_GROUPS_KEPT);
     finding.groupsOmitted = omitted;
   }
-  dateGroups(finding.groups, all, seen);
 }
 
 /**

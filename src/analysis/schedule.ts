@@ -155,10 +155,6 @@ function burstsOf(t: readonly number[], resolution: number): { starts: number[];
 }
 
 /**
- * Schedule of one series of event times (seconds, any order); `sourcePorts` parallel to
- * `times` when the events are connection attempts.
- */
-/**
  * The schedule of too few events to judge, one frozen object per count and basis: a scanner's
  * hundreds of thousands of one-attempt groups share a handful of them.
  */
@@ -179,25 +175,127 @@ function tooFew(n: number, basis: ScheduleBasis): Schedule {
   return schedule;
 }
 
-export function analyzeSchedule(times: readonly number[], sourcePorts: readonly number[] | null, basis: ScheduleBasis): Schedule {
-  const n = times.length;
-  let t: readonly number[] = times;
-  let ports: readonly number[] | null = sourcePorts;
-  // Callers mostly pass times in order already: sort (stably, ports along) only when they are not.
-  for (let i = 1; i < n; i++) {
+/** Event times in order, with their source ports along (sorted stably only when they are not). */
+function inOrder(
+  times: readonly number[],
+  sourcePorts: readonly number[] | null,
+): { t: readonly number[]; ports: readonly number[] | null } {
+  // Callers mostly pass times in order already.
+  for (let i = 1; i < times.length; i++) {
     if (times[i]! < times[i - 1]!) {
       const order = Array.from(times.keys()).sort((a, b) => times[a]! - times[b]!);
-      t = order.map((k) => times[k]!);
-      ports = sourcePorts === null ? null : order.map((k) => sourcePorts[k]!);
-      break;
+      return { t: order.map((k) => times[k]!), ports: sourcePorts === null ? null : order.map((k) => sourcePorts[k]!) };
     }
   }
+  return { t: times, ports: sourcePorts };
+}
+
+/** Burst durations as judged: a burst inside one tick of the clock lasted up to that tick, not zero. */
+function judgedDurations(durations: number[], resolution: number): number[] {
+  return resolution >= 1 ? durations.map((d) => Math.max(d, resolution)) : durations;
+}
+
+/** How the bursts of a series repeat, and whether that makes a schedule (analyzeSchedule words it). */
+interface Repetition {
+  /** The intervals between burst starts, those between burst trains left out (cycleSeconds). */
+  periodIntervals: number[];
+  period: number;
+  jitter: number;
+  cycleSeconds: number | null;
+  /** Too few repetitions whatever their spacing. */
+  few: boolean;
+  /** Bursts that differ in shape, too few to be judged as single events are. */
+  unlike: boolean;
+  irregular: boolean;
+  /** Requests inside one connection, too few or too fast for a beacon. */
+  fewRequests: boolean;
+  periodic: boolean;
+}
+
+/** The repetition of at least MIN_BURSTS bursts of a series of `n` events. */
+function repetitionOf(
+  bursts: { starts: readonly number[]; sizes: readonly number[] },
+  durations: readonly number[],
+  ports: readonly number[] | null,
+  burstSize: number,
+  n: number,
+  basis: ScheduleBasis,
+): Repetition {
+  const { starts, sizes } = bursts;
+  // A longer cycle: burst trains separated by long quiet gaps.
+  const intervals: number[] = [];
+  for (let i = 1; i < starts.length; i++) intervals.push(starts[i]! - starts[i - 1]!);
+  let periodIntervals = intervals;
+  let cycleSeconds: number | null = null;
+  const cycleBreak = naturalBreak(intervals);
+  if (cycleBreak !== null) {
+    const inside = intervals.filter((x) => x <= cycleBreak);
+    if (inside.length >= 2) {
+      periodIntervals = inside;
+      const trainStarts = [starts[0]!];
+      for (let i = 1; i < starts.length; i++) if (intervals[i - 1]! > cycleBreak) trainStarts.push(starts[i]!);
+      if (trainStarts.length >= 3) {
+        const trainGaps: number[] = [];
+        for (let i = 1; i < trainStarts.length; i++) trainGaps.push(trainStarts[i]! - trainStarts[i - 1]!);
+        cycleSeconds = round(median(trainGaps)!, 3);
+      }
+    }
+  }
+
+  const period = median(periodIntervals)!;
+  const jitter = period > 0 ? relativeJitter(periodIntervals, period) : 1;
+  const k = periodIntervals.length;
+  const alike = burstSize > 1 && k >= MIN_BURSTS - 1 && burstsAlike(sizes, durations, ports);
+  // Too few repetitions whatever their spacing.
+  const few =
+    burstSize > 1
+      ? k < MIN_BURSTS - 1 || (k < MIN_BURSTS && !alike)
+      : k < MIN_SINGLES - 1 && !(k >= MIN_SINGLES_TIGHT - 1 && jitter <= TIGHT_JITTER);
+  // Bursts that differ in shape are judged as single events are.
+  const unlike = !few && burstSize > 1 && !alike && k < MIN_SINGLES - 1 && jitter > TIGHT_JITTER;
+  const enough = !few && !unlike;
+  const irregular = jitter > allowedJitter(k);
+  // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
+  // needs more repetitions and a slower beat.
+  const fewRequests =
+    basis === 'requests in one connection' &&
+    (n < MIN_REQUESTS ||
+      period < MIN_REQUEST_PERIOD_SECONDS ||
+      starts.length < MIN_REQUEST_BURSTS ||
+      (jitter > MAX_JITTER_FEW && starts.length < MIN_LOOSE_REQUEST_BURSTS));
+  const periodic = enough && !irregular && period >= MIN_PERIOD_SECONDS && !fewRequests;
+  return { periodIntervals, period, jitter, cycleSeconds, few, unlike, irregular, fewRequests, periodic };
+}
+
+/**
+ * Whether the schedule of a series of event times is periodic — `analyzeSchedule(...).periodic`,
+ * without the rest of the schedule or its words: a host that is only counted needs no more of
+ * its groups' schedules, and on a busy network they are tens of thousands.
+ */
+export function schedulePeriodic(times: readonly number[], sourcePorts: readonly number[] | null, basis: ScheduleBasis): boolean {
+  const n = times.length;
+  // Fewer events than any schedule needs (MIN_BURSTS; requests inside one connection MIN_REQUESTS).
+  if (n < MIN_BURSTS || (basis === 'requests in one connection' && n < MIN_REQUESTS)) return false;
+  const { t, ports } = inOrder(times, sourcePorts);
+  const resolution = clockResolution(t);
+  const bursts = burstsOf(t, resolution);
+  if (bursts.starts.length < MIN_BURSTS) return false;
+  const durations = judgedDurations(bursts.durations, resolution);
+  return repetitionOf(bursts, durations, ports, Math.round(median(bursts.sizes)!), n, basis).periodic;
+}
+
+/**
+ * Schedule of one series of event times (seconds, any order); `sourcePorts` parallel to
+ * `times` when the events are connection attempts.
+ */
+export function analyzeSchedule(times: readonly number[], sourcePorts: readonly number[] | null, basis: ScheduleBasis): Schedule {
+  const n = times.length;
   if (n < MIN_BURSTS) return tooFew(n, basis);
+  const { t, ports } = inOrder(times, sourcePorts);
   const resolution = clockResolution(t);
   const bursts0 = burstsOf(t, resolution);
   const { starts, sizes } = bursts0;
-  // A burst inside one tick of the clock lasted up to that tick, not zero.
-  const durations = resolution >= 1 ? bursts0.durations.map((d) => Math.max(d, resolution)) : bursts0.durations;
+  const durations = judgedDurations(bursts0.durations, resolution);
 
   const burstSize = Math.round(median(sizes)!);
   const rates: number[] = [];
@@ -230,53 +328,20 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     };
   }
 
-  // A longer cycle: burst trains separated by long quiet gaps.
-  const intervals: number[] = [];
-  for (let i = 1; i < starts.length; i++) intervals.push(starts[i]! - starts[i - 1]!);
-  let periodIntervals = intervals;
-  let cycleSeconds: number | null = null;
-  const cycleBreak = naturalBreak(intervals);
-  if (cycleBreak !== null) {
-    const inside = intervals.filter((x) => x <= cycleBreak);
-    if (inside.length >= 2) {
-      periodIntervals = inside;
-      const trainStarts = [starts[0]!];
-      for (let i = 1; i < starts.length; i++) if (intervals[i - 1]! > cycleBreak) trainStarts.push(starts[i]!);
-      if (trainStarts.length >= 3) {
-        const trainGaps: number[] = [];
-        for (let i = 1; i < trainStarts.length; i++) trainGaps.push(trainStarts[i]! - trainStarts[i - 1]!);
-        cycleSeconds = round(median(trainGaps)!, 3);
-      }
-    }
-  }
-
-  const period = median(periodIntervals)!;
-  const jitter = period > 0 ? relativeJitter(periodIntervals, period) : 1;
+  const { periodIntervals, period, jitter, cycleSeconds, few, unlike, irregular, fewRequests, periodic } = repetitionOf(
+    bursts0,
+    durations,
+    ports,
+    burstSize,
+    n,
+    basis,
+  );
   const k = periodIntervals.length;
   const sizeSpread = burstSize > 0 ? mad(sizes)! / burstSize : 1;
   // Regularity against the jitter this many intervals may have: a jitter at the limit halves it.
   const regularity = Math.max(0, 1 - jitter / (2 * allowedJitter(k)));
   const support = Math.min(1, k / 6);
   const score = round(regularity * (0.4 + 0.6 * support) * (0.8 + 0.2 * Math.max(0, 1 - sizeSpread)), 3);
-  const alike = burstSize > 1 && k >= MIN_BURSTS - 1 && burstsAlike(sizes, durations, ports);
-  // Too few repetitions whatever their spacing.
-  const few =
-    burstSize > 1
-      ? k < MIN_BURSTS - 1 || (k < MIN_BURSTS && !alike)
-      : k < MIN_SINGLES - 1 && !(k >= MIN_SINGLES_TIGHT - 1 && jitter <= TIGHT_JITTER);
-  // Bursts that differ in shape are judged as single events are.
-  const unlike = !few && burstSize > 1 && !alike && k < MIN_SINGLES - 1 && jitter > TIGHT_JITTER;
-  const enough = !few && !unlike;
-  const irregular = jitter > allowedJitter(k);
-  // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
-  // needs more repetitions and a slower beat.
-  const fewRequests =
-    basis === 'requests in one connection' &&
-    (n < MIN_REQUESTS ||
-      period < MIN_REQUEST_PERIOD_SECONDS ||
-      starts.length < MIN_REQUEST_BURSTS ||
-      (jitter > MAX_JITTER_FEW && starts.length < MIN_LOOSE_REQUEST_BURSTS));
-  const periodic = enough && !irregular && period >= MIN_PERIOD_SECONDS && !fewRequests;
   const repetitions = periodic ? starts.length : 0;
   const confidence = periodic ? scheduleConfidence(repetitions, jitter) : 0;
   const measured: Schedule = {
