@@ -4,9 +4,10 @@
  * network's own resolver included, which are not attempts and so not among a host's connections.
  * A resolver forwarding its clients' queries is not the channel's end: its clients are.
  */
+import type { Connection } from '../flows/connection.js';
 import type { ConnectionList } from '../flows/store.js';
-import { DnsQueries, type DnsTunnel } from './dns-tunnel.js';
-import { DnsLookups, type DnsSchedule } from './dns-schedule.js';
+import { DnsQueries, MIN_QUERIES, type DnsTunnel } from './dns-tunnel.js';
+import { DnsLookups, MIN_LOOKUPS, type DnsSchedule } from './dns-schedule.js';
 import { answeringResolvers, queryNames } from './udp.js';
 
 export interface DnsChannel {
@@ -14,12 +15,35 @@ export interface DnsChannel {
   schedules: DnsSchedule[];
 }
 
+/**
+ * Queries and lookups below which a host can have neither a tunnel (MIN_QUERIES of one domain)
+ * nor a name looked up on a schedule (MIN_LOOKUPS of one name).
+ */
+const FEWEST_FOR_A_CHANNEL = Math.min(MIN_QUERIES, MIN_LOOKUPS);
+
+/**
+ * What a DNS flow can add to its host's queries of one domain (its names, or the queries it
+ * counted past them) or to its lookups of one name (its request times, or one): the host's flows
+ * together bound its channel (FEWEST_FOR_A_CHANNEL).
+ */
+function mostAsked(c: Connection, names: number): number {
+  return Math.max(names, c.dnsQueries, c.requestTimes.length, 1);
+}
+
 /** Each host's DNS tunnels and periodic names; hosts with neither left out. */
 export function dnsChannelsByHost(connections: ConnectionList): Map<string, DnsChannel> {
+  // Most hosts ask a handful of names: those whose flows together are too few for either are
+  // not read into a DnsQueries and a DnsLookups of their own, on a network of thousands of hosts.
+  const asked = new Map<string, number>();
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections.peek(i);
+    const names = queryNames(c).length;
+    if (names > 0) asked.set(c.origH, (asked.get(c.origH) ?? 0) + mostAsked(c, names));
+  }
   const byHost = new Map<string, { queries: DnsQueries; lookups: DnsLookups }>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
-    if (queryNames(c).length === 0) continue;
+    if (queryNames(c).length === 0 || asked.get(c.origH)! < FEWEST_FOR_A_CHANNEL) continue;
     let q = byHost.get(c.origH);
     if (q === undefined) byHost.set(c.origH, (q = { queries: new DnsQueries(), lookups: new DnsLookups() }));
     q.queries.add(c);
