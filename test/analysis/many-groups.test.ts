@@ -74,3 +74,28 @@ describe('hosts without findings, counted and not kept, with more destination gr
     for (const h of hosts) expect(markdown).toContain(`| ${h} | none | ${sites} |`);
   });
 });
+
+describe('a host with a finding among hosts only counted', () => {
+  // Without --all-hosts a host's groups are first made with only their periodic schedules
+  // measured; one that has a finding after all is made again in full.
+  const beacon = '192.168.1.20';
+  const conns = [
+    ...Array.from({ length: 20 }, (_, i) => session(beacon, '203.0.113.5', 443, 1_700_000_000 + i * 60)),
+    ...Array.from({ length: 30 }, (_, i) => session(beacon, `198.51.${i}.7`, 443, 1_700_000_030 + i * 37)),
+    // Browsing at no schedule.
+    ...['192.168.1.21', '192.168.1.22'].flatMap((h, k) =>
+      [0, 5, 61, 70, 200, 207, 400, 530, 531, 900].map((t, i) => session(h, `198.51.100.${i}`, 443, 1_700_000_000 + k * 3 + t)),
+    ),
+  ];
+
+  it('keeps the finding it has when every host is kept, its groups and their schedules in words', () => {
+    const counted = analyzeConnections(conns, [], options({ allHosts: false }));
+    const all = analyzeConnections(conns, [], options());
+    const found = counted.hosts.find((h) => h.address === beacon)!;
+    expect(found.labels).toContain('periodic');
+    expect(found.groups[0]!.schedule).toMatchObject({ periodic: true, basis: 'completed sessions' });
+    expect(found.groups.every((g) => !g.schedule.evidence.startsWith('not measured'))).toBe(true);
+    expect(found).toEqual(all.hosts.find((h) => h.address === beacon));
+    expect(counted.quietHosts.count).toBe(2);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeSchedule } from '../../src/analysis/index.js';
-import { naturalBreak, sequentialPorts } from '../../src/analysis/schedule.js';
+import { naturalBreak, schedulePeriodic, sequentialPorts } from '../../src/analysis/schedule.js';
+import type { ScheduleBasis } from '../../src/analysis/types.js';
 import { random } from './support.js';
 
 function bursts(count: number, size: number, period: number, seed = 1, jitter = 1): { times: number[]; ports: number[] } {
@@ -106,5 +107,28 @@ describe('schedule', () => {
     expect(sequentialPorts([2480, 2481, 2482, 2484, 2485]).sequential).toBe(true);
     expect(sequentialPorts([3000, 3000, 3000]).sequential).toBe(false);
     expect(sequentialPorts([51234, 40123, 61001, 33456]).sequential).toBe(false);
+  });
+
+  it('schedulePeriodic says of a series what analyzeSchedule says of its being periodic', () => {
+    const bases: ScheduleBasis[] = ['failed attempts', 'completed sessions', 'requests in one connection', 'DNS lookups'];
+    const rnd = random(21);
+    let periodic = 0;
+    for (let k = 0; k < 3_000; k++) {
+      const size = 1 + Math.floor(rnd() * 4);
+      const count = 2 + Math.floor(rnd() * 24);
+      const period = [0.3, 1, 4, 30, 300][Math.floor(rnd() * 5)]!;
+      const series = bursts(count, size, period, k, period * rnd() * 0.8);
+      // Whole seconds (a firewall log's clock) for some; some given out of order.
+      const times = rnd() < 0.3 ? series.times.map(Math.round) : series.times;
+      if (rnd() < 0.1) times.reverse();
+      const ports = rnd() < 0.5 ? series.ports : null;
+      const basis = bases[k % bases.length]!;
+      const expected = analyzeSchedule(times, ports, basis).periodic;
+      if (expected) periodic++;
+      expect(schedulePeriodic(times, ports, basis), `series ${k}`).toBe(expected);
+    }
+    // Both answers are met often.
+    expect(periodic).toBeGreaterThan(300);
+    expect(periodic).toBeLessThan(2_700);
   });
 });

@@ -15,6 +15,7 @@ import { dnsQueryPayload, dnsResponsePayload, udpFrame } from '../../src/synth/f
 import { Rng } from '../../src/synth/capture.js';
 import { flowsRenderers, reportRenderers } from '../../src/report/index.js';
 import { corpusPath, projectRoot } from '../support/corpus.js';
+import { MIN_LOOKUPS } from '../../src/analysis/dns-schedule.js';
 
 const RESOLVER = '192.168.1.53';
 const T0 = 1_760_000_000;
@@ -110,6 +111,15 @@ describe('DNS as a channel', () => {
     expect(h?.verdict).toMatch(/^Looks up cdn-check\.badcorp\.example on a schedule — a beacon over DNS/);
     expect(h?.verdict).toContain(`40 lookups to ${RESOLVER}`);
     expect(h?.evidence.some((e) => e.includes('site'))).toBe(false);
+  });
+
+  it('a name looked up on a schedule no more often than a schedule of lookups needs, each lookup a flow of its own, is found', async () => {
+    // The fewest lookups a host's DNS flows must add up to before they are looked at (dns-channel.ts).
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.72';
+    for (let i = 0; i < MIN_LOOKUPS; i++) lookup(frames, host, 32000 + i, i + 1, 'poll.vendor.example', T0 + i * 120);
+    const { result } = await analyzeFrames(frames, 'fewest-lookups.pcap');
+    expect(hostOf(result, host)?.evidence).toContainEqual(expect.stringMatching(/^periodic: DNS lookups of poll\.vendor\.example: /));
   });
 
   it('lookups that follow the answer’s TTL are said to: a cache expiring, something behind it asking continually', async () => {
