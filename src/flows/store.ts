@@ -49,17 +49,36 @@ export interface ConnectionList extends Iterable<Connection> {
 
 /** An array seen as a ConnectionList: its own objects, nothing made. */
 export function listOf(connections: readonly Connection[]): ConnectionList {
-  return {
-    get length() {
-      return connections.length;
-    },
-    get: (i) => connections[i]!,
-    peek: (i) => connections[i]!,
-    start: (i) => connections[i]!.ts,
-    end: (i) => connections[i]!.lastTs,
-    toArray: () => connections as Connection[],
-    [Symbol.iterator]: () => connections[Symbol.iterator](),
-  };
+  return new ArrayList(connections);
+}
+
+/**
+ * listOf's list: a class, not an object literal — a literal with a getter and a computed key is
+ * made on the engine's slow path, and the analysis makes one for each host it holds.
+ */
+class ArrayList implements ConnectionList {
+  constructor(private readonly connections: readonly Connection[]) {}
+  get length(): number {
+    return this.connections.length;
+  }
+  get(i: number): Connection {
+    return this.connections[i]!;
+  }
+  peek(i: number): Connection {
+    return this.connections[i]!;
+  }
+  start(i: number): number {
+    return this.connections[i]!.ts;
+  }
+  end(i: number): number {
+    return this.connections[i]!.lastTs;
+  }
+  toArray(): Connection[] {
+    return this.connections as Connection[];
+  }
+  [Symbol.iterator](): Iterator<Connection> {
+    return this.connections[Symbol.iterator]();
+  }
 }
 
 /**
