@@ -115,6 +115,8 @@ export class LogClock implements LogClockLike {
   private readonly fileEnd: number | null;
   private year = 0;
   private lastMonth = 0;
+  /** The last year-less stamp read, and its time. */
+  private lastStamp = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, ts: 0 };
 
   constructor(options: ClockOptions = {}) {
     this.tz = options.tz ?? 'UTC';
@@ -150,9 +152,21 @@ export class LogClock implements LogClockLike {
     else if (month < this.lastMonth - ROLLOVER_MONTHS) this.year++;
     else if (month > this.lastMonth + ROLLOVER_MONTHS) this.year--;
     this.lastMonth = month;
-    return utc
-      ? Date.UTC(this.year, month - 1, day, hour, minute, 0) / 1000 + second
-      : this.local(this.year, month, day, hour, minute, second);
+    if (utc) return Date.UTC(this.year, month - 1, day, hour, minute, 0) / 1000 + second;
+    // A busy log writes many lines a second: the time of the stamp before is taken again.
+    const last = this.lastStamp;
+    if (
+      last.year === this.year &&
+      last.month === month &&
+      last.day === day &&
+      last.hour === hour &&
+      last.minute === minute &&
+      last.second === second
+    )
+      return last.ts;
+    const ts = this.local(this.year, month, day, hour, minute, second);
+    this.lastStamp = { year: this.year, month, day, hour, minute, second, ts };
+    return ts;
   }
 
   /** The first year-less line's year: the option, else the file's date (last year if that puts the line after the file was written). */
