@@ -83,7 +83,9 @@ function isSyn(e: FirewallEvent): boolean {
  * An attempt: its 5-tuple and decision, its first line's time and history, and what its retries
  * add. Made into a Connection only when it is handed on (`connectionOf`): attempts wait up to
  * RETRY_SECONDS for retries, long enough for the collector to move a whole Connection each into
- * the old generation.
+ * the old generation. The latest attempt of each 5-tuple and decision is open to retries: it
+ * stands in the grouper's table, chained with the others of its hash — one object an attempt,
+ * where a 5-tuple of its own beside it was a second that lived as long.
  */
 class Attempt {
   /** Lines folded in (the first included), SYNs among them. */
@@ -94,8 +96,18 @@ class Attempt {
   teardown: Teardown | undefined = undefined;
   /** A connection built: opened from the inside to the outside (see FirewallEvent.outbound). */
   outbound: boolean | undefined = undefined;
+  /** In the table: its 5-tuple's latest attempt, which a later line may still fold into. */
+  open = true;
+  /** The next open attempt of the same slot. */
+  next: Attempt | undefined = undefined;
   constructor(
-    readonly tuple: Tuple,
+    readonly hash: number,
+    readonly proto: FirewallEvent['proto'],
+    readonly src: string,
+    readonly sport: number,
+    readonly dst: string,
+    readonly dport: number,
+    readonly action: FirewallEvent['action'],
     readonly ts: number,
     public lastTs: number,
     public syns: number,
@@ -105,19 +117,11 @@ class Attempt {
   ) {}
 }
 
-/** A 5-tuple and decision, and its latest attempt; tuples of one hash are chained. */
-class Tuple {
-  constructor(
-    public c: Attempt | undefined,
-    readonly hash: number,
-    readonly proto: FirewallEvent['proto'],
-    readonly src: string,
-    readonly sport: number,
-    readonly dst: string,
-    readonly dport: number,
-    readonly action: FirewallEvent['action'],
-    public next: Tuple | undefined,
-  ) {}
+/** FNV-1a of an address's text: a table slot from its characters, with no map from texts to numbers that grows with every address. */
+function textHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
 }
 
 const PROTO_CODES = { tcp: 1, udp: 2, icmp: 3, other: 4 } as const;
@@ -128,48 +132,40 @@ const PROTO_CODES = { tcp: 1, udp: 2, icmp: 3, other: 4 } as const;
  */
 class AttemptGrouper {
   /**
-   * Each open 5-tuple and decision, in slots by a hash of small numbers (addresses numbered as
-   * first seen), the tuples of one slot chained; the slots double when there are more tuples.
+   * The open attempt of each 5-tuple and decision, in slots by a hash of its 5-tuple, those of one
+   * slot chained; the slots double when there are more open attempts.
    */
-  private slots: (Tuple | undefined)[] = new Array<Tuple | undefined>(1024).fill(undefined);
+  private slots: (Attempt | undefined)[] = new Array<Attempt | undefined>(1024).fill(undefined);
   private tuples = 0;
   private readonly addresses = new Map<string, string>();
-  private readonly numbers = new Map<string, number>();
   /** Attempts made so far (the next one's position in the log's uid order). */
   made = 0;
 
   constructor(private readonly options: AttemptOptions) {}
 
-  private numberOf(address: string): number {
-    let n = this.numbers.get(address);
-    if (n === undefined) {
-      n = this.numbers.size;
-      this.numbers.set(address, n);
-    }
-    return n;
-  }
-
-  /** The tuple is no longer open (its latest attempt is handed on). */
-  close(t: Tuple): void {
-    const slot = t.hash & (this.slots.length - 1);
+  /** The open attempt `a` is handed on: no later line folds into it. */
+  close(a: Attempt): void {
+    a.open = false;
+    const slot = a.hash & (this.slots.length - 1);
     const first = this.slots[slot];
-    if (first === t) {
-      this.slots[slot] = t.next;
+    if (first === a) {
+      this.slots[slot] = a.next;
       this.tuples--;
-      return;
-    }
-    for (let p = first; p !== undefined; p = p.next) {
-      if (p.next === t) {
-        p.next = t.next;
-        this.tuples--;
-        return;
+    } else {
+      for (let p = first; p !== undefined; p = p.next) {
+        if (p.next === a) {
+          p.next = a.next;
+          this.tuples--;
+          break;
+        }
       }
     }
+    a.next = undefined;
   }
 
   private grow(): void {
     const old = this.slots;
-    const slots = new Array<Tuple | undefined>(old.length * 2).fill(undefined);
+    const slots = new Array<Attempt | undefined>(old.length * 2).fill(undefined);
     const mask = slots.length - 1;
     for (let t of old) {
       while (t !== undefined) {
@@ -188,9 +184,9 @@ class AttemptGrouper {
 
   /**
    * The event folded into an open attempt, or a teardown told to its connection's (null); else
-   * the tuple whose new attempt (`c`) it starts.
+   * the new attempt it starts, open in place of its 5-tuple's attempt before.
    */
-  take(e: FirewallEvent): Tuple | null {
+  take(e: FirewallEvent): Attempt | null {
     if (e.teardown !== undefined) {
       const key = connectionKey(e);
       const a = this.built.get(key);
@@ -204,27 +200,28 @@ class AttemptGrouper {
     const src = canonical(e.src, this.addresses);
     const dst = canonical(e.dst, this.addresses);
     const hash =
-      Math.imul(this.numberOf(src) + 1, 0x9e3779b1) ^
-      Math.imul(this.numberOf(dst) + 7, 0x85ebca6b) ^
+      Math.imul(textHash(src), 0x9e3779b1) ^
+      Math.imul(textHash(dst), 0x85ebca6b) ^
       Math.imul(e.sport + 2, 0xc2b2ae35) ^
       Math.imul(e.dport + 3, 0x27d4eb2f) ^
       ((PROTO_CODES[e.proto] << 1) | (e.action === 'allow' ? 1 : 0));
     const slot = hash & (this.slots.length - 1);
-    const first = this.slots[slot];
-    let tuple = first;
+    let before: Attempt | undefined;
+    let previous = this.slots[slot];
     while (
-      tuple !== undefined &&
+      previous !== undefined &&
       !(
-        tuple.src === src &&
-        tuple.dst === dst &&
-        tuple.sport === e.sport &&
-        tuple.dport === e.dport &&
-        tuple.proto === e.proto &&
-        tuple.action === e.action
+        previous.src === src &&
+        previous.dst === dst &&
+        previous.sport === e.sport &&
+        previous.dport === e.dport &&
+        previous.proto === e.proto &&
+        previous.action === e.action
       )
-    )
-      tuple = tuple.next;
-    const previous = tuple?.c;
+    ) {
+      before = previous;
+      previous = previous.next;
+    }
     const syn = isSyn(e);
     if (previous !== undefined && e.ts - previous.lastTs <= RETRY_SECONDS && (!syn || previous.history.startsWith('S'))) {
       previous.lastTs = e.ts;
@@ -233,24 +230,31 @@ class AttemptGrouper {
       return null;
     }
     const history = e.proto === 'tcp' ? (syn ? 'S' : (e.tcpFlags ?? '')) : e.proto === 'udp' ? 'D' : '';
-    if (tuple === undefined) {
-      tuple = new Tuple(undefined, hash, e.proto, src, e.sport, dst, e.dport, e.action, first);
-      this.slots[slot] = tuple;
+    const a = new Attempt(hash, e.proto, src, e.sport, dst, e.dport, e.action, e.ts, e.ts, syn ? 1 : 0, history, this.made++);
+    if (previous !== undefined) {
+      // The 5-tuple's attempt before is closed to retries: the new one takes its place.
+      a.next = previous.next;
+      previous.open = false;
+      previous.next = undefined;
+      if (before === undefined) this.slots[slot] = a;
+      else before.next = a;
+    } else {
+      a.next = this.slots[slot];
+      this.slots[slot] = a;
       if (++this.tuples > this.slots.length) this.grow();
     }
-    const a = (tuple.c = new Attempt(tuple, e.ts, e.ts, syn ? 1 : 0, history, this.made++));
     if (e.connection !== undefined && e.proto === 'tcp' && e.action === 'allow') {
       a.awaiting = connectionKey(e);
       a.outbound = e.outbound;
       this.built.set(a.awaiting, a);
     }
-    return tuple;
+    return a;
   }
 
   /** The connection record of attempt `a`, with its retries. */
   connectionOf(a: Attempt): Connection {
     const options = this.options;
-    const t = a.tuple;
+    const t = a;
     const isLocal = options.isLocal;
     if (a.awaiting !== undefined) this.built.delete(a.awaiting);
     const end = a.teardown;
@@ -318,7 +322,7 @@ export function attemptsOf(events: FirewallEvent[], options: AttemptOptions): Co
   const attempts: Attempt[] = [];
   for (const e of inTimeOrder(events)) {
     const made = grouper.take(e);
-    if (made !== null) attempts.push(made.c!);
+    if (made !== null) attempts.push(made);
   }
   return attempts.map((a) => grouper.connectionOf(a));
 }
@@ -480,7 +484,7 @@ export class AttemptStream {
     if (e.ts < this.now) this.late++;
     else this.now = e.ts;
     const made = this.grouper.take(e);
-    if (made !== null) this.queue.push(made.c);
+    if (made !== null) this.queue.push(made);
     this.handOn(false);
   }
 
@@ -490,9 +494,9 @@ export class AttemptStream {
     while (this.head < queue.length) {
       const a = queue[this.head]!;
       // The tuple's latest attempt may still take retries; an earlier one cannot.
-      if (a.tuple.c === a) {
+      if (a.open) {
         if (!all && this.now - a.lastTs <= heldFor(a)) break;
-        this.grouper.close(a.tuple);
+        this.grouper.close(a);
       }
       queue[this.head] = undefined;
       this.head++;
@@ -517,12 +521,11 @@ export class AttemptStream {
     const queue: Attempt[] = [];
     for (let i = this.head; i < this.queue.length; i++) {
       const a = this.queue[i]!;
-      const latest = a.tuple.c === a;
-      if (latest && this.now - a.lastTs <= heldFor(a)) {
+      if (a.open && this.now - a.lastTs <= heldFor(a)) {
         queue.push(a);
         continue;
       }
-      if (latest) this.grouper.close(a.tuple);
+      if (a.open) this.grouper.close(a);
       this.emit(this.grouper.connectionOf(a));
     }
     this.queue = queue;
@@ -537,7 +540,7 @@ export class AttemptStream {
       const made: Attempt[] = [];
       for (const e of inTimeOrder(events)) {
         const m = this.grouper.take(e);
-        if (m !== null) made.push(m.c!);
+        if (m !== null) made.push(m);
       }
       // Handed on once every retry is folded in.
       for (const a of made) this.emit(this.grouper.connectionOf(a));
