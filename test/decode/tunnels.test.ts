@@ -23,6 +23,7 @@ import type { Connection } from '../../src/flows/index.js';
 import { loadCaptures } from '../../src/index.js';
 import { projectRoot } from '../support/corpus.js';
 import { hex, record } from './support.js';
+import { concat as joinBytes } from '../fuzz/container.js';
 
 const LAB = resolve(projectRoot, 'test/lab/tunnels');
 
@@ -39,15 +40,7 @@ async function frames(file: string): Promise<Frame[]> {
   return out;
 }
 
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = (...parts: Uint8Array[]): Uint8Array => joinBytes(parts);
 const u16 = (n: number): Uint8Array => new Uint8Array([n >> 8, n & 0xff]);
 const u32 = (n: number): Uint8Array => new Uint8Array([n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
 
