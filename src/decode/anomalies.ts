@@ -22,6 +22,8 @@ export const SKIP_REASONS = {
   'ppp.not-ip': 'a PPP / PPPoE frame carrying a control protocol (LCP, IPCP, PAP, …) rather than IP',
   'ipv4.later-fragment': 'an IPv4 fragment with a non-zero offset: only first fragments carry the transport header',
   'ipv6.later-fragment': 'an IPv6 fragment with a non-zero offset: only first fragments carry the transport header',
+  'nflog.no-payload': 'an NFLOG record without the packet (NFULA_PAYLOAD): the rule logged none of its bytes (--nflog-size 0)',
+  'pktap.no-packet': 'a PKTAP record that says no packet follows its header',
   'tunnel.too-deep':
     "a packet inside more encapsulations than callhome opens (4, as Zeek's Tunnel::max_depth): counted, its innermost conversation not tracked",
   'tunnel.not-ip':
@@ -40,6 +42,9 @@ export const ANOMALIES = {
   'truncated.vlan': 'the frame ends inside an 802.1Q/802.1ad tag or VN-Tag',
   'truncated.mpls': 'the frame ends inside the MPLS label stack',
   'truncated.pppoe': 'the frame ends inside the PPPoE / PPP header',
+  'truncated.pflog': "the frame ends inside pf's log header (pflog)",
+  'truncated.nflog': "the frame ends inside the NFLOG header or one of its TLVs before the packet's",
+  'truncated.pktap': 'the frame ends inside the PKTAP header',
   'truncated.ipv4': 'the frame ends inside the IPv4 header (options included)',
   'truncated.ipv6': 'the frame ends inside the fixed IPv6 header',
   'truncated.ipv6_ext': 'the frame ends inside an IPv6 extension header',
@@ -54,6 +59,10 @@ export const ANOMALIES = {
 
   // -- headers that contradict themselves (status 'malformed')
   'link.empty': 'a record with no captured bytes',
+  'pflog.bad_header_length': "a pflog header whose length byte is below 45, shorter than any pf's header",
+  'nflog.bad_version': 'an NFLOG header of a version other than 0',
+  'nflog.bad_tlv_length': 'an NFLOG TLV whose length is below its own 4-byte header',
+  'pktap.bad_header_length': 'a PKTAP header whose length is below the 108 bytes of its fields',
   'ipv4.packet_too_short': 'the whole frame on the wire ends before a 20-byte IPv4 header (not a snapshot cut)',
   'ipv4.bad_version': 'an IPv4 ethertype / family whose header does not say version 4',
   'ipv4.bad_header_length': 'IPv4 IHL below 5 (a header shorter than 20 bytes)',

@@ -2,7 +2,9 @@
  * Link layers: find where the IP header starts and which IP version it is.
  *
  * Ethernet with 802.1Q / 802.1ad / old QinQ tags at any depth, VN-Tag, MPLS label stacks and
- * PPPoE sessions; Linux cooked captures (SLL, SLL2); BSD null / loopback; raw IP; PPP.
+ * PPPoE sessions; Linux cooked captures (SLL, SLL2); BSD null / loopback; raw IP; PPP; and the
+ * records of packet loggers, a header about the packet in front of it: pf's pflog (BSD firewalls),
+ * Linux netfilter's NFLOG, Apple's PKTAP (macOS `tcpdump -i any`).
  * Link type numbers are the LINKTYPE_* values of https://www.tcpdump.org/linktypes.html.
  */
 
@@ -18,8 +20,11 @@ export const LINKTYPE_PPP_HDLC = 50;
 export const LINKTYPE_RAW = 101;
 export const LINKTYPE_LOOP = 108;
 export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_PFLOG = 117;
 export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_NFLOG = 239;
+export const LINKTYPE_PKTAP = 258;
 export const LINKTYPE_LINUX_SLL2 = 276;
 
 export const ETHERTYPE_IPV4 = 0x0800;
@@ -46,6 +51,39 @@ const SLL_HEADER = 16;
 const SLL2_HEADER = 20;
 /** IEEE 802.3: a type/length field at or below 1500 is a length (LLC follows). */
 const MAX_8023_LENGTH = 1500;
+
+/**
+ * pfloghdr (OpenBSD / FreeBSD net/if_pflog.h): length (the header's own, before padding), af,
+ * action, reason, ifname[16], ruleset[16], rulenr, subrulenr, uid, pid, rule_uid, rule_pid, dir;
+ * OpenBSD has added fields since. The packet starts at the length rounded up to 4 bytes
+ * (BPF_WORDALIGN); tcpdump rejects a length below 45 (MIN_PFLOG_HDRLEN).
+ */
+const PFLOG_MIN_LENGTH = 45;
+const PFLOG_AF = 1;
+
+/**
+ * NFLOG (https://www.tcpdump.org/linktypes/LINKTYPE_NFLOG.html): family, version 0, resource id
+ * (big-endian); then netlink TLVs whose length (including its 4-byte header) and type are in the
+ * capturing host's byte order, each padded to 4 bytes. NFULA_PAYLOAD holds the packet from its
+ * network header on; the family is Linux's (AF_INET 2, AF_INET6 10).
+ */
+const NFLOG_HEADER = 4;
+const NFLOG_TLV_HEADER = 4;
+const NFULA_PAYLOAD = 9;
+/** Netlink attribute flags (NLA_F_NESTED, NLA_F_NET_BYTEORDER) share the type field. */
+const NLA_TYPE_MASK = 0x3fff;
+const LINUX_AF_INET = 2;
+const LINUX_AF_INET6 = 10;
+
+/**
+ * pktap_header (Apple's net/pktap.h, as tcpdump's print-pktap.c reads it), little-endian: its own
+ * length, the record type (1: a packet follows), the DLT of the frame after the header, interface
+ * name[24], flags, protocol family, link header and trailer lengths, pid, command name[20],
+ * service class, interface type and unit, effective pid and command name[20]: 108 bytes. The
+ * frame starts at the header's own length, so a longer header of a later macOS is skipped whole.
+ */
+const PKTAP_HEADER = 108;
+const PKT_REC_PACKET = 1;
 
 /** Where the link layer put the network layer. Preallocated; overwritten per packet. */
 export interface LinkResult {
@@ -193,6 +231,56 @@ function byAddressFamily(family: number, offset: number, out: Packet, link: Link
   else skip(out, 'l3.not-ip', link);
 }
 
+/** pf's log header, then the packet by its address family. */
+function decodePflog(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
+  if (end - start < 2) return malformed(out, 'truncated.pflog', link);
+  const length = b[start]!;
+  if (length < PFLOG_MIN_LENGTH) return malformed(out, 'pflog.bad_header_length', link);
+  const header = (length + 3) & ~3;
+  if (end - start < header) return malformed(out, 'truncated.pflog', link);
+  byAddressFamily(b[start + PFLOG_AF]!, start + header, out, link);
+}
+
+/** NFLOG's header and TLVs up to NFULA_PAYLOAD, then the packet by the header's family. */
+function decodeNflog(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
+  if (end - start < NFLOG_HEADER) return malformed(out, 'truncated.nflog', link);
+  const family = b[start]!;
+  if (family !== LINUX_AF_INET && family !== LINUX_AF_INET6) return skip(out, 'l3.not-ip', link);
+  if (b[start + 1] !== 0) return malformed(out, 'nflog.bad_version', link);
+  let p = start + NFLOG_HEADER;
+  // The TLV types are small numbers: a little-endian type has its low byte first, as Wireshark guesses.
+  const little = p + NFLOG_TLV_HEADER > end || b[p + 2] !== 0 || b[p + 3] === 0;
+  for (;;) {
+    // TLVs that end with the frame: no packet was logged, unless the snapshot length cut it off.
+    if (p === end) return out.origlen > out.caplen ? malformed(out, 'truncated.nflog', link) : skip(out, 'nflog.no-payload', link);
+    if (p + NFLOG_TLV_HEADER > end) return malformed(out, 'truncated.nflog', link);
+    const length = little ? b[p]! | (b[p + 1]! << 8) : (b[p]! << 8) | b[p + 1]!;
+    const type = (little ? b[p + 2]! | (b[p + 3]! << 8) : (b[p + 2]! << 8) | b[p + 3]!) & NLA_TYPE_MASK;
+    if (length < NFLOG_TLV_HEADER) return malformed(out, 'nflog.bad_tlv_length', link);
+    if (type === NFULA_PAYLOAD) {
+      link.offset = p + NFLOG_TLV_HEADER;
+      link.network = family === LINUX_AF_INET ? 4 : 6;
+      return;
+    }
+    p += (length + 3) & ~3;
+    if (p > end) return malformed(out, 'truncated.nflog', link);
+  }
+}
+
+/** Apple's PKTAP header, then the frame after it by the link type the header names. */
+function decodePktap(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
+  if (end - start < 4) return malformed(out, 'truncated.pktap', link);
+  const header = (b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16) | (b[start + 3]! << 24)) >>> 0;
+  if (header < PKTAP_HEADER) return malformed(out, 'pktap.bad_header_length', link);
+  if (end - start < header) return malformed(out, 'truncated.pktap', link);
+  if (b[start + 4] !== PKT_REC_PACKET || b[start + 5] !== 0 || b[start + 6] !== 0 || b[start + 7] !== 0)
+    return skip(out, 'pktap.no-packet', link);
+  const dlt = (b[start + 8]! | (b[start + 9]! << 8) | (b[start + 10]! << 16) | (b[start + 11]! << 24)) >>> 0;
+  // One PKTAP header a frame; a nested one would only make a loop.
+  if (dlt === LINKTYPE_PKTAP) return skip(out, 'link.unsupported', link);
+  decodeLink(b, start + header, end, dlt, out, link);
+}
+
 /**
  * Decode the link layer of the frame `b[start, end)` (its captured bytes; the buffer may hold
  * other bytes around it) for `linktype`. Sets `out.vlan*`, and on a skip or a malformed header
@@ -242,6 +330,12 @@ export function decodeLink(b: Uint8Array, start: number, end: number, linktype: 
     case LINKTYPE_PPP:
     case LINKTYPE_PPP_HDLC:
       return decodePpp(b, start, end, out, link);
+    case LINKTYPE_PFLOG:
+      return decodePflog(b, start, end, out, link);
+    case LINKTYPE_NFLOG:
+      return decodeNflog(b, start, end, out, link);
+    case LINKTYPE_PKTAP:
+      return decodePktap(b, start, end, out, link);
     default:
       return skip(out, 'link.unsupported', link);
   }

@@ -8,6 +8,37 @@ const IPV4_ICMP_ECHO = '4500002412340000400197e0c0a8000d080808080800666700010002
 const IPV6_TCP_SYN_LOOPBACK =
   '6000d08d002c06400000000000000000000000000000000100000000000000000000000000000001cd2a00504ec852bd00000000b002ffff0034000002043fc4010303050101080a49b886850000000004020000';
 
+const ETHERNET_TCP_SYN =
+  '00137fbe8cff00247ee01db508004500003cced540004006991a8d8edc76d0509876be090050579e296100000000a00216d0373b0000020405b40402080a001be7b40000000001030307'; // wikipedia.pcap #9
+
+const byte = (n: number): string => n.toString(16).padStart(2, '0');
+const zeros = (n: number): string => '00'.repeat(n);
+const le16 = (n: number): string => byte(n & 0xff) + byte(n >>> 8);
+const be16 = (n: number): string => byte(n >>> 8) + byte(n & 0xff);
+const le32 = (n: number): string => le16(n & 0xffff) + le16(n >>> 16);
+
+/** A pfloghdr with its length byte, af and action, the rest zero, padded to 4 bytes. */
+function pflog(length: number, af: number, action = 0): string {
+  return byte(length) + byte(af) + byte(action) + '00' + zeros(((length + 3) & ~3) - 4);
+}
+
+/** An NFLOG TLV, its length and type in the given byte order, padded to 4 bytes. */
+function tlv(type: number, value: string, little = true): string {
+  const length = 4 + value.length / 2;
+  return (little ? le16(length) + le16(type) : be16(length) + be16(type)) + value + zeros((4 - (length % 4)) % 4);
+}
+
+/** An NFLOG frame as Linux writes it: packet header, prefix "drop ", then the payload (when given). */
+function nflog(family: number, payload: string | null, little = true, version = 0): string {
+  const tlvs = tlv(1, '080003' + '00', little) + tlv(10, '64726f702000', little) + (payload === null ? '' : tlv(9, payload, little));
+  return byte(family) + byte(version) + '0005' + tlvs;
+}
+
+/** A PKTAP header (little-endian) of `length` bytes naming the frame's DLT; the other fields zero. */
+function pktap(dlt: number, recordType = 1, length = 108): string {
+  return le32(length) + le32(recordType) + le32(dlt) + zeros(length - 12);
+}
+
 interface LinkCase {
   name: string;
   linktype: number;
@@ -281,6 +312,119 @@ const cases: LinkCase[] = [
     ipVersion: 4,
   },
   { name: 'PPP carrying LCP (built)', linktype: 9, frame: 'c0210101000a', status: 'skipped', reason: 'ppp.not-ip' },
+  {
+    name: 'pflog, FreeBSD / pfSense header (length 61, padded to 64), AF_INET, blocked (built)',
+    linktype: 117,
+    frame: pflog(61, 2, 1) + IPV4_ICMP_ECHO,
+    status: 'decoded',
+    ipVersion: 4,
+    src: '192.168.0.13',
+    dst: '8.8.8.8',
+    proto: 1,
+  },
+  {
+    name: 'pflog, OpenBSD header (length 100), AF_INET6 24 (built)',
+    linktype: 117,
+    frame: pflog(100, 24) + IPV6_TCP_SYN_LOOPBACK,
+    status: 'decoded',
+    ipVersion: 6,
+    sport: 52522,
+    dport: 80,
+  },
+  {
+    name: 'pflog, AF_INET6 28 (FreeBSD) (built)',
+    linktype: 117,
+    frame: pflog(61, 28) + IPV6_TCP_SYN_LOOPBACK,
+    status: 'decoded',
+    ipVersion: 6,
+  },
+  {
+    name: 'pflog, AF_INET6 30 (macOS) (built)',
+    linktype: 117,
+    frame: pflog(61, 30) + IPV6_TCP_SYN_LOOPBACK,
+    status: 'decoded',
+    ipVersion: 6,
+  },
+  { name: 'pflog, an unknown family (built)', linktype: 117, frame: pflog(61, 7) + IPV4_ICMP_ECHO, status: 'skipped', reason: 'l3.not-ip' },
+  {
+    name: 'pflog, a header length below 45 (built)',
+    linktype: 117,
+    frame: pflog(44, 2) + IPV4_ICMP_ECHO,
+    status: 'malformed',
+    reason: 'pflog.bad_header_length',
+  },
+  {
+    name: 'NFLOG, little-endian TLVs, IPv4 (built)',
+    linktype: 239,
+    frame: nflog(2, IPV4_ICMP_ECHO),
+    status: 'decoded',
+    ipVersion: 4,
+    src: '192.168.0.13',
+    dst: '8.8.8.8',
+    proto: 1,
+  },
+  {
+    name: 'NFLOG, big-endian TLVs, IPv6 (built)',
+    linktype: 239,
+    frame: nflog(10, IPV6_TCP_SYN_LOOPBACK, false),
+    status: 'decoded',
+    ipVersion: 6,
+    src: '::1',
+    sport: 52522,
+    dport: 80,
+  },
+  { name: 'NFLOG, a bridge-family record (built)', linktype: 239, frame: nflog(7, IPV4_ICMP_ECHO), status: 'skipped', reason: 'l3.not-ip' },
+  { name: 'NFLOG, no payload logged (built)', linktype: 239, frame: nflog(2, null), status: 'skipped', reason: 'nflog.no-payload' },
+  {
+    name: 'NFLOG, version 1 (built)',
+    linktype: 239,
+    frame: nflog(2, IPV4_ICMP_ECHO, true, 1),
+    status: 'malformed',
+    reason: 'nflog.bad_version',
+  },
+  {
+    name: 'NFLOG, a TLV length below 4 (built)',
+    linktype: 239,
+    frame: '02000005' + '02000100' + tlv(9, IPV4_ICMP_ECHO),
+    status: 'malformed',
+    reason: 'nflog.bad_tlv_length',
+  },
+  {
+    name: 'PKTAP, Ethernet frame (built around wikipedia.pcap #9)',
+    linktype: 258,
+    frame: pktap(1) + ETHERNET_TCP_SYN,
+    status: 'decoded',
+    ipVersion: 4,
+    src: '141.142.220.118',
+    dst: '208.80.152.118',
+    sport: 48649,
+    dport: 80,
+  },
+  {
+    name: 'PKTAP, BSD null frame of a utun interface, AF_INET6 30 (built)',
+    linktype: 258,
+    frame: pktap(0) + '1e000000' + IPV6_TCP_SYN_LOOPBACK,
+    status: 'decoded',
+    ipVersion: 6,
+    sport: 52522,
+  },
+  { name: 'PKTAP, raw IP (DLT 12) (built)', linktype: 258, frame: pktap(12) + IPV4_ICMP_ECHO, status: 'decoded', ipVersion: 4 },
+  {
+    name: 'PKTAP, a header longer than 108 bytes (built)',
+    linktype: 258,
+    frame: pktap(1, 1, 116) + ETHERNET_TCP_SYN,
+    status: 'decoded',
+    ipVersion: 4,
+    dport: 80,
+  },
+  { name: 'PKTAP, no packet after the header (built)', linktype: 258, frame: pktap(1, 0), status: 'skipped', reason: 'pktap.no-packet' },
+  {
+    name: 'PKTAP, a header length below 108 (built)',
+    linktype: 258,
+    frame: pktap(1, 1, 64) + ETHERNET_TCP_SYN,
+    status: 'malformed',
+    reason: 'pktap.bad_header_length',
+  },
   { name: 'IEEE 802.11 radiotap (unsupported)', linktype: 127, frame: '000019006f08000000', status: 'skipped', reason: 'link.unsupported' },
   { name: 'an empty record', linktype: 1, frame: '', status: 'malformed', reason: 'link.empty' },
   {
@@ -318,6 +462,19 @@ describe('link layers', () => {
   it.each(cases.filter((c) => c.status !== 'malformed'))('every prefix of "$name" decodes to a sensible status', (c) => {
     const statuses = sweepPrefixes(hex(c.frame), c.linktype);
     expect(statuses[hex(c.frame).length]).toBe(c.status);
+  });
+
+  it.each([
+    { name: 'pflog', linktype: 117, frame: pflog(61, 2) + IPV4_ICMP_ECHO, header: 64, reason: 'truncated.pflog' },
+    { name: 'NFLOG', linktype: 239, frame: nflog(2, IPV4_ICMP_ECHO), header: 28, reason: 'truncated.nflog' },
+    { name: 'PKTAP', linktype: 258, frame: pktap(1) + ETHERNET_TCP_SYN, header: 108, reason: 'truncated.pktap' },
+  ])('a $name frame cut anywhere inside its header is malformed as $reason', ({ linktype, frame, header, reason }) => {
+    const bytes = hex(frame);
+    for (let n = 1; n < header; n++) {
+      const p = decode(bytes.subarray(0, n), linktype, undefined, bytes.length);
+      expect({ n, status: p.status, reason: p.reason }).toEqual({ n, status: 'malformed', reason });
+    }
+    expect(decode(bytes.subarray(0, header), linktype, undefined, bytes.length).reason).not.toBe(reason);
   });
 
   it('counts unsupported link types per link type', () => {
