@@ -277,8 +277,11 @@ const LINKTYPE_NAMES: Record<number, string> = {
   101: 'raw IP',
   108: 'OpenBSD loopback',
   113: 'Linux cooked (SLL)',
+  117: 'pf firewall log',
   228: 'raw IPv4',
   229: 'raw IPv6',
+  239: 'Linux NFLOG',
+  258: 'Apple PKTAP',
   276: 'Linux cooked v2 (SLL2)',
 };
 

@@ -1,0 +1,94 @@
+/**
+ * Captures of packet loggers (test/decode/links/README.md): pf's pflog, Linux netfilter's NFLOG
+ * and Apple's PKTAP. One real TCP exchange, IPv4 and IPv6, seen through each header: callhome
+ * shows the same connections, names the link type, decodes every packet's IP and TCP headers as
+ * tshark does, and counts a record cut inside the logger's header as malformed.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readCapture } from '../../src/capture/index.js';
+import { decodePacket, newPacket, packetDestination, packetSource } from '../../src/decode/index.js';
+import { callhome } from '../cli/support.js';
+import { projectRoot } from '../support/corpus.js';
+
+const DIR = resolve(projectRoot, 'test/decode/links');
+const CAPTURES = [
+  { file: 'pflog.pcap', linktype: '117 (pf firewall log)', truncated: 'truncated.pflog' },
+  { file: 'nflog.pcap', linktype: '239 (Linux NFLOG)', truncated: 'truncated.nflog' },
+  { file: 'pktap.pcap', linktype: '258 (Apple PKTAP)', truncated: 'truncated.pktap' },
+] as const;
+
+const tmp = mkdtempSync(join(tmpdir(), 'links-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The capture with its first record cut to `caplen` bytes (a little-endian pcap, as all three are). */
+function firstRecordCut(file: string, caplen: number): string {
+  const bytes = readFileSync(resolve(DIR, file));
+  const first = bytes.readUInt32LE(24 + 8);
+  const out = Buffer.concat([bytes.subarray(0, 24 + 16 + caplen), bytes.subarray(24 + 16 + first)]);
+  out.writeUInt32LE(caplen, 24 + 8);
+  const path = join(tmp, `cut-${file}`);
+  writeFileSync(path, out);
+  return path;
+}
+
+describe.each(CAPTURES)('$file', ({ file, linktype, truncated }) => {
+  it('flows shows the TCP connections inside the logged packets', async () => {
+    const run = await callhome(['flows', '--format', 'json', resolve(DIR, file)]);
+    expect(run.code).toBe(0);
+    const rows = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(
+      rows.map((r) => [r['id.orig_h'], r['id.orig_p'], r['id.resp_h'], r['id.resp_p'], r.proto, r.conn_state, r.history].join(' ')),
+    ).toEqual([
+      '192.0.2.2 32879 192.0.2.1 8080 tcp SF ShADaFf',
+      '192.0.2.2 54815 192.0.2.1 443 tcp REJ Sr',
+      '2001:db8::2 34579 2001:db8::1 8081 tcp SF ShADaFf',
+    ]);
+    for (const r of rows) expect([r.orig_ttl, r.resp_ttl]).toEqual([64, 64]);
+  });
+
+  it('info names the link type and decodes every record', async () => {
+    const run = await callhome(['info', resolve(DIR, file)]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`link type   ${linktype}\n`);
+    expect(run.stdout).toContain('decoded     IPv4 10, IPv6 8, TCP 18, UDP 0, ICMP 0, other 0\n');
+    expect(run.stdout).toContain('skipped     none\n');
+    expect(run.stdout).toContain('anomalies   none\n');
+  });
+
+  it("each packet's addresses, TTL, ports, flags and sequence numbers are those tshark decodes", async () => {
+    const lines = readFileSync(resolve(DIR, file.replace('.pcap', '.tshark.tsv')), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1);
+    const expected = new Map<number, string>();
+    for (const line of lines) {
+      const [frame, src4, src6, dst4, dst6, ttl, hlim, sport, dport, flags, seq, ack, len] = line.split('\t');
+      expected.set(Number(frame), [src4 || src6, dst4 || dst6, ttl || hlim, sport, dport, Number(flags), seq, ack, len].join(' '));
+    }
+    expect(expected.size).toBe(18);
+    const seen = new Map<number, string>();
+    const p = newPacket();
+    await readCapture(resolve(DIR, file), (record) => {
+      decodePacket(record, p);
+      expect(p.status).toBe('decoded');
+      seen.set(
+        record.index,
+        [packetSource(p), packetDestination(p), p.ttl, p.sport, p.dport, p.tcpFlags, p.seq, p.ack, p.payloadLength].join(' '),
+      );
+    });
+    expect(seen).toEqual(expected);
+  });
+
+  it('a record cut inside the header is counted malformed, the others decoded', async () => {
+    const run = await callhome(['info', firstRecordCut(file, 40)]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('decoded     IPv4 9, IPv6 8, TCP 17, UDP 0, ICMP 0, other 0\n');
+    expect(run.stdout).toContain(`anomalies   ${truncated} 1\n`);
+  });
+});
