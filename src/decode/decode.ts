@@ -130,7 +130,7 @@ export function decodePacket(record: CaptureRecord, out: Packet, options?: Decod
 
   decodeLink(b, start, end, record.linktype, out, link);
   if (link.network === 0) return;
-  decodeNetwork(b, link.offset, link.network, end, wireEnd, verify, out, 0);
+  decodeNetwork(b, link.offset, link.network, end, link.wireEnd > wireEnd ? link.wireEnd : wireEnd, verify, out, 0);
 }
 
 /**

@@ -74,6 +74,7 @@ const NFULA_PAYLOAD = 9;
 const NLA_TYPE_MASK = 0x3fff;
 const LINUX_AF_INET = 2;
 const LINUX_AF_INET6 = 10;
+const IPV6_FIXED_HEADER = 40;
 
 /**
  * pktap_header (Apple's net/pktap.h, as tcpdump's print-pktap.c reads it), little-endian: its own
@@ -91,10 +92,15 @@ export interface LinkResult {
   offset: number;
   /** 4 or 6 when an IP header follows; 0 when the packet was skipped or is malformed (status set). */
   network: 0 | 4 | 6;
+  /**
+   * Where the IP packet ended when the link layer logged only its start (an NFLOG rule's
+   * --nflog-size), as its IP header says; 0 otherwise (the frame's own length holds).
+   */
+  wireEnd: number;
 }
 
 export function newLinkResult(): LinkResult {
-  return { offset: 0, network: 0 };
+  return { offset: 0, network: 0, wireEnd: 0 };
 }
 
 function skip(out: Packet, reason: SkipReason, link: LinkResult): void {
@@ -258,8 +264,14 @@ function decodeNflog(b: Uint8Array, start: number, end: number, out: Packet, lin
     const type = (little ? b[p + 2]! | (b[p + 3]! << 8) : (b[p + 2]! << 8) | b[p + 3]!) & NLA_TYPE_MASK;
     if (length < NFLOG_TLV_HEADER) return malformed(out, 'nflog.bad_tlv_length', link);
     if (type === NFULA_PAYLOAD) {
-      link.offset = p + NFLOG_TLV_HEADER;
+      const o = p + NFLOG_TLV_HEADER;
+      link.offset = o;
       link.network = family === LINUX_AF_INET ? 4 : 6;
+      // A copy range shorter than the packet: the IP header's length says how long it was.
+      if (o + 6 <= end) {
+        const ipLength = family === LINUX_AF_INET ? (b[o + 2]! << 8) | b[o + 3]! : IPV6_FIXED_HEADER + ((b[o + 4]! << 8) | b[o + 5]!);
+        if (ipLength > length - NFLOG_TLV_HEADER) link.wireEnd = o + ipLength;
+      }
       return;
     }
     p += (length + 3) & ~3;
@@ -290,6 +302,7 @@ export function decodeLink(b: Uint8Array, start: number, end: number, linktype: 
   const len = end - start;
   link.offset = start;
   link.network = 0;
+  link.wireEnd = 0;
   if (len <= 0) return malformed(out, 'link.empty', link);
   switch (linktype) {
     case LINKTYPE_ETHERNET:

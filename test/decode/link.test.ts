@@ -373,6 +373,15 @@ const cases: LinkCase[] = [
     sport: 52522,
     dport: 80,
   },
+  {
+    name: 'NFLOG, a copy range (--nflog-size) shorter than the packet (built)',
+    linktype: 239,
+    frame: nflog(2, IPV4_ICMP_ECHO.slice(0, 56)),
+    status: 'decoded',
+    ipVersion: 4,
+    src: '192.168.0.13',
+    proto: 1,
+  },
   { name: 'NFLOG, a bridge-family record (built)', linktype: 239, frame: nflog(7, IPV4_ICMP_ECHO), status: 'skipped', reason: 'l3.not-ip' },
   { name: 'NFLOG, no payload logged (built)', linktype: 239, frame: nflog(2, null), status: 'skipped', reason: 'nflog.no-payload' },
   {

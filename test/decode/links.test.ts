@@ -92,3 +92,28 @@ describe.each(CAPTURES)('$file', ({ file, linktype, truncated }) => {
     expect(run.stdout).toContain(`anomalies   ${truncated} 1\n`);
   });
 });
+
+describe('nflog-size.pcap', () => {
+  it("an NFLOG rule's copy range (--nflog-size 48) cuts every packet, and flows still shows the connection", async () => {
+    const file = resolve(DIR, 'nflog-size.pcap');
+    const info = await callhome(['info', file]);
+    expect(info.stdout).toContain('decoded     IPv4 8, IPv6 0, TCP 8, UDP 0, ICMP 0, other 0\n');
+    expect(info.stdout).not.toContain('ipv4.total_length_exceeds');
+    const run = await callhome(['flows', '--format', 'json', file]);
+    const rows = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toHaveLength(1);
+    const r = rows[0]!;
+    expect([r['id.orig_h'], r['id.orig_p'], r['id.resp_h'], r['id.resp_p'], r.conn_state]).toEqual([
+      '192.0.2.2',
+      41431,
+      '192.0.2.1',
+      8080,
+      'SF',
+    ]);
+    // The packets' lengths as their IP headers give them; the 6 bytes of data were not copied.
+    expect([r.orig_pkts, r.orig_ip_bytes, r.resp_pkts, r.resp_ip_bytes, r.orig_bytes, r.missed_bytes]).toEqual([5, 274, 3, 164, 6, 6]);
+  });
+});
