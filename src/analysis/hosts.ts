@@ -11,7 +11,7 @@ import { cleanText, type NameBook, type OrgTable } from './destinations.js';
 import { dnsChannelsByHost, type DnsChannel } from './dns-channel.js';
 import { dateGroups, destinationsOf, groupItems, groupWeight } from './groups.js';
 import { understoodGroups, UnderstoodTally, type KnownMatcher } from './known.js';
-import { labelHost } from './labels.js';
+import { labelHost, surelyKept } from './labels.js';
 import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js';
 import { connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
@@ -363,10 +363,14 @@ function buildHost(
   channel: DnsChannel = NO_DNS_CHANNEL,
 ): HostAnalysis | HostTotals {
   sortByStart(connections, indices);
-  // A host may be only counted (below): its groups are then made with only their periodic
-  // schedules measured, and made again in full should it be kept after all.
-  const counting = ctx.keepQuiet === false;
+  const isProxyHost = ctx.proxies.proxyAddresses.has(address);
   let items = connectionOutcomes(connections, indices, ctx);
+  let tally = tallyItems(items, ctx.internal, ctx.webPorts);
+  // A host may be only counted (below): its groups are then made with only their periodic
+  // schedules measured, and made again in full should it be kept after all — unless its tally
+  // already says it is kept (a firewall log's hosts turned away wherever they go), which would
+  // have its groups made twice.
+  const counting = ctx.keepQuiet === false && !surelyKept(tally, isProxyHost, ctx);
   let destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
   let { groupOf, groups, seen } = groupItems(items, destinations, counting);
   if (ctx.known && understood !== null) {
@@ -387,12 +391,11 @@ function buildHost(
       }
       indices = kept;
       items = connectionOutcomes(connections, indices, ctx);
+      tally = tallyItems(items, ctx.internal, ctx.webPorts);
       destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
       ({ groupOf, groups, seen } = groupItems(items, destinations, counting));
     }
   }
-  const isProxyHost = ctx.proxies.proxyAddresses.has(address);
-  const tally = tallyItems(items, ctx.internal, ctx.webPorts);
   let sortedGroups = byWeight(groups);
 
   let labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, channel);

@@ -66,6 +66,26 @@ export interface Labelling {
   dnsSchedules: DnsSchedule[];
 }
 
+/** Most of a host's direct web attempts, two at least, failed. */
+function mostlyFailed(tally: Tally): boolean {
+  return tally.direct.length >= 2 && tally.directBlocked / tally.direct.length > 0.5;
+}
+
+/** Most of a host's direct web attempts failed, most of them turned away by a device in the path. */
+function turnedAwayInPath(tally: Tally): boolean {
+  return mostlyFailed(tally) && tally.directMiddlebox >= MIN_BLOCKED_REPEATS && tally.directMiddlebox / tally.direct.length > 0.5;
+}
+
+/**
+ * Whether a host's tally alone gives it a label other than via-proxy, whatever its destination
+ * groups say: it goes past a proxy in use, or the path turns it away wherever it goes (blocked —
+ * or a scanner, when its attempts are a scan). Such a host is kept with its finding.
+ */
+export function surelyKept(tally: Tally, isProxyHost: boolean, ctx: { proxies: ProxyIndex }): boolean {
+  if (isProxyHost) return false;
+  return (ctx.proxies.proxies.length > 0 && tally.direct.length > 0) || turnedAwayInPath(tally);
+}
+
 export function labelHost(
   address: string,
   items: Items,
@@ -111,13 +131,7 @@ export function labelHost(
   // scattered over unrelated servers are the Internet's, not a block: one destination group must
   // fail again and again — unless a device in the path turned most of them away (a firewall
   // denying the host's direct web traffic wherever it goes).
-  if (
-    !isProxyHost &&
-    scan === null &&
-    direct.length >= 2 &&
-    directBlocked / direct.length > 0.5 &&
-    ((directMiddlebox >= MIN_BLOCKED_REPEATS && directMiddlebox / direct.length > 0.5) || repeatedlyBlocked(items, tally, groupOf))
-  ) {
+  if (!isProxyHost && scan === null && (turnedAwayInPath(tally) || (mostlyFailed(tally) && repeatedlyBlocked(items, tally, groupOf)))) {
     labels.push('blocked');
     const unanswered = directBlocked - directMiddlebox;
     evidence.push(
