@@ -106,13 +106,14 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
       const passedOver: string[] = [];
       // Rotated files of one log (kern.log, kern.log.1, kern.log.2.gz) are one firewall's: its
       // denials are one source of resets, named by the log they were, not one a file.
+      const logNames = files.map((f) => rotatedLogName(f.path));
       const rotated = new Map<string, number>();
-      for (const f of files) rotated.set(rotatedLogName(f.path), (rotated.get(rotatedLogName(f.path)) ?? 0) + 1);
-      for (const f of files) {
+      for (const name of logNames) rotated.set(name, (rotated.get(name) ?? 0) + 1);
+      for (const [k, f] of files.entries()) {
         try {
           const logOptions = {
             ...options,
-            firewall: (rotated.get(rotatedLogName(f.path)) ?? 0) > 1 ? rotatedLogName(f.path) : undefined,
+            firewall: rotated.get(logNames[k]!)! > 1 ? logNames[k] : undefined,
             // a stream's lines were written up to now
             mtimeMs: f.stream === undefined ? statSync(f.path).mtimeMs : Date.now(),
             capture: firstCapture + captures.length,

@@ -7,7 +7,7 @@
  * The same header since Windows XP SP2 and Server 2003; what the action column says differs (ACTIONS).
  * The header decides the column positions; without one, the documented default order is assumed.
  */
-import { fullYear } from './time.js';
+import { fullYear, utcSeconds } from './time.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { historyLetters, portOf, transportOf, shareRead } from './types.js';
 
@@ -89,7 +89,7 @@ function parser(clock: LogClockLike): LineParser {
       const [y, mo, d] = [date[1], date[2], date[3]].map(Number) as [number, number, number];
       const [h, mi, s] = [time[1], time[2], time[3]].map(Number) as [number, number, number];
       const seconds = s + (time[4] !== undefined ? Number(`0.${time[4]}`) : 0);
-      const ts = localTime ? clock.local(fullYear(y, 4), mo, d, h, mi, seconds) : Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + seconds;
+      const ts = localTime ? clock.local(fullYear(y, 4), mo, d, h, mi, seconds) : utcSeconds(y, mo, d, h, mi, seconds);
       const event: FirewallEvent = {
         ts,
         action,

@@ -8,7 +8,7 @@
  * 2006 kern.warn kernel: …"), and the kernel ring buffer as `dmesg` prints it ("[12345.678901] …",
  * `dmesg -T` "[Fri Nov 17 …]", `dmesg -x` "kern  :warn  : [12345.678901] …").
  */
-import { fullYear, isoOffset, monthOf } from './time.js';
+import { fullYear, isoOffset, isUtcName, monthOf, utcSeconds } from './time.js';
 import type { LogClockLike } from './types.js';
 
 export interface SyslogHeader {
@@ -62,7 +62,7 @@ export function isoTime(m: RegExpExecArray, clock: LogClockLike): number {
   const offset = m[8] !== undefined ? isoOffset(m[8]) : null;
   const seconds = s + fraction(m[7]);
   if (offset === null) return clock.local(y, mo, d, h, mi, seconds);
-  return Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + seconds - offset;
+  return utcSeconds(y, mo, d, h, mi, seconds) - offset;
 }
 
 /**
@@ -99,11 +99,11 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
     if (month === 0) return null;
     const [day, h, mi, s] = [m[2], m[4], m[5], m[6]].map(Number) as [number, number, number, number];
     const seconds = s + fraction(m[7]);
-    const utc = m[8] === 'UTC' || m[8] === 'GMT';
+    const utc = isUtcName(m[8]);
     const ts =
       m[3] !== undefined
         ? utc
-          ? Date.UTC(fullYear(Number(m[3]), 4), month - 1, day, h, mi, 0) / 1000 + seconds
+          ? utcSeconds(fullYear(Number(m[3]), 4), month, day, h, mi, seconds)
           : clock.local(fullYear(Number(m[3]), 4), month, day, h, mi, seconds)
         : clock.withoutYear(month, day, h, mi, seconds, utc);
     return { ts, ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
@@ -112,10 +112,10 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
   if (m !== null) return { ts: isoTime(m, clock), ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
   m = JOURNAL_FULL.exec(rest);
   if (m !== null) {
-    const utc = m[8] === 'UTC' || m[8] === 'GMT';
+    const utc = isUtcName(m[8]);
     const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
     const seconds = sec + fraction(m[7]);
-    const ts = utc ? Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + seconds : clock.local(y, mo, d, h, mi, seconds);
+    const ts = utc ? utcSeconds(y, mo, d, h, mi, seconds) : clock.local(y, mo, d, h, mi, seconds);
     return { ts, ...splitHost(rest.slice(m[0].length)), sinceBoot: false };
   }
   m = EPOCH.exec(rest);

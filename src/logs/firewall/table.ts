@@ -22,7 +22,7 @@
  * dates either order reads may be misread — as it does for a column with dates of both orders.
  */
 import { count, plural } from '../../quantities.js';
-import { fullYear, isoOffset, monthOf } from './time.js';
+import { fullYear, isoOffset, monthOf, utcSeconds } from './time.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { actionOf, portOf, SNIFF_CLOCK, transportOf, shareRead } from './types.js';
 
@@ -363,7 +363,7 @@ function parseDateTime(text: string, clock: LogClockLike, order: DateOrder, line
     const [y, mo, d, h, mi] = [iso[1], iso[2], iso[3], iso[4], iso[5]].map(Number) as [number, number, number, number, number];
     const sec = Number(iso[6] ?? 0) + (iso[7] !== undefined ? Number(`0.${iso[7]}`) : 0);
     const offset = iso[8] !== undefined ? isoOffset(iso[8]) : null;
-    return offset === null ? clock.local(y, mo, d, h, mi, sec) : Date.UTC(y, mo - 1, d, h, mi, 0) / 1000 + sec - offset;
+    return offset === null ? clock.local(y, mo, d, h, mi, sec) : utcSeconds(y, mo, d, h, mi, sec) - offset;
   }
   if (/^\d{10}(\.\d+)?$/.test(s)) return Number(s);
   if (/^\d{13}$/.test(s)) return Number(s) / 1000;

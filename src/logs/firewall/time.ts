@@ -134,7 +134,7 @@ export class LogClock implements LogClockLike {
   }
 
   local(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
-    const wall = Date.UTC(year, month - 1, day, hour, minute, 0) / 1000 + second;
+    const wall = utcSeconds(year, month, day, hour, minute, second);
     if (this.fixed !== null) return wall - this.fixed;
     const hourKey = Math.floor(wall / 3600);
     let offset = this.offsets.get(hourKey);
@@ -152,7 +152,7 @@ export class LogClock implements LogClockLike {
     else if (month < this.lastMonth - ROLLOVER_MONTHS) this.year++;
     else if (month > this.lastMonth + ROLLOVER_MONTHS) this.year--;
     this.lastMonth = month;
-    if (utc) return Date.UTC(this.year, month - 1, day, hour, minute, 0) / 1000 + second;
+    if (utc) return utcSeconds(this.year, month, day, hour, minute, second);
     // A busy log writes many lines a second: the time of the stamp before is taken again.
     const last = this.lastStamp;
     if (
@@ -183,6 +183,14 @@ export class LogClock implements LogClockLike {
     return year;
   }
 }
+
+/** A wall-clock time read as UTC, in seconds since the epoch (`second` may have a fraction). */
+export function utcSeconds(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  return Date.UTC(year, month - 1, day, hour, minute, 0) / 1000 + second;
+}
+
+/** Whether a zone's name in a time stamp is UTC itself. */
+export const isUtcName = (zone: string | undefined): boolean => zone === 'UTC' || zone === 'GMT';
 
 /** Two-digit years as spreadsheets read them: 70–99 → 19xx, 00–69 → 20xx. */
 export function fullYear(y: number, digits: number): number {
