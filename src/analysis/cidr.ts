@@ -166,7 +166,10 @@ export class CidrSet {
 
 /** IPv6 address → its /48 (BigInt arithmetic is worth remembering; a capture repeats addresses). */
 const netblockMemo6 = new Map<string, string>();
-/** IPv4 /24 number → its text: a scan's million distinct addresses share far fewer /24s. */
+/**
+ * IPv4 /24 (the address's top 24 bits, a number the engine keeps unboxed) → its text: a scan's
+ * million distinct addresses share far fewer /24s.
+ */
 const blockTexts4 = new Map<number, string>();
 const MAX_REMEMBERED = 100_000;
 
@@ -186,11 +189,11 @@ export function respNetblock(c: Connection): string {
 }
 
 function netblock4(n4: number): string {
-  const block = (n4 & 0xffffff00) >>> 0;
+  const block = n4 >>> 8;
   let text = blockTexts4.get(block);
   if (text === undefined) {
     if (blockTexts4.size >= MAX_REMEMBERED) blockTexts4.clear();
-    blockTexts4.set(block, (text = `${formatIPv4(block)}/24`));
+    blockTexts4.set(block, (text = `${formatIPv4(block * 256)}/24`));
   }
   return text;
 }

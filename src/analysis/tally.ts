@@ -5,7 +5,10 @@
  * counts: a flood (many attempts at one address:port, fast) and a scan (many ports or many
  * addresses, mostly failing).
  */
-import { respNetblock, type CidrSet } from './cidr.js';
+import { netblockOf, type CidrSet } from './cidr.js';
+import { formatIPv4 } from '../decode/address.js';
+import { respV4 } from '../flows/store.js';
+import type { Connection } from '../flows/connection.js';
 import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
 import { count } from '../quantities.js';
@@ -31,6 +34,24 @@ const FLOOD_RATE = 10;
 const UDP_ANSWER_RATIO = 10;
 /** UDP ports are kept apart from TCP ports in the per-target counts: the key has this bit set. */
 const UDP_KEY = 0x10000;
+
+/**
+ * A responder address as a key of the counts: an IPv4 address as its 32-bit value made signed (a
+ * number the engine keeps unboxed, where a text or a number past 2^31 is made anew at every
+ * lookup — a firewall log's host meets hundreds of thousands), an IPv6 address as its text.
+ */
+type AddressKey = number | string;
+
+function respKey(c: Connection): AddressKey {
+  const n4 = respV4(c);
+  return n4 >= 0 ? n4 | 0 : c.respH;
+}
+
+/** The /24 (IPv4, as a number) or /48 (IPv6, as text) of a respKey: only how many there are is told. */
+const blockKey = (key: AddressKey): AddressKey => (typeof key === 'number' ? key >> 8 : netblockOf(key));
+
+/** A respKey as the address's text. */
+const addressText = (key: AddressKey): string => (typeof key === 'number' ? formatIPv4(key >>> 0) : key);
 
 /** The per-target key of a connection's destination port: TCP 53 and UDP 53 are two targets. */
 function targetKey(c: { proto: string; respP: number }): number {
@@ -81,9 +102,10 @@ class PortTargets {
       ]);
   }
 
-  /** [key, targets] in the order the keys were first set. */
-  entries(): Iterable<[number, TargetStats]> {
-    return this.more !== null ? this.more : this.first === undefined ? [] : [[this.firstKey, this.first]];
+  /** Each key and its targets, in the order the keys were first set (nothing made for an address of one port). */
+  forEach(visit: (t: TargetStats, key: number) => void): void {
+    if (this.more !== null) this.more.forEach(visit);
+    else if (this.first !== undefined) visit(this.first, this.firstKey);
   }
 }
 
@@ -107,7 +129,7 @@ export interface RefusalStats {
 }
 
 interface PortStats {
-  addresses: Set<string>;
+  addresses: Set<AddressKey>;
   n: number;
   failed: number;
   first: number;
@@ -126,13 +148,14 @@ export interface Tally {
   directBlocked: number;
   directMiddlebox: number;
   directEstablished: number;
-  directAddresses: Set<string>;
-  directNetblocks: Set<string>;
+  directAddresses: Set<AddressKey>;
+  /** The /24s (IPv6: the addresses) of the direct attempts: only their number is told. */
+  directNetblocks: Set<AddressKey>;
   directPorts: Set<number>;
   /** Direct web attempts over UDP (QUIC, HTTP/3), and how many of them got an answer. */
   directUdp: number;
   directUdpAnswered: number;
-  byAddress: Map<string, AddressStats>;
+  byAddress: Map<AddressKey, AddressStats>;
   addressesByPort: Map<number, PortStats>;
   /** Refusals of direct attempts by attribution, TTL and kind. */
   refusalOf: Map<number, RefusalStats>;
@@ -170,10 +193,12 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   if (items.viaProxy[i] === 1) tally.proxied.push(i);
   if (items.attempt[i] === 0) return;
   tally.attempts.push(i);
-  const c = items.conn.get(i);
+  // Read and let go: nothing below moves the view or keeps it.
+  const c = items.conn.peek(i);
   const outcome = items.outcome[i]!;
   const refusal = items.refusal[i];
   const failed = outcome !== 'established';
+  const resp = respKey(c);
   if (items.viaProxy[i] === 0 && !internal.hasResp(c) && isWebAttempt(c, webPorts)) {
     tally.direct.push(i);
     if (c.proto === 'udp') {
@@ -183,8 +208,8 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
     if (middleboxOutcome(outcome, refusal)) tally.directMiddlebox++;
     if (!failed) tally.directEstablished++;
-    tally.directAddresses.add(c.respH);
-    tally.directNetblocks.add(respNetblock(c));
+    tally.directAddresses.add(resp);
+    tally.directNetblocks.add(blockKey(resp));
     tally.directPorts.add(c.respP);
     if (refusal !== undefined) {
       const r = refusal.reset;
@@ -198,8 +223,8 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
       if (s.delays.length < 1000) s.delays.push(r.delay);
     }
   }
-  let pa = tally.byAddress.get(c.respH);
-  if (pa === undefined) tally.byAddress.set(c.respH, (pa = { ports: new PortTargets(), n: 0, failed: 0, first: c.ts, last: c.ts }));
+  let pa = tally.byAddress.get(resp);
+  if (pa === undefined) tally.byAddress.set(resp, (pa = { ports: new PortTargets(), n: 0, failed: 0, first: c.ts, last: c.ts }));
   const key = targetKey(c);
   let t = pa.ports.get(key);
   if (t === undefined) pa.ports.set(key, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [], failed: 0 }));
@@ -229,7 +254,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   }
   const known = ap.addresses.size;
   if (known < 1_000_000) {
-    ap.addresses.add(c.respH);
+    ap.addresses.add(resp);
     if (ap.addresses.size > known) newAddress(ap, known, c.ts);
   }
   ap.n++;
@@ -283,22 +308,26 @@ export interface Flood {
 /** flood: a high rate of attempts at one address:port. */
 export function findFlood(tally: Tally): Flood | null {
   let flood: Flood | null = null;
-  for (const [target, pa] of tally.byAddress) {
-    for (const [key, t] of pa.ports.entries()) {
-      const span = t.last - t.first;
-      const rate = t.n / Math.max(span, 1);
-      if (t.n >= FLOOD_ATTEMPTS && rate >= FLOOD_RATE && (flood === null || t.n > flood.t.n)) {
-        const port = key & 0xffff;
-        flood = {
-          target: `${target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`}${key & UDP_KEY ? ' (UDP)' : ''}`,
-          t,
-          rate,
-          sequential: sequentialPorts(t.ports).sequential,
-          unit: key & UDP_KEY ? 'UDP datagram' : 'SYN',
-        };
-      }
-    }
-  }
+  let address: AddressKey = 0;
+  const visit = (t: TargetStats, key: number): void => {
+    if (t.n < FLOOD_ATTEMPTS || (flood !== null && t.n <= flood.t.n)) return;
+    const rate = t.n / Math.max(t.last - t.first, 1);
+    if (rate < FLOOD_RATE) return;
+    const port = key & 0xffff;
+    const target = addressText(address);
+    flood = {
+      target: `${target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`}${key & UDP_KEY ? ' (UDP)' : ''}`,
+      t,
+      rate,
+      sequential: sequentialPorts(t.ports).sequential,
+      unit: key & UDP_KEY ? 'UDP datagram' : 'SYN',
+    };
+  };
+  // Map.forEach, not for…of: a host of a firewall log meets hundreds of thousands of addresses.
+  tally.byAddress.forEach((pa, key) => {
+    address = key;
+    pa.ports.forEach(visit);
+  });
   return flood;
 }
 
@@ -313,17 +342,17 @@ export interface Scan {
 /** scanner: many ports on one address, or many new addresses on one port, mostly failing. */
 export function findScan(tally: Tally): Scan | null {
   let scan: Scan | null = null;
-  for (const [target, pa] of tally.byAddress) {
+  tally.byAddress.forEach((pa, address) => {
     if (pa.ports.size >= SCAN_PORTS && pa.failed / pa.n >= SCAN_FAILING && (scan === null || pa.n > scan.probes)) {
       scan = {
-        words: `${count(pa.ports.size)} ports on ${target}`,
+        words: `${count(pa.ports.size)} ports on ${addressText(address)}`,
         probes: pa.n,
         span: pa.last - pa.first,
         failing: pa.failed / pa.n,
         failed: pa.failed,
       };
     }
-  }
+  });
   for (const [port, ap] of tally.addressesByPort) {
     if (
       ap.addresses.size >= SCAN_ADDRESSES &&

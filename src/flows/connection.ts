@@ -135,11 +135,30 @@ export function logUid(capture: number, index: number): string {
   return `F${capture.toString(36).padStart(2, '0')}${index.toString(36).padStart(9, '0')}`;
 }
 
-/** The position `logUid(capture, …)` made `uid` of, when it did and the position fits 32 bits; else -1. */
+/**
+ * The position `logUid(capture, …)` made `uid` of, when it did and the position fits 32 bits; else
+ * -1. Read from the characters, no text made: a firewall log's every attempt comes through here.
+ */
 export function logUidIndex(uid: string, capture: number): number {
-  if (uid.length !== 12 || uid.charCodeAt(0) !== 70) return -1;
-  const index = parseInt(uid.slice(3), 36);
-  return index >= 0 && index <= 0xffffffff && logUid(capture, index) === uid ? index : -1;
+  if (uid.length !== 12 || uid.charCodeAt(0) !== 70 || capture < 0 || capture >= 36 * 36) return -1;
+  const high = base36Digit(uid, 1);
+  const low = base36Digit(uid, 2);
+  if (high < 0 || low < 0 || high * 36 + low !== capture) return -1;
+  let index = 0;
+  for (let i = 3; i < 12; i++) {
+    const d = base36Digit(uid, i);
+    if (d < 0) return -1;
+    index = index * 36 + d;
+  }
+  return index <= 0xffffffff ? index : -1;
+}
+
+/** The base-36 digit `logUid` writes at `uid[i]` (0–9, a–z), -1 for any other character. */
+function base36Digit(uid: string, i: number): number {
+  const c = uid.charCodeAt(i);
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 122) return c - 87;
+  return -1;
 }
 
 /**

@@ -231,6 +231,11 @@ describe('the connection store gives back what it was given', () => {
       at('F0200000000Z', 2), // upper case
       at('F02000000001x', 2), // longer
       at('', 2),
+      at('F1-00000000a', 35), // not a base-36 digit where the input is written
+      at('F0:00000000a', 10),
+      at('F02`0000000a', 2),
+      at('F02{0000000a', 2),
+      at(logUid(35, 10), 35),
       at(logUid(2, 6), 2, 4),
     ];
     const store = stored(rows);
