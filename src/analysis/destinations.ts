@@ -4,9 +4,9 @@
  * else the /24 (/48). Names that resolve into one /24 belong together (a CDN rotating
  * addresses), so groups sharing a netblock are merged.
  */
-import type { ConnectionList } from '../flows/store.js';
+import { respV4, type ConnectionList } from '../flows/store.js';
 import type { Connection, DnsAnswer } from '../flows/connection.js';
-import { CidrSet, isCidr, netblockOf } from './cidr.js';
+import { CidrSet, isCidr, netblockOf, respNetblock } from './cidr.js';
 import type { DestinationGroup } from './types.js';
 
 export interface OrgRow {
@@ -95,6 +95,11 @@ export class OrgTable {
   constructor(private readonly rows: readonly OrgRow[]) {
     this.set = new CidrSet(rows.map((r) => r.cidr));
   }
+  /** Whether the table names no network (no --orgs). */
+  get empty(): boolean {
+    return this.rows.length === 0;
+  }
+
   lookup(address: string): string | null {
     if (this.rows.length === 0) return null;
     const i = this.set.lookup(address);
@@ -170,13 +175,19 @@ export class HostNames {
   lookup(address: string): ResolvedName | null {
     return this.mine?.get(address) ?? this.global.get(address) ?? null;
   }
+
+  /** Whether no address has a name (no DNS answer was seen: a firewall log, a conn.log alone). */
+  get empty(): boolean {
+    return (this.mine === undefined || this.mine.size === 0) && this.global.size === 0;
+  }
 }
 
+/** A destination key: never changed once made (hosts share some). */
 export interface GroupKey {
-  key: string;
-  destination: string;
-  groupedBy: DestinationGroup['groupedBy'];
-  names: string[];
+  readonly key: string;
+  readonly destination: string;
+  readonly groupedBy: DestinationGroup['groupedBy'];
+  readonly names: readonly string[];
 }
 
 function dnsKey(resolved: ResolvedName): GroupKey {
@@ -195,6 +206,25 @@ function addressKey(address: string, orgs: OrgTable): GroupKey {
 }
 
 /**
+ * IPv4 /24 (top 24 bits) → its key, for connections whose address nothing can name (no DNS
+ * answer, no organisation table): the hosts of a firewall log denied at a new server every 40 s
+ * meet thousands of addresses each, keyed by their /24 alone, and working each out from its text
+ * was most of grouping their attempts. Keys are never changed, so every host shares them.
+ */
+const netblockKeys4 = new Map<number, GroupKey>();
+const MAX_NETBLOCK_KEYS = 100_000;
+
+function netblockKey4(c: Connection, n4: number): GroupKey {
+  let key = netblockKeys4.get(n4 >>> 8);
+  if (key === undefined) {
+    if (netblockKeys4.size >= MAX_NETBLOCK_KEYS) netblockKeys4.clear();
+    const block = respNetblock(c);
+    netblockKeys4.set(n4 >>> 8, (key = { key: `net:${block}`, destination: block, groupedBy: 'netblock', names: [] }));
+  }
+  return key;
+}
+
+/**
  * The destination key of each direct connection of one host — its DNS name, else Host, else SNI,
  * else organisation or netblock — with each distinct address, Host header and SNI cleaned and
  * named once (the same GroupKey object comes back for the same input).
@@ -206,12 +236,21 @@ export class DirectKeys {
   private readonly byHost = new Map<string, GroupKey | null>();
   private readonly bySni = new Map<string, GroupKey | null>();
 
+  /** No DNS name for any address and no organisation table: an address's key is its netblock's. */
+  private readonly unnamed: boolean;
+
   constructor(
     private readonly names: HostNames,
     private readonly orgs: OrgTable,
-  ) {}
+  ) {
+    this.unnamed = names.empty && orgs.empty;
+  }
 
   key(c: Connection): GroupKey {
+    if (this.unnamed && c.http === null && c.sni === null) {
+      const n4 = respV4(c);
+      if (n4 >= 0) return netblockKey4(c, n4);
+    }
     const address = c.respH;
     const known = this.byAddress.get(address);
     // A DNS name wins over Host and SNI; an address-only key serves connections without them.

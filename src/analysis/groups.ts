@@ -191,8 +191,14 @@ export function groupItems(
   for (let id = 0; id < ids; id++) {
     const g = accs[groupOfRoot[uf.find(id)]!]!;
     const key = d.keys[id]!;
-    g.keys.push(key);
-    g.keyCounts.push(keyCounts[id]!);
+    if (g.keys.length === 0) {
+      // Lists of one made as one: most groups have one key.
+      g.keys = [key];
+      g.keyCounts = [keyCounts[id]!];
+    } else {
+      g.keys.push(key);
+      g.keyCounts.push(keyCounts[id]!);
+    }
     for (const name of key.names) if (g.names.size < 100) g.names.add(name);
   }
   // Each accumulator let go once finished: a scanner's groups are many.
@@ -329,15 +335,36 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
     return;
   }
   g.attempts++;
+  // Lists of one made as one (an empty list's first push makes room for seventeen): a host a
+  // firewall log shows denied at a new server every 40 s has thousands of groups of one attempt.
   if (outcome === 'established') {
     g.established++;
-    (g.doneTimes ??= []).push(c.ts);
-    (g.donePorts ??= []).push(c.origP);
+    if (g.doneTimes === null || g.donePorts === null) {
+      g.doneTimes = [c.ts];
+      g.donePorts = [c.origP];
+    } else {
+      g.doneTimes.push(c.ts);
+      g.donePorts.push(c.origP);
+    }
   } else {
     if (outcome === 'unanswered') g.unanswered++;
-    (g.failedTimes ??= []).push(c.ts);
-    (g.failedPorts ??= []).push(c.origP);
+    if (g.failedTimes === null || g.failedPorts === null) {
+      g.failedTimes = [c.ts];
+      g.failedPorts = [c.origP];
+    } else {
+      g.failedTimes.push(c.ts);
+      g.failedPorts.push(c.origP);
+    }
   }
+}
+
+/** The better of two schedules as bestSchedule judges them, the first kept on a tie. */
+const better = (a: Schedule | null, b: Schedule): Schedule => (a === null ? b : bestSchedule([a, b]));
+
+/** The first `max` of `values` once sorted (the list itself when it is no longer). */
+function firstSorted(values: string[], max: number): string[] {
+  values.sort();
+  return values.length > max ? values.slice(0, max) : values;
 }
 
 const RANK: Record<DestinationGroup['groupedBy'], number> = { dns: 4, host: 3, sni: 2, org: 1, netblock: 0 };
@@ -355,16 +382,16 @@ function finishGroup(g: GroupAcc, counted: boolean): DestinationGroup {
     if (rank > bestRank || (rank === bestRank && g.keyCounts[k]! > g.keyCounts[best]!)) best = k;
   }
   const bestKey = best < 0 ? null : g.keys[best]!;
-  const schedules: Schedule[] = [];
   // Failed attempts and completed sessions are scored apart: a browser's sessions must not make
-  // a retry loop look irregular, nor a retry loop make browsing look periodic.
-  if (g.failedTimes !== null) schedules.push(seriesSchedule(g.failedTimes, g.failedPorts, 'failed attempts', counted));
-  if (g.doneTimes !== null) schedules.push(seriesSchedule(g.doneTimes, g.donePorts, 'completed sessions', counted));
+  // a retry loop look irregular, nor a retry loop make browsing look periodic. The best is kept
+  // as each is measured (bestSchedule of them in this order): no list made for most groups' one.
+  let measured: Schedule | null = null;
+  if (g.failedTimes !== null) measured = seriesSchedule(g.failedTimes, g.failedPorts, 'failed attempts', counted);
+  if (g.doneTimes !== null) measured = better(measured, seriesSchedule(g.doneTimes, g.donePorts, 'completed sessions', counted));
   if (g.requests !== null && g.requests.requestTimes.length >= 3) {
-    schedules.push(seriesSchedule(g.requests.requestTimes, null, 'requests in one connection', counted));
+    measured = better(measured, seriesSchedule(g.requests.requestTimes, null, 'requests in one connection', counted));
   }
-  const schedule =
-    schedules.length > 0 ? bestSchedule(schedules) : emptySchedule('no new connections seen (the capture started mid-connection)');
+  const schedule = measured ?? emptySchedule('no new connections seen (the capture started mid-connection)');
   const addressList = g.addresses.values().sort();
   const group: DestinationGroup = {
     // A netblock group of one address is named by the address.
@@ -378,7 +405,7 @@ function finishGroup(g: GroupAcc, counted: boolean): DestinationGroup {
     names: g.names.values().sort(),
     ports: g.ports.values().sort((a, b) => a - b),
     addresses: g.addresses.size,
-    addressList: addressList.slice(0, 100),
+    addressList: addressList.length > 100 ? addressList.slice(0, 100) : addressList,
     attempts: g.attempts,
     established: g.established,
     unanswered: g.unanswered,
@@ -390,7 +417,7 @@ function finishGroup(g: GroupAcc, counted: boolean): DestinationGroup {
     firstSeen: '',
     lastSeen: '',
     schedule,
-    netblocks: g.netblocks.values().sort().slice(0, 50),
+    netblocks: firstSorted(g.netblocks.values(), 50),
     failed: g.attempts - (g.doneTimes?.length ?? 0),
   };
   if (schedule.basis === 'requests in one connection' && g.requests !== null) {

@@ -227,7 +227,10 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   if (pa === undefined) tally.byAddress.set(resp, (pa = { ports: new PortTargets(), n: 0, failed: 0, first: c.ts, last: c.ts }));
   const key = targetKey(c);
   let t = pa.ports.get(key);
-  if (t === undefined) pa.ports.set(key, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [], failed: 0 }));
+  // A list of one made as one: an empty list's first push makes room for seventeen, and a
+  // firewall log's host meets most of its targets once.
+  if (t === undefined) pa.ports.set(key, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [c.origP], failed: 0 }));
+  else if (t.ports.length < 500) t.ports.push(c.origP);
   // A flood counts SYNs, or datagrams that go mostly unanswered (an HTTP/3 download is answered
   // all the way): a tool that reuses one source port shows as one connection with many.
   if (c.proto === 'udp') {
@@ -242,7 +245,6 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   t.attempts++;
   if (c.ts > t.last) t.last = c.ts;
   if (c.ts < t.first) t.first = c.ts;
-  if (t.ports.length < 500) t.ports.push(c.origP);
   if (failed) t.failed++;
   pa.n++;
   if (failed) pa.failed++;
