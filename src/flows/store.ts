@@ -259,7 +259,19 @@ const ROW = CHUNK - 1;
  * two bytes a row and are widened at the chunk's first count that needs four.
  */
 class Chunk {
-  readonly ts = new Float64Array(CHUNK);
+  /**
+   * Each row's start as whole microseconds from `tsBase` while every start is a whole number of
+   * them (a Zeek log's, printed to the microsecond; a firewall log's whole seconds): four bytes a
+   * row instead of eight, the start read back as the same number (both the microseconds and the
+   * division exact). A start out of their reach (a long connection's, written as it ends) is
+   * `TS_FAR` there and kept in `tsFar`. Null, and `ts` holding the starts, once a start is not of
+   * that shape (a capture's) or TS_FAR_MAX are out of reach (a chunk of a quiet log's hours).
+   */
+  tsMicros: Uint32Array | null = null;
+  tsBase = 0;
+  tsFar: Map<number, number> | null = null;
+  /** Each row's start, made at the chunk's first start `tsMicros` cannot hold. */
+  ts: Float64Array | null = null;
   /**
    * Each row's duration in whole microseconds (`DURATION_NONE` for none), its end being its start
    * plus that: a Zeek row's times (printed to the microsecond) and a firewall log's (whole
@@ -310,12 +322,21 @@ class Chunk {
    * ends: NaN for none.
    */
   duration: Float64Array | null = null;
+  /**
+   * Each row's uid in UID_SLOT bytes while every uid is of letters and digits, at most
+   * UID_CODES of them (Zeek's and callhome's): 16 bytes where the text and its end took 23.
+   * Made at the chunk's first uid; null once one is not of that shape, and `uids` holds them.
+   */
+  uidCodes: Uint8Array | null = null;
   /** Made at the chunk's first uid kept as text. */
   uids: Buffer | null = null;
   uidBytes = 0;
 
   /** As made, for a store that takes it again: every column made at its first value let go. */
   empty(): void {
+    this.tsMicros = null;
+    this.tsFar = null;
+    this.ts = null;
     this.rare = null;
     this.duration = null;
     this.micros = null;
@@ -333,6 +354,7 @@ class Chunk {
     this.origTtl = null;
     this.respTtl = null;
     this.serial = null;
+    this.uidCodes = null;
     this.uids = null;
     this.uidEnd = null;
     this.uidBytes = 0;
@@ -355,11 +377,61 @@ function microsOf(ts: number, lastTs: number, duration: number | null): number {
 /** The duration `micros` holds for a row: null for none. */
 const durationOfMicros = (micros: number): number | null => (micros === DURATION_NONE ? null : micros / 1e6);
 
+/** `tsMicros` of a start kept in `tsFar`. */
+const TS_FAR = 0xffffffff;
+/**
+ * Starts `tsFar` keeps before the chunk keeps them all in `ts`: a log of few rows an hour has
+ * chunks that span more than four bytes of microseconds hold.
+ */
+const TS_FAR_MAX = 1024;
+
+/** Row `i`'s start. */
+function tsAt(k: Chunk, i: number): number {
+  const micros = k.tsMicros;
+  if (micros === null) return k.ts![i]!;
+  const d = micros[i]!;
+  return d !== TS_FAR ? (k.tsBase + d) / 1e6 : k.tsFar!.get(i)!;
+}
+
+/** Row `i`'s start into the chunk's columns: `tsMicros` while the starts are of its shape, else `ts`. */
+function setTs(k: Chunk, i: number, ts: number): void {
+  if (k.ts !== null) {
+    k.ts[i] = ts;
+    return;
+  }
+  const micros = Math.round(ts * 1e6);
+  // (-0 would come back as 0.)
+  const whole = micros / 1e6 === ts && Number.isSafeInteger(micros) && !Object.is(ts, -0);
+  if (whole && i === 0) {
+    k.tsMicros ??= new Uint32Array(CHUNK);
+    // Four bytes hold 71 minutes: 18 of them before the chunk's first start (a long connection's
+    // start, written as it ends), 53 after.
+    k.tsBase = micros - 2 ** 30;
+  }
+  const d = micros - k.tsBase;
+  const far = !(d >= 0 && d < TS_FAR);
+  if (!whole || k.tsMicros === null || (far && k.tsFar !== null && k.tsFar.size >= TS_FAR_MAX)) {
+    // The rows before as starts, from which every later row is read.
+    const starts = new Float64Array(CHUNK);
+    for (let j = 0; j < i; j++) starts[j] = tsAt(k, j);
+    k.tsMicros = null;
+    k.tsFar = null;
+    k.ts = starts;
+    starts[i] = ts;
+    return;
+  }
+  if (!far) k.tsMicros[i] = d;
+  else {
+    k.tsMicros[i] = TS_FAR;
+    (k.tsFar ??= new Map()).set(i, ts);
+  }
+}
+
 /** Row `i`'s end. */
 function lastTsAt(k: Chunk, i: number): number {
   if (k.lastTs !== null) return k.lastTs[i]!;
   const micros = k.micros![i]!;
-  return micros === DURATION_NONE ? k.ts[i]! : k.ts[i]! + micros / 1e6;
+  return micros === DURATION_NONE ? tsAt(k, i) : tsAt(k, i) + micros / 1e6;
 }
 
 /** Row `i`'s capture. */
@@ -367,7 +439,7 @@ const captureAt = (k: Chunk, i: number): number => (k.capture === null ? k.oneCa
 
 /** Row `i`'s times: the chunk's `micros` while they hold them, else its `lastTs` and `duration` columns. */
 function setTimes(k: Chunk, i: number, c: Connection): void {
-  k.ts[i] = c.ts;
+  setTs(k, i, c.ts);
   if (k.lastTs === null) {
     const micros = microsOf(c.ts, c.lastTs, c.duration);
     if (micros >= 0) {
@@ -390,7 +462,7 @@ function setTimes(k: Chunk, i: number, c: Connection): void {
   if (k.duration !== null || c.duration !== durationOf(c.ts, c.lastTs)) {
     if (k.duration === null) {
       k.duration = new Float64Array(CHUNK);
-      for (let j = 0; j < i; j++) k.duration[j] = durationOf(k.ts[j]!, k.lastTs[j]!) ?? Number.NaN;
+      for (let j = 0; j < i; j++) k.duration[j] = durationOf(tsAt(k, j), k.lastTs[j]!) ?? Number.NaN;
     }
     k.duration[i] = c.duration ?? Number.NaN;
   }
@@ -564,7 +636,7 @@ export class ConnectionStore implements ConnectionList {
 
   start(i: number): number {
     const r = this.order === null ? i : this.order[i]!;
-    return this.chunks[r >>> CHUNK_BITS]!.ts[r & ROW]!;
+    return tsAt(this.chunks[r >>> CHUNK_BITS]!, r & ROW);
   }
 
   end(i: number): number {
@@ -640,7 +712,7 @@ export class ConnectionStore implements ConnectionList {
 
   /** Row `r`'s start (the order added). */
   private startAt(r: number): number {
-    return this.chunks[r >>> CHUNK_BITS]!.ts[r & ROW]!;
+    return tsAt(this.chunks[r >>> CHUNK_BITS]!, r & ROW);
   }
 
   /**
@@ -833,7 +905,7 @@ class StoredRow implements Connection {
     return this.t.kinds[this.k.proto[this.i]!] as Transport;
   }
   get ts(): number {
-    return this.k.ts[this.i]!;
+    return tsAt(this.k, this.i);
   }
   get lastTs(): number {
     return lastTsAt(this.k, this.i);
@@ -881,7 +953,7 @@ class StoredRow implements Connection {
   get duration(): number | null {
     const k = this.k;
     if (k.lastTs === null) return durationOfMicros(k.micros![this.i]!);
-    return k.duration === null ? durationOf(k.ts[this.i]!, k.lastTs[this.i]!) : durationAt(k.duration, this.i);
+    return k.duration === null ? durationOf(tsAt(k, this.i), k.lastTs[this.i]!) : durationAt(k.duration, this.i);
   }
   get origBytes(): number {
     return this.count(this.k.origBytes);
@@ -942,7 +1014,7 @@ class StoredRow implements Connection {
     const k = this.k;
     const i = this.i;
     const flags = k.flags[i]!;
-    if (flags & FLAG_LOG_DENIAL) return [logDenial(k.ts[i]!, this.t.senders.get(captureAt(k, i))!)];
+    if (flags & FLAG_LOG_DENIAL) return [logDenial(tsAt(k, i), this.t.senders.get(captureAt(k, i))!)];
     if (flags & FLAG_HISTORY_RESETS) return historyResets(this);
     return this.rare.resets;
   }
@@ -982,7 +1054,11 @@ function setRare(k: Chunk, i: number, rare: Rare): void {
 }
 
 function addUid(k: Chunk, i: number, uid: string): void {
-  let uids = (k.uids ??= Buffer.alloc(CHUNK * UID_BYTES));
+  if (k.uids === null) {
+    if (packUid((k.uidCodes ??= new Uint8Array(CHUNK * UID_SLOT)), i * UID_SLOT, uid)) return;
+    uidsAsText(k, i);
+  }
+  let uids = k.uids!;
   // A uid's length in bytes is its length in characters but for other than ASCII (a log may say anything).
   if (k.uidBytes + uid.length * 3 > uids.length) {
     const need = k.uidBytes + Buffer.byteLength(uid, 'utf8');
@@ -1023,7 +1099,79 @@ const UID_BYTES = 18;
 
 function uidAt(k: Chunk, i: number): string {
   if (k.flags[i]! & FLAG_LOG_UID) return logUid(captureAt(k, i), k.serial![i]!);
-  return k.uids === null ? '' : k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd![i - 1]!, k.uidEnd![i]);
+  if (k.uids !== null) return k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd![i - 1]!, k.uidEnd![i]);
+  return k.uidCodes === null ? '' : unpackUid(k.uidCodes, i * UID_SLOT);
+}
+
+/** Bytes a row's uid takes in `uidCodes`: UID_CODES codes of six bits, four in three bytes. */
+const UID_SLOT = 16;
+const UID_CODES = 21;
+/** A uid character's code: 1–62 for 0–9, A–Z, a–z (0 ends the uid); -1 for any other. */
+function uidCode(ch: number): number {
+  if (ch >= 48 && ch <= 57) return ch - 47;
+  if (ch >= 65 && ch <= 90) return ch - 54;
+  if (ch >= 97 && ch <= 122) return ch - 60;
+  return -1;
+}
+const UID_CHARS = Array.from({ length: 63 }, (_, code) => (code === 0 ? 0 : code <= 10 ? code + 47 : code <= 36 ? code + 54 : code + 60));
+
+/**
+ * `uid` into the UID_SLOT bytes at `at`, its codes first to last and 0 after them; false (the slot
+ * left as it may be) when it has another character or is longer.
+ */
+function packUid(codes: Uint8Array, at: number, uid: string): boolean {
+  const n = uid.length;
+  if (n > UID_CODES) return false;
+  let bits = 0;
+  let held = 0;
+  let out = at;
+  for (let j = 0; j < UID_CODES; j++) {
+    const code = j < n ? uidCode(uid.charCodeAt(j)) : 0;
+    if (code < 0) return false;
+    bits = (bits << 6) | code;
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      codes[out++] = (bits >>> held) & 0xff;
+      bits &= (1 << held) - 1;
+    }
+  }
+  // 126 bits: the last two of the sixteenth byte are left 0.
+  codes[out] = (bits << (8 - held)) & 0xff;
+  return true;
+}
+
+function unpackUid(codes: Uint8Array, at: number): string {
+  let text = '';
+  let bits = 0;
+  let held = 0;
+  let from = at;
+  for (let j = 0; j < UID_CODES; j++) {
+    if (held < 6) {
+      bits = ((bits << 8) | codes[from++]!) & 0xffff;
+      held += 8;
+    }
+    held -= 6;
+    const code = (bits >>> held) & 63;
+    if (code === 0) break;
+    text += String.fromCharCode(UID_CHARS[code]!);
+  }
+  return text;
+}
+
+/** The chunk's uids before row `i` moved from `uidCodes` to text, for a uid of another shape at `i`. */
+function uidsAsText(k: Chunk, i: number): void {
+  const uids = Buffer.alloc(Math.max(CHUNK * UID_BYTES, i * UID_CODES + UID_BYTES));
+  const ends = new Uint32Array(CHUNK);
+  let at = 0;
+  for (let j = 0; j < i; j++) {
+    if ((k.flags[j]! & FLAG_LOG_UID) === 0 && k.uidCodes !== null) at = writeUid(uids, at, unpackUid(k.uidCodes, j * UID_SLOT));
+    ends[j] = at;
+  }
+  k.uids = uids;
+  k.uidEnd = ends;
+  k.uidBytes = at;
+  k.uidCodes = null;
 }
 
 function durationAt(column: Float64Array, i: number): number | null {

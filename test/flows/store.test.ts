@@ -164,6 +164,65 @@ describe('the connection store gives back what it was given', () => {
     expect(again.toArray()).toStrictEqual(few);
   });
 
+  it("keeps a log's starts in four bytes a row, exact, however far a long connection's start lies from its neighbours'", () => {
+    // A Zeek log writes a connection as it ends: an hour-long one's start lies an hour before the
+    // rows around it. Starts printed to the microsecond (and a firewall log's whole seconds) are
+    // held as microseconds from the chunk's first; then a start of a capture's shape arrives.
+    const rows: Connection[] = [];
+    const n = 65_536 + 5_000;
+    for (let i = 0; i < n; i++) {
+      const micros = 1_709_251_200_000_000 + i * 13_001 + (i % 1_000 === 7 ? -(i % 3 === 0 ? 5_400e6 : 2_200e6) : 0);
+      const ts = i === 66_000 ? 1_709_252_100 + 0.123_456_789 : i === 20 ? 1_709_251_200 + 2 ** 32 / 1e6 : micros / 1e6;
+      rows.push(connection({ uid: `C${i}`, ts, lastTs: ts, duration: null, origH: '10.0.0.1', respH: '192.0.2.1', respP: 443 }));
+    }
+    const store = stored(rows);
+    expect(store.toArray()).toStrictEqual(rows);
+    // The first chunk's starts in four bytes a row; the second's in eight from its nanosecond start on.
+    const chunks = (store as unknown as { chunks: { tsMicros: Uint32Array | null; ts: Float64Array | null }[] }).chunks;
+    expect(chunks.map((k) => [k.tsMicros?.BYTES_PER_ELEMENT ?? null, k.ts?.BYTES_PER_ELEMENT ?? null])).toEqual([
+      [4, null],
+      [null, 8],
+    ]);
+    store.sortByStart();
+    const byStart = [...rows].sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    expect(store.toArray()).toStrictEqual(byStart);
+    // A quiet log's chunk spans hours: a thousand starts out of reach and the chunk keeps them all in eight bytes.
+    const quiet = Array.from({ length: 3_000 }, (_, i) =>
+      connection({ uid: `C${i}`, ts: 1_709_251_200 + i * 2, duration: null, origH: '10.0.0.1', respH: '192.0.2.1', respP: 443 }),
+    );
+    const hours = stored(quiet);
+    expect(hours.toArray()).toStrictEqual(quiet);
+    const [quietChunk] = (hours as unknown as { chunks: { tsMicros: Uint32Array | null; tsFar: Map<number, number> | null }[] }).chunks;
+    expect([quietChunk!.tsMicros, quietChunk!.tsFar]).toEqual([null, null]);
+    // Zero as it was given, either sign.
+    const zeros = [0, -0].map((ts) => connection({ uid: 'C0', ts, lastTs: ts, duration: null, origH: '10.0.0.1', respH: '192.0.2.1' }));
+    expect(stored(zeros).toArray()).toStrictEqual(zeros);
+  });
+
+  it('keeps uids of letters and digits in sixteen bytes, any other as text, and orders ties as their texts sort', () => {
+    const chars = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+    const uidOf = (i: number, length: number): string =>
+      Array.from({ length }, (_, j) => chars[(i * 7 + j * 13 + ((i * j) % 11)) % 62]!).join('');
+    const at = (uid: string, ts: number): Connection =>
+      connection({ uid, ts, lastTs: ts, origH: '10.0.0.1', respH: '192.0.2.1', respP: 443 });
+    // Zeek's 17 and 18 characters, callhome's, none, up to 21; ties among them, 'Z' before 'a', a prefix first.
+    const short = ['', 'C', 'C1', 'C10', 'C2', 'CZ', 'Ca', 'Cz', 'z'.repeat(21), '0'.repeat(21), 'C4J4Th3PJpwUYZZ6gc', 'CHhAvVGS1DHFjwGM9'];
+    const rows = [...short.map((uid) => at(uid, 5)), ...Array.from({ length: 3_000 }, (_, i) => at(uidOf(i, 1 + (i % 21)), 6 + (i % 4)))];
+    const store = stored(rows);
+    expect(store.toArray()).toStrictEqual(rows);
+    const chunks = (store as unknown as { chunks: { uidCodes: Uint8Array | null; uids: Buffer | null }[] }).chunks;
+    expect(chunks[0]!.uids).toBeNull();
+    expect(chunks[0]!.uidCodes!.length / 65_536).toBe(16);
+    store.sortByStart();
+    const byStart = [...rows].sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    expect(store.toArray().map((c) => c.uid)).toEqual(byStart.map((c) => c.uid));
+    // Past 65,000 uids of 21 characters, one of 22 and one with a hyphen: the chunk's uids become text.
+    for (const odd of ['x'.repeat(22), 'C-1']) {
+      const many = [...Array.from({ length: 65_000 }, (_, i) => at(uidOf(i, 21), i)), at(odd, 70_000), at(uidOf(1, 18), 70_001)];
+      expect(stored(many).toArray()).toStrictEqual(many);
+    }
+  });
+
   it("gives a store that takes a released store's chunks only its own values", () => {
     // compare analyses its inputs one after another, each store taking the chunks the last gave
     // back: a capture's bytes, TTLs and handshake times must not show through a log's attempts.
