@@ -114,6 +114,12 @@ export function bytes(n: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
 }
 
+/** "192.168.0.2:8080", "[fd00::2]:3128" (RFC 3986 brackets an IPv6 address before a port), or the address alone. */
+export function endpoint(address: string, port: number | null): string {
+  if (port === null) return address;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 /** Routers between a sender and the capture point (a TTL that arrived unchanged crossed none). */
 export function hops(routers: number): string {
   return routers === 0 ? 'no router in between' : `${plural(routers, 'router')} in between`;

@@ -8,6 +8,7 @@ import { respV4, type ConnectionList } from '../flows/store.js';
 import type { Connection, DnsAnswer } from '../flows/connection.js';
 import { CidrSet, isCidr, netblockOf, respNetblock } from './cidr.js';
 import type { DestinationGroup } from './types.js';
+import { endpoint } from '../quantities.js';
 
 export interface OrgRow {
   cidr: string;
@@ -292,7 +293,7 @@ export class DirectKeys {
 /** What a client asked the proxy for: the Host header or CONNECT / absolute-URI target. */
 export function proxiedKey(c: Connection): GroupKey {
   const target = proxiedTarget(c);
-  const name = target === '' ? `proxy ${c.respH}:${c.respP}` : cleanName(target);
+  const name = target === '' ? `proxy ${endpoint(c.respH, c.respP)}` : cleanName(target);
   return { key: `proxy:${name}`, destination: name, groupedBy: target === '' ? 'netblock' : 'host', names: target === '' ? [] : [name] };
 }
 

@@ -11,6 +11,7 @@ import type { Connection } from '../flows/connection.js';
 import type { DestinationGroup, Schedule, ScheduleBasis } from './types.js';
 import { isoMillis } from '../time.js';
 import { flat } from '../flat.js';
+import { endpoint } from '../quantities.js';
 
 /** Request times a destination group carries for the report's timeline (DestinationGroup.requestTimes). */
 export const REQUEST_TIMES_SHOWN = 2_000;
@@ -439,7 +440,7 @@ export function targetsOf(items: Items, positions: readonly number[], max: numbe
     const c = items.conn.get(i);
     if (seen.some((s) => s.respH === c.respH && s.respP === c.respP)) continue;
     seen.push(c);
-    used.push(`${c.respH}:${c.respP}`);
+    used.push(endpoint(c.respH, c.respP));
     if (used.length === max) break;
   }
   return used;

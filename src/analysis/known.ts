@@ -11,6 +11,7 @@ import { CidrSet, isCidr } from './cidr.js';
 import type { Destinations } from './groups.js';
 import type { Items } from './outcomes.js';
 import { periodWords } from './schedule-words.js';
+import { endpoint } from '../quantities.js';
 import type { AnalysisResult, DestinationGroup, HostFinding, UnderstoodDestinations } from './types.js';
 
 /** What a line matches: a DNS / Host / SNI name (itself and, with `*.`, every name under it), addresses, or one address and port. */
@@ -252,12 +253,8 @@ function turnedAwayGroups(host: HostFinding): DestinationGroup[] {
 function patternOf(g: DestinationGroup): string | null {
   if (g.groupedBy === 'dns' || g.groupedBy === 'host' || g.groupedBy === 'sni') return g.destination;
   if (g.netblocks.length === 1)
-    return g.addresses === 1 && g.ports.length === 1 ? endpointText(g.addressList[0]!, g.ports[0]!) : g.netblocks[0]!;
+    return g.addresses === 1 && g.ports.length === 1 ? endpoint(g.addressList[0]!, g.ports[0]!) : g.netblocks[0]!;
   return null;
-}
-
-function endpointText(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /**

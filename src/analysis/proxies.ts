@@ -10,7 +10,7 @@ import type { Connection } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import type { ProxyFinding } from './types.js';
 import { cleanText } from './destinations.js';
-import { plural } from '../quantities.js';
+import { endpoint, plural } from '../quantities.js';
 
 /** Ports proxies are commonly configured on (Squid 3128, 8080, 8000, 8888, plain 80). */
 export const PROXY_LIKE_PORTS = [3128, 8080, 8000, 8888, 80];
@@ -123,7 +123,7 @@ export function findProxies(
   const findings: ProxyFinding[] = [];
   const seen = new Set<string>();
   for (const p of candidates.values()) {
-    const where = p.port === null ? p.address : `${p.address}:${p.port}`;
+    const where = endpoint(p.address, p.port);
     const parts: string[] = [];
     if (p.connect > 0) parts.push(`${plural(p.connect, 'CONNECT request')}`);
     if (p.absolute > 0) parts.push(`${plural(p.absolute, 'absolute-URI request')}`);
@@ -144,7 +144,7 @@ export function findProxies(
       address,
       port,
       source: 'detected',
-      evidence: `${plural(clients.size, 'internal client')} connect to ${address}:${port}, a proxy-like port, and ${address} itself opens ${plural(outbound, 'web connection')} to the Internet`,
+      evidence: `${plural(clients.size, 'internal client')} connect to ${endpoint(address, port)}, a proxy-like port, and ${address} itself opens ${plural(outbound, 'web connection')} to the Internet`,
       clients: [...clients].sort(),
     });
     seen.add(key);
@@ -245,6 +245,5 @@ function silentProxy(directWeb: ReadonlyMap<string, DirectWeb>): ProxyFinding | 
 }
 
 export function proxyName(p: { address: string; port: number | null }): string {
-  if (p.port === null) return p.address;
-  return p.address.includes(':') ? `[${p.address}]:${p.port}` : `${p.address}:${p.port}`;
+  return endpoint(p.address, p.port);
 }

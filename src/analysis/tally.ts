@@ -11,7 +11,7 @@ import { respV4 } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
-import { count } from '../quantities.js';
+import { count, endpoint } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { isWebAttempt } from './udp.js';
 
@@ -318,7 +318,7 @@ export function findFlood(tally: Tally): Flood | null {
     const port = key & 0xffff;
     const target = addressText(address);
     flood = {
-      target: `${target.includes(':') ? `[${target}]:${port}` : `${target}:${port}`}${key & UDP_KEY ? ' (UDP)' : ''}`,
+      target: `${endpoint(target, port)}${key & UDP_KEY ? ' (UDP)' : ''}`,
       t,
       rate,
       sequential: sequentialPorts(t.ports).sequential,

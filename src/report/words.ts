@@ -18,11 +18,7 @@ export function portList(ports: readonly number[], shown = 12): string {
   return `${ports.slice(0, shown).join(', ')}, … (${count(ports.length)} ports)`;
 }
 
-/** "192.168.0.2:8080", "[fd00::2]:3128" (RFC 3986 brackets an IPv6 address before a port), or the address alone. */
-export function endpoint(address: string, port: number | null): string {
-  if (port === null) return address;
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
+export { endpoint } from '../quantities.js';
 
 // Times are worded by time.ts (ISO text, time of day, out-of-range words); re-exported here for
 // the renderers that take all their words from this file.

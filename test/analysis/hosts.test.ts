@@ -120,6 +120,16 @@ describe('labels and verdicts', () => {
     );
   });
 
+  it("an IPv6 proxy in a host's evidence is written [address]:port", () => {
+    const conns = Array.from({ length: 6 }, (_, i) =>
+      session('fd00:1::21', 'fd00:1::2', 3128, 1_000 + 17 * i, {
+        http: http({ target: `http://site${i}.example/`, host: `site${i}.example`, proxyForm: 'absolute' }),
+      }),
+    );
+    const h = hostOf(analyzeConnections(conns, [], options()), 'fd00:1::21');
+    expect(h.evidence).toContain('via-proxy: 6 connections through [fd00:1::2]:3128 to 6 destinations');
+  });
+
   it('browsing through the proxy is ordinary and comes last', () => {
     const h = hostOf(result, browser);
     expect(h.labels).toEqual(['via-proxy']);

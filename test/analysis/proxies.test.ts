@@ -23,6 +23,15 @@ describe('proxies', () => {
     expect(found.isProxy('192.168.0.1', 80)).toBe(false);
   });
 
+  it('an IPv6 proxy is named with its address in brackets before the port', () => {
+    const conns = ['fd00:1::20', 'fd00:1::21'].map((h, i) =>
+      session(h, 'fd00:1::2', 8080, i, { http: http({ method: 'CONNECT', target: 'www.example.com:443', proxyForm: 'connect' }) }),
+    );
+    const found = findProxies(conns, internal, [], DEFAULT_WEB_PORTS);
+    expect(found.proxies[0]).toMatchObject({ address: 'fd00:1::2', port: 8080 });
+    expect(found.proxies[0]!.evidence).toMatch(/2 clients sent 2 CONNECT requests to \[fd00:1::2\]:8080$/);
+  });
+
   it('detects a proxy from absolute-URI requests', () => {
     const c = session('192.168.0.20', '10.1.1.1', 8080, 1, {
       http: http({ target: 'http://update.example.com/x', proxyForm: 'absolute', host: 'update.example.com' }),
