@@ -120,6 +120,20 @@ export function endpoint(address: string, port: number | null): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
+/**
+ * A packet's remaining hop count by its field's name: IPv4's TTL, IPv6's hop limit (RFC 8200 §3),
+ * told by the addresses that sent it ("TTL / hop limit 64" when both families did).
+ */
+export function ttl(value: number, senders: string | Iterable<string>): string {
+  let v4 = false;
+  let v6 = false;
+  for (const a of typeof senders === 'string' ? [senders] : senders) {
+    if (a.includes(':')) v6 = true;
+    else v4 = true;
+  }
+  return `${v6 ? (v4 ? 'TTL / hop limit' : 'hop limit') : 'TTL'} ${value}`;
+}
+
 /** Routers between a sender and the capture point (a TTL that arrived unchanged crossed none). */
 export function hops(routers: number): string {
   return routers === 0 ? 'no router in between' : `${plural(routers, 'router')} in between`;

@@ -9,7 +9,7 @@ import type { Connection, ResetEvidence } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import { netblockOf, respNetblock } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
-import { duration, hops as hopWords } from '../quantities.js';
+import { duration, hops as hopWords, ttl } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
 
 /**
@@ -308,10 +308,10 @@ function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string
       : `the same near-zero ${duration(delay)} delay`,
   ];
   if (oneIpIdCounter(cluster.ipIds)) signals.push('IP IDs from one counter');
-  signals.push(unchanged ? `TTL ${cluster.ttl} is an unchanged initial value` : hopWords(hops));
+  signals.push(unchanged ? `${ttl(cluster.ttl, cluster.addresses)} is an unchanged initial value` : hopWords(hops));
   return (
     `one device answers for ${cluster.addresses.size} addresses that never completed a handshake: ` +
-    `all with TTL ${cluster.ttl}, ${signals.join(', ')}`
+    `all with ${ttl(cluster.ttl, cluster.addresses)}, ${signals.join(', ')}`
   );
 }
 
@@ -324,7 +324,7 @@ function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): Attri
       reset: r,
       attribution: 'endpoint',
       evidence:
-        `TTL ${r.ttl} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN, a round trip across the Internet: ` +
+        `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN, a round trip across the Internet: ` +
         `the far end answered, not a device nearby`,
     };
   }
@@ -333,7 +333,7 @@ function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): Attri
       reset: r,
       attribution: 'middlebox',
       evidence:
-        `TTL ${r.ttl} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN: ` +
+        `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN: ` +
         `too near and too fast to be ${c.respH} on the Internet`,
     };
   }
@@ -389,7 +389,7 @@ function attributeRst(
       return {
         reset: r,
         attribution: 'middlebox',
-        evidence: `TTL ${r.ttl} (${hopWords(hops)}) but ${refWhat} arrive with TTL ${nearest}`,
+        evidence: `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) but ${refWhat} arrive with ${ttl(nearest, c.respH)}`,
       };
     }
     return (
@@ -397,7 +397,7 @@ function attributeRst(
       unknownReset(
         c,
         r,
-        `TTL ${r.ttl} differs from ${refWhat} (TTL ${nearest}), but ${c.respH} itself sent nothing else and the reset came from no nearer ` +
+        `${ttl(r.ttl, c.respH)} differs from ${refWhat} (${ttl(nearest, c.respH)}), but ${c.respH} itself sent nothing else and the reset came from no nearer ` +
           'and no faster than that network: another server there, or a device near it',
       )
     );
@@ -416,7 +416,7 @@ function attributeRst(
       reset: r,
       attribution: 'endpoint',
       evidence:
-        `TTL ${r.ttl} matches ${refWhat} (TTL ${nearest})` +
+        `${ttl(r.ttl, c.respH)} matches ${refWhat} (${ttl(nearest, c.respH)})` +
         (refRtt !== null && r.stage === 'syn' ? `, after ${duration(r.delay)} against a fastest round trip of ${duration(refRtt)}` : ''),
     };
   }
@@ -430,13 +430,13 @@ function unknownReset(c: Connection, r: ResetEvidence, why?: string): Attributed
     attribution: 'unknown',
     evidence:
       why ??
-      `thin evidence: ${c.respH} sent nothing but resets (TTL ${r.ttl}, ${duration(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
+      `thin evidence: ${c.respH} sent nothing but resets (${ttl(r.ttl, c.respH)}, ${duration(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
         'and no other address answered the same way, so there is nothing to compare it with',
   };
 }
 
 function attributeIcmp(c: Connection, r: ResetEvidence): AttributedReset {
-  const meaning = `ICMP ${r.icmpType}/${r.icmpCode} (${icmpMeaning(r.icmpType, r.icmpCode)})`;
+  const meaning = `${c.respH.includes(':') ? 'ICMPv6' : 'ICMP'} ${r.icmpType}/${r.icmpCode} (${icmpMeaning(r.icmpType, r.icmpCode)})`;
   if (r.sender !== '' && r.sender !== c.respH) {
     return { reset: r, attribution: 'middlebox', evidence: `${meaning} sent by ${r.sender}, a device in the path, not by ${c.respH}` };
   }
@@ -464,7 +464,7 @@ function attributeOriginatorReset(c: Connection, r: ResetEvidence): AttributedRe
     return {
       reset: r,
       attribution: 'middlebox',
-      evidence: `reset in ${c.origH}'s name with TTL ${r.ttl}, but its own packets carry TTL ${c.origTtl}`,
+      evidence: `reset in ${c.origH}'s name with ${ttl(r.ttl, c.origH)}, but its own packets carry ${ttl(c.origTtl, c.origH)}`,
     };
   }
   return { reset: r, attribution: 'endpoint', evidence: `sent by the originator ${c.origH} itself` };

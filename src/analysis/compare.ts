@@ -6,7 +6,7 @@ import type { AnalysisResult, CompareBehaviour, CompareResult, DestinationGroup,
 import { likelyFirewall } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
 import { scheduleGetsThrough } from './groups.js';
-import { duration, plural } from '../quantities.js';
+import { duration, plural, ttl } from '../quantities.js';
 import { portWords, shapeWords } from './schedule-words.js';
 
 /** The default internal networks: the analyses do not carry the ones given with --internal. */
@@ -124,7 +124,7 @@ function sourceWords(p: Profile): string {
   const s = p.source;
   if (s === null) return 'no resets from a device in the path';
   if (s.kind === 'log') return `denials in the firewall's log, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
-  return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with TTL ${s.ttl}${s.medianRttMs !== null ? `, ${duration(s.medianRttMs / 1000)}` : ''}, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
+  return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with ${ttl(s.ttl, s.addressList)}${s.medianRttMs !== null ? `, ${duration(s.medianRttMs / 1000)}` : ''}, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
 }
 
 function bypassWords(p: Profile, result: AnalysisResult): string {
@@ -274,8 +274,8 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
     const first = profiles[0]!.source!;
     parts.push(
       sameSource
-        ? `${both} reset by the same ${likelyFirewall(first) ? 'firewall' : 'device in the path'} (TTL ${first.ttl}${first.medianRttMs !== null ? `, ${duration(first.medianRttMs / 1000)}` : ''})`
-        : `reset by different devices (${profiles.map((p) => `TTL ${p.source!.ttl}`).join(' vs ')})`,
+        ? `${both} reset by the same ${likelyFirewall(first) ? 'firewall' : 'device in the path'} (${ttl(first.ttl, first.addressList)}${first.medianRttMs !== null ? `, ${duration(first.medianRttMs / 1000)}` : ''})`
+        : `reset by different devices (${profiles.map((p) => ttl(p.source!.ttl, p.source!.addressList)).join(' vs ')})`,
     );
   }
   const conclusion = parts.length > 0 ? `${parts.join('; ')}.` : 'Nothing to compare.';

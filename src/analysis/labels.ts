@@ -6,7 +6,7 @@
 import { CUT_OFF_SECONDS, blockedOutcome, type Items } from './outcomes.js';
 import { destinationCount, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
-import { count, decimal, duration, plural, rate, round, share } from '../quantities.js';
+import { count, decimal, duration, plural, rate, round, share, ttl } from '../quantities.js';
 import { portWords } from './schedule-words.js';
 import { median } from './stats.js';
 import { flat } from '../flat.js';
@@ -210,7 +210,7 @@ export function labelHost(
     evidence.push(`denied: ${count(main.n)} of the direct attempts were ${main.evidence}`);
   } else if (main !== null && mainSource !== undefined) {
     // TTL -1 and no delays: the refusals were read from a log that records neither
-    const how = main.ttl < 0 ? '' : ` with TTL ${main.ttl} after ~${duration(median(main.delays) ?? 0)}`;
+    const how = main.ttl < 0 ? '' : ` with ${ttl(main.ttl, mainSource.addressList)} after ~${duration(median(main.delays) ?? 0)}`;
     evidence.push(`resets: ${count(main.n)} of the direct attempts were refused${how}: ${main.attribution} (${main.evidence})`);
   }
 

@@ -7,7 +7,7 @@ import type { CidrSet } from './cidr.js';
 import { destinationCount, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
-import { bytes, count, duration, hops, plural, rate, share } from '../quantities.js';
+import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { directRate, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetSource, Schedule } from './types.js';
@@ -114,7 +114,7 @@ function deviceWords(source: ResetSource | undefined): string {
   if (source.kind === 'icmp' && source.senders.length === 1) {
     return `${source.senders[0]} (${hops(source.hops)}, ICMP "administratively prohibited" or unreachable)`;
   }
-  return `a device with ${hops(source.hops)} (TTL ${source.ttl}${source.medianRttMs !== null ? `, ${duration(source.medianRttMs / 1000)}` : ''}${likelyFirewall(source) ? ', most likely the firewall' : ''})`;
+  return `a device with ${hops(source.hops)} (${ttl(source.ttl, source.addressList)}${source.medianRttMs !== null ? `, ${duration(source.medianRttMs / 1000)}` : ''}${likelyFirewall(source) ? ', most likely the firewall' : ''})`;
 }
 
 /** How a group's failed attempts failed, by who turned them away. */

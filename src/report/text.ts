@@ -19,7 +19,7 @@ import { sanitizeTerminal as clean } from './escape.js';
 import { LABEL_STYLE, paint } from './style.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
-import { bytes, count, decimal, duration, hops, plural } from '../quantities.js';
+import { bytes, count, decimal, duration, hops, plural, ttl } from '../quantities.js';
 import {
   networkFiles,
   networkReason,
@@ -132,11 +132,11 @@ function resetSourceLine(r: ResetSource, width: number, color: boolean): string[
   const rtt = r.medianRttMs === null ? '' : `, median RTT ${duration(r.medianRttMs / 1000)}`;
   const routers = Number.isFinite(r.hops) ? ` (${hops(r.hops)})` : '';
   // TTL -1: read from a log that records none
-  const ttl = r.ttl < 0 ? ' (no TTL recorded)' : ` with TTL ${r.ttl}${routers}`;
+  const ttlWords = r.ttl < 0 ? ' (no TTL recorded)' : ` with ${ttl(r.ttl, r.addressList)}${routers}`;
   const what =
     r.kind === 'log'
       ? `${plural(r.resets, 'denial')} logged for ${plural(r.remoteAddresses, 'address', 'addresses')}`
-      : `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')}${ttl} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
+      : `${plural(r.resets, r.kind === 'icmp' ? 'ICMP refusal' : 'reset')}${ttlWords} for ${plural(r.remoteAddresses, 'address', 'addresses')}${rtt}`;
   return wrap(`${paint(r.attribution, style, color)}: ${what} — ${clean(r.evidence)}`, width, '      ', '  ');
 }
 

@@ -122,6 +122,43 @@ describe('reset attribution', () => {
     expect(result.resetSources[0]).toMatchObject({ kind: 'icmp', senders: ['192.168.0.1'] });
   });
 
+  it('IPv6 resets are told by their hop limit, in those words', () => {
+    const v6host = '2001:db8:0:1::11';
+    // ip6tables REJECT in the names of 12 CDN addresses (hop limit 64), and a server's own kernel 4 routers away.
+    const firewall = Array.from({ length: 12 }, (_, k) =>
+      refused(v6host, `2001:db8:100:1::${(0x72 + k).toString(16)}`, 80, 10 + k, { ttl: 64, delay: 0.00006 }),
+    );
+    const far = [50, 60, 70].map((t) => refused(v6host, '2001:db8:200:1::50', 80, t, { ttl: 60, delay: 0.042 }));
+    const result = attributeResets([...firewall, ...far], internal);
+    const middlebox = result.resetSources.find((s) => s.attribution === 'middlebox')!;
+    const endpoint = result.resetSources.find((s) => s.attribution === 'endpoint')!;
+    expect(middlebox.evidence).toMatch(/all with hop limit 64, .*hop limit 64 is an unchanged initial value/);
+    expect(endpoint.evidence).toMatch(/^hop limit 60 \(4 routers in between\) and 42 ms after the SYN/);
+    expect(`${middlebox.evidence} ${endpoint.evidence}`).not.toMatch(/TTL/);
+  });
+
+  it('a dual-stack firewall answering for IPv4 and IPv6 addresses alike is worded with both fields', () => {
+    const mixed = Array.from({ length: 8 }, (_, k) =>
+      k % 2 === 0
+        ? refused(host, `203.0.113.${10 + k}`, 80, 10 + k, { ttl: 64, delay: 0.00005 })
+        : refused('2001:db8:0:1::13', `2001:db8:100:1::${10 + k}`, 80, 10 + k, { ttl: 64, delay: 0.00005 }),
+    );
+    const [source] = attributeResets(mixed, internal).resetSources;
+    expect(source!.evidence).toMatch(/all with TTL \/ hop limit 64/);
+  });
+
+  it('an ICMPv6 refusal is named ICMPv6', () => {
+    const c = connection({
+      origH: '2001:db8:0:1::12',
+      respH: '2001:db8:200:1::240',
+      respP: 443,
+      resets: [rst({ kind: 'icmp', icmpType: 1, icmpCode: 1, sender: '2001:db8:0:1::1', ttl: 64 })],
+    });
+    const v6internal = new CidrSet([...DEFAULT_INTERNAL, '2001:db8:0:1::/64']);
+    const refusal = attributeResets([c], v6internal).refusals.at(0);
+    expect(refusal?.evidence).toMatch(/^ICMPv6 1\/1 \(communication administratively prohibited\) sent by 2001:db8:0:1::1/);
+  });
+
   it('ICMP port unreachable from the destination itself is the endpoint', () => {
     const c = connection({
       origH: host,

@@ -130,6 +130,17 @@ describe('labels and verdicts', () => {
     expect(h.evidence).toContain('via-proxy: 6 connections through [fd00:1::2]:3128 to 6 destinations');
   });
 
+  it("an IPv6 agent's verdict and evidence quote the firewall's hop limit", () => {
+    const addresses = Array.from({ length: 12 }, (_, k) => `2001:db8:100:1::${(0x72 + k).toString(16)}`);
+    const agent = updateAgent('fd00:1::11', { bursts: 5, burstSize: 4, period: 11, addresses, resetTtl: 64, resetDelay: 0.00006 });
+    const h = hostOf(analyzeConnections(agent, [], options()), 'fd00:1::11');
+    expect(h.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
+    expect(h.verdict).toMatch(/every attempt reset by a device with no router in between \(hop limit 64, /);
+    expect(h.evidence.find((e) => e.startsWith('resets:'))).toMatch(
+      /^resets: 20 of the direct attempts were refused with hop limit 64 after/,
+    );
+  });
+
   it('browsing through the proxy is ordinary and comes last', () => {
     const h = hostOf(result, browser);
     expect(h.labels).toEqual(['via-proxy']);

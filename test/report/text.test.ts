@@ -37,6 +37,14 @@ describe('analyze --format text', () => {
     expect(all.indexOf('192.168.0.21 [via-proxy]')).toBeGreaterThan(all.indexOf('192.168.0.50 [scanner]'));
   });
 
+  it("names an IPv6 reset source's hop limit, not a TTL", () => {
+    const result = caseStudyResult();
+    const v6 = result.resetSources.map((r) => ({ ...r, addressList: r.addressList.map((_, k) => `2001:db8:100:1::${k + 1}`) }));
+    const shown = analyzeRenderers.text({ ...result, resetSources: v6 }, { color: false, width: 100 });
+    const resets = shown.slice(shown.indexOf('\nReset sources\n'));
+    expect(resets).toContain('middlebox: 504 resets with hop limit 255 (no router in between) for 15 addresses');
+  });
+
   it('ends with the proxies and the reset sources', () => {
     const proxies = text.indexOf('\nProxies\n');
     const resets = text.indexOf('\nReset sources\n');
