@@ -123,7 +123,20 @@ function cleanup() {
 function preflight() {
   if (process.platform !== 'linux') throw new Error('the lab needs Linux (network namespaces)');
   if (process.getuid?.() !== 0) throw new Error('the lab needs root (network namespaces, iptables)');
-  for (const tool of ['ip', 'iptables', 'tcpdump', 'tshark', 'dnsmasq', 'tinyproxy', 'python3', 'openssl', 'timeout', 'unshare']) {
+  for (const tool of [
+    'ip',
+    'iptables',
+    'tcpdump',
+    'tshark',
+    'dnsmasq',
+    'tinyproxy',
+    'python3',
+    'openssl',
+    'timeout',
+    'unshare',
+    'ip6tables',
+    'mergecap',
+  ]) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`the lab needs ${tool}`);
   }
   if (!existsSync('/dev/net/tun')) throw new Error('the lab needs /dev/net/tun');
@@ -203,6 +216,86 @@ async function build() {
   for (const rule of topo.FIREWALL_RULES) exec('fw', 'iptables', '-A', 'FORWARD', ...rule);
 }
 
+/**
+ * tinyproxy on one address. It resolves names through /etc/resolv.conf: give it the lab's DNS
+ * server in a private mount namespace, without touching the host's file.
+ */
+function startProxy(label, address, allow, seconds) {
+  const resolvConf = join(temp, 'resolv.conf');
+  writeFileSync(resolvConf, `nameserver ${topo.DNS.address}\n`);
+  const proxyConf = join(temp, `${label}.conf`);
+  writeFileSync(
+    proxyConf,
+    [
+      `Port ${topo.PROXY.port}`,
+      `Listen ${address}`,
+      'Timeout 20',
+      'MaxClients 50',
+      `Allow ${allow}`,
+      'ConnectPort 443',
+      'LogLevel Connect',
+      'User nobody',
+      'Group nogroup',
+    ].join('\n') + '\n',
+  );
+  return start(
+    topo.PROXY.ns,
+    label,
+    ['unshare', '-m', 'sh', '-c', `mount --bind ${resolvConf} /etc/resolv.conf && exec tinyproxy -d -c ${proxyConf}`],
+    seconds,
+  );
+}
+
+// ---------------------------------------------------------------- IPv6, for the scenarios that ask
+
+const ipv6Switch = (name, off) =>
+  exec(name, 'sysctl', '-qw', `net.ipv6.conf.all.disable_ipv6=${off}`, `net.ipv6.conf.default.disable_ipv6=${off}`);
+
+/**
+ * Switch IPv6 on in the namespaces of topo.ADDRESSES6: addresses (no duplicate address
+ * detection to wait for), routes naming the documentation prefixes only, forwarding routers,
+ * ip6tables rules, and tinyproxy on the proxy's IPv6 address (the IPv4 one listens on one
+ * address). Returns what it started, for `ipv6Off`.
+ */
+async function ipv6On(seconds) {
+  for (const sw of ['lan', 'ix']) ip(sw, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
+  for (const [name, addresses] of Object.entries(topo.ADDRESSES6)) {
+    ipv6Switch(name, 0);
+    for (const [dev, address] of addresses) ip(name, '-6', 'addr', 'add', address, 'dev', dev, 'nodad');
+  }
+  for (const r of topo.ROUTERS.filter((r) => topo.NAMESPACES6.includes(r))) exec(r, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+  for (const [name, routes] of Object.entries(topo.ROUTES6)) {
+    for (const [prefix, how, where] of routes) ip(name, '-6', 'route', 'add', prefix, how, where);
+  }
+  for (const name of topo.NAMESPACES6) {
+    if (ip(name, '-6', 'route', 'show', 'default').trim() !== '') throw new Error(`${ns(name)} has an IPv6 default route`);
+  }
+  exec('fw', 'ip6tables', '-P', 'FORWARD', 'DROP');
+  for (const rule of topo.FIREWALL6_RULES) exec('fw', 'ip6tables', '-A', 'FORWARD', ...rule);
+
+  // The servers listen on :: already (an IPv6 socket binds with IPv6 off on every interface).
+  const started = [];
+  started.push(startProxy('tinyproxy6', topo.PROXY6, topo.LAN6_PREFIX, seconds + 5));
+  await sleep(1000);
+  for (const s of started) if (s.exited !== null) throw new Error(`${s.label} exited: ${s.output.trim()}`);
+  const handshake = exec(
+    topo.PROXY.ns,
+    'node',
+    '-e',
+    `const t=performance.now();require('net').connect(80,'${topo.WWW6}',function(){console.log((performance.now()-t).toFixed(1));this.destroy()})`,
+  );
+  say(`IPv6 on; the proxy's TCP handshake with [${topo.WWW6}]:80 takes ${handshake.trim()} ms`);
+  return started;
+}
+
+/** Switch IPv6 off again: its addresses and routes go with it. */
+async function ipv6Off(started) {
+  for (const s of started) stop(s);
+  await Promise.all(started.map((s) => s.done));
+  exec('fw', 'ip6tables', '-F', 'FORWARD');
+  for (const name of topo.NAMESPACES6) ipv6Switch(name, 1);
+}
+
 async function services() {
   // A throw-away certificate for the TLS web server.
   const key = join(temp, 'server.key');
@@ -237,7 +330,7 @@ async function services() {
   }
 
   const hosts = join(temp, 'hosts');
-  writeFileSync(hosts, topo.NAMES.hosts.map(([a, n]) => `${a} ${n}`).join('\n') + '\n');
+  writeFileSync(hosts, [...topo.NAMES.hosts, ...topo.NAMES6].map(([a, n]) => `${a} ${n}`).join('\n') + '\n');
   const dnsConf = join(temp, 'dnsmasq.conf');
   writeFileSync(
     dnsConf,
@@ -249,7 +342,7 @@ async function services() {
       `listen-address=${topo.DNS.address}`,
       'local=/test/',
       `addn-hosts=${hosts}`,
-      ...topo.NAMES.cnames.map(([n, t]) => `cname=${n},${t}`),
+      ...[...topo.NAMES.cnames, ...topo.CNAMES6].map(([n, t]) => `cname=${n},${t}`),
       'pid-file=',
       'user=root',
       'log-facility=-',
@@ -257,31 +350,7 @@ async function services() {
   );
   const dns = start(topo.DNS.ns, 'dnsmasq', ['dnsmasq', '-k', `--conf-file=${dnsConf}`], 875);
 
-  // tinyproxy resolves names through /etc/resolv.conf: give it the lab's DNS server in a
-  // private mount namespace, without touching the host's file.
-  const resolvConf = join(temp, 'resolv.conf');
-  writeFileSync(resolvConf, `nameserver ${topo.DNS.address}\n`);
-  const proxyConf = join(temp, 'tinyproxy.conf');
-  writeFileSync(
-    proxyConf,
-    [
-      `Port ${topo.PROXY.port}`,
-      `Listen ${topo.PROXY.address}`,
-      'Timeout 20',
-      'MaxClients 50',
-      'Allow 192.168.0.0/24',
-      'ConnectPort 443',
-      'LogLevel Connect',
-      'User nobody',
-      'Group nogroup',
-    ].join('\n') + '\n',
-  );
-  const proxy = start(
-    topo.PROXY.ns,
-    'tinyproxy',
-    ['unshare', '-m', 'sh', '-c', `mount --bind ${resolvConf} /etc/resolv.conf && exec tinyproxy -d -c ${proxyConf}`],
-    875,
-  );
+  const proxy = startProxy('tinyproxy', topo.PROXY.address, topo.LAN_PREFIX, 875);
 
   for (const s of servers) await waitFor(s, 'ready');
   await sleep(1000);
@@ -346,13 +415,22 @@ function observedSchedule(events) {
 function resetsInCapture(file) {
   const out = run(
     'tshark',
-    ['-r', file, '-Y', 'tcp.flags.reset == 1', '-T', 'fields', '-e', 'ip.src', '-e', 'ip.dst', '-e', 'tcp.srcport', '-e', 'ip.ttl'],
+    [
+      '-r',
+      file,
+      '-Y',
+      'tcp.flags.reset == 1',
+      '-T',
+      'fields',
+      ...['ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'tcp.srcport', 'ip.ttl', 'ipv6.hlim'].flatMap((f) => ['-e', f]),
+    ],
     { timeout: 60_000 },
   );
   const senders = new Map();
   for (const line of out.split('\n').filter(Boolean)) {
-    const [src, dst, sport, ttl] = line.split('\t');
-    if (src.startsWith('192.168.')) continue;
+    const [src4, src6, dst4, dst6, sport, ttl4, hopLimit] = line.split('\t');
+    const [src, dst, ttl] = src4 ? [src4, dst4, ttl4] : [src6, dst6, hopLimit];
+    if (src.startsWith('192.168.') || src.startsWith(topo.LAN6_PREFIX.replace(/::\/64$/, ':'))) continue;
     const built = resetSender(src, dst, Number(sport));
     const seen = Number(ttl) === FIREWALL_TTL ? 'middlebox' : 'endpoint';
     if (built !== seen)
@@ -366,6 +444,43 @@ function resetsInCapture(file) {
   return [...senders.values()]
     .map((e) => ({ ...e, ports: [...e.ports].sort((x, y) => x - y) }))
     .sort((x, y) => x.address.localeCompare(y.address, 'en', { numeric: true }) || x.attribution.localeCompare(y.attribution));
+}
+
+/**
+ * Every ICMP or ICMPv6 "unreachable" in the capture that refuses an attempt to an Internet
+ * address: who sent it and for which addresses. In this lab only the firewall's REJECT sends them
+ * (hop limit or TTL 64, from its LAN address), so each is the middlebox by construction.
+ */
+function icmpRefusalsInCapture(file) {
+  const out = run(
+    'tshark',
+    [
+      '-r',
+      file,
+      '-Y',
+      'icmp.type == 3 || icmpv6.type == 1',
+      '-T',
+      'fields',
+      ...['ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'ip.ttl', 'ipv6.hlim'].flatMap((f) => ['-e', f]),
+    ],
+    { timeout: 60_000 },
+  );
+  const senders = new Map();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [src4, src6, dst4, dst6, ttl4, hopLimit] = line.split('\t');
+    // The outer header first, then the quoted one: the refused attempt's destination is the last.
+    const v6 = src4 === '';
+    const sender = (v6 ? src6 : src4).split(',')[0];
+    const refused = (v6 ? dst6 : dst4).split(',').at(-1);
+    const ttl = Number((v6 ? hopLimit : ttl4).split(',')[0]);
+    if (ttl !== FIREWALL_TTL || (sender !== topo.FIREWALL.lan && sender !== topo.FIREWALL6))
+      throw new Error(`an ICMP refusal for ${refused} came from ${sender} with TTL ${ttl}, but only the firewall refuses so in this lab`);
+    const entry = senders.get(sender) ?? { sender, attribution: 'middlebox', ttl, refusals: 0, addresses: new Set() };
+    entry.refusals++;
+    entry.addresses.add(refused);
+    senders.set(sender, entry);
+  }
+  return [...senders.values()].map((e) => ({ ...e, addresses: [...e.addresses].sort() }));
 }
 
 function versions() {
@@ -387,14 +502,21 @@ function versions() {
 
 async function runScenario(s, outDir, env) {
   say(`scenario ${s.name} (${s.seconds} s)`);
-  const pcap = join(temp, `${s.name}.pcap`);
-  const sniffer = start(
-    s.capture.ns,
-    `tcpdump-${s.name}`,
-    ['tcpdump', '-i', s.capture.dev, '-n', '-s', String(SNAPLEN), '-U', '-Z', 'root', '-w', pcap, 'not ip6'],
-    s.seconds + 40,
-  );
-  await waitFor(sniffer, 'listening on');
+  const ipv6 = s.ipv6 ? await ipv6On(s.seconds + 30) : null;
+  // One sniffer, or one on each of several hosts (like mirrored access ports), merged in time.
+  const points = [s.capture].flat();
+  const sniffers = points.map((point, i) => {
+    const pcap = join(temp, `${s.name}-${i}.pcap`);
+    const filter = s.ipv6 ? [] : ['not ip6'];
+    const entry = start(
+      point.ns,
+      `tcpdump-${s.name}-${i}`,
+      ['tcpdump', '-i', point.dev, '-n', '-s', String(SNAPLEN), '-U', '-Z', 'root', '-w', pcap, ...filter],
+      s.seconds + 40,
+    );
+    return { pcap, entry };
+  });
+  for (const { entry } of sniffers) await waitFor(entry, 'listening on');
   await sleep(1000);
 
   const programs = s.programs.map((p, i) => {
@@ -416,15 +538,18 @@ async function runScenario(s, outDir, env) {
     if (code !== 0) throw new Error(`${p.entry.label} ended with ${code}: ${p.entry.output.trim()}`);
   }
   await sleep(1500);
-  stop(sniffer, 'SIGINT');
-  await sniffer.done;
+  for (const { entry } of sniffers) stop(entry, 'SIGINT');
+  for (const { entry } of sniffers) await entry.done;
+  if (ipv6) await ipv6Off(ipv6);
 
   const file = join(outDir, `${s.name}.pcap`);
-  copyFileSync(pcap, file);
+  if (sniffers.length === 1) copyFileSync(sniffers[0].pcap, file);
+  else run('mergecap', ['-F', 'pcap', '-w', file, ...sniffers.map((x) => x.pcap)], { timeout: 60_000 });
 
   const resetSources = resetsInCapture(file).map(({ ports, ...r }) =>
     ports.length <= 10 ? { ...r, ports } : { ...r, portCount: ports.length },
   );
+  const icmpRefusals = icmpRefusalsInCapture(file);
   const schedules = programs
     .filter((p) => p.spec.schedule)
     .map((p) => ({ ...p.spec.schedule, observed: observedSchedule(readLog(p.log)) }));
@@ -432,6 +557,7 @@ async function runScenario(s, outDir, env) {
   const role = (a, r) => (roles[a] = [...(roles[a] ?? []), r]);
   role(topo.PROXY.address, `HTTP proxy (tinyproxy) on port ${topo.PROXY.port}`);
   role(topo.DNS.address, 'DNS server (dnsmasq)');
+  if (s.ipv6) role(topo.PROXY6, `HTTP proxy (tinyproxy) on port ${topo.PROXY.port}`);
   const describe = {
     'update-agent': (q) => `update agent for ${q.name}`,
     browser: () => 'browser through the proxy',
@@ -441,19 +567,33 @@ async function runScenario(s, outDir, env) {
     'udp-client': (q) =>
       `UDP client: ${q.name} looked up every ${q.lookupInterval} s, a DNS tunnel under ${q.tunnelZone}, datagrams to ${q.udpTarget}:${q.udpPort} every ${q.udpInterval} s`,
   };
-  for (const p of s.programs) role(topo.HOSTS[p.ns], describe[p.program](p.params));
+  // The address a program speaks from: its own, or the family of the proxy it uses.
+  const from = (p) => p.params.localAddress ?? (p.params.proxy?.startsWith('[') ? topo.HOSTS6[p.ns] : topo.HOSTS[p.ns]);
+  for (const p of s.programs) role(from(p), describe[p.program](p.params));
+  // An IPv6 agent asks for its name's AAAA records over IPv4, from the machine's IPv4 address.
+  for (const p of s.programs)
+    if (p.params.family === 6 && p.params.name) role(topo.HOSTS[p.ns], `looks up ${p.params.name} (AAAA) for its IPv6 update agent`);
 
   const truth = {
     scenario: s.name,
     description: s.description,
-    capture: { file: `${s.name}.pcap`, point: `${ns(s.capture.ns)} ${s.capture.dev}`, snaplen: SNAPLEN, bytes: readFileSync(file).length },
+    capture: {
+      file: `${s.name}.pcap`,
+      point: points.map((point) => `${ns(point.ns)} ${point.dev}`).join(', '),
+      snaplen: SNAPLEN,
+      bytes: readFileSync(file).length,
+    },
+    // The networks an analyst of this site names with --internal (the defaults know no global IPv6).
+    ...(s.internal ? { internal: s.internal } : {}),
     proxy: { address: topo.PROXY.address, port: topo.PROXY.port, portVisibleInCapture: s.proxyVisible },
+    ...(s.proxies ? { proxies: s.proxies } : {}),
     hosts: Object.entries(s.hosts).map(([address, labels]) => ({ address, labels: [...labels].sort(), roles: roles[address] ?? [] })),
     ...(s.notInCapture
       ? { notInCapture: Object.entries(s.notInCapture).map(([address, why]) => ({ address, why, roles: roles[address] ?? [] })) }
       : {}),
     schedules,
     resetSources,
+    ...(icmpRefusals.length > 0 ? { icmpRefusals } : {}),
     ...(s.unanswered ? { unansweredAddresses: s.unanswered } : {}),
     ...(s.dnsSchedules ? { dnsSchedules: s.dnsSchedules } : {}),
     ...(s.dnsTunnels ? { dnsTunnels: s.dnsTunnels } : {}),
@@ -463,8 +603,18 @@ async function runScenario(s, outDir, env) {
         resetTtl: FIREWALL_TTL,
         rules: topo.FIREWALL_RULES.map((r) => `iptables -A FORWARD ${r.join(' ')}`),
       },
+      ...(s.ipv6
+        ? {
+            firewall6: {
+              lan: topo.FIREWALL6,
+              resetHopLimit: FIREWALL_TTL,
+              rules: topo.FIREWALL6_RULES.map((r) => `ip6tables -A FORWARD ${r.join(' ')}`),
+            },
+          }
+        : {}),
       wanDelayMsEachWay: topo.WAN_DELAY_MS,
       serverTtlOnLan: { '203.0.113.0/24': 60, '198.51.100.0/24': 60, '192.0.2.0/24': 59 },
+      ...(s.ipv6 ? { serverHopLimitOnLan: Object.fromEntries(topo.INTERNET6_PREFIXES.map((p) => [p, 60])) } : {}),
     },
     tools: env,
   };

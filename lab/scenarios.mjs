@@ -2,7 +2,23 @@
 // carries by construction (labels from the label definitions of DESIGN.md applied to what the
 // programs do and what the firewall rules make of it; periods from the programs' schedules;
 // reset senders from the rules: the firewall's REJECT, or the server's own kernel).
-import { ADNET, DARK, DNS, DROPPED_PREFIX, FIREWALL, HOSTS, IOT, PROXY, WEB_PORTS, WWW } from './topology.mjs';
+import {
+  ADNET,
+  DARK,
+  DARK6,
+  DNS,
+  DROPPED_PREFIX,
+  FIREWALL,
+  HOSTS,
+  HOSTS6,
+  IOT,
+  LAN6_PREFIX,
+  LAN_PREFIX,
+  PROXY,
+  PROXY6,
+  WEB_PORTS,
+  WWW,
+} from './topology.mjs';
 
 const proxy = `${PROXY.address}:${PROXY.port}`;
 const ADDR = HOSTS;
@@ -10,12 +26,19 @@ const ADDR = HOSTS;
 const agent = (ns, schedule) => ({
   ns,
   program: 'update-agent',
-  params: { dns: DNS.address, port: 80, localAddress: ADDR[ns], connectTimeout: 3, userAgent: 'AVUpdate/4.2 (lab)', ...schedule },
+  params: {
+    dns: DNS.address,
+    port: 80,
+    localAddress: schedule.family === 6 ? HOSTS6[ns] : ADDR[ns],
+    connectTimeout: 3,
+    userAgent: 'AVUpdate/4.2 (lab)',
+    ...schedule,
+  },
   schedule: {
     kind: 'update-agent',
-    host: ADDR[ns],
+    host: schedule.family === 6 ? HOSTS6[ns] : ADDR[ns],
     name: schedule.name,
-    port: 80,
+    port: schedule.port ?? 80,
     burstSize: schedule.burstSize,
     spacingSeconds: schedule.spacing,
     pauseSeconds: schedule.pause,
@@ -266,6 +289,106 @@ SCENARIOS.push({
   proxyVisible: true,
 });
 
+const proxy6 = `[${PROXY6}]:${PROXY.port}`;
+
+SCENARIOS.push({
+  name: 'dual-stack',
+  description:
+    'Sniffers on four dual-stack hosts (2001:db8:0:1::11–14, their access ports merged), names answered with AAAA ' +
+    'records by dnsmasq over IPv4: .11 runs an agent that goes straight to a CDN name over IPv6 (12 addresses in ' +
+    "one /64) and is reset by the firewall's ip6tables REJECT (hop limit 64), and browses through tinyproxy's IPv6 " +
+    "address; .14 goes to an allow-listed server with nothing on port 80 (its own kernel's resets, hop limit 60) " +
+    'and browses through the IPv4 proxy; .12 is refused by ICMPv6 "administratively prohibited" from the ' +
+    'firewall; .13 is silently dropped.',
+  capture: ['h11', 'h12', 'h13', 'h14'].map((h) => ({ ns: h, dev: 'eth0' })),
+  ipv6: true,
+  internal: [LAN_PREFIX, LAN6_PREFIX],
+  seconds: 64,
+  programs: [
+    agent('h11', {
+      family: 6,
+      name: 'update6.avvendor.test',
+      burstSize: 4,
+      spacing: 1,
+      pause: 8,
+      bursts: 6,
+      firstPort: 2600,
+      seed: 31,
+      startDelay: 2,
+    }),
+    browser('h11', ['http://www.news6.test/', 'http://www.news6.test/sport.html', 'www.news6.test:443'], {
+      proxy: proxy6,
+      duration: 58,
+      seed: 12,
+    }),
+    agent('h12', {
+      family: 6,
+      name: 'metrics.trackco.test',
+      port: 443,
+      burstSize: 3,
+      spacing: 1,
+      pause: 9,
+      bursts: 6,
+      firstPort: 3300,
+      seed: 32,
+      startDelay: 3,
+    }),
+    agent('h13', {
+      family: 6,
+      name: 'telemetry6.adnet.test',
+      port: 443,
+      burstSize: 2,
+      spacing: 2,
+      pause: 9,
+      bursts: 6,
+      firstPort: 5600,
+      seed: 33,
+      startDelay: 4,
+      connectTimeout: 1.5,
+    }),
+    agent('h14', {
+      family: 6,
+      name: 'update6.oldvendor.test',
+      burstSize: 3,
+      spacing: 1,
+      pause: 7,
+      bursts: 6,
+      firstPort: 4300,
+      seed: 34,
+      startDelay: 2,
+    }),
+    browser('h14', NEWS, { duration: 58, seed: 13 }),
+  ],
+  hosts: {
+    [HOSTS6.h11]: ['blocked', 'periodic', 'proxy-bypass', 'via-proxy'],
+    [HOSTS6.h12]: ['blocked', 'periodic', 'proxy-bypass'], // refused by the firewall's ICMPv6
+    [HOSTS6.h13]: ['blocked', 'periodic', 'proxy-bypass'], // never answered (DROP)
+    // Refused by the server itself, not blocked in the path: not `blocked`.
+    [HOSTS6.h14]: ['periodic', 'proxy-bypass'],
+    // The same machines' IPv4 addresses, each a host of its own to callhome: each agent asks for
+    // its name's AAAA records over IPv4 before every burst (six lookups on the agent's schedule),
+    // and .14 browses through the IPv4 proxy.
+    [ADDR.h11]: ['periodic'],
+    [ADDR.h12]: ['periodic'],
+    [ADDR.h13]: ['periodic'],
+    [ADDR.h14]: ['periodic', 'via-proxy'],
+    [PROXY.address]: [],
+    [PROXY6]: [],
+    [DNS.address]: [],
+  },
+  dnsSchedules: [
+    { host: ADDR.h11, name: 'update6.avvendor.test', periodSeconds: 11 },
+    { host: ADDR.h12, name: 'metrics.trackco.test', periodSeconds: 11 },
+    { host: ADDR.h13, name: 'telemetry6.adnet.test', periodSeconds: 11 },
+    { host: ADDR.h14, name: 'update6.oldvendor.test', periodSeconds: 9 },
+  ],
+  proxies: [
+    { address: PROXY.address, port: PROXY.port },
+    { address: PROXY6, port: PROXY.port },
+  ],
+  proxyVisible: true,
+});
+
 export const FIREWALL_TTL = 64;
 export { FIREWALL };
 
@@ -276,6 +399,6 @@ export { FIREWALL };
  */
 export function resetSender(source, destination, sourcePort) {
   if (destination === PROXY.address) return 'endpoint';
-  if (WEB_PORTS.includes(sourcePort) && source !== DARK) return 'middlebox';
+  if (WEB_PORTS.includes(sourcePort) && source !== DARK && source !== DARK6) return 'middlebox';
   return 'endpoint';
 }

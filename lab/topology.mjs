@@ -132,3 +132,97 @@ export const SERVERS = {
   dark: { open: [1433, 3389] }, // nothing on 80: its kernel answers SYNs there with RST
   iot: { lines: [8883] },
 };
+
+// ---------------------------------------------------------------- IPv6 (the dual-stack scenario)
+//
+// Only the documentation prefix 2001:db8::/32 (RFC 3849): the LAN is 2001:db8:0:1::/64 (the
+// site's /48 is 2001:db8::/48, its links to the routers 2001:db8:0:ff0N::/64); on the Internet
+// side the CDN lives in 2001:db8:100:1::/64 and the web servers in 2001:db8:200:1::/64, each a
+// /48 of its own. Like IPv4: every address lives inside the namespaces and no namespace has a
+// default route. IPv6 is switched on for the scenarios that ask for it and off again after, so
+// the other captures stay IPv4-only. Hop limits seen on the LAN are the TTLs above: the
+// firewall's own packets 64, the servers' 60 (r3, r2, r1 and the firewall decrement them).
+
+export const LAN6_PREFIX = '2001:db8:0:1::/64';
+export const INTERNET6_PREFIXES = ['2001:db8:100:1::/64', '2001:db8:200:1::/64'];
+const lan6 = (n) => `2001:db8:0:1::${n}`;
+const range6 = (prefix, first, last) => Array.from({ length: last - first + 1 }, (_, i) => `${prefix}${(first + i).toString(16)}`);
+
+export const FIREWALL6 = lan6(1);
+export const PROXY6 = lan6(2);
+export const DNS6 = lan6(3);
+/** Internal hosts' IPv6 addresses (the same interface ids as their IPv4 host numbers). */
+export const HOSTS6 = Object.fromEntries(Object.entries(HOSTS).map(([n, a]) => [n, lan6(a.split('.')[3])]));
+
+export const CDN6 = range6('2001:db8:100:1::', 0x72, 0x7d); // 12 edge addresses in one /64
+export const WWW6 = '2001:db8:200:1::10';
+export const DARK6 = '2001:db8:200:1::50'; // allow-listed on port 80, nothing listening there
+export const ADNET6 = range6('2001:db8:200:1::', 0x130, 0x133); // 2001:db8:200:1::100/120, silently dropped
+export const TRACKER6 = range6('2001:db8:200:1::', 0x240, 0x243); // 2001:db8:200:1::240/126, ICMPv6-rejected
+export const DROPPED6_PREFIX = '2001:db8:200:1::100/120';
+export const REJECTED6_PREFIX = '2001:db8:200:1::240/126';
+
+/** Names with IPv6 addresses (AAAA), names of their own so the IPv4 scenarios' answers do not change. */
+export const NAMES6 = [
+  ...CDN6.map((a) => [a, 'a6.g.cdn-edge.test']),
+  ...ADNET6.map((a) => [a, 'telemetry6.adnet.test']),
+  ...TRACKER6.map((a) => [a, 'metrics.trackco.test']),
+  [WWW6, 'www.news6.test'],
+  [DARK6, 'update6.oldvendor.test'],
+];
+export const CNAMES6 = [['update6.avvendor.test', 'a6.g.cdn-edge.test']];
+
+/** ip6tables FORWARD rules (policy DROP), in the order and with the meaning of the IPv4 ones. */
+export const FIREWALL6_RULES = [
+  ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'],
+  ['-i', 'wan0', '-j', 'DROP'],
+  // Silently dropped: SYNs go unanswered.
+  ['-d', DROPPED6_PREFIX, '-j', 'DROP'],
+  // Refused with an ICMPv6 "administratively prohibited" from the firewall.
+  ['-d', REJECTED6_PREFIX, '-p', 'tcp', '-j', 'REJECT', '--reject-with', 'icmp6-adm-prohibited'],
+  ['-s', PROXY6, '-p', 'tcp', '-m', 'multiport', '--dports', WEB_PORTS.join(','), '-j', 'ACCEPT'],
+  ['-d', DARK6, '-p', 'tcp', '--dport', '80', '-j', 'ACCEPT'],
+  ['-p', 'tcp', '-m', 'multiport', '--dports', WEB_PORTS.join(','), '-j', 'REJECT', '--reject-with', 'tcp-reset'],
+  ['-s', LAN6_PREFIX, '-j', 'ACCEPT'],
+];
+
+/** Addresses (/64 unless given) by namespace and interface; the WAN TUN pair is point to point. */
+export const ADDRESSES6 = {
+  fw: [
+    ['eth0', `${FIREWALL6}/64`],
+    ['wan0', '2001:db8:0:ff00::1/64'],
+  ],
+  r1: [
+    ['wan0', '2001:db8:0:ff00::2/64'],
+    ['eth1', '2001:db8:0:ff01::1/64'],
+  ],
+  r2: [
+    ['eth0', '2001:db8:0:ff01::2/64'],
+    ['eth1', '2001:db8:0:ff02::1/64'],
+  ],
+  r3: [
+    ['eth1', '2001:db8:0:ff02::2/64'],
+    ['eth0', '2001:db8:100:1::1/64'],
+    ['eth0', '2001:db8:200:1::1/64'],
+  ],
+  proxy: [['eth0', `${PROXY6}/64`]],
+  dns: [['eth0', `${DNS6}/64`]],
+  ...Object.fromEntries(Object.entries(HOSTS6).map(([n, a]) => [n, [['eth0', `${a}/64`]]])),
+  cdn: CDN6.map((a) => ['eth0', `${a}/64`]),
+  www: [['eth0', `${WWW6}/64`]],
+  dark: [['eth0', `${DARK6}/64`]],
+};
+
+export const ROUTES6 = {
+  fw: INTERNET6_PREFIXES.map((p) => [p, 'dev', 'wan0']),
+  r1: [[LAN6_PREFIX, 'dev', 'wan0'], ...INTERNET6_PREFIXES.map((p) => [p, 'via', '2001:db8:0:ff01::2'])],
+  r2: [[LAN6_PREFIX, 'via', '2001:db8:0:ff01::1'], ...INTERNET6_PREFIXES.map((p) => [p, 'via', '2001:db8:0:ff02::2'])],
+  r3: [[LAN6_PREFIX, 'via', '2001:db8:0:ff02::1']],
+  cdn: [[LAN6_PREFIX, 'via', '2001:db8:100:1::1']],
+  www: [[LAN6_PREFIX, 'via', '2001:db8:200:1::1']],
+  dark: [[LAN6_PREFIX, 'via', '2001:db8:200:1::1']],
+  ...Object.fromEntries([PROXY.ns, ...Object.keys(HOSTS)].map((ns) => [ns, INTERNET6_PREFIXES.map((p) => [p, 'via', FIREWALL6])])),
+};
+
+/** The namespaces that take part in IPv6 (r4 and iot stay IPv4-only). */
+export const NAMESPACES6 = Object.keys(ADDRESSES6);

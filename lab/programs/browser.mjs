@@ -8,7 +8,8 @@ const p = parameters();
 const log = logger(p.log);
 const rnd = random(p.seed ?? 2);
 deadline(p.maxSeconds ?? 600);
-const [proxyHost, proxyPort] = p.proxy.split(':');
+// host:port, or [IPv6 address]:port.
+const [, proxyHost, proxyPort] = /^\[?(.+?)\]?:(\d+)$/.exec(p.proxy);
 const userAgent = p.userAgent ?? 'Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0';
 
 function get(url) {

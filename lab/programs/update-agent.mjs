@@ -1,7 +1,8 @@
 // An anti-virus update agent that ignores the proxy: it resolves its update name, then tries
 // the CDN's addresses directly in bursts — `burstSize` attempts `spacing` s apart, binding
 // explicit consecutive source ports (each used `triesPerPort` times) — and waits `pause` s
-// (± `jitter`, uniform) after the last attempt of a burst before the next one.
+// (± `jitter`, uniform) after the last attempt of a burst before the next one. With `family: 6`
+// it asks for the name's AAAA records and goes over IPv6.
 //
 // The pauses' jitter comes in antithetic pairs (+u, −u, shuffled), so the realised mean
 // period equals the nominal one however few bursts a scenario has: the truth file can state
@@ -58,7 +59,7 @@ for (let b = 0; b < p.bursts; b++) {
   await sleepUntil(burstStart);
   let addresses;
   try {
-    addresses = p.addresses ?? (await resolver.resolve4(p.name));
+    addresses = p.addresses ?? (await (p.family === 6 ? resolver.resolve6(p.name) : resolver.resolve4(p.name)));
   } catch (e) {
     log({ event: 'dns-failed', burst: b, error: String(e) });
     addresses = p.fallbackAddresses;

@@ -26,10 +26,16 @@ interface Truth {
   scenario: string;
   capture: { file: string };
   proxy: { address: string; port: number; portVisibleInCapture: boolean };
+  /** Every proxy the clients in the capture use, where there is more than one (an IPv4 and an IPv6 address). */
+  proxies?: { address: string; port: number }[];
+  /** The site's networks, for --internal, where the defaults do not cover them (global IPv6). */
+  internal?: string[];
   hosts: { address: string; labels: string[] }[];
   notInCapture?: { address: string }[];
   schedules: Schedule[];
   resetSources: { address: string; attribution: 'middlebox' | 'endpoint' }[];
+  /** ICMP and ICMPv6 "unreachable" refusals: who sent them, for which Internet addresses. */
+  icmpRefusals?: { sender: string; attribution: 'middlebox' | 'endpoint'; addresses: string[] }[];
   /** Names looked up on a schedule, and DNS tunnels: the host's program, by construction. */
   dnsSchedules?: { host: string; name: string; periodSeconds: number }[];
   dnsTunnels?: { host: string; zone: string; queries: number }[];
@@ -37,7 +43,7 @@ interface Truth {
 
 interface Analysis {
   proxies: { address: string; port: number | null }[];
-  resetSources: { attribution: string; addressList: string[] }[];
+  resetSources: { attribution: string; kind: string; senders: string[]; addressList: string[] }[];
   hosts: {
     address: string;
     labels: string[];
@@ -69,7 +75,7 @@ function resetSenders(truth: Truth): Map<string, string> {
 function resetGroups(truth: Truth): { title: string; senders: string; addresses: string[] }[] {
   const groups = new Map<string, { title: string; senders: string; addresses: string[] }>();
   for (const [address, senders] of resetSenders(truth)) {
-    const block = address.split('.').slice(0, 3).join('.') + '.0/24';
+    const block = address.includes(':') ? address.replace(/::[0-9a-f]+$/, '::/64') : address.split('.').slice(0, 3).join('.') + '.0/24';
     const key = `${block} ${senders}`;
     const g = groups.get(key) ?? { title: '', senders, addresses: [] };
     g.addresses.push(address);
@@ -88,7 +94,8 @@ for (const truth of truths) {
     let result: Analysis;
     // Every host, labelled or not: the truth names the ones that only use the proxy too.
     beforeAll(async () => {
-      const run = await callhome(['analyze', '--format', 'json', '--all-hosts', resolve(LAB, truth.capture.file)]);
+      const internal = truth.internal ? ['--internal', truth.internal.join(',')] : [];
+      const run = await callhome(['analyze', '--format', 'json', '--all-hosts', ...internal, resolve(LAB, truth.capture.file)]);
       expect(run.code).toBe(0);
       result = JSON.parse(run.stdout) as Analysis;
     });
@@ -155,12 +162,26 @@ for (const truth of truths) {
       });
     }
 
+    for (const r of truth.icmpRefusals ?? []) {
+      check(`${prefix}ICMP refusals for ${r.addresses.length} addresses are sent by ${r.sender}, the ${r.attribution}`, () => {
+        const found = result.resetSources.filter((s) => s.kind === 'icmp' && s.senders.includes(r.sender));
+        expect(found.map((s) => s.attribution)).toEqual([r.attribution]);
+        expect([...found[0]!.addressList].sort()).toEqual(r.addresses);
+      });
+    }
+
     const proxyName = truth.proxy.portVisibleInCapture ? `${truth.proxy.address}:${truth.proxy.port}` : truth.proxy.address;
     check(`${prefix}finds the proxy ${proxyName}`, () => {
       const found = result.proxies.filter((p) => p.address === truth.proxy.address);
       expect(found.length).toBeGreaterThan(0);
       if (truth.proxy.portVisibleInCapture) expect(found.map((p) => p.port)).toContain(truth.proxy.port);
     });
+
+    for (const p of (truth.proxies ?? []).filter((q) => q.address !== truth.proxy.address)) {
+      check(`${prefix}finds the proxy ${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`, () => {
+        expect(result.proxies.filter((q) => q.address === p.address).map((q) => q.port)).toContain(p.port);
+      });
+    }
 
     for (const absent of truth.notInCapture ?? []) {
       check(`${prefix}${absent.address} is not in the capture, so not in the report`, () => {
@@ -172,6 +193,7 @@ for (const truth of truths) {
 
 it('the lab captures are here', () => {
   expect(truths.map((t) => t.scenario).sort()).toEqual([
+    'dual-stack',
     'far-end-resets',
     'firewall-tap',
     'jittered-pauses',
