@@ -208,6 +208,16 @@ function netblock6(address: string): string {
   return block;
 }
 
+/**
+ * The /64 that holds an IPv6 address (a LAN's subnet: RFC 4291 §2.5.1 interface identifiers are
+ * 64 bits), as CIDR text; null for anything else.
+ */
+export function subnet64(address: string): string | null {
+  const n6 = address.includes(':') ? ipv6ToBigInt(address) : null;
+  if (n6 === null) return null;
+  return `${Address6.fromBigInt(n6 & ((V6_ALL << 64n) & V6_ALL)).correctForm()}/64`;
+}
+
 /** The /48 of an IPv6 address; any other text is its own block. */
 function computeNetblock(address: string): string {
   const n6 = address.includes(':') ? ipv6ToBigInt(address) : null;

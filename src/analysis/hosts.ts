@@ -6,7 +6,7 @@
  */
 import type { ConnectionList } from '../flows/store.js';
 import type { Refusals } from './attribution.js';
-import type { CidrSet } from './cidr.js';
+import { subnet64, type CidrSet } from './cidr.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';
 import { dnsChannelsByHost, type DnsChannel } from './dns-channel.js';
 import { dateGroups, destinationsOf, groupItems, groupWeight } from './groups.js';
@@ -93,6 +93,11 @@ export interface OutsideOpeners {
   /** The outside address that opened the most, and how many. */
   top: string;
   topConnections: number;
+  /**
+   * Where `top` is IPv6: its /64 and how many outside openers it holds. Global IPv6 addresses on
+   * a LAN are the usual case, not a NAT: the hosts are in that subnet, each with its own address.
+   */
+  subnet?: { prefix: string; openers: number };
 }
 
 /** Outside-to-outside connections, at least, and their share of all, for OutsideOpeners to be said. */
@@ -228,7 +233,19 @@ function outsideOpeners(
     opened += n;
     if (n > topConnections) [top, topConnections] = [address, n];
   }
-  return opened >= OUTSIDE_MIN && opened > total * OUTSIDE_SHARE ? { connections: opened, total, top, topConnections } : undefined;
+  if (opened < OUTSIDE_MIN || opened <= total * OUTSIDE_SHARE) return undefined;
+  const prefix = subnet64(top);
+  if (prefix === null) return { connections: opened, total, top, topConnections };
+  let openers = 0;
+  for (const [address, id] of byHost) {
+    if (internal.has(address) || subnet64(address) !== prefix) continue;
+    for (const i of positionsOf(id)) {
+      if (internal.hasResp(connections.peek(i))) continue;
+      openers++;
+      break;
+    }
+  }
+  return { connections: opened, total, top, topConnections, subnet: { prefix, openers } };
 }
 
 /**

@@ -182,7 +182,15 @@ export function summarize(
     );
   }
   if (summary.length === 0) summary.push(quietSummary(hosts, quiet, proxyIndex, resetSources));
-  if (outside !== undefined) {
+  if (outside?.subnet !== undefined) {
+    const { prefix, openers } = outside.subnet;
+    summary.push(
+      `${plural(outside.connections, 'connection')} of ${count(outside.total)} were opened from addresses outside the internal networks to others outside them, ` +
+        `${count(outside.topConnections)} by ${outside.top}${openers > 1 ? ` (one of ${count(openers)} such addresses in ${prefix})` : ''}: ` +
+        `hosts with global IPv6 addresses, which the default internal networks (private and link-local) do not hold. ` +
+        `They are not analysed as hosts; give --internal ${prefix} (their subnet, or the site's prefix) for that.`,
+    );
+  } else if (outside !== undefined) {
     summary.push(
       `${plural(outside.connections, 'connection')} of ${count(outside.total)} were opened from addresses outside the internal networks to others outside them, ` +
         `${count(outside.topConnections)} by ${outside.top}: a capture on the outside of a NAT sees every host as that address. ` +

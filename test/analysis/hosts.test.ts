@@ -340,6 +340,25 @@ describe('direct browsing while a proxy is in use', () => {
   });
 });
 
+describe('a dual-stack LAN whose hosts have global IPv6 addresses', () => {
+  // Four hosts of 2001:db8:0:1::/64 go straight to the web over IPv6; one IPv4 host of the same LAN browses.
+  const lan = [
+    ...Array.from({ length: 32 }, (_, k) =>
+      refused(`2001:db8:0:1::${11 + (k % 4)}`, `2001:db8:100:1::${70 + (k % 5)}`, 80, 100 + 3 * k, { ttl: 64, delay: 0.00005 }),
+    ),
+    session('192.168.0.14', '198.51.100.10', 80, 150),
+  ];
+
+  it('names their /64 for --internal, not a NAT', () => {
+    const said = analyzeConnections(lan, [], options()).summary.join('\n');
+    expect(said).toMatch(
+      /32 connections of 33 were opened .*, 8 by 2001:db8:0:1::11 \(one of 4 such addresses in 2001:db8:0:1::\/64\): hosts with global IPv6 addresses/,
+    );
+    expect(said).toMatch(/give --internal 2001:db8:0:1::\/64 /);
+    expect(said).not.toMatch(/NAT|\/128/);
+  });
+});
+
 describe('a capture on the outside of a NAT', () => {
   // Everything the network opens leaves as 198.51.100.1; one IPv6 host is not translated.
   const natted = [
