@@ -121,17 +121,22 @@ export function endpoint(address: string, port: number | null): string {
 }
 
 /**
- * A packet's remaining hop count by its field's name: IPv4's TTL, IPv6's hop limit (RFC 8200 §3),
- * told by the addresses that sent it ("TTL / hop limit 64" when both families did).
+ * The name of a packet's remaining hop count: IPv4's TTL, IPv6's hop limit (RFC 8200 §3), told by
+ * the addresses that sent it ("TTL / hop limit" when both families did).
  */
-export function ttl(value: number, senders: string | Iterable<string>): string {
+export function ttlName(senders: string | Iterable<string>): string {
   let v4 = false;
   let v6 = false;
   for (const a of typeof senders === 'string' ? [senders] : senders) {
     if (a.includes(':')) v6 = true;
     else v4 = true;
   }
-  return `${v6 ? (v4 ? 'TTL / hop limit' : 'hop limit') : 'TTL'} ${value}`;
+  return v6 ? (v4 ? 'TTL / hop limit' : 'hop limit') : 'TTL';
+}
+
+/** A TTL or hop limit with its name: "TTL 64", "hop limit 64". */
+export function ttl(value: number, senders: string | Iterable<string>): string {
+  return `${ttlName(senders)} ${value}`;
 }
 
 /** Routers between a sender and the capture point (a TTL that arrived unchanged crossed none). */

@@ -12,7 +12,7 @@ import {
   type ResetSource,
   type UnderstoodDestinations,
 } from '../analysis/types.js';
-import { count, duration } from '../quantities.js';
+import { count, duration, ttlName } from '../quantities.js';
 import { shortIso } from './words.js';
 import { hostTotals } from '../analysis/quiet.js';
 
@@ -129,7 +129,15 @@ export function proxiesTable(proxies: ProxyFinding[]): TableModel {
 
 export function resetSourcesTable(sources: ResetSource[]): TableModel {
   return {
-    headers: ['attribution', 'kind', 'TTL', 'resets', 'remote addresses', 'median RTT', 'evidence'],
+    headers: [
+      'attribution',
+      'kind',
+      ttlName(sources.flatMap((r) => r.addressList)),
+      'resets',
+      'remote addresses',
+      'median RTT',
+      'evidence',
+    ],
     roles: ['', '', 'n', 'n', 'n', 'n', 'w'],
     rows: sources.map((r) => [
       text(r.attribution),

@@ -59,6 +59,18 @@ describe('analyze --format markdown', () => {
     }
   });
 
+  it("heads the reset sources' TTL column by the field their family carries", () => {
+    const header = (addressList: (k: number) => string) => {
+      const result = caseStudyResult();
+      const resetSources = result.resetSources.map((r) => ({ ...r, addressList: r.addressList.map((_, k) => addressList(k)) }));
+      const md = analyzeRenderers.markdown({ ...result, resetSources }, plain);
+      return tables(md).find((t) => t.header[0] === 'attribution')!.header[2];
+    };
+    expect(header((k) => `72.246.53.${k + 1}`)).toBe('TTL');
+    expect(header((k) => `2001:db8:100:1::${k + 1}`)).toBe('hop limit');
+    expect(header((k) => (k % 2 ? `2001:db8:100:1::${k + 1}` : `72.246.53.${k + 1}`))).toBe('TTL / hop limit');
+  });
+
   it('puts the department host first with its labels, verdict and destination numbers', () => {
     const host = doc.slice(doc.indexOf('## Host 192.168.0.13'), doc.indexOf('## Host 192.168.0.50'));
     expect(host).toContain('`proxy-bypass` `blocked` `periodic` `via-proxy`');
