@@ -195,7 +195,9 @@ describe('the connection store gives back what it was given', () => {
     const [quietChunk] = (hours as unknown as { chunks: { tsMicros: Uint32Array | null; tsFar: Map<number, number> | null }[] }).chunks;
     expect([quietChunk!.tsMicros, quietChunk!.tsFar]).toEqual([null, null]);
     // Zero as it was given, either sign.
-    const zeros = [0, -0].map((ts) => connection({ uid: 'C0', ts, lastTs: ts, duration: null, origH: '10.0.0.1', respH: '192.0.2.1' }));
+    const zeros = [0, -0].map((ts) =>
+      connection({ uid: 'C0', ts, lastTs: ts, duration: null, origH: '10.0.0.1', respH: '192.0.2.1', respP: 443 }),
+    );
     expect(stored(zeros).toArray()).toStrictEqual(zeros);
   });
 
