@@ -17,7 +17,12 @@ function inactivityTimeout(f: Flow): number {
 
 /** Has the UDP or ICMP connection `f` been idle past its timeout at `now`? */
 export function datagramOver(f: Flow, now: number): boolean {
-  return now >= f.lastTs + inactivityTimeout(f);
+  return now >= datagramOverFrom(f);
+}
+
+/** When the UDP or ICMP connection `f` is over, no packet of it arriving before. */
+export function datagramOverFrom(f: Flow): number {
+  return f.lastTs + inactivityTimeout(f);
 }
 
 /**

@@ -254,6 +254,16 @@ export class Flow {
   touchedAt = 0;
   /** Tracker clock when the connection was put at the idle list's tail (orders the list). */
   queuedAt = 0;
+  /** Place in the idle list: how many connections were put at its tail before (table.ts). */
+  queueSeq = 0;
+  /** In the idle list's parked run: swept once, not over, and not asked again until woken (table.ts). */
+  parked = false;
+  /** A packet came for it while parked. */
+  woken = false;
+  /** Its latest entry in the table's wake-up heap; older entries are stale. */
+  wakeTicket = 0;
+  /** The sweep that last took it up, so that one sweep visits it once. */
+  sweepMark = 0;
 
   // -- identity (originator first)
   kind = KIND_TCP;
@@ -358,6 +368,11 @@ export class Flow {
     this.inTable = false;
     this.touchedAt = 0;
     this.queuedAt = 0;
+    this.queueSeq = 0;
+    this.parked = false;
+    this.woken = false;
+    this.wakeTicket = 0;
+    this.sweepMark = 0;
     this.kind = KIND_TCP;
     this.ipProto = 6;
     this.ipVersion = 4;

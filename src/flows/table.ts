@@ -2,7 +2,8 @@
  * The connection table: the connections open now, keyed by their 5-tuple in either direction,
  * an idle list ordered (nearly) longest idle first, the pool of recycled Flows, and the sweep
  * that emits connections whose timers ran out. What a connection's timers are is the caller's
- * (`isOver`); the table only asks, on packet time.
+ * (`isOver`, and `overFrom`, the time before which it need not ask); the table only asks, on
+ * packet time.
  */
 
 import type { Packet } from '../decode/packet.js';
@@ -54,6 +55,8 @@ export interface TableOptions {
   maxConnections: number;
   /** Has `f` ended by packet time `now`? Asked by sweeps of idle connections. */
   isOver: (f: Flow, now: number) => boolean;
+  /** A time before which `isOver(f, ·)` is false while no packet of `f` arrives. */
+  overFrom: (f: Flow) => number;
   /** Called with each connection as it leaves the table, before its Flow is recycled. */
   emit: (f: Flow) => void;
 }
@@ -102,6 +105,7 @@ export class ConnectionTable {
   private readonly stats: TableStats;
   private readonly maxConnections: number;
   private readonly isOver: (f: Flow, now: number) => boolean;
+  private readonly overFrom: (f: Flow) => number;
   private readonly emit: (f: Flow) => void;
   /**
    * The table: open addressing with linear probing over the key hash (keyHash), null for an
@@ -118,6 +122,28 @@ export class ConnectionTable {
    * branches on an end of the list.
    */
   private readonly idle: Flow = idleSentinel();
+  /**
+   * The last connection of the idle list's parked run, or the sentinel when there is none. A
+   * sweep leaves in place the idle connections that are not over: on a busy network most of
+   * them (a DNS flow waits out its minute, a quiet session its five), which every later sweep
+   * visited again. Parked, they stay where they are in the list — the run is its head, ordered
+   * as the list is — and a sweep takes one up again only when a packet came for it (`woken`) or
+   * when its timers may have run out (the wake-up heap, from `overFrom`): what it would have
+   * done to the others is nothing.
+   */
+  private parkedTail: Flow = this.idle;
+  /** Parked connections a packet came for since the last sweep (some stale: checked when taken). */
+  private readonly woken: Flow[] = [];
+  /** Parked connections by the time their timers may run out: a binary min-heap, one entry per parking. */
+  private readonly wakeAt: number[] = [];
+  private readonly wakeFlow: Flow[] = [];
+  private readonly wakeTicket: number[] = [];
+  private tickets = 0;
+  /** Connections put at the idle list's tail so far (their `queueSeq`). */
+  private queued = 0;
+  private sweeps = 0;
+  /** The parked connections a sweep takes up, in list order. */
+  private readonly due: Flow[] = [];
   private serial = 0;
   /** Connections opened so far (the last serial given). */
   get serialCount(): number {
@@ -131,6 +157,7 @@ export class ConnectionTable {
     this.stats = o.stats;
     this.maxConnections = o.maxConnections;
     this.isOver = o.isOver;
+    this.overFrom = o.overFrom;
     this.emit = o.emit;
   }
 
@@ -248,10 +275,14 @@ export class ConnectionTable {
    * A packet for `f`. The idle list is not reordered here (that would write to two other
    * connections on every packet): sweeps and evictions move a connection used since it was
    * queued back to the tail when they meet it, so the list stays ordered by queuedAt and its head
-   * is (nearly) the longest idle.
+   * is (nearly) the longest idle. A parked connection is noted for the next sweep to take up.
    */
   touch(f: Flow): void {
     f.touchedAt = this.clock;
+    if (f.parked && !f.woken) {
+      f.woken = true;
+      this.woken.push(f);
+    }
   }
 
   /** Take `f` out of the table and emit it; its Flow is recycled. */
@@ -277,6 +308,10 @@ export class ConnectionTable {
     open.sort((a, b) => a.ts - b.ts || a.serial - b.serial);
     for (const f of open) this.remove(f);
     this.pool.length = 0;
+    this.woken.length = 0;
+    this.wakeAt.length = 0;
+    this.wakeFlow.length = 0;
+    this.wakeTicket.length = 0;
   }
 
   private insertSlot(f: Flow): void {
@@ -337,6 +372,7 @@ export class ConnectionTable {
     const idle = this.idle;
     const tail = idle.lruPrev!;
     f.queuedAt = this.clock;
+    f.queueSeq = ++this.queued;
     f.lruPrev = tail;
     f.lruNext = idle;
     tail.lruNext = f;
@@ -345,20 +381,116 @@ export class ConnectionTable {
 
   /** Take `f` out of the idle list. */
   private dequeue(f: Flow): void {
+    if (f.parked) {
+      f.parked = false;
+      if (this.parkedTail === f) this.parkedTail = f.lruPrev!;
+    }
     f.lruPrev!.lruNext = f.lruNext;
     f.lruNext!.lruPrev = f.lruPrev;
     f.lruPrev = f.lruNext = null;
   }
 
-  /** Emit the idle connections whose timers ran out by `now` (the idle list is oldest first). */
+  /**
+   * Emit the idle connections whose timers ran out by `now`, in the order of the idle list: the
+   * parked ones taken up (`parkedTail`), then the list after the parked run as far as connections
+   * idle long enough.
+   */
   private sweep(now: number): void {
+    const mark = ++this.sweeps;
+    const due = this.due;
+    for (const f of this.woken) {
+      if (f.parked && f.sweepMark !== mark) {
+        f.sweepMark = mark;
+        due.push(f);
+      }
+    }
+    this.woken.length = 0;
+    while (this.wakeAt.length > 0 && this.wakeAt[0]! <= now) {
+      const f = this.wakeFlow[0]!;
+      const ticket = this.wakeTicket[0]!;
+      this.popWake();
+      if (f.parked && f.wakeTicket === ticket && f.sweepMark !== mark) {
+        f.sweepMark = mark;
+        due.push(f);
+      }
+    }
+    if (due.length > 1) due.sort((a, b) => a.queueSeq - b.queueSeq);
+    for (const f of due) this.visit(f, now);
+    due.length = 0;
     const idle = this.idle;
-    let f = idle.lruNext!;
+    let f = this.parkedTail.lruNext!;
     while (f !== idle && now - f.queuedAt >= MIN_IDLE_FOR_SWEEP) {
       const next = f.lruNext!;
-      if (now - f.touchedAt < MIN_IDLE_FOR_SWEEP) this.requeue(f);
-      else if (this.isOver(f, now)) this.remove(f);
+      this.visit(f, now);
       f = next;
     }
+  }
+
+  /**
+   * An idle connection a sweep meets: used lately, it goes to the tail; over, it is emitted;
+   * else it is parked where it stands. (Each connection the sweep met before it has left the
+   * list or been parked, so it follows the parked run.)
+   */
+  private visit(f: Flow, now: number): void {
+    f.woken = false;
+    if (now - f.touchedAt < MIN_IDLE_FOR_SWEEP) this.requeue(f);
+    else if (this.isOver(f, now)) this.remove(f);
+    else {
+      if (!f.parked) {
+        f.parked = true;
+        this.parkedTail = f;
+      }
+      const at = this.overFrom(f);
+      // A bound already passed (the timers disagree with it): asked again at the next sweep.
+      this.pushWake(at > now ? at : now, f);
+    }
+  }
+
+  private pushWake(at: number, f: Flow): void {
+    const times = this.wakeAt;
+    const flows = this.wakeFlow;
+    const tickets = this.wakeTicket;
+    f.wakeTicket = ++this.tickets;
+    let i = times.length;
+    times.push(at);
+    flows.push(f);
+    tickets.push(f.wakeTicket);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (times[parent]! <= at) break;
+      times[i] = times[parent]!;
+      flows[i] = flows[parent]!;
+      tickets[i] = tickets[parent]!;
+      i = parent;
+    }
+    times[i] = at;
+    flows[i] = f;
+    tickets[i] = f.wakeTicket;
+  }
+
+  /** Take the heap's first entry off. */
+  private popWake(): void {
+    const times = this.wakeAt;
+    const flows = this.wakeFlow;
+    const tickets = this.wakeTicket;
+    const at = times.pop()!;
+    const f = flows.pop()!;
+    const ticket = tickets.pop()!;
+    const n = times.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && times[child + 1]! < times[child]!) child++;
+      if (times[child]! >= at) break;
+      times[i] = times[child]!;
+      flows[i] = flows[child]!;
+      tickets[i] = tickets[child]!;
+      i = child;
+    }
+    times[i] = at;
+    flows[i] = f;
+    tickets[i] = ticket;
   }
 }

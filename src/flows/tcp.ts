@@ -726,27 +726,30 @@ export function tcpExpired(flow: Flow, now: number): boolean {
     return true;
   if (flow.closeCheckFrom !== -2) {
     const idleFrom = flow.lastTs + TCP_CONNECTION_LINGER;
-    if (now > idleFrom) {
-      const lingering =
-        (o.didClose || r.didClose) &&
-        ((o.didClose && r.didClose) ||
-          o.state === TCP_RESET ||
-          r.state === TCP_RESET ||
-          o.state === TCP_INACTIVE ||
-          r.state === TCP_INACTIVE);
-      const nothing = o.state === TCP_INACTIVE && r.state === TCP_INACTIVE;
-      if (lingering || nothing) {
-        // The expiry check runs at creation + tcp_SYN_timeout and every tcp_session_timer after.
-        let tick = nextTick(flow.ts + TCP_SYN_TIMEOUT, idleFrom);
-        if (flow.closeCheckFrom >= 0) {
-          const t2 = nextTick(flow.closeCheckFrom + TCP_SESSION_TIMER, idleFrom);
-          if (t2 < tick) tick = t2;
-        }
-        if (now >= tick) return true;
-      }
-    }
+    if (now > idleFrom && now >= lingerCheck(flow, idleFrom)) return true;
   }
   return false;
+}
+
+/**
+ * The expiry check that ends a half-closed (or never answered) connection idle past
+ * tcp_connection_linger from `idleFrom`: it runs at creation + tcp_SYN_timeout and every
+ * tcp_session_timer after; Infinity when the connection is not lingering.
+ */
+function lingerCheck(flow: Flow, idleFrom: number): number {
+  const o = flow.orig;
+  const r = flow.resp;
+  const lingering =
+    (o.didClose || r.didClose) &&
+    ((o.didClose && r.didClose) || o.state === TCP_RESET || r.state === TCP_RESET || o.state === TCP_INACTIVE || r.state === TCP_INACTIVE);
+  const nothing = o.state === TCP_INACTIVE && r.state === TCP_INACTIVE;
+  if (!lingering && !nothing) return Infinity;
+  let tick = nextTick(flow.ts + TCP_SYN_TIMEOUT, idleFrom);
+  if (flow.closeCheckFrom >= 0) {
+    const t2 = nextTick(flow.closeCheckFrom + TCP_SESSION_TIMER, idleFrom);
+    if (t2 < tick) tick = t2;
+  }
+  return tick;
 }
 
 /**
@@ -755,8 +758,36 @@ export function tcpExpired(flow: Flow, now: number): boolean {
  */
 export function tcpOver(f: Flow, now: number): boolean {
   if (tcpExpired(f, now)) return true;
-  const idle = f.handshakeDone ? TCP_INACTIVITY_TIMEOUT : UDP_INACTIVITY_TIMEOUT;
-  return now >= f.lastTs + idle;
+  return now >= f.lastTs + inactivityTimeout(f);
+}
+
+function inactivityTimeout(f: Flow): number {
+  return f.handshakeDone ? TCP_INACTIVITY_TIMEOUT : UDP_INACTIVITY_TIMEOUT;
+}
+
+/**
+ * A time before which tcpOver(f, ·) cannot hold while no packet of `f` arrives (each of its
+ * conditions needs the time past a bound that only a packet moves): a sweep need not ask before.
+ */
+export function tcpOverFrom(f: Flow): number {
+  let from = f.lastTs + inactivityTimeout(f);
+  if (f.deleteAt < from) from = f.deleteAt;
+  const o = f.orig;
+  if (
+    f.attemptAt > 0 &&
+    f.attemptAt < from &&
+    f.isActive &&
+    (o.state === TCP_SYN_SENT || o.state === TCP_SYN_ACK_SENT) &&
+    f.resp.state === TCP_INACTIVE
+  ) {
+    from = f.attemptAt;
+  }
+  if (f.closeCheckFrom !== -2) {
+    const idleFrom = f.lastTs + TCP_CONNECTION_LINGER;
+    const linger = Math.max(idleFrom, lingerCheck(f, idleFrom));
+    if (linger < from) from = linger;
+  }
+  return from;
 }
 
 /** First time of the series first, first+6, first+12, … that is after `after`. */

@@ -8,13 +8,13 @@
 
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from '../decode/packet.js';
 import type { Connection } from './connection.js';
-import { datagramOver } from './datagram.js';
+import { datagramOver, datagramOverFrom } from './datagram.js';
 import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
 import { trackIcmp } from './icmp.js';
 import { DEFAULT_LIKELY_SERVER_PORTS, portTable, type LikelyServerPorts } from './ports.js';
 import { SharedTexts, toConnection } from './record.js';
 import { ConnectionTable, DEFAULT_MAX_CONNECTIONS, Match, type TableStats } from './table.js';
-import { tcpOver, trackTcp } from './tcp.js';
+import { tcpOver, tcpOverFrom, trackTcp } from './tcp.js';
 import { trackUdp } from './udp.js';
 import { makeUid, seedKey, uidSeed, type UidSeed } from './uid.js';
 
@@ -62,6 +62,11 @@ function isOver(f: Flow, now: number): boolean {
   return f.kind === KIND_TCP ? tcpOver(f, now) : datagramOver(f, now);
 }
 
+/** A time before which `isOver(f, ·)` is false while no packet of `f` arrives. */
+function overFrom(f: Flow): number {
+  return f.kind === KIND_TCP ? tcpOverFrom(f) : datagramOverFrom(f);
+}
+
 export class ConnectionTracker {
   readonly stats: TrackerStats = {
     connections: 0,
@@ -95,6 +100,7 @@ export class ConnectionTracker {
       stats: this.stats,
       maxConnections: o.maxConnections !== undefined && o.maxConnections > 0 ? Math.floor(o.maxConnections) : DEFAULT_MAX_CONNECTIONS,
       isOver,
+      overFrom,
       emit: (f) => onConnection(toConnection(f, this.uidOf(f), isLocal, texts, this.parentUids(f))),
     });
     this.table.capture = o.capture ?? 0;
