@@ -30,7 +30,7 @@ export function datagramOverFrom(f: Flow): number {
  * when there is none or it idled out — then it is emitted, and the caller starts a new one.
  */
 export function ongoingDatagram(table: ConnectionTable, match: Match, p: Packet, kind: number, sport: number, dport: number): Flow | null {
-  const flow = table.lookup(match, kind, p.ipVersion, p.src4, p.src6, sport, p.dst4, p.dst6, dport);
+  const flow = table.lookup(match, kind, p.ipVersion, p.src4 | 0, p.src6, sport, p.dst4 | 0, p.dst6, dport);
   if (flow === null) return null;
   if (table.clock >= flow.lastTs + inactivityTimeout(flow)) {
     table.remove(flow);

@@ -38,7 +38,7 @@ export function trackIcmp(table: ConnectionTable, match: Match, p: Packet): Flow
 function tieIcmpError(table: ConnectionTable, match: Match, p: Packet): void {
   const q = p.quoted;
   const kind = q.proto === IPPROTO_TCP ? KIND_TCP : KIND_UDP;
-  const flow = table.lookup(match, kind, q.ipVersion, q.src4, q.src6, q.sport, q.dst4, q.dst6, q.dport);
+  const flow = table.lookup(match, kind, q.ipVersion, q.src4 | 0, q.src6, q.sport, q.dst4 | 0, q.dst6, q.dport);
   if (flow === null) return;
   const quotedFromOrig = match.fromOrig;
   // The ICMP stands in for the quoted packet's destination; it answers the quoted packet's sender.

@@ -175,7 +175,9 @@ export class ConnectionTable {
 
   /**
    * The connection of this kind between these endpoints, in either direction (one-way ICMP in
-   * its own only), or null; `match.fromOrig` says which direction matched.
+   * its own only), or null; `match.fromOrig` says which direction matched. Callers pass IPv4
+   * addresses as signed 32-bit words (`| 0`): an address from 128.0.0.0 up read as its unsigned
+   * number is no small integer, and was boxed for the call on every packet.
    */
   lookup(
     match: Match,

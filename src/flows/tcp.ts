@@ -61,7 +61,7 @@ const CLOSE_EVENT = 2;
  * evidence. `serverPorts` marks the ports a server likely listens on.
  */
 export function trackTcp(table: ConnectionTable, match: Match, p: Packet, serverPorts: Uint8Array): Flow {
-  let flow = table.lookup(match, KIND_TCP, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport);
+  let flow = table.lookup(match, KIND_TCP, p.ipVersion, p.src4 | 0, p.src6, p.sport, p.dst4 | 0, p.dst6, p.dport);
   if (flow !== null && ((mayHaveExpired(flow, table.clock) && tcpExpired(flow, table.clock)) || tcpIsReuse(flow, p))) {
     table.remove(flow);
     flow = null;
@@ -128,10 +128,15 @@ export function trackTcp(table: ConnectionTable, match: Match, p: Packet, server
 /**
  * Cheap necessary condition for tcpExpired at `now` (a timer due, or idle past
  * tcp_connection_linger): most packets arrive well inside every timer and skip the full check.
+ * The attempt timer counts only while the attempt is unanswered, as in tcpExpired: a connection
+ * answered stays past its attempt time for all its later packets, and each made the full check
+ * (a call that boxed the time).
  */
 function mayHaveExpired(f: Flow, now: number): boolean {
   return (
-    now >= f.deleteAt || (f.attemptAt > 0 && now >= f.attemptAt) || (f.closeCheckFrom !== -2 && now > f.lastTs + TCP_CONNECTION_LINGER)
+    now >= f.deleteAt ||
+    (f.attemptAt > 0 && now >= f.attemptAt && f.resp.state === TCP_INACTIVE) ||
+    (f.closeCheckFrom !== -2 && now > f.lastTs + TCP_CONNECTION_LINGER)
   );
 }
 

@@ -177,7 +177,7 @@ export class ConnectionTracker {
 
   /** The UDP connection datagram `p` was counted in, if it is still in the table. */
   private connectionOf(p: Packet): Flow | null {
-    return this.table.lookup(this.match, KIND_UDP, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport);
+    return this.table.lookup(this.match, KIND_UDP, p.ipVersion, p.src4 | 0, p.src6, p.sport, p.dst4 | 0, p.dst6, p.dport);
   }
 
   /** Track `p` on its transport; its connection, or null when it is not tracked. */
