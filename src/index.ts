@@ -225,6 +225,7 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
     onConnection: options.onConnection,
     maxConnections: options.maxConnections,
     isLocal: (address) => local.has(address),
+    isLocalIPv4: (address) => local.hasIPv4(address),
   });
   let onFirst = options.onFirstPacket;
   const track = (packet: Packet): void => {

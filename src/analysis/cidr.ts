@@ -102,6 +102,11 @@ export class CidrSet {
     return this.lookup(address) >= 0;
   }
 
+  /** Whether an IPv4 address given as its 32-bit word (signed or not) is inside: `has` of its dotted quad. */
+  hasIPv4(word: number): boolean {
+    return this.searchV4(word) >= 0;
+  }
+
   /** Whether `c`'s responder is inside (its IPv4 number read from the store where it keeps one). */
   hasResp(c: Connection): boolean {
     const n4 = respV4(c);

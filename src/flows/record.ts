@@ -12,10 +12,19 @@ import { quicPeek, serviceOf } from './peeks.js';
 import { finishedResets } from './resets.js';
 import { tcpConnState } from './tcp.js';
 
-/** local_orig / local_resp: the caller's answer when it gave a test, else Zeek's default blocks. */
-function local(isLocal: ((address: string) => boolean) | null, address: string, a4: number, a6: Uint8Array | null): boolean {
-  if (isLocal !== null) return isLocal(address);
-  return a6 !== null ? isLocalIPv6(a6) : isLocalIPv4(a4);
+/** The caller's test of local addresses: of their text, and of an IPv4 address as its 32-bit word (signed). */
+export interface LocalTest {
+  text: (address: string) => boolean;
+  ipv4: ((word: number) => boolean) | null;
+}
+
+/**
+ * local_orig / local_resp: the caller's answer when it gave a test (an IPv4 address asked as its
+ * number when it can be: its text need not be read back), else Zeek's default blocks.
+ */
+function local(isLocal: LocalTest | null, address: string, a4: number, a6: Uint8Array | null): boolean {
+  if (isLocal !== null) return a6 === null && isLocal.ipv4 !== null ? isLocal.ipv4(a4) : isLocal.text(address);
+  return a6 !== null ? isLocalIPv6(a6) : isLocalIPv4(a4 >>> 0);
 }
 
 /**
@@ -25,7 +34,7 @@ function local(isLocal: ((address: string) => boolean) | null, address: string, 
 export function toConnection(
   f: Flow,
   uid: string,
-  isLocal: ((address: string) => boolean) | null,
+  isLocal: LocalTest | null,
   texts: SharedTexts,
   tunnelParents: readonly string[] = NONE,
 ): Connection {
@@ -52,8 +61,8 @@ export function toConnection(
   const resets = f.resets === null ? NONE : finishedResets(f);
   const origA6 = v6 ? f.address6(true) : null;
   const respA6 = v6 ? f.address6(false) : null;
-  const origH = origA6 !== null ? formatIPv6(origA6) : texts.ipv4Text(f.origA4 >>> 0);
-  const respH = respA6 !== null ? formatIPv6(respA6) : texts.ipv4Text(f.respA4 >>> 0);
+  const origH = origA6 !== null ? formatIPv6(origA6) : texts.ipv4Text(f.origA4);
+  const respH = respA6 !== null ? formatIPv6(respA6) : texts.ipv4Text(f.respA4);
   return {
     uid,
     proto,
@@ -68,8 +77,8 @@ export function toConnection(
     origBytes,
     respBytes,
     connState,
-    localOrig: local(isLocal, origH, f.origA4 >>> 0, origA6),
-    localResp: local(isLocal, respH, f.respA4 >>> 0, respA6),
+    localOrig: local(isLocal, origH, f.origA4, origA6),
+    localResp: local(isLocal, respH, f.respA4, respA6),
     missedBytes: f.missedBytes,
     history: texts.history(f.history),
     origPkts: f.orig.pkts,
@@ -102,14 +111,16 @@ export function toConnection(
  * scan of distinct addresses costs no more than making every text afresh.
  */
 export class SharedTexts {
+  /** By the address as a signed 32-bit word: a small integer, where its unsigned number from 128.0.0.0 up is not. */
   private readonly ipv4 = new Map<number, string>();
   private readonly histories = new Map<string, string>();
 
-  ipv4Text(a: number): string {
-    let text = this.ipv4.get(a);
+  /** The text of an IPv4 address given as its 32-bit word (signed, as a Flow keeps it). */
+  ipv4Text(word: number): string {
+    let text = this.ipv4.get(word);
     if (text === undefined) {
       if (this.ipv4.size >= MAX_SHARED) this.ipv4.clear();
-      this.ipv4.set(a, (text = formatIPv4(a)));
+      this.ipv4.set(word, (text = formatIPv4(word >>> 0)));
     }
     return text;
   }

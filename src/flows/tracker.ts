@@ -28,6 +28,11 @@ export interface TrackerOptions {
   maxConnections?: number;
   /** local_orig / local_resp; default: the address blocks Zeek counts as local out of the box. */
   isLocal?: (address: string) => boolean;
+  /**
+   * isLocal's answer for an IPv4 address given as its 32-bit word (signed or not), asked instead
+   * of isLocal for IPv4 connections when given: no address text is read back.
+   */
+  isLocalIPv4?: (address: number) => boolean;
   /** Index stamped into Connection.capture (see setCapture). */
   capture?: number;
   /**
@@ -94,7 +99,7 @@ export class ConnectionTracker {
 
   constructor(o: TrackerOptions) {
     const onConnection = o.onConnection;
-    const isLocal = o.isLocal ?? null;
+    const isLocal = o.isLocal !== undefined ? { text: o.isLocal, ipv4: o.isLocalIPv4 ?? null } : null;
     const texts = new SharedTexts();
     this.table = new ConnectionTable({
       stats: this.stats,
