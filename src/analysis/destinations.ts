@@ -232,10 +232,14 @@ function netblockKey4(c: Connection, n4: number): GroupKey {
  */
 export class DirectKeys {
   private readonly byAddress = new Map<string, GroupKey>();
-  private readonly resolvedKeys = new Map<ResolvedName, GroupKey>();
+  /**
+   * Made at their first use, as the host's connections need them: a network's tens of thousands
+   * of hosts each make one of these.
+   */
+  private resolvedKeys: Map<ResolvedName, GroupKey> | null = null;
   /** Raw Host header / SNI → its key, or null when it cleans to nothing. */
-  private readonly byHost = new Map<string, GroupKey | null>();
-  private readonly bySni = new Map<string, GroupKey | null>();
+  private byHost: Map<string, GroupKey | null> | null = null;
+  private bySni: Map<string, GroupKey | null> | null = null;
 
   /** No DNS name for any address and no organisation table: an address's key is its netblock's. */
   private readonly unnamed: boolean;
@@ -259,27 +263,30 @@ export class DirectKeys {
     if (known === undefined) {
       const resolved = this.names.lookup(address);
       if (resolved !== null) {
-        let dns = this.resolvedKeys.get(resolved) ?? null;
-        if (dns === null) this.resolvedKeys.set(resolved, (dns = dnsKey(resolved)));
+        const resolvedKeys = (this.resolvedKeys ??= new Map<ResolvedName, GroupKey>());
+        let dns = resolvedKeys.get(resolved) ?? null;
+        if (dns === null) resolvedKeys.set(resolved, (dns = dnsKey(resolved)));
         this.byAddress.set(address, dns);
         return dns;
       }
     }
     const rawHost = c.http?.host;
     if (rawHost) {
-      let hostKey = this.byHost.get(rawHost);
+      const byHost = (this.byHost ??= new Map<string, GroupKey | null>());
+      let hostKey = byHost.get(rawHost);
       if (hostKey === undefined) {
         const name = cleanName(hostWithoutPort(rawHost));
-        this.byHost.set(rawHost, (hostKey = name === '' ? null : nameKey(name, 'host')));
+        byHost.set(rawHost, (hostKey = name === '' ? null : nameKey(name, 'host')));
       }
       if (hostKey !== null && hostKey.destination !== address) return hostKey;
     }
     const rawSni = c.sni;
     if (rawSni) {
-      let sniKey = this.bySni.get(rawSni);
+      const bySni = (this.bySni ??= new Map<string, GroupKey | null>());
+      let sniKey = bySni.get(rawSni);
       if (sniKey === undefined) {
         const name = cleanName(rawSni);
-        this.bySni.set(rawSni, (sniKey = name === '' ? null : nameKey(name, 'sni')));
+        bySni.set(rawSni, (sniKey = name === '' ? null : nameKey(name, 'sni')));
       }
       if (sniKey !== null) return sniKey;
     }

@@ -100,13 +100,14 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
   const n = items.n;
   const d: Destinations = { keyId: new Int32Array(n), keys: [], key: new Array<GroupKey>(n), merged: new UnionFind() };
   const directKeys = new DirectKeys(names.forHost(address), orgs);
-  const proxiedKeys = new ProxiedKeys();
+  // Made at the host's first proxied connection: most hosts of a network have none.
+  let proxiedKeys: ProxiedKeys | null = null;
   const keyIds = new Map<string, number>();
   const netIds = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const c = items.conn.get(i);
     const viaProxy = items.viaProxy[i] === 1;
-    const key = viaProxy ? proxiedKeys.key(c) : directKeys.key(c);
+    const key = viaProxy ? (proxiedKeys ??= new ProxiedKeys()).key(c) : directKeys.key(c);
     d.key[i] = key;
     // Groups: connections sharing a key, merged when their addresses share a netblock.
     let id = keyIds.get(key.key);

@@ -97,8 +97,9 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     cutOff: 0,
   };
   // Last unanswered attempt's end per responder, ports: only the last SYN_RETRY_SECONDS matter,
-  // older ones are swept out (a scan's million responders would fill it).
-  const lastUnanswered = new Map<string, number>();
+  // older ones are swept out (a scan's million responders would fill it). Made at the host's
+  // first unanswered attempt: most hosts of a network have none.
+  let lastUnanswered: Map<string, number> | null = null;
   let sweepAt = 0;
   const anyProxy = ctx.proxies.proxies.length > 0;
   const cutOffAfter = (ctx.captureEnd ?? Infinity) - CUT_OFF_SECONDS;
@@ -112,6 +113,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     let attempt = c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S');
     if (outcome === 'unanswered' && attempt) {
       // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
+      lastUnanswered ??= new Map<string, number>();
       if (lastUnanswered.size >= sweepAt) {
         for (const [key, end] of lastUnanswered) if (c.ts - end > SYN_RETRY_SECONDS) lastUnanswered.delete(key);
         sweepAt = Math.max(4096, lastUnanswered.size * 2);
