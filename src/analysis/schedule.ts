@@ -6,7 +6,7 @@
 import type { Schedule, ScheduleBasis } from './types.js';
 import { decimal, duration, percent, plural, round } from '../quantities.js';
 import { burstWords, cycleWords, eventNoun, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
-import { mad, median } from './stats.js';
+import { mad, median, sortedValues } from './stats.js';
 import { flat } from '../flat.js';
 
 /** A gap this many times the one below it separates two levels of a schedule. */
@@ -89,7 +89,7 @@ export function emptySchedule(evidence: string, bursts = 0): Schedule {
  * clock's tick) are not told apart: with one-second time stamps 0 and 1 s are the same spacing.
  */
 export function naturalBreak(gaps: readonly number[], resolution = 1e-3): number | null {
-  const sorted = Float64Array.from(gaps).sort();
+  const sorted = sortedValues(gaps);
   const m = sorted.length;
   for (let k = (m - 1) >> 1; k < m - 1; k++) {
     const lower = Math.max(sorted[k]!, resolution);
@@ -376,7 +376,7 @@ function allowedJitter(intervals: number): number {
 
 /** Half-width of the intervals' spread relative to the period (see MAX_JITTER_FEW). */
 function relativeJitter(intervals: readonly number[], period: number): number {
-  const sorted = Float64Array.from(intervals).sort();
+  const sorted = sortedValues(intervals);
   const k = sorted.length;
   if (k <= FEW_INTERVALS) return (sorted[k - 1]! - sorted[0]!) / (sorted[k - 1]! + sorted[0]!);
   // The 10th to 90th percentile covers 80 % of a uniform spread.

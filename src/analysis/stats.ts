@@ -30,6 +30,39 @@ export function median(values: readonly number[]): number | null {
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Up to this many values are sorted by insertion into a reused typed array (sortedValues). */
+const SMALL_SORT = 64;
+const sortScratch = new Float64Array(SMALL_SORT);
+
+/**
+ * `values` in ascending order, as `new Float64Array(values).sort()` orders them. A few values are
+ * sorted by insertion into a reused buffer — the typed array's own sort costs microseconds a call
+ * however short the list, and the schedules of a busy network's hosts make tens of thousands of
+ * calls — so the result is valid until the next call.
+ */
+export function sortedValues(values: readonly number[]): Float64Array {
+  const n = values.length;
+  if (n <= SMALL_SORT) {
+    let plain = true;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      // NaN and −0 are left to the typed array's sort (NaN last, −0 before +0).
+      if (v !== v || (v === 0 && 1 / v < 0)) {
+        plain = false;
+        break;
+      }
+      let j = i;
+      while (j > 0 && sortScratch[j - 1]! > v) {
+        sortScratch[j] = sortScratch[j - 1]!;
+        j--;
+      }
+      sortScratch[j] = v;
+    }
+    if (plain) return sortScratch.subarray(0, n);
+  }
+  return new Float64Array(values).sort();
+}
+
 /** Median absolute deviation from the median. */
 export function mad(values: readonly number[]): number | null {
   const m = median(values);
