@@ -90,7 +90,7 @@ export function emptySchedule(evidence: string, bursts = 0): Schedule {
  */
 export function naturalBreak(gaps: readonly number[], resolution = 1e-3): number | null {
   const sorted = sortedValues(gaps);
-  const m = sorted.length;
+  const m = gaps.length;
   for (let k = (m - 1) >> 1; k < m - 1; k++) {
     const lower = Math.max(sorted[k]!, resolution);
     const typical = Math.max(sorted[k >> 1]!, resolution);
@@ -377,14 +377,15 @@ function allowedJitter(intervals: number): number {
 /** Half-width of the intervals' spread relative to the period (see MAX_JITTER_FEW). */
 function relativeJitter(intervals: readonly number[], period: number): number {
   const sorted = sortedValues(intervals);
-  const k = sorted.length;
+  const k = intervals.length;
   if (k <= FEW_INTERVALS) return (sorted[k - 1]! - sorted[0]!) / (sorted[k - 1]! + sorted[0]!);
   // The 10th to 90th percentile covers 80 % of a uniform spread.
-  return (quantile(sorted, 0.9) - quantile(sorted, 0.1)) / 2 / 0.8 / period;
+  return (quantile(sorted, k, 0.9) - quantile(sorted, k, 0.1)) / 2 / 0.8 / period;
 }
 
-function quantile(sorted: Float64Array, p: number): number {
-  const i = p * (sorted.length - 1);
+/** The `p` quantile of the first `n` values of `sorted`. */
+function quantile(sorted: Float64Array, n: number, p: number): number {
+  const i = p * (n - 1);
   const lo = Math.floor(i);
   const hi = Math.ceil(i);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (i - lo);

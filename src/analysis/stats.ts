@@ -35,10 +35,11 @@ const SMALL_SORT = 64;
 const sortScratch = new Float64Array(SMALL_SORT);
 
 /**
- * `values` in ascending order, as `new Float64Array(values).sort()` orders them. A few values are
- * sorted by insertion into a reused buffer — the typed array's own sort costs microseconds a call
- * however short the list, and the schedules of a busy network's hosts make tens of thousands of
- * calls — so the result is valid until the next call.
+ * An array whose first `values.length` entries are `values` in ascending order, as
+ * `new Float64Array(values).sort()` orders them. A few values are sorted by insertion into a
+ * reused buffer — the typed array's own sort costs microseconds a call however short the list,
+ * and the schedules of a busy network's hosts make tens of thousands of calls —, which is
+ * returned as it is (no view made): read no further than `values.length`, and before the next call.
  */
 export function sortedValues(values: readonly number[]): Float64Array {
   const n = values.length;
@@ -58,7 +59,7 @@ export function sortedValues(values: readonly number[]): Float64Array {
       }
       sortScratch[j] = v;
     }
-    if (plain) return sortScratch.subarray(0, n);
+    if (plain) return sortScratch;
   }
   return new Float64Array(values).sort();
 }
