@@ -100,6 +100,48 @@ export function naturalBreak(gaps: readonly number[], resolution = 1e-3): number
   return null;
 }
 
+/**
+ * Two levels of gaps that are each as tight as a timer: each level's range within ±LEVEL_SPREAD
+ * of its middle (widened by two ticks of the clock, which can shift a gap by one each way).
+ */
+const LEVEL_SPREAD = 0.15;
+
+/**
+ * A break between two tight levels of gaps, for schedules whose tries inside a burst come closer
+ * than BREAK_RATIO to the pause (three tries 3 s apart, then 10 s quiet: gaps 3, 3, 10, 3, 3, 10).
+ * naturalBreak cannot tell such a jump from the spread of random gaps; this tells it by what
+ * random gaps never show together: every gap in one of two tight levels (see LEVEL_SPREAD) a
+ * clear jump (×2) apart, the upper level half the gaps or fewer, and three or more upper gaps
+ * recurring after the same number of gaps every time, so every burst between them has the same
+ * number of events. Uniform or exponential gaps have no such jump with tight levels on both sides,
+ * and a beacon that misses a beat now and then has its doubled gaps at no fixed count. `gaps` in
+ * order of time; returns the threshold (geometric mean of the two levels' facing ends) or null.
+ */
+export function twoLevelBreak(gaps: readonly number[], resolution = 1e-3): number | null {
+  const sorted = Float64Array.from(gaps).sort();
+  const m = sorted.length;
+  const tight = (lo: number, hi: number): boolean => Math.max(0, hi - lo - 2 * resolution) <= LEVEL_SPREAD * (hi + lo);
+  for (let k = (m >> 1) - 1; k < m - 3; k++) {
+    const lower = Math.max(sorted[k]!, resolution);
+    const upper = sorted[k + 1]!;
+    if (upper / lower < 2) continue;
+    if (!tight(sorted[0]!, sorted[k]!) || !tight(upper, sorted[m - 1]!)) return null;
+    const threshold = Math.sqrt(lower * upper);
+    let previous = -1;
+    let every = -1;
+    for (let i = 0; i < gaps.length; i++) {
+      if (gaps[i]! <= threshold) continue;
+      if (previous >= 0) {
+        if (every >= 0 && i - previous !== every) return null;
+        every = i - previous;
+      }
+      previous = i;
+    }
+    return threshold;
+  }
+  return null;
+}
+
 /** Whether source ports rise by small steps across consecutive attempts. */
 export function sequentialPorts(ports: readonly number[]): { sequential: boolean; fraction: number; step: number | null } {
   if (ports.length < 3) return { sequential: false, fraction: 0, step: null };
@@ -127,12 +169,15 @@ export function clockResolution(t: readonly number[]): number {
   return 1;
 }
 
-/** Bursts of sorted event times: a gap above the natural break starts a new burst; with no break every event is its own burst. */
+/**
+ * Bursts of sorted event times: a gap above the natural break (else the break between two tight
+ * levels of gaps) starts a new burst; with neither every event is its own burst.
+ */
 function burstsOf(t: readonly number[], resolution: number): { starts: number[]; sizes: number[]; durations: number[] } {
   const n = t.length;
   const gaps = new Array<number>(n - 1);
   for (let i = 1; i < n; i++) gaps[i - 1] = t[i]! - t[i - 1]!;
-  const threshold = naturalBreak(gaps, resolution);
+  const threshold = naturalBreak(gaps, resolution) ?? twoLevelBreak(gaps, resolution);
   const starts: number[] = [t[0]!];
   const sizes: number[] = [];
   const durations: number[] = [];

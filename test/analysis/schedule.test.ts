@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeSchedule } from '../../src/analysis/index.js';
-import { naturalBreak, schedulePeriodic, sequentialPorts } from '../../src/analysis/schedule.js';
+import { naturalBreak, schedulePeriodic, sequentialPorts, twoLevelBreak } from '../../src/analysis/schedule.js';
 import type { ScheduleBasis } from '../../src/analysis/types.js';
 import { random } from './support.js';
 
@@ -18,6 +18,20 @@ function bursts(count: number, size: number, period: number, seed = 1, jitter = 
     }
   }
   return { times, ports };
+}
+
+/** Event times whose gaps follow `pattern` over and over, each gap off by up to ±`spread` of itself (a timer's wobble). */
+function gapped(pattern: readonly number[], cycles: number, spread: number, seed: number): { times: number[]; ports: number[] } {
+  const rnd = random(seed);
+  const times = [50];
+  for (let c = 0; c < cycles; c++) for (const gap of pattern) times.push(times[times.length - 1]! + gap * (1 + (rnd() * 2 - 1) * spread));
+  return { times, ports: times.map((_, i) => 33_000 + i) };
+}
+
+/** Times of `count` events whose gaps `gap()` draws. */
+function drawn(count: number, gap: () => number): number[] {
+  let t = 0;
+  return Array.from({ length: count }, () => (t += gap()));
 }
 
 describe('schedule', () => {
@@ -96,6 +110,76 @@ describe('schedule', () => {
     expect(s.periodic).toBe(true);
     expect(s.periodSeconds).toBeCloseTo(8, 0);
     expect(s.evidence).toMatch(/^one request every 8(\.\d)? s/);
+  });
+
+  it('three tries 3 s apart, then 10 s quiet: bursts of 3 every 16 s', () => {
+    const { times, ports } = gapped([3, 3, 10], 6, 0.03, 31);
+    const s = analyzeSchedule(times, ports, 'failed attempts');
+    expect(s).toMatchObject({ periodic: true, burstSize: 3, sequentialPorts: true });
+    expect(s.periodSeconds).toBeGreaterThan(15);
+    expect(s.periodSeconds).toBeLessThan(17);
+    expect(s.pauseSeconds).toBeGreaterThan(9);
+    expect(s.pauseSeconds).toBeLessThan(11);
+    expect(s.burstRate).toBeCloseTo(1 / 3, 1);
+    expect(s.jitter).toBeLessThan(0.05);
+    expect(s.cycleSeconds).toBeNull();
+    expect(s.evidence).toMatch(/bursts of 3 attempts .* every 16 s/);
+    expect(schedulePeriodic(times, ports, 'failed attempts')).toBe(true);
+    // The same agent in a firewall log, on a whole-second clock.
+    const logged = analyzeSchedule(times.map(Math.round), null, 'failed attempts');
+    expect(logged).toMatchObject({ periodic: true, burstSize: 3, periodSeconds: 16 });
+  });
+
+  it('two tries 2 s apart, then 6 s quiet: bursts of 2 every 8 s', () => {
+    const { times } = gapped([2, 6], 8, 0.04, 32);
+    const s = analyzeSchedule(times, null, 'completed sessions');
+    expect(s).toMatchObject({ periodic: true, burstSize: 2 });
+    expect(s.periodSeconds).toBeGreaterThan(7.5);
+    expect(s.periodSeconds).toBeLessThan(8.5);
+    expect(s.pauseSeconds).toBeGreaterThan(5.5);
+    expect(s.pauseSeconds).toBeLessThan(6.5);
+    expect(s.jitter).toBeLessThan(0.06);
+    expect(schedulePeriodic(times, null, 'completed sessions')).toBe(true);
+  });
+
+  it('gaps in two loose levels (3 and 10 s, each ±40 %) are no schedule', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const { times, ports } = gapped([3, 3, 10], 8, 0.4, seed);
+      const s = analyzeSchedule(times, ports, 'failed attempts');
+      expect(s.periodic, `seed ${seed}`).toBe(false);
+      expect(s.burstSize, `seed ${seed}`).toBe(1);
+    }
+  });
+
+  it('random spacing shows no two levels and stays no schedule: uniform 3–9 s, Poisson arrivals, browsing', () => {
+    const rnd = random(41);
+    const gapsOf = (times: readonly number[]): number[] => times.slice(1).map((t, i) => t - times[i]!);
+    for (let k = 0; k < 300; k++) {
+      const count = 10 + (k % 40);
+      // Uniform 3–9 s is a 6 s beacon with a ±50 % random jitter once it keeps it up (MAX_JITTER_MANY), in single events.
+      const uniform = drawn(count, () => 3 + rnd() * 6);
+      expect(twoLevelBreak(gapsOf(uniform)), `uniform ${k}`).toBeNull();
+      expect(analyzeSchedule(uniform, null, 'completed sessions').burstSize, `uniform ${k}`).toBe(1);
+      const poisson = drawn(count, () => -Math.log(1 - rnd()) * 8);
+      expect(twoLevelBreak(gapsOf(poisson)), `poisson ${k}`).toBeNull();
+      expect(analyzeSchedule(poisson, null, 'completed sessions').periodic, `poisson ${k}`).toBe(false);
+      // Page loads a fraction of a second apart, then a person reading for 3 s to 5 min.
+      const browsing = drawn(count, () => (rnd() < 0.7 ? 0.02 + rnd() * 0.6 : 3 * 100 ** rnd()));
+      expect(twoLevelBreak(gapsOf(browsing)), `browsing ${k}`).toBeNull();
+      // The same on a firewall log's whole-second clock.
+      expect(twoLevelBreak(gapsOf(browsing.map(Math.round)), 1), `browsing ${k}`).toBeNull();
+      expect(twoLevelBreak(gapsOf(uniform.map(Math.round)), 1), `uniform ${k}`).toBeNull();
+    }
+  });
+
+  it('a beacon that misses beats now and then is still one event every 60 s', () => {
+    const rnd = random(43);
+    const times: number[] = [];
+    // A timer to a tenth of a second that misses two beats at a time: those gaps are three times the rest, as tight.
+    for (let i = 0; i < 40; i++) if (![5, 6, 17, 18, 33, 34].includes(i)) times.push(i * 60 + (rnd() * 2 - 1) * 0.1);
+    const s = analyzeSchedule(times, null, 'completed sessions');
+    expect(s).toMatchObject({ periodic: true, burstSize: 1 });
+    expect(s.periodSeconds).toBeCloseTo(60, -1);
   });
 
   it('natural breaks ignore near-simultaneous attempts', () => {
