@@ -118,8 +118,8 @@ const LEVEL_SPREAD = 0.15;
  * order of time; returns the threshold (geometric mean of the two levels' facing ends) or null.
  */
 export function twoLevelBreak(gaps: readonly number[], resolution = 1e-3): number | null {
-  const sorted = Float64Array.from(gaps).sort();
-  const m = sorted.length;
+  const sorted = sortedValues(gaps);
+  const m = gaps.length;
   const tight = (lo: number, hi: number): boolean => Math.max(0, hi - lo - 2 * resolution) <= LEVEL_SPREAD * (hi + lo);
   for (let k = (m >> 1) - 1; k < m - 3; k++) {
     const lower = Math.max(sorted[k]!, resolution);
