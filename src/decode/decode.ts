@@ -16,7 +16,7 @@ import { decodeGeneve } from './geneve.js';
 import { decodeGre, ETHERTYPE_PPP_IN_GRE } from './gre.js';
 import { decodeGtp } from './gtp.js';
 import { decodeEthernet, decodeEthertype, decodeLink, decodePpp, ETHERTYPE_IPV4, ETHERTYPE_IPV6, newLinkResult } from './link.js';
-import { copyPacket, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, newPacket, type Packet } from './packet.js';
+import { copyPacket, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, LOG_NONE, newPacket, type Packet } from './packet.js';
 import { decodeTcp } from './tcp.js';
 import {
   ETHERTYPE_TRANSPARENT_ETHERNET,
@@ -49,6 +49,7 @@ function reset(out: Packet): void {
   out.reason = '';
   out.vlanDepth = 0;
   out.vlan = -1;
+  out.logAction = LOG_NONE;
   out.tunnelDepth = 0;
   out.tunnel = '';
   out.carries = '';

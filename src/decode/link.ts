@@ -9,7 +9,7 @@
  */
 
 import type { AnomalyCode, SkipReason } from './anomalies.js';
-import type { Packet } from './packet.js';
+import { LOG_BLOCK, LOG_NONE, LOG_PASS, type Packet } from './packet.js';
 
 export const LINKTYPE_NULL = 0;
 export const LINKTYPE_ETHERNET = 1;
@@ -60,6 +60,8 @@ const MAX_8023_LENGTH = 1500;
  */
 const PFLOG_MIN_LENGTH = 45;
 const PFLOG_AF = 1;
+/** pf's action on the packet (PF_PASS 0, PF_DROP 1 — a `block` rule's —, the others translation and scrub rules'). */
+const PFLOG_ACTION = 2;
 
 /**
  * NFLOG (https://www.tcpdump.org/linktypes/LINKTYPE_NFLOG.html): family, version 0, resource id
@@ -244,6 +246,8 @@ function decodePflog(b: Uint8Array, start: number, end: number, out: Packet, lin
   if (length < PFLOG_MIN_LENGTH) return malformed(out, 'pflog.bad_header_length', link);
   const header = (length + 3) & ~3;
   if (end - start < header) return malformed(out, 'truncated.pflog', link);
+  const action = b[start + PFLOG_ACTION]!;
+  out.logAction = action === 0 ? LOG_PASS : action === 1 ? LOG_BLOCK : LOG_NONE;
   byAddressFamily(b[start + PFLOG_AF]!, start + header, out, link);
 }
 

@@ -33,6 +33,11 @@ export interface QuotedHeader {
   seq: number;
 }
 
+/** Packet.logAction: no logger's word (a capture of the wire), the firewall let the packet through, it blocked it. */
+export const LOG_NONE = -1;
+export const LOG_PASS = 0;
+export const LOG_BLOCK = 1;
+
 export interface Packet {
   // -- from the record
   record: number;
@@ -60,6 +65,11 @@ export interface Packet {
   vlanDepth: number;
   /** Outermost VLAN id, -1 when untagged. */
   vlan: number;
+  /**
+   * What the firewall that logged the packet did with it, as its packet logger's header says (pf's
+   * pflog): LOG_PASS, LOG_BLOCK, or LOG_NONE for a capture of the wire.
+   */
+  logAction: number;
 
   // -- tunnels (decode.ts, tunnel.ts): the fields below describe the innermost IP packet
   /** Encapsulations opened to reach the IP header described here; 0 for a packet not tunnelled. */
@@ -177,6 +187,7 @@ export function newPacket(): Packet {
     truncated: false,
     vlanDepth: 0,
     vlan: -1,
+    logAction: LOG_NONE,
     tunnelDepth: 0,
     tunnel: '',
     carriers: [],
@@ -238,6 +249,7 @@ export function copyPacket(from: Packet, to: Packet): void {
   to.truncated = from.truncated;
   to.vlanDepth = from.vlanDepth;
   to.vlan = from.vlan;
+  to.logAction = from.logAction;
   to.tunnelDepth = from.tunnelDepth;
   to.tunnel = from.tunnel;
   to.carrierCount = 0;

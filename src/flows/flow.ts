@@ -228,6 +228,13 @@ export class Endpoint {
   }
 }
 
+/** Flow.logged: a logged opening packet the firewall let through, one it blocked (logger's words, decode/packet.ts LOG_*). */
+export const LOGGED_PASS = 1;
+export const LOGGED_BLOCK = 2;
+
+/** Flow.logged of a packet's logAction (decode/packet.ts: LOG_PASS 0, LOG_BLOCK 1, LOG_NONE -1). */
+export const loggedOf = (logAction: number): number => (logAction === 0 ? LOGGED_PASS : logAction === 1 ? LOGGED_BLOCK : 0);
+
 /** A connection's IPv6 addresses as 32-bit words, originator's first. */
 export class Addresses6 {
   o0 = 0;
@@ -312,6 +319,11 @@ export class Flow {
   missedBytes = 0;
 
   // -- callhome
+  /**
+   * What a packet logger said the firewall did with the originator's opening packets (pf's pflog):
+   * LOGGED_PASS and LOGGED_BLOCK bits, 0 for a capture of the wire.
+   */
+  logged = 0;
   synCount = 0;
   firstSynTs = -1;
   handshakeRtt: number | null = null;
@@ -396,6 +408,7 @@ export class Flow {
     this.deleteAt = Infinity;
     this.closeCheckFrom = -1;
     this.missedBytes = 0;
+    this.logged = 0;
     this.synCount = 0;
     this.firstSynTs = -1;
     this.handshakeRtt = null;

@@ -5,8 +5,8 @@
  */
 
 import { formatIPv4, formatIPv6 } from '../decode/address.js';
-import { NONE, type ConnState, type Connection, type Transport } from './connection.js';
-import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
+import { logDenial, NONE, type ConnState, type Connection, type Transport } from './connection.js';
+import { Flow, KIND_TCP, KIND_UDP, LOGGED_BLOCK, LOGGED_PASS } from './flow.js';
 import { isLocalIPv4, isLocalIPv6 } from './local.js';
 import { quicPeek, serviceOf } from './peeks.js';
 import { finishedResets } from './resets.js';
@@ -58,7 +58,13 @@ export function toConnection(
       connState = 'OTH';
     }
   }
-  const resets = f.resets === null ? NONE : finishedResets(f);
+  let resets = f.resets === null ? NONE : finishedResets(f);
+  // A packet logger's word (pf's pflog) on the opening packets: blocked is the firewall's denial,
+  // as a firewall log's line is, and comes before any reset seen (pf's own, for a `block return`
+  // rule); let through, with nothing more of it logged (pf logs a state's
+  // first packet only, unless a rule says `log (all)`), the attempt passed, as a log's allowed line.
+  if ((f.logged & LOGGED_BLOCK) !== 0) resets = [logDenial(f.ts, PACKET_LOG), ...resets];
+  const passed = f.logged === LOGGED_PASS && f.orig.pkts === 1 && f.resp.pkts === 0;
   const origA6 = v6 ? f.address6(true) : null;
   const respA6 = v6 ? f.address6(false) : null;
   const origH = origA6 !== null ? formatIPv6(origA6) : texts.ipv4Text(f.origA4);
@@ -92,7 +98,7 @@ export function toConnection(
     origTtl: f.orig.firstTtl,
     respTtl: f.resp.firstTtl,
     handshakeRtt: f.handshakeRtt,
-    established: f.established,
+    established: f.established || passed,
     resets,
     http: f.http,
     sni: f.sni,
@@ -104,6 +110,9 @@ export function toConnection(
     requestTimes: f.requestTimes ?? NONE,
   };
 }
+
+/** The log a packet logger's denials name: the capture of pf's pflog interface. */
+export const PACKET_LOG = 'pflog';
 
 /**
  * Address texts and histories, made once and shared by the records of one tracker: most

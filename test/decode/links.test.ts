@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/index.js';
 import { decodePacket, newPacket, packetDestination, packetSource } from '../../src/decode/index.js';
+import { LOG_NONE } from '../../src/decode/packet.js';
 import { callhome } from '../cli/support.js';
 import { projectRoot } from '../support/corpus.js';
 
@@ -61,15 +62,17 @@ describe.each(CAPTURES)('$file', ({ file, linktype, truncated }) => {
     expect(run.stdout).toContain('anomalies   none\n');
   });
 
-  it("each packet's addresses, TTL, ports, flags and sequence numbers are those tshark decodes", async () => {
+  it("each packet's addresses, TTL, ports, flags, sequence numbers and pf's action are those tshark decodes", async () => {
     const lines = readFileSync(resolve(DIR, file.replace('.pcap', '.tshark.tsv')), 'utf8')
       .trim()
       .split('\n')
       .slice(1);
     const expected = new Map<number, string>();
     for (const line of lines) {
-      const [frame, src4, src6, dst4, dst6, ttl, hlim, sport, dport, flags, seq, ack, len] = line.split('\t');
-      expected.set(Number(frame), [src4 || src6, dst4 || dst6, ttl || hlim, sport, dport, Number(flags), seq, ack, len].join(' '));
+      const [frame, src4, src6, dst4, dst6, ttl, hlim, sport, dport, flags, seq, ack, len, logged] = line.split('\t');
+      // pf's action (0 pass, 1 block) where the logger writes one; none for the others.
+      const action = file === 'pflog.pcap' ? Number(logged) : LOG_NONE;
+      expected.set(Number(frame), [src4 || src6, dst4 || dst6, ttl || hlim, sport, dport, Number(flags), seq, ack, len, action].join(' '));
     }
     expect(expected.size).toBe(18);
     const seen = new Map<number, string>();
@@ -79,7 +82,7 @@ describe.each(CAPTURES)('$file', ({ file, linktype, truncated }) => {
       expect(p.status).toBe('decoded');
       seen.set(
         record.index,
-        [packetSource(p), packetDestination(p), p.ttl, p.sport, p.dport, p.tcpFlags, p.seq, p.ack, p.payloadLength].join(' '),
+        [packetSource(p), packetDestination(p), p.ttl, p.sport, p.dport, p.tcpFlags, p.seq, p.ack, p.payloadLength, p.logAction].join(' '),
       );
     });
     expect(seen).toEqual(expected);
