@@ -193,14 +193,9 @@ export function groupItems(
   for (let id = 0; id < ids; id++) {
     const g = accs[groupOfRoot[uf.find(id)]!]!;
     const key = d.keys[id]!;
-    if (g.keys.length === 0) {
-      // Lists of one made as one: most groups have one key.
-      g.keys = [key];
-      g.keyCounts = [keyCounts[id]!];
-    } else {
-      g.keys.push(key);
-      g.keyCounts.push(keyCounts[id]!);
-    }
+    // Most groups have one key.
+    g.keys = withValue(g.keys.length === 0 ? null : g.keys, key);
+    g.keyCounts = withValue(g.keyCounts.length === 0 ? null : g.keyCounts, keyCounts[id]!);
     for (const name of key.names) if (g.names.size < 100) g.names.add(name);
   }
   // Each accumulator let go once finished: a scanner's groups are many.
@@ -315,6 +310,13 @@ export function dateGroups(kept: readonly DestinationGroup[], groups: readonly D
   }
 }
 
+/** `list` with `value` added, a list of one made as one: an empty list's first push makes room for seventeen. */
+function withValue<T>(list: T[] | null, value: T): T[] {
+  if (list === null) return [value];
+  list.push(value);
+  return list;
+}
+
 function addToGroup(g: GroupAcc, items: Items, i: number): void {
   const c = items.conn.get(i);
   const outcome = items.outcome[i]!;
@@ -337,26 +339,15 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
     return;
   }
   g.attempts++;
-  // Lists of one made as one (an empty list's first push makes room for seventeen): a host a
-  // firewall log shows denied at a new server every 40 s has thousands of groups of one attempt.
+  // A host a firewall log shows denied at a new server every 40 s has thousands of groups of one attempt.
   if (outcome === 'established') {
     g.established++;
-    if (g.doneTimes === null || g.donePorts === null) {
-      g.doneTimes = [c.ts];
-      g.donePorts = [c.origP];
-    } else {
-      g.doneTimes.push(c.ts);
-      g.donePorts.push(c.origP);
-    }
+    g.doneTimes = withValue(g.doneTimes, c.ts);
+    g.donePorts = withValue(g.donePorts, c.origP);
   } else {
     if (outcome === 'unanswered') g.unanswered++;
-    if (g.failedTimes === null || g.failedPorts === null) {
-      g.failedTimes = [c.ts];
-      g.failedPorts = [c.origP];
-    } else {
-      g.failedTimes.push(c.ts);
-      g.failedPorts.push(c.origP);
-    }
+    g.failedTimes = withValue(g.failedTimes, c.ts);
+    g.failedPorts = withValue(g.failedPorts, c.origP);
   }
 }
 

@@ -1,35 +1,5 @@
 /** Small robust statistics used across the analysis (medians, MAD); inputs are never mutated. */
 
-/** Up to this many values are sorted by insertion in a reused array (no typed array to create). */
-const SMALL_SAMPLE = 32;
-const smallSorted: number[] = new Array<number>(SMALL_SAMPLE).fill(0);
-
-export function median(values: readonly number[]): number | null {
-  const n = values.length;
-  if (n === 0) return null;
-  const mid = n >> 1;
-  if (n <= SMALL_SAMPLE) {
-    let ordered = true;
-    for (let i = 0; i < n; i++) {
-      const v = values[i]!;
-      if (v !== v) {
-        ordered = false; // NaN: sorted last, as below
-        break;
-      }
-      let j = i;
-      while (j > 0 && smallSorted[j - 1]! > v) {
-        smallSorted[j] = smallSorted[j - 1]!;
-        j--;
-      }
-      smallSorted[j] = v;
-    }
-    if (ordered) return n % 2 === 1 ? smallSorted[mid]! : (smallSorted[mid - 1]! + smallSorted[mid]!) / 2;
-  }
-  // The array constructor copies an array directly; `from` walks it through the iterator protocol.
-  const sorted = new Float64Array(values).sort();
-  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Up to this many values are sorted by insertion into a reused typed array (sortedValues). */
 const SMALL_SORT = 64;
 const sortScratch = new Float64Array(SMALL_SORT);
@@ -39,7 +9,8 @@ const sortScratch = new Float64Array(SMALL_SORT);
  * `new Float64Array(values).sort()` orders them. A few values are sorted by insertion into a
  * reused buffer — the typed array's own sort costs microseconds a call however short the list,
  * and the schedules of a busy network's hosts make tens of thousands of calls —, which is
- * returned as it is (no view made): read no further than `values.length`, and before the next call.
+ * returned as it is (no view made): read no further than `values.length`, and before the next call
+ * (of it or of `median`, which sorts with it).
  */
 export function sortedValues(values: readonly number[]): Float64Array {
   const n = values.length;
@@ -62,6 +33,14 @@ export function sortedValues(values: readonly number[]): Float64Array {
     if (plain) return sortScratch;
   }
   return new Float64Array(values).sort();
+}
+
+export function median(values: readonly number[]): number | null {
+  const n = values.length;
+  if (n === 0) return null;
+  const sorted = sortedValues(values);
+  const mid = n >> 1;
+  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Median absolute deviation from the median. */

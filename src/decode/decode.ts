@@ -19,6 +19,8 @@ import { decodeEthernet, decodeEthertype, decodeLink, decodePpp, ETHERTYPE_IPV4,
 import { copyPacket, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, LOG_NONE, newPacket, type Packet } from './packet.js';
 import { decodeTcp } from './tcp.js';
 import {
+  carry,
+  enter,
   ETHERTYPE_TRANSPARENT_ETHERNET,
   IPPROTO_GRE,
   IPPROTO_IPIP,
@@ -301,11 +303,8 @@ function openIpTunnel(b: Uint8Array, p: number, end: number, capEnd: number, ver
     decodeGre(b, p, end, capEnd, out, carried);
     if (carried.ethertype === 0) return;
   } else {
-    carried.kind = 'ip-in-ip';
-    carried.ethertype = out.proto === IPPROTO_IPIP ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6;
-    carried.offset = p;
-    carried.end = end;
-    carried.capEnd = capEnd;
+    enter(carried, 'ip-in-ip', end, capEnd);
+    carry(carried, out.proto === IPPROTO_IPIP ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, p);
   }
   openCarried(b, verify, out, depth + 1);
 }

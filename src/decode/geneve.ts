@@ -6,16 +6,13 @@
  */
 
 import type { Packet } from './packet.js';
-import { carry, headerCut, malformed, type Carried } from './tunnel.js';
+import { carry, enter, headerCut, malformed, type Carried } from './tunnel.js';
 
 export const GENEVE_MIN_HEADER = 8;
 
 /** Decode the Geneve header at `p` (a UDP payload ending at `end`, captured to `capEnd`). */
 export function decodeGeneve(b: Uint8Array, p: number, end: number, capEnd: number, out: Packet, carried: Carried): void {
-  carried.kind = 'geneve';
-  carried.end = end;
-  carried.capEnd = capEnd;
-  carried.ethertype = 0;
+  enter(carried, 'geneve', end, capEnd);
   if (headerCut(p, GENEVE_MIN_HEADER, end, capEnd, 'geneve.header_exceeds_udp', 'truncated.geneve', out, carried)) return;
   if (b[p]! >> 6 !== 0) return malformed(out, 'geneve.bad_version', carried);
   const length = GENEVE_MIN_HEADER + (b[p]! & 0x3f) * 4;

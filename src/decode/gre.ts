@@ -11,7 +11,7 @@
 
 import { decodeErspan, GRE_ERSPAN_TYPE_II, GRE_ERSPAN_TYPE_III } from './erspan.js';
 import type { Packet } from './packet.js';
-import { carry, headerCut, type Carried } from './tunnel.js';
+import { carry, enter, headerCut, type Carried } from './tunnel.js';
 
 export const GRE_MIN_HEADER = 4;
 const FLAG_CHECKSUM = 0x80;
@@ -42,10 +42,7 @@ export function greFlagsToString(flags: number): string {
  * as captured. Fills `carried`, or sets the packet's status.
  */
 export function decodeGre(b: Uint8Array, p: number, end: number, capEnd: number, out: Packet, carried: Carried): void {
-  carried.kind = 'gre';
-  carried.end = end;
-  carried.capEnd = capEnd;
-  carried.ethertype = 0;
+  enter(carried, 'gre', end, capEnd);
   if (headerCut(p, GRE_MIN_HEADER, end, capEnd, 'gre.header_exceeds_ip', 'truncated.gre', out, carried)) return;
   const flags = b[p]!;
   const version = b[p + 1]! & VERSION_MASK;

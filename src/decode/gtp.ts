@@ -8,7 +8,7 @@
  */
 
 import type { Packet } from './packet.js';
-import { carry, headerCut, ipEthertype, malformed, type Carried } from './tunnel.js';
+import { carry, enter, headerCut, ipEthertype, malformed, type Carried } from './tunnel.js';
 
 export const GTP_HEADER = 8;
 const OPTIONAL_FIELDS = 4;
@@ -21,10 +21,7 @@ export const GTP_G_PDU = 255;
 
 /** Decode the GTPv1-U header at `p` (a UDP payload ending at `end`, captured to `capEnd`). */
 export function decodeGtp(b: Uint8Array, p: number, end: number, capEnd: number, out: Packet, carried: Carried): void {
-  carried.kind = 'gtpv1';
-  carried.end = end;
-  carried.capEnd = capEnd;
-  carried.ethertype = 0;
+  enter(carried, 'gtpv1', end, capEnd);
   if (headerCut(p, GTP_HEADER, end, capEnd, 'gtp.header_exceeds_udp', 'truncated.gtp', out, carried)) return;
   const flags = b[p]!;
   if (flags >> 5 !== VERSION_1 || (flags & FLAG_PROTOCOL_TYPE) === 0) return malformed(out, 'gtp.bad_version', carried);

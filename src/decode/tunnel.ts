@@ -61,6 +61,17 @@ export function newCarried(): Carried {
 }
 
 /**
+ * A layer of `kind` begins: what it carries ends where the carrying payload does (`end`, captured
+ * to `capEnd`), and nothing is carried until `carry` says what.
+ */
+export function enter(carried: Carried, kind: TunnelKind, end: number, capEnd: number): void {
+  carried.kind = kind;
+  carried.end = end;
+  carried.capEnd = capEnd;
+  carried.ethertype = 0;
+}
+
+/**
  * A header of `length` bytes at `p` does not fit: the carrying payload is too short (`tooShort`)
  * or the snapshot length cut it (`truncated`). Returns true when it does not fit, with the status set.
  */

@@ -5,7 +5,7 @@
  */
 
 import type { Packet } from './packet.js';
-import { carry, headerCut, malformed, ETHERTYPE_TRANSPARENT_ETHERNET, type Carried } from './tunnel.js';
+import { carry, enter, headerCut, malformed, ETHERTYPE_TRANSPARENT_ETHERNET, type Carried } from './tunnel.js';
 
 export const VXLAN_HEADER = 8;
 const FLAG_VNI = 0x08;
@@ -17,10 +17,7 @@ export function vxlanVni(b: Uint8Array, p: number): number {
 
 /** Decode the VXLAN header at `p` (a UDP payload ending at `end`, captured to `capEnd`). */
 export function decodeVxlan(b: Uint8Array, p: number, end: number, capEnd: number, out: Packet, carried: Carried): void {
-  carried.kind = 'vxlan';
-  carried.end = end;
-  carried.capEnd = capEnd;
-  carried.ethertype = 0;
+  enter(carried, 'vxlan', end, capEnd);
   if (headerCut(p, VXLAN_HEADER, end, capEnd, 'vxlan.header_exceeds_udp', 'truncated.vxlan', out, carried)) return;
   if ((b[p]! & FLAG_VNI) === 0) return malformed(out, 'vxlan.no_vni_flag', carried);
   carry(carried, ETHERTYPE_TRANSPARENT_ETHERNET, p + VXLAN_HEADER);
