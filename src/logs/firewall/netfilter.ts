@@ -8,10 +8,11 @@
  * without one precedes a drop, and UFW's "[UFW AUDIT]" lines, logged before any decision, are
  * skipped.
  */
+import { prefixAction } from '../../firewall-words.js';
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { Transport } from '../../flows/connection.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
-import { actionOf, historyLetters, transportOf, shareRead } from './types.js';
+import { historyLetters, transportOf, shareRead } from './types.js';
 
 /** The kernel's TCP flag words, in the order it prints them. */
 const TCP_FLAG_WORDS = new Set(['CWR', 'ECE', 'URG', 'ACK', 'PSH', 'RST', 'SYN', 'FIN']);
@@ -39,17 +40,10 @@ function prefixOf(message: string, inAt: number): string {
 }
 
 /**
- * The decision a log prefix names, or null for a rule that logs before any decision (UFW's
- * "[UFW AUDIT]" under `ufw logging high`: the packet is logged again by the rule that decides).
- * EdgeOS, VyOS and UniFi gateways end the prefix with the rule's action letter:
- * "[LAN_IN-10-A]" accept, "[WAN_LOCAL-default-D]" drop, "[WAN_IN-20-R]" reject.
+ * A line whose prefix names no decision (firewall-words.ts `prefixAction`) is a denial: a LOG rule
+ * without one is most often the one before a drop rule.
  */
-export function prefixAction(prefix: string): FirewallAction | null {
-  if (/\bAUDIT\b/.test(prefix)) return null;
-  const letter = /-([ADR])\]\s*$/.exec(prefix);
-  if (letter !== null) return letter[1] === 'A' ? 'allow' : 'deny';
-  return actionOf(prefix, 'deny');
-}
+const UNNAMED_PREFIX: FirewallAction = 'deny';
 
 function parser(clock: LogClockLike): LineParser {
   let sinceBoot = 0;
@@ -70,7 +64,7 @@ function parser(clock: LogClockLike): LineParser {
       const proto = transportOf(protoWord);
       // Other protocols (GRE, ESP, IGMP …): no connection to make of them.
       if (proto === null) return 'skip';
-      const action = prefixAction(prefixOf(message, inAt));
+      const action = prefixAction(prefixOf(message, inAt), UNNAMED_PREFIX);
       if (action === null) return 'skip';
       if (header.sinceBoot) sinceBoot++;
       const event: FirewallEvent = {
@@ -423,7 +417,7 @@ export function netfilterEventOfBytes(
     if (j === length) action = cache.actions[k];
   }
   if (action === undefined) {
-    const named = prefixAction(b.toString('latin1', prefixFrom, inAt));
+    const named = prefixAction(b.toString('latin1', prefixFrom, inAt), UNNAMED_PREFIX);
     // A line logged before any decision: the text reader skips it.
     if (named === null) return null;
     action = named;

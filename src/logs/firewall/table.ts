@@ -21,10 +21,11 @@
  * read the way it is written: it is read so, and the reader warns, naming the column, that the
  * dates either order reads may be misread — as it does for a column with dates of both orders.
  */
+import { actionOf } from '../../firewall-words.js';
 import { count, plural } from '../../quantities.js';
 import { fullYear, isoOffset, monthOf, utcSeconds } from './time.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
-import { actionOf, portOf, SNIFF_CLOCK, transportOf, shareRead } from './types.js';
+import { portOf, SNIFF_CLOCK, transportOf, shareRead } from './types.js';
 
 type Column = 'date' | 'time' | 'datetime' | 'proto' | 'src' | 'sport' | 'dst' | 'dport' | 'action' | 'device';
 

@@ -2,13 +2,14 @@
  * Firewall log records: what every format's line parser yields — one logged packet or
  * connection, with the firewall's decision — and the shape every format module shares.
  */
+import type { FirewallAction } from '../../firewall-words.js';
 import type { Transport } from '../../flows/connection.js';
 
 /** The formats callhome reads firewall logs in, by the name `CaptureSummary.format` gives them. */
 export type FirewallFormat = 'netfilter' | 'cisco-asa' | 'filterlog' | 'pfirewall' | 'table';
 
-/** What the firewall did with the packet or connection. */
-export type FirewallAction = 'deny' | 'allow';
+/** What the firewall did with the packet or connection (declared with the words that name it). */
+export type { FirewallAction };
 
 /** One line of a firewall log: one packet (or connection) and the firewall's decision on it. */
 export interface FirewallEvent {
@@ -137,17 +138,6 @@ export function transportOf(word: string): Transport | null {
     default:
       return null;
   }
-}
-
-/** Words of a log prefix or action column that mean the packet was stopped, and that it passed. */
-const DENY_WORDS = /deny|denied|drop|block|reject|refuse|discard/i;
-const ALLOW_WORDS = /accept|allow|permit|pass/i;
-
-/** The firewall's decision from a word (an action column, a log prefix); `otherwise` when it says neither. */
-export function actionOf(text: string, otherwise: FirewallAction): FirewallAction {
-  if (DENY_WORDS.test(text)) return 'deny';
-  if (ALLOW_WORDS.test(text)) return 'allow';
-  return otherwise;
 }
 
 /** A port number 0–65535 from the start of a text ("80", "80 (HTTP)"), else -1. */
