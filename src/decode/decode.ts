@@ -52,6 +52,7 @@ function reset(out: Packet): void {
   out.vlanDepth = 0;
   out.vlan = -1;
   out.logAction = LOG_NONE;
+  out.logger = '';
   out.tunnelDepth = 0;
   out.tunnel = '';
   out.carries = '';

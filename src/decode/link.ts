@@ -8,6 +8,7 @@
  * Link type numbers are the LINKTYPE_* values of https://www.tcpdump.org/linktypes.html.
  */
 
+import { prefixAction } from '../firewall-words.js';
 import type { AnomalyCode, SkipReason } from './anomalies.js';
 import { LOG_BLOCK, LOG_NONE, LOG_PASS, type Packet } from './packet.js';
 
@@ -72,6 +73,11 @@ const PFLOG_ACTION = 2;
 const NFLOG_HEADER = 4;
 const NFLOG_TLV_HEADER = 4;
 const NFULA_PAYLOAD = 9;
+/** The rule's --nflog-prefix, NUL-terminated (the kernel keeps at most 127 bytes of it, NF_LOG_PREFIXLEN). */
+const NFULA_PREFIX = 10;
+const NF_LOG_PREFIXLEN = 128;
+/** Distinct prefixes remembered with their decision: a firewall's rules log with a handful. */
+const PREFIXES_KEPT = 16;
 /** Netlink attribute flags (NLA_F_NESTED, NLA_F_NET_BYTEORDER) share the type field. */
 const NLA_TYPE_MASK = 0x3fff;
 const LINUX_AF_INET = 2;
@@ -99,10 +105,16 @@ export interface LinkResult {
    * --nflog-size), as its IP header says; 0 otherwise (the frame's own length holds).
    */
   wireEnd: number;
+  /**
+   * NFLOG prefixes met and the LOG_* each names, so that a prefix is read once, not per packet;
+   * emptied when it fills.
+   */
+  prefixes: Uint8Array[];
+  prefixActions: number[];
 }
 
 export function newLinkResult(): LinkResult {
-  return { offset: 0, network: 0, wireEnd: 0 };
+  return { offset: 0, network: 0, wireEnd: 0, prefixes: [], prefixActions: [] };
 }
 
 function skip(out: Packet, reason: SkipReason, link: LinkResult): void {
@@ -248,10 +260,11 @@ function decodePflog(b: Uint8Array, start: number, end: number, out: Packet, lin
   if (end - start < header) return malformed(out, 'truncated.pflog', link);
   const action = b[start + PFLOG_ACTION]!;
   out.logAction = action === 0 ? LOG_PASS : action === 1 ? LOG_BLOCK : LOG_NONE;
+  if (out.logAction !== LOG_NONE) out.logger = 'pflog';
   byAddressFamily(b[start + PFLOG_AF]!, start + header, out, link);
 }
 
-/** NFLOG's header and TLVs up to NFULA_PAYLOAD, then the packet by the header's family. */
+/** NFLOG's header and TLVs up to NFULA_PAYLOAD (the rule's prefix on the way), then the packet by the header's family. */
 function decodeNflog(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
   if (end - start < NFLOG_HEADER) return malformed(out, 'truncated.nflog', link);
   const family = b[start]!;
@@ -267,6 +280,7 @@ function decodeNflog(b: Uint8Array, start: number, end: number, out: Packet, lin
     const length = little ? b[p]! | (b[p + 1]! << 8) : (b[p]! << 8) | b[p + 1]!;
     const type = (little ? b[p + 2]! | (b[p + 3]! << 8) : (b[p + 2]! << 8) | b[p + 3]!) & NLA_TYPE_MASK;
     if (length < NFLOG_TLV_HEADER) return malformed(out, 'nflog.bad_tlv_length', link);
+    if (type === NFULA_PREFIX) nflogPrefix(b, p + NFLOG_TLV_HEADER, Math.min(p + length, end), out, link);
     if (type === NFULA_PAYLOAD) {
       const o = p + NFLOG_TLV_HEADER;
       link.offset = o;
@@ -281,6 +295,46 @@ function decodeNflog(b: Uint8Array, start: number, end: number, out: Packet, lin
     p += (length + 3) & ~3;
     if (p > end) return malformed(out, 'truncated.nflog', link);
   }
+}
+
+/**
+ * The decision an NFLOG rule's prefix names, by the words a LOG line's prefix is read with
+ * (firewall-words.ts): "[UFW BLOCK] ", "DROP", "[WAN_IN-20-R]" blocked; "[UFW ALLOW] ", "ACCEPT"
+ * passed. A prefix that names neither — none, "[UFW AUDIT] ", "IN-eth0 " — leaves the packet
+ * without a decision, where a LOG line without one is read as a denial: a LOG rule is a
+ * firewall's way to log what it drops, but an NFLOG group is also how traffic is mirrored to a
+ * capture (`-j NFLOG` on every packet, for tcpdump, ulogd or Suricata), and reading such a mirror
+ * as all blocked would call every connection in it denied.
+ */
+function nflogPrefix(b: Uint8Array, from: number, to: number, out: Packet, link: LinkResult): void {
+  let end = from;
+  const last = Math.min(to, from + NF_LOG_PREFIXLEN);
+  while (end < last && b[end] !== 0) end++;
+  const length = end - from;
+  const kept = link.prefixes;
+  let action: number | undefined;
+  for (let k = 0; k < kept.length && action === undefined; k++) {
+    const known = kept[k]!;
+    if (known.length !== length) continue;
+    let j = 0;
+    while (j < length && known[j] === b[from + j]) j++;
+    if (j === length) action = link.prefixActions[k];
+  }
+  if (action === undefined) {
+    let text = '';
+    for (let j = from; j < end; j++) text += String.fromCharCode(b[j]!);
+    const named = prefixAction(text, null);
+    action = named === 'deny' ? LOG_BLOCK : named === 'allow' ? LOG_PASS : LOG_NONE;
+    if (kept.length === PREFIXES_KEPT) {
+      kept.length = 0;
+      link.prefixActions.length = 0;
+    }
+    kept.push(b.slice(from, end));
+    link.prefixActions.push(action);
+  }
+  if (action === LOG_NONE) return;
+  out.logAction = action;
+  out.logger = 'nflog';
 }
 
 /** Apple's PKTAP header, then the frame after it by the link type the header names. */

@@ -38,6 +38,13 @@ export const LOG_NONE = -1;
 export const LOG_PASS = 0;
 export const LOG_BLOCK = 1;
 
+/**
+ * Packet.logger: the packet logger whose header gave `logAction` — pf's pflog interface, Linux
+ * netfilter's NFLOG (an `nflog:N` capture, the action named by the rule's prefix) — or '' for a
+ * capture of the wire. The name a firewall denial read from it is said with.
+ */
+export type PacketLogger = '' | 'pflog' | 'nflog';
+
 export interface Packet {
   // -- from the record
   record: number;
@@ -67,9 +74,12 @@ export interface Packet {
   vlan: number;
   /**
    * What the firewall that logged the packet did with it, as its packet logger's header says (pf's
-   * pflog): LOG_PASS, LOG_BLOCK, or LOG_NONE for a capture of the wire.
+   * pflog, an NFLOG rule's prefix): LOG_PASS, LOG_BLOCK, or LOG_NONE for a capture of the wire and
+   * a logger's record that names no decision.
    */
   logAction: number;
+  /** The logger that said `logAction`; '' when it is LOG_NONE. */
+  logger: PacketLogger;
 
   // -- tunnels (decode.ts, tunnel.ts): the fields below describe the innermost IP packet
   /** Encapsulations opened to reach the IP header described here; 0 for a packet not tunnelled. */
@@ -188,6 +198,7 @@ export function newPacket(): Packet {
     vlanDepth: 0,
     vlan: -1,
     logAction: LOG_NONE,
+    logger: '',
     tunnelDepth: 0,
     tunnel: '',
     carriers: [],
@@ -250,6 +261,7 @@ export function copyPacket(from: Packet, to: Packet): void {
   to.vlanDepth = from.vlanDepth;
   to.vlan = from.vlan;
   to.logAction = from.logAction;
+  to.logger = from.logger;
   to.tunnelDepth = from.tunnelDepth;
   to.tunnel = from.tunnel;
   to.carrierCount = 0;

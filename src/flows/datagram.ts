@@ -6,7 +6,7 @@
  */
 
 import type { Packet } from '../decode/packet.js';
-import { Endpoint, Flow, KIND_UDP, loggedOf } from './flow.js';
+import { Endpoint, Flow, KIND_UDP, noteLogged } from './flow.js';
 import { noteSender } from './resets.js';
 import type { ConnectionTable, Match } from './table.js';
 import { ICMP_INACTIVITY_TIMEOUT, UDP_INACTIVITY_TIMEOUT } from './timeouts.js';
@@ -55,5 +55,5 @@ export function acceptDatagram(flow: Flow, e: Endpoint, p: Packet, fromOrig: boo
   e.payloadBytes += payloadBytes;
   noteSender(flow, e, p, false, fromOrig);
   if (!fromOrig) flow.established = true;
-  else if (e.pkts === 1) flow.logged |= loggedOf(p.logAction);
+  else if (e.pkts === 1) noteLogged(flow, p);
 }

@@ -7,6 +7,7 @@
 
 import type { DnsAnswer } from '../decode/dns.js';
 import type { HttpRequestPeek } from '../decode/http.js';
+import type { Packet, PacketLogger } from '../decode/packet.js';
 import type { QuicClientInitial, QuicInitialReader } from '../decode/quic.js';
 import type { ResetEvidence } from './connection.js';
 
@@ -235,6 +236,14 @@ export const LOGGED_BLOCK = 2;
 /** Flow.logged of a packet's logAction (decode/packet.ts: LOG_PASS 0, LOG_BLOCK 1, LOG_NONE -1). */
 export const loggedOf = (logAction: number): number => (logAction === 0 ? LOGGED_PASS : logAction === 1 ? LOGGED_BLOCK : 0);
 
+/** An opening packet of the originator's: what its logger said the firewall did with it, and which logger. */
+export function noteLogged(flow: Flow, p: Packet): void {
+  const logged = loggedOf(p.logAction);
+  if (logged === 0) return;
+  flow.logged |= logged;
+  flow.logger = p.logger;
+}
+
 /** A connection's IPv6 addresses as 32-bit words, originator's first. */
 export class Addresses6 {
   o0 = 0;
@@ -320,10 +329,12 @@ export class Flow {
 
   // -- callhome
   /**
-   * What a packet logger said the firewall did with the originator's opening packets (pf's pflog):
-   * LOGGED_PASS and LOGGED_BLOCK bits, 0 for a capture of the wire.
+   * What a packet logger said the firewall did with the originator's opening packets (pf's pflog,
+   * an NFLOG rule's prefix): LOGGED_PASS and LOGGED_BLOCK bits, 0 for a capture of the wire.
    */
   logged = 0;
+  /** The logger that said it (the name its denials are given); '' while `logged` is 0. */
+  logger: PacketLogger = '';
   synCount = 0;
   firstSynTs = -1;
   handshakeRtt: number | null = null;
@@ -409,6 +420,7 @@ export class Flow {
     this.closeCheckFrom = -1;
     this.missedBytes = 0;
     this.logged = 0;
+    this.logger = '';
     this.synCount = 0;
     this.firstSynTs = -1;
     this.handshakeRtt = null;

@@ -59,11 +59,20 @@ export function toConnection(
     }
   }
   let resets = f.resets === null ? NONE : finishedResets(f);
-  // A packet logger's word (pf's pflog) on the opening packets: blocked is the firewall's denial,
-  // as a firewall log's line is, and comes before any reset seen (pf's own, for a `block return`
-  // rule); let through, with nothing more of it logged (pf logs a state's
-  // first packet only, unless a rule says `log (all)`), the attempt passed, as a log's allowed line.
-  if ((f.logged & LOGGED_BLOCK) !== 0) resets = [logDenial(f.ts, PACKET_LOG), ...resets];
+  // A packet logger's word on the opening packets (pf's pflog, an NFLOG rule's prefix). Blocked is
+  // the firewall's denial, as a firewall log's line is, and comes before any reset seen (pf's own
+  // for a `block return` rule, a REJECT's) — unless the responder answered: an NFLOG rule only logs
+  // and the packet goes on to the rules after it, so a prefix saying block on a connection that was
+  // answered was not the rule that decided (nor is pf's block of a SYN whose retry another rule let
+  // through). NFLOG logs every packet its rule matches, pf a state's first: a SYN blocked with its
+  // retries is one denial either way. Let through, with nothing more of it logged, the attempt
+  // passed, as a log's allowed line: pf logs a state's first packet only (unless a rule says
+  // `log (all)`), and an NFLOG rule that logs what it accepts sees a connection's new packets only
+  // (UFW's "[UFW ALLOW]" logging comes after the rule that accepts established connections' packets;
+  // rules written by hand match `--ctstate NEW`): not the answer nor what follows, but an
+  // unanswered SYN's retries, which are still new. Retries logged as passed, no answer, stay
+  // unanswered.
+  if ((f.logged & LOGGED_BLOCK) !== 0 && !f.established) resets = [logDenial(f.ts, f.logger), ...resets];
   const passed = f.logged === LOGGED_PASS && f.orig.pkts === 1 && f.resp.pkts === 0;
   const origA6 = v6 ? f.address6(true) : null;
   const respA6 = v6 ? f.address6(false) : null;
@@ -110,9 +119,6 @@ export function toConnection(
     requestTimes: f.requestTimes ?? NONE,
   };
 }
-
-/** The log a packet logger's denials name: the capture of pf's pflog interface. */
-export const PACKET_LOG = 'pflog';
 
 /**
  * Address texts and histories, made once and shared by the records of one tracker: most

@@ -20,7 +20,7 @@ import {
   HIST_RST_PKT,
   HIST_SYN_PKT,
   KIND_TCP,
-  loggedOf,
+  noteLogged,
   scaledHistory,
   TCP_CLOSED,
   TCP_ESTABLISHED,
@@ -109,7 +109,7 @@ export function trackTcp(table: ConnectionTable, match: Match, p: Packet, server
   const ack = (flags & TCP_ACK) !== 0;
   if (syn && !ack && fromOrig) {
     flow.synCount++;
-    flow.logged |= loggedOf(p.logAction);
+    noteLogged(flow, p);
     if (flow.firstSynTs < 0) flow.firstSynTs = p.ts;
   }
   if (syn && ack && !fromOrig && flow.handshakeRtt === null && flow.firstSynTs >= 0) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeStats, newPacket, decodePacket, packetDestination, packetSource } from '../../src/decode/index.js';
+import { LOG_BLOCK, LOG_NONE, LOG_PASS } from '../../src/decode/packet.js';
 import { decode, hex, record, sweepPrefixes } from './support.js';
 
 // Frames from corpus captures (tcpdump -xx), noted by file and packet number, and a few built
@@ -32,6 +33,12 @@ function tlv(type: number, value: string, little = true): string {
 function nflog(family: number, payload: string | null, little = true, version = 0): string {
   const tlvs = tlv(1, '080003' + '00', little) + tlv(10, '64726f702000', little) + (payload === null ? '' : tlv(9, payload, little));
   return byte(family) + byte(version) + '0005' + tlvs;
+}
+
+/** An NFLOG frame of an IPv4 packet whose rule's prefix is `prefix` (NUL-terminated as the kernel writes it), or none. */
+function nflogPrefixed(prefix: string | null, little = true): string {
+  const text = prefix === null ? '' : tlv(10, Buffer.from(`${prefix}\0`, 'latin1').toString('hex'), little);
+  return '02000005' + tlv(1, '08000300', little) + text + tlv(9, IPV4_ICMP_ECHO, little);
 }
 
 /** A PKTAP header (little-endian) of `length` bytes naming the frame's DLT; the other fields zero. */
@@ -484,6 +491,37 @@ describe('link layers', () => {
       expect({ n, status: p.status, reason: p.reason }).toEqual({ n, status: 'malformed', reason });
     }
     expect(decode(bytes.subarray(0, header), linktype, undefined, bytes.length).reason).not.toBe(reason);
+  });
+
+  it.each([
+    { prefix: '[UFW BLOCK] ', action: LOG_BLOCK },
+    { prefix: '[UFW LIMIT BLOCK] ', action: LOG_BLOCK },
+    { prefix: 'DROP ', action: LOG_BLOCK },
+    { prefix: 'rejected: ', action: LOG_BLOCK },
+    { prefix: '[WAN_IN-20-D]', action: LOG_BLOCK },
+    { prefix: '[UFW ALLOW] ', action: LOG_PASS },
+    { prefix: 'ACCEPT ', action: LOG_PASS },
+    { prefix: '[LAN_IN-10-A]', action: LOG_PASS },
+    // Logged before any decision, or a rule that only mirrors traffic to the capture: no word.
+    { prefix: '[UFW AUDIT] ', action: LOG_NONE },
+    { prefix: 'IN-eth0 ', action: LOG_NONE },
+    { prefix: '', action: LOG_NONE },
+    { prefix: null, action: LOG_NONE },
+  ])("an NFLOG rule's prefix $prefix is the firewall's decision $action", ({ prefix, action }) => {
+    for (const little of [true, false]) {
+      const p = decode(nflogPrefixed(prefix, little), 239);
+      expect(p.status).toBe('decoded');
+      expect([p.logAction, p.logger]).toEqual([action, action === LOG_NONE ? '' : 'nflog']);
+    }
+  });
+
+  it("an NFLOG prefix's words after its NUL, or past the kernel's 127 bytes, are not read", () => {
+    // The TLV's bytes after the string (padding, a writer's garbage) name no decision.
+    const afterNul =
+      '02000005' + tlv(1, '08000300') + tlv(10, Buffer.from('IN-eth0 \0DROP', 'latin1').toString('hex')) + tlv(9, IPV4_ICMP_ECHO);
+    expect(decode(afterNul, 239).logAction).toBe(LOG_NONE);
+    expect(decode(nflogPrefixed(`${'x'.repeat(128)}DROP`), 239).logAction).toBe(LOG_NONE);
+    expect(decode(nflogPrefixed(`${'x'.repeat(100)}DROP`), 239).logAction).toBe(LOG_BLOCK);
   });
 
   it('counts unsupported link types per link type', () => {

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/index.js';
 import { decodePacket, newPacket, packetDestination, packetSource } from '../../src/decode/index.js';
-import { LOG_NONE } from '../../src/decode/packet.js';
+import { LOG_BLOCK, LOG_NONE } from '../../src/decode/packet.js';
 import { callhome } from '../cli/support.js';
 import { projectRoot } from '../support/corpus.js';
 
@@ -20,6 +20,9 @@ const CAPTURES = [
   { file: 'nflog.pcap', linktype: '239 (Linux NFLOG)', truncated: 'truncated.nflog' },
   { file: 'pktap.pcap', linktype: '258 (Apple PKTAP)', truncated: 'truncated.pktap' },
 ] as const;
+
+/** The prefixes tshark reads in nflog.pcap (its nflog.prefix, the trailing space aside), and the decision each names. */
+const NFLOG_PREFIXES = new Map([['[UFW BLOCK]', LOG_BLOCK]]);
 
 const tmp = mkdtempSync(join(tmpdir(), 'links-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -62,7 +65,7 @@ describe.each(CAPTURES)('$file', ({ file, linktype, truncated }) => {
     expect(run.stdout).toContain('anomalies   none\n');
   });
 
-  it("each packet's addresses, TTL, ports, flags, sequence numbers and pf's action are those tshark decodes", async () => {
+  it("each packet's addresses, TTL, ports, flags, sequence numbers and the logger's action are those tshark decodes", async () => {
     const lines = readFileSync(resolve(DIR, file.replace('.pcap', '.tshark.tsv')), 'utf8')
       .trim()
       .split('\n')
@@ -70,8 +73,8 @@ describe.each(CAPTURES)('$file', ({ file, linktype, truncated }) => {
     const expected = new Map<number, string>();
     for (const line of lines) {
       const [frame, src4, src6, dst4, dst6, ttl, hlim, sport, dport, flags, seq, ack, len, logged] = line.split('\t');
-      // pf's action (0 pass, 1 block) where the logger writes one; none for the others.
-      const action = file === 'pflog.pcap' ? Number(logged) : LOG_NONE;
+      // pf's action (0 pass, 1 block); the NFLOG rule's prefix, UFW's word for a drop; none for PKTAP.
+      const action = file === 'pflog.pcap' ? Number(logged) : file === 'nflog.pcap' ? NFLOG_PREFIXES.get((logged ?? '').trim()) : LOG_NONE;
       expected.set(Number(frame), [src4 || src6, dst4 || dst6, ttl || hlim, sport, dport, Number(flags), seq, ack, len, action].join(' '));
     }
     expect(expected.size).toBe(18);
@@ -93,6 +96,16 @@ describe.each(CAPTURES)('$file', ({ file, linktype, truncated }) => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('decoded     IPv4 9, IPv6 8, TCP 17, UDP 0, ICMP 0, other 0\n');
     expect(run.stdout).toContain(`anomalies   ${truncated} 1\n`);
+  });
+});
+
+describe('nflog.pcap', () => {
+  it("a prefix saying block on connections that were answered is no denial: only the attempt nobody answered is the firewall's", async () => {
+    // Its rule logs every packet as "[UFW BLOCK] " and drops none (test/decode/links/README.md).
+    const run = await callhome(['analyze', '--format', 'json', resolve(DIR, 'nflog.pcap')]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as { resetSources: { kind: string; senders: string[]; resets: number }[] };
+    expect(result.resetSources.map((s) => [s.kind, s.senders, s.resets])).toEqual([['log', ['nflog'], 1]]);
   });
 });
 
