@@ -140,6 +140,7 @@ export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): Cap
     decoded: { ...stats.decoded },
     skipped: { ...stats.skipped },
     anomalies: { ...stats.anomalies },
+    ...(stats.logged.blocked + stats.logged.passed > 0 ? { logged: { ...stats.logged } } : {}),
     warnings: [...info.warnings],
     damage: info.damage ? { offset: info.damage.offset, record: info.damage.record, message: info.damage.message } : null,
     ...fileFacts(info),

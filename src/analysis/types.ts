@@ -33,6 +33,12 @@ export interface CaptureSummary {
   skipped: Record<string, number>;
   /** Malformed packets, by anomaly code. */
   anomalies: Record<string, number>;
+  /**
+   * A capture of a packet logger (pf's pflog, Linux's NFLOG): its decoded packets by what the
+   * firewall did with them, as the logger says (pflog's action, the NFLOG rule's prefix). Absent
+   * for a capture of the wire and when no packet's logger named a decision.
+   */
+  logged?: { blocked: number; passed: number };
   warnings: string[];
   /** Where reading stopped early because of damage (records before it were analysed), else null. */
   damage: { offset: number; record: number; message: string } | null;

@@ -1,6 +1,6 @@
 /** Per-run decode counts: every record lands in exactly one status. */
 
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from './packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, LOG_BLOCK, LOG_PASS, type Packet } from './packet.js';
 
 export class DecodeStats {
   records = 0;
@@ -16,6 +16,8 @@ export class DecodeStats {
   statusCounts = { decoded: 0, skipped: 0, malformed: 0 };
   /** Decoded packets whose payload was cut by the snapshot length. */
   truncatedPayloads = 0;
+  /** Decoded packets a packet logger (pflog, an NFLOG rule's prefix) says the firewall blocked, and let through. */
+  logged = { blocked: 0, passed: 0 };
 
   add(p: Packet): void {
     this.records++;
@@ -34,6 +36,8 @@ export class DecodeStats {
     this.statusCounts.decoded++;
     if (p.reason !== '') this.anomalies[p.reason] = (this.anomalies[p.reason] ?? 0) + 1;
     if (p.truncated) this.truncatedPayloads++;
+    if (p.logAction === LOG_BLOCK) this.logged.blocked++;
+    else if (p.logAction === LOG_PASS) this.logged.passed++;
     const d = this.decoded;
     if (p.ipVersion === 4) d.ipv4++;
     else if (p.ipVersion === 6) d.ipv6++;
@@ -56,5 +60,7 @@ export class DecodeStats {
       this.unsupportedLinktypes[n] = (this.unsupportedLinktypes[n] ?? 0) + v;
     }
     this.truncatedPayloads += other.truncatedPayloads;
+    this.logged.blocked += other.logged.blocked;
+    this.logged.passed += other.logged.passed;
   }
 }

@@ -406,9 +406,10 @@ export function renderInfoText(captures: CaptureSummary[], options: RenderOption
         'decoded',
         `IPv4 ${count(c.decoded.ipv4)}, IPv6 ${count(c.decoded.ipv6)}, TCP ${count(c.decoded.tcp)}, UDP ${count(c.decoded.udp)}, ICMP ${count(c.decoded.icmp)}, other ${count(c.decoded.other)}`,
       ],
-      ['skipped', counts(c.skipped)],
-      ['anomalies', counts(c.anomalies)],
     ];
+    // A packet logger's capture: what the firewall did with the packets, as the logger says.
+    if (c.logged !== undefined) rows.push(['logged', `blocked ${count(c.logged.blocked)}, passed ${count(c.logged.passed)}`]);
+    rows.push(['skipped', counts(c.skipped)], ['anomalies', counts(c.anomalies)]);
     // pcap's one interface is said by the link type and snaplen rows; pcapng's each get a line.
     const details = c.format === 'pcapng' ? c.interfaceDetails : [];
     const lines = [paint(clean(c.file), 'bold', options.color)];

@@ -16,9 +16,9 @@ import { projectRoot } from '../support/corpus.js';
 
 const DIR = resolve(projectRoot, 'test/decode/links');
 const CAPTURES = [
-  { file: 'pflog.pcap', linktype: '117 (pf firewall log)', truncated: 'truncated.pflog' },
-  { file: 'nflog.pcap', linktype: '239 (Linux NFLOG)', truncated: 'truncated.nflog' },
-  { file: 'pktap.pcap', linktype: '258 (Apple PKTAP)', truncated: 'truncated.pktap' },
+  { file: 'pflog.pcap', linktype: '117 (pf firewall log)', truncated: 'truncated.pflog', logged: 'blocked 2, passed 16' },
+  { file: 'nflog.pcap', linktype: '239 (Linux NFLOG)', truncated: 'truncated.nflog', logged: 'blocked 18, passed 0' },
+  { file: 'pktap.pcap', linktype: '258 (Apple PKTAP)', truncated: 'truncated.pktap', logged: null },
 ] as const;
 
 /** The prefixes tshark reads in nflog.pcap (its nflog.prefix, the trailing space aside), and the decision each names. */
@@ -38,7 +38,7 @@ function firstRecordCut(file: string, caplen: number): string {
   return path;
 }
 
-describe.each(CAPTURES)('$file', ({ file, linktype, truncated }) => {
+describe.each(CAPTURES)('$file', ({ file, linktype, truncated, logged }) => {
   it('flows shows the TCP connections inside the logged packets', async () => {
     const run = await callhome(['flows', '--format', 'json', resolve(DIR, file)]);
     expect(run.code).toBe(0);
@@ -63,6 +63,9 @@ describe.each(CAPTURES)('$file', ({ file, linktype, truncated }) => {
     expect(run.stdout).toContain('decoded     IPv4 10, IPv6 8, TCP 18, UDP 0, ICMP 0, other 0\n');
     expect(run.stdout).toContain('skipped     none\n');
     expect(run.stdout).toContain('anomalies   none\n');
+    // What the logger says the firewall did with the packets; a capture of no firewall says nothing.
+    if (logged === null) expect(run.stdout).not.toContain('logged');
+    else expect(run.stdout).toContain(`logged      ${logged}\n`);
   });
 
   it("each packet's addresses, TTL, ports, flags, sequence numbers and the logger's action are those tshark decodes", async () => {

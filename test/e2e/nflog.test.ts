@@ -7,7 +7,8 @@
  * names no decision (none, "[UFW AUDIT] ") leaves the capture what a capture of the wire is.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/index.js';
+import { analyze, info } from '../../src/index.js';
+import { infoRenderers } from '../../src/report/index.js';
 import { buildPcap, tcpFrame, type TimedFrame } from '../../src/synth/index.js';
 
 const LINKTYPE_NFLOG = 239;
@@ -118,5 +119,14 @@ describe('a capture of NFLOG', () => {
     ]);
     expect(result.resetSources.map((s) => s.kind)).not.toContain('log');
     expect({ ...result, captures: [] }).toEqual({ ...wire.result, captures: [] });
+  });
+
+  it('info counts the packets the firewall blocked and let through', async () => {
+    const { captures } = await info([{ name: 'nflog5.pcap', bytes: nflogCapture('[UFW BLOCK] ', '[UFW ALLOW] ') }]);
+    expect(captures[0]?.logged).toEqual({ blocked: 60, passed: 30 });
+    expect(infoRenderers.text(captures, { color: false })).toContain('  logged      blocked 60, passed 30\n');
+    const plain = await info([{ name: 'nflog5.pcap', bytes: nflogCapture(null, '[UFW AUDIT] ') }]);
+    expect(plain.captures[0]?.logged).toBeUndefined();
+    expect(infoRenderers.text(plain.captures, { color: false })).not.toContain('logged');
   });
 });
