@@ -36,6 +36,7 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -612,6 +613,7 @@ async function benchProfile(profile, sizeMB, seed, clients) {
       else measured.push({ kind: 'peer', program: peer.program, packets: marker.packets, ...r });
     }
   }
+  const cores = existsSync(cliMain) && process.env.BENCH_CORES !== '0' ? twoCaptures(profile, file, halfFile, marker) : null;
   const half = [];
   for (const name of ['read', 'read+decode', 'read+decode+track', 'analyze']) {
     if (!measured.some((r) => r.name === name)) continue;
@@ -697,9 +699,18 @@ async function benchProfile(profile, sizeMB, seed, clients) {
       );
     }
   }
+  if (cores !== null) {
+    console.log(`\ntwo captures (the file's halves) compared, each analysed on its own: one thread, then one a capture:`);
+    for (const r of cores.runs)
+      console.log(
+        `  ${r.name.padEnd(34)} ${fmt(r.seconds, 2).padStart(6)} s  ${fmt(r.cpuSeconds ?? 0, 2).padStart(6)} CPU s  ${fmt(r.maxRssMB ?? 0, 0).padStart(4)} MB RSS  load ${fmt(r.load1, 2)}`,
+      );
+    if (cores.speedup !== null) console.log(`  throughput on ${cpus().length} cores: ${fmt(cores.speedup, 2)}× one thread's`);
+  }
   if (skipped.length > 0) console.log(`\nskipped: ${skipped.join('; ')}`);
   return {
     file: { path: file, bytes: fileBytes, packets: marker.packets, seed, sizeMB, ...(marker.shape ? { shape: marker.shape } : {}) },
+    ...(cores !== null ? { twoCaptures: cores } : {}),
     loadAverageBefore: loadBefore,
     loadAverageAfter: loadAfter,
     runs: rows,
@@ -707,6 +718,43 @@ async function benchProfile(profile, sizeMB, seed, clients) {
     memoryAtHalfSize: half.map((h) => ({ stage: h.name, bytes: statSync(halfFile).size, peakRssMB: h.maxRssMB, seconds: h.seconds })),
     skipped,
   };
+}
+
+/**
+ * `compare` of the capture's two halves (the first half, and the rest as a capture of its own) on
+ * one thread and on one thread a capture: what a second core gives when captures are analysed
+ * each on its own.
+ */
+function twoCaptures(profile, file, halfFile, marker) {
+  const second = halfFile.replace(/-half\.pcap$/, '-second-half.pcap');
+  const wanted = 24 + marker.bytes - marker.halfBytes;
+  if (!existsSync(second) || statSync(second).size !== wanted) {
+    const from = openSync(file, 'r');
+    const to = openSync(second, 'w');
+    const buf = Buffer.alloc(1 << 22);
+    writeSync(to, buf, 0, readSync(from, buf, 0, 24, 0));
+    for (let at = marker.halfBytes, n; (n = readSync(from, buf, 0, buf.length, at)) > 0; at += n) writeSync(to, buf, 0, n);
+    closeSync(from);
+    closeSync(to);
+  }
+  // Alternated, one thread then two, so that the machine's load moves both alike; best of each.
+  const runs = [null, null];
+  process.stderr.write(`bench: ${profile}: callhome compare --threads 1 and 2 …\n`);
+  for (let i = 0; i < RUNS; i++) {
+    for (const threads of [1, 2]) {
+      const name = `callhome compare --threads ${threads}`;
+      const args = [cliMain, 'compare', '--threads', String(threads), '--quiet', '--no-color', '--format', 'json', halfFile, second];
+      const r = programOnce(name, process.execPath, args);
+      if (r.error) return { runs: [], speedup: null, error: r.error };
+      const kept = runs[threads - 1];
+      const load1 = loadavg()[0];
+      if (kept === null || r.seconds < kept.seconds)
+        runs[threads - 1] = { ...r, threads, load1, maxRssMB: Math.max(r.maxRssMB ?? 0, kept?.maxRssMB ?? 0) };
+      else kept.maxRssMB = Math.max(kept.maxRssMB ?? 0, r.maxRssMB ?? 0);
+    }
+  }
+  const [one, two] = runs;
+  return { runs, speedup: one.seconds / two.seconds };
 }
 
 // ---------------------------------------------------------------------------------------------

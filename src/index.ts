@@ -18,6 +18,8 @@ import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions, type
 import { isStreamInput, peekOnePass, type StreamInput } from './one-pass.js';
 import { isoMillis } from './time.js';
 import { DuplicateFilter } from './duplicates.js';
+import { availableParallelism } from 'node:os';
+import { analyseEach, canAnalyzeInWorkers, type OneAnalysis } from './parallel/analyses.js';
 
 export { CaptureError } from './capture/index.js';
 export type { StreamInput } from './one-pass.js';
@@ -48,6 +50,8 @@ export interface LoadOptions {
   maxConnections?: number;
   /** CIDRs of the internal network (local_orig / local_resp). */
   internal?: string[];
+  /** `compare`: inputs analysed at once, each on a thread of its own (default: the machine's cores). */
+  threads?: number;
   /** Firewall logs: the year of syslog time stamps that carry none, and the logs' time zone (default UTC). */
   firewall?: FirewallReadOptions;
   /** Called as bytes are read, for a progress line. */
@@ -373,24 +377,41 @@ export interface Analysed extends Omit<Loaded, 'connections'> {
   connections: ConnectionList;
 }
 
-/** Each capture analysed on its own, then compared. */
+/**
+ * Each capture analysed on its own, then compared. Captures that are regular files are analysed
+ * on `threads` worker threads at once (default: the machine's cores), with the same results.
+ */
 export async function compare(
   inputs: CaptureInput[],
   options: AnalyzeCapturesOptions = {},
 ): Promise<{ result: CompareResult; failures: CaptureError[] }> {
+  const threads = Math.min(inputs.length, Math.floor(options.threads ?? availableParallelism()));
+  const files = inputs.filter((input): input is string => typeof input === 'string' && canReadTwice(input));
+  let each: OneAnalysis[];
+  if (threads > 1 && files.length === inputs.length && canAnalyzeInWorkers()) {
+    each = await analyseEach(files, options, threads, (input) => analyzeAlone(input, options, null));
+  } else {
+    each = [];
+    // One input's connections at a time: each store's memory goes to the next.
+    const pool = new ChunkPool();
+    for (const input of inputs) each.push(await analyzeAlone(input, options, pool));
+  }
   const results: AnalysisResult[] = [];
   const names: string[] = [];
   const failures: CaptureError[] = [];
-  // One input's connections at a time: each store's memory goes to the next.
-  const pool = new ChunkPool();
-  for (const input of inputs) {
-    // Hosts without findings are counted, not kept: compare reads the hosts that rank first.
-    const { result, loaded } = await analyze([input], { ...options, allHosts: false }, pool);
-    loaded.connections.release?.();
-    failures.push(...loaded.failures);
-    if (loaded.captures.length === 0) continue;
-    results.push(result);
-    names.push(inputName(input));
-  }
+  each.forEach((one, i) => {
+    failures.push(...one.failures);
+    if (one.result === null) return;
+    results.push(one.result);
+    names.push(inputName(inputs[i]!));
+  });
   return { result: compareAnalyses(results, names), failures };
+}
+
+/** One input of `compare` analysed on this thread: its result (null when no capture of it was read) and failures. */
+async function analyzeAlone(input: CaptureInput, options: AnalyzeCapturesOptions, pool: ChunkPool | null): Promise<OneAnalysis> {
+  // Hosts without findings are counted, not kept: compare reads the hosts that rank first.
+  const { result, loaded } = await analyze([input], { ...options, allHosts: false }, pool);
+  loaded.connections.release?.();
+  return { result: loaded.captures.length === 0 ? null : result, failures: loaded.failures };
 }

@@ -70,6 +70,7 @@ interface CommonOptions {
   quiet?: boolean;
   verifyChecksums?: boolean;
   maxConnections?: string;
+  threads?: string;
   year?: string;
   tz?: string;
   known?: string[];
@@ -304,6 +305,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1)) {
       throw new UsageError(`--max-connections: '${o.maxConnections}' is not a positive whole number`);
     }
+    const threads = o.threads === undefined ? undefined : Number(o.threads);
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+      throw new UsageError(`--threads: '${o.threads}' is not a positive whole number`);
+    }
     const year = o.year === undefined ? undefined : Number(o.year);
     if (year !== undefined && (!Number.isInteger(year) || year < 1970 || year > 2200)) {
       throw new UsageError(`--year: '${o.year}' is not a year between 1970 and 2200`);
@@ -322,6 +327,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       quiet: o.quiet === true,
       verifyChecksums: o.verifyChecksums === true,
       maxConnections,
+      threads,
       firewall: { year, tz: o.tz },
       internal: parseCidrs(o.internal),
       onProgress: showProgress
@@ -748,7 +754,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   });
 
   common(
-    program.command('compare').description('the same behaviour across captures?').argument('<a>').argument('<b>').argument('[more...]'),
+    program
+      .command('compare')
+      .description('the same behaviour across captures?')
+      .argument('<a>')
+      .argument('<b>')
+      .argument('[more...]')
+      .option('--threads <n>', 'captures analysed at once, each on a thread of its own (default: the cores; 1: one after another)'),
     Object.keys(compareRenderers),
     'text',
     { analysis: true },

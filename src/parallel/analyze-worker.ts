@@ -1,0 +1,11 @@
+/**
+ * A worker thread's side of `compare` on several cores: one input analysed on its own, as
+ * `compare` analyses each (analyses.ts), its result posted back; the reader's progress is posted
+ * as it goes.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyzeOne, type AnalyzeJob } from './analyses.js';
+
+const job = workerData as AnalyzeJob;
+parentPort!.postMessage(await analyzeOne(job, (file, read, total) => parentPort!.postMessage({ progress: [file, read, total] })));

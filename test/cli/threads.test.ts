@@ -1,0 +1,90 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../support/corpus.js';
+import { callhome } from './support.js';
+
+// Worker threads run the built code (dist/, made by `pretest`): these tests drive it as a user does.
+const main = resolve(projectRoot, 'dist/cli/main.js');
+const department = resolve(projectRoot, 'captures/department-host.pcap');
+const consultant = resolve(projectRoot, 'captures/consultant-laptop.pcap');
+const lab = (name: string): string => resolve(projectRoot, 'test/lab', `${name}.pcap`);
+
+function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface Analyses {
+  analyseEach: (
+    inputs: readonly string[],
+    options: object,
+    threads: number,
+    alone: (input: string) => Promise<{ result: unknown; failures: unknown[] }>,
+  ) => Promise<{ result: { hosts: { address: string; labels: string[] }[] } | null; failures: { message: string }[] }[]>;
+  canAnalyzeInWorkers: () => boolean;
+}
+const analyses = (): Promise<Analyses> => import(resolve(projectRoot, 'dist/parallel/analyses.js')) as Promise<Analyses>;
+
+describe('compare on several cores', () => {
+  it('analyses each capture on a worker thread of its own, with the results one thread gives', async () => {
+    const { analyseEach, canAnalyzeInWorkers } = await analyses();
+    expect(canAnalyzeInWorkers()).toBe(true);
+    let alone = 0;
+    const each = await analyseEach([department, lab('far-end-resets')], {}, 2, () => {
+      alone++;
+      return Promise.resolve({ result: null, failures: [] });
+    });
+    expect(alone).toBe(0);
+    const bypass = each[0]!.result!.hosts.find((h) => h.address === '192.168.0.13')!;
+    expect(bypass.labels).toEqual(['proxy-bypass', 'blocked', 'periodic', 'via-proxy']);
+    expect(each[1]!.result!.hosts.length).toBeGreaterThan(0);
+  });
+
+  it('analyses a capture on this thread when its worker cannot', async () => {
+    const { analyseEach } = await analyses();
+    const asked: string[] = [];
+    // A network no analysis can be given fails in the worker before any capture is read.
+    const each = await analyseEach([department], { internal: ['not a network'] }, 2, (input) => {
+      asked.push(input);
+      return Promise.resolve({ result: null, failures: [] });
+    });
+    expect(asked).toEqual([department]);
+    expect(each[0]!.result).toBeNull();
+  });
+
+  it.each([
+    ['the case study', [department, consultant]],
+    ['lab captures', [lab('three-bursts'), lab('far-end-resets'), lab('udp-channels')]],
+  ])('compare gives the same report on one thread and on several: %s', (_name, files) => {
+    for (const format of ['json', 'text', 'markdown']) {
+      const one = run(['compare', '--threads', '1', '--format', format, ...files]);
+      const several = run(['compare', '--threads', '3', '--format', format, ...files]);
+      expect(one.code).toBe(0);
+      expect(several.stdout).toBe(one.stdout);
+      expect(several.stderr).toBe(one.stderr);
+      expect(several.code).toBe(one.code);
+    }
+  });
+
+  it('an unreadable capture among them is named the same way', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'callhome-threads-'));
+    const bad = join(dir, 'notes.pcap');
+    writeFileSync(bad, 'not a capture at all\n');
+    const files = [department, bad, consultant];
+    const one = run(['compare', '--threads', '1', '--format', 'json', ...files]);
+    const several = run(['compare', '--threads', '2', '--format', 'json', ...files]);
+    expect(one.stderr).toContain('notes.pcap');
+    expect(several.stderr).toBe(one.stderr);
+    expect(several.stdout).toBe(one.stdout);
+    expect(several.code).toBe(one.code);
+  });
+
+  it('--threads takes a positive whole number', async () => {
+    const r = await callhome(['compare', '--threads', '0', department, consultant]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--threads: '0' is not a positive whole number");
+  });
+});
