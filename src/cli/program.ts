@@ -760,7 +760,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .argument('<a>')
       .argument('<b>')
       .argument('[more...]')
-      .option('--threads <n>', 'captures analysed at once, each on a thread of its own (default: the cores; 1: one after another)'),
+      .option(
+        '--threads <n>',
+        'captures analysed at once, each on a thread of its own (default: one fewer than the cores; 1: one after another)',
+      ),
     Object.keys(compareRenderers),
     'text',
     { analysis: true },
