@@ -71,7 +71,9 @@ export async function analyseEach(
   threads: number,
   alone: (input: string) => Promise<OneAnalysis>,
 ): Promise<OneAnalysis[]> {
-  const { onProgress, pause: _pause, ...data } = options;
+  const onProgress = options.onProgress;
+  // What a worker is given is copied to it: callbacks (progress, pause) stay on this thread.
+  const data = Object.fromEntries(Object.entries(options).filter(([, v]) => typeof v !== 'function')) as WorkerOptions;
   const results: Promise<OneAnalysis>[] = [];
   let running = 0;
   const waiting: (() => void)[] = [];
