@@ -120,11 +120,50 @@ export function loggedReset(
 }
 
 /**
+ * Whether `r` is what `loggedReset(kind, origin, ts, fromOriginator, r.sender, stage, sequence)`
+ * makes, field for field — told without making one (a firewall log's millions of attempts are
+ * each asked).
+ */
+export function isLoggedReset(
+  r: ResetEvidence,
+  kind: 'rst' | 'log',
+  origin: ResetOrigin,
+  ts: number,
+  fromOriginator: boolean,
+  stage: ResetStage,
+  sequence: number,
+): boolean {
+  return (
+    r.kind === kind &&
+    r.origin === origin &&
+    r.ts === ts &&
+    r.fromOriginator === fromOriginator &&
+    r.ttl === -1 &&
+    r.ipId === -1 &&
+    r.delay === 0 &&
+    r.stage === stage &&
+    r.seq === sequence &&
+    r.ack === sequence &&
+    !r.ackZero &&
+    !r.senderKeptSending &&
+    r.peerTtls.length === 0 &&
+    r.peerIpIds.length === 0 &&
+    r.icmpType === -1 &&
+    r.icmpCode === -1
+  );
+}
+
+/**
  * A firewall log's word that it denied an attempt at `ts` (the attempt's first line): `sender`
  * names the log, and nothing else is known.
  */
 export function logDenial(ts: number, sender: string): ResetEvidence {
   return loggedReset('log', 'firewall-log', ts, false, sender, 'syn', -1);
+}
+
+/** Whether `r` is the denial `logDenial(ts, r.sender)` makes. */
+export function isLogDenialAt(r: ResetEvidence, ts: number): boolean {
+  return isLoggedReset(r, 'log', 'firewall-log', ts, false, 'syn', -1);
 }
 
 /**

@@ -12,11 +12,11 @@
  */
 import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
 import {
+  isLogDenialAt,
   logDenial,
   logUid,
   logUidIndex,
   NONE,
-  sameReset,
   sameResets,
   type ConnState,
   type Connection,
@@ -624,7 +624,7 @@ export class ConnectionStore implements ConnectionList {
 
   /** Whether `r` is the only reset of `c` and is its log's denial at its start, the log its capture's. */
   private isLogDenial(c: Connection, r: ResetEvidence): boolean {
-    if (r.kind !== 'log' || !sameReset(r, logDenial(c.ts, r.sender))) return false;
+    if (!isLogDenialAt(r, c.ts)) return false;
     const sender = this.tables.senders.get(c.capture);
     if (sender === undefined) this.tables.senders.set(c.capture, r.sender);
     return sender === undefined || sender === r.sender;

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, loadCaptures } from '../../src/index.js';
 import { ChunkPool, ConnectionStore, denyingLog, plainConnection } from '../../src/flows/store.js';
-import { logDenial, logUid } from '../../src/flows/connection.js';
+import { logDenial, logUid, type ResetEvidence } from '../../src/flows/connection.js';
 import type { Connection } from '../../src/flows/index.js';
 import { corpusRoot, projectRoot } from '../support/corpus.js';
 import { connection } from '../analysis/support.js';
@@ -63,6 +63,39 @@ describe('the connection store gives back what it was given', () => {
     expect(compared).toBeGreaterThan(3_000);
     expect(denials).toBeGreaterThan(20);
   }, 120_000);
+
+  it("keeps a reset that differs from a log's denial in any one field as it is, not as the denial", () => {
+    const ts = 1_700_000_000.25;
+    const denial = logDenial(ts, 'kern.log');
+    const changes: Partial<ResetEvidence>[] = [
+      { kind: 'rst' },
+      { origin: 'packet' },
+      { ts: ts + 1 },
+      { fromOriginator: true },
+      { ttl: 64 },
+      { ipId: 7 },
+      { delay: 0.001 },
+      { stage: 'handshake' },
+      { seq: 5 },
+      { ack: 5 },
+      { ackZero: true },
+      { senderKeptSending: true },
+      { peerTtls: [64] },
+      { peerIpIds: [7] },
+      { icmpType: 3 },
+      { icmpCode: 13 },
+    ];
+    const rows = [denial, ...changes.map((change) => ({ ...denial, ...change }))].map((r) =>
+      connection({ origH: '192.168.0.13', respH: '203.0.113.7', respP: 80, ts, lastTs: ts, resets: [r] }),
+    );
+    const store = stored(rows);
+    // The denial itself is kept as a bit; each of the others comes back field for field.
+    expect(denyingLog(store, 0)).toBe('kern.log');
+    for (let i = 0; i < rows.length; i++) {
+      expect(plainConnection(store.get(i)).resets, JSON.stringify(changes[i - 1] ?? 'denial')).toStrictEqual(rows[i]!.resets);
+      if (i > 0) expect(denyingLog(store, i), JSON.stringify(changes[i - 1])).toBeNull();
+    }
+  });
 
   it('gives analyze the same findings whether it keeps connections as objects or in columns, on every input', async () => {
     // The passes over all connections read them through peek (one view moved again): a pass
