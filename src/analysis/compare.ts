@@ -120,6 +120,12 @@ function scheduleShape(p: Profile): string {
   return `${shapeWords(s)}, ${portWords(s.sequentialPorts)}`;
 }
 
+/** A reset source in a few words: its TTL and delay ("TTL 255, 350 µs"), or its log. */
+function refusalShort(s: ResetSource): string {
+  if (s.kind === 'log') return "denied in the firewall's log";
+  return `${ttl(s.ttl, s.addressList)}${s.medianRttMs !== null ? `, ${duration(s.medianRttMs / 1000)}` : ''}`;
+}
+
 function sourceWords(p: Profile): string {
   const s = p.source;
   if (s === null) return 'no resets from a device in the path';
@@ -272,11 +278,18 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
   }
   if (sourcesFound) {
     const first = profiles[0]!.source!;
-    parts.push(
-      sameSource
-        ? `${both} reset by the same ${likelyFirewall(first) ? 'firewall' : 'device in the path'} (${ttl(first.ttl, first.addressList)}${first.medianRttMs !== null ? `, ${duration(first.medianRttMs / 1000)}` : ''})`
-        : `reset by different devices (${profiles.map((p) => ttl(p.source!.ttl, p.source!.addressList)).join(' vs ')})`,
-    );
+    // A firewall's log says it denied, not with what TTL or delay: which device it was, or whether
+    // the same one turned the others away, it cannot tell.
+    const logs = profiles.filter((p) => p.source!.kind === 'log').length;
+    if (logs === n) parts.push(`${both} denied in a firewall's log`);
+    else if (logs > 0) parts.push(`refused (${profiles.map((p) => refusalShort(p.source!)).join(' vs ')})`);
+    else {
+      parts.push(
+        sameSource
+          ? `${both} reset by the same ${likelyFirewall(first) ? 'firewall' : 'device in the path'} (${refusalShort(first)})`
+          : `reset by different devices (${profiles.map((p) => ttl(p.source!.ttl, p.source!.addressList)).join(' vs ')})`,
+      );
+    }
   }
   const conclusion = parts.length > 0 ? `${parts.join('; ')}.` : 'Nothing to compare.';
   return {

@@ -1,5 +1,8 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeConnections, compareAnalyses } from '../../src/analysis/index.js';
+import { compare } from '../../src/index.js';
+import { projectRoot } from '../support/corpus.js';
 import { block, connection, http, options, refused, session, updateAgent } from './support.js';
 
 function browsing(host: string) {
@@ -117,5 +120,23 @@ describe('compare beyond the case study', () => {
     expect(result.conclusion).toMatch(
       /^Different behaviour: 10\.0\.0\.60 \(scan\.pcap\) shows a scan, while 10\.0\.0\.61 \(refused\.pcap\) shows connection attempts refused/,
     );
+  });
+});
+
+describe('compare with a firewall log on one side', () => {
+  const excerpt = resolve(projectRoot, 'test/logs/fixtures/case-study-excerpt.tsv');
+  const department = resolve(projectRoot, 'captures/department-host.pcap');
+  const kernLog = resolve(projectRoot, 'test/logs/fixtures/netfilter-kern.log');
+
+  it("says the log's denials as denials, not as a TTL the log never had", async () => {
+    const { result } = await compare([excerpt, department]);
+    expect(result.conclusion).toContain("refused (denied in the firewall's log vs TTL 255, 0.35 ms)");
+    expect(result.conclusion).not.toMatch(/TTL -1|different devices/);
+  });
+
+  it('two firewall logs: both denied in a log, with no claim about which device', async () => {
+    const { result } = await compare([excerpt, kernLog]);
+    expect(result.conclusion).toMatch(/both denied in a firewall's log\.$/);
+    expect(result.conclusion).not.toContain('TTL');
   });
 });
