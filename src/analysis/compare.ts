@@ -21,6 +21,8 @@ interface Profile {
   host: HostFinding | null;
   group: DestinationGroup | null;
   source: ResetSource | null;
+  /** Without a source in the path: resets whose sender cannot be told (a Zeek conn.log has no TTL). */
+  unplaced: ResetSource | null;
   bypass: HostFinding[];
   kind: Kind;
 }
@@ -76,7 +78,11 @@ function profile(result: AnalysisResult, name: string): Profile {
     result.resetSources.find((s) => s.attribution === 'middlebox' && (host === null || s.hosts.includes(host.address))) ??
     result.resetSources.find((s) => s.attribution === 'middlebox') ??
     null;
-  return { name, host, group, source, bypass, kind: kindOf(host, group) };
+  const unplaced =
+    source === null
+      ? (result.resetSources.find((s) => s.attribution === 'unknown' && (host === null || s.hosts.includes(host.address))) ?? null)
+      : null;
+  return { name, host, group, source, unplaced, bypass, kind: kindOf(host, group) };
 }
 
 /** "10.11.54.223: a periodic beacon that gets through, one request every 39 s to 10.11.54.37". */
@@ -128,7 +134,10 @@ function refusalShort(s: ResetSource): string {
 
 function sourceWords(p: Profile): string {
   const s = p.source;
-  if (s === null) return 'no resets from a device in the path';
+  if (s === null) {
+    const u = p.unplaced;
+    return u === null ? 'no resets from a device in the path' : `${plural(u.resets, 'reset')} whose sender cannot be told: ${u.evidence}`;
+  }
   if (s.kind === 'log') return `denials in the firewall's log, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
   return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with ${ttl(s.ttl, s.addressList)}${s.medianRttMs !== null ? `, ${duration(s.medianRttMs / 1000)}` : ''}, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
 }

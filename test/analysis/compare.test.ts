@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeConnections, compareAnalyses } from '../../src/analysis/index.js';
 import { compare } from '../../src/index.js';
@@ -138,5 +140,36 @@ describe('compare with a firewall log on one side', () => {
     const { result } = await compare([excerpt, kernLog]);
     expect(result.conclusion).toMatch(/both denied in a firewall's log\.$/);
     expect(result.conclusion).not.toContain('TTL');
+  });
+});
+
+describe('compare with a Zeek conn.log, which records no TTL', () => {
+  it('says its resets cannot be placed, not that there were none', async () => {
+    const fields = [
+      'ts',
+      'uid',
+      'id.orig_h',
+      'id.orig_p',
+      'id.resp_h',
+      'id.resp_p',
+      'proto',
+      'conn_state',
+      'history',
+      'orig_pkts',
+      'resp_pkts',
+    ];
+    const rows = Array.from({ length: 20 }, (_, i) =>
+      [1_163_766_425 + 31 * i, `CrejRow${i}`, '192.168.0.13', 2_300 + i, `72.246.53.${65 + (i % 5)}`, 80, 'tcp', 'REJ', 'Sr', 1, 1].join(
+        '\t',
+      ),
+    );
+    const log = join(mkdtempSync(join(tmpdir(), 'callhome-compare-')), 'conn.log');
+    writeFileSync(log, ['#separator \\x09', '#path\tconn', `#fields\t${fields.join('\t')}`, ...rows, ''].join('\n'));
+    const { result } = await compare([log, resolve(projectRoot, 'captures/department-host.pcap')]);
+    const source = [...result.shared, ...result.different].find((b) => b.behaviour.startsWith('reset source'))!;
+    expect(source.perCapture[0]).toBe(
+      "20 resets whose sender cannot be told: Zeek's conn.log records no TTL: run callhome on the capture, or on its own conn.log",
+    );
+    expect(source.perCapture[1]).toMatch(/^resets with TTL 255/);
   });
 });
