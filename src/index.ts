@@ -19,7 +19,7 @@ import { isStreamInput, peekOnePass, type StreamInput } from './one-pass.js';
 import { isoMillis } from './time.js';
 import { DuplicateFilter } from './duplicates.js';
 import { availableParallelism } from 'node:os';
-import { analyseEach, canAnalyzeInWorkers, type OneAnalysis } from './parallel/analyses.js';
+import { analyzeEach, canAnalyzeInWorkers, type OneAnalysis } from './parallel/analyses.js';
 
 export { CaptureError } from './capture/index.js';
 export type { StreamInput } from './one-pass.js';
@@ -390,7 +390,7 @@ export async function compare(
   const files = inputs.filter((input): input is string => typeof input === 'string' && canReadTwice(input));
   let each: OneAnalysis[];
   if (threads > 1 && files.length === inputs.length && canAnalyzeInWorkers()) {
-    each = await analyseEach(files, options, threads, (input) => analyzeAlone(input, options, null));
+    each = await analyzeEach(files, options, threads, (input) => analyzeAlone(input, options, null));
   } else {
     each = [];
     // One input's connections at a time: each store's memory goes to the next.

@@ -65,7 +65,7 @@ export async function analyzeOne(
  * Analyses each of `inputs` on worker threads, `threads` at a time; `alone` analyses an input on
  * this thread instead (a worker that could not). Results in the inputs' order.
  */
-export async function analyseEach(
+export async function analyzeEach(
   inputs: readonly string[],
   options: AnalyzeCapturesOptions,
   threads: number,

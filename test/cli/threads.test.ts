@@ -18,7 +18,7 @@ function run(args: string[]): { code: number | null; stdout: string; stderr: str
 }
 
 interface Analyses {
-  analyseEach: (
+  analyzeEach: (
     inputs: readonly string[],
     options: object,
     threads: number,
@@ -30,11 +30,11 @@ const analyses = (): Promise<Analyses> => import(resolve(projectRoot, 'dist/para
 
 describe('compare on several cores', () => {
   it('analyses each capture on a worker thread of its own, with the results one thread gives', async () => {
-    const { analyseEach, canAnalyzeInWorkers } = await analyses();
+    const { analyzeEach, canAnalyzeInWorkers } = await analyses();
     expect(canAnalyzeInWorkers()).toBe(true);
     let alone = 0;
     // A callback among the options (a library caller's) stays on this thread; the workers get the rest.
-    const each = await analyseEach([department, lab('far-end-resets')], { pause: () => null }, 2, () => {
+    const each = await analyzeEach([department, lab('far-end-resets')], { pause: () => null }, 2, () => {
       alone++;
       return Promise.resolve({ result: null, failures: [] });
     });
@@ -45,10 +45,10 @@ describe('compare on several cores', () => {
   });
 
   it('analyses a capture on this thread when its worker cannot', async () => {
-    const { analyseEach } = await analyses();
+    const { analyzeEach } = await analyses();
     const asked: string[] = [];
     // A network no analysis can be given fails in the worker before any capture is read.
-    const each = await analyseEach([department], { internal: ['not a network'] }, 2, (input) => {
+    const each = await analyzeEach([department], { internal: ['not a network'] }, 2, (input) => {
       asked.push(input);
       return Promise.resolve({ result: null, failures: [] });
     });
