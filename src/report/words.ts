@@ -54,7 +54,11 @@ export function outcomeWords(group: DestinationGroup): string {
     if (group.resets.unknown > 0) by.push(`${count(group.resets.unknown)} by an unknown sender`);
     parts.push(`${count(resets)} reset (${by.join(', ')})`);
   }
-  return `${plural(group.attempts, 'attempt')}: ${parts.join(', ')}`;
+  // Connections that were no attempt — picked up without their SYN, a firewall's denial of a stray
+  // ACK — are counted with the attempts' outcomes: said, so that the counts add up.
+  const others = group.established + group.unanswered + resets - group.attempts;
+  const counted = others > 0 ? ` and ${plural(others, 'connection')} without a SYN` : '';
+  return `${plural(group.attempts, 'attempt')}${counted}: ${parts.join(', ')}`;
 }
 
 export function totalResets(group: DestinationGroup): number {

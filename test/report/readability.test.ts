@@ -2,8 +2,11 @@
  * What an analyst reading the output would trip over: a thousand ports on a terminal, "1000 ms",
  * "1 attempts/s", "0 hops away", a state column squeezed off the flows table, a format named twice.
  */
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalysisResult, HostFinding } from '../../src/analysis/types.js';
+import { analyze } from '../../src/index.js';
+import { projectRoot } from '../support/corpus.js';
 import { analyzeRenderers, flowsRenderers, infoRenderers, reportRenderers } from '../../src/report/index.js';
 import { scheduleWords } from '../../src/analysis/schedule-words.js';
 import { duration, hops, rate } from '../../src/quantities.js';
@@ -163,6 +166,13 @@ describe('a beacon inside one long-lived connection', () => {
     const g = caseStudyResult().hosts[0]!.groups[0]!;
     expect(outcomeWords(g)).toMatch(/^\d+ attempts: 0 established, \d+ reset/);
     expect(scheduleWords(g.schedule)).toMatch(/^bursts of 14 attempts/);
+  });
+
+  it('counts a connection that was no attempt apart, so that the numbers add up', async () => {
+    // An ASA's "Deny TCP (no connection)" of a stray ACK is a denied connection, not an attempt.
+    const { result } = await analyze([resolve(projectRoot, 'test/logs/fixtures/cisco-asa.log')]);
+    const g = result.hosts.find((h) => h.address === '192.168.0.13')!.groups[0]!;
+    expect(outcomeWords(g)).toBe('3 attempts and 1 connection without a SYN: 0 established, 4 reset (4 by a middlebox)');
   });
 
   it('says a reset through the proxy came from the proxy, not the server', () => {
