@@ -20,6 +20,7 @@ import { isPeeked } from './one-pass.js';
 import { ZEEK_LOGS_USED, loadZeekLogs, mayBeUsed, sniffZeek } from './logs/zeek.js';
 import { FirewallLogError, rotatedLogName, sniffFirewallLog, sniffSystemLog } from './logs/firewall/index.js';
 import { readFirewallLogFile, readFirewallLogStream } from './logs/firewall/read.js';
+import { datedLine } from './logs/firewall/time.js';
 
 /** A file a reader claimed. */
 export interface InputFile {
@@ -116,6 +117,7 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
             firewall: rotated.get(logNames[k]!)! > 1 ? logNames[k] : undefined,
             // a stream's lines were written up to now
             mtimeMs: f.stream === undefined ? statSync(f.path).mtimeMs : Date.now(),
+            datedAt: datedLine(f.head),
             capture: firstCapture + captures.length,
           };
           // Read a chunk at a time, each connection handed on as it is made.

@@ -2,12 +2,15 @@
  * Firewall logs as input: the case study's own excerpt, one file per format written from the
  * vendors' documented messages, and what analysis makes of them.
  */
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyzeConnections, defaultAnalyzeOptions, type AnalysisResult } from '../../src/analysis/index.js';
 import { FirewallLogError, matchLogToCapture, readFirewallLog, sniffFirewallLog, type FirewallLog } from '../../src/logs/firewall/index.js';
-import { TimeZoneError } from '../../src/logs/firewall/time.js';
+import { TimeZoneError, datedLine } from '../../src/logs/firewall/time.js';
+import { analyze } from '../../src/index.js';
 import type { Connection } from '../../src/flows/connection.js';
 
 const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), 'utf8');
@@ -589,6 +592,40 @@ describe('time stamps', () => {
   it('takes last year when the file date is earlier in the year than the line', () => {
     const log = readFirewallLog('k', line('Dec 30 10:00:00'), { mtimeMs: Date.UTC(2024, 0, 2) });
     expect(log.connections[0]!.ts).toBe(Date.UTC(2023, 11, 30, 10) / 1000);
+  });
+
+  it("takes the year of the log's own dated lines before the file's date, the nearest across New Year", () => {
+    const dated = Date.UTC(2024, 0, 1, 0, 0, 5) / 1000;
+    const log = readFirewallLog('k', [line('Dec 31 23:59:59'), line('Jan  1 00:00:01').replace('40001', '40002')], {
+      mtimeMs: Date.UTC(2030, 5, 1),
+      datedAt: dated,
+    });
+    expect(log.connections.map((c) => c.ts)).toEqual([Date.UTC(2023, 11, 31, 23, 59, 59) / 1000, Date.UTC(2024, 0, 1, 0, 0, 1) / 1000]);
+    expect(log.summary.formatDetail).toContain("year 2023 from the log's own dated lines");
+    // --year still wins.
+    expect(readFirewallLog('k', line('Mar  5 09:00:00'), { year: 2022, datedAt: dated }).connections[0]!.ts).toBe(
+      Date.UTC(2022, 2, 5, 9) / 1000,
+    );
+  });
+
+  it('finds the first line whose stamp carries its year: RFC 5424, ISO 8601, a Cisco ASA stamp; none in a year-less log', () => {
+    const head = (lines: string[]) => Buffer.from(lines.join('\n'));
+    expect(datedLine(head([line('Mar  5 09:00:00'), '<134>1 2024-03-05T09:00:09.120442+00:00 pfSense filterlog 41298 - - 5,,,']))).toBe(
+      Date.UTC(2024, 2, 5, 9, 0, 9) / 1000,
+    );
+    expect(datedLine(head(['2023-12-31T23:59:58+0100 gw kernel: DROP IN=eth1']))).toBe(Date.UTC(2023, 11, 31, 23, 59, 58) / 1000);
+    expect(datedLine(head(['Nov 17 2006 13:12:54 dept-asa : %ASA-4-106023: Deny tcp']))).toBe(Date.UTC(2006, 10, 17, 13, 12, 54) / 1000);
+    expect(datedLine(head([line('Mar  5 09:00:00'), 'a message that mentions 2024-03-05T09:00:09 later on']))).toBeNull();
+  });
+
+  it('a pfSense log that changed to RFC 5424 midway is read in the year its dated lines say, whatever the file date', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'callhome-year-'));
+    const copy = join(dir, 'filter.log');
+    copyFileSync(fileURLToPath(new URL('./fixtures/filterlog.log', import.meta.url)), copy);
+    utimesSync(copy, new Date(Date.UTC(2030, 5, 1)), new Date(Date.UTC(2030, 5, 1)));
+    const { result } = await analyze([copy]);
+    expect(result.captures[0]!.start).toBe('2024-03-05T09:00:00.000Z');
+    expect(result.captures[0]!.end).toBe('2024-03-05T09:00:09.120Z');
   });
 
   it('reads wall-clock times in a named zone, summer time included', () => {

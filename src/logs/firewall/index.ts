@@ -39,6 +39,8 @@ export interface FirewallLogOptions {
   year?: number;
   /** The file's modification time in ms (fs.Stats.mtimeMs): the year when `year` is not given. */
   mtimeMs?: number;
+  /** When the first line of the log that carries its year was written (time.ts datedLine): the year-less lines' year before `mtimeMs`. */
+  datedAt?: number | null;
   /** Time zone of the log's wall-clock times (CLI --tz): 'UTC' (default), '+05:30', 'Europe/Berlin'. */
   tz?: string;
   /** Index of this input among the analysed inputs (Connection.capture). */
@@ -210,7 +212,7 @@ export class FirewallLogReader {
     private readonly options: FirewallLogOptions = {},
     emit?: (c: Connection) => void,
   ) {
-    this.clock = new LogClock({ year: options.year, mtimeMs: options.mtimeMs, tz: options.tz });
+    this.clock = new LogClock({ year: options.year, mtimeMs: options.mtimeMs, datedAt: options.datedAt, tz: options.tz });
     const connections = this.connections;
     this.attempts = new AttemptStream(
       {

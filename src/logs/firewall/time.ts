@@ -35,6 +35,12 @@ export interface ClockOptions {
   year?: number;
   /** The file's modification time (ms since the epoch): the year when `year` is not given. */
   mtimeMs?: number;
+  /**
+   * The time (UTC seconds) of the first line of the log whose stamp carries its year (datedLine):
+   * better evidence of the year-less lines' year than the file's date, which copying or
+   * compressing the file moves.
+   */
+  datedAt?: number | null;
   /** Time zone of wall-clock times: 'UTC' (default), '+05:30', '-0800', or an IANA name ('Asia/Colombo'). */
   tz?: string;
 }
@@ -113,6 +119,7 @@ export class LogClock implements LogClockLike {
   private readonly offsets = new Map<number, number>();
   private readonly givenYear: number | null;
   private readonly fileEnd: number | null;
+  private readonly datedAt: number | null;
   private year = 0;
   private lastMonth = 0;
   /** The last year-less stamp read, and its time. */
@@ -124,6 +131,7 @@ export class LogClock implements LogClockLike {
     this.zone = this.fixed === null ? zoneClock(this.tz) : null;
     this.givenYear = options.year ?? null;
     this.fileEnd = options.mtimeMs !== undefined ? Math.floor(options.mtimeMs / 1000) : null;
+    this.datedAt = options.datedAt ?? null;
   }
 
   /** Seconds east of UTC of the zone at UTC time `utc` (IANA zones). */
@@ -169,11 +177,27 @@ export class LogClock implements LogClockLike {
     return ts;
   }
 
-  /** The first year-less line's year: the option, else the file's date (last year if that puts the line after the file was written). */
+  /**
+   * The first year-less line's year: the option; else the year that puts it nearest the log's own
+   * dated lines; else the file's date (last year if that puts the line after the file was written).
+   */
   private startYear(month: number, day: number, hour: number, minute: number, second: number): number {
     if (this.givenYear !== null) {
       this.yearSource = `year ${this.givenYear} as given`;
       return this.givenYear;
+    }
+    if (this.datedAt !== null) {
+      const dated = new Date(this.datedAt * 1000).getUTCFullYear();
+      let year = dated;
+      for (const y of [dated - 1, dated + 1]) {
+        if (
+          Math.abs(this.local(y, month, day, hour, minute, second) - this.datedAt) <
+          Math.abs(this.local(year, month, day, hour, minute, second) - this.datedAt)
+        )
+          year = y;
+      }
+      this.yearSource = `year ${year} from the log's own dated lines`;
+      return year;
     }
     const end = this.fileEnd ?? Math.floor(Date.now() / 1000);
     const endYear = new Date(end * 1000).getUTCFullYear();
@@ -196,4 +220,36 @@ export const isUtcName = (zone: string | undefined): boolean => zone === 'UTC' |
 export function fullYear(y: number, digits: number): number {
   if (digits > 2) return y;
   return y >= 70 ? 1900 + y : 2000 + y;
+}
+
+/** A stamp with its year at a line's start: RFC 5424 and ISO 8601 (`<134>1 2024-03-05T09:00:09…`, `journalctl -o short-iso`). */
+const ISO_STAMP = /^(?:<\d{1,3}>)?(?:\d{1,2} )?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})/;
+/** A BSD-style stamp with its year (a Cisco ASA's `Nov 17 2006 13:12:54`). */
+const BSD_YEAR_STAMP = /^(?:<\d{1,3}>)?([A-Za-z]{3}) +(\d{1,2}) (\d{4}) (\d{2}):(\d{2}):(\d{2})/;
+/** Lines of a log's first bytes looked at for a dated one. */
+const DATED_LINES_LOOKED_AT = 1000;
+
+/**
+ * The time (UTC seconds, its zone not applied: a year is all it is asked for) of the first line
+ * of a log's first bytes whose time stamp carries its year, or null when none does.
+ */
+export function datedLine(head: Uint8Array): number | null {
+  const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
+  let from = 0;
+  for (let n = 0; n < DATED_LINES_LOOKED_AT && from < text.length; n++) {
+    let to = text.indexOf('\n', from);
+    if (to < 0) to = text.length;
+    const line = text.slice(from, Math.min(to, from + 64));
+    from = to + 1;
+    const iso = ISO_STAMP.exec(line);
+    if (iso !== null) {
+      const ts = utcSeconds(Number(iso[1]), Number(iso[2]), Number(iso[3]), Number(iso[4]), Number(iso[5]), Number(iso[6]));
+      if (Number.isFinite(ts)) return ts;
+    }
+    const bsd = BSD_YEAR_STAMP.exec(line);
+    if (bsd !== null && monthOf(bsd[1]!) > 0) {
+      return utcSeconds(Number(bsd[3]), monthOf(bsd[1]!), Number(bsd[2]), Number(bsd[4]), Number(bsd[5]), Number(bsd[6]));
+    }
+  }
+  return null;
 }
