@@ -14,7 +14,7 @@ import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeNetworks, compareA
 import type { CaptureFileFacts } from './analysis/types.js';
 import { round } from './quantities.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
-import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions, type SortedInputs } from './inputs.js';
+import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions, type LoadContext, type SortedInputs } from './inputs.js';
 import { isStreamInput, peekOnePass, type StreamInput } from './one-pass.js';
 import { isoMillis } from './time.js';
 import { DuplicateFilter } from './duplicates.js';
@@ -243,11 +243,18 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
   const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index), duplicates);
   tracker.finish();
   // Logs (Zeek's, firewalls') are read after the captures, each reader over all its files.
-  const logs = await loadLogInputs(sorted.logs, captures.length, options.onConnection, options.pause);
+  const logs = await loadLogInputs(sorted.logs, captures.length, options.onConnection, options.pause, logContext(captures));
   captures.push(...logs.captures);
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);
   return { captures, failures, evicted: tracker.stats.evicted, passedOver: [...sorted.passedOver, ...logs.passedOver] };
+}
+
+/** What the captures read tell the logs read after them: the first packet's time. */
+function logContext(captures: readonly CaptureSummary[]): LoadContext {
+  let first = Infinity;
+  for (const c of captures) if (c.start !== null) first = Math.min(first, Date.parse(c.start) / 1000);
+  return Number.isFinite(first) ? { captureTime: first } : {};
 }
 
 /**
@@ -292,7 +299,7 @@ export async function info(
 ): Promise<{ captures: CaptureSummary[]; failures: CaptureError[]; passedOver: string[] }> {
   const sorted = await sortAll(inputs, options);
   const read = await decodeEach(sorted.captures, options, () => {});
-  const logs = await loadLogInputs(sorted.logs, read.captures.length, () => {});
+  const logs = await loadLogInputs(sorted.logs, read.captures.length, () => {}, undefined, logContext(read.captures));
   return {
     captures: [...read.captures, ...logs.captures],
     failures: [...sorted.failures, ...read.failures, ...logs.failures],

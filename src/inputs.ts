@@ -55,7 +55,15 @@ export interface InputReader {
     emit: (c: Connection) => void,
     /** After each chunk read: a promise while what was made of it cannot be taken yet (LoadOptions.pause). */
     pause?: () => Promise<void> | null,
+    /** What the captures read with the logs say. */
+    context?: LoadContext,
   ): Promise<{ captures: CaptureSummary[]; failures?: CaptureError[]; passedOver?: string[] }>;
+}
+
+/** What the captures read in the same run tell the log readers. */
+export interface LoadContext {
+  /** The first packet's time (UTC seconds) of the captures given with the logs. */
+  captureTime?: number;
 }
 
 export const zeekLogReader: InputReader = {
@@ -101,7 +109,7 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
   return {
     name: 'firewall logs',
     sniff: (head) => sniffFirewallLog(head) !== null || sniffSystemLog(head),
-    load: async (files, firstCapture, emit, pause) => {
+    load: async (files, firstCapture, emit, pause, context) => {
       const captures: CaptureSummary[] = [];
       const failures: CaptureError[] = [];
       const passedOver: string[] = [];
@@ -117,7 +125,8 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
             firewall: rotated.get(logNames[k]!)! > 1 ? logNames[k] : undefined,
             // a stream's lines were written up to now
             mtimeMs: f.stream === undefined ? statSync(f.path).mtimeMs : Date.now(),
-            datedAt: datedLine(f.head),
+            // Year-less stamps: the log's own dated lines say the year best, then a capture given with it.
+            ...dating(f.head, context),
             capture: firstCapture + captures.length,
           };
           // Read a chunk at a time, each connection handed on as it is made.
@@ -136,6 +145,14 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
       return { captures, failures, passedOver };
     },
   };
+}
+
+/** Where a log's year-less time stamps take their year from, when no --year is given and the log has dated lines or comes with captures. */
+function dating(head: Uint8Array, context: LoadContext | undefined): { datedAt?: number; datedBy?: string } {
+  const own = datedLine(head);
+  if (own !== null) return { datedAt: own, datedBy: "the log's own dated lines" };
+  if (context?.captureTime !== undefined) return { datedAt: context.captureTime, datedBy: 'the captures given with it' };
+  return {};
 }
 
 /** The log readers, tried in order after the capture magic numbers. */
@@ -265,13 +282,14 @@ export async function loadLogInputs(
   firstCapture: number,
   emit: (c: Connection) => void,
   pause?: () => Promise<void> | null,
+  context?: LoadContext,
 ): Promise<{ captures: CaptureSummary[]; failures: CaptureError[]; passedOver: string[] }> {
   const captures: CaptureSummary[] = [];
   const failures: CaptureError[] = [];
   const passedOver: string[] = [];
   for (const [reader, files] of logs) {
     try {
-      const loaded = await reader.load(files, firstCapture + captures.length, emit, pause);
+      const loaded = await reader.load(files, firstCapture + captures.length, emit, pause, context);
       captures.push(...loaded.captures);
       if (loaded.failures !== undefined) failures.push(...loaded.failures);
       if (loaded.passedOver !== undefined) passedOver.push(...loaded.passedOver);

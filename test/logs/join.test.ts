@@ -4,7 +4,7 @@
  * stamps, as syslog writes them), plus a few attempts the capture never saw. Each attempt must be
  * counted once, the offset found, and the capture's findings left as they were.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { capturesLine } from '../../src/report/words.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +144,22 @@ describe('a netfilter log of the capture’s own attempts, its clock 2 h 13 s ah
     const extra = host.attempts.filter((a) => a.address.startsWith('203.0.113.'));
     expect(extra).toHaveLength(EXTRA);
     expect(Math.abs(extra[0]!.ts - (direct[0]!.ts - 3600))).toBeLessThan(2);
+  });
+});
+
+describe('a year-less log given with the capture', () => {
+  it("takes its year from the capture, whatever the file's date, and joins it", async () => {
+    const lines = direct.map((c) => netfilterLine(c.ts + OFFSET, 'DROP-OUT', c.origH, c.origP, c.respH, c.respP));
+    const path = writeLog('kern.log', lines);
+    // A copy made today: its date says nothing of the year its lines were written in.
+    utimesSync(path, new Date(Date.UTC(2030, 5, 1)), new Date(Date.UTC(2030, 5, 1)));
+    const { result } = await analyze([path, departmentCapture]);
+    expect(result.networks).toBeUndefined();
+    expect(result.logMatches![0]!).toMatchObject({ matched: direct.length, captureAttempts: direct.length });
+    expect(result.captures.find((c) => c.format === 'netfilter')!.formatDetail).toContain('year 2006 from the captures given with it');
+    // --year still comes first.
+    const given = await analyze([path, departmentCapture], { firewall: { year: 2024 } });
+    expect(given.result.logMatches).toBeUndefined();
   });
 });
 

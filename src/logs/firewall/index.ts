@@ -41,6 +41,8 @@ export interface FirewallLogOptions {
   mtimeMs?: number;
   /** When the first line of the log that carries its year was written (time.ts datedLine): the year-less lines' year before `mtimeMs`. */
   datedAt?: number | null;
+  /** What `datedAt` is the time of ("the captures given with it"), for the summary. */
+  datedBy?: string;
   /** Time zone of the log's wall-clock times (CLI --tz): 'UTC' (default), '+05:30', 'Europe/Berlin'. */
   tz?: string;
   /** Index of this input among the analysed inputs (Connection.capture). */
@@ -212,7 +214,13 @@ export class FirewallLogReader {
     private readonly options: FirewallLogOptions = {},
     emit?: (c: Connection) => void,
   ) {
-    this.clock = new LogClock({ year: options.year, mtimeMs: options.mtimeMs, datedAt: options.datedAt, tz: options.tz });
+    this.clock = new LogClock({
+      year: options.year,
+      mtimeMs: options.mtimeMs,
+      datedAt: options.datedAt,
+      datedBy: options.datedBy,
+      tz: options.tz,
+    });
     const connections = this.connections;
     this.attempts = new AttemptStream(
       {

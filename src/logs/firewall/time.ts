@@ -41,6 +41,8 @@ export interface ClockOptions {
    * compressing the file moves.
    */
   datedAt?: number | null;
+  /** What `datedAt` is the time of, for the summary ("the log's own dated lines"). */
+  datedBy?: string;
   /** Time zone of wall-clock times: 'UTC' (default), '+05:30', '-0800', or an IANA name ('Asia/Colombo'). */
   tz?: string;
 }
@@ -120,6 +122,7 @@ export class LogClock implements LogClockLike {
   private readonly givenYear: number | null;
   private readonly fileEnd: number | null;
   private readonly datedAt: number | null;
+  private readonly datedBy: string;
   private year = 0;
   private lastMonth = 0;
   /** The last year-less stamp read, and its time. */
@@ -132,6 +135,7 @@ export class LogClock implements LogClockLike {
     this.givenYear = options.year ?? null;
     this.fileEnd = options.mtimeMs !== undefined ? Math.floor(options.mtimeMs / 1000) : null;
     this.datedAt = options.datedAt ?? null;
+    this.datedBy = options.datedBy ?? "the log's own dated lines";
   }
 
   /** Seconds east of UTC of the zone at UTC time `utc` (IANA zones). */
@@ -179,7 +183,8 @@ export class LogClock implements LogClockLike {
 
   /**
    * The first year-less line's year: the option; else the year that puts it nearest the log's own
-   * dated lines; else the file's date (last year if that puts the line after the file was written).
+   * dated lines, or the captures given with it; else the file's date (last year if that puts the
+   * line after the file was written).
    */
   private startYear(month: number, day: number, hour: number, minute: number, second: number): number {
     if (this.givenYear !== null) {
@@ -196,7 +201,7 @@ export class LogClock implements LogClockLike {
         )
           year = y;
       }
-      this.yearSource = `year ${year} from the log's own dated lines`;
+      this.yearSource = `year ${year} from ${this.datedBy}`;
       return year;
     }
     const end = this.fileEnd ?? Math.floor(Date.now() / 1000);
