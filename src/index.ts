@@ -397,12 +397,12 @@ export async function compare(
   const files = inputs.filter((input): input is string => typeof input === 'string' && canReadTwice(input));
   let each: OneAnalysis[];
   if (threads > 1 && files.length === inputs.length && canAnalyzeInWorkers()) {
-    each = await analyzeEach(files, options, threads, (input) => analyzeAlone(input, options, null));
+    each = await analyzeEach(files, options, threads, (input) => compareOne(input, options, null));
   } else {
     each = [];
     // One input's connections at a time: each store's memory goes to the next.
     const pool = new ChunkPool();
-    for (const input of inputs) each.push(await analyzeAlone(input, options, pool));
+    for (const input of inputs) each.push(await compareOne(input, options, pool));
   }
   const results: AnalysisResult[] = [];
   const names: string[] = [];
@@ -425,8 +425,8 @@ function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-/** One input of `compare` analysed on this thread: its result (null when no capture of it was read) and failures. */
-async function analyzeAlone(input: CaptureInput, options: AnalyzeCapturesOptions, pool: ChunkPool | null): Promise<OneAnalysis> {
+/** One input of `compare` analysed on the calling thread: its result (null when no capture of it was read) and failures. */
+export async function compareOne(input: CaptureInput, options: AnalyzeCapturesOptions, pool: ChunkPool | null): Promise<OneAnalysis> {
   // Hosts without findings are counted, not kept: compare reads the hosts that rank first.
   const { result, loaded } = await analyze([input], { ...options, allHosts: false }, pool);
   loaded.connections.release?.();

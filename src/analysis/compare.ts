@@ -139,7 +139,7 @@ function sourceWords(p: Profile): string {
     return u === null ? 'no resets from a device in the path' : `${plural(u.resets, 'reset')} whose sender cannot be told: ${u.evidence}`;
   }
   if (s.kind === 'log') return `denials in the firewall's log, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
-  return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with ${ttl(s.ttl, s.addressList)}${s.medianRttMs !== null ? `, ${duration(s.medianRttMs / 1000)}` : ''}, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
+  return `${s.kind === 'rst' ? 'resets' : 'ICMP refusals'} with ${refusalShort(s)}, for ${plural(s.remoteAddresses, 'address', 'addresses')}`;
 }
 
 function bypassWords(p: Profile, result: AnalysisResult): string {

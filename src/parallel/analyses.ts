@@ -45,17 +45,19 @@ export interface OneAnalysis {
 
 type Posted = { ok: true; result: AnalysisResult | null; failures: ErrorData[] } | { ok: false; message: string };
 
-/** Analyses `job.input` as `compare` does (hosts without findings counted, not kept). */
+/** Analyses `job.input` as `compare` does on one thread (index.ts compareOne), for a worker to post. */
 export async function analyzeOne(
   job: AnalyzeJob,
   onProgress?: (file: string, bytesRead: number, totalBytes: number | null) => void,
 ): Promise<Posted> {
   try {
-    const { analyze } = await import('../index.js');
-    const { result, loaded } = await analyze([job.input], { ...job.options, onProgress, allHosts: false });
-    loaded.connections.release?.();
-    const failures = loaded.failures.map((e) => ({ code: e.code, file: e.file, message: e.message, offset: e.offset, record: e.record }));
-    return { ok: true, result: loaded.captures.length === 0 ? null : result, failures };
+    const { compareOne } = await import('../index.js');
+    const { result, failures } = await compareOne(job.input, { ...job.options, onProgress }, null);
+    return {
+      ok: true,
+      result,
+      failures: failures.map((e) => ({ code: e.code, file: e.file, message: e.message, offset: e.offset, record: e.record })),
+    };
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }

@@ -8,11 +8,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCapture } from '../../src/capture/index.js';
-import { decodePacket, newPacket, packetDestination, packetSource } from '../../src/decode/index.js';
 import { LOG_BLOCK, LOG_NONE } from '../../src/decode/packet.js';
 import { callhome } from '../cli/support.js';
 import { projectRoot } from '../support/corpus.js';
+import { packetLines } from '../support/packet-lines.js';
 
 const DIR = resolve(projectRoot, 'test/decode/links');
 const CAPTURES = [
@@ -81,17 +80,7 @@ describe.each(CAPTURES)('$file', ({ file, linktype, truncated, logged }) => {
       expected.set(Number(frame), [src4 || src6, dst4 || dst6, ttl || hlim, sport, dport, Number(flags), seq, ack, len, action].join(' '));
     }
     expect(expected.size).toBe(18);
-    const seen = new Map<number, string>();
-    const p = newPacket();
-    await readCapture(resolve(DIR, file), (record) => {
-      decodePacket(record, p);
-      expect(p.status).toBe('decoded');
-      seen.set(
-        record.index,
-        [packetSource(p), packetDestination(p), p.ttl, p.sport, p.dport, p.tcpFlags, p.seq, p.ack, p.payloadLength, p.logAction].join(' '),
-      );
-    });
-    expect(seen).toEqual(expected);
+    expect(await packetLines(resolve(DIR, file))).toEqual(expected);
   });
 
   it('a record cut inside the header is counted malformed, the others decoded', async () => {

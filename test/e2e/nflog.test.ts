@@ -9,15 +9,11 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, info } from '../../src/index.js';
 import { infoRenderers } from '../../src/report/index.js';
-import { buildPcap, tcpFrame, type TimedFrame } from '../../src/synth/index.js';
+import { buildPcap } from '../../src/synth/index.js';
+import { AGENT, BROWSER, PERIOD, loggedTraffic } from './logged-traffic.js';
 
 const LINKTYPE_NFLOG = 239;
 const LINKTYPE_RAW = 101;
-const AGENT = '192.168.1.20';
-const BROWSER = '192.168.1.30';
-const CDN = Array.from({ length: 6 }, (_, i) => `203.0.113.${40 + i}`);
-const WEB = Array.from({ length: 12 }, (_, i) => `198.51.100.${10 + i}`);
-const PERIOD = 30;
 
 /** A netlink attribute as an x86 host writes it: length (header included) and type little-endian, padded to 4 bytes. */
 function tlv(type: number, value: Uint8Array): Uint8Array {
@@ -41,45 +37,13 @@ function logged(prefix: string | null, frame: Uint8Array): Uint8Array {
     ...(prefix === null ? [] : [tlv(10, new TextEncoder().encode(`${prefix}\0`))]),
     tlv(9, frame.subarray(14)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/**
- * An update agent past the proxy, every 30 s a SYN and its two retries, each logged with
- * `blocked`'s prefix (NFLOG logs every packet its rule matches); a browser's connections, each
- * SYN logged once with `allowed`'s (the ACCEPT rule logs `--ctstate NEW`, not the answer). `wrap`
- * makes each packet's record from its Ethernet frame.
- */
-function frames(wrap: (prefix: 'blocked' | 'allowed', frame: Uint8Array) => Uint8Array): TimedFrame[] {
-  const out: TimedFrame[] = [];
-  const start = 1_764_547_200;
-  for (let k = 0; k < 20; k++) {
-    const t = start + k * PERIOD;
-    const dst = CDN[k % CDN.length]!;
-    const sport = 50_000 + k;
-    for (const retry of [0, 1, 3]) {
-      out.push({ ts: t + retry, frame: wrap('blocked', tcpFrame({ src: AGENT, dst, sport, dport: 443, seq: 1000 + k, flags: 'S' })) });
-    }
-  }
-  for (let k = 0; k < 30; k++) {
-    const t = start + 7 + ((k * 7919) % 557) + ((k * 104_729) % 1000) / 1000;
-    const dst = WEB[(k * 5) % WEB.length]!;
-    const sport = 40_000 + ((k * 7717) % 20_000);
-    out.push({ ts: t, frame: wrap('allowed', tcpFrame({ src: BROWSER, dst, sport, dport: 443, seq: 5000 + k, flags: 'S' })) });
-  }
-  return out.sort((a, b) => a.ts - b.ts);
+  return Buffer.concat(parts);
 }
 
 /** The NFLOG capture with the given prefixes for the blocked and the allowed packets. */
 function nflogCapture(blocked: string | null, allowed: string | null): Uint8Array {
   return buildPcap(
-    frames((kind, frame) => logged(kind === 'blocked' ? blocked : allowed, frame)),
+    loggedTraffic((action, frame) => logged(action === 'blocked' ? blocked : allowed, frame)),
     { linktype: LINKTYPE_NFLOG },
   );
 }
@@ -112,7 +76,7 @@ describe('a capture of NFLOG', () => {
       {
         name: 'nflog5.pcap',
         bytes: buildPcap(
-          frames((_, frame) => frame.subarray(14)),
+          loggedTraffic((_, frame) => frame.subarray(14)),
           { linktype: LINKTYPE_RAW },
         ),
       },

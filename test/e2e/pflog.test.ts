@@ -6,14 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
-import { buildPcap, tcpFrame, type TimedFrame } from '../../src/synth/index.js';
+import { buildPcap } from '../../src/synth/index.js';
+import { AGENT, BROWSER, PERIOD, loggedTraffic } from './logged-traffic.js';
 
 const LINKTYPE_PFLOG = 117;
-const AGENT = '192.168.1.20';
-const BROWSER = '192.168.1.30';
-const CDN = Array.from({ length: 6 }, (_, i) => `203.0.113.${40 + i}`);
-const WEB = Array.from({ length: 12 }, (_, i) => `198.51.100.${10 + i}`);
-const PERIOD = 30;
 
 /** pf's log header (FreeBSD's 61 bytes, padded to 64) for an IPv4 packet on em0: action 0 pass, 1 block. */
 function pflogHeader(action: 0 | 1): Uint8Array {
@@ -36,26 +32,12 @@ function logged(action: 0 | 1, frame: Uint8Array): Uint8Array {
   return out;
 }
 
+/** pf blocks the agent (`block drop`) and logs the browser's connections it lets through (`pass log`: a connection's first packet only). */
 function pflogCapture(): Uint8Array {
-  const frames: TimedFrame[] = [];
-  const start = 1_764_547_200;
-  // An update agent past the proxy, blocked (`block drop`): its SYN and the two retries, every 30 s.
-  for (let k = 0; k < 20; k++) {
-    const t = start + k * PERIOD;
-    const dst = CDN[k % CDN.length]!;
-    const sport = 50_000 + k;
-    for (const retry of [0, 1, 3]) {
-      frames.push({ ts: t + retry, frame: logged(1, tcpFrame({ src: AGENT, dst, sport, dport: 443, seq: 1000 + k, flags: 'S' })) });
-    }
-  }
-  // A browser let through (`pass log`): pf logs each connection's first packet only.
-  for (let k = 0; k < 30; k++) {
-    const t = start + 7 + ((k * 7919) % 557) + ((k * 104_729) % 1000) / 1000;
-    const dst = WEB[(k * 5) % WEB.length]!;
-    const sport = 40_000 + ((k * 7717) % 20_000);
-    frames.push({ ts: t, frame: logged(0, tcpFrame({ src: BROWSER, dst, sport, dport: 443, seq: 5000 + k, flags: 'S' })) });
-  }
-  return buildPcap(frames, { linktype: LINKTYPE_PFLOG });
+  return buildPcap(
+    loggedTraffic((action, frame) => logged(action === 'blocked' ? 1 : 0, frame)),
+    { linktype: LINKTYPE_PFLOG },
+  );
 }
 
 describe("a capture of pf's log interface", () => {

@@ -8,11 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCapture } from '../../src/capture/index.js';
-import { decodePacket, newPacket, packetDestination, packetSource } from '../../src/decode/index.js';
 import { LOG_BLOCK, LOG_NONE, LOG_PASS } from '../../src/decode/packet.js';
 import { callhome } from '../cli/support.js';
 import { projectRoot } from '../support/corpus.js';
+import { packetLines } from '../support/packet-lines.js';
 
 const FILE = resolve(projectRoot, 'test/lab/nflog/ufw.pcap');
 const HOST = '192.168.0.20';
@@ -36,17 +35,7 @@ describe('an NFLOG capture of UFW-worded rules', () => {
       );
     }
     expect(expected.size).toBe(16);
-    const seen = new Map<number, string>();
-    const p = newPacket();
-    await readCapture(FILE, (record) => {
-      decodePacket(record, p);
-      expect(p.status).toBe('decoded');
-      seen.set(
-        record.index,
-        [packetSource(p), packetDestination(p), p.ttl, p.sport, p.dport, p.tcpFlags, p.seq, p.ack, p.payloadLength, p.logAction].join(' '),
-      );
-    });
-    expect(seen).toEqual(expected);
+    expect(await packetLines(FILE)).toEqual(expected);
   });
 
   it('the blocked attempt is denied by the firewall, the allowed one passed, the audited one as on the wire', async () => {
