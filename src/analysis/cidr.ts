@@ -193,7 +193,8 @@ export function respNetblock(c: Connection): string {
   return n4 >= 0 ? netblock4(n4) : netblockOf(c.respH);
 }
 
-function netblock4(n4: number): string {
+/** The /24 of an IPv4 address given as its number, as text ("192.0.2.0/24"). */
+export function netblock4(n4: number): string {
   const block = n4 >>> 8;
   let text = blockTexts4.get(block);
   if (text === undefined) {

@@ -3,7 +3,9 @@
  * they named, an organisation from --orgs, else their netblock — with groups joined when their
  * addresses share a netblock, and each group's counts, bytes, times and schedule.
  */
-import { respNetblock } from './cidr.js';
+import { netblock4, respNetblock } from './cidr.js';
+import { exactRespV4, respV4 } from '../flows/store.js';
+import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
 import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
 import type { Items } from './outcomes.js';
 import { analyzeSchedule, bestSchedule, emptySchedule, schedulePeriodic } from './schedule.js';
@@ -65,8 +67,12 @@ interface GroupAcc {
   names: Few<string>;
   viaProxy: boolean;
   ports: Few<number>;
-  addresses: Few<string>;
-  netblocks: Few<string>;
+  /**
+   * Addresses (one whose text is formatIPv4's as its number made signed, exactRespV4) and their
+   * netblocks (netblockKey), written as text when the group is finished.
+   */
+  addresses: Few<number | string>;
+  netblocks: Few<number | string>;
   attempts: number;
   established: number;
   unanswered: number;
@@ -103,7 +109,7 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
   // Made at the host's first proxied connection: most hosts of a network have none.
   let proxiedKeys: ProxiedKeys | null = null;
   const keyIds = new Map<string, number>();
-  const netIds = new Map<string, number>();
+  const netIds = new Map<number | string, number>();
   for (let i = 0; i < n; i++) {
     const c = items.conn.get(i);
     const viaProxy = items.viaProxy[i] === 1;
@@ -116,7 +122,7 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
       d.keys.push(key);
     }
     if (!viaProxy) {
-      const block = respNetblock(c);
+      const block = netblockKey(c);
       const netId = netIds.get(block);
       if (netId === undefined) netIds.set(block, id);
       else d.merged.union(netId, id);
@@ -324,9 +330,11 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   if (items.viaProxy[i] === 1) g.viaProxy = true;
   g.ports.add(c.respP);
   // An address already in the group brought its netblock in with it.
-  if (!g.addresses.has(c.respH)) {
-    if (g.addresses.size < 10_000) g.addresses.add(c.respH);
-    g.netblocks.add(respNetblock(c));
+  const n4 = exactRespV4(c);
+  const address = n4 >= 0 ? n4 | 0 : c.respH;
+  if (!g.addresses.has(address)) {
+    if (g.addresses.size < 10_000) g.addresses.add(address);
+    g.netblocks.add(n4 >= 0 ? n4 >>> 8 : netblockKey(c));
   }
   g.bytesOut += c.origBytes;
   g.bytesIn += c.respBytes;
@@ -350,6 +358,24 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
     g.failedPorts = withValue(g.failedPorts, c.origP);
   }
 }
+
+/**
+ * A responder's netblock as a group counts it: an IPv4 /24 as its number (the address's top 24
+ * bits), any other as respNetblock's text — the IPv4 text of any writing ("10.0.0.01") of the
+ * same /24 as the number, as respNetblock has it.
+ */
+function netblockKey(c: Connection): number | string {
+  const loose = respV4(c);
+  if (loose >= 0) return loose >>> 8;
+  const v4 = ipv4ToNumber(c.respH);
+  return v4 >= 0 ? v4 >>> 8 : respNetblock(c);
+}
+
+/** A group's address as text (`addresses` holds IPv4 addresses of formatIPv4's text as numbers). */
+const addressText = (key: number | string): string => (typeof key === 'number' ? formatIPv4(key >>> 0) : key);
+
+/** A group's netblock as text. */
+const netblockText = (key: number | string): string => (typeof key === 'number' ? netblock4(key * 256) : key);
 
 /** The better of two schedules as bestSchedule judges them, the first kept on a tie. */
 const better = (a: Schedule | null, b: Schedule): Schedule => (a === null ? b : bestSchedule([a, b]));
@@ -385,7 +411,7 @@ function finishGroup(g: GroupAcc, counted: boolean): DestinationGroup {
     measured = better(measured, seriesSchedule(g.requests.requestTimes, null, 'requests in one connection', counted));
   }
   const schedule = measured ?? emptySchedule('no new connections seen (the capture started mid-connection)');
-  const addressList = g.addresses.values().sort();
+  const addressList = g.addresses.values().map(addressText).sort();
   const group: DestinationGroup = {
     // A netblock group of one address is named by the address.
     destination:
@@ -410,7 +436,7 @@ function finishGroup(g: GroupAcc, counted: boolean): DestinationGroup {
     firstSeen: '',
     lastSeen: '',
     schedule,
-    netblocks: firstSorted(g.netblocks.values(), 50),
+    netblocks: firstSorted(g.netblocks.values().map(netblockText), 50),
     failed: g.attempts - (g.doneTimes?.length ?? 0),
   };
   if (schedule.basis === 'requests in one connection' && g.requests !== null) {

@@ -155,7 +155,14 @@ export interface Tally {
   /** Direct web attempts over UDP (QUIC, HTTP/3), and how many of them got an answer. */
   directUdp: number;
   directUdpAnswered: number;
-  byAddress: Map<AddressKey, AddressStats>;
+  /**
+   * Per address: its counts, or — while the host has met it once — the position of that one
+   * attempt, counted when a second comes (`statsAt`): a firewall log's host meets most of its
+   * thousands of addresses once, and four objects an address was most of what counting made.
+   */
+  byAddress: Map<AddressKey, AddressStats | number>;
+  /** The items counted, which positions in `byAddress` are of. */
+  items: Items;
   addressesByPort: Map<number, PortStats>;
   /** Refusals of direct attempts by attribution, TTL and kind. */
   refusalOf: Map<number, RefusalStats>;
@@ -178,6 +185,7 @@ export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly n
     directUdp: 0,
     directUdpAnswered: 0,
     byAddress: new Map(),
+    items,
     addressesByPort: new Map(),
     refusalOf: new Map(),
   };
@@ -193,7 +201,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   if (items.viaProxy[i] === 1) tally.proxied.push(i);
   if (items.attempt[i] === 0) return;
   tally.attempts.push(i);
-  // Read and let go: nothing below moves the view or keeps it.
+  // Read and let go: nothing below keeps it, and only the last step moves the view.
   const c = items.conn.peek(i);
   const outcome = items.outcome[i]!;
   const refusal = items.refusal[i];
@@ -223,24 +231,65 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
       if (s.delays.length < 1000) s.delays.push(r.delay);
     }
   }
-  let pa = tally.byAddress.get(resp);
-  if (pa === undefined) tally.byAddress.set(resp, (pa = { ports: new PortTargets(), n: 0, failed: 0, first: c.ts, last: c.ts }));
   const key = targetKey(c);
+  let ap = tally.addressesByPort.get(key);
+  if (ap === undefined) {
+    ap = { addresses: new Set(), n: 0, failed: 0, first: c.ts, last: c.ts, newAt: [], fastest: Number.POSITIVE_INFINITY };
+    tally.addressesByPort.set(key, ap);
+  }
+  const seen = ap.addresses.size;
+  if (seen < 1_000_000) {
+    ap.addresses.add(resp);
+    if (ap.addresses.size > seen) newAddress(ap, seen, c.ts);
+  }
+  ap.n++;
+  if (failed) ap.failed++;
+  ap.last = c.ts;
+  const counted = tally.byAddress.get(resp);
+  if (counted === undefined) tally.byAddress.set(resp, i);
+  else if (typeof counted !== 'number') countAt(counted, c, key, failed);
+  else {
+    // The address's first attempt counted now; that moves the view, so this one is read again.
+    const pa = statsAt(items, counted);
+    tally.byAddress.set(resp, pa);
+    countAt(pa, items.conn.peek(i), key, failed);
+  }
+}
+
+/** An address's counts made from its one attempt so far, item `i`. */
+function statsAt(items: Items, i: number): AddressStats {
+  const c = items.conn.peek(i);
+  const pa: AddressStats = { ports: new PortTargets(), n: 0, failed: 0, first: c.ts, last: c.ts };
+  countAt(pa, c, targetKey(c), items.outcome[i] !== 'established');
+  return pa;
+}
+
+/** An address's counts, made from its one attempt when that is all it had (`byAddress`). */
+function addressStats(tally: Tally, entry: AddressStats | number): AddressStats {
+  return typeof entry === 'number' ? statsAt(tally.items, entry) : entry;
+}
+
+/** SYNs (or one-way datagrams) an attempt counts towards a flood. */
+function floodCount(c: Connection): number {
+  // A flood counts SYNs, or datagrams that go mostly unanswered (an HTTP/3 download is answered
+  // all the way): a tool that reuses one source port shows as one connection with many.
+  if (c.proto === 'udp') return c.respPkts * UDP_ANSWER_RATIO < c.origPkts ? Math.max(1, c.origPkts) : 1;
+  return Math.max(1, c.synCount);
+}
+
+/** One attempt at an address counted: per port (`key`) and over all its ports. */
+function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean): void {
   let t = pa.ports.get(key);
   // A list of one made as one: an empty list's first push makes room for seventeen, and a
   // firewall log's host meets most of its targets once.
   if (t === undefined) pa.ports.set(key, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [c.origP], failed: 0 }));
   else if (t.ports.length < 500) t.ports.push(c.origP);
-  // A flood counts SYNs, or datagrams that go mostly unanswered (an HTTP/3 download is answered
-  // all the way): a tool that reuses one source port shows as one connection with many.
+  t.n += floodCount(c);
   if (c.proto === 'udp') {
-    const oneWay = c.respPkts * UDP_ANSWER_RATIO < c.origPkts;
-    t.n += oneWay ? Math.max(1, c.origPkts) : 1;
-    if (oneWay && c.lastTs > t.last) t.last = c.lastTs;
-  } else {
-    t.n += Math.max(1, c.synCount);
+    if (c.respPkts * UDP_ANSWER_RATIO < c.origPkts && c.lastTs > t.last) t.last = c.lastTs;
+  } else if (c.synCount > 1 && c.lastTs > t.last) {
     // Its SYNs count until its last one: the rate is of SYNs over the time they were sent in.
-    if (c.synCount > 1 && c.lastTs > t.last) t.last = c.lastTs;
+    t.last = c.lastTs;
   }
   t.attempts++;
   if (c.ts > t.last) t.last = c.ts;
@@ -249,19 +298,6 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   pa.n++;
   if (failed) pa.failed++;
   pa.last = c.ts;
-  let ap = tally.addressesByPort.get(key);
-  if (ap === undefined) {
-    ap = { addresses: new Set(), n: 0, failed: 0, first: c.ts, last: c.ts, newAt: [], fastest: Number.POSITIVE_INFINITY };
-    tally.addressesByPort.set(key, ap);
-  }
-  const known = ap.addresses.size;
-  if (known < 1_000_000) {
-    ap.addresses.add(resp);
-    if (ap.addresses.size > known) newAddress(ap, known, c.ts);
-  }
-  ap.n++;
-  if (failed) ap.failed++;
-  ap.last = c.ts;
 }
 
 /**
@@ -326,9 +362,11 @@ export function findFlood(tally: Tally): Flood | null {
     };
   };
   // Map.forEach, not for…of: a host of a firewall log meets hundreds of thousands of addresses.
-  tally.byAddress.forEach((pa, key) => {
+  tally.byAddress.forEach((entry, key) => {
+    // An address of one attempt is a flood only when that attempt alone counts enough.
+    if (typeof entry === 'number' && floodCount(tally.items.conn.peek(entry)) < FLOOD_ATTEMPTS) return;
     address = key;
-    pa.ports.forEach(visit);
+    addressStats(tally, entry).ports.forEach(visit);
   });
   return flood;
 }
@@ -344,7 +382,10 @@ export interface Scan {
 /** scanner: many ports on one address, or many new addresses on one port, mostly failing. */
 export function findScan(tally: Tally): Scan | null {
   let scan: Scan | null = null;
-  tally.byAddress.forEach((pa, address) => {
+  tally.byAddress.forEach((entry, address) => {
+    // An address of one attempt has one port: never a scan of ports.
+    if (typeof entry === 'number') return;
+    const pa = entry;
     if (pa.ports.size >= SCAN_PORTS && pa.failed / pa.n >= SCAN_FAILING && (scan === null || pa.n > scan.probes)) {
       scan = {
         words: `${count(pa.ports.size)} ports on ${addressText(address)}`,

@@ -169,6 +169,15 @@ export function origV4(c: Connection): number {
   return c instanceof StoredRow ? c.origV4 : ipv4ToNumber(c.origH);
 }
 
+/**
+ * A connection's responder as the IPv4 number whose `formatIPv4` is its `respH`, -1 for any other
+ * address: unlike respV4, never a number for IPv4 text written otherwise ("10.0.0.01"), so that
+ * the number stands for the text — a set of such numbers counts what a set of the texts would.
+ */
+export function exactRespV4(c: Connection): number {
+  return c instanceof StoredRow ? c.respV4 : ipv4Number(c.respH);
+}
+
 /** A ConnectionList of either kind. */
 export function asList(connections: readonly Connection[] | ConnectionList): ConnectionList {
   return Array.isArray(connections) ? listOf(connections as readonly Connection[]) : (connections as ConnectionList);

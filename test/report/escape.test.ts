@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvCell, escapeHtml, escapeMarkdown, sanitizeTerminal, zeekString } from '../../src/report/index.js';
+import { inertJson } from '../../src/report/escape.js';
 
 describe('sanitizeTerminal', () => {
   it.each([
@@ -23,6 +24,22 @@ describe('sanitizeTerminal', () => {
   it('leaves no ESC, BEL, CR or C1 byte in any output', () => {
     const hostile = '\x1b[1;31m\x1b]2;t\x07\x1bP+q\x1b\\\x9b2J\x9d0;x\x9c\r\x07\x1bc';
     expect(sanitizeTerminal(hostile)).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+  });
+});
+
+describe('inertJson', () => {
+  it.each([
+    ['DEL in text of ASCII alone', '{"ua": "a\x7fb"}', '{"ua": "a\\u007fb"}'],
+    ['8-bit CSI', '{"h": "x\x9b2J"}', '{"h": "x\\u009b2J"}'],
+    ['bidi override beside other Unicode', '{"v": "→ abc\u202egnp.exe"}', '{"v": "→ abc\\u202egnp.exe"}'],
+    ['DEL beside other Unicode', '{"v": "± \x7f"}', '{"v": "± \\u007f"}'],
+  ])('writes %s as a \\u escape', (_name, input, expected) => {
+    expect(inertJson(input)).toBe(expected);
+    expect(JSON.parse(inertJson(input))).toEqual(JSON.parse(input));
+  });
+
+  it('leaves text without such characters as it is', () => {
+    for (const text of ['{"a": "plain ASCII, tabs\\t escaped"}', '{"v": "Grüße 東京 ✓ — ±"}', '']) expect(inertJson(text)).toBe(text);
   });
 });
 
