@@ -11,6 +11,7 @@ import { netblockOf, respNetblock } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { duration, hops as hopWords, ttl } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
+import { opensAttempt } from './outcomes.js';
 
 /**
  * Whether a device in the path that sent resets is most likely the network's own firewall: close
@@ -475,6 +476,7 @@ interface SourceAccumulator {
   ttl: number;
   kind: ResetEvidence['kind'];
   resets: number;
+  attempts: number;
   addresses: Set<string>;
   senders: Set<string>;
   hosts: Set<string>;
@@ -507,6 +509,7 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
         ttl: r.ttl,
         kind: r.kind,
         resets: 0,
+        attempts: 0,
         addresses: new Set(),
         senders: new Set(),
         hosts: new Set(),
@@ -516,6 +519,7 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
       sources.set(key, s);
     }
     s.resets++;
+    if (opensAttempt(c)) s.attempts++;
     if (s.addresses.size < 100_000) s.addresses.add(c.respH);
     if (r.sender !== '' && s.senders.size < 1000) s.senders.add(r.sender);
     if (s.hosts.size < 10_000) s.hosts.add(c.origH);
@@ -547,6 +551,7 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
         attribution: s.attribution,
         ttl: s.ttl,
         resets: s.resets,
+        attempts: s.attempts,
         remoteAddresses: s.addresses.size,
         medianRttMs: delay === null || s.kind === 'log' ? null : Math.round(delay * 1e6) / 1e3,
         kind: s.kind,

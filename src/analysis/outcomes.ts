@@ -71,6 +71,15 @@ function oneDirectionEstablished(history: string): boolean {
   return history.charCodeAt(0) === 83 /* S */ && (history.indexOf('A', 1) > 0 || history.indexOf('D', 1) > 0);
 }
 
+/**
+ * Whether a connection opens an attempt: a SYN (or a history that starts with one), or a UDP flow
+ * (udp.ts chose the flows the analysis reads) — not one seen without its opening (a stray ACK a
+ * firewall denied for want of a connection, an ICMP message).
+ */
+export function opensAttempt(c: Connection): boolean {
+  return c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S');
+}
+
 /** Refused by a device in the path. */
 export function middleboxOutcome(outcome: Outcome, refusal: AttributedReset | undefined): boolean {
   return outcome === 'reset-middlebox' || (outcome === 'refused-icmp' && refusal?.attribution === 'middlebox');
@@ -109,8 +118,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     const viaProxy = anyProxy && ctx.proxies.isProxy(c.respH, c.respP);
     const refusal = ctx.refusals.at(index);
     const outcome = outcomeOf(c, refusal);
-    // A UDP flow here is an attempt (udp.ts chose the flows the analysis reads).
-    let attempt = c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S');
+    let attempt = opensAttempt(c);
     if (outcome === 'unanswered' && attempt) {
       // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
       lastUnanswered ??= new Map<string, number>();

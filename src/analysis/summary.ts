@@ -48,8 +48,11 @@ export function summarize(
   const middlebox = resetSources.filter((s) => s.attribution === 'middlebox');
   for (const s of middlebox.slice(0, 2)) {
     if (s.kind === 'log') {
+      // A denied stray ACK or ICMP message is a connection the log denied, not an attempt.
+      const others = s.resets - s.attempts;
       summary.push(
-        `${plural(s.resets, 'attempt')} to ${plural(s.remoteAddresses, 'address', 'addresses')}` +
+        `${others > 0 ? `${plural(s.attempts, 'attempt')} and ${plural(others, 'other connection')}` : plural(s.resets, 'attempt')}` +
+          ` to ${plural(s.remoteAddresses, 'address', 'addresses')}` +
           `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} ${s.resets === 1 ? 'was' : 'were'} ${s.evidence}.`,
       );
       continue;

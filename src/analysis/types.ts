@@ -158,6 +158,11 @@ export interface ResetSource {
   /** TTL / hop limit the resets arrived with. */
   ttl: number;
   resets: number;
+  /**
+   * Of `resets`, those that refused an attempt (a SYN, a UDP flow); the others refused connections
+   * seen without their opening (a stray ACK denied for want of a connection, an ICMP message).
+   */
+  attempts: number;
   /** How many distinct remote addresses these resets claimed to come from. */
   remoteAddresses: number;
   medianRttMs: number | null;

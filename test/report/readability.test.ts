@@ -175,6 +175,18 @@ describe('a beacon inside one long-lived connection', () => {
     expect(outcomeWords(g)).toBe('3 attempts and 1 connection without a SYN: 0 established, 4 reset (4 by a middlebox)');
   });
 
+  it('does not count the denied connections that were no attempt among the attempts the run summary names', async () => {
+    // The ASA fixture denies 9 attempts (SYNs and UDP flows), a stray ACK and an ICMP echo.
+    const { result } = await analyze([resolve(projectRoot, 'test/logs/fixtures/cisco-asa.log')]);
+    const source = result.resetSources.find((s) => s.kind === 'log')!;
+    expect([source.resets, source.attempts]).toEqual([11, 9]);
+    expect(result.summary[0]).toMatch(/^9 attempts and 2 other connections to 9 addresses were denied by the firewall/);
+    // The case study's table is of attempts alone: said as before.
+    const { result: table } = await analyze([resolve(projectRoot, 'test/logs/fixtures/case-study-excerpt.tsv')]);
+    expect(table.resetSources[0]).toMatchObject({ kind: 'log', resets: 19, attempts: 19 });
+    expect(table.summary[0]).toMatch(/^19 attempts to 10 addresses \(72\.246\.53\.0\/24\) were denied by the firewall/);
+  });
+
   it('says a reset through the proxy came from the proxy, not the server', () => {
     const g = caseStudyResult().hosts[0]!.groups.find((x) => x.viaProxy)!;
     g.attempts = 12;
