@@ -245,6 +245,8 @@ function networkLines(view: NetworkView, options: RenderOptions, width: number, 
     for (const h of attention) out.push(...hostLines(h, width, color), '');
   }
   if (result.quietHosts.count > 0) {
+    // Set apart from the counts above as the hosts with findings are (they end with a blank line).
+    if (attention.length === 0) out.push('');
     out.push(paint(sectionTitle(attention.length > 0 ? 'Other hosts' : 'Hosts', view), 'bold', color));
     out.push(...quietHostsLines(result.quietHosts, options.allHosts === true, width, color));
     for (const h of quiet) {

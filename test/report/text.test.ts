@@ -37,6 +37,19 @@ describe('analyze --format text', () => {
     expect(all.indexOf('192.168.0.21 [via-proxy]')).toBeGreaterThan(all.indexOf('192.168.0.50 [scanner]'));
   });
 
+  it('sets the hosts apart from the counts by a blank line when no host has findings', () => {
+    const result = caseStudyResult();
+    const quiet = analyzeRenderers.text(
+      { ...result, hosts: [], quietHosts: { ...result.quietHosts, count: 3 } },
+      { color: false, width: 100 },
+    );
+    const lines = quiet.split('\n');
+    const hosts = lines.indexOf('Hosts');
+    expect(lines[hosts - 2]).toMatch(/^3 internal hosts, 0 with findings/);
+    expect(lines[hosts - 1]).toBe('');
+    expect(lines[hosts + 1]).toMatch(/without findings\s+hosts\s+connections/);
+  });
+
   it("names an IPv6 reset source's hop limit, not a TTL", () => {
     const result = caseStudyResult();
     const v6 = result.resetSources.map((r) => ({ ...r, addressList: r.addressList.map((_, k) => `2001:db8:100:1::${k + 1}`) }));
