@@ -4,6 +4,14 @@
  * (ts_sec, ts_usec|ts_nsec, incl_len, orig_len) and incl_len bytes. Kuznetzov's "modified"
  * format (magic a1b2cd34) adds ifindex(4), protocol(2), pkt_type(1) and a pad byte: 24-byte
  * record headers.
+ *
+ * Some writers of 1999–2005 used those magic numbers with other record headers, which only the
+ * records themselves tell apart (Wireshark's wiretap reads them so): the standard magic with
+ * the modified 24-byte header (Kuznetzov's patch of 1999-04-17, Red Hat 6.1's tcpdump) or with
+ * 4 more bytes (Nokia IPSO, 20 bytes), the modified magic with 4 more (the patch of 1999-09-15,
+ * SuSE 6.3's tcpdump, 28 bytes). Each layout is tried on the first records and the one whose
+ * headers make sense is read. Files older than version 2.3 give each record's original length
+ * before its captured length (2.3 files either way; DG/UX's 543.0 the older way).
  */
 import { CaptureParser, MAX_RECORD_BYTES } from './parser.js';
 import type { CaptureFileInfo, RecordCallback } from './types.js';
@@ -28,12 +36,65 @@ export interface PcapVariant {
   modified: boolean;
 }
 
+/** A record header's layout: its size, its name in the format's detail, and the checks its extra fields must pass. */
+interface RecordLayout {
+  bytes: number;
+  name: string;
+  /** Problems its extra fields show for the record whose header starts at `at` (see layoutProblems). */
+  extra: (view: DataView, at: number, le: boolean) => number;
+}
+
+const STANDARD: RecordLayout = { bytes: 16, name: '', extra: () => 0 };
+
+/**
+ * The extra fields of Kuznetzov's patched headers: an interface index (no machine of 1999 had
+ * ten thousand), an Ethertype or one of Linux's ETH_P_ values, a Linux PACKET_ type (0–4).
+ */
+function patchedProblems(view: DataView, at: number, le: boolean): number {
+  const ifindex = view.getUint32(at + 16, le);
+  const protocol = view.getUint16(at + 20, le);
+  const packetType = view.getUint8(at + 22);
+  const knownProtocol = protocol >= 0x0600 || protocol === 0x0060 || protocol === 0x0200 || protocol === 0x0400 || protocol <= 0x0017;
+  return (ifindex > 10_000 ? 1 : 0) + (knownProtocol ? 0 : 1) + (packetType > 4 ? 1 : 0);
+}
+
+const SS990417: RecordLayout = { bytes: 24, name: 'patched 1999-04-17, Red Hat 6.1', extra: patchedProblems };
+const SS991029: RecordLayout = { bytes: 24, name: 'modified (Kuznetzov)', extra: patchedProblems };
+const SS990915: RecordLayout = { bytes: 28, name: 'modified, patched 1999-09-15, SuSE 6.3', extra: patchedProblems };
+/** Nokia IPSO's 4 added bytes have been seen only as 0xXfbfYZ0W: X 9 or b, Y b or d, Z 6 or 9, W 1 or 2. */
+const NOKIA: RecordLayout = {
+  bytes: 20,
+  name: 'Nokia IPSO',
+  extra: (view, at, le) => {
+    const v = view.getUint32(at + 16, le);
+    const x = v >>> 28;
+    const y = (v >>> 12) & 0xf;
+    const z = (v >>> 8) & 0xf;
+    const w = v & 0xf;
+    const seen =
+      (v & 0x0fff00f0) === 0x0fbf0000 && (x === 9 || x === 0xb) && (y === 0xb || y === 0xd) && (z === 6 || z === 9) && (w === 1 || w === 2);
+    return seen ? 0 : 1;
+  },
+};
+
+/** Records tried with each layout before one is chosen. */
+const RECORDS_TRIED = 3;
+/** An original length past this is taken for a sign of the wrong layout (no packet is 128 MiB). */
+const MOST_LIKELY_ORIGINAL = 128 << 20;
+
 export class PcapParser extends CaptureParser {
   private readonly littleEndian: boolean;
   private readonly unitsPerSecond: number;
   /** Multiplier from the file's fraction unit to nanoseconds. */
   private readonly toNanoseconds: number;
-  private readonly recordHeaderBytes: number;
+  private recordHeaderBytes: number;
+  /** Layouts the records may have, tried on the first of them (null once chosen, or when the magic says). */
+  private layouts: RecordLayout[] | null;
+  /** Where a record header holds the captured and the original length (the older order swaps them). */
+  private capturedAt = 8;
+  private originalAt = 12;
+  /** Version 2.3: each record's lengths in either order, the captured one never the larger. */
+  private eitherOrder = false;
   private snaplen = 0;
   private maxCaplen = STANDARD_MAX_SNAPLEN;
   private linktype = 0;
@@ -48,8 +109,56 @@ export class PcapParser extends CaptureParser {
     this.unitsPerSecond = variant.nanosecond ? 1e9 : 1e6;
     this.toNanoseconds = variant.nanosecond ? 1 : 1000;
     this.recordHeaderBytes = variant.modified ? 24 : 16;
-    const kind = variant.modified ? 'modified (Kuznetzov), microsecond' : variant.nanosecond ? 'nanosecond' : 'microsecond';
-    info.formatDetail = `pcap (${kind}, ${variant.littleEndian ? 'little' : 'big'}-endian)`;
+    this.layouts = variant.modified ? [SS991029, SS990915] : variant.nanosecond ? null : [STANDARD, SS990417, NOKIA];
+    this.describe(variant.modified ? SS991029 : STANDARD);
+  }
+
+  private describe(layout: RecordLayout): void {
+    const v = this.variant;
+    const kind = `${layout.name === '' ? '' : `${layout.name}, `}${v.nanosecond ? 'nanosecond' : 'microsecond'}`;
+    this.info.formatDetail = `pcap (${kind}, ${v.littleEndian ? 'little' : 'big'}-endian)`;
+  }
+
+  /**
+   * What is wrong with the first records (at most RECORDS_TRIED, as far as `end`) read with
+   * `layout`: a sub-second field of a million microseconds or more, a captured length past what
+   * any record may hold or past the snapshot length or the original length, an original length
+   * no packet has, and what the layout's own fields show. None for the right layout, mostly.
+   */
+  private layoutProblems(view: DataView, pos: number, end: number, layout: RecordLayout): number {
+    const le = this.littleEndian;
+    let problems = 0;
+    let at = pos;
+    for (let r = 0; r < RECORDS_TRIED && end - at >= layout.bytes; r++) {
+      const captured = view.getUint32(at + this.capturedAt, le);
+      const original = view.getUint32(at + this.originalAt, le);
+      const impossible = captured > this.maxCaplen;
+      if (view.getUint32(at + 4, le) >= 1e6) problems++;
+      if (impossible) problems++;
+      // A snapshot length of 0 sets no limit (some writers mean so).
+      if (this.snaplen > 0 && captured > this.snaplen) problems++;
+      if (original > MOST_LIKELY_ORIGINAL) problems++;
+      if (captured > original && !this.eitherOrder) problems++;
+      problems += layout.extra(view, at, le);
+      if (impossible) break;
+      at += layout.bytes + captured;
+    }
+    return problems;
+  }
+
+  /** The layout the first records make most sense in (the first of the best, the usual one on a tie). */
+  private chooseLayout(view: DataView, pos: number, end: number, layouts: RecordLayout[]): RecordLayout {
+    let best = layouts[0]!;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (const layout of layouts) {
+      const problems = this.layoutProblems(view, pos, end, layout);
+      if (problems < fewest) {
+        best = layout;
+        fewest = problems;
+      }
+      if (problems === 0) break;
+    }
+    return best;
   }
 
   private badFractions = 0;
@@ -98,8 +207,8 @@ export class PcapParser extends CaptureParser {
     const snaplen = view.getUint32(pos + 16, le);
     const linkField = view.getUint32(pos + 20, le);
     const file = this.info.file;
-    // libpcap (sf-pcap.c) reads any 2.x; Wireshark too. Major versions other than 2 are not pcap as we know it.
-    if (major !== 2) {
+    // libpcap (sf-pcap.c) reads any 2.x; Wireshark too, and DG/UX's 543.0. Other major versions are not pcap as we know it.
+    if (major !== 2 && !(major === 543 && minor === 0)) {
       this.fail('unsupported-version', base + pos + 4, `${file}: pcap version ${major}.${minor} is not supported (only version 2.x is)`);
     }
     if ((linkField & LINKTYPE_RESERVED_MASK) !== 0) {
@@ -109,7 +218,21 @@ export class PcapParser extends CaptureParser {
         `${file}: the pcap header's link-type field has reserved bits set (0x${linkField.toString(16)}): not a file libpcap writes`,
       );
     }
-    if (minor !== 4) this.info.warnings.push(`${file}: pcap version 2.${minor} is not the usual 2.4; read as 2.4`);
+    if (major === 543 || minor < 3) {
+      // Before 2.3 a record gave its original length first (DG/UX's tcpdump wrote 543.0 so).
+      this.capturedAt = 12;
+      this.originalAt = 8;
+      this.layouts = null;
+      this.info.warnings.push(
+        `${file}: pcap version ${major}.${minor}: its records give the original length before the captured one, read so`,
+      );
+    } else if (minor === 3) {
+      this.eitherOrder = true;
+      this.layouts = null;
+      this.info.warnings.push(
+        `${file}: pcap version 2.3: a record whose captured length is larger than its original length is read with the two the other way round`,
+      );
+    } else if (minor !== 4) this.info.warnings.push(`${file}: pcap version 2.${minor} is not the usual 2.4; read as 2.4`);
     this.snaplen = snaplen;
     this.linktype = linkField & LINKTYPE_MASK;
     // A snapshot length of 0 means "no limit" to some writers; records may exceed small snaplens
@@ -143,6 +266,17 @@ export class PcapParser extends CaptureParser {
       this.readHeader(view, pos, base);
       pos += FILE_HEADER_BYTES;
     }
+    const layouts = this.layouts;
+    if (layouts !== null) {
+      // Chosen on the records at hand when the first are (a pipe's first bytes may hold fewer).
+      this.layouts = null;
+      const layout = this.chooseLayout(view, pos, end, layouts);
+      this.recordHeaderBytes = layout.bytes;
+      this.describe(layout);
+    }
+    const capturedAt = this.capturedAt;
+    const originalAt = this.originalAt;
+    const eitherOrder = this.eitherOrder;
     const le = this.littleEndian;
     const headerBytes = this.recordHeaderBytes;
     const maxCaplen = this.maxCaplen;
@@ -166,7 +300,9 @@ export class PcapParser extends CaptureParser {
         this.need = headerBytes;
         break;
       }
-      const caplen = view.getUint32(pos + 8, le);
+      let caplen = view.getUint32(pos + capturedAt, le);
+      let origlen = view.getUint32(pos + originalAt, le);
+      if (eitherOrder && caplen > origlen) [caplen, origlen] = [origlen, caplen];
       if (caplen > maxCaplen) {
         damaged = caplen;
         break;
@@ -186,7 +322,6 @@ export class PcapParser extends CaptureParser {
         frac -= carry * units;
         this.noteBadFraction(packets + 1, base + pos);
       }
-      const origlen = view.getUint32(pos + 12, le);
       const nsec = frac * toNs;
       const ts = sec + nsec / 1e9;
       packets++;

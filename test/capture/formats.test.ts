@@ -11,6 +11,7 @@ import { PcapWriter, PcapngWriter } from '../../src/capture/writer.js';
 import { convertTimestamp, converted, timestampScale } from '../../src/capture/timestamp.js';
 import { Rng } from '../../src/synth/index.js';
 import { corpusPath } from '../support/corpus.js';
+import { fileURLToPath } from 'node:url';
 
 interface Seen {
   index: number;
@@ -126,6 +127,71 @@ describe('classic pcap from other tools', () => {
     expect(records[0]!.caplen).toBe(98);
     // An Ethernet frame carrying IPv4: ethertype 0800 at bytes 12-13, then 45.
     expect(records[0]!.hex.slice(24, 30)).toBe('080045');
+  });
+});
+
+/**
+ * The same 40 packets of the department capture (cut to 96 bytes) as editcap writes them in each
+ * of the pcap variants Wireshark reads (`editcap -F rh6_1pcap|nokiapcap|suse6_3pcap|modpcap`).
+ */
+const variantFixture = (name: string): string => fileURLToPath(new URL(`./fixtures/variant-${name}.pcap`, import.meta.url));
+
+async function readVariant(name: string): Promise<{ info: CaptureFileInfo; records: Seen[] }> {
+  const records: Seen[] = [];
+  const info = await readCapture(variantFixture(name), (r) => records.push(copy(r)));
+  return { info, records };
+}
+
+/** `records` without their index, which every variant numbers alike. */
+const packets = (records: Seen[]) => records.map(({ tsSec, tsNsec, caplen, origlen, hex }) => ({ tsSec, tsNsec, caplen, origlen, hex }));
+
+describe('pcap variants of other record headers, told by their records', () => {
+  test.each([
+    { name: 'rh6_1pcap', detail: 'pcap (patched 1999-04-17, Red Hat 6.1, microsecond, little-endian)' },
+    { name: 'nokiapcap', detail: 'pcap (Nokia IPSO, microsecond, little-endian)' },
+    { name: 'suse6_3pcap', detail: 'pcap (modified, patched 1999-09-15, SuSE 6.3, microsecond, little-endian)' },
+    { name: 'modpcap', detail: 'pcap (modified (Kuznetzov), microsecond, little-endian)' },
+    { name: 'standard', detail: 'pcap (microsecond, little-endian)' },
+  ])('$name: every packet as in the standard file', async ({ name, detail }) => {
+    const standard = await readVariant('standard');
+    expect(standard.records).toHaveLength(40);
+    expect(standard.records.some((r) => r.caplen < r.origlen)).toBe(true);
+    const { info, records } = await readVariant(name);
+    expect(info.formatDetail).toBe(detail);
+    expect(info.warnings).toEqual([]);
+    expect(packets(records)).toEqual(packets(standard.records));
+  });
+
+  /** The standard fixture as a file of `version` whose records give their lengths swapped where `swapped(i)`. */
+  function olderVersion(major: number, minor: number, swapped: (i: number) => boolean): Uint8Array {
+    const bytes = new Uint8Array(readFileSync(variantFixture('standard')));
+    const view = new DataView(bytes.buffer);
+    view.setUint16(4, major, true);
+    view.setUint16(6, minor, true);
+    for (let at = 24, i = 0; at < bytes.length; i++) {
+      const captured = view.getUint32(at + 8, true);
+      const original = view.getUint32(at + 12, true);
+      if (swapped(i)) {
+        view.setUint32(at + 8, original, true);
+        view.setUint32(at + 12, captured, true);
+      }
+      at += 16 + captured;
+    }
+    return bytes;
+  }
+
+  test.each([
+    { version: '2.2', major: 2, minor: 2, every: true },
+    { version: '2.0', major: 2, minor: 0, every: true },
+    { version: '543.0 (DG/UX)', major: 543, minor: 0, every: true },
+    { version: '2.3', major: 2, minor: 3, every: false },
+  ])('version $version: original lengths given first are read so', async ({ major, minor, every }) => {
+    const standard = await readVariant('standard');
+    // 2.3 files were written both ways: every other record is swapped.
+    const { info, records } = await readBytes(olderVersion(major, minor, (i) => every || i % 2 === 0));
+    expect(packets(records)).toEqual(packets(standard.records));
+    expect(info.warnings).toHaveLength(1);
+    expect(info.warnings[0]).toContain(`pcap version ${major}.${minor}`);
   });
 });
 
