@@ -224,7 +224,12 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
           ['d', '', 'n', 'n', 'n', 'n', '', 'w'],
         ),
         groups.length,
-        h(`all ${plural(groups.length, 'destination group')}`),
+        // The groups kept of a host with more are the most telling, not all of them.
+        h(
+          host.groupsOmitted !== undefined
+            ? `the ${count(groups.length)} most telling of ${plural(groups.length + host.groupsOmitted.groups, 'destination group')}`
+            : `all ${plural(groups.length, 'destination group')}`,
+        ),
       ),
     );
     const omitted = omittedGroupsWords(host);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeConnections } from '../../src/analysis/index.js';
 import { MAX_GROUPS_KEPT } from '../../src/analysis/hosts.js';
-import { analyzeRenderers } from '../../src/report/index.js';
+import { analyzeRenderers, reportRenderers } from '../../src/report/index.js';
 import { dropped, options, session } from './support.js';
 
 describe('a host with more destination groups than a finding keeps', () => {
@@ -34,6 +34,15 @@ describe('a host with more destination groups than a finding keeps', () => {
     );
     const json = JSON.parse(analyzeRenderers.json(result, { color: false })) as { hosts: { groupsOmitted?: { groups: number } }[] };
     expect(json.hosts[0]!.groupsOmitted?.groups).toBe(500);
+  });
+
+  it('the HTML report calls the groups it shows the most telling of them, not all', () => {
+    const html = reportRenderers.html(result, { color: false });
+    const total = n.toLocaleString('en-US');
+    expect(html).toContain(
+      `<summary>the ${MAX_GROUPS_KEPT} most telling of ${total} destination groups (${MAX_GROUPS_KEPT} rows)</summary>`,
+    );
+    expect(html).not.toContain(`all ${MAX_GROUPS_KEPT} destination groups`);
   });
 });
 
