@@ -77,6 +77,7 @@ const NOKIA: RecordLayout = {
   },
 };
 
+const YEAR_SECONDS = 366 * 86_400;
 /** Records tried with each layout before one is chosen. */
 const RECORDS_TRIED = 3;
 /** An original length past this is taken for a sign of the wrong layout (no packet is 128 MiB). */
@@ -121,19 +122,27 @@ export class PcapParser extends CaptureParser {
 
   /**
    * What is wrong with the first records (at most RECORDS_TRIED, as far as `end`) read with
-   * `layout`: a sub-second field of a million microseconds or more, a captured length past what
-   * any record may hold or past the snapshot length or the original length, an original length
-   * no packet has, and what the layout's own fields show. None for the right layout, mostly.
+   * `layout`: a sub-second field of a million microseconds or more, an empty packet, a time a year
+   * from the record before, a captured length past what any record may hold or past the snapshot
+   * length or the original length, an original length no packet has, and what the layout's own
+   * fields show. None for the right layout, mostly.
    */
   private layoutProblems(view: DataView, pos: number, end: number, layout: RecordLayout): number {
     const le = this.littleEndian;
     let problems = 0;
     let at = pos;
+    let previous = -1;
     for (let r = 0; r < RECORDS_TRIED && end - at >= layout.bytes; r++) {
       const captured = view.getUint32(at + this.capturedAt, le);
       const original = view.getUint32(at + this.originalAt, le);
       const impossible = captured > this.maxCaplen;
+      const seconds = view.getUint32(at, le);
       if (view.getUint32(at + 4, le) >= 1e6) problems++;
+      // Records read out of step land in packet bytes, often zeros: no packet is empty on the
+      // wire, and the first records of a capture are not a year apart.
+      if (original === 0) problems++;
+      if (previous >= 0 && Math.abs(seconds - previous) > YEAR_SECONDS) problems++;
+      previous = seconds;
       if (impossible) problems++;
       // A snapshot length of 0 sets no limit (some writers mean so).
       if (this.snaplen > 0 && captured > this.snaplen) problems++;
