@@ -108,3 +108,41 @@ describe('a host with a finding among hosts only counted', () => {
     expect(counted.quietHosts.count).toBe(2);
   });
 });
+
+describe('an HTML report of many hosts with many destination groups each', () => {
+  // As a firewall log's hosts turned away wherever they go: 120 blocked hosts, each at 60 /24s a
+  // minute apart, so each keeps MAX_GROUPS_KEPT groups and the flow summary would be 6,000 rows.
+  const hosts = Array.from({ length: 120 }, (_, k) => `192.168.${1 + (k >> 6)}.${10 + (k & 63)}`);
+  const conns = hosts.flatMap((h, k) =>
+    Array.from({ length: 60 }, (_, i) =>
+      dropped(h, `${40 + (i >> 4)}.${(i & 15) * 16 + (k & 15)}.${k}.9`, 443, 1_700_000_000 + i * 61 + k),
+    ),
+  );
+  // With a proxy in use, each host's direct attempts go past it and are turned away.
+  const result = analyzeConnections(conns, [], options({ proxies: [{ address: '192.168.0.2', port: 3128 }] }));
+  const html = reportRenderers.html(result, { color: false });
+  const section = (n: number): string =>
+    html.slice(html.indexOf(`id="host-${n}"`), html.indexOf('</section>', html.indexOf(`id="host-${n}"`)));
+
+  it('lists every kept group of the first 50 hosts, and the 10 with most attempts of the others, saying so', () => {
+    expect(result.hosts.filter((h) => h.labels.includes('proxy-bypass'))).toHaveLength(120);
+    expect(section(1)).toContain(
+      `<summary>the ${MAX_GROUPS_KEPT} most telling of 60 destination groups (${MAX_GROUPS_KEPT} rows)</summary>`,
+    );
+    const later = section(51);
+    expect(later.match(/<tr><td class="d">/g)).toHaveLength(10);
+    expect(later).toContain(`… and ${MAX_GROUPS_KEPT - 10} more destination groups the finding keeps, not listed here.`);
+    expect(later).toContain('… and another 10 destination groups (10 attempts, 0 established, 10 unanswered, 10 addresses): left out');
+    expect(later).toContain(`the ${MAX_GROUPS_KEPT} destination groups the finding keeps listed for the first 50 hosts with findings`);
+  });
+
+  it('bounds the flow summary to whole hosts, and --all-hosts lists them all', () => {
+    const flows = html.slice(html.indexOf('<section id="flows">'));
+    expect(flows).toContain('<summary>flows of the first 100 listed hosts by destination (5,000 rows)</summary>');
+    expect(flows).toContain('The flows of the other 20 listed hosts are left out to keep this report readable');
+    const all = reportRenderers.html(result, { color: false, allHosts: true });
+    const allFlows = all.slice(all.indexOf('<section id="flows">'));
+    expect(allFlows).toContain('<summary>flows of every listed host by destination (6,000 rows)</summary>');
+    expect(all.slice(all.indexOf('id="host-51"')).match(/<tr><td class="d">/)).not.toBeNull();
+  });
+});
