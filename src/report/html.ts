@@ -23,12 +23,15 @@ import type { RenderOptions, ReportConnections } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, plural } from '../quantities.js';
 import {
+  FULL_HOSTS,
   OUTCOMES,
   capturesLine,
   deservesAttention,
+  flowHosts,
+  flowsLeftOutWords,
+  groupsListed,
   hostActivity,
   listedHosts,
-  omittedGroupsWords,
   outcomeWords,
   portList,
   shortIso,
@@ -39,23 +42,6 @@ import {
 const GROUP_CHARTS = 3;
 /** Ports listed in a destination's row; the rest are in the cell's tooltip. */
 const PORTS_SHOWN = 20;
-/**
- * Hosts with findings drawn with charts (about 20 kB each), highest score first; the others keep
- * their verdict, evidence and tables, so a network with hundreds of them still opens quickly.
- * --all-hosts draws every one.
- */
-const CHARTED_HOSTS = 50;
-/**
- * Destination groups listed for a host past the first CHARTED_HOSTS (those with most attempts):
- * a firewall log's two thousand blocked hosts with 50 groups each made a report of 56 MB, nearly
- * all of it tables nobody opens. --all-hosts lists every host's groups as the first hosts' are.
- */
-const GROUPS_UNCHARTED = 10;
-/**
- * Rows of the flow summary at most, whole hosts at a time in the order they are listed (the first
- * host's all the same): --all-hosts lists every one, as the JSON does.
- */
-const FLOW_ROWS = 5_000;
 /** Rows a table shows open; a longer one is collapsed under a <details> line saying what it holds. */
 const OPEN_ROWS = 25;
 
@@ -199,9 +185,7 @@ function networkTag(host: HostFinding): string {
 
 function hostSection(host: HostFinding, index: number, charts: boolean): string {
   const id = `host-${index + 1}`;
-  const sorted = [...host.groups].sort((a, b) => b.attempts - a.attempts);
-  const groups = charts ? sorted : sorted.slice(0, GROUPS_UNCHARTED);
-  const total = host.groups.length + (host.groupsOmitted?.groups ?? 0);
+  const { groups, kept, what, notes } = groupsListed(host, charts);
   const out: string[] = [`<section class="host" id="${id}">`];
   out.push(`<h2><span class="mono">${h(host.address)}</span> ${labelBadges(host)}${networkTag(host)}</h2>`);
   out.push(`<p class="verdict">${h(host.verdict)}</p>`);
@@ -237,28 +221,15 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
           ['d', '', 'n', 'n', 'n', 'n', '', 'w'],
         ),
         groups.length,
-        // The groups kept of a host with more are the most telling, not all of them.
-        h(
-          groups.length < sorted.length
-            ? `the ${count(groups.length)} with most attempts of ${plural(total, 'destination group')}`
-            : groups.length < total
-              ? `the ${count(groups.length)} most telling of ${plural(total, 'destination group')}`
-              : `all ${plural(groups.length, 'destination group')}`,
-        ),
+        h(what),
       ),
     );
-    // Kept groups not listed here come first, then those the finding left out.
-    const hidden = sorted.length - groups.length;
-    if (hidden > 0)
-      out.push(`<p class="numbers">${h(`… and ${plural(hidden, 'more destination group')} the finding keeps, not listed here.`)}</p>`);
-    const omitted = omittedGroupsWords(host);
-    if (omitted !== null)
-      out.push(`<p class="numbers">${h(hidden > 0 ? omitted.replace(/^… and ([\d,]+) more /, '… and another $1 ') : omitted)}</p>`);
+    for (const note of notes) out.push(`<p class="numbers">${h(note)}</p>`);
   }
   if (!charts) {
     out.push(
       `<p class="numbers">${h(
-        `Charts are drawn${sorted.length > GROUPS_UNCHARTED ? ` and the ${count(sorted.length)} destination groups the finding keeps listed` : ''} for the first ${CHARTED_HOSTS} hosts with findings; --all-hosts draws every host's.`,
+        `Charts are drawn${kept > groups.length ? ` and the ${count(kept)} destination groups the finding keeps listed` : ''} for the first ${FULL_HOSTS} hosts with findings; --all-hosts draws every host's.`,
       )}</p>`,
     );
     out.push('</section>');
@@ -429,7 +400,7 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
     hostsShown += attention.length;
     const sections = function* (): Generator<string> {
       for (let i = 0; i < attention.length; i++) {
-        yield hostSection(attention[i]!, first + i, options.allHosts === true || first + i < CHARTED_HOSTS);
+        yield hostSection(attention[i]!, first + i, options.allHosts === true || first + i < FULL_HOSTS);
       }
     };
     return { count: attention.length, sections: sections() };
@@ -479,19 +450,9 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
   const day = oneDay ? ` (${[...days][0]}, UTC)` : ' (UTC)';
   const seenTime = (t: string) => (oneDay ? t.slice(11, 19) : shortIso(t));
   const several = headline !== null;
-  let flowHosts = listed.length;
-  if (options.allHosts !== true) {
-    let rows = 0;
-    for (let i = 0; i < listed.length; i++) {
-      rows += listed[i]!.groups.length;
-      if (rows > FLOW_ROWS && i > 0) {
-        flowHosts = i;
-        break;
-      }
-    }
-  }
+  const inFlows = flowHosts(listed, options);
   const flowRows = listed
-    .slice(0, flowHosts)
+    .slice(0, inFlows)
     .flatMap((x) =>
       [...x.groups]
         .sort((a, b) => b.attempts - a.attempts)
@@ -520,15 +481,11 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
         [...(several ? (['n'] as const) : []), 'a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
       ),
       flowRows.length,
-      flowHosts < listed.length
-        ? `flows of the first ${plural(flowHosts, 'listed host')} by destination`
+      inFlows < listed.length
+        ? `flows of the first ${plural(inFlows, 'listed host')} by destination`
         : 'flows of every listed host by destination',
     );
-  if (flowHosts < listed.length) {
-    yield `<p class="numbers">${h(
-      `The flows of the other ${plural(listed.length - flowHosts, 'listed host')} are left out to keep this report readable: --all-hosts lists them, and --format json of analyze holds every host's destination groups.`,
-    )}</p>`;
-  }
+  if (inFlows < listed.length) yield `<p class="numbers">${h(flowsLeftOutWords(inFlows, listed.length))}</p>`;
   if (result.connections && result.connections.length > 0) yield connectionStates(result.connections);
   yield '</section>';
   yield `<footer>${h(`Generated by callhome from ${files.join(', ')}. Times are UTC.`)}</footer>`;

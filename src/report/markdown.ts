@@ -20,7 +20,18 @@ import { networkFiles, networkReason, networkTitle, networkViews, severalNetwork
 import type { RenderOptions, ReportConnections } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal } from '../quantities.js';
-import { capturesLine, deservesAttention, listedHosts, omittedGroupsWords, portList, shortIso, totalResets } from './words.js';
+import {
+  FULL_HOSTS,
+  capturesLine,
+  deservesAttention,
+  flowHosts,
+  flowsLeftOutWords,
+  groupsListed,
+  listedHosts,
+  portList,
+  shortIso,
+  totalResets,
+} from './words.js';
 
 /** A GitHub pipe table; cells must already be escaped. Numeric columns are right-aligned. */
 export function markdownTable(headers: string[], rows: string[][], numeric: boolean[] = []): string {
@@ -74,7 +85,7 @@ function namesCell(names: string[], limit = 5): string {
   return names.length > limit ? `${shown}, … ${names.length - limit} more` : shown;
 }
 
-function hostSection(host: HostFinding, level = 2): string[] {
+function hostSection(host: HostFinding, level = 2, full = true): string[] {
   const out = [`${'#'.repeat(level)} Host ${md(host.address)}`, ''];
   out.push(`**Labels:** ${labels(host)} · **score** ${decimal(host.score, 2)}`, '');
   out.push(md(host.verdict), '');
@@ -86,8 +97,10 @@ function hostSection(host: HostFinding, level = 2): string[] {
   if (host.userAgents.length > 0) {
     out.push(`**User agents:** ${host.userAgents.map(md).join(' · ')}`, '');
   }
-  if (host.groups.length > 0) {
-    const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
+  const { groups, kept, what, notes } = groupsListed(host, full);
+  if (groups.length > 0) {
+    // Said where the table holds fewer than the host's groups.
+    if (!what.startsWith('all ')) out.push(`_${md(what)}_`, '');
     out.push(
       markdownTable(
         ['destination', 'names', 'ports', 'addresses', 'attempts', 'established', 'unanswered', 'resets', 'via proxy', 'schedule'],
@@ -108,8 +121,13 @@ function hostSection(host: HostFinding, level = 2): string[] {
       '',
     );
   }
-  const omittedMd = omittedGroupsWords(host);
-  if (omittedMd !== null) out.push(md(omittedMd), '');
+  for (const note of notes) out.push(md(note), '');
+  if (kept > groups.length) {
+    out.push(
+      md(`The first ${FULL_HOSTS} hosts with findings list the destination groups their findings keep; --all-hosts lists every host's.`),
+      '',
+    );
+  }
 
   return out;
 }
@@ -134,7 +152,8 @@ function summaryLines(result: AnalysisResult, level: number): string[] {
 function hostsLines(result: AnalysisResult, options: RenderOptions, level: number): string[] {
   const out: string[] = [];
   const listed = listedHosts(result, options);
-  for (const h of listed.filter(deservesAttention)) out.push(...hostSection(h, level));
+  const attention = listed.filter(deservesAttention);
+  for (let i = 0; i < attention.length; i++) out.push(...hostSection(attention[i]!, level, options.allHosts === true || i < FULL_HOSTS));
   if (result.quietHosts.count > 0) {
     out.push(`${'#'.repeat(level)} Other hosts`, '', modelTable(quietHostsTable(result.quietHosts)), '');
     out.push(
@@ -203,23 +222,26 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
 
   const listed = listedHosts(result, options);
   const several = headline !== null;
-  const flowRows = listed.flatMap((h) =>
-    [...h.groups]
-      .sort((a, b) => b.attempts - a.attempts)
-      .map((g) => [
-        ...(several ? [String(h.network ?? '')] : []),
-        md(h.address),
-        md(g.destination),
-        count(g.attempts),
-        count(g.established),
-        count(g.unanswered),
-        count(totalResets(g)),
-        bytes(g.bytesOut),
-        bytes(g.bytesIn),
-        md(shortIso(g.firstSeen)),
-        md(shortIso(g.lastSeen)),
-      ]),
-  );
+  const inFlows = flowHosts(listed, options);
+  const flowRows = listed
+    .slice(0, inFlows)
+    .flatMap((h) =>
+      [...h.groups]
+        .sort((a, b) => b.attempts - a.attempts)
+        .map((g) => [
+          ...(several ? [String(h.network ?? '')] : []),
+          md(h.address),
+          md(g.destination),
+          count(g.attempts),
+          count(g.established),
+          count(g.unanswered),
+          count(totalResets(g)),
+          bytes(g.bytesOut),
+          bytes(g.bytesIn),
+          md(shortIso(g.firstSeen)),
+          md(shortIso(g.lastSeen)),
+        ]),
+    );
   out.push('## Flow summary', '');
   if (flowRows.length === 0) out.push('No outbound attempts.');
   else
@@ -234,6 +256,7 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
       ),
     );
   out.push('');
+  if (inFlows < listed.length) out.push(md(flowsLeftOutWords(inFlows, listed.length)), '');
 
   if (connections && connections.length > 0) out.push(...connectionStates(connections));
   while (out[out.length - 1] === '') out.pop();

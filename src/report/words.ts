@@ -175,3 +175,56 @@ export function omittedGroupsWords(host: HostFinding): string | null {
     `${count(o.unanswered)} unanswered, ${plural(o.addresses, 'address', 'addresses')}): left out to bound the output.`
   );
 }
+
+/**
+ * Hosts with findings a report shows in full (charts, every destination group the finding
+ * keeps), highest score first; the others keep their verdict, evidence and the groups with most
+ * attempts, so a report of thousands of them stays readable. --all-hosts shows every one in full.
+ */
+export const FULL_HOSTS = 50;
+/**
+ * Destination groups listed for a host past the first FULL_HOSTS: a firewall log's two thousand
+ * blocked hosts with 50 groups each made an HTML report of 56 MB, nearly all of it tables.
+ */
+export const GROUPS_PAST_FULL = 10;
+/** Rows of a report's flow summary at most, whole hosts at a time (the first host's all the same). */
+export const FLOW_ROWS = 5_000;
+
+/** The destination groups a report lists for a host (most attempts first), and how it says what they are. */
+export function groupsListed(
+  host: HostFinding,
+  full: boolean,
+): { groups: DestinationGroup[]; kept: number; what: string; notes: string[] } {
+  const sorted = [...host.groups].sort((a, b) => b.attempts - a.attempts);
+  const groups = full ? sorted : sorted.slice(0, GROUPS_PAST_FULL);
+  const total = host.groups.length + (host.groupsOmitted?.groups ?? 0);
+  const what =
+    groups.length < sorted.length
+      ? `the ${count(groups.length)} with most attempts of ${plural(total, 'destination group')}`
+      : groups.length < total
+        ? `the ${count(groups.length)} most telling of ${plural(total, 'destination group')}`
+        : `all ${plural(groups.length, 'destination group')}`;
+  // Kept groups not listed come first, then those the finding left out.
+  const notes: string[] = [];
+  const hidden = sorted.length - groups.length;
+  if (hidden > 0) notes.push(`… and ${plural(hidden, 'more destination group')} the finding keeps, not listed here.`);
+  const omitted = omittedGroupsWords(host);
+  if (omitted !== null) notes.push(hidden > 0 ? omitted.replace(/^… and ([\d,]+) more /, '… and another $1 ') : omitted);
+  return { groups, kept: sorted.length, what, notes };
+}
+
+/** How many of the listed hosts a report's flow summary holds: FLOW_ROWS rows at most, whole hosts, all with --all-hosts. */
+export function flowHosts(listed: readonly HostFinding[], options: RenderOptions): number {
+  if (options.allHosts === true) return listed.length;
+  let rows = 0;
+  for (let i = 0; i < listed.length; i++) {
+    rows += listed[i]!.groups.length;
+    if (rows > FLOW_ROWS && i > 0) return i;
+  }
+  return listed.length;
+}
+
+/** What a flow summary that holds the first `shown` of `listed` hosts says of the others. */
+export function flowsLeftOutWords(shown: number, listed: number): string {
+  return `The flows of the other ${plural(listed - shown, 'listed host')} are left out to keep this report readable: --all-hosts lists them, and --format json of analyze holds every host's destination groups.`;
+}

@@ -109,17 +109,23 @@ describe('a host with a finding among hosts only counted', () => {
   });
 });
 
-describe('an HTML report of many hosts with many destination groups each', () => {
-  // As a firewall log's hosts turned away wherever they go: 120 blocked hosts, each at 60 /24s a
-  // minute apart, so each keeps MAX_GROUPS_KEPT groups and the flow summary would be 6,000 rows.
+/**
+ * As a firewall log's hosts turned away wherever they go: 120 hosts going past the proxy in use,
+ * each to 60 /24s a minute apart, so each keeps MAX_GROUPS_KEPT groups and a report's flow
+ * summary would be 6,000 rows.
+ */
+function manyHostsManyGroups(): ReturnType<typeof analyzeConnections> {
   const hosts = Array.from({ length: 120 }, (_, k) => `192.168.${1 + (k >> 6)}.${10 + (k & 63)}`);
   const conns = hosts.flatMap((h, k) =>
     Array.from({ length: 60 }, (_, i) =>
       dropped(h, `${40 + (i >> 4)}.${(i & 15) * 16 + (k & 15)}.${k}.9`, 443, 1_700_000_000 + i * 61 + k),
     ),
   );
-  // With a proxy in use, each host's direct attempts go past it and are turned away.
-  const result = analyzeConnections(conns, [], options({ proxies: [{ address: '192.168.0.2', port: 3128 }] }));
+  return analyzeConnections(conns, [], options({ proxies: [{ address: '192.168.0.2', port: 3128 }] }));
+}
+
+describe('an HTML report of many hosts with many destination groups each', () => {
+  const result = manyHostsManyGroups();
   const html = reportRenderers.html(result, { color: false });
   const section = (n: number): string =>
     html.slice(html.indexOf(`id="host-${n}"`), html.indexOf('</section>', html.indexOf(`id="host-${n}"`)));
@@ -144,5 +150,33 @@ describe('an HTML report of many hosts with many destination groups each', () =>
     const allFlows = all.slice(all.indexOf('<section id="flows">'));
     expect(allFlows).toContain('<summary>flows of every listed host by destination (6,000 rows)</summary>');
     expect(all.slice(all.indexOf('id="host-51"')).match(/<tr><td class="d">/)).not.toBeNull();
+  });
+});
+
+describe('a Markdown report of many hosts with many destination groups each', () => {
+  const result = manyHostsManyGroups();
+
+  it('bounds the host tables and the flow summary as the HTML report does, and says so', () => {
+    const markdown = reportRenderers.markdown(result, { color: false });
+    const section = (address: string): string => {
+      const at = markdown.indexOf(`## Host ${address}`);
+      return markdown.slice(at, markdown.indexOf('\n## ', at + 1));
+    };
+    const first = section(result.hosts[0]!.address);
+    expect(first).toContain(`_the ${MAX_GROUPS_KEPT} most telling of 60 destination groups_`);
+    const later = section(result.hosts[60]!.address);
+    expect(later).toContain('_the 10 with most attempts of 60 destination groups_');
+    expect(later.split('\n').filter((l) => /^\| \d/.test(l))).toHaveLength(10);
+    expect(later).toContain(`… and ${MAX_GROUPS_KEPT - 10} more destination groups the finding keeps, not listed here.`);
+    const flows = markdown.slice(markdown.indexOf('## Flow summary'));
+    expect(flows.split('\n').filter((l) => l.startsWith('| 192.168.'))).toHaveLength(5_000);
+    expect(flows).toContain('The flows of the other 20 listed hosts are left out to keep this report readable');
+    const all = reportRenderers.markdown(result, { color: false, allHosts: true });
+    expect(
+      all
+        .slice(all.indexOf('## Flow summary'))
+        .split('\n')
+        .filter((l) => l.startsWith('| 192.168.')),
+    ).toHaveLength(6_000);
   });
 });
