@@ -269,11 +269,13 @@ function addressStats(tally: Tally, entry: AddressStats | number): AddressStats 
   return typeof entry === 'number' ? statsAt(tally.items, entry) : entry;
 }
 
+/** A UDP flow's datagrams go mostly unanswered (an HTTP/3 download is answered all the way). */
+const oneWay = (c: Connection): boolean => c.respPkts * UDP_ANSWER_RATIO < c.origPkts;
+
 /** SYNs (or one-way datagrams) an attempt counts towards a flood. */
 function floodCount(c: Connection): number {
-  // A flood counts SYNs, or datagrams that go mostly unanswered (an HTTP/3 download is answered
-  // all the way): a tool that reuses one source port shows as one connection with many.
-  if (c.proto === 'udp') return c.respPkts * UDP_ANSWER_RATIO < c.origPkts ? Math.max(1, c.origPkts) : 1;
+  // A tool that reuses one source port shows as one connection with many.
+  if (c.proto === 'udp') return oneWay(c) ? Math.max(1, c.origPkts) : 1;
   return Math.max(1, c.synCount);
 }
 
@@ -286,7 +288,7 @@ function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean):
   else if (t.ports.length < 500) t.ports.push(c.origP);
   t.n += floodCount(c);
   if (c.proto === 'udp') {
-    if (c.respPkts * UDP_ANSWER_RATIO < c.origPkts && c.lastTs > t.last) t.last = c.lastTs;
+    if (oneWay(c) && c.lastTs > t.last) t.last = c.lastTs;
   } else if (c.synCount > 1 && c.lastTs > t.last) {
     // Its SYNs count until its last one: the rate is of SYNs over the time they were sent in.
     t.last = c.lastTs;

@@ -166,12 +166,16 @@ export function hostActivity(host: HostFinding): string[] {
   return parts;
 }
 
-/** "… and 599,000 more destination groups (599,000 attempts, 0 established): left out to bound the output." */
-export function omittedGroupsWords(host: HostFinding): string | null {
+/**
+ * "… and 599,000 more destination groups (599,000 attempts, 0 established): left out to bound the
+ * output." — "… and another 599,000 destination groups" after a line of others left out (`after`).
+ */
+export function omittedGroupsWords(host: HostFinding, after = false): string | null {
   const o = host.groupsOmitted;
   if (o === undefined) return null;
+  const more = after ? `another ${plural(o.groups, 'destination group')}` : plural(o.groups, 'more destination group');
   return (
-    `… and ${plural(o.groups, 'more destination group')} (${plural(o.attempts, 'attempt')}, ${count(o.established)} established, ` +
+    `… and ${more} (${plural(o.attempts, 'attempt')}, ${count(o.established)} established, ` +
     `${count(o.unanswered)} unanswered, ${plural(o.addresses, 'address', 'addresses')}): left out to bound the output.`
   );
 }
@@ -208,8 +212,8 @@ export function groupsListed(
   const notes: string[] = [];
   const hidden = sorted.length - groups.length;
   if (hidden > 0) notes.push(`… and ${plural(hidden, 'more destination group')} the finding keeps, not listed here.`);
-  const omitted = omittedGroupsWords(host);
-  if (omitted !== null) notes.push(hidden > 0 ? omitted.replace(/^… and ([\d,]+) more /, '… and another $1 ') : omitted);
+  const omitted = omittedGroupsWords(host, hidden > 0);
+  if (omitted !== null) notes.push(omitted);
   return { groups, kept: sorted.length, what, notes };
 }
 
