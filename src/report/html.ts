@@ -25,6 +25,7 @@ import { bytes, count, decimal, plural } from '../quantities.js';
 import {
   FULL_HOSTS,
   OUTCOMES,
+  partlyShownWords,
   capturesLine,
   deservesAttention,
   flowHosts,
@@ -185,7 +186,7 @@ function networkTag(host: HostFinding): string {
 
 function hostSection(host: HostFinding, index: number, charts: boolean): string {
   const id = `host-${index + 1}`;
-  const { groups, kept, what, notes } = groupsListed(host, charts);
+  const { groups, what, notes } = groupsListed(host, charts);
   const out: string[] = [`<section class="host" id="${id}">`];
   out.push(`<h2><span class="mono">${h(host.address)}</span> ${labelBadges(host)}${networkTag(host)}</h2>`);
   out.push(`<p class="verdict">${h(host.verdict)}</p>`);
@@ -227,11 +228,6 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
     for (const note of notes) out.push(`<p class="numbers">${h(note)}</p>`);
   }
   if (!charts) {
-    out.push(
-      `<p class="numbers">${h(
-        `Charts are drawn${kept > groups.length ? ` and the ${count(kept)} destination groups the finding keeps listed` : ''} for the first ${FULL_HOSTS} hosts with findings; --all-hosts draws every host's.`,
-      )}</p>`,
-    );
     out.push('</section>');
     return out.join('\n');
   }
@@ -400,6 +396,7 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
     hostsShown += attention.length;
     const sections = function* (): Generator<string> {
       for (let i = 0; i < attention.length; i++) {
+        if (options.allHosts !== true && first + i === FULL_HOSTS) yield `<p class="numbers">${h(partlyShownWords())}</p>`;
         yield hostSection(attention[i]!, first + i, options.allHosts === true || first + i < FULL_HOSTS);
       }
     };

@@ -28,6 +28,7 @@ import {
   flowsLeftOutWords,
   groupsListed,
   listedHosts,
+  partlyShownWords,
   portList,
   shortIso,
   totalResets,
@@ -97,7 +98,7 @@ function hostSection(host: HostFinding, level = 2, full = true): string[] {
   if (host.userAgents.length > 0) {
     out.push(`**User agents:** ${host.userAgents.map(md).join(' · ')}`, '');
   }
-  const { groups, kept, what, notes } = groupsListed(host, full);
+  const { groups, what, notes } = groupsListed(host, full);
   if (groups.length > 0) {
     // Said where the table holds fewer than the host's groups.
     if (!what.startsWith('all ')) out.push(`_${md(what)}_`, '');
@@ -122,12 +123,6 @@ function hostSection(host: HostFinding, level = 2, full = true): string[] {
     );
   }
   for (const note of notes) out.push(md(note), '');
-  if (kept > groups.length) {
-    out.push(
-      md(`The first ${FULL_HOSTS} hosts with findings list the destination groups their findings keep; --all-hosts lists every host's.`),
-      '',
-    );
-  }
 
   return out;
 }
@@ -153,7 +148,10 @@ function hostsLines(result: AnalysisResult, options: RenderOptions, level: numbe
   const out: string[] = [];
   const listed = listedHosts(result, options);
   const attention = listed.filter(deservesAttention);
-  for (let i = 0; i < attention.length; i++) out.push(...hostSection(attention[i]!, level, options.allHosts === true || i < FULL_HOSTS));
+  for (let i = 0; i < attention.length; i++) {
+    if (options.allHosts !== true && i === FULL_HOSTS) out.push(md(partlyShownWords()), '');
+    out.push(...hostSection(attention[i]!, level, options.allHosts === true || i < FULL_HOSTS));
+  }
   if (result.quietHosts.count > 0) {
     out.push(`${'#'.repeat(level)} Other hosts`, '', modelTable(quietHostsTable(result.quietHosts)), '');
     out.push(

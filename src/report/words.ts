@@ -217,6 +217,11 @@ export function groupsListed(
   return { groups, kept: sorted.length, what, notes };
 }
 
+/** What a report says once, before the first host it shows in part (past FULL_HOSTS). */
+export function partlyShownWords(): string {
+  return `The hosts below, past the first ${FULL_HOSTS} with findings, are shown without charts and with their ${GROUPS_PAST_FULL} destination groups with most attempts: --all-hosts shows every host in full.`;
+}
+
 /** How many of the listed hosts a report's flow summary holds: FLOW_ROWS rows at most, whole hosts, all with --all-hosts. */
 export function flowHosts(listed: readonly HostFinding[], options: RenderOptions): number {
   if (options.allHosts === true) return listed.length;

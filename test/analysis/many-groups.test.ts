@@ -139,7 +139,7 @@ describe('an HTML report of many hosts with many destination groups each', () =>
     expect(later.match(/<tr><td class="d">/g)).toHaveLength(10);
     expect(later).toContain(`… and ${MAX_GROUPS_KEPT - 10} more destination groups the finding keeps, not listed here.`);
     expect(later).toContain('… and another 10 destination groups (10 attempts, 0 established, 10 unanswered, 10 addresses): left out');
-    expect(later).toContain(`the ${MAX_GROUPS_KEPT} destination groups the finding keeps listed for the first 50 hosts with findings`);
+    expect(html.split('with their 10 destination groups with most attempts: --all-hosts shows every host in full.')).toHaveLength(2);
   });
 
   it('bounds the flow summary to whole hosts, and --all-hosts lists them all', () => {
@@ -168,6 +168,7 @@ describe('a Markdown report of many hosts with many destination groups each', ()
     expect(later).toContain('_the 10 with most attempts of 60 destination groups_');
     expect(later.split('\n').filter((l) => /^\| \d/.test(l))).toHaveLength(10);
     expect(later).toContain(`… and ${MAX_GROUPS_KEPT - 10} more destination groups the finding keeps, not listed here.`);
+    expect(markdown.split('are shown without charts and with their 10 destination groups with most attempts')).toHaveLength(2);
     const flows = markdown.slice(markdown.indexOf('## Flow summary'));
     expect(flows.split('\n').filter((l) => l.startsWith('| 192.168.'))).toHaveLength(5_000);
     expect(flows).toContain('The flows of the other 20 listed hosts are left out to keep this report readable');

@@ -70,7 +70,11 @@ describe('a network of 17,710 hosts', () => {
     const html = reportRenderers.html(crowded, plain);
     expect(html.length).toBeLessThan(2_000_000);
     expect(html.match(/id="host-\d+-timeline"/g)).toHaveLength(50);
-    expect(html).toContain('Charts are drawn for the first 50 hosts with findings');
+    // Said once, before the first host drawn without charts.
+    const note = 'The hosts below, past the first 50 with findings, are shown without charts';
+    expect(html.split(note)).toHaveLength(2);
+    expect(html.indexOf(note)).toBeGreaterThan(html.indexOf('id="host-50"'));
+    expect(html.indexOf(note)).toBeLessThan(html.indexOf('id="host-51"'));
     expect(reportRenderers.html(crowded, { ...plain, allHosts: true }).match(/id="host-\d+-timeline"/g)!.length).toBe(flagged);
   });
 });
