@@ -334,7 +334,7 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   const address = n4 >= 0 ? n4 | 0 : c.respH;
   if (!g.addresses.has(address)) {
     if (g.addresses.size < 10_000) g.addresses.add(address);
-    g.netblocks.add(n4 >= 0 ? n4 >>> 8 : netblockKey(c));
+    g.netblocks.add(netblockKey(c));
   }
   g.bytesOut += c.origBytes;
   g.bytesIn += c.respBytes;

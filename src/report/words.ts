@@ -195,10 +195,7 @@ export const GROUPS_PAST_FULL = 10;
 export const FLOW_ROWS = 5_000;
 
 /** The destination groups a report lists for a host (most attempts first), and how it says what they are. */
-export function groupsListed(
-  host: HostFinding,
-  full: boolean,
-): { groups: DestinationGroup[]; kept: number; what: string; notes: string[] } {
+export function groupsListed(host: HostFinding, full: boolean): { groups: DestinationGroup[]; what: string; notes: string[] } {
   const sorted = [...host.groups].sort((a, b) => b.attempts - a.attempts);
   const groups = full ? sorted : sorted.slice(0, GROUPS_PAST_FULL);
   const total = host.groups.length + (host.groupsOmitted?.groups ?? 0);
@@ -214,7 +211,7 @@ export function groupsListed(
   if (hidden > 0) notes.push(`… and ${plural(hidden, 'more destination group')} the finding keeps, not listed here.`);
   const omitted = omittedGroupsWords(host, hidden > 0);
   if (omitted !== null) notes.push(omitted);
-  return { groups, kept: sorted.length, what, notes };
+  return { groups, what, notes };
 }
 
 /** What a report says once, before the first host it shows in part (past FULL_HOSTS). */
