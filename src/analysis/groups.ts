@@ -10,7 +10,7 @@ import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type 
 import type { Items } from './outcomes.js';
 import { analyzeSchedule, bestSchedule, emptySchedule, schedulePeriodic } from './schedule.js';
 import type { Connection } from '../flows/connection.js';
-import type { DestinationGroup, Schedule, ScheduleBasis } from './types.js';
+import type { DestinationGroup, HostFinding, Schedule, ScheduleBasis } from './types.js';
 import { isoMillis } from '../time.js';
 import { flat } from '../flat.js';
 import { endpoint } from '../quantities.js';
@@ -170,69 +170,287 @@ function iso(ts: number): string {
   return Number.isFinite(ts) ? isoMillis(ts) : '';
 }
 
+/** What a blocked host's failures are weighed by, of one destination group (see `turnedAwayAmong`). */
+export interface GroupTotals {
+  viaProxy: boolean;
+  failed: number;
+  addresses: number;
+  periodic: boolean;
+}
+
+/** A group's totals as `turnedAwayAmong` weighs them. */
+export const totalsOf = (g: DestinationGroup): GroupTotals => ({
+  viaProxy: g.viaProxy,
+  failed: g.failed,
+  addresses: g.addresses,
+  periodic: g.schedule.periodic,
+});
+
 /**
- * The host's destination groups, numbered in order of their first connection, each item's group,
- * and each group's first and last time (`seen`, two a group): a group's `firstSeen` and
- * `lastSeen` are written only for the groups a host keeps (`dateGroups`) — a host denied at a new
- * server every 40 s has thousands of groups and keeps 50, and writing every group's times was
- * most of what its analysis made and threw away. The groups of a host that is only `counted`
+ * A host's destination groups, numbered in order of their first connection: every group's totals
+ * and schedule in columns, and its full record (`group`) made only when asked — a host denied at a
+ * new server every 40 s has thousands of groups and a scanner hundreds of thousands, of which a
+ * finding keeps 50 (MAX_GROUPS_KEPT); making every one in full was most of what their analysis
+ * made and threw away. A host with few groups has them all made as they are counted.
+ */
+export class HostGroups {
+  /** Each item's group. */
+  readonly groupOf: Int32Array;
+  readonly count: number;
+  readonly attempts: Int32Array;
+  readonly established: Int32Array;
+  readonly unanswered: Int32Array;
+  readonly failed: Int32Array;
+  /** Distinct addresses, as DestinationGroup.addresses counts them. */
+  readonly addresses: Int32Array;
+  readonly viaProxy: Uint8Array;
+  readonly schedules: Schedule[];
+  /** Group numbers by groupWeight, heaviest first; ties in order of first connection. */
+  readonly byWeight: Int32Array;
+  /** Items of group g: `order[first[g]]` … `order[first[g + 1] - 1]`, in item order. */
+  private readonly order: Int32Array;
+  private readonly first: Int32Array;
+  /** Connections each destination key named (all in one group). */
+  private readonly keyCounts: Int32Array;
+  /** First and last time of each group. */
+  private readonly seen: Float64Array;
+  private readonly made = new Map<number, DestinationGroup>();
+  private readonly numbers = new Map<DestinationGroup, number>();
+
+  constructor(
+    private readonly items: Items,
+    private readonly d: Destinations,
+    /** See groupItems. */
+    private readonly counted: boolean,
+  ) {
+    const n = items.n;
+    const uf = d.merged;
+    const itemIds = d.keyId;
+    const ids = d.keys.length;
+    const groupOfRoot = new Int32Array(ids).fill(-1);
+    const groupOf = (this.groupOf = new Int32Array(n));
+    const keyCounts = (this.keyCounts = new Int32Array(ids));
+    const sizes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      keyCounts[itemIds[i]!]!++;
+      const root = uf.find(itemIds[i]!);
+      let g = groupOfRoot[root]!;
+      if (g < 0) {
+        groupOfRoot[root] = g = sizes.length;
+        sizes.push(0);
+      }
+      groupOf[i] = g;
+      sizes[g]!++;
+    }
+    const count = (this.count = sizes.length);
+    const first = (this.first = new Int32Array(count + 1));
+    for (let g = 0; g < count; g++) first[g + 1] = first[g]! + sizes[g]!;
+    const order = (this.order = new Int32Array(n));
+    const next = first.slice(0, count);
+    for (let i = 0; i < n; i++) order[next[groupOf[i]!]!++] = i;
+    this.attempts = new Int32Array(count);
+    this.established = new Int32Array(count);
+    this.unanswered = new Int32Array(count);
+    this.failed = new Int32Array(count);
+    this.addresses = new Int32Array(count);
+    this.viaProxy = new Uint8Array(count);
+    this.schedules = new Array<Schedule>(count);
+    this.seen = new Float64Array(count * 2);
+    // A host of few groups has each made as it is counted; of many, each is let go once counted.
+    const makeAll = count <= MAX_GROUPS_MADE;
+    let split: Set<number> | null = null;
+    for (let g = 0; g < count; g++) {
+      const acc = this.accumulate(g);
+      const schedule = scheduleOf(acc, counted);
+      this.attempts[g] = acc.attempts;
+      this.established[g] = acc.established;
+      this.unanswered[g] = acc.unanswered;
+      this.failed[g] = acc.attempts - (acc.doneTimes?.length ?? 0);
+      this.addresses[g] = acc.addresses.size;
+      this.viaProxy[g] = acc.viaProxy ? 1 : 0;
+      this.schedules[g] = schedule;
+      this.seen[2 * g] = acc.first;
+      this.seen[2 * g + 1] = acc.last;
+      if (makeAll) this.keep(g, this.finish(g, acc));
+      if (
+        !schedule.periodic &&
+        acc.addresses.size > 1 &&
+        acc.addresses.size <= SPLIT_ADDRESSES &&
+        !acc.viaProxy &&
+        acc.attempts >= 2 * MIN_EVENTS
+      ) {
+        (split ??= new Set()).add(g);
+      }
+    }
+    if (split !== null) this.scheduleByAddress(split);
+    const weight = new Float64Array(count);
+    for (let g = 0; g < count; g++) weight[g] = this.weight(g);
+    this.byWeight = Int32Array.from({ length: count }, (_, g) => g).sort((a, b) => weight[b]! - weight[a]! || a - b);
+  }
+
+  /** groupWeight of group g. */
+  weight(g: number): number {
+    return weightOf(this.schedules[g]!.periodic, this.attempts[g]!, this.established[g]!);
+  }
+
+  /** Group g's totals as `turnedAwayAmong` weighs them. */
+  totals(g: number): GroupTotals {
+    return {
+      viaProxy: this.viaProxy[g] === 1,
+      failed: this.failed[g]!,
+      addresses: this.addresses[g]!,
+      periodic: this.schedules[g]!.periodic,
+    };
+  }
+
+  /** Group g in full, made at the first ask (the same object after). */
+  group(g: number): DestinationGroup {
+    return this.made.get(g) ?? this.keep(g, this.finish(g, this.accumulate(g)));
+  }
+
+  /** The number of a group `group` gave (-1 for another). */
+  numberOf(group: DestinationGroup): number {
+    return this.numbers.get(group) ?? -1;
+  }
+
+  /** Group g's destination, without keeping the group made for it. */
+  destination(g: number): string {
+    return (this.made.get(g) ?? this.finish(g, this.accumulate(g))).destination;
+  }
+
+  /**
+   * The groups a finding shows and its labels and verdict read, by weight: the MAX_GROUPS_KEPT
+   * heaviest, then any other on a schedule.
+   */
+  shown(): DestinationGroup[] {
+    const shown: DestinationGroup[] = [];
+    for (let k = 0; k < this.count; k++) {
+      const g = this.byWeight[k]!;
+      if (k < MAX_GROUPS_KEPT || this.schedules[g]!.periodic) shown.push(this.group(g));
+    }
+    return shown;
+  }
+
+  /**
+   * The totals of the groups past the `kept` heaviest (HostFinding.groupsOmitted: past
+   * MAX_GROUPS_KEPT); undefined when there are none.
+   */
+  omitted(kept = MAX_GROUPS_KEPT): HostFinding['groupsOmitted'] {
+    if (this.count <= kept) return undefined;
+    const omitted = { groups: this.count - kept, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
+    for (let k = kept; k < this.count; k++) {
+      const g = this.byWeight[k]!;
+      omitted.attempts += this.attempts[g]!;
+      omitted.established += this.established[g]!;
+      omitted.unanswered += this.unanswered[g]!;
+      omitted.failed += this.failed[g]!;
+      omitted.addresses += this.addresses[g]!;
+    }
+    return omitted;
+  }
+
+  /** What a blocked host tried to reach, weighed over every group (see `turnedAwayAmong`). */
+  turnedAway(): TurnedAwayOf<DestinationGroup> {
+    const away = turnedAwayAmong(this.byWeight, (g) => this.totals(g));
+    return { ...away, group: away.group === undefined ? undefined : this.group(away.group) };
+  }
+
+  /** Writes the first and last time of each of `groups` (groups this gave). */
+  date(groups: readonly DestinationGroup[]): void {
+    for (const group of groups) {
+      const g = this.numberOf(group);
+      if (g < 0) continue;
+      group.firstSeen = flat(iso(this.seen[2 * g]!));
+      group.lastSeen = flat(iso(this.seen[2 * g + 1]!));
+    }
+  }
+
+  private keep(g: number, group: DestinationGroup): DestinationGroup {
+    this.made.set(g, group);
+    this.numbers.set(group, g);
+    return group;
+  }
+
+  /** Group g's connections counted. */
+  private accumulate(g: number): GroupAcc {
+    const acc = newGroup();
+    for (let k = this.first[g]!; k < this.first[g + 1]!; k++) addToGroup(acc, this.items, this.order[k]!);
+    return acc;
+  }
+
+  /** Group g made from its counts, with its keys (in first-seen order: by key id) and their names. */
+  private finish(g: number, acc: GroupAcc): DestinationGroup {
+    const itemIds = this.d.keyId;
+    const ids = new Few<number>();
+    for (let k = this.first[g]!; k < this.first[g + 1]!; k++) ids.add(itemIds[this.order[k]!]!);
+    for (const id of ids.sorted(same, (a, b) => a - b)) {
+      const key = this.d.keys[id]!;
+      acc.keys.push(key);
+      acc.keyCounts.push(this.keyCounts[id]!);
+      for (const name of key.names) if (acc.names.size < 100) acc.names.add(name);
+    }
+    return finishGroup(acc, this.schedules[g]!);
+  }
+
+  /**
+   * A group whose attempts as a whole keep no schedule, though one of its few addresses does: two
+   * programs retrying two servers of one netblock (a /24 a CDN serves from) interleave their
+   * attempts, and each keeps its schedule only apart. The group takes the best schedule of an
+   * address that has one, named by its address; a group whose attempts keep one is left as it is.
+   */
+  private scheduleByAddress(split: ReadonlySet<number>): void {
+    const items = this.items;
+    for (const g of split) {
+      const addresses = new Map<string, AddressEvents>();
+      for (let k = this.first[g]!; k < this.first[g + 1]!; k++) {
+        const i = this.order[k]!;
+        if (items.attempt[i] === 0) continue;
+        const c = items.conn.peek(i);
+        let e = addresses.get(c.respH);
+        if (e === undefined) addresses.set(c.respH, (e = { failedTimes: [], failedPorts: [], doneTimes: [], donePorts: [] }));
+        if (items.outcome[i] === 'established') {
+          e.doneTimes.push(c.ts);
+          e.donePorts.push(c.origP);
+        } else {
+          e.failedTimes.push(c.ts);
+          e.failedPorts.push(c.origP);
+        }
+      }
+      let best: Schedule | null = null;
+      for (const [address, e] of [...addresses].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+        const schedules: Schedule[] = [];
+        if (e.failedTimes.length >= MIN_EVENTS)
+          schedules.push(seriesSchedule(e.failedTimes, e.failedPorts, 'failed attempts', this.counted));
+        if (e.doneTimes.length >= MIN_EVENTS) schedules.push(seriesSchedule(e.doneTimes, e.donePorts, 'completed sessions', this.counted));
+        for (const schedule of schedules) {
+          if (schedule.periodic && (best === null || bestSchedule([best, schedule]) === schedule)) best = { ...schedule, address };
+        }
+      }
+      if (best === null) continue;
+      best.evidence = `to ${best.address} alone (of the group's ${this.addresses[g]} addresses): ${best.evidence}`;
+      this.schedules[g] = best;
+      const made = this.made.get(g);
+      if (made !== undefined) made.schedule = best;
+    }
+  }
+}
+
+/**
+ * Destination groups a host's finding keeps (periodic first, then by failures and attempts): a
+ * scanner of half a million networks has as many groups, and nobody reads past the first ones; a
+ * host denied wherever it goes has hundreds of one attempt each, on a network of thousands of them.
+ */
+export const MAX_GROUPS_KEPT = 50;
+
+/** Groups a host may have for each to be made as it is counted (HostGroups). */
+const MAX_GROUPS_MADE = MAX_GROUPS_KEPT;
+
+/**
+ * The host's destination groups (HostGroups). The groups of a host that is only `counted`
  * (HostContext.keepQuiet false) have only their periodic schedules measured (seriesSchedule).
  */
-export function groupItems(
-  items: Items,
-  d: Destinations,
-  counted = false,
-): { groupOf: Int32Array; groups: DestinationGroup[]; seen: Float64Array } {
-  const n = items.n;
-  const uf = d.merged;
-  const itemIds = d.keyId;
-  const ids = d.keys.length;
-  const groupOfRoot = new Int32Array(ids).fill(-1);
-  const groupOf = new Int32Array(n);
-  const accs: GroupAcc[] = [];
-  const keyCounts = new Int32Array(ids);
-  for (let i = 0; i < n; i++) {
-    keyCounts[itemIds[i]!]!++;
-    const root = uf.find(itemIds[i]!);
-    let g = groupOfRoot[root]!;
-    if (g < 0) {
-      groupOfRoot[root] = g = accs.length;
-      accs.push(newGroup());
-    }
-    groupOf[i] = g;
-    addToGroup(accs[g]!, items, i);
-  }
-  // Each key belongs to one group; a group's keys in first-seen order are its key ids in order.
-  for (let id = 0; id < ids; id++) {
-    const g = accs[groupOfRoot[uf.find(id)]!]!;
-    const key = d.keys[id]!;
-    // Most groups have one key.
-    g.keys = withValue(g.keys.length === 0 ? null : g.keys, key);
-    g.keyCounts = withValue(g.keyCounts.length === 0 ? null : g.keyCounts, keyCounts[id]!);
-    for (const name of key.names) if (g.names.size < 100) g.names.add(name);
-  }
-  // Each accumulator let go once finished: a scanner's groups are many.
-  const groups = new Array<DestinationGroup>(accs.length);
-  const seen = new Float64Array(accs.length * 2);
-  let split: Set<number> | null = null;
-  for (let g = 0; g < accs.length; g++) {
-    const acc = accs[g]!;
-    const group = (groups[g] = finishGroup(acc, counted));
-    seen[2 * g] = acc.first;
-    seen[2 * g + 1] = acc.last;
-    if (
-      !group.schedule.periodic &&
-      group.addresses > 1 &&
-      group.addresses <= SPLIT_ADDRESSES &&
-      !group.viaProxy &&
-      acc.attempts >= 2 * MIN_EVENTS
-    ) {
-      (split ??= new Set()).add(g);
-    }
-    (accs as (GroupAcc | undefined)[])[g] = undefined;
-  }
-  if (split !== null) scheduleByAddress(items, groupOf, groups, split, counted);
-  return { groupOf, groups, seen };
+export function groupItems(items: Items, d: Destinations, counted = false): HostGroups {
+  return new HostGroups(items, d, counted);
 }
 
 /**
@@ -259,68 +477,6 @@ interface AddressEvents {
   failedPorts: number[];
   doneTimes: number[];
   donePorts: number[];
-}
-
-/**
- * A group whose attempts as a whole keep no schedule, though one of its few addresses does: two
- * programs retrying two servers of one netblock (a /24 a CDN serves from) interleave their
- * attempts, and each keeps its schedule only apart. The group takes the best schedule of an
- * address that has one, named by its address; a group whose attempts keep one is left as it is.
- */
-function scheduleByAddress(
-  items: Items,
-  groupOf: Int32Array,
-  groups: DestinationGroup[],
-  split: ReadonlySet<number>,
-  counted: boolean,
-): void {
-  const byGroup = new Map<number, Map<string, AddressEvents>>();
-  for (let i = 0; i < items.n; i++) {
-    const g = groupOf[i]!;
-    if (!split.has(g) || items.attempt[i] === 0) continue;
-    const c = items.conn.peek(i);
-    let addresses = byGroup.get(g);
-    if (addresses === undefined) byGroup.set(g, (addresses = new Map<string, AddressEvents>()));
-    let e = addresses.get(c.respH);
-    if (e === undefined) addresses.set(c.respH, (e = { failedTimes: [], failedPorts: [], doneTimes: [], donePorts: [] }));
-    if (items.outcome[i] === 'established') {
-      e.doneTimes.push(c.ts);
-      e.donePorts.push(c.origP);
-    } else {
-      e.failedTimes.push(c.ts);
-      e.failedPorts.push(c.origP);
-    }
-  }
-  for (const [g, addresses] of byGroup) {
-    let best: Schedule | null = null;
-    for (const [address, e] of [...addresses].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      const schedules: Schedule[] = [];
-      if (e.failedTimes.length >= MIN_EVENTS) schedules.push(seriesSchedule(e.failedTimes, e.failedPorts, 'failed attempts', counted));
-      if (e.doneTimes.length >= MIN_EVENTS) schedules.push(seriesSchedule(e.doneTimes, e.donePorts, 'completed sessions', counted));
-      for (const schedule of schedules) {
-        if (schedule.periodic && (best === null || bestSchedule([best, schedule]) === schedule)) best = { ...schedule, address };
-      }
-    }
-    if (best === null) continue;
-    const group = groups[g]!;
-    best.evidence = `to ${best.address} alone (of the group's ${group.addresses} addresses): ${best.evidence}`;
-    group.schedule = best;
-  }
-}
-
-/**
- * The first and last time of `kept`, some of `groups` (in another order), from `seen` as
- * groupItems made it.
- */
-export function dateGroups(kept: readonly DestinationGroup[], groups: readonly DestinationGroup[], seen: Float64Array): void {
-  const index = new Map<DestinationGroup, number>();
-  for (let g = 0; g < groups.length; g++) index.set(groups[g]!, g);
-  for (const group of kept) {
-    const g = index.get(group);
-    if (g === undefined) continue;
-    group.firstSeen = flat(iso(seen[2 * g]!));
-    group.lastSeen = flat(iso(seen[2 * g + 1]!));
-  }
 }
 
 /** `list` with `value` added, a list of one made as one: an empty list's first push makes room for seventeen. */
@@ -396,7 +552,23 @@ const same = <T>(v: T): T => v;
 
 const RANK: Record<DestinationGroup['groupedBy'], number> = { dns: 4, host: 3, sni: 2, org: 1, netblock: 0 };
 
-function finishGroup(g: GroupAcc, counted: boolean): DestinationGroup {
+/**
+ * A group's schedule: failed attempts and completed sessions are scored apart — a browser's
+ * sessions must not make a retry loop look irregular, nor a retry loop make browsing look
+ * periodic. The best is kept as each is measured (bestSchedule of them in this order): no list
+ * made for most groups' one.
+ */
+function scheduleOf(g: GroupAcc, counted: boolean): Schedule {
+  let measured: Schedule | null = null;
+  if (g.failedTimes !== null) measured = seriesSchedule(g.failedTimes, g.failedPorts, 'failed attempts', counted);
+  if (g.doneTimes !== null) measured = better(measured, seriesSchedule(g.doneTimes, g.donePorts, 'completed sessions', counted));
+  if (g.requests !== null && g.requests.requestTimes.length >= 3) {
+    measured = better(measured, seriesSchedule(g.requests.requestTimes, null, 'requests in one connection', counted));
+  }
+  return measured ?? emptySchedule('no new connections seen (the capture started mid-connection)');
+}
+
+function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
   // The group is named by its most used key; DNS names beat Host/SNI beat orgs beat netblocks.
   let best = -1;
   for (let k = 0; k < g.keys.length; k++) {
@@ -409,16 +581,6 @@ function finishGroup(g: GroupAcc, counted: boolean): DestinationGroup {
     if (rank > bestRank || (rank === bestRank && g.keyCounts[k]! > g.keyCounts[best]!)) best = k;
   }
   const bestKey = best < 0 ? null : g.keys[best]!;
-  // Failed attempts and completed sessions are scored apart: a browser's sessions must not make
-  // a retry loop look irregular, nor a retry loop make browsing look periodic. The best is kept
-  // as each is measured (bestSchedule of them in this order): no list made for most groups' one.
-  let measured: Schedule | null = null;
-  if (g.failedTimes !== null) measured = seriesSchedule(g.failedTimes, g.failedPorts, 'failed attempts', counted);
-  if (g.doneTimes !== null) measured = better(measured, seriesSchedule(g.doneTimes, g.donePorts, 'completed sessions', counted));
-  if (g.requests !== null && g.requests.requestTimes.length >= 3) {
-    measured = better(measured, seriesSchedule(g.requests.requestTimes, null, 'requests in one connection', counted));
-  }
-  const schedule = measured ?? emptySchedule('no new connections seen (the capture started mid-connection)');
   const addressList = g.addresses.sorted(addressText);
   const group: DestinationGroup = {
     // A netblock group of one address is named by the address.
@@ -455,7 +617,60 @@ function finishGroup(g: GroupAcc, counted: boolean): DestinationGroup {
 
 /** Groups in the order a reader needs them: periodic first, then by failed and total attempts. */
 export function groupWeight(g: DestinationGroup): number {
-  return (g.schedule.periodic ? 1e6 : 0) + (g.attempts - g.established) * 10 + g.attempts;
+  return weightOf(g.schedule.periodic, g.attempts, g.established);
+}
+
+function weightOf(periodic: boolean, attempts: number, established: number): number {
+  return (periodic ? 1e6 : 0) + (attempts - established) * 10 + attempts;
+}
+
+/** The direct group that stands for what a blocked host's software tried, and the spread of its failures. */
+export interface TurnedAwayOf<G> {
+  /** The direct group that failed most, periodic ones first; undefined when no direct group failed. */
+  group: G | undefined;
+  /** Failed direct attempts, and the direct destination groups and addresses they went to. */
+  failed: number;
+  destinations: number;
+  addresses: number;
+  /** The most addresses of one of those groups. */
+  widest: number;
+  /**
+   * Whether `group` stands for the host's failures: it is periodic, or holds at least half of
+   * them. Not so for a host whose failures are scattered over many destinations — software
+   * reaching the web directly, not one agent calling home — which is described by the spread.
+   */
+  concentrated: boolean;
+}
+
+/**
+ * What a blocked host tried to reach, from its destination groups in order of weight (all of
+ * them, or those a finding kept with `omitted`, the totals of the rest), each read by `totals`.
+ */
+export function turnedAwayAmong<G>(
+  groups: Iterable<G>,
+  totals: (g: G) => GroupTotals,
+  omitted?: HostFinding['groupsOmitted'],
+): TurnedAwayOf<G> {
+  let group: G | undefined;
+  let chosen: GroupTotals | undefined;
+  let failed = omitted?.failed ?? 0;
+  let destinations = omitted !== undefined && omitted.failed > 0 ? omitted.groups : 0;
+  let addresses = omitted !== undefined && omitted.failed > 0 ? omitted.addresses : 0;
+  let widest = 0;
+  for (const g of groups) {
+    const t = totals(g);
+    if (t.viaProxy || t.failed === 0) continue;
+    failed += t.failed;
+    destinations++;
+    addresses += t.addresses;
+    widest = Math.max(widest, t.addresses);
+    if (chosen === undefined || (t.periodic && !chosen.periodic) || (t.periodic === chosen.periodic && t.failed > chosen.failed)) {
+      group = g;
+      chosen = t;
+    }
+  }
+  const concentrated = chosen !== undefined && (chosen.periodic || 2 * chosen.failed >= failed);
+  return { group, failed, destinations, addresses, widest, concentrated };
 }
 
 /** The first `max` distinct address:ports the given items went to. */

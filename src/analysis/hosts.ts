@@ -9,7 +9,7 @@ import type { Refusals } from './attribution.js';
 import { subnet64, type CidrSet } from './cidr.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';
 import { dnsChannelsByHost, type DnsChannel } from './dns-channel.js';
-import { dateGroups, destinationsOf, groupItems, groupWeight } from './groups.js';
+import { destinationsOf, groupItems, MAX_GROUPS_KEPT, type HostGroups } from './groups.js';
 import { understoodGroups, UnderstoodTally, type KnownMatcher } from './known.js';
 import { labelHost, surelyKept } from './labels.js';
 import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js';
@@ -17,7 +17,7 @@ import { connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
 import { analysedConnections, dnsFacts, insideResolvers, type DnsFacts } from './udp.js';
-import type { Attempt, DestinationGroup, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
+import type { Attempt, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
 import { flat } from '../flat.js';
 
@@ -127,12 +127,7 @@ function attemptTotal(host: HostAnalysis): number {
   return host.finding.attempts.length + (host.finding.attemptsOmitted ?? 0) + (host.chosen?.at.length ?? 0);
 }
 
-/**
- * Destination groups a host's finding keeps (periodic first, then by failures and attempts): a
- * scanner of half a million networks has as many groups, and nobody reads past the first ones; a
- * host denied wherever it goes has hundreds of one attempt each, on a network of thousands of them.
- */
-export const MAX_GROUPS_KEPT = 50;
+export { MAX_GROUPS_KEPT } from './groups.js';
 
 const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 
@@ -389,20 +384,32 @@ function buildHost(
   // have its groups made twice.
   const counting = ctx.keepQuiet === false && !surelyKept(tally, isProxyHost, ctx);
   let destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
-  let { groupOf, groups, seen } = groupItems(items, destinations, counting);
+  let groups = groupItems(items, destinations, counting);
   if (ctx.known && understood !== null) {
-    const known = understoodGroups(items, destinations, groupOf, groups.length, ctx.known);
+    const { groupOf } = groups;
+    const known = understoodGroups(items, destinations, groupOf, groups.count, ctx.known);
     if (known.any) {
-      const itemsIn = new Int32Array(groups.length);
+      const itemsIn = new Int32Array(groups.count);
       for (let i = 0; i < items.n; i++) itemsIn[groupOf[i]!]!++;
-      for (let g = 0; g < groups.length; g++) {
+      for (let g = 0; g < groups.count; g++) {
         const rule = known.ruleOfGroup[g]!;
-        if (rule >= 0) understood.add(rule, address, groups[g]!, itemsIn[g]!);
+        if (rule >= 0) understood.add(rule, address, groups.attempts[g]!, groups.destination(g), itemsIn[g]!);
       }
       const kept = indices.filter((_, i) => known.ruleOfGroup[groupOf[i]!]! < 0);
       if (kept.length === 0 && channel.tunnels.length === 0 && channel.schedules.length === 0) {
+        const all = groups.omitted(0);
         return hostTotals(
-          { address, labels: [], verdict: '', evidence: [], score: 0, userAgents: [], groups, attempts: [] },
+          {
+            address,
+            labels: [],
+            verdict: '',
+            evidence: [],
+            score: 0,
+            userAgents: [],
+            groups: [],
+            ...(all && { groupsOmitted: all }),
+            attempts: [],
+          },
           indices.length,
         );
       }
@@ -410,12 +417,12 @@ function buildHost(
       items = connectionOutcomes(connections, indices, ctx);
       tally = tallyItems(items, ctx.internal, ctx.webPorts);
       destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
-      ({ groupOf, groups, seen } = groupItems(items, destinations, counting));
+      groups = groupItems(items, destinations, counting);
     }
   }
-  let sortedGroups = byWeight(groups);
+  let shownGroups = groups.shown();
 
-  let labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, channel);
+  let labelling = labelHost(address, items, destinations, tally, shownGroups, groups.groupOf, isProxyHost, ctx, channel);
   const dns = dnsFacts(items.conn, tally.attempts);
   const dnsUnanswered = dns !== null && dns.answered === 0 && dns.flows > tally.attempts.length / 2 ? dns : undefined;
   const dnsPastResolver =
@@ -433,18 +440,18 @@ function buildHost(
       evidence: labelling.evidence,
       score: labelling.score,
       userAgents: [],
-      groups: sortedGroups,
+      groups: shownGroups,
       attempts: [],
       attemptsOmitted: attempts,
     };
-    keepGroups(finding);
+    keepGroups(finding, groups);
     return { finding, directRate: 0, connections: indices.length, countedOnly: indices };
   }
   if (counting) {
     // Kept after all: its groups in full, and the labels' evidence that words their schedules.
-    ({ groupOf, groups, seen } = groupItems(items, destinations));
-    sortedGroups = byWeight(groups);
-    labelling = labelHost(address, items, destinations, tally, sortedGroups, groupOf, isProxyHost, ctx, channel);
+    groups = groupItems(items, destinations);
+    shownGroups = groups.shown();
+    labelling = labelHost(address, items, destinations, tally, shownGroups, groups.groupOf, isProxyHost, ctx, channel);
   }
   // In one piece: a verdict's sentences are made of many (src/flat.ts).
   const verdict = flat(
@@ -453,15 +460,14 @@ function buildHost(
       items,
       destinations,
       tally,
-      groups: sortedGroups,
-      groupOf,
-      allGroups: groups,
+      groups: shownGroups,
+      hostGroups: groups,
       isProxyHost,
       internal: ctx.internal,
       resolvers: ctx.resolvers ?? [],
     }),
   );
-  const kept = chooseAttempts(items, indices, groupOf, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
+  const kept = chooseAttempts(items, indices, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
   const finding: HostFinding = {
     address,
     labels: labelling.labels,
@@ -469,43 +475,28 @@ function buildHost(
     evidence: labelling.evidence,
     score: labelling.score,
     userAgents: userAgentsOf(items),
-    groups: sortedGroups,
+    groups: shownGroups,
     attempts: [],
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
   // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
-  keepGroups(finding);
-  dateGroups(finding.groups, groups, seen);
+  keepGroups(finding, groups);
+  groups.date(finding.groups);
   const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length, chosen: kept.chosen };
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   return analysis;
 }
 
-/** A host's groups, those that matter most first (groupWeight). */
-function byWeight(groups: readonly DestinationGroup[]): DestinationGroup[] {
-  return [...groups].sort((a, b) => groupWeight(b) - groupWeight(a));
-}
-
 /**
- * The MAX_GROUPS_KEPT groups that matter most (`finding.groups` sorted so), the rest in
- * `groupsOmitted`'s totals.
+ * The MAX_GROUPS_KEPT groups that matter most (`finding.groups`, which `groups.shown()` made),
+ * the rest in `groupsOmitted`'s totals.
  */
-function keepGroups(finding: HostFinding): void {
-  const groups = finding.groups;
-  if (groups.length > MAX_GROUPS_KEPT) {
-    const omitted = { groups: groups.length - MAX_GROUPS_KEPT, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
-    for (let g = MAX_GROUPS_KEPT; g < groups.length; g++) {
-      const group = groups[g]!;
-      omitted.attempts += group.attempts;
-      omitted.established += group.established;
-      omitted.unanswered += group.unanswered;
-      omitted.failed += group.failed;
-      omitted.addresses += group.addresses;
-    }
-    finding.groups = groups.slice(0, MAX_GROUPS_KEPT);
-    finding.groupsOmitted = omitted;
-  }
+function keepGroups(finding: HostFinding, groups: HostGroups): void {
+  const omitted = groups.omitted();
+  if (omitted === undefined) return;
+  finding.groups = finding.groups.slice(0, MAX_GROUPS_KEPT);
+  finding.groupsOmitted = omitted;
 }
 
 /**
@@ -515,10 +506,10 @@ function keepGroups(finding: HostFinding): void {
 function chooseAttempts(
   items: Items,
   indices: readonly number[],
-  groupOf: Int32Array,
-  groups: DestinationGroup[],
+  groups: HostGroups,
   max: number,
 ): { chosen: ChosenAttempts; omitted: number } {
+  const { groupOf } = groups;
   const order: number[] = [];
   let reorder = false;
   for (let i = 0; i < items.n; i++) {
@@ -539,13 +530,21 @@ function chooseAttempts(
     at: new Int32Array(keep),
     outcome: new Uint8Array(keep),
     destination: new Int32Array(keep),
-    destinations: groups.map((g) => g.destination),
+    destinations: [],
   };
+  // The destinations of the groups the chosen attempts went to, each named once.
+  const named = new Map<number, number>();
   for (let k = 0; k < keep; k++) {
     const i = order[spread(k, keep, total)]!;
     chosen.at[k] = indices[i]!;
     chosen.outcome[k] = OUTCOMES.indexOf(items.outcome[i]!);
-    chosen.destination[k] = groupOf[i]!;
+    const g = groupOf[i]!;
+    let d = named.get(g);
+    if (d === undefined) {
+      named.set(g, (d = chosen.destinations.length));
+      chosen.destinations.push(groups.destination(g));
+    }
+    chosen.destination[k] = d;
   }
   return { chosen, omitted: total - keep };
 }

@@ -216,11 +216,12 @@ export class UnderstoodTally {
     this.destinations = rules.map(() => new Set<string>());
   }
 
-  add(rule: number, host: string, group: DestinationGroup, connections: number): void {
+  /** A group of `host` that `rule` explains: its attempts, destination and connections. */
+  add(rule: number, host: string, attempts: number, destination: string, connections: number): void {
     this.hosts[rule]!.add(host);
-    this.attempts[rule]! += group.attempts;
+    this.attempts[rule]! += attempts;
     this.connections[rule]! += connections;
-    if (this.destinations[rule]!.size < 20) this.destinations[rule]!.add(group.destination);
+    if (this.destinations[rule]!.size < 20) this.destinations[rule]!.add(destination);
   }
 
   result(): UnderstoodDestinations[] {

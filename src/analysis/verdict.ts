@@ -4,7 +4,16 @@
  */
 import { likelyFirewall } from './attribution.js';
 import type { CidrSet } from './cidr.js';
-import { destinationCount, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
+import {
+  destinationCount,
+  scheduleGetsThrough,
+  targetsOf,
+  totalsOf,
+  turnedAwayAmong,
+  type Destinations,
+  type HostGroups,
+  type TurnedAwayOf,
+} from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
@@ -21,11 +30,10 @@ export interface VerdictFacts extends Labelling {
   items: Items;
   destinations: Destinations;
   tally: Tally;
-  /** The host's destination groups, in the order of groupWeight. */
+  /** The host's destination groups it shows (HostGroups.shown), in the order of groupWeight. */
   groups: DestinationGroup[];
-  /** Each item's group, an index into `allGroups` (the groups in order of first connection). */
-  groupOf?: Int32Array;
-  allGroups?: DestinationGroup[];
+  /** All of them, and each item's. */
+  hostGroups: HostGroups;
   isProxyHost: boolean;
   internal: CidrSet;
 }
@@ -49,49 +57,15 @@ function scheduleFacts(s: Schedule, single: string | null = null): string {
   return parts.join(', ');
 }
 
-/** The direct group that stands for what a blocked host's software tried (see `turnedAwayOf`). */
-export interface TurnedAway {
-  /** The direct group that failed most, periodic ones first; undefined when no direct group failed. */
-  group: DestinationGroup | undefined;
-  /** Failed direct attempts, and the direct destination groups and addresses they went to. */
-  failed: number;
-  destinations: number;
-  addresses: number;
-  /** The most addresses of one of those groups. */
-  widest: number;
-  /**
-   * Whether `group` stands for the host's failures: it is periodic, or holds at least half of
-   * them. Not so for a host whose failures are scattered over many destinations — software
-   * reaching the web directly, not one agent calling home — which is described by the spread.
-   */
-  concentrated: boolean;
-}
+/** The direct group that stands for what a blocked host's software tried (see `turnedAwayAmong`). */
+export type TurnedAway = TurnedAwayOf<DestinationGroup>;
 
 /**
- * What a blocked host tried to reach, from its destination groups (all of them, or those a
- * finding kept with `omitted`, the totals of the rest).
+ * What a blocked host tried to reach, from its destination groups in order of weight (all of
+ * them, or those a finding kept with `omitted`, the totals of the rest).
  */
 export function turnedAwayOf(groups: readonly DestinationGroup[], omitted?: HostFinding['groupsOmitted']): TurnedAway {
-  let group: DestinationGroup | undefined;
-  let failed = omitted?.failed ?? 0;
-  let destinations = omitted !== undefined && omitted.failed > 0 ? omitted.groups : 0;
-  let addresses = omitted !== undefined && omitted.failed > 0 ? omitted.addresses : 0;
-  let widest = 0;
-  for (const g of groups) {
-    if (g.viaProxy || g.failed === 0) continue;
-    failed += g.failed;
-    destinations++;
-    addresses += g.addresses;
-    widest = Math.max(widest, g.addresses);
-    if (
-      group === undefined ||
-      (g.schedule.periodic && !group.schedule.periodic) ||
-      (g.schedule.periodic === group.schedule.periodic && g.failed > group.failed)
-    )
-      group = g;
-  }
-  const concentrated = group !== undefined && (group.schedule.periodic || 2 * group.failed >= failed);
-  return { group, failed, destinations, addresses, widest, concentrated };
+  return turnedAwayAmong(groups, totalsOf, omitted);
 }
 
 /** The other direct destination groups on a schedule, briefly: "x every 4 min 56 s (reset)". */
@@ -158,7 +132,7 @@ export function verdictText(f: VerdictFacts): string {
     );
   } else if (t.direct.length > 0 && (has('blocked') || t.directMiddlebox > 0)) {
     // The direct group that failed most, periodic ones first: that is the software turned away.
-    const away = turnedAwayOf(f.groups);
+    const away = f.hostGroups.turnedAway();
     const group = away.group;
     const s = group?.schedule;
     const facts: string[] = [];
@@ -328,10 +302,11 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null): stri
  * at the least), a firewall log's attempts none.
  */
 function bytesCounted(f: VerdictFacts, g: DestinationGroup): boolean {
-  if (g.bytesOut > 0 || f.groupOf === undefined || f.allGroups === undefined) return true;
-  const index = f.allGroups.indexOf(g);
+  if (g.bytesOut > 0) return true;
+  const { groupOf } = f.hostGroups;
+  const index = f.hostGroups.numberOf(g);
   for (let i = 0; i < f.items.n; i++) {
-    if (f.groupOf[i] !== index) continue;
+    if (groupOf[i] !== index) continue;
     const c = f.items.conn.peek(i);
     if (c.origIpBytes > 0 || c.respIpBytes > 0 || c.origBytes > 0) return true;
   }
@@ -340,11 +315,11 @@ function bytesCounted(f: VerdictFacts, g: DestinationGroup): boolean {
 
 /** The UDP flow of a group whose packet bursts made its schedule (the one with most of them), or null when that is a TCP connection. */
 function udpFlowOf(f: VerdictFacts, g: DestinationGroup): Connection | null {
-  if (f.groupOf === undefined || f.allGroups === undefined) return null;
-  const index = f.allGroups.indexOf(g);
+  const { groupOf } = f.hostGroups;
+  const index = f.hostGroups.numberOf(g);
   let best: Connection | null = null;
   for (let i = 0; i < f.items.n; i++) {
-    if (f.groupOf[i] !== index) continue;
+    if (groupOf[i] !== index) continue;
     const c = f.items.conn.get(i);
     if (best === null || c.requestTimes.length > best.requestTimes.length) best = c;
   }

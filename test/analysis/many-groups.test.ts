@@ -24,6 +24,12 @@ describe('a host with more destination groups than a finding keeps', () => {
     expect(host.groups.reduce((s, g) => s + g.attempts, 0) + host.groupsOmitted!.attempts).toBe(n);
   });
 
+  it('names the destination of every attempt it keeps, those of the groups left out too', () => {
+    expect(host.attempts).toHaveLength(n);
+    expect(host.attempts.at(-1)).toMatchObject({ destination: `${20 + ((n - 1) >> 8)}.${(n - 1) & 255}.1.9`, port: 80 });
+    expect(new Set(host.attempts.map((a) => a.destination)).size).toBe(n);
+  });
+
   it('the text says how many more there are and what JSON holds', () => {
     const text = analyzeRenderers.text(result, { color: false, width: 200 });
     // The host's line counts every attempt and group it made, those left out of the finding too.
@@ -43,6 +49,24 @@ describe('a host with more destination groups than a finding keeps', () => {
       `<summary>the ${MAX_GROUPS_KEPT} most telling of ${total} destination groups (${MAX_GROUPS_KEPT} rows)</summary>`,
     );
     expect(html).not.toContain(`all ${MAX_GROUPS_KEPT} destination groups`);
+  });
+});
+
+describe('a host with more destination groups on a schedule than a finding keeps', () => {
+  // Sixty servers, each reached every 5 minutes from ten minutes apart to the next: every group is
+  // periodic, and the labels and verdict weigh all sixty though the finding keeps fifty.
+  const host = '192.168.8.8';
+  const servers = MAX_GROUPS_KEPT + 10;
+  const conns = Array.from({ length: servers }, (_, s) =>
+    Array.from({ length: 8 }, (_, k) => session(host, `${40 + (s >> 8)}.${s & 255}.2.9`, 443, 1_700_000_000 + s * 3 + k * 300)),
+  ).flat();
+  const finding = analyzeConnections(conns, [], options()).hosts.find((h) => h.address === host)!;
+
+  it('keeps fifty and its verdict counts every group on a schedule', () => {
+    expect(finding.labels).toContain('periodic');
+    expect(finding.groups).toHaveLength(MAX_GROUPS_KEPT);
+    expect(finding.groupsOmitted?.groups).toBe(10);
+    expect(finding.verdict).toContain(`${servers} destination groups recur on a schedule.`);
   });
 });
 
