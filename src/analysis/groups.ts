@@ -313,9 +313,16 @@ export class HostGroups {
     return this.numbers.get(group) ?? -1;
   }
 
-  /** Group g's destination, without keeping the group made for it. */
+  /** Group g's destination (DestinationGroup.destination), without making the group. */
   destination(g: number): string {
-    return (this.made.get(g) ?? this.finish(g, this.accumulate(g))).destination;
+    const made = this.made.get(g);
+    if (made !== undefined) return made.destination;
+    const ids = this.keyIds(g);
+    const keys = ids.map((id) => this.d.keys[id]!);
+    const best = namingKey(keys, (k) => this.keyCounts[ids[k]!]!);
+    // Every connection of a group of one address went to it.
+    const one = this.viaProxy[g] === 0 && this.addresses[g] === 1 ? this.items.conn.peek(this.order[this.first[g]!]!).respH : null;
+    return destinationOf(best < 0 ? null : keys[best]!, one);
   }
 
   /**
@@ -380,16 +387,21 @@ export class HostGroups {
 
   /** Group g made from its counts, with its keys (in first-seen order: by key id) and their names. */
   private finish(g: number, acc: GroupAcc): DestinationGroup {
-    const itemIds = this.d.keyId;
-    const ids = new Few<number>();
-    for (let k = this.first[g]!; k < this.first[g + 1]!; k++) ids.add(itemIds[this.order[k]!]!);
-    for (const id of ids.sorted(same, (a, b) => a - b)) {
+    for (const id of this.keyIds(g)) {
       const key = this.d.keys[id]!;
       acc.keys.push(key);
       acc.keyCounts.push(this.keyCounts[id]!);
       for (const name of key.names) if (acc.names.size < 100) acc.names.add(name);
     }
     return finishGroup(acc, this.schedules[g]!);
+  }
+
+  /** The ids of group g's destination keys, in first-seen order. */
+  private keyIds(g: number): number[] {
+    const itemIds = this.d.keyId;
+    const ids = new Few<number>();
+    for (let k = this.first[g]!; k < this.first[g + 1]!; k++) ids.add(itemIds[this.order[k]!]!);
+    return ids.sorted(same, (a, b) => a - b);
   }
 
   /**
@@ -568,28 +580,36 @@ function scheduleOf(g: GroupAcc, counted: boolean): Schedule {
   return measured ?? emptySchedule('no new connections seen (the capture started mid-connection)');
 }
 
-function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
-  // The group is named by its most used key; DNS names beat Host/SNI beat orgs beat netblocks.
+/**
+ * The key a group is named by (its index in `keys`, -1 for none): its most used, a DNS name before
+ * Host/SNI before an organisation before a netblock, the first of equals.
+ */
+function namingKey(keys: readonly GroupKey[], count: (k: number) => number): number {
   let best = -1;
-  for (let k = 0; k < g.keys.length; k++) {
+  for (let k = 0; k < keys.length; k++) {
     if (best < 0) {
       best = k;
       continue;
     }
-    const rank = RANK[g.keys[k]!.groupedBy];
-    const bestRank = RANK[g.keys[best]!.groupedBy];
-    if (rank > bestRank || (rank === bestRank && g.keyCounts[k]! > g.keyCounts[best]!)) best = k;
+    const rank = RANK[keys[k]!.groupedBy];
+    const bestRank = RANK[keys[best]!.groupedBy];
+    if (rank > bestRank || (rank === bestRank && count(k) > count(best))) best = k;
   }
+  return best;
+}
+
+/** A group's destination: its naming key's, or — a direct netblock group of one address — the address (`one`). */
+function destinationOf(key: GroupKey | null, one: string | null): string {
+  if (key === null) return '';
+  return key.groupedBy === 'netblock' && one !== null ? one : key.destination;
+}
+
+function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
+  const best = namingKey(g.keys, (k) => g.keyCounts[k]!);
   const bestKey = best < 0 ? null : g.keys[best]!;
   const addressList = g.addresses.sorted(addressText);
   const group: DestinationGroup = {
-    // A netblock group of one address is named by the address.
-    destination:
-      bestKey === null
-        ? ''
-        : bestKey.groupedBy === 'netblock' && !g.viaProxy && g.addresses.size === 1
-          ? addressList[0]!
-          : bestKey.destination,
+    destination: destinationOf(bestKey, !g.viaProxy && g.addresses.size === 1 ? addressList[0]! : null),
     groupedBy: bestKey?.groupedBy ?? 'netblock',
     names: g.names.sorted(same),
     ports: g.ports.sorted(same, (a, b) => a - b),
