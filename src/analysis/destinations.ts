@@ -199,11 +199,14 @@ function nameKey(name: string, groupedBy: 'host' | 'sni'): GroupKey {
   return { key: `name:${name}`, destination: name, groupedBy, names: [name] };
 }
 
+/** The names of a key by organisation or netblock: none, one list for all (a scanner's keys are hundreds of thousands). */
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
 function addressKey(address: string, orgs: OrgTable): GroupKey {
   const org = orgs.lookup(address);
-  if (org !== null) return { key: `org:${org}`, destination: org, groupedBy: 'org', names: [] };
+  if (org !== null) return { key: `org:${org}`, destination: org, groupedBy: 'org', names: NO_NAMES };
   const block = netblockOf(address);
-  return { key: `net:${block}`, destination: block, groupedBy: 'netblock', names: [] };
+  return { key: `net:${block}`, destination: block, groupedBy: 'netblock', names: NO_NAMES };
 }
 
 /**
@@ -220,7 +223,7 @@ function netblockKey4(c: Connection, n4: number): GroupKey {
   if (key === undefined) {
     if (netblockKeys4.size >= MAX_NETBLOCK_KEYS) netblockKeys4.clear();
     const block = respNetblock(c);
-    netblockKeys4.set(n4 >>> 8, (key = { key: `net:${block}`, destination: block, groupedBy: 'netblock', names: [] }));
+    netblockKeys4.set(n4 >>> 8, (key = { key: `net:${block}`, destination: block, groupedBy: 'netblock', names: NO_NAMES }));
   }
   return key;
 }
