@@ -129,7 +129,8 @@ export interface RefusalStats {
 }
 
 interface PortStats {
-  addresses: Set<AddressKey>;
+  /** Addresses attempted on the port (up to MAX_PORT_ADDRESSES). */
+  addresses: number;
   n: number;
   failed: number;
   first: number;
@@ -232,28 +233,28 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     }
   }
   const key = targetKey(c);
+  const ts = c.ts;
   let ap = tally.addressesByPort.get(key);
   if (ap === undefined) {
-    ap = { addresses: new Set(), n: 0, failed: 0, first: c.ts, last: c.ts, newAt: [], fastest: Number.POSITIVE_INFINITY };
+    ap = { addresses: 0, n: 0, failed: 0, first: ts, last: ts, newAt: [], fastest: Number.POSITIVE_INFINITY };
     tally.addressesByPort.set(key, ap);
   }
-  const seen = ap.addresses.size;
-  if (seen < 1_000_000) {
-    ap.addresses.add(resp);
-    if (ap.addresses.size > seen) newAddress(ap, seen, c.ts);
-  }
-  ap.n++;
-  if (failed) ap.failed++;
-  ap.last = c.ts;
   const counted = tally.byAddress.get(resp);
+  let pa: AddressStats | null = null;
   if (counted === undefined) tally.byAddress.set(resp, i);
-  else if (typeof counted !== 'number') countAt(counted, c, key, failed);
+  else if (typeof counted !== 'number') countAt((pa = counted), c, key, failed);
   else {
     // The address's first attempt counted now; that moves the view, so this one is read again.
-    const pa = statsAt(items, counted);
+    pa = statsAt(items, counted);
     tally.byAddress.set(resp, pa);
     countAt(pa, items.conn.peek(i), key, failed);
   }
+  // New on this port: the host's first attempt at the address, or its first at it on this port.
+  const fresh = pa === null || pa.ports.get(key)!.attempts === 1;
+  if (fresh && ap.addresses < MAX_PORT_ADDRESSES) newAddress(ap, ap.addresses++, ts);
+  ap.n++;
+  if (failed) ap.failed++;
+  ap.last = ts;
 }
 
 /** An address's counts made from its one attempt so far, item `i`. */
@@ -278,6 +279,9 @@ function floodCount(c: Connection): number {
   if (c.proto === 'udp') return oneWay(c) ? Math.max(1, c.origPkts) : 1;
   return Math.max(1, c.synCount);
 }
+
+/** Addresses a port's count goes up to. */
+const MAX_PORT_ADDRESSES = 1_000_000;
 
 /** One attempt at an address counted: per port (`key`) and over all its ports. */
 function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean): void {
@@ -400,14 +404,14 @@ export function findScan(tally: Tally): Scan | null {
   });
   for (const [port, ap] of tally.addressesByPort) {
     if (
-      ap.addresses.size >= SCAN_ADDRESSES &&
+      ap.addresses >= SCAN_ADDRESSES &&
       ap.fastest <= SCAN_WINDOW_SECONDS &&
-      ap.addresses.size >= 0.5 * ap.n &&
+      ap.addresses >= 0.5 * ap.n &&
       ap.failed / ap.n >= SCAN_FAILING &&
       (scan === null || ap.n > scan.probes)
     ) {
       scan = {
-        words: `${count(ap.addresses.size)} addresses on port ${keyWords(port)}`,
+        words: `${count(ap.addresses)} addresses on port ${keyWords(port)}`,
         probes: ap.n,
         span: ap.last - ap.first,
         failing: ap.failed / ap.n,

@@ -224,6 +224,19 @@ describe('labels: the "not that label" cases', () => {
     expect(analyzeConnections(agent, [], options()).hosts[0]!.labels).not.toContain('scanner');
   });
 
+  it('a sweep of a second port over the addresses of the first counts every address on each port', () => {
+    // 120 addresses probed on 22, then the same 120 on 443 twice over: the scan is on 443, of 120 addresses.
+    const addresses = Array.from({ length: 120 }, (_, i) => `45.33.${i >> 4}.${1 + (i & 15)}`);
+    const probes = [
+      ...addresses.map((a, i) => dropped('10.0.0.21', a, 22, 1_000 + i * 0.1)),
+      ...addresses.map((a, i) => dropped('10.0.0.21', a, 443, 1_100 + i * 0.1)),
+      ...addresses.map((a, i) => dropped('10.0.0.21', a, 443, 1_200 + i * 0.1)),
+    ];
+    const host = analyzeConnections(probes, [], options()).hosts[0]!;
+    expect(host.labels).toContain('scanner');
+    expect(host.verdict).toMatch(/^A scan: 120 addresses on port 443 probed in /);
+  });
+
   it('new addresses tried once a minute all day, all turned away, are not a scan; the same addresses in a minute are', () => {
     // A browser or updater without the proxy, as a firewall's deny log shows it: a different web
     // server every minute or so, each attempt denied.
