@@ -12,7 +12,7 @@ import { ConnectionTracker } from './flows/index.js';
 import type { Connection } from './flows/index.js';
 import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeNetworks, compareAnalyses } from './analysis/index.js';
 import type { CaptureFileFacts } from './analysis/types.js';
-import { round } from './quantities.js';
+import { count, plural, round } from './quantities.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
 import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions, type LoadContext, type SortedInputs } from './inputs.js';
 import { isStreamInput, peekOnePass, type StreamInput } from './one-pass.js';
@@ -145,10 +145,23 @@ export function summarizeCapture(info: CaptureFileInfo, stats: DecodeStats): Cap
     skipped: { ...stats.skipped },
     anomalies: { ...stats.anomalies },
     ...(stats.logged.blocked + stats.logged.passed > 0 ? { logged: { ...stats.logged } } : {}),
-    warnings: [...info.warnings],
+    warnings: info.cutRecords > 0 ? [...info.warnings, cutShortWarning(info)] : [...info.warnings],
     damage: info.damage ? { offset: info.damage.offset, record: info.damage.record, message: info.damage.message } : null,
     ...fileFacts(info),
   };
+}
+
+/**
+ * Packets the sniffer kept only the start of: the headers the analysis stands on are whole, what
+ * lay past the snapshot length was never captured — names in DNS answers, HTTP requests and TLS
+ * handshakes among it, whose destinations are then named by their netblock.
+ */
+function cutShortWarning(info: CaptureFileInfo): string {
+  return (
+    `${info.file}: ${count(info.cutRecords)} of ${plural(info.packets, 'packet')} were captured cut short, to ` +
+    `${plural(info.cutTo, 'byte')} at most (the sniffer's snapshot length): what they carried past that was not captured — ` +
+    `names in DNS answers, HTTP requests and TLS handshakes there are missing from the analysis`
+  );
 }
 
 /** Rates and averages in the JSON: to the microunit, like `durationSeconds`. */
@@ -178,6 +191,7 @@ function fileFacts(info: CaptureFileInfo): CaptureFileFacts {
     fileSize: info.fileSize,
     uncompressedSize: info.uncompressedSize,
     wireBytes: info.wireBytes,
+    cutShort: info.cutRecords > 0 ? { packets: info.cutRecords, capturedUpTo: info.cutTo } : null,
     dataByteRate: perSecond(info.wireBytes),
     dataBitRate: perSecond(info.wireBytes * 8),
     averagePacketRate: perSecond(info.packets),

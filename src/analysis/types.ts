@@ -56,6 +56,11 @@ export interface CaptureSummary {
   /** Sum of the packets' original (wire) lengths: capinfos's "Data size" (`bytes` sums the captured lengths). */
   wireBytes: number | null;
   /**
+   * Packets captured shorter than they were on the wire (the sniffer's snapshot length), and the
+   * most bytes one of them kept; null when none was, and for logs.
+   */
+  cutShort: { packets: number; capturedUpTo: number } | null;
+  /**
    * `wireBytes` per second and bits per second, and packets per second, over the span from the
    * first to the last packet (capinfos's data byte rate, data bit rate, average packet rate);
    * null when that span is 0 or unknown.
@@ -118,6 +123,7 @@ export function noCaptureFileFacts(): CaptureFileFacts {
     fileSize: null,
     uncompressedSize: null,
     wireBytes: null,
+    cutShort: null,
     dataByteRate: null,
     dataBitRate: null,
     averagePacketRate: null,
@@ -136,6 +142,7 @@ type CaptureFileFact =
   | 'fileSize'
   | 'uncompressedSize'
   | 'wireBytes'
+  | 'cutShort'
   | 'dataByteRate'
   | 'dataBitRate'
   | 'averagePacketRate'

@@ -34,6 +34,8 @@ export function newInfo(file: string, format: CaptureFileInfo['format'], compres
     packets: 0,
     bytes: 0,
     wireBytes: 0,
+    cutRecords: 0,
+    cutTo: 0,
     start: null,
     end: null,
     earlierRecords: 0,
@@ -57,6 +59,8 @@ export abstract class CaptureParser {
   protected packets = 0;
   protected bytes = 0;
   protected wireBytes = 0;
+  protected cutRecords = 0;
+  protected cutTo = 0;
   protected start = Number.POSITIVE_INFINITY;
   protected end = Number.NEGATIVE_INFINITY;
   /** The previous record's time, and the records earlier than the one before them (time order). */
@@ -126,10 +130,18 @@ export abstract class CaptureParser {
     info.packets = this.packets;
     info.bytes = this.bytes;
     info.wireBytes = this.wireBytes;
+    info.cutRecords = this.cutRecords;
+    info.cutTo = this.cutTo;
     info.start = this.start <= this.end ? this.start : null;
     info.end = this.start <= this.end ? this.end : null;
     info.earlierRecords = this.earlier;
     info.firstEarlierRecord = this.earlier > 0 ? this.firstEarlier : null;
+  }
+
+  /** A record captured shorter than it was on the wire, to `caplen` bytes: off the per-record path, called only then. */
+  protected noteCut(caplen: number): void {
+    this.cutRecords++;
+    if (caplen > this.cutTo) this.cutTo = caplen;
   }
 
   /** Record `record` is earlier than the one before it: off the per-record path, called only then. */

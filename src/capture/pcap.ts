@@ -336,6 +336,7 @@ export class PcapParser extends CaptureParser {
       packets++;
       totalBytes += caplen;
       wireBytes += origlen;
+      if (caplen < origlen) this.noteCut(caplen);
       if (ts < start) start = ts;
       if (ts > last) last = ts;
       // Time order: one comparison a record; counting is off the path.

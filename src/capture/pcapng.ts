@@ -223,6 +223,7 @@ export class PcapngParser extends CaptureParser {
     }
     this.bytes += caplen;
     this.wireBytes += origlen;
+    if (caplen < origlen) this.noteCut(caplen);
     record.offset = base + pos;
     record.tsSec = this.lastSec;
     record.tsNsec = this.lastNsec;

@@ -94,6 +94,9 @@ export interface CaptureFileInfo {
   bytes: number;
   /** Sum of original (wire) lengths. */
   wireBytes: number;
+  /** Packet records captured shorter than they were on the wire (a snapshot length), and the longest of those. */
+  cutRecords: number;
+  cutTo: number;
   /** First and last packet timestamps (float seconds), null for an empty file. */
   start: number | null;
   end: number | null;

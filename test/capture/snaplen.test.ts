@@ -55,3 +55,27 @@ describe('a capture cut to 68 bytes a packet', () => {
     expect(info.stdout).toMatch(/tcp\.options_cut_by_snaplen/);
   });
 });
+
+describe('a capture whose packets were cut short by the sniffer', () => {
+  it('says how many, to how many bytes, and that names past the cut are missing; a whole capture says nothing of it', async () => {
+    const full = resolve(projectRoot, 'captures/department-host.pcap');
+    const cut = join(mkdtempSync(join(tmpdir(), 'callhome-snaplen-')), 'department-s96.pcap');
+    writeFileSync(cut, cutTo(full, 96));
+    const run = await callhome(['analyze', '--format', 'json', cut]);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as AnalysisResult;
+    const capture = result.captures[0]!;
+    expect(capture.packets).toBe(2_284);
+    expect(capture.cutShort).toEqual({ packets: expect.any(Number) as number, capturedUpTo: 96 });
+    const said = `of 2,284 packets were captured cut short, to 96 bytes at most (the sniffer's snapshot length)`;
+    expect(capture.warnings.find((w) => w.includes(said))).toMatch(
+      /names in DNS answers, HTTP requests and TLS handshakes there are missing/,
+    );
+    expect(run.stderr).toContain(said);
+    // The update agent's attempts, resets and schedule stand on headers, which are whole.
+    const whole = await analyse(full);
+    expect(result.hosts[0]!.labels).toEqual(whole.hosts[0]!.labels);
+    expect(whole.captures[0]!.cutShort).toBeNull();
+    expect(whole.captures[0]!.warnings.join(' ')).not.toMatch(/cut short/);
+  });
+});
