@@ -38,6 +38,13 @@ class Few<T> {
   private set: Set<T> | null = null;
   size = 0;
 
+  /** Emptied for reuse: a set made for values before stays, empty. */
+  clear(): void {
+    this.one = undefined;
+    this.set?.clear();
+    this.size = 0;
+  }
+
   has(v: T): boolean {
     return this.set !== null ? this.set.has(v) : this.size === 1 && this.one === v;
   }
@@ -67,36 +74,42 @@ class Few<T> {
   }
 }
 
-interface GroupAcc {
-  /** Destination keys of the group, in first-seen order, and how many connections each named. */
-  keys: GroupKey[];
-  keyCounts: number[];
-  names: Few<string>;
+/** What a group's totals and schedule are counted from (`countItem`). */
+interface GroupCounts {
   viaProxy: boolean;
-  ports: Few<number>;
   /**
-   * Addresses (one whose text is formatIPv4's as its number made signed, exactRespV4) and their
-   * netblocks (netblockKey), written as text when the group is finished.
+   * Addresses (one whose text is formatIPv4's as its number made signed, exactRespV4), written as
+   * text when the group is made.
    */
   addresses: Few<number | string>;
-  netblocks: Few<number | string>;
   attempts: number;
   established: number;
   unanswered: number;
-  middlebox: number;
-  endpoint: number;
-  unknown: number;
-  bytesOut: number;
-  bytesIn: number;
   first: number;
   last: number;
-  /** Made at the first failed / completed attempt. */
+  /** Times and source ports of the failed attempts and of the completed ones, made at the first of each. */
   failedTimes: number[] | null;
   failedPorts: number[] | null;
   doneTimes: number[] | null;
   donePorts: number[] | null;
   /** The connection with most requests (beacons on one keep-alive connection). */
   requests: Connection | null;
+}
+
+/** A group's counts and what a group made in full tells besides (`addToGroup`). */
+interface GroupAcc extends GroupCounts {
+  /** Destination keys of the group, in first-seen order, and how many connections each named. */
+  keys: GroupKey[];
+  keyCounts: number[];
+  names: Few<string>;
+  ports: Few<number>;
+  /** The addresses' netblocks (netblockKey), written as text when the group is made. */
+  netblocks: Few<number | string>;
+  middlebox: number;
+  endpoint: number;
+  unknown: number;
+  bytesOut: number;
+  bytesIn: number;
 }
 
 /**
@@ -139,23 +152,13 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
   return d;
 }
 
-function newGroup(): GroupAcc {
+function newCounts(): GroupCounts {
   return {
-    keys: [],
-    keyCounts: [],
-    names: new Few(),
     viaProxy: false,
-    ports: new Few(),
     addresses: new Few(),
-    netblocks: new Few(),
     attempts: 0,
     established: 0,
     unanswered: 0,
-    middlebox: 0,
-    endpoint: 0,
-    unknown: 0,
-    bytesOut: 0,
-    bytesIn: 0,
     first: Infinity,
     last: -Infinity,
     failedTimes: null,
@@ -163,6 +166,50 @@ function newGroup(): GroupAcc {
     doneTimes: null,
     donePorts: null,
     requests: null,
+  };
+}
+
+/** `g` emptied for the next group: its address set kept, as a pass over thousands of groups needs one. */
+function resetCounts(g: GroupCounts): void {
+  g.viaProxy = false;
+  g.addresses.clear();
+  g.attempts = 0;
+  g.established = 0;
+  g.unanswered = 0;
+  g.first = Infinity;
+  g.last = -Infinity;
+  g.failedTimes = null;
+  g.failedPorts = null;
+  g.doneTimes = null;
+  g.donePorts = null;
+  g.requests = null;
+}
+
+function newGroup(): GroupAcc {
+  // Written out, not spread from newCounts(): an object made by spreading is slower to make and read.
+  return {
+    viaProxy: false,
+    addresses: new Few(),
+    attempts: 0,
+    established: 0,
+    unanswered: 0,
+    first: Infinity,
+    last: -Infinity,
+    failedTimes: null,
+    failedPorts: null,
+    doneTimes: null,
+    donePorts: null,
+    requests: null,
+    keys: [],
+    keyCounts: [],
+    names: new Few(),
+    ports: new Few(),
+    netblocks: new Few(),
+    middlebox: 0,
+    endpoint: 0,
+    unknown: 0,
+    bytesOut: 0,
+    bytesIn: 0,
   };
 }
 
@@ -259,8 +306,10 @@ export class HostGroups {
     // A host of few groups has each made as it is counted; of many, each is let go once counted.
     const makeAll = count <= MAX_GROUPS_MADE;
     let split: Set<number> | null = null;
+    // One set of counts for every group, emptied before each: a scanner's groups are hundreds of thousands.
+    const counts = newCounts();
     for (let g = 0; g < count; g++) {
-      const acc = this.accumulate(g);
+      const acc = makeAll ? this.accumulate(g) : this.countInto(g, counts);
       const schedule = scheduleOf(acc, counted);
       this.attempts[g] = acc.attempts;
       this.established[g] = acc.established;
@@ -271,7 +320,7 @@ export class HostGroups {
       this.schedules[g] = schedule;
       this.seen[2 * g] = acc.first;
       this.seen[2 * g + 1] = acc.last;
-      if (makeAll) this.keep(g, this.finish(g, acc));
+      if (makeAll) this.keep(g, this.finish(g, acc as GroupAcc));
       if (
         !schedule.periodic &&
         acc.addresses.size > 1 &&
@@ -318,7 +367,8 @@ export class HostGroups {
     const made = this.made.get(g);
     if (made !== undefined) return made.destination;
     const ids = this.keyIds(g);
-    const keys = ids.map((id) => this.d.keys[id]!);
+    // Most groups have one key.
+    const keys = ids.length === 1 ? [this.d.keys[ids[0]!]!] : ids.map((id) => this.d.keys[id]!);
     const best = namingKey(keys, (k) => this.keyCounts[ids[k]!]!);
     // Every connection of a group of one address went to it.
     const one = this.viaProxy[g] === 0 && this.addresses[g] === 1 ? this.items.conn.peek(this.order[this.first[g]!]!).respH : null;
@@ -378,11 +428,22 @@ export class HostGroups {
     return group;
   }
 
-  /** Group g's connections counted. */
+  /** Group g's connections counted, for the group to be made. */
   private accumulate(g: number): GroupAcc {
     const acc = newGroup();
     for (let k = this.first[g]!; k < this.first[g + 1]!; k++) addToGroup(acc, this.items, this.order[k]!);
     return acc;
+  }
+
+  /** Group g's connections counted into `counts` (emptied first), for its totals and schedule alone. */
+  private countInto(g: number, counts: GroupCounts): GroupCounts {
+    resetCounts(counts);
+    const items = this.items;
+    for (let k = this.first[g]!; k < this.first[g + 1]!; k++) {
+      const i = this.order[k]!;
+      countItem(counts, items, i, items.conn.peek(i));
+    }
+    return counts;
   }
 
   /** Group g made from its counts, with its keys (in first-seen order: by key id) and their names. */
@@ -399,9 +460,15 @@ export class HostGroups {
   /** The ids of group g's destination keys, in first-seen order. */
   private keyIds(g: number): number[] {
     const itemIds = this.d.keyId;
-    const ids = new Few<number>();
-    for (let k = this.first[g]!; k < this.first[g + 1]!; k++) ids.add(itemIds[this.order[k]!]!);
-    return ids.sorted(same, (a, b) => a - b);
+    const from = this.first[g]!;
+    const to = this.first[g + 1]!;
+    const one = itemIds[this.order[from]!]!;
+    let k = from + 1;
+    while (k < to && itemIds[this.order[k]!] === one) k++;
+    if (k === to) return [one];
+    const ids = new Set<number>([one]);
+    for (; k < to; k++) ids.add(itemIds[this.order[k]!]!);
+    return [...ids].sort((a, b) => a - b);
   }
 
   /**
@@ -498,40 +565,55 @@ function withValue<T>(list: T[] | null, value: T): T[] {
   return list;
 }
 
-function addToGroup(g: GroupAcc, items: Items, i: number): void {
-  const c = items.conn.get(i);
+/**
+ * Item `i` (its connection `c`, peeked) counted into its group's counts; whether its address is new
+ * to the group.
+ */
+function countItem(g: GroupCounts, items: Items, i: number, c: Connection): boolean {
   const outcome = items.outcome[i]!;
-  const refusal = items.refusal[i];
   if (items.viaProxy[i] === 1) g.viaProxy = true;
-  g.ports.add(c.respP);
-  // An address already in the group brought its netblock in with it.
   const n4 = exactRespV4(c);
   const address = n4 >= 0 ? n4 | 0 : c.respH;
-  if (!g.addresses.has(address)) {
-    if (g.addresses.size < 10_000) g.addresses.add(address);
-    g.netblocks.add(netblockKey(c));
-  }
-  g.bytesOut += c.origBytes;
-  g.bytesIn += c.respBytes;
-  if (c.ts < g.first) g.first = c.ts;
-  if (c.lastTs > g.last) g.last = c.lastTs;
-  if (refusal !== undefined) g[refusal.attribution]++;
-  if (c.requestTimes.length > (g.requests?.requestTimes.length ?? 0)) g.requests = c;
+  const fresh = !g.addresses.has(address);
+  if (fresh && g.addresses.size < 10_000) g.addresses.add(address);
+  const ts = c.ts;
+  if (ts < g.first) g.first = ts;
+  const lastTs = c.lastTs;
+  if (lastTs > g.last) g.last = lastTs;
+  const established = c.established;
+  const origP = c.origP;
+  const origPkts = c.origPkts;
+  // Kept whole (not the pass's view), read last.
+  if (c.requestTimes.length > (g.requests?.requestTimes.length ?? 0)) g.requests = items.conn.get(i);
   if (items.attempt[i] === 0) {
-    if (c.established || c.origPkts > 0) g.established += outcome === 'established' ? 1 : 0;
-    return;
+    if (established || origPkts > 0) g.established += outcome === 'established' ? 1 : 0;
+    return fresh;
   }
   g.attempts++;
   // A host a firewall log shows denied at a new server every 40 s has thousands of groups of one attempt.
   if (outcome === 'established') {
     g.established++;
-    g.doneTimes = withValue(g.doneTimes, c.ts);
-    g.donePorts = withValue(g.donePorts, c.origP);
+    g.doneTimes = withValue(g.doneTimes, ts);
+    g.donePorts = withValue(g.donePorts, origP);
   } else {
     if (outcome === 'unanswered') g.unanswered++;
-    g.failedTimes = withValue(g.failedTimes, c.ts);
-    g.failedPorts = withValue(g.failedPorts, c.origP);
+    g.failedTimes = withValue(g.failedTimes, ts);
+    g.failedPorts = withValue(g.failedPorts, origP);
   }
+  return fresh;
+}
+
+/** Item `i` counted into a group to be made: its counts, and its ports, netblocks, bytes and refusals. */
+function addToGroup(g: GroupAcc, items: Items, i: number): void {
+  const c = items.conn.peek(i);
+  const refusal = items.refusal[i];
+  g.ports.add(c.respP);
+  g.bytesOut += c.origBytes;
+  g.bytesIn += c.respBytes;
+  if (refusal !== undefined) g[refusal.attribution]++;
+  // An address already in the group brought its netblock in with it.
+  const block = netblockKey(c);
+  if (countItem(g, items, i, c)) g.netblocks.add(block);
 }
 
 /**
@@ -570,7 +652,7 @@ const RANK: Record<DestinationGroup['groupedBy'], number> = { dns: 4, host: 3, s
  * periodic. The best is kept as each is measured (bestSchedule of them in this order): no list
  * made for most groups' one.
  */
-function scheduleOf(g: GroupAcc, counted: boolean): Schedule {
+function scheduleOf(g: GroupCounts, counted: boolean): Schedule {
   let measured: Schedule | null = null;
   if (g.failedTimes !== null) measured = seriesSchedule(g.failedTimes, g.failedPorts, 'failed attempts', counted);
   if (g.doneTimes !== null) measured = better(measured, seriesSchedule(g.doneTimes, g.donePorts, 'completed sessions', counted));
