@@ -303,8 +303,8 @@ export class HostGroups {
     this.viaProxy = new Uint8Array(count);
     this.schedules = new Array<Schedule>(count);
     this.seen = new Float64Array(count * 2);
-    // A host of few groups has each made as it is counted; of many, each is let go once counted.
-    const makeAll = count <= MAX_GROUPS_MADE;
+    // A host of few groups has each made as it is counted; of many, or only counted, each is let go once counted.
+    const makeAll = !counted && count <= MAX_GROUPS_MADE;
     let split: Set<number> | null = null;
     // One set of counts for every group, emptied before each: a scanner's groups are hundreds of thousands.
     const counts = newCounts();
@@ -386,6 +386,13 @@ export class HostGroups {
       if (k < MAX_GROUPS_KEPT || this.schedules[g]!.periodic) shown.push(this.group(g));
     }
     return shown;
+  }
+
+  /** The groups on a schedule, by weight: what the labels of a host only counted read. */
+  periodic(): DestinationGroup[] {
+    const periodic: DestinationGroup[] = [];
+    for (const g of this.byWeight) if (this.schedules[g]!.periodic) periodic.push(this.group(g));
+    return periodic;
   }
 
   /**

@@ -420,7 +420,8 @@ function buildHost(
       groups = groupItems(items, destinations, counting);
     }
   }
-  let shownGroups = groups.shown();
+  // A host only counted has its labels weighed on its groups on a schedule; one kept, on those it shows.
+  let shownGroups = counting ? groups.periodic() : groups.shown();
 
   let labelling = labelHost(address, items, destinations, tally, shownGroups, groups.groupOf, isProxyHost, ctx, channel);
   const dns = dnsFacts(items.conn, tally.attempts);
@@ -440,11 +441,13 @@ function buildHost(
       evidence: labelling.evidence,
       score: labelling.score,
       userAgents: [],
-      groups: shownGroups,
+      groups: [],
       attempts: [],
       attemptsOmitted: attempts,
     };
-    keepGroups(finding, groups);
+    // Its groups' totals, all of them: what counting it reads (QuietTally).
+    const totals = groups.omitted(0);
+    if (totals !== undefined) finding.groupsOmitted = totals;
     return { finding, directRate: 0, connections: indices.length, countedOnly: indices };
   }
   if (counting) {
