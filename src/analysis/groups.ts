@@ -252,7 +252,7 @@ export class HostGroups {
   readonly addresses: Int32Array;
   readonly viaProxy: Uint8Array;
   readonly schedules: Schedule[];
-  /** Group numbers by groupWeight, heaviest first; ties in order of first connection. */
+  /** Group numbers by weight (weightOf), heaviest first; ties in order of first connection. */
   readonly byWeight: Int32Array;
   /** Items of group g: `order[first[g]]` … `order[first[g + 1] - 1]`, in item order. */
   private readonly order: Int32Array;
@@ -337,7 +337,7 @@ export class HostGroups {
     this.byWeight = Int32Array.from({ length: count }, (_, g) => g).sort((a, b) => weight[b]! - weight[a]! || a - b);
   }
 
-  /** groupWeight of group g. */
+  /** Group g's weight (weightOf). */
   weight(g: number): number {
     return weightOf(this.schedules[g]!.periodic, this.attempts[g]!, this.established[g]!);
   }
@@ -724,11 +724,7 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
   return group;
 }
 
-/** Groups in the order a reader needs them: periodic first, then by failed and total attempts. */
-export function groupWeight(g: DestinationGroup): number {
-  return weightOf(g.schedule.periodic, g.attempts, g.established);
-}
-
+/** A group's weight, for the order a reader needs groups in: periodic first, then by failed and total attempts. */
 function weightOf(periodic: boolean, attempts: number, established: number): number {
   return (periodic ? 1e6 : 0) + (attempts - established) * 10 + attempts;
 }

@@ -30,7 +30,7 @@ export interface VerdictFacts extends Labelling {
   items: Items;
   destinations: Destinations;
   tally: Tally;
-  /** The host's destination groups it shows (HostGroups.shown), in the order of groupWeight. */
+  /** The host's destination groups it shows (HostGroups.shown), heaviest first. */
   groups: DestinationGroup[];
   /** All of them, and each item's. */
   hostGroups: HostGroups;
