@@ -60,6 +60,7 @@ export function capture(file: string, packets: number, start: number, end: numbe
     fileSize: 24 + packets * (16 + 74),
     uncompressedSize: null,
     wireBytes: packets * 74,
+    cutShort: null,
     dataByteRate: end > start ? (packets * 74) / (end - start) : null,
     dataBitRate: end > start ? (packets * 74 * 8) / (end - start) : null,
     averagePacketRate: end > start ? packets / (end - start) : null,
