@@ -10,7 +10,7 @@ import { count, decimal, duration, plural, rate, round, share, ttl } from '../qu
 import { portWords } from './schedule-words.js';
 import { median } from './stats.js';
 import { flat } from '../flat.js';
-import { findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
+import { directSpread, findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource } from './types.js';
 import { dnsFacts } from './udp.js';
 import type { DnsTunnel } from './dns-tunnel.js';
@@ -115,15 +115,16 @@ export function labelHost(
   const proxyInUse = ctx.proxies.proxies.length > 0;
   const proxyWords = ctx.proxies.proxies.slice(0, 2).map(proxyName).join(' and ');
 
-  const { attempts, direct, directBlocked, directMiddlebox, directAddresses, directNetblocks, directPorts, proxied } = tally;
+  const { attempts, direct, directBlocked, directMiddlebox, proxied } = tally;
   const flood = findFlood(tally);
   const scan = findScan(tally);
 
   if (proxyInUse && !isProxyHost && direct.length > 0) {
     labels.push('proxy-bypass');
+    const spread = directSpread(tally);
     evidence.push(
-      `proxy-bypass: ${plural(direct.length, 'direct attempt')} to ${plural(directAddresses.size, 'external address', 'external addresses')} ` +
-        `in ${plural(directNetblocks.size, 'netblock')} on port ${[...directPorts].sort((a, b) => a - b).join(', ')}` +
+      `proxy-bypass: ${plural(direct.length, 'direct attempt')} to ${plural(spread.addresses, 'external address', 'external addresses')} ` +
+        `in ${plural(spread.netblocks, 'netblock')} on port ${spread.ports.join(', ')}` +
         `${tally.directUdp > 0 ? ` (${tally.directUdp === direct.length ? 'all' : `${count(tally.directUdp)} of them`} over UDP — QUIC, HTTP/3's transport, which no HTTP proxy carries)` : ''} while the proxy ${proxyWords} is in use`,
     );
   }

@@ -149,10 +149,6 @@ export interface Tally {
   directBlocked: number;
   directMiddlebox: number;
   directEstablished: number;
-  directAddresses: Set<AddressKey>;
-  /** The /24s (IPv6: the addresses) of the direct attempts: only their number is told. */
-  directNetblocks: Set<AddressKey>;
-  directPorts: Set<number>;
   /** Direct web attempts over UDP (QUIC, HTTP/3), and how many of them got an answer. */
   directUdp: number;
   directUdpAnswered: number;
@@ -171,6 +167,31 @@ export interface Tally {
 
 const ATTRIBUTION_INDEX = { middlebox: 0, endpoint: 1, unknown: 2 } as const;
 
+/** Where a host's direct attempts went: addresses, their /24s (IPv6: the addresses) and ports. */
+export interface DirectSpread {
+  addresses: number;
+  netblocks: number;
+  ports: number[];
+}
+
+/**
+ * Where the direct attempts of `tally` went, counted when a label or verdict first words it: most
+ * hosts of a network are only counted, and never are.
+ */
+export function directSpread(tally: Tally): DirectSpread {
+  const addresses = new Set<AddressKey>();
+  const netblocks = new Set<AddressKey>();
+  const ports = new Set<number>();
+  for (const i of tally.direct) {
+    const c = tally.items.conn.peek(i);
+    const resp = respKey(c);
+    addresses.add(resp);
+    netblocks.add(blockKey(resp));
+    ports.add(c.respP);
+  }
+  return { addresses: addresses.size, netblocks: netblocks.size, ports: [...ports].sort((a, b) => a - b) };
+}
+
 /** Count every item of a host. */
 export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly number[]): Tally {
   const tally: Tally = {
@@ -180,9 +201,6 @@ export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly n
     directBlocked: 0,
     directMiddlebox: 0,
     directEstablished: 0,
-    directAddresses: new Set(),
-    directNetblocks: new Set(),
-    directPorts: new Set(),
     directUdp: 0,
     directUdpAnswered: 0,
     byAddress: new Map(),
@@ -217,9 +235,6 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
     if (middleboxOutcome(outcome, refusal)) tally.directMiddlebox++;
     if (!failed) tally.directEstablished++;
-    tally.directAddresses.add(resp);
-    tally.directNetblocks.add(blockKey(resp));
-    tally.directPorts.add(c.respP);
     if (refusal !== undefined) {
       const r = refusal.reset;
       const k = ATTRIBUTION_INDEX[refusal.attribution] * 1024 + r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);

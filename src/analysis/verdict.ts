@@ -18,7 +18,7 @@ import { dnsTunnelWords, type Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
-import { directRate, type Tally } from './tally.js';
+import { directRate, directSpread, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
@@ -173,7 +173,7 @@ export function verdictText(f: VerdictFacts): string {
     const overall = directRate(f.items, t.direct);
     sentences.push(
       `A flood would send hundreds of attempts per second at one address; this host averages ${rate(overall)}` +
-        `${burstRate !== null ? ` (${rate(burstRate)} inside a burst)` : ''} spread over ${plural(t.directAddresses.size, 'address', 'addresses')}` +
+        `${burstRate !== null ? ` (${rate(burstRate)} inside a burst)` : ''} spread over ${plural(directSpread(t).addresses, 'address', 'addresses')}` +
         `${s?.periodic ? ' on a regular retry schedule' : ''}.`,
     );
   } else if (f.periodicGroups.length > 0) {

@@ -58,6 +58,12 @@ describe('the case study, end to end', () => {
     expect(h.verdict).toContain('15 addresses in one /24 (a CDN) for liveupdate.symantecliveupdate.com');
     expect(h.verdict).toContain('every attempt reset by a device with no router in between (TTL 255');
     expect(h.verdict).toMatch(/both through the proxy .* and directly/);
+    // Where its direct attempts went, counted over all of them.
+    const direct = h.attempts.filter((a) => a.port === 80).length;
+    expect(h.evidence).toContain(
+      `proxy-bypass: ${direct} direct attempts to ${lu.addressPool.length} external addresses in 1 netblock on port 80 while the proxy 192.168.0.2:8080 is in use`,
+    );
+    expect(h.verdict).toContain(`spread over ${lu.addressPool.length} addresses on a regular retry schedule`);
   });
 
   it("department host: the firewall log's burst is in the attempts, ports rising from 2486", () => {
@@ -81,6 +87,10 @@ describe('the case study, end to end', () => {
     expect(https.schedule).toMatchObject({ periodic: true, burstSize: 1 });
     expect(Math.abs(https.schedule.periodSeconds! - wu.roundSeconds) / wu.roundSeconds).toBeLessThan(0.05);
     expect(h.evidence.find((e) => e.startsWith('blocked:'))).toMatch(/never answered/);
+    // AVG's /24 over HTTP and Windows Update's over both ports.
+    expect(h.evidence.find((e) => e.startsWith('proxy-bypass:'))).toMatch(
+      /^proxy-bypass: \d+ direct attempts to \d+ external addresses in [2-9] netblocks on port 80, 443 while the proxy/,
+    );
   });
 
   it('compare: same firewall and proxy, different vendors and schedules', () => {
