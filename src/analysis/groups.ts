@@ -131,7 +131,8 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
   const keyIds = new Map<string, number>();
   const netIds = new Map<number | string, number>();
   for (let i = 0; i < n; i++) {
-    const c = items.conn.get(i);
+    // Read and let go: a key keeps nothing of the connection.
+    const c = items.conn.peek(i);
     const viaProxy = items.viaProxy[i] === 1;
     const key = viaProxy ? (proxiedKeys ??= new ProxiedKeys()).key(c) : directKeys.key(c);
     d.key[i] = key;

@@ -114,7 +114,8 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
   const cutOffAfter = (ctx.captureEnd ?? Infinity) - CUT_OFF_SECONDS;
   for (let i = 0; i < n; i++) {
     const index = indices[i]!;
-    const c = connections.get(index);
+    // Held, or read and let go (nothing below reads another connection).
+    const c = held !== null ? connections.get(index) : connections.peek(index);
     const viaProxy = anyProxy && ctx.proxies.isProxy(c.respH, c.respP);
     const refusal = ctx.refusals.at(index);
     const outcome = outcomeOf(c, refusal);
