@@ -97,7 +97,8 @@ interface GroupCounts {
 }
 
 /** A group's counts and what a group made in full tells besides (`addToGroup`). */
-interface GroupAcc extends GroupCounts {
+interface GroupAcc {
+  counts: GroupCounts;
   /** Destination keys of the group, in first-seen order, and how many connections each named. */
   keys: GroupKey[];
   keyCounts: number[];
@@ -187,20 +188,8 @@ function resetCounts(g: GroupCounts): void {
 }
 
 function newGroup(): GroupAcc {
-  // Written out, not spread from newCounts(): an object made by spreading is slower to make and read.
   return {
-    viaProxy: false,
-    addresses: new Few(),
-    attempts: 0,
-    established: 0,
-    unanswered: 0,
-    first: Infinity,
-    last: -Infinity,
-    failedTimes: null,
-    failedPorts: null,
-    doneTimes: null,
-    donePorts: null,
-    requests: null,
+    counts: newCounts(),
     keys: [],
     keyCounts: [],
     names: new Few(),
@@ -308,9 +297,10 @@ export class HostGroups {
     const makeAll = !counted && count <= MAX_GROUPS_MADE;
     let split: Set<number> | null = null;
     // One set of counts for every group, emptied before each: a scanner's groups are hundreds of thousands.
-    const counts = newCounts();
+    const reused = newCounts();
     for (let g = 0; g < count; g++) {
-      const acc = makeAll ? this.accumulate(g) : this.countInto(g, counts);
+      const made = makeAll ? this.accumulate(g) : null;
+      const acc = made !== null ? made.counts : this.countInto(g, reused);
       const schedule = scheduleOf(acc, counted);
       this.attempts[g] = acc.attempts;
       this.established[g] = acc.established;
@@ -321,7 +311,7 @@ export class HostGroups {
       this.schedules[g] = schedule;
       this.seen[2 * g] = acc.first;
       this.seen[2 * g + 1] = acc.last;
-      if (makeAll) this.keep(g, this.finish(g, acc as GroupAcc));
+      if (made !== null) this.keep(g, this.finish(g, made));
       if (
         !schedule.periodic &&
         acc.addresses.size > 1 &&
@@ -621,7 +611,7 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   if (refusal !== undefined) g[refusal.attribution]++;
   // An address already in the group brought its netblock in with it.
   const block = netblockKey(c);
-  if (countItem(g, items, i, c)) g.netblocks.add(block);
+  if (countItem(g.counts, items, i, c)) g.netblocks.add(block);
 }
 
 /**
@@ -695,32 +685,33 @@ function destinationOf(key: GroupKey | null, one: string | null): string {
 }
 
 function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
+  const n = g.counts;
   const best = namingKey(g.keys, (k) => g.keyCounts[k]!);
   const bestKey = best < 0 ? null : g.keys[best]!;
-  const addressList = g.addresses.sorted(addressText);
+  const addressList = n.addresses.sorted(addressText);
   const group: DestinationGroup = {
-    destination: destinationOf(bestKey, !g.viaProxy && g.addresses.size === 1 ? addressList[0]! : null),
+    destination: destinationOf(bestKey, !n.viaProxy && n.addresses.size === 1 ? addressList[0]! : null),
     groupedBy: bestKey?.groupedBy ?? 'netblock',
     names: g.names.sorted(same),
     ports: g.ports.sorted(same, (a, b) => a - b),
-    addresses: g.addresses.size,
+    addresses: n.addresses.size,
     addressList: addressList.length > 100 ? addressList.slice(0, 100) : addressList,
-    attempts: g.attempts,
-    established: g.established,
-    unanswered: g.unanswered,
+    attempts: n.attempts,
+    established: n.established,
+    unanswered: n.unanswered,
     resets: { middlebox: g.middlebox, endpoint: g.endpoint, unknown: g.unknown },
-    viaProxy: g.viaProxy,
+    viaProxy: n.viaProxy,
     bytesOut: g.bytesOut,
     bytesIn: g.bytesIn,
-    // Written by dateGroups for the groups kept.
+    // Written by HostGroups.date for the groups a finding keeps.
     firstSeen: '',
     lastSeen: '',
     schedule,
     netblocks: firstOf(g.netblocks.sorted(netblockText), 50),
-    failed: g.attempts - (g.doneTimes?.length ?? 0),
+    failed: n.attempts - (n.doneTimes?.length ?? 0),
   };
-  if (schedule.basis === 'requests in one connection' && g.requests !== null) {
-    group.requestTimes = g.requests.requestTimes.slice(0, REQUEST_TIMES_SHOWN);
+  if (schedule.basis === 'requests in one connection' && n.requests !== null) {
+    group.requestTimes = n.requests.requestTimes.slice(0, REQUEST_TIMES_SHOWN);
   }
   return group;
 }

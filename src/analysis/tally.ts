@@ -163,6 +163,8 @@ export interface Tally {
   addressesByPort: Map<number, PortStats>;
   /** Refusals of direct attempts by attribution, TTL and kind. */
   refusalOf: Map<number, RefusalStats>;
+  /** Where the direct attempts went, once worded (directSpread). */
+  spread: DirectSpread | null;
 }
 
 const ATTRIBUTION_INDEX = { middlebox: 0, endpoint: 1, unknown: 2 } as const;
@@ -179,6 +181,10 @@ export interface DirectSpread {
  * hosts of a network are only counted, and never are.
  */
 export function directSpread(tally: Tally): DirectSpread {
+  return (tally.spread ??= spreadOf(tally));
+}
+
+function spreadOf(tally: Tally): DirectSpread {
   const addresses = new Set<AddressKey>();
   const netblocks = new Set<AddressKey>();
   const ports = new Set<number>();
@@ -207,6 +213,7 @@ export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly n
     items,
     addressesByPort: new Map(),
     refusalOf: new Map(),
+    spread: null,
   };
   for (let i = 0; i < items.n; i++) tallyItem(tally, items, i, internal, webPorts);
   return tally;

@@ -28,6 +28,7 @@ import {
   partlyShownWords,
   capturesLine,
   deservesAttention,
+  flowGroups,
   flowHosts,
   flowsLeftOutWords,
   groupsListed,
@@ -448,24 +449,18 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
   const seenTime = (t: string) => (oneDay ? t.slice(11, 19) : shortIso(t));
   const several = headline !== null;
   const inFlows = flowHosts(listed, options);
-  const flowRows = listed
-    .slice(0, inFlows)
-    .flatMap((x) =>
-      [...x.groups]
-        .sort((a, b) => b.attempts - a.attempts)
-        .map((g) => [
-          ...(several ? [count(x.network ?? 0)] : []),
-          `<span class="mono">${h(x.address)}</span>`,
-          `<span class="mono">${h(g.destination)}</span>`,
-          count(g.attempts),
-          count(g.established),
-          count(g.unanswered),
-          count(totalResets(g)),
-          h(bytes(g.bytesOut)),
-          h(bytes(g.bytesIn)),
-          h(`${seenTime(g.firstSeen)} – ${seenTime(g.lastSeen)}`),
-        ]),
-    );
+  const flowRows = flowGroups(listed, inFlows).map(({ host: x, group: g }) => [
+    ...(several ? [count(x.network ?? 0)] : []),
+    `<span class="mono">${h(x.address)}</span>`,
+    `<span class="mono">${h(g.destination)}</span>`,
+    count(g.attempts),
+    count(g.established),
+    count(g.unanswered),
+    count(totalResets(g)),
+    h(bytes(g.bytesOut)),
+    h(bytes(g.bytesIn)),
+    h(`${seenTime(g.firstSeen)} – ${seenTime(g.lastSeen)}`),
+  ]);
   if (flowRows.length === 0) yield '<p>No outbound attempts.</p>';
   else
     yield collapsed(

@@ -24,6 +24,7 @@ import {
   FULL_HOSTS,
   capturesLine,
   deservesAttention,
+  flowGroups,
   flowHosts,
   flowsLeftOutWords,
   groupsListed,
@@ -221,25 +222,19 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
   const listed = listedHosts(result, options);
   const several = headline !== null;
   const inFlows = flowHosts(listed, options);
-  const flowRows = listed
-    .slice(0, inFlows)
-    .flatMap((h) =>
-      [...h.groups]
-        .sort((a, b) => b.attempts - a.attempts)
-        .map((g) => [
-          ...(several ? [String(h.network ?? '')] : []),
-          md(h.address),
-          md(g.destination),
-          count(g.attempts),
-          count(g.established),
-          count(g.unanswered),
-          count(totalResets(g)),
-          bytes(g.bytesOut),
-          bytes(g.bytesIn),
-          md(shortIso(g.firstSeen)),
-          md(shortIso(g.lastSeen)),
-        ]),
-    );
+  const flowRows = flowGroups(listed, inFlows).map(({ host: h, group: g }) => [
+    ...(several ? [String(h.network ?? '')] : []),
+    md(h.address),
+    md(g.destination),
+    count(g.attempts),
+    count(g.established),
+    count(g.unanswered),
+    count(totalResets(g)),
+    bytes(g.bytesOut),
+    bytes(g.bytesIn),
+    md(shortIso(g.firstSeen)),
+    md(shortIso(g.lastSeen)),
+  ]);
   out.push('## Flow summary', '');
   if (flowRows.length === 0) out.push('No outbound attempts.');
   else

@@ -230,6 +230,16 @@ export function flowHosts(listed: readonly HostFinding[], options: RenderOptions
   return listed.length;
 }
 
+/**
+ * The rows of a report's flow summary: each group of the first `shown` of `listed` hosts (flowHosts),
+ * a host's groups by attempts, most first.
+ */
+export function flowGroups(listed: readonly HostFinding[], shown: number): { host: HostFinding; group: DestinationGroup }[] {
+  return listed
+    .slice(0, shown)
+    .flatMap((host) => [...host.groups].sort((a, b) => b.attempts - a.attempts).map((group) => ({ host, group })));
+}
+
 /** What a flow summary that holds the first `shown` of `listed` hosts says of the others. */
 export function flowsLeftOutWords(shown: number, listed: number): string {
   return `The flows of the other ${plural(listed - shown, 'listed host')} are left out to keep this report readable: --all-hosts lists them, and --format json of analyze holds every host's destination groups.`;
