@@ -4,7 +4,7 @@
  * the flood and scan detectors (tally.ts), labels with evidence and score (labels.ts), the verdict
  * (verdict.ts) — into one finding per host, with its attempts kept for the charts.
  */
-import type { ConnectionList } from '../flows/store.js';
+import { exactOrigV4, type ConnectionList } from '../flows/store.js';
 import type { Refusals } from './attribution.js';
 import { subnet64, type CidrSet } from './cidr.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';
@@ -257,16 +257,24 @@ function hostPositions(
   countOf: (id: number | undefined) => number;
 } {
   const hostIds = new Map<string, number | undefined>();
+  // IPv4 originators by number: their text is not written for each of millions of rows.
+  const v4Ids = new Map<number, number>();
   const hostOf = new Int32Array(connections.length);
   const counts: number[] = [];
   let total = 0;
   for (let i = 0; i < connections.length; i++) {
     if (analysed[i] === 0) continue;
-    const origH = connections.peek(i).origH;
-    let id = hostIds.get(origH);
+    const c = connections.peek(i);
+    const n4 = exactOrigV4(c);
+    let id = n4 >= 0 ? v4Ids.get(n4 | 0) : undefined;
     if (id === undefined) {
-      hostIds.set(origH, (id = counts.length));
-      counts.push(0);
+      const origH = c.origH;
+      id = hostIds.get(origH);
+      if (id === undefined) {
+        hostIds.set(origH, (id = counts.length));
+        counts.push(0);
+      }
+      if (n4 >= 0) v4Ids.set(n4 | 0, id);
     }
     hostOf[i] = id;
     counts[id]!++;
@@ -335,14 +343,24 @@ function makeAttempts(h: HostFinding, chosen: ChosenAttempts, max: number, conne
   if (total > keep) h.attemptsOmitted = (h.attemptsOmitted ?? 0) + total - keep;
 }
 
-/** Indices in order of connection start; stable, and free when they already are (loadCaptures sorts). */
+/**
+ * Indices in order of connection start; stable, and free when they already are (loadCaptures
+ * sorts): ascending positions in a list in start order are, and their starts are not read (a
+ * host's thousands of rows lie among every other host's).
+ */
 function sortByStart(connections: ConnectionList, indices: number[]): void {
+  if (connections.startOrdered === true && ascending(indices)) return;
   for (let i = 1; i < indices.length; i++) {
     if (connections.start(indices[i]!) < connections.start(indices[i - 1]!)) {
       indices.sort((a, b) => connections.start(a) - connections.start(b));
       return;
     }
   }
+}
+
+function ascending(indices: readonly number[]): boolean {
+  for (let i = 1; i < indices.length; i++) if (indices[i]! <= indices[i - 1]!) return false;
+  return true;
 }
 
 /** Distinct user agents (cleaned), at most 10, in order of first use. */

@@ -185,6 +185,7 @@ export function directSpread(tally: Tally): DirectSpread {
 }
 
 function spreadOf(tally: Tally): DirectSpread {
+  if (tally.direct.length === tally.attempts.length) return spreadOfAll(tally);
   const addresses = new Set<AddressKey>();
   const netblocks = new Set<AddressKey>();
   const ports = new Set<number>();
@@ -196,6 +197,19 @@ function spreadOf(tally: Tally): DirectSpread {
     ports.add(c.respP);
   }
   return { addresses: addresses.size, netblocks: netblocks.size, ports: [...ports].sort((a, b) => a - b) };
+}
+
+/**
+ * spreadOf where every attempt is direct (a firewall log's hosts, each denied wherever it goes):
+ * read from the counts per address and per port, not from the attempts again — thousands each,
+ * lying among every other host's.
+ */
+function spreadOfAll(tally: Tally): DirectSpread {
+  const netblocks = new Set<AddressKey>();
+  for (const resp of tally.byAddress.keys()) netblocks.add(blockKey(resp));
+  const ports = new Set<number>();
+  for (const key of tally.addressesByPort.keys()) ports.add(key & 0xffff);
+  return { addresses: tally.byAddress.size, netblocks: netblocks.size, ports: [...ports].sort((a, b) => a - b) };
 }
 
 /** Count every item of a host. */

@@ -45,6 +45,8 @@ export interface ConnectionList extends Iterable<Connection> {
   toArray(): Connection[];
   /** Lets go of what holds the connections (a store gives its chunks back to its pool). */
   release?(): void;
+  /** True when the connections are known to be in order of start (a sorted store; ConnectionKeeper's list). */
+  readonly startOrdered?: boolean;
 }
 
 /** An array seen as a ConnectionList: its own objects, nothing made. */
@@ -57,7 +59,10 @@ export function listOf(connections: readonly Connection[]): ConnectionList {
  * made on the engine's slow path, and the analysis makes one for each host it holds.
  */
 class ArrayList implements ConnectionList {
-  constructor(private readonly connections: readonly Connection[]) {}
+  constructor(
+    private readonly connections: readonly Connection[],
+    readonly startOrdered = false,
+  ) {}
   get length(): number {
     return this.connections.length;
   }
@@ -119,7 +124,7 @@ export class ConnectionKeeper {
     }
     const objects = this.objects!;
     objects.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
-    return listOf(objects);
+    return new ArrayList(objects, true);
   }
 }
 
@@ -176,6 +181,11 @@ export function origV4(c: Connection): number {
  */
 export function exactRespV4(c: Connection): number {
   return c instanceof StoredRow ? c.respV4 : ipv4Number(c.respH);
+}
+
+/** exactRespV4 of the originator. */
+export function exactOrigV4(c: Connection): number {
+  return c instanceof StoredRow ? c.origV4 : ipv4Number(c.origH);
 }
 
 /** A ConnectionList of either kind. */
@@ -529,6 +539,7 @@ export class ConnectionStore implements ConnectionList {
     this.chunks = [];
     this.n = 0;
     this.order = null;
+    this.sorted = false;
   }
   private readonly texts = new Texts();
   /** Connection states and transports: a few values, one byte each. */
@@ -537,6 +548,12 @@ export class ConnectionStore implements ConnectionList {
   private readonly tables: Tables = { texts: this.texts.texts, kinds: this.kinds.texts, senders: new Map() };
   /** Positions in start order once sorted, else null (the order added). */
   private order: Uint32Array | null = null;
+  /** Sorted by `sortByStart` since the last row was added. */
+  private sorted = false;
+
+  get startOrdered(): boolean {
+    return this.sorted;
+  }
 
   get length(): number {
     return this.n;
@@ -548,6 +565,7 @@ export class ConnectionStore implements ConnectionList {
     const k = this.chunks[this.chunks.length - 1]!;
     this.n++;
     this.order = null;
+    this.sorted = false;
     setTimes(k, i, c);
     if (c.handshakeRtt !== null) (k.handshakeRtt ??= new Float64Array(CHUNK).fill(Number.NaN))[i] = c.handshakeRtt;
     if (c.origBytes !== 0) (k.origBytes ??= new Uint32Array(CHUNK))[i] = c.origBytes;
@@ -693,6 +711,7 @@ export class ConnectionStore implements ConnectionList {
       }
       previous = t;
     }
+    this.sorted = true;
     if (sorted && !ties) {
       this.order = null;
       return;

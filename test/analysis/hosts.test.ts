@@ -351,6 +351,42 @@ describe('direct browsing while a proxy is in use', () => {
       /^Reaches the web directly, past the proxy 192\.168\.0\.1:3128: 30 direct attempts to 5 destinations, 30 established/,
     );
   });
+
+  it('counts the addresses, netblocks and ports of its direct attempts the same whether or not it also uses the proxy', () => {
+    const host = '10.0.0.32';
+    // Seven attempts: five addresses in two /24s, ports 80 and 443 over TCP, 443 over UDP (QUIC) to one of them.
+    const direct = [
+      session(host, '198.51.100.10', 80, 1_000),
+      session(host, '198.51.100.11', 443, 1_060),
+      session(host, '198.51.100.12', 443, 1_130),
+      session(host, '203.0.113.20', 80, 1_200),
+      session(host, '203.0.113.21', 80, 1_290),
+      session(host, '203.0.113.21', 443, 1_300),
+      connection({
+        origH: host,
+        respH: '198.51.100.10',
+        respP: 443,
+        proto: 'udp',
+        ts: 1_400,
+        lastTs: 1_402,
+        origPkts: 8,
+        respPkts: 9,
+        connState: 'SF',
+        history: 'Dd',
+      }),
+    ];
+    const other = session('10.0.0.31', proxy, 3128, 1_000, {
+      http: http({ method: 'CONNECT', target: 'x.example:443', proxyForm: 'connect' }),
+    });
+    const words = 'proxy-bypass: 7 direct attempts to 5 external addresses in 2 netblocks on port 80, 443 (1 of them over UDP — QUIC';
+    const alone = analyzeConnections([...direct, other], [], options()).hosts.find((x) => x.address === host)!;
+    expect(alone.evidence.join('\n')).toContain(words);
+    const alsoProxied = analyzeConnections([...direct, other, ...browsing(host, 5, 3)], [], options()).hosts.find(
+      (x) => x.address === host,
+    )!;
+    expect(alsoProxied.labels).toContain('via-proxy');
+    expect(alsoProxied.evidence.join('\n')).toContain(words);
+  });
 });
 
 describe('a dual-stack LAN whose hosts have global IPv6 addresses', () => {

@@ -11,7 +11,8 @@ import { ChunkPool, ConnectionStore, denyingLog, plainConnection } from '../../s
 import { logDenial, logUid, type ResetEvidence } from '../../src/flows/connection.js';
 import type { Connection } from '../../src/flows/index.js';
 import { corpusRoot, projectRoot } from '../support/corpus.js';
-import { connection } from '../analysis/support.js';
+import { connection, dropped, options } from '../analysis/support.js';
+import { analyzeConnections } from '../../src/analysis/index.js';
 import { historyResets } from '../../src/flows/zeek-history.js';
 
 function filesUnder(dir: string): string[] {
@@ -370,5 +371,18 @@ describe('the connection store gives back what it was given', () => {
     const store = stored([at('Cb', 2), at('Cc', 1), at('Ca', 2), at('C0', 3)]);
     store.sortByStart();
     expect(store.toArray().map((c) => c.uid)).toEqual(['Cc', 'Ca', 'Cb', 'C0']);
+  });
+
+  it('says it is in start order once sorted, and no longer once a row is added', () => {
+    const at = (ts: number): Connection => dropped('10.1.1.1', '198.51.100.2', 443, ts, 40_000 + ts);
+    const store = stored([at(100), at(200)]);
+    expect(store.startOrdered).toBe(false);
+    store.sortByStart();
+    expect(store.startOrdered).toBe(true);
+    store.add(at(50));
+    expect(store.startOrdered).toBe(false);
+    // The analysis then orders a host's connections itself: the late row comes first.
+    const r = analyzeConnections(store, [], options());
+    expect(r.hosts[0]!.attempts.map((a) => a.ts)).toEqual([50, 100, 200]);
   });
 });
