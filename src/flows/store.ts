@@ -2,8 +2,9 @@
  * Connections kept for the analysis in columns, not objects. A Connection object costs about
  * 450 bytes (36 fields, boxed times, its uid and address texts); a scan of two million SYNs is
  * then most of a gigabyte before the analysis starts. Here a connection is 45 bytes (a firewall
- * log's attempt) to 80 (a Zeek row): times and counts in typed arrays (a Zeek row's duration in
- * microseconds, packet counts in two bytes), IPv4 addresses as numbers, repeated texts (histories, states,
+ * log's attempt) to 80 (a Zeek row): times and counts in typed arrays (a log's start and duration
+ * in microseconds), the columns every row has side by side in one (`Chunk.hot`), IPv4 addresses
+ * as numbers, repeated texts (histories, states,
  * services, IPv6 addresses) as numbers into one table, uids as bytes in one buffer, and what only
  * some connections carry (resets, DNS, HTTP, TLS, request times) in an object of their own — but
  * for resets a log's row tells by itself (a firewall's denial, a Zeek history's), kept as a bit.
@@ -270,12 +271,28 @@ const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const ROW = CHUNK - 1;
 
+/** Words of a row in a chunk's `hot` columns, and each column's word. */
+const HOT = 8;
+const W_ORIG_A = 0;
+const W_RESP_A = 1;
+/** origP, and respP in the high half. */
+const W_PORTS = 2;
+/** history, and synCount in the high half. */
+const W_HISTORY = 3;
+/** flags (16 bits), state (8), proto (8). */
+const W_FLAGS = 4;
+const W_ORIG_PKTS = 5;
+const W_TS_MICROS = 6;
+const W_MICROS = 7;
+
+const flagsAt = (k: Chunk, i: number): number => k.hot[i * HOT + W_FLAGS]! & 0xffff;
+
 /**
  * The columns of CHUNK connections (about 60 to 90 bytes each, uid bytes and rare fields aside).
  * The columns that may be null are made at the chunk's first row that is not their default (no
  * handshake time, no bytes, no answer, no TTL, no service): a firewall log's attempts and a Zeek
- * row have none of several, and each such column is 2 to 8 bytes a row. Packet counts start at
- * two bytes a row and are widened at the chunk's first count that needs four.
+ * row have none of several, and each such column is 2 to 8 bytes a row. Packets received start
+ * at two bytes a row and are widened at the chunk's first count that needs four.
  */
 class Chunk {
   /**
@@ -283,22 +300,22 @@ class Chunk {
    * them (a Zeek log's, printed to the microsecond; a firewall log's whole seconds): four bytes a
    * row instead of eight, the start read back as the same number (both the microseconds and the
    * division exact). A start out of their reach (a long connection's, written as it ends) is
-   * `TS_FAR` there and kept in `tsFar`. Null, and `ts` holding the starts, once a start is not of
-   * that shape (a capture's) or TS_FAR_MAX are out of reach (a chunk of a quiet log's hours).
+   * `TS_FAR` there and kept in `tsFar`. Held in the rows' `hot` words (W_TS_MICROS) while this
+   * is true; false, and `ts` holding the starts, once a start is not of that shape (a capture's)
+   * or TS_FAR_MAX are out of reach (a chunk of a quiet log's hours).
    */
-  tsMicros: Uint32Array | null = null;
+  tsMicros = false;
   tsBase = 0;
   tsFar: Map<number, number> | null = null;
   /** Each row's start, made at the chunk's first start `tsMicros` cannot hold. */
   ts: Float64Array | null = null;
   /**
-   * Each row's duration in whole microseconds (`DURATION_NONE` for none), its end being its start
-   * plus that: a Zeek row's times (printed to the microsecond) and a firewall log's (whole
-   * seconds) are held in four bytes instead of sixteen. Null once a row's times are not of that
-   * shape (a capture's), and `lastTs` (and `duration`) hold them.
+   * Each row's end, made at the chunk's first row whose times `micros` cannot hold. Until then
+   * each row's duration is held in whole microseconds in its `hot` words (W_MICROS;
+   * `DURATION_NONE` for none), its end being its start plus that: a Zeek row's times (printed to
+   * the microsecond) and a firewall log's (whole seconds) in four bytes instead of sixteen. Once a
+   * row's times are not of that shape (a capture's), `lastTs` (and `duration`) hold them.
    */
-  micros: Uint32Array | null = null;
-  /** Each row's end, made at the chunk's first row whose times `micros` cannot hold. */
   lastTs: Float64Array | null = null;
   /** NaN by default (null). */
   handshakeRtt: Float64Array | null = null;
@@ -307,10 +324,15 @@ class Chunk {
   respBytes: Uint32Array | null = null;
   origIpBytes: Uint32Array | null = null;
   respIpBytes: Uint32Array | null = null;
-  origPkts: Uint16Array | Uint32Array = new Uint16Array(CHUNK);
   respPkts: Uint16Array | Uint32Array | null = null;
-  readonly origA = new Uint32Array(CHUNK);
-  readonly respA = new Uint32Array(CHUNK);
+  /**
+   * The columns every row has, HOT words a row, side by side: originator and responder (IPv4
+   * numbers or Texts ids), ports, history and SYN count, flags, state and transport, packets sent,
+   * and a log's start and duration in microseconds (`tsMicros`, `micros`). A pass of the analysis
+   * reads one host's rows, which lie among every other host's: each column of its own cost a read
+   * from memory of its own a row, where these share one.
+   */
+  readonly hot = new Uint32Array(CHUNK * HOT);
   /**
    * End of each row's uid in `uids` (a row of FLAG_LOG_UID has none there), made at the chunk's
    * first uid kept as text: a firewall log's rows keep none.
@@ -318,21 +340,14 @@ class Chunk {
   uidEnd: Uint32Array | null = null;
   /** The position in its log of a row of FLAG_LOG_UID; made at the chunk's first. */
   serial: Uint32Array | null = null;
-  readonly history = new Uint16Array(CHUNK);
   /** Texts id + 1, 0 for none (the default). */
   service: Uint16Array | null = null;
-  readonly synCount = new Uint16Array(CHUNK);
   /** The capture of every row so far while they share one (`oneCapture`); made at the first row of another. */
   capture: Uint16Array | null = null;
   oneCapture = -1;
-  readonly origP = new Uint16Array(CHUNK);
-  readonly respP = new Uint16Array(CHUNK);
   /** -1 by default (unseen). */
   origTtl: Int16Array | null = null;
   respTtl: Int16Array | null = null;
-  readonly state = new Uint8Array(CHUNK);
-  readonly proto = new Uint8Array(CHUNK);
-  readonly flags = new Uint16Array(CHUNK);
   /** Made at the chunk's first connection with rare fields (a scan of SYNs has none). */
   rare: (Rare | undefined)[] | null = null;
   /**
@@ -353,19 +368,17 @@ class Chunk {
 
   /** As made, for a store that takes it again: every column made at its first value let go. */
   empty(): void {
-    this.tsMicros = null;
+    this.tsMicros = false;
     this.tsFar = null;
     this.ts = null;
     this.rare = null;
     this.duration = null;
-    this.micros = null;
     this.lastTs = null;
     this.handshakeRtt = null;
     this.origBytes = null;
     this.respBytes = null;
     this.origIpBytes = null;
     this.respIpBytes = null;
-    if (this.origPkts instanceof Uint32Array) this.origPkts = new Uint16Array(CHUNK);
     this.respPkts = null;
     this.service = null;
     this.capture = null;
@@ -406,9 +419,8 @@ const TS_FAR_MAX = 1024;
 
 /** Row `i`'s start. */
 function tsAt(k: Chunk, i: number): number {
-  const micros = k.tsMicros;
-  if (micros === null) return k.ts![i]!;
-  const d = micros[i]!;
+  if (!k.tsMicros) return k.ts![i]!;
+  const d = k.hot[i * HOT + W_TS_MICROS]!;
   return d !== TS_FAR ? (k.tsBase + d) / 1e6 : k.tsFar!.get(i)!;
 }
 
@@ -422,26 +434,26 @@ function setTs(k: Chunk, i: number, ts: number): void {
   // (-0 would come back as 0.)
   const whole = micros / 1e6 === ts && Number.isSafeInteger(micros) && !Object.is(ts, -0);
   if (whole && i === 0) {
-    k.tsMicros ??= new Uint32Array(CHUNK);
+    k.tsMicros = true;
     // Four bytes hold 71 minutes: 18 of them before the chunk's first start (a long connection's
     // start, written as it ends), 53 after.
     k.tsBase = micros - 2 ** 30;
   }
   const d = micros - k.tsBase;
   const far = !(d >= 0 && d < TS_FAR);
-  if (!whole || k.tsMicros === null || (far && k.tsFar !== null && k.tsFar.size >= TS_FAR_MAX)) {
+  if (!whole || !k.tsMicros || (far && k.tsFar !== null && k.tsFar.size >= TS_FAR_MAX)) {
     // The rows before as starts, from which every later row is read.
     const starts = new Float64Array(CHUNK);
     for (let j = 0; j < i; j++) starts[j] = tsAt(k, j);
-    k.tsMicros = null;
+    k.tsMicros = false;
     k.tsFar = null;
     k.ts = starts;
     starts[i] = ts;
     return;
   }
-  if (!far) k.tsMicros[i] = d;
+  if (!far) k.hot[i * HOT + W_TS_MICROS] = d;
   else {
-    k.tsMicros[i] = TS_FAR;
+    k.hot[i * HOT + W_TS_MICROS] = TS_FAR;
     (k.tsFar ??= new Map()).set(i, ts);
   }
 }
@@ -449,7 +461,7 @@ function setTs(k: Chunk, i: number, ts: number): void {
 /** Row `i`'s end. */
 function lastTsAt(k: Chunk, i: number): number {
   if (k.lastTs !== null) return k.lastTs[i]!;
-  const micros = k.micros![i]!;
+  const micros = k.hot[i * HOT + W_MICROS]!;
   return micros === DURATION_NONE ? tsAt(k, i) : tsAt(k, i) + micros / 1e6;
 }
 
@@ -462,18 +474,18 @@ function setTimes(k: Chunk, i: number, c: Connection): void {
   if (k.lastTs === null) {
     const micros = microsOf(c.ts, c.lastTs, c.duration);
     if (micros >= 0) {
-      (k.micros ??= new Uint32Array(CHUNK))[i] = micros;
+      k.hot[i * HOT + W_MICROS] = micros;
       return;
     }
     // The rows before as lastTs and duration columns, from which every later row is read.
     const lastTs = new Float64Array(CHUNK);
-    if (k.micros !== null) {
+    if (i > 0) {
+      // Rows before are in `micros`: every row is, while `lastTs` is not made.
       const duration = (k.duration = new Float64Array(CHUNK));
       for (let j = 0; j < i; j++) {
         lastTs[j] = lastTsAt(k, j);
-        duration[j] = durationOfMicros(k.micros[j]!) ?? Number.NaN;
+        duration[j] = durationOfMicros(k.hot[j * HOT + W_MICROS]!) ?? Number.NaN;
       }
-      k.micros = null;
     }
     k.lastTs = lastTs;
   }
@@ -572,7 +584,9 @@ export class ConnectionStore implements ConnectionList {
     if (c.respBytes !== 0) (k.respBytes ??= new Uint32Array(CHUNK))[i] = c.respBytes;
     if (c.origIpBytes !== 0) (k.origIpBytes ??= new Uint32Array(CHUNK))[i] = c.origIpBytes;
     if (c.respIpBytes !== 0) (k.respIpBytes ??= new Uint32Array(CHUNK))[i] = c.respIpBytes;
-    k.origPkts = setCount16(k.origPkts, i, c.origPkts);
+    const at = i * HOT;
+    const hot = k.hot;
+    hot[at + W_ORIG_PKTS] = c.origPkts;
     if (c.respPkts !== 0) k.respPkts = setCount16(k.respPkts ?? new Uint16Array(CHUNK), i, c.respPkts);
     let flags = c.established ? FLAG_ESTABLISHED : 0;
     flags |= localCode(c.localOrig) << LOCAL_ORIG_SHIFT;
@@ -580,13 +594,13 @@ export class ConnectionStore implements ConnectionList {
     const orig = ipv4Number(c.origH);
     if (orig < 0) {
       flags |= FLAG_ORIG_TEXT;
-      k.origA[i] = this.texts.id(c.origH);
-    } else k.origA[i] = orig;
+      hot[at + W_ORIG_A] = this.texts.id(c.origH);
+    } else hot[at + W_ORIG_A] = orig;
     const resp = ipv4Number(c.respH);
     if (resp < 0) {
       flags |= FLAG_RESP_TEXT;
-      k.respA[i] = this.texts.id(c.respH);
-    } else k.respA[i] = resp;
+      hot[at + W_RESP_A] = this.texts.id(c.respH);
+    } else hot[at + W_RESP_A] = resp;
     let resets = c.resets;
     if (resets.length === 1 && this.isLogDenial(c, resets[0]!)) {
       flags |= FLAG_LOG_DENIAL;
@@ -601,21 +615,17 @@ export class ConnectionStore implements ConnectionList {
       (k.serial ??= new Uint32Array(CHUNK))[i] = serial;
       if (k.uidEnd !== null) k.uidEnd[i] = k.uidBytes;
     } else addUid(k, i, c.uid);
-    k.flags[i] = flags;
     const history = this.texts.id(c.history);
     const service = c.service === null ? 0 : this.texts.id(c.service) + 1;
     const state = this.kinds.id(c.connState);
     const proto = this.kinds.id(c.proto);
-    k.history[i] = history;
+    hot[at + W_HISTORY] = (history & 0xffff) | ((c.synCount & 0xffff) << 16);
     if (service !== 0) (k.service ??= new Uint16Array(CHUNK))[i] = service;
-    k.synCount[i] = c.synCount;
     setCapture(k, i, c.capture);
-    k.origP[i] = c.origP;
-    k.respP[i] = c.respP;
+    hot[at + W_PORTS] = (c.origP & 0xffff) | ((c.respP & 0xffff) << 16);
     if (c.origTtl !== -1) (k.origTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.origTtl;
     if (c.respTtl !== -1) (k.respTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.respTtl;
-    k.state[i] = state;
-    k.proto[i] = proto;
+    hot[at + W_FLAGS] = flags | ((state & 0xff) << 16) | ((proto & 0xff) << 24);
     if (history > 0xffff || service > 0xffff || state > 0xff || proto > 0xff || !fits(c)) {
       setRare(k, i, { ...NO_RARE, whole: plainConnection(c) });
       return;
@@ -802,7 +812,7 @@ export class ConnectionStore implements ConnectionList {
       const r = order[j]!;
       const k = this.chunks[r >>> CHUNK_BITS]!;
       const i = r & ROW;
-      if ((k.flags[i]! & FLAG_LOG_UID) === 0) return false;
+      if ((flagsAt(k, i) & FLAG_LOG_UID) === 0) return false;
       keys[j - from] = captureAt(k, i) * 2 ** 32 + k.serial![i]!;
     }
     const tied = order.slice(from, to);
@@ -839,7 +849,7 @@ export class ConnectionStore implements ConnectionList {
   denyingLog(i: number): string | null {
     const r = this.order === null ? i : this.order[i]!;
     const k = this.chunks[r >>> CHUNK_BITS]!;
-    return k.flags[r & ROW]! & FLAG_LOG_DENIAL ? this.tables.senders.get(captureAt(k, r & ROW))! : null;
+    return flagsAt(k, r & ROW) & FLAG_LOG_DENIAL ? this.tables.senders.get(captureAt(k, r & ROW))! : null;
   }
 
   private make(r: number): Connection {
@@ -930,7 +940,7 @@ class StoredRow implements Connection {
     return uidAt(this.k, this.i);
   }
   get proto(): Transport {
-    return this.t.kinds[this.k.proto[this.i]!] as Transport;
+    return this.t.kinds[this.k.hot[this.i * HOT + W_FLAGS]! >>> 24] as Transport;
   }
   get ts(): number {
     return tsAt(this.k, this.i);
@@ -939,13 +949,13 @@ class StoredRow implements Connection {
     return lastTsAt(this.k, this.i);
   }
   get origH(): string {
-    return this.address(this.k.origA, FLAG_ORIG_TEXT);
+    return this.address(W_ORIG_A, FLAG_ORIG_TEXT);
   }
   get origP(): number {
-    return this.k.origP[this.i]!;
+    return this.k.hot[this.i * HOT + W_PORTS]! & 0xffff;
   }
   get respH(): string {
-    return this.address(this.k.respA, FLAG_RESP_TEXT);
+    return this.address(W_RESP_A, FLAG_RESP_TEXT);
   }
 
   /** A count column's value: 0 while the chunk has none (the column is made at its first). */
@@ -953,25 +963,27 @@ class StoredRow implements Connection {
     return column === null ? 0 : column[this.i]!;
   }
 
-  /** An address column's value as text: an IPv4 number, or (its flag set) a Texts id. */
-  private address(column: Uint32Array, textFlag: number): string {
-    const a = column[this.i]!;
-    return this.k.flags[this.i]! & textFlag ? this.t.texts[a]! : formatIPv4(a);
+  /** An address word's value as text: an IPv4 number, or (its flag set) a Texts id. */
+  private address(word: number, textFlag: number): string {
+    const at = this.i * HOT;
+    const a = this.k.hot[at + word]!;
+    return this.k.hot[at + W_FLAGS]! & textFlag ? this.t.texts[a]! : formatIPv4(a);
   }
-  /** An address column's value as an IPv4 number, -1 where (its flag set) the row keeps it as text. */
-  private v4(column: Uint32Array, textFlag: number): number {
-    return this.k.flags[this.i]! & textFlag ? -1 : column[this.i]!;
+  /** An address word's value as an IPv4 number, -1 where (its flag set) the row keeps it as text. */
+  private v4(word: number, textFlag: number): number {
+    const at = this.i * HOT;
+    return this.k.hot[at + W_FLAGS]! & textFlag ? -1 : this.k.hot[at + word]!;
   }
   /** The responder's IPv4 address as a number, -1 where the row keeps it as text. */
   get respV4(): number {
-    return this.v4(this.k.respA, FLAG_RESP_TEXT);
+    return this.v4(W_RESP_A, FLAG_RESP_TEXT);
   }
   /** The originator's IPv4 address as a number, -1 where the row keeps it as text. */
   get origV4(): number {
-    return this.v4(this.k.origA, FLAG_ORIG_TEXT);
+    return this.v4(W_ORIG_A, FLAG_ORIG_TEXT);
   }
   get respP(): number {
-    return this.k.respP[this.i]!;
+    return this.k.hot[this.i * HOT + W_PORTS]! >>> 16;
   }
   get service(): string | null {
     const column = this.k.service;
@@ -980,7 +992,7 @@ class StoredRow implements Connection {
   }
   get duration(): number | null {
     const k = this.k;
-    if (k.lastTs === null) return durationOfMicros(k.micros![this.i]!);
+    if (k.lastTs === null) return durationOfMicros(k.hot[this.i * HOT + W_MICROS]!);
     return k.duration === null ? durationOf(tsAt(k, this.i), k.lastTs[this.i]!) : durationAt(k.duration, this.i);
   }
   get origBytes(): number {
@@ -990,22 +1002,22 @@ class StoredRow implements Connection {
     return this.count(this.k.respBytes);
   }
   get connState(): ConnState {
-    return this.t.kinds[this.k.state[this.i]!] as ConnState;
+    return this.t.kinds[(this.k.hot[this.i * HOT + W_FLAGS]! >>> 16) & 0xff] as ConnState;
   }
   get localOrig(): boolean | null {
-    return localValue((this.k.flags[this.i]! >> LOCAL_ORIG_SHIFT) & 3);
+    return localValue((flagsAt(this.k, this.i) >> LOCAL_ORIG_SHIFT) & 3);
   }
   get localResp(): boolean | null {
-    return localValue((this.k.flags[this.i]! >> LOCAL_RESP_SHIFT) & 3);
+    return localValue((flagsAt(this.k, this.i) >> LOCAL_RESP_SHIFT) & 3);
   }
   get missedBytes(): number {
     return this.rare.missedBytes;
   }
   get history(): string {
-    return this.t.texts[this.k.history[this.i]!]!;
+    return this.t.texts[this.k.hot[this.i * HOT + W_HISTORY]! & 0xffff]!;
   }
   get origPkts(): number {
-    return this.k.origPkts[this.i]!;
+    return this.k.hot[this.i * HOT + W_ORIG_PKTS]!;
   }
   get origIpBytes(): number {
     return this.count(this.k.origIpBytes);
@@ -1020,7 +1032,7 @@ class StoredRow implements Connection {
     return captureAt(this.k, this.i);
   }
   get synCount(): number {
-    return this.k.synCount[this.i]!;
+    return this.k.hot[this.i * HOT + W_HISTORY]! >>> 16;
   }
   get origTtl(): number {
     const column = this.k.origTtl;
@@ -1036,12 +1048,12 @@ class StoredRow implements Connection {
     return Number.isNaN(rtt) ? null : rtt;
   }
   get established(): boolean {
-    return (this.k.flags[this.i]! & FLAG_ESTABLISHED) !== 0;
+    return (flagsAt(this.k, this.i) & FLAG_ESTABLISHED) !== 0;
   }
   get resets(): Connection['resets'] {
     const k = this.k;
     const i = this.i;
-    const flags = k.flags[i]!;
+    const flags = flagsAt(k, i);
     if (flags & FLAG_LOG_DENIAL) return [logDenial(tsAt(k, i), this.t.senders.get(captureAt(k, i))!)];
     if (flags & FLAG_HISTORY_RESETS) return historyResets(this);
     return this.rare.resets;
@@ -1126,7 +1138,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const UID_BYTES = 18;
 
 function uidAt(k: Chunk, i: number): string {
-  if (k.flags[i]! & FLAG_LOG_UID) return logUid(captureAt(k, i), k.serial![i]!);
+  if (flagsAt(k, i) & FLAG_LOG_UID) return logUid(captureAt(k, i), k.serial![i]!);
   if (k.uids !== null) return k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd![i - 1]!, k.uidEnd![i]);
   return k.uidCodes === null ? '' : unpackUid(k.uidCodes, i * UID_SLOT);
 }
@@ -1202,7 +1214,7 @@ function uidsAsText(k: Chunk, i: number): void {
   const ends = new Uint32Array(CHUNK);
   let at = 0;
   for (let j = 0; j < i; j++) {
-    if ((k.flags[j]! & FLAG_LOG_UID) === 0 && k.uidCodes !== null) at = writeUid(uids, at, unpackUid(k.uidCodes, j * UID_SLOT));
+    if ((flagsAt(k, j) & FLAG_LOG_UID) === 0 && k.uidCodes !== null) at = writeUid(uids, at, unpackUid(k.uidCodes, j * UID_SLOT));
     ends[j] = at;
   }
   k.uids = uids;

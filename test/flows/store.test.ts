@@ -211,9 +211,9 @@ describe('the connection store gives back what it was given', () => {
     }
     const store = stored(rows);
     expect(store.toArray()).toStrictEqual(rows);
-    // The first chunk's starts in four bytes a row; the second's in eight from its nanosecond start on.
-    const chunks = (store as unknown as { chunks: { tsMicros: Uint32Array | null; ts: Float64Array | null }[] }).chunks;
-    expect(chunks.map((k) => [k.tsMicros?.BYTES_PER_ELEMENT ?? null, k.ts?.BYTES_PER_ELEMENT ?? null])).toEqual([
+    // The first chunk's starts in four bytes a row (a word of its rows' own); the second's in eight from its nanosecond start on.
+    const chunks = (store as unknown as { chunks: { tsMicros: boolean; ts: Float64Array | null }[] }).chunks;
+    expect(chunks.map((k) => [k.tsMicros ? 4 : null, k.ts?.BYTES_PER_ELEMENT ?? null])).toEqual([
       [4, null],
       [null, 8],
     ]);
@@ -226,8 +226,8 @@ describe('the connection store gives back what it was given', () => {
     );
     const hours = stored(quiet);
     expect(hours.toArray()).toStrictEqual(quiet);
-    const [quietChunk] = (hours as unknown as { chunks: { tsMicros: Uint32Array | null; tsFar: Map<number, number> | null }[] }).chunks;
-    expect([quietChunk!.tsMicros, quietChunk!.tsFar]).toEqual([null, null]);
+    const [quietChunk] = (hours as unknown as { chunks: { tsMicros: boolean; tsFar: Map<number, number> | null }[] }).chunks;
+    expect([quietChunk!.tsMicros, quietChunk!.tsFar]).toEqual([false, null]);
     // Zero as it was given, either sign.
     const zeros = [0, -0].map((ts) =>
       connection({ uid: 'C0', ts, lastTs: ts, duration: null, origH: '10.0.0.1', respH: '192.0.2.1', respP: 443 }),
