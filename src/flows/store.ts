@@ -745,7 +745,9 @@ export class ConnectionStore implements ConnectionList {
       if (to - from > 1) this.orderByUid(order, from, to);
       from = to;
     }
-    this.order = order;
+    // A firewall log's rows tie by the second and are added in the order of their uids: every
+    // row then stays where it is, and no row is read through the order.
+    this.order = isIdentity(order) ? null : order;
   }
 
   /** Row `r`'s start (the order added). */
@@ -860,6 +862,12 @@ export class ConnectionStore implements ConnectionList {
   private uidOf(r: number): string {
     return uidAt(this.chunks[r >>> CHUNK_BITS]!, r & ROW);
   }
+}
+
+/** Whether `order` leaves every position where it is. */
+function isIdentity(order: Uint32Array): boolean {
+  for (let i = 0; i < order.length; i++) if (order[i] !== i) return false;
+  return true;
 }
 
 /** The texts a store's rows point at: the store's repeated texts, its kinds, the log each capture's denials name. */
