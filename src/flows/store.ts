@@ -214,14 +214,20 @@ type Rare = Pick<
 class Texts {
   private readonly ids = new Map<string, number>();
   readonly texts: string[] = [];
+  /** The text asked for last, and its id: a log's rows repeat one history, state and transport. */
+  private last: string | null = null;
+  private lastId = -1;
 
   id(text: string): number {
+    if (text === this.last) return this.lastId;
     let id = this.ids.get(text);
     if (id === undefined) {
       id = this.texts.length;
       this.ids.set(text, id);
       this.texts.push(text);
     }
+    this.last = text;
+    this.lastId = id;
     return id;
   }
 }
@@ -555,9 +561,15 @@ export class ConnectionStore implements ConnectionList {
   }
   private readonly texts = new Texts();
   /** Connection states and transports: a few values, one byte each. */
-  private readonly kinds = new Texts();
+  private readonly states = new Texts();
+  private readonly transports = new Texts();
   /** What a row's view reads its texts from. */
-  private readonly tables: Tables = { texts: this.texts.texts, kinds: this.kinds.texts, senders: new Map() };
+  private readonly tables: Tables = {
+    texts: this.texts.texts,
+    states: this.states.texts,
+    transports: this.transports.texts,
+    senders: new Map(),
+  };
   /** Positions in start order once sorted, else null (the order added). */
   private order: Uint32Array | null = null;
   /** Sorted by `sortByStart` since the last row was added. */
@@ -617,8 +629,8 @@ export class ConnectionStore implements ConnectionList {
     } else addUid(k, i, c.uid);
     const history = this.texts.id(c.history);
     const service = c.service === null ? 0 : this.texts.id(c.service) + 1;
-    const state = this.kinds.id(c.connState);
-    const proto = this.kinds.id(c.proto);
+    const state = this.states.id(c.connState);
+    const proto = this.transports.id(c.proto);
     hot[at + W_HISTORY] = (history & 0xffff) | ((c.synCount & 0xffff) << 16);
     if (service !== 0) (k.service ??= new Uint16Array(CHUNK))[i] = service;
     setCapture(k, i, c.capture);
@@ -870,10 +882,11 @@ function isIdentity(order: Uint32Array): boolean {
   return true;
 }
 
-/** The texts a store's rows point at: the store's repeated texts, its kinds, the log each capture's denials name. */
+/** The texts a store's rows point at: the store's repeated texts, states and transports, the log each capture's denials name. */
 interface Tables {
   texts: readonly string[];
-  kinds: readonly string[];
+  states: readonly string[];
+  transports: readonly string[];
   senders: Map<number, string>;
 }
 
@@ -948,7 +961,7 @@ class StoredRow implements Connection {
     return uidAt(this.k, this.i);
   }
   get proto(): Transport {
-    return this.t.kinds[this.k.hot[this.i * HOT + W_FLAGS]! >>> 24] as Transport;
+    return this.t.transports[this.k.hot[this.i * HOT + W_FLAGS]! >>> 24] as Transport;
   }
   get ts(): number {
     return tsAt(this.k, this.i);
@@ -1010,7 +1023,7 @@ class StoredRow implements Connection {
     return this.count(this.k.respBytes);
   }
   get connState(): ConnState {
-    return this.t.kinds[(this.k.hot[this.i * HOT + W_FLAGS]! >>> 16) & 0xff] as ConnState;
+    return this.t.states[(this.k.hot[this.i * HOT + W_FLAGS]! >>> 16) & 0xff] as ConnState;
   }
   get localOrig(): boolean | null {
     return localValue((flagsAt(this.k, this.i) >> LOCAL_ORIG_SHIFT) & 3);
