@@ -4,7 +4,7 @@
  * connection of its own is not a new attempt, and an attempt in the capture's last seconds was
  * cut off by its end, not left unanswered.
  */
-import { listOf, viewOf, type ConnectionList } from '../flows/store.js';
+import { ConnectionStore, listOf, viewOf, type ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import type { AttributedReset, Refusals } from './attribution.js';
 import type { ProxyIndex } from './proxies.js';
@@ -96,6 +96,9 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
   // A host's connections are held as objects while it is analysed — unless it has so many (a
   // scanner's millions) that they are read from the store again each time they are needed.
   const held = n <= (ctx.maxHeldConnections ?? MAX_HELD_CONNECTIONS) ? new Array<Connection>(n) : null;
+  // Its rows read from memory many at a time before the passes over them (a firewall log's host
+  // has thousands, lying among every other host's).
+  if (held !== null && connections instanceof ConnectionStore) connections.warm(indices);
   const items: Items = {
     n,
     conn: held !== null ? listOf(held) : viewOf(connections, indices),

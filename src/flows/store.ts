@@ -857,6 +857,26 @@ export class ConnectionStore implements ConnectionList {
   private lens: StoredRow | null = null;
 
   /**
+   * Reads the row words of the connections at `positions` (in start order) in a loop that does
+   * nothing else, so that the reads from memory are under way many at a time; the passes over
+   * those rows that follow find them in the cache. One host's rows lie among every other host's,
+   * and a pass that works on each row before it reads the next waits on each read in turn.
+   */
+  warm(positions: ArrayLike<number>): void {
+    let sum = 0;
+    const order = this.order;
+    const chunks = this.chunks;
+    for (let j = 0; j < positions.length; j++) {
+      const r = order === null ? positions[j]! : order[positions[j]!]!;
+      sum ^= chunks[r >>> CHUNK_BITS]!.hot[(r & ROW) * HOT + W_FLAGS]!;
+    }
+    this.warmth ^= sum;
+  }
+
+  /** What `warm` read, kept so that its reads are made. */
+  warmth = 0;
+
+  /**
    * The log that denied connection `i` when that denial is its only reset (kept as a bit: the
    * evidence is made again only when its fields are read), else null.
    */
