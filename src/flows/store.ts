@@ -1,8 +1,8 @@
 /**
  * Connections kept for the analysis in columns, not objects. A Connection object costs about
  * 450 bytes (36 fields, boxed times, its uid and address texts); a scan of two million SYNs is
- * then most of a gigabyte before the analysis starts. Here a connection is 45 bytes (a firewall
- * log's attempt) to 80 (a Zeek row): times and counts in typed arrays (a log's start and duration
+ * then most of a gigabyte before the analysis starts. Here a connection is about 36 bytes (a
+ * firewall log's attempt) to 71 (a Zeek row): times and counts in typed arrays (a log's start and duration
  * in microseconds), the columns every row has side by side in one (`Chunk.hot`), IPv4 addresses
  * as numbers, repeated texts (histories, states,
  * services, IPv6 addresses) as numbers into one table, uids as bytes in one buffer, and what only
@@ -972,6 +972,11 @@ class StoredRow implements Connection {
     private readonly t: Tables,
   ) {}
 
+  /** The row's word `w` of its chunk's `hot` columns. */
+  private word(w: number): number {
+    return this.k.hot[this.i * HOT + w]!;
+  }
+
   private get rare(): Rare {
     const rare = this.k.rare;
     return rare === null ? NO_RARE : (rare[this.i] ?? NO_RARE);
@@ -981,7 +986,7 @@ class StoredRow implements Connection {
     return uidAt(this.k, this.i);
   }
   get proto(): Transport {
-    return this.t.transports[this.k.hot[this.i * HOT + W_FLAGS]! >>> 24] as Transport;
+    return this.t.transports[this.word(W_FLAGS) >>> 24] as Transport;
   }
   get ts(): number {
     return tsAt(this.k, this.i);
@@ -993,7 +998,7 @@ class StoredRow implements Connection {
     return this.address(W_ORIG_A, FLAG_ORIG_TEXT);
   }
   get origP(): number {
-    return this.k.hot[this.i * HOT + W_PORTS]! & 0xffff;
+    return this.word(W_PORTS) & 0xffff;
   }
   get respH(): string {
     return this.address(W_RESP_A, FLAG_RESP_TEXT);
@@ -1005,15 +1010,13 @@ class StoredRow implements Connection {
   }
 
   /** An address word's value as text: an IPv4 number, or (its flag set) a Texts id. */
-  private address(word: number, textFlag: number): string {
-    const at = this.i * HOT;
-    const a = this.k.hot[at + word]!;
-    return this.k.hot[at + W_FLAGS]! & textFlag ? this.t.texts[a]! : formatIPv4(a);
+  private address(w: number, textFlag: number): string {
+    const a = this.word(w);
+    return this.word(W_FLAGS) & textFlag ? this.t.texts[a]! : formatIPv4(a);
   }
   /** An address word's value as an IPv4 number, -1 where (its flag set) the row keeps it as text. */
-  private v4(word: number, textFlag: number): number {
-    const at = this.i * HOT;
-    return this.k.hot[at + W_FLAGS]! & textFlag ? -1 : this.k.hot[at + word]!;
+  private v4(w: number, textFlag: number): number {
+    return this.word(W_FLAGS) & textFlag ? -1 : this.word(w);
   }
   /** The responder's IPv4 address as a number, -1 where the row keeps it as text. */
   get respV4(): number {
@@ -1024,7 +1027,7 @@ class StoredRow implements Connection {
     return this.v4(W_ORIG_A, FLAG_ORIG_TEXT);
   }
   get respP(): number {
-    return this.k.hot[this.i * HOT + W_PORTS]! >>> 16;
+    return this.word(W_PORTS) >>> 16;
   }
   get service(): string | null {
     const column = this.k.service;
@@ -1043,22 +1046,22 @@ class StoredRow implements Connection {
     return this.count(this.k.respBytes);
   }
   get connState(): ConnState {
-    return this.t.states[(this.k.hot[this.i * HOT + W_FLAGS]! >>> 16) & 0xff] as ConnState;
+    return this.t.states[(this.word(W_FLAGS) >>> 16) & 0xff] as ConnState;
   }
   get localOrig(): boolean | null {
-    return localValue((flagsAt(this.k, this.i) >> LOCAL_ORIG_SHIFT) & 3);
+    return localValue((this.word(W_FLAGS) >> LOCAL_ORIG_SHIFT) & 3);
   }
   get localResp(): boolean | null {
-    return localValue((flagsAt(this.k, this.i) >> LOCAL_RESP_SHIFT) & 3);
+    return localValue((this.word(W_FLAGS) >> LOCAL_RESP_SHIFT) & 3);
   }
   get missedBytes(): number {
     return this.rare.missedBytes;
   }
   get history(): string {
-    return this.t.texts[this.k.hot[this.i * HOT + W_HISTORY]! & 0xffff]!;
+    return this.t.texts[this.word(W_HISTORY) & 0xffff]!;
   }
   get origPkts(): number {
-    return this.k.hot[this.i * HOT + W_ORIG_PKTS]!;
+    return this.word(W_ORIG_PKTS);
   }
   get origIpBytes(): number {
     return this.count(this.k.origIpBytes);
@@ -1073,7 +1076,7 @@ class StoredRow implements Connection {
     return captureAt(this.k, this.i);
   }
   get synCount(): number {
-    return this.k.hot[this.i * HOT + W_HISTORY]! >>> 16;
+    return this.word(W_HISTORY) >>> 16;
   }
   get origTtl(): number {
     const column = this.k.origTtl;
@@ -1089,7 +1092,7 @@ class StoredRow implements Connection {
     return Number.isNaN(rtt) ? null : rtt;
   }
   get established(): boolean {
-    return (flagsAt(this.k, this.i) & FLAG_ESTABLISHED) !== 0;
+    return (this.word(W_FLAGS) & FLAG_ESTABLISHED) !== 0;
   }
   get resets(): Connection['resets'] {
     const k = this.k;
