@@ -14,8 +14,12 @@
  * writing the output as a stage of its own (analyze → JSON, flows → CSV), the pcap-parser package
  * reading the same file, and the CLI end to end (`analyze` text and JSON, `flows` CSV and Zeek)
  * under /usr/bin/time. Where `argus` and `tcptrace` are installed it runs them on the same file
- * in the same run and prints callhome's speed as a multiple of theirs. Results, with the load
- * average at each measurement, go to the terminal and to bench/results.json.
+ * in the same run and prints callhome's speed as a multiple of theirs, with each peer's time on a
+ * capture of no packets (Argus waits out a whole second whatever it reads: its CPU time is the
+ * measure). `compare` of the file's two halves on one thread and on two is measured beside the
+ * same two analyses as two processes one after the other and at once: what a second core gives on
+ * this machine to runs that share nothing. Results, with the load average at each measurement, go
+ * to the terminal and to bench/results.json.
  *
  *   npm run bench                               # every profile: busy and kind at 1024 MB each, then logs
  *   npm run bench -- --profile busy             # one profile (busy, kind or logs); both: busy and kind
@@ -246,6 +250,24 @@ function stageOnce(name, file) {
   }
   const lines = run.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
+}
+
+/**
+ * A peer's wall time on a capture of no packets (the file's 24-byte header): what it takes
+ * whatever the file. Argus ends its run on a whole second — 1.0 s on an empty capture, and 1.0 s
+ * on a GiB it read in 0.5–1 CPU s — so its wall time is rounded up and its CPU time is the measure
+ * of its work.
+ */
+function peerFloor(peer, program, file) {
+  const empty = join(tmpdir(), `callhome-bench-empty-${process.pid}.pcap`);
+  const header = Buffer.alloc(24);
+  const fd = openSync(file, 'r');
+  readSync(fd, header, 0, 24, 0);
+  closeSync(fd);
+  writeFileSync(empty, header);
+  const r = programOnce(`${peer.name} (empty capture)`, program, peer.args(empty));
+  rmSync(empty);
+  return r.error ? null : r.seconds;
 }
 
 const TIME = '/usr/bin/time';
@@ -610,7 +632,8 @@ async function benchProfile(profile, sizeMB, seed, clients) {
       process.stderr.write(`bench: ${profile}: ${peer.name} …\n`);
       const r = best(() => programOnce(peer.name, program, peer.args(file)));
       if (r.error) skipped.push(`${peer.name} (failed: ${r.error})`);
-      else measured.push({ kind: 'peer', program: peer.program, packets: marker.packets, ...r });
+      else
+        measured.push({ kind: 'peer', program: peer.program, packets: marker.packets, ...r, floorSeconds: peerFloor(peer, program, file) });
     }
   }
   const cores = existsSync(cliMain) && process.env.BENCH_CORES !== '0' ? twoCaptures(profile, file, halfFile, marker) : null;
@@ -635,6 +658,7 @@ async function benchProfile(profile, sizeMB, seed, clients) {
     ...(r.connections !== undefined ? { connections: r.connections } : {}),
     ...(r.hosts !== undefined ? { hosts: r.hosts } : {}),
     ...(r.outputMB !== undefined ? { outputMB: r.outputMB } : {}),
+    ...(r.floorSeconds !== undefined ? { emptyCaptureSeconds: r.floorSeconds } : {}),
   }));
   const ratios = [];
   for (const [ours, program] of RATIOS) {
@@ -645,6 +669,7 @@ async function benchProfile(profile, sizeMB, seed, clients) {
         callhome: ours,
         peer: b.name,
         peerSeconds: b.seconds,
+        peerEmptyCaptureSeconds: b.emptyCaptureSeconds ?? null,
         callhomeSeconds: a.seconds,
         speedRatio: b.seconds / a.seconds,
         cpuRatio: a.cpuSeconds && b.cpuSeconds ? b.cpuSeconds / a.cpuSeconds : null,
@@ -688,6 +713,10 @@ async function benchProfile(profile, sizeMB, seed, clients) {
       console.log(
         `  ${r.callhome.padEnd(31)} vs ${r.peer.padEnd(27)} ${fmt(r.speedRatio, 2)}× wall   (${fmt(r.callhomeSeconds, 2)} s vs ${fmt(r.peerSeconds, 2)} s)${r.cpuRatio === null ? '' : `   ${fmt(r.cpuRatio, 2)}× CPU`}`,
       );
+    for (const peer of rows.filter((r) => r.kind === 'peer' && r.emptyCaptureSeconds !== undefined && r.emptyCaptureSeconds !== null))
+      console.log(
+        `  ${peer.name} on a capture of no packets: ${fmt(peer.emptyCaptureSeconds, 2)} s${peer.emptyCaptureSeconds >= 0.5 ? ' — its wall time is a floor it waits out, not work: compare CPU' : ''}`,
+      );
   }
   if (half.length > 0) {
     const halfBytes = statSync(halfFile).size;
@@ -705,7 +734,15 @@ async function benchProfile(profile, sizeMB, seed, clients) {
       console.log(
         `  ${r.name.padEnd(34)} ${fmt(r.seconds, 2).padStart(6)} s  ${fmt(r.cpuSeconds ?? 0, 2).padStart(6)} CPU s  ${fmt(r.maxRssMB ?? 0, 0).padStart(4)} MB RSS  load ${fmt(r.load1, 2)}`,
       );
+    for (const r of cores.processes?.runs ?? [])
+      console.log(
+        `  ${r.name.padEnd(42)} ${fmt(r.seconds, 2).padStart(6)} s  ${fmt(r.cpuSeconds ?? 0, 2).padStart(6)} CPU s  ${fmt(r.maxRssMB ?? 0, 0).padStart(4)} MB RSS  load ${fmt(r.load1, 2)}`,
+      );
     if (cores.speedup !== null) console.log(`  throughput on ${cpus().length} cores: ${fmt(cores.speedup, 2)}× one thread's`);
+    if (cores.processes)
+      console.log(
+        `  two processes at once: ${fmt(cores.processes.speedup, 2)}× the throughput of one after the other — what this machine gives two runs that share nothing`,
+      );
   }
   if (skipped.length > 0) console.log(`\nskipped: ${skipped.join('; ')}`);
   return {
@@ -754,7 +791,32 @@ function twoCaptures(profile, file, halfFile, marker) {
     }
   }
   const [one, two] = runs;
-  return { runs, speedup: one.seconds / two.seconds };
+  return { runs, speedup: one.seconds / two.seconds, processes: twoProcesses(halfFile, second) };
+}
+
+/**
+ * The machine's own answer to what a second core gives: the same two analyses as two processes of
+ * their own (nothing shared), one after the other and then at once, alternated, best of each. A
+ * machine whose cores share their memory bandwidth or whose second core is busy gives two
+ * processes less than twice the throughput, and threads cannot do better than that.
+ */
+function twoProcesses(first, second) {
+  const quote = (text) => `'${text.replaceAll("'", "'\\''")}'`;
+  const analyze = (f) => `${quote(process.execPath)} ${quote(cliMain)} analyze --quiet --no-color --format json ${quote(f)} >/dev/null`;
+  const shapes = [
+    { name: 'two callhome analyze, one after the other', script: `${analyze(first)} && ${analyze(second)}` },
+    { name: 'two callhome analyze at once', script: `${analyze(first)} & a=$!; ${analyze(second)}; s=$?; wait $a && exit $s` },
+  ];
+  const runs = [null, null];
+  for (let i = 0; i < RUNS; i++) {
+    shapes.forEach((shape, k) => {
+      const r = programOnce(shape.name, '/bin/sh', ['-c', shape.script]);
+      if (r.error) return;
+      if (runs[k] === null || r.seconds < runs[k].seconds) runs[k] = { ...r, load1: loadavg()[0] };
+    });
+  }
+  if (runs[0] === null || runs[1] === null) return null;
+  return { runs, speedup: runs[0].seconds / runs[1].seconds };
 }
 
 // ---------------------------------------------------------------------------------------------
