@@ -12,7 +12,8 @@ export type FirewallAction = 'deny' | 'allow';
 
 /** Words of a log prefix or action column that mean the packet was stopped, and that it passed. */
 const DENY_WORDS = /deny|denied|drop|block|reject|refuse|discard/i;
-const ALLOW_WORDS = /accept|allow|permit|pass/i;
+// FortiGate writes how a session it let through ended: close, timeout, server-rst, client-rst.
+const ALLOW_WORDS = /accept|allow|permit|pass|^\s*(close|timeout|server-rst|client-rst)\s*$/i;
 
 /** The firewall's decision from a word (an action column, a log prefix); `otherwise` when it says neither. */
 export function actionOf<Otherwise extends FirewallAction | null>(text: string, otherwise: Otherwise): FirewallAction | Otherwise {

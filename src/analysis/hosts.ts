@@ -32,6 +32,8 @@ export interface HostContext {
   orgs: OrgTable;
   /** Time of the capture's last packet; by default the last connection's end. */
   captureEnd?: number;
+  /** Inputs whose rows are final records, never cut off by the end (outcomes.ts). */
+  loggedInputs?: ReadonlySet<number>;
   /** Known destinations (--known), taken out of the findings; null when none were given. */
   known?: KnownMatcher | null;
   /** Resolvers inside the network that answered DNS; by default found in the connections. */

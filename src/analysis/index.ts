@@ -130,6 +130,7 @@ export function analyzeConnections(
     orgs: new OrgTable(options.orgs),
     known,
     keepQuiet: options.allHosts !== false,
+    loggedInputs: new Set(inputs.flatMap((c, i) => (c.format === 'pcap' || c.format === 'pcapng' ? [] : [i]))),
     maxHeldConnections: options.maxHeldConnections,
   });
   const result: AnalysisResult = {

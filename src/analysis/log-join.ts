@@ -103,7 +103,9 @@ export function joinFirewallLogs(given: ConnectionList, captures: readonly Captu
       if (row === undefined) byHost.set(address, (row = { attempts: 0, logOnly: 0 }));
       return row;
     };
-    for (const c of captureSide) if (isAttempt(c) && crosses(c)) hostRow(hostOf(c, internal)).attempts++;
+    captureSide.forEach((c, k) => {
+      if (isAttempt(c) && crosses(c) && match.continues[k]! < 0) hostRow(hostOf(c, internal)).attempts++;
+    });
     captureSide.forEach((c, k) => {
       const i = match.matchOf[k]!;
       if (i < 0) return;

@@ -1,8 +1,8 @@
 /**
  * Outcomes: what became of each of a host's connections and UDP flows — established (a UDP flow:
  * answered), reset (by whom), refused by ICMP, unanswered — and which of them are attempts: a SYN retransmission emitted as a
- * connection of its own is not a new attempt, and an attempt in the capture's last seconds was
- * cut off by its end, not left unanswered.
+ * connection of its own is not a new attempt, and an attempt in a capture's last seconds was
+ * cut off by its end, not left unanswered (a log's rows are final: never cut off).
  */
 import { ConnectionStore, listOf, viewOf, type ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
@@ -24,8 +24,13 @@ export const MAX_HELD_CONNECTIONS = 50_000;
 /** Datagrams a UDP client sends for one question before it gives up (a stub resolver: 2–4). */
 const UDP_RETRIES = 4;
 
-/** SYN retransmissions back off for about 21 s (Windows: 3 + 6 + 12 s; Linux: 1, 3, 7, 15 s…). */
-const SYN_RETRY_SECONDS = 30;
+/**
+ * The longest gap between two SYNs of one attempt: retransmissions back off, each wait twice the
+ * one before — Linux's six retries leave at 1, 3, 7, 15, 31 and 63 s, the last 32 s after the one
+ * before; macOS's last wait is 32 s too, Windows's 3 and 6 s (a firewall log's retries: the same
+ * bound, logs/firewall/attempts.ts).
+ */
+const SYN_RETRY_SECONDS = 40;
 
 /**
  * One host's connections in time order, as parallel arrays (position = item): a host may have
@@ -48,6 +53,12 @@ export interface OutcomeContext {
   refusals: Refusals;
   /** Time of the capture's last packet. */
   captureEnd?: number;
+  /**
+   * Inputs whose rows are records their writer closed (Zeek logs, firewall logs; by
+   * `Connection.capture`): an unanswered row at their end is final — Zeek writes an S0 row once
+   * its own attempt timer ran out — and is never taken for one cut off by the end of a capture.
+   */
+  loggedInputs?: ReadonlySet<number>;
   /** A host's connections held as objects at most (MAX_HELD_CONNECTIONS by default). */
   maxHeldConnections?: number;
 }
@@ -136,7 +147,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       lastUnanswered.set(key, c.lastTs);
       // Cut off by the end of the capture: neither answered nor unanswered, not counted. A stream
       // of datagrams (more than a client's retries) waits for no answer: it is what it is.
-      if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES)) {
+      if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) && ctx.loggedInputs?.has(c.capture) !== true) {
         attempt = false;
         items.cutOff++;
       }

@@ -117,7 +117,9 @@ class Engine {
     const kind = held >= MAGIC_BYTES ? sniffCapture(head) : null;
     if (kind === null) {
       if (!eof && held < DESCRIBE_BYTES) return false;
-      const looks = describeNonCapture(head);
+      const described = describeNonCapture(head);
+      // Text reaches the capture reader when no log reader claimed it: it is none of those either.
+      const looks = described === 'a text file' ? `${described}, and not a Zeek log or a firewall log callhome reads` : described;
       const what = this.compressed ? `a gzip file that does not hold a capture (inside: ${held === 0 ? 'nothing' : looks})` : looks;
       throw new CaptureError('not-a-capture', this.name, `${this.name}: not a capture file — it looks like ${what}`, 0, null);
     }

@@ -26,3 +26,30 @@ export const CONN_STATE_NAMES = Object.keys(CONN_STATES) as (keyof typeof CONN_S
 export function isConnState(text: string): text is keyof typeof CONN_STATES {
   return Object.prototype.hasOwnProperty.call(CONN_STATES, text);
 }
+
+/**
+ * What a TCP `conn_state` says by itself, for a row without `history` (a `zeek-cut` of a few
+ * columns, a deployment that drops it): whether the originator's SYN was seen, and whether the
+ * responder answered it — Zeek's states of an established connection, its attempt states, and
+ * those it gives when the opening was not seen (`RSTRH`, `SHR`, `OTH`: null, not known).
+ */
+export function tcpStateOpening(state: keyof typeof CONN_STATES): { syn: boolean; answered: boolean | null } {
+  switch (state) {
+    case 'S1':
+    case 'SF':
+    case 'S2':
+    case 'S3':
+    case 'RSTO':
+    case 'RSTR':
+      return { syn: true, answered: true };
+    case 'S0':
+    case 'REJ':
+    case 'RSTOS0':
+    case 'SH':
+      return { syn: true, answered: false };
+    case 'RSTRH':
+    case 'SHR':
+    case 'OTH':
+      return { syn: false, answered: null };
+  }
+}

@@ -19,12 +19,32 @@ export interface ZeekSniff {
 
 const decoder = new TextDecoder('utf-8');
 
+/**
+ * The `#path` of each TSV header block in `text`, in order, cut at the separator its
+ * `#separator` line names (a tab unless it says otherwise: `\x7c` for `|`).
+ */
+export function zeekPaths(text: string): string[] {
+  const declared = /^#separator (.*)$/m.exec(text);
+  const separator = declared === null ? '\t' : unescapeZeek(declared[1]!.replace(/\r$/, ''));
+  const paths: string[] = [];
+  if (separator === '') return paths;
+  const prefix = `#path${separator}`;
+  for (let at = text.indexOf(prefix); at >= 0; at = text.indexOf(prefix, at + prefix.length)) {
+    if (at > 0 && text.charCodeAt(at - 1) !== 10) continue;
+    const from = at + prefix.length;
+    let to = from;
+    while (to < text.length && text.charCodeAt(to) !== 10 && text.charCodeAt(to) !== 13 && !text.startsWith(separator, to)) to++;
+    if (to > from) paths.push(text.slice(from, to));
+  }
+  return paths;
+}
+
 /** The log a file holds, from its first bytes (inflated if gzip); null when it is not a Zeek log. */
 export function sniffZeek(head: Uint8Array, name: string): ZeekSniff | null {
   const text = decoder.decode(head.subarray(0, Math.min(head.length, 16 << 10))).replace(/^\uFEFF/, '');
   if (text.startsWith('#separator ')) {
-    const path = /^#path\t([^\t\r\n]+)/m.exec(text);
-    return { format: 'zeek-tsv', path: path ? path[1]! : null, tagged: false };
+    const [path] = zeekPaths(text);
+    return { format: 'zeek-tsv', path: path ?? null, tagged: false };
   }
   const line = text.trimStart().split('\n', 1)[0]!;
   if (!line.startsWith('{')) {

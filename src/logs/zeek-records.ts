@@ -6,7 +6,7 @@
  * gives an error text naming the field.
  */
 import { NONE, type Connection, type DnsAnswer, type HttpRequestPeek, type Transport } from '../flows/connection.js';
-import { isConnState } from '../flows/conn-state.js';
+import { isConnState, tcpStateOpening } from '../flows/conn-state.js';
 import { answered, historyResets } from '../flows/zeek-history.js';
 import { CALLHOME_ZEEK_FIELDS, proxyFormOf } from '../flows/zeek-fields.js';
 import type { ZeekRow } from './zeek-format.js';
@@ -86,6 +86,8 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
   const history = row.text(C.history) ?? '';
   const origPkts = count(row, C.orig_pkts);
   const respPkts = count(row, C.resp_pkts);
+  // No history (a zeek-cut of a few columns): a TCP row's conn_state tells the SYN and the answer.
+  const opening = history === '' && proto === 'tcp' ? tcpStateOpening(state) : null;
   const c: Connection = {
     uid,
     proto: proto satisfies Transport,
@@ -110,11 +112,21 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
     respIpBytes: count(row, C.resp_ip_bytes),
     capture,
     // A SYN-only attempt's packets are its SYNs; otherwise history's S says one.
-    synCount: history.charCodeAt(0) === 83 /* S */ ? (history === 'S' || history === 'Sr' ? Math.max(1, origPkts) : 1) : 0,
+    synCount:
+      history.charCodeAt(0) === 83 /* S */
+        ? history === 'S' || history === 'Sr'
+          ? Math.max(1, origPkts)
+          : 1
+        : opening?.syn === true
+          ? opening.answered === false && (state === 'S0' || state === 'REJ')
+            ? Math.max(1, origPkts)
+            : 1
+          : 0,
     origTtl: -1,
     respTtl: -1,
     handshakeRtt: null,
-    established: history === '' ? respPkts > 0 : answered(history),
+    // A UDP row's SF: both sides sent.
+    established: history !== '' ? answered(history) : (opening?.answered ?? (respPkts > 0 || (proto !== 'tcp' && state === 'SF'))),
     resets: NONE,
     http: null,
     sni: null,
@@ -231,12 +243,41 @@ export function dnsFromRow(row: ZeekRow): RowResult<DnsRow | null> {
 
 // ---------------------------------------------------------------- http.log
 
-export const HTTP_LOG_FIELDS = ['ts', 'uid', 'method', 'host', 'uri', 'user_agent', 'proxied'] as const;
+export const HTTP_LOG_FIELDS = [
+  'ts',
+  'uid',
+  'method',
+  'host',
+  'uri',
+  'user_agent',
+  'proxied',
+  'id.orig_h',
+  'id.orig_p',
+  'id.resp_h',
+  'id.resp_p',
+] as const;
 
 export interface HttpRow {
   ts: number;
   uid: string;
+  /** Its connection's endpoints (`tupleKey`), for a conn.log whose uids are not these; null when the row has none. */
+  tuple: string | null;
   peek: HttpRequestPeek;
+}
+
+/** The key a side log's row and a conn.log row of one connection share besides their uid. */
+export function tupleKey(origH: string, origP: number, respH: string, respP: number): string {
+  return `${origH} ${origP} ${respH} ${respP}`;
+}
+
+/** The endpoints of a side log's row from its `id.*` columns at `from` (orig_h, orig_p, resp_h, resp_p), or null. */
+function rowTuple(row: ZeekRow, from: number): string | null {
+  const origH = row.text(from);
+  const respH = row.text(from + 2);
+  const origP = row.text(from + 1) === null ? Number.NaN : count(row, from + 1);
+  const respP = row.text(from + 3) === null ? Number.NaN : count(row, from + 3);
+  if (origH === null || respH === null || !Number.isInteger(origP) || !Number.isInteger(respP)) return null;
+  return tupleKey(origH, origP, respH, respP);
 }
 
 /**
@@ -267,6 +308,7 @@ export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
   return {
     ts,
     uid,
+    tuple: rowTuple(row, 7),
     peek: {
       method,
       target,
@@ -280,11 +322,12 @@ export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
 
 // ---------------------------------------------------------------- ssl.log
 
-export const SSL_LOG_FIELDS = ['ts', 'uid', 'server_name'] as const;
+export const SSL_LOG_FIELDS = ['ts', 'uid', 'server_name', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'] as const;
 
-export function sniFromRow(row: ZeekRow): RowResult<{ uid: string; sni: string } | null> {
+export function sniFromRow(row: ZeekRow): RowResult<{ ts: number; uid: string; tuple: string | null; sni: string } | null> {
   const uid = row.text(1);
-  if (uid === null || !Number.isFinite(row.time(0))) return { error: 'no ts or uid' };
+  const ts = row.time(0);
+  if (uid === null || !Number.isFinite(ts)) return { error: 'no ts or uid' };
   const sni = row.text(2);
-  return sni === null || sni === '' ? null : { uid, sni };
+  return sni === null || sni === '' ? null : { ts, uid, tuple: rowTuple(row, 3), sni };
 }

@@ -22,6 +22,7 @@ import {
   jsonTime,
   logTypeFromName,
   unescapeZeek,
+  zeekPaths,
   zeekTime,
   type JsonClock,
   type ZeekFormat,
@@ -37,6 +38,7 @@ import {
   httpFromRow,
   isError,
   sniFromRow,
+  tupleKey,
   type DnsRow,
   type HttpRow,
 } from './zeek-records.js';
@@ -133,13 +135,51 @@ interface DnsEntry {
 interface HttpEntry {
   peek: HttpRow['peek'];
   times: number[];
+  /** The side log's file (its state's index). */
+  file: number;
+}
+interface SniEntry {
+  sni: string;
+  ts: number;
+  file: number;
 }
 
-/** What the side logs said, by uid, until conn.log claims it. */
+/** A side row and its connection's row this far apart (beyond the connection's span) are still one connection's. */
+const TUPLE_SLACK_SECONDS = 1;
+
+/**
+ * What the side logs said, by uid, until conn.log claims it; and by the connection's endpoints,
+ * for a conn.log whose uids are not the side logs' (logs of two Zeek runs over one capture, a
+ * sensor that rewrote them): a side row is then claimed by the conn.log row of the same
+ * endpoints whose span holds its time.
+ */
 class Join {
   readonly dns = new Map<string, DnsEntry>();
   readonly http = new Map<string, HttpEntry>();
-  readonly sni = new Map<string, string>();
+  readonly sni = new Map<string, SniEntry>();
+  private readonly httpByTuple = new Map<string, string[]>();
+  private readonly sniByTuple = new Map<string, string[]>();
+
+  /** A side row's uid under its endpoints, for `attach` to find it by them. */
+  index(kind: 'http' | 'sni', tuple: string | null, uid: string): void {
+    if (tuple === null) return;
+    const byTuple = kind === 'http' ? this.httpByTuple : this.sniByTuple;
+    const uids = byTuple.get(tuple);
+    if (uids === undefined) byTuple.set(tuple, [uid]);
+    else if (!uids.includes(uid)) uids.push(uid);
+  }
+
+  /** The uid of an unclaimed side row of `c`'s endpoints within its span, or undefined. */
+  private byTuple(c: Connection, byTuple: Map<string, string[]>, timeOf: (uid: string) => number | undefined): string | undefined {
+    if (byTuple.size === 0) return undefined;
+    const uids = byTuple.get(tupleKey(c.origH, c.origP, c.respH, c.respP));
+    if (uids === undefined) return undefined;
+    for (const uid of uids) {
+      const ts = timeOf(uid);
+      if (ts !== undefined && ts >= c.ts - TUPLE_SLACK_SECONDS && ts <= c.lastTs + TUPLE_SLACK_SECONDS) return uid;
+    }
+    return undefined;
+  }
 
   attach(c: Connection): void {
     const dns = this.dns.get(c.uid);
@@ -147,16 +187,18 @@ class Join {
       this.dns.delete(c.uid);
       applyDns(c, dns);
     }
-    const http = this.http.get(c.uid);
+    const httpUid = this.http.has(c.uid) ? c.uid : this.byTuple(c, this.httpByTuple, (uid) => this.http.get(uid)?.times[0]);
+    const http = httpUid === undefined ? undefined : this.http.get(httpUid);
     if (http !== undefined) {
-      this.http.delete(c.uid);
+      this.http.delete(httpUid!);
       c.http ??= http.peek;
       if (http.times.length > c.requestTimes.length) c.requestTimes = http.times;
     }
-    const sni = this.sni.get(c.uid);
+    const sniUid = this.sni.has(c.uid) ? c.uid : this.byTuple(c, this.sniByTuple, (uid) => this.sni.get(uid)?.ts);
+    const sni = sniUid === undefined ? undefined : this.sni.get(sniUid);
     if (sni !== undefined) {
-      this.sni.delete(c.uid);
-      c.sni ??= sni;
+      this.sni.delete(sniUid!);
+      c.sni ??= sni.sni;
     }
   }
 }
@@ -268,7 +310,9 @@ async function readRows(
     let sawPath = false;
     return readLines(
       source,
-      (line, n) => {
+      (text, n) => {
+        // A byte-order mark before the first header (a log saved by an editor)
+        const line = n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
         if (line.charCodeAt(0) === 35 /* # */) {
           tsv.header(line);
           if (line.startsWith('#path') && tsv.path !== null) {
@@ -419,9 +463,6 @@ export function mayBeUsed(
   return (logType !== null && USED.has(logType)) || (several ?? holdsSeveralLogs(file));
 }
 
-/** The `#path` of each TSV header block in a text. */
-const PATH_LINE = /^#path\t([^\t\r\n]+)/gm;
-
 /**
  * Whether a TSV file holds the header blocks of several log types one after the other
  * (`zcat conn.*.log.gz dns.*.log.gz > day.log`), by its first bytes and, when it is not gzip,
@@ -430,12 +471,14 @@ const PATH_LINE = /^#path\t([^\t\r\n]+)/gm;
 export function holdsSeveralLogs(file: Pick<ZeekLogFile, 'path' | 'format' | 'head' | 'stream'>): boolean {
   if (file.format !== 'zeek-tsv' || file.head === undefined) return false;
   const head = headText.decode(file.head);
-  const paths = new Set([...head.matchAll(PATH_LINE)].map((m) => m[1]!));
+  const paths = new Set(zeekPaths(head));
   if (paths.size > 1) return true;
   const tailBytes = file.stream === undefined ? readTail(file.path) : null;
   if (tailBytes === null) return false;
   const tail = headText.decode(tailBytes);
-  for (const m of tail.matchAll(PATH_LINE)) paths.add(m[1]!);
+  // The tail is cut anywhere: its paths are read with the head's separator.
+  const declared = /^#separator .*$/m.exec(head);
+  for (const path of zeekPaths(declared === null ? tail : `${declared[0]}\n${tail}`)) paths.add(path);
   if (paths.size > 1) return true;
   // rows whose header block starts before the tail: as wide as the first block's?
   const separator = /^#separator (.*)$/m.exec(head);
@@ -545,17 +588,23 @@ export async function loadZeekLogs(
       const filter = filterFor(logType, http.ts);
       if (filter !== null && copied(state, filter, `${http.uid}\t${http.ts}\t${http.peek.method}\t${http.peek.target}`, http.ts)) return;
       const entry = join.http.get(http.uid);
-      if (entry === undefined) join.http.set(http.uid, { peek: http.peek, times: [http.ts] });
-      else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
+      if (entry === undefined) {
+        join.http.set(http.uid, { peek: http.peek, times: [http.ts], file: state.index });
+        join.index('http', http.tuple, http.uid);
+      } else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
     } else {
       const ssl = sniFromRow(row);
       if (isError(ssl)) return malformed(state, line, ssl.error);
-      seen(state, state.first, state.last);
-      if (ssl === null) return;
       const ts = row.time(0);
+      if (Number.isFinite(ts)) seen(state, ts, ts);
+      else seen(state, state.first, state.last);
+      if (ssl === null) return;
       const filter = filterFor(logType, ts);
       if (filter !== null && copied(state, filter, `${ssl.uid}\t${ts}`, ts)) return;
-      if (!join.sni.has(ssl.uid)) join.sni.set(ssl.uid, ssl.sni);
+      if (!join.sni.has(ssl.uid)) {
+        join.sni.set(ssl.uid, { sni: ssl.sni, ts: ssl.ts, file: state.index });
+        join.index('sni', ssl.tuple, ssl.uid);
+      }
     }
   };
 
@@ -599,7 +648,9 @@ export async function loadZeekLogs(
   if (join.dns.size + join.http.size + join.sni.size > 0) for (const c of early) join.attach(c);
   for (const c of early) hand(c);
   for (const entry of join.dns.values()) hand(dnsConnection(entry));
-  const unclaimed = join.http.size + join.sni.size;
+  // Rows no conn.log row claimed, by uid or by endpoints and time: said by the log they are in.
+  const unclaimed = new Map<number, number>();
+  for (const entry of [...join.http.values(), ...join.sni.values()]) unclaimed.set(entry.file, (unclaimed.get(entry.file) ?? 0) + 1);
   for (const state of states) {
     finishSummary(state, stats.get(state) ?? null);
     const usedAny = [...state.logTypes].some((t) => USED.has(t));
@@ -607,9 +658,10 @@ export async function loadZeekLogs(
       state.summary.warnings.push(`${state.file.path}: a Zeek ${state.logType} log: callhome reads conn, dns, http and ssl logs`);
     }
   }
-  if (unclaimed > 0 && states[0] !== undefined) {
-    states[0].summary.warnings.push(
-      `${plural(unclaimed, 'http/ssl row')} name a uid no conn.log row has: their Host, User-Agent or SNI are not used`,
+  for (const [file, n] of unclaimed) {
+    const state = states.find((s) => s.index === file) ?? states[0];
+    state?.summary.warnings.push(
+      `${plural(n, 'http/ssl row')} name a uid no conn.log row has, nor a connection of their endpoints at their time: their Host, User-Agent or SNI are not used`,
     );
   }
   return { captures: states.map((s) => s.summary), connections };

@@ -51,6 +51,12 @@ function firstReset(c: Connection) {
   return c.resets.length > 0 ? c.resets[0]! : null;
 }
 
+/** The first reset when it was seen as a packet (a log's has no TTL or timing), else null. */
+function packetReset(c: Connection) {
+  const r = firstReset(c);
+  return r !== null && r.origin === 'packet' ? r : null;
+}
+
 function column(
   name: string,
   zeekType: ZeekType | null,
@@ -117,14 +123,16 @@ export const connectionColumns: readonly ConnectionColumn[] = [
     null,
     'text',
     'reset',
-    'first reset: kind, side, stage and TTL (e.g. "rst resp syn ttl=255")',
+    'first reset: kind, side, stage and TTL (e.g. "rst resp syn ttl=255"; a log\'s, without the TTL it does not record)',
     (c) => {
       const r = firstReset(c);
-      return r === null ? null : `${r.kind} ${r.fromOriginator ? 'orig' : 'resp'} ${r.stage} ttl=${r.ttl}`;
+      if (r === null) return null;
+      return `${r.kind} ${r.fromOriginator ? 'orig' : 'resp'} ${r.stage}${r.origin === 'packet' ? ` ttl=${r.ttl}` : ''}`;
     },
     { ndjson: false },
   ),
-  column('reset_ttl', null, 'integer', null, 'TTL of the first reset or ICMP refusal', (c) => firstReset(c)?.ttl ?? null, {
+  // A log records no TTL or timing of a reset: null, not a made-up -1 or 0.
+  column('reset_ttl', null, 'integer', null, 'TTL of the first reset or ICMP refusal', (c) => packetReset(c)?.ttl ?? null, {
     ndjson: false,
   }),
   column(
@@ -133,7 +141,7 @@ export const connectionColumns: readonly ConnectionColumn[] = [
     'interval',
     null,
     'seconds from the packet the first reset answered to the reset',
-    (c) => firstReset(c)?.delay ?? null,
+    (c) => packetReset(c)?.delay ?? null,
     { unit: 'seconds', ndjson: false },
   ),
   column('resets', null, 'json', null, 'every reset / ICMP refusal with its evidence', (c) => c.resets),

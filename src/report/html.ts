@@ -27,6 +27,7 @@ import {
   OUTCOMES,
   partlyShownWords,
   capturesLine,
+  logClockLine,
   deservesAttention,
   flowGroups,
   flowHosts,
@@ -386,7 +387,10 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
   yield* [`<style>${STYLE}</style>`, '</head>', '<body>'];
   yield* ['<header>', '<h1>callhome report</h1>'];
   yield `<p class="meta">${h(capturesLine(result.captures, { span: headline === null }))}</p>`;
-  yield* [`<p class="meta">${files.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`, '</header>'];
+  yield `<p class="meta">${files.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`;
+  const clock = logClockLine(result.captures);
+  if (clock !== null) yield `<p class="meta">${h(clock)}</p>`;
+  yield '</header>';
 
   // Hosts are numbered across networks, for their anchors and for the charted ones.
   let hostsShown = 0;

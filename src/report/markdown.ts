@@ -23,6 +23,7 @@ import { bytes, count, decimal } from '../quantities.js';
 import {
   FULL_HOSTS,
   capturesLine,
+  logClockLine,
   deservesAttention,
   flowGroups,
   flowHosts,
@@ -195,6 +196,8 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
   const headline = severalNetworksHeadline(result);
   const views = networkViews(result);
   out.push(`_${md(headline === null ? capturesLine(result.captures) : capturesLine(result.captures, { span: false }))}_`, '');
+  const clock = logClockLine(result.captures);
+  if (clock !== null) out.push(`_${md(clock)}_`, '');
 
   if (headline === null) {
     // One network: the layout every single-network report has always had.

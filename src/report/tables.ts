@@ -51,7 +51,8 @@ export function capturesTable(result: AnalysisResult): TableModel {
       ...(several ? [num(String(c.network ?? ''))] : []),
       code(c.file),
       text(c.format + (c.compressed ? ` (${c.compressed})` : '')),
-      num(String(c.linktype)),
+      // A log has no link type.
+      c.linktype < 0 ? text('—') : num(String(c.linktype)),
       num(count(c.packets)),
       text(shortIso(c.start)),
       text(shortIso(c.end)),

@@ -29,7 +29,17 @@ import {
   severalNetworksHeadline,
   type NetworkView,
 } from './networks.js';
-import { capturesLine, deservesAttention, hostActivity, endpoint, outcomeWords, portList, seenSpan, shortIso } from './words.js';
+import {
+  capturesLine,
+  deservesAttention,
+  logClockLine,
+  hostActivity,
+  endpoint,
+  outcomeWords,
+  portList,
+  seenSpan,
+  shortIso,
+} from './words.js';
 
 const DEFAULT_WIDTH = 100;
 /** Destination groups shown per host before "… n more". */
@@ -189,8 +199,10 @@ export function analyzeTextLines(result: AnalysisResult, options: RenderOptions)
   const line = capturesLine(result.captures, { span: headline === null });
   out.push(...wrap(`${paint('callhome', 'bold', color)}: ${line}`, width, '  ', ''));
   const files = result.captures.map((c) => clean(c.file)).join(', ');
+  const clock = logClockLine(result.captures);
   if (headline === null) {
     if (files) out.push(...wrap(files, width, '  '));
+    if (clock !== null) out.push(...wrap(clean(clock), width, '  '));
   } else {
     out.push('', ...wrap(clean(headline), width, '    ', '  ').map((l) => paint(l, 'bold', color)));
   }
@@ -391,17 +403,24 @@ export function renderInfoText(captures: CaptureSummary[], options: RenderOption
   const label = ' '.repeat(14);
   const blocks = captures.map((c) => {
     const file = captureFileRows(c);
+    // A log has rows or entries, not packets, and no link type or interfaces.
+    const log = c.format !== 'pcap' && c.format !== 'pcapng';
+    const units = !log ? 'packets' : c.format === 'zeek-tsv' || c.format === 'zeek-json' ? 'rows' : 'entries';
     const rows: [string, string][] = [
       ['format', `${formatWords(c)}${c.compressed ? `, ${c.compressed}-compressed` : ''}`],
       ...file.before,
-      ['link type', c.linktypes.length > 1 ? c.linktypes.map(linktypeName).join(', ') : linktypeName(c.linktype)],
-      ['interfaces', String(c.interfaces)],
-      ['packets', `${count(c.packets)} (${bytes(c.bytes)})`],
+      ...(log
+        ? []
+        : ([
+            ['link type', c.linktypes.length > 1 ? c.linktypes.map(linktypeName).join(', ') : linktypeName(c.linktype)],
+            ['interfaces', String(c.interfaces)],
+          ] as [string, string][])),
+      [units, `${count(c.packets)} (${bytes(c.bytes)})`],
       [
         'time',
         c.start
           ? `${c.end ? seenSpan(c.start, c.end) : shortIso(c.start)}${c.durationSeconds !== null ? ` (${duration(c.durationSeconds)})` : ''}`
-          : 'no packets',
+          : `no ${units}`,
       ],
       ...file.after,
       [

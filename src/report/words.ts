@@ -118,6 +118,23 @@ export function capturesLine(captures: CaptureSummary[], options: { span?: boole
   return `${parts.join('; ')}${span}`;
 }
 
+/**
+ * How the firewall logs' time stamps were read — their time zone and, for syslog stamps without
+ * one, their year — as each log's summary says it ("times in UTC, year 2026 from the file's
+ * date"): a log's times are only as right as those, so the report says them. Null without a
+ * firewall log.
+ */
+export function logClockLine(captures: readonly CaptureSummary[]): string | null {
+  const readings = new Set<string>();
+  for (const c of captures) {
+    if (c.format === 'pcap' || c.format === 'pcapng' || c.format === 'zeek-tsv' || c.format === 'zeek-json') continue;
+    const m = /(?:^|; )times (in [^;]+)/.exec(c.formatDetail);
+    if (m !== null) readings.add(m[1]!);
+  }
+  if (readings.size === 0) return null;
+  return `firewall log times read ${[...readings].join('; ')} (--tz and --year set them)`;
+}
+
 export type Outcome = Attempt['outcome'];
 
 /** Outcomes in legend order, with the words a reader sees. */

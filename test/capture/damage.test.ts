@@ -214,7 +214,7 @@ describe('files that are not captures', () => {
     [
       'a gzip of text',
       gzipSync(Buffer.from('just some words, not packets\n'.repeat(10))),
-      'a gzip file that does not hold a capture (inside: a text file)',
+      'a gzip file that does not hold a capture (inside: a text file, and not a Zeek log or a firewall log callhome reads)',
     ],
     ['a gzip of nothing', gzipSync(Buffer.alloc(0)), 'a gzip file that does not hold a capture (inside: nothing)'],
     ['three bytes of a pcap header', Uint8Array.from([0xd4, 0xc3, 0xb2]), 'a capture cut short: only 3 bytes'],

@@ -115,6 +115,17 @@ describe('a firewall log read from its file a chunk at a time', () => {
       `Mar 35 09:05:09 gw kernel: DROP ${packet} PROTO=TCP SPT=40010 DPT=80 SYN URGP=0`,
       `Dec 31 23:59:59 gw kernel: DROP ${packet} PROTO=TCP SPT=40011 DPT=80 SYN URGP=0`,
       `Jan  1 00:00:01 gw kernel: DROP ${packet} PROTO=TCP SPT=40012 DPT=80 SYN URGP=0`,
+      // No host: the decision's prefix straight after the stamp (as dmesg and journalctl write)
+      `Mar  5 09:05:10 ACCEPT ${packet} PROTO=TCP SPT=40013 DPT=80 SYN URGP=0`,
+      `Mar  5 09:05:10 gw ${packet} PROTO=TCP SPT=40014 DPT=80 SYN URGP=0`,
+      // What cannot be: addresses past 255 or not hex, ports past 65535 or missing, 31 November, hour 25
+      `Mar  5 09:05:11 gw kernel: DROP IN=eth1 SRC=192.168.1.23 DST=999.1.1.1 PROTO=TCP SPT=40015 DPT=80 SYN`,
+      `Mar  5 09:05:11 gw kernel: DROP IN=eth1 SRC=192.168.1.23 DST=2001:db8::zz PROTO=TCP SPT=40016 DPT=80 SYN`,
+      `Mar  5 09:05:12 gw kernel: DROP ${packet} PROTO=TCP SPT=99999 DPT=80 SYN URGP=0`,
+      `Mar  5 09:05:12 gw kernel: DROP ${packet} PROTO=TCP SPT=40017 DP`,
+      `Mar  5 09:05:13 gw kernel: DROP ${packet} PROTO=UDP FRAG:185`,
+      `Nov 31 09:05:13 gw kernel: DROP ${packet} PROTO=TCP SPT=40018 DPT=80 SYN URGP=0`,
+      `Mar  5 25:05:14 gw kernel: DROP ${packet} PROTO=TCP SPT=40019 DPT=80 SYN URGP=0`,
     ];
     const text = [...longLines(250), ...text0.split('\n'), ...odd, ...longLines(300)].join('\n');
     const expected = whole('long-kern.log', text);

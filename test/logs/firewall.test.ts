@@ -659,11 +659,11 @@ describe('bad input', () => {
     expect(error).toBeInstanceOf(FirewallLogError);
     expect((error as FirewallLogError).code).toBe('log.no_entries');
     expect((error as FirewallLogError).file).toBe('notes.txt');
-    expect((error as Error).message).toMatch(/^notes\.txt: not a capture or a firewall log: none of its 4 lines is an entry/);
+    expect((error as Error).message).toMatch(/^notes\.txt: not a capture or a firewall log: none of its 3 lines is an entry/);
   });
 
   it('an empty file says so', () => {
-    expect(() => readFirewallLog('empty.log', '')).toThrow(/^empty\.log: not a capture or a firewall log: none of its 1 line is an entry/);
+    expect(() => readFirewallLog('empty.log', '')).toThrow(/^empty\.log: not a capture or a firewall log: it is empty/);
   });
 
   it('names at most five unmatched lines, and counts them all', () => {

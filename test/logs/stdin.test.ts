@@ -113,6 +113,8 @@ describe('Zeek logs on standard input', () => {
   it('text that is no log is still "not a capture file"', () => {
     const r = run(['analyze', '-'], 'these are not logs\n');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('callhome: error: (standard input): not a capture file — it looks like a text file\n');
+    expect(r.stderr).toBe(
+      'callhome: error: (standard input): not a capture file — it looks like a text file, and not a Zeek log or a firewall log callhome reads\n',
+    );
   });
 });

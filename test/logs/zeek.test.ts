@@ -489,7 +489,9 @@ describe('bad rows and files that are no log', () => {
     writeFileSync(path, 'these are not logs\n');
     const run = await callhome(['analyze', path]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`callhome: error: ${path}: not a capture file — it looks like a text file\n`);
+    expect(run.stderr).toBe(
+      `callhome: error: ${path}: not a capture file — it looks like a text file, and not a Zeek log or a firewall log callhome reads\n`,
+    );
   });
 
   it('the commands take logs and captures mixed, and compare takes log folders', async () => {

@@ -11,8 +11,13 @@ import { formatIPv6, ipv6ToBytes } from '../../decode/address.js';
 import { logDenial, loggedReset, logUid, NONE, type Connection } from '../../flows/connection.js';
 import type { FirewallEvent, Teardown } from './types.js';
 
-/** SYN retransmissions back off for about 21 s (Windows 3 + 6 + 12 s, Linux 1, 3, 7, 15 s). */
-export const RETRY_SECONDS = 30;
+/**
+ * The longest gap between two SYNs of one attempt: retransmissions back off, each wait twice the
+ * one before — Linux's six retries (tcp_syn_retries) leave at 1, 3, 7, 15, 31 and 63 s, the last
+ * 32 s after the one before; macOS's last wait is 32 s too, Windows's 3 and 6 s. The same bound as
+ * the analysis's for a capture's retransmissions (outcomes.ts).
+ */
+export const RETRY_SECONDS = 40;
 /**
  * How long a connection a device let through waits for its teardown to tell what came of it: an
  * ASA tears down one never answered at its embryonic timeout, 30 s by default; one it has not torn

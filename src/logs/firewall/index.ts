@@ -16,7 +16,7 @@ import { table } from './table.js';
 import { otherSyslogLine } from './syslog.js';
 import { LogClock } from './time.js';
 import type { FirewallEvent, FirewallFormat, FirewallFormatModule, LineParser } from './types.js';
-import { SNIFF_CLOCK } from './types.js';
+import { eventFault, SNIFF_CLOCK } from './types.js';
 import { count, plural } from '../../quantities.js';
 
 export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
@@ -124,7 +124,10 @@ export function firewallLogText(bytes: Uint8Array): string {
 }
 
 function linesOf(text: string): string[] {
-  return text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  // The last line end closes the last line: no empty line after it.
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
 }
 
 /** The lines of a file's first bytes (or text), a last line cut off by their end left out. */
@@ -202,6 +205,8 @@ export class FirewallLogReader {
   private bytes = 0;
   private other = 0;
   private readonly unmatched: UnmatchedLines = { count: 0, first: [] };
+  /** Lines of a format read that name an address, port or time that cannot be. */
+  private readonly impossible: UnmatchedLines = { count: 0, first: [] };
   private firstEntryLine = 0;
   /**
    * Set by a reader that can read its file again from its end: a log found to list its newest
@@ -280,6 +285,7 @@ export class FirewallLogReader {
     const number = this.numbered(given);
     if (line.trim() === '') return;
     let skipped = false;
+    let impossible = false;
     for (const { module, parser } of this.parsers!) {
       const result = parser.parse(line, number);
       if (result === null) continue;
@@ -295,6 +301,11 @@ export class FirewallLogReader {
         this.attempts.add(result);
         return;
       }
+      // An impossible address, port or time: no attempt, counted and named apart.
+      if (eventFault(result) !== null) {
+        impossible = true;
+        break;
+      }
       this.accept(module.format, result);
       return;
     }
@@ -302,15 +313,7 @@ export class FirewallLogReader {
       this.other++;
       return;
     }
-    this.unmatched.count++;
-    // The first few by number, whatever order the lines come in.
-    const first = this.unmatched.first;
-    if (first.length < UNMATCHED_NAMED) first.push({ line: number, text: quoted(line) });
-    else {
-      let last = 0;
-      for (let i = 1; i < first.length; i++) if (first[i]!.line > first[last]!.line) last = i;
-      if (number < first[last]!.line) first[last] = { line: number, text: quoted(line) };
-    }
+    noteLine(impossible ? this.impossible : this.unmatched, number, line);
   }
 
   /**
@@ -348,7 +351,10 @@ export class FirewallLogReader {
         'log.no_entries',
         this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
-          'Windows pfirewall.log or a table with a header naming its columns',
+          'Windows pfirewall.log or a table with a header naming its columns' +
+          (this.impossible.count > 0
+            ? `; ${count(this.impossible.count)} of them name an address, port or time that cannot be (line ${count(Math.min(...this.impossible.first.map((u) => u.line)))})`
+            : ''),
       );
     }
     let format: FirewallFormat = 'table';
@@ -363,6 +369,14 @@ export class FirewallLogReader {
         `${plural(this.unmatched.count, 'line matches', 'lines match')} no firewall log format: ` +
           this.unmatched.first.map((u) => `line ${count(u.line)} "${u.text}"`).join(', ') +
           (this.unmatched.count > this.unmatched.first.length ? ', …' : ''),
+      );
+    }
+    if (this.impossible.count > 0) {
+      this.impossible.first.sort((a, b) => a.line - b.line);
+      warnings.push(
+        `${plural(this.impossible.count, 'line names', 'lines name')} an address, port or time that cannot be, and ${this.impossible.count === 1 ? 'is' : 'are'} not read as attempts: ` +
+          this.impossible.first.map((u) => `line ${count(u.line)} "${u.text}"`).join(', ') +
+          (this.impossible.count > this.impossible.first.length ? ', …' : ''),
       );
     }
     const late = this.attempts.late;
@@ -396,6 +410,7 @@ export class FirewallLogReader {
     if (this.devices.size > 0) detail.push(`${this.devices.size === 1 ? 'device' : 'devices'} ${[...this.devices].join(', ')}`);
     const skipped: Record<string, number> = {};
     if (this.unmatched.count > 0) skipped['log.unmatched'] = this.unmatched.count;
+    if (this.impossible.count > 0) skipped['log.impossible'] = this.impossible.count;
     if (this.other > 0) skipped['log.other_message'] = this.other;
     const iso = (ts: number): string => new Date(ts * 1000).toISOString();
     return {
@@ -418,6 +433,18 @@ export class FirewallLogReader {
       damage: null,
       ...noCaptureFileFacts(),
     };
+  }
+}
+
+/** One more line of `lines`, named among its first few by number, whatever order the lines come in. */
+function noteLine(lines: UnmatchedLines, number: number, line: string): void {
+  lines.count++;
+  const first = lines.first;
+  if (first.length < UNMATCHED_NAMED) first.push({ line: number, text: quoted(line) });
+  else {
+    let last = 0;
+    for (let i = 1; i < first.length; i++) if (first[i]!.line > first[last]!.line) last = i;
+    if (number < first[last]!.line) first[last] = { line: number, text: quoted(line) };
   }
 }
 

@@ -54,6 +54,12 @@ export interface LogCaptureMatch {
   logOnly: number;
   /** For each capture connection given, the index of the log connection it matched, or -1. */
   matchOf: Int32Array;
+  /**
+   * For each capture connection given, the connection whose attempt it goes on (a SYN
+   * retransmitted after the tracker ended the connection of the one before), or -1 when it opens
+   * an attempt of its own: the first is matched and counted, the others are not.
+   */
+  continues: Int32Array;
   /** For each log connection given, the index of the capture connection it matched, or -1. */
   matchedBy: Int32Array;
   /** Whether the offset is close to whole quarter hours (and not zero): a time zone set wrong, most likely. */
@@ -112,9 +118,36 @@ function isTimeZoneLike(offset: number): boolean {
   return a >= quarter - TIME_ZONE_SLACK_SECONDS && Math.abs(a - Math.round(a / quarter) * quarter) <= TIME_ZONE_SLACK_SECONDS;
 }
 
+/**
+ * For each capture connection, the connection whose attempt it goes on (-1: it starts one). A
+ * capture's tracker ends an unanswered SYN's connection when its attempt timer runs out, and the
+ * SYN retransmitted after that opens another of the same 5-tuple: one attempt, as the analysis
+ * counts it (outcomes.ts) and as the log folds it (RETRY_SECONDS).
+ */
+function retransmissionsOf(capture: readonly Connection[]): Int32Array {
+  const continues = new Int32Array(capture.length).fill(-1);
+  const open = new Map<string, { head: number; lastTs: number }>();
+  for (let k = 0; k < capture.length; k++) {
+    const c = capture[k]!;
+    if (c.proto !== 'tcp' || !isAttempt(c)) continue;
+    const key = tupleKey(c);
+    const before = open.get(key);
+    if (c.established) {
+      open.delete(key);
+      continue;
+    }
+    if (before !== undefined && c.ts >= before.lastTs && c.ts - before.lastTs <= RETRY_SECONDS) {
+      continues[k] = before.head;
+      before.lastTs = Math.max(before.lastTs, c.lastTs);
+    } else open.set(key, { head: k, lastTs: c.lastTs });
+  }
+  return continues;
+}
+
 /** Match a log's connections to a capture's by 5-tuple and time, the clock offset estimated. */
 export function matchLogToCapture(log: readonly Connection[], capture: readonly Connection[], options: MatchOptions = {}): LogCaptureMatch {
   const crosses = options.crossesFirewall ?? (() => true);
+  const continues = retransmissionsOf(capture);
   const byKey = new Map<string, number[]>();
   let logAttempts = 0;
   for (let i = 0; i < log.length; i++) {
@@ -128,8 +161,9 @@ export function matchLogToCapture(log: readonly Connection[], capture: readonly 
   }
   const votes: number[] = [];
   let captureAttempts = 0;
-  for (const c of capture) {
-    if (!isAttempt(c) || !crosses(c)) continue;
+  for (let k = 0; k < capture.length; k++) {
+    const c = capture[k]!;
+    if (!isAttempt(c) || !crosses(c) || continues[k]! >= 0) continue;
     captureAttempts++;
     const list = byKey.get(tupleKey(c));
     if (list === undefined || votes.length >= MAX_VOTES) continue;
@@ -147,6 +181,8 @@ export function matchLogToCapture(log: readonly Connection[], capture: readonly 
     for (let k = 0; k < capture.length; k++) {
       const c = capture[k]!;
       if (!isAttempt(c) || !crosses(c)) continue;
+      // A retransmission's connection is its attempt's, matched with it: not matched or counted again.
+      if (continues[k]! >= 0) continue;
       const list = byKey.get(tupleKey(c));
       if (list === undefined) continue;
       // The log may start an attempt at a retransmission the capture folded into it.
@@ -177,6 +213,7 @@ export function matchLogToCapture(log: readonly Connection[], capture: readonly 
     logAttempts,
     logOnly,
     matchOf,
+    continues,
     matchedBy,
     timeZoneLike: offset !== null && logged > 0 && isTimeZoneLike(offset),
     words,

@@ -10,9 +10,10 @@
  */
 import { prefixAction } from '../../firewall-words.js';
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
+import { plausibleStamp } from './time.js';
 import type { Transport } from '../../flows/connection.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
-import { historyLetters, transportOf, shareRead } from './types.js';
+import { historyLetters, isAddressText, transportOf, shareRead } from './types.js';
 
 /** The kernel's TCP flag words, in the order it prints them. */
 const TCP_FLAG_WORDS = new Set(['CWR', 'ECE', 'URG', 'ACK', 'PSH', 'RST', 'SYN', 'FIN']);
@@ -79,8 +80,12 @@ function parser(clock: LogClockLike): LineParser {
       };
       if (header.host !== undefined) event.device = header.host;
       if (proto !== 'icmp') {
-        event.sport = Number(field(message, ' SPT=', protoAt) ?? -1);
-        event.dport = Number(field(message, ' DPT=', protoAt) ?? -1);
+        const sport = field(message, ' SPT=', protoAt);
+        const dport = field(message, ' DPT=', protoAt);
+        // A fragment after the first carries no ports: part of a datagram, no attempt of its own.
+        if ((sport === null || dport === null) && / FRAG:\d/.test(message)) return 'skip';
+        event.sport = sport === null || sport === '' ? -1 : Number(sport);
+        event.dport = dport === null || dport === '' ? -1 : Number(dport);
       }
       if (proto === 'tcp') {
         const words: string[] = [];
@@ -229,12 +234,14 @@ function ipv4Value(b: Uint8Array, from: number, to: number): number {
   return value * 256 + octet;
 }
 
-function address(b: Buffer, from: number, to: number, cache: NetfilterBytes): string {
+/** The address text of `b[from, to)`, one string for each; null when it cannot be an address (the text parser then names the line). */
+function address(b: Buffer, from: number, to: number, cache: NetfilterBytes): string | null {
   const v4 = ipv4Value(b, from, to);
   if (v4 >= 0) return cache.ipv4.text(b, from, to, v4);
   const text = b.toString('latin1', from, to);
   let kept = cache.other.get(text);
   if (kept === undefined) {
+    if (!isAddressText(text)) return null;
     kept = text;
     if (cache.other.size < 100_000) cache.other.set(text, text);
   }
@@ -292,6 +299,7 @@ export function netfilterEventOfBytes(
   if (!isDigit(m1) || !isDigit(m2) || b[p + 3] !== 0x3a || !isDigit(s1) || !isDigit(s2)) return null;
   const minute = (m1 - 0x30) * 10 + (m2 - 0x30);
   const second = (s1 - 0x30) * 10 + (s2 - 0x30);
+  if (!plausibleStamp(month, day, hour, minute, second)) return null;
   p += 6;
   if (b[p] === 0x3a) p++;
   if (b[p] !== SPACE) return null;
@@ -312,6 +320,11 @@ export function netfilterEventOfBytes(
     hostFrom = p;
     message = wordEnd + 1;
     if (b[message] === 0x3a && b[message + 1] === SPACE) message += 2;
+    // No host: a rule's prefix that names its decision, then the packet (as splitHost reads it).
+    if (startsWith(b, message, to, 'IN=') && prefixAction(b.toString('latin1', p, wordEnd), null) !== null) {
+      hostFrom = -1;
+      message = p;
+    }
   }
 
   // "IN=": the prefix before it, the packet's words after.
@@ -387,8 +400,10 @@ export function netfilterEventOfBytes(
   let sport = -1;
   let dport = -1;
   if (proto !== 'icmp') {
-    if (sptFrom >= 0 && (sport = portValue(b, sptFrom, sptTo)) === -2) return null;
-    if (dptFrom >= 0 && (dport = portValue(b, dptFrom, dptTo)) === -2) return null;
+    // No ports (a fragment after the first), or no port: the text parser reads the line.
+    if (sptFrom < 0 || dptFrom < 0) return null;
+    if ((sport = portValue(b, sptFrom, sptTo)) === -2 || sport > 65535) return null;
+    if ((dport = portValue(b, dptFrom, dptTo)) === -2 || dport > 65535) return null;
   }
 
   // The decision, from the prefix after "kernel:" (what precedes its first letter holds none).
@@ -435,14 +450,17 @@ export function netfilterEventOfBytes(
     }
     device = cache.host;
   }
+  const src = address(b, srcFrom, srcTo, cache);
+  const dst = address(b, dstFrom, dstTo, cache);
+  if (src === null || dst === null) return null;
   // Every field in one literal: an event of one shape, with no properties added to it later.
   return {
     ts: clock.withoutYear(month, day, hour, minute, second),
     action,
     proto,
-    src: address(b, srcFrom, srcTo, cache),
+    src,
     sport,
-    dst: address(b, dstFrom, dstTo, cache),
+    dst,
     dport,
     tcpFlags: proto === 'tcp' ? flags : undefined,
     device,

@@ -85,7 +85,10 @@ async function readStream(
     const all: Buffer[] = [];
     for await (const chunk of source.chunks) all.push(asBuffer(chunk));
     const text = firewallLogText(Buffer.concat(all)).replace(/^\uFEFF/, '');
-    for (const line of text.split(/\r?\n/)) reader.push(line);
+    const lines = text.split(/\r?\n/);
+    // The text's last line end closes its last line: no empty line after it.
+    if (lines[lines.length - 1] === '') lines.pop();
+    for (const line of lines) reader.push(line);
     return reader.finish();
   }
   await readLines(source.chunks, reader, pause);
@@ -179,8 +182,8 @@ async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReade
     const wait = pause?.();
     if (wait) await wait;
   }
-  const last = carry ?? NO_BYTES;
-  push(textOf(utf8, last, 0, last.length));
+  // A last line without a line end; after one, nothing (the file's lines are counted as written).
+  if (carry !== null) push(textOf(utf8, carry, 0, carry.length));
 }
 
 /**
@@ -275,8 +278,9 @@ async function readFromEnd(
     const lastLine = last;
     const back = (b: Buffer, from: number, to: number): void => {
       const n = last--;
-      if (n === lastLine) reader.push(textOf(utf8, b, from, to), n);
-      else pushLine(reader, utf8, b, from, to, false, n);
+      if (n !== lastLine) pushLine(reader, utf8, b, from, to, false, n);
+      // After the file's last line end there is no line, as reading forwards finds.
+      else if (to > from) reader.push(textOf(utf8, b, from, to), n);
     };
     carry = NO_BYTES;
     for (let end = size; end > start;) {

@@ -8,7 +8,8 @@
  * 2006 kern.warn kernel: …"), and the kernel ring buffer as `dmesg` prints it ("[12345.678901] …",
  * `dmesg -T` "[Fri Nov 17 …]", `dmesg -x` "kern  :warn  : [12345.678901] …").
  */
-import { fullYear, isoOffset, isUtcName, monthOf, utcSeconds } from './time.js';
+import { prefixAction } from '../../firewall-words.js';
+import { fullYear, isoOffset, isUtcName, monthOf, plausibleStamp, utcSeconds } from './time.js';
 import type { LogClockLike } from './types.js';
 
 export interface SyslogHeader {
@@ -75,6 +76,8 @@ function splitHost(rest: string): { host: string | undefined; message: string } 
   const word = rest.slice(0, space);
   if (word.endsWith(':') || word.startsWith('%') || word.startsWith('[') || word.includes('=')) return { host: undefined, message: rest };
   let message = rest.slice(space + 1);
+  // No host (dmesg, journalctl -k): a netfilter rule's prefix that names its decision, then the packet.
+  if (message.startsWith('IN=') && prefixAction(word, null) !== null) return { host: undefined, message: rest };
   // Cisco's "host : %ASA-…" puts a lone colon after the host.
   if (message.startsWith(': ')) message = message.slice(2);
   return { host: word, message };
@@ -98,6 +101,7 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
     const month = monthOf(m[1]!);
     if (month === 0) return null;
     const [day, h, mi, s] = [m[2], m[4], m[5], m[6]].map(Number) as [number, number, number, number];
+    if (!plausibleStamp(month, day, h, mi, s)) return null;
     const seconds = s + fraction(m[7]);
     const utc = isUtcName(m[8]);
     const ts =

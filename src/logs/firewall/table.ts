@@ -389,6 +389,8 @@ class TableParser implements LineParser {
   private layout: Layout | null = null;
   private headerText = '';
   private readonly dates = new DateOrder();
+  /** Action texts that name no decision (read as denied), with how many lines each. */
+  private readonly unknownActions = new Map<string, number>();
 
   constructor(private readonly clock: LogClockLike) {}
 
@@ -442,9 +444,17 @@ class TableParser implements LineParser {
     if (!/^[0-9a-fA-F.:]+$/.test(src) || !/^[0-9a-fA-F.:]+$/.test(dst) || (!src.includes('.') && !src.includes(':'))) return null;
     if (proto !== 'icmp' && (sport < 0 || dport < 0)) return null;
     const actionCell = cell('action');
+    let action = actionCell === undefined ? 'deny' : actionOf(actionCell, null);
+    if (action === null) {
+      // Said in the notes: a word of some device's own that names neither decision.
+      const word = actionCell!.trim().slice(0, 40);
+      if (this.unknownActions.has(word) || this.unknownActions.size < 8)
+        this.unknownActions.set(word, (this.unknownActions.get(word) ?? 0) + 1);
+      action = 'deny';
+    }
     const event: FirewallEvent = {
       ts,
-      action: actionCell === undefined ? 'deny' : actionOf(actionCell, 'deny'),
+      action,
       proto,
       src,
       sport: proto === 'icmp' ? -1 : sport,
@@ -464,6 +474,8 @@ class TableParser implements LineParser {
     if (layout.at.action === undefined)
       notes.push('no action column: every line is taken as a denied attempt (a list of blocked connections)');
     if (layout.at.proto === undefined) notes.push('no protocol column: every line is taken as TCP');
+    for (const [word, n] of this.unknownActions)
+      notes.push(`${plural(n, 'line')} with the action ${JSON.stringify(word)}, which names no decision callhome knows, taken as denied`);
     const dateColumn = layout.at.date ?? layout.at.datetime ?? layout.at.time;
     if (dateColumn !== undefined) notes.push(...this.dates.notes(layout.names[dateColumn]!));
     return notes;

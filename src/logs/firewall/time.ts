@@ -20,6 +20,14 @@ export const MONTHS: Record<string, number> = {
   dec: 12,
 };
 
+/** Days in each month of a leap year: what a date without its year may hold. */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether a syslog stamp's day and time can be (no 31 November, no hour 25; a leap second allowed). */
+export function plausibleStamp(month: number, day: number, hour: number, minute: number, second: number): boolean {
+  return day >= 1 && day <= (MONTH_DAYS[month - 1] ?? 0) && hour <= 23 && minute <= 59 && second < 61;
+}
+
 /** 1–12 from "Nov", "nov", "November"; 0 when not a month name. */
 export function monthOf(word: string): number {
   return word.length >= 3 ? (MONTHS[word.slice(0, 3).toLowerCase()] ?? 0) : 0;

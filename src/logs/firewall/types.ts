@@ -2,6 +2,7 @@
  * Firewall log records: what every format's line parser yields — one logged packet or
  * connection, with the firewall's decision — and the shape every format module shares.
  */
+import { ipv6ToBytes } from '../../decode/address.js';
 import type { FirewallAction } from '../../firewall-words.js';
 import type { Transport } from '../../flows/connection.js';
 
@@ -179,4 +180,53 @@ export function shareRead(makeParser: (clock: LogClockLike) => LineParser, lines
     if (result !== 'skip') entries++;
   }
   return entries === 0 ? 0 : read / seen;
+}
+
+/** Whether `text` is a dotted quad of four numbers up to 255 (a log may write one with leading zeros). */
+function isDottedQuad(text: string): boolean {
+  let octets = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46;
+    if (c === 46 /* . */) {
+      if (digits === 0 || value > 255) return false;
+      octets++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else return false;
+  }
+  return octets === 4;
+}
+
+/**
+ * Whether a log's address cell can be an address: IPv4, IPv6 (a zone index after `%` allowed),
+ * or a name a device writes for one (an ASA's `names`). A number past 255, a group that is no hex,
+ * a cell cut short, a port stuck to it (`203.0.113.9(80)`): no address.
+ */
+export function isAddressText(text: string): boolean {
+  if (text.includes(':')) {
+    const zone = text.indexOf('%');
+    return ipv6ToBytes(zone < 0 ? text : text.slice(0, zone)) !== null;
+  }
+  const first = text.charCodeAt(0);
+  if (first >= 48 && first <= 57) return isDottedQuad(text);
+  return /^[A-Za-z][A-Za-z0-9._-]*$/.test(text);
+}
+
+const isPort = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 65535;
+
+/**
+ * What makes an event read from a line impossible, or null: a time that is no time, an address
+ * that cannot be one, a TCP or UDP port missing or past 65535. Such a line is counted with the
+ * lines that match no format and named with them, never taken as an attempt.
+ */
+export function eventFault(e: FirewallEvent): string | null {
+  if (!Number.isFinite(e.ts)) return 'no time';
+  if (!isAddressText(e.src) || !isAddressText(e.dst)) return 'no address';
+  if (e.proto !== 'icmp' && !(isPort(e.sport) && isPort(e.dport))) return 'no port';
+  return null;
 }
