@@ -19,7 +19,8 @@ const random = () => {
   return (seed >>> 0) / 0x100000000;
 };
 const pick = (list) => list[Math.floor(random() * list.length)];
-const host = (i) => `10.1.${(i >> 8) & 255}.${(i & 255) + 1}`;
+// .1 to .254 of each /24: no address past 255, none a network's broadcast.
+const host = (i) => `10.1.${Math.floor(i / 254) & 255}.${(i % 254) + 1}`;
 const servers = Array.from({ length: 2000 }, (_, i) => `${23 + (i % 180)}.${(i * 7) % 256}.${(i * 13) % 256}.${1 + (i % 250)}`);
 const uidChars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const uid = () => {

@@ -23,7 +23,8 @@ const stamp = (t) => {
   const d = new Date(t * 1000);
   return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
 };
-const host = (i) => `192.168.${(i >> 8) & 255}.${(i & 255) + 1}`;
+// .1 to .254 of each /24: no address past 255, none a network's broadcast.
+const host = (i) => `192.168.${Math.floor(i / 254) & 255}.${(i % 254) + 1}`;
 const servers = Array.from({ length: 5000 }, (_, i) => `${23 + (i % 180)}.${(i * 7) % 256}.${(i * 13) % 256}.${1 + (i % 250)}`);
 const nextPort = new Uint16Array(HOSTS).map(() => 1024 + Math.floor(random() * 60000));
 
