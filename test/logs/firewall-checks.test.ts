@@ -104,6 +104,33 @@ describe('an exported table’s action words', () => {
   });
 });
 
+describe('Cisco lines as identity firewalls and time zones leave them', () => {
+  it('106100 with the identity firewall’s user after each port is read', async () => {
+    const lines = [
+      'Nov 17 2006 13:12:40: %FTD-6-106100: access-list CSM_FW_ACL_ denied tcp inside/10.1.1.5(51242)(LOCAL\\jdoe) -> outside/203.0.113.9(80)(LOCAL\\jdoe) hit-cnt 1 first hit [0x97d9ddf3, 0x00000000]',
+      'Nov 17 2006 13:12:41: %ASA-4-106100: access-list IN denied tcp inside/10.1.1.5(51243) -> outside/203.0.113.9(80) hit-cnt 1 first hit [0x97d9ddf3, 0x0]',
+    ];
+    const { connections, captures } = await loadCaptures([write('ftd.log', `${lines.join('\n')}\n`)]);
+    expect(connections.map((c) => `${c.origH}:${c.origP} ${c.respH}:${c.respP} ${c.connState}`)).toEqual([
+      '10.1.1.5:51242 203.0.113.9:80 S0',
+      '10.1.1.5:51243 203.0.113.9:80 S0',
+    ]);
+    expect(captures[0]!.skipped).toEqual({});
+  });
+
+  it('a time zone named by its abbreviation is said to be read in the log’s zone, not taken silently', async () => {
+    const lines = [
+      'Nov 17 2006 13:12:40 EDT: %ASA-4-106023: Deny tcp src inside:10.1.1.5/51234 dst outside:203.0.113.9/80 by access-group "IN" [0x0, 0x0]',
+      'Nov 17 2006 13:12:41 EDT: %ASA-4-106023: Deny tcp src inside:10.1.1.5/51235 dst outside:203.0.113.9/80 by access-group "IN" [0x0, 0x0]',
+      'Nov 17 2006 13:12:42 UTC: %ASA-4-106023: Deny tcp src inside:10.1.1.5/51236 dst outside:203.0.113.9/80 by access-group "IN" [0x0, 0x0]',
+    ];
+    const { captures } = await loadCaptures([write('edt.log', `${lines.join('\n')}\n`)]);
+    expect(captures[0]!.warnings).toContain(
+      "2 lines give their time in EDT, a zone callhome does not read by its abbreviation: read in UTC instead (--tz names the log's zone)",
+    );
+  });
+});
+
 describe('lines that name what cannot be', () => {
   const good = [kern(0, 'DROP', 2000), kern(2, 'DROP', 2001, '72.246.53.91'), kern(4, 'DROP', 2002, '72.246.53.92')];
   const impossible = [

@@ -58,11 +58,14 @@ function addressPort(token: string | undefined): { address: string; port: number
   return port < 0 ? null : { address: token.slice(0, slash), port };
 }
 
-/** "inside/192.168.0.13(2499)" (106100) → address and port. */
+/**
+ * "inside/192.168.0.13(2499)" (106100) → address and port; an identity firewall's user after the
+ * port ("inside/10.1.1.5(51242)(LOCAL\\jdoe)") is left out.
+ */
 function slashParenAddress(token: string | undefined): { address: string; port: number } | null {
   if (token === undefined) return null;
   const slash = token.indexOf('/');
-  const open = token.lastIndexOf('(');
+  const open = token.indexOf('(', slash);
   if (slash < 0 || open < slash) return null;
   const port = portOf(token.slice(open + 1));
   return port < 0 ? null : { address: token.slice(slash + 1, open), port };

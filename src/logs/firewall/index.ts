@@ -379,6 +379,12 @@ export class FirewallLogReader {
           (this.impossible.count > this.impossible.first.length ? ', …' : ''),
       );
     }
+    for (const [zone, n] of this.clock.unreadZones) {
+      warnings.push(
+        `${plural(n, 'line gives its', 'lines give their')} time in ${zone}, a zone callhome does not read by its abbreviation: ` +
+          `read in ${this.clock.tz} instead (--tz names the log's zone)`,
+      );
+    }
     const late = this.attempts.late;
     if (late > 0) {
       warnings.push(

@@ -104,6 +104,7 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
     if (!plausibleStamp(month, day, h, mi, s)) return null;
     const seconds = s + fraction(m[7]);
     const utc = isUtcName(m[8]);
+    if (m[8] !== undefined && !utc) clock.unreadZone?.(m[8]);
     const ts =
       m[3] !== undefined
         ? utc
@@ -117,6 +118,7 @@ export function parseSyslogHeader(line: string, clock: LogClockLike): SyslogHead
   m = JOURNAL_FULL.exec(rest);
   if (m !== null) {
     const utc = isUtcName(m[8]);
+    if (!utc) clock.unreadZone?.(m[8]!);
     const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
     const seconds = sec + fraction(m[7]);
     const ts = utc ? utcSeconds(y, mo, d, h, mi, seconds) : clock.local(y, mo, d, h, mi, seconds);

@@ -123,6 +123,8 @@ export class LogClock implements LogClockLike {
   readonly tz: string;
   /** Where year-less time stamps took their year from, for the summary; null until one was read. */
   yearSource: string | null = null;
+  /** Zone abbreviations lines gave (EDT, CET: ambiguous, not read) and how many lines gave each. */
+  readonly unreadZones = new Map<string, number>();
   private readonly fixed: number | null;
   private readonly zone: Intl.DateTimeFormat | null;
   /** Offsets of an IANA zone by hour of local time (a zone changes its offset rarely). */
@@ -165,6 +167,10 @@ export class LogClock implements LogClockLike {
       this.offsets.set(hourKey, offset);
     }
     return wall - offset;
+  }
+
+  unreadZone(name: string): void {
+    if (this.unreadZones.has(name) || this.unreadZones.size < 8) this.unreadZones.set(name, (this.unreadZones.get(name) ?? 0) + 1);
   }
 
   withoutYear(month: number, day: number, hour: number, minute: number, second: number, utc = false): number {

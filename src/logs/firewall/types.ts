@@ -85,6 +85,8 @@ export interface LogClockLike {
   local(year: number, month: number, day: number, hour: number, minute: number, second: number): number;
   /** A syslog time stamp without a year: the year from the options or the file's date; in UTC when `utc` (the line says so). */
   withoutYear(month: number, day: number, hour: number, minute: number, second: number, utc?: boolean): number;
+  /** A line named its time zone by an abbreviation (EDT, CET) that is not read: its time is read in the log's zone. */
+  unreadZone?(name: string): void;
 }
 
 /** Zeek history letters for TCP flag names as the logs write them (netfilter SYN, ASA SYN/ACK, filterlog S/A). */
