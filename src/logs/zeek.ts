@@ -354,6 +354,7 @@ async function readRows(
       const error = probe.load(line);
       if (error !== null) return malformedLine(state, n, error);
       const logType = probe.path ?? state.logType;
+      if (probe.path !== null && USED.has(probe.path)) state.logTypes.add(probe.path);
       if (logType === null || !types.has(logType)) {
         if (logType !== null && !USED.has(logType) && !state.readBefore) state.otherRows++;
         return;
@@ -389,7 +390,9 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
     s.end = new Date(state.last * 1000).toISOString();
     s.durationSeconds = Math.round((state.last - state.first) * 1e6) / 1e6;
   }
-  const logTypes = state.logTypes.size > 1 ? `${[...state.logTypes].join(', ')} logs` : `${state.logType ?? 'unknown'} log`;
+  // The logs callhome read in it (a stream of every type: the ones it reads), else the one it is.
+  const used = [...state.logTypes].filter((t) => USED.has(t));
+  const logTypes = used.length > 1 ? `${used.join(', ')} logs` : `${used[0] ?? state.logType ?? 'unknown'} log`;
   s.formatDetail = `Zeek ${logTypes} (${state.file.format === 'zeek-tsv' ? 'TSV' : 'JSON'})`;
 }
 

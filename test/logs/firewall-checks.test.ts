@@ -88,6 +88,17 @@ describe('a Linux client’s SYN retries', () => {
   });
 });
 
+describe('a LOG rule without a decision in its prefix', () => {
+  it('its lines are taken as denials, and the log says so', async () => {
+    const lines = [kern(0, 'DROP', 2000), kern(1, '', 2001), kern(2, 'IN-eth1', 2002)];
+    const { connections, captures } = await loadCaptures([write('unnamed.log', `${lines.join('\n')}\n`)], { firewall: FIREWALL });
+    expect(connections.map((c) => c.connState)).toEqual(['S0', 'S0', 'S0']);
+    expect(captures[0]!.warnings.join(' ')).toMatch(
+      /^2 lines have no prefix that names a decision \(ACCEPT, DROP, REJECT…\): taken as denials/,
+    );
+  });
+});
+
 describe('an exported table’s action words', () => {
   it('a FortiGate’s close, timeout and server-rst are sessions it let through; a word it does not know is said', async () => {
     const rows = [
@@ -101,6 +112,19 @@ describe('an exported table’s action words', () => {
     const { connections, captures } = await loadCaptures([write('forti.csv', `${rows.join('\n')}\n`)]);
     expect(connections.map((c) => c.connState)).toEqual(['S0', 'S1', 'S1', 'S1', 'S0']);
     expect(captures[0]!.warnings).toContain('1 line with the action "ip-conn", which names no decision callhome knows, taken as denied');
+  });
+
+  it('an address cell that carries its port, IPv6 in brackets too', async () => {
+    const rows = [
+      'Time,Source,Destination,Action',
+      '2006-11-17 13:12:18,[2001:db8::13]:2481,[2001:db8:1::80]:80,Deny',
+      '2006-11-17 13:12:19,192.168.0.13:2482,72.246.53.73:80,Deny',
+    ];
+    const { connections } = await loadCaptures([write('ports-in-cells.csv', `${rows.join('\n')}\n`)]);
+    expect(connections.map((c) => `${c.origH} ${c.origP} ${c.respH} ${c.respP}`)).toEqual([
+      '2001:db8::13 2481 2001:db8:1::80 80',
+      '192.168.0.13 2482 72.246.53.73 80',
+    ]);
   });
 });
 

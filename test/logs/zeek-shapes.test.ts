@@ -106,6 +106,39 @@ describe('headers as other writers leave them', () => {
   });
 });
 
+describe('a JSON stream of every log type (Corelight’s)', () => {
+  it('is described by the logs callhome read in it, not by its first row’s type', async () => {
+    const rows = [
+      { _path: 'weird', ts: T0, name: 'bad_TCP_checksum' },
+      {
+        _path: 'conn',
+        ts: T0 + 1,
+        uid: 'Cj1',
+        'id.orig_h': '10.8.0.1',
+        'id.orig_p': 54000,
+        'id.resp_h': '203.0.113.20',
+        'id.resp_p': 443,
+        proto: 'tcp',
+        conn_state: 'SF',
+        history: 'ShADadFf',
+      },
+      {
+        _path: 'ssl',
+        ts: T0 + 1.1,
+        uid: 'Cj1',
+        'id.orig_h': '10.8.0.1',
+        'id.orig_p': 54000,
+        'id.resp_h': '203.0.113.20',
+        'id.resp_p': 443,
+        server_name: 'example.test',
+      },
+    ];
+    const path = write('stream.json', `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const { loaded } = await analyze([path], {});
+    expect(loaded.captures[0]!.formatDetail).toBe('Zeek conn, ssl logs (JSON)');
+  });
+});
+
 describe('side logs whose uids are not the conn.log’s', () => {
   const connFields = [...ZEEK_CONN_FIELDS.slice(0, 7), 'duration', 'conn_state', 'history', 'orig_pkts', 'resp_pkts'];
   const conn = Array.from({ length: 6 }, (_, k) =>

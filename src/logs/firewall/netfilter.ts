@@ -48,6 +48,8 @@ const UNNAMED_PREFIX: FirewallAction = 'deny';
 
 function parser(clock: LogClockLike): LineParser {
   let sinceBoot = 0;
+  /** Lines whose prefix names no decision, taken as denials (UNNAMED_PREFIX). */
+  let unnamed = 0;
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       // The kernel's other messages in the same file (kern.log, dmesg) carry no packet.
@@ -65,8 +67,10 @@ function parser(clock: LogClockLike): LineParser {
       const proto = transportOf(protoWord);
       // Other protocols (GRE, ESP, IGMP …): no connection to make of them.
       if (proto === null) return 'skip';
-      const action = prefixAction(prefixOf(message, inAt), UNNAMED_PREFIX);
+      const prefix = prefixOf(message, inAt);
+      const action = prefixAction(prefix, UNNAMED_PREFIX);
       if (action === null) return 'skip';
+      if (prefixAction(prefix, null) === null) unnamed++;
       if (header.sinceBoot) sinceBoot++;
       const event: FirewallEvent = {
         ts: header.ts,
@@ -95,11 +99,17 @@ function parser(clock: LogClockLike): LineParser {
       return event;
     },
     notes(): string[] {
-      return sinceBoot > 0
-        ? [
-            `${sinceBoot === 1 ? 'a line is' : `${sinceBoot} lines are`} time-stamped in seconds since the kernel booted (dmesg without -T): times are relative, not dates`,
-          ]
-        : [];
+      const notes: string[] = [];
+      if (sinceBoot > 0)
+        notes.push(
+          `${sinceBoot === 1 ? 'a line is' : `${sinceBoot} lines are`} time-stamped in seconds since the kernel booted (dmesg without -T): times are relative, not dates`,
+        );
+      if (unnamed > 0)
+        notes.push(
+          `${unnamed === 1 ? 'a line has' : `${unnamed} lines have`} no prefix that names a decision (ACCEPT, DROP, REJECT…): ` +
+            `taken as ${unnamed === 1 ? 'a denial' : 'denials'} (a LOG rule without one most often comes before a drop rule)`,
+        );
+      return notes;
     },
   };
 }
@@ -432,8 +442,9 @@ export function netfilterEventOfBytes(
     if (j === length) action = cache.actions[k];
   }
   if (action === undefined) {
-    const named = prefixAction(b.toString('latin1', prefixFrom, inAt), UNNAMED_PREFIX);
-    // A line logged before any decision: the text reader skips it.
+    const named = prefixAction(b.toString('latin1', prefixFrom, inAt), null);
+    // A line logged before any decision (the text reader skips it), or whose prefix names none
+    // (the text reader takes it as a denial and counts it for its note).
     if (named === null) return null;
     action = named;
     if (cache.prefixes.length < 16) {

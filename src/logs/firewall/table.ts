@@ -385,6 +385,12 @@ function parser(clock: LogClockLike): LineParser {
   return new TableParser(clock);
 }
 
+/** An address cell that carries its port ("192.168.0.13:2499", "[2001:db8::13]:2499") split in two; else as it is. */
+function addressAndPort(cell: string, port: number): [string, number] {
+  const m = /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(cell) ?? /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(cell);
+  return m === null ? [cell, port] : [m[1]!, portOf(m[2]!)];
+}
+
 class TableParser implements LineParser {
   private layout: Layout | null = null;
   private headerText = '';
@@ -436,11 +442,9 @@ class TableParser implements LineParser {
     let dst = cell('dst') ?? '';
     let sport = portOf(cell('sport') ?? '');
     let dport = portOf(cell('dport') ?? '');
-    // "192.168.0.13:2499" in an address column without a port column.
-    if (sport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(src))
-      [src, sport] = [src.slice(0, src.indexOf(':')), portOf(src.slice(src.indexOf(':') + 1))];
-    if (dport < 0 && /^\d+\.\d+\.\d+\.\d+:\d+$/.test(dst))
-      [dst, dport] = [dst.slice(0, dst.indexOf(':')), portOf(dst.slice(dst.indexOf(':') + 1))];
+    // "192.168.0.13:2499" or "[2001:db8::13]:2499" in an address column without a port column.
+    if (sport < 0) [src, sport] = addressAndPort(src, sport);
+    if (dport < 0) [dst, dport] = addressAndPort(dst, dport);
     if (!/^[0-9a-fA-F.:]+$/.test(src) || !/^[0-9a-fA-F.:]+$/.test(dst) || (!src.includes('.') && !src.includes(':'))) return null;
     if (proto !== 'icmp' && (sport < 0 || dport < 0)) return null;
     const actionCell = cell('action');
