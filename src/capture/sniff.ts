@@ -120,6 +120,8 @@ export function describeNonCapture(head: Uint8Array): string {
       .trimStart()
       .toLowerCase();
     if (start.startsWith('<!doctype html') || start.startsWith('<html') || /<(head|body|title)[\s>]/.test(start)) return 'an HTML page';
+    // A syslog line opens with its priority, "<13>": text, whatever else it holds.
+    if (/^<\d{1,3}>/.test(start)) return 'a text file';
     if (start.startsWith('<?xml') || start.startsWith('<')) return 'an XML file';
     if (start.startsWith('{') || start.startsWith('[')) return 'a JSON file';
     return 'a text file';

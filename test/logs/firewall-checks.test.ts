@@ -186,6 +186,25 @@ describe('lines that name what cannot be', () => {
   });
 });
 
+describe('a log a crash left NUL bytes in', () => {
+  it('the line written after the run of NULs is read, and the log says so', async () => {
+    const lines = [kern(0, 'DROP', 2000), `${'\0'.repeat(4096)}${kern(1, 'DROP', 2001)}`, kern(2, 'DROP', 2002)];
+    const { connections, captures } = await loadCaptures([write('crashed.log', `${lines.join('\n')}\n`)], { firewall: FIREWALL });
+    expect(connections.map((c) => c.origP)).toEqual([2000, 2001, 2002]);
+    expect(captures[0]!.warnings).toContain(
+      '1 line begins with a run of NUL bytes (left by a crash while the log was written): read from the first byte after it',
+    );
+  });
+
+  it('syslog lines of no firewall are text, not XML, in the one-line error', async () => {
+    const run = await callhome(['analyze', write('rfc5424.log', '<13>1 - host app - - - hello\n<13>1 - host app - - - there\n')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /rfc5424\.log: not a capture file — it looks like a text file, and not a Zeek log or a firewall log callhome reads\n$/,
+    );
+  });
+});
+
 describe('how a log’s times were read, said in the report', () => {
   it('the text and Markdown reports say the time zone and the year the stamps were read with', async () => {
     const path = write('clock.log', `${[kern(0, 'DROP', 2000), kern(1, 'DROP', 2001)].join('\n')}\n`);

@@ -204,6 +204,8 @@ export class FirewallLogReader {
   private lineNumber = 0;
   private bytes = 0;
   private other = 0;
+  /** Lines that began with a run of NUL bytes, read after it. */
+  private nulRuns = 0;
   private readonly unmatched: UnmatchedLines = { count: 0, first: [] };
   /** Lines of a format read that name an address, port or time that cannot be. */
   private readonly impossible: UnmatchedLines = { count: 0, first: [] };
@@ -281,7 +283,13 @@ export class FirewallLogReader {
   }
 
   private read(rawLine: string, given?: number): void {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    let line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    // A run of NUL bytes before a line: what a crash leaves where a log was being written (the
+    // file's length was set, its bytes never were); the line the logger wrote next follows it.
+    if (line.charCodeAt(0) === 0) {
+      line = line.replace(/^\0+/, '');
+      this.nulRuns++;
+    }
     const number = this.numbered(given);
     if (line.trim() === '') return;
     let skipped = false;
@@ -383,6 +391,12 @@ export class FirewallLogReader {
       warnings.push(
         `${plural(n, 'line gives its', 'lines give their')} time in ${zone}, a zone callhome does not read by its abbreviation: ` +
           `read in ${this.clock.tz} instead (--tz names the log's zone)`,
+      );
+    }
+    if (this.nulRuns > 0) {
+      warnings.push(
+        `${plural(this.nulRuns, 'line begins', 'lines begin')} with a run of NUL bytes (left by a crash while the log was written): ` +
+          `read from the first byte after ${this.nulRuns === 1 ? 'it' : 'them'}`,
       );
     }
     const late = this.attempts.late;
