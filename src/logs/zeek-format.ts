@@ -364,6 +364,11 @@ export class JsonRows implements ZeekRow {
     return typeof this.record._path === 'string' ? this.record._path : null;
   }
 
+  /** Whether the row has the key, at its top level. */
+  has(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.record, key);
+  }
+
   private raw(field: number): unknown {
     const v = this.record[this.wanted[field]!];
     if (v !== undefined) return v;

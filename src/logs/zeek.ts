@@ -99,6 +99,8 @@ interface FileState {
   once: boolean;
   /** The log types of a TSV file's header blocks. */
   logTypes: Set<string>;
+  /** Its rows are callhome's own `flows --format json` (syn_count, resets): what JSON does not read back is said. */
+  callhomeJson: boolean;
 }
 
 function newSummary(file: ZeekLogFile, logType: string | null): CaptureSummary {
@@ -370,6 +372,11 @@ async function readRows(
 
 function finishSummary(state: FileState, stats: LineStats | null): void {
   const s = state.summary;
+  if (state.callhomeJson)
+    s.warnings.push(
+      `${state.file.path}: callhome's own flows as JSON: read as a Zeek conn.log, without the TTLs and timing of its resets ` +
+        '(`callhome flows --format zeek` writes a conn.log that keeps them)',
+    );
   if (stats !== null) {
     s.bytes = stats.bytes;
     s.compressed = stats.compressed;
@@ -529,6 +536,7 @@ export async function loadZeekLogs(
       clock: { millis: null },
       once: file.stream !== undefined || several,
       logTypes: new Set(),
+      callhomeJson: false,
     });
   }
   const stats = new Map<FileState, LineStats>();
@@ -617,6 +625,7 @@ export async function loadZeekLogs(
   /** conn.log rows of streams, read before the side logs of files: joined again at the end, then handed on. */
   const early: Connection[] = [];
   const onConnRow = (state: FileState, row: ZeekRow, line: number): void => {
+    if (!state.callhomeJson && row instanceof JsonRows && row.has('syn_count') && row.has('resets')) state.callhomeJson = true;
     const c = connFromRow(row, state.index);
     if (isError(c)) return malformed(state, line, c.error);
     if (c === null) {

@@ -12,6 +12,7 @@ import { analyze } from '../../src/index.js';
 import type { HostFinding } from '../../src/analysis/types.js';
 import { callhome } from '../cli/support.js';
 import { ZEEK_CONN_FIELDS } from '../../src/logs/zeek-records.js';
+import { departmentCapture } from '../report/real.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-shapes-'));
 const T0 = 1709287200;
@@ -166,6 +167,18 @@ describe('side logs whose uids are not the conn.log’s', () => {
     expect(sslLog!.warnings.join(' ')).toMatch(/^1 http\/ssl row name a uid no conn\.log row has, nor a connection of their endpoints/);
     expect(sslLog!.start).toBe(new Date((T0 + 0.1) * 1000).toISOString());
     expect(sslLog!.end).toBe(new Date((T0 + 5000) * 1000).toISOString());
+  });
+});
+
+describe('callhome’s own flows as JSON, read back', () => {
+  it('is read as a conn.log, and says what JSON does not carry back', async () => {
+    const flows = await callhome(['flows', '--format', 'json', departmentCapture]);
+    const path = write('flows.json', flows.stdout);
+    const { loaded } = await analyze([path], {});
+    expect(loaded.captures[0]).toMatchObject({ format: 'zeek-json' });
+    expect(loaded.captures[0]!.warnings).toContain(
+      `${path}: callhome's own flows as JSON: read as a Zeek conn.log, without the TTLs and timing of its resets (\`callhome flows --format zeek\` writes a conn.log that keeps them)`,
+    );
   });
 });
 
