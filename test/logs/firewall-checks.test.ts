@@ -214,6 +214,20 @@ describe('how a log’s times were read, said in the report', () => {
     expect(md.stdout).toMatch(/_firewall log times read in Europe\/Berlin, year 2006 as given \(--tz and --year set them\)_/);
   });
 
+  it('the hour the clocks go back in is read twice over, in a log oldest first and newest first', async () => {
+    const stamps = ['Oct 27 01:59:58', 'Oct 27 02:30:00', 'Oct 27 02:59:59', 'Oct 27 02:00:01', 'Oct 27 02:30:00', 'Oct 27 03:00:01'];
+    const lines = stamps.map((t, k) => kern(0, 'DROP', 2001 + k).replace(/^Nov 17 \S+/, t));
+    const expected = ['23:59:58', '00:30:00', '00:59:59', '01:00:01', '01:30:00', '02:00:01'];
+    for (const [name, text] of [
+      ['dst.log', lines],
+      ['dst-newest-first.log', [...lines].reverse()],
+    ] as const) {
+      const { connections } = await loadCaptures([write(name, `${text.join('\n')}\n`)], { firewall: { year: 2024, tz: 'Europe/Berlin' } });
+      const byPort = [...connections].sort((a, b) => a.origP - b.origP);
+      expect(byPort.map((c) => new Date(c.ts * 1000).toISOString().slice(11, 19))).toEqual(expected);
+    }
+  });
+
   it('a log’s denial carries no TTL or delay in the flows: empty, not -1 and 0', async () => {
     const run = await callhome(['flows', '--format', 'csv', '--year', '2006', write('ttl.log', `${kern(0, 'DROP', 2000)}\n`)]);
     const [header, row] = run.stdout.trim().split('\n');

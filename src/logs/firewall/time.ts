@@ -33,6 +33,9 @@ export function monthOf(word: string): number {
   return word.length >= 3 ? (MONTHS[word.slice(0, 3).toLowerCase()] ?? 0) : 0;
 }
 
+/** Lines this far out of their log's order still read as in it (the hour lived twice: which pass a line is in). */
+const REORDER_SLACK_SECONDS = 120;
+
 /** A later time stamp this far before an earlier one (or after, reading newest-first) crossed New Year. */
 const ROLLOVER_MONTHS = 6;
 /** Syslog lines up to this much after the file's date are clock skew, not last year's. */
@@ -165,8 +168,44 @@ export class LogClock implements LogClockLike {
       offset = this.zoneOffset(wall);
       offset = this.zoneOffset(wall - offset);
       this.offsets.set(hourKey, offset);
+      // The hour the clocks go back in is lived twice: its other offset, when it is one.
+      for (const other of [this.zoneOffset(wall - offset - 3600), this.zoneOffset(wall - offset + 3600)]) {
+        if (other !== offset && this.zoneOffset(wall - other) === other) this.twice.set(hourKey, other);
+      }
     }
-    return wall - offset;
+    let ts = wall - offset;
+    const other = this.twice.get(hourKey);
+    if (other !== undefined) ts = this.passOf(ts, wall - other);
+    else this.stepTo(ts);
+    return ts;
+  }
+
+  /** Hours of local time lived twice (the clocks going back), by hour key: the offset of the pass `offsets` does not hold. */
+  private readonly twice = new Map<number, number>();
+  /** The last time `local` gave, and whether the times it gave went forward more often than back (the log's order). */
+  private lastLocal = Number.NaN;
+  private forward = 0;
+
+  private stepTo(ts: number): void {
+    if (ts > this.lastLocal) this.forward++;
+    else if (ts < this.lastLocal) this.forward--;
+    this.lastLocal = ts;
+  }
+
+  /**
+   * Which of the two times of a wall-clock time in the hour lived twice a line is at: the one the
+   * log goes on to from its line before — the earliest not before it in a log read oldest first
+   * (02:59:59 summer time, then 02:00:01 winter time), the latest not after it in one newest first.
+   */
+  private passOf(a: number, b: number): number {
+    const [early, late] = a < b ? [a, b] : [b, a];
+    const last = this.lastLocal;
+    let ts: number;
+    if (Number.isNaN(last)) ts = early;
+    else if (this.forward >= 0) ts = early >= last - REORDER_SLACK_SECONDS ? early : late;
+    else ts = late <= last + REORDER_SLACK_SECONDS ? late : early;
+    this.stepTo(ts);
+    return ts;
   }
 
   unreadZone(name: string): void {
