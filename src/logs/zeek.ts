@@ -161,10 +161,23 @@ class Join {
   readonly sni = new Map<string, SniEntry>();
   private readonly httpByTuple = new Map<string, string[]>();
   private readonly sniByTuple = new Map<string, string[]>();
+  /**
+   * The port pairs of the side rows indexed by endpoints (origP × 65536 + respP): a conn.log row
+   * of no such pair — most of them — is passed over without making its endpoints' key.
+   */
+  private readonly ports = new Set<number>();
+
+  /**
+   * Whether side rows are still looked up by endpoints: until a conn.log row claims one by its uid
+   * (the logs of one run of Zeek share their uids, and then the index is let go).
+   */
+  private byEndpoints = true;
 
   /** A side row's uid under its endpoints, for `attach` to find it by them. */
   index(kind: 'http' | 'sni', tuple: string | null, uid: string): void {
-    if (tuple === null) return;
+    if (tuple === null || !this.byEndpoints) return;
+    const [, origP, , respP] = tuple.split(' ');
+    this.ports.add(Number(origP) * 65536 + Number(respP));
     const byTuple = kind === 'http' ? this.httpByTuple : this.sniByTuple;
     const uids = byTuple.get(tuple);
     if (uids === undefined) byTuple.set(tuple, [uid]);
@@ -173,7 +186,7 @@ class Join {
 
   /** The uid of an unclaimed side row of `c`'s endpoints within its span, or undefined. */
   private byTuple(c: Connection, byTuple: Map<string, string[]>, timeOf: (uid: string) => number | undefined): string | undefined {
-    if (byTuple.size === 0) return undefined;
+    if (byTuple.size === 0 || !this.ports.has(c.origP * 65536 + c.respP)) return undefined;
     const uids = byTuple.get(tupleKey(c.origH, c.origP, c.respH, c.respP));
     if (uids === undefined) return undefined;
     for (const uid of uids) {
@@ -183,12 +196,22 @@ class Join {
     return undefined;
   }
 
+  /** The logs share their uids: side rows are found by uid alone from now on. */
+  private uidsShared(): void {
+    if (!this.byEndpoints) return;
+    this.byEndpoints = false;
+    this.httpByTuple.clear();
+    this.sniByTuple.clear();
+    this.ports.clear();
+  }
+
   attach(c: Connection): void {
     const dns = this.dns.get(c.uid);
     if (dns !== undefined) {
       this.dns.delete(c.uid);
       applyDns(c, dns);
     }
+    if (this.byEndpoints && (this.http.has(c.uid) || this.sni.has(c.uid))) this.uidsShared();
     const httpUid = this.http.has(c.uid) ? c.uid : this.byTuple(c, this.httpByTuple, (uid) => this.http.get(uid)?.times[0]);
     const http = httpUid === undefined ? undefined : this.http.get(httpUid);
     if (http !== undefined) {
