@@ -26,6 +26,8 @@ export type WorkerOptions = Omit<AnalyzeCapturesOptions, 'onProgress' | 'pause'>
 export interface AnalyzeJob {
   input: string;
   options: WorkerOptions;
+  /** Whether the reader's progress is wanted (posted after every chunk read: none when nobody shows it). */
+  progress: boolean;
 }
 
 /** A CaptureError as data, to cross to another thread. */
@@ -95,7 +97,7 @@ export async function analyzeEach(
     results.push(
       slot().then(async () => {
         try {
-          const posted = await inWorker({ input, options: data }, onProgress);
+          const posted = await inWorker({ input, options: data, progress: onProgress !== undefined }, onProgress);
           if (!posted.ok) return await alone(input);
           const failures = posted.failures.map((e) => new CaptureError(e.code, e.file, e.message, e.offset, e.record));
           return { result: posted.result, failures };

@@ -8,4 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeOne, type AnalyzeJob } from './analyses.js';
 
 const job = workerData as AnalyzeJob;
-parentPort!.postMessage(await analyzeOne(job, (file, read, total) => parentPort!.postMessage({ progress: [file, read, total] })));
+const progress = job.progress
+  ? (file: string, read: number, total: number | null) => parentPort!.postMessage({ progress: [file, read, total] })
+  : undefined;
+parentPort!.postMessage(await analyzeOne(job, progress));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,15 @@ describe('compare on several cores', () => {
     const bypass = each[0]!.result!.hosts.find((h) => h.address === '192.168.0.13')!;
     expect(bypass.labels).toEqual(['proxy-bypass', 'blocked', 'periodic', 'via-proxy']);
     expect(each[1]!.result!.hosts.length).toBeGreaterThan(0);
+  });
+
+  it('tells the reading’s progress to whoever shows it, from every worker', async () => {
+    const { analyzeEach } = await analyses();
+    const seen = new Map<string, number>();
+    const onProgress = (file: string, bytesRead: number): void => void seen.set(file, Math.max(seen.get(file) ?? 0, bytesRead));
+    await analyzeEach([department, consultant], { onProgress }, 2, () => Promise.resolve({ result: null, failures: [] }));
+    expect([...seen.keys()].sort()).toEqual([consultant, department].sort());
+    expect(seen.get(department)).toBe(statSync(department).size);
   });
 
   it('analyses a capture on this thread when its worker cannot', async () => {
