@@ -5,7 +5,7 @@
  * cut off by its end, not left unanswered (a log's rows are final: never cut off).
  */
 import { ConnectionStore, listOf, viewOf, type ConnectionList } from '../flows/store.js';
-import type { Connection } from '../flows/connection.js';
+import { SYN_RETRY_SECONDS, type Connection } from '../flows/connection.js';
 import type { AttributedReset, Refusals } from './attribution.js';
 import type { ProxyIndex } from './proxies.js';
 import type { Attempt } from './types.js';
@@ -23,14 +23,6 @@ export const MAX_HELD_CONNECTIONS = 50_000;
 
 /** Datagrams a UDP client sends for one question before it gives up (a stub resolver: 2–4). */
 const UDP_RETRIES = 4;
-
-/**
- * The longest gap between two SYNs of one attempt: retransmissions back off, each wait twice the
- * one before — Linux's six retries leave at 1, 3, 7, 15, 31 and 63 s, the last 32 s after the one
- * before; macOS's last wait is 32 s too, Windows's 3 and 6 s (a firewall log's retries: the same
- * bound, logs/firewall/attempts.ts).
- */
-const SYN_RETRY_SECONDS = 40;
 
 /**
  * One host's connections in time order, as parallel arrays (position = item): a host may have

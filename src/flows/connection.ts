@@ -167,6 +167,15 @@ export function isLogDenialAt(r: ResetEvidence, ts: number): boolean {
 }
 
 /**
+ * The longest gap between two SYNs of one attempt: retransmissions back off, each wait twice the
+ * one before — Linux's six retries (tcp_syn_retries) leave at 1, 3, 7, 15, 31 and 63 s, the last
+ * 32 s after the one before; macOS's last wait is 32 s too, Windows's 3 and 6 s. A capture's SYN
+ * retransmitted after its connection ended and a firewall log's repeated line are the attempt's
+ * within it.
+ */
+export const SYN_RETRY_SECONDS = 40;
+
+/**
  * The uid of a log's attempt: Zeek-looking, and sorting in the log's time order — 'F', the input
  * (two base-36 digits), the attempt's position in the log (nine).
  */

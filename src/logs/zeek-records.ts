@@ -88,6 +88,10 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
   const respPkts = count(row, C.resp_pkts);
   // No history (a zeek-cut of a few columns): a TCP row's conn_state tells the SYN and the answer.
   const opening = history === '' && proto === 'tcp' ? tcpStateOpening(state) : null;
+  // Opened with a SYN (history's S, or the state's), and nothing but SYNs sent (S, Sr; S0, REJ):
+  // a SYN-only attempt's packets are its SYNs.
+  const syn = history.charCodeAt(0) === 83 /* S */ || opening?.syn === true;
+  const synsOnly = history === 'S' || history === 'Sr' || (opening !== null && (state === 'S0' || state === 'REJ'));
   const c: Connection = {
     uid,
     proto: proto satisfies Transport,
@@ -111,17 +115,7 @@ export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection
     respPkts,
     respIpBytes: count(row, C.resp_ip_bytes),
     capture,
-    // A SYN-only attempt's packets are its SYNs; otherwise history's S says one.
-    synCount:
-      history.charCodeAt(0) === 83 /* S */
-        ? history === 'S' || history === 'Sr'
-          ? Math.max(1, origPkts)
-          : 1
-        : opening?.syn === true
-          ? opening.answered === false && (state === 'S0' || state === 'REJ')
-            ? Math.max(1, origPkts)
-            : 1
-          : 0,
+    synCount: !syn ? 0 : synsOnly ? Math.max(1, origPkts) : 1,
     origTtl: -1,
     respTtl: -1,
     handshakeRtt: null,
@@ -260,8 +254,8 @@ export const HTTP_LOG_FIELDS = [
 export interface HttpRow {
   ts: number;
   uid: string;
-  /** Its connection's endpoints (`tupleKey`), for a conn.log whose uids are not these; null when the row has none. */
-  tuple: string | null;
+  /** Its connection's endpoints, for a conn.log whose uids are not these; null when the row has none. */
+  tuple: Endpoints | null;
   peek: HttpRequestPeek;
 }
 
@@ -270,14 +264,23 @@ export function tupleKey(origH: string, origP: number, respH: string, respP: num
   return `${origH} ${origP} ${respH} ${respP}`;
 }
 
+/** A side log row's endpoints: their key (`tupleKey`), and its port pair as one number (`portPair`). */
+export interface Endpoints {
+  key: string;
+  ports: number;
+}
+
+/** A connection's port pair as one number, looked at before its endpoints' key is made. */
+export const portPair = (origP: number, respP: number): number => origP * 65536 + respP;
+
 /** The endpoints of a side log's row from its `id.*` columns at `from` (orig_h, orig_p, resp_h, resp_p), or null. */
-function rowTuple(row: ZeekRow, from: number): string | null {
+function rowTuple(row: ZeekRow, from: number): Endpoints | null {
   const origH = row.text(from);
   const respH = row.text(from + 2);
   const origP = row.text(from + 1) === null ? Number.NaN : count(row, from + 1);
   const respP = row.text(from + 3) === null ? Number.NaN : count(row, from + 3);
   if (origH === null || respH === null || !Number.isInteger(origP) || !Number.isInteger(respP)) return null;
-  return tupleKey(origH, origP, respH, respP);
+  return { key: tupleKey(origH, origP, respH, respP), ports: portPair(origP, respP) };
 }
 
 /**
@@ -324,7 +327,7 @@ export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
 
 export const SSL_LOG_FIELDS = ['ts', 'uid', 'server_name', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.resp_p'] as const;
 
-export function sniFromRow(row: ZeekRow): RowResult<{ ts: number; uid: string; tuple: string | null; sni: string } | null> {
+export function sniFromRow(row: ZeekRow): RowResult<{ ts: number; uid: string; tuple: Endpoints | null; sni: string } | null> {
   const uid = row.text(1);
   const ts = row.time(0);
   if (uid === null || !Number.isFinite(ts)) return { error: 'no ts or uid' };

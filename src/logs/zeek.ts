@@ -37,8 +37,10 @@ import {
   dnsFromRow,
   httpFromRow,
   isError,
+  portPair,
   sniFromRow,
   tupleKey,
+  type Endpoints,
   type DnsRow,
   type HttpRow,
 } from './zeek-records.js';
@@ -162,7 +164,7 @@ class Join {
   private readonly httpByTuple = new Map<string, string[]>();
   private readonly sniByTuple = new Map<string, string[]>();
   /**
-   * The port pairs of the side rows indexed by endpoints (origP × 65536 + respP): a conn.log row
+   * The port pairs of the side rows indexed by endpoints (`portPair`): a conn.log row
    * of no such pair — most of them — is passed over without making its endpoints' key.
    */
   private readonly ports = new Set<number>();
@@ -174,19 +176,18 @@ class Join {
   private byEndpoints = true;
 
   /** A side row's uid under its endpoints, for `attach` to find it by them. */
-  index(kind: 'http' | 'sni', tuple: string | null, uid: string): void {
+  index(kind: 'http' | 'sni', tuple: Endpoints | null, uid: string): void {
     if (tuple === null || !this.byEndpoints) return;
-    const [, origP, , respP] = tuple.split(' ');
-    this.ports.add(Number(origP) * 65536 + Number(respP));
+    this.ports.add(tuple.ports);
     const byTuple = kind === 'http' ? this.httpByTuple : this.sniByTuple;
-    const uids = byTuple.get(tuple);
-    if (uids === undefined) byTuple.set(tuple, [uid]);
+    const uids = byTuple.get(tuple.key);
+    if (uids === undefined) byTuple.set(tuple.key, [uid]);
     else if (!uids.includes(uid)) uids.push(uid);
   }
 
   /** The uid of an unclaimed side row of `c`'s endpoints within its span, or undefined. */
   private byTuple(c: Connection, byTuple: Map<string, string[]>, timeOf: (uid: string) => number | undefined): string | undefined {
-    if (byTuple.size === 0 || !this.ports.has(c.origP * 65536 + c.respP)) return undefined;
+    if (byTuple.size === 0 || !this.ports.has(portPair(c.origP, c.respP))) return undefined;
     const uids = byTuple.get(tupleKey(c.origH, c.origP, c.respH, c.respP));
     if (uids === undefined) return undefined;
     for (const uid of uids) {

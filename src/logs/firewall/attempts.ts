@@ -4,20 +4,13 @@
  * the firewall that wrote the log (reset evidence of kind 'log'); an allowed line is an attempt
  * the firewall let through, taken as established (state S1) because a log cannot say whether the
  * server answered, and analysis must not count a passed attempt as blocked. Lines of one attempt
- * (the same 5-tuple again within RETRY_SECONDS: SYN retransmissions) make one attempt with
+ * (the same 5-tuple again within SYN_RETRY_SECONDS: SYN retransmissions) make one attempt with
  * retries. Everything a log cannot know is left unset: TTLs -1, no bytes, no round trip.
  */
 import { formatIPv6, ipv6ToBytes } from '../../decode/address.js';
-import { logDenial, loggedReset, logUid, NONE, type Connection } from '../../flows/connection.js';
+import { logDenial, loggedReset, logUid, NONE, SYN_RETRY_SECONDS, type Connection } from '../../flows/connection.js';
 import type { FirewallEvent, Teardown } from './types.js';
 
-/**
- * The longest gap between two SYNs of one attempt: retransmissions back off, each wait twice the
- * one before — Linux's six retries (tcp_syn_retries) leave at 1, 3, 7, 15, 31 and 63 s, the last
- * 32 s after the one before; macOS's last wait is 32 s too, Windows's 3 and 6 s. The same bound as
- * the analysis's for a capture's retransmissions (outcomes.ts).
- */
-export const RETRY_SECONDS = 40;
 /**
  * How long a connection a device let through waits for its teardown to tell what came of it: an
  * ASA tears down one never answered at its embryonic timeout, 30 s by default; one it has not torn
@@ -32,7 +25,7 @@ function connectionKey(e: FirewallEvent): string {
 
 /** Seconds a log's latest attempt of a 5-tuple is held before it is handed on. */
 function heldFor(a: Attempt): number {
-  return a.awaiting === undefined ? RETRY_SECONDS : TEARDOWN_SECONDS;
+  return a.awaiting === undefined ? SYN_RETRY_SECONDS : TEARDOWN_SECONDS;
 }
 
 export interface AttemptOptions {
@@ -87,7 +80,7 @@ function isSyn(e: FirewallEvent): boolean {
 /**
  * An attempt: its 5-tuple and decision, its first line's time and history, and what its retries
  * add. Made into a Connection only when it is handed on (`connectionOf`): attempts wait up to
- * RETRY_SECONDS for retries, long enough for the collector to move a whole Connection each into
+ * SYN_RETRY_SECONDS for retries, long enough for the collector to move a whole Connection each into
  * the old generation. The latest attempt of each 5-tuple and decision is open to retries: it
  * stands in the grouper's table, chained with the others of its hash — one object an attempt,
  * where a 5-tuple of its own beside it was a second that lived as long.
@@ -133,7 +126,7 @@ const PROTO_CODES = { tcp: 1, udp: 2, icmp: 3, other: 4 } as const;
 
 /**
  * Makes attempts of events handed to it in time order: a line of the same 5-tuple and decision
- * within RETRY_SECONDS of the attempt's last line folds into it as a retry.
+ * within SYN_RETRY_SECONDS of the attempt's last line folds into it as a retry.
  */
 class AttemptGrouper {
   /**
@@ -228,7 +221,7 @@ class AttemptGrouper {
       previous = previous.next;
     }
     const syn = isSyn(e);
-    if (previous !== undefined && e.ts - previous.lastTs <= RETRY_SECONDS && (!syn || previous.history.startsWith('S'))) {
+    if (previous !== undefined && e.ts - previous.lastTs <= SYN_RETRY_SECONDS && (!syn || previous.history.startsWith('S'))) {
       previous.lastTs = e.ts;
       previous.lines++;
       if (syn) previous.syns++;
@@ -348,7 +341,7 @@ const WAITING_ATTEMPTS = 100_000;
  * in the order attempts start (their uid order) — the same attempts `attemptsOf` makes of all the
  * events at once, as long as no line stands further out of time order than REORDER_SECONDS and
  * HELD_EVENTS lines. Memory is held by HELD_EVENTS, the lines of the last REORDER_SECONDS and the
- * attempts open in the last RETRY_SECONDS (an attempt retried for hours holds back the attempts
+ * attempts open in the last SYN_RETRY_SECONDS (an attempt retried for hours holds back the attempts
  * after it up to WAITING_ATTEMPTS, which then go on out of turn). A long log whose lines are
  * newest first (more steps back in time than forward in its first HELD_EVENTS lines) must be
  * turned round: a file is read again from its end (`onNewestFirst`, read.ts), else it is held whole.

@@ -21,7 +21,6 @@ import { count, plural } from '../../quantities.js';
 
 export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
 export { TimeZoneError } from './time.js';
-export { RETRY_SECONDS } from './attempts.js';
 
 /** Every format, most specific first (a tie in sniffing goes to the earlier). */
 export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [netfilter, ciscoAsa, filterlog, pfirewall, table];
@@ -123,7 +122,8 @@ export function firewallLogText(bytes: Uint8Array): string {
   return new TextDecoder('utf-8').decode(bytes);
 }
 
-function linesOf(text: string): string[] {
+/** A text's lines, a byte-order mark before the first left out. */
+export function linesOf(text: string): string[] {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   // The last line end closes the last line: no empty line after it.
   if (lines[lines.length - 1] === '') lines.pop();
@@ -371,20 +371,12 @@ export class FirewallLogReader {
     this.attempts.finish();
     const warnings: string[] = [];
     for (const { module, parser } of this.parsers!) if (this.byFormat.has(module.format)) warnings.push(...parser.notes());
-    if (this.unmatched.count > 0) {
-      this.unmatched.first.sort((a, b) => a.line - b.line);
-      warnings.push(
-        `${plural(this.unmatched.count, 'line matches', 'lines match')} no firewall log format: ` +
-          this.unmatched.first.map((u) => `line ${count(u.line)} "${u.text}"`).join(', ') +
-          (this.unmatched.count > this.unmatched.first.length ? ', …' : ''),
-      );
-    }
+    if (this.unmatched.count > 0)
+      warnings.push(`${plural(this.unmatched.count, 'line matches', 'lines match')} no firewall log format: ${namedLines(this.unmatched)}`);
     if (this.impossible.count > 0) {
-      this.impossible.first.sort((a, b) => a.line - b.line);
       warnings.push(
         `${plural(this.impossible.count, 'line names', 'lines name')} an address, port or time that cannot be, and ${this.impossible.count === 1 ? 'is' : 'are'} not read as attempts: ` +
-          this.impossible.first.map((u) => `line ${count(u.line)} "${u.text}"`).join(', ') +
-          (this.impossible.count > this.impossible.first.length ? ', …' : ''),
+          namedLines(this.impossible),
       );
     }
     for (const [zone, n] of this.clock.unreadZones) {
@@ -454,6 +446,12 @@ export class FirewallLogReader {
       ...noCaptureFileFacts(),
     };
   }
+}
+
+/** The lines named, in order of their numbers: `line 3 "…", line 9 "…", …`. */
+function namedLines(lines: UnmatchedLines): string {
+  lines.first.sort((a, b) => a.line - b.line);
+  return lines.first.map((u) => `line ${count(u.line)} "${u.text}"`).join(', ') + (lines.count > lines.first.length ? ', …' : '');
 }
 
 /** One more line of `lines`, named among its first few by number, whatever order the lines come in. */

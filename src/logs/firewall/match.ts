@@ -14,9 +14,8 @@
  * the firewall's clock is logged at 12 s, so log − capture lies in (offset − 1, offset]. Attempts
  * at different fractions of a second narrow that down to the offset within a fraction of a second.
  */
-import type { Connection } from '../../flows/connection.js';
+import { SYN_RETRY_SECONDS, type Connection } from '../../flows/connection.js';
 import { clockOffset, count, plural } from '../../quantities.js';
-import { RETRY_SECONDS } from './attempts.js';
 
 /** Clocks further apart than this are not taken for one network's. */
 export const MAX_OFFSET_SECONDS = 86_400;
@@ -122,7 +121,7 @@ function isTimeZoneLike(offset: number): boolean {
  * For each capture connection, the connection whose attempt it goes on (-1: it starts one). A
  * capture's tracker ends an unanswered SYN's connection when its attempt timer runs out, and the
  * SYN retransmitted after that opens another of the same 5-tuple: one attempt, as the analysis
- * counts it (outcomes.ts) and as the log folds it (RETRY_SECONDS).
+ * counts it (outcomes.ts) and as the log folds it (attempts.ts).
  */
 function retransmissionsOf(capture: readonly Connection[]): Int32Array {
   const continues = new Int32Array(capture.length).fill(-1);
@@ -136,7 +135,7 @@ function retransmissionsOf(capture: readonly Connection[]): Int32Array {
       open.delete(key);
       continue;
     }
-    if (before !== undefined && c.ts >= before.lastTs && c.ts - before.lastTs <= RETRY_SECONDS) {
+    if (before !== undefined && c.ts >= before.lastTs && c.ts - before.lastTs <= SYN_RETRY_SECONDS) {
       continues[k] = before.head;
       before.lastTs = Math.max(before.lastTs, c.lastTs);
     } else open.set(key, { head: k, lastTs: c.lastTs });
@@ -180,15 +179,14 @@ export function matchLogToCapture(log: readonly Connection[], capture: readonly 
   if (offset !== null) {
     for (let k = 0; k < capture.length; k++) {
       const c = capture[k]!;
-      if (!isAttempt(c) || !crosses(c)) continue;
       // A retransmission's connection is its attempt's, matched with it: not matched or counted again.
-      if (continues[k]! >= 0) continue;
+      if (!isAttempt(c) || !crosses(c) || continues[k]! >= 0) continue;
       const list = byKey.get(tupleKey(c));
       if (list === undefined) continue;
       // The log may start an attempt at a retransmission the capture folded into it.
       const at = c.ts + offset;
       const from = at - 1 - MATCH_SLACK_SECONDS;
-      const to = Math.max(c.lastTs, c.ts + (c.proto === 'tcp' ? RETRY_SECONDS : 0)) + offset + MATCH_SLACK_SECONDS;
+      const to = Math.max(c.lastTs, c.ts + (c.proto === 'tcp' ? SYN_RETRY_SECONDS : 0)) + offset + MATCH_SLACK_SECONDS;
       let best = -1;
       for (const i of list) {
         const t = log[i]!.ts;

@@ -68,9 +68,13 @@ function parser(clock: LogClockLike): LineParser {
       // Other protocols (GRE, ESP, IGMP …): no connection to make of them.
       if (proto === null) return 'skip';
       const prefix = prefixOf(message, inAt);
-      const action = prefixAction(prefix, UNNAMED_PREFIX);
-      if (action === null) return 'skip';
-      if (prefixAction(prefix, null) === null) unnamed++;
+      let action = prefixAction(prefix, null);
+      if (action === null) {
+        // A prefix that names no decision (a denial), or a line logged before any (passed over).
+        action = prefixAction(prefix, UNNAMED_PREFIX);
+        if (action === null) return 'skip';
+        unnamed++;
+      }
       if (header.sinceBoot) sinceBoot++;
       const event: FirewallEvent = {
         ts: header.ts,

@@ -14,7 +14,7 @@ import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isGzip } from '../../capture/sniff.js';
 import type { Connection } from '../../flows/connection.js';
-import { FirewallLogReader, firewallLogText, NewestFirstLog, type FirewallLog, type FirewallLogOptions } from './index.js';
+import { FirewallLogReader, firewallLogText, linesOf, NewestFirstLog, type FirewallLog, type FirewallLogOptions } from './index.js';
 
 /** Bytes read (or inflated) at a time. */
 export const CHUNK_BYTES = 1 << 20;
@@ -84,11 +84,7 @@ async function readStream(
   if (utf16) {
     const all: Buffer[] = [];
     for await (const chunk of source.chunks) all.push(asBuffer(chunk));
-    const text = firewallLogText(Buffer.concat(all)).replace(/^\uFEFF/, '');
-    const lines = text.split(/\r?\n/);
-    // The text's last line end closes its last line: no empty line after it.
-    if (lines[lines.length - 1] === '') lines.pop();
-    for (const line of lines) reader.push(line);
+    for (const line of linesOf(firewallLogText(Buffer.concat(all)))) reader.push(line);
     return reader.finish();
   }
   await readLines(source.chunks, reader, pause);

@@ -2,7 +2,7 @@
  * Firewall log records: what every format's line parser yields — one logged packet or
  * connection, with the firewall's decision — and the shape every format module shares.
  */
-import { ipv6ToBytes } from '../../decode/address.js';
+import { ipv4ToNumber, ipv6ToBytes } from '../../decode/address.js';
 import type { FirewallAction } from '../../firewall-words.js';
 import type { Transport } from '../../flows/connection.js';
 
@@ -184,26 +184,6 @@ export function shareRead(makeParser: (clock: LogClockLike) => LineParser, lines
   return entries === 0 ? 0 : read / seen;
 }
 
-/** Whether `text` is a dotted quad of four numbers up to 255 (a log may write one with leading zeros). */
-function isDottedQuad(text: string): boolean {
-  let octets = 0;
-  let digits = 0;
-  let value = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 46;
-    if (c === 46 /* . */) {
-      if (digits === 0 || value > 255) return false;
-      octets++;
-      digits = 0;
-      value = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      value = value * 10 + (c - 48);
-      digits++;
-    } else return false;
-  }
-  return octets === 4;
-}
-
 /**
  * Whether a log's address cell can be an address: IPv4, IPv6 (a zone index after `%` allowed),
  * or a name a device writes for one (an ASA's `names`). A number past 255, a group that is no hex,
@@ -215,7 +195,7 @@ export function isAddressText(text: string): boolean {
     return ipv6ToBytes(zone < 0 ? text : text.slice(0, zone)) !== null;
   }
   const first = text.charCodeAt(0);
-  if (first >= 48 && first <= 57) return isDottedQuad(text);
+  if (first >= 48 && first <= 57) return ipv4ToNumber(text) >= 0;
   return /^[A-Za-z][A-Za-z0-9._-]*$/.test(text);
 }
 
