@@ -11,9 +11,12 @@
 export type FirewallAction = 'deny' | 'allow';
 
 /** Words of a log prefix or action column that mean the packet was stopped, and that it passed. */
-const DENY_WORDS = /deny|denied|drop|block|reject|refuse|discard/i;
-// FortiGate writes how a session it let through ended: close, timeout, server-rst, client-rst.
-const ALLOW_WORDS = /accept|allow|permit|pass|^\s*(close|timeout|server-rst|client-rst)\s*$/i;
+// PAN-OS answers a connection its policy turns away with a reset: reset-client, reset-server, reset-both.
+const DENY_WORDS = /deny|denied|drop|block|reject|refuse|discard|^\s*reset-(client|server|both)\s*$/i;
+// FortiGate writes a session it let through as it starts and as it ends: start, close, timeout,
+// server-rst, client-rst. "pass" is a word of its own, not a part of one: a prefix "PROXY-BYPASS"
+// or "PASSIVE-FTP" names no decision.
+const ALLOW_WORDS = /accept|allow|permit|(?<![a-z])pass(ed)?(?![a-z])|^\s*(start|close|timeout|server-rst|client-rst)\s*$/i;
 
 /** The firewall's decision from a word (an action column, a log prefix); `otherwise` when it says neither. */
 export function actionOf<Otherwise extends FirewallAction | null>(text: string, otherwise: Otherwise): FirewallAction | Otherwise {

@@ -92,8 +92,8 @@ function fromTo(words: readonly string[]): { src: { address: string; port: numbe
 
 /**
  * The packet a message of the 106xxx family describes; 'other' for a protocol that makes no
- * connection callhome tracks (ESP, GRE, "protocol 50"); null for other messages or when it does
- * not read.
+ * connection callhome tracks (ESP, GRE, "protocol 50") and for a line that tells of no new attempt
+ * (a hit count's summary); null for other messages or when it does not read.
  */
 function packetOf(id: string, text: string): Packet | 'other' | null {
   const words = text.split(' ');
@@ -141,7 +141,11 @@ function packetOf(id: string, text: string): Packet | 'other' | null {
       // access-list NAME ACTION PROTOCOL IF/A(p) -> IF/B(p) hit-cnt …
       if (words[0] !== 'access-list') return null;
       const verb = words[2];
-      const action: FirewallAction | null = verb === 'denied' ? 'deny' : verb === 'permitted' || verb === 'est-allowed' ? 'allow' : null;
+      // "est-allowed": a packet of a connection already made, let through past the list; "hit-cnt 3
+      // (300-second interval)": how often a flow already logged by its first hit was seen since
+      // (Cisco's logging for access lists). Neither is a new attempt.
+      if (verb === 'est-allowed' || /\bhit-cnt \d+ \(?\d+-second interval\b/.test(text)) return 'other';
+      const action: FirewallAction | null = verb === 'denied' ? 'deny' : verb === 'permitted' ? 'allow' : null;
       const proto = transportOf(words[3] ?? '');
       const arrow = words.indexOf('->');
       if (action === null || arrow < 0) return null;

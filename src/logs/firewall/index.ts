@@ -203,6 +203,8 @@ export class FirewallLogReader {
   private readonly devices = new Set<string>();
   private lineNumber = 0;
   private bytes = 0;
+  /** Why reading stopped at damage (gzip data that ends early), and after how many of the file's bytes; else null. */
+  private stopped: { why: string; offset: number } | null = null;
   private other = 0;
   /** Lines that began with a run of NUL bytes, read after it. */
   private nulRuns = 0;
@@ -351,6 +353,14 @@ export class FirewallLogReader {
     this.attempts.add(e);
   }
 
+  /**
+   * Reading stopped at damage `why` after `offset` bytes of the file: the lines before are read,
+   * the line it cut is not; the summary says so, as a capture's does.
+   */
+  stoppedAt(why: string, offset: number): void {
+    this.stopped = { why, offset };
+  }
+
   finish(): FirewallLog {
     if (this.parsers === null) this.start();
     if (this.entries === 0) {
@@ -369,7 +379,18 @@ export class FirewallLogReader {
     let most = -1;
     for (const [f, n] of this.byFormat) if (n > most) [format, most] = [f, n];
     this.attempts.finish();
-    const warnings: string[] = [];
+    // Named once every line held to tell the format is read: the line the damage cut is the next.
+    const record = this.lineNumber + 1;
+    const stopped = this.stopped;
+    const damage =
+      stopped === null
+        ? null
+        : {
+            offset: stopped.offset,
+            record,
+            message: `${this.name}: ${stopped.why} after ${stopped.offset} bytes (line ${record}): read up to the last whole line`,
+          };
+    const warnings: string[] = damage !== null ? [damage.message] : [];
     for (const { module, parser } of this.parsers!) if (this.byFormat.has(module.format)) warnings.push(...parser.notes());
     if (this.unmatched.count > 0)
       warnings.push(`${plural(this.unmatched.count, 'line matches', 'lines match')} no firewall log format: ${namedLines(this.unmatched)}`);
@@ -401,14 +422,14 @@ export class FirewallLogReader {
     return {
       format,
       connections: this.connections,
-      summary: this.summary(format, warnings),
+      summary: this.summary(format, warnings, damage),
       warnings,
       unmatched: this.unmatched,
       entries: this.entries,
     };
   }
 
-  private summary(format: FirewallFormat, warnings: string[]): CaptureSummary {
+  private summary(format: FirewallFormat, warnings: string[], damage: CaptureSummary['damage']): CaptureSummary {
     const start = this.firstTs;
     const end = this.lastTs;
     const decoded = { ...this.decoded };
@@ -442,7 +463,7 @@ export class FirewallLogReader {
       skipped,
       anomalies: {},
       warnings: [...warnings],
-      damage: null,
+      damage,
       ...noCaptureFileFacts(),
     };
   }

@@ -73,7 +73,15 @@ async function readStream(
   const reader = new FirewallLogReader(name, options, emit);
   let source = await withHead(chunks);
   const gzip = isGzip(source.head);
-  if (gzip) source = await withHead(inflated(source.chunks, chunkBytes));
+  // Compressed bytes read, for where damage stopped the reading.
+  let read = 0;
+  if (gzip)
+    source = await withHead(
+      inflated(
+        counted(source.chunks, (n) => (read += n)),
+        chunkBytes,
+      ),
+    );
   const head = source.head;
   const utf16 =
     head.length >= 2 &&
@@ -87,8 +95,23 @@ async function readStream(
     for (const line of linesOf(firewallLogText(Buffer.concat(all)))) reader.push(line);
     return reader.finish();
   }
-  await readLines(source.chunks, reader, pause);
+  try {
+    await readLines(source.chunks, reader, pause);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!gzip || code === undefined || !code.startsWith('Z_')) throw e;
+    // What was read before the damage is the log, as a capture's packets before damage are.
+    reader.stoppedAt(code === 'Z_BUF_ERROR' ? 'the gzip data ends early' : `the gzip data is damaged (${(e as Error).message})`, read);
+  }
   return reader.finish();
+}
+
+/** The chunks as they are, each one's length told to `add`. */
+async function* counted(chunks: AsyncIterable<Buffer>, add: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    add(chunk.length);
+    yield chunk;
+  }
 }
 
 function asBuffer(chunk: Uint8Array): Buffer {

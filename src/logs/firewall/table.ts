@@ -31,6 +31,8 @@ type Column = 'date' | 'time' | 'datetime' | 'proto' | 'src' | 'sport' | 'dst' |
 
 /** Header words (lower case, letters and digits only) and the column each names. */
 const NAMES: Record<string, Column> = {};
+/** Each header word's place in its column's list: a table naming two cells for one column reads the first-listed name. */
+const RANKS: Record<string, number> = {};
 const SYNONYMS: Record<Column, string[]> = {
   date: ['date', 'day', 'logdate'],
   time: ['time', 'logtime', 'clock'],
@@ -85,10 +87,60 @@ const SYNONYMS: Record<Column, string[]> = {
   action: ['action', 'disposition', 'result', 'verdict', 'decision', 'status'],
   device: ['device', 'firewall', 'devicename', 'sensor', 'gateway'],
 };
-for (const [column, words] of Object.entries(SYNONYMS) as [Column, string[]][]) for (const w of words) NAMES[w] = column;
+for (const [column, words] of Object.entries(SYNONYMS) as [Column, string[]][])
+  words.forEach((w, rank) => {
+    NAMES[w] = column;
+    RANKS[w] = rank;
+  });
+
+const headerWord = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/** Well-known services by the names firewall consoles give them in a "Service" column. */
+const SERVICE_PORTS: Record<string, number> = {
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  dns: 53,
+  domain: 53,
+  http: 80,
+  pop3: 110,
+  ntp: 123,
+  imap: 143,
+  snmp: 161,
+  ldap: 389,
+  https: 443,
+  smb: 445,
+  'microsoft-ds': 445,
+  smtps: 465,
+  submission: 587,
+  ldaps: 636,
+  imaps: 993,
+  pop3s: 995,
+  mssql: 1433,
+  'ms-sql-s': 1433,
+  mysql: 3306,
+  rdp: 3389,
+  'ms-wbt-server': 3389,
+  'http-proxy': 8080,
+  'https-alt': 8443,
+};
+
+/**
+ * A destination port as a table writes it: "80" or "80 (HTTP)"; a service such as "https (TCP/443)"
+ * or "tcp/443" by its number; a service name alone ("HTTPS") by the port it is known by. -1 for
+ * none of these.
+ */
+function servicePort(text: string): number {
+  const port = portOf(text);
+  if (port >= 0) return port;
+  const numbered = /\b(?:tcp|udp|sctp)[/_-](\d{1,5})\b|\b(\d{1,5})\/(?:tcp|udp|sctp)\b/i.exec(text);
+  if (numbered !== null) return portOf(numbered[1] ?? numbered[2]!);
+  return SERVICE_PORTS[text.trim().toLowerCase()] ?? -1;
+}
 
 function columnOf(name: string): Column | undefined {
-  return NAMES[name.toLowerCase().replace(/[^a-z0-9]/g, '')];
+  return NAMES[headerWord(name)];
 }
 
 /** How a header's cells are separated, most specific first; 'spaces' is a run of two or more, 'space' any whitespace. */
@@ -191,9 +243,13 @@ function layoutOf(line: string): Layout | null {
     const { names, starts } = headerCells(line, separator);
     if (names.length < 3) continue;
     const columns = names.map(columnOf);
+    // A column named twice is read from its likeliest name: "Action" over a "Status" beside it
+    // (a session's state), "Destination Port" over a "Service" (a name such as HTTPS).
     const at: Partial<Record<Column, number>> = {};
     columns.forEach((c, i) => {
-      if (c !== undefined && at[c] === undefined) at[c] = i;
+      if (c === undefined) return;
+      const before = at[c];
+      if (before === undefined || RANKS[headerWord(names[i]!)]! < RANKS[headerWord(names[before]!)]!) at[c] = i;
     });
     if (at.src !== undefined && at.dst !== undefined && (at.time !== undefined || at.datetime !== undefined))
       return { separator, names, columns, starts, at };
@@ -441,7 +497,7 @@ class TableParser implements LineParser {
     let src = cell('src') ?? '';
     let dst = cell('dst') ?? '';
     let sport = portOf(cell('sport') ?? '');
-    let dport = portOf(cell('dport') ?? '');
+    let dport = servicePort(cell('dport') ?? '');
     // "192.168.0.13:2499" or "[2001:db8::13]:2499" in an address column without a port column.
     if (sport < 0) [src, sport] = addressAndPort(src, sport);
     if (dport < 0) [dst, dport] = addressAndPort(dst, dport);

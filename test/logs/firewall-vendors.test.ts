@@ -1,0 +1,175 @@
+/**
+ * Firewall logs in the words vendors and administrators write: a LOG prefix an administrator made
+ * up, a console's export with a session's state beside its action and a service beside its port,
+ * FortiGate's and PAN-OS's action words, an ASA's hit-count summaries, and a beacon seen on two
+ * days of a log.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/index.js';
+import type { HostFinding } from '../../src/analysis/types.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-fwvendors-'));
+
+function write(name: string, lines: string[]): string {
+  const path = join(tmp, name);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+const attempts = (h: HostFinding | undefined): number => (h?.groups ?? []).reduce((n, g) => n + g.attempts, 0);
+const denied = (h: HostFinding | undefined): number => (h?.groups ?? []).reduce((n, g) => n + g.resets.middlebox, 0);
+
+/** `n` times, `every` seconds apart from 09:00 on 5 March 2026 (day `day` adds days), as "2026-03-05 09:00:00". */
+function stamps(n: number, every: number, day = 0): string[] {
+  return Array.from({ length: n }, (_, i) =>
+    new Date(Date.UTC(2026, 2, 5 + day, 9, 0, 0) + i * every * 1000).toISOString().slice(0, 19).replace('T', ' '),
+  );
+}
+
+/** A kern.log line of a SYN from 10.0.5.40 to 198.51.100.40:443 with the LOG prefix `prefix`. */
+function kern(stamp: string, prefix: string, sport: number): string {
+  const d = new Date(`${stamp}Z`);
+  const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  const day = String(d.getUTCDate()).padStart(2, ' ');
+  return (
+    `${month} ${day} ${stamp.slice(11)} gw kernel: ${prefix} IN=eth1 OUT=eth0 SRC=10.0.5.40 DST=198.51.100.40 LEN=60 TOS=0x00 ` +
+    `PREC=0x00 TTL=63 ID=1 DF PROTO=TCP SPT=${sport} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`
+  );
+}
+
+describe('words that name a decision', () => {
+  it('a LOG prefix with "pass" inside a word (PROXY-BYPASS) names no decision: its lines are denials, and the log says so', async () => {
+    const path = write(
+      'bypass.log',
+      stamps(12, 300).map((s, i) => kern(s, 'PROXY-BYPASS:', 50000 + i)),
+    );
+    const { result, loaded } = await analyze([path], { firewall: { year: 2026 } });
+    const host = result.hosts.find((h) => h.address === '10.0.5.40');
+    expect(denied(host)).toBe(12);
+    expect(host?.labels).toContain('blocked');
+    expect(loaded.captures[0]!.warnings.join(' ')).toMatch(/no prefix that names a decision/);
+  });
+
+  it('"PASS" and "PASSED" as words of their own still name traffic let through', async () => {
+    const path = write(
+      'pass.log',
+      stamps(4, 300).map((s, i) => kern(s, i % 2 === 0 ? 'FW-PASS:' : 'PASSED ', 50000 + i)),
+    );
+    const { result } = await analyze([path], { firewall: { year: 2026 } });
+    expect(denied(result.hosts.find((h) => h.address === '10.0.5.40'))).toBe(0);
+  });
+
+  it('FortiGate: a session’s "start" line is traffic it let through, folded with its "close" into one attempt', async () => {
+    const lines = ['date,time,srcip,srcport,dstip,dstport,proto,action,service'];
+    stamps(12, 300).forEach((s, i) => {
+      const [date, time] = s.split(' ');
+      lines.push(`${date},${time},10.50.0.5,${50000 + i},198.51.100.95,443,6,start,HTTPS`);
+      lines.push(`${date},${time!.slice(0, 6)}02,10.50.0.5,${50000 + i},198.51.100.95,443,6,close,HTTPS`);
+    });
+    const { result, loaded } = await analyze([write('fortigate.csv', lines)]);
+    const host = result.hosts.find((h) => h.address === '10.50.0.5');
+    expect(attempts(host)).toBe(12);
+    expect(denied(host)).toBe(0);
+    expect(host?.labels).toContain('periodic');
+    expect(loaded.captures[0]!.warnings.join(' ')).not.toMatch(/names no decision/);
+  });
+
+  it('PAN-OS: reset-client, reset-server and reset-both turn the connection away, with no warning', async () => {
+    const lines = ['Receive Time,Source address,Destination address,Source Port,Destination Port,IP Protocol,Action'];
+    const words = ['reset-both', 'reset-client', 'reset-server'];
+    stamps(9, 300).forEach((s, i) => lines.push(`${s.replace(/-/g, '/')},10.20.0.5,198.51.100.50,${50000 + i},443,tcp,${words[i % 3]}`));
+    const { result, loaded } = await analyze([write('panos.csv', lines)]);
+    expect(denied(result.hosts.find((h) => h.address === '10.20.0.5'))).toBe(9);
+    expect(loaded.captures[0]!.warnings.join(' ')).not.toMatch(/names no decision/);
+  });
+});
+
+describe('a console’s export with more columns than it needs', () => {
+  it('"Action" is read, not a "Status" column to its left that holds the session’s state', async () => {
+    const lines = ['Date,Time,Source IP,Source Port,Destination IP,Destination Port,Protocol,Status,Action'];
+    stamps(12, 300).forEach((s, i) =>
+      lines.push(`${s.replace(' ', ',')},10.40.0.8,${50000 + i},198.51.100.82,443,TCP,Established,Allowed`),
+    );
+    const { result, loaded } = await analyze([write('status.csv', lines)]);
+    const host = result.hosts.find((h) => h.address === '10.40.0.8');
+    expect(attempts(host)).toBe(12);
+    expect(denied(host)).toBe(0);
+    expect(loaded.captures[0]!.warnings.join(' ')).not.toMatch(/Established/);
+  });
+
+  it('"Destination Port" is read, not a "Service" column to its left of names such as HTTPS', async () => {
+    const lines = ['Time,Source,Destination,Service,Destination Port,Source Port,Action'];
+    stamps(12, 300).forEach((s, i) => lines.push(`${s},10.40.0.7,198.51.100.81,HTTPS,8443,${50000 + i},deny`));
+    const { result } = await analyze([write('service.csv', lines)]);
+    const host = result.hosts.find((h) => h.address === '10.40.0.7');
+    expect(attempts(host)).toBe(12);
+    expect(host?.groups[0]?.ports).toEqual([8443]);
+  });
+
+  it('a "Service" column alone gives the port its name or its "TCP/443" stands for', async () => {
+    const lines = ['Time,Source,Destination,Service,Source Port,Action'];
+    const services = ['https', 'HTTPS (TCP/443)', 'tcp/443', '443/tcp'];
+    stamps(8, 300).forEach((s, i) => lines.push(`${s},10.40.0.9,198.51.100.83,${services[i % 4]},${50000 + i},deny`));
+    const { result } = await analyze([write('service-only.csv', lines)]);
+    const host = result.hosts.find((h) => h.address === '10.40.0.9');
+    expect(attempts(host)).toBe(8);
+    expect(host?.groups[0]?.ports).toEqual([443]);
+  });
+});
+
+describe('Cisco ASA access-list hit counts', () => {
+  it('an interval line counts hits of a flow already logged by its first hit, and est-allowed no new attempt', async () => {
+    const asa = (s: string, verb: string, sport: number, hits: string): string => {
+      const d = new Date(`${s}Z`);
+      return (
+        `Mar 05 2026 ${s.slice(11)} fw-edge01 : %ASA-4-106100: access-list inside_access_in ${verb} tcp ` +
+        `inside/10.1.1.50(${sport}) -> outside/203.0.113.10(443) hit-cnt ${hits} [0x51013c8e, 0x0]`.replace(
+          'Mar 05',
+          `Mar 0${d.getUTCDate()}`,
+        )
+      );
+    };
+    const lines: string[] = [];
+    stamps(12, 300).forEach((s, i) => {
+      lines.push(asa(s, 'denied', 50000 + i, '1 (first hit)'));
+      lines.push(asa(s, 'denied', 50000 + i - 1, '3 (300-second interval)'));
+      lines.push(asa(s, 'est-allowed', 40000, '1 (first hit)'));
+    });
+    const { result } = await analyze([write('asa-hitcnt.log', lines)]);
+    const host = result.hosts.find((h) => h.address === '10.1.1.50');
+    expect(attempts(host)).toBe(12);
+    const schedule = host?.groups[0]?.schedule;
+    expect(schedule?.periodSeconds).toBe(300);
+    expect(schedule?.sequentialPorts).toBe(true);
+  });
+});
+
+describe('a beacon on more than one day of a log', () => {
+  it('one attempt every 5 min during an hour on each of two days is still every 5 min', async () => {
+    const lines = [...stamps(12, 300, 0), ...stamps(12, 300, 1)].map((s, i) => kern(s, 'DROP-OUT:', 50000 + i));
+    const { result } = await analyze([write('two-days.log', lines)], { firewall: { year: 2026 } });
+    const host = result.hosts.find((h) => h.address === '10.0.5.40');
+    expect(host?.labels).toContain('periodic');
+    expect(host?.groups[0]?.schedule.periodSeconds).toBe(300);
+  });
+});
+
+describe('a gzip firewall log cut short', () => {
+  it('is analysed up to its last whole line, and the damage is said with its offset and line', async () => {
+    const lines = stamps(400, 30).map((s, i) => kern(s, 'DROP-OUT:', 40000 + i));
+    const gz = gzipSync(`${lines.join('\n')}\n`);
+    const path = join(tmp, 'cut.log.gz');
+    writeFileSync(path, gz.subarray(0, gz.length >> 1));
+    const { loaded } = await analyze([path], { firewall: { year: 2026 } });
+    const log = loaded.captures[0]!;
+    expect(log.packets).toBeGreaterThan(0);
+    expect(log.packets).toBeLessThan(400);
+    expect(log.damage?.offset).toBeGreaterThan(0);
+    expect(log.damage?.record).toBe(log.packets + 1);
+    expect(log.damage!.message).toMatch(/cut\.log\.gz: the gzip data ends early after \d+ bytes \(line \d+\)/);
+  });
+});
