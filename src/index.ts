@@ -4,6 +4,9 @@
  */
 import { ChunkPool, ConnectionKeeper, type ConnectionList } from './flows/store.js';
 import { statSync } from 'node:fs';
+import { Address6 } from 'ip-address';
+import { ipv4ToNumber } from './decode/address.js';
+import { netblock4 } from './analysis/cidr.js';
 import { CaptureError, STDIN_NAME, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
@@ -389,8 +392,60 @@ export async function analyze(
   const keeper = new ConnectionKeeper(pool, options.objectsUpTo);
   const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => keeper.add(c) });
   const connections = keeper.list();
-  const result = analyzeNetworks(connections, streamed.captures, analyzeOptions(options));
+  const settings = analyzeOptions(options);
+  // Without --internal, the networks a Zeek log calls local (local_orig, local_resp: its
+  // Site::local_nets) are internal too: a campus on public addresses.
+  const local = options.internal === undefined ? localNetworks(connections, streamed.captures, settings.internal) : [];
+  if (local.length > 0) settings.internal = [...settings.internal, ...local];
+  const result = analyzeNetworks(connections, streamed.captures, settings);
+  if (local.length > 0) result.summary.unshift(localNetworksWords(local));
   return { result, loaded: { ...streamed, connections } };
+}
+
+/** Networks named at most in localNetworksWords. */
+const LOCAL_NETWORKS_NAMED = 5;
+
+/**
+ * The /24s (IPv4) and /64s (IPv6) of the addresses a Zeek log calls local that `internal` does
+ * not hold: Zeek knows the site's networks (Site::local_nets), callhome's defaults are the
+ * private ranges.
+ */
+function localNetworks(connections: ConnectionList, captures: readonly CaptureSummary[], internal: readonly string[]): string[] {
+  const zeek = new Set(captures.flatMap((c, i) => (c.format === 'zeek-tsv' || c.format === 'zeek-json' ? [i] : [])));
+  if (zeek.size === 0) return [];
+  const inside = new CidrSet([...internal]);
+  const found = new Set<string>();
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections.peek(i);
+    if (!zeek.has(c.capture)) continue;
+    if (c.localOrig === true && !inside.hasOrig(c)) found.add(localBlock(c.origH));
+    if (c.localResp === true && !inside.hasResp(c)) found.add(localBlock(c.respH));
+  }
+  found.delete('');
+  return [...found].sort();
+}
+
+/** An address's /24 or /64, '' for text that is no address. */
+function localBlock(address: string): string {
+  if (address.includes(':')) {
+    try {
+      return `${new Address6(`${address}/64`).startAddress().correctForm()}/64`;
+    } catch {
+      return '';
+    }
+  }
+  const n4 = ipv4ToNumber(address);
+  return n4 < 0 ? '' : netblock4(n4);
+}
+
+function localNetworksWords(local: readonly string[]): string {
+  const named =
+    local.slice(0, LOCAL_NETWORKS_NAMED).join(', ') +
+    (local.length > LOCAL_NETWORKS_NAMED ? ` and ${count(local.length - LOCAL_NETWORKS_NAMED)} more` : '');
+  return (
+    `Internal networks besides the private ranges: ${named}, where the Zeek log calls hosts local (local_orig, local_resp); ` +
+    '--internal sets the networks instead.'
+  );
 }
 
 /** What `analyze` read: as `Loaded`, the connections as a list (`get(i)`, `toArray()`, iterable). */

@@ -89,12 +89,19 @@ export class CidrSet {
   private readonly v4: (V4Range & { index: number })[] = [];
   private readonly v6: (V6Range & { index: number })[] = [];
   private readonly memo = new Map<string, number>();
+  /**
+   * IPv4 /24s by their top 24 bits, and their index: the networks a Zeek log calls local come as
+   * many /24s (see localNetworks), and every lookup would otherwise scan them all.
+   */
+  private readonly blocks24 = new Map<number, number>();
 
   constructor(cidrs: string[]) {
     cidrs.forEach((cidr, index) => {
       const range = parseCidr(cidr);
-      if ('v4' in range) this.v4.push({ ...range.v4, index });
-      else this.v6.push({ ...range.v6, index });
+      if ('v4' in range) {
+        if (range.v4.bits === 24 && !this.blocks24.has(range.v4.network >>> 8)) this.blocks24.set(range.v4.network >>> 8, index);
+        else if (range.v4.bits !== 24) this.v4.push({ ...range.v4, index });
+      } else this.v6.push({ ...range.v6, index });
     });
   }
 
@@ -141,6 +148,10 @@ export class CidrSet {
         bestBits = r.bits;
       }
     }
+    if (bestBits < 24 && this.blocks24.size > 0) {
+      const block = this.blocks24.get(n4 >>> 8);
+      if (block !== undefined) return block;
+    }
     return best;
   }
 
@@ -148,15 +159,7 @@ export class CidrSet {
     let best = -1;
     let bestBits = -1;
     const n4 = ipv4ToNumber(address);
-    if (n4 >= 0) {
-      for (const r of this.v4) {
-        if ((n4 & r.mask) >>> 0 === r.network && r.bits > bestBits) {
-          best = r.index;
-          bestBits = r.bits;
-        }
-      }
-      return best;
-    }
+    if (n4 >= 0) return this.searchV4(n4);
     const n6 = address.includes(':') ? ipv6ToBigInt(address) : null;
     if (n6 === null) return -1;
     for (const r of this.v6) {

@@ -573,7 +573,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       webPorts: parsePorts(o.webPorts, '--web-ports')
         ? [...DEFAULT_WEB_PORTS, ...parsePorts(o.webPorts, '--web-ports')!]
         : DEFAULT_WEB_PORTS,
-      internal: lo.internal ?? DEFAULT_INTERNAL,
+      internal: lo.internal,
     };
   };
 
@@ -605,7 +605,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     if (tracks) {
       cmd.option(
         '--internal <cidr>',
-        `internal networks, repeatable or comma-separated (default: ${DEFAULT_INTERNAL.join(', ')})`,
+        `internal networks, repeatable or comma-separated (default: ${DEFAULT_INTERNAL.join(', ')}, and the networks a Zeek log calls local)`,
         collect,
       );
     }

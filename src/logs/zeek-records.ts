@@ -5,7 +5,7 @@
  * method, URI, proxy form, `proxied` headers); ssl.log the SNI. A row that cannot be read
  * gives an error text naming the field.
  */
-import { NONE, type Connection, type DnsAnswer, type HttpRequestPeek, type Transport } from '../flows/connection.js';
+import { logUid, NONE, type Connection, type DnsAnswer, type HttpRequestPeek, type Transport } from '../flows/connection.js';
 import { isConnState, tcpStateOpening } from '../flows/conn-state.js';
 import { answered, historyResets } from '../flows/zeek-history.js';
 import { CALLHOME_ZEEK_FIELDS, proxyFormOf } from '../flows/zeek-fields.js';
@@ -60,25 +60,42 @@ function flag(row: ZeekRow, field: number): boolean | null {
   return t === 'T' || t === 'true' ? true : t === 'F' || t === 'false' ? false : null;
 }
 
+/** Zeek's states of a TCP connection alone: a UDP flow is S0, SF, SHR or OTH. */
+const TCP_ONLY_STATES = new Set(['REJ', 'S1', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH']);
+
 /**
- * One conn.log row as a connection; `capture` is the log file's index among the inputs. Null
+ * The transport of a row of a log written without `proto`: TCP when its state or a history letter
+ * only TCP has says so, UDP when its history is datagrams alone (D, d), else TCP (the attempts
+ * callhome is about are TCP's).
+ */
+function protoOf(state: string, history: string): 'tcp' | 'udp' {
+  if (TCP_ONLY_STATES.has(state)) return 'tcp';
+  const letters = history.replace(/\^/g, '');
+  return letters !== '' && /^[Dd]+$/.test(letters) ? 'udp' : 'tcp';
+}
+
+/**
+ * One conn.log row as a connection; `capture` is the log file's index among the inputs, `line` the
+ * row's line in it. Null
  * for a row of another transport (Zeek's `unknown_transport`), which callhome does not track.
  */
-export function connFromRow(row: ZeekRow, capture: number): RowResult<Connection | null> {
+export function connFromRow(row: ZeekRow, capture: number, line: number): RowResult<Connection | null> {
   const ts = row.time(C.ts);
   if (!Number.isFinite(ts)) return { error: `ts ${JSON.stringify(row.text(C.ts))} is not a time` };
-  const uid = row.text(C.uid);
+  // A log written without uids (a zeek-cut of a few columns, a log filter that leaves it out):
+  // each row is told apart by its line, as a firewall log's attempts are.
+  const uid = row.text(C.uid) ?? logUid(capture, line);
   const origH = row.text(C['id.orig_h']);
   const respH = row.text(C['id.resp_h']);
-  if (uid === null || origH === null || respH === null) return { error: 'no uid, id.orig_h or id.resp_h' };
+  if (origH === null || respH === null) return { error: 'no id.orig_h or id.resp_h' };
   const origP = count(row, C['id.orig_p']);
   const respP = count(row, C['id.resp_p']);
   if (!(origP <= 65535 && respP <= 65535)) return { error: 'a port is not a number from 0 to 65535' };
-  const proto = row.text(C.proto);
-  if (proto === 'unknown_transport') return null;
-  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return { error: `proto ${JSON.stringify(proto)} is not tcp, udp or icmp` };
   const state = row.text(C.conn_state) ?? 'OTH';
   if (!isConnState(state)) return { error: `conn_state ${JSON.stringify(state)} is not one of Zeek's` };
+  const proto = row.text(C.proto) ?? protoOf(state, row.text(C.history) ?? '');
+  if (proto === 'unknown_transport') return null;
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return { error: `proto ${JSON.stringify(proto)} is not tcp, udp or icmp` };
   const plainDuration = row.plainNumber(C.duration);
   const durationText = plainDuration >= 0 ? '' : row.text(C.duration);
   const duration = plainDuration >= 0 ? plainDuration : durationText === null ? null : Number(durationText);

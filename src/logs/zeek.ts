@@ -379,7 +379,7 @@ async function readRows(
       if (line.trim() === '') return;
       const error = probe.load(line);
       if (error !== null) return malformedLine(state, n, error);
-      const logType = probe.path ?? state.logType;
+      const logType = probe.path ?? untaggedType(line) ?? state.logType;
       if (probe.path !== null && USED.has(probe.path)) state.logTypes.add(probe.path);
       if (logType === null || !types.has(logType)) {
         if (logType !== null && !USED.has(logType) && !state.readBefore) state.otherRows++;
@@ -394,6 +394,19 @@ async function readRows(
   );
 }
 
+/**
+ * The log type of a JSON row without `_path` from a key only that log writes: untagged logs of
+ * several types in one stream (`cat conn.log dns.log | callhome analyze -`) are each read as their
+ * own. Null when no such key is there (the stream's type holds).
+ */
+function untaggedType(line: string): string | null {
+  if (line.includes('"conn_state"')) return 'conn';
+  if (line.includes('"qtype') || line.includes('"rcode')) return 'dns';
+  if (line.includes('"method"') || line.includes('"status_code"')) return 'http';
+  if (line.includes('"server_name"') || line.includes('"cipher"')) return 'ssl';
+  return null;
+}
+
 function finishSummary(state: FileState, stats: LineStats | null): void {
   const s = state.summary;
   if (state.callhomeJson)
@@ -404,8 +417,13 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
   if (stats !== null) {
     s.bytes = stats.bytes;
     s.compressed = stats.compressed;
-    if (stats.failure !== null) s.warnings.push(`${state.file.path}: ${stats.failure}: read up to the last whole line`);
-    else if (stats.cutShort !== null)
+    if (stats.failure !== null) {
+      // Damage, as a capture's: what came before it is analysed, and the exit status says the
+      // file was not read to its end.
+      const message = `${state.file.path}: ${stats.failure} after ${stats.bytes} bytes (row ${state.rows + 1}): read up to the last whole line`;
+      s.warnings.push(message);
+      s.damage = { offset: stats.bytes, record: state.rows + 1, message };
+    } else if (stats.cutShort !== null)
       s.warnings.push(`${state.file.path}: the last line is cut short (no newline at the end): read up to the line before it`);
   }
   s.packets = state.rows;
@@ -650,7 +668,7 @@ export async function loadZeekLogs(
   const early: Connection[] = [];
   const onConnRow = (state: FileState, row: ZeekRow, line: number): void => {
     if (!state.callhomeJson && row instanceof JsonRows && row.has('syn_count') && row.has('resets')) state.callhomeJson = true;
-    const c = connFromRow(row, state.index);
+    const c = connFromRow(row, state.index, line);
     if (isError(c)) return malformed(state, line, c.error);
     if (c === null) {
       state.summary.decoded.other++;

@@ -43,6 +43,54 @@ function cutRows(host: string, server: string, state: string, from: number): str
   );
 }
 
+describe('a conn.log without uid or without proto', () => {
+  /** The rows of `cutRows` with the columns at `drop` left out. */
+  const without = (drop: number, ...rows: string[]): string[] =>
+    rows.map((r) =>
+      r
+        .split('\t')
+        .filter((_, i) => i !== drop)
+        .join('\t'),
+    );
+  const rows = [
+    ...cutRows('10.1.0.1', '198.51.100.1', 'REJ', 0),
+    ...cutRows('10.1.0.2', '198.51.100.2', 'S0', 1),
+    ...cutRows('10.1.0.3', '198.51.100.3', 'SF', 2),
+  ].sort();
+
+  it('zeek-cut without uid: every row is read, each its own attempt', async () => {
+    const header = 'ts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tconn_state';
+    const path = write('no-uid.log', `${header}\n${without(1, ...rows).join('\n')}\n`);
+    const { result, loaded } = await analyze([path], { allHosts: true });
+    expect(loaded.captures[0]!.packets).toBe(30);
+    expect(loaded.captures[0]!.warnings).toEqual([]);
+    expect(outcomes(result.hosts.find((h) => h.address === '10.1.0.1'))).toEqual({
+      attempts: 10,
+      established: 0,
+      unanswered: 0,
+      reset: 10,
+    });
+    expect(outcomes(result.hosts.find((h) => h.address === '10.1.0.3'))).toEqual({
+      attempts: 10,
+      established: 10,
+      unanswered: 0,
+      reset: 0,
+    });
+  });
+
+  it('without proto: TCP from the state or history only TCP has, UDP from a history of datagrams', async () => {
+    const header = 'ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tconn_state\thistory';
+    const tcp = without(6, ...rows).map((r) => `${r}\t${r.endsWith('REJ') ? 'Sr' : r.endsWith('S0') ? 'S' : 'ShADadFf'}`);
+    const dns = Array.from({ length: 5 }, (_, k) =>
+      [(T0 + 7 + k * 60).toFixed(6), `Cdns${k}`, '10.1.0.4', 50000 + k, '10.1.0.53', 53, 'SF', 'Dd'].join('\t'),
+    );
+    const path = write('no-proto.log', `${header}\n${[...tcp, ...dns].sort().join('\n')}\n`);
+    const { loaded } = await analyze([path], { allHosts: true });
+    expect(loaded.captures[0]!.decoded).toMatchObject({ tcp: 30, udp: 5 });
+    expect(loaded.captures[0]!.warnings).toEqual([]);
+  });
+});
+
 describe('a conn.log without history (zeek-cut of a few columns)', () => {
   const header = 'ts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tconn_state';
   const rows = [
@@ -201,5 +249,94 @@ describe('what callhome reads, said of a file it does not', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/\n {2}rows {8}1 \(/);
     expect(run.stdout).not.toMatch(/link type|interfaces/);
+  });
+});
+
+describe('a site on public addresses, as Zeek tells it (local_orig, local_resp)', () => {
+  const header = [...ZEEK_CONN_FIELDS.slice(0, 7), 'conn_state', 'local_orig', 'local_resp', 'history'].join('\t');
+  /** Ten refused attempts of `host` every 5 minutes, with Zeek's local_orig and local_resp. */
+  const refusedRows = (host: string, local: string): string[] =>
+    Array.from({ length: 10 }, (_, k) =>
+      [
+        (T0 + k * 300).toFixed(6),
+        `C${host.replace(/\./g, '')}r${k}`,
+        host,
+        40000 + k,
+        '198.51.100.7',
+        443,
+        'tcp',
+        'REJ',
+        local,
+        'F',
+        'Sr',
+      ].join('\t'),
+    );
+  const path = write(
+    'campus.log',
+    `${header}\n${[...refusedRows('141.142.1.20', 'T'), ...refusedRows('141.142.1.21', 'T')].sort().join('\n')}\n`,
+  );
+
+  it('the hosts Zeek calls local are analysed as internal, and the summary names their networks', async () => {
+    const { result } = await analyze([path], { allHosts: true });
+    expect(result.hosts.map((h) => h.address).sort()).toEqual(['141.142.1.20', '141.142.1.21']);
+    expect(outcomes(result.hosts[0])).toMatchObject({ attempts: 10, reset: 10 });
+    expect(result.summary[0]).toMatch(
+      /^Internal networks besides the private ranges: 141\.142\.1\.0\/24, where the Zeek log calls hosts local/,
+    );
+  });
+
+  it('--internal given is the analyst’s word: the log’s local_orig adds nothing to it', async () => {
+    const { result } = await analyze([path], { allHosts: true, internal: ['141.142.1.20/32'] });
+    expect(result.hosts.map((h) => h.address)).toEqual(['141.142.1.20']);
+    expect(result.summary.join(' ')).not.toMatch(/Zeek log calls hosts local/);
+  });
+
+  it('the same rows with local_orig F are outside, beside a host of the private ranges', async () => {
+    const rows = [...refusedRows('141.142.1.20', 'F'), ...refusedRows('10.0.0.5', 'T')].sort();
+    const outside = write('outside.log', `${header}\n${rows.join('\n')}\n`);
+    const { result } = await analyze([outside], { allHosts: true });
+    expect(result.hosts.map((h) => h.address)).toEqual(['10.0.0.5']);
+  });
+});
+
+describe('untagged JSON logs of several types in one stream', () => {
+  it('each row is read as the log its keys name: dns answers name the conn rows’ destinations', async () => {
+    const conn = Array.from({ length: 10 }, (_, k) =>
+      JSON.stringify({
+        ts: T0 + 60 + k * 300,
+        uid: `Cbeacon${k}`,
+        'id.orig_h': '10.1.1.40',
+        'id.orig_p': 41000 + k,
+        'id.resp_h': '192.0.2.77',
+        'id.resp_p': 443,
+        proto: 'tcp',
+        conn_state: 'SF',
+        history: 'ShADadFf',
+        orig_pkts: 8,
+        resp_pkts: 7,
+      }),
+    );
+    const dns = [
+      JSON.stringify({
+        ts: T0,
+        uid: 'Cdns1',
+        'id.orig_h': '10.1.1.40',
+        'id.orig_p': 53000,
+        'id.resp_h': '10.1.0.53',
+        'id.resp_p': 53,
+        proto: 'udp',
+        query: 'updates.vendor-cdn.net',
+        qtype_name: 'A',
+        rcode_name: 'NOERROR',
+        answers: ['192.0.2.77'],
+        TTLs: [300],
+      }),
+    ];
+    const path = write('untagged.json', `${[...conn, ...dns].join('\n')}\n`);
+    const { result, loaded } = await analyze([path], { allHosts: true });
+    expect(loaded.captures[0]!.warnings).toEqual([]);
+    const host = result.hosts.find((h) => h.address === '10.1.1.40');
+    expect(host?.groups[0]?.names).toContain('updates.vendor-cdn.net');
+    expect(outcomes(host)).toMatchObject({ attempts: 10, established: 10 });
   });
 });

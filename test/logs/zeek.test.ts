@@ -481,7 +481,11 @@ describe('bad rows and files that are no log', () => {
     const { captures, connections, failures } = await loadCaptures([path]);
     expect(failures).toEqual([]);
     expect(connections.length).toBeGreaterThan(0);
-    expect(captures[0]!.warnings.join('\n')).toMatch(/the gzip data ends early: read up to the last whole line/);
+    expect(captures[0]!.warnings.join('\n')).toMatch(
+      /the gzip data ends early after \d+ bytes \(row \d+\): read up to the last whole line/,
+    );
+    // Damage, as a capture's: the CLI's exit status says the log was not read to its end.
+    expect(captures[0]!.damage?.record).toBe(connections.length + 1);
   });
 
   it('a text file is still "not a capture file", with its one-line error', async () => {
