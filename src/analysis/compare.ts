@@ -148,7 +148,9 @@ function bypassWords(p: Profile, result: AnalysisResult): string {
   return `${p.bypass
     .map((h) => h.address)
     .slice(0, 3)
-    .join(', ')} ${p.bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy${blocked > 0 ? ', blocked' : ''}`;
+    .join(', ')} ${p.bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy${
+    blocked === 0 ? '' : blocked === p.bypass.length ? ', blocked' : `, ${blocked} of ${p.bypass.length} blocked`
+  }`;
 }
 
 export function compareAnalyses(results: AnalysisResult[], names: string[]): CompareResult {

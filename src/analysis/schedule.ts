@@ -200,6 +200,37 @@ function burstsOf(t: readonly number[], resolution: number): { starts: number[];
 }
 
 /**
+ * The slowest beat inside bursts that is still a burst's rate, not a schedule of its own: a retry
+ * loop's tries a second or two apart. Events further apart that come in only one or two bursts
+ * (a beacon every 5 min while a machine is on, seen on two days) are read one by one.
+ */
+const MIN_SINGLES_BEAT_SECONDS = 5;
+
+/** Each event a burst of its own. */
+function singlesOf(t: readonly number[]): { starts: number[]; sizes: number[]; durations: number[] } {
+  return { starts: [...t], sizes: t.map(() => 1), durations: t.map(() => 0) };
+}
+
+/**
+ * The bursts a series is judged by: burstsOf's, unless they are too few to repeat (MIN_BURSTS)
+ * while the events one by one keep a schedule of their own, slower than a burst's rate. Adding a
+ * second day of a beacon that beats every 5 min during office hours must not turn "every 5 min"
+ * into "two bursts, too few to call periodic".
+ */
+function judgedBursts(
+  t: readonly number[],
+  ports: readonly number[] | null,
+  resolution: number,
+  basis: ScheduleBasis,
+): { starts: number[]; sizes: number[]; durations: number[] } {
+  const bursts = burstsOf(t, resolution);
+  if (bursts.starts.length >= MIN_BURSTS || bursts.starts.length === t.length) return bursts;
+  const singles = singlesOf(t);
+  const repetition = repetitionOf(singles, singles.durations, ports, 1, t.length, basis);
+  return repetition.periodic && repetition.period >= MIN_SINGLES_BEAT_SECONDS ? singles : bursts;
+}
+
+/**
  * The schedule of too few events to judge, one frozen object per count and basis: a scanner's
  * hundreds of thousands of one-attempt groups share a handful of them.
  */
@@ -287,8 +318,10 @@ function repetitionOf(
     }
   }
 
-  const period = median(periodIntervals)!;
-  const jitter = period > 0 ? relativeJitter(periodIntervals, period) : 1;
+  // Beats missed here and there: the period and its jitter from the beats as they were due.
+  const beats = withMissedBeats(periodIntervals, median(periodIntervals)!);
+  const period = median(beats)!;
+  const jitter = period > 0 ? relativeJitter(beats, period) : 1;
   const k = periodIntervals.length;
   const alike = burstSize > 1 && k >= MIN_BURSTS - 1 && burstsAlike(sizes, durations, ports);
   // Too few repetitions whatever their spacing.
@@ -323,7 +356,7 @@ export function schedulePeriodic(times: readonly number[], sourcePorts: readonly
   if (n < MIN_BURSTS || (basis === 'requests in one connection' && n < MIN_REQUESTS)) return false;
   const { t, ports } = inOrder(times, sourcePorts);
   const resolution = clockResolution(t);
-  const bursts = burstsOf(t, resolution);
+  const bursts = judgedBursts(t, ports, resolution, basis);
   if (bursts.starts.length < MIN_BURSTS) return false;
   const durations = judgedDurations(bursts.durations, resolution);
   return repetitionOf(bursts, durations, ports, Math.round(median(bursts.sizes)!), n, basis).periodic;
@@ -338,7 +371,7 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   if (n < MIN_BURSTS) return tooFew(n, basis);
   const { t, ports } = inOrder(times, sourcePorts);
   const resolution = clockResolution(t);
-  const bursts0 = burstsOf(t, resolution);
+  const bursts0 = judgedBursts(t, ports, resolution, basis);
   const { starts, sizes } = bursts0;
   const durations = judgedDurations(bursts0.durations, resolution);
 
@@ -409,6 +442,30 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
           `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
         : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
   return { ...measured, evidence: flat(evidence) };
+}
+
+/**
+ * A beat counts as on time within this share of the period; a schedule whose intervals are mostly
+ * on time (MISSED_BEATS_ON_TIME) has those that span two to MAX_MISSED_BEATS beats, each within it,
+ * read as beats missed (a host asleep, a sensor's lost packets, a log file missing). Random
+ * arrivals have about one interval in ten on time.
+ */
+const BEAT_TOLERANCE = 0.15;
+const MISSED_BEATS_ON_TIME = 0.6;
+const MAX_MISSED_BEATS = 8;
+
+/** The intervals with each that spans k whole beats of `period` read as k beats of its k-th part. */
+function withMissedBeats(intervals: readonly number[], period: number): readonly number[] {
+  if (period <= 0) return intervals;
+  let onTime = 0;
+  for (const x of intervals) if (Math.abs(x - period) <= BEAT_TOLERANCE * period) onTime++;
+  // Enough beats on time to stand for the schedule (FEW_INTERVALS): a back-off that doubles its
+  // wait each time is multiples of its first waits too.
+  if (onTime < FEW_INTERVALS || onTime < MISSED_BEATS_ON_TIME * intervals.length || onTime === intervals.length) return intervals;
+  return intervals.map((x) => {
+    const k = Math.round(x / period);
+    return k >= 2 && k <= MAX_MISSED_BEATS && Math.abs(x / k - period) <= BEAT_TOLERANCE * period ? x / k : x;
+  });
 }
 
 /** The jitter a schedule of `intervals` intervals may have and still be called periodic. */

@@ -15,6 +15,13 @@ function browsing(host: string) {
   );
 }
 
+function agentAndBrowsing() {
+  return [
+    ...updateAgent('192.168.0.13', { bursts: 12, burstSize: 14, period: 31, addresses: block('72.246.53', 15) }),
+    ...browsing('192.168.0.13'),
+  ];
+}
+
 describe('compareAnalyses', () => {
   const department = analyzeConnections(
     [
@@ -71,6 +78,21 @@ describe('compareAnalyses', () => {
     expect(result.conclusion).toMatch(
       /the same destination \(72\.246\.53\.0\/24\); the same schedule shape \(bursts of 14 attempts \(1 attempt\/s\) every 3\d s/,
     );
+  });
+
+  it('hosts that bypass the proxy and get through are not called blocked beside one that is', () => {
+    const through = Array.from({ length: 10 }, (_, i) => session('192.168.0.20', '93.184.216.34', 443, 1_000 + 300 * i));
+    const mixed = analyzeConnections([...agentAndBrowsing(), ...through, ...browsing('192.168.0.20')], [], options());
+    const bypass = mixed.hosts.filter((h) => h.labels.includes('proxy-bypass'));
+    expect(bypass.map((h) => [h.address, h.labels.includes('blocked')])).toEqual(
+      expect.arrayContaining([
+        ['192.168.0.13', true],
+        ['192.168.0.20', false],
+      ]),
+    );
+    const result = compareAnalyses([mixed, department], ['mixed', 'department']);
+    const words = [...result.shared, ...result.different].find((b) => b.behaviour === 'proxy-bypass')?.perCapture[0] ?? '';
+    expect(words).toMatch(/bypass the proxy, 1 of 2 blocked$/);
   });
 
   it('a capture without bypass differs', () => {

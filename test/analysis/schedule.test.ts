@@ -216,3 +216,66 @@ describe('schedule', () => {
     expect(periodic).toBeLessThan(2_700);
   });
 });
+
+describe('beats missed and days apart', () => {
+  /** A beat every `period` s ± `wobble` s over `slots` slots, the slots in `missed` left out. */
+  function beacon(slots: number, period: number, wobble: number, missed: ReadonlySet<number>, seed: number): number[] {
+    const rnd = random(seed);
+    const times: number[] = [];
+    for (let k = 0; k < slots; k++) if (!missed.has(k)) times.push(1_000 + k * period + (rnd() * 2 - 1) * wobble);
+    return times;
+  }
+
+  it('a beat every 5 min with a few beats missed here and there is still every 5 min', () => {
+    for (const missed of [new Set([3, 9, 14, 22]), new Set([2, 5, 8, 13, 17, 25])]) {
+      const times = beacon(30, 300, 3, missed, 7);
+      const s = analyzeSchedule(times, null, 'failed attempts');
+      expect(s.periodic, [...missed].join(',')).toBe(true);
+      expect(s.periodSeconds).toBeGreaterThan(297);
+      expect(s.periodSeconds).toBeLessThan(303);
+      expect(schedulePeriodic(times, null, 'failed attempts')).toBe(true);
+    }
+  });
+
+  it('random arrivals stay no schedule, their long gaps near multiples of the median or not', () => {
+    let periodic = 0;
+    for (let seed = 1; seed <= 400; seed++) {
+      const rnd = random(seed);
+      if (
+        analyzeSchedule(
+          drawn(30, () => -Math.log(1 - rnd()) * 300),
+          null,
+          'failed attempts',
+        ).periodic
+      )
+        periodic++;
+    }
+    expect(periodic).toBeLessThanOrEqual(2);
+  });
+
+  it('a back-off that doubles its wait is no schedule of missed beats', () => {
+    const times = drawn(
+      14,
+      (() => {
+        let wait = 1;
+        return () => (wait *= 2);
+      })(),
+    );
+    expect(analyzeSchedule(times, null, 'failed attempts').periodic).toBe(false);
+  });
+
+  it('a beat every 5 min during an hour on each of two days is every 5 min, not two bursts', () => {
+    const day = [...beacon(12, 300, 0, new Set(), 1), ...beacon(12, 300, 0, new Set(), 1).map((t) => t + 86_400)];
+    const s = analyzeSchedule(day, null, 'failed attempts');
+    expect(s.periodic).toBe(true);
+    expect(s.periodSeconds).toBe(300);
+    expect(s.burstSize).toBe(1);
+  });
+
+  it('two bursts of a retry loop a second apart stay two bursts: a burst’s rate is no schedule', () => {
+    const loop = [...Array.from({ length: 12 }, (_, i) => 1_000 + i), ...Array.from({ length: 12 }, (_, i) => 4_600 + i)];
+    const s = analyzeSchedule(loop, null, 'failed attempts');
+    expect(s.periodic).toBe(false);
+    expect(s.burstSize).toBe(12);
+  });
+});
