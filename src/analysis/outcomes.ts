@@ -21,6 +21,14 @@ export const CUT_OFF_SECONDS = 5;
 /** Connections of one host held as objects while it is analysed; a host with more reads them from the store as needed. */
 export const MAX_HELD_CONNECTIONS = 50_000;
 
+/**
+ * How far before its SYN a reset may be stamped and still be its answer: an aggregating tap stamps
+ * its two directions apart by up to a millisecond or so, a capture from several queues a few.
+ */
+const REPLY_AHEAD_SECONDS = 0.05;
+/** How long after an unanswered SYN a reset the tracker could not join to it (written before it in the file) still answers it. */
+const REPLY_AFTER_SECONDS = 1;
+
 /** Datagrams a UDP client sends for one question before it gives up (a stub resolver: 2–4). */
 const UDP_RETRIES = 4;
 
@@ -93,6 +101,15 @@ export function blockedOutcome(outcome: Outcome, refusal: AttributedReset | unde
   return outcome === 'unanswered' || middleboxOutcome(outcome, refusal);
 }
 
+/**
+ * The acknowledgement number of the reset that refused a connection's SYN (the SYN's sequence
+ * number plus one), or -1 when the refusal is no reset of a SYN that acknowledges it.
+ */
+function refusedSynAck(refusal: AttributedReset | undefined): number {
+  const r = refusal?.reset;
+  return r !== undefined && r.kind === 'rst' && r.stage === 'syn' && !r.ackZero && r.ack >= 0 ? r.ack : -1;
+}
+
 /** The outcome of each of a host's connections (`indices`, in time order) and which are attempts. */
 export function connectionOutcomes(connections: ConnectionList, indices: readonly number[], ctx: OutcomeContext): Items {
   const n = indices.length;
@@ -116,6 +133,17 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
   // first unanswered attempt: most hosts of a network have none.
   let lastUnanswered: Map<string, number> | null = null;
   let sweepAt = 0;
+  // The same for SYNs refused by a reset: the last refused SYN's sequence number (the reset's
+  // ack, less one) and end, per responder and ports.
+  let lastRefused: Map<string, { ack: number; end: number }> | null = null;
+  let refusedSweepAt = 0;
+  // A responder's reset with no SYN before it, per responder and ports: the item, made at the host's first.
+  let orphanResets: Map<string, number> | null = null;
+  // The last unanswered attempt per responder and ports, for a reset its file put after it.
+  let unansweredBefore: Map<string, number> | null = null;
+  let unansweredSweepAt = 0;
+  let orphanSweepAt = 0;
+  const cutOffItems = new Set<number>();
   const anyProxy = ctx.proxies.proxies.length > 0;
   const cutOffAfter = (ctx.captureEnd ?? Infinity) - CUT_OFF_SECONDS;
   for (let i = 0; i < n; i++) {
@@ -123,17 +151,68 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     // Held, or read and let go (nothing below reads another connection).
     const c = held !== null ? connections.get(index) : connections.peek(index);
     const viaProxy = anyProxy && ctx.proxies.isProxy(c.respH, c.respP);
-    const refusal = ctx.refusals.at(index);
-    const outcome = outcomeOf(c, refusal);
+    let refusal = ctx.refusals.at(index);
+    let outcome = outcomeOf(c, refusal);
     let attempt = opensAttempt(c);
+    if (!attempt && refusal !== undefined && refusal.reset.kind === 'rst' && !refusal.reset.fromOriginator) {
+      const key = `${c.respH}|${c.respP}|${c.origP}`;
+      // A reset written to the file before its SYN but stamped after it: the SYN's attempt, just before.
+      const before = unansweredBefore?.get(key);
+      if (
+        before !== undefined &&
+        items.outcome[before] === 'unanswered' &&
+        items.refusal[before] === undefined &&
+        refusal.reset.ts - connections.start(indices[before]!) >= 0 &&
+        refusal.reset.ts - connections.start(indices[before]!) <= REPLY_AFTER_SECONDS
+      ) {
+        items.refusal[before] = refusal;
+        items.outcome[before] = outcomeOf(held !== null ? held[before]! : connections.get(indices[before]!), refusal);
+        // Answered after all: not cut off by the end of the capture.
+        if (cutOffItems.delete(before)) {
+          items.attempt[before] = 1;
+          items.cutOff--;
+        }
+        unansweredBefore!.delete(key);
+        refusal = undefined;
+        outcome = 'unanswered';
+      } else {
+        orphanResets ??= new Map();
+        // Only the last REPLY_AHEAD_SECONDS matter: older ones are swept out.
+        if (orphanResets.size >= orphanSweepAt) {
+          for (const [k, j] of orphanResets) if (c.ts - items.refusal[j]!.reset.ts > REPLY_AHEAD_SECONDS) orphanResets.delete(k);
+          orphanSweepAt = Math.max(4096, orphanResets.size * 2);
+        }
+        orphanResets.set(key, i);
+      }
+    } else if (attempt && outcome === 'unanswered' && orphanResets !== null) {
+      // The reset that refused this SYN, stamped just before it: a tap whose two directions are
+      // stamped apart, a capture written from several queues. It is this attempt's refusal; the
+      // connection the tracker made of the reset alone is left without it.
+      const key = `${c.respH}|${c.respP}|${c.origP}`;
+      const j = orphanResets.get(key);
+      const orphan = j === undefined ? undefined : items.refusal[j];
+      if (j !== undefined && orphan !== undefined && c.ts - orphan.reset.ts >= 0 && c.ts - orphan.reset.ts <= REPLY_AHEAD_SECONDS) {
+        refusal = orphan;
+        outcome = outcomeOf(c, refusal);
+        items.refusal[j] = undefined;
+        items.outcome[j] = 'unanswered';
+        orphanResets.delete(key);
+      }
+    }
     if (outcome === 'unanswered' && attempt) {
+      const key = `${c.respH}|${c.respP}|${c.origP}`;
+      unansweredBefore ??= new Map();
+      if (unansweredBefore.size >= unansweredSweepAt) {
+        for (const [k, j] of unansweredBefore) if (c.ts - connections.start(indices[j]!) > REPLY_AFTER_SECONDS) unansweredBefore.delete(k);
+        unansweredSweepAt = Math.max(4096, unansweredBefore.size * 2);
+      }
+      unansweredBefore.set(key, i);
       // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
       lastUnanswered ??= new Map<string, number>();
       if (lastUnanswered.size >= sweepAt) {
-        for (const [key, end] of lastUnanswered) if (c.ts - end > SYN_RETRY_SECONDS) lastUnanswered.delete(key);
+        for (const [k, end] of lastUnanswered) if (c.ts - end > SYN_RETRY_SECONDS) lastUnanswered.delete(k);
         sweepAt = Math.max(4096, lastUnanswered.size * 2);
       }
-      const key = `${c.respH}|${c.respP}|${c.origP}`;
       const previousEnd = lastUnanswered.get(key);
       if (previousEnd !== undefined && c.ts - previousEnd <= SYN_RETRY_SECONDS) attempt = false;
       lastUnanswered.set(key, c.lastTs);
@@ -142,7 +221,23 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) && ctx.loggedInputs?.has(c.capture) !== true) {
         attempt = false;
         items.cutOff++;
+        cutOffItems.add(i);
       }
+    }
+    const resetAck = attempt ? refusedSynAck(refusal) : -1;
+    if (resetAck >= 0) {
+      // Windows answers a reset to its SYN by sending the same SYN again, twice, half a second
+      // apart (Microsoft KB 175523): the same attempt, the tracker's (and Zeek's) new connection
+      // for each. A SYN of the same ports with another sequence number is a new attempt.
+      lastRefused ??= new Map();
+      if (lastRefused.size >= refusedSweepAt) {
+        for (const [key, last] of lastRefused) if (c.ts - last.end > SYN_RETRY_SECONDS) lastRefused.delete(key);
+        refusedSweepAt = Math.max(4096, lastRefused.size * 2);
+      }
+      const key = `${c.respH}|${c.respP}|${c.origP}`;
+      const previous = lastRefused.get(key);
+      if (previous !== undefined && previous.ack === resetAck && c.ts - previous.end <= SYN_RETRY_SECONDS) attempt = false;
+      lastRefused.set(key, { ack: resetAck, end: c.lastTs });
     }
     if (held !== null) held[i] = c;
     items.outcome[i] = outcome;

@@ -228,7 +228,7 @@ function quietSummary(
   if (refused > 0) {
     const byServers = resetSources.filter((s) => s.attribution === 'endpoint').reduce((n, s) => n + s.resets, 0);
     parts.push(
-      `${plural(refused, 'attempt')} refused${byServers === refused ? ' by the servers themselves' : byServers > 0 ? ` (${byServers} by the servers themselves)` : ''}`,
+      `${plural(refused, 'refusal')}${byServers === refused ? ' by the servers themselves' : byServers > 0 ? ` (${byServers} by the servers themselves)` : ''}`,
     );
   }
   if (unanswered > 0) parts.push(`${plural(unanswered, 'attempt')} never answered`);

@@ -15,7 +15,7 @@ import {
   type TurnedAwayOf,
 } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
-import { CUT_OFF_SECONDS, type Items } from './outcomes.js';
+import { CUT_OFF_SECONDS, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { directRate, directSpread, type Tally } from './tally.js';
@@ -216,9 +216,14 @@ export function verdictText(f: VerdictFacts): string {
       const attribution = items.refusal[refused[0]!];
       const firstPort = items.conn.get(refused[0]!).origP;
       const samePort = refused.length > 1 && refused.every((i) => items.conn.get(i).origP === firstPort);
+      const resent = resentRefusedSyns(items);
+      const again =
+        resent > 0
+          ? `, ${refused.length === 1 ? 'its SYN' : 'their SYNs'} sent again after each reset (${plural(refused.length + resent, 'SYN')} in all, as Windows does)`
+          : '';
       sentences.push(
         `Refused connection attempts: ${plural(refused.length, 'attempt')} to ${targets.slice(0, 3).join(', ')}${targets.length > 3 ? ' …' : ''}` +
-          `${refused.length > 1 ? ` retried${samePort ? ' from the same source port' : ''}` : ''}, ` +
+          `${refused.length > 1 ? ` retried${samePort ? ' from the same source port' : ''}` : ''}${again}, ` +
           `refused by ${attribution?.attribution === 'endpoint' ? 'the server itself' : attribution?.attribution === 'middlebox' ? 'a device in the path' : 'someone we cannot tell'}` +
           ` (${attribution?.attribution ?? 'unknown'}: ${attribution?.evidence ?? ''}).`,
       );
@@ -400,4 +405,16 @@ function dnsUnansweredWords(dns: NonNullable<ReturnType<typeof dnsFacts>>, attem
     'the firewall drops DNS to outside resolvers (or they are unreachable), so this host cannot resolve names that way; ' +
     'a stub resolver giving up, not a flood and not a schedule.'
   );
+}
+
+/** A host's refused SYNs sent again after their reset (outcomes.ts: no new attempts). */
+function resentRefusedSyns(items: Items): number {
+  let n = 0;
+  for (let i = 0; i < items.n; i++) {
+    if (items.attempt[i] === 1 || items.refusal[i] === undefined) continue;
+    const outcome = items.outcome[i];
+    if (outcome !== 'reset-endpoint' && outcome !== 'reset-unknown' && outcome !== 'reset-middlebox') continue;
+    if (opensAttempt(items.conn.peek(i))) n++;
+  }
+  return n;
 }

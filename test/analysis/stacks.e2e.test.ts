@@ -1,0 +1,104 @@
+/**
+ * How client stacks retry a connection a firewall refuses, as callhome must count it: Windows
+ * sends the same SYN again after each reset (twice, half a second apart: Microsoft KB 175523),
+ * which is one attempt; software bound to one source port makes a new attempt with a new initial
+ * sequence number each time, which is several.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/index.js';
+import { PcapWriter } from '../../src/capture/writer.js';
+import { tcpFrame } from '../../src/synth/frame.js';
+import type { HostFinding } from '../../src/analysis/types.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-stacks-'));
+const T0 = 1_700_000_000;
+const HOST = '10.0.0.9';
+const SERVER = '203.0.113.10';
+
+const attempts = (h: HostFinding | undefined): number => (h?.groups ?? []).reduce((n, g) => n + g.attempts, 0);
+
+/**
+ * A capture of `cycles` tries 300 s apart, each `syns` SYNs `spacing` s apart from one source
+ * port, every SYN answered by the firewall's RST+ACK 0.3 ms later; `sameIsn`: the SYNs of a try
+ * share their sequence number (a retransmission), else each has its own (a new connect()).
+ */
+function refusedTries(name: string, cycles: number, syns: number, spacing: number, sameIsn: boolean): string {
+  const writer = new PcapWriter({ linktype: 1 });
+  const add = (ts: number, frame: Uint8Array): void => writer.add(Math.floor(ts), Math.round((ts % 1) * 1e6) * 1000, frame);
+  for (let i = 0; i < cycles; i++) {
+    const sport = sameIsn ? 49700 + i : 50000;
+    for (let k = 0; k < syns; k++) {
+      const ts = T0 + i * 300 + k * spacing;
+      const seq = 1_000_000 * (i + 1) + (sameIsn ? 0 : 7919 * k);
+      add(ts, tcpFrame({ src: HOST, dst: SERVER, sport, dport: 443, seq, flags: 'S', ttl: 128 }));
+      add(ts + 0.0003, tcpFrame({ src: SERVER, dst: HOST, sport: 443, dport: sport, seq: 0, ack: seq + 1, flags: 'RA', ttl: 64 }));
+    }
+  }
+  const path = join(tmp, name);
+  writeFileSync(path, writer.drain());
+  return path;
+}
+
+describe('a refused SYN sent again', () => {
+  it('Windows: the same SYN again after each reset is one attempt, and the schedule is one every 5 min', async () => {
+    const { result } = await analyze([refusedTries('windows.pcap', 20, 3, 0.5, true)]);
+    const host = result.hosts.find((h) => h.address === HOST);
+    expect(attempts(host)).toBe(20);
+    const schedule = host?.groups[0]?.schedule;
+    expect(schedule?.periodic).toBe(true);
+    expect(schedule?.periodSeconds).toBeCloseTo(300, 0);
+    expect(schedule?.burstSize).toBe(1);
+  });
+
+  it('one source port, a new sequence number each time: every SYN is an attempt of its own', async () => {
+    const { result } = await analyze([refusedTries('bound-port.pcap', 10, 3, 1, false)]);
+    expect(attempts(result.hosts.find((h) => h.address === HOST))).toBe(30);
+  });
+});
+
+/**
+ * The firewall's refusals of 20 tries 300 s apart, each reset 0.3 ms after its SYN on the wire,
+ * as a sniffer wrote them: `skew` s added to the resets' stamps (a tap that stamps its two
+ * directions apart), `resetFirst` the reset written to the file before its SYN.
+ */
+function skewedRefusals(name: string, skew: number, resetFirst: boolean): string {
+  const writer = new PcapWriter({ linktype: 1 });
+  const add = (ts: number, frame: Uint8Array): void => writer.add(Math.floor(ts), Math.round((ts % 1) * 1e6) * 1000, frame);
+  for (let i = 0; i < 20; i++) {
+    const ts = T0 + i * 300;
+    const sport = 49700 + i;
+    const seq = 1_000_000 * (i + 1);
+    const syn = (): void => add(ts, tcpFrame({ src: HOST, dst: SERVER, sport, dport: 443, seq, flags: 'S', ttl: 128 }));
+    const rst = (): void =>
+      add(ts + 0.0003 + skew, tcpFrame({ src: SERVER, dst: HOST, sport: 443, dport: sport, seq: 0, ack: seq + 1, flags: 'RA', ttl: 64 }));
+    if (resetFirst || skew < -0.0003) {
+      rst();
+      syn();
+    } else {
+      syn();
+      rst();
+    }
+  }
+  const path = join(tmp, name);
+  writeFileSync(path, writer.drain());
+  return path;
+}
+
+describe('a refusal stamped or written before its SYN', () => {
+  for (const [what, skew, resetFirst] of [
+    ['stamped a millisecond before its SYN (a tap’s two directions stamped apart)', -0.0013, false],
+    ['written to the file before its SYN, stamped after it (a capture from several queues)', 0, true],
+  ] as const) {
+    it(`${what}: every attempt refused, none "never answered"`, async () => {
+      const { result } = await analyze([skewedRefusals(`${skew}-${resetFirst}.pcap`, skew, resetFirst)]);
+      const group = result.hosts.find((h) => h.address === HOST)?.groups[0];
+      expect(group?.attempts).toBe(20);
+      expect(group?.unanswered).toBe(0);
+      expect(group!.resets.middlebox + group!.resets.endpoint + group!.resets.unknown).toBe(20);
+      expect(result.hosts.find((h) => h.address === HOST)?.evidence.join(' ')).not.toMatch(/cut off/);
+    });
+  }
+});
