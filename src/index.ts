@@ -21,6 +21,7 @@ import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions, type
 import { isStreamInput, peekOnePass, type StreamInput } from './one-pass.js';
 import { isoMillis } from './time.js';
 import { DuplicateFilter } from './duplicates.js';
+import { COPY_WINDOW, ForwardedCopies } from './forwarded.js';
 import { availableParallelism } from 'node:os';
 import { analyzeEach, canAnalyzeInWorkers, type OneAnalysis } from './parallel/analyses.js';
 
@@ -343,12 +344,16 @@ async function decodeEach(
     const stats = new DecodeStats();
     beforeCapture(captures.length);
     duplicates?.startInput(index);
+    const forwarded = new ForwardedCopies();
     const onRecord = (record: CaptureRecord): void => {
       decodePacket(record, packet, decodeOptions);
       if (duplicates !== null && !packet.timeOutOfRange && duplicates.isCopy(packet)) {
         packet.status = 'skipped';
         packet.reason = 'dup.seen-in-earlier-capture';
         packet.carrierCount = 0;
+      } else if (!packet.timeOutOfRange && forwarded.isCopy(packet)) {
+        packet.status = 'skipped';
+        packet.reason = 'dup.forwarded-copy';
       }
       stats.add(packet);
       // A time no capture can mean would expire every open connection and stretch every span:
@@ -357,13 +362,25 @@ async function decodeEach(
     };
     try {
       const fileInfo = await read(input, onRecord, options);
-      captures.push(summarizeCapture(fileInfo, stats));
+      const summary = summarizeCapture(fileInfo, stats);
+      if (forwarded.copies > 0) summary.warnings.push(forwardedWarning(summary.file, forwarded));
+      captures.push(summary);
     } catch (e) {
       if (e instanceof CaptureError) failures.push(e);
       else throw e;
     }
   }
   return { captures, failures };
+}
+
+/** What a capture of a router's interfaces holds twice, said once. */
+function forwardedWarning(file: string, forwarded: ForwardedCopies): string {
+  const translated = forwarded.translated > 0 ? `, ${count(forwarded.translated)} of them with the router's outside address (NAT)` : '';
+  return (
+    `${file}: ${plural(forwarded.copies, 'packet')} seen again on another interface within ${COPY_WINDOW * 1000} ms, as a router forwards packets ` +
+    `(tcpdump -i any on a router, a pcapng of several interfaces)${translated}: each tracked once` +
+    (forwarded.translated > 0 ? ', a translated one as the inside saw it' : '')
+  );
 }
 
 function analyzeOptions(options: AnalyzeCapturesOptions): AnalyzeOptions {

@@ -319,7 +319,7 @@ function repetitionOf(
   }
 
   // Beats missed here and there: the period and its jitter from the beats as they were due.
-  const beats = withMissedBeats(periodIntervals, median(periodIntervals)!);
+  const beats = basis === 'requests in one connection' ? periodIntervals : withMissedBeats(periodIntervals, median(periodIntervals)!);
   const period = median(beats)!;
   const jitter = period > 0 ? relativeJitter(beats, period) : 1;
   const k = periodIntervals.length;
@@ -446,22 +446,31 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
 
 /**
  * A beat counts as on time within this share of the period; a schedule whose intervals are mostly
- * on time (MISSED_BEATS_ON_TIME) has those that span two to MAX_MISSED_BEATS beats, each within it,
- * read as beats missed (a host asleep, a sensor's lost packets, a log file missing). Random
- * arrivals have about one interval in ten on time.
+ * on time (MISSED_BEATS_ON_TIME), as tight as a timer's, has those that span two to
+ * MAX_MISSED_BEATS beats, each within it, read as beats missed (a host asleep, a sensor's lost
+ * packets, a log file missing). Random arrivals have about one interval in ten on time. Requests
+ * inside one connection are left as they are: an interactive session's are loose by nature.
  */
 const BEAT_TOLERANCE = 0.15;
 const MISSED_BEATS_ON_TIME = 0.6;
 const MAX_MISSED_BEATS = 8;
+/** The jitter of the beats on time, at most, for beats missed to be read between them. */
+const TIMER_JITTER = 0.12;
 
 /** The intervals with each that spans k whole beats of `period` read as k beats of its k-th part. */
 function withMissedBeats(intervals: readonly number[], period: number): readonly number[] {
   if (period <= 0) return intervals;
-  let onTime = 0;
-  for (const x of intervals) if (Math.abs(x - period) <= BEAT_TOLERANCE * period) onTime++;
+  const onTime = intervals.filter((x) => Math.abs(x - period) <= BEAT_TOLERANCE * period);
   // Enough beats on time to stand for the schedule (FEW_INTERVALS): a back-off that doubles its
-  // wait each time is multiples of its first waits too.
-  if (onTime < FEW_INTERVALS || onTime < MISSED_BEATS_ON_TIME * intervals.length || onTime === intervals.length) return intervals;
+  // wait each time is multiples of its first waits too. And as tight as a timer's (TIMER_JITTER):
+  // a person's pauses, loosely spread, have some near twice the usual by chance.
+  if (
+    onTime.length < FEW_INTERVALS ||
+    onTime.length < MISSED_BEATS_ON_TIME * intervals.length ||
+    onTime.length === intervals.length ||
+    relativeJitter(onTime, period) > TIMER_JITTER
+  )
+    return intervals;
   return intervals.map((x) => {
     const k = Math.round(x / period);
     return k >= 2 && k <= MAX_MISSED_BEATS && Math.abs(x / k - period) <= BEAT_TOLERANCE * period ? x / k : x;

@@ -29,6 +29,8 @@ export const SKIP_REASONS = {
   'tunnel.not-ip':
     'a tunnel that carries something other than IP or Ethernet here: a GTP-U signalling message (echo, error indication), a GRE keepalive or PPP control, another payload type',
   'gre.unsupported': 'a GRE header of a version other than 0 and 1, or with RFC 1701 source routing: not opened',
+  'dup.forwarded-copy':
+    'a packet a router forwarded, seen a second time on its way out or in (tcpdump -i any on a router, a pcapng of its interfaces): tracked once, as the inside saw it',
   'dup.seen-in-earlier-capture':
     'a copy of a packet an earlier input already had (the same file twice, overlapping rotated files, two sniffers on one link): tracked once',
 } as const;

@@ -123,6 +123,7 @@ export function decodePacket(record: CaptureRecord, out: Packet, options?: Decod
   out.caplen = record.caplen;
   out.origlen = record.origlen;
   out.linktype = record.linktype;
+  out.vantage = record.interfaceId * 0x100000;
   const verify = options !== undefined && options.verifyChecksums === true;
   const b = record.bytes;
   const start = record.dataOffset;

@@ -369,10 +369,14 @@ export function decodeLink(b: Uint8Array, start: number, end: number, linktype: 
     case LINKTYPE_LINUX_SLL:
       // packet type, ARPHRD type, address length, 8 bytes of address, protocol.
       if (len < SLL_HEADER) return malformed(out, 'truncated.link', link);
+      // Where it was seen: the packet type (0 to us, 3 another host's, 4 sent by us, …).
+      out.vantage += 1 + (b[start + 1]! & 0xff);
       return decodeEthertype(b, (b[start + 14]! << 8) | b[start + 15]!, start + SLL_HEADER, end, out, link);
     case LINKTYPE_LINUX_SLL2:
       // protocol, reserved, interface index, ARPHRD type, packet type, address length, address.
       if (len < SLL2_HEADER) return malformed(out, 'truncated.link', link);
+      // Where it was seen: the interface index (its low 15 bits) and packet type.
+      out.vantage += 1 + ((((b[start + 6]! << 8) | b[start + 7]!) & 0x7fff) << 3) + (b[start + 10]! & 7);
       return decodeEthertype(b, (b[start]! << 8) | b[start + 1]!, start + SLL2_HEADER, end, out, link);
     case LINKTYPE_NULL: {
       // The family is a 32-bit value in the *capturing* host's byte order: small values tell.

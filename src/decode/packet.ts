@@ -138,6 +138,13 @@ export interface Packet {
   ack: number;
   /** TCP flag bits (TCP_* constants of decode/tcp.ts), 0 for non-TCP. */
   tcpFlags: number;
+  /**
+   * Where the packet was seen, as far as the capture tells: its pcapng interface (times 0x100000),
+   * plus a Linux cooked header's interface index (SLL2) or packet type (SLL: to us, outgoing, …).
+   * Packets of one vantage share the number; `tcpdump -i any` on a router sees a forwarded packet
+   * at two (forwarded.ts).
+   */
+  vantage: number;
   window: number;
   tcpHeaderLength: number;
   /** TCP options; -1 / false when absent. */
@@ -224,6 +231,7 @@ export function newPacket(): Packet {
     seq: 0,
     ack: 0,
     tcpFlags: 0,
+    vantage: 0,
     window: 0,
     tcpHeaderLength: 0,
     mss: -1,
@@ -287,6 +295,7 @@ export function copyPacket(from: Packet, to: Packet): void {
   to.seq = from.seq;
   to.ack = from.ack;
   to.tcpFlags = from.tcpFlags;
+  to.vantage = from.vantage;
   to.window = from.window;
   to.tcpHeaderLength = from.tcpHeaderLength;
   to.mss = from.mss;

@@ -1,0 +1,99 @@
+/**
+ * A capture taken on a router with `tcpdump -i any` (Linux cooked headers, SLL2): each packet the
+ * router forwards is there twice, as it came in and as it went out — with the router's outside
+ * address in place of the inside host's when it translates addresses. callhome tracks each once:
+ * the router's outside address is no host of its own, and a reset it forwarded is one reset
+ * source, not two.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/index.js';
+import { PcapWriter } from '../../src/capture/writer.js';
+import { tcpFrame, type TcpSpec } from '../../src/synth/frame.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-forwarded-'));
+const T0 = 1_700_000_000;
+const HOST = '10.0.0.5';
+const SERVER = '93.184.216.34';
+const LINKTYPE_LINUX_SLL2 = 276;
+const LAN = 2;
+const WAN = 3;
+/** SLL2 packet types: to this host, sent by this host. */
+const INCOMING = 0;
+const OUTGOING = 4;
+
+/** An SLL2 record of `spec`'s IP packet, seen on interface `ifindex` as `type`. */
+function sll2(spec: TcpSpec, ifindex: number, type: number): Uint8Array {
+  const ip = tcpFrame(spec).subarray(14);
+  const frame = new Uint8Array(20 + ip.length);
+  const v = new DataView(frame.buffer);
+  v.setUint16(0, 0x0800);
+  v.setUint32(4, ifindex);
+  v.setUint16(8, 1);
+  frame[10] = type;
+  frame[11] = 6;
+  frame.set(ip, 20);
+  return frame;
+}
+
+/**
+ * 20 tries of HOST at SERVER:443, 300 s apart, captured on the router: each SYN in on the LAN and
+ * out on the WAN (from `outside` when the router translates, else from HOST), each reset the
+ * firewall upstream sends in on the WAN and out on the LAN, every copy 12 µs after the first.
+ */
+function routerCapture(name: string, outside: string | null): string {
+  const writer = new PcapWriter({ linktype: LINKTYPE_LINUX_SLL2 });
+  const add = (ts: number, frame: Uint8Array): void => writer.add(Math.floor(ts), Math.round((ts % 1) * 1e6) * 1000, frame);
+  for (let i = 0; i < 20; i++) {
+    const ts = T0 + i * 300;
+    const sport = 49700 + i;
+    const natPort = outside === null ? sport : 61000 + i;
+    const seq = 1_000_000 * (i + 1);
+    const syn = { dst: SERVER, dport: 443, seq, flags: 'S', ipId: 100 + i } as const;
+    add(ts, sll2({ ...syn, src: HOST, sport, ttl: 128 }, LAN, INCOMING));
+    add(ts + 0.000012, sll2({ ...syn, src: outside ?? HOST, sport: natPort, ttl: 127 }, WAN, OUTGOING));
+    const rst = { src: SERVER, sport: 443, seq: 0, ack: seq + 1, flags: 'RA', ipId: 0 } as const;
+    add(ts + 0.0003, sll2({ ...rst, dst: outside ?? HOST, dport: natPort, ttl: 63 }, WAN, INCOMING));
+    add(ts + 0.000312, sll2({ ...rst, dst: HOST, dport: sport, ttl: 62 }, LAN, OUTGOING));
+  }
+  const path = join(tmp, name);
+  writeFileSync(path, writer.drain());
+  return path;
+}
+
+describe('tcpdump -i any on a router', () => {
+  for (const [what, outside] of [
+    ['translating to a private outside address (double NAT)', '192.168.1.2'],
+    ['translating to a public outside address', '198.51.100.2'],
+    ['routing without translation', null],
+  ] as const) {
+    it(`${what}: the inside host alone, its 20 attempts, one reset source`, async () => {
+      const { result, loaded } = await analyze([routerCapture(`${outside ?? 'routed'}.pcap`, outside)], { allHosts: true });
+      expect(result.hosts.map((h) => h.address)).toEqual([HOST]);
+      expect(result.hosts[0]!.groups.reduce((n, g) => n + g.attempts, 0)).toBe(20);
+      // Translated, a packet is tracked as the inside saw it; routed, as the router first saw it.
+      expect(result.resetSources.map((s) => [s.ttl, s.resets])).toEqual([[outside === null ? 63 : 62, 20]]);
+      const capture = loaded.captures[0]!;
+      expect(capture.skipped['dup.forwarded-copy']).toBe(40);
+      expect(capture.warnings.join(' ')).toMatch(
+        outside === null
+          ? /40 packets seen again on another interface within 2 ms, as a router forwards packets \(tcpdump -i any on a router, a pcapng of several interfaces\): each tracked once$/
+          : /40 packets seen again on another interface within 2 ms, .*, 40 of them with the router's outside address \(NAT\): each tracked once, a translated one as the inside saw it$/,
+      );
+    });
+  }
+
+  it('a capture of one interface has no copies: a SYN sent twice within a millisecond is two SYNs', async () => {
+    const writer = new PcapWriter({ linktype: 1 });
+    const spec = { src: HOST, dst: SERVER, sport: 49700, dport: 443, seq: 5, flags: 'S', ipId: 7 } as const;
+    writer.add(T0, 0, tcpFrame(spec));
+    writer.add(T0, 500_000, tcpFrame(spec));
+    const path = join(tmp, 'one-interface.pcap');
+    writeFileSync(path, writer.drain());
+    const { loaded } = await analyze([path]);
+    expect(loaded.captures[0]!.skipped['dup.forwarded-copy']).toBeUndefined();
+    expect(loaded.connections.get(0).synCount).toBe(2);
+  });
+});
