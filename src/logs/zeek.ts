@@ -10,6 +10,7 @@
  * still names addresses); unclaimed http/ssl rows are counted in a warning.
  */
 import { noCaptureFileFacts, type CaptureSummary } from '../analysis/types.js';
+import { CaptureError } from '../capture/types.js';
 import type { Connection } from '../flows/connection.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
@@ -76,6 +77,8 @@ export interface ZeekLoaded {
   /** One per file read, in the order of `files`. */
   captures: CaptureSummary[];
   connections: Connection[];
+  /** Logs of which no row reads. */
+  failures: CaptureError[];
 }
 
 interface FileState {
@@ -85,6 +88,8 @@ interface FileState {
   index: number;
   rows: number;
   malformed: number;
+  /** The first malformed row's line and what was wrong with it. */
+  firstMalformed: string | null;
   first: number;
   last: number;
   /** Rows of another log type in a JSON stream of several. */
@@ -302,6 +307,7 @@ function fieldsOf(logType: string): readonly string[] {
 
 function malformed(state: FileState, line: number, why: string): void {
   state.malformed++;
+  state.firstMalformed ??= `line ${countWords(line)}: ${why}`;
   if (state.malformed <= NAMED_MALFORMED) state.summary.warnings.push(`${state.file.path} line ${countWords(line)}: ${why}; row skipped`);
 }
 
@@ -569,6 +575,7 @@ export async function loadZeekLogs(
       index: firstCapture + states.length,
       rows: 0,
       malformed: 0,
+      firstMalformed: null,
       first: Infinity,
       last: -Infinity,
       otherRows: 0,
@@ -718,5 +725,17 @@ export async function loadZeekLogs(
       `${plural(n, 'http/ssl row')} name a uid no conn.log row has, nor a connection of their endpoints at their time: their Host, User-Agent or SNI are not used`,
     );
   }
-  return { captures: states.map((s) => s.summary), connections };
+  // A log of which no row reads is no input: one error, as for a capture that cannot be read
+  // (its entry stays, so that the inputs after it keep their numbers).
+  const failures = states
+    .filter((s) => s.rows === 0 && s.malformed > 0)
+    .map(
+      (s) =>
+        new CaptureError(
+          'not-a-capture',
+          s.file.path,
+          `${s.file.path}: a Zeek log of which no row reads (${plural(s.malformed, 'row')} malformed, the first at ${s.firstMalformed ?? 'its start'})`,
+        ),
+    );
+  return { captures: states.map((s) => s.summary), connections, failures };
 }

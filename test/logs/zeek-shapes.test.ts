@@ -340,3 +340,23 @@ describe('untagged JSON logs of several types in one stream', () => {
     expect(outcomes(host)).toMatchObject({ attempts: 10, established: 10 });
   });
 });
+
+describe('a Zeek log of which no row reads', () => {
+  it('is one error naming the file and its first bad row, exit status 1; the other logs are still analysed', async () => {
+    const header = ZEEK_CONN_FIELDS.slice(0, 7).concat('conn_state').join('\t');
+    const bad = write(
+      'renamed.log',
+      `${header}\n${cutRows('10.1.0.1', '198.51.100.1', 'REJ', 0)
+        .map((r) => r.replace('\ttcp\t', '\tbogus\t'))
+        .join('\n')}\n`,
+    );
+    const good = write('good.log', `${header}\n${cutRows('10.1.0.2', '198.51.100.2', 'REJ', 0).join('\n')}\n`);
+    const run = await callhome(['analyze', '--format', 'json', bad, good]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `callhome: error: ${bad}: a Zeek log of which no row reads (10 rows malformed, the first at line 2: proto "bogus" is not tcp, udp or icmp)`,
+    );
+    const result = JSON.parse(run.stdout) as { hosts: { address: string }[] };
+    expect(result.hosts.map((h) => h.address)).toEqual(['10.1.0.2']);
+  });
+});

@@ -75,11 +75,18 @@ describe("Zeek's own conn.logs from the corpus", () => {
     expect(b.hosts.map((h) => h.address)).toEqual(expect.arrayContaining(a.hosts.map((h) => h.address)));
   });
 
-  it('masked times are malformed rows, counted and named with file and line, never fatal', async () => {
+  it('masked times are malformed rows, counted and named with file and line; a log of nothing else is one error', async () => {
     const path = join(tmp, 'masked.conn.log');
     writeFileSync(path, readFileSync(corpusPath('zeek/ftp__ipv6.pcap.zeek-conn.log'), 'utf8').replace(/^###.*\n/, ''));
     const { captures, connections, failures } = await loadCaptures([path]);
-    expect(failures).toEqual([]);
+    // No row reads: the run goes on with the other inputs, and says so in one error.
+    expect(failures.map((f) => f.message)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: a Zeek log of which no row reads \\(\\d+ rows malformed, the first at line 9: ts "XXXXXXXXXX.XXXXXX" is not a time\\)$`,
+        ),
+      ),
+    ]);
     expect(connections).toEqual([]);
     expect(captures[0]!.anomalies['zeek.malformed_row']).toBeGreaterThan(5);
     expect(captures[0]!.warnings[0]).toBe(`${path} line 9: ts "XXXXXXXXXX.XXXXXX" is not a time; row skipped`);
