@@ -4,9 +4,8 @@
  */
 import { ChunkPool, ConnectionKeeper, type ConnectionList } from './flows/store.js';
 import { statSync } from 'node:fs';
-import { Address6 } from 'ip-address';
 import { ipv4ToNumber } from './decode/address.js';
-import { netblock4 } from './analysis/cidr.js';
+import { netblock4, subnet64 } from './analysis/cidr.js';
 import { CaptureError, STDIN_NAME, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
@@ -444,15 +443,8 @@ function localNetworks(connections: ConnectionList, captures: readonly CaptureSu
 
 /** An address's /24 or /64, '' for text that is no address. */
 function localBlock(address: string): string {
-  if (address.includes(':')) {
-    try {
-      return `${new Address6(`${address}/64`).startAddress().correctForm()}/64`;
-    } catch {
-      return '';
-    }
-  }
   const n4 = ipv4ToNumber(address);
-  return n4 < 0 ? '' : netblock4(n4);
+  return n4 >= 0 ? netblock4(n4) : (subnet64(address) ?? '');
 }
 
 function localNetworksWords(local: readonly string[]): string {

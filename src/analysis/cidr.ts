@@ -98,10 +98,10 @@ export class CidrSet {
   constructor(cidrs: string[]) {
     cidrs.forEach((cidr, index) => {
       const range = parseCidr(cidr);
-      if ('v4' in range) {
-        if (range.v4.bits === 24 && !this.blocks24.has(range.v4.network >>> 8)) this.blocks24.set(range.v4.network >>> 8, index);
-        else if (range.v4.bits !== 24) this.v4.push({ ...range.v4, index });
-      } else this.v6.push({ ...range.v6, index });
+      if ('v6' in range) this.v6.push({ ...range.v6, index });
+      else if (range.v4.bits !== 24) this.v4.push({ ...range.v4, index });
+      // The first of a /24 given twice, as the list's search finds it.
+      else if (!this.blocks24.has(range.v4.network >>> 8)) this.blocks24.set(range.v4.network >>> 8, index);
     });
   }
 

@@ -110,6 +110,45 @@ function refusedSynAck(refusal: AttributedReset | undefined): number {
   return r !== undefined && r.kind === 'rst' && r.stage === 'syn' && !r.ackZero && r.ack >= 0 ? r.ack : -1;
 }
 
+/** A connection's responder and ports, as the key of what a host did last there. */
+const portsKey = (c: Connection): string => `${c.respH}|${c.respP}|${c.origP}`;
+
+/**
+ * What a host did last per key, good for `window` seconds after its time (`timeOf`); older ones
+ * are swept out as the map grows (a scan's million responders would fill it).
+ */
+class Recent<T> {
+  private readonly last = new Map<string, T>();
+  private sweepAt = SWEEP_FROM;
+
+  constructor(
+    private readonly window: number,
+    private readonly timeOf: (value: T) => number,
+  ) {}
+
+  /** The value at `key` when `now` is at most `window` after its time. */
+  get(key: string, now: number): T | undefined {
+    const value = this.last.get(key);
+    return value !== undefined && now - this.timeOf(value) <= this.window ? value : undefined;
+  }
+
+  /** `value` at `key`; `now`, the time of the connection at hand, tells what to sweep out. */
+  set(key: string, value: T, now: number): void {
+    if (this.last.size >= this.sweepAt) {
+      for (const [k, v] of this.last) if (now - this.timeOf(v) > this.window) this.last.delete(k);
+      this.sweepAt = Math.max(SWEEP_FROM, this.last.size * 2);
+    }
+    this.last.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.last.delete(key);
+  }
+}
+
+/** Entries a Recent map holds before it is first swept. */
+const SWEEP_FROM = 4096;
+
 /** The outcome of each of a host's connections (`indices`, in time order) and which are attempts. */
 export function connectionOutcomes(connections: ConnectionList, indices: readonly number[], ctx: OutcomeContext): Items {
   const n = indices.length;
@@ -128,21 +167,16 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     attempt: new Uint8Array(n),
     cutOff: 0,
   };
-  // Last unanswered attempt's end per responder, ports: only the last SYN_RETRY_SECONDS matter,
-  // older ones are swept out (a scan's million responders would fill it). Made at the host's
-  // first unanswered attempt: most hosts of a network have none.
-  let lastUnanswered: Map<string, number> | null = null;
-  let sweepAt = 0;
-  // The same for SYNs refused by a reset: the last refused SYN's sequence number (the reset's
-  // ack, less one) and end, per responder and ports.
-  let lastRefused: Map<string, { ack: number; end: number }> | null = null;
-  let refusedSweepAt = 0;
-  // A responder's reset with no SYN before it, per responder and ports: the item, made at the host's first.
-  let orphanResets: Map<string, number> | null = null;
-  // The last unanswered attempt per responder and ports, for a reset its file put after it.
-  let unansweredBefore: Map<string, number> | null = null;
-  let unansweredSweepAt = 0;
-  let orphanSweepAt = 0;
+  // What a host did last per responder and ports, each made at its first use (most hosts of a
+  // network have none): its unanswered attempt's end (SYN retransmissions the tracker emitted as
+  // connections of their own), its refused SYN (the reset's ack) and end, a responder's reset
+  // with no SYN before it (the item), its unanswered attempt (the item, for a reset its file put
+  // after it).
+  const startOf = (j: number): number => connections.start(indices[j]!);
+  let lastUnanswered: Recent<number> | null = null;
+  let lastRefused: Recent<{ ack: number; end: number }> | null = null;
+  let orphanResets: Recent<number> | null = null;
+  let unansweredBefore: Recent<number> | null = null;
   const cutOffItems = new Set<number>();
   const anyProxy = ctx.proxies.proxies.length > 0;
   const cutOffAfter = (ctx.captureEnd ?? Infinity) - CUT_OFF_SECONDS;
@@ -154,17 +188,13 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     let refusal = ctx.refusals.at(index);
     let outcome = outcomeOf(c, refusal);
     let attempt = opensAttempt(c);
+    let key: string | null = null;
     if (!attempt && refusal !== undefined && refusal.reset.kind === 'rst' && !refusal.reset.fromOriginator) {
-      const key = `${c.respH}|${c.respP}|${c.origP}`;
+      key = portsKey(c);
       // A reset written to the file before its SYN but stamped after it: the SYN's attempt, just before.
-      const before = unansweredBefore?.get(key);
-      if (
-        before !== undefined &&
-        items.outcome[before] === 'unanswered' &&
-        items.refusal[before] === undefined &&
-        refusal.reset.ts - connections.start(indices[before]!) >= 0 &&
-        refusal.reset.ts - connections.start(indices[before]!) <= REPLY_AFTER_SECONDS
-      ) {
+      const at = refusal.reset.ts;
+      const before = unansweredBefore?.get(key, at);
+      if (before !== undefined && items.outcome[before] === 'unanswered' && items.refusal[before] === undefined && at >= startOf(before)) {
         items.refusal[before] = refusal;
         items.outcome[before] = outcomeOf(held !== null ? held[before]! : connections.get(indices[before]!), refusal);
         // Answered after all: not cut off by the end of the capture.
@@ -176,22 +206,17 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
         refusal = undefined;
         outcome = 'unanswered';
       } else {
-        orphanResets ??= new Map();
-        // Only the last REPLY_AHEAD_SECONDS matter: older ones are swept out.
-        if (orphanResets.size >= orphanSweepAt) {
-          for (const [k, j] of orphanResets) if (c.ts - items.refusal[j]!.reset.ts > REPLY_AHEAD_SECONDS) orphanResets.delete(k);
-          orphanSweepAt = Math.max(4096, orphanResets.size * 2);
-        }
-        orphanResets.set(key, i);
+        orphanResets ??= new Recent(REPLY_AHEAD_SECONDS, (j) => items.refusal[j]!.reset.ts);
+        orphanResets.set(key, i, c.ts);
       }
     } else if (attempt && outcome === 'unanswered' && orphanResets !== null) {
       // The reset that refused this SYN, stamped just before it: a tap whose two directions are
       // stamped apart, a capture written from several queues. It is this attempt's refusal; the
       // connection the tracker made of the reset alone is left without it.
-      const key = `${c.respH}|${c.respP}|${c.origP}`;
-      const j = orphanResets.get(key);
+      key = portsKey(c);
+      const j = orphanResets.get(key, c.ts);
       const orphan = j === undefined ? undefined : items.refusal[j];
-      if (j !== undefined && orphan !== undefined && c.ts - orphan.reset.ts >= 0 && c.ts - orphan.reset.ts <= REPLY_AHEAD_SECONDS) {
+      if (j !== undefined && orphan !== undefined && c.ts >= orphan.reset.ts) {
         refusal = orphan;
         outcome = outcomeOf(c, refusal);
         items.refusal[j] = undefined;
@@ -200,22 +225,13 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       }
     }
     if (outcome === 'unanswered' && attempt) {
-      const key = `${c.respH}|${c.respP}|${c.origP}`;
-      unansweredBefore ??= new Map();
-      if (unansweredBefore.size >= unansweredSweepAt) {
-        for (const [k, j] of unansweredBefore) if (c.ts - connections.start(indices[j]!) > REPLY_AFTER_SECONDS) unansweredBefore.delete(k);
-        unansweredSweepAt = Math.max(4096, unansweredBefore.size * 2);
-      }
-      unansweredBefore.set(key, i);
+      key ??= portsKey(c);
+      unansweredBefore ??= new Recent(REPLY_AFTER_SECONDS, startOf);
+      unansweredBefore.set(key, i, c.ts);
       // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
-      lastUnanswered ??= new Map<string, number>();
-      if (lastUnanswered.size >= sweepAt) {
-        for (const [k, end] of lastUnanswered) if (c.ts - end > SYN_RETRY_SECONDS) lastUnanswered.delete(k);
-        sweepAt = Math.max(4096, lastUnanswered.size * 2);
-      }
-      const previousEnd = lastUnanswered.get(key);
-      if (previousEnd !== undefined && c.ts - previousEnd <= SYN_RETRY_SECONDS) attempt = false;
-      lastUnanswered.set(key, c.lastTs);
+      lastUnanswered ??= new Recent(SYN_RETRY_SECONDS, (end) => end);
+      if (lastUnanswered.get(key, c.ts) !== undefined) attempt = false;
+      lastUnanswered.set(key, c.lastTs, c.ts);
       // Cut off by the end of the capture: neither answered nor unanswered, not counted. A stream
       // of datagrams (more than a client's retries) waits for no answer: it is what it is.
       if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) && ctx.loggedInputs?.has(c.capture) !== true) {
@@ -229,15 +245,10 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       // Windows answers a reset to its SYN by sending the same SYN again, twice, half a second
       // apart (Microsoft KB 175523): the same attempt, the tracker's (and Zeek's) new connection
       // for each. A SYN of the same ports with another sequence number is a new attempt.
-      lastRefused ??= new Map();
-      if (lastRefused.size >= refusedSweepAt) {
-        for (const [key, last] of lastRefused) if (c.ts - last.end > SYN_RETRY_SECONDS) lastRefused.delete(key);
-        refusedSweepAt = Math.max(4096, lastRefused.size * 2);
-      }
-      const key = `${c.respH}|${c.respP}|${c.origP}`;
-      const previous = lastRefused.get(key);
-      if (previous !== undefined && previous.ack === resetAck && c.ts - previous.end <= SYN_RETRY_SECONDS) attempt = false;
-      lastRefused.set(key, { ack: resetAck, end: c.lastTs });
+      key ??= portsKey(c);
+      lastRefused ??= new Recent(SYN_RETRY_SECONDS, (last) => last.end);
+      if (lastRefused.get(key, c.ts)?.ack === resetAck) attempt = false;
+      lastRefused.set(key, { ack: resetAck, end: c.lastTs }, c.ts);
     }
     if (held !== null) held[i] = c;
     items.outcome[i] = outcome;

@@ -460,17 +460,16 @@ const TIMER_JITTER = 0.12;
 /** The intervals with each that spans k whole beats of `period` read as k beats of its k-th part. */
 function withMissedBeats(intervals: readonly number[], period: number): readonly number[] {
   if (period <= 0) return intervals;
-  const onTime = intervals.filter((x) => Math.abs(x - period) <= BEAT_TOLERANCE * period);
+  const isOnTime = (x: number): boolean => Math.abs(x - period) <= BEAT_TOLERANCE * period;
+  let onTime = 0;
+  for (const x of intervals) if (isOnTime(x)) onTime++;
   // Enough beats on time to stand for the schedule (FEW_INTERVALS): a back-off that doubles its
-  // wait each time is multiples of its first waits too. And as tight as a timer's (TIMER_JITTER):
-  // a person's pauses, loosely spread, have some near twice the usual by chance.
-  if (
-    onTime.length < FEW_INTERVALS ||
-    onTime.length < MISSED_BEATS_ON_TIME * intervals.length ||
-    onTime.length === intervals.length ||
-    relativeJitter(onTime, period) > TIMER_JITTER
-  )
-    return intervals;
+  // wait each time is multiples of its first waits too. (Counted first: most schedules have every
+  // beat on time, or too few, and are left as they are without a list made.)
+  if (onTime < FEW_INTERVALS || onTime < MISSED_BEATS_ON_TIME * intervals.length || onTime === intervals.length) return intervals;
+  // And as tight as a timer's (TIMER_JITTER): a person's pauses, loosely spread, have some near
+  // twice the usual by chance.
+  if (relativeJitter(intervals.filter(isOnTime), period) > TIMER_JITTER) return intervals;
   return intervals.map((x) => {
     const k = Math.round(x / period);
     return k >= 2 && k <= MAX_MISSED_BEATS && Math.abs(x / k - period) <= BEAT_TOLERANCE * period ? x / k : x;

@@ -369,6 +369,14 @@ export class JsonRows implements ZeekRow {
     return Object.prototype.hasOwnProperty.call(this.record, key);
   }
 
+  /**
+   * The log type the row's own fields name (a row without `_path`: untagged logs of several types
+   * in one stream, `cat conn.log dns.log | callhome analyze -`), null when none does.
+   */
+  typeByFields(): string | null {
+    return logTypeFromFields(this.record);
+  }
+
   private raw(field: number): unknown {
     const v = this.record[this.wanted[field]!];
     if (v !== undefined) return v;

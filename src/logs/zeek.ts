@@ -385,7 +385,7 @@ async function readRows(
       if (line.trim() === '') return;
       const error = probe.load(line);
       if (error !== null) return malformedLine(state, n, error);
-      const logType = probe.path ?? untaggedType(line) ?? state.logType;
+      const logType = probe.path ?? probe.typeByFields() ?? state.logType;
       if (probe.path !== null && USED.has(probe.path)) state.logTypes.add(probe.path);
       if (logType === null || !types.has(logType)) {
         if (logType !== null && !USED.has(logType) && !state.readBefore) state.otherRows++;
@@ -398,19 +398,6 @@ async function readRows(
     },
     pause,
   );
-}
-
-/**
- * The log type of a JSON row without `_path` from a key only that log writes: untagged logs of
- * several types in one stream (`cat conn.log dns.log | callhome analyze -`) are each read as their
- * own. Null when no such key is there (the stream's type holds).
- */
-function untaggedType(line: string): string | null {
-  if (line.includes('"conn_state"')) return 'conn';
-  if (line.includes('"qtype') || line.includes('"rcode')) return 'dns';
-  if (line.includes('"method"') || line.includes('"status_code"')) return 'http';
-  if (line.includes('"server_name"') || line.includes('"cipher"')) return 'ssl';
-  return null;
 }
 
 function finishSummary(state: FileState, stats: LineStats | null): void {
