@@ -173,7 +173,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
   // with no SYN before it (the item), its unanswered attempt (the item, for a reset its file put
   // after it).
   const startOf = (j: number): number => connections.start(indices[j]!);
-  let lastUnanswered: Recent<number> | null = null;
+  let lastUnanswered: Recent<{ end: number; synSeq: number }> | null = null;
   let lastRefused: Recent<{ ack: number; end: number }> | null = null;
   let orphanResets: Recent<number> | null = null;
   let unansweredBefore: Recent<number> | null = null;
@@ -228,10 +228,14 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       key ??= portsKey(c);
       unansweredBefore ??= new Recent(REPLY_AFTER_SECONDS, startOf);
       unansweredBefore.set(key, i, c.ts);
-      // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt.
-      lastUnanswered ??= new Recent(SYN_RETRY_SECONDS, (end) => end);
-      if (lastUnanswered.get(key, c.ts) !== undefined) attempt = false;
-      lastUnanswered.set(key, c.lastTs, c.ts);
+      // A SYN retransmission the tracker emitted as a connection of its own is not a new attempt;
+      // a SYN with another initial sequence number is (software bound to one source port that
+      // connects again), when the capture shows both.
+      lastUnanswered ??= new Recent(SYN_RETRY_SECONDS, (last) => last.end);
+      const last = lastUnanswered.get(key, c.ts);
+      const synSeq = c.synSeq ?? -1;
+      if (last !== undefined && (last.synSeq < 0 || synSeq < 0 || last.synSeq === synSeq)) attempt = false;
+      lastUnanswered.set(key, { end: c.lastTs, synSeq }, c.ts);
       // Cut off by the end of the capture: neither answered nor unanswered, not counted. A stream
       // of datagrams (more than a client's retries) waits for no answer: it is what it is.
       if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) && ctx.loggedInputs?.has(c.capture) !== true) {

@@ -337,6 +337,8 @@ export class Flow {
   logger: PacketLogger = '';
   synCount = 0;
   firstSynTs = -1;
+  /** The originator's first SYN's sequence number (its initial sequence number), -1 before one. */
+  firstSynSeq = -1;
   handshakeRtt: number | null = null;
   established = false;
   sawFin = false;
@@ -423,6 +425,7 @@ export class Flow {
     this.logger = '';
     this.synCount = 0;
     this.firstSynTs = -1;
+    this.firstSynSeq = -1;
     this.handshakeRtt = null;
     this.established = false;
     this.sawFin = false;

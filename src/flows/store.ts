@@ -254,6 +254,8 @@ const FLAG_HISTORY_RESETS = 256;
  * `serial`: a firewall log's millions of attempts keep four bytes each, not their uid's text.
  */
 const FLAG_LOG_UID = 512;
+/** The row has the sequence number of its originator's first SYN, in the chunk's `synSeq` column. */
+const FLAG_SYN_SEQ = 1024;
 
 const NO_RARE: Rare = {
   resets: NONE,
@@ -346,6 +348,8 @@ class Chunk {
   uidEnd: Uint32Array | null = null;
   /** The position in its log of a row of FLAG_LOG_UID; made at the chunk's first. */
   serial: Uint32Array | null = null;
+  /** The originator's first SYN's sequence number (FLAG_SYN_SEQ); made at the chunk's first. */
+  synSeq: Uint32Array | null = null;
   /** Texts id + 1, 0 for none (the default). */
   service: Uint16Array | null = null;
   /** The capture of every row so far while they share one (`oneCapture`); made at the first row of another. */
@@ -387,6 +391,7 @@ class Chunk {
     this.respIpBytes = null;
     this.respPkts = null;
     this.service = null;
+    this.synSeq = null;
     this.capture = null;
     this.oneCapture = -1;
     this.origTtl = null;
@@ -637,6 +642,10 @@ export class ConnectionStore implements ConnectionList {
     hot[at + W_PORTS] = (c.origP & 0xffff) | ((c.respP & 0xffff) << 16);
     if (c.origTtl !== -1) (k.origTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.origTtl;
     if (c.respTtl !== -1) (k.respTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.respTtl;
+    if (c.synSeq !== undefined) {
+      flags |= FLAG_SYN_SEQ;
+      (k.synSeq ??= new Uint32Array(CHUNK))[i] = c.synSeq;
+    }
     hot[at + W_FLAGS] = flags | ((state & 0xff) << 16) | ((proto & 0xff) << 24);
     if (history > 0xffff || service > 0xffff || state > 0xff || proto > 0xff || !fits(c)) {
       setRare(k, i, { ...NO_RARE, whole: plainConnection(c) });
@@ -938,6 +947,7 @@ export function plainConnection(c: Connection): Connection {
     ...(c.tunnelParents !== undefined && c.tunnelParents.length > 0 ? { tunnelParents: c.tunnelParents } : {}),
     capture: c.capture,
     synCount: c.synCount,
+    ...(c.synSeq !== undefined ? { synSeq: c.synSeq } : {}),
     origTtl: c.origTtl,
     respTtl: c.respTtl,
     handshakeRtt: c.handshakeRtt,
@@ -1126,6 +1136,9 @@ class StoredRow implements Connection {
   get requestTimes(): number[] {
     return this.rare.requestTimes;
   }
+  get synSeq(): number | undefined {
+    return flagsAt(this.k, this.i) & FLAG_SYN_SEQ ? this.k.synSeq![this.i] : undefined;
+  }
   get tunnelParents(): readonly string[] | undefined {
     const parents = this.rare.tunnelParents;
     return parents !== undefined && parents.length > 0 ? parents : undefined;
@@ -1304,7 +1317,8 @@ function fits(c: Connection): boolean {
     within(c.origP, 0, 0xffff) &&
     within(c.respP, 0, 0xffff) &&
     within(c.origTtl, -1, 255) &&
-    within(c.respTtl, -1, 255)
+    within(c.respTtl, -1, 255) &&
+    (c.synSeq === undefined || u32(c.synSeq))
   );
 }
 

@@ -110,7 +110,10 @@ export function trackTcp(table: ConnectionTable, match: Match, p: Packet, server
   if (syn && !ack && fromOrig) {
     flow.synCount++;
     noteLogged(flow, p);
-    if (flow.firstSynTs < 0) flow.firstSynTs = p.ts;
+    if (flow.firstSynTs < 0) {
+      flow.firstSynTs = p.ts;
+      flow.firstSynSeq = p.seq >>> 0;
+    }
   }
   if (syn && ack && !fromOrig && flow.handshakeRtt === null && flow.firstSynTs >= 0) {
     flow.handshakeRtt = Math.max(0, p.ts - flow.firstSynTs);

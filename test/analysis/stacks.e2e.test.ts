@@ -8,7 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/index.js';
+import { analyze, loadCaptures } from '../../src/index.js';
+import { flowsRenderers } from '../../src/report/index.js';
 import { PcapWriter } from '../../src/capture/writer.js';
 import { tcpFrame } from '../../src/synth/frame.js';
 import type { HostFinding } from '../../src/analysis/types.js';
@@ -101,4 +102,46 @@ describe('a refusal stamped or written before its SYN', () => {
       expect(result.hosts.find((h) => h.address === HOST)?.evidence.join(' ')).not.toMatch(/cut off/);
     });
   }
+});
+
+/**
+ * Software bound to one source port (an agent's fixed port, a device's) whose every try is
+ * silently dropped: `tries` connects `every` s apart, each a new initial sequence number and its
+ * SYN sent again 1 and 3 s later as a stack does (the same sequence number).
+ */
+function boundPortDropped(name: string, tries: number, every: number): string {
+  const writer = new PcapWriter({ linktype: 1 });
+  const add = (ts: number, frame: Uint8Array): void => writer.add(Math.floor(ts), Math.round((ts % 1) * 1e6) * 1000, frame);
+  for (let i = 0; i < tries; i++) {
+    const seq = 0x9000_0000 + 7919 * 4096 * (i + 1);
+    for (const after of [0, 1, 3])
+      add(T0 + i * every + after, tcpFrame({ src: HOST, dst: SERVER, sport: 50000, dport: 443, seq, flags: 'S', ttl: 64 }));
+  }
+  // Another host's traffic after the last try: the tries are not at the end of the capture.
+  add(T0 + tries * every + 60, tcpFrame({ src: '10.0.0.20', dst: SERVER, sport: 40000, dport: 443, seq: 1, flags: 'S', ttl: 64 }));
+  const path = join(tmp, name);
+  writeFileSync(path, writer.drain());
+  return path;
+}
+
+describe('one source port, silently dropped', () => {
+  it('a new sequence number each try is a new attempt, its SYN sent again is not: 30 attempts every 30 s', async () => {
+    const { result } = await analyze([boundPortDropped('bound-dropped.pcap', 30, 30)]);
+    const host = result.hosts.find((h) => h.address === HOST);
+    const group = host?.groups[0];
+    expect(group?.attempts).toBe(30);
+    expect(group?.unanswered).toBe(30);
+    expect(group?.schedule.periodic).toBe(true);
+    expect(group?.schedule.periodSeconds).toBeCloseTo(30, 0);
+    expect(host?.labels).toContain('blocked');
+  });
+
+  it('the same count read back from its conn.log (callhome_syn_seq)', async () => {
+    const path = boundPortDropped('bound-dropped-2.pcap', 30, 30);
+    const { connections } = await loadCaptures([path]);
+    const log = join(tmp, 'bound-dropped-conn.log');
+    writeFileSync(log, flowsRenderers.zeek(connections, { color: false }));
+    const { result } = await analyze([log]);
+    expect(result.hosts.find((h) => h.address === HOST)?.groups[0]?.attempts).toBe(30);
+  });
 });
