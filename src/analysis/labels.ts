@@ -3,7 +3,7 @@
  * flood and dns-tunnel a host earns, the evidence for each — the numbers that made it — and a score that orders
  * hosts by how much they deserve attention.
  */
-import { CUT_OFF_SECONDS, blockedOutcome, type Items } from './outcomes.js';
+import { CUT_OFF_SECONDS, blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { destinationCount, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { count, decimal, duration, plural, rate, round, share, ttl } from '../quantities.js';
@@ -12,6 +12,7 @@ import { median } from './stats.js';
 import { flat } from '../flat.js';
 import { directSpread, findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
 import type { DestinationGroup, Label, ResetSource } from './types.js';
+import type { Connection } from '../flows/connection.js';
 import { dnsFacts } from './udp.js';
 import type { DnsTunnel } from './dns-tunnel.js';
 import type { DnsChannel } from './dns-channel.js';
@@ -132,12 +133,19 @@ export function labelHost(
   // scattered over unrelated servers are the Internet's, not a block: one destination group must
   // fail again and again — unless a device in the path turned most of them away (a firewall
   // denying the host's direct web traffic wherever it goes).
+  const deniedFlow = isProxyHost || scan !== null ? null : deniedUdpFlow(items, tally);
   if (!isProxyHost && scan === null && (turnedAwayInPath(tally) || (mostlyFailed(tally) && repeatedlyBlocked(items, tally, groupOf)))) {
     labels.push('blocked');
     const unanswered = directBlocked - directMiddlebox;
     evidence.push(
       `blocked: ${count(directBlocked)} of ${plural(direct.length, 'direct attempt')} failed` +
         ` (${count(directMiddlebox)} refused by a device in the path, ${count(unanswered)} never answered)`,
+    );
+  } else if (deniedFlow !== null) {
+    labels.push('blocked');
+    evidence.push(
+      `blocked: a UDP flow to ${deniedFlow.respH} (UDP ${deniedFlow.respP}) refused by a device in the path, ` +
+        `${plural(deniedFlow.requestTimes.length, 'burst')} of datagrams over ${duration(Math.max(0, deniedFlow.lastTs - deniedFlow.ts))}`,
     );
   }
   if (periodicGroups.length > 0 || dnsSchedules.length > 0) {
@@ -246,6 +254,24 @@ export function dnsTunnelWords(t: DnsTunnel): string {
     `${plural(t.queries, 'query', 'queries')} under ${t.domain}, ${plural(t.unique, 'unique subdomain')}, ` +
     `mean label ${Math.round(t.meanLabel)} chars, entropy ${t.entropy.toFixed(1)} bits/char`
   );
+}
+
+/**
+ * A direct UDP flow a device in the path refused (a firewall's log denies it, an ICMP
+ * administratively-prohibited answers it) whose datagrams came in MIN_BLOCKED_REPEATS bursts or
+ * more: one flow, but the client trying again and again (a VPN or agent denied every 20 s) — the
+ * one with most bursts, or null. A flow nothing answered is not one: a one-way protocol (syslog,
+ * flow export) expects no answer.
+ */
+function deniedUdpFlow(items: Items, tally: Tally): Connection | null {
+  let best: Connection | null = null;
+  for (const i of tally.direct) {
+    if (!middleboxOutcome(items.outcome[i]!, items.refusal[i])) continue;
+    const c = items.conn.get(i);
+    if (c.proto !== 'udp' || c.requestTimes.length < MIN_BLOCKED_REPEATS) continue;
+    if (best === null || c.requestTimes.length > best.requestTimes.length) best = c;
+  }
+  return best;
 }
 
 /** Whether one destination group's direct attempts failed in the path MIN_BLOCKED_REPEATS times and mostly. */

@@ -371,9 +371,20 @@ export function mainRefusal(tally: Tally): RefusalStats | null {
 /** Direct web attempts per second over their own span: the one rate the verdict and the summary give. */
 export function directRate(items: Items, direct: readonly number[]): number {
   if (direct.length === 0) return 0;
-  const span = items.conn.start(direct[direct.length - 1]!) - items.conn.start(direct[0]!);
+  let first = items.conn.start(direct[0]!);
+  let last = items.conn.start(direct[direct.length - 1]!);
+  let n = direct.length;
+  // A UDP flow that came in bursts (a client sending again and again on one socket) counts each.
+  for (const i of direct) {
+    const c = items.conn.peek(i);
+    if (c.proto !== 'udp' || c.requestTimes.length < 2) continue;
+    n += c.requestTimes.length - 1;
+    last = Math.max(last, c.requestTimes[c.requestTimes.length - 1]!);
+    first = Math.min(first, c.requestTimes[0]!);
+  }
+  const span = last - first;
   // n attempts over a span make n − 1 intervals: six attempts 30 s apart are one every 30 s.
-  return span >= 1 ? (direct.length - 1) / span : direct.length;
+  return span >= 1 ? (n - 1) / span : n;
 }
 
 export interface Flood {

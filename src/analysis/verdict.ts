@@ -15,7 +15,7 @@ import {
   type TurnedAwayOf,
 } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
-import { CUT_OFF_SECONDS, opensAttempt, type Items } from './outcomes.js';
+import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
 import { directRate, directSpread, type Tally } from './tally.js';
@@ -318,45 +318,64 @@ function bytesCounted(f: VerdictFacts, g: DestinationGroup): boolean {
   return false;
 }
 
-/** The UDP flow of a group whose packet bursts made its schedule (the one with most of them), or null when that is a TCP connection. */
-function udpFlowOf(f: VerdictFacts, g: DestinationGroup): Connection | null {
+/**
+ * The UDP flow of a group whose packet bursts made its schedule (the one with most of them) and
+ * its position among the host's items, or null when that is a TCP connection.
+ */
+function udpFlowOf(f: VerdictFacts, g: DestinationGroup): { c: Connection; i: number } | null {
   const { groupOf } = f.hostGroups;
   const index = f.hostGroups.numberOf(g);
   let best: Connection | null = null;
+  let at = -1;
   for (let i = 0; i < f.items.n; i++) {
     if (groupOf[i] !== index) continue;
     const c = f.items.conn.get(i);
-    if (best === null || c.requestTimes.length > best.requestTimes.length) best = c;
+    if (best === null || c.requestTimes.length > best.requestTimes.length) {
+      best = c;
+      at = i;
+    }
   }
-  return best !== null && best.proto === 'udp' ? best : null;
+  return best !== null && best.proto === 'udp' ? { c: best, i: at } : null;
 }
 
 /**
  * A beacon inside one long-lived UDP flow: "A QUIC beacon that gets through — worth investigating:
  * one exchange every 15 s …", or, never answered, "A QUIC beacon that is never answered …: one
- * burst of datagrams every 15 s …".
+ * burst of datagrams every 15 s …", or, refused by a device in the path, "A UDP beacon that is
+ * turned away in the path …".
  */
-function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, c: Connection, external: boolean): string {
+function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, flow: { c: Connection; i: number }, external: boolean): string {
+  const c = flow.c;
   const quic = isQuic(c);
   const bursts = Math.max(1, c.requestTimes.length);
   const answered = c.respPkts > 0 || c.established;
   const alpn = c.quic !== null && c.quic.alpn.length > 0 ? ` (${c.quic.version}, ALPN ${c.quic.alpn.slice(0, 3).join(', ')})` : '';
   const proxy = f.proxyWords !== '' && !g.viaProxy && external ? `, past the proxy ${f.proxyWords}` : '';
   const to = `to ${g.destination} (UDP ${c.respP})${external ? '' : ' (an internal address)'}${proxy}`;
-  const out = bytes(Math.round(c.origBytes / bursts));
+  // A firewall log counts no bytes: none is said, rather than "~0 B".
+  const out = bytesCounted(f, g) ? `~${bytes(Math.round(c.origBytes / bursts))} out per burst` : null;
   const over = duration(Math.max(0, c.lastTs - c.ts));
+  const refusal = f.items.refusal[flow.i];
+  if (!answered && middleboxOutcome(f.items.outcome[flow.i]!, refusal)) {
+    return (
+      `A ${quic ? 'QUIC' : 'UDP'} beacon that is turned away in the path: ` +
+      `${scheduleFacts(g.schedule, 'burst of datagrams')} in one ${quic ? 'QUIC' : 'UDP'} flow${alpn} ${to}, ` +
+      `${out !== null ? `${out}, ` : ''}${refusal?.evidence ?? 'refused by a device in the path'} over ${over}; ` +
+      'software that keeps calling, on a fixed schedule, a server it is not allowed to reach is worth investigating (a VPN client, an agent, malware).'
+    );
+  }
   if (!answered) {
     return (
       `A ${quic ? 'QUIC' : 'UDP'} beacon that is never answered — dropped on the way out or its server is gone: ` +
       `${scheduleFacts(g.schedule, 'burst of datagrams')} in one ${quic ? 'QUIC' : 'UDP'} flow${alpn} ${to}, ` +
-      `~${out} out per burst and nothing back over ${over}; ` +
+      `${out !== null ? `${out} and ` : ''}nothing back over ${over}; ` +
       'software that keeps calling an unreachable server on a fixed schedule is worth investigating, whatever stops it.'
     );
   }
   return (
     `A ${quic ? 'QUIC' : 'UDP'} beacon that gets through — worth investigating: ${scheduleFacts(g.schedule, 'exchange')} in ` +
     `${quic ? `one long-lived QUIC connection${alpn}` : 'one long-lived UDP flow'} ${to}, ` +
-    `~${out} out and ~${bytes(Math.round(c.respBytes / bursts))} back per exchange over ${over}; ` +
+    `~${bytes(Math.round(c.origBytes / bursts))} out and ~${bytes(Math.round(c.respBytes / bursts))} back per exchange over ${over}; ` +
     `regular small check-ins like this are how C2 agents and update checkers behave${quic ? ', and QUIC hides them from a TLS-inspecting proxy' : ''}.`
   );
 }

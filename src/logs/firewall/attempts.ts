@@ -9,6 +9,7 @@
  */
 import { formatIPv6, ipv6ToBytes } from '../../decode/address.js';
 import { logDenial, loggedReset, logUid, NONE, SYN_RETRY_SECONDS, type Connection } from '../../flows/connection.js';
+import { REQUEST_TIMES_CAP, UDP_BURST_SILENCE } from '../../flows/peeks.js';
 import type { FirewallEvent, Teardown } from './types.js';
 
 /**
@@ -96,6 +97,12 @@ class Attempt {
   outbound: boolean | undefined = undefined;
   /** In the table: its 5-tuple's latest attempt, which a later line may still fold into. */
   open = true;
+  /**
+   * UDP: the times of its bursts of lines (a line after UDP_BURST_SILENCE without one starts a
+   * burst), as a capture's flow has its datagrams' — made at its second burst: a client denied
+   * every 20 s for an hour is one flow whose schedule these tell.
+   */
+  bursts: number[] | undefined = undefined;
   /** The next open attempt of the same slot. */
   next: Attempt | undefined = undefined;
   constructor(
@@ -222,6 +229,10 @@ class AttemptGrouper {
     }
     const syn = isSyn(e);
     if (previous !== undefined && e.ts - previous.lastTs <= SYN_RETRY_SECONDS && (!syn || previous.history.startsWith('S'))) {
+      if (e.proto === 'udp' && e.ts - previous.lastTs >= UDP_BURST_SILENCE) {
+        const bursts = (previous.bursts ??= [previous.ts]);
+        if (bursts.length < REQUEST_TIMES_CAP) bursts.push(e.ts);
+      }
       previous.lastTs = e.ts;
       previous.lines++;
       if (syn) previous.syns++;
@@ -303,7 +314,7 @@ class AttemptGrouper {
       dnsNames: NONE,
       dnsQueries: 0,
       dnsAnswers: NONE,
-      requestTimes: NONE,
+      requestTimes: a.bursts ?? NONE,
     };
   }
 }
