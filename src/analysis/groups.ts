@@ -104,6 +104,8 @@ interface GroupAcc {
   keyCounts: number[];
   names: Few<string>;
   ports: Few<number>;
+  /** Pings among its connections (the analysis reads no other ICMP): they have no port. */
+  pings: number;
   /** The addresses' netblocks (netblockKey), written as text when the group is made. */
   netblocks: Few<number | string>;
   middlebox: number;
@@ -120,6 +122,11 @@ interface GroupAcc {
  */
 export function scheduleGetsThrough(g: Pick<DestinationGroup, 'established' | 'schedule'>): boolean {
   return g.established > 0 && g.schedule.basis !== 'failed attempts';
+}
+
+/** A group of pings alone (ICMP echo requests): a connectivity check more often than a beacon. */
+export function pingsOnly(g: Pick<DestinationGroup, 'pings' | 'attempts'>): boolean {
+  return g.pings !== undefined && g.pings > 0 && g.pings === g.attempts;
 }
 
 /** Every item's destination key: proxied connections by the name they asked the proxy for. */
@@ -194,6 +201,7 @@ function newGroup(): GroupAcc {
     keyCounts: [],
     names: new Few(),
     ports: new Few(),
+    pings: 0,
     netblocks: new Few(),
     middlebox: 0,
     endpoint: 0,
@@ -605,7 +613,8 @@ function countItem(g: GroupCounts, items: Items, i: number, c: Connection): bool
 function addToGroup(g: GroupAcc, items: Items, i: number): void {
   const c = items.conn.peek(i);
   const refusal = items.refusal[i];
-  g.ports.add(c.respP);
+  if (c.proto === 'icmp') g.pings++;
+  else g.ports.add(c.respP);
   g.bytesOut += c.origBytes;
   g.bytesIn += c.respBytes;
   if (refusal !== undefined) g[refusal.attribution]++;
@@ -710,6 +719,7 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
     netblocks: firstOf(g.netblocks.sorted(netblockText), 50),
     failed: n.attempts - (n.doneTimes?.length ?? 0),
   };
+  if (g.pings > 0) group.pings = g.pings;
   if (schedule.basis === 'requests in one connection' && n.requests !== null) {
     group.requestTimes = n.requests.requestTimes.slice(0, REQUEST_TIMES_SHOWN);
   }

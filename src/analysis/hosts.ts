@@ -337,7 +337,7 @@ function makeAttempts(h: HostFinding, chosen: ChosenAttempts, max: number, conne
       address: c.respH,
       port: c.respP,
       sourcePort: c.origP,
-      proto: c.proto === 'udp' ? 'udp' : 'tcp',
+      proto: c.proto === 'udp' || c.proto === 'icmp' ? c.proto : 'tcp',
       outcome: OUTCOMES[chosen.outcome[j]!]!,
     };
   }

@@ -4,7 +4,7 @@
  * hosts by how much they deserve attention.
  */
 import { CUT_OFF_SECONDS, blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
-import { destinationCount, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
+import { destinationCount, pingsOnly, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { count, decimal, duration, plural, rate, round, share, ttl } from '../quantities.js';
 import { portWords } from './schedule-words.js';
@@ -227,7 +227,8 @@ export function labelHost(
   if (labels.includes('flood')) score += SCORE_WEIGHTS.flood;
   if (labels.includes('scanner')) score += SCORE_WEIGHTS.scanner;
   if (labels.includes('dns-tunnel')) score += SCORE_WEIGHTS.dnsTunnel;
-  const beaconThrough = periodicGroups.some((g) => scheduleGetsThrough(g) && !g.viaProxy) && !isProxyHost;
+  // Pings answered on a schedule are most often a connectivity check: periodic, not a beacon that gets through.
+  const beaconThrough = periodicGroups.some((g) => scheduleGetsThrough(g) && !g.viaProxy && !pingsOnly(g)) && !isProxyHost;
   if (labels.includes('periodic')) score += beaconThrough ? SCORE_WEIGHTS.beaconThrough : SCORE_WEIGHTS.periodic;
   if (labels.includes('proxy-bypass')) score += SCORE_WEIGHTS.proxyBypass;
   if (labels.includes('blocked')) score += SCORE_WEIGHTS.blocked;

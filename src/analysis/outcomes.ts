@@ -9,6 +9,7 @@ import { SYN_RETRY_SECONDS, type Connection } from '../flows/connection.js';
 import type { AttributedReset, Refusals } from './attribution.js';
 import type { ProxyIndex } from './proxies.js';
 import type { Attempt } from './types.js';
+import { isEchoRequest } from './udp.js';
 
 export type Outcome = Attempt['outcome'];
 
@@ -70,7 +71,7 @@ export function outcomeOf(c: Connection, refusal: AttributedReset | undefined): 
     if (c.established && refusal.reset.stage !== 'syn') return 'established';
     return refusal.attribution === 'endpoint' ? 'reset-endpoint' : 'reset-unknown';
   }
-  return c.established || oneDirectionEstablished(c.history) ? 'established' : 'unanswered';
+  return c.established || oneDirectionEstablished(c.history) || (c.proto === 'icmp' && c.respPkts > 0) ? 'established' : 'unanswered';
 }
 
 /**
@@ -84,11 +85,11 @@ function oneDirectionEstablished(history: string): boolean {
 
 /**
  * Whether a connection opens an attempt: a SYN (or a history that starts with one), or a UDP flow
- * (udp.ts chose the flows the analysis reads) — not one seen without its opening (a stray ACK a
- * firewall denied for want of a connection, an ICMP message).
+ * (udp.ts chose the flows the analysis reads), or a ping — not one seen without its opening (a
+ * stray ACK a firewall denied for want of a connection, an ICMP error or echo reply).
  */
 export function opensAttempt(c: Connection): boolean {
-  return c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S');
+  return c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S') || isEchoRequest(c);
 }
 
 /** Refused by a device in the path. */
@@ -232,7 +233,8 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       // a SYN with another initial sequence number is (software bound to one source port that
       // connects again), when the capture shows both.
       lastUnanswered ??= new Recent(SYN_RETRY_SECONDS, (last) => last.end);
-      const last = lastUnanswered.get(key, c.ts);
+      // Pings are each an attempt of their own: an echo request is never sent again.
+      const last = c.proto === 'icmp' ? undefined : lastUnanswered.get(key, c.ts);
       const synSeq = c.synSeq ?? -1;
       if (last !== undefined && (last.synSeq < 0 || synSeq < 0 || last.synSeq === synSeq)) attempt = false;
       lastUnanswered.set(key, { end: c.lastTs, synSeq }, c.ts);

@@ -219,7 +219,7 @@ function quietSummary(
   proxyIndex: ProxyIndex,
   resetSources: readonly ResetSource[],
 ): string {
-  if (hosts.length + quiet.hosts === 0) return 'No TCP connections or UDP flows to the Internet from internal hosts in the capture.';
+  if (hosts.length + quiet.hosts === 0) return 'No TCP connections, UDP flows or pings to the Internet from internal hosts in the capture.';
   const first = proxyIndex.proxies.length > 0 ? 'Nothing calls home past the proxy' : 'Nothing calls home on a schedule';
   const refused = resetSources.reduce((n, s) => n + s.resets, 0);
   const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), quiet.unanswered);

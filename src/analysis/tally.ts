@@ -34,6 +34,8 @@ const FLOOD_RATE = 10;
 const UDP_ANSWER_RATIO = 10;
 /** UDP ports are kept apart from TCP ports in the per-target counts: the key has this bit set. */
 const UDP_KEY = 0x10000;
+/** The per-target key of pings (ICMP echo requests), whatever their code. */
+const ICMP_ECHO_KEY = 0x20000;
 
 /**
  * A responder address as a key of the counts: an IPv4 address as its 32-bit value made signed (a
@@ -55,12 +57,17 @@ const addressText = (key: AddressKey): string => (typeof key === 'number' ? form
 
 /** The per-target key of a connection's destination port: TCP 53 and UDP 53 are two targets. */
 function targetKey(c: { proto: string; respP: number }): number {
-  return c.proto === 'udp' ? c.respP | UDP_KEY : c.respP;
+  return c.proto === 'udp' ? c.respP | UDP_KEY : c.proto === 'icmp' ? ICMP_ECHO_KEY : c.respP;
 }
 
 /** A target key in words: "443" for TCP, "53/udp". */
 function keyWords(key: number): string {
-  return key & UDP_KEY ? `${key & 0xffff}/udp` : String(key);
+  return key === ICMP_ECHO_KEY ? 'ICMP echo' : key & UDP_KEY ? `${key & 0xffff}/udp` : String(key);
+}
+
+/** "on port 445", "on port 53/udp", "by ping (ICMP echo)": how a scan reached its addresses. */
+function byWords(key: number): string {
+  return key === ICMP_ECHO_KEY ? 'by ping (ICMP echo)' : `on port ${keyWords(key)}`;
 }
 
 export interface TargetStats {
@@ -430,6 +437,8 @@ export interface Scan {
   span: number;
   failing: number;
   failed: number;
+  /** A sweep by ping (ICMP echo): looking for live hosts, not for open services. */
+  pings: boolean;
 }
 
 /** scanner: many ports on one address, or many new addresses on one port, mostly failing. */
@@ -446,6 +455,7 @@ export function findScan(tally: Tally): Scan | null {
         span: pa.last - pa.first,
         failing: pa.failed / pa.n,
         failed: pa.failed,
+        pings: false,
       };
     }
   });
@@ -458,11 +468,12 @@ export function findScan(tally: Tally): Scan | null {
       (scan === null || ap.n > scan.probes)
     ) {
       scan = {
-        words: `${count(ap.addresses)} addresses on port ${keyWords(port)}`,
+        words: `${count(ap.addresses)} addresses ${byWords(port)}`,
         probes: ap.n,
         span: ap.last - ap.first,
         failing: ap.failed / ap.n,
         failed: ap.failed,
+        pings: port === ICMP_ECHO_KEY,
       };
     }
   }

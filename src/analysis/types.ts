@@ -239,7 +239,10 @@ export interface DestinationGroup {
   /** How the group was formed. */
   groupedBy: 'dns' | 'host' | 'sni' | 'org' | 'netblock';
   names: string[];
+  /** Responder ports of its TCP and UDP attempts (pings have none: `pings`). */
   ports: number[];
+  /** Pings (ICMP echo requests) among its attempts; absent when none. */
+  pings?: number;
   addresses: number;
   addressList: string[];
   attempts: number;
@@ -269,8 +272,8 @@ export interface Attempt {
   address: string;
   port: number;
   sourcePort: number;
-  /** 'udp' for a UDP flow (QUIC, DNS …); TCP when absent. */
-  proto?: 'tcp' | 'udp';
+  /** 'udp' for a UDP flow (QUIC, DNS …), 'icmp' for a ping (port: its code, sourcePort: its type); TCP when absent. */
+  proto?: 'tcp' | 'udp' | 'icmp';
   outcome: 'established' | 'reset-middlebox' | 'reset-endpoint' | 'reset-unknown' | 'unanswered' | 'refused-icmp';
 }
 

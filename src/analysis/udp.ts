@@ -2,7 +2,7 @@
  * UDP in the analysis (DESIGN.md "Labels": attempts are TCP connections and UDP flows alike):
  * which UDP flows are a host's attempts — those to an external unicast address, except DNS to
  * the network's resolvers, which is ordinary — and which of them are web: QUIC (HTTP/3) on any
- * port, and UDP 443.
+ * port, and UDP 443. ICMP echo requests (pings) to any unicast address are attempts too.
  */
 import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
@@ -26,6 +26,14 @@ const LAN_PORTS = new Set([67, 68, 137, 138, 546, 547, 1900, 5353, 5355]);
 /** The broadcast address of the sender's own /24 (NetBIOS announcements to x.y.z.255). */
 function ownBroadcast(orig: string, resp: string): boolean {
   return resp.endsWith('.255') && orig.slice(0, orig.lastIndexOf('.')) === resp.slice(0, resp.lastIndexOf('.'));
+}
+
+/**
+ * An ICMP echo request (ping: ICMP type 8, ICMPv6 128) as a connection: Zeek's ICMP "connection"
+ * (and callhome's) carries the type as the originator's port, the code as the responder's.
+ */
+export function isEchoRequest(c: Pick<Connection, 'proto' | 'origP' | 'respH'>): boolean {
+  return c.proto === 'icmp' && (c.origP === 8 ? !c.respH.includes(':') : c.origP === 128 && c.respH.includes(':'));
 }
 
 /** A QUIC flow: its client's Initial packets decrypted, or a QUIC server answered them. */
@@ -93,6 +101,12 @@ export function analysedConnections(connections: ConnectionList, internal: CidrS
     const c = connections.peek(i);
     if (c.proto === 'tcp') {
       analysed[i] = 1;
+      continue;
+    }
+    if (c.proto === 'icmp') {
+      // A ping is an attempt like a SYN, inside the network or out (a sweep of a subnet, a host
+      // pinging a server on a schedule); any other ICMP message is no attempt of its sender's.
+      if (isEchoRequest(c) && !notUnicast(c.respH) && !notUnicast(c.origH)) analysed[i] = 1;
       continue;
     }
     if (c.proto !== 'udp' || internal.hasResp(c) || notUnicast(c.respH) || notUnicast(c.origH)) continue;

@@ -6,6 +6,7 @@ import { likelyFirewall } from './attribution.js';
 import type { CidrSet } from './cidr.js';
 import {
   destinationCount,
+  pingsOnly,
   scheduleGetsThrough,
   targetsOf,
   totalsOf,
@@ -92,13 +93,13 @@ function deviceWords(source: ResetSource | undefined): string {
 }
 
 /** How a group's failed attempts failed, by who turned them away. */
-function failureWords(g: DestinationGroup): string {
+function failureWords(g: DestinationGroup, noun = 'attempt'): string {
   const parts: string[] = [];
-  if (g.resets.endpoint > 0) parts.push(`${howMany(g.resets.endpoint, g.attempts, 'attempt')} refused by the server itself`);
-  if (g.resets.middlebox > 0) parts.push(`${howMany(g.resets.middlebox, g.attempts, 'attempt')} refused by a device in the path`);
-  if (g.resets.unknown > 0) parts.push(`${howMany(g.resets.unknown, g.attempts, 'attempt')} refused (by whom cannot be told)`);
-  if (g.unanswered > 0) parts.push(`${howMany(g.unanswered, g.attempts, 'attempt')} never answered`);
-  return parts.length > 0 ? parts.join(', ') : `${plural(g.failed, 'attempt')} failed`;
+  if (g.resets.endpoint > 0) parts.push(`${howMany(g.resets.endpoint, g.attempts, noun)} refused by the server itself`);
+  if (g.resets.middlebox > 0) parts.push(`${howMany(g.resets.middlebox, g.attempts, noun)} refused by a device in the path`);
+  if (g.resets.unknown > 0) parts.push(`${howMany(g.resets.unknown, g.attempts, noun)} refused (by whom cannot be told)`);
+  if (g.unanswered > 0) parts.push(`${howMany(g.unanswered, g.attempts, noun)} never answered`);
+  return parts.length > 0 ? parts.join(', ') : `${plural(g.failed, noun)} failed`;
 }
 
 /** "every attempt", "the one attempt", "405 of 420 attempts". */
@@ -128,7 +129,7 @@ export function verdictText(f: VerdictFacts): string {
   } else if (has('scanner') && f.scan !== null) {
     sentences.push(
       `A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.probes)} refused or unanswered — ` +
-        'probing for open services, not software calling home and not a flood at one target.',
+        `probing for ${f.scan.pings ? 'live hosts' : 'open services'}, not software calling home and not a flood at one target.`,
     );
   } else if (t.direct.length > 0 && (has('blocked') || t.directMiddlebox > 0)) {
     // The direct group that failed most, periodic ones first: that is the software turned away.
@@ -182,6 +183,10 @@ export function verdictText(f: VerdictFacts): string {
     const flow = g.schedule.basis === 'requests in one connection' ? udpFlowOf(f, g) : null;
     if (flow !== null) {
       sentences.push(udpBeaconWords(f, g, flow, external));
+      return finish(f, sentences, past);
+    }
+    if (pingsOnly(g)) {
+      sentences.push(pingWords(f, g, external));
       return finish(f, sentences, past);
     }
     const noun = g.schedule.basis === 'requests in one connection' ? 'request' : 'connection';
@@ -377,6 +382,36 @@ function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, flow: { c: Connect
     `${quic ? `one long-lived QUIC connection${alpn}` : 'one long-lived UDP flow'} ${to}, ` +
     `~${bytes(Math.round(c.origBytes / bursts))} out and ~${bytes(Math.round(c.respBytes / bursts))} back per exchange over ${over}; ` +
     `regular small check-ins like this are how C2 agents and update checkers behave${quic ? ', and QUIC hides them from a TLS-inspecting proxy' : ''}.`
+  );
+}
+
+/**
+ * A host that pings one destination on a schedule: "Pings 203.0.113.50 on a schedule: one ping
+ * every 1 min, ~56 B of data each, every one answered — …".
+ */
+function pingWords(f: VerdictFacts, g: DestinationGroup, external: boolean): string {
+  const where = `${g.destination}${external ? '' : ' (an internal address)'}`;
+  // Pings of one conversation are one attempt: the schedule counted each.
+  const sent = Math.max(1, g.attempts, g.schedule.attempts);
+  const data = bytesCounted(f, g) ? `, ~${bytes(Math.round(g.bytesOut / sent))} of data each` : '';
+  if (g.established === 0) {
+    // Pings of one conversation are one attempt: "every ping" where every attempt failed alike.
+    const every = (n: number): boolean => n === g.attempts;
+    const failure = every(g.resets.middlebox)
+      ? 'every ping refused by a device in the path — ICMP stopped on the way'
+      : every(g.unanswered)
+        ? 'every ping never answered — ICMP stopped on the way or the host is down'
+        : `${failureWords(g, 'ping')} — ICMP stopped on the way or the host is down`;
+    return (
+      `Pings ${where} on a schedule, never answered: ${scheduleFacts(g.schedule, 'ping')}${data}, ${failure}; ` +
+      'a connectivity check that keeps failing, or an agent calling home over ICMP.'
+    );
+  }
+  const answered = g.established === g.attempts ? 'answered' : `${howMany(g.established, g.attempts, 'ping')} answered`;
+  return (
+    `Pings ${where} on a schedule: ${scheduleFacts(g.schedule, 'ping')}${data}, ${answered} — ` +
+    'a connectivity check (a monitoring agent, a router or UPS watching its uplink) or, if its payloads are large or change, ' +
+    'a channel over ICMP; worth knowing which program sends it.'
   );
 }
 

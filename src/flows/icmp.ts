@@ -11,6 +11,10 @@ import { KIND_ICMP, KIND_TCP, KIND_UDP, type Flow } from './flow.js';
 import { icmp4Counterpart, icmp6Counterpart } from './ports.js';
 import { addReset, resetStage } from './resets.js';
 import type { ConnectionTable, Match } from './table.js';
+import { noteUdpBurst } from './peeks.js';
+
+const ICMP_ECHO_REQUEST = 8;
+const ICMP6_ECHO_REQUEST = 128;
 
 /** Track ICMP or ICMPv6 message `p`. */
 export function trackIcmp(table: ConnectionTable, match: Match, p: Packet): Flow {
@@ -25,6 +29,9 @@ export function trackIcmp(table: ConnectionTable, match: Match, p: Packet): Flow
     fromOrig = true;
   }
   const e = countDatagram(flow, p, fromOrig);
+  // A ping sent again and again in one conversation (one identifier, a ping every 20 s): each
+  // request after a second of silence is a burst, as a UDP client's datagrams are.
+  if (fromOrig && p.icmpType === (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO_REQUEST)) noteUdpBurst(flow, p.ts, flow.orig.lastTs);
   const body = p.ipLength - p.ipHeaderLength - 8;
   acceptDatagram(flow, e, p, fromOrig, body > 0 ? body : 0);
 

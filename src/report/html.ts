@@ -36,7 +36,7 @@ import {
   hostActivity,
   listedHosts,
   outcomeWords,
-  portList,
+  groupPorts,
   shortIso,
   totalResets,
 } from './words.js';
@@ -212,8 +212,8 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
                 : ''
             }`,
             g.ports.length > PORTS_SHOWN
-              ? `<span title="${h(g.ports.join(', '))}">${h(portList(g.ports, PORTS_SHOWN))}</span>`
-              : h(g.ports.join(', ')),
+              ? `<span title="${h(g.ports.join(', '))}">${h(groupPorts(g, PORTS_SHOWN))}</span>`
+              : h(groupPorts(g, PORTS_SHOWN)),
             count(g.addresses),
             count(g.attempts),
             count(g.established),

@@ -31,7 +31,7 @@ import {
   groupsListed,
   listedHosts,
   partlyShownWords,
-  portList,
+  groupPorts,
   shortIso,
   totalResets,
 } from './words.js';
@@ -110,7 +110,7 @@ function hostSection(host: HostFinding, level = 2, full = true): string[] {
         groups.map((g) => [
           md(g.destination),
           namesCell(g.names),
-          portList(g.ports),
+          groupPorts(g),
           count(g.addresses),
           count(g.attempts),
           count(g.established),

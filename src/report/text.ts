@@ -36,7 +36,7 @@ import {
   hostActivity,
   endpoint,
   outcomeWords,
-  portList,
+  groupPorts,
   seenSpan,
   shortIso,
 } from './words.js';
@@ -73,7 +73,12 @@ function labelBadges(host: HostFinding, color: boolean): string {
 }
 
 function groupLines(group: DestinationGroup, width: number, color: boolean): string[] {
-  const ports = group.ports.length > 0 ? ` port${group.ports.length > 1 ? 's' : ''} ${portList(group.ports)}` : '';
+  const ports =
+    group.ports.length > 0
+      ? ` port${group.ports.length > 1 ? 's' : ''} ${groupPorts(group)}`
+      : group.pings !== undefined && group.pings > 0
+        ? ' ping (ICMP echo)'
+        : '';
   const via = group.viaProxy ? ' via the proxy' : '';
   const head = `▸ ${paint(clean(group.destination), 'bold', color)} (${group.groupedBy})${ports}${via} — ${plural(group.addresses, 'address', 'addresses')}`;
   const out = wrap(head, width, '      ', '  ');

@@ -18,6 +18,13 @@ export function portList(ports: readonly number[], shown = 12): string {
   return `${ports.slice(0, shown).join(', ')}, … (${count(ports.length)} ports)`;
 }
 
+/** A group's ports, and pings when it has some: "443", "ping", "80, 443 and ping". */
+export function groupPorts(g: Pick<DestinationGroup, 'ports' | 'pings'>, shown = 12): string {
+  const ports = portList(g.ports, shown);
+  if (g.pings === undefined || g.pings === 0) return ports;
+  return ports === '' ? 'ping' : `${ports} and ping`;
+}
+
 export { endpoint } from '../quantities.js';
 
 // Times are worded by time.ts (ISO text, time of day, out-of-range words); re-exported here for

@@ -22,7 +22,7 @@
  */
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike, Teardown } from './types.js';
-import { historyLetters, portOf, transportOf, shareRead } from './types.js';
+import { historyLetters, icmpPorts, portOf, transportOf, shareRead } from './types.js';
 import type { Transport } from '../../flows/connection.js';
 
 /** "%ASA-4-106023: ", "%FTD-6-106100: ", "%PIX-2-106001: " → the message id and where its text starts. */
@@ -128,13 +128,16 @@ function packetOf(id: string, text: string): Packet | 'other' | null {
       const src = interfaceAddress(words[srcAt + 1]);
       const dst = interfaceAddress(words[dstAt + 1]);
       if (src === null || dst === null) return null;
+      // "(type 8, code 0)" after an ICMP message's addresses.
+      const icmp = proto === 'icmp' ? /\(type (\d+), code (\d+)\)/.exec(text) : null;
+      const ports = icmp !== null ? icmpPorts(Number(icmp[1]), Number(icmp[2]), dst.address.includes(':')) : null;
       return {
         action: 'deny',
         proto,
         src: src.address,
-        sport: proto === 'icmp' ? -1 : src.port,
+        sport: proto !== 'icmp' ? src.port : (ports?.sport ?? -1),
         dst: dst.address,
-        dport: proto === 'icmp' ? -1 : dst.port,
+        dport: proto !== 'icmp' ? dst.port : (ports?.dport ?? -1),
       };
     }
     case '106100': {
@@ -153,13 +156,15 @@ function packetOf(id: string, text: string): Packet | 'other' | null {
       const src = slashParenAddress(words[4]);
       const dst = slashParenAddress(words[arrow + 1]);
       if (src === null || dst === null) return null;
+      // An ICMP message's "ports" here are its type and code: "inside/10.0.0.5(8) -> outside/…(0)".
+      const ports = proto === 'icmp' ? icmpPorts(src.port, dst.port, dst.address.includes(':')) : null;
       return {
         action,
         proto,
         src: src.address,
-        sport: proto === 'icmp' ? -1 : src.port,
+        sport: ports?.sport ?? src.port,
         dst: dst.address,
-        dport: proto === 'icmp' ? -1 : dst.port,
+        dport: ports?.dport ?? dst.port,
       };
     }
     case '302013':

@@ -229,7 +229,7 @@ class AttemptGrouper {
     }
     const syn = isSyn(e);
     if (previous !== undefined && e.ts - previous.lastTs <= SYN_RETRY_SECONDS && (!syn || previous.history.startsWith('S'))) {
-      if (e.proto === 'udp' && e.ts - previous.lastTs >= UDP_BURST_SILENCE) {
+      if (e.proto !== 'tcp' && e.ts - previous.lastTs >= UDP_BURST_SILENCE) {
         const bursts = (previous.bursts ??= [previous.ts]);
         if (bursts.length < REQUEST_TIMES_CAP) bursts.push(e.ts);
       }

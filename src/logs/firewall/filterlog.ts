@@ -9,7 +9,13 @@
  */
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
-import { historyLetters, portOf, transportOf, shareRead } from './types.js';
+import { historyLetters, icmpPorts, portOf, transportOf, shareRead } from './types.js';
+
+/** filterlog's words for an echo request and its reply, as their ICMP and ICMPv6 types. */
+const FILTERLOG_ICMP: ReadonlyMap<string, readonly [number, number]> = new Map([
+  ['request', [8, 128]],
+  ['reply', [0, 129]],
+]);
 
 /** Positions of the common fields. */
 const ACTION = 6;
@@ -57,6 +63,14 @@ function parser(clock: LogClockLike): LineParser {
         event.sport = portOf(f[at.src + 2] ?? '');
         event.dport = portOf(f[at.src + 3] ?? '');
         if (event.sport < 0 || event.dport < 0) return 'bad';
+      } else {
+        // The ICMP message in words after the addresses: "request" (echo), "reply", "unreach" …
+        const type = FILTERLOG_ICMP.get(f[at.src + 2] ?? '');
+        if (type !== undefined) {
+          const ports = icmpPorts(type[version === '6' ? 1 : 0], 0, version === '6');
+          event.sport = ports.sport;
+          event.dport = ports.dport;
+        }
       }
       if (proto === 'tcp') event.tcpFlags = historyLetters(f[at.src + 5] ?? '');
       if (header.host !== undefined) event.device = header.host;

@@ -13,7 +13,7 @@ import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import { plausibleStamp } from './time.js';
 import type { Transport } from '../../flows/connection.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
-import { historyLetters, isAddressText, transportOf, shareRead } from './types.js';
+import { historyLetters, icmpPorts, isAddressText, transportOf, shareRead } from './types.js';
 
 /** The kernel's TCP flag words, in the order it prints them. */
 const TCP_FLAG_WORDS = new Set(['CWR', 'ECE', 'URG', 'ACK', 'PSH', 'RST', 'SYN', 'FIN']);
@@ -87,7 +87,16 @@ function parser(clock: LogClockLike): LineParser {
         line: lineNumber,
       };
       if (header.host !== undefined) event.device = header.host;
-      if (proto !== 'icmp') {
+      if (proto === 'icmp') {
+        // "TYPE=8 CODE=0 ID=… SEQ=…": a ping's type and code, as Zeek gives them for ports.
+        const type = field(message, ' TYPE=', protoAt);
+        const code = field(message, ' CODE=', protoAt);
+        if (type !== null && type !== '') {
+          const ports = icmpPorts(Number(type), Number(code ?? '0'), dst.includes(':'));
+          event.sport = ports.sport;
+          event.dport = ports.dport;
+        }
+      } else {
         const sport = field(message, ' SPT=', protoAt);
         const dport = field(message, ' DPT=', protoAt);
         // A fragment after the first carries no ports: part of a datagram, no attempt of its own.
@@ -409,16 +418,14 @@ export function netfilterEventOfBytes(
   let proto: Transport;
   if (startsWith(b, protoFrom, protoTo, 'TCP') && protoTo - protoFrom === 3) proto = 'tcp';
   else if (startsWith(b, protoFrom, protoTo, 'UDP') && protoTo - protoFrom === 3) proto = 'udp';
-  else if (startsWith(b, protoFrom, protoTo, 'ICMP') && protoTo - protoFrom === 4) proto = 'icmp';
+  // ICMP (its type and code) is left to the text parser: a log's pings are few.
   else return null;
-  let sport = -1;
-  let dport = -1;
-  if (proto !== 'icmp') {
-    // No ports (a fragment after the first), or no port: the text parser reads the line.
-    if (sptFrom < 0 || dptFrom < 0) return null;
-    if ((sport = portValue(b, sptFrom, sptTo)) === -2 || sport > 65535) return null;
-    if ((dport = portValue(b, dptFrom, dptTo)) === -2 || dport > 65535) return null;
-  }
+  // No ports (a fragment after the first), or no port: the text parser reads the line.
+  if (sptFrom < 0 || dptFrom < 0) return null;
+  const sport = portValue(b, sptFrom, sptTo);
+  if (sport === -2 || sport > 65535) return null;
+  const dport = portValue(b, dptFrom, dptTo);
+  if (dport === -2 || dport > 65535) return null;
 
   // The decision, from the prefix after "kernel:" (what precedes its first letter holds none).
   let prefixFrom = message;

@@ -9,7 +9,7 @@
  */
 import { fullYear, utcSeconds } from './time.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
-import { historyLetters, portOf, transportOf, shareRead } from './types.js';
+import { historyLetters, icmpPorts, portOf, transportOf, shareRead } from './types.js';
 
 const DEFAULT_FIELDS =
   'date time action protocol src-ip dst-ip src-port dst-port size tcpflags tcpsyn tcpack tcpwin icmptype icmpcode info path'.split(' ');
@@ -42,6 +42,8 @@ interface Columns {
   sport: number;
   dport: number;
   flags: number;
+  icmptype: number;
+  icmpcode: number;
 }
 
 function columnsOf(fields: readonly string[]): Columns | null {
@@ -56,6 +58,8 @@ function columnsOf(fields: readonly string[]): Columns | null {
     sport: at('src-port'),
     dport: at('dst-port'),
     flags: at('tcpflags'),
+    icmptype: at('icmptype'),
+    icmpcode: at('icmpcode'),
   };
   return c.date < 0 || c.time < 0 || c.action < 0 || c.protocol < 0 || c.src < 0 || c.dst < 0 ? null : c;
 }
@@ -104,6 +108,13 @@ function parser(clock: LogClockLike): LineParser {
       if (proto !== 'icmp') {
         event.sport = portOf(f[columns.sport] ?? '');
         event.dport = portOf(f[columns.dport] ?? '');
+      } else {
+        const type = portOf(f[columns.icmptype] ?? '');
+        if (type >= 0) {
+          const ports = icmpPorts(type, Math.max(0, portOf(f[columns.icmpcode] ?? '')), event.dst.includes(':'));
+          event.sport = ports.sport;
+          event.dport = ports.dport;
+        }
       }
       const flags = f[columns.flags];
       if (proto === 'tcp' && flags !== undefined && flags !== '-') event.tcpFlags = historyLetters(flags);

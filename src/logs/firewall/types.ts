@@ -5,6 +5,7 @@
 import { ipv4ToNumber, ipv6ToBytes } from '../../decode/address.js';
 import type { FirewallAction } from '../../firewall-words.js';
 import type { Transport } from '../../flows/connection.js';
+import { icmp4Counterpart, icmp6Counterpart } from '../../flows/ports.js';
 
 /** The formats callhome reads firewall logs in, by the name `CaptureSummary.format` gives them. */
 export type FirewallFormat = 'netfilter' | 'cisco-asa' | 'filterlog' | 'pfirewall' | 'table';
@@ -120,6 +121,17 @@ export function historyLetters(flags: Iterable<string>): string {
     }
   }
   return s;
+}
+
+/**
+ * An ICMP message's "ports" as Zeek (and callhome's tracker) give them: its type as the source
+ * port, the counterpart type (echo → echo reply) or else its code as the destination port. -1
+ * each when the log gives no type.
+ */
+export function icmpPorts(type: number, code: number, v6: boolean): { sport: number; dport: number } {
+  if (!Number.isInteger(type) || type < 0 || type > 255) return { sport: -1, dport: -1 };
+  const counterpart = v6 ? icmp6Counterpart(type) : icmp4Counterpart(type);
+  return { sport: type, dport: counterpart >= 0 ? counterpart : Number.isInteger(code) && code >= 0 && code <= 255 ? code : 0 };
 }
 
 /** Transport from a protocol name or number as logs write it; null for others (GRE, ESP, …). */
