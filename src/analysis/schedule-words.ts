@@ -65,9 +65,14 @@ export function jitterWords(jitter: number): string {
   return `jitter ±${percent(jitter)}`;
 }
 
-/** A longer cycle on top of the bursts: "burst trains repeat every 17 min 55 s". */
-export function cycleWords(seconds: number): string {
-  return `burst trains repeat every ${duration(seconds)}`;
+/**
+ * A longer cycle on top of the bursts: "burst trains repeat every 17 min 55 s"; on top of single
+ * events (a beacon during office hours), "in spells that repeat every 1 d".
+ */
+export function cycleWords(seconds: number, burstSize: number | null): string {
+  return burstSize !== null && burstSize > 1
+    ? `burst trains repeat every ${duration(seconds)}`
+    : `in spells that repeat every ${duration(seconds)}`;
 }
 
 /** "sequential source ports" or "source ports not sequential". */
@@ -84,7 +89,7 @@ export function scheduleWords(s: Schedule): string {
     return s.sequentialPorts ? `no regular schedule, ${portWords(true)}` : 'no regular schedule';
   }
   const parts = [`${shapeWords(s)}${s.jitter !== null ? ` (${jitterWords(s.jitter)})` : ''}`];
-  if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds));
+  if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds, s.burstSize));
   if (s.sequentialPorts) parts.push(portWords(true));
   parts.push(`${plural(s.bursts, 'burst')}${s.basis !== null ? ` of ${s.basis}` : ''}, score ${decimal(s.score, 3)}`);
   return parts.join(', ');

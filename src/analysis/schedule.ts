@@ -206,6 +206,14 @@ function burstsOf(t: readonly number[], resolution: number): { starts: number[];
  */
 const MIN_SINGLES_BEAT_SECONDS = 5;
 
+/**
+ * The slowest beat inside bursts that is still read as bursts however many there are: events a
+ * minute apart or more that keep a schedule one by one, in spells with long quiet between (a
+ * beacon every 5 min during office hours, seen on three days), are that beat in spells — "one
+ * every 5 min, in spells that repeat every 1 d" — not "bursts of 12 every 1 d".
+ */
+const MIN_SPELL_BEAT_SECONDS = 60;
+
 /** Each event a burst of its own. */
 function singlesOf(t: readonly number[]): { starts: number[]; sizes: number[]; durations: number[] } {
   return { starts: [...t], sizes: t.map(() => 1), durations: t.map(() => 0) };
@@ -224,10 +232,13 @@ function judgedBursts(
   basis: ScheduleBasis,
 ): { starts: number[]; sizes: number[]; durations: number[] } {
   const bursts = burstsOf(t, resolution);
-  if (bursts.starts.length >= MIN_BURSTS || bursts.starts.length === t.length) return bursts;
+  if (bursts.starts.length === t.length) return bursts;
+  const many = bursts.starts.length >= MIN_BURSTS;
   const singles = singlesOf(t);
   const repetition = repetitionOf(singles, singles.durations, ports, 1, t.length, basis);
-  return repetition.periodic && repetition.period >= MIN_SINGLES_BEAT_SECONDS ? singles : bursts;
+  if (!repetition.periodic) return bursts;
+  if (!many) return repetition.period >= MIN_SINGLES_BEAT_SECONDS ? singles : bursts;
+  return repetition.period >= MIN_SPELL_BEAT_SECONDS && repetition.cycleSeconds !== null ? singles : bursts;
 }
 
 /**
@@ -432,7 +443,7 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     repetitions,
     confidence,
   };
-  const cycle = cycleSeconds !== null ? `, ${cycleWords(cycleSeconds)}` : '';
+  const cycle = cycleSeconds !== null ? `, ${cycleWords(cycleSeconds, burstSize)}` : '';
   const evidence = periodic
     ? `${shapeWords(measured)} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}${cycle}${portEvidence}`
     : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW

@@ -52,7 +52,7 @@ function scheduleFacts(s: Schedule, single: string | null = null): string {
     // Bursts with no period to give: the pause between them says how they recur.
     parts.push(!s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}` : shapeWords(s));
   }
-  if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds));
+  if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds, s.burstSize));
   const sure = certaintyWords(s);
   if (sure !== '') parts.push(sure);
   return parts.join(', ');

@@ -76,7 +76,7 @@ describe('QA findings on corpus captures', () => {
     const g = h.groups.find((x) => x.schedule.periodic && !x.viaProxy)!;
     const shape = shapeWords(g.schedule);
     expect(shape).toBe('bursts of 14 attempts (1 attempt/s) every 31 s');
-    const cycle = cycleWords(g.schedule.cycleSeconds!);
+    const cycle = cycleWords(g.schedule.cycleSeconds!, g.schedule.burstSize);
     expect(cycle).toBe('burst trains repeat every 17 min 55 s');
     const evidence = h.evidence.find((e) => e.startsWith('periodic:'))!;
     const line = scheduleWords(g.schedule);

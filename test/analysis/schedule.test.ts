@@ -237,6 +237,32 @@ describe('beats missed and days apart', () => {
     }
   });
 
+  it('a beat every 5 min in office hours on several days is that beat in spells; a retry loop a second apart stays bursts', () => {
+    const day = (d: number, n: number, every: number): number[] => Array.from({ length: n }, (_, i) => 1_000 + d * 86_400 + i * every);
+    const spells = analyzeSchedule(
+      [0, 1, 2, 3].flatMap((d) => day(d, 12, 300)),
+      null,
+      'failed attempts',
+    );
+    expect([spells.periodSeconds, spells.burstSize, spells.cycleSeconds]).toEqual([300, 1, 86_400]);
+    expect(spells.evidence).toMatch(/^one attempt every 5 min .*in spells that repeat every 1 d$/);
+    // Twenty tries a second apart, once a day: a retry loop's bursts, not a beat of a second.
+    const retries = analyzeSchedule(
+      [0, 1, 2, 3].flatMap((d) => day(d, 20, 1)),
+      null,
+      'failed attempts',
+    );
+    expect([retries.burstSize, retries.periodSeconds]).toEqual([20, 86_400]);
+    // Thirty seconds apart is still a burst's rate.
+    expect(
+      analyzeSchedule(
+        [0, 1, 2, 3].flatMap((d) => day(d, 12, 30)),
+        null,
+        'failed attempts',
+      ).burstSize,
+    ).toBe(12);
+  });
+
   it('random arrivals stay no schedule, their long gaps near multiples of the median or not', () => {
     let periodic = 0;
     for (let seed = 1; seed <= 400; seed++) {

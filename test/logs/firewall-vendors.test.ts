@@ -156,6 +156,19 @@ describe('a beacon on more than one day of a log', () => {
     expect(host?.labels).toContain('periodic');
     expect(host?.groups[0]?.schedule.periodSeconds).toBe(300);
   });
+
+  it('on each of five days it is every 5 min in spells that repeat every day, not bursts of 12 a day', async () => {
+    const days = [0, 1, 2, 3, 4].flatMap((d) => stamps(12, 300, d));
+    const lines = days.map((s, i) => kern(s, 'DROP-OUT:', 50000 + i));
+    const { result } = await analyze([write('five-days.log', lines)], { firewall: { year: 2026 } });
+    const host = result.hosts.find((h) => h.address === '10.0.5.40');
+    const schedule = host?.groups[0]?.schedule;
+    expect(schedule?.periodSeconds).toBe(300);
+    expect(schedule?.burstSize).toBe(1);
+    expect(schedule?.cycleSeconds).toBe(86_400);
+    expect(host?.verdict).toMatch(/one attempt every 5 min.*in spells that repeat every 1 d/);
+    expect(host?.verdict).not.toMatch(/bursts of 12/);
+  });
 });
 
 describe('a gzip firewall log cut short', () => {
