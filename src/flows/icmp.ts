@@ -9,7 +9,7 @@ import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from '../decode
 import { acceptDatagram, countDatagram, ongoingDatagram } from './datagram.js';
 import { KIND_ICMP, KIND_TCP, KIND_UDP, type Flow } from './flow.js';
 import { icmp4Counterpart, icmp6Counterpart } from './ports.js';
-import { addReset, resetStage } from './resets.js';
+import { addReset, heldKey, resetStage } from './resets.js';
 import type { ConnectionTable, Match } from './table.js';
 import { noteUdpBurst } from './peeks.js';
 
@@ -46,11 +46,24 @@ function tieIcmpError(table: ConnectionTable, match: Match, p: Packet): void {
   const q = p.quoted;
   const kind = q.proto === IPPROTO_TCP ? KIND_TCP : KIND_UDP;
   const flow = table.lookup(match, kind, q.ipVersion, q.src4 | 0, q.src6, q.sport, q.dst4 | 0, q.dst6, q.dport);
-  if (flow === null) return;
+  if (flow === null) {
+    // Ahead of the packet it refused (a tap's two directions stamped apart, several capture
+    // queues): held until that packet opens its connection.
+    const key = heldKey(kind === KIND_TCP, q.ipVersion, q.src4, q.src6, q.sport, q.dst4, q.dst6, q.dport);
+    const fromSender = q.ipVersion === 6 ? sameBytes(p.src6, q.src6) : q.ipVersion === 4 && p.src4 >>> 0 === q.src4 >>> 0;
+    table.heldRefusals.hold(key, p, fromSender, q.seq);
+    return;
+  }
   const quotedFromOrig = match.fromOrig;
   // The ICMP stands in for the quoted packet's destination; it answers the quoted packet's sender.
   const answered = quotedFromOrig ? flow.orig : flow.resp;
   const fromOriginatorAddress = p.ipVersion === 6 ? flow.isOrig6(p.src6) : p.ipVersion === 4 && flow.origA4 === (p.src4 | 0);
   const stage = resetStage(flow, p.ts, answered.lastTs);
   addReset(flow, p, 'icmp', fromOriginatorAddress, quotedFromOrig ? 2 : 1, answered.lastTs, stage, q.seq);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -40,8 +40,20 @@ export function addReset(
   quotedSeq = -1,
 ): void {
   if (flow.resets !== null && flow.resets.length >= RESETS_CAP) return;
+  attachReset(flow, resetEvidence(p, kind, fromOriginator, otherLast, stage, quotedSeq), claimedSide);
+}
+
+/** The evidence of reset or ICMP refusal `p` (see addReset). */
+function resetEvidence(
+  p: Packet,
+  kind: 'rst' | 'icmp',
+  fromOriginator: boolean,
+  otherLast: number,
+  stage: ResetStage,
+  quotedSeq: number,
+): ResetEvidence {
   const isRst = kind === 'rst';
-  const evidence: ResetEvidence = {
+  return {
     kind,
     origin: 'packet',
     ts: p.ts,
@@ -61,6 +73,9 @@ export function addReset(
     icmpType: isRst ? -1 : p.icmpType,
     icmpCode: isRst ? -1 : p.icmpCode,
   };
+}
+
+function attachReset(flow: Flow, evidence: ResetEvidence, claimedSide: number): void {
   // A list starts with its first element: most connections have one reset, and an empty list's
   // first push would reserve room for seventeen.
   if (flow.resets === null || flow.resetSides === null) {
@@ -71,6 +86,76 @@ export function addReset(
     flow.resetSides.push(claimedSide);
   }
   flow.openResetSides |= claimedSide;
+}
+
+/**
+ * An ICMP error that refused a packet of no connection yet: a tap that stamps its two directions
+ * apart put it up to HELD_BEFORE seconds before the SYN (or datagram) it answers, a capture
+ * written from several queues wrote it to the file first, stamped up to HELD_AFTER after. It is
+ * held here, by the quoted packet's addresses and ports, until that packet opens its connection.
+ */
+interface HeldRefusal {
+  evidence: ResetEvidence;
+  /** The quoted TCP sequence number, -1 unknown. */
+  seq: number;
+}
+
+/** How far before its SYN an ICMP error may be stamped and still be its refusal (a tap's two directions apart). */
+const HELD_BEFORE = 0.05;
+/** How far after its SYN an ICMP error written to the file before it may be stamped (several capture queues). */
+const HELD_AFTER = 1;
+/** Held refusals kept before those past their time are swept out. */
+const HELD_SWEEP_FROM = 1024;
+
+/** The key a held refusal is found by: transport, the sender's address and port, the destination's. */
+export function heldKey(
+  tcp: boolean,
+  ipVersion: number,
+  src4: number,
+  src6: Uint8Array,
+  sport: number,
+  dst4: number,
+  dst6: Uint8Array,
+  dport: number,
+): string {
+  const src = ipVersion === 4 ? String(src4 >>> 0) : formatIPv6(src6);
+  const dst = ipVersion === 4 ? String(dst4 >>> 0) : formatIPv6(dst6);
+  return `${tcp ? 't' : 'u'} ${src} ${sport} ${dst} ${dport}`;
+}
+
+export class HeldRefusals {
+  private readonly held = new Map<string, HeldRefusal>();
+  private sweepAt = HELD_SWEEP_FROM;
+
+  /** Whether any refusal is held (a connection's key is made only then). */
+  get any(): boolean {
+    return this.held.size > 0;
+  }
+
+  /** ICMP error `p`, quoting a packet of `key` (its sender's address and port first) that opened no connection yet. */
+  hold(key: string, p: Packet, fromOriginator: boolean, quotedSeq: number): void {
+    if (this.held.size >= this.sweepAt) {
+      for (const [k, h] of this.held) if (p.ts - h.evidence.ts > HELD_AFTER) this.held.delete(k);
+      this.sweepAt = Math.max(HELD_SWEEP_FROM, this.held.size * 2);
+    }
+    this.held.set(key, { evidence: resetEvidence(p, 'icmp', fromOriginator, -1, 'syn', quotedSeq), seq: quotedSeq });
+  }
+
+  /**
+   * The refusal held for `key`, if the packet `p` that just opened `flow` is the one it quoted:
+   * stamped within HELD_BEFORE after it or HELD_AFTER before it, the same sequence number when
+   * both are known. Attached as the responder's refusal of the originator's first packet.
+   */
+  claim(flow: Flow, key: string, p: Packet, tcp: boolean): void {
+    const h = this.held.get(key);
+    if (h === undefined) return;
+    const e = h.evidence;
+    if (e.ts < p.ts - HELD_BEFORE || e.ts > p.ts + HELD_AFTER) return;
+    if (tcp && h.seq >= 0 && h.seq !== p.seq >>> 0) return;
+    this.held.delete(key);
+    e.delay = Math.max(0, e.ts - p.ts);
+    attachReset(flow, e, 2);
+  }
 }
 
 /** Per-side evidence: first TTL, TTL / IP ID samples, last time, and resets the side outlived. */

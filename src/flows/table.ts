@@ -8,6 +8,7 @@
 
 import type { Packet } from '../decode/packet.js';
 import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
+import { HeldRefusals } from './resets.js';
 
 /** Default table ceiling: a few hundred bytes of state each keeps this well inside 256 MB. */
 export const DEFAULT_MAX_CONNECTIONS = 100_000;
@@ -99,6 +100,8 @@ function keyHash(v6: boolean, a4: number, a6: Uint8Array, ap: number, b4: number
 export class ConnectionTable {
   /** Packet time, never going backwards (moved by advance()). */
   clock = -Infinity;
+  /** ICMP refusals of packets that opened no connection yet (resets.ts HeldRefusals). */
+  readonly heldRefusals = new HeldRefusals();
   /** Index stamped into new connections' `capture`. */
   capture = 0;
 

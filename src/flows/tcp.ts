@@ -31,7 +31,7 @@ import {
   TCP_SYN_SENT,
 } from './flow.js';
 import { notePayload } from './peeks.js';
-import { addReset, noteSender, resetStage } from './resets.js';
+import { addReset, heldKey, noteSender, resetStage } from './resets.js';
 import type { ConnectionTable, Match } from './table.js';
 import {
   TCP_CLOSE_DELAY,
@@ -68,11 +68,13 @@ export function trackTcp(table: ConnectionTable, match: Match, p: Packet, server
     flow = null;
   }
   let fromOrig = match.fromOrig;
+  let opened = false;
   if (flow === null) {
     flow = table.create(p, KIND_TCP, p.sport, p.dport, false);
     fromOrig = true;
     const flags = p.tcpFlags;
     const syn = (flags & TCP_SYN) !== 0;
+    opened = syn && (flags & TCP_ACK) === 0;
     if (!syn || (flags & TCP_ACK) !== 0) {
       // Not an initial SYN: guess the true responder from the ports (TCPAnalyzer::WantConnection).
       let flip = false;
@@ -126,6 +128,10 @@ export function trackTcp(table: ConnectionTable, match: Match, p: Packet, server
     addReset(flow, p, 'rst', fromOrig, fromOrig ? 1 : 2, otherLast, stageBefore);
   } else if (p.payloadLength > 0) {
     notePayload(flow, p, fromOrig);
+  }
+  // An ICMP refusal of this SYN seen ahead of it.
+  if (opened && table.heldRefusals.any) {
+    table.heldRefusals.claim(flow, heldKey(true, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport), p, true);
   }
   return flow;
 }

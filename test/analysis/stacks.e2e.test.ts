@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze, loadCaptures } from '../../src/index.js';
 import { flowsRenderers } from '../../src/report/index.js';
 import { PcapWriter } from '../../src/capture/writer.js';
-import { tcpFrame } from '../../src/synth/frame.js';
+import { icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import type { HostFinding } from '../../src/analysis/types.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-stacks-'));
@@ -143,5 +143,57 @@ describe('one source port, silently dropped', () => {
     writeFileSync(log, flowsRenderers.zeek(connections, { color: false }));
     const { result } = await analyze([log]);
     expect(result.hosts.find((h) => h.address === HOST)?.groups[0]?.attempts).toBe(30);
+  });
+});
+
+/**
+ * The firewall's ICMP refusals (administratively prohibited, from 10.0.0.1) of 20 tries 300 s
+ * apart, each 0.3 ms after its SYN or datagram on the wire, as a sniffer wrote them: `skew` s added
+ * to the ICMP's stamp, `icmpFirst` the ICMP written to the file before what it refused.
+ */
+function skewedIcmpRefusals(name: string, udp: boolean, skew: number, icmpFirst: boolean): string {
+  const writer = new PcapWriter({ linktype: 1 });
+  const add = (ts: number, frame: Uint8Array): void => writer.add(Math.floor(ts), Math.round((ts % 1) * 1e6) * 1000, frame);
+  for (let i = 0; i < 20; i++) {
+    const ts = T0 + i * 300;
+    const sport = 49700 + i;
+    const sent = udp
+      ? udpFrame({ src: HOST, dst: SERVER, sport, dport: 443, payload: new Uint8Array(1200).fill(0xc3), ttl: 128 })
+      : tcpFrame({ src: HOST, dst: SERVER, sport, dport: 443, seq: 1_000_000 * (i + 1), flags: 'S', ttl: 128 });
+    const refusal = icmpFrame({ src: '10.0.0.1', dst: HOST, type: 3, code: 13, quoted: quoteOf(sent), ttl: 64 });
+    if (icmpFirst || skew < -0.0003) {
+      add(ts + 0.0003 + skew, refusal);
+      add(ts, sent);
+    } else {
+      add(ts, sent);
+      add(ts + 0.0003 + skew, refusal);
+    }
+  }
+  const path = join(tmp, name);
+  writeFileSync(path, writer.drain());
+  return path;
+}
+
+describe('an ICMP refusal stamped or written before what it refused', () => {
+  for (const udp of [false, true]) {
+    for (const [what, skew, icmpFirst] of [
+      ['stamped a millisecond before it', -0.0013, false],
+      ['written to the file before it, stamped after it', 0, true],
+    ] as const) {
+      it(`${udp ? 'a UDP datagram' : 'a SYN'}: ${what} — every attempt refused by a device in the path, none "never answered"`, async () => {
+        const { result } = await analyze([skewedIcmpRefusals(`icmp-${udp}-${skew}-${icmpFirst}.pcap`, udp, skew, icmpFirst)]);
+        const group = result.hosts.find((h) => h.address === HOST)?.groups[0];
+        expect(group?.attempts).toBe(20);
+        expect(group?.unanswered).toBe(0);
+        expect(group?.resets.middlebox).toBe(20);
+      });
+    }
+  }
+
+  it('an ICMP refusal a second before a SYN of the same ports is no refusal of it', async () => {
+    const { result } = await analyze([skewedIcmpRefusals('icmp-early.pcap', false, -1.5, false)]);
+    const group = result.hosts.find((h) => h.address === HOST)?.groups[0];
+    expect(group?.resets.middlebox).toBe(0);
+    expect(group?.unanswered).toBe(group?.attempts);
   });
 });
