@@ -19,7 +19,14 @@ import { median } from './stats.js';
 import type { CaptureSummary, HostFinding, LogMatch } from './types.js';
 
 /** Input formats that are firewall logs (CaptureSummary.format). */
-const FIREWALL_LOG_FORMATS: ReadonlySet<CaptureSummary['format']> = new Set(['netfilter', 'cisco-asa', 'filterlog', 'pfirewall', 'table']);
+const FIREWALL_LOG_FORMATS: ReadonlySet<CaptureSummary['format']> = new Set([
+  'netfilter',
+  'cisco-asa',
+  'filterlog',
+  'pfirewall',
+  'mikrotik',
+  'table',
+]);
 
 export function isFirewallLog(capture: CaptureSummary): boolean {
   return FIREWALL_LOG_FORMATS.has(capture.format);

@@ -10,6 +10,7 @@ import type { Connection } from '../../flows/connection.js';
 import { ciscoAsa } from './asa.js';
 import { AttemptStream, HELD_EVENTS, REORDER_SECONDS } from './attempts.js';
 import { filterlog } from './filterlog.js';
+import { mikrotik } from './mikrotik.js';
 import { netfilter, netfilterEventOfBytes, NetfilterBytes } from './netfilter.js';
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
@@ -23,7 +24,7 @@ export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
 export { TimeZoneError } from './time.js';
 
 /** Every format, most specific first (a tie in sniffing goes to the earlier). */
-export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [netfilter, ciscoAsa, filterlog, pfirewall, table];
+export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [netfilter, ciscoAsa, filterlog, pfirewall, mikrotik, table];
 
 /** Lines looked at to tell the format. */
 const SNIFF_LINES = 200;
@@ -369,7 +370,7 @@ export class FirewallLogReader {
         'log.no_entries',
         this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
-          'Windows pfirewall.log or a table with a header naming its columns' +
+          'Windows pfirewall.log, MikroTik RouterOS or a table with a header naming its columns' +
           (this.impossible.count > 0
             ? `; ${count(this.impossible.count)} of them name an address, port or time that cannot be (line ${count(Math.min(...this.impossible.first.map((u) => u.line)))})`
             : ''),
