@@ -113,8 +113,10 @@ function decodeQuoted(b: Uint8Array, q: number, end: number, quoted: QuotedHeade
     return;
   }
   if (quoted.proto !== IPPROTO_TCP && quoted.proto !== IPPROTO_UDP) return;
-  if (t + 4 > end) return;
+  if (t + 2 > end) return;
   quoted.sport = (b[t]! << 8) | b[t + 1]!;
+  // Cut short by the capture's snap length after the source port: the destination port unknown (-1).
+  if (t + 4 > end) return;
   quoted.dport = (b[t + 2]! << 8) | b[t + 3]!;
   if (quoted.proto === IPPROTO_TCP && t + 8 <= end) {
     quoted.seq = ((b[t + 4]! << 24) | (b[t + 5]! << 16) | (b[t + 6]! << 8) | b[t + 7]!) >>> 0;

@@ -286,9 +286,9 @@ export interface Connection {
   /** How many SYNs the originator sent (1 = no retransmission). */
   synCount: number;
   /**
-   * The sequence number of the originator's first SYN (its initial sequence number), when that
-   * SYN was seen: a SYN of the same ports with another one is a new connect(), not a retransmission.
-   * Absent for a log's rows (Zeek's conn.log and firewall logs record none).
+   * The sequence number of the originator's first SYN (its initial sequence number), -1 when no
+   * SYN of it was seen: a SYN of the same ports with another one is a new connect(), not a
+   * retransmission. Absent for a log's rows (Zeek's conn.log and firewall logs record none).
    */
   synSeq?: number;
   /** TTL of the originator's first packet and the responder's first packet (-1 unseen). */

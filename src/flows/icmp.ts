@@ -45,6 +45,13 @@ export function trackIcmp(table: ConnectionTable, match: Match, p: Packet): Flow
 function tieIcmpError(table: ConnectionTable, match: Match, p: Packet): void {
   const q = p.quoted;
   const kind = q.proto === IPPROTO_TCP ? KIND_TCP : KIND_UDP;
+  if (q.dport < 0) {
+    // The quote cut short after the source port (a snap length of 64): the connection opened
+    // lately from that address and port to that address, whatever its destination port.
+    const opened = q.ipVersion === 4 ? table.openedFrom(kind, q.src4, q.sport, q.dst4) : null;
+    if (opened !== null) refuse(opened, true, p);
+    return;
+  }
   const flow = table.lookup(match, kind, q.ipVersion, q.src4 | 0, q.src6, q.sport, q.dst4 | 0, q.dst6, q.dport);
   if (flow === null) {
     // Ahead of the packet it refused (a tap's two directions stamped apart, several capture
@@ -54,12 +61,16 @@ function tieIcmpError(table: ConnectionTable, match: Match, p: Packet): void {
     table.heldRefusals.hold(key, p, fromSender, q.seq);
     return;
   }
-  const quotedFromOrig = match.fromOrig;
+  refuse(flow, match.fromOrig, p);
+}
+
+/** ICMP error `p` as a refusal of `flow`'s packet it quotes, sent by the originator when `quotedFromOrig`. */
+function refuse(flow: Flow, quotedFromOrig: boolean, p: Packet): void {
   // The ICMP stands in for the quoted packet's destination; it answers the quoted packet's sender.
   const answered = quotedFromOrig ? flow.orig : flow.resp;
   const fromOriginatorAddress = p.ipVersion === 6 ? flow.isOrig6(p.src6) : p.ipVersion === 4 && flow.origA4 === (p.src4 | 0);
   const stage = resetStage(flow, p.ts, answered.lastTs);
-  addReset(flow, p, 'icmp', fromOriginatorAddress, quotedFromOrig ? 2 : 1, answered.lastTs, stage, q.seq);
+  addReset(flow, p, 'icmp', fromOriginatorAddress, quotedFromOrig ? 2 : 1, answered.lastTs, stage, p.quoted.seq);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -104,8 +104,8 @@ export function toConnection(
     ...(tunnelParents.length > 0 ? { tunnelParents } : {}),
     capture: f.capture,
     synCount: f.synCount,
-    // Present only when the originator's SYN was seen: a log's records keep the shape they had.
-    ...(f.firstSynSeq >= 0 ? { synSeq: f.firstSynSeq } : {}),
+    // -1 when the originator's SYN was not seen; a log's records have none.
+    synSeq: f.firstSynSeq,
     origTtl: f.orig.firstTtl,
     respTtl: f.resp.firstTtl,
     handshakeRtt: f.handshakeRtt,

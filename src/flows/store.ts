@@ -256,6 +256,8 @@ const FLAG_HISTORY_RESETS = 256;
 const FLAG_LOG_UID = 512;
 /** The row has the sequence number of its originator's first SYN, in the chunk's `synSeq` column. */
 const FLAG_SYN_SEQ = 1024;
+/** The row's `synSeq` is -1 (a capture's connection whose SYN was not seen). */
+const FLAG_NO_SYN_SEQ = 2048;
 
 const NO_RARE: Rare = {
   resets: NONE,
@@ -642,7 +644,8 @@ export class ConnectionStore implements ConnectionList {
     hot[at + W_PORTS] = (c.origP & 0xffff) | ((c.respP & 0xffff) << 16);
     if (c.origTtl !== -1) (k.origTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.origTtl;
     if (c.respTtl !== -1) (k.respTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.respTtl;
-    if (c.synSeq !== undefined) {
+    if (c.synSeq === -1) flags |= FLAG_NO_SYN_SEQ;
+    else if (c.synSeq !== undefined) {
       flags |= FLAG_SYN_SEQ;
       (k.synSeq ??= new Uint32Array(CHUNK))[i] = c.synSeq;
     }
@@ -1137,7 +1140,8 @@ class StoredRow implements Connection {
     return this.rare.requestTimes;
   }
   get synSeq(): number | undefined {
-    return flagsAt(this.k, this.i) & FLAG_SYN_SEQ ? this.k.synSeq![this.i] : undefined;
+    const flags = flagsAt(this.k, this.i);
+    return flags & FLAG_SYN_SEQ ? this.k.synSeq![this.i] : flags & FLAG_NO_SYN_SEQ ? -1 : undefined;
   }
   get tunnelParents(): readonly string[] | undefined {
     const parents = this.rare.tunnelParents;
@@ -1318,7 +1322,7 @@ function fits(c: Connection): boolean {
     within(c.respP, 0, 0xffff) &&
     within(c.origTtl, -1, 255) &&
     within(c.respTtl, -1, 255) &&
-    (c.synSeq === undefined || u32(c.synSeq))
+    (c.synSeq === undefined || c.synSeq === -1 || u32(c.synSeq))
   );
 }
 

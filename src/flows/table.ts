@@ -97,11 +97,23 @@ function keyHash(v6: boolean, a4: number, a6: Uint8Array, ap: number, b4: number
   return mix32(h ^ Math.imul(proto, 0x27d4eb2d)) & 0x3fffffff;
 }
 
+/** IPv4 connections remembered as opened lately (a power of two): see ConnectionTable.opened. */
+const RECENTLY_OPENED = 4096;
+
 export class ConnectionTable {
   /** Packet time, never going backwards (moved by advance()). */
   clock = -Infinity;
   /** ICMP refusals of packets that opened no connection yet (resets.ts HeldRefusals). */
   readonly heldRefusals = new HeldRefusals();
+  /**
+   * The IPv4 TCP and UDP connections opened last (by a SYN or a first datagram), newest at
+   * `openedAt - 1`, with their addresses and ports as they were opened: an ICMP error cut short
+   * by the capture's snap length quotes the refused packet's addresses and source port only,
+   * and is matched among these.
+   */
+  private readonly opened: (Flow | null)[] = new Array<Flow | null>(RECENTLY_OPENED).fill(null);
+  private readonly openedKeys = new Int32Array(RECENTLY_OPENED * 3);
+  private openedAt = 0;
   /** Index stamped into new connections' `capture`. */
   capture = 0;
 
@@ -182,6 +194,36 @@ export class ConnectionTable {
    * addresses as signed 32-bit words (`| 0`): an address from 128.0.0.0 up read as its unsigned
    * number is no small integer, and was boxed for the call on every packet.
    */
+  /** IPv4 connection `flow` was just opened from its originator (see `opened`). */
+  noteOpened(flow: Flow): void {
+    if (flow.ipVersion !== 4) return;
+    const at = this.openedAt++ & (RECENTLY_OPENED - 1);
+    this.opened[at] = flow;
+    this.openedKeys[at * 3] = flow.origA4 | 0;
+    this.openedKeys[at * 3 + 1] = flow.respA4 | 0;
+    this.openedKeys[at * 3 + 2] = (flow.kind << 16) | flow.origP;
+  }
+
+  /**
+   * The newest connection opened lately (see `opened`) from `src4`:`sport` to `dst4` of `kind`,
+   * whatever its destination port, still in the table with those addresses and ports; or null.
+   */
+  openedFrom(kind: number, src4: number, sport: number, dst4: number): Flow | null {
+    const s4 = src4 | 0;
+    const d4 = dst4 | 0;
+    const port = (kind << 16) | sport;
+    const n = Math.min(this.openedAt, RECENTLY_OPENED);
+    for (let k = 1; k <= n; k++) {
+      const at = (this.openedAt - k) & (RECENTLY_OPENED - 1);
+      const keys = this.openedKeys;
+      if (keys[at * 3] !== s4 || keys[at * 3 + 1] !== d4 || keys[at * 3 + 2] !== port) continue;
+      const f = this.opened[at]!;
+      // A connection since ended (its flow reused for another) no longer holds the key.
+      if (f.inTable && f.kind === kind && f.ipVersion === 4 && f.origA4 === s4 && f.respA4 === d4 && f.origP === sport) return f;
+    }
+    return null;
+  }
+
   lookup(
     match: Match,
     kind: number,

@@ -129,9 +129,11 @@ export function trackTcp(table: ConnectionTable, match: Match, p: Packet, server
   } else if (p.payloadLength > 0) {
     notePayload(flow, p, fromOrig);
   }
-  // An ICMP refusal of this SYN seen ahead of it.
-  if (opened && table.heldRefusals.any) {
-    table.heldRefusals.claim(flow, heldKey(true, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport), p, true);
+  if (opened) {
+    table.noteOpened(flow);
+    // An ICMP refusal of this SYN seen ahead of it.
+    if (table.heldRefusals.any)
+      table.heldRefusals.claim(flow, heldKey(true, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport), p, true);
   }
   return flow;
 }

@@ -35,9 +35,11 @@ export function trackUdp(table: ConnectionTable, match: Match, p: Packet, server
   if (fromOrig) noteUdpBurst(flow, p.ts, flow.orig.lastTs);
   acceptDatagram(flow, e, p, fromOrig, p.payloadLength > 0 ? p.payloadLength : 0);
   notePayload(flow, p, fromOrig);
-  // An ICMP refusal of this datagram seen ahead of it.
-  if (opened && fromOrig && table.heldRefusals.any) {
-    table.heldRefusals.claim(flow, heldKey(false, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport), p, false);
+  if (opened && fromOrig) {
+    table.noteOpened(flow);
+    // An ICMP refusal of this datagram seen ahead of it.
+    if (table.heldRefusals.any)
+      table.heldRefusals.claim(flow, heldKey(false, p.ipVersion, p.src4, p.src6, p.sport, p.dst4, p.dst6, p.dport), p, false);
   }
   return flow;
 }

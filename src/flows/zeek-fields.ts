@@ -221,7 +221,7 @@ export const CALLHOME_ZEEK_FIELDS: readonly CallhomeZeekField[] = [
     'callhome_syn_seq',
     'count',
     "sequence number of the originator's first SYN (a new one on the same ports: a new attempt)",
-    (c) => c.synSeq ?? null,
+    (c) => (c.synSeq !== undefined && c.synSeq >= 0 ? c.synSeq : null),
     (c, n) => {
       if (n >= 0 && n <= 0xffffffff && Number.isInteger(n)) c.synSeq = n;
     },

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import type { AnalysisResult } from '../../src/analysis/types.js';
 import { callhome } from '../cli/support.js';
 import { projectRoot } from '../support/corpus.js';
+import { PcapWriter } from '../../src/capture/writer.js';
+import { icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 
 /** The pcap at `path` with every record cut to `snaplen` bytes, as tcpdump -s would have captured it. */
 function cutTo(path: string, snaplen: number): Buffer {
@@ -77,5 +79,57 @@ describe('a capture whose packets were cut short by the sniffer', () => {
     expect(result.hosts[0]!.labels).toEqual(whole.hosts[0]!.labels);
     expect(whole.captures[0]!.cutShort).toBeNull();
     expect(whole.captures[0]!.warnings.join(' ')).not.toMatch(/cut short/);
+  });
+});
+
+describe('a capture cut to 64 bytes a packet', () => {
+  it("matches a firewall's ICMP refusals, whose quote keeps only the source port, to the attempts they refused", async () => {
+    // 20 SYNs 300 s apart from 10.0.0.9 to 203.0.113.10:443 and 20 datagrams to :443 from
+    // another port range, each refused by the firewall's ICMP administratively prohibited:
+    // at 64 bytes the quote ends two bytes into the refused packet's header.
+    const dir = mkdtempSync(join(tmpdir(), 'callhome-snaplen-'));
+    const write = (snaplen: number): string => {
+      const writer = new PcapWriter({ linktype: 1, snaplen });
+      const add = (ts: number, frame: Uint8Array): void => writer.add(Math.floor(ts), Math.round((ts % 1) * 1e6) * 1000, frame);
+      for (let i = 0; i < 20; i++) {
+        const ts = 1_700_000_000 + i * 300;
+        const syn = tcpFrame({
+          src: '10.0.0.9',
+          dst: '203.0.113.10',
+          sport: 49700 + i,
+          dport: 443,
+          seq: 1_000 * (i + 1),
+          flags: 'S',
+          ttl: 64,
+        });
+        const datagram = udpFrame({
+          src: '10.0.0.9',
+          dst: '203.0.113.10',
+          sport: 52000 + i,
+          dport: 443,
+          payload: new Uint8Array(1200),
+          ttl: 64,
+        });
+        for (const [at, sent] of [
+          [ts, syn],
+          [ts + 1, datagram],
+        ] as const) {
+          add(at, sent);
+          add(at + 0.0004, icmpFrame({ src: '10.0.0.1', dst: '10.0.0.9', type: 3, code: 13, quoted: quoteOf(sent), ttl: 64 }));
+        }
+      }
+      add(
+        1_700_000_000 + 20 * 300 + 60,
+        tcpFrame({ src: '10.0.0.20', dst: '203.0.113.1', sport: 40000, dport: 443, seq: 1, flags: 'S', ttl: 64 }),
+      );
+      const path = join(dir, `icmp-s${snaplen}.pcap`);
+      writeFileSync(path, writer.drain());
+      return path;
+    };
+    const [whole, cut] = await Promise.all([analyse(write(262144)), analyse(write(64))]);
+    const refused = (r: AnalysisResult) =>
+      r.hosts.find((h) => h.address === '10.0.0.9')!.groups.map((g) => [g.attempts, g.resets.middlebox, g.unanswered]);
+    expect(refused(whole)).toEqual([[40, 40, 0]]);
+    expect(refused(cut)).toEqual(refused(whole));
   });
 });
