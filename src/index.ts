@@ -259,8 +259,19 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
   };
   const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index), duplicates);
   tracker.finish();
-  // Logs (Zeek's, firewalls') are read after the captures, each reader over all its files.
-  const logs = await loadLogInputs(sorted.logs, captures.length, options.onConnection, options.pause, logContext(captures));
+  // Logs (Zeek's, firewalls') are read after the captures, each reader over all its files; with
+  // no packet before them, their first row's time stands for the first packet's.
+  const onLogRow =
+    onFirst === undefined
+      ? options.onConnection
+      : (c: Connection): void => {
+          if (onFirst !== undefined) {
+            onFirst(c.ts);
+            onFirst = undefined;
+          }
+          options.onConnection(c);
+        };
+  const logs = await loadLogInputs(sorted.logs, captures.length, onLogRow, options.pause, logContext(captures));
   captures.push(...logs.captures);
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);

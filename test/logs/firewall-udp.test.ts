@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
+import { callhome } from '../cli/support.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-fwudp-'));
 
@@ -67,5 +68,13 @@ describe('a UDP flow the firewall denies every 20 s', () => {
     const group = result.hosts.find((h) => h.address === '10.0.5.41')?.groups[0];
     expect(group?.schedule.periodSeconds).toBeCloseTo(20, 0);
     expect(group?.schedule.evidence).toMatch(/60 bursts/);
+  });
+});
+
+describe('a firewall log written out as a conn.log', () => {
+  it("opens with the log's first line's time, not 1970", async () => {
+    const run = await callhome(['flows', '--year', '2026', '--format', 'zeek', deniedDatagrams('open.log', 3, 20, 51820)]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^#open\t2026-03-01-10-00-00$/m);
   });
 });
