@@ -27,6 +27,29 @@ function field(text: string, key: string, from = 0): string | null {
   return text.slice(start, end < 0 ? text.length : end);
 }
 
+/**
+ * A line of `journalctl -o json` (or `-o json-seq` without its separator): the kernel's MESSAGE
+ * with the journal's time (`__REALTIME_TIMESTAMP`, microseconds since the epoch) and host, as
+ * the line `journalctl -o short-unix` writes for it; null for any other line, or an entry whose
+ * message is no text (the journal writes bytes that are not UTF-8 as an array).
+ */
+export function journalLine(line: string): string | null {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (entry === null || typeof entry !== 'object') return null;
+  const e = entry as Record<string, unknown>;
+  const message = e.MESSAGE;
+  const micros = e.__REALTIME_TIMESTAMP;
+  if (typeof message !== 'string' || typeof micros !== 'string' || !/^\d{1,17}$/.test(micros)) return null;
+  const stamp = `${micros.slice(0, -6) || '0'}.${micros.slice(-6).padStart(6, '0')}`;
+  const host = typeof e._HOSTNAME === 'string' && /^[\w.-]+$/.test(e._HOSTNAME) ? e._HOSTNAME : 'localhost';
+  return `${stamp} ${host} kernel: ${message.replace(/[\r\n]+/g, ' ')}`;
+}
+
 /** Whether a line carries a LOG target's packet description. */
 function looksLikeLog(line: string): boolean {
   return line.includes('IN=') && line.includes(' SRC=') && line.includes(' DST=') && line.includes(' PROTO=');
@@ -51,7 +74,15 @@ function parser(clock: LogClockLike): LineParser {
   /** Lines whose prefix names no decision, taken as denials (UNNAMED_PREFIX). */
   let unnamed = 0;
   return {
-    parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
+    parse(text: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
+      let line = text;
+      if (line.charCodeAt(0) === 0x7b /* { */) {
+        // The journal exported as JSON: its other entries (any service's) carry no packet.
+        const journal = journalLine(line);
+        if (journal === null) return null;
+        if (!looksLikeLog(journal)) return 'skip';
+        line = journal;
+      }
       // The kernel's other messages in the same file (kern.log, dmesg) carry no packet.
       if (!looksLikeLog(line)) return otherSyslogLine(line, clock);
       const header = parseSyslogHeader(line, clock);
