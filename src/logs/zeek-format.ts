@@ -364,6 +364,11 @@ export class JsonRows implements ZeekRow {
     return typeof this.record._path === 'string' ? this.record._path : null;
   }
 
+  /** The value at the key, at its top level (undefined when absent). */
+  value(key: string): unknown {
+    return this.has(key) ? this.record[key] : undefined;
+  }
+
   /** Whether the row has the key, at its top level. */
   has(key: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.record, key);

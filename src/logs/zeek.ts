@@ -9,6 +9,7 @@
  * DNS transactions no conn.log row names become connections of their own (dns.log alone
  * still names addresses); unclaimed http/ssl rows are counted in a warning.
  */
+import { applyFlowsJson, isFlowsJson } from './flows-json.js';
 import { noCaptureFileFacts, type CaptureSummary } from '../analysis/types.js';
 import { CaptureError } from '../capture/types.js';
 import type { Connection } from '../flows/connection.js';
@@ -106,8 +107,6 @@ interface FileState {
   once: boolean;
   /** The log types of a TSV file's header blocks. */
   logTypes: Set<string>;
-  /** Its rows are callhome's own `flows --format json` (syn_count, resets): what JSON does not read back is said. */
-  callhomeJson: boolean;
 }
 
 function newSummary(file: ZeekLogFile, logType: string | null): CaptureSummary {
@@ -402,11 +401,6 @@ async function readRows(
 
 function finishSummary(state: FileState, stats: LineStats | null): void {
   const s = state.summary;
-  if (state.callhomeJson)
-    s.warnings.push(
-      `${state.file.path}: callhome's own flows as JSON: read as a Zeek conn.log, without the TTLs and timing of its resets ` +
-        '(`callhome flows --format zeek` writes a conn.log that keeps them)',
-    );
   if (stats !== null) {
     s.bytes = stats.bytes;
     s.compressed = stats.compressed;
@@ -572,7 +566,6 @@ export async function loadZeekLogs(
       clock: { millis: null },
       once: file.stream !== undefined || several,
       logTypes: new Set(),
-      callhomeJson: false,
     });
   }
   const stats = new Map<FileState, LineStats>();
@@ -661,9 +654,13 @@ export async function loadZeekLogs(
   /** conn.log rows of streams, read before the side logs of files: joined again at the end, then handed on. */
   const early: Connection[] = [];
   const onConnRow = (state: FileState, row: ZeekRow, line: number): void => {
-    if (!state.callhomeJson && row instanceof JsonRows && row.has('syn_count') && row.has('resets')) state.callhomeJson = true;
     const c = connFromRow(row, state.index, line);
     if (isError(c)) return malformed(state, line, c.error);
+    // callhome's own flows as JSON: what it saw besides Zeek's fields, read back whole.
+    if (c !== null && row instanceof JsonRows && isFlowsJson(row)) {
+      const error = applyFlowsJson(c, row);
+      if (error !== null) return malformed(state, line, error);
+    }
     if (c === null) {
       state.summary.decoded.other++;
       return seen(state, state.first, state.last);

@@ -114,6 +114,7 @@ export const connectionColumns: readonly ConnectionColumn[] = [
   // callhome's own
   column('capture', null, 'count', null, 'index of the capture file the connection came from', (c) => c.capture),
   column('syn_count', null, 'count', 'SYNs', 'SYNs the originator sent (more than 1: retransmitted)', (c) => c.synCount),
+  column('syn_seq', null, 'integer', null, "sequence number of the originator's first SYN (-1: none seen)", (c) => c.synSeq ?? null),
   column('handshake_rtt', null, 'interval', 'rtt', 'SYN to SYN-ACK time', (c) => c.handshakeRtt, { unit: 'seconds' }),
   column('orig_ttl', null, 'integer', 'o.TTL', "TTL of the originator's first packet (-1: none seen)", (c) => c.origTtl),
   column('resp_ttl', null, 'integer', 'r.TTL', "TTL of the responder's first packet (-1: none seen)", (c) => c.respTtl),
@@ -171,8 +172,24 @@ export const connectionColumns: readonly ConnectionColumn[] = [
     c.quic === null || c.quic.alpn.length === 0 ? null : c.quic.alpn,
   ),
   column('dns_query', null, 'text', null, 'DNS query name', (c) => c.dnsQuery),
-  column('dns_answers', null, 'set', null, 'DNS answers as name=value', (c) =>
-    c.dnsAnswers.length === 0 ? null : c.dnsAnswers.map((a) => `${a.name}=${a.value}`),
+  column('dns_queries', null, 'count', null, 'DNS queries the originator sent in this flow', (c) =>
+    c.dnsQueries === 0 ? null : c.dnsQueries,
+  ),
+  column('dns_names', null, 'set', null, 'the names of those queries, in order (the first 1,000)', (c) =>
+    c.dnsNames.length === 0 ? null : c.dnsNames,
+  ),
+  column(
+    'dns_answers',
+    null,
+    'set',
+    null,
+    'DNS answers as name=value',
+    (c) => (c.dnsAnswers.length === 0 ? null : c.dnsAnswers.map((a) => `${a.name}=${a.value}`)),
+    { ndjson: false },
+  ),
+  // NDJSON keeps each answer whole (its type and TTL too), for reading back.
+  column('dns_answers', null, 'json', null, 'DNS answers: name, type, value and TTL', (c) =>
+    c.dnsAnswers.length === 0 ? null : c.dnsAnswers,
   ),
   column('http', null, 'json', null, 'first HTTP request peeked', (c) => c.http),
   column('request_times', null, 'json', null, 'times of request-sized payloads inside the connection', (c) => c.requestTimes),

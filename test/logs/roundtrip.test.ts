@@ -47,6 +47,31 @@ const cases = [
   corpusPath('zeek/ssh__ssh.pcap'),
 ];
 
+describe("reading back callhome's own flows as JSON", () => {
+  it.each(cases)('%s: the same findings as the capture', async (capture) => {
+    const { connections } = await loadCaptures([capture]);
+    const path = join(dir, `${capture.split('/').pop()}.flows.json`);
+    writeFileSync(path, flowsRenderers.json(connections, { color: false }));
+    const { result: fromCapture } = await analyze([capture]);
+    const { result: fromJson, loaded } = await analyze([path]);
+    expect(loaded.captures[0]).toMatchObject({ format: 'zeek-json', warnings: [], anomalies: {} });
+    expect(findings(fromJson)).toEqual(findings(fromCapture));
+  });
+
+  it('a row whose evidence is not what callhome writes is malformed, named with its line', async () => {
+    const { connections } = await loadCaptures([cases[0]!]);
+    const lines = flowsRenderers.json(connections, { color: false }).trimEnd().split('\n');
+    const bad = JSON.parse(lines[1]!) as Record<string, unknown>;
+    bad.resets = [{ kind: 'rst', ttl: 'high' }];
+    lines[1] = JSON.stringify(bad);
+    const path = join(dir, 'bad.flows.json');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const { loaded } = await analyze([path]);
+    expect(loaded.captures[0]!.anomalies['zeek.malformed_row']).toBe(1);
+    expect(loaded.captures[0]!.warnings.join(' ')).toMatch(/line 2: resets cannot be read/);
+  });
+});
+
 describe("reading back callhome's own conn.log", () => {
   it.each(cases)('%s: the same findings as the capture', async (capture) => {
     const log = await writeConnLog(capture, `${capture.split('/').pop()}.conn.log`);

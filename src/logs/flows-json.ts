@@ -1,0 +1,189 @@
+/**
+ * callhome's own flows as JSON (`callhome flows --format json`), read back whole: besides the
+ * Zeek fields a conn.log reader takes, each row carries what callhome saw — SYNs and their
+ * sequence number, TTLs, the handshake time, every reset with its evidence, the HTTP request,
+ * TLS and QUIC names, DNS questions and answers, request times — and analysing the file gives
+ * what analysing the capture gave, as the conn.log `flows --format zeek` writes does.
+ */
+import type { DnsAnswer, HttpRequestPeek, ResetEvidence } from '../flows/connection.js';
+import type { Connection } from '../flows/connection.js';
+
+/** The value of a row's key (undefined when absent). */
+export interface JsonValues {
+  value(key: string): unknown;
+}
+
+const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isText = (v: unknown): v is string => typeof v === 'string';
+const isTexts = (v: unknown): v is string[] => Array.isArray(v) && v.every(isText);
+const isNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNumber);
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const oneOf = <T extends string>(v: unknown, values: readonly T[]): v is T =>
+  typeof v === 'string' && (values as readonly string[]).includes(v);
+
+/** A reset's evidence as the JSON writes it, its fields in the order every maker writes them; null when it is not one. */
+function resetOf(v: unknown): ResetEvidence | null {
+  if (!isObject(v)) return null;
+  const {
+    kind,
+    origin,
+    ts,
+    fromOriginator,
+    ttl,
+    ipId,
+    sender,
+    delay,
+    stage,
+    seq,
+    ack,
+    ackZero,
+    senderKeptSending,
+    peerTtls,
+    peerIpIds,
+    icmpType,
+    icmpCode,
+  } = v;
+  if (
+    !oneOf(kind, ['rst', 'icmp', 'log'] as const) ||
+    !oneOf(origin, ['packet', 'zeek-conn', 'firewall-log'] as const) ||
+    !isNumber(ts) ||
+    typeof fromOriginator !== 'boolean' ||
+    !isInt(ttl, -1, 255) ||
+    !isInt(ipId, -1, 0xffff) ||
+    !isText(sender) ||
+    !isNumber(delay) ||
+    !oneOf(stage, ['syn', 'handshake', 'data', 'late'] as const) ||
+    !isInt(seq, -1, 0xffffffff) ||
+    !isInt(ack, -1, 0xffffffff) ||
+    typeof ackZero !== 'boolean' ||
+    typeof senderKeptSending !== 'boolean' ||
+    !isNumbers(peerTtls) ||
+    !isNumbers(peerIpIds) ||
+    !isInt(icmpType, -1, 255) ||
+    !isInt(icmpCode, -1, 255)
+  ) {
+    return null;
+  }
+  return {
+    kind,
+    origin,
+    ts,
+    fromOriginator,
+    ttl,
+    ipId,
+    sender,
+    delay,
+    stage,
+    seq,
+    ack,
+    ackZero,
+    senderKeptSending,
+    peerTtls,
+    peerIpIds,
+    icmpType,
+    icmpCode,
+  };
+}
+
+function httpOf(v: unknown): HttpRequestPeek | null {
+  if (!isObject(v)) return null;
+  const { method, target, host, userAgent, proxyForm, viaHeaders } = v;
+  if (!isText(method) || !isText(target) || !(host === null || isText(host)) || !(userAgent === null || isText(userAgent))) return null;
+  if (!(proxyForm === null || oneOf(proxyForm, ['absolute', 'connect'] as const)) || !isTexts(viaHeaders)) return null;
+  return { method, target, host, userAgent, proxyForm, viaHeaders };
+}
+
+function answerOf(v: unknown): DnsAnswer | null {
+  if (!isObject(v)) return null;
+  const { name, type, value, ttl } = v;
+  if (!isText(name) || !oneOf(type, ['A', 'AAAA', 'CNAME'] as const) || !isText(value) || !isNumber(ttl)) return null;
+  return { name, type, value, ttl };
+}
+
+/** The keys that tell a row is callhome's own (Zeek writes neither). */
+export function isFlowsJson(row: { has(key: string): boolean }): boolean {
+  return row.has('syn_count') && row.has('resets');
+}
+
+/**
+ * What a row of callhome's flows JSON adds to the connection its Zeek fields made; an error text
+ * naming the first field that cannot be what callhome wrote, else null.
+ */
+export function applyFlowsJson(c: Connection, row: JsonValues): string | null {
+  const v = (key: string): unknown => row.value(key);
+  const synCount = v('syn_count');
+  if (!isInt(synCount, 0, 0xffffffff)) return 'syn_count cannot be read';
+  c.synCount = synCount;
+  const synSeq = v('syn_seq');
+  if (synSeq !== undefined) {
+    if (!isInt(synSeq, -1, 0xffffffff)) return 'syn_seq cannot be read';
+    c.synSeq = synSeq;
+  }
+  const rtt = v('handshake_rtt');
+  if (rtt !== undefined && !isNumber(rtt)) return 'handshake_rtt cannot be read';
+  c.handshakeRtt = rtt ?? null;
+  for (const [key, side] of [
+    ['orig_ttl', 'origTtl'],
+    ['resp_ttl', 'respTtl'],
+  ] as const) {
+    const ttl = v(key);
+    if (ttl === undefined) continue;
+    if (!isInt(ttl, -1, 255)) return `${key} cannot be read`;
+    c[side] = ttl;
+  }
+  const established = v('established');
+  if (established !== undefined) {
+    if (typeof established !== 'boolean') return 'established cannot be read';
+    c.established = established;
+  }
+  const resets = v('resets');
+  if (!Array.isArray(resets)) return 'resets cannot be read';
+  const evidence = resets.map(resetOf);
+  if (evidence.some((r) => r === null)) return 'resets cannot be read';
+  c.resets = evidence as ResetEvidence[];
+  const http = v('http');
+  if (http !== undefined) {
+    const peek = httpOf(http);
+    if (peek === null) return 'http cannot be read';
+    c.http = peek;
+  }
+  const sni = v('sni');
+  if (sni !== undefined) {
+    if (!isText(sni)) return 'sni cannot be read';
+    c.sni = sni;
+  }
+  const version = v('quic_version');
+  const alpn = v('alpn');
+  if (version !== undefined) {
+    if (!isText(version) || !(alpn === undefined || isTexts(alpn))) return 'quic_version cannot be read';
+    c.quic = { version, alpn: alpn ?? [] };
+  }
+  const query = v('dns_query');
+  if (query !== undefined) {
+    if (!isText(query)) return 'dns_query cannot be read';
+    c.dnsQuery = query;
+  }
+  const queries = v('dns_queries');
+  if (queries !== undefined) {
+    if (!isInt(queries, 0, Number.MAX_SAFE_INTEGER)) return 'dns_queries cannot be read';
+    c.dnsQueries = queries;
+  }
+  const names = v('dns_names');
+  if (names !== undefined) {
+    if (!isTexts(names)) return 'dns_names cannot be read';
+    c.dnsNames = names;
+  }
+  const answers = v('dns_answers');
+  if (answers !== undefined) {
+    const read = Array.isArray(answers) ? answers.map(answerOf) : null;
+    if (read === null || read.some((a) => a === null)) return 'dns_answers cannot be read';
+    c.dnsAnswers = read as DnsAnswer[];
+  }
+  const times = v('request_times');
+  if (times !== undefined) {
+    if (!isNumbers(times)) return 'request_times cannot be read';
+    c.requestTimes = times;
+  }
+  return null;
+}
