@@ -19,11 +19,33 @@ import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, L
 import { historyLetters, icmpPorts, isAddressText, shareRead, transportOf } from './types.js';
 
 /**
- * The message after the syslog header: topics, prefix, chain, interfaces, the optional state and
- * MAC, the protocol and its detail ("SYN", "SYN,ACK", "type 8, code 0"), then the endpoints.
+ * What follows the chain's "in:": the interfaces, the optional state and MAC, the protocol and
+ * its detail ("SYN", "SYN,ACK", "type 8, code 0"), then the endpoints. Anchored, each part ended
+ * by a character the part before cannot hold: a line of any length is read in one pass.
  */
-const MESSAGE =
-  /^(?:firewall(?:,[a-z]+)* )?(.*?)\s*([\w-]+): in:(\S*) out:([^,]*), (?:connection-(?:state|mark):\S+ )*(?:src-mac [0-9a-fA-F:]+, )?proto ([\w-]+)(?: \(([^)]*)\))?, (.*)$/;
+const PACKET = /^\S* out:[^,]*, (?:connection-(?:state|mark):\S+ )*(?:src-mac [0-9a-fA-F:]+, )?proto ([\w-]+)(?: \(([^)]*)\))?, /;
+
+/** The topics RouterOS puts before a firewall message ("firewall,info"). */
+const TOPICS = /^firewall(?:,[a-z]+)*(?: |$)/;
+
+const isChainChar = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2d;
+
+/** The log prefix (the topics taken off), the protocol word, its detail and the endpoints' text; null when the message is none. */
+function messageParts(message: string): { prefix: string; protoWord: string; detail: string | undefined; rest: string } | null {
+  const inAt = message.indexOf(': in:');
+  if (inAt <= 0) return null;
+  let chain = inAt;
+  while (chain > 0 && isChainChar(message.charCodeAt(chain - 1))) chain--;
+  if (chain === inAt || (chain > 0 && message.charCodeAt(chain - 1) !== 0x20)) return null;
+  let prefix = message.slice(0, chain).trim();
+  const topics = TOPICS.exec(prefix);
+  if (topics !== null) prefix = prefix.slice(topics[0].length);
+  const after = message.slice(inAt + 5);
+  const m = PACKET.exec(after);
+  if (m === null) return null;
+  return { prefix, protoWord: m[1]!, detail: m[2], rest: after.slice(m[0].length) };
+}
 
 /** "10.0.0.5:52341", "[2001:db8::5]:52341", or an address alone (ICMP): address and port (-1 none). */
 function endpoint(text: string): { address: string; port: number } | null {
@@ -61,16 +83,19 @@ function parser(clock: LogClockLike): LineParser {
       const header = parseSyslogHeader(line, clock);
       if (header === null) return null;
       // A host-less line's topics ("firewall,info") are taken for its host by the header.
-      const m = MESSAGE.exec(header.message);
-      if (m === null) return 'bad';
-      const [, prefix = '', , , , protoWord = '', detail, rest = ''] = m;
+      const parts = messageParts(header.message);
+      if (parts === null) return 'bad';
+      const { prefix, protoWord, detail, rest } = parts;
       const proto = transportOf(protoWord);
       // Other protocols (GRE, ESP, IGMP …): no connection to make of them.
       if (proto === null) return 'skip';
-      const arrow = /^(\S+?)->(\S+?),/.exec(rest);
-      if (arrow === null) return 'bad';
-      const src = endpoint(arrow[1]!);
-      const dst = endpoint(arrow[2]!);
+      // "10.0.0.5:52341->198.51.100.9:443," (a NAT's pair after it is left).
+      const comma = rest.indexOf(',');
+      const pair = comma < 0 ? rest : rest.slice(0, comma);
+      const arrow = pair.indexOf('->');
+      if (arrow <= 0 || pair.includes(' ')) return 'bad';
+      const src = endpoint(pair.slice(0, arrow));
+      const dst = endpoint(pair.slice(arrow + 2));
       if (src === null || dst === null) return 'bad';
       let action = prefixAction(prefix, null);
       if (action === null) {
