@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/index.js';
+import { analyze, loadCaptures } from '../../src/index.js';
 import type { HostFinding } from '../../src/analysis/types.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-fwvendors-'));
@@ -61,6 +61,17 @@ describe('words that name a decision', () => {
     );
     const { result } = await analyze([path], { firewall: { year: 2026 } });
     expect(denied(result.hosts.find((h) => h.address === '10.0.5.40'))).toBe(0);
+  });
+
+  it("a log of UFW's [UFW AUDIT] lines alone: one error that says they were logged before any rule decided", async () => {
+    const path = write(
+      'audit.log',
+      stamps(30, 60).map((s, i) => kern(s, '[UFW AUDIT]', 50000 + i)),
+    );
+    const { failures } = await loadCaptures([path], { firewall: { year: 2026 } });
+    expect(failures[0]?.message).toMatch(
+      /none of its 30 lines is an entry .*; its 30 netfilter LOG lines were logged before any rule decided \(UFW's \[UFW AUDIT\]\): they hold no attempt$/,
+    );
   });
 
   it('FortiGate: a session’s "start" line is traffic it let through, folded with its "close" into one attempt', async () => {

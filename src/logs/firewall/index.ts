@@ -366,11 +366,14 @@ export class FirewallLogReader {
     if (this.parsers === null) this.start();
     if (this.entries === 0) {
       const lines = this.lineNumber === 0 ? 'it is empty' : `none of its ${plural(this.lineNumber, 'line')} is an entry`;
+      // Lines of a format that carry no attempt by design (netfilter's audit lines) tell why.
+      const why = this.parsers!.flatMap(({ parser }) => parser.passedOver?.() ?? []);
       throw new FirewallLogError(
         'log.no_entries',
         this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
           'Windows pfirewall.log, MikroTik RouterOS or a table with a header naming its columns' +
+          (why.length > 0 ? `; ${why.join('; ')}` : '') +
           (this.impossible.count > 0
             ? `; ${count(this.impossible.count)} of them name an address, port or time that cannot be (line ${count(Math.min(...this.impossible.first.map((u) => u.line)))})`
             : ''),

@@ -8,6 +8,7 @@
  * without one precedes a drop, and UFW's "[UFW AUDIT]" lines, logged before any decision, are
  * skipped.
  */
+import { count } from '../../quantities.js';
 import { prefixAction } from '../../firewall-words.js';
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import { plausibleStamp } from './time.js';
@@ -73,6 +74,8 @@ function parser(clock: LogClockLike): LineParser {
   let sinceBoot = 0;
   /** Lines whose prefix names no decision, taken as denials (UNNAMED_PREFIX). */
   let unnamed = 0;
+  /** Lines logged before any rule decided (UFW's AUDIT), passed over. */
+  let undecided = 0;
   return {
     parse(text: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       let line = text;
@@ -103,7 +106,10 @@ function parser(clock: LogClockLike): LineParser {
       if (action === null) {
         // A prefix that names no decision (a denial), or a line logged before any (passed over).
         action = prefixAction(prefix, UNNAMED_PREFIX);
-        if (action === null) return 'skip';
+        if (action === null) {
+          undecided++;
+          return 'skip';
+        }
         unnamed++;
       }
       if (header.sinceBoot) sinceBoot++;
@@ -154,6 +160,12 @@ function parser(clock: LogClockLike): LineParser {
             `taken as ${unnamed === 1 ? 'a denial' : 'denials'} (a LOG rule without one most often comes before a drop rule)`,
         );
       return notes;
+    },
+    passedOver(): string | null {
+      return undecided === 0
+        ? null
+        : `${undecided === 1 ? 'its netfilter LOG line was' : `its ${count(undecided)} netfilter LOG lines were`} logged before any rule ` +
+            "decided (UFW's [UFW AUDIT]): they hold no attempt";
     },
   };
 }

@@ -61,6 +61,8 @@ export interface LineParser {
    * missing); null when the line is not this format's.
    */
   parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null;
+  /** Lines of this format passed over as carrying no attempt by design, in words, or null: why a file of them has no entry. */
+  passedOver?(): string | null;
   /**
    * The file's first lines, before any is parsed: what a format settles once for the file from
    * them rather than line by line (a table's date order).
