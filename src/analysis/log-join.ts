@@ -25,6 +25,7 @@ const FIREWALL_LOG_FORMATS: ReadonlySet<CaptureSummary['format']> = new Set([
   'filterlog',
   'pfirewall',
   'mikrotik',
+  'key-value',
   'table',
 ]);
 

@@ -17,7 +17,18 @@ export type ResetAttribution = 'middlebox' | 'endpoint' | 'unknown';
 export interface CaptureSummary {
   file: string;
   /** Capture formats, Zeek logs, and firewall logs by the format that wrote them (logs/). */
-  format: 'pcap' | 'pcapng' | 'zeek-tsv' | 'zeek-json' | 'netfilter' | 'cisco-asa' | 'filterlog' | 'pfirewall' | 'mikrotik' | 'table';
+  format:
+    | 'pcap'
+    | 'pcapng'
+    | 'zeek-tsv'
+    | 'zeek-json'
+    | 'netfilter'
+    | 'cisco-asa'
+    | 'filterlog'
+    | 'pfirewall'
+    | 'mikrotik'
+    | 'key-value'
+    | 'table';
   formatDetail: string;
   compressed: 'gzip' | null;
   linktype: number;

@@ -11,6 +11,7 @@ import { ciscoAsa } from './asa.js';
 import { AttemptStream, HELD_EVENTS, REORDER_SECONDS } from './attempts.js';
 import { filterlog } from './filterlog.js';
 import { mikrotik } from './mikrotik.js';
+import { keyValue } from './keyvalue.js';
 import { netfilter, netfilterEventOfBytes, NetfilterBytes } from './netfilter.js';
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
@@ -24,7 +25,7 @@ export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
 export { TimeZoneError } from './time.js';
 
 /** Every format, most specific first (a tie in sniffing goes to the earlier). */
-export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [netfilter, ciscoAsa, filterlog, pfirewall, mikrotik, table];
+export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [netfilter, ciscoAsa, filterlog, pfirewall, mikrotik, keyValue, table];
 
 /** Lines looked at to tell the format. */
 const SNIFF_LINES = 200;
@@ -372,7 +373,8 @@ export class FirewallLogReader {
         'log.no_entries',
         this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
-          'Windows pfirewall.log, MikroTik RouterOS or a table with a header naming its columns' +
+          'Windows pfirewall.log, MikroTik RouterOS, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point) ' +
+          'or a table with a header naming its columns' +
           (why.length > 0 ? `; ${why.join('; ')}` : '') +
           (this.impossible.count > 0
             ? `; ${count(this.impossible.count)} of them name an address, port or time that cannot be (line ${count(Math.min(...this.impossible.first.map((u) => u.line)))})`

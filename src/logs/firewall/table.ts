@@ -27,7 +27,7 @@ import { fullYear, isoOffset, monthOf, utcSeconds } from './time.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { portOf, SNIFF_CLOCK, transportOf, shareRead } from './types.js';
 
-type Column = 'date' | 'time' | 'datetime' | 'proto' | 'src' | 'sport' | 'dst' | 'dport' | 'action' | 'device';
+export type Column = 'date' | 'time' | 'datetime' | 'proto' | 'src' | 'sport' | 'dst' | 'dport' | 'action' | 'device';
 
 /** Header words (lower case, letters and digits only) and the column each names. */
 const NAMES: Record<string, Column> = {};
@@ -50,7 +50,7 @@ const SYNONYMS: Record<Column, string[]> = {
     'receivetime',
     'generatetime',
   ],
-  proto: ['protocol', 'proto', 'ipprotocol', 'transport', 'prot'],
+  proto: ['protocol', 'proto', 'ipprotocol', 'transport', 'prot', 'protocolid'],
   src: [
     'sourceip',
     'srcip',
@@ -85,7 +85,7 @@ const SYNONYMS: Record<Column, string[]> = {
   ],
   dport: ['destinationport', 'dstport', 'dport', 'dpt', 'destport', 'serverport', 'service', 'idrespp'],
   action: ['action', 'disposition', 'result', 'verdict', 'decision', 'status'],
-  device: ['device', 'firewall', 'devicename', 'sensor', 'gateway'],
+  device: ['device', 'firewall', 'devicename', 'sensor', 'gateway', 'devname', 'hostname'],
 };
 for (const [column, words] of Object.entries(SYNONYMS) as [Column, string[]][])
   words.forEach((w, rank) => {
@@ -131,16 +131,26 @@ const SERVICE_PORTS: Record<string, number> = {
  * or "tcp/443" by its number; a service name alone ("HTTPS") by the port it is known by. -1 for
  * none of these.
  */
-function servicePort(text: string): number {
+export function servicePort(text: string): number {
   const port = portOf(text);
   if (port >= 0) return port;
   const numbered = /\b(?:tcp|udp|sctp)[/_-](\d{1,5})\b|\b(\d{1,5})\/(?:tcp|udp|sctp)\b/i.exec(text);
   if (numbered !== null) return portOf(numbered[1] ?? numbered[2]!);
-  return SERVICE_PORTS[text.trim().toLowerCase()] ?? -1;
+  const name = text.trim().toLowerCase();
+  // Own keys only: a cell "constructor" is no service.
+  return Object.hasOwn(SERVICE_PORTS, name) ? SERVICE_PORTS[name]! : -1;
 }
 
-function columnOf(name: string): Column | undefined {
-  return NAMES[headerWord(name)];
+export function columnOf(name: string): Column | undefined {
+  const word = headerWord(name);
+  // Own keys only: a header or key "constructor" names no column.
+  return Object.hasOwn(NAMES, word) ? NAMES[word] : undefined;
+}
+
+/** A column name's place among its column's names (0 the likeliest): of two cells for one column, the lower is read. */
+export function rankOf(name: string): number {
+  const word = headerWord(name);
+  return Object.hasOwn(RANKS, word) ? RANKS[word]! : Number.MAX_SAFE_INTEGER;
 }
 
 /** How a header's cells are separated, most specific first; 'spaces' is a run of two or more, 'space' any whitespace. */
@@ -249,7 +259,7 @@ function layoutOf(line: string): Layout | null {
     columns.forEach((c, i) => {
       if (c === undefined) return;
       const before = at[c];
-      if (before === undefined || RANKS[headerWord(names[i]!)]! < RANKS[headerWord(names[before]!)]!) at[c] = i;
+      if (before === undefined || rankOf(names[i]!) < rankOf(names[before]!)) at[c] = i;
     });
     if (at.src !== undefined && at.dst !== undefined && (at.time !== undefined || at.datetime !== undefined))
       return { separator, names, columns, starts, at };

@@ -1,0 +1,157 @@
+/**
+ * Firewall logs written as key=value pairs, the shape most vendors' syslog takes:
+ *
+ *   FortiGate:   date=2026-03-05 time=09:00:01 devname="FGT60F" … srcip=10.0.0.5 srcport=40000
+ *                dstip=198.51.100.9 dstport=443 proto=6 action="deny" … (Fortinet's log reference)
+ *   Sophos UTM:  2026:03:05-09:00:01 utm ulogd[5123]: … action="drop" … srcip="10.0.0.5"
+ *                dstip="198.51.100.9" proto="6" … srcport="40000" dstport="443" tcpflags="SYN"
+ *   Sophos XG:   timestamp="2026-03-05T09:00:01+0000" log_subtype="Denied" … src_ip=… dst_ip=…
+ *                protocol="TCP" src_port=40000 dst_port=443
+ *   Juniper SRX: <14>1 2026-03-05T09:00:01Z srx RT_FLOW - RT_FLOW_SESSION_DENY [junos@2636…
+ *                source-address="10.0.0.5" source-port="40000" destination-address=… protocol-id="6" …]
+ *   Check Point: time="1772701200" action="Drop" src="10.0.0.5" dst=… proto="6" s_port=… service="443"
+ *
+ * A key names its column as a table's header would (table.ts: srcip, src_ip, source-address …),
+ * the likeliest name winning where a line has two (dstport over service). The time is the line's
+ * own — date= and time= in the log's zone, an epoch (eventtime=, time=), an ISO stamp — else its
+ * syslog header's. The decision is the action's word (firewall-words.ts), or a Juniper event's
+ * (RT_FLOW_SESSION_DENY; a session's CREATE let it through, its CLOSE is no new attempt).
+ */
+import { actionOf } from '../../firewall-words.js';
+import { isoOffset, utcSeconds } from './time.js';
+import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
+import { columnOf, rankOf, servicePort, type Column } from './table.js';
+import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
+import { historyLetters, icmpPorts, isAddressText, portOf, shareRead, transportOf } from './types.js';
+
+/** A key (a letter or underscore, then word characters, dots and dashes) and its value, quoted or up to a space or bracket. */
+const PAIR = /(?:^|[\s[;,])([A-Za-z_][\w.-]{0,63})=("[^"]*"|[^\s\]"]*)/g;
+
+/** Pairs a line needs at the least to be an attempt: both addresses. */
+const NEEDED: readonly Column[] = ['src', 'dst'];
+
+/** Sophos UTM's stamp at a line's start: "2026:03:05-09:00:01". */
+const UTM_STAMP = /^(\d{4}):(\d{2}):(\d{2})-(\d{2}):(\d{2}):(\d{2})\s/;
+
+/** Juniper's session events (RT_FLOW), by what they say of the session. */
+const JUNIPER = /\bRT_FLOW_SESSION_(DENY|CREATE|CLOSE)\b/;
+
+/** An epoch in seconds, milliseconds, microseconds or nanoseconds by its digits (FortiOS writes each in one version or another). */
+function epochOf(text: string): number | null {
+  if (!/^\d{9,19}(?:\.\d+)?$/.test(text)) return null;
+  const whole = text.split('.')[0]!;
+  const n = Number(text);
+  return whole.length <= 10 ? n : whole.length <= 13 ? n / 1e3 : whole.length <= 16 ? n / 1e6 : n / 1e9;
+}
+
+/** "2026-03-05T09:00:01(.123)(+0000|Z)": with its offset, else in the log's zone. */
+function isoOf(text: string, clock: LogClockLike): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (m === null) return null;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  const seconds = s + (m[7] !== undefined ? Number(`0.${m[7]}`) : 0);
+  const offset = m[8] !== undefined ? isoOffset(m[8]) : null;
+  return offset === null ? clock.local(y, mo, d, h, mi, seconds) : utcSeconds(y, mo, d, h, mi, seconds) - offset;
+}
+
+/** The line's own time from its date, time and datetime pairs; null when they give none. */
+function pairTime(values: Partial<Record<Column, string>>, clock: LogClockLike): number | null {
+  const { date, time, datetime } = values;
+  if (date !== undefined && time !== undefined) {
+    const d = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$/.exec(date);
+    const t = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(time);
+    if (d !== null && t !== null) {
+      const seconds = Number(t[3]) + (t[4] !== undefined ? Number(`0.${t[4]}`) : 0);
+      return clock.local(Number(d[1]), Number(d[2]), Number(d[3]), Number(t[1]), Number(t[2]), seconds);
+    }
+  }
+  for (const text of [datetime, time]) {
+    if (text === undefined) continue;
+    const at = epochOf(text) ?? isoOf(text, clock);
+    if (at !== null) return at;
+  }
+  return null;
+}
+
+function parser(clock: LogClockLike): LineParser {
+  return {
+    parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
+      if (line.indexOf('=') < 0) return otherSyslogLine(line, clock);
+      // A netfilter LOG line is netfilter's, read or not.
+      if (line.includes(' IN=') && line.includes(' PROTO=')) return null;
+      const values: Partial<Record<Column, string>> = {};
+      const ranks: Partial<Record<Column, number>> = {};
+      let icmpType = -1;
+      let icmpCode = 0;
+      let flags: string | undefined;
+      PAIR.lastIndex = 0;
+      for (let m = PAIR.exec(line); m !== null; m = PAIR.exec(line)) {
+        const key = m[1]!;
+        let value = m[2]!;
+        if (value.startsWith('"')) value = value.slice(1, -1);
+        const lower = key.toLowerCase();
+        if (lower === 'icmptype' || lower === 'icmp-type' || lower === 'icmp_type') icmpType = Number(value);
+        else if (lower === 'icmpcode' || lower === 'icmp-code' || lower === 'icmp_code') icmpCode = Number(value);
+        else if (lower === 'tcpflags' || lower === 'tcp_flags' || lower === 'tcp-flags') flags = value;
+        const column = columnOf(key);
+        if (column === undefined) continue;
+        const rank = rankOf(key);
+        if (ranks[column] !== undefined && ranks[column] <= rank) continue;
+        values[column] = value;
+        ranks[column] = rank;
+      }
+      if (NEEDED.some((c) => values[c] === undefined)) return otherSyslogLine(line, clock);
+      const src = values.src!;
+      const dst = values.dst!;
+      if (!isAddressText(src) || !isAddressText(dst)) return 'bad';
+      // The decision: an action's word, or a Juniper session event.
+      let action: FirewallAction | null = values.action !== undefined ? actionOf(values.action, null) : null;
+      if (action === null) {
+        // Addresses and no decision: no line of a firewall this reads.
+        const event = JUNIPER.exec(line);
+        if (event === null) return null;
+        if (event[1] === 'CLOSE') return 'skip';
+        action = event[1] === 'DENY' ? 'deny' : 'allow';
+      }
+      const proto = transportOf(values.proto ?? '');
+      if (proto === null) return values.proto === undefined ? 'bad' : 'skip';
+      // The line's own time; else a Sophos UTM stamp's, else its syslog header's (read only then:
+      // a year-less header asks the clock for a year).
+      let ts = pairTime(values, clock);
+      let host: string | undefined;
+      if (ts === null) {
+        const utm = UTM_STAMP.exec(line);
+        if (utm !== null) ts = clock.local(Number(utm[1]), Number(utm[2]), Number(utm[3]), Number(utm[4]), Number(utm[5]), Number(utm[6]));
+        else {
+          const syslog = parseSyslogHeader(line, clock);
+          ts = syslog?.ts ?? null;
+          host = syslog?.host;
+        }
+      }
+      if (ts === null) return 'bad';
+      const event: FirewallEvent = { ts, action, proto, src, sport: -1, dst, dport: -1, line: lineNumber };
+      if (proto === 'icmp') {
+        const type = icmpType >= 0 ? icmpType : NaN;
+        const ports = icmpPorts(type, Number.isInteger(icmpCode) ? icmpCode : 0, dst.includes(':'));
+        event.sport = ports.sport;
+        event.dport = ports.dport;
+      } else {
+        event.sport = values.sport !== undefined ? portOf(values.sport) : -1;
+        event.dport = values.dport !== undefined ? servicePort(values.dport) : -1;
+        if (event.sport < 0 || event.dport < 0) return 'bad';
+      }
+      if (proto === 'tcp' && flags !== undefined) event.tcpFlags = historyLetters(flags.split(/[\s,|]+/).filter((f) => f !== ''));
+      const device = values.device ?? host;
+      if (device !== undefined && device !== '') event.device = device;
+      return event;
+    },
+    notes: () => [],
+  };
+}
+
+export const keyValue: FirewallFormatModule = {
+  format: 'key-value',
+  description: 'key=value firewall log (FortiGate, Sophos, Juniper SRX, Check Point)',
+  sniff: (lines: readonly string[]): number => shareRead(parser, lines),
+  parser,
+};
