@@ -26,6 +26,7 @@ const FIREWALL_LOG_FORMATS: ReadonlySet<CaptureSummary['format']> = new Set([
   'pfirewall',
   'mikrotik',
   'key-value',
+  'pan-os',
   'table',
 ]);
 

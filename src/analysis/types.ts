@@ -2,6 +2,7 @@
  * Findings: what analysis hands the renderers. The JSON of `callhome analyze` is exactly
  * `AnalysisResult` (DESIGN.md, version 1). Fields may be added, never renamed or removed.
  */
+import type { FirewallFormat } from '../logs/firewall/types.js';
 
 export type Label = 'proxy-bypass' | 'blocked' | 'periodic' | 'via-proxy' | 'scanner' | 'flood' | 'dns-tunnel';
 
@@ -17,18 +18,7 @@ export type ResetAttribution = 'middlebox' | 'endpoint' | 'unknown';
 export interface CaptureSummary {
   file: string;
   /** Capture formats, Zeek logs, and firewall logs by the format that wrote them (logs/). */
-  format:
-    | 'pcap'
-    | 'pcapng'
-    | 'zeek-tsv'
-    | 'zeek-json'
-    | 'netfilter'
-    | 'cisco-asa'
-    | 'filterlog'
-    | 'pfirewall'
-    | 'mikrotik'
-    | 'key-value'
-    | 'table';
+  format: 'pcap' | 'pcapng' | 'zeek-tsv' | 'zeek-json' | FirewallFormat;
   formatDetail: string;
   compressed: 'gzip' | null;
   linktype: number;

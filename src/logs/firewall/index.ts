@@ -12,6 +12,7 @@ import { AttemptStream, HELD_EVENTS, REORDER_SECONDS } from './attempts.js';
 import { filterlog } from './filterlog.js';
 import { mikrotik } from './mikrotik.js';
 import { keyValue } from './keyvalue.js';
+import { panos } from './panos.js';
 import { netfilter, netfilterEventOfBytes, NetfilterBytes } from './netfilter.js';
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
@@ -25,7 +26,16 @@ export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
 export { TimeZoneError } from './time.js';
 
 /** Every format, most specific first (a tie in sniffing goes to the earlier). */
-export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [netfilter, ciscoAsa, filterlog, pfirewall, mikrotik, keyValue, table];
+export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [
+  netfilter,
+  ciscoAsa,
+  filterlog,
+  pfirewall,
+  mikrotik,
+  keyValue,
+  panos,
+  table,
+];
 
 /** Lines looked at to tell the format. */
 const SNIFF_LINES = 200;
@@ -373,7 +383,7 @@ export class FirewallLogReader {
         'log.no_entries',
         this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
-          'Windows pfirewall.log, MikroTik RouterOS, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point) ' +
+          'Windows pfirewall.log, MikroTik RouterOS, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point), PAN-OS traffic logs ' +
           'or a table with a header naming its columns' +
           (why.length > 0 ? `; ${why.join('; ')}` : '') +
           (this.impossible.count > 0
