@@ -188,12 +188,6 @@ export class ConnectionTable {
     }
   }
 
-  /**
-   * The connection of this kind between these endpoints, in either direction (one-way ICMP in
-   * its own only), or null; `match.fromOrig` says which direction matched. Callers pass IPv4
-   * addresses as signed 32-bit words (`| 0`): an address from 128.0.0.0 up read as its unsigned
-   * number is no small integer, and was boxed for the call on every packet.
-   */
   /** IPv4 connection `flow` was just opened from its originator (see `opened`). */
   noteOpened(flow: Flow): void {
     if (flow.ipVersion !== 4) return;
@@ -224,6 +218,12 @@ export class ConnectionTable {
     return null;
   }
 
+  /**
+   * The connection of this kind between these endpoints, in either direction (one-way ICMP in
+   * its own only), or null; `match.fromOrig` says which direction matched. Callers pass IPv4
+   * addresses as signed 32-bit words (`| 0`): an address from 128.0.0.0 up read as its unsigned
+   * number is no small integer, and was boxed for the call on every packet.
+   */
   lookup(
     match: Match,
     kind: number,
