@@ -53,6 +53,9 @@ describe('PAN-OS traffic logs', () => {
     );
     const { result, loaded } = await analyze([write('drop.log', lines)]);
     expect(loaded.captures[0]).toMatchObject({ format: 'pan-os', packets: 30 });
+    // Its lines carry their year: none is taken from the file's date, nor said to be.
+    expect(loaded.captures[0]?.formatDetail).toMatch(/times in UTC/);
+    expect(loaded.captures[0]?.formatDetail).not.toMatch(/year/);
     const host = result.hosts.find((h) => h.address === '10.0.0.5');
     expect(host?.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
     expect(host?.groups[0]).toMatchObject({ attempts: 30, resets: { middlebox: 30, endpoint: 0, unknown: 0 } });

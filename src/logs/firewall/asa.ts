@@ -233,7 +233,7 @@ function parser(clock: LogClockLike): LineParser {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       const m = MESSAGE_ID.exec(line);
       // Other devices' messages in a syslog server's file.
-      if (m === null) return otherSyslogLine(line, clock);
+      if (m === null) return otherSyslogLine(line);
       const header = parseSyslogHeader(line.slice(0, m.index), clock);
       if (header === null) return null;
       // The device's other messages (305011 translation, …) name no connection.

@@ -32,7 +32,7 @@ function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       // Other daemons' messages (unbound, dhcpd …) when the firewall sends everything to syslog.
-      if (!TAG.test(line) && !line.includes(' filterlog ')) return otherSyslogLine(line, clock);
+      if (!TAG.test(line) && !line.includes(' filterlog ')) return otherSyslogLine(line);
       const header = parseSyslogHeader(line, clock);
       if (header === null) return null;
       const m = MESSAGE_TAG.exec(header.message);

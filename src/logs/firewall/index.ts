@@ -19,7 +19,7 @@ import { table } from './table.js';
 import { otherSyslogLine } from './syslog.js';
 import { LogClock } from './time.js';
 import type { FirewallEvent, FirewallFormat, FirewallFormatModule, LineParser } from './types.js';
-import { eventFault, SNIFF_CLOCK } from './types.js';
+import { eventFault } from './types.js';
 import { count, plural } from '../../quantities.js';
 
 export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
@@ -181,7 +181,7 @@ export function sniffSystemLog(firstBytes: Uint8Array | string): boolean {
   for (const line of lines.slice(0, SNIFF_LINES)) {
     if (line.trim() === '') continue;
     seen++;
-    if (otherSyslogLine(line, SNIFF_CLOCK) !== null) syslog++;
+    if (otherSyslogLine(line) !== null) syslog++;
   }
   return seen >= 3 && syslog >= seen * SYSTEM_LOG_SHARE;
 }

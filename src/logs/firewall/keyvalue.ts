@@ -76,7 +76,7 @@ function pairTime(values: Partial<Record<Column, string>>, clock: LogClockLike):
 function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
-      if (line.indexOf('=') < 0) return otherSyslogLine(line, clock);
+      if (line.indexOf('=') < 0) return otherSyslogLine(line);
       // A netfilter LOG line is netfilter's, read or not.
       if (line.includes(' IN=') && line.includes(' PROTO=')) return null;
       const values: Partial<Record<Column, string>> = {};
@@ -100,7 +100,7 @@ function parser(clock: LogClockLike): LineParser {
         values[column] = value;
         ranks[column] = rank;
       }
-      if (NEEDED.some((c) => values[c] === undefined)) return otherSyslogLine(line, clock);
+      if (NEEDED.some((c) => values[c] === undefined)) return otherSyslogLine(line);
       const src = values.src!;
       const dst = values.dst!;
       if (!isAddressText(src) || !isAddressText(dst)) return 'bad';

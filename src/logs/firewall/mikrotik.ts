@@ -79,7 +79,7 @@ function parser(clock: LogClockLike): LineParser {
   let unnamed = 0;
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
-      if (line.indexOf(' in:') < 0 || line.indexOf(' proto ') < 0) return otherSyslogLine(line, clock);
+      if (line.indexOf(' in:') < 0 || line.indexOf(' proto ') < 0) return otherSyslogLine(line);
       const header = parseSyslogHeader(line, clock);
       if (header === null) return null;
       // A host-less line's topics ("firewall,info") are taken for its host by the header.

@@ -87,7 +87,7 @@ function parser(clock: LogClockLike): LineParser {
         line = journal;
       }
       // The kernel's other messages in the same file (kern.log, dmesg) carry no packet.
-      if (!looksLikeLog(line)) return otherSyslogLine(line, clock);
+      if (!looksLikeLog(line)) return otherSyslogLine(line);
       const header = parseSyslogHeader(line, clock);
       if (header === null) return null;
       const message = header.message;

@@ -77,7 +77,7 @@ function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       const m = START.exec(line);
-      if (m === null) return otherSyslogLine(line, clock);
+      if (m === null) return otherSyslogLine(line);
       // THREAT, SYSTEM, CONFIG … logs of the same firewall: no connection of their own.
       if (m[1] !== 'TRAFFIC') return 'skip';
       const v = values(line.slice(m.index + (/[\s>]/.test(line[m.index]!) ? 1 : 0)));

@@ -10,7 +10,7 @@
  */
 import { prefixAction } from '../../firewall-words.js';
 import { fullYear, isoOffset, isUtcName, monthOf, plausibleStamp, utcSeconds } from './time.js';
-import type { LogClockLike } from './types.js';
+import { SNIFF_CLOCK, type LogClockLike } from './types.js';
 
 export interface SyslogHeader {
   /** Seconds since the epoch; for raw dmesg, seconds since boot. */
@@ -169,8 +169,9 @@ const JOURNAL_MARKER = /^-- (?:Journal begins at |Logs begin at |Journal ends at
 /**
  * A line that is no entry of a format but another message of the system log it came in (another
  * daemon's, the kernel's, journalctl's markers): 'skip'; null when it is no syslog line at all. A
- * syslog server's file holds a firewall's lines among everything else it collects.
+ * syslog server's file holds a firewall's lines among everything else it collects. Its time is
+ * not read by the log's clock: a line that is no entry tells the log neither its year nor its order.
  */
-export function otherSyslogLine(line: string, clock: LogClockLike): 'skip' | null {
-  return parseSyslogHeader(line, clock) !== null || JOURNAL_MARKER.test(line) ? 'skip' : null;
+export function otherSyslogLine(line: string): 'skip' | null {
+  return parseSyslogHeader(line, SNIFF_CLOCK) !== null || JOURNAL_MARKER.test(line) ? 'skip' : null;
 }
