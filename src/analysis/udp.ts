@@ -106,7 +106,7 @@ export function analysedConnections(connections: ConnectionList, internal: CidrS
     if (c.proto === 'icmp') {
       // A ping is an attempt like a SYN, inside the network or out (a sweep of a subnet, a host
       // pinging a server on a schedule); any other ICMP message is no attempt of its sender's.
-      if (isEchoRequest(c) && !notUnicast(c.respH) && !notUnicast(c.origH)) analysed[i] = 1;
+      if (isEchoRequest(c) && !notUnicast(c.respH) && !notUnicast(c.origH) && !ownBroadcast(c.origH, c.respH)) analysed[i] = 1;
       continue;
     }
     if (c.proto !== 'udp' || internal.hasResp(c) || notUnicast(c.respH) || notUnicast(c.origH)) continue;

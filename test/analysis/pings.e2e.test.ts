@@ -78,6 +78,12 @@ describe('pings in a capture', () => {
     expect(host?.verdict).toMatch(/never answered: one ping every 1 min/);
   });
 
+  it('a ping of its own subnet’s broadcast address is no attempt at one host', async () => {
+    const frames = Array.from({ length: 30 }, (_, i): Frame => [T0 + i * 60, echo('10.0.0.9', '10.0.0.255', i)]);
+    const { result } = await analyze([capture('broadcast.pcap', frames)], { allHosts: true });
+    expect(result.hosts.find((h) => h.address === '10.0.0.9')).toBeUndefined();
+  });
+
   it('an echo reply or an ICMP error is no attempt of its sender', async () => {
     // The outside address answers pings it was sent: it pings no one.
     const { result } = await analyze([capture('replies.pcap', schedule(20, 30, true))], { allHosts: true });
