@@ -27,6 +27,7 @@ const FIREWALL_LOG_FORMATS: ReadonlySet<CaptureSummary['format']> = new Set([
   'mikrotik',
   'key-value',
   'pan-os',
+  'cisco-ios',
   'table',
 ]);
 

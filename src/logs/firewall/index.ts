@@ -13,6 +13,7 @@ import { filterlog } from './filterlog.js';
 import { mikrotik } from './mikrotik.js';
 import { keyValue } from './keyvalue.js';
 import { panos } from './panos.js';
+import { ciscoIos } from './ios.js';
 import { netfilter, netfilterEventOfBytes, NetfilterBytes } from './netfilter.js';
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
@@ -34,6 +35,7 @@ export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [
   mikrotik,
   keyValue,
   panos,
+  ciscoIos,
   table,
 ];
 
@@ -383,7 +385,7 @@ export class FirewallLogReader {
         'log.no_entries',
         this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
-          'Windows pfirewall.log, MikroTik RouterOS, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point), PAN-OS traffic logs ' +
+          'Windows pfirewall.log, MikroTik RouterOS, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point), PAN-OS traffic logs, Cisco IOS access-list logs ' +
           'or a table with a header naming its columns' +
           (why.length > 0 ? `; ${why.join('; ')}` : '') +
           (this.impossible.count > 0

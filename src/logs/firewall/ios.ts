@@ -1,0 +1,87 @@
+/**
+ * Cisco IOS and IOS XE access-list logging (an ACL entry with `log`), as a router writes it to its
+ * buffer or a syslog server stores it (Cisco, "Understanding Access Control List Logging"):
+ *
+ *   Mar  5 09:00:01 rtr1 412: *Mar  5 09:00:01.123: %SEC-6-IPACCESSLOGP: list OUTBOUND denied tcp
+ *     10.0.0.5(40000) -> 198.51.100.9(443), 1 packet
+ *   %SEC-6-IPACCESSLOGDP: list 101 denied icmp 10.0.0.5 -> 198.51.100.9 (8/0), 1 packet
+ *   %IPV6_ACL-6-ACCESSLOGP: list V6-OUT/20 denied tcp 2001:DB8::5(40000) -> 2001:DB8:1::9(443), 1 packet
+ *
+ * The router logs a flow's first packet at once, then how many more it matched every five minutes
+ * ("12 packets"): those later lines are a count of packets already logged, no new attempt. Its
+ * own stamp (before the message id; a leading `*` or `.` says its clock was not synchronised) is
+ * the time, else the syslog server's.
+ */
+import { actionOf } from '../../firewall-words.js';
+import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
+import { monthOf, plausibleStamp } from './time.js';
+import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
+import { icmpPorts, isAddressText, portOf, shareRead, transportOf } from './types.js';
+
+/** The message: its id, the list, the decision, the protocol, the endpoints and the packet count. */
+const MESSAGE =
+  /%(?:SEC-6-IPACCESSLOG(P|DP|NP|S)|IPV6_ACL-6-ACCESSLOG(P|DP|NP)): list \S+ (permitted|denied) (\S+) (\S+?)(?:\((\d+)\))? -> (\S+?)(?:\((\d+)\))?(?: \((\d+)\/(\d+)\))?, (\d+) packets?/;
+
+/** The router's own stamp before the message id: "*Mar  5 09:00:01.123: ", "Mar 5 2026 09:00:01 UTC: ". */
+const STAMP = /(?:^|\s)[*.]?([A-Z][a-z]{2}) +(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?: [A-Z]{2,5})?: %/;
+
+function parser(clock: LogClockLike): LineParser {
+  return {
+    parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
+      const at = line.indexOf('%');
+      if (at < 0 || (line.indexOf('ACCESSLOG', at) < 0 && line.indexOf('IPACCESSLOG', at) < 0)) return otherSyslogLine(line);
+      const m = MESSAGE.exec(line.slice(at));
+      if (m === null) return line.includes('ACCESSLOGRL') ? 'skip' : 'bad';
+      // A standard list's entry names its source alone (IPACCESSLOGS): no connection to make.
+      if (m[1] === 'S') return 'skip';
+      // A count of packets the first line already stood for, every five minutes: no new attempt.
+      if (Number(m[11]) > 1) return 'skip';
+      const proto = transportOf(m[4]!);
+      if (proto === null) return 'skip';
+      const src = m[5]!;
+      const dst = m[7]!;
+      if (!isAddressText(src) || !isAddressText(dst)) return 'bad';
+      let ts: number | null = null;
+      const stamp = STAMP.exec(line.slice(0, at + 1));
+      if (stamp !== null) {
+        const month = monthOf(stamp[1]!);
+        const [day, hour, minute, second] = [stamp[2], stamp[4], stamp[5], stamp[6]].map(Number) as [number, number, number, number];
+        if (month > 0 && plausibleStamp(month, day, hour, minute, second)) {
+          const s = second + (stamp[7] !== undefined ? Number(`0.${stamp[7]}`) : 0);
+          ts =
+            stamp[3] !== undefined
+              ? clock.local(Number(stamp[3]), month, day, hour, minute, s)
+              : clock.withoutYear(month, day, hour, minute, s);
+        }
+      }
+      let device: string | undefined;
+      if (ts === null || !line.startsWith('*')) {
+        const header = parseSyslogHeader(line.replace(/^[*.]/, ''), clock);
+        if (ts === null) ts = header?.ts ?? null;
+        device = header?.host;
+      }
+      if (ts === null) return 'bad';
+      const action = actionOf(m[3]!, null)!;
+      const event: FirewallEvent = { ts, action, proto, src, sport: -1, dst, dport: -1, line: lineNumber };
+      if (device !== undefined && !/^\d+:?$/.test(device)) event.device = device;
+      if (proto === 'icmp') {
+        const ports = icmpPorts(m[9] !== undefined ? Number(m[9]) : NaN, Number(m[10] ?? 0), dst.includes(':'));
+        event.sport = ports.sport;
+        event.dport = ports.dport;
+      } else {
+        event.sport = portOf(m[6] ?? '');
+        event.dport = portOf(m[8] ?? '');
+        if (event.sport < 0 || event.dport < 0) return 'bad';
+      }
+      return event;
+    },
+    notes: () => [],
+  };
+}
+
+export const ciscoIos: FirewallFormatModule = {
+  format: 'cisco-ios',
+  description: 'Cisco IOS access-list log',
+  sniff: (lines: readonly string[]): number => shareRead(parser, lines),
+  parser,
+};
