@@ -197,3 +197,30 @@ describe('a gzip firewall log cut short', () => {
     expect(log.damage!.message).toMatch(/cut\.log\.gz: the gzip data ends early after \d+ bytes \(line \d+\)/);
   });
 });
+
+describe('Cisco FTD connection events', () => {
+  /** A 430002 (begin) or 430003 (end) event of a connection whose first packet was `minute` minutes after 09:00, logged a second later. */
+  const ftd = (id: string, minute: number, action: string, sport: number, extra = ''): string =>
+    `Mar  5 09:${String(minute).padStart(2, '0')}:01 ftd1 : %FTD-1-${id}: EventPriority: Low, DeviceUUID: 1d2d8cea-0000-0000-0000-000000000000, ` +
+    `InstanceID: 1, FirstPacketSecond: 2026-03-05T09:${String(minute).padStart(2, '0')}:00Z, ConnectionID: ${sport}, AccessControlRuleAction: ${action}, ` +
+    `SrcIP: 10.0.5.40, DstIP: 198.51.100.40, SrcPort: ${sport}, DstPort: 443, Protocol: tcp, IngressInterface: inside, EgressInterface: outside, ` +
+    `ACPolicy: Default, AccessControlRuleName: Web${extra}`;
+
+  it('a Block rule’s events every minute: blocked on a schedule, timed by the first packet, not the log line', async () => {
+    const lines = Array.from({ length: 12 }, (_, i) => ftd('430002', i * 5, 'Block', 50000 + i));
+    const { result, loaded } = await analyze([write('ftd.log', lines)], { firewall: { year: 2026 } });
+    expect(loaded.captures[0]?.start).toBe('2026-03-05T09:00:00.000Z');
+    const host = result.hosts.find((h) => h.address === '10.0.5.40');
+    expect(denied(host)).toBe(12);
+    expect(host?.groups[0]?.schedule.periodSeconds).toBe(300);
+  });
+
+  it('an allowed connection’s begin and end events are one attempt that passed', async () => {
+    const lines = [
+      ftd('430002', 0, 'Allow', 51000),
+      ftd('430003', 0, 'Allow', 51000, ', ConnectionDuration: 600').replace('09:00:01', '09:10:01'),
+    ];
+    const { connections } = await loadCaptures([write('ftd-allow.log', lines)], { firewall: { year: 2026 } });
+    expect(connections.map((c) => [c.origP, c.established, c.resets.length])).toEqual([[51000, true, 0]]);
+  });
+});

@@ -24,6 +24,7 @@ import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike, Teardown } from './types.js';
 import { historyLetters, icmpPorts, portOf, transportOf, shareRead } from './types.js';
 import type { Transport } from '../../flows/connection.js';
+import { utcSeconds } from './time.js';
 
 /** "%ASA-4-106023: ", "%FTD-6-106100: ", "%PIX-2-106001: " → the message id and where its text starts. */
 const MESSAGE_ID = /%(?:ASA|FTD|PIX|FWSM)-(?:session-)?\d-(\d{6}): ?/;
@@ -40,6 +41,8 @@ interface Packet {
   dst: string;
   dport: number;
   flags?: string;
+  /** The connection's first packet's time, when the message gives it (FTD's connection events). */
+  ts?: number;
 }
 
 /** "inside:192.168.0.13/2499" or "outside:2001:db8::1/443" (interface names hold no colon) → address and port. */
@@ -96,6 +99,7 @@ function fromTo(words: readonly string[]): { src: { address: string; port: numbe
  * (a hit count's summary); null for other messages or when it does not read.
  */
 function packetOf(id: string, text: string): Packet | 'other' | null {
+  if (id === '430002' || id === '430003') return connectionEvent(text);
   const words = text.split(' ');
   switch (id) {
     case '106001':
@@ -226,7 +230,51 @@ function teardownOf(text: string): Packet | null {
   };
 }
 
-const READ_IDS = new Set(['106001', '106006', '106014', '106015', '106023', '106100', '302013', '302014', '302015']);
+const READ_IDS = new Set(['106001', '106006', '106014', '106015', '106023', '106100', '302013', '302014', '302015', '430002', '430003']);
+
+/**
+ * An FTD connection event (430002 as the connection began, 430003 as it ended: Cisco's "Secure
+ * Firewall Threat Defense Syslog Messages"), its "Key: Value" fields — SrcIP, DstIP, SrcPort,
+ * DstPort, Protocol, AccessControlRuleAction (Allow, Trust, Block, Block with reset …), and
+ * FirstPacketSecond, the connection's start, which both events of one connection share: they
+ * fold into one attempt.
+ */
+function connectionEvent(text: string): Packet | 'other' | null {
+  const fields = new Map<string, string>();
+  for (const m of text.matchAll(/(?:^|, )([A-Za-z][A-Za-z ]{0,40}?): ([^,]*)/g)) fields.set(m[1]!, m[2]!.trim());
+  const src = fields.get('SrcIP');
+  const dst = fields.get('DstIP');
+  const rule = fields.get('AccessControlRuleAction');
+  if (src === undefined || dst === undefined || rule === undefined) return null;
+  const proto = transportOf(fields.get('Protocol') ?? '');
+  if (proto === null) return 'other';
+  // Block, Block with reset, Interactive Block: denied; Allow, Trust: through; Monitor decides nothing.
+  const action: FirewallAction | null = /block/i.test(rule) ? 'deny' : /allow|trust/i.test(rule) ? 'allow' : null;
+  if (action === null) return 'other';
+  const first = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(fields.get('FirstPacketSecond') ?? '');
+  const sport = proto === 'icmp' ? -1 : portOf(fields.get('SrcPort') ?? '');
+  const dport = proto === 'icmp' ? -1 : portOf(fields.get('DstPort') ?? '');
+  if (proto !== 'icmp' && (sport < 0 || dport < 0)) return null;
+  const packet: Packet = { action, proto, src, sport, dst, dport };
+  if (proto === 'icmp') {
+    // FTD gives an ICMP connection's type and code as its ports.
+    const ports = icmpPorts(portOf(fields.get('SrcPort') ?? ''), Math.max(0, portOf(fields.get('DstPort') ?? '')), dst.includes(':'));
+    packet.sport = ports.sport;
+    packet.dport = ports.dport;
+  }
+  if (first !== null) {
+    const [y, mo, d, h, mi, s] = [first[1], first[2], first[3], first[4], first[5], first[6]].map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    packet.ts = utcSeconds(y, mo, d, h, mi, s);
+  }
+  return packet;
+}
 
 function parser(clock: LogClockLike): LineParser {
   return {
@@ -243,7 +291,7 @@ function parser(clock: LogClockLike): LineParser {
       if (packet === null) return m[1] === '302014' ? 'skip' : 'bad';
       if (packet === 'other') return 'skip';
       const event: FirewallEvent = {
-        ts: header.ts,
+        ts: packet.ts ?? header.ts,
         action: packet.action,
         proto: packet.proto,
         src: packet.src,
