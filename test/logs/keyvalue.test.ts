@@ -1,7 +1,7 @@
 /**
  * Firewall logs of key=value pairs, in the shapes the vendors document: FortiGate's traffic log,
  * Sophos UTM's packet filter and Sophos XG's firewall log, Juniper SRX's structured RT_FLOW
- * events and Check Point's Log Exporter. Each names the same blocked agent, every minute, and
+ * events, SonicWall's (its ends written address:port:interface) and Check Point's Log Exporter. Each names the same blocked agent, every minute, and
  * every one reads into the same attempts, times, decisions and verdict.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -49,6 +49,10 @@ const VENDORS: Record<string, (i: number) => string> = {
     'service-name="junos-https" protocol-id="6" icmp-type="0" policy-name="deny-web" source-zone-name="trust" ' +
     'destination-zone-name="untrust" application="UNKNOWN" nested-application="UNKNOWN" username="N/A" roles="N/A" ' +
     'packet-incoming-interface="ge-0/0/1.0" encrypted="UNKNOWN" reason="policy deny"]',
+  sonicwall: (i) =>
+    `${at(i).iso.replace('T', ' ')} sonicwall id=firewall sn=0017C5123456 time="${at(i).date} ${at(i).time}" fw=203.0.113.2 pri=1 ` +
+    `c=32 m=1235 msg="Access rule violation detected" app=49175 n=7 src=10.0.0.5:${40000 + i}:X0 dst=198.51.100.9:443:X1 ` +
+    'srcMac=00:11:22:33:44:55 dstMac=66:77:88:99:aa:bb proto=tcp/https fw_action="drop"',
   'check-point': (i) =>
     `${at(i).iso}Z gw-cp CheckPoint 1234 - [action:"Drop"; flags:"411908"] time="${at(i).epoch}" action="Drop" ` +
     `origin="192.168.1.1" product="VPN-1 & FireWall-1" src="10.0.0.5" dst="198.51.100.9" proto="6" s_port="${40000 + i}" service="443"`,

@@ -10,6 +10,8 @@
  *   Juniper SRX: <14>1 2026-03-05T09:00:01Z srx RT_FLOW - RT_FLOW_SESSION_DENY [junos@2636…
  *                source-address="10.0.0.5" source-port="40000" destination-address=… protocol-id="6" …]
  *   Check Point: time="1772701200" action="Drop" src="10.0.0.5" dst=… proto="6" s_port=… service="443"
+ *   SonicWall:   id=firewall … time="2026-03-05 09:00:01" fw_action="drop" src=10.0.0.5:40000:X0
+ *                dst=198.51.100.9:443:X1 proto=tcp/https
  *
  * A key names its column as a table's header would (table.ts: srcip, src_ip, source-address …),
  * the likeliest name winning where a line has two (dstport over service). The time is the line's
@@ -73,6 +75,12 @@ function pairTime(values: Partial<Record<Column, string>>, clock: LogClockLike):
   return null;
 }
 
+/** An IPv4 end written with its port and, after it, the interface ("10.0.0.5:40000:X0"); else the address alone. */
+function endOf(text: string): { address: string; port?: string } {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})(?::[\w.-]*)?$/.exec(text);
+  return m === null ? { address: text } : { address: m[1]!, port: m[2]! };
+}
+
 function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
@@ -101,9 +109,14 @@ function parser(clock: LogClockLike): LineParser {
         ranks[column] = rank;
       }
       if (NEEDED.some((c) => values[c] === undefined)) return otherSyslogLine(line);
-      const src = values.src!;
-      const dst = values.dst!;
+      // SonicWall writes an end as address, port and interface: "10.0.0.5:40000:X0".
+      const srcEnd = endOf(values.src!);
+      const dstEnd = endOf(values.dst!);
+      const src = srcEnd.address;
+      const dst = dstEnd.address;
       if (!isAddressText(src) || !isAddressText(dst)) return 'bad';
+      if (values.sport === undefined && srcEnd.port !== undefined) values.sport = srcEnd.port;
+      if (values.dport === undefined && dstEnd.port !== undefined) values.dport = dstEnd.port;
       // The decision: an action's word, or a Juniper session event.
       let action: FirewallAction | null = values.action !== undefined ? actionOf(values.action, null) : null;
       if (action === null) {
@@ -113,7 +126,8 @@ function parser(clock: LogClockLike): LineParser {
         if (event[1] === 'CLOSE') return 'skip';
         action = event[1] === 'DENY' ? 'deny' : 'allow';
       }
-      const proto = transportOf(values.proto ?? '');
+      // "tcp/https" (SonicWall): the transport before the service.
+      const proto = transportOf((values.proto ?? '').split('/')[0]!);
       if (proto === null) return values.proto === undefined ? 'bad' : 'skip';
       // The line's own time; else a Sophos UTM stamp's, else its syslog header's (read only then:
       // a year-less header asks the clock for a year).

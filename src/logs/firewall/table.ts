@@ -84,7 +84,7 @@ const SYNONYMS: Record<Column, string[]> = {
     'idresph',
   ],
   dport: ['destinationport', 'dstport', 'dport', 'dpt', 'destport', 'serverport', 'service', 'idrespp'],
-  action: ['action', 'disposition', 'result', 'verdict', 'decision', 'status'],
+  action: ['action', 'disposition', 'result', 'verdict', 'decision', 'status', 'fwaction'],
   device: ['device', 'firewall', 'devicename', 'sensor', 'gateway', 'devname', 'hostname'],
 };
 for (const [column, words] of Object.entries(SYNONYMS) as [Column, string[]][])
