@@ -250,11 +250,14 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
     isLocalIPv4: (address) => local.hasIPv4(address),
   });
   let onFirst = options.onFirstPacket;
+  /** Tells onFirstPacket the first time, once. */
+  const first = (ts: number): void => {
+    if (onFirst === undefined) return;
+    onFirst(ts);
+    onFirst = undefined;
+  };
   const track = (packet: Packet): void => {
-    if (onFirst !== undefined) {
-      onFirst(packet.ts);
-      onFirst = undefined;
-    }
+    first(packet.ts);
     tracker.add(packet);
   };
   const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index), duplicates);
@@ -265,10 +268,7 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
     onFirst === undefined
       ? options.onConnection
       : (c: Connection): void => {
-          if (onFirst !== undefined) {
-            onFirst(c.ts);
-            onFirst = undefined;
-          }
+          first(c.ts);
           options.onConnection(c);
         };
   const logs = await loadLogInputs(sorted.logs, captures.length, onLogRow, options.pause, logContext(captures));

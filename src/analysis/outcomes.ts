@@ -10,6 +10,7 @@ import type { AttributedReset, Refusals } from './attribution.js';
 import type { ProxyIndex } from './proxies.js';
 import type { Attempt } from './types.js';
 import { isEchoRequest } from './udp.js';
+import { Recent } from '../recent.js';
 
 export type Outcome = Attempt['outcome'];
 
@@ -113,42 +114,6 @@ function refusedSynAck(refusal: AttributedReset | undefined): number {
 
 /** A connection's responder and ports, as the key of what a host did last there. */
 const portsKey = (c: Connection): string => `${c.respH}|${c.respP}|${c.origP}`;
-
-/**
- * What a host did last per key, good for `window` seconds after its time (`timeOf`); older ones
- * are swept out as the map grows (a scan's million responders would fill it).
- */
-class Recent<T> {
-  private readonly last = new Map<string, T>();
-  private sweepAt = SWEEP_FROM;
-
-  constructor(
-    private readonly window: number,
-    private readonly timeOf: (value: T) => number,
-  ) {}
-
-  /** The value at `key` when `now` is at most `window` after its time. */
-  get(key: string, now: number): T | undefined {
-    const value = this.last.get(key);
-    return value !== undefined && now - this.timeOf(value) <= this.window ? value : undefined;
-  }
-
-  /** `value` at `key`; `now`, the time of the connection at hand, tells what to sweep out. */
-  set(key: string, value: T, now: number): void {
-    if (this.last.size >= this.sweepAt) {
-      for (const [k, v] of this.last) if (now - this.timeOf(v) > this.window) this.last.delete(k);
-      this.sweepAt = Math.max(SWEEP_FROM, this.last.size * 2);
-    }
-    this.last.set(key, value);
-  }
-
-  delete(key: string): void {
-    this.last.delete(key);
-  }
-}
-
-/** Entries a Recent map holds before it is first swept. */
-const SWEEP_FROM = 4096;
 
 /** The outcome of each of a host's connections (`indices`, in time order) and which are attempts. */
 export function connectionOutcomes(connections: ConnectionList, indices: readonly number[], ctx: OutcomeContext): Items {

@@ -62,7 +62,7 @@ function targetKey(c: { proto: string; respP: number }): number {
 
 /** A target key in words: "443" for TCP, "53/udp". */
 function keyWords(key: number): string {
-  return key === ICMP_ECHO_KEY ? 'ICMP echo' : key & UDP_KEY ? `${key & 0xffff}/udp` : String(key);
+  return key & UDP_KEY ? `${key & 0xffff}/udp` : String(key);
 }
 
 /** "on port 445", "on port 53/udp", "by ping (ICMP echo)": how a scan reached its addresses. */

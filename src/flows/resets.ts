@@ -10,6 +10,7 @@ import type { Packet } from '../decode/packet.js';
 import { TCP_ACK } from '../decode/tcp.js';
 import { NONE, type ResetEvidence, type ResetStage } from './connection.js';
 import type { Endpoint, Flow } from './flow.js';
+import { Recent } from '../recent.js';
 
 /** Resets (and ICMP refusals) kept per connection. */
 export const RESETS_CAP = 256;
@@ -107,6 +108,9 @@ const HELD_AFTER = 1;
 /** Held refusals kept before those past their time are swept out. */
 const HELD_SWEEP_FROM = 1024;
 
+/** A held refusal's time, the time its window runs from. */
+const heldAt = (h: HeldRefusal): number => h.evidence.ts;
+
 /** The key a held refusal is found by: transport, the sender's address and port, the destination's. */
 export function heldKey(
   tcp: boolean,
@@ -124,8 +128,7 @@ export function heldKey(
 }
 
 export class HeldRefusals {
-  private readonly held = new Map<string, HeldRefusal>();
-  private sweepAt = HELD_SWEEP_FROM;
+  private readonly held = new Recent<HeldRefusal>(HELD_AFTER, heldAt, HELD_SWEEP_FROM);
 
   /** Whether any refusal is held (a connection's key is made only then). */
   get any(): boolean {
@@ -134,11 +137,7 @@ export class HeldRefusals {
 
   /** ICMP error `p`, quoting a packet of `key` (its sender's address and port first) that opened no connection yet. */
   hold(key: string, p: Packet, fromOriginator: boolean, quotedSeq: number): void {
-    if (this.held.size >= this.sweepAt) {
-      for (const [k, h] of this.held) if (p.ts - h.evidence.ts > HELD_AFTER) this.held.delete(k);
-      this.sweepAt = Math.max(HELD_SWEEP_FROM, this.held.size * 2);
-    }
-    this.held.set(key, { evidence: resetEvidence(p, 'icmp', fromOriginator, -1, 'syn', quotedSeq), seq: quotedSeq });
+    this.held.set(key, { evidence: resetEvidence(p, 'icmp', fromOriginator, -1, 'syn', quotedSeq), seq: quotedSeq }, p.ts);
   }
 
   /**
@@ -147,7 +146,7 @@ export class HeldRefusals {
    * both are known. Attached as the responder's refusal of the originator's first packet.
    */
   claim(flow: Flow, key: string, p: Packet, tcp: boolean): void {
-    const h = this.held.get(key);
+    const h = this.held.get(key, p.ts);
     if (h === undefined) return;
     const e = h.evidence;
     if (e.ts < p.ts - HELD_BEFORE || e.ts > p.ts + HELD_AFTER) return;

@@ -22,68 +22,40 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const oneOf = <T extends string>(v: unknown, values: readonly T[]): v is T =>
   typeof v === 'string' && (values as readonly string[]).includes(v);
 
-/** A reset's evidence as the JSON writes it, its fields in the order every maker writes them; null when it is not one. */
+/**
+ * A reset's evidence fields, in the order every maker writes them, and what each must be as the
+ * JSON writes it.
+ */
+const RESET_FIELDS: readonly (readonly [keyof ResetEvidence, (v: unknown) => boolean])[] = [
+  ['kind', (v) => oneOf(v, ['rst', 'icmp', 'log'] as const)],
+  ['origin', (v) => oneOf(v, ['packet', 'zeek-conn', 'firewall-log'] as const)],
+  ['ts', isNumber],
+  ['fromOriginator', (v) => typeof v === 'boolean'],
+  ['ttl', (v) => isInt(v, -1, 255)],
+  ['ipId', (v) => isInt(v, -1, 0xffff)],
+  ['sender', isText],
+  ['delay', isNumber],
+  ['stage', (v) => oneOf(v, ['syn', 'handshake', 'data', 'late'] as const)],
+  ['seq', (v) => isInt(v, -1, 0xffffffff)],
+  ['ack', (v) => isInt(v, -1, 0xffffffff)],
+  ['ackZero', (v) => typeof v === 'boolean'],
+  ['senderKeptSending', (v) => typeof v === 'boolean'],
+  ['peerTtls', isNumbers],
+  ['peerIpIds', isNumbers],
+  ['icmpType', (v) => isInt(v, -1, 255)],
+  ['icmpCode', (v) => isInt(v, -1, 255)],
+];
+
+/** A reset's evidence as the JSON writes it, made afresh with its fields in their order; null when it is not one. */
 function resetOf(v: unknown): ResetEvidence | null {
   if (!isObject(v)) return null;
-  const {
-    kind,
-    origin,
-    ts,
-    fromOriginator,
-    ttl,
-    ipId,
-    sender,
-    delay,
-    stage,
-    seq,
-    ack,
-    ackZero,
-    senderKeptSending,
-    peerTtls,
-    peerIpIds,
-    icmpType,
-    icmpCode,
-  } = v;
-  if (
-    !oneOf(kind, ['rst', 'icmp', 'log'] as const) ||
-    !oneOf(origin, ['packet', 'zeek-conn', 'firewall-log'] as const) ||
-    !isNumber(ts) ||
-    typeof fromOriginator !== 'boolean' ||
-    !isInt(ttl, -1, 255) ||
-    !isInt(ipId, -1, 0xffff) ||
-    !isText(sender) ||
-    !isNumber(delay) ||
-    !oneOf(stage, ['syn', 'handshake', 'data', 'late'] as const) ||
-    !isInt(seq, -1, 0xffffffff) ||
-    !isInt(ack, -1, 0xffffffff) ||
-    typeof ackZero !== 'boolean' ||
-    typeof senderKeptSending !== 'boolean' ||
-    !isNumbers(peerTtls) ||
-    !isNumbers(peerIpIds) ||
-    !isInt(icmpType, -1, 255) ||
-    !isInt(icmpCode, -1, 255)
-  ) {
-    return null;
+  const evidence: Record<string, unknown> = {};
+  for (const [key, valid] of RESET_FIELDS) {
+    const value = v[key];
+    if (!valid(value)) return null;
+    evidence[key] = value;
   }
-  return {
-    kind,
-    origin,
-    ts,
-    fromOriginator,
-    ttl,
-    ipId,
-    sender,
-    delay,
-    stage,
-    seq,
-    ack,
-    ackZero,
-    senderKeptSending,
-    peerTtls,
-    peerIpIds,
-    icmpType,
-    icmpCode,
-  };
+  return evidence as unknown as ResetEvidence;
 }
 
 function httpOf(v: unknown): HttpRequestPeek | null {

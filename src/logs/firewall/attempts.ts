@@ -98,9 +98,9 @@ class Attempt {
   /** In the table: its 5-tuple's latest attempt, which a later line may still fold into. */
   open = true;
   /**
-   * UDP: the times of its bursts of lines (a line after UDP_BURST_SILENCE without one starts a
-   * burst), as a capture's flow has its datagrams' — made at its second burst: a client denied
-   * every 20 s for an hour is one flow whose schedule these tell.
+   * UDP and ICMP: the times of its bursts of lines (a line after UDP_BURST_SILENCE without one
+   * starts a burst), as a capture's flow has its datagrams' — made at its second burst: a client
+   * denied every 20 s for an hour is one flow whose schedule these tell.
    */
   bursts: number[] | undefined = undefined;
   /** The next open attempt of the same slot. */

@@ -29,7 +29,7 @@ function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       const at = line.indexOf('%');
-      if (at < 0 || (line.indexOf('ACCESSLOG', at) < 0 && line.indexOf('IPACCESSLOG', at) < 0)) return otherSyslogLine(line);
+      if (at < 0 || line.indexOf('ACCESSLOG', at) < 0) return otherSyslogLine(line);
       const m = MESSAGE.exec(line.slice(at));
       if (m === null) return line.includes('ACCESSLOGRL') ? 'skip' : 'bad';
       // A standard list's entry names its source alone (IPACCESSLOGS): no connection to make.

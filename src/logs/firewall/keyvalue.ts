@@ -20,9 +20,8 @@
  * (RT_FLOW_SESSION_DENY; a session's CREATE let it through, its CLOSE is no new attempt).
  */
 import { actionOf } from '../../firewall-words.js';
-import { isoOffset, utcSeconds } from './time.js';
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
-import { columnOf, rankOf, servicePort, type Column } from './table.js';
+import { columnOf, isoDateTime, parseDate, parseTimeOfDay, rankOf, servicePort, type Column } from './table.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { historyLetters, icmpPorts, isAddressText, portOf, shareRead, transportOf } from './types.js';
 
@@ -46,30 +45,17 @@ function epochOf(text: string): number | null {
   return whole.length <= 10 ? n : whole.length <= 13 ? n / 1e3 : whole.length <= 16 ? n / 1e6 : n / 1e9;
 }
 
-/** "2026-03-05T09:00:01(.123)(+0000|Z)": with its offset, else in the log's zone. */
-function isoOf(text: string, clock: LogClockLike): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
-  if (m === null) return null;
-  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
-  const seconds = s + (m[7] !== undefined ? Number(`0.${m[7]}`) : 0);
-  const offset = m[8] !== undefined ? isoOffset(m[8]) : null;
-  return offset === null ? clock.local(y, mo, d, h, mi, seconds) : utcSeconds(y, mo, d, h, mi, seconds) - offset;
-}
-
 /** The line's own time from its date, time and datetime pairs; null when they give none. */
 function pairTime(values: Partial<Record<Column, string>>, clock: LogClockLike): number | null {
   const { date, time, datetime } = values;
   if (date !== undefined && time !== undefined) {
-    const d = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$/.exec(date);
-    const t = /^(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(time);
-    if (d !== null && t !== null) {
-      const seconds = Number(t[3]) + (t[4] !== undefined ? Number(`0.${t[4]}`) : 0);
-      return clock.local(Number(d[1]), Number(d[2]), Number(d[3]), Number(t[1]), Number(t[2]), seconds);
-    }
+    const day = parseDate(date);
+    const seconds = parseTimeOfDay(time);
+    if (day !== null && seconds !== null) return clock.local(day[0], day[1], day[2], 0, 0, seconds);
   }
   for (const text of [datetime, time]) {
     if (text === undefined) continue;
-    const at = epochOf(text) ?? isoOf(text, clock);
+    const at = epochOf(text) ?? isoDateTime(text, clock);
     if (at !== null) return at;
   }
   return null;

@@ -18,53 +18,13 @@ import { actionOf } from '../../firewall-words.js';
 import { otherSyslogLine } from './syslog.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { isAddressText, portOf, shareRead, transportOf } from './types.js';
+import { splitCells } from './table.js';
 
 /** Where the values start: FUTURE_USE (a number), the receive time, the serial number, the type. */
-const START = /(?:^|[\s>])\d{1,3},\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,([A-Z]+),/;
+const START = /(?<=^|[\s>])\d{1,3},\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,([A-Z]+),/;
 
 /** Each value's place in a traffic log. */
 const F = { type: 3, subtype: 4, generated: 6, src: 7, dst: 8, sport: 24, dport: 25, proto: 29, action: 30, start: 35 } as const;
-
-/** The values of a CSV line, a quoted value holding commas as one ("rule, with comma"). */
-function values(text: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i <= text.length) {
-    if (text.charCodeAt(i) === 0x22 /* " */) {
-      let value = '';
-      let j = i + 1;
-      for (;;) {
-        const q = text.indexOf('"', j);
-        if (q < 0) {
-          value += text.slice(j);
-          j = text.length;
-          break;
-        }
-        value += text.slice(j, q);
-        if (text.charCodeAt(q + 1) === 0x22) {
-          value += '"';
-          j = q + 2;
-        } else {
-          j = q + 1;
-          break;
-        }
-      }
-      out.push(value);
-      const comma = text.indexOf(',', j);
-      if (comma < 0) break;
-      i = comma + 1;
-    } else {
-      const comma = text.indexOf(',', i);
-      if (comma < 0) {
-        out.push(text.slice(i));
-        break;
-      }
-      out.push(text.slice(i, comma));
-      i = comma + 1;
-    }
-  }
-  return out;
-}
 
 /** "2023/10/04 18:54:24" in the firewall's time zone; null otherwise. */
 function timeOf(text: string | undefined, clock: LogClockLike): number | null {
@@ -80,7 +40,8 @@ function parser(clock: LogClockLike): LineParser {
       if (m === null) return otherSyslogLine(line);
       // THREAT, SYSTEM, CONFIG … logs of the same firewall: no connection of their own.
       if (m[1] !== 'TRAFFIC') return 'skip';
-      const v = values(line.slice(m.index + (/[\s>]/.test(line[m.index]!) ? 1 : 0)));
+      // Quoted values hold their commas ("allow web, office"), as a table's cells do.
+      const v = splitCells(line.slice(m.index), ',').cells;
       if (v.length <= F.action) return 'bad';
       const src = v[F.src]!;
       const dst = v[F.dst]!;

@@ -212,7 +212,7 @@ const SPACE = 0x20;
  * for one quote; anything between the closing quote and the next separator is kept. Cells are
  * trimmed; `starts` are where they begin.
  */
-function splitCells(line: string, separator: string): { cells: string[]; starts: number[] } {
+export function splitCells(line: string, separator: string): { cells: string[]; starts: number[] } {
   const cells: string[] = [];
   const starts: number[] = [];
   const n = line.length;
@@ -391,7 +391,7 @@ class DateOrder {
  * null otherwise. A date of numbers only is read in the order `order` keeps for its column, and
  * told to it; without one, in its separator's convention unless a number over 12 says otherwise.
  */
-function parseDate(text: string, order?: DateOrder, line = 0): [number, number, number] | null {
+export function parseDate(text: string, order?: DateOrder, line = 0): [number, number, number] | null {
   const s = text.trim();
   let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(s);
   if (m !== null) return [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -422,16 +422,21 @@ export function parseTimeOfDay(text: string): number | null {
   return h * 3600 + Number(m[2]) * 60 + s;
 }
 
+/** An ISO 8601 date and time ("2006-11-17T13:12:50.25+01:00"): with its offset, else in the log's zone; null otherwise. */
+export function isoDateTime(text: string, clock: LogClockLike): number | null {
+  const iso = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (iso === null) return null;
+  const [y, mo, d, h, mi] = [iso[1], iso[2], iso[3], iso[4], iso[5]].map(Number) as [number, number, number, number, number];
+  const sec = Number(iso[6] ?? 0) + (iso[7] !== undefined ? Number(`0.${iso[7]}`) : 0);
+  const offset = iso[8] !== undefined ? isoOffset(iso[8]) : null;
+  return offset === null ? clock.local(y, mo, d, h, mi, sec) : utcSeconds(y, mo, d, h, mi, sec) - offset;
+}
+
 /** A date and a time in one cell: ISO 8601 (with its offset if any), "17-Nov-06 13:12:50", or epoch seconds / milliseconds. */
 function parseDateTime(text: string, clock: LogClockLike, order: DateOrder, line: number): number | null {
   const s = text.trim();
-  const iso = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
-  if (iso !== null) {
-    const [y, mo, d, h, mi] = [iso[1], iso[2], iso[3], iso[4], iso[5]].map(Number) as [number, number, number, number, number];
-    const sec = Number(iso[6] ?? 0) + (iso[7] !== undefined ? Number(`0.${iso[7]}`) : 0);
-    const offset = iso[8] !== undefined ? isoOffset(iso[8]) : null;
-    return offset === null ? clock.local(y, mo, d, h, mi, sec) : utcSeconds(y, mo, d, h, mi, sec) - offset;
-  }
+  const iso = isoDateTime(s, clock);
+  if (iso !== null) return iso;
   if (/^\d{10}(\.\d+)?$/.test(s)) return Number(s);
   if (/^\d{13}$/.test(s)) return Number(s) / 1000;
   // Date and time in one cell: the time is the part from the first "h:mm".
