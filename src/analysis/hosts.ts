@@ -20,6 +20,7 @@ import { analysedConnections, dnsFacts, insideResolvers, type DnsFacts } from '.
 import type { Attempt, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
 import { flat } from '../flat.js';
+import { free, scratchBuffer } from '../scratch.js';
 
 export interface HostContext {
   internal: CidrSet;
@@ -137,7 +138,9 @@ const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 export function buildHosts(connections: ConnectionList, ctx: HostContext): HostsAnalysis {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
   // Each host's number in `positionsOf`; a host with DNS findings alone has none.
-  const { hostIds: byHost, positionsOf, countOf } = hostPositions(connections, analysedConnections(connections, ctx.internal));
+  const analysed = analysedConnections(connections, ctx.internal);
+  const { hostIds: byHost, positionsOf, countOf } = hostPositions(connections, analysed);
+  free(analysed.buffer);
   // DNS as a channel (tunnels, periodic lookups) is read from every DNS query a host sends, those
   // to the network's own resolver included: a host with nothing else is listed too.
   const channels = dnsChannelsByHost(connections);
@@ -261,7 +264,9 @@ function hostPositions(
   const hostIds = new Map<string, number | undefined>();
   // IPv4 originators by number: their text is not written for each of millions of rows.
   const v4Ids = new Map<number, number>();
-  const hostOf = new Int32Array(connections.length);
+  // Scratch memory: 4 bytes a row, let go as soon as the positions are made.
+  const hostBuffer = scratchBuffer(4 * connections.length);
+  const hostOf = new Int32Array(hostBuffer);
   const counts: number[] = [];
   let total = 0;
   for (let i = 0; i < connections.length; i++) {
@@ -287,6 +292,7 @@ function hostPositions(
   const positions = new Int32Array(total);
   const next = first.slice(0, counts.length);
   for (let i = 0; i < connections.length; i++) if (analysed[i] !== 0) positions[next[hostOf[i]!]!++] = i;
+  free(hostBuffer);
   return {
     hostIds,
     positionsOf: (id) => (id === undefined ? [] : Array.from(positions.subarray(first[id], first[id + 1]))),

@@ -82,7 +82,7 @@ export function analyzeNetworks(
   if (parts.length <= 1) return analyzeConnections(connections, captures, options, captures);
   const position = new Map<number, number>();
   parts.forEach((p, i) => p.captures.forEach((c) => position.set(c, i)));
-  const own = parts.map(() => new ConnectionStore());
+  const own = parts.map(() => new ConnectionStore(null, { uids: false }));
   for (const c of connections) own[position.get(c.capture) ?? 0]!.add(c);
   const results = parts.map((p, i) =>
     analyzeConnections(

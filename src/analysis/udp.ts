@@ -8,6 +8,7 @@ import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import { ipv4ToNumber } from '../decode/address.js';
 import type { CidrSet } from './cidr.js';
+import { scratchBuffer, type ScratchBuffer } from '../scratch.js';
 
 const DNS_PORT = 53;
 const QUIC_PORT = 443;
@@ -93,8 +94,9 @@ export function insideResolvers(connections: ConnectionList, internal: CidrSet):
  * answers (then the outside one is the network's); with a resolver inside, DNS to one outside
  * goes past it.
  */
-export function analysedConnections(connections: ConnectionList, internal: CidrSet): Uint8Array {
-  const analysed = new Uint8Array(connections.length);
+export function analysedConnections(connections: ConnectionList, internal: CidrSet): Uint8Array<ScratchBuffer> {
+  // In scratch memory: a byte a row, let go once the hosts' rows are found (hosts.ts).
+  const analysed = new Uint8Array(scratchBuffer(connections.length));
   let resolvers: ReadonlySet<string> | null = null;
   let inside: boolean | null = null;
   for (let i = 0; i < connections.length; i++) {

@@ -25,6 +25,7 @@ import {
   type Transport,
 } from './connection.js';
 import { historyResets } from './zeek-history.js';
+import { free, scratchBuffer } from '../scratch.js';
 
 /** What the analysis reads connections from: an array, or a store of them. */
 export interface ConnectionList extends Iterable<Connection> {
@@ -99,9 +100,10 @@ export class ConnectionKeeper {
   constructor(
     private readonly pool: ChunkPool | null = null,
     private readonly objectsUpTo = KEEP_OBJECTS_UP_TO,
+    private readonly options: StoreOptions = {},
   ) {
     this.objects = objectsUpTo > 0 ? [] : null;
-    this.store = objectsUpTo > 0 ? null : new ConnectionStore(pool);
+    this.store = objectsUpTo > 0 ? null : new ConnectionStore(pool, options);
   }
 
   add(c: Connection): void {
@@ -111,20 +113,22 @@ export class ConnectionKeeper {
     }
     this.objects.push(c);
     if (this.objects.length > this.objectsUpTo) {
-      this.store = new ConnectionStore(this.pool);
+      this.store = new ConnectionStore(this.pool, this.options);
       for (const kept of this.objects) this.store.add(kept);
       this.objects = null;
     }
   }
 
-  /** The connections in order of start time, ties by uid. */
+  /** The connections in order of start time, ties by uid (kept without uids: by capture, then in the order added). */
   list(): ConnectionList {
     if (this.store !== null) {
       this.store.sortByStart();
       return this.store;
     }
     const objects = this.objects!;
-    objects.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    // (The engine's sort keeps the order of ties.)
+    if (this.options.uids === false) objects.sort((a, b) => a.ts - b.ts || a.capture - b.capture);
+    else objects.sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
     return new ArrayList(objects, true);
   }
 }
@@ -138,6 +142,17 @@ export class ConnectionKeeper {
  * has it) cost that. The analysis reads rows from columns as fast as objects.
  */
 export const KEEP_OBJECTS_UP_TO = 0;
+
+/** How a store keeps its rows. */
+export interface StoreOptions {
+  /**
+   * Keep each row's uid (the default). An analysis never names a connection by its uid, and a
+   * Zeek row's is 16 of the bytes its row takes: a store kept for one (`uids: false`) keeps none,
+   * each row's uid read as `logUid(capture, its position as added)`, rows that start together in
+   * the order added.
+   */
+  uids?: boolean;
+}
 
 /** The connections of `list` at `positions`, made as they are asked for. */
 export function viewOf(list: ConnectionList, positions: readonly number[]): ConnectionList {
@@ -258,6 +273,11 @@ const FLAG_LOG_UID = 512;
 const FLAG_SYN_SEQ = 1024;
 /** The row's `synSeq` is -1 (a capture's connection whose SYN was not seen). */
 const FLAG_NO_SYN_SEQ = 2048;
+/**
+ * The row keeps no uid (a store kept without them): it reads as `logUid(capture, position)`, the
+ * position the row's as added (the chunk's `first` and the row's place in it).
+ */
+const FLAG_ROW_UID = 4096;
 
 const NO_RARE: Rare = {
   resets: NONE,
@@ -332,8 +352,12 @@ class Chunk {
   /** 0 by default. */
   origBytes: Uint32Array | null = null;
   respBytes: Uint32Array | null = null;
-  origIpBytes: Uint32Array | null = null;
-  respIpBytes: Uint32Array | null = null;
+  /**
+   * IP bytes (`ipBytesAt`), made at the chunk's first row that has them: two bytes a row holding
+   * what they are beyond the payload's bytes, or four holding the counts themselves.
+   */
+  origIpBytes: Uint16Array | Uint32Array | null = null;
+  respIpBytes: Uint16Array | Uint32Array | null = null;
   respPkts: Uint16Array | Uint32Array | null = null;
   /**
    * The columns every row has, HOT words a row, side by side: originator and responder (IPv4
@@ -350,6 +374,8 @@ class Chunk {
   uidEnd: Uint32Array | null = null;
   /** The position in its log of a row of FLAG_LOG_UID; made at the chunk's first. */
   serial: Uint32Array | null = null;
+  /** The position as added of the chunk's first row (FLAG_ROW_UID). */
+  first = 0;
   /** The originator's first SYN's sequence number (FLAG_SYN_SEQ); made at the chunk's first. */
   synSeq: Uint32Array | null = null;
   /** Texts id + 1, 0 for none (the default). */
@@ -512,6 +538,43 @@ function setTimes(k: Chunk, i: number, c: Connection): void {
   }
 }
 
+/**
+ * A row's IP bytes into their column, `bytes` its payload's (row `i` of `bytesColumn` for the rows
+ * before): while each row's are at most 65,534 more than its payload's (headers, 40 to 60 bytes a
+ * packet), a Uint16Array holding that excess plus one (0: no IP bytes counted) — two bytes a row
+ * where the counts took four; at the chunk's first row that is not so, a Uint32Array of the counts.
+ */
+function setIpBytes(
+  column: Uint16Array | Uint32Array | null,
+  i: number,
+  ipBytes: number,
+  bytes: number,
+  bytesColumn: Uint32Array | null,
+): Uint16Array | Uint32Array {
+  const excess = ipBytes - bytes;
+  if (column === null && excess >= 0 && excess < 0xffff) column = new Uint16Array(CHUNK);
+  if (column instanceof Uint16Array) {
+    if (excess >= 0 && excess < 0xffff) {
+      column[i] = excess + 1;
+      return column;
+    }
+    const counts = new Uint32Array(CHUNK);
+    for (let j = 0; j < i; j++) counts[j] = ipBytesAt(column, j, bytesColumn);
+    column = counts;
+  }
+  column ??= new Uint32Array(CHUNK);
+  column[i] = ipBytes;
+  return column;
+}
+
+/** Row `i`'s IP bytes as setIpBytes keeps them, `bytesColumn` its payload's. */
+function ipBytesAt(column: Uint16Array | Uint32Array | null, i: number, bytesColumn: Uint32Array | null): number {
+  if (column === null) return 0;
+  const v = column[i]!;
+  if (!(column instanceof Uint16Array)) return v;
+  return v === 0 ? 0 : (bytesColumn === null ? 0 : bytesColumn[i]!) + v - 1;
+}
+
 /** A packet count into its column, the column widened to four bytes a row at the first count that needs them. */
 function setCount16(column: Uint16Array | Uint32Array, i: number, value: number): Uint16Array | Uint32Array {
   if (value > 0xffff && column instanceof Uint16Array) column = Uint32Array.from(column);
@@ -555,8 +618,16 @@ export class ConnectionStore implements ConnectionList {
   private n = 0;
   private chunks: Chunk[] = [];
 
+  /** Rows keep their uids (StoreOptions). */
+  private readonly keepUids: boolean;
+
   /** `pool`: where chunks come from and go back to on `release` (none: made afresh, left to the collector). */
-  constructor(private readonly pool: ChunkPool | null = null) {}
+  constructor(
+    private readonly pool: ChunkPool | null = null,
+    options: StoreOptions = {},
+  ) {
+    this.keepUids = options.uids !== false;
+  }
 
   /** Empties the store, its chunks given back to its pool. */
   release(): void {
@@ -592,7 +663,11 @@ export class ConnectionStore implements ConnectionList {
 
   add(c: Connection): void {
     const i = this.n & ROW;
-    if (i === 0) this.chunks.push(this.pool !== null ? this.pool.take() : new Chunk());
+    if (i === 0) {
+      const chunk = this.pool !== null ? this.pool.take() : new Chunk();
+      chunk.first = this.n;
+      this.chunks.push(chunk);
+    }
     const k = this.chunks[this.chunks.length - 1]!;
     this.n++;
     this.order = null;
@@ -601,8 +676,8 @@ export class ConnectionStore implements ConnectionList {
     if (c.handshakeRtt !== null) (k.handshakeRtt ??= new Float64Array(CHUNK).fill(Number.NaN))[i] = c.handshakeRtt;
     if (c.origBytes !== 0) (k.origBytes ??= new Uint32Array(CHUNK))[i] = c.origBytes;
     if (c.respBytes !== 0) (k.respBytes ??= new Uint32Array(CHUNK))[i] = c.respBytes;
-    if (c.origIpBytes !== 0) (k.origIpBytes ??= new Uint32Array(CHUNK))[i] = c.origIpBytes;
-    if (c.respIpBytes !== 0) (k.respIpBytes ??= new Uint32Array(CHUNK))[i] = c.respIpBytes;
+    if (c.origIpBytes !== 0) k.origIpBytes = setIpBytes(k.origIpBytes, i, c.origIpBytes, c.origBytes, k.origBytes);
+    if (c.respIpBytes !== 0) k.respIpBytes = setIpBytes(k.respIpBytes, i, c.respIpBytes, c.respBytes, k.respBytes);
     const at = i * HOT;
     const hot = k.hot;
     hot[at + W_ORIG_PKTS] = c.origPkts;
@@ -628,8 +703,9 @@ export class ConnectionStore implements ConnectionList {
       flags |= FLAG_HISTORY_RESETS;
       resets = NONE;
     }
-    const serial = logUidIndex(c.uid, c.capture);
-    if (serial >= 0) {
+    const serial = this.keepUids ? logUidIndex(c.uid, c.capture) : -1;
+    if (!this.keepUids) flags |= FLAG_ROW_UID;
+    else if (serial >= 0) {
       flags |= FLAG_LOG_UID;
       (k.serial ??= new Uint32Array(CHUNK))[i] = serial;
       if (k.uidEnd !== null) k.uidEnd[i] = k.uidBytes;
@@ -651,7 +727,8 @@ export class ConnectionStore implements ConnectionList {
     }
     hot[at + W_FLAGS] = flags | ((state & 0xff) << 16) | ((proto & 0xff) << 24);
     if (history > 0xffff || service > 0xffff || state > 0xff || proto > 0xff || !fits(c)) {
-      setRare(k, i, { ...NO_RARE, whole: plainConnection(c) });
+      const whole = plainConnection(c);
+      setRare(k, i, { ...NO_RARE, whole: this.keepUids ? whole : { ...whole, uid: uidAt(k, i) } });
       return;
     }
     if (
@@ -801,8 +878,11 @@ export class ConnectionStore implements ConnectionList {
     const rowBits = Math.max(1, Math.ceil(Math.log2(n)));
     const shift = 32 - rowBits;
     if (rowBits > 32 || last - first >= 2 ** (64 - rowBits)) return null;
-    const keys = new BigUint64Array(n);
-    const words = new Uint32Array(keys.buffer);
+    // The keys in scratch memory: the order is written over their first half, and the whole
+    // given back at once (80 MB at 10 M rows, else held through the analysis).
+    const buffer = scratchBuffer(8 * n);
+    const keys = new BigUint64Array(buffer);
+    const words = new Uint32Array(buffer);
     const [low, high] = LITTLE_ENDIAN ? [0, 1] : [1, 0];
     const rowScale = 2 ** rowBits;
     const highScale = 2 ** shift;
@@ -813,9 +893,13 @@ export class ConnectionStore implements ConnectionList {
       words[2 * r + low] = (t % highScale) * rowScale + r;
     }
     keys.sort();
-    const order = new Uint32Array(n);
+    // Each row below its key, written over the keys from the first (row i's word at 4i bytes, its
+    // key at 8i: none is written over before it is read).
     const mask = rowScale - 1;
-    for (let i = 0; i < n; i++) order[i] = rowBits === 32 ? words[2 * i + low]! : words[2 * i + low]! & mask;
+    for (let i = 0; i < n; i++) words[i] = rowBits === 32 ? words[2 * i + low]! : words[2 * i + low]! & mask;
+    buffer.resize(4 * n);
+    const order = new Uint32Array(words.subarray(0, n));
+    free(buffer);
     return order;
   }
 
@@ -828,9 +912,10 @@ export class ConnectionStore implements ConnectionList {
   }
 
   /**
-   * `order[from, to)` sorted by uid when every row's uid is a log's (FLAG_LOG_UID): `logUid` texts
-   * sort as their input and position do, so none is made (a firewall log with one-second time
-   * stamps ties most of its millions of rows). False, nothing moved, when one is not.
+   * `order[from, to)` sorted by uid when every row's uid is a log's (FLAG_LOG_UID) or none is kept
+   * (FLAG_ROW_UID): `logUid` texts sort as their input and position do, so none is made (a
+   * firewall log with one-second time stamps ties most of its millions of rows). False, nothing
+   * moved, when one is not.
    */
   private logUidsOrder(order: Uint32Array, from: number, to: number): boolean {
     const keys = new Float64Array(to - from);
@@ -838,8 +923,9 @@ export class ConnectionStore implements ConnectionList {
       const r = order[j]!;
       const k = this.chunks[r >>> CHUNK_BITS]!;
       const i = r & ROW;
-      if ((flagsAt(k, i) & FLAG_LOG_UID) === 0) return false;
-      keys[j - from] = captureAt(k, i) * 2 ** 32 + k.serial![i]!;
+      const flags = flagsAt(k, i);
+      if ((flags & (FLAG_LOG_UID | FLAG_ROW_UID)) === 0) return false;
+      keys[j - from] = captureAt(k, i) * 2 ** 32 + (flags & FLAG_ROW_UID ? k.first + i : k.serial![i]!);
     }
     const tied = order.slice(from, to);
     const at = new Uint32Array(to - from);
@@ -1077,13 +1163,13 @@ class StoredRow implements Connection {
     return this.word(W_ORIG_PKTS);
   }
   get origIpBytes(): number {
-    return this.count(this.k.origIpBytes);
+    return ipBytesAt(this.k.origIpBytes, this.i, this.k.origBytes);
   }
   get respPkts(): number {
     return this.count(this.k.respPkts);
   }
   get respIpBytes(): number {
-    return this.count(this.k.respIpBytes);
+    return ipBytesAt(this.k.respIpBytes, this.i, this.k.respBytes);
   }
   get capture(): number {
     return captureAt(this.k, this.i);
@@ -1199,7 +1285,9 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const UID_BYTES = 18;
 
 function uidAt(k: Chunk, i: number): string {
-  if (flagsAt(k, i) & FLAG_LOG_UID) return logUid(captureAt(k, i), k.serial![i]!);
+  const flags = flagsAt(k, i);
+  if (flags & FLAG_ROW_UID) return logUid(captureAt(k, i), k.first + i);
+  if (flags & FLAG_LOG_UID) return logUid(captureAt(k, i), k.serial![i]!);
   if (k.uids !== null) return k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd![i - 1]!, k.uidEnd![i]);
   return k.uidCodes === null ? '' : unpackUid(k.uidCodes, i * UID_SLOT);
 }

@@ -108,7 +108,11 @@ describe('the connection store gives back what it was given', () => {
       expect(columns.loaded.connections, input).toBeInstanceOf(ConnectionStore);
       expect(objects.loaded.connections, input).not.toBeInstanceOf(ConnectionStore);
       expect(columns.result, input).toStrictEqual(objects.result);
-      expect(columns.loaded.connections.toArray(), input).toStrictEqual(objects.loaded.connections.toArray());
+      // Kept for the analysis, the columns keep no uids: each connection's other fields as they were.
+      const withoutUid = ({ uid: _, ...rest }: Connection): Omit<Connection, 'uid'> => rest;
+      expect(columns.loaded.connections.toArray().map(withoutUid), input).toStrictEqual(
+        objects.loaded.connections.toArray().map(withoutUid),
+      );
     }
   }, 300_000);
 
@@ -363,6 +367,54 @@ describe('the connection store gives back what it was given', () => {
         shape,
       ).toEqual(byStart.map((c) => c.uid));
     }
+  });
+
+  it('keeps no uids when kept for an analysis: each row named by its capture and position, ties in the order added', () => {
+    // A Zeek row's uid is a quarter of what its row takes; no finding names a connection by it.
+    const at = (uid: string, ts: number, capture: number): Connection =>
+      connection({ uid, ts, lastTs: ts, origH: '10.1.1.1', respH: '10.1.1.2', respP: 53, capture });
+    const rows = [at('Cb', 2, 1), at('Cc', 1, 1), at('Ca', 2, 0), at('C0', 3, 1), at('Cz', 2, 1)];
+    const store = new ConnectionStore(null, { uids: false });
+    for (const c of rows) store.add(c);
+    expect(store.toArray()).toStrictEqual(rows.map((c, i) => ({ ...c, uid: logUid(c.capture, i) })));
+    const chunks = (store as unknown as { chunks: { uidCodes: Uint8Array | null; uids: Buffer | null; serial: Uint32Array | null }[] })
+      .chunks;
+    expect([chunks[0]!.uidCodes, chunks[0]!.uids, chunks[0]!.serial]).toEqual([null, null, null]);
+    store.sortByStart();
+    // Starting together: the capture first, then the order added.
+    expect(store.toArray().map((c) => c.ts)).toEqual([1, 2, 2, 2, 3]);
+    expect(store.toArray().map((c) => c.uid)).toEqual([logUid(1, 1), logUid(0, 2), logUid(1, 0), logUid(1, 4), logUid(1, 3)]);
+  });
+
+  it("keeps IP bytes exact in two bytes a row while they are the payload's and a few headers more, else in four", () => {
+    const row = (i: number, origBytes: number, origIpBytes: number, respBytes: number, respIpBytes: number): Connection =>
+      connection({
+        uid: `C${i}`,
+        ts: 1_000 + i,
+        lastTs: 1_000 + i,
+        origH: '10.0.0.1',
+        respH: '192.0.2.1',
+        respP: 443,
+        origBytes,
+        origIpBytes,
+        respBytes,
+        respIpBytes,
+      });
+    const widths = (store: ConnectionStore): (number | null)[] => {
+      const [k] = (store as unknown as { chunks: { origIpBytes: Uint16Array | null; respIpBytes: Uint16Array | null }[] }).chunks;
+      return [k!.origIpBytes?.BYTES_PER_ELEMENT ?? null, k!.respIpBytes?.BYTES_PER_ELEMENT ?? null];
+    };
+    // A capture's and a Zeek row's: headers over the payload, none at all (a firewall log's), the most two bytes hold.
+    const usual = [row(0, 0, 0, 0, 0), row(1, 400, 820, 90_000, 93_000), row(2, 0, 60, 0, 40), row(3, 7, 7 + 65_534, 0, 0)];
+    const narrow = stored(usual);
+    expect(narrow.toArray()).toStrictEqual(usual);
+    expect(widths(narrow)).toEqual([2, 2]);
+    // Then a row whose IP bytes are fewer than its payload's (Zeek counts a payload by sequence
+    // numbers, past packets it missed), one with a header's worth more than two bytes hold, one of 2^32 − 1.
+    const odd = [...usual, row(4, 5_000, 1_000, 0, 0), row(5, 0, 0, 10, 10 + 65_535), row(6, 0, 2 ** 32 - 1, 0, 0)];
+    const wide = stored(odd);
+    expect(wide.toArray()).toStrictEqual(odd);
+    expect(widths(wide)).toEqual([4, 4]);
   });
 
   it('orders connections that start together by uid', () => {
