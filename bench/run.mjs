@@ -38,6 +38,7 @@ import {
   copyFileSync,
   existsSync,
   ftruncateSync,
+  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -823,7 +824,8 @@ function twoProcesses(first, second) {
 // The logs profile: a Zeek deployment's conn.log of a busy day (scripts/make-conn-log.mjs), the
 // same gzip-compressed, and a firewall's kern.log of netfilter LOG lines
 // (scripts/make-netfilter-log.mjs), each read end to end by the CLI; gunzip alone on the same file
-// is the speed gzip input is measured against.
+// is the speed gzip input is measured against. The conn.log is read alone and in a folder with
+// the dns.log, http.log and ssl.log a deployment writes beside it (joined to it by uid).
 
 const LOG_TARGETS = {
   zeek: 'targets: 1 M conn rows/s (plain TSV), peak RSS under 512 MB at 10 M rows; gzip at the speed of zlib',
@@ -858,6 +860,16 @@ function benchLogs() {
   const fw = join(tmpdir(), `callhome-bench-netfilter-${firewallMB}MB.log`);
   ensureLog(conn, 'make-conn-log.mjs', [rows]);
   ensureGzip(conn, gz);
+  // The same conn.log with the side logs a deployment writes beside it (dns.log, http.log,
+  // ssl.log), in a folder of its own: what callhome reads from a Zeek log directory.
+  const folder = join(tmpdir(), `callhome-bench-zeek-${rows}rows`);
+  const sideLogs = ['conn.log', 'dns.log', 'http.log', 'ssl.log'].map((name) => join(folder, name));
+  if (!sideLogs.every((f) => existsSync(f))) {
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder);
+    ensureLog(sideLogs[0], 'make-conn-log.mjs', [rows, 3000, 'side']);
+  }
+  const folderBytes = sideLogs.reduce((n, f) => n + statSync(f).size, 0);
   ensureLog(fw, 'make-netfilter-log.mjs', [firewallMB]);
   const loadBefore = loadavg();
   const runs = [
@@ -869,6 +881,14 @@ function benchLogs() {
       args: ['analyze', '--format', 'json', conn],
     },
     { name: 'callhome flows --format csv conn.log', file: conn, unit: 'rows', amount: rows, args: ['flows', '--format', 'csv', conn] },
+    {
+      name: 'callhome analyze --format json zeek/ (conn, dns, http, ssl)',
+      file: folder,
+      bytes: folderBytes,
+      unit: 'rows',
+      amount: rows,
+      args: ['analyze', '--format', 'json', folder],
+    },
     { name: 'callhome analyze --format json conn.log.gz', file: gz, unit: 'rows', amount: rows, args: ['analyze', '--format', 'json', gz] },
     {
       name: 'gunzip conn.log.gz (zlib alone)',
@@ -899,10 +919,17 @@ function benchLogs() {
     const argv = r.node ?? [cliMain, ...r.args.slice(0, -1), '--quiet', '--no-color', r.args[r.args.length - 1]];
     const m = best(() => programOnce(r.name, process.execPath, argv));
     if (m.error) skipped.push(`${r.name} (failed: ${m.error})`);
-    else measured.push({ ...m, unit: r.unit, perSecond: r.amount / m.seconds, fileMB: statSync(r.file).size / 1e6, load: loadNow() });
+    else
+      measured.push({
+        ...m,
+        unit: r.unit,
+        perSecond: r.amount / m.seconds,
+        fileMB: (r.bytes ?? statSync(r.file).size) / 1e6,
+        load: loadNow(),
+      });
   }
   console.log(
-    `\nlogs: conn.log of ${rows.toLocaleString('en-US')} rows (${(statSync(conn).size / 1e6).toFixed(0)} MB, gzip ${(statSync(gz).size / 1e6).toFixed(0)} MB); netfilter log of ${(statSync(fw).size / 1e6).toFixed(0)} MB`,
+    `\nlogs: conn.log of ${rows.toLocaleString('en-US')} rows (${(statSync(conn).size / 1e6).toFixed(0)} MB, gzip ${(statSync(gz).size / 1e6).toFixed(0)} MB); with its dns, http and ssl logs ${(folderBytes / 1e6).toFixed(0)} MB; netfilter log of ${(statSync(fw).size / 1e6).toFixed(0)} MB`,
   );
   console.log(`  ${LOG_TARGETS.zeek}\n  ${LOG_TARGETS.firewall}\n`);
   console.log(`${'run'.padEnd(46)}${'seconds'.padStart(8)}${'CPU s'.padStart(7)}${'rate'.padStart(18)}${'peak RSS MB'.padStart(13)}  load`);
@@ -914,7 +941,12 @@ function benchLogs() {
   }
   for (const s of skipped) console.log(`  not measured: ${s}`);
   return {
-    files: { conn: { path: conn, rows }, gzip: { path: gz }, netfilter: { path: fw, megabytes: firewallMB } },
+    files: {
+      conn: { path: conn, rows },
+      gzip: { path: gz },
+      zeekFolder: { path: folder, megabytes: folderBytes / 1e6 },
+      netfilter: { path: fw, megabytes: firewallMB },
+    },
     loadAverageBefore: loadBefore,
     runs: measured,
     skipped,

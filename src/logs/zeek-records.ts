@@ -281,10 +281,12 @@ export function tupleKey(origH: string, origP: number, respH: string, respP: num
   return `${origH} ${origP} ${respH} ${respP}`;
 }
 
-/** A side log row's endpoints: their key (`tupleKey`), and its port pair as one number (`portPair`). */
+/** A side log row's endpoints (`tupleKey` makes them one key, `portPair` their ports one number). */
 export interface Endpoints {
-  key: string;
-  ports: number;
+  origH: string;
+  origP: number;
+  respH: string;
+  respP: number;
 }
 
 /** A connection's port pair as one number, looked at before its endpoints' key is made. */
@@ -297,7 +299,7 @@ function rowTuple(row: ZeekRow, from: number): Endpoints | null {
   const origP = row.text(from + 1) === null ? Number.NaN : count(row, from + 1);
   const respP = row.text(from + 3) === null ? Number.NaN : count(row, from + 3);
   if (origH === null || respH === null || !Number.isInteger(origP) || !Number.isInteger(respP)) return null;
-  return { key: tupleKey(origH, origP, respH, respP), ports: portPair(origP, respP) };
+  return { origH, origP, respH, respP };
 }
 
 /**

@@ -12,7 +12,8 @@
 import { applyFlowsJson, isFlowsJson } from './flows-json.js';
 import { noCaptureFileFacts, type CaptureSummary } from '../analysis/types.js';
 import { CaptureError } from '../capture/types.js';
-import type { Connection } from '../flows/connection.js';
+import { NONE, type Connection, type DnsAnswer, type HttpRequestPeek } from '../flows/connection.js';
+import { own, TextBook } from '../flat.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
 import { HEAD_BYTES, readLines, readTail, type LineStats } from './lines.js';
@@ -145,53 +146,127 @@ interface HttpEntry {
   times: number[];
   /** The side log's file (its state's index). */
   file: number;
+  /** Its connection's endpoints, for a conn.log whose uids are not the side logs'. */
+  ends: Endpoints | null;
 }
 interface SniEntry {
   sni: string;
   ts: number;
   file: number;
+  ends: Endpoints | null;
+}
+
+/** What the side logs said of one uid. */
+interface SideRows {
+  dns: DnsEntry | null;
+  http: HttpEntry | null;
+  sni: SniEntry | null;
 }
 
 /** A side row and its connection's row this far apart (beyond the connection's span) are still one connection's. */
 const TUPLE_SLACK_SECONDS = 1;
 
 /**
- * What the side logs said, by uid, until conn.log claims it; and by the connection's endpoints,
- * for a conn.log whose uids are not the side logs' (logs of two Zeek runs over one capture, a
- * sensor that rewrote them): a side row is then claimed by the conn.log row of the same
- * endpoints whose span holds its time.
+ * conn.log rows held at most while the logs are not yet known to share their uids (Join): a
+ * conn.log of another run than its side logs claims none of them by uid in its first rows.
+ */
+const HELD_MAX = 50_000;
+
+/**
+ * What the side logs said, by uid (one map for the three logs: a conn.log row is looked up
+ * once), until conn.log claims it; and by the connection's endpoints, for a conn.log whose uids
+ * are not the side logs' (logs of two Zeek runs over one capture, a sensor that rewrote them): a
+ * side row is then claimed by the conn.log row of the same endpoints whose span holds its time.
+ *
+ * The index by endpoints is made only once it is needed: the conn.log rows are held (up to
+ * HELD_MAX) until one claims an http or ssl row by its uid — the logs of one run of Zeek share
+ * their uids, and then none is needed — or none has; then the index is made and the held rows
+ * are looked up in it. A day's side logs are millions of rows.
  */
 class Join {
-  readonly dns = new Map<string, DnsEntry>();
-  readonly http = new Map<string, HttpEntry>();
-  readonly sni = new Map<string, SniEntry>();
-  private readonly httpByTuple = new Map<string, string[]>();
-  private readonly sniByTuple = new Map<string, string[]>();
+  readonly byUid = new Map<string, SideRows>();
+  /** Rows of each log not yet claimed. */
+  dnsLeft = 0;
+  httpLeft = 0;
+  sniLeft = 0;
+  private httpByTuple: Map<string, string[]> | null = null;
+  private sniByTuple: Map<string, string[]> | null = null;
   /**
    * The port pairs of the side rows indexed by endpoints (`portPair`): a conn.log row
    * of no such pair — most of them — is passed over without making its endpoints' key.
    */
   private readonly ports = new Set<number>();
-
-  /**
-   * Whether side rows are still looked up by endpoints: until a conn.log row claims one by its uid
-   * (the logs of one run of Zeek share their uids, and then the index is let go).
-   */
+  /** Whether side rows may still be looked up by endpoints: until a conn.log row claims one by its uid. */
   private byEndpoints = true;
+  /** conn.log rows waiting for the index by endpoints to be made or known not needed, and where each goes then. */
+  private held: { c: Connection; then: (c: Connection) => void; http: boolean; sni: boolean }[] = [];
 
-  /** A side row's uid under its endpoints, for `attach` to find it by them. */
-  index(kind: 'http' | 'sni', tuple: Endpoints | null, uid: string): void {
-    if (tuple === null || !this.byEndpoints) return;
-    this.ports.add(tuple.ports);
+  /** The side rows of `uid`, made when none were. */
+  private rowsOf(uid: string): SideRows {
+    let rows = this.byUid.get(uid);
+    if (rows === undefined) this.byUid.set(own(uid), (rows = { dns: null, http: null, sni: null }));
+    return rows;
+  }
+
+  dns(uid: string): DnsEntry | null {
+    return this.byUid.get(uid)?.dns ?? null;
+  }
+  addDns(uid: string, entry: DnsEntry): void {
+    this.rowsOf(uid).dns = entry;
+    this.dnsLeft++;
+  }
+  http(uid: string): HttpEntry | null {
+    return this.byUid.get(uid)?.http ?? null;
+  }
+  addHttp(uid: string, entry: HttpEntry): void {
+    this.rowsOf(uid).http = entry;
+    this.httpLeft++;
+    this.index('http', entry.ends, uid);
+  }
+  hasSni(uid: string): boolean {
+    return (this.byUid.get(uid)?.sni ?? null) !== null;
+  }
+  addSni(uid: string, entry: SniEntry): void {
+    this.rowsOf(uid).sni = entry;
+    this.sniLeft++;
+    this.index('sni', entry.ends, uid);
+  }
+
+  /** A side row's uid under its endpoints, once the index is made. */
+  private index(kind: 'http' | 'sni', ends: Endpoints | null, uid: string): void {
     const byTuple = kind === 'http' ? this.httpByTuple : this.sniByTuple;
-    const uids = byTuple.get(tuple.key);
-    if (uids === undefined) byTuple.set(tuple.key, [uid]);
+    if (ends === null || byTuple === null) return;
+    this.ports.add(portPair(ends.origP, ends.respP));
+    const key = tupleKey(ends.origH, ends.origP, ends.respH, ends.respP);
+    const uids = byTuple.get(key);
+    if (uids === undefined) byTuple.set(key, [uid]);
     else if (!uids.includes(uid)) uids.push(uid);
   }
 
+  /** The index by endpoints of every side row not yet claimed, and the held rows looked up in it. */
+  private indexNow(): void {
+    this.httpByTuple = new Map();
+    this.sniByTuple = new Map();
+    for (const [uid, rows] of this.byUid) {
+      if (rows.http !== null) this.index('http', rows.http.ends, uid);
+      if (rows.sni !== null) this.index('sni', rows.sni.ends, uid);
+    }
+    this.release(true);
+  }
+
+  /** The held rows on to where they go, looked up by endpoints or not. */
+  private release(byEndpoints: boolean): void {
+    const held = this.held;
+    this.held = [];
+    for (const { c, then, http, sni } of held) {
+      if (byEndpoints) this.claimByEndpoints(c, http, sni);
+      then(c);
+    }
+  }
+
   /** The uid of an unclaimed side row of `c`'s endpoints within its span, or undefined. */
-  private byTuple(c: Connection, byTuple: Map<string, string[]>, timeOf: (uid: string) => number | undefined): string | undefined {
-    if (byTuple.size === 0 || !this.ports.has(portPair(c.origP, c.respP))) return undefined;
+  private byTuple(c: Connection, byTuple: Map<string, string[]> | null, timeOf: (uid: string) => number | undefined): string | undefined {
+    if (byTuple === null || byTuple.size === 0 || !this.ports.has(portPair(c.origP, c.respP))) return undefined;
     const uids = byTuple.get(tupleKey(c.origH, c.origP, c.respH, c.respP));
     if (uids === undefined) return undefined;
     for (const uid of uids) {
@@ -205,33 +280,135 @@ class Join {
   private uidsShared(): void {
     if (!this.byEndpoints) return;
     this.byEndpoints = false;
-    this.httpByTuple.clear();
-    this.sniByTuple.clear();
+    this.httpByTuple = null;
+    this.sniByTuple = null;
     this.ports.clear();
+    this.release(false);
   }
 
-  attach(c: Connection): void {
-    const dns = this.dns.get(c.uid);
-    if (dns !== undefined) {
-      this.dns.delete(c.uid);
-      applyDns(c, dns);
+  /** What the side logs said of `c`, joined to it; `then` takes it once joined (at once, or after the rows held with it). */
+  attach(c: Connection, then: (c: Connection) => void): void {
+    const rows = this.byUid.get(c.uid);
+    let http = true;
+    let sni = true;
+    if (rows !== undefined) {
+      if (this.byEndpoints && (rows.http !== null || rows.sni !== null)) this.uidsShared();
+      this.byUid.delete(c.uid);
+      if (rows.dns !== null) {
+        this.dnsLeft--;
+        applyDns(c, rows.dns);
+      }
+      if (rows.http !== null) this.claimHttp(c, rows.http);
+      if (rows.sni !== null) this.claimSni(c, rows.sni);
+      http = rows.http === null;
+      sni = rows.sni === null;
     }
-    if (this.byEndpoints && (this.http.has(c.uid) || this.sni.has(c.uid))) this.uidsShared();
-    const httpUid = this.http.has(c.uid) ? c.uid : this.byTuple(c, this.httpByTuple, (uid) => this.http.get(uid)?.times[0]);
-    const http = httpUid === undefined ? undefined : this.http.get(httpUid);
-    if (http !== undefined) {
-      this.http.delete(httpUid!);
-      c.http ??= http.peek;
-      if (http.times.length > c.requestTimes.length) c.requestTimes = http.times;
-    }
-    const sniUid = this.sni.has(c.uid) ? c.uid : this.byTuple(c, this.sniByTuple, (uid) => this.sni.get(uid)?.ts);
-    const sni = sniUid === undefined ? undefined : this.sni.get(sniUid);
-    if (sni !== undefined) {
-      this.sni.delete(sniUid!);
-      c.sni ??= sni.sni;
+    if (!this.byEndpoints || this.httpLeft + this.sniLeft === 0) then(c);
+    else if (this.httpByTuple !== null) {
+      this.claimByEndpoints(c, http, sni);
+      then(c);
+    } else {
+      this.held.push({ c, then, http, sni });
+      if (this.held.length >= HELD_MAX) this.indexNow();
     }
   }
+
+  /** Every conn.log row read: the rows still held are looked up by endpoints. */
+  finish(): void {
+    if (this.held.length > 0) this.indexNow();
+  }
+
+  /** The http and ssl rows of `c`'s endpoints and time, those of `http` and `sni` that its uid did not claim. */
+  private claimByEndpoints(c: Connection, http: boolean, sni: boolean): void {
+    if (http) {
+      const uid = this.byTuple(c, this.httpByTuple, (u) => this.byUid.get(u)?.http?.times[0]);
+      if (uid !== undefined) this.claimHttp(c, this.take(uid, 'http')!);
+    }
+    if (sni) {
+      const uid = this.byTuple(c, this.sniByTuple, (u) => this.byUid.get(u)?.sni?.ts);
+      if (uid !== undefined) this.claimSni(c, this.take(uid, 'sni')!);
+    }
+  }
+
+  /** The `kind` row of `uid`, taken from the map (the uid let go once nothing of it is left). */
+  private take<K extends 'http' | 'sni'>(uid: string, kind: K): SideRows[K] {
+    const rows = this.byUid.get(uid)!;
+    const entry = rows[kind];
+    rows[kind] = null;
+    if (rows.dns === null && rows.http === null && rows.sni === null) this.byUid.delete(uid);
+    return entry;
+  }
+
+  private claimHttp(c: Connection, http: HttpEntry): void {
+    this.httpLeft--;
+    c.http ??= http.peek;
+    if (http.times.length > c.requestTimes.length) c.requestTimes = http.times;
+  }
+
+  private claimSni(c: Connection, sni: SniEntry): void {
+    this.sniLeft--;
+    c.sni ??= sni.sni;
+  }
 }
+
+/**
+ * What the side logs' rows keep, each text once (TextBook): a day's dns.log asks the same names
+ * and gets the same answers again and again, its http.log sends the same requests with the same
+ * user agents; and a text cut from a line holds the whole 64 KB of the log it was read in. Answer
+ * lists and request peeks alike are kept once (they are never changed once read).
+ */
+class SideTexts {
+  readonly book = new TextBook();
+  private readonly answers = new Map<string, DnsAnswer[]>();
+  private readonly peeks = new Map<string, HttpRequestPeek>();
+
+  dns(row: DnsRow): DnsRow {
+    const book = this.book;
+    return {
+      ...row,
+      uid: own(row.uid),
+      origH: book.text(row.origH),
+      respH: book.text(row.respH),
+      query: book.text(row.query),
+      answers: row.answers.length === 0 ? NONE : this.answerList(row.answers),
+    };
+  }
+
+  private answerList(answers: DnsAnswer[]): DnsAnswer[] {
+    const key = answers.map((a) => `${a.type} ${a.ttl} ${a.name} ${a.value}`).join('\n');
+    const kept = this.answers.get(key);
+    if (kept !== undefined) return kept;
+    const book = this.book;
+    const mine = answers.map((a) => ({ ...a, name: book.text(a.name), value: book.text(a.value) }));
+    if (this.answers.size < KEPT_ONCE) this.answers.set(own(key), mine);
+    return mine;
+  }
+
+  /** A side row's endpoints, their addresses kept once. */
+  ends(ends: Endpoints | null): Endpoints | null {
+    return ends === null ? null : { ...ends, origH: this.book.text(ends.origH), respH: this.book.text(ends.respH) };
+  }
+
+  peek(p: HttpRequestPeek): HttpRequestPeek {
+    const key = `${p.method}\t${p.target}\t${p.host ?? '\u0000'}\t${p.userAgent ?? '\u0000'}\t${p.viaHeaders.join('\n')}`;
+    const kept = this.peeks.get(key);
+    if (kept !== undefined) return kept;
+    const book = this.book;
+    const mine: HttpRequestPeek = {
+      ...p,
+      method: book.text(p.method),
+      target: book.text(p.target),
+      host: book.maybe(p.host),
+      userAgent: book.maybe(p.userAgent),
+      viaHeaders: p.viaHeaders.map((h) => book.text(h)),
+    };
+    if (this.peeks.size < KEPT_ONCE) this.peeks.set(own(key), mine);
+    return mine;
+  }
+}
+
+/** Answer lists and request peeks SideTexts keeps once, at most (then each is a row's own). */
+const KEPT_ONCE = 1 << 18;
 
 function applyDns(c: Connection, entry: DnsEntry): void {
   if (c.dnsQuery !== null) return;
@@ -240,7 +417,8 @@ function applyDns(c: Connection, entry: DnsEntry): void {
   c.dnsQueries = entry.count;
   const answered = entry.queries.find((q) => q.answers.length > 0) ?? entry.queries[0]!;
   c.dnsQuery = answered.query;
-  c.dnsAnswers = entry.queries.flatMap((q) => q.answers);
+  // One query's answers as SideTexts keeps them, not a copy for each connection.
+  c.dnsAnswers = entry.queries.length === 1 ? entry.queries[0]!.answers : entry.queries.flatMap((q) => q.answers);
   c.service ??= 'dns';
 }
 
@@ -605,16 +783,18 @@ export async function loadZeekLogs(
     return true;
   };
 
+  const texts = new SideTexts();
   const onSideRow = (state: FileState, row: ZeekRow, logType: string, line: number): void => {
     if (logType === 'dns') {
-      const dns = dnsFromRow(row);
+      const read = dnsFromRow(row);
+      const dns = isError(read) || read === null ? read : texts.dns(read);
       if (isError(dns)) return malformed(state, line, dns.error);
       if (dns === null) return seen(state, state.first, state.last);
       seen(state, dns.ts, dns.ts);
       const filter = filterFor(logType, dns.ts);
       if (filter !== null && copied(state, filter, `${dns.uid}\t${dns.ts}\t${dns.query}`, dns.ts)) return;
-      const entry = join.dns.get(dns.uid);
-      if (entry === undefined) join.dns.set(dns.uid, { row: dns, capture: state.index, queries: [dns], names: [dns.query], count: 1 });
+      const entry = join.dns(dns.uid);
+      if (entry === null) join.addDns(dns.uid, { row: dns, capture: state.index, queries: [dns], names: [dns.query], count: 1 });
       else {
         if (entry.queries.length < 16) entry.queries.push(dns);
         if (entry.names.length < DNS_NAMES_KEPT) entry.names.push(dns.query);
@@ -627,11 +807,10 @@ export async function loadZeekLogs(
       seen(state, http.ts, http.ts);
       const filter = filterFor(logType, http.ts);
       if (filter !== null && copied(state, filter, `${http.uid}\t${http.ts}\t${http.peek.method}\t${http.peek.target}`, http.ts)) return;
-      const entry = join.http.get(http.uid);
-      if (entry === undefined) {
-        join.http.set(http.uid, { peek: http.peek, times: [http.ts], file: state.index });
-        join.index('http', http.tuple, http.uid);
-      } else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
+      const entry = join.http(http.uid);
+      if (entry === null)
+        join.addHttp(http.uid, { peek: texts.peek(http.peek), times: [http.ts], file: state.index, ends: texts.ends(http.tuple) });
+      else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
     } else {
       const ssl = sniFromRow(row);
       if (isError(ssl)) return malformed(state, line, ssl.error);
@@ -641,10 +820,8 @@ export async function loadZeekLogs(
       if (ssl === null) return;
       const filter = filterFor(logType, ts);
       if (filter !== null && copied(state, filter, `${ssl.uid}\t${ts}`, ts)) return;
-      if (!join.sni.has(ssl.uid)) {
-        join.sni.set(ssl.uid, { sni: ssl.sni, ts: ssl.ts, file: state.index });
-        join.index('sni', ssl.tuple, ssl.uid);
-      }
+      if (!join.hasSni(ssl.uid))
+        join.addSni(ssl.uid, { sni: texts.book.text(ssl.sni), ts: ssl.ts, file: state.index, ends: texts.ends(ssl.tuple) });
     }
   };
 
@@ -672,10 +849,9 @@ export async function loadZeekLogs(
     const ip = c.origH.includes(':') ? 'ipv6' : 'ipv4';
     state.summary.decoded[ip]++;
     state.summary.decoded[c.proto]++;
-    join.attach(c);
-    if (state.once) early.push(c);
-    else hand(c);
+    join.attach(c, state.once ? toEarly : hand);
   };
+  const toEarly = (c: Connection): void => void early.push(c);
 
   for (const pass of passes) {
     for (const state of pass.states) {
@@ -690,12 +866,19 @@ export async function loadZeekLogs(
       state.readBefore = true;
     }
   }
-  if (join.dns.size + join.http.size + join.sni.size > 0) for (const c of early) join.attach(c);
+  join.finish();
+  if (join.byUid.size > 0 && early.length > 0) {
+    for (const c of early) join.attach(c, () => {});
+    join.finish();
+  }
   for (const c of early) hand(c);
-  for (const entry of join.dns.values()) hand(dnsConnection(entry));
-  // Rows no conn.log row claimed, by uid or by endpoints and time: said by the log they are in.
+  // Rows no conn.log row claimed, by uid or by endpoints and time: DNS as the connections they
+  // were, the others said by the log they are in.
   const unclaimed = new Map<number, number>();
-  for (const entry of [...join.http.values(), ...join.sni.values()]) unclaimed.set(entry.file, (unclaimed.get(entry.file) ?? 0) + 1);
+  for (const rows of join.byUid.values()) {
+    if (rows.dns !== null) hand(dnsConnection(rows.dns));
+    for (const entry of [rows.http, rows.sni]) if (entry !== null) unclaimed.set(entry.file, (unclaimed.get(entry.file) ?? 0) + 1);
+  }
   for (const state of states) {
     finishSummary(state, stats.get(state) ?? null);
     const usedAny = [...state.logTypes].some((t) => USED.has(t));
