@@ -113,7 +113,8 @@ function tsvLog(logPath, file) {
   };
   return {
     row: async (ts, cells) => {
-      const h = HOURLY ? Math.min(23, Math.floor((ts - START) / 3600)) : 0;
+      // A row a moment later than one of the next hour goes in the file open, as Zeek writes it.
+      const h = HOURLY ? Math.max(hour, Math.min(23, Math.floor((ts - START) / 3600))) : 0;
       if (h !== hour) {
         if (out !== null) await close();
         await open(h);

@@ -17,7 +17,7 @@ import { own, TextBook } from '../flat.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
 import { HEAD_BYTES, readLines, readTail, type LineStats } from './lines.js';
-import { COPY_REASON, LogCopies, type LogInOrder } from './zeek-copies.js';
+import { COPY_REASON, LOG_COPY_WINDOW, LogCopies, type LogInOrder } from './zeek-copies.js';
 import {
   JsonRows,
   TsvRows,
@@ -707,9 +707,66 @@ export function holdsSeveralLogs(file: Pick<ZeekLogFile, 'path' | 'format' | 'he
   return row !== undefined && row.split(sep).length !== fields[1]!.split(sep).length - 1;
 }
 
+const SIDE_LOGS: ReadonlySet<string> = new Set(['dns', 'http', 'ssl']);
+const CONN_LOG: ReadonlySet<string> = new Set(['conn']);
+
+/** Whether the file may hold rows of `types`: a JSON log's rows may name any log. */
+const mayHold = (s: FileState, types: ReadonlySet<string>): boolean =>
+  s.logType === null || types.has(s.logType) || s.file.format === 'zeek-json';
+
+/** A file read for the rows of `types`. */
+interface Step {
+  types: ReadonlySet<string>;
+  state: FileState;
+}
+
 /**
- * Reads Zeek logs as one set: logs read only once (standard input, a pipe) first, whole; then
- * the side logs of the files, then their conn.logs. `firstCapture` is the capture index the
+ * The order the files are read in. Logs read only once (standard input, a pipe) first, whole,
+ * for every log type; then the side logs (dns, http, ssl), whose rows wait for the conn.log rows
+ * that claim them by uid, then the conn.logs. A deployment's logs, rotated hourly, are read an
+ * hour at a time: before each conn.log the side logs that begin before the next one does (and a
+ * quarter of an hour after: a side row is written before the conn.log row of its connection,
+ * which waits for the connection's end), so that the side rows held are an hour's or two, not a
+ * day's — a busy day's dns.log and http.log are millions of rows. Side rows of a connection
+ * longer than that wait for it as before. Files that may hold rows of several logs (a JSON log,
+ * whose rows each tell theirs) are read as before: every side log, then every conn.log.
+ */
+function readingOrder(states: readonly FileState[]): Step[] {
+  const steps: Step[] = states.filter((s) => s.once).map((state) => ({ types: USED, state }));
+  const files = states.filter((s) => !s.once);
+  // Files that hold the rows of one log each, as a deployment writes them: TSV logs (a JSON log's
+  // rows may be of any log, each telling its own by its keys).
+  const oneLog = (s: FileState): boolean => s.logType !== null && USED.has(s.logType) && s.file.format === 'zeek-tsv';
+  const byLog = files.every(oneLog);
+  const sides = files.filter((s) => (byLog ? SIDE_LOGS.has(s.logType!) : mayHold(s, SIDE_LOGS)));
+  const conns = files.filter((s) => (byLog ? s.logType === 'conn' : mayHold(s, CONN_LOG)));
+  if (conns.length < 2 || !byLog) {
+    return [...steps, ...sides.map((state) => ({ types: SIDE_LOGS, state })), ...conns.map((state) => ({ types: CONN_LOG, state }))];
+  }
+  // Each log's files in the order given (the first of two files that hold a row is the one it is
+  // counted in); a conn.log's rows end before the conn.log that begins next in time does.
+  const known = (t: number | null): t is number => t !== null && !Number.isNaN(t);
+  const firsts = conns.flatMap((s) => (known(s.firstRow) ? [s.firstRow] : [])).sort((a, b) => a - b);
+  const unread = new Set(sides);
+  for (const state of conns) {
+    const first = state.firstRow;
+    // A file whose first row's time is not known: every side log before it.
+    const following = known(first) ? firsts.find((t) => t > first) : undefined;
+    const until = following === undefined ? Infinity : following + LOG_COPY_WINDOW;
+    for (const side of unread) {
+      if (known(side.firstRow) && side.firstRow >= until) continue;
+      steps.push({ types: SIDE_LOGS, state: side });
+      unread.delete(side);
+    }
+    steps.push({ types: CONN_LOG, state });
+  }
+  for (const side of unread) steps.push({ types: SIDE_LOGS, state: side });
+  return steps;
+}
+
+/**
+ * Reads Zeek logs as one set, in `readingOrder`: logs read only once (standard input, a pipe)
+ * first, whole; then the side logs of the files before the conn.logs that claim their rows. `firstCapture` is the capture index the
  * first file's connections get. Rows an earlier file already had are counted once
  * (`zeek-copies.ts`). Never throws for bad rows; only I/O errors escape.
  */
@@ -748,24 +805,12 @@ export async function loadZeekLogs(
   }
   const stats = new Map<FileState, LineStats>();
   const join = new Join();
-  const side = new Set(['dns', 'http', 'ssl']);
-  const conn = new Set(['conn']);
-  const mayHold = (s: FileState, types: ReadonlySet<string>): boolean =>
-    s.logType === null || types.has(s.logType) || s.file.format === 'zeek-json';
-
-  // The reading order: streams whole (they cannot be read twice), side logs, conn.logs.
-  const streams = states.filter((s) => s.once);
-  const passes: { types: ReadonlySet<string>; states: FileState[] }[] = [
-    { types: USED, states: streams },
-    { types: side, states: states.filter((s) => !s.once && mayHold(s, side)) },
-    { types: conn, states: states.filter((s) => !s.once && mayHold(s, conn)) },
-  ];
+  const steps = readingOrder(states);
   const order = new Map<string, LogInOrder<FileState>[]>();
   for (const logType of USED) {
     const list: LogInOrder<FileState>[] = [];
-    for (const pass of passes) {
-      if (!pass.types.has(logType)) continue;
-      for (const s of pass.states) if (s.once || mayHold(s, new Set([logType]))) list.push({ file: s, first: s.firstRow });
+    for (const { types, state } of steps) {
+      if (types.has(logType) && (state.once || mayHold(state, new Set([logType])))) list.push({ file: state, first: state.firstRow });
     }
     order.set(logType, list);
   }
@@ -853,18 +898,16 @@ export async function loadZeekLogs(
   };
   const toEarly = (c: Connection): void => void early.push(c);
 
-  for (const pass of passes) {
-    for (const state of pass.states) {
-      copies.start(state, pass.types);
-      const read = await readRows(
-        state,
-        pass.types,
-        (row, logType, line) => (logType === 'conn' ? onConnRow(state, row, line) : onSideRow(state, row, logType, line)),
-        pause,
-      );
-      if (!stats.has(state)) stats.set(state, read);
-      state.readBefore = true;
-    }
+  for (const { types, state } of steps) {
+    copies.start(state, types);
+    const read = await readRows(
+      state,
+      types,
+      (row, logType, line) => (logType === 'conn' ? onConnRow(state, row, line) : onSideRow(state, row, logType, line)),
+      pause,
+    );
+    if (!stats.has(state)) stats.set(state, read);
+    state.readBefore = true;
   }
   join.finish();
   if (join.byUid.size > 0 && early.length > 0) {

@@ -393,6 +393,69 @@ describe('a Zeek log folder', () => {
     expect(rej.resets).toMatchObject([{ kind: 'rst', origin: 'zeek-conn', fromOriginator: false, stage: 'syn', ttl: -1 }]);
   });
 
+  it("reads a deployment's hours one after another, and still joins a tunnel's CONNECT to its conn.log row five hours on", async () => {
+    // Side logs are read an hour or two ahead of the conn.logs that claim their rows, not all
+    // first: a connection that lasts hours is written to conn.log when it ends, long after them.
+    const root = mkdtempSync(join(tmp, 'hours-'));
+    const span = (h: number) => `${String(h).padStart(2, '0')}:00:00-${String(h + 1).padStart(2, '0')}:00:00`;
+    const conn = (t: number, uid: string, port: number, duration: number): string[] => [
+      t.toFixed(6),
+      uid,
+      HOST,
+      String(port),
+      '10.0.0.8',
+      '3128',
+      'tcp',
+      'http',
+      duration.toFixed(6),
+      '900',
+      '5000',
+      'SF',
+      'T',
+      'T',
+      '0',
+      'ShADadFf',
+      '9',
+      '1300',
+      '8',
+      '5400',
+      '-',
+      '6',
+      '-',
+    ];
+    const http = (t: number, uid: string, port: number, target: string): string[] => [
+      (t + 0.01).toFixed(6),
+      uid,
+      HOST,
+      String(port),
+      '10.0.0.8',
+      '3128',
+      'CONNECT',
+      target,
+      target,
+      'Mozilla/5.0 (X11)',
+      '-',
+    ];
+    for (let h = 0; h < 6; h++) {
+      const t = DAY + h * 3600 + 60;
+      const conns = [conn(t, `Cshort${h}`, 41000 + h, 2)];
+      const requests = [http(t, `Cshort${h}`, 41000 + h, `site${h}.example.org:443`)];
+      // The tunnel: opened in the first hour, written when it closes in the sixth.
+      if (h === 0) requests.push(http(t + 5, 'Ctunnel', 45000, 'c2.tunnel.example:443'));
+      if (h === 5) conns.push(conn(DAY + 65, 'Ctunnel', 45000, 5 * 3600 + 10));
+      writeFileSync(join(root, `conn.${span(h)}.log`), tsv('conn', CONN_FIELDS, CONN_TYPES, conns));
+      writeFileSync(join(root, `http.${span(h)}.log`), tsv('http', HTTP_FIELDS, HTTP_TYPES, requests));
+    }
+    const { captures, connections } = await loadCaptures([root]);
+    expect(captures.flatMap((c) => c.warnings)).toEqual([]);
+    expect(connections).toHaveLength(7);
+    const targets = Object.fromEntries(connections.map((c) => [c.uid, c.http?.target ?? null]));
+    expect(targets).toEqual({
+      ...Object.fromEntries(Array.from({ length: 6 }, (_, h) => [`Cshort${h}`, `site${h}.example.org:443`])),
+      Ctunnel: 'c2.tunnel.example:443',
+    });
+  });
+
   it('gives the verdicts: the proxy from CONNECT, the periodic refusals named by DNS with their CNAME chain', async () => {
     const { result } = await analyze([zeekFolder()]);
     expect(result.proxies.map((p) => `${p.address}:${p.port}`)).toEqual(['10.0.0.8:3128']);
