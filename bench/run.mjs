@@ -825,7 +825,8 @@ function twoProcesses(first, second) {
 // same gzip-compressed, and a firewall's kern.log of netfilter LOG lines
 // (scripts/make-netfilter-log.mjs), each read end to end by the CLI; gunzip alone on the same file
 // is the speed gzip input is measured against. The conn.log is read alone and in a folder with
-// the dns.log, http.log and ssl.log a deployment writes beside it (joined to it by uid).
+// the dns.log, http.log and ssl.log a deployment writes beside it (joined to it by uid), every
+// log rotated hourly.
 
 const LOG_TARGETS = {
   zeek: 'targets: 1 M conn rows/s (plain TSV), peak RSS under 512 MB at 10 M rows; gzip at the speed of zlib',
@@ -861,13 +862,21 @@ function benchLogs() {
   ensureLog(conn, 'make-conn-log.mjs', [rows]);
   ensureGzip(conn, gz);
   // The same conn.log with the side logs a deployment writes beside it (dns.log, http.log,
-  // ssl.log), in a folder of its own: what callhome reads from a Zeek log directory.
-  const folder = join(tmpdir(), `callhome-bench-zeek-${rows}rows`);
-  const sideLogs = ['conn.log', 'dns.log', 'http.log', 'ssl.log'].map((name) => join(folder, name));
+  // ssl.log), each rotated hourly as a deployment's logger does: what callhome reads from a Zeek
+  // log directory.
+  const folder = join(tmpdir(), `callhome-bench-zeek-${rows}rows-hourly`);
+  const hours = (name) =>
+    Array.from({ length: 24 }, (_, h) =>
+      join(folder, `${name}.${String(h).padStart(2, '0')}:00:00-${String(h + 1).padStart(2, '0')}:00:00.log`),
+    );
+  const sideLogs = ['conn', 'dns', 'http', 'ssl'].flatMap(hours);
   if (!sideLogs.every((f) => existsSync(f))) {
     rmSync(folder, { recursive: true, force: true });
     mkdirSync(folder);
-    ensureLog(sideLogs[0], 'make-conn-log.mjs', [rows, 3000, 'side']);
+    const run = spawnSync(process.execPath, [join(here, '..', 'scripts', 'make-conn-log.mjs'), folder, String(rows), '3000', 'hourly'], {
+      stdio: 'inherit',
+    });
+    if (run.status !== 0) throw new Error('make-conn-log.mjs failed');
   }
   const folderBytes = sideLogs.reduce((n, f) => n + statSync(f).size, 0);
   ensureLog(fw, 'make-netfilter-log.mjs', [firewallMB]);
@@ -882,7 +891,7 @@ function benchLogs() {
     },
     { name: 'callhome flows --format csv conn.log', file: conn, unit: 'rows', amount: rows, args: ['flows', '--format', 'csv', conn] },
     {
-      name: 'callhome analyze --format json zeek/ (conn, dns, http, ssl)',
+      name: 'callhome analyze --format json zeek/ (conn, dns, http, ssl hourly)',
       file: folder,
       bytes: folderBytes,
       unit: 'rows',

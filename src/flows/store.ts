@@ -273,6 +273,8 @@ const FLAG_LOG_UID = 512;
 const FLAG_SYN_SEQ = 1024;
 /** The row's `synSeq` is -1 (a capture's connection whose SYN was not seen). */
 const FLAG_NO_SYN_SEQ = 2048;
+/** The row's `requestTimes` are one, in the chunk's `requestTime` column (its rare fields have none). */
+const FLAG_ONE_REQUEST = 8192;
 /**
  * The row keeps no uid (a store kept without them): it reads as `logUid(capture, position)`, the
  * position the row's as added (the chunk's `first` and the row's place in it).
@@ -378,6 +380,8 @@ class Chunk {
   first = 0;
   /** The originator's first SYN's sequence number (FLAG_SYN_SEQ); made at the chunk's first. */
   synSeq: Uint32Array | null = null;
+  /** The time of a row's one request (FLAG_ONE_REQUEST); made at the chunk's first. */
+  requestTime: Float64Array | null = null;
   /** Texts id + 1, 0 for none (the default). */
   service: Uint16Array | null = null;
   /** The capture of every row so far while they share one (`oneCapture`); made at the first row of another. */
@@ -420,6 +424,7 @@ class Chunk {
     this.respPkts = null;
     this.service = null;
     this.synSeq = null;
+    this.requestTime = null;
     this.capture = null;
     this.oneCapture = -1;
     this.origTtl = null;
@@ -744,21 +749,35 @@ export class ConnectionStore implements ConnectionList {
       c.missedBytes !== 0 ||
       (c.tunnelParents !== undefined && c.tunnelParents.length > 0)
     ) {
-      setRare(k, i, {
-        resets,
-        http: c.http,
-        sni: c.sni,
-        quic: c.quic,
-        dnsQuery: c.dnsQuery,
-        dnsNames: c.dnsNames,
-        dnsQueries: c.dnsQueries,
-        dnsAnswers: c.dnsAnswers,
-        requestTimes: c.requestTimes,
-        missedBytes: c.missedBytes,
-        tunnelParents: c.tunnelParents ?? NONE,
-      });
+      let requestTimes = c.requestTimes;
+      if (requestTimes.length === 1) {
+        // One request: its time in a column, and the rest of the row's rare fields as other rows'.
+        hot[at + W_FLAGS] = hot[at + W_FLAGS]! | FLAG_ONE_REQUEST;
+        (k.requestTime ??= new Float64Array(CHUNK))[i] = requestTimes[0]!;
+        requestTimes = NONE;
+      }
+      setRare(
+        k,
+        i,
+        this.rares.share({
+          resets,
+          http: c.http,
+          sni: c.sni,
+          quic: c.quic,
+          dnsQuery: c.dnsQuery,
+          dnsNames: c.dnsNames,
+          dnsQueries: c.dnsQueries,
+          dnsAnswers: c.dnsAnswers,
+          requestTimes,
+          missedBytes: c.missedBytes,
+          tunnelParents: c.tunnelParents ?? NONE,
+        }),
+      );
     }
   }
+
+  /** Rare fields that rows have alike, kept once. */
+  private readonly rares = new SharedRares();
 
   /** Whether `r` is the only reset of `c` and is its log's denial at its start, the log its capture's. */
   private isLogDenial(c: Connection, r: ResetEvidence): boolean {
@@ -802,7 +821,8 @@ export class ConnectionStore implements ConnectionList {
       if (rare === null) continue;
       for (let i = 0; i < rare.length; i++) {
         const r = rare[i];
-        if (r !== undefined && r.whole === undefined) rare[i] = { ...r };
+        // (Fields rows share stay shared.)
+        if (r !== undefined && r.whole === undefined && !this.rares.isShared(r)) rare[i] = { ...r };
       }
     }
   }
@@ -1223,7 +1243,7 @@ class StoredRow implements Connection {
     return this.rare.dnsAnswers;
   }
   get requestTimes(): number[] {
-    return this.rare.requestTimes;
+    return flagsAt(this.k, this.i) & FLAG_ONE_REQUEST ? [this.k.requestTime![this.i]!] : this.rare.requestTimes;
   }
   get synSeq(): number | undefined {
     const flags = flagsAt(this.k, this.i);
@@ -1234,6 +1254,64 @@ class StoredRow implements Connection {
     return parents !== undefined && parents.length > 0 ? parents : undefined;
   }
 }
+
+/**
+ * Rare fields that rows have alike, kept once: a Zeek log's DNS rows ask the same names and get
+ * the same answers, its TLS rows name the same servers, its proxy rows send the same requests —
+ * an object of eleven fields for each of millions of rows was most of what a day's logs took.
+ * Fields alike are the same texts and numbers, and the same request peek and answer list (the
+ * log reader keeps each once). Rows with resets, QUIC, missed bytes, tunnels or request times of
+ * their own keep their own. At most SHARED_RARES are kept: a capture's rows, each with its own
+ * request, share nothing.
+ */
+class SharedRares {
+  private readonly byKey = new Map<string, Rare>();
+  private readonly shared = new Set<Rare>();
+  /** A number for each request peek and answer list met, for the key. */
+  private readonly ids = new Map<object, number>();
+
+  share(r: Rare): Rare {
+    if (
+      r.resets.length > 0 ||
+      r.quic !== null ||
+      r.missedBytes !== 0 ||
+      r.requestTimes.length > 0 ||
+      (r.tunnelParents !== undefined && r.tunnelParents.length > 0)
+    ) {
+      return r;
+    }
+    const http = this.id(r.http);
+    const answers = this.id(r.dnsAnswers);
+    if (http < 0 || answers < 0) return r;
+    const names = r.dnsNames.length === 1 && r.dnsNames[0] === r.dnsQuery ? '=' : r.dnsNames.join('\u0001');
+    const key = `${http}\u0000${r.sni ?? '\u0002'}\u0000${r.dnsQuery ?? '\u0002'}\u0000${r.dnsQueries}\u0000${names}\u0000${answers}`;
+    const kept = this.byKey.get(key);
+    if (kept !== undefined) return kept;
+    if (this.byKey.size < SHARED_RARES) {
+      this.byKey.set(key, r);
+      this.shared.add(r);
+    }
+    return r;
+  }
+
+  isShared(r: Rare): boolean {
+    return this.shared.has(r);
+  }
+
+  /** The object's number; -1 once SHARED_RARES are numbered and it is not one of them. */
+  private id(o: object | null): number {
+    if (o === null || (Array.isArray(o) && o.length === 0)) return 0;
+    let id = this.ids.get(o);
+    if (id === undefined) {
+      if (this.ids.size >= SHARED_RARES) return -1;
+      this.ids.set(o, (id = this.ids.size + 1));
+    }
+    return id;
+  }
+}
+
+/** Rare fields SharedRares keeps at most. */
+const SHARED_RARES = 1 << 16;
 
 function setRare(k: Chunk, i: number, rare: Rare): void {
   if (k.rare === null) k.rare = new Array<Rare | undefined>(CHUNK).fill(undefined);

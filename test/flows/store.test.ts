@@ -417,6 +417,63 @@ describe('the connection store gives back what it was given', () => {
     expect(widths(wide)).toEqual([4, 4]);
   });
 
+  it("keeps rare fields that rows have alike once, and each row's one request time exact", () => {
+    // A Zeek log's DNS rows ask the same names and get the same answers (one list, as the reader
+    // keeps it), its TLS rows name the same servers, its proxy rows send the same request.
+    const answers = [{ name: 'update.example.com', type: 'A' as const, value: '198.51.100.7', ttl: 60 }];
+    const peek = {
+      method: 'CONNECT',
+      target: 'www.example.org:443',
+      host: 'www.example.org:443',
+      userAgent: 'curl/8',
+      proxyForm: 'connect' as const,
+      viaHeaders: [],
+    };
+    const rows: Connection[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      const base = { uid: `C${i}`, ts: 1_000 + i, lastTs: 1_000 + i, origH: '10.0.0.1', respP: 443 };
+      if (i % 3 === 0)
+        rows.push(
+          connection({
+            ...base,
+            respH: '10.0.0.53',
+            respP: 53,
+            dnsQuery: 'update.example.com',
+            dnsNames: ['update.example.com'],
+            dnsQueries: 1,
+            dnsAnswers: answers,
+          }),
+        );
+      else if (i % 3 === 1) rows.push(connection({ ...base, respH: '192.0.2.1', sni: i % 2 === 0 ? 'a.example' : 'b.example' }));
+      else rows.push(connection({ ...base, respH: '10.0.0.8', respP: 3128, http: peek, requestTimes: [1_000 + i + 0.002] }));
+    }
+    // Rows of their own: two requests, and a reset.
+    rows.push(
+      connection({
+        uid: 'Cmany',
+        ts: 5_000,
+        lastTs: 5_001,
+        origH: '10.0.0.1',
+        respH: '10.0.0.8',
+        respP: 3128,
+        http: peek,
+        requestTimes: [5_000, 5_001],
+      }),
+    );
+    const store = stored(rows);
+    store.sortByStart();
+    expect(store.toArray()).toStrictEqual(rows);
+    const [k] = (store as unknown as { chunks: { rare: unknown[] }[] }).chunks;
+    const rare = k!.rare;
+    // Every DNS row's the same object, the TLS rows' one per server, the proxy rows' one: four in all but the row of its own.
+    expect(new Set(rare.slice(0, 3_000)).size).toBe(4);
+    expect(rare[0]).toBe(rare[2_997]);
+    expect(rare[2]).toBe(rare[2_999]);
+    expect(rare[1]).not.toBe(rare[4]);
+    expect(rare[1]).toBe(rare[7]);
+    expect(rare[3_000]).not.toBe(rare[2]);
+  });
+
   it('orders connections that start together by uid', () => {
     const at = (uid: string, ts: number): Connection =>
       connection({ uid, ts, lastTs: ts, origH: '10.1.1.1', respH: '10.1.1.2', respP: 53 });
