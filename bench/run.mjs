@@ -891,7 +891,7 @@ function benchLogs() {
     },
     { name: 'callhome flows --format csv conn.log', file: conn, unit: 'rows', amount: rows, args: ['flows', '--format', 'csv', conn] },
     {
-      name: 'callhome analyze --format json zeek/ (conn, dns, http, ssl hourly)',
+      name: 'callhome analyze --format json zeek/ hourly',
       file: folder,
       bytes: folderBytes,
       unit: 'rows',

@@ -40,23 +40,31 @@ export function dnsChannelsByHost(connections: ConnectionList): Map<string, DnsC
     const names = queryNames(c).length;
     if (names > 0) asked.set(c.origH, (asked.get(c.origH) ?? 0) + mostAsked(c, names));
   }
-  const byHost = new Map<string, { queries: DnsQueries; lookups: DnsLookups }>();
+  // Each host's DNS flows, then each host's queries and lookups read one host at a time: every
+  // host's at once held each host's every name (a day of a campus's DNS: millions of names).
+  const byHost = new Map<string, number[]>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
     if (queryNames(c).length === 0 || asked.get(c.origH)! < FEWEST_FOR_A_CHANNEL) continue;
-    let q = byHost.get(c.origH);
-    if (q === undefined) byHost.set(c.origH, (q = { queries: new DnsQueries(), lookups: new DnsLookups() }));
-    q.queries.add(c);
-    q.lookups.add(c);
+    const positions = byHost.get(c.origH);
+    if (positions === undefined) byHost.set(c.origH, [i]);
+    else positions.push(i);
   }
   const out = new Map<string, DnsChannel>();
   if (byHost.size === 0) return out;
   const resolvers = answeringResolvers(connections);
-  for (const [host, q] of byHost) {
+  for (const [host, positions] of byHost) {
     if (resolvers.has(host)) continue;
-    const tunnels = q.queries.tunnels();
+    const queries = new DnsQueries();
+    const lookups = new DnsLookups();
+    for (const i of positions) {
+      const c = connections.peek(i);
+      queries.add(c);
+      lookups.add(c);
+    }
+    const tunnels = queries.tunnels();
     // A tunnel's names are not lookups of one name; names under a tunnel's zone are its data.
-    const schedules = q.lookups.schedules().filter((s) => !tunnels.some((t) => s.name.endsWith(`.${t.domain}`)));
+    const schedules = lookups.schedules().filter((s) => !tunnels.some((t) => s.name.endsWith(`.${t.domain}`)));
     if (tunnels.length > 0 || schedules.length > 0) out.set(host, { tunnels, schedules });
   }
   return out;
