@@ -239,8 +239,8 @@ class Join {
     this.ports.add(portPair(ends.origP, ends.respP));
     const key = tupleKey(ends.origH, ends.origP, ends.respH, ends.respP);
     const uids = byTuple.get(key);
-    if (uids === undefined) byTuple.set(key, [uid]);
-    else if (!uids.includes(uid)) uids.push(uid);
+    if (uids === undefined) byTuple.set(key, [own(uid)]);
+    else if (!uids.includes(uid)) uids.push(own(uid));
   }
 
   /** The index by endpoints of every side row not yet claimed, and the held rows looked up in it. */
