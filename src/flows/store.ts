@@ -1266,6 +1266,9 @@ class StoredRow implements Connection {
  */
 class SharedRares {
   private readonly byKey = new Map<string, Rare>();
+  /** Those of a request alone (by its peek, kept once by the log reader) and of a server name alone. */
+  private readonly byPeek = new Map<object, Rare>();
+  private readonly bySni = new Map<string, Rare>();
   private readonly shared = new Set<Rare>();
   /** A number for each request peek and answer list met, for the key. */
   private readonly ids = new Map<object, number>();
@@ -1280,15 +1283,24 @@ class SharedRares {
     ) {
       return r;
     }
+    // The usual rows, found without a key made: a request alone, a server name alone.
+    const dnsless = r.dnsQuery === null && r.dnsNames.length === 0 && r.dnsQueries === 0 && r.dnsAnswers.length === 0;
+    if (dnsless && r.http !== null && r.sni === null) return this.kept(this.byPeek, r.http, r);
+    if (dnsless && r.http === null && r.sni !== null) return this.kept(this.bySni, r.sni, r);
     const http = this.id(r.http);
     const answers = this.id(r.dnsAnswers);
     if (http < 0 || answers < 0) return r;
     const names = r.dnsNames.length === 1 && r.dnsNames[0] === r.dnsQuery ? '=' : r.dnsNames.join('\u0001');
     const key = `${http}\u0000${r.sni ?? '\u0002'}\u0000${r.dnsQuery ?? '\u0002'}\u0000${r.dnsQueries}\u0000${names}\u0000${answers}`;
-    const kept = this.byKey.get(key);
+    return this.kept(this.byKey, key, r);
+  }
+
+  /** The rare fields kept under `key` in `map`, else `r`, kept there while there is room. */
+  private kept<K>(map: Map<K, Rare>, key: K, r: Rare): Rare {
+    const kept = map.get(key);
     if (kept !== undefined) return kept;
-    if (this.byKey.size < SHARED_RARES) {
-      this.byKey.set(key, r);
+    if (this.shared.size < SHARED_RARES) {
+      map.set(key, r);
       this.shared.add(r);
     }
     return r;
