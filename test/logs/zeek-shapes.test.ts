@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/index.js';
+import { analyze, loadCaptures } from '../../src/index.js';
 import type { HostFinding } from '../../src/analysis/types.js';
 import { callhome } from '../cli/support.js';
 import { ZEEK_CONN_FIELDS } from '../../src/logs/zeek-records.js';
@@ -207,6 +207,33 @@ describe('side logs whose uids are not the conn.log’s', () => {
     const host = result.hosts.find((h) => h.address === '10.6.0.1');
     expect(host?.groups.map((g) => g.destination)).toEqual(['c2.beacon.example']);
   });
+
+  it('are joined by endpoints past the conn.log rows held while the logs might share their uids', async () => {
+    // More conn.log rows than are held waiting to learn whether the logs share uids: the first
+    // ones, held, and the later ones, looked up as they come, all find their SNI.
+    const n = 50_010;
+    const rows = Array.from({ length: n }, (_, k) => {
+      const t = (T0 + k * 2).toFixed(6);
+      const port = 1024 + (k % 60_000);
+      const host = `10.7.${(k >> 8) & 255}.${(k & 255) + 1}`;
+      return {
+        conn: [t, `Cmany${k}`, host, port, '203.0.113.10', 443, 'tcp', '1.5', 'SF', 'ShADadFf', 8, 8].join('\t'),
+        ssl: [(T0 + k * 2 + 0.1).toFixed(6), `Xmany${k}`, host, port, '203.0.113.10', 443, `s${k % 7}.example`].join('\t'),
+      };
+    });
+    const many = write(
+      'many-conn.log',
+      `#separator \\x09\n#path\tconn\n#fields\t${connFields.join('\t')}\n${rows.map((r) => r.conn).join('\n')}\n`,
+    );
+    const manySsl = write(
+      'many-ssl.log',
+      `#separator \\x09\n#path\tssl\n#fields\t${sslFields.join('\t')}\n${rows.map((r) => r.ssl).join('\n')}\n`,
+    );
+    const { connections, captures } = await loadCaptures([many, manySsl]);
+    expect(captures.flatMap((c) => c.warnings)).toEqual([]);
+    expect(connections).toHaveLength(n);
+    expect(connections.filter((c) => c.sni === `s${Number(c.uid.slice(5)) % 7}.example`)).toHaveLength(n);
+  }, 60_000);
 
   it('their rows no connection claims are said by the side log, and its times are its rows’', async () => {
     const { loaded } = await analyze([connPath, sslPath], {});
