@@ -728,20 +728,26 @@ interface Step {
  * quarter of an hour after: a side row is written before the conn.log row of its connection,
  * which waits for the connection's end), so that the side rows held are an hour's or two, not a
  * day's — a busy day's dns.log and http.log are millions of rows. Side rows of a connection
- * longer than that wait for it as before. Files that may hold rows of several logs (a JSON log,
- * whose rows each tell theirs) are read as before: every side log, then every conn.log.
+ * longer than that wait for it as before. A JSON log of one log's rows by its first (untagged,
+ * as Zeek writes them) is read there for the rows of every log, which its rows each tell by
+ * their keys. Files that may hold rows of any log (tagged with `_path`, or of no log their
+ * first row tells) are read as before: every side log, then every conn.log.
  */
 function readingOrder(states: readonly FileState[]): Step[] {
   const steps: Step[] = states.filter((s) => s.once).map((state) => ({ types: USED, state }));
   const files = states.filter((s) => !s.once);
-  // Files that hold the rows of one log each, as a deployment writes them: TSV logs (a JSON log's
-  // rows may be of any log, each telling its own by its keys).
-  const oneLog = (s: FileState): boolean => s.logType !== null && USED.has(s.logType) && s.file.format === 'zeek-tsv';
-  const byLog = files.every(oneLog);
-  const sides = files.filter((s) => (byLog ? SIDE_LOGS.has(s.logType!) : mayHold(s, SIDE_LOGS)));
-  const conns = files.filter((s) => (byLog ? s.logType === 'conn' : mayHold(s, CONN_LOG)));
-  if (conns.length < 2 || !byLog) {
-    return [...steps, ...sides.map((state) => ({ types: SIDE_LOGS, state })), ...conns.map((state) => ({ types: CONN_LOG, state }))];
+  // Files that hold the rows of one log each, as a deployment writes them.
+  const oneLog = (s: FileState): boolean => s.logType !== null && USED.has(s.logType) && s.file.tagged !== true;
+  // A JSON log's rows each tell their log: read for any of them.
+  const read = (state: FileState, types: ReadonlySet<string>): Step => ({ types: state.file.format === 'zeek-json' ? USED : types, state });
+  const sides = files.filter((s) => oneLog(s) && SIDE_LOGS.has(s.logType!));
+  const conns = files.filter((s) => oneLog(s) && s.logType === 'conn');
+  if (conns.length < 2 || !files.every(oneLog)) {
+    return [
+      ...steps,
+      ...files.filter((s) => mayHold(s, SIDE_LOGS)).map((state) => ({ types: SIDE_LOGS, state })),
+      ...files.filter((s) => mayHold(s, CONN_LOG)).map((state) => ({ types: CONN_LOG, state })),
+    ];
   }
   // Each log's files in the order given (the first of two files that hold a row is the one it is
   // counted in); a conn.log's rows end before the conn.log that begins next in time does.
@@ -755,12 +761,12 @@ function readingOrder(states: readonly FileState[]): Step[] {
     const until = following === undefined ? Infinity : following + LOG_COPY_WINDOW;
     for (const side of unread) {
       if (known(side.firstRow) && side.firstRow >= until) continue;
-      steps.push({ types: SIDE_LOGS, state: side });
+      steps.push(read(side, SIDE_LOGS));
       unread.delete(side);
     }
-    steps.push({ types: CONN_LOG, state });
+    steps.push(read(state, CONN_LOG));
   }
-  for (const side of unread) steps.push({ types: SIDE_LOGS, state: side });
+  for (const side of unread) steps.push(read(side, SIDE_LOGS));
   return steps;
 }
 

@@ -397,6 +397,8 @@ describe('a Zeek log folder', () => {
     // Side logs are read an hour or two ahead of the conn.logs that claim their rows, not all
     // first: a connection that lasts hours is written to conn.log when it ends, long after them.
     const root = mkdtempSync(join(tmp, 'hours-'));
+    // The same hours as Zeek's JSON logs (untagged: each file's rows are its log's).
+    const rootJson = mkdtempSync(join(tmp, 'hours-json-'));
     const span = (h: number) => `${String(h).padStart(2, '0')}:00:00-${String(h + 1).padStart(2, '0')}:00:00`;
     const conn = (t: number, uid: string, port: number, duration: number): string[] => [
       t.toFixed(6),
@@ -445,15 +447,19 @@ describe('a Zeek log folder', () => {
       if (h === 5) conns.push(conn(DAY + 65, 'Ctunnel', 45000, 5 * 3600 + 10));
       writeFileSync(join(root, `conn.${span(h)}.log`), tsv('conn', CONN_FIELDS, CONN_TYPES, conns));
       writeFileSync(join(root, `http.${span(h)}.log`), tsv('http', HTTP_FIELDS, HTTP_TYPES, requests));
+      writeFileSync(join(rootJson, `conn.${span(h)}.log`), jsonLines(null, CONN_FIELDS, conns));
+      writeFileSync(join(rootJson, `http.${span(h)}.log`), jsonLines(null, HTTP_FIELDS, requests));
     }
-    const { captures, connections } = await loadCaptures([root]);
-    expect(captures.flatMap((c) => c.warnings)).toEqual([]);
-    expect(connections).toHaveLength(7);
-    const targets = Object.fromEntries(connections.map((c) => [c.uid, c.http?.target ?? null]));
-    expect(targets).toEqual({
-      ...Object.fromEntries(Array.from({ length: 6 }, (_, h) => [`Cshort${h}`, `site${h}.example.org:443`])),
-      Ctunnel: 'c2.tunnel.example:443',
-    });
+    for (const folder of [rootJson, root]) {
+      const { captures, connections } = await loadCaptures([folder]);
+      expect(captures.flatMap((c) => c.warnings)).toEqual([]);
+      expect(connections).toHaveLength(7);
+      const targets = Object.fromEntries(connections.map((c) => [c.uid, c.http?.target ?? null]));
+      expect(targets, folder).toEqual({
+        ...Object.fromEntries(Array.from({ length: 6 }, (_, h) => [`Cshort${h}`, `site${h}.example.org:443`])),
+        Ctunnel: 'c2.tunnel.example:443',
+      });
+    }
   });
 
   it('gives the verdicts: the proxy from CONNECT, the periodic refusals named by DNS with their CNAME chain', async () => {
