@@ -273,13 +273,13 @@ const FLAG_LOG_UID = 512;
 const FLAG_SYN_SEQ = 1024;
 /** The row's `synSeq` is -1 (a capture's connection whose SYN was not seen). */
 const FLAG_NO_SYN_SEQ = 2048;
-/** The row's `requestTimes` are one, in the chunk's `requestTime` column (its rare fields have none). */
-const FLAG_ONE_REQUEST = 8192;
 /**
  * The row keeps no uid (a store kept without them): it reads as `logUid(capture, position)`, the
  * position the row's as added (the chunk's `first` and the row's place in it).
  */
 const FLAG_ROW_UID = 4096;
+/** The row's `requestTimes` are one, in the chunk's `requestTime` column (its rare fields have none). */
+const FLAG_ONE_REQUEST = 8192;
 
 const NO_RARE: Rare = {
   resets: NONE,

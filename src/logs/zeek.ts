@@ -185,10 +185,9 @@ const HELD_MAX = 50_000;
  */
 class Join {
   readonly byUid = new Map<string, SideRows>();
-  /** Rows of each log not yet claimed. */
-  dnsLeft = 0;
-  httpLeft = 0;
-  sniLeft = 0;
+  /** http and ssl rows not yet claimed: while there are some, a conn.log row may be looked up by endpoints. */
+  private httpLeft = 0;
+  private sniLeft = 0;
   private httpByTuple: Map<string, string[]> | null = null;
   private sniByTuple: Map<string, string[]> | null = null;
   /**
@@ -201,33 +200,21 @@ class Join {
   /** conn.log rows waiting for the index by endpoints to be made or known not needed, and where each goes then. */
   private held: { c: Connection; then: (c: Connection) => void; http: boolean; sni: boolean }[] = [];
 
-  /** The side rows of `uid`, made when none were. */
-  private rowsOf(uid: string): SideRows {
+  /** The side rows of `uid` (one lookup for a side row: what it adds to is what it was looked up in), made when none were. */
+  rowsOf(uid: string): SideRows {
     let rows = this.byUid.get(uid);
     if (rows === undefined) this.byUid.set(own(uid), (rows = { dns: null, http: null, sni: null }));
     return rows;
   }
 
-  dns(uid: string): DnsEntry | null {
-    return this.byUid.get(uid)?.dns ?? null;
-  }
-  addDns(uid: string, entry: DnsEntry): void {
-    this.rowsOf(uid).dns = entry;
-    this.dnsLeft++;
-  }
-  http(uid: string): HttpEntry | null {
-    return this.byUid.get(uid)?.http ?? null;
-  }
-  addHttp(uid: string, entry: HttpEntry): void {
-    this.rowsOf(uid).http = entry;
+  /** `uid`'s first http row, `rows` its side rows (`rowsOf`). */
+  addHttp(rows: SideRows, uid: string, entry: HttpEntry): void {
+    rows.http = entry;
     this.httpLeft++;
     this.index('http', entry.ends, uid);
   }
-  hasSni(uid: string): boolean {
-    return (this.byUid.get(uid)?.sni ?? null) !== null;
-  }
-  addSni(uid: string, entry: SniEntry): void {
-    this.rowsOf(uid).sni = entry;
+  addSni(rows: SideRows, uid: string, entry: SniEntry): void {
+    rows.sni = entry;
     this.sniLeft++;
     this.index('sni', entry.ends, uid);
   }
@@ -294,10 +281,7 @@ class Join {
     if (rows !== undefined) {
       if (this.byEndpoints && (rows.http !== null || rows.sni !== null)) this.uidsShared();
       this.byUid.delete(c.uid);
-      if (rows.dns !== null) {
-        this.dnsLeft--;
-        applyDns(c, rows.dns);
-      }
+      if (rows.dns !== null) applyDns(c, rows.dns);
       if (rows.http !== null) this.claimHttp(c, rows.http);
       if (rows.sni !== null) this.claimSni(c, rows.sni);
       http = rows.http === null;
@@ -844,8 +828,9 @@ export async function loadZeekLogs(
       seen(state, dns.ts, dns.ts);
       const filter = filterFor(logType, dns.ts);
       if (filter !== null && copied(state, filter, `${dns.uid}\t${dns.ts}\t${dns.query}`, dns.ts)) return;
-      const entry = join.dns(dns.uid);
-      if (entry === null) join.addDns(dns.uid, { row: dns, capture: state.index, queries: [dns], names: [dns.query], count: 1 });
+      const rows = join.rowsOf(dns.uid);
+      const entry = rows.dns;
+      if (entry === null) rows.dns = { row: dns, capture: state.index, queries: [dns], names: [dns.query], count: 1 };
       else {
         if (entry.queries.length < 16) entry.queries.push(dns);
         if (entry.names.length < DNS_NAMES_KEPT) entry.names.push(dns.query);
@@ -858,9 +843,10 @@ export async function loadZeekLogs(
       seen(state, http.ts, http.ts);
       const filter = filterFor(logType, http.ts);
       if (filter !== null && copied(state, filter, `${http.uid}\t${http.ts}\t${http.peek.method}\t${http.peek.target}`, http.ts)) return;
-      const entry = join.http(http.uid);
+      const rows = join.rowsOf(http.uid);
+      const entry = rows.http;
       if (entry === null)
-        join.addHttp(http.uid, { peek: texts.peek(http.peek), times: [http.ts], file: state.index, ends: texts.ends(http.tuple) });
+        join.addHttp(rows, http.uid, { peek: texts.peek(http.peek), times: [http.ts], file: state.index, ends: texts.ends(http.tuple) });
       else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
     } else {
       const ssl = sniFromRow(row);
@@ -871,8 +857,9 @@ export async function loadZeekLogs(
       if (ssl === null) return;
       const filter = filterFor(logType, ts);
       if (filter !== null && copied(state, filter, `${ssl.uid}\t${ts}`, ts)) return;
-      if (!join.hasSni(ssl.uid))
-        join.addSni(ssl.uid, { sni: texts.book.text(ssl.sni), ts: ssl.ts, file: state.index, ends: texts.ends(ssl.tuple) });
+      const rows = join.rowsOf(ssl.uid);
+      if (rows.sni === null)
+        join.addSni(rows, ssl.uid, { sni: texts.book.text(ssl.sni), ts: ssl.ts, file: state.index, ends: texts.ends(ssl.tuple) });
     }
   };
 
