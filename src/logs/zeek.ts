@@ -18,6 +18,7 @@ import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
 import { HEAD_BYTES, readLines, readTail, type LineStats } from './lines.js';
 import { COPY_REASON, LOG_COPY_WINDOW, LogCopies, type LogInOrder } from './zeek-copies.js';
+import { Lockstep } from './zeek-lockstep.js';
 import {
   JsonRows,
   TsvRows,
@@ -81,6 +82,8 @@ export interface ZeekLoaded {
   connections: Connection[];
   /** Logs of which no row reads. */
   failures: CaptureError[];
+  /** The most uids whose dns, http or ssl rows were held at once, waiting for their conn.log rows (after each chunk read). */
+  sideRowsHeld: number;
 }
 
 interface FileState {
@@ -755,6 +758,27 @@ function readingOrder(states: readonly FileState[]): Step[] {
 }
 
 /**
+ * Whether the files are read side by side (zeek-lockstep.ts): one conn.log and at most one
+ * dns, http and ssl log, none read only once nor holding the rows of several logs.
+ */
+function inLockstep(steps: readonly Step[]): boolean {
+  const types = new Set<string>();
+  for (const { state } of steps) {
+    const logType = state.logType;
+    if (state.once || state.file.tagged === true || logType === null || !USED.has(logType) || types.has(logType)) return false;
+    types.add(logType);
+  }
+  return types.has('conn') && types.size > 1 && types.size === steps.length;
+}
+
+/** A promise for both waits, null when neither is one. */
+function both(a: Promise<void> | null, b: Promise<void> | null): Promise<void> | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Promise.all([a, b]).then(() => undefined);
+}
+
+/**
  * Reads Zeek logs as one set, in `readingOrder`: logs read only once (standard input, a pipe)
  * first, whole; then the side logs of the files before the conn.logs that claim their rows. `firstCapture` is the capture index the
  * first file's connections get. Rows an earlier file already had are counted once
@@ -818,6 +842,14 @@ export async function loadZeekLogs(
     return true;
   };
 
+  // Logs as `zeek -r` writes them: the side logs read beside the conn.log (zeek-lockstep.ts).
+  const sideOf = new Map<FileState, number>();
+  const lockstep = inLockstep(steps) ? new Lockstep(steps.length - 1, (c) => join.attach(c, hand)) : null;
+  if (lockstep !== null) for (const { state } of steps) if (state.logType !== 'conn') sideOf.set(state, sideOf.size);
+  const sideTime = (state: FileState, ts: number): void => {
+    const k = sideOf.get(state);
+    if (k !== undefined) lockstep!.sideRow(k, ts);
+  };
   const texts = new SideTexts();
   const onSideRow = (state: FileState, row: ZeekRow, logType: string, line: number): void => {
     if (logType === 'dns') {
@@ -826,6 +858,7 @@ export async function loadZeekLogs(
       if (isError(dns)) return malformed(state, line, dns.error);
       if (dns === null) return seen(state, state.first, state.last);
       seen(state, dns.ts, dns.ts);
+      sideTime(state, dns.ts);
       const filter = filterFor(logType, dns.ts);
       if (filter !== null && copied(state, filter, `${dns.uid}\t${dns.ts}\t${dns.query}`, dns.ts)) return;
       const rows = join.rowsOf(dns.uid);
@@ -841,6 +874,7 @@ export async function loadZeekLogs(
       if (isError(http)) return malformed(state, line, http.error);
       if (http === null) return seen(state, state.first, state.last);
       seen(state, http.ts, http.ts);
+      sideTime(state, http.ts);
       const filter = filterFor(logType, http.ts);
       if (filter !== null && copied(state, filter, `${http.uid}\t${http.ts}\t${http.peek.method}\t${http.peek.target}`, http.ts)) return;
       const rows = join.rowsOf(http.uid);
@@ -854,6 +888,7 @@ export async function loadZeekLogs(
       const ts = row.time(0);
       if (Number.isFinite(ts)) seen(state, ts, ts);
       else seen(state, state.first, state.last);
+      sideTime(state, ts);
       if (ssl === null) return;
       const filter = filterFor(logType, ts);
       if (filter !== null && copied(state, filter, `${ssl.uid}\t${ts}`, ts)) return;
@@ -887,21 +922,42 @@ export async function loadZeekLogs(
     const ip = c.origH.includes(':') ? 'ipv6' : 'ipv4';
     state.summary.decoded[ip]++;
     state.summary.decoded[c.proto]++;
-    join.attach(c, state.once ? toEarly : hand);
+    if (lockstep !== null) lockstep.connRow(c);
+    else join.attach(c, state.once ? toEarly : hand);
   };
   const toEarly = (c: Connection): void => void early.push(c);
 
-  for (const { types, state } of steps) {
+  let sideRowsHeld = 0;
+  const readStep = async ({ types, state }: Step, after?: () => Promise<void> | null): Promise<void> => {
     copies.start(state, types);
     const read = await readRows(
       state,
       types,
       (row, logType, line) => (logType === 'conn' ? onConnRow(state, row, line) : onSideRow(state, row, logType, line)),
-      pause,
+      () => {
+        if (join.byUid.size > sideRowsHeld) sideRowsHeld = join.byUid.size;
+        return after === undefined ? (pause?.() ?? null) : both(pause?.() ?? null, after());
+      },
     );
     if (!stats.has(state)) stats.set(state, read);
     state.readBefore = true;
-  }
+  };
+  if (lockstep !== null) {
+    const ls = lockstep;
+    await Promise.all(
+      steps.map(async (step) => {
+        const k = sideOf.get(step.state);
+        if (k === undefined) {
+          await readStep(step, () => ls.connPause());
+          ls.connEnd();
+        } else {
+          await readStep(step, () => ls.sidePause(k));
+          ls.sideEnd(k);
+        }
+      }),
+    );
+    ls.finish();
+  } else for (const step of steps) await readStep(step);
   join.finish();
   if (join.byUid.size > 0 && early.length > 0) {
     for (const c of early) join.attach(c, () => {});
@@ -940,5 +996,5 @@ export async function loadZeekLogs(
           `${s.file.path}: a Zeek log of which no row reads (${plural(s.malformed, 'row')} malformed, the first at ${s.firstMalformed ?? 'its start'})`,
         ),
     );
-  return { captures: states.map((s) => s.summary), connections, failures };
+  return { captures: states.map((s) => s.summary), connections, failures, sideRowsHeld };
 }

@@ -13,6 +13,7 @@ import type { Connection } from '../../src/flows/connection.js';
 import { corpusPath } from '../support/corpus.js';
 import { callhome } from '../cli/support.js';
 import { ZEEK_CONN_FIELDS } from '../../src/logs/zeek-records.js';
+import { loadZeekLogs } from '../../src/logs/zeek.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-'));
 
@@ -442,6 +443,72 @@ describe('a Zeek log folder', () => {
         Ctunnel: 'c2.tunnel.example:443',
       });
     }
+  });
+
+  it("reads `zeek -r`'s logs side by side: its dns and http rows are not held whole, and every row still joins", async () => {
+    // Twelve hours of one log each, rows in the order Zeek writes them (a side row when seen, a
+    // connection's row when it is removed): two lookups a second, a request through the proxy
+    // every minute, a tunnel whose CONNECT comes first and whose conn.log row comes last,
+    // and one DNS row stamped years off (a damaged packet's time) that claims nothing.
+    const root = mkdtempSync(join(tmp, 'zeek-r-'));
+    const conns: { written: number; row: string[] }[] = [];
+    const dnsRows: string[][] = [];
+    const httpRows: string[][] = [];
+    const tcp = (t: number, uid: string, port: number, duration: number) =>
+      `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.8 3128 tcp http ${duration.toFixed(6)} 900 5000 SF T T 0 ShADadFf 9 1300 8 5400 - 6 -`.split(
+        ' ',
+      );
+    const request = (t: number, uid: string, port: number, target: string) =>
+      `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.8 3128 CONNECT ${target} ${target} curl/8.5 -`.split(' ');
+    const end = DAY + 12 * 3600;
+    let n = 0;
+    for (let t = DAY + 1; t < end; t += 0.5, n++) {
+      const uid = `Cq${n}`;
+      const port = 10000 + (n % 50000);
+      dnsRows.push(
+        `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.53 53 udp host${n % 97}.example.com A 192.0.2.${n % 200} 60.000000`.split(' '),
+      );
+      // written when the flow times out, a minute after its reply
+      const row = `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.53 53 udp dns 0.001000 40 120 SF T T 0 Dd 1 68 1 148 - 17 -`.split(' ');
+      conns.push({ written: t + 60, row });
+      if (n % 120 === 0) {
+        httpRows.push(request(t + 0.5, `Cw${n}`, 60000 - (n % 5000), `site${n % 11}.example.org:443`));
+        conns.push({ written: t + 3, row: tcp(t + 0.4, `Cw${n}`, 60000 - (n % 5000), 2) });
+      }
+      if (n === 1000)
+        dnsRows.push(`${(DAY + 6 * 365 * 86400).toFixed(6)} Cstray ${HOST} 9 10.0.0.53 53 udp stray.example A - -`.split(' '));
+    }
+    httpRows.unshift(request(DAY + 0.5, 'Ctunnel', 45000, 'c2.tunnel.example:443'));
+    conns.push({ written: end, row: tcp(DAY + 0.4, 'Ctunnel', 45000, end - DAY - 1) });
+    conns.sort((a, b) => a.written - b.written);
+    const connPath = join(root, 'conn.log');
+    writeFileSync(
+      connPath,
+      tsv(
+        'conn',
+        CONN_FIELDS,
+        CONN_TYPES,
+        conns.map((c) => c.row),
+      ),
+    );
+    writeFileSync(join(root, 'dns.log'), tsv('dns', DNS_FIELDS, DNS_TYPES, dnsRows));
+    writeFileSync(join(root, 'http.log'), tsv('http', HTTP_FIELDS, HTTP_TYPES, httpRows));
+    const files = ['conn', 'dns', 'http'].map((log) => {
+      const path = join(root, `${log}.log`);
+      const head = readFileSync(path).subarray(0, 64 << 10);
+      return { path, format: 'zeek-tsv' as const, logType: log, named: true, head };
+    });
+    const loaded = await loadZeekLogs(files, 0);
+    expect(loaded.captures.flatMap((c) => c.warnings)).toEqual([]);
+    // every conn.log row, and the stray DNS row as a flow of its own
+    expect(loaded.connections).toHaveLength(conns.length + 1);
+    const unjoined = loaded.connections.filter((c) => (c.proto === 'udp' ? c.dnsQuery === null : c.http === null));
+    expect(unjoined.map((c) => c.uid)).toEqual([]);
+    expect(loaded.connections.find((c) => c.uid === 'Ctunnel')!.http!.target).toBe('c2.tunnel.example:443');
+    // Side rows held at once: a chunk read (a megabyte) and half an hour's, not twelve hours'.
+    const sideRows = dnsRows.length + httpRows.length;
+    expect(loaded.sideRowsHeld).toBeGreaterThan(0);
+    expect(loaded.sideRowsHeld).toBeLessThan(sideRows / 4);
   });
 
   it('gives the verdicts: the proxy from CONNECT, the periodic refusals named by DNS with their CNAME chain', async () => {

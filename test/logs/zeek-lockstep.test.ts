@@ -1,0 +1,107 @@
+/**
+ * conn.log read side by side with its dns, http and ssl logs (zeek-lockstep.ts): when a conn.log
+ * row may be joined, in what order rows are handed on, and how far each reader runs ahead.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Connection } from '../../src/flows/connection.js';
+import { AHEAD, JOIN_SLACK, Lockstep, WAITING_MAX } from '../../src/logs/zeek-lockstep.js';
+
+/** A conn.log row as the lockstep sees it: its uid and end. */
+const row = (uid: string, end: number) => ({ uid, ts: end - 1, lastTs: end }) as Connection;
+
+/** A lockstep whose side logs have each given their first rows, stamped 1 and 2 (a first row alone is not taken: it may be a stray). */
+function lockstep(sides: number) {
+  const joined: string[] = [];
+  const ls = new Lockstep(sides, (c) => joined.push(c.uid));
+  for (let k = 0; k < sides; k++) {
+    ls.sideRow(k, 1);
+    ls.sideRow(k, 2);
+  }
+  return { ls, joined };
+}
+
+describe('conn.log beside its side logs', () => {
+  it('a conn.log row is joined once every side log has given a row stamped past its end and the slack', () => {
+    const { ls, joined } = lockstep(2);
+    ls.connRow(row('C1', 1000));
+    // A query nobody answered is logged when it times out: rows stamped after the connection's
+    // end may come before it, and its conn.log row waits.
+    ls.sideRow(0, 1000 + 60);
+    ls.sideRow(1, 1000 + 60);
+    void ls.connPause();
+    expect(joined).toEqual([]);
+    ls.sideRow(0, 1000 + JOIN_SLACK + 1);
+    ls.sideRow(1, 1000 + JOIN_SLACK - 1);
+    void ls.connPause();
+    // dns.log is past it; http.log is not
+    expect(joined).toEqual([]);
+    ls.sideRow(1, 1000 + JOIN_SLACK + 1);
+    void ls.sidePause(1);
+    expect(joined).toEqual(['C1']);
+    // a side log read to its end waits for nothing
+    const other = lockstep(1);
+    other.ls.connRow(row('C2', 5000));
+    other.ls.sideEnd(0);
+    expect(other.joined).toEqual(['C2']);
+  });
+
+  it("rows are handed on in the conn.log's order: one ready waits for an earlier one that is not", () => {
+    const { ls, joined } = lockstep(1);
+    ls.sideRow(0, 500 + JOIN_SLACK + 1);
+    ls.connRow(row('Clong', 4000)); // a long connection, written as it ends
+    ls.connRow(row('Cshort', 400));
+    void ls.connPause();
+    expect(joined).toEqual([]);
+    ls.sideRow(0, 4000 + JOIN_SLACK + 1);
+    void ls.sidePause(0);
+    expect(joined).toEqual(['Clong', 'Cshort']);
+  });
+
+  it('one side row stamped years off is not taken as the log having got there; two in a row are', () => {
+    const { ls, joined } = lockstep(1);
+    ls.connRow(row('C1', 1000));
+    ls.sideRow(0, 100);
+    ls.sideRow(0, 1e10); // a damaged packet's time
+    ls.sideRow(0, 200);
+    void ls.connPause();
+    expect(joined).toEqual([]);
+    // a log that does go on years later (a capture of two days far apart)
+    ls.sideRow(0, 1e10);
+    ls.sideRow(0, 1e10 + 1);
+    void ls.connPause();
+    expect(joined).toEqual(['C1']);
+  });
+
+  it('a side log waits while it is further ahead than the rows waiting need, and reads on when they catch up', async () => {
+    const { ls, joined } = lockstep(1);
+    ls.connRow(row('C1', 1000));
+    ls.sideRow(0, 1000 + JOIN_SLACK + AHEAD + 10);
+    const wait = ls.sidePause(0);
+    expect(wait).not.toBeNull();
+    expect(joined).toEqual(['C1']);
+    let going = false;
+    void wait!.then(() => (going = true));
+    await Promise.resolve();
+    expect(going).toBe(false);
+    ls.connRow(row('C2', 1020));
+    expect(ls.connPause()).toBeNull();
+    await Promise.resolve();
+    expect(going).toBe(true);
+    expect(joined).toEqual(['C1', 'C2']);
+  });
+
+  it('the conn.log waits while WAITING_MAX of its rows wait, and reads on once they are joined', async () => {
+    const { ls, joined } = lockstep(1);
+    for (let i = 0; i < WAITING_MAX; i++) ls.connRow(row(`C${i}`, 1000 + i));
+    const wait = ls.connPause();
+    expect(wait).not.toBeNull();
+    expect(ls.waitingRows).toBe(WAITING_MAX);
+    ls.sideRow(0, 1000 + JOIN_SLACK + 100);
+    expect(ls.sidePause(0)).toBeNull();
+    await wait;
+    expect(joined).toHaveLength(100);
+    expect(ls.waitingRows).toBe(WAITING_MAX - 100);
+    ls.finish();
+    expect(joined).toHaveLength(WAITING_MAX);
+  });
+});
