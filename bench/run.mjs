@@ -826,7 +826,7 @@ function twoProcesses(first, second) {
 // (scripts/make-netfilter-log.mjs), each read end to end by the CLI; gunzip alone on the same file
 // is the speed gzip input is measured against. The conn.log is read alone and in a folder with
 // the dns.log, http.log and ssl.log a deployment writes beside it (joined to it by uid), every
-// log rotated hourly.
+// log rotated hourly, and as `zeek -r` writes them for a capture (one file each).
 
 const LOG_TARGETS = {
   zeek: 'targets: 1 M conn rows/s (plain TSV), peak RSS under 512 MB at 10 M rows; gzip at the speed of zlib',
@@ -879,6 +879,22 @@ function benchLogs() {
     if (run.status !== 0) throw new Error('make-conn-log.mjs failed');
   }
   const folderBytes = sideLogs.reduce((n, f) => n + statSync(f).size, 0);
+  // The same logs one file each, as `zeek -r` writes them for a capture.
+  const single = join(tmpdir(), `callhome-bench-zeek-${rows}rows-single`);
+  const singleLogs = ['conn', 'dns', 'http', 'ssl'].map((name) => join(single, `${name}.log`));
+  if (!singleLogs.every((f) => existsSync(f))) {
+    rmSync(single, { recursive: true, force: true });
+    mkdirSync(single);
+    const run = spawnSync(
+      process.execPath,
+      [join(here, '..', 'scripts', 'make-conn-log.mjs'), singleLogs[0], String(rows), '3000', 'side'],
+      {
+        stdio: 'inherit',
+      },
+    );
+    if (run.status !== 0) throw new Error('make-conn-log.mjs failed');
+  }
+  const singleBytes = singleLogs.reduce((n, f) => n + statSync(f).size, 0);
   ensureLog(fw, 'make-netfilter-log.mjs', [firewallMB]);
   const loadBefore = loadavg();
   const runs = [
@@ -897,6 +913,14 @@ function benchLogs() {
       unit: 'rows',
       amount: rows,
       args: ['analyze', '--format', 'json', folder],
+    },
+    {
+      name: 'callhome analyze --format json zeek/ one file each',
+      file: single,
+      bytes: singleBytes,
+      unit: 'rows',
+      amount: rows,
+      args: ['analyze', '--format', 'json', single],
     },
     { name: 'callhome analyze --format json conn.log.gz', file: gz, unit: 'rows', amount: rows, args: ['analyze', '--format', 'json', gz] },
     {
@@ -954,6 +978,7 @@ function benchLogs() {
       conn: { path: conn, rows },
       gzip: { path: gz },
       zeekFolder: { path: folder, megabytes: folderBytes / 1e6 },
+      zeekSingle: { path: single, megabytes: singleBytes / 1e6 },
       netfilter: { path: fw, megabytes: firewallMB },
     },
     loadAverageBefore: loadBefore,
