@@ -481,9 +481,9 @@ function seen(state: FileState, first: number, last: number): void {
   if (last > state.last) state.last = last;
 }
 
-/** A line that is no row of any log: judged on the first reading of its file only. */
-function malformedLine(state: FileState, line: number, why: string): void {
-  if (!state.readBefore) malformed(state, line, why);
+/** A line that is no row of any log: judged by one reading of its file only (`judge`). */
+function malformedLine(state: FileState, judge: boolean, line: number, why: string): void {
+  if (judge) malformed(state, line, why);
 }
 
 /**
@@ -496,6 +496,8 @@ async function readRows(
   types: ReadonlySet<string>,
   onRow: (row: ZeekRow, logType: string, line: number) => void,
   pause?: () => Promise<void> | null,
+  /** Whether lines that are no row are counted in this reading (the file's first; `FileState.readBefore`). */
+  judge = !state.readBefore,
 ): Promise<LineStats> {
   const file = state.file;
   const source = file.stream ?? file.path;
@@ -533,9 +535,9 @@ async function readRows(
             return;
           }
         }
-        if (tsv.columns === null) return malformedLine(state, n, 'a row before the #fields line');
+        if (tsv.columns === null) return malformedLine(state, judge, n, 'a row before the #fields line');
         if (!tsv.load(line))
-          return malformedLine(state, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
+          return malformedLine(state, judge, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
         onRow(tsv, logType!, n);
       },
       pause,
@@ -548,11 +550,11 @@ async function readRows(
     (line, n) => {
       if (line.trim() === '') return;
       const error = probe.load(line);
-      if (error !== null) return malformedLine(state, n, error);
+      if (error !== null) return malformedLine(state, judge, n, error);
       const logType = probe.path ?? probe.typeByFields() ?? state.logType;
       if (probe.path !== null && USED.has(probe.path)) state.logTypes.add(probe.path);
       if (logType === null || !types.has(logType)) {
-        if (logType !== null && !USED.has(logType) && !state.readBefore) state.otherRows++;
+        if (logType !== null && !USED.has(logType) && judge) state.otherRows++;
         return;
       }
       let rows = rowsByType.get(logType);
@@ -757,11 +759,20 @@ function readingOrder(states: readonly FileState[]): Step[] {
   return steps;
 }
 
+/** A step that reads conn.log rows: a conn.log's, or a stream of every log's read for them. */
+const isConnStep = (step: Step): boolean => step.state.logType === 'conn' || step.types === CONN_LOG;
+
 /**
  * Whether the files are read side by side (zeek-lockstep.ts): one conn.log and at most one
- * dns, http and ssl log, none read only once nor holding the rows of several logs.
+ * dns, http and ssl log, none read only once nor holding the rows of several logs; or one JSON
+ * stream of every log (tagged with `_path`, or its rows telling their log by their fields), read
+ * for its side rows and for its conn rows at once.
  */
 function inLockstep(steps: readonly Step[]): boolean {
+  if (steps.length === 2 && steps[0]!.state === steps[1]!.state) {
+    const [side, conn] = steps as [Step, Step];
+    return side.types === SIDE_LOGS && conn.types === CONN_LOG && !side.state.once && side.state.file.format === 'zeek-json';
+  }
   const types = new Set<string>();
   for (const { state } of steps) {
     const logType = state.logType;
@@ -845,7 +856,7 @@ export async function loadZeekLogs(
   // Logs as `zeek -r` writes them: the side logs read beside the conn.log (zeek-lockstep.ts).
   const sideOf = new Map<FileState, number>();
   const lockstep = inLockstep(steps) ? new Lockstep(steps.length - 1, (c) => join.attach(c, hand)) : null;
-  if (lockstep !== null) for (const { state } of steps) if (state.logType !== 'conn') sideOf.set(state, sideOf.size);
+  if (lockstep !== null) for (const step of steps) if (!isConnStep(step)) sideOf.set(step.state, sideOf.size);
   const sideTime = (state: FileState, ts: number): void => {
     const k = sideOf.get(state);
     if (k !== undefined) lockstep!.sideRow(k, ts);
@@ -928,7 +939,7 @@ export async function loadZeekLogs(
   const toEarly = (c: Connection): void => void early.push(c);
 
   let sideRowsHeld = 0;
-  const readStep = async ({ types, state }: Step, after?: () => Promise<void> | null): Promise<void> => {
+  const readStep = async ({ types, state }: Step, after?: () => Promise<void> | null, judge = !state.readBefore): Promise<void> => {
     copies.start(state, types);
     const read = await readRows(
       state,
@@ -938,6 +949,7 @@ export async function loadZeekLogs(
         if (join.byUid.size > sideRowsHeld) sideRowsHeld = join.byUid.size;
         return after === undefined ? (pause?.() ?? null) : both(pause?.() ?? null, after());
       },
+      judge,
     );
     if (!stats.has(state)) stats.set(state, read);
     state.readBefore = true;
@@ -945,13 +957,15 @@ export async function loadZeekLogs(
   if (lockstep !== null) {
     const ls = lockstep;
     await Promise.all(
-      steps.map(async (step) => {
-        const k = sideOf.get(step.state);
-        if (k === undefined) {
-          await readStep(step, () => ls.connPause());
+      steps.map(async (step, i) => {
+        // A stream of every log is read twice at once: its lines judged by the side rows' reading.
+        const judge = steps.findIndex((s) => s.state === step.state) === i;
+        if (isConnStep(step)) {
+          await readStep(step, () => ls.connPause(), judge);
           ls.connEnd();
         } else {
-          await readStep(step, () => ls.sidePause(k));
+          const k = sideOf.get(step.state)!;
+          await readStep(step, () => ls.sidePause(k), judge);
           ls.sideEnd(k);
         }
       }),

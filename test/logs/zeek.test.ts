@@ -449,25 +449,30 @@ describe('a Zeek log folder', () => {
     // Twelve hours of one log each, rows in the order Zeek writes them (a side row when seen, a
     // connection's row when it is removed): two lookups a second, a request through the proxy
     // every minute, a tunnel whose CONNECT comes first and whose conn.log row comes last,
-    // and one DNS row stamped years off (a damaged packet's time) that claims nothing.
+    // and one DNS row stamped years off (a damaged packet's time) that claims nothing. Then the
+    // same rows as one JSON stream of every log, tagged with `_path`, with one line that is no row.
     const root = mkdtempSync(join(tmp, 'zeek-r-'));
-    const conns: { written: number; row: string[] }[] = [];
-    const dnsRows: string[][] = [];
-    const httpRows: string[][] = [];
+    type Written = { written: number; row: string[] };
+    const conns: Written[] = [];
+    const dnsRows: Written[] = [];
+    const httpRows: Written[] = [];
     const tcp = (t: number, uid: string, port: number, duration: number) =>
       `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.8 3128 tcp http ${duration.toFixed(6)} 900 5000 SF T T 0 ShADadFf 9 1300 8 5400 - 6 -`.split(
         ' ',
       );
-    const request = (t: number, uid: string, port: number, target: string) =>
-      `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.8 3128 CONNECT ${target} ${target} curl/8.5 -`.split(' ');
+    const request = (t: number, uid: string, port: number, target: string) => ({
+      written: t,
+      row: `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.8 3128 CONNECT ${target} ${target} curl/8.5 -`.split(' '),
+    });
     const end = DAY + 12 * 3600;
+    httpRows.push(request(DAY + 0.5, 'Ctunnel', 45000, 'c2.tunnel.example:443'));
+    conns.push({ written: end, row: tcp(DAY + 0.4, 'Ctunnel', 45000, end - DAY - 1) });
     let n = 0;
     for (let t = DAY + 1; t < end; t += 0.5, n++) {
       const uid = `Cq${n}`;
       const port = 10000 + (n % 50000);
-      dnsRows.push(
-        `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.53 53 udp host${n % 97}.example.com A 192.0.2.${n % 200} 60.000000`.split(' '),
-      );
+      const dns = `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.53 53 udp host${n % 97}.example.com A 192.0.2.${n % 200} 60.000000`;
+      dnsRows.push({ written: t, row: dns.split(' ') });
       // written when the flow times out, a minute after its reply
       const row = `${t.toFixed(6)} ${uid} ${HOST} ${port} 10.0.0.53 53 udp dns 0.001000 40 120 SF T T 0 Dd 1 68 1 148 - 17 -`.split(' ');
       conns.push({ written: t + 60, row });
@@ -476,39 +481,54 @@ describe('a Zeek log folder', () => {
         conns.push({ written: t + 3, row: tcp(t + 0.4, `Cw${n}`, 60000 - (n % 5000), 2) });
       }
       if (n === 1000)
-        dnsRows.push(`${(DAY + 6 * 365 * 86400).toFixed(6)} Cstray ${HOST} 9 10.0.0.53 53 udp stray.example A - -`.split(' '));
+        dnsRows.push({
+          written: t,
+          row: `${(DAY + 6 * 365 * 86400).toFixed(6)} Cstray ${HOST} 9 10.0.0.53 53 udp stray.example A - -`.split(' '),
+        });
     }
-    httpRows.unshift(request(DAY + 0.5, 'Ctunnel', 45000, 'c2.tunnel.example:443'));
-    conns.push({ written: end, row: tcp(DAY + 0.4, 'Ctunnel', 45000, end - DAY - 1) });
     conns.sort((a, b) => a.written - b.written);
-    const connPath = join(root, 'conn.log');
-    writeFileSync(
-      connPath,
-      tsv(
-        'conn',
-        CONN_FIELDS,
-        CONN_TYPES,
-        conns.map((c) => c.row),
-      ),
-    );
-    writeFileSync(join(root, 'dns.log'), tsv('dns', DNS_FIELDS, DNS_TYPES, dnsRows));
-    writeFileSync(join(root, 'http.log'), tsv('http', HTTP_FIELDS, HTTP_TYPES, httpRows));
-    const files = ['conn', 'dns', 'http'].map((log) => {
-      const path = join(root, `${log}.log`);
+    const rowsOf = (ws: Written[]) => ws.map((w) => w.row);
+    writeFileSync(join(root, 'conn.log'), tsv('conn', CONN_FIELDS, CONN_TYPES, rowsOf(conns)));
+    writeFileSync(join(root, 'dns.log'), tsv('dns', DNS_FIELDS, DNS_TYPES, rowsOf(dnsRows)));
+    writeFileSync(join(root, 'http.log'), tsv('http', HTTP_FIELDS, HTTP_TYPES, rowsOf(httpRows)));
+    const stream = join(root, 'all.json');
+    const lines = [
+      ...conns.map((w) => ({ written: w.written, line: jsonLines('conn', CONN_FIELDS, [w.row]) })),
+      ...dnsRows.map((w) => ({ written: w.written, line: jsonLines('dns', DNS_FIELDS, [w.row]) })),
+      ...httpRows.map((w) => ({ written: w.written, line: jsonLines('http', HTTP_FIELDS, [w.row]) })),
+      { written: DAY + 3600, line: '{"_path": "conn", "ts": \n' },
+    ].sort((a, b) => a.written - b.written);
+    writeFileSync(stream, lines.map((l) => l.line).join(''));
+    const file = (path: string, format: 'zeek-tsv' | 'zeek-json', logType: string | null) => {
       const head = readFileSync(path).subarray(0, 64 << 10);
-      return { path, format: 'zeek-tsv' as const, logType: log, named: true, head };
-    });
-    const loaded = await loadZeekLogs(files, 0);
-    expect(loaded.captures.flatMap((c) => c.warnings)).toEqual([]);
-    // every conn.log row, and the stray DNS row as a flow of its own
-    expect(loaded.connections).toHaveLength(conns.length + 1);
-    const unjoined = loaded.connections.filter((c) => (c.proto === 'udp' ? c.dnsQuery === null : c.http === null));
-    expect(unjoined.map((c) => c.uid)).toEqual([]);
-    expect(loaded.connections.find((c) => c.uid === 'Ctunnel')!.http!.target).toBe('c2.tunnel.example:443');
-    // Side rows held at once: a chunk read (a megabyte) and half an hour's, not twelve hours'.
+      return { path, format, logType, tagged: logType === null, named: true, head };
+    };
+    const shapes = {
+      'one file each': ['conn', 'dns', 'http'].map((log) => file(join(root, `${log}.log`), 'zeek-tsv', log)),
+      'one stream': [file(stream, 'zeek-json', null)],
+    };
     const sideRows = dnsRows.length + httpRows.length;
-    expect(loaded.sideRowsHeld).toBeGreaterThan(0);
-    expect(loaded.sideRowsHeld).toBeLessThan(sideRows / 4);
+    for (const [shape, files] of Object.entries(shapes)) {
+      const loaded = await loadZeekLogs(files, 0);
+      const warnings = loaded.captures.flatMap((c) => c.warnings);
+      if (shape === 'one file each') expect(warnings).toEqual([]);
+      // the line that is no row: named once, though the stream is read for two kinds of rows
+      else {
+        expect(warnings, shape).toHaveLength(1);
+        expect(warnings[0]).toMatch(/all\.json line [\d,]+: not a JSON object; row skipped$/);
+      }
+      // every conn.log row, and the stray DNS row as a flow of its own
+      expect(loaded.connections, shape).toHaveLength(conns.length + 1);
+      const unjoined = loaded.connections.filter((c) => (c.proto === 'udp' ? c.dnsQuery === null : c.http === null));
+      expect(
+        unjoined.map((c) => c.uid),
+        shape,
+      ).toEqual([]);
+      expect(loaded.connections.find((c) => c.uid === 'Ctunnel')!.http!.target, shape).toBe('c2.tunnel.example:443');
+      // Side rows held at once: a chunk read (a megabyte) and half an hour's, not twelve hours'.
+      expect(loaded.sideRowsHeld, shape).toBeGreaterThan(0);
+      expect(loaded.sideRowsHeld, shape).toBeLessThan(sideRows / 4);
+    }
   });
 
   it('gives the verdicts: the proxy from CONNECT, the periodic refusals named by DNS with their CNAME chain', async () => {
