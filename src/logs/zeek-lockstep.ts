@@ -52,6 +52,9 @@ class SideProgress {
   }
 }
 
+/** A row's end as the lockstep reads it: a row of no time waits for nothing (it would hold every row after it). */
+const endOf = (c: Connection): number => (Number.isFinite(c.lastTs) ? c.lastTs : Number.isFinite(c.ts) ? c.ts : -Infinity);
+
 export class Lockstep {
   private readonly sides: SideProgress[];
   private waiting: Connection[] = [];
@@ -60,6 +63,7 @@ export class Lockstep {
   /** The latest end of the conn.log rows read. */
   private connLast = -Infinity;
   private connDone = false;
+  private finished = false;
   /** Readers waiting, each with what lets it go on. */
   private readonly parked: { ready: () => boolean; go: () => void }[] = [];
 
@@ -84,8 +88,9 @@ export class Lockstep {
 
   /** A conn.log row: joined now when its side rows have been read and none waits before it, else when they have. */
   connRow(c: Connection): void {
-    if (c.lastTs > this.connLast) this.connLast = c.lastTs;
-    if (this.head === this.waiting.length && this.joinable(c.lastTs)) this.join(c);
+    const end = endOf(c);
+    if (end > this.connLast) this.connLast = end;
+    if (this.head === this.waiting.length && this.joinable(end)) this.join(c);
     else this.waiting.push(c);
   }
 
@@ -111,7 +116,7 @@ export class Lockstep {
 
   /** Every row left waiting joined (each side log read to its end). */
   finish(): void {
-    for (const side of this.sides) side.reached = Infinity;
+    this.finished = true;
     this.tick();
   }
 
@@ -122,11 +127,12 @@ export class Lockstep {
 
   /** The time every side log must pass for the first row waiting (or the next read) to be joined. */
   private need(): number {
-    if (this.head < this.waiting.length) return this.waiting[this.head]!.lastTs + JOIN_SLACK;
+    if (this.head < this.waiting.length) return endOf(this.waiting[this.head]!) + JOIN_SLACK;
     return this.connDone ? Infinity : this.connLast + JOIN_SLACK;
   }
 
   private joinable(end: number): boolean {
+    if (this.finished) return true;
     for (const side of this.sides) if (!(side.reached > end + JOIN_SLACK)) return false;
     return true;
   }
@@ -137,7 +143,7 @@ export class Lockstep {
 
   /** Rows whose side rows are read joined, in order; readers whose wait is over let go. */
   private tick(): void {
-    while (this.head < this.waiting.length && this.joinable(this.waiting[this.head]!.lastTs)) this.join(this.waiting[this.head++]!);
+    while (this.head < this.waiting.length && this.joinable(endOf(this.waiting[this.head]!))) this.join(this.waiting[this.head++]!);
     if (this.head === this.waiting.length) {
       this.waiting = [];
       this.head = 0;

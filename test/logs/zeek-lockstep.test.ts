@@ -104,4 +104,13 @@ describe('conn.log beside its side logs', () => {
     ls.finish();
     expect(joined).toHaveLength(WAITING_MAX);
   });
+
+  it('a row of no time is joined at once and holds none after it', () => {
+    const { ls, joined } = lockstep(1);
+    ls.sideRow(0, 100);
+    ls.connRow({ uid: 'Cnan', ts: Number.NaN, lastTs: Number.NaN } as Connection);
+    ls.connRow(row('C1', 50 - JOIN_SLACK));
+    expect(joined).toEqual(['Cnan', 'C1']);
+    expect(ls.sidePause(0)).toBeNull();
+  });
 });
