@@ -763,23 +763,30 @@ function readingOrder(states: readonly FileState[]): Step[] {
 const isConnStep = (step: Step): boolean => step.state.logType === 'conn' || step.types === CONN_LOG;
 
 /**
- * Whether the files are read side by side (zeek-lockstep.ts): one conn.log and at most one
- * dns, http and ssl log, none read only once nor holding the rows of several logs; or one JSON
- * stream of every log (tagged with `_path`, or its rows telling their log by their fields), read
- * for its side rows and for its conn rows at once.
+ * The files read side by side (zeek-lockstep.ts), or null: one conn.log and at most one dns,
+ * http and ssl log, none read only once nor holding the rows of several logs, each read once (a
+ * JSON log for the rows of any log, as its rows each tell theirs); or one JSON stream of every
+ * log (tagged with `_path`, or its rows telling their log by their fields), read for its side
+ * rows and for its conn rows at once.
  */
-function inLockstep(steps: readonly Step[]): boolean {
+function lockstepSteps(steps: readonly Step[]): Step[] | null {
   if (steps.length === 2 && steps[0]!.state === steps[1]!.state) {
     const [side, conn] = steps as [Step, Step];
-    return side.types === SIDE_LOGS && conn.types === CONN_LOG && !side.state.once && side.state.file.format === 'zeek-json';
+    const stream = side.types === SIDE_LOGS && conn.types === CONN_LOG && !side.state.once && side.state.file.format === 'zeek-json';
+    return stream ? [side, conn] : null;
   }
+  const states = [...new Set(steps.map((s) => s.state))];
   const types = new Set<string>();
-  for (const { state } of steps) {
+  for (const state of states) {
     const logType = state.logType;
-    if (state.once || state.file.tagged === true || logType === null || !USED.has(logType) || types.has(logType)) return false;
+    if (state.once || state.file.tagged === true || logType === null || !USED.has(logType) || types.has(logType)) return null;
     types.add(logType);
   }
-  return types.has('conn') && types.size > 1 && types.size === steps.length;
+  if (!types.has('conn') || types.size < 2) return null;
+  return states.map((state) => ({
+    state,
+    types: state.file.format === 'zeek-json' ? USED : state.logType === 'conn' ? CONN_LOG : SIDE_LOGS,
+  }));
 }
 
 /** A promise for both waits, null when neither is one. */
@@ -855,8 +862,9 @@ export async function loadZeekLogs(
 
   // Logs as `zeek -r` writes them: the side logs read beside the conn.log (zeek-lockstep.ts).
   const sideOf = new Map<FileState, number>();
-  const lockstep = inLockstep(steps) ? new Lockstep(steps.length - 1, (c) => join.attach(c, hand)) : null;
-  if (lockstep !== null) for (const step of steps) if (!isConnStep(step)) sideOf.set(step.state, sideOf.size);
+  const together = lockstepSteps(steps);
+  const lockstep = together !== null ? new Lockstep(together.length - 1, (c) => join.attach(c, hand)) : null;
+  for (const step of together ?? []) if (!isConnStep(step)) sideOf.set(step.state, sideOf.size);
   const sideTime = (state: FileState, ts: number): void => {
     const k = sideOf.get(state);
     if (k !== undefined) lockstep!.sideRow(k, ts);
@@ -954,12 +962,12 @@ export async function loadZeekLogs(
     if (!stats.has(state)) stats.set(state, read);
     state.readBefore = true;
   };
-  if (lockstep !== null) {
+  if (lockstep !== null && together !== null) {
     const ls = lockstep;
     await Promise.all(
-      steps.map(async (step, i) => {
+      together.map(async (step, i) => {
         // A stream of every log is read twice at once: its lines judged by the side rows' reading.
-        const judge = steps.findIndex((s) => s.state === step.state) === i;
+        const judge = together.findIndex((s) => s.state === step.state) === i;
         if (isConnStep(step)) {
           await readStep(step, () => ls.connPause(), judge);
           ls.connEnd();
