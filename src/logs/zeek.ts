@@ -759,34 +759,50 @@ function readingOrder(states: readonly FileState[]): Step[] {
   return steps;
 }
 
-/** A step that reads conn.log rows: a conn.log's, or a stream of every log's read for them. */
-const isConnStep = (step: Step): boolean => step.state.logType === 'conn' || step.types === CONN_LOG;
+/** Files read one after another by one reader of the lockstep: a log's files, in the order given. */
+interface Reader {
+  /** Reads conn.log rows (else the rows of side logs). */
+  conn: boolean;
+  steps: Step[];
+}
 
 /**
- * The files read side by side (zeek-lockstep.ts), or null: one conn.log and at most one dns,
- * http and ssl log, none read only once nor holding the rows of several logs, each read once (a
- * JSON log for the rows of any log, as its rows each tell theirs); or one JSON stream of every
- * log (tagged with `_path`, or its rows telling their log by their fields), read for its side
- * rows and for its conn rows at once.
+ * The readers of the files read side by side (zeek-lockstep.ts), or null. Files of one log each,
+ * none read only once: one reader for each log's files, in the order given — a deployment's
+ * hourly files, or the one file of each log `zeek -r` writes — when each log's files begin in
+ * that order (else the hours are read as `readingOrder` says). A JSON log is read for the rows of
+ * any log, as its rows each tell theirs. Or one JSON stream of every log (tagged with `_path`,
+ * or its rows telling their log by their fields), read for its side rows and its conn rows at
+ * once.
  */
-function lockstepSteps(steps: readonly Step[]): Step[] | null {
+function lockstepReaders(states: readonly FileState[], steps: readonly Step[]): Reader[] | null {
   if (steps.length === 2 && steps[0]!.state === steps[1]!.state) {
     const [side, conn] = steps as [Step, Step];
     const stream = side.types === SIDE_LOGS && conn.types === CONN_LOG && !side.state.once && side.state.file.format === 'zeek-json';
-    return stream ? [side, conn] : null;
+    return stream
+      ? [
+          { conn: false, steps: [side] },
+          { conn: true, steps: [conn] },
+        ]
+      : null;
   }
-  const states = [...new Set(steps.map((s) => s.state))];
-  const types = new Set<string>();
+  const byLog = new Map<string, Step[]>();
   for (const state of states) {
     const logType = state.logType;
-    if (state.once || state.file.tagged === true || logType === null || !USED.has(logType) || types.has(logType)) return null;
-    types.add(logType);
+    if (state.once || state.file.tagged === true || logType === null || !USED.has(logType)) return null;
+    const types = state.file.format === 'zeek-json' ? USED : logType === 'conn' ? CONN_LOG : SIDE_LOGS;
+    const list = byLog.get(logType);
+    if (list === undefined) byLog.set(logType, [{ state, types }]);
+    else list.push({ state, types });
   }
-  if (!types.has('conn') || types.size < 2) return null;
-  return states.map((state) => ({
-    state,
-    types: state.file.format === 'zeek-json' ? USED : state.logType === 'conn' ? CONN_LOG : SIDE_LOGS,
-  }));
+  if (!byLog.has('conn') || byLog.size < 2) return null;
+  for (const list of byLog.values()) {
+    // Files that begin out of the order given (or whose beginning is not known): read by `readingOrder`.
+    if (list.length === 1) continue;
+    const firsts = list.map((s) => s.state.firstRow);
+    if (!firsts.every((t, i) => t !== null && !Number.isNaN(t) && (i === 0 || t >= firsts[i - 1]!))) return null;
+  }
+  return [...byLog].map(([logType, list]) => ({ conn: logType === 'conn', steps: list }));
 }
 
 /** A promise for both waits, null when neither is one. */
@@ -838,10 +854,16 @@ export async function loadZeekLogs(
   const stats = new Map<FileState, LineStats>();
   const join = new Join();
   const steps = readingOrder(states);
+  // Logs of one file each (as `zeek -r` writes them) or a deployment's hourly files: each log's
+  // files read one after another, beside the other logs' (zeek-lockstep.ts).
+  const readers = lockstepReaders(states, steps);
   const order = new Map<string, LogInOrder<FileState>[]>();
   for (const logType of USED) {
     const list: LogInOrder<FileState>[] = [];
-    for (const { types, state } of steps) {
+    // Read side by side, a log's files are those of its reader.
+    const read =
+      readers === null ? steps : readers.flatMap((r) => r.steps.filter((s) => s.state.logType === logType || s.state.logType === null));
+    for (const { types, state } of read) {
       if (types.has(logType) && (state.once || mayHold(state, new Set([logType])))) list.push({ file: state, first: state.firstRow });
     }
     order.set(logType, list);
@@ -862,9 +884,13 @@ export async function loadZeekLogs(
 
   // Logs as `zeek -r` writes them: the side logs read beside the conn.log (zeek-lockstep.ts).
   const sideOf = new Map<FileState, number>();
-  const together = lockstepSteps(steps);
-  const lockstep = together !== null ? new Lockstep(together.length - 1, (c) => join.attach(c, hand)) : null;
-  for (const step of together ?? []) if (!isConnStep(step)) sideOf.set(step.state, sideOf.size);
+  const lockstep = readers !== null ? new Lockstep(readers.length - 1, (c) => join.attach(c, hand)) : null;
+  let sides = 0;
+  for (const reader of readers ?? []) {
+    if (reader.conn) continue;
+    for (const { state } of reader.steps) sideOf.set(state, sides);
+    sides++;
+  }
   const sideTime = (state: FileState, ts: number): void => {
     const k = sideOf.get(state);
     if (k !== undefined) lockstep!.sideRow(k, ts);
@@ -962,20 +988,20 @@ export async function loadZeekLogs(
     if (!stats.has(state)) stats.set(state, read);
     state.readBefore = true;
   };
-  if (lockstep !== null && together !== null) {
+  if (lockstep !== null && readers !== null) {
     const ls = lockstep;
+    // A stream of every log is read twice at once: its lines judged by the side rows' reading.
+    const judged = new Set<FileState>();
     await Promise.all(
-      together.map(async (step, i) => {
-        // A stream of every log is read twice at once: its lines judged by the side rows' reading.
-        const judge = together.findIndex((s) => s.state === step.state) === i;
-        if (isConnStep(step)) {
-          await readStep(step, () => ls.connPause(), judge);
-          ls.connEnd();
-        } else {
-          const k = sideOf.get(step.state)!;
-          await readStep(step, () => ls.sidePause(k), judge);
-          ls.sideEnd(k);
+      readers.map(async (reader) => {
+        const k = reader.conn ? -1 : sideOf.get(reader.steps[0]!.state)!;
+        for (const step of reader.steps) {
+          const judge = !judged.has(step.state);
+          judged.add(step.state);
+          await readStep(step, () => (reader.conn ? ls.connPause() : ls.sidePause(k)), judge);
         }
+        if (reader.conn) ls.connEnd();
+        else ls.sideEnd(k);
       }),
     );
     ls.finish();
