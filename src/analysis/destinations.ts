@@ -115,7 +115,14 @@ export interface ResolvedName {
   chain: string[];
 }
 
-/** Address → the name a host resolved to reach it, from the DNS answers in the captures. */
+/** Names and CNAME chains NameBook keeps one object for, at most (then each answer makes its own). */
+const RESOLVED_KEPT = 1 << 20;
+
+/**
+ * Address → the name a host resolved to reach it, from the DNS answers in the captures: an entry
+ * for each host and address it resolved (and each address for any host), all of one name and
+ * chain sharing one ResolvedName — a day's queries are millions, of far fewer names.
+ */
 export class NameBook {
   /** Asking host → address → name: nested maps, so a lookup builds no key string. */
   private readonly perHost = new Map<string, Map<string, ResolvedName>>();
@@ -124,6 +131,7 @@ export class NameBook {
   constructor(connections: ConnectionList) {
     // Raw name → cleanName: the same names come back in query after query.
     const cleaned = new Map<string, string>();
+    const resolvedOnce = new Map<string, ResolvedName>();
     for (let i = 0; i < connections.length; i++) {
       const c = connections.peek(i);
       if (c.dnsQuery === null || c.dnsAnswers.length === 0) continue;
@@ -145,7 +153,13 @@ export class NameBook {
         // The chain holds at most 16 names: a scan beats building a set per answer.
         if (chain.includes(cleanNameOnce(cleaned, a.name))) matching.push(a);
       }
-      const resolved: ResolvedName = { name: query, chain };
+      // One object for each name and chain: a host's every address of a name points at it.
+      const chainKey = chain.length === 1 ? query : chain.join('\n');
+      let resolved = resolvedOnce.get(chainKey);
+      if (resolved === undefined) {
+        resolved = { name: query, chain };
+        if (resolvedOnce.size < RESOLVED_KEPT) resolvedOnce.set(chainKey, resolved);
+      }
       let mine = this.perHost.get(c.origH);
       if (mine === undefined) this.perHost.set(c.origH, (mine = new Map<string, ResolvedName>()));
       for (const a of matching.length > 0 ? matching : addresses) {
@@ -154,6 +168,11 @@ export class NameBook {
         mine.set(address, resolved);
         this.global.set(address, resolved);
       }
+    }
+    // A host's entry that names its address as the last answer to anyone did says nothing `global` does not.
+    for (const [host, mine] of this.perHost) {
+      for (const [address, resolved] of mine) if (this.global.get(address) === resolved) mine.delete(address);
+      if (mine.size === 0) this.perHost.delete(host);
     }
   }
 

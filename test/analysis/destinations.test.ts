@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeConnections } from '../../src/analysis/index.js';
+import { NameBook } from '../../src/analysis/destinations.js';
+import { listOf } from '../../src/flows/store.js';
 import type { DnsAnswer } from '../../src/flows/connection.js';
 import { connection, options, session } from './support.js';
 
@@ -71,5 +73,61 @@ describe('destinations', () => {
       ]),
     );
     expect(result.hosts[0]!.userAgents).toEqual(['agent/1.0']);
+  });
+});
+
+describe('the names hosts resolved', () => {
+  const answer = (origH: string, ts: number, query: string, address: string) =>
+    connection({
+      proto: 'udp',
+      origH,
+      respH: '192.168.0.1',
+      respP: 53,
+      ts,
+      dnsQuery: query,
+      dnsAnswers: [
+        { name: query, type: 'CNAME', value: `edge.${query}`, ttl: 60 },
+        { name: `edge.${query}`, type: 'A', value: address, ttl: 20 },
+      ],
+    });
+
+  it("each host's own answer for an address, later answers winning; a host that asked nothing gets the last answer to anyone", () => {
+    const book = new NameBook(
+      listOf([
+        answer('10.0.0.1', 1, 'a.example', '203.0.113.9'),
+        answer('10.0.0.2', 2, 'b.example', '203.0.113.9'),
+        answer('10.0.0.3', 3, 'c.example', '203.0.113.9'),
+        answer('10.0.0.3', 4, 'b.example', '203.0.113.9'),
+      ]),
+    );
+    const name = (host: string) => book.lookup(host, '203.0.113.9')?.name;
+    expect(['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'].map(name)).toEqual(['a.example', 'b.example', 'b.example', 'b.example']);
+    expect(book.forHost('10.0.0.1').lookup('203.0.113.9')!.chain).toEqual(['a.example', 'edge.a.example']);
+    expect(book.forHost('10.0.0.4').empty).toBe(false);
+    expect(book.lookup('10.0.0.1', '198.51.100.1')).toBeNull();
+  });
+
+  it('a name asked again and again, by many hosts, for many addresses, is one record', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => answer(`10.0.1.${i % 50}`, i, 'cdn.example', `203.0.113.${i % 100}`));
+    const book = new NameBook(listOf(rows));
+    const found = new Set(rows.map((c) => book.lookup(c.origH, c.dnsAnswers[1]!.value)));
+    expect(found.size).toBe(1);
+    expect([...found][0]).toEqual({ name: 'cdn.example', chain: ['cdn.example', 'edge.cdn.example'] });
+    // the same name through another CNAME: a record of its own
+    const moved = connection({
+      proto: 'udp',
+      origH: '10.0.1.7',
+      respH: '192.168.0.1',
+      respP: 53,
+      ts: 500,
+      dnsQuery: 'cdn.example',
+      dnsAnswers: [
+        { name: 'cdn.example', type: 'CNAME', value: 'other-cdn.example', ttl: 60 },
+        { name: 'other-cdn.example', type: 'A', value: '198.51.100.20', ttl: 20 },
+      ],
+    });
+    const again = new NameBook(listOf([...rows, moved]));
+    expect(again.lookup('10.0.1.7', '198.51.100.20')!.chain).toEqual(['cdn.example', 'other-cdn.example']);
+    expect(again.lookup('10.0.1.7', '203.0.113.7')!.chain).toEqual(['cdn.example', 'edge.cdn.example']);
   });
 });
