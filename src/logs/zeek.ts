@@ -797,10 +797,11 @@ function lockstepReaders(states: readonly FileState[], steps: readonly Step[]): 
   }
   if (!byLog.has('conn') || byLog.size < 2) return null;
   for (const list of byLog.values()) {
-    // Files that begin out of the order given (or whose beginning is not known): read by `readingOrder`.
+    // Files that begin out of the order given (or whose beginning is not known): read by
+    // `readingOrder`. A file of no rows (NaN) begins nowhere.
     if (list.length === 1) continue;
-    const firsts = list.map((s) => s.state.firstRow);
-    if (!firsts.every((t, i) => t !== null && !Number.isNaN(t) && (i === 0 || t >= firsts[i - 1]!))) return null;
+    const firsts = list.map((s) => s.state.firstRow).filter((t) => !Number.isNaN(t));
+    if (!firsts.every((t, i) => t !== null && (i === 0 || t >= firsts[i - 1]!))) return null;
   }
   return [...byLog].map(([logType, list]) => ({ conn: logType === 'conn', steps: list }));
 }
