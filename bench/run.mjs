@@ -915,7 +915,7 @@ function benchLogs() {
       args: ['analyze', '--format', 'json', folder],
     },
     {
-      name: 'callhome analyze --format json zeek/ one file each',
+      name: 'callhome analyze --format json zeek -r folder',
       file: single,
       bytes: singleBytes,
       unit: 'rows',
