@@ -13,6 +13,7 @@ import { applyFlowsJson, isFlowsJson } from './flows-json.js';
 import { noCaptureFileFacts, type CaptureSummary } from '../analysis/types.js';
 import { CaptureError } from '../capture/types.js';
 import { NONE, type Connection, type DnsAnswer, type HttpRequestPeek } from '../flows/connection.js';
+import { ConnectionStore, plainConnection } from '../flows/store.js';
 import { own, TextBook } from '../flat.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
@@ -298,6 +299,20 @@ class Join {
       this.held.push({ c, then, http, sni });
       if (this.held.length >= HELD_MAX) this.indexNow();
     }
+  }
+
+  /**
+   * Whether `attach` joins a row before it returns, by its uid alone: the logs share their uids,
+   * or no http or ssl row is left to look up by endpoints.
+   */
+  get joinsAtOnce(): boolean {
+    return !this.byEndpoints || this.httpLeft + this.sniLeft === 0;
+  }
+
+  /** `uid` is a conn.log row's: when it claims an http or ssl row, the logs share their uids. */
+  claimsByUid(uid: string): void {
+    const rows = this.byUid.get(uid);
+    if (rows !== undefined && (rows.http !== null || rows.sni !== null)) this.uidsShared();
   }
 
   /** Every conn.log row read: the rows still held are looked up by endpoints. */
@@ -947,8 +962,12 @@ export async function loadZeekLogs(
   // Without `emit`, the connections are collected and returned.
   const connections: Connection[] = [];
   const hand = emit ?? ((c: Connection): void => void connections.push(c));
-  /** conn.log rows of streams, read before the side logs of files: joined again at the end, then handed on. */
-  const early: Connection[] = [];
+  /**
+   * conn.log rows of streams, read before the side logs of files: joined again at the end, then
+   * handed on. Kept in columns (`zcat conn.*.gz | callhome analyze -` is every row of a day),
+   * made objects again one at a time as they are handed on.
+   */
+  const early = new ConnectionStore();
   const onConnRow = (state: FileState, row: ZeekRow, line: number): void => {
     const c = connFromRow(row, state.index, line);
     if (isError(c)) return malformed(state, line, c.error);
@@ -971,7 +990,7 @@ export async function loadZeekLogs(
     if (lockstep !== null) lockstep.connRow(c);
     else join.attach(c, state.once ? toEarly : hand);
   };
-  const toEarly = (c: Connection): void => void early.push(c);
+  const toEarly = (c: Connection): void => early.add(c);
 
   let sideRowsHeld = 0;
   const readStep = async ({ types, state }: Step, after?: () => Promise<void> | null, judge = !state.readBefore): Promise<void> => {
@@ -1008,11 +1027,22 @@ export async function loadZeekLogs(
     ls.finish();
   } else for (const step of steps) await readStep(step);
   join.finish();
-  if (join.byUid.size > 0 && early.length > 0) {
-    for (const c of early) join.attach(c, () => {});
+  // Do the streams' rows claim side rows by uid? Then every row is joined as it is handed on.
+  for (let i = 0; i < early.length && join.byUid.size > 0 && !join.joinsAtOnce; i++) join.claimsByUid(early.peek(i).uid);
+  if (join.byUid.size > 0 && early.length > 0 && !join.joinsAtOnce) {
+    // Side rows that may be claimed by endpoints: every row looked up before any is handed on.
+    const rows = early.toArray();
+    for (const c of rows) join.attach(c, () => {});
     join.finish();
+    for (const c of rows) hand(c);
+  } else {
+    for (let i = 0; i < early.length; i++) {
+      const c = plainConnection(early.get(i));
+      if (join.byUid.size > 0) join.attach(c, () => {});
+      hand(c);
+    }
   }
-  for (const c of early) hand(c);
+  early.release();
   // Rows no conn.log row claimed, by uid or by endpoints and time: DNS as the connections they
   // were, the others said by the log they are in.
   const unclaimed = new Map<number, number>();

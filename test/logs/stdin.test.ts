@@ -51,6 +51,24 @@ describe('Zeek logs on standard input', () => {
     expect(findings(result)).toEqual(findings(fromFile));
   });
 
+  it("a busy day's conn.log piped in is kept as compactly as the file: it fits a heap its rows as objects would not", () => {
+    // 200,000 rows: about 100 MB as objects, read whole before the side logs of any file.
+    const day = join(tmp, 'day.conn.log');
+    const made = spawnSync(process.execPath, [resolve(projectRoot, 'scripts/make-conn-log.mjs'), day, '200000'], { encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    const text = readFileSync(day);
+    const piped = spawnSync(process.execPath, ['--max-old-space-size=64', bin, 'analyze', '--format', 'json', '-'], {
+      input: text,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
+    expect(piped.stderr).toBe('');
+    expect(piped.status).toBe(0);
+    const result = json(piped.stdout);
+    expect(result.captures[0]).toMatchObject({ file: '(standard input)', packets: 200_000 });
+    expect(findings(result)).toEqual(findings(json(run(['analyze', '--format', 'json', day]).stdout)));
+  });
+
   it('gzip on standard input (`zcat` not needed): analyze and flows', () => {
     const gz = gzipSync(connText);
     const result = json(run(['analyze', '--format', 'json', '-'], gz).stdout);
