@@ -786,39 +786,47 @@ interface Reader {
  * none read only once: one reader for each log's files, in the order given — a deployment's
  * hourly files, or the one file of each log `zeek -r` writes — when each log's files begin in
  * that order (else the hours are read as `readingOrder` says). A JSON log is read for the rows of
- * any log, as its rows each tell theirs. Or one JSON stream of every log (tagged with `_path`,
- * or its rows telling their log by their fields), read for its side rows and its conn rows at
- * once.
+ * any log, as its rows each tell theirs. Or JSON streams of every log (tagged with `_path`, or
+ * their rows telling their log by their fields): one reader of them for their side rows and one
+ * for their conn rows, each file read by both at once.
  */
-function lockstepReaders(states: readonly FileState[], steps: readonly Step[]): Reader[] | null {
-  if (steps.length === 2 && steps[0]!.state === steps[1]!.state) {
-    const [side, conn] = steps as [Step, Step];
-    const stream = side.types === SIDE_LOGS && conn.types === CONN_LOG && !side.state.once && side.state.file.format === 'zeek-json';
-    return stream
+function lockstepReaders(states: readonly FileState[]): Reader[] | null {
+  if (states.length === 0 || states.some((s) => s.once)) return null;
+  const streams = states.filter(holdsEveryLog);
+  if (streams.length > 0) {
+    if (streams.length !== states.length) return null;
+    const side = states.map((state) => ({ state, types: SIDE_LOGS }));
+    const conn = states.map((state) => ({ state, types: CONN_LOG }));
+    return beginInOrder(side)
       ? [
-          { conn: false, steps: [side] },
-          { conn: true, steps: [conn] },
+          { conn: false, steps: side },
+          { conn: true, steps: conn },
         ]
       : null;
   }
   const byLog = new Map<string, Step[]>();
   for (const state of states) {
     const logType = state.logType;
-    if (state.once || state.file.tagged === true || logType === null || !USED.has(logType)) return null;
+    if (logType === null || !USED.has(logType)) return null;
     const types = state.file.format === 'zeek-json' ? USED : logType === 'conn' ? CONN_LOG : SIDE_LOGS;
     const list = byLog.get(logType);
     if (list === undefined) byLog.set(logType, [{ state, types }]);
     else list.push({ state, types });
   }
-  if (!byLog.has('conn') || byLog.size < 2) return null;
-  for (const list of byLog.values()) {
-    // Files that begin out of the order given (or whose beginning is not known): read by
-    // `readingOrder`. A file of no rows (NaN) begins nowhere.
-    if (list.length === 1) continue;
-    const firsts = list.map((s) => s.state.firstRow).filter((t) => !Number.isNaN(t));
-    if (!firsts.every((t, i) => t !== null && (i === 0 || t >= firsts[i - 1]!))) return null;
-  }
+  if (!byLog.has('conn') || byLog.size < 2 || ![...byLog.values()].every(beginInOrder)) return null;
   return [...byLog].map(([logType, list]) => ({ conn: logType === 'conn', steps: list }));
+}
+
+/** A JSON log whose rows may be of any log: tagged with `_path`, or of no log its first row tells. */
+const holdsEveryLog = (s: FileState): boolean => s.file.format === 'zeek-json' && (s.file.tagged === true || s.logType === null);
+
+/**
+ * Whether files read one after another begin in that order; files whose beginning is not known
+ * are read by `readingOrder`. A file of no rows (NaN) begins nowhere.
+ */
+function beginInOrder(list: readonly Step[]): boolean {
+  const firsts = list.map((s) => s.state.firstRow).filter((t) => !Number.isNaN(t));
+  return list.length === 1 || firsts.every((t, i) => t !== null && (i === 0 || t >= firsts[i - 1]!));
 }
 
 /** A promise for both waits, null when neither is one. */
@@ -872,13 +880,13 @@ export async function loadZeekLogs(
   const steps = readingOrder(states);
   // Logs of one file each (as `zeek -r` writes them) or a deployment's hourly files: each log's
   // files read one after another, beside the other logs' (zeek-lockstep.ts).
-  const readers = lockstepReaders(states, steps);
+  const readers = lockstepReaders(states);
   const order = new Map<string, LogInOrder<FileState>[]>();
   for (const logType of USED) {
     const list: LogInOrder<FileState>[] = [];
     // Read side by side, a log's files are those of its reader.
     const read =
-      readers === null ? steps : readers.flatMap((r) => r.steps.filter((s) => s.state.logType === logType || s.state.logType === null));
+      readers === null ? steps : readers.flatMap((r) => r.steps.filter((s) => holdsEveryLog(s.state) || s.state.logType === logType));
     for (const { types, state } of read) {
       if (types.has(logType) && (state.once || mayHold(state, new Set([logType])))) list.push({ file: state, first: state.firstRow });
     }

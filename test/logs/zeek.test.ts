@@ -531,6 +531,19 @@ describe('a Zeek log folder', () => {
         hours.push(file(path, 'zeek-tsv', log));
       }
     }
+    // the stream cut in hours, as a logger that rotates one stream of every log writes it
+    const streams: ReturnType<typeof file>[] = [];
+    for (let h = 0; h < 12; h++) {
+      const path = join(root, `all.${String(h).padStart(2, '0')}.json`);
+      writeFileSync(
+        path,
+        lines
+          .filter((l) => Math.min(11, Math.floor((l.written - DAY) / 3600)) === h)
+          .map((l) => l.line)
+          .join(''),
+      );
+      streams.push(file(path, 'zeek-json', null));
+    }
     const shapes = {
       'one file each': ['conn', 'dns', 'http'].map((log) => file(join(root, `${log}.log`), 'zeek-tsv', log)),
       hourly: [...hours].reverse(),
@@ -540,16 +553,17 @@ describe('a Zeek log folder', () => {
         tagged: false,
       })),
       'one stream': [file(stream, 'zeek-json', null)],
+      'hourly streams': streams,
     };
     const sideRows = dnsRows.length + httpRows.length;
     for (const [shape, files] of Object.entries(shapes)) {
       const loaded = await loadZeekLogs(files, 0);
       const warnings = loaded.captures.flatMap((c) => c.warnings);
-      if (shape !== 'one stream') expect(warnings, shape).toEqual([]);
+      if (!shape.includes('stream')) expect(warnings, shape).toEqual([]);
       // the line that is no row: named once, though the stream is read for two kinds of rows
       else {
         expect(warnings, shape).toHaveLength(1);
-        expect(warnings[0]).toMatch(/all\.json line [\d,]+: not a JSON object; row skipped$/);
+        expect(warnings[0]).toMatch(/all(\.\d\d)?\.json line [\d,]+: not a JSON object; row skipped$/);
       }
       // every conn.log row, and the stray DNS row as a flow of its own
       expect(loaded.connections, shape).toHaveLength(conns.length + 1);
