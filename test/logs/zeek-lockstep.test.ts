@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/flows/connection.js';
 import { AHEAD, JOIN_SLACK, Lockstep, WAITING_MAX } from '../../src/logs/zeek-lockstep.js';
+import { random } from '../analysis/support.js';
 
 /** A conn.log row as the lockstep sees it: its uid and end. */
 const row = (uid: string, end: number) => ({ uid, ts: end - 1, lastTs: end }) as Connection;
@@ -112,5 +113,68 @@ describe('conn.log beside its side logs', () => {
     ls.connRow(row('C1', 50 - JOIN_SLACK));
     expect(joined).toEqual(['Cnan', 'C1']);
     expect(ls.sidePause(0)).toBeNull();
+  });
+
+  it('readers of random logs, read a random number of rows at a time, end; every row is joined once, in order, never before its side rows were read', async () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const rand = random(seed);
+      const sides = 1 + Math.floor(rand() * 3);
+      // Each log mostly in time order, with rows out of order, rows of no time and strays years off.
+      const times = (n: number) => {
+        const out: number[] = [];
+        let t = 1_000_000 + rand() * 5000;
+        for (let i = 0; i < n; i++) {
+          t += rand() * 30;
+          const r = rand();
+          out.push(r < 0.02 ? Number.NaN : r < 0.04 ? t + 1e8 : r < 0.2 ? t - rand() * 2000 : t);
+        }
+        return out;
+      };
+      const sideTimes = Array.from({ length: sides }, () => times(Math.floor(rand() * 3000)));
+      // (some of them past WAITING_MAX rows, for the conn.log to wait on its side logs)
+      const connRows = seed % 8 === 0 ? WAITING_MAX + Math.floor(rand() * 5000) : Math.floor(rand() * 3000);
+      const conns = times(connRows).map((end, i) => row(`C${i}`, end));
+      const seen = sideTimes.map(() => -Infinity);
+      const ended = sideTimes.map(() => false);
+      const joined: string[] = [];
+      const early: string[] = [];
+      let finished = false;
+      const ls = new Lockstep(sides, (c) => {
+        joined.push(c.uid);
+        const end = Number.isFinite(c.lastTs) ? c.lastTs : -Infinity;
+        if (!finished && seen.some((t, k) => !ended[k] && !(t > end + JOIN_SLACK))) early.push(c.uid);
+      });
+      const chunk = () => 1 + Math.floor(rand() * 400);
+      const sideReader = async (k: number) => {
+        const ts = sideTimes[k]!;
+        for (let i = 0; i < ts.length;) {
+          for (const end = Math.min(ts.length, i + chunk()); i < end; i++) {
+            if (ts[i]! > seen[k]!) seen[k] = ts[i]!;
+            ls.sideRow(k, ts[i]!);
+          }
+          const wait = ls.sidePause(k);
+          if (wait) await wait;
+        }
+        ended[k] = true;
+        ls.sideEnd(k);
+      };
+      const connReader = async () => {
+        for (let i = 0; i < conns.length;) {
+          for (const end = Math.min(conns.length, i + chunk()); i < end; i++) ls.connRow(conns[i]!);
+          const wait = ls.connPause();
+          if (wait) await wait;
+        }
+        ls.connEnd();
+      };
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('stuck'), 5000)));
+      const done = Promise.all([...sideTimes.map((_, k) => sideReader(k)), connReader()]).then(() => 'done');
+      expect(await Promise.race([done, stuck]), `seed ${seed}`).toBe('done');
+      clearTimeout(timer);
+      finished = true;
+      ls.finish();
+      expect(joined, `seed ${seed}`).toEqual(conns.map((c) => c.uid));
+      expect(early, `seed ${seed}`).toEqual([]);
+    }
   });
 });
