@@ -309,6 +309,11 @@ class Join {
     return !this.byEndpoints || this.httpLeft + this.sniLeft === 0;
   }
 
+  /** Whether side rows may still be claimed by their endpoints (their endpoints are kept for it). */
+  get byEndpointsStill(): boolean {
+    return this.byEndpoints;
+  }
+
   /** `uid` is a conn.log row's: when it claims an http or ssl row, the logs share their uids. */
   claimsByUid(uid: string): void {
     const rows = this.byUid.get(uid);
@@ -362,7 +367,9 @@ class Join {
 class SideTexts {
   readonly book = new TextBook();
   private readonly answers = new Map<string, DnsAnswer[]>();
-  private readonly peeks = new Map<string, HttpRequestPeek>();
+  /** Requests kept once, by their target. */
+  private readonly peeks = new Map<string, HttpRequestPeek[]>();
+  private peekCount = 0;
 
   dns(row: DnsRow): DnsRow {
     const book = this.book;
@@ -391,10 +398,10 @@ class SideTexts {
     return ends === null ? null : { ...ends, origH: this.book.text(ends.origH), respH: this.book.text(ends.respH) };
   }
 
+  /** A request as kept once: looked up by its target, then its other fields compared (no key text made). */
   peek(p: HttpRequestPeek): HttpRequestPeek {
-    const key = `${p.method}\t${p.target}\t${p.host ?? '\u0000'}\t${p.userAgent ?? '\u0000'}\t${p.viaHeaders.join('\n')}`;
-    const kept = this.peeks.get(key);
-    if (kept !== undefined) return kept;
+    const alike = this.peeks.get(p.target);
+    if (alike !== undefined) for (const kept of alike) if (samePeek(kept, p)) return kept;
     const book = this.book;
     const mine: HttpRequestPeek = {
       ...p,
@@ -404,13 +411,28 @@ class SideTexts {
       userAgent: book.maybe(p.userAgent),
       viaHeaders: p.viaHeaders.map((h) => book.text(h)),
     };
-    if (this.peeks.size < KEPT_ONCE) this.peeks.set(own(key), mine);
+    if (this.peekCount >= KEPT_ONCE) return mine;
+    this.peekCount++;
+    if (alike === undefined) this.peeks.set(mine.target, [mine]);
+    else if (alike.length < PEEKS_A_TARGET) alike.push(mine);
     return mine;
   }
 }
 
 /** Answer lists and request peeks SideTexts keeps once, at most (then each is a row's own). */
 const KEPT_ONCE = 1 << 18;
+/** Requests of one target kept once, at most: its methods, hosts and user agents. */
+const PEEKS_A_TARGET = 16;
+
+/** Whether two requests of one target are alike in what a peek keeps. */
+function samePeek(a: HttpRequestPeek, b: HttpRequestPeek): boolean {
+  if (a.method !== b.method || a.host !== b.host || a.userAgent !== b.userAgent || a.proxyForm !== b.proxyForm) return false;
+  const x = a.viaHeaders;
+  const y = b.viaHeaders;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
 
 function applyDns(c: Connection, entry: DnsEntry): void {
   if (c.dnsQuery !== null) return;
@@ -920,6 +942,8 @@ export async function loadZeekLogs(
     if (k !== undefined) lockstep!.sideRow(k, ts);
   };
   const texts = new SideTexts();
+  // A side row's endpoints, kept while side rows may still be claimed by them.
+  const endsOf = (ends: Endpoints | null): Endpoints | null => (join.byEndpointsStill ? texts.ends(ends) : null);
   const onSideRow = (state: FileState, row: ZeekRow, logType: string, line: number): void => {
     if (logType === 'dns') {
       const read = dnsFromRow(row);
@@ -949,7 +973,7 @@ export async function loadZeekLogs(
       const rows = join.rowsOf(http.uid);
       const entry = rows.http;
       if (entry === null)
-        join.addHttp(rows, http.uid, { peek: texts.peek(http.peek), times: [http.ts], file: state.index, ends: texts.ends(http.tuple) });
+        join.addHttp(rows, http.uid, { peek: texts.peek(http.peek), times: [http.ts], file: state.index, ends: endsOf(http.tuple) });
       else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
     } else {
       const ssl = sniFromRow(row);
@@ -963,7 +987,7 @@ export async function loadZeekLogs(
       if (filter !== null && copied(state, filter, `${ssl.uid}\t${ts}`, ts)) return;
       const rows = join.rowsOf(ssl.uid);
       if (rows.sni === null)
-        join.addSni(rows, ssl.uid, { sni: texts.book.text(ssl.sni), ts: ssl.ts, file: state.index, ends: texts.ends(ssl.tuple) });
+        join.addSni(rows, ssl.uid, { sni: texts.book.text(ssl.sni), ts: ssl.ts, file: state.index, ends: endsOf(ssl.tuple) });
     }
   };
 
