@@ -747,17 +747,19 @@ interface Step {
 }
 
 /**
- * The order the files are read in. Logs read only once (standard input, a pipe) first, whole,
- * for every log type; then the side logs (dns, http, ssl), whose rows wait for the conn.log rows
- * that claim them by uid, then the conn.logs. A deployment's logs, rotated hourly, are read an
- * hour at a time: before each conn.log the side logs that begin before the next one does (and a
- * quarter of an hour after: a side row is written before the conn.log row of its connection,
- * which waits for the connection's end), so that the side rows held are an hour's or two, not a
- * day's — a busy day's dns.log and http.log are millions of rows. Side rows of a connection
- * longer than that wait for it as before. A JSON log of one log's rows by its first (untagged,
- * as Zeek writes them) is read there for the rows of every log, which its rows each tell by
- * their keys. Files that may hold rows of any log (tagged with `_path`, or of no log their
- * first row tells) are read as before: every side log, then every conn.log.
+ * The order the files are read in, one after another, when they are not read side by side
+ * (`lockstepReaders`). Logs read only once (standard input, a pipe) first, whole, for every log
+ * type; then the side logs (dns, http, ssl), whose rows wait for the conn.log rows that claim
+ * them by uid, then the conn.logs. A deployment's logs rotated hourly whose files are named in
+ * another order than their hours are read an hour at a time: before each conn.log the side logs
+ * that begin before the next one does (and a quarter of an hour after: a side row is written
+ * before the conn.log row of its connection, which waits for the connection's end), so that the
+ * side rows held are an hour's or two, not a day's — a busy day's dns.log and http.log are
+ * millions of rows. Side rows of a connection longer than that wait for it as before. A JSON log
+ * of one log's rows by its first (untagged, as Zeek writes them) is read there for the rows of
+ * every log, which its rows each tell by their keys. Files that may hold rows of any log (tagged
+ * with `_path`, or of no log their first row tells) are read as before: every side log, then
+ * every conn.log.
  */
 function readingOrder(states: readonly FileState[]): Step[] {
   const steps: Step[] = states.filter((s) => s.once).map((state) => ({ types: USED, state }));
@@ -928,7 +930,7 @@ export async function loadZeekLogs(
     return true;
   };
 
-  // Logs as `zeek -r` writes them: the side logs read beside the conn.log (zeek-lockstep.ts).
+  // Files read side by side (lockstepReaders): each side log's reader by its number.
   const sideOf = new Map<FileState, number>();
   const lockstep = readers !== null ? new Lockstep(readers.length - 1, (c) => join.attach(c, hand)) : null;
   let sides = 0;
