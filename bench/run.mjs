@@ -24,6 +24,7 @@
  *   npm run bench                               # every profile: busy and kind at 1024 MB each, then logs
  *   npm run bench -- --profile busy             # one profile (busy, kind or logs); both: busy and kind
  *   BENCH_LOG_ROWS=10000000 BENCH_FIREWALL_MB=1024 npm run bench -- --profile logs   # the logs at the targets' size
+ *   BENCH_DAY_ROWS=0 npm run bench              # without the 10 M-row conn.log (measured once by default)
  *   BENCH_SIZE_MB=256 npm run bench             # smaller
  *   BENCH_SEED=7 npm run bench                  # other traffic
  *   BENCH_RUNS=1 npm run bench                  # one run per measurement (default: best of 3)
@@ -896,6 +897,11 @@ function benchLogs() {
   }
   const singleBytes = singleLogs.reduce((n, f) => n + statSync(f).size, 0);
   ensureLog(fw, 'make-netfilter-log.mjs', [firewallMB]);
+  // A busy day at the target's size (10 M conn rows by default, BENCH_DAY_ROWS; 0 for none):
+  // measured once (it takes half a minute), its peak RSS set against the conn.log's above.
+  const dayRows = Number(process.env.BENCH_DAY_ROWS ?? 10_000_000);
+  const day = join(tmpdir(), `callhome-bench-conn-${dayRows}rows.log`);
+  if (dayRows > rows) ensureLog(day, 'make-conn-log.mjs', [dayRows]);
   const loadBefore = loadavg();
   const runs = [
     {
@@ -945,12 +951,21 @@ function benchLogs() {
       args: ['flows', '--format', 'csv', '--year', '2026', fw],
     },
   ];
+  if (dayRows > rows)
+    runs.splice(1, 0, {
+      name: `callhome analyze --format json ${dayRows / 1e6} M rows`,
+      file: day,
+      unit: 'rows',
+      amount: dayRows,
+      args: ['analyze', '--format', 'json', day],
+      once: true,
+    });
   const measured = [];
   const skipped = [];
   for (const r of runs) {
     process.stderr.write(`bench: logs: ${r.name} …\n`);
     const argv = r.node ?? [cliMain, ...r.args.slice(0, -1), '--quiet', '--no-color', r.args[r.args.length - 1]];
-    const m = best(() => programOnce(r.name, process.execPath, argv));
+    const m = best(() => programOnce(r.name, process.execPath, argv), r.once === true ? 1 : RUNS);
     if (m.error) skipped.push(`${r.name} (failed: ${m.error})`);
     else
       measured.push({
@@ -973,12 +988,20 @@ function benchLogs() {
     );
   }
   for (const s of skipped) console.log(`  not measured: ${s}`);
+  // Memory as rows grow: what each row beyond the conn.log's adds to the peak.
+  const small = measured.find((m) => m.name === 'callhome analyze --format json conn.log');
+  const big = measured.find((m) => m.name.endsWith(' M rows'));
+  if (small?.maxRssMB && big?.maxRssMB)
+    console.log(
+      `  peak RSS ${Math.round(small.maxRssMB)} MB at ${rows.toLocaleString('en-US')} rows, ${Math.round(big.maxRssMB)} MB at ${dayRows.toLocaleString('en-US')}: ${(((big.maxRssMB - small.maxRssMB) * 1e6) / (dayRows - rows)).toFixed(0)} bytes a row more (flat: 0)`,
+    );
   return {
     files: {
       conn: { path: conn, rows },
       gzip: { path: gz },
       zeekFolder: { path: folder, megabytes: folderBytes / 1e6 },
       zeekSingle: { path: single, megabytes: singleBytes / 1e6 },
+      ...(dayRows > rows ? { day: { path: day, rows: dayRows } } : {}),
       netfilter: { path: fw, megabytes: firewallMB },
     },
     loadAverageBefore: loadBefore,
