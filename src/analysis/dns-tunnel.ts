@@ -60,8 +60,33 @@ export interface DnsTunnel {
   last: number;
 }
 
+/** A query name as the tunnel detector reads it: its registered domain, the labels in front of it, and the whole name. */
+export interface SplitName {
+  domain: string;
+  readonly labels: readonly string[];
+  /** The labels and the domain, lower case, without the final dot. */
+  name: string;
+}
+
+/**
+ * splitName's answers by query, shared (never changed): a network's hosts ask the same names
+ * again and again. Let go of whole at SPLIT_NAMES_KEPT (a tunnel's names are each new).
+ */
+const splitNames = new Map<string, SplitName | null>();
+const SPLIT_NAMES_KEPT = 1 << 14;
+
+/** splitName, the same answer for a query asked again. */
+export function splitNameOnce(query: string): SplitName | null {
+  let split = splitNames.get(query);
+  if (split === undefined) {
+    if (splitNames.size >= SPLIT_NAMES_KEPT) splitNames.clear();
+    splitNames.set(query, (split = splitName(query)));
+  }
+  return split;
+}
+
 /** The registered domain and the labels in front of it, or null for a name that carries no data (reverse lookups, DNS-SD, .local, bare domains). */
-export function splitName(query: string): { domain: string; labels: string[] } | null {
+export function splitName(query: string): SplitName | null {
   const name = query.toLowerCase().replace(/\.+$/, '');
   const labels = name.split('.');
   if (labels.some((l) => l === '' || l.startsWith('_'))) return null;
@@ -70,7 +95,7 @@ export function splitName(query: string): { domain: string; labels: string[] } |
   const two = labels.slice(-2).join('.');
   const keep = TWO_LEVEL_SUFFIXES.has(two) ? 3 : 2;
   if (labels.length <= keep) return null;
-  return { domain: labels.slice(-keep).join('.'), labels: labels.slice(0, -keep) };
+  return { domain: labels.slice(-keep).join('.'), labels: labels.slice(0, -keep), name };
 }
 
 /** Shannon entropy of a string's characters, bits per character. */
@@ -181,14 +206,14 @@ export class DnsQueries {
     let mainNew = 0;
     let mainKept = 0;
     for (const name of names) {
-      const split = splitName(name);
+      const split = splitNameOnce(name);
       if (split === null) continue;
       let d = this.domains.get(split.domain);
       if (d === undefined) this.domains.set(split.domain, (d = { queries: 0, names: new Set(), extraUnique: 0, first: c.ts, last: c.ts }));
       d.queries++;
       const before = d.names.size;
       // Past the cap every name counts as distinct: a domain with this many names is no ordinary one.
-      if (before < MAX_NAMES_PER_DOMAIN) d.names.add([...split.labels, split.domain].join('.'));
+      if (before < MAX_NAMES_PER_DOMAIN) d.names.add(split.name);
       else d.extraUnique++;
       if (c.ts < d.first) d.first = c.ts;
       if (c.lastTs > d.last) d.last = c.lastTs;

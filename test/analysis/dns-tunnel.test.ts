@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeConnections, type AnalysisResult } from '../../src/analysis/index.js';
-import { entropy, looksRandom, splitName } from '../../src/analysis/dns-tunnel.js';
+import { entropy, looksRandom, splitName, splitNameOnce } from '../../src/analysis/dns-tunnel.js';
 import type { Connection } from '../../src/flows/connection.js';
 import { connection, options, random } from './support.js';
 
@@ -112,11 +112,15 @@ describe('dns-tunnel', () => {
   });
 
   it('splits names by registered domain and tells data from names', () => {
-    expect(splitName('a.b.example.co.uk.')).toEqual({ domain: 'example.co.uk', labels: ['a', 'b'] });
-    expect(splitName('x.example.com')).toEqual({ domain: 'example.com', labels: ['x'] });
+    expect(splitName('a.b.example.co.uk.')).toEqual({ domain: 'example.co.uk', labels: ['a', 'b'], name: 'a.b.example.co.uk' });
+    expect(splitName('x.example.com')).toEqual({ domain: 'example.com', labels: ['x'], name: 'x.example.com' });
     expect(splitName('example.com')).toBeNull();
     expect(splitName('4.3.2.1.in-addr.arpa')).toBeNull();
     expect(splitName('_http._tcp.example.com')).toBeNull();
+    // asked again, a name is split once: the same answer, in upper case or with its final dot too
+    const names = ['A.B.Example.co.uk.', 'x.example.com', 'example.com', '4.3.2.1.in-addr.arpa', 'x.example.com'];
+    expect(names.map(splitNameOnce)).toEqual(names.map(splitName));
+    expect(splitNameOnce('x.example.com')).toBe(splitNameOnce('x.example.com'));
     expect(entropy('aaaa')).toBe(0);
     expect(entropy('abcd')).toBe(2);
     expect(looksRandom(['3f9a0c7d1e2b4a6f8c0d'])).toBe(true);
