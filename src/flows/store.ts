@@ -1269,6 +1269,8 @@ class SharedRares {
   /** Those of a request alone (by its peek, kept once by the log reader) and of a server name alone. */
   private readonly byPeek = new Map<object, Rare>();
   private readonly bySni = new Map<string, Rare>();
+  /** Those of a DNS flow of one query alone, by its answer list and its name. */
+  private readonly byAnswers = new Map<object, Map<string, Rare>>();
   private readonly shared = new Set<Rare>();
   /** A number for each request peek and answer list met, for the key. */
   private readonly ids = new Map<object, number>();
@@ -1287,6 +1289,22 @@ class SharedRares {
     const dnsless = r.dnsQuery === null && r.dnsNames.length === 0 && r.dnsQueries === 0 && r.dnsAnswers.length === 0;
     if (dnsless && r.http !== null && r.sni === null) return this.kept(this.byPeek, r.http, r);
     if (dnsless && r.http === null && r.sni !== null) return this.kept(this.bySni, r.sni, r);
+    // A DNS flow of one query: by its answer list (kept once by the log reader), then its name.
+    if (
+      r.http === null &&
+      r.sni === null &&
+      r.dnsQuery !== null &&
+      r.dnsQueries === 1 &&
+      r.dnsNames.length === 1 &&
+      r.dnsNames[0] === r.dnsQuery
+    ) {
+      let byQuery = this.byAnswers.get(r.dnsAnswers);
+      if (byQuery === undefined) {
+        if (this.shared.size >= SHARED_RARES) return r;
+        this.byAnswers.set(r.dnsAnswers, (byQuery = new Map<string, Rare>()));
+      }
+      return this.kept(byQuery, r.dnsQuery, r);
+    }
     const http = this.id(r.http);
     const answers = this.id(r.dnsAnswers);
     if (http < 0 || answers < 0) return r;

@@ -438,8 +438,9 @@ describe('the connection store gives back what it was given', () => {
             ...base,
             respH: '10.0.0.53',
             respP: 53,
-            dnsQuery: 'update.example.com',
-            dnsNames: ['update.example.com'],
+            // (two names with one answer list: each its own)
+            dnsQuery: i % 2 === 0 ? 'update.example.com' : 'cdn.example.com',
+            dnsNames: [i % 2 === 0 ? 'update.example.com' : 'cdn.example.com'],
             dnsQueries: 1,
             dnsAnswers: answers,
           }),
@@ -465,9 +466,11 @@ describe('the connection store gives back what it was given', () => {
     expect(store.toArray()).toStrictEqual(rows);
     const [k] = (store as unknown as { chunks: { rare: unknown[] }[] }).chunks;
     const rare = k!.rare;
-    // Every DNS row's the same object, the TLS rows' one per server, the proxy rows' one: four in all but the row of its own.
-    expect(new Set(rare.slice(0, 3_000)).size).toBe(4);
-    expect(rare[0]).toBe(rare[2_997]);
+    // The DNS rows' one per name, the TLS rows' one per server, the proxy rows' one: five in all but the row of its own.
+    expect(new Set(rare.slice(0, 3_000)).size).toBe(5);
+    expect(rare[0]).toBe(rare[2_994]);
+    expect(rare[3]).toBe(rare[2_997]);
+    expect(rare[0]).not.toBe(rare[3]);
     expect(rare[2]).toBe(rare[2_999]);
     expect(rare[1]).not.toBe(rare[4]);
     expect(rare[1]).toBe(rare[7]);
