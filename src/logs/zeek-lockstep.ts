@@ -1,8 +1,10 @@
 /**
- * A conn.log read side by side with its dns, http and ssl logs, as `zeek -r` writes them (one
- * file each, not rotated): the side rows are read only as far ahead of the conn.log rows as
- * joining them needs, not whole before it — a big capture's dns.log and http.log are millions
- * of rows, held until their conn.log rows claim them.
+ * A conn.log read side by side with its dns, http and ssl logs — the one file of each `zeek -r`
+ * writes, a deployment's hourly files of each (a reader for each log, its files one after
+ * another), or JSON streams of every log read for their side rows and their conn rows at once:
+ * the side rows are read only as far ahead of the conn.log rows as joining them needs, not whole
+ * before them — a busy day's dns.log and http.log are millions of rows, held until their conn.log
+ * rows claim them.
  *
  * When a conn.log row can be joined: Zeek writes a log's rows in the order it is done with them,
  * a side row before the conn.log row of its connection (a DNS answer, an HTTP reply, a TLS
