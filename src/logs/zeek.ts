@@ -800,8 +800,8 @@ function readingOrder(states: readonly FileState[]): Step[] {
 
 /** Files read one after another by one reader of the lockstep: a log's files, in the order given. */
 interface Reader {
-  /** Reads conn.log rows (else the rows of side logs). */
-  conn: boolean;
+  /** The side log's number in the lockstep (`Lockstep.sideRow`), in reading order; null for the reader of conn.log rows. */
+  side: number | null;
   steps: Step[];
 }
 
@@ -819,12 +819,12 @@ function lockstepReaders(states: readonly FileState[]): Reader[] | null {
   const streams = states.filter(holdsEveryLog);
   if (streams.length > 0) {
     if (streams.length !== states.length) return null;
-    const side = states.map((state) => ({ state, types: SIDE_LOGS }));
-    const conn = states.map((state) => ({ state, types: CONN_LOG }));
-    return beginInOrder(side)
+    const forSideRows = states.map((state) => ({ state, types: SIDE_LOGS }));
+    const forConnRows = states.map((state) => ({ state, types: CONN_LOG }));
+    return beginInOrder(forSideRows)
       ? [
-          { conn: false, steps: side },
-          { conn: true, steps: conn },
+          { side: 0, steps: forSideRows },
+          { side: null, steps: forConnRows },
         ]
       : null;
   }
@@ -838,7 +838,8 @@ function lockstepReaders(states: readonly FileState[]): Reader[] | null {
     else list.push({ state, types });
   }
   if (!byLog.has('conn') || byLog.size < 2 || ![...byLog.values()].every(beginInOrder)) return null;
-  return [...byLog].map(([logType, list]) => ({ conn: logType === 'conn', steps: list }));
+  let sides = 0;
+  return [...byLog].map(([logType, list]) => ({ side: logType === 'conn' ? null : sides++, steps: list }));
 }
 
 /** A JSON log whose rows may be of any log: tagged with `_path`, or of no log its first row tells. */
@@ -933,12 +934,7 @@ export async function loadZeekLogs(
   // Files read side by side (lockstepReaders): each side log's reader by its number.
   const sideOf = new Map<FileState, number>();
   const lockstep = readers !== null ? new Lockstep(readers.length - 1, (c) => join.attach(c, hand)) : null;
-  let sides = 0;
-  for (const reader of readers ?? []) {
-    if (reader.conn) continue;
-    for (const { state } of reader.steps) sideOf.set(state, sides);
-    sides++;
-  }
+  for (const { side, steps } of readers ?? []) if (side !== null) for (const { state } of steps) sideOf.set(state, side);
   const sideTime = (state: FileState, ts: number): void => {
     const k = sideOf.get(state);
     if (k !== undefined) lockstep!.sideRow(k, ts);
@@ -1047,15 +1043,14 @@ export async function loadZeekLogs(
     // A stream of every log is read twice at once: its lines judged by the side rows' reading.
     const judged = new Set<FileState>();
     await Promise.all(
-      readers.map(async (reader) => {
-        const k = reader.conn ? -1 : sideOf.get(reader.steps[0]!.state)!;
-        for (const step of reader.steps) {
+      readers.map(async ({ side, steps: files }) => {
+        for (const step of files) {
           const judge = !judged.has(step.state);
           judged.add(step.state);
-          await readStep(step, () => (reader.conn ? ls.connPause() : ls.sidePause(k)), judge);
+          await readStep(step, () => (side === null ? ls.connPause() : ls.sidePause(side)), judge);
         }
-        if (reader.conn) ls.connEnd();
-        else ls.sideEnd(k);
+        if (side === null) ls.connEnd();
+        else ls.sideEnd(side);
       }),
     );
     ls.finish();
