@@ -8,12 +8,14 @@ import { exactRespV4, respV4 } from '../flows/store.js';
 import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
 import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
 import type { Items } from './outcomes.js';
-import { analyzeSchedule, bestSchedule, emptySchedule, schedulePeriodic } from './schedule.js';
+import { analyzeSchedule, bestSchedule, emptySchedule, MIN_REQUESTS, schedulePeriodic } from './schedule.js';
+import { UDP_BURST_SILENCE } from '../flows/peeks.js';
 import type { Connection } from '../flows/connection.js';
 import type { DestinationGroup, HostFinding, Schedule, ScheduleBasis } from './types.js';
 import { isoMillis } from '../time.js';
 import { flat } from '../flat.js';
-import { endpoint } from '../quantities.js';
+import { untimedWords } from './schedule-words.js';
+import { endpoint, round } from '../quantities.js';
 
 /** Request times a destination group carries for the report's timeline (DestinationGroup.requestTimes). */
 export const REQUEST_TIMES_SHOWN = 2_000;
@@ -94,6 +96,10 @@ interface GroupCounts {
   donePorts: number[] | null;
   /** The connection with most requests (beacons on one keep-alive connection). */
   requests: Connection | null;
+  /** UDP flows whose datagrams' times the input does not keep (untimedDatagrams), and the largest one's datagrams and span. */
+  untimed: number;
+  untimedDatagrams: number;
+  untimedSeconds: number;
 }
 
 /** A group's counts and what a group made in full tells besides (`addToGroup`). */
@@ -175,6 +181,9 @@ function newCounts(): GroupCounts {
     doneTimes: null,
     donePorts: null,
     requests: null,
+    untimed: 0,
+    untimedDatagrams: 0,
+    untimedSeconds: 0,
   };
 }
 
@@ -192,6 +201,9 @@ function resetCounts(g: GroupCounts): void {
   g.doneTimes = null;
   g.donePorts = null;
   g.requests = null;
+  g.untimed = 0;
+  g.untimedDatagrams = 0;
+  g.untimedSeconds = 0;
 }
 
 function newGroup(): GroupAcc {
@@ -248,6 +260,8 @@ export class HostGroups {
   readonly failed: Int32Array;
   /** Distinct addresses, as DestinationGroup.addresses counts them. */
   readonly addresses: Int32Array;
+  /** DestinationGroup.untimed flows. */
+  readonly untimed: Int32Array;
   readonly viaProxy: Uint8Array;
   readonly schedules: Schedule[];
   /** Group numbers by weight (weightOf), heaviest first; ties in order of first connection. */
@@ -298,6 +312,7 @@ export class HostGroups {
     this.unanswered = new Int32Array(count);
     this.failed = new Int32Array(count);
     this.addresses = new Int32Array(count);
+    this.untimed = new Int32Array(count);
     this.viaProxy = new Uint8Array(count);
     this.schedules = new Array<Schedule>(count);
     this.seen = new Float64Array(count * 2);
@@ -315,6 +330,7 @@ export class HostGroups {
       this.unanswered[g] = acc.unanswered;
       this.failed[g] = acc.attempts - (acc.doneTimes?.length ?? 0);
       this.addresses[g] = acc.addresses.size;
+      this.untimed[g] = acc.untimed;
       this.viaProxy[g] = acc.viaProxy ? 1 : 0;
       this.schedules[g] = schedule;
       this.seen[2 * g] = acc.first;
@@ -401,15 +417,17 @@ export class HostGroups {
   omitted(kept = MAX_GROUPS_KEPT): HostFinding['groupsOmitted'] {
     if (this.count <= kept) return undefined;
     const omitted = { groups: this.count - kept, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
+    let untimed = 0;
     for (let k = kept; k < this.count; k++) {
       const g = this.byWeight[k]!;
+      untimed += this.untimed[g]!;
       omitted.attempts += this.attempts[g]!;
       omitted.established += this.established[g]!;
       omitted.unanswered += this.unanswered[g]!;
       omitted.failed += this.failed[g]!;
       omitted.addresses += this.addresses[g]!;
     }
-    return omitted;
+    return untimed > 0 ? { ...omitted, untimedFlows: untimed } : omitted;
   }
 
   /** What a blocked host tried to reach, weighed over every group (see `turnedAwayAmong`). */
@@ -572,6 +590,20 @@ function withValue<T>(list: T[] | null, value: T): T[] {
 }
 
 /**
+ * Whether a UDP flow sent its datagrams over a time its input keeps no times of: a row of Zeek's
+ * conn.log is one flow however long (until a minute passes without a datagram) and records
+ * none of the times inside it, where a capture's flow keeps the start of each burst of them
+ * (`requestTimes`, at least its first) and a firewall log's attempt each burst after its first.
+ * MIN_REQUESTS datagrams or more, on average UDP_BURST_SILENCE apart or more: more than one burst,
+ * whose schedule (a beacon every 30 s on one socket) the input cannot show.
+ */
+export function untimedDatagrams(c: Connection, origPkts: number): boolean {
+  return (
+    c.proto === 'udp' && origPkts >= MIN_REQUESTS && c.requestTimes.length === 0 && c.lastTs - c.ts >= (origPkts - 1) * UDP_BURST_SILENCE
+  );
+}
+
+/**
  * Item `i` (its connection `c`, peeked) counted into its group's counts; whether its address is new
  * to the group.
  */
@@ -596,6 +628,13 @@ function countItem(g: GroupCounts, items: Items, i: number, c: Connection): bool
     return fresh;
   }
   g.attempts++;
+  if (untimedDatagrams(c, origPkts)) {
+    g.untimed++;
+    if (origPkts > g.untimedDatagrams) {
+      g.untimedDatagrams = origPkts;
+      g.untimedSeconds = lastTs - ts;
+    }
+  }
   // A host a firewall log shows denied at a new server every 40 s has thousands of groups of one attempt.
   if (outcome === 'established') {
     g.established++;
@@ -666,7 +705,10 @@ function scheduleOf(g: GroupCounts, counted: boolean): Schedule {
   if (g.requests !== null && g.requests.requestTimes.length >= 3) {
     measured = better(measured, seriesSchedule(g.requests.requestTimes, null, 'requests in one connection', counted));
   }
-  return measured ?? emptySchedule('no new connections seen (the capture started mid-connection)');
+  const schedule = measured ?? emptySchedule('no new connections seen (the capture started mid-connection)');
+  // A schedule the log may hide: said beside what its rows show.
+  if (g.untimed === 0 || schedule.periodic || schedule === NOT_MEASURED) return schedule;
+  return { ...schedule, evidence: flat(`${schedule.evidence}; ${untimedWords(g.untimed, g.untimedDatagrams, g.untimedSeconds)}`) };
 }
 
 /**
@@ -720,6 +762,7 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
     failed: n.attempts - (n.doneTimes?.length ?? 0),
   };
   if (g.pings > 0) group.pings = g.pings;
+  if (n.untimed > 0) group.untimed = { flows: n.untimed, datagrams: n.untimedDatagrams, seconds: round(n.untimedSeconds, 6) };
   if (schedule.basis === 'requests in one connection' && n.requests !== null) {
     group.requestTimes = n.requests.requestTimes.slice(0, REQUEST_TIMES_SHOWN);
   }

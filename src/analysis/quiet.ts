@@ -44,6 +44,8 @@ export class QuietTally {
   hosts = 0;
   /** Their attempts never answered. */
   unanswered = 0;
+  /** Their UDP flows whose datagrams' times the input does not keep (DestinationGroup.untimed). */
+  untimed = 0;
 
   /** A host without findings (`hasFindings` false), with its connection count. */
   addHost(finding: HostFinding, connections: number): void {
@@ -51,7 +53,11 @@ export class QuietTally {
     this.add(activityOf(finding, totals), totals);
     this.hosts++;
     this.unanswered += finding.groupsOmitted?.unanswered ?? 0;
-    for (const g of finding.groups) this.unanswered += g.unanswered;
+    this.untimed += finding.groupsOmitted?.untimedFlows ?? 0;
+    for (const g of finding.groups) {
+      this.unanswered += g.unanswered;
+      this.untimed += g.untimed?.flows ?? 0;
+    }
   }
 
   add(activity: QuietActivity, t: HostTotals): void {

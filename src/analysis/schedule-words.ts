@@ -34,6 +34,23 @@ export function periodWords(seconds: number): string {
 }
 
 /**
+ * What a Zeek log cannot show of a group's UDP flows whose datagrams it keeps no times of
+ * (groups.ts `untimedDatagrams`): "a UDP flow of 120 datagrams over 59 min 30 s (one every ~30 s
+ * on average), whose datagrams Zeek's conn.log keeps no times of: whether they recur on a schedule
+ * cannot be read from it — run callhome on the capture".
+ */
+export function untimedWords(flows: number, datagrams: number, seconds: number): string {
+  const largest =
+    flows === 1
+      ? `a UDP flow of ${plural(datagrams, 'datagram')}`
+      : `${count(flows)} UDP flows, the largest of ${plural(datagrams, 'datagram')}`;
+  return (
+    `${largest} over ${duration(seconds)} (one every ~${duration(seconds / (datagrams - 1))} on average), ` +
+    `whose datagrams Zeek's conn.log keeps no times of: whether they recur on a schedule cannot be read from it — run callhome on the capture`
+  );
+}
+
+/**
  * The shape of a schedule: "bursts of 14 attempts (1 attempt/s) every 31 s", "one connection
  * every 39 s" ("… to 203.0.113.10" when one address of its group keeps it); without a period
  * (not periodic), the bursts alone.

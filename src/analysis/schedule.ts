@@ -38,7 +38,8 @@ const FEW_INTERVALS = 8;
 const MANY_INTERVALS = 20;
 /** Below this period a regular rhythm is a rate, not a schedule (floods are regular too). */
 const MIN_PERIOD_SECONDS = 0.5;
-const MIN_REQUESTS = 6;
+/** The fewest requests inside one connection a schedule is read from. */
+export const MIN_REQUESTS = 6;
 const MIN_REQUEST_PERIOD_SECONDS = 2;
 /**
  * Repetitions a schedule of requests inside one connection needs: a busy network has thousands

@@ -220,10 +220,24 @@ function quietSummary(
   resetSources: readonly ResetSource[],
 ): string {
   if (hosts.length + quiet.hosts === 0) return 'No TCP connections, UDP flows or pings to the Internet from internal hosts in the capture.';
-  const first = proxyIndex.proxies.length > 0 ? 'Nothing calls home past the proxy' : 'Nothing calls home on a schedule';
+
   const refused = resetSources.reduce((n, s) => n + s.resets, 0);
   const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), quiet.unanswered);
-  if (refused === 0 && unanswered === 0) return `${first}, and no attempt is refused or left unanswered.`;
+  const untimed = hosts.reduce(
+    (n, h) => n + (h.groupsOmitted?.untimedFlows ?? 0) + h.groups.reduce((m, g) => m + (g.untimed?.flows ?? 0), 0),
+    quiet.untimed,
+  );
+  const first =
+    proxyIndex.proxies.length > 0
+      ? 'Nothing calls home past the proxy'
+      : `Nothing calls home on a schedule${untimed > 0 ? ' the inputs show' : ''}`;
+  // Flows whose datagrams' times the log does not keep: nothing can be said of their schedule.
+  const hidden =
+    untimed > 0
+      ? ` ${untimed === 1 ? 'A UDP flow' : `${count(untimed)} UDP flows`} kept sending datagrams whose times Zeek's conn.log does not record: ` +
+        'whether they recur on a schedule cannot be read from the log — run callhome on the capture.'
+      : '';
+  if (refused === 0 && unanswered === 0) return `${first}, and no attempt is refused or left unanswered.${hidden}`;
   const parts: string[] = [];
   if (refused > 0) {
     const byServers = resetSources.filter((s) => s.attribution === 'endpoint').reduce((n, s) => n + s.resets, 0);
@@ -232,7 +246,7 @@ function quietSummary(
     );
   }
   if (unanswered > 0) parts.push(`${plural(unanswered, 'attempt')} never answered`);
-  return `${first}; ${parts.join(' and ')}, scattered rather than repeated (see the hosts below).`;
+  return `${first}; ${parts.join(' and ')}${untimed > 0 ? '' : ', scattered rather than repeated'} (see the hosts below).${hidden}`;
 }
 
 /**

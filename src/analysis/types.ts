@@ -265,6 +265,12 @@ export interface DestinationGroup {
    * connection: their times, the first REQUEST_TIMES_SHOWN, for the report's timeline.
    */
   requestTimes?: number[];
+  /**
+   * Its UDP flows whose datagrams came over a time with no times of them kept (a row of Zeek's
+   * conn.log is one flow, however long) — a schedule the input cannot show: how many, and the
+   * largest one's datagrams and span in seconds. Absent when none.
+   */
+  untimed?: { flows: number; datagrams: number; seconds: number };
 }
 
 export interface Attempt {
@@ -302,7 +308,16 @@ export interface HostFinding {
    * networks): how many, and what they add up to; absent when none were. `groups` keeps the
    * MAX_GROUPS_KEPT that matter most (periodic first, then by failures and attempts).
    */
-  groupsOmitted?: { groups: number; attempts: number; established: number; unanswered: number; failed: number; addresses: number };
+  groupsOmitted?: {
+    groups: number;
+    attempts: number;
+    established: number;
+    unanswered: number;
+    failed: number;
+    addresses: number;
+    /** DestinationGroup.untimed flows of the groups left out; absent when none. */
+    untimedFlows?: number;
+  };
 }
 
 /**

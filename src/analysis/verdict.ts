@@ -18,7 +18,7 @@ import {
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
-import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords, untimedWords } from './schedule-words.js';
 import { directRate, directSpread, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
@@ -287,6 +287,12 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null): stri
     );
   }
   if (past !== null) sentences.push(past);
+  // The heaviest group whose UDP flows may keep a schedule its log cannot show.
+  const untimed = f.groups.find((g) => g.untimed !== undefined && !g.schedule.periodic);
+  if (untimed?.untimed !== undefined) {
+    const u = untimed.untimed;
+    sentences.push(`To ${untimed.destination}: ${untimedWords(u.flows, u.datagrams, u.seconds)}.`);
+  }
   const lookups = f.dnsSchedules;
   if (lookups.length > 0) {
     // The lead when nothing else about the host is a finding.
