@@ -135,11 +135,12 @@ export function logClockLine(captures: readonly CaptureSummary[]): string | null
   const readings = new Set<string>();
   for (const c of captures) {
     if (c.format === 'pcap' || c.format === 'pcapng' || c.format === 'zeek-tsv' || c.format === 'zeek-json') continue;
-    const m = /(?:^|; )times (in [^;]+)/.exec(c.formatDetail);
+    const m = /(?:^|; )times ((?:in|as stamped)[^;]+)/.exec(c.formatDetail);
     if (m !== null) readings.add(m[1]!);
   }
   if (readings.size === 0) return null;
-  return `firewall log times read ${[...readings].join('; ')} (--tz and --year set them)`;
+  const zoned = [...readings].some((r) => r.startsWith('in '));
+  return `firewall log times read ${[...readings].join('; ')}${zoned ? ' (--tz and --year set them)' : ''}`;
 }
 
 export type Outcome = Attempt['outcome'];

@@ -214,6 +214,19 @@ describe('how a log’s times were read, said in the report', () => {
     expect(md.stdout).toMatch(/_firewall log times read in Europe\/Berlin, year 2006 as given \(--tz and --year set them\)_/);
   });
 
+  it('stamps that give their own UTC offset (rsyslog’s RFC 3339, RFC 5424) are said to be read as stamped, not in --tz', async () => {
+    const rfc3339 = [0, 1].map((k) => kern(k, 'DROP', 2000 + k).replace(/^Nov 17 \S+/, `2026-12-06T03:00:0${k}.123456+01:00`));
+    const run = await callhome(['analyze', '--tz', 'Asia/Tokyo', write('rfc3339.log', `${rfc3339.join('\n')}\n`)]);
+    expect(run.code).toBe(0);
+    // 03:00 at +01:00 is 02:00Z, whatever --tz says.
+    expect(run.stdout).toMatch(/2026-12-06 02:00:00Z → 02:00:01Z/);
+    expect(run.stdout).toMatch(/\n {2}firewall log times read as stamped, with their UTC offsets\n/);
+    // One stamp without an offset among them: the zone was used, and the line says so.
+    const mixed = [...rfc3339, kern(2, 'DROP', 2002)];
+    const both = await callhome(['analyze', '--year', '2006', write('mixed-stamps.log', `${mixed.join('\n')}\n`)]);
+    expect(both.stdout).toMatch(/firewall log times read in UTC, year 2006 as given \(--tz and --year set them\)/);
+  });
+
   it('the hour the clocks go back in is read twice over, in a log oldest first and newest first', async () => {
     const stamps = ['Oct 27 01:59:58', 'Oct 27 02:30:00', 'Oct 27 02:59:59', 'Oct 27 02:00:01', 'Oct 27 02:30:00', 'Oct 27 03:00:01'];
     const lines = stamps.map((t, k) => kern(0, 'DROP', 2001 + k).replace(/^Nov 17 \S+/, t));

@@ -456,7 +456,10 @@ export class FirewallLogReader {
     const detail = [
       `${module.description}${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`,
       `${plural(this.entries, 'entry', 'entries')} in ${plural(this.attempts.attempts, 'attempt')}`,
-      `times in ${this.clock.tz}${this.clock.yearSource !== null ? `, ${this.clock.yearSource}` : ''}`,
+      // Stamps that each gave their UTC offset (RFC 3339, RFC 5424) owe nothing to --tz.
+      this.clock.zoned === 0 && this.entries > 0
+        ? 'times as stamped, with their UTC offsets'
+        : `times in ${this.clock.tz}${this.clock.yearSource !== null ? `, ${this.clock.yearSource}` : ''}`,
     ];
     if (this.devices.size > 0) detail.push(`${this.devices.size === 1 ? 'device' : 'devices'} ${[...this.devices].join(', ')}`);
     const skipped: Record<string, number> = {};

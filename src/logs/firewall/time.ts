@@ -158,7 +158,16 @@ export class LogClock implements LogClockLike {
     return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) / 1000 - Math.floor(utc);
   }
 
+  /** Times read in the log's zone (`local`): none when every line's stamp gave its own UTC offset. */
+  zoned = 0;
+
   local(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+    this.zoned++;
+    return this.inZone(year, month, day, hour, minute, second);
+  }
+
+  /** A wall-clock time in the log's zone. */
+  private inZone(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
     const wall = utcSeconds(year, month, day, hour, minute, second);
     if (this.fixed !== null) return wall - this.fixed;
     const hourKey = Math.floor(wall / 3600);
@@ -249,8 +258,8 @@ export class LogClock implements LogClockLike {
       let year = dated;
       for (const y of [dated - 1, dated + 1]) {
         if (
-          Math.abs(this.local(y, month, day, hour, minute, second) - this.datedAt) <
-          Math.abs(this.local(year, month, day, hour, minute, second) - this.datedAt)
+          Math.abs(this.inZone(y, month, day, hour, minute, second) - this.datedAt) <
+          Math.abs(this.inZone(year, month, day, hour, minute, second) - this.datedAt)
         )
           year = y;
       }
@@ -259,7 +268,7 @@ export class LogClock implements LogClockLike {
     }
     const end = this.fileEnd ?? Math.floor(Date.now() / 1000);
     const endYear = new Date(end * 1000).getUTCFullYear();
-    const later = this.local(endYear, month, day, hour, minute, second) > end + FILE_DATE_SLACK_SECONDS;
+    const later = this.inZone(endYear, month, day, hour, minute, second) > end + FILE_DATE_SLACK_SECONDS;
     const year = later ? endYear - 1 : endYear;
     this.yearSource = `year ${year} from the ${this.fileEnd !== null ? "file's date" : 'current date (no file date given)'}`;
     return year;
