@@ -17,7 +17,7 @@ import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js
 import { connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
-import { analysedConnections, dnsFacts, insideResolvers, type DnsFacts } from './udp.js';
+import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFacts } from './udp.js';
 import type { Attempt, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
 import { flat } from '../flat.js';
@@ -82,6 +82,8 @@ export interface HostsAnalysis {
   quiet: QuietTally;
   /** Set when most connections were opened from outside the internal networks to outside them (see `outsideOpeners`). */
   outside?: OutsideOpeners;
+  /** DNS and NTP to the network's servers outside it, passed over as ordinary (`analysedConnections`). */
+  passedOver: PassedOver;
 }
 
 /**
@@ -139,7 +141,8 @@ const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 export function buildHosts(connections: ConnectionList, ctx: HostContext): HostsAnalysis {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
   // Each host's number in `positionsOf`; a host with DNS findings alone has none.
-  const analysed = analysedConnections(connections, ctx.internal);
+  const passedOver = new PassedOver();
+  const analysed = analysedConnections(connections, ctx.internal, passedOver);
   const { hostIds: byHost, positionsOf, countOf } = hostPositions(connections, analysed);
   free(analysed.buffer);
   // DNS as a channel (tunnels, periodic lookups) is read from every DNS query a host sends, those
@@ -211,7 +214,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
       samples -= h.attempts.length;
     }
   }
-  return { hosts, understoodOnly, understood: tally?.result() ?? [], quiet, ...(outside !== undefined ? { outside } : {}) };
+  return { hosts, understoodOnly, understood: tally?.result() ?? [], quiet, passedOver, ...(outside !== undefined ? { outside } : {}) };
 }
 
 /** OutsideOpeners, when outside-to-outside connections are most of those analysed. */

@@ -120,6 +120,7 @@ export function analyzeConnections(
     understood,
     quiet,
     outside,
+    passedOver,
   } = buildHosts(connections, {
     internal,
     webPorts,
@@ -139,7 +140,7 @@ export function analyzeConnections(
     proxies: proxies.proxies,
     resetSources: attribution.resetSources,
     hosts: analyses.map((a) => a.finding),
-    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet, outside),
+    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet, outside, passedOver),
     quietHosts: countQuietHosts(analyses, understoodOnly, quiet),
     understood,
   };

@@ -10,6 +10,7 @@ import type { HostFinding, ResetSource, UnderstoodDestinations } from './types.j
 import { likelyFirewall } from './attribution.js';
 import { QuietTally } from './quiet.js';
 import { turnedAwayOf } from './verdict.js';
+import { PassedOver } from './udp.js';
 
 /** A few sentences for the whole analysis, most important first. */
 export function summarize(
@@ -19,6 +20,7 @@ export function summarize(
   understood: readonly UnderstoodDestinations[] = [],
   quiet: QuietTally = new QuietTally(),
   outside?: OutsideOpeners,
+  passedOver: PassedOver = new PassedOver(),
 ): string[] {
   const summary: string[] = [];
   const hosts = analyses.map((a) => a.finding);
@@ -184,7 +186,7 @@ export function summarize(
         'resolver settings of their own, out of the network resolver’s sight.',
     );
   }
-  if (summary.length === 0) summary.push(quietSummary(hosts, quiet, proxyIndex, resetSources));
+  if (summary.length === 0) summary.push(quietSummary(hosts, quiet, proxyIndex, resetSources, passedOver));
   if (outside?.subnet !== undefined) {
     const { prefix, openers } = outside.subnet;
     summary.push(
@@ -209,6 +211,18 @@ export function summarize(
         'they are kept out of the findings and counted under understood destinations.',
     );
   }
+  if (passedOver.ntp > 0) {
+    const { servers, count: n } = passedOver.timeServers();
+    const from = `${servers.join(', ')}${n > servers.length ? ` and ${plural(n - servers.length, 'more server')}` : ''}`;
+    const clients = passedOver.ntpClients();
+    summary.push(
+      passedOver.upstream
+        ? `The network's time ${clients.length === 1 ? 'server' : 'servers'} ${clients.join(', ')}${passedOver.ntpHosts > clients.length ? ', …' : ''} ` +
+            `${clients.length === 1 ? 'keeps its' : 'keep their'} clock by NTP from ${from} outside: ${plural(passedOver.ntp, 'flow')}, ordinary, not counted as attempts.`
+        : `Clocks kept by NTP from ${from}, outside the network (no time server inside answers): ` +
+            `${plural(passedOver.ntp, 'flow')} from ${plural(passedOver.ntpHosts, 'host')}, ordinary, not counted as attempts.`,
+    );
+  }
   return summary;
 }
 
@@ -218,8 +232,12 @@ function quietSummary(
   quiet: QuietTally,
   proxyIndex: ProxyIndex,
   resetSources: readonly ResetSource[],
+  passedOver: PassedOver,
 ): string {
-  if (hosts.length + quiet.hosts === 0) return 'No TCP connections, UDP flows or pings to the Internet from internal hosts in the capture.';
+  if (hosts.length + quiet.hosts === 0) {
+    const services = [passedOver.dns > 0 ? 'DNS' : '', passedOver.ntp > 0 ? 'NTP' : ''].filter((x) => x !== '').join(' and ');
+    return `No TCP connections, UDP flows or pings to the Internet from internal hosts in the capture${services !== '' ? ` besides ${services} to the network's own servers` : ''}.`;
+  }
 
   const refused = resetSources.reduce((n, s) => n + s.resets, 0);
   const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), quiet.unanswered);

@@ -1,7 +1,7 @@
 /**
  * UDP in the analysis (DESIGN.md "Labels": attempts are TCP connections and UDP flows alike):
  * which UDP flows are a host's attempts — those to an external unicast address, except DNS to
- * the network's resolvers, which is ordinary — and which of them are web: QUIC (HTTP/3) on any
+ * the network's resolvers and NTP to its time servers, which are ordinary — and which of them are web: QUIC (HTTP/3) on any
  * port, and UDP 443. ICMP echo requests (pings) to any unicast address are attempts too.
  */
 import type { ConnectionList } from '../flows/store.js';
@@ -12,6 +12,9 @@ import { scratchBuffer, type ScratchBuffer } from '../scratch.js';
 
 const DNS_PORT = 53;
 const QUIC_PORT = 443;
+const NTP_PORT = 123;
+/** An NTP packet's length without extension fields or a MAC (RFC 5905 §7.3): no client request is shorter. */
+const NTP_PACKET_BYTES = 48;
 
 /** Multicast, broadcast or unspecified: not one server that could answer (mDNS, SSDP, DHCP). */
 export function notUnicast(address: string): boolean {
@@ -82,6 +85,63 @@ export function answeringResolvers(connections: ConnectionList): ReadonlySet<str
 
 const resolversFound = new WeakMap<ConnectionList, { length: number; resolvers: ReadonlySet<string> }>();
 
+/**
+ * An NTP client's flow: UDP to port 123, each datagram at least an NTP packet long when its bytes
+ * are counted (a firewall log counts none).
+ */
+function isNtpRequest(c: Connection): boolean {
+  return c.proto === 'udp' && c.respP === NTP_PORT && (c.origBytes === 0 || c.origBytes >= NTP_PACKET_BYTES * c.origPkts);
+}
+
+/** Servers PassedOver names at most. */
+const TIME_SERVERS_NAMED = 3;
+
+/**
+ * The UDP flows to the Internet `analysedConnections` passes over as the network's own service:
+ * DNS to its resolvers, NTP to its time servers — for the run summary to say.
+ */
+export class PassedOver {
+  /** DNS flows to resolvers outside that are the network's (or that its resolver forwards to). */
+  dns = 0;
+  /** NTP flows likewise; `upstream` when they are the inside time servers' own. */
+  ntp = 0;
+  upstream = false;
+  private readonly clients = new Set<string>();
+  private readonly servers = new Map<string, number>();
+
+  addNtp(client: string, server: string, upstream: boolean): void {
+    this.ntp++;
+    this.upstream = upstream;
+    this.clients.add(client);
+    this.servers.set(server, (this.servers.get(server) ?? 0) + 1);
+  }
+
+  /** The hosts that polled them, the first TIME_SERVERS_NAMED by address. */
+  ntpClients(): string[] {
+    return [...this.clients].sort().slice(0, TIME_SERVERS_NAMED);
+  }
+
+  get ntpHosts(): number {
+    return this.clients.size;
+  }
+
+  /** The time servers most asked first (TIME_SERVERS_NAMED of them), and how many there were. */
+  timeServers(): { servers: string[]; count: number } {
+    const servers = [...this.servers].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s]) => s);
+    return { servers: servers.slice(0, TIME_SERVERS_NAMED), count: servers.length };
+  }
+}
+
+/** The time servers that answered NTP in the capture (answeringResolvers for NTP). */
+function answeringTimeServers(connections: ConnectionList): ReadonlySet<string> {
+  const servers = new Set<string>();
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections.peek(i);
+    if (isNtpRequest(c) && (c.respPkts > 0 || c.established)) servers.add(c.respH);
+  }
+  return servers;
+}
+
 /** The resolvers inside the network (`internal`) that answered DNS in the capture, in order. */
 export function insideResolvers(connections: ConnectionList, internal: CidrSet): string[] {
   return [...answeringResolvers(connections)].filter((r) => internal.has(r)).sort();
@@ -92,13 +152,23 @@ export function insideResolvers(connections: ConnectionList, internal: CidrSet):
  * attempts — from and to unicast addresses, the responder external, not a local network protocol
  * (NetBIOS, DHCP, mDNS …), not DNS to an answering resolver outside when no resolver inside
  * answers (then the outside one is the network's); with a resolver inside, DNS to one outside
- * goes past it.
+ * goes past it, unless it is that resolver's own (forwarding its clients' questions). NTP
+ * likewise: every system keeps its clock by polling a time server on a fixed schedule (chrony
+ * and ntpd every 64 s to 17 min, Windows every few hours), and an outside one that answers is the
+ * network's time source — not a beacon — unless a time server inside answers and the poller is
+ * not that server.
  */
-export function analysedConnections(connections: ConnectionList, internal: CidrSet): Uint8Array<ScratchBuffer> {
+export function analysedConnections(
+  connections: ConnectionList,
+  internal: CidrSet,
+  passedOver: PassedOver | null = null,
+): Uint8Array<ScratchBuffer> {
   // In scratch memory: a byte a row, let go once the hosts' rows are found (hosts.ts).
   const analysed = new Uint8Array(scratchBuffer(connections.length));
   let resolvers: ReadonlySet<string> | null = null;
   let inside: boolean | null = null;
+  let timeServers: ReadonlySet<string> | null = null;
+  let timeInside: boolean | null = null;
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
     if (c.proto === 'tcp') {
@@ -116,11 +186,28 @@ export function analysedConnections(connections: ConnectionList, internal: CidrS
     if (c.respP === DNS_PORT) {
       // Read before the resolvers are found: that pass peeks at every connection itself.
       const resolver = c.respH;
+      const client = c.origH;
       resolvers ??= answeringResolvers(connections);
       // An outside resolver that answers is the network's own, unless an inside one answers:
-      // then asking outside is going past it.
+      // then asking outside is going past it — except for the inside resolver itself, whose
+      // questions outside are its clients' it forwards.
       inside ??= [...resolvers].some((r) => internal.has(r));
-      if (resolvers.has(resolver) && !inside) continue;
+      if (resolvers.has(resolver) && (!inside || resolvers.has(client))) {
+        if (passedOver !== null) passedOver.dns++;
+        continue;
+      }
+    }
+    if (c.respP === NTP_PORT && isNtpRequest(c)) {
+      // (Read before the time servers are found, as the resolvers above.)
+      const server = c.respH;
+      const client = c.origH;
+      timeServers ??= answeringTimeServers(connections);
+      timeInside ??= [...timeServers].some((t) => internal.has(t));
+      // The time server inside keeps its own clock from outside.
+      if (timeServers.has(server) && (!timeInside || timeServers.has(client))) {
+        passedOver?.addNtp(client, server, timeInside);
+        continue;
+      }
     }
     analysed[i] = 1;
   }
