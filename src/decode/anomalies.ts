@@ -24,6 +24,14 @@ export const SKIP_REASONS = {
   'ipv6.later-fragment': 'an IPv6 fragment with a non-zero offset: only first fragments carry the transport header',
   'nflog.no-payload': 'an NFLOG record without the packet (NFULA_PAYLOAD): the rule logged none of its bytes (--nflog-size 0)',
   'pktap.no-packet': 'a PKTAP record that says no packet follows its header',
+  'wlan.not-data': 'an 802.11 management or control frame (beacon, probe, association, ACK, RTS/CTS, …): no packet inside',
+  'wlan.no-payload': 'an 802.11 data frame that carries nothing (Null or QoS Null: power saving, keep-alive)',
+  'wlan.protected':
+    "an 802.11 frame encrypted on the air (WEP, WPA, WPA2, WPA3): its packet is not readable without the network's key — decrypt the capture first (airdecap-ng)",
+  'wlan.retransmission': 'an 802.11 frame its transmitter sent again (Retry bit, the sequence number of its last): tracked once',
+  'wlan.fragment': 'a fragment of an 802.11 frame split on the air: not reassembled',
+  'wlan.a-msdu': 'an 802.11 aggregate (A-MSDU) of several packets in one frame: not opened',
+  'wlan.bad-fcs': 'an 802.11 frame the capturing radio received with a bad checksum (its radiotap flags say so): damaged on the air',
   'tunnel.too-deep':
     "a packet inside more encapsulations than callhome opens (4, as Zeek's Tunnel::max_depth): counted, its innermost conversation not tracked",
   'tunnel.not-ip':
@@ -47,6 +55,8 @@ export const ANOMALIES = {
   'truncated.pflog': "the frame ends inside pf's log header (pflog)",
   'truncated.nflog': "the frame ends inside the NFLOG header or one of its TLVs before the packet's",
   'truncated.pktap': 'the frame ends inside the PKTAP header',
+  'truncated.radio': "the frame ends inside the capturing radio's header (radiotap, PPI, Prism, AVS)",
+  'truncated.wlan': 'the frame ends inside its 802.11 header or the LLC/SNAP header after it',
   'truncated.ipv4': 'the frame ends inside the IPv4 header (options included)',
   'truncated.ipv6': 'the frame ends inside the fixed IPv6 header',
   'truncated.ipv6_ext': 'the frame ends inside an IPv6 extension header',
@@ -65,6 +75,7 @@ export const ANOMALIES = {
   'nflog.bad_version': 'an NFLOG header of a version other than 0',
   'nflog.bad_tlv_length': 'an NFLOG TLV whose length is below its own 4-byte header',
   'pktap.bad_header_length': 'a PKTAP header whose length is below the 108 bytes of its fields',
+  'radio.bad_header_length': 'a radio header (radiotap, PPI, Prism, AVS) whose length is shorter than its own fields',
   'ipv4.packet_too_short': 'the whole frame on the wire ends before a 20-byte IPv4 header (not a snapshot cut)',
   'ipv4.bad_version': 'an IPv4 ethertype / family whose header does not say version 4',
   'ipv4.bad_header_length': 'IPv4 IHL below 5 (a header shorter than 20 bytes)',

@@ -4,7 +4,8 @@
  * Ethernet with 802.1Q / 802.1ad / old QinQ tags at any depth, VN-Tag, MPLS label stacks and
  * PPPoE sessions; Linux cooked captures (SLL, SLL2); BSD null / loopback; raw IP; PPP; and the
  * records of packet loggers, a header about the packet in front of it: pf's pflog (BSD firewalls),
- * Linux netfilter's NFLOG, Apple's PKTAP (macOS `tcpdump -i any`).
+ * Linux netfilter's NFLOG, Apple's PKTAP (macOS `tcpdump -i any`); and Wi-Fi in monitor mode:
+ * 802.11 frames, alone or after the capturing radio's header (radiotap, PPI, Prism, AVS).
  * Link type numbers are the LINKTYPE_* values of https://www.tcpdump.org/linktypes.html.
  */
 
@@ -27,6 +28,11 @@ export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_NFLOG = 239;
 export const LINKTYPE_PKTAP = 258;
 export const LINKTYPE_LINUX_SLL2 = 276;
+export const LINKTYPE_IEEE802_11 = 105;
+export const LINKTYPE_PRISM = 119;
+export const LINKTYPE_IEEE802_11_RADIOTAP = 127;
+export const LINKTYPE_AVS = 163;
+export const LINKTYPE_PPI = 192;
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
@@ -94,6 +100,58 @@ const IPV6_FIXED_HEADER = 40;
 const PKTAP_HEADER = 108;
 const PKT_REC_PACKET = 1;
 
+/**
+ * IEEE 802.11 (802.11-2020 §9.2.4): frame control (protocol version, type and subtype; then the
+ * flags byte), duration, addresses 1–3, sequence control (fragment number in its low 4 bits),
+ * then address 4 when the frame goes from one distribution system to another (ToDS and FromDS),
+ * QoS Control in a QoS data frame, and HT Control when such a frame has its Order bit. A data
+ * frame's packet follows in an LLC/SNAP header (RFC 1042: AA AA 03, an OUI, the ethertype).
+ */
+const WLAN_HEADER = 24;
+const WLAN_TYPE_DATA = 2;
+const WLAN_TO_DS = 0x01;
+const WLAN_FROM_DS = 0x02;
+const WLAN_MORE_FRAGMENTS = 0x04;
+const WLAN_RETRY = 0x08;
+const WLAN_PROTECTED = 0x40;
+const WLAN_ORDER = 0x80;
+/** A data frame's subtype bits: QoS (QoS Control follows the addresses), no data (Null, QoS Null, CF-Ack/Poll alone). */
+const WLAN_QOS = 0x8;
+const WLAN_NO_DATA = 0x4;
+/** QoS Control's first byte: an A-MSDU of several packets follows. */
+const WLAN_A_MSDU = 0x80;
+const LLC_SNAP = 8;
+/** Transmitters whose last sequence number is kept to tell an 802.11 retry of a frame already read: emptied when it fills. */
+const WLAN_TRANSMITTERS_KEPT = 4096;
+/**
+ * Radiotap (radiotap.org): version, pad, its length and presence words (little-endian; bit 31 of
+ * each: another follows); then the fields present, each aligned to its size — TSFT (8 bytes),
+ * Flags (1 byte: the frame ends in its FCS; the FCS was bad), … The 802.11 frame starts at its length.
+ */
+const RADIOTAP_HEADER = 8;
+const RADIOTAP_TSFT = 0x1;
+const RADIOTAP_FLAGS = 0x2;
+const RADIOTAP_EXT = 0x80000000;
+const RADIO_FCS = 0x10;
+const RADIO_BAD_FCS = 0x40;
+const FCS = 4;
+/**
+ * PPI (Per-Packet Information, CACE): version, flags, its length and the DLT of the frame after it
+ * (little-endian), then fields as type, length, data; the 802.11-Common field's flags (at its 8th
+ * byte) say whether the frame ends in its FCS (bit 0) and whether that was bad (bit 2).
+ */
+const PPI_HEADER = 8;
+const PPI_FIELD_HEADER = 4;
+const PPI_80211_COMMON = 2;
+const PPI_COMMON_FLAGS = 8;
+const PPI_FCS = 0x1;
+const PPI_BAD_FCS = 0x4;
+/** Prism (linux-wlan-ng): message code, then the header's length, 144 bytes. */
+const PRISM_HEADER = 144;
+/** AVS (wlan-ng): a magic number (0x80211001, 0x80211002: versions 1 and 2), then the header's length, big-endian. */
+const AVS_MAGIC = 0x8021100;
+const AVS_MIN_HEADER = 8;
+
 /** Where the link layer put the network layer. Preallocated; overwritten per packet. */
 export interface LinkResult {
   /** Offset of the IP header in the buffer the frame lies in. */
@@ -111,10 +169,12 @@ export interface LinkResult {
    */
   prefixes: Uint8Array[];
   prefixActions: number[];
+  /** Each 802.11 transmitter's (its address as a number) last sequence control read. */
+  wlanSequences: Map<number, number>;
 }
 
 export function newLinkResult(): LinkResult {
-  return { offset: 0, network: 0, wireEnd: 0, prefixes: [], prefixActions: [] };
+  return { offset: 0, network: 0, wireEnd: 0, prefixes: [], prefixActions: [], wlanSequences: new Map() };
 }
 
 function skip(out: Packet, reason: SkipReason, link: LinkResult): void {
@@ -351,6 +411,115 @@ function decodePktap(b: Uint8Array, start: number, end: number, out: Packet, lin
   decodeLink(b, start + header, end, dlt, out, link);
 }
 
+const u32le = (b: Uint8Array, p: number): number => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+const u32be = (b: Uint8Array, p: number): number => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+
+/**
+ * An 802.11 frame (a Wi-Fi capture in monitor mode): a data frame's packet by its LLC/SNAP
+ * ethertype; management and control frames, frames that carry nothing, frames encrypted on the
+ * air, fragments and aggregates are skipped with their reason, and a frame its transmitter sent
+ * again (the Retry bit on the sequence number of its frame before) is read once.
+ */
+function decodeWlan(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
+  if (end - start < 2) return malformed(out, 'truncated.wlan', link);
+  const fc0 = b[start]!;
+  const flags = b[start + 1]!;
+  if ((fc0 & 3) !== 0 || ((fc0 >> 2) & 3) !== WLAN_TYPE_DATA) return skip(out, 'wlan.not-data', link);
+  const subtype = fc0 >> 4;
+  if (subtype & WLAN_NO_DATA) return skip(out, 'wlan.no-payload', link);
+  const qos = (subtype & WLAN_QOS) !== 0;
+  const qosAt = (flags & (WLAN_TO_DS | WLAN_FROM_DS)) === (WLAN_TO_DS | WLAN_FROM_DS) ? WLAN_HEADER + 6 : WLAN_HEADER;
+  const header = qosAt + (qos ? 2 + (flags & WLAN_ORDER ? 4 : 0) : 0);
+  if (end - start < header) return malformed(out, 'truncated.wlan', link);
+  if (flags & WLAN_PROTECTED) return skip(out, 'wlan.protected', link);
+  const sequence = b[start + 22]! | (b[start + 23]! << 8);
+  if (flags & WLAN_MORE_FRAGMENTS || (sequence & 0xf) !== 0) return skip(out, 'wlan.fragment', link);
+  // The transmitter: address 2.
+  let transmitter = 0;
+  for (let k = 10; k < 16; k++) transmitter = transmitter * 256 + b[start + k]!;
+  const sequences = link.wlanSequences;
+  if (flags & WLAN_RETRY && sequences.get(transmitter) === sequence) return skip(out, 'wlan.retransmission', link);
+  if (sequences.size >= WLAN_TRANSMITTERS_KEPT && !sequences.has(transmitter)) sequences.clear();
+  sequences.set(transmitter, sequence);
+  if (qos && b[start + qosAt]! & WLAN_A_MSDU) return skip(out, 'wlan.a-msdu', link);
+  const llc = start + header;
+  if (end - llc < 3) return malformed(out, 'truncated.wlan', link);
+  if (b[llc] !== 0xaa || b[llc + 1] !== 0xaa || b[llc + 2] !== 0x03) return skip(out, 'l3.not-ip', link);
+  if (end - llc < LLC_SNAP) return malformed(out, 'truncated.wlan', link);
+  return decodeEthertype(b, (b[llc + 6]! << 8) | b[llc + 7]!, llc + LLC_SNAP, end, out, link);
+}
+
+/**
+ * The end of a frame whose radio header says it ends in its FCS: four bytes before the record's,
+ * unless the snapshot length cut the frame (then its FCS was not captured).
+ */
+function withoutFcs(end: number, out: Packet): number {
+  return out.origlen > out.caplen ? end : end - FCS;
+}
+
+/** A radiotap header, then the 802.11 frame; a frame the radio received with a bad FCS is skipped. */
+function decodeRadiotap(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
+  if (end - start < RADIOTAP_HEADER) return malformed(out, 'truncated.radio', link);
+  const length = b[start + 2]! | (b[start + 3]! << 8);
+  if (length < RADIOTAP_HEADER) return malformed(out, 'radio.bad_header_length', link);
+  if (length > end - start) return malformed(out, 'truncated.radio', link);
+  const present = u32le(b, start + 4);
+  let fields = 8;
+  for (let word = present; word & RADIOTAP_EXT; fields += 4) {
+    if (fields + 4 > length) return malformed(out, 'radio.bad_header_length', link);
+    word = u32le(b, start + fields);
+  }
+  let radioFlags = 0;
+  if (present & RADIOTAP_FLAGS) {
+    const at = present & RADIOTAP_TSFT ? ((fields + 7) & ~7) + 8 : fields;
+    if (at >= length) return malformed(out, 'radio.bad_header_length', link);
+    radioFlags = b[start + at]!;
+  }
+  if (radioFlags & RADIO_BAD_FCS) return skip(out, 'wlan.bad-fcs', link);
+  return decodeWlan(b, start + length, radioFlags & RADIO_FCS ? withoutFcs(end, out) : end, out, link);
+}
+
+/** A PPI header, then the frame of the link type it names (802.11 in practice). */
+function decodePpi(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
+  if (end - start < PPI_HEADER) return malformed(out, 'truncated.radio', link);
+  const length = b[start + 2]! | (b[start + 3]! << 8);
+  if (length < PPI_HEADER) return malformed(out, 'radio.bad_header_length', link);
+  if (length > end - start) return malformed(out, 'truncated.radio', link);
+  const dlt = u32le(b, start + 4);
+  let frameEnd = end;
+  for (let p = start + PPI_HEADER; p + PPI_FIELD_HEADER <= start + length;) {
+    const type = b[p]! | (b[p + 1]! << 8);
+    const size = b[p + 2]! | (b[p + 3]! << 8);
+    if (p + PPI_FIELD_HEADER + size > start + length) return malformed(out, 'radio.bad_header_length', link);
+    if (type === PPI_80211_COMMON && size >= PPI_COMMON_FLAGS + 2) {
+      const radioFlags = b[p + PPI_FIELD_HEADER + PPI_COMMON_FLAGS]! | (b[p + PPI_FIELD_HEADER + PPI_COMMON_FLAGS + 1]! << 8);
+      if (radioFlags & PPI_BAD_FCS) return skip(out, 'wlan.bad-fcs', link);
+      if (radioFlags & PPI_FCS) frameEnd = withoutFcs(end, out);
+    }
+    p += PPI_FIELD_HEADER + size;
+  }
+  // One radio header a frame; a nested one would only make a loop.
+  if (dlt === LINKTYPE_PPI) return skip(out, 'link.unsupported', link);
+  decodeLink(b, start + length, frameEnd, dlt, out, link);
+}
+
+/** A Prism or AVS header (linux-wlan-ng's monitor modes), then the 802.11 frame. */
+function decodeWlanNg(b: Uint8Array, start: number, end: number, linktype: number, out: Packet, link: LinkResult): void {
+  let length: number;
+  if (linktype === LINKTYPE_PRISM) {
+    if (end - start < 8) return malformed(out, 'truncated.radio', link);
+    // Written in the capturing host's byte order: the length is 144 either way round.
+    length = u32le(b, start + 4) === PRISM_HEADER || u32be(b, start + 4) === PRISM_HEADER ? PRISM_HEADER : u32le(b, start + 4);
+  } else {
+    if (end - start < AVS_MIN_HEADER) return malformed(out, 'truncated.radio', link);
+    if (u32be(b, start) >>> 4 !== AVS_MAGIC) return malformed(out, 'radio.bad_header_length', link);
+    length = u32be(b, start + 4);
+  }
+  if (length < AVS_MIN_HEADER) return malformed(out, 'radio.bad_header_length', link);
+  if (length > end - start) return malformed(out, 'truncated.radio', link);
+  return decodeWlan(b, start + length, end, out, link);
+}
+
 /**
  * Decode the link layer of the frame `b[start, end)` (its captured bytes; the buffer may hold
  * other bytes around it) for `linktype`. Sets `out.vlan*`, and on a skip or a malformed header
@@ -411,6 +580,15 @@ export function decodeLink(b: Uint8Array, start: number, end: number, linktype: 
       return decodeNflog(b, start, end, out, link);
     case LINKTYPE_PKTAP:
       return decodePktap(b, start, end, out, link);
+    case LINKTYPE_IEEE802_11:
+      return decodeWlan(b, start, end, out, link);
+    case LINKTYPE_IEEE802_11_RADIOTAP:
+      return decodeRadiotap(b, start, end, out, link);
+    case LINKTYPE_PPI:
+      return decodePpi(b, start, end, out, link);
+    case LINKTYPE_PRISM:
+    case LINKTYPE_AVS:
+      return decodeWlanNg(b, start, end, linktype, out, link);
     default:
       return skip(out, 'link.unsupported', link);
   }

@@ -93,7 +93,7 @@ const pcapFileHeader: Mutation = (cap, rng) => {
     return `pcap snaplen = ${snaplen}`;
   }
   if (field === 1) {
-    const linktype = rng.pick([0, 1, 9, 12, 101, 105, 108, 113, 127, 228, 229, 276, 0xffff, 0x10001]);
+    const linktype = rng.pick([0, 1, 9, 12, 101, 105, 108, 113, 119, 127, 163, 192, 228, 229, 276, 0xffff, 0x10001]);
     setU32(cap.fileHeader, 20, linktype, cap.le);
     return `pcap linktype = ${linktype}`;
   }
