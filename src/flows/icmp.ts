@@ -2,7 +2,8 @@
  * ICMP conversations, Zeek's way: the originator's type is the "source port" and the
  * counterpart type (echo → echo reply) the "destination port", so a request and its reply are
  * one connection; a message without counterpart is one-way, its code as destination port. An
- * ICMP error that quotes a TCP or UDP header is also evidence on the connection it refused.
+ * ICMP destination unreachable that quotes a TCP or UDP header is also evidence on the connection
+ * it refused.
  */
 
 import { IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, type Packet } from '../decode/packet.js';
@@ -35,10 +36,26 @@ export function trackIcmp(table: ConnectionTable, match: Match, p: Packet): Flow
   const body = p.ipLength - p.ipHeaderLength - 8;
   acceptDatagram(flow, e, p, fromOrig, body > 0 ? body : 0);
 
-  if (p.quoted.present && (p.quoted.proto === IPPROTO_TCP || p.quoted.proto === IPPROTO_UDP) && p.quoted.sport >= 0) {
+  if (p.quoted.present && (p.quoted.proto === IPPROTO_TCP || p.quoted.proto === IPPROTO_UDP) && p.quoted.sport >= 0 && refuses(p, v6)) {
     tieIcmpError(table, match, p);
   }
   return flow;
+}
+
+const ICMP_UNREACHABLE = 3;
+const ICMP_FRAGMENTATION_NEEDED = 4;
+const ICMP6_UNREACHABLE = 1;
+
+/**
+ * Whether an ICMP error refuses the packet it quotes: destination unreachable (RFC 792, RFC 4443
+ * §3.1) — but not "fragmentation needed", path MTU discovery's word (RFC 1191), after which the
+ * sender goes on in smaller packets. Time exceeded (a traceroute's probes, a routing loop),
+ * redirects, source quench, parameter problems and ICMPv6's packet too big refuse nothing: a
+ * connection that met one is judged by what else came of it.
+ */
+function refuses(p: Packet, v6: boolean): boolean {
+  if (v6) return p.icmpType === ICMP6_UNREACHABLE;
+  return p.icmpType === ICMP_UNREACHABLE && p.icmpCode !== ICMP_FRAGMENTATION_NEEDED;
 }
 
 /** An ICMP error quoting a TCP/UDP header: evidence on the connection it refused. */
