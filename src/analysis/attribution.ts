@@ -12,6 +12,7 @@ import type { ResetAttribution, ResetSource } from './types.js';
 import { duration, hops as hopWords, ttl } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
 import { opensAttempt } from './outcomes.js';
+import { isTraceProbe } from './udp.js';
 
 /**
  * Whether a device in the path that sent resets is most likely the network's own firewall: close
@@ -181,8 +182,9 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
       withResets.push(i);
       continue;
     }
+    // A traceroute's last probes are refused by the destination, as traceroute means them to be.
+    if (connections.peek(i).resets.length === 0 || isTraceProbe(connections, i)) continue;
     const c = connections.peek(i);
-    if (c.resets.length === 0) continue;
     withResets.push(i);
     if (claimed.has(c.respH)) continue;
     for (const r of c.resets) {

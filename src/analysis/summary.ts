@@ -223,6 +223,17 @@ export function summarize(
             `${plural(passedOver.ntp, 'flow')} from ${plural(passedOver.ntpHosts, 'host')}, ordinary, not counted as attempts.`,
     );
   }
+  const traced = passedOver.tracedRoutes();
+  if (traced.length > 0) {
+    const routes = traced
+      .slice(0, 3)
+      .map((t) => `${t.host} to ${t.destination} (${plural(t.probes, 'probe')}, TTL up to ${t.highest})`)
+      .join(', ');
+    summary.push(
+      `Routes traced, as traceroute and tracert do — probes sent to expire on the way, one router further each time: ${routes}` +
+        `${traced.length > 3 ? ` and ${count(traced.length - 3)} more` : ''}; not counted as attempts.`,
+    );
+  }
   return summary;
 }
 
@@ -236,7 +247,10 @@ function quietSummary(
 ): string {
   if (hosts.length + quiet.hosts === 0) {
     const services = [passedOver.dns > 0 ? 'DNS' : '', passedOver.ntp > 0 ? 'NTP' : ''].filter((x) => x !== '').join(' and ');
-    return `No TCP connections, UDP flows or pings to the Internet from internal hosts in the capture${services !== '' ? ` besides ${services} to the network's own servers` : ''}.`;
+    const besides = [services !== '' ? `${services} to the network's own servers` : '', passedOver.probes > 0 ? 'traceroute probes' : '']
+      .filter((x) => x !== '')
+      .join(' and ');
+    return `No TCP connections, UDP flows or pings to the Internet from internal hosts in the capture${besides !== '' ? ` besides ${besides}` : ''}.`;
   }
 
   const refused = resetSources.reduce((n, s) => n + s.resets, 0);

@@ -93,12 +93,68 @@ function isNtpRequest(c: Connection): boolean {
   return c.proto === 'udp' && c.respP === NTP_PORT && (c.origBytes === 0 || c.origBytes >= NTP_PACKET_BYTES * c.origPkts);
 }
 
+/**
+ * The highest TTL a traceroute's probe is sent with (traceroute's and tracert's 30 hops): a
+ * packet seen with no more left was sent to expire on the way, one router further each time.
+ * Every system starts its own packets at 64, 128 or 255, and a sniffer on the sender's network
+ * sees them with one or two taken off.
+ */
+const TRACE_TTL = 30;
+
+/** Probes of one route, with as many TTLs, a traceroute's at the least (three hops). */
+const TRACE_MIN_TTLS = 3;
+
+/** A packet sent to expire on the way: a TTL of at most TRACE_TTL, to a unicast address. */
+const lowTtl = (c: Connection): boolean => c.origTtl >= 1 && c.origTtl <= TRACE_TTL && !notUnicast(c.respH);
+
+/**
+ * The routes traced in `connections` ("host destination"): TRACE_MIN_TTLS TTLs or more of
+ * TRACE_TTL at most from one host to one address — traceroute's and tracert's probes, one hop
+ * further each time — not one TTL that a stack or a tunnel sends all its packets with. Found once
+ * per list (and its length).
+ */
+export function tracedRoutes(connections: ConnectionList): ReadonlySet<string> {
+  const known = routesFound.get(connections);
+  if (known !== undefined && known.length === connections.length) return known.routes;
+  const ttls = new Map<string, Set<number>>();
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections.peek(i);
+    if (!lowTtl(c)) continue;
+    const key = `${c.origH} ${c.respH}`;
+    let seen = ttls.get(key);
+    if (seen === undefined) ttls.set(key, (seen = new Set()));
+    seen.add(c.origTtl);
+  }
+  const routes = new Set<string>();
+  for (const [key, seen] of ttls) if (seen.size >= TRACE_MIN_TTLS) routes.add(key);
+  routesFound.set(connections, { length: connections.length, routes });
+  return routes;
+}
+
+const routesFound = new WeakMap<ConnectionList, { length: number; routes: ReadonlySet<string> }>();
+
+/**
+ * Whether connection `i` of `connections` is a traceroute's probe (UDP to 33434 and up, TCP
+ * SYNs, ICMP echo requests): sent with a TTL that runs out on the way, on a route traced.
+ * Peeks at every connection the first time one has a low TTL: read `i`'s fields after it.
+ */
+export function isTraceProbe(connections: ConnectionList, i: number): boolean {
+  const c = connections.peek(i);
+  if (!lowTtl(c)) return false;
+  const key = `${c.origH} ${c.respH}`;
+  return tracedRoutes(connections).has(key);
+}
+
+/** Traced routes PassedOver keeps apart, at most. */
+const TRACES_KEPT = 1000;
+
 /** Servers PassedOver names at most. */
 const TIME_SERVERS_NAMED = 3;
 
 /**
- * The UDP flows to the Internet `analysedConnections` passes over as the network's own service:
- * DNS to its resolvers, NTP to its time servers — for the run summary to say.
+ * What `analysedConnections` passes over, for the run summary to say: the UDP flows to the
+ * Internet that are the network's own service (DNS to its resolvers, NTP to its time servers),
+ * and a traceroute's probes.
  */
 export class PassedOver {
   /** DNS flows to resolvers outside that are the network's (or that its resolver forwards to). */
@@ -108,6 +164,25 @@ export class PassedOver {
   upstream = false;
   private readonly clients = new Set<string>();
   private readonly servers = new Map<string, number>();
+
+  /** Traceroute probes (isTraceProbe), and each host's routes traced by destination: probes and the highest TTL. */
+  probes = 0;
+  private readonly traces = new Map<string, { host: string; destination: string; probes: number; highest: number }>();
+
+  addTrace(host: string, destination: string, ttl: number): void {
+    this.probes++;
+    const key = `${host} ${destination}`;
+    let trace = this.traces.get(key);
+    if (trace === undefined && this.traces.size < TRACES_KEPT) this.traces.set(key, (trace = { host, destination, probes: 0, highest: 0 }));
+    if (trace === undefined) return;
+    trace.probes++;
+    if (ttl > trace.highest) trace.highest = ttl;
+  }
+
+  /** The routes traced, most probed first. */
+  tracedRoutes(): { host: string; destination: string; probes: number; highest: number }[] {
+    return [...this.traces.values()].sort((a, b) => b.probes - a.probes || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  }
 
   addNtp(client: string, server: string, upstream: boolean): void {
     this.ntp++;
@@ -170,6 +245,11 @@ export function analysedConnections(
   let timeServers: ReadonlySet<string> | null = null;
   let timeInside: boolean | null = null;
   for (let i = 0; i < connections.length; i++) {
+    if (isTraceProbe(connections, i)) {
+      const c = connections.peek(i);
+      passedOver?.addTrace(c.origH, c.respH, c.origTtl);
+      continue;
+    }
     const c = connections.peek(i);
     if (c.proto === 'tcp') {
       analysed[i] = 1;

@@ -2,7 +2,8 @@
  * ICMP errors that refuse nothing. A router in front of a PPPoE or VPN link answers a packet too
  * large for it with "fragmentation needed" (ICMPv6: packet too big), and the sender goes on in
  * smaller packets (path MTU discovery, RFC 1191 / RFC 8201); a probe whose TTL runs out comes back
- * as "time exceeded". Only "destination unreachable" turns a connection away.
+ * as "time exceeded". Only "destination unreachable" turns a connection away — and a
+ * traceroute, which sends its probes to expire, is neither a scan nor refused.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
-import { icmpFrame, quoteOf } from '../../src/synth/frame.js';
+import { icmpFrame, quoteOf, udpFrame } from '../../src/synth/frame.js';
 import { TcpSession } from '../../src/synth/session.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-icmp-errors-'));
@@ -85,5 +86,70 @@ describe('ICMP errors that refuse nothing', () => {
     const { result } = await analyze([path]);
     expect(result.resetSources.map((s) => [s.attribution, s.resets])).toEqual([['middlebox', 12]]);
     expect(result.hosts[0]!.groups[0]!.resets.middlebox).toBe(12);
+  });
+});
+
+describe('a traceroute', () => {
+  /** Linux traceroute: three UDP probes a hop from port 33434 up, TTL 1 to 14; the routers' time exceeded, the destination's port unreachable. */
+  function traceroute(host: string, destination: string, hops: number, at: number): TimedFrame[] {
+    const frames: TimedFrame[] = [];
+    let port = 33434;
+    let t = at;
+    for (let ttl = 1; ttl <= hops; ttl++) {
+      for (let k = 0; k < 3; k++) {
+        const probe = udpFrame({ src: host, dst: destination, sport: 40123, dport: port++, ttl, payload: 'x'.repeat(32) });
+        frames.push({ ts: t, frame: probe });
+        const last = ttl === hops;
+        frames.push({
+          ts: t + 0.01 * ttl,
+          frame: icmpFrame({
+            src: last ? destination : `198.51.100.${ttl}`,
+            dst: host,
+            type: last ? 3 : 11,
+            code: last ? 3 : 0,
+            quoted: quoteOf(probe),
+          }),
+        });
+        t += 0.05;
+      }
+    }
+    return frames;
+  }
+
+  it('is no scan and refuses nothing: the route traced is said, its probes are no attempts', async () => {
+    const s = new TcpSession({ client: '10.0.0.7', server: '93.184.216.35', sport: 50000, dport: 443 });
+    s.syn(START + 900)
+      .synAck(START + 900.03)
+      .ack(START + 900.031)
+      .fin(START + 901, 'client')
+      .fin(START + 901.03, 'server')
+      .ack(START + 901.031);
+    const path = join(tmp, 'traceroute.pcap');
+    writeFileSync(path, buildPcap([...traceroute('10.0.0.7', '93.184.216.34', 14, START), ...s.frames()]));
+    const { result } = await analyze([path]);
+    expect(result.resetSources).toEqual([]);
+    const host = result.hosts.find((h) => h.address === '10.0.0.7')!;
+    expect(host.labels).toEqual([]);
+    expect(host.groups.reduce((n, g) => n + g.attempts, 0)).toBe(1);
+    expect(result.summary).toContain(
+      'Routes traced, as traceroute and tracert do — probes sent to expire on the way, one router further each time: ' +
+        '10.0.0.7 to 93.184.216.34 (42 probes, TTL up to 14); not counted as attempts.',
+    );
+  });
+
+  it('packets a stack or tunnel sends with one low TTL are no traceroute: they stay attempts', async () => {
+    const frames: TimedFrame[] = [];
+    for (let i = 0; i < 30; i++) {
+      frames.push({
+        ts: START + i * 20,
+        frame: udpFrame({ src: '10.0.0.9', dst: '203.0.113.5', sport: 50000 + i, dport: 4789, ttl: 17, payload: 'v'.repeat(50) }),
+      });
+    }
+    const path = join(tmp, 'low-ttl.pcap');
+    writeFileSync(path, buildPcap(frames));
+    const { result } = await analyze([path]);
+    // Every datagram but the last, which the capture's end cut off too soon to call unanswered.
+    expect(result.hosts[0]!.groups[0]!.attempts).toBe(29);
+    expect(result.summary.join(' ')).not.toMatch(/Routes traced/);
   });
 });
