@@ -355,6 +355,27 @@ function udpFlowOf(f: VerdictFacts, g: DestinationGroup): { c: Connection; i: nu
  * burst of datagrams every 15 s …", or, refused by a device in the path, "A UDP beacon that is
  * turned away in the path …".
  */
+/**
+ * What a UDP port is the IANA-registered or customary port of, for a beacon's words: tunnels and
+ * calls keep their flows open with datagrams on a schedule, and knowing the port is half of
+ * telling a VPN client's keepalives from an agent's check-ins.
+ */
+const UDP_PORT_USES = new Map<number, string>([
+  [123, "NTP's port"],
+  [161, "SNMP's port"],
+  [500, 'IPsec key exchange (IKE)'],
+  [514, "syslog's port"],
+  [1194, "OpenVPN's port"],
+  [1701, "L2TP's port"],
+  [1812, "RADIUS's port"],
+  [3478, 'STUN/TURN: a call or a game keeping its way through NAT open'],
+  [3544, 'Teredo, IPv6 tunnelled through NAT'],
+  [4500, 'IPsec NAT traversal: a VPN tunnel'],
+  [5060, "SIP's port: a phone"],
+  [19302, "Google's STUN: a call keeping its way through NAT open"],
+  [51820, "WireGuard's port: a VPN tunnel"],
+]);
+
 function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, flow: { c: Connection; i: number }, external: boolean): string {
   const c = flow.c;
   const quic = isQuic(c);
@@ -362,7 +383,8 @@ function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, flow: { c: Connect
   const answered = c.respPkts > 0 || c.established;
   const alpn = c.quic !== null && c.quic.alpn.length > 0 ? ` (${c.quic.version}, ALPN ${c.quic.alpn.slice(0, 3).join(', ')})` : '';
   const proxy = f.proxyWords !== '' && !g.viaProxy && external ? `, past the proxy ${f.proxyWords}` : '';
-  const to = `to ${g.destination} (UDP ${c.respP})${external ? '' : ' (an internal address)'}${proxy}`;
+  const known = UDP_PORT_USES.get(c.respP);
+  const to = `to ${g.destination} (UDP ${c.respP}${known !== undefined ? `, ${known}` : ''})${external ? '' : ' (an internal address)'}${proxy}`;
   // A firewall log counts no bytes: none is said, rather than "~0 B".
   const out = bytesCounted(f, g) ? `~${bytes(Math.round(c.origBytes / bursts))} out per burst` : null;
   const over = duration(Math.max(0, c.lastTs - c.ts));

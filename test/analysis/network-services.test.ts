@@ -173,3 +173,36 @@ describe('the network’s own resolver and time server, and the hosts that go pa
     expect(run.stdout).toMatch(/^10\.0\.0\.66 \[periodic\]/m);
   });
 });
+
+describe('a UDP beacon on a port a tunnel or a call is known by', () => {
+  /** `host` sends a keepalive to `server`:`port` every 25 s from one socket, answered or not. */
+  function keepalives(name: string, host: string, server: string, port: number, answered: boolean): string {
+    const frames: TimedFrame[] = [];
+    for (let i = 0; i < 100; i++) {
+      const ts = START + i * 25;
+      frames.push({ ts, frame: udpFrame({ src: host, dst: server, sport: 41000, dport: port, payload: 'k'.repeat(32) }) });
+      if (answered)
+        frames.push({
+          ts: ts + 0.04,
+          frame: udpFrame({ src: server, dst: host, sport: port, dport: 41000, payload: 'k'.repeat(32), ttl: 50 }),
+        });
+    }
+    return pcap(name, frames);
+  }
+
+  it.each([
+    { port: 51820, answered: true, says: "UDP 51820, WireGuard's port: a VPN tunnel" },
+    { port: 4500, answered: false, says: 'UDP 4500, IPsec NAT traversal: a VPN tunnel' },
+    { port: 3478, answered: true, says: 'UDP 3478, STUN/TURN: a call or a game keeping its way through NAT open' },
+  ])('UDP $port: the verdict says what the port is known for', async ({ port, answered, says }) => {
+    const { result } = await analyze([keepalives(`udp-${port}.pcap`, '10.0.0.7', '198.51.100.77', port, answered)]);
+    const host = hostOf(result, '10.0.0.7')!;
+    expect(host.labels).toContain('periodic');
+    expect(host.verdict).toContain(`to 198.51.100.77 (${says})`);
+  });
+
+  it('a port known for nothing is said as the port alone', async () => {
+    const { result } = await analyze([keepalives('udp-40404.pcap', '10.0.0.7', '198.51.100.77', 40404, true)]);
+    expect(hostOf(result, '10.0.0.7')!.verdict).toContain('to 198.51.100.77 (UDP 40404),');
+  });
+});
