@@ -13,6 +13,7 @@ import { combineNetworks } from './network-results.js';
 import { splitNetworks } from './networks.js';
 import { countQuietHosts } from './quiet.js';
 import { findProxies } from './proxies.js';
+import { findInterception } from './interception.js';
 import { addLogEvidence, joinFirewallLogs, logJoinWords } from './log-join.js';
 import { summarize } from './summary.js';
 import type { AnalysisResult, CaptureSummary } from './types.js';
@@ -112,6 +113,7 @@ export function analyzeConnections(
   const connections = join.connections;
   const webPorts = options.webPorts.length > 0 ? options.webPorts : DEFAULT_WEB_PORTS;
   const attribution = attributeResets(connections, internal);
+  const interception = findInterception(connections, internal, webPorts);
   const proxies = findProxies(connections, internal, options.proxies, webPorts);
   const known = options.known !== undefined && options.known.length > 0 ? new KnownMatcher(options.known) : null;
   const {
@@ -140,10 +142,11 @@ export function analyzeConnections(
     proxies: proxies.proxies,
     resetSources: attribution.resetSources,
     hosts: analyses.map((a) => a.finding),
-    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet, outside, passedOver),
+    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet, outside, passedOver, interception),
     quietHosts: countQuietHosts(analyses, understoodOnly, quiet),
     understood,
   };
+  if (interception !== null) result.interception = interception;
   if (join.logs.length > 0) {
     const words = logJoinWords(join, attribution.refusals, internal);
     addLogEvidence(result.hosts, words.byHost);

@@ -11,6 +11,7 @@ import { likelyFirewall } from './attribution.js';
 import { QuietTally } from './quiet.js';
 import { turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
+import type { Interception } from './interception.js';
 
 /** A few sentences for the whole analysis, most important first. */
 export function summarize(
@@ -21,6 +22,7 @@ export function summarize(
   quiet: QuietTally = new QuietTally(),
   outside?: OutsideOpeners,
   passedOver: PassedOver = new PassedOver(),
+  interception: Interception | null = null,
 ): string[] {
   const summary: string[] = [];
   const hosts = analyses.map((a) => a.finding);
@@ -28,6 +30,15 @@ export function summarize(
   const proxies = proxyIndex.proxies.map(proxyName).slice(0, 3).join(', ');
   if (proxyIndex.proxies.length > 0) {
     summary.push(`Proxy in use: ${proxies} (${proxyIndex.proxies[0]!.source === 'given' ? 'given' : proxyIndex.proxies[0]!.evidence}).`);
+  }
+  if (interception !== null) {
+    const ports = interception.ports.join(', ');
+    summary.push(
+      `A transparent proxy answers web connections for the servers: ${plural(interception.connections, 'connection')} to ` +
+        `${plural(interception.servers, 'server')} on the Internet (port${interception.ports.length > 1 ? 's' : ''} ${ports}) ` +
+        `were answered with TTL ${interception.ttl} (${hops(0)}) in ${interception.medianRttMs} ms, which no server out there can — ` +
+        'a device on the way takes them over, so "established" means the proxy answered, not the server.',
+    );
   }
   if (bypass.length > 0) {
     const names = bypass.slice(0, 5).map((h) => {

@@ -457,6 +457,12 @@ export interface AnalysisResult {
   understood: UnderstoodDestinations[];
   /** Each firewall log analysed with a capture of its network (absent when no such pair was given). */
   logMatches?: LogMatch[];
+  /**
+   * A transparent proxy seen answering web connections to the Internet in the servers' stead
+   * (interception.ts): its ports, the TTL of its SYN-ACKs, the connections and servers it answered
+   * for and its median handshake round trip. Absent when none is seen.
+   */
+  interception?: { ports: number[]; ttl: number; connections: number; servers: number; medianRttMs: number };
 }
 
 export interface CompareBehaviour {

@@ -1,0 +1,65 @@
+/**
+ * A transparent proxy: web connections to the Internet answered by a device on the way out, in
+ * the servers' stead. Its SYN-ACKs carry a TTL no router has taken from and come back in a LAN's
+ * time, as a firewall's resets do.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/index.js';
+import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
+import { TcpSession } from '../../src/synth/session.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-interception-'));
+const START = Date.UTC(2024, 2, 1, 9) / 1000;
+
+/** Three hosts browsing `servers` web servers on ports 80 and 443 at random moments; each SYN-ACK with `ttl` after `rtt` seconds. */
+function browsing(name: string, servers: number, ttl: number, rtt: number): string {
+  const frames: TimedFrame[] = [];
+  let seed = 7;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (let i = 0; i < 60; i++) {
+    const t = START + i * 40 + random() * 35;
+    const k = i % servers;
+    const server = `93.184.${216 + (k % 7)}.${10 + k}`;
+    const s = new TcpSession({ client: `10.0.0.${7 + (i % 3)}`, server, sport: 50000 + i, dport: i % 2 ? 443 : 80, serverTtl: ttl });
+    s.syn(t)
+      .synAck(t + rtt)
+      .ack(t + rtt + 0.0001)
+      .send(t + rtt + 0.001, 'client', 'GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n')
+      .send(t + 2 * rtt + 0.02, 'server', 'y'.repeat(500))
+      .fin(t + 1, 'client')
+      .fin(t + 1 + rtt, 'server')
+      .ack(t + 1 + rtt + 0.0001);
+    frames.push(...s.frames());
+  }
+  const path = join(tmp, name);
+  writeFileSync(path, buildPcap(frames));
+  return path;
+}
+
+describe('a transparent proxy', () => {
+  it('answering for the servers with TTL 64 in 0.3 ms is named, with what "established" means there', async () => {
+    const { result } = await analyze([browsing('intercepted.pcap', 20, 64, 0.0003)]);
+    expect(result.interception).toEqual({ ports: [80, 443], ttl: 64, connections: 60, servers: 20, medianRttMs: 0.3 });
+    expect(result.summary[0]).toBe(
+      'A transparent proxy answers web connections for the servers: 60 connections to 20 servers on the Internet (ports 80, 443) ' +
+        'were answered with TTL 64 (no router in between) in 0.3 ms, which no server out there can — ' +
+        'a device on the way takes them over, so "established" means the proxy answered, not the server.',
+    );
+  });
+
+  it('is not seen in servers across the Internet, nor in one server on the sniffer’s own link', async () => {
+    // Real servers: routers on the way took ten off their TTL, and they answer in 30 ms.
+    const { result: far } = await analyze([browsing('internet.pcap', 20, 54, 0.03)]);
+    expect(far.interception).toBeUndefined();
+    expect(far.summary.join(' ')).not.toMatch(/transparent proxy/);
+    // One web server on a public address beside the hosts (a DMZ on the same link) answers for itself.
+    const { result: dmz } = await analyze([browsing('dmz.pcap', 1, 64, 0.0003)]);
+    expect(dmz.interception).toBeUndefined();
+    // TTL 64 but an Internet round trip: a router in the path that does not decrement, not a proxy.
+    const { result: slow } = await analyze([browsing('slow.pcap', 20, 64, 0.03)]);
+    expect(slow.interception).toBeUndefined();
+  });
+});
