@@ -192,7 +192,16 @@ export function verdictText(f: VerdictFacts): string {
     const noun = g.schedule.basis === 'requests in one connection' ? 'request' : 'connection';
     const where = g.schedule.basis === 'requests in one connection' ? ' on one long-lived connection' : '';
     const perAttempt = g.attempts > 0 ? g.bytesOut / Math.max(1, g.attempts) : g.bytesOut / Math.max(1, g.schedule.attempts);
-    if (scheduleGetsThrough(g)) {
+    const refusedByProxy = g.viaProxy ? proxyAnswers(f, g) : null;
+    if (mostlyRefused(refusedByProxy)) {
+      sentences.push(
+        `Periodic requests the proxy turns away: ${scheduleFacts(g.schedule)}${where} to ${g.destination} (through the proxy); ` +
+          `${proxyRefusalWords(refusedByProxy)} — ` +
+          (refusedByProxy.status === 407
+            ? "software that cannot give the proxy credentials (running without the user's: an update agent, a service, a beacon) and tries again on its schedule."
+            : "requests the proxy's policy forbids, tried again on a schedule."),
+      );
+    } else if (scheduleGetsThrough(g)) {
       // A firewall log counts no bytes: none is said, rather than "~0 B".
       const size = bytesCounted(f, g)
         ? `, ~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins`
@@ -254,8 +263,11 @@ export function verdictText(f: VerdictFacts): string {
           `had no answer in the last ${duration(CUT_OFF_SECONDS)} before the capture ended — too soon to call ${items.cutOff === 1 ? 'it' : 'them'} unanswered.`,
       );
     } else if (t.proxied.length > 0) {
+      const refused = proxyAnswers(f);
       sentences.push(
-        `Ordinary browsing through the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, nothing regular.`,
+        mostlyRefused(refused)
+          ? `Turned away by the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} through it to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, and ${proxyRefusalWords(refused)}; nothing regular.`
+          : `Ordinary browsing through the proxy ${f.proxyWords}: ${plural(t.proxied.length, 'connection')} to ${plural(destinationCount(f.destinations, t.proxied), 'destination')}, nothing regular.`,
       );
     } else if (past === null && !(items.n === 0 && (has('dns-tunnel') || f.dnsSchedules.length > 0))) {
       // (DNS past the network's resolver is said by finish())
@@ -312,6 +324,54 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null): stri
   }
   return sentences.join(' ');
 }
+
+/** HTTP statuses a proxy refuses a request with, and what each says. */
+const PROXY_REFUSALS = new Map<number, string>([
+  [407, 'Proxy Authentication Required'],
+  [403, 'Forbidden'],
+]);
+
+/** What the proxy answered a host's requests through it: how many were answered, and its most common refusal. */
+interface ProxyAnswers {
+  answered: number;
+  refused: number;
+  status: number;
+}
+
+/**
+ * The proxy's answers to the host's requests through it (those of group `g` only, when given):
+ * null when it refused none. A proxy says 407 to a client that gives no credentials (software that
+ * runs without the user's, an update agent, a beacon) and 403 to what its policy forbids — the
+ * connection to the proxy is made all the same, and only its answer tells.
+ */
+function proxyAnswers(f: VerdictFacts, g: DestinationGroup | null = null): ProxyAnswers | null {
+  const { items } = f;
+  const index = g === null ? -1 : f.hostGroups.numberOf(g);
+  const refusals = new Map<number, number>();
+  let answered = 0;
+  for (let i = 0; i < items.n; i++) {
+    if (items.viaProxy[i] !== 1 || (index >= 0 && f.hostGroups.groupOf[i] !== index)) continue;
+    const status = items.conn.peek(i).http?.status;
+    if (status === undefined) continue;
+    answered++;
+    if (PROXY_REFUSALS.has(status)) refusals.set(status, (refusals.get(status) ?? 0) + 1);
+  }
+  let status = 0;
+  let refused = 0;
+  for (const [s, n] of refusals) {
+    refused += n;
+    if (n > (refusals.get(status) ?? 0)) status = s;
+  }
+  return refused === 0 ? null : { answered, refused, status };
+}
+
+/** "the proxy answered 38 of its 40 requests 407 (Proxy Authentication Required)". */
+function proxyRefusalWords(a: ProxyAnswers): string {
+  return `the proxy answered ${a.refused === a.answered ? (a.answered === 1 ? 'its one request' : `all ${count(a.answered)} of its requests`) : `${count(a.refused)} of its ${plural(a.answered, 'request')}`} ${a.status} (${PROXY_REFUSALS.get(a.status)})`;
+}
+
+/** Most of the requests refused: the proxy turns the host away. */
+const mostlyRefused = (a: ProxyAnswers | null): a is ProxyAnswers => a !== null && a.refused * 2 > a.answered;
 
 /**
  * Whether the group's connections carry byte counts: a capture's and a Zeek log's do (IP bytes

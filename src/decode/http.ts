@@ -25,6 +25,11 @@ export interface HttpRequestPeek {
   proxyForm: 'absolute' | 'connect' | null;
   /** Headers that show the request already went through a proxy (Via, X-Forwarded-For). */
   viaHeaders: string[];
+  /**
+   * The status of the answer to it, when one was seen: a proxy's word on a CONNECT or a request
+   * (200, 403 Forbidden, 407 Proxy Authentication Required) as much as a server's.
+   */
+  status?: number;
 }
 
 const SP = 0x20;

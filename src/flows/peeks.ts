@@ -6,7 +6,7 @@
  */
 
 import { parseDns } from '../decode/dns.js';
-import { peekHttpRequest } from '../decode/http.js';
+import { peekHttpRequest, peekHttpResponse } from '../decode/http.js';
 import { payloadView, type Packet } from '../decode/packet.js';
 import { peekQuicLongHeader, QuicInitialReader, quicLongHeaderVersion, quicVersionName } from '../decode/quic.js';
 import { guessService } from '../decode/service.js';
@@ -143,6 +143,12 @@ function peekFirst(flow: Flow, payload: Uint8Array, fromOrig: boolean): void {
     }
   } else {
     flow.respGuess = guess;
+    // The answer to the request peeked: its status (a proxy's 407 to a CONNECT is all a client of
+    // a proxy that wants credentials it cannot give ever gets).
+    if (flow.http !== null && flow.http.status === undefined) {
+      const response = peekHttpResponse(payload);
+      if (response !== null) flow.http = { ...flow.http, status: response.status };
+    }
   }
   if (flow.respP === 53 || flow.origP === 53) peekDns(flow, payload, 0, payload.length, fromOrig, true);
 }

@@ -297,6 +297,19 @@ export const CALLHOME_ZEEK_FIELDS: readonly CallhomeZeekField[] = [
   httpCell('callhome_http_uri', 'HTTP request target as sent', 'target'),
   httpCell('callhome_http_host', 'HTTP Host header', 'host'),
   httpCell('callhome_user_agent', 'HTTP User-Agent header', 'userAgent'),
+  numeric(
+    'callhome_http_status',
+    'count',
+    "status of the answer to the first HTTP request (a proxy's to a CONNECT)",
+    (c) => c.http?.status ?? null,
+    (c, n) => {
+      if (Number.isInteger(n) && n >= 100 && n <= 999) {
+        withHttp(c, (h) => {
+          h.status = n;
+        });
+      }
+    },
+  ),
   {
     name: 'callhome_http_via',
     type: 'vector[string]',

@@ -60,10 +60,12 @@ function resetOf(v: unknown): ResetEvidence | null {
 
 function httpOf(v: unknown): HttpRequestPeek | null {
   if (!isObject(v)) return null;
-  const { method, target, host, userAgent, proxyForm, viaHeaders } = v;
+  const { method, target, host, userAgent, proxyForm, viaHeaders, status } = v;
   if (!isText(method) || !isText(target) || !(host === null || isText(host)) || !(userAgent === null || isText(userAgent))) return null;
   if (!(proxyForm === null || oneOf(proxyForm, ['absolute', 'connect'] as const)) || !isTexts(viaHeaders)) return null;
-  return { method, target, host, userAgent, proxyForm, viaHeaders };
+  if (status === undefined) return { method, target, host, userAgent, proxyForm, viaHeaders };
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 999) return null;
+  return { method, target, host, userAgent, proxyForm, viaHeaders, status };
 }
 
 function answerOf(v: unknown): DnsAnswer | null {

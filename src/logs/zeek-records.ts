@@ -266,6 +266,7 @@ export const HTTP_LOG_FIELDS = [
   'id.orig_p',
   'id.resp_h',
   'id.resp_p',
+  'status_code',
 ] as const;
 
 export interface HttpRow {
@@ -338,8 +339,16 @@ export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
       userAgent: row.text(5) || null,
       proxyForm: proxyFormOf(method, target),
       viaHeaders: viaHeaders(row.list(6)),
+      ...statusOf(row, 11),
     },
   };
+}
+
+/** A response's status code from its column, when the row has one (an unanswered request has none). */
+function statusOf(row: ZeekRow, field: number): { status?: number } {
+  if (row.text(field) === null) return {};
+  const status = count(row, field);
+  return Number.isInteger(status) && status >= 100 && status <= 999 ? { status } : {};
 }
 
 // ---------------------------------------------------------------- ssl.log

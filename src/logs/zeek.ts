@@ -426,7 +426,8 @@ const PEEKS_A_TARGET = 16;
 
 /** Whether two requests of one target are alike in what a peek keeps. */
 function samePeek(a: HttpRequestPeek, b: HttpRequestPeek): boolean {
-  if (a.method !== b.method || a.host !== b.host || a.userAgent !== b.userAgent || a.proxyForm !== b.proxyForm) return false;
+  if (a.method !== b.method || a.host !== b.host || a.userAgent !== b.userAgent || a.proxyForm !== b.proxyForm || a.status !== b.status)
+    return false;
   const x = a.viaHeaders;
   const y = b.viaHeaders;
   if (x.length !== y.length) return false;
