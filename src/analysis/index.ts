@@ -147,6 +147,7 @@ export function analyzeConnections(
     understood,
   };
   if (interception !== null) result.interception = interception;
+  if (proxies.outside !== undefined) result.outsideProxies = proxies.outside;
   if (join.logs.length > 0) {
     const words = logJoinWords(join, attribution.refusals, internal);
     addLogEvidence(result.hosts, words.byHost);

@@ -128,6 +128,12 @@ export function labelHost(
         `in ${plural(spread.netblocks, 'netblock')} on port ${spread.ports.join(', ')}` +
         `${tally.directUdp > 0 ? ` (${tally.directUdp === direct.length ? 'all' : `${count(tally.directUdp)} of them`} over UDP — QUIC, HTTP/3's transport, which no HTTP proxy carries)` : ''} while the proxy ${proxyWords} is in use`,
     );
+    const outside = (ctx.proxies.outside ?? []).filter((p) => p.clients.includes(address));
+    if (outside.length > 0) {
+      evidence.push(
+        `proxy-bypass: through a proxy outside the network, ${outside.slice(0, 2).map(proxyName).join(' and ')} (${outside[0]!.evidence}), not the network's`,
+      );
+    }
   }
   // A scanner's probes of web ports are part of the scan, not software turned away; and failures
   // scattered over unrelated servers are the Internet's, not a block: one destination group must

@@ -34,6 +34,12 @@ interface DirectWeb {
 
 export interface ProxyIndex {
   proxies: ProxyFinding[];
+  /**
+   * Proxies outside the network that some hosts send their web through while the network's own
+   * proxy is inside it (`outsideProxies`): no proxy of the network's, and a connection to one is a
+   * direct web attempt past the proxy. Absent when there are none.
+   */
+  outside?: ProxyFinding[];
   /** Whether a connection to this address:port goes to a proxy. */
   isProxy(address: string, port: number): boolean;
   /** Addresses that are proxies themselves (their direct web connections are expected). */
@@ -166,6 +172,7 @@ export function findProxies(
     findings.push({ address: g.address, port: g.port, source: 'given', evidence: 'given with --proxy', clients: [] });
   }
 
+  const outside = outsideProxies(findings, internal);
   const byAddress = new Map<string, (number | null)[]>();
   for (const f of findings) {
     const ports = byAddress.get(f.address) ?? [];
@@ -198,7 +205,26 @@ export function findProxies(
     }
   }
   findings.sort((a, b) => b.clients.length - a.clients.length);
-  return { proxies: findings, isProxy, proxyAddresses: new Set(findings.map((f) => f.address)) };
+  const index: ProxyIndex = { proxies: findings, isProxy, proxyAddresses: new Set(findings.map((f) => f.address)) };
+  if (outside.length > 0) index.outside = outside;
+  return index;
+}
+
+/**
+ * The proxies found outside the network, used by hosts inside it, while one inside it is the
+ * network's (found or given), taken out of `findings`: a host that sends CONNECT requests to an
+ * address on the Internet while
+ * its neighbours use the proxy inside goes past that proxy, through one of its own choosing (an
+ * open proxy, a tunnel's). Where every proxy is outside (a cloud proxy the whole network uses),
+ * they stay the network's.
+ */
+function outsideProxies(findings: ProxyFinding[], internal: CidrSet): ProxyFinding[] {
+  if (!findings.some((f) => internal.has(f.address))) return [];
+  // Used by hosts inside: a global IPv6 host on the proxy's own subnet (outside the default internal
+  // networks too) reaching it on its IPv6 address is no host going past it.
+  const outside = findings.filter((f) => f.source === 'detected' && !internal.has(f.address) && f.clients.some((c) => internal.has(c)));
+  for (const f of outside) findings.splice(findings.indexOf(f), 1);
+  return outside;
 }
 
 /**

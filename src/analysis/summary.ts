@@ -31,6 +31,13 @@ export function summarize(
   if (proxyIndex.proxies.length > 0) {
     summary.push(`Proxy in use: ${proxies} (${proxyIndex.proxies[0]!.source === 'given' ? 'given' : proxyIndex.proxies[0]!.evidence}).`);
   }
+  for (const p of proxyIndex.outside ?? []) {
+    const hosts = p.clients.slice(0, 3).join(', ');
+    summary.push(
+      `${hosts}${p.clients.length > 3 ? ` and ${plural(p.clients.length - 3, 'more host')}` : ''} ${p.clients.length === 1 ? 'sends its' : 'send their'} web ` +
+        `through a proxy outside the network, ${proxyName(p)} (${p.evidence}), past the network's proxy ${proxies}.`,
+    );
+  }
   if (interception !== null) {
     const ports = interception.ports.join(', ');
     summary.push(

@@ -463,6 +463,12 @@ export interface AnalysisResult {
    * for and its median handshake round trip. Absent when none is seen.
    */
   interception?: { ports: number[]; ttl: number; connections: number; servers: number; medianRttMs: number };
+  /**
+   * Proxies outside the network some hosts send their web through, past the network's own proxy
+   * inside it (proxies.ts `outsideProxies`): no proxy of the network's, so not in `proxies`.
+   * Absent when there are none.
+   */
+  outsideProxies?: ProxyFinding[];
 }
 
 export interface CompareBehaviour {

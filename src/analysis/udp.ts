@@ -45,9 +45,12 @@ export function isQuic(c: Connection): boolean {
   return c.proto === 'udp' && (c.quic !== null || c.service === 'quic');
 }
 
-/** A web attempt: TCP on a web port, QUIC on any port, UDP 443 (HTTP/3). */
+/**
+ * A web attempt: TCP on a web port, or carrying a request for a proxy (CONNECT, an absolute URI)
+ * to any port — a proxy outside the network the host chose —; QUIC on any port, UDP 443 (HTTP/3).
+ */
 export function isWebAttempt(c: Connection, webPorts: readonly number[]): boolean {
-  if (c.proto === 'tcp') return webPorts.includes(c.respP);
+  if (c.proto === 'tcp') return webPorts.includes(c.respP) || (c.http !== null && c.http.proxyForm !== null);
   return c.proto === 'udp' && (c.respP === QUIC_PORT || isQuic(c));
 }
 
