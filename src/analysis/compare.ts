@@ -14,7 +14,19 @@ const INTERNAL = new CidrSet(DEFAULT_INTERNAL);
 
 /** What the capture's most notable host does, in the words compare uses for it. */
 type Kind =
-  'beacon' | 'flood' | 'scan' | 'dns tunnel' | 'blocked agent' | 'bypass' | 'periodic' | 'refused' | 'unanswered' | 'ordinary' | 'nothing';
+  | 'beacon'
+  | 'flood'
+  | 'scan'
+  | 'dns tunnel'
+  | 'blocked agent'
+  | 'bypass'
+  | 'proxied'
+  | 'lookups'
+  | 'periodic'
+  | 'refused'
+  | 'unanswered'
+  | 'ordinary'
+  | 'nothing';
 
 interface Profile {
   name: string;
@@ -34,6 +46,8 @@ const KIND_WORDS: Record<Kind, string> = {
   'dns tunnel': 'data carried in DNS queries (a DNS tunnel)',
   'blocked agent': 'software turned away in the path on a schedule',
   bypass: 'direct web access past the proxy',
+  proxied: 'a periodic connection through the proxy',
+  lookups: 'a name looked up on a schedule',
   periodic: 'periodic attempts that fail',
   refused: 'connection attempts refused',
   unanswered: 'connection attempts never answered',
@@ -50,7 +64,12 @@ function kindOf(host: HostFinding | null, group: DestinationGroup | null): Kind 
   if (has('periodic') && host.groups.some((g) => g.schedule.periodic && !g.viaProxy && scheduleGetsThrough(g))) return 'beacon';
   if (has('blocked')) return 'blocked agent';
   if (has('proxy-bypass')) return 'bypass';
-  if (has('periodic')) return 'periodic';
+  if (has('periodic')) {
+    // On a schedule through the proxy, or only in its DNS lookups: no attempt that fails.
+    const periodic = host.groups.filter((g) => g.schedule.periodic);
+    if (periodic.length === 0) return 'lookups';
+    return periodic.every((g) => g.viaProxy) ? 'proxied' : 'periodic';
+  }
   if (group !== null && group.failed > group.attempts / 2) {
     const resets = group.resets.middlebox + group.resets.endpoint + group.resets.unknown;
     return resets >= group.unanswered ? 'refused' : 'unanswered';

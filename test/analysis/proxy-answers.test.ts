@@ -127,3 +127,13 @@ describe("the proxy's answer", () => {
     );
   });
 });
+
+describe('compare, of hosts on a schedule through the proxy', () => {
+  it('says what they do — not "periodic attempts that fail"', async () => {
+    const run = await callhome(['compare', office(), office()]);
+    expect(run.code).toBe(0);
+    const words = run.stdout.replace(/\s+/g, ' ');
+    expect(words).toMatch(/10\.0\.0\.5: a periodic connection through the proxy/);
+    expect(words).not.toMatch(/periodic attempts that fail/);
+  });
+});
