@@ -1,8 +1,9 @@
 /**
  * UDP in the analysis (DESIGN.md "Labels": attempts are TCP connections and UDP flows alike):
  * which UDP flows are a host's attempts — those to an external unicast address, except DNS to
- * the network's resolvers and NTP to its time servers, which are ordinary — and which of them are web: QUIC (HTTP/3) on any
- * port, and UDP 443. ICMP echo requests (pings) to any unicast address are attempts too.
+ * the network's resolvers and NTP to its time servers, which are ordinary — and which of them are
+ * web: QUIC (HTTP/3) on any port, and UDP 443. ICMP echo requests (pings) to any unicast address
+ * are attempts too; a traceroute's probes are none.
  */
 import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
@@ -151,8 +152,8 @@ export function isTraceProbe(connections: ConnectionList, i: number): boolean {
 /** Traced routes PassedOver keeps apart, at most. */
 const TRACES_KEPT = 1000;
 
-/** Servers PassedOver names at most. */
-const TIME_SERVERS_NAMED = 3;
+/** Time servers and their clients PassedOver names at most. */
+const NAMED = 3;
 
 /**
  * What `analysedConnections` passes over, for the run summary to say: the UDP flows to the
@@ -165,7 +166,7 @@ export class PassedOver {
   /** NTP flows likewise; `upstream` when they are the inside time servers' own. */
   ntp = 0;
   upstream = false;
-  private readonly clients = new Set<string>();
+  private readonly timeClients = new Set<string>();
   private readonly servers = new Map<string, number>();
 
   /** Traceroute probes (isTraceProbe), and each host's routes traced by destination: probes and the highest TTL. */
@@ -190,23 +191,23 @@ export class PassedOver {
   addNtp(client: string, server: string, upstream: boolean): void {
     this.ntp++;
     this.upstream = upstream;
-    this.clients.add(client);
+    this.timeClients.add(client);
     this.servers.set(server, (this.servers.get(server) ?? 0) + 1);
   }
 
-  /** The hosts that polled them, the first TIME_SERVERS_NAMED by address. */
+  /** The hosts that polled them, the first NAMED by address. */
   ntpClients(): string[] {
-    return [...this.clients].sort().slice(0, TIME_SERVERS_NAMED);
+    return [...this.timeClients].sort().slice(0, NAMED);
   }
 
   get ntpHosts(): number {
-    return this.clients.size;
+    return this.timeClients.size;
   }
 
-  /** The time servers most asked first (TIME_SERVERS_NAMED of them), and how many there were. */
+  /** The time servers most asked first (NAMED of them), and how many there were. */
   timeServers(): { servers: string[]; count: number } {
     const servers = [...this.servers].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([s]) => s);
-    return { servers: servers.slice(0, TIME_SERVERS_NAMED), count: servers.length };
+    return { servers: servers.slice(0, NAMED), count: servers.length };
   }
 }
 

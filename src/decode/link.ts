@@ -397,22 +397,23 @@ function nflogPrefix(b: Uint8Array, from: number, to: number, out: Packet, link:
   out.logger = 'nflog';
 }
 
+/** Four bytes at `p` as an unsigned number, little- or big-endian. */
+const u32le = (b: Uint8Array, p: number): number => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+const u32be = (b: Uint8Array, p: number): number => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+
 /** Apple's PKTAP header, then the frame after it by the link type the header names. */
 function decodePktap(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
   if (end - start < 4) return malformed(out, 'truncated.pktap', link);
-  const header = (b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16) | (b[start + 3]! << 24)) >>> 0;
+  const header = u32le(b, start);
   if (header < PKTAP_HEADER) return malformed(out, 'pktap.bad_header_length', link);
   if (end - start < header) return malformed(out, 'truncated.pktap', link);
   if (b[start + 4] !== PKT_REC_PACKET || b[start + 5] !== 0 || b[start + 6] !== 0 || b[start + 7] !== 0)
     return skip(out, 'pktap.no-packet', link);
-  const dlt = (b[start + 8]! | (b[start + 9]! << 8) | (b[start + 10]! << 16) | (b[start + 11]! << 24)) >>> 0;
+  const dlt = u32le(b, start + 8);
   // One PKTAP header a frame; a nested one would only make a loop.
   if (dlt === LINKTYPE_PKTAP) return skip(out, 'link.unsupported', link);
   decodeLink(b, start + header, end, dlt, out, link);
 }
-
-const u32le = (b: Uint8Array, p: number): number => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-const u32be = (b: Uint8Array, p: number): number => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 
 /**
  * An 802.11 frame (a Wi-Fi capture in monitor mode): a data frame's packet by its LLC/SNAP
