@@ -17,6 +17,7 @@ import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js
 import { connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
+import type { Interception } from './interception.js';
 import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFacts } from './udp.js';
 import type { Attempt, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
@@ -48,6 +49,8 @@ export interface HostContext {
   keepQuiet?: boolean;
   /** A host's connections held as objects at most while it is analysed (outcomes.ts). */
   maxHeldConnections?: number;
+  /** A transparent proxy answering web connections in the servers' stead (interception.ts), or null. */
+  interception?: Interception | null;
 }
 
 /** A host's finding, and what the run summary needs of it that the finding (and its JSON) does not carry. */
@@ -497,6 +500,7 @@ function buildHost(
       isProxyHost,
       internal: ctx.internal,
       resolvers: ctx.resolvers ?? [],
+      interception: ctx.interception ?? null,
     }),
   );
   const kept = chooseAttempts(items, indices, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);

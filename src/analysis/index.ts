@@ -135,6 +135,7 @@ export function analyzeConnections(
     keepQuiet: options.allHosts !== false,
     loggedInputs: new Set(inputs.flatMap((c, i) => (c.format === 'pcap' || c.format === 'pcapng' ? [] : [i]))),
     maxHeldConnections: options.maxHeldConnections,
+    interception,
   });
   const result: AnalysisResult = {
     version: 1,

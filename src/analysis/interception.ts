@@ -7,6 +7,7 @@
  * link — by the device that took the connection over — and it comes back in a LAN's time.
  */
 import type { ConnectionList } from '../flows/store.js';
+import type { Connection } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import { median } from './stats.js';
 
@@ -27,6 +28,11 @@ export interface Interception {
   connections: number;
   servers: number;
   medianRttMs: number;
+}
+
+/** Whether connection `c` was answered the way `proxy` answers: on one of its ports, with its TTL, in a LAN's time. */
+export function answersOnLink(proxy: Interception, c: Connection): boolean {
+  return proxy.ports.includes(c.respP) && c.respTtl === proxy.ttl && c.handshakeRtt !== null && c.handshakeRtt * 1000 < LAN_RTT_MS;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   type TurnedAwayOf,
 } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
+import { answersOnLink, type Interception } from './interception.js';
 import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords, untimedWords } from './schedule-words.js';
@@ -37,6 +38,8 @@ export interface VerdictFacts extends Labelling {
   hostGroups: HostGroups;
   isProxyHost: boolean;
   internal: CidrSet;
+  /** A transparent proxy in the path (interception.ts), or null: what "gets through" reaches. */
+  interception?: Interception | null;
 }
 
 /**
@@ -211,6 +214,12 @@ export function verdictText(f: VerdictFacts): string {
           `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}` +
           `${size} like this are how C2 agents and update checkers behave.`,
       );
+      if (interceptedGroup(f, g)) {
+        sentences.push(
+          `Its connections were answered by the transparent proxy in the path (TTL ${f.interception!.ttl}, ${f.interception!.medianRttMs} ms), ` +
+            'not by the server: whether the proxy passed them on, its own log says.',
+        );
+      }
     } else {
       sentences.push(`Periodic attempts that fail: ${scheduleFacts(g.schedule)} to ${g.destination}, ${failureWords(g)}.`);
     }
@@ -323,6 +332,23 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null): stri
     sentences.push(`${f.periodicGroups.length} destination groups recur on a schedule.`);
   }
   return sentences.join(' ');
+}
+
+/** Whether most of group `g`'s connections were answered by the transparent proxy `f.interception` names. */
+function interceptedGroup(f: VerdictFacts, g: DestinationGroup): boolean {
+  const proxy = f.interception;
+  if (proxy === null || proxy === undefined || g.viaProxy) return false;
+  const index = f.hostGroups.numberOf(g);
+  let answered = 0;
+  let intercepted = 0;
+  for (let i = 0; i < f.items.n; i++) {
+    if (f.hostGroups.groupOf[i] !== index) continue;
+    const c = f.items.conn.peek(i);
+    if (c.proto !== 'tcp' || c.handshakeRtt === null) continue;
+    answered++;
+    if (answersOnLink(proxy, c)) intercepted++;
+  }
+  return intercepted * 2 > answered;
 }
 
 /** HTTP statuses a proxy refuses a request with, and what each says. */

@@ -15,8 +15,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'callhome-interception-'));
 const START = Date.UTC(2024, 2, 1, 9) / 1000;
 
 /** Three hosts browsing `servers` web servers on ports 80 and 443 at random moments; each SYN-ACK with `ttl` after `rtt` seconds. */
-function browsing(name: string, servers: number, ttl: number, rtt: number): string {
-  const frames: TimedFrame[] = [];
+function browsing(name: string, servers: number, ttl: number, rtt: number, more: TimedFrame[] = []): string {
+  const frames: TimedFrame[] = [...more];
   let seed = 7;
   const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let i = 0; i < 60; i++) {
@@ -48,6 +48,34 @@ describe('a transparent proxy', () => {
         'were answered with TTL 64 (no router in between) in 0.3 ms, which no server out there can — ' +
         'a device on the way takes them over, so "established" means the proxy answered, not the server.',
     );
+  });
+
+  it("a beacon's connections it answered are said to be the proxy's answers, not the server's", async () => {
+    const frames: TimedFrame[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = START + i * 120;
+      const s = new TcpSession({ client: '10.0.0.20', server: '93.184.216.99', sport: 53000 + i, dport: 443, serverTtl: 64 });
+      s.syn(t)
+        .synAck(t + 0.0003)
+        .ack(t + 0.0004)
+        .send(t + 0.001, 'client', 'x'.repeat(200))
+        .send(t + 0.02, 'server', 'y'.repeat(400))
+        .fin(t + 1, 'client')
+        .fin(t + 1.0003, 'server')
+        .ack(t + 1.0004);
+      frames.push(...s.frames());
+    }
+    const path = join(tmp, 'beacon-alone.pcap');
+    writeFileSync(path, buildPcap(frames));
+    const { result } = await analyze([browsing('beacon-intercepted.pcap', 20, 64, 0.0003, frames)]);
+    const beacon = result.hosts.find((h) => h.address === '10.0.0.20')!;
+    expect(beacon.verdict).toMatch(/^A periodic beacon that gets through/);
+    expect(beacon.verdict).toContain(
+      'Its connections were answered by the transparent proxy in the path (TTL 64, 0.3 ms), not by the server',
+    );
+    // Without a transparent proxy in the path, nothing of it is said.
+    const { result: alone } = await analyze([path]);
+    expect(alone.hosts.find((h) => h.address === '10.0.0.20')!.verdict).not.toMatch(/transparent proxy/);
   });
 
   it('is not seen in servers across the Internet, nor in one server on the sniffer’s own link', async () => {
