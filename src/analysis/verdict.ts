@@ -210,7 +210,7 @@ export function verdictText(f: VerdictFacts): string {
         ? `, ~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins`
         : '; regular check-ins';
       sentences.push(
-        `A periodic beacon that gets through — worth investigating: ${scheduleFacts(g.schedule)}${where} to ${g.destination}` +
+        `A periodic beacon that gets through — worth investigating: ${scheduleFacts(g.schedule)}${where} to ${g.destination}${tcpPortUse(g)}` +
           `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}` +
           `${size} like this are how C2 agents and update checkers behave.`,
       );
@@ -221,7 +221,7 @@ export function verdictText(f: VerdictFacts): string {
         );
       }
     } else {
-      sentences.push(`Periodic attempts that fail: ${scheduleFacts(g.schedule)} to ${g.destination}, ${failureWords(g)}.`);
+      sentences.push(`Periodic attempts that fail: ${scheduleFacts(g.schedule)} to ${g.destination}${tcpPortUse(g)}, ${failureWords(g)}.`);
     }
   } else if (has('proxy-bypass') && t.directEstablished > t.direct.length / 2) {
     sentences.push(
@@ -441,6 +441,32 @@ function udpFlowOf(f: VerdictFacts, g: DestinationGroup): { c: Connection; i: nu
  * burst of datagrams every 15 s …", or, refused by a device in the path, "A UDP beacon that is
  * turned away in the path …".
  */
+/**
+ * TCP ports whose service says more than the destination's name: encrypted DNS past the
+ * network's resolver, remote access, file sharing, chat and tunnels, for a group on one of them.
+ */
+const TCP_PORT_USES = new Map<number, string>([
+  [21, 'FTP'],
+  [22, 'SSH'],
+  [23, 'Telnet'],
+  [25, 'SMTP: mail sent straight out'],
+  [445, 'SMB: file sharing'],
+  [853, 'DNS over TLS: DNS past the network’s resolver'],
+  [1723, 'PPTP: a VPN tunnel'],
+  [3389, 'RDP: remote desktop'],
+  [5900, 'VNC: remote desktop'],
+  [5938, 'TeamViewer'],
+  [6667, 'IRC'],
+  [9001, 'Tor’s relay port'],
+]);
+
+/** " (TCP 853, DNS over TLS: …)" for a direct group of TCP connections to one such port; "" otherwise. */
+function tcpPortUse(g: DestinationGroup): string {
+  if (g.viaProxy || g.ports.length !== 1 || g.pings !== undefined) return '';
+  const use = TCP_PORT_USES.get(g.ports[0]!);
+  return use === undefined ? '' : ` (TCP ${g.ports[0]}, ${use})`;
+}
+
 /**
  * What a UDP port is the IANA-registered or customary port of, for a beacon's words: tunnels and
  * calls keep their flows open with datagrams on a schedule, and knowing the port is half of

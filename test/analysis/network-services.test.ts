@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { dnsQueryPayload, dnsResponsePayload, udpFrame } from '../../src/synth/frame.js';
+import { TcpSession } from '../../src/synth/session.js';
 import { callhome } from '../cli/support.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-services-'));
@@ -204,5 +205,18 @@ describe('a UDP beacon on a port a tunnel or a call is known by', () => {
   it('a port known for nothing is said as the port alone', async () => {
     const { result } = await analyze([keepalives('udp-40404.pcap', '10.0.0.7', '198.51.100.77', 40404, true)]);
     expect(hostOf(result, '10.0.0.7')!.verdict).toContain('to 198.51.100.77 (UDP 40404),');
+  });
+});
+
+describe('a TCP schedule on a port that says what it is', () => {
+  it('DNS over TLS refused every minute: the verdict names the port', async () => {
+    const frames: TimedFrame[] = [];
+    for (let i = 0; i < 30; i++) {
+      const s = new TcpSession({ client: '10.0.0.7', server: '1.1.1.1', sport: 40000 + i, dport: 853 });
+      s.syn(START + i * 60).rst(START + i * 60 + 0.0004, 'server', { ttl: 64, ack: true });
+      frames.push(...s.frames());
+    }
+    const { result } = await analyze([pcap('dot.pcap', frames)]);
+    expect(hostOf(result, '10.0.0.7')!.verdict).toContain('to 1.1.1.1 (TCP 853, DNS over TLS: DNS past the network’s resolver)');
   });
 });
