@@ -19,6 +19,13 @@ const MIN_SERVERS = 3;
 const MIN_SHARE = 0.8;
 /** A handshake round trip no server on the Internet answers within (milliseconds). */
 const LAN_RTT_MS = 2;
+/**
+ * Answers from the Internet that came through routers (a TTL taken from), at the least: the
+ * network does reach farther than its own link. A lab or a generated capture whose "Internet"
+ * sits on the sniffer's link answers everything unreduced, and there nothing stands in for the
+ * servers.
+ */
+const MIN_ROUTED = 3;
 
 export interface Interception {
   /** The web ports it answers on, and the TTL its SYN-ACKs carry. */
@@ -38,15 +45,19 @@ export function answersOnLink(proxy: Interception, c: Connection): boolean {
 /**
  * The interception the established web connections to the Internet show, or null: on each web
  * port, most of them (MIN_SHARE) answered from MIN_SERVERS servers or more with one starting TTL
- * and a LAN's round trip (under LAN_RTT_MS).
+ * and a LAN's round trip (under LAN_RTT_MS), while other answers from the Internet came through
+ * routers (MIN_ROUTED).
  */
 export function findInterception(connections: ConnectionList, internal: CidrSet, webPorts: readonly number[]): Interception | null {
   const web = new Set(webPorts);
   // Per port: answered connections, and those answered on the link by TTL.
   const byPort = new Map<number, { answered: number; onLink: Map<number, { servers: Set<string>; rtts: number[] }> }>();
+  let routed = 0;
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
-    if (c.proto !== 'tcp' || !web.has(c.respP) || c.respTtl < 0 || c.handshakeRtt === null || internal.hasResp(c)) continue;
+    if (c.respTtl < 0 || internal.hasResp(c)) continue;
+    if (!STARTING_TTLS.has(c.respTtl)) routed++;
+    if (c.proto !== 'tcp' || !web.has(c.respP) || c.handshakeRtt === null) continue;
     let port = byPort.get(c.respP);
     if (port === undefined) byPort.set(c.respP, (port = { answered: 0, onLink: new Map() }));
     port.answered++;
@@ -70,6 +81,6 @@ export function findInterception(connections: ConnectionList, internal: CidrSet,
       rtts.push(...seen.rtts);
     }
   }
-  if (ports.length === 0) return null;
+  if (ports.length === 0 || routed < MIN_ROUTED) return null;
   return { ports, ttl, connections: rtts.length, servers: servers.size, medianRttMs: Math.round((median(rtts) ?? 0) * 100) / 100 };
 }

@@ -10,13 +10,27 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { TcpSession } from '../../src/synth/session.js';
+import { udpFrame } from '../../src/synth/frame.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-interception-'));
 const START = Date.UTC(2024, 2, 1, 9) / 1000;
 
 /** Three hosts browsing `servers` web servers on ports 80 and 443 at random moments; each SYN-ACK with `ttl` after `rtt` seconds. */
-function browsing(name: string, servers: number, ttl: number, rtt: number, more: TimedFrame[] = []): string {
+function browsing(name: string, servers: number, ttl: number, rtt: number, more: TimedFrame[] = [], dnsTtl = 56): string {
   const frames: TimedFrame[] = [...more];
+  // Their lookups, answered from a resolver on the Internet, through routers (the TTL taken from)
+  // — or, on a flat lab's link, unreduced (`dnsTtl` 64).
+  for (let i = 0; i < 12; i++) {
+    const t = START + i * 200;
+    const q = udpFrame({ src: '10.0.0.7', dst: '8.8.8.8', sport: 40000 + i, dport: 53, payload: 'q'.repeat(30) });
+    frames.push(
+      { ts: t, frame: q },
+      {
+        ts: t + 0.02,
+        frame: udpFrame({ src: '8.8.8.8', dst: '10.0.0.7', sport: 53, dport: 40000 + i, payload: 'a'.repeat(46), ttl: dnsTtl }),
+      },
+    );
+  }
   let seed = 7;
   const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let i = 0; i < 60; i++) {
@@ -86,6 +100,10 @@ describe('a transparent proxy', () => {
     // One web server on a public address beside the hosts (a DMZ on the same link) answers for itself.
     const { result: dmz } = await analyze([browsing('dmz.pcap', 1, 64, 0.0003)]);
     expect(dmz.interception).toBeUndefined();
+    // A flat lab whose "Internet" is on the sniffer's own link: everything out there answers unreduced.
+    const { result: flat } = await analyze([browsing('flat-lab.pcap', 20, 64, 0.0003, [], 64)]);
+    expect(flat.interception).toBeUndefined();
+    expect(flat.summary.join(' ')).not.toMatch(/transparent proxy/);
     // TTL 64 but an Internet round trip: a router in the path that does not decrement, not a proxy.
     const { result: slow } = await analyze([browsing('slow.pcap', 20, 64, 0.03)]);
     expect(slow.interception).toBeUndefined();
