@@ -113,9 +113,9 @@ const lowTtl = (c: Connection): boolean => c.origTtl >= 1 && c.origTtl <= TRACE_
 
 /**
  * The routes traced in `connections` ("host destination"): TRACE_MIN_TTLS TTLs or more of
- * TRACE_TTL at most from one host to one address — traceroute's and tracert's probes, one hop
- * further each time — not one TTL that a stack or a tunnel sends all its packets with. Found once
- * per list (and its length).
+ * TRACE_TTL at most from one host to one address, down to 1 or 2 — traceroute's and tracert's
+ * probes, one hop further each time — not one TTL that a stack or a tunnel sends all its packets
+ * with. Found once per list (and its length).
  */
 export function tracedRoutes(connections: ConnectionList): ReadonlySet<string> {
   const known = routesFound.get(connections);
@@ -130,7 +130,10 @@ export function tracedRoutes(connections: ConnectionList): ReadonlySet<string> {
     seen.add(c.origTtl);
   }
   const routes = new Set<string>();
-  for (const [key, seen] of ttls) if (seen.size >= TRACE_MIN_TTLS) routes.add(key);
+  // A traceroute starts at TTL 1, and wherever the sniffer is, the probe that expires at the next
+  // router passes it with 1 left: a scanner's random TTLs (nmap's 37 to 59) seen far off never
+  // come down to it.
+  for (const [key, seen] of ttls) if (seen.size >= TRACE_MIN_TTLS && (seen.has(1) || seen.has(2))) routes.add(key);
   routesFound.set(connections, { length: connections.length, routes });
   return routes;
 }

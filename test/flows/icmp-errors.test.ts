@@ -137,6 +137,27 @@ describe('a traceroute', () => {
     );
   });
 
+  it("a scanner's random TTLs (nmap's 37 to 59), seen many routers off, are no traceroute: the scan stays a scan", async () => {
+    const frames: TimedFrame[] = [];
+    for (let i = 0; i < 60; i++) {
+      const s = new TcpSession({
+        client: '10.0.0.9',
+        server: '203.0.113.7',
+        sport: 45000,
+        dport: 1000 + i * 7,
+        clientTtl: 37 + ((i * 13) % 23) - 12,
+      });
+      s.syn(START + i * 0.05);
+      frames.push(...s.frames());
+    }
+    frames.push(...new TcpSession({ client: '10.0.0.9', server: '203.0.113.8', sport: 45001, dport: 443 }).syn(START + 900).frames());
+    const path = join(tmp, 'far-scan.pcap');
+    writeFileSync(path, buildPcap(frames));
+    const { result } = await analyze([path]);
+    expect(result.hosts.find((h) => h.address === '10.0.0.9')!.labels).toContain('scanner');
+    expect(result.summary.join(' ')).not.toMatch(/Routes traced/);
+  });
+
   it('packets a stack or tunnel sends with one low TTL are no traceroute: they stay attempts', async () => {
     const frames: TimedFrame[] = [];
     for (let i = 0; i < 30; i++) {
