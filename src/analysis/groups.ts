@@ -377,6 +377,12 @@ export class HostGroups {
     return this.numbers.get(group) ?? -1;
   }
 
+  /** The items of a group this gave, in item order (none for another group). */
+  itemsOf(group: DestinationGroup): Int32Array {
+    const g = this.numberOf(group);
+    return g < 0 ? NO_ITEMS : this.order.subarray(this.first[g], this.first[g + 1]);
+  }
+
   /** Group g's destination (DestinationGroup.destination), without making the group. */
   destination(g: number): string {
     const made = this.made.get(g);
@@ -537,6 +543,8 @@ export class HostGroups {
     }
   }
 }
+
+const NO_ITEMS = new Int32Array(0);
 
 /**
  * Destination groups a host's finding keeps (periodic first, then by failures and attempts): a

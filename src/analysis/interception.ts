@@ -37,9 +37,13 @@ export interface Interception {
   medianRttMs: number;
 }
 
+/** Whether connection `c` was answered on the sniffer's own link: a starting TTL, in a LAN's time. */
+const answeredOnLink = (c: Connection): boolean =>
+  STARTING_TTLS.has(c.respTtl) && c.handshakeRtt !== null && c.handshakeRtt * 1000 < LAN_RTT_MS;
+
 /** Whether connection `c` was answered the way `proxy` answers: on one of its ports, with its TTL, in a LAN's time. */
 export function answersOnLink(proxy: Interception, c: Connection): boolean {
-  return proxy.ports.includes(c.respP) && c.respTtl === proxy.ttl && c.handshakeRtt !== null && c.handshakeRtt * 1000 < LAN_RTT_MS;
+  return proxy.ports.includes(c.respP) && c.respTtl === proxy.ttl && answeredOnLink(c);
 }
 
 /**
@@ -61,7 +65,7 @@ export function findInterception(connections: ConnectionList, internal: CidrSet,
     let port = byPort.get(c.respP);
     if (port === undefined) byPort.set(c.respP, (port = { answered: 0, onLink: new Map() }));
     port.answered++;
-    if (!STARTING_TTLS.has(c.respTtl) || c.handshakeRtt * 1000 >= LAN_RTT_MS) continue;
+    if (!answeredOnLink(c)) continue;
     let seen = port.onLink.get(c.respTtl);
     if (seen === undefined) port.onLink.set(c.respTtl, (seen = { servers: new Set(), rtts: [] }));
     seen.servers.add(c.respH);

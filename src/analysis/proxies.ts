@@ -213,10 +213,9 @@ export function findProxies(
 /**
  * The proxies found outside the network, used by hosts inside it, while one inside it is the
  * network's (found or given), taken out of `findings`: a host that sends CONNECT requests to an
- * address on the Internet while
- * its neighbours use the proxy inside goes past that proxy, through one of its own choosing (an
- * open proxy, a tunnel's). Where every proxy is outside (a cloud proxy the whole network uses),
- * they stay the network's.
+ * address on the Internet while its neighbours use the proxy inside goes past that proxy, through
+ * one of its own choosing (an open proxy, a tunnel's). Where every proxy is outside (a cloud
+ * proxy the whole network uses), they stay the network's.
  */
 function outsideProxies(findings: ProxyFinding[], internal: CidrSet): ProxyFinding[] {
   if (!findings.some((f) => internal.has(f.address))) return [];

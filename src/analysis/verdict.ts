@@ -338,11 +338,9 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null): stri
 function interceptedGroup(f: VerdictFacts, g: DestinationGroup): boolean {
   const proxy = f.interception;
   if (proxy === null || proxy === undefined || g.viaProxy) return false;
-  const index = f.hostGroups.numberOf(g);
   let answered = 0;
   let intercepted = 0;
-  for (let i = 0; i < f.items.n; i++) {
-    if (f.hostGroups.groupOf[i] !== index) continue;
+  for (const i of f.hostGroups.itemsOf(g)) {
     const c = f.items.conn.peek(i);
     if (c.proto !== 'tcp' || c.handshakeRtt === null) continue;
     answered++;
@@ -372,11 +370,10 @@ interface ProxyAnswers {
  */
 function proxyAnswers(f: VerdictFacts, g: DestinationGroup | null = null): ProxyAnswers | null {
   const { items } = f;
-  const index = g === null ? -1 : f.hostGroups.numberOf(g);
   const refusals = new Map<number, number>();
   let answered = 0;
-  for (let i = 0; i < items.n; i++) {
-    if (items.viaProxy[i] !== 1 || (index >= 0 && f.hostGroups.groupOf[i] !== index)) continue;
+  for (const i of g === null ? items.viaProxy.keys() : f.hostGroups.itemsOf(g)) {
+    if (items.viaProxy[i] !== 1) continue;
     const status = items.conn.peek(i).http?.status;
     if (status === undefined) continue;
     answered++;
@@ -405,10 +402,7 @@ const mostlyRefused = (a: ProxyAnswers | null): a is ProxyAnswers => a !== null 
  */
 function bytesCounted(f: VerdictFacts, g: DestinationGroup): boolean {
   if (g.bytesOut > 0) return true;
-  const { groupOf } = f.hostGroups;
-  const index = f.hostGroups.numberOf(g);
-  for (let i = 0; i < f.items.n; i++) {
-    if (groupOf[i] !== index) continue;
+  for (const i of f.hostGroups.itemsOf(g)) {
     const c = f.items.conn.peek(i);
     if (c.origIpBytes > 0 || c.respIpBytes > 0 || c.origBytes > 0) return true;
   }
@@ -420,12 +414,9 @@ function bytesCounted(f: VerdictFacts, g: DestinationGroup): boolean {
  * its position among the host's items, or null when that is a TCP connection.
  */
 function udpFlowOf(f: VerdictFacts, g: DestinationGroup): { c: Connection; i: number } | null {
-  const { groupOf } = f.hostGroups;
-  const index = f.hostGroups.numberOf(g);
   let best: Connection | null = null;
   let at = -1;
-  for (let i = 0; i < f.items.n; i++) {
-    if (groupOf[i] !== index) continue;
+  for (const i of f.hostGroups.itemsOf(g)) {
     const c = f.items.conn.get(i);
     if (best === null || c.requestTimes.length > best.requestTimes.length) {
       best = c;
@@ -435,12 +426,6 @@ function udpFlowOf(f: VerdictFacts, g: DestinationGroup): { c: Connection; i: nu
   return best !== null && best.proto === 'udp' ? { c: best, i: at } : null;
 }
 
-/**
- * A beacon inside one long-lived UDP flow: "A QUIC beacon that gets through — worth investigating:
- * one exchange every 15 s …", or, never answered, "A QUIC beacon that is never answered …: one
- * burst of datagrams every 15 s …", or, refused by a device in the path, "A UDP beacon that is
- * turned away in the path …".
- */
 /**
  * TCP ports whose service says more than the destination's name: encrypted DNS past the
  * network's resolver, remote access, file sharing, chat and tunnels, for a group on one of them.
@@ -488,6 +473,12 @@ const UDP_PORT_USES = new Map<number, string>([
   [51820, "WireGuard's port: a VPN tunnel"],
 ]);
 
+/**
+ * A beacon inside one long-lived UDP flow: "A QUIC beacon that gets through — worth investigating:
+ * one exchange every 15 s …", or, never answered, "A QUIC beacon that is never answered …: one
+ * burst of datagrams every 15 s …", or, refused by a device in the path, "A UDP beacon that is
+ * turned away in the path …".
+ */
 function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, flow: { c: Connection; i: number }, external: boolean): string {
   const c = flow.c;
   const quic = isQuic(c);
