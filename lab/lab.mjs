@@ -587,7 +587,14 @@ async function runScenario(s, outDir, env) {
     ...(s.internal ? { internal: s.internal } : {}),
     proxy: { address: topo.PROXY.address, port: topo.PROXY.port, portVisibleInCapture: s.proxyVisible },
     ...(s.proxies ? { proxies: s.proxies } : {}),
-    hosts: Object.entries(s.hosts).map(([address, labels]) => ({ address, labels: [...labels].sort(), roles: roles[address] ?? [] })),
+    // A machine's roles are those of each of its addresses.
+    hosts: Object.entries(s.hosts).map(([address, labels]) => ({
+      address,
+      labels: [...labels].sort(),
+      roles: [address, ...(s.machines?.[address] ?? [])].flatMap((a) => roles[a] ?? []),
+    })),
+    // Machines of several addresses (one namespace's IPv4 and IPv6 addresses on one card), named by their IPv4 address.
+    ...(s.machines ? { machines: Object.entries(s.machines).map(([address, others]) => ({ address, others })) } : {}),
     ...(s.notInCapture
       ? { notInCapture: Object.entries(s.notInCapture).map(([address, why]) => ({ address, why, roles: roles[address] ?? [] })) }
       : {}),

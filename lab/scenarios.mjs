@@ -359,29 +359,28 @@ SCENARIOS.push({
     }),
     browser('h14', NEWS, { duration: 58, seed: 13 }),
   ],
+  // Each host is one machine with an IPv4 and an IPv6 address on one card: callhome reads them as
+  // one host, named by its IPv4 address. Its IPv6 agent's labels, and the IPv4 side's: each agent
+  // asks for its name's AAAA records over IPv4 before every burst (six lookups on the agent's
+  // schedule), and .14 browses through the IPv4 proxy.
   hosts: {
-    [HOSTS6.h11]: ['blocked', 'periodic', 'proxy-bypass', 'via-proxy'],
-    [HOSTS6.h12]: ['blocked', 'periodic', 'proxy-bypass'], // refused by the firewall's ICMPv6
-    [HOSTS6.h13]: ['blocked', 'periodic', 'proxy-bypass'], // never answered (DROP)
+    [ADDR.h11]: ['blocked', 'periodic', 'proxy-bypass', 'via-proxy'],
+    [ADDR.h12]: ['blocked', 'periodic', 'proxy-bypass'], // refused by the firewall's ICMPv6
+    [ADDR.h13]: ['blocked', 'periodic', 'proxy-bypass'], // never answered (DROP)
     // Refused by the server itself, not blocked in the path: not `blocked`.
-    [HOSTS6.h14]: ['periodic', 'proxy-bypass'],
-    // The same machines' IPv4 addresses, each a host of its own to callhome: each agent asks for
-    // its name's AAAA records over IPv4 before every burst (six lookups on the agent's schedule),
-    // and .14 browses through the IPv4 proxy.
-    [ADDR.h11]: ['periodic'],
-    [ADDR.h12]: ['periodic'],
-    [ADDR.h13]: ['periodic'],
-    [ADDR.h14]: ['periodic', 'via-proxy'],
+    [ADDR.h14]: ['periodic', 'proxy-bypass', 'via-proxy'],
     [PROXY.address]: [],
     [PROXY6]: [],
     [DNS.address]: [],
   },
-  dnsSchedules: [
-    { host: ADDR.h11, name: 'update6.avvendor.test', periodSeconds: 11 },
-    { host: ADDR.h12, name: 'metrics.trackco.test', periodSeconds: 11 },
-    { host: ADDR.h13, name: 'telemetry6.adnet.test', periodSeconds: 11 },
-    { host: ADDR.h14, name: 'update6.oldvendor.test', periodSeconds: 9 },
-  ],
+  machines: {
+    [ADDR.h11]: [HOSTS6.h11],
+    [ADDR.h12]: [HOSTS6.h12],
+    [ADDR.h13]: [HOSTS6.h13],
+    [ADDR.h14]: [HOSTS6.h14],
+  },
+  // Each agent's AAAA lookups recur on its schedule, but they are its own machine's, whose
+  // connections to the name already recur on it: the lookups say nothing new (no dnsSchedules).
   proxies: [
     { address: PROXY.address, port: PROXY.port },
     { address: PROXY6, port: PROXY.port },

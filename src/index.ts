@@ -6,6 +6,7 @@ import { ChunkPool, ConnectionKeeper, type ConnectionList } from './flows/store.
 import { statSync } from 'node:fs';
 import { ipv4ToNumber } from './decode/address.js';
 import { netblock4, subnet64 } from './analysis/cidr.js';
+import { linkNetworks } from './analysis/machines.js';
 import { CaptureError, STDIN_NAME, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
@@ -425,7 +426,12 @@ export async function analyze(
   // Site::local_nets) are internal too: a campus on public addresses.
   const local = options.internal === undefined ? localNetworks(connections, streamed.captures, settings.internal) : [];
   if (local.length > 0) settings.internal = [...settings.internal, ...local];
+  // And the IPv6 networks the LAN's machines send from through the card of their internal IPv4
+  // address (a dual-stack LAN's global prefix).
+  const linked = options.internal === undefined ? linkNetworks(connections, new CidrSet(settings.internal)) : [];
+  if (linked.length > 0) settings.internal = [...settings.internal, ...linked];
   const result = analyzeNetworks(connections, streamed.captures, settings);
+  if (linked.length > 0) result.summary.unshift(linkNetworksWords(linked));
   if (local.length > 0) result.summary.unshift(localNetworksWords(local));
   return { result, loaded: { ...streamed, connections } };
 }
@@ -459,13 +465,23 @@ function localBlock(address: string): string {
   return n4 >= 0 ? netblock4(n4) : (subnet64(address) ?? '');
 }
 
+/** Networks named, the first LOCAL_NETWORKS_NAMED of them. */
+function namedNetworks(networks: readonly string[]): string {
+  const more = networks.length - LOCAL_NETWORKS_NAMED;
+  return networks.slice(0, LOCAL_NETWORKS_NAMED).join(', ') + (more > 0 ? ` and ${count(more)} more` : '');
+}
+
 function localNetworksWords(local: readonly string[]): string {
-  const named =
-    local.slice(0, LOCAL_NETWORKS_NAMED).join(', ') +
-    (local.length > LOCAL_NETWORKS_NAMED ? ` and ${count(local.length - LOCAL_NETWORKS_NAMED)} more` : '');
   return (
-    `Internal networks besides the private ranges: ${named}, where the Zeek log calls hosts local (local_orig, local_resp); ` +
+    `Internal networks besides the private ranges: ${namedNetworks(local)}, where the Zeek log calls hosts local (local_orig, local_resp); ` +
     '--internal sets the networks instead.'
+  );
+}
+
+function linkNetworksWords(linked: readonly string[]): string {
+  return (
+    `Internal networks besides the private ranges: ${namedNetworks(linked)}, the IPv6 network of machines on the sniffer's link ` +
+    'that also send from an internal IPv4 address through the same network card (a dual-stack LAN); --internal sets the networks instead.'
   );
 }
 

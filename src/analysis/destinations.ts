@@ -9,6 +9,7 @@ import type { Connection, DnsAnswer } from '../flows/connection.js';
 import { CidrSet, isCidr, netblockOf, respNetblock } from './cidr.js';
 import type { DestinationGroup } from './types.js';
 import { endpoint } from '../quantities.js';
+import { machineAddress, type Machines } from './machines.js';
 
 export interface OrgRow {
   cidr: string;
@@ -128,7 +129,8 @@ export class NameBook {
   private readonly perHost = new Map<string, Map<string, ResolvedName>>();
   private readonly global = new Map<string, ResolvedName>();
 
-  constructor(connections: ConnectionList) {
+  /** `machines`: a machine's names are those any of its addresses resolved (machines.ts). */
+  constructor(connections: ConnectionList, machines: Machines = new Map()) {
     // Raw name → cleanName: the same names come back in query after query.
     const cleaned = new Map<string, string>();
     const resolvedOnce = new Map<string, ResolvedName>();
@@ -160,8 +162,9 @@ export class NameBook {
         resolved = { name: query, chain };
         if (resolvedOnce.size < RESOLVED_KEPT) resolvedOnce.set(chainKey, resolved);
       }
-      let mine = this.perHost.get(c.origH);
-      if (mine === undefined) this.perHost.set(c.origH, (mine = new Map<string, ResolvedName>()));
+      const host = machineAddress(machines, c.origH);
+      let mine = this.perHost.get(host);
+      if (mine === undefined) this.perHost.set(host, (mine = new Map<string, ResolvedName>()));
       for (const a of matching.length > 0 ? matching : addresses) {
         const address = a.value;
         // The asking host is the DNS originator; later answers win (addresses get reused).

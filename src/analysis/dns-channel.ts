@@ -9,6 +9,7 @@ import type { ConnectionList } from '../flows/store.js';
 import { DnsQueries, MIN_QUERIES, type DnsTunnel } from './dns-tunnel.js';
 import { DnsLookups, MIN_LOOKUPS, type DnsSchedule } from './dns-schedule.js';
 import { answeringResolvers, queryNames } from './udp.js';
+import { machineAddress, type Machines } from './machines.js';
 
 export interface DnsChannel {
   tunnels: DnsTunnel[];
@@ -30,24 +31,28 @@ function mostAsked(c: Connection, names: number): number {
   return Math.max(names, c.dnsQueries, c.requestTimes.length, 1);
 }
 
-/** Each host's DNS tunnels and periodic names; hosts with neither left out. */
-export function dnsChannelsByHost(connections: ConnectionList): Map<string, DnsChannel> {
+/** Each host's DNS tunnels and periodic names (a machine's every address's together); hosts with neither left out. */
+export function dnsChannelsByHost(connections: ConnectionList, machines: Machines = new Map()): Map<string, DnsChannel> {
   // Most hosts ask a handful of names: those whose flows together are too few for either are
   // not read into a DnsQueries and a DnsLookups of their own, on a network of thousands of hosts.
   const asked = new Map<string, number>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
     const names = queryNames(c).length;
-    if (names > 0) asked.set(c.origH, (asked.get(c.origH) ?? 0) + mostAsked(c, names));
+    if (names === 0) continue;
+    const host = machineAddress(machines, c.origH);
+    asked.set(host, (asked.get(host) ?? 0) + mostAsked(c, names));
   }
   // Each host's DNS flows, then each host's queries and lookups read one host at a time: every
   // host's at once held each host's every name (a day of a campus's DNS: millions of names).
   const byHost = new Map<string, number[]>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
-    if (queryNames(c).length === 0 || asked.get(c.origH)! < FEWEST_FOR_A_CHANNEL) continue;
-    const positions = byHost.get(c.origH);
-    if (positions === undefined) byHost.set(c.origH, [i]);
+    if (queryNames(c).length === 0) continue;
+    const host = machineAddress(machines, c.origH);
+    if (asked.get(host)! < FEWEST_FOR_A_CHANNEL) continue;
+    const positions = byHost.get(host);
+    if (positions === undefined) byHost.set(host, [i]);
     else positions.push(i);
   }
   const out = new Map<string, DnsChannel>();

@@ -18,6 +18,7 @@ import { connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
 import type { Interception } from './interception.js';
+import { machineAddress, type Machines } from './machines.js';
 import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFacts } from './udp.js';
 import type { Attempt, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
@@ -51,6 +52,8 @@ export interface HostContext {
   maxHeldConnections?: number;
   /** A transparent proxy answering web connections in the servers' stead (interception.ts), or null. */
   interception?: Interception | null;
+  /** Machines of several addresses (machines.ts): each is one host, named by its `address`. */
+  machines?: Machines;
 }
 
 /** A host's finding, and what the run summary needs of it that the finding (and its JSON) does not carry. */
@@ -146,11 +149,12 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   // Each host's number in `positionsOf`; a host with DNS findings alone has none.
   const passedOver = new PassedOver();
   const analysed = analysedConnections(connections, ctx.internal, passedOver);
-  const { hostIds: byHost, positionsOf, countOf } = hostPositions(connections, analysed);
+  const machines = ctx.machines ?? NO_MACHINES;
+  const { hostIds: byHost, positionsOf, countOf } = hostPositions(connections, analysed, machines);
   free(analysed.buffer);
   // DNS as a channel (tunnels, periodic lookups) is read from every DNS query a host sends, those
   // to the network's own resolver included: a host with nothing else is listed too.
-  const channels = dnsChannelsByHost(connections);
+  const channels = dnsChannelsByHost(connections, machines);
   if (ctx.known) {
     // A name the analyst has said is understood is no periodic finding.
     const known = ctx.known;
@@ -184,6 +188,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   for (const [address, id] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
     const host = buildHost(address, connections, positionsOf(id), ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
+    if ('finding' in host) addMachine(host.finding, machines);
     if (!('finding' in host)) understoodOnly.push(host);
     else if (ctx.keepQuiet !== false || !quietOnly(host)) hosts.push(host);
     else if (firstQuiet === null || ranking(host, firstQuiet) < 0) {
@@ -197,7 +202,10 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
     const address = firstQuiet.finding.address;
     if (countedOnly !== undefined) {
       const full = buildHost(address, connections, countedOnly, { ...ctx, keepQuiet: true }, null, channels.get(address) ?? NO_DNS_CHANNEL);
-      if ('finding' in full) firstQuiet = full;
+      if ('finding' in full) {
+        addMachine(full.finding, machines);
+        firstQuiet = full;
+      }
     }
     hosts.push(firstQuiet);
   }
@@ -265,6 +273,7 @@ function outsideOpeners(
 function hostPositions(
   connections: ConnectionList,
   analysed: Uint8Array,
+  machines: Machines,
 ): {
   hostIds: Map<string, number | undefined>;
   positionsOf: (id: number | undefined) => number[];
@@ -278,7 +287,8 @@ function hostPositions(
     const n4 = exactOrigV4(c);
     let id = n4 >= 0 ? v4Ids.get(n4 | 0) : undefined;
     if (id === undefined) {
-      const origH = c.origH;
+      // A machine's every address is the one host it names it by.
+      const origH = machineAddress(machines, c.origH);
       id = hostIds.get(origH);
       if (id === undefined) {
         hostIds.set(origH, (id = counts.length));
@@ -305,6 +315,27 @@ function hostPositions(
     countOf: (id) => (id === undefined ? 0 : first[id + 1]! - first[id]!),
   };
 }
+
+const NO_MACHINES: Machines = new Map();
+
+/**
+ * A machine's other addresses and its card on its host's finding, and the evidence that tells the
+ * reader its connections from every address were read as one host's.
+ */
+function addMachine(finding: HostFinding, machines: Machines): void {
+  const machine = machines.get(finding.address);
+  if (machine === undefined) return;
+  finding.otherAddresses = machine.others;
+  finding.mac = machine.mac;
+  const shown = machine.others.slice(0, OTHER_ADDRESSES_SHOWN).join(', ');
+  const more = machine.others.length > OTHER_ADDRESSES_SHOWN ? ` and ${machine.others.length - OTHER_ADDRESSES_SHOWN} more` : '';
+  finding.evidence.push(
+    `One machine: it also sent from ${shown}${more}, from the same network card (${machine.mac}) on the sniffer's link; its connections from every address are read together.`,
+  );
+}
+
+/** A machine's other addresses named in its evidence; the finding lists them all. */
+const OTHER_ADDRESSES_SHOWN = 4;
 
 /** Most deserving of attention first: by score, then by attempts, then by address. */
 function ranking(x: HostAnalysis, y: HostAnalysis): number {

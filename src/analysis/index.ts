@@ -16,6 +16,7 @@ import { findProxies } from './proxies.js';
 import { findInterception } from './interception.js';
 import { addLogEvidence, joinFirewallLogs, logJoinWords } from './log-join.js';
 import { summarize } from './summary.js';
+import { findMachines } from './machines.js';
 import type { AnalysisResult, CaptureSummary } from './types.js';
 
 export * from './types.js';
@@ -115,6 +116,7 @@ export function analyzeConnections(
   const attribution = attributeResets(connections, internal);
   const interception = findInterception(connections, internal, webPorts);
   const proxies = findProxies(connections, internal, options.proxies, webPorts);
+  const machines = findMachines(connections, internal);
   const known = options.known !== undefined && options.known.length > 0 ? new KnownMatcher(options.known) : null;
   const {
     hosts: analyses,
@@ -129,13 +131,14 @@ export function analyzeConnections(
     proxies,
     refusals: attribution.refusals,
     resetSources: attribution.resetSources,
-    names: new NameBook(connections),
+    names: new NameBook(connections, machines),
     orgs: new OrgTable(options.orgs),
     known,
     keepQuiet: options.allHosts !== false,
     loggedInputs: new Set(inputs.flatMap((c, i) => (c.format === 'pcap' || c.format === 'pcapng' ? [] : [i]))),
     maxHeldConnections: options.maxHeldConnections,
     interception,
+    machines,
   });
   const result: AnalysisResult = {
     version: 1,

@@ -288,6 +288,14 @@ export interface HostFinding {
   /** The network (`AnalysisResult.networks[].id`) the host is in; only when there are several. */
   network?: number;
   address: string;
+  /**
+   * The machine's other addresses, when it sent from several through one network card (a
+   * dual-stack host's IPv6 addresses, its temporary ones): its connections from each are this
+   * host's. Absent for a host of one address.
+   */
+  otherAddresses?: string[];
+  /** That network card's hardware address, with `otherAddresses`. */
+  mac?: string;
   labels: Label[];
   verdict: string;
   evidence: string[];

@@ -51,6 +51,7 @@ function reset(out: Packet): void {
   out.reason = '';
   out.vlanDepth = 0;
   out.vlan = -1;
+  out.srcMacAt = -1;
   out.logAction = LOG_NONE;
   out.logger = '';
   out.tunnelDepth = 0;
@@ -316,6 +317,8 @@ function openCarried(b: Uint8Array, verify: boolean, out: Packet, depth: number)
   const { ethertype, offset, end, capEnd } = carried;
   out.tunnelDepth = depth;
   out.tunnel = carried.kind;
+  // The frame outside was the tunnel's: the packet inside names its own sender only in a frame of its own.
+  out.srcMacAt = -1;
   if (ethertype === ETHERTYPE_TRANSPARENT_ETHERNET) decodeEthernet(b, offset, capEnd, out, link);
   else if (ethertype === ETHERTYPE_PPP_IN_GRE) decodePpp(b, offset, capEnd, out, link);
   else decodeEthertype(b, ethertype, offset, capEnd, out, link);

@@ -276,10 +276,35 @@ export function decodeEthertype(b: Uint8Array, type: number, p: number, len: num
  * An Ethernet frame `b[start, end)` carried in a tunnel (VXLAN, Geneve, GRE transparent Ethernet
  * bridging, ERSPAN): its header, then the ethertype walk.
  */
+/** Where the sender's hardware address lies: read only when asked (`senderMac`), for a connection's first packet. */
+function setSender(out: Packet, b: Uint8Array, at: number): void {
+  out.macBytes = b;
+  out.srcMacAt = at;
+}
+
+/** The hardware address the packet was sent from (48 bits as a number; `formatMac`), -1 when its link layer names none. */
+export function senderMac(p: Packet): number {
+  const b = p.macBytes;
+  const at = p.srcMacAt;
+  if (at < 0) return -1;
+  return ((b[at]! << 8) | b[at + 1]!) * 0x100000000 + (((b[at + 2]! << 24) | (b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!) >>> 0);
+}
+
+/** A hardware address as `senderMac` gives it, written as Zeek writes one (`52:54:00:12:34:56`). */
+export function formatMac(mac: number): string {
+  let text = '';
+  for (let shift = 40; shift >= 0; shift -= 8) {
+    const byte = Math.floor(mac / 2 ** shift) % 256;
+    text += (shift === 40 ? '' : ':') + byte.toString(16).padStart(2, '0');
+  }
+  return text;
+}
+
 export function decodeEthernet(b: Uint8Array, start: number, end: number, out: Packet, link: LinkResult): void {
   link.offset = start;
   link.network = 0;
   if (end - start < ETHERNET_HEADER) return malformed(out, 'truncated.ethernet', link);
+  setSender(out, b, start + 6);
   decodeEthertype(b, (b[start + 12]! << 8) | b[start + 13]!, start + ETHERNET_HEADER, end, out, link);
 }
 
@@ -443,6 +468,9 @@ function decodeWlan(b: Uint8Array, start: number, end: number, out: Packet, link
   if (sequences.size >= WLAN_TRANSMITTERS_KEPT && !sequences.has(transmitter)) sequences.clear();
   sequences.set(transmitter, sequence);
   if (qos && b[start + qosAt]! & WLAN_A_MSDU) return skip(out, 'wlan.a-msdu', link);
+  // The source: address 2 from a station, 3 from the distribution system, 4 between two.
+  const ds = flags & (WLAN_TO_DS | WLAN_FROM_DS);
+  setSender(out, b, start + (ds === WLAN_FROM_DS ? 16 : ds === (WLAN_TO_DS | WLAN_FROM_DS) ? 24 : 10));
   const llc = start + header;
   if (end - llc < 3) return malformed(out, 'truncated.wlan', link);
   if (b[llc] !== 0xaa || b[llc + 1] !== 0xaa || b[llc + 2] !== 0x03) return skip(out, 'l3.not-ip', link);
@@ -535,18 +563,22 @@ export function decodeLink(b: Uint8Array, start: number, end: number, linktype: 
   switch (linktype) {
     case LINKTYPE_ETHERNET:
       if (len < ETHERNET_HEADER) return malformed(out, 'truncated.ethernet', link);
+      setSender(out, b, start + 6);
       return decodeEthertype(b, (b[start + 12]! << 8) | b[start + 13]!, start + ETHERNET_HEADER, end, out, link);
     case LINKTYPE_LINUX_SLL:
       // packet type, ARPHRD type, address length, 8 bytes of address, protocol.
       if (len < SLL_HEADER) return malformed(out, 'truncated.link', link);
       // Where it was seen: the packet type (0 to us, 3 another host's, 4 sent by us, …).
       out.vantage += 1 + (b[start + 1]! & 0xff);
+      // The sender's address, when it is an Ethernet one (ARPHRD_ETHER, 6 bytes).
+      if (b[start + 2] === 0 && b[start + 3] === 1 && b[start + 5] === 6) setSender(out, b, start + 6);
       return decodeEthertype(b, (b[start + 14]! << 8) | b[start + 15]!, start + SLL_HEADER, end, out, link);
     case LINKTYPE_LINUX_SLL2:
       // protocol, reserved, interface index, ARPHRD type, packet type, address length, address.
       if (len < SLL2_HEADER) return malformed(out, 'truncated.link', link);
       // Where it was seen: the interface index (its low 15 bits) and packet type.
       out.vantage += 1 + ((((b[start + 6]! << 8) | b[start + 7]!) & 0x7fff) << 3) + (b[start + 10]! & 7);
+      if (b[start + 8] === 0 && b[start + 9] === 1 && b[start + 11] === 6) setSender(out, b, start + 12);
       return decodeEthertype(b, (b[start]! << 8) | b[start + 1]!, start + SLL2_HEADER, end, out, link);
     case LINKTYPE_NULL: {
       // The family is a 32-bit value in the *capturing* host's byte order: small values tell.

@@ -73,6 +73,14 @@ export interface Packet {
   /** Outermost VLAN id, -1 when untagged. */
   vlan: number;
   /**
+   * Where the sender's hardware address lies: `macBytes[srcMacAt, srcMacAt + 6)`, in the frame that
+   * carried the IP packet described here (Ethernet's source, a Linux cooked header's address,
+   * 802.11's source address); -1 when the link layer names none (raw IP, loopback, PPP, a packet
+   * logger). Read with link.ts `senderMac`, valid while the record is.
+   */
+  srcMacAt: number;
+  macBytes: Uint8Array;
+  /**
    * What the firewall that logged the packet did with it, as its packet logger's header says (pf's
    * pflog, an NFLOG rule's prefix): LOG_PASS, LOG_BLOCK, or LOG_NONE for a capture of the wire and
    * a logger's record that names no decision.
@@ -204,6 +212,8 @@ export function newPacket(): Packet {
     truncated: false,
     vlanDepth: 0,
     vlan: -1,
+    srcMacAt: -1,
+    macBytes: EMPTY,
     logAction: LOG_NONE,
     logger: '',
     tunnelDepth: 0,
@@ -296,6 +306,8 @@ export function copyPacket(from: Packet, to: Packet): void {
   to.ack = from.ack;
   to.tcpFlags = from.tcpFlags;
   to.vantage = from.vantage;
+  to.srcMacAt = from.srcMacAt;
+  to.macBytes = from.macBytes;
   to.window = from.window;
   to.tcpHeaderLength = from.tcpHeaderLength;
   to.mss = from.mss;

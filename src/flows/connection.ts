@@ -294,6 +294,11 @@ export interface Connection {
   /** TTL of the originator's first packet and the responder's first packet (-1 unseen). */
   origTtl: number;
   respTtl: number;
+  /**
+   * The hardware address the originator's first packet came from (`52:54:00:12:34:56`), Zeek's
+   * orig_l2_addr; absent when the link layer names none (raw IP, loopback, a log without it).
+   */
+  origMac?: string;
   /** SYN → SYN-ACK seconds, null when no SYN-ACK was seen. */
   handshakeRtt: number | null;
   /** Whether the SYN-ACK / first responder packet came back. */

@@ -71,6 +71,8 @@ export class Endpoint {
 
   // -- callhome evidence
   firstTtl = -1;
+  /** The hardware address of the side's first packet (link.ts `senderMac`), -1 when its link names none. */
+  firstMac = -1;
   lastTs = -1;
   /**
    * Up to four distinct TTLs and the first eight IP IDs, packed in small integers (no
@@ -115,6 +117,7 @@ export class Endpoint {
     this.pkts = 0;
     this.ipBytes = 0;
     this.firstTtl = -1;
+    this.firstMac = -1;
     this.lastTs = -1;
     this.ttlCount = 0;
     this.ttls = 0;

@@ -5,6 +5,7 @@
  */
 
 import { formatIPv4, formatIPv6 } from '../decode/address.js';
+import { formatMac } from '../decode/link.js';
 import { logDenial, NONE, type ConnState, type Connection, type Transport } from './connection.js';
 import { Flow, KIND_TCP, KIND_UDP, LOGGED_BLOCK, LOGGED_PASS } from './flow.js';
 import { isLocalIPv4, isLocalIPv6 } from './local.js';
@@ -78,7 +79,7 @@ export function toConnection(
   const respA6 = v6 ? f.address6(false) : null;
   const origH = origA6 !== null ? formatIPv6(origA6) : texts.ipv4Text(f.origA4);
   const respH = respA6 !== null ? formatIPv6(respA6) : texts.ipv4Text(f.respA4);
-  return {
+  const c: Connection = {
     uid,
     proto,
     ts: f.ts,
@@ -120,6 +121,10 @@ export function toConnection(
     dnsAnswers: f.dnsAnswers ?? NONE,
     requestTimes: f.requestTimes ?? NONE,
   };
+  // Zeek's orig_l2_addr; absent when the link layer names no sender (raw IP, a tunnel's inside).
+  // (Set after: a literal with a spread in it is made on the engine's slow path.)
+  if (f.orig.firstMac >= 0) c.origMac = texts.mac(f.orig.firstMac);
+  return c;
 }
 
 /**
@@ -131,6 +136,7 @@ export class SharedTexts {
   /** By the address as a signed 32-bit word: a small integer, where its unsigned number from 128.0.0.0 up is not. */
   private readonly ipv4 = new Map<number, string>();
   private readonly histories = new Map<string, string>();
+  private readonly macs = new Map<number, { mac: number; text: string }>();
 
   /** The text of an IPv4 address given as its 32-bit word (signed, as a Flow keeps it). */
   ipv4Text(word: number): string {
@@ -140,6 +146,20 @@ export class SharedTexts {
       this.ipv4.set(word, (text = formatIPv4(word >>> 0)));
     }
     return text;
+  }
+
+  /**
+   * The text of a hardware address (link.ts `senderMac`), kept by its low 32 bits as a signed word (a
+   * small integer to the engine, where the 48-bit number is not) with the address it was made for.
+   */
+  mac(mac: number): string {
+    const key = (mac % 0x100000000) | 0;
+    let made = this.macs.get(key);
+    if (made === undefined || made.mac !== mac) {
+      if (this.macs.size >= MAX_SHARED) this.macs.clear();
+      this.macs.set(key, (made = { mac, text: formatMac(mac) }));
+    }
+    return made.text;
   }
 
   history(history: string): string {

@@ -7,6 +7,7 @@
 
 import { formatIPv4, formatIPv6 } from '../decode/address.js';
 import type { Packet } from '../decode/packet.js';
+import { senderMac } from '../decode/link.js';
 import { TCP_ACK } from '../decode/tcp.js';
 import { NONE, type ResetEvidence, type ResetStage } from './connection.js';
 import type { Endpoint, Flow } from './flow.js';
@@ -157,9 +158,15 @@ export class HeldRefusals {
   }
 }
 
+/** What a side's first packet says of it: its TTL and the card it came from (once a connection: kept out of the per-packet path). */
+function noteFirst(e: Endpoint, p: Packet): void {
+  e.firstTtl = p.ttl;
+  e.firstMac = senderMac(p);
+}
+
 /** Per-side evidence: first TTL, TTL / IP ID samples, last time, and resets the side outlived. */
 export function noteSender(flow: Flow, e: Endpoint, p: Packet, rst: boolean, fromOrig: boolean): void {
-  if (e.firstTtl < 0) e.firstTtl = p.ttl;
+  if (e.firstTtl < 0) noteFirst(e, p);
   if (p.ts > e.lastTs) e.lastTs = p.ts;
   if (!rst) {
     e.noteSample(p.ttl, p.ipVersion === 4 ? p.ipId : -1);

@@ -179,6 +179,16 @@ export function denyingLog(list: ConnectionList, i: number): string | null {
 }
 
 /**
+ * Whether any connection of `list` names the hardware address it came from (Connection.origMac):
+ * a store knows without reading its rows (a log's millions of rows name none).
+ */
+export function anyMac(list: ConnectionList): boolean {
+  if (list instanceof ConnectionStore) return list.macsSeen > 0;
+  for (let i = 0; i < list.length; i++) if (list.peek(i).origMac !== undefined) return true;
+  return false;
+}
+
+/**
  * A connection's responder and originator as IPv4 numbers (-1 for any other address), read from
  * the store's columns where the connection is a row of one: a pass that asks whether millions of
  * addresses are inside the network need not write each as text and read it back.
@@ -387,6 +397,12 @@ class Chunk {
   /** The capture of every row so far while they share one (`oneCapture`); made at the first row of another. */
   capture: Uint16Array | null = null;
   oneCapture = -1;
+  /**
+   * The id + 1 of the originator's hardware address in the store's table of them, 0 for none (the
+   * default): two bytes a row, widened at the chunk's first id that needs four (a network of more
+   * than 65,535 cards).
+   */
+  origMac: Uint16Array | Uint32Array | null = null;
   /** -1 by default (unseen). */
   origTtl: Int16Array | null = null;
   respTtl: Int16Array | null = null;
@@ -427,6 +443,7 @@ class Chunk {
     this.requestTime = null;
     this.capture = null;
     this.oneCapture = -1;
+    this.origMac = null;
     this.origTtl = null;
     this.respTtl = null;
     this.serial = null;
@@ -646,11 +663,14 @@ export class ConnectionStore implements ConnectionList {
   /** Connection states and transports: a few values, one byte each. */
   private readonly states = new Texts();
   private readonly transports = new Texts();
+  /** Hardware addresses: a network's hosts, each on many rows. */
+  private readonly macs = new Texts();
   /** What a row's view reads its texts from. */
   private readonly tables: Tables = {
     texts: this.texts.texts,
     states: this.states.texts,
     transports: this.transports.texts,
+    macs: this.macs.texts,
     senders: new Map(),
   };
   /** Positions in start order once sorted, else null (the order added). */
@@ -660,6 +680,11 @@ export class ConnectionStore implements ConnectionList {
 
   get startOrdered(): boolean {
     return this.sorted;
+  }
+
+  /** Hardware addresses its rows name (Connection.origMac), each counted once. */
+  get macsSeen(): number {
+    return this.macs.texts.length;
   }
 
   get length(): number {
@@ -724,6 +749,7 @@ export class ConnectionStore implements ConnectionList {
     setCapture(k, i, c.capture);
     hot[at + W_PORTS] = (c.origP & 0xffff) | ((c.respP & 0xffff) << 16);
     if (c.origTtl !== -1) (k.origTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.origTtl;
+    if (c.origMac !== undefined) k.origMac = setCount16(k.origMac ?? new Uint16Array(CHUNK), i, this.macs.id(c.origMac) + 1);
     if (c.respTtl !== -1) (k.respTtl ??= new Int16Array(CHUNK).fill(-1))[i] = c.respTtl;
     if (c.synSeq === -1) flags |= FLAG_NO_SYN_SEQ;
     else if (c.synSeq !== undefined) {
@@ -1025,6 +1051,7 @@ interface Tables {
   texts: readonly string[];
   states: readonly string[];
   transports: readonly string[];
+  macs: readonly string[];
   senders: Map<number, string>;
 }
 
@@ -1059,6 +1086,7 @@ export function plainConnection(c: Connection): Connection {
     ...(c.synSeq !== undefined ? { synSeq: c.synSeq } : {}),
     origTtl: c.origTtl,
     respTtl: c.respTtl,
+    ...(c.origMac !== undefined ? { origMac: c.origMac } : {}),
     handshakeRtt: c.handshakeRtt,
     established: c.established,
     resets: c.resets,
@@ -1204,6 +1232,10 @@ class StoredRow implements Connection {
   get respTtl(): number {
     const column = this.k.respTtl;
     return column === null ? -1 : column[this.i]!;
+  }
+  get origMac(): string | undefined {
+    const id = this.k.origMac?.[this.i] ?? 0;
+    return id === 0 ? undefined : this.t.macs[id - 1];
   }
   get handshakeRtt(): number | null {
     const column = this.k.handshakeRtt;

@@ -37,10 +37,15 @@ export const ZEEK_CONN_FIELDS = [
   'resp_ip_bytes',
 ] as const;
 const C = Object.fromEntries(ZEEK_CONN_FIELDS.map((f, i) => [f, i])) as Record<(typeof ZEEK_CONN_FIELDS)[number], number>;
-const CALLHOME_FIRST = ZEEK_CONN_FIELDS.length;
+/** The originator's hardware address: Zeek's `orig_l2_addr`, logged with policy/protocols/conn/mac-logging. */
+const ORIG_L2_ADDR = ZEEK_CONN_FIELDS.length;
+const CALLHOME_FIRST = ORIG_L2_ADDR + 1;
 
 /** The conn.log fields callhome reads, Zeek's then its own. */
-export const CONN_LOG_FIELDS: readonly string[] = [...ZEEK_CONN_FIELDS, ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)];
+export const CONN_LOG_FIELDS: readonly string[] = [...ZEEK_CONN_FIELDS, 'orig_l2_addr', ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)];
+
+/** A hardware address as Zeek writes one (six bytes in hex, colon-separated). */
+const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
 
 export type RowResult<T> = T | { error: string };
 
@@ -160,6 +165,9 @@ export function connFromRow(row: ZeekRow, capture: number, line: number): RowRes
     return { error: 'a byte or packet count is not a number' };
   }
   if (c.proto === 'tcp') c.resets = historyResets(c);
+  const mac = row.text(ORIG_L2_ADDR);
+  // (Anything else in the column — a link with other addresses — names no Ethernet sender.)
+  if (mac !== null && MAC.test(mac)) c.origMac = mac.toLowerCase();
   // A conn.log callhome wrote carries its own evidence: it replaces what history suggests.
   if (!row.anyFrom(CALLHOME_FIRST)) return c;
   for (let i = 0; i < CALLHOME_ZEEK_FIELDS.length; i++) {

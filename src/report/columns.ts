@@ -110,6 +110,8 @@ export const connectionColumns: readonly ConnectionColumn[] = [
   column('tunnel_parents', 'set[string]', 'set', null, 'uids of the UDP tunnel connections (VXLAN, Geneve, GTP-U) it came in', (c) =>
     c.tunnelParents === undefined || c.tunnelParents.length === 0 ? null : [...c.tunnelParents],
   ),
+  // Zeek's name for it (policy/protocols/conn/mac-logging), so that each reads the other's.
+  column('orig_l2_addr', 'string', 'text', null, "hardware (MAC) address of the originator's first packet", (c) => c.origMac ?? null),
 
   // callhome's own
   column('capture', null, 'count', null, 'index of the capture file the connection came from', (c) => c.capture),

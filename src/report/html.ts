@@ -193,6 +193,12 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
   out.push(`<h2><span class="mono">${h(host.address)}</span> ${labelBadges(host)}${networkTag(host)}</h2>`);
   out.push(`<p class="verdict">${h(host.verdict)}</p>`);
   out.push(`<p class="numbers">${hostActivity(host).map(h).join(' · ')} · score ${h(decimal(host.score, 2))}</p>`);
+  if (host.otherAddresses !== undefined) {
+    const card = host.mac !== undefined ? ` · network card <span class="mono">${h(host.mac)}</span>` : '';
+    out.push(
+      `<p><strong>Also sent from:</strong> ${host.otherAddresses.map((a) => `<span class="mono">${h(a)}</span>`).join(', ')}${card}</p>`,
+    );
+  }
   if (host.evidence.length > 0) {
     out.push('<h3>Evidence</h3>', `<ul class="evidence">${host.evidence.map((e) => `<li>${h(e)}</li>`).join('')}</ul>`);
   }

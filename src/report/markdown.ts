@@ -92,6 +92,10 @@ function hostSection(host: HostFinding, level = 2, full = true): string[] {
   const out = [`${'#'.repeat(level)} Host ${md(host.address)}`, ''];
   out.push(`**Labels:** ${labels(host)} · **score** ${decimal(host.score, 2)}`, '');
   out.push(md(host.verdict), '');
+  if (host.otherAddresses !== undefined) {
+    const card = host.mac !== undefined ? ` · network card ${md(host.mac)}` : '';
+    out.push(`**Also sent from:** ${host.otherAddresses.map(md).join(', ')}${card}`, '');
+  }
   if (host.evidence.length > 0) {
     out.push('**Evidence**', '');
     for (const e of host.evidence) out.push(`- ${md(e)}`);

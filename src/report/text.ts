@@ -107,6 +107,10 @@ function hostLines(host: HostFinding, width: number, color: boolean): string[] {
   const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
   const numbers = [...hostActivity(host), `score ${decimal(host.score, 2)}`];
   out.push(...wrap(numbers.join(' · '), width, '    ', '  ').map((l) => paint(l, 'dim', color)));
+  if (host.otherAddresses !== undefined) {
+    const card = host.mac !== undefined ? ` (network card ${clean(host.mac)})` : '';
+    out.push(...wrap(`also sent from: ${host.otherAddresses.map(clean).join(', ')}${card}`, width, '    ', '  '));
+  }
   if (host.userAgents.length > 0) {
     out.push(...wrap(`user agents: ${host.userAgents.slice(0, 3).map(clean).join(' | ')}`, width, '    ', '  '));
   }

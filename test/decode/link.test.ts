@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeStats, newPacket, decodePacket, packetDestination, packetSource } from '../../src/decode/index.js';
 import { LOG_BLOCK, LOG_NONE, LOG_PASS } from '../../src/decode/packet.js';
+import { formatMac, senderMac } from '../../src/decode/link.js';
 import { decode, hex, record, sweepPrefixes } from './support.js';
 
 // Frames from corpus captures (tcpdump -xx), noted by file and packet number, and a few built
@@ -522,6 +523,34 @@ describe('link layers', () => {
     expect(decode(afterNul, 239).logAction).toBe(LOG_NONE);
     expect(decode(nflogPrefixed(`${'x'.repeat(128)}DROP`), 239).logAction).toBe(LOG_NONE);
     expect(decode(nflogPrefixed(`${'x'.repeat(100)}DROP`), 239).logAction).toBe(LOG_BLOCK);
+  });
+
+  it.each([
+    // 802.3 + LLC/SNAP (built): the Ethernet source.
+    { link: 'Ethernet', linktype: 1, frame: '00137fbe8cff00247ee01db5002caaaa030000000800' + IPV4_ICMP_ECHO, mac: '00:24:7e:e0:1d:b5' },
+    // tls__irc-starttls.pcap #1: sent by the capturing host (packet type 4), its own card's address.
+    {
+      link: 'Linux SLL',
+      linktype: 113,
+      frame:
+        '00040001000634e6d7121eb1000008004500003c9cc440004006247ccb8fa82fb9124caad7531a0b435b2faf00000000a002721079aa0000020405b40402080a0033b36b0000000001030307',
+      mac: '34:e6:d7:12:1e:b1',
+    },
+    // SLL2 of an Ethernet card (ARPHRD 1, six bytes of address).
+    { link: 'Linux SLL2', linktype: 276, frame: '0800000000000002000100060a1b2c3d4e5f0000' + IPV4_ICMP_ECHO, mac: '0a:1b:2c:3d:4e:5f' },
+    // linux_dlt_sll2.pcap #1: the loopback device (ARPHRD 772) has no card.
+    {
+      link: 'Linux SLL2 on loopback',
+      linktype: 276,
+      frame:
+        '080000000000000103040006000000000000000045000054af8c40004001071ac0000201c0000201080066b400080001e9bdf96200000000e24e0d0000000000101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637',
+      mac: null,
+    },
+    { link: 'raw IPv4', linktype: 228, frame: IPV4_ICMP_ECHO, mac: null },
+  ])("$link: the sender's hardware address is $mac", ({ linktype, frame, mac }) => {
+    const p = decode(frame, linktype);
+    expect(p.status).toBe('decoded');
+    expect(senderMac(p) === -1 ? null : formatMac(senderMac(p))).toBe(mac);
   });
 
   it('counts unsupported link types per link type', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { ReusedRecord, type CaptureRecord } from '../../src/capture/index.js';
 import { ANOMALIES, SKIP_REASONS, decodePacket, newPacket, payloadView, type DecodeOptions, type Packet } from '../../src/decode/index.js';
+import { senderMac } from '../../src/decode/link.js';
 
 /** Bytes from a hex literal; whitespace is ignored so frames can be laid out by layer. */
 export function hex(text: string): Uint8Array {
@@ -91,6 +92,10 @@ export function meaningful(p: Packet): Record<string, unknown> {
     payloadStart: null,
     payloadEnd: null,
     payload: Array.from(payloadView(p)),
+    // So is where the sender's hardware address lies; the address is the packet's.
+    macBytes: null,
+    srcMacAt: null,
+    senderMac: senderMac(p),
     quoted: { ...q, src6: q.ipVersion === 6 ? Array.from(q.src6) : null, dst6: q.ipVersion === 6 ? Array.from(q.dst6) : null },
   };
 }

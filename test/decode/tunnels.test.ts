@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/capture/index.js';
+import { senderMac } from '../../src/decode/link.js';
 import { PcapWriter } from '../../src/capture/writer.js';
 import {
   DecodeStats,
@@ -284,6 +285,7 @@ describe('decapsulation of a real exchange in every encapsulation', () => {
       it(`${w.name}: IPv${v} inside decodes to the inner packet and tracks to the same connections`, async () => {
         const plain = inner[v];
         expect(plain.length).toBeGreaterThan(20);
+        const frameInside = w.kind === 'erspan' || w.name.includes('Ethernet');
         const wrapped = plain.map((f) => ({ ts: f.ts, bytes: w.wrap(f.bytes, v === 6) }));
         const p = newPacket();
         const stats = new DecodeStats();
@@ -293,8 +295,11 @@ describe('decapsulation of a real exchange in every encapsulation', () => {
           expect(p.tunnel).toBe(w.kind);
           expect(p.tunnelDepth).toBe(w.depth);
           const got = innerFields(p);
-          expect(got).toBe(innerFields(decodeOne(plain[i]!.bytes)));
+          const own = decodeOne(plain[i]!.bytes);
+          expect(got).toBe(innerFields(own));
           expect(p.ttl).not.toBe(OUTER_TTL);
+          // The sender's card is the inner frame's where the tunnel carries one, else none: never the underlay's.
+          expect(senderMac(p)).toBe(frameInside ? senderMac(own) : -1);
         }
         expect(stats.statusCounts).toEqual({ decoded: plain.length, skipped: 0, malformed: 0 });
         const [outside, inside] = await Promise.all([loadCaptures([pcap(wrapped)]), loadCaptures([pcap(plain)])]);

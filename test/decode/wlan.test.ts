@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DecodeStats, decodePacket, newPacket, packetDestination, packetSource } from '../../src/decode/index.js';
+import { formatMac, senderMac } from '../../src/decode/link.js';
 import { analyze } from '../../src/index.js';
 import { readCapture } from '../../src/capture/index.js';
 import { PcapWriter } from '../../src/capture/writer.js';
@@ -187,6 +188,19 @@ describe('Wi-Fi link layers', () => {
     if (c.status === 'decoded') {
       expect([packetSource(p), packetDestination(p), p.sport, p.dport]).toEqual(['141.142.220.118', '208.80.152.118', 48649, 80]);
     }
+  });
+
+  it.each([
+    // A station sends its own frames: it is their transmitter.
+    { way: 'to the access point (ToDS): address 2', flags: 0x01, transmitter: undefined },
+    { way: 'from the access point (FromDS): address 3', flags: 0x02, transmitter: '0011335000ff' },
+    { way: 'between two access points (ToDS and FromDS): address 4', flags: 0x03, transmitter: '0011335000ff' },
+  ])("the sender's hardware address is the source address, $way", ({ flags, transmitter }) => {
+    const p = decode(wlan(ETHERNET_TCP_SYN, { flags, transmitter }), 105);
+    expect(p.status).toBe('decoded');
+    // The frame's source: the Ethernet frame's, never the access point's (BSSID) nor another transmitter's.
+    const source = flags === 0x03 ? STATION : ETHERNET_TCP_SYN.slice(12, 24);
+    expect(formatMac(senderMac(p))).toBe(source.match(/../g)!.join(':'));
   });
 
   it('a frame sent again by its transmitter (Retry, the same sequence number) is read once; a retry of a frame not captured is read', () => {

@@ -417,6 +417,36 @@ describe('the connection store gives back what it was given', () => {
     expect(widths(wide)).toEqual([4, 4]);
   });
 
+  it("keeps each row's hardware address exact in two bytes a row up to 65,535 cards, in four past them", () => {
+    const mac = (n: number): string =>
+      `02:00:${[(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+    const rows = (count: number): Connection[] =>
+      Array.from({ length: count }, (_, i) =>
+        connection({
+          uid: `C${i}`,
+          ts: 1_000 + i,
+          lastTs: 1_000 + i,
+          origH: '10.0.0.1',
+          respH: '192.0.2.1',
+          respP: 443,
+          ...(i % 3 === 2 ? {} : { origMac: mac(i) }),
+        }),
+      );
+    // The last chunk's: each chunk is widened on its own.
+    const width = (store: ConnectionStore): number | null =>
+      (store as unknown as { chunks: { origMac: Uint16Array | null }[] }).chunks.at(-1)!.origMac?.BYTES_PER_ELEMENT ?? null;
+    const few = rows(1_000);
+    const narrow = stored(few);
+    expect(narrow.toArray()).toStrictEqual(few);
+    expect(width(narrow)).toBe(2);
+    const many = rows(100_000).filter((c) => c.origMac !== undefined);
+    const wide = stored(many);
+    expect(wide.length).toBeGreaterThan(65_536);
+    for (let i = 0; i < wide.length; i += 997) expect(wide.get(i).origMac).toBe(many[i]!.origMac);
+    expect(wide.get(wide.length - 1).origMac).toBe(many.at(-1)!.origMac);
+    expect(width(wide)).toBe(4);
+  });
+
   it("keeps rare fields that rows have alike once, and each row's one request time exact", () => {
     // A Zeek log's DNS rows ask the same names and get the same answers (one list, as the reader
     // keeps it), its TLS rows name the same servers, its proxy rows send the same request.

@@ -31,6 +31,8 @@ interface Truth {
   /** The site's networks, for --internal, where the defaults do not cover them (global IPv6). */
   internal?: string[];
   hosts: { address: string; labels: string[] }[];
+  /** Machines of several addresses (one namespace's IPv4 and IPv6 on one card), named by their IPv4 address. */
+  machines?: { address: string; others: string[] }[];
   notInCapture?: { address: string }[];
   schedules: Schedule[];
   resetSources: { address: string; attribution: 'middlebox' | 'endpoint' }[];
@@ -44,8 +46,10 @@ interface Truth {
 interface Analysis {
   proxies: { address: string; port: number | null }[];
   resetSources: { attribution: string; kind: string; senders: string[]; addressList: string[] }[];
+  summary: string[];
   hosts: {
     address: string;
+    otherAddresses?: string[];
     labels: string[];
     evidence: string[];
     groups: { addressList: string[]; ports: number[]; schedule: { periodSeconds: number | null; burstSize: number | null } }[];
@@ -100,7 +104,8 @@ for (const truth of truths) {
       result = JSON.parse(run.stdout) as Analysis;
     });
 
-    const host = (address: string) => result.hosts.find((h) => h.address === address);
+    // A machine's host is found by any of its addresses.
+    const host = (address: string) => result.hosts.find((h) => h.address === address || h.otherAddresses?.includes(address));
     const prefix = `${truth.scenario} › `;
 
     for (const expected of truth.hosts) {
@@ -116,6 +121,26 @@ for (const truth of truths) {
         .map((h) => `${h.address} ${h.labels.join(',')}`);
       expect(others).toEqual([]);
     });
+
+    for (const m of truth.machines ?? []) {
+      check(`${prefix}${m.address} and ${m.others.join(', ')} are one machine, one host`, () => {
+        expect(result.hosts.find((h) => h.address === m.address)?.otherAddresses).toEqual(m.others);
+        for (const other of m.others) expect(result.hosts.find((h) => h.address === other)).toBeUndefined();
+      });
+    }
+
+    if (truth.internal?.some((n) => n.includes(':')) && truth.machines !== undefined) {
+      it(`${prefix}without --internal, the LAN's IPv6 network is found from its machines' cards, with the same labels`, async () => {
+        const run = await callhome(['analyze', '--format', 'json', '--all-hosts', resolve(LAB, truth.capture.file)]);
+        const alone = JSON.parse(run.stdout) as Analysis;
+        const v6 = truth.internal!.filter((n) => n.includes(':'));
+        expect(alone.summary[0]).toContain(
+          `Internal networks besides the private ranges: ${v6.join(', ')}, the IPv6 network of machines on the sniffer's link`,
+        );
+        const labelled = (a: Analysis) => Object.fromEntries(a.hosts.map((h) => [h.address, sorted(h.labels)]));
+        expect(labelled(alone)).toEqual(labelled(result));
+      });
+    }
 
     for (const s of truth.schedules) {
       const addresses = s.observed?.addresses ?? (s.address ? [s.address] : []);

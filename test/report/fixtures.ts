@@ -372,6 +372,9 @@ export function hostileResult(): AnalysisResult {
   const host = result.hosts[0]!;
   const names = Object.values(HOSTILE);
   host.userAgents = [HOSTILE.script, HOSTILE.img, HOSTILE.terminal];
+  // A Zeek log's addresses are its text: a machine's other addresses too.
+  host.otherAddresses = [HOSTILE.terminal, HOSTILE.attribute, HOSTILE.markdown];
+  host.mac = '02:00:5e:10:00:01';
   host.groups[0]!.names = names;
   host.groups[0]!.destination = `${HOSTILE.img}.example`;
   for (const a of host.attempts) if (a.destination === '72.246.53.0/24') a.destination = host.groups[0]!.destination;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostFinding } from '../../src/analysis/types.js';
-import { analyzeRenderers, compareRenderers, infoRenderers } from '../../src/report/index.js';
+import { analyzeRenderers, compareRenderers, infoRenderers, reportRenderers } from '../../src/report/index.js';
 import { HOSTILE, caseStudyResult, compareResult, hostileResult } from './fixtures.js';
 
 const SGR = /\x1b\[[0-9;]*m/g;
@@ -91,6 +91,28 @@ describe('analyze --format text', () => {
   it('says so when nothing was found', () => {
     const empty = { ...caseStudyResult(), hosts: [] as HostFinding[], summary: [], proxies: [], resetSources: [] };
     expect(analyzeRenderers.text(empty, { color: false })).toContain('Nothing calling home was found.');
+  });
+});
+
+describe("a machine's other addresses", () => {
+  const machine = caseStudyResult();
+  const host = machine.hosts[0]!;
+  host.otherAddresses = ['2001:db8:0:1:a1b2:c3d4:e5f6:1', '2001:db8:0:1::13'];
+  host.mac = '52:54:00:aa:00:13';
+
+  it('are listed under its host, with its network card, in the text, Markdown and HTML reports', () => {
+    const text = analyzeRenderers.text(machine, { color: false, width: 200 });
+    expect(text).toContain(`also sent from: 2001:db8:0:1:a1b2:c3d4:e5f6:1, 2001:db8:0:1::13 (network card 52:54:00:aa:00:13)`);
+    expect(analyzeRenderers.markdown(machine, { color: false })).toContain(
+      '**Also sent from:** 2001:db8:0:1:a1b2:c3d4:e5f6:1, 2001:db8:0:1::13 · network card 52:54:00:aa:00:13',
+    );
+    expect(reportRenderers.html(machine, { color: false })).toContain(
+      '<p><strong>Also sent from:</strong> <span class="mono">2001:db8:0:1:a1b2:c3d4:e5f6:1</span>, <span class="mono">2001:db8:0:1::13</span> · network card <span class="mono">52:54:00:aa:00:13</span></p>',
+    );
+  });
+
+  it('are not said for a host of one address', () => {
+    expect(analyzeRenderers.text(caseStudyResult(), { color: false, width: 200 })).not.toContain('also sent from');
   });
 });
 
