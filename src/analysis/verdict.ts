@@ -152,8 +152,11 @@ export function verdictText(f: VerdictFacts): string {
     } else if (group !== undefined) {
       const blocks = group.netblocks.length;
       const cdn = group.addresses >= 3 && blocks === 1 ? ' (a CDN)' : '';
+      // A name reached over both (a dual-stack host trying one, then the other): said, for the bursts that makes.
+      const v6 = group.netblocks.filter((b) => b.includes(':')).length;
+      const families = v6 > 0 && v6 < blocks ? ' (IPv4 and IPv6)' : '';
       facts.push(
-        `${plural(group.addresses, 'address', 'addresses')} in ${blocks === 1 ? `one ${group.netblocks[0]!.endsWith('/48') ? '/48' : '/24'}` : `${blocks} netblocks`}${cdn}` +
+        `${plural(group.addresses, 'address', 'addresses')} in ${blocks === 1 ? `one ${group.netblocks[0]!.endsWith('/48') ? '/48' : '/24'}` : `${blocks} netblocks`}${families}${cdn}` +
           `${group.groupedBy === 'dns' || group.groupedBy === 'host' || group.groupedBy === 'sni' ? ` for ${group.destination}` : group.groupedBy === 'org' ? ` of ${group.destination}` : ` (${group.destination})`}`,
       );
     }

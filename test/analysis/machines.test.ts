@@ -32,13 +32,16 @@ interface Variation {
   secondV4?: string;
   /** Another card sends from the stable IPv6 address too (a failover pair, a spoofer). */
   rivalCard?: string;
+  /** An IPv6-only host: no IPv4 attempts. */
+  noV4?: boolean;
 }
 
 function dualStack(name: string, v: Variation = {}): string {
   const frames: TimedFrame[] = [];
   const card = v.routed ? ROUTER : CARD;
   const ttl = v.routed ? 63 : 64;
-  // Its lookups of the name, before the first attempt and after the last.
+  // Its lookups of the name, before the first attempt and after the last (over IPv6 on an IPv6-only host).
+  const [asker, resolver] = v.noV4 ? [STABLE, '2001:db8:0:1::1'] : [V4, '10.0.0.1'];
   for (const [i, qtype] of [[0, 'A'] as const, [1, 'AAAA'] as const, [2, 'A'] as const]) {
     const t = i < 2 ? T - 5 + i * 0.01 : T + 40 * 60 + 30;
     const query = dnsQueryPayload({ id: 7 + i, name: 'c2.example.net', qtype });
@@ -50,11 +53,11 @@ function dualStack(name: string, v: Variation = {}): string {
     });
     frames.push({
       ts: t,
-      frame: udpFrame({ src: V4, dst: '10.0.0.1', sport: 40000 + i, dport: 53, srcMac: card, dstMac: ROUTER, ttl, payload: query }),
+      frame: udpFrame({ src: asker, dst: resolver, sport: 40000 + i, dport: 53, srcMac: card, dstMac: ROUTER, ttl, payload: query }),
     });
     frames.push({
       ts: t + 0.002,
-      frame: udpFrame({ src: '10.0.0.1', dst: V4, sport: 53, dport: 40000 + i, srcMac: ROUTER, dstMac: card, payload: answer }),
+      frame: udpFrame({ src: resolver, dst: asker, sport: 53, dport: 40000 + i, srcMac: ROUTER, dstMac: card, payload: answer }),
     });
   }
   for (let i = 0; i < 40; i++) {
@@ -72,6 +75,7 @@ function dualStack(name: string, v: Variation = {}): string {
       .syn(t + 1)
       .syn(t + 3);
     frames.push(...six.frames());
+    if (v.noV4) continue;
     const four = new TcpSession({
       client: V4,
       server: '198.51.100.7',
@@ -137,6 +141,9 @@ describe('one machine, several addresses', () => {
     const c2 = host.groups.find((g) => g.destination === 'c2.example.net')!;
     expect([...c2.addressList].sort()).toEqual(['198.51.100.7', '2001:db8:ffff::7']);
     expect(c2.attempts).toBe(80);
+    // Each attempt over IPv6, then IPv4: bursts of two, to both families of the name's addresses.
+    expect(host.verdict).toContain('bursts of 2 attempts');
+    expect(host.verdict).toContain('2 addresses in 2 netblocks (IPv4 and IPv6) for c2.example.net');
     expect(c2.schedule.periodic).toBe(true);
     expect(Math.abs(c2.schedule.periodSeconds! - 60)).toBeLessThan(1.2);
     expect(host.evidence.at(-1)).toBe(
@@ -164,6 +171,13 @@ describe('one machine, several addresses', () => {
     const result = await hostsOf(dualStack('rival', { rivalCard: '52:54:00:bb:00:99' }), ['10.0.0.0/8', '2001:db8:0:1::/64']);
     expect(result.hosts.every((h) => h.otherAddresses === undefined)).toBe(true);
     expect(result.hosts.map((h) => h.address)).toContain(TEMP_A);
+  });
+
+  it('an IPv6-only host of several addresses is one host, named by the address it sent most from', async () => {
+    const result = await hostsOf(dualStack('v6-only', { noV4: true }), ['10.0.0.0/8', '2001:db8:0:1::/64']);
+    // Its two temporary addresses opened 20 connections each: the first in order of their text names it.
+    expect(result.hosts.map((h) => [h.address, h.otherAddresses])).toEqual([[TEMP_B, [TEMP_A, STABLE]]]);
+    expect(result.hosts[0]!.groups.find((g) => g.destination === 'c2.example.net')!.attempts).toBe(40);
   });
 
   it('with --internal naming only the IPv4 network, the IPv6 addresses are not the network’s, and not tied', async () => {
