@@ -110,13 +110,15 @@ export function analyzeConnections(
   inputs: readonly CaptureSummary[] = captures,
 ): AnalysisResult {
   const internal = internalSet(options);
-  const join = joinFirewallLogs(asList(given), inputs, internal);
+  const list = asList(given);
+  // Machines of several addresses, from the capture's own rows (a log's name no card).
+  const machines = findMachines(list, internal);
+  const join = joinFirewallLogs(list, inputs, internal, machines);
   const connections = join.connections;
   const webPorts = options.webPorts.length > 0 ? options.webPorts : DEFAULT_WEB_PORTS;
   const attribution = attributeResets(connections, internal);
   const interception = findInterception(connections, internal, webPorts);
   const proxies = findProxies(connections, internal, options.proxies, webPorts);
-  const machines = findMachines(connections, internal);
   const known = options.known !== undefined && options.known.length > 0 ? new KnownMatcher(options.known) : null;
   const {
     hosts: analyses,

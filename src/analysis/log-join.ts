@@ -15,6 +15,7 @@ import type { FirewallAction } from '../logs/firewall/types.js';
 import { clockOffset, count, duration, plural, round } from '../quantities.js';
 import type { AttributedReset, Refusals } from './attribution.js';
 import type { CidrSet } from './cidr.js';
+import { machineAddress, type Machines } from './machines.js';
 import { median } from './stats.js';
 import type { CaptureSummary, HostFinding, LogMatch } from './types.js';
 
@@ -55,6 +56,8 @@ export interface LogJoin {
   logs: JoinedLog[];
   /** The logs' word on each captured attempt they matched. */
   logged: Map<Connection, LoggedVerdict[]>;
+  /** Machines of several addresses: a host's lines are its machine's (machines.ts). */
+  machines: Machines;
 }
 
 /** A connection the firewall at the network's edge sees: one end inside, the other outside. */
@@ -62,9 +65,9 @@ function crossesEdge(internal: CidrSet): (c: Connection) => boolean {
   return (c) => internal.hasOrig(c) !== internal.hasResp(c);
 }
 
-/** The internal end of a connection (the host it is about). */
-function hostOf(c: Connection, internal: CidrSet): string {
-  return internal.hasOrig(c) || !internal.hasResp(c) ? c.origH : c.respH;
+/** The internal end of a connection: the host it is about, a machine's by the address it is named by. */
+function hostOf(c: Connection, internal: CidrSet, machines: Machines): string {
+  return machineAddress(machines, internal.hasOrig(c) || !internal.hasResp(c) ? c.origH : c.respH);
 }
 
 /** The log connection moved onto the capture's clock. */
@@ -86,15 +89,20 @@ const byTime = (a: Connection, b: Connection): number => a.ts - b.ts || (a.uid <
  * firewall log joined to the packet captures and Zeek logs beside it. Without both kinds of input
  * the connections are returned as they are.
  */
-export function joinFirewallLogs(given: ConnectionList, captures: readonly CaptureSummary[], internal: CidrSet): LogJoin {
+export function joinFirewallLogs(
+  given: ConnectionList,
+  captures: readonly CaptureSummary[],
+  internal: CidrSet,
+  machines: Machines = new Map(),
+): LogJoin {
   const logged = new Map<Connection, LoggedVerdict[]>();
   const kinds = new Set(captures.map((c) => isFirewallLog(c)));
-  if (kinds.size < 2) return { connections: given, logs: [], logged };
+  if (kinds.size < 2) return { connections: given, logs: [], logged, machines };
   const present = new Set<number>();
   for (let i = 0; i < given.length; i++) present.add(given.peek(i).capture);
   const logInputs = [...present].filter((i) => captures[i] !== undefined && isFirewallLog(captures[i])).sort((a, b) => a - b);
   const captureInputs = [...present].filter((i) => captures[i] !== undefined && !isFirewallLog(captures[i])).sort((a, b) => a - b);
-  if (logInputs.length === 0 || captureInputs.length === 0) return { connections: given, logs: [], logged };
+  if (logInputs.length === 0 || captureInputs.length === 0) return { connections: given, logs: [], logged, machines };
   // A log and a capture joined: the objects themselves are compared and joined (a log is small
   // beside a capture; the join holds both sides as objects).
   const connections = given.toArray();
@@ -114,7 +122,7 @@ export function joinFirewallLogs(given: ConnectionList, captures: readonly Captu
       return row;
     };
     captureSide.forEach((c, k) => {
-      if (isAttempt(c) && crosses(c) && match.continues[k]! < 0) hostRow(hostOf(c, internal)).attempts++;
+      if (isAttempt(c) && crosses(c) && match.continues[k]! < 0) hostRow(hostOf(c, internal, machines)).attempts++;
     });
     captureSide.forEach((c, k) => {
       const i = match.matchOf[k]!;
@@ -129,7 +137,7 @@ export function joinFirewallLogs(given: ConnectionList, captures: readonly Captu
     log.forEach((c, i) => {
       if (match.matchedBy[i]! >= 0) return;
       out.push(shifted(c, offset));
-      if (isAttempt(c)) hostRow(hostOf(c, internal)).logOnly++;
+      if (isAttempt(c)) hostRow(hostOf(c, internal, machines)).logOnly++;
     });
     logs.push({
       match: {
@@ -152,7 +160,7 @@ export function joinFirewallLogs(given: ConnectionList, captures: readonly Captu
     });
   }
   out.sort(byTime);
-  return { connections: listOf(out), logs, logged };
+  return { connections: listOf(out), logs, logged, machines };
 }
 
 /** What the capture shows of the attempts one log matched, for one host or all of them. */
@@ -298,7 +306,7 @@ export function logJoinWords(
       if (verdicts === undefined) return;
       for (const v of verdicts) {
         addToTally(totals[v.log]!, c, v.action, refusals.at(i));
-        const host = hostOf(c, internal);
+        const host = hostOf(c, internal, join.machines);
         let t = perHost[v.log]!.get(host);
         if (t === undefined) perHost[v.log]!.set(host, (t = emptyTally()));
         addToTally(t, c, v.action, refusals.at(i));

@@ -186,6 +186,34 @@ describe('one machine, several addresses', () => {
     expect(result.summary.join(' ')).not.toContain('Internal networks besides');
   });
 
+  it("a firewall log of the machine's IPv6 attempts joins the capture's: its evidence is the machine's", async () => {
+    const path = dualStack('logged');
+    const { connections } = await loadCaptures([path]);
+    // ip6tables LOG lines of the IPv6 attempts' first SYNs, on the capture's clock (whole seconds, as syslog stamps).
+    const stamp = (ts: number): string => {
+      const t = new Date(Math.floor(ts) * 1000);
+      return `${t.toUTCString().slice(8, 11)} ${String(t.getUTCDate()).padStart(2, ' ')} ${t.toISOString().slice(11, 19)}`;
+    };
+    const lines = connections
+      .filter((c) => c.respH === '2001:db8:ffff::7')
+      .map(
+        (c) =>
+          `${stamp(c.ts)} gw kernel: DROP-OUT: IN=eth1 OUT=eth0 SRC=${c.origH} DST=${c.respH} LEN=80 TC=0 HOPLIMIT=63 FLOWLBL=0 ` +
+          `PROTO=TCP SPT=${c.origP} DPT=${c.respP} WINDOW=64800 RES=0x00 SYN URGP=0`,
+      );
+    expect(lines).toHaveLength(40);
+    const log = join(tmp, 'logged-fw.log');
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const { result } = await analyze([log, path], { firewall: { year: 2024 } });
+    expect(result.hosts.map((h) => h.address)).toEqual([V4]);
+    const said = result.hosts[0]!.evidence.filter((e) => e.startsWith('firewall log:'));
+    // One line for the machine: its IPv6 attempts logged, its IPv4 ones not.
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(
+      /^firewall log: the firewall logged 40 of the 83 attempts .*, denied all 40 — 40 denied attempts got no answer in the capture: dropped/,
+    );
+  });
+
   it("callhome's conn.log carries each connection's card (Zeek's orig_l2_addr) and reads back to the same machine", async () => {
     const path = dualStack('roundtrip');
     const { connections } = await loadCaptures([path]);
