@@ -6,6 +6,7 @@ import type { AnalysisResult, CompareBehaviour, CompareResult, DestinationGroup,
 import { likelyFirewall } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
 import { scheduleGetsThrough } from './groups.js';
+import { proxyName } from './proxies.js';
 import { duration, plural, ttl } from '../quantities.js';
 import { portWords, shapeWords } from './schedule-words.js';
 
@@ -255,7 +256,7 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
       behaviour: 'proxy',
       shared: sharedProxy.length > 0,
       perCapture: results.map((r) =>
-        r.proxies.length === 0 ? 'none seen' : r.proxies.map((p) => `${p.address}${p.port !== null ? `:${p.port}` : ''}`).join(', '),
+        r.proxies.length === 0 ? 'none seen' : r.proxies.map(proxyName).join(', '),
       ),
     });
   }

@@ -127,6 +127,18 @@ describe('compare beyond the case study', () => {
     expect([...result.shared, ...result.different].map((b) => b.behaviour)).not.toContain('proxy');
   });
 
+  it("names an IPv6 proxy's port as an address and port can be read: [address]:port", () => {
+    const via = (proxy: string) =>
+      analyzeConnections(
+        Array.from({ length: 6 }, (_, i) => session('fd00::11', proxy, 3128, 1_000 + i * 60)),
+        [],
+        options({ proxies: [{ address: proxy, port: 3128 }] }),
+      );
+    const result = compareAnalyses([via('fd00::2'), via('fd00::3')], ['a', 'b']);
+    const proxy = [...result.shared, ...result.different].find((b) => b.behaviour === 'proxy')!;
+    expect(proxy.perCapture).toEqual(['[fd00::2]:3128', '[fd00::3]:3128']);
+  });
+
   it('a scan against refused attempts says what each host does', () => {
     const scan = analyzeConnections(
       Array.from({ length: 300 }, (_, i) =>
