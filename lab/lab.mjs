@@ -136,6 +136,7 @@ function preflight() {
     'unshare',
     'ip6tables',
     'mergecap',
+    'ping',
   ]) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`the lab needs ${tool}`);
   }
@@ -564,6 +565,10 @@ async function runScenario(s, outDir, env) {
     beacon: (q) => `beacon to ${q.server}:${q.port}`,
     scan: (q) => `connect() scan of ${q.target} ports ${q.ports.join('–')}`,
     flood: (q) => `flood of ${q.count} attempts at ${q.rate}/s to ${q.target}:${q.port}`,
+    pinger: (q) =>
+      q.mode === 'one-process'
+        ? `one ping left running to ${q.target}, every ${q.interval} s`
+        : `ping -c 1 of ${q.target} every ${q.interval} s`,
     'udp-client': (q) =>
       `UDP client: ${q.name} looked up every ${q.lookupInterval} s, a DNS tunnel under ${q.tunnelZone}, datagrams to ${q.udpTarget}:${q.udpPort} every ${q.udpInterval} s`,
   };
@@ -585,7 +590,10 @@ async function runScenario(s, outDir, env) {
     },
     // The networks an analyst of this site names with --internal (the defaults know no global IPv6).
     ...(s.internal ? { internal: s.internal } : {}),
-    proxy: { address: topo.PROXY.address, port: topo.PROXY.port, portVisibleInCapture: s.proxyVisible },
+    // The proxy, where the capture holds its traffic (`proxyVisible` null: nothing in it uses the proxy).
+    ...(s.proxyVisible === null
+      ? {}
+      : { proxy: { address: topo.PROXY.address, port: topo.PROXY.port, portVisibleInCapture: s.proxyVisible } }),
     ...(s.proxies ? { proxies: s.proxies } : {}),
     // A machine's roles are those of each of its addresses.
     hosts: Object.entries(s.hosts).map(([address, labels]) => ({

@@ -289,6 +289,52 @@ SCENARIOS.push({
   proxyVisible: true,
 });
 
+const DROPPED_PING = '198.51.100.140';
+
+SCENARIOS.push({
+  name: 'pings',
+  description:
+    "Sniffer on the firewall's LAN interface: the system's own ping on a schedule — .31 a monitoring check " +
+    '(`ping -c 1`, a new ICMP identifier each time) of ' +
+    IOT +
+    ' every 5 s, answered; .41 one `ping -i 3` left running (one identifier) to ' +
+    DARK +
+    ', answered; .42 a check every 4 s of ' +
+    DROPPED_PING +
+    ', in the network the firewall silently drops.',
+  capture: { ns: 'fw', dev: 'eth0' },
+  seconds: 62,
+  programs: [
+    {
+      ns: 'h31',
+      program: 'pinger',
+      params: { target: IOT, interval: 5, count: 12, startDelay: 1 },
+      schedule: { kind: 'ping', host: ADDR.h31, address: IOT, port: 0, burstSize: 1, periodSeconds: 5, bursts: 12 },
+    },
+    {
+      ns: 'h41',
+      program: 'pinger',
+      params: { target: DARK, mode: 'one-process', interval: 3, count: 18, startDelay: 2 },
+      schedule: { kind: 'ping', host: ADDR.h41, address: DARK, port: 0, burstSize: 1, periodSeconds: 3, bursts: 18 },
+    },
+    {
+      ns: 'h42',
+      program: 'pinger',
+      params: { target: DROPPED_PING, interval: 4, count: 14, startDelay: 3 },
+      schedule: { kind: 'ping', host: ADDR.h42, address: DROPPED_PING, port: 0, burstSize: 1, periodSeconds: 4, bursts: 14 },
+    },
+  ],
+  // Pings are attempts (DESIGN.md: attempts to one destination group on a regular schedule are
+  // periodic); no web port, so none bypasses the proxy, and `blocked` speaks of those web attempts.
+  hosts: {
+    [ADDR.h31]: ['periodic'],
+    [ADDR.h41]: ['periodic'],
+    [ADDR.h42]: ['periodic'],
+  },
+  // Nothing uses the proxy: no proxy is in the capture (the truth names none).
+  proxyVisible: null,
+});
+
 const proxy6 = `[${PROXY6}]:${PROXY.port}`;
 
 SCENARIOS.push({

@@ -255,9 +255,7 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
     behaviours.push({
       behaviour: 'proxy',
       shared: sharedProxy.length > 0,
-      perCapture: results.map((r) =>
-        r.proxies.length === 0 ? 'none seen' : r.proxies.map(proxyName).join(', '),
-      ),
+      perCapture: results.map((r) => (r.proxies.length === 0 ? 'none seen' : r.proxies.map(proxyName).join(', '))),
     });
   }
 

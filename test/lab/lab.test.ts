@@ -12,7 +12,7 @@ import { callhome } from '../cli/support.js';
 import { projectRoot } from '../support/corpus.js';
 
 interface Schedule {
-  kind: 'update-agent' | 'beacon' | 'udp-beacon';
+  kind: 'update-agent' | 'beacon' | 'udp-beacon' | 'ping';
   host: string;
   name?: string;
   address?: string;
@@ -25,7 +25,8 @@ interface Schedule {
 interface Truth {
   scenario: string;
   capture: { file: string };
-  proxy: { address: string; port: number; portVisibleInCapture: boolean };
+  /** The network's proxy, where the capture holds its traffic. */
+  proxy?: { address: string; port: number; portVisibleInCapture: boolean };
   /** Every proxy the clients in the capture use, where there is more than one (an IPv4 and an IPv6 address). */
   proxies?: { address: string; port: number }[];
   /** The site's networks, for --internal, where the defaults do not cover them (global IPv6). */
@@ -90,7 +91,7 @@ function resetGroups(truth: Truth): { title: string; senders: string; addresses:
 }
 
 function scheduleTarget(s: Schedule): string {
-  return `${s.host} → ${s.name ?? `${s.address}:${s.port}`}`;
+  return `${s.host} → ${s.name ?? (s.kind === 'ping' ? `ping ${s.address}` : `${s.address}:${s.port}`)}`;
 }
 
 for (const truth of truths) {
@@ -144,7 +145,11 @@ for (const truth of truths) {
 
     for (const s of truth.schedules) {
       const addresses = s.observed?.addresses ?? (s.address ? [s.address] : []);
-      const group = () => host(s.host)?.groups.find((g) => g.ports.includes(s.port) && g.addressList.some((a) => addresses.includes(a)));
+      // A ping's group has no port (ICMP).
+      const group = () =>
+        host(s.host)?.groups.find(
+          (g) => (s.kind === 'ping' || g.ports.includes(s.port)) && g.addressList.some((a) => addresses.includes(a)),
+        );
 
       check(`${prefix}${scheduleTarget(s)} repeats every ${s.periodSeconds} s (within 5 %)`, () => {
         const period = group()?.schedule.periodSeconds ?? null;
@@ -195,14 +200,21 @@ for (const truth of truths) {
       });
     }
 
-    const proxyName = truth.proxy.portVisibleInCapture ? `${truth.proxy.address}:${truth.proxy.port}` : truth.proxy.address;
-    check(`${prefix}finds the proxy ${proxyName}`, () => {
-      const found = result.proxies.filter((p) => p.address === truth.proxy.address);
-      expect(found.length).toBeGreaterThan(0);
-      if (truth.proxy.portVisibleInCapture) expect(found.map((p) => p.port)).toContain(truth.proxy.port);
-    });
+    const proxy = truth.proxy;
+    if (proxy !== undefined) {
+      const proxyName = proxy.portVisibleInCapture ? `${proxy.address}:${proxy.port}` : proxy.address;
+      check(`${prefix}finds the proxy ${proxyName}`, () => {
+        const found = result.proxies.filter((p) => p.address === proxy.address);
+        expect(found.length).toBeGreaterThan(0);
+        if (proxy.portVisibleInCapture) expect(found.map((p) => p.port)).toContain(proxy.port);
+      });
+    } else {
+      check(`${prefix}finds no proxy: nothing in the capture uses one`, () => {
+        expect(result.proxies).toEqual([]);
+      });
+    }
 
-    for (const p of (truth.proxies ?? []).filter((q) => q.address !== truth.proxy.address)) {
+    for (const p of (truth.proxies ?? []).filter((q) => q.address !== truth.proxy?.address)) {
       check(`${prefix}finds the proxy ${p.address.includes(':') ? `[${p.address}]` : p.address}:${p.port}`, () => {
         expect(result.proxies.filter((q) => q.address === p.address).map((q) => q.port)).toContain(p.port);
       });
@@ -222,6 +234,7 @@ it('the lab captures are here', () => {
     'far-end-resets',
     'firewall-tap',
     'jittered-pauses',
+    'pings',
     'proxy-host',
     'three-bursts',
     'udp-channels',
