@@ -249,6 +249,9 @@ function startProxy(label, address, allow, seconds) {
 
 // ---------------------------------------------------------------- IPv6, for the scenarios that ask
 
+/** Seconds a temporary IPv6 address is preferred for new connections before the next is made. */
+const TEMP_PREFERRED = 20;
+
 const ipv6Switch = (name, off) =>
   exec(name, 'sysctl', '-qw', `net.ipv6.conf.all.disable_ipv6=${off}`, `net.ipv6.conf.default.disable_ipv6=${off}`);
 
@@ -258,11 +261,21 @@ const ipv6Switch = (name, off) =>
  * ip6tables rules, and tinyproxy on the proxy's IPv6 address (the IPv4 one listens on one
  * address). Returns what it started, for `ipv6Off`.
  */
-async function ipv6On(seconds) {
+async function ipv6On(seconds, privacy = []) {
   for (const sw of ['lan', 'ix']) ip(sw, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0');
   for (const [name, addresses] of Object.entries(topo.ADDRESSES6)) {
     ipv6Switch(name, 0);
-    for (const [dev, address] of addresses) ip(name, '-6', 'addr', 'add', address, 'dev', dev, 'nodad');
+    // A host with privacy extensions (RFC 8981): temporary addresses made from its address's /64,
+    // preferred for what it opens, a new one every TEMP_PREFERRED s (no duplicate address detection to wait for).
+    const temporary = privacy.includes(name);
+    if (temporary) {
+      const conf = 'net.ipv6.conf.eth0';
+      exec(name, 'sysctl', '-qw', `${conf}.accept_dad=0`, `${conf}.max_desync_factor=1`, `${conf}.temp_valid_lft=${TEMP_PREFERRED * 4}`);
+      exec(name, 'sysctl', '-qw', `${conf}.temp_prefered_lft=${TEMP_PREFERRED}`, `${conf}.use_tempaddr=2`);
+    }
+    for (const [dev, address] of addresses) {
+      ip(name, '-6', 'addr', 'add', address, 'dev', dev, 'nodad', ...(temporary && dev === 'eth0' ? ['mngtmpaddr'] : []));
+    }
   }
   for (const r of topo.ROUTERS.filter((r) => topo.NAMESPACES6.includes(r))) exec(r, 'sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
   for (const [name, routes] of Object.entries(topo.ROUTES6)) {
@@ -503,7 +516,7 @@ function versions() {
 
 async function runScenario(s, outDir, env) {
   say(`scenario ${s.name} (${s.seconds} s)`);
-  const ipv6 = s.ipv6 ? await ipv6On(s.seconds + 30) : null;
+  const ipv6 = s.ipv6 ? await ipv6On(s.seconds + 30, s.privacy ?? []) : null;
   // One sniffer, or one on each of several hosts (like mirrored access ports), merged in time.
   const points = [s.capture].flat();
   const sniffers = points.map((point, i) => {
@@ -551,6 +564,15 @@ async function runScenario(s, outDir, env) {
     ports.length <= 10 ? { ...r, ports } : { ...r, portCount: ports.length },
   );
   const icmpRefusals = icmpRefusalsInCapture(file);
+  // A host with temporary addresses: the machine of its IPv4 address and every IPv6 address its programs sent from.
+  const temporaries = (s.privacy ?? []).map((name) => ({
+    address: topo.HOSTS[name],
+    others: [
+      ...new Set(
+        programs.filter((p) => p.spec.ns === name).flatMap((p) => readLog(p.log).flatMap((e) => (e.local?.includes(':') ? [e.local] : []))),
+      ),
+    ].sort(),
+  }));
   const schedules = programs
     .filter((p) => p.spec.schedule)
     .map((p) => ({ ...p.spec.schedule, observed: observedSchedule(readLog(p.log)) }));
@@ -603,6 +625,7 @@ async function runScenario(s, outDir, env) {
     })),
     // Machines of several addresses (one namespace's IPv4 and IPv6 addresses on one card), named by their IPv4 address.
     ...(s.machines ? { machines: Object.entries(s.machines).map(([address, others]) => ({ address, others })) } : {}),
+    ...(temporaries.length > 0 ? { machines: temporaries } : {}),
     ...(s.notInCapture
       ? { notInCapture: Object.entries(s.notInCapture).map(([address, why]) => ({ address, why, roles: roles[address] ?? [] })) }
       : {}),

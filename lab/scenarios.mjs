@@ -289,6 +289,36 @@ SCENARIOS.push({
   proxyVisible: true,
 });
 
+SCENARIOS.push({
+  name: 'privacy-addresses',
+  description:
+    'Host-side sniffer on 192.168.0.31, dual-stack with privacy extensions (use_tempaddr=2): the kernel makes a ' +
+    'temporary IPv6 address every 20 s and opens new connections from it. A beacon checks in over IPv6 with ' +
+    DARK6 +
+    ':3389 every 4 s (allowed, answered), from whichever temporary address is current; the host browses through ' +
+    'the IPv4 proxy. One machine: its IPv4 address and every temporary address on one card.',
+  capture: { ns: 'h31', dev: 'eth0' },
+  ipv6: true,
+  privacy: ['h31'],
+  internal: [LAN_PREFIX, LAN6_PREFIX],
+  seconds: 64,
+  programs: [
+    {
+      ns: 'h31',
+      program: 'beacon',
+      params: { server: DARK6, port: 3389, interval: 4, count: 15, startDelay: 2 },
+      schedule: { kind: 'beacon', host: ADDR.h31, address: DARK6, port: 3389, burstSize: 1, periodSeconds: 4, bursts: 15 },
+    },
+    browser('h31', NEWS, { duration: 58, seed: 14 }),
+  ],
+  // The machine (its temporary addresses are the kernel's: the truth's machines lists those its beacon sent from).
+  hosts: {
+    [ADDR.h31]: ['periodic', 'via-proxy'],
+    [PROXY.address]: [],
+  },
+  proxyVisible: true,
+});
+
 const DROPPED_PING = '198.51.100.140';
 
 SCENARIOS.push({
