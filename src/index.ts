@@ -83,6 +83,8 @@ export type AnalyzeCapturesOptions = LoadOptions &
   Partial<AnalyzeOptions> & {
     /** Connections kept as objects at most; past it they go into a column store (KEEP_OBJECTS_UP_TO). */
     objectsUpTo?: number;
+    /** Full chunks of the column store left as filled before they are sealed (StoreOptions.sealAfter). */
+    sealAfter?: number;
   };
 
 function inputName(input: CaptureInput): string {
@@ -418,7 +420,7 @@ export async function analyze(
   // Connections kept in columns, not objects (ConnectionKeeper): a scan of millions of SYNs is a
   // few hundred megabytes, not gigabytes. Without their uids: no finding names a connection by
   // its uid, and a Zeek log's are a quarter of what its rows take.
-  const keeper = new ConnectionKeeper(pool, options.objectsUpTo, { uids: false });
+  const keeper = new ConnectionKeeper(pool, options.objectsUpTo, { uids: false, sealAfter: options.sealAfter });
   const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => keeper.add(c) });
   const connections = keeper.list();
   const settings = analyzeOptions(options);

@@ -8,6 +8,8 @@
  * services, IPv6 addresses) as numbers into one table, uids as bytes in one buffer, and what only
  * some connections carry (resets, DNS, HTTP, TLS, request times) in an object of their own — but
  * for resets a log's row tells by itself (a firewall's denial, a Zeek history's), kept as a bit.
+ * Past a million rows each full chunk is sealed (`seal`): its words and counts packed into the
+ * bytes their values need, about 27 bytes a Zeek row instead of 48.
  * `get(i)` gives the row as a Connection whose fields are read from the columns as they are asked
  * for, equal field for field to the one added; `toArray()` makes plain objects of them.
  */
@@ -152,7 +154,20 @@ export interface StoreOptions {
    * the order added.
    */
   uids?: boolean;
+  /**
+   * Full chunks a store holds before it seals them (`seal`: each row in about half the bytes, read
+   * back a little slower): SEAL_AFTER by default; 0 seals every chunk, the last at the sort.
+   */
+  sealAfter?: number;
 }
+
+/**
+ * Full chunks a store holds as they were filled: about a million rows, 50 MB of columns. Past
+ * them every full chunk is sealed, and the last at the sort — a day's conn.log of ten million rows
+ * then peaks at 480 MB instead of 670; a smaller input is analysed at full speed, its columns a
+ * few tens of megabytes whether sealed or not.
+ */
+export const SEAL_AFTER = 16;
 
 /** The connections of `list` at `positions`, made as they are asked for. */
 export function viewOf(list: ConnectionList, positions: readonly number[]): ConnectionList {
@@ -327,7 +342,24 @@ const W_ORIG_PKTS = 5;
 const W_TS_MICROS = 6;
 const W_MICROS = 7;
 
-const flagsAt = (k: Chunk, i: number): number => k.hot[i * HOT + W_FLAGS]! & 0xffff;
+const flagsAt = (k: Chunk, i: number): number => wordAt(k, i, W_FLAGS) & 0xffff;
+
+/**
+ * The bits `mask` of row `i`'s flags word (flags, state, transport): from the chunk alone where
+ * every row of a sealed chunk has them alike — a log's rows are all of one kind of uid, none
+ * denied by a firewall, most of one transport, most with IPv4 addresses — else from the row.
+ */
+function flagBits(k: Chunk, i: number, mask: number): number {
+  const p = k.packed;
+  if (p !== null && ((p.flagsAll ^ p.flagsAny) & mask) === 0) return p.flagsAll & mask;
+  return wordAt(k, i, W_FLAGS) & mask;
+}
+
+/** Row `i`'s `hot` word `w`, from the words while the chunk is filled and from its packed bytes once sealed. */
+function wordAt(k: Chunk, i: number, w: number): number {
+  const hot = k.hot;
+  return hot !== null ? hot[i * HOT + w]! : k.packed!.at(i, w);
+}
 
 /**
  * The columns of CHUNK connections (about 60 to 90 bytes each, uid bytes and rare fields aside).
@@ -378,7 +410,12 @@ class Chunk {
    * reads one host's rows, which lie among every other host's: each column of its own cost a read
    * from memory of its own a row, where these share one.
    */
-  readonly hot = new Uint32Array(CHUNK * HOT);
+  hot: Uint32Array | null;
+  /**
+   * The chunk's `hot` words and count columns once it is full (`seal`): each narrowed to the bytes
+   * its values need. Null while rows are added to it.
+   */
+  packed: Packed | null = null;
   /**
    * End of each row's uid in `uids` (a row of FLAG_LOG_UID has none there), made at the chunk's
    * first uid kept as text: a firewall log's rows keep none.
@@ -424,8 +461,15 @@ class Chunk {
   uids: Buffer | null = null;
   uidBytes = 0;
 
+  /** `hot`: the words of a chunk sealed before, cleared and used again (else made). */
+  constructor(hot: Uint32Array | null = null) {
+    this.hot = hot !== null ? hot.fill(0) : new Uint32Array(CHUNK * HOT);
+  }
+
   /** As made, for a store that takes it again: every column made at its first value let go. */
-  empty(): void {
+  empty(hot: Uint32Array | null = null): void {
+    this.hot = hot !== null && this.hot === null ? hot.fill(0) : (this.hot ?? new Uint32Array(CHUNK * HOT));
+    this.packed = null;
     this.tsMicros = false;
     this.tsFar = null;
     this.ts = null;
@@ -454,8 +498,11 @@ class Chunk {
   }
 }
 
-/** `micros` of a row without a duration. */
-const DURATION_NONE = 0xffffffff;
+/**
+ * `micros` of a row without a duration; any other holds the duration plus one: a chunk's
+ * durations then range from 0 up, and packed (`seal`) take the bytes the longest needs.
+ */
+const DURATION_NONE = 0;
 
 /**
  * A row's duration as `micros` holds it, or -1 when its times are not of that shape: a duration
@@ -464,11 +511,11 @@ const DURATION_NONE = 0xffffffff;
 function microsOf(ts: number, lastTs: number, duration: number | null): number {
   if (duration === null) return lastTs === ts ? DURATION_NONE : -1;
   const micros = Math.round(duration * 1e6);
-  return micros >= 0 && micros < DURATION_NONE && micros / 1e6 === duration && ts + duration === lastTs ? micros : -1;
+  return micros >= 0 && micros < 0xffffffff && micros / 1e6 === duration && ts + duration === lastTs ? micros + 1 : -1;
 }
 
 /** The duration `micros` holds for a row: null for none. */
-const durationOfMicros = (micros: number): number | null => (micros === DURATION_NONE ? null : micros / 1e6);
+const durationOfMicros = (micros: number): number | null => (micros === DURATION_NONE ? null : (micros - 1) / 1e6);
 
 /** `tsMicros` of a start kept in `tsFar`. */
 const TS_FAR = 0xffffffff;
@@ -478,10 +525,347 @@ const TS_FAR = 0xffffffff;
  */
 const TS_FAR_MAX = 1024;
 
+/** Fields of a sealed chunk's rows: its `hot` words (W_…), then its count columns. */
+const F_ORIG_BYTES = HOT;
+const F_RESP_BYTES = HOT + 1;
+const F_ORIG_IP = HOT + 2;
+const F_RESP_IP = HOT + 3;
+const F_RESP_PKTS = HOT + 4;
+const F_SERVICE = HOT + 5;
+/** The responder's port (W_PORTS holds the originator's alone): a few a chunk, where their pairs are thousands. */
+const F_RESP_P = HOT + 6;
+const FIELDS = HOT + 7;
+
+/** Row `i`'s payload bytes, packets received and service (Texts id + 1, 0 for none), from its columns or its packed bytes. */
+const origBytesAt = (k: Chunk, i: number): number => (k.packed !== null ? k.packed.at(i, F_ORIG_BYTES) : (k.origBytes?.[i] ?? 0));
+const respBytesAt = (k: Chunk, i: number): number => (k.packed !== null ? k.packed.at(i, F_RESP_BYTES) : (k.respBytes?.[i] ?? 0));
+const respPktsAt = (k: Chunk, i: number): number => (k.packed !== null ? k.packed.at(i, F_RESP_PKTS) : (k.respPkts?.[i] ?? 0));
+const serviceAt = (k: Chunk, i: number): number => (k.packed !== null ? k.packed.at(i, F_SERVICE) : (k.service?.[i] ?? 0));
+
+/**
+ * A full chunk's rows in as few bytes as their values need: each field (a `hot` word, a count
+ * column) of every row in 0 to 4 bytes, as its value less the chunk's least (frame of reference),
+ * or as its place in the chunk's list of the field's values (a dictionary) where that is
+ * narrower. A row's fields lie side by side, as in `hot`: a pass over one host's rows, scattered
+ * among every other host's, reads one stretch of memory a row. A busy day's conn.log row takes
+ * 20 to 30 bytes here where its words and columns took 48: its originators share a network, its
+ * responders and ports are a few thousand, its histories and states a few dozen, its counts
+ * small.
+ */
+class Packed {
+  constructor(
+    /** The rows' bytes, read a value at a time wherever it lies (a row's fields are not aligned). */
+    private readonly view: DataView,
+    readonly stride: number,
+    /** Each field's place in a row, and the bits of the four bytes read there that are its own. */
+    private readonly offset: Int32Array,
+    private readonly mask: Int32Array,
+    /** Each field's least value, or its dictionary (its values in the order met; null for none). */
+    private readonly base: Float64Array,
+    private readonly dicts: (Uint32Array | null)[],
+    /** The IP byte columns held the counts themselves (Uint32Array), not their excess (setIpBytes). */
+    readonly origIpWide: boolean,
+    readonly respIpWide: boolean,
+    /** The bits of the flags word (W_FLAGS) every row has, and those any row has. */
+    readonly flagsAll: number,
+    readonly flagsAny: number,
+  ) {}
+
+  /** Bytes the chunk's rows take. */
+  get byteLength(): number {
+    return this.view.byteLength;
+  }
+
+  /**
+   * Row `i`'s field `f`: four bytes read and those of the field kept, whatever its width — no
+   * branch on it to mispredict, field after field (the rows end with four bytes to spare). Kept
+   * small: the engine then writes it into each of the many places a row's field is read.
+   */
+  at(i: number, f: number): number {
+    const v = (this.view.getUint32(i * this.stride + this.offset[f]!, true) & this.mask[f]!) >>> 0;
+    const dict = this.dicts[f]!;
+    return dict === null ? v + this.base[f]! : dict[v]!;
+  }
+
+  /** Row `i`'s first byte (for `warm`: the row read from memory, nothing made of it). */
+  touch(i: number): number {
+    return this.view.getUint8(i * this.stride);
+  }
+
+  /** Row `i`'s IP bytes as ipBytesAt reads them from field `f`, `bytes` the field of its payload's. */
+  ipBytes(i: number, f: number, bytes: number, wide: boolean): number {
+    const v = this.at(i, f);
+    return wide || v === 0 ? v : this.at(i, bytes) + v - 1;
+  }
+}
+
+/** The count column a field of a chunk being filled is read from (null: every row 0). */
+function countColumn(k: Chunk, f: number): Uint16Array | Uint32Array | null {
+  return f === F_ORIG_BYTES
+    ? k.origBytes
+    : f === F_RESP_BYTES
+      ? k.respBytes
+      : f === F_ORIG_IP
+        ? k.origIpBytes
+        : f === F_RESP_IP
+          ? k.respIpBytes
+          : f === F_RESP_PKTS
+            ? k.respPkts
+            : k.service;
+}
+
+/** Scratch of `seal`: each field's values as written (less the least, or places in its dictionary), and the table that finds them. */
+const sealCodes: Uint32Array[] = [];
+const sealTable = new Int32Array(2 * CHUNK);
+const sealPlaces = new Uint32Array(CHUNK);
+const sealLow = new Uint32Array(FIELDS);
+const sealHigh = new Uint32Array(FIELDS);
+const sealDict = new Uint32Array(CHUNK);
+
+/** Rows `seal` reads and writes at a time: their words and bytes stay in the processor's cache while it goes over each field. */
+const SEAL_BLOCK = 1024;
+
+/**
+ * Every field of the first `n` rows of a chunk being filled into `out` (one array a field), the
+ * least and greatest value of each into `low` and `high`; a block of rows at a time, field by
+ * field (the chunk's words are two megabytes: read a field at a time over all of them, each
+ * field would read them all from memory again).
+ */
+function gather(k: Chunk, n: number, out: Uint32Array[], low: Uint32Array, high: Uint32Array): void {
+  low.fill(0xffffffff);
+  high.fill(0);
+  const hot = k.hot!;
+  for (let from = 0; from < n; from += SEAL_BLOCK) {
+    const to = Math.min(n, from + SEAL_BLOCK);
+    for (let f = 0; f < FIELDS; f++) {
+      const values = out[f]!;
+      let least = low[f]!;
+      let most = high[f]!;
+      if (f < HOT || f === F_RESP_P) {
+        const word = f === F_RESP_P ? W_PORTS : f;
+        const shift = f === F_RESP_P ? 16 : 0;
+        const mask = f === W_PORTS || f === F_RESP_P ? 0xffff : -1;
+        for (let j = from, at = from * HOT + word; j < to; j++, at += HOT) {
+          const v = ((hot[at]! >>> shift) & mask) >>> 0;
+          values[j] = v;
+          if (v < least) least = v;
+          if (v > most) most = v;
+        }
+      } else {
+        const column = countColumn(k, f);
+        if (column === null) {
+          values.fill(0, from, to);
+          least = 0;
+        } else {
+          for (let j = from; j < to; j++) {
+            const v = column[j]!;
+            values[j] = v;
+            if (v < least) least = v;
+            if (v > most) most = v;
+          }
+        }
+      }
+      low[f] = least;
+      high[f] = most;
+    }
+  }
+}
+
+/**
+ * The distinct values of `values[0, n)` into `dict` in order met, and each row's place among them
+ * into `places`; their number, or -1 once there would be more than `limit`.
+ */
+function dictionary(values: Uint32Array, n: number, limit: number, dict: Uint32Array, places: Uint32Array): number {
+  const bits = Math.max(9, Math.ceil(Math.log2(2 * limit)));
+  const mask = (1 << bits) - 1;
+  const table = sealTable;
+  table.fill(0, 0, mask + 1);
+  let count = 0;
+  for (let j = 0; j < n; j++) {
+    const v = values[j]!;
+    let h = Math.imul(v, 0x9e3779b1) >>> (32 - bits);
+    for (;;) {
+      const e = table[h]!;
+      if (e === 0) {
+        // Given up at the limit, or once most rows so far brought a value of their own and at
+        // that pace the rest would pass it (a field of times or byte counts).
+        if (count === limit || (j >= 4096 && 2 * count > j && count * n > limit * j)) return -1;
+        dict[count] = v;
+        places[j] = count;
+        table[h] = ++count;
+        break;
+      }
+      if (dict[e - 1] === v) {
+        places[j] = e - 1;
+        break;
+      }
+      h = (h + 1) & mask;
+    }
+  }
+  return count;
+}
+
+/** Bytes that hold every number up to `range`. */
+const bytesFor = (range: number): number => (range === 0 ? 0 : range < 0x100 ? 1 : range < 0x10000 ? 2 : range < 0x1000000 ? 3 : 4);
+
+/**
+ * The first `n` rows of chunk `k` packed (`Packed`), its words and count columns let go; the
+ * words are given back for the next chunk to fill.
+ */
+function seal(k: Chunk, n: number): Uint32Array {
+  const width = new Uint8Array(FIELDS);
+  const base = new Float64Array(FIELDS);
+  const offset = new Int32Array(FIELDS);
+  const dicts = new Array<Uint32Array | null>(FIELDS).fill(null);
+  let stride = 0;
+  for (let f = 0; f < FIELDS; f++) sealCodes[f] ??= new Uint32Array(CHUNK);
+  gather(k, n, sealCodes, sealLow, sealHigh);
+  let flagsAll = -1;
+  let flagsAny = 0;
+  const flags = sealCodes[W_FLAGS]!;
+  for (let j = 0; j < n; j++) {
+    flagsAll &= flags[j]!;
+    flagsAny |= flags[j]!;
+  }
+  for (let f = 0; f < FIELDS; f++) {
+    const values = sealCodes[f]!;
+    const min = n === 0 ? 0 : sealLow[f]!;
+    let w = bytesFor(sealHigh[f]! - min);
+    if (w >= 2) {
+      // A field of a few values (a history, a server, a state) is narrower as its place among
+      // them, where the places and the list of values take fewer bytes than the values: the
+      // dictionary is given up as soon as it could not.
+      const limit = w === 2 ? 0x100 : Math.min(CHUNK, Math.floor((n * (w - 1)) / 4));
+      const count = dictionary(values, n, limit, sealDict, sealPlaces);
+      const dictWidth = count > 0x100 ? 2 : 1;
+      if (count > 0 && n * dictWidth + 4 * count < n * w) {
+        dicts[f] = count <= 0x100 ? sharedDictionary(count, sealPlaces, n) : sealDict.slice(0, count);
+        values.set(sealPlaces.subarray(0, n));
+        w = dictWidth;
+      }
+    }
+    width[f] = w;
+    base[f] = dicts[f] === null ? min : 0;
+    offset[f] = stride;
+    stride += w;
+  }
+  // (Four bytes to spare after the last row's: each value is read as four.)
+  const bytes = new Uint8Array(n * stride + 4);
+  const view = new DataView(bytes.buffer);
+  // Each value written as four bytes, field after field: the bytes past its own are the next
+  // fields', written over as they follow, and no branch on the width — but for the last fields
+  // of a row, whose four bytes would reach into the next row's first, written before.
+  for (let from = 0; from < n; from += SEAL_BLOCK) {
+    const to = Math.min(n, from + SEAL_BLOCK);
+    for (let f = 0; f < FIELDS; f++) {
+      const w = width[f]!;
+      if (w === 0) continue;
+      const codes = sealCodes[f]!;
+      const min = base[f]!;
+      const o = offset[f]!;
+      if (offset[f]! + 4 <= stride) {
+        for (let j = from, at = from * stride + o; j < to; j++, at += stride) view.setUint32(at, (codes[j]! - min) | 0, true);
+      } else {
+        for (let j = from, at = from * stride + o; j < to; j++, at += stride) {
+          const v = codes[j]! - min;
+          for (let b = 0; b < w; b++) bytes[at + b] = v >>> (8 * b);
+        }
+      }
+    }
+  }
+  const layout = layoutOf(width, offset);
+  const packed = new Packed(
+    view,
+    stride,
+    layout.offset,
+    layout.mask,
+    base,
+    dicts,
+    k.origIpBytes instanceof Uint32Array,
+    k.respIpBytes instanceof Uint32Array,
+    flagsAll,
+    flagsAny,
+  );
+  const words = k.hot!;
+  k.hot = null;
+  k.packed = packed;
+  k.origBytes = k.respBytes = null;
+  k.origIpBytes = k.respIpBytes = k.respPkts = k.service = null;
+  return words;
+}
+
+/**
+ * The offsets and masks of chunks whose fields have these widths, made once: a log's chunks are
+ * mostly alike, and a pass that goes from chunk to chunk then reads one pair of arrays, where
+ * one of each chunk's own would be a read from memory each.
+ */
+function layoutOf(width: Uint8Array, offset: Int32Array): { offset: Int32Array; mask: Int32Array } {
+  const key = width.join('');
+  let layout = layouts.get(key);
+  if (layout === undefined) {
+    layout = { offset, mask: Int32Array.from(width, (w) => (w === 4 ? -1 : (1 << (8 * w)) - 1)) };
+    if (layouts.size < MAX_LAYOUTS) layouts.set(key, layout);
+  }
+  return layout;
+}
+const layouts = new Map<string, { offset: Int32Array; mask: Int32Array }>();
+const MAX_LAYOUTS = 4096;
+
+/**
+ * The dictionary of `count` values in sealDict, in order of value and made once for every chunk
+ * with the same values (a log's histories, states, ports: the same few in chunk after chunk), the
+ * places of `n` rows renumbered to it.
+ */
+function sharedDictionary(count: number, places: Uint32Array, n: number): Uint32Array {
+  const sorted = sealDict.slice(0, count).sort();
+  const key = sorted.join(',');
+  let dict = dictionaries.get(key);
+  if (dict === undefined) {
+    dict = sorted;
+    if (dictionaries.size < MAX_DICTIONARIES) dictionaries.set(key, dict);
+  }
+  const rank = new Map<number, number>();
+  for (let r = 0; r < count; r++) rank.set(dict[r]!, r);
+  const renumber = new Uint8Array(count);
+  for (let d = 0; d < count; d++) renumber[d] = rank.get(sealDict[d]!)!;
+  for (let j = 0; j < n; j++) places[j] = renumber[places[j]!]!;
+  return dict;
+}
+const dictionaries = new Map<string, Uint32Array>();
+const MAX_DICTIONARIES = 4096;
+
+/** A sealed chunk's first `n` rows back in words and columns, for rows to be added to it. */
+function unseal(k: Chunk, n: number): void {
+  const p = k.packed!;
+  const hot = new Uint32Array(CHUNK * HOT);
+  for (let j = 0; j < n; j++) {
+    for (let w = 0; w < HOT; w++) hot[j * HOT + w] = p.at(j, w);
+    hot[j * HOT + W_PORTS] = p.at(j, W_PORTS) | (p.at(j, F_RESP_P) << 16);
+  }
+  const column = (f: number, make: (max: number) => Uint16Array | Uint32Array): Uint16Array | Uint32Array | null => {
+    let max = 0;
+    for (let j = 0; j < n; j++) max = Math.max(max, p.at(j, f));
+    if (max === 0) return null;
+    const out = make(max);
+    for (let j = 0; j < n; j++) out[j] = p.at(j, f);
+    return out;
+  };
+  const u32 = (): Uint32Array => new Uint32Array(CHUNK);
+  const u16 = (): Uint16Array => new Uint16Array(CHUNK);
+  k.origBytes = column(F_ORIG_BYTES, u32) as Uint32Array | null;
+  k.respBytes = column(F_RESP_BYTES, u32) as Uint32Array | null;
+  k.origIpBytes = column(F_ORIG_IP, p.origIpWide ? u32 : u16);
+  k.respIpBytes = column(F_RESP_IP, p.respIpWide ? u32 : u16);
+  k.respPkts = column(F_RESP_PKTS, (max) => (max > 0xffff ? u32() : u16()));
+  k.service = column(F_SERVICE, u16) as Uint16Array | null;
+  k.hot = hot;
+  k.packed = null;
+}
+
 /** Row `i`'s start. */
 function tsAt(k: Chunk, i: number): number {
   if (!k.tsMicros) return k.ts![i]!;
-  const d = k.hot[i * HOT + W_TS_MICROS]!;
+  const d = wordAt(k, i, W_TS_MICROS);
   return d !== TS_FAR ? (k.tsBase + d) / 1e6 : k.tsFar!.get(i)!;
 }
 
@@ -512,9 +896,9 @@ function setTs(k: Chunk, i: number, ts: number): void {
     starts[i] = ts;
     return;
   }
-  if (!far) k.hot[i * HOT + W_TS_MICROS] = d;
+  if (!far) k.hot![i * HOT + W_TS_MICROS] = d;
   else {
-    k.hot[i * HOT + W_TS_MICROS] = TS_FAR;
+    k.hot![i * HOT + W_TS_MICROS] = TS_FAR;
     (k.tsFar ??= new Map()).set(i, ts);
   }
 }
@@ -522,8 +906,8 @@ function setTs(k: Chunk, i: number, ts: number): void {
 /** Row `i`'s end. */
 function lastTsAt(k: Chunk, i: number): number {
   if (k.lastTs !== null) return k.lastTs[i]!;
-  const micros = k.hot[i * HOT + W_MICROS]!;
-  return micros === DURATION_NONE ? tsAt(k, i) : tsAt(k, i) + micros / 1e6;
+  const micros = wordAt(k, i, W_MICROS);
+  return micros === DURATION_NONE ? tsAt(k, i) : tsAt(k, i) + (micros - 1) / 1e6;
 }
 
 /** Row `i`'s capture. */
@@ -535,7 +919,7 @@ function setTimes(k: Chunk, i: number, c: Connection): void {
   if (k.lastTs === null) {
     const micros = microsOf(c.ts, c.lastTs, c.duration);
     if (micros >= 0) {
-      k.hot[i * HOT + W_MICROS] = micros;
+      k.hot![i * HOT + W_MICROS] = micros;
       return;
     }
     // The rows before as lastTs and duration columns, from which every later row is read.
@@ -545,7 +929,7 @@ function setTimes(k: Chunk, i: number, c: Connection): void {
       const duration = (k.duration = new Float64Array(CHUNK));
       for (let j = 0; j < i; j++) {
         lastTs[j] = lastTsAt(k, j);
-        duration[j] = durationOfMicros(k.hot[j * HOT + W_MICROS]!) ?? Number.NaN;
+        duration[j] = durationOfMicros(wordAt(k, j, W_MICROS)) ?? Number.NaN;
       }
     }
     k.lastTs = lastTs;
@@ -623,10 +1007,11 @@ function setCapture(k: Chunk, i: number, capture: number): void {
 export class ChunkPool {
   private readonly free: Chunk[] = [];
 
-  take(): Chunk {
+  /** A chunk to fill; `hot`, the words of one just sealed, for it to use if it needs words. */
+  take(hot: Uint32Array | null = null): Chunk {
     const chunk = this.free.pop();
-    if (chunk === undefined) return new Chunk();
-    chunk.empty();
+    if (chunk === undefined) return new Chunk(hot);
+    chunk.empty(hot);
     return chunk;
   }
 
@@ -649,6 +1034,21 @@ export class ConnectionStore implements ConnectionList {
     options: StoreOptions = {},
   ) {
     this.keepUids = options.uids !== false;
+    this.sealAfter = options.sealAfter ?? SEAL_AFTER;
+  }
+
+  /** StoreOptions.sealAfter, and the chunks sealed so far (all those before it). */
+  private readonly sealAfter: number;
+  private sealed = 0;
+
+  /** The chunks before `upTo` sealed; the words of the last one sealed (null: none was). */
+  private sealUpTo(upTo: number): Uint32Array | null {
+    let words: Uint32Array | null = null;
+    for (; this.sealed < upTo; this.sealed++) {
+      const k = this.chunks[this.sealed]!;
+      if (k.packed === null) words = seal(k, Math.min(CHUNK, this.n - k.first));
+    }
+    return words;
   }
 
   /** Empties the store, its chunks given back to its pool. */
@@ -656,6 +1056,7 @@ export class ConnectionStore implements ConnectionList {
     this.pool?.give(this.chunks);
     this.chunks = [];
     this.n = 0;
+    this.sealed = 0;
     this.order = null;
     this.sorted = false;
   }
@@ -694,11 +1095,19 @@ export class ConnectionStore implements ConnectionList {
   add(c: Connection): void {
     const i = this.n & ROW;
     if (i === 0) {
-      const chunk = this.pool !== null ? this.pool.take() : new Chunk();
+      // Every chunk so far is full: sealed once there are more than `sealAfter`, and the words of
+      // the last one sealed are the new chunk's.
+      const words = this.chunks.length >= this.sealAfter ? this.sealUpTo(this.chunks.length) : null;
+      const chunk = this.pool !== null ? this.pool.take(words) : new Chunk(words);
       chunk.first = this.n;
       this.chunks.push(chunk);
     }
     const k = this.chunks[this.chunks.length - 1]!;
+    // (A chunk sealed by a sort and added to after it.)
+    if (k.packed !== null) {
+      unseal(k, i);
+      this.sealed--;
+    }
     this.n++;
     this.order = null;
     this.sorted = false;
@@ -709,7 +1118,7 @@ export class ConnectionStore implements ConnectionList {
     if (c.origIpBytes !== 0) k.origIpBytes = setIpBytes(k.origIpBytes, i, c.origIpBytes, c.origBytes, k.origBytes);
     if (c.respIpBytes !== 0) k.respIpBytes = setIpBytes(k.respIpBytes, i, c.respIpBytes, c.respBytes, k.respBytes);
     const at = i * HOT;
-    const hot = k.hot;
+    const hot = k.hot!;
     hot[at + W_ORIG_PKTS] = c.origPkts;
     if (c.respPkts !== 0) k.respPkts = setCount16(k.respPkts ?? new Uint16Array(CHUNK), i, c.respPkts);
     let flags = c.established ? FLAG_ESTABLISHED : 0;
@@ -856,6 +1265,7 @@ export class ConnectionStore implements ConnectionList {
   /** In order of start time, ties by uid (the order loadCaptures gives). */
   sortByStart(): void {
     this.compactRare();
+    if (this.chunks.length > this.sealAfter) this.sealUpTo(this.chunks.length);
     const n = this.n;
     let sorted = true;
     let ties = false;
@@ -992,8 +1402,7 @@ export class ConnectionStore implements ConnectionList {
     const whole = wholeAt(k, r & ROW);
     if (whole !== undefined) return whole;
     if (this.lens === null) return (this.lens = new StoredRow(k, r & ROW, this.tables));
-    this.lens.k = k;
-    this.lens.i = r & ROW;
+    this.lens.move(k, r & ROW);
     return this.lens;
   }
 
@@ -1012,7 +1421,9 @@ export class ConnectionStore implements ConnectionList {
     const chunks = this.chunks;
     for (let j = 0; j < positions.length; j++) {
       const r = order === null ? positions[j]! : order[positions[j]!]!;
-      sum ^= chunks[r >>> CHUNK_BITS]!.hot[(r & ROW) * HOT + W_FLAGS]!;
+      const k = chunks[r >>> CHUNK_BITS]!;
+      const p = k.packed;
+      sum ^= p !== null ? p.touch(r & ROW) : k.hot![(r & ROW) * HOT + W_FLAGS]!;
     }
     this.warmth ^= sum;
   }
@@ -1027,7 +1438,7 @@ export class ConnectionStore implements ConnectionList {
   denyingLog(i: number): string | null {
     const r = this.order === null ? i : this.order[i]!;
     const k = this.chunks[r >>> CHUNK_BITS]!;
-    return flagsAt(k, r & ROW) & FLAG_LOG_DENIAL ? this.tables.senders.get(captureAt(k, r & ROW))! : null;
+    return flagBits(k, r & ROW, FLAG_LOG_DENIAL) !== 0 ? this.tables.senders.get(captureAt(k, r & ROW))! : null;
   }
 
   private make(r: number): Connection {
@@ -1119,9 +1530,35 @@ class StoredRow implements Connection {
     private readonly t: Tables,
   ) {}
 
+  /**
+   * The row's flags word and address words once read (-1 before): the analysis reads a host's
+   * rows through views it holds while it goes over them several times, and each read of a
+   * sealed row is a read from memory (`move` clears them).
+   */
+  private flagsWord = -1;
+  private origWord = -1;
+  private respWord = -1;
+
+  /** The view moved to row `i` of chunk `k`. */
+  move(k: Chunk, i: number): void {
+    this.k = k;
+    this.i = i;
+    this.flagsWord = this.origWord = this.respWord = -1;
+  }
+
   /** The row's word `w` of its chunk's `hot` columns. */
   private word(w: number): number {
-    return this.k.hot[this.i * HOT + w]!;
+    if (w === W_RESP_A) return this.respWord >= 0 ? this.respWord : (this.respWord = wordAt(this.k, this.i, w));
+    if (w === W_ORIG_A) return this.origWord >= 0 ? this.origWord : (this.origWord = wordAt(this.k, this.i, w));
+    return wordAt(this.k, this.i, w);
+  }
+
+  /** flagBits of the row. */
+  private flags(mask: number): number {
+    const p = this.k.packed;
+    if (p !== null && ((p.flagsAll ^ p.flagsAny) & mask) === 0) return p.flagsAll & mask;
+    if (this.flagsWord < 0) this.flagsWord = wordAt(this.k, this.i, W_FLAGS);
+    return this.flagsWord & mask;
   }
 
   private get rare(): Rare {
@@ -1133,7 +1570,7 @@ class StoredRow implements Connection {
     return uidAt(this.k, this.i);
   }
   get proto(): Transport {
-    return this.t.transports[this.word(W_FLAGS) >>> 24] as Transport;
+    return this.t.transports[this.flags(0xff000000) >>> 24] as Transport;
   }
   get ts(): number {
     return tsAt(this.k, this.i);
@@ -1151,19 +1588,14 @@ class StoredRow implements Connection {
     return this.address(W_RESP_A, FLAG_RESP_TEXT);
   }
 
-  /** A count column's value: 0 while the chunk has none (the column is made at its first). */
-  private count(column: Uint16Array | Uint32Array | null): number {
-    return column === null ? 0 : column[this.i]!;
-  }
-
   /** An address word's value as text: an IPv4 number, or (its flag set) a Texts id. */
   private address(w: number, textFlag: number): string {
     const a = this.word(w);
-    return this.word(W_FLAGS) & textFlag ? this.t.texts[a]! : formatIPv4(a);
+    return this.flags(textFlag) !== 0 ? this.t.texts[a]! : formatIPv4(a);
   }
   /** An address word's value as an IPv4 number, -1 where (its flag set) the row keeps it as text. */
   private v4(w: number, textFlag: number): number {
-    return this.word(W_FLAGS) & textFlag ? -1 : this.word(w);
+    return this.flags(textFlag) !== 0 ? -1 : this.word(w);
   }
   /** The responder's IPv4 address as a number, -1 where the row keeps it as text. */
   get respV4(): number {
@@ -1174,32 +1606,32 @@ class StoredRow implements Connection {
     return this.v4(W_ORIG_A, FLAG_ORIG_TEXT);
   }
   get respP(): number {
-    return this.word(W_PORTS) >>> 16;
+    const k = this.k;
+    return k.packed !== null ? k.packed.at(this.i, F_RESP_P) : k.hot![this.i * HOT + W_PORTS]! >>> 16;
   }
   get service(): string | null {
-    const column = this.k.service;
-    const service = column === null ? 0 : column[this.i]!;
+    const service = serviceAt(this.k, this.i);
     return service === 0 ? null : this.t.texts[service - 1]!;
   }
   get duration(): number | null {
     const k = this.k;
-    if (k.lastTs === null) return durationOfMicros(k.hot[this.i * HOT + W_MICROS]!);
+    if (k.lastTs === null) return durationOfMicros(wordAt(k, this.i, W_MICROS));
     return k.duration === null ? durationOf(tsAt(k, this.i), k.lastTs[this.i]!) : durationAt(k.duration, this.i);
   }
   get origBytes(): number {
-    return this.count(this.k.origBytes);
+    return origBytesAt(this.k, this.i);
   }
   get respBytes(): number {
-    return this.count(this.k.respBytes);
+    return respBytesAt(this.k, this.i);
   }
   get connState(): ConnState {
-    return this.t.states[(this.word(W_FLAGS) >>> 16) & 0xff] as ConnState;
+    return this.t.states[this.flags(0xff0000) >>> 16] as ConnState;
   }
   get localOrig(): boolean | null {
-    return localValue((this.word(W_FLAGS) >> LOCAL_ORIG_SHIFT) & 3);
+    return localValue(this.flags(3 << LOCAL_ORIG_SHIFT) >> LOCAL_ORIG_SHIFT);
   }
   get localResp(): boolean | null {
-    return localValue((this.word(W_FLAGS) >> LOCAL_RESP_SHIFT) & 3);
+    return localValue(this.flags(3 << LOCAL_RESP_SHIFT) >> LOCAL_RESP_SHIFT);
   }
   get missedBytes(): number {
     return this.rare.missedBytes;
@@ -1211,13 +1643,17 @@ class StoredRow implements Connection {
     return this.word(W_ORIG_PKTS);
   }
   get origIpBytes(): number {
-    return ipBytesAt(this.k.origIpBytes, this.i, this.k.origBytes);
+    const k = this.k;
+    if (k.packed === null) return ipBytesAt(k.origIpBytes, this.i, k.origBytes);
+    return k.packed.ipBytes(this.i, F_ORIG_IP, F_ORIG_BYTES, k.packed.origIpWide);
   }
   get respPkts(): number {
-    return this.count(this.k.respPkts);
+    return respPktsAt(this.k, this.i);
   }
   get respIpBytes(): number {
-    return ipBytesAt(this.k.respIpBytes, this.i, this.k.respBytes);
+    const k = this.k;
+    if (k.packed === null) return ipBytesAt(k.respIpBytes, this.i, k.respBytes);
+    return k.packed.ipBytes(this.i, F_RESP_IP, F_RESP_BYTES, k.packed.respIpWide);
   }
   get capture(): number {
     return captureAt(this.k, this.i);
@@ -1243,12 +1679,12 @@ class StoredRow implements Connection {
     return Number.isNaN(rtt) ? null : rtt;
   }
   get established(): boolean {
-    return (this.word(W_FLAGS) & FLAG_ESTABLISHED) !== 0;
+    return this.flags(FLAG_ESTABLISHED) !== 0;
   }
   get resets(): Connection['resets'] {
     const k = this.k;
     const i = this.i;
-    const flags = flagsAt(k, i);
+    const flags = flagBits(k, i, FLAG_LOG_DENIAL | FLAG_HISTORY_RESETS);
     if (flags & FLAG_LOG_DENIAL) return [logDenial(tsAt(k, i), this.t.senders.get(captureAt(k, i))!)];
     if (flags & FLAG_HISTORY_RESETS) return historyResets(this);
     return this.rare.resets;
@@ -1275,10 +1711,10 @@ class StoredRow implements Connection {
     return this.rare.dnsAnswers;
   }
   get requestTimes(): number[] {
-    return flagsAt(this.k, this.i) & FLAG_ONE_REQUEST ? [this.k.requestTime![this.i]!] : this.rare.requestTimes;
+    return this.flags(FLAG_ONE_REQUEST) !== 0 ? [this.k.requestTime![this.i]!] : this.rare.requestTimes;
   }
   get synSeq(): number | undefined {
-    const flags = flagsAt(this.k, this.i);
+    const flags = this.flags(FLAG_SYN_SEQ | FLAG_NO_SYN_SEQ);
     return flags & FLAG_SYN_SEQ ? this.k.synSeq![this.i] : flags & FLAG_NO_SYN_SEQ ? -1 : undefined;
   }
   get tunnelParents(): readonly string[] | undefined {
@@ -1425,7 +1861,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const UID_BYTES = 18;
 
 function uidAt(k: Chunk, i: number): string {
-  const flags = flagsAt(k, i);
+  const flags = flagBits(k, i, FLAG_ROW_UID | FLAG_LOG_UID);
   if (flags & FLAG_ROW_UID) return logUid(captureAt(k, i), k.first + i);
   if (flags & FLAG_LOG_UID) return logUid(captureAt(k, i), k.serial![i]!);
   if (k.uids !== null) return k.uids.toString('utf8', i === 0 ? 0 : k.uidEnd![i - 1]!, k.uidEnd![i]);
