@@ -1236,6 +1236,31 @@ export class ConnectionStore implements ConnectionList {
     return lastTsAt(this.chunks[r >>> CHUNK_BITS]!, r & ROW);
   }
 
+  /**
+   * Hands every row on as a plain connection in the order added (in start order once sorted),
+   * letting go of each chunk once its rows are handed on: the store is empty after. `each` must not
+   * read the store. A stream's conn rows wait in a store until its side logs are read, then go to
+   * the analysis's own store: the two then never hold every row at once.
+   */
+  drain(each: (c: Connection) => void): void {
+    if (this.order !== null) {
+      for (let i = 0; i < this.n; i++) each(plainConnection(this.get(i)));
+      this.release();
+      return;
+    }
+    const chunks = this.chunks;
+    const n = this.n;
+    this.chunks = [];
+    this.release();
+    for (let at = 0; at < chunks.length; at++) {
+      const k = chunks[at]!;
+      const rows = Math.min(CHUNK, n - k.first);
+      for (let i = 0; i < rows; i++) each(plainConnection(wholeAt(k, i) ?? new StoredRow(k, i, this.tables)));
+      // (Its memory is the collector's to free; a pool would keep it.)
+      chunks[at] = EMPTY_CHUNK;
+    }
+  }
+
   toArray(): Connection[] {
     const out = new Array<Connection>(this.n);
     for (let i = 0; i < this.n; i++) out[i] = plainConnection(this.get(i));
@@ -1450,6 +1475,9 @@ export class ConnectionStore implements ConnectionList {
     return uidAt(this.chunks[r >>> CHUNK_BITS]!, r & ROW);
   }
 }
+
+/** What `drain` leaves where a chunk was. */
+const EMPTY_CHUNK = new Chunk(new Uint32Array(0));
 
 /** Whether `order` leaves every position where it is. */
 function isIdentity(order: Uint32Array): boolean {

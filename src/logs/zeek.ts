@@ -13,7 +13,7 @@ import { applyFlowsJson, isFlowsJson } from './flows-json.js';
 import { noCaptureFileFacts, type CaptureSummary } from '../analysis/types.js';
 import { CaptureError } from '../capture/types.js';
 import { NONE, type Connection, type DnsAnswer, type HttpRequestPeek } from '../flows/connection.js';
-import { ConnectionStore, plainConnection } from '../flows/store.js';
+import { ConnectionStore } from '../flows/store.js';
 import { own, TextBook } from '../flat.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
@@ -1066,11 +1066,11 @@ export async function loadZeekLogs(
     join.finish();
     for (const c of rows) hand(c);
   } else {
-    for (let i = 0; i < early.length; i++) {
-      const c = plainConnection(early.get(i));
+    // Each chunk of them let go as its rows are handed on (to the analysis's own store).
+    early.drain((c) => {
       if (join.byUid.size > 0) join.attach(c, () => {});
       hand(c);
-    }
+    });
   }
   early.release();
   // Rows no conn.log row claimed, by uid or by endpoints and time: DNS as the connections they

@@ -275,6 +275,37 @@ describe('the connection store gives back what it was given', () => {
     expect(store.toArray()).toStrictEqual([...byStart, ...more]);
   });
 
+  it('hands every row on in the order added and is empty after, its chunks let go as it goes', () => {
+    // A stream's conn rows wait in a store until its side logs are read, then are drained into
+    // the analysis's own store: across chunks, sealed or not, and whole rows no column holds.
+    const rows = Array.from({ length: 65_536 + 700 }, (_, i) =>
+      connection({
+        uid: `C${i}`,
+        ts: 1_709_251_200 + ((i * 7_919) % 5_000),
+        origH: `10.0.${(i >> 8) & 255}.${i & 255}`,
+        respH: '192.0.2.1',
+        respP: 443,
+        origBytes: i === 3 ? -1 : i,
+      }),
+    );
+    for (const sealAfter of [undefined, 0]) {
+      const store = new ConnectionStore(null, { sealAfter });
+      for (const c of rows) store.add(c);
+      const out: Connection[] = [];
+      store.drain((c) => out.push(c));
+      expect(out).toStrictEqual(rows);
+      expect(store.length).toBe(0);
+      expect(store.toArray()).toEqual([]);
+      // Sorted first, it hands them on in start order.
+      const sorted = new ConnectionStore(null, { sealAfter });
+      for (const c of rows) sorted.add(c);
+      sorted.sortByStart();
+      const byStart: Connection[] = [];
+      sorted.drain((c) => byStart.push(c));
+      expect(byStart).toStrictEqual([...rows].sort((a, b) => a.ts - b.ts || (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0)));
+    }
+  });
+
   it("keeps a log's starts in four bytes a row, exact, however far a long connection's start lies from its neighbours'", () => {
     // A Zeek log writes a connection as it ends: an hour-long one's start lies an hour before the
     // rows around it. Starts printed to the microsecond (and a firewall log's whole seconds) are
