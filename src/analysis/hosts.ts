@@ -18,7 +18,7 @@ import { connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
 import type { Interception } from './interception.js';
-import { machineAddress, type Machines } from './machines.js';
+import { machineAddress, NO_MACHINES, type Machines } from './machines.js';
 import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFacts } from './udp.js';
 import type { Attempt, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { verdictText } from './verdict.js';
@@ -315,8 +315,6 @@ function hostPositions(
     countOf: (id) => (id === undefined ? 0 : first[id + 1]! - first[id]!),
   };
 }
-
-const NO_MACHINES: Machines = new Map();
 
 /**
  * A machine's other addresses and its card on its host's finding, and the evidence that tells the

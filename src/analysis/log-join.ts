@@ -15,7 +15,7 @@ import type { FirewallAction } from '../logs/firewall/types.js';
 import { clockOffset, count, duration, plural, round } from '../quantities.js';
 import type { AttributedReset, Refusals } from './attribution.js';
 import type { CidrSet } from './cidr.js';
-import { machineAddress, type Machines } from './machines.js';
+import { machineAddress, NO_MACHINES, type Machines } from './machines.js';
 import { median } from './stats.js';
 import type { CaptureSummary, HostFinding, LogMatch } from './types.js';
 
@@ -93,7 +93,7 @@ export function joinFirewallLogs(
   given: ConnectionList,
   captures: readonly CaptureSummary[],
   internal: CidrSet,
-  machines: Machines = new Map(),
+  machines: Machines = NO_MACHINES,
 ): LogJoin {
   const logged = new Map<Connection, LoggedVerdict[]>();
   const kinds = new Set(captures.map((c) => isFirewallLog(c)));

@@ -40,7 +40,8 @@ const MAX_CARDS = 65_536;
 /** Every address of a machine of several, mapped to its machine; empty when none is seen. */
 export type Machines = ReadonlyMap<string, Machine>;
 
-const NO_MACHINES: Machines = new Map();
+/** No machine of several addresses (a log's rows, a capture without hardware addresses). */
+export const NO_MACHINES: Machines = new Map();
 
 /** Link-local (IPv4 169.254/16, IPv6 fe80::/10). */
 function linkLocal(address: string): boolean {

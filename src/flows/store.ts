@@ -592,10 +592,12 @@ class Packed {
     return this.view.getUint8(i * this.stride);
   }
 
-  /** Row `i`'s IP bytes as ipBytesAt reads them from field `f`, `bytes` the field of its payload's. */
-  ipBytes(i: number, f: number, bytes: number, wide: boolean): number {
+  /** Row `i`'s IP bytes as ipBytesAt reads them from field `f` (F_ORIG_IP or F_RESP_IP). */
+  ipBytes(i: number, f: number): number {
     const v = this.at(i, f);
-    return wide || v === 0 ? v : this.at(i, bytes) + v - 1;
+    const orig = f === F_ORIG_IP;
+    if ((orig ? this.origIpWide : this.respIpWide) || v === 0) return v;
+    return this.at(i, orig ? F_ORIG_BYTES : F_RESP_BYTES) + v - 1;
   }
 }
 
@@ -1673,7 +1675,7 @@ class StoredRow implements Connection {
   get origIpBytes(): number {
     const k = this.k;
     if (k.packed === null) return ipBytesAt(k.origIpBytes, this.i, k.origBytes);
-    return k.packed.ipBytes(this.i, F_ORIG_IP, F_ORIG_BYTES, k.packed.origIpWide);
+    return k.packed.ipBytes(this.i, F_ORIG_IP);
   }
   get respPkts(): number {
     return respPktsAt(this.k, this.i);
@@ -1681,7 +1683,7 @@ class StoredRow implements Connection {
   get respIpBytes(): number {
     const k = this.k;
     if (k.packed === null) return ipBytesAt(k.respIpBytes, this.i, k.respBytes);
-    return k.packed.ipBytes(this.i, F_RESP_IP, F_RESP_BYTES, k.packed.respIpWide);
+    return k.packed.ipBytes(this.i, F_RESP_IP);
   }
   get capture(): number {
     return captureAt(this.k, this.i);
