@@ -2,7 +2,7 @@
  * callhome as a library: the pipeline of DESIGN.md wired once —
  * capture/ → decode/ → flows/ → analysis/ — for the CLI and for anyone embedding it.
  */
-import { ChunkPool, ConnectionKeeper, type ConnectionList } from './flows/store.js';
+import { ChunkPool, ConnectionKeeper, type ConnectionList, type ConnectionStore } from './flows/store.js';
 import { statSync } from 'node:fs';
 import { ipv4ToNumber } from './decode/address.js';
 import { netblock4, subnet64 } from './analysis/cidr.js';
@@ -232,6 +232,11 @@ export interface StreamOptions extends LoadOptions {
   onConnection: (c: Connection) => void;
   /** Called once, with the time of the first packet handed to the connection tracker. */
   onFirstPacket?: (ts: number) => void;
+  /**
+   * Takes a store of connections a reader kept whole (a stream's conn.log, held for side logs
+   * that may follow it) in place of `onConnection` for each; false, nothing taken, where it cannot.
+   */
+  onStore?: (store: ConnectionStore) => boolean;
 }
 
 /**
@@ -274,7 +279,16 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
           first(c.ts);
           options.onConnection(c);
         };
-  const logs = await loadLogInputs(sorted.logs, captures.length, onLogRow, options.pause, logContext(captures));
+  // A store of rows taken whole has no first row to tell onFirstPacket.
+  const adopt = onFirst === undefined ? options.onStore : undefined;
+  const context = logContext(captures);
+  const logs = await loadLogInputs(
+    sorted.logs,
+    captures.length,
+    onLogRow,
+    options.pause,
+    adopt !== undefined ? { ...context, adopt } : context,
+  );
   captures.push(...logs.captures);
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);
@@ -421,7 +435,7 @@ export async function analyze(
   // few hundred megabytes, not gigabytes. Without their uids: no finding names a connection by
   // its uid, and a Zeek log's are a quarter of what its rows take.
   const keeper = new ConnectionKeeper(pool, options.objectsUpTo, { uids: false, sealAfter: options.sealAfter });
-  const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => keeper.add(c) });
+  const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => keeper.add(c), onStore: (s) => keeper.adopt(s) });
   const connections = keeper.list();
   const settings = analyzeOptions(options);
   // Without --internal, the networks a Zeek log calls local (local_orig, local_resp: its

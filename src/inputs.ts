@@ -15,6 +15,7 @@ import type { CaptureSummary } from './analysis/types.js';
 import { CaptureError } from './capture/index.js';
 import { sniffCapture } from './capture/sniff.js';
 import type { Connection } from './flows/connection.js';
+import type { ConnectionStore } from './flows/store.js';
 import { inflatedHead, readHead } from './logs/lines.js';
 import { isPeeked } from './one-pass.js';
 import { ZEEK_LOGS_USED, loadZeekLogs, mayBeUsed, sniffZeek } from './logs/zeek.js';
@@ -60,10 +61,15 @@ export interface InputReader {
   ): Promise<{ captures: CaptureSummary[]; failures?: CaptureError[]; passedOver?: string[] }>;
 }
 
-/** What the captures read in the same run tell the log readers. */
+/** What the run tells the log readers: what the captures read in it said, where their rows go. */
 export interface LoadContext {
   /** The first packet's time (UTC seconds) of the captures given with the logs. */
   captureTime?: number;
+  /**
+   * Takes a store of rows a reader kept whole (a stream's conn.log, held for side logs that may
+   * follow it) in place of the rows handed on one by one; false, nothing taken, where it cannot.
+   */
+  adopt?: (store: ConnectionStore) => boolean;
 }
 
 export const zeekLogReader: InputReader = {
@@ -74,7 +80,7 @@ export const zeekLogReader: InputReader = {
     if (sniffed === null || mayBeUsed({ path, format: sniffed.format, logType: sniffed.path, tagged: sniffed.tagged })) return null;
     return `no ${ZEEK_LOGS_USED} log`;
   },
-  load: (files, firstCapture, emit, pause) =>
+  load: (files, firstCapture, emit, pause, context) =>
     loadZeekLogs(
       files.map((f) => {
         const sniffed = sniffZeek(f.head, f.path)!;
@@ -91,6 +97,7 @@ export const zeekLogReader: InputReader = {
       firstCapture,
       emit,
       pause,
+      context?.adopt,
     ),
 };
 

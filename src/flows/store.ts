@@ -121,6 +121,20 @@ export class ConnectionKeeper {
     }
   }
 
+  /**
+   * Takes `store` as its own, its rows as they are, where it has none yet, keeps columns and keeps
+   * uids as `store` does (a stream's conn rows that waited in a store of their own, neither copied
+   * nor kept twice); false, nothing taken, where it cannot (then add them one by one).
+   */
+  adopt(store: ConnectionStore): boolean {
+    if (this.objects !== null || this.store === null || this.store.length > 0) return false;
+    if (store.keepsUids !== (this.options.uids !== false)) return false;
+    this.store.release();
+    store.sealLike(this.options);
+    this.store = store;
+    return true;
+  }
+
   /** The connections in order of start time, ties by uid (kept without uids: by capture, then in the order added). */
   list(): ConnectionList {
     if (this.store !== null) {
@@ -1040,7 +1054,7 @@ export class ConnectionStore implements ConnectionList {
   }
 
   /** StoreOptions.sealAfter, and the chunks sealed so far (all those before it). */
-  private readonly sealAfter: number;
+  private sealAfter: number;
   private sealed = 0;
 
   /** The chunks before `upTo` sealed; the words of the last one sealed (null: none was). */
@@ -1051,6 +1065,19 @@ export class ConnectionStore implements ConnectionList {
       if (k.packed === null) words = seal(k, Math.min(CHUNK, this.n - k.first));
     }
     return words;
+  }
+
+  /** Whether its rows keep their uids (StoreOptions.uids). */
+  get keepsUids(): boolean {
+    return this.keepUids;
+  }
+
+  /**
+   * From now on sealed as a store made with `options` seals its chunks (StoreOptions.sealAfter):
+   * the store a stream's conn rows waited in, taken as the analysis's own.
+   */
+  sealLike(options: StoreOptions): void {
+    this.sealAfter = options.sealAfter ?? SEAL_AFTER;
   }
 
   /** Empties the store, its chunks given back to its pool. */

@@ -14,6 +14,7 @@ import { noCaptureFileFacts, type CaptureSummary } from '../analysis/types.js';
 import { CaptureError } from '../capture/types.js';
 import { NONE, type Connection, type DnsAnswer, type HttpRequestPeek } from '../flows/connection.js';
 import { ConnectionStore } from '../flows/store.js';
+import { TextTape } from './text-tape.js';
 import { own, TextBook } from '../flat.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
@@ -874,6 +875,8 @@ export async function loadZeekLogs(
   emit?: (c: Connection) => void,
   /** After each chunk read: a promise while what was made of it cannot be taken yet (LoadOptions.pause). */
   pause?: () => Promise<void> | null,
+  /** Takes the store a stream's conn rows were kept in, in place of its rows one by one (LoadContext.adopt). */
+  adopt?: (store: ConnectionStore) => boolean,
 ): Promise<ZeekLoaded> {
   const states: FileState[] = [];
   for (const file of files) {
@@ -998,7 +1001,9 @@ export async function loadZeekLogs(
    * handed on. Kept in columns (`zcat conn.*.gz | callhome analyze -` is every row of a day),
    * made objects again one at a time as they are handed on.
    */
-  const early = new ConnectionStore();
+  const early = new ConnectionStore(null, { uids: false });
+  /** Their uids, in the order added: wanted only if side rows wait for them when the streams end. */
+  const earlyUids = new TextTape();
   const onConnRow = (state: FileState, row: ZeekRow, line: number): void => {
     const c = connFromRow(row, state.index, line);
     if (isError(c)) return malformed(state, line, c.error);
@@ -1021,7 +1026,10 @@ export async function loadZeekLogs(
     if (lockstep !== null) lockstep.connRow(c);
     else join.attach(c, state.once ? toEarly : hand);
   };
-  const toEarly = (c: Connection): void => early.add(c);
+  const toEarly = (c: Connection): void => {
+    early.add(c);
+    earlyUids.add(c.uid);
+  };
 
   let sideRowsHeld = 0;
   const readStep = async ({ types, state }: Step, after?: () => Promise<void> | null, judge = !state.readBefore): Promise<void> => {
@@ -1058,21 +1066,35 @@ export async function loadZeekLogs(
   } else for (const step of steps) await readStep(step);
   join.finish();
   // Do the streams' rows claim side rows by uid? Then every row is joined as it is handed on.
-  for (let i = 0; i < early.length && join.byUid.size > 0 && !join.joinsAtOnce; i++) join.claimsByUid(early.peek(i).uid);
+  if (join.byUid.size > 0 && early.length > 0 && !join.joinsAtOnce) {
+    for (const uid of earlyUids.texts()) {
+      join.claimsByUid(uid);
+      if (join.joinsAtOnce) break;
+    }
+  }
   if (join.byUid.size > 0 && early.length > 0 && !join.joinsAtOnce) {
     // Side rows that may be claimed by endpoints: every row looked up before any is handed on.
     const rows = early.toArray();
+    early.release();
+    let i = 0;
+    for (const uid of earlyUids.texts()) rows[i++]!.uid = uid;
     for (const c of rows) join.attach(c, () => {});
     join.finish();
     for (const c of rows) hand(c);
-  } else {
-    // Each chunk of them let go as its rows are handed on (to the analysis's own store).
+  } else if (join.byUid.size > 0 || early.length === 0 || adopt === undefined || !adopt(early)) {
+    // Each chunk of them let go as its rows are handed on (to the analysis's own store), each
+    // with its uid again.
+    const uids = earlyUids.texts();
     early.drain((c) => {
+      const uid = uids.next();
+      if (uid.done !== true) c.uid = uid.value;
       if (join.byUid.size > 0) join.attach(c, () => {});
       hand(c);
     });
+    early.release();
   }
-  early.release();
+  // (Else no side row waits for them: the store they waited in is the analysis's own from now on.)
+  earlyUids.release();
   // Rows no conn.log row claimed, by uid or by endpoints and time: DNS as the connections they
   // were, the others said by the log they are in.
   const unclaimed = new Map<number, number>();

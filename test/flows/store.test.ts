@@ -7,7 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze, loadCaptures } from '../../src/index.js';
-import { ChunkPool, ConnectionStore, denyingLog, plainConnection } from '../../src/flows/store.js';
+import { ChunkPool, ConnectionKeeper, ConnectionStore, denyingLog, plainConnection } from '../../src/flows/store.js';
 import { logDenial, logUid, type ResetEvidence } from '../../src/flows/connection.js';
 import type { Connection } from '../../src/flows/index.js';
 import { corpusRoot, projectRoot } from '../support/corpus.js';
@@ -488,6 +488,44 @@ describe('the connection store gives back what it was given', () => {
     // Starting together: the capture first, then the order added.
     expect(store.toArray().map((c) => c.ts)).toEqual([1, 2, 2, 2, 3]);
     expect(store.toArray().map((c) => c.uid)).toEqual([logUid(1, 1), logUid(0, 2), logUid(1, 0), logUid(1, 4), logUid(1, 3)]);
+  });
+
+  it("takes a stream's store as an analysis's own: its rows as the analysis's own store would give them, sealed as it seals", () => {
+    // A stream's conn rows wait in a store (their uids kept apart, in case side logs follow and
+    // claim them); when none came, that store becomes the analysis's, rows added after it go on.
+    const rows = Array.from({ length: 65_536 + 900 }, (_, i) =>
+      connection({
+        uid: i % 3 === 1 ? logUid(i % 2, 100_000 - i) : `C${i.toString(36)}x${(i * 7_919).toString(36)}`,
+        ts: 1_709_251_200 + ((i * 7_919) % 2_000),
+        capture: i % 2,
+        origH: `10.0.${(i >> 8) & 255}.${i & 255}`,
+        respH: i % 1_000 === 5 ? '2001:db8::5' : '192.0.2.1',
+        respP: 443,
+        // A SYN count no column holds: the row is kept whole.
+        synCount: i % 5_000 === 17 ? 70_000 : 1,
+      }),
+    );
+    for (const sealAfter of [undefined, 0]) {
+      const waiting = new ConnectionStore(null, { uids: false });
+      for (const c of rows.slice(0, 40_000)) waiting.add(c);
+      const keeper = new ConnectionKeeper(null, 0, { uids: false, sealAfter });
+      expect(keeper.adopt(waiting)).toBe(true);
+      for (const c of rows.slice(40_000)) keeper.add(c);
+      const own = new ConnectionKeeper(null, 0, { uids: false, sealAfter });
+      for (const c of rows) own.add(c);
+      const [taken, added] = [keeper.list(), own.list()];
+      expect(taken.length).toBe(rows.length);
+      for (let i = 0; i < rows.length; i++) expect(plainConnection(taken.get(i)), `#${i}`).toStrictEqual(plainConnection(added.get(i)));
+      const sealed = (list: unknown) => (list as { chunks: { packed: unknown }[] }).chunks.map((k) => k.packed !== null);
+      expect(sealed(taken)).toEqual(sealed(added));
+      expect(sealed(taken)).toEqual(sealAfter === 0 ? [true, true] : [false, false]);
+      // A keeper that holds rows already, keeps objects, or keeps uids where the store does not (or
+      // the other way round), takes none.
+      expect(keeper.adopt(new ConnectionStore(null, { uids: false }))).toBe(false);
+      expect(new ConnectionKeeper(null, 10, { uids: false }).adopt(new ConnectionStore(null, { uids: false }))).toBe(false);
+      expect(new ConnectionKeeper(null, 0, { uids: false }).adopt(new ConnectionStore())).toBe(false);
+      expect(new ConnectionKeeper(null, 0).adopt(new ConnectionStore(null, { uids: false }))).toBe(false);
+    }
   });
 
   it("keeps IP bytes exact in two bytes a row while they are the payload's and a few headers more, else in four", () => {
