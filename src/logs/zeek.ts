@@ -998,8 +998,9 @@ export async function loadZeekLogs(
   const hand = emit ?? ((c: Connection): void => void connections.push(c));
   /**
    * conn.log rows of streams, read before the side logs of files: joined again at the end, then
-   * handed on. Kept in columns (`zcat conn.*.gz | callhome analyze -` is every row of a day),
-   * made objects again one at a time as they are handed on.
+   * handed on. Kept in columns as the analysis keeps rows (`zcat conn.*.gz | callhome analyze -`
+   * is every row of a day), made objects again one at a time as they are handed on — or, where no
+   * side row waits for them, taken whole as the analysis's own (`adopt`).
    */
   const early = new ConnectionStore(null, { uids: false });
   /** Their uids, in the order added: wanted only if side rows wait for them when the streams end. */
