@@ -25,6 +25,7 @@
  *   npm run bench -- --profile busy             # one profile (busy, kind or logs); both: busy and kind
  *   BENCH_LOG_ROWS=10000000 BENCH_FIREWALL_MB=1024 npm run bench -- --profile logs   # the logs at the targets' size
  *   BENCH_DAY_ROWS=0 npm run bench              # without the 10 M-row conn.log (measured once by default)
+ *   BENCH_FIREWALL_DAY_MB=0 npm run bench       # without the 1 GB netfilter log (measured once by default)
  *   BENCH_SIZE_MB=256 npm run bench             # smaller
  *   BENCH_SEED=7 npm run bench                  # other traffic
  *   BENCH_RUNS=1 npm run bench                  # one run per measurement (default: best of 3)
@@ -905,6 +906,11 @@ function benchLogs() {
   const dayRows = Number(process.env.BENCH_DAY_ROWS ?? 10_000_000);
   const day = join(tmpdir(), `callhome-bench-conn-${dayRows}rows.log`);
   if (dayRows > rows) ensureLog(day, 'make-conn-log.mjs', [dayRows]);
+  // And a firewall log at the target's size (1 GB, about 4 M lines: BENCH_FIREWALL_DAY_MB; 0 for
+  // none), measured once beside the smaller one's best of three.
+  const fwDayMB = Number(process.env.BENCH_FIREWALL_DAY_MB ?? 1024);
+  const fwDay = join(tmpdir(), `callhome-bench-netfilter-${fwDayMB}MB.log`);
+  if (fwDayMB > firewallMB) ensureLog(fwDay, 'make-netfilter-log.mjs', [fwDayMB]);
   const loadBefore = loadavg();
   const runs = [
     {
@@ -946,6 +952,18 @@ function benchLogs() {
       amount: statSync(fw).size / 1e6,
       args: ['analyze', '--format', 'json', '--year', '2026', fw],
     },
+    ...(fwDayMB > firewallMB
+      ? [
+          {
+            name: `callhome analyze --format json ${fwDayMB} MB netfilter`,
+            file: fwDay,
+            unit: 'MB',
+            amount: statSync(fwDay).size / 1e6,
+            args: ['analyze', '--format', 'json', '--year', '2026', fwDay],
+            once: true,
+          },
+        ]
+      : []),
     {
       name: 'callhome flows --format csv netfilter.log',
       file: fw,
@@ -1005,7 +1023,7 @@ function benchLogs() {
       });
   }
   console.log(
-    `\nlogs: conn.log of ${rows.toLocaleString('en-US')} rows (${(statSync(conn).size / 1e6).toFixed(0)} MB, gzip ${(statSync(gz).size / 1e6).toFixed(0)} MB); with its dns, http and ssl logs ${(folderBytes / 1e6).toFixed(0)} MB; netfilter log of ${(statSync(fw).size / 1e6).toFixed(0)} MB`,
+    `\nlogs: conn.log of ${rows.toLocaleString('en-US')} rows (${(statSync(conn).size / 1e6).toFixed(0)} MB, gzip ${(statSync(gz).size / 1e6).toFixed(0)} MB); with its dns, http and ssl logs ${(folderBytes / 1e6).toFixed(0)} MB; netfilter logs of ${(statSync(fw).size / 1e6).toFixed(0)} MB${fwDayMB > firewallMB ? ` and ${(statSync(fwDay).size / 1e6).toFixed(0)} MB` : ''}`,
   );
   console.log(`  ${LOG_TARGETS.zeek}\n  ${LOG_TARGETS.firewall}\n`);
   console.log(`${'run'.padEnd(46)}${'seconds'.padStart(8)}${'CPU s'.padStart(7)}${'rate'.padStart(18)}${'peak RSS MB'.padStart(13)}  load`);
@@ -1031,6 +1049,7 @@ function benchLogs() {
       zeekSingle: { path: single, megabytes: singleBytes / 1e6 },
       ...(dayRows > rows ? { day: { path: day, rows: dayRows } } : {}),
       netfilter: { path: fw, megabytes: firewallMB },
+      ...(fwDayMB > firewallMB ? { netfilterDay: { path: fwDay, megabytes: fwDayMB } } : {}),
     },
     loadAverageBefore: loadBefore,
     runs: measured,
