@@ -1,9 +1,9 @@
 /**
- * Texts kept in the order given, to be read back once in that order: in memory up to a few
- * megabytes, then in a temporary file, so that what a reader must keep of every row until its
- * input ends — a stream's conn.log uids, wanted only if side logs follow it in the stream — costs
- * disk, not memory, however many rows there are (16 of the 43 bytes a row of a day's conn.log
- * piped in took).
+ * Texts kept in the order given, to be read back in that order: in memory up to a few megabytes,
+ * then in a temporary file, so that what a reader must keep of every row until its input ends — a
+ * stream's conn.log uids, wanted only if side logs follow it in the stream — costs disk, not
+ * memory, however many rows there are (16 of the 43 bytes a row of a day's conn.log piped in
+ * took).
  *
  * The file is removed as soon as it is made (it lives while it is open, and leaves nothing behind
  * if the process is killed); where no file can be made or written, the texts stay in memory.
