@@ -276,8 +276,10 @@ describe('folders of logs callhome does not use, and a Corelight stream that sta
     const path = join(folder({ 'weird.log': weird }), 'weird.log');
     const run = await callhome(['analyze', path]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`! ${path}: a Zeek weird log: callhome reads`);
-    expect(run.stdout).not.toContain(`${path}: ${path}`);
+    // (The warning wraps where the temporary folder's name is long: read as one line.)
+    const said = run.stdout.replace(/\s+/g, ' ');
+    expect(said).toContain(`! ${path}: a Zeek weird log: callhome reads`);
+    expect(said).not.toContain(`${path}: ${path}`);
   });
 
   it("a JSON stream whose first row's _path is packet_filter is read for its conn and dns rows", async () => {
