@@ -15,6 +15,9 @@ import { join } from 'node:path';
 /** Bytes gathered before they are kept as one block (in memory or written to the file). */
 const BLOCK_BYTES = 1 << 20;
 
+/** Texts up to this long are copied a character at a time (the encoder's call costs more than they). */
+const SHORT_TEXT = 32;
+
 /** Bytes of blocks kept in memory before they go to a file. */
 export const TAPE_MEMORY_BYTES = 16 << 20;
 
@@ -52,15 +55,18 @@ export class TextTape {
     const block = this.block;
     const from = this.at + 4;
     let end = from;
-    // A uid is a few ASCII letters and digits: copied a character at a time, not through the encoder.
-    for (let j = 0; j < text.length; j++) {
-      const code = text.charCodeAt(j);
-      if (code >= 0x80) {
-        end = from + block.write(text, from, 'utf8');
-        break;
+    // A uid is a few ASCII letters and digits: copied a character at a time, not through the
+    // encoder; a longer text (a log's line) through it.
+    if (text.length > SHORT_TEXT) end = from + block.write(text, from, 'utf8');
+    else
+      for (let j = 0; j < text.length; j++) {
+        const code = text.charCodeAt(j);
+        if (code >= 0x80) {
+          end = from + block.write(text, from, 'utf8');
+          break;
+        }
+        block[end++] = code;
       }
-      block[end++] = code;
-    }
     block.writeUInt32LE(end - from, this.at);
     this.at = end;
   }

@@ -190,6 +190,25 @@ export class TsvRows implements ZeekRow {
     return next;
   }
 
+  /**
+   * Rows read as these are: the header read so far, every field where it is now (a row kept to be
+   * read later is loaded into the copy, not into rows whose header a later block may change).
+   */
+  copy(): TsvRows {
+    const copy = this.forLog(this.wanted);
+    copy.columns = this.columns;
+    copy.fieldCount = this.fieldCount;
+    copy.present = this.present;
+    copy.starts = new Int32Array(this.starts.length);
+    copy.ends = new Int32Array(this.ends.length);
+    return copy;
+  }
+
+  /** The line loaded last. */
+  get loaded(): string {
+    return this.line;
+  }
+
   /** A `#` line; returns an error text for a header callhome cannot use. */
   header(line: string): string | null {
     if (line.startsWith('#separator ')) {
@@ -332,6 +351,7 @@ export class TsvRows implements ZeekRow {
 /** JSON rows: keys as the TSV names (`id.orig_h`), or nested (`"id": {"orig_h": …}`). */
 export class JsonRows implements ZeekRow {
   private record: Record<string, unknown> = {};
+  private line = '';
   private readonly nested: ([string, string] | null)[];
   /** Each wanted field's name under the `_` scope separator (`underScoped`). */
   private readonly underScoped: (string | null)[];
@@ -347,6 +367,11 @@ export class JsonRows implements ZeekRow {
     this.underScoped = wanted.map(underScoped);
   }
 
+  /** The line loaded last. */
+  get loaded(): string {
+    return this.line;
+  }
+
   /** Takes a line; an error text when it is not a JSON object. */
   load(line: string): string | null {
     let value: unknown;
@@ -357,6 +382,7 @@ export class JsonRows implements ZeekRow {
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
     this.record = value as Record<string, unknown>;
+    this.line = line;
     return null;
   }
 

@@ -104,9 +104,20 @@ export class Lockstep {
 
   /** After each chunk of side log `k`: a promise while it is AHEAD past what the conn.log needs. */
   sidePause(k: number): Promise<void> | null {
+    return this.sideWanted(k) ? null : this.park(() => this.sideReady(k));
+  }
+
+  /**
+   * Whether side log `k` is to read on: the rows waiting whose side rows it has read joined, and it
+   * is not AHEAD past what the conn.log needs (sidePause, for a reader that reads a row when asked).
+   */
+  sideWanted(k: number): boolean {
     this.tick();
-    const ready = (): boolean => this.sides[k]!.reached <= this.need() + AHEAD;
-    return ready() ? null : this.park(ready);
+    return this.sideReady(k);
+  }
+
+  private sideReady(k: number): boolean {
+    return this.sides[k]!.reached <= this.need() + AHEAD;
   }
 
   /** After each chunk of the conn.log: a promise while WAITING_MAX of its rows wait. */

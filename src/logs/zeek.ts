@@ -21,6 +21,7 @@ import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
 import { HEAD_BYTES, readLines, readTail, type LineStats } from './lines.js';
 import { COPY_REASON, LOG_COPY_WINDOW, LogCopies, type LogInOrder } from './zeek-copies.js';
 import { Lockstep } from './zeek-lockstep.js';
+import { SideTapes } from './zeek-side-tapes.js';
 import {
   JsonRows,
   TsvRows,
@@ -939,7 +940,10 @@ export async function loadZeekLogs(
   const sideOf = new Map<FileState, number>();
   const lockstep = readers !== null ? new Lockstep(readers.length - 1, (c) => join.attach(c, hand)) : null;
   for (const { side, steps } of readers ?? []) if (side !== null) for (const { state } of steps) sideOf.set(state, side);
+  /** The time of the side row read last (NaN: none), for SideTapes' reading. */
+  let sideRowTime = Number.NaN;
   const sideTime = (state: FileState, ts: number): void => {
+    sideRowTime = ts;
     const k = sideOf.get(state);
     if (k !== undefined) lockstep!.sideRow(k, ts);
   };
@@ -1005,6 +1009,13 @@ export async function loadZeekLogs(
   const early = new ConnectionStore(null, { uids: false });
   /** Their uids, in the order added: wanted only if side rows wait for them when the streams end. */
   const earlyUids = new TextTape();
+  /**
+   * The side rows of a stream that is the only log (`zcat *.log.gz | callhome analyze -`), kept
+   * on tapes until it ends, then read beside its conn rows (zeek-side-tapes.ts). With other logs
+   * the side rows are joined as they are read: a file's conn.log rows, read after the stream,
+   * may claim them.
+   */
+  const tapes = lockstep === null && states.length === 1 && states[0]!.once ? new SideTapes() : null;
   const onConnRow = (state: FileState, row: ZeekRow, line: number): void => {
     const c = connFromRow(row, state.index, line);
     if (isError(c)) return malformed(state, line, c.error);
@@ -1038,7 +1049,11 @@ export async function loadZeekLogs(
     const read = await readRows(
       state,
       types,
-      (row, logType, line) => (logType === 'conn' ? onConnRow(state, row, line) : onSideRow(state, row, logType, line)),
+      (row, logType, line) => {
+        if (logType === 'conn') onConnRow(state, row, line);
+        else if (tapes === null || !tapes.add(row, logType, line, () => new JsonRows(fieldsOf(logType), state.clock)))
+          onSideRow(state, row, logType, line);
+      },
       () => {
         if (join.byUid.size > sideRowsHeld) sideRowsHeld = join.byUid.size;
         return after === undefined ? (pause?.() ?? null) : both(pause?.() ?? null, after());
@@ -1066,6 +1081,29 @@ export async function loadZeekLogs(
     ls.finish();
   } else for (const step of steps) await readStep(step);
   join.finish();
+  if (tapes !== null && tapes.length > 0) {
+    // The stream's side rows read again beside its conn rows, each of those with its uid again.
+    const state = states[0]!;
+    const replay = tapes.replay(
+      (c) => join.attach(c, hand),
+      (row, logType, line) => {
+        sideRowTime = Number.NaN;
+        onSideRow(state, row, logType, line);
+        return sideRowTime;
+      },
+    );
+    const uids = earlyUids.texts();
+    early.drain((c) => {
+      const uid = uids.next();
+      if (uid.done !== true) c.uid = uid.value;
+      replay.conn(c);
+      if (join.byUid.size > sideRowsHeld) sideRowsHeld = join.byUid.size;
+    });
+    replay.end();
+    join.finish();
+    early.release();
+    tapes.release();
+  }
   // Do the streams' rows claim side rows by uid? Then every row is joined as it is handed on.
   if (join.byUid.size > 0 && early.length > 0 && !join.joinsAtOnce) {
     for (const uid of earlyUids.texts()) {

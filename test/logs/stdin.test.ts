@@ -105,6 +105,39 @@ describe('Zeek logs on standard input', () => {
     expect(findings(both)).toEqual(findings(json(run(['analyze', '--format', 'json', connPath, dnsPath]).stdout)));
   });
 
+  it('a day piped in whose dns.log changes its columns from one hour to the next: each row read under its own header, a bad one named by its line', () => {
+    // The side rows of a stream wait on a tape until its conn.log rows are handed on: each must
+    // be read again as the header above it said, not as the last one read.
+    const reversed = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => {
+          if (line.startsWith('#fields\t') || line.startsWith('#types\t')) {
+            const [key, ...cells] = line.split('\t');
+            return [key, ...cells.reverse()].join('\t');
+          }
+          return line === '' || line.startsWith('#') ? line : line.split('\t').reverse().join('\t');
+        })
+        .join('\n');
+    const later = reversed(tsvLog('dns', [...hours[1]!.dns, ...hours[2]!.dns])).split('\n');
+    const bad = [...hours[2]!.dns[0]!];
+    bad[0] = '-';
+    const firstRow = later.findIndex((l) => !l.startsWith('#'));
+    later.splice(firstRow, 0, [...bad].reverse().join('\t'));
+    const before = connText + tsvLog('dns', hours[0]!.dns);
+    const badLine = before.split('\n').length - 1 + firstRow + 1;
+    const piped = run(['analyze', '--format', 'json', '-'], gzipSync(before + later.join('\n')));
+    expect(piped.code).toBe(0);
+    const result = json(piped.stdout);
+    expect(result.captures[0]!.warnings).toEqual([`(standard input) line ${badLine}: no ts or uid; row skipped`]);
+    expect(result.captures[0]!.packets).toBe(96 + 18);
+    expect(findings(result)).toEqual(findings(json(run(['analyze', '--format', 'json', connPath, dnsPath]).stdout)));
+    // every conn.log row with the query its DNS row names, as from the files
+    const flows = run(['flows', '--format', 'json', '-'], before + later.join('\n')).stdout;
+    expect(flows.match(/"dns_query":"update\.example\.com"/g)).toHaveLength(18);
+    expect(flows).toBe(run(['flows', '--format', 'json', connPath, dnsPath]).stdout);
+  });
+
   it('a capture on standard input is still a capture, beside a log file', () => {
     const run1 = run(['analyze', '-', connPath], readFileSync(resolve(projectRoot, 'captures/department-host.pcap')));
     expect(run1.code).toBe(0);

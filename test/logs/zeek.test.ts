@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyze, compare, loadCaptures } from '../../src/index.js';
@@ -544,8 +545,27 @@ describe('a Zeek log folder', () => {
       );
       streams.push(file(path, 'zeek-json', null));
     }
+    // Every log one after another, as `zcat conn.*.log.gz dns.*.log.gz … | callhome analyze -`
+    // pipes them (or `cat` makes one file of them): every conn.log row before the first side row.
+    const oneAfterAnother = join(root, 'every-log.log');
+    writeFileSync(oneAfterAnother, ['conn', 'dns', 'http'].map((log) => readFileSync(join(root, `${log}.log`), 'utf8')).join(''));
+    const jsonOneAfterAnother = join(root, 'every-log.json');
+    writeFileSync(
+      jsonOneAfterAnother,
+      jsonLines('conn', CONN_FIELDS, rowsOf(conns)) +
+        jsonLines('dns', DNS_FIELDS, rowsOf(dnsRows)) +
+        jsonLines('http', HTTP_FIELDS, rowsOf(httpRows)),
+    );
+    const piped = (path: string, format: 'zeek-tsv' | 'zeek-json') => ({
+      ...file(path, format, format === 'zeek-tsv' ? 'conn' : null),
+      path: '-',
+      stream: Readable.from([readFileSync(path)]),
+    });
     const shapes = {
       'one file each': ['conn', 'dns', 'http'].map((log) => file(join(root, `${log}.log`), 'zeek-tsv', log)),
+      'every log one after another in one file': [file(oneAfterAnother, 'zeek-tsv', 'conn')],
+      'every log one after another, piped': [piped(oneAfterAnother, 'zeek-tsv')],
+      'every JSON log one after another, piped': [piped(jsonOneAfterAnother, 'zeek-json')],
       hourly: [...hours].reverse(),
       'hourly, last hour first': hours,
       'one JSON file each': ['conn', 'dns', 'http'].map((log) => ({
