@@ -209,8 +209,12 @@ export class TsvRows implements ZeekRow {
     return this.line;
   }
 
+  /** Header lines read so far: rows read under another number were read under another header. */
+  headerLines = 0;
+
   /** A `#` line; returns an error text for a header callhome cannot use. */
   header(line: string): string | null {
+    this.headerLines++;
     if (line.startsWith('#separator ')) {
       this.separator = unescapeZeek(line.slice('#separator '.length));
       return null;

@@ -19,9 +19,9 @@ interface TapedLog {
   tape: TextTape;
   /** The headers TSV rows were read under, each as it was (a row's entry names its own). */
   headers: TsvRows[];
-  /** The rows whose header was kept last, and their columns then: a row read by others (or under new #fields) keeps its own. */
+  /** The rows whose header was kept last, and how many header lines they had read then: a row read by others (or under a header line since) keeps its own. */
   live: TsvRows | null;
-  liveColumns: Int32Array | null;
+  liveHeader: number;
   /** How JSON rows are read again (the reader's clock: the unit of their times is the stream's). */
   json: JsonRows | null;
 }
@@ -46,10 +46,10 @@ export class SideTapes {
   add(row: ZeekRow, logType: string, line: number, json: () => JsonRows): boolean {
     const log = this.logOf(logType);
     if (row instanceof TsvRows) {
-      if (row !== log.live || row.columns !== log.liveColumns) {
+      if (row !== log.live || row.headerLines !== log.liveHeader) {
         log.headers.push(row.copy());
         log.live = row;
-        log.liveColumns = row.columns;
+        log.liveHeader = row.headerLines;
       }
       log.tape.add(`${log.headers.length - 1}\t${line}\t${row.loaded}`);
     } else if (row instanceof JsonRows) {
@@ -78,7 +78,7 @@ export class SideTapes {
 
   private logOf(logType: string): TapedLog {
     for (const log of this.logs) if (log.logType === logType) return log;
-    const log: TapedLog = { logType, tape: new TextTape(), headers: [], live: null, liveColumns: null, json: null };
+    const log: TapedLog = { logType, tape: new TextTape(), headers: [], live: null, liveHeader: 0, json: null };
     this.logs.push(log);
     return log;
   }
