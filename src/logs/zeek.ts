@@ -1151,7 +1151,9 @@ export async function loadZeekLogs(
   for (const [file, n] of unclaimed) {
     const state = states.find((s) => s.index === file) ?? states[0];
     state?.summary.warnings.push(
-      `${plural(n, 'http/ssl row')} name a uid no conn.log row has, nor a connection of their endpoints at their time: their Host, User-Agent or SNI are not used`,
+      n === 1
+        ? '1 http/ssl row names a uid no conn.log row has, nor a connection of its endpoints at its time: its Host, User-Agent or SNI is not used'
+        : `${plural(n, 'http/ssl row')} name a uid no conn.log row has, nor a connection of their endpoints at their time: their Host, User-Agent or SNI are not used`,
     );
   }
   // A log of which no row reads is no input: one error, as for a capture that cannot be read

@@ -662,6 +662,25 @@ describe('bad rows and files that are no log', () => {
     ]);
   });
 
+  it('http rows no conn.log row claims are counted in one warning, said of one row or of several', async () => {
+    const conn = join(tmp, 'claims.conn.log');
+    writeFileSync(conn, tsv('conn', CONN_FIELDS, CONN_TYPES, rows.slice(0, 4)));
+    const request = (uid: string, port: number) =>
+      `${DAY + 5} ${uid} ${HOST} ${port} 10.0.0.8 3128 CONNECT nobody.example:443 nobody.example:443 curl/8.5 -`.split(' ');
+    const warningOf = async (requests: string[][]) => {
+      const http = join(tmp, `claims-${requests.length}.http.log`);
+      writeFileSync(http, tsv('http', HTTP_FIELDS, HTTP_TYPES, requests));
+      const { captures } = await loadCaptures([conn, http]);
+      return captures.flatMap((c) => c.warnings);
+    };
+    expect(await warningOf([request('Cnone1', 61001)])).toEqual([
+      '1 http/ssl row names a uid no conn.log row has, nor a connection of its endpoints at its time: its Host, User-Agent or SNI is not used',
+    ]);
+    expect(await warningOf([request('Cnone1', 61001), request('Cnone2', 61002)])).toEqual([
+      '2 http/ssl rows name a uid no conn.log row has, nor a connection of their endpoints at their time: their Host, User-Agent or SNI are not used',
+    ]);
+  });
+
   it('a JSON log read for its conn and its dns rows names each bad line once, and the bad rows of each log', async () => {
     const path = join(tmp, 'damaged.json');
     const conn = jsonLines('conn', CONN_FIELDS, rows.slice(0, 3)).split('\n');
