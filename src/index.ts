@@ -23,6 +23,7 @@ import { isoMillis } from './time.js';
 import { DuplicateFilter } from './duplicates.js';
 import { COPY_WINDOW, ForwardedCopies } from './forwarded.js';
 import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { analyzeEach, canAnalyzeInWorkers, type OneAnalysis } from './parallel/analyses.js';
 
 export { CaptureError } from './capture/index.js';
@@ -54,7 +55,12 @@ export interface LoadOptions {
   maxConnections?: number;
   /** CIDRs of the internal network (local_orig / local_resp). */
   internal?: string[];
-  /** `compare`: inputs analysed at once, each on a thread of its own (default: one fewer than the machine's cores). */
+  /**
+   * Threads: for `compare`, inputs analysed at once, each on a thread of its own (default: one
+   * fewer than the machine's cores); for one analysis, a large Zeek log's lines are read and cut
+   * into cells on a second thread while this one makes rows of them (default: the machine's cores;
+   * 1: on this thread alone).
+   */
   threads?: number;
   /** Firewall logs: the year of syslog time stamps that carry none, and the logs' time zone (default UTC). */
   firewall?: FirewallReadOptions;
@@ -281,7 +287,7 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
         };
   // A store of rows taken whole has no first row to tell onFirstPacket.
   const adopt = onFirst === undefined ? options.onStore : undefined;
-  const context = logContext(captures);
+  const context: LoadContext = { ...logContext(captures), readThreads: readThreadsOf(options.threads) };
   const logs = await loadLogInputs(
     sorted.logs,
     captures.length,
@@ -293,6 +299,16 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);
   return { captures, failures, evicted: tracker.stats.evicted, passedOver: [...sorted.passedOver, ...logs.passedOver] };
+}
+
+/**
+ * Worker threads that may read a large log's lines beside this one: one fewer than `threads` (by
+ * default the machine's cores; 1: everything on this thread), none on a worker thread (`compare`'s
+ * analyses), which has its core already.
+ */
+function readThreadsOf(threads: number | undefined): number {
+  if (!isMainThread) return 0;
+  return Math.max(0, Math.floor(threads ?? availableParallelism()) - 1);
 }
 
 /** What the captures read tell the logs read after them: the first packet's time. */

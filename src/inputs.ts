@@ -70,6 +70,8 @@ export interface LoadContext {
    * follow it) in place of the rows handed on one by one; false, nothing taken, where it cannot.
    */
   adopt?: (store: ConnectionStore) => boolean;
+  /** Worker threads that may read a large log's lines beside the calling thread (none by default). */
+  readThreads?: number;
 }
 
 export const zeekLogReader: InputReader = {
@@ -98,6 +100,7 @@ export const zeekLogReader: InputReader = {
       emit,
       pause,
       context?.adopt,
+      context?.readThreads,
     ),
 };
 

@@ -633,6 +633,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .addHelpText('after', `\nDefault format: ${defaultFormat}.`);
   };
 
+  const THREADS_HELP =
+    'threads to use: a large Zeek log is read and cut into cells on a second thread while rows are made of it ' +
+    "(default: the machine's cores; 1: everything on one thread)";
   const FAIL_ON_FINDINGS_HELP = 'exit status 3 when any host has a finding (a label other than via-proxy alone)';
   const EXIT_HELP =
     '\nExit status: 0 done; 1 a capture could not be read (or reading stopped at damage); 2 bad usage; ' +
@@ -672,6 +675,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .alias('analyse')
       .description('hosts, labels and verdicts (the default command)')
       .argument('<capture...>')
+      .option('--threads <n>', THREADS_HELP)
       .option('--all-hosts', ALL_HOSTS_HELP)
       .option('--fail-on-findings', FAIL_ON_FINDINGS_HELP)
       .addHelpText('after', SCORE_HELP)
@@ -709,6 +713,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
           .choices(['end', 'start'])
           .default('end'),
       )
+      .option('--threads <n>', THREADS_HELP)
       .option('--host <addr>', 'only connections with this address on either side (repeatable)', collect)
       .option('--port <port>', 'only connections with this port on either side (repeatable)', collect)
       .option('--state <states>', 'only these Zeek conn_states, comma-separated (e.g. REJ,S0)')
@@ -791,6 +796,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       .command('report')
       .description('a full report: -o report.html | report.md')
       .argument('<capture...>')
+      .option('--threads <n>', THREADS_HELP)
       .option('--all-hosts', ALL_HOSTS_HELP)
       .option('--fail-on-findings', FAIL_ON_FINDINGS_HELP)
       .addHelpText('after', EXIT_HELP),

@@ -156,6 +156,52 @@ export function jsonTime(v: unknown, clock: JsonClock): number {
 const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /**
+ * The text `line[start, end)` as a number when it is a plain decimal (digits and at most one
+ * point, no sign or exponent), exactly as `Number` reads it; -1 for any other text.
+ */
+export function plainDecimal(line: string, start: number, end: number): number {
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = 0;
+  let point = false;
+  for (let i = start; i < end; i++) {
+    const ch = line.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      mantissa = mantissa * 10 + (ch - 48);
+      digits++;
+      if (point) decimals++;
+    } else if (ch === 46 && !point) point = true;
+    else return -1;
+  }
+  // Both operands exact, so the one rounding of the division is the one `Number` makes.
+  if (digits === 0 || mantissa > Number.MAX_SAFE_INTEGER || decimals > 22) return -1;
+  return decimals === 0 ? mantissa : mantissa / EXACT_POWERS_OF_TEN[decimals]!;
+}
+
+/**
+ * A batch of a log's lines as another thread cut them (split-lines.ts): the lines one after
+ * another in `text`, each data line's cells where they start and end in it and the number each
+ * is (plainDecimal), cut at `separator`.
+ */
+export interface CellBatch {
+  text: string;
+  separator: string;
+  /** Where each line starts in `text` (and the next after it: one more than the lines). */
+  lineStarts: Int32Array;
+  /** Each line's cells, CELLS_NOT_CUT for a line not cut (a header line, or one left to the reader). */
+  cellCounts: Uint8Array;
+  /** Where each line's cells begin in `cellStarts`, `cellEnds` and `numbers`. */
+  firstCells: Int32Array;
+  /** Where each cell starts and ends, from its line's start. */
+  cellStarts: Int32Array;
+  cellEnds: Int32Array;
+  numbers: Float64Array;
+}
+
+/** `CellBatch.cellCounts` of a line whose cells were not cut. */
+export const CELLS_NOT_CUT = 255;
+
+/**
  * TSV rows: the header's field names mapped to the wanted fields once; per row only where each
  * cell starts and ends is noted, and a cell's text is cut from the line when a field is read.
  */
@@ -176,6 +222,9 @@ export class TsvRows implements ZeekRow {
   private ends: Int32Array = new Int32Array(0);
   /** Whether `line` holds a backslash (then its cells may hold Zeek's `\xNN` escapes). */
   private escaped = false;
+  /** Each cell's number (plainDecimal), when the line's cells were cut by another thread (`split`). */
+  private numbers: Float64Array = new Float64Array(0);
+  private split = false;
 
   constructor(private readonly wanted: readonly string[]) {}
 
@@ -201,6 +250,7 @@ export class TsvRows implements ZeekRow {
     copy.present = this.present;
     copy.starts = new Int32Array(this.starts.length);
     copy.ends = new Int32Array(this.ends.length);
+    copy.numbers = new Float64Array(this.numbers.length);
     return copy;
   }
 
@@ -247,6 +297,7 @@ export class TsvRows implements ZeekRow {
         this.present = new Uint8Array(columns.length + 1);
         for (let i = columns.length - 1; i >= 0; i--) this.present[i] = columns[i]! >= 0 || this.present[i + 1] === 1 ? 1 : 0;
         this.starts = new Int32Array(names.length);
+        this.numbers = new Float64Array(names.length);
         this.ends = new Int32Array(names.length);
         break;
       }
@@ -288,6 +339,28 @@ export class TsvRows implements ZeekRow {
     }
     this.line = line;
     this.escaped = line.indexOf('\\') >= 0;
+    this.split = false;
+    return true;
+  }
+
+  /**
+   * Takes the data line `k` of `batch` (`line`, cut from its text), its cells as the other
+   * thread found them; false when it has not as many cells as `#fields` names. Only for a batch
+   * cut at this header's separator.
+   */
+  loadCut(line: string, batch: CellBatch, k: number): boolean {
+    const cells = this.fieldCount;
+    if (batch.cellCounts[k] !== cells) return false;
+    const first = batch.firstCells[k]!;
+    const { cellStarts, cellEnds, numbers } = batch;
+    for (let i = 0; i < cells; i++) {
+      this.starts[i] = cellStarts[first + i]!;
+      this.ends[i] = cellEnds[first + i]!;
+      this.numbers[i] = numbers[first + i]!;
+    }
+    this.line = line;
+    this.escaped = line.indexOf('\\') >= 0;
+    this.split = true;
     return true;
   }
 
@@ -320,26 +393,17 @@ export class TsvRows implements ZeekRow {
   plainNumber(field: number): number {
     const column = this.columns![field]!;
     if (column < 0) return -1;
-    const line = this.line;
     const start = this.starts[column]!;
     const end = this.ends[column]!;
-    let mantissa = 0;
-    let digits = 0;
-    let decimals = 0;
-    let point = false;
-    for (let i = start; i < end; i++) {
-      const ch = line.charCodeAt(i);
-      if (ch >= 48 && ch <= 57) {
-        mantissa = mantissa * 10 + (ch - 48);
-        digits++;
-        if (point) decimals++;
-      } else if (ch === 46 && !point) point = true;
-      else return -1;
-    }
-    // Both operands exact, so the one rounding of the division is the one `Number` makes.
-    if (digits === 0 || mantissa > Number.MAX_SAFE_INTEGER || decimals > 22) return -1;
-    if (this.is(this.unsetField, start, end) || this.is(this.emptyField, start, end)) return -1;
-    return decimals === 0 ? mantissa : mantissa / EXACT_POWERS_OF_TEN[decimals]!;
+    let value: number;
+    if (this.split) {
+      // A whole number read from the typed array as the small integer plainDecimal gives, not as
+      // a double: the rows' fields keep the shape they have when read on one thread.
+      value = this.numbers[column]!;
+      if (value === (value | 0)) value |= 0;
+    } else value = plainDecimal(this.line, start, end);
+    if (value < 0 || this.is(this.unsetField, start, end) || this.is(this.emptyField, start, end)) return -1;
+    return value;
   }
 
   anyFrom(field: number): boolean {

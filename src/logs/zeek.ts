@@ -21,8 +21,10 @@ import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
 import { HEAD_BYTES, readLines, readTail, type LineStats } from './lines.js';
 import { COPY_REASON, LOG_COPY_WINDOW, LogCopies, type LogInOrder } from './zeek-copies.js';
 import { Lockstep } from './zeek-lockstep.js';
+import { mayCutOnWorker, readCutLines } from './split-lines.js';
 import { SideTapes } from './zeek-side-tapes.js';
 import {
+  CELLS_NOT_CUT,
   JsonRows,
   TsvRows,
   headerLineNames,
@@ -31,6 +33,7 @@ import {
   unescapeZeek,
   zeekPaths,
   zeekTime,
+  type CellBatch,
   type JsonClock,
   type ZeekFormat,
   type ZeekRow,
@@ -538,6 +541,8 @@ async function readRows(
   pause?: () => Promise<void> | null,
   /** Whether lines that are no row are counted in this reading (the file's first; `FileState.readBefore`). */
   judge = !state.readBefore,
+  /** Worker threads that may read a large log's lines beside this one (split-lines.ts). */
+  threads = 0,
 ): Promise<LineStats> {
   const file = state.file;
   const source = file.stream ?? file.path;
@@ -546,42 +551,42 @@ async function readRows(
     let tsv = new TsvRows(fieldsOf(logType ?? 'ssl'));
     let wanted = logType !== null && types.has(logType);
     let sawPath = false;
-    return readLines(
-      source,
-      (text, n) => {
-        // A byte-order mark before the first header (a log saved by an editor)
-        const line = n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-        if (line.charCodeAt(0) === 35 /* # */) {
-          tsv.header(line);
-          if (line.startsWith('#path') && tsv.path !== null) {
-            if (!sawPath) state.logType = tsv.path;
-            sawPath = true;
-            state.logTypes.add(tsv.path);
-            // The header of another log (`zcat conn.*.log.gz dns.*.log.gz | callhome analyze -`)
-            if (tsv.path !== logType) {
-              logType = tsv.path;
-              tsv = tsv.forLog(fieldsOf(logType));
-              wanted = types.has(logType);
-            }
+    const onText = (text: string, n: number, batch?: CellBatch, k = 0): void => {
+      // A byte-order mark before the first header (a log saved by an editor)
+      const line = n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      if (line.charCodeAt(0) === 35 /* # */) {
+        tsv.header(line);
+        if (line.startsWith('#path') && tsv.path !== null) {
+          if (!sawPath) state.logType = tsv.path;
+          sawPath = true;
+          state.logTypes.add(tsv.path);
+          // The header of another log (`zcat conn.*.log.gz dns.*.log.gz | callhome analyze -`)
+          if (tsv.path !== logType) {
+            logType = tsv.path;
+            tsv = tsv.forLog(fieldsOf(logType));
+            wanted = types.has(logType);
           }
+        }
+        return;
+      }
+      if (!wanted || line === '') return;
+      // `zeek-cut -m`: the field names as the first line, Zeek's default unset and empty markers
+      if (tsv.columns === null && n === 1) {
+        const first = line.replace(/^\uFEFF/, '');
+        if (headerLineNames(first) !== null) {
+          tsv.header(`#fields\t${first}`);
           return;
         }
-        if (!wanted || line === '') return;
-        // `zeek-cut -m`: the field names as the first line, Zeek's default unset and empty markers
-        if (tsv.columns === null && n === 1) {
-          const first = line.replace(/^\uFEFF/, '');
-          if (headerLineNames(first) !== null) {
-            tsv.header(`#fields\t${first}`);
-            return;
-          }
-        }
-        if (tsv.columns === null) return malformedLine(state, judge, n, 'a row before the #fields line');
-        if (!tsv.load(line))
-          return malformedLine(state, judge, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
-        onRow(tsv, logType!, n);
-      },
-      pause,
-    );
+      }
+      if (tsv.columns === null) return malformedLine(state, judge, n, 'a row before the #fields line');
+      // Its cells as the reading thread cut them, when it cut them as this header says.
+      const cut = batch !== undefined && line === text && batch.cellCounts[k] !== CELLS_NOT_CUT && batch.separator === tsv.separator;
+      if (!(cut ? tsv.loadCut(line, batch, k) : tsv.load(line)))
+        return malformedLine(state, judge, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
+      onRow(tsv, logType!, n);
+    };
+    if (typeof source === 'string' && threads > 0 && mayCutOnWorker(source, threads)) return readCutLines(source, onText, pause);
+    return readLines(source, onText, pause);
   }
   const rowsByType = new Map<string, JsonRows>();
   const probe = new JsonRows(['_path']);
@@ -878,6 +883,8 @@ export async function loadZeekLogs(
   pause?: () => Promise<void> | null,
   /** Takes the store a stream's conn rows were kept in, in place of its rows one by one (LoadContext.adopt). */
   adopt?: (store: ConnectionStore) => boolean,
+  /** Worker threads that may read large logs' lines beside this one (LoadContext.readThreads). */
+  readThreads = 0,
 ): Promise<ZeekLoaded> {
   const states: FileState[] = [];
   for (const file of files) {
@@ -1059,6 +1066,7 @@ export async function loadZeekLogs(
         return after === undefined ? (pause?.() ?? null) : both(pause?.() ?? null, after());
       },
       judge,
+      readThreads,
     );
     if (!stats.has(state)) stats.set(state, read);
     state.readBefore = true;

@@ -1,0 +1,174 @@
+/**
+ * A large Zeek log read on two threads (split-lines.ts): a worker reads the lines and cuts them
+ * into cells while the rows are made. What the built command makes of such a log must be what
+ * one thread makes, row for row — its cells cut at whatever separator each header block names,
+ * bad rows named by their lines, a log cut short, gzip. Worker threads run the built code
+ * (dist/, made by `pretest`): these tests drive it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../support/corpus.js';
+
+const bin = resolve(projectRoot, 'dist/cli/main.js');
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-split-'));
+
+interface Lines {
+  readLines: (path: string, onLine: (line: string, n: number) => void) => Promise<unknown>;
+}
+interface CutLines {
+  readCutLines: (
+    path: string,
+    onLine: (line: string, n: number, batch: Batch, k: number) => void,
+    pause?: () => Promise<void> | null,
+  ) => Promise<unknown>;
+  mayCutOnWorker: (path: string, threads: number) => boolean;
+  CUT_ON_WORKER_BYTES: number;
+}
+interface Batch {
+  separator: string;
+  cellCounts: Uint8Array;
+  firstCells: Int32Array;
+  cellStarts: Int32Array;
+  cellEnds: Int32Array;
+  numbers: Float64Array;
+}
+const built = async <T>(module: string): Promise<T> => (await import(resolve(projectRoot, 'dist/logs', module))) as T;
+
+function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 29 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let log: string;
+let gz: string;
+let small: string;
+/** Lines of the log: the bad rows' numbers. */
+let shortLine: number;
+let badCount: number;
+
+beforeAll(() => {
+  // 120,000 rows of a busy day, then 40,000 more (21 MB: past the size a worker reads)
+  // after a header block of their own that cuts them at '|', a short row and a bad count among
+  // them, cells of Zeek's escapes, unset and empty markers where numbers go, and a last line cut short.
+  const day = join(tmp, 'day.conn.log');
+  const made = spawnSync(process.execPath, [resolve(projectRoot, 'scripts/make-conn-log.mjs'), day, '170000'], { encoding: 'utf8' });
+  expect(made.status).toBe(0);
+  const lines = readFileSync(day, 'utf8').trimEnd().split('\n');
+  const header = lines.filter((l) => l.startsWith('#') && !l.startsWith('#close'));
+  const rows = lines.filter((l) => !l.startsWith('#'));
+  const piped = (l: string) => l.replaceAll('\t', '|');
+  const second = rows.slice(120_000, 160_000).map(piped);
+  const fields = header
+    .find((l) => l.startsWith('#fields'))!
+    .split('\t')
+    .slice(1);
+  const bytes = fields.indexOf('orig_bytes');
+  const service = fields.indexOf('service');
+  const cells = second[10]!.split('|');
+  cells[bytes] = '12x';
+  second[10] = cells.join('|');
+  const marked = second[20]!.split('|');
+  marked[bytes] = '-';
+  marked[bytes + 1] = '(empty)';
+  marked[service] = 'http\\x7cdns';
+  second[20] = marked.join('|');
+  second.splice(30, 0, 'C-short|10.1.0.1');
+  const text = [
+    ...header,
+    ...rows.slice(0, 120_000),
+    '#close\t2024-03-02-00-00-00',
+    '#separator \\x7c',
+    ...header.slice(1).map(piped),
+    ...second,
+    rows[160_000]!.slice(0, 40),
+  ].join('\n');
+  shortLine = header.length + 120_000 + 1 + header.length + 30 + 1;
+  badCount = shortLine - 20;
+  log = join(tmp, 'busy.conn.log');
+  writeFileSync(log, text);
+  gz = join(tmp, 'busy.conn.log.gz');
+  writeFileSync(gz, gzipSync(text));
+  small = join(tmp, 'small.conn.log');
+  writeFileSync(small, [...header, ...rows.slice(0, 1000)].join('\n') + '\n');
+});
+
+describe('a large Zeek log read on two threads', () => {
+  it('gives every line with its number, as one thread reads them, each data line cut where one thread cuts it', async () => {
+    const { readLines } = await built<Lines>('lines.js');
+    const { readCutLines, mayCutOnWorker } = await built<CutLines>('split-lines.js');
+    expect(mayCutOnWorker(log, 1)).toBe(true);
+    expect(mayCutOnWorker(gz, 1)).toBe(true);
+    expect(mayCutOnWorker(log, 0)).toBe(false);
+    expect(mayCutOnWorker(small, 1)).toBe(false);
+    const one: string[] = [];
+    const oneStats = await readLines(log, (line, n) => void one.push(`${n} ${line}`));
+    const two: string[] = [];
+    let cut = 0;
+    let pauses = 0;
+    const wrong: string[] = [];
+    let cutAtBar = 0;
+    const twoStats = await readCutLines(
+      log,
+      (line, n, batch, k) => {
+        two.push(`${n} ${line}`);
+        const count = batch.cellCounts[k]!;
+        if (line.startsWith('#') || count === 255) return;
+        cut++;
+        if (batch.separator === '|') cutAtBar++;
+        const cells = line.split(batch.separator);
+        if (count !== cells.length) wrong.push(`line ${n}: ${count} cells`);
+        let at = 0;
+        for (let i = 0; i < cells.length && i < count; i++) {
+          const j = batch.firstCells[k]! + i;
+          const cell = cells[i]!;
+          const number = /^\d*\.?\d*$/.test(cell) && /\d/.test(cell) ? Number(cell) : -1;
+          if (batch.cellStarts[j] !== at || batch.cellEnds[j] !== at + cell.length || batch.numbers[j] !== number)
+            wrong.push(`line ${n} cell ${i}: ${batch.cellStarts[j]}–${batch.cellEnds[j]} ${batch.numbers[j]}`);
+          at += cell.length + batch.separator.length;
+        }
+      },
+      () => (++pauses % 50 === 0 ? new Promise((go) => setTimeout(go, 5)) : null),
+    );
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect(two).toEqual(one);
+    expect(twoStats).toEqual(oneStats);
+    expect(typeof (twoStats as { cutShort: unknown }).cutShort).toBe('string');
+    expect((twoStats as { failure: unknown }).failure).toBe(null);
+    // every data line but the one cut short at the end is cut, at its own header block's separator
+    expect(cut).toBe(one.filter((l) => !l.split(' ', 2)[1]!.startsWith('#')).length);
+    expect(pauses).toBeGreaterThan(100);
+    // the second block's rows, the short one among them, at the separator its header names
+    expect(cutAtBar).toBe(40_001);
+  });
+
+  it('analyze and flows make of it what one thread makes, plain or gzip, its bad rows named by their lines', () => {
+    for (const file of [log, gz]) {
+      for (const command of [
+        ['analyze', '--format', 'json'],
+        ['flows', '--format', 'json'],
+      ]) {
+        const two = run([...command, file]);
+        const one = run([...command, '--threads', '1', file]);
+        expect(two.code, `${command[0]} ${file}`).toBe(0);
+        expect(two.stdout, `${command[0]} ${file}`).toBe(one.stdout);
+        expect(two.stderr).toBe(one.stderr);
+        expect(two.stderr).toContain(`${file} line ${badCount.toLocaleString('en-US')}: a byte or packet count is not a number`);
+        expect(two.stderr).toContain(`${file} line ${shortLine.toLocaleString('en-US')}: 2 cells where #fields names`);
+      }
+    }
+    const flows = run(['flows', '--format', 'json', log]).stdout.trimEnd().split('\n');
+    // the rows of both header blocks, but the two bad ones and the one cut short
+    expect(flows).toHaveLength(160_000 - 1);
+    expect(flows.filter((l) => l.includes('"service":"http|dns"'))).toHaveLength(1);
+  });
+
+  it('--threads takes a positive whole number', () => {
+    const r = run(['analyze', '--threads', '0', log]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--threads: '0' is not a positive whole number");
+  });
+});
