@@ -1,8 +1,8 @@
 /**
- * A worker thread's side of split-lines.ts: reads a Zeek TSV log's lines (lines.ts, gzip
- * included), cuts each data line into its cells at the separator its header names, and reads
- * each cell's number (plainDecimal), posting them in batches to the thread that reads the rows.
- * It reads ahead of that thread by CREDIT batches at most.
+ * A worker thread's side of split-lines.ts: reads a Zeek TSV log's lines (lines.ts), cuts each
+ * data line into its cells at the separator its header names, and reads each cell's number
+ * (plainDecimal), posting them in batches to the thread that makes rows of them. It reads ahead
+ * of that thread by CREDIT batches at most.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readLines } from './lines.js';
