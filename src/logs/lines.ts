@@ -61,10 +61,11 @@ export function readHead(path: string): Uint8Array {
 }
 
 /**
- * The last HEAD_BYTES of a file longer than that, as they are; null for a gzip file (whose end
- * cannot be read alone), a shorter one (its head is all of it) or one that cannot be read.
+ * A file opened for `read` with its size, when it is not gzip (its bytes can be read where they
+ * lie): what `read` gives, else null — for gzip, a file too short to tell, or one that cannot be
+ * read.
  */
-export function readTail(path: string): Uint8Array | null {
+function readPlain<T>(path: string, read: (fd: number, size: number) => T | null): T | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -72,16 +73,31 @@ export function readTail(path: string): Uint8Array | null {
     return null;
   }
   try {
-    const size = fstatSync(fd).size;
     const magic = new Uint8Array(2);
-    if (size <= HEAD_BYTES || readSync(fd, magic, 0, 2, 0) < 2 || isGzip(magic)) return null;
-    const tail = new Uint8Array(HEAD_BYTES);
-    return tail.subarray(0, readSync(fd, tail, 0, tail.length, size - HEAD_BYTES));
+    if (readSync(fd, magic, 0, 2, 0) < 2 || isGzip(magic)) return null;
+    return read(fd, fstatSync(fd).size);
   } catch {
     return null;
   } finally {
     closeSync(fd);
   }
+}
+
+/** The size of a file that is not gzip; null for gzip, or a file that cannot be read. */
+export function plainFileSize(path: string): number | null {
+  return readPlain(path, (_fd, size) => size);
+}
+
+/**
+ * The last HEAD_BYTES of a file longer than that, as they are; null for a gzip file (whose end
+ * cannot be read alone), a shorter one (its head is all of it) or one that cannot be read.
+ */
+export function readTail(path: string): Uint8Array | null {
+  return readPlain(path, (fd, size) => {
+    if (size <= HEAD_BYTES) return null;
+    const tail = new Uint8Array(HEAD_BYTES);
+    return tail.subarray(0, readSync(fd, tail, 0, tail.length, size - HEAD_BYTES));
+  });
 }
 
 /**

@@ -6,11 +6,10 @@
  * reading's LineStats are those `readLines` gives; the worker reads ahead by CREDIT batches at
  * most, so memory is held by them, not by the file.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { isGzip } from '../capture/sniff.js';
-import type { LineStats } from './lines.js';
+import { plainFileSize, type LineStats } from './lines.js';
 import type { CellBatch } from './zeek-format.js';
 
 const WORKER = new URL('./split-worker.js', import.meta.url);
@@ -42,21 +41,8 @@ let running = 0;
  */
 export function mayCutOnWorker(path: string, threads: number): boolean {
   if (running >= threads || WORKER.protocol !== 'file:' || !existsSync(fileURLToPath(WORKER))) return false;
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    const magic = new Uint8Array(2);
-    if (readSync(fd, magic, 0, 2, 0) === 2 && isGzip(magic)) return false;
-    return fstatSync(fd).size >= CUT_ON_WORKER_BYTES;
-  } catch {
-    return false;
-  } finally {
-    closeSync(fd);
-  }
+  const size = plainFileSize(path);
+  return size !== null && size >= CUT_ON_WORKER_BYTES;
 }
 
 /** Called for every whole line with its number, the batch it came in and its place there (its cells: `TsvRows.loadCut`). */
