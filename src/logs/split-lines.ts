@@ -27,8 +27,11 @@ export interface SplitJob {
 
 export type SplitMessage = { batch: CellBatch; first: number } | { stats: LineStats } | { error: string; code?: string };
 
-/** The worker's heap: young objects (its lines, cut and joined again) collected often, in little memory. */
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+/**
+ * The worker's young objects (its lines, cut and joined again) collected often, in little memory;
+ * its old generation as large as it must be (a line of tens of megabytes is read whole).
+ */
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 4 };
 
 /** Workers reading logs now. */
 let running = 0;

@@ -239,7 +239,9 @@ describe('side logs whose uids are not the conn.log’s', () => {
     const { loaded } = await analyze([connPath, sslPath], {});
     const [connLog, sslLog] = loaded.captures;
     expect(connLog!.warnings).toEqual([]);
-    expect(sslLog!.warnings.join(' ')).toMatch(/^1 http\/ssl row names a uid no conn\.log row has, nor a connection of its endpoints at its time/);
+    expect(sslLog!.warnings.join(' ')).toMatch(
+      /^1 http\/ssl row names a uid no conn\.log row has, nor a connection of its endpoints at its time/,
+    );
     expect(sslLog!.start).toBe(new Date((T0 + 0.1) * 1000).toISOString());
     expect(sslLog!.end).toBe(new Date((T0 + 5000) * 1000).toISOString());
   });
