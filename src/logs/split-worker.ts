@@ -36,13 +36,16 @@ let cellEnds = new Int32Array(16_384);
 let numbers = new Float64Array(16_384);
 let cells = 0;
 
+/** `a`, or a copy of it twice as long (at least `n`) when it is shorter than `n`. */
+function more<T extends Int32Array | Float64Array | Uint8Array>(a: T, n: number): T {
+  if (a.length >= n) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length));
+  b.set(a);
+  return b;
+}
+
+/** Room for one more line and its cells. */
 function grow(): void {
-  const more = <T extends Int32Array | Float64Array | Uint8Array>(a: T, n: number): T => {
-    if (a.length >= n) return a;
-    const b = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length));
-    b.set(a);
-    return b;
-  };
   cellCounts = more(cellCounts, lines.length + 1);
   firstCells = more(firstCells, lines.length + 1);
   cellStarts = more(cellStarts, cells + MOST_CELLS);

@@ -1089,8 +1089,18 @@ export async function loadZeekLogs(
     ls.finish();
   } else for (const step of steps) await readStep(step);
   join.finish();
+  /** The streams' rows handed to `each` a chunk at a time (each chunk let go once handed on), each with its uid again. */
+  const drainEarly = (each: (c: Connection) => void): void => {
+    const uids = earlyUids.texts();
+    early.drain((c) => {
+      const uid = uids.next();
+      if (uid.done !== true) c.uid = uid.value;
+      each(c);
+    });
+    early.release();
+  };
   if (tapes !== null && tapes.length > 0) {
-    // The stream's side rows read again beside its conn rows, each of those with its uid again.
+    // The stream's side rows read again beside its conn rows.
     const state = states[0]!;
     const replay = tapes.replay(
       (c) => join.attach(c, hand),
@@ -1100,47 +1110,39 @@ export async function loadZeekLogs(
         return sideRowTime;
       },
     );
-    const uids = earlyUids.texts();
-    early.drain((c) => {
-      const uid = uids.next();
-      if (uid.done !== true) c.uid = uid.value;
+    drainEarly((c) => {
       replay.conn(c);
       if (join.byUid.size > sideRowsHeld) sideRowsHeld = join.byUid.size;
     });
     replay.end();
     join.finish();
-    early.release();
     tapes.release();
-  }
-  // Do the streams' rows claim side rows by uid? Then every row is joined as it is handed on.
-  if (join.byUid.size > 0 && early.length > 0 && !join.joinsAtOnce) {
-    for (const uid of earlyUids.texts()) {
-      join.claimsByUid(uid);
-      if (join.joinsAtOnce) break;
+  } else {
+    // Do the streams' rows claim side rows by uid? Then every row is joined as it is handed on.
+    if (join.byUid.size > 0 && early.length > 0 && !join.joinsAtOnce) {
+      for (const uid of earlyUids.texts()) {
+        join.claimsByUid(uid);
+        if (join.joinsAtOnce) break;
+      }
     }
+    if (join.byUid.size > 0 && early.length > 0 && !join.joinsAtOnce) {
+      // Side rows that may be claimed by endpoints: every row looked up before any is handed on.
+      const rows = early.toArray();
+      early.release();
+      let i = 0;
+      for (const uid of earlyUids.texts()) rows[i++]!.uid = uid;
+      for (const c of rows) join.attach(c, () => {});
+      join.finish();
+      for (const c of rows) hand(c);
+    } else if (join.byUid.size > 0 || early.length === 0 || adopt === undefined || !adopt(early)) {
+      // On to the analysis's own store, joined to the side rows that wait.
+      drainEarly((c) => {
+        if (join.byUid.size > 0) join.attach(c, () => {});
+        hand(c);
+      });
+    }
+    // (Else no side row waits for them: the store they waited in is the analysis's own from now on.)
   }
-  if (join.byUid.size > 0 && early.length > 0 && !join.joinsAtOnce) {
-    // Side rows that may be claimed by endpoints: every row looked up before any is handed on.
-    const rows = early.toArray();
-    early.release();
-    let i = 0;
-    for (const uid of earlyUids.texts()) rows[i++]!.uid = uid;
-    for (const c of rows) join.attach(c, () => {});
-    join.finish();
-    for (const c of rows) hand(c);
-  } else if (join.byUid.size > 0 || early.length === 0 || adopt === undefined || !adopt(early)) {
-    // Each chunk of them let go as its rows are handed on (to the analysis's own store), each
-    // with its uid again.
-    const uids = earlyUids.texts();
-    early.drain((c) => {
-      const uid = uids.next();
-      if (uid.done !== true) c.uid = uid.value;
-      if (join.byUid.size > 0) join.attach(c, () => {});
-      hand(c);
-    });
-    early.release();
-  }
-  // (Else no side row waits for them: the store they waited in is the analysis's own from now on.)
   earlyUids.release();
   // Rows no conn.log row claimed, by uid or by endpoints and time: DNS as the connections they
   // were, the others said by the log they are in.
