@@ -142,7 +142,7 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
           // Read a chunk at a time, each connection handed on as it is made.
           const log =
             f.stream === undefined
-              ? await readFirewallLogFile(f.path, logOptions, emit, undefined, pause)
+              ? await readFirewallLogFile(f.path, logOptions, emit, undefined, pause, context?.readThreads)
               : await readFirewallLogStream(f.path, f.stream, logOptions, emit, undefined, pause);
           captures.push(log.summary);
         } catch (e) {

@@ -7,18 +7,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { readLines } from './lines.js';
 import { CELLS_NOT_CUT, plainDecimal, unescapeZeek, type CellBatch } from './zeek-format.js';
-import { BATCH_CHARS, CREDIT, type SplitJob, type SplitMessage } from './split-lines.js';
+import { BATCH_CHARS, type SplitJob, type SplitMessage } from './split-lines.js';
+import { creditOf } from './read-threads.js';
 
 const job = workerData as SplitJob;
 const port = parentPort!;
-let credit = CREDIT;
-let wake: (() => void) | null = null;
-port.on('message', () => {
-  credit++;
-  if (credit <= 0) return;
-  wake?.();
-  wake = null;
-});
+const { credit, spend } = creditOf(port);
 const post = (message: SplitMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 /** Cells a line may have to be cut here (more are left to the reader, as is a longer line). */
@@ -71,7 +65,7 @@ function flush(): void {
     cellEnds: cellEnds.slice(0, cells),
     numbers: numbers.slice(0, cells),
   };
-  post({ batch, first }, [
+  post({ batch: { cells: batch, first } }, [
     batch.lineStarts.buffer,
     batch.cellCounts.buffer,
     batch.firstCells.buffer,
@@ -79,7 +73,7 @@ function flush(): void {
     batch.cellEnds.buffer,
     batch.numbers.buffer,
   ] as ArrayBuffer[]);
-  credit--;
+  spend();
   first += lines.length;
   lines = [];
   chars = 0;
@@ -127,9 +121,9 @@ function cut(line: string): number {
 }
 
 try {
-  const stats = await readLines(job.path, onLine, () => (credit > 0 ? null : new Promise<void>((go) => (wake = go))));
+  const stats = await readLines(job.path, onLine, credit);
   flush();
-  post({ stats });
+  post({ end: stats });
 } catch (e) {
   const code = (e as NodeJS.ErrnoException).code;
   post(code === undefined ? { error: (e as Error).message } : { error: (e as Error).message, code });

@@ -14,7 +14,7 @@ import { mikrotik } from './mikrotik.js';
 import { keyValue } from './keyvalue.js';
 import { panos } from './panos.js';
 import { ciscoIos } from './ios.js';
-import { netfilter, netfilterEventOfBytes, NetfilterBytes } from './netfilter.js';
+import { netfilter, netfilterEventOfScan, NetfilterBytes, scanNetfilterLine } from './netfilter.js';
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
 import { otherSyslogLine } from './syslog.js';
@@ -346,8 +346,18 @@ export class FirewallLogReader {
    */
   pushBytes(bytes: Buffer, from: number, to: number, number?: number): boolean {
     const fast = this.netfilterBytes;
+    if (fast === null || !scanNetfilterLine(bytes, from, to, fast.scan, 0)) return false;
+    return this.pushScanned(bytes, from, to, fast.scan, 0, number);
+  }
+
+  /**
+   * The same for a line `scanNetfilterLine` has scanned to `scan[at…]` already (on the thread that
+   * read it: read.ts).
+   */
+  pushScanned(bytes: Buffer, from: number, to: number, scan: Int32Array, at: number, number?: number): boolean {
+    const fast = this.netfilterBytes;
     if (fast === null) return false;
-    const event = netfilterEventOfBytes(bytes, from, to, this.clock, number ?? this.lineNumber + 1, fast);
+    const event = netfilterEventOfScan(bytes, scan, at, this.clock, number ?? this.lineNumber + 1, fast);
     if (event === null) return false;
     this.bytes += to - from + 1;
     this.numbered(number);

@@ -250,6 +250,8 @@ export class NetfilterBytes {
   readonly actions: FirewallAction[] = [];
   host = '';
   hostBytes: Buffer = Buffer.alloc(0);
+  /** Where a line read on the reading thread is scanned to. */
+  readonly scan = new Int32Array(SCAN_SLOTS);
 }
 
 function isDigit(c: number): boolean {
@@ -300,9 +302,8 @@ function ipv4Value(b: Uint8Array, from: number, to: number): number {
   return value * 256 + octet;
 }
 
-/** The address text of `b[from, to)`, one string for each; null when it cannot be an address (the text parser then names the line). */
-function address(b: Buffer, from: number, to: number, cache: NetfilterBytes): string | null {
-  const v4 = ipv4Value(b, from, to);
+/** The address text of `b[from, to)` whose IPv4 value is `v4` (-1: none), one string for each; null when it cannot be an address (the text parser then names the line). */
+function address(b: Buffer, from: number, to: number, v4: number, cache: NetfilterBytes): string | null {
   if (v4 >= 0) return cache.ipv4.text(b, from, to, v4);
   const text = b.toString('latin1', from, to);
   let kept = cache.other.get(text);
@@ -313,6 +314,30 @@ function address(b: Buffer, from: number, to: number, cache: NetfilterBytes): st
   }
   return kept;
 }
+
+/**
+ * A scanned line's slots (scanNetfilterLine): its time stamp's fields packed in one, where its
+ * device, prefix and addresses lie, its addresses' IPv4 values, its ports, and its transport,
+ * which addresses are IPv4 and its TCP flag words (S_BITS).
+ */
+const S_STAMP = 0;
+const S_HOST = 1;
+const S_HOST_END = 2;
+const S_PREFIX = 3;
+const S_IN = 4;
+const S_SRC = 5;
+const S_SRC_END = 6;
+const S_DST = 7;
+const S_DST_END = 8;
+const S_SRC_V4 = 9;
+const S_DST_V4 = 10;
+const S_PORTS = 11;
+const S_BITS = 12;
+export const SCAN_SLOTS = 13;
+/** The flag words a line's TCP flags are written with, by their code in S_BITS. */
+const FLAG_LETTERS = ['', 'S', 'P', 'A', 'F', 'R'];
+/** Flag words a line scanned here may have (a line of more is read as text). */
+const MOST_FLAGS = 7;
 
 /** A port as Number() reads the digits the kernel writes; -2 when the text is anything else. */
 function portValue(b: Uint8Array, from: number, to: number): number {
@@ -327,48 +352,44 @@ function portValue(b: Uint8Array, from: number, to: number): number {
 }
 
 /**
- * The event of a netfilter LOG line given as ASCII bytes `b[from, to)` (no line end), exactly as
- * `parser(clock).parse` reads its text; null when the line is not of the plain shape read here
- * (the text parser then reads it). The clock is asked for the time only for a line read here.
+ * Where the fields of a netfilter LOG line given as ASCII bytes `b[from, to)` (no line end) lie,
+ * written to `out[at, at + SCAN_SLOTS)`: the first of the two steps of reading it from its bytes,
+ * which needs nothing but the bytes (a worker thread takes it for a large log: netfilter-worker.ts).
+ * False when the line is not of the plain shape read here (the text parser then reads it); with
+ * `netfilterEventOfScan` after it, the event is exactly the one `parser(clock).parse` reads of
+ * the line's text.
  */
-export function netfilterEventOfBytes(
-  b: Buffer,
-  from: number,
-  to: number,
-  clock: LogClockLike,
-  lineNumber: number,
-  cache: NetfilterBytes,
-): FirewallEvent | null {
+export function scanNetfilterLine(b: Buffer, from: number, to: number, out: Int32Array, at: number): boolean {
   // "Mar  5 09:00:00 " — BSD syslog without a year or a fraction of a second.
   let p = from;
-  if (p + 15 > to) return null;
+  if (p + 15 > to) return false;
   const month = MONTH_CODES.get((b[p]! << 16) | (b[p + 1]! << 8) | b[p + 2]!);
-  if (month === undefined) return null;
+  if (month === undefined) return false;
   p += 3;
-  if (b[p] !== SPACE) return null;
+  if (b[p] !== SPACE) return false;
   while (b[p] === SPACE) p++;
   let day = 0;
   const dayAt = p;
   while (p < to && isDigit(b[p]!) && p - dayAt < 2) day = day * 10 + (b[p++]! - 0x30);
-  if (p === dayAt || b[p] !== SPACE) return null;
+  if (p === dayAt || b[p] !== SPACE) return false;
   while (b[p] === SPACE) p++;
   // A year ("Nov 17 2006 13:12:50") is left to the text parser.
-  if (p + 4 < to && isDigit(b[p]!) && isDigit(b[p + 1]!) && isDigit(b[p + 2]!) && isDigit(b[p + 3]!) && b[p + 4] === SPACE) return null;
+  if (p + 4 < to && isDigit(b[p]!) && isDigit(b[p + 1]!) && isDigit(b[p + 2]!) && isDigit(b[p + 3]!) && b[p + 4] === SPACE) return false;
   let hour = 0;
   const hourAt = p;
   while (p < to && isDigit(b[p]!) && p - hourAt < 2) hour = hour * 10 + (b[p++]! - 0x30);
-  if (p === hourAt || p + 6 > to || b[p] !== 0x3a) return null;
+  if (p === hourAt || p + 6 > to || b[p] !== 0x3a) return false;
   const m1 = b[p + 1]!;
   const m2 = b[p + 2]!;
   const s1 = b[p + 4]!;
   const s2 = b[p + 5]!;
-  if (!isDigit(m1) || !isDigit(m2) || b[p + 3] !== 0x3a || !isDigit(s1) || !isDigit(s2)) return null;
+  if (!isDigit(m1) || !isDigit(m2) || b[p + 3] !== 0x3a || !isDigit(s1) || !isDigit(s2)) return false;
   const minute = (m1 - 0x30) * 10 + (m2 - 0x30);
   const second = (s1 - 0x30) * 10 + (s2 - 0x30);
-  if (!plausibleStamp(month, day, hour, minute, second)) return null;
+  if (!plausibleStamp(month, day, hour, minute, second)) return false;
   p += 6;
   if (b[p] === 0x3a) p++;
-  if (b[p] !== SPACE) return null;
+  if (b[p] !== SPACE) return false;
   while (p < to && b[p] === SPACE) p++;
 
   // The host, unless the next word already starts the message (a tag, a bracket, KEY=VALUE).
@@ -378,7 +399,7 @@ export function netfilterEventOfBytes(
     if (b[wordEnd] === 0x3d) hasEquals = true;
     wordEnd++;
   }
-  if (wordEnd >= to || wordEnd === p) return null;
+  if (wordEnd >= to || wordEnd === p) return false;
   let message = p;
   let hostFrom = -1;
   const firstByte = b[p]!;
@@ -401,7 +422,7 @@ export function netfilterEventOfBytes(
       break;
     }
   }
-  if (inAt < 0) return null;
+  if (inAt < 0) return false;
 
   let srcFrom = -1;
   let srcTo = -1;
@@ -413,7 +434,9 @@ export function netfilterEventOfBytes(
   let sptTo = -1;
   let dptFrom = -1;
   let dptTo = -1;
-  let flags = '';
+  // The flag words in the order they came, three bits each (FLAG_LETTERS).
+  let flags = 0;
+  let flagCount = 0;
   let i = inAt;
   while (i < to) {
     // The next word after a space.
@@ -431,7 +454,10 @@ export function netfilterEventOfBytes(
         if (sptFrom < 0 && startsWith(b, w, end, 'SPT=')) {
           sptFrom = w + 4;
           sptTo = end;
-        } else if (end - w === 3 && b[w + 1] === 0x59 && b[w + 2] === 0x4e) flags += 'S';
+        } else if (end - w === 3 && b[w + 1] === 0x59 && b[w + 2] === 0x4e) {
+          if (flagCount === MOST_FLAGS) return false;
+          flags |= 1 << (3 * flagCount++);
+        }
       }
     } else if (c === 0x44 /* D */) {
       if (dstFrom < 0 && startsWith(b, w, end, 'DST=')) {
@@ -447,28 +473,38 @@ export function netfilterEventOfBytes(
           protoFrom = w + 6;
           protoTo = end;
         }
-      } else if (end - w === 3 && b[w + 1] === 0x53 && b[w + 2] === 0x48) flags += 'P';
+      } else if (end - w === 3 && b[w + 1] === 0x53 && b[w + 2] === 0x48) {
+        if (flagCount === MOST_FLAGS) return false;
+        flags |= 2 << (3 * flagCount++);
+      }
     } else if (protoFrom >= 0 && end - w === 3) {
       const c1 = b[w + 1]!;
       const c2 = b[w + 2]!;
-      if (c === 0x41 && c1 === 0x43 && c2 === 0x4b) flags += 'A';
-      else if (c === 0x46 && c1 === 0x49 && c2 === 0x4e) flags += 'F';
-      else if (c === 0x52 && c1 === 0x53 && c2 === 0x54) flags += 'R';
+      if (c === 0x41 && c1 === 0x43 && c2 === 0x4b) {
+        if (flagCount === MOST_FLAGS) return false;
+        flags |= 3 << (3 * flagCount++);
+      } else if (c === 0x46 && c1 === 0x49 && c2 === 0x4e) {
+        if (flagCount === MOST_FLAGS) return false;
+        flags |= 4 << (3 * flagCount++);
+      } else if (c === 0x52 && c1 === 0x53 && c2 === 0x54) {
+        if (flagCount === MOST_FLAGS) return false;
+        flags |= 5 << (3 * flagCount++);
+      }
     }
     i = end;
   }
-  if (srcFrom < 0 || dstFrom < 0 || protoFrom < 0) return null;
+  if (srcFrom < 0 || dstFrom < 0 || protoFrom < 0) return false;
   let proto: Transport;
   if (startsWith(b, protoFrom, protoTo, 'TCP') && protoTo - protoFrom === 3) proto = 'tcp';
   else if (startsWith(b, protoFrom, protoTo, 'UDP') && protoTo - protoFrom === 3) proto = 'udp';
   // ICMP (its type and code) is left to the text parser: a log's pings are few.
-  else return null;
+  else return false;
   // No ports (a fragment after the first), or no port: the text parser reads the line.
-  if (sptFrom < 0 || dptFrom < 0) return null;
+  if (sptFrom < 0 || dptFrom < 0) return false;
   const sport = portValue(b, sptFrom, sptTo);
-  if (sport === -2 || sport > 65535) return null;
+  if (sport === -2 || sport > 65535) return false;
   const dport = portValue(b, dptFrom, dptTo);
-  if (dport === -2 || dport > 65535) return null;
+  if (dport === -2 || dport > 65535) return false;
 
   // The decision, from the prefix after "kernel:" (what precedes its first letter holds none).
   let prefixFrom = message;
@@ -486,6 +522,39 @@ export function netfilterEventOfBytes(
     }
   }
   while (prefixFrom < inAt && !isLetter(b[prefixFrom]!)) prefixFrom++;
+  const srcV4 = ipv4Value(b, srcFrom, srcTo);
+  const dstV4 = ipv4Value(b, dstFrom, dstTo);
+  out[at + S_STAMP] = month | (day << 4) | (hour << 9) | (minute << 14) | (second << 20);
+  out[at + S_HOST] = hostFrom;
+  out[at + S_HOST_END] = wordEnd;
+  out[at + S_PREFIX] = prefixFrom;
+  out[at + S_IN] = inAt;
+  out[at + S_SRC] = srcFrom;
+  out[at + S_SRC_END] = srcTo;
+  out[at + S_DST] = dstFrom;
+  out[at + S_DST_END] = dstTo;
+  out[at + S_SRC_V4] = srcV4 | 0;
+  out[at + S_DST_V4] = dstV4 | 0;
+  out[at + S_PORTS] = (sport << 16) | dport;
+  out[at + S_BITS] = (proto === 'tcp' ? 1 : 2) | (srcV4 >= 0 ? 4 : 0) | (dstV4 >= 0 ? 8 : 0) | (flagCount << 4) | (flags << 8);
+  return true;
+}
+
+/**
+ * The event of a line `scanNetfilterLine` wrote to `scan[at…]` (from the same bytes `b`): the
+ * second step, which keeps what the file's lines repeat (the prefixes' decisions, the address
+ * texts, the device) and asks the clock; null when the line is left to the text parser after all.
+ */
+export function netfilterEventOfScan(
+  b: Buffer,
+  scan: Int32Array,
+  at: number,
+  clock: LogClockLike,
+  lineNumber: number,
+  cache: NetfilterBytes,
+): FirewallEvent | null {
+  const prefixFrom = scan[at + S_PREFIX]!;
+  const inAt = scan[at + S_IN]!;
   let action: FirewallAction | undefined;
   const length = inAt - prefixFrom;
   for (let k = 0; k < cache.prefixes.length && action === undefined; k++) {
@@ -508,26 +577,37 @@ export function netfilterEventOfBytes(
   }
 
   let device: string | undefined;
+  const hostFrom = scan[at + S_HOST]!;
   if (hostFrom >= 0) {
+    const wordEnd = scan[at + S_HOST_END]!;
     if (!sameBytes(cache.hostBytes, b, hostFrom, wordEnd)) {
       cache.hostBytes = Buffer.from(b.subarray(hostFrom, wordEnd));
       cache.host = b.toString('latin1', hostFrom, wordEnd);
     }
     device = cache.host;
   }
-  const src = address(b, srcFrom, srcTo, cache);
-  const dst = address(b, dstFrom, dstTo, cache);
+  const bits = scan[at + S_BITS]!;
+  const src = address(b, scan[at + S_SRC]!, scan[at + S_SRC_END]!, (bits & 4) !== 0 ? scan[at + S_SRC_V4]! >>> 0 : -1, cache);
+  const dst = address(b, scan[at + S_DST]!, scan[at + S_DST_END]!, (bits & 8) !== 0 ? scan[at + S_DST_V4]! >>> 0 : -1, cache);
   if (src === null || dst === null) return null;
+  const proto: Transport = (bits & 3) === 1 ? 'tcp' : 'udp';
+  let tcpFlags: string | undefined;
+  if (proto === 'tcp') {
+    tcpFlags = '';
+    for (let k = 0, codes = bits >>> 8; k < ((bits >>> 4) & 15); k++, codes >>>= 3) tcpFlags += FLAG_LETTERS[codes & 7];
+  }
+  const stamp = scan[at + S_STAMP]!;
+  const ports = scan[at + S_PORTS]!;
   // Every field in one literal: an event of one shape, with no properties added to it later.
   return {
-    ts: clock.withoutYear(month, day, hour, minute, second),
+    ts: clock.withoutYear(stamp & 15, (stamp >>> 4) & 31, (stamp >>> 9) & 31, (stamp >>> 14) & 63, (stamp >>> 20) & 63),
     action,
     proto,
     src,
-    sport,
+    sport: ports >>> 16,
     dst,
-    dport,
-    tcpFlags: proto === 'tcp' ? flags : undefined,
+    dport: ports & 0xffff,
+    tcpFlags,
     device,
     line: lineNumber,
   };

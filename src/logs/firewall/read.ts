@@ -5,16 +5,20 @@
  * the chunk size and the reader's window (see attempts.ts), not by the length of the log. A long
  * log that lists its newest lines first (a firewall's table exported from its console) is read
  * again from its end, oldest line first, when it is a file; gzip, standard input and UTF-16 (Windows
- * tools write it so) cannot be, and are held whole.
+ * tools write it so) cannot be, and are held whole. A large plain file's lines are cut and
+ * scanned on a worker thread (netfilter-worker.ts) while this one makes attempts of them.
  */
 import { isAscii } from 'node:buffer';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isGzip } from '../../capture/sniff.js';
 import type { Connection } from '../../flows/connection.js';
 import { FirewallLogReader, firewallLogText, linesOf, NewestFirstLog, type FirewallLog, type FirewallLogOptions } from './index.js';
+import { SCAN_SLOTS } from './netfilter.js';
+import type { ScanBatch, ScanEnd } from './scan-batch.js';
+import { mayReadOnWorker, readOnWorker } from '../read-threads.js';
 
 /** Bytes read (or inflated) at a time. */
 export const CHUNK_BYTES = 1 << 20;
@@ -33,17 +37,92 @@ export async function readFirewallLogFile(
   emit: (c: Connection) => void,
   chunkBytes = CHUNK_BYTES,
   pause?: () => Promise<void> | null,
+  /** Worker threads that may read a large log's lines beside this one (LoadContext.readThreads). */
+  threads = 0,
 ): Promise<FirewallLog> {
-  const stream = createReadStream(path, { highWaterMark: chunkBytes });
+  const stream = mayScanOnWorker(path, threads) ? null : createReadStream(path, { highWaterMark: chunkBytes });
   try {
-    return await readStream(path, stream, options, emit, chunkBytes, pause, true);
+    if (stream !== null) return await readStream(path, stream, options, emit, chunkBytes, pause, true);
+    const reader = new FirewallLogReader(path, options, emit);
+    reader.turnRound = true;
+    await readScannedLines(path, reader, pause);
+    return reader.finish();
   } catch (e) {
     // Nothing has been handed on: the lines read so far were held to tell the log's order.
     if (!(e instanceof NewestFirstLog)) throw e;
     return await readFromEnd(path, e, options, emit, chunkBytes, pause);
   } finally {
-    stream.destroy();
+    stream?.destroy();
   }
+}
+
+/** The netfilter-worker.ts script, as built beside this one. */
+const SCAN_WORKER = new URL('./netfilter-worker.js', import.meta.url);
+
+/**
+ * Whether the log file at `path` is read on a worker thread (given `threads` that may read beside
+ * this one): a plain file (neither gzip nor UTF-16) of CUT_ON_WORKER_BYTES or more.
+ */
+export function mayScanOnWorker(path: string, threads: number): boolean {
+  return threads > 0 && mayReadOnWorker(SCAN_WORKER, path, threads) && plainText(path);
+}
+
+/** Whether the file's first bytes are neither gzip nor UTF-16 (as readStream tells them). */
+function plainText(path: string): boolean {
+  const head = Buffer.alloc(4);
+  const file = openSync(path, 'r');
+  let got: number;
+  try {
+    got = readSync(file, head, 0, 4, 0);
+  } finally {
+    closeSync(file);
+  }
+  return !isGzip(head.subarray(0, got)) && !isUtf16(head.subarray(0, got));
+}
+
+/** UTF-16 text, by its byte-order mark or by the zero bytes of its first ASCII characters. */
+function isUtf16(head: Buffer): boolean {
+  return (
+    head.length >= 2 &&
+    ((head[0] === 0xff && head[1] === 0xfe) ||
+      (head[0] === 0xfe && head[1] === 0xff) ||
+      (head.length >= 4 && head[1] === 0 && head[3] === 0 && head[0] !== 0))
+  );
+}
+
+/**
+ * The lines of the plain log file at `path`, read and scanned on a worker thread
+ * (netfilter-worker.ts), given to `reader` on this one as `readLines` gives them: the first line and
+ * any line not ASCII or not scanned as text, the others as their scan — the same lines in the same
+ * order, read into the same events.
+ */
+async function readScannedLines(path: string, reader: FirewallLogReader, pause?: () => Promise<void> | null): Promise<void> {
+  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+  let first = true;
+  const push = (text: string): void => {
+    if (first) {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    reader.push(text);
+  };
+  const end = await readOnWorker<ScanBatch, ScanEnd>(
+    SCAN_WORKER,
+    { path },
+    ({ bytes, ends, scans, read }) => {
+      const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      let from = 0;
+      for (let k = 0; k < ends.length; k++) {
+        const nl = ends[k]!;
+        const to = nl > from && b[nl - 1] === CR ? nl - 1 : nl;
+        if (first) push(textOf(utf8, b, from, to));
+        else if (read[k] === 0 || !reader.pushScanned(b, from, to, scans, k * SCAN_SLOTS)) reader.push(textOf(utf8, b, from, to));
+        from = nl + 1;
+      }
+    },
+    pause,
+  );
+  if (end.tail !== null) push(textOf(utf8, Buffer.from(end.tail.buffer, end.tail.byteOffset, end.tail.byteLength), 0, end.tail.byteLength));
 }
 
 /** The same for a log's bytes as they arrive (standard input, a pipe); `name` names it in messages. */
@@ -82,12 +161,7 @@ async function readStream(
         chunkBytes,
       ),
     );
-  const head = source.head;
-  const utf16 =
-    head.length >= 2 &&
-    ((head[0] === 0xff && head[1] === 0xfe) ||
-      (head[0] === 0xfe && head[1] === 0xff) ||
-      (head.length >= 4 && head[1] === 0 && head[3] === 0 && head[0] !== 0));
+  const utf16 = isUtf16(source.head);
   reader.turnRound = fileBytes && !gzip && !utf16;
   if (utf16) {
     const all: Buffer[] = [];

@@ -1,0 +1,79 @@
+/**
+ * A worker thread's side of reading a large firewall log (read.ts, `readScannedLines`): reads the
+ * file a chunk at a time, cuts its lines as `readLines` cuts them and scans each ASCII line as a
+ * netfilter LOG line (`scanNetfilterLine`), posting each chunk's bytes (moved, not copied), where
+ * its lines end and what the scan found. It reads ahead of the thread taking them by CREDIT
+ * batches at most.
+ */
+import { isAscii } from 'node:buffer';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { creditOf, type ReadMessage } from '../read-threads.js';
+import { SCAN_SLOTS, scanNetfilterLine } from './netfilter.js';
+import type { ScanBatch, ScanEnd } from './scan-batch.js';
+import { SCAN_BATCH_BYTES } from './scan-batch.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+const port = parentPort!;
+const { credit, spend } = creditOf(port);
+const post = (message: ReadMessage<ScanBatch, ScanEnd>, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+/** The batch of the whole lines of `b` (up to its last line end `last`), scanned. */
+function batchOf(b: Buffer, last: number): ScanBatch {
+  let lines = 0;
+  for (let nl = b.indexOf(LF); nl >= 0 && nl <= last; nl = b.indexOf(LF, nl + 1)) lines++;
+  const ends = new Int32Array(lines);
+  const scans = new Int32Array(lines * SCAN_SLOTS);
+  const read = new Uint8Array(lines);
+  const ascii = isAscii(b.subarray(0, last));
+  let from = 0;
+  for (let k = 0; k < lines; k++) {
+    const nl = b.indexOf(LF, from);
+    ends[k] = nl;
+    // As pushLine reads it: the CR of a CRLF dropped, an ASCII line that still ends in none.
+    const to = nl > from && b[nl - 1] === CR ? nl - 1 : nl;
+    if ((ascii || isAscii(b.subarray(from, to))) && to > from && b[to - 1] !== CR && scanNetfilterLine(b, from, to, scans, k * SCAN_SLOTS))
+      read[k] = 1;
+    from = nl + 1;
+  }
+  return { bytes: b.subarray(0, last + 1), ends, scans, read };
+}
+
+try {
+  const file = openSync((workerData as { path: string }).path, 'r');
+  try {
+    let carry = Buffer.alloc(0);
+    let started = false;
+    for (;;) {
+      const wait = credit();
+      if (wait) await wait;
+      // Its own memory, moved to the other thread with the batch.
+      const chunk = Buffer.allocUnsafeSlow(carry.length + SCAN_BATCH_BYTES);
+      carry.copy(chunk, 0);
+      const got = readSync(file, chunk, carry.length, SCAN_BATCH_BYTES, null);
+      if (got === 0) break;
+      let b = chunk.subarray(0, carry.length + got);
+      if (!started) {
+        started = true;
+        // A UTF-8 byte-order mark is no part of the first line.
+        if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+      }
+      const last = b.lastIndexOf(LF);
+      // (Copied: the chunk goes to the other thread.)
+      carry = Buffer.from(b.subarray(last + 1));
+      if (last < 0) continue;
+      const batch = batchOf(b, last);
+      post({ batch }, [chunk.buffer, batch.ends.buffer, batch.scans.buffer, batch.read.buffer] as ArrayBuffer[]);
+      spend();
+    }
+    // A last line without a line end; after one, nothing.
+    post({ end: { tail: carry.length > 0 ? carry : null } });
+  } finally {
+    closeSync(file);
+  }
+} catch (e) {
+  const code = (e as NodeJS.ErrnoException).code;
+  post(code === undefined ? { error: (e as Error).message } : { error: (e as Error).message, code });
+}
