@@ -17,16 +17,22 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 const port = parentPort!;
-const { credit, spend } = creditOf(port);
+const { credit, spend, spare } = creditOf(port);
+
+/** `bytes` of memory: that of a batch taken and given back (`used`'s `k`th), when it has room, else new. */
+function room(used: ArrayBuffer[] | undefined, k: number, bytes: number): ArrayBuffer {
+  const b = used?.[k];
+  return b !== undefined && b.byteLength >= bytes ? b : new ArrayBuffer(Math.max(bytes, 1024));
+}
 const post = (message: ReadMessage<ScanBatch, ScanEnd>, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
-/** The batch of the whole lines of `b` (up to its last line end `last`), scanned. */
-function batchOf(b: Buffer, last: number): ScanBatch {
+/** The batch of the whole lines of `b` (up to its last line end `last`), scanned; its arrays in `used`'s memory where it has room. */
+function batchOf(b: Buffer, last: number, used: ArrayBuffer[] | undefined): ScanBatch {
   let lines = 0;
   for (let nl = b.indexOf(LF); nl >= 0 && nl <= last; nl = b.indexOf(LF, nl + 1)) lines++;
-  const ends = new Int32Array(lines);
-  const scans = new Int32Array(lines * SCAN_SLOTS);
-  const read = new Uint8Array(lines);
+  const ends = new Int32Array(room(used, 1, 4 * lines), 0, lines);
+  const scans = new Int32Array(room(used, 2, 4 * lines * SCAN_SLOTS), 0, lines * SCAN_SLOTS);
+  const read = new Uint8Array(room(used, 3, lines), 0, lines);
   const ascii = isAscii(b.subarray(0, last));
   let from = 0;
   for (let k = 0; k < lines; k++) {
@@ -34,8 +40,9 @@ function batchOf(b: Buffer, last: number): ScanBatch {
     ends[k] = nl;
     // As pushLine reads it: the CR of a CRLF dropped, an ASCII line that still ends in none.
     const to = nl > from && b[nl - 1] === CR ? nl - 1 : nl;
-    if ((ascii || isAscii(b.subarray(from, to))) && to > from && b[to - 1] !== CR && scanNetfilterLine(b, from, to, scans, k * SCAN_SLOTS))
-      read[k] = 1;
+    const plain = (ascii || isAscii(b.subarray(from, to))) && to > from && b[to - 1] !== CR;
+    // (Every line's flag written: the memory may be a batch's before.)
+    read[k] = plain && scanNetfilterLine(b, from, to, scans, k * SCAN_SLOTS) ? 1 : 0;
     from = nl + 1;
   }
   return { bytes: b.subarray(0, last + 1), ends, scans, read };
@@ -49,8 +56,10 @@ try {
     for (;;) {
       const wait = credit();
       if (wait) await wait;
-      // Its own memory, moved to the other thread with the batch.
-      const chunk = Buffer.allocUnsafeSlow(carry.length + SCAN_BATCH_BYTES);
+      // Its own memory, moved to the other thread with the batch (and back once it is taken).
+      const used = spare.pop();
+      const chunkBytes = carry.length + SCAN_BATCH_BYTES;
+      const chunk = Buffer.from(room(used, 0, chunkBytes), 0, chunkBytes);
       carry.copy(chunk, 0);
       const got = readSync(file, chunk, carry.length, SCAN_BATCH_BYTES, null);
       if (got === 0) break;
@@ -64,7 +73,7 @@ try {
       // (Copied: the chunk goes to the other thread.)
       carry = Buffer.from(b.subarray(last + 1));
       if (last < 0) continue;
-      const batch = batchOf(b, last);
+      const batch = batchOf(b, last, used);
       post({ batch }, [chunk.buffer, batch.ends.buffer, batch.scans.buffer, batch.read.buffer] as ArrayBuffer[]);
       spend();
     }

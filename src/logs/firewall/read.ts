@@ -119,6 +119,8 @@ async function readScannedLines(path: string, reader: FirewallLogReader, pause?:
         else if (read[k] === 0 || !reader.pushScanned(b, from, to, scans, k * SCAN_SLOTS)) reader.push(textOf(utf8, b, from, to));
         from = nl + 1;
       }
+      // Nothing made of the batch holds its bytes (every text is a copy): the worker fills them again.
+      return [bytes.buffer as ArrayBuffer, ends.buffer as ArrayBuffer, scans.buffer as ArrayBuffer, read.buffer as ArrayBuffer];
     },
     pause,
   );

@@ -1,7 +1,7 @@
 /** What the worker reading a large firewall log (netfilter-worker.ts) posts to the thread that makes its attempts (read.ts). */
 
 /** Bytes the worker reads at a time: a batch is the whole lines of one read (and the line the read before cut). */
-export const SCAN_BATCH_BYTES = 1 << 20;
+export const SCAN_BATCH_BYTES = 1 << 18;
 
 export interface ScanBatch {
   /** Whole lines, each with its line end. */
