@@ -18,7 +18,7 @@ import { CONN_STATE_NAMES, isConnState } from '../flows/conn-state.js';
 import { bytes, count, plural } from '../quantities.js';
 import { suggestKnown } from '../analysis/index.js';
 import { readKnownRules } from './known.js';
-import { analyzeJsonPieces } from '../report/json.js';
+import { analyzeJsonPieces, compareJsonPieces } from '../report/json.js';
 import {
   analyzeLineRenderers,
   analyzeRenderers,
@@ -776,7 +776,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     'text',
     { analysis: true },
   ).action(async (a: string, b: string, more: string[], o: CommonOptions) => {
-    const format = chooseFormat(o, compareRenderers, 'text', 'compare');
+    const format = chooseFormat<keyof typeof compareRenderers>(o, compareRenderers, 'text', 'compare');
     const files = [a, b, ...more];
     refuseOverwrite(o, inputFiles(files, o));
     const { result, failures } = await compare(inputs(files), await analyzeInputs(o));
@@ -791,7 +791,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       exitCode = EXIT_UNREADABLE;
       return;
     }
-    emit(o, compareRenderers[format](result, renderOptions(o)));
+    // JSON goes out host by host, as analyze's does.
+    if (format === 'json') emitPieces(o, compareJsonPieces(result, renderOptions(o)));
+    else emit(o, compareRenderers[format](result, renderOptions(o)));
   });
 
   common(

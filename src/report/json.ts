@@ -30,16 +30,19 @@ export function renderAnalyzeJson(result: AnalysisResult, options: RenderOptions
  * host, never held whole.
  */
 export function* analyzeJsonPieces(result: AnalysisResult, options: RenderOptions): Generator<string> {
-  for (const piece of jsonPieces(asWritten(result, options), '', 0)) yield inertJson(piece);
+  for (const piece of jsonPieces(asWritten(result, options), '', 0, HOST_DEPTH)) yield inertJson(piece);
   yield '\n';
 }
 
-/** Objects and lists this deep are written element by element; deeper ones as one string each. */
-const PIECE_DEPTH = 2;
+/**
+ * Objects and lists this deep are written element by element; deeper ones as one string each:
+ * in `analyze`'s document, each host (`hosts[i]`) is one string.
+ */
+const HOST_DEPTH = 2;
 
-/** `value` as JSON.stringify(value, null, 2) writes it at `indent`, in pieces. */
-function* jsonPieces(value: unknown, indent: string, depth: number): Generator<string> {
-  if (depth >= PIECE_DEPTH || value === null || typeof value !== 'object') {
+/** `value` as JSON.stringify(value, null, 2) writes it at `indent`, in pieces (down to `pieceDepth`). */
+function* jsonPieces(value: unknown, indent: string, depth: number, pieceDepth: number): Generator<string> {
+  if (depth >= pieceDepth || value === null || typeof value !== 'object') {
     yield indented(value, indent.length / 2);
     return;
   }
@@ -53,7 +56,7 @@ function* jsonPieces(value: unknown, indent: string, depth: number): Generator<s
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       yield inner;
-      yield* jsonPieces(item === undefined || typeof item === 'function' ? null : item, inner, depth + 1);
+      yield* jsonPieces(item === undefined || typeof item === 'function' ? null : item, inner, depth + 1, pieceDepth);
       yield i < value.length - 1 ? ',\n' : '\n';
     }
     yield `${indent}]`;
@@ -70,7 +73,7 @@ function* jsonPieces(value: unknown, indent: string, depth: number): Generator<s
   for (let i = 0; i < entries.length; i++) {
     const [key, v] = entries[i]!;
     yield `${inner}${JSON.stringify(key)}: `;
-    yield* jsonPieces(v, inner, depth + 1);
+    yield* jsonPieces(v, inner, depth + 1, pieceDepth);
     yield i < entries.length - 1 ? ',\n' : '\n';
   }
   yield `${indent}}`;
@@ -96,7 +99,18 @@ export function renderInfoJson(captures: CaptureSummary[], _options: RenderOptio
 }
 
 export function renderCompareJson(result: CompareResult, options: RenderOptions): string {
-  return `${inertJson(JSON.stringify({ ...result, analyses: result.analyses.map((a) => asWritten(a, options)) }, null, 2))}\n`;
+  return [...compareJsonPieces(result, options)].join('');
+}
+
+/**
+ * The JSON of `compare` in pieces, as JSON.stringify(…, null, 2) writes it, host by host of each
+ * analysis (`analyses[i].hosts[j]`): the analyses of two large logs make a document longer than
+ * one string may be, and one string of it held gigabytes while it was written.
+ */
+export function* compareJsonPieces(result: CompareResult, options: RenderOptions): Generator<string> {
+  const written = { ...result, analyses: result.analyses.map((a) => asWritten(a, options)) };
+  for (const piece of jsonPieces(written, '', 0, HOST_DEPTH + 2)) yield inertJson(piece);
+  yield '\n';
 }
 
 /** The fields DESIGN.md's version-1 JSON promises, per object. */

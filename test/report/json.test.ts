@@ -3,7 +3,7 @@ import type { AnalysisResult } from '../../src/analysis/types.js';
 import { analyzeRenderers, compareRenderers, contractGaps } from '../../src/report/index.js';
 import { caseStudyResult, compareResult } from './fixtures.js';
 import { departmentReport } from './real.js';
-import { analyzeJsonPieces } from '../../src/report/json.js';
+import { analyzeJsonPieces, compareJsonPieces } from '../../src/report/json.js';
 
 const plain = { color: false };
 
@@ -60,5 +60,20 @@ describe('the JSON of analyze, written in pieces', () => {
     expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
     // hosts go out one by one: each is a piece of its own
     for (const h of result.hosts) expect(pieces).toContain(JSON.stringify(h, null, 2).replace(/\n/g, '\n    '));
+  });
+});
+
+describe('the JSON of compare, written in pieces', () => {
+  it('is the document JSON.stringify would write, each analysis host by host', () => {
+    const result = compareResult();
+    const pieces = [...compareJsonPieces(result, { color: false, allHosts: true })];
+    const text = pieces.join('');
+    expect(text).toBe(`${JSON.stringify({ ...result }, null, 2)}\n`);
+    expect(text).toBe(compareRenderers.json(result, { ...plain, allHosts: true }));
+    // every analysis's hosts go out one by one, at their depth (analyses[i].hosts[j])
+    const hosts = result.analyses.flatMap((a) => a.hosts);
+    expect(hosts.length).toBeGreaterThan(1);
+    for (const h of hosts) expect(pieces).toContain(JSON.stringify(h, null, 2).replace(/\n/g, '\n        '));
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(text.length / 2);
   });
 });
