@@ -634,7 +634,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   };
 
   const THREADS_HELP =
-    'threads to use: a large Zeek log is read and cut into cells on a second thread while rows are made of it ' +
+    'threads to use: a large Zeek log is read and cut into cells, a large firewall log read and its lines scanned, on a second thread while rows are made of it ' +
     "(default: the machine's cores; 1: everything on one thread)";
   const FAIL_ON_FINDINGS_HELP = 'exit status 3 when any host has a finding (a label other than via-proxy alone)';
   const EXIT_HELP =
