@@ -1,21 +1,17 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../support/corpus.js';
 import { callhome } from './support.js';
+import { runBuilt } from '../support/built.js';
 
 // Worker threads run the built code (dist/, made by `pretest`): these tests drive it as a user does.
-const main = resolve(projectRoot, 'dist/cli/main.js');
 const department = resolve(projectRoot, 'captures/department-host.pcap');
 const consultant = resolve(projectRoot, 'captures/consultant-laptop.pcap');
 const lab = (name: string): string => resolve(projectRoot, 'test/lab', `${name}.pcap`);
 
-function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runBuilt;
 
 interface Analyses {
   analyzeEach: (

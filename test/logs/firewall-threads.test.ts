@@ -15,8 +15,8 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../support/corpus.js';
+import { builtModule, runBuilt } from '../support/built.js';
 
-const bin = resolve(projectRoot, 'dist/cli/main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-fwthreads-'));
 
 interface Read {
@@ -38,13 +38,10 @@ interface Batch {
   ends: Int32Array;
   read: Uint8Array;
 }
-const built = async <T>(module: string): Promise<T> => (await import(resolve(projectRoot, 'dist/logs', module))) as T;
+const built = <T>(module: string): Promise<T> => builtModule<T>(`logs/${module}`);
 const worker = new URL(`file://${resolve(projectRoot, 'dist/logs/firewall/netfilter-worker.js')}`);
 
-function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 29 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runBuilt;
 
 let log: string;
 let newestFirst: string;

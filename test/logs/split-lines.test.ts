@@ -12,8 +12,8 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../support/corpus.js';
+import { builtModule, runBuilt } from '../support/built.js';
 
-const bin = resolve(projectRoot, 'dist/cli/main.js');
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-split-'));
 
 interface Lines {
@@ -36,12 +36,9 @@ interface Batch {
   cellEnds: Int32Array;
   numbers: Float64Array;
 }
-const built = async <T>(module: string): Promise<T> => (await import(resolve(projectRoot, 'dist/logs', module))) as T;
+const built = <T>(module: string): Promise<T> => builtModule<T>(`logs/${module}`);
 
-function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 29 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runBuilt;
 
 let log: string;
 let gz: string;
