@@ -103,10 +103,10 @@ export async function readOnWorker<B, E>(
 /**
  * The worker's side: `credit()` is null while it may post another batch, else a promise that
  * settles once the taking thread has given it credit again (it waits until it has some: a burst
- * of credit while in debt would let it run far ahead). `spare` holds the memory of each batch taken
- * that came back with its credit (as `onBatch` returned it), to be filled again: the batches in flight are then all the
- * memory the reading holds, where memory moved to the other thread and dropped there waited for
- * its collector (50 MB more for `flows` of a 256 MB log).
+ * of credit while in debt would let it run far ahead). `spare` holds the memory of each batch
+ * taken that came back with its credit (what `onBatch` returned), to be filled again: the batches
+ * in flight are then all the memory the reading moves between the threads, none of it left for
+ * the other thread's collector.
  */
 export function creditOf(port: import('node:worker_threads').MessagePort): {
   credit: () => Promise<void> | null;
