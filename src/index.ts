@@ -67,6 +67,11 @@ export interface LoadOptions {
   /** Called as bytes are read, for a progress line. */
   onProgress?: (file: string, bytesRead: number, totalBytes: number | null) => void;
   /**
+   * Called as logs (Zeek's, firewalls') are read, every thousand connections or so made of them:
+   * what is read (the log, or how many), and the connections so far — for a progress line.
+   */
+  onLogProgress?: (logs: string, connections: number) => void;
+  /**
    * Called after each chunk of input: a promise while what was made of the input so far cannot
    * be taken (output to a pipe whose reader is behind) — reading waits for it — else null.
    */
@@ -91,6 +96,8 @@ export type AnalyzeCapturesOptions = LoadOptions &
     objectsUpTo?: number;
     /** Full chunks of the column store left as filled before they are sealed (StoreOptions.sealAfter). */
     sealAfter?: number;
+    /** Called once everything is read, as the analysis of its `connections` starts — for a progress line. */
+    onAnalysis?: (connections: number) => void;
   };
 
 function inputName(input: CaptureInput): string {
@@ -285,13 +292,24 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
           first(c.ts);
           options.onConnection(c);
         };
+  const onLogProgress = options.onLogProgress;
+  let made = 0;
+  const logFiles = [...sorted.logs.values()].flat();
+  const reading = logFiles.length === 1 ? logFiles[0]!.path : `${logFiles.length} logs`;
+  const onCountedRow =
+    onLogProgress === undefined
+      ? onLogRow
+      : (c: Connection): void => {
+          if ((++made & 1023) === 0) onLogProgress(reading, made);
+          onLogRow(c);
+        };
   // A store of rows taken whole has no first row to tell onFirstPacket.
   const adopt = onFirst === undefined ? options.onStore : undefined;
   const context: LoadContext = { ...logContext(captures), readThreads: readThreadsOf(options.threads) };
   const logs = await loadLogInputs(
     sorted.logs,
     captures.length,
-    onLogRow,
+    onCountedRow,
     options.pause,
     adopt !== undefined ? { ...context, adopt } : context,
   );
@@ -453,6 +471,7 @@ export async function analyze(
   const keeper = new ConnectionKeeper(pool, options.objectsUpTo, { uids: false, sealAfter: options.sealAfter });
   const streamed = await streamConnections(inputs, { ...options, onConnection: (c) => keeper.add(c), onStore: (s) => keeper.adopt(s) });
   const connections = keeper.list();
+  options.onAnalysis?.(connections.length);
   const settings = analyzeOptions(options);
   // Without --internal, the networks a Zeek log calls local (local_orig, local_resp: its
   // Site::local_nets) are internal too: a campus on public addresses.

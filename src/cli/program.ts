@@ -300,7 +300,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`callhome: ${sanitizeTerminal(line)}\n`);
   };
 
-  const loadOptions = (o: CommonOptions): LoadOptions & { quiet: boolean } => {
+  const loadOptions = (o: CommonOptions): LoadOptions & { quiet: boolean; onAnalysis?: (connections: number) => void } => {
     const maxConnections = o.maxConnections === undefined ? undefined : Number(o.maxConnections);
     if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1)) {
       throw new UsageError(`--max-connections: '${o.maxConnections}' is not a positive whole number`);
@@ -338,6 +338,17 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
             const pct = total ? ` ${Math.floor((100 * bytesRead) / total)}%` : '';
             io.stderr.write(`\r\x1b[Kreading ${sanitizeTerminal(file)}${pct} (${bytes(bytesRead)})`);
           }
+        : undefined,
+      onLogProgress: showProgress
+        ? (logs, connections) => {
+            const now = Date.now();
+            if (now - lastDraw < 200) return;
+            lastDraw = now;
+            io.stderr.write(`\r\x1b[Kreading ${sanitizeTerminal(logs)} (${plural(connections, 'connection')})`);
+          }
+        : undefined,
+      onAnalysis: showProgress
+        ? (connections: number) => io.stderr.write(`\r\x1b[Kanalysing ${plural(connections, 'connection')}`)
         : undefined,
     };
   };

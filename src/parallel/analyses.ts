@@ -21,7 +21,7 @@ export function canAnalyzeInWorkers(): boolean {
 }
 
 /** The options of an analysis a worker can be given: data only, no callbacks. */
-export type WorkerOptions = Omit<AnalyzeCapturesOptions, 'onProgress' | 'pause'>;
+export type WorkerOptions = Omit<AnalyzeCapturesOptions, 'onProgress' | 'onLogProgress' | 'pause'>;
 
 export interface AnalyzeJob {
   input: string;
