@@ -71,6 +71,23 @@ describe('a firewall log read from its file a chunk at a time', () => {
     for (const size of [1, 7, 64, 100, 333, 4096]) same(await readFile('kern.log', Buffer.from(text), size), expected);
   });
 
+  it('names a line longer than any log writes without reading it, keeping only its beginning while it is read', async () => {
+    const lines = text.trimEnd().split('\n');
+    // a kern.log line followed by 2 MB more (a blob pasted in), in the middle, and another as the last line
+    const long = `${lines[3]!} ${'X '.repeat(1_000_000)}`;
+    const withLong = `${[...lines.slice(0, 5), long, ...lines.slice(5)].join('\n')}\n${long}`;
+    const expected = whole('long.log', withLong);
+    expect(expected.entries).toBe(26);
+    const named = expected.warnings.find((w) =>
+      w.startsWith('2 lines are longer than any firewall log writes (over 65,536 characters), not read: '),
+    );
+    expect(named).toContain(`line 6 "${lines[3]!} X X`);
+    expect(named).toContain(`line ${(lines.length + 2).toLocaleString('en-US')} "`);
+    expect(expected.summary.skipped['log.overlong']).toBe(2);
+    expect(expected.summary.bytes).toBe(withLong.length + 1);
+    for (const size of [4096, 1 << 20]) same(await readFile('long.log', Buffer.from(withLong), size), expected);
+  });
+
   it('inflates a gzip log as it reads it', async () => {
     same(await readFile('kern.log.gz', gzipSync(text), 256), whole('kern.log.gz', text));
   });

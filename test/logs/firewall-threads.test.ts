@@ -4,7 +4,7 @@
  * What the built command makes of such a log must be what one thread makes — the same lines, in
  * the same order, read into the same events: CRLF and CR CR line ends, a line that is not ASCII,
  * IPv6, ICMP and UDP lines, lines of no format, an impossible address, a run of NUL bytes, a
- * byte-order mark, a last line without its end, a log listing its newest lines first. gzip and
+ * line of megabytes, a byte-order mark, a last line without its end, a log listing its newest lines first. gzip and
  * smaller logs stay on one thread. Worker threads run the built code (dist/, made by `pretest`):
  * these tests drive it.
  */
@@ -37,6 +37,7 @@ interface Batch {
   bytes: Uint8Array;
   ends: Int32Array;
   read: Uint8Array;
+  cut: number;
 }
 const built = <T>(module: string): Promise<T> => builtModule<T>(`logs/${module}`);
 const worker = new URL(`file://${resolve(projectRoot, 'dist/logs/firewall/netfilter-worker.js')}`);
@@ -53,6 +54,7 @@ let lines: Buffer[];
 /** Numbers of the lines put in: that of no format, and that of an impossible address. */
 let noFormat: number;
 let impossible: number;
+let overlong: number;
 
 beforeAll(() => {
   // 60 MB of kern.log (past the size a worker reads) from 300 hosts, with lines of every other
@@ -82,11 +84,14 @@ beforeAll(() => {
     '',
     `\0\0\0${base.replace('DPT=', 'DPT=8')}`,
     base.replace('DROP-OUT:', 'REJECT-OUT:'),
+    // 3 MB: longer than any log writes, over many of the worker's reads
+    `${base} ${'X '.repeat(1_500_000)}`,
   ];
   const all = plain.slice();
   put.forEach((line, k) => all.splice(100_000 + 37 * k, 0, line));
   noFormat = 100_000 + 37 * 5 + 1;
   impossible = 100_000 + 37 * 6 + 1;
+  overlong = 100_000 + 37 * 14 + 1;
   const text = `${all.join('\n')}\n${plain.at(-1)!.slice(0, 60)}`;
   bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
   lines = text.split('\n').map((l) => Buffer.from(l, 'utf8'));
@@ -109,13 +114,15 @@ describe('a large firewall log read on two threads', () => {
     const { readOnWorker } = await built<Threads>('read-threads.js');
     const got: Buffer[] = [];
     const scanned: boolean[] = [];
+    const cut = new Map<number, number>();
     let batches = 0;
     let pauses = 0;
     const end = await readOnWorker<Batch, { tail: Uint8Array | null }>(
       worker,
       { path: log },
-      ({ bytes: b, ends, read }) => {
+      ({ bytes: b, ends, read, cut: left }) => {
         batches++;
+        if (left > 0) cut.set(got.length, left);
         let from = 0;
         for (let k = 0; k < ends.length; k++) {
           got.push(Buffer.from(b.subarray(from, ends[k])));
@@ -128,14 +135,20 @@ describe('a large firewall log read on two threads', () => {
     );
     got.push(Buffer.from(end.tail ?? []));
     expect(got.length).toBe(lines.length);
+    // The overlong line is kept by its first 256 KB (and 4 bytes), what is left out counted.
+    const long = overlong - 1;
+    expect([...cut.keys()]).toEqual([long]);
+    expect(got[long]!.equals(lines[long]!.subarray(0, got[long]!.length))).toBe(true);
+    expect(got[long]!.length + cut.get(long)!).toBe(lines[long]!.length);
+    got[long] = lines[long]!;
     expect(Buffer.concat(got.flatMap((l) => [l, Buffer.from('\n')])).equals(Buffer.concat([bytes.subarray(3), Buffer.from('\n')]))).toBe(
       true,
     );
     expect(batches).toBeGreaterThan(50);
-    // Every line the generator wrote scans as a plain LOG line; of the 14 put in, seven: the CRLF
+    // Every line the generator wrote scans as a plain LOG line; of the 15 put in, seven: the CRLF
     // line (its CR dropped), IPv6, UDP, three flags, the audit line, the REJECT line, and the
     // impossible address (the text reader judges the addresses, the decision and the numbers).
-    const plainLines = lines.length - 1 - 14 + 7;
+    const plainLines = lines.length - 1 - 15 + 7;
     expect(scanned.filter(Boolean).length).toBe(plainLines);
     expect(scanned[100_000]).toBe(true);
     expect(scanned[100_000 + 37]).toBe(false);
@@ -172,6 +185,9 @@ describe('a large firewall log read on two threads', () => {
         );
         expect(two.stderr).toContain(`cannot be, and is not read as attempts: line ${impossible.toLocaleString('en-US')} `);
         expect(two.stderr).toContain('1 line begins with a run of NUL bytes');
+        expect(two.stderr).toContain(
+          `1 line is longer than any firewall log writes (over 65,536 characters), not read: line ${overlong.toLocaleString('en-US')} `,
+        );
       }
     }
   });

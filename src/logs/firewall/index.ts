@@ -15,6 +15,9 @@ import { keyValue } from './keyvalue.js';
 import { panos } from './panos.js';
 import { ciscoIos } from './ios.js';
 import { netfilter, netfilterEventOfScan, NetfilterBytes, scanNetfilterLine } from './netfilter.js';
+import { LONGEST_LINE } from './types.js';
+
+export { LONGEST_LINE };
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
 import { otherSyslogLine } from './syslog.js';
@@ -225,6 +228,8 @@ export class FirewallLogReader {
   private readonly unmatched: UnmatchedLines = { count: 0, first: [] };
   /** Lines of a format read that name an address, port or time that cannot be. */
   private readonly impossible: UnmatchedLines = { count: 0, first: [] };
+  /** Lines longer than any log writes (LONGEST_LINE), not read. */
+  private readonly overlong: UnmatchedLines = { count: 0, first: [] };
   private firstEntryLine = 0;
   /**
    * Set by a reader that can read its file again from its end: a log found to list its newest
@@ -268,8 +273,11 @@ export class FirewallLogReader {
    * The next line, or the line numbered `number` (1-based) when lines come in another order — to a
    * reader given its `formats`, which holds no lines to tell the format.
    */
-  push(line: string, number?: number): void {
-    this.bytes += line.length + 1;
+  push(line: string, number?: number, length = line.length): void {
+    this.bytes += length + 1;
+    // A line no log writes is not read: what it begins with is enough to name it (a copy of its
+    // own, not a slice holding the whole).
+    if (line.length > LONGEST_LINE) line = Buffer.from(line.slice(0, LONGEST_LINE + 1), 'utf16le').toString('utf16le');
     if (this.parsers === null) {
       this.held.push(this.held.length === 0 ? line.replace(/^\uFEFF/, '') : line);
       if (this.held.length >= SNIFF_LINES) this.start();
@@ -307,6 +315,10 @@ export class FirewallLogReader {
       this.nulRuns++;
     }
     const number = this.numbered(given);
+    if (line.length > LONGEST_LINE) {
+      noteLine(this.overlong, number, line);
+      return;
+    }
     if (line.trim() === '') return;
     let skipped = false;
     let impossible = false;
@@ -400,6 +412,9 @@ export class FirewallLogReader {
           (why.length > 0 ? `; ${why.join('; ')}` : '') +
           (this.impossible.count > 0
             ? `; ${count(this.impossible.count)} of them name an address, port or time that cannot be (line ${count(Math.min(...this.impossible.first.map((u) => u.line)))})`
+            : '') +
+          (this.overlong.count > 0
+            ? `; ${count(this.overlong.count)} of them ${this.overlong.count === 1 ? 'is' : 'are'} longer than any firewall log writes (line ${count(Math.min(...this.overlong.first.map((u) => u.line)))})`
             : ''),
       );
     }
@@ -422,6 +437,12 @@ export class FirewallLogReader {
     for (const { module, parser } of this.parsers!) if (this.byFormat.has(module.format)) warnings.push(...parser.notes());
     if (this.unmatched.count > 0)
       warnings.push(`${plural(this.unmatched.count, 'line matches', 'lines match')} no firewall log format: ${namedLines(this.unmatched)}`);
+    if (this.overlong.count > 0) {
+      warnings.push(
+        `${plural(this.overlong.count, 'line is', 'lines are')} longer than any firewall log writes (over ${count(LONGEST_LINE)} characters), not read: ` +
+          namedLines(this.overlong),
+      );
+    }
     if (this.impossible.count > 0) {
       warnings.push(
         `${plural(this.impossible.count, 'line names', 'lines name')} an address, port or time that cannot be, and ${this.impossible.count === 1 ? 'is' : 'are'} not read as attempts: ` +
@@ -475,6 +496,7 @@ export class FirewallLogReader {
     const skipped: Record<string, number> = {};
     if (this.unmatched.count > 0) skipped['log.unmatched'] = this.unmatched.count;
     if (this.impossible.count > 0) skipped['log.impossible'] = this.impossible.count;
+    if (this.overlong.count > 0) skipped['log.overlong'] = this.overlong.count;
     if (this.other > 0) skipped['log.other_message'] = this.other;
     const iso = (ts: number): string => new Date(ts * 1000).toISOString();
     return {

@@ -10,6 +10,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { creditOf, type ReadMessage } from '../read-threads.js';
 import { SCAN_SLOTS, scanNetfilterLine } from './netfilter.js';
+import { KEPT_BYTES, LONGEST_LINE } from './types.js';
 import type { ScanBatch, ScanEnd } from './scan-batch.js';
 import { SCAN_BATCH_BYTES } from './scan-batch.js';
 
@@ -27,7 +28,7 @@ function room(used: ArrayBuffer[] | undefined, k: number, bytes: number): ArrayB
 const post = (message: ReadMessage<ScanBatch, ScanEnd>, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 /** The batch of the whole lines of `b` (up to its last line end `last`), scanned; its arrays in `used`'s memory where it has room. */
-function batchOf(b: Buffer, last: number, used: ArrayBuffer[] | undefined): ScanBatch {
+function batchOf(b: Buffer, last: number, used: ArrayBuffer[] | undefined, cut: number): ScanBatch {
   let lines = 0;
   for (let nl = b.indexOf(LF); nl >= 0 && nl <= last; nl = b.indexOf(LF, nl + 1)) lines++;
   const ends = new Int32Array(room(used, 1, 4 * lines), 0, lines);
@@ -40,18 +41,20 @@ function batchOf(b: Buffer, last: number, used: ArrayBuffer[] | undefined): Scan
     ends[k] = nl;
     // As pushLine reads it: the CR of a CRLF dropped, an ASCII line that still ends in none.
     const to = nl > from && b[nl - 1] === CR ? nl - 1 : nl;
-    const plain = (ascii || isAscii(b.subarray(from, to))) && to > from && b[to - 1] !== CR;
+    const plain = (ascii || isAscii(b.subarray(from, to))) && to > from && to - from <= LONGEST_LINE && b[to - 1] !== CR;
     // (Every line's flag written: the memory may be a batch's before.)
     read[k] = plain && scanNetfilterLine(b, from, to, scans, k * SCAN_SLOTS) ? 1 : 0;
     from = nl + 1;
   }
-  return { bytes: b.subarray(0, last + 1), ends, scans, read };
+  return { bytes: b.subarray(0, last + 1), ends, scans, read, cut };
 }
 
 try {
   const file = openSync((workerData as { path: string }).path, 'r');
   try {
     let carry = Buffer.alloc(0);
+    /** Bytes of the carried line not kept in `carry` (past KEPT_BYTES: a line no log writes). */
+    let dropped = 0;
     let started = false;
     for (;;) {
       const wait = credit();
@@ -63,22 +66,40 @@ try {
       carry.copy(chunk, 0);
       const got = readSync(file, chunk, carry.length, SCAN_BATCH_BYTES, null);
       if (got === 0) break;
-      let b = chunk.subarray(0, carry.length + got);
+      let size = carry.length + got;
+      if (carry.length >= KEPT_BYTES) {
+        // Within a line longer than any log writes: what follows its beginning is let go, up to its end.
+        const nl = chunk.subarray(0, size).indexOf(LF, carry.length);
+        if (nl < 0) {
+          dropped += got;
+          continue;
+        }
+        dropped += nl - carry.length;
+        chunk.copy(chunk, carry.length, nl, size);
+        size -= nl - carry.length;
+      }
+      let b = chunk.subarray(0, size);
       if (!started) {
         started = true;
         // A UTF-8 byte-order mark is no part of the first line.
         if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
       }
       const last = b.lastIndexOf(LF);
+      if (last < 0) {
+        // No line end yet: of a line this long, only its beginning is kept.
+        dropped += Math.max(0, b.length - KEPT_BYTES);
+        carry = Buffer.from(b.subarray(0, KEPT_BYTES));
+        continue;
+      }
       // (Copied: the chunk goes to the other thread.)
       carry = Buffer.from(b.subarray(last + 1));
-      if (last < 0) continue;
-      const batch = batchOf(b, last, used);
+      const batch = batchOf(b, last, used, dropped);
+      dropped = 0;
       post({ batch }, [chunk.buffer, batch.ends.buffer, batch.scans.buffer, batch.read.buffer] as ArrayBuffer[]);
       spend();
     }
     // A last line without a line end; after one, nothing.
-    post({ end: { tail: carry.length > 0 ? carry : null } });
+    post({ end: { tail: carry.length > 0 ? carry : null, cut: dropped } });
   } finally {
     closeSync(file);
   }

@@ -16,6 +16,7 @@ import { createGunzip } from 'node:zlib';
 import { isGzip } from '../../capture/sniff.js';
 import type { Connection } from '../../flows/connection.js';
 import { FirewallLogReader, firewallLogText, linesOf, NewestFirstLog, type FirewallLog, type FirewallLogOptions } from './index.js';
+import { KEPT_BYTES, LONGEST_LINE } from './types.js';
 import { SCAN_SLOTS } from './netfilter.js';
 import type { ScanBatch, ScanEnd } from './scan-batch.js';
 import { mayReadOnWorker, readOnWorker } from '../read-threads.js';
@@ -99,24 +100,26 @@ function isUtf16(head: Buffer): boolean {
 async function readScannedLines(path: string, reader: FirewallLogReader, pause?: () => Promise<void> | null): Promise<void> {
   const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   let first = true;
-  const push = (text: string): void => {
+  const push = (text: string, length?: number): void => {
     if (first) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    reader.push(text);
+    reader.push(text, undefined, length);
   };
   const end = await readOnWorker<ScanBatch, ScanEnd>(
     SCAN_WORKER,
     { path },
-    ({ bytes, ends, scans, read }) => {
+    ({ bytes, ends, scans, read, cut }) => {
       const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       let from = 0;
       for (let k = 0; k < ends.length; k++) {
         const nl = ends[k]!;
         const to = nl > from && b[nl - 1] === CR ? nl - 1 : nl;
-        if (first) push(textOf(utf8, b, from, to));
-        else if (read[k] === 0 || !reader.pushScanned(b, from, to, scans, k * SCAN_SLOTS)) reader.push(textOf(utf8, b, from, to));
+        if (first || (k === 0 && cut > 0)) {
+          const text = textOf(utf8, b, from, to);
+          push(text, text.length + (k === 0 ? cut : 0));
+        } else if (read[k] === 0 || !reader.pushScanned(b, from, to, scans, k * SCAN_SLOTS)) reader.push(textOf(utf8, b, from, to));
         from = nl + 1;
       }
       // Nothing made of the batch holds its bytes (every text is a copy): the worker fills them again.
@@ -124,7 +127,10 @@ async function readScannedLines(path: string, reader: FirewallLogReader, pause?:
     },
     pause,
   );
-  if (end.tail !== null) push(textOf(utf8, Buffer.from(end.tail.buffer, end.tail.byteOffset, end.tail.byteLength), 0, end.tail.byteLength));
+  if (end.tail !== null) {
+    const text = textOf(utf8, Buffer.from(end.tail.buffer, end.tail.byteOffset, end.tail.byteLength), 0, end.tail.byteLength);
+    push(text, text.length + end.cut);
+  }
 }
 
 /** The same for a log's bytes as they arrive (standard input, a pipe); `name` names it in messages. */
@@ -239,16 +245,19 @@ async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReade
   let first = true;
   let started = false;
   let carry: Buffer | null = null;
-  const push = (text: string): void => {
+  /** Bytes of the carried line not kept in `carry` (past KEPT_BYTES: a line no log writes). */
+  let dropped = 0;
+  const push = (text: string, length?: number): void => {
     if (first) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    reader.push(text);
+    reader.push(text, undefined, length);
   };
   const line = (b: Buffer, from: number, to: number, chunkAscii: boolean): void => {
-    if (first) {
-      push(textOf(utf8, b, from, to > from && b[to - 1] === CR ? to - 1 : to));
+    if (first || dropped > 0) {
+      const text = textOf(utf8, b, from, to > from && b[to - 1] === CR ? to - 1 : to);
+      push(text, text.length + dropped);
     } else pushLine(reader, utf8, b, from, to, chunkAscii);
   };
   for await (let b of chunks) {
@@ -259,12 +268,15 @@ async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReade
     let from = 0;
     if (carry !== null) {
       const nl = b.indexOf(LF);
+      const kept = Math.min(nl < 0 ? b.length : nl, Math.max(0, KEPT_BYTES - carry.length));
+      dropped += (nl < 0 ? b.length : nl) - kept;
       if (nl < 0) {
-        carry = Buffer.concat([carry, b]);
+        if (kept > 0) carry = Buffer.concat([carry, b.subarray(0, kept)]);
         continue;
       }
-      const joined = Buffer.concat([carry, b.subarray(0, nl)]);
+      const joined = Buffer.concat([carry, b.subarray(0, kept)]);
       line(joined, 0, joined.length, false);
+      dropped = 0;
       from = nl + 1;
     }
     const ascii = isAscii(from === 0 ? b : b.subarray(from));
@@ -278,7 +290,10 @@ async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReade
     if (wait) await wait;
   }
   // A last line without a line end; after one, nothing (the file's lines are counted as written).
-  if (carry !== null) push(textOf(utf8, carry, 0, carry.length));
+  if (carry !== null) {
+    const text = textOf(utf8, carry, 0, carry.length);
+    push(text, text.length + dropped);
+  }
 }
 
 /**
@@ -296,8 +311,16 @@ function pushLine(
   number?: number,
 ): void {
   if (to > from && b[to - 1] === CR) to--;
-  // A line still ending in CR (CR CR LF) is left to the text path, which takes one more off.
-  if ((chunkAscii || isAscii(b.subarray(from, to))) && to > from && b[to - 1] !== CR && reader.pushBytes(b, from, to, number)) return;
+  // A line still ending in CR (CR CR LF) is left to the text path, which takes one more off; so
+  // is one longer than any log writes, which it names without reading.
+  if (
+    (chunkAscii || isAscii(b.subarray(from, to))) &&
+    to > from &&
+    to - from <= LONGEST_LINE &&
+    b[to - 1] !== CR &&
+    reader.pushBytes(b, from, to, number)
+  )
+    return;
   reader.push(textOf(utf8, b, from, to), number);
 }
 

@@ -12,9 +12,13 @@ export interface ScanBatch {
   scans: Int32Array;
   /** 1 where the line is ASCII and scanned as a netfilter LOG line, 0 where it is to be read as text. */
   read: Uint8Array;
+  /** Bytes of the first line left out of `bytes`: a line longer than any log writes is kept only by its beginning (KEPT_BYTES). */
+  cut: number;
 }
 
 export interface ScanEnd {
   /** What follows the file's last line end, or null when nothing does. */
   tail: Uint8Array | null;
+  /** Bytes of it left out of `tail` (as ScanBatch.cut). */
+  cut: number;
 }

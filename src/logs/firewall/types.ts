@@ -227,3 +227,17 @@ export function eventFault(e: FirewallEvent): string | null {
   if (e.proto !== 'icmp' && !(isPort(e.sport) && isPort(e.dport))) return 'no port';
   return null;
 }
+
+/**
+ * Characters a line may have and be read: no firewall writes longer (syslog's own limit is 8 KB,
+ * journald's 48 KB). A longer line (a file of one line, a blob pasted into a log) is counted among
+ * those that match no format and named by its beginning, never read: reading tens of megabytes
+ * as a table's header took minutes and gigabytes.
+ */
+export const LONGEST_LINE = 64 << 10;
+
+/**
+ * Bytes of a line kept while its end is looked for: enough for more than LONGEST_LINE characters
+ * of any UTF-8, so that a longer line is still one the reader names and does not read.
+ */
+export const KEPT_BYTES = 4 * (LONGEST_LINE + 1);
