@@ -323,6 +323,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     }
     const showProgress = io.stderr.isTTY === true && !o.quiet;
     let lastDraw = 0;
+    /** The progress line drawn again, five times a second at most. */
+    const draw = (line: string): void => {
+      const now = Date.now();
+      if (now - lastDraw < 200) return;
+      lastDraw = now;
+      io.stderr.write(`\r\x1b[K${line}`);
+    };
     return {
       quiet: o.quiet === true,
       verifyChecksums: o.verifyChecksums === true,
@@ -332,20 +339,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       internal: parseCidrs(o.internal),
       onProgress: showProgress
         ? (file, bytesRead, total) => {
-            const now = Date.now();
-            if (now - lastDraw < 200) return;
-            lastDraw = now;
             const pct = total ? ` ${Math.floor((100 * bytesRead) / total)}%` : '';
-            io.stderr.write(`\r\x1b[Kreading ${sanitizeTerminal(file)}${pct} (${bytes(bytesRead)})`);
+            draw(`reading ${sanitizeTerminal(file)}${pct} (${bytes(bytesRead)})`);
           }
         : undefined,
       onLogProgress: showProgress
-        ? (logs, connections) => {
-            const now = Date.now();
-            if (now - lastDraw < 200) return;
-            lastDraw = now;
-            io.stderr.write(`\r\x1b[Kreading ${sanitizeTerminal(logs)} (${plural(connections, 'connection')})`);
-          }
+        ? (logs, connections) => draw(`reading ${sanitizeTerminal(logs)} (${plural(connections, 'connection')})`)
         : undefined,
       onAnalysis: showProgress
         ? (connections: number) => io.stderr.write(`\r\x1b[Kanalysing ${plural(connections, 'connection')}`)

@@ -83,9 +83,12 @@ function readPlain<T>(path: string, read: (fd: number, size: number) => T | null
   }
 }
 
-/** The size of a file that is not gzip; null for gzip, or a file that cannot be read. */
-export function plainFileSize(path: string): number | null {
-  return readPlain(path, (_fd, size) => size);
+/** The size and first `bytes` bytes (fewer in a shorter file) of a file that is not gzip; null for gzip, or a file that cannot be read. */
+export function plainFileHead(path: string, bytes: number): { size: number; head: Uint8Array } | null {
+  return readPlain(path, (fd, size) => {
+    const head = new Uint8Array(bytes);
+    return { size, head: head.subarray(0, readSync(fd, head, 0, bytes, 0)) };
+  });
 }
 
 /**

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { plainFileSize } from './lines.js';
+import { plainFileHead } from './lines.js';
 
 /** Batches a worker may read ahead of the thread taking them. */
 export const CREDIT = 8;
@@ -31,12 +31,13 @@ let running = 0;
 /**
  * Whether the worker `script` may read the file at `path` now: the built code is there (not when
  * running from the sources), fewer than `threads` are reading, and the file is plain (not gzip:
- * its lines come from zlib's thread already) and large enough to gain by it.
+ * its lines come from zlib's thread already), large enough to gain by it, and its first bytes
+ * (four) of a text the worker `reads`.
  */
-export function mayReadOnWorker(script: URL, path: string, threads: number): boolean {
+export function mayReadOnWorker(script: URL, path: string, threads: number, reads: (head: Uint8Array) => boolean = () => true): boolean {
   if (running >= threads || script.protocol !== 'file:' || !existsSync(fileURLToPath(script))) return false;
-  const size = plainFileSize(path);
-  return size !== null && size >= CUT_ON_WORKER_BYTES;
+  const file = plainFileHead(path, 4);
+  return file !== null && file.size >= CUT_ON_WORKER_BYTES && reads(file.head);
 }
 
 /** What a reading worker posts: a batch, its end (what it read), or why it stopped. */

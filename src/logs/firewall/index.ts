@@ -16,8 +16,6 @@ import { panos } from './panos.js';
 import { ciscoIos } from './ios.js';
 import { netfilter, netfilterEventOfScan, NetfilterBytes, scanNetfilterLine } from './netfilter.js';
 import { LONGEST_LINE } from './types.js';
-
-export { LONGEST_LINE };
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
 import { otherSyslogLine } from './syslog.js';

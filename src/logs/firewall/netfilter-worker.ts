@@ -72,6 +72,7 @@ try {
         const nl = chunk.subarray(0, size).indexOf(LF, carry.length);
         if (nl < 0) {
           dropped += got;
+          if (used !== undefined) spare.push(used);
           continue;
         }
         dropped += nl - carry.length;
@@ -89,6 +90,7 @@ try {
         // No line end yet: of a line this long, only its beginning is kept.
         dropped += Math.max(0, b.length - KEPT_BYTES);
         carry = Buffer.from(b.subarray(0, KEPT_BYTES));
+        if (used !== undefined) spare.push(used);
         continue;
       }
       // (Copied: the chunk goes to the other thread.)

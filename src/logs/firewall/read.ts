@@ -9,7 +9,7 @@
  * scanned on a worker thread (netfilter-worker.ts) while this one makes attempts of them.
  */
 import { isAscii } from 'node:buffer';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -65,24 +65,11 @@ const SCAN_WORKER = new URL('./netfilter-worker.js', import.meta.url);
  * this one): a plain file (neither gzip nor UTF-16) of CUT_ON_WORKER_BYTES or more.
  */
 export function mayScanOnWorker(path: string, threads: number): boolean {
-  return threads > 0 && mayReadOnWorker(SCAN_WORKER, path, threads) && plainText(path);
-}
-
-/** Whether the file's first bytes are neither gzip nor UTF-16 (as readStream tells them). */
-function plainText(path: string): boolean {
-  const head = Buffer.alloc(4);
-  const file = openSync(path, 'r');
-  let got: number;
-  try {
-    got = readSync(file, head, 0, 4, 0);
-  } finally {
-    closeSync(file);
-  }
-  return !isGzip(head.subarray(0, got)) && !isUtf16(head.subarray(0, got));
+  return threads > 0 && mayReadOnWorker(SCAN_WORKER, path, threads, (head) => !isUtf16(head));
 }
 
 /** UTF-16 text, by its byte-order mark or by the zero bytes of its first ASCII characters. */
-function isUtf16(head: Buffer): boolean {
+function isUtf16(head: Uint8Array): boolean {
   return (
     head.length >= 2 &&
     ((head[0] === 0xff && head[1] === 0xfe) ||
@@ -99,14 +86,7 @@ function isUtf16(head: Buffer): boolean {
  */
 async function readScannedLines(path: string, reader: FirewallLogReader, pause?: () => Promise<void> | null): Promise<void> {
   const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-  let first = true;
-  const push = (text: string, length?: number): void => {
-    if (first) {
-      first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    reader.push(text, undefined, length);
-  };
+  const text = textLines(reader, utf8);
   const end = await readOnWorker<ScanBatch, ScanEnd>(
     SCAN_WORKER,
     { path },
@@ -116,10 +96,8 @@ async function readScannedLines(path: string, reader: FirewallLogReader, pause?:
       for (let k = 0; k < ends.length; k++) {
         const nl = ends[k]!;
         const to = nl > from && b[nl - 1] === CR ? nl - 1 : nl;
-        if (first || (k === 0 && cut > 0)) {
-          const text = textOf(utf8, b, from, to);
-          push(text, text.length + (k === 0 ? cut : 0));
-        } else if (read[k] === 0 || !reader.pushScanned(b, from, to, scans, k * SCAN_SLOTS)) reader.push(textOf(utf8, b, from, to));
+        if (text.first || (k === 0 && cut > 0)) text.push(b, from, to, k === 0 ? cut : 0);
+        else if (read[k] === 0 || !reader.pushScanned(b, from, to, scans, k * SCAN_SLOTS)) reader.push(textOf(utf8, b, from, to));
         from = nl + 1;
       }
       // Nothing made of the batch holds its bytes (every text is a copy): the worker fills them again.
@@ -127,10 +105,31 @@ async function readScannedLines(path: string, reader: FirewallLogReader, pause?:
     },
     pause,
   );
-  if (end.tail !== null) {
-    const text = textOf(utf8, Buffer.from(end.tail.buffer, end.tail.byteOffset, end.tail.byteLength), 0, end.tail.byteLength);
-    push(text, text.length + end.cut);
-  }
+  if (end.tail !== null) text.push(Buffer.from(end.tail.buffer, end.tail.byteOffset, end.tail.byteLength), 0, end.tail.byteLength, end.cut);
+}
+
+/**
+ * Lines given to `reader` as text: the first without a byte-order mark, a line kept only by its
+ * beginning (`dropped` bytes of it left out: longer than any log writes) with its whole length.
+ */
+function textLines(
+  reader: FirewallLogReader,
+  utf8: Decoder,
+): { readonly first: boolean; push(b: Buffer, from: number, to: number, dropped?: number): void } {
+  let first = true;
+  return {
+    get first() {
+      return first;
+    },
+    push(b, from, to, dropped = 0) {
+      let text = textOf(utf8, b, from, to);
+      if (first) {
+        first = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
+      reader.push(text, undefined, text.length + dropped);
+    },
+  };
 }
 
 /** The same for a log's bytes as they arrive (standard input, a pipe); `name` names it in messages. */
@@ -242,23 +241,14 @@ function inflated(chunks: AsyncIterable<Buffer>, chunkBytes: number): AsyncItera
  */
 async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReader, pause?: () => Promise<void> | null): Promise<void> {
   const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-  let first = true;
   let started = false;
   let carry: Buffer | null = null;
   /** Bytes of the carried line not kept in `carry` (past KEPT_BYTES: a line no log writes). */
   let dropped = 0;
-  const push = (text: string, length?: number): void => {
-    if (first) {
-      first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    reader.push(text, undefined, length);
-  };
+  const text = textLines(reader, utf8);
   const line = (b: Buffer, from: number, to: number, chunkAscii: boolean): void => {
-    if (first || dropped > 0) {
-      const text = textOf(utf8, b, from, to > from && b[to - 1] === CR ? to - 1 : to);
-      push(text, text.length + dropped);
-    } else pushLine(reader, utf8, b, from, to, chunkAscii);
+    if (text.first || dropped > 0) text.push(b, from, to > from && b[to - 1] === CR ? to - 1 : to, dropped);
+    else pushLine(reader, utf8, b, from, to, chunkAscii);
   };
   for await (let b of chunks) {
     if (!started) {
@@ -290,10 +280,7 @@ async function readLines(chunks: AsyncIterable<Buffer>, reader: FirewallLogReade
     if (wait) await wait;
   }
   // A last line without a line end; after one, nothing (the file's lines are counted as written).
-  if (carry !== null) {
-    const text = textOf(utf8, carry, 0, carry.length);
-    push(text, text.length + dropped);
-  }
+  if (carry !== null) text.push(carry, 0, carry.length, dropped);
 }
 
 /**

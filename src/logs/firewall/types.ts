@@ -230,9 +230,9 @@ export function eventFault(e: FirewallEvent): string | null {
 
 /**
  * Characters a line may have and be read: no firewall writes longer (syslog's own limit is 8 KB,
- * journald's 48 KB). A longer line (a file of one line, a blob pasted into a log) is counted among
- * those that match no format and named by its beginning, never read: reading tens of megabytes
- * as a table's header took minutes and gigabytes.
+ * journald's 48 KB). A longer line (a file of one line, a blob pasted into a log) is counted apart
+ * (`log.overlong`) and named by its beginning, never read: reading tens of megabytes as a table's
+ * header took minutes and gigabytes.
  */
 export const LONGEST_LINE = 64 << 10;
 
