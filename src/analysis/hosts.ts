@@ -50,6 +50,8 @@ export interface HostContext {
   keepQuiet?: boolean;
   /** A host's connections held as objects at most while it is analysed (outcomes.ts). */
   maxHeldConnections?: number;
+  /** Chosen attempts held over all hosts before those past the budget are thinned (CHOSEN_HELD by default). */
+  chosenHeld?: number;
   /** A transparent proxy answering web connections in the servers' stead (interception.ts), or null. */
   interception?: Interception | null;
   /** Machines of several addresses (machines.ts): each is one host, named by its `address`. */
@@ -185,13 +187,23 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   // Not keeping quiet hosts, the one that ranks first among them is kept all the same: the top
   // host of a network with no findings is what compare describes it by.
   let firstQuiet: HostAnalysis | null = null;
+  // Chosen attempts held since the last thinning, and how many more before the next (thinChosen).
+  let held = 0;
+  const chosenHeld = ctx.chosenHeld ?? CHOSEN_HELD;
+  let thinAt = chosenHeld;
   for (const [address, id] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
     const host = buildHost(address, connections, positionsOf(id), ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
     if ('finding' in host) addMachine(host.finding, machines);
     if (!('finding' in host)) understoodOnly.push(host);
-    else if (ctx.keepQuiet !== false || !quietOnly(host)) hosts.push(host);
-    else if (firstQuiet === null || ranking(host, firstQuiet) < 0) {
+    else if (ctx.keepQuiet !== false || !quietOnly(host)) {
+      hosts.push(host);
+      held += host.chosen?.at.length ?? 0;
+      if (held > thinAt) {
+        held = thinChosen(hosts);
+        thinAt = Math.max(chosenHeld, 2 * held);
+      }
+    } else if (firstQuiet === null || ranking(host, firstQuiet) < 0) {
       if (firstQuiet !== null) quiet.addHost(firstQuiet.finding, firstQuiet.connections);
       firstQuiet = host;
     } else quiet.addHost(host.finding, host.connections);
@@ -221,11 +233,69 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
       makeAttempts(h, chosen, Math.max(MIN_ATTEMPTS_KEPT, budget), connections);
       budget = Math.max(0, budget - h.attempts.length);
     } else {
-      makeAttempts(h, chosen, Math.min(MIN_ATTEMPTS_KEPT, samples), connections);
+      makeAttempts(h, sampleOf(host, chosen), Math.min(MIN_ATTEMPTS_KEPT, samples), connections);
       samples -= h.attempts.length;
     }
   }
   return { hosts, understoodOnly, understood: tally?.result() ?? [], quiet, passedOver, ...(outside !== undefined ? { outside } : {}) };
+}
+
+/**
+ * Chosen attempts held over all hosts (9 bytes each) past which those of the hosts that can only
+ * keep a sample are thinned to it: a gigabyte of firewall log is millions of attempts chosen
+ * before the hosts are ranked, 30 MB of which the budget keeps a tenth.
+ */
+const CHOSEN_HELD = 1_000_000;
+
+/**
+ * The chosen attempts of every host that can now only keep a sample (MIN_ATTEMPTS_KEPT at most)
+ * thinned to that sample (`sampleOf`), as the budget's pass over the ranked hosts would take it;
+ * returns the chosen attempts still held. A host gets its full choice while the budget lasts
+ * when it is reached, and the budget left there is MAX_ATTEMPTS_KEPT_TOTAL less the chosen
+ * attempts of every host ranked before it: once those of the hosts ranked before it so far spend
+ * it, no host found later can give it back.
+ */
+function thinChosen(hosts: HostAnalysis[]): number {
+  let before = 0;
+  let held = 0;
+  for (const host of hosts.filter((h) => h.chosen !== undefined).sort(ranking)) {
+    let chosen = host.chosen!;
+    if (before >= MAX_ATTEMPTS_KEPT_TOTAL) host.chosen = chosen = sampleOf(host, chosen);
+    before += chosen.at.length;
+    held += chosen.at.length;
+  }
+  return held;
+}
+
+/**
+ * What a host past the budget keeps of its chosen attempts: MIN_ATTEMPTS_KEPT of them spread
+ * evenly (first and last kept), as makeAttempts takes them — those left out counted as omitted.
+ */
+function sampleOf(host: HostAnalysis, chosen: ChosenAttempts): ChosenAttempts {
+  const total = chosen.at.length;
+  const keep = MIN_ATTEMPTS_KEPT;
+  if (total <= keep) return chosen;
+  const sample: ChosenAttempts = {
+    at: new Int32Array(keep),
+    outcome: new Uint8Array(keep),
+    destination: new Int32Array(keep),
+    destinations: [],
+  };
+  const named = new Map<number, number>();
+  for (let k = 0; k < keep; k++) {
+    const j = spread(k, keep, total);
+    sample.at[k] = chosen.at[j]!;
+    sample.outcome[k] = chosen.outcome[j]!;
+    const g = chosen.destination[j]!;
+    let d = named.get(g);
+    if (d === undefined) {
+      named.set(g, (d = sample.destinations.length));
+      sample.destinations.push(chosen.destinations[g]!);
+    }
+    sample.destination[k] = d;
+  }
+  host.finding.attemptsOmitted = (host.finding.attemptsOmitted ?? 0) + total - keep;
+  return sample;
 }
 
 /** OutsideOpeners, when outside-to-outside connections are most of those analysed. */

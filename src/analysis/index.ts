@@ -58,6 +58,12 @@ export interface AnalyzeOptions {
    * memory held, at some cost in time.
    */
   maxHeldConnections?: number;
+  /**
+   * Attempts chosen for the findings held over all hosts (a million by default) before those of
+   * the hosts ranked past the budget of attempts kept are thinned to the sample they keep: memory
+   * held, the same findings.
+   */
+  chosenHeld?: number;
 }
 
 export function defaultAnalyzeOptions(): AnalyzeOptions {
@@ -139,6 +145,7 @@ export function analyzeConnections(
     keepQuiet: options.allHosts !== false,
     loggedInputs: new Set(inputs.flatMap((c, i) => (c.format === 'pcap' || c.format === 'pcapng' ? [] : [i]))),
     maxHeldConnections: options.maxHeldConnections,
+    chosenHeld: options.chosenHeld,
     interception,
     machines,
   });
