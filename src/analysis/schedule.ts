@@ -6,7 +6,7 @@
 import type { Schedule, ScheduleBasis } from './types.js';
 import { decimal, duration, percent, plural, round } from '../quantities.js';
 import { burstWords, cycleWords, eventNoun, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
-import { mad, median, sortedValues } from './stats.js';
+import { keptSorted, mad, median, sortedValues } from './stats.js';
 import { flat } from '../flat.js';
 
 /** A gap this many times the one below it separates two levels of a schedule. */
@@ -89,8 +89,7 @@ export function emptySchedule(evidence: string, bursts = 0): Schedule {
  * Returns the threshold (geometric mean of the two sides) or null. Gaps below `resolution` (the
  * clock's tick) are not told apart: with one-second time stamps 0 and 1 s are the same spacing.
  */
-export function naturalBreak(gaps: readonly number[], resolution = 1e-3): number | null {
-  const sorted = sortedValues(gaps);
+export function naturalBreak(gaps: readonly number[], resolution = 1e-3, sorted: Float64Array = sortedValues(gaps)): number | null {
   const m = gaps.length;
   for (let k = (m - 1) >> 1; k < m - 1; k++) {
     const lower = Math.max(sorted[k]!, resolution);
@@ -118,8 +117,7 @@ const LEVEL_SPREAD = 0.15;
  * and a beacon that misses a beat now and then has its doubled gaps at no fixed count. `gaps` in
  * order of time; returns the threshold (geometric mean of the two levels' facing ends) or null.
  */
-export function twoLevelBreak(gaps: readonly number[], resolution = 1e-3): number | null {
-  const sorted = sortedValues(gaps);
+export function twoLevelBreak(gaps: readonly number[], resolution = 1e-3, sorted: Float64Array = sortedValues(gaps)): number | null {
   const m = gaps.length;
   const tight = (lo: number, hi: number): boolean => Math.max(0, hi - lo - 2 * resolution) <= LEVEL_SPREAD * (hi + lo);
   for (let k = (m >> 1) - 1; k < m - 3; k++) {
@@ -178,7 +176,9 @@ function burstsOf(t: readonly number[], resolution: number): { starts: number[];
   const n = t.length;
   const gaps = new Array<number>(n - 1);
   for (let i = 1; i < n; i++) gaps[i - 1] = t[i]! - t[i - 1]!;
-  const threshold = naturalBreak(gaps, resolution) ?? twoLevelBreak(gaps, resolution);
+  // (Sorted once for both: nothing sorts between them.)
+  const sorted = sortedValues(gaps);
+  const threshold = naturalBreak(gaps, resolution, sorted) ?? twoLevelBreak(gaps, resolution, sorted);
   const starts: number[] = [t[0]!];
   const sizes: number[] = [];
   const durations: number[] = [];
@@ -315,7 +315,9 @@ function repetitionOf(
   for (let i = 1; i < starts.length; i++) intervals.push(starts[i]! - starts[i - 1]!);
   let periodIntervals = intervals;
   let cycleSeconds: number | null = null;
-  const cycleBreak = naturalBreak(intervals);
+  // A long series sorted once for every pass below that reads it sorted.
+  const sortedIntervals = keptSorted(intervals);
+  const cycleBreak = naturalBreak(intervals, undefined, sortedIntervals);
   if (cycleBreak !== null) {
     const inside = intervals.filter((x) => x <= cycleBreak);
     if (inside.length >= 2) {
@@ -331,9 +333,12 @@ function repetitionOf(
   }
 
   // Beats missed here and there: the period and its jitter from the beats as they were due.
-  const beats = basis === 'requests in one connection' ? periodIntervals : withMissedBeats(periodIntervals, median(periodIntervals)!);
-  const period = median(beats)!;
-  const jitter = period > 0 ? relativeJitter(beats, period) : 1;
+  const sortedPeriod = periodIntervals === intervals ? sortedIntervals : undefined;
+  const beats =
+    basis === 'requests in one connection' ? periodIntervals : withMissedBeats(periodIntervals, median(periodIntervals, sortedPeriod)!);
+  const sortedBeats = beats === periodIntervals ? sortedPeriod : undefined;
+  const period = median(beats, sortedBeats)!;
+  const jitter = period > 0 ? relativeJitter(beats, period, sortedBeats) : 1;
   const k = periodIntervals.length;
   const alike = burstSize > 1 && k >= MIN_BURSTS - 1 && burstsAlike(sizes, durations, ports);
   // Too few repetitions whatever their spacing.
@@ -497,8 +502,7 @@ function allowedJitter(intervals: number): number {
 }
 
 /** Half-width of the intervals' spread relative to the period (see MAX_JITTER_FEW). */
-function relativeJitter(intervals: readonly number[], period: number): number {
-  const sorted = sortedValues(intervals);
+function relativeJitter(intervals: readonly number[], period: number, sorted: Float64Array = sortedValues(intervals)): number {
   const k = intervals.length;
   if (k <= FEW_INTERVALS) return (sorted[k - 1]! - sorted[0]!) / (sorted[k - 1]! + sorted[0]!);
   // The 10th to 90th percentile covers 80 % of a uniform spread.

@@ -35,10 +35,19 @@ export function sortedValues(values: readonly number[]): Float64Array {
   return new Float64Array(values).sort();
 }
 
-export function median(values: readonly number[]): number | null {
+/**
+ * `values` sorted (sortedValues) in an array of their own, for passes that read the same values
+ * sorted several times: a long series is sorted once. Undefined for a few values, which
+ * sortedValues sorts into its shared buffer faster than an array of their own is made.
+ */
+export function keptSorted(values: readonly number[]): Float64Array | undefined {
+  return values.length > SMALL_SORT ? sortedValues(values) : undefined;
+}
+
+/** The median of `values`; `sorted`, where given, is keptSorted(values). */
+export function median(values: readonly number[], sorted: Float64Array = sortedValues(values)): number | null {
   const n = values.length;
   if (n === 0) return null;
-  const sorted = sortedValues(values);
   const mid = n >> 1;
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
