@@ -5,7 +5,8 @@
  * address:port many internal clients reach on a proxy-like port that itself opens web
  * connections to the Internet.
  */
-import { asList, type ConnectionList } from '../flows/store.js';
+import { asList, exactOrigV4, exactRespV4, ipv4Number, type ConnectionList } from '../flows/store.js';
+import { formatIPv4 } from '../decode/address.js';
 import type { Connection } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import type { ProxyFinding } from './types.js';
@@ -25,6 +26,21 @@ const MIN_PROXY_CLIENTS = 3;
 const SILENT_PROXY_ADDRESSES = 2;
 const SILENT_PROXY_SHARE = 0.8;
 const SILENT_PROXY_REFUSED = 2;
+
+/**
+ * An address as a key of the pass's maps: an IPv4 address as its number made signed (its text is
+ * not written for each of a log's millions of rows), any other as its text.
+ */
+type AddressKey = number | string;
+
+/** The address of an AddressKey. */
+const addressOf = (key: AddressKey): string => (typeof key === 'number' ? formatIPv4(key >>> 0) : key);
+
+/** The AddressKey of an address's text. */
+function keyOf(address: string): AddressKey {
+  const n4 = ipv4Number(address);
+  return n4 >= 0 ? n4 | 0 : address;
+}
 
 interface DirectWeb {
   attempts: number;
@@ -76,16 +92,18 @@ export function findProxies(
 
   // Busy internal services on proxy-like ports, and who opens outbound web connections.
   const services = new ServiceClients();
-  const outboundWeb = new Map<string, number>();
-  const directWeb = new Map<string, DirectWeb>();
+  const outboundWeb = new Map<AddressKey, number>();
+  const directWeb = new Map<AddressKey, DirectWeb>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
     if (c.proto !== 'tcp') continue;
     const origInside = internal.hasOrig(c);
     const respInside = internal.hasResp(c);
+    const o4 = exactOrigV4(c);
+    const orig: AddressKey = o4 >= 0 ? o4 | 0 : c.origH;
     if (origInside && !respInside && webPorts.includes(c.respP)) {
-      let d = directWeb.get(c.origH);
-      if (d === undefined) directWeb.set(c.origH, (d = { attempts: 0, established: 0, addresses: new Set() }));
+      let d = directWeb.get(orig);
+      if (d === undefined) directWeb.set(orig, (d = { attempts: 0, established: 0, addresses: new Set() }));
       d.attempts++;
       if (c.established) {
         d.established++;
@@ -109,7 +127,7 @@ export function findProxies(
       const clients = services.clients(c.respH, c.respP);
       if (clients.size < 1000) clients.add(c.origH);
     }
-    if (!respInside && webPorts.includes(c.respP)) outboundWeb.set(c.origH, (outboundWeb.get(c.origH) ?? 0) + 1);
+    if (!respInside && webPorts.includes(c.respP)) outboundWeb.set(orig, (outboundWeb.get(orig) ?? 0) + 1);
   }
 
   // A proxy found both ways (clients address it; its own requests carry Via) is one proxy:
@@ -143,7 +161,7 @@ export function findProxies(
   for (const { address, port, clients } of services.all) {
     const key = `${address}|${port}`;
     if (seen.has(key)) continue;
-    const outbound = outboundWeb.get(address) ?? 0;
+    const outbound = outboundWeb.get(keyOf(address)) ?? 0;
     const needed = port === 80 ? 2 * MIN_PROXY_CLIENTS : MIN_PROXY_CLIENTS;
     if (clients.size < needed || outbound === 0) continue;
     findings.push({
@@ -186,11 +204,15 @@ export function findProxies(
     return false;
   };
 
-  // Clients of every proxy, found or given, from the connections themselves.
+  // Clients of every proxy, found or given, from the connections themselves: a row to no proxy's
+  // address is passed over by its number, its address's text not written.
   const clientSets = new Map<ProxyFinding, Set<string>>(findings.map((f) => [f, new Set(f.clients)]));
+  const proxyKeys = new Set<AddressKey>(findings.map((f) => keyOf(f.address)));
   for (let i = 0; i < connections.length && findings.length > 0; i++) {
     const c = connections.peek(i);
-    if (c.proto !== 'tcp' || !isProxy(c.respH, c.respP)) continue;
+    if (c.proto !== 'tcp') continue;
+    const r4 = exactRespV4(c);
+    if (!proxyKeys.has(r4 >= 0 ? r4 | 0 : c.respH) || !isProxy(c.respH, c.respP)) continue;
     for (const f of findings) {
       if (f.address === c.respH && (f.port === null || f.port === c.respP)) {
         const set = clientSets.get(f)!;
@@ -247,15 +269,16 @@ class ServiceClients {
 }
 
 /** The proxy a firewall-side tap implies, or null: see SILENT_PROXY_ADDRESSES. */
-function silentProxy(directWeb: ReadonlyMap<string, DirectWeb>): ProxyFinding | null {
-  const through: [string, DirectWeb][] = [];
+function silentProxy(directWeb: ReadonlyMap<AddressKey, DirectWeb>): ProxyFinding | null {
+  const through: [AddressKey, DirectWeb][] = [];
   let refused = 0;
   for (const [host, d] of directWeb) {
     if (d.established === 0) refused++;
     else if (d.addresses.size >= SILENT_PROXY_ADDRESSES && d.established >= SILENT_PROXY_SHARE * d.attempts) through.push([host, d]);
   }
   if (through.length !== 1 || refused < SILENT_PROXY_REFUSED) return null;
-  const [address, d] = through[0]!;
+  const [key, d] = through[0]!;
+  const address = addressOf(key);
   return {
     address,
     port: null,

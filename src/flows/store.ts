@@ -2016,7 +2016,7 @@ function durationOf(ts: number, lastTs: number): number | null {
 }
 
 /** The number of a dotted quad that prints back as the same text (no leading zeros), else -1. */
-function ipv4Number(text: string): number {
+export function ipv4Number(text: string): number {
   if (text.length > 15 || text.length < 7) return -1;
   const n = ipv4ToNumber(text);
   // ipv4ToNumber takes digits and dots only: the text is formatIPv4's when it is no longer than it.
