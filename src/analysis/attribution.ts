@@ -12,6 +12,7 @@ import type { ResetAttribution, ResetSource } from './types.js';
 import { duration, hops as hopWords, ttl } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
 import { opensAttempt } from './outcomes.js';
+import { keyAddress, origKey, respKey, type AddressKey } from './address-key.js';
 import { isTraceProbe } from './udp.js';
 
 /**
@@ -479,12 +480,12 @@ interface SourceAccumulator {
   kind: ResetEvidence['kind'];
   resets: number;
   attempts: number;
-  addresses: Set<string>;
+  addresses: Set<AddressKey>;
   senders: Set<string>;
-  hosts: Set<string>;
+  hosts: Set<AddressKey>;
   delays: number[];
   /** Each evidence text: the resets it explains and the addresses they answered for. */
-  evidence: Map<string, { resets: number; addresses: Set<string> }>;
+  evidence: Map<string, { resets: number; addresses: Set<AddressKey> }>;
 }
 
 /** `withResets`: indices of the connections with resets, the only ones with a refusal. */
@@ -522,14 +523,16 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
     }
     s.resets++;
     if (opensAttempt(c)) s.attempts++;
-    if (s.addresses.size < 100_000) s.addresses.add(c.respH);
+    // (Addresses as keys: their texts are written once each, not for each of a log's denials.)
+    const resp = respKey(c);
+    if (s.addresses.size < 100_000) s.addresses.add(resp);
     if (r.sender !== '' && s.senders.size < 1000) s.senders.add(r.sender);
-    if (s.hosts.size < 10_000) s.hosts.add(c.origH);
+    if (s.hosts.size < 10_000) s.hosts.add(origKey(c));
     if (s.delays.length < 4096 && r.origin === 'packet') s.delays.push(r.delay);
     let e = s.evidence.get(refusal.evidence);
     if (e === undefined) s.evidence.set(refusal.evidence, (e = { resets: 0, addresses: new Set() }));
     e.resets++;
-    if (e.addresses.size < 1000) e.addresses.add(c.respH);
+    if (e.addresses.size < 1000) e.addresses.add(resp);
   }
   const order: Record<ResetAttribution, number> = { middlebox: 0, unknown: 1, endpoint: 2 };
   return [...sources.values()]
@@ -548,7 +551,8 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
           resets = e.resets;
         }
       }
-      const external = [...s.addresses].filter((a) => !internal.has(a)).length;
+      const addresses = Array.from(s.addresses, keyAddress);
+      const external = addresses.filter((a) => !internal.has(a)).length;
       return {
         attribution: s.attribution,
         ttl: s.ttl,
@@ -561,10 +565,10 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
         // A log line or a Zeek row says nothing of the path: no hops (NaN, which JSON writes as null and renderers leave out).
         hops: s.ttl < 0 ? Number.NaN : hopsFromTtl(s.ttl),
         senders: [...s.senders].sort().slice(0, 50),
-        addressList: [...s.addresses].sort().slice(0, 50),
-        netblocks: [...new Set([...s.addresses].map(netblockOf))].sort().slice(0, 50),
+        addressList: addresses.sort().slice(0, 50),
+        netblocks: [...new Set(addresses.map(netblockOf))].sort().slice(0, 50),
         externalAddresses: external,
-        hosts: [...s.hosts].sort().slice(0, 50),
+        hosts: Array.from(s.hosts, keyAddress).sort().slice(0, 50),
       };
     });
 }

@@ -4,8 +4,9 @@
  * addresses share a netblock, and each group's counts, bytes, times and schedule.
  */
 import { netblock4, respNetblock } from './cidr.js';
-import { exactRespV4, respV4 } from '../flows/store.js';
-import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
+import { respV4 } from '../flows/store.js';
+import { keyAddress, respKey } from './address-key.js';
+import { ipv4ToNumber } from '../decode/address.js';
 import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
 import type { Items } from './outcomes.js';
 import { analyzeSchedule, bestSchedule, emptySchedule, MIN_REQUESTS, schedulePeriodic } from './schedule.js';
@@ -618,8 +619,7 @@ export function untimedDatagrams(c: Connection, origPkts: number): boolean {
 function countItem(g: GroupCounts, items: Items, i: number, c: Connection): boolean {
   const outcome = items.outcome[i]!;
   if (items.viaProxy[i] === 1) g.viaProxy = true;
-  const n4 = exactRespV4(c);
-  const address = n4 >= 0 ? n4 | 0 : c.respH;
+  const address = respKey(c);
   const fresh = !g.addresses.has(address);
   if (fresh && g.addresses.size < 10_000) g.addresses.add(address);
   const ts = c.ts;
@@ -681,9 +681,6 @@ function netblockKey(c: Connection): number | string {
   const v4 = ipv4ToNumber(c.respH);
   return v4 >= 0 ? v4 >>> 8 : respNetblock(c);
 }
-
-/** A group's address as text (`addresses` holds IPv4 addresses of formatIPv4's text as numbers). */
-const addressText = (key: number | string): string => (typeof key === 'number' ? formatIPv4(key >>> 0) : key);
 
 /** A group's netblock as text. */
 const netblockText = (key: number | string): string => (typeof key === 'number' ? netblock4(key * 256) : key);
@@ -747,7 +744,7 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
   const n = g.counts;
   const best = namingKey(g.keys, (k) => g.keyCounts[k]!);
   const bestKey = best < 0 ? null : g.keys[best]!;
-  const addressList = n.addresses.sorted(addressText);
+  const addressList = n.addresses.sorted(keyAddress);
   const group: DestinationGroup = {
     destination: destinationOf(bestKey, !n.viaProxy && n.addresses.size === 1 ? addressList[0]! : null),
     groupedBy: bestKey?.groupedBy ?? 'netblock',

@@ -16,8 +16,9 @@
  * Internet and are left out. A log without hardware addresses (a firewall's, Zeek's without
  * mac-logging) or without TTLs (Zeek's own conn.log) ties nothing.
  */
-import { formatIPv4, ipv4ToNumber } from '../decode/address.js';
-import { anyMac, exactOrigV4, type ConnectionList } from '../flows/store.js';
+import { ipv4ToNumber } from '../decode/address.js';
+import { anyMac, type ConnectionList } from '../flows/store.js';
+import { keyAddress, origKey, type AddressKey } from './address-key.js';
 import { subnet64, type CidrSet } from './cidr.js';
 import { notUnicast } from './udp.js';
 
@@ -56,14 +57,6 @@ function notOneCard(mac: string): boolean {
 }
 
 /**
- * An originator as a key: an IPv4 address as its number (a signed 32-bit word, a small integer to
- * the engine — its text is not written for each of millions of rows), any other as its text.
- */
-type AddressKey = number | string;
-
-const addressText = (key: AddressKey): string => (typeof key === 'number' ? formatIPv4(key >>> 0) : key);
-
-/**
  * Each network card's addresses, from the connections opened from the sniffer's own link: the
  * card → its addresses and how many connections each opened; the address → its card ('' when two
  * claim it, or it is never one machine's: link-local, multicast). Null when no connection names
@@ -92,8 +85,7 @@ function readCards(connections: ConnectionList): Cards {
     const c = connections.peek(i);
     const mac = c.origMac;
     if (mac === undefined || !INITIAL_TTLS.has(c.origTtl)) continue;
-    const n4 = exactOrigV4(c);
-    const key: AddressKey = n4 >= 0 ? n4 | 0 : c.origH;
+    const key = origKey(c);
     const owner = cardOf.get(key);
     if (owner === '') continue;
     if (owner !== undefined && owner !== mac) {
@@ -106,7 +98,7 @@ function readCards(connections: ConnectionList): Cards {
       addresses.set(mac, (mine = new Map<AddressKey, number>()));
     }
     if (owner === undefined) {
-      const text = addressText(key);
+      const text = keyAddress(key);
       // Never one machine's (and not looked at again).
       if (linkLocal(text) || notUnicast(text)) {
         cardOf.set(key, '');
@@ -133,7 +125,7 @@ function oneMachine(
   const opened = new Map<string, number>();
   for (const [key, n] of addresses) {
     if (cards.cardOf.get(key) !== mac) return null;
-    const text = addressText(key);
+    const text = keyAddress(key);
     opened.set(text, n);
     if (typeof key === 'string') v6.push(text);
     else if (v4 === null) v4 = text;

@@ -5,8 +5,8 @@
  * address:port many internal clients reach on a proxy-like port that itself opens web
  * connections to the Internet.
  */
-import { asList, exactOrigV4, exactRespV4, ipv4Number, type ConnectionList } from '../flows/store.js';
-import { formatIPv4 } from '../decode/address.js';
+import { asList, type ConnectionList } from '../flows/store.js';
+import { addressKey, keyAddress, origKey, respKey, type AddressKey } from './address-key.js';
 import type { Connection } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import type { ProxyFinding } from './types.js';
@@ -26,21 +26,6 @@ const MIN_PROXY_CLIENTS = 3;
 const SILENT_PROXY_ADDRESSES = 2;
 const SILENT_PROXY_SHARE = 0.8;
 const SILENT_PROXY_REFUSED = 2;
-
-/**
- * An address as a key of the pass's maps: an IPv4 address as its number made signed (its text is
- * not written for each of a log's millions of rows), any other as its text.
- */
-type AddressKey = number | string;
-
-/** The address of an AddressKey. */
-const addressOf = (key: AddressKey): string => (typeof key === 'number' ? formatIPv4(key >>> 0) : key);
-
-/** The AddressKey of an address's text. */
-function keyOf(address: string): AddressKey {
-  const n4 = ipv4Number(address);
-  return n4 >= 0 ? n4 | 0 : address;
-}
 
 interface DirectWeb {
   attempts: number;
@@ -99,8 +84,7 @@ export function findProxies(
     if (c.proto !== 'tcp') continue;
     const origInside = internal.hasOrig(c);
     const respInside = internal.hasResp(c);
-    const o4 = exactOrigV4(c);
-    const orig: AddressKey = o4 >= 0 ? o4 | 0 : c.origH;
+    const orig = origKey(c);
     if (origInside && !respInside && webPorts.includes(c.respP)) {
       let d = directWeb.get(orig);
       if (d === undefined) directWeb.set(orig, (d = { attempts: 0, established: 0, addresses: new Set() }));
@@ -161,7 +145,7 @@ export function findProxies(
   for (const { address, port, clients } of services.all) {
     const key = `${address}|${port}`;
     if (seen.has(key)) continue;
-    const outbound = outboundWeb.get(keyOf(address)) ?? 0;
+    const outbound = outboundWeb.get(addressKey(address)) ?? 0;
     const needed = port === 80 ? 2 * MIN_PROXY_CLIENTS : MIN_PROXY_CLIENTS;
     if (clients.size < needed || outbound === 0) continue;
     findings.push({
@@ -207,12 +191,11 @@ export function findProxies(
   // Clients of every proxy, found or given, from the connections themselves: a row to no proxy's
   // address is passed over by its number, its address's text not written.
   const clientSets = new Map<ProxyFinding, Set<string>>(findings.map((f) => [f, new Set(f.clients)]));
-  const proxyKeys = new Set<AddressKey>(findings.map((f) => keyOf(f.address)));
+  const proxyKeys = new Set<AddressKey>(findings.map((f) => addressKey(f.address)));
   for (let i = 0; i < connections.length && findings.length > 0; i++) {
     const c = connections.peek(i);
     if (c.proto !== 'tcp') continue;
-    const r4 = exactRespV4(c);
-    if (!proxyKeys.has(r4 >= 0 ? r4 | 0 : c.respH) || !isProxy(c.respH, c.respP)) continue;
+    if (!proxyKeys.has(respKey(c)) || !isProxy(c.respH, c.respP)) continue;
     for (const f of findings) {
       if (f.address === c.respH && (f.port === null || f.port === c.respP)) {
         const set = clientSets.get(f)!;
@@ -278,7 +261,7 @@ function silentProxy(directWeb: ReadonlyMap<AddressKey, DirectWeb>): ProxyFindin
   }
   if (through.length !== 1 || refused < SILENT_PROXY_REFUSED) return null;
   const [key, d] = through[0]!;
-  const address = addressOf(key);
+  const address = keyAddress(key);
   return {
     address,
     port: null,

@@ -6,8 +6,8 @@
  * addresses, mostly failing).
  */
 import { netblockOf, type CidrSet } from './cidr.js';
-import { formatIPv4 } from '../decode/address.js';
 import { respV4 } from '../flows/store.js';
+import { keyAddress, type AddressKey } from './address-key.js';
 import type { Connection } from '../flows/connection.js';
 import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
@@ -42,7 +42,6 @@ const ICMP_ECHO_KEY = 0x20000;
  * number the engine keeps unboxed, where a text or a number past 2^31 is made anew at every
  * lookup — a firewall log's host meets hundreds of thousands), an IPv6 address as its text.
  */
-type AddressKey = number | string;
 
 function respKey(c: Connection): AddressKey {
   const n4 = respV4(c);
@@ -53,7 +52,6 @@ function respKey(c: Connection): AddressKey {
 const blockKey = (key: AddressKey): AddressKey => (typeof key === 'number' ? key >> 8 : netblockOf(key));
 
 /** A respKey as the address's text. */
-const addressText = (key: AddressKey): string => (typeof key === 'number' ? formatIPv4(key >>> 0) : key);
 
 /** The per-target key of a connection's destination port: TCP 53 and UDP 53 are two targets. */
 function targetKey(c: { proto: string; respP: number }): number {
@@ -412,7 +410,7 @@ export function findFlood(tally: Tally): Flood | null {
     const rate = t.n / Math.max(t.last - t.first, 1);
     if (rate < FLOOD_RATE) return;
     const port = key & 0xffff;
-    const target = addressText(address);
+    const target = keyAddress(address);
     flood = {
       target: `${endpoint(target, port)}${key & UDP_KEY ? ' (UDP)' : ''}`,
       t,
@@ -450,7 +448,7 @@ export function findScan(tally: Tally): Scan | null {
     const pa = entry;
     if (pa.ports.size >= SCAN_PORTS && pa.failed / pa.n >= SCAN_FAILING && (scan === null || pa.n > scan.probes)) {
       scan = {
-        words: `${count(pa.ports.size)} ports on ${addressText(address)}`,
+        words: `${count(pa.ports.size)} ports on ${keyAddress(address)}`,
         probes: pa.n,
         span: pa.last - pa.first,
         failing: pa.failed / pa.n,
