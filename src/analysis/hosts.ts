@@ -125,7 +125,8 @@ export const MAX_ATTEMPTS_KEPT_ORDINARY = 2_000;
 /**
  * Attempts kept over all hosts, so that the JSON of a capture with millions of connections stays
  * a few tens of megabytes: hosts are served in order of score; once this is spent, each further
- * host keeps a sample of MIN_ATTEMPTS_KEPT, out of a second budget of MAX_ATTEMPTS_SAMPLED_TOTAL.
+ * host keeps a sample of MIN_ATTEMPTS_KEPT, out of a second budget of MAX_ATTEMPTS_SAMPLED_TOTAL
+ * (the host that budget leaves short keeps an even spread of its sample).
  */
 export const MAX_ATTEMPTS_KEPT_TOTAL = 150_000;
 export const MIN_ATTEMPTS_KEPT = 500;
@@ -243,7 +244,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
 /**
  * Chosen attempts held over all hosts (9 bytes each) past which those of the hosts that can only
  * keep a sample are thinned to it: a gigabyte of firewall log is millions of attempts chosen
- * before the hosts are ranked, 30 MB of which the budget keeps a tenth.
+ * before the hosts are ranked, 30 MB of which the budget keeps a thirteenth.
  */
 const CHOSEN_HELD = 1_000_000;
 
