@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { plainFileHead } from './lines.js';
+import { isGzip } from '../capture/sniff.js';
 
 /** Batches a worker may read ahead of the thread taking them. */
 export const CREDIT = 8;
@@ -25,6 +26,17 @@ export const CUT_ON_WORKER_BYTES = 48 << 20;
  */
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 4 };
 
+/**
+ * A stream (standard input, a pipe) longer than this is read on a worker too, fed its bytes by
+ * the calling thread: its length is not known, and a shorter one is read before a worker would
+ * have started.
+ */
+export const STREAM_ON_WORKER_BYTES = 8 << 20;
+
+/** Bytes of a stream a worker is fed at a time (a pipe gives 64 KB a read), and how many such ahead of what it has taken. */
+const FEED_BYTES = 256 << 10;
+const FEED_CREDIT = 8;
+
 /** Workers reading logs now. */
 let running = 0;
 
@@ -40,14 +52,126 @@ export function mayReadOnWorker(script: URL, path: string, threads: number, read
   return file !== null && file.size >= CUT_ON_WORKER_BYTES && reads(file.head);
 }
 
-/** What a reading worker posts: a batch, its end (what it read), or why it stopped. */
-export type ReadMessage<B, E> = { batch: B } | { end: E } | { error: string; code?: string };
+/**
+ * Whether a worker may read a stream now, and the stream to read either way (its first bytes,
+ * read to tell, given again first). A stream's writer (cat, zcat) is a process of its own, busy
+ * while the stream is read: a worker is started only where two may read beside the calling thread
+ * (`threads` of 2 or more: `--threads 3`, the default on four cores), a core left for the writer
+ * — on two cores `zcat … | callhome` on three busy threads took 4.2–4.6 s where two took 3.7–3.8.
+ * And only for a long stream (not ended within STREAM_ON_WORKER_BYTES) of plain text (gzip is
+ * inflated on zlib's thread already), the built `script` there, fewer than `threads` reading.
+ */
+export async function mayFeedWorker(
+  script: URL,
+  stream: AsyncIterable<Uint8Array>,
+  threads: number,
+): Promise<{ long: boolean; stream: AsyncIterable<Uint8Array> }> {
+  if (threads < 2 || running >= threads || script.protocol !== 'file:' || !existsSync(fileURLToPath(script)))
+    return { long: false, stream };
+  const iterator = stream[Symbol.asyncIterator]();
+  const held: Uint8Array[] = [];
+  let bytes = 0;
+  let next = await iterator.next();
+  const gzip = next.done !== true && isGzip(next.value);
+  while (next.done !== true) {
+    held.push(next.value);
+    bytes += next.value.length;
+    if (gzip || bytes >= STREAM_ON_WORKER_BYTES) break;
+    next = await iterator.next();
+  }
+  const ended = next.done === true;
+  async function* again(): AsyncGenerator<Uint8Array> {
+    let finished = ended;
+    try {
+      yield* held.splice(0);
+      while (!finished) {
+        const more = await iterator.next();
+        if (more.done === true) finished = true;
+        else yield more.value;
+      }
+    } finally {
+      if (!finished) await iterator.return?.();
+    }
+  }
+  return { long: !ended && !gzip, stream: again() };
+}
+
+/**
+ * What a reading worker posts: a batch, its end (what it read), or why it stopped; and, fed a
+ * stream, each chunk it has taken.
+ */
+export type ReadMessage<B, E> = { batch: B } | { end: E } | { error: string; code?: string } | { taken: ArrayBuffer };
+
+/** What the calling thread posts to a worker fed a stream: a chunk (the first `length` bytes of `buffer`), or the stream's end. */
+type FeedMessage = { chunk: ArrayBuffer; length: number } | { fedEnd: true };
+
+/**
+ * Feeds a stream to a worker (readOnWorker's `feed`): its chunks gathered into FEED_BYTES at a
+ * time, in memory moved to the worker and moved back once it has read them (`taken`), to be
+ * filled again — memory dropped by one thread and made by the other was left for the worker's
+ * collector, tens of megabytes of it at a time. FEED_CREDIT of them at most are in flight.
+ */
+class Feeder {
+  private credit = FEED_CREDIT;
+  private readonly spare: ArrayBuffer[] = [];
+  private wake: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly worker: Worker,
+    feed: AsyncIterable<Uint8Array>,
+    onError: (e: Error) => void,
+  ) {
+    this.run(feed).catch(onError);
+  }
+
+  /** The worker has read a chunk: its memory back. */
+  taken(buffer: ArrayBuffer): void {
+    if (this.spare.length < FEED_CREDIT) this.spare.push(buffer);
+    this.credit++;
+    this.woken();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.woken();
+  }
+
+  private woken(): void {
+    this.wake?.();
+    this.wake = null;
+  }
+
+  private async run(feed: AsyncIterable<Uint8Array>): Promise<void> {
+    let gathered = new Uint8Array(this.spare.pop() ?? new ArrayBuffer(FEED_BYTES));
+    let length = 0;
+    const post = async (): Promise<boolean> => {
+      while (this.credit <= 0 && !this.stopped) await new Promise<void>((go) => (this.wake = go));
+      if (this.stopped) return false;
+      this.credit--;
+      const buffer = gathered.buffer;
+      this.worker.postMessage({ chunk: buffer, length } satisfies FeedMessage, [buffer]);
+      gathered = new Uint8Array(this.spare.pop() ?? new ArrayBuffer(FEED_BYTES));
+      length = 0;
+      return true;
+    };
+    for await (const chunk of feed) {
+      if (length + chunk.length > gathered.length && length > 0 && !(await post())) return;
+      if (chunk.length > gathered.length) gathered = new Uint8Array(chunk.length);
+      gathered.set(chunk, length);
+      length += chunk.length;
+    }
+    if (length > 0 && !(await post())) return;
+    this.worker.postMessage({ fedEnd: true } satisfies FeedMessage);
+  }
+}
 
 /**
  * Runs the worker `script` with `job`, handing each batch it posts to `onBatch` in order, and
  * giving it credit for another once the batch is taken and `pause` (LoadOptions.pause) lets the
  * reading go on; its end. Throws what the worker stopped on (with its code: a file that cannot be
- * opened), or when it stops without an end.
+ * opened), or when it stops without an end. With `feed`, the worker reads that stream (`job.path`
+ * its name), fed to it here chunk by chunk (`fedChunks`), FEED_CREDIT ahead at most.
  */
 export async function readOnWorker<B, E>(
   script: URL,
@@ -55,11 +179,12 @@ export async function readOnWorker<B, E>(
   /** Takes a batch; what it returns (the batch's memory, no longer used) goes back to the worker to be filled again. */
   onBatch: (batch: B) => ArrayBuffer[] | void,
   pause?: () => Promise<void> | null,
+  feed?: AsyncIterable<Uint8Array>,
 ): Promise<E> {
   running++;
   // A small heap: it holds a batch or two at a time, and its memory is the analysis's to use.
-  const worker = new Worker(script, { workerData: job, resourceLimits: WORKER_HEAP });
-  const queue: ReadMessage<B, E>[] = [];
+  const worker = new Worker(script, { workerData: { ...job, fed: feed !== undefined }, resourceLimits: WORKER_HEAP });
+  const queue: Exclude<ReadMessage<B, E>, { taken: ArrayBuffer }>[] = [];
   // (Set by the worker's events: an object, so that the loop below reads it again each time.)
   const end: { error: Error | null } = { error: null };
   let wake: (() => void) | null = null;
@@ -67,7 +192,18 @@ export async function readOnWorker<B, E>(
     wake?.();
     wake = null;
   };
+  const feeder =
+    feed !== undefined
+      ? new Feeder(worker, feed, (e) => {
+          end.error ??= e;
+          woken();
+        })
+      : null;
   worker.on('message', (m: ReadMessage<B, E>) => {
+    if ('taken' in m) {
+      feeder?.taken(m.taken);
+      return;
+    }
     queue.push(m);
     woken();
   });
@@ -95,6 +231,7 @@ export async function readOnWorker<B, E>(
       if (wait) await wait;
     }
   } finally {
+    feeder?.stop();
     running--;
     // Gone, its heap let go, before the rows are analysed.
     await worker.terminate();
@@ -118,6 +255,8 @@ export function creditOf(port: import('node:worker_threads').MessagePort): {
   let wake: (() => void) | null = null;
   const spare: ArrayBuffer[][] = [];
   port.on('message', (m: unknown) => {
+    // (A fed stream's chunks are fedChunks'.)
+    if (typeof m === 'object' && m !== null && !Array.isArray(m)) return;
     if (Array.isArray(m) && spare.length < CREDIT) spare.push(m.filter((b) => b instanceof ArrayBuffer));
     credit++;
     if (credit <= 0) return;
@@ -131,4 +270,38 @@ export function creditOf(port: import('node:worker_threads').MessagePort): {
     },
     spare,
   };
+}
+
+/**
+ * The worker's side of a fed stream (readOnWorker's `feed`): the chunks the calling thread posts,
+ * in order. Each is told taken once the next is asked for (lines are cut from a plain stream's
+ * chunk before the next is read: mayFeedWorker feeds no gzip), its memory moved back to be filled
+ * again.
+ */
+export function fedChunks(port: import('node:worker_threads').MessagePort): AsyncIterable<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let ended = false;
+  let wake: (() => void) | null = null;
+  // (Listened to from the start: a chunk may come before the reading asks for one.)
+  port.on('message', (m: unknown) => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return;
+    const fed = m as FeedMessage;
+    if ('chunk' in fed) chunks.push(new Uint8Array(fed.chunk, 0, fed.length));
+    else ended = true;
+    wake?.();
+    wake = null;
+  });
+  return (async function* read(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const chunk = chunks.shift();
+      if (chunk === undefined) {
+        if (ended) return;
+        await new Promise<void>((go) => (wake = go));
+        continue;
+      }
+      yield chunk;
+      const buffer = chunk.buffer as ArrayBuffer;
+      port.postMessage({ taken: buffer } satisfies ReadMessage<never, never>, [buffer]);
+    }
+  })();
 }

@@ -8,7 +8,7 @@
  */
 import type { LineStats } from './lines.js';
 import type { CellBatch } from './zeek-format.js';
-import { CUT_ON_WORKER_BYTES, mayReadOnWorker, readOnWorker, type ReadMessage } from './read-threads.js';
+import { CUT_ON_WORKER_BYTES, mayFeedWorker, mayReadOnWorker, readOnWorker, type ReadMessage } from './read-threads.js';
 
 export { CUT_ON_WORKER_BYTES };
 
@@ -18,7 +18,10 @@ const WORKER = new URL('./split-worker.js', import.meta.url);
 export const BATCH_CHARS = 64 << 10;
 
 export interface SplitJob {
+  /** The log's path, or a fed stream's name. */
   path: string;
+  /** The log is a stream the reading thread feeds (read-threads.ts `fedChunks`). */
+  fed?: boolean;
 }
 
 export type SplitMessage = ReadMessage<{ cells: CellBatch; first: number }, LineStats>;
@@ -28,15 +31,32 @@ export function mayCutOnWorker(path: string, threads: number): boolean {
   return mayReadOnWorker(WORKER, path, threads);
 }
 
+/**
+ * Whether a worker may read the Zeek TSV log streamed in `stream` now (mayFeedWorker), and the
+ * stream to read either way.
+ */
+export function mayCutStreamOnWorker(
+  stream: AsyncIterable<Uint8Array>,
+  threads: number,
+): Promise<{ long: boolean; stream: AsyncIterable<Uint8Array> }> {
+  return mayFeedWorker(WORKER, stream, threads);
+}
+
 /** Called for every whole line with its number, the batch it came in and its place there (its cells: `TsvRows.loadCut`). */
 export type CutLineCallback = (line: string, lineNumber: number, batch: CellBatch, k: number) => void;
 
 /**
  * Reads the Zeek TSV log at `path` on a worker thread, handing each line to `onLine` on this one
  * in order; `pause` as readLines takes it. Throws, as readLines does, when the file cannot be
- * opened — or when the worker stops without an end.
+ * opened — or when the worker stops without an end. With `stream`, the log is that stream
+ * (`path` its name), fed to the worker from here.
  */
-export function readCutLines(path: string, onLine: CutLineCallback, pause?: () => Promise<void> | null): Promise<LineStats> {
+export function readCutLines(
+  path: string,
+  onLine: CutLineCallback,
+  pause?: () => Promise<void> | null,
+  stream?: AsyncIterable<Uint8Array>,
+): Promise<LineStats> {
   return readOnWorker<{ cells: CellBatch; first: number }, LineStats>(
     WORKER,
     { path } satisfies SplitJob,
@@ -46,5 +66,6 @@ export function readCutLines(path: string, onLine: CutLineCallback, pause?: () =
       for (let k = 0; k < lines; k++) onLine(text.slice(lineStarts[k], lineStarts[k + 1]! - 1), first + k, cells, k);
     },
     pause,
+    stream,
   );
 }

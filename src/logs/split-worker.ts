@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readLines } from './lines.js';
 import { CELLS_NOT_CUT, plainDecimal, unescapeZeek, type CellBatch } from './zeek-format.js';
 import { BATCH_CHARS, type SplitJob, type SplitMessage } from './split-lines.js';
-import { creditOf } from './read-threads.js';
+import { creditOf, fedChunks } from './read-threads.js';
 
 const job = workerData as SplitJob;
 const port = parentPort!;
@@ -121,7 +121,7 @@ function cut(line: string): number {
 }
 
 try {
-  const stats = await readLines(job.path, onLine, credit);
+  const stats = await readLines(job.fed === true ? fedChunks(port) : job.path, onLine, credit);
   flush();
   post({ end: stats });
 } catch (e) {

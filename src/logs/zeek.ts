@@ -21,7 +21,7 @@ import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
 import { HEAD_BYTES, readLines, readTail, type LineStats } from './lines.js';
 import { COPY_REASON, LOG_COPY_WINDOW, LogCopies, type LogInOrder } from './zeek-copies.js';
 import { Lockstep } from './zeek-lockstep.js';
-import { mayCutOnWorker, readCutLines } from './split-lines.js';
+import { mayCutOnWorker, mayCutStreamOnWorker, readCutLines } from './split-lines.js';
 import { SideTapes } from './zeek-side-tapes.js';
 import {
   CELLS_NOT_CUT,
@@ -585,7 +585,12 @@ async function readRows(
         return malformedLine(state, judge, n, `${line.split(tsv.separator).length} cells where #fields names ${tsv.fieldCount}`);
       onRow(tsv, logType!, n);
     };
-    if (typeof source === 'string' && threads > 0 && mayCutOnWorker(source, threads)) return readCutLines(source, onText, pause);
+    if (threads > 0 && typeof source === 'string' && mayCutOnWorker(source, threads)) return readCutLines(source, onText, pause);
+    if (threads > 0 && typeof source !== 'string') {
+      // A long stream (a day's logs piped in) fed to the worker from here.
+      const given = await mayCutStreamOnWorker(source, threads);
+      return given.long ? readCutLines(file.path, onText, pause, given.stream) : readLines(given.stream, onText, pause);
+    }
     return readLines(source, onText, pause);
   }
   const rowsByType = new Map<string, JsonRows>();

@@ -6,7 +6,7 @@
  * (dist/, made by `pretest`): these tests drive it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -26,6 +26,10 @@ interface CutLines {
     pause?: () => Promise<void> | null,
   ) => Promise<unknown>;
   mayCutOnWorker: (path: string, threads: number) => boolean;
+  mayCutStreamOnWorker: (
+    stream: AsyncIterable<Uint8Array>,
+    threads: number,
+  ) => Promise<{ long: boolean; stream: AsyncIterable<Uint8Array> }>;
   CUT_ON_WORKER_BYTES: number;
 }
 interface Batch {
@@ -160,6 +164,47 @@ describe('a large Zeek log read on two threads', () => {
     // the rows of both header blocks, but the two bad ones and the one cut short
     expect(flows).toHaveLength(410_000 - 1);
     expect(flows.filter((l) => l.includes('"service":"http|dns"'))).toHaveLength(1);
+  });
+
+  it('piped in, is fed to the worker where a core is left for the writer, and gives every line as one thread reads them', async () => {
+    const { readLines } = await built<Lines>('lines.js');
+    const { readCutLines, mayCutStreamOnWorker } = await built<CutLines>('split-lines.js');
+    // (A pipe's reads: 64 KB at a time.)
+    const piped = (path: string) => createReadStream(path, { highWaterMark: 64 << 10 });
+    expect((await mayCutStreamOnWorker(piped(log), 2)).long).toBe(true);
+    expect((await mayCutStreamOnWorker(piped(log), 1)).long).toBe(false);
+    expect((await mayCutStreamOnWorker(piped(gz), 2)).long).toBe(false);
+    expect((await mayCutStreamOnWorker(piped(small), 2)).long).toBe(false);
+    const one: string[] = [];
+    const oneStats = await readLines(log, (line, n) => void one.push(`${n} ${line}`));
+    const given = await mayCutStreamOnWorker(piped(log), 2);
+    const two: string[] = [];
+    let pauses = 0;
+    const twoStats = await readCutLines(
+      '-',
+      (line, n) => void two.push(`${n} ${line}`),
+      () => (++pauses % 50 === 0 ? new Promise((go) => setTimeout(go, 5)) : null),
+      given.stream,
+    );
+    expect(two.length).toBe(one.length);
+    expect(two).toEqual(one);
+    expect(twoStats).toEqual(oneStats);
+  });
+
+  it('piped in, analyze and flows make of it what one thread makes', () => {
+    const text = readFileSync(log);
+    for (const command of [
+      ['analyze', '--format', 'json'],
+      ['flows', '--format', 'json'],
+    ]) {
+      // (Three threads: the worker, this one, and a core for the process writing the pipe.)
+      const two = run([...command, '--threads', '3', '-'], text);
+      const one = run([...command, '--threads', '1', '-'], text);
+      expect(two.code, command[0]).toBe(0);
+      expect(two.stdout, command[0]).toBe(one.stdout);
+      expect(two.stderr).toBe(one.stderr);
+      expect(two.stderr).toContain(`line ${shortLine.toLocaleString('en-US')}: 2 cells where #fields names`);
+    }
   });
 
   it('--threads takes a positive whole number', () => {

@@ -9,9 +9,9 @@ import { projectRoot } from './corpus.js';
 /** The built `callhome` executable. */
 export const builtCli = resolve(projectRoot, 'dist/cli/main.js');
 
-/** `callhome args…` run from the build, its exit status and what it wrote (up to 512 MB). */
-export function runBuilt(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [builtCli, ...args], { encoding: 'utf8', maxBuffer: 1 << 29 });
+/** `callhome args…` run from the build (`input` piped to it), its exit status and what it wrote (up to 512 MB). */
+export function runBuilt(args: string[], input?: Buffer | string): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [builtCli, ...args], { encoding: 'utf8', maxBuffer: 1 << 29, input });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
