@@ -143,7 +143,7 @@ export function firewallLogReader(options: FirewallReadOptions = {}): InputReade
           const log =
             f.stream === undefined
               ? await readFirewallLogFile(f.path, logOptions, emit, undefined, pause, context?.readThreads)
-              : await readFirewallLogStream(f.path, f.stream, logOptions, emit, undefined, pause);
+              : await readFirewallLogStream(f.path, f.stream, logOptions, emit, undefined, pause, context?.readThreads);
           captures.push(log.summary);
         } catch (e) {
           if (!(e instanceof FirewallLogError)) throw e;

@@ -645,7 +645,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
   const THREADS_HELP =
     'threads to use: a large Zeek log is read and cut into cells, a large firewall log read and its lines scanned, on a second thread while rows are made of it ' +
-    "(a piped Zeek log with 3 or more, a core left for the process writing the pipe; default: the machine's cores; 1: everything on one thread)";
+    "(a piped one with 3 or more, a core left for the process writing the pipe; default: the machine's cores; 1: everything on one thread)";
   const FAIL_ON_FINDINGS_HELP = 'exit status 3 when any host has a finding (a label other than via-proxy alone)';
   const EXIT_HELP =
     '\nExit status: 0 done; 1 a capture could not be read (or reading stopped at damage); 2 bad usage; ' +

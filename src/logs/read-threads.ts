@@ -65,6 +65,8 @@ export async function mayFeedWorker(
   script: URL,
   stream: AsyncIterable<Uint8Array>,
   threads: number,
+  /** Whether the worker reads a text that begins with these bytes (its first chunk). */
+  reads: (head: Uint8Array) => boolean = () => true,
 ): Promise<{ long: boolean; stream: AsyncIterable<Uint8Array> }> {
   if (threads < 2 || running >= threads || script.protocol !== 'file:' || !existsSync(fileURLToPath(script)))
     return { long: false, stream };
@@ -93,7 +95,7 @@ export async function mayFeedWorker(
       if (!finished) await iterator.return?.();
     }
   }
-  return { long: !ended && !gzip, stream: again() };
+  return { long: !ended && !gzip && reads(held[0]!), stream: again() };
 }
 
 /**
@@ -274,34 +276,83 @@ export function creditOf(port: import('node:worker_threads').MessagePort): {
 
 /**
  * The worker's side of a fed stream (readOnWorker's `feed`): the chunks the calling thread posts,
- * in order. Each is told taken once the next is asked for (lines are cut from a plain stream's
- * chunk before the next is read: mayFeedWorker feeds no gzip), its memory moved back to be filled
- * again.
+ * in order, each given back (`done`) once read, its memory moved back to be filled again.
  */
-export function fedChunks(port: import('node:worker_threads').MessagePort): AsyncIterable<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let ended = false;
-  let wake: (() => void) | null = null;
-  // (Listened to from the start: a chunk may come before the reading asks for one.)
-  port.on('message', (m: unknown) => {
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) return;
-    const fed = m as FeedMessage;
-    if ('chunk' in fed) chunks.push(new Uint8Array(fed.chunk, 0, fed.length));
-    else ended = true;
-    wake?.();
-    wake = null;
-  });
-  return (async function* read(): AsyncGenerator<Uint8Array> {
+class Fed {
+  private readonly chunks: Uint8Array[] = [];
+  private ended = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly port: import('node:worker_threads').MessagePort) {
+    // (Listened to from the start: a chunk may come before the reading asks for one.)
+    port.on('message', (m: unknown) => {
+      if (typeof m !== 'object' || m === null || Array.isArray(m)) return;
+      const fed = m as FeedMessage;
+      if ('chunk' in fed) this.chunks.push(new Uint8Array(fed.chunk, 0, fed.length));
+      else this.ended = true;
+      this.wake?.();
+      this.wake = null;
+    });
+  }
+
+  /** The next chunk, null at the stream's end. */
+  async next(): Promise<Uint8Array | null> {
     for (;;) {
-      const chunk = chunks.shift();
-      if (chunk === undefined) {
-        if (ended) return;
-        await new Promise<void>((go) => (wake = go));
-        continue;
-      }
-      yield chunk;
-      const buffer = chunk.buffer as ArrayBuffer;
-      port.postMessage({ taken: buffer } satisfies ReadMessage<never, never>, [buffer]);
+      const chunk = this.chunks.shift();
+      if (chunk !== undefined) return chunk;
+      if (this.ended) return null;
+      await new Promise<void>((go) => (this.wake = go));
     }
-  })();
+  }
+
+  /** `chunk` read: nothing holds its bytes any more. */
+  done(chunk: Uint8Array): void {
+    const buffer = chunk.buffer as ArrayBuffer;
+    this.port.postMessage({ taken: buffer } satisfies ReadMessage<never, never>, [buffer]);
+  }
+}
+
+/**
+ * A fed stream's chunks, each given back once the next is asked for: lines are cut from a plain
+ * stream's chunk before the next is read (mayFeedWorker feeds no gzip).
+ */
+export async function* fedChunks(port: import('node:worker_threads').MessagePort): AsyncGenerator<Uint8Array> {
+  const fed = new Fed(port);
+  for (let chunk = await fed.next(); chunk !== null; chunk = await fed.next()) {
+    yield chunk;
+    fed.done(chunk);
+  }
+}
+
+/**
+ * A fed stream read as a file is (`read` fills `into` from `at` with up to `most` bytes; 0 at the
+ * end), each chunk given back once copied out of.
+ */
+export function fedBytes(port: import('node:worker_threads').MessagePort): {
+  read(into: Uint8Array, at: number, most: number): Promise<number>;
+} {
+  const fed = new Fed(port);
+  let chunk: Uint8Array | null = null;
+  let used = 0;
+  return {
+    async read(into, at, most) {
+      let got = 0;
+      while (got < most) {
+        if (chunk === null) {
+          chunk = await fed.next();
+          used = 0;
+          if (chunk === null) return got;
+        }
+        const n = Math.min(most - got, chunk.length - used);
+        into.set(chunk.subarray(used, used + n), at + got);
+        got += n;
+        used += n;
+        if (used === chunk.length) {
+          fed.done(chunk);
+          chunk = null;
+        }
+      }
+      return got;
+    },
+  };
 }

@@ -191,4 +191,22 @@ describe('a large firewall log read on two threads', () => {
       }
     }
   });
+
+  it('piped in, is fed to the worker where a core is left for the writer, and makes what one thread makes', () => {
+    for (const file of [log, newestFirst]) {
+      const text = readFileSync(file);
+      for (const command of [
+        ['analyze', '--format', 'json'],
+        ['flows', '--format', 'json'],
+      ]) {
+        // (Three threads: the worker, this one, and a core for the process writing the pipe.)
+        const fed = run([...command, '--threads', '3', '-'], text);
+        const one = run([...command, '--threads', '1', '-'], text);
+        expect(fed.code, command[0]).toBe(0);
+        expect(fed.stdout, command[0]).toBe(one.stdout);
+        expect(fed.stderr).toBe(one.stderr);
+        if (file === log) expect(fed.stderr).toContain(`line ${noFormat.toLocaleString('en-US')} "this is not a log line"`);
+      }
+    }
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * A worker thread's side of reading a large firewall log (read.ts, `readScannedLines`): reads the
- * file a chunk at a time, cuts its lines as `readLines` cuts them and scans each ASCII line as a
+ * file (or the stream it is fed) a chunk at a time, cuts its lines as `readLines` cuts them and scans each ASCII line as a
  * netfilter LOG line (`scanNetfilterLine`), posting each chunk's bytes (moved, not copied), where
  * its lines end and what the scan found. It reads ahead of the thread taking them by CREDIT
  * batches at most.
@@ -8,7 +8,7 @@
 import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { creditOf, type ReadMessage } from '../read-threads.js';
+import { creditOf, fedBytes, type ReadMessage } from '../read-threads.js';
 import { SCAN_SLOTS, scanNetfilterLine } from './netfilter.js';
 import { KEPT_BYTES, LONGEST_LINE } from './types.js';
 import type { ScanBatch, ScanEnd } from './scan-batch.js';
@@ -49,8 +49,17 @@ function batchOf(b: Buffer, last: number, used: ArrayBuffer[] | undefined, cut: 
   return { bytes: b.subarray(0, last + 1), ends, scans, read, cut };
 }
 
+const job = workerData as { path: string; fed: boolean };
+
+/** The log's bytes: read from its file, or fed by the calling thread (a stream piped in). */
+function source(): { read(into: Uint8Array, at: number, most: number): Promise<number> | number; close(): void } {
+  if (job.fed) return { ...fedBytes(port), close: () => {} };
+  const file = openSync(job.path, 'r');
+  return { read: (into, at, most) => readSync(file, into, at, most, null), close: () => closeSync(file) };
+}
+
 try {
-  const file = openSync((workerData as { path: string }).path, 'r');
+  const file = source();
   try {
     let carry = Buffer.alloc(0);
     /** Bytes of the carried line not kept in `carry` (past KEPT_BYTES: a line no log writes). */
@@ -64,7 +73,7 @@ try {
       const chunkBytes = carry.length + SCAN_BATCH_BYTES;
       const chunk = Buffer.from(room(used, 0, chunkBytes), 0, chunkBytes);
       carry.copy(chunk, 0);
-      const got = readSync(file, chunk, carry.length, SCAN_BATCH_BYTES, null);
+      const got = await file.read(chunk, carry.length, SCAN_BATCH_BYTES);
       if (got === 0) break;
       let size = carry.length + got;
       if (carry.length >= KEPT_BYTES) {
@@ -103,7 +112,7 @@ try {
     // A last line without a line end; after one, nothing.
     post({ end: { tail: carry.length > 0 ? carry : null, cut: dropped } });
   } finally {
-    closeSync(file);
+    file.close();
   }
 } catch (e) {
   const code = (e as NodeJS.ErrnoException).code;

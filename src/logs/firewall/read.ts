@@ -19,7 +19,7 @@ import { FirewallLogReader, firewallLogText, linesOf, NewestFirstLog, type Firew
 import { KEPT_BYTES, LONGEST_LINE } from './types.js';
 import { SCAN_SLOTS } from './netfilter.js';
 import type { ScanBatch, ScanEnd } from './scan-batch.js';
-import { mayReadOnWorker, readOnWorker } from '../read-threads.js';
+import { mayFeedWorker, mayReadOnWorker, readOnWorker } from '../read-threads.js';
 
 /** Bytes read (or inflated) at a time. */
 export const CHUNK_BYTES = 1 << 20;
@@ -84,7 +84,13 @@ function isUtf16(head: Uint8Array): boolean {
  * any line not ASCII or not scanned as text, the others as their scan — the same lines in the same
  * order, read into the same events.
  */
-async function readScannedLines(path: string, reader: FirewallLogReader, pause?: () => Promise<void> | null): Promise<void> {
+async function readScannedLines(
+  path: string,
+  reader: FirewallLogReader,
+  pause?: () => Promise<void> | null,
+  /** The log's bytes as they arrive (a pipe), fed to the worker from here; `path` names it. */
+  stream?: AsyncIterable<Uint8Array>,
+): Promise<void> {
   const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   const text = textLines(reader, utf8);
   const end = await readOnWorker<ScanBatch, ScanEnd>(
@@ -104,6 +110,7 @@ async function readScannedLines(path: string, reader: FirewallLogReader, pause?:
       return [bytes.buffer as ArrayBuffer, ends.buffer as ArrayBuffer, scans.buffer as ArrayBuffer, read.buffer as ArrayBuffer];
     },
     pause,
+    stream,
   );
   if (end.tail !== null) text.push(Buffer.from(end.tail.buffer, end.tail.byteOffset, end.tail.byteLength), 0, end.tail.byteLength, end.cut);
 }
@@ -132,8 +139,12 @@ function textLines(
   };
 }
 
-/** The same for a log's bytes as they arrive (standard input, a pipe); `name` names it in messages. */
-export function readFirewallLogStream(
+/**
+ * The same for a log's bytes as they arrive (standard input, a pipe); `name` names it in messages.
+ * A long plain one is fed to a worker that cuts and scans its lines, where `threads` leave a core
+ * for the process writing it (mayFeedWorker).
+ */
+export async function readFirewallLogStream(
   name: string,
   chunks: AsyncIterable<Uint8Array>,
   options: FirewallLogOptions,
@@ -141,8 +152,15 @@ export function readFirewallLogStream(
   chunkBytes = CHUNK_BYTES,
   /** After each chunk: a promise while what was made of it cannot be taken yet (LoadOptions.pause). */
   pause?: () => Promise<void> | null,
+  /** Worker threads that may read a large log's lines beside this one (LoadContext.readThreads). */
+  threads = 0,
 ): Promise<FirewallLog> {
-  return readStream(name, chunks, options, emit, chunkBytes, pause, false);
+  const given = await mayFeedWorker(SCAN_WORKER, chunks, threads, (head) => !isUtf16(head));
+  if (!given.long) return readStream(name, given.stream, options, emit, chunkBytes, pause, false);
+  // (Not read again from its end: a stream found newest first is held whole.)
+  const reader = new FirewallLogReader(name, options, emit);
+  await readScannedLines(name, reader, pause, given.stream);
+  return reader.finish();
 }
 
 /** `fileBytes`: the chunks are a file's bytes as they stand, which can be read again from the end. */
