@@ -8,7 +8,7 @@
 import { createReadStream, openSync, statSync } from 'node:fs';
 import { STDIN_NAME } from './capture/index.js';
 import { sniffCapture } from './capture/sniff.js';
-import { HEAD_BYTES, inflatedHead } from './logs/lines.js';
+import { HEAD_BYTES, inflatedHead, resumed } from './logs/lines.js';
 
 /** Bytes to be read once, in order. */
 export interface StreamInput {
@@ -72,21 +72,7 @@ export async function peek(input: StreamInput): Promise<PeekedStream> {
     if (enoughToTell(held.length === 1 ? held[0]! : Buffer.concat(held, size))) break;
   }
   const head = held.length === 1 ? held[0]! : Buffer.concat(held, size);
-  async function* again(): AsyncGenerator<Uint8Array> {
-    let finished = ended;
-    try {
-      if (head.length > 0) yield head;
-      while (!finished) {
-        const next = await iterator.next();
-        if (next.done === true) finished = true;
-        else yield next.value;
-      }
-    } finally {
-      // A reader that stops early (damage, `--limit`) lets the source go.
-      if (!finished) await iterator.return?.();
-    }
-  }
-  return { name: input.name, head, stream: again() };
+  return { name: input.name, head, stream: resumed(head.length > 0 ? [head] : [], iterator, ended) };
 }
 
 /**

@@ -276,27 +276,50 @@ function sampleOf(host: HostAnalysis, chosen: ChosenAttempts): ChosenAttempts {
   const total = chosen.at.length;
   const keep = MIN_ATTEMPTS_KEPT;
   if (total <= keep) return chosen;
-  const sample: ChosenAttempts = {
+  host.finding.attemptsOmitted = (host.finding.attemptsOmitted ?? 0) + total - keep;
+  return spreadChosen(
+    keep,
+    total,
+    (j) => chosen.at[j]!,
+    (j) => chosen.outcome[j]!,
+    (j) => chosen.destination[j]!,
+    (g) => chosen.destinations[g]!,
+  );
+}
+
+/**
+ * `keep` of `total` attempts spread evenly (first and last kept) as ChosenAttempts: the `j`th
+ * attempt's position in the connections, outcome (in OUTCOMES) and group (`named`: the group's
+ * destination), each group's destination named once.
+ */
+function spreadChosen(
+  keep: number,
+  total: number,
+  position: (j: number) => number,
+  outcome: (j: number) => number,
+  group: (j: number) => number,
+  named: (g: number) => string,
+): ChosenAttempts {
+  const chosen: ChosenAttempts = {
     at: new Int32Array(keep),
     outcome: new Uint8Array(keep),
     destination: new Int32Array(keep),
     destinations: [],
   };
-  const named = new Map<number, number>();
+  const places = new Map<number, number>();
   for (let k = 0; k < keep; k++) {
     const j = spread(k, keep, total);
-    sample.at[k] = chosen.at[j]!;
-    sample.outcome[k] = chosen.outcome[j]!;
-    const g = chosen.destination[j]!;
-    let d = named.get(g);
+    chosen.at[k] = position(j);
+    chosen.outcome[k] = outcome(j);
+    const g = group(j);
+    let d = places.get(g);
     if (d === undefined) {
-      named.set(g, (d = sample.destinations.length));
-      sample.destinations.push(chosen.destinations[g]!);
+      places.set(g, (d = chosen.destinations.length));
+      chosen.destinations.push(named(g));
     }
-    sample.destination[k] = d;
+    chosen.destination[k] = d;
   }
-  host.finding.attemptsOmitted = (host.finding.attemptsOmitted ?? 0) + total - keep;
-  return sample;
+  return chosen;
 }
 
 /** OutsideOpeners, when outside-to-outside connections are most of those analysed. */
@@ -662,25 +685,13 @@ function chooseAttempts(
   }
   const total = order.length;
   const keep = Math.min(total, max);
-  const chosen: ChosenAttempts = {
-    at: new Int32Array(keep),
-    outcome: new Uint8Array(keep),
-    destination: new Int32Array(keep),
-    destinations: [],
-  };
-  // The destinations of the groups the chosen attempts went to, each named once.
-  const named = new Map<number, number>();
-  for (let k = 0; k < keep; k++) {
-    const i = order[spread(k, keep, total)]!;
-    chosen.at[k] = indices[i]!;
-    chosen.outcome[k] = OUTCOMES.indexOf(items.outcome[i]!);
-    const g = groupOf[i]!;
-    let d = named.get(g);
-    if (d === undefined) {
-      named.set(g, (d = chosen.destinations.length));
-      chosen.destinations.push(groups.destination(g));
-    }
-    chosen.destination[k] = d;
-  }
+  const chosen = spreadChosen(
+    keep,
+    total,
+    (j) => indices[order[j]!]!,
+    (j) => OUTCOMES.indexOf(items.outcome[order[j]!]!),
+    (j) => groupOf[order[j]!]!,
+    (g) => groups.destination(g),
+  );
   return { chosen, omitted: total - keep };
 }

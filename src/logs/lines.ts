@@ -267,3 +267,26 @@ async function readStreamLines(
   );
   return { bytes, compressed: gzip ? 'gzip' : null, cutShort: splitter.rest(), failure };
 }
+
+/**
+ * A stream whose first chunks (`read`) were read to tell what it is, given whole again: those
+ * chunks, then the rest of `iterator` (nothing more where it had `ended`).
+ */
+export async function* resumed(
+  read: readonly Uint8Array[],
+  iterator: AsyncIterator<Uint8Array>,
+  ended: boolean,
+): AsyncGenerator<Uint8Array> {
+  let finished = ended;
+  try {
+    yield* read;
+    while (!finished) {
+      const next = await iterator.next();
+      if (next.done === true) finished = true;
+      else yield next.value;
+    }
+  } finally {
+    // A reader that stops early (damage, `--limit`) lets the source go.
+    if (!finished) await iterator.return?.();
+  }
+}

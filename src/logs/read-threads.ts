@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { plainFileHead } from './lines.js';
+import { plainFileHead, resumed } from './lines.js';
 import { isGzip } from '../capture/sniff.js';
 
 /** Batches a worker may read ahead of the thread taking them. */
@@ -82,20 +82,7 @@ export async function mayFeedWorker(
     next = await iterator.next();
   }
   const ended = next.done === true;
-  async function* again(): AsyncGenerator<Uint8Array> {
-    let finished = ended;
-    try {
-      yield* held.splice(0);
-      while (!finished) {
-        const more = await iterator.next();
-        if (more.done === true) finished = true;
-        else yield more.value;
-      }
-    } finally {
-      if (!finished) await iterator.return?.();
-    }
-  }
-  return { long: !ended && !gzip && reads(held[0]!), stream: again() };
+  return { long: !ended && !gzip && reads(held[0]!), stream: resumed(held, iterator, ended) };
 }
 
 /**
