@@ -54,7 +54,7 @@ interface Candidate {
   absolute: number;
   viaHeaders: Set<string>;
   viaRequests: number;
-  clients: Set<string>;
+  clients: Set<AddressKey>;
 }
 
 export function findProxies(
@@ -64,13 +64,18 @@ export function findProxies(
   webPorts: readonly number[],
 ): ProxyIndex {
   const connections = asList(list);
+  // In the order found; looked up by address key and port (-1 for none), no text made for a row.
   const candidates = new Map<string, Candidate>();
-  const candidate = (address: string, port: number | null): Candidate => {
-    const key = `${address}|${port ?? '*'}`;
-    let c = candidates.get(key);
+  const byKey = new Map<AddressKey, Map<number, Candidate>>();
+  const candidate = (at: AddressKey, port: number | null): Candidate => {
+    let ports = byKey.get(at);
+    if (ports === undefined) byKey.set(at, (ports = new Map<number, Candidate>()));
+    let c = ports.get(port ?? -1);
     if (c === undefined) {
+      const address = keyAddress(at);
       c = { address, port, connect: 0, absolute: 0, viaHeaders: new Set(), viaRequests: 0, clients: new Set() };
-      candidates.set(key, c);
+      ports.set(port ?? -1, c);
+      candidates.set(`${address}|${port ?? '*'}`, c);
     }
     return c;
   };
@@ -96,13 +101,13 @@ export function findProxies(
     }
     const http = c.http;
     if (http !== null && http.proxyForm !== null) {
-      const p = candidate(c.respH, c.respP);
+      const p = candidate(respKey(c), c.respP);
       if (http.proxyForm === 'connect') p.connect++;
       else p.absolute++;
-      p.clients.add(c.origH);
+      p.clients.add(orig);
     }
     if (http !== null && http.viaHeaders.length > 0 && origInside) {
-      const p = candidate(c.origH, null);
+      const p = candidate(orig, null);
       p.viaRequests++;
       for (const h of http.viaHeaders) if (p.viaHeaders.size < 4) p.viaHeaders.add(cleanText(h.split(':')[0]!.trim(), 40));
     }
@@ -139,7 +144,7 @@ export function findProxies(
     if (p.viaRequests > 0) {
       evidence += `${evidence ? '; ' : ''}its own outbound requests carry proxy headers (${[...p.viaHeaders].join(', ')}) in ${plural(p.viaRequests, 'request')}`;
     }
-    findings.push({ address: p.address, port: p.port, source: 'detected', evidence, clients: [...p.clients].sort() });
+    findings.push({ address: p.address, port: p.port, source: 'detected', evidence, clients: Array.from(p.clients, keyAddress).sort() });
     seen.add(`${p.address}|${p.port ?? '*'}`);
   }
   for (const { address, port, clients } of services.all) {
@@ -188,23 +193,29 @@ export function findProxies(
     return false;
   };
 
-  // Clients of every proxy, found or given, from the connections themselves: a row to no proxy's
-  // address is passed over by its number, its address's text not written.
-  const clientSets = new Map<ProxyFinding, Set<string>>(findings.map((f) => [f, new Set(f.clients)]));
-  const proxyKeys = new Set<AddressKey>(findings.map((f) => addressKey(f.address)));
+  // Clients of every proxy, found or given, from the connections themselves: addresses as keys,
+  // a row to no proxy's address passed over by its number, its address's text not written.
+  const clientSets = new Map<ProxyFinding, Set<AddressKey>>(findings.map((f) => [f, new Set(f.clients.map(addressKey))]));
+  const keys = findings.map((f) => addressKey(f.address));
+  const proxyKeys = new Set<AddressKey>(keys);
   for (let i = 0; i < connections.length && findings.length > 0; i++) {
     const c = connections.peek(i);
     if (c.proto !== 'tcp') continue;
-    if (!proxyKeys.has(respKey(c)) || !isProxy(c.respH, c.respP)) continue;
-    for (const f of findings) {
-      if (f.address === c.respH && (f.port === null || f.port === c.respP)) {
+    const resp = respKey(c);
+    if (!proxyKeys.has(resp)) continue;
+    const port = c.respP;
+    for (let k = 0; k < findings.length; k++) {
+      const f = findings[k]!;
+      if (keys[k] === resp && (f.port === null || f.port === port)) {
         const set = clientSets.get(f)!;
-        if (set.size < 10_000) set.add(c.origH);
+        if (set.size < 10_000) set.add(origKey(c));
       }
     }
   }
   for (const f of findings) {
-    f.clients = [...clientSets.get(f)!].filter((a) => a !== f.address).sort();
+    f.clients = Array.from(clientSets.get(f)!, keyAddress)
+      .filter((a) => a !== f.address)
+      .sort();
     if (f.source === 'given' && f.evidence === 'given with --proxy' && f.clients.length > 0) {
       f.evidence = `given with --proxy; ${plural(f.clients.length, 'client')} seen using it`;
     }
