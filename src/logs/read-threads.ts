@@ -303,12 +303,15 @@ class Fed {
  * A fed stream's chunks, each given back once the next is asked for: lines are cut from a plain
  * stream's chunk before the next is read (mayFeedWorker feeds no gzip).
  */
-export async function* fedChunks(port: import('node:worker_threads').MessagePort): AsyncGenerator<Uint8Array> {
+export function fedChunks(port: import('node:worker_threads').MessagePort): AsyncIterable<Uint8Array> {
+  // (Made now, not when the reading first asks: it listens from the start.)
   const fed = new Fed(port);
-  for (let chunk = await fed.next(); chunk !== null; chunk = await fed.next()) {
-    yield chunk;
-    fed.done(chunk);
-  }
+  return (async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (let chunk = await fed.next(); chunk !== null; chunk = await fed.next()) {
+      yield chunk;
+      fed.done(chunk);
+    }
+  })();
 }
 
 /**
