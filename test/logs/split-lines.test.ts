@@ -24,6 +24,7 @@ interface CutLines {
     path: string,
     onLine: (line: string, n: number, batch: Batch, k: number) => void,
     pause?: () => Promise<void> | null,
+    stream?: AsyncIterable<Uint8Array>,
   ) => Promise<unknown>;
   mayCutOnWorker: (path: string, threads: number) => boolean;
   mayCutStreamOnWorker: (
