@@ -65,7 +65,7 @@ export function findProxies(
 ): ProxyIndex {
   const connections = asList(list);
   // In the order found; looked up by address key and port (-1 for none), no text made for a row.
-  const candidates = new Map<string, Candidate>();
+  const candidates = new Set<Candidate>();
   const byKey = new Map<AddressKey, Map<number, Candidate>>();
   const candidate = (at: AddressKey, port: number | null): Candidate => {
     let ports = byKey.get(at);
@@ -75,7 +75,7 @@ export function findProxies(
       const address = keyAddress(at);
       c = { address, port, connect: 0, absolute: 0, viaHeaders: new Set(), viaRequests: 0, clients: new Set() };
       ports.set(port ?? -1, c);
-      candidates.set(`${address}|${port ?? '*'}`, c);
+      candidates.add(c);
     }
     return c;
   };
@@ -121,21 +121,21 @@ export function findProxies(
 
   // A proxy found both ways (clients address it; its own requests carry Via) is one proxy:
   // fold the port-less Via finding into the address:port its clients use.
-  for (const [key, p] of candidates) {
+  for (const p of candidates) {
     if (p.port !== null) continue;
     let target: Candidate | undefined;
-    for (const q of candidates.values()) {
+    for (const q of candidates) {
       if (q.port !== null && q.address === p.address && (target === undefined || q.clients.size > target.clients.size)) target = q;
     }
     if (target === undefined) continue;
     target.viaRequests += p.viaRequests;
     for (const h of p.viaHeaders) if (target.viaHeaders.size < 4) target.viaHeaders.add(h);
-    candidates.delete(key);
+    candidates.delete(p);
   }
 
   const findings: ProxyFinding[] = [];
   const seen = new Set<string>();
-  for (const p of candidates.values()) {
+  for (const p of candidates) {
     const where = endpoint(p.address, p.port);
     const parts: string[] = [];
     if (p.connect > 0) parts.push(`${plural(p.connect, 'CONNECT request')}`);

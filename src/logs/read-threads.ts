@@ -37,6 +37,14 @@ export const STREAM_ON_WORKER_BYTES = 8 << 20;
 const FEED_BYTES = 256 << 10;
 const FEED_CREDIT = 8;
 
+/** What a reading worker is given (its `workerData`). */
+export interface ReadJob {
+  /** The log's path, or a fed stream's name. */
+  path: string;
+  /** The log is a stream the calling thread feeds (`fedChunks`, `fedBytes`). */
+  fed: boolean;
+}
+
 /** Workers reading logs now. */
 let running = 0;
 
@@ -172,7 +180,10 @@ export async function readOnWorker<B, E>(
 ): Promise<E> {
   running++;
   // A small heap: it holds a batch or two at a time, and its memory is the analysis's to use.
-  const worker = new Worker(script, { workerData: { ...job, fed: feed !== undefined }, resourceLimits: WORKER_HEAP });
+  const worker = new Worker(script, {
+    workerData: { path: job.path, fed: feed !== undefined } satisfies ReadJob,
+    resourceLimits: WORKER_HEAP,
+  });
   const queue: Exclude<ReadMessage<B, E>, { taken: ArrayBuffer }>[] = [];
   // (Set by the worker's events: an object, so that the loop below reads it again each time.)
   const end: { error: Error | null } = { error: null };

@@ -17,13 +17,6 @@ const WORKER = new URL('./split-worker.js', import.meta.url);
 /** Characters of lines a batch holds (about: it ends at the line that reaches it). */
 export const BATCH_CHARS = 64 << 10;
 
-export interface SplitJob {
-  /** The log's path, or a fed stream's name. */
-  path: string;
-  /** The log is a stream the reading thread feeds (read-threads.ts `fedChunks`). */
-  fed?: boolean;
-}
-
 export type SplitMessage = ReadMessage<{ cells: CellBatch; first: number }, LineStats>;
 
 /** Whether a worker may read the Zeek TSV log at `path` now (mayReadOnWorker). */
@@ -59,7 +52,7 @@ export function readCutLines(
 ): Promise<LineStats> {
   return readOnWorker<{ cells: CellBatch; first: number }, LineStats>(
     WORKER,
-    { path } satisfies SplitJob,
+    { path },
     ({ cells, first }) => {
       const { text, lineStarts } = cells;
       const lines = lineStarts.length - 1;

@@ -7,10 +7,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { readLines } from './lines.js';
 import { CELLS_NOT_CUT, plainDecimal, unescapeZeek, type CellBatch } from './zeek-format.js';
-import { BATCH_CHARS, type SplitJob, type SplitMessage } from './split-lines.js';
-import { creditOf, fedChunks } from './read-threads.js';
+import { BATCH_CHARS, type SplitMessage } from './split-lines.js';
+import { creditOf, fedChunks, type ReadJob } from './read-threads.js';
 
-const job = workerData as SplitJob;
+const job = workerData as ReadJob;
 const port = parentPort!;
 const { credit, spend } = creditOf(port);
 const post = (message: SplitMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
@@ -121,7 +121,7 @@ function cut(line: string): number {
 }
 
 try {
-  const stats = await readLines(job.fed === true ? fedChunks(port) : job.path, onLine, credit);
+  const stats = await readLines(job.fed ? fedChunks(port) : job.path, onLine, credit);
   flush();
   post({ end: stats });
 } catch (e) {

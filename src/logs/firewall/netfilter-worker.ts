@@ -8,7 +8,7 @@
 import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { creditOf, fedBytes, type ReadMessage } from '../read-threads.js';
+import { creditOf, fedBytes, type ReadJob, type ReadMessage } from '../read-threads.js';
 import { SCAN_SLOTS, scanNetfilterLine } from './netfilter.js';
 import { KEPT_BYTES, LONGEST_LINE } from './types.js';
 import type { ScanBatch, ScanEnd } from './scan-batch.js';
@@ -49,7 +49,7 @@ function batchOf(b: Buffer, last: number, used: ArrayBuffer[] | undefined, cut: 
   return { bytes: b.subarray(0, last + 1), ends, scans, read, cut };
 }
 
-const job = workerData as { path: string; fed: boolean };
+const job = workerData as ReadJob;
 
 /** The log's bytes: read from its file, or fed by the calling thread (a stream piped in). */
 function source(): { read(into: Uint8Array, at: number, most: number): Promise<number> | number; close(): void } {
