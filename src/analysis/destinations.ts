@@ -142,11 +142,33 @@ export class NameBook {
       for (const a of c.dnsAnswers) {
         if (a.type === 'CNAME') (cnames ??= new Map()).set(cleanNameOnce(cleaned, a.name), cleanNameOnce(cleaned, a.value));
       }
-      const chain = [query];
-      if (cnames !== null) {
-        for (let next = cnames.get(query); next !== undefined && !chain.includes(next) && chain.length < 16; next = cnames.get(next))
-          chain.push(next);
+      const host = machineAddress(machines, c.origH);
+      let mine = this.perHost.get(host);
+      if (mine === undefined) this.perHost.set(host, (mine = new Map<string, ResolvedName>()));
+      if (cnames === null) {
+        // No CNAME (most answers): the chain is the query, and no list is made for the answer.
+        let resolved = resolvedOnce.get(query);
+        if (resolved === undefined) {
+          resolved = { name: query, chain: [query] };
+          if (resolvedOnce.size < RESOLVED_KEPT) resolvedOnce.set(query, resolved);
+        }
+        let matching = false;
+        for (const a of c.dnsAnswers) {
+          if (a.type !== 'CNAME' && cleanNameOnce(cleaned, a.name) === query) {
+            matching = true;
+            break;
+          }
+        }
+        for (const a of c.dnsAnswers) {
+          if (a.type === 'CNAME' || (matching && cleanNameOnce(cleaned, a.name) !== query)) continue;
+          mine.set(a.value, resolved);
+          this.global.set(a.value, resolved);
+        }
+        continue;
       }
+      const chain = [query];
+      for (let next = cnames.get(query); next !== undefined && !chain.includes(next) && chain.length < 16; next = cnames.get(next))
+        chain.push(next);
       const addresses: DnsAnswer[] = [];
       const matching: DnsAnswer[] = [];
       for (const a of c.dnsAnswers) {
@@ -162,9 +184,6 @@ export class NameBook {
         resolved = { name: query, chain };
         if (resolvedOnce.size < RESOLVED_KEPT) resolvedOnce.set(chainKey, resolved);
       }
-      const host = machineAddress(machines, c.origH);
-      let mine = this.perHost.get(host);
-      if (mine === undefined) this.perHost.set(host, (mine = new Map<string, ResolvedName>()));
       for (const a of matching.length > 0 ? matching : addresses) {
         const address = a.value;
         // The asking host is the DNS originator; later answers win (addresses get reused).

@@ -8,8 +8,9 @@ import type { Connection } from '../flows/connection.js';
 import type { ConnectionList } from '../flows/store.js';
 import { DnsQueries, MIN_QUERIES, type DnsTunnel } from './dns-tunnel.js';
 import { DnsLookups, MIN_LOOKUPS, type DnsSchedule } from './dns-schedule.js';
-import { answeringResolvers, queryNames } from './udp.js';
+import { answeringResolvers, queryCount } from './udp.js';
 import { machineAddress, type Machines } from './machines.js';
+import { keyAddress, origKey, type AddressKey } from './address-key.js';
 
 export interface DnsChannel {
   tunnels: DnsTunnel[];
@@ -33,23 +34,25 @@ function mostAsked(c: Connection, names: number): number {
 
 /** Each host's DNS tunnels and periodic names (a machine's every address's together); hosts with neither left out. */
 export function dnsChannelsByHost(connections: ConnectionList, machines: Machines = new Map()): Map<string, DnsChannel> {
+  // Hosts by key (address-key.ts): each DNS flow's originator is not written as text, twice.
+  const hostOf = machines.size === 0 ? origKey : (c: Connection): AddressKey => machineAddress(machines, c.origH);
   // Most hosts ask a handful of names: those whose flows together are too few for either are
   // not read into a DnsQueries and a DnsLookups of their own, on a network of thousands of hosts.
-  const asked = new Map<string, number>();
+  const asked = new Map<AddressKey, number>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
-    const names = queryNames(c).length;
+    const names = queryCount(c);
     if (names === 0) continue;
-    const host = machineAddress(machines, c.origH);
+    const host = hostOf(c);
     asked.set(host, (asked.get(host) ?? 0) + mostAsked(c, names));
   }
   // Each host's DNS flows, then each host's queries and lookups read one host at a time: every
   // host's at once held each host's every name (a day of a campus's DNS: millions of names).
-  const byHost = new Map<string, number[]>();
+  const byHost = new Map<AddressKey, number[]>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
-    if (queryNames(c).length === 0) continue;
-    const host = machineAddress(machines, c.origH);
+    if (queryCount(c) === 0) continue;
+    const host = hostOf(c);
     if (asked.get(host)! < FEWEST_FOR_A_CHANNEL) continue;
     const positions = byHost.get(host);
     if (positions === undefined) byHost.set(host, [i]);
@@ -58,7 +61,8 @@ export function dnsChannelsByHost(connections: ConnectionList, machines: Machine
   const out = new Map<string, DnsChannel>();
   if (byHost.size === 0) return out;
   const resolvers = answeringResolvers(connections);
-  for (const [host, positions] of byHost) {
+  for (const [key, positions] of byHost) {
+    const host = keyAddress(key);
     if (resolvers.has(host)) continue;
     const queries = new DnsQueries();
     const lookups = new DnsLookups();

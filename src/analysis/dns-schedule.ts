@@ -63,10 +63,10 @@ export class DnsLookups {
     if (asked.length === 0) return;
     const name = asked[0]!.toLowerCase();
     for (let i = 1; i < asked.length; i++) if (asked[i]!.toLowerCase() !== name) return;
-    if (!followed(name)) return;
     let n = this.names.get(name);
     if (n === undefined) {
-      if (this.names.size >= MAX_NAMES) return;
+      // A name followed already is not looked at again: a beacon asks for it thousands of times.
+      if (this.names.size >= MAX_NAMES || !followed(name)) return;
       this.names.set(name, (n = { times: [], resolvers: [], ttl: null }));
     }
     const times = c.requestTimes.length > 0 ? c.requestTimes : [c.ts];

@@ -10,6 +10,7 @@ import type { Connection } from '../flows/connection.js';
 import { ipv4ToNumber } from '../decode/address.js';
 import type { CidrSet } from './cidr.js';
 import { scratchBuffer, type ScratchBuffer } from '../scratch.js';
+import { keyAddress, respKey, type AddressKey } from './address-key.js';
 
 const DNS_PORT = 53;
 const QUIC_PORT = 443;
@@ -64,6 +65,12 @@ export function queryNames(c: Connection): readonly string[] {
   return c.dnsQuery !== null ? [c.dnsQuery] : [];
 }
 
+/** How many names queryNames gives, without making its list. */
+export function queryCount(c: Connection): number {
+  const n = c.dnsNames.length;
+  return n > 0 ? n : c.dnsQuery !== null ? 1 : 0;
+}
+
 /** DNS flows: to port 53, or parsed as DNS. */
 export function isDns(c: Connection): boolean {
   return c.respP === DNS_PORT || c.service === 'dns';
@@ -78,11 +85,13 @@ export function answeringResolvers(connections: ConnectionList): ReadonlySet<str
   // Asked for by several passes over the same connections: found once per list (and its length).
   const known = resolversFound.get(connections);
   if (known !== undefined && known.length === connections.length) return known.resolvers;
-  const resolvers = new Set<string>();
+  // By key: a day's DNS is millions of flows to a few resolvers, each written as text once.
+  const keys = new Set<AddressKey>();
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
-    if (c.proto === 'udp' && c.respP === DNS_PORT && (c.respPkts > 0 || c.established)) resolvers.add(c.respH);
+    if (c.proto === 'udp' && c.respP === DNS_PORT && (c.respPkts > 0 || c.established)) keys.add(respKey(c));
   }
+  const resolvers = new Set([...keys].map(keyAddress));
   resolversFound.set(connections, { length: connections.length, resolvers });
   return resolvers;
 }

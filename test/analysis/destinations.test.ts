@@ -107,6 +107,43 @@ describe('the names hosts resolved', () => {
     expect(book.lookup('10.0.0.1', '198.51.100.1')).toBeNull();
   });
 
+  it('an answer without a CNAME names the addresses answered for the query, not those of other names beside them', () => {
+    const plain = (origH: string, ts: number, answers: { name: string; value: string }[]) =>
+      connection({
+        proto: 'udp',
+        origH,
+        respH: '192.168.0.1',
+        respP: 53,
+        ts,
+        dnsQuery: 'www.example',
+        dnsAnswers: answers.map((a) => ({ ...a, type: 'A', ttl: 60 })),
+      });
+    const book = new NameBook(
+      listOf([
+        plain('10.0.0.1', 1, [
+          { name: 'www.example', value: '203.0.113.5' },
+          { name: 'ns.other.example', value: '198.51.100.7' },
+        ]),
+        // Answers that name none of the query's names: every address is the query's.
+        plain('10.0.0.2', 2, [
+          { name: 'edge.cdn.example', value: '203.0.113.6' },
+          { name: 'edge2.cdn.example', value: '203.0.113.7' },
+        ]),
+        // The query written again with a capital and the root's dot is the same name.
+        plain('10.0.0.3', 3, [
+          { name: 'WWW.example.', value: '203.0.113.8' },
+          { name: 'ns.other.example', value: '198.51.100.8' },
+        ]),
+      ]),
+    );
+    expect(book.lookup('10.0.0.1', '203.0.113.5')).toEqual({ name: 'www.example', chain: ['www.example'] });
+    expect(book.lookup('10.0.0.1', '198.51.100.7')).toBeNull();
+    expect(book.lookup('10.0.0.2', '203.0.113.6')?.name).toBe('www.example');
+    expect(book.lookup('10.0.0.2', '203.0.113.7')?.name).toBe('www.example');
+    expect(book.lookup('10.0.0.3', '203.0.113.8')?.name).toBe('www.example');
+    expect(book.lookup('10.0.0.3', '198.51.100.8')).toBeNull();
+  });
+
   it('a name asked again and again, by many hosts, for many addresses, is one record', () => {
     const rows = Array.from({ length: 200 }, (_, i) => answer(`10.0.1.${i % 50}`, i, 'cdn.example', `203.0.113.${i % 100}`));
     const book = new NameBook(listOf(rows));
