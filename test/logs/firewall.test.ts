@@ -210,6 +210,25 @@ describe('netfilter LOG lines', () => {
     expect(log.summary.skipped).toEqual({ 'log.other_message': 3 });
     expect(log.warnings).toEqual([]);
   });
+
+  it("a kernel log without its host: a short prefix such as DROP: is the rule's decision, not a time zone", () => {
+    const packet = (port: number) =>
+      `IN=eth0 OUT= MAC=90:10:35:5a:1e:3a:90:10:9e:ec:2c:71:08:00 SRC=10.0.0.5 DST=198.51.100.9 LEN=52 TOS=0x00 PREC=0x00 TTL=63 ID=15743 DF PROTO=TCP SPT=${port} DPT=443 WINDOW=8192 RES=0x00 SYN URGP=0`;
+    const log = readFirewallLog(
+      'kern-hostless.log',
+      [`Jan  8 03:37:09 DROP: ${packet(40000)}`, `Jan  8 03:37:19 DENY: ${packet(40001)}`, `Jan  8 03:37:29 PASS: ${packet(40002)}`].join(
+        '\n',
+      ),
+      { year: 2026 },
+    );
+    expect(log.connections.map((c) => [c.origP, c.established])).toEqual([
+      [40000, false],
+      [40001, false],
+      [40002, true],
+    ]);
+    expect(log.connections[0]!.ts).toBe(Date.UTC(2026, 0, 8, 3, 37, 9) / 1000);
+    expect(log.warnings).toEqual([]);
+  });
 });
 
 describe('Cisco ASA / FTD syslog', () => {

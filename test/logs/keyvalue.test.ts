@@ -98,6 +98,111 @@ describe('key=value firewall logs', () => {
     expect(captures[0]?.formatDetail).toMatch(/devices? .*FGT60F/);
   });
 
+  it("a FortiGate's local date and time are read at the zone it gives, however the syslog server stored the line", async () => {
+    const body =
+      'date=2026-01-26 time=15:51:37 devname="FGT60F" eventtime=1769471497880421908 tz="-0800" logid="0000000013" type="traffic" ' +
+      'subtype="forward" srcip=10.0.0.12 srcport=34604 dstip=198.51.100.55 dstport=80 proto=6 action="accept" service="HTTP"';
+    const path = write('fortigate-zone.log', [
+      body,
+      `<189>${body}`,
+      `Jan 26 15:51:38 fgt ${body}`,
+      `<189>1 2026-01-26T15:51:38-08:00 fgt - - - - ${body}`,
+    ]);
+    const { connections, captures } = await loadCaptures([path], { firewall: { year: 2026 } });
+    // One attempt, four lines of it, at 23:51:37 UTC.
+    expect(connections).toHaveLength(1);
+    expect(connections[0]).toMatchObject({ ts: Date.UTC(2026, 0, 26, 23, 51, 37) / 1000, origH: '10.0.0.12', respP: 80, origPkts: 4 });
+    expect(captures[0]?.skipped).toEqual({});
+  });
+
+  it('Sophos Firewall names its decision in log_subtype alone; a connection it let through ends with no new attempt', async () => {
+    const line = (t: string, subtype: string, event: string, port: number) =>
+      `Mar  5 ${t} sfw device_name="SFW" timestamp="2026-03-05T${t}-0600" device_model="XGS2100" log_id="010101600001" ` +
+      `log_type="Firewall" log_component="Firewall Rule" log_subtype="${subtype}" log_version=1 severity="Information" ` +
+      `fw_rule_id="12" src_ip="10.0.0.7" dst_ip="198.51.100.30" protocol="TCP" src_port=${port} dst_port=443 ${event}`;
+    const path = write('sophos-sfos.log', [
+      line('09:00:00', 'Allowed', 'con_event="Start" con_id="1"', 50000),
+      line('09:00:05', 'Denied', '', 50001),
+      line('09:00:31', 'Allowed', 'con_event="Stop" con_id="1" duration=31', 50000),
+    ]);
+    const { connections, captures } = await loadCaptures([path], { firewall: { year: 2026 } });
+    expect(connections.map((c) => [c.ts - Date.UTC(2026, 2, 5, 15) / 1000, c.origP, c.established])).toEqual([
+      [0, 50000, true],
+      [5, 50001, false],
+    ]);
+    expect(captures[0]?.skipped).toEqual({ 'log.other_message': 1 });
+  });
+
+  it('Check Point\'s Log Exporter in its syslog format (key:"value"; pairs): drops and accepts read, its VPN\'s own entries passed over', async () => {
+    const entry = (t: string, pairs: string) => `<134>1 2026-03-05T${t}Z cp-gw CheckPoint 1231 - [${pairs}]`;
+    const path = write('checkpoint-syslog.log', [
+      entry(
+        '09:00:00',
+        'action:"Drop"; flags:"278528"; ifdir:"outbound"; loguid:"{0x60928f1d,0x8,0x40de101f,0xfcdbb197}"; origin:"192.0.2.1"; ' +
+          'time:"1772701200"; version:"5"; __policy_id_tag:"product=VPN-1 & FireWall-1[db_tag={F6};mgmt=cp-m;date=1620031791;policy_name=Std]"; ' +
+          'dst:"198.51.100.40"; proto:"6"; s_port:"52780"; service:"80"; src:"10.0.0.8"',
+      ),
+      entry(
+        '09:00:10',
+        'action:"Accept"; loguid:"{0x1,0x0,0x0,0x0}"; origin:"192.0.2.1"; time:"1772701210"; dst:"198.51.100.41"; proto:"17"; s_port:"53001"; service:"53"; src:"10.0.0.8"',
+      ),
+      entry(
+        '09:00:20',
+        'action:"Key Install"; loguid:"{0x0,0x0,0x0,0x0}"; origin:"192.0.2.1"; time:"1772701220"; dst:"203.0.113.5"; src:"192.0.2.1"',
+      ),
+    ]);
+    const { connections, captures } = await loadCaptures([path], { firewall: { year: 2026 } });
+    expect(connections.map((c) => [c.ts, c.proto, c.origH, c.origP, c.respH, c.respP, c.established])).toEqual([
+      [1772701200, 'tcp', '10.0.0.8', 52780, '198.51.100.40', 80, false],
+      [1772701210, 'udp', '10.0.0.8', 53001, '198.51.100.41', 53, true],
+    ]);
+    expect(captures[0]?.skipped).toEqual({ 'log.other_message': 1 });
+  });
+
+  it("SonicWall: connections opened and closed, drops its message names, and the firewall's own resets", async () => {
+    const head = (t: string, m: number) => `<134>  id=firewall sn=0040103CE114 time="2026-03-05 ${t}" fw=192.0.2.1 pri=6 c=262144 m=${m}`;
+    const lines = [
+      `${head('09:00:00', 98)} msg="Connection Opened" src=10.0.0.9:50000:X0 dst=198.51.100.50:443:X1 proto=tcp/https sent=64 n=1 fw_action="NA"`,
+      `${head('09:00:09', 537)} msg="Connection Closed" src=10.0.0.9:50000:X0 dst=198.51.100.50:443:X1 proto=tcp/https sent=900 rcvd=4000 n=2 fw_action="NA"`,
+      // No action and no protocol: the message says both.
+      `${head('09:00:20', 36)} msg="TCP connection dropped" n=3 src=10.0.0.9:50001:X0 dst=198.51.100.51:445:X1 rule=0`,
+      // A stamp that names UTC; a source with its host's name after the interface.
+      `${head('09:00:30 UTC', 14)} msg="Web site access denied" n=4 src=10.0.0.9:50002:X0:pc9.example.com dst=198.51.100.52:443:X1:site.example proto=tcp/https fw_action="drop"`,
+      // The appliance's own reset to a client of its management port: no attempt of anyone's.
+      `${head('09:00:40', 713)} msg="?" src=192.0.2.1:443:X1 dst=203.0.113.60:64891:X1 proto=tcp/https note="TCP Flag(s): RST" n=5 fw_action="drop"`,
+      `${head('09:00:50', 1197)} msg="NAT Mapping" n=6 src=10.0.0.9::X0 dst=198.51.100.53::X1 proto=icmp`,
+    ];
+    // Most of what a SonicWall logs is connections opened and closed: such a log is read as one.
+    const path = write('sonicwall.log', [...lines, ...Array.from({ length: 6 }, () => lines[1]!)]);
+    const { connections } = await loadCaptures([path], { firewall: { year: 2026 } });
+    const base = Date.UTC(2026, 2, 5, 9) / 1000;
+    expect(connections.map((c) => [c.ts - base, c.origH, c.origP, c.respP, c.established, c.history])).toEqual([
+      [0, '10.0.0.9', 50000, 443, true, 'S'],
+      [20, '10.0.0.9', 50001, 445, false, 'S'],
+      [30, '10.0.0.9', 50002, 443, false, 'S'],
+      [40, '192.0.2.1', 443, 64891, false, 'R'],
+    ]);
+    const { result } = await analyze([path], { firewall: { year: 2026 } });
+    expect(result.hosts.map((h) => h.address)).not.toContain('192.0.2.1');
+  });
+
+  it("Juniper SRX: a logical system's events, sessions logged only as they close, and a relayed line at its own stamp", async () => {
+    const sd = (event: string, port: number, extra = '') =>
+      `${event} [junos@2636.1.1.1.2.40 source-address="10.0.0.10" source-port="${port}" destination-address="198.51.100.70" ` +
+      `destination-port="443" service-name="junos-https" protocol-id="6" policy-name="p" ${extra}]`;
+    const path = write('srx-more.log', [
+      `<14>1 2026-03-05T09:00:00.000Z srx RT_FLOW - ${sd('RT_FLOW_SESSION_DENY_LS', 40001)}`,
+      `<14>1 2026-03-05T09:01:05.000Z srx RT_FLOW - ${sd('RT_FLOW_SESSION_CLOSE', 40002, 'reason="TCP FIN" elapsed-time="60"')}`,
+      `Mar  5 09:02:30 192.0.2.9 junos-flow: 2025-03-05T09:02:29.500Z srx-01 RT_FLOW - ${sd('RT_FLOW_SESSION_DENY', 40003)}`,
+    ]);
+    const { connections } = await loadCaptures([path], { firewall: { year: 2026 } });
+    expect(connections.map((c) => [new Date(c.ts * 1000).toISOString(), c.origP, c.established])).toEqual([
+      ['2025-03-05T09:02:29.500Z', 40003, false],
+      ['2026-03-05T09:00:00.000Z', 40001, false],
+      ['2026-03-05T09:00:05.000Z', 40002, true],
+    ]);
+  });
+
   it('a key named like an object property names no column', async () => {
     const path = write('hostile.log', [
       ...Array.from({ length: 3 }, (_, i) => VENDORS.fortigate!(i)),

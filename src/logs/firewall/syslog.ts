@@ -26,9 +26,11 @@ export interface SyslogHeader {
 /**
  * Month, day, a year as Cisco writes it, the time; then, as Cisco writes it after "logging
  * timestamp", the clock's zone ("Nov 17 2006 13:12:50 EDT: %ASA-…"): UTC is read as such,
- * another zone's name as --tz says, as a name alone cannot say which zone it is.
+ * another zone's name as --tz says, as a name alone cannot say which zone it is. A word before a
+ * netfilter packet ("Jan  8 03:37:09 DENY: IN=eth0 …", a kernel log without its host) is the
+ * rule's prefix, not a zone.
  */
-const BSD = /^([A-Z][a-z]{2}) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?(?: ([A-Z]{3,4})(?=:))?:? +/;
+const BSD = /^([A-Z][a-z]{2}) +(\d{1,2}) +(?:(\d{4}) +)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?(?: ([A-Z]{3,4})(?=:(?! *IN=)))?:? +/;
 /** After <PRI>, Cisco's EMBLEM format: a colon, with a sequence number before it when they are on. */
 const EMBLEM = /^\d{0,10}: ?/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})? +/;
