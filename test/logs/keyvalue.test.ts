@@ -203,6 +203,24 @@ describe('key=value firewall logs', () => {
     ]);
   });
 
+  it("Juniper SRX in Junos's own syslog format: denials, a session created and closed as one attempt, a denied ping", async () => {
+    const path = write('srx-text.log', [
+      'Mar  5 09:00:00 srx-edge RT_FLOW: RT_FLOW_SESSION_DENY: session denied 10.0.0.11/40001->198.51.100.80/443 0x0 junos-https 6(0) deny-web(global) trust untrust UNKNOWN UNKNOWN N/A(N/A) ge-0/0/1.0 UNKNOWN policy deny',
+      'Mar  5 09:00:10 srx-edge RT_FLOW: RT_FLOW_SESSION_CREATE: session created 10.0.0.11/40002->198.51.100.81/53 0x0 junos-dns-udp 203.0.113.2/21000->198.51.100.81/53 0x0 src-nat N/A 17 allow-dns trust untrust 5 N/A(N/A) ge-0/0/1.0',
+      'Mar  5 09:01:20 srx-edge RT_FLOW: RT_FLOW_SESSION_CLOSE: session closed TCP FIN: 10.0.0.11/40003->198.51.100.82/443 0x0 junos-https 203.0.113.2/21001->198.51.100.82/443 0x0 src-nat N/A 6 allow-web trust untrust 6 78(6657) 122(13305) 45 UNKNOWN UNKNOWN N/A(N/A) ge-0/0/1.0 No',
+      'Mar  5 09:02:00 srx-edge RT_FLOW: RT_FLOW_SESSION_DENY: session denied 10.0.0.11/0->198.51.100.83/0 ICMP 1(8) deny-all trust untrust unknown ICMP ICMP unknown(unknown) ge-0/0/1.0',
+    ]);
+    const { connections, captures } = await loadCaptures([path], { firewall: { year: 2026 } });
+    const base = Date.UTC(2026, 2, 5, 9) / 1000;
+    expect(connections.map((c) => [c.ts - base, c.proto, c.origP, c.respH, c.respP, c.established])).toEqual([
+      [0, 'tcp', 40001, '198.51.100.80', 443, false],
+      [10, 'udp', 40002, '198.51.100.81', 53, true],
+      [35, 'tcp', 40003, '198.51.100.82', 443, true],
+      [120, 'icmp', 8, '198.51.100.83', 0, false],
+    ]);
+    expect(captures[0]?.formatDetail).toMatch(/srx-edge/);
+  });
+
   it('a key named like an object property names no column', async () => {
     const path = write('hostile.log', [
       ...Array.from({ length: 3 }, (_, i) => VENDORS.fortigate!(i)),

@@ -45,6 +45,47 @@ const UTM_STAMP = /^(\d{4}):(\d{2}):(\d{2})-(\d{2}):(\d{2}):(\d{2})\s/;
 const JUNIPER = /\bRT_FLOW_SESSION_(DENY|CREATE|CLOSE)(?:_LS)?\b/;
 
 /**
+ * Juniper's session events in Junos's own (unstructured) syslog format, what an SRX writes unless
+ * told to write structured data:
+ *   RT_FLOW_SESSION_DENY: session denied 10.0.0.5/40000->198.51.100.9/443 0x0 junos-https 6(0) deny-web trust untrust …
+ *   RT_FLOW_SESSION_CREATE: session created 10.0.0.5/40000->198.51.100.9/443 0x0 junos-https 203.0.113.2/1234->… None None 6 …
+ *   RT_FLOW_SESSION_CLOSE: session closed TCP FIN: 10.0.0.5/40000->… 6 allow-web trust untrust 5 78(6657) 122(13305) 45 …
+ * the first the protocol (its ICMP type in brackets), then a CLOSE's packets(bytes) each way and its length in seconds.
+ */
+const JUNOS_TEXT =
+  /\bRT_FLOW_SESSION_(DENY|CREATE|CLOSE)(?:_LS)?: session (?:denied|created|closed)\b[^/]*?\s([\w.:]+)\/(\d+)->([\w.:]+)\/(\d+)(,\d+)?(.*)$/;
+
+/** One of JUNOS_TEXT's events, timed by its syslog header. */
+function junosTextEvent(m: RegExpExecArray, line: string, clock: LogClockLike, lineNumber: number): FirewallEvent | 'skip' | 'bad' {
+  const [, event, src, sport, dst, dport, attached, rest] = m as unknown as string[];
+  if (!isAddressText(src!) || !isAddressText(dst!)) return 'bad';
+  // The protocol: Junos 9's ",6" after the ports, else the first number of its own after them.
+  const protocol = attached !== undefined ? /^,(\d+)/.exec(attached) : /\s(\d{1,3})(?:\((\d+)\))?(?=\s|$)/.exec(rest!);
+  const proto = protocol === null ? null : transportOf(protocol[1]!);
+  if (proto === null) return 'skip';
+  const syslog = parseSyslogHeader(line, clock);
+  if (syslog === null) return 'bad';
+  const elapsed = event === 'CLOSE' ? /\s\d+\(\d+\)\s+\d+\(\d+\)\s+(\d+)(?=\s|$)/.exec(rest!) : null;
+  const e: FirewallEvent = {
+    ts: syslog.ts - (elapsed !== null ? Number(elapsed[1]) : 0),
+    action: event === 'DENY' ? 'deny' : 'allow',
+    proto,
+    src: src!,
+    sport: portOf(sport!),
+    dst: dst!,
+    dport: portOf(dport!),
+    line: lineNumber,
+  };
+  if (proto === 'icmp') {
+    const ports = icmpPorts(protocol![2] !== undefined ? Number(protocol![2]) : NaN, 0, dst!.includes(':'));
+    e.sport = ports.sport;
+    e.dport = ports.dport;
+  } else if (e.sport < 0 || e.dport < 0) return 'bad';
+  if (syslog.host !== undefined && syslog.host !== 'RT_FLOW:') e.device = syslog.host;
+  return e;
+}
+
+/**
  * A relay's syslog header before the device's own stamp (`Sep 23 13:54:55 192.0.2.1 junos-flow:
  * 2017-09-23T13:54:54.803Z srx-01 RT_FLOW - …`): the device's stamp, with its year and zone, is the time.
  */
@@ -107,7 +148,10 @@ const utcNamed = (text: string): string => text.replace(/\s+(?:UTC|GMT)$/, 'Z');
 function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
-      if (line.indexOf('=') < 0 && line.indexOf(':"') < 0) return otherSyslogLine(line);
+      if (line.indexOf('=') < 0 && line.indexOf(':"') < 0) {
+        const junos = line.includes('RT_FLOW_SESSION_') ? JUNOS_TEXT.exec(line) : null;
+        return junos !== null ? junosTextEvent(junos, line, clock, lineNumber) : otherSyslogLine(line);
+      }
       // A netfilter LOG line is netfilter's, read or not.
       if (line.includes(' IN=') && line.includes(' PROTO=')) return null;
       const values: Partial<Record<Column, string>> = {};
