@@ -31,13 +31,20 @@ function traffic(o: {
   logged: number;
   rule?: string;
   dst?: string;
+  /** Bytes and packets the session received (none by default). */
+  received?: { bytes: number; packets: number };
+  proto?: string;
+  application?: string;
+  dport?: number;
 }): string {
   const gen = stamp(o.logged);
+  const back = o.received ?? { bytes: 0, packets: 0 };
   return (
     `Mar  5 ${gen.slice(11)} pa-fw 1,${gen},012501002341,TRAFFIC,${o.subtype},2561,${gen},10.0.0.5,${o.dst ?? '198.51.100.9'},` +
-    `0.0.0.0,0.0.0.0,${o.rule ?? 'deny-web'},,,not-applicable,vsys1,trust,untrust,ethernet1/2,,Log-Fwd,${gen},0,1,${o.sport},443,0,0,` +
-    `0x0,tcp,${o.action},66,66,0,1,${stamp(o.start)},${o.logged - o.start},any,,7253419119627122716,0x8000000000000000,` +
-    '10.0.0.0-10.255.255.255,United States,,1,0,policy-deny,0,0,0,0,,pa-fw,from-policy'
+    `0.0.0.0,0.0.0.0,${o.rule ?? 'deny-web'},,,${o.application ?? 'not-applicable'},vsys1,trust,untrust,ethernet1/2,,Log-Fwd,${gen},0,1,` +
+    `${o.sport},${o.dport ?? 443},0,0,0x0,${o.proto ?? 'tcp'},${o.action},${66 + back.bytes},66,${back.bytes},${1 + back.packets},` +
+    `${stamp(o.start)},${o.logged - o.start},any,,7253419119627122716,0x8000000000000000,` +
+    `10.0.0.0-10.255.255.255,United States,,1,${back.packets},policy-deny,0,0,0,0,,pa-fw,from-policy`
   );
 }
 
@@ -66,13 +73,43 @@ describe('PAN-OS traffic logs', () => {
   it('a session logged as it started and as it ended is one attempt, at its start; a rule name in quotes holds its comma', async () => {
     const path = write('session.log', [
       traffic({ subtype: 'start', action: 'allow', sport: 41000, start: 0, logged: 0, rule: 'allow-web' }),
-      traffic({ subtype: 'end', action: 'allow', sport: 41000, start: 0, logged: 600, rule: '"allow web, office"' }),
+      traffic({
+        subtype: 'end',
+        action: 'allow',
+        sport: 41000,
+        start: 0,
+        logged: 600,
+        rule: '"allow web, office"',
+        received: { bytes: 4200, packets: 6 },
+      }),
       traffic({ subtype: 'deny', action: 'reset-both', sport: 41001, start: 5, logged: 5, dst: '198.51.100.10' }),
     ]);
     const { connections } = await loadCaptures([path]);
     expect(connections.map((c) => [c.ts - Date.UTC(2026, 2, 5, 9) / 1000, c.origP, c.respH, c.established])).toEqual([
       [0, 41000, '198.51.100.9', true],
       [5, 41001, '198.51.100.10', false],
+    ]);
+  });
+
+  it('a session let through that aged out having received nothing was never answered; a ping is an echo request', async () => {
+    const path = write('aged-out.log', [
+      traffic({ subtype: 'end', action: 'allow', sport: 42000, start: 0, logged: 30, rule: 'allow-web' }),
+      traffic({
+        subtype: 'end',
+        action: 'allow',
+        sport: 42001,
+        start: 10,
+        logged: 70,
+        rule: 'allow-web',
+        received: { bytes: 900, packets: 3 },
+      }),
+      traffic({ subtype: 'end', action: 'allow', sport: 0, dport: 0, start: 20, logged: 50, proto: 'icmp', application: 'ping' }),
+    ]);
+    const { connections } = await loadCaptures([path]);
+    expect(connections.map((c) => [c.ts - Date.UTC(2026, 2, 5, 9) / 1000, c.proto, c.origP, c.respP, c.connState])).toEqual([
+      [0, 'tcp', 42000, 443, 'S0'],
+      [10, 'tcp', 42001, 443, 'S1'],
+      [20, 'icmp', 8, 0, 'S1'],
     ]);
   });
 });

@@ -93,6 +93,8 @@ class Attempt {
   awaiting: string | undefined = undefined;
   /** How the device logged the connection's end. */
   teardown: Teardown | undefined = undefined;
+  /** A line of it said the device saw no answer (FirewallEvent.unanswered). */
+  unanswered = false;
   /** A connection built: opened from the inside to the outside (see FirewallEvent.outbound). */
   outbound: boolean | undefined = undefined;
   /** In the table: its 5-tuple's latest attempt, which a later line may still fold into. */
@@ -234,12 +236,14 @@ class AttemptGrouper {
         if (bursts.length < REQUEST_TIMES_CAP) bursts.push(e.ts);
       }
       previous.lastTs = e.ts;
+      if (e.unanswered === true) previous.unanswered = true;
       previous.lines++;
       if (syn) previous.syns++;
       return null;
     }
     const history = e.proto === 'tcp' ? (syn ? 'S' : (e.tcpFlags ?? '')) : e.proto === 'udp' ? 'D' : '';
     const a = new Attempt(hash, e.proto, src, e.sport, dst, e.dport, e.action, e.ts, e.ts, syn ? 1 : 0, history, this.made++);
+    if (e.unanswered === true) a.unanswered = true;
     if (previous !== undefined) {
       // The 5-tuple's attempt before is closed to retries: the new one takes its place.
       a.next = previous.next;
@@ -268,7 +272,7 @@ class AttemptGrouper {
     if (a.awaiting !== undefined) this.built.delete(a.awaiting);
     const end = a.teardown;
     // Let through, and torn down for want of an answer: an attempt nobody answered.
-    const unanswered = end !== undefined && /^SYN Timeout\b/i.test(end.reason);
+    const unanswered = a.unanswered || (end !== undefined && /^SYN Timeout\b/i.test(end.reason));
     // Let through, and reset from the responder's side before a byte went either way: refused.
     const refused = end !== undefined && end.bytes === 0 && a.outbound !== undefined && resetSide(end.reason) === (a.outbound ? 'O' : 'I');
     const allowed = t.action === 'allow' && !unanswered && !refused;

@@ -17,14 +17,28 @@
 import { actionOf } from '../../firewall-words.js';
 import { otherSyslogLine } from './syslog.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
-import { isAddressText, portOf, shareRead, transportOf } from './types.js';
+import { icmpPorts, isAddressText, portOf, shareRead, transportOf } from './types.js';
 import { splitCells } from './table.js';
 
 /** Where the values start: FUTURE_USE (a number), the receive time, the serial number, the type. */
 const START = /(?<=^|[\s>])\d{1,3},\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2},[^,]*,([A-Z]+),/;
 
 /** Each value's place in a traffic log. */
-const F = { type: 3, subtype: 4, generated: 6, src: 7, dst: 8, sport: 24, dport: 25, proto: 29, action: 30, start: 35 } as const;
+const F = {
+  type: 3,
+  subtype: 4,
+  generated: 6,
+  src: 7,
+  dst: 8,
+  application: 14,
+  sport: 24,
+  dport: 25,
+  proto: 29,
+  action: 30,
+  bytesReceived: 33,
+  start: 35,
+  packetsReceived: 45,
+} as const;
 
 /** "2023/10/04 18:54:24" in the firewall's time zone; null otherwise. */
 function timeOf(text: string | undefined, clock: LogClockLike): number | null {
@@ -53,12 +67,17 @@ function parser(clock: LogClockLike): LineParser {
       const ts = timeOf(v[F.start], clock) ?? timeOf(v[F.generated], clock);
       if (ts === null) return 'bad';
       const event: FirewallEvent = { ts, action, proto, src, sport: -1, dst, dport: -1, line: lineNumber };
-      // PAN-OS gives an ICMP session no type: no ports to give it.
-      if (proto !== 'icmp') {
+      // PAN-OS gives an ICMP session no type; its application names a ping (an echo request).
+      if (proto === 'icmp') {
+        if (v[F.application] === 'ping') Object.assign(event, icmpPorts(8, 0, dst.includes(':')));
+      } else {
         event.sport = portOf(v[F.sport]!);
         event.dport = portOf(v[F.dport]!);
         if (event.sport < 0 || event.dport < 0) return 'bad';
       }
+      // A TCP session let through that ended having received nothing (aged out): nobody answered.
+      if (proto === 'tcp' && action === 'allow' && v[F.subtype] === 'end' && v[F.bytesReceived] === '0' && v[F.packetsReceived] === '0')
+        event.unanswered = true;
       return event;
     },
     notes: () => [],

@@ -33,6 +33,11 @@ export interface FirewallEvent {
   /** The device's number for the connection (an ASA's "Built … connection N"), for its teardown to find it. */
   connection?: number;
   /**
+   * A session the device let through and saw end without a packet back (PAN-OS's end of a TCP
+   * session that received nothing, aged out): an attempt nobody answered, as an ASA's SYN Timeout.
+   */
+  unanswered?: boolean;
+  /**
    * A connection built: whether it was opened from the inside (the interface of higher security
    * level) to the outside, so that its teardown's "TCP Reset-O" is a reset from its responder.
    */
