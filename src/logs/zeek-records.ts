@@ -194,6 +194,7 @@ export const DNS_LOG_FIELDS = [
   'answers',
   'TTLs',
   'rcode_name',
+  'rtt',
 ] as const;
 
 export interface DnsRow {
@@ -207,7 +208,10 @@ export interface DnsRow {
   query: string;
   /** The names for addresses the answers give (see `dnsFromRow`). */
   answers: DnsAnswer[];
-  /** Whether the query had any answer, of whatever type. */
+  /**
+   * Whether the query got a reply: any answer, or a response code or round trip (an NXDOMAIN, a
+   * referral, a NOERROR with no answer are replies: the resolver answered).
+   */
   answered: boolean;
 }
 
@@ -217,7 +221,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  * Zeek's `answers` are the values of the answer records in order: each name is the CNAME of
  * the one before it (starting at the query), each address an address of the last name.
  */
-export function chainAnswers(query: string, values: readonly string[], ttls: readonly string[]): DnsAnswer[] {
+export function chainAnswers(query: string, values: readonly string[], ttls: readonly string[], names = true): DnsAnswer[] {
   const answers: DnsAnswer[] = [];
   let owner = query;
   for (let i = 0; i < values.length; i++) {
@@ -225,7 +229,7 @@ export function chainAnswers(query: string, values: readonly string[], ttls: rea
     const ttl = Number(ttls[i] ?? 0) || 0;
     if (IPV4.test(value)) answers.push({ name: owner, type: 'A', value, ttl });
     else if (value.includes(':')) answers.push({ name: owner, type: 'AAAA', value, ttl });
-    else if (/^[^\s]+$/.test(value)) {
+    else if (names && /^[^\s]+$/.test(value)) {
       answers.push({ name: owner, type: 'CNAME', value, ttl });
       owner = value;
     }
@@ -241,11 +245,14 @@ export function dnsFromRow(row: ZeekRow): RowResult<DnsRow | null> {
   if (query === null) return null;
   // Every query counts (a tunnel asks TXT, MX, NULL … as readily as A), as in a capture; but
   // names for addresses come from the answers to address and CNAME queries only (`answers`
-  // holds values of every type: a PTR or MX answer is a name, not a CNAME).
+  // holds values of every type: a PTR or MX answer is a name, not a CNAME). A reply whose
+  // query's type Zeek did not log (a response seen alone, an mDNS announcement) gives its
+  // addresses, but its names may be any record's (an SRV's target): no CNAMEs of them.
   const qtype = row.text(8);
   const chained = qtype === 'A' || qtype === 'AAAA' || qtype === 'CNAME' || qtype === '*' || qtype === null;
   const values = row.list(9) ?? [];
   const proto = row.text(6);
+  const replied = values.length > 0 || row.text(11) !== null || row.text(12) !== null;
   return {
     ts,
     uid,
@@ -255,8 +262,8 @@ export function dnsFromRow(row: ZeekRow): RowResult<DnsRow | null> {
     respP: Number(row.text(5) ?? 53),
     proto: proto === 'tcp' ? 'tcp' : 'udp',
     query,
-    answers: chained && values.length > 0 ? chainAnswers(query, values, row.list(10) ?? []) : [],
-    answered: values.length > 0,
+    answers: chained && values.length > 0 ? chainAnswers(query, values, row.list(10) ?? [], qtype !== null) : [],
+    answered: replied,
   };
 }
 
@@ -343,7 +350,8 @@ export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
     peek: {
       method,
       target,
-      host: row.text(3) || null,
+      // Zeek's (empty) is a Host header sent blank, as a capture reads it; unset (-), none sent.
+      host: row.text(3),
       userAgent: row.text(5) || null,
       proxyForm: proxyFormOf(method, target),
       viaHeaders: viaHeaders(row.list(6)),

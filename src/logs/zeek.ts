@@ -597,7 +597,9 @@ async function readRows(
   const probe = new JsonRows(['_path']);
   return readLines(
     source,
-    (line, n) => {
+    (text, n) => {
+      // A byte-order mark before the first row (a log saved by a Windows tool), as in a TSV log.
+      const line = n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
       if (line.trim() === '') return;
       const error = probe.load(line);
       if (error !== null) return malformedLine(state, judge, n, error);

@@ -345,3 +345,189 @@ describe('a file of several logs one after the other (zcat conn.*.gz dns.*.gz > 
     expect(result.proxies.map((p) => p.address)).toEqual(text.includes('#path\thttp') ? [PROXY] : []);
   });
 });
+
+describe('dns.log rows as Zeek logs replies', () => {
+  /** A dns.log with Zeek's rcode_name and rtt, as its default fields carry them. */
+  function dnsLog(rows: readonly string[][]): string {
+    const fields = [
+      'ts',
+      'uid',
+      'id.orig_h',
+      'id.orig_p',
+      'id.resp_h',
+      'id.resp_p',
+      'proto',
+      'rtt',
+      'query',
+      'qtype_name',
+      'rcode_name',
+      'answers',
+      'TTLs',
+    ];
+    const types = [
+      'time',
+      'string',
+      'addr',
+      'port',
+      'addr',
+      'port',
+      'enum',
+      'interval',
+      'string',
+      'string',
+      'string',
+      'vector[string]',
+      'vector[interval]',
+    ];
+    return [
+      '#separator \\x09',
+      '#set_separator\t,',
+      '#empty_field\t(empty)',
+      '#unset_field\t-',
+      '#path\tdns',
+      `#fields\t${fields.join('\t')}`,
+      `#types\t${types.join('\t')}`,
+      ...rows.map((r) => r.join('\t')),
+      '',
+    ].join('\n');
+  }
+
+  it('a dns.log read alone: an NXDOMAIN or a reply without answers was answered; a query with no reply was not', async () => {
+    const rows: string[][] = [];
+    for (let k = 0; k < 30; k++) {
+      const t = (1709251200 + k * 60).toFixed(6);
+      // A host whose every lookup of a random name comes back NXDOMAIN from the resolver outside.
+      rows.push([
+        t,
+        `N${k}`,
+        '10.0.0.9',
+        String(40000 + k),
+        '8.8.8.8',
+        '53',
+        'udp',
+        '0.020000',
+        `x${k}q.example-nx.com`,
+        'A',
+        'NXDOMAIN',
+        '-',
+        '-',
+      ]);
+      // A recursive resolver's referral: NOERROR, no answers.
+      rows.push([
+        t,
+        `R${k}`,
+        '10.0.0.1',
+        String(50000 + k),
+        '198.41.0.4',
+        '53',
+        'udp',
+        '0.030000',
+        'example.org',
+        'A',
+        'NOERROR',
+        '-',
+        '-',
+      ]);
+      // No reply at all.
+      rows.push([t, `U${k}`, '10.0.0.12', String(60000 + k), '9.9.9.9', '53', 'udp', '-', 'example.net', 'A', '-', '-', '-']);
+    }
+    const dir = folder({ 'dns.log': dnsLog(rows) });
+    const { connections } = await loadCaptures([dir]);
+    const answered = (host: string) => connections.filter((c) => c.origH === host).map((c) => c.established);
+    expect(answered('10.0.0.9')).toEqual(Array(30).fill(true));
+    expect(answered('10.0.0.1')).toEqual(Array(30).fill(true));
+    expect(answered('10.0.0.12')).toEqual(Array(30).fill(false));
+  });
+
+  it("a reply whose query type Zeek did not log gives its addresses, never a name chain of another record's names", async () => {
+    const dir = folder({
+      'dns.log': dnsLog([
+        [
+          '1709251200.000000',
+          'M1',
+          'fe80::1',
+          '5353',
+          'ff02::fb',
+          '5353',
+          'udp',
+          '-',
+          'printer._ipp._tcp.local',
+          '-',
+          'NOERROR',
+          'printer.local',
+          '120.000000',
+        ],
+        [
+          '1709251201.000000',
+          'M2',
+          '10.0.0.5',
+          '40000',
+          '10.0.0.53',
+          '53',
+          'udp',
+          '0.010000',
+          'www.example.com',
+          '-',
+          'NOERROR',
+          'edge.example.net,203.0.113.7',
+          '60.000000,60.000000',
+        ],
+      ]),
+    });
+    const { connections } = await loadCaptures([dir]);
+    expect(connections.flatMap((c) => c.dnsAnswers)).toEqual([{ name: 'www.example.com', type: 'A', value: '203.0.113.7', ttl: 60 }]);
+  });
+});
+
+describe('logs saved with a byte-order mark, and blank headers', () => {
+  it("a JSON log's first row after a byte-order mark is read, as a TSV log's is", async () => {
+    const row = (k: number) =>
+      JSON.stringify({
+        ts: 1709251200 + k,
+        uid: `C${k}`,
+        'id.orig_h': '10.0.0.5',
+        'id.orig_p': 40000 + k,
+        'id.resp_h': '198.51.100.9',
+        'id.resp_p': 443,
+        proto: 'tcp',
+        conn_state: 'S0',
+        history: 'S',
+      });
+    const dir = folder({ 'conn.log': `\ufeff${[0, 1, 2].map(row).join('\n')}\n` });
+    const { connections, captures } = await loadCaptures([dir]);
+    expect(connections.map((c) => c.uid)).toEqual(['C0', 'C1', 'C2']);
+    expect(captures[0]!.warnings).toEqual([]);
+  });
+
+  it("http.log's (empty) Host is a Host header sent blank, unset (-) none sent, as a capture reads them", async () => {
+    const conn = [0, 1].map((k) =>
+      [
+        (1709251200 + k).toFixed(6),
+        `W${k}`,
+        '10.0.0.5',
+        String(41000 + k),
+        '198.51.100.9',
+        '80',
+        'tcp',
+        'http',
+        '1.000000',
+        '100',
+        '200',
+      ].concat(['SF', 'T', 'F', '0', 'ShADadFf', '5', '400', '5', '500']),
+    );
+    const http = [0, 1].map((k) => [
+      (1709251200 + k + 0.1).toFixed(6),
+      `W${k}`,
+      '10.0.0.5',
+      String(41000 + k),
+      '198.51.100.9',
+      '80',
+      'GET',
+      k === 0 ? '(empty)' : '-',
+      '/',
+      'agent',
+    ]);
+    const { connections } = await loadCaptures([folder({ 'conn.log': tsvLog('conn', conn), 'http.log': tsvLog('http', http) })]);
+    expect(connections.map((c) => c.http?.host)).toEqual(['', null]);
+  });
+});
