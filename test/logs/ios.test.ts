@@ -1,7 +1,8 @@
 /**
  * Cisco IOS access-list logging, as a router's syslog carries it: an ACL entry's denials are the
  * router's, timed by its own stamp; the counts it logs every five minutes of a flow already
- * logged are no new attempts; pings and IPv6 lists read alike.
+ * logged are no new attempts; pings and IPv6 lists read alike, and so do the same entries as IOS
+ * XE's forwarding plane, older IOS's IPv6 lists and IOS XR write them.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,5 +50,64 @@ describe('Cisco IOS access-list logs', () => {
       ['tcp', '2001:db8::5', 40000, '2001:db8:1::9', 443, false],
       ['tcp', '10.0.0.6', 40001, '198.51.100.11', 80, true],
     ]);
+  });
+
+  it("reads IOS XE's forwarding-plane lines, older IOS's IPv6 lines and IOS XR's as the classic ones", async () => {
+    const path = write('platforms.log', [
+      routed(0, '%FMANFP-6-IPACCESSLOGP: R0/0: fman_fp_image: list 110 denied tcp 10.0.0.7(51000) -> 198.51.100.20(8443), 1 packet'),
+      routed(1, '%FMANFP-6-IPACCESSLOGDP:  F0: fman_fp_image:  list EDGE permitted icmp 10.0.0.7 -> 198.51.100.21 (8/0), 1 packet'),
+      // The five-minute count of the flow above: no new attempt.
+      routed(6, '%FMANFP-6-IPACCESSLOGP: R0/0: fman_fp_image: list 110 denied tcp 10.0.0.7(51000) -> 198.51.100.20(8443), 7 packets'),
+      routed(
+        7,
+        '%FMANFP-6-IPV6ACCESSLOGP: R0/0: fman_fp_image: list V6-EDGE denied udp 2001:db8::7(51001) -> 2001:db8:2::53(53), 1 packet',
+      ),
+      // log-input: the MAC address before the source, the interface stuck to the arrow.
+      routed(
+        8,
+        '%FMANFP-6-IPACCESSLOGP: F0/0: fman_fp_image: list EDGE-IN denied tcp 00-00-5E-00-53-01 203.0.113.30(40001) TenGigabitEthernet0/1/1-> 10.0.0.8(22), 1 packet',
+      ),
+      routed(9, '%IPV6-6-ACCESSLOGP: list V6-IN/10 permitted tcp 2001:DB8:3::5(40002) -> 2001:DB8::8(22), 1 packet'),
+      '<190>Mar  5 09:10:02 xr-edge RP/0/RP0/CPU0:Mar  5 09:10:01.500 UTC: ipv4_acl_mgr[310]: %ACL-IPV4_ACL-6-IPACCESSLOGP : access-list TO-NET (10) deny tcp 10.0.0.9(40003) -> 198.51.100.22(443), 1 packet',
+      '<190>Mar  5 09:11:02 xr-edge RP/0/RP0/CPU0:Mar  5 09:11:01.500 UTC: ipv6_acl_daemon[311]: %ACL-IPV6_ACL-6-ACCESSLOGP : access-list TO-NET-V6 (20) permit udp 2001:db8::9(40004) -> 2001:db8:2::53(53), 1 packet',
+    ]);
+    const { connections, captures } = await loadCaptures([path], { firewall: { year: 2026 } });
+    expect(captures[0]).toMatchObject({ format: 'cisco-ios', skipped: { 'log.other_message': 1 } });
+    expect(
+      connections.map((c) => [
+        new Date(c.ts * 1000).toISOString().slice(11, 23),
+        c.proto,
+        c.origH,
+        c.origP,
+        c.respH,
+        c.respP,
+        c.established,
+      ]),
+    ).toEqual([
+      ['09:00:00.250', 'tcp', '10.0.0.7', 51000, '198.51.100.20', 8443, false],
+      ['09:01:00.250', 'icmp', '10.0.0.7', 8, '198.51.100.21', 0, true],
+      ['09:07:00.250', 'udp', '2001:db8::7', 51001, '2001:db8:2::53', 53, false],
+      ['09:08:00.250', 'tcp', '203.0.113.30', 40001, '10.0.0.8', 22, false],
+      ['09:09:00.250', 'tcp', '2001:db8:3::5', 40002, '2001:db8::8', 22, true],
+      ['09:10:01.500', 'tcp', '10.0.0.9', 40003, '198.51.100.22', 443, false],
+      ['09:11:01.500', 'udp', '2001:db8::9', 40004, '2001:db8:2::53', 53, true],
+    ]);
+  });
+
+  it("a router's log with a few list entries among messages of no format is read, those counted as unmatched", async () => {
+    // The zone firewall's drops as IOS XE relays them, behind a header that is no syslog stamp.
+    const zone = (i: number): string =>
+      `<190>33524${i}: 33524${i}: Mar  5 2026 09:2${i}:00.100 UTC: %IOSXE-6-PLATFORM: R0/0: cpp_cp: QFP:0.0 Thread:001 %FW-6-DROP_PKT: Dropping tcp pkt from GigabitEthernet1/0/2 10.0.0.11:5000${i} => 198.51.100.30:80 due to Policy drop`;
+    const path = write('router.log', [
+      routed(0, '%SEC-6-IPACCESSLOGP: list OUTBOUND denied tcp 10.0.0.10(40010) -> 198.51.100.9(443), 1 packet'),
+      ...[1, 2, 3, 4, 5].map(zone),
+      routed(6, '%SEC-6-IPACCESSLOGP: list OUTBOUND denied tcp 10.0.0.10(40011) -> 198.51.100.9(443), 1 packet'),
+      'Mar  5 09:07:01 rtr1 407: *Mar  5 09:07:00.250: %SYS-5-CONFIG_I: Configured from console by admin on vty0',
+    ]);
+    const { connections, captures, failures } = await loadCaptures([path], { firewall: { year: 2026 } });
+    expect(failures).toEqual([]);
+    expect(connections.map((c) => c.origP)).toEqual([40010, 40011]);
+    expect(captures[0]!.skipped).toEqual({ 'log.unmatched': 5, 'log.other_message': 1 });
+    expect(captures[0]!.warnings.join('\n')).toMatch(/5 lines match no firewall log format: line 2 .*%FW-6-DROP_PKT/);
   });
 });

@@ -15,7 +15,7 @@ import { keyValue } from './keyvalue.js';
 import { panos } from './panos.js';
 import { ciscoIos } from './ios.js';
 import { netfilter, netfilterEventOfScan, NetfilterBytes, scanNetfilterLine } from './netfilter.js';
-import { LONGEST_LINE } from './types.js';
+import { LONGEST_LINE, MIN_CONFIDENCE } from './types.js';
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
 import { otherSyslogLine } from './syslog.js';
@@ -42,8 +42,6 @@ export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [
 
 /** Lines looked at to tell the format. */
 const SNIFF_LINES = 200;
-/** The share of those lines a format must read to claim the file. */
-const MIN_CONFIDENCE = 0.5;
 /** Unmatched lines named in the warning. */
 const UNMATCHED_NAMED = 5;
 const UNMATCHED_TEXT = 120;

@@ -182,6 +182,9 @@ export const SNIFF_CLOCK: LogClockLike = {
   withoutYear: (mo, d, h, mi, s) => Date.UTC(2000, mo - 1, d, h, mi, 0) / 1000 + s,
 };
 
+/** The share of a file's first lines a format must read to claim the file. */
+export const MIN_CONFIDENCE = 0.5;
+
 /**
  * How sure a format is that it wrote `lines`: the share of non-blank lines its parser reads
  * (entries, and lines it skips by design such as headers or the device's other messages), and 0
