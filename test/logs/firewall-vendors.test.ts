@@ -159,6 +159,63 @@ describe('Cisco ASA access-list hit counts', () => {
   });
 });
 
+describe('Cisco ASA decisions beyond the access groups', () => {
+  /** A line of the ASA fw-edge01 `second` seconds after 09:00 on 5 March 2026. */
+  const asa = (second: number, message: string): string => `Mar 05 2026 09:00:${String(second).padStart(2, '0')} fw-edge01 : ${message}`;
+
+  it('reads the Botnet Traffic Filter, DNS guard, identity access lists and ICMP connections with their decisions', async () => {
+    const lines = [
+      asa(
+        1,
+        '%ASA-4-338008: Dynamic Filter dropped blacklisted TCP traffic from inside:10.0.0.5/51000 (203.0.113.2/51000) to outside:198.51.100.66/80 (198.51.100.66/80), destination 198.51.100.66 resolved from dynamic list: bad.example.com, threat-level: very-high, category: Malware',
+      ),
+      asa(
+        2,
+        '%ASA-4-338002: Dynamic Filter monitored blacklisted TCP traffic from inside:10.0.0.5/51001 (203.0.113.2/51001) to outside:198.51.100.67/443 (198.51.100.67/443), destination 198.51.100.67 resolved from dynamic list: bad.example.net, threat-level: high, category: Malware',
+      ),
+      asa(
+        3,
+        '%ASA-4-338002: Dynamic Filter permitted black listed TCP traffic from inside:10.0.0.5/51002 (203.0.113.2/51002) to outside:198.51.100.68/80 (198.51.100.68/80), destination 198.51.100.68 resolved from dynamic list: bad.example.org',
+      ),
+      asa(
+        4,
+        '%ASA-4-338204: Dynamic Filter dropped greylisted UDP traffic from inside:10.0.0.5/51003 (203.0.113.2/51003) to outside:198.51.100.69/53 (198.51.100.69/53), destination 198.51.100.69 resolved from dynamic list: grey.example.com, threat-level: moderate, category: Adware',
+      ),
+      asa(5, '%ASA-2-106007: Deny inbound UDP from 198.51.100.70/51004 to 10.0.0.53/53 due to DNS Query'),
+      asa(
+        6,
+        "%ASA-6-106102: access-list inside_in permitted tcp for user 'LOCAL\\jdoe' inside/10.0.0.7(51005) -> outside/198.51.100.71(443) hit-cnt 1 first hit [0x3c8b88c1, 0x0]",
+      ),
+      asa(
+        7,
+        "%ASA-4-106103: access-list inside_in denied tcp for user 'LOCAL\\jdoe' inside/10.0.0.7(51006) -> outside/198.51.100.72(22) hit-cnt 1 first hit [0x3c8b88c1, 0x0]",
+      ),
+      // Hits of the flow above since its first: no new attempt.
+      asa(
+        8,
+        "%ASA-4-106103: access-list inside_in denied tcp for user 'LOCAL\\jdoe' inside/10.0.0.7(51006) -> outside/198.51.100.72(22) hit-cnt 4 300-second interval [0x3c8b88c1, 0x0]",
+      ),
+      asa(9, '%ASA-6-302020: Built outbound ICMP connection for faddr 198.51.100.73/0 gaddr 203.0.113.2/7 laddr 10.0.0.8/7 type 8 code 0'),
+      asa(11, '%ASA-6-302021: Teardown ICMP connection for faddr 198.51.100.73/0 gaddr 203.0.113.2/7 laddr 10.0.0.8/7 type 8 code 0'),
+      asa(12, '%ASA-6-302020: Built inbound ICMP connection for faddr 198.51.100.74/3 gaddr 203.0.113.9/3 laddr 10.0.0.9/3'),
+    ];
+    const { connections, captures } = await loadCaptures([write('asa-more.log', lines)]);
+    expect(connections.map((c) => [c.proto, c.origH, c.origP, c.respH, c.respP, c.established, c.resets.length > 0])).toEqual([
+      ['tcp', '10.0.0.5', 51000, '198.51.100.66', 80, false, true],
+      ['tcp', '10.0.0.5', 51001, '198.51.100.67', 443, true, false],
+      ['tcp', '10.0.0.5', 51002, '198.51.100.68', 80, true, false],
+      ['udp', '10.0.0.5', 51003, '198.51.100.69', 53, false, true],
+      ['udp', '198.51.100.70', 51004, '10.0.0.53', 53, false, true],
+      ['tcp', '10.0.0.7', 51005, '198.51.100.71', 443, true, false],
+      ['tcp', '10.0.0.7', 51006, '198.51.100.72', 22, false, true],
+      ['icmp', '10.0.0.8', 8, '198.51.100.73', 0, true, false],
+      ['icmp', '198.51.100.74', 0, '10.0.0.9', 0, true, false],
+    ]);
+    // The hit count and the ICMP teardown: other messages of the device, nothing unmatched.
+    expect(captures[0]!.skipped).toEqual({ 'log.other_message': 2 });
+  });
+});
+
 describe('a beacon on more than one day of a log', () => {
   it('one attempt every 5 min during an hour on each of two days is still every 5 min', async () => {
     const lines = [...stamps(12, 300, 0), ...stamps(12, 300, 1)].map((s, i) => kern(s, 'DROP-OUT:', 50000 + i));

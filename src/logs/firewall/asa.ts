@@ -3,13 +3,18 @@
  * (Cisco "Syslog Messages" guide, 101001–199021):
  *   106001 Inbound TCP connection denied from A/port to B/port flags F on interface I
  *   106006 Deny inbound UDP from A/port to B/port on interface I
+ *   106007 Deny inbound UDP from A/port to B/port due to DNS {Response|Query}
  *   106014 Deny inbound icmp src I:A dst I:B (type T, code C)
  *   106015 Deny TCP (no connection) from A/port to B/port flags F on interface I
  *   106023 Deny protocol src I:A/port dst I:B/port [(user, sg)] [type T, code C] by access-group "acl" [h, h]
  *   106100 access-list acl {permitted|denied|est-allowed} protocol I/A(port) -> I/B(port) hit-cnt N …
+ *   106102 access-list acl {permitted|denied} protocol for user U I/A(port) -> I/B(port) hit-cnt N … (106103: denied)
  *   302013 Built {inbound|outbound} TCP connection N for I:A/port (A'/port') to I:B/port (B'/port') [(user)]
  *   302015 the same for UDP
  *   302014 Teardown TCP connection N for I:A/port to I:B/port duration h:mm:ss bytes N [reason] [(user)]
+ *   302020 Built {inbound|outbound} ICMP connection for faddr A/seq gaddr G/seq laddr L/seq [(user)] [type T code C]
+ *   338001–338008, 338201–338204 Dynamic Filter {monitored|dropped} {black|grey}listed protocol traffic
+ *          from I:A/port (A'/port') to I:B/port (B'/port'), {source|destination} … resolved from … list: …
  * A connection built is one the ASA let through, the log's usual record of allowed traffic: an
  * outbound one was opened from the inside, by the endpoint after "to"; an inbound one from the
  * outside, by the endpoint after "for" (Cisco TAC, "ASA FAQ: How do you interpret the syslogs
@@ -18,7 +23,12 @@
  * down for "SYN Timeout" was let through and never answered (the ASA's embryonic timeout, 30 s by
  * default); one torn down with no byte carried by a reset from its responder's side ("TCP Reset-O"
  * for an outbound connection: "from the outside", the interface of lower security level) was
- * refused beyond the ASA. The device's other messages (translations, …) are skipped, not unmatched.
+ * refused beyond the ASA. An ICMP connection is built between its foreign address and its local one
+(the real inside address; the global one is what it is mapped to), opened by the local end when
+outbound; its teardown (302021) names no number, duration, byte count or reason, so it tells
+nothing more of it. The Botnet Traffic Filter's messages name a connection to or from an address
+on its lists: one it dropped was denied, one it monitored was let through. The device's other
+messages (translations, …) are skipped, not unmatched.
  */
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike, Teardown } from './types.js';
@@ -104,10 +114,11 @@ function packetOf(id: string, text: string): Packet | 'other' | null {
   switch (id) {
     case '106001':
     case '106006':
+    case '106007':
     case '106015': {
       const ends = fromTo(words);
       if (ends === null) return null;
-      const proto = id === '106006' ? 'udp' : 'tcp';
+      const proto = id === '106006' || id === '106007' ? 'udp' : 'tcp';
       const packet: Packet = {
         action: 'deny',
         proto,
@@ -144,8 +155,10 @@ function packetOf(id: string, text: string): Packet | 'other' | null {
         dport: proto !== 'icmp' ? dst.port : (ports?.dport ?? -1),
       };
     }
-    case '106100': {
-      // access-list NAME ACTION PROTOCOL IF/A(p) -> IF/B(p) hit-cnt …
+    case '106100':
+    case '106102':
+    case '106103': {
+      // access-list NAME ACTION PROTOCOL [for user USER] IF/A(p) -> IF/B(p) hit-cnt …
       if (words[0] !== 'access-list') return null;
       const verb = words[2];
       // "est-allowed": a packet of a connection already made, let through past the list; "hit-cnt 3
@@ -157,7 +170,8 @@ function packetOf(id: string, text: string): Packet | 'other' | null {
       const arrow = words.indexOf('->');
       if (action === null || arrow < 0) return null;
       if (proto === null) return 'other';
-      const src = slashParenAddress(words[4]);
+      // A user's name (106102, 106103) may be quoted and hold spaces: the source stands before the arrow.
+      const src = slashParenAddress(words[words[4] === 'for' ? arrow - 1 : 4]);
       const dst = slashParenAddress(words[arrow + 1]);
       if (src === null || dst === null) return null;
       // An ICMP message's "ports" here are its type and code: "inside/10.0.0.5(8) -> outside/…(0)".
@@ -176,7 +190,10 @@ function packetOf(id: string, text: string): Packet | 'other' | null {
       return builtOf(text);
     case '302014':
       return teardownOf(text);
+    case '302020':
+      return icmpBuiltOf(text);
     default:
+      if (DYNAMIC_FILTER_IDS.has(id)) return dynamicFilterOf(text);
       return null;
   }
 }
@@ -230,7 +247,84 @@ function teardownOf(text: string): Packet | null {
   };
 }
 
-const READ_IDS = new Set(['106001', '106006', '106014', '106015', '106023', '106100', '302013', '302014', '302015', '430002', '430003']);
+/**
+ * "Built outbound ICMP connection for faddr 198.51.100.7/0 gaddr 203.0.113.2/512 laddr
+ * 10.0.0.5/512 type 8 code 0": the foreign and the local (real) address; a user in brackets may
+ * follow either; the type and code are not written by older versions.
+ */
+const ICMP_BUILT =
+  /^Built (inbound|outbound) ICMP connection for faddr ([^\s/()]+)\/\d+\S* gaddr \S+ laddr ([^\s/()]+)\/\d+\S*.*?(?: type (\d+) code (\d+))?$/;
+
+function icmpBuiltOf(text: string): Packet | null {
+  const m = ICMP_BUILT.exec(text);
+  if (m === null) return null;
+  const [src, dst] = m[1] === 'outbound' ? [m[3]!, m[2]!] : [m[2]!, m[3]!];
+  const ports = icmpPorts(m[4] !== undefined ? Number(m[4]) : NaN, Number(m[5] ?? 0), dst.includes(':'));
+  return { action: 'allow', proto: 'icmp', src, sport: ports.sport, dst, dport: ports.dport };
+}
+
+/** The Botnet Traffic Filter's messages of a connection it dropped or monitored (not its list updates, 3383xx). */
+const DYNAMIC_FILTER_IDS = new Set([
+  '338001',
+  '338002',
+  '338003',
+  '338004',
+  '338005',
+  '338006',
+  '338007',
+  '338008',
+  '338201',
+  '338202',
+  '338203',
+  '338204',
+]);
+
+/**
+ * "Dynamic Filter dropped blacklisted TCP traffic from inside:10.0.0.5/33340 (203.0.113.2/33340)
+ * to outside:198.51.100.7/80 (198.51.100.7/80), destination 198.51.100.7 resolved from dynamic
+ * list: …": the real addresses, before the mapped ones in brackets. Some versions write "permitted
+ * black listed" for "monitored blacklisted".
+ */
+const DYNAMIC_FILTER =
+  /^Dynamic Filter (monitored|permitted|dropped) (?:black|grey) ?listed (\S+) traffic from [^:]+:(\S+)\/(\d+)\b.*? to [^:]+:(\S+)\/(\d+)\b/;
+
+function dynamicFilterOf(text: string): Packet | 'other' | null {
+  const m = DYNAMIC_FILTER.exec(text);
+  if (m === null) return null;
+  const proto = transportOf(m[2]!);
+  if (proto === null) return 'other';
+  const sport = portOf(m[4]!);
+  const dport = portOf(m[6]!);
+  if (sport < 0 || dport < 0) return null;
+  return {
+    action: m[1] === 'dropped' ? 'deny' : 'allow',
+    proto,
+    src: m[3]!,
+    // An ICMP message's type is not given.
+    sport: proto === 'icmp' ? -1 : sport,
+    dst: m[5]!,
+    dport: proto === 'icmp' ? -1 : dport,
+  };
+}
+
+const READ_IDS = new Set([
+  '106001',
+  '106006',
+  '106007',
+  '106014',
+  '106015',
+  '106023',
+  '106100',
+  '106102',
+  '106103',
+  '302013',
+  '302014',
+  '302015',
+  '302020',
+  '430002',
+  '430003',
+  ...DYNAMIC_FILTER_IDS,
+]);
 
 /**
  * An FTD connection event (430002 as the connection began, 430003 as it ended: Cisco's "Secure
