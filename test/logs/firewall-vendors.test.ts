@@ -280,4 +280,48 @@ describe('Cisco FTD connection events', () => {
     const { connections } = await loadCaptures([write('ftd-allow.log', lines)], { firewall: { year: 2026 } });
     expect(connections.map((c) => [c.origP, c.established, c.resets.length])).toEqual([[51000, true, 0]]);
   });
+
+  /** An event as versions without FirstPacketSecond write it, logged at `stamp` ("09:00:01"): no connection number, ICMP in words. */
+  const older = (id: string, stamp: string, action: string, ends: string, proto: string): string =>
+    `2026-03-05T${stamp}Z ftd1 %FTD-1-${id}: AccessControlRuleAction: ${action}, SrcIP: 10.0.5.41, DstIP: 198.51.100.41, ${ends}, ` +
+    `Protocol: ${proto}, IngressInterface: inside, EgressInterface: outside, ACPolicy: Default, AccessControlRuleName: Rule-1` +
+    (id === '430003' ? ', ConnectionDuration: 0, InitiatorPackets: 1, ResponderPackets: 1' : ', InitiatorPackets: 1, ResponderPackets: 0');
+
+  it('without FirstPacketSecond, a begin and its end minutes later are one attempt, matched by their connection', async () => {
+    const ping = 'ICMPType: Echo Request, ICMPCode: No Code';
+    const lines = [
+      older('430002', '09:00:01', 'Allow', ping, 'icmp'),
+      older('430002', '09:00:05', 'Allow', 'SrcPort: 52000, DstPort: 443', 'tcp'),
+      older('430003', '09:02:03', 'Allow', ping, 'icmp'),
+      // Another connection's end, its begin not logged: an attempt of its own.
+      older('430003', '09:03:00', 'Allow', 'SrcPort: 52001, DstPort: 443', 'tcp'),
+      older('430003', '09:05:05', 'Allow', 'SrcPort: 52000, DstPort: 443', 'tcp'),
+      // The same ping again later: its begin is a new attempt.
+      older('430002', '09:10:01', 'Allow', ping, 'icmp'),
+    ];
+    const { connections, captures } = await loadCaptures([write('ftd-older.log', lines)]);
+    expect(connections.map((c) => [new Date(c.ts * 1000).toISOString().slice(11, 19), c.proto, c.origP, c.respP, c.origPkts])).toEqual([
+      ['09:00:01', 'icmp', 8, 0, 1],
+      ['09:00:05', 'tcp', 52000, 443, 1],
+      ['09:03:00', 'tcp', 52001, 443, 1],
+      ['09:10:01', 'icmp', 8, 0, 1],
+    ]);
+    expect(captures[0]!.skipped).toEqual({ 'log.other_message': 2 });
+  });
+
+  it('an ICMP type and code written in words are read as their numbers', async () => {
+    const lines = [
+      older('430002', '09:00:01', 'Block', 'ICMPType: Echo Request, ICMPCode: No Code', 'icmp'),
+      older('430002', '09:00:02', 'Allow', 'ICMPType: Destination Unreachable, ICMPCode: Port Unreachable', 'icmp'),
+      older('430002', '09:00:03', 'Allow', 'ICMPType: Time Exceeded, ICMPCode: No Code', 'icmp'),
+      older('430002', '09:00:04', 'Allow', 'ICMPType: 13, ICMPCode: 0', 'icmp'),
+    ];
+    const { connections } = await loadCaptures([write('ftd-icmp.log', lines)]);
+    expect(connections.map((c) => [c.origP, c.respP, c.established])).toEqual([
+      [8, 0, false],
+      [3, 3, true],
+      [11, 0, true],
+      [13, 14, true],
+    ]);
+  });
 });

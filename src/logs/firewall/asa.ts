@@ -331,7 +331,10 @@ const READ_IDS = new Set([
  * Firewall Threat Defense Syslog Messages"), its "Key: Value" fields — SrcIP, DstIP, SrcPort,
  * DstPort, Protocol, AccessControlRuleAction (Allow, Trust, Block, Block with reset …), and
  * FirstPacketSecond, the connection's start, which both events of one connection share: they
- * fold into one attempt.
+ * fold into one attempt. Older versions write no FirstPacketSecond (nor a ConnectionID): an end is
+ * then told from its begin by the connection's device, decision, protocol, addresses and ports
+ * (parser). An ICMP connection's type and code are ICMPType and ICMPCode, in words in older
+ * versions ("Echo Request", "No Code"), else its ports.
  */
 function connectionEvent(text: string): Packet | 'other' | null {
   const fields = new Map<string, string>();
@@ -351,8 +354,13 @@ function connectionEvent(text: string): Packet | 'other' | null {
   if (proto !== 'icmp' && (sport < 0 || dport < 0)) return null;
   const packet: Packet = { action, proto, src, sport, dst, dport };
   if (proto === 'icmp') {
-    // FTD gives an ICMP connection's type and code as its ports.
-    const ports = icmpPorts(portOf(fields.get('SrcPort') ?? ''), Math.max(0, portOf(fields.get('DstPort') ?? '')), dst.includes(':'));
+    const v6 = dst.includes(':');
+    const typeField = fields.get('ICMPType');
+    const codeField = fields.get('ICMPCode');
+    // Else FTD gives an ICMP connection's type and code as its ports.
+    const type = typeField !== undefined ? icmpNumber(typeField, v6 ? ICMP6_TYPES : ICMP4_TYPES) : portOf(fields.get('SrcPort') ?? '');
+    const code = codeField !== undefined ? icmpNumber(codeField, ICMP_CODES) : portOf(fields.get('DstPort') ?? '');
+    const ports = icmpPorts(type, Math.max(0, code), v6);
     packet.sport = ports.sport;
     packet.dport = ports.dport;
   }
@@ -370,7 +378,61 @@ function connectionEvent(text: string): Packet | 'other' | null {
   return packet;
 }
 
+/** ICMP types by the names FTD's connection events give them (RFC 792, RFC 4443), lower case. */
+const ICMP4_TYPES: ReadonlyMap<string, number> = new Map([
+  ['echo reply', 0],
+  ['destination unreachable', 3],
+  ['source quench', 4],
+  ['redirect', 5],
+  ['echo request', 8],
+  ['router advertisement', 9],
+  ['router solicitation', 10],
+  ['time exceeded', 11],
+  ['parameter problem', 12],
+  ['timestamp request', 13],
+  ['timestamp reply', 14],
+  ['information request', 15],
+  ['information reply', 16],
+  ['address mask request', 17],
+  ['address mask reply', 18],
+]);
+const ICMP6_TYPES: ReadonlyMap<string, number> = new Map([
+  ['destination unreachable', 1],
+  ['packet too big', 2],
+  ['time exceeded', 3],
+  ['parameter problem', 4],
+  ['echo request', 128],
+  ['echo reply', 129],
+  ['router solicitation', 133],
+  ['router advertisement', 134],
+  ['neighbor solicitation', 135],
+  ['neighbor advertisement', 136],
+  ['redirect', 137],
+]);
+/** ICMP codes by name: "No Code", and a destination unreachable's (RFC 792) that matter most. */
+const ICMP_CODES: ReadonlyMap<string, number> = new Map([
+  ['no code', 0],
+  ['network unreachable', 0],
+  ['host unreachable', 1],
+  ['protocol unreachable', 2],
+  ['port unreachable', 3],
+  ['fragmentation needed', 4],
+  ['communication administratively prohibited', 13],
+]);
+
+/** An ICMP type or code written as a number ("8", "8 (Echo Request)") or by its name; -1 for a name not known. */
+function icmpNumber(text: string, names: ReadonlyMap<string, number>): number {
+  const n = portOf(text);
+  if (n >= 0) return n <= 255 ? n : -1;
+  return names.get(text.trim().toLowerCase()) ?? -1;
+}
+
+/** Begins of FTD connections without FirstPacketSecond held for their ends, at most: the oldest go first. */
+const HELD_BEGINS = 1 << 16;
+
 function parser(clock: LogClockLike): LineParser {
+  /** An FTD connection's begin (430002) without FirstPacketSecond, by device, decision and 5-tuple: its end folds into it. */
+  const begins = new Set<string>();
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       const m = MESSAGE_ID.exec(line);
@@ -384,6 +446,16 @@ function parser(clock: LogClockLike): LineParser {
       // A teardown that does not read only tells nothing more of its connection.
       if (packet === null) return m[1] === '302014' ? 'skip' : 'bad';
       if (packet === 'other') return 'skip';
+      if ((m[1] === '430002' || m[1] === '430003') && packet.ts === undefined) {
+        const key = `${header.host ?? ''} ${packet.action} ${packet.proto} ${packet.src} ${packet.sport} ${packet.dst} ${packet.dport}`;
+        if (m[1] === '430003') {
+          // The end of a connection whose begin is an attempt already.
+          if (begins.delete(key)) return 'skip';
+        } else {
+          if (begins.size >= HELD_BEGINS) begins.delete(begins.values().next().value!);
+          begins.add(key);
+        }
+      }
       const event: FirewallEvent = {
         ts: packet.ts ?? header.ts,
         action: packet.action,
