@@ -216,6 +216,42 @@ describe('Cisco ASA decisions beyond the access groups', () => {
   });
 });
 
+describe('Cisco ASA lines without a time stamp of their own', () => {
+  const deny = (sport: number): string =>
+    `%ASA-4-106023: Deny tcp src inside:10.0.0.20/${sport} dst outside:198.51.100.80/443 by access-group "inside_in" [0x0, 0x0]`;
+
+  it('a log of them alone is refused in one line that says they carry no time', async () => {
+    const lines = [
+      deny(52000),
+      '%ASA-6-305011: Built dynamic TCP translation from inside:10.0.0.20/52001 to outside:203.0.113.2/52001',
+      deny(52001),
+    ];
+    const { failures } = await loadCaptures([write('asa-untimed.log', lines)], { firewall: { year: 2026 } });
+    expect(failures[0]?.message).toMatch(
+      /asa-untimed\.log carries no time stamps: 2 lines of Cisco ASA \/ FTD syslog that name a connection \(line 1\) have no time of their own nor a syslog server's/,
+    );
+  });
+
+  it("a syslog server's header gives each its time; a line without one among them is named, not read", async () => {
+    const lines = [
+      `Mar  5 09:00:01 10.0.0.1 ${deny(52010)}`,
+      `<164>Mar  5 09:00:31 10.0.0.1 ${deny(52011)}`,
+      deny(52012),
+      `Mar  5 09:01:01 10.0.0.1 ${deny(52013)}`,
+    ];
+    const { connections, captures } = await loadCaptures([write('asa-relayed.log', lines)], { firewall: { year: 2026 } });
+    expect(connections.map((c) => [c.origP, new Date(c.ts * 1000).toISOString()])).toEqual([
+      [52010, '2026-03-05T09:00:01.000Z'],
+      [52011, '2026-03-05T09:00:31.000Z'],
+      [52013, '2026-03-05T09:01:01.000Z'],
+    ]);
+    expect(captures[0]!.skipped).toEqual({ 'log.untimed': 1 });
+    expect(captures[0]!.warnings.join('\n')).toMatch(
+      /1 line carries no time stamp, neither its own nor a syslog server's, and is not read as attempts: line 3 /,
+    );
+  });
+});
+
 describe('a beacon on more than one day of a log', () => {
   it('one attempt every 5 min during an hour on each of two days is still every 5 min', async () => {
     const lines = [...stamps(12, 300, 0), ...stamps(12, 300, 1)].map((s, i) => kern(s, 'DROP-OUT:', 50000 + i));

@@ -427,6 +427,9 @@ function icmpNumber(text: string, names: ReadonlyMap<string, number>): number {
   return names.get(text.trim().toLowerCase()) ?? -1;
 }
 
+/** What may stand before a message that carries no time: a priority, a sequence number, the device's name ("fw01 : "). */
+const UNTIMED = /^(?:<\d{1,3}>)?(?:\d{0,10}: ?)?(?:[\w.-]+ :? )?$/;
+
 /** Begins of FTD connections without FirstPacketSecond held for their ends, at most: the oldest go first. */
 const HELD_BEGINS = 1 << 16;
 
@@ -438,8 +441,11 @@ function parser(clock: LogClockLike): LineParser {
       const m = MESSAGE_ID.exec(line);
       // Other devices' messages in a syslog server's file.
       if (m === null) return otherSyslogLine(line);
-      const header = parseSyslogHeader(line.slice(0, m.index), clock);
-      if (header === null) return null;
+      const prefix = line.slice(0, m.index);
+      const header = parseSyslogHeader(prefix, clock);
+      // No time at all (the ASA's default, `no logging timestamp`, stored without a syslog server's
+      // header): the message is read, its time is none, and the reader says so.
+      if (header === null && !UNTIMED.test(prefix)) return null;
       // The device's other messages (305011 translation, …) name no connection.
       if (!READ_IDS.has(m[1]!)) return 'skip';
       const packet = packetOf(m[1]!, line.slice(m.index + m[0].length).trimEnd());
@@ -447,7 +453,7 @@ function parser(clock: LogClockLike): LineParser {
       if (packet === null) return m[1] === '302014' ? 'skip' : 'bad';
       if (packet === 'other') return 'skip';
       if ((m[1] === '430002' || m[1] === '430003') && packet.ts === undefined) {
-        const key = `${header.host ?? ''} ${packet.action} ${packet.proto} ${packet.src} ${packet.sport} ${packet.dst} ${packet.dport}`;
+        const key = `${header?.host ?? ''} ${packet.action} ${packet.proto} ${packet.src} ${packet.sport} ${packet.dst} ${packet.dport}`;
         if (m[1] === '430003') {
           // The end of a connection whose begin is an attempt already.
           if (begins.delete(key)) return 'skip';
@@ -457,7 +463,7 @@ function parser(clock: LogClockLike): LineParser {
         }
       }
       const event: FirewallEvent = {
-        ts: packet.ts ?? header.ts,
+        ts: packet.ts ?? header?.ts ?? Number.NaN,
         action: packet.action,
         proto: packet.proto,
         src: packet.src,
@@ -467,7 +473,7 @@ function parser(clock: LogClockLike): LineParser {
         line: lineNumber,
       };
       if (packet.flags !== undefined) event.tcpFlags = packet.flags;
-      if (header.host !== undefined) event.device = header.host;
+      if (header?.host !== undefined) event.device = header.host;
       if (packet.connection !== undefined) event.connection = packet.connection;
       if (packet.outbound !== undefined) event.outbound = packet.outbound;
       if (packet.teardown !== undefined) event.teardown = packet.teardown;

@@ -113,9 +113,9 @@ export interface FirewallLog {
   entries: number;
 }
 
-export type FirewallLogErrorCode = 'log.no_entries';
+export type FirewallLogErrorCode = 'log.no_entries' | 'log.untimed';
 
-/** A file that is not a firewall log at all: one line for the user, no stack trace. */
+/** A file that is not a firewall log at all, or one whose lines carry no time: one line for the user, no stack trace. */
 export class FirewallLogError extends Error {
   constructor(
     readonly code: FirewallLogErrorCode,
@@ -224,6 +224,10 @@ export class FirewallLogReader {
   private readonly unmatched: UnmatchedLines = { count: 0, first: [] };
   /** Lines of a format read that name an address, port or time that cannot be. */
   private readonly impossible: UnmatchedLines = { count: 0, first: [] };
+  /** Lines of a format read that carry no time stamp, neither their own nor a syslog server's. */
+  private readonly untimed: UnmatchedLines = { count: 0, first: [] };
+  /** The format of the first of them, for the error that names it. */
+  private untimedFormat: FirewallFormatModule | null = null;
   /** Lines longer than any log writes (LONGEST_LINE), not read. */
   private readonly overlong: UnmatchedLines = { count: 0, first: [] };
   private firstEntryLine = 0;
@@ -318,6 +322,7 @@ export class FirewallLogReader {
     if (line.trim() === '') return;
     let skipped = false;
     let impossible = false;
+    let untimed = false;
     for (const { module, parser } of this.parsers!) {
       const result = parser.parse(line, number);
       if (result === null) continue;
@@ -333,8 +338,14 @@ export class FirewallLogReader {
         this.attempts.add(result);
         return;
       }
-      // An impossible address, port or time: no attempt, counted and named apart.
-      if (eventFault(result) !== null) {
+      // An impossible address, port or time, or no time at all: no attempt, counted and named apart.
+      const fault = eventFault(result);
+      if (fault === 'no time') {
+        untimed = true;
+        this.untimedFormat ??= module;
+        break;
+      }
+      if (fault !== null) {
         impossible = true;
         break;
       }
@@ -345,7 +356,7 @@ export class FirewallLogReader {
       this.other++;
       return;
     }
-    noteLine(impossible ? this.impossible : this.unmatched, number, line);
+    noteLine(untimed ? this.untimed : impossible ? this.impossible : this.unmatched, number, line);
   }
 
   /**
@@ -395,6 +406,16 @@ export class FirewallLogReader {
 
   finish(): FirewallLog {
     if (this.parsers === null) this.start();
+    if (this.entries === 0 && this.untimed.count > 0) {
+      const n = this.untimed.count;
+      throw new FirewallLogError(
+        'log.untimed',
+        this.name,
+        `${this.name} carries no time stamps: ${plural(n, 'line')} of ${this.untimedFormat!.description} that ${n === 1 ? 'names' : 'name'} a connection ` +
+          `(line ${count(Math.min(...this.untimed.first.map((u) => u.line)))}) ${n === 1 ? 'has' : 'have'} no time of ${n === 1 ? 'its' : 'their'} own nor a syslog server's, ` +
+          "so no attempt can be placed in time (an ASA's `logging timestamp` stamps its lines; a syslog server's file of them gives each its time)",
+      );
+    }
     if (this.entries === 0) {
       const lines = this.lineNumber === 0 ? 'it is empty' : `none of its ${plural(this.lineNumber, 'line')} is an entry`;
       // Lines of a format that carry no attempt by design (netfilter's audit lines) tell why.
@@ -437,6 +458,12 @@ export class FirewallLogReader {
       warnings.push(
         `${plural(this.overlong.count, 'line is', 'lines are')} longer than any firewall log writes (over ${count(LONGEST_LINE)} characters), not read: ` +
           namedLines(this.overlong),
+      );
+    }
+    if (this.untimed.count > 0) {
+      warnings.push(
+        `${plural(this.untimed.count, 'line carries', 'lines carry')} no time stamp, neither ${this.untimed.count === 1 ? 'its' : 'their'} own nor a syslog server's, ` +
+          `and ${this.untimed.count === 1 ? 'is' : 'are'} not read as attempts: ${namedLines(this.untimed)}`,
       );
     }
     if (this.impossible.count > 0) {
@@ -492,6 +519,7 @@ export class FirewallLogReader {
     const skipped: Record<string, number> = {};
     if (this.unmatched.count > 0) skipped['log.unmatched'] = this.unmatched.count;
     if (this.impossible.count > 0) skipped['log.impossible'] = this.impossible.count;
+    if (this.untimed.count > 0) skipped['log.untimed'] = this.untimed.count;
     if (this.overlong.count > 0) skipped['log.overlong'] = this.overlong.count;
     if (this.other > 0) skipped['log.other_message'] = this.other;
     const iso = (ts: number): string => new Date(ts * 1000).toISOString();
