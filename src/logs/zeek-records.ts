@@ -39,10 +39,27 @@ export const ZEEK_CONN_FIELDS = [
 const C = Object.fromEntries(ZEEK_CONN_FIELDS.map((f, i) => [f, i])) as Record<(typeof ZEEK_CONN_FIELDS)[number], number>;
 /** The originator's hardware address: Zeek's `orig_l2_addr`, logged with policy/protocols/conn/mac-logging. */
 const ORIG_L2_ADDR = ZEEK_CONN_FIELDS.length;
-const CALLHOME_FIRST = ORIG_L2_ADDR + 1;
+/** The IP protocol number (Zeek 6 on), which names a row of another transport (ESP 50, GRE 47). */
+const IP_PROTO = ORIG_L2_ADDR + 1;
+const CALLHOME_FIRST = IP_PROTO + 1;
 
 /** The conn.log fields callhome reads, Zeek's then its own. */
-export const CONN_LOG_FIELDS: readonly string[] = [...ZEEK_CONN_FIELDS, 'orig_l2_addr', ...CALLHOME_ZEEK_FIELDS.map((f) => f.name)];
+export const CONN_LOG_FIELDS: readonly string[] = [
+  ...ZEEK_CONN_FIELDS,
+  'orig_l2_addr',
+  'ip_proto',
+  ...CALLHOME_ZEEK_FIELDS.map((f) => f.name),
+];
+
+/**
+ * A row of a transport callhome does not follow (Zeek's `unknown_transport`: ESP, GRE, SCTP …):
+ * counted, with its time and address family, and said, not analysed.
+ */
+export interface OtherTransportRow {
+  otherTransport: { ts: number; lastTs: number; v6: boolean; ipProto: number | null };
+}
+
+export const isOtherTransport = (r: unknown): r is OtherTransportRow => typeof r === 'object' && r !== null && 'otherTransport' in r;
 
 /** A hardware address as Zeek writes one (six bytes in hex, colon-separated). */
 const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i;
@@ -68,23 +85,41 @@ function flag(row: ZeekRow, field: number): boolean | null {
 /** Zeek's states of a TCP connection alone: a UDP flow is S0, SF, SHR or OTH. */
 const TCP_ONLY_STATES = new Set(['REJ', 'S1', 'S2', 'S3', 'RSTO', 'RSTR', 'RSTOS0', 'RSTRH', 'SH']);
 
+/** Ports of services over UDP alone, or almost (DNS): a row to one with no `proto` or history is a UDP flow. */
+const UDP_PORTS = new Set([53, 67, 68, 69, 123, 137, 138, 161, 162, 500, 514, 1900, 3478, 4500, 5353, 5355]);
+
+/** Multicast (224/4, ff00::/8) or broadcast: no TCP connection goes there. */
+function groupAddress(address: string): boolean {
+  if (address.includes(':')) return /^ff/i.test(address);
+  const first = Number(address.slice(0, address.indexOf('.')));
+  return (first >= 224 && first <= 239) || address.endsWith('.255');
+}
+
 /**
  * The transport of a row of a log written without `proto`: TCP when its state or a history letter
- * only TCP has says so, UDP when its history is datagrams alone (D, d), else TCP (the attempts
- * callhome is about are TCP's).
+ * only TCP has says so, UDP when its history is datagrams alone (D, d); with no history either (a
+ * `zeek-cut` of a few columns), UDP to a port of a UDP service or to a group address; else TCP
+ * (the attempts callhome is about are TCP's).
  */
-function protoOf(state: string, history: string): 'tcp' | 'udp' {
+function protoOf(state: string, history: string | null, respP: number, respH: string): 'tcp' | 'udp' {
   if (TCP_ONLY_STATES.has(state)) return 'tcp';
+  if (history === null) return UDP_PORTS.has(respP) || groupAddress(respH) ? 'udp' : 'tcp';
   const letters = history.replace(/\^/g, '');
   return letters !== '' && /^[Dd]+$/.test(letters) ? 'udp' : 'tcp';
 }
 
 /**
  * One conn.log row as a connection; `capture` is the log file's index among the inputs, `line` the
- * row's line in it. Null
- * for a row of another transport (Zeek's `unknown_transport`), which callhome does not track.
+ * row's line in it; a row of another transport (Zeek's `unknown_transport`), which callhome does
+ * not track, as what the count of such rows needs.
  */
-export function connFromRow(row: ZeekRow, capture: number, line: number): RowResult<Connection | null> {
+export function connFromRow(
+  row: ZeekRow,
+  capture: number,
+  line: number,
+  /** Counts the rows whose transport was guessed (no `proto`, no history: protoOf). */
+  guessed?: { transport: number },
+): RowResult<Connection | OtherTransportRow> {
   const ts = row.time(C.ts);
   if (!Number.isFinite(ts)) return { error: `ts ${JSON.stringify(row.text(C.ts))} is not a time` };
   // A log written without uids (a zeek-cut of a few columns, a log filter that leaves it out):
@@ -98,8 +133,24 @@ export function connFromRow(row: ZeekRow, capture: number, line: number): RowRes
   if (!(origP <= 65535 && respP <= 65535)) return { error: 'a port is not a number from 0 to 65535' };
   const state = row.text(C.conn_state) ?? 'OTH';
   if (!isConnState(state)) return { error: `conn_state ${JSON.stringify(state)} is not one of Zeek's` };
-  const proto = row.text(C.proto) ?? protoOf(state, row.text(C.history) ?? '');
-  if (proto === 'unknown_transport') return null;
+  let proto = row.text(C.proto);
+  if (proto === null) {
+    const history = row.text(C.history);
+    proto = protoOf(state, history, respP, respH);
+    if (history === null && guessed !== undefined) guessed.transport++;
+  }
+  if (proto === 'unknown_transport') {
+    const seconds = Number(row.text(C.duration) ?? 0);
+    const ipProto = row.text(IP_PROTO) === null ? null : count(row, IP_PROTO);
+    return {
+      otherTransport: {
+        ts,
+        lastTs: ts + (Number.isFinite(seconds) ? seconds : 0),
+        v6: origH.includes(':'),
+        ipProto: ipProto !== null && Number.isInteger(ipProto) ? ipProto : null,
+      },
+    };
+  }
   if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return { error: `proto ${JSON.stringify(proto)} is not tcp, udp or icmp` };
   const plainDuration = row.plainNumber(C.duration);
   const durationText = plainDuration >= 0 ? '' : row.text(C.duration);

@@ -47,6 +47,7 @@ import {
   dnsFromRow,
   httpFromRow,
   isError,
+  isOtherTransport,
   portPair,
   sniFromRow,
   tupleKey,
@@ -57,6 +58,25 @@ import {
 import { count as countWords, plural } from '../quantities.js';
 
 export { sniffZeek, type ZeekFormat, type ZeekSniff } from './zeek-format.js';
+
+/** IP protocols Zeek logs as unknown_transport that a network commonly carries, by number. */
+const IP_PROTOCOLS: Record<number, string> = {
+  2: 'IGMP',
+  4: 'IP-in-IP',
+  41: 'IPv6-in-IPv4',
+  47: 'GRE',
+  50: 'ESP',
+  51: 'AH',
+  89: 'OSPF',
+  103: 'PIM',
+  112: 'VRRP',
+  132: 'SCTP',
+};
+
+/** An IP protocol's name, its number where it has none here, "unknown" where the row gives none. */
+function ipProtocolName(n: number | null): string {
+  return n === null ? 'unknown' : (IP_PROTOCOLS[n] ?? `protocol ${n}`);
+}
 
 /** Malformed rows named in a file's warnings; the rest are counted. */
 const NAMED_MALFORMED = 5;
@@ -107,6 +127,10 @@ interface FileState {
   otherRows: number;
   /** Rows an earlier log already had (`dup.seen-in-earlier-log`). */
   copies: number;
+  /** conn.log rows of other transports (Zeek's unknown_transport), by IP protocol's name. */
+  otherTransports: Map<string, number>;
+  /** conn.log rows that name neither transport nor history: their transport guessed (connFromRow). */
+  guessed: { transport: number };
   /** The time of its first row by its first bytes (`DuplicateFilter`'s `firsts`). */
   firstRow: number | null;
   /** Read once already (a JSON log is read for its side rows, then its conn rows): lines are judged once. */
@@ -639,6 +663,19 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
       s.warnings.push(`${state.file.path}: ${countWords(state.malformed - NAMED_MALFORMED)} more malformed rows skipped`);
   }
   if (state.otherRows > 0) s.skipped['zeek.unused_log_type'] = state.otherRows;
+  if (state.otherTransports.size > 0) {
+    // A host keeping an IPsec or GRE tunnel to the Internet reaches it too: said, if not analysed.
+    const counts = [...state.otherTransports].sort((a, b) => b[1] - a[1]);
+    const rows = counts.reduce((n, [, k]) => n + k, 0);
+    s.warnings.push(
+      `${state.file.path}: ${plural(rows, 'row')} of other IP protocols (${counts.map(([name, k]) => `${countWords(k)} ${name}`).join(', ')}) not analysed: callhome follows TCP, UDP and ICMP`,
+    );
+  }
+  const guessed = state.guessed.transport;
+  if (guessed > 0)
+    s.warnings.push(
+      `${state.file.path}: ${plural(guessed, 'row')} ${guessed === 1 ? 'names' : 'name'} neither proto nor history: UDP taken for those to DNS, NTP, SSDP, mDNS … ports and to multicast or broadcast addresses, TCP for the others (an ICMP row is not told apart): add proto to the log's columns`,
+    );
   if (state.copies > 0) s.skipped[COPY_REASON] = state.copies;
   if (Number.isFinite(state.first)) {
     s.start = new Date(state.first * 1000).toISOString();
@@ -912,6 +949,8 @@ export async function loadZeekLogs(
       last: -Infinity,
       otherRows: 0,
       copies: 0,
+      otherTransports: new Map(),
+      guessed: { transport: 0 },
       firstRow: firstRowTime(file),
       readBefore: false,
       clock: { millis: null },
@@ -1031,16 +1070,20 @@ export async function loadZeekLogs(
    */
   const tapes = lockstep === null && states.length === 1 && states[0]!.once ? new SideTapes() : null;
   const onConnRow = (state: FileState, row: ZeekRow, line: number): void => {
-    const c = connFromRow(row, state.index, line);
+    const c = connFromRow(row, state.index, line, state.guessed);
     if (isError(c)) return malformed(state, line, c.error);
+    if (isOtherTransport(c)) {
+      const { ts, lastTs, v6, ipProto } = c.otherTransport;
+      state.summary.decoded[v6 ? 'ipv6' : 'ipv4']++;
+      state.summary.decoded.other++;
+      const name = ipProtocolName(ipProto);
+      state.otherTransports.set(name, (state.otherTransports.get(name) ?? 0) + 1);
+      return seen(state, ts, lastTs);
+    }
     // callhome's own flows as JSON: what it saw besides Zeek's fields, read back whole.
-    if (c !== null && row instanceof JsonRows && isFlowsJson(row)) {
+    if (row instanceof JsonRows && isFlowsJson(row)) {
       const error = applyFlowsJson(c, row);
       if (error !== null) return malformed(state, line, error);
-    }
-    if (c === null) {
-      state.summary.decoded.other++;
-      return seen(state, state.first, state.last);
     }
     seen(state, c.ts, c.lastTs);
     const filter = connCopies !== null && connCopies.looksAt(c.lastTs) ? connCopies : null;

@@ -531,3 +531,44 @@ describe('logs saved with a byte-order mark, and blank headers', () => {
     expect(connections.map((c) => c.http?.host)).toEqual(['', null]);
   });
 });
+
+describe('conn.log rows callhome does not follow, and rows that do not say their transport', () => {
+  it('rows of other IP protocols (ESP, SCTP) are counted with their times and named in a warning, not dropped unsaid', async () => {
+    const conn = tsvLog(
+      'conn',
+      Array.from({ length: 30 }, (_, k) =>
+        [
+          (1709251200 + 60 * k).toFixed(6),
+          `E${k}`,
+          '10.0.0.5',
+          '0',
+          '198.51.100.7',
+          '0',
+          'unknown_transport',
+          '-',
+          '0.500000',
+          '0',
+          '0',
+        ].concat(['OTH', 'T', 'F', '0', '-', '4', '400', '4', '400']),
+      ),
+    );
+    const { captures } = await loadCaptures([folder({ 'conn.log': conn })]);
+    expect(captures[0]).toMatchObject({ packets: 30, start: '2024-03-01T00:00:00.000Z', end: '2024-03-01T00:29:00.500Z' });
+    expect(captures[0]!.decoded).toMatchObject({ ipv4: 30, other: 30, tcp: 0 });
+    expect(captures[0]!.warnings.join('\n')).toMatch(/30 rows of other IP protocols \(30 unknown\) not analysed/);
+  });
+
+  it('a zeek-cut of a few columns, no proto and no history: DNS, SSDP and broadcast rows are UDP, and the guess is said', async () => {
+    const rows = [
+      ['1709251200.000000', '10.0.0.11', '239.255.255.250', '1900', 'S0'],
+      ['1709251201.000000', '10.0.0.11', '10.0.0.255', '137', 'S0'],
+      ['1709251202.000000', '10.0.0.11', '75.75.75.75', '53', 'SF'],
+      ['1709251203.000000', '10.0.0.11', '198.51.100.9', '443', 'S0'],
+      ['1709251204.000000', '10.0.0.11', '198.51.100.9', '443', 'REJ'],
+    ];
+    const text = ['ts\tid.orig_h\tid.resp_h\tid.resp_p\tconn_state', ...rows.map((r) => r.join('\t')), ''].join('\n');
+    const { connections, captures } = await loadCaptures([folder({ 'cut.log': text })]);
+    expect(connections.map((c) => c.proto)).toEqual(['udp', 'udp', 'udp', 'tcp', 'tcp']);
+    expect(captures[0]!.warnings.join('\n')).toMatch(/5 rows name neither proto nor history/);
+  });
+});
