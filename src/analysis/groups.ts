@@ -664,7 +664,8 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   else g.ports.add(c.respP);
   g.bytesOut += c.origBytes;
   g.bytesIn += c.respBytes;
-  if (refusal !== undefined) g[refusal.attribution]++;
+  // A refusal: a reset of a connection that was established is its end, not a refusal of it.
+  if (refusal !== undefined && items.outcome[i] !== 'established') g[refusal.attribution]++;
   // An address already in the group brought its netblock in with it.
   const block = netblockKey(c);
   if (countItem(g.counts, items, i, c)) g.netblocks.add(block);

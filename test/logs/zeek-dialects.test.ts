@@ -572,3 +572,31 @@ describe('conn.log rows callhome does not follow, and rows that do not say their
     expect(captures[0]!.warnings.join('\n')).toMatch(/5 rows name neither proto nor history/);
   });
 });
+
+describe('connections a reset ended after their handshake', () => {
+  it('are established attempts, not refusals, nor counted twice as connections without a SYN', async () => {
+    // A client that polls its server every five minutes; the server ends each session with a reset after the FINs.
+    const conn = Array.from({ length: 12 }, (_, k) =>
+      [
+        (1709251200 + 300 * k).toFixed(6),
+        `S${k}`,
+        '10.0.0.5',
+        String(45000 + k),
+        '198.51.100.20',
+        '443',
+        'tcp',
+        'ssl',
+        '2.000000',
+        '700',
+        '5000',
+      ].concat(['RSTR', 'T', 'F', '0', 'ShADadFfR', '10', '1300', '9', '5600']),
+    );
+    const dir = folder({ 'conn.log': tsvLog('conn', conn) });
+    const { result } = await analyze([dir], { allHosts: true });
+    const group = result.hosts.find((h) => h.address === '10.0.0.5')!.groups[0]!;
+    expect(group).toMatchObject({ attempts: 12, established: 12, resets: { middlebox: 0, endpoint: 0, unknown: 0 } });
+    const run = await callhome(['analyze', '--all-hosts', dir]);
+    expect(run.stdout).toMatch(/12 attempts: 12 established/);
+    expect(run.stdout).not.toMatch(/without a SYN/);
+  });
+});
