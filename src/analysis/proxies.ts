@@ -55,7 +55,14 @@ interface Candidate {
   viaHeaders: Set<string>;
   viaRequests: number;
   clients: Set<AddressKey>;
+  /** Whether a client inside the network addressed it. */
+  inside: boolean;
+  /** Proxy-form requests it did not refuse: no answer seen, a success, or 407 (a proxy asking for credentials). */
+  accepted: number;
 }
+
+/** A proxy-form request the server turned down (400 Bad Request, 403, 405 …), but for a proxy's 407. */
+const refusedRequest = (status: number | undefined): boolean => status !== undefined && status >= 400 && status !== 407;
 
 export function findProxies(
   list: readonly Connection[] | ConnectionList,
@@ -73,7 +80,7 @@ export function findProxies(
     let c = ports.get(port ?? -1);
     if (c === undefined) {
       const address = keyAddress(at);
-      c = { address, port, connect: 0, absolute: 0, viaHeaders: new Set(), viaRequests: 0, clients: new Set() };
+      c = { address, port, connect: 0, absolute: 0, viaHeaders: new Set(), viaRequests: 0, clients: new Set(), inside: false, accepted: 0 };
       ports.set(port ?? -1, c);
       candidates.add(c);
     }
@@ -105,6 +112,8 @@ export function findProxies(
       if (http.proxyForm === 'connect') p.connect++;
       else p.absolute++;
       p.clients.add(orig);
+      if (origInside) p.inside = true;
+      if (!refusedRequest(http.status)) p.accepted++;
     }
     if (http !== null && http.viaHeaders.length > 0 && origInside) {
       const p = candidate(orig, null);
@@ -136,6 +145,8 @@ export function findProxies(
   const findings: ProxyFinding[] = [];
   const seen = new Set<string>();
   for (const p of candidates) {
+    // A server the Internet probes for an open proxy, turning every request down, is no proxy in use.
+    if (p.port !== null && !p.inside && p.accepted === 0 && p.viaRequests === 0) continue;
     const where = endpoint(p.address, p.port);
     const parts: string[] = [];
     if (p.connect > 0) parts.push(`${plural(p.connect, 'CONNECT request')}`);

@@ -261,7 +261,8 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
     if (middleboxOutcome(outcome, refusal)) tally.directMiddlebox++;
     if (!failed) tally.directEstablished++;
-    if (refusal !== undefined) {
+    // A reset that ended a connection after its handshake refused nothing.
+    if (refusal !== undefined && failed) {
       const r = refusal.reset;
       const k = ATTRIBUTION_INDEX[refusal.attribution] * 1024 + r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
       let s = tally.refusalOf.get(k);

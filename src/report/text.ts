@@ -198,6 +198,21 @@ function understoodLines(understood: UnderstoodDestinations[], width: number): s
   return out;
 }
 
+/** Inputs named one by one in the summary's head, at most: a folder of a day's hourly logs is hundreds of files. */
+const FILES_NAMED = 8;
+
+/** The inputs as the summary's head names them: each, or where they are, how many, the first and the last. */
+export function filesNamed(files: readonly string[]): string {
+  if (files.length <= FILES_NAMED) return files.join(', ');
+  // The folder they all lie under, and each named from there.
+  let common = files[0]!.slice(0, files[0]!.lastIndexOf('/') + 1);
+  for (const f of files)
+    while (common !== '' && !f.startsWith(common)) common = common.slice(0, common.lastIndexOf('/', common.length - 2) + 1);
+  const inside = (f: string): string => f.slice(common.length);
+  const under = common === '' ? '' : ` under ${common.length > 1 ? common.slice(0, -1) : common}`;
+  return `${count(files.length)} files${under}: ${inside(files[0]!)}, ${inside(files[1]!)} … ${inside(files[files.length - 1]!)}`;
+}
+
 /** `callhome analyze` for the terminal, its lines: one-screen summary, then hosts, proxies, reset sources — network by network when there are several. */
 export function analyzeTextLines(result: AnalysisResult, options: RenderOptions): string[] {
   const width = Math.max(40, options.width ?? DEFAULT_WIDTH);
@@ -207,7 +222,7 @@ export function analyzeTextLines(result: AnalysisResult, options: RenderOptions)
   const headline = severalNetworksHeadline(result);
   const line = capturesLine(result.captures, { span: headline === null });
   out.push(...wrap(`${paint('callhome', 'bold', color)}: ${line}`, width, '  ', ''));
-  const files = result.captures.map((c) => clean(c.file)).join(', ');
+  const files = filesNamed(result.captures.map((c) => clean(c.file)));
   const clock = logClockLine(result.captures);
   if (headline === null) {
     if (files) out.push(...wrap(files, width, '  '));

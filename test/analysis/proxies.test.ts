@@ -23,6 +23,18 @@ describe('proxies', () => {
     expect(found.isProxy('192.168.0.1', 80)).toBe(false);
   });
 
+  it('a web server the Internet probes for an open proxy, refusing every CONNECT, is no proxy; one that lets an outside client through is', () => {
+    const probe = (client: string, i: number, status: number) =>
+      session(client, '64.0.0.201', 80, i, { http: http({ method: 'CONNECT', target: 'google.com:443', proxyForm: 'connect', status }) });
+    const refused = [probe('45.125.66.34', 0, 400), probe('198.51.100.7', 1, 400), probe('203.0.113.9', 2, 405)];
+    expect(findProxies(refused, internal, [], DEFAULT_WEB_PORTS).proxies).toEqual([]);
+    // Let through (200), or asking for credentials (407): a proxy, wherever its clients are.
+    expect(findProxies([...refused, probe('203.0.113.10', 3, 200)], internal, [], DEFAULT_WEB_PORTS).proxies).toHaveLength(1);
+    expect(findProxies([probe('203.0.113.11', 4, 407)], internal, [], DEFAULT_WEB_PORTS).proxies).toHaveLength(1);
+    // An internal client's request makes it one even when refused (a proxy's 403 for a site it blocks).
+    expect(findProxies([...refused, probe('192.168.0.20', 5, 403)], internal, [], DEFAULT_WEB_PORTS).proxies).toHaveLength(1);
+  });
+
   it('an IPv6 proxy is named with its address in brackets before the port', () => {
     const conns = ['fd00:1::20', 'fd00:1::21'].map((h, i) =>
       session(h, 'fd00:1::2', 8080, i, { http: http({ method: 'CONNECT', target: 'www.example.com:443', proxyForm: 'connect' }) }),

@@ -595,8 +595,21 @@ describe('connections a reset ended after their handshake', () => {
     const { result } = await analyze([dir], { allHosts: true });
     const group = result.hosts.find((h) => h.address === '10.0.0.5')!.groups[0]!;
     expect(group).toMatchObject({ attempts: 12, established: 12, resets: { middlebox: 0, endpoint: 0, unknown: 0 } });
+    expect(result.hosts.find((h) => h.address === '10.0.0.5')!.evidence.join('\n')).not.toMatch(/refused/);
     const run = await callhome(['analyze', '--all-hosts', dir]);
     expect(run.stdout).toMatch(/12 attempts: 12 established/);
     expect(run.stdout).not.toMatch(/without a SYN/);
+  });
+});
+
+describe("a day's hourly logs", () => {
+  it('are named in the summary by where they lie and how many, the first and the last, not one by one', async () => {
+    const files: Record<string, string> = {};
+    for (let h = 0; h < 12; h++)
+      files[`conn.${String(h).padStart(2, '0')}:00:00-${String(h + 1).padStart(2, '0')}:00:00.log`] = tsvLog('conn', hourRows(h).conn);
+    const dir = folder(files);
+    const run = await callhome(['analyze', dir]);
+    const head = run.stdout.split('\n\n')[0]!.replace(/\s+/g, ' ');
+    expect(head).toContain(`12 files under ${dir}: conn.00:00:00-01:00:00.log, conn.01:00:00-02:00:00.log … conn.11:00:00-12:00:00.log`);
   });
 });
