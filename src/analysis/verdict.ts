@@ -283,8 +283,22 @@ export function verdictText(f: VerdictFacts): string {
       );
     } else if (past === null && !(items.n === 0 && (has('dns-tunnel') || f.dnsSchedules.length > 0))) {
       // (DNS past the network's resolver is said by finish())
+      // Attempts that failed here and there are said, as the summary counts them.
+      let refused = 0;
+      let unanswered = 0;
+      for (const i of t.attempts) {
+        const outcome = items.outcome[i];
+        if (outcome === 'unanswered') unanswered++;
+        else if (outcome !== 'established') refused++;
+      }
+      const failed = [refused > 0 ? `${count(refused)} refused` : '', unanswered > 0 ? `${count(unanswered)} never answered` : '']
+        .filter((x) => x !== '')
+        .join(', ');
       sentences.push(
-        `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, nothing regular and nothing refused in the path.`,
+        `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, ` +
+          (failed === ''
+            ? 'nothing regular and nothing refused in the path.'
+            : `nothing regular; ${count(refused + unanswered)} of ${plural(t.attempts.length, 'attempt')} failed (${failed}), scattered.`),
       );
     }
   }

@@ -613,3 +613,30 @@ describe("a day's hourly logs", () => {
     expect(head).toContain(`12 files under ${dir}: conn.00:00:00-01:00:00.log, conn.01:00:00-02:00:00.log … conn.11:00:00-12:00:00.log`);
   });
 });
+
+describe('a host of ordinary traffic with a few failed attempts', () => {
+  it('says they failed, as the summary counts them, not that nothing was refused', async () => {
+    const row = (k: number, resp: string, state: string, history: string) =>
+      [(1709251200 + k).toFixed(6), `O${k}`, '10.0.0.5', String(46000 + k), resp, '443', 'tcp', '-', '1.000000', '0', '0'].concat([
+        state,
+        'T',
+        'F',
+        '0',
+        history,
+        '1',
+        '60',
+        '1',
+        '40',
+      ]);
+    const conn = tsvLog('conn', [
+      row(0, '198.51.100.1', 'SF', 'ShADadFf'),
+      row(1, '198.51.100.2', 'SF', 'ShADadFf'),
+      row(2, '203.0.113.3', 'REJ', 'Sr'),
+      row(3, '192.0.2.4', 'S0', 'S'),
+    ]);
+    const { result } = await analyze([folder({ 'conn.log': conn })], { allHosts: true });
+    const host = result.hosts.find((h) => h.address === '10.0.0.5')!;
+    expect(host.verdict).toMatch(/2 of 4 attempts failed \(1 refused, 1 never answered\), scattered/);
+    expect(host.verdict).not.toMatch(/nothing refused/);
+  });
+});
