@@ -54,6 +54,25 @@ class SideProgress {
   }
 }
 
+/**
+ * How far a log's first rows got, by the rule its reading is judged by (SideProgress): the key
+ * that orders the files of one log as Zeek wrote them. A file's first row is no guide — a
+ * long-lived TLS connection's ssl row, a half-open connection's conn.log row are written late,
+ * into the file open then, stamped before the rows of the file before it — but its rows together
+ * are: no row is stamped after it was written, and most are written within minutes of their
+ * time. NaN for no rows; a lone row's own time.
+ */
+export function reachOf(times: Iterable<number>): number {
+  const progress = new SideProgress();
+  let lone = Number.NaN;
+  for (const ts of times) {
+    if (!Number.isFinite(ts)) continue;
+    progress.see(ts);
+    if (Number.isNaN(lone)) lone = ts;
+  }
+  return Number.isFinite(progress.reached) ? progress.reached : lone;
+}
+
 /** A row's end as the lockstep reads it: a row of no time waits for nothing (it would hold every row after it). */
 const endOf = (c: Connection): number => (Number.isFinite(c.lastTs) ? c.lastTs : Number.isFinite(c.ts) ? c.ts : -Infinity);
 

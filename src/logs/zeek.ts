@@ -20,7 +20,7 @@ import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
 import { HEAD_BYTES, readLines, readTail, type LineStats } from './lines.js';
 import { COPY_REASON, LOG_COPY_WINDOW, LogCopies, type LogInOrder } from './zeek-copies.js';
-import { Lockstep } from './zeek-lockstep.js';
+import { Lockstep, reachOf } from './zeek-lockstep.js';
 import { mayCutOnWorker, mayCutStreamOnWorker, readCutLines } from './split-lines.js';
 import { SideTapes } from './zeek-side-tapes.js';
 import {
@@ -133,6 +133,8 @@ interface FileState {
   guessed: { transport: number };
   /** The time of its first row by its first bytes (`DuplicateFilter`'s `firsts`). */
   firstRow: number | null;
+  /** How far its first bytes' rows got (`reachOf`): the order a log's files were written in. Null and NaN as `firstRow`. */
+  reach: number | null;
   /** Read once already (a JSON log is read for its side rows, then its conn rows): lines are judged once. */
   readBefore: boolean;
   /** A JSON log's unit of time, the same for all its rows in every reading. */
@@ -689,19 +691,21 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
 }
 
 /**
- * The earliest end time of the rows in a log's first bytes (`LogInOrder.first`): the rows of a
- * log are in the order Zeek wrote them, which is close to but not exactly time order. Null when
- * the first bytes do not tell, NaN when they are the whole file and it has no row.
+ * Of the end times of the rows in a log's first bytes, the earliest (`LogInOrder.first`) and how
+ * far they got (`reachOf`): the rows of a log are in the order Zeek wrote them, which is close to
+ * but not exactly time order. Null when the first bytes do not tell, NaN when they are the whole
+ * file and it has no row.
  */
-function firstRowTime(file: ZeekLogFile): number | null {
+function headTimes(file: ZeekLogFile): { first: number | null; reach: number | null } {
   const head = file.head;
-  if (head === undefined) return null;
+  if (head === undefined) return { first: null, reach: null };
   const lines = headText.decode(head).split('\n');
   if (head.length >= HEAD_BYTES) lines.pop(); // cut short by the head
   let separator = '\t';
   let ts = -1;
   let duration = -1;
   let earliest = Infinity;
+  const ends: number[] = [];
   const clock: JsonClock = { millis: null };
   for (const raw of lines) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -736,9 +740,11 @@ function firstRowTime(file: ZeekLogFile): number | null {
     }
     const end = time + (Number.isFinite(length) ? length : 0);
     if (end < earliest) earliest = end;
+    ends.push(end);
   }
-  if (Number.isFinite(earliest)) return earliest;
-  return head.length < HEAD_BYTES ? Number.NaN : null;
+  if (Number.isFinite(earliest)) return { first: earliest, reach: reachOf(ends) };
+  const none = head.length < HEAD_BYTES ? Number.NaN : null;
+  return { first: none, reach: none };
 }
 
 const headText = new TextDecoder('utf-8');
@@ -802,16 +808,18 @@ interface Step {
  * The order the files are read in, one after another, when they are not read side by side
  * (`lockstepReaders`). Logs read only once (standard input, a pipe) first, whole, for every log
  * type; then the side logs (dns, http, ssl), whose rows wait for the conn.log rows that claim
- * them by uid, then the conn.logs. A deployment's logs rotated hourly whose files are named in
- * another order than their hours are read an hour at a time: before each conn.log the side logs
- * that begin before the next one does (and a quarter of an hour after: a side row is written
- * before the conn.log row of its connection, which waits for the connection's end), so that the
- * side rows held are an hour's or two, not a day's — a busy day's dns.log and http.log are
- * millions of rows. Side rows of a connection longer than that wait for it as before. A JSON log
- * of one log's rows by its first (untagged, as Zeek writes them) is read there for the rows of
- * every log, which its rows each tell by their keys. Files that may hold rows of any log (tagged
- * with `_path`, or of no log their first row tells) are read as before: every side log, then
- * every conn.log.
+ * them by uid, then the conn.logs. A deployment's logs rotated hourly that are not read side by
+ * side (a log's files that begin out of the order given, a file whose first bytes do not tell its
+ * time) are read an hour at a time: before each conn.log the side logs that begin before the next
+ * conn.log has got as far as its first bytes (`FileState.reach`, not its first row: a half-open
+ * connection's row is written long after its end, into the next hour's file), and a quarter of an
+ * hour after (a side row is written before the conn.log row of its connection, which waits for the
+ * connection's end), so that the side rows held are an hour's or two, not a day's — a busy day's
+ * dns.log and http.log are millions of rows. Side rows of a connection longer than that wait for
+ * it as before. A JSON log of one log's rows by its first (untagged, as Zeek writes them) is read
+ * there for the rows of every log, which its rows each tell by their keys. Files that may hold
+ * rows of any log (tagged with `_path`, or of no log their first row tells) are read as before:
+ * every side log, then every conn.log.
  */
 function readingOrder(states: readonly FileState[]): Step[] {
   const steps: Step[] = states.filter((s) => s.once).map((state) => ({ types: USED, state }));
@@ -830,14 +838,14 @@ function readingOrder(states: readonly FileState[]): Step[] {
     ];
   }
   // Each log's files in the order given (the first of two files that hold a row is the one it is
-  // counted in); a conn.log's rows end before the conn.log that begins next in time does.
+  // counted in); a conn.log's rows are written before the conn.log written next is.
   const known = (t: number | null): t is number => t !== null && !Number.isNaN(t);
-  const firsts = conns.flatMap((s) => (known(s.firstRow) ? [s.firstRow] : [])).sort((a, b) => a - b);
+  const reaches = conns.flatMap((s) => (known(s.reach) ? [s.reach] : [])).sort((a, b) => a - b);
   const unread = new Set(sides);
   for (const state of conns) {
-    const first = state.firstRow;
-    // A file whose first row's time is not known: every side log before it.
-    const following = known(first) ? firsts.find((t) => t > first) : undefined;
+    const reach = state.reach;
+    // A file whose time is not known: every side log before it.
+    const following = known(reach) ? reaches.find((t) => t > reach) : undefined;
     const until = following === undefined ? Infinity : following + LOG_COPY_WINDOW;
     for (const side of unread) {
       if (known(side.firstRow) && side.firstRow >= until) continue;
@@ -937,6 +945,7 @@ export async function loadZeekLogs(
     // Whether it holds several logs is asked once: its end may be read for it.
     const several = holdsSeveralLogs(file);
     if (!file.named && !mayBeUsed(file, several)) continue;
+    const head = headTimes(file);
     states.push({
       file,
       logType,
@@ -951,7 +960,8 @@ export async function loadZeekLogs(
       copies: 0,
       otherTransports: new Map(),
       guessed: { transport: 0 },
-      firstRow: firstRowTime(file),
+      firstRow: head.first,
+      reach: head.reach,
       readBefore: false,
       clock: { millis: null },
       once: file.stream !== undefined || several,

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/flows/connection.js';
-import { AHEAD, JOIN_SLACK, Lockstep, WAITING_MAX } from '../../src/logs/zeek-lockstep.js';
+import { AHEAD, JOIN_SLACK, Lockstep, WAITING_MAX, reachOf } from '../../src/logs/zeek-lockstep.js';
 import { random } from '../analysis/support.js';
 
 /** A conn.log row as the lockstep sees it: its uid and end. */
@@ -176,5 +176,19 @@ describe('conn.log beside its side logs', () => {
       expect(joined, `seed ${seed}`).toEqual(conns.map((c) => c.uid));
       expect(early, `seed ${seed}`).toEqual([]);
     }
+  });
+});
+
+describe("the order a log's files were written in", () => {
+  const hour = 3600;
+  it.each([
+    ['rows in time order: the last', [10, 20, 30], 30],
+    ['rows written late first, stamped an hour before: the rows after them', [-hour + 5, -hour + 9, 10, 20, 30], 30],
+    ['one row stamped years off among them: not taken', [10, 20, 6 * 365 * 86400, 30], 30],
+    ['a stray first row: the next', [6 * 365 * 86400, 10, 20], 20],
+    ['one row: its own', [42], 42],
+    ['no row with a time', [Number.NaN], Number.NaN],
+  ])('%s', (_, times, reach) => {
+    expect(reachOf(times)).toBe(reach);
   });
 });

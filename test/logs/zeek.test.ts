@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyze, compare, loadCaptures } from '../../src/index.js';
 import type { Connection } from '../../src/flows/connection.js';
@@ -449,6 +449,74 @@ describe('a Zeek log folder', () => {
         Ctunnel: 'c2.tunnel.example:443',
       });
     }
+  });
+
+  it("joins every SNI of a sensor's hours whose files begin with rows written late, stamped before the hour before", async () => {
+    // As zeekctl archives a day: ssl.01 begins with the ssl row of a TLS connection opened at
+    // 00:35 and logged an hour on (its conn.log row is in conn.02), stamped before ssl.00's first
+    // row; conn.01 begins with the row of a half-open connection that ended at 00:10. Every ssl
+    // row names a connection some conn.log has.
+    const root = mkdtempSync(join(tmp, 'late-rows-'));
+    const dated = join(root, '2024-03-01');
+    mkdirSync(dated);
+    const at = (h: number, m: number) => DAY + h * 3600 + m * 60;
+    const conn = (t: number, uid: string, port: number, duration: number, state = 'SF', history = 'ShADadFf'): string[] =>
+      `${t.toFixed(6)} ${uid} ${HOST} ${port} 203.0.113.5 443 tcp ssl ${duration.toFixed(6)} 700 3000 ${state} T F 0 ${history} 8 1100 8 3400 - 6 -`.split(
+        ' ',
+      );
+    const ssl = (t: number, uid: string, port: number): string[] => [
+      (t + 0.1).toFixed(6),
+      uid,
+      HOST,
+      String(port),
+      '203.0.113.5',
+      '443',
+      `${uid.toLowerCase()}.example.com`,
+    ];
+    const hours = [
+      {
+        conn: [conn(at(0, 2), 'Cearly', 52000, 1), conn(at(0, 40), 'Cforty', 52001, 1), conn(at(0, 50), 'Cfifty', 52002, 1)],
+        ssl: [ssl(at(0, 40), 'Cforty', 52001), ssl(at(0, 50), 'Cfifty', 52002)],
+      },
+      {
+        conn: [conn(at(0, 9), 'Chalf', 52003, 60, 'S1', 'Sh'), conn(at(1, 10), 'Cten', 52004, 1), conn(at(1, 20), 'Ctwenty', 52005, 1)],
+        ssl: [ssl(at(0, 35), 'Clong', 52006), ssl(at(1, 10), 'Cten', 52004), ssl(at(1, 20), 'Ctwenty', 52005)],
+      },
+      {
+        conn: [conn(at(0, 35), 'Clong', 52006, 75 * 60), conn(at(2, 6), 'Csix', 52007, 1)],
+        ssl: [ssl(at(2, 6), 'Csix', 52007)],
+      },
+    ];
+    const paths: string[] = [];
+    hours.forEach((hour, h) => {
+      const span = `0${h}:00:00-0${h + 1}:00:00`;
+      for (const [log, text] of [
+        ['conn', tsv('conn', CONN_FIELDS, CONN_TYPES, hour.conn)],
+        ['ssl', tsv('ssl', SSL_FIELDS, SSL_TYPES, hour.ssl)],
+      ] as const) {
+        const path = join(dated, `${log}.${span}.log.gz`);
+        writeFileSync(path, gzipSync(text));
+        paths.push(path);
+      }
+    });
+    const snis = Object.fromEntries(
+      ['Cforty', 'Cfifty', 'Cten', 'Ctwenty', 'Clong', 'Csix'].map((uid) => [uid, `${uid.toLowerCase()}.example.com`]),
+    );
+    const { captures, connections } = await loadCaptures([root]);
+    expect(captures.flatMap((c) => c.warnings)).toEqual([]);
+    expect(Object.fromEntries(connections.filter((c) => c.sni !== null).map((c) => [c.uid, c.sni]))).toEqual(snis);
+    // The same hours when a file's first bytes do not tell its time (read an hour at a time, not
+    // side by side): each conn.log still after the side logs its rows' connections wrote to.
+    const files = paths.map((path, i) => ({
+      path,
+      format: 'zeek-tsv' as const,
+      logType: path.includes('/conn.') ? 'conn' : 'ssl',
+      named: true,
+      head: i === paths.length - 1 ? undefined : gunzipSync(readFileSync(path)),
+    }));
+    const loaded = await loadZeekLogs(files, 0);
+    expect(loaded.captures.flatMap((c) => c.warnings)).toEqual([]);
+    expect(Object.fromEntries(loaded.connections.filter((c) => c.sni !== null).map((c) => [c.uid, c.sni]))).toEqual(snis);
   });
 
   it("reads `zeek -r`'s logs side by side: its dns and http rows are not held whole, and every row still joins", async () => {
