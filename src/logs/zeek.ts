@@ -809,8 +809,8 @@ interface Step {
  * (`lockstepReaders`). Logs read only once (standard input, a pipe) first, whole, for every log
  * type; then the side logs (dns, http, ssl), whose rows wait for the conn.log rows that claim
  * them by uid, then the conn.logs. A deployment's logs rotated hourly that are not read side by
- * side (a log's files that begin out of the order given, a file whose first bytes do not tell its
- * time) are read an hour at a time: before each conn.log the side logs that begin before the next
+ * side (named in another order than their hours, a file whose first bytes do not tell its time)
+ * are read an hour at a time: before each conn.log the side logs that begin before the next
  * conn.log has got as far as its first bytes (`FileState.reach`, not its first row: a half-open
  * connection's row is written long after its end, into the next hour's file), and a quarter of an
  * hour after (a side row is written before the conn.log row of its connection, which waits for the
@@ -868,11 +868,11 @@ interface Reader {
 /**
  * The readers of the files read side by side (zeek-lockstep.ts), or null. Files of one log each,
  * none read only once: one reader for each log's files, in the order given — a deployment's
- * hourly files, or the one file of each log `zeek -r` writes — when each log's files begin in
- * that order (else the hours are read as `readingOrder` says). A JSON log is read for the rows of
- * any log, as its rows each tell theirs. Or JSON streams of every log (tagged with `_path`, or
- * their rows telling their log by their fields): one reader of them for their side rows and one
- * for their conn rows, each file read by both at once.
+ * hourly files, or the one file of each log `zeek -r` writes — when each log's files were written
+ * in that order (`writtenInOrder`; else the hours are read as `readingOrder` says). A JSON log is
+ * read for the rows of any log, as its rows each tell theirs. Or JSON streams of every log (tagged
+ * with `_path`, or their rows telling their log by their fields): one reader of them for their
+ * side rows and one for their conn rows, each file read by both at once.
  */
 function lockstepReaders(states: readonly FileState[]): Reader[] | null {
   if (states.length === 0 || states.some((s) => s.once)) return null;
@@ -881,7 +881,7 @@ function lockstepReaders(states: readonly FileState[]): Reader[] | null {
     if (streams.length !== states.length) return null;
     const forSideRows = states.map((state) => ({ state, types: SIDE_LOGS }));
     const forConnRows = states.map((state) => ({ state, types: CONN_LOG }));
-    return beginInOrder(forSideRows)
+    return writtenInOrder(forSideRows)
       ? [
           { side: 0, steps: forSideRows },
           { side: null, steps: forConnRows },
@@ -897,7 +897,7 @@ function lockstepReaders(states: readonly FileState[]): Reader[] | null {
     if (list === undefined) byLog.set(logType, [{ state, types }]);
     else list.push({ state, types });
   }
-  if (!byLog.has('conn') || byLog.size < 2 || ![...byLog.values()].every(beginInOrder)) return null;
+  if (!byLog.has('conn') || byLog.size < 2 || ![...byLog.values()].every(writtenInOrder)) return null;
   let sides = 0;
   return [...byLog].map(([logType, list]) => ({ side: logType === 'conn' ? null : sides++, steps: list }));
 }
@@ -906,12 +906,16 @@ function lockstepReaders(states: readonly FileState[]): Reader[] | null {
 const holdsEveryLog = (s: FileState): boolean => s.file.format === 'zeek-json' && (s.file.tagged === true || s.logType === null);
 
 /**
- * Whether files read one after another begin in that order; files whose beginning is not known
- * are read by `readingOrder`. A file of no rows (NaN) begins nowhere.
+ * Whether files read one after another were written in that order, as the lockstep must read
+ * them (a side row is taken as read once its log has given a row stamped after it was written):
+ * whether the rows of their first bytes got further in that order (`FileState.reach`). Not
+ * whether their first rows are in that order: an hour's ssl.log may begin with a long-lived
+ * connection's row, written late and stamped before the first row of the hour before. Files whose
+ * first bytes do not tell are read by `readingOrder`; a file of no rows (NaN) is anywhere.
  */
-function beginInOrder(list: readonly Step[]): boolean {
-  const firsts = list.map((s) => s.state.firstRow).filter((t) => !Number.isNaN(t));
-  return list.length === 1 || firsts.every((t, i) => t !== null && (i === 0 || t >= firsts[i - 1]!));
+function writtenInOrder(list: readonly Step[]): boolean {
+  const reaches = list.map((s) => s.state.reach).filter((t) => !Number.isNaN(t));
+  return list.length === 1 || reaches.every((t, i) => t !== null && (i === 0 || t >= reaches[i - 1]!));
 }
 
 /** A promise for both waits, null when neither is one. */

@@ -560,7 +560,13 @@ describe('a Zeek log folder', () => {
           row: `${(DAY + 6 * 365 * 86400).toFixed(6)} Cstray ${HOST} 9 10.0.0.53 53 udp stray.example A - -`.split(' '),
         });
     }
+    // A long-lived connection's request written late, first in the seventh hour's http.log and
+    // stamped before the sixth's first row: the hours' first rows are then out of order, and the
+    // hours are still read side by side (their side rows not held whole).
+    httpRows.push({ ...request(DAY + 5 * 3600 - 100, 'Clate', 46000, 'late.example.org:443'), written: DAY + 6 * 3600 + 0.25 });
+    conns.push({ written: DAY + 6 * 3600 + 200, row: tcp(DAY + 5 * 3600 - 100.1, 'Clate', 46000, 3700) });
     conns.sort((a, b) => a.written - b.written);
+    httpRows.sort((a, b) => a.written - b.written);
     const rowsOf = (ws: Written[]) => ws.map((w) => w.row);
     writeFileSync(join(root, 'conn.log'), tsv('conn', CONN_FIELDS, CONN_TYPES, rowsOf(conns)));
     writeFileSync(join(root, 'dns.log'), tsv('dns', DNS_FIELDS, DNS_TYPES, rowsOf(dnsRows)));
