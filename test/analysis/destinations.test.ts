@@ -77,19 +77,15 @@ describe('destinations', () => {
 });
 
 describe('the names hosts resolved', () => {
+  /** A host's lookup of `query` and the resolver's answers. */
+  const reply = (origH: string, ts: number, query: string, dnsAnswers: DnsAnswer[]) =>
+    connection({ proto: 'udp', origH, respH: '192.168.0.1', respP: 53, ts, dnsQuery: query, dnsAnswers });
+  /** Answered through a CNAME: `edge.` before the query, then its address. */
   const answer = (origH: string, ts: number, query: string, address: string) =>
-    connection({
-      proto: 'udp',
-      origH,
-      respH: '192.168.0.1',
-      respP: 53,
-      ts,
-      dnsQuery: query,
-      dnsAnswers: [
-        { name: query, type: 'CNAME', value: `edge.${query}`, ttl: 60 },
-        { name: `edge.${query}`, type: 'A', value: address, ttl: 20 },
-      ],
-    });
+    reply(origH, ts, query, [
+      { name: query, type: 'CNAME', value: `edge.${query}`, ttl: 60 },
+      { name: `edge.${query}`, type: 'A', value: address, ttl: 20 },
+    ]);
 
   it("each host's own answer for an address, later answers winning; a host that asked nothing gets the last answer to anyone", () => {
     const book = new NameBook(
@@ -109,15 +105,12 @@ describe('the names hosts resolved', () => {
 
   it('an answer without a CNAME names the addresses answered for the query, not those of other names beside them', () => {
     const plain = (origH: string, ts: number, answers: { name: string; value: string }[]) =>
-      connection({
-        proto: 'udp',
+      reply(
         origH,
-        respH: '192.168.0.1',
-        respP: 53,
         ts,
-        dnsQuery: 'www.example',
-        dnsAnswers: answers.map((a) => ({ ...a, type: 'A', ttl: 60 })),
-      });
+        'www.example',
+        answers.map((a) => ({ ...a, type: 'A', ttl: 60 })),
+      );
     const book = new NameBook(
       listOf([
         plain('10.0.0.1', 1, [

@@ -99,7 +99,12 @@ export function hourRows(h: number): Rows {
 }
 
 /** A log as Zeek's ASCII writer writes it. */
-export function tsvLog(type: LogType, rows: readonly string[][], options: { close?: boolean } = {}): string {
+export function tsvLog(
+  type: LogType,
+  rows: readonly string[][],
+  /** `fields` and `types`: another log's own columns (Zeek's defaults of each type are `FIELDS`). */
+  options: { close?: boolean; fields?: readonly string[]; types?: readonly string[] } = {},
+): string {
   const lines = [
     '#separator \\x09',
     '#set_separator\t,',
@@ -107,8 +112,8 @@ export function tsvLog(type: LogType, rows: readonly string[][], options: { clos
     '#unset_field\t-',
     `#path\t${type}`,
     '#open\t2024-03-01-00-00-00',
-    `#fields\t${FIELDS[type].join('\t')}`,
-    `#types\t${TYPES[type].split(' ').join('\t')}`,
+    `#fields\t${(options.fields ?? FIELDS[type]).join('\t')}`,
+    `#types\t${(options.types ?? TYPES[type].split(' ')).join('\t')}`,
     ...rows.map((r) => r.join('\t')),
   ];
   if (options.close !== false) lines.push('#close\t2024-03-02-00-00-00');

@@ -26,19 +26,7 @@ const HTTP_FIELDS = ['ts', 'uid', 'id.orig_h', 'id.orig_p', 'id.resp_h', 'id.res
 /** An http.log with `proxied`, as Zeek's ASCII writer writes it. */
 function httpLog(rows: readonly string[][]): string {
   const types = ['time', 'string', 'addr', 'port', 'addr', 'port', 'string', 'string', 'string', 'string', 'set[string]'];
-  return [
-    '#separator \\x09',
-    '#set_separator\t,',
-    '#empty_field\t(empty)',
-    '#unset_field\t-',
-    '#path\thttp',
-    '#open\t2024-03-01-00-00-00',
-    `#fields\t${HTTP_FIELDS.join('\t')}`,
-    `#types\t${types.join('\t')}`,
-    ...rows.map((r) => r.join('\t')),
-    '#close\t2024-03-02-00-00-00',
-    '',
-  ].join('\n');
+  return tsvLog('http', rows, { fields: HTTP_FIELDS, types });
 }
 
 describe('proxy headers in http.log', () => {
@@ -349,47 +337,9 @@ describe('a file of several logs one after the other (zcat conn.*.gz dns.*.gz > 
 describe('dns.log rows as Zeek logs replies', () => {
   /** A dns.log with Zeek's rcode_name and rtt, as its default fields carry them. */
   function dnsLog(rows: readonly string[][]): string {
-    const fields = [
-      'ts',
-      'uid',
-      'id.orig_h',
-      'id.orig_p',
-      'id.resp_h',
-      'id.resp_p',
-      'proto',
-      'rtt',
-      'query',
-      'qtype_name',
-      'rcode_name',
-      'answers',
-      'TTLs',
-    ];
-    const types = [
-      'time',
-      'string',
-      'addr',
-      'port',
-      'addr',
-      'port',
-      'enum',
-      'interval',
-      'string',
-      'string',
-      'string',
-      'vector[string]',
-      'vector[interval]',
-    ];
-    return [
-      '#separator \\x09',
-      '#set_separator\t,',
-      '#empty_field\t(empty)',
-      '#unset_field\t-',
-      '#path\tdns',
-      `#fields\t${fields.join('\t')}`,
-      `#types\t${types.join('\t')}`,
-      ...rows.map((r) => r.join('\t')),
-      '',
-    ].join('\n');
+    const fields = 'ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto rtt query qtype_name rcode_name answers TTLs'.split(' ');
+    const types = 'time string addr port addr port enum interval string string string vector[string] vector[interval]'.split(' ');
+    return tsvLog('dns', rows, { fields, types, close: false });
   }
 
   it('a dns.log read alone: an NXDOMAIN or a reply without answers was answered; a query with no reply was not', async () => {
