@@ -24,11 +24,11 @@
  * default); one torn down with no byte carried by a reset from its responder's side ("TCP Reset-O"
  * for an outbound connection: "from the outside", the interface of lower security level) was
  * refused beyond the ASA. An ICMP connection is built between its foreign address and its local one
-(the real inside address; the global one is what it is mapped to), opened by the local end when
-outbound; its teardown (302021) names no number, duration, byte count or reason, so it tells
-nothing more of it. The Botnet Traffic Filter's messages name a connection to or from an address
-on its lists: one it dropped was denied, one it monitored was let through. The device's other
-messages (translations, …) are skipped, not unmatched.
+ * (the real inside address; the global one is what it is mapped to), opened by the local end when
+ * outbound; its teardown (302021) names no number, duration, byte count or reason, so it tells
+ * nothing more of it. The Botnet Traffic Filter's messages name a connection to or from an address
+ * on its lists: one it dropped was denied, one it monitored was let through. The device's other
+ * messages (translations, …) are skipped, not unmatched.
  */
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike, Teardown } from './types.js';
