@@ -200,4 +200,20 @@ describe("a firewall console's export", () => {
     const host = analyse(log).hosts[0]!;
     expect(host.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
   });
+
+  it("reads Check Point's exported log, its dates written as 5Mar2026 and its service by name", () => {
+    const header =
+      '"Number","Date","Time","Interface","Origin","Type","Action","Service","Source Port","Source","Destination","Protocol","Rule","Information"';
+    const rows = Array.from(
+      { length: 10 },
+      (_, i) =>
+        `"${i + 1}","5Mar2026","9:${two(i)}:01","eth1","fw-gw","Log","Drop","https","${40000 + i}","10.0.0.5","198.51.100.9","tcp","7",""`,
+    );
+    const log = readFirewallLog('export.csv', [header, ...rows].join('\n'));
+    expect(log.format).toBe('table');
+    expect(log.unmatched.count).toBe(0);
+    expect(log.connections.map((c) => [iso(c.ts), c.origP, c.respP, c.established])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [`2026-03-05T09:${two(i)}:01.000Z`, 40000 + i, 443, false]),
+    );
+  });
 });

@@ -395,7 +395,8 @@ export function parseDate(text: string, order?: DateOrder, line = 0): [number, n
   const s = text.trim();
   let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(s);
   if (m !== null) return [Number(m[1]), Number(m[2]), Number(m[3])];
-  m = /^(\d{1,2})[- /.]([A-Za-z]{3,9})[- /.,]+(\d{2}|\d{4})$/.exec(s);
+  // "17-Nov-2006", "17 Nov 06", and Check Point's "5Mar2026" written without separators.
+  m = /^(\d{1,2})[- /.]?([A-Za-z]{3,9})[- /.,]*(\d{2}|\d{4})$/.exec(s);
   if (m !== null && monthOf(m[2]!) > 0) return [fullYear(Number(m[3]), m[3]!.length), monthOf(m[2]!), Number(m[1])];
   m = /^([A-Za-z]{3,9})[- /.](\d{1,2}),?[- /.]+(\d{2}|\d{4})$/.exec(s);
   if (m !== null && monthOf(m[1]!) > 0) return [fullYear(Number(m[3]), m[3]!.length), monthOf(m[1]!), Number(m[2])];
