@@ -11,7 +11,7 @@
 import { listOf, type ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import { isAttempt, matchLogToCapture } from '../logs/firewall/match.js';
-import type { FirewallAction } from '../logs/firewall/types.js';
+import type { FirewallAction, FirewallFormat } from '../logs/firewall/types.js';
 import { clockOffset, count, duration, plural, round } from '../quantities.js';
 import type { AttributedReset, Refusals } from './attribution.js';
 import type { CidrSet } from './cidr.js';
@@ -19,21 +19,21 @@ import { machineAddress, NO_MACHINES, type Machines } from './machines.js';
 import { median } from './stats.js';
 import type { CaptureSummary, HostFinding, LogMatch } from './types.js';
 
-/** Input formats that are firewall logs (CaptureSummary.format). */
-const FIREWALL_LOG_FORMATS: ReadonlySet<CaptureSummary['format']> = new Set([
-  'netfilter',
-  'cisco-asa',
-  'filterlog',
-  'pfirewall',
-  'mikrotik',
-  'key-value',
-  'pan-os',
-  'cisco-ios',
-  'table',
-]);
+/** Input formats that are firewall logs (CaptureSummary.format): every format the firewall reader tells, a new one named here by the compiler. */
+const FIREWALL_LOG_FORMATS: Record<FirewallFormat, true> = {
+  netfilter: true,
+  'cisco-asa': true,
+  filterlog: true,
+  pfirewall: true,
+  mikrotik: true,
+  'key-value': true,
+  'pan-os': true,
+  'cisco-ios': true,
+  table: true,
+};
 
 export function isFirewallLog(capture: CaptureSummary): boolean {
-  return FIREWALL_LOG_FORMATS.has(capture.format);
+  return Object.hasOwn(FIREWALL_LOG_FORMATS, capture.format);
 }
 
 /** A log's word on one captured attempt. */
