@@ -1,6 +1,7 @@
 /**
  * Firewall logs as input (DESIGN.md "Inputs"): netfilter LOG lines, Cisco ASA / FTD syslog,
- * pfSense / OPNsense filterlog, Windows Firewall pfirewall.log and plain tables, told apart by
+ * pfSense / OPNsense filterlog, Windows Firewall pfirewall.log, AWS VPC Flow Logs, the other
+ * vendors' and plain tables, told apart by
  * content, read line by line into the connection record every input yields. A file may mix
  * formats (a syslog server collecting several devices): each line is read by the format the
  * file opens with, else by any other.
@@ -19,6 +20,7 @@ import { LONGEST_LINE, MIN_CONFIDENCE } from './types.js';
 import { pfirewall } from './pfirewall.js';
 import { table } from './table.js';
 import { otherSyslogLine } from './syslog.js';
+import { vpcFlow } from './vpcflow.js';
 import { LogClock } from './time.js';
 import type { FirewallEvent, FirewallFormat, FirewallFormatModule, LineParser } from './types.js';
 import { eventFault } from './types.js';
@@ -37,6 +39,7 @@ export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [
   keyValue,
   panos,
   ciscoIos,
+  vpcFlow,
   table,
 ];
 
@@ -424,7 +427,8 @@ export class FirewallLogReader {
         'log.no_entries',
         this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
-          'Windows pfirewall.log, MikroTik RouterOS, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point), PAN-OS traffic logs, Cisco IOS access-list logs ' +
+          'Windows pfirewall.log, MikroTik RouterOS, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point), PAN-OS traffic logs, ' +
+          'Cisco IOS access-list logs, AWS VPC Flow Logs ' +
           'or a table with a header naming its columns' +
           (why.length > 0 ? `; ${why.join('; ')}` : '') +
           (this.impossible.count > 0
