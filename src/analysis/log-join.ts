@@ -26,6 +26,7 @@ const FIREWALL_LOG_FORMATS: Record<FirewallFormat, true> = {
   filterlog: true,
   pfirewall: true,
   mikrotik: true,
+  meraki: true,
   'key-value': true,
   'pan-os': true,
   'cisco-ios': true,

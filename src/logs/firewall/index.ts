@@ -1,7 +1,7 @@
 /**
  * Firewall logs as input (DESIGN.md "Inputs"): netfilter LOG lines, Cisco ASA / FTD syslog,
- * pfSense / OPNsense filterlog, Windows Firewall pfirewall.log, AWS VPC Flow Logs, the other
- * vendors' and plain tables, told apart by
+ * pfSense / OPNsense filterlog, Windows Firewall pfirewall.log, Cisco Meraki MX flows, AWS VPC
+ * Flow Logs, the other vendors' and plain tables, told apart by
  * content, read line by line into the connection record every input yields. A file may mix
  * formats (a syslog server collecting several devices): each line is read by the format the
  * file opens with, else by any other.
@@ -11,6 +11,7 @@ import type { Connection } from '../../flows/connection.js';
 import { ciscoAsa } from './asa.js';
 import { AttemptStream, HELD_EVENTS, REORDER_SECONDS } from './attempts.js';
 import { filterlog } from './filterlog.js';
+import { meraki } from './meraki.js';
 import { mikrotik } from './mikrotik.js';
 import { keyValue } from './keyvalue.js';
 import { panos } from './panos.js';
@@ -36,6 +37,7 @@ export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [
   filterlog,
   pfirewall,
   mikrotik,
+  meraki,
   keyValue,
   panos,
   ciscoIos,
@@ -427,7 +429,7 @@ export class FirewallLogReader {
         'log.no_entries',
         this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
-          'Windows pfirewall.log, MikroTik RouterOS, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point), PAN-OS traffic logs, ' +
+          'Windows pfirewall.log, MikroTik RouterOS, Cisco Meraki flows, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point), PAN-OS traffic logs, ' +
           'Cisco IOS access-list logs, AWS VPC Flow Logs ' +
           'or a table with a header naming its columns' +
           (why.length > 0 ? `; ${why.join('; ')}` : '') +

@@ -9,7 +9,17 @@ import { icmp4Counterpart, icmp6Counterpart } from '../../flows/ports.js';
 
 /** The formats callhome reads firewall logs in, by the name `CaptureSummary.format` gives them. */
 export type FirewallFormat =
-  'netfilter' | 'cisco-asa' | 'filterlog' | 'pfirewall' | 'mikrotik' | 'key-value' | 'pan-os' | 'cisco-ios' | 'vpc-flow' | 'table';
+  | 'netfilter'
+  | 'cisco-asa'
+  | 'filterlog'
+  | 'pfirewall'
+  | 'mikrotik'
+  | 'meraki'
+  | 'key-value'
+  | 'pan-os'
+  | 'cisco-ios'
+  | 'vpc-flow'
+  | 'table';
 
 /** What the firewall did with the packet or connection (declared with the words that name it). */
 export type { FirewallAction };
