@@ -30,6 +30,7 @@ const FIREWALL_LOG_FORMATS: Record<FirewallFormat, true> = {
   'key-value': true,
   'pan-os': true,
   'cisco-ios': true,
+  pflog: true,
   'vpc-flow': true,
   table: true,
 };

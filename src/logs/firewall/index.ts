@@ -1,7 +1,7 @@
 /**
  * Firewall logs as input (DESIGN.md "Inputs"): netfilter LOG lines, Cisco ASA / FTD syslog,
- * pfSense / OPNsense filterlog, Windows Firewall pfirewall.log, Cisco Meraki MX flows, AWS VPC
- * Flow Logs, the other vendors' and plain tables, told apart by
+ * pfSense / OPNsense filterlog, Windows Firewall pfirewall.log, Cisco Meraki MX flows, pf's log as
+ * tcpdump prints it, AWS VPC Flow Logs, the other vendors' and plain tables, told apart by
  * content, read line by line into the connection record every input yields. A file may mix
  * formats (a syslog server collecting several devices): each line is read by the format the
  * file opens with, else by any other.
@@ -19,6 +19,7 @@ import { ciscoIos } from './ios.js';
 import { netfilter, netfilterEventOfScan, NetfilterBytes, scanNetfilterLine } from './netfilter.js';
 import { LONGEST_LINE, MIN_CONFIDENCE } from './types.js';
 import { pfirewall } from './pfirewall.js';
+import { pflog } from './pflog.js';
 import { table } from './table.js';
 import { otherSyslogLine } from './syslog.js';
 import { vpcFlow } from './vpcflow.js';
@@ -41,6 +42,7 @@ export const FIREWALL_FORMATS: readonly FirewallFormatModule[] = [
   keyValue,
   panos,
   ciscoIos,
+  pflog,
   vpcFlow,
   table,
 ];
@@ -430,7 +432,7 @@ export class FirewallLogReader {
         this.name,
         `${this.name}: not a capture or a firewall log: ${lines} of netfilter LOG, Cisco ASA 106xxx, pfSense filterlog, ` +
           'Windows pfirewall.log, MikroTik RouterOS, Cisco Meraki flows, key=value lines (FortiGate, Sophos, Juniper SRX, Check Point), PAN-OS traffic logs, ' +
-          'Cisco IOS access-list logs, AWS VPC Flow Logs ' +
+          'Cisco IOS access-list logs, pf logs as tcpdump prints them, AWS VPC Flow Logs ' +
           'or a table with a header naming its columns' +
           (why.length > 0 ? `; ${why.join('; ')}` : '') +
           (this.impossible.count > 0

@@ -18,6 +18,7 @@ export type FirewallFormat =
   | 'key-value'
   | 'pan-os'
   | 'cisco-ios'
+  | 'pflog'
   | 'vpc-flow'
   | 'table';
 
