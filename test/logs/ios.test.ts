@@ -95,9 +95,9 @@ describe('Cisco IOS access-list logs', () => {
   });
 
   it("a router's log with a few list entries among messages of no format is read, those counted as unmatched", async () => {
-    // The zone firewall's drops as IOS XE relays them, behind a header that is no syslog stamp.
+    // The platform's messages as IOS XE relays them, behind a header that is no syslog stamp.
     const zone = (i: number): string =>
-      `<190>33524${i}: 33524${i}: Mar  5 2026 09:2${i}:00.100 UTC: %IOSXE-6-PLATFORM: R0/0: cpp_cp: QFP:0.0 Thread:001 %FW-6-DROP_PKT: Dropping tcp pkt from GigabitEthernet1/0/2 10.0.0.11:5000${i} => 198.51.100.30:80 due to Policy drop`;
+      `<190>33524${i}: 33524${i}: Mar  5 2026 09:2${i}:00.100 UTC: %IOSXE-6-PLATFORM: R0/0: cpp_cp: QFP:0.0 Thread:001 %CPP_FM-3-CPP_FM_TCAM_WARNING: TCAM limit exceeded`;
     const path = write('router.log', [
       routed(0, '%SEC-6-IPACCESSLOGP: list OUTBOUND denied tcp 10.0.0.10(40010) -> 198.51.100.9(443), 1 packet'),
       ...[1, 2, 3, 4, 5].map(zone),
@@ -108,6 +108,29 @@ describe('Cisco IOS access-list logs', () => {
     expect(failures).toEqual([]);
     expect(connections.map((c) => c.origP)).toEqual([40010, 40011]);
     expect(captures[0]!.skipped).toEqual({ 'log.unmatched': 5, 'log.other_message': 1 });
-    expect(captures[0]!.warnings.join('\n')).toMatch(/5 lines match no firewall log format: line 2 .*%FW-6-DROP_PKT/);
+    expect(captures[0]!.warnings.join('\n')).toMatch(/5 lines match no firewall log format: line 2 .*%CPP_FM-3/);
+  });
+
+  it("reads the zone-based firewall's drops as denials, as IOS writes them and as IOS XE relays them", async () => {
+    const path = write('zone.log', [
+      ...[0, 1, 2].map(
+        (i) =>
+          `<190>33524${i}: 33524${i}: Mar  5 2026 09:2${i}:00.100 UTC: %IOSXE-6-PLATFORM: R0/0: cpp_cp: QFP:0.0 Thread:001 %FW-6-DROP_PKT: Dropping tcp pkt from GigabitEthernet1/0/2 10.0.0.11:5000${i} => 198.51.100.30:80(target:class)-(in-out:class-default) due to Policy drop:classify result with ip ident 0 tcp flag 0x2, seq 1, ack 0`,
+      ),
+      routed(
+        30,
+        '%FW-6-DROP_PKT: Dropping udp session 10.0.0.12:40000 198.51.100.31:53 on zone-pair in-out class class-default with ip ident 0',
+      ),
+    ]);
+    const { connections: found, captures } = await loadCaptures([path], { firewall: { year: 2026 } });
+    const connections = found.slice().sort((a, b) => a.ts - b.ts);
+    expect(connections.map((c) => [c.proto, c.origH, c.origP, c.respH, c.respP, c.established])).toEqual([
+      ['tcp', '10.0.0.11', 50000, '198.51.100.30', 80, false],
+      ['tcp', '10.0.0.11', 50001, '198.51.100.30', 80, false],
+      ['tcp', '10.0.0.11', 50002, '198.51.100.30', 80, false],
+      ['udp', '10.0.0.12', 40000, '198.51.100.31', 53, false],
+    ]);
+    expect(new Date(connections[0]!.ts * 1000).toISOString()).toBe('2026-03-05T09:20:00.100Z');
+    expect(captures[0]!.skipped).toEqual({});
   });
 });

@@ -42,19 +42,38 @@ const MESSAGE = new RegExp(
  * IOS XR's after the node and before the process: "RP/0/RP0/CPU0:Mar  5 09:00:01.123 UTC: ipv4_acl_mgr[310]: ".
  */
 const STAMP =
-  /(?:^|[\s:])[*.]?([A-Z][a-z]{2}) +(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?: [A-Z]{2,5})?: (?:[\w.-]+\[\d+\]: )?%/;
+  /(?:^|[\s:])[*.]?([A-Z][a-z]{2}) +(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?: [A-Za-z]{2,5})?: (?:[\w.-]+\[\d+\]: )?%/;
+
+/**
+ * The zone-based firewall's drop (IOS, IOS XE, sometimes inside a platform message): "%FW-6-DROP_PKT:
+ * Dropping tcp pkt from Gi1/0/2 10.0.0.5:53836 => 198.51.100.9:80(target:class)-(ZP:class-default)
+ * due to Policy drop:classify result …", or "Dropping tcp session 10.0.0.5:40000 198.51.100.9:443 on
+ * zone-pair …": the protocol and the two ends (IPv4).
+ */
+const ZONE_DROP =
+  /%FW-6-DROP_PKT: Dropping (\w+) (?:pkt|packet|session)(?: from \S+)? (\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5}) (?:=> )?(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})\b/;
 
 function parser(clock: LogClockLike): LineParser {
   return {
     parse(line: string, lineNumber: number): FirewallEvent | 'skip' | 'bad' | null {
       const at = line.indexOf('%');
-      if (at < 0 || line.indexOf('ACCESSLOG', at) < 0) return otherSyslogLine(line);
-      const m = MESSAGE.exec(line.slice(at));
-      if (m === null) return line.includes('ACCESSLOGRL') ? 'skip' : 'bad';
-      // A standard list's entry names its source alone (IPACCESSLOGS): no connection to make.
-      if (m[1] === 'S') return 'skip';
-      // A count of packets the first line already stood for, every five minutes: no new attempt.
-      if (Number(m[10]) > 1) return 'skip';
+      if (at < 0) return otherSyslogLine(line);
+      // MESSAGE's groups: the kind of entry, the decision, the protocol, the ends, ICMP's type and code, the packets.
+      let m: readonly (string | undefined)[];
+      if (line.indexOf('ACCESSLOG', at) >= 0) {
+        const list = MESSAGE.exec(line.slice(at));
+        if (list === null) return line.includes('ACCESSLOGRL') ? 'skip' : 'bad';
+        m = list;
+        // A standard list's entry names its source alone (IPACCESSLOGS): no connection to make.
+        if (m[1] === 'S') return 'skip';
+        // A count of packets the first line already stood for, every five minutes: no new attempt.
+        if (Number(m[10]) > 1) return 'skip';
+      } else if (line.indexOf('%FW-6-DROP_PKT:', at) >= 0) {
+        // The zone-based firewall's drop, as an access list's denial: its 5-tuple in the same places.
+        const z = ZONE_DROP.exec(line);
+        if (z === null) return 'bad';
+        m = [z[0], 'P', 'denied', z[1], z[2], z[3], z[4], z[5], undefined, undefined, '1'];
+      } else return otherSyslogLine(line);
       const proto = transportOf(m[3]!);
       if (proto === null) return 'skip';
       const src = m[4]!;
