@@ -4,20 +4,12 @@
  * logged are no new attempts; pings and IPv6 lists read alike, and so do the same entries as IOS
  * XE's forwarding plane, older IOS's IPv6 lists and IOS XR write them.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { logFiles } from './support.js';
 import { analyze, loadCaptures } from '../../src/index.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'callhome-ios-'));
+const write = logFiles('callhome-ios-');
 const pad = (n: number): string => String(n).padStart(2, '0');
-
-function write(name: string, lines: string[]): string {
-  const path = join(tmp, name);
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  return path;
-}
 
 /** A line of the router `rtr1` as its syslog server stores it, the router's stamp `minute` minutes after 09:00, 250 ms in. */
 const routed = (minute: number, message: string): string =>

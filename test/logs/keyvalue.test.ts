@@ -4,20 +4,12 @@
  * events, SonicWall's (its ends written address:port:interface) and Check Point's Log Exporter. Each names the same blocked agent, every minute, and
  * every one reads into the same attempts, times, decisions and verdict.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { logFiles } from './support.js';
 import { analyze, loadCaptures } from '../../src/index.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'callhome-keyvalue-'));
+const write = logFiles('callhome-keyvalue-');
 const T0 = Date.UTC(2026, 2, 5, 9, 0, 0) / 1000;
-
-function write(name: string, lines: string[]): string {
-  const path = join(tmp, name);
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  return path;
-}
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 /** The i-th attempt's time, each a minute after the one before, and its parts. */

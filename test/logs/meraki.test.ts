@@ -4,20 +4,12 @@
  * deny and 0 for allow), MX 18.101's `firewall`, `vpn_firewall` and `cellular_firewall` events,
  * and its `urls` and other events beside them, which decide no flow.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { logFiles } from './support.js';
 import { analyze, loadCaptures } from '../../src/index.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'callhome-meraki-'));
+const write = logFiles('callhome-meraki-');
 const T0 = Date.UTC(2026, 2, 5, 9, 0, 0) / 1000;
-
-function write(name: string, lines: string[]): string {
-  const path = join(tmp, name);
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  return path;
-}
 
 /** The appliance's stamp `at` seconds after 09:00, with its nanoseconds. */
 const stamp = (at: number): string => `${T0 + at}.123456789`;

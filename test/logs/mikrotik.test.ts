@@ -3,19 +3,11 @@
  * decision, the first address pair is the packet as the inside host sent it (behind the router's
  * NAT), and every line reads into the same attempts, labels and verdicts as any other log.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { logFiles } from './support.js';
 import { analyze, loadCaptures } from '../../src/index.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'callhome-mikrotik-'));
-
-function write(name: string, lines: string[]): string {
-  const path = join(tmp, name);
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  return path;
-}
+const write = logFiles('callhome-mikrotik-');
 
 const clock = (seconds: number): string => new Date(Date.UTC(2026, 2, 5, 9, 0, 0) + seconds * 1000).toISOString().slice(11, 19);
 

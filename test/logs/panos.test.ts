@@ -4,19 +4,11 @@
  * timed by its start (its start and end lines one attempt), and the firewall's THREAT lines,
  * beside them in the same file, are no connections of their own.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { logFiles } from './support.js';
 import { analyze, loadCaptures } from '../../src/index.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'callhome-panos-'));
-
-function write(name: string, lines: string[]): string {
-  const path = join(tmp, name);
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  return path;
-}
+const write = logFiles('callhome-panos-');
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 /** "2026/03/05 09:mm:ss" `seconds` after 09:00. */

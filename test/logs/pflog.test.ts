@@ -5,20 +5,12 @@
  * IPv6. Lines whose stamp gives no day (tcpdump's default time of day) carry no time to place
  * an attempt at, and are said so.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { logFiles } from './support.js';
 import { analyze, loadCaptures } from '../../src/index.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'callhome-pflog-'));
+const write = logFiles('callhome-pflog-');
 const T0 = Date.UTC(2026, 2, 5, 9, 0, 0) / 1000;
-
-function write(name: string, lines: string[]): string {
-  const path = join(tmp, name);
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  return path;
-}
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 /** OpenBSD's -ttt stamp `seconds` after 09:00 on 5 March: "Mar 05 09:mm:ss.123456". */

@@ -3,6 +3,9 @@
  * of one day, a host that retries a refused destination every ten minutes (each attempt named by
  * a DNS query), and hosts that browse through the proxy (CONNECT in http.log).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AnalysisResult } from '../../src/analysis/types.js';
 import { ZEEK_CONN_FIELDS } from '../../src/logs/zeek-records.js';
 
@@ -128,4 +131,14 @@ export function findings(result: AnalysisResult): unknown[] {
     verdict: h.verdict,
     groups: h.groups.map((g) => ({ destination: g.destination, attempts: g.attempts, names: [...g.names].sort() })),
   }));
+}
+
+/** A writer of log files, one a line each, into a temporary folder of its own (`prefix` names it): gives each file's path. */
+export function logFiles(prefix: string): (name: string, lines: readonly string[]) => string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return (name, lines) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
 }
