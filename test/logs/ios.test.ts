@@ -125,4 +125,14 @@ describe('Cisco IOS access-list logs', () => {
     expect(new Date(connections[0]!.ts * 1000).toISOString()).toBe('2026-03-05T09:20:00.100Z');
     expect(captures[0]!.skipped).toEqual({});
   });
+
+  it("a router's stamp in UTC is read as UTC whatever --tz says; a zone named by its abbreviation is read in --tz and said", async () => {
+    const path = write('zones.log', [
+      '<190>100: 100: Mar  5 2026 09:00:00.100 UTC: %SEC-6-IPACCESSLOGP: list OUT denied tcp 10.0.0.5(40000) -> 198.51.100.9(443), 1 packet',
+      '<190>101: 101: Mar  5 2026 09:01:00.100 est: %SEC-6-IPACCESSLOGP: list OUT denied tcp 10.0.0.5(40001) -> 198.51.100.9(443), 1 packet',
+    ]);
+    const { connections, captures } = await loadCaptures([path], { firewall: { year: 2026, tz: 'America/New_York' } });
+    expect(connections.map((c) => new Date(c.ts * 1000).toISOString())).toEqual(['2026-03-05T09:00:00.100Z', '2026-03-05T14:01:00.100Z']);
+    expect(captures[0]!.warnings.join('\n')).toMatch(/1 line gives its time in EST/);
+  });
 });

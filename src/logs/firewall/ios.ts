@@ -21,7 +21,7 @@
  */
 import { actionOf } from '../../firewall-words.js';
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
-import { monthOf, plausibleStamp } from './time.js';
+import { isUtcName, monthOf, plausibleStamp, utcSeconds } from './time.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { icmpPorts, isAddressText, MIN_CONFIDENCE, portOf, shareRead, transportOf } from './types.js';
 
@@ -40,9 +40,11 @@ const MESSAGE = new RegExp(
 /**
  * The router's own stamp before the message id: "*Mar  5 09:00:01.123: ", "Mar 5 2026 09:00:01 UTC: ";
  * IOS XR's after the node and before the process: "RP/0/RP0/CPU0:Mar  5 09:00:01.123 UTC: ipv4_acl_mgr[310]: ".
+ * The zone (`service timestamps … show-timezone`, "UTC", "mdt") is read when it is UTC; another is
+ * read as --tz says, and said, as a syslog stamp's is (a name alone can be more than one zone).
  */
 const STAMP =
-  /(?:^|[\s:])[*.]?([A-Z][a-z]{2}) +(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?: [A-Za-z]{2,5})?: (?:[\w.-]+\[\d+\]: )?%/;
+  /(?:^|[\s:])[*.]?([A-Z][a-z]{2}) +(\d{1,2})(?: (\d{4}))? (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?: ([A-Za-z]{2,5}))?: (?:[\w.-]+\[\d+\]: )?%/;
 
 /**
  * The zone-based firewall's drop (IOS, IOS XE, sometimes inside a platform message): "%FW-6-DROP_PKT:
@@ -86,10 +88,15 @@ function parser(clock: LogClockLike): LineParser {
         const [day, hour, minute, second] = [stamp[2], stamp[4], stamp[5], stamp[6]].map(Number) as [number, number, number, number];
         if (month > 0 && plausibleStamp(month, day, hour, minute, second)) {
           const s = second + (stamp[7] !== undefined ? Number(`0.${stamp[7]}`) : 0);
+          const zone = stamp[8]?.toUpperCase();
+          const utc = isUtcName(zone);
+          if (zone !== undefined && !utc) clock.unreadZone?.(zone);
           ts =
-            stamp[3] !== undefined
-              ? clock.local(Number(stamp[3]), month, day, hour, minute, s)
-              : clock.withoutYear(month, day, hour, minute, s);
+            stamp[3] === undefined
+              ? clock.withoutYear(month, day, hour, minute, s, utc)
+              : utc
+                ? utcSeconds(Number(stamp[3]), month, day, hour, minute, s)
+                : clock.local(Number(stamp[3]), month, day, hour, minute, s);
         }
       }
       let device: string | undefined;
