@@ -21,7 +21,7 @@
  */
 import { actionOf } from '../../firewall-words.js';
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
-import { isUtcName, monthOf, plausibleStamp, utcSeconds } from './time.js';
+import { fraction, isUtcName, monthOf, plausibleStamp, utcSeconds } from './time.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { icmpPorts, isAddressText, MIN_CONFIDENCE, portOf, shareRead, transportOf } from './types.js';
 
@@ -87,7 +87,7 @@ function parser(clock: LogClockLike): LineParser {
         const month = monthOf(stamp[1]!);
         const [day, hour, minute, second] = [stamp[2], stamp[4], stamp[5], stamp[6]].map(Number) as [number, number, number, number];
         if (month > 0 && plausibleStamp(month, day, hour, minute, second)) {
-          const s = second + (stamp[7] !== undefined ? Number(`0.${stamp[7]}`) : 0);
+          const s = second + fraction(stamp[7]);
           const zone = stamp[8]?.toUpperCase();
           const utc = isUtcName(zone);
           if (zone !== undefined && !utc) clock.unreadZone?.(zone);

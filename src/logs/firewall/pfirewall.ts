@@ -7,7 +7,7 @@
  * The same header since Windows XP SP2 and Server 2003; what the action column says differs (ACTIONS).
  * The header decides the column positions; without one, the documented default order is assumed.
  */
-import { fullYear, utcSeconds } from './time.js';
+import { fraction, fullYear, utcSeconds } from './time.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { historyLetters, icmpPorts, portOf, transportOf, shareRead } from './types.js';
 
@@ -92,7 +92,7 @@ function parser(clock: LogClockLike): LineParser {
       if (proto === null) return 'skip';
       const [y, mo, d] = [date[1], date[2], date[3]].map(Number) as [number, number, number];
       const [h, mi, s] = [time[1], time[2], time[3]].map(Number) as [number, number, number];
-      const seconds = s + (time[4] !== undefined ? Number(`0.${time[4]}`) : 0);
+      const seconds = s + fraction(time[4]);
       const ts = localTime ? clock.local(fullYear(y, 4), mo, d, h, mi, seconds) : utcSeconds(y, mo, d, h, mi, seconds);
       const event: FirewallEvent = {
         ts,

@@ -24,7 +24,7 @@ import { parseSyslogHeader } from './syslog.js';
 import { servicePort } from './table.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { historyLetters, icmpPorts, isAddressText, shareRead } from './types.js';
-import { monthOf, plausibleStamp } from './time.js';
+import { fraction, monthOf, plausibleStamp } from './time.js';
 
 /** The pflog header as tcpdump prints it: rule, reason, [uid …], action, direction, interface; then the packet. */
 const HEADER =
@@ -44,8 +44,6 @@ const ENDS = /^(\S+) > (\S+): ?(.*)$/;
 /** TCP's flags as tcpdump.org prints them ("Flags [S.]"), or old style ("S", "FP", "." with "ack N" after). */
 const NEW_FLAGS = /^Flags \[([^\]]*)\]/;
 const OLD_FLAGS = /^([SFPRWEU]+|\.)(?= |$)/;
-
-const fraction = (digits: string | undefined): number => (digits === undefined ? 0 : Number(`0.${digits}`));
 
 /** The line's time from the stamp before the pflog header; NaN when it gives no day; null when there is no stamp of tcpdump's. */
 function stampOf(before: string, clock: LogClockLike): number | null {

@@ -9,7 +9,7 @@
  * `dmesg -T` "[Fri Nov 17 …]", `dmesg -x` "kern  :warn  : [12345.678901] …").
  */
 import { prefixAction } from '../../firewall-words.js';
-import { fullYear, isoOffset, isUtcName, monthOf, plausibleStamp, utcSeconds } from './time.js';
+import { fraction, fullYear, isoOffset, isUtcName, monthOf, plausibleStamp, utcSeconds } from './time.js';
 import { SNIFF_CLOCK, type LogClockLike } from './types.js';
 
 export interface SyslogHeader {
@@ -46,10 +46,6 @@ const EPOCH = /^(\d{9,11})\.(\d{1,9}) +/;
 const CTIME = new RegExp(String.raw`^${CTIME_STAMP}(?: [a-z]+\.[a-z]+)? +`);
 /** `dmesg -x`: facility and level before the kernel's stamp. */
 const DMESG_X = /^[a-z]+ *:[a-z]+ *: +(?=\[)/;
-
-function fraction(digits: string | undefined): number {
-  return digits === undefined ? 0 : Number(`0.${digits}`);
-}
 
 /** The time of a CTIME_STAMP match, in the clock's zone; null for a month that is none. */
 function ctimeOf(m: RegExpExecArray, clock: LogClockLike): number | null {

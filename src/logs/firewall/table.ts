@@ -23,7 +23,7 @@
  */
 import { actionOf } from '../../firewall-words.js';
 import { count, plural } from '../../quantities.js';
-import { fullYear, isoOffset, monthOf, utcSeconds } from './time.js';
+import { fraction, fullYear, isoOffset, monthOf, utcSeconds } from './time.js';
 import type { FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
 import { portOf, SNIFF_CLOCK, transportOf, shareRead } from './types.js';
 
@@ -419,7 +419,7 @@ export function parseTimeOfDay(text: string): number | null {
   if (m === null) return null;
   let h = Number(m[1]);
   if (m[5] !== undefined) h = (h % 12) + (m[5].toLowerCase() === 'pm' ? 12 : 0);
-  const s = Number(m[3] ?? 0) + (m[4] !== undefined ? Number(`0.${m[4]}`) : 0);
+  const s = Number(m[3] ?? 0) + fraction(m[4]);
   return h * 3600 + Number(m[2]) * 60 + s;
 }
 
@@ -428,7 +428,7 @@ export function isoDateTime(text: string, clock: LogClockLike): number | null {
   const iso = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
   if (iso === null) return null;
   const [y, mo, d, h, mi] = [iso[1], iso[2], iso[3], iso[4], iso[5]].map(Number) as [number, number, number, number, number];
-  const sec = Number(iso[6] ?? 0) + (iso[7] !== undefined ? Number(`0.${iso[7]}`) : 0);
+  const sec = Number(iso[6] ?? 0) + fraction(iso[7]);
   const offset = iso[8] !== undefined ? isoOffset(iso[8]) : null;
   return offset === null ? clock.local(y, mo, d, h, mi, sec) : utcSeconds(y, mo, d, h, mi, sec) - offset;
 }

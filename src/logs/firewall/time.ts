@@ -280,6 +280,11 @@ export function utcSeconds(year: number, month: number, day: number, hour: numbe
   return Date.UTC(year, month - 1, day, hour, minute, 0) / 1000 + second;
 }
 
+/** A stamp's fraction of a second from its digits after the point ("123456" → 0.123456); 0 for none. */
+export function fraction(digits: string | undefined): number {
+  return digits === undefined ? 0 : Number(`0.${digits}`);
+}
+
 /** Whether a zone's name in a time stamp is UTC itself. */
 export const isUtcName = (zone: string | undefined): boolean => zone === 'UTC' || zone === 'GMT';
 
