@@ -178,7 +178,7 @@ describe('key=value firewall logs', () => {
     expect(result.hosts.map((h) => h.address)).not.toContain('192.0.2.1');
   });
 
-  it("Juniper SRX: a logical system's events, sessions logged only as they close, and a relayed line at its own stamp", async () => {
+  it("Juniper SRX: a logical system's events, sessions logged only as they close, a relayed line at its own stamp, a ping session", async () => {
     const sd = (event: string, port: number, extra = '') =>
       `${event} [junos@2636.1.1.1.2.40 source-address="10.0.0.10" source-port="${port}" destination-address="198.51.100.70" ` +
       `destination-port="443" service-name="junos-https" protocol-id="6" policy-name="p" ${extra}]`;
@@ -186,12 +186,15 @@ describe('key=value firewall logs', () => {
       `<14>1 2026-03-05T09:00:00.000Z srx RT_FLOW - ${sd('RT_FLOW_SESSION_DENY_LS', 40001)}`,
       `<14>1 2026-03-05T09:01:05.000Z srx RT_FLOW - ${sd('RT_FLOW_SESSION_CLOSE', 40002, 'reason="TCP FIN" elapsed-time="60"')}`,
       `Mar  5 09:02:30 192.0.2.9 junos-flow: 2025-03-05T09:02:29.500Z srx-01 RT_FLOW - ${sd('RT_FLOW_SESSION_DENY', 40003)}`,
+      // An ICMP session's "ports" are no type: a session is a query's, a ping.
+      `<14>1 2026-03-05T09:03:00.000Z srx RT_FLOW - ${sd('RT_FLOW_SESSION_CREATE', 1).replace('protocol-id="6"', 'protocol-id="1"').replace('junos-https', 'icmp')}`,
     ]);
     const { connections } = await loadCaptures([path], { firewall: { year: 2026 } });
-    expect(connections.map((c) => [new Date(c.ts * 1000).toISOString(), c.origP, c.established])).toEqual([
-      ['2025-03-05T09:02:29.500Z', 40003, false],
-      ['2026-03-05T09:00:00.000Z', 40001, false],
-      ['2026-03-05T09:00:05.000Z', 40002, true],
+    expect(connections.map((c) => [new Date(c.ts * 1000).toISOString(), c.proto, c.origP, c.respP, c.established])).toEqual([
+      ['2025-03-05T09:02:29.500Z', 'tcp', 40003, 443, false],
+      ['2026-03-05T09:00:00.000Z', 'tcp', 40001, 443, false],
+      ['2026-03-05T09:00:05.000Z', 'tcp', 40002, 443, true],
+      ['2026-03-05T09:03:00.000Z', 'icmp', 8, 0, true],
     ]);
   });
 

@@ -218,6 +218,7 @@ function parser(clock: LogClockLike): LineParser {
       // be all a policy logs: a session let through, timed by its start (as its CREATE is).
       let action: FirewallAction | null = values.action !== undefined ? actionOf(values.action, null) : null;
       let closedAfter = 0;
+      let juniperSession = false;
       if (action === null && subtype !== undefined) action = actionOf(subtype, null);
       if (action === 'allow' && connectionEvent !== undefined && /^stop$/i.test(connectionEvent)) return 'skip';
       if (action === null && sonicwall && message !== undefined) {
@@ -232,6 +233,7 @@ function parser(clock: LogClockLike): LineParser {
         const event = JUNIPER.exec(line);
         if (event === null) return null;
         action = event[1] === 'DENY' ? 'deny' : 'allow';
+        juniperSession = true;
         if (event[1] === 'CLOSE') closedAfter = Math.max(0, Number(elapsed ?? 0)) || 0;
       }
       // "tcp/https" (SonicWall): the transport before the service; without one, SonicWall's
@@ -260,7 +262,9 @@ function parser(clock: LogClockLike): LineParser {
       if (ts === null) return 'bad';
       const event: FirewallEvent = { ts: ts - closedAfter, action, proto, src, sport: -1, dst, dport: -1, line: lineNumber };
       if (proto === 'icmp') {
-        const type = icmpType >= 0 ? icmpType : NaN;
+        // A Juniper session of ICMP without its type is a query's (SRX keys sessions on requests;
+        // an error joins the session it belongs to): an echo request, as PAN-OS's ping.
+        const type = icmpType >= 0 ? icmpType : juniperSession ? 8 : NaN;
         const ports = icmpPorts(type, Number.isInteger(icmpCode) ? icmpCode : 0, dst.includes(':'));
         event.sport = ports.sport;
         event.dport = ports.dport;
