@@ -123,6 +123,9 @@ export function describeNonCapture(head: Uint8Array): string {
     // A syslog line opens with its priority, "<13>": text, whatever else it holds.
     if (/^<\d{1,3}>/.test(start)) return 'a text file';
     if (start.startsWith('<?xml') || start.startsWith('<')) return 'an XML file';
+    // Zeek writes a JSON log one object a line; `jq .` and exports spread an object over lines.
+    if (/^(?:\[\s*)?\{\s*\n/.test(start))
+      return `a JSON file of objects spread over several lines (Zeek JSON logs are read one object a line: \`jq -c ${start.startsWith('[') ? "'.[]'" : '.'}\` rewrites them so)`;
     if (start.startsWith('{') || start.startsWith('[')) return 'a JSON file';
     return 'a text file';
   }

@@ -221,6 +221,16 @@ describe('files that are not captures', () => {
     ['Latin-1 bytes', Uint8Array.from([0xe9, 0xe8, 0x00, 0xff, 0x10, 0x20]), 'an unrecognised binary file'],
     ['binary junk', Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3]), 'an unrecognised binary file (it starts with de ad be ef)'],
     ['JSON', enc('{"packets": []}'), 'a JSON file'],
+    [
+      'a Zeek log pretty-printed',
+      enc('[\n  {\n    "ts": 1597559163.5,\n    "uid": "CMdzit1AMNsmfAIiQc",\n    "id.orig_h": "192.168.4.76"\n  }\n]\n'),
+      "a JSON file of objects spread over several lines (Zeek JSON logs are read one object a line: `jq -c '.[]'` rewrites them so)",
+    ],
+    [
+      'a Zeek log as jq prints it',
+      enc('{\n  "ts": 1597559163.5,\n  "uid": "CMdzit1AMNsmfAIiQc"\n}\n{\n'),
+      'a JSON file of objects spread over several lines (Zeek JSON logs are read one object a line: `jq -c .` rewrites them so)',
+    ],
   ];
   test.each(cases)('%s: refused in one line saying what it looks like', async (_name, bytes, looks) => {
     const error = await readCaptureBytes('upload.pcap', bytes, () => {}).then(
