@@ -57,18 +57,36 @@ export function isWebAttempt(c: Connection, webPorts: readonly number[]): boolea
 }
 
 /**
+ * Whether a flow's originator sent nothing, by its history (Zeek's letters: the originator's
+ * upper case): answers nobody asked for — a DNS reflection's responses arriving at its victim,
+ * made the originator by the service port's side (`^d`). Unknown (no history) is not nothing.
+ */
+export function originatorSilent(c: Connection): boolean {
+  const h = c.history;
+  if (h === '') return false;
+  for (let i = 0; i < h.length; i++) {
+    const code = h.charCodeAt(i);
+    if (code >= 65 && code <= 90) return false;
+  }
+  return true;
+}
+
+/**
  * The names a DNS flow's originator asked: every one the flow kept, or its one query name (a
- * Zeek conn.log without callhome's columns names only one).
+ * Zeek conn.log without callhome's columns names only one); none when it asked nothing (the
+ * names are of responses it never asked for).
  */
 export function queryNames(c: Connection): readonly string[] {
+  if (queryCount(c) === 0) return [];
   if (c.dnsNames.length > 0) return c.dnsNames;
-  return c.dnsQuery !== null ? [c.dnsQuery] : [];
+  return [c.dnsQuery!];
 }
 
 /** How many names queryNames gives, without making its list. */
 export function queryCount(c: Connection): number {
   const n = c.dnsNames.length;
-  return n > 0 ? n : c.dnsQuery !== null ? 1 : 0;
+  const names = n > 0 ? n : c.dnsQuery !== null ? 1 : 0;
+  return names > 0 && originatorSilent(c) ? 0 : names;
 }
 
 /** DNS flows: to port 53, or parsed as DNS. */
@@ -329,7 +347,7 @@ export function dnsFacts(conns: ConnectionList, positions: readonly number[]): D
   const facts: DnsFacts = { flows: 0, queries: 0, answered: 0, resolvers: [], names: [], first: Infinity, last: -Infinity, times: [] };
   for (const i of positions) {
     const c = conns.peek(i);
-    if (c.proto !== 'udp' || !isDns(c)) continue;
+    if (c.proto !== 'udp' || !isDns(c) || originatorSilent(c)) continue;
     facts.flows++;
     facts.queries += Math.max(1, c.origPkts);
     if (c.respPkts > 0 || c.established) facts.answered++;

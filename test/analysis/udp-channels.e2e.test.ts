@@ -113,6 +113,23 @@ describe('DNS as a channel', () => {
     expect(h?.evidence.some((e) => e.includes('site'))).toBe(false);
   });
 
+  it("answers nobody asked for (a DNS reflection's responses at its victim) are no lookups of the victim's", async () => {
+    // Open resolvers answer spoofed queries for one name every second, each to another port of
+    // the victim, which never sent a query.
+    const frames: TimedFrame[] = [];
+    const victim = '192.168.1.73';
+    for (let i = 0; i < 40; i++) {
+      const resolver = `203.0.113.${10 + (i % 8)}`;
+      const payload = dnsResponsePayload({ id: i + 1, name: 'reflect.example.org', addresses: ['198.51.100.9'], ttl: 60 });
+      frames.push({ ts: T0 + i * 1.3, frame: udpFrame({ src: resolver, dst: victim, sport: 53, dport: 20000 + i, payload }) });
+    }
+    const { result } = await analyzeFrames(frames, 'dns-reflection.pcap');
+    const h = hostOf(result, victim);
+    expect(h?.labels ?? []).not.toContain('periodic');
+    expect(h?.verdict ?? '').not.toMatch(/Looks up/);
+    expect(result.summary.join('\n')).not.toMatch(/Looks up reflect\.example\.org/);
+  });
+
   it('a name looked up on a schedule no more often than a schedule of lookups needs, each lookup a flow of its own, is found', async () => {
     // The fewest lookups a host's DNS flows must add up to before they are looked at (dns-channel.ts).
     const frames: TimedFrame[] = [];
