@@ -6,12 +6,14 @@
  *   version 0: 4 checksum + reserved (C or R)  then key (K)  then sequence number (S)
  *   version 1: 4 payload length  6 call ID  8 sequence number (S)  then acknowledgment (A)
  * The protocol type says what follows: IPv4, IPv6, a whole Ethernet frame (0x6558, Linux gretap),
- * ERSPAN (0x88be, 0x22eb: erspan.ts), PPP (0x880b, PPTP), or another ethertype for link.ts.
+ * ERSPAN (0x88be, 0x22eb: erspan.ts), PPP (0x880b, PPTP), a packet a Cisco router redirects to a
+ * WCCP cache or proxy (0x883e: WCCPv2's 4-byte redirect header, then the IP packet; version 1 has
+ * no header, the IP packet follows at once), or another ethertype for link.ts.
  */
 
 import { decodeErspan, GRE_ERSPAN_TYPE_II, GRE_ERSPAN_TYPE_III } from './erspan.js';
 import type { Packet } from './packet.js';
-import { carry, enter, headerCut, type Carried } from './tunnel.js';
+import { carry, enter, headerCut, ipEthertype, type Carried } from './tunnel.js';
 
 export const GRE_MIN_HEADER = 4;
 const FLAG_CHECKSUM = 0x80;
@@ -22,6 +24,9 @@ const FLAG_SEQUENCE = 0x10;
 const FLAG_ACK = 0x80;
 const VERSION_MASK = 0x07;
 const GRE_PPP = 0x880b;
+const GRE_WCCP = 0x883e;
+/** WCCPv2's redirect header before the packet it redirects. */
+const WCCP_REDIRECT_HEADER = 4;
 /** The ethertype link.ts reads a PPP frame by (decode.ts hands it to decodePpp). */
 export const ETHERTYPE_PPP_IN_GRE = GRE_PPP;
 
@@ -70,6 +75,25 @@ export function decodeGre(b: Uint8Array, p: number, end: number, capEnd: number,
       out.reason = 'tunnel.not-ip';
       return;
     }
+  }
+  if (protocol === GRE_WCCP) {
+    // The packet starts at once (WCCPv1) or after the redirect header, whose first byte holds
+    // flags (0x40 is its D bit) and is never an IPv4 header's version and length (0x45–0x4f).
+    const first = payload < capEnd ? b[payload]! : 0;
+    const inner = first >= 0x45 && first <= 0x4f ? payload : payload + WCCP_REDIRECT_HEADER;
+    if (inner >= capEnd) {
+      out.status = 'malformed';
+      out.reason = inner >= end ? 'gre.header_exceeds_ip' : 'truncated.gre';
+      return;
+    }
+    const ethertype = ipEthertype(b, inner);
+    if (ethertype === 0) {
+      out.status = 'skipped';
+      out.reason = 'tunnel.not-ip';
+      return;
+    }
+    carry(carried, ethertype, inner);
+    return;
   }
   carry(carried, protocol, payload);
 }

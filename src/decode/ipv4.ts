@@ -2,6 +2,8 @@
  * IPv4 (RFC 791). Header layout:
  *   0 version/IHL  1 DSCP/ECN  2 total length  4 identification  6 flags/fragment offset
  *   8 TTL  9 protocol  10 header checksum  12 source  16 destination  20 options
+ * An Authentication Header (51, RFC 4302: next header, then its length in 4-byte units less 2)
+ * is read past, as IPv6's is among its extension headers: the protocol after it is the packet's.
  */
 
 import { fold, sumWords } from './checksum.js';
@@ -11,6 +13,9 @@ export const IPV4_MIN_HEADER = 20;
 const FLAG_DF = 0x4000;
 const FLAG_MF = 0x2000;
 const OFFSET_MASK = 0x1fff;
+const IPPROTO_AH = 51;
+/** AH headers read past, one inside another at most this deep. */
+const MAX_AH = 4;
 
 /**
  * Decode the IPv4 header at `o`. `len` is the offset just past the frame's captured bytes (the
@@ -82,6 +87,23 @@ export function decodeIPv4(b: Uint8Array, o: number, len: number, wireEnd: numbe
     out.status = 'skipped';
     out.reason = 'ipv4.later-fragment';
     return false;
+  }
+  for (let n = 0; out.proto === IPPROTO_AH && n < MAX_AH; n++) {
+    const p = o + out.ipHeaderLength;
+    const ipEnd = o + totalLength;
+    const ahLength = p + 2 <= len ? (b[p + 1]! + 2) * 4 : 0;
+    if (p + 2 > ipEnd || p + ahLength > ipEnd) {
+      out.status = 'malformed';
+      out.reason = 'ipv4.ah_exceeds';
+      return false;
+    }
+    if (p + 2 > len || p + ahLength > len) {
+      out.status = 'malformed';
+      out.reason = 'truncated.ipv4_ah';
+      return false;
+    }
+    out.proto = b[p]!;
+    out.ipHeaderLength += ahLength;
   }
   return true;
 }

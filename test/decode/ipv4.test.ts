@@ -11,6 +11,12 @@ const OPTIONS_SYN =
 const FIRST_FRAGMENT = ETH + '4500002c004d2000401146720a0000010a0000020fa00fa10030bd3b5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a';
 const LATER_FRAGMENT = ETH + '4500002c004d00034011666f0a0000010a0000025a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a';
 const ECHO = ETH + '4500002412340000400197e0c0a8000d0808080808006667000100026162636465666768';
+/** A SYN under an Authentication Header (IPsec AH, 24 bytes with its 96-bit ICV), checksums confirmed with tshark. */
+const AH_SYN =
+  ETH +
+  '45000040222240004033e3e00a000005c6336450' +
+  '060400000000100100000001000000000000000000000000' +
+  '9c4a01bb000003e8000000005002faf0de7b0000';
 
 /** Replace the byte at `offset` of a hex frame. */
 function patch(frame: string, offset: number, byteHex: string): string {
@@ -52,6 +58,19 @@ describe('IPv4', () => {
       '10.0.0.2',
     ]);
     expect(later.sport).toBe(-1);
+  });
+
+  it('reads the TCP segment under an Authentication Header, as IPv6 reads past its AH', () => {
+    const p = decode(AH_SYN, 1, { verifyChecksums: true });
+    expect([p.status, p.proto, p.ipHeaderLength, p.sport, p.dport]).toEqual(['decoded', 6, 44, 40010, 443]);
+    expect([p.ipChecksumOk, p.transportChecksumOk]).toEqual([true, true]);
+    // An AH longer than its packet, and one the capture cut.
+    expect([decode(patch(AH_SYN, 14 + 21, '40'), 1).status, decode(patch(AH_SYN, 14 + 21, '40'), 1).reason]).toEqual([
+      'malformed',
+      'ipv4.ah_exceeds',
+    ]);
+    const cut = AH_SYN.slice(0, (14 + 30) * 2);
+    expect(decode(cut, 1, undefined, 78).reason).toBe('truncated.ipv4_ah');
   });
 
   const malformed: { name: string; frame: string; origlen?: number; reason: string; keepsAddresses: boolean }[] = [

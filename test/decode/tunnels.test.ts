@@ -205,6 +205,20 @@ const WRAPPINGS: Wrapping[] = [
     wrap: (f) => ether(ETH_IPV4, outer4(17, udp(2152, 2152, gtp(ip(f), true)))),
   },
   {
+    name: 'WCCP version 2: a router redirecting to a cache, its redirect header (D bit set) before the IP packet',
+    kind: 'gre',
+    depth: 1,
+    versions: [4, 6],
+    wrap: (f) => ether(ETH_IPV4, outer4(47, gre(0x883e, new Uint8Array([0x40, 0x5a, 0x00, 0x48, ...ip(f)])))),
+  },
+  {
+    name: 'WCCP version 1: the redirected IP packet right after GRE',
+    kind: 'gre',
+    depth: 1,
+    versions: [4],
+    wrap: (f) => ether(ETH_IPV4, outer4(47, gre(0x883e, ip(f)))),
+  },
+  {
     name: 'PPTP (enhanced GRE, PPP)',
     kind: 'gre',
     depth: 1,
