@@ -2,9 +2,11 @@
  * Link layers: find where the IP header starts and which IP version it is.
  *
  * Ethernet with 802.1Q / 802.1ad / old QinQ tags at any depth, VN-Tag, MPLS label stacks and
- * PPPoE sessions; Linux cooked captures (SLL, SLL2); BSD null / loopback; raw IP; PPP; and the
+ * PPPoE sessions; Linux cooked captures (SLL, SLL2); BSD null / loopback; raw IP; PPP (IP or
+ * MPLS inside); Cisco HDLC (a router's serial link: address, control, an ethertype); and the
  * records of packet loggers, a header about the packet in front of it: pf's pflog (BSD firewalls),
- * Linux netfilter's NFLOG, Apple's PKTAP (macOS `tcpdump -i any`); and Wi-Fi in monitor mode:
+ * Linux netfilter's NFLOG, Apple's PKTAP (macOS `tcpdump -i any`; older macOS wrote it as
+ * DLT_USER2, 149, read so when the header is a PKTAP's); and Wi-Fi in monitor mode:
  * 802.11 frames, alone or after the capturing radio's header (radiotap, PPI, Prism, AVS).
  * Link type numbers are the LINKTYPE_* values of https://www.tcpdump.org/linktypes.html.
  */
@@ -27,6 +29,9 @@ export const LINKTYPE_IPV4 = 228;
 export const LINKTYPE_IPV6 = 229;
 export const LINKTYPE_NFLOG = 239;
 export const LINKTYPE_PKTAP = 258;
+/** DLT_USER2, which older macOS wrote its PKTAP captures with. */
+export const LINKTYPE_USER2 = 149;
+export const LINKTYPE_C_HDLC = 104;
 export const LINKTYPE_LINUX_SLL2 = 276;
 export const LINKTYPE_IEEE802_11 = 105;
 export const LINKTYPE_PRISM = 119;
@@ -46,6 +51,10 @@ export const ETHERTYPE_PPPOE_SESSION = 0x8864;
 
 const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
+const PPP_MPLS = 0x0281;
+const PPP_MPLS_MULTICAST = 0x0283;
+/** Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, then the protocol as an ethertype. */
+const C_HDLC_HEADER = 4;
 
 /** BSD address families as a null/loopback header carries them (IPv6 differs per OS). */
 const AF_INET = 2;
@@ -326,6 +335,8 @@ export function decodePpp(b: Uint8Array, start: number, len: number, out: Packet
   link.offset = p;
   if (protocol === PPP_IPV4) link.network = 4;
   else if (protocol === PPP_IPV6) link.network = 6;
+  else if (protocol === PPP_MPLS || protocol === PPP_MPLS_MULTICAST)
+    decodeEthertype(b, protocol === PPP_MPLS ? ETHERTYPE_MPLS : ETHERTYPE_MPLS_MULTICAST, p, len, out, link);
   else skip(out, 'ppp.not-ip', link);
 }
 
@@ -613,6 +624,14 @@ export function decodeLink(b: Uint8Array, start: number, end: number, linktype: 
       return decodeNflog(b, start, end, out, link);
     case LINKTYPE_PKTAP:
       return decodePktap(b, start, end, out, link);
+    case LINKTYPE_USER2:
+      // A user's link type: a PKTAP record only when it starts as one.
+      if (len >= PKTAP_HEADER && u32le(b, start) >= PKTAP_HEADER && u32le(b, start) <= len && u32le(b, start + 4) === PKT_REC_PACKET)
+        return decodePktap(b, start, end, out, link);
+      return skip(out, 'link.unsupported', link);
+    case LINKTYPE_C_HDLC:
+      if (len < C_HDLC_HEADER) return malformed(out, 'truncated.link', link);
+      return decodeEthertype(b, (b[start + 2]! << 8) | b[start + 3]!, start + C_HDLC_HEADER, end, out, link);
     case LINKTYPE_IEEE802_11:
       return decodeWlan(b, start, end, out, link);
     case LINKTYPE_IEEE802_11_RADIOTAP:
