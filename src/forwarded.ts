@@ -23,7 +23,6 @@
  * for it): a capture of one interface costs a few field copies a packet.
  */
 import { IPPROTO_TCP, IPPROTO_UDP, type Packet } from './decode/packet.js';
-import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from './decode/link.js';
 
 /** How far apart a forwarded packet's two copies may be, seconds (a router forwards in microseconds). */
 export const COPY_WINDOW = 0.002;
@@ -112,23 +111,17 @@ export class ForwardedCopies {
   /** Before a second vantage shows: the packet before, written over (nothing made a packet). */
   private readonly last: Seen = seenOf(null);
   private lastKept = false;
-  private cooked = false;
 
   /** Whether `p` is a copy of a packet tracked already, or the outside's copy of one to come (see above). */
   isCopy(p: Packet): boolean {
     if (p.status !== 'decoded' || (p.proto !== TCP && p.proto !== UDP) || p.carrierCount > 0 || p.sport < 0) return false;
     if (!this.watching) {
-      if (this.firstVantage === -1) {
-        this.firstVantage = p.vantage;
-        // Linux cooked headers (tcpdump -i any) tell each packet's interface and direction:
-        // watched from the first packet. Others (a pcapng's second interface) once one shows.
-        this.cooked = p.linktype === LINKTYPE_LINUX_SLL || p.linktype === LINKTYPE_LINUX_SLL2;
-      }
+      if (this.firstVantage === -1) this.firstVantage = p.vantage;
       if (p.vantage === this.firstVantage) {
-        if (this.cooked) {
-          fill(this.last, p);
-          this.lastKept = true;
-        }
+        // Watched once a second vantage shows (a Linux cooked header's other interface or
+        // direction, a pcapng's second interface): its first packet may copy this one.
+        fill(this.last, p);
+        this.lastKept = true;
         return false;
       }
       this.watching = true;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
-import { PcapWriter } from '../../src/capture/writer.js';
+import { PcapngWriter, PcapWriter } from '../../src/capture/writer.js';
 import { tcpFrame, type TcpSpec } from '../../src/synth/frame.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-forwarded-'));
@@ -84,6 +84,24 @@ describe('tcpdump -i any on a router', () => {
       );
     });
   }
+
+  it("a pcapng of the router's two interfaces (Ethernet): the first SYN seen on both is one SYN, as every later one", async () => {
+    // dumpcap -i lan -i wan: each packet in on one interface and out on the other, 8 µs apart.
+    const writer = new PcapngWriter();
+    const lan = writer.addInterface(1, { name: 'lan' });
+    const wan = writer.addInterface(1, { name: 'wan' });
+    for (let i = 0; i < 5; i++) {
+      const ts = T0 + i * 60;
+      const syn = { src: HOST, dst: SERVER, sport: 49800 + i, dport: 443, seq: 7000 * (i + 1), flags: 'S', ipId: 300 + i } as const;
+      writer.add(lan, ts, 0, tcpFrame({ ...syn, ttl: 128 }));
+      writer.add(wan, ts, 8_000, tcpFrame({ ...syn, ttl: 127 }));
+    }
+    const path = join(tmp, 'two-interfaces.pcapng');
+    writeFileSync(path, writer.toBuffer());
+    const { loaded } = await analyze([path]);
+    expect(loaded.captures[0]!.skipped['dup.forwarded-copy']).toBe(5);
+    expect(Array.from({ length: loaded.connections.length }, (_, i) => loaded.connections.get(i).synCount)).toEqual([1, 1, 1, 1, 1]);
+  });
 
   it('a capture of one interface has no copies: a SYN sent twice within a millisecond is two SYNs', async () => {
     const writer = new PcapWriter({ linktype: 1 });
