@@ -10,6 +10,12 @@
  * high character entropy, or hex, base32 or base64 with letters and digits mixed. Readable names
  * (img1.cdn.example.com), DNS-SD service names (_http._tcp.…), `.local` and reverse lookups
  * (in-addr.arpa, ip6.arpa) are not data.
+ *
+ * Nor are a reputation service's lookups: an anti-virus or mail filter asking its vendor about a
+ * file's hash or a sender (`<hash>.<hash>.f.01.s.sophosxl.net`) sends as many random-looking names,
+ * and is answered as DNS blocklists answer (RFC 5782 §2.1): with addresses in 127.0.0.0/8, the
+ * verdict coded in them. A domain whose answered queries (a real share of them) got loopback
+ * addresses and nothing else is such a service, not a tunnel.
  */
 import type { Connection } from '../flows/connection.js';
 import { isDns, notUnicast, queryNames } from './udp.js';
@@ -32,6 +38,10 @@ export const MIN_LONG_LABEL = 32;
 export const MIN_ENTROPY = 3.5;
 /** … and fewer vowels among its letters than this share (words have ~0.4). */
 export const MAX_VOWEL_SHARE = 0.28;
+
+/** A reputation service's answers: at least this many, and this share of the queries, all in 127.0.0.0/8. */
+const MIN_LOOPBACK_ANSWERS = 3;
+const MIN_LOOPBACK_SHARE = 0.1;
 
 /** Two-level public suffixes under which a registered domain has three labels (a common few). */
 const TWO_LEVEL_SUFFIXES = new Set([
@@ -188,6 +198,14 @@ interface DomainQueries {
   extraUnique: number;
   first: number;
   last: number;
+  /** Address answers in 127.0.0.0/8 (a reputation service's verdicts), and other address answers. */
+  loopbackAnswers: number;
+  otherAnswers: number;
+}
+
+/** Whether a domain's answers are a reputation service's (see above): loopback addresses, enough of them, nothing else. */
+function reputationService(d: DomainQueries): boolean {
+  return d.otherAnswers === 0 && d.loopbackAnswers >= Math.max(MIN_LOOPBACK_ANSWERS, MIN_LOOPBACK_SHARE * d.queries);
 }
 
 /** DNS queries of one host, by registered domain, kept while reading. */
@@ -209,7 +227,11 @@ export class DnsQueries {
       const split = splitNameOnce(name);
       if (split === null) continue;
       let d = this.domains.get(split.domain);
-      if (d === undefined) this.domains.set(split.domain, (d = { queries: 0, names: new Set(), extraUnique: 0, first: c.ts, last: c.ts }));
+      if (d === undefined)
+        this.domains.set(
+          split.domain,
+          (d = { queries: 0, names: new Set(), extraUnique: 0, first: c.ts, last: c.ts, loopbackAnswers: 0, otherAnswers: 0 }),
+        );
       d.queries++;
       const before = d.names.size;
       // Past the cap every name counts as distinct: a domain with this many names is no ordinary one.
@@ -221,6 +243,13 @@ export class DnsQueries {
         main = d;
         mainKept++;
         if (d.names.size > before) mainNew++;
+      }
+    }
+    if (main !== null) {
+      for (const a of c.dnsAnswers) {
+        if (a.type === 'CNAME') continue;
+        if (a.type === 'A' && a.value.startsWith('127.')) main.loopbackAnswers++;
+        else main.otherAnswers++;
       }
     }
     const unkept = c.dnsQueries - names.length;
@@ -235,7 +264,7 @@ export class DnsQueries {
     const out: DnsTunnel[] = [];
     for (const [domain, d] of this.domains) {
       const unique = d.names.size + d.extraUnique;
-      if (d.queries < MIN_QUERIES || unique < d.queries * MIN_UNIQUE_SHARE) continue;
+      if (d.queries < MIN_QUERIES || unique < d.queries * MIN_UNIQUE_SHARE || reputationService(d)) continue;
       const zone = commonSuffix(domain, d.names);
       let random = 0;
       let labels = 0;

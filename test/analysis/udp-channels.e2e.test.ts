@@ -64,6 +64,38 @@ describe('DNS as a channel', () => {
     expect(h?.verdict).toMatch(/^Carries data in DNS — a DNS tunnel/);
   });
 
+  it("an anti-virus asking its vendor's reputation service about file hashes, answered in 127.0.0.0/8, is no tunnel", async () => {
+    const rng = new Rng(11);
+    const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdef'[rng.int(0, 15)]).join('');
+    const lookups = (answer: (i: number) => string): TimedFrame[] => {
+      const frames: TimedFrame[] = [];
+      for (let i = 0; i < 60; i++) {
+        const name = `${hex(16)}.${hex(16)}.f.01.s.avvendor.example`;
+        const ts = T0 + i * 7;
+        const sport = 30000 + i;
+        frames.push({
+          ts,
+          frame: udpFrame({ src: '192.168.1.69', dst: RESOLVER, sport, dport: 53, payload: dnsQueryPayload({ id: i + 1, name }) }),
+        });
+        const payload = dnsResponsePayload({ id: i + 1, name, addresses: [answer(i)], ttl: 300 });
+        frames.push({ ts: ts + 0.01, frame: udpFrame({ src: RESOLVER, dst: '192.168.1.69', sport: 53, dport: sport, payload }) });
+      }
+      return frames;
+    };
+    // The service's verdicts, coded in loopback addresses as DNS blocklists answer (RFC 5782).
+    const reputation = await analyzeFrames(
+      lookups((i) => `127.0.${i % 3}.${1 + (i % 4)}`),
+      'reputation.pcap',
+    );
+    expect(hostOf(reputation.result, '192.168.1.69')?.labels ?? []).not.toContain('dns-tunnel');
+    // The same names answered with an address on the Internet: data carried in DNS.
+    const tunnel = await analyzeFrames(
+      lookups(() => '198.51.100.7'),
+      'answered-tunnel.pcap',
+    );
+    expect(hostOf(tunnel.result, '192.168.1.69')?.labels).toContain('dns-tunnel');
+  });
+
   it('a long tunnel on one port is counted past the names a flow keeps', async () => {
     const rng = new Rng(8);
     const frames: TimedFrame[] = [];
