@@ -20,10 +20,24 @@ export function eventNoun(basis: ScheduleBasis | null): string {
   return basis === null ? 'attempt' : EVENT[basis];
 }
 
-/** How big the bursts are: "bursts of 14 attempts (1 attempt/s)", "single requests". */
+/**
+ * A burst this short is its events at once (a browser's parallel connections, a stub's A and AAAA
+ * queries), not a rate: two SYNs half a millisecond apart are no "2,000 attempts/s".
+ */
+export const AT_ONCE_SECONDS = 0.05;
+
+/** Whether a schedule's bursts are their events at once (AT_ONCE_SECONDS). */
+export function burstsAtOnce(s: Pick<Schedule, 'burstSize' | 'burstRate'>): boolean {
+  return (
+    s.burstSize !== null && s.burstSize > 1 && s.burstRate !== null && s.burstRate > 0 && (s.burstSize - 1) / s.burstRate < AT_ONCE_SECONDS
+  );
+}
+
+/** How big the bursts are: "bursts of 14 attempts (1 attempt/s)", "bursts of 2 attempts at once", "single requests". */
 export function burstWords(s: Schedule): string {
   const noun = eventNoun(s.basis);
   if (s.burstSize === null || s.burstSize <= 1) return `single ${noun}s`;
+  if (burstsAtOnce(s)) return `bursts of ${count(s.burstSize)} ${noun}s at once`;
   const inside = s.burstRate !== null && s.burstRate > 0 ? ` (${rate(s.burstRate, noun)})` : '';
   return `bursts of ${count(s.burstSize)} ${noun}s${inside}`;
 }

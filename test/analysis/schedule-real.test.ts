@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeSchedule } from '../../src/analysis/index.js';
+import { shapeWords } from '../../src/analysis/schedule-words.js';
 import { random } from './support.js';
 
 /** An update agent: `count` bursts of `size` attempts about 1 s apart, ports rising by one. */
@@ -172,5 +173,20 @@ describe('jittered schedules', () => {
     let t = 0;
     for (let i = 0; i < 9; i++) times.push((t += 2 ** i));
     expect(analyzeSchedule(times, null, 'failed attempts').periodic).toBe(false);
+  });
+});
+
+describe('bursts in words', () => {
+  it("a program opening connections in pairs at once says so, not a rate: two SYNs 0.5 ms apart are no '2,000 attempts/s'", () => {
+    const times: number[] = [];
+    const ports: number[] = [];
+    for (let b = 0; b < 8; b++) times.push(100 + b * 30, 100 + b * 30 + 0.0005);
+    for (let i = 0; i < times.length; i++) ports.push(50_000 + i);
+    const s = analyzeSchedule(times, ports, 'failed attempts');
+    expect(shapeWords(s)).toMatch(/^bursts of 2 attempts at once/);
+    expect(shapeWords(s)).not.toMatch(/attempts\/s/);
+    // An agent's bursts one attempt a second keep their rate.
+    const paced = agent(4, 6, () => 40);
+    expect(shapeWords(analyzeSchedule(paced.times, paced.ports, 'failed attempts'))).toMatch(/^bursts of 6 attempts \(1 attempt\/s\)/);
   });
 });
