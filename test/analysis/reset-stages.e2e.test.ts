@@ -26,6 +26,70 @@ function capture(name: string, frames: [number, TcpSpec][]): string {
   return path;
 }
 
+describe('a reset with nothing before it in its connection', () => {
+  const CLIENT = '192.168.1.195';
+  const SERVER = '204.79.197.200';
+
+  /**
+   * Five TLS sessions with the server (TTL 120, 15 ms round trip); the last one the client
+   * resets, and the server's own reset of it arrives 10 s later, alone in its connection.
+   */
+  function lateReset(): string {
+    const frames: [number, TcpSpec][] = [];
+    for (let k = 0; k < 5; k++) {
+      const t = T0 + k * 30;
+      const sport = 49280 + k;
+      const c = { src: CLIENT, dst: SERVER, sport, dport: 443, ttl: 128 };
+      const s = { src: SERVER, dst: CLIENT, sport: 443, dport: sport, ttl: 120 };
+      frames.push([t, { ...c, seq: 100, flags: 'S' }]);
+      frames.push([t + 0.015, { ...s, seq: 900, ack: 101, flags: 'SA' }]);
+      frames.push([t + 0.0151, { ...c, seq: 101, ack: 901, flags: 'A' }]);
+      frames.push([t + 0.016, { ...c, seq: 101, ack: 901, flags: 'PA', payload: 'x'.repeat(200) }]);
+      frames.push([t + 0.031, { ...s, seq: 901, ack: 301, flags: 'PA', payload: 'y'.repeat(1200) }]);
+      if (k < 4) {
+        frames.push([t + 1, { ...c, seq: 301, ack: 2101, flags: 'FA' }]);
+        frames.push([t + 1.015, { ...s, seq: 2101, ack: 302, flags: 'FA' }]);
+        frames.push([t + 1.0151, { ...c, seq: 302, ack: 2102, flags: 'A' }]);
+      } else {
+        frames.push([t + 0.1, { ...c, seq: 301, ack: 2101, flags: 'RA' }]);
+        frames.push([t + 10, { ...s, seq: 2101, ack: 301, flags: 'RA', ttl: 119 }]);
+      }
+    }
+    return capture('late-reset.pcap', frames);
+  }
+
+  it("is judged by its TTL alone: the server's own, not a device that answered a SYN in 0 µs", async () => {
+    const path = lateReset();
+    const { result } = await analyze([path]);
+    const source = result.resetSources.find((s) => s.ttl === 119);
+    expect(source).toMatchObject({ attribution: 'endpoint', medianRttMs: null });
+    expect(source!.evidence).toMatch(/TTL 119 matches/);
+    expect(source!.evidence).not.toMatch(/the SYN/);
+    expect(result.summary.join(' ')).not.toMatch(/device in the path/);
+    const { connections } = await loadCaptures([path]);
+    const alone = connections.find((c) => c.resets.some((r) => r.ttl === 119))!;
+    expect(alone.resets[0]!.stage).toBe('unprompted');
+  });
+
+  it('after an ACK probe, says what it answered, not "after the SYN"', async () => {
+    const SCANNER = '192.168.1.50';
+    const TARGET = '192.168.1.25';
+    const frames: [number, TcpSpec][] = [];
+    for (let port = 1; port <= 40; port++) {
+      const t = T0 + port * 0.01;
+      frames.push([t, { src: SCANNER, dst: TARGET, sport: 60000, dport: port, seq: 7, ack: 4000 + port, flags: 'A', ttl: 64 }]);
+      frames.push([t + 0.0008, { src: TARGET, dst: SCANNER, sport: port, dport: 60000, seq: 4000 + port, flags: 'R', ttl: 128 }]);
+    }
+    const path = capture('ack-scan.pcap', frames);
+    const { result } = await analyze([path]);
+    const source = result.resetSources.find((s) => s.ttl === 128)!;
+    expect(source.evidence).not.toMatch(/the SYN/);
+    expect(source.evidence).toMatch(/after the opening non-SYN packet/);
+    const { connections } = await loadCaptures([path]);
+    expect(new Set(connections.flatMap((c) => c.resets.map((r) => r.stage)))).toEqual(new Set(['probe']));
+  });
+});
+
 describe('bytes of a connection nmap probes twice', () => {
   it('are not made from the unrelated acknowledgment numbers of two probes after a reset', async () => {
     const SCANNER = '10.42.42.253';
