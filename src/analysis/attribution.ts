@@ -402,7 +402,9 @@ function attributeRst(
     const refHops = hopsFromTtl(nearest);
     // Another server of the same network may run another system: a different TTL there means a
     // device in the path only when the reset also came from nearer or faster than that network.
-    const nearer = hops < refHops - TTL_TOLERANCE || initialTtl(r.ttl) === r.ttl;
+    // An unchanged initial TTL is the capture's own link: nearer than a network a router away,
+    // but not than one on that link too, where another initial TTL is another system.
+    const nearer = hops < refHops - TTL_TOLERANCE || (initialTtl(r.ttl) === r.ttl && refHops > 0);
     const faster = fasterThanRoundTrip(r, refRtt);
     if (sameAddress || nearer || faster) {
       return {
@@ -410,6 +412,15 @@ function attributeRst(
         attribution: 'middlebox',
         evidence: `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) but ${refWhat} arrive with ${ttl(nearest, c.respH)}`,
       };
+    }
+    if (hops === 0 && refHops === 0) {
+      // Its network is on the capture's link: "too near to be on the Internet" says nothing either.
+      return unknownReset(
+        c,
+        r,
+        `${ttl(r.ttl, c.respH)} differs from ${refWhat} (${ttl(nearest, c.respH)}), but both arrive with ${hopWords(0)}: ` +
+          `senders on the capture's own link running different systems, not a device nearer than ${netblock}`,
+      );
     }
     return (
       physicsAlone(c, r, internal) ??

@@ -26,6 +26,47 @@ function capture(name: string, frames: [number, TcpSpec][]): string {
   return path;
 }
 
+describe('a LAN host refusing a scan with its own TTL', () => {
+  const SCANNER = '10.42.42.253';
+  /**
+   * A port scan of three hosts on the sniffer's link: Windows 10.42.42.50 (TTL 128) answers
+   * port 22 and refuses the rest, Linux 10.42.42.25 and 10.42.42.56 (TTL 64) refuse every port.
+   */
+  function lanScan(): string {
+    const frames: [number, TcpSpec][] = [];
+    let t = T0;
+    for (let port = 1; port <= 60; port++) {
+      for (const [target, ttl] of [
+        ['10.42.42.50', 128],
+        ['10.42.42.25', 64],
+        ['10.42.42.56', 64],
+      ] as const) {
+        t += 0.05;
+        const sport = 40000 + port;
+        const seq = 1_000_000 + port * 17;
+        frames.push([t, { src: SCANNER, dst: target, sport, dport: port, seq, flags: 'S', ttl: 64 }]);
+        const open = target === '10.42.42.50' && port === 22;
+        frames.push([
+          t + 0.0001,
+          { src: target, dst: SCANNER, sport: port, dport: sport, seq: open ? 5000 : 0, ack: seq + 1, flags: open ? 'SA' : 'RA', ttl },
+        ]);
+        if (open) frames.push([t + 0.0002, { src: SCANNER, dst: target, sport, dport: port, seq: seq + 1, flags: 'R', ttl: 64 }]);
+      }
+    }
+    return capture('lan-scan.pcap', frames);
+  }
+
+  it('is not called a device in the path because its neighbours run another system', async () => {
+    const { result } = await analyze([lanScan()]);
+    const linux = result.resetSources.find((s) => s.ttl === 64 && s.kind === 'rst');
+    expect(linux).toBeDefined();
+    expect(linux!.attribution).not.toBe('middlebox');
+    expect(linux!.evidence).toMatch(/both arrive with no router in between/);
+    expect(result.resetSources.filter((s) => s.attribution === 'middlebox')).toEqual([]);
+    expect(result.summary.join(' ')).not.toMatch(/device in the path/);
+  });
+});
+
 describe('a reset with nothing before it in its connection', () => {
   const CLIENT = '192.168.1.195';
   const SERVER = '204.79.197.200';
