@@ -5,7 +5,7 @@
  * firewall looks different from a host capture and from a tap on the firewall's LAN side.
  */
 import { asList, denyingLog, type ConnectionList } from '../flows/store.js';
-import type { Connection, ResetEvidence } from '../flows/connection.js';
+import { resetTimed, type Connection, type ResetEvidence } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import { netblockOf, respNetblock } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
@@ -237,7 +237,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
         if (!byAddress.has(c.respH)) cluster.silent.add(c.respH);
         if (!internal.hasResp(c)) cluster.external++;
       }
-      if (cluster.delays.length < 4096) cluster.delays.push(r.delay);
+      if (cluster.delays.length < 4096 && resetTimed(r)) cluster.delays.push(r.delay);
       if (cluster.ipIds.length < 4096) cluster.ipIds.push({ ts: r.ts, ipId: r.ipId });
     }
   }
@@ -283,6 +283,19 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   return { refusals, resetSources: groupSources(connections, withResets, refusals, internal) };
 }
 
+/**
+ * What a reset that refused a connection's opening answered, in words (the SYN, or the packets of
+ * a probe that sent none); null for a reset at any later stage, or one that answered nothing seen.
+ */
+function openingAnswered(r: ResetEvidence): string | null {
+  return r.stage === 'syn' ? 'the SYN' : r.stage === 'probe' ? 'the opening non-SYN packet' : null;
+}
+
+/** A reset that answered a connection's opening faster than FAST_FRACTION of the fastest round trip `refRtt`. */
+function fasterThanRoundTrip(r: ResetEvidence, refRtt: number | null): boolean {
+  return openingAnswered(r) !== null && refRtt !== null && refRtt > LAN_RTT_SECONDS && r.delay < FAST_FRACTION * refRtt;
+}
+
 function clusterKey(r: ResetEvidence): number {
   return r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
 }
@@ -294,7 +307,8 @@ function clusterKey(r: ResetEvidence): number {
  * delay far below the round trips to the Internet, and addresses that never completed a handshake.
  */
 function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string | null {
-  if (cluster.kind !== 'rst' || cluster.addresses.size < 3) return null;
+  // Without a delay (resets that answered nothing seen) there is no "same near-zero delay" to tell.
+  if (cluster.kind !== 'rst' || cluster.addresses.size < 3 || cluster.delays.length === 0) return null;
   if (cluster.silent.size < 0.8 * cluster.addresses.size) return null;
   // Timing and TTL say "nearby" only for Internet addresses: LAN hosts answer fast with initial TTLs too.
   if (cluster.external < 0.8 * cluster.addresses.size) return null;
@@ -321,14 +335,15 @@ function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string
 
 /** Hop distance and delay alone, where they are unambiguous; null where they are not. */
 function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): AttributedReset | null {
-  if (r.stage !== 'syn' || internal.hasResp(c)) return null;
+  const answered = openingAnswered(r);
+  if (answered === null || internal.hasResp(c)) return null;
   const hops = hopsFromTtl(r.ttl);
   if (hops >= FAR_HOPS && r.delay >= WAN_DELAY_SECONDS) {
     return {
       reset: r,
       attribution: 'endpoint',
       evidence:
-        `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN, a round trip across the Internet: ` +
+        `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${duration(r.delay)} after ${answered}, a round trip across the Internet: ` +
         `the far end answered, not a device nearby`,
     };
   }
@@ -337,7 +352,7 @@ function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): Attri
       reset: r,
       attribution: 'middlebox',
       evidence:
-        `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${duration(r.delay)} after the SYN: ` +
+        `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${duration(r.delay)} after ${answered}: ` +
         `too near and too fast to be ${c.respH} on the Internet`,
     };
   }
@@ -387,14 +402,25 @@ function attributeRst(
     const refHops = hopsFromTtl(nearest);
     // Another server of the same network may run another system: a different TTL there means a
     // device in the path only when the reset also came from nearer or faster than that network.
-    const nearer = hops < refHops - TTL_TOLERANCE || initialTtl(r.ttl) === r.ttl;
-    const faster = r.stage === 'syn' && refRtt !== null && refRtt > LAN_RTT_SECONDS && r.delay < FAST_FRACTION * refRtt;
+    // An unchanged initial TTL is the capture's own link: nearer than a network a router away,
+    // but not than one on that link too, where another initial TTL is another system.
+    const nearer = hops < refHops - TTL_TOLERANCE || (initialTtl(r.ttl) === r.ttl && refHops > 0);
+    const faster = fasterThanRoundTrip(r, refRtt);
     if (sameAddress || nearer || faster) {
       return {
         reset: r,
         attribution: 'middlebox',
         evidence: `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) but ${refWhat} arrive with ${ttl(nearest, c.respH)}`,
       };
+    }
+    if (hops === 0 && refHops === 0) {
+      // Its network is on the capture's link: "too near to be on the Internet" says nothing either.
+      return unknownReset(
+        c,
+        r,
+        `${ttl(r.ttl, c.respH)} differs from ${refWhat} (${ttl(nearest, c.respH)}), but both arrive with ${hopWords(0)}: ` +
+          `senders on the capture's own link running different systems, not a device nearer than ${netblock}`,
+      );
     }
     return (
       physicsAlone(c, r, internal) ??
@@ -409,11 +435,11 @@ function attributeRst(
   if (nearest !== null) {
     // Only where the round trip is long enough for "nearby" to mean something: on a LAN the
     // host itself answers a SYN in well under a millisecond, faster than its usual round trip.
-    if (r.stage === 'syn' && refRtt !== null && refRtt > LAN_RTT_SECONDS && r.delay < FAST_FRACTION * refRtt) {
+    if (fasterThanRoundTrip(r, refRtt)) {
       return {
         reset: r,
         attribution: 'middlebox',
-        evidence: `answered the SYN in ${duration(r.delay)}, far below the fastest round trip to ${sameAddress ? c.respH : netblock} (${duration(refRtt)})`,
+        evidence: `answered ${openingAnswered(r)} in ${duration(r.delay)}, far below the fastest round trip to ${sameAddress ? c.respH : netblock} (${duration(refRtt!)})`,
       };
     }
     return {
@@ -421,11 +447,19 @@ function attributeRst(
       attribution: 'endpoint',
       evidence:
         `${ttl(r.ttl, c.respH)} matches ${refWhat} (${ttl(nearest, c.respH)})` +
-        (refRtt !== null && r.stage === 'syn' ? `, after ${duration(r.delay)} against a fastest round trip of ${duration(refRtt)}` : ''),
+        (refRtt !== null && openingAnswered(r) !== null
+          ? `, after ${duration(r.delay)} against a fastest round trip of ${duration(refRtt)}`
+          : ''),
     };
   }
   if (oneDevice !== null) return { reset: r, attribution: 'middlebox', evidence: oneDevice };
   return physicsAlone(c, r, internal) ?? unknownReset(c, r);
+}
+
+/** When a reset came, in words: after what it answered, or that nothing before it was seen to time it by. */
+function resetTiming(r: ResetEvidence): string {
+  if (!resetTimed(r)) return 'with nothing before it in its connection to time it by';
+  return `${duration(r.delay)} after ${openingAnswered(r) ?? 'the last packet'}`;
 }
 
 function unknownReset(c: Connection, r: ResetEvidence, why?: string): AttributedReset {
@@ -434,7 +468,7 @@ function unknownReset(c: Connection, r: ResetEvidence, why?: string): Attributed
     attribution: 'unknown',
     evidence:
       why ??
-      `thin evidence: ${c.respH} sent nothing but resets (${ttl(r.ttl, c.respH)}, ${duration(r.delay)} after the ${r.stage === 'syn' ? 'SYN' : 'last packet'}) ` +
+      `thin evidence: ${c.respH} sent nothing but resets (${ttl(r.ttl, c.respH)}, ${resetTiming(r)}) ` +
         'and no other address answered the same way, so there is nothing to compare it with',
   };
 }
@@ -528,7 +562,7 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
     if (s.addresses.size < 100_000) s.addresses.add(resp);
     if (r.sender !== '' && s.senders.size < 1000) s.senders.add(r.sender);
     if (s.hosts.size < 10_000) s.hosts.add(origKey(c));
-    if (s.delays.length < 4096 && r.origin === 'packet') s.delays.push(r.delay);
+    if (s.delays.length < 4096 && r.origin === 'packet' && resetTimed(r)) s.delays.push(r.delay);
     let e = s.evidence.get(refusal.evidence);
     if (e === undefined) s.evidence.set(refusal.evidence, (e = { resets: 0, addresses: new Set() }));
     e.resets++;

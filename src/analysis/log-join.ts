@@ -9,7 +9,7 @@
  * the offset, and whether the capture's physics of the resets agree with the log's word.
  */
 import { listOf, type ConnectionList } from '../flows/store.js';
-import type { Connection } from '../flows/connection.js';
+import { resetTimed, type Connection } from '../flows/connection.js';
 import { isAttempt, matchLogToCapture } from '../logs/firewall/match.js';
 import type { FirewallAction, FirewallFormat } from '../logs/firewall/types.js';
 import { clockOffset, count, duration, plural, round } from '../quantities.js';
@@ -208,7 +208,7 @@ function addToTally(t: Tally, c: Connection, action: FirewallAction, refusal: At
   const packet = refusal !== undefined && refusal.reset.origin === 'packet' && refusal.reset.kind === 'rst' ? refusal : undefined;
   if (packet !== undefined) {
     t.ttls.set(packet.reset.ttl, (t.ttls.get(packet.reset.ttl) ?? 0) + 1);
-    if (t.delays.length < 4096) t.delays.push(packet.reset.delay);
+    if (t.delays.length < 4096 && resetTimed(packet.reset)) t.delays.push(packet.reset.delay);
   }
   if (action === 'allow') {
     t.allowed++;

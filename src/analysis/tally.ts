@@ -8,7 +8,7 @@
 import { netblockOf, type CidrSet } from './cidr.js';
 import { respV4 } from '../flows/store.js';
 import { keyAddress, type AddressKey } from './address-key.js';
-import type { Connection } from '../flows/connection.js';
+import { resetTimed, type Connection } from '../flows/connection.js';
 import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
 import { count, endpoint } from '../quantities.js';
@@ -271,7 +271,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
         tally.refusalOf.set(k, s);
       }
       s.n++;
-      if (s.delays.length < 1000) s.delays.push(r.delay);
+      if (s.delays.length < 1000 && resetTimed(r)) s.delays.push(r.delay);
     }
   }
   const key = targetKey(c);

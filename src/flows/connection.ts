@@ -36,6 +36,16 @@ export type ConnState = keyof typeof import('./conn-state.js').CONN_STATES;
 export type ResetStage =
   /** answering the originator's SYN: no SYN-ACK was ever seen */
   | 'syn'
+  /**
+   * answering the originator's first packets, none of them a SYN (an ACK, FIN or NULL probe, or
+   * a connection already open when the capture began), before any other answer
+   */
+  | 'probe'
+  /**
+   * with nothing from the other side before it in its connection (a late reset of a connection
+   * already closed, a reset sent back to a spoofed address): no packet it answers, so no delay
+   */
+  | 'unprompted'
   /** after SYN and SYN-ACK, before any payload */
   | 'handshake'
   /** after payload was exchanged */
@@ -67,7 +77,7 @@ export interface ResetEvidence {
   ipId: number;
   /** Address the reset/ICMP came from (for ICMP: the router that sent it; for a log: the log's name). */
   sender: string;
-  /** Seconds from the packet it answers (the other side's latest packet) to the reset. */
+  /** Seconds from the packet it answers (the other side's latest packet) to the reset; 0, and no measure, for an 'unprompted' one. */
   delay: number;
   stage: ResetStage;
   seq: number;
@@ -83,6 +93,11 @@ export interface ResetEvidence {
   /** For ICMP errors: type and code (e.g. 3/13 administratively prohibited). */
   icmpType: number;
   icmpCode: number;
+}
+
+/** Whether a reset's delay measures anything: an 'unprompted' one answered no packet seen, so its 0 is no time. */
+export function resetTimed(r: ResetEvidence): boolean {
+  return r.stage !== 'unprompted';
 }
 
 /**

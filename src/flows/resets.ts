@@ -10,7 +10,7 @@ import type { Packet } from '../decode/packet.js';
 import { senderMac } from '../decode/link.js';
 import { TCP_ACK } from '../decode/tcp.js';
 import { NONE, type ResetEvidence, type ResetStage } from './connection.js';
-import type { Endpoint, Flow } from './flow.js';
+import { KIND_TCP, type Endpoint, type Flow } from './flow.js';
 import { Recent } from '../recent.js';
 
 /** Resets (and ICMP refusals) kept per connection. */
@@ -20,10 +20,13 @@ const LATE_RESET_SECONDS = 60;
 
 /** At what point of `flow` a reset at `ts` arrives; `otherLast` is the answered side's last packet time (-1 none). */
 export function resetStage(flow: Flow, ts: number, otherLast: number): ResetStage {
-  if (flow.sawFin || (otherLast >= 0 && ts - otherLast > LATE_RESET_SECONDS)) return 'late';
+  // Nothing of the other side to answer: no delay to time, whatever else the connection saw.
+  if (otherLast < 0) return 'unprompted';
+  if (flow.sawFin || ts - otherLast > LATE_RESET_SECONDS) return 'late';
   if (flow.orig.sawPayload || flow.resp.sawPayload) return 'data';
   if (flow.established) return 'handshake';
-  return 'syn';
+  // A TCP connection opened by no SYN answered its first packets (a UDP flow opens with any).
+  return flow.kind === KIND_TCP && flow.firstSynTs < 0 ? 'probe' : 'syn';
 }
 
 /**

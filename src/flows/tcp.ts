@@ -302,7 +302,9 @@ function anySegment(flow: Flow, p: Packet, fromOrig: boolean): boolean {
     } else {
       relAck = peer.relAck(ackSeq);
       if (relAck < 0) relAck = 0;
-      else if (!rst) updateAckSeq(peer, ackSeq); // acks in RSTs are not trusted
+      // Acks in RSTs are not trusted (as in Zeek); nor, unlike Zeek, acks of a side that reset:
+      // it sends nothing more, so they are another probe's numbers (nmap's), not its bytes.
+      else if (!rst && peer.state !== TCP_RESET) updateAckSeq(peer, ackSeq);
     }
   }
 

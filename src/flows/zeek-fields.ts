@@ -46,7 +46,7 @@ function firstReset(c: Connection): ResetEvidence | null {
 
 // ---------------------------------------------------------------- resets
 
-const STAGES: readonly ResetStage[] = ['syn', 'handshake', 'data', 'late'];
+const STAGES: readonly ResetStage[] = ['syn', 'probe', 'unprompted', 'handshake', 'data', 'late'];
 
 /** `%` and space in a token's value as %25 / %20, so a value never splits a token. */
 const tokenValue = (s: string): string => s.replace(/%/g, '%25').replace(/ /g, '%20');

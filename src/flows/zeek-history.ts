@@ -22,13 +22,14 @@ export function answered(history: string): boolean {
   return false;
 }
 
-/** The stage a reset at `at` in `history` arrived at (as `flows/resets.ts` stages them). */
-function stageAt(history: string, at: number): ResetStage {
+/** The stage a reset at `at` in `history` (from the originator when `fromOriginator`) arrived at (as `flows/resets.ts` stages them). */
+function stageAt(history: string, at: number, fromOriginator: boolean): ResetStage {
   const before = history.slice(0, at);
+  if (!(fromOriginator ? /[a-z]/ : /[A-Z]/).test(before)) return 'unprompted';
   if (/[Ff]/.test(before)) return 'late';
   if (/[Dd]/.test(before)) return 'data';
   if (answered(before)) return 'handshake';
-  return 'syn';
+  return before.includes('S') ? 'syn' : 'probe';
 }
 
 /** A reset the row tells of: at the row's end, from the side that sent it (sequence numbers 0: not known). */
@@ -45,11 +46,11 @@ export function historyResets(c: HistoryFields): ResetEvidence[] {
   if (resp < 0 && orig < 0 && s !== 'REJ' && s !== 'RSTR' && s !== 'RSTRH' && s !== 'RSTO' && s !== 'RSTOS0') return NONE;
   const resets: { at: number; reset: ResetEvidence }[] = [];
   // A history cut by Zeek's letter limits may miss the r that REJ and RSTR* imply.
-  if (resp >= 0) resets.push({ at: resp, reset: historyReset(c, false, stageAt(h, resp)) });
+  if (resp >= 0) resets.push({ at: resp, reset: historyReset(c, false, stageAt(h, resp, false)) });
   else if (c.connState === 'REJ' || c.connState === 'RSTR' || c.connState === 'RSTRH') {
     resets.push({ at: h.length, reset: historyReset(c, false, c.connState === 'REJ' || !answered(h) ? 'syn' : 'handshake') });
   }
-  if (orig >= 0) resets.push({ at: orig, reset: historyReset(c, true, stageAt(h, orig)) });
+  if (orig >= 0) resets.push({ at: orig, reset: historyReset(c, true, stageAt(h, orig, true)) });
   else if (c.connState === 'RSTO' || c.connState === 'RSTOS0') {
     resets.push({ at: h.length, reset: historyReset(c, true, c.connState === 'RSTOS0' ? 'syn' : 'handshake') });
   }

@@ -35,7 +35,7 @@ const RESET_FIELDS: readonly (readonly [keyof ResetEvidence, (v: unknown) => boo
   ['ipId', (v) => isInt(v, -1, 0xffff)],
   ['sender', isText],
   ['delay', isNumber],
-  ['stage', (v) => oneOf(v, ['syn', 'handshake', 'data', 'late'] as const)],
+  ['stage', (v) => oneOf(v, ['syn', 'probe', 'unprompted', 'handshake', 'data', 'late'] as const)],
   ['seq', (v) => isInt(v, -1, 0xffffffff)],
   ['ack', (v) => isInt(v, -1, 0xffffffff)],
   ['ackZero', (v) => typeof v === 'boolean'],

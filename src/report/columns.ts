@@ -4,7 +4,7 @@
  * `base/protocols/conn/main.zeek` declares `Conn::Info` once and the logging framework writes
  * it in every format.
  */
-import type { Connection } from '../flows/connection.js';
+import { resetTimed, type Connection } from '../flows/connection.js';
 
 /** Zeek log types used by conn.log (`#types` line). */
 export type ZeekType = 'time' | 'string' | 'addr' | 'port' | 'enum' | 'interval' | 'count' | 'bool' | 'set[string]';
@@ -143,8 +143,11 @@ export const connectionColumns: readonly ConnectionColumn[] = [
     null,
     'interval',
     null,
-    'seconds from the packet the first reset answered to the reset',
-    (c) => packetReset(c)?.delay ?? null,
+    'seconds from the packet the first reset answered to the reset (none when it answered no packet seen)',
+    (c) => {
+      const r = packetReset(c);
+      return r !== null && resetTimed(r) ? r.delay : null;
+    },
     { unit: 'seconds', ndjson: false },
   ),
   column('resets', null, 'json', null, 'every reset / ICMP refusal with its evidence', (c) => c.resets),
