@@ -202,9 +202,9 @@ export function labelHost(
         `${dns.answered === 0 ? 'none answered' : `${count(dns.answered)} of ${plural(dns.flows, 'flow')} answered`}`,
     );
   }
-  if (items.cutOff > 0) {
+  if (items.cutOff.length > 0) {
     evidence.push(
-      `cut off: ${plural(items.cutOff, 'attempt')} in the last ${duration(CUT_OFF_SECONDS)} of the capture had no answer before it ended (not counted as unanswered)`,
+      `cut off: ${plural(items.cutOff.length, 'attempt')} in the last ${duration(CUT_OFF_SECONDS)} of the capture had no answer before it ended (not counted as unanswered)`,
     );
   }
   if (isProxyHost)

@@ -45,8 +45,12 @@ export interface Items {
   refusal: (AttributedReset | undefined)[];
   viaProxy: Uint8Array;
   attempt: Uint8Array;
-  /** Unanswered attempts in the capture's last seconds, left out of every count. */
-  cutOff: number;
+  /**
+   * Positions of the unanswered attempts in the capture's last seconds, in order: their outcome
+   * is unknown, so they are left out of every count of outcomes — but they were sent, and a
+   * flood's rate counts them (tally.ts).
+   */
+  cutOff: number[];
 }
 
 export interface OutcomeContext {
@@ -131,7 +135,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     refusal: new Array<AttributedReset | undefined>(n),
     viaProxy: new Uint8Array(n),
     attempt: new Uint8Array(n),
-    cutOff: 0,
+    cutOff: [],
   };
   // What a host did last per responder and ports, each made at its first use (most hosts of a
   // network have none): its unanswered attempt's end (SYN retransmissions the tracker emitted as
@@ -164,10 +168,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
         items.refusal[before] = refusal;
         items.outcome[before] = outcomeOf(held !== null ? held[before]! : connections.get(indices[before]!), refusal);
         // Answered after all: not cut off by the end of the capture.
-        if (cutOffItems.delete(before)) {
-          items.attempt[before] = 1;
-          items.cutOff--;
-        }
+        if (cutOffItems.delete(before)) items.attempt[before] = 1;
         unansweredBefore!.delete(key);
         refusal = undefined;
         outcome = 'unanswered';
@@ -207,7 +208,6 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       // of datagrams (more than a client's retries) waits for no answer: it is what it is.
       if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) && ctx.loggedInputs?.has(c.capture) !== true) {
         attempt = false;
-        items.cutOff++;
         cutOffItems.add(i);
       }
     }
@@ -227,5 +227,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     items.viaProxy[i] = viaProxy ? 1 : 0;
     items.attempt[i] = attempt ? 1 : 0;
   }
+  // In order: positions were added as they came, and a Set keeps that order.
+  items.cutOff = [...cutOffItems];
   return items;
 }

@@ -5,7 +5,7 @@
  * counts: a flood (many attempts at one address:port, fast) and a scan (many ports or many
  * addresses, mostly failing).
  */
-import { netblockOf, type CidrSet } from './cidr.js';
+import { isLoopback, netblockOf, type CidrSet } from './cidr.js';
 import { respV4 } from '../flows/store.js';
 import { keyAddress, type AddressKey } from './address-key.js';
 import type { Connection } from '../flows/connection.js';
@@ -30,6 +30,13 @@ const SCAN_WINDOW_SECONDS = 600;
 /** Flood: this many attempts at one address:port, at this rate or more. */
 const FLOOD_ATTEMPTS = 100;
 const FLOOD_RATE = 10;
+/**
+ * …of which more than this share did not complete (refused, never answered, or cut off by the
+ * end of the capture): a flood's target cannot keep up, or was never meant to answer its spoofed
+ * sources. A burst of connections that are answered and carry data — a load test, a busy client
+ * of a local service — is no DDoS.
+ */
+const FLOOD_FAILING = 0.5;
 /** UDP datagrams count towards a flood when fewer than one in this many is answered. */
 const UDP_ANSWER_RATIO = 10;
 /** UDP ports are kept apart from TCP ports in the per-target counts: the key has this bit set. */
@@ -328,10 +335,23 @@ const MAX_PORT_ADDRESSES = 1_000_000;
 /** One attempt at an address counted: per port (`key`) and over all its ports. */
 function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean): void {
   let t = pa.ports.get(key);
+  if (t === undefined) pa.ports.set(key, (t = targetOf(c)));
+  countTarget(t, c, failed);
+  pa.n++;
+  if (failed) pa.failed++;
+  pa.last = c.ts;
+}
+
+/** A target's counts, before its first attempt `c` is counted. */
+function targetOf(c: Connection): TargetStats {
   // A list of one made as one: an empty list's first push makes room for seventeen, and a
   // firewall log's host meets most of its targets once.
-  if (t === undefined) pa.ports.set(key, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [c.origP], failed: 0 }));
-  else if (t.ports.length < 500) t.ports.push(c.origP);
+  return { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [c.origP], failed: 0 };
+}
+
+/** One attempt at a target counted: its SYNs or datagrams, their span, its source port. */
+function countTarget(t: TargetStats, c: Connection, failed: boolean): void {
+  if (t.attempts > 0 && t.ports.length < 500) t.ports.push(c.origP);
   t.n += floodCount(c);
   if (c.proto === 'udp') {
     if (oneWay(c) && c.lastTs > t.last) t.last = c.lastTs;
@@ -343,9 +363,6 @@ function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean):
   if (c.ts > t.last) t.last = c.ts;
   if (c.ts < t.first) t.first = c.ts;
   if (failed) t.failed++;
-  pa.n++;
-  if (failed) pa.failed++;
-  pa.last = c.ts;
 }
 
 /**
@@ -395,39 +412,97 @@ export function directRate(items: Items, direct: readonly number[]): number {
 
 export interface Flood {
   target: string;
+  /** Its attempts whose outcome the capture shows (`attempts`, `failed`); `n`, the span and the ports count those cut off too. */
   t: TargetStats;
+  /** Attempts at the target in the capture's last seconds, their outcome unknown (outcomes.ts). */
+  cutOff: number;
   rate: number;
   sequential: boolean;
   /** What was counted: SYNs, or UDP datagrams. */
   unit: 'SYN' | 'UDP datagram';
 }
 
-/** flood: a high rate of attempts at one address:port. */
+/**
+ * flood: a high rate of attempts at one address:port, most of them not completing — attempts cut
+ * off by the end of the capture count towards it (they were sent: the rate is known, whatever
+ * became of them), and a loopback address is never its target (a host cannot flood itself off the
+ * network).
+ */
 export function findFlood(tally: Tally): Flood | null {
+  const cutOff = cutOffTargets(tally);
   let flood: Flood | null = null;
   let address: AddressKey = 0;
-  const visit = (t: TargetStats, key: number): void => {
+  // The cut-off attempts at the address being visited, per port key.
+  let late: Map<number, TargetStats> | undefined;
+  const visit = (counted: TargetStats | null, key: number, cut: TargetStats | undefined): void => {
+    const t = counted === null ? { ...cut!, attempts: 0, failed: 0 } : cut === undefined ? counted : withCutOff(counted, cut);
+    const unknown = cut?.attempts ?? 0;
     if (t.n < FLOOD_ATTEMPTS || (flood !== null && t.n <= flood.t.n)) return;
     const rate = t.n / Math.max(t.last - t.first, 1);
     if (rate < FLOOD_RATE) return;
-    const port = key & 0xffff;
+    if (t.failed + unknown <= FLOOD_FAILING * (t.attempts + unknown)) return;
     const target = keyAddress(address);
+    if (isLoopback(target)) return;
+    const port = key & 0xffff;
     flood = {
       target: `${endpoint(target, port)}${key & UDP_KEY ? ' (UDP)' : ''}`,
       t,
+      cutOff: unknown,
       rate,
       sequential: sequentialPorts(t.ports).sequential,
       unit: key & UDP_KEY ? 'UDP datagram' : 'SYN',
     };
   };
+  const visitCounted = (t: TargetStats, key: number): void => visit(t, key, late?.get(key));
+  const visitCutOff = (cut: TargetStats, key: number, counted: ReadonlyMap<number, TargetStats> | PortTargets | null): void => {
+    if (counted === null || counted.get(key) === undefined) visit(null, key, cut);
+  };
   // Map.forEach, not for…of: a host of a firewall log meets hundreds of thousands of addresses.
   tally.byAddress.forEach((entry, key) => {
+    late = cutOff.get(key);
     // An address of one attempt is a flood only when that attempt alone counts enough.
-    if (typeof entry === 'number' && floodCount(tally.items.conn.peek(entry)) < FLOOD_ATTEMPTS) return;
+    if (late === undefined && typeof entry === 'number' && floodCount(tally.items.conn.peek(entry)) < FLOOD_ATTEMPTS) return;
     address = key;
-    addressStats(tally, entry).ports.forEach(visit);
+    const ports = addressStats(tally, entry).ports;
+    ports.forEach(visitCounted);
+    late?.forEach((cut, port) => visitCutOff(cut, port, ports));
+    cutOff.delete(key);
+  });
+  // Addresses the host met only in the capture's last seconds.
+  late = undefined;
+  cutOff.forEach((ports, key) => {
+    address = key;
+    ports.forEach((cut, port) => visitCutOff(cut, port, null));
   });
   return flood;
+}
+
+/** The host's cut-off attempts (`Items.cutOff`) counted per address and port key, as countAt counts the others. */
+function cutOffTargets(tally: Tally): Map<AddressKey, Map<number, TargetStats>> {
+  const targets = new Map<AddressKey, Map<number, TargetStats>>();
+  for (const i of tally.items.cutOff) {
+    const c = tally.items.conn.peek(i);
+    const resp = respKey(c);
+    let ports = targets.get(resp);
+    if (ports === undefined) targets.set(resp, (ports = new Map<number, TargetStats>()));
+    const key = targetKey(c);
+    let t = ports.get(key);
+    if (t === undefined) ports.set(key, (t = targetOf(c)));
+    countTarget(t, c, false);
+  }
+  return targets;
+}
+
+/** A target's counts and those of its cut-off attempts: their SYNs, span and source ports; the outcomes, only the counted ones'. */
+function withCutOff(t: TargetStats, cut: TargetStats): TargetStats {
+  return {
+    n: t.n + cut.n,
+    attempts: t.attempts,
+    failed: t.failed,
+    first: Math.min(t.first, cut.first),
+    last: Math.max(t.last, cut.last),
+    ports: [...t.ports, ...cut.ports].slice(0, 500),
+  };
 }
 
 export interface Scan {
