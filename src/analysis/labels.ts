@@ -174,7 +174,7 @@ export function labelHost(
   }
   if (scan !== null) {
     labels.push('scanner');
-    evidence.push(`scanner: ${scan.words} probed in ${duration(scan.span)}, ${share(scan.failed, scan.probes)} refused or unanswered`);
+    evidence.push(`scanner: ${scan.words} probed in ${duration(scan.span)}, ${share(scan.failed, scan.targets)} refused or unanswered`);
   }
   if (flood !== null) {
     labels.push('flood');

@@ -15,10 +15,20 @@ import { count, endpoint } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { isWebAttempt } from './udp.js';
 
-/** Scan: this many ports on one address, or new addresses on one port, mostly failing. */
+/**
+ * Scan: this many ports on one address, or new addresses on one port, most of them (this share
+ * of the ports or addresses, each judged by whether any of its attempts was answered) failing: a
+ * scanner that tries one port again and again does not make its other ports answer.
+ */
 const SCAN_PORTS = 20;
 const SCAN_ADDRESSES = 50;
 const SCAN_FAILING = 0.6;
+/**
+ * A scan of addresses tries each this many times at most, on average: a scanner's own retries
+ * (malware sweeping a network sends each address a few datagrams) — not software going back to
+ * the same servers again and again.
+ */
+const SCAN_TRIES = 5;
 /**
  * A scan of addresses probes SCAN_ADDRESSES new ones within this many seconds somewhere in its
  * span: one every 12 s or faster (nmap's "polite" timing probes one every 0.4 s; only its two
@@ -241,7 +251,11 @@ export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly n
     refusalOf: new Map(),
     spread: null,
   };
-  for (let i = 0; i < items.n; i++) tallyItem(tally, items, i, internal, webPorts);
+  let probe = 0;
+  for (let i = 0; i < items.n; i++) {
+    tallyItem(tally, items, i, internal, webPorts);
+    if (items.probes[probe] === i) countProbe(tally, items, items.probes[probe++]!);
+  }
   return tally;
 }
 
@@ -306,6 +320,26 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   ap.last = ts;
 }
 
+/**
+ * Count item `i`, a probe without a SYN (`Items.probes`), as a failed attempt at its address's
+ * port and nowhere else: twenty ports of one address probed so are a scan of ports like any
+ * other, but a probe sends no SYN for a flood, and is no new address for a sweep (a stray ACK of
+ * a connection a firewall forgot goes to many servers' one port).
+ */
+function countProbe(tally: Tally, items: Items, i: number): void {
+  const c = items.conn.peek(i);
+  const resp = respKey(c);
+  const counted = tally.byAddress.get(resp);
+  let pa: AddressStats;
+  if (counted === undefined || typeof counted === 'number') {
+    // (The address's one attempt counted first: that moves the view, so the probe is read again.)
+    pa = counted === undefined ? { ports: new PortTargets(), n: 0, failed: 0, first: c.ts, last: c.ts } : statsAt(items, counted);
+    tally.byAddress.set(resp, pa);
+  } else pa = counted;
+  const p = items.conn.peek(i);
+  countAt(pa, p, targetKey(p), true, 0);
+}
+
 /** An address's counts made from its one attempt so far, item `i`. */
 function statsAt(items: Items, i: number): AddressStats {
   const c = items.conn.peek(i);
@@ -332,11 +366,11 @@ function floodCount(c: Connection): number {
 /** Addresses a port's count goes up to. */
 const MAX_PORT_ADDRESSES = 1_000_000;
 
-/** One attempt at an address counted: per port (`key`) and over all its ports. */
-function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean): void {
+/** One attempt at an address counted: per port (`key`) and over all its ports; `syns` towards a flood. */
+function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean, syns = floodCount(c)): void {
   let t = pa.ports.get(key);
   if (t === undefined) pa.ports.set(key, (t = targetOf(c)));
-  countTarget(t, c, failed);
+  countTarget(t, c, failed, syns);
   pa.n++;
   if (failed) pa.failed++;
   pa.last = c.ts;
@@ -350,9 +384,9 @@ function targetOf(c: Connection): TargetStats {
 }
 
 /** One attempt at a target counted: its SYNs or datagrams, their span, its source port. */
-function countTarget(t: TargetStats, c: Connection, failed: boolean): void {
+function countTarget(t: TargetStats, c: Connection, failed: boolean, syns = floodCount(c)): void {
   if (t.attempts > 0 && t.ports.length < 500) t.ports.push(c.origP);
-  t.n += floodCount(c);
+  t.n += syns;
   if (c.proto === 'udp') {
     if (oneWay(c) && c.lastTs > t.last) t.last = c.lastTs;
   } else if (c.synCount > 1 && c.lastTs > t.last) {
@@ -507,46 +541,70 @@ function withCutOff(t: TargetStats, cut: TargetStats): TargetStats {
 
 export interface Scan {
   words: string;
+  /** Attempts (probes) at the ports or addresses scanned. */
   probes: number;
-  span: number;
-  failing: number;
+  /** Ports or addresses scanned, and how many of them never answered any attempt. */
+  targets: number;
   failed: number;
+  span: number;
   /** A sweep by ping (ICMP echo): looking for live hosts, not for open services. */
   pings: boolean;
 }
 
-/** scanner: many ports on one address, or many new addresses on one port, mostly failing. */
+/** Ports or addresses that answered no attempt: each judged once, however often it was tried. */
+const unanswered = (t: TargetStats): boolean => t.failed === t.attempts;
+
+/**
+ * scanner: many ports on one address, or many new addresses on one port, most of them never
+ * answering — judged per port or address, not per attempt: one port tried hundreds of times
+ * does not hide the two hundred others that never answered.
+ */
 export function findScan(tally: Tally): Scan | null {
   let scan: Scan | null = null;
+  // Per port key: addresses whose every attempt on it failed.
+  const failedAddresses = new Map<number, number>();
+  const failedOn = (key: number): void => void failedAddresses.set(key, (failedAddresses.get(key) ?? 0) + 1);
   tally.byAddress.forEach((entry, address) => {
-    // An address of one attempt has one port: never a scan of ports.
-    if (typeof entry === 'number') return;
+    if (typeof entry === 'number') {
+      // An address of one attempt has one port: never a scan of ports.
+      if (tally.items.outcome[entry] !== 'established') failedOn(targetKey(tally.items.conn.peek(entry)));
+      return;
+    }
     const pa = entry;
-    if (pa.ports.size >= SCAN_PORTS && pa.failed / pa.n >= SCAN_FAILING && (scan === null || pa.n > scan.probes)) {
+    let failedPorts = 0;
+    pa.ports.forEach((t, key) => {
+      if (!unanswered(t)) return;
+      failedPorts++;
+      // A port probed without a SYN alone (countProbe) is no address of a sweep on it.
+      if (t.n > 0) failedOn(key);
+    });
+    const ports = pa.ports.size;
+    if (ports >= SCAN_PORTS && failedPorts >= SCAN_FAILING * ports && (scan === null || pa.n > scan.probes)) {
       scan = {
-        words: `${count(pa.ports.size)} ports on ${keyAddress(address)}`,
+        words: `${count(ports)} ports on ${keyAddress(address)}`,
         probes: pa.n,
+        targets: ports,
+        failed: failedPorts,
         span: pa.last - pa.first,
-        failing: pa.failed / pa.n,
-        failed: pa.failed,
         pings: false,
       };
     }
   });
   for (const [port, ap] of tally.addressesByPort) {
+    const failed = failedAddresses.get(port) ?? 0;
     if (
       ap.addresses >= SCAN_ADDRESSES &&
       ap.fastest <= SCAN_WINDOW_SECONDS &&
-      ap.addresses >= 0.5 * ap.n &&
-      ap.failed / ap.n >= SCAN_FAILING &&
+      ap.n <= SCAN_TRIES * ap.addresses &&
+      failed >= SCAN_FAILING * ap.addresses &&
       (scan === null || ap.n > scan.probes)
     ) {
       scan = {
         words: `${count(ap.addresses)} addresses ${byWords(port)}`,
         probes: ap.n,
+        targets: ap.addresses,
+        failed,
         span: ap.last - ap.first,
-        failing: ap.failed / ap.n,
-        failed: ap.failed,
         pings: port === ICMP_ECHO_KEY,
       };
     }

@@ -143,7 +143,7 @@ export function verdictText(f: VerdictFacts): string {
     );
   } else if (has('scanner') && f.scan !== null) {
     sentences.push(
-      `A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.probes)} refused or unanswered — ` +
+      `A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.targets)} refused or unanswered — ` +
         `probing for ${f.scan.pings ? 'live hosts' : 'open services'}, not software calling home and not a flood at one target.`,
     );
   } else if (t.direct.length > 0 && (has('blocked') || t.directMiddlebox > 0)) {
@@ -298,19 +298,24 @@ export function verdictText(f: VerdictFacts): string {
       // Attempts that failed here and there are said, as the summary counts them.
       let refused = 0;
       let unanswered = 0;
+      const failedAt: number[] = [];
       for (const i of t.attempts) {
         const outcome = items.outcome[i];
         if (outcome === 'unanswered') unanswered++;
         else if (outcome !== 'established') refused++;
+        if (outcome !== 'established') failedAt.push(i);
       }
       const failed = [refused > 0 ? `${count(refused)} refused` : '', unanswered > 0 ? `${count(unanswered)} never answered` : '']
         .filter((x) => x !== '')
         .join(', ');
+      // Scattered only when they are: failures at one destination are that destination's.
+      const where =
+        failedAt.length === 1 ? '' : destinationCount(f.destinations, failedAt) === 1 ? ', all at one destination' : ', scattered';
       sentences.push(
         `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, ` +
           (failed === ''
             ? 'nothing regular and nothing refused in the path.'
-            : `nothing regular; ${count(refused + unanswered)} of ${plural(t.attempts.length, 'attempt')} failed (${failed}), scattered.`),
+            : `nothing regular; ${count(refused + unanswered)} of ${plural(t.attempts.length, 'attempt')} failed (${failed})${where}.`),
       );
     }
   }
