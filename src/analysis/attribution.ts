@@ -7,7 +7,7 @@
 import { asList, denyingLog, type ConnectionList } from '../flows/store.js';
 import { resetTimed, type Connection, type ResetEvidence } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
-import { netblockOf, respNetblock } from './cidr.js';
+import { isLoopback, netblockOf, respNetblock } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { duration, hops as hopWords, ttl } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
@@ -48,11 +48,6 @@ export const NO_TTL_IN_FIREWALL_LOG =
 
 /** Why a reset on the loopback is the endpoint's: a capture taken with `-i any` holds the host's own. */
 const LOOPBACK = "a loopback address: the capturing host's own kernel refused it, with nothing in between";
-
-/** 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
-function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
-}
 
 /** How far (hops) a reset's TTL may be from the endpoint's own packets and still be the endpoint's. */
 const TTL_TOLERANCE = 2;

@@ -74,6 +74,11 @@ function parseCidr(text: string): { v4: V4Range } | { v6: V6Range } {
   return { v4: { network: (Number(parsed.bigInt()) & mask) >>> 0, mask, bits } };
 }
 
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback: the host's own, never another machine. */
+export function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
+}
+
 /** Whether a string is a valid address or CIDR (for input checks). */
 export function isCidr(text: string): boolean {
   try {

@@ -600,6 +600,7 @@ function buildHost(
       attempts: [],
       attemptsOmitted: attempts,
     };
+    if (items.cutOff.length > 0) finding.cutOff = items.cutOff.length;
     // Its groups' totals, all of them: what counting it reads (QuietTally).
     const totals = groups.omitted(0);
     if (totals !== undefined) finding.groupsOmitted = totals;
@@ -638,6 +639,7 @@ function buildHost(
     attempts: [],
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
+  if (items.cutOff.length > 0) finding.cutOff = items.cutOff.length;
   // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
   keepGroups(finding, groups);
   groups.date(finding.groups);

@@ -174,7 +174,7 @@ export function labelHost(
   }
   if (scan !== null) {
     labels.push('scanner');
-    evidence.push(`scanner: ${scan.words} probed in ${duration(scan.span)}, ${share(scan.failed, scan.probes)} refused or unanswered`);
+    evidence.push(`scanner: ${scan.words} probed in ${duration(scan.span)}, ${share(scan.failed, scan.targets)} refused or unanswered`);
   }
   if (flood !== null) {
     labels.push('flood');
@@ -202,9 +202,9 @@ export function labelHost(
         `${dns.answered === 0 ? 'none answered' : `${count(dns.answered)} of ${plural(dns.flows, 'flow')} answered`}`,
     );
   }
-  if (items.cutOff > 0) {
+  if (items.cutOff.length > 0) {
     evidence.push(
-      `cut off: ${plural(items.cutOff, 'attempt')} in the last ${duration(CUT_OFF_SECONDS)} of the capture had no answer before it ended (not counted as unanswered)`,
+      `cut off: ${plural(items.cutOff.length, 'attempt')} in the last ${duration(CUT_OFF_SECONDS)} of the capture had no answer before it ended (not counted as unanswered)`,
     );
   }
   if (isProxyHost)

@@ -45,8 +45,17 @@ export interface Items {
   refusal: (AttributedReset | undefined)[];
   viaProxy: Uint8Array;
   attempt: Uint8Array;
-  /** Unanswered attempts in the capture's last seconds, left out of every count. */
-  cutOff: number;
+  /**
+   * Positions of the probes without a SYN (isProbe), in order: no attempts, but a scan's
+   * (tally.ts).
+   */
+  probes: number[];
+  /**
+   * Positions of the unanswered attempts in the capture's last seconds, in order: their outcome
+   * is unknown, so they are left out of every count of outcomes — but they were sent, and a
+   * flood's rate counts them (tally.ts).
+   */
+  cutOff: number[];
 }
 
 export interface OutcomeContext {
@@ -93,6 +102,27 @@ export function opensAttempt(c: Connection): boolean {
   return c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S') || isEchoRequest(c);
 }
 
+/**
+ * A probe without a SYN — nmap's ACK, FIN, NULL, Xmas and window scans: one or two bare segments
+ * from a high port to a lower one (the service's side), no data, answered by a reset or nothing;
+ * never a connection, and no attempt (opensAttempt). A log's rows are not read so: a firewall
+ * logs the stray packets of connections it forgot.
+ */
+function isProbe(c: Connection): boolean {
+  return (
+    c.proto === 'tcp' &&
+    c.synCount === 0 &&
+    c.origPkts <= 2 &&
+    c.origBytes === 0 &&
+    c.respBytes === 0 &&
+    c.respP < c.origP &&
+    PROBE_HISTORY.test(c.history)
+  );
+}
+
+/** A probe's history (Zeek's letters): its originator's bare flags — ack, fin, reset, several at once — and the responder's reset. */
+const PROBE_HISTORY = /^[AFRQr]*$/;
+
 /** Refused by a device in the path. */
 export function middleboxOutcome(outcome: Outcome, refusal: AttributedReset | undefined): boolean {
   return outcome === 'reset-middlebox' || (outcome === 'refused-icmp' && refusal?.attribution === 'middlebox');
@@ -131,7 +161,8 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     refusal: new Array<AttributedReset | undefined>(n),
     viaProxy: new Uint8Array(n),
     attempt: new Uint8Array(n),
-    cutOff: 0,
+    probes: [],
+    cutOff: [],
   };
   // What a host did last per responder and ports, each made at its first use (most hosts of a
   // network have none): its unanswered attempt's end (SYN retransmissions the tracker emitted as
@@ -154,6 +185,8 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     let refusal = ctx.refusals.at(index);
     let outcome = outcomeOf(c, refusal);
     let attempt = opensAttempt(c);
+    // (Read now: below, the view may move.)
+    const probe = !attempt && isProbe(c) && ctx.loggedInputs?.has(c.capture) !== true;
     let key: string | null = null;
     if (!attempt && refusal !== undefined && refusal.reset.kind === 'rst' && !refusal.reset.fromOriginator) {
       key = portsKey(c);
@@ -164,10 +197,7 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
         items.refusal[before] = refusal;
         items.outcome[before] = outcomeOf(held !== null ? held[before]! : connections.get(indices[before]!), refusal);
         // Answered after all: not cut off by the end of the capture.
-        if (cutOffItems.delete(before)) {
-          items.attempt[before] = 1;
-          items.cutOff--;
-        }
+        if (cutOffItems.delete(before)) items.attempt[before] = 1;
         unansweredBefore!.delete(key);
         refusal = undefined;
         outcome = 'unanswered';
@@ -207,7 +237,6 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       // of datagrams (more than a client's retries) waits for no answer: it is what it is.
       if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) && ctx.loggedInputs?.has(c.capture) !== true) {
         attempt = false;
-        items.cutOff++;
         cutOffItems.add(i);
       }
     }
@@ -226,6 +255,9 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     items.refusal[i] = refusal;
     items.viaProxy[i] = viaProxy ? 1 : 0;
     items.attempt[i] = attempt ? 1 : 0;
+    if (probe) items.probes.push(i);
   }
+  // In order: positions were added as they came, and a Set keeps that order.
+  items.cutOff = [...cutOffItems];
   return items;
 }

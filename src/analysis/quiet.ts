@@ -16,6 +16,8 @@ export interface HostTotals {
   attempts: number;
   established: number;
   failed: number;
+  /** Attempts cut off by the end of the capture (HostFinding.cutOff), in none of the others. */
+  cutOff: number;
 }
 
 /** Attempts, established and failed attempts over a host's groups, those left out of `groups` too; `connections` as given. */
@@ -26,12 +28,13 @@ export function hostTotals(host: HostFinding, connections: number): HostTotals {
     attempts += g.attempts;
     failed += g.failed;
   }
-  return { connections, attempts, established: attempts - failed, failed };
+  return { connections, attempts, established: attempts - failed, failed, cutOff: host.cutOff ?? 0 };
 }
 
 function activityOf(host: HostFinding, totals: HostTotals): QuietActivity {
   if (host.labels.includes('via-proxy')) return 'via-proxy';
-  return totals.attempts > 0 ? 'direct' : 'no-attempts';
+  // A host whose every attempt the end of the capture cut off opened connections all the same.
+  return totals.attempts > 0 ? 'direct' : totals.cutOff > 0 ? 'cut-off' : 'no-attempts';
 }
 
 /**
@@ -44,6 +47,8 @@ export class QuietTally {
   hosts = 0;
   /** Their attempts never answered. */
   unanswered = 0;
+  /** Their attempts cut off by the end of the capture. */
+  cutOff = 0;
   /** Their UDP flows whose datagrams' times the input does not keep (DestinationGroup.untimed). */
   untimed = 0;
 
@@ -53,6 +58,7 @@ export class QuietTally {
     this.add(activityOf(finding, totals), totals);
     this.hosts++;
     this.unanswered += finding.groupsOmitted?.unanswered ?? 0;
+    this.cutOff += totals.cutOff;
     this.untimed += finding.groupsOmitted?.untimedFlows ?? 0;
     for (const g of finding.groups) {
       this.unanswered += g.unanswered;

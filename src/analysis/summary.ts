@@ -4,11 +4,12 @@
  */
 import type { HostAnalysis, OutsideOpeners } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
-import { count, hops, plural, rate } from '../quantities.js';
+import { count, duration, hops, plural, rate } from '../quantities.js';
 import { periodWords } from './schedule-words.js';
 import type { HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { likelyFirewall } from './attribution.js';
-import { QuietTally } from './quiet.js';
+import { hostTotals, QuietTally } from './quiet.js';
+import { CUT_OFF_SECONDS } from './outcomes.js';
 import { turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
 import type { Interception } from './interception.js';
@@ -205,6 +206,8 @@ export function summarize(
     );
   }
   if (summary.length === 0) summary.push(quietSummary(hosts, quiet, proxyIndex, resetSources, passedOver));
+  const late = cutOffLine(hosts, quiet);
+  if (late !== null) summary.push(late);
   if (outside?.subnet !== undefined) {
     const { prefix, openers } = outside.subnet;
     summary.push(
@@ -297,6 +300,27 @@ function quietSummary(
   }
   if (unanswered > 0) parts.push(`${plural(unanswered, 'attempt')} never answered`);
   return `${first}; ${parts.join(' and ')}${untimed > 0 ? '' : ', scattered rather than repeated'} (see the hosts below).${hidden}`;
+}
+
+/**
+ * The attempts the end of the capture cut off, said when some host made no other (a short capture
+ * of a burst: its hosts did open connections, though none can be judged): "9,639 attempts in the
+ * capture's last 5 s were left unjudged: it ended before they could be answered (9,639 hosts made
+ * no other)."; else null.
+ */
+function cutOffLine(hosts: readonly HostFinding[], quiet: QuietTally): string | null {
+  let attempts = quiet.cutOff;
+  let only = quiet.row('cut-off')?.hosts ?? 0;
+  for (const h of hosts) {
+    if (h.cutOff === undefined) continue;
+    attempts += h.cutOff;
+    if (hostTotals(h, 0).attempts === 0) only++;
+  }
+  if (only === 0) return null;
+  return (
+    `${plural(attempts, 'attempt')} in the capture's last ${duration(CUT_OFF_SECONDS)} ${attempts === 1 ? 'was' : 'were'} left unjudged: ` +
+    `it ended before ${attempts === 1 ? 'it' : 'they'} could be answered (${plural(only, 'host')} made no other).`
+  );
 }
 
 /**

@@ -5,7 +5,7 @@
  * counts: a flood (many attempts at one address:port, fast) and a scan (many ports or many
  * addresses, mostly failing).
  */
-import { netblockOf, type CidrSet } from './cidr.js';
+import { isLoopback, netblockOf, type CidrSet } from './cidr.js';
 import { respV4 } from '../flows/store.js';
 import { keyAddress, type AddressKey } from './address-key.js';
 import { resetTimed, type Connection } from '../flows/connection.js';
@@ -15,10 +15,20 @@ import { count, endpoint } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { isWebAttempt } from './udp.js';
 
-/** Scan: this many ports on one address, or new addresses on one port, mostly failing. */
+/**
+ * Scan: this many ports on one address, or new addresses on one port, most of them (this share
+ * of the ports or addresses, each judged by whether any of its attempts was answered) failing: a
+ * scanner that tries one port again and again does not make its other ports answer.
+ */
 const SCAN_PORTS = 20;
 const SCAN_ADDRESSES = 50;
 const SCAN_FAILING = 0.6;
+/**
+ * A scan of addresses tries each this many times at most, on average: a scanner's own retries
+ * (malware sweeping a network sends each address a few datagrams) — not software going back to
+ * the same servers again and again.
+ */
+const SCAN_TRIES = 5;
 /**
  * A scan of addresses probes SCAN_ADDRESSES new ones within this many seconds somewhere in its
  * span: one every 12 s or faster (nmap's "polite" timing probes one every 0.4 s; only its two
@@ -30,6 +40,13 @@ const SCAN_WINDOW_SECONDS = 600;
 /** Flood: this many attempts at one address:port, at this rate or more. */
 const FLOOD_ATTEMPTS = 100;
 const FLOOD_RATE = 10;
+/**
+ * …of which more than this share did not complete (refused, never answered, or cut off by the
+ * end of the capture): a flood's target cannot keep up, or was never meant to answer its spoofed
+ * sources. A burst of connections that are answered and carry data — a load test, a busy client
+ * of a local service — is no DDoS.
+ */
+const FLOOD_FAILING = 0.5;
 /** UDP datagrams count towards a flood when fewer than one in this many is answered. */
 const UDP_ANSWER_RATIO = 10;
 /** UDP ports are kept apart from TCP ports in the per-target counts: the key has this bit set. */
@@ -234,7 +251,11 @@ export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly n
     refusalOf: new Map(),
     spread: null,
   };
-  for (let i = 0; i < items.n; i++) tallyItem(tally, items, i, internal, webPorts);
+  let probe = 0;
+  for (let i = 0; i < items.n; i++) {
+    tallyItem(tally, items, i, internal, webPorts);
+    if (items.probes[probe] === i) countProbe(tally, items, items.probes[probe++]!);
+  }
   return tally;
 }
 
@@ -299,6 +320,26 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   ap.last = ts;
 }
 
+/**
+ * Count item `i`, a probe without a SYN (`Items.probes`), as a failed attempt at its address's
+ * port and nowhere else: twenty ports of one address probed so are a scan of ports like any
+ * other, but a probe sends no SYN for a flood, and is no new address for a sweep (a stray ACK of
+ * a connection a firewall forgot goes to many servers' one port).
+ */
+function countProbe(tally: Tally, items: Items, i: number): void {
+  const c = items.conn.peek(i);
+  const resp = respKey(c);
+  const counted = tally.byAddress.get(resp);
+  let pa: AddressStats;
+  if (counted === undefined || typeof counted === 'number') {
+    // (The address's one attempt counted first: that moves the view, so the probe is read again.)
+    pa = counted === undefined ? { ports: new PortTargets(), n: 0, failed: 0, first: c.ts, last: c.ts } : statsAt(items, counted);
+    tally.byAddress.set(resp, pa);
+  } else pa = counted;
+  const p = items.conn.peek(i);
+  countAt(pa, p, targetKey(p), true, 0);
+}
+
 /** An address's counts made from its one attempt so far, item `i`. */
 function statsAt(items: Items, i: number): AddressStats {
   const c = items.conn.peek(i);
@@ -325,14 +366,27 @@ function floodCount(c: Connection): number {
 /** Addresses a port's count goes up to. */
 const MAX_PORT_ADDRESSES = 1_000_000;
 
-/** One attempt at an address counted: per port (`key`) and over all its ports. */
-function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean): void {
+/** One attempt at an address counted: per port (`key`) and over all its ports; `syns` towards a flood. */
+function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean, syns = floodCount(c)): void {
   let t = pa.ports.get(key);
+  if (t === undefined) pa.ports.set(key, (t = targetOf(c)));
+  countTarget(t, c, failed, syns);
+  pa.n++;
+  if (failed) pa.failed++;
+  pa.last = c.ts;
+}
+
+/** A target's counts, before its first attempt `c` is counted. */
+function targetOf(c: Connection): TargetStats {
   // A list of one made as one: an empty list's first push makes room for seventeen, and a
   // firewall log's host meets most of its targets once.
-  if (t === undefined) pa.ports.set(key, (t = { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [c.origP], failed: 0 }));
-  else if (t.ports.length < 500) t.ports.push(c.origP);
-  t.n += floodCount(c);
+  return { n: 0, attempts: 0, first: c.ts, last: c.ts, ports: [c.origP], failed: 0 };
+}
+
+/** One attempt at a target counted: its SYNs or datagrams, their span, its source port. */
+function countTarget(t: TargetStats, c: Connection, failed: boolean, syns = floodCount(c)): void {
+  if (t.attempts > 0 && t.ports.length < 500) t.ports.push(c.origP);
+  t.n += syns;
   if (c.proto === 'udp') {
     if (oneWay(c) && c.lastTs > t.last) t.last = c.lastTs;
   } else if (c.synCount > 1 && c.lastTs > t.last) {
@@ -343,9 +397,6 @@ function countAt(pa: AddressStats, c: Connection, key: number, failed: boolean):
   if (c.ts > t.last) t.last = c.ts;
   if (c.ts < t.first) t.first = c.ts;
   if (failed) t.failed++;
-  pa.n++;
-  if (failed) pa.failed++;
-  pa.last = c.ts;
 }
 
 /**
@@ -395,83 +446,165 @@ export function directRate(items: Items, direct: readonly number[]): number {
 
 export interface Flood {
   target: string;
+  /** Its attempts whose outcome the capture shows (`attempts`, `failed`); `n`, the span and the ports count those cut off too. */
   t: TargetStats;
+  /** Attempts at the target in the capture's last seconds, their outcome unknown (outcomes.ts). */
+  cutOff: number;
   rate: number;
   sequential: boolean;
   /** What was counted: SYNs, or UDP datagrams. */
   unit: 'SYN' | 'UDP datagram';
 }
 
-/** flood: a high rate of attempts at one address:port. */
+/**
+ * flood: a high rate of attempts at one address:port, most of them not completing — attempts cut
+ * off by the end of the capture count towards it (they were sent: the rate is known, whatever
+ * became of them), and a loopback address is never its target (a host cannot flood itself off the
+ * network).
+ */
 export function findFlood(tally: Tally): Flood | null {
+  const cutOff = cutOffTargets(tally);
   let flood: Flood | null = null;
   let address: AddressKey = 0;
-  const visit = (t: TargetStats, key: number): void => {
+  // The cut-off attempts at the address being visited, per port key.
+  let late: Map<number, TargetStats> | undefined;
+  const visit = (counted: TargetStats | null, key: number, cut: TargetStats | undefined): void => {
+    const t = counted === null ? { ...cut!, attempts: 0, failed: 0 } : cut === undefined ? counted : withCutOff(counted, cut);
+    const unknown = cut?.attempts ?? 0;
     if (t.n < FLOOD_ATTEMPTS || (flood !== null && t.n <= flood.t.n)) return;
     const rate = t.n / Math.max(t.last - t.first, 1);
     if (rate < FLOOD_RATE) return;
-    const port = key & 0xffff;
+    if (t.failed + unknown <= FLOOD_FAILING * (t.attempts + unknown)) return;
     const target = keyAddress(address);
+    if (isLoopback(target)) return;
+    const port = key & 0xffff;
     flood = {
       target: `${endpoint(target, port)}${key & UDP_KEY ? ' (UDP)' : ''}`,
       t,
+      cutOff: unknown,
       rate,
       sequential: sequentialPorts(t.ports).sequential,
       unit: key & UDP_KEY ? 'UDP datagram' : 'SYN',
     };
   };
+  const visitCounted = (t: TargetStats, key: number): void => visit(t, key, late?.get(key));
+  const visitCutOff = (cut: TargetStats, key: number, counted: ReadonlyMap<number, TargetStats> | PortTargets | null): void => {
+    if (counted === null || counted.get(key) === undefined) visit(null, key, cut);
+  };
   // Map.forEach, not for…of: a host of a firewall log meets hundreds of thousands of addresses.
   tally.byAddress.forEach((entry, key) => {
+    late = cutOff.get(key);
     // An address of one attempt is a flood only when that attempt alone counts enough.
-    if (typeof entry === 'number' && floodCount(tally.items.conn.peek(entry)) < FLOOD_ATTEMPTS) return;
+    if (late === undefined && typeof entry === 'number' && floodCount(tally.items.conn.peek(entry)) < FLOOD_ATTEMPTS) return;
     address = key;
-    addressStats(tally, entry).ports.forEach(visit);
+    const ports = addressStats(tally, entry).ports;
+    ports.forEach(visitCounted);
+    late?.forEach((cut, port) => visitCutOff(cut, port, ports));
+    cutOff.delete(key);
+  });
+  // Addresses the host met only in the capture's last seconds.
+  late = undefined;
+  cutOff.forEach((ports, key) => {
+    address = key;
+    ports.forEach((cut, port) => visitCutOff(cut, port, null));
   });
   return flood;
 }
 
+/** The host's cut-off attempts (`Items.cutOff`) counted per address and port key, as countAt counts the others. */
+function cutOffTargets(tally: Tally): Map<AddressKey, Map<number, TargetStats>> {
+  const targets = new Map<AddressKey, Map<number, TargetStats>>();
+  for (const i of tally.items.cutOff) {
+    const c = tally.items.conn.peek(i);
+    const resp = respKey(c);
+    let ports = targets.get(resp);
+    if (ports === undefined) targets.set(resp, (ports = new Map<number, TargetStats>()));
+    const key = targetKey(c);
+    let t = ports.get(key);
+    if (t === undefined) ports.set(key, (t = targetOf(c)));
+    countTarget(t, c, false);
+  }
+  return targets;
+}
+
+/** A target's counts and those of its cut-off attempts: their SYNs, span and source ports; the outcomes, only the counted ones'. */
+function withCutOff(t: TargetStats, cut: TargetStats): TargetStats {
+  return {
+    n: t.n + cut.n,
+    attempts: t.attempts,
+    failed: t.failed,
+    first: Math.min(t.first, cut.first),
+    last: Math.max(t.last, cut.last),
+    ports: [...t.ports, ...cut.ports].slice(0, 500),
+  };
+}
+
 export interface Scan {
   words: string;
+  /** Attempts (probes) at the ports or addresses scanned. */
   probes: number;
-  span: number;
-  failing: number;
+  /** Ports or addresses scanned, and how many of them never answered any attempt. */
+  targets: number;
   failed: number;
+  span: number;
   /** A sweep by ping (ICMP echo): looking for live hosts, not for open services. */
   pings: boolean;
 }
 
-/** scanner: many ports on one address, or many new addresses on one port, mostly failing. */
+/** Ports or addresses that answered no attempt: each judged once, however often it was tried. */
+const unanswered = (t: TargetStats): boolean => t.failed === t.attempts;
+
+/**
+ * scanner: many ports on one address, or many new addresses on one port, most of them never
+ * answering — judged per port or address, not per attempt: one port tried hundreds of times
+ * does not hide the two hundred others that never answered.
+ */
 export function findScan(tally: Tally): Scan | null {
   let scan: Scan | null = null;
+  // Per port key: addresses whose every attempt on it failed.
+  const failedAddresses = new Map<number, number>();
+  const failedOn = (key: number): void => void failedAddresses.set(key, (failedAddresses.get(key) ?? 0) + 1);
   tally.byAddress.forEach((entry, address) => {
-    // An address of one attempt has one port: never a scan of ports.
-    if (typeof entry === 'number') return;
+    if (typeof entry === 'number') {
+      // An address of one attempt has one port: never a scan of ports.
+      if (tally.items.outcome[entry] !== 'established') failedOn(targetKey(tally.items.conn.peek(entry)));
+      return;
+    }
     const pa = entry;
-    if (pa.ports.size >= SCAN_PORTS && pa.failed / pa.n >= SCAN_FAILING && (scan === null || pa.n > scan.probes)) {
+    let failedPorts = 0;
+    pa.ports.forEach((t, key) => {
+      if (!unanswered(t)) return;
+      failedPorts++;
+      // A port probed without a SYN alone (countProbe) is no address of a sweep on it.
+      if (t.n > 0) failedOn(key);
+    });
+    const ports = pa.ports.size;
+    if (ports >= SCAN_PORTS && failedPorts >= SCAN_FAILING * ports && (scan === null || pa.n > scan.probes)) {
       scan = {
-        words: `${count(pa.ports.size)} ports on ${keyAddress(address)}`,
+        words: `${count(ports)} ports on ${keyAddress(address)}`,
         probes: pa.n,
+        targets: ports,
+        failed: failedPorts,
         span: pa.last - pa.first,
-        failing: pa.failed / pa.n,
-        failed: pa.failed,
         pings: false,
       };
     }
   });
   for (const [port, ap] of tally.addressesByPort) {
+    const failed = failedAddresses.get(port) ?? 0;
     if (
       ap.addresses >= SCAN_ADDRESSES &&
       ap.fastest <= SCAN_WINDOW_SECONDS &&
-      ap.addresses >= 0.5 * ap.n &&
-      ap.failed / ap.n >= SCAN_FAILING &&
+      ap.n <= SCAN_TRIES * ap.addresses &&
+      failed >= SCAN_FAILING * ap.addresses &&
       (scan === null || ap.n > scan.probes)
     ) {
       scan = {
         words: `${count(ap.addresses)} addresses ${byWords(port)}`,
         probes: ap.n,
+        targets: ap.addresses,
+        failed,
         span: ap.last - ap.first,
-        failing: ap.failed / ap.n,
-        failed: ap.failed,
         pings: port === ICMP_ECHO_KEY,
       };
     }

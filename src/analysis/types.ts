@@ -312,6 +312,11 @@ export interface HostFinding {
   /** Attempts left out of `attempts` to bound the output; absent when none were. */
   attemptsOmitted?: number;
   /**
+   * Attempts in the capture's last seconds that had no answer before it ended: their outcome is
+   * unknown, and they are in no other count (`attempts`, the groups'); absent when none were.
+   */
+  cutOff?: number;
+  /**
    * Destination groups left out of `groups` to bound the output (a scan of half a million
    * networks): how many, and what they add up to; absent when none were. `groups` keeps the
    * MAX_GROUPS_KEPT that matter most (periodic first, then by failures and attempts).
@@ -335,6 +340,10 @@ export interface HostFinding {
 export const QUIET_ACTIVITIES = {
   'via-proxy': { name: 'through the proxy', meaning: 'reach the web through the proxy; nothing else stands out' },
   direct: { name: 'direct, ordinary', meaning: 'connect directly; nothing regular, and no block: failures, if any, are few or scattered' },
+  'cut-off': {
+    name: 'cut off by the end',
+    meaning: "attempts only in the capture's last seconds: it ended before they could be answered, so none is judged",
+  },
   'no-attempts': { name: 'no new connections', meaning: 'only connections already open when the capture started' },
   understood: { name: 'known destinations only', meaning: 'every connection went to known destinations (--known)' },
 } as const;

@@ -256,9 +256,15 @@ export function insideResolvers(connections: ConnectionList, internal: CidrSet):
   return [...answeringResolvers(connections)].filter((r) => internal.has(r)).sort();
 }
 
+/** A UDP flow inside the network that an ICMP error refused, sent from a higher port to a lower one, not DNS. */
+function refusedInside(c: Connection): boolean {
+  return c.respP !== DNS_PORT && c.respP < c.origP && c.resets.some((r) => r.kind === 'icmp');
+}
+
 /**
  * Which connections the host analysis reads: every TCP connection, and the UDP flows that are
- * attempts — from and to unicast addresses, the responder external, not a local network protocol
+ * attempts — from and to unicast addresses, the responder external (or internal and refused by
+ * an ICMP error), not a local network protocol
  * (NetBIOS, DHCP, mDNS …), not DNS to an answering resolver outside when no resolver inside
  * answers (then the outside one is the network's); with a resolver inside, DNS to one outside
  * goes past it, unless it is that resolver's own (forwarding its clients' questions). NTP
@@ -295,7 +301,12 @@ export function analysedConnections(
       if (isEchoRequest(c) && !notUnicast(c.respH) && !notUnicast(c.origH) && !ownBroadcast(c.origH, c.respH)) analysed[i] = 1;
       continue;
     }
-    if (c.proto !== 'udp' || internal.hasResp(c) || notUnicast(c.respH) || notUnicast(c.origH)) continue;
+    if (c.proto !== 'udp' || notUnicast(c.respH) || notUnicast(c.origH)) continue;
+    // Inside the network, a flow an ICMP error refused is an attempt too — a port tried that was
+    // closed (a UDP scan of a LAN host draws one for each port), from a higher port to a lower
+    // one (a service's answer to a client gone away, an SSDP reply from port 1900, is none) —;
+    // the rest is the LAN's own talk, and DNS to a resolver inside is the network's service.
+    if (internal.hasResp(c) && !refusedInside(c)) continue;
     if (LAN_PORTS.has(c.respP) || ownBroadcast(c.origH, c.respH)) continue;
     if (c.respP === DNS_PORT) {
       // Read before the resolvers are found: that pass peeks at every connection itself.

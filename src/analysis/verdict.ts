@@ -20,7 +20,7 @@ import { answersOnLink, type Interception } from './interception.js';
 import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords, untimedWords } from './schedule-words.js';
-import { directRate, directSpread, type Tally } from './tally.js';
+import { directRate, directSpread, type Flood, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
@@ -105,6 +105,18 @@ function failureWords(g: DestinationGroup, noun = 'attempt'): string {
   return parts.length > 0 ? parts.join(', ') : `${plural(g.failed, noun)} failed`;
 }
 
+/**
+ * What became of a flood's attempts: "100% of 600 connections failing", with those the end of the
+ * capture cut off said apart ("…, 40 more cut off by the end of the capture"; "all 200 cut off by
+ * the end of the capture, too soon to tell whether they were answered").
+ */
+function floodOutcomeWords(flood: Flood, noun: string, failing: string): string {
+  const { attempts, failed } = flood.t;
+  const cut = flood.cutOff;
+  if (attempts === 0) return `all ${plural(cut, noun)} cut off by the end of the capture, too soon to tell whether they were answered`;
+  return `${share(failed, attempts)} of ${plural(attempts, noun)} ${failing}${cut > 0 ? `, ${count(cut)} more cut off by the end of the capture` : ''}`;
+}
+
 /** "every attempt", "the one attempt", "405 of 420 attempts". */
 function howMany(part: number, whole: number, noun: string): string {
   if (part === whole) return whole === 1 ? `the one ${noun}` : `every ${noun}`;
@@ -125,13 +137,13 @@ export function verdictText(f: VerdictFacts): string {
       `Looks like a flood — what a DDoS participant would do: ${plural(f.flood.t.n, f.flood.unit)} at ${f.flood.target} in ` +
         `${duration(f.flood.t.last - f.flood.t.first)} (${rate(f.flood.rate, f.flood.unit)}), ` +
         (f.flood.unit === 'SYN'
-          ? `${portWords(f.flood.sequential)}, ${share(f.flood.t.failed, f.flood.t.attempts)} of ${plural(f.flood.t.attempts, 'connection')} failing; `
-          : `from ${plural(new Set(f.flood.t.ports).size, 'source port')}, ${share(f.flood.t.failed, f.flood.t.attempts)} of ${plural(f.flood.t.attempts, 'flow')} never answered; `) +
+          ? `${portWords(f.flood.sequential)}, ${floodOutcomeWords(f.flood, 'connection', 'failing')}; `
+          : `from ${plural(new Set(f.flood.t.ports).size, 'source port')}, ${floodOutcomeWords(f.flood, 'flow', 'never answered')}; `) +
         'an update agent or a beacon would not hammer one address like this.',
     );
   } else if (has('scanner') && f.scan !== null) {
     sentences.push(
-      `A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.probes)} refused or unanswered — ` +
+      `A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.targets)} refused or unanswered — ` +
         `probing for ${f.scan.pings ? 'live hosts' : 'open services'}, not software calling home and not a flood at one target.`,
     );
   } else if (t.direct.length > 0 && (has('blocked') || t.directMiddlebox > 0)) {
@@ -269,10 +281,10 @@ export function verdictText(f: VerdictFacts): string {
             ` (${sent.join(' and ')}) — silently dropped on the way or the server is down.`,
         );
       }
-    } else if (items.cutOff > 0 && t.attempts.length === 0) {
+    } else if (items.cutOff.length > 0 && t.attempts.length === 0) {
       sentences.push(
-        `Connection ${items.cutOff === 1 ? 'attempt' : 'attempts'} cut off by the end of the capture: ${plural(items.cutOff, 'attempt')} ` +
-          `had no answer in the last ${duration(CUT_OFF_SECONDS)} before the capture ended — too soon to call ${items.cutOff === 1 ? 'it' : 'them'} unanswered.`,
+        `Connection ${items.cutOff.length === 1 ? 'attempt' : 'attempts'} cut off by the end of the capture: ${plural(items.cutOff.length, 'attempt')} ` +
+          `had no answer in the last ${duration(CUT_OFF_SECONDS)} before the capture ended — too soon to call ${items.cutOff.length === 1 ? 'it' : 'them'} unanswered.`,
       );
     } else if (t.proxied.length > 0) {
       const refused = proxyAnswers(f);
@@ -286,19 +298,24 @@ export function verdictText(f: VerdictFacts): string {
       // Attempts that failed here and there are said, as the summary counts them.
       let refused = 0;
       let unanswered = 0;
+      const failedAt: number[] = [];
       for (const i of t.attempts) {
         const outcome = items.outcome[i];
         if (outcome === 'unanswered') unanswered++;
         else if (outcome !== 'established') refused++;
+        if (outcome !== 'established') failedAt.push(i);
       }
       const failed = [refused > 0 ? `${count(refused)} refused` : '', unanswered > 0 ? `${count(unanswered)} never answered` : '']
         .filter((x) => x !== '')
         .join(', ');
+      // Scattered only when they are: failures at one destination are that destination's.
+      const where =
+        failedAt.length === 1 ? '' : destinationCount(f.destinations, failedAt) === 1 ? ', all at one destination' : ', scattered';
       sentences.push(
         `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, ` +
           (failed === ''
             ? 'nothing regular and nothing refused in the path.'
-            : `nothing regular; ${count(refused + unanswered)} of ${plural(t.attempts.length, 'attempt')} failed (${failed}), scattered.`),
+            : `nothing regular; ${count(refused + unanswered)} of ${plural(t.attempts.length, 'attempt')} failed (${failed})${where}.`),
       );
     }
   }

@@ -1,0 +1,158 @@
+/**
+ * Scans as captures show them, written with callhome's own writer: each port or address is judged
+ * once, however often it was tried — a sweep that sends every address a few datagrams, a
+ * vulnerability scanner that hammers the one port that answers — and probes of any kind count:
+ * nmap's ACK, FIN, NULL and Xmas scans send no SYN, a UDP port scan is answered by ICMP.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyze, type AnalysisResult } from '../../src/index.js';
+import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
+import { icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
+import { TcpSession } from '../../src/synth/session.js';
+
+const T0 = 1_700_000_000;
+
+async function analyzeFrames(frames: TimedFrame[]): Promise<AnalysisResult> {
+  // The capture goes on a minute after the last probe: none is cut off by its end.
+  const last = Math.max(...frames.map((f) => f.ts));
+  frames.push({ ts: last + 60, frame: udpFrame({ src: '192.168.1.2', dst: '192.168.1.255', sport: 138, dport: 138, payload: 'x' }) });
+  frames.sort((a, b) => a.ts - b.ts);
+  const { result } = await analyze([{ name: 'scan.pcap', bytes: buildPcap(frames) }], { allHosts: true });
+  return result;
+}
+
+function hostOf(result: AnalysisResult, address: string) {
+  const h = result.hosts.find((x) => x.address === address);
+  expect(h, address).toBeDefined();
+  return h!;
+}
+
+/** A connection to `server`:`port` that completes and carries a request. */
+function answered(client: string, server: string, port: number, t: number, sport: number): TimedFrame[] {
+  const s = new TcpSession({ client, server, sport, dport: port });
+  s.syn(t)
+    .synAck(t + 0.0004)
+    .ack(t + 0.0005)
+    .send(t + 0.001, 'client', 'hello')
+    .send(t + 0.002, 'server', 'hi');
+  return s
+    .fin(t + 0.003, 'client')
+    .fin(t + 0.0035, 'server')
+    .ack(t + 0.004)
+    .frames();
+}
+
+/** A SYN to `server`:`port` refused by the server's reset. */
+function refused(client: string, server: string, port: number, t: number, sport: number): TimedFrame[] {
+  return [
+    { ts: t, frame: tcpFrame({ src: client, dst: server, sport, dport: port, seq: 100, flags: 'S' }) },
+    { ts: t + 0.0004, frame: tcpFrame({ src: server, dst: client, sport: port, dport: sport, seq: 0, ack: 101, flags: 'RA', ttl: 128 }) },
+  ];
+}
+
+describe('scans', () => {
+  it('a UDP sweep that sends each address several datagrams is a scan of those addresses', async () => {
+    // 120 addresses on port 6892, each sent two datagrams from each of three source ports, nothing answering.
+    const frames: TimedFrame[] = [];
+    for (let a = 0; a < 120; a++) {
+      for (let k = 0; k < 3; k++) {
+        for (let d = 0; d < 2; d++) {
+          const ts = T0 + a * 0.25 + k * 0.05 + d * 0.01;
+          frames.push({
+            ts,
+            frame: udpFrame({
+              src: '192.168.1.46',
+              dst: `194.165.${16 + (a >> 8)}.${a & 255}`,
+              sport: 50_000 + k,
+              dport: 6892,
+              payload: 'hi',
+            }),
+          });
+        }
+      }
+    }
+    const h = hostOf(await analyzeFrames(frames), '192.168.1.46');
+    expect(h.labels).toContain('scanner');
+    expect(h.verdict).toMatch(/^A scan: 120 addresses on port 6892\/udp probed in .*, 100% refused or unanswered/);
+  });
+
+  it('a vulnerability scan whose one open port is tried hundreds of times is still a scan of its ports', async () => {
+    const scanner = '192.168.1.125';
+    const target = '192.168.1.120';
+    const frames: TimedFrame[] = [];
+    let t = T0;
+    // 56 closed ports refused, three open ones answered, and port 445 connected to 250 times.
+    for (let p = 1; p <= 56; p++) frames.push(...refused(scanner, target, p * 10 + 1, (t += 0.2), 3_000 + p));
+    for (const p of [80, 139, 3389]) frames.push(...answered(scanner, target, p, (t += 0.2), 4_000 + p));
+    for (let i = 0; i < 250; i++) frames.push(...answered(scanner, target, 445, (t += 0.5), 10_000 + i));
+    const h = hostOf(await analyzeFrames(frames), scanner);
+    expect(h.labels).toContain('scanner');
+    expect(h.verdict).toMatch(/^A scan: 60 ports on 192\.168\.1\.120 probed in .*, 93% refused or unanswered/);
+  });
+
+  it('failures at one destination are not called scattered', async () => {
+    const frames: TimedFrame[] = [];
+    // At irregular times: nothing on a schedule.
+    for (let i = 0; i < 10; i++) frames.push(...answered('192.168.1.30', '192.168.1.5', 80, T0 + i * i * 3, 20_000 + i));
+    for (let i = 0; i < 3; i++) frames.push(...refused('192.168.1.30', '192.168.1.5', 81, T0 + 3 + i * 11, 30_000 + i));
+    const h = hostOf(await analyzeFrames(frames), '192.168.1.30');
+    expect(h.labels).toEqual([]);
+    expect(h.verdict).toContain('3 of 13 attempts failed (3 refused), all at one destination.');
+    expect(h.verdict).not.toContain('scattered');
+  });
+
+  for (const [name, flags] of [
+    ['ACK', 'A'],
+    ['FIN', 'F'],
+    ['NULL', ''],
+    ['Xmas', 'FPU'],
+  ] as const) {
+    it(`an nmap ${name} scan — probes without a SYN, each answered by a reset — is a scan`, async () => {
+      const frames: TimedFrame[] = [];
+      for (let p = 1; p <= 100; p++) {
+        const ts = T0 + p * 0.001;
+        frames.push({ ts, frame: tcpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 53_073, dport: p, seq: 7, ack: 0, flags }) });
+        frames.push({
+          ts: ts + 0.0005,
+          frame: tcpFrame({ src: '192.168.1.25', dst: '192.168.1.10', sport: p, dport: 53_073, seq: 0, flags: 'R', ttl: 128 }),
+        });
+      }
+      const result = await analyzeFrames(frames);
+      const h = hostOf(result, '192.168.1.10');
+      expect(h.labels).toEqual(['scanner']);
+      expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in .*, 100% refused or unanswered/);
+      expect(result.summary[0]).toMatch(/^192\.168\.1\.10: scanning/);
+    });
+  }
+
+  it('stray ACKs to one port of many servers, reset because the servers forgot them, are no scan', async () => {
+    const frames: TimedFrame[] = [];
+    for (let a = 1; a <= 80; a++) {
+      const ts = T0 + a * 0.5;
+      const server = `203.0.113.${a}`;
+      frames.push({ ts, frame: tcpFrame({ src: '192.168.1.40', dst: server, sport: 40_000 + a, dport: 443, seq: 7, ack: 9, flags: 'A' }) });
+      frames.push({
+        ts: ts + 0.03,
+        frame: tcpFrame({ src: server, dst: '192.168.1.40', sport: 443, dport: 40_000 + a, seq: 9, flags: 'R' }),
+      });
+    }
+    const result = await analyzeFrames(frames);
+    expect(result.hosts.flatMap((h) => h.labels)).not.toContain('scanner');
+  });
+
+  it('a UDP port scan of a LAN host, answered by ICMP port unreachable, is a scan', async () => {
+    const frames: TimedFrame[] = [];
+    for (let p = 0; p < 100; p++) {
+      const ts = T0 + p * 0.002;
+      const probe = udpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 62_025, dport: 1_000 + p, payload: '' });
+      frames.push({ ts, frame: probe });
+      frames.push({
+        ts: ts + 0.0008,
+        frame: icmpFrame({ src: '192.168.1.25', dst: '192.168.1.10', type: 3, code: 3, quoted: quoteOf(probe), ttl: 128 }),
+      });
+    }
+    const h = hostOf(await analyzeFrames(frames), '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in .*, 100% refused or unanswered/);
+  });
+});
