@@ -8,7 +8,7 @@ import { respV4 } from '../flows/store.js';
 import { keyAddress, respKey } from './address-key.js';
 import { ipv4ToNumber } from '../decode/address.js';
 import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
-import type { Items } from './outcomes.js';
+import { opensAttempt, type Items } from './outcomes.js';
 import { analyzeSchedule, bestSchedule, emptySchedule, MIN_REQUESTS, schedulePeriodic } from './schedule.js';
 import { UDP_BURST_SILENCE } from '../flows/peeks.js';
 import type { Connection } from '../flows/connection.js';
@@ -118,6 +118,8 @@ interface GroupAcc {
   middlebox: number;
   endpoint: number;
   unknown: number;
+  /** Refused SYNs sent again (DestinationGroup.resent). */
+  resent: number;
   bytesOut: number;
   bytesIn: number;
 }
@@ -219,6 +221,7 @@ function newGroup(): GroupAcc {
     middlebox: 0,
     endpoint: 0,
     unknown: 0,
+    resent: 0,
     bytesOut: 0,
     bytesIn: 0,
   };
@@ -665,7 +668,11 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   g.bytesOut += c.origBytes;
   g.bytesIn += c.respBytes;
   // A refusal: a reset of a connection that was established is its end, not a refusal of it.
-  if (refusal !== undefined && items.outcome[i] !== 'established') g[refusal.attribution]++;
+  if (refusal !== undefined && items.outcome[i] !== 'established') {
+    g[refusal.attribution]++;
+    // A refused SYN sent again: refused again, and no attempt of its own (outcomes.ts).
+    if (items.attempt[i] === 0 && opensAttempt(c)) g.resent++;
+  }
   // An address already in the group brought its netblock in with it.
   const block = netblockKey(c);
   if (countItem(g.counts, items, i, c)) g.netblocks.add(block);
@@ -768,6 +775,7 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
     failed: n.attempts - (n.doneTimes?.length ?? 0),
   };
   if (g.pings > 0) group.pings = g.pings;
+  if (g.resent > 0) group.resent = g.resent;
   if (n.untimed > 0) group.untimed = { flows: n.untimed, datagrams: n.untimedDatagrams, seconds: round(n.untimedSeconds, 6) };
   if (schedule.basis === 'requests in one connection' && n.requests !== null) {
     group.requestTimes = n.requests.requestTimes.slice(0, REQUEST_TIMES_SHOWN);

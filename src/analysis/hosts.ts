@@ -21,7 +21,7 @@ import type { Interception } from './interception.js';
 import { machineAddress, NO_MACHINES, type Machines } from './machines.js';
 import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFacts } from './udp.js';
 import type { Attempt, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
-import { verdictText } from './verdict.js';
+import { verdictOf, type Verdict } from './verdict.js';
 import { flat } from '../flat.js';
 import { free } from '../scratch.js';
 
@@ -69,6 +69,14 @@ export interface HostAnalysis {
   dnsUnanswered?: DnsFacts;
   /** DNS queries to resolvers outside the network, some answered, while a resolver inside (`inside`) answers others. */
   dnsPastResolver?: DnsFacts & { inside: readonly string[] };
+  /**
+   * The browser the host's direct web requests name in their User-Agent ("Chrome"), when every one
+   * that names an agent names a browser; set for a blocked host only. A browser's page load that
+   * fails is no update agent calling home.
+   */
+  browser?: string;
+  /** What its verdict leads with about its schedule (Verdict.schedule); absent when it leads with none. */
+  schedule?: NonNullable<Verdict['schedule']>;
   /**
    * Set for a host without findings analysed only to be counted (HostContext.keepQuiet false):
    * its finding has no verdict, agents or attempts; these are its connections, to analyse it in
@@ -517,6 +525,40 @@ function userAgentsOf(items: Items): string[] {
 }
 
 /**
+ * Browsers by a token of their User-Agent, the most telling first: Edge and Opera name Chrome and
+ * Safari too, Chrome names Safari. Software that calls home names itself ("Microsoft-CryptoAPI/6.1",
+ * "Windows-Update-Agent") or gives a bare "Mozilla/5.0" with no browser after it.
+ */
+const BROWSERS: readonly [RegExp, string][] = [
+  [/\bEdge?\//, 'Edge'],
+  [/\bOPR\//, 'Opera'],
+  [/\bFirefox\//, 'Firefox'],
+  [/\bChrome\//, 'Chrome'],
+  [/\bVersion\/[\d.]+ .*Safari\//, 'Safari'],
+  [/\bMSIE \d|\bTrident\//, 'Internet Explorer'],
+];
+
+/** The browser a User-Agent names, or null. */
+function browserNamed(ua: string): string | null {
+  if (!ua.startsWith('Mozilla/')) return null;
+  for (const [token, name] of BROWSERS) if (token.test(ua)) return name;
+  return null;
+}
+
+/** The browser the direct web requests (`direct`) name, when every one that names an agent names the same browser; else null. */
+function browserOf(items: Items, direct: readonly number[]): string | null {
+  let browser: string | null = null;
+  for (const i of direct) {
+    const ua = items.conn.peek(i).http?.userAgent;
+    if (!ua) continue;
+    const named = browserNamed(ua);
+    if (named === null || (browser !== null && named !== browser)) return null;
+    browser = named;
+  }
+  return browser;
+}
+
+/**
  * One host's analysis; when known destinations explain some of its groups, those connections are
  * counted in `understood` and the host is analysed again without them — or, when nothing is left,
  * only its totals are returned.
@@ -612,21 +654,20 @@ function buildHost(
     shownGroups = groups.shown();
     labelling = labelHost(address, items, destinations, tally, shownGroups, groups.groupOf, isProxyHost, ctx, channel);
   }
+  const said = verdictOf({
+    ...labelling,
+    items,
+    destinations,
+    tally,
+    groups: shownGroups,
+    hostGroups: groups,
+    isProxyHost,
+    internal: ctx.internal,
+    resolvers: ctx.resolvers ?? [],
+    interception: ctx.interception ?? null,
+  });
   // In one piece: a verdict's sentences are made of many (src/flat.ts).
-  const verdict = flat(
-    verdictText({
-      ...labelling,
-      items,
-      destinations,
-      tally,
-      groups: shownGroups,
-      hostGroups: groups,
-      isProxyHost,
-      internal: ctx.internal,
-      resolvers: ctx.resolvers ?? [],
-      interception: ctx.interception ?? null,
-    }),
-  );
+  const verdict = flat(said.text);
   const kept = chooseAttempts(items, indices, groups, ordinary ? MAX_ATTEMPTS_KEPT_ORDINARY : MAX_ATTEMPTS_KEPT);
   const finding: HostFinding = {
     address,
@@ -646,6 +687,11 @@ function buildHost(
   const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length, chosen: kept.chosen };
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
+  if (said.schedule !== null) analysis.schedule = said.schedule;
+  if (labelling.labels.includes('blocked')) {
+    const browser = browserOf(items, tally.direct);
+    if (browser !== null) analysis.browser = browser;
+  }
   return analysis;
 }
 

@@ -10,7 +10,7 @@ import type { HostFinding, ResetSource, UnderstoodDestinations } from './types.j
 import { likelyFirewall } from './attribution.js';
 import { hostTotals, QuietTally } from './quiet.js';
 import { CUT_OFF_SECONDS } from './outcomes.js';
-import { turnedAwayOf } from './verdict.js';
+import { periodicOutcome, turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
 import type { Interception } from './interception.js';
 
@@ -107,7 +107,11 @@ export function summarize(
       let scattered = 0;
       let destinations = 0;
       let mostAtOne = 0;
-      for (const { finding: h, directRate } of blocked) {
+      // The browsers the hosts calling one destination browse the web directly with, and how many such hosts browse with none.
+      const browsers = new Set<string>();
+      let agentsNotBrowsers = 0;
+      for (const a of blocked) {
+        const { finding: h, directRate } = a;
         mostRate = Math.max(mostRate, directRate);
         for (const g of h.groups) if (g.schedule.burstRate !== null && g.failed > 0) burstRate = Math.max(burstRate, g.schedule.burstRate);
         const away = turnedAwayOf(h.groups, h.groupsOmitted);
@@ -115,8 +119,10 @@ export function summarize(
         if (away.concentrated) {
           agents++;
           addresses = Math.max(addresses, away.widest);
-          const s = away.group.schedule;
-          if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) scheduled = true;
+          // A burst of parallel connections (a page load, retried with a growing back-off) is no schedule.
+          if (away.group.schedule.periodic) scheduled = true;
+          if (a.browser !== undefined) browsers.add(a.browser);
+          else agentsNotBrowsers++;
         } else {
           scattered++;
           destinations = Math.max(destinations, away.destinations);
@@ -143,9 +149,12 @@ export function summarize(
           'a flood would send hundreds per second at one address. ' +
           (agents === 0
             ? 'This is how software that goes to the web directly looks when the network turns it away.'
-            : proxyIndex.proxies.length > 0
-              ? 'This is how an update agent calls home when it cannot get past the proxy.'
-              : 'This is how an update agent calls home when the network turns it away.'),
+            : agentsNotBrowsers === 0 && browsers.size > 0
+              ? `${blocked.length === 1 ? 'Its' : 'Their'} direct web requests come from ${browsers.size === 1 ? 'a browser' : 'browsers'} (${[...browsers].slice(0, 3).join(', ')}): ` +
+                'more likely a page loading from a server the network turns away than an update agent calling home.'
+              : proxyIndex.proxies.length > 0
+                ? 'This is how an update agent calls home when it cannot get past the proxy.'
+                : 'This is how an update agent calls home when the network turns it away.'),
       );
     }
   }
@@ -177,8 +186,8 @@ export function summarize(
         `${tunnels.length === 1 ? 'carries' : 'carry'} data in DNS: many unique, random-looking subdomains under one domain — a DNS tunnel or exfiltration.`,
     );
   }
-  const beacons = hosts.filter((h) => h.labels.includes('periodic') && !h.labels.includes('blocked'));
-  for (const h of beacons.slice(0, 3)) summary.push(beaconLine(h));
+  const beacons = analyses.filter((a) => a.finding.labels.includes('periodic') && !a.finding.labels.includes('blocked'));
+  for (const a of beacons.slice(0, 3)) summary.push(beaconLine(a));
   const noDns = analyses.filter((a) => a.dnsUnanswered !== undefined);
   if (noDns.length > 0) {
     const resolvers = [...new Set(noDns.flatMap((a) => a.dnsUnanswered!.resolvers))];
@@ -324,16 +333,18 @@ function cutOffLine(hosts: readonly HostFinding[], quiet: QuietTally): string | 
 }
 
 /**
- * A periodic host in one line: the head of the verdict's sentence about its schedule (a DNS
- * tunnel's sentence may lead the verdict) and what recurs: "10.0.0.4: A QUIC beacon that gets
- * through — worth investigating (24.199.110.233)".
+ * A periodic host in one line: the head of its verdict's sentence about its schedule and what
+ * recurs, "10.0.0.4: A QUIC beacon that gets through — worth investigating (24.199.110.233)"; when
+ * its verdict leads with something else (software turned away in the path, a scan) and names the
+ * schedule only in passing, its first group on a schedule: "10.0.0.4: On a schedule:
+ * crl.example.com every 4.6 s (gets through)".
  */
-function beaconLine(h: HostFinding): string {
+function beaconLine(a: HostAnalysis): string {
+  const h = a.finding;
+  const said = a.schedule;
+  if (said !== undefined) return `${h.address}: ${said.head}${said.destination !== null ? ` (${said.destination})` : ''}.`;
   const group = h.groups.find((g) => g.schedule.periodic);
-  const sentences = h.verdict.split(/(?<=\.) (?=[A-Z])/);
-  const about =
-    (group !== undefined ? sentences.find((x) => x.includes(group.destination)) : sentences.find((x) => x.startsWith('Looks up '))) ??
-    sentences[0] ??
-    '';
-  return `${h.address}: ${about.split(': ')[0]!.replace(/\.$/, '')}${group !== undefined ? ` (${group.destination})` : ''}.`;
+  if (group === undefined) return `${h.address}: on a schedule (see its verdict).`;
+  const period = group.schedule.periodSeconds;
+  return `${h.address}: On a schedule: ${group.destination}${period !== null ? ` ${periodWords(period)}` : ''} (${periodicOutcome(group)}).`;
 }

@@ -249,7 +249,14 @@ export interface DestinationGroup {
   attempts: number;
   established: number;
   unanswered: number;
+  /** Connections refused (reset, refused by ICMP, denied by a log), by who refused them: an attempt's, and those of `resent`. */
   resets: { middlebox: number; endpoint: number; unknown: number };
+  /**
+   * Of `resets`, SYNs sent again after their refusal — Windows sends a refused SYN twice more
+   * (Microsoft KB 175523), the same attempt's — each a connection of its own, refused again, and
+   * no attempt. Absent when none.
+   */
+  resent?: number;
   viaProxy: boolean;
   bytesOut: number;
   bytesIn: number;

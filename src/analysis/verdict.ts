@@ -21,7 +21,7 @@ import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './o
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords, untimedWords } from './schedule-words.js';
 import { directRate, directSpread, type Flood, type Tally } from './tally.js';
-import type { DestinationGroup, HostFinding, Label, ResetSource, Schedule } from './types.js';
+import type { DestinationGroup, HostFinding, Label, ResetAttribution, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
 import type { DnsSchedule } from './dns-schedule.js';
@@ -72,15 +72,18 @@ export function turnedAwayOf(groups: readonly DestinationGroup[], omitted?: Host
   return turnedAwayAmong(groups, totalsOf, omitted);
 }
 
+/** What becomes of a group's attempts on a schedule, in a word: "gets through", "reset", "dropped", "fails". */
+export function periodicOutcome(g: DestinationGroup): string {
+  const reset = g.resets.middlebox + g.resets.endpoint + g.resets.unknown;
+  return g.established > g.failed ? 'gets through' : reset >= g.unanswered && reset > 0 ? 'reset' : g.unanswered > 0 ? 'dropped' : 'fails';
+}
+
 /** The other direct destination groups on a schedule, briefly: "x every 4 min 56 s (reset)". */
 function alsoPeriodic(groups: readonly DestinationGroup[], main: DestinationGroup | undefined): string {
   const words: string[] = [];
   for (const g of groups) {
     if (g === main || g.viaProxy || !g.schedule.periodic || g.schedule.periodSeconds === null) continue;
-    const reset = g.resets.middlebox + g.resets.endpoint + g.resets.unknown;
-    const outcome =
-      g.established > g.failed ? 'gets through' : reset >= g.unanswered && reset > 0 ? 'reset' : g.unanswered > 0 ? 'dropped' : 'fails';
-    words.push(`${g.destination} ${periodWords(g.schedule.periodSeconds)} (${outcome})`);
+    words.push(`${g.destination} ${periodWords(g.schedule.periodSeconds)} (${periodicOutcome(g)})`);
   }
   if (words.length > 3) return `${words.slice(0, 3).join(', ')} and ${plural(words.length - 3, 'more group')}`;
   return words.join(', ');
@@ -96,11 +99,12 @@ function deviceWords(source: ResetSource | undefined): string {
 }
 
 /** How a group's failed attempts failed, by who turned them away. */
-function failureWords(g: DestinationGroup, noun = 'attempt'): string {
+function failureWords(f: VerdictFacts, g: DestinationGroup, noun = 'attempt'): string {
+  const refused = refusedAttempts(f, g);
   const parts: string[] = [];
-  if (g.resets.endpoint > 0) parts.push(`${howMany(g.resets.endpoint, g.attempts, noun)} refused by the server itself`);
-  if (g.resets.middlebox > 0) parts.push(`${howMany(g.resets.middlebox, g.attempts, noun)} refused by a device in the path`);
-  if (g.resets.unknown > 0) parts.push(`${howMany(g.resets.unknown, g.attempts, noun)} refused (by whom cannot be told)`);
+  if (refused.endpoint > 0) parts.push(`${howMany(refused.endpoint, g.attempts, noun)} refused by the server itself`);
+  if (refused.middlebox > 0) parts.push(`${howMany(refused.middlebox, g.attempts, noun)} refused by a device in the path`);
+  if (refused.unknown > 0) parts.push(`${howMany(refused.unknown, g.attempts, noun)} refused (by whom cannot be told)`);
   if (g.unanswered > 0) parts.push(`${howMany(g.unanswered, g.attempts, noun)} never answered`);
   return parts.length > 0 ? parts.join(', ') : `${plural(g.failed, noun)} failed`;
 }
@@ -117,20 +121,84 @@ function floodOutcomeWords(flood: Flood, noun: string, failing: string): string 
   return `${share(failed, attempts)} of ${plural(attempts, noun)} ${failing}${cut > 0 ? `, ${count(cut)} more cut off by the end of the capture` : ''}`;
 }
 
+/**
+ * A group's attempts that were refused, by who refused them. The group's `resets` count the
+ * connections reset, and Windows sends a refused SYN again, twice, each a connection of its own
+ * reset again (outcomes.ts): "119 of 42 attempts" is what counting those against attempts says.
+ */
+function refusedAttempts(f: VerdictFacts, g: DestinationGroup): Record<ResetAttribution, number> {
+  const n = { middlebox: 0, endpoint: 0, unknown: 0 };
+  for (const i of f.hostGroups.itemsOf(g)) {
+    const refusal = f.items.refusal[i];
+    if (f.items.attempt[i] === 0 || refusal === undefined || f.items.outcome[i] === 'established') continue;
+    n[refusal.attribution]++;
+  }
+  return n;
+}
+
+/**
+ * A host's direct attempts a device in the path refused: a reset or ICMP error of the attempt, a
+ * firewall log's denial — not a reset that came after the connection had closed (stage 'late':
+ * after a FIN, or long after the last packet), which a load balancer sends to clean up a session
+ * that got its answer, and which turned nothing away.
+ */
+function refusedInPath(f: VerdictFacts): number {
+  let n = 0;
+  for (const i of f.tally.direct) {
+    const refusal = f.items.refusal[i];
+    if (refusal === undefined || !middleboxOutcome(f.items.outcome[i]!, refusal)) continue;
+    if (refusal.reset.kind === 'rst' && refusal.reset.stage === 'late') continue;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * The share of a host's direct attempts a device in the path must refuse for the verdict to tell
+ * the story of software turned away in the path when the host is not labelled blocked: one in ten
+ * (one reset among 94 attempts is a device's slip, not what the host's software runs into).
+ */
+const TURNED_AWAY_SHARE = 0.1;
+
 /** "every attempt", "the one attempt", "405 of 420 attempts". */
 function howMany(part: number, whole: number, noun: string): string {
   if (part === whole) return whole === 1 ? `the one ${noun}` : `every ${noun}`;
   return `${count(part)} of ${plural(whole, noun)}`;
 }
 
-export function verdictText(f: VerdictFacts): string {
+/** A sentence in two parts: what it is about ("A periodic beacon that gets through — worth investigating"), and its facts. */
+interface Headed {
+  head: string;
+  rest: string;
+}
+
+const sentence = (h: Headed): string => `${h.head}: ${h.rest}`;
+
+/** A host's verdict, and what the run summary says of the host's schedule. */
+export interface Verdict {
+  text: string;
+  /**
+   * The head of the verdict's sentence about what recurs on a schedule ("A periodic beacon that
+   * gets through — worth investigating") and the destination group it is about (null: a name
+   * looked up); null when no sentence of the verdict leads with the host's schedule.
+   */
+  schedule: { head: string; destination: string | null } | null;
+}
+
+export function verdictOf(f: VerdictFacts): Verdict {
   const has = (l: Label): boolean => f.labels.includes(l);
   const t = f.tally;
   const sentences: string[] = [];
+  let schedule: Verdict['schedule'] = null;
+  const lead = (h: Headed, destination: string): void => {
+    sentences.push(sentence(h));
+    schedule = { head: h.head, destination };
+  };
   const past = pastResolverWords(f);
+  const inPath = refusedInPath(f);
   if (f.isProxyHost) {
     sentences.push(`The proxy itself: its direct web connections are expected (${plural(f.items.n, 'connection')}).`);
-    return sentences.join(' ');
+    return { text: sentences.join(' '), schedule };
   }
   if (has('flood') && f.flood !== null) {
     sentences.push(
@@ -146,7 +214,7 @@ export function verdictText(f: VerdictFacts): string {
       `A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.targets)} refused or unanswered — ` +
         `probing for ${f.scan.pings ? 'live hosts' : 'open services'}, not software calling home and not a flood at one target.`,
     );
-  } else if (t.direct.length > 0 && (has('blocked') || t.directMiddlebox > 0)) {
+  } else if (t.direct.length > 0 && (has('blocked') || (inPath > 0 && inPath >= TURNED_AWAY_SHARE * t.direct.length))) {
     // The direct group that failed most, periodic ones first: that is the software turned away.
     const away = f.hostGroups.turnedAway();
     const group = away.group;
@@ -173,10 +241,12 @@ export function verdictText(f: VerdictFacts): string {
       );
     }
     if (s?.sequentialPorts) facts.push(portWords(true));
+    // Attempts never answered, and those a device refused after they had closed (which are neither).
+    const dropped = t.directBlocked - t.directMiddlebox;
     const refusedWords =
-      t.directMiddlebox > 0
-        ? `${howMany(t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : f.mainSource?.kind === 'log' ? 'denied by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
-        : `${howMany(t.directBlocked, t.direct.length, 'attempt')} never answered (silently dropped)`;
+      inPath > 0 || dropped === 0
+        ? `${howMany(inPath > 0 ? inPath : t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : f.mainSource?.kind === 'log' ? 'denied by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
+        : `${howMany(dropped, t.direct.length, 'attempt')} never answered (silently dropped)`;
     facts.push(refusedWords);
     const quic = t.directUdp > t.direct.length / 2;
     const what = quic
@@ -200,34 +270,49 @@ export function verdictText(f: VerdictFacts): string {
     const external = g.addressList.some((a) => !f.internal.has(a));
     const flow = g.schedule.basis === 'requests in one connection' ? udpFlowOf(f, g) : null;
     if (flow !== null) {
-      sentences.push(udpBeaconWords(f, g, flow, external));
-      return finish(f, sentences, past);
+      lead(udpBeaconWords(f, g, flow, external), g.destination);
+      return finish(f, sentences, past, schedule);
     }
     if (pingsOnly(g)) {
-      sentences.push(pingWords(f, g, external));
-      return finish(f, sentences, past);
+      lead(pingWords(f, g, external), g.destination);
+      return finish(f, sentences, past, schedule);
     }
     const noun = g.schedule.basis === 'requests in one connection' ? 'request' : 'connection';
     const where = g.schedule.basis === 'requests in one connection' ? ' on one long-lived connection' : '';
-    const perAttempt = g.attempts > 0 ? g.bytesOut / Math.max(1, g.attempts) : g.bytesOut / Math.max(1, g.schedule.attempts);
+    // Requests in one connection: that connection's bytes over its requests — not the group's, whose
+    // other connections (an upload beside a keep-alive) sent bytes of their own.
+    const carrier = g.schedule.basis === 'requests in one connection' ? requestsCarrierOf(f, g) : null;
+    const perAttempt =
+      carrier !== null
+        ? carrier.c.origBytes / Math.max(1, carrier.c.requestTimes.length)
+        : g.bytesOut / Math.max(1, g.attempts > 0 ? g.attempts : g.schedule.attempts);
     const refusedByProxy = g.viaProxy ? proxyAnswers(f, g) : null;
     if (mostlyRefused(refusedByProxy)) {
-      sentences.push(
-        `Periodic requests the proxy turns away: ${scheduleFacts(g.schedule)}${where} to ${g.destination} (through the proxy); ` +
-          `${proxyRefusalWords(refusedByProxy)} — ` +
-          (refusedByProxy.status === 407
-            ? "software that cannot give the proxy credentials (running without the user's: an update agent, a service, a beacon) and tries again on its schedule."
-            : "requests the proxy's policy forbids, tried again on a schedule."),
+      lead(
+        {
+          head: 'Periodic requests the proxy turns away',
+          rest:
+            `${scheduleFacts(g.schedule)}${where} to ${g.destination} (through the proxy); ${proxyRefusalWords(refusedByProxy)} — ` +
+            (refusedByProxy.status === 407
+              ? "software that cannot give the proxy credentials (running without the user's: an update agent, a service, a beacon) and tries again on its schedule."
+              : "requests the proxy's policy forbids, tried again on a schedule."),
+        },
+        g.destination,
       );
     } else if (scheduleGetsThrough(g)) {
       // A firewall log counts no bytes: none is said, rather than "~0 B".
       const size = bytesCounted(f, g)
         ? `, ~${bytes(Math.round(perAttempt))} out per ${noun}; regular small check-ins`
         : '; regular check-ins';
-      sentences.push(
-        `A periodic beacon that gets through — worth investigating: ${scheduleFacts(g.schedule)}${where} to ${g.destination}${tcpPortUse(g)}` +
-          `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}` +
-          `${size} like this are how C2 agents and update checkers behave.`,
+      lead(
+        {
+          head: 'A periodic beacon that gets through — worth investigating',
+          rest:
+            `${scheduleFacts(g.schedule)}${where} to ${g.destination}${tcpPortUse(g)}` +
+            `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}` +
+            `${size} like this are how C2 agents and update checkers behave.`,
+        },
+        g.destination,
       );
       if (interceptedGroup(f, g)) {
         sentences.push(
@@ -236,7 +321,13 @@ export function verdictText(f: VerdictFacts): string {
         );
       }
     } else {
-      sentences.push(`Periodic attempts that fail: ${scheduleFacts(g.schedule)} to ${g.destination}${tcpPortUse(g)}, ${failureWords(g)}.`);
+      lead(
+        {
+          head: 'Periodic attempts that fail',
+          rest: `${scheduleFacts(g.schedule)} to ${g.destination}${tcpPortUse(g)}, ${failureWords(f, g)}.`,
+        },
+        g.destination,
+      );
     }
   } else if (has('proxy-bypass') && t.directEstablished > t.direct.length / 2) {
     sentences.push(
@@ -319,11 +410,11 @@ export function verdictText(f: VerdictFacts): string {
       );
     }
   }
-  return finish(f, sentences, past);
+  return finish(f, sentences, past, schedule);
 }
 
 /** The sentences every verdict ends with; a DNS tunnel leads them. */
-function finish(f: VerdictFacts, sentences: string[], past: string | null): string {
+function finish(f: VerdictFacts, sentences: string[], past: string | null, schedule: Verdict['schedule']): Verdict {
   const has = (l: Label): boolean => f.labels.includes(l);
   const t = f.tally;
   if (has('dns-tunnel') && f.dnsTunnels.length > 0) {
@@ -353,8 +444,10 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null): stri
     // The lead when nothing else about the host is a finding.
     const alone = f.periodicGroups.length === 0 && f.labels.every((l) => l === 'periodic' || l === 'via-proxy');
     const words = dnsScheduleWords(lookups[0]!, lookups.length - 1);
-    if (alone) sentences.unshift(words);
-    else sentences.push(words);
+    if (alone) sentences.unshift(sentence(words));
+    else sentences.push(sentence(words));
+    // What a host whose connections keep no schedule does on one.
+    if (f.periodicGroups.length === 0) schedule = { head: words.head, destination: null };
   }
   if (has('proxy-bypass') && has('via-proxy')) {
     sentences.push(
@@ -365,7 +458,7 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null): stri
   if (has('periodic') && !(t.direct.length > 0 && has('blocked')) && f.periodicGroups.length > 1) {
     sentences.push(`${f.periodicGroups.length} destination groups recur on a schedule.`);
   }
-  return sentences.join(' ');
+  return { text: sentences.join(' '), schedule };
 }
 
 /** Whether most of group `g`'s connections were answered by the transparent proxy `f.interception` names. */
@@ -448,6 +541,15 @@ function bytesCounted(f: VerdictFacts, g: DestinationGroup): boolean {
  * its position among the host's items, or null when that is a TCP connection.
  */
 function udpFlowOf(f: VerdictFacts, g: DestinationGroup): { c: Connection; i: number } | null {
+  const carrier = requestsCarrierOf(f, g);
+  return carrier !== null && carrier.c.proto === 'udp' ? carrier : null;
+}
+
+/**
+ * The connection (or UDP flow) of a group whose requests (packet bursts) made its schedule — the
+ * one with most of them, as groups.ts measures it — and its position among the host's items.
+ */
+function requestsCarrierOf(f: VerdictFacts, g: DestinationGroup): { c: Connection; i: number } | null {
   let best: Connection | null = null;
   let at = -1;
   for (const i of f.hostGroups.itemsOf(g)) {
@@ -457,7 +559,7 @@ function udpFlowOf(f: VerdictFacts, g: DestinationGroup): { c: Connection; i: nu
       at = i;
     }
   }
-  return best !== null && best.proto === 'udp' ? { c: best, i: at } : null;
+  return best !== null ? { c: best, i: at } : null;
 }
 
 /**
@@ -513,7 +615,7 @@ const UDP_PORT_USES = new Map<number, string>([
  * burst of datagrams every 15 s …", or, refused by a device in the path, "A UDP beacon that is
  * turned away in the path …".
  */
-function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, flow: { c: Connection; i: number }, external: boolean): string {
+function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, flow: { c: Connection; i: number }, external: boolean): Headed {
   const c = flow.c;
   const quic = isQuic(c);
   const bursts = Math.max(1, c.requestTimes.length);
@@ -527,34 +629,38 @@ function udpBeaconWords(f: VerdictFacts, g: DestinationGroup, flow: { c: Connect
   const over = duration(Math.max(0, c.lastTs - c.ts));
   const refusal = f.items.refusal[flow.i];
   if (!answered && middleboxOutcome(f.items.outcome[flow.i]!, refusal)) {
-    return (
-      `A ${quic ? 'QUIC' : 'UDP'} beacon that is turned away in the path: ` +
-      `${scheduleFacts(g.schedule, 'burst of datagrams')} in one ${quic ? 'QUIC' : 'UDP'} flow${alpn} ${to}, ` +
-      `${out !== null ? `${out}, ` : ''}${refusal?.evidence ?? 'refused by a device in the path'} over ${over}; ` +
-      'software that keeps calling, on a fixed schedule, a server it is not allowed to reach is worth investigating (a VPN client, an agent, malware).'
-    );
+    return {
+      head: `A ${quic ? 'QUIC' : 'UDP'} beacon that is turned away in the path`,
+      rest:
+        `${scheduleFacts(g.schedule, 'burst of datagrams')} in one ${quic ? 'QUIC' : 'UDP'} flow${alpn} ${to}, ` +
+        `${out !== null ? `${out}, ` : ''}${refusal?.evidence ?? 'refused by a device in the path'} over ${over}; ` +
+        'software that keeps calling, on a fixed schedule, a server it is not allowed to reach is worth investigating (a VPN client, an agent, malware).',
+    };
   }
   if (!answered) {
-    return (
-      `A ${quic ? 'QUIC' : 'UDP'} beacon that is never answered — dropped on the way out or its server is gone: ` +
-      `${scheduleFacts(g.schedule, 'burst of datagrams')} in one ${quic ? 'QUIC' : 'UDP'} flow${alpn} ${to}, ` +
-      `${out !== null ? `${out} and ` : ''}nothing back over ${over}; ` +
-      'software that keeps calling an unreachable server on a fixed schedule is worth investigating, whatever stops it.'
-    );
+    return {
+      head: `A ${quic ? 'QUIC' : 'UDP'} beacon that is never answered — dropped on the way out or its server is gone`,
+      rest:
+        `${scheduleFacts(g.schedule, 'burst of datagrams')} in one ${quic ? 'QUIC' : 'UDP'} flow${alpn} ${to}, ` +
+        `${out !== null ? `${out} and ` : ''}nothing back over ${over}; ` +
+        'software that keeps calling an unreachable server on a fixed schedule is worth investigating, whatever stops it.',
+    };
   }
-  return (
-    `A ${quic ? 'QUIC' : 'UDP'} beacon that gets through — worth investigating: ${scheduleFacts(g.schedule, 'exchange')} in ` +
-    `${quic ? `one long-lived QUIC connection${alpn}` : 'one long-lived UDP flow'} ${to}, ` +
-    `~${bytes(Math.round(c.origBytes / bursts))} out and ~${bytes(Math.round(c.respBytes / bursts))} back per exchange over ${over}; ` +
-    `regular small check-ins like this are how C2 agents and update checkers behave${quic ? ', and QUIC hides them from a TLS-inspecting proxy' : ''}.`
-  );
+  return {
+    head: `A ${quic ? 'QUIC' : 'UDP'} beacon that gets through — worth investigating`,
+    rest:
+      `${scheduleFacts(g.schedule, 'exchange')} in ` +
+      `${quic ? `one long-lived QUIC connection${alpn}` : 'one long-lived UDP flow'} ${to}, ` +
+      `~${bytes(Math.round(c.origBytes / bursts))} out and ~${bytes(Math.round(c.respBytes / bursts))} back per exchange over ${over}; ` +
+      `regular small check-ins like this are how C2 agents and update checkers behave${quic ? ', and QUIC hides them from a TLS-inspecting proxy' : ''}.`,
+  };
 }
 
 /**
  * A host that pings one destination on a schedule: "Pings 203.0.113.50 on a schedule: one ping
  * every 1 min, ~56 B of data each, every one answered — …".
  */
-function pingWords(f: VerdictFacts, g: DestinationGroup, external: boolean): string {
+function pingWords(f: VerdictFacts, g: DestinationGroup, external: boolean): Headed {
   const where = `${g.destination}${external ? '' : ' (an internal address)'}`;
   // Pings of one conversation are one attempt: the schedule counted each.
   const sent = Math.max(1, g.attempts, g.schedule.attempts);
@@ -566,33 +672,36 @@ function pingWords(f: VerdictFacts, g: DestinationGroup, external: boolean): str
       ? 'every ping refused by a device in the path — ICMP stopped on the way'
       : every(g.unanswered)
         ? 'every ping never answered — ICMP stopped on the way or the host is down'
-        : `${failureWords(g, 'ping')} — ICMP stopped on the way or the host is down`;
-    return (
-      `Pings ${where} on a schedule, never answered: ${scheduleFacts(g.schedule, 'ping')}${data}, ${failure}; ` +
-      'a connectivity check that keeps failing, or an agent calling home over ICMP.'
-    );
+        : `${failureWords(f, g, 'ping')} — ICMP stopped on the way or the host is down`;
+    return {
+      head: `Pings ${where} on a schedule, never answered`,
+      rest: `${scheduleFacts(g.schedule, 'ping')}${data}, ${failure}; a connectivity check that keeps failing, or an agent calling home over ICMP.`,
+    };
   }
   const answered = g.established === g.attempts ? 'answered' : `${howMany(g.established, g.attempts, 'ping')} answered`;
-  return (
-    `Pings ${where} on a schedule: ${scheduleFacts(g.schedule, 'ping')}${data}, ${answered} — ` +
-    'a connectivity check (a monitoring agent, a router or UPS watching its uplink) or, if its payloads are large or change, ' +
-    'a channel over ICMP; worth knowing which program sends it.'
-  );
+  return {
+    head: `Pings ${where} on a schedule`,
+    rest:
+      `${scheduleFacts(g.schedule, 'ping')}${data}, ${answered} — ` +
+      'a connectivity check (a monitoring agent, a router or UPS watching its uplink) or, if its payloads are large or change, ' +
+      'a channel over ICMP; worth knowing which program sends it.',
+  };
 }
 
 /** A name looked up on a schedule: "Looks up beacon.example.net on a schedule — …: one lookup every 1 min …". */
-function dnsScheduleWords(d: DnsSchedule, more: number): string {
+function dnsScheduleWords(d: DnsSchedule, more: number): Headed {
   const s = d.schedule;
   const period = s.periodSeconds;
   const cache =
     d.ttl !== null && period !== null && Math.abs(period - d.ttl) <= Math.max(2, 0.1 * d.ttl)
       ? `; the lookups come as often as the answer's TTL (${duration(d.ttl)}) lets a cache expire, so something behind the cache asks for it continually`
       : '';
-  return (
-    `Looks up ${d.name} on a schedule — a beacon over DNS or a program polling its server by name, worth a look if the name is unfamiliar: ` +
-    `${scheduleFacts(s)}, ${plural(d.lookups, 'lookup')} to ${d.resolvers.join(', ')} over ${duration(d.last - d.first)}${cache}` +
-    `${more > 0 ? ` (and ${plural(more, 'more name')} on a schedule)` : ''}.`
-  );
+  return {
+    head: `Looks up ${d.name} on a schedule — a beacon over DNS or a program polling its server by name, worth a look if the name is unfamiliar`,
+    rest:
+      `${scheduleFacts(s)}, ${plural(d.lookups, 'lookup')} to ${d.resolvers.join(', ')} over ${duration(d.last - d.first)}${cache}` +
+      `${more > 0 ? ` (and ${plural(more, 'more name')} on a schedule)` : ''}.`,
+  };
 }
 
 /**

@@ -61,11 +61,23 @@ export function outcomeWords(group: DestinationGroup): string {
     if (group.resets.unknown > 0) by.push(`${count(group.resets.unknown)} by an unknown sender`);
     parts.push(`${count(resets)} reset (${by.join(', ')})`);
   }
-  // Connections that were no attempt — picked up without their SYN, a firewall's denial of a stray
-  // ACK — are counted with the attempts' outcomes: said, so that the counts add up.
-  const others = group.established + group.unanswered + resets - group.attempts;
-  const counted = others > 0 ? ` and ${plural(others, 'connection')} without a SYN` : '';
-  return `${plural(group.attempts, 'attempt')}${counted}: ${parts.join(', ')}`;
+  // Connections that were no attempt — a refused SYN sent again (each a connection, reset again),
+  // one picked up without its SYN, a firewall's denial of a stray ACK — are counted with the
+  // attempts' outcomes: said, so that the counts add up.
+  const resent = group.resent ?? 0;
+  const others = group.established + group.unanswered + resets - group.attempts - resent;
+  const counted = [
+    resent > 0 ? `${plural(resent, 'repeated SYN')} of refused attempts` : '',
+    others > 0 ? `${plural(others, 'connection')} without a SYN` : '',
+  ].filter((x) => x !== '');
+  const attempts = plural(group.attempts, 'attempt');
+  const all =
+    counted.length === 0
+      ? attempts
+      : counted.length === 1
+        ? `${attempts} and ${counted[0]}`
+        : `${attempts}, ${counted[0]} and ${counted[1]}`;
+  return `${all}: ${parts.join(', ')}`;
 }
 
 export function totalResets(group: DestinationGroup): number {
@@ -176,10 +188,15 @@ export function hostActivity(host: HostFinding): string[] {
   let attempts = omitted?.attempts ?? 0;
   let requests = 0;
   let longLived = 0;
+  // Groups with TCP attempts: a beacon's UDP flow or pings make bursts of datagrams and echo
+  // requests, which its verdict counts as such, not requests on a connection.
+  const tcp = new Set(host.attempts.filter((a) => a.proto === undefined || a.proto === 'tcp').map((a) => a.destination));
   for (const g of host.groups) {
     attempts += g.attempts;
-    // Requests on a connection that opened before the capture started are all that shows of it.
-    if (g.schedule.basis === 'requests in one connection' && g.attempts === 0) {
+    // Requests on a connection that opened before the capture started are all that shows of it;
+    // those of a beacon's TCP connection are what its verdict counts, whether it opened in the capture or before.
+    const beacon = g.schedule.periodic && tcp.has(g.destination);
+    if (g.schedule.basis === 'requests in one connection' && (g.attempts === 0 || beacon)) {
       requests += g.schedule.attempts;
       longLived++;
     }

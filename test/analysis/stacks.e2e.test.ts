@@ -13,6 +13,7 @@ import { flowsRenderers } from '../../src/report/index.js';
 import { PcapWriter } from '../../src/capture/writer.js';
 import { icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import type { HostFinding } from '../../src/analysis/types.js';
+import { outcomeWords } from '../../src/report/words.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-stacks-'));
 const T0 = 1_700_000_000;
@@ -23,10 +24,10 @@ const attempts = (h: HostFinding | undefined): number => (h?.groups ?? []).reduc
 
 /**
  * A capture of `cycles` tries 300 s apart, each `syns` SYNs `spacing` s apart from one source
- * port, every SYN answered by the firewall's RST+ACK 0.3 ms later; `sameIsn`: the SYNs of a try
+ * port (to `dport`), every SYN answered by the firewall's RST+ACK 0.3 ms later; `sameIsn`: the SYNs of a try
  * share their sequence number (a retransmission), else each has its own (a new connect()).
  */
-function refusedTries(name: string, cycles: number, syns: number, spacing: number, sameIsn: boolean): string {
+function refusedTries(name: string, cycles: number, syns: number, spacing: number, sameIsn: boolean, dport = 443): string {
   const writer = new PcapWriter({ linktype: 1 });
   const add = (ts: number, frame: Uint8Array): void => writer.add(Math.floor(ts), Math.round((ts % 1) * 1e6) * 1000, frame);
   for (let i = 0; i < cycles; i++) {
@@ -34,8 +35,8 @@ function refusedTries(name: string, cycles: number, syns: number, spacing: numbe
     for (let k = 0; k < syns; k++) {
       const ts = T0 + i * 300 + k * spacing;
       const seq = 1_000_000 * (i + 1) + (sameIsn ? 0 : 7919 * k);
-      add(ts, tcpFrame({ src: HOST, dst: SERVER, sport, dport: 443, seq, flags: 'S', ttl: 128 }));
-      add(ts + 0.0003, tcpFrame({ src: SERVER, dst: HOST, sport: 443, dport: sport, seq: 0, ack: seq + 1, flags: 'RA', ttl: 64 }));
+      add(ts, tcpFrame({ src: HOST, dst: SERVER, sport, dport, seq, flags: 'S', ttl: 128 }));
+      add(ts + 0.0003, tcpFrame({ src: SERVER, dst: HOST, sport: dport, dport: sport, seq: 0, ack: seq + 1, flags: 'RA', ttl: 64 }));
     }
   }
   const path = join(tmp, name);
@@ -52,6 +53,16 @@ describe('a refused SYN sent again', () => {
     expect(schedule?.periodic).toBe(true);
     expect(schedule?.periodSeconds).toBeCloseTo(300, 0);
     expect(schedule?.burstSize).toBe(1);
+  });
+
+  it('Windows: the verdict counts refused attempts, and the group says what the other resets were', async () => {
+    const { result } = await analyze([refusedTries('windows-words.pcap', 20, 3, 0.5, true, 4445)]);
+    const host = result.hosts.find((h) => h.address === HOST)!;
+    // Not "60 of 20 attempts": the resets of the SYNs sent again refused the same attempts.
+    expect(host.verdict).toMatch(/^Periodic attempts that fail: one attempt every 5 min to 203\.0\.113\.10, every attempt refused by /);
+    expect(outcomeWords(host.groups[0]!)).toMatch(
+      /^20 attempts and 40 repeated SYNs of refused attempts: 0 established, 60 reset \(60 by /,
+    );
   });
 
   it('one source port, a new sequence number each time: every SYN is an attempt of its own', async () => {

@@ -1,0 +1,172 @@
+/**
+ * The words of verdicts and of the summary as a reader checks them against the packets: the
+ * story of software turned away in the path only where the path turned it away, counts that
+ * count what their noun says, the summary's line of a periodic host made of what recurs, and "on
+ * a schedule" only of a schedule.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/index.js';
+import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
+import { TcpSession } from '../../src/synth/session.js';
+import { icmpFrame, quoteOf, tcpFrame } from '../../src/synth/frame.js';
+import { hostActivity } from '../../src/report/words.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-verdict-words-'));
+const T0 = Date.UTC(2024, 4, 6, 9) / 1000;
+const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+
+function pcap(name: string, frames: TimedFrame[]): string {
+  const path = join(tmp, name);
+  writeFileSync(path, buildPcap(frames.sort((a, b) => a.ts - b.ts)));
+  return path;
+}
+
+/** One HTTP exchange on a connection of its own, closed with FINs from both sides. */
+function exchange(
+  client: string,
+  server: string,
+  sport: number,
+  t: number,
+  o: { host?: string; ua?: string; serverTtl?: number; answer?: number } = {},
+): TcpSession {
+  const s = new TcpSession({ client, server, sport, dport: 80, serverTtl: o.serverTtl ?? 52 });
+  const request = `GET /item${sport} HTTP/1.1\r\nHost: ${o.host ?? server}\r\nUser-Agent: ${o.ua ?? 'Updater/2.1'}\r\n\r\n`;
+  s.syn(t)
+    .synAck(t + 0.03)
+    .ack(t + 0.031)
+    .send(t + 0.032, 'client', request)
+    .send(t + 0.07, 'server', `HTTP/1.1 200 OK\r\nContent-Length: ${o.answer ?? 800}\r\n\r\n${'x'.repeat(o.answer ?? 800)}`)
+    .fin(t + 0.071, 'server')
+    .fin(t + 0.072, 'client')
+    .ack(t + 0.1, 'server');
+  return s;
+}
+
+/** Gaps between a user's page loads, in seconds: nothing regular. */
+const GAPS = [13, 170, 41, 95, 260, 8, 122, 57, 300, 30, 4, 211, 66, 150, 19, 88, 240, 35, 9, 181];
+
+/** Ordinary browsing of `n` servers (up to 20), irregularly. */
+function browsing(client: string, n: number, firstPort: number, ua?: string): TimedFrame[] {
+  const frames: TimedFrame[] = [];
+  let t = T0;
+  for (let i = 0; i < n; i++) {
+    t += GAPS[i]!;
+    frames.push(...exchange(client, `198.51.100.${10 + i}`, firstPort + i, t, { ua }).frames());
+  }
+  return frames;
+}
+
+describe('software turned away in the path', () => {
+  it('a reset 5 s after a session closed with FINs, among 20 answered attempts, turns nothing away', async () => {
+    const host = '192.168.1.46';
+    const frames = browsing(host, 20, 49200);
+    // The answer came and both sides closed; a load balancer's reset follows 5 s later, with
+    // another TTL than the server's own packets.
+    const late = exchange(host, '203.0.113.239', 49300, T0 + 600, { serverTtl: 55 });
+    late.rst(T0 + 604.9, 'server', { ttl: 118, ack: false });
+    frames.push(...late.frames());
+    const { result } = await analyze([pcap('late-reset.pcap', frames)]);
+    const finding = result.hosts.find((h) => h.address === host);
+    expect(finding?.labels ?? []).not.toContain('blocked');
+    expect(result.resetSources.map((r) => [r.attribution, r.senders, r.resets, r.attempts])).toEqual([
+      ['middlebox', ['203.0.113.239'], 1, 1],
+    ]);
+    expect(finding?.verdict ?? '').not.toMatch(/turned away in the path/);
+  });
+
+  it('a periodic host whose verdict leads with refusals in the path: the summary names what recurs, not "Also"', async () => {
+    const host = '10.0.0.7';
+    const frames: TimedFrame[] = [];
+    // A check-in every minute that gets through.
+    for (let i = 0; i < 12; i++) frames.push(...exchange(host, '198.51.100.20', 50000 + i, T0 + i * 60).frames());
+    // Four attempts at another server, now and then, refused by a router in the path (ICMP 3/13).
+    for (const [i, at] of [100, 131, 402, 415].entries()) {
+      const t = T0 + at;
+      const syn = tcpFrame({ src: host, dst: '203.0.113.30', sport: 51000 + i, dport: 80, seq: 1000 + i, flags: 'S', ttl: 128 });
+      frames.push({ ts: t, frame: syn });
+      frames.push({ ts: t + 0.002, frame: icmpFrame({ src: '10.0.0.1', dst: host, type: 3, code: 13, quoted: quoteOf(syn), ttl: 255 }) });
+    }
+    const { result } = await analyze([pcap('also.pcap', frames)]);
+    const finding = result.hosts.find((h) => h.address === host)!;
+    expect(finding.labels).toContain('periodic');
+    expect(finding.verdict).toMatch(/^Software that keeps trying to reach the web directly and is turned away in the path/);
+    expect(finding.verdict).toContain('Also: 198.51.100.20 every 1 min (gets through).');
+    expect(result.summary).toContain('10.0.0.7: On a schedule: 198.51.100.20 every 1 min (gets through).');
+    expect(result.summary.join(' ')).not.toMatch(/Also \(/);
+  });
+});
+
+describe('a beacon on one keep-alive connection', () => {
+  it('its bytes per request are its own connection’s, and the host line counts its requests', async () => {
+    const host = '172.16.0.114';
+    const server = '172.16.0.111';
+    const s = new TcpSession({ client: host, server, sport: 1040, dport: 4433, serverTtl: 128 });
+    s.syn(T0)
+      .synAck(T0 + 0.001)
+      .ack(T0 + 0.002);
+    // A 48-byte check-in every 10 s, answered with 8 bytes.
+    for (let i = 0; i < 12; i++) s.send(T0 + 1 + i * 10, 'client', 'c'.repeat(48)).send(T0 + 1.01 + i * 10, 'server', 'ok......');
+    const frames = s.frames();
+    // Uploads of 250 kB each on connections of their own, to the same server.
+    for (let i = 0; i < 2; i++) {
+      const up = new TcpSession({ client: host, server, sport: 1100 + i, dport: 4433, serverTtl: 128 });
+      const t = T0 + 33 + i * 41;
+      up.syn(t)
+        .synAck(t + 0.001)
+        .ack(t + 0.002)
+        .send(t + 0.003, 'client', 'u'.repeat(250_000))
+        .fin(t + 2, 'client')
+        .fin(t + 2.001, 'server')
+        .ack(t + 2.002);
+      frames.push(...up.frames());
+    }
+    const { result } = await analyze([pcap('keepalive.pcap', frames)]);
+    const finding = result.hosts.find((h) => h.address === host)!;
+    expect(finding.verdict).toMatch(/^A periodic beacon that gets through — worth investigating: one request every 10 s/);
+    expect(finding.verdict).toContain('on one long-lived connection to 172.16.0.111 (an internal address), ~48 B out per request;');
+    expect(hostActivity(finding)).toEqual(['3 attempts', '12 requests on 1 long-lived connection', '1 destination group']);
+  });
+});
+
+describe('the summary of a blocked browser', () => {
+  it('parallel connections to a dead server, retried with back-off, are no schedule and no update agent', async () => {
+    const host = '172.16.16.154';
+    const frames: TimedFrame[] = [];
+    // The page and its resources load from servers that answer.
+    for (let i = 0; i < 5; i++) {
+      frames.push(
+        ...exchange(host, `198.51.100.${40 + i}`, 52000 + i, T0 + 0.1 + i * 0.05, { host: `www${i}.example.com`, ua: CHROME }).frames(),
+      );
+    }
+    // Six connections at once to a server that never answers, each SYN sent again 1, 2, 4, 8, 16
+    // and 32 s later; three more at the page's reload 75 s later.
+    for (const [start, n, port] of [
+      [0.43, 6, 52100],
+      [75.9, 3, 52200],
+    ] as const) {
+      for (let k = 0; k < n; k++) {
+        let t = T0 + start + k * 0.0005;
+        for (const wait of [0, 1, 2, 4, 8, 16, 32]) {
+          t += wait;
+          frames.push({
+            ts: t,
+            frame: tcpFrame({ src: host, dst: '203.0.113.94', sport: port + k, dport: 80, seq: 7000 + port + k, flags: 'S', ttl: 64 }),
+          });
+        }
+      }
+    }
+    const { result } = await analyze([pcap('browser.pcap', frames)]);
+    const finding = result.hosts.find((h) => h.address === host)!;
+    expect(finding.labels).toContain('blocked');
+    const summary = result.summary.find((s) => s.startsWith('Not a DDoS'))!;
+    expect(summary).toContain('to one address;');
+    expect(summary).not.toContain('on a schedule');
+    expect(summary).not.toContain('This is how an update agent calls home');
+    expect(summary).toContain(
+      'Its direct web requests come from a browser (Chrome): more likely a page loading from a server the network turns away',
+    );
+  });
+});
