@@ -33,6 +33,12 @@ export function burstsAtOnce(s: Pick<Schedule, 'burstSize' | 'burstRate'>): bool
   );
 }
 
+/** A schedule's pace inside its bursts, beside a host's average: " (1 attempt/s inside a burst)", " (its bursts' attempts at once)"; '' without bursts. */
+export function insideBurstWords(s: Pick<Schedule, 'burstSize' | 'burstRate'>): string {
+  if (burstsAtOnce(s)) return " (its bursts' attempts at once)";
+  return s.burstRate !== null ? ` (${rate(s.burstRate)} inside a burst)` : '';
+}
+
 /** How big the bursts are: "bursts of 14 attempts (1 attempt/s)", "bursts of 2 attempts at once", "single requests". */
 export function burstWords(s: Schedule): string {
   const noun = eventNoun(s.basis);

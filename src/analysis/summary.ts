@@ -5,8 +5,8 @@
 import type { HostAnalysis, OutsideOpeners } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { count, duration, hops, plural, rate } from '../quantities.js';
-import { periodWords } from './schedule-words.js';
-import type { HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
+import { insideBurstWords, periodWords } from './schedule-words.js';
+import type { HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
 import { likelyFirewall } from './attribution.js';
 import { hostTotals, QuietTally } from './quiet.js';
 import { CUT_OFF_SECONDS } from './outcomes.js';
@@ -98,7 +98,8 @@ export function summarize(
     const blocked = analyses.filter((a) => a.finding.labels.includes('blocked'));
     if (blocked.length > 0) {
       let mostRate = 0;
-      let burstRate = 0;
+      // The burstiest failing schedule among them: its pace inside a burst is said.
+      let bursts: Schedule | null = null;
       // Hosts whose failures go to one destination (an agent calling home) and hosts whose
       // failures are scattered over many (software going to the web directly).
       let agents = 0;
@@ -113,7 +114,9 @@ export function summarize(
       for (const a of blocked) {
         const { finding: h, directRate } = a;
         mostRate = Math.max(mostRate, directRate);
-        for (const g of h.groups) if (g.schedule.burstRate !== null && g.failed > 0) burstRate = Math.max(burstRate, g.schedule.burstRate);
+        for (const g of h.groups)
+          if (g.schedule.burstRate !== null && g.failed > 0 && (bursts === null || g.schedule.burstRate > bursts.burstRate!))
+            bursts = g.schedule;
         const away = turnedAwayOf(h.groups, h.groupsOmitted);
         if (away.group === undefined) continue;
         if (away.concentrated) {
@@ -145,7 +148,7 @@ export function summarize(
       const who = blocked.length === 1 ? 'the blocked host makes' : `the ${plural(blocked.length, 'blocked host')} make`;
       summary.push(
         `Not a DDoS: ${who} at most ${rate(mostRate)} on average` +
-          `${burstRate > 0 ? ` (${rate(burstRate)} inside a burst)` : ''}${spread.length > 0 ? `, ${spread.join(' ')}` : ''}; ` +
+          `${bursts !== null && bursts.burstRate! > 0 ? insideBurstWords(bursts) : ''}${spread.length > 0 ? `, ${spread.join(' ')}` : ''}; ` +
           'a flood would send hundreds per second at one address. ' +
           (agents === 0
             ? 'This is how software that goes to the web directly looks when the network turns it away.'

@@ -19,7 +19,17 @@ import { dnsTunnelWords, type Labelling } from './labels.js';
 import { answersOnLink, type Interception } from './interception.js';
 import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
-import { certaintyWords, cycleWords, jitterWords, pauseWords, periodWords, portWords, shapeWords, untimedWords } from './schedule-words.js';
+import {
+  certaintyWords,
+  cycleWords,
+  insideBurstWords,
+  jitterWords,
+  pauseWords,
+  periodWords,
+  portWords,
+  shapeWords,
+  untimedWords,
+} from './schedule-words.js';
 import { directRate, directSpread, type Flood, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetAttribution, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
@@ -241,28 +251,32 @@ export function verdictOf(f: VerdictFacts): Verdict {
       );
     }
     if (s?.sequentialPorts) facts.push(portWords(true));
+    // Past a proxy (or QUIC, which a network with a proxy drops) silence is the firewall's drop;
+    // else it may as well be a server that is gone.
+    const quic = t.directUdp > t.direct.length / 2;
     // Attempts never answered, and those a device refused after they had closed (which are neither).
     const dropped = t.directBlocked - t.directMiddlebox;
     const refusedWords =
       inPath > 0 || dropped === 0
         ? `${howMany(inPath > 0 ? inPath : t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : f.mainSource?.kind === 'log' ? 'denied by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
-        : `${howMany(dropped, t.direct.length, 'attempt')} never answered (silently dropped)`;
+        : `${howMany(dropped, t.direct.length, 'attempt')} never answered${quic || has('proxy-bypass') ? ' (silently dropped)' : ''}`;
     facts.push(refusedWords);
-    const quic = t.directUdp > t.direct.length / 2;
     const what = quic
       ? `HTTP/3 (QUIC over UDP) straight to the Internet${has('proxy-bypass') ? ` past the proxy ${f.proxyWords}, which carries no QUIC` : ''}, ` +
         `turned away in the path — a browser or agent trying QUIC before falling back, not a DDoS participant`
       : has('proxy-bypass')
         ? `An update agent (or similar software) that ignores the proxy ${f.proxyWords}, not a DDoS participant`
-        : 'Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant';
+        : inPath > 0 || dropped === 0
+          ? 'Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant'
+          : // Nothing refused it: silence is a firewall's drop, or a server that is gone.
+            'Software that keeps trying to reach the web directly and goes unanswered (dropped in the path, or its server is down), not a DDoS participant';
     sentences.push(`${what}: ${facts.join(', ')}.`);
     const others = alsoPeriodic(f.groups, group);
     if (others !== '') sentences.push(`Also: ${others}.`);
-    const burstRate = s?.burstRate ?? null;
     const overall = directRate(f.items, t.direct);
     sentences.push(
       `A flood would send hundreds of attempts per second at one address; this host averages ${rate(overall)}` +
-        `${burstRate !== null ? ` (${rate(burstRate)} inside a burst)` : ''} spread over ${plural(directSpread(t).addresses, 'address', 'addresses')}` +
+        `${s !== undefined ? insideBurstWords(s) : ''} spread over ${plural(directSpread(t).addresses, 'address', 'addresses')}` +
         `${s?.periodic ? ' on a regular retry schedule' : ''}.`,
     );
   } else if (f.periodicGroups.length > 0) {

@@ -168,5 +168,12 @@ describe('the summary of a blocked browser', () => {
     expect(summary).toContain(
       'Its direct web requests come from a browser (Chrome): more likely a page loading from a server the network turns away',
     );
+    // Connections opened together are no rate of thousands a second, and silence is no refusal.
+    expect(summary).not.toMatch(/attempts\/s/);
+    expect(finding.verdict).not.toMatch(/attempts\/s|turned away in the path|silently dropped/);
+    expect(finding.verdict).toMatch(
+      /^Software that keeps trying to reach the web directly and goes unanswered \(dropped in the path, or its server is down\)/,
+    );
+    expect(finding.verdict).toContain("(its bursts' attempts at once)");
   });
 });
