@@ -47,6 +47,13 @@ const FLOOD_RATE = 10;
  * of a local service — is no DDoS.
  */
 const FLOOD_FAILING = 0.5;
+/**
+ * UDP ports of protocols that report one way and are never answered — syslog (514), SNMP traps
+ * (162), NetFlow (2055, 9995, 9996), IPFIX (4739), sFlow (6343), statsd (8125), GELF (12201),
+ * collectd (25826): a device exporting its logs or flows to a collector sends hundreds a second,
+ * unanswered by design; that is no flood.
+ */
+const ONE_WAY_UDP_PORTS = new Set([162, 514, 2055, 4739, 6343, 8125, 9995, 9996, 12201, 25826]);
 /** UDP datagrams count towards a flood when fewer than one in this many is answered. */
 const UDP_ANSWER_RATIO = 10;
 /** UDP ports are kept apart from TCP ports in the per-target counts: the key has this bit set. */
@@ -478,6 +485,7 @@ export function findFlood(tally: Tally): Flood | null {
     const target = keyAddress(address);
     if (isLoopback(target)) return;
     const port = key & 0xffff;
+    if (key & UDP_KEY && ONE_WAY_UDP_PORTS.has(port)) return;
     flood = {
       target: `${endpoint(target, port)}${key & UDP_KEY ? ' (UDP)' : ''}`,
       t,

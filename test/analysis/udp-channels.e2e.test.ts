@@ -285,6 +285,23 @@ describe('UDP floods', () => {
     expect(h.verdict).not.toContain('SYN');
   });
 
+  it('a server sending its logs and flow records to a collector outside (syslog, NetFlow, IPFIX) is no flood', async () => {
+    for (const port of [514, 2055, 4739]) {
+      const frames: TimedFrame[] = [];
+      const host = '192.168.1.81';
+      // 20 reports a second for 30 s, from one socket, answered by nothing: as the protocols are.
+      for (let i = 0; i < 600; i++) {
+        frames.push({
+          ts: T0 + i * 0.05,
+          frame: udpFrame({ src: host, dst: '198.51.100.20', sport: 40514, dport: port, payload: `<134>report ${i}`.padEnd(120) }),
+        });
+      }
+      const { result } = await analyzeFrames(frames, `export-${port}.pcap`);
+      expect(hostOf(result, host)?.labels ?? []).not.toContain('flood');
+      expect(result.summary.join(' ')).not.toMatch(/flood at one target|DDoS participant would do/);
+    }
+  });
+
   it('a flood that runs to the end of a short capture is still a flood, not an attempt cut off', async () => {
     const frames: TimedFrame[] = [];
     const host = '192.168.1.82';
