@@ -659,14 +659,26 @@ function countItem(g: GroupCounts, items: Items, i: number, c: Connection): bool
   return fresh;
 }
 
+/**
+ * What one side of a connection carried, as a destination's bytes count it. Its size from
+ * sequence numbers (Zeek's orig_bytes, resp_bytes) counts the gaps the capture missed: a sniffer
+ * that lost packets of a download still sees its size — but an acknowledgment of numbers never
+ * sent (an injected SYN-ACK the client believed) makes a gap of gigabytes out of a few packets.
+ * Where there are gaps and the side's IP bytes are known, no more than those is counted.
+ */
+export function carriedBytes(seqBytes: number, ipBytes: number, packets: number, missedBytes: number): number {
+  if (missedBytes <= 0 || (ipBytes <= 0 && packets <= 0)) return seqBytes;
+  return Math.min(seqBytes, ipBytes);
+}
+
 /** Item `i` counted into a group to be made: its counts, and its ports, netblocks, bytes and refusals. */
 function addToGroup(g: GroupAcc, items: Items, i: number): void {
   const c = items.conn.peek(i);
   const refusal = items.refusal[i];
   if (c.proto === 'icmp') g.pings++;
   else g.ports.add(c.respP);
-  g.bytesOut += c.origBytes;
-  g.bytesIn += c.respBytes;
+  g.bytesOut += carriedBytes(c.origBytes, c.origIpBytes, c.origPkts, c.missedBytes);
+  g.bytesIn += carriedBytes(c.respBytes, c.respIpBytes, c.respPkts, c.missedBytes);
   // A refusal: a reset of a connection that was established is its end, not a refusal of it.
   if (refusal !== undefined && items.outcome[i] !== 'established') {
     g[refusal.attribution]++;

@@ -152,3 +152,40 @@ describe('bytes of a connection nmap probes twice', () => {
     expect(groups.reduce((n, g) => n + g.bytesIn, 0)).toBe(0);
   });
 });
+
+describe("bytes of a destination when a forged SYN-ACK moved the client's acknowledgments", () => {
+  it("count what came, not the gap between the forged and the real sequence numbers (Zeek's resp_bytes)", async () => {
+    // A device in the path answers the SYN first with its own SYN-ACK (not captured: a tap on
+    // the far side of it), the client acknowledges its numbers, then the real SYN-ACK comes,
+    // 358 MB of sequence numbers below them, and the device resets: three times.
+    const CLIENT = '10.200.1.18';
+    const SERVER = '54.175.48.202';
+    const frames: [number, TcpSpec][] = [];
+    const request = 'GET / HTTP/1.1\r\nHost: www.example.com\r\n\r\n';
+    for (let k = 0; k < 3; k++) {
+      const t = T0 + k * 40;
+      const sport = 1054 + k;
+      const forged = 3_000_000_000;
+      const real = forged - 358_000_000;
+      const seq = 5000 + k * 1000;
+      const out = { src: CLIENT, dst: SERVER, sport, dport: 80, ttl: 128 };
+      const back = { src: SERVER, dst: CLIENT, sport: 80, dport: sport, ttl: 47 };
+      frames.push(
+        [t, { ...out, seq, flags: 'S' }],
+        [t + 0.0006, { ...out, seq: seq + 1, ack: forged + 1, flags: 'A' }],
+        [t + 0.0007, { ...out, seq: seq + 1, ack: forged + 1, flags: 'PA', payload: request }],
+        [t + 0.03, { ...back, seq: real, ack: seq + 1, flags: 'SA' }],
+        [t + 0.0301, { ...out, seq: seq + 1 + request.length, ack: forged + 1, flags: 'A' }],
+        [t + 0.031, { ...back, seq: real + 1, ack: seq + 1, flags: 'R' }],
+      );
+    }
+    const path = capture('forged-syn-ack.pcap', frames);
+    const { connections } = await loadCaptures([path]);
+    // The conn.log keeps Zeek's figure, the gap said as missed bytes …
+    expect(connections.map((c) => [c.respBytes, c.missedBytes])).toEqual(Array.from({ length: 3 }, () => [358_000_000, 358_000_000]));
+    // … and the destination counts the 80 IP bytes each brought, not a gigabyte.
+    const { result } = await analyze([path], { allHosts: true });
+    const group = result.hosts.flatMap((h) => h.groups).find((g) => g.addressList.includes(SERVER))!;
+    expect(group.bytesIn).toBe(240);
+  });
+});
