@@ -6,11 +6,21 @@
 import { CUT_OFF_SECONDS, blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { destinationCount, pingsOnly, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
-import { count, decimal, duration, plural, rate, round, share, ttl } from '../quantities.js';
+import { count, decimal, duration, plural, round, share, ttl } from '../quantities.js';
 import { portWords } from './schedule-words.js';
 import { median } from './stats.js';
 import { flat } from '../flat.js';
-import { directSpread, findFlood, findScan, mainRefusal, type Flood, type RefusalStats, type Scan, type Tally } from './tally.js';
+import {
+  directSpread,
+  findFlood,
+  findScan,
+  floodWords,
+  mainRefusal,
+  type Flood,
+  type RefusalStats,
+  type Scan,
+  type Tally,
+} from './tally.js';
 import type { DestinationGroup, Label, ResetSource } from './types.js';
 import type { Connection } from '../flows/connection.js';
 import { dnsFacts } from './udp.js';
@@ -179,7 +189,7 @@ export function labelHost(
   if (flood !== null) {
     labels.push('flood');
     evidence.push(
-      `flood: ${plural(flood.t.n, flood.unit)} at ${flood.target} in ${duration(flood.t.last - flood.t.first)} (${rate(flood.rate, flood.unit)}), ` +
+      `flood: ${floodWords(flood)}, ` +
         (flood.unit === 'SYN' ? portWords(flood.sequential) : plural(new Set(flood.t.ports).size, 'source port')),
     );
   }
@@ -222,11 +232,13 @@ export function labelHost(
       : ctx.resetSources.find((s) => s.attribution === main.attribution && s.ttl === main.ttl && s.kind === main.kind);
   // The words of the host's own refusals: the reset source's may name an address it never tried.
   if (main !== null && mainSource !== undefined && main.kind === 'log') {
-    evidence.push(`denied: ${count(main.n)} of the direct attempts were ${main.evidence}`);
+    evidence.push(`denied: ${count(main.n)} of the direct attempts ${main.n === 1 ? 'was' : 'were'} ${main.evidence}`);
   } else if (main !== null && mainSource !== undefined) {
     // TTL -1 and no delays: the refusals were read from a log that records neither
     const how = main.ttl < 0 ? '' : ` with ${ttl(main.ttl, mainSource.addressList)} after ~${duration(median(main.delays) ?? 0)}`;
-    evidence.push(`resets: ${count(main.n)} of the direct attempts were refused${how}: ${main.attribution} (${main.evidence})`);
+    evidence.push(
+      `resets: ${count(main.n)} of the direct attempts ${main.n === 1 ? 'was' : 'were'} refused${how}: ${main.attribution} (${main.evidence})`,
+    );
   }
 
   let score = 0;

@@ -311,7 +311,9 @@ function quietSummary(
     );
   }
   if (unanswered > 0) parts.push(`${plural(unanswered, 'attempt')} never answered`);
-  return `${first}; ${parts.join(' and ')}${untimed > 0 ? '' : ', scattered rather than repeated'} (see the hosts below).${hidden}`;
+  // One failure is neither scattered nor repeated.
+  const scattered = untimed === 0 && refused + unanswered > 1 ? ', scattered rather than repeated' : '';
+  return `${first}; ${parts.join(' and ')}${scattered} (see the hosts below).${hidden}`;
 }
 
 /**

@@ -11,7 +11,7 @@ import { keyAddress, type AddressKey } from './address-key.js';
 import { resetTimed, type Connection } from '../flows/connection.js';
 import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
-import { count, endpoint } from '../quantities.js';
+import { count, duration, endpoint, plural, rate } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { isWebAttempt } from './udp.js';
 
@@ -461,6 +461,17 @@ export interface Flood {
   sequential: boolean;
   /** What was counted: SYNs, or UDP datagrams. */
   unit: 'SYN' | 'UDP datagram';
+}
+
+/**
+ * A flood's count, target and pace: "1,000 UDP datagrams at 203.0.113.9:80 (UDP) in 10 s (100 UDP
+ * datagrams/s)"; one that lasted less than a second, its span alone ("200 SYNs at … in 199 ms"):
+ * its rate is counted over a second at least, as a log's one-second stamps would have it.
+ */
+export function floodWords(flood: Flood): string {
+  const span = flood.t.last - flood.t.first;
+  const pace = span >= 1 ? ` (${rate(flood.rate, flood.unit)})` : '';
+  return `${plural(flood.t.n, flood.unit)} at ${flood.target} in ${duration(span)}${pace}`;
 }
 
 /**

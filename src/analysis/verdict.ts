@@ -30,7 +30,7 @@ import {
   shapeWords,
   untimedWords,
 } from './schedule-words.js';
-import { directRate, directSpread, type Flood, type Tally } from './tally.js';
+import { directRate, directSpread, floodWords, type Flood, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetAttribution, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
@@ -212,8 +212,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
   }
   if (has('flood') && f.flood !== null) {
     sentences.push(
-      `Looks like a flood — what a DDoS participant would do: ${plural(f.flood.t.n, f.flood.unit)} at ${f.flood.target} in ` +
-        `${duration(f.flood.t.last - f.flood.t.first)} (${rate(f.flood.rate, f.flood.unit)}), ` +
+      `Looks like a flood — what a DDoS participant would do: ${floodWords(f.flood)}, ` +
         (f.flood.unit === 'SYN'
           ? `${portWords(f.flood.sequential)}, ${floodOutcomeWords(f.flood, 'connection', 'failing')}; `
           : `from ${plural(new Set(f.flood.t.ports).size, 'source port')}, ${floodOutcomeWords(f.flood, 'flow', 'never answered')}; `) +

@@ -100,6 +100,9 @@ describe('floods', () => {
       /^Looks like a flood .*: 200 SYNs at 198\.51\.100\.5:443 .*all 200 connections cut off by the end of the capture/,
     );
     expect(result.summary.join(' ')).toContain('192.0.2.10 looks like a flood');
+    // 200 SYNs in 199 ms are no "200 SYNs/s": under a second, the span says the pace.
+    expect(h.verdict).toContain('200 SYNs at 198.51.100.5:443 in 199 ms, ');
+    expect(h.evidence.find((e) => e.startsWith('flood:'))).toMatch(/^flood: 200 SYNs at 198\.51\.100\.5:443 in 199 ms, /);
   });
 
   it('a flood some of whose SYNs the capture cut off counts them all', async () => {
@@ -107,7 +110,7 @@ describe('floods', () => {
     const h = hostOf(await analyzeFrames(syns('192.0.2.11', '198.51.100.6', 80, 600, T0, 0.02)), '192.0.2.11');
     expect(h.labels).toContain('flood');
     expect(h.verdict).toMatch(
-      /600 SYNs at 198\.51\.100\.6:80 in 12 s .*100% of \d+ connections failing, \d+ more cut off by the end of the capture/,
+      /600 SYNs at 198\.51\.100\.6:80 in 12 s \(50 SYNs\/s\).*100% of \d+ connections failing, \d+ more cut off by the end of the capture/,
     );
   });
 

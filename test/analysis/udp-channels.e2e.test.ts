@@ -299,6 +299,8 @@ describe('UDP floods', () => {
       const { result } = await analyzeFrames(frames, `export-${port}.pcap`);
       expect(hostOf(result, host)?.labels ?? []).not.toContain('flood');
       expect(result.summary.join(' ')).not.toMatch(/flood at one target|DDoS participant would do/);
+      // One flow never answered is neither scattered nor repeated.
+      expect(result.summary[0]).toBe('Nothing calls home on a schedule; 1 attempt never answered (see the hosts below).');
     }
   });
 
