@@ -236,7 +236,17 @@ export interface GroupTotals {
   viaProxy: boolean;
   failed: number;
   addresses: number;
+  /** Its attempts recur on a schedule (failingSchedule): what a blocked agent does. */
   periodic: boolean;
+}
+
+/**
+ * Whether a schedule is one of attempts, which a blocked host's software repeats: not of requests
+ * inside one connection, nor of DNS lookups — a resolver's flow asked every 20 s, unanswered once,
+ * is no agent turned away beside a web server refused five times.
+ */
+function failingSchedule(s: Schedule): boolean {
+  return s.periodic && s.basis !== 'requests in one connection' && s.basis !== 'DNS lookups';
 }
 
 /** A group's totals as `turnedAwayAmong` weighs them. */
@@ -244,7 +254,7 @@ export const totalsOf = (g: DestinationGroup): GroupTotals => ({
   viaProxy: g.viaProxy,
   failed: g.failed,
   addresses: g.addresses,
-  periodic: g.schedule.periodic,
+  periodic: failingSchedule(g.schedule),
 });
 
 /**
@@ -367,7 +377,7 @@ export class HostGroups {
       viaProxy: this.viaProxy[g] === 1,
       failed: this.failed[g]!,
       addresses: this.addresses[g]!,
-      periodic: this.schedules[g]!.periodic,
+      periodic: failingSchedule(this.schedules[g]!),
     };
   }
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { TcpSession } from '../../src/synth/session.js';
-import { icmpFrame, quoteOf, tcpFrame } from '../../src/synth/frame.js';
+import { dnsQueryPayload, icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import { hostActivity } from '../../src/report/words.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-verdict-words-'));
@@ -175,5 +175,38 @@ describe('the summary of a blocked browser', () => {
       /^Software that keeps trying to reach the web directly and goes unanswered \(dropped in the path, or its server is down\)/,
     );
     expect(finding.verdict).toContain("(its bursts' attempts at once)");
+  });
+});
+
+describe('the software a blocked host runs', () => {
+  it('is the web server the path refused, not a resolver its DNS flow asks on a schedule', async () => {
+    const host = '10.200.1.18';
+    const frames: TimedFrame[] = [];
+    // A stub asking a resolver outside every 20 s from one socket, never answered …
+    for (let i = 0; i < 30; i++) {
+      const payload = dnsQueryPayload({ id: i + 1, name: 'www.example.org' });
+      frames.push({ ts: T0 + i * 20, frame: udpFrame({ src: host, dst: '8.8.8.8', sport: 40000, dport: 53, payload }) });
+    }
+    // … and five tries at a CDN's addresses, at no regular times, each reset by the firewall.
+    [100, 130, 300, 310, 500].forEach((at, i) => {
+      const server = `72.246.53.${10 + i}`;
+      const sport = 49000 + i;
+      frames.push(
+        { ts: T0 + at, frame: tcpFrame({ src: host, dst: server, sport, dport: 80, seq: 1000 * i, flags: 'S', ttl: 128 }) },
+        {
+          ts: T0 + at + 0.00035,
+          frame: tcpFrame({ src: server, dst: host, sport: 80, dport: sport, seq: 0, ack: 1000 * i + 1, flags: 'RA', ttl: 255 }),
+        },
+      );
+    });
+    // A session elsewhere, 30 ms away: the round trip to the Internet.
+    for (let i = 0; i < 3; i++) frames.push(...exchange(host, '93.184.216.34', 48000 + i, T0 + 50 + i * 150).frames());
+    const { result } = await analyze([pcap('resolver-and-cdn.pcap', frames)]);
+    const finding = result.hosts.find((h) => h.address === host)!;
+    expect(finding.labels).toContain('blocked');
+    expect(finding.verdict).toMatch(
+      /^Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant: [^.]*72\.246\.53\.0\/24/,
+    );
+    expect(finding.verdict).not.toMatch(/one request every 20 s, 1 address in one \/24 \(8\.8\.8\.8\)/);
   });
 });
