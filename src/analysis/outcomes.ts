@@ -123,6 +123,16 @@ function isProbe(c: Connection): boolean {
 /** A probe's history (Zeek's letters): its originator's bare flags — ack, fin, reset, several at once — and the responder's reset. */
 const PROBE_HISTORY = /^[AFRQr]*$/;
 
+/**
+ * Whether a reset turned a connection away: not one that came after it had closed (stage 'late':
+ * after a FIN, or long after the last packet — a load balancer cleaning up a session that got its
+ * answer) or with nothing of it before (stage 'unprompted': a late reset of a connection already
+ * gone, one sent back to a spoofed address).
+ */
+export function refusedSomething(refusal: AttributedReset): boolean {
+  return refusal.reset.kind !== 'rst' || (refusal.reset.stage !== 'late' && refusal.reset.stage !== 'unprompted');
+}
+
 /** Refused by a device in the path. */
 export function middleboxOutcome(outcome: Outcome, refusal: AttributedReset | undefined): boolean {
   return outcome === 'reset-middlebox' || (outcome === 'refused-icmp' && refusal?.attribution === 'middlebox');

@@ -9,7 +9,7 @@ import { isLoopback, netblockOf, type CidrSet } from './cidr.js';
 import { respV4 } from '../flows/store.js';
 import { keyAddress, type AddressKey } from './address-key.js';
 import { resetTimed, type Connection } from '../flows/connection.js';
-import { blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
+import { blockedOutcome, middleboxOutcome, refusedSomething, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
 import { count, duration, endpoint, plural, rate } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
@@ -289,8 +289,8 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
     if (middleboxOutcome(outcome, refusal)) tally.directMiddlebox++;
     if (!failed) tally.directEstablished++;
-    // A reset that ended a connection after its handshake refused nothing.
-    if (refusal !== undefined && failed) {
+    // A reset that ended a connection after its handshake, or came after it, refused nothing.
+    if (refusal !== undefined && failed && refusedSomething(refusal)) {
       const r = refusal.reset;
       const k = ATTRIBUTION_INDEX[refusal.attribution] * 1024 + r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
       let s = tally.refusalOf.get(k);

@@ -17,7 +17,7 @@ import {
 } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { answersOnLink, type Interception } from './interception.js';
-import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
+import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, refusedSomething, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import {
   certaintyWords,
@@ -148,16 +148,13 @@ function refusedAttempts(f: VerdictFacts, g: DestinationGroup): Record<ResetAttr
 
 /**
  * A host's direct attempts a device in the path refused: a reset or ICMP error of the attempt, a
- * firewall log's denial — not a reset that came after the connection had closed (stage 'late':
- * after a FIN, or long after the last packet), which a load balancer sends to clean up a session
- * that got its answer, and which turned nothing away.
+ * firewall log's denial — not a reset that turned nothing away (refusedSomething).
  */
 function refusedInPath(f: VerdictFacts): number {
   let n = 0;
   for (const i of f.tally.direct) {
     const refusal = f.items.refusal[i];
-    if (refusal === undefined || !middleboxOutcome(f.items.outcome[i]!, refusal)) continue;
-    if (refusal.reset.kind === 'rst' && refusal.reset.stage === 'late') continue;
+    if (refusal === undefined || !middleboxOutcome(f.items.outcome[i]!, refusal) || !refusedSomething(refusal)) continue;
     n++;
   }
   return n;

@@ -75,6 +75,8 @@ describe('software turned away in the path', () => {
       ['middlebox', ['203.0.113.239'], 1, 1],
     ]);
     expect(finding?.verdict ?? '').not.toMatch(/turned away in the path/);
+    // Nor is it one of the host's attempts "refused" in its evidence.
+    expect((finding?.evidence ?? []).join('\n')).not.toMatch(/^resets: .* refused/m);
   });
 
   it('a periodic host whose verdict leads with refusals in the path: the summary names what recurs, not "Also"', async () => {
