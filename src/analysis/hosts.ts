@@ -20,7 +20,8 @@ import { directRate, tallyItems } from './tally.js';
 import type { Interception } from './interception.js';
 import { machineAddress, NO_MACHINES, type Machines } from './machines.js';
 import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFacts } from './udp.js';
-import type { Attempt, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
+import type { Attempt, FloodTarget, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
+import { findFloodTargets, onlyFloodSource } from './flood-targets.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import { flat } from '../flat.js';
 import { free } from '../scratch.js';
@@ -83,6 +84,11 @@ export interface HostAnalysis {
    * full should it be kept after all.
    */
   countedOnly?: number[];
+  /**
+   * Every one of its connections went to a flood's target (flood-targets.ts): one of a flood's
+   * many sources — spoofed ones, most often — not software of this network calling out.
+   */
+  floodSource?: boolean;
   /** The attempts `finding.attempts` is made of once every host is ranked (buildHosts); absent after. */
   chosen?: ChosenAttempts;
 }
@@ -100,6 +106,8 @@ export interface HostsAnalysis {
   outside?: OutsideOpeners;
   /** DNS and NTP to the network's servers outside it, passed over as ordinary (`analysedConnections`). */
   passedOver: PassedOver;
+  /** Destinations flooded by many sources together (flood-targets.ts), the busiest first. */
+  floodTargets: FloodTarget[];
 }
 
 /**
@@ -188,6 +196,8 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
       break;
     }
   }
+  // Floods of many sources at one target, counted over every host's connections before any host is judged.
+  const floods = findFloodTargets(connections, { refusals: ctx.refusals, captureEnd: ctx.captureEnd!, loggedInputs: ctx.loggedInputs });
   const outside = anyInternal ? outsideOpeners(connections, byHost, positionsOf, countOf, ctx.internal) : undefined;
   const hosts: HostAnalysis[] = [];
   const understoodOnly: HostTotals[] = [];
@@ -202,8 +212,13 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   let thinAt = chosenHeld;
   for (const [address, id] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
-    const host = buildHost(address, connections, positionsOf(id), ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
-    if ('finding' in host) addMachine(host.finding, machines);
+    const positions = positionsOf(id);
+    const floodSource = onlyFloodSource(connections, positions, floods);
+    const host = buildHost(address, connections, positions, ctx, tally, channels.get(address) ?? NO_DNS_CHANNEL);
+    if ('finding' in host) {
+      addMachine(host.finding, machines);
+      if (floodSource) host.floodSource = true;
+    }
     if (!('finding' in host)) understoodOnly.push(host);
     else if (ctx.keepQuiet !== false || !quietOnly(host)) {
       hosts.push(host);
@@ -213,9 +228,9 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
         thinAt = Math.max(chosenHeld, 2 * held);
       }
     } else if (firstQuiet === null || ranking(host, firstQuiet) < 0) {
-      if (firstQuiet !== null) quiet.addHost(firstQuiet.finding, firstQuiet.connections);
+      if (firstQuiet !== null) quiet.addHost(firstQuiet.finding, firstQuiet.connections, firstQuiet.floodSource);
       firstQuiet = host;
-    } else quiet.addHost(host.finding, host.connections);
+    } else quiet.addHost(host.finding, host.connections, host.floodSource);
   }
   if (firstQuiet !== null) {
     // The one quiet host kept is analysed in full (its connections are those left after known destinations).
@@ -225,6 +240,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
       const full = buildHost(address, connections, countedOnly, { ...ctx, keepQuiet: true }, null, channels.get(address) ?? NO_DNS_CHANNEL);
       if ('finding' in full) {
         addMachine(full.finding, machines);
+        if (firstQuiet.floodSource === true) full.floodSource = true;
         firstQuiet = full;
       }
     }
@@ -246,7 +262,15 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
       samples -= h.attempts.length;
     }
   }
-  return { hosts, understoodOnly, understood: tally?.result() ?? [], quiet, passedOver, ...(outside !== undefined ? { outside } : {}) };
+  return {
+    hosts,
+    understoodOnly,
+    understood: tally?.result() ?? [],
+    quiet,
+    passedOver,
+    floodTargets: floods.targets,
+    ...(outside !== undefined ? { outside } : {}),
+  };
 }
 
 /**

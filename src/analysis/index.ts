@@ -133,6 +133,7 @@ export function analyzeConnections(
     quiet,
     outside,
     passedOver,
+    floodTargets,
   } = buildHosts(connections, {
     internal,
     webPorts,
@@ -155,11 +156,12 @@ export function analyzeConnections(
     proxies: proxies.proxies,
     resetSources: attribution.resetSources,
     hosts: analyses.map((a) => a.finding),
-    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet, outside, passedOver, interception),
+    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet, outside, passedOver, interception, floodTargets),
     quietHosts: countQuietHosts(analyses, understoodOnly, quiet),
     understood,
   };
   if (interception !== null) result.interception = interception;
+  if (floodTargets.length > 0) result.floodTargets = floodTargets;
   if (proxies.outside !== undefined) result.outsideProxies = proxies.outside;
   if (join.logs.length > 0) {
     const words = logJoinWords(join, attribution.refusals, internal);

@@ -127,6 +127,8 @@ export function combineNetworks(
     quietHosts: addQuietHosts(results.map((r) => r.quietHosts)),
     understood: addUnderstood(results.map((r) => r.understood)),
   };
+  const floodTargets = each((r) => r.floodTargets ?? []);
+  if (floodTargets.length > 0) combined.floodTargets = floodTargets;
   const logMatches = each((r) => r.logMatches ?? []);
   if (logMatches.length > 0) combined.logMatches = logMatches;
   return combined;

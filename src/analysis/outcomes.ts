@@ -20,6 +20,15 @@ export type Outcome = Attempt['outcome'];
  */
 export const CUT_OFF_SECONDS = 5;
 
+/**
+ * An unanswered attempt started at or after `cutOffAfter` (the capture's end less CUT_OFF_SECONDS)
+ * was cut off by the end of the capture. A stream of datagrams (more than a client's retries)
+ * waits for no answer: it is what it is; and a log's rows are final, never cut off.
+ */
+export function cutOffByEnd(c: Connection, cutOffAfter: number, loggedInputs: ReadonlySet<number> | undefined): boolean {
+  return c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) && loggedInputs?.has(c.capture) !== true;
+}
+
 /** Connections of one host held as objects while it is analysed; a host with more reads them from the store as needed. */
 export const MAX_HELD_CONNECTIONS = 50_000;
 
@@ -243,9 +252,8 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       const synSeq = c.synSeq ?? -1;
       if (last !== undefined && (last.synSeq < 0 || synSeq < 0 || last.synSeq === synSeq)) attempt = false;
       lastUnanswered.set(key, { end: c.lastTs, synSeq }, c.ts);
-      // Cut off by the end of the capture: neither answered nor unanswered, not counted. A stream
-      // of datagrams (more than a client's retries) waits for no answer: it is what it is.
-      if (attempt && c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) && ctx.loggedInputs?.has(c.capture) !== true) {
+      // Cut off by the end of the capture: neither answered nor unanswered, not counted.
+      if (attempt && cutOffByEnd(c, cutOffAfter, ctx.loggedInputs)) {
         attempt = false;
         cutOffItems.add(i);
       }

@@ -31,8 +31,9 @@ export function hostTotals(host: HostFinding, connections: number): HostTotals {
   return { connections, attempts, established: attempts - failed, failed, cutOff: host.cutOff ?? 0 };
 }
 
-function activityOf(host: HostFinding, totals: HostTotals): QuietActivity {
+function activityOf(host: HostFinding, totals: HostTotals, floodSource = false): QuietActivity {
   if (host.labels.includes('via-proxy')) return 'via-proxy';
+  if (floodSource) return 'flood-source';
   // A host whose every attempt the end of the capture cut off opened connections all the same.
   return totals.attempts > 0 ? 'direct' : totals.cutOff > 0 ? 'cut-off' : 'no-attempts';
 }
@@ -52,16 +53,20 @@ export class QuietTally {
   /** Their UDP flows whose datagrams' times the input does not keep (DestinationGroup.untimed). */
   untimed = 0;
 
-  /** A host without findings (`hasFindings` false), with its connection count. */
-  addHost(finding: HostFinding, connections: number): void {
+  /**
+   * A host without findings (`hasFindings` false), with its connection count; a flood's source
+   * (HostAnalysis.floodSource) has its attempts told with the flood, not among those never answered or cut off.
+   */
+  addHost(finding: HostFinding, connections: number, floodSource = false): void {
     const totals = hostTotals(finding, connections);
-    this.add(activityOf(finding, totals), totals);
+    this.add(activityOf(finding, totals, floodSource), totals);
     this.hosts++;
-    this.unanswered += finding.groupsOmitted?.unanswered ?? 0;
-    this.cutOff += totals.cutOff;
+    const told = floodSource ? 0 : 1;
+    this.unanswered += told * (finding.groupsOmitted?.unanswered ?? 0);
+    this.cutOff += told * totals.cutOff;
     this.untimed += finding.groupsOmitted?.untimedFlows ?? 0;
     for (const g of finding.groups) {
-      this.unanswered += g.unanswered;
+      this.unanswered += told * g.unanswered;
       this.untimed += g.untimed?.flows ?? 0;
     }
   }
@@ -87,14 +92,14 @@ export class QuietTally {
  * counted by activity.
  */
 export function countQuietHosts(
-  hosts: readonly { finding: HostFinding; connections: number }[],
+  hosts: readonly { finding: HostFinding; connections: number; floodSource?: boolean }[],
   understoodOnly: readonly HostTotals[],
   tally: QuietTally = new QuietTally(),
 ): QuietHosts {
-  for (const { finding, connections } of hosts) {
+  for (const { finding, connections, floodSource } of hosts) {
     if (hasFindings(finding)) continue;
     const totals = hostTotals(finding, connections);
-    tally.add(activityOf(finding, totals), totals);
+    tally.add(activityOf(finding, totals, floodSource), totals);
   }
   for (const t of understoodOnly) tally.add('understood', t);
   const byActivity = (Object.keys(QUIET_ACTIVITIES) as QuietActivity[]).flatMap((a) => tally.row(a) ?? []);

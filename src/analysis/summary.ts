@@ -4,9 +4,9 @@
  */
 import type { HostAnalysis, OutsideOpeners } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
-import { count, duration, hops, plural, rate } from '../quantities.js';
+import { count, duration, endpoint, hops, plural, rate, share } from '../quantities.js';
 import { insideBurstWords, periodWords } from './schedule-words.js';
-import type { HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
+import type { FloodTarget, HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
 import { likelyFirewall } from './attribution.js';
 import { hostTotals, QuietTally } from './quiet.js';
 import { CUT_OFF_SECONDS } from './outcomes.js';
@@ -24,9 +24,13 @@ export function summarize(
   outside?: OutsideOpeners,
   passedOver: PassedOver = new PassedOver(),
   interception: Interception | null = null,
+  floodTargets: readonly FloodTarget[] = [],
 ): string[] {
-  const summary: string[] = [];
+  // A flood of many sources at one target comes first: nothing else in the capture weighs as much.
+  const summary: string[] = floodTargets.slice(0, FLOOD_TARGETS_SAID).map(floodTargetLine);
   const hosts = analyses.map((a) => a.finding);
+  // The hosts told apart from the flood's sources: their attempts are the flood's, told above.
+  const own = floodTargets.length > 0 ? analyses.filter((a) => a.floodSource !== true).map((a) => a.finding) : hosts;
   const bypass = hosts.filter((h) => h.labels.includes('proxy-bypass'));
   const proxies = proxyIndex.proxies.map(proxyName).slice(0, 3).join(', ');
   if (proxyIndex.proxies.length > 0) {
@@ -217,8 +221,10 @@ export function summarize(
         'resolver settings of their own, out of the network resolver’s sight.',
     );
   }
-  if (summary.length === 0) summary.push(quietSummary(hosts, quiet, proxyIndex, resetSources, passedOver));
-  const late = cutOffLine(hosts, quiet);
+  if (summary.length === Math.min(floodTargets.length, FLOOD_TARGETS_SAID)) {
+    summary.push(quietSummary(own, quiet, proxyIndex, resetSources, passedOver, floodTargets, hosts.length - own.length));
+  }
+  const late = cutOffLine(own, quiet);
   if (late !== null) summary.push(late);
   if (outside?.subnet !== undefined) {
     const { prefix, openers } = outside.subnet;
@@ -277,8 +283,10 @@ function quietSummary(
   proxyIndex: ProxyIndex,
   resetSources: readonly ResetSource[],
   passedOver: PassedOver,
+  floodTargets: readonly FloodTarget[],
+  floodSources: number,
 ): string {
-  if (hosts.length + quiet.hosts === 0) {
+  if (hosts.length + quiet.hosts + floodSources === 0) {
     const services = [passedOver.dns > 0 ? 'DNS' : '', passedOver.ntp > 0 ? 'NTP' : ''].filter((x) => x !== '').join(' and ');
     const besides = [services !== '' ? `${services} to the network's own servers` : '', passedOver.probes > 0 ? 'traceroute probes' : '']
       .filter((x) => x !== '')
@@ -286,7 +294,10 @@ function quietSummary(
     return `No TCP connections, UDP flows or pings to the Internet from internal hosts in the capture${besides !== '' ? ` besides ${besides}` : ''}.`;
   }
 
-  const refused = resetSources.reduce((n, s) => n + s.resets, 0);
+  // A flood's attempts are told with it: those left are the network's own.
+  const floodRefused = floodTargets.reduce((n, t) => n + t.refused, 0);
+  const refused = Math.max(0, resetSources.reduce((n, s) => n + s.resets, 0) - floodRefused);
+  const other = floodTargets.length > 0 ? ' other' : '';
   const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), quiet.unanswered);
   const untimed = hosts.reduce(
     (n, h) => n + (h.groupsOmitted?.untimedFlows ?? 0) + h.groups.reduce((m, g) => m + (g.untimed?.flows ?? 0), 0),
@@ -302,18 +313,50 @@ function quietSummary(
       ? ` ${untimed === 1 ? 'A UDP flow' : `${count(untimed)} UDP flows`} kept sending datagrams whose times Zeek's conn.log does not record: ` +
         'whether they recur on a schedule cannot be read from the log — run callhome on the capture.'
       : '';
-  if (refused === 0 && unanswered === 0) return `${first}, and no attempt is refused or left unanswered.${hidden}`;
+  if (refused === 0 && unanswered === 0) return `${first}, and no${other} attempt is refused or left unanswered.${hidden}`;
   const parts: string[] = [];
   if (refused > 0) {
     const byServers = resetSources.filter((s) => s.attribution === 'endpoint').reduce((n, s) => n + s.resets, 0);
     parts.push(
-      `${plural(refused, 'refusal')}${byServers === refused ? ' by the servers themselves' : byServers > 0 ? ` (${byServers} by the servers themselves)` : ''}`,
+      `${plural(refused, `${other.trim()} refusal`.trim())}${byServers === refused ? ' by the servers themselves' : byServers > 0 ? ` (${byServers} by the servers themselves)` : ''}`,
     );
   }
-  if (unanswered > 0) parts.push(`${plural(unanswered, 'attempt')} never answered`);
+  if (unanswered > 0) parts.push(`${plural(unanswered, `${other.trim()} attempt`.trim())} never answered`);
   // One failure is neither scattered nor repeated.
   const scattered = untimed === 0 && refused + unanswered > 1 ? ', scattered rather than repeated' : '';
   return `${first}; ${parts.join(' and ')}${scattered} (see the hosts below).${hidden}`;
+}
+
+/** Flood targets named in the summary; the JSON's `floodTargets` has them all. */
+const FLOOD_TARGETS_SAID = 3;
+
+/**
+ * A flood of many sources at one target: "10.10.10.10:25565 is the target of a SYN flood: 37,841
+ * SYNs from 37,623 sources in 24 s (1,577 SYNs/s), 99.5% of 37,420 connections never answered,
+ * 421 more cut off by the end of the capture — the sources are likely spoofed (…)".
+ */
+function floodTargetLine(t: FloodTarget): string {
+  const udp = t.proto === 'udp';
+  const noun = udp ? 'flow' : 'connection';
+  const judged = t.attempts - t.cutOff;
+  // "99% of 37,248 connections never answered, 1% refused": the first failure names the whole.
+  const failures: [string, string][] = [];
+  if (t.unanswered > 0) failures.push([share(t.unanswered, judged), 'never answered']);
+  if (t.refused > 0) failures.push([share(t.refused, judged), 'refused']);
+  const outcome =
+    judged === 0
+      ? `all ${plural(t.cutOff, noun)} cut off by the end of the capture, too soon to tell whether they were answered`
+      : failures.map(([part, what], k) => (k === 0 ? `${part} of ${plural(judged, noun)} ${what}` : `${part} ${what}`)).join(', ') +
+        `${t.cutOff > 0 ? `, ${count(t.cutOff)} more cut off by the end of the capture` : ''}`;
+  const span = t.durationSeconds < 1 ? 'within a second' : `in ${duration(t.durationSeconds)}`;
+  return (
+    `${endpoint(t.target, t.port)}${udp ? ' (UDP)' : ''} is the target of a ${udp ? 'UDP' : 'SYN'} flood: ` +
+    `${plural(t.packets, t.unit)} from ${t.sourcesCapped === true ? 'at least ' : ''}${plural(t.sources, 'source')} ${span} ` +
+    `(${rate(t.rate, t.unit)}), ${outcome} — ` +
+    (t.likelySpoofed
+      ? 'the sources are likely spoofed (most sent one SYN and nothing more); they are not hosts of this network calling out.'
+      : `many sources together, none of them a flood by itself: a distributed flood at one target, not software calling home.`)
+  );
 }
 
 /**

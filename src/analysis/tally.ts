@@ -38,26 +38,26 @@ const SCAN_TRIES = 5;
  */
 const SCAN_WINDOW_SECONDS = 600;
 /** Flood: this many attempts at one address:port, at this rate or more. */
-const FLOOD_ATTEMPTS = 100;
-const FLOOD_RATE = 10;
+export const FLOOD_ATTEMPTS = 100;
+export const FLOOD_RATE = 10;
 /**
  * …of which more than this share did not complete (refused, never answered, or cut off by the
  * end of the capture): a flood's target cannot keep up, or was never meant to answer its spoofed
  * sources. A burst of connections that are answered and carry data — a load test, a busy client
  * of a local service — is no DDoS.
  */
-const FLOOD_FAILING = 0.5;
+export const FLOOD_FAILING = 0.5;
 /**
  * UDP ports of protocols that report one way and are never answered — syslog (514), SNMP traps
  * (162), NetFlow (2055, 9995, 9996), IPFIX (4739), sFlow (6343), statsd (8125), GELF (12201),
  * collectd (25826): a device exporting its logs or flows to a collector sends hundreds a second,
  * unanswered by design; that is no flood.
  */
-const ONE_WAY_UDP_PORTS = new Set([162, 514, 2055, 4739, 6343, 8125, 9995, 9996, 12201, 25826]);
+export const ONE_WAY_UDP_PORTS = new Set([162, 514, 2055, 4739, 6343, 8125, 9995, 9996, 12201, 25826]);
 /** UDP datagrams count towards a flood when fewer than one in this many is answered. */
 const UDP_ANSWER_RATIO = 10;
 /** UDP ports are kept apart from TCP ports in the per-target counts: the key has this bit set. */
-const UDP_KEY = 0x10000;
+export const UDP_KEY = 0x10000;
 /** The per-target key of pings (ICMP echo requests), whatever their code. */
 const ICMP_ECHO_KEY = 0x20000;
 
@@ -78,7 +78,7 @@ const blockKey = (key: AddressKey): AddressKey => (typeof key === 'number' ? key
 /** A respKey as the address's text. */
 
 /** The per-target key of a connection's destination port: TCP 53 and UDP 53 are two targets. */
-function targetKey(c: { proto: string; respP: number }): number {
+export function targetKey(c: { proto: string; respP: number }): number {
   return c.proto === 'udp' ? c.respP | UDP_KEY : c.proto === 'icmp' ? ICMP_ECHO_KEY : c.respP;
 }
 
@@ -361,10 +361,10 @@ function addressStats(tally: Tally, entry: AddressStats | number): AddressStats 
 }
 
 /** A UDP flow's datagrams go mostly unanswered (an HTTP/3 download is answered all the way). */
-const oneWay = (c: Connection): boolean => c.respPkts * UDP_ANSWER_RATIO < c.origPkts;
+export const oneWay = (c: Connection): boolean => c.respPkts * UDP_ANSWER_RATIO < c.origPkts;
 
 /** SYNs (or one-way datagrams) an attempt counts towards a flood. */
-function floodCount(c: Connection): number {
+export function floodCount(c: Connection): number {
   // A tool that reuses one source port shows as one connection with many.
   if (c.proto === 'udp') return oneWay(c) ? Math.max(1, c.origPkts) : 1;
   return Math.max(1, c.synCount);

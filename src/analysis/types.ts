@@ -291,6 +291,40 @@ export interface Attempt {
   outcome: 'established' | 'reset-middlebox' | 'reset-endpoint' | 'reset-unknown' | 'unanswered' | 'refused-icmp';
 }
 
+/**
+ * A destination address:port that many sources flooded together (flood-targets.ts): a SYN flood
+ * from spoofed sources, one SYN each, is no one host's flood. Times are ISO-8601.
+ */
+export interface FloodTarget {
+  /** The target's address. */
+  target: string;
+  port: number;
+  proto: 'tcp' | 'udp';
+  /** What was counted: SYNs, or UDP datagrams. */
+  unit: 'SYN' | 'UDP datagram';
+  /** Connections (TCP) or flows (UDP) opened at it. */
+  attempts: number;
+  /** SYNs or datagrams sent at it: what `rate` counts. */
+  packets: number;
+  /** Distinct source addresses. */
+  sources: number;
+  /** Set when the sources were too many to count them all: `sources` is a floor. */
+  sourcesCapped?: true;
+  /** Attempts that failed: `refused` and `unanswered`; those cut off by the end of the capture are in none of these. */
+  failed: number;
+  refused: number;
+  unanswered: number;
+  /** Attempts in the capture's last seconds, their outcome unknown. */
+  cutOff: number;
+  first: string;
+  last: string;
+  durationSeconds: number;
+  /** `packets` per second over first to last (a span under a second counts as one). */
+  rate: number;
+  /** Most sources sent one SYN and nothing else: addresses forged one per packet. */
+  likelySpoofed: boolean;
+}
+
 export interface HostFinding {
   /** The network (`AnalysisResult.networks[].id`) the host is in; only when there are several. */
   network?: number;
@@ -350,6 +384,11 @@ export const QUIET_ACTIVITIES = {
   'cut-off': {
     name: 'cut off by the end',
     meaning: "attempts only in the capture's last seconds: it ended before they could be answered, so none is judged",
+  },
+  'flood-source': {
+    name: "a flood's sources",
+    meaning:
+      "every attempt went to the target of a flood from many sources (the summary names it): the flood's sources, not software calling home",
   },
   'no-attempts': { name: 'no new connections', meaning: 'only connections already open when the capture started' },
   understood: { name: 'known destinations only', meaning: 'every connection went to known destinations (--known)' },
@@ -493,6 +532,11 @@ export interface AnalysisResult {
    * Absent when there are none.
    */
   outsideProxies?: ProxyFinding[];
+  /**
+   * Destinations flooded by many sources together (flood-targets.ts), the busiest first; absent
+   * when there are none.
+   */
+  floodTargets?: FloodTarget[];
 }
 
 export interface CompareBehaviour {

@@ -34,6 +34,11 @@ function ownBroadcast(orig: string, resp: string): boolean {
   return resp.endsWith('.255') && orig.slice(0, orig.lastIndexOf('.')) === resp.slice(0, resp.lastIndexOf('.'));
 }
 
+/** A UDP flow of the local network's own talk (LAN_PORTS, or a broadcast of its sender's /24): no server's to answer. */
+export function localTalk(c: Pick<Connection, 'origH' | 'respH' | 'respP'>): boolean {
+  return LAN_PORTS.has(c.respP) || ownBroadcast(c.origH, c.respH);
+}
+
 /**
  * An ICMP echo request (ping: ICMP type 8, ICMPv6 128) as a connection: Zeek's ICMP "connection"
  * (and callhome's) carries the type as the originator's port, the code as the responder's.
@@ -307,7 +312,7 @@ export function analysedConnections(
     // one (a service's answer to a client gone away, an SSDP reply from port 1900, is none) —;
     // the rest is the LAN's own talk, and DNS to a resolver inside is the network's service.
     if (internal.hasResp(c) && !refusedInside(c)) continue;
-    if (LAN_PORTS.has(c.respP) || ownBroadcast(c.origH, c.respH)) continue;
+    if (localTalk(c)) continue;
     if (c.respP === DNS_PORT) {
       // Read before the resolvers are found: that pass peeks at every connection itself.
       const resolver = c.respH;

@@ -1,0 +1,204 @@
+/**
+ * Flood targets: attempts counted per destination address:port over the whole network, every
+ * source together. A host's flood (tally.ts) is what one source does; a SYN flood from thousands
+ * of spoofed sources — one SYN each — is no host's, and host by host it reads as thousands of
+ * single attempts never answered. Counted at the destination, it is one target receiving
+ * hundreds a second.
+ *
+ * A destination is a flood's target when, as for a host's flood, it received FLOOD_ATTEMPTS or
+ * more at FLOOD_RATE a second or faster, most of them failing (refused, never answered, or cut off
+ * by the end of the capture) — and from MIN_SOURCES sources or more, none of which sent
+ * FLOOD_ATTEMPTS itself (that one would be a host's flood). A busy server's clients are answered;
+ * a NAT gateway is one source.
+ *
+ * Memory is bounded: a gigabyte of firewall log meets millions of destinations, and only the
+ * busiest can be a flood's target. The counts keep TRACKED destinations at most; when full, the
+ * half with the fewest attempts is let go (a destination let go and met again starts afresh: at
+ * ten a second or more, a flood's target is among the busiest long before that). Sources are
+ * counted in a second pass, for the few destinations that qualify, SOURCES_COUNTED at most each.
+ */
+import type { ConnectionList } from '../flows/store.js';
+import type { Connection } from '../flows/connection.js';
+import { exactOrigV4, exactRespV4 } from '../flows/store.js';
+import type { Refusals } from './attribution.js';
+import { isLoopback } from './cidr.js';
+import { CUT_OFF_SECONDS, cutOffByEnd, opensAttempt, outcomeOf } from './outcomes.js';
+import { FLOOD_ATTEMPTS, FLOOD_FAILING, FLOOD_RATE, floodCount, ONE_WAY_UDP_PORTS, oneWay, targetKey } from './tally.js';
+import { localTalk, notUnicast } from './udp.js';
+import type { FloodTarget } from './types.js';
+import { isoMillis } from '../time.js';
+
+/** Distinct sources a flood's target needs: many machines, not one host and its retries. */
+export const MIN_SOURCES = 20;
+/** Destinations counted at once (see the module comment). */
+export const TRACKED = 8192;
+/** Flood targets kept, the busiest first. */
+const MAX_TARGETS = 10;
+/** Sources counted per target; past this the count says "at least". */
+export const SOURCES_COUNTED = 200_000;
+/**
+ * A SYN flood's sources are likely spoofed when most of them sent one SYN and were never heard
+ * from again: random addresses forged one per packet. Machines of a botnet each send many.
+ */
+const SPOOFED_SINGLE_SHARE = 0.5;
+
+/** One destination's counts. */
+interface DestinationCounts {
+  /** Position of its first attempt (its address, port and protocol). */
+  at: number;
+  /** SYNs, or UDP datagrams of flows mostly unanswered (floodCount). */
+  packets: number;
+  attempts: number;
+  refused: number;
+  unanswered: number;
+  cutOff: number;
+  first: number;
+  last: number;
+}
+
+export interface FloodTargetContext {
+  /** Parallel to the connections. */
+  refusals: Refusals;
+  /** Time of the capture's last packet. */
+  captureEnd: number;
+  /** Inputs whose rows are final records, never cut off by the end (outcomes.ts). */
+  loggedInputs?: ReadonlySet<number>;
+}
+
+/** The flood targets found, and which connections go to one of them. */
+export interface FloodTargets {
+  targets: FloodTarget[];
+  /** Whether connection `c` goes to one of the targets. */
+  aimsAt(c: Connection): boolean;
+}
+
+/**
+ * A connection that can be part of a flood at its destination: a TCP attempt (a SYN), or a UDP
+ * flow to a unicast address that is no local-network talk nor a one-way report (syslog, NetFlow…:
+ * a collector receiving from many devices, unanswered by design).
+ */
+function countable(c: Connection): boolean {
+  if (c.proto === 'tcp') return opensAttempt(c);
+  if (c.proto !== 'udp') return false;
+  return !notUnicast(c.respH) && !notUnicast(c.origH) && !localTalk(c) && !ONE_WAY_UDP_PORTS.has(c.respP);
+}
+
+/** A destination's key: an IPv4 address and its port key as one number, any other address as text. */
+function destinationKey(c: Connection): number | string {
+  const n4 = exactRespV4(c);
+  const port = targetKey(c);
+  return n4 >= 0 ? n4 * 0x40000 + port : `${c.respH} ${port}`;
+}
+
+/** A source's key: an IPv4 address as its number made signed, any other as text (address-key.ts). */
+function sourceKey(c: Connection): number | string {
+  const n4 = exactOrigV4(c);
+  return n4 >= 0 ? n4 | 0 : c.origH;
+}
+
+/** The half of the destinations with the most packets kept, the rest let go. */
+function prune(counts: Map<number | string, DestinationCounts>): void {
+  const keep = TRACKED >> 1;
+  const sizes = Float64Array.from(counts.values(), (d) => d.packets).sort();
+  const least = sizes[sizes.length - keep]!;
+  let over = counts.size - keep;
+  // Those below the least kept first, then as many of those at it as need be.
+  for (const [key, d] of counts) if (d.packets < least && over > 0 && counts.delete(key)) over--;
+  for (const [key, d] of counts) if (d.packets === least && over > 0 && counts.delete(key)) over--;
+}
+
+/** Whether a destination's counts make a flood, sources aside. */
+function floodLike(d: DestinationCounts, c: Connection): boolean {
+  if (d.packets < FLOOD_ATTEMPTS || d.packets / Math.max(d.last - d.first, 1) < FLOOD_RATE) return false;
+  if (d.refused + d.unanswered + d.cutOff <= FLOOD_FAILING * d.attempts) return false;
+  return !isLoopback(c.respH) && !notUnicast(c.respH);
+}
+
+/** The flood targets among the connections (see the module comment). */
+export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetContext): FloodTargets {
+  const counts = new Map<number | string, DestinationCounts>();
+  const cutOffAfter = ctx.captureEnd - CUT_OFF_SECONDS;
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections.peek(i);
+    if (!countable(c)) continue;
+    const key = destinationKey(c);
+    let d = counts.get(key);
+    if (d === undefined) {
+      if (counts.size >= TRACKED) prune(counts);
+      counts.set(key, (d = { at: i, packets: 0, attempts: 0, refused: 0, unanswered: 0, cutOff: 0, first: c.ts, last: c.ts }));
+    }
+    d.packets += floodCount(c);
+    d.attempts++;
+    const outcome = outcomeOf(c, ctx.refusals.at(i));
+    if (outcome === 'unanswered' || (c.proto === 'udp' && oneWay(c))) {
+      if (cutOffByEnd(c, cutOffAfter, ctx.loggedInputs)) d.cutOff++;
+      else d.unanswered++;
+    } else if (outcome !== 'established') d.refused++;
+    if (c.ts < d.first) d.first = c.ts;
+    // Its SYNs (its datagrams) count until the last: the rate is of those over the time they were sent in.
+    const last = (c.proto === 'udp' ? oneWay(c) : c.synCount > 1) ? c.lastTs : c.ts;
+    if (last > d.last) d.last = last;
+  }
+  const candidates = new Map<number | string, DestinationCounts>();
+  for (const [key, d] of counts) if (floodLike(d, connections.peek(d.at))) candidates.set(key, d);
+  counts.clear();
+  if (candidates.size === 0) return { targets: [], aimsAt: () => false };
+  // The busiest first; only they have their sources counted.
+  const busiest = [...candidates].sort((a, b) => b[1].packets - a[1].packets).slice(0, MAX_TARGETS);
+  const sources = new Map(busiest.map(([key]) => [key, new Map<number | string, number>()]));
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections.peek(i);
+    if (!countable(c)) continue;
+    const of = sources.get(destinationKey(c));
+    if (of === undefined) continue;
+    const source = sourceKey(c);
+    const n = of.get(source);
+    if (n !== undefined) of.set(source, n + floodCount(c));
+    else if (of.size < SOURCES_COUNTED) of.set(source, floodCount(c));
+  }
+  const targets: FloodTarget[] = [];
+  const keys = new Set<number | string>();
+  for (const [key, d] of busiest) {
+    const of = sources.get(key)!;
+    let most = 0;
+    let single = 0;
+    for (const n of of.values()) {
+      if (n > most) most = n;
+      if (n === 1) single++;
+    }
+    // One source that floods it by itself is that host's flood (tally.ts), not the network's.
+    if (of.size < MIN_SOURCES || most >= FLOOD_ATTEMPTS) continue;
+    const c = connections.peek(d.at);
+    const udp = c.proto === 'udp';
+    keys.add(key);
+    targets.push({
+      target: c.respH,
+      port: c.respP,
+      proto: udp ? 'udp' : 'tcp',
+      unit: udp ? 'UDP datagram' : 'SYN',
+      attempts: d.attempts,
+      packets: d.packets,
+      sources: of.size,
+      ...(of.size >= SOURCES_COUNTED ? { sourcesCapped: true as const } : {}),
+      failed: d.refused + d.unanswered,
+      refused: d.refused,
+      unanswered: d.unanswered,
+      cutOff: d.cutOff,
+      first: isoMillis(d.first),
+      last: isoMillis(d.last),
+      durationSeconds: d.last - d.first,
+      rate: d.packets / Math.max(d.last - d.first, 1),
+      likelySpoofed: !udp && single > SPOOFED_SINGLE_SHARE * of.size,
+    });
+  }
+  if (targets.length === 0) return { targets, aimsAt: () => false };
+  // Any connection to the target's port counts: a spoofed source's stray reset is the flood's too.
+  return { targets, aimsAt: (c) => (c.proto === 'tcp' || c.proto === 'udp') && keys.has(destinationKey(c)) };
+}
+
+/** Whether every one of a host's connections (`positions`, at least one) is an attempt at a flood's target: the flood's source, nothing else. */
+export function onlyFloodSource(connections: ConnectionList, positions: readonly number[], floods: FloodTargets): boolean {
+  if (floods.targets.length === 0 || positions.length === 0) return false;
+  for (const i of positions) if (!floods.aimsAt(connections.peek(i))) return false;
+  return true;
+}
