@@ -44,22 +44,24 @@ function spoofedSyns(dst: string, port: number, n: number, start: number, gap: n
   }));
 }
 
+/** A connection answered, a request and its answer carried, closed by both sides: `rtt` seconds each way and back. */
+function answered(client: string, server: string, sport: number, t: number, rtt: number): TimedFrame[] {
+  const s = new TcpSession({ client, server, sport, dport: 443 });
+  s.syn(t)
+    .synAck(t + rtt)
+    .ack(t + rtt * 1.03)
+    .send(t + rtt * 1.3, 'client', 'GET')
+    .send(t + rtt * 2.6, 'server', 'OK')
+    .fin(t + rtt * 3.3, 'client')
+    .fin(t + rtt * 4.3, 'server')
+    .ack(t + rtt * 4.4);
+  return s.frames();
+}
+
 /** A few ordinary connections of the network's own, so that the capture is of a network and not of the flood alone. */
 function ordinary(start: number): TimedFrame[] {
   const frames: TimedFrame[] = [];
-  for (let i = 0; i < 3; i++) {
-    const t = start + i * 4;
-    const s = new TcpSession({ client: '10.10.10.20', server: '93.184.216.34', sport: 51_000 + i, dport: 443 });
-    s.syn(t)
-      .synAck(t + 0.03)
-      .ack(t + 0.031)
-      .send(t + 0.04, 'client', 'hello')
-      .send(t + 0.08, 'server', 'world')
-      .fin(t + 0.1, 'client')
-      .fin(t + 0.13, 'server')
-      .ack(t + 0.131);
-    frames.push(...s.frames());
-  }
+  for (let i = 0; i < 3; i++) frames.push(...answered('10.10.10.20', '93.184.216.34', 51_000 + i, start + i * 4, 0.03));
   return frames;
 }
 
@@ -138,16 +140,7 @@ describe('flood targets', () => {
     const frames: TimedFrame[] = [];
     for (let i = 0; i < 600; i++) {
       const t = T0 + i * 0.033;
-      const s = new TcpSession({ client: `10.1.${(i % 60) >> 4}.${(i % 60) + 2}`, server: '10.1.9.9', sport: 40_000 + i, dport: 443 });
-      s.syn(t)
-        .synAck(t + 0.0004)
-        .ack(t + 0.0005)
-        .send(t + 0.001, 'client', 'GET')
-        .send(t + 0.002, 'server', 'OK')
-        .fin(t + 0.003, 'client')
-        .fin(t + 0.0035, 'server')
-        .ack(t + 0.004);
-      frames.push(...s.frames());
+      frames.push(...answered(`10.1.${(i % 60) >> 4}.${(i % 60) + 2}`, '10.1.9.9', 40_000 + i, t, 0.0004));
     }
     frames.push(...ordinary(T0 + 30));
     const result = await analyzeFrames(frames);
