@@ -110,7 +110,6 @@ export class ForwardedCopies {
 
   /** Before a second vantage shows: the packet before, written over (nothing made a packet). */
   private readonly last: Seen = seenOf(null);
-  private lastKept = false;
 
   /** Whether `p` is a copy of a packet tracked already, or the outside's copy of one to come (see above). */
   isCopy(p: Packet): boolean {
@@ -121,17 +120,14 @@ export class ForwardedCopies {
         // Watched once a second vantage shows (a Linux cooked header's other interface or
         // direction, a pcapng's second interface): its first packet may copy this one.
         fill(this.last, p);
-        this.lastKept = true;
         return false;
       }
       this.watching = true;
-      // The packet just before may be the one this copies.
-      if (this.lastKept) {
-        const before = { ...this.last };
-        const key = fingerprint(before);
-        this.recent.set(key, before);
-        this.order.push({ key, seen: before });
-      }
+      // The packet just before (there is one: the first vantage's) may be the one this copies.
+      const before = { ...this.last };
+      const key = fingerprint(before);
+      this.recent.set(key, before);
+      this.order.push({ key, seen: before });
     }
     const seen = seenOf(p);
     if (this.translations.size > 0 && this.outsideCopy(seen)) {

@@ -676,7 +676,7 @@ function countItem(g: GroupCounts, items: Items, i: number, c: Connection): bool
  * sent (an injected SYN-ACK the client believed) makes a gap of gigabytes out of a few packets.
  * Where there are gaps and the side's IP bytes are known, no more than those is counted.
  */
-export function carriedBytes(seqBytes: number, ipBytes: number, packets: number, missedBytes: number): number {
+function carriedBytes(seqBytes: number, ipBytes: number, packets: number, missedBytes: number): number {
   if (missedBytes <= 0 || (ipBytes <= 0 && packets <= 0)) return seqBytes;
   return Math.min(seqBytes, ipBytes);
 }

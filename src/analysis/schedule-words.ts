@@ -24,10 +24,10 @@ export function eventNoun(basis: ScheduleBasis | null): string {
  * A burst this short is its events at once (a browser's parallel connections, a stub's A and AAAA
  * queries), not a rate: two SYNs half a millisecond apart are no "2,000 attempts/s".
  */
-export const AT_ONCE_SECONDS = 0.05;
+const AT_ONCE_SECONDS = 0.05;
 
 /** Whether a schedule's bursts are their events at once (AT_ONCE_SECONDS). */
-export function burstsAtOnce(s: Pick<Schedule, 'burstSize' | 'burstRate'>): boolean {
+function burstsAtOnce(s: Pick<Schedule, 'burstSize' | 'burstRate'>): boolean {
   return (
     s.burstSize !== null && s.burstSize > 1 && s.burstRate !== null && s.burstRate > 0 && (s.burstSize - 1) / s.burstRate < AT_ONCE_SECONDS
   );

@@ -177,6 +177,8 @@ export interface Tally {
   proxied: number[];
   directBlocked: number;
   directMiddlebox: number;
+  /** Of those, the attempts the device turned away (refusedSomething): not a reset after a connection had closed. */
+  directRefusedInPath: number;
   directEstablished: number;
   /** Direct web attempts over UDP (QUIC, HTTP/3), and how many of them got an answer. */
   directUdp: number;
@@ -249,6 +251,7 @@ export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly n
     proxied: [],
     directBlocked: 0,
     directMiddlebox: 0,
+    directRefusedInPath: 0,
     directEstablished: 0,
     directUdp: 0,
     directUdpAnswered: 0,
@@ -287,7 +290,10 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
       if (!failed) tally.directUdpAnswered++;
     }
     if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
-    if (middleboxOutcome(outcome, refusal)) tally.directMiddlebox++;
+    if (middleboxOutcome(outcome, refusal)) {
+      tally.directMiddlebox++;
+      if (refusal !== undefined && refusedSomething(refusal)) tally.directRefusedInPath++;
+    }
     if (!failed) tally.directEstablished++;
     // A reset that ended a connection after its handshake, or came after it, refused nothing.
     if (refusal !== undefined && failed && refusedSomething(refusal)) {

@@ -7,6 +7,7 @@
  */
 import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
+import { sideSent } from '../flows/zeek-history.js';
 import { ipv4ToNumber } from '../decode/address.js';
 import type { CidrSet } from './cidr.js';
 import { scratchBuffer, type ScratchBuffer } from '../scratch.js';
@@ -66,14 +67,8 @@ export function isWebAttempt(c: Connection, webPorts: readonly number[]): boolea
  * upper case): answers nobody asked for — a DNS reflection's responses arriving at its victim,
  * made the originator by the service port's side (`^d`). Unknown (no history) is not nothing.
  */
-export function originatorSilent(c: Connection): boolean {
-  const h = c.history;
-  if (h === '') return false;
-  for (let i = 0; i < h.length; i++) {
-    const code = h.charCodeAt(i);
-    if (code >= 65 && code <= 90) return false;
-  }
-  return true;
+function originatorSilent(c: Connection): boolean {
+  return c.history !== '' && !sideSent(c.history, true);
 }
 
 /**

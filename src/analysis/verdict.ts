@@ -17,7 +17,7 @@ import {
 } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { answersOnLink, type Interception } from './interception.js';
-import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, refusedSomething, type Items } from './outcomes.js';
+import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import {
   certaintyWords,
@@ -147,20 +147,6 @@ function refusedAttempts(f: VerdictFacts, g: DestinationGroup): Record<ResetAttr
 }
 
 /**
- * A host's direct attempts a device in the path refused: a reset or ICMP error of the attempt, a
- * firewall log's denial — not a reset that turned nothing away (refusedSomething).
- */
-function refusedInPath(f: VerdictFacts): number {
-  let n = 0;
-  for (const i of f.tally.direct) {
-    const refusal = f.items.refusal[i];
-    if (refusal === undefined || !middleboxOutcome(f.items.outcome[i]!, refusal) || !refusedSomething(refusal)) continue;
-    n++;
-  }
-  return n;
-}
-
-/**
  * The share of a host's direct attempts a device in the path must refuse for the verdict to tell
  * the story of software turned away in the path when the host is not labelled blocked: one in ten
  * (one reset among 94 attempts is a device's slip, not what the host's software runs into).
@@ -202,7 +188,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
     schedule = { head: h.head, destination };
   };
   const past = pastResolverWords(f);
-  const inPath = refusedInPath(f);
+  const inPath = t.directRefusedInPath;
   if (f.isProxyHost) {
     sentences.push(`The proxy itself: its direct web connections are expected (${plural(f.items.n, 'connection')}).`);
     return { text: sentences.join(' '), schedule };

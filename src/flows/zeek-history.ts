@@ -22,10 +22,20 @@ export function answered(history: string): boolean {
   return false;
 }
 
+/** Whether `history` holds a letter of the originator's (upper case) or, `originator` false, of the responder's (lower case). */
+export function sideSent(history: string, originator: boolean): boolean {
+  const [low, high] = originator ? [65, 90] : [97, 122];
+  for (let i = 0; i < history.length; i++) {
+    const ch = history.charCodeAt(i);
+    if (ch >= low && ch <= high) return true;
+  }
+  return false;
+}
+
 /** The stage a reset at `at` in `history` (from the originator when `fromOriginator`) arrived at (as `flows/resets.ts` stages them). */
 function stageAt(history: string, at: number, fromOriginator: boolean): ResetStage {
   const before = history.slice(0, at);
-  if (!(fromOriginator ? /[a-z]/ : /[A-Z]/).test(before)) return 'unprompted';
+  if (!sideSent(before, !fromOriginator)) return 'unprompted';
   if (/[Ff]/.test(before)) return 'late';
   if (/[Dd]/.test(before)) return 'data';
   if (answered(before)) return 'handshake';
