@@ -25,6 +25,22 @@ const MIN_SINGLES_TIGHT = 4;
 const MIN_SINGLES = 8;
 const TIGHT_JITTER = 0.1;
 /**
+ * The near-constant spacing MIN_SINGLES_TIGHT events need by themselves: four random arrivals
+ * come within ±10 % of each other 0.7 % of the time, and a busy network has thousands of hosts
+ * with four connections to one place — a host's four sessions with file and web servers read as
+ * "one connection every 44 s (±7 %)". A timer keeps a few per cent; within ±3 % chance passes
+ * under 0.1 %, and a fifth event brings ±10 % down to 0.05 %.
+ */
+const TIGHTEST_JITTER = 0.03;
+
+/**
+ * The jitter single events (or bursts unlike in shape) may have, short of MIN_SINGLES, with
+ * `intervals` between them (one fewer than the events).
+ */
+function tightJitter(intervals: number): number {
+  return intervals < MIN_SINGLES_TIGHT ? TIGHTEST_JITTER : TIGHT_JITTER;
+}
+/**
  * Agents and beacons randomise their pause, commonly uniformly by up to ±25 % (C2 frameworks by
  * up to ±50 %). The jitter is the half-width of the spread relative to the period (0.2 = ±20 %):
  * from the range of the intervals while they are few (FEW_INTERVALS), from their 10th–90th
@@ -42,18 +58,28 @@ const MIN_PERIOD_SECONDS = 0.5;
 export const MIN_REQUESTS = 6;
 const MIN_REQUEST_PERIOD_SECONDS = 2;
 /**
- * Repetitions a schedule of requests inside one connection needs: a busy network has thousands
- * of interactive sessions (SSH, SMB, IMAP, keep-alive web) whose requests come in a human or
- * application rhythm, and among so many, three or four bursts line up by chance.
+ * Repetitions a schedule of requests inside one connection needs, by how loosely it keeps time.
+ * A busy network has thousands of interactive sessions (SSH, SMB, LDAP, IMAP, keep-alive web)
+ * whose requests come at random, and the bursts they fall into line up by chance: of random
+ * sessions like a busy LAN's (requests a few seconds apart at random, a dozen on average), one in
+ * 2,600 read as periodic, most as five bursts within ±10 %, some as eight to ten within ±26 % — a
+ * capture with ten thousand such sessions had three to seven "beacons" where it had none. A
+ * timer inside one connection keeps time to a few per cent (a keep-alive, an agent without
+ * jitter: ±0–3 % in the captures of real ones), and an agent polling with a wide random jitter
+ * keeps it up for dozens (a C2 agent over HTTP: ±47 % over 42). Each row: the jitter at most,
+ * and the bursts it needs; such random sessions pass one in 200,000.
  */
-const MIN_REQUEST_BURSTS = 5;
-/**
- * Repetitions a schedule of requests inside one connection needs when its spacing is loose (more
- * than MAX_JITTER_FEW): an interactive session's requests, once bunched into bursts, space out
- * within ±35–45 % over a dozen or so of them by chance, where an agent polling with a wide random
- * jitter keeps it up for dozens (a C2 agent over HTTP in the corpus: ±47 % over 42).
- */
-const MIN_LOOSE_REQUEST_BURSTS = 20;
+const REQUEST_BURSTS_NEEDED: readonly (readonly [jitter: number, bursts: number])[] = [
+  [0.025, 5],
+  [0.1, 8],
+  [0.26, 14],
+  [Infinity, 30],
+];
+
+/** Bursts a schedule of requests inside one connection needs at `jitter` (REQUEST_BURSTS_NEEDED). */
+function requestBurstsNeeded(jitter: number): number {
+  return REQUEST_BURSTS_NEEDED.find(([most]) => jitter <= most)![1];
+}
 /** Source port steps that still count as "rising by one": other software takes ports in between. */
 const MAX_PORT_STEP = 16;
 const SEQUENTIAL_FRACTION = 0.6;
@@ -345,19 +371,16 @@ function repetitionOf(
   const few =
     burstSize > 1
       ? k < MIN_BURSTS - 1 || (k < MIN_BURSTS && !alike)
-      : k < MIN_SINGLES - 1 && !(k >= MIN_SINGLES_TIGHT - 1 && jitter <= TIGHT_JITTER);
+      : k < MIN_SINGLES - 1 && !(k >= MIN_SINGLES_TIGHT - 1 && jitter <= tightJitter(k));
   // Bursts that differ in shape are judged as single events are.
-  const unlike = !few && burstSize > 1 && !alike && k < MIN_SINGLES - 1 && jitter > TIGHT_JITTER;
+  const unlike = !few && burstSize > 1 && !alike && k < MIN_SINGLES - 1 && jitter > tightJitter(k);
   const enough = !few && !unlike;
   const irregular = jitter > allowedJitter(k);
   // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
   // needs more repetitions and a slower beat.
   const fewRequests =
     basis === 'requests in one connection' &&
-    (n < MIN_REQUESTS ||
-      period < MIN_REQUEST_PERIOD_SECONDS ||
-      starts.length < MIN_REQUEST_BURSTS ||
-      (jitter > MAX_JITTER_FEW && starts.length < MIN_LOOSE_REQUEST_BURSTS));
+    (n < MIN_REQUESTS || period < MIN_REQUEST_PERIOD_SECONDS || starts.length < requestBurstsNeeded(jitter));
   const periodic = enough && !irregular && period >= MIN_PERIOD_SECONDS && !fewRequests;
   return { periodIntervals, period, jitter, cycleSeconds, few, unlike, irregular, fewRequests, periodic };
 }

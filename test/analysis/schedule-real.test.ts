@@ -156,6 +156,58 @@ describe('jittered schedules', () => {
     expect(agentPolling.periodSeconds!).toBeLessThan(7);
   });
 
+  // A busy LAN's interactive sessions (SSH, LDAP, IMAP, keep-alive web): a dozen requests on
+  // average, a few seconds apart at random. The bench's busy LAN has ten thousand such sessions
+  // in six minutes, and every one that lines up by chance is a "beacon" at the top of the report.
+  it('among 20,000 interactive sessions with requests at random, at most one in ten thousand reads as a beacon', () => {
+    const rnd = random(9001);
+    let sessions = 0;
+    const beacons: string[] = [];
+    while (sessions < 20_000) {
+      const requests = 1 + Math.floor(-Math.log(1 - rnd()) * 11);
+      const meanGap = 1.5 + rnd() * 4.5;
+      const times = [0];
+      for (let i = 1; i < requests; i++) times.push(times[i - 1]! - Math.log(1 - rnd()) * meanGap);
+      const seen = times.filter((t) => t < 340);
+      if (seen.length < 6) continue;
+      sessions++;
+      const s = analyzeSchedule(seen, null, 'requests in one connection');
+      if (s.periodic) beacons.push(s.evidence);
+    }
+    expect(beacons.length, beacons.join('\n')).toBeLessThanOrEqual(2);
+  });
+
+  it('a timer inside one connection is a beacon after five requests; one loose by ±8 % after eight', () => {
+    const rnd = random(31);
+    const polls = (count: number, spread: number): number[] => beacon(count + 1, () => 10 * (1 - spread + 2 * spread * rnd())).times;
+    const timer = analyzeSchedule(polls(5, 0.01), null, 'requests in one connection');
+    expect(timer.periodic, timer.evidence).toBe(true);
+    expect(timer.repetitions).toBe(6);
+    const looseFew = analyzeSchedule(polls(5, 0.08), null, 'requests in one connection');
+    expect(looseFew.periodic, looseFew.evidence).toBe(false);
+    expect(looseFew.evidence).toContain('too few inside one connection to tell a schedule from chance');
+    const looseMany = analyzeSchedule(polls(8, 0.08), null, 'requests in one connection');
+    expect(looseMany.periodic, looseMany.evidence).toBe(true);
+  });
+
+  // Four sessions of a host with its file and web servers, at random: 0.7 % of such hosts came
+  // within ±10 %, and a busy network has thousands of them ("one connection every 44 s (±7 %)").
+  it('four connections at random times are rarely a schedule; four a timer apart are', () => {
+    const rnd = random(555);
+    let periodic = 0;
+    for (let host = 0; host < 20_000; host++) {
+      const times = Array.from({ length: 4 }, () => rnd() * 340).sort((a, b) => a - b);
+      if (analyzeSchedule(times, null, 'completed sessions').periodic) periodic++;
+    }
+    expect(periodic / 20_000).toBeLessThan(0.002);
+    const timer = beacon(4, () => 60 * (0.99 + 0.02 * rnd()));
+    expect(analyzeSchedule(timer.times, timer.ports, 'completed sessions').periodic).toBe(true);
+    const loose = beacon(4, () => 60 * (0.93 + 0.14 * rnd()), 9);
+    const s = analyzeSchedule(loose.times, loose.ports, 'completed sessions');
+    expect(s.periodic, s.evidence).toBe(false);
+    expect(s.evidence).toContain('too few to tell a schedule from chance');
+  });
+
   it('human browsing (page loads of several connections at random times) is not periodic', () => {
     const rnd = random(77);
     const times: number[] = [];

@@ -131,6 +131,27 @@ describe('a beacon on one keep-alive connection', () => {
     expect(finding.verdict).toContain('on one long-lived connection to 172.16.0.111 (an internal address), ~48 B out per request;');
     expect(hostActivity(finding)).toEqual(['3 attempts', '12 requests on 1 long-lived connection', '1 destination group']);
   });
+
+  // Requests of an interactive session at random (a busy LAN's): the starts of the bursts they
+  // fall into came 7.09, 7.04, 7.11 and 7.57 s apart, and this read "one request every 7.1 s
+  // (jitter ±4%) over 5 bursts — a periodic beacon that gets through".
+  it('an interactive session whose bursts of requests line up by chance five times is no beacon', async () => {
+    const host = '10.16.54.77';
+    const s = new TcpSession({ client: host, server: '198.18.0.21', sport: 51_000, dport: 443, serverTtl: 60 });
+    s.syn(T0)
+      .synAck(T0 + 0.001)
+      .ack(T0 + 0.002);
+    for (const t of [0, 1.236, 2.268, 7.095, 14.132, 21.245, 22.593, 22.94, 28.815]) {
+      s.send(T0 + 0.01 + t, 'client', 'q'.repeat(200)).send(T0 + 0.03 + t, 'server', 'a'.repeat(900));
+    }
+    s.fin(T0 + 30, 'client')
+      .fin(T0 + 30.001, 'server')
+      .ack(T0 + 30.002);
+    const { result } = await analyze([pcap('interactive.pcap', s.frames())], { allHosts: true });
+    const finding = result.hosts.find((h) => h.address === host)!;
+    expect(finding.labels).not.toContain('periodic');
+    expect(finding.groups[0]!.schedule.evidence).toContain('too few inside one connection to tell a schedule from chance');
+  });
 });
 
 describe('the summary of a blocked browser', () => {
