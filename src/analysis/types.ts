@@ -214,8 +214,24 @@ export interface Schedule {
   sequentialPorts: boolean;
   /** 0..1 periodicity score. */
   score: number;
-  /** Median quiet between bursts of several events (last event of one to first of the next), seconds; absent with one burst or single events. */
+  /**
+   * Median quiet between bursts of several events (last event of one to first of the next),
+   * seconds — within a spell when there are `spells`; absent with one burst or single events.
+   */
   pauseSeconds?: number;
+  /**
+   * Not periodic, bursts of several events whose sizes differ: the smallest and the largest
+   * (`burstSize` is their median); absent otherwise.
+   */
+  smallestBurst?: number;
+  largestBurst?: number;
+  /**
+   * Not periodic, bursts of several events that come in spells with a long quiet between them (a
+   * page loaded, then loaded again a minute later): how many spells, and the median quiet between
+   * them, seconds; absent otherwise.
+   */
+  spells?: number;
+  spellPauseSeconds?: number;
   /** Longer cycle on top of the bursts (e.g. a burst train every hour), seconds. */
   cycleSeconds: number | null;
   evidence: string;

@@ -28,6 +28,7 @@ import {
   periodWords,
   portWords,
   shapeWords,
+  spellWords,
   untimedWords,
 } from './schedule-words.js';
 import { directRate, directSpread, floodWords, type Flood, type Tally } from './tally.js';
@@ -63,7 +64,9 @@ function scheduleFacts(s: Schedule, single: string | null = null): string {
     parts.push(`one ${single} ${periodWords(s.periodSeconds)}${s.jitter !== null ? ` (${jitterWords(s.jitter)})` : ''}`);
   } else if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) {
     // Bursts with no period to give: the pause between them says how they recur.
-    parts.push(!s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}` : shapeWords(s));
+    parts.push(
+      !s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}${spellWords(s)}` : shapeWords(s),
+    );
   }
   if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds, s.burstSize));
   const sure = certaintyWords(s);
