@@ -210,6 +210,27 @@ describe('the summary of a blocked browser', () => {
     expect(summary).toMatch(/on average \(in bursts of up to 3 at once\), to one address;/);
     expect(finding.verdict).toMatch(/this host averages .* \(in bursts of up to 3 at once\) spread over/);
   });
+
+  it("an attempt its client reset itself at the capture's end is one it abandoned, not one the end cut off", async () => {
+    const host = '10.200.1.17';
+    // Another host browses before it: the capture is no short one.
+    const frames: TimedFrame[] = [...exchange('10.200.1.99', '198.51.100.60', 51000, T0, { host: 'www.example.com', ua: CHROME }).frames()];
+    // Its SYN, then its own reset 0.3 ms later (Zeek: RSTOS0, history "SR"), as the capture ends.
+    const t = T0 + 20;
+    frames.push({ ts: t, frame: tcpFrame({ src: host, dst: '203.0.113.50', sport: 51100, dport: 8443, seq: 500, flags: 'S', ttl: 64 }) });
+    frames.push({
+      ts: t + 0.0003,
+      frame: tcpFrame({ src: host, dst: '203.0.113.50', sport: 51100, dport: 8443, seq: 501, flags: 'R', ttl: 64 }),
+    });
+    const { result } = await analyze([pcap('abandoned.pcap', frames)], { allHosts: true });
+    const finding = result.hosts.find((h) => h.address === host)!;
+    expect(finding.cutOff).toBeUndefined();
+    expect(finding.evidence.join(' ')).not.toMatch(/cut off/);
+    expect(result.summary.join(' ')).not.toMatch(/left unjudged/);
+    expect(finding.verdict).toMatch(
+      /^Connection attempt the client abandoned itself: its one attempt reset by the client before any answer came/,
+    );
+  });
 });
 
 describe('the software a blocked host runs', () => {
