@@ -5,7 +5,7 @@
 import type { AnalysisResult, CompareBehaviour, CompareResult, DestinationGroup, HostFinding, ResetSource } from './types.js';
 import { likelyFirewall } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
-import { scheduleGetsThrough } from './groups.js';
+import { judgedAttempts, scheduleGetsThrough } from './groups.js';
 import { proxyName } from './proxies.js';
 import { duration, plural, ttl } from '../quantities.js';
 import { portWords, shapeWords } from './schedule-words.js';
@@ -71,7 +71,7 @@ function kindOf(host: HostFinding | null, group: DestinationGroup | null): Kind 
     if (periodic.length === 0) return 'lookups';
     return periodic.every((g) => g.viaProxy) ? 'proxied' : 'periodic';
   }
-  if (group !== null && group.failed > group.attempts / 2) {
+  if (group !== null && group.failed > judgedAttempts(group) / 2) {
     const resets = group.resets.middlebox + group.resets.endpoint + group.resets.unknown;
     return resets >= group.unanswered ? 'refused' : 'unanswered';
   }

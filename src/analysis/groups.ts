@@ -133,6 +133,11 @@ export function scheduleGetsThrough(g: Pick<DestinationGroup, 'established' | 's
   return g.established > 0 && g.schedule.basis !== 'failed attempts';
 }
 
+/** A group's attempts whose outcome the capture shows: those the end of the capture cut off left out (DestinationGroup.cutOff). */
+export function judgedAttempts(g: Pick<DestinationGroup, 'attempts' | 'cutOff'>): number {
+  return g.attempts - (g.cutOff ?? 0);
+}
+
 /** A group of pings alone (ICMP echo requests): a connectivity check more often than a beacon. */
 export function pingsOnly(g: Pick<DestinationGroup, 'pings' | 'attempts'>): boolean {
   return g.pings !== undefined && g.pings > 0 && g.pings === g.attempts;
@@ -272,6 +277,11 @@ export class HostGroups {
   readonly established: Int32Array;
   readonly unanswered: Int32Array;
   readonly failed: Int32Array;
+  /**
+   * Attempts the end of the capture cut off (Items.cutOff): made, but neither answered nor
+   * unanswered — not in `attempts`, `established` or `failed`, which the schedules and labels read.
+   */
+  readonly cutOff: Int32Array;
   /** Distinct addresses, as DestinationGroup.addresses counts them. */
   readonly addresses: Int32Array;
   /** DestinationGroup.untimed flows. */
@@ -325,6 +335,8 @@ export class HostGroups {
     this.established = new Int32Array(count);
     this.unanswered = new Int32Array(count);
     this.failed = new Int32Array(count);
+    const cutOff = (this.cutOff = new Int32Array(count));
+    for (const i of items.cutOff) cutOff[groupOf[i]!]!++;
     this.addresses = new Int32Array(count);
     this.untimed = new Int32Array(count);
     this.viaProxy = new Uint8Array(count);
@@ -438,16 +450,19 @@ export class HostGroups {
     if (this.count <= kept) return undefined;
     const omitted = { groups: this.count - kept, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
     let untimed = 0;
+    let cutOff = 0;
     for (let k = kept; k < this.count; k++) {
       const g = this.byWeight[k]!;
       untimed += this.untimed[g]!;
-      omitted.attempts += this.attempts[g]!;
+      cutOff += this.cutOff[g]!;
+      // Attempts cut off by the end were made all the same (DestinationGroup.cutOff).
+      omitted.attempts += this.attempts[g]! + this.cutOff[g]!;
       omitted.established += this.established[g]!;
       omitted.unanswered += this.unanswered[g]!;
       omitted.failed += this.failed[g]!;
       omitted.addresses += this.addresses[g]!;
     }
-    return untimed > 0 ? { ...omitted, untimedFlows: untimed } : omitted;
+    return { ...omitted, ...(cutOff > 0 && { cutOff }), ...(untimed > 0 && { untimedFlows: untimed }) };
   }
 
   /** What a blocked host tried to reach, weighed over every group (see `turnedAwayAmong`). */
@@ -498,7 +513,14 @@ export class HostGroups {
       acc.keyCounts.push(this.keyCounts[id]!);
       for (const name of key.names) if (acc.names.size < 100) acc.names.add(name);
     }
-    return finishGroup(acc, this.schedules[g]!);
+    const group = finishGroup(acc, this.schedules[g]!);
+    // Attempts cut off by the end were made all the same: counted among the group's, said apart.
+    const cut = this.cutOff[g]!;
+    if (cut > 0) {
+      group.attempts += cut;
+      group.cutOff = cut;
+    }
+    return group;
   }
 
   /** The ids of group g's destination keys, in first-seen order. */

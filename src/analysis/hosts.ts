@@ -630,6 +630,7 @@ function buildHost(
             groups: [],
             ...(all && { groupsOmitted: all }),
             attempts: [],
+            ...(items.cutOff.length > 0 && { cutOff: items.cutOff.length }),
           },
           indices.length,
         );

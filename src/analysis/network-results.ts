@@ -60,6 +60,7 @@ function addQuietHosts(all: readonly QuietHosts[]): QuietHosts {
         row.attempts += r.attempts;
         row.established += r.established;
         row.failed += r.failed;
+        if (r.cutOff !== undefined) row.cutOff = (row.cutOff ?? 0) + r.cutOff;
       }
     }
   }

@@ -26,7 +26,21 @@ export const CUT_OFF_SECONDS = 5;
  * waits for no answer: it is what it is; and a log's rows are final, never cut off.
  */
 export function cutOffByEnd(c: Connection, cutOffAfter: number, loggedInputs: ReadonlySet<number> | undefined): boolean {
-  return c.ts >= cutOffAfter && !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) && loggedInputs?.has(c.capture) !== true;
+  return (
+    c.ts >= cutOffAfter &&
+    !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) &&
+    loggedInputs?.has(c.capture) !== true &&
+    !abandonedByClient(c)
+  );
+}
+
+/**
+ * An attempt its client reset itself before anything came back (Zeek: RSTOS0, history "SR"): the
+ * client gave up on it — it ended there, however close to the capture's end, and no answer was
+ * coming that the network or the server held back.
+ */
+export function abandonedByClient(c: Connection): boolean {
+  return c.proto === 'tcp' && c.respPkts === 0 && c.resets.some((r) => r.kind === 'rst' && r.fromOriginator);
 }
 
 /** Connections of one host held as objects while it is analysed; a host with more reads them from the store as needed. */

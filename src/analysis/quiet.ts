@@ -16,7 +16,7 @@ export interface HostTotals {
   attempts: number;
   established: number;
   failed: number;
-  /** Attempts cut off by the end of the capture (HostFinding.cutOff), in none of the others. */
+  /** Of `attempts`, those cut off by the end of the capture (HostFinding.cutOff): neither established nor failed. */
   cutOff: number;
 }
 
@@ -28,14 +28,20 @@ export function hostTotals(host: HostFinding, connections: number): HostTotals {
     attempts += g.attempts;
     failed += g.failed;
   }
-  return { connections, attempts, established: attempts - failed, failed, cutOff: host.cutOff ?? 0 };
+  const cutOff = host.cutOff ?? 0;
+  return { connections, attempts, established: attempts - failed - cutOff, failed, cutOff };
+}
+
+/** Whether a host's every attempt was cut off by the end of the capture: none of them could be judged. */
+export function allCutOff(t: HostTotals): boolean {
+  return t.cutOff > 0 && t.attempts === t.cutOff;
 }
 
 function activityOf(host: HostFinding, totals: HostTotals, floodSource = false): QuietActivity {
   if (host.labels.includes('via-proxy')) return 'via-proxy';
   if (floodSource) return 'flood-source';
   // A host whose every attempt the end of the capture cut off opened connections all the same.
-  return totals.attempts > 0 ? 'direct' : totals.cutOff > 0 ? 'cut-off' : 'no-attempts';
+  return allCutOff(totals) ? 'cut-off' : totals.attempts > 0 ? 'direct' : 'no-attempts';
 }
 
 /**
@@ -79,6 +85,7 @@ export class QuietTally {
     row.attempts += t.attempts;
     row.established += t.established;
     row.failed += t.failed;
+    if (t.cutOff > 0) row.cutOff = (row.cutOff ?? 0) + t.cutOff;
   }
 
   row(activity: QuietActivity): QuietHostCounts | undefined {

@@ -27,25 +27,39 @@ export function eventNoun(basis: ScheduleBasis | null): string {
 const AT_ONCE_SECONDS = 0.05;
 
 /** Whether a schedule's bursts are their events at once (AT_ONCE_SECONDS). */
-function burstsAtOnce(s: Pick<Schedule, 'burstSize' | 'burstRate'>): boolean {
+export function burstsAtOnce(s: Pick<Schedule, 'burstSize' | 'burstRate'>): boolean {
   return (
     s.burstSize !== null && s.burstSize > 1 && s.burstRate !== null && s.burstRate > 0 && (s.burstSize - 1) / s.burstRate < AT_ONCE_SECONDS
   );
 }
 
-/** A schedule's pace inside its bursts, beside a host's average: " (1 attempt/s inside a burst)", " (its bursts' attempts at once)"; '' without bursts. */
-export function insideBurstWords(s: Pick<Schedule, 'burstSize' | 'burstRate'>): string {
-  if (burstsAtOnce(s)) return " (its bursts' attempts at once)";
+/**
+ * A schedule's pace inside its bursts, beside a host's average: " (1 attempt/s inside a burst)",
+ * " (in bursts of up to 3 at once)" — an average says nothing of the attempts a burst sends
+ * together; '' without bursts.
+ */
+export function insideBurstWords(s: Pick<Schedule, 'burstSize' | 'burstRate' | 'largestBurst'>): string {
+  if (burstsAtOnce(s))
+    return s.largestBurst !== undefined
+      ? ` (in bursts of up to ${count(s.largestBurst)} at once)`
+      : ` (in bursts of ${count(s.burstSize!)} at once)`;
   return s.burstRate !== null ? ` (${rate(s.burstRate)} inside a burst)` : '';
 }
 
-/** How big the bursts are: "bursts of 14 attempts (1 attempt/s)", "bursts of 2 attempts at once", "single requests". */
+/**
+ * How big the bursts are: "bursts of 14 attempts (1 attempt/s)", "bursts of 2 attempts at once",
+ * "bursts of 1 to 3 attempts at once" (no schedule, sizes that differ), "single requests".
+ */
 export function burstWords(s: Schedule): string {
   const noun = eventNoun(s.basis);
   if (s.burstSize === null || s.burstSize <= 1) return `single ${noun}s`;
-  if (burstsAtOnce(s)) return `bursts of ${count(s.burstSize)} ${noun}s at once`;
+  const size =
+    s.smallestBurst !== undefined && s.largestBurst !== undefined
+      ? `${count(s.smallestBurst)} to ${count(s.largestBurst)}`
+      : count(s.burstSize);
+  if (burstsAtOnce(s)) return `bursts of ${size} ${noun}s at once`;
   const inside = s.burstRate !== null && s.burstRate > 0 ? ` (${rate(s.burstRate, noun)})` : '';
-  return `bursts of ${count(s.burstSize)} ${noun}s${inside}`;
+  return `bursts of ${size} ${noun}s${inside}`;
 }
 
 /** "every 31 s", "every 4 min 56 s". */
@@ -95,6 +109,15 @@ export function certaintyWords(s: Schedule): string {
 /** "with a pause of 18 s between them": the quiet between bursts. */
 export function pauseWords(seconds: number): string {
   return `with a pause of ${duration(seconds)} between them`;
+}
+
+/**
+ * ", in 2 spells 1 min 15 s apart": bursts that came in spells with a long quiet between them
+ * (Schedule.spells), after the pause between the bursts of a spell; '' without spells.
+ */
+export function spellWords(s: Pick<Schedule, 'spells' | 'spellPauseSeconds'>): string {
+  if (s.spells === undefined || s.spellPauseSeconds === undefined) return '';
+  return `, in ${count(s.spells)} spells ${s.spells === 2 ? '' : 'about '}${duration(s.spellPauseSeconds)} apart`;
 }
 
 /** "jitter ±4%": the half-width of the spread of the period. */

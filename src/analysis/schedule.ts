@@ -5,7 +5,18 @@
  */
 import type { Schedule, ScheduleBasis } from './types.js';
 import { decimal, duration, percent, plural, round } from '../quantities.js';
-import { burstWords, cycleWords, eventNoun, jitterWords, pauseWords, periodWords, portWords, shapeWords } from './schedule-words.js';
+import {
+  burstsAtOnce,
+  burstWords,
+  cycleWords,
+  eventNoun,
+  jitterWords,
+  pauseWords,
+  periodWords,
+  portWords,
+  shapeWords,
+  spellWords,
+} from './schedule-words.js';
 import { keptSorted, mad, median, sortedValues } from './stats.js';
 import { flat } from '../flat.js';
 
@@ -434,14 +445,16 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     attempts: n,
   };
   if (pause !== null && burstSize > 1) base.pauseSeconds = round(pause, 3);
+  // Bursts with no schedule are said as they came: their sizes and the spells they came in.
+  const loose: Schedule = burstSize > 1 ? { ...base, ...burstsShape(sizes, pauses, burstsAtOnce(base)) } : base;
   const portEvidence = portRun?.sequential
     ? `, ${portWords(true)}: rising by ${portRun.step !== null && portRun.step <= 1.5 ? 'one' : `~${decimal(portRun.step ?? 1, 1)}`} across ${percent(portRun.fraction)} of consecutive attempts`
     : '';
-  const bursts = burstWords(base);
+  const bursts = burstWords(loose);
   if (starts.length < MIN_BURSTS) {
-    const apart = base.pauseSeconds !== undefined ? ` ${pauseWords(base.pauseSeconds)}` : '';
+    const apart = loose.pauseSeconds !== undefined ? ` ${pauseWords(loose.pauseSeconds)}${spellWords(loose)}` : '';
     return {
-      ...base,
+      ...loose,
       evidence: flat(`${bursts}, only ${plural(starts.length, 'burst')}${apart}: too few repetitions to call it periodic${portEvidence}`),
     };
   }
@@ -463,7 +476,7 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   const repetitions = periodic ? starts.length : 0;
   const confidence = periodic ? scheduleConfidence(repetitions, jitter) : 0;
   const measured: Schedule = {
-    ...base,
+    ...(periodic ? base : loose),
     periodic,
     periodSeconds: round(period, 3),
     jitter: round(jitter, 3),
@@ -482,6 +495,39 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
           `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
         : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
   return { ...measured, evidence: flat(evidence) };
+}
+
+/**
+ * A pause between bursts this many times their median pause, and MIN_SINGLES_BEAT_SECONDS at
+ * least, parts spells of bursts: a browser's connections at once, retried 50 ms later, and the
+ * page loaded again a minute after — no "pause of 61 ms" describes that minute.
+ */
+const SPELL_PAUSE_RATIO = 10;
+
+/**
+ * The shape of bursts that keep no schedule (Schedule.smallestBurst, largestBurst, spells,
+ * spellPauseSeconds), from their sizes and the pauses between them; with spells, `pauseSeconds`
+ * is the median pause within them. Their sizes are told apart only for bursts of events `atOnce`
+ * (connections opened together): a retry loop's bursts at a rate have the capture's first and
+ * last cut short, and their median says them.
+ */
+function burstsShape(sizes: readonly number[], pauses: readonly number[], atOnce: boolean): Partial<Schedule> {
+  const shape: Partial<Schedule> = {};
+  const smallest = Math.min(...sizes);
+  const largest = Math.max(...sizes);
+  if (atOnce && smallest !== largest) {
+    shape.smallestBurst = smallest;
+    shape.largestBurst = largest;
+  }
+  const typical = median(pauses);
+  if (typical === null) return shape;
+  const long = (p: number): boolean => p >= MIN_SINGLES_BEAT_SECONDS && p >= SPELL_PAUSE_RATIO * typical;
+  const between = pauses.filter(long);
+  if (between.length === 0 || between.length === pauses.length) return shape;
+  shape.spells = between.length + 1;
+  shape.spellPauseSeconds = round(median(between)!, 3);
+  shape.pauseSeconds = round(median(pauses.filter((p) => !long(p)))!, 3);
+  return shape;
 }
 
 /**

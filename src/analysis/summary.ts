@@ -8,7 +8,7 @@ import { count, duration, endpoint, hops, plural, rate, share } from '../quantit
 import { insideBurstWords, periodWords } from './schedule-words.js';
 import type { FloodTarget, HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
 import { likelyFirewall } from './attribution.js';
-import { hostTotals, QuietTally } from './quiet.js';
+import { allCutOff, hostTotals, QuietTally } from './quiet.js';
 import { CUT_OFF_SECONDS } from './outcomes.js';
 import { periodicOutcome, turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
@@ -371,7 +371,7 @@ function cutOffLine(hosts: readonly HostFinding[], quiet: QuietTally): string | 
   for (const h of hosts) {
     if (h.cutOff === undefined) continue;
     attempts += h.cutOff;
-    if (hostTotals(h, 0).attempts === 0) only++;
+    if (allCutOff(hostTotals(h, 0))) only++;
   }
   if (only === 0) return null;
   return (

@@ -214,8 +214,24 @@ export interface Schedule {
   sequentialPorts: boolean;
   /** 0..1 periodicity score. */
   score: number;
-  /** Median quiet between bursts of several events (last event of one to first of the next), seconds; absent with one burst or single events. */
+  /**
+   * Median quiet between bursts of several events (last event of one to first of the next),
+   * seconds — within a spell when there are `spells`; absent with one burst or single events.
+   */
   pauseSeconds?: number;
+  /**
+   * Not periodic, bursts of several events whose sizes differ: the smallest and the largest
+   * (`burstSize` is their median); absent otherwise.
+   */
+  smallestBurst?: number;
+  largestBurst?: number;
+  /**
+   * Not periodic, bursts of several events that come in spells with a long quiet between them (a
+   * page loaded, then loaded again a minute later): how many spells, and the median quiet between
+   * them, seconds; absent otherwise.
+   */
+  spells?: number;
+  spellPauseSeconds?: number;
   /** Longer cycle on top of the bursts (e.g. a burst train every hour), seconds. */
   cycleSeconds: number | null;
   evidence: string;
@@ -246,6 +262,7 @@ export interface DestinationGroup {
   pings?: number;
   addresses: number;
   addressList: string[];
+  /** Attempts made: those cut off by the end of the capture (`cutOff`) among them. */
   attempts: number;
   established: number;
   unanswered: number;
@@ -267,6 +284,11 @@ export interface DestinationGroup {
   netblocks: string[];
   /** Attempts that did not complete a handshake. */
   failed: number;
+  /**
+   * Of `attempts`, those in the capture's last seconds that had no answer before it ended: made,
+   * but their outcome unknown — neither `established` nor `failed`. Absent when none.
+   */
+  cutOff?: number;
   /**
    * When the schedule was measured on the requests (UDP: packet bursts) inside one long-lived
    * connection: their times, the first REQUEST_TIMES_SHOWN, for the report's timeline.
@@ -354,7 +376,8 @@ export interface HostFinding {
   attemptsOmitted?: number;
   /**
    * Attempts in the capture's last seconds that had no answer before it ended: their outcome is
-   * unknown, and they are in no other count (`attempts`, the groups'); absent when none were.
+   * unknown. They are among the groups' `attempts` (each group's `cutOff`), not among `attempts`
+   * here (the charts' outcomes); absent when none were.
    */
   cutOff?: number;
   /**
@@ -369,6 +392,8 @@ export interface HostFinding {
     unanswered: number;
     failed: number;
     addresses: number;
+    /** Of `attempts`, those cut off by the end of the capture (DestinationGroup.cutOff); absent when none. */
+    cutOff?: number;
     /** DestinationGroup.untimed flows of the groups left out; absent when none. */
     untimedFlows?: number;
   };
@@ -405,6 +430,8 @@ export interface QuietHostCounts {
   established: number;
   /** Attempts that did not complete a handshake. */
   failed: number;
+  /** Of `attempts`, those cut off by the end of the capture: neither established nor failed. Absent when none. */
+  cutOff?: number;
   /**
    * When the schedule was measured on the requests (UDP: packet bursts) inside one long-lived
    * connection: their times, the first REQUEST_TIMES_SHOWN, for the report's timeline.

@@ -17,7 +17,7 @@ import {
 } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { answersOnLink, type Interception } from './interception.js';
-import { CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
+import { abandonedByClient, CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import {
   certaintyWords,
@@ -28,6 +28,7 @@ import {
   periodWords,
   portWords,
   shapeWords,
+  spellWords,
   untimedWords,
 } from './schedule-words.js';
 import { directRate, directSpread, floodWords, type Flood, type Tally } from './tally.js';
@@ -63,7 +64,9 @@ function scheduleFacts(s: Schedule, single: string | null = null): string {
     parts.push(`one ${single} ${periodWords(s.periodSeconds)}${s.jitter !== null ? ` (${jitterWords(s.jitter)})` : ''}`);
   } else if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) {
     // Bursts with no period to give: the pause between them says how they recur.
-    parts.push(!s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}` : shapeWords(s));
+    parts.push(
+      !s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}${spellWords(s)}` : shapeWords(s),
+    );
   }
   if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds, s.burstSize));
   const sure = certaintyWords(s);
@@ -356,6 +359,19 @@ export function verdictOf(f: VerdictFacts): Verdict {
       const dns = dnsFacts(items.conn, unanswered);
       if (dns !== null && dns.flows > unanswered.length / 2) {
         sentences.push(dnsUnansweredWords(dns, t.attempts.length));
+      } else if (unanswered.every((i) => abandonedByClient(items.conn.peek(i)))) {
+        // The client reset its own SYN before any answer came: nothing dropped it on the way.
+        const one = unanswered.length === 1;
+        const which =
+          unanswered.length < t.attempts.length
+            ? `${count(unanswered.length)} of ${plural(t.attempts.length, 'attempt')}`
+            : one
+              ? 'its one attempt'
+              : `all ${plural(unanswered.length, 'attempt')}`;
+        sentences.push(
+          `Connection ${one ? 'attempt' : 'attempts'} the client abandoned itself: ${which} ` +
+            `reset by the client before any answer came — it gave up on ${one ? 'it' : 'them'}; nothing in the capture turned ${one ? 'it' : 'them'} away.`,
+        );
       } else {
         const syns = unanswered.reduce((n, i) => n + items.conn.get(i).synCount, 0);
         const datagrams = unanswered.reduce((n, i) => n + (items.conn.get(i).proto === 'udp' ? items.conn.get(i).origPkts : 0), 0);

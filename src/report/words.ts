@@ -52,7 +52,9 @@ export function outcomeWords(group: DestinationGroup): string {
     return `${plural(group.established, 'connection')} seen mid-stream (the handshake is not in the capture)`;
   }
   const resets = group.resets.middlebox + group.resets.endpoint + group.resets.unknown;
-  const parts = [`${count(group.established)} established`];
+  const cutOff = group.cutOff ?? 0;
+  // Attempts the end of the capture cut off were made, but are neither established nor failed.
+  const parts = cutOff > 0 && cutOff === group.attempts && group.established === 0 ? [] : [`${count(group.established)} established`];
   if (group.unanswered > 0) parts.push(`${count(group.unanswered)} unanswered`);
   if (resets > 0) {
     const by: string[] = [];
@@ -61,11 +63,12 @@ export function outcomeWords(group: DestinationGroup): string {
     if (group.resets.unknown > 0) by.push(`${count(group.resets.unknown)} by an unknown sender`);
     parts.push(`${count(resets)} reset (${by.join(', ')})`);
   }
+  if (cutOff > 0) parts.push(`${count(cutOff)} cut off by the end of the capture`);
   // Connections that were no attempt — a refused SYN sent again (each a connection, reset again),
   // one picked up without its SYN, a firewall's denial of a stray ACK — are counted with the
   // attempts' outcomes: said, so that the counts add up.
   const resent = group.resent ?? 0;
-  const others = group.established + group.unanswered + resets - group.attempts - resent;
+  const others = group.established + group.unanswered + resets + cutOff - group.attempts - resent;
   const counted = [
     resent > 0 ? `${plural(resent, 'repeated SYN')} of refused attempts` : '',
     others > 0 ? `${plural(others, 'connection')} without a SYN` : '',

@@ -9,6 +9,7 @@ import { analyze, type AnalysisResult } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { tcpFrame } from '../../src/synth/frame.js';
 import { TcpSession } from '../../src/synth/session.js';
+import { hostActivity, outcomeWords } from '../../src/report/words.js';
 
 const T0 = 1_700_000_000;
 
@@ -105,6 +106,14 @@ describe('floods', () => {
     expect(h.evidence.find((e) => e.startsWith('flood:'))).toMatch(/^flood: 200 SYNs at 198\.51\.100\.5:443 in 199 ms, /);
   });
 
+  it('a flood whose every SYN the capture cut off made its attempts all the same: the host and its group count them', async () => {
+    const h = hostOf(await analyzeFrames(syns('192.0.2.10', '198.51.100.5', 443, 200, T0, 0.001)), '192.0.2.10');
+    expect(hostActivity(h)[0]).toBe('200 attempts');
+    const g = h.groups[0]!;
+    expect(g).toMatchObject({ attempts: 200, cutOff: 200, established: 0, failed: 0 });
+    expect(outcomeWords(g)).toBe('200 attempts: 200 cut off by the end of the capture');
+  });
+
   it('a flood some of whose SYNs the capture cut off counts them all', async () => {
     // 600 SYNs over 12 s, the last 5 s of them cut off by the end of the capture.
     const h = hostOf(await analyzeFrames(syns('192.0.2.11', '198.51.100.6', 80, 600, T0, 0.02)), '192.0.2.11');
@@ -132,5 +141,13 @@ describe('floods', () => {
     expect(result.summary).toContain(
       "60 attempts in the capture's last 5 s were left unjudged: it ended before they could be answered (60 hosts made no other).",
     );
+    // The table's row counts the attempts its summary line names: made, though none is judged.
+    expect(result.quietHosts.byActivity.find((r) => r.activity === 'cut-off')).toMatchObject({
+      hosts: 60,
+      attempts: 60,
+      cutOff: 60,
+      established: 0,
+      failed: 0,
+    });
   });
 });

@@ -197,7 +197,60 @@ describe('the summary of a blocked browser', () => {
     expect(finding.verdict).toMatch(
       /^Software that keeps trying to reach the web directly and goes unanswered \(dropped in the path, or its server is down\)/,
     );
-    expect(finding.verdict).toContain("(its bursts' attempts at once)");
+    expect(finding.verdict).toContain('(in bursts of up to 6 at once)');
+  });
+
+  it('says bursts of differing sizes and the spells they came in, not the median burst and pause alone', async () => {
+    const host = '10.200.1.16';
+    const frames: TimedFrame[] = [];
+    for (let i = 0; i < 5; i++) {
+      frames.push(
+        ...exchange(host, `198.51.100.${40 + i}`, 52000 + i, T0 + 0.1 + i * 0.05, { host: `www${i}.example.com`, ua: CHROME }).frames(),
+      );
+    }
+    // A page load's connections to a server that never answers: 3 at once, 2 70 ms later, 1 53 ms
+    // after those; then the page reloaded 75 s later, 3 more within 20 ms. Each SYN is sent again
+    // 1, 2, 4, 8 and 16 s later.
+    const firsts = [0.43, 0.4305, 0.431, 0.5007, 0.5009, 0.554, 75.889, 75.903, 75.908];
+    for (const [k, start] of firsts.entries()) {
+      let t = T0 + start;
+      for (const wait of [0, 1, 2, 4, 8, 16]) {
+        t += wait;
+        frames.push({
+          ts: t,
+          frame: tcpFrame({ src: host, dst: '203.0.113.94', sport: 52100 + k, dport: 80, seq: 9000 + k, flags: 'S', ttl: 64 }),
+        });
+      }
+    }
+    const { result } = await analyze([pcap('reload.pcap', frames)]);
+    const finding = result.hosts.find((h) => h.address === host)!;
+    expect(finding.labels).toContain('blocked');
+    expect(finding.verdict).toMatch(/bursts of 1 to 3 attempts at once with a pause of \d+ ms between them, in 2 spells 1 min 15 s apart/);
+    // An average over the whole capture is no bound on the attempts a burst sends together.
+    const summary = result.summary.find((s) => s.startsWith('Not a DDoS'))!;
+    expect(summary).toMatch(/on average \(in bursts of up to 3 at once\), to one address;/);
+    expect(finding.verdict).toMatch(/this host averages .* \(in bursts of up to 3 at once\) spread over/);
+  });
+
+  it("an attempt its client reset itself at the capture's end is one it abandoned, not one the end cut off", async () => {
+    const host = '10.200.1.17';
+    // Another host browses before it: the capture is no short one.
+    const frames: TimedFrame[] = [...exchange('10.200.1.99', '198.51.100.60', 51000, T0, { host: 'www.example.com', ua: CHROME }).frames()];
+    // Its SYN, then its own reset 0.3 ms later (Zeek: RSTOS0, history "SR"), as the capture ends.
+    const t = T0 + 20;
+    frames.push({ ts: t, frame: tcpFrame({ src: host, dst: '203.0.113.50', sport: 51100, dport: 8443, seq: 500, flags: 'S', ttl: 64 }) });
+    frames.push({
+      ts: t + 0.0003,
+      frame: tcpFrame({ src: host, dst: '203.0.113.50', sport: 51100, dport: 8443, seq: 501, flags: 'R', ttl: 64 }),
+    });
+    const { result } = await analyze([pcap('abandoned.pcap', frames)], { allHosts: true });
+    const finding = result.hosts.find((h) => h.address === host)!;
+    expect(finding.cutOff).toBeUndefined();
+    expect(finding.evidence.join(' ')).not.toMatch(/cut off/);
+    expect(result.summary.join(' ')).not.toMatch(/left unjudged/);
+    expect(finding.verdict).toMatch(
+      /^Connection attempt the client abandoned itself: its one attempt reset by the client before any answer came/,
+    );
   });
 });
 
