@@ -14,13 +14,14 @@ import { sequentialPorts } from './schedule.js';
 import { count, duration, endpoint, plural, rate } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { isWebAttempt } from './udp.js';
+import { SCAN_PORTS } from './scanned.js';
 
 /**
- * Scan: this many ports on one address, or new addresses on one port, most of them (this share
- * of the ports or addresses, each judged by whether any of its attempts was answered) failing: a
- * scanner that tries one port again and again does not make its other ports answer.
+ * Scan: SCAN_PORTS ports on one address (scanned.ts), or this many new addresses on one port,
+ * most of them (this share of the ports or addresses, each judged by whether any of its attempts
+ * was answered) failing: a scanner that tries one port again and again does not make its other
+ * ports answer.
  */
-const SCAN_PORTS = 20;
 const SCAN_ADDRESSES = 50;
 const SCAN_FAILING = 0.6;
 /**

@@ -155,4 +155,44 @@ describe('scans', () => {
     expect(h.labels).toEqual(['scanner']);
     expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in .*, 100% refused or unanswered/);
   });
+  it('an nmap ACK scan counts the ports above its source port too', async () => {
+    // One source port in the middle of the port range: 100 ports below it, 50 above, each reset.
+    const frames: TimedFrame[] = [];
+    const ports = [...Array.from({ length: 100 }, (_, k) => k + 1), ...Array.from({ length: 50 }, (_, k) => 40_001 + k)];
+    ports.forEach((p, k) => {
+      const ts = T0 + k * 0.001;
+      frames.push({
+        ts,
+        frame: tcpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 40_000, dport: p, seq: 7, ack: 9, flags: 'A' }),
+      });
+      frames.push({
+        ts: ts + 0.0005,
+        frame: tcpFrame({ src: '192.168.1.25', dst: '192.168.1.10', sport: p, dport: 40_000, seq: 9, flags: 'R', ttl: 128 }),
+      });
+    });
+    const h = hostOf(await analyzeFrames(frames), '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 150 ports on 192\.168\.1\.25 probed in /);
+    expect(h.groups[0]!.ports).toHaveLength(150);
+  });
+
+  it("a server's stray ACKs and FINs to its clients' ephemeral ports are no probes", async () => {
+    // A LAN web service on port 8443 (a port the connection tracker does not know, so its strays
+    // are read as sent from it): its late ACK or FIN to each of 60 ports of a client whose
+    // connections ended before the capture began, which the client resets; and the client's
+    // connection of now.
+    const server = '192.168.1.5';
+    const client = '192.168.1.40';
+    const frames: TimedFrame[] = [...answered(client, server, 8443, T0, 49_999)];
+    for (let k = 0; k < 60; k++) {
+      const t = T0 + 1 + k * 0.5;
+      frames.push({
+        ts: t,
+        frame: tcpFrame({ src: server, dst: client, sport: 8443, dport: 50_000 + k, seq: 900, ack: 9, flags: k % 2 ? 'A' : 'FA' }),
+      });
+      frames.push({ ts: t + 0.0005, frame: tcpFrame({ src: client, dst: server, sport: 50_000 + k, dport: 8443, seq: 9, flags: 'R' }) });
+    }
+    const result = await analyzeFrames(frames);
+    expect(result.hosts.flatMap((h) => h.labels)).not.toContain('scanner');
+  });
 });
