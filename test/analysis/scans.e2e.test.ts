@@ -195,4 +195,25 @@ describe('scans', () => {
     const result = await analyzeFrames(frames);
     expect(result.hosts.flatMap((h) => h.labels)).not.toContain('scanner');
   });
+  it('a UDP port scan of a LAN host counts its LAN services and the ports above its source port, answered or not', async () => {
+    // 100 ports (NetBIOS 137 and 138 among them) and 30 above the source port, refused by ICMP,
+    // but for NetBIOS, which answers, and one port that never does.
+    const frames: TimedFrame[] = [];
+    const ports = [...Array.from({ length: 100 }, (_, k) => 100 + k), ...Array.from({ length: 30 }, (_, k) => 40_001 + k)];
+    ports.forEach((p, k) => {
+      const ts = T0 + k * 0.002;
+      const probe = udpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 40_000, dport: p, payload: '' });
+      frames.push({ ts, frame: probe });
+      if (p === 150) return;
+      const answer =
+        p === 137 || p === 138
+          ? udpFrame({ src: '192.168.1.25', dst: '192.168.1.10', sport: p, dport: 40_000, payload: 'name' })
+          : icmpFrame({ src: '192.168.1.25', dst: '192.168.1.10', type: 3, code: 3, quoted: quoteOf(probe), ttl: 128 });
+      frames.push({ ts: ts + 0.0008, frame: answer });
+    });
+    const h = hostOf(await analyzeFrames(frames), '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 130 ports on 192\.168\.1\.25 probed in /);
+    expect(h.groups[0]!.ports).toHaveLength(130);
+  });
 });
