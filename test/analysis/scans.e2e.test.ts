@@ -216,4 +216,22 @@ describe('scans', () => {
     expect(h.verdict).toMatch(/^A scan: 130 ports on 192\.168\.1\.25 probed in /);
     expect(h.groups[0]!.ports).toHaveLength(130);
   });
+  it("a port scan cut off by the capture's end counts the ports it probed in its last seconds", async () => {
+    // 100 ports refused, then 10 more the capture ends on before any answer.
+    const frames: TimedFrame[] = [];
+    for (let p = 1; p <= 110; p++) {
+      const ts = T0 + p * 0.01;
+      frames.push(...(p <= 100 ? refused('192.168.1.10', '192.168.1.25', p, ts, 41_000 + p) : []));
+      if (p > 100)
+        frames.push({
+          ts,
+          frame: tcpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 41_000 + p, dport: p, seq: 100, flags: 'S' }),
+        });
+    }
+    const { result } = await analyze([{ name: 'scan.pcap', bytes: buildPcap(frames) }], { allHosts: true });
+    const h = hostOf(result, '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 110 ports on 192\.168\.1\.25 probed in .*, 91% refused or unanswered/);
+    expect(h.groups[0]!.ports).toHaveLength(110);
+  });
 });
