@@ -9,6 +9,7 @@ import { analyze, type AnalysisResult } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import { TcpSession } from '../../src/synth/session.js';
+import { hostActivity } from '../../src/report/words.js';
 
 const T0 = 1_700_000_000;
 
@@ -155,7 +156,7 @@ describe('scans', () => {
     expect(h.labels).toEqual(['scanner']);
     expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in .*, 100% refused or unanswered/);
   });
-  it('an nmap ACK scan counts the ports above its source port too', async () => {
+  it('an nmap ACK scan counts the ports above its source port too, and its host line counts the probes sent', async () => {
     // One source port in the middle of the port range: 100 ports below it, 50 above, each reset.
     const frames: TimedFrame[] = [];
     const ports = [...Array.from({ length: 100 }, (_, k) => k + 1), ...Array.from({ length: 50 }, (_, k) => 40_001 + k)];
@@ -174,6 +175,8 @@ describe('scans', () => {
     expect(h.labels).toEqual(['scanner']);
     expect(h.verdict).toMatch(/^A scan: 150 ports on 192\.168\.1\.25 probed in /);
     expect(h.groups[0]!.ports).toHaveLength(150);
+    expect(h.probes).toBe(150);
+    expect(hostActivity(h)).toEqual(['150 probes without a SYN', '1 destination group']);
   });
 
   it("a server's stray ACKs and FINs to its clients' ephemeral ports are no probes", async () => {
@@ -194,7 +197,9 @@ describe('scans', () => {
     }
     const result = await analyzeFrames(frames);
     expect(result.hosts.flatMap((h) => h.labels)).not.toContain('scanner');
+    expect(result.hosts.find((h) => h.address === server)?.probes).toBeUndefined();
   });
+
   it('a UDP port scan of a LAN host counts its LAN services and the ports above its source port, answered or not', async () => {
     // 100 ports (NetBIOS 137 and 138 among them) and 30 above the source port, refused by ICMP,
     // but for NetBIOS, which answers, and one port that never does.
@@ -215,7 +220,9 @@ describe('scans', () => {
     expect(h.labels).toEqual(['scanner']);
     expect(h.verdict).toMatch(/^A scan: 130 ports on 192\.168\.1\.25 probed in /);
     expect(h.groups[0]!.ports).toHaveLength(130);
+    expect(hostActivity(h)).toEqual(['130 attempts', '1 destination group']);
   });
+
   it("a port scan cut off by the capture's end counts the ports it probed in its last seconds", async () => {
     // 100 ports refused, then 10 more the capture ends on before any answer.
     const frames: TimedFrame[] = [];
