@@ -706,6 +706,8 @@ function buildHost(
   };
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
   if (items.cutOff.length > 0) finding.cutOff = items.cutOff.length;
+  // A scanner's: a lone bare segment of another host is likelier a connection's stray than a probe.
+  if (items.probes.length > 0 && labelling.labels.includes('scanner')) finding.probes = items.probes.length;
   // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
   keepGroups(finding, groups);
   groups.date(finding.groups);

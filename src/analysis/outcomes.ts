@@ -11,6 +11,7 @@ import type { ProxyIndex } from './proxies.js';
 import type { Attempt } from './types.js';
 import { isEchoRequest } from './udp.js';
 import { Recent } from '../recent.js';
+import { bareSegments, closedPort, ScannedPorts } from './scanned.js';
 
 export type Outcome = Attempt['outcome'];
 
@@ -69,8 +70,8 @@ export interface Items {
   viaProxy: Uint8Array;
   attempt: Uint8Array;
   /**
-   * Positions of the probes without a SYN (isProbe), in order: no attempts, but a scan's
-   * (tally.ts).
+   * Positions of the probes without a SYN (probeShaped, withProbesAbove), in order: no
+   * attempts, but a scan's (tally.ts).
    */
   probes: number[];
   /**
@@ -126,25 +127,35 @@ export function opensAttempt(c: Connection): boolean {
 }
 
 /**
- * A probe without a SYN — nmap's ACK, FIN, NULL, Xmas and window scans: one or two bare segments
- * from a high port to a lower one (the service's side), no data, answered by a reset or nothing;
- * never a connection, and no attempt (opensAttempt). A log's rows are not read so: a firewall
- * logs the stray packets of connections it forgot.
+ * A probe without a SYN — nmap's ACK, FIN, NULL, Xmas and window scans: bare segments
+ * (bareSegments), never a connection, and no attempt (opensAttempt) — sent from a high port to a
+ * lower one (the service's side), or to any port of an address the host is scanning
+ * (ScannedPorts): a server's stray ACKs and FINs to its clients go from its own port up to their
+ * ephemeral ones, and are no probes. A log's rows are not read so: a firewall logs the stray
+ * packets of connections it forgot.
  */
-function isProbe(c: Connection): boolean {
-  return (
-    c.proto === 'tcp' &&
-    c.synCount === 0 &&
-    c.origPkts <= 2 &&
-    c.origBytes === 0 &&
-    c.respBytes === 0 &&
-    c.respP < c.origP &&
-    PROBE_HISTORY.test(c.history)
-  );
+function probeShaped(c: Connection, ctx: OutcomeContext): boolean {
+  return bareSegments(c) && ctx.loggedInputs?.has(c.capture) !== true;
 }
 
-/** A probe's history (Zeek's letters): its originator's bare flags — ack, fin, reset, several at once — and the responder's reset. */
-const PROBE_HISTORY = /^[AFRQr]*$/;
+/**
+ * Items.probes with the bare segments sent to a port above their source port (`above`, in order)
+ * that went to an address where the host found SCAN_PORTS ports closed (closedPort): the scan's
+ * probes of the ports of its list above its source port. Read again only for the addresses of
+ * those segments, and only when there are some.
+ */
+function withProbesAbove(items: Items, above: readonly number[]): number[] {
+  const addresses = new Set<string>();
+  for (const i of above) addresses.add(items.conn.peek(i).respH);
+  const scanned = new ScannedPorts();
+  for (let i = 0; i < items.n; i++) {
+    const c = items.conn.peek(i);
+    if (addresses.has(c.respH) && closedPort(c)) scanned.add(c.respH, c.respP);
+  }
+  if (!scanned.any) return items.probes;
+  const probes = [...items.probes, ...above.filter((i) => scanned.has(items.conn.peek(i).respH))];
+  return probes.sort((a, b) => a - b);
+}
 
 /**
  * Whether a reset turned a connection away: not one that came after it had closed (stage 'late':
@@ -208,6 +219,8 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
   let orphanResets: Recent<number> | null = null;
   let unansweredBefore: Recent<number> | null = null;
   const cutOffItems = new Set<number>();
+  // Bare segments to a port above their source port: probes if their address is scanned (withProbesAbove).
+  let above: number[] | null = null;
   const anyProxy = ctx.proxies.proxies.length > 0;
   const cutOffAfter = (ctx.captureEnd ?? Infinity) - CUT_OFF_SECONDS;
   for (let i = 0; i < n; i++) {
@@ -219,7 +232,8 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     let outcome = outcomeOf(c, refusal);
     let attempt = opensAttempt(c);
     // (Read now: below, the view may move.)
-    const probe = !attempt && isProbe(c) && ctx.loggedInputs?.has(c.capture) !== true;
+    const probe = !attempt && probeShaped(c, ctx);
+    const below = c.respP < c.origP;
     let key: string | null = null;
     if (!attempt && refusal !== undefined && refusal.reset.kind === 'rst' && !refusal.reset.fromOriginator) {
       key = portsKey(c);
@@ -287,9 +301,11 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
     items.refusal[i] = refusal;
     items.viaProxy[i] = viaProxy ? 1 : 0;
     items.attempt[i] = attempt ? 1 : 0;
-    if (probe) items.probes.push(i);
+    if (probe && below) items.probes.push(i);
+    else if (probe) (above ??= []).push(i);
   }
   // In order: positions were added as they came, and a Set keeps that order.
   items.cutOff = [...cutOffItems];
+  if (above !== null) items.probes = withProbesAbove(items, above);
   return items;
 }

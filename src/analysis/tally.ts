@@ -14,13 +14,14 @@ import { sequentialPorts } from './schedule.js';
 import { count, duration, endpoint, plural, rate } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { isWebAttempt } from './udp.js';
+import { SCAN_PORTS } from './scanned.js';
 
 /**
- * Scan: this many ports on one address, or new addresses on one port, most of them (this share
- * of the ports or addresses, each judged by whether any of its attempts was answered) failing: a
- * scanner that tries one port again and again does not make its other ports answer.
+ * Scan: SCAN_PORTS ports on one address (scanned.ts), or this many new addresses on one port,
+ * most of them (this share of the ports or addresses, each judged by whether any of its attempts
+ * was answered) failing: a scanner that tries one port again and again does not make its other
+ * ports answer.
  */
-const SCAN_PORTS = 20;
 const SCAN_ADDRESSES = 50;
 const SCAN_FAILING = 0.6;
 /**
@@ -568,7 +569,10 @@ export interface Scan {
   words: string;
   /** Attempts (probes) at the ports or addresses scanned. */
   probes: number;
-  /** Ports or addresses scanned, and how many of them never answered any attempt. */
+  /**
+   * Ports or addresses scanned (ports probed only in the capture's last seconds too), and how
+   * many of them never answered any attempt.
+   */
   targets: number;
   failed: number;
   span: number;
@@ -589,6 +593,7 @@ export function findScan(tally: Tally): Scan | null {
   // Per port key: addresses whose every attempt on it failed.
   const failedAddresses = new Map<number, number>();
   const failedOn = (key: number): void => void failedAddresses.set(key, (failedAddresses.get(key) ?? 0) + 1);
+  let cutOff: Map<AddressKey, Map<number, TargetStats>> | null = null;
   tally.byAddress.forEach((entry, address) => {
     if (typeof entry === 'number') {
       // An address of one attempt has one port: never a scan of ports.
@@ -605,10 +610,16 @@ export function findScan(tally: Tally): Scan | null {
     });
     const ports = pa.ports.size;
     if (ports >= SCAN_PORTS && failedPorts >= SCAN_FAILING * ports && (scan === null || pa.n > scan.probes)) {
+      // Ports probed only in the capture's last seconds were probed all the same: counted, though
+      // none of them is known to have failed (the scan is judged on the others).
+      let probed = ports;
+      (cutOff ??= cutOffTargets(tally)).get(address)?.forEach((_, key) => {
+        if (pa.ports.get(key) === undefined) probed++;
+      });
       scan = {
-        words: `${count(ports)} ports on ${keyAddress(address)}`,
+        words: `${count(probed)} ports on ${keyAddress(address)}`,
         probes: pa.n,
-        targets: ports,
+        targets: probed,
         failed: failedPorts,
         span: pa.last - pa.first,
         pings: false,

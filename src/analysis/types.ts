@@ -381,6 +381,12 @@ export interface HostFinding {
    */
   cutOff?: number;
   /**
+   * A scanner's probes without a SYN (nmap's ACK, FIN, NULL, Xmas and window scans: bare
+   * segments, outcomes.ts): no attempts, so in no count of them, but its scan's (the ports it
+   * counts); absent when none were, and on a host that is no scanner.
+   */
+  probes?: number;
+  /**
    * Destination groups left out of `groups` to bound the output (a scan of half a million
    * networks): how many, and what they add up to; absent when none were. `groups` keeps the
    * MAX_GROUPS_KEPT that matter most (periodic first, then by failures and attempts).

@@ -12,6 +12,7 @@ import { ipv4ToNumber } from '../decode/address.js';
 import type { CidrSet } from './cidr.js';
 import { scratchBuffer, type ScratchBuffer } from '../scratch.js';
 import { keyAddress, respKey, type AddressKey } from './address-key.js';
+import { closedPort, refusedDatagram, SCAN_PORTS, ScannedPorts } from './scanned.js';
 
 const DNS_PORT = 53;
 const QUIC_PORT = 443;
@@ -256,9 +257,39 @@ export function insideResolvers(connections: ConnectionList, internal: CidrSet):
   return [...answeringResolvers(connections)].filter((r) => internal.has(r)).sort();
 }
 
-/** A UDP flow inside the network that an ICMP error refused, sent from a higher port to a lower one, not DNS. */
+/** A UDP flow inside the network that an ICMP error refused, sent from a higher port to a lower one (refusedDatagram), not DNS. */
 function refusedInside(c: Connection): boolean {
-  return c.respP !== DNS_PORT && c.respP < c.origP && c.resets.some((r) => r.kind === 'icmp');
+  return c.respP !== DNS_PORT && refusedDatagram(c);
+}
+
+/** A flow passed over as the LAN's own talk until the ports the host found closed are known (analysedConnections). */
+const LAN_TALK = 2;
+
+/** A host and a responder, as the key of the ports the host found closed there (ScannedPorts). */
+const pairKey = (c: Connection): string => `${c.origH} ${c.respH}`;
+
+/**
+ * The LAN's own talk (`analysed` LAN_TALK) that is a scan's: datagrams of a host to an address
+ * where it found SCAN_PORTS ports closed (a UDP scan's probes of a LAN service, or of a port
+ * above its source port, answered or not, as much as those refused) are attempts; the rest is
+ * passed over.
+ */
+function scanProbesOfLanTalk(connections: ConnectionList, analysed: Uint8Array, pending: ReadonlySet<string>, closed: number): void {
+  const scanned = new ScannedPorts();
+  // (Fewer ports found closed in all than a scan's: nothing to read again.)
+  for (let i = 0; i < connections.length && closed >= SCAN_PORTS; i++) {
+    if (isTraceProbe(connections, i)) continue;
+    const c = connections.peek(i);
+    if (!closedPort(c)) continue;
+    const key = pairKey(c);
+    if (pending.has(key)) scanned.add(key, c.respP);
+  }
+  // DNS (and NetBIOS, mDNS names) stays the LAN's own: an attempt at port 53 is read as a query
+  // to a resolver outside the network (dnsFacts), which the address is not.
+  const scanProbe = (c: Connection): boolean => !isDns(c) && scanned.has(pairKey(c));
+  for (let i = 0; i < connections.length; i++) {
+    if (analysed[i] === LAN_TALK) analysed[i] = scanned.any && scanProbe(connections.peek(i)) ? 1 : 0;
+  }
 }
 
 /**
@@ -284,6 +315,10 @@ export function analysedConnections(
   let inside: boolean | null = null;
   let timeServers: ReadonlySet<string> | null = null;
   let timeInside: boolean | null = null;
+  // Hosts and the addresses they talk to as the LAN's own talk: a scan's probes, if the host found ports closed there.
+  const lanTalk = new Set<string>();
+  // Connections that found a port closed (closedPort), in all.
+  let closed = 0;
   for (let i = 0; i < connections.length; i++) {
     if (isTraceProbe(connections, i)) {
       const c = connections.peek(i);
@@ -291,6 +326,7 @@ export function analysedConnections(
       continue;
     }
     const c = connections.peek(i);
+    if (closedPort(c)) closed++;
     if (c.proto === 'tcp') {
       analysed[i] = 1;
       continue;
@@ -305,9 +341,13 @@ export function analysedConnections(
     // Inside the network, a flow an ICMP error refused is an attempt too — a port tried that was
     // closed (a UDP scan of a LAN host draws one for each port), from a higher port to a lower
     // one (a service's answer to a client gone away, an SSDP reply from port 1900, is none) —;
-    // the rest is the LAN's own talk, and DNS to a resolver inside is the network's service.
-    if (internal.hasResp(c) && !refusedInside(c)) continue;
-    if (localTalk(c)) continue;
+    // the rest is the LAN's own talk, and DNS to a resolver inside is the network's service —
+    // unless the host is scanning the address (scanProbesOfLanTalk, once all are read).
+    if ((internal.hasResp(c) && !refusedInside(c)) || localTalk(c)) {
+      analysed[i] = LAN_TALK;
+      lanTalk.add(pairKey(c));
+      continue;
+    }
     if (c.respP === DNS_PORT) {
       // Read before the resolvers are found: that pass peeks at every connection itself.
       const resolver = c.respH;
@@ -336,6 +376,7 @@ export function analysedConnections(
     }
     analysed[i] = 1;
   }
+  if (lanTalk.size > 0) scanProbesOfLanTalk(connections, analysed, lanTalk, closed);
   return analysed;
 }
 

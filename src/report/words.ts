@@ -182,8 +182,9 @@ export function listedHosts(result: AnalysisResult, options: RenderOptions): Hos
 
 /**
  * What a host did, counted as the host line shows it: its connection attempts, the requests of a
- * beacon inside one long-lived connection (which opened no new connection), and its destination
- * groups: "42 requests on 1 long-lived connection · 1 destination group".
+ * beacon inside one long-lived connection (which opened no new connection), a scan's probes
+ * without a SYN, and its destination groups: "42 requests on 1 long-lived connection · 1
+ * destination group", "1,000 probes without a SYN · 1 destination group".
  */
 export function hostActivity(host: HostFinding): string[] {
   // Groups left out to bound the output count too: the host made their attempts all the same.
@@ -205,7 +206,10 @@ export function hostActivity(host: HostFinding): string[] {
     }
   }
   const parts: string[] = [];
-  if (attempts > 0 || requests === 0) parts.push(plural(attempts, 'attempt'));
+  // A scan's probes without a SYN are no attempts, but they are what the host sent.
+  const probes = host.probes ?? 0;
+  if (attempts > 0 || (requests === 0 && probes === 0)) parts.push(plural(attempts, 'attempt'));
+  if (probes > 0) parts.push(plural(probes, 'probe without a SYN', 'probes without a SYN'));
   if (requests > 0) parts.push(`${plural(requests, 'request')} on ${plural(longLived, 'long-lived connection')}`);
   parts.push(plural(host.groups.length + (omitted?.groups ?? 0), 'destination group'));
   return parts;

@@ -9,6 +9,7 @@ import { analyze, type AnalysisResult } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import { TcpSession } from '../../src/synth/session.js';
+import { hostActivity } from '../../src/report/words.js';
 
 const T0 = 1_700_000_000;
 
@@ -154,5 +155,90 @@ describe('scans', () => {
     const h = hostOf(await analyzeFrames(frames), '192.168.1.10');
     expect(h.labels).toEqual(['scanner']);
     expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in .*, 100% refused or unanswered/);
+  });
+  it('an nmap ACK scan counts the ports above its source port too, and its host line counts the probes sent', async () => {
+    // One source port in the middle of the port range: 100 ports below it, 50 above, each reset.
+    const frames: TimedFrame[] = [];
+    const ports = [...Array.from({ length: 100 }, (_, k) => k + 1), ...Array.from({ length: 50 }, (_, k) => 40_001 + k)];
+    ports.forEach((p, k) => {
+      const ts = T0 + k * 0.001;
+      frames.push({
+        ts,
+        frame: tcpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 40_000, dport: p, seq: 7, ack: 9, flags: 'A' }),
+      });
+      frames.push({
+        ts: ts + 0.0005,
+        frame: tcpFrame({ src: '192.168.1.25', dst: '192.168.1.10', sport: p, dport: 40_000, seq: 9, flags: 'R', ttl: 128 }),
+      });
+    });
+    const h = hostOf(await analyzeFrames(frames), '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 150 ports on 192\.168\.1\.25 probed in /);
+    expect(h.groups[0]!.ports).toHaveLength(150);
+    expect(h.probes).toBe(150);
+    expect(hostActivity(h)).toEqual(['150 probes without a SYN', '1 destination group']);
+  });
+
+  it("a server's stray ACKs and FINs to its clients' ephemeral ports are no probes", async () => {
+    // A LAN web service on port 8443 (a port the connection tracker does not know, so its strays
+    // are read as sent from it): its late ACK or FIN to each of 60 ports of a client whose
+    // connections ended before the capture began, which the client resets; and the client's
+    // connection of now.
+    const server = '192.168.1.5';
+    const client = '192.168.1.40';
+    const frames: TimedFrame[] = [...answered(client, server, 8443, T0, 49_999)];
+    for (let k = 0; k < 60; k++) {
+      const t = T0 + 1 + k * 0.5;
+      frames.push({
+        ts: t,
+        frame: tcpFrame({ src: server, dst: client, sport: 8443, dport: 50_000 + k, seq: 900, ack: 9, flags: k % 2 ? 'A' : 'FA' }),
+      });
+      frames.push({ ts: t + 0.0005, frame: tcpFrame({ src: client, dst: server, sport: 50_000 + k, dport: 8443, seq: 9, flags: 'R' }) });
+    }
+    const result = await analyzeFrames(frames);
+    expect(result.hosts.flatMap((h) => h.labels)).not.toContain('scanner');
+    expect(result.hosts.find((h) => h.address === server)?.probes).toBeUndefined();
+  });
+
+  it('a UDP port scan of a LAN host counts its LAN services and the ports above its source port, answered or not', async () => {
+    // 100 ports (NetBIOS 137 and 138 among them) and 30 above the source port, refused by ICMP,
+    // but for NetBIOS, which answers, and one port that never does.
+    const frames: TimedFrame[] = [];
+    const ports = [...Array.from({ length: 100 }, (_, k) => 100 + k), ...Array.from({ length: 30 }, (_, k) => 40_001 + k)];
+    ports.forEach((p, k) => {
+      const ts = T0 + k * 0.002;
+      const probe = udpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 40_000, dport: p, payload: '' });
+      frames.push({ ts, frame: probe });
+      if (p === 150) return;
+      const answer =
+        p === 137 || p === 138
+          ? udpFrame({ src: '192.168.1.25', dst: '192.168.1.10', sport: p, dport: 40_000, payload: 'name' })
+          : icmpFrame({ src: '192.168.1.25', dst: '192.168.1.10', type: 3, code: 3, quoted: quoteOf(probe), ttl: 128 });
+      frames.push({ ts: ts + 0.0008, frame: answer });
+    });
+    const h = hostOf(await analyzeFrames(frames), '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 130 ports on 192\.168\.1\.25 probed in /);
+    expect(h.groups[0]!.ports).toHaveLength(130);
+    expect(hostActivity(h)).toEqual(['130 attempts', '1 destination group']);
+  });
+
+  it("a port scan cut off by the capture's end counts the ports it probed in its last seconds", async () => {
+    // 100 ports refused, then 10 more the capture ends on before any answer.
+    const frames: TimedFrame[] = [];
+    for (let p = 1; p <= 110; p++) {
+      const ts = T0 + p * 0.01;
+      frames.push(...(p <= 100 ? refused('192.168.1.10', '192.168.1.25', p, ts, 41_000 + p) : []));
+      if (p > 100)
+        frames.push({
+          ts,
+          frame: tcpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 41_000 + p, dport: p, seq: 100, flags: 'S' }),
+        });
+    }
+    const { result } = await analyze([{ name: 'scan.pcap', bytes: buildPcap(frames) }], { allHosts: true });
+    const h = hostOf(result, '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 110 ports on 192\.168\.1\.25 probed in .*, 91% refused or unanswered/);
+    expect(h.groups[0]!.ports).toHaveLength(110);
   });
 });
