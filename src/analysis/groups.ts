@@ -610,8 +610,14 @@ const NOT_MEASURED: Schedule = Object.freeze(emptySchedule('not measured: the ho
  * A series' schedule (analyzeSchedule); of a host only counted (`counted`, see groupItems), one
  * that is not periodic is not measured, nor worded — on a busy network they are tens of thousands.
  */
-function seriesSchedule(times: readonly number[], ports: readonly number[] | null, basis: ScheduleBasis, counted: boolean): Schedule {
-  return counted && !schedulePeriodic(times, ports, basis) ? NOT_MEASURED : analyzeSchedule(times, ports, basis);
+function seriesSchedule(
+  times: readonly number[],
+  ports: readonly number[] | null,
+  basis: ScheduleBasis,
+  counted: boolean,
+  requestKeys?: readonly number[],
+): Schedule {
+  return counted && !schedulePeriodic(times, ports, basis, requestKeys) ? NOT_MEASURED : analyzeSchedule(times, ports, basis, requestKeys);
 }
 
 /** Addresses a group may have for its attempts to be looked at address by address. */
@@ -760,7 +766,8 @@ function scheduleOf(g: GroupCounts, counted: boolean): Schedule {
   if (g.failedTimes !== null) measured = seriesSchedule(g.failedTimes, g.failedPorts, 'failed attempts', counted);
   if (g.doneTimes !== null) measured = better(measured, seriesSchedule(g.doneTimes, g.donePorts, 'completed sessions', counted));
   if (g.requests !== null && g.requests.requestTimes.length >= 3) {
-    measured = better(measured, seriesSchedule(g.requests.requestTimes, null, 'requests in one connection', counted));
+    const { requestTimes, requestKeys } = g.requests;
+    measured = better(measured, seriesSchedule(requestTimes, null, 'requests in one connection', counted, requestKeys));
   }
   const schedule = measured ?? emptySchedule('no new connections seen (the capture started mid-connection)');
   // A schedule the log may hide: said beside what its rows show.

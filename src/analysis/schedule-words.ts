@@ -106,6 +106,14 @@ export function certaintyWords(s: Schedule): string {
   return `seen ${plural(s.repetitions, 'time')} (confidence ${decimal(s.confidence, 2)}; another ${duration(more * s.periodSeconds)} of traffic would confirm it)`;
 }
 
+/**
+ * Requests inside one connection that repeat too little to be a beacon's (schedule.ts
+ * MIN_REPEATED_SHARE): "no request repeats another", "only 2 of 6 requests repeat another".
+ */
+export function newRequestWords(repeated: number, requests: number): string {
+  return repeated === 0 ? 'no request repeats another' : `only ${count(repeated)} of ${plural(requests, 'request')} repeat another`;
+}
+
 /** "with a pause of 18 s between them": the quiet between bursts. */
 export function pauseWords(seconds: number): string {
   return `with a pause of ${duration(seconds)} between them`;

@@ -11,12 +11,14 @@ import {
   cycleWords,
   eventNoun,
   jitterWords,
+  newRequestWords,
   pauseWords,
   periodWords,
   portWords,
   shapeWords,
   spellWords,
 } from './schedule-words.js';
+import { repeatedRequests } from '../flows/request-keys.js';
 import { keptSorted, mad, median, sortedValues } from './stats.js';
 import { flat } from '../flat.js';
 
@@ -91,6 +93,13 @@ const REQUEST_BURSTS_NEEDED: readonly (readonly [jitter: number, bursts: number]
 function requestBurstsNeeded(jitter: number): number {
   return REQUEST_BURSTS_NEEDED.find(([most]) => jitter <= most)![1];
 }
+/**
+ * The share of a connection's requests that must ask for what another of them asked for
+ * (request-keys.ts) for their schedule to be a beacon's: a beacon asks for its check-in again and
+ * again, or a few paths in turn; a client fetching distinct files back to back on one keep-alive
+ * connection (six revocation lists, one every 4.6 s) is as regular, and asks for each once.
+ */
+const MIN_REPEATED_SHARE = 0.5;
 /** Source port steps that still count as "rising by one": other software takes ports in between. */
 const MAX_PORT_STEP = 16;
 const SEQUENTIAL_FRACTION = 0.6;
@@ -401,10 +410,16 @@ function repetitionOf(
  * without the rest of the schedule or its words: a host that is only counted needs no more of
  * its groups' schedules, and on a busy network they are tens of thousands.
  */
-export function schedulePeriodic(times: readonly number[], sourcePorts: readonly number[] | null, basis: ScheduleBasis): boolean {
+export function schedulePeriodic(
+  times: readonly number[],
+  sourcePorts: readonly number[] | null,
+  basis: ScheduleBasis,
+  requestKeys?: readonly number[],
+): boolean {
   const n = times.length;
   // Fewer events than any schedule needs (MIN_BURSTS; requests inside one connection MIN_REQUESTS).
   if (n < MIN_BURSTS || (basis === 'requests in one connection' && n < MIN_REQUESTS)) return false;
+  if (repeatedShort(basis, requestKeys) !== null) return false;
   const { t, ports } = inOrder(times, sourcePorts);
   const resolution = clockResolution(t);
   const bursts = judgedBursts(t, ports, resolution, basis);
@@ -414,10 +429,28 @@ export function schedulePeriodic(times: readonly number[], sourcePorts: readonly
 }
 
 /**
- * Schedule of one series of event times (seconds, any order); `sourcePorts` parallel to
- * `times` when the events are connection attempts.
+ * Requests inside one connection that ask for something new too often to be a beacon's
+ * (MIN_REPEATED_SHARE): how many of them asked for what another asked; null when enough did, or
+ * when what they asked for is not known (`requestKeys` absent: a UDP flow's bursts, a log that
+ * does not say).
  */
-export function analyzeSchedule(times: readonly number[], sourcePorts: readonly number[] | null, basis: ScheduleBasis): Schedule {
+function repeatedShort(basis: ScheduleBasis, requestKeys: readonly number[] | undefined): number | null {
+  if (basis !== 'requests in one connection' || requestKeys === undefined || requestKeys.length === 0) return null;
+  const repeated = repeatedRequests(requestKeys);
+  return repeated >= MIN_REPEATED_SHARE * requestKeys.length ? null : repeated;
+}
+
+/**
+ * Schedule of one series of event times (seconds, any order); `sourcePorts` parallel to
+ * `times` when the events are connection attempts, `requestKeys` (in any order) what each
+ * request asked for when they are requests inside one connection.
+ */
+export function analyzeSchedule(
+  times: readonly number[],
+  sourcePorts: readonly number[] | null,
+  basis: ScheduleBasis,
+  requestKeys?: readonly number[],
+): Schedule {
   const n = times.length;
   if (n < MIN_BURSTS) return tooFew(n, basis);
   const { t, ports } = inOrder(times, sourcePorts);
@@ -459,14 +492,19 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
     };
   }
 
-  const { periodIntervals, period, jitter, cycleSeconds, few, unlike, irregular, fewRequests, periodic } = repetitionOf(
-    bursts0,
-    durations,
-    ports,
-    burstSize,
-    n,
-    basis,
-  );
+  const {
+    periodIntervals,
+    period,
+    jitter,
+    cycleSeconds,
+    few,
+    unlike,
+    irregular,
+    fewRequests,
+    periodic: timed,
+  } = repetitionOf(bursts0, durations, ports, burstSize, n, basis);
+  const repeated = timed ? repeatedShort(basis, requestKeys) : null;
+  const periodic = timed && repeated === null;
   const k = periodIntervals.length;
   const sizeSpread = burstSize > 0 ? mad(sizes)! / burstSize : 1;
   // Regularity against the jitter this many intervals may have: a jitter at the limit halves it.
@@ -488,12 +526,15 @@ export function analyzeSchedule(times: readonly number[], sourcePorts: readonly 
   const cycle = cycleSeconds !== null ? `, ${cycleWords(cycleSeconds, burstSize)}` : '';
   const evidence = periodic
     ? `${shapeWords(measured)} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}${cycle}${portEvidence}`
-    : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW
-      ? `${bursts} ${periodWords(period)}: a steady rate, not a schedule${portEvidence}`
-      : few || (!irregular && (unlike || fewRequests))
-        ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 && (few || unlike) ? 'that differ in shape' : fewRequests && !few ? 'too few inside one connection to tell a schedule from chance' : 'too few to tell a schedule from chance'} ` +
-          `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
-        : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
+    : repeated !== null
+      ? `${bursts} ${periodWords(period)} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}, but ${newRequestWords(repeated, requestKeys!.length)}: ` +
+        'one download after another, not a check-in that asks again'
+      : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW
+        ? `${bursts} ${periodWords(period)}: a steady rate, not a schedule${portEvidence}`
+        : few || (!irregular && (unlike || fewRequests))
+          ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 && (few || unlike) ? 'that differ in shape' : fewRequests && !few ? 'too few inside one connection to tell a schedule from chance' : 'too few to tell a schedule from chance'} ` +
+            `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
+          : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
   return { ...measured, evidence: flat(evidence) };
 }
 

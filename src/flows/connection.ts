@@ -335,4 +335,11 @@ export interface Connection {
   dnsAnswers: DnsAnswer[];
   /** Times of each request-sized originator payload burst inside the connection (for beacons on one keep-alive connection). */
   requestTimes: number[];
+  /**
+   * What each of those requests asked for (request-keys.ts), in step with requestTimes: a beacon
+   * asks for the same thing again and again, a client fetching files one after another does not.
+   * Absent when the input does not show it (a UDP flow's bursts, a conn.log without http.log) or
+   * the connection made one request, which repeats nothing.
+   */
+  requestKeys?: number[];
 }

@@ -363,6 +363,10 @@ export class Flow {
   dnsQueries = 0;
   dnsAnswers: DnsAnswer[] | null = null;
   requestTimes: number[] | null = null;
+  /** TCP: what each request in requestTimes asked for (request-keys.ts), in step with them. */
+  requestKeys: number[] | null = null;
+  /** The originator's relative sequence number where the request being sized began; -1 when none is (peeks.ts). */
+  requestSeq = -1;
   awaitingRequest = true;
   origPeeked = false;
   respPeeked = false;
@@ -445,6 +449,8 @@ export class Flow {
     this.dnsQueries = 0;
     this.dnsAnswers = null;
     this.requestTimes = null;
+    this.requestKeys = null;
+    this.requestSeq = -1;
     this.awaitingRequest = true;
     this.origPeeked = false;
     this.respPeeked = false;

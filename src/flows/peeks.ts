@@ -10,6 +10,7 @@ import { peekHttpRequest, peekHttpResponse } from '../decode/http.js';
 import { payloadView, type Packet } from '../decode/packet.js';
 import { peekQuicLongHeader, QuicInitialReader, quicLongHeaderVersion, quicVersionName } from '../decode/quic.js';
 import { guessService } from '../decode/service.js';
+import { httpRequestKey } from './request-keys.js';
 import { peekTlsClientHello } from '../decode/tls.js';
 import type { QuicPeek } from './connection.js';
 import { Flow, KIND_TCP, KIND_UDP } from './flow.js';
@@ -45,7 +46,10 @@ export function notePayload(flow: Flow, p: Packet, fromOrig: boolean): void {
   if (fromOrig) {
     if (flow.kind !== KIND_UDP && flow.awaitingRequest) {
       flow.awaitingRequest = false;
-      addRequestTime(flow, p.ts);
+      if (addRequestTime(flow, p.ts)) startRequestKey(flow, p);
+      else flow.requestSeq = -1;
+    } else if (flow.requestSeq >= 0) {
+      sizeRequest(flow, p);
     }
     if (!flow.origPeeked && p.payloadEnd > p.payloadStart) {
       flow.origPeeked = true;
@@ -79,10 +83,32 @@ export function noteUdpBurst(flow: Flow, ts: number, previous: number): void {
   addRequestTime(flow, ts);
 }
 
-/** One more request time, up to REQUEST_TIMES_CAP; the list starts with room for one, not seventeen. */
-function addRequestTime(flow: Flow, ts: number): void {
+/** One more request time, up to REQUEST_TIMES_CAP (whether it was kept); the list starts with room for one, not seventeen. */
+function addRequestTime(flow: Flow, ts: number): boolean {
   if (flow.requestTimes === null) flow.requestTimes = [ts];
   else if (flow.requestTimes.length < REQUEST_TIMES_CAP) flow.requestTimes.push(ts);
+  else return false;
+  return true;
+}
+
+/**
+ * The key of a TCP request whose time was just kept, from its first segment (request-keys.ts):
+ * an HTTP request line's method and path, else its size so far — grown by sizeRequest as the
+ * rest of it arrives, by sequence numbers, so a segment sent again is not counted twice.
+ */
+function startRequestKey(flow: Flow, p: Packet): void {
+  const http = httpRequestKey(p.payloadBuffer, p.payloadStart, p.payloadEnd);
+  const key = http ?? p.payloadLength;
+  if (flow.requestKeys === null) flow.requestKeys = [key];
+  else flow.requestKeys.push(key);
+  flow.requestSeq = http === null ? flow.orig.relSeq(p.seq) : -1;
+}
+
+/** A further segment of the request being sized: its key is the bytes from the request's start to the segment's end, at most. */
+function sizeRequest(flow: Flow, p: Packet): void {
+  const keys = flow.requestKeys!;
+  const size = flow.orig.relSeq(p.seq) + p.payloadLength - flow.requestSeq;
+  if (size > keys[keys.length - 1]!) keys[keys.length - 1] = size;
 }
 
 /**

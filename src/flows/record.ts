@@ -124,6 +124,7 @@ export function toConnection(
   // Zeek's orig_l2_addr; absent when the link layer names no sender (raw IP, a tunnel's inside).
   // (Set after: a literal with a spread in it is made on the engine's slow path.)
   if (f.orig.firstMac >= 0) c.origMac = texts.mac(f.orig.firstMac);
+  if (f.requestKeys !== null && f.requestKeys.length > 1) c.requestKeys = f.requestKeys;
   return c;
 }
 

@@ -260,6 +260,7 @@ type Rare = Pick<
   | 'dnsQueries'
   | 'dnsAnswers'
   | 'requestTimes'
+  | 'requestKeys'
   | 'missedBytes'
   | 'tunnelParents'
 > & { whole?: Connection };
@@ -1233,6 +1234,8 @@ export class ConnectionStore implements ConnectionList {
           dnsQueries: c.dnsQueries,
           dnsAnswers: c.dnsAnswers,
           requestTimes,
+          // (One request repeats nothing: a row of one keeps no key, as a capture's connection of one has none.)
+          ...(requestTimes.length > 1 && c.requestKeys !== undefined ? { requestKeys: c.requestKeys } : {}),
           missedBytes: c.missedBytes,
           tunnelParents: c.tunnelParents ?? NONE,
         }),
@@ -1566,6 +1569,7 @@ export function plainConnection(c: Connection): Connection {
     dnsQueries: c.dnsQueries,
     dnsAnswers: c.dnsAnswers,
     requestTimes: c.requestTimes,
+    ...(c.requestKeys !== undefined ? { requestKeys: c.requestKeys } : {}),
   };
 }
 
@@ -1769,6 +1773,9 @@ class StoredRow implements Connection {
   }
   get requestTimes(): number[] {
     return this.flags(FLAG_ONE_REQUEST) !== 0 ? [this.k.requestTime![this.i]!] : this.rare.requestTimes;
+  }
+  get requestKeys(): number[] | undefined {
+    return this.rare.requestKeys;
   }
   get synSeq(): number | undefined {
     const flags = this.flags(FLAG_SYN_SEQ | FLAG_NO_SYN_SEQ);

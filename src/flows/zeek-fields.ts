@@ -10,7 +10,7 @@
  */
 import type { Connection, DnsAnswer, HttpRequestPeek, ResetEvidence, ResetStage } from './connection.js';
 
-export type CallhomeZeekType = 'count' | 'int' | 'interval' | 'bool' | 'string' | 'vector[string]' | 'vector[time]';
+export type CallhomeZeekType = 'count' | 'int' | 'interval' | 'bool' | 'string' | 'vector[string]' | 'vector[time]' | 'vector[int]';
 
 /** A cell as read back: text for scalars, a list for vectors; null when unset. */
 export type CallhomeCell = string | string[] | null;
@@ -290,6 +290,19 @@ export const CALLHOME_ZEEK_FIELDS: readonly CallhomeZeekField[] = [
       const times = list(cell)?.map(Number) ?? null;
       if (times === null || !times.every(Number.isFinite)) return false;
       c.requestTimes = times;
+      return true;
+    },
+  },
+  {
+    name: 'callhome_request_keys',
+    type: 'vector[int]',
+    description: 'what each of those requests asked for: its method and path hashed (negative), else its size in bytes',
+    write: (c) => c.requestKeys?.map(String) ?? [],
+    apply: (c, cell) => {
+      if (cell === null) return true;
+      const keys = list(cell)?.map(Number) ?? null;
+      if (keys === null || !keys.every(Number.isInteger)) return false;
+      if (keys.length > 0) c.requestKeys = keys;
       return true;
     },
   },

@@ -159,5 +159,10 @@ export function applyFlowsJson(c: Connection, row: JsonValues): string | null {
     if (!isNumbers(times)) return 'request_times cannot be read';
     c.requestTimes = times;
   }
+  const keys = v('request_keys');
+  if (keys !== undefined && keys !== null) {
+    if (!isNumbers(keys)) return 'request_keys cannot be read';
+    c.requestKeys = keys;
+  }
   return null;
 }

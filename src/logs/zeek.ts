@@ -56,6 +56,7 @@ import {
   type HttpRow,
 } from './zeek-records.js';
 import { count as countWords, plural } from '../quantities.js';
+import { loggedRequestKey } from '../flows/request-keys.js';
 
 export { sniffZeek, type ZeekFormat, type ZeekSniff } from './zeek-format.js';
 
@@ -179,6 +180,8 @@ interface DnsEntry {
 interface HttpEntry {
   peek: HttpRow['peek'];
   times: number[];
+  /** What each of those requests asked for (request-keys.ts), in step with them. */
+  keys: number[];
   /** The side log's file (its state's index). */
   file: number;
   /** Its connection's endpoints, for a conn.log whose uids are not the side logs'. */
@@ -380,7 +383,10 @@ class Join {
   private claimHttp(c: Connection, http: HttpEntry): void {
     this.httpLeft--;
     c.http ??= http.peek;
-    if (http.times.length > c.requestTimes.length) c.requestTimes = http.times;
+    if (http.times.length > c.requestTimes.length) {
+      c.requestTimes = http.times;
+      if (http.keys.length > 1) c.requestKeys = http.keys;
+    }
   }
 
   private claimSni(c: Connection, sni: SniEntry): void {
@@ -1045,9 +1051,19 @@ export async function loadZeekLogs(
       if (filter !== null && copied(state, filter, `${http.uid}\t${http.ts}\t${http.peek.method}\t${http.peek.target}`, http.ts)) return;
       const rows = join.rowsOf(http.uid);
       const entry = rows.http;
+      const key = loggedRequestKey(http.peek.method, http.peek.target);
       if (entry === null)
-        join.addHttp(rows, http.uid, { peek: texts.peek(http.peek), times: [http.ts], file: state.index, ends: endsOf(http.tuple) });
-      else if (entry.times.length < REQUEST_TIMES_CAP) entry.times.push(http.ts);
+        join.addHttp(rows, http.uid, {
+          peek: texts.peek(http.peek),
+          times: [http.ts],
+          keys: [key],
+          file: state.index,
+          ends: endsOf(http.tuple),
+        });
+      else if (entry.times.length < REQUEST_TIMES_CAP) {
+        entry.times.push(http.ts);
+        entry.keys.push(key);
+      }
     } else {
       const ssl = sniFromRow(row);
       if (isError(ssl)) return malformed(state, line, ssl.error);

@@ -198,6 +198,14 @@ export const connectionColumns: readonly ConnectionColumn[] = [
   ),
   column('http', null, 'json', null, 'first HTTP request peeked', (c) => c.http),
   column('request_times', null, 'json', null, 'times of request-sized payloads inside the connection', (c) => c.requestTimes),
+  column(
+    'request_keys',
+    null,
+    'json',
+    null,
+    'what each of those requests asked for: its method and path hashed (negative), else its size in bytes',
+    (c) => c.requestKeys ?? null,
+  ),
 ];
 
 /** The columns of Zeek's conn.log, in Zeek's order. */

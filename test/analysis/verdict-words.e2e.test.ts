@@ -154,6 +154,72 @@ describe('a beacon on one keep-alive connection', () => {
   });
 });
 
+/**
+ * One keep-alive connection whose client sends `requests` (each started at T0 + 1 + i * `every`),
+ * each answered with a few hundred bytes.
+ */
+function keepAlive(client: string, server: string, dport: number, requests: readonly string[], every: number): TimedFrame[] {
+  const s = new TcpSession({ client, server, sport: 49160, dport, serverTtl: 57 });
+  s.syn(T0)
+    .synAck(T0 + 0.02)
+    .ack(T0 + 0.021);
+  requests.forEach((request, i) => {
+    const t = T0 + 1 + i * every;
+    s.send(t, 'client', request).send(t + 0.03, 'server', `HTTP/1.1 200 OK\r\nContent-Length: 600\r\n\r\n${'r'.repeat(600)}`);
+  });
+  return s.frames();
+}
+
+const cryptoApiGet = (path: string): string =>
+  `GET ${path} HTTP/1.1\r\nCache-Control: max-age = 900\r\nUser-Agent: Microsoft-CryptoAPI/6.1\r\nHost: crl.example.net\r\n\r\n`;
+
+describe('requests on one keep-alive connection that ask for something new each time', () => {
+  it('distinct files fetched back to back, one every 4.6 s, are no beacon; a check-in that asks again is', async () => {
+    // A certificate checker fetching eight revocation lists, one after another: as regular as a timer.
+    const lists = ['RootCA2011', 'TimeStampPCA2010', 'RootCert', 'CodeSignPCA2010', 'RootCA2010', 'TimeStampPCA', 'WinPCA', 'UpdatePCA'];
+    const fetches = keepAlive(
+      '192.168.1.46',
+      '203.0.113.80',
+      80,
+      lists.map((name) => cryptoApiGet(`/pki/crl/products/${name}.crl`)),
+      4.6,
+    );
+    // An agent on another host asking for its tasks every 4.6 s, its query varied each time.
+    const agent = keepAlive(
+      '192.168.1.47',
+      '203.0.113.81',
+      80,
+      lists.map((_, i) => cryptoApiGet(`/api/tasks?n=${1000 + i * 37}`)),
+      4.6,
+    );
+    const { result } = await analyze([pcap('downloads.pcap', [...fetches, ...agent])]);
+
+    const fetcher = result.hosts.find((h) => h.address === '192.168.1.46');
+    expect(fetcher?.labels ?? []).not.toContain('periodic');
+    expect(result.summary.join('\n')).not.toContain('192.168.1.46');
+    const all = await analyze([pcap('downloads-all.pcap', [...fetches])], { allHosts: true });
+    const group = all.result.hosts.find((h) => h.address === '192.168.1.46')!.groups[0]!;
+    expect(group.schedule.periodic).toBe(false);
+    expect(group.schedule.evidence).toBe(
+      'single requests every 4.6 s (jitter ±0%) over 8 bursts, but no request repeats another: one download after another, not a check-in that asks again',
+    );
+
+    const beacon = result.hosts.find((h) => h.address === '192.168.1.47')!;
+    expect(beacon.labels).toContain('periodic');
+    expect(beacon.verdict).toMatch(/^A periodic beacon that gets through — worth investigating: one request every 4\.6 s/);
+  });
+
+  it('over TLS, requests of near-identical size are a beacon; requests of many sizes are not', async () => {
+    // Encrypted: what was asked shows only as each request's size.
+    const sized = (sizes: readonly number[]): string[] => sizes.map((n) => `\x17\x03\x03${'e'.repeat(n - 3)}`);
+    const beacon = keepAlive('192.168.1.47', '203.0.113.81', 443, sized([310, 311, 310, 311, 310, 311, 310, 311]), 30);
+    const uploads = keepAlive('192.168.1.48', '203.0.113.82', 443, sized([310, 1400, 5200, 760, 2900, 90, 12000, 4100]), 30);
+    const { result } = await analyze([pcap('tls-sizes.pcap', [...beacon, ...uploads])]);
+    expect(result.hosts.find((h) => h.address === '192.168.1.47')?.labels).toContain('periodic');
+    expect(result.hosts.find((h) => h.address === '192.168.1.48')?.labels ?? []).not.toContain('periodic');
+  });
+});
+
 describe('the summary of a blocked browser', () => {
   it('parallel connections to a dead server, retried with back-off, are no schedule and no update agent', async () => {
     const host = '172.16.16.154';

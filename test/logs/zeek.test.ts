@@ -15,6 +15,7 @@ import { corpusPath } from '../support/corpus.js';
 import { callhome } from '../cli/support.js';
 import { ZEEK_CONN_FIELDS } from '../../src/logs/zeek-records.js';
 import { loadZeekLogs } from '../../src/logs/zeek.js';
+import { tsvLog } from './support.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-zeek-'));
 
@@ -817,5 +818,62 @@ describe('bad rows and files that are no log', () => {
     expect(flows.stdout).toMatch(/18 connections on 2024-03-01/);
     const { result: compared } = await compare([root, zeekFolder()]);
     expect(compared.analyses).toHaveLength(2);
+  });
+});
+
+describe('requests on one keep-alive connection in http.log', () => {
+  /** A conn.log row of one long-lived HTTP connection of `client`'s, and its http.log rows: `uris` one every 4.6 s. */
+  function keepAlive(uid: string, client: string, uris: readonly string[]): { conn: string[]; http: string[][] } {
+    const t0 = 1709251200;
+    const conn = [t0.toFixed(6), uid, client, '49160', '203.0.113.80', '80', 'tcp', 'http', '40.000000', '2200', '5200'].concat([
+      'SF',
+      'T',
+      'F',
+      '0',
+      'ShADadFf',
+      '20',
+      '3000',
+      '20',
+      '6000',
+    ]);
+    const http = uris.map((uri, i) => [
+      (t0 + 1 + i * 4.6).toFixed(6),
+      uid,
+      client,
+      '49160',
+      '203.0.113.80',
+      '80',
+      'GET',
+      'crl.example.net',
+      uri,
+      'Microsoft-CryptoAPI/6.1',
+    ]);
+    return { conn, http };
+  }
+
+  it('distinct files fetched back to back are no beacon; the same path asked again with another query is', async () => {
+    const lists = ['RootCA2011', 'TimeStampPCA2010', 'RootCert', 'CodeSignPCA2010', 'RootCA2010', 'TimeStampPCA', 'WinPCA', 'UpdatePCA'];
+    const fetches = keepAlive(
+      'CF1',
+      '10.1.0.46',
+      lists.map((name) => `/pki/crl/products/${name}.crl`),
+    );
+    const agent = keepAlive(
+      'CA1',
+      '10.1.0.47',
+      lists.map((_, i) => `/api/tasks?n=${1000 + i * 37}`),
+    );
+    const dir = mkdtempSync(join(tmp, 'keepalive-'));
+    writeFileSync(join(dir, 'conn.log'), tsvLog('conn', [fetches.conn, agent.conn]));
+    writeFileSync(join(dir, 'http.log'), tsvLog('http', [...fetches.http, ...agent.http]));
+    const { result } = await analyze([dir], { allHosts: true });
+    const fetcher = result.hosts.find((h) => h.address === '10.1.0.46')!;
+    expect(fetcher.labels).not.toContain('periodic');
+    expect(fetcher.groups[0]!.schedule.evidence).toBe(
+      'single requests every 4.6 s (jitter ±0%) over 8 bursts, but no request repeats another: one download after another, not a check-in that asks again',
+    );
+    const beacon = result.hosts.find((h) => h.address === '10.1.0.47')!;
+    expect(beacon.labels).toContain('periodic');
+    expect(beacon.verdict).toMatch(/^A periodic beacon that gets through — worth investigating: one request every 4\.6 s/);
   });
 });
