@@ -45,13 +45,30 @@ const TIGHT_JITTER = 0.1;
  * under 0.1 %, and a fifth event brings ±10 % down to 0.05 %.
  */
 const TIGHTEST_JITTER = 0.03;
+/**
+ * The spacing three or four bursts alike in shape need: random arrivals fall into alike pairs and
+ * threes whose two or three intervals agree within ±26 % one time in five hundred — most of
+ * chance's schedules —, where a retry timer's bursts keep their spacing to a per cent or two.
+ */
+const FEW_BURSTS_JITTER = 0.05;
+/** Bursts alike in shape up to which FEW_BURSTS_JITTER holds. */
+const FEW_BURSTS = 4;
 
 /**
  * The jitter single events (or bursts unlike in shape) may have, short of MIN_SINGLES, with
- * `intervals` between them (one fewer than the events).
+ * `intervals` between them (one fewer than the events); `ticks` is the jitter the clock's
+ * resolution alone makes (clockTicks).
  */
-function tightJitter(intervals: number): number {
-  return intervals < MIN_SINGLES_TIGHT ? TIGHTEST_JITTER : TIGHT_JITTER;
+function tightJitter(intervals: number, ticks: number): number {
+  return (intervals < MIN_SINGLES_TIGHT ? TIGHTEST_JITTER : TIGHT_JITTER) + ticks;
+}
+
+/**
+ * The jitter a clock of `resolution` seconds alone gives intervals of `period`: each interval
+ * read a tick long or short (a firewall log's one-second time stamps make 20 s read 19 to 21).
+ */
+function clockTicks(resolution: number, period: number): number {
+  return period > 0 ? resolution / period : 0;
 }
 /**
  * Agents and beacons randomise their pause, commonly uniformly by up to ±25 % (C2 frameworks by
@@ -282,7 +299,7 @@ function judgedBursts(
   if (bursts.starts.length === t.length) return bursts;
   const many = bursts.starts.length >= MIN_BURSTS;
   const singles = singlesOf(t);
-  const repetition = repetitionOf(singles, singles.durations, ports, 1, t.length, basis);
+  const repetition = repetitionOf(singles, singles.durations, ports, 1, t.length, basis, resolution);
   if (!repetition.periodic) return bursts;
   if (!many) return repetition.period >= MIN_SINGLES_BEAT_SECONDS ? singles : bursts;
   return repetition.period >= MIN_SPELL_BEAT_SECONDS && repetition.cycleSeconds !== null ? singles : bursts;
@@ -340,6 +357,8 @@ interface Repetition {
   few: boolean;
   /** Bursts that differ in shape, too few to be judged as single events are. */
   unlike: boolean;
+  /** Bursts that agree in shape (burstsAlike). */
+  alike: boolean;
   irregular: boolean;
   /** Requests inside one connection, too few or too fast for a beacon. */
   fewRequests: boolean;
@@ -354,6 +373,7 @@ function repetitionOf(
   burstSize: number,
   n: number,
   basis: ScheduleBasis,
+  resolution: number,
 ): Repetition {
   const { starts, sizes } = bursts;
   // A longer cycle: burst trains separated by long quiet gaps.
@@ -388,12 +408,13 @@ function repetitionOf(
   const k = periodIntervals.length;
   const alike = burstSize > 1 && k >= MIN_BURSTS - 1 && burstsAlike(sizes, durations, ports);
   // Too few repetitions whatever their spacing.
+  const ticks = clockTicks(resolution, period);
   const few =
     burstSize > 1
-      ? k < MIN_BURSTS - 1 || (k < MIN_BURSTS && !alike)
-      : k < MIN_SINGLES - 1 && !(k >= MIN_SINGLES_TIGHT - 1 && jitter <= tightJitter(k));
+      ? k < MIN_BURSTS - 1 || (k < MIN_BURSTS && !alike) || (alike && k < FEW_BURSTS && jitter > FEW_BURSTS_JITTER + ticks)
+      : k < MIN_SINGLES - 1 && !(k >= MIN_SINGLES_TIGHT - 1 && jitter <= tightJitter(k, ticks));
   // Bursts that differ in shape are judged as single events are.
-  const unlike = !few && burstSize > 1 && !alike && k < MIN_SINGLES - 1 && jitter > tightJitter(k);
+  const unlike = !few && burstSize > 1 && !alike && k < MIN_SINGLES - 1 && jitter > tightJitter(k, ticks);
   const enough = !few && !unlike;
   const irregular = jitter > allowedJitter(k);
   // Page loads on one keep-alive connection come seconds apart: a beacon inside one connection
@@ -402,7 +423,7 @@ function repetitionOf(
     basis === 'requests in one connection' &&
     (n < MIN_REQUESTS || period < MIN_REQUEST_PERIOD_SECONDS || starts.length < requestBurstsNeeded(jitter));
   const periodic = enough && !irregular && period >= MIN_PERIOD_SECONDS && !fewRequests;
-  return { periodIntervals, period, jitter, cycleSeconds, few, unlike, irregular, fewRequests, periodic };
+  return { periodIntervals, period, jitter, cycleSeconds, few, unlike, alike, irregular, fewRequests, periodic };
 }
 
 /**
@@ -425,7 +446,7 @@ export function schedulePeriodic(
   const bursts = judgedBursts(t, ports, resolution, basis);
   if (bursts.starts.length < MIN_BURSTS) return false;
   const durations = judgedDurations(bursts.durations, resolution);
-  return repetitionOf(bursts, durations, ports, Math.round(median(bursts.sizes)!), n, basis).periodic;
+  return repetitionOf(bursts, durations, ports, Math.round(median(bursts.sizes)!), n, basis, resolution).periodic;
 }
 
 /**
@@ -499,10 +520,11 @@ export function analyzeSchedule(
     cycleSeconds,
     few,
     unlike,
+    alike,
     irregular,
     fewRequests,
     periodic: timed,
-  } = repetitionOf(bursts0, durations, ports, burstSize, n, basis);
+  } = repetitionOf(bursts0, durations, ports, burstSize, n, basis, resolution);
   const repeated = timed ? repeatedShort(basis, requestKeys) : null;
   const periodic = timed && repeated === null;
   const k = periodIntervals.length;
@@ -532,7 +554,7 @@ export function analyzeSchedule(
       : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW
         ? `${bursts} ${periodWords(period)}: a steady rate, not a schedule${portEvidence}`
         : few || (!irregular && (unlike || fewRequests))
-          ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 && (few || unlike) ? 'that differ in shape' : fewRequests && !few ? 'too few inside one connection to tell a schedule from chance' : 'too few to tell a schedule from chance'} ` +
+          ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 && !alike && (few || unlike) ? 'that differ in shape' : fewRequests && !few ? 'too few inside one connection to tell a schedule from chance' : 'too few to tell a schedule from chance'} ` +
             `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
           : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
   return { ...measured, evidence: flat(evidence) };

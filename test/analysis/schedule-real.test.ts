@@ -208,6 +208,37 @@ describe('jittered schedules', () => {
     expect(s.evidence).toContain('too few to tell a schedule from chance');
   });
 
+  // Random arrivals fall into pairs and threes alike in shape, and two or three intervals between
+  // them agree within ±26 % by chance: most of chance's schedules were three or four such bursts.
+  it('among 20,000 hosts with six to twelve connections at random times, under one in six hundred keeps a schedule', () => {
+    const rnd = random(777);
+    let periodic = 0;
+    for (let host = 0; host < 20_000; host++) {
+      const times = Array.from({ length: 6 + (host % 7) }, () => rnd() * 340).sort((a, b) => a - b);
+      if (analyzeSchedule(times, null, 'completed sessions').periodic) periodic++;
+    }
+    expect(periodic).toBeLessThan(20_000 / 600);
+  });
+
+  it('three or four bursts of a retry timer are a schedule, also read from one-second time stamps', () => {
+    const rnd = random(12);
+    const precise = agent(3, 4, () => 30 * (0.99 + 0.02 * rnd()));
+    expect(analyzeSchedule(precise.times, precise.ports, 'failed attempts').periodic).toBe(true);
+    // A firewall's log: 20 s between bursts read as 19 to 21.
+    const logged = agent(4, 3, (b) => [19, 21, 20][b]!);
+    const s = analyzeSchedule(
+      logged.times.map((t) => Math.floor(t)),
+      logged.ports,
+      'failed attempts',
+    );
+    expect(s.periodic, s.evidence).toBe(true);
+    // Three bursts 27 and 33 s apart: ±10 %, as random pairs and threes line up.
+    const loose = agent(3, 4, (b) => [27, 33][b]!);
+    const l = analyzeSchedule(loose.times, loose.ports, 'failed attempts');
+    expect(l.periodic, l.evidence).toBe(false);
+    expect(l.evidence).toContain('too few to tell a schedule from chance');
+  });
+
   it('human browsing (page loads of several connections at random times) is not periodic', () => {
     const rnd = random(77);
     const times: number[] = [];
