@@ -268,21 +268,44 @@ const LAN_TALK = 2;
 /** A host and a responder, as the key of the ports the host found closed there (ScannedPorts). */
 const pairKey = (c: Connection): string => `${c.origH} ${c.respH}`;
 
+/** Positions of connections that found a port closed kept for scanProbesOfLanTalk; past this, all are read again. */
+const CLOSED_KEPT = 1 << 16;
+
 /**
  * The LAN's own talk (`analysed` LAN_TALK) that is a scan's: datagrams of a host to an address
  * where it found SCAN_PORTS ports closed (a UDP scan's probes of a LAN service, or of a port
  * above its source port, answered or not, as much as those refused) are attempts; the rest is
- * passed over.
+ * passed over. `closedAt`: the positions of the connections that found a port closed
+ * (closedPort), few beside a busy network's DNS and LAN talk — or null when there were more than
+ * CLOSED_KEPT (a firewall's log of denials), and the connections are read again for the ports
+ * closed at the addresses of the LAN talk alone.
  */
-function scanProbesOfLanTalk(connections: ConnectionList, analysed: Uint8Array, pending: ReadonlySet<string>, closed: number): void {
+function scanProbesOfLanTalk(
+  connections: ConnectionList,
+  analysed: Uint8Array,
+  closedAt: readonly number[] | null,
+  /** Whether the LAN talk may be at an address: an internal one, or any when some went outside (localTalk). */
+  talkedTo: (c: Connection) => boolean,
+): void {
   const scanned = new ScannedPorts();
-  // (Fewer ports found closed in all than a scan's: nothing to read again.)
-  for (let i = 0; i < connections.length && closed >= SCAN_PORTS; i++) {
-    if (isTraceProbe(connections, i)) continue;
-    const c = connections.peek(i);
-    if (!closedPort(c)) continue;
-    const key = pairKey(c);
-    if (pending.has(key)) scanned.add(key, c.respP);
+  if (closedAt !== null) {
+    // (Fewer ports found closed in all than a scan's: no scan.)
+    if (closedAt.length >= SCAN_PORTS) {
+      for (const i of closedAt) {
+        const c = connections.peek(i);
+        if (talkedTo(c)) scanned.add(pairKey(c), c.respP);
+      }
+    }
+  } else {
+    const pending = new Set<string>();
+    for (let i = 0; i < connections.length; i++) if (analysed[i] === LAN_TALK) pending.add(pairKey(connections.peek(i)));
+    for (let i = 0; i < connections.length; i++) {
+      if (isTraceProbe(connections, i)) continue;
+      const c = connections.peek(i);
+      if (!closedPort(c)) continue;
+      const key = pairKey(c);
+      if (pending.has(key)) scanned.add(key, c.respP);
+    }
   }
   // DNS (and NetBIOS, mDNS names) stays the LAN's own: an attempt at port 53 is read as a query
   // to a resolver outside the network (dnsFacts), which the address is not.
@@ -315,10 +338,12 @@ export function analysedConnections(
   let inside: boolean | null = null;
   let timeServers: ReadonlySet<string> | null = null;
   let timeInside: boolean | null = null;
-  // Hosts and the addresses they talk to as the LAN's own talk: a scan's probes, if the host found ports closed there.
-  const lanTalk = new Set<string>();
-  // Connections that found a port closed (closedPort), in all.
-  let closed = 0;
+  // Flows of the LAN's own talk, a scan's probes if their host found ports closed at their address.
+  let lanTalk = false;
+  // Some of it to an address outside the network (localTalk: NetBIOS to a host out there).
+  let lanTalkOutside = false;
+  // Positions of the connections that found a port closed (closedPort), CLOSED_KEPT at most.
+  let closedAt: number[] | null = [];
   for (let i = 0; i < connections.length; i++) {
     if (isTraceProbe(connections, i)) {
       const c = connections.peek(i);
@@ -326,7 +351,7 @@ export function analysedConnections(
       continue;
     }
     const c = connections.peek(i);
-    if (closedPort(c)) closed++;
+    if (closedAt !== null && closedPort(c) && closedAt.push(i) > CLOSED_KEPT) closedAt = null;
     if (c.proto === 'tcp') {
       analysed[i] = 1;
       continue;
@@ -343,9 +368,11 @@ export function analysedConnections(
     // one (a service's answer to a client gone away, an SSDP reply from port 1900, is none) —;
     // the rest is the LAN's own talk, and DNS to a resolver inside is the network's service —
     // unless the host is scanning the address (scanProbesOfLanTalk, once all are read).
-    if ((internal.hasResp(c) && !refusedInside(c)) || localTalk(c)) {
+    const toInside = internal.hasResp(c);
+    if ((toInside && !refusedInside(c)) || localTalk(c)) {
       analysed[i] = LAN_TALK;
-      lanTalk.add(pairKey(c));
+      lanTalk = true;
+      if (!toInside) lanTalkOutside = true;
       continue;
     }
     if (c.respP === DNS_PORT) {
@@ -376,7 +403,7 @@ export function analysedConnections(
     }
     analysed[i] = 1;
   }
-  if (lanTalk.size > 0) scanProbesOfLanTalk(connections, analysed, lanTalk, closed);
+  if (lanTalk) scanProbesOfLanTalk(connections, analysed, closedAt, (c) => lanTalkOutside || internal.hasResp(c));
   return analysed;
 }
 
