@@ -9,7 +9,15 @@ import { keyAddress, respKey } from './address-key.js';
 import { ipv4ToNumber } from '../decode/address.js';
 import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
 import { opensAttempt, type Items } from './outcomes.js';
-import { analyzeSchedule, bestSchedule, emptySchedule, MIN_REQUESTS, schedulePeriodic } from './schedule.js';
+import {
+  analyzeSchedule,
+  bestSchedule,
+  CHANCE_MIN_EVENTS,
+  emptySchedule,
+  MIN_REQUESTS,
+  schedulePeriodic,
+  type ChanceGate,
+} from './schedule.js';
 import { UDP_BURST_SILENCE } from '../flows/peeks.js';
 import type { Connection } from '../flows/connection.js';
 import type { DestinationGroup, HostFinding, Schedule, ScheduleBasis } from './types.js';
@@ -299,13 +307,26 @@ export class HostGroups {
   private readonly seen: Float64Array;
   private readonly made = new Map<number, DestinationGroup>();
   private readonly numbers = new Map<DestinationGroup, number>();
+  private readonly judging: Judging;
+
+  /** Series whose schedules were judged (Judging.series): what the run's ChanceGate is counted from. */
+  get series(): number {
+    return this.judging.series;
+  }
+
+  /** The chances of the schedules found in them (Judging.chances). */
+  get chances(): readonly number[] {
+    return this.judging.chances;
+  }
 
   constructor(
     private readonly items: Items,
     private readonly d: Destinations,
     /** See groupItems. */
-    private readonly counted: boolean,
+    counted: boolean,
+    gate: ChanceGate | null,
   ) {
+    this.judging = { counted, gate, series: 0, chances: [] };
     const n = items.n;
     const uf = d.merged;
     const itemIds = d.keyId;
@@ -350,7 +371,7 @@ export class HostGroups {
     for (let g = 0; g < count; g++) {
       const made = makeAll ? this.accumulate(g) : null;
       const acc = made !== null ? made.counts : this.countInto(g, reused);
-      const schedule = scheduleOf(acc, counted);
+      const schedule = scheduleOf(acc, this.judging);
       this.attempts[g] = acc.attempts;
       this.established[g] = acc.established;
       this.unanswered[g] = acc.unanswered;
@@ -565,8 +586,8 @@ export class HostGroups {
       for (const [address, e] of [...addresses].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
         const schedules: Schedule[] = [];
         if (e.failedTimes.length >= MIN_EVENTS)
-          schedules.push(seriesSchedule(e.failedTimes, e.failedPorts, 'failed attempts', this.counted));
-        if (e.doneTimes.length >= MIN_EVENTS) schedules.push(seriesSchedule(e.doneTimes, e.donePorts, 'completed sessions', this.counted));
+          schedules.push(seriesSchedule(e.failedTimes, e.failedPorts, 'failed attempts', this.judging));
+        if (e.doneTimes.length >= MIN_EVENTS) schedules.push(seriesSchedule(e.doneTimes, e.donePorts, 'completed sessions', this.judging));
         for (const schedule of schedules) {
           if (schedule.periodic && (best === null || bestSchedule([best, schedule]) === schedule)) best = { ...schedule, address };
         }
@@ -596,8 +617,8 @@ const MAX_GROUPS_MADE = MAX_GROUPS_KEPT;
  * The host's destination groups (HostGroups). The groups of a host that is only `counted`
  * (HostContext.keepQuiet false) have only their periodic schedules measured (seriesSchedule).
  */
-export function groupItems(items: Items, d: Destinations, counted = false): HostGroups {
-  return new HostGroups(items, d, counted);
+export function groupItems(items: Items, d: Destinations, counted = false, gate: ChanceGate | null = null): HostGroups {
+  return new HostGroups(items, d, counted, gate);
 }
 
 /**
@@ -607,17 +628,35 @@ export function groupItems(items: Items, d: Destinations, counted = false): Host
 const NOT_MEASURED: Schedule = Object.freeze(emptySchedule('not measured: the host is only counted'));
 
 /**
- * A series' schedule (analyzeSchedule); of a host only counted (`counted`, see groupItems), one
- * that is not periodic is not measured, nor worded — on a busy network they are tens of thousands.
+ * How a host's series are judged: whether the host is only counted (groupItems), what the run
+ * allows chance (ChanceGate, null for all the rules find), and how many series were judged.
+ */
+interface Judging {
+  readonly counted: boolean;
+  readonly gate: ChanceGate | null;
+  series: number;
+  /** Schedule.chance of each schedule found periodic. */
+  readonly chances: number[];
+}
+
+/**
+ * A series' schedule (analyzeSchedule), counted as judged when it has the events a schedule
+ * needs (CHANCE_MIN_EVENTS); of a host only counted (`counted`, see groupItems), one that is not
+ * periodic is not measured, nor worded — on a busy network they are tens of thousands.
  */
 function seriesSchedule(
   times: readonly number[],
   ports: readonly number[] | null,
   basis: ScheduleBasis,
-  counted: boolean,
+  judging: Judging,
   requestKeys?: readonly number[],
 ): Schedule {
-  return counted && !schedulePeriodic(times, ports, basis, requestKeys) ? NOT_MEASURED : analyzeSchedule(times, ports, basis, requestKeys);
+  if (times.length >= CHANCE_MIN_EVENTS) judging.series++;
+  const { counted, gate } = judging;
+  if (counted && !schedulePeriodic(times, ports, basis, requestKeys, gate)) return NOT_MEASURED;
+  const schedule = analyzeSchedule(times, ports, basis, requestKeys, gate);
+  if (schedule.periodic && schedule.chance !== undefined) judging.chances.push(schedule.chance);
+  return schedule;
 }
 
 /** Addresses a group may have for its attempts to be looked at address by address. */
@@ -761,13 +800,13 @@ const RANK: Record<DestinationGroup['groupedBy'], number> = { dns: 4, host: 3, s
  * periodic. The best is kept as each is measured (bestSchedule of them in this order): no list
  * made for most groups' one.
  */
-function scheduleOf(g: GroupCounts, counted: boolean): Schedule {
+function scheduleOf(g: GroupCounts, judging: Judging): Schedule {
   let measured: Schedule | null = null;
-  if (g.failedTimes !== null) measured = seriesSchedule(g.failedTimes, g.failedPorts, 'failed attempts', counted);
-  if (g.doneTimes !== null) measured = better(measured, seriesSchedule(g.doneTimes, g.donePorts, 'completed sessions', counted));
+  if (g.failedTimes !== null) measured = seriesSchedule(g.failedTimes, g.failedPorts, 'failed attempts', judging);
+  if (g.doneTimes !== null) measured = better(measured, seriesSchedule(g.doneTimes, g.donePorts, 'completed sessions', judging));
   if (g.requests !== null && g.requests.requestTimes.length >= 3) {
     const { requestTimes, requestKeys } = g.requests;
-    measured = better(measured, seriesSchedule(requestTimes, null, 'requests in one connection', counted, requestKeys));
+    measured = better(measured, seriesSchedule(requestTimes, null, 'requests in one connection', judging, requestKeys));
   }
   const schedule = measured ?? emptySchedule('no new connections seen (the capture started mid-connection)');
   // A schedule the log may hide: said beside what its rows show.

@@ -23,6 +23,7 @@ import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFac
 import type { Attempt, FloodTarget, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
 import { findFloodTargets, onlyFloodSource } from './flood-targets.js';
 import { verdictOf, type Verdict } from './verdict.js';
+import { chanceGate, type ChanceGate } from './schedule.js';
 import { flat } from '../flat.js';
 import { free } from '../scratch.js';
 
@@ -57,6 +58,11 @@ export interface HostContext {
   interception?: Interception | null;
   /** Machines of several addresses (machines.ts): each is one host, named by its `address`. */
   machines?: Machines;
+  /**
+   * What the run allows chance (schedule.ts ChanceGate): set by buildHosts for the hosts it
+   * judges again once every host's series are counted; null or absent keeps every schedule found.
+   */
+  chanceGate?: ChanceGate | null;
 }
 
 /** A host's finding, and what the run summary needs of it that the finding (and its JSON) does not carry. */
@@ -91,6 +97,9 @@ export interface HostAnalysis {
   floodSource?: boolean;
   /** The attempts `finding.attempts` is made of once every host is ranked (buildHosts); absent after. */
   chosen?: ChosenAttempts;
+  /** Series of its connections whose schedules were judged (HostGroups.series), and the chances of those found periodic. */
+  series?: number;
+  chances?: readonly number[];
 }
 
 /** Every host's analysis, and what known destinations took out of them. */
@@ -210,6 +219,9 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   let held = 0;
   const chosenHeld = ctx.chosenHeld ?? CHOSEN_HELD;
   let thinAt = chosenHeld;
+  // Series whose schedules were judged, over every host: what chance is allowed (ChanceGate).
+  let series = 0;
+  const chances: number[] = [];
   for (const [address, id] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
     const positions = positionsOf(id);
@@ -218,6 +230,8 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
     if ('finding' in host) {
       addMachine(host.finding, machines);
       if (floodSource) host.floodSource = true;
+      series += host.series ?? 0;
+      if (host.chances !== undefined) for (const chance of host.chances) chances.push(chance);
     }
     if (!('finding' in host)) understoodOnly.push(host);
     else if (ctx.keepQuiet !== false || !quietOnly(host)) {
@@ -231,6 +245,35 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
       if (firstQuiet !== null) quiet.addHost(firstQuiet.finding, firstQuiet.connections, firstQuiet.floodSource);
       firstQuiet = host;
     } else quiet.addHost(host.finding, host.connections, host.floodSource);
+  }
+  // Judged again with every host's series counted: the schedules chance would make among them are not kept.
+  const gate = ctx.chanceGate === undefined ? chanceGate(series, chances) : null;
+  for (let h = 0; gate !== null && h < hosts.length; h++) {
+    const { finding, floodSource } = hosts[h]!;
+    if (!finding.groups.some((g) => g.schedule.periodic && (g.schedule.chance ?? 0) > gate.bound)) continue;
+    const id = byHost.get(finding.address);
+    // (Its known destinations were tallied the first time.)
+    const again = buildHost(
+      finding.address,
+      connections,
+      positionsOf(id),
+      { ...ctx, keepQuiet: true, chanceGate: gate },
+      ctx.known ? new UnderstoodTally(ctx.known.rules) : null,
+      channels.get(finding.address) ?? NO_DNS_CHANNEL,
+    );
+    if (!('finding' in again)) continue;
+    addMachine(again.finding, machines);
+    if (floodSource === true) again.floodSource = true;
+    if (ctx.keepQuiet !== false || !quietOnly(again)) {
+      hosts[h] = again;
+      continue;
+    }
+    // Nothing left to report: counted with the quiet hosts, as it would have been.
+    hosts.splice(h--, 1);
+    if (firstQuiet === null || ranking(again, firstQuiet) < 0) {
+      if (firstQuiet !== null) quiet.addHost(firstQuiet.finding, firstQuiet.connections, firstQuiet.floodSource);
+      firstQuiet = again;
+    } else quiet.addHost(again.finding, again.connections, again.floodSource);
   }
   if (firstQuiet !== null) {
     // The one quiet host kept is analysed in full (its connections are those left after known destinations).
@@ -605,7 +648,8 @@ function buildHost(
   // have its groups made twice.
   const counting = ctx.keepQuiet === false && !surelyKept(tally, isProxyHost, ctx);
   let destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
-  let groups = groupItems(items, destinations, counting);
+  const gate = ctx.chanceGate ?? null;
+  let groups = groupItems(items, destinations, counting, gate);
   if (ctx.known && understood !== null) {
     const { groupOf } = groups;
     const known = understoodGroups(items, destinations, groupOf, groups.count, ctx.known);
@@ -639,7 +683,7 @@ function buildHost(
       items = connectionOutcomes(connections, indices, ctx);
       tally = tallyItems(items, ctx.internal, ctx.webPorts);
       destinations = destinationsOf(items, ctx.names, ctx.orgs, address);
-      groups = groupItems(items, destinations, counting);
+      groups = groupItems(items, destinations, counting, gate);
     }
   }
   // A host only counted has its labels weighed on its groups on a schedule; one kept, on those it shows.
@@ -671,11 +715,11 @@ function buildHost(
     // Its groups' totals, all of them: what counting it reads (QuietTally).
     const totals = groups.omitted(0);
     if (totals !== undefined) finding.groupsOmitted = totals;
-    return { finding, directRate: 0, connections: indices.length, countedOnly: indices };
+    return { finding, directRate: 0, connections: indices.length, countedOnly: indices, series: groups.series, chances: groups.chances };
   }
   if (counting) {
     // Kept after all: its groups in full, and the labels' evidence that words their schedules.
-    groups = groupItems(items, destinations);
+    groups = groupItems(items, destinations, false, gate);
     shownGroups = groups.shown();
     labelling = labelHost(address, items, destinations, tally, shownGroups, groups.groupOf, isProxyHost, ctx, channel);
   }
@@ -711,7 +755,14 @@ function buildHost(
   // The attempts kept for charts name their groups; those of the groups left out keep their destination text.
   keepGroups(finding, groups);
   groups.date(finding.groups);
-  const analysis: HostAnalysis = { finding, directRate: directRate(items, tally.direct), connections: indices.length, chosen: kept.chosen };
+  const analysis: HostAnalysis = {
+    finding,
+    directRate: directRate(items, tally.direct),
+    connections: indices.length,
+    chosen: kept.chosen,
+    series: groups.series,
+    chances: groups.chances,
+  };
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   if (said.schedule !== null) analysis.schedule = said.schedule;

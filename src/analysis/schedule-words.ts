@@ -107,6 +107,16 @@ export function certaintyWords(s: Schedule): string {
 }
 
 /**
+ * A schedule the rules found that chance makes too often for the run (schedule.ts ChanceGate):
+ * "too few repetitions to tell from chance among 21,340 series (random times keep one as tight
+ * about once in 52,000)".
+ */
+export function chanceWords(chance: number, series: number): string {
+  const once = chance >= 0.5 ? 'every other time' : `about once in ${count(Math.round(1 / chance))}`;
+  return `too few repetitions to tell from chance among ${plural(series, 'series', 'series')} (random times keep one as tight ${once})`;
+}
+
+/**
  * Requests inside one connection that repeat too little to be a beacon's (schedule.ts
  * MIN_REPEATED_SHARE): "no request repeats another", "only 2 of 6 requests repeat another".
  */

@@ -8,6 +8,7 @@ import { decimal, duration, percent, plural, round } from '../quantities.js';
 import {
   burstsAtOnce,
   burstWords,
+  chanceWords,
   cycleWords,
   eventNoun,
   jitterWords,
@@ -110,6 +111,63 @@ const REQUEST_BURSTS_NEEDED: readonly (readonly [jitter: number, bursts: number]
 function requestBurstsNeeded(jitter: number): number {
   return REQUEST_BURSTS_NEEDED.find(([most]) => jitter <= most)![1];
 }
+/**
+ * How often times at random keep a schedule (scheduleChance): fitted to 3.7 million series of 4 to
+ * 40 times drawn at random over an hour, of which 0.07 % kept one by the rules above. A schedule
+ * of r bursts within ±j is given CHANCE_SCALE · (2j/e)^(CHANCE_EXPONENT · (r − 1)): each burst on
+ * time is a draw that lands within ±j of its beat, and the rules' choices (missed beats, the
+ * 10th–90th percentiles of many intervals, bursts or single events) leave about 0.4 of a draw
+ * per interval. Of the random series, those given a chance of x or less (1e-6 to 1e-4) were
+ * 0.3x to 0.7x of them: the estimate is on the side of chance. A timer's jitter is its clock's,
+ * floored at CHANCE_JITTER_FLOOR: a stamp to the microsecond is no better evidence than one to
+ * a tenth of a per cent of the period.
+ */
+const CHANCE_SCALE = 0.1;
+const CHANCE_EXPONENT = 0.4;
+const CHANCE_JITTER_FLOOR = 0.001;
+/**
+ * How much chance a run's schedules may owe (ChanceGate). The rules alone let RULES_CHANCE of
+ * random series through (the series above): a capture of a few hosts judges tens of series and
+ * keeps every schedule the rules find. A network of thousands of hosts judges thousands, where
+ * the rules alone would give it several, and its schedules are weighed by their own chance as a
+ * statistician weighs many tests at once (Benjamini and Hochberg): sorted by chance, the k-th
+ * stands while its chance is at most k · CHANCE_PER_RUN / series. Random series alone then give
+ * a schedule in one run in ten; thousands of hosts polling one server on a loose schedule still
+ * stand together, each as likely as the next to be chance, and all of them not.
+ */
+const CHANCE_PER_RUN = 0.1;
+const RULES_CHANCE = 7e-4;
+/** Events a series needs for its schedule to be judged, and counted as judged (the fewest a schedule is found in). */
+export const CHANCE_MIN_EVENTS = 4;
+
+/**
+ * How often a series of times at random keeps a schedule of `repetitions` bursts within
+ * ±`jitter`, `ticks` of it the clock's own (clockTicks): one in 1/chance series judged.
+ */
+export function scheduleChance(repetitions: number, jitter: number, ticks = 0): number {
+  const spread = Math.max(CHANCE_JITTER_FLOOR, jitter - ticks);
+  return Math.min(1, CHANCE_SCALE * ((2 * spread) / Math.E) ** (CHANCE_EXPONENT * (repetitions - 1)));
+}
+
+/**
+ * The chance a schedule may have in a run of `series` judged whose schedules found have
+ * `chances` (CHANCE_PER_RUN), or null when every schedule the rules find may stand: too few
+ * series for the rules to let chance through (RULES_CHANCE).
+ */
+export function chanceGate(series: number, chances: readonly number[]): ChanceGate | null {
+  if (series * RULES_CHANCE <= CHANCE_PER_RUN) return null;
+  const sorted = [...chances].sort((a, b) => a - b);
+  let bound = 0;
+  for (let k = 1; k <= sorted.length; k++) if (sorted[k - 1]! <= (k * CHANCE_PER_RUN) / series) bound = sorted[k - 1]!;
+  return { series, bound };
+}
+
+/** What a run allows chance: the series it judged, and the most chance a schedule kept may have. */
+export interface ChanceGate {
+  series: number;
+  bound: number;
+}
+
 /**
  * The share of a connection's requests that must ask for what another of them asked for
  * (request-keys.ts) for their schedule to be a beacon's: a beacon asks for its check-in again and
@@ -362,6 +420,8 @@ interface Repetition {
   irregular: boolean;
   /** Requests inside one connection, too few or too fast for a beacon. */
   fewRequests: boolean;
+  /** The jitter the clock's resolution alone makes at this period (clockTicks). */
+  ticks: number;
   periodic: boolean;
 }
 
@@ -423,7 +483,7 @@ function repetitionOf(
     basis === 'requests in one connection' &&
     (n < MIN_REQUESTS || period < MIN_REQUEST_PERIOD_SECONDS || starts.length < requestBurstsNeeded(jitter));
   const periodic = enough && !irregular && period >= MIN_PERIOD_SECONDS && !fewRequests;
-  return { periodIntervals, period, jitter, cycleSeconds, few, unlike, alike, irregular, fewRequests, periodic };
+  return { periodIntervals, period, jitter, cycleSeconds, few, unlike, alike, irregular, fewRequests, ticks, periodic };
 }
 
 /**
@@ -436,6 +496,7 @@ export function schedulePeriodic(
   sourcePorts: readonly number[] | null,
   basis: ScheduleBasis,
   requestKeys?: readonly number[],
+  gate: ChanceGate | null = null,
 ): boolean {
   const n = times.length;
   // Fewer events than any schedule needs (MIN_BURSTS; requests inside one connection MIN_REQUESTS).
@@ -446,7 +507,13 @@ export function schedulePeriodic(
   const bursts = judgedBursts(t, ports, resolution, basis);
   if (bursts.starts.length < MIN_BURSTS) return false;
   const durations = judgedDurations(bursts.durations, resolution);
-  return repetitionOf(bursts, durations, ports, Math.round(median(bursts.sizes)!), n, basis, resolution).periodic;
+  const repetition = repetitionOf(bursts, durations, ports, Math.round(median(bursts.sizes)!), n, basis, resolution);
+  return repetition.periodic && !beyondChance(bursts.starts.length, repetition, gate);
+}
+
+/** A schedule the rules found that chance would make too often in a run judging as many series (ChanceGate). */
+function beyondChance(repetitions: number, r: Repetition, gate: ChanceGate | null): boolean {
+  return gate !== null && scheduleChance(repetitions, r.jitter, r.ticks) > gate.bound;
 }
 
 /**
@@ -471,6 +538,8 @@ export function analyzeSchedule(
   sourcePorts: readonly number[] | null,
   basis: ScheduleBasis,
   requestKeys?: readonly number[],
+  /** What the run allows chance (chanceGate); null keeps every schedule the rules find. */
+  gate: ChanceGate | null = null,
 ): Schedule {
   const n = times.length;
   if (n < MIN_BURSTS) return tooFew(n, basis);
@@ -513,20 +582,13 @@ export function analyzeSchedule(
     };
   }
 
-  const {
-    periodIntervals,
-    period,
-    jitter,
-    cycleSeconds,
-    few,
-    unlike,
-    alike,
-    irregular,
-    fewRequests,
-    periodic: timed,
-  } = repetitionOf(bursts0, durations, ports, burstSize, n, basis, resolution);
+  const repetition = repetitionOf(bursts0, durations, ports, burstSize, n, basis, resolution);
+  const { periodIntervals, period, jitter, cycleSeconds, few, unlike, alike, irregular, fewRequests, periodic: timed } = repetition;
   const repeated = timed ? repeatedShort(basis, requestKeys) : null;
-  const periodic = timed && repeated === null;
+  // A schedule the rules found, and how often chance makes one as tight: past the run's bound, chance's.
+  const chance = timed && repeated === null ? scheduleChance(starts.length, jitter, repetition.ticks) : null;
+  const byChance = chance !== null && beyondChance(starts.length, repetition, gate);
+  const periodic = timed && repeated === null && !byChance;
   const k = periodIntervals.length;
   const sizeSpread = burstSize > 0 ? mad(sizes)! / burstSize : 1;
   // Regularity against the jitter this many intervals may have: a jitter at the limit halves it.
@@ -545,18 +607,22 @@ export function analyzeSchedule(
     repetitions,
     confidence,
   };
+  if (chance !== null) measured.chance = Number(chance.toPrecision(2));
   const cycle = cycleSeconds !== null ? `, ${cycleWords(cycleSeconds, burstSize)}` : '';
+  const found = `${shapeWords({ ...base, periodic: true, periodSeconds: round(period, 3) })} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}${cycle}`;
   const evidence = periodic
-    ? `${shapeWords(measured)} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}${cycle}${portEvidence}`
-    : repeated !== null
-      ? `${bursts} ${periodWords(period)} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}, but ${newRequestWords(repeated, requestKeys!.length)}: ` +
-        'one download after another, not a check-in that asks again'
-      : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW
-        ? `${bursts} ${periodWords(period)}: a steady rate, not a schedule${portEvidence}`
-        : few || (!irregular && (unlike || fewRequests))
-          ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 && !alike && (few || unlike) ? 'that differ in shape' : fewRequests && !few ? 'too few inside one connection to tell a schedule from chance' : 'too few to tell a schedule from chance'} ` +
-            `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
-          : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
+    ? `${found}${portEvidence}`
+    : byChance
+      ? `${found}, ${chanceWords(chance, gate!.series)}${portEvidence}`
+      : repeated !== null
+        ? `${bursts} ${periodWords(period)} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}, but ${newRequestWords(repeated, requestKeys!.length)}: ` +
+          'one download after another, not a check-in that asks again'
+        : period < MIN_PERIOD_SECONDS && jitter <= MAX_JITTER_FEW
+          ? `${bursts} ${periodWords(period)}: a steady rate, not a schedule${portEvidence}`
+          : few || (!irregular && (unlike || fewRequests))
+            ? `${bursts}, ${plural(starts.length, 'burst')} ${burstSize > 1 && !alike && (few || unlike) ? 'that differ in shape' : fewRequests && !few ? 'too few inside one connection to tell a schedule from chance' : 'too few to tell a schedule from chance'} ` +
+              `(median ${duration(period)} apart, ${jitterWords(jitter)})${portEvidence}`
+            : `${bursts}, ${plural(starts.length, 'burst')} with irregular spacing (median ${duration(period)}, ${jitterWords(jitter)})${portEvidence}`;
   return { ...measured, evidence: flat(evidence) };
 }
 

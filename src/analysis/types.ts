@@ -244,6 +244,12 @@ export interface Schedule {
   /** 0–1: how sure the schedule is, from its repetitions and jitter; 0 when not periodic. */
   confidence: number;
   /**
+   * How often times at random keep a schedule as tight over as many repetitions (one series in
+   * 1/chance), when the rules found one; absent otherwise. A run that judges so many series that
+   * chance would make such schedules (more than 0.1 of one expected) calls none of them periodic.
+   */
+  chance?: number;
+  /**
    * The one address of its group the schedule was found on, when the group's attempts as a
    * whole keep none (two programs retrying two servers of one netblock); absent otherwise.
    */
