@@ -300,7 +300,7 @@ function repeatedlyBlocked(items: Items, tally: Tally, groupOf: Int32Array): boo
   for (const i of tally.direct) {
     const g = groupOf[i]!;
     all.set(g, (all.get(g) ?? 0) + 1);
-    if (blockedOutcome(items.outcome[i]!, items.refusal[i])) blocked.set(g, (blocked.get(g) ?? 0) + 1);
+    if (blockedOutcome(items.outcome[i]!, items.refusal[i], items.conn.peek(i))) blocked.set(g, (blocked.get(g) ?? 0) + 1);
   }
   for (const [g, n] of blocked) if (n >= MIN_BLOCKED_REPEATS && n / all.get(g)! > 0.5) return true;
   return false;

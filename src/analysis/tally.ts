@@ -290,7 +290,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
       tally.directUdp++;
       if (!failed) tally.directUdpAnswered++;
     }
-    if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
+    if (blockedOutcome(outcome, refusal, c)) tally.directBlocked++;
     if (middleboxOutcome(outcome, refusal)) {
       tally.directMiddlebox++;
       if (refusal !== undefined && refusedSomething(refusal)) tally.directRefusedInPath++;

@@ -265,7 +265,14 @@ export interface DestinationGroup {
   /** Attempts made: those cut off by the end of the capture (`cutOff`) among them. */
   attempts: number;
   established: number;
+  /** Attempts that got nothing back: not those their client abandoned (`abandonedByClient`). */
   unanswered: number;
+  /**
+   * Attempts the client reset itself before any answer came (Zeek: RSTOS0, history "SR"): it gave
+   * up on them — nothing in the path was seen to drop them. Among `failed`, not `unanswered`.
+   * Absent when none.
+   */
+  abandonedByClient?: number;
   /** Connections refused (reset, refused by ICMP, denied by a log), by who refused them: an attempt's, and those of `resent`. */
   resets: { middlebox: number; endpoint: number; unknown: number };
   /**
@@ -400,6 +407,8 @@ export interface HostFinding {
     addresses: number;
     /** Of `attempts`, those cut off by the end of the capture (DestinationGroup.cutOff); absent when none. */
     cutOff?: number;
+    /** Of `failed`, those the client abandoned (DestinationGroup.abandonedByClient); absent when none. */
+    abandonedByClient?: number;
     /** DestinationGroup.untimed flows of the groups left out; absent when none. */
     untimedFlows?: number;
   };
@@ -438,6 +447,8 @@ export interface QuietHostCounts {
   failed: number;
   /** Of `attempts`, those cut off by the end of the capture: neither established nor failed. Absent when none. */
   cutOff?: number;
+  /** Of `failed`, those the client abandoned (DestinationGroup.abandonedByClient). Absent when none. */
+  abandonedByClient?: number;
   /**
    * When the schedule was measured on the requests (UDP: packet bursts) inside one long-lived
    * connection: their times, the first REQUEST_TIMES_SHOWN, for the report's timeline.

@@ -36,6 +36,7 @@ import {
   hostActivity,
   endpoint,
   outcomeWords,
+  quietAbandonedWords,
   groupPorts,
   seenSpan,
   shortIso,
@@ -173,7 +174,11 @@ function quietHostsLines(quiet: QuietHosts, allHosts: boolean, width: number, co
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
   const out = [paint(line(headers), 'dim', color), ...rows.map((r) => line(r.map(clean)))];
   const note = allHosts ? '' : ' (--all-hosts lists each host)';
-  out.push(...wrap(`${plural(quiet.count, 'host')} without findings${note}.`, width, '    ', '  ').map((l) => paint(l, 'dim', color)));
+  out.push(
+    ...wrap(`${plural(quiet.count, 'host')} without findings${note}${quietAbandonedWords(quiet)}.`, width, '    ', '  ').map((l) =>
+      paint(l, 'dim', color),
+    ),
+  );
   return out;
 }
 

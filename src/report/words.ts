@@ -3,8 +3,9 @@
  * Markdown and HTML say the same thing the same way. Quantities are worded by quantities.ts,
  * schedules by analysis/schedule-words.ts.
  */
-import type { AnalysisResult, Attempt, CaptureSummary, DestinationGroup, HostFinding } from '../analysis/types.js';
+import type { AnalysisResult, Attempt, CaptureSummary, DestinationGroup, HostFinding, QuietHosts } from '../analysis/types.js';
 import { hasFindings } from '../analysis/quiet.js';
+import { ABANDONED } from '../analysis/outcomes.js';
 import type { RenderOptions } from './types.js';
 import { count, duration, plural } from '../quantities.js';
 import { isoMillis } from '../time.js';
@@ -56,6 +57,8 @@ export function outcomeWords(group: DestinationGroup): string {
   // Attempts the end of the capture cut off were made, but are neither established nor failed.
   const parts = cutOff > 0 && cutOff === group.attempts && group.established === 0 ? [] : [`${count(group.established)} established`];
   if (group.unanswered > 0) parts.push(`${count(group.unanswered)} unanswered`);
+  const abandoned = group.abandonedByClient ?? 0;
+  if (abandoned > 0) parts.push(`${count(abandoned)} ${ABANDONED}`);
   if (resets > 0) {
     const by: string[] = [];
     if (group.resets.middlebox > 0) by.push(`${count(group.resets.middlebox)} by a middlebox`);
@@ -68,7 +71,7 @@ export function outcomeWords(group: DestinationGroup): string {
   // one picked up without its SYN, a firewall's denial of a stray ACK — are counted with the
   // attempts' outcomes: said, so that the counts add up.
   const resent = group.resent ?? 0;
-  const others = group.established + group.unanswered + resets + cutOff - group.attempts - resent;
+  const others = group.established + group.unanswered + abandoned + resets + cutOff - group.attempts - resent;
   const counted = [
     resent > 0 ? `${plural(resent, 'repeated SYN')} of refused attempts` : '',
     others > 0 ? `${plural(others, 'connection')} without a SYN` : '',
@@ -213,6 +216,16 @@ export function hostActivity(host: HostFinding): string[] {
   if (requests > 0) parts.push(`${plural(requests, 'request')} on ${plural(longLived, 'long-lived connection')}`);
   parts.push(plural(host.groups.length + (omitted?.groups ?? 0), 'destination group'));
   return parts;
+}
+
+/**
+ * What the table of hosts without findings says under it of their failed attempts the clients
+ * abandoned (QuietHostCounts.abandonedByClient): "; of their failed attempts, 2 abandoned by the
+ * client" — empty when none was.
+ */
+export function quietAbandonedWords(quiet: QuietHosts): string {
+  const abandoned = quiet.byActivity.reduce((n, r) => n + (r.abandonedByClient ?? 0), 0);
+  return abandoned > 0 ? `; of their failed attempts, ${count(abandoned)} ${ABANDONED}` : '';
 }
 
 /**
