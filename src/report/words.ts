@@ -46,6 +46,9 @@ export function seenSpan(first: string, last: string): string {
   return a.slice(0, 10) === b.slice(0, 10) && a.length > 11 ? `${a} → ${b.slice(11)}` : `${a} → ${b}`;
 }
 
+/** Attempts the end of the capture cut off (DestinationGroup.cutOff), as every report says them. */
+export const CUT_OFF = 'cut off by the end of the capture';
+
 /** What happened to a group's attempts: "504 attempts: 0 established, 504 reset (504 by a middlebox)"; through a proxy, the endpoint that resets is the proxy. */
 export function outcomeWords(group: DestinationGroup): string {
   if (group.attempts === 0 && group.established > 0 && totalResets(group) === 0) {
@@ -66,7 +69,7 @@ export function outcomeWords(group: DestinationGroup): string {
     if (group.resets.unknown > 0) by.push(`${count(group.resets.unknown)} by an unknown sender`);
     parts.push(`${count(resets)} reset (${by.join(', ')})`);
   }
-  if (cutOff > 0) parts.push(`${count(cutOff)} cut off by the end of the capture`);
+  if (cutOff > 0) parts.push(`${count(cutOff)} ${CUT_OFF}`);
   // Connections that were no attempt — a refused SYN sent again (each a connection, reset again),
   // one picked up without its SYN, a firewall's denial of a stray ACK — are counted with the
   // attempts' outcomes: said, so that the counts add up.
@@ -229,8 +232,17 @@ export function quietAbandonedWords(quiet: QuietHosts): string {
 }
 
 /**
- * "… and 599,000 more destination groups (599,000 attempts, 0 established): left out to bound the
- * output." — "… and another 599,000 destination groups" after a line of others left out (`after`).
+ * What groups not shown add up to, after their attempts, as the groups shown say it:
+ * ", 3 abandoned by the client, 40 cut off by the end of the capture" — empty when none was either.
+ */
+export function unshownOutcomes(abandoned: number, cutOff: number): string {
+  return `${abandoned > 0 ? `, ${count(abandoned)} ${ABANDONED}` : ''}${cutOff > 0 ? `, ${count(cutOff)} ${CUT_OFF}` : ''}`;
+}
+
+/**
+ * "… and 599,000 more destination groups (599,000 attempts, 0 established, 598,960 unanswered, 40
+ * cut off by the end of the capture, 599,000 addresses): left out to bound the output." — "… and
+ * another 599,000 destination groups" after a line of others left out (`after`).
  */
 export function omittedGroupsWords(host: HostFinding, after = false): string | null {
   const o = host.groupsOmitted;
@@ -238,7 +250,8 @@ export function omittedGroupsWords(host: HostFinding, after = false): string | n
   const more = after ? `another ${plural(o.groups, 'destination group')}` : plural(o.groups, 'more destination group');
   return (
     `… and ${more} (${plural(o.attempts, 'attempt')}, ${count(o.established)} established, ` +
-    `${count(o.unanswered)} unanswered, ${plural(o.addresses, 'address', 'addresses')}): left out to bound the output.`
+    `${count(o.unanswered)} unanswered${unshownOutcomes(o.abandonedByClient ?? 0, o.cutOff ?? 0)}, ` +
+    `${plural(o.addresses, 'address', 'addresses')}): left out to bound the output.`
   );
 }
 

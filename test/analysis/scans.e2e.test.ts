@@ -10,6 +10,8 @@ import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import { TcpSession } from '../../src/synth/session.js';
 import { hostActivity } from '../../src/report/words.js';
+import { analyzeRenderers } from '../../src/report/index.js';
+import { MAX_GROUPS_KEPT } from '../../src/analysis/hosts.js';
 
 const T0 = 1_700_000_000;
 
@@ -240,5 +242,31 @@ describe('scans', () => {
     expect(h.labels).toEqual(['scanner']);
     expect(h.verdict).toMatch(/^A scan: 110 ports on 192\.168\.1\.25 probed in .*, 91% refused or unanswered/);
     expect(h.groups[0]!.ports).toHaveLength(110);
+  });
+  it("the groups a sweep's report does not show say how many of their attempts the capture's end cut off", async () => {
+    // SYNs to port 80 of 60 addresses, each in a network of its own, none answered: the last 10
+    // in the capture's last seconds, before another host's packet ends it.
+    const frames: TimedFrame[] = [];
+    const syn = (k: number, ts: number): TimedFrame => ({
+      ts,
+      frame: tcpFrame({ src: '192.168.1.10', dst: `${20 + k}.0.113.9`, sport: 42_000 + k, dport: 80, seq: 100, flags: 'S' }),
+    });
+    for (let k = 0; k < 50; k++) frames.push(syn(k, T0 + k * 0.5));
+    for (let k = 50; k < 60; k++) frames.push(syn(k, T0 + 97 + (k - 50) * 0.2));
+    frames.push({ ts: T0 + 100, frame: udpFrame({ src: '192.168.1.2', dst: '192.168.1.255', sport: 138, dport: 138, payload: 'x' }) });
+    const { result } = await analyze([{ name: 'sweep.pcap', bytes: buildPcap(frames) }]);
+    const h = hostOf(result, '192.168.1.10');
+    expect(h.labels).toContain('scanner');
+    expect(h.groupsOmitted).toMatchObject({ groups: 60 - MAX_GROUPS_KEPT, attempts: 10, cutOff: 10 });
+    // The terminal shows 5 groups and counts the 55 others, as the groups it shows say theirs.
+    const text = analyzeRenderers.text(result, { color: false, width: 200 });
+    expect(text).toContain(
+      `… 55 more destination groups (55 attempts, 10 cut off by the end of the capture; --format json has the first ${MAX_GROUPS_KEPT}, and counts the rest)`,
+    );
+    // Markdown lists the groups the finding keeps, and counts those it left out.
+    const markdown = analyzeRenderers.markdown(result, { color: false });
+    expect(markdown).toContain(
+      '… and 10 more destination groups (10 attempts, 0 established, 0 unanswered, 10 cut off by the end of the capture, 10 addresses): left out to bound the output.',
+    );
   });
 });
