@@ -31,7 +31,7 @@ import {
   spellWords,
   untimedWords,
 } from './schedule-words.js';
-import { directRate, directSpread, floodWords, type Flood, type Tally } from './tally.js';
+import { directRate, directSpread, floodWords, scanWords, type Flood, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetAttribution, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
@@ -211,7 +211,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
     );
   } else if (has('scanner') && f.scan !== null) {
     sentences.push(
-      `A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.targets)} refused or unanswered — ` +
+      `A scan: ${scanWords(f.scan)} — ` +
         `probing for ${f.scan.pings ? 'live hosts' : 'open services'}, not software calling home and not a flood at one target.`,
     );
   } else if (t.direct.length > 0 && (has('blocked') || (inPath > 0 && inPath >= TURNED_AWAY_SHARE * t.direct.length))) {

@@ -123,8 +123,12 @@ describe('scans', () => {
       const result = await analyzeFrames(frames);
       const h = hostOf(result, '192.168.1.10');
       expect(h.labels).toEqual(['scanner']);
-      expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in .*, 100% refused or unanswered/);
-      expect(result.summary[0]).toMatch(/^192\.168\.1\.10: scanning/);
+      // A probe without a SYN opens no connection: its reset says the port is unfiltered (or closed), not that it refused one.
+      expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in [^,]*, all 100 answered by a reset — /);
+      expect(result.summary[0]).toMatch(
+        /^192\.168\.1\.10: scanning \(100 ports on 192\.168\.1\.25 probed in [^,]*, all 100 answered by a reset\)\.$/,
+      );
+      expect(h.evidence).toContainEqual(expect.stringMatching(/^scanner: 100 ports on .*, all 100 answered by a reset$/));
     });
   }
 
@@ -243,6 +247,28 @@ describe('scans', () => {
     expect(h.verdict).toMatch(/^A scan: 110 ports on 192\.168\.1\.25 probed in .*, 91% refused or unanswered/);
     expect(h.groups[0]!.ports).toHaveLength(110);
   });
+  it('an nmap FIN scan whose open ports stay silent says how many were answered by a reset and how many not', async () => {
+    // 90 closed ports answer the FIN with a reset; 10 open (or filtered) ones say nothing, each probed twice.
+    const frames: TimedFrame[] = [];
+    for (let p = 1; p <= 100; p++) {
+      const ts = T0 + p * 0.001;
+      const fin = (at: number): TimedFrame => ({
+        ts: at,
+        frame: tcpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 53_073, dport: p, seq: 7, ack: 0, flags: 'F' }),
+      });
+      frames.push(fin(ts));
+      if (p <= 90) {
+        frames.push({
+          ts: ts + 0.0005,
+          frame: tcpFrame({ src: '192.168.1.25', dst: '192.168.1.10', sport: p, dport: 53_073, seq: 0, flags: 'R', ttl: 128 }),
+        });
+      } else frames.push(fin(ts + 1));
+    }
+    const h = hostOf(await analyzeFrames(frames), '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in [^,]*, 90 answered by a reset, 10 unanswered — /);
+  });
+
   it("the groups a sweep's report does not show say how many of their attempts the capture's end cut off", async () => {
     // SYNs to port 80 of 60 addresses, each in a network of its own, none answered: the last 10
     // in the capture's last seconds, before another host's packet ends it.
