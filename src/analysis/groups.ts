@@ -113,6 +113,9 @@ interface GroupAcc {
   keyCounts: number[];
   names: Few<string>;
   ports: Few<number>;
+  /** The ports of its TCP and of its UDP connections apart (DestinationGroup.portsByProtocol). */
+  tcpPorts: Few<number>;
+  udpPorts: Few<number>;
   /** Pings among its connections (the analysis reads no other ICMP): they have no port. */
   pings: number;
   /** The addresses' netblocks (netblockKey), written as text when the group is made. */
@@ -225,6 +228,8 @@ function newGroup(): GroupAcc {
     keyCounts: [],
     names: new Few(),
     ports: new Few(),
+    tcpPorts: new Few(),
+    udpPorts: new Few(),
     pings: 0,
     netblocks: new Few(),
     middlebox: 0,
@@ -733,7 +738,10 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   const c = items.conn.peek(i);
   const refusal = items.refusal[i];
   if (c.proto === 'icmp') g.pings++;
-  else g.ports.add(c.respP);
+  else {
+    g.ports.add(c.respP);
+    (c.proto === 'udp' ? g.udpPorts : g.tcpPorts).add(c.respP);
+  }
   g.bytesOut += carriedBytes(c.origBytes, c.origIpBytes, c.origPkts, c.missedBytes);
   g.bytesIn += carriedBytes(c.respBytes, c.respIpBytes, c.respPkts, c.missedBytes);
   // A refusal: a reset of a connection that was established is its end, not a refusal of it.
@@ -847,6 +855,7 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
   if (g.pings > 0) group.pings = g.pings;
   if (g.resent > 0) group.resent = g.resent;
   if (n.abandoned > 0) group.abandonedByClient = n.abandoned;
+  if (g.tcpPorts.size > 0 && g.udpPorts.size > 0) group.portsByProtocol = { tcp: g.tcpPorts.size, udp: g.udpPorts.size };
   if (n.untimed > 0) group.untimed = { flows: n.untimed, datagrams: n.untimedDatagrams, seconds: round(n.untimedSeconds, 6) };
   if (schedule.basis === 'requests in one connection' && n.requests !== null) {
     group.requestTimes = n.requests.requestTimes.slice(0, REQUEST_TIMES_SHOWN);

@@ -606,6 +606,25 @@ export function scanWords(scan: Scan): string {
 }
 
 /**
+ * Ports in words by protocol — "1,000 ports"; "235 TCP ports, 36 UDP ports and ping" when a scan
+ * probed both, for a group lists its port numbers once whatever the protocol — from target keys
+ * (targetKey); the ping key is no port.
+ */
+function portsWords(keys: Iterable<number>): string {
+  let tcp = 0;
+  let udp = 0;
+  let ping = false;
+  for (const key of keys) {
+    if (key === ICMP_ECHO_KEY) ping = true;
+    else if (key & UDP_KEY) udp++;
+    else tcp++;
+  }
+  const ports = tcp > 0 && udp > 0 ? [plural(tcp, 'TCP port'), plural(udp, 'UDP port')] : tcp + udp > 0 ? [plural(tcp + udp, 'port')] : [];
+  if (ping) ports.push('ping');
+  return ports.length > 2 ? `${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]}` : ports.join(' and ');
+}
+
+/**
  * What came back to the ports of `address` that were probed without a SYN alone (`pa`'s targets
  * with no SYN counted, countProbe) — when they are most of its ports; else undefined.
  */
@@ -676,7 +695,7 @@ export function findScan(tally: Tally): Scan | null {
       });
       const bare = bareProbeAnswers(tally, address, pa);
       scan = {
-        words: `${count(keys.length)} ports on ${keyAddress(address)}`,
+        words: `${portsWords(keys)} on ${keyAddress(address)}`,
         probes: pa.n,
         targets: keys.length,
         failed: failedPorts,

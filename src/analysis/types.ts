@@ -258,6 +258,11 @@ export interface DestinationGroup {
   names: string[];
   /** Responder ports of its TCP and UDP attempts (pings have none: `pings`). */
   ports: number[];
+  /**
+   * When `ports` holds ports of both TCP and UDP: how many of each (a number in both is counted
+   * twice, as a scan counts it). Absent when they are of one protocol.
+   */
+  portsByProtocol?: { tcp: number; udp: number };
   /** Pings (ICMP echo requests) among its attempts; absent when none. */
   pings?: number;
   addresses: number;

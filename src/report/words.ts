@@ -12,16 +12,21 @@ import { isoMillis } from '../time.js';
 
 /**
  * Ports as a reader can take them in: all of them when few, else the first `shown` and how many
- * there are — "1, 3, 4, … (1,000 ports)" (a scan's group holds a thousand).
+ * there are — "1, 3, 4, … (1,000 ports)" (a scan's group holds a thousand); of both protocols, how
+ * many of each, as a scan's words count them: "1, 7, 9, … (235 TCP ports and 36 UDP ports)".
  */
-export function portList(ports: readonly number[], shown = 12): string {
+export function portList(ports: readonly number[], shown = 12, byProtocol?: DestinationGroup['portsByProtocol']): string {
   if (ports.length <= shown) return ports.join(', ');
-  return `${ports.slice(0, shown).join(', ')}, … (${count(ports.length)} ports)`;
+  const how =
+    byProtocol === undefined
+      ? plural(ports.length, 'port')
+      : `${plural(byProtocol.tcp, 'TCP port')} and ${plural(byProtocol.udp, 'UDP port')}`;
+  return `${ports.slice(0, shown).join(', ')}, … (${how})`;
 }
 
 /** A group's ports, and pings when it has some: "443", "ping", "80, 443 and ping". */
-export function groupPorts(g: Pick<DestinationGroup, 'ports' | 'pings'>, shown = 12): string {
-  const ports = portList(g.ports, shown);
+export function groupPorts(g: Pick<DestinationGroup, 'ports' | 'pings' | 'portsByProtocol'>, shown = 12): string {
+  const ports = portList(g.ports, shown, g.portsByProtocol);
   if (g.pings === undefined || g.pings === 0) return ports;
   return ports === '' ? 'ping' : `${ports} and ping`;
 }

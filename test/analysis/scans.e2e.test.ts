@@ -269,6 +269,33 @@ describe('scans', () => {
     expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in [^,]*, 90 answered by a reset, 10 unanswered — /);
   });
 
+  it('a scan of TCP ports, UDP ports and ping counts each protocol apart, in its words and in its group line alike', async () => {
+    // 30 TCP ports refused, 20 UDP ports answered by ICMP port unreachable (10 of them numbers the
+    // TCP probes used too), and a ping answered: 40 port numbers, 30 TCP ports and 20 UDP ports.
+    const target = '192.168.1.25';
+    const frames: TimedFrame[] = [];
+    for (let p = 1; p <= 30; p++) frames.push(...refused('192.168.1.10', target, p, T0 + p * 0.01, 41_000 + p));
+    for (let k = 0; k < 20; k++) {
+      const ts = T0 + 1 + k * 0.01;
+      const probe = udpFrame({ src: '192.168.1.10', dst: target, sport: 62_025, dport: 21 + k, payload: '' });
+      frames.push({ ts, frame: probe });
+      frames.push({
+        ts: ts + 0.0008,
+        frame: icmpFrame({ src: target, dst: '192.168.1.10', type: 3, code: 3, quoted: quoteOf(probe), ttl: 128 }),
+      });
+    }
+    frames.push({ ts: T0 + 2, frame: icmpFrame({ src: '192.168.1.10', dst: target, type: 8, code: 0, id: 7, sequence: 1 }) });
+    frames.push({ ts: T0 + 2.001, frame: icmpFrame({ src: target, dst: '192.168.1.10', type: 0, code: 0, id: 7, sequence: 1, ttl: 128 }) });
+    const result = await analyzeFrames(frames);
+    const h = hostOf(result, '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 30 TCP ports, 20 UDP ports and ping on 192\.168\.1\.25 probed in /);
+    expect(h.groups[0]!.ports).toHaveLength(40);
+    expect(h.groups[0]!.portsByProtocol).toEqual({ tcp: 30, udp: 20 });
+    const text = analyzeRenderers.text(result, { color: false, width: 200 });
+    expect(text).toContain('ports 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, … (30 TCP ports and 20 UDP ports) and ping — 1 address');
+  });
+
   it("the groups a sweep's report does not show say how many of their attempts the capture's end cut off", async () => {
     // SYNs to port 80 of 60 addresses, each in a network of its own, none answered: the last 10
     // in the capture's last seconds, before another host's packet ends it.
