@@ -73,7 +73,8 @@ function kindOf(host: HostFinding | null, group: DestinationGroup | null): Kind 
   }
   if (group !== null && group.failed > judgedAttempts(group) / 2) {
     const resets = group.resets.middlebox + group.resets.endpoint + group.resets.unknown;
-    return resets >= group.unanswered ? 'refused' : 'unanswered';
+    // Attempts their client gave up on got no answer either: counted with those never answered.
+    return resets >= group.unanswered + (group.abandonedByClient ?? 0) ? 'refused' : 'unanswered';
   }
   return 'ordinary';
 }

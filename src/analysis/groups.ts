@@ -8,7 +8,7 @@ import { respV4 } from '../flows/store.js';
 import { keyAddress, respKey } from './address-key.js';
 import { ipv4ToNumber } from '../decode/address.js';
 import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
-import { opensAttempt, type Items } from './outcomes.js';
+import { abandonedByClient, opensAttempt, type Items } from './outcomes.js';
 import {
   analyzeSchedule,
   bestSchedule,
@@ -96,6 +96,8 @@ interface GroupCounts {
   attempts: number;
   established: number;
   unanswered: number;
+  /** Attempts the client reset itself before any answer (abandonedByClient): failed, but not unanswered. */
+  abandoned: number;
   first: number;
   last: number;
   /** Times and source ports of the failed attempts and of the completed ones, made at the first of each. */
@@ -119,6 +121,9 @@ interface GroupAcc {
   keyCounts: number[];
   names: Few<string>;
   ports: Few<number>;
+  /** The ports of its TCP and of its UDP connections apart (DestinationGroup.portsByProtocol). */
+  tcpPorts: Few<number>;
+  udpPorts: Few<number>;
   /** Pings among its connections (the analysis reads no other ICMP): they have no port. */
   pings: number;
   /** The addresses' netblocks (netblockKey), written as text when the group is made. */
@@ -190,6 +195,7 @@ function newCounts(): GroupCounts {
     attempts: 0,
     established: 0,
     unanswered: 0,
+    abandoned: 0,
     first: Infinity,
     last: -Infinity,
     failedTimes: null,
@@ -210,6 +216,7 @@ function resetCounts(g: GroupCounts): void {
   g.attempts = 0;
   g.established = 0;
   g.unanswered = 0;
+  g.abandoned = 0;
   g.first = Infinity;
   g.last = -Infinity;
   g.failedTimes = null;
@@ -229,6 +236,8 @@ function newGroup(): GroupAcc {
     keyCounts: [],
     names: new Few(),
     ports: new Few(),
+    tcpPorts: new Few(),
+    udpPorts: new Few(),
     pings: 0,
     netblocks: new Few(),
     middlebox: 0,
@@ -284,6 +293,8 @@ export class HostGroups {
   readonly attempts: Int32Array;
   readonly established: Int32Array;
   readonly unanswered: Int32Array;
+  /** DestinationGroup.abandonedByClient. */
+  readonly abandoned: Int32Array;
   readonly failed: Int32Array;
   /**
    * Attempts the end of the capture cut off (Items.cutOff): made, but neither answered nor
@@ -355,6 +366,7 @@ export class HostGroups {
     this.attempts = new Int32Array(count);
     this.established = new Int32Array(count);
     this.unanswered = new Int32Array(count);
+    this.abandoned = new Int32Array(count);
     this.failed = new Int32Array(count);
     const cutOff = (this.cutOff = new Int32Array(count));
     for (const i of items.cutOff) cutOff[groupOf[i]!]!++;
@@ -375,6 +387,7 @@ export class HostGroups {
       this.attempts[g] = acc.attempts;
       this.established[g] = acc.established;
       this.unanswered[g] = acc.unanswered;
+      this.abandoned[g] = acc.abandoned;
       this.failed[g] = acc.attempts - (acc.doneTimes?.length ?? 0);
       this.addresses[g] = acc.addresses.size;
       this.untimed[g] = acc.untimed;
@@ -472,6 +485,7 @@ export class HostGroups {
     const omitted = { groups: this.count - kept, attempts: 0, established: 0, unanswered: 0, failed: 0, addresses: 0 };
     let untimed = 0;
     let cutOff = 0;
+    let abandoned = 0;
     for (let k = kept; k < this.count; k++) {
       const g = this.byWeight[k]!;
       untimed += this.untimed[g]!;
@@ -480,10 +494,16 @@ export class HostGroups {
       omitted.attempts += this.attempts[g]! + this.cutOff[g]!;
       omitted.established += this.established[g]!;
       omitted.unanswered += this.unanswered[g]!;
+      abandoned += this.abandoned[g]!;
       omitted.failed += this.failed[g]!;
       omitted.addresses += this.addresses[g]!;
     }
-    return { ...omitted, ...(cutOff > 0 && { cutOff }), ...(untimed > 0 && { untimedFlows: untimed }) };
+    return {
+      ...omitted,
+      ...(cutOff > 0 && { cutOff }),
+      ...(abandoned > 0 && { abandonedByClient: abandoned }),
+      ...(untimed > 0 && { untimedFlows: untimed }),
+    };
   }
 
   /** What a blocked host tried to reach, weighed over every group (see `turnedAwayAmong`). */
@@ -729,7 +749,11 @@ function countItem(g: GroupCounts, items: Items, i: number, c: Connection): bool
     g.doneTimes = withValue(g.doneTimes, ts);
     g.donePorts = withValue(g.donePorts, origP);
   } else {
-    if (outcome === 'unanswered') g.unanswered++;
+    // An attempt its client gave up on got no answer, but was not left without one: said apart.
+    if (outcome === 'unanswered') {
+      if (abandonedByClient(c)) g.abandoned++;
+      else g.unanswered++;
+    }
     g.failedTimes = withValue(g.failedTimes, ts);
     g.failedPorts = withValue(g.failedPorts, origP);
   }
@@ -753,7 +777,10 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   const c = items.conn.peek(i);
   const refusal = items.refusal[i];
   if (c.proto === 'icmp') g.pings++;
-  else g.ports.add(c.respP);
+  else {
+    g.ports.add(c.respP);
+    (c.proto === 'udp' ? g.udpPorts : g.tcpPorts).add(c.respP);
+  }
   g.bytesOut += carriedBytes(c.origBytes, c.origIpBytes, c.origPkts, c.missedBytes);
   g.bytesIn += carriedBytes(c.respBytes, c.respIpBytes, c.respPkts, c.missedBytes);
   // A refusal: a reset of a connection that was established is its end, not a refusal of it.
@@ -866,6 +893,8 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
   };
   if (g.pings > 0) group.pings = g.pings;
   if (g.resent > 0) group.resent = g.resent;
+  if (n.abandoned > 0) group.abandonedByClient = n.abandoned;
+  if (g.tcpPorts.size > 0 && g.udpPorts.size > 0) group.portsByProtocol = { tcp: g.tcpPorts.size, udp: g.udpPorts.size };
   if (n.untimed > 0) group.untimed = { flows: n.untimed, datagrams: n.untimedDatagrams, seconds: round(n.untimedSeconds, 6) };
   if (schedule.basis === 'requests in one connection' && n.requests !== null) {
     group.requestTimes = n.requests.requestTimes.slice(0, REQUEST_TIMES_SHOWN);

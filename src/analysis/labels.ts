@@ -6,7 +6,7 @@
 import { CUT_OFF_SECONDS, blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { destinationCount, pingsOnly, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
-import { count, decimal, duration, plural, round, share, ttl } from '../quantities.js';
+import { count, decimal, duration, plural, round, ttl } from '../quantities.js';
 import { portWords } from './schedule-words.js';
 import { median } from './stats.js';
 import { flat } from '../flat.js';
@@ -14,6 +14,7 @@ import {
   directSpread,
   findFlood,
   findScan,
+  scanWords,
   floodWords,
   mainRefusal,
   type Flood,
@@ -184,7 +185,7 @@ export function labelHost(
   }
   if (scan !== null) {
     labels.push('scanner');
-    evidence.push(`scanner: ${scan.words} probed in ${duration(scan.span)}, ${share(scan.failed, scan.targets)} refused or unanswered`);
+    evidence.push(`scanner: ${scanWords(scan)}`);
   }
   if (flood !== null) {
     labels.push('flood');
@@ -300,7 +301,7 @@ function repeatedlyBlocked(items: Items, tally: Tally, groupOf: Int32Array): boo
   for (const i of tally.direct) {
     const g = groupOf[i]!;
     all.set(g, (all.get(g) ?? 0) + 1);
-    if (blockedOutcome(items.outcome[i]!, items.refusal[i])) blocked.set(g, (blocked.get(g) ?? 0) + 1);
+    if (blockedOutcome(items.outcome[i]!, items.refusal[i], items.conn.peek(i))) blocked.set(g, (blocked.get(g) ?? 0) + 1);
   }
   for (const [g, n] of blocked) if (n >= MIN_BLOCKED_REPEATS && n / all.get(g)! > 0.5) return true;
   return false;

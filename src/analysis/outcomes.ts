@@ -44,6 +44,9 @@ export function abandonedByClient(c: Connection): boolean {
   return c.proto === 'tcp' && c.respPkts === 0 && c.resets.some((r) => r.kind === 'rst' && r.fromOriginator);
 }
 
+/** Attempts abandonedByClient, in the words of every count and sentence that says them apart. */
+export const ABANDONED = 'abandoned by the client';
+
 /** Connections of one host held as objects while it is analysed; a host with more reads them from the store as needed. */
 export const MAX_HELD_CONNECTIONS = 50_000;
 
@@ -172,9 +175,12 @@ export function middleboxOutcome(outcome: Outcome, refusal: AttributedReset | un
   return outcome === 'reset-middlebox' || (outcome === 'refused-icmp' && refusal?.attribution === 'middlebox');
 }
 
-/** Failed because something in the path stopped it (DESIGN.md: `blocked`). */
-export function blockedOutcome(outcome: Outcome, refusal: AttributedReset | undefined): boolean {
-  return outcome === 'unanswered' || middleboxOutcome(outcome, refusal);
+/**
+ * Failed because something in the path stopped it (DESIGN.md: `blocked`): not an attempt its
+ * client abandoned (abandonedByClient), which nothing was seen to stop.
+ */
+export function blockedOutcome(outcome: Outcome, refusal: AttributedReset | undefined, c: Connection): boolean {
+  return (outcome === 'unanswered' && !abandonedByClient(c)) || middleboxOutcome(outcome, refusal);
 }
 
 /**

@@ -18,18 +18,22 @@ export interface HostTotals {
   failed: number;
   /** Of `attempts`, those cut off by the end of the capture (HostFinding.cutOff): neither established nor failed. */
   cutOff: number;
+  /** Of `failed`, those the client abandoned (DestinationGroup.abandonedByClient). */
+  abandoned: number;
 }
 
 /** Attempts, established and failed attempts over a host's groups, those left out of `groups` too; `connections` as given. */
 export function hostTotals(host: HostFinding, connections: number): HostTotals {
   let attempts = host.groupsOmitted?.attempts ?? 0;
   let failed = host.groupsOmitted?.failed ?? 0;
+  let abandoned = host.groupsOmitted?.abandonedByClient ?? 0;
   for (const g of host.groups) {
     attempts += g.attempts;
     failed += g.failed;
+    abandoned += g.abandonedByClient ?? 0;
   }
   const cutOff = host.cutOff ?? 0;
-  return { connections, attempts, established: attempts - failed - cutOff, failed, cutOff };
+  return { connections, attempts, established: attempts - failed - cutOff, failed, cutOff, abandoned };
 }
 
 /** Whether a host's every attempt was cut off by the end of the capture: none of them could be judged. */
@@ -54,6 +58,8 @@ export class QuietTally {
   hosts = 0;
   /** Their attempts never answered. */
   unanswered = 0;
+  /** Their attempts the client abandoned (DestinationGroup.abandonedByClient), not among `unanswered`. */
+  abandoned = 0;
   /** Their attempts cut off by the end of the capture. */
   cutOff = 0;
   /** Their UDP flows whose datagrams' times the input does not keep (DestinationGroup.untimed). */
@@ -70,6 +76,7 @@ export class QuietTally {
     const told = floodSource ? 0 : 1;
     this.unanswered += told * (finding.groupsOmitted?.unanswered ?? 0);
     this.cutOff += told * totals.cutOff;
+    this.abandoned += told * totals.abandoned;
     this.untimed += finding.groupsOmitted?.untimedFlows ?? 0;
     for (const g of finding.groups) {
       this.unanswered += told * g.unanswered;
@@ -86,6 +93,7 @@ export class QuietTally {
     row.established += t.established;
     row.failed += t.failed;
     if (t.cutOff > 0) row.cutOff = (row.cutOff ?? 0) + t.cutOff;
+    if (t.abandoned > 0) row.abandonedByClient = (row.abandonedByClient ?? 0) + t.abandoned;
   }
 
   row(activity: QuietActivity): QuietHostCounts | undefined {

@@ -9,7 +9,7 @@ import { insideBurstWords, periodWords } from './schedule-words.js';
 import type { FloodTarget, HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
 import { likelyFirewall } from './attribution.js';
 import { allCutOff, hostTotals, QuietTally } from './quiet.js';
-import { CUT_OFF_SECONDS } from './outcomes.js';
+import { ABANDONED, CUT_OFF_SECONDS } from './outcomes.js';
 import { periodicOutcome, turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
 import type { Interception } from './interception.js';
@@ -299,6 +299,11 @@ function quietSummary(
   const refused = Math.max(0, resetSources.reduce((n, s) => n + s.resets, 0) - floodRefused);
   const other = floodTargets.length > 0 ? ' other' : '';
   const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), quiet.unanswered);
+  // Attempts their clients gave up on: no answer was held back, so not among those never answered.
+  const abandoned = hosts.reduce(
+    (n, h) => n + (h.groupsOmitted?.abandonedByClient ?? 0) + h.groups.reduce((m, g) => m + (g.abandonedByClient ?? 0), 0),
+    quiet.abandoned,
+  );
   const untimed = hosts.reduce(
     (n, h) => n + (h.groupsOmitted?.untimedFlows ?? 0) + h.groups.reduce((m, g) => m + (g.untimed?.flows ?? 0), 0),
     quiet.untimed,
@@ -313,7 +318,8 @@ function quietSummary(
       ? ` ${untimed === 1 ? 'A UDP flow' : `${count(untimed)} UDP flows`} kept sending datagrams whose times Zeek's conn.log does not record: ` +
         'whether they recur on a schedule cannot be read from the log — run callhome on the capture.'
       : '';
-  if (refused === 0 && unanswered === 0) return `${first}, and no${other} attempt is refused or left unanswered.${hidden}`;
+  if (refused === 0 && unanswered === 0 && abandoned === 0)
+    return `${first}, and no${other} attempt is refused or left unanswered.${hidden}`;
   const parts: string[] = [];
   if (refused > 0) {
     const byServers = resetSources.filter((s) => s.attribution === 'endpoint').reduce((n, s) => n + s.resets, 0);
@@ -322,9 +328,12 @@ function quietSummary(
     );
   }
   if (unanswered > 0) parts.push(`${plural(unanswered, `${other.trim()} attempt`.trim())} never answered`);
+  if (abandoned > 0) parts.push(`${plural(abandoned, `${other.trim()} attempt`.trim())} ${ABANDONED}`);
   // One failure is neither scattered nor repeated.
-  const scattered = untimed === 0 && refused + unanswered > 1 ? ', scattered rather than repeated' : '';
-  return `${first}; ${parts.join(' and ')}${scattered} (see the hosts below).${hidden}`;
+  const failures = refused + unanswered + abandoned;
+  const scattered = untimed === 0 && failures > 1 ? ', scattered rather than repeated' : '';
+  const said = parts.length > 2 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts.join(' and ');
+  return `${first}; ${said}${scattered} (see the hosts below).${hidden}`;
 }
 
 /** Flood targets named in the summary; the JSON's `floodTargets` has them all. */

@@ -11,7 +11,7 @@ import { keyAddress, type AddressKey } from './address-key.js';
 import { resetTimed, type Connection } from '../flows/connection.js';
 import { blockedOutcome, middleboxOutcome, refusedSomething, type Items } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
-import { count, duration, endpoint, plural, rate } from '../quantities.js';
+import { count, duration, endpoint, plural, rate, share } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { isWebAttempt } from './udp.js';
 import { SCAN_PORTS } from './scanned.js';
@@ -290,7 +290,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
       tally.directUdp++;
       if (!failed) tally.directUdpAnswered++;
     }
-    if (blockedOutcome(outcome, refusal)) tally.directBlocked++;
+    if (blockedOutcome(outcome, refusal, c)) tally.directBlocked++;
     if (middleboxOutcome(outcome, refusal)) {
       tally.directMiddlebox++;
       if (refusal !== undefined && refusedSomething(refusal)) tally.directRefusedInPath++;
@@ -566,6 +566,7 @@ function withCutOff(t: TargetStats, cut: TargetStats): TargetStats {
 }
 
 export interface Scan {
+  /** What was scanned: "1,000 ports on 192.168.1.25", "235 TCP ports, 36 UDP ports and ping on …", "120 addresses on port 445". */
   words: string;
   /** Attempts (probes) at the ports or addresses scanned. */
   probes: number;
@@ -578,6 +579,81 @@ export interface Scan {
   span: number;
   /** A sweep by ping (ICMP echo): looking for live hosts, not for open services. */
   pings: boolean;
+  /**
+   * A scan of ports mostly probed without a SYN (nmap's ACK, FIN, NULL, Xmas and window scans):
+   * what came back to those ports — a reset (the port unfiltered, or closed), ICMP, nothing.
+   * Such a probe opens no connection, so nothing is refused. Absent for any other scan.
+   */
+  bare?: { ports: number; reset: number; icmp: number; unanswered: number };
+}
+
+/**
+ * A scan in words, as its label's evidence, its verdict and the summary say it: what was probed,
+ * over how long, and what came back — "1,000 ports on 192.168.1.25 probed in 1.2 s, 99.5% refused
+ * or unanswered"; a scan without SYNs by what answered its probes: "…, all 1,000 answered by a reset".
+ */
+export function scanWords(scan: Scan): string {
+  const probed = `${scan.words} probed in ${duration(scan.span)}`;
+  const bare = scan.bare;
+  if (bare === undefined) return `${probed}, ${share(scan.failed, scan.targets)} refused or unanswered`;
+  if (bare.reset === bare.ports) return `${probed}, all ${count(bare.ports)} answered by a reset`;
+  const came = [
+    bare.reset > 0 ? `${count(bare.reset)} answered by a reset` : '',
+    bare.icmp > 0 ? `${count(bare.icmp)} by ICMP` : '',
+    bare.unanswered > 0 ? `${count(bare.unanswered)} unanswered` : '',
+  ].filter((x) => x !== '');
+  return `${probed}, ${came.join(', ')}`;
+}
+
+/**
+ * Ports in words by protocol — "1,000 ports"; "235 TCP ports, 36 UDP ports and ping" when a scan
+ * probed both, for a group lists its port numbers once whatever the protocol — from target keys
+ * (targetKey); the ping key is no port.
+ */
+function portsWords(keys: Iterable<number>): string {
+  let tcp = 0;
+  let udp = 0;
+  let ping = false;
+  for (const key of keys) {
+    if (key === ICMP_ECHO_KEY) ping = true;
+    else if (key & UDP_KEY) udp++;
+    else tcp++;
+  }
+  const ports = tcp > 0 && udp > 0 ? [plural(tcp, 'TCP port'), plural(udp, 'UDP port')] : tcp + udp > 0 ? [plural(tcp + udp, 'port')] : [];
+  if (ping) ports.push('ping');
+  return ports.length > 2 ? `${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]}` : ports.join(' and ');
+}
+
+/**
+ * What came back to the ports of `address` that were probed without a SYN alone (`pa`'s targets
+ * with no SYN counted, countProbe) — when they are most of its ports; else undefined.
+ */
+function bareProbeAnswers(tally: Tally, address: AddressKey, pa: AddressStats): Scan['bare'] {
+  let ports = 0;
+  pa.ports.forEach((t) => {
+    if (t.n === 0) ports++;
+  });
+  if (ports * 2 <= pa.ports.size) return undefined;
+  // Per port, the best answer any of its probes got: a reset, else ICMP, else none.
+  const answer = new Map<number, 'reset' | 'icmp' | 'none'>();
+  const { items } = tally;
+  for (const i of items.probes) {
+    const c = items.conn.peek(i);
+    if (respKey(c) !== address) continue;
+    const key = targetKey(c);
+    if (pa.ports.get(key)?.n !== 0) continue;
+    const outcome = items.outcome[i]!;
+    const got = outcome.startsWith('reset-') ? 'reset' : outcome === 'refused-icmp' ? 'icmp' : 'none';
+    const had = answer.get(key);
+    if (had === undefined || had === 'none' || (had === 'icmp' && got === 'reset')) answer.set(key, got);
+  }
+  let reset = 0;
+  let icmp = 0;
+  for (const got of answer.values()) {
+    if (got === 'reset') reset++;
+    else if (got === 'icmp') icmp++;
+  }
+  return { ports, reset, icmp, unanswered: ports - reset - icmp };
 }
 
 /** Ports or addresses that answered no attempt: each judged once, however often it was tried. */
@@ -612,17 +688,20 @@ export function findScan(tally: Tally): Scan | null {
     if (ports >= SCAN_PORTS && failedPorts >= SCAN_FAILING * ports && (scan === null || pa.n > scan.probes)) {
       // Ports probed only in the capture's last seconds were probed all the same: counted, though
       // none of them is known to have failed (the scan is judged on the others).
-      let probed = ports;
+      const keys: number[] = [];
+      pa.ports.forEach((_, key) => void keys.push(key));
       (cutOff ??= cutOffTargets(tally)).get(address)?.forEach((_, key) => {
-        if (pa.ports.get(key) === undefined) probed++;
+        if (pa.ports.get(key) === undefined) keys.push(key);
       });
+      const bare = bareProbeAnswers(tally, address, pa);
       scan = {
-        words: `${count(probed)} ports on ${keyAddress(address)}`,
+        words: `${portsWords(keys)} on ${keyAddress(address)}`,
         probes: pa.n,
-        targets: probed,
+        targets: keys.length,
         failed: failedPorts,
         span: pa.last - pa.first,
         pings: false,
+        ...(bare !== undefined && { bare }),
       };
     }
   });

@@ -264,6 +264,11 @@ export interface DestinationGroup {
   names: string[];
   /** Responder ports of its TCP and UDP attempts (pings have none: `pings`). */
   ports: number[];
+  /**
+   * When `ports` holds ports of both TCP and UDP: how many of each (a number in both is counted
+   * twice, as a scan counts it). Absent when they are of one protocol.
+   */
+  portsByProtocol?: { tcp: number; udp: number };
   /** Pings (ICMP echo requests) among its attempts; absent when none. */
   pings?: number;
   addresses: number;
@@ -271,7 +276,14 @@ export interface DestinationGroup {
   /** Attempts made: those cut off by the end of the capture (`cutOff`) among them. */
   attempts: number;
   established: number;
+  /** Attempts that got nothing back: not those their client abandoned (`abandonedByClient`). */
   unanswered: number;
+  /**
+   * Attempts the client reset itself before any answer came (Zeek: RSTOS0, history "SR"): it gave
+   * up on them — nothing in the path was seen to drop them. Among `failed`, not `unanswered`.
+   * Absent when none.
+   */
+  abandonedByClient?: number;
   /** Connections refused (reset, refused by ICMP, denied by a log), by who refused them: an attempt's, and those of `resent`. */
   resets: { middlebox: number; endpoint: number; unknown: number };
   /**
@@ -406,6 +418,8 @@ export interface HostFinding {
     addresses: number;
     /** Of `attempts`, those cut off by the end of the capture (DestinationGroup.cutOff); absent when none. */
     cutOff?: number;
+    /** Of `failed`, those the client abandoned (DestinationGroup.abandonedByClient); absent when none. */
+    abandonedByClient?: number;
     /** DestinationGroup.untimed flows of the groups left out; absent when none. */
     untimedFlows?: number;
   };
@@ -444,6 +458,8 @@ export interface QuietHostCounts {
   failed: number;
   /** Of `attempts`, those cut off by the end of the capture: neither established nor failed. Absent when none. */
   cutOff?: number;
+  /** Of `failed`, those the client abandoned (DestinationGroup.abandonedByClient). Absent when none. */
+  abandonedByClient?: number;
   /**
    * When the schedule was measured on the requests (UDP: packet bursts) inside one long-lived
    * connection: their times, the first REQUEST_TIMES_SHOWN, for the report's timeline.

@@ -17,7 +17,7 @@ import {
 } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { answersOnLink, type Interception } from './interception.js';
-import { abandonedByClient, CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
+import { ABANDONED, abandonedByClient, CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import {
   certaintyWords,
@@ -31,7 +31,7 @@ import {
   spellWords,
   untimedWords,
 } from './schedule-words.js';
-import { directRate, directSpread, floodWords, type Flood, type Tally } from './tally.js';
+import { directRate, directSpread, floodWords, scanWords, type Flood, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetAttribution, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
@@ -88,7 +88,10 @@ export function turnedAwayOf(groups: readonly DestinationGroup[], omitted?: Host
 /** What becomes of a group's attempts on a schedule, in a word: "gets through", "reset", "dropped", "fails". */
 export function periodicOutcome(g: DestinationGroup): string {
   const reset = g.resets.middlebox + g.resets.endpoint + g.resets.unknown;
-  return g.established > g.failed ? 'gets through' : reset >= g.unanswered && reset > 0 ? 'reset' : g.unanswered > 0 ? 'dropped' : 'fails';
+  const abandoned = g.abandonedByClient ?? 0;
+  if (g.established > g.failed) return 'gets through';
+  if (reset >= g.unanswered + abandoned && reset > 0) return 'reset';
+  return g.unanswered >= abandoned && g.unanswered > 0 ? 'dropped' : abandoned > 0 ? ABANDONED : 'fails';
 }
 
 /** The other direct destination groups on a schedule, briefly: "x every 4 min 56 s (reset)". */
@@ -119,6 +122,8 @@ function failureWords(f: VerdictFacts, g: DestinationGroup, noun = 'attempt'): s
   if (refused.middlebox > 0) parts.push(`${howMany(refused.middlebox, g.attempts, noun)} refused by a device in the path`);
   if (refused.unknown > 0) parts.push(`${howMany(refused.unknown, g.attempts, noun)} refused (by whom cannot be told)`);
   if (g.unanswered > 0) parts.push(`${howMany(g.unanswered, g.attempts, noun)} never answered`);
+  const abandoned = g.abandonedByClient ?? 0;
+  if (abandoned > 0) parts.push(`${howMany(abandoned, g.attempts, noun)} ${ABANDONED}`);
   return parts.length > 0 ? parts.join(', ') : `${plural(g.failed, noun)} failed`;
 }
 
@@ -206,7 +211,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
     );
   } else if (has('scanner') && f.scan !== null) {
     sentences.push(
-      `A scan: ${f.scan.words} probed in ${duration(f.scan.span)}, ${share(f.scan.failed, f.scan.targets)} refused or unanswered — ` +
+      `A scan: ${scanWords(f.scan)} — ` +
         `probing for ${f.scan.pings ? 'live hosts' : 'open services'}, not software calling home and not a flood at one target.`,
     );
   } else if (t.direct.length > 0 && (has('blocked') || (inPath > 0 && inPath >= TURNED_AWAY_SHARE * t.direct.length))) {
@@ -338,7 +343,10 @@ export function verdictOf(f: VerdictFacts): Verdict {
     const refused = t.attempts.filter(
       (i) => items.outcome[i] === 'reset-endpoint' || items.outcome[i] === 'reset-unknown' || items.outcome[i] === 'refused-icmp',
     );
-    const unanswered = t.attempts.filter((i) => items.outcome[i] === 'unanswered');
+    // Attempts that got nothing back: those left without an answer, and those their client gave up on first.
+    const silent = t.attempts.filter((i) => items.outcome[i] === 'unanswered');
+    const abandoned = silent.filter((i) => abandonedByClient(items.conn.peek(i)));
+    const unanswered = abandoned.length === 0 ? silent : silent.filter((i) => !abandonedByClient(items.conn.peek(i)));
     if (t.attempts.length > 0 && refused.length / t.attempts.length > 0.5) {
       const targets = targetsOf(items, refused, 4);
       const attribution = items.refusal[refused[0]!];
@@ -355,22 +363,23 @@ export function verdictOf(f: VerdictFacts): Verdict {
           `refused by ${attribution?.attribution === 'endpoint' ? 'the server itself' : attribution?.attribution === 'middlebox' ? 'a device in the path' : 'someone we cannot tell'}` +
           ` (${attribution?.attribution ?? 'unknown'}: ${attribution?.evidence ?? ''}).`,
       );
-    } else if (t.attempts.length > 0 && unanswered.length / t.attempts.length > 0.5) {
-      const dns = dnsFacts(items.conn, unanswered);
-      if (dns !== null && dns.flows > unanswered.length / 2) {
+    } else if (t.attempts.length > 0 && silent.length / t.attempts.length > 0.5) {
+      const dns = dnsFacts(items.conn, silent);
+      if (dns !== null && dns.flows > silent.length / 2) {
         sentences.push(dnsUnansweredWords(dns, t.attempts.length));
-      } else if (unanswered.every((i) => abandonedByClient(items.conn.peek(i)))) {
+      } else if (abandoned.length >= unanswered.length) {
         // The client reset its own SYN before any answer came: nothing dropped it on the way.
-        const one = unanswered.length === 1;
+        const one = abandoned.length === 1;
         const which =
-          unanswered.length < t.attempts.length
-            ? `${count(unanswered.length)} of ${plural(t.attempts.length, 'attempt')}`
+          abandoned.length < t.attempts.length
+            ? `${count(abandoned.length)} of ${plural(t.attempts.length, 'attempt')}`
             : one
               ? 'its one attempt'
-              : `all ${plural(unanswered.length, 'attempt')}`;
+              : `all ${plural(abandoned.length, 'attempt')}`;
+        const others = unanswered.length > 0 ? ` ${count(unanswered.length)} more never answered.` : '';
         sentences.push(
           `Connection ${one ? 'attempt' : 'attempts'} the client abandoned itself: ${which} ` +
-            `reset by the client before any answer came — it gave up on ${one ? 'it' : 'them'}; nothing in the capture turned ${one ? 'it' : 'them'} away.`,
+            `reset by the client before any answer came — it gave up on ${one ? 'it' : 'them'}; nothing in the capture turned ${one ? 'it' : 'them'} away.${others}`,
         );
       } else {
         const syns = unanswered.reduce((n, i) => n + items.conn.get(i).synCount, 0);
@@ -381,7 +390,8 @@ export function verdictOf(f: VerdictFacts): Verdict {
         ].filter((x) => x !== '');
         sentences.push(
           `Connection attempts that are never answered: ${count(unanswered.length)} of ${plural(t.attempts.length, 'attempt')}` +
-            ` (${sent.join(' and ')}) — silently dropped on the way or the server is down.`,
+            ` (${sent.join(' and ')}) — silently dropped on the way or the server is down` +
+            `${abandoned.length > 0 ? `; ${count(abandoned.length)} more ${ABANDONED}, reset by it before any answer came` : ''}.`,
         );
       }
     } else if (items.cutOff.length > 0 && t.attempts.length === 0) {
@@ -401,14 +411,21 @@ export function verdictOf(f: VerdictFacts): Verdict {
       // Attempts that failed here and there are said, as the summary counts them.
       let refused = 0;
       let unanswered = 0;
+      let abandoned = 0;
       const failedAt: number[] = [];
       for (const i of t.attempts) {
         const outcome = items.outcome[i];
-        if (outcome === 'unanswered') unanswered++;
-        else if (outcome !== 'established') refused++;
+        if (outcome === 'unanswered') {
+          if (abandonedByClient(items.conn.peek(i))) abandoned++;
+          else unanswered++;
+        } else if (outcome !== 'established') refused++;
         if (outcome !== 'established') failedAt.push(i);
       }
-      const failed = [refused > 0 ? `${count(refused)} refused` : '', unanswered > 0 ? `${count(unanswered)} never answered` : '']
+      const failed = [
+        refused > 0 ? `${count(refused)} refused` : '',
+        unanswered > 0 ? `${count(unanswered)} never answered` : '',
+        abandoned > 0 ? `${count(abandoned)} ${ABANDONED}` : '',
+      ]
         .filter((x) => x !== '')
         .join(', ');
       // Scattered only when they are: failures at one destination are that destination's.
@@ -418,7 +435,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
         `Ordinary traffic: ${plural(items.n, 'connection')} to ${plural(destinationCount(f.destinations, null), 'destination')}, ` +
           (failed === ''
             ? 'nothing regular and nothing refused in the path.'
-            : `nothing regular; ${count(refused + unanswered)} of ${plural(t.attempts.length, 'attempt')} failed (${failed})${where}.`),
+            : `nothing regular; ${count(refused + unanswered + abandoned)} of ${plural(t.attempts.length, 'attempt')} failed (${failed})${where}.`),
       );
     }
   }

@@ -36,6 +36,7 @@ import {
   hostActivity,
   listedHosts,
   outcomeWords,
+  quietAbandonedWords,
   groupPorts,
   shortIso,
   totalResets,
@@ -347,7 +348,7 @@ function otherHostsPart(view: NetworkView, options: RenderOptions): string[] {
   const id = view.network === null ? 'other-hosts' : `other-hosts-${view.network.id}`;
   const out = [`<section id="${id}">`, `<h2>${h(sectionTitle('Other hosts', view))}</h2>`, modelTable(quietHostsTable(result.quietHosts))];
   out.push(
-    `<p class="numbers">${h(`${plural(result.quietHosts.count, 'host')} without findings${options.allHosts === true ? '' : ' (--all-hosts lists each host)'}.`)}</p>`,
+    `<p class="numbers">${h(`${plural(result.quietHosts.count, 'host')} without findings${options.allHosts === true ? '' : ' (--all-hosts lists each host)'}${quietAbandonedWords(result.quietHosts)}.`)}</p>`,
   );
   if (quiet.length > 0) out.push(collapsed(modelTable(otherHostsTable(quiet)), quiet.length, 'every host without findings'));
   out.push('</section>');

@@ -31,6 +31,7 @@ import {
   groupsListed,
   listedHosts,
   partlyShownWords,
+  quietAbandonedWords,
   groupPorts,
   shortIso,
   totalResets,
@@ -161,7 +162,7 @@ function hostsLines(result: AnalysisResult, options: RenderOptions, level: numbe
   if (result.quietHosts.count > 0) {
     out.push(`${'#'.repeat(level)} Other hosts`, '', modelTable(quietHostsTable(result.quietHosts)), '');
     out.push(
-      `${count(result.quietHosts.count)} ${result.quietHosts.count === 1 ? 'host' : 'hosts'} without findings${options.allHosts === true ? '' : ' (`--all-hosts` lists each host)'}.`,
+      `${count(result.quietHosts.count)} ${result.quietHosts.count === 1 ? 'host' : 'hosts'} without findings${options.allHosts === true ? '' : ' (`--all-hosts` lists each host)'}${quietAbandonedWords(result.quietHosts)}.`,
       '',
     );
     const quiet = listed.filter((h) => !deservesAttention(h));

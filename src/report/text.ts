@@ -36,6 +36,8 @@ import {
   hostActivity,
   endpoint,
   outcomeWords,
+  unshownOutcomes,
+  quietAbandonedWords,
   groupPorts,
   seenSpan,
   shortIso,
@@ -124,9 +126,12 @@ function hostLines(host: HostFinding, width: number, color: boolean): string[] {
     const omitted = host.groupsOmitted;
     const more = rest.length + (omitted?.groups ?? 0);
     const attempts = rest.reduce((n, g) => n + g.attempts, 0) + (omitted?.attempts ?? 0);
+    // Said as the groups shown say theirs: among the attempts, those the client gave up on and those the end cut off.
+    const abandoned = rest.reduce((n, g) => n + (g.abandonedByClient ?? 0), 0) + (omitted?.abandonedByClient ?? 0);
+    const cutOff = rest.reduce((n, g) => n + (g.cutOff ?? 0), 0) + (omitted?.cutOff ?? 0);
     out.push(
       ...wrap(
-        `… ${plural(more, 'more destination group')} (${plural(attempts, 'attempt')}; ` +
+        `… ${plural(more, 'more destination group')} (${plural(attempts, 'attempt')}${unshownOutcomes(abandoned, cutOff)}; ` +
           `${omitted === undefined ? '--format json has them all' : `--format json has the first ${count(groups.length)}, and counts the rest`})`,
         width,
         '    ',
@@ -173,7 +178,11 @@ function quietHostsLines(quiet: QuietHosts, allHosts: boolean, width: number, co
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
   const out = [paint(line(headers), 'dim', color), ...rows.map((r) => line(r.map(clean)))];
   const note = allHosts ? '' : ' (--all-hosts lists each host)';
-  out.push(...wrap(`${plural(quiet.count, 'host')} without findings${note}.`, width, '    ', '  ').map((l) => paint(l, 'dim', color)));
+  out.push(
+    ...wrap(`${plural(quiet.count, 'host')} without findings${note}${quietAbandonedWords(quiet)}.`, width, '    ', '  ').map((l) =>
+      paint(l, 'dim', color),
+    ),
+  );
   return out;
 }
 

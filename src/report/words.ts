@@ -3,24 +3,30 @@
  * Markdown and HTML say the same thing the same way. Quantities are worded by quantities.ts,
  * schedules by analysis/schedule-words.ts.
  */
-import type { AnalysisResult, Attempt, CaptureSummary, DestinationGroup, HostFinding } from '../analysis/types.js';
+import type { AnalysisResult, Attempt, CaptureSummary, DestinationGroup, HostFinding, QuietHosts } from '../analysis/types.js';
 import { hasFindings } from '../analysis/quiet.js';
+import { ABANDONED } from '../analysis/outcomes.js';
 import type { RenderOptions } from './types.js';
 import { count, duration, plural } from '../quantities.js';
 import { isoMillis } from '../time.js';
 
 /**
  * Ports as a reader can take them in: all of them when few, else the first `shown` and how many
- * there are — "1, 3, 4, … (1,000 ports)" (a scan's group holds a thousand).
+ * there are — "1, 3, 4, … (1,000 ports)" (a scan's group holds a thousand); of both protocols, how
+ * many of each, as a scan's words count them: "1, 7, 9, … (235 TCP ports and 36 UDP ports)".
  */
-export function portList(ports: readonly number[], shown = 12): string {
+export function portList(ports: readonly number[], shown = 12, byProtocol?: DestinationGroup['portsByProtocol']): string {
   if (ports.length <= shown) return ports.join(', ');
-  return `${ports.slice(0, shown).join(', ')}, … (${count(ports.length)} ports)`;
+  const how =
+    byProtocol === undefined
+      ? plural(ports.length, 'port')
+      : `${plural(byProtocol.tcp, 'TCP port')} and ${plural(byProtocol.udp, 'UDP port')}`;
+  return `${ports.slice(0, shown).join(', ')}, … (${how})`;
 }
 
 /** A group's ports, and pings when it has some: "443", "ping", "80, 443 and ping". */
-export function groupPorts(g: Pick<DestinationGroup, 'ports' | 'pings'>, shown = 12): string {
-  const ports = portList(g.ports, shown);
+export function groupPorts(g: Pick<DestinationGroup, 'ports' | 'pings' | 'portsByProtocol'>, shown = 12): string {
+  const ports = portList(g.ports, shown, g.portsByProtocol);
   if (g.pings === undefined || g.pings === 0) return ports;
   return ports === '' ? 'ping' : `${ports} and ping`;
 }
@@ -45,6 +51,9 @@ export function seenSpan(first: string, last: string): string {
   return a.slice(0, 10) === b.slice(0, 10) && a.length > 11 ? `${a} → ${b.slice(11)}` : `${a} → ${b}`;
 }
 
+/** Attempts the end of the capture cut off (DestinationGroup.cutOff), as every report says them. */
+export const CUT_OFF = 'cut off by the end of the capture';
+
 /** What happened to a group's attempts: "504 attempts: 0 established, 504 reset (504 by a middlebox)"; through a proxy, the endpoint that resets is the proxy. */
 export function outcomeWords(group: DestinationGroup): string {
   if (group.attempts === 0 && group.established > 0 && totalResets(group) === 0) {
@@ -56,6 +65,8 @@ export function outcomeWords(group: DestinationGroup): string {
   // Attempts the end of the capture cut off were made, but are neither established nor failed.
   const parts = cutOff > 0 && cutOff === group.attempts && group.established === 0 ? [] : [`${count(group.established)} established`];
   if (group.unanswered > 0) parts.push(`${count(group.unanswered)} unanswered`);
+  const abandoned = group.abandonedByClient ?? 0;
+  if (abandoned > 0) parts.push(`${count(abandoned)} ${ABANDONED}`);
   if (resets > 0) {
     const by: string[] = [];
     if (group.resets.middlebox > 0) by.push(`${count(group.resets.middlebox)} by a middlebox`);
@@ -63,12 +74,12 @@ export function outcomeWords(group: DestinationGroup): string {
     if (group.resets.unknown > 0) by.push(`${count(group.resets.unknown)} by an unknown sender`);
     parts.push(`${count(resets)} reset (${by.join(', ')})`);
   }
-  if (cutOff > 0) parts.push(`${count(cutOff)} cut off by the end of the capture`);
+  if (cutOff > 0) parts.push(`${count(cutOff)} ${CUT_OFF}`);
   // Connections that were no attempt — a refused SYN sent again (each a connection, reset again),
   // one picked up without its SYN, a firewall's denial of a stray ACK — are counted with the
   // attempts' outcomes: said, so that the counts add up.
   const resent = group.resent ?? 0;
-  const others = group.established + group.unanswered + resets + cutOff - group.attempts - resent;
+  const others = group.established + group.unanswered + abandoned + resets + cutOff - group.attempts - resent;
   const counted = [
     resent > 0 ? `${plural(resent, 'repeated SYN')} of refused attempts` : '',
     others > 0 ? `${plural(others, 'connection')} without a SYN` : '',
@@ -216,8 +227,27 @@ export function hostActivity(host: HostFinding): string[] {
 }
 
 /**
- * "… and 599,000 more destination groups (599,000 attempts, 0 established): left out to bound the
- * output." — "… and another 599,000 destination groups" after a line of others left out (`after`).
+ * What the table of hosts without findings says under it of their failed attempts the clients
+ * abandoned (QuietHostCounts.abandonedByClient): "; of their failed attempts, 2 abandoned by the
+ * client" — empty when none was.
+ */
+export function quietAbandonedWords(quiet: QuietHosts): string {
+  const abandoned = quiet.byActivity.reduce((n, r) => n + (r.abandonedByClient ?? 0), 0);
+  return abandoned > 0 ? `; of their failed attempts, ${count(abandoned)} ${ABANDONED}` : '';
+}
+
+/**
+ * What groups not shown add up to, after their attempts, as the groups shown say it:
+ * ", 3 abandoned by the client, 40 cut off by the end of the capture" — empty when none was either.
+ */
+export function unshownOutcomes(abandoned: number, cutOff: number): string {
+  return `${abandoned > 0 ? `, ${count(abandoned)} ${ABANDONED}` : ''}${cutOff > 0 ? `, ${count(cutOff)} ${CUT_OFF}` : ''}`;
+}
+
+/**
+ * "… and 599,000 more destination groups (599,000 attempts, 0 established, 598,960 unanswered, 40
+ * cut off by the end of the capture, 599,000 addresses): left out to bound the output." — "… and
+ * another 599,000 destination groups" after a line of others left out (`after`).
  */
 export function omittedGroupsWords(host: HostFinding, after = false): string | null {
   const o = host.groupsOmitted;
@@ -225,7 +255,8 @@ export function omittedGroupsWords(host: HostFinding, after = false): string | n
   const more = after ? `another ${plural(o.groups, 'destination group')}` : plural(o.groups, 'more destination group');
   return (
     `… and ${more} (${plural(o.attempts, 'attempt')}, ${count(o.established)} established, ` +
-    `${count(o.unanswered)} unanswered, ${plural(o.addresses, 'address', 'addresses')}): left out to bound the output.`
+    `${count(o.unanswered)} unanswered${unshownOutcomes(o.abandonedByClient ?? 0, o.cutOff ?? 0)}, ` +
+    `${plural(o.addresses, 'address', 'addresses')}): left out to bound the output.`
   );
 }
 

@@ -10,6 +10,8 @@ import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import { TcpSession } from '../../src/synth/session.js';
 import { hostActivity } from '../../src/report/words.js';
+import { analyzeRenderers } from '../../src/report/index.js';
+import { MAX_GROUPS_KEPT } from '../../src/analysis/hosts.js';
 
 const T0 = 1_700_000_000;
 
@@ -121,8 +123,12 @@ describe('scans', () => {
       const result = await analyzeFrames(frames);
       const h = hostOf(result, '192.168.1.10');
       expect(h.labels).toEqual(['scanner']);
-      expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in .*, 100% refused or unanswered/);
-      expect(result.summary[0]).toMatch(/^192\.168\.1\.10: scanning/);
+      // A probe without a SYN opens no connection: its reset says the port is unfiltered (or closed), not that it refused one.
+      expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in [^,]*, all 100 answered by a reset — /);
+      expect(result.summary[0]).toMatch(
+        /^192\.168\.1\.10: scanning \(100 ports on 192\.168\.1\.25 probed in [^,]*, all 100 answered by a reset\)\.$/,
+      );
+      expect(h.evidence).toContainEqual(expect.stringMatching(/^scanner: 100 ports on .*, all 100 answered by a reset$/));
     });
   }
 
@@ -240,5 +246,80 @@ describe('scans', () => {
     expect(h.labels).toEqual(['scanner']);
     expect(h.verdict).toMatch(/^A scan: 110 ports on 192\.168\.1\.25 probed in .*, 91% refused or unanswered/);
     expect(h.groups[0]!.ports).toHaveLength(110);
+  });
+  it('an nmap FIN scan whose open ports stay silent says how many were answered by a reset and how many not', async () => {
+    // 90 closed ports answer the FIN with a reset; 10 open (or filtered) ones say nothing, each probed twice.
+    const frames: TimedFrame[] = [];
+    for (let p = 1; p <= 100; p++) {
+      const ts = T0 + p * 0.001;
+      const fin = (at: number): TimedFrame => ({
+        ts: at,
+        frame: tcpFrame({ src: '192.168.1.10', dst: '192.168.1.25', sport: 53_073, dport: p, seq: 7, ack: 0, flags: 'F' }),
+      });
+      frames.push(fin(ts));
+      if (p <= 90) {
+        frames.push({
+          ts: ts + 0.0005,
+          frame: tcpFrame({ src: '192.168.1.25', dst: '192.168.1.10', sport: p, dport: 53_073, seq: 0, flags: 'R', ttl: 128 }),
+        });
+      } else frames.push(fin(ts + 1));
+    }
+    const h = hostOf(await analyzeFrames(frames), '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 100 ports on 192\.168\.1\.25 probed in [^,]*, 90 answered by a reset, 10 unanswered — /);
+  });
+
+  it('a scan of TCP ports, UDP ports and ping counts each protocol apart, in its words and in its group line alike', async () => {
+    // 30 TCP ports refused, 20 UDP ports answered by ICMP port unreachable (10 of them numbers the
+    // TCP probes used too), and a ping answered: 40 port numbers, 30 TCP ports and 20 UDP ports.
+    const target = '192.168.1.25';
+    const frames: TimedFrame[] = [];
+    for (let p = 1; p <= 30; p++) frames.push(...refused('192.168.1.10', target, p, T0 + p * 0.01, 41_000 + p));
+    for (let k = 0; k < 20; k++) {
+      const ts = T0 + 1 + k * 0.01;
+      const probe = udpFrame({ src: '192.168.1.10', dst: target, sport: 62_025, dport: 21 + k, payload: '' });
+      frames.push({ ts, frame: probe });
+      frames.push({
+        ts: ts + 0.0008,
+        frame: icmpFrame({ src: target, dst: '192.168.1.10', type: 3, code: 3, quoted: quoteOf(probe), ttl: 128 }),
+      });
+    }
+    frames.push({ ts: T0 + 2, frame: icmpFrame({ src: '192.168.1.10', dst: target, type: 8, code: 0, id: 7, sequence: 1 }) });
+    frames.push({ ts: T0 + 2.001, frame: icmpFrame({ src: target, dst: '192.168.1.10', type: 0, code: 0, id: 7, sequence: 1, ttl: 128 }) });
+    const result = await analyzeFrames(frames);
+    const h = hostOf(result, '192.168.1.10');
+    expect(h.labels).toEqual(['scanner']);
+    expect(h.verdict).toMatch(/^A scan: 30 TCP ports, 20 UDP ports and ping on 192\.168\.1\.25 probed in /);
+    expect(h.groups[0]!.ports).toHaveLength(40);
+    expect(h.groups[0]!.portsByProtocol).toEqual({ tcp: 30, udp: 20 });
+    const text = analyzeRenderers.text(result, { color: false, width: 200 });
+    expect(text).toContain('ports 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, … (30 TCP ports and 20 UDP ports) and ping — 1 address');
+  });
+
+  it("the groups a sweep's report does not show say how many of their attempts the capture's end cut off", async () => {
+    // SYNs to port 80 of 60 addresses, each in a network of its own, none answered: the last 10
+    // in the capture's last seconds, before another host's packet ends it.
+    const frames: TimedFrame[] = [];
+    const syn = (k: number, ts: number): TimedFrame => ({
+      ts,
+      frame: tcpFrame({ src: '192.168.1.10', dst: `${20 + k}.0.113.9`, sport: 42_000 + k, dport: 80, seq: 100, flags: 'S' }),
+    });
+    for (let k = 0; k < 50; k++) frames.push(syn(k, T0 + k * 0.5));
+    for (let k = 50; k < 60; k++) frames.push(syn(k, T0 + 97 + (k - 50) * 0.2));
+    frames.push({ ts: T0 + 100, frame: udpFrame({ src: '192.168.1.2', dst: '192.168.1.255', sport: 138, dport: 138, payload: 'x' }) });
+    const { result } = await analyze([{ name: 'sweep.pcap', bytes: buildPcap(frames) }]);
+    const h = hostOf(result, '192.168.1.10');
+    expect(h.labels).toContain('scanner');
+    expect(h.groupsOmitted).toMatchObject({ groups: 60 - MAX_GROUPS_KEPT, attempts: 10, cutOff: 10 });
+    // The terminal shows 5 groups and counts the 55 others, as the groups it shows say theirs.
+    const text = analyzeRenderers.text(result, { color: false, width: 200 });
+    expect(text).toContain(
+      `… 55 more destination groups (55 attempts, 10 cut off by the end of the capture; --format json has the first ${MAX_GROUPS_KEPT}, and counts the rest)`,
+    );
+    // Markdown lists the groups the finding keeps, and counts those it left out.
+    const markdown = analyzeRenderers.markdown(result, { color: false });
+    expect(markdown).toContain(
+      '… and 10 more destination groups (10 attempts, 0 established, 0 unanswered, 10 cut off by the end of the capture, 10 addresses): left out to bound the output.',
+    );
   });
 });

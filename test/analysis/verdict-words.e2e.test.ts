@@ -12,7 +12,8 @@ import { analyze } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { TcpSession } from '../../src/synth/session.js';
 import { dnsQueryPayload, icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
-import { hostActivity } from '../../src/report/words.js';
+import { hostActivity, outcomeWords } from '../../src/report/words.js';
+import { analyzeRenderers } from '../../src/report/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-verdict-words-'));
 const T0 = Date.UTC(2024, 4, 6, 9) / 1000;
@@ -317,6 +318,39 @@ describe('the summary of a blocked browser', () => {
     expect(finding.verdict).toMatch(
       /^Connection attempt the client abandoned itself: its one attempt reset by the client before any answer came/,
     );
+  });
+  it('attempts their client abandoned are said as such, apart from those never answered, wherever they are counted', async () => {
+    const browser = '10.200.1.19';
+    const giver = '10.200.1.20';
+    // One host browses, and once gave up on a connection to a server that does not answer …
+    const frames: TimedFrame[] = browsing(browser, 6, 52000, CHROME);
+    /** A SYN, and — when `reset` — the client's own reset 0.3 ms later (Zeek: RSTOS0, history "SR"). */
+    const syn = (src: string, dst: string, sport: number, t: number, reset: boolean): void => {
+      frames.push({ ts: t, frame: tcpFrame({ src, dst, sport, dport: 8443, seq: 500, flags: 'S', ttl: 64 }) });
+      if (reset) frames.push({ ts: t + 0.0003, frame: tcpFrame({ src, dst, sport, dport: 8443, seq: 501, flags: 'R', ttl: 64 }) });
+    };
+    syn(browser, '192.0.2.51', 52100, T0 + 40, true);
+    syn(browser, '192.0.2.51', 52101, T0 + 95, true);
+    syn(browser, '203.0.113.52', 52102, T0 + 150, false);
+    // … another tried three times and gave up each time, and once was never answered.
+    for (let i = 0; i < 3; i++) syn(giver, '203.0.113.53', 53000 + i, T0 + 60 + 70 * i, true);
+    syn(giver, '203.0.113.54', 53010, T0 + 300, false);
+    const { result } = await analyze([pcap('abandoned-apart.pcap', frames)], { allHosts: true });
+    const summary = result.summary.join(' ');
+    expect(summary).toMatch(/; 2 attempts never answered and 5 attempts abandoned by the client, scattered rather than repeated/);
+    const browsed = result.hosts.find((h) => h.address === browser)!;
+    expect(browsed.verdict).toMatch(/nothing regular; 3 of 9 attempts failed \(1 never answered, 2 abandoned by the client\), scattered\./);
+    const abandonedAt = browsed.groups.find((g) => g.destination === '192.0.2.51')!;
+    expect(outcomeWords(abandonedAt)).toBe('2 attempts: 0 established, 2 abandoned by the client');
+    expect([abandonedAt.unanswered, abandonedAt.abandonedByClient, abandonedAt.failed]).toEqual([0, 2, 2]);
+    const gaveUp = result.hosts.find((h) => h.address === giver)!;
+    expect(gaveUp.verdict).toMatch(
+      /^Connection attempts the client abandoned itself: 3 of 4 attempts reset by the client before any answer came — it gave up on them; nothing in the capture turned them away\. 1 more never answered\./,
+    );
+    // The table of hosts without findings counts them among the failed, and says so under it.
+    expect(result.quietHosts.byActivity.find((r) => r.activity === 'direct')).toMatchObject({ failed: 7, abandonedByClient: 5 });
+    const text = analyzeRenderers.text(result, { color: false, allHosts: true });
+    expect(text).toMatch(/2 hosts without findings; of their failed attempts, 5 abandoned by the client\./);
   });
 });
 
