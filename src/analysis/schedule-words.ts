@@ -85,14 +85,25 @@ export function untimedWords(flows: number, datagrams: number, seconds: number):
 }
 
 /**
+ * ", randomised between 1.1 s and 15 s": the bounds of a wide random jitter spread evenly
+ * (Schedule.shortestSeconds, longestSeconds); '' without them.
+ */
+export function randomisedWords(s: Pick<Schedule, 'shortestSeconds' | 'longestSeconds'>): string {
+  if (s.shortestSeconds === undefined || s.longestSeconds === undefined) return '';
+  return `, randomised between ${duration(s.shortestSeconds)} and ${duration(s.longestSeconds)}`;
+}
+
+/**
  * The shape of a schedule: "bursts of 14 attempts (1 attempt/s) every 31 s", "one connection
- * every 39 s" ("… to 203.0.113.10" when one address of its group keeps it); without a period
+ * every 39 s", "one connection every 8.3 s, randomised between 1.1 s and 15 s" ("… to
+ * 203.0.113.10" when one address of its group keeps it); without a period
  * (not periodic), the bursts alone.
  */
 export function shapeWords(s: Schedule): string {
   if (!s.periodic || s.periodSeconds === null) return burstWords(s);
   const to = s.address !== undefined ? ` to ${s.address}` : '';
-  if (s.burstSize === null || s.burstSize <= 1) return `one ${eventNoun(s.basis)} ${periodWords(s.periodSeconds)}${to}`;
+  if (s.burstSize === null || s.burstSize <= 1)
+    return `one ${eventNoun(s.basis)} ${periodWords(s.periodSeconds)}${randomisedWords(s)}${to}`;
   return `${burstWords(s)} ${periodWords(s.periodSeconds)}${to}`;
 }
 

@@ -83,6 +83,35 @@ const MAX_JITTER_FEW = 0.26;
 const MAX_JITTER_MANY = 0.6;
 const FEW_INTERVALS = 8;
 const MANY_INTERVALS = 20;
+/**
+ * C2 agents randomise their sleep wider still: Empire draws it from d(1-j)…d(1+j) with j up to 0.9
+ * and more, Cobalt Strike from d(1-j)…d. Such a spread measures up to about ±100 % where random
+ * arrivals measure about ±200 %, but so does a person's think time that is only moderately spread;
+ * what no person and no random arrival keeps is a sleep drawn evenly between two bounds, dozens
+ * of times over. So with WIDE_INTERVALS or more (fewer let random arrivals pass a few times in
+ * 10,000), a jitter up to MAX_JITTER_WIDE is a schedule when the intervals spread evenly
+ * (evenSpread): their 10th–90th percentiles rise in step with their share, and all but a few of
+ * the rest stay inside the bounds that even spread implies.
+ */
+const MAX_JITTER_WIDE = 1;
+const WIDE_INTERVALS = 50;
+/**
+ * How far the intervals between their 10th and 90th percentiles may stray from an even spread, in
+ * shares of them, times 1/√intervals (Kolmogorov–Smirnov's scale): random arrivals stray by about
+ * 0.19, a person's think times (lognormal, ±50 % at the quartiles) by 0.12, an even spread by
+ * chance alone by about 0.5/√intervals.
+ */
+const EVEN_SPREAD_STRAY = 1.4;
+/**
+ * Intervals beyond an even spread's bounds that an even spread may have: a beat missed or a
+ * check-in delayed now and then. The bounds are widened each way by EVEN_SPREAD_SLACK/√intervals
+ * of its width, three times the error of the percentiles they are read from. Random arrivals have
+ * 5–8 % of their intervals beyond, a person's think times 5–11 %. With these, 1 in 10,000 series
+ * of 75 random arrivals passed, none of 50, 100 or 150; Empire-like agents at ±80–90 % passed
+ * 88–98 % of the time over a hundred check-ins, 96–98 % over three hundred.
+ */
+const EVEN_SPREAD_BEYOND = 0.02;
+const EVEN_SPREAD_SLACK = 1.1;
 /** Below this period a regular rhythm is a rate, not a schedule (floods are regular too). */
 const MIN_PERIOD_SECONDS = 0.5;
 /** The fewest requests inside one connection a schedule is read from. */
@@ -354,13 +383,70 @@ function judgedBursts(
   basis: ScheduleBasis,
 ): { starts: number[]; sizes: number[]; durations: number[] } {
   const bursts = burstsOf(t, resolution);
-  if (bursts.starts.length === t.length) return bursts;
+  const judged = bursts.starts.length === t.length ? bursts : singlesOrBursts(t, bursts, ports, resolution, basis);
+  // Events one by one, or too few bursts to repeat: neither keeps a schedule that check-ins might.
+  return judged.starts.length === t.length || judged.starts.length < MIN_BURSTS
+    ? (checkIns(t, ports, resolution, basis) ?? judged)
+    : judged;
+}
+
+/** judgedBursts between the bursts burstsOf found (some of several events) and the events one by one. */
+function singlesOrBursts(
+  t: readonly number[],
+  bursts: { starts: number[]; sizes: number[]; durations: number[] },
+  ports: readonly number[] | null,
+  resolution: number,
+  basis: ScheduleBasis,
+): { starts: number[]; sizes: number[]; durations: number[] } {
   const many = bursts.starts.length >= MIN_BURSTS;
   const singles = singlesOf(t);
   const repetition = repetitionOf(singles, singles.durations, ports, 1, t.length, basis, resolution);
   if (!repetition.periodic) return bursts;
   if (!many) return repetition.period >= MIN_SINGLES_BEAT_SECONDS ? singles : bursts;
   return repetition.period >= MIN_SPELL_BEAT_SECONDS && repetition.cycleSeconds !== null ? singles : bursts;
+}
+
+/**
+ * An agent's check-in opens one connection, sometimes a few more a moment later (it asks for
+ * tasks, then posts their results): its connections come CHECK_IN_SECONDS or less apart, then it
+ * sleeps. With most check-ins of one connection, the gaps inside the others are too few to break
+ * the series into bursts (naturalBreak wants them the majority), and read one by one, their gaps
+ * of a few milliseconds beside sleeps of seconds hide any schedule.
+ */
+const CHECK_IN_SECONDS = 1;
+
+/**
+ * The events joined into check-ins (CHECK_IN_SECONDS), when read so they keep a schedule too slow
+ * for a check-in's connections to be beats of their own (MIN_SINGLES_BEAT_SECONDS), where read one
+ * by one they keep none; else null. Only requests inside one connection are left as they are: a
+ * keep-alive session's requests come seconds apart by nature.
+ */
+function checkIns(
+  t: readonly number[],
+  ports: readonly number[] | null,
+  resolution: number,
+  basis: ScheduleBasis,
+): { starts: number[]; sizes: number[]; durations: number[] } | null {
+  if (basis === 'requests in one connection' || resolution >= CHECK_IN_SECONDS) return null;
+  const starts: number[] = [t[0]!];
+  const sizes: number[] = [1];
+  const durations: number[] = [0];
+  for (let i = 1; i < t.length; i++) {
+    if (t[i]! - t[i - 1]! <= CHECK_IN_SECONDS) {
+      sizes[sizes.length - 1]!++;
+      durations[durations.length - 1] = t[i]! - starts[starts.length - 1]!;
+    } else {
+      starts.push(t[i]!);
+      sizes.push(1);
+      durations.push(0);
+    }
+  }
+  if (starts.length === t.length || starts.length < MIN_SINGLES) return null;
+  const singles = singlesOf(t);
+  if (repetitionOf(singles, singles.durations, ports, 1, t.length, basis, resolution).periodic) return null;
+  const joined = { starts, sizes, durations };
+  const repetition = repetitionOf(joined, durations, ports, Math.round(median(sizes)!), t.length, basis, resolution);
+  return repetition.periodic && repetition.period >= BREAK_RATIO * CHECK_IN_SECONDS ? joined : null;
 }
 
 /**
@@ -422,6 +508,8 @@ interface Repetition {
   fewRequests: boolean;
   /** The jitter the clock's resolution alone makes at this period (clockTicks). */
   ticks: number;
+  /** Periodic by a wide jitter spread evenly (MAX_JITTER_WIDE): its shortest and longest interval; else null. */
+  spread: { shortest: number; longest: number } | null;
   periodic: boolean;
 }
 
@@ -482,8 +570,13 @@ function repetitionOf(
   const fewRequests =
     basis === 'requests in one connection' &&
     (n < MIN_REQUESTS || period < MIN_REQUEST_PERIOD_SECONDS || starts.length < requestBurstsNeeded(jitter));
-  const periodic = enough && !irregular && period >= MIN_PERIOD_SECONDS && !fewRequests;
-  return { periodIntervals, period, jitter, cycleSeconds, few, unlike, alike, irregular, fewRequests, ticks, periodic };
+  // A randomised sleep wider than allowedJitter, from enough single events (see MAX_JITTER_WIDE).
+  const spread =
+    enough && irregular && burstSize <= 1 && basis !== 'requests in one connection' && k >= WIDE_INTERVALS && jitter <= MAX_JITTER_WIDE
+      ? evenSpread(sortedBeats ?? sortedValues(beats), k)
+      : null;
+  const periodic = enough && (!irregular || spread !== null) && period >= MIN_PERIOD_SECONDS && !fewRequests;
+  return { periodIntervals, period, jitter, cycleSeconds, few, unlike, alike, irregular, fewRequests, ticks, spread, periodic };
 }
 
 /**
@@ -583,7 +676,7 @@ export function analyzeSchedule(
   }
 
   const repetition = repetitionOf(bursts0, durations, ports, burstSize, n, basis, resolution);
-  const { periodIntervals, period, jitter, cycleSeconds, few, unlike, alike, irregular, fewRequests, periodic: timed } = repetition;
+  const { periodIntervals, period, jitter, cycleSeconds, few, unlike, alike, irregular, fewRequests, spread, periodic: timed } = repetition;
   const repeated = timed ? repeatedShort(basis, requestKeys) : null;
   // A schedule the rules found, and how often chance makes one as tight: past the run's bound, chance's.
   const chance = timed && repeated === null ? scheduleChance(starts.length, jitter, repetition.ticks) : null;
@@ -596,7 +689,8 @@ export function analyzeSchedule(
   const support = Math.min(1, k / 6);
   const score = round(regularity * (0.4 + 0.6 * support) * (0.8 + 0.2 * Math.max(0, 1 - sizeSpread)), 3);
   const repetitions = periodic ? starts.length : 0;
-  const confidence = periodic ? scheduleConfidence(repetitions, jitter) : 0;
+  const wide = periodic && irregular && spread !== null;
+  const confidence = periodic ? scheduleConfidence(repetitions, jitter, wide) : 0;
   const measured: Schedule = {
     ...(periodic ? base : loose),
     periodic,
@@ -608,8 +702,16 @@ export function analyzeSchedule(
     confidence,
   };
   if (chance !== null) measured.chance = Number(chance.toPrecision(2));
+  if (wide) {
+    measured.shortestSeconds = round(spread.shortest, 3);
+    measured.longestSeconds = round(spread.longest, 3);
+  }
   const cycle = cycleSeconds !== null ? `, ${cycleWords(cycleSeconds, burstSize)}` : '';
-  const found = `${shapeWords({ ...base, periodic: true, periodSeconds: round(period, 3) })} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}${cycle}`;
+  // Check-ins of one connection or a few more (checkIns): how many there were in all.
+  const checkInEvents = burstSize <= 1 && n > starts.length ? ` (${plural(n, eventNoun(basis))})` : '';
+  // The schedule the rules found, kept or not (byChance).
+  const shape = shapeWords(periodic ? measured : { ...base, periodic: true, periodSeconds: round(period, 3) });
+  const found = `${shape} (${jitterWords(jitter)}) over ${plural(starts.length, 'burst')}${checkInEvents}${cycle}`;
   const evidence = periodic
     ? `${found}${portEvidence}`
     : byChance
@@ -707,6 +809,40 @@ function relativeJitter(intervals: readonly number[], period: number, sorted: Fl
   return (quantile(sorted, k, 0.9) - quantile(sorted, k, 0.1)) / 2 / 0.8 / period;
 }
 
+/**
+ * Whether `k` sorted intervals spread evenly between two bounds, as a randomised sleep does (see
+ * MAX_JITTER_WIDE): those between the 10th and 90th percentiles rise in step with their share
+ * (EVEN_SPREAD_STRAY), and few lie beyond the bounds that spread implies (EVEN_SPREAD_BEYOND).
+ * Returns the shortest and longest interval inside those bounds, or null.
+ */
+function evenSpread(sorted: Float64Array, k: number): { shortest: number; longest: number } | null {
+  const q10 = quantile(sorted, k, 0.1);
+  const q90 = quantile(sorted, k, 0.9);
+  const width = q90 - q10;
+  if (width <= 0) return null;
+  // An even spread has a tenth of its intervals on either side of the 10th–90th percentiles, an
+  // eighth of their width deep.
+  const slack = 0.125 + EVEN_SPREAD_SLACK / Math.sqrt(k);
+  const low = q10 - width * slack;
+  const high = q90 + width * slack;
+  let stray = 0;
+  let beyond = 0;
+  let shortest = Infinity;
+  let longest = -Infinity;
+  for (let i = 0; i < k; i++) {
+    const x = sorted[i]!;
+    if (x < low || x > high) {
+      beyond++;
+      continue;
+    }
+    shortest = Math.min(shortest, x);
+    longest = Math.max(longest, x);
+    if (x >= q10 && x <= q90) stray = Math.max(stray, Math.abs(i / (k - 1) - (0.1 + (0.8 * (x - q10)) / width)));
+  }
+  if (beyond > EVEN_SPREAD_BEYOND * k || stray > EVEN_SPREAD_STRAY / Math.sqrt(k)) return null;
+  return { shortest, longest };
+}
+
 /** The `p` quantile of the first `n` values of `sorted`. */
 function quantile(sorted: Float64Array, n: number, p: number): number {
   const i = p * (n - 1);
@@ -738,13 +874,20 @@ function burstsAlike(sizes: readonly number[], durations: readonly number[], por
 }
 
 /**
- * How sure a periodic schedule is, 0–1: repetitions (three bursts 0.5, five 0.75, eight 0.9)
- * times the regularity (±25 % jitter takes off 40 %).
+ * How sure a schedule told from chance by the even spread of a wide jitter (MAX_JITTER_WIDE) is,
+ * as a share of one as loose that keeps within allowedJitter: a spread that wide is told from a
+ * person's think times by its shape alone.
  */
-export function scheduleConfidence(repetitions: number, jitter: number): number {
+const WIDE_CONFIDENCE = 0.75;
+
+/**
+ * How sure a periodic schedule is, 0–1: repetitions (three bursts 0.5, five 0.75, eight 0.9)
+ * times the regularity (±25 % jitter takes off 40 %), less for a `wide` jitter (WIDE_CONFIDENCE).
+ */
+export function scheduleConfidence(repetitions: number, jitter: number, wide = false): number {
   const seen = 1 - 0.5 ** ((repetitions - 1) / 2);
   const regular = 1 - 0.4 * Math.min(1, jitter / 0.25);
-  return round(seen * regular, 2);
+  return round(seen * regular * (wide ? WIDE_CONFIDENCE : 1), 2);
 }
 
 /** The schedule that says most: periodic first, then by score, then by attempts. */

@@ -232,6 +232,13 @@ export interface Schedule {
    */
   spells?: number;
   spellPauseSeconds?: number;
+  /**
+   * Periodic by a wide random jitter spread evenly between two bounds (a C2 agent's randomised
+   * sleep, schedule.ts MAX_JITTER_WIDE): the shortest and longest interval of that spread, seconds;
+   * absent otherwise.
+   */
+  shortestSeconds?: number;
+  longestSeconds?: number;
   /** Longer cycle on top of the bursts (e.g. a burst train every hour), seconds. */
   cycleSeconds: number | null;
   evidence: string;

@@ -25,6 +25,7 @@ import {
   insideBurstWords,
   jitterWords,
   pauseWords,
+  randomisedWords,
   periodWords,
   portWords,
   shapeWords,
@@ -61,7 +62,9 @@ export interface VerdictFacts extends Labelling {
 function scheduleFacts(s: Schedule, single: string | null = null): string {
   const parts: string[] = [];
   if (single !== null && s.periodic && s.periodSeconds !== null && (s.burstSize === null || s.burstSize <= 1)) {
-    parts.push(`one ${single} ${periodWords(s.periodSeconds)}${s.jitter !== null ? ` (${jitterWords(s.jitter)})` : ''}`);
+    parts.push(
+      `one ${single} ${periodWords(s.periodSeconds)}${randomisedWords(s)}${s.jitter !== null ? ` (${jitterWords(s.jitter)})` : ''}`,
+    );
   } else if (s.periodic || (s.burstSize !== null && s.burstSize > 1)) {
     // Bursts with no period to give: the pause between them says how they recur.
     parts.push(

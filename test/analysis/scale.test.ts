@@ -17,10 +17,14 @@ function retries(host: string, count: number, start: number, gap: number): Conne
 }
 
 /** Ordinary sessions to a spread of addresses, at irregular times. */
+/**
+ * `count` SSH sessions of a host at random times, about 16 s apart (exponential gaps: gaps drawn
+ * evenly from a range are a randomised sleep, a C2 agent's schedule).
+ */
 function sessions(host: string, count: number, start: number): Connection[] {
   const rnd = random(3);
   let t = start;
-  return Array.from({ length: count }, (_, i) => session(host, `198.51.100.${i % 200}`, 22, (t += 1 + rnd() * 30)));
+  return Array.from({ length: count }, (_, i) => session(host, `198.51.100.${i % 200}`, 22, (t += 1 - Math.log(1 - rnd()) * 15)));
 }
 
 describe('attempts kept on a host with very many of them', () => {

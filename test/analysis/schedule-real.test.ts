@@ -259,6 +259,96 @@ describe('jittered schedules', () => {
   });
 });
 
+/**
+ * A C2 agent's check-ins: it sleeps `sleep()` after each, and a share of them (`more`) opens one
+ * to three more connections a moment later (tasks asked for, then their results posted).
+ */
+function checkIns(count: number, sleep: () => number, more: number, seed: number): number[] {
+  const rnd = random(seed);
+  const times: number[] = [];
+  let t = 100;
+  for (let i = 0; i < count; i++) {
+    times.push(t);
+    if (rnd() < more) for (let m = 1 + Math.floor(rnd() * 3); m > 0; m--) times.push((t += 0.02 + rnd() * 0.4));
+    t += sleep();
+  }
+  return times;
+}
+
+/** A person browsing: pages of one to eight connections, lognormal think times between them. */
+function browsingTimes(connections: number, thinkSpread: number, rnd: () => number): number[] {
+  const times: number[] = [];
+  let t = 0;
+  while (times.length < connections) {
+    const page = 1 + Math.floor(rnd() * 8);
+    for (let i = 0; i < page && times.length < connections; i++) times.push(t + (i === 0 ? 0 : rnd() * 1.5));
+    const normal = Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+    t += 1.5 + 30 * Math.exp(thinkSpread * normal);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+describe('C2 agents that randomise their sleep widely', () => {
+  it('an Empire-like agent sleeping 8 s ± 80 % over a hundred check-ins is periodic, with its range said and less confidence', () => {
+    const rnd = random(808);
+    const times = checkIns(100, () => 8 * (0.2 + 1.6 * rnd()), 0.3, 809);
+    const s = analyzeSchedule(times, null, 'completed sessions');
+    expect(s.periodic, s.evidence).toBe(true);
+    expect(s.periodSeconds!).toBeGreaterThan(8 * 0.85);
+    expect(s.periodSeconds!).toBeLessThan(8 * 1.15);
+    expect(s.jitter!).toBeGreaterThan(0.6);
+    expect(s.shortestSeconds!).toBeGreaterThanOrEqual(1.6);
+    expect(s.shortestSeconds!).toBeLessThan(3);
+    expect(s.longestSeconds!).toBeGreaterThan(13);
+    expect(s.longestSeconds!).toBeLessThanOrEqual(14.4 + 1.3);
+    expect(s.repetitions).toBe(100);
+    expect(s.evidence).toMatch(
+      /^one connection every [\d.]+ s, randomised between [\d.]+ s and [\d.]+ s \(jitter ±\d+%\) over 100 bursts \(\d+ connections\)/,
+    );
+    // A timer that keeps time is surer, seen as often.
+    const timer = analyzeSchedule(
+      checkIns(100, () => 8 * (0.98 + 0.04 * rnd()), 0.3, 810),
+      null,
+      'completed sessions',
+    );
+    expect(timer.periodic, timer.evidence).toBe(true);
+    expect(timer.shortestSeconds).toBeUndefined();
+    expect(s.confidence).toBeGreaterThan(0.3);
+    expect(s.confidence).toBeLessThan(timer.confidence - 0.3);
+  });
+
+  it('a Cobalt-Strike-like agent sleeping 60 s less up to half of it is periodic, its check-ins of one connection or a few', () => {
+    const rnd = random(505);
+    const s = analyzeSchedule(
+      checkIns(100, () => 60 * (1 - 0.5 * rnd()), 0.3, 506),
+      null,
+      'completed sessions',
+    );
+    expect(s.periodic, s.evidence).toBe(true);
+    expect(s.periodSeconds!).toBeGreaterThan(45 * 0.9);
+    expect(s.periodSeconds!).toBeLessThan(45 * 1.1);
+    expect(s.repetitions).toBe(100);
+  });
+
+  // The even spread is what tells a randomised sleep from random arrivals and from a person's
+  // think times; a network holds thousands of hosts with a hundred such connections.
+  it('among 2,000 hosts with a hundred connections at random or browsing, none is a wide schedule', () => {
+    const rnd = random(2718);
+    const wide = { poisson: 0, browsing: 0, narrowBrowsing: 0 };
+    for (let host = 0; host < 2_000; host++) {
+      const connections = 60 + (host % 5) * 30;
+      const arrivals = [0];
+      while (arrivals.length < connections) arrivals.push(arrivals.at(-1)! - Math.log(1 - rnd()) * 20);
+      if (analyzeSchedule(arrivals, null, 'completed sessions').periodic) wide.poisson++;
+      const browse = analyzeSchedule(browsingTimes(connections, 1, rnd), null, 'completed sessions');
+      if (browse.shortestSeconds !== undefined) wide.browsing++;
+      const narrow = analyzeSchedule(browsingTimes(connections, 0.5, rnd), null, 'completed sessions');
+      if (narrow.shortestSeconds !== undefined) wide.narrowBrowsing++;
+    }
+    expect(wide).toEqual({ poisson: 0, browsing: 0, narrowBrowsing: 0 });
+  });
+});
+
 describe('bursts in words', () => {
   it("a program opening connections in pairs at once says so, not a rate: two SYNs 0.5 ms apart are no '2,000 attempts/s'", () => {
     const times: number[] = [];
