@@ -171,11 +171,13 @@ export const CHANCE_MIN_EVENTS = 4;
 
 /**
  * How often a series of times at random keeps a schedule of `repetitions` bursts within
- * ±`jitter`, `ticks` of it the clock's own (clockTicks): one in 1/chance series judged.
+ * ±`jitter`, `ticks` of it the clock's own (clockTicks): one in 1/chance series judged. To two
+ * significant figures, as Schedule.chance says it: the run's bound (chanceGate) is one of them,
+ * and the schedule that sets it must stand when it is judged again.
  */
 export function scheduleChance(repetitions: number, jitter: number, ticks = 0): number {
   const spread = Math.max(CHANCE_JITTER_FLOOR, jitter - ticks);
-  return Math.min(1, CHANCE_SCALE * ((2 * spread) / Math.E) ** (CHANCE_EXPONENT * (repetitions - 1)));
+  return Number(Math.min(1, CHANCE_SCALE * ((2 * spread) / Math.E) ** (CHANCE_EXPONENT * (repetitions - 1))).toPrecision(2));
 }
 
 /**
@@ -601,12 +603,12 @@ export function schedulePeriodic(
   if (bursts.starts.length < MIN_BURSTS) return false;
   const durations = judgedDurations(bursts.durations, resolution);
   const repetition = repetitionOf(bursts, durations, ports, Math.round(median(bursts.sizes)!), n, basis, resolution);
-  return repetition.periodic && !beyondChance(bursts.starts.length, repetition, gate);
+  return repetition.periodic && !beyondChance(scheduleChance(bursts.starts.length, repetition.jitter, repetition.ticks), gate);
 }
 
-/** A schedule the rules found that chance would make too often in a run judging as many series (ChanceGate). */
-function beyondChance(repetitions: number, r: Repetition, gate: ChanceGate | null): boolean {
-  return gate !== null && scheduleChance(repetitions, r.jitter, r.ticks) > gate.bound;
+/** A schedule the rules found whose `chance` is more than a run judging as many series allows (ChanceGate). */
+function beyondChance(chance: number, gate: ChanceGate | null): boolean {
+  return gate !== null && chance > gate.bound;
 }
 
 /**
@@ -680,7 +682,7 @@ export function analyzeSchedule(
   const repeated = timed ? repeatedShort(basis, requestKeys) : null;
   // A schedule the rules found, and how often chance makes one as tight: past the run's bound, chance's.
   const chance = timed && repeated === null ? scheduleChance(starts.length, jitter, repetition.ticks) : null;
-  const byChance = chance !== null && beyondChance(starts.length, repetition, gate);
+  const byChance = chance !== null && beyondChance(chance, gate);
   const periodic = timed && repeated === null && !byChance;
   const k = periodIntervals.length;
   const sizeSpread = burstSize > 0 ? mad(sizes)! / burstSize : 1;
@@ -701,7 +703,7 @@ export function analyzeSchedule(
     repetitions,
     confidence,
   };
-  if (chance !== null) measured.chance = Number(chance.toPrecision(2));
+  if (chance !== null) measured.chance = chance;
   if (wide) {
     measured.shortestSeconds = round(spread.shortest, 3);
     measured.longestSeconds = round(spread.longest, 3);
