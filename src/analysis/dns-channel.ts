@@ -18,6 +18,18 @@ export interface DnsChannel {
 }
 
 /**
+ * Every host's DNS channel (hosts with neither a tunnel nor a schedule left out), and the names
+ * whose lookups were judged for a schedule, over every host: series the run weighs the chance of
+ * its schedules among, as it weighs those of its connections (schedule.ts `chanceGate`).
+ */
+export interface DnsChannels {
+  byHost: Map<string, DnsChannel>;
+  series: number;
+  /** Schedule.chance of each periodic name found. */
+  chances: number[];
+}
+
+/**
  * Queries and lookups below which a host can have neither a tunnel (MIN_QUERIES of one domain)
  * nor a name looked up on a schedule (MIN_LOOKUPS of one name).
  */
@@ -33,7 +45,7 @@ function mostAsked(c: Connection, names: number): number {
 }
 
 /** Each host's DNS tunnels and periodic names (a machine's every address's together); hosts with neither left out. */
-export function dnsChannelsByHost(connections: ConnectionList, machines: Machines = new Map()): Map<string, DnsChannel> {
+export function dnsChannelsByHost(connections: ConnectionList, machines: Machines = new Map()): DnsChannels {
   // Hosts by key (address-key.ts): each DNS flow's originator is not written as text, twice.
   const hostOf = machines.size === 0 ? origKey : (c: Connection): AddressKey => machineAddress(machines, c.origH);
   // Most hosts ask a handful of names: those whose flows together are too few for either are
@@ -58,7 +70,7 @@ export function dnsChannelsByHost(connections: ConnectionList, machines: Machine
     if (positions === undefined) byHost.set(host, [i]);
     else positions.push(i);
   }
-  const out = new Map<string, DnsChannel>();
+  const out: DnsChannels = { byHost: new Map(), series: 0, chances: [] };
   if (byHost.size === 0) return out;
   const resolvers = answeringResolvers(connections);
   for (const [key, positions] of byHost) {
@@ -74,7 +86,9 @@ export function dnsChannelsByHost(connections: ConnectionList, machines: Machine
     const tunnels = queries.tunnels();
     // A tunnel's names are not lookups of one name; names under a tunnel's zone are its data.
     const schedules = lookups.schedules().filter((s) => !tunnels.some((t) => s.name.endsWith(`.${t.domain}`)));
-    if (tunnels.length > 0 || schedules.length > 0) out.set(host, { tunnels, schedules });
+    out.series += lookups.judged;
+    for (const s of schedules) if (s.schedule.chance !== undefined) out.chances.push(s.schedule.chance);
+    if (tunnels.length > 0 || schedules.length > 0) out.byHost.set(host, { tunnels, schedules });
   }
   return out;
 }

@@ -51,6 +51,8 @@ function followed(name: string): boolean {
 /** The lookups of one host, by name, kept while reading. */
 export class DnsLookups {
   private readonly names = new Map<string, NameLookups>();
+  /** Names whose lookups were judged for a schedule (MIN_LOOKUPS or more): series the run weighs its schedules' chance among. */
+  judged = 0;
 
   /**
    * One DNS flow. A flow asking for one name (the usual case: one socket per lookup, or a client
@@ -82,6 +84,7 @@ export class DnsLookups {
       if (n.times.length < MIN_LOOKUPS) continue;
       const lookups = oneLookupEach(n.times);
       if (lookups.length < MIN_LOOKUPS) continue;
+      this.judged++;
       const schedule = analyzeSchedule(lookups, null, 'DNS lookups');
       if (!schedule.periodic) continue;
       out.push({

@@ -20,11 +20,23 @@ import { directRate, tallyItems } from './tally.js';
 import type { Interception } from './interception.js';
 import { machineAddress, NO_MACHINES, type Machines } from './machines.js';
 import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFacts } from './udp.js';
-import type { Attempt, FloodTarget, HostFinding, ResetSource, UnderstoodDestinations } from './types.js';
+import type {
+  Attempt,
+  DnsScheduleFinding,
+  DnsTunnelFinding,
+  FloodTarget,
+  HostFinding,
+  ResetSource,
+  UnderstoodDestinations,
+} from './types.js';
+import type { DnsSchedule } from './dns-schedule.js';
+import type { DnsTunnel } from './dns-tunnel.js';
+import { isoMillis } from '../time.js';
 import { findFloodTargets, onlyFloodSource } from './flood-targets.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import { chanceGate, type ChanceGate } from './schedule.js';
 import { flat } from '../flat.js';
+import { round } from '../quantities.js';
 import { free } from '../scratch.js';
 
 export interface HostContext {
@@ -171,6 +183,47 @@ export { MAX_GROUPS_KEPT } from './groups.js';
 
 const NO_DNS_CHANNEL: DnsChannel = { tunnels: [], schedules: [] };
 
+/**
+ * The names looked up on a schedule whose chance is past what the run allows (ChanceGate) taken
+ * out of `channels` (a channel left with nothing taken out too); returns the hosts that had one.
+ */
+function dropChanceLookups(channels: Map<string, DnsChannel>, gate: ChanceGate): Set<string> {
+  const hosts = new Set<string>();
+  for (const [address, channel] of channels) {
+    const kept = channel.schedules.filter((s) => (s.schedule.chance ?? 0) <= gate.bound);
+    if (kept.length === channel.schedules.length) continue;
+    hosts.add(address);
+    channel.schedules = kept;
+    if (kept.length === 0 && channel.tunnels.length === 0) channels.delete(address);
+  }
+  return hosts;
+}
+
+function dnsScheduleFinding(d: DnsSchedule): DnsScheduleFinding {
+  return {
+    name: d.name,
+    lookups: d.lookups,
+    resolvers: d.resolvers,
+    ttl: d.ttl,
+    firstSeen: flat(isoMillis(d.first)),
+    lastSeen: flat(isoMillis(d.last)),
+    schedule: d.schedule,
+  };
+}
+
+function dnsTunnelFinding(t: DnsTunnel): DnsTunnelFinding {
+  return {
+    domain: t.domain,
+    queries: t.queries,
+    unique: t.unique,
+    random: t.random,
+    meanLabel: round(t.meanLabel, 1),
+    entropy: round(t.entropy, 2),
+    firstSeen: flat(isoMillis(t.first)),
+    lastSeen: flat(isoMillis(t.last)),
+  };
+}
+
 /** One analysis per host, most deserving of attention first. */
 export function buildHosts(connections: ConnectionList, ctx: HostContext): HostsAnalysis {
   // A capture with no internal originators at all (lab captures on public addresses): every originator is a host.
@@ -182,7 +235,8 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   free(analysed.buffer);
   // DNS as a channel (tunnels, periodic lookups) is read from every DNS query a host sends, those
   // to the network's own resolver included: a host with nothing else is listed too.
-  const channels = dnsChannelsByHost(connections, machines);
+  const dns = dnsChannelsByHost(connections, machines);
+  const channels = dns.byHost;
   if (ctx.known) {
     // A name the analyst has said is understood is no periodic finding.
     const known = ctx.known;
@@ -219,9 +273,9 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   let held = 0;
   const chosenHeld = ctx.chosenHeld ?? CHOSEN_HELD;
   let thinAt = chosenHeld;
-  // Series whose schedules were judged, over every host: what chance is allowed (ChanceGate).
-  let series = 0;
-  const chances: number[] = [];
+  // Series whose schedules were judged, over every host (its DNS names too): what chance is allowed (ChanceGate).
+  let series = dns.series;
+  const chances: number[] = [...dns.chances];
   for (const [address, id] of byHost) {
     if (anyInternal && !ctx.internal.has(address)) continue;
     const positions = positionsOf(id);
@@ -248,10 +302,18 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   }
   // Judged again with every host's series counted: the schedules chance would make among them are not kept.
   const gate = ctx.chanceGate === undefined ? chanceGate(series, chances) : null;
+  // Names looked up on a schedule chance explains are no longer followed: their hosts are judged again.
+  const lookupsByChance = gate === null ? new Set<string>() : dropChanceLookups(channels, gate);
   for (let h = 0; gate !== null && h < hosts.length; h++) {
     const { finding, floodSource } = hosts[h]!;
-    if (!finding.groups.some((g) => g.schedule.periodic && (g.schedule.chance ?? 0) > gate.bound)) continue;
+    const byChance = finding.groups.some((g) => g.schedule.periodic && (g.schedule.chance ?? 0) > gate.bound);
+    if (!byChance && !lookupsByChance.has(finding.address)) continue;
     const id = byHost.get(finding.address);
+    if (id === undefined && !channels.has(finding.address)) {
+      // Listed for its DNS lookups alone, and none is left: no host of the analysis, as a host that only looks names up is not.
+      hosts.splice(h--, 1);
+      continue;
+    }
     // (Its known destinations were tallied the first time.)
     const again = buildHost(
       finding.address,
@@ -748,6 +810,9 @@ function buildHost(
     groups: shownGroups,
     attempts: [],
   };
+  if (labelling.dnsSchedules.length > 0) finding.dnsSchedules = labelling.dnsSchedules.map(dnsScheduleFinding);
+  if (labelling.dnsTunnels.length > 0 && labelling.labels.includes('dns-tunnel'))
+    finding.dnsTunnels = labelling.dnsTunnels.map(dnsTunnelFinding);
   if (kept.omitted > 0) finding.attemptsOmitted = kept.omitted;
   if (items.cutOff.length > 0) finding.cutOff = items.cutOff.length;
   // A scanner's: a lone bare segment of another host is likelier a connection's stray than a probe.

@@ -397,6 +397,13 @@ export interface HostFinding {
    * millions an even spread of them, first and last included (see `attemptsOmitted`).
    */
   attempts: Attempt[];
+  /**
+   * Names the host looks up on a schedule (its `periodic` label when no destination group is),
+   * most lookups first; absent when none is. A DNS beacon checks in by the lookup itself.
+   */
+  dnsSchedules?: DnsScheduleFinding[];
+  /** Domains the host carries data under in its DNS queries (`dns-tunnel`), most queries first; absent when none. */
+  dnsTunnels?: DnsTunnelFinding[];
   /** Attempts left out of `attempts` to bound the output; absent when none were. */
   attemptsOmitted?: number;
   /**
@@ -430,6 +437,36 @@ export interface HostFinding {
     /** DestinationGroup.untimed flows of the groups left out; absent when none. */
     untimedFlows?: number;
   };
+}
+
+/** A name one host looks up on a schedule (HostFinding.dnsSchedules). */
+export interface DnsScheduleFinding {
+  name: string;
+  /** Lookups of it (queries a second or less apart are one lookup: A then AAAA, a retry). */
+  lookups: number;
+  /** The resolvers asked (the first few). */
+  resolvers: string[];
+  /** The smallest TTL its answers gave, seconds; null when no answer was seen. */
+  ttl: number | null;
+  /** ISO-8601, as a group's. */
+  firstSeen: string;
+  lastSeen: string;
+  /** The lookups' schedule: basis "DNS lookups". */
+  schedule: Schedule;
+}
+
+/** A domain one host carries data under in its DNS queries (HostFinding.dnsTunnels). */
+export interface DnsTunnelFinding {
+  domain: string;
+  queries: number;
+  /** Distinct names under it, and those of them that look random. */
+  unique: number;
+  random: number;
+  /** Mean length of the labels in front of the domain (characters), and their mean entropy (bits a character). */
+  meanLabel: number;
+  entropy: number;
+  firstSeen: string;
+  lastSeen: string;
 }
 
 /**

@@ -157,3 +157,92 @@ describe('the chance of a schedule', () => {
     ).toBe(1e-3);
   });
 });
+
+/** A host's lookups of a name as dns.log rows: the name's A record, answered with a five-minute TTL. */
+function lookups(client: string, name: string, times: readonly number[], uid: { n: number }): string[][] {
+  return times.map((t) => [
+    t.toFixed(6),
+    `D${uid.n++}`,
+    client,
+    String(30_000 + (uid.n % 30_000)),
+    '10.0.0.53',
+    '53',
+    'udp',
+    name,
+    'A',
+    '93.184.216.34',
+    '300.000000',
+  ]);
+}
+
+/** Looks a name up 7 times in spells: two or three lookups 55 min apart (±1 %), the spells 5 h apart. */
+const SPELLS = '10.1.0.30';
+const SPELL_TIMES = [0, 3300, 19260, 22590, 38520, 41790, 45120];
+/** Looks a name up every 5 min (±3 %), ten times. */
+const DNS_BEACON = '10.1.0.31';
+const BEACON_PAUSES = [300, 291, 309, 297, 303, 294, 306, 300, 298];
+/** Looks a name up every minute to the millisecond for two hours. */
+const DNS_TIMER = '10.1.0.32';
+
+/** The three hosts above, and `backgroundHosts` hosts looking up ten names each 6 to 30 times at random in the day. */
+function dnsLog(backgroundHosts: number): string {
+  const uid = { n: 0 };
+  const out: string[][] = [];
+  out.push(
+    ...lookups(
+      SPELLS,
+      'update.vendor-a.example',
+      SPELL_TIMES.map((x) => DAY + 60 + x),
+      uid,
+    ),
+  );
+  let t = DAY + 90;
+  out.push(
+    ...lookups(
+      DNS_BEACON,
+      'cdn.vendor-b.example',
+      [0, ...BEACON_PAUSES].map((p) => (t += p)),
+      uid,
+    ),
+  );
+  out.push(
+    ...lookups(
+      DNS_TIMER,
+      'poll.vendor-c.example',
+      Array.from({ length: 120 }, (_, k) => DAY + 45 + 60 * k),
+      uid,
+    ),
+  );
+  const rnd = mulberry(11);
+  for (let h = 0; h < backgroundHosts; h++) {
+    const client = `10.2.${h >> 8}.${h & 255}`;
+    for (let k = 0; k < 10; k++) {
+      const name = `www.site${Math.floor(rnd() * 50_000)}.example`;
+      const times = Array.from({ length: 6 + Math.floor(rnd() * 25) }, () => DAY + rnd() * 86_400);
+      out.push(...lookups(client, name, times, uid));
+    }
+  }
+  return tsvLog(
+    'dns',
+    out.sort((a, b) => Number(a[0]) - Number(b[0])),
+  );
+}
+
+async function dnsAnalyzed(backgroundHosts: number): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'callhome-chance-dns-'));
+  const path = join(dir, 'dns.log');
+  writeFileSync(path, dnsLog(backgroundHosts));
+  const { result } = await analyze([path], { allHosts: true });
+  return result.hosts.filter((h) => h.labels.includes('periodic')).map((h) => h.address);
+}
+
+describe('names looked up on a schedule among many series', () => {
+  it('are weighed against chance with every series of the run: among 1,000 hosts looking names up at random, only the beacon and the timer stand', async () => {
+    // A small network: every schedule the rules find stands, the one in spells too.
+    expect((await dnsAnalyzed(10)).sort()).toEqual([SPELLS, DNS_BEACON, DNS_TIMER]);
+    // Ten thousand names looked up at random: the rules find a few schedules among them (four
+    // hosts' here, judged one by one). Seven lookups in spells keep four beats between them, not
+    // six: as likely chance's as theirs.
+    expect((await dnsAnalyzed(1_000)).sort()).toEqual([DNS_BEACON, DNS_TIMER]);
+  });
+});

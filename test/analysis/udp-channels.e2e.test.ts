@@ -62,6 +62,11 @@ describe('DNS as a channel', () => {
       /^dns-tunnel: 300 queries under tun\.example\.org, 300 unique subdomains/,
     );
     expect(h?.verdict).toMatch(/^Carries data in DNS — a DNS tunnel/);
+    // The same in the JSON's fields, for a machine reading it.
+    expect(h?.dnsTunnels).toHaveLength(1);
+    expect(h?.dnsTunnels?.[0]).toMatchObject({ domain: 'tun.example.org', queries: 300, unique: 300 });
+    expect(h?.dnsTunnels?.[0]?.firstSeen).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(h?.dnsSchedules).toBeUndefined();
   });
 
   it("an anti-virus asking its vendor's reputation service about file hashes, answered in 127.0.0.0/8, is no tunnel", async () => {
@@ -143,6 +148,14 @@ describe('DNS as a channel', () => {
     expect(h?.verdict).toMatch(/^Looks up cdn-check\.badcorp\.example on a schedule — a beacon over DNS/);
     expect(h?.verdict).toContain(`40 lookups to ${RESOLVER}`);
     expect(h?.evidence.some((e) => e.includes('site'))).toBe(false);
+    // The name and its schedule in the JSON's fields: the period a `periodic` label reports.
+    expect(h?.dnsSchedules?.map((d) => d.name)).toEqual(['cdn-check.badcorp.example']);
+    const d = h!.dnsSchedules![0]!;
+    expect(d).toMatchObject({ lookups: 40, resolvers: [RESOLVER], ttl: 5 });
+    expect(d.schedule).toMatchObject({ periodic: true, basis: 'DNS lookups', repetitions: 40 });
+    expect(d.schedule.periodSeconds).toBeCloseTo(60, 0);
+    expect(Date.parse(d.lastSeen) - Date.parse(d.firstSeen)).toBeGreaterThan(38 * 60_000);
+    expect(h?.dnsTunnels).toBeUndefined();
   });
 
   it("answers nobody asked for (a DNS reflection's responses at its victim) are no lookups of the victim's", async () => {
