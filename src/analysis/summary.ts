@@ -298,7 +298,11 @@ function quietSummary(
   const floodRefused = floodTargets.reduce((n, t) => n + t.refused, 0);
   const refused = Math.max(0, resetSources.reduce((n, s) => n + s.resets, 0) - floodRefused);
   const other = floodTargets.length > 0 ? ' other' : '';
-  const unanswered = hosts.reduce((n, h) => n + h.groups.reduce((m, g) => m + g.unanswered, 0), quiet.unanswered);
+  // (The groups a host's finding leaves out count too: a host of thousands of destinations keeps fifty.)
+  const unanswered = hosts.reduce(
+    (n, h) => n + (h.groupsOmitted?.unanswered ?? 0) + h.groups.reduce((m, g) => m + g.unanswered, 0),
+    quiet.unanswered,
+  );
   // Attempts their clients gave up on: no answer was held back, so not among those never answered.
   const abandoned = hosts.reduce(
     (n, h) => n + (h.groupsOmitted?.abandonedByClient ?? 0) + h.groups.reduce((m, g) => m + (g.abandonedByClient ?? 0), 0),

@@ -108,6 +108,31 @@ describe('hosts without findings, counted and not kept, with more destination gr
   });
 });
 
+describe('a host without findings of many destinations, some never answered, as the summary counts them', () => {
+  // A peer-to-peer client: hundreds of peers, most of them once, half never answering.
+  const client = '192.168.1.30';
+  const peers = MAX_GROUPS_KEPT + 250;
+  const conns = Array.from({ length: peers }, (_, i) => {
+    const peer = `${40 + (i >> 8)}.${i & 255}.7.9`;
+    const ts = 1_700_000_000 + i * 13;
+    return i % 2 === 0 ? dropped(client, peer, 51_413, ts) : session(client, peer, 51_413, ts);
+  });
+
+  it('says every attempt never answered, those of the groups its finding leaves out too', () => {
+    for (const allHosts of [true, false]) {
+      const result = analyzeConnections(conns, [], options({ allHosts }));
+      const host = result.hosts.find((h) => h.address === client)!;
+      expect(host.labels).toEqual([]);
+      const never = peers / 2;
+      expect(host.groups.reduce((n, g) => n + g.unanswered, 0) + host.groupsOmitted!.unanswered).toBe(never);
+      expect(host.verdict).toContain(`(${never} never answered)`);
+      expect(result.summary.join(' ')).toContain(
+        `Nothing calls home on a schedule; ${never} attempts never answered, scattered rather than repeated`,
+      );
+    }
+  });
+});
+
 describe('a host with a finding among hosts only counted', () => {
   // Without --all-hosts a host's groups are first made with only their periodic schedules
   // measured; one that has a finding after all is made again in full.
