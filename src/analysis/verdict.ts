@@ -274,7 +274,8 @@ export function verdictOf(f: VerdictFacts): Verdict {
     );
   } else if (f.periodicGroups.length > 0) {
     const g = f.periodicGroups[0]!;
-    const external = g.addressList.some((a) => !f.internal.has(a));
+    // Through the proxy, the address is the proxy's: where the requests go is the name they ask for.
+    const external = g.viaProxy || g.addressList.some((a) => !f.internal.has(a));
     const flow = g.schedule.basis === 'requests in one connection' ? udpFlowOf(f, g) : null;
     if (flow !== null) {
       lead(udpBeaconWords(f, g, flow, external), g.destination);

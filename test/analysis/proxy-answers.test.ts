@@ -128,6 +128,24 @@ describe("the proxy's answer", () => {
   });
 });
 
+describe('a beacon the proxy lets through', () => {
+  it('is said to go to the name it asks for through the proxy, not to an internal address', async () => {
+    const times = Array.from({ length: 12 }, (_, i) => START + i * 60 + (i % 3) * 0.7);
+    const { result } = await analyze([
+      pcap(
+        'beacon.pcap',
+        connects('10.0.0.9', () => 'cdn.c2-example.net', times, '200 Connection established', 53000),
+      ),
+    ]);
+    const beacon = result.hosts.find((h) => h.address === '10.0.0.9')!;
+    expect(beacon.labels).toEqual(['periodic', 'via-proxy']);
+    expect(beacon.verdict).toMatch(
+      /^A periodic beacon that gets through — worth investigating: one connection every 1 min (1 s )?to cdn\.c2-example\.net \(through the proxy\), ~\d+ B out per connection;/,
+    );
+    expect(beacon.verdict).not.toContain('internal address');
+  });
+});
+
 describe('compare, of hosts on a schedule through the proxy', () => {
   it('says what they do — not "periodic attempts that fail"', async () => {
     const run = await callhome(['compare', office(), office()]);
