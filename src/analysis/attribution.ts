@@ -142,7 +142,11 @@ interface Cluster {
   ipIds: { ts: number; ipId: number }[];
 }
 
-/** Whether the IP IDs of resets "from" different addresses come from one counter. */
+/**
+ * Whether the IP IDs of resets "from" different addresses come from one counter. A reset seen
+ * again with its own ID is the same packet captured twice (a mirror port copying both
+ * directions, `-i any` on a bridge): no step of the counter, and none against it.
+ */
 function oneIpIdCounter(ipIds: { ts: number; ipId: number }[]): boolean {
   const seen = ipIds.filter((x) => x.ipId >= 0).sort((a, b) => a.ts - b.ts);
   if (seen.length < 3) return false;
@@ -153,7 +157,7 @@ function oneIpIdCounter(ipIds: { ts: number; ipId: number }[]): boolean {
     if (step > 0 && step <= 2048) steps++;
     if (step !== 0) distinct++;
   }
-  return distinct >= 2 && steps / (seen.length - 1) >= 0.8;
+  return distinct >= 2 && steps / distinct >= 0.8;
 }
 
 export function attributeResets(given: readonly Connection[] | ConnectionList, internal: CidrSet): AttributionResult {
