@@ -67,7 +67,7 @@ export function summarize(
       return `${h.address} (to ${plural(destinations, 'destination')})`;
     });
     summary.push(
-      `${plural(bypass.length, 'host')} ${bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy and ${bypass.length === 1 ? 'tries' : 'try'} the web directly: ${names.join(', ')}${bypass.length > 5 ? ', …' : ''}.`,
+      `${plural(bypass.length, 'host')} ${bypass.length === 1 ? 'bypasses' : 'bypass'} the proxy and ${bypass.length === 1 ? 'tries' : 'try'} the web directly: ${bypass.length > 5 ? `${names.join(', ')} and ${count(bypass.length - 5)} more` : names.join(', ')}.`,
     );
   }
   const middlebox = resetSources.filter((s) => s.attribution === 'middlebox');

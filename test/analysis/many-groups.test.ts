@@ -179,6 +179,13 @@ describe('an HTML report of many hosts with many destination groups each', () =>
   const section = (n: number): string =>
     html.slice(html.indexOf(`id="host-${n}"`), html.indexOf('</section>', html.indexOf(`id="host-${n}"`)));
 
+  it('the summary names five of the hosts past the proxy and counts the others', () => {
+    const line = result.summary.find((l) => l.startsWith('120 hosts bypass the proxy'))!;
+    expect(line).toMatch(
+      /^120 hosts bypass the proxy and try the web directly: (192\.168\.\d+\.\d+ \(to 60 destinations\), ){4}192\.168\.\d+\.\d+ \(to 60 destinations\) and 115 more\.$/,
+    );
+  });
+
   it('lists every kept group of the first 50 hosts, and the 10 with most attempts of the others, saying so', () => {
     expect(result.hosts.filter((h) => h.labels.includes('proxy-bypass'))).toHaveLength(120);
     expect(section(1)).toContain(
