@@ -171,6 +171,10 @@ for (const truth of truths) {
         const seconds = /one lookup every (\d+(?:\.\d+)?) s/.exec(line)?.[1];
         expect(seconds, `no schedule for ${d.name}`).toBeDefined();
         expect(Math.abs(Number(seconds) - d.periodSeconds) / d.periodSeconds).toBeLessThan(0.05);
+        // The JSON's own fields say the same: the name, and the period a machine reads.
+        const lookups = host(d.host)?.dnsSchedules?.find((x) => x.name === d.name);
+        expect(lookups?.schedule.periodic).toBe(true);
+        expect(Math.abs(lookups!.schedule.periodSeconds! - d.periodSeconds) / d.periodSeconds).toBeLessThan(0.05);
       });
     }
 
@@ -178,6 +182,7 @@ for (const truth of truths) {
       check(`${prefix}${t.host} carries data in DNS under ${t.zone}: ${t.queries} queries`, () => {
         const line = host(t.host)?.evidence.find((e) => e.startsWith('dns-tunnel:')) ?? '';
         expect(line).toContain(`${t.queries} queries under ${t.zone}`);
+        expect(host(t.host)?.dnsTunnels?.find((x) => x.domain === t.zone)?.queries).toBe(t.queries);
       });
     }
 
