@@ -555,7 +555,8 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
       sources.set(key, s);
     }
     s.resets++;
-    if (opensAttempt(c)) s.attempts++;
+    // A reset that ended a connection once established refused no attempt (a server's reset after its data).
+    if (opensAttempt(c) && !c.established) s.attempts++;
     // (Addresses as keys: their texts are written once each, not for each of a log's denials.)
     const resp = respKey(c);
     if (s.addresses.size < 100_000) s.addresses.add(resp);

@@ -296,7 +296,8 @@ function quietSummary(
 
   // A flood's attempts are told with it: those left are the network's own.
   const floodRefused = floodTargets.reduce((n, t) => n + t.refused, 0);
-  const refused = Math.max(0, resetSources.reduce((n, s) => n + s.resets, 0) - floodRefused);
+  // Refusals of attempts: a server's reset of a connection it had taken is no refusal.
+  const refused = Math.max(0, resetSources.reduce((n, s) => n + s.attempts, 0) - floodRefused);
   const other = floodTargets.length > 0 ? ' other' : '';
   // (The groups a host's finding leaves out count too: a host of thousands of destinations keeps fifty.)
   const unanswered = hosts.reduce(
@@ -326,7 +327,7 @@ function quietSummary(
     return `${first}, and no${other} attempt is refused or left unanswered.${hidden}`;
   const parts: string[] = [];
   if (refused > 0) {
-    const byServers = resetSources.filter((s) => s.attribution === 'endpoint').reduce((n, s) => n + s.resets, 0);
+    const byServers = resetSources.filter((s) => s.attribution === 'endpoint').reduce((n, s) => n + s.attempts, 0);
     parts.push(
       `${plural(refused, `${other.trim()} refusal`.trim())}${byServers === refused ? ' by the servers themselves' : byServers > 0 ? ` (${byServers} by the servers themselves)` : ''}`,
     );

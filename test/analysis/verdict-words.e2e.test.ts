@@ -72,12 +72,27 @@ describe('software turned away in the path', () => {
     const { result } = await analyze([pcap('late-reset.pcap', frames)]);
     const finding = result.hosts.find((h) => h.address === host);
     expect(finding?.labels ?? []).not.toContain('blocked');
+    // A reset, and no attempt it refused: the session had been taken.
     expect(result.resetSources.map((r) => [r.attribution, r.senders, r.resets, r.attempts])).toEqual([
-      ['middlebox', ['203.0.113.239'], 1, 1],
+      ['middlebox', ['203.0.113.239'], 1, 0],
     ]);
     expect(finding?.verdict ?? '').not.toMatch(/turned away in the path/);
     // Nor is it one of the host's attempts "refused" in its evidence.
     expect((finding?.evidence ?? []).join('\n')).not.toMatch(/^resets: .* refused/m);
+  });
+
+  it('servers resetting sessions they had taken refuse no attempt: the summary says none was refused', async () => {
+    const host = '192.168.1.47';
+    const frames = browsing(host, 20, 49400);
+    // Three servers answer, send their data and end with a reset of their own (their own TTL).
+    for (let k = 0; k < 3; k++) {
+      const s = exchange(host, `198.51.100.${60 + k}`, 49500 + k, T0 + 700 + 40 * k, { serverTtl: 52 });
+      s.rst(T0 + 700 + 40 * k + 12, 'server', { ttl: 52 });
+      frames.push(...s.frames());
+    }
+    const { result } = await analyze([pcap('server-resets.pcap', frames)]);
+    expect(result.resetSources.map((r) => [r.attribution, r.resets, r.attempts])).toEqual([['endpoint', 3, 0]]);
+    expect(result.summary[0]).toBe('Nothing calls home on a schedule, and no attempt is refused or left unanswered.');
   });
 
   it('a periodic host whose verdict leads with refusals in the path: the summary names what recurs, not "Also"', async () => {
