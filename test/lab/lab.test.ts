@@ -54,6 +54,8 @@ interface Analysis {
     labels: string[];
     evidence: string[];
     groups: { addressList: string[]; ports: number[]; schedule: { periodSeconds: number | null; burstSize: number | null } }[];
+    dnsSchedules?: { name: string; schedule: { periodic: boolean; periodSeconds: number | null } }[];
+    dnsTunnels?: { domain: string; queries: number }[];
   }[];
 }
 
