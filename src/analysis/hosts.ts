@@ -199,29 +199,17 @@ function dropChanceLookups(channels: Map<string, DnsChannel>, gate: ChanceGate):
   return hosts;
 }
 
-function dnsScheduleFinding(d: DnsSchedule): DnsScheduleFinding {
-  return {
-    name: d.name,
-    lookups: d.lookups,
-    resolvers: d.resolvers,
-    ttl: d.ttl,
-    firstSeen: flat(isoMillis(d.first)),
-    lastSeen: flat(isoMillis(d.last)),
-    schedule: d.schedule,
-  };
+/** When a DNS finding was first and last seen, as a group's times are written. */
+function seen(first: number, last: number): { firstSeen: string; lastSeen: string } {
+  return { firstSeen: flat(isoMillis(first)), lastSeen: flat(isoMillis(last)) };
 }
 
-function dnsTunnelFinding(t: DnsTunnel): DnsTunnelFinding {
-  return {
-    domain: t.domain,
-    queries: t.queries,
-    unique: t.unique,
-    random: t.random,
-    meanLabel: round(t.meanLabel, 1),
-    entropy: round(t.entropy, 2),
-    firstSeen: flat(isoMillis(t.first)),
-    lastSeen: flat(isoMillis(t.last)),
-  };
+function dnsScheduleFinding({ first, last, ...d }: DnsSchedule): DnsScheduleFinding {
+  return { ...d, ...seen(first, last) };
+}
+
+function dnsTunnelFinding({ first, last, ...t }: DnsTunnel): DnsTunnelFinding {
+  return { ...t, meanLabel: round(t.meanLabel, 1), entropy: round(t.entropy, 2), ...seen(first, last) };
 }
 
 /** One analysis per host, most deserving of attention first. */

@@ -3,6 +3,8 @@
  * `AnalysisResult` (DESIGN.md, version 1). Fields may be added, never renamed or removed.
  */
 import type { FirewallFormat } from '../logs/firewall/types.js';
+import type { DnsSchedule } from './dns-schedule.js';
+import type { DnsTunnel } from './dns-tunnel.js';
 
 export type Label = 'proxy-bypass' | 'blocked' | 'periodic' | 'via-proxy' | 'scanner' | 'flood' | 'dns-tunnel';
 
@@ -439,35 +441,17 @@ export interface HostFinding {
   };
 }
 
-/** A name one host looks up on a schedule (HostFinding.dnsSchedules). */
-export interface DnsScheduleFinding {
-  name: string;
-  /** Lookups of it (queries a second or less apart are one lookup: A then AAAA, a retry). */
-  lookups: number;
-  /** The resolvers asked (the first few). */
-  resolvers: string[];
-  /** The smallest TTL its answers gave, seconds; null when no answer was seen. */
-  ttl: number | null;
-  /** ISO-8601, as a group's. */
+/** When a DNS finding was first and last seen (ISO-8601, as a group's). */
+interface SeenFromTo {
   firstSeen: string;
   lastSeen: string;
-  /** The lookups' schedule: basis "DNS lookups". */
-  schedule: Schedule;
 }
 
+/** A name one host looks up on a schedule (HostFinding.dnsSchedules): its lookups, resolvers, TTL and the lookups' schedule (basis "DNS lookups"). */
+export type DnsScheduleFinding = Omit<DnsSchedule, 'first' | 'last'> & SeenFromTo;
+
 /** A domain one host carries data under in its DNS queries (HostFinding.dnsTunnels). */
-export interface DnsTunnelFinding {
-  domain: string;
-  queries: number;
-  /** Distinct names under it, and those of them that look random. */
-  unique: number;
-  random: number;
-  /** Mean length of the labels in front of the domain (characters), and their mean entropy (bits a character). */
-  meanLabel: number;
-  entropy: number;
-  firstSeen: string;
-  lastSeen: string;
-}
+export type DnsTunnelFinding = Omit<DnsTunnel, 'first' | 'last'> & SeenFromTo;
 
 /**
  * What a host without findings did, each with its meaning: the one table of them that stands in
