@@ -12,6 +12,7 @@ import type { CidrSet } from './cidr.js';
 import type { ProxyFinding } from './types.js';
 import { cleanText } from './destinations.js';
 import { endpoint, plural } from '../quantities.js';
+import { compareAddresses } from '../decode/address.js';
 
 /** Ports proxies are commonly configured on (Squid 3128, 8080, 8000, 8888, plain 80). */
 export const PROXY_LIKE_PORTS = [3128, 8080, 8000, 8888, 80];
@@ -155,7 +156,13 @@ export function findProxies(
     if (p.viaRequests > 0) {
       evidence += `${evidence ? '; ' : ''}its own outbound requests carry proxy headers (${[...p.viaHeaders].join(', ')}) in ${plural(p.viaRequests, 'request')}`;
     }
-    findings.push({ address: p.address, port: p.port, source: 'detected', evidence, clients: Array.from(p.clients, keyAddress).sort() });
+    findings.push({
+      address: p.address,
+      port: p.port,
+      source: 'detected',
+      evidence,
+      clients: Array.from(p.clients, keyAddress).sort(compareAddresses),
+    });
     seen.add(`${p.address}|${p.port ?? '*'}`);
   }
   for (const { address, port, clients } of services.all) {
@@ -169,7 +176,7 @@ export function findProxies(
       port,
       source: 'detected',
       evidence: `${plural(clients.size, 'internal client')} connect to ${endpoint(address, port)}, a proxy-like port, and ${address} itself opens ${plural(outbound, 'web connection')} to the Internet`,
-      clients: [...clients].sort(),
+      clients: [...clients].sort(compareAddresses),
     });
     seen.add(key);
   }
@@ -226,7 +233,7 @@ export function findProxies(
   for (const f of findings) {
     f.clients = Array.from(clientSets.get(f)!, keyAddress)
       .filter((a) => a !== f.address)
-      .sort();
+      .sort(compareAddresses);
     if (f.source === 'given' && f.evidence === 'given with --proxy' && f.clients.length > 0) {
       f.evidence = `given with --proxy; ${plural(f.clients.length, 'client')} seen using it`;
     }

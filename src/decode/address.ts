@@ -172,3 +172,22 @@ export function ipv6ToBytes(text: string): Uint8Array | null {
   }
   return out;
 }
+
+/**
+ * Addresses in the order a reader counts them in: IPv4 by value (10.1.0.2 before 10.1.0.100),
+ * then IPv6 by value, then anything else as text.
+ */
+export function compareAddresses(a: string, b: string): number {
+  const rank = (text: string): number => (ipv4ToNumber(text) >= 0 ? 0 : ipv6ToBytes(text) !== null ? 1 : 2);
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 0) return ipv4ToNumber(a) - ipv4ToNumber(b);
+  if (ra === 1) {
+    const x = ipv6ToBytes(a)!;
+    const y = ipv6ToBytes(b)!;
+    for (let i = 0; i < 16; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+    return 0;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -6,6 +6,7 @@
 import type { Attempt, DestinationGroup } from '../analysis/types.js';
 import { el, fmt, linearScale, niceTicks, text, timeTicks } from './svg.js';
 import { count, duration } from '../quantities.js';
+import { compareAddresses } from '../decode/address.js';
 import { OUTCOMES, timeOfDay, type Outcome } from './words.js';
 
 /** Longer than any capture runs: a chart over a longer span says its times are likely wrong. */
@@ -271,20 +272,6 @@ export function portChart(
     legend(presentOutcomes(attempts), m.left, 14),
     el('text', { x: plotRight, y: 14, 'text-anchor': 'end', class: 'note' }, text(perMark)),
   ]);
-}
-
-/** Numeric order for IPv4 addresses (203.0.113.2 before 203.0.113.10), text order otherwise. */
-function compareAddresses(a: string, b: string): number {
-  const pa = a.split('.');
-  const pb = b.split('.');
-  if (pa.length === 4 && pb.length === 4) {
-    for (let i = 0; i < 4; i++) {
-      const d = Number(pa[i]) - Number(pb[i]);
-      if (d !== 0) return d;
-    }
-    return 0;
-  }
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Addresses drawn as their own bar before the rest are summed into one. */

@@ -23,6 +23,15 @@ describe('proxies', () => {
     expect(found.isProxy('192.168.0.1', 80)).toBe(false);
   });
 
+  it('names its clients in the order of their addresses, as a reader counts them (10.1.0.2 before 10.1.0.10)', () => {
+    const clients = ['10.1.0.100', '10.1.0.2', 'fd00::20', '10.1.0.10', '10.1.1.1', 'fd00::3'];
+    const conns = clients.map((h, i) =>
+      session(h, '10.0.0.8', 3128, i, { http: http({ method: 'CONNECT', target: 'www.example.com:443', proxyForm: 'connect' }) }),
+    );
+    const found = findProxies(conns, internal, [], DEFAULT_WEB_PORTS);
+    expect(found.proxies[0]!.clients).toEqual(['10.1.0.2', '10.1.0.10', '10.1.0.100', '10.1.1.1', 'fd00::3', 'fd00::20']);
+  });
+
   it('a web server the Internet probes for an open proxy, refusing every CONNECT, is no proxy; one that lets an outside client through is', () => {
     const probe = (client: string, i: number, status: number) =>
       session(client, '64.0.0.201', 80, i, { http: http({ method: 'CONNECT', target: 'google.com:443', proxyForm: 'connect', status }) });
