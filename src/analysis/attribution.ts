@@ -14,7 +14,7 @@ import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
 import { opensAttempt } from './outcomes.js';
 import { keyAddress, origKey, respKey, type AddressKey } from './address-key.js';
 import { isTraceProbe } from './udp.js';
-import { compareAddresses } from '../decode/address.js';
+import { sortAddresses } from '../decode/address.js';
 
 /**
  * Whether a device in the path that sent resets is most likely the network's own firewall: close
@@ -599,11 +599,11 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
         evidence,
         // A log line or a Zeek row says nothing of the path: no hops (NaN, which JSON writes as null and renderers leave out).
         hops: s.ttl < 0 ? Number.NaN : hopsFromTtl(s.ttl),
-        senders: [...s.senders].sort(compareAddresses).slice(0, 50),
-        addressList: addresses.sort(compareAddresses).slice(0, 50),
+        senders: sortAddresses(s.senders).slice(0, 50),
+        addressList: sortAddresses(addresses).slice(0, 50),
         netblocks: [...new Set(addresses.map(netblockOf))].sort().slice(0, 50),
         externalAddresses: external,
-        hosts: Array.from(s.hosts, keyAddress).sort(compareAddresses).slice(0, 50),
+        hosts: sortAddresses(Array.from(s.hosts, keyAddress)).slice(0, 50),
       };
     });
 }

@@ -12,7 +12,7 @@ import type { CidrSet } from './cidr.js';
 import type { ProxyFinding } from './types.js';
 import { cleanText } from './destinations.js';
 import { endpoint, plural } from '../quantities.js';
-import { compareAddresses } from '../decode/address.js';
+import { sortAddresses } from '../decode/address.js';
 
 /** Ports proxies are commonly configured on (Squid 3128, 8080, 8000, 8888, plain 80). */
 export const PROXY_LIKE_PORTS = [3128, 8080, 8000, 8888, 80];
@@ -161,7 +161,7 @@ export function findProxies(
       port: p.port,
       source: 'detected',
       evidence,
-      clients: Array.from(p.clients, keyAddress).sort(compareAddresses),
+      clients: sortAddresses(Array.from(p.clients, keyAddress)),
     });
     seen.add(`${p.address}|${p.port ?? '*'}`);
   }
@@ -176,7 +176,7 @@ export function findProxies(
       port,
       source: 'detected',
       evidence: `${plural(clients.size, 'internal client')} connect to ${endpoint(address, port)}, a proxy-like port, and ${address} itself opens ${plural(outbound, 'web connection')} to the Internet`,
-      clients: [...clients].sort(compareAddresses),
+      clients: sortAddresses(clients),
     });
     seen.add(key);
   }
@@ -231,9 +231,7 @@ export function findProxies(
     }
   }
   for (const f of findings) {
-    f.clients = Array.from(clientSets.get(f)!, keyAddress)
-      .filter((a) => a !== f.address)
-      .sort(compareAddresses);
+    f.clients = sortAddresses(Array.from(clientSets.get(f)!, keyAddress).filter((a) => a !== f.address));
     if (f.source === 'given' && f.evidence === 'given with --proxy' && f.clients.length > 0) {
       f.evidence = `given with --proxy; ${plural(f.clients.length, 'client')} seen using it`;
     }

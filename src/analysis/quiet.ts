@@ -16,6 +16,8 @@ export interface HostTotals {
   attempts: number;
   established: number;
   failed: number;
+  /** Of `failed`, those never answered (DestinationGroup.unanswered). */
+  unanswered: number;
   /** Of `attempts`, those cut off by the end of the capture (HostFinding.cutOff): neither established nor failed. */
   cutOff: number;
   /** Of `failed`, those the client abandoned (DestinationGroup.abandonedByClient). */
@@ -26,14 +28,16 @@ export interface HostTotals {
 export function hostTotals(host: HostFinding, connections: number): HostTotals {
   let attempts = host.groupsOmitted?.attempts ?? 0;
   let failed = host.groupsOmitted?.failed ?? 0;
+  let unanswered = host.groupsOmitted?.unanswered ?? 0;
   let abandoned = host.groupsOmitted?.abandonedByClient ?? 0;
   for (const g of host.groups) {
     attempts += g.attempts;
     failed += g.failed;
+    unanswered += g.unanswered;
     abandoned += g.abandonedByClient ?? 0;
   }
   const cutOff = host.cutOff ?? 0;
-  return { connections, attempts, established: attempts - failed - cutOff, failed, cutOff, abandoned };
+  return { connections, attempts, established: attempts - failed - cutOff, failed, unanswered, cutOff, abandoned };
 }
 
 /** Whether a host's every attempt was cut off by the end of the capture: none of them could be judged. */
@@ -74,14 +78,11 @@ export class QuietTally {
     this.add(activityOf(finding, totals, floodSource), totals);
     this.hosts++;
     const told = floodSource ? 0 : 1;
-    this.unanswered += told * (finding.groupsOmitted?.unanswered ?? 0);
+    this.unanswered += told * totals.unanswered;
     this.cutOff += told * totals.cutOff;
     this.abandoned += told * totals.abandoned;
     this.untimed += finding.groupsOmitted?.untimedFlows ?? 0;
-    for (const g of finding.groups) {
-      this.unanswered += told * g.unanswered;
-      this.untimed += g.untimed?.flows ?? 0;
-    }
+    for (const g of finding.groups) this.untimed += g.untimed?.flows ?? 0;
   }
 
   add(activity: QuietActivity, t: HostTotals): void {

@@ -603,9 +603,15 @@ export function schedulePeriodic(
   if (bursts.starts.length < MIN_BURSTS) return false;
   const durations = judgedDurations(bursts.durations, resolution);
   const repetition = repetitionOf(bursts, durations, ports, Math.round(median(bursts.sizes)!), n, basis, resolution);
-  return (
-    repetition.periodic && !beyondChance(scheduleChance(repetition.periodIntervals.length + 1, repetition.jitter, repetition.ticks), gate)
-  );
+  return repetition.periodic && !beyondChance(repetitionChance(repetition), gate);
+}
+
+/**
+ * scheduleChance of the schedule the rules found: of bursts in spells (cycleSeconds), the
+ * repetitions are the beats inside them — the gaps between spells keep no beat.
+ */
+function repetitionChance(r: Repetition): number {
+  return scheduleChance(r.periodIntervals.length + 1, r.jitter, r.ticks);
 }
 
 /** A schedule the rules found whose `chance` is more than a run judging as many series allows (ChanceGate). */
@@ -683,8 +689,7 @@ export function analyzeSchedule(
   const { periodIntervals, period, jitter, cycleSeconds, few, unlike, alike, irregular, fewRequests, spread, periodic: timed } = repetition;
   const repeated = timed ? repeatedShort(basis, requestKeys) : null;
   // A schedule the rules found, and how often chance makes one as tight: past the run's bound, chance's.
-  // Of bursts in spells (cycleSeconds), the repetitions are the beats inside them: the gaps between spells keep no beat.
-  const chance = timed && repeated === null ? scheduleChance(periodIntervals.length + 1, jitter, repetition.ticks) : null;
+  const chance = timed && repeated === null ? repetitionChance(repetition) : null;
   const byChance = chance !== null && beyondChance(chance, gate);
   const periodic = timed && repeated === null && !byChance;
   const k = periodIntervals.length;

@@ -299,16 +299,11 @@ function quietSummary(
   // Refusals of attempts: a server's reset of a connection it had taken is no refusal.
   const refused = Math.max(0, resetSources.reduce((n, s) => n + s.attempts, 0) - floodRefused);
   const other = floodTargets.length > 0 ? ' other' : '';
-  // (The groups a host's finding leaves out count too: a host of thousands of destinations keeps fifty.)
-  const unanswered = hosts.reduce(
-    (n, h) => n + (h.groupsOmitted?.unanswered ?? 0) + h.groups.reduce((m, g) => m + g.unanswered, 0),
-    quiet.unanswered,
-  );
+  // Over every group, those a host's finding leaves out too (a host of thousands of destinations keeps fifty).
+  const totals = hosts.map((h) => hostTotals(h, 0));
+  const unanswered = totals.reduce((n, t) => n + t.unanswered, quiet.unanswered);
   // Attempts their clients gave up on: no answer was held back, so not among those never answered.
-  const abandoned = hosts.reduce(
-    (n, h) => n + (h.groupsOmitted?.abandonedByClient ?? 0) + h.groups.reduce((m, g) => m + (g.abandonedByClient ?? 0), 0),
-    quiet.abandoned,
-  );
+  const abandoned = totals.reduce((n, t) => n + t.abandoned, quiet.abandoned);
   const untimed = hosts.reduce(
     (n, h) => n + (h.groupsOmitted?.untimedFlows ?? 0) + h.groups.reduce((m, g) => m + (g.untimed?.flows ?? 0), 0),
     quiet.untimed,
