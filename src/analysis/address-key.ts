@@ -4,7 +4,7 @@
  * of rows), any other address as its text. Only IPv4 text as formatIPv4 writes it becomes a
  * number, so that a set of keys counts what a set of the texts would ("10.0.0.01" stays text).
  */
-import { formatIPv4 } from '../decode/address.js';
+import { formatIPv4, sortAddresses } from '../decode/address.js';
 import type { Connection } from '../flows/connection.js';
 import { exactOrigV4, exactRespV4, ipv4Number } from '../flows/store.js';
 
@@ -31,4 +31,20 @@ export function addressKey(address: string): AddressKey {
 /** The address a key stands for, as text. */
 export function keyAddress(key: AddressKey): string {
   return typeof key === 'number' ? formatIPv4(key >>> 0) : key;
+}
+
+/**
+ * Keys as text in the order a reader counts addresses in (compareAddresses): the IPv4 numbers by
+ * value, sorted before any is written, then the texts. `text` writes a number: keyAddress for an
+ * address's key, or a netblock's writer for the netblock keys of a group (its /24's number).
+ */
+export function sortedKeyTexts(keys: Iterable<AddressKey>, text: (n: number) => string = keyAddress): string[] {
+  const numbers: number[] = [];
+  const texts: string[] = [];
+  for (const k of keys) {
+    if (typeof k === 'number') numbers.push(k >>> 0);
+    else texts.push(k);
+  }
+  const out = numbers.sort((a, b) => a - b).map(text);
+  return texts.length === 0 ? out : out.concat(sortAddresses(texts));
 }

@@ -12,7 +12,7 @@ import type { ResetAttribution, ResetSource } from './types.js';
 import { duration, hops as hopWords, ttl } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
 import { opensAttempt } from './outcomes.js';
-import { keyAddress, origKey, respKey, type AddressKey } from './address-key.js';
+import { keyAddress, origKey, respKey, sortedKeyTexts, type AddressKey } from './address-key.js';
 import { isTraceProbe } from './udp.js';
 import { sortAddresses } from '../decode/address.js';
 
@@ -601,9 +601,9 @@ function groupSources(connections: ConnectionList, withResets: readonly number[]
         hops: s.ttl < 0 ? Number.NaN : hopsFromTtl(s.ttl),
         senders: sortAddresses(s.senders).slice(0, 50),
         addressList: sortAddresses(addresses).slice(0, 50),
-        netblocks: [...new Set(addresses.map(netblockOf))].sort().slice(0, 50),
+        netblocks: sortAddresses(new Set(addresses.map(netblockOf))).slice(0, 50),
         externalAddresses: external,
-        hosts: sortAddresses(Array.from(s.hosts, keyAddress)).slice(0, 50),
+        hosts: sortedKeyTexts(s.hosts).slice(0, 50),
       };
     });
 }

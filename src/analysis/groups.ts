@@ -5,7 +5,7 @@
  */
 import { netblock4, respNetblock } from './cidr.js';
 import { respV4 } from '../flows/store.js';
-import { keyAddress, respKey } from './address-key.js';
+import { keyAddress, respKey, sortedKeyTexts, type AddressKey } from './address-key.js';
 import { ipv4ToNumber } from '../decode/address.js';
 import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
 import { abandonedByClient, opensAttempt, type Items } from './outcomes.js';
@@ -82,6 +82,12 @@ class Few<T> {
     if (this.set === null) return this.size === 1 ? [text(this.one as T)] : [];
     const list = Array.from(this.set, text);
     return order === undefined ? list.sort() : list.sort(order);
+  }
+
+  /** Addresses' or netblocks' keys as `text` writes a number, listed as a reader counts them (sortedKeyTexts). */
+  keyTexts(this: Few<AddressKey>, text: (n: number) => string): string[] {
+    if (this.set !== null) return sortedKeyTexts(this.set, text);
+    return this.size === 1 ? [typeof this.one === 'number' ? text(this.one >>> 0) : this.one!] : [];
   }
 }
 
@@ -869,7 +875,7 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
   const n = g.counts;
   const best = namingKey(g.keys, (k) => g.keyCounts[k]!);
   const bestKey = best < 0 ? null : g.keys[best]!;
-  const addressList = n.addresses.sorted(keyAddress);
+  const addressList = n.addresses.keyTexts(keyAddress);
   const group: DestinationGroup = {
     destination: destinationOf(bestKey, !n.viaProxy && n.addresses.size === 1 ? addressList[0]! : null),
     groupedBy: bestKey?.groupedBy ?? 'netblock',
@@ -888,7 +894,7 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
     firstSeen: '',
     lastSeen: '',
     schedule,
-    netblocks: firstOf(g.netblocks.sorted(netblockText), 50),
+    netblocks: firstOf(g.netblocks.keyTexts(netblockText), 50),
     failed: n.attempts - (n.doneTimes?.length ?? 0),
   };
   if (g.pings > 0) group.pings = g.pings;

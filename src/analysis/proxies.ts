@@ -6,7 +6,7 @@
  * connections to the Internet.
  */
 import { asList, type ConnectionList } from '../flows/store.js';
-import { addressKey, keyAddress, origKey, respKey, type AddressKey } from './address-key.js';
+import { addressKey, keyAddress, origKey, respKey, sortedKeyTexts, type AddressKey } from './address-key.js';
 import type { Connection } from '../flows/connection.js';
 import type { CidrSet } from './cidr.js';
 import type { ProxyFinding } from './types.js';
@@ -161,7 +161,7 @@ export function findProxies(
       port: p.port,
       source: 'detected',
       evidence,
-      clients: sortAddresses(Array.from(p.clients, keyAddress)),
+      clients: sortedKeyTexts(p.clients),
     });
     seen.add(`${p.address}|${p.port ?? '*'}`);
   }
@@ -231,7 +231,7 @@ export function findProxies(
     }
   }
   for (const f of findings) {
-    f.clients = sortAddresses(Array.from(clientSets.get(f)!, keyAddress).filter((a) => a !== f.address));
+    f.clients = sortedKeyTexts(clientSets.get(f)!).filter((a) => a !== f.address);
     if (f.source === 'given' && f.evidence === 'given with --proxy' && f.clients.length > 0) {
       f.evidence = `given with --proxy; ${plural(f.clients.length, 'client')} seen using it`;
     }

@@ -179,28 +179,32 @@ interface AddressOrder {
   rank: number;
   v4: number;
   v6: Uint8Array | null;
+  /** A netblock's prefix length; -1 for an address. */
+  prefix: number;
   text: string;
 }
 
 function orderOf(text: string): AddressOrder {
-  const v4 = ipv4ToNumber(text);
-  const v6 = v4 < 0 ? ipv6ToBytes(text) : null;
-  return { rank: v4 >= 0 ? 0 : v6 !== null ? 1 : 2, v4, v6, text };
+  // A netblock ("2001:db8::/32") is ordered by its first address, its prefix after.
+  const slash = text.indexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  const v4 = ipv4ToNumber(address);
+  const v6 = v4 < 0 ? ipv6ToBytes(address) : null;
+  const prefix = slash < 0 ? -1 : Number(text.slice(slash + 1));
+  return { rank: v4 >= 0 ? 0 : v6 !== null ? 1 : 2, v4, v6, prefix: Number.isInteger(prefix) ? prefix : -1, text };
 }
 
 function compareOrders(a: AddressOrder, b: AddressOrder): number {
   if (a.rank !== b.rank) return a.rank - b.rank;
-  if (a.rank === 0) return a.v4 - b.v4;
-  if (a.rank === 1) {
-    for (let i = 0; i < 16; i++) if (a.v6![i] !== b.v6![i]) return a.v6![i]! - b.v6![i]!;
-    return 0;
-  }
+  if (a.rank === 0 && a.v4 !== b.v4) return a.v4 - b.v4;
+  if (a.rank === 1) for (let i = 0; i < 16; i++) if (a.v6![i] !== b.v6![i]) return a.v6![i]! - b.v6![i]!;
+  if (a.rank < 2 && a.prefix !== b.prefix) return a.prefix - b.prefix;
   return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
 }
 
 /**
  * Addresses in the order a reader counts them in: IPv4 by value (10.1.0.2 before 10.1.0.100),
- * then IPv6 by value, then anything else as text.
+ * then IPv6 by value, then anything else as text; netblocks by their first address, the wider first.
  */
 export function compareAddresses(a: string, b: string): number {
   return compareOrders(orderOf(a), orderOf(b));

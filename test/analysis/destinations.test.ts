@@ -57,6 +57,15 @@ describe('destinations', () => {
     expect(groups).toHaveLength(3);
   });
 
+  it("lists a group's addresses and netblocks by value, as a reader counts them (.2 before .10 before .100)", () => {
+    const addresses = ['198.51.100.100', '198.51.10.7', '198.51.100.2', '198.51.9.200', '198.51.100.10'];
+    const conns = addresses.map((a, i) => session(host, a, 443, i + 1));
+    const result = analyzeConnections(conns, [], options({ orgs: [{ cidr: '198.51.0.0/16', organisation: 'Example Org' }] }));
+    const org = result.hosts[0]!.groups.find((g) => g.destination === 'Example Org')!;
+    expect(org.addressList).toEqual(['198.51.9.200', '198.51.10.7', '198.51.100.2', '198.51.100.10', '198.51.100.100']);
+    expect(org.netblocks).toEqual(['198.51.9.0/24', '198.51.10.0/24', '198.51.100.0/24']);
+  });
+
   it('falls back to the Host header, else the netblock (named by its address when it has one)', () => {
     const conns = [
       session(host, '203.0.113.9', 80, 1),

@@ -1,6 +1,7 @@
 import { Address4, Address6 } from 'ip-address';
 import { describe, expect, it } from 'vitest';
 import { formatIPv4, formatIPv6 } from '../../src/decode/index.js';
+import { sortAddresses } from '../../src/decode/address.js';
 import { Rng } from '../../src/synth/index.js';
 
 function bytesOf(groups: number[]): Uint8Array {
@@ -64,5 +65,21 @@ describe('address text', () => {
       const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
       expect(formatIPv6(bytes)).toBe(mapped ? reference.to4in6() : reference.correctForm());
     }
+  });
+});
+
+describe('address order', () => {
+  it('lists IPv4 by value, then IPv6 by value, then other text; netblocks by first address, the wider first', () => {
+    const mixed = ['fd00::20', '10.1.0.100', 'not-an-address', '10.1.0.2', 'fd00::3', '10.1.0.10', '9.255.255.255'];
+    expect(sortAddresses(mixed)).toEqual(['9.255.255.255', '10.1.0.2', '10.1.0.10', '10.1.0.100', 'fd00::3', 'fd00::20', 'not-an-address']);
+    const blocks = ['2001:db8:10::/48', '10.0.0.0/8', '2001:db8:9::/48', '10.0.0.0/16', '9.0.0.0/24', '10.100.0.0/24'];
+    expect(sortAddresses(blocks)).toEqual([
+      '9.0.0.0/24',
+      '10.0.0.0/8',
+      '10.0.0.0/16',
+      '10.100.0.0/24',
+      '2001:db8:9::/48',
+      '2001:db8:10::/48',
+    ]);
   });
 });
