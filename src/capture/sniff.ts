@@ -127,8 +127,31 @@ export function describeNonCapture(head: Uint8Array): string {
     if (/^(?:\[\s*)?\{\s*\n/.test(start))
       return `a JSON file of objects spread over several lines (Zeek JSON logs are read one object a line: \`jq -c ${start.startsWith('[') ? "'.[]'" : '.'}\` rewrites them so)`;
     if (start.startsWith('{') || start.startsWith('[')) return 'a JSON file';
+    if (headerlessZeekRows(text)) {
+      return "Zeek log rows without Zeek's header (callhome reads a Zeek log by its #fields line: keep it, as `zeek-cut -c` does)";
+    }
     return 'a text file';
   }
   const first = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
   return `an unrecognised binary file (it starts with ${first})`;
+}
+
+/**
+ * Whether `text` opens with rows as Zeek writes them, tab-separated, without the header that
+ * names their fields (what `zeek-cut` prints without -c): each of its first lines (at least two)
+ * starts with a time in seconds to the microsecond and holds an IP address among six or more fields.
+ */
+function headerlessZeekRows(text: string): boolean {
+  const lines = text.split('\n').slice(0, -1).slice(0, 5);
+  return (
+    lines.length >= 2 &&
+    lines.every((line) => {
+      const fields = line.replace(/\r$/, '').split('\t');
+      return (
+        fields.length >= 6 &&
+        /^\d{1,10}\.\d{6}$/.test(fields[0]!) &&
+        fields.some((f) => /^(?:\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]*:[0-9a-f:]*:[0-9a-f.]*$/i.test(f))
+      );
+    })
+  );
 }

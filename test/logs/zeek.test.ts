@@ -807,6 +807,22 @@ describe('bad rows and files that are no log', () => {
     );
   });
 
+  it('rows zeek-cut printed without their header are named as such, and how to keep it said', async () => {
+    const path = join(tmp, 'cut.log');
+    const rows = readFileSync(corpusPath('zeek/ppp__quic-interop-retry.pcap.zeek-conn.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    writeFileSync(path, `${rows.join('\n')}\n`);
+    const run = await callhome(['analyze', path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `callhome: error: ${path}: not a capture file — it looks like Zeek log rows without Zeek's header (callhome reads a Zeek log by its #fields line: keep it, as \`zeek-cut -c\` does)\n`,
+    );
+    // With the header, the same rows are read.
+    writeFileSync(path, readFileSync(corpusPath('zeek/ppp__quic-interop-retry.pcap.zeek-conn.log'), 'utf8').replace(/^###.*\n/, ''));
+    expect((await callhome(['analyze', path])).code).toBe(0);
+  });
+
   it('the commands take logs and captures mixed, and compare takes log folders', async () => {
     const root = zeekFolder();
     const run = await callhome(['analyze', '--format', 'json', root, corpusPath('zeek/wikipedia.pcap')]);
