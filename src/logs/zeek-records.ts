@@ -121,7 +121,7 @@ export function connFromRow(
   guessed?: { transport: number },
 ): RowResult<Connection | OtherTransportRow> {
   const ts = row.time(C.ts);
-  if (!Number.isFinite(ts)) return { error: `ts ${JSON.stringify(row.text(C.ts))} is not a time` };
+  if (!Number.isFinite(ts)) return { error: `ts ${quotedCell(row.text(C.ts))} is not a time` };
   // A log written without uids (a zeek-cut of a few columns, a log filter that leaves it out):
   // each row is told apart by its line, as a firewall log's attempts are.
   const uid = row.text(C.uid) ?? logUid(capture, line);
@@ -132,7 +132,7 @@ export function connFromRow(
   const respP = count(row, C['id.resp_p']);
   if (!(origP <= 65535 && respP <= 65535)) return { error: 'a port is not a number from 0 to 65535' };
   const state = row.text(C.conn_state) ?? 'OTH';
-  if (!isConnState(state)) return { error: `conn_state ${JSON.stringify(state)} is not one of Zeek's` };
+  if (!isConnState(state)) return { error: `conn_state ${quotedCell(state)} is not one of Zeek's` };
   let proto = row.text(C.proto);
   if (proto === null) {
     const history = row.text(C.history);
@@ -151,11 +151,11 @@ export function connFromRow(
       },
     };
   }
-  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return { error: `proto ${JSON.stringify(proto)} is not tcp, udp or icmp` };
+  if (proto !== 'tcp' && proto !== 'udp' && proto !== 'icmp') return { error: `proto ${quotedCell(proto)} is not tcp, udp or icmp` };
   const plainDuration = row.plainNumber(C.duration);
   const durationText = plainDuration >= 0 ? '' : row.text(C.duration);
   const duration = plainDuration >= 0 ? plainDuration : durationText === null ? null : Number(durationText);
-  if (duration !== null && !Number.isFinite(duration)) return { error: `duration ${JSON.stringify(durationText)} is not a number` };
+  if (duration !== null && !Number.isFinite(duration)) return { error: `duration ${quotedCell(durationText)} is not a number` };
   const history = row.text(C.history) ?? '';
   const origPkts = count(row, C.orig_pkts);
   const respPkts = count(row, C.resp_pkts);
@@ -428,4 +428,15 @@ export function sniFromRow(row: ZeekRow): RowResult<{ ts: number; uid: string; t
   if (uid === null || !Number.isFinite(ts)) return { error: 'no ts or uid' };
   const sni = row.text(2);
   return sni === null || sni === '' ? null : { ts, uid, tuple: rowTuple(row, 3), sni };
+}
+
+/** Longest cell a warning quotes in full. */
+const QUOTED_CELL = 40;
+
+/**
+ * A cell as a warning quotes it: JSON's escapes for its control characters, and cut after
+ * QUOTED_CELL characters — a row run into a crash's thousands of NUL bytes is one line of them.
+ */
+function quotedCell(text: string | null): string {
+  return JSON.stringify(text !== null && text.length > QUOTED_CELL ? `${text.slice(0, QUOTED_CELL)}…` : text);
 }

@@ -768,6 +768,42 @@ describe('bad rows and files that are no log', () => {
     expect(captures[0]!.warnings).toEqual([`${path} line 2: not a JSON object; row skipped`, `${path} line 5: no ts or uid; row skipped`]);
   });
 
+  it("rows after a crash's run of NUL bytes are read, in TSV and JSON logs, with one warning", async () => {
+    const nul = '\0'.repeat(4096);
+    const tsvPath = join(tmp, 'crashed.conn.log');
+    const lines = tsv('conn', CONN_FIELDS, CONN_TYPES, rows.slice(0, 6)).split('\n');
+    const firstRow = lines.findIndex((l) => !l.startsWith('#'));
+    // A crash mid-file: a block of NULs where a write never landed, the next row right after it.
+    lines[firstRow + 3] = `${nul}${lines[firstRow + 3]}`;
+    writeFileSync(tsvPath, lines.join('\n'));
+    const jsonPath = join(tmp, 'crashed.conn.json');
+    const json = jsonLines('conn', CONN_FIELDS, rows.slice(0, 6)).split('\n');
+    json[2] = `${nul}${json[2]}`;
+    json[4] = `${nul}${json[4]}`;
+    writeFileSync(jsonPath, json.join('\n'));
+    for (const [path, runs] of [
+      [tsvPath, '1 row begins'],
+      [jsonPath, '2 rows begin'],
+    ] as const) {
+      const { captures, connections } = await loadCaptures([path]);
+      expect(connections, path).toHaveLength(6);
+      expect(captures[0]!.anomalies).toEqual({});
+      expect(captures[0]!.warnings).toEqual([
+        `${path}: ${runs} with a run of NUL bytes (left by a crash while the log was written): read from the first byte after ${runs.startsWith('1') ? 'it' : 'them'}`,
+      ]);
+    }
+  });
+
+  it('a bad cell is quoted in its warning cut short, its control characters escaped', async () => {
+    const path = join(tmp, 'long-cell.conn.log');
+    const bad = [...rows[1]!];
+    bad[0] = `\u0007${'9'.repeat(5000)}x`;
+    writeFileSync(path, tsv('conn', CONN_FIELDS, CONN_TYPES, [rows[0]!, bad, rows[2]!]));
+    const { captures, connections } = await loadCaptures([path]);
+    expect(connections).toHaveLength(2);
+    expect(captures[0]!.warnings).toEqual([`${path} line 10: ts "\\u0007${'9'.repeat(39)}…" is not a time; row skipped`]);
+  });
+
   it('more bad rows than are named: the first five named, the rest counted', async () => {
     const path = join(tmp, 'many-bad.conn.log');
     const bad = Array.from({ length: 8 }, (_, i) => rows[i]!.slice(0, 5 + i).join('\t'));
