@@ -8,6 +8,7 @@ import { exactOrigV4, type ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
 import type { Refusals } from './attribution.js';
 import { subnet64, type CidrSet } from './cidr.js';
+import { keyAddress, respKey, type AddressKey } from './address-key.js';
 import { cleanText, type NameBook, type OrgTable } from './destinations.js';
 import { dnsChannelsByHost, type DnsChannel } from './dns-channel.js';
 import { destinationsOf, groupItems, MAX_GROUPS_KEPT, type HostGroups } from './groups.js';
@@ -149,7 +150,16 @@ export interface OutsideOpeners {
    * a LAN are the usual case, not a NAT: the hosts are in that subnet, each with its own address.
    */
   subnet?: { prefix: string; openers: number };
+  /**
+   * Where most of them came from many outside addresses to one outside address, more than `top`
+   * opened: the Internet reaching the network's own public address (a firewall's log of the
+   * scans it dropped, a capture outside it) — not one address opening for a network behind it.
+   */
+  inbound?: { target: string; connections: number; openers: number; denied: number };
 }
+
+/** Outside openers, at least, for their connections to be taken as the Internet's reaching one public address. */
+const INBOUND_OPENERS = 3;
 
 /** Outside-to-outside connections, at least, and their share of all, for OutsideOpeners to be said. */
 const OUTSIDE_MIN = 20;
@@ -459,18 +469,37 @@ function outsideOpeners(
   let opened = 0;
   let top = '';
   let topConnections = 0;
+  let openers = 0;
+  // The outside addresses they opened to, with how many each, and how many a firewall's log denied.
+  const targets = new Map<AddressKey, number>();
+  const denied = new Map<AddressKey, number>();
   for (const [address, id] of byHost) {
     total += countOf(id);
     if (internal.has(address)) continue;
     let n = 0;
-    for (const i of positionsOf(id)) if (!internal.hasResp(connections.peek(i))) n++;
+    for (const i of positionsOf(id)) {
+      const c = connections.peek(i);
+      if (internal.hasResp(c)) continue;
+      n++;
+      const target = respKey(c);
+      targets.set(target, (targets.get(target) ?? 0) + 1);
+      if (c.resets.some((r) => r.kind === 'log')) denied.set(target, (denied.get(target) ?? 0) + 1);
+    }
     opened += n;
+    if (n > 0) openers++;
     if (n > topConnections) [top, topConnections] = [address, n];
   }
   if (opened < OUTSIDE_MIN || opened <= total * OUTSIDE_SHARE) return undefined;
+  let target: AddressKey = '';
+  let targetConnections = 0;
+  for (const [k, n] of targets) if (n > targetConnections) [target, targetConnections] = [k, n];
+  if (openers >= INBOUND_OPENERS && targetConnections > topConnections) {
+    const inbound = { target: keyAddress(target), connections: targetConnections, openers, denied: denied.get(target) ?? 0 };
+    return { connections: opened, total, top, topConnections, inbound };
+  }
   const prefix = subnet64(top);
   if (prefix === null) return { connections: opened, total, top, topConnections };
-  let openers = 0;
+  openers = 0;
   for (const [address, id] of byHost) {
     if (internal.has(address) || subnet64(address) !== prefix) continue;
     for (const i of positionsOf(id)) {

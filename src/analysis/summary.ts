@@ -75,10 +75,16 @@ export function summarize(
     if (s.kind === 'log') {
       // A denied stray ACK or ICMP message is a connection the log denied, not an attempt.
       const others = s.resets - s.attempts;
+      // The Internet's attempts at the network's public address among them, said apart where one log denied them all.
+      const inbound = outside?.inbound;
+      const fromOutside =
+        inbound !== undefined && inbound.denied > 0 && middlebox.filter((m) => m.kind === 'log').length === 1
+          ? `; ${count(inbound.denied)} of them came from the Internet to ${inbound.target} (below)`
+          : '';
       summary.push(
         `${others > 0 ? `${plural(s.attempts, 'attempt')} and ${plural(others, 'other connection')}` : plural(s.resets, 'attempt')}` +
           ` to ${plural(s.remoteAddresses, 'address', 'addresses')}` +
-          `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} ${s.resets === 1 ? 'was' : 'were'} ${s.evidence}.`,
+          `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} ${s.resets === 1 ? 'was' : 'were'} ${s.evidence}${fromOutside}.`,
       );
       continue;
     }
@@ -226,7 +232,18 @@ export function summarize(
   }
   const late = cutOffLine(own, quiet);
   if (late !== null) summary.push(late);
-  if (outside?.subnet !== undefined) {
+  if (outside?.inbound !== undefined) {
+    const { target, connections, openers } = outside.inbound;
+    const from = `came from ${plural(openers, 'address', 'addresses')} outside the internal networks`;
+    summary.push(
+      `${plural(outside.connections, 'connection')} of ${count(outside.total)} ` +
+        (connections === outside.connections
+          ? `${from} to ${target}, itself outside them: `
+          : `${from} to others outside them, ${count(connections)} of them to ${target}: `) +
+        `the Internet reaching what is most likely the network's own public address (scans and probes), not hosts calling out. ` +
+        'They are not analysed as hosts.',
+    );
+  } else if (outside?.subnet !== undefined) {
     const { prefix, openers } = outside.subnet;
     summary.push(
       `${plural(outside.connections, 'connection')} of ${count(outside.total)} were opened from addresses outside the internal networks to others outside them, ` +

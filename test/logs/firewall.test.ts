@@ -231,6 +231,54 @@ describe('netfilter LOG lines', () => {
   });
 });
 
+describe("a router's log of the Internet's scans at its public address, and one host calling out", () => {
+  // What most of a real kern.log holds: the INPUT chain dropping SYNs from all over the Internet at
+  // the router's own outside address (198.51.100.10), beside one inside host's attempts the
+  // FORWARD chain denies every minute.
+  let seed = 7;
+  const next = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const stamp = (t: number) => {
+    const d = new Date((1709251200 + t) * 1000);
+    const two = (v: number) => String(v).padStart(2, '0');
+    return `Mar  1 ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  };
+  const line = (t: number, chain: string, inside: boolean, src: string, dst: string, spt: number, dpt: number) =>
+    `${stamp(t)} gw kernel: ${chain}: IN=${inside ? 'eth1' : 'eth0'} OUT=${inside ? 'eth0' : ''} SRC=${src} DST=${dst} LEN=60 TTL=${40 + next(80)} ` +
+    `ID=${next(65536)} PROTO=TCP SPT=${spt} DPT=${dpt} WINDOW=1024 RES=0x00 SYN URGP=0`;
+  const lines: [number, string][] = [];
+  for (let i = 0; i < 600; i++) {
+    const t = next(4 * 3600);
+    const scanner = `${23 + next(180)}.${next(256)}.${next(256)}.${1 + next(250)}`;
+    lines.push([t, line(t, 'DROP-IN', false, scanner, '198.51.100.10', 1024 + next(60000), [22, 23, 445, 3389, 8080][next(5)]!)]);
+  }
+  for (let i = 0; i < 200; i++) lines.push([3600 + i, line(3600 + i, 'DROP-IN', false, '45.33.32.156', '198.51.100.10', 40000, 1 + i)]);
+  for (let i = 0; i < 60; i++) lines.push([i * 60, line(i * 60, 'DROP-FWD', true, '192.168.1.50', '203.0.113.77', 30000 + i, 443)]);
+  lines.sort((a, b) => a[0] - b[0]);
+  const log = readFirewallLog('kern.log', lines.map(([, l]) => `${l}\n`).join(''), { year: 2024 });
+  const result = analyse(log);
+  const said = result.summary.join('\n');
+
+  it('says the outside connections are the Internet reaching the public address, and names no scanner as the network', () => {
+    expect(result.hosts.map((h) => h.address)).toEqual(['192.168.1.50']);
+    expect(said).toMatch(
+      /800 connections of 860 came from 601 addresses outside the internal networks to 198\.51\.100\.10, itself outside them: the Internet reaching what is most likely the network's own public address/,
+    );
+    expect(said).toMatch(
+      /were denied by the firewall \(its log: kern\.log\); 800 of them came from the Internet to 198\.51\.100\.10 \(below\)/,
+    );
+    // The busiest scanner is no NAT's outside address to be made internal.
+    expect(said).not.toMatch(/NAT|--internal 45\.33\.32\.156/);
+  });
+
+  it('still finds the host calling out, blocked on its schedule', () => {
+    expect(result.hosts[0]!.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
+    expect(result.hosts[0]!.groups[0]!.schedule).toMatchObject({ periodic: true, periodSeconds: 60 });
+  });
+});
+
 describe('Cisco ASA / FTD syslog', () => {
   const log = readFirewallLog('asa.log', fixture('cisco-asa.log'));
   const events = log.connections;
