@@ -82,7 +82,7 @@ export function writeReset(r: ResetEvidence): string {
 
 export function readReset(text: string): ResetEvidence | null {
   const [kind, side, stage, ...rest] = text.split(' ');
-  if ((kind !== 'rst' && kind !== 'icmp') || (side !== 'orig' && side !== 'resp')) return null;
+  if ((kind !== 'rst' && kind !== 'icmp' && kind !== 'log') || (side !== 'orig' && side !== 'resp')) return null;
   if (!STAGES.includes(stage as ResetStage)) return null;
   const v = new Map<string, string>();
   for (const token of rest) {

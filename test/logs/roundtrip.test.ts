@@ -96,6 +96,28 @@ describe("reading back callhome's own conn.log", () => {
   });
 });
 
+describe("reading back a firewall log's flows", () => {
+  const logs = ['case-study-excerpt.tsv', 'netfilter-kern.log', 'cisco-asa.log', 'filterlog.log', 'pfirewall.log'].map((name) =>
+    resolve(projectRoot, 'test/logs/fixtures', name),
+  );
+  it.each(logs)("%s: its denials read back as the firewall's, the same findings as the log", async (log) => {
+    const options = { year: 2024 };
+    const { connections } = await loadCaptures([log], options);
+    expect(connections.some((c) => c.resets.some((r) => r.kind === 'log'))).toBe(true);
+    const { result: fromLog } = await analyze([log], options);
+    for (const [format, render] of [
+      ['zeek-tsv', flowsRenderers.zeek],
+      ['zeek-json', flowsRenderers.json],
+    ] as const) {
+      const path = join(dir, `${log.split('/').pop()}.${format}`);
+      writeFileSync(path, render(connections, { color: false }));
+      const { result, loaded } = await analyze([path]);
+      expect(loaded.captures[0]).toMatchObject({ format, warnings: [], anomalies: {} });
+      expect(findings(result)).toEqual(findings(fromLog));
+    }
+  });
+});
+
 describe("Zeek's columns alone", () => {
   it('resets are refusals of unknown source, and say why', async () => {
     const capture = resolve(projectRoot, 'captures/department-host.pcap');
