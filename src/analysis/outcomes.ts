@@ -24,13 +24,15 @@ export const CUT_OFF_SECONDS = 5;
 /**
  * An unanswered attempt started at or after `cutOffAfter` (the capture's end less CUT_OFF_SECONDS)
  * was cut off by the end of the capture. A stream of datagrams (more than a client's retries)
- * waits for no answer: it is what it is; and a log's rows are final, never cut off.
+ * waits for no answer: it is what it is; and a log's rows are final, never cut off — but for rows
+ * of packets a capture showed (their originator's TTL known: callhome's own conn.log of a capture,
+ * read back), which end where the capture did.
  */
 export function cutOffByEnd(c: Connection, cutOffAfter: number, loggedInputs: ReadonlySet<number> | undefined): boolean {
   return (
     c.ts >= cutOffAfter &&
     !(c.proto === 'udp' && c.origPkts > UDP_RETRIES) &&
-    loggedInputs?.has(c.capture) !== true &&
+    (loggedInputs?.has(c.capture) !== true || c.origTtl >= 0) &&
     !abandonedByClient(c)
   );
 }

@@ -397,4 +397,45 @@ export const CALLHOME_ZEEK_FIELDS: readonly CallhomeZeekField[] = [
       return true;
     },
   },
+  scalar(
+    'callhome_quic_version',
+    'string',
+    "QUIC version of the client's Initial",
+    (c) => c.quic?.version ?? null,
+    (c, t) => {
+      c.quic = { version: t, alpn: c.quic?.alpn ?? [] };
+      return true;
+    },
+  ),
+  {
+    name: 'callhome_alpn',
+    type: 'vector[string]',
+    description: "ALPN protocols of the QUIC client's ClientHello, in its order",
+    write: (c) => (c.quic === null || c.quic.alpn.length === 0 ? null : c.quic.alpn),
+    apply: (c, cell) => {
+      if (cell === null) return true;
+      const items = list(cell);
+      // Written only beside a version, which is read first.
+      if (items === null || c.quic === null) return false;
+      c.quic.alpn = items;
+      return true;
+    },
+  },
+  // Zeek leaves orig_bytes and resp_bytes unset for a connection that did not last (one packet
+  // each way, a lone DNS query): what it carried is written here, so that reading back gives it.
+  unlastedBytes('callhome_orig_bytes', 'payload bytes from the originator, where orig_bytes is unset (no duration)', 'origBytes'),
+  unlastedBytes('callhome_resp_bytes', 'payload bytes from the responder, where resp_bytes is unset (no duration)', 'respBytes'),
 ];
+
+/** A connection's payload bytes one way, written where Zeek's column leaves them unset. */
+function unlastedBytes(name: string, description: string, key: 'origBytes' | 'respBytes'): CallhomeZeekField {
+  return numeric(
+    name,
+    'count',
+    description,
+    (c) => ((c.duration !== null && c.duration > 0) || c[key] === 0 ? null : c[key]),
+    (c, n) => {
+      c[key] = n;
+    },
+  );
+}

@@ -106,6 +106,15 @@ export function applyFlowsJson(c: Connection, row: JsonValues): string | null {
     if (!isInt(ttl, -1, 255)) return `${key} cannot be read`;
     c[side] = ttl;
   }
+  for (const [key, side] of [
+    ['orig_payload_bytes', 'origBytes'],
+    ['resp_payload_bytes', 'respBytes'],
+  ] as const) {
+    const bytes = v(key);
+    if (bytes === undefined) continue;
+    if (!isInt(bytes, 0, Number.MAX_SAFE_INTEGER)) return `${key} cannot be read`;
+    c[side] = bytes;
+  }
   const established = v('established');
   if (established !== undefined) {
     if (typeof established !== 'boolean') return 'established cannot be read';

@@ -47,6 +47,11 @@ function lasted(c: Connection): boolean {
   return c.duration !== null && c.duration > 0;
 }
 
+/** Payload bytes where Zeek's column leaves them unset (the connection did not last), else null. */
+function unlastedBytes(c: Connection, bytes: number): number | null {
+  return lasted(c) || bytes === 0 ? null : bytes;
+}
+
 function firstReset(c: Connection) {
   return c.resets.length > 0 ? c.resets[0]! : null;
 }
@@ -198,6 +203,26 @@ export const connectionColumns: readonly ConnectionColumn[] = [
   ),
   column('http', null, 'json', null, 'first HTTP request peeked', (c) => c.http),
   column('request_times', null, 'json', null, 'times of request-sized payloads inside the connection', (c) => c.requestTimes),
+  // Zeek leaves orig_bytes and resp_bytes unset for a connection without duration (a lone
+  // datagram, a SYN and its reset): what it carried, for reading back (as callhome_orig_bytes).
+  column(
+    'orig_payload_bytes',
+    null,
+    'count',
+    null,
+    'payload bytes from the originator where orig_bytes is unset (no duration)',
+    (c) => unlastedBytes(c, c.origBytes),
+    { csv: false },
+  ),
+  column(
+    'resp_payload_bytes',
+    null,
+    'count',
+    null,
+    'payload bytes from the responder where resp_bytes is unset (no duration)',
+    (c) => unlastedBytes(c, c.respBytes),
+    { csv: false },
+  ),
   column(
     'request_keys',
     null,
