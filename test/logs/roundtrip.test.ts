@@ -108,7 +108,7 @@ describe("reading back a firewall log's flows", () => {
     resolve(projectRoot, 'test/logs/fixtures', name),
   );
   it.each(logs)("%s: its denials read back as the firewall's, the same findings as the log", async (log) => {
-    const options = { year: 2024 };
+    const options = { firewall: { year: 2024 } };
     const { connections } = await loadCaptures([log], options);
     expect(connections.some((c) => c.resets.some((r) => r.kind === 'log'))).toBe(true);
     const { result: fromLog } = await analyze([log], options);
