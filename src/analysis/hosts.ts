@@ -155,7 +155,12 @@ export interface OutsideOpeners {
    * opened: the Internet reaching the network's own public address (a firewall's log of the
    * scans it dropped, a capture outside it) — not one address opening for a network behind it.
    */
-  inbound?: { target: string; connections: number; openers: number; denied: number };
+  inbound?: { target: string; connections: number; openers: number; denied: number; established: number };
+  /**
+   * Set when no originator is internal: every one is analysed as a host (said only of `inbound`,
+   * where they are the Internet's, not the network's).
+   */
+  analysedAsHosts?: true;
 }
 
 /** Outside openers, at least, for their connections to be taken as the Internet's reaching one public address. */
@@ -259,7 +264,9 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   }
   // Floods of many sources at one target, counted over every host's connections before any host is judged.
   const floods = findFloodTargets(connections, { refusals: ctx.refusals, captureEnd: ctx.captureEnd!, loggedInputs: ctx.loggedInputs });
-  const outside = anyInternal ? outsideOpeners(connections, byHost, positionsOf, countOf, ctx.internal) : undefined;
+  let outside = outsideOpeners(connections, byHost, positionsOf, countOf, ctx.internal);
+  // No internal originator: each is analysed as a host, and only the Internet's reaching one address is worth a word.
+  if (!anyInternal) outside = outside?.inbound !== undefined ? { ...outside, analysedAsHosts: true } : undefined;
   const hosts: HostAnalysis[] = [];
   const understoodOnly: HostTotals[] = [];
   const tally = ctx.known ? new UnderstoodTally(ctx.known.rules) : null;
@@ -473,6 +480,7 @@ function outsideOpeners(
   // The outside addresses they opened to, with how many each, and how many a firewall's log denied.
   const targets = new Map<AddressKey, number>();
   const denied = new Map<AddressKey, number>();
+  const established = new Map<AddressKey, number>();
   for (const [address, id] of byHost) {
     total += countOf(id);
     if (internal.has(address)) continue;
@@ -484,6 +492,7 @@ function outsideOpeners(
       const target = respKey(c);
       targets.set(target, (targets.get(target) ?? 0) + 1);
       if (c.resets.some((r) => r.kind === 'log')) denied.set(target, (denied.get(target) ?? 0) + 1);
+      if (c.established) established.set(target, (established.get(target) ?? 0) + 1);
     }
     opened += n;
     if (n > 0) openers++;
@@ -494,7 +503,13 @@ function outsideOpeners(
   let targetConnections = 0;
   for (const [k, n] of targets) if (n > targetConnections) [target, targetConnections] = [k, n];
   if (openers >= INBOUND_OPENERS && targetConnections > topConnections) {
-    const inbound = { target: keyAddress(target), connections: targetConnections, openers, denied: denied.get(target) ?? 0 };
+    const inbound = {
+      target: keyAddress(target),
+      connections: targetConnections,
+      openers,
+      denied: denied.get(target) ?? 0,
+      established: established.get(target) ?? 0,
+    };
     return { connections: opened, total, top, topConnections, inbound };
   }
   const prefix = subnet64(top);

@@ -233,15 +233,22 @@ export function summarize(
   const late = cutOffLine(own, quiet);
   if (late !== null) summary.push(late);
   if (outside?.inbound !== undefined) {
-    const { target, connections, openers } = outside.inbound;
+    const { target, connections, openers, established } = outside.inbound;
+    // Mostly let in: the clients of a service it offers; else the Internet's scans, turned away.
+    const what =
+      established * 2 > connections
+        ? `the clients of a service on what is most likely the network's own public address (${count(established)} of them established)`
+        : "the Internet reaching what is most likely the network's own public address (scans and probes)";
     const from = `came from ${plural(openers, 'address', 'addresses')} outside the internal networks`;
     summary.push(
       `${plural(outside.connections, 'connection')} of ${count(outside.total)} ` +
         (connections === outside.connections
           ? `${from} to ${target}, itself outside them: `
           : `${from} to others outside them, ${count(connections)} of them to ${target}: `) +
-        `the Internet reaching what is most likely the network's own public address (scans and probes), not hosts calling out. ` +
-        'They are not analysed as hosts.',
+        `${what}, not hosts calling out. ` +
+        (outside.analysedAsHosts === true
+          ? 'No address of the internal networks opens a connection, so each of them is analysed as a host (--internal names the network’s own).'
+          : 'They are not analysed as hosts.'),
     );
   } else if (outside?.subnet !== undefined) {
     const { prefix, openers } = outside.subnet;

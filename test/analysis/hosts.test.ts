@@ -428,6 +428,25 @@ describe('a capture on the outside of a NAT', () => {
     expect(given.summary.join('\n')).not.toMatch(/outside the internal networks/);
   });
 
+  it("takes many outside clients of one outside address for a service on the network's public address, not a NAT", () => {
+    // A capture outside the firewall: 40 clients reach the web server on the public address, which the inside reaches the Internet from too.
+    const clients = Array.from({ length: 40 }, (_, k) => session(`${60 + k}.1.2.3`, '198.51.100.10', 443, 100 + k));
+    const result = analyzeConnections([...clients, session('192.168.0.20', '93.184.216.34', 443, 150)], [], options());
+    const said = result.summary.join('\n');
+    expect(said).toMatch(
+      /40 connections of 41 came from 40 addresses outside the internal networks to 198\.51\.100\.10, itself outside them: the clients of a service on what is most likely the network's own public address \(40 of them established\), not hosts calling out\. They are not analysed as hosts\./,
+    );
+    expect(said).not.toMatch(/NAT|--internal/);
+  });
+
+  it('with no internal address at all, says the openers it analyses as hosts are the Internet reaching one address', () => {
+    const probes = Array.from({ length: 40 }, (_, k) => dropped(`${60 + k}.1.2.3`, '198.51.100.10', [22, 23, 445, 3389][k % 4]!, 100 + k));
+    const said = analyzeConnections(probes, [], options()).summary.join('\n');
+    expect(said).toMatch(
+      /to 198\.51\.100\.10, itself outside them: the Internet reaching .*\(scans and probes\), not hosts calling out\. No address of the internal networks opens a connection, so each of them is analysed as a host/,
+    );
+  });
+
   it('says nothing of outside clients that reach an inside server', () => {
     const inbound = Array.from({ length: 40 }, (_, k) => session(`198.51.100.${k + 1}`, '192.168.0.10', 443, 100 + k));
     const result = analyzeConnections([...inbound, session('192.168.0.20', '93.184.216.34', 443, 150)], [], options());
