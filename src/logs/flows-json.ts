@@ -97,23 +97,17 @@ export function applyFlowsJson(c: Connection, row: JsonValues): string | null {
   const rtt = v('handshake_rtt');
   if (rtt !== undefined && !isNumber(rtt)) return 'handshake_rtt cannot be read';
   c.handshakeRtt = rtt ?? null;
-  for (const [key, side] of [
-    ['orig_ttl', 'origTtl'],
-    ['resp_ttl', 'respTtl'],
+  // TTLs, and the bytes of a connection without duration that Zeek's own fields leave unset.
+  for (const [key, side, min, max] of [
+    ['orig_ttl', 'origTtl', -1, 255],
+    ['resp_ttl', 'respTtl', -1, 255],
+    ['orig_payload_bytes', 'origBytes', 0, Number.MAX_SAFE_INTEGER],
+    ['resp_payload_bytes', 'respBytes', 0, Number.MAX_SAFE_INTEGER],
   ] as const) {
-    const ttl = v(key);
-    if (ttl === undefined) continue;
-    if (!isInt(ttl, -1, 255)) return `${key} cannot be read`;
-    c[side] = ttl;
-  }
-  for (const [key, side] of [
-    ['orig_payload_bytes', 'origBytes'],
-    ['resp_payload_bytes', 'respBytes'],
-  ] as const) {
-    const bytes = v(key);
-    if (bytes === undefined) continue;
-    if (!isInt(bytes, 0, Number.MAX_SAFE_INTEGER)) return `${key} cannot be read`;
-    c[side] = bytes;
+    const n = v(key);
+    if (n === undefined) continue;
+    if (!isInt(n, min, max)) return `${key} cannot be read`;
+    c[side] = n;
   }
   const established = v('established');
   if (established !== undefined) {
