@@ -477,10 +477,17 @@ function outsideOpeners(
   let top = '';
   let topConnections = 0;
   let openers = 0;
-  // The outside addresses they opened to, with how many each, and how many a firewall's log denied.
+  // The outside addresses they opened to, with how many each.
   const targets = new Map<AddressKey, number>();
-  const denied = new Map<AddressKey, number>();
-  const established = new Map<AddressKey, number>();
+  const outsideOf = function* (): Generator<Connection> {
+    for (const [address, id] of byHost) {
+      if (internal.has(address)) continue;
+      for (const i of positionsOf(id)) {
+        const c = connections.peek(i);
+        if (!internal.hasResp(c)) yield c;
+      }
+    }
+  };
   for (const [address, id] of byHost) {
     total += countOf(id);
     if (internal.has(address)) continue;
@@ -491,8 +498,6 @@ function outsideOpeners(
       n++;
       const target = respKey(c);
       targets.set(target, (targets.get(target) ?? 0) + 1);
-      if (c.resets.some((r) => r.kind === 'log')) denied.set(target, (denied.get(target) ?? 0) + 1);
-      if (c.established) established.set(target, (established.get(target) ?? 0) + 1);
     }
     opened += n;
     if (n > 0) openers++;
@@ -503,13 +508,15 @@ function outsideOpeners(
   let targetConnections = 0;
   for (const [k, n] of targets) if (n > targetConnections) [target, targetConnections] = [k, n];
   if (openers >= INBOUND_OPENERS && targetConnections > topConnections) {
-    const inbound = {
-      target: keyAddress(target),
-      connections: targetConnections,
-      openers,
-      denied: denied.get(target) ?? 0,
-      established: established.get(target) ?? 0,
-    };
+    // How many of those a firewall's log denied, and how many were let in: read again, for the one target.
+    let denied = 0;
+    let established = 0;
+    for (const c of outsideOf()) {
+      if (respKey(c) !== target) continue;
+      if (c.resets.some((r) => r.kind === 'log')) denied++;
+      if (c.established) established++;
+    }
+    const inbound = { target: keyAddress(target), connections: targetConnections, openers, denied, established };
     return { connections: opened, total, top, topConnections, inbound };
   }
   const prefix = subnet64(top);
