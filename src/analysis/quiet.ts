@@ -22,6 +22,8 @@ export interface HostTotals {
   cutOff: number;
   /** Of `failed`, those the client abandoned (DestinationGroup.abandonedByClient). */
   abandoned: number;
+  /** UDP flows whose datagrams' times the input does not keep (DestinationGroup.untimed). */
+  untimed: number;
 }
 
 /** Attempts, established and failed attempts over a host's groups, those left out of `groups` too; `connections` as given. */
@@ -30,14 +32,16 @@ export function hostTotals(host: HostFinding, connections: number): HostTotals {
   let failed = host.groupsOmitted?.failed ?? 0;
   let unanswered = host.groupsOmitted?.unanswered ?? 0;
   let abandoned = host.groupsOmitted?.abandonedByClient ?? 0;
+  let untimed = host.groupsOmitted?.untimedFlows ?? 0;
   for (const g of host.groups) {
     attempts += g.attempts;
     failed += g.failed;
     unanswered += g.unanswered;
     abandoned += g.abandonedByClient ?? 0;
+    untimed += g.untimed?.flows ?? 0;
   }
   const cutOff = host.cutOff ?? 0;
-  return { connections, attempts, established: attempts - failed - cutOff, failed, unanswered, cutOff, abandoned };
+  return { connections, attempts, established: attempts - failed - cutOff, failed, unanswered, cutOff, abandoned, untimed };
 }
 
 /** Whether a host's every attempt was cut off by the end of the capture: none of them could be judged. */
@@ -81,8 +85,7 @@ export class QuietTally {
     this.unanswered += told * totals.unanswered;
     this.cutOff += told * totals.cutOff;
     this.abandoned += told * totals.abandoned;
-    this.untimed += finding.groupsOmitted?.untimedFlows ?? 0;
-    for (const g of finding.groups) this.untimed += g.untimed?.flows ?? 0;
+    this.untimed += totals.untimed;
   }
 
   add(activity: QuietActivity, t: HostTotals): void {

@@ -328,10 +328,7 @@ function quietSummary(
   const unanswered = totals.reduce((n, t) => n + t.unanswered, quiet.unanswered);
   // Attempts their clients gave up on: no answer was held back, so not among those never answered.
   const abandoned = totals.reduce((n, t) => n + t.abandoned, quiet.abandoned);
-  const untimed = hosts.reduce(
-    (n, h) => n + (h.groupsOmitted?.untimedFlows ?? 0) + h.groups.reduce((m, g) => m + (g.untimed?.flows ?? 0), 0),
-    quiet.untimed,
-  );
+  const untimed = totals.reduce((n, t) => n + t.untimed, quiet.untimed);
   const first =
     proxyIndex.proxies.length > 0
       ? 'Nothing calls home past the proxy'

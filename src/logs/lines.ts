@@ -9,6 +9,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { Readable, pipeline, type TransformOptions } from 'node:stream';
 import { createGunzip, gunzipSync, constants as zlib, type Gunzip, type ZlibOptions } from 'node:zlib';
 import { isGzip } from '../capture/sniff.js';
+import { plural } from '../quantities.js';
 
 const CHUNK_BYTES = 1 << 20;
 /**
@@ -288,5 +289,30 @@ export async function* resumed(
   } finally {
     // A reader that stops early (damage, `--limit`) lets the source go.
     if (!finished) await iterator.return?.();
+  }
+}
+
+/**
+ * Runs of NUL bytes before a line: what a crash leaves where a log was being written (the file's
+ * length was set, its bytes never were). The line the logger wrote next follows the run, and is
+ * read from the first byte after it; the runs are counted for one warning.
+ */
+export class NulRuns {
+  count = 0;
+
+  /** `line` without the run before it; counted unless `counted` is false (a file read a second time). */
+  after(line: string, counted = true): string {
+    if (line.charCodeAt(0) !== 0) return line;
+    if (counted) this.count++;
+    return line.replace(/^\0+/, '');
+  }
+
+  /** The warning, naming what a line of the log is ("line", "row"); null when no line began with a run. */
+  warning(unit: 'line' | 'row'): string | null {
+    if (this.count === 0) return null;
+    return (
+      `${plural(this.count, `${unit} begins`, `${unit}s begin`)} with a run of NUL bytes (left by a crash while the log was written): ` +
+      `read from the first byte after ${this.count === 1 ? 'it' : 'them'}`
+    );
   }
 }

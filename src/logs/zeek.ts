@@ -18,7 +18,7 @@ import { TextTape } from './text-tape.js';
 import { own, TextBook } from '../flat.js';
 import { DNS_NAMES_KEPT } from '../flows/peeks.js';
 import { textFingerprint, type DuplicateFilter } from '../duplicates.js';
-import { HEAD_BYTES, readLines, readTail, type LineStats } from './lines.js';
+import { HEAD_BYTES, NulRuns, readLines, readTail, type LineStats } from './lines.js';
 import { COPY_REASON, LOG_COPY_WINDOW, LogCopies, type LogInOrder } from './zeek-copies.js';
 import { Lockstep, reachOf } from './zeek-lockstep.js';
 import { mayCutOnWorker, mayCutStreamOnWorker, readCutLines } from './split-lines.js';
@@ -139,7 +139,7 @@ interface FileState {
   /** Read once already (a JSON log is read for its side rows, then its conn rows): lines are judged once. */
   readBefore: boolean;
   /** Lines that began with a run of NUL bytes (a crash's), read from the first byte after it. */
-  nulRuns: number;
+  nulRuns: NulRuns;
   /** A JSON log's unit of time, the same for all its rows in every reading. */
   clock: JsonClock;
   /** Read once, whole, before the others (a stream; a TSV file of several logs one after the other). */
@@ -558,17 +558,6 @@ function seen(state: FileState, first: number, last: number): void {
   if (last > state.last) state.last = last;
 }
 
-/**
- * The line after a run of NUL bytes before it: what a crash leaves where a log was being written
- * (the file's length was set, its bytes never were); the row the logger wrote next follows it.
- * Counted in the file's first reading (`judge`).
- */
-function afterNulRun(state: FileState, judge: boolean, line: string): string {
-  if (line.charCodeAt(0) !== 0) return line;
-  if (judge) state.nulRuns++;
-  return line.replace(/^\0+/, '');
-}
-
 /** A line that is no row of any log: judged by one reading of its file only (`judge`). */
 function malformedLine(state: FileState, judge: boolean, line: number, why: string): void {
   if (judge) malformed(state, line, why);
@@ -598,7 +587,7 @@ async function readRows(
     let sawPath = false;
     const onText = (text: string, n: number, batch?: CellBatch, k = 0): void => {
       // A byte-order mark before the first header (a log saved by an editor)
-      const line = afterNulRun(state, judge, n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      const line = state.nulRuns.after(n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, judge);
       if (line.charCodeAt(0) === 35 /* # */) {
         tsv.header(line);
         if (line.startsWith('#path') && tsv.path !== null) {
@@ -644,7 +633,7 @@ async function readRows(
     source,
     (text, n) => {
       // A byte-order mark before the first row (a log saved by a Windows tool), as in a TSV log.
-      const line = afterNulRun(state, judge, n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      const line = state.nulRuns.after(n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, judge);
       if (line.trim() === '') return;
       const error = probe.load(line);
       if (error !== null) return malformedLine(state, judge, n, error);
@@ -678,12 +667,8 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
       s.warnings.push(`${state.file.path}: the last line is cut short (no newline at the end): read up to the line before it`);
   }
   s.packets = state.rows;
-  if (state.nulRuns > 0) {
-    s.warnings.push(
-      `${state.file.path}: ${plural(state.nulRuns, 'row begins', 'rows begin')} with a run of NUL bytes (left by a crash while the log was written): ` +
-        `read from the first byte after ${state.nulRuns === 1 ? 'it' : 'them'}`,
-    );
-  }
+  const nul = state.nulRuns.warning('row');
+  if (nul !== null) s.warnings.push(`${state.file.path}: ${nul}`);
   if (state.malformed > 0) {
     s.anomalies['zeek.malformed_row'] = state.malformed;
     if (state.malformed > NAMED_MALFORMED)
@@ -992,7 +977,7 @@ export async function loadZeekLogs(
       firstRow: head.first,
       reach: head.reach,
       readBefore: false,
-      nulRuns: 0,
+      nulRuns: new NulRuns(),
       clock: { millis: null },
       once: file.stream !== undefined || several,
       logTypes: new Set(),

@@ -26,6 +26,7 @@ import { vpcFlow } from './vpcflow.js';
 import { LogClock } from './time.js';
 import type { FirewallEvent, FirewallFormat, FirewallFormatModule, LineParser } from './types.js';
 import { eventFault } from './types.js';
+import { NulRuns } from '../lines.js';
 import { count, plural } from '../../quantities.js';
 
 export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
@@ -227,7 +228,7 @@ export class FirewallLogReader {
   private stopped: { why: string; offset: number } | null = null;
   private other = 0;
   /** Lines that began with a run of NUL bytes, read after it. */
-  private nulRuns = 0;
+  private readonly nulRuns = new NulRuns();
   private readonly unmatched: UnmatchedLines = { count: 0, first: [] };
   /** Lines of a format read that name an address, port or time that cannot be. */
   private readonly impossible: UnmatchedLines = { count: 0, first: [] };
@@ -314,13 +315,7 @@ export class FirewallLogReader {
   }
 
   private read(rawLine: string, given?: number): void {
-    let line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
-    // A run of NUL bytes before a line: what a crash leaves where a log was being written (the
-    // file's length was set, its bytes never were); the line the logger wrote next follows it.
-    if (line.charCodeAt(0) === 0) {
-      line = line.replace(/^\0+/, '');
-      this.nulRuns++;
-    }
+    const line = this.nulRuns.after(rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine);
     const number = this.numbered(given);
     if (line.length > LONGEST_LINE) {
       noteLine(this.overlong, number, line);
@@ -486,12 +481,8 @@ export class FirewallLogReader {
           `read in ${this.clock.tz} instead (--tz names the log's zone)`,
       );
     }
-    if (this.nulRuns > 0) {
-      warnings.push(
-        `${plural(this.nulRuns, 'line begins', 'lines begin')} with a run of NUL bytes (left by a crash while the log was written): ` +
-          `read from the first byte after ${this.nulRuns === 1 ? 'it' : 'them'}`,
-      );
-    }
+    const nul = this.nulRuns.warning('line');
+    if (nul !== null) warnings.push(nul);
     const late = this.attempts.late;
     if (late > 0) {
       warnings.push(
