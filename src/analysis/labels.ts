@@ -17,6 +17,7 @@ import {
   scanWords,
   floodWords,
   mainRefusal,
+  mainRefusalOfAll,
   type Flood,
   type RefusalStats,
   type Scan,
@@ -227,19 +228,25 @@ export function labelHost(
     );
 
   const main = mainRefusal(tally);
-  const mainSource =
-    main === null
-      ? undefined
-      : ctx.resetSources.find((s) => s.attribution === main.attribution && s.ttl === main.ttl && s.kind === main.kind);
+  const sourceOf = (r: RefusalStats | null): ResetSource | undefined =>
+    r === null ? undefined : ctx.resetSources.find((s) => s.attribution === r.attribution && s.ttl === r.ttl && s.kind === r.kind);
+  const mainSource = sourceOf(main);
+  // A scan's or a flood's attempts are mostly at other ports than the web's: their refusals are
+  // counted over all of them ("2,000 of 2,000 attempts"), not over the few at web ports.
+  const ofAll = scan !== null || flood !== null ? mainRefusalOfAll(tally) : null;
+  const worded =
+    ofAll !== null && ofAll.main.n > (main?.n ?? 0)
+      ? { r: ofAll.main, source: sourceOf(ofAll.main), of: `${count(ofAll.main.n)} of ${plural(ofAll.of, 'attempt')}` }
+      : { r: main, source: mainSource, of: `${count(main?.n ?? 0)} of the direct attempts` };
+  const refused = worded.r;
   // The words of the host's own refusals: the reset source's may name an address it never tried.
-  if (main !== null && mainSource !== undefined && main.kind === 'log') {
-    evidence.push(`denied: ${count(main.n)} of the direct attempts ${main.n === 1 ? 'was' : 'were'} ${main.evidence}`);
-  } else if (main !== null && mainSource !== undefined) {
+  if (refused !== null && worded.source !== undefined && refused.kind === 'log') {
+    evidence.push(`denied: ${worded.of} ${refused.n === 1 ? 'was' : 'were'} ${refused.evidence}`);
+  } else if (refused !== null && worded.source !== undefined) {
     // TTL -1 and no delays: the refusals were read from a log that records neither
-    const how = main.ttl < 0 ? '' : ` with ${ttl(main.ttl, mainSource.addressList)} after ~${duration(median(main.delays) ?? 0)}`;
-    evidence.push(
-      `resets: ${count(main.n)} of the direct attempts ${main.n === 1 ? 'was' : 'were'} refused${how}: ${main.attribution} (${main.evidence})`,
-    );
+    const how =
+      refused.ttl < 0 ? '' : ` with ${ttl(refused.ttl, worded.source.addressList)} after ~${duration(median(refused.delays) ?? 0)}`;
+    evidence.push(`resets: ${worded.of} ${refused.n === 1 ? 'was' : 'were'} refused${how}: ${refused.attribution} (${refused.evidence})`);
   }
 
   let score = 0;

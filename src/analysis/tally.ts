@@ -10,6 +10,7 @@ import { respV4 } from '../flows/store.js';
 import { keyAddress, type AddressKey } from './address-key.js';
 import { resetTimed, type Connection } from '../flows/connection.js';
 import { blockedOutcome, middleboxOutcome, refusedSomething, type Items } from './outcomes.js';
+import type { AttributedReset } from './attribution.js';
 import { sequentialPorts } from './schedule.js';
 import { count, duration, endpoint, plural, rate, share } from '../quantities.js';
 import type { ResetAttribution, ResetSource } from './types.js';
@@ -195,6 +196,13 @@ export interface Tally {
   addressesByPort: Map<number, PortStats>;
   /** Refusals of direct attempts by attribution, TTL and kind. */
   refusalOf: Map<number, RefusalStats>;
+  /**
+   * Refusals of the attempts at other ports of addresses outside the internal networks, likewise:
+   * a scan's or a flood's, which are not web attempts and are turned away all the same.
+   */
+  otherRefusalOf: Map<number, RefusalStats>;
+  /** The attempts at addresses outside the internal networks, not through a proxy: web ports or not. */
+  outside: number;
   /** Where the direct attempts went, once worded (directSpread). */
   spread: DirectSpread | null;
 }
@@ -260,6 +268,8 @@ export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly n
     items,
     addressesByPort: new Map(),
     refusalOf: new Map(),
+    otherRefusalOf: new Map(),
+    outside: 0,
     spread: null,
   };
   let probe = 0;
@@ -284,7 +294,9 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
   const refusal = items.refusal[i];
   const failed = outcome !== 'established';
   const resp = respKey(c);
-  if (items.viaProxy[i] === 0 && !internal.hasResp(c) && isWebAttempt(c, webPorts)) {
+  const outside = items.viaProxy[i] === 0 && !internal.hasResp(c);
+  if (outside) tally.outside++;
+  if (outside && isWebAttempt(c, webPorts)) {
     tally.direct.push(i);
     if (c.proto === 'udp') {
       tally.directUdp++;
@@ -297,18 +309,8 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     }
     if (!failed) tally.directEstablished++;
     // A reset that ended a connection after its handshake, or came after it, refused nothing.
-    if (refusal !== undefined && failed && refusedSomething(refusal)) {
-      const r = refusal.reset;
-      const k = ATTRIBUTION_INDEX[refusal.attribution] * 1024 + r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
-      let s = tally.refusalOf.get(k);
-      if (s === undefined) {
-        s = { n: 0, ttl: r.ttl, kind: r.kind, attribution: refusal.attribution, delays: [], evidence: refusal.evidence };
-        tally.refusalOf.set(k, s);
-      }
-      s.n++;
-      if (s.delays.length < 1000 && resetTimed(r)) s.delays.push(r.delay);
-    }
-  }
+    if (refusal !== undefined && failed && refusedSomething(refusal)) countRefusal(tally.refusalOf, refusal);
+  } else if (outside && refusal !== undefined && failed && refusedSomething(refusal)) countRefusal(tally.otherRefusalOf, refusal);
   const key = targetKey(c);
   const ts = c.ts;
   let ap = tally.addressesByPort.get(key);
@@ -433,9 +435,43 @@ function newAddress(ap: PortStats, seen: number, ts: number): void {
 }
 
 /** The reset source that turned the host's direct attempts away most often. */
+/** One refusal counted by its attribution, TTL and kind. */
+function countRefusal(of: Map<number, RefusalStats>, refusal: AttributedReset): void {
+  const r = refusal.reset;
+  const k = ATTRIBUTION_INDEX[refusal.attribution] * 1024 + r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
+  let s = of.get(k);
+  if (s === undefined) {
+    s = { n: 0, ttl: r.ttl, kind: r.kind, attribution: refusal.attribution, delays: [], evidence: refusal.evidence };
+    of.set(k, s);
+  }
+  s.n++;
+  if (s.delays.length < 1000 && resetTimed(r)) s.delays.push(r.delay);
+}
+
+/** The refusal that turned the host's direct web attempts away most often (null: none was). */
 export function mainRefusal(tally: Tally): RefusalStats | null {
+  return mostOf(tally.refusalOf.values());
+}
+
+/**
+ * The refusal that turned most of the host's attempts at addresses outside the internal networks
+ * away, web ports or not, with their count: what a scan or a flood met. Null where there was none.
+ */
+export function mainRefusalOfAll(tally: Tally): { main: RefusalStats; of: number } | null {
+  const all = new Map<number, RefusalStats>();
+  for (const from of [tally.refusalOf, tally.otherRefusalOf]) {
+    for (const [k, r] of from) {
+      const s = all.get(k);
+      all.set(k, s === undefined ? r : { ...s, n: s.n + r.n, delays: s.delays.length >= 1000 ? s.delays : [...s.delays, ...r.delays] });
+    }
+  }
+  const main = mostOf(all.values());
+  return main === null ? null : { main, of: tally.outside };
+}
+
+function mostOf(refusals: Iterable<RefusalStats>): RefusalStats | null {
   let main: RefusalStats | null = null;
-  for (const r of tally.refusalOf.values()) if (main === null || r.n > main.n) main = r;
+  for (const r of refusals) if (main === null || r.n > main.n) main = r;
   return main;
 }
 

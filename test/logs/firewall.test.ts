@@ -279,6 +279,27 @@ describe("a router's log of the Internet's scans at its public address, and one 
   });
 });
 
+describe('an inside host scanning through the firewall', () => {
+  // 2,000 ports of one address, 20 ms apart, every SYN dropped by the FORWARD chain: two of
+  // them at web ports (80, 443), the rest at every other.
+  const lines = Array.from({ length: 2000 }, (_, i) => {
+    const s = 20 * i;
+    const time = `10:00:${String(Math.floor(s / 1000)).padStart(2, '0')}`;
+    return (
+      `Mar  1 ${time} gw kernel: FW-DROP IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=203.0.113.9 LEN=60 TTL=63 ID=${i} DF ` +
+      `PROTO=TCP SPT=${40000 + i} DPT=${i + 1} WINDOW=64240 RES=0x00 SYN URGP=0\n`
+    );
+  });
+  const result = analyse(readFirewallLog('scan.log', lines.join(''), { year: 2024 }));
+
+  it('counts the denials over all its attempts, not over its two at web ports', () => {
+    const host = result.hosts.find((h) => h.address === '10.0.0.5')!;
+    expect(host.labels).toContain('scanner');
+    expect(host.evidence).toContain('denied: 2,000 of 2,000 attempts were denied by the firewall (its log: scan.log)');
+    expect(host.evidence.join('\n')).not.toMatch(/of the direct attempts/);
+  });
+});
+
 describe('Cisco ASA / FTD syslog', () => {
   const log = readFirewallLog('asa.log', fixture('cisco-asa.log'));
   const events = log.connections;
