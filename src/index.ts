@@ -22,6 +22,7 @@ import { isStreamInput, peekOnePass, type StreamInput } from './one-pass.js';
 import { isoMillis } from './time.js';
 import { DuplicateFilter } from './duplicates.js';
 import { COPY_WINDOW, ForwardedCopies } from './forwarded.js';
+import { RepeatedFrames } from './repeated.js';
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { analyzeEach, canAnalyzeInWorkers, type OneAnalysis } from './parallel/analyses.js';
@@ -406,13 +407,16 @@ async function decodeEach(
     beforeCapture(captures.length);
     duplicates?.startInput(index);
     const forwarded = new ForwardedCopies();
+    const repeated = new RepeatedFrames();
     const onRecord = (record: CaptureRecord): void => {
       decodePacket(record, packet, decodeOptions);
       if (duplicates !== null && !packet.timeOutOfRange && duplicates.isCopy(packet)) {
         packet.status = 'skipped';
         packet.reason = 'dup.seen-in-earlier-capture';
         packet.carrierCount = 0;
-      } else if (!packet.timeOutOfRange && forwarded.isCopy(packet)) {
+        // A frame repeated on its own interface (repeated.ts) is counted and tracked, as Zeek
+        // tracks it: no router's copy from another interface.
+      } else if (!packet.timeOutOfRange && !repeated.see(packet) && forwarded.isCopy(packet)) {
         packet.status = 'skipped';
         packet.reason = 'dup.forwarded-copy';
       }
@@ -424,6 +428,8 @@ async function decodeEach(
     try {
       const fileInfo = await read(input, onRecord, options);
       const summary = summarizeCapture(fileInfo, stats);
+      const twice = repeatedWarning(summary.file, repeated, stats);
+      if (twice !== null) summary.warnings.push(twice);
       if (forwarded.copies > 0) summary.warnings.push(forwardedWarning(summary.file, forwarded));
       captures.push(summary);
     } catch (e) {
@@ -433,6 +439,27 @@ async function decodeEach(
   }
   return { captures, failures };
 }
+
+/**
+ * What a capture of one interface holds twice, said when it is most of it: the frames are counted
+ * and tracked as Zeek counts them (a stack's own repeats look alike: Linux sends its resets with
+ * IP ID 0, two alike when two segments come after a close).
+ */
+function repeatedWarning(file: string, repeated: RepeatedFrames, stats: DecodeStats): string | null {
+  const ip = stats.decoded.ipv4 + stats.decoded.ipv6;
+  if (repeated.copies < MIN_REPEATS_SAID || repeated.copies < REPEATED_SHARE_SAID * ip) return null;
+  const within =
+    repeated.widest < 0.001 ? `${Math.max(1, Math.round(repeated.widest * 1e6))} µs` : `${round(repeated.widest * 1000, 2)} ms`;
+  return (
+    `${file}: ${count(repeated.copies)} of ${plural(ip, 'IP packet')} repeat one just before them on the same interface, the same bytes ` +
+    `within ${within}: the sniffer was most likely given each frame twice (a mirror port copying traffic both ways, a bridge ` +
+    `captured with its port). Counted as Zeek counts them, packet and byte counts are up to twice the traffic's (editcap -D drops the copies)`
+  );
+}
+
+/** Repeated frames said at most when there are this many, and this share of the IP packets. */
+const MIN_REPEATS_SAID = 4;
+const REPEATED_SHARE_SAID = 0.4;
 
 /** What a capture of a router's interfaces holds twice, said once. */
 function forwardedWarning(file: string, forwarded: ForwardedCopies): string {

@@ -115,3 +115,66 @@ describe('tcpdump -i any on a router', () => {
     expect(loaded.connections.get(0).synCount).toBe(2);
   });
 });
+
+describe('a capture of one interface holding every frame twice (a mirror port copying both ways)', () => {
+  /** 20 tries of HOST at SERVER:443, 30 s apart, each reset by the firewall 0.3 ms later; `twice`: each frame again 15 µs after. */
+  function mirrorCapture(name: string, twice: boolean): string {
+    const writer = new PcapWriter({ linktype: 1 });
+    const add = (ts: number, frame: Uint8Array): void => {
+      writer.add(Math.floor(ts), Math.round((ts % 1) * 1e6) * 1000, frame);
+      if (twice) writer.add(Math.floor(ts + 0.000015), Math.round(((ts + 0.000015) % 1) * 1e6) * 1000, frame);
+    };
+    for (let i = 0; i < 20; i++) {
+      const ts = T0 + i * 30;
+      const seq = 1_000_000 * (i + 1);
+      add(ts, tcpFrame({ src: HOST, dst: SERVER, sport: 49700 + i, dport: 443, seq, flags: 'S', ipId: 100 + i, ttl: 128 }));
+      add(
+        ts + 0.0003,
+        tcpFrame({ src: SERVER, dst: HOST, sport: 443, dport: 49700 + i, seq: 0, ack: seq + 1, flags: 'RA', ipId: 0, ttl: 255 }),
+      );
+    }
+    const path = join(tmp, name);
+    writeFileSync(path, writer.drain());
+    return path;
+  }
+
+  it('says so, counts every frame as Zeek does, and finds what the capture of each frame once finds', async () => {
+    const once = await analyze([mirrorCapture('once.pcap', false)]);
+    const doubled = mirrorCapture('twice.pcap', true);
+    const twice = await analyze([doubled]);
+    const capture = twice.loaded.captures[0]!;
+    expect(capture.packets).toBe(80);
+    expect(capture.decoded.tcp).toBe(80);
+    expect(capture.warnings).toEqual([
+      `${doubled}: 40 of 80 IP packets repeat one just before them on the same interface, the same bytes within 15 µs: ` +
+        'the sniffer was most likely given each frame twice (a mirror port copying traffic both ways, a bridge captured with its port). ' +
+        "Counted as Zeek counts them, packet and byte counts are up to twice the traffic's (editcap -D drops the copies)",
+    ]);
+    expect(once.loaded.captures[0]!.warnings).toEqual([]);
+    const pkts = (r: typeof once) => Array.from({ length: r.loaded.connections.length }, (_, i) => r.loaded.connections.get(i).origPkts);
+    expect(pkts(twice)).toEqual(pkts(once).map((n) => 2 * n));
+    expect(twice.result.hosts[0]!.labels).toEqual(once.result.hosts[0]!.labels);
+    expect(twice.result.resetSources.map((s) => [s.attribution, s.ttl, s.resets])).toEqual(
+      once.result.resetSources.map((s) => [s.attribution, s.ttl, s.resets]),
+    );
+  });
+
+  it("a stack's own repeats are not said to be a doubled capture: resets alike, a sender's loop of one SYN", async () => {
+    const writer = new PcapWriter({ linktype: 1 });
+    const spec = { src: HOST, dst: SERVER, sport: 20, dport: 80, seq: 0, flags: 'S', ipId: 1 } as const;
+    // A packet crafter's loop: one SYN, its IP ID fixed, every 0.4 ms.
+    for (let i = 0; i < 50; i++) writer.add(T0, i * 400_000, tcpFrame(spec));
+    // Linux's resets to two segments that came after a close: IP ID 0, alike, 40 µs apart.
+    for (let i = 0; i < 10; i++) {
+      const rst = tcpFrame({ src: HOST, dst: SERVER, sport: 40000 + i, dport: 443, seq: 77 + i, flags: 'R', ipId: 0, ttl: 64 });
+      writer.add(T0 + 1 + i, 0, rst);
+      writer.add(T0 + 1 + i, 40_000, rst);
+    }
+    const path = join(tmp, 'loop.pcap');
+    writeFileSync(path, writer.drain());
+    const { loaded } = await analyze([path]);
+    expect(loaded.captures[0]!.warnings).toEqual([]);
+    const syns = Array.from({ length: loaded.connections.length }, (_, i) => loaded.connections.get(i)).find((c) => c.respP === 80)!;
+    expect(syns.synCount).toBe(50);
+  });
+});
