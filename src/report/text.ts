@@ -164,6 +164,30 @@ function resetSourceLine(r: ResetSource, width: number, color: boolean): string[
   return wrap(`${paint(r.attribution, style, color)}: ${what} — ${clean(r.evidence)}`, width, '      ', '  ');
 }
 
+/**
+ * Endpoint reset sources listed at most, the busiest first, before the rest are counted in one
+ * line: a busy network's servers refusing connections themselves are dozens of TTLs, and the
+ * devices in the path are what the list is read for.
+ */
+const ENDPOINT_SOURCES_SHOWN = 5;
+
+/** Every reset source, but beyond ENDPOINT_SOURCES_SHOWN endpoints (unless `all`) those counted in one line. */
+function resetSourceLines(sources: readonly ResetSource[], all: boolean, width: number, color: boolean): string[] {
+  const endpoints = sources.filter((r) => r.attribution === 'endpoint');
+  const shown = all || endpoints.length <= ENDPOINT_SOURCES_SHOWN + 1 ? endpoints : endpoints.slice(0, ENDPOINT_SOURCES_SHOWN);
+  const listed = new Set(shown);
+  const out = sources.filter((r) => r.attribution !== 'endpoint' || listed.has(r)).flatMap((r) => resetSourceLine(r, width, color));
+  const rest = endpoints.filter((r) => !listed.has(r));
+  if (rest.length > 0) {
+    const resets = rest.reduce((n, r) => n + r.resets, 0);
+    const words =
+      `${paint('endpoint', 'green', color)}: ${plural(rest.length, 'more reset source')} like those above, ${plural(resets, 'refusal')}: ` +
+      `servers refusing connections themselves, each with the TTL of its own packets (--all-hosts or --format json lists each)`;
+    out.push(...wrap(words, width, '      ', '  '));
+  }
+  return out;
+}
+
 /** Hosts without findings in one table of counts, by what they did. */
 function quietHostsLines(quiet: QuietHosts, allHosts: boolean, width: number, color: boolean): string[] {
   const rows = quiet.byActivity.map((r) => [
@@ -308,7 +332,7 @@ function networkLines(view: NetworkView, options: RenderOptions, width: number, 
   }
   if (result.resetSources.length > 0) {
     out.push(paint(sectionTitle('Reset sources', view), 'bold', color));
-    for (const r of result.resetSources) out.push(...resetSourceLine(r, width, color));
+    out.push(...resetSourceLines(result.resetSources, options.allHosts === true, width, color));
     out.push('');
   }
   if (view.network !== null && out[out.length - 1] !== '') out.push('');

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeConnections, attributeResets, CidrSet, DEFAULT_INTERNAL } from '../../src/analysis/index.js';
 import type { Connection } from '../../src/flows/connection.js';
 import { readFirewallLog } from '../../src/logs/firewall/index.js';
+import { analyzeRenderers } from '../../src/report/index.js';
 import { block, dropped, options, random, refused, session, updateAgent } from './support.js';
 
 const internal = new CidrSet(DEFAULT_INTERNAL);
@@ -253,5 +254,46 @@ describe('a host denied wherever it goes, from the firewall log', () => {
       /the 2 blocked hosts make .*, to one address on a schedule \(1 host\) or spread over up to 30 destinations, no more than 1 failed attempt at any one \(1 host\); /,
     );
     expect(summary).toMatch(/This is how an update agent calls home when the network turns it away\./);
+  });
+});
+
+describe("a busy LAN's servers refusing with many TTLs, beside the firewall's resets", () => {
+  // 12 servers at 12 distances, each refusing closed ports itself (its TTL that of its own
+  // SYN-ACKs), and the firewall resetting one host's update agent (TTL 255, no delay).
+  const rnd = random(11);
+  const servers = Array.from({ length: 12 }, (_, s) => ({ address: `${30 + s}.${s * 7}.1.${10 + s}`, ttl: 40 + s * 2 }));
+  const connections: Connection[] = servers.flatMap(({ address, ttl }, s) => [
+    ...Array.from({ length: 3 }, (_, k) =>
+      session(`10.1.0.${10 + k}`, address, 443, 100 + s * 10 + k, { respTtl: ttl, handshakeRtt: 0.03 }),
+    ),
+    ...Array.from({ length: 20 - s }, (_, k) =>
+      refused(`10.1.0.${20 + k}`, address, 8_000 + k, 200 + s * 30 + k, { ttl, delay: 0.03 + rnd() * 0.01, ipId: 100 * s + k }),
+    ),
+  ]);
+  connections.push(...updateAgent('10.1.0.13', { bursts: 10, burstSize: 14, period: 32, addresses: block('72.246.53', 15) }));
+  const result = analyzeConnections(connections, [], options());
+  const text = (allHosts: boolean) => analyzeRenderers.text(result, { color: false, width: 200, allHosts });
+  const sourceLines = (t: string) =>
+    t
+      .slice(t.indexOf('Reset sources'))
+      .split('\n')
+      .filter((l) => /^ {2}(endpoint|middlebox|unknown):/.test(l));
+
+  it('lists the firewall and the busiest five servers, and counts the other seven in one line', () => {
+    expect(result.resetSources.filter((s) => s.attribution === 'endpoint')).toHaveLength(12);
+    const lines = sourceLines(text(false));
+    expect(lines.filter((l) => l.startsWith('  middlebox: 140 resets with TTL 255'))).toHaveLength(1);
+    expect(lines.filter((l) => /^ {2}endpoint: \d+ resets with TTL/.test(l)).map((l) => Number(/(\d+) resets/.exec(l)![1]))).toEqual([
+      20, 19, 18, 17, 16,
+    ]);
+    expect(lines.at(-1)).toBe(
+      '  endpoint: 7 more reset sources like those above, 84 refusals: servers refusing connections themselves, each with the TTL of its own packets (--all-hosts or --format json lists each)',
+    );
+  });
+
+  it('lists every one with --all-hosts', () => {
+    const lines = sourceLines(text(true));
+    expect(lines.filter((l) => l.startsWith('  endpoint:'))).toHaveLength(12);
+    expect(lines.join('\n')).not.toMatch(/more reset sources/);
   });
 });
