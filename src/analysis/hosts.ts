@@ -15,7 +15,7 @@ import { destinationsOf, groupItems, MAX_GROUPS_KEPT, type HostGroups } from './
 import { understoodGroups, UnderstoodTally, type KnownMatcher } from './known.js';
 import { labelHost, surelyKept } from './labels.js';
 import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js';
-import { connectionOutcomes, type Items, type Outcome } from './outcomes.js';
+import { abandonedByClient, connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
 import { directRate, tallyItems } from './tally.js';
 import type { Interception } from './interception.js';
@@ -642,6 +642,7 @@ function makeAttempts(h: HostFinding, chosen: ChosenAttempts, max: number, conne
   for (let k = 0; k < keep; k++) {
     const j = spread(k, keep, total);
     const c = connections.peek(chosen.at[j]!);
+    const outcome = OUTCOMES[chosen.outcome[j]!]!;
     attempts[k] = {
       ts: c.ts,
       destination: chosen.destinations[chosen.destination[j]!]!,
@@ -649,7 +650,7 @@ function makeAttempts(h: HostFinding, chosen: ChosenAttempts, max: number, conne
       port: c.respP,
       sourcePort: c.origP,
       proto: c.proto === 'udp' || c.proto === 'icmp' ? c.proto : 'tcp',
-      outcome: OUTCOMES[chosen.outcome[j]!]!,
+      outcome: outcome === 'unanswered' && abandonedByClient(c) ? 'abandoned' : outcome,
     };
   }
   h.attempts = attempts;

@@ -13,7 +13,8 @@ import { isEchoRequest } from './udp.js';
 import { Recent } from '../recent.js';
 import { bareSegments, closedPort, ScannedPorts } from './scanned.js';
 
-export type Outcome = Attempt['outcome'];
+/** What came of an attempt, as the analysis judges it (an attempt `abandoned` is one of the `unanswered`: abandonedByClient). */
+export type Outcome = Exclude<Attempt['outcome'], 'abandoned'>;
 
 /**
  * An attempt this close to the capture's end that got nothing was cut off by the end of the

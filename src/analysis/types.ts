@@ -337,7 +337,11 @@ export interface Attempt {
   sourcePort: number;
   /** 'udp' for a UDP flow (QUIC, DNS …), 'icmp' for a ping (port: its code, sourcePort: its type); TCP when absent. */
   proto?: 'tcp' | 'udp' | 'icmp';
-  outcome: 'established' | 'reset-middlebox' | 'reset-endpoint' | 'reset-unknown' | 'unanswered' | 'refused-icmp';
+  /**
+   * What came of it; `abandoned`: its client reset it itself before any answer came (Zeek:
+   * RSTOS0, history "SR"), counted in its group's `abandonedByClient`, not `unanswered`.
+   */
+  outcome: 'established' | 'reset-middlebox' | 'reset-endpoint' | 'reset-unknown' | 'unanswered' | 'abandoned' | 'refused-icmp';
 }
 
 /**

@@ -19,6 +19,7 @@ export const OUTCOME_COLOR: Record<Outcome, string> = {
   'reset-endpoint': '#e69f00',
   'reset-unknown': '#cc79a7',
   unanswered: '#6b6b6b',
+  abandoned: '#56b4e9',
   'refused-icmp': '#0072b2',
 };
 

@@ -178,6 +178,7 @@ export const OUTCOMES: readonly { outcome: Outcome; label: string }[] = [
   { outcome: 'reset-endpoint', label: 'reset by the server' },
   { outcome: 'reset-unknown', label: 'reset, sender unknown' },
   { outcome: 'unanswered', label: 'unanswered' },
+  { outcome: 'abandoned', label: ABANDONED },
   { outcome: 'refused-icmp', label: 'refused by ICMP' },
 ];
 

@@ -14,6 +14,7 @@ import { TcpSession } from '../../src/synth/session.js';
 import { dnsQueryPayload, icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import { hostActivity, outcomeWords } from '../../src/report/words.js';
 import { analyzeRenderers } from '../../src/report/index.js';
+import { timelineChart } from '../../src/report/charts.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-verdict-words-'));
 const T0 = Date.UTC(2024, 4, 6, 9) / 1000;
@@ -366,6 +367,12 @@ describe('the summary of a blocked browser', () => {
     expect(result.quietHosts.byActivity.find((r) => r.activity === 'direct')).toMatchObject({ failed: 7, abandonedByClient: 5 });
     const text = analyzeRenderers.text(result, { color: false, allHosts: true });
     expect(text).toMatch(/2 hosts without findings; of their failed attempts, 5 abandoned by the client\./);
+    // Each attempt listed says the same, and so do the charts' colours and legend.
+    const outcomes = gaveUp.attempts.map((a) => a.outcome);
+    expect(outcomes).toEqual(['abandoned', 'abandoned', 'abandoned', 'unanswered']);
+    const chart = timelineChart(gaveUp.attempts, 'giver', giver);
+    expect(chart).toContain('>abandoned by the client</text>');
+    expect(chart).toContain('>unanswered</text>');
   });
 });
 
