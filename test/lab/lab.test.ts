@@ -59,7 +59,8 @@ interface Analysis {
   }[];
 }
 
-const LAB = resolve(projectRoot, 'test/lab');
+/** The committed captures, or a fresh run's (`sudo npm run lab -- --out DIR`, then `CALLHOME_LAB=DIR npx vitest run test/lab`). */
+const LAB = process.env.CALLHOME_LAB !== undefined ? resolve(process.env.CALLHOME_LAB) : resolve(projectRoot, 'test/lab');
 const truths: Truth[] = readdirSync(LAB)
   .filter((f) => f.endsWith('.truth.json'))
   .sort()
