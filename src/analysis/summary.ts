@@ -312,7 +312,7 @@ function quietSummary(
 ): string {
   if (hosts.length + quiet.hosts + floodSources === 0) {
     const services = [passedOver.dns > 0 ? 'DNS' : '', passedOver.ntp > 0 ? 'NTP' : ''].filter((x) => x !== '').join(' and ');
-    const besides = [services !== '' ? `${services} to the network's own servers` : '', passedOver.probes > 0 ? 'traceroute probes' : '']
+    const besides = [services !== '' ? `${services} to the servers the network uses` : '', passedOver.probes > 0 ? 'traceroute probes' : '']
       .filter((x) => x !== '')
       .join(' and ');
     return `No TCP connections, UDP flows or pings to the Internet from internal hosts in the capture${besides !== '' ? ` besides ${besides}` : ''}.`;
