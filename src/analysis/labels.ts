@@ -60,6 +60,20 @@ export interface LabelContext {
   resolvers?: readonly string[];
 }
 
+/**
+ * A device that reset connections once the client named the site (RefusalStats.afterName): "each
+ * right after the client's TLS ClientHello named telemetry.example: the handshake with the server
+ * had completed, and the reset came on the name asked for (SNI filtering)".
+ */
+export function filterWords(r: RefusalStats): string {
+  const name = r.name!;
+  const what = name.by === 'sni' ? 'TLS ClientHello' : 'HTTP request';
+  return (
+    `${r.afterName === r.n ? (r.n === 1 ? 'it' : 'each') : `${count(r.afterName)} of them`} right after the client's ${what} named ` +
+    `${name.text}: the handshake with the server had completed, and the reset came on the name asked for (${name.by === 'sni' ? 'SNI' : 'URL'} filtering)`
+  );
+}
+
 /** The labels of one host, their evidence and score, and what the verdict reads besides them. */
 export interface Labelling {
   labels: Label[];
@@ -246,7 +260,10 @@ export function labelHost(
     // TTL -1 and no delays: the refusals were read from a log that records neither
     const how =
       refused.ttl < 0 ? '' : ` with ${ttl(refused.ttl, worded.source.addressList)} after ~${duration(median(refused.delays) ?? 0)}`;
-    evidence.push(`resets: ${worded.of} ${refused.n === 1 ? 'was' : 'were'} refused${how}: ${refused.attribution} (${refused.evidence})`);
+    evidence.push(
+      `resets: ${worded.of} ${refused.n === 1 ? 'was' : 'were'} refused${how}: ${refused.attribution} (${refused.evidence})` +
+        (refused.name !== null && refused.attribution === 'middlebox' ? `, ${filterWords(refused)}` : ''),
+    );
   }
 
   let score = 0;

@@ -157,6 +157,26 @@ export interface RefusalStats {
   delays: number[];
   /** The evidence of the host's first such refusal: of an address it tried, not the reset source's example. */
   evidence: string;
+  /**
+   * Of `n`, the resets that came right after the client's TLS ClientHello or HTTP request named
+   * the site, the server having sent nothing yet (namedBy): the handshake with it completed, and
+   * a device cut the connection on the name asked for — SNI or URL filtering, not a port's block.
+   */
+  afterName: number;
+  /** The first name such a reset followed, and what named it. */
+  name: { text: string; by: 'sni' | 'http' } | null;
+}
+
+/**
+ * What named the site a reset followed at once (RefusalStats.afterName): the client's TLS
+ * ClientHello (SNI) or HTTP request (Host), answered by no data of the server's before the reset.
+ */
+export function namedBy(refusal: AttributedReset, c: Connection): { text: string; by: 'sni' | 'http' } | null {
+  const r = refusal.reset;
+  if (r.kind !== 'rst' || r.stage !== 'data' || r.fromOriginator || c.respBytes > 0) return null;
+  if (c.sni !== null) return { text: c.sni, by: 'sni' };
+  const host = c.http?.host ?? null;
+  return host !== null && host !== '' ? { text: host, by: 'http' } : null;
 }
 
 interface PortStats {
@@ -309,8 +329,8 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     }
     if (!failed) tally.directEstablished++;
     // A reset that ended a connection after its handshake, or came after it, refused nothing.
-    if (refusal !== undefined && failed && refusedSomething(refusal)) countRefusal(tally.refusalOf, refusal);
-  } else if (outside && refusal !== undefined && failed && refusedSomething(refusal)) countRefusal(tally.otherRefusalOf, refusal);
+    if (refusal !== undefined && failed && refusedSomething(refusal)) countRefusal(tally.refusalOf, refusal, c);
+  } else if (outside && refusal !== undefined && failed && refusedSomething(refusal)) countRefusal(tally.otherRefusalOf, refusal, c);
   const key = targetKey(c);
   const ts = c.ts;
   let ap = tally.addressesByPort.get(key);
@@ -436,15 +456,29 @@ function newAddress(ap: PortStats, seen: number, ts: number): void {
 
 /** The reset source that turned the host's direct attempts away most often. */
 /** One refusal counted by its attribution, TTL and kind. */
-function countRefusal(of: Map<number, RefusalStats>, refusal: AttributedReset): void {
+function countRefusal(of: Map<number, RefusalStats>, refusal: AttributedReset, c: Connection): void {
   const r = refusal.reset;
   const k = ATTRIBUTION_INDEX[refusal.attribution] * 1024 + r.ttl * 2 + (r.kind === 'icmp' ? 1 : 0);
   let s = of.get(k);
   if (s === undefined) {
-    s = { n: 0, ttl: r.ttl, kind: r.kind, attribution: refusal.attribution, delays: [], evidence: refusal.evidence };
+    s = {
+      n: 0,
+      ttl: r.ttl,
+      kind: r.kind,
+      attribution: refusal.attribution,
+      delays: [],
+      evidence: refusal.evidence,
+      afterName: 0,
+      name: null,
+    };
     of.set(k, s);
   }
   s.n++;
+  const named = namedBy(refusal, c);
+  if (named !== null) {
+    s.afterName++;
+    s.name ??= named;
+  }
   if (s.delays.length < 1000 && resetTimed(r)) s.delays.push(r.delay);
 }
 
@@ -462,7 +496,18 @@ export function mainRefusalOfAll(tally: Tally): { main: RefusalStats; of: number
   for (const from of [tally.refusalOf, tally.otherRefusalOf]) {
     for (const [k, r] of from) {
       const s = all.get(k);
-      all.set(k, s === undefined ? r : { ...s, n: s.n + r.n, delays: s.delays.length >= 1000 ? s.delays : [...s.delays, ...r.delays] });
+      all.set(
+        k,
+        s === undefined
+          ? r
+          : {
+              ...s,
+              n: s.n + r.n,
+              delays: s.delays.length >= 1000 ? s.delays : [...s.delays, ...r.delays],
+              afterName: s.afterName + r.afterName,
+              name: s.name ?? r.name,
+            },
+      );
     }
   }
   const main = mostOf(all.values());

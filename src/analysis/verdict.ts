@@ -253,7 +253,15 @@ export function verdictOf(f: VerdictFacts): Verdict {
       inPath > 0 || dropped === 0
         ? `${howMany(inPath > 0 ? inPath : t.directMiddlebox, t.direct.length, 'attempt')} ${f.mainRefusal?.attribution === 'middlebox' && f.mainSource?.kind === 'icmp' ? 'refused by' : f.mainSource?.kind === 'log' ? 'denied by' : 'reset by'} ${deviceWords(f.mainSource?.attribution === 'middlebox' ? f.mainSource : undefined)}`
         : `${howMany(dropped, t.direct.length, 'attempt')} never answered${quic || has('proxy-bypass') ? ' (silently dropped)' : ''}`;
-    facts.push(refusedWords);
+    // Reset once the client named the site, after a handshake with the server itself: a filter by name.
+    const main = f.mainRefusal;
+    const byName = inPath > 0 && main !== null && main.attribution === 'middlebox' && main.name !== null && 2 * main.afterName >= main.n;
+    const named = byName ? main.name : null;
+    facts.push(
+      named === null
+        ? refusedWords
+        : `${refusedWords} as soon as its ${named.by === 'sni' ? 'TLS ClientHello' : 'HTTP request'} named the site (${named.by === 'sni' ? 'SNI' : 'URL'} filtering)`,
+    );
     const what = quic
       ? `HTTP/3 (QUIC over UDP) straight to the Internet${has('proxy-bypass') ? ` past the proxy ${f.proxyWords}, which carries no QUIC` : ''}, ` +
         `turned away in the path — a browser or agent trying QUIC before falling back, not a DDoS participant`

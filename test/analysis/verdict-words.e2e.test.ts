@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { TcpSession } from '../../src/synth/session.js';
+import { tlsClientHello } from '../../src/synth/tls.js';
 import { dnsQueryPayload, icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import { hostActivity, outcomeWords } from '../../src/report/words.js';
 import { analyzeRenderers } from '../../src/report/index.js';
@@ -406,5 +407,54 @@ describe('the software a blocked host runs', () => {
       /^Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant: [^.]*72\.246\.53\.0\/24/,
     );
     expect(finding.verdict).not.toMatch(/one request every 20 s, 1 address in one \/24 \(8\.8\.8\.8\)/);
+  });
+});
+
+describe('a firewall that resets connections by the name they ask for', () => {
+  /** 30 tries of `client` every 60 s: the handshake with the server (TTL 52) completes, the client names the site, and then the reset. */
+  function named(client: string, by: 'sni' | 'http', reset: { ttl: number; after: number }, sport: number): TimedFrame[] {
+    const frames: TimedFrame[] = [];
+    const rng = Object.assign(() => 0.5, { int: (a: number, b: number) => Math.floor((a + b) / 2) });
+    for (let i = 0; i < 30; i++) {
+      const t = T0 + i * 60;
+      const s = new TcpSession({ client, server: '93.184.216.40', sport: sport + i, dport: by === 'sni' ? 443 : 80, serverTtl: 52 });
+      const hello =
+        by === 'sni'
+          ? tlsClientHello(rng, 'telemetry.blocked.example')
+          : 'GET /v1/ping HTTP/1.1\r\nHost: telemetry.blocked.example\r\n\r\n';
+      s.syn(t)
+        .synAck(t + 0.04)
+        .ack(t + 0.0401)
+        .send(t + 0.041, 'client', hello)
+        .rst(t + 0.041 + reset.after, 'server', { ttl: reset.ttl, ipId: 0 });
+      frames.push(...s.frames());
+    }
+    return frames;
+  }
+
+  it.each([
+    ['sni', 'TLS ClientHello', 'SNI'],
+    ['http', 'HTTP request', 'URL'],
+  ] as const)('after the %s: says the handshake had completed and the device reset it on the name', async (by, what, filter) => {
+    const host = '10.200.3.31';
+    const { result } = await analyze([pcap(`named-${by}.pcap`, named(host, by, { ttl: 255, after: 0.0002 }, 50000))]);
+    const h = result.hosts.find((x) => x.address === host)!;
+    expect(h.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
+    expect(h.verdict).toContain(
+      `every attempt reset by a device with no router in between (TTL 255, 0.2 ms, most likely the firewall) as soon as its ${what} named the site (${filter} filtering)`,
+    );
+    expect(h.evidence.find((e) => e.startsWith('resets:'))).toMatch(
+      new RegExp(
+        `, each right after the client's ${what} named telemetry\\.blocked\\.example: the handshake with the server had completed, and the reset came on the name asked for \\(${filter} filtering\\)$`,
+      ),
+    );
+  });
+
+  it('a server resetting after the ClientHello itself (its own TTL, a round trip later) is not said to filter', async () => {
+    const host = '10.200.3.32';
+    const { result } = await analyze([pcap('server-reset.pcap', named(host, 'sni', { ttl: 52, after: 0.04 }, 51000))]);
+    const h = result.hosts.find((x) => x.address === host);
+    const words = [...(h?.evidence ?? []), h?.verdict ?? '', ...result.summary].join('\n');
+    expect(words).not.toMatch(/filtering|named the site/);
   });
 });
