@@ -2,7 +2,9 @@
  * Destinations: group a host's connections by the DNS name it resolved (CNAME chains kept),
  * else the HTTP Host or TLS SNI it sent, else the organisation from the user's --orgs file,
  * else the /24 (/48). Names that resolve into one /24 belong together (a CDN rotating
- * addresses), so groups sharing a netblock are merged.
+ * addresses), so their groups are merged, with the addresses of the /24 that no name tells;
+ * names the connections sent (Host, SNI) of other registered domains on those addresses stay
+ * apart (groups.ts, joinInBlock).
  */
 import { respV4, type ConnectionList } from '../flows/store.js';
 import type { Connection, DnsAnswer } from '../flows/connection.js';

@@ -1,7 +1,8 @@
 /**
  * Destination groups: a host's connections grouped by destination — the DNS name, Host or SNI
  * they named, an organisation from --orgs, else their netblock — with groups joined when their
- * addresses share a netblock, and each group's counts, bytes, times and schedule.
+ * addresses share a netblock and their names a family (or one names nothing: joinInBlock), and
+ * each group's counts, bytes, times and schedule.
  */
 import { netblock4, respNetblock } from './cidr.js';
 import { respV4 } from '../flows/store.js';
@@ -36,7 +37,7 @@ export interface Destinations {
   keys: GroupKey[];
   /** Each item's key. */
   key: GroupKey[];
-  /** Key ids joined when their addresses share a netblock. */
+  /** Key ids joined when their addresses share a netblock and their names a family (joinInBlock). */
   merged: UnionFind;
 }
 
@@ -170,14 +171,14 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
   // Made at the host's first proxied connection: most hosts of a network have none.
   let proxiedKeys: ProxiedKeys | null = null;
   const keyIds = new Map<string, number>();
-  const netIds = new Map<number | string, number>();
+  const blocks = new Map<number | string, BlockKeys>();
   for (let i = 0; i < n; i++) {
     // Read and let go: a key keeps nothing of the connection.
     const c = items.conn.peek(i);
     const viaProxy = items.viaProxy[i] === 1;
     const key = viaProxy ? (proxiedKeys ??= new ProxiedKeys()).key(c) : directKeys.key(c);
     d.key[i] = key;
-    // Groups: connections sharing a key, merged when their addresses share a netblock.
+    // Groups: connections sharing a key, merged when their addresses share a netblock (joinInBlock).
     let id = keyIds.get(key.key);
     if (id === undefined) {
       keyIds.set(key.key, (id = d.merged.add()));
@@ -185,13 +186,86 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
     }
     if (!viaProxy) {
       const block = netblockKey(c);
-      const netId = netIds.get(block);
-      if (netId === undefined) netIds.set(block, id);
-      else d.merged.union(netId, id);
+      let seen = blocks.get(block);
+      if (seen === undefined) blocks.set(block, (seen = newBlockKeys()));
+      joinInBlock(seen, key, id, d.merged);
     }
     d.keyId[i] = id;
   }
   return d;
+}
+
+/**
+ * The keys met in one netblock, for joining them (joinInBlock): the first key that names nothing
+ * (its netblock, an organisation), the first key of each family of names (nameFamilies), and the
+ * first named key, which a key that names nothing joins.
+ */
+interface BlockKeys {
+  unnamed: number;
+  families: Map<string, number> | null;
+  first: number;
+}
+
+const newBlockKeys = (): BlockKeys => ({ unnamed: -1, families: null, first: -1 });
+
+/**
+ * Joins key `id` with the keys met before in its netblock: keys that share a family of names (the
+ * names the host resolved, a site's www1 and www2, a Host of a resolved name's domain), and keys
+ * that name nothing with the named key met first. Names the connections sent of other domains
+ * stay apart though one address serves them: a server of virtual hosts, a firewall that lets one
+ * name through and resets another — each its own destination, its own schedule.
+ */
+function joinInBlock(seen: BlockKeys, key: GroupKey, id: number, merged: UnionFind): void {
+  const families = nameFamilies(key);
+  if (families === null) {
+    if (seen.unnamed < 0) seen.unnamed = id;
+    else merged.union(seen.unnamed, id);
+    if (seen.first >= 0) merged.union(seen.first, id);
+    return;
+  }
+  const known = (seen.families ??= new Map<string, number>());
+  let joined = false;
+  for (const family of families) {
+    const other = known.get(family);
+    if (other === undefined) known.set(family, id);
+    else {
+      merged.union(other, id);
+      joined = true;
+    }
+  }
+  if (!joined && seen.first < 0) {
+    seen.first = id;
+    if (seen.unnamed >= 0) merged.union(seen.unnamed, id);
+  }
+}
+
+/** Second-level labels under a country's domain that registries hand out names beneath (example.co.uk). */
+const SECOND_LEVELS = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gob', 'mil', 'nic', 'ltd', 'plc', 'sch']);
+
+/** The family every name the host resolved belongs to (nameFamilies): text no registered domain is. */
+const RESOLVED_FAMILY = ' resolved';
+
+/**
+ * The families of a key's names: for a name the connection itself sent (HTTP Host, TLS SNI), its
+ * registered domain; for a name the host resolved, one family for all — the addresses a DNS answer
+ * gives in one /24 are a CDN's rotation, whatever names led there — and the registered domains of
+ * its CNAME chain; null for a key that names nothing (a netblock, an organisation).
+ */
+export function nameFamilies(key: GroupKey): string[] | null {
+  if (key.groupedBy === 'dns') return [RESOLVED_FAMILY, ...new Set(key.names.map(registeredDomain))];
+  if (key.groupedBy !== 'host' && key.groupedBy !== 'sni') return null;
+  return [registeredDomain(key.destination)];
+}
+
+/** A name's registered domain: its last two labels, three under a country's second level (example.co.uk). */
+export function registeredDomain(name: string): string {
+  // An address written as a name (Host: 192.0.2.7) is its own.
+  if (name.includes(':') || /^[\d.]+$/.test(name)) return name;
+  const labels = name.split('.');
+  if (labels.length <= 2) return name;
+  const last = labels[labels.length - 1]!;
+  const second = labels[labels.length - 2]!;
+  return labels.slice(last.length === 2 && SECOND_LEVELS.has(second) ? -3 : -2).join('.');
 }
 
 function newCounts(): GroupCounts {

@@ -3,7 +3,7 @@ import { analyzeConnections } from '../../src/analysis/index.js';
 import { NameBook } from '../../src/analysis/destinations.js';
 import { listOf } from '../../src/flows/store.js';
 import type { DnsAnswer } from '../../src/flows/connection.js';
-import { connection, options, session } from './support.js';
+import { connection, http, options, session } from './support.js';
 
 const host = '192.168.0.13';
 
@@ -55,6 +55,28 @@ describe('destinations', () => {
     expect(groups.find((g) => g.destination === 'example.com')?.groupedBy).toBe('sni');
     expect(groups.find((g) => g.destination === 'Example Org')?.groupedBy).toBe('org');
     expect(groups).toHaveLength(3);
+  });
+
+  it('keeps names the connections sent of other registered domains apart on one address, and joins those of one', () => {
+    // One server of virtual hosts (198.51.100.10): a beacon naming metrics.tracker.example every
+    // 60 s, reset after its ClientHello, beside www1/www2.news.example.co.uk and a connection
+    // naming nothing in the same /24.
+    const conns = [
+      ...Array.from({ length: 12 }, (_, i) => session(host, '198.51.100.10', 443, 1_000 + i * 60, { sni: 'metrics.tracker.example' })),
+      session(host, '198.51.100.10', 443, 1_030, { sni: 'www1.news.example.co.uk' }),
+      session(host, '198.51.100.11', 443, 1_200, { sni: 'www2.news.example.co.uk' }),
+      session(host, '198.51.100.12', 443, 1_400),
+      session(host, '198.51.100.10', 80, 1_500, { http: http({ host: 'news.example.co.uk' }) }),
+    ];
+    const groups = analyzeConnections(conns, [], options()).hosts[0]!.groups;
+    const tracker = groups.find((g) => g.destination === 'metrics.tracker.example')!;
+    expect(tracker.names).toEqual(['metrics.tracker.example']);
+    // The first family met in the /24 takes the address that names nothing: 12 beats and it.
+    expect(tracker.addressList).toEqual(['198.51.100.10', '198.51.100.12']);
+    expect(tracker.attempts).toBe(13);
+    const news = groups.find((g) => g.names.includes('www1.news.example.co.uk'))!;
+    expect([...news.names].sort()).toEqual(['news.example.co.uk', 'www1.news.example.co.uk', 'www2.news.example.co.uk']);
+    expect(groups).toHaveLength(2);
   });
 
   it("lists a group's addresses and netblocks by value, as a reader counts them (.2 before .10 before .100)", () => {
