@@ -426,7 +426,7 @@ function observedSchedule(events) {
  * but the firewall puts a packet on the LAN with TTL 64 in an Internet address's name (every
  * server is 4 or more hops away), so a disagreement means the lab is not what it claims.
  */
-function resetsInCapture(file) {
+function resetsInCapture(file, scenario) {
   const out = run(
     'tshark',
     [
@@ -445,7 +445,7 @@ function resetsInCapture(file) {
     const [src4, src6, dst4, dst6, sport, ttl4, hopLimit] = line.split('\t');
     const [src, dst, ttl] = src4 ? [src4, dst4, ttl4] : [src6, dst6, hopLimit];
     if (src.startsWith('192.168.') || src.startsWith(topo.LAN6_PREFIX.replace(/::\/64$/, ':'))) continue;
-    const built = resetSender(src, dst, Number(sport));
+    const built = resetSender(src, dst, Number(sport), scenario);
     const seen = Number(ttl) === FIREWALL_TTL ? 'middlebox' : 'endpoint';
     if (built !== seen)
       throw new Error(`a reset from ${src}:${sport} to ${dst} arrived with TTL ${ttl}, but the lab built it to come from the ${built}`);
@@ -517,6 +517,9 @@ function versions() {
 async function runScenario(s, outDir, env) {
   say(`scenario ${s.name} (${s.seconds} s)`);
   const ipv6 = s.ipv6 ? await ipv6On(s.seconds + 30, s.privacy ?? []) : null;
+  // The scenario's own rules, at the head of FORWARD (removed again below, and with the namespace on any exit).
+  const extra = s.firewallRules ?? [];
+  extra.forEach((rule, i) => exec('fw', 'iptables', '-I', 'FORWARD', String(i + 1), ...rule));
   // One sniffer, or one on each of several hosts (like mirrored access ports), merged in time.
   const points = [s.capture].flat();
   const sniffers = points.map((point, i) => {
@@ -555,12 +558,13 @@ async function runScenario(s, outDir, env) {
   for (const { entry } of sniffers) stop(entry, 'SIGINT');
   for (const { entry } of sniffers) await entry.done;
   if (ipv6) await ipv6Off(ipv6);
+  for (const rule of extra) exec('fw', 'iptables', '-D', 'FORWARD', ...rule);
 
   const file = join(outDir, `${s.name}.pcap`);
   if (sniffers.length === 1) copyFileSync(sniffers[0].pcap, file);
   else run('mergecap', ['-F', 'pcap', '-w', file, ...sniffers.map((x) => x.pcap)], { timeout: 60_000 });
 
-  const resetSources = resetsInCapture(file).map(({ ports, ...r }) =>
+  const resetSources = resetsInCapture(file, s).map(({ ports, ...r }) =>
     ports.length <= 10 ? { ...r, ports } : { ...r, portCount: ports.length },
   );
   const icmpRefusals = icmpRefusalsInCapture(file);
@@ -584,7 +588,7 @@ async function runScenario(s, outDir, env) {
   const describe = {
     'update-agent': (q) => `update agent for ${q.name}`,
     browser: () => 'browser through the proxy',
-    beacon: (q) => `beacon to ${q.server}:${q.port}`,
+    beacon: (q) => `beacon to ${q.server}:${q.port}${q.servername ? ` over TLS naming ${q.servername}` : ''}`,
     scan: (q) => `connect() scan of ${q.target} ports ${q.ports.join('–')}`,
     flood: (q) => `flood of ${q.count} attempts at ${q.rate}/s to ${q.target}:${q.port}`,
     pinger: (q) =>
@@ -635,11 +639,15 @@ async function runScenario(s, outDir, env) {
     ...(s.unanswered ? { unansweredAddresses: s.unanswered } : {}),
     ...(s.dnsSchedules ? { dnsSchedules: s.dnsSchedules } : {}),
     ...(s.dnsTunnels ? { dnsTunnels: s.dnsTunnels } : {}),
+    ...(s.filteredByName ? { filteredByName: s.filteredByName } : {}),
     network: {
       firewall: {
         lan: topo.FIREWALL.lan,
         resetTtl: FIREWALL_TTL,
-        rules: topo.FIREWALL_RULES.map((r) => `iptables -A FORWARD ${r.join(' ')}`),
+        rules: [
+          ...extra.map((r, i) => `iptables -I FORWARD ${i + 1} ${r.join(' ')}`),
+          ...topo.FIREWALL_RULES.map((r) => `iptables -A FORWARD ${r.join(' ')}`),
+        ],
       },
       ...(s.ipv6
         ? {

@@ -365,6 +365,88 @@ SCENARIOS.push({
   proxyVisible: null,
 });
 
+/** The name the firewall resets TLS connections for, by the SNI of their ClientHello. */
+const FILTERED_NAME = 'metrics.tracker.test';
+
+SCENARIOS.push({
+  name: 'sni-filter',
+  description:
+    'Sniffer on 192.168.0.14, allowed straight to ' +
+    WWW +
+    ':443 and :8443 by rules of its own: every 5 s it checks in over TLS on 443 naming ' +
+    FILTERED_NAME +
+    ' in its ClientHello, and the firewall — an iptables string match on the name, put before the rule that ' +
+    'accepts established connections — resets each connection once the handshake with the server has ' +
+    'completed; every 7 s it checks in with the same server on 8443 naming www.news.test, which goes through (and ' +
+    "whose resets, when the client's close comes after the server's, are the server's own).",
+  capture: { ns: 'h14', dev: 'eth0' },
+  seconds: 60,
+  // Inserted at the head of FORWARD for this scenario, in this order, and removed after it.
+  firewallRules: [
+    [
+      '-s',
+      ADDR.h14,
+      '-d',
+      WWW,
+      '-p',
+      'tcp',
+      '--dport',
+      '443',
+      '-m',
+      'string',
+      '--string',
+      FILTERED_NAME,
+      '--algo',
+      'bm',
+      '-j',
+      'REJECT',
+      '--reject-with',
+      'tcp-reset',
+    ],
+    ['-s', ADDR.h14, '-d', WWW, '-p', 'tcp', '-m', 'multiport', '--dports', '443,8443', '-j', 'ACCEPT'],
+  ],
+  allowedServers: [{ address: WWW, port: 8443 }],
+  programs: [
+    {
+      ns: 'h14',
+      program: 'beacon',
+      params: { server: WWW, port: 443, servername: FILTERED_NAME, interval: 5, count: 10, startDelay: 1 },
+      schedule: {
+        kind: 'beacon',
+        host: ADDR.h14,
+        name: FILTERED_NAME,
+        address: WWW,
+        port: 443,
+        burstSize: 1,
+        periodSeconds: 5,
+        bursts: 10,
+      },
+    },
+    {
+      ns: 'h14',
+      program: 'beacon',
+      params: { server: WWW, port: 8443, servername: 'www.news.test', interval: 7, count: 7, startDelay: 3 },
+      schedule: {
+        kind: 'beacon',
+        host: ADDR.h14,
+        name: 'www.news.test',
+        address: WWW,
+        port: 8443,
+        burstSize: 1,
+        periodSeconds: 7,
+        bursts: 7,
+      },
+    },
+  ],
+  // Reset by the firewall on the name (blocked, on its schedule), and a beacon that gets through;
+  // no proxy in the capture.
+  hosts: {
+    [ADDR.h14]: ['blocked', 'periodic'],
+  },
+  filteredByName: [{ host: ADDR.h14, name: FILTERED_NAME, by: 'sni' }],
+  proxyVisible: null,
+});
+
 const proxy6 = `[${PROXY6}]:${PROXY.port}`;
 
 SCENARIOS.push({
@@ -472,8 +554,10 @@ export { FIREWALL };
  * the server's name for web-port traffic of anyone but the proxy (and the allow-listed DARK);
  * anything else that resets is the server's own kernel.
  */
-export function resetSender(source, destination, sourcePort) {
+export function resetSender(source, destination, sourcePort, scenario = {}) {
   if (destination === PROXY.address) return 'endpoint';
+  // A server a scenario's own rules let a host reach on a web port: its resets are its own.
+  if ((scenario.allowedServers ?? []).some((a) => a.address === source && a.port === sourcePort)) return 'endpoint';
   if (WEB_PORTS.includes(sourcePort) && source !== DARK && source !== DARK6) return 'middlebox';
   return 'endpoint';
 }

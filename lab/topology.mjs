@@ -128,7 +128,7 @@ export const ROUTERS = ['fw', 'r1', 'r2', 'r3', 'r4'];
 /** What each server namespace runs (lab/programs/servers.mjs parameters). */
 export const SERVERS = {
   cdn: { http: [80] },
-  www: { http: [80], tls: [443] },
+  www: { http: [80], tls: [443, 8443] },
   dark: { open: [1433, 3389] }, // nothing on 80: its kernel answers SYNs there with RST
   iot: { lines: [8883] },
 };

@@ -1,6 +1,8 @@
 // A client allowed through the firewall that checks in with one server every `interval` s
-// (a telemetry or messaging beacon): connect, send a line, read the answer, close.
+// (a telemetry or messaging beacon): connect, send a line, read the answer, close. With
+// `servername`, over TLS: the name goes in its ClientHello (SNI), the certificate is not checked.
 import net from 'node:net';
+import tls from 'node:tls';
 import { deadline, logger, now, parameters, sleepUntil } from './common.mjs';
 
 const p = parameters();
@@ -12,11 +14,14 @@ for (let i = 0; i < p.count; i++) {
   await sleepUntil(start + i * p.interval);
   let local;
   const result = await new Promise((resolve) => {
-    const socket = net.connect({ host: p.server, port: p.port }, () => {
+    const ready = () => {
       // The address the kernel chose to send from (a temporary IPv6 address, where it makes them).
       local = socket.localAddress;
-      socket.write(`PING ${i}\n`);
-    });
+      socket.write(p.servername ? `GET /ping/${i} HTTP/1.1\r\nHost: ${p.servername}\r\nConnection: close\r\n\r\n` : `PING ${i}\n`);
+    };
+    const socket = p.servername
+      ? tls.connect({ host: p.server, port: p.port, servername: p.servername, rejectUnauthorized: false }, ready)
+      : net.connect({ host: p.server, port: p.port }, ready);
     socket.setTimeout(4000, () => socket.destroy(new Error('timeout')));
     socket.once('data', () => socket.end());
     socket.on('close', () => resolve('answered'));

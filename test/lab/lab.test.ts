@@ -42,6 +42,8 @@ interface Truth {
   /** Names looked up on a schedule, and DNS tunnels: the host's program, by construction. */
   dnsSchedules?: { host: string; name: string; periodSeconds: number }[];
   dnsTunnels?: { host: string; zone: string; queries: number }[];
+  /** Connections the firewall reset on the name their ClientHello (sni) or request (http) asked for. */
+  filteredByName?: { host: string; name: string; by: 'sni' | 'http' }[];
 }
 
 interface Analysis {
@@ -53,7 +55,14 @@ interface Analysis {
     otherAddresses?: string[];
     labels: string[];
     evidence: string[];
-    groups: { addressList: string[]; ports: number[]; schedule: { periodSeconds: number | null; burstSize: number | null } }[];
+    verdict: string;
+    groups: {
+      destination: string;
+      names: string[];
+      addressList: string[];
+      ports: number[];
+      schedule: { periodSeconds: number | null; burstSize: number | null };
+    }[];
     dnsSchedules?: { name: string; schedule: { periodic: boolean; periodSeconds: number | null } }[];
     dnsTunnels?: { domain: string; queries: number }[];
   }[];
@@ -150,9 +159,13 @@ for (const truth of truths) {
     for (const s of truth.schedules) {
       const addresses = s.observed?.addresses ?? (s.address ? [s.address] : []);
       // A ping's group has no port (ICMP).
+      // A beacon's name is its TLS server name: one address may serve several, each a group.
       const group = () =>
         host(s.host)?.groups.find(
-          (g) => (s.kind === 'ping' || g.ports.includes(s.port)) && g.addressList.some((a) => addresses.includes(a)),
+          (g) =>
+            (s.kind === 'ping' || g.ports.includes(s.port)) &&
+            g.addressList.some((a) => addresses.includes(a)) &&
+            (s.kind !== 'beacon' || s.name === undefined || g.destination === s.name || g.names.includes(s.name)),
         );
 
       check(`${prefix}${scheduleTarget(s)} repeats every ${s.periodSeconds} s (within 5 %)`, () => {
@@ -201,6 +214,14 @@ for (const truth of truths) {
       });
     }
 
+    for (const f of truth.filteredByName ?? []) {
+      const what = f.by === 'sni' ? 'TLS ClientHello' : 'HTTP request';
+      check(`${prefix}${f.host}'s connections naming ${f.name} are reset by the firewall on the name`, () => {
+        expect(host(f.host)?.verdict).toContain(`as soon as its ${what} named the site (${f.by === 'sni' ? 'SNI' : 'URL'} filtering)`);
+        expect(host(f.host)?.evidence.find((e) => e.startsWith('resets:'))).toContain(`right after the client's ${what} named ${f.name}:`);
+      });
+    }
+
     for (const r of truth.icmpRefusals ?? []) {
       check(`${prefix}ICMP refusals for ${r.addresses.length} addresses are sent by ${r.sender}, the ${r.attribution}`, () => {
         const found = result.resetSources.filter((s) => s.kind === 'icmp' && s.senders.includes(r.sender));
@@ -246,6 +267,7 @@ it('the lab captures are here', () => {
     'pings',
     'privacy-addresses',
     'proxy-host',
+    'sni-filter',
     'three-bursts',
     'udp-channels',
   ]);
