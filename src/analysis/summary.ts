@@ -6,7 +6,8 @@ import type { HostAnalysis, OutsideOpeners } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { count, duration, endpoint, hops, plural, rate, share } from '../quantities.js';
 import { insideBurstWords, periodWords } from './schedule-words.js';
-import type { FloodTarget, HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
+import type { DestinationGroup, FloodTarget, HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
+import { pingsOnly, scheduleGetsThrough } from './groups.js';
 import { likelyFirewall } from './attribution.js';
 import { allCutOff, hostTotals, QuietTally } from './quiet.js';
 import { ABANDONED, CUT_OFF_SECONDS } from './outcomes.js';
@@ -199,8 +200,11 @@ export function summarize(
         `${tunnels.length === 1 ? 'carries' : 'carry'} data in DNS: many unique, random-looking subdomains under one domain — a DNS tunnel or exfiltration.`,
     );
   }
-  const beacons = analyses.filter((a) => a.finding.labels.includes('periodic') && !a.finding.labels.includes('blocked'));
-  for (const a of beacons.slice(0, 3)) summary.push(beaconLine(a));
+  // A blocked host is told above; one whose other schedule gets through is a beacon besides.
+  const beacons = analyses.filter(
+    (a) => a.finding.labels.includes('periodic') && (!a.finding.labels.includes('blocked') || throughGroup(a.finding) !== undefined),
+  );
+  for (const a of beacons.slice(0, 3)) summary.push(a.finding.labels.includes('blocked') ? alsoThroughLine(a.finding) : beaconLine(a));
   const noDns = analyses.filter((a) => a.dnsUnanswered !== undefined);
   if (noDns.length > 0) {
     const resolvers = [...new Set(noDns.flatMap((a) => a.dnsUnanswered!.resolvers))];
@@ -417,6 +421,21 @@ function cutOffLine(hosts: readonly HostFinding[], quiet: QuietTally): string | 
  * schedule only in passing, its first group on a schedule: "10.0.0.4: On a schedule:
  * crl.example.com every 4.6 s (gets through)".
  */
+/** A host's direct destination group on a schedule that gets through (pings aside: a connectivity check). */
+function throughGroup(h: HostFinding): DestinationGroup | undefined {
+  return h.groups.find((g) => g.schedule.periodic && !g.viaProxy && scheduleGetsThrough(g) && !pingsOnly(g));
+}
+
+/**
+ * A blocked host's schedule that gets through, in one line: "192.168.0.14: turned away in the
+ * path, and besides on a schedule that gets through: www.news.test every 7 s".
+ */
+function alsoThroughLine(h: HostFinding): string {
+  const g = throughGroup(h)!;
+  const period = g.schedule.periodSeconds;
+  return `${h.address}: turned away in the path, and besides on a schedule that gets through: ${g.destination}${period !== null ? ` ${periodWords(period)}` : ''} — worth investigating.`;
+}
+
 function beaconLine(a: HostAnalysis): string {
   const h = a.finding;
   const said = a.schedule;

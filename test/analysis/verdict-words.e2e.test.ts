@@ -450,6 +450,36 @@ describe('a firewall that resets connections by the name they ask for', () => {
     );
   });
 
+  it('a beacon of the same host that gets through, to another name on the same address, is its own destination and in the summary', async () => {
+    const host = '10.200.3.33';
+    const frames = named(host, 'sni', { ttl: 255, after: 0.0002 }, 52000);
+    const rng = Object.assign(() => 0.5, { int: (a: number, b: number) => Math.floor((a + b) / 2) });
+    for (let i = 0; i < 20; i++) {
+      const t = T0 + 20 + i * 90;
+      const s = new TcpSession({ client: host, server: '93.184.216.40', sport: 53000 + i, dport: 443, serverTtl: 52 });
+      s.syn(t)
+        .synAck(t + 0.04)
+        .ack(t + 0.0401)
+        .send(t + 0.041, 'client', tlsClientHello(rng, 'cdn.allowed.example'))
+        .send(t + 0.081, 'server', 'x'.repeat(900))
+        .fin(t + 0.5, 'client')
+        .fin(t + 0.54, 'server')
+        .ack(t + 0.5401, 'client');
+      frames.push(...s.frames());
+    }
+    const { result } = await analyze([pcap('named-and-through.pcap', frames)]);
+    const h = result.hosts.find((x) => x.address === host)!;
+    expect(h.groups.map((g) => [g.destination, g.schedule.periodSeconds])).toEqual(
+      expect.arrayContaining([
+        ['telemetry.blocked.example', 60],
+        ['cdn.allowed.example', 90],
+      ]),
+    );
+    expect(result.summary).toContain(
+      `${host}: turned away in the path, and besides on a schedule that gets through: cdn.allowed.example every 1 min 30 s — worth investigating.`,
+    );
+  });
+
   it('a server resetting after the ClientHello itself (its own TTL, a round trip later) is not said to filter', async () => {
     const host = '10.200.3.32';
     const { result } = await analyze([pcap('server-reset.pcap', named(host, 'sni', { ttl: 52, after: 0.04 }, 51000))]);
