@@ -52,6 +52,8 @@ const cases = [
   corpusPath('zeek/ticks-dns-1hr.pcap'),
   // A QUIC beacon: its version and ALPN.
   corpusPath('beacon/zeek_merlinc2_quic.pcapng'),
+  // Resets on the name a ClientHello sent (SNI filtering), beside another name on the same address.
+  resolve(projectRoot, 'test/lab/sni-filter.pcap'),
 ];
 
 describe("reading back callhome's own flows as JSON", () => {
