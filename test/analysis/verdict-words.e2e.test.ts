@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
-import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
+import { buildPcap, Rng, type TimedFrame } from '../../src/synth/capture.js';
 import { TcpSession } from '../../src/synth/session.js';
 import { tlsClientHello } from '../../src/synth/tls.js';
 import { dnsQueryPayload, icmpFrame, quoteOf, tcpFrame, udpFrame } from '../../src/synth/frame.js';
@@ -414,7 +414,7 @@ describe('a firewall that resets connections by the name they ask for', () => {
   /** 30 tries of `client` every 60 s: the handshake with the server (TTL 52) completes, the client names the site, and then the reset. */
   function named(client: string, by: 'sni' | 'http', reset: { ttl: number; after: number }, sport: number): TimedFrame[] {
     const frames: TimedFrame[] = [];
-    const rng = Object.assign(() => 0.5, { int: (a: number, b: number) => Math.floor((a + b) / 2) });
+    const rng = new Rng(7);
     for (let i = 0; i < 30; i++) {
       const t = T0 + i * 60;
       const s = new TcpSession({ client, server: '93.184.216.40', sport: sport + i, dport: by === 'sni' ? 443 : 80, serverTtl: 52 });
@@ -453,7 +453,7 @@ describe('a firewall that resets connections by the name they ask for', () => {
   it('a beacon of the same host that gets through, to another name on the same address, is its own destination and in the summary', async () => {
     const host = '10.200.3.33';
     const frames = named(host, 'sni', { ttl: 255, after: 0.0002 }, 52000);
-    const rng = Object.assign(() => 0.5, { int: (a: number, b: number) => Math.floor((a + b) / 2) });
+    const rng = new Rng(7);
     for (let i = 0; i < 20; i++) {
       const t = T0 + 20 + i * 90;
       const s = new TcpSession({ client: host, server: '93.184.216.40', sport: 53000 + i, dport: 443, serverTtl: 52 });
