@@ -410,12 +410,12 @@ async function decodeEach(
     const repeated = new RepeatedFrames();
     const onRecord = (record: CaptureRecord): void => {
       decodePacket(record, packet, decodeOptions);
+      // A frame repeated on its own interface (repeated.ts) is counted and tracked, as Zeek tracks
+      // it, and is no router's copy from another interface (forwarded.ts).
       if (duplicates !== null && !packet.timeOutOfRange && duplicates.isCopy(packet)) {
         packet.status = 'skipped';
         packet.reason = 'dup.seen-in-earlier-capture';
         packet.carrierCount = 0;
-        // A frame repeated on its own interface (repeated.ts) is counted and tracked, as Zeek
-        // tracks it: no router's copy from another interface.
       } else if (!packet.timeOutOfRange && !repeated.see(packet) && forwarded.isCopy(packet)) {
         packet.status = 'skipped';
         packet.reason = 'dup.forwarded-copy';
@@ -452,8 +452,8 @@ function repeatedWarning(file: string, repeated: RepeatedFrames, stats: DecodeSt
     repeated.widest < 0.001 ? `${Math.max(1, Math.round(repeated.widest * 1e6))} µs` : `${round(repeated.widest * 1000, 2)} ms`;
   return (
     `${file}: ${count(repeated.copies)} of ${plural(ip, 'IP packet')} repeat one just before them on the same interface, the same bytes ` +
-    `within ${within}: the sniffer was most likely given each frame twice (a mirror port copying traffic both ways, a bridge ` +
-    `captured with its port). Counted as Zeek counts them, packet and byte counts are up to twice the traffic's (editcap -D drops the copies)`
+    `within ${within}: the sniffer was most likely given each frame twice (a mirror port copying traffic both ways, a virtual ` +
+    `switch or capture driver that delivers each frame twice). Counted as Zeek counts them, packet and byte counts are up to twice the traffic's (editcap -D drops the copies)`
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * Frames a capture holds twice on one interface: a mirror (SPAN) port that copies a host's port
  * both ways, or the uplink's and the host's port at once, hands the sniffer each frame twice,
- * microseconds apart; so does a capture of a bridge together with its member port. Every
+ * microseconds apart; so do some virtual switches and capture drivers (a hypervisor's port group
+ * in promiscuous mode, a VPN client's filter driver beside the card's). Every
  * connection then shows twice its packets and bytes, and each SYN a retry of itself.
  *
  * A repeat is a packet that equals one of the last REPEAT_LOOKBACK packets of the same vantage

@@ -18,6 +18,7 @@ import {
   floodWords,
   mainRefusal,
   mainRefusalOfAll,
+  namingWords,
   type Flood,
   type RefusalStats,
   type Scan,
@@ -67,10 +68,10 @@ export interface LabelContext {
  */
 export function filterWords(r: RefusalStats): string {
   const name = r.name!;
-  const what = name.by === 'sni' ? 'TLS ClientHello' : 'HTTP request';
+  const { message, filter } = namingWords(name.by);
   return (
-    `${r.afterName === r.n ? (r.n === 1 ? 'it' : 'each') : `${count(r.afterName)} of them`} right after the client's ${what} named ` +
-    `${name.text}: the handshake with the server had completed, and the reset came on the name asked for (${name.by === 'sni' ? 'SNI' : 'URL'} filtering)`
+    `${r.afterName === r.n ? (r.n === 1 ? 'it' : 'each') : `${count(r.afterName)} of them`} right after the client's ${message} named ` +
+    `${name.text}: the handshake with the server had completed, and the reset came on the name asked for (${filter})`
   );
 }
 

@@ -414,13 +414,6 @@ function cutOffLine(hosts: readonly HostFinding[], quiet: QuietTally): string | 
   );
 }
 
-/**
- * A periodic host in one line: the head of its verdict's sentence about its schedule and what
- * recurs, "10.0.0.4: A QUIC beacon that gets through — worth investigating (24.199.110.233)"; when
- * its verdict leads with something else (software turned away in the path, a scan) and names the
- * schedule only in passing, its first group on a schedule: "10.0.0.4: On a schedule:
- * crl.example.com every 4.6 s (gets through)".
- */
 /** A host's direct destination group on a schedule that gets through (pings aside: a connectivity check). */
 function throughGroup(h: HostFinding): DestinationGroup | undefined {
   return h.groups.find((g) => g.schedule.periodic && !g.viaProxy && scheduleGetsThrough(g) && !pingsOnly(g));
@@ -436,6 +429,13 @@ function alsoThroughLine(h: HostFinding): string {
   return `${h.address}: turned away in the path, and besides on a schedule that gets through: ${g.destination}${period !== null ? ` ${periodWords(period)}` : ''} — worth investigating.`;
 }
 
+/**
+ * A periodic host in one line: the head of its verdict's sentence about its schedule and what
+ * recurs, "10.0.0.4: A QUIC beacon that gets through — worth investigating (24.199.110.233)"; when
+ * its verdict leads with something else (software turned away in the path, a scan) and names the
+ * schedule only in passing, its first group on a schedule: "10.0.0.4: On a schedule:
+ * crl.example.com every 4.6 s (gets through)".
+ */
 function beaconLine(a: HostAnalysis): string {
   const h = a.finding;
   const said = a.schedule;

@@ -167,6 +167,11 @@ export interface RefusalStats {
   name: { text: string; by: 'sni' | 'http' } | null;
 }
 
+/** What named the site, in words: the message that named it, and the filter that reads it. */
+export function namingWords(by: 'sni' | 'http'): { message: string; filter: string } {
+  return by === 'sni' ? { message: 'TLS ClientHello', filter: 'SNI filtering' } : { message: 'HTTP request', filter: 'URL filtering' };
+}
+
 /**
  * What named the site a reset followed at once (RefusalStats.afterName): the client's TLS
  * ClientHello (SNI) or HTTP request (Host), answered by no data of the server's before the reset.
@@ -454,7 +459,6 @@ function newAddress(ap: PortStats, seen: number, ts: number): void {
   if (span < ap.fastest) ap.fastest = span;
 }
 
-/** The reset source that turned the host's direct attempts away most often. */
 /** One refusal counted by its attribution, TTL and kind. */
 function countRefusal(of: Map<number, RefusalStats>, refusal: AttributedReset, c: Connection): void {
   const r = refusal.reset;

@@ -32,7 +32,7 @@ import {
   spellWords,
   untimedWords,
 } from './schedule-words.js';
-import { directRate, directSpread, floodWords, scanWords, type Flood, type Tally } from './tally.js';
+import { directRate, directSpread, floodWords, namingWords, scanWords, type Flood, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetAttribution, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
@@ -256,12 +256,8 @@ export function verdictOf(f: VerdictFacts): Verdict {
     // Reset once the client named the site, after a handshake with the server itself: a filter by name.
     const main = f.mainRefusal;
     const byName = inPath > 0 && main !== null && main.attribution === 'middlebox' && main.name !== null && 2 * main.afterName >= main.n;
-    const named = byName ? main.name : null;
-    facts.push(
-      named === null
-        ? refusedWords
-        : `${refusedWords} as soon as its ${named.by === 'sni' ? 'TLS ClientHello' : 'HTTP request'} named the site (${named.by === 'sni' ? 'SNI' : 'URL'} filtering)`,
-    );
+    const named = byName ? namingWords(main.name!.by) : null;
+    facts.push(named === null ? refusedWords : `${refusedWords} as soon as its ${named.message} named the site (${named.filter})`);
     const what = quic
       ? `HTTP/3 (QUIC over UDP) straight to the Internet${has('proxy-bypass') ? ` past the proxy ${f.proxyWords}, which carries no QUIC` : ''}, ` +
         `turned away in the path — a browser or agent trying QUIC before falling back, not a DDoS participant`

@@ -147,7 +147,7 @@ describe('a capture of one interface holding every frame twice (a mirror port co
     expect(capture.decoded.tcp).toBe(80);
     expect(capture.warnings).toEqual([
       `${doubled}: 40 of 80 IP packets repeat one just before them on the same interface, the same bytes within 15 µs: ` +
-        'the sniffer was most likely given each frame twice (a mirror port copying traffic both ways, a bridge captured with its port). ' +
+        'the sniffer was most likely given each frame twice (a mirror port copying traffic both ways, a virtual switch or capture driver that delivers each frame twice). ' +
         "Counted as Zeek counts them, packet and byte counts are up to twice the traffic's (editcap -D drops the copies)",
     ]);
     expect(once.loaded.captures[0]!.warnings).toEqual([]);
