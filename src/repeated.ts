@@ -8,7 +8,7 @@
  * A repeat is a packet that equals one of the last REPEAT_LOOKBACK packets of the same vantage
  * (Packet.vantage) within REPEAT_WINDOW seconds in everything from the IP header up: addresses,
  * TTL, IP ID and length, transport, ports, TCP sequence, acknowledgement, flags, window and
- * timestamps, and the first bytes of its transport header and payload. One copy of a packet is a
+ * timestamps, TCP options, and the first bytes of its payload. One copy of a packet is a
  * repeat; a third like it within the window is a sender repeating itself (a packet crafter's
  * loop of one SYN, its IP ID fixed), and no later one is counted.
  *
@@ -22,8 +22,8 @@ import { IPPROTO_TCP, type Packet } from './decode/packet.js';
 export const REPEAT_WINDOW = 0.002;
 /** Packets before this one that a repeat is looked for among (a busy mirror port interleaves others). */
 const REPEAT_LOOKBACK = 8;
-/** Bytes of the transport header and payload a packet is known by (its header, and its payload's start). */
-const HEAD_BYTES = 32;
+/** Bytes of the payload a packet is known by, besides its headers (a datagram's first data). */
+const PAYLOAD_BYTES = 8;
 
 export class RepeatedFrames {
   /** The last REPEAT_LOOKBACK packets: fingerprint, time, vantage, IP length and TCP sequence (a second check). */
@@ -104,11 +104,16 @@ function fingerprint(p: Packet): number {
   } else {
     h = mix(h, p.icmpType | (p.icmpCode << 8));
   }
-  // The transport header's options and the payload's first bytes (an ACK's SACK blocks, a datagram's data).
+  // The TCP options (an ACK's SACK blocks; the fixed header is in the fields above) and the
+  // payload's first bytes (a datagram's data), four at a time.
   const b = p.payloadBuffer;
-  const header = p.proto === IPPROTO_TCP ? p.tcpHeaderLength : 0;
-  const from = Math.max(0, p.payloadStart - header);
-  const to = Math.min(p.payloadEnd, from + HEAD_BYTES, b.length);
-  for (let i = from; i < to; i++) h = mix(h, b[i]!);
-  return mix(h, p.payloadLength) | 0;
+  const options = p.proto === IPPROTO_TCP ? Math.max(0, p.tcpHeaderLength - 20) : 0;
+  const from = Math.max(0, p.payloadStart - options);
+  const to = Math.min(p.payloadEnd, p.payloadStart + PAYLOAD_BYTES, b.length);
+  let word = 0;
+  for (let i = from; i < to; i++) {
+    word = (word << 8) | b[i]!;
+    if (((i - from) & 3) === 3) h = mix(h, word);
+  }
+  return mix(mix(h, word), p.payloadLength) | 0;
 }

@@ -172,6 +172,8 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
   let proxiedKeys: ProxiedKeys | null = null;
   const keyIds = new Map<string, number>();
   const blocks = new Map<number | string, BlockKeys>();
+  /** Each key id's families of names (nameFamilies), worked out once. */
+  const families: (string[] | null)[] = [];
   for (let i = 0; i < n; i++) {
     // Read and let go: a key keeps nothing of the connection.
     const c = items.conn.peek(i);
@@ -183,12 +185,13 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
     if (id === undefined) {
       keyIds.set(key.key, (id = d.merged.add()));
       d.keys.push(key);
+      families.push(nameFamilies(key));
     }
     if (!viaProxy) {
       const block = netblockKey(c);
       let seen = blocks.get(block);
       if (seen === undefined) blocks.set(block, (seen = newBlockKeys()));
-      joinInBlock(seen, key, id, d.merged);
+      joinInBlock(seen, families[id]!, id, d.merged);
     }
     d.keyId[i] = id;
   }
@@ -215,8 +218,7 @@ const newBlockKeys = (): BlockKeys => ({ unnamed: -1, families: null, first: -1 
  * stay apart though one address serves them: a server of virtual hosts, a firewall that lets one
  * name through and resets another — each its own destination, its own schedule.
  */
-function joinInBlock(seen: BlockKeys, key: GroupKey, id: number, merged: UnionFind): void {
-  const families = nameFamilies(key);
+function joinInBlock(seen: BlockKeys, families: readonly string[] | null, id: number, merged: UnionFind): void {
   if (families === null) {
     if (seen.unnamed < 0) seen.unnamed = id;
     else merged.union(seen.unnamed, id);

@@ -201,10 +201,15 @@ export function summarize(
     );
   }
   // A blocked host is told above; one whose other schedule gets through is a beacon besides.
-  const beacons = analyses.filter(
-    (a) => a.finding.labels.includes('periodic') && (!a.finding.labels.includes('blocked') || throughGroup(a.finding) !== undefined),
-  );
-  for (const a of beacons.slice(0, 3)) summary.push(a.finding.labels.includes('blocked') ? alsoThroughLine(a.finding) : beaconLine(a));
+  let beacons = 0;
+  for (const a of analyses) {
+    if (beacons === 3 || !a.finding.labels.includes('periodic')) continue;
+    const blocked = a.finding.labels.includes('blocked');
+    const through = blocked ? throughGroup(a.finding) : undefined;
+    if (blocked && through === undefined) continue;
+    summary.push(through !== undefined ? alsoThroughLine(a.finding.address, through) : beaconLine(a));
+    beacons++;
+  }
   const noDns = analyses.filter((a) => a.dnsUnanswered !== undefined);
   if (noDns.length > 0) {
     const resolvers = [...new Set(noDns.flatMap((a) => a.dnsUnanswered!.resolvers))];
@@ -423,10 +428,9 @@ function throughGroup(h: HostFinding): DestinationGroup | undefined {
  * A blocked host's schedule that gets through, in one line: "192.168.0.14: turned away in the
  * path, and besides on a schedule that gets through: www.news.test every 7 s".
  */
-function alsoThroughLine(h: HostFinding): string {
-  const g = throughGroup(h)!;
+function alsoThroughLine(address: string, g: DestinationGroup): string {
   const period = g.schedule.periodSeconds;
-  return `${h.address}: turned away in the path, and besides on a schedule that gets through: ${g.destination}${period !== null ? ` ${periodWords(period)}` : ''} — worth investigating.`;
+  return `${address}: turned away in the path, and besides on a schedule that gets through: ${g.destination}${period !== null ? ` ${periodWords(period)}` : ''} — worth investigating.`;
 }
 
 /**
