@@ -173,7 +173,7 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
   const keyIds = new Map<string, number>();
   const blocks = new Map<number | string, BlockKeys>();
   /** Each key id's families of names (nameFamilies), worked out once. */
-  const families: (string[] | null)[] = [];
+  const families: (NameFamily | null)[] = [];
   for (let i = 0; i < n; i++) {
     // Read and let go: a key keeps nothing of the connection.
     const c = items.conn.peek(i);
@@ -200,40 +200,78 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
 
 /**
  * The keys met in one netblock, for joining them (joinInBlock): the first key that names nothing
- * (its netblock, an organisation), the first key of each family of names (nameFamilies), and the
+ * (its netblock, an organisation), the first key of each registered domain its names are of
+ * (`owners`), the keys whose names lead to each registered domain (`reached`: a name and its
+ * CNAME chain), the first key whose chain reaches each name a CNAME points to (`targets`), and the
  * first named key, which a key that names nothing joins.
  */
 interface BlockKeys {
   unnamed: number;
-  families: Map<string, number> | null;
+  owners: Map<string, number> | null;
+  reached: Map<string, number[]> | null;
+  targets: Map<string, number> | null;
   first: number;
+  /** The key joined last: a host's connections to one netblock mostly follow one another. */
+  last: number;
 }
 
-const newBlockKeys = (): BlockKeys => ({ unnamed: -1, families: null, first: -1 });
+const newBlockKeys = (): BlockKeys => ({ unnamed: -1, owners: null, reached: null, targets: null, first: -1, last: -1 });
 
 /**
- * Joins key `id` with the keys met before in its netblock: keys that share a family of names (the
- * names the host resolved, a site's www1 and www2, a Host of a resolved name's domain), and keys
- * that name nothing with the named key met first. Names the connections sent of other domains
- * stay apart though one address serves them: a server of virtual hosts, a firewall that lets one
- * name through and resets another — each its own destination, its own schedule.
+ * Joins key `id` with the keys met before in its netblock: keys of one site (www1 and www2 of a
+ * registered domain); keys of which one's name leads to the other's site (a CNAME chain into the
+ * domain of a name met there: en.wikipedia.org's chain into wikimedia.org, and
+ * bits.wikimedia.org); keys whose chains meet at one name (a vendor's two domains served by one
+ * CDN property, a1926.g.akamai.net); and keys that name nothing with the named key met first.
+ * Sites that only share the CDN, each its own name there (two customers' names, each a CNAME into
+ * cdn.cloudflare.net), stay apart though one /24 serves them — a beacon fronted by the CDN is not
+ * the browsing of other sites it serves — as do names a connection sent of other domains: a
+ * server of virtual hosts, a firewall that lets one name through and resets another — each its
+ * own destination, its own schedule.
  */
-function joinInBlock(seen: BlockKeys, families: readonly string[] | null, id: number, merged: UnionFind): void {
-  if (families === null) {
+function joinInBlock(seen: BlockKeys, family: NameFamily | null, id: number, merged: UnionFind): void {
+  if (seen.last === id) return;
+  seen.last = id;
+  if (family === null) {
     if (seen.unnamed < 0) seen.unnamed = id;
     else merged.union(seen.unnamed, id);
     if (seen.first >= 0) merged.union(seen.first, id);
     return;
   }
-  const known = (seen.families ??= new Map<string, number>());
+  const owners = (seen.owners ??= new Map<string, number>());
+  const reached = (seen.reached ??= new Map<string, number[]>());
   let joined = false;
-  for (const family of families) {
-    const other = known.get(family);
-    if (other === undefined) known.set(family, id);
-    else {
-      merged.union(other, id);
+  // Keys of a site this key's names lead to (its own among them).
+  for (const domain of family.reaches) {
+    const owner = owners.get(domain);
+    if (owner !== undefined) {
+      merged.union(owner, id);
       joined = true;
     }
+  }
+  // Keys whose names lead to this key's site: joined, and so one key for the domain from here on.
+  const leading = reached.get(family.site);
+  if (leading !== undefined) {
+    for (const other of leading) merged.union(other, id);
+    joined = true;
+    leading.length = 1;
+  }
+  if (family.targets.length > 0) {
+    const targets = (seen.targets ??= new Map<string, number>());
+    for (const name of family.targets) {
+      const other = targets.get(name);
+      if (other === undefined) targets.set(name, id);
+      else {
+        merged.union(other, id);
+        joined = true;
+      }
+    }
+  }
+  if (!owners.has(family.site)) owners.set(family.site, id);
+  for (const domain of family.reaches) {
+    const keys = reached.get(domain);
+    if (keys === undefined) reached.set(domain, [id]);
+    else if (domain !== family.site && !keys.includes(id)) keys.push(id);
   }
   if (!joined && seen.first < 0) {
     seen.first = id;
@@ -244,19 +282,25 @@ function joinInBlock(seen: BlockKeys, families: readonly string[] | null, id: nu
 /** Second-level labels under a country's domain that registries hand out names beneath (example.co.uk). */
 const SECOND_LEVELS = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gob', 'mil', 'nic', 'ltd', 'plc', 'sch']);
 
-/** The family every name the host resolved belongs to (nameFamilies): text no registered domain is. */
-const RESOLVED_FAMILY = ' resolved';
-
 /**
- * The families of a key's names: for a name the connection itself sent (HTTP Host, TLS SNI), its
- * registered domain; for a name the host resolved, one family for all — the addresses a DNS answer
- * gives in one /24 are a CDN's rotation, whatever names led there — and the registered domains of
- * its CNAME chain; null for a key that names nothing (a netblock, an organisation).
+ * A key's site and where its names lead: the registered domain of the name it is keyed by, and
+ * those of that name and its CNAME chain (a name the host resolved) — the site itself for a name
+ * the connection sent (HTTP Host, TLS SNI); and the names its CNAMEs point to.
  */
-export function nameFamilies(key: GroupKey): string[] | null {
-  if (key.groupedBy === 'dns') return [RESOLVED_FAMILY, ...new Set(key.names.map(registeredDomain))];
-  if (key.groupedBy !== 'host' && key.groupedBy !== 'sni') return null;
-  return [registeredDomain(key.destination)];
+export interface NameFamily {
+  site: string;
+  reaches: string[];
+  targets: readonly string[];
+}
+
+const NO_TARGETS: readonly string[] = Object.freeze([]);
+
+/** The family of a key's names (NameFamily); null for a key that names nothing (a netblock, an organisation). */
+export function nameFamilies(key: GroupKey): NameFamily | null {
+  if (key.groupedBy !== 'dns' && key.groupedBy !== 'host' && key.groupedBy !== 'sni') return null;
+  const site = registeredDomain(key.destination);
+  if (key.groupedBy !== 'dns') return { site, reaches: [site], targets: NO_TARGETS };
+  return { site, reaches: [...new Set([site, ...key.names.map(registeredDomain)])], targets: key.names.slice(1) };
 }
 
 /** A name's registered domain: its last two labels, three under a country's second level (example.co.uk). */

@@ -22,7 +22,8 @@ function dns(ts: number, query: string, answers: DnsAnswer[]) {
 }
 
 describe('destinations', () => {
-  it('groups by the name the host resolved, keeping the CNAME chain, and merges names in one /24', () => {
+  it("groups by the name the host resolved, keeping the CNAME chain, and merges a vendor's names served by one CDN property in one /24", () => {
+    // The vendor's two domains lead to one Akamai name: one service, whichever name was asked.
     const conns = [
       dns(1, 'liveupdate.symantec.com', [
         { name: 'liveupdate.symantec.com', type: 'CNAME', value: 'liveupdate.symantec.d4p.net', ttl: 60 },
@@ -30,7 +31,8 @@ describe('destinations', () => {
         { name: 'symantec.georedirector.akadns.net', type: 'A', value: '72.246.53.81', ttl: 20 },
       ]),
       dns(2, 'liveupdate.symantecliveupdate.com', [
-        { name: 'liveupdate.symantecliveupdate.com', type: 'A', value: '72.246.53.96', ttl: 20 },
+        { name: 'liveupdate.symantecliveupdate.com', type: 'CNAME', value: 'symantec.georedirector.akadns.net', ttl: 60 },
+        { name: 'symantec.georedirector.akadns.net', type: 'A', value: '72.246.53.96', ttl: 20 },
       ]),
       session(host, '72.246.53.81', 80, 3),
       session(host, '72.246.53.96', 80, 4),
@@ -55,6 +57,40 @@ describe('destinations', () => {
     expect(groups.find((g) => g.destination === 'example.com')?.groupedBy).toBe('sni');
     expect(groups.find((g) => g.destination === 'Example Org')?.groupedBy).toBe('org');
     expect(groups).toHaveLength(3);
+  });
+
+  it("keeps a beacon fronted by a CDN apart from the other sites the host browses on the CDN's /24", () => {
+    // update.badcdn.example every 60 s for 40 minutes, its address rotating among four of the CDN's,
+    // each lookup a CNAME to its own name at the CDN; meanwhile 15 other sites the CDN serves from
+    // the same /24, each reached the same way, visited 150 times at uneven times.
+    const cname = (name: string) => `${name}.cdn.cloudflare.net`;
+    const lookup = (ts: number, name: string, address: string) =>
+      dns(ts, name, [
+        { name, type: 'CNAME', value: cname(name), ttl: 300 },
+        { name: cname(name), type: 'A', value: address, ttl: 300 },
+      ]);
+    const conns = [];
+    for (let i = 0; i < 40; i++) {
+      const address = `104.21.5.${10 + (Math.floor(i / 5) % 4)}`;
+      if (i % 5 === 0) conns.push(lookup(1_000 + i * 60 - 0.1, 'update.badcdn.example', address));
+      conns.push(session(host, address, 443, 1_000 + i * 60 + ((i * 7) % 10) / 10, { sni: 'update.badcdn.example' }));
+    }
+    for (let i = 0; i < 150; i++) {
+      const site = `www.site${i % 15}.example`;
+      const ts = 1_000 + ((i * 7919) % 2_400) + (i % 13) / 7;
+      conns.push(lookup(ts - 0.1, site, `104.21.5.${100 + (i % 15)}`), session(host, `104.21.5.${100 + (i % 15)}`, 443, ts, { sni: site }));
+    }
+    conns.sort((a, b) => a.ts - b.ts);
+    const found = analyzeConnections(conns, [], options()).hosts[0]!;
+    const beacon = found.groups.find((g) => g.destination === 'update.badcdn.example')!;
+    expect(beacon.names).toEqual(['update.badcdn.example', cname('update.badcdn.example')]);
+    expect(beacon.attempts).toBe(40);
+    expect(beacon.addresses).toBe(4);
+    expect(beacon.schedule.periodic).toBe(true);
+    expect(beacon.schedule.periodSeconds).toBeCloseTo(60, 0);
+    expect(found.labels).toContain('periodic');
+    // Each other site its own destination.
+    expect(found.groups.filter((g) => g.destination.startsWith('www.site'))).toHaveLength(15);
   });
 
   it('keeps names the connections sent of other registered domains apart on one address, and joins those of one', () => {

@@ -112,7 +112,8 @@ describe('known destinations in the analysis', () => {
   });
 
   it('a name line does not hide a group that also holds a destination of another name', () => {
-    const connections = [...network(), lookup('10.0.0.5', 'other.example', [CDN[14]!], 950)].sort((a, b) => a.ts - b.ts);
+    // The vendor's other name, on one of the CDN's addresses: one site, one group, two names.
+    const connections = [...network(), lookup('10.0.0.5', 'mirror.vendor.example', [CDN[14]!], 950)].sort((a, b) => a.ts - b.ts);
     const result = analyzeConnections(connections, [], options({ known: rules('update.vendor.example  vendor updates\n') }));
     expect(agent(result)?.labels).toContain('blocked');
     expect(result.understood[0]!.connections).toBe(0);
