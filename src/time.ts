@@ -14,6 +14,15 @@ export const EARLIEST_CAPTURE_TIME = 0;
 /** 2200-01-01T00:00:00Z: later than any clock that wrote a capture (pcap's 32-bit seconds end in 2106). */
 export const LATEST_CAPTURE_TIME = 7_258_118_400;
 
+/**
+ * How a log's summary says its times count from the kernel's start (dmesg without -T), read back
+ * by the reports (`times …` in CaptureSummary.formatDetail): no date, no zone.
+ */
+export const SINCE_BOOT = 'in seconds since the kernel booted (dmesg without -T), not dates';
+
+/** Whether a log's summary says its times count from the kernel's start (SINCE_BOOT). */
+export const timedSinceBoot = (formatDetail: string): boolean => formatDetail.includes(`times ${SINCE_BOOT}`);
+
 /** The years of that range, for messages. */
 export const CAPTURE_TIME_RANGE = '1970–2200';
 

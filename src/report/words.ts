@@ -8,7 +8,7 @@ import { hasFindings } from '../analysis/quiet.js';
 import { ABANDONED } from '../analysis/outcomes.js';
 import type { RenderOptions } from './types.js';
 import { count, duration, plural } from '../quantities.js';
-import { isoMillis } from '../time.js';
+import { isoMillis, SINCE_BOOT, timedSinceBoot } from '../time.js';
 
 /**
  * Ports as a reader can take them in: all of them when few, else the first `shown` and how many
@@ -120,7 +120,10 @@ export function capturesLine(captures: CaptureSummary[], options: { span?: boole
     const end = ends[ends.length - 1]!;
     const endShort = start.slice(0, 10) === end.slice(0, 10) ? shortIso(end).slice(11) : shortIso(end);
     const secs = (Date.parse(end) - Date.parse(start)) / 1000;
-    span = `, ${shortIso(start)} → ${endShort}${Number.isFinite(secs) ? ` (${duration(secs)})` : ''}`;
+    // Times counted from the kernel's start are no dates: said as what they are.
+    span = captures.every((c) => timedSinceBoot(c.formatDetail))
+      ? `, ${duration(Date.parse(start) / 1000)} → ${duration(Date.parse(end) / 1000)} after the kernel booted (${duration(secs)})`
+      : `, ${shortIso(start)} → ${endShort}${Number.isFinite(secs) ? ` (${duration(secs)})` : ''}`;
   }
   // Logs count rows or lines, captures packets: "2 captures, 1,204 packets; 3 Zeek logs, 9,876 rows"
   const zeek = (c: CaptureSummary): boolean => c.format === 'zeek-tsv' || c.format === 'zeek-json';
@@ -165,7 +168,7 @@ export function logClockLine(captures: readonly CaptureSummary[]): string | null
     if (m !== null) readings.add(m[1]!);
   }
   if (readings.size === 0) return null;
-  const zoned = [...readings].some((r) => r.startsWith('in '));
+  const zoned = [...readings].some((r) => r.startsWith('in ') && r !== SINCE_BOOT);
   return `firewall log times read ${[...readings].join('; ')}${zoned ? ' (--tz and --year set them)' : ''}`;
 }
 

@@ -11,6 +11,7 @@ import { analyzeConnections, defaultAnalyzeOptions, type AnalysisResult } from '
 import { FirewallLogError, matchLogToCapture, readFirewallLog, sniffFirewallLog, type FirewallLog } from '../../src/logs/firewall/index.js';
 import { TimeZoneError, datedLine } from '../../src/logs/firewall/time.js';
 import { analyze } from '../../src/index.js';
+import { capturesLine, logClockLine } from '../../src/report/words.js';
 import type { Connection } from '../../src/flows/connection.js';
 
 const fixture = (name: string): string => readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), 'utf8');
@@ -171,6 +172,18 @@ describe('netfilter LOG lines', () => {
     );
     expect(dmesg.connections[0]!.ts).toBeCloseTo(8812.004211, 6);
     expect(dmesg.warnings[0]).toMatch(/seconds since the kernel booted/);
+  });
+
+  it('says the times of a dmesg without -T as times after the kernel booted, not as 1970 dates', () => {
+    const line = (uptime: number, port: number) =>
+      `[${uptime.toFixed(6).padStart(12)}] DROP: IN=eth1 OUT=eth0 SRC=10.0.0.5 DST=192.0.2.1 LEN=60 TTL=63 ID=1 DF PROTO=TCP SPT=${port} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0`;
+    const log = readFirewallLog('dmesg.txt', [line(5_000.1, 40001), line(6_200.4, 40002)].join('\n'));
+    expect(log.summary.formatDetail).toContain('times in seconds since the kernel booted (dmesg without -T), not dates');
+    const header = capturesLine([log.summary]);
+    expect(header).toBe('1 firewall log, 2 entries, 1 h 23 min → 1 h 43 min after the kernel booted (20 min)');
+    expect(header).not.toContain('1970');
+    // No zone or year was used, so none is said to have been.
+    expect(logClockLine([log.summary])).toBe('firewall log times read in seconds since the kernel booted (dmesg without -T), not dates');
   });
 
   it('reads journalctl -o short-full and -o short-unix, OpenWrt logread and dmesg -x', () => {

@@ -28,6 +28,7 @@ import type { FirewallEvent, FirewallFormat, FirewallFormatModule, LineParser } 
 import { eventFault } from './types.js';
 import { NulRuns } from '../lines.js';
 import { count, plural } from '../../quantities.js';
+import { SINCE_BOOT } from '../../time.js';
 
 export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
 export { TimeZoneError } from './time.js';
@@ -506,13 +507,17 @@ export class FirewallLogReader {
     const decoded = { ...this.decoded };
     const module = FIREWALL_FORMATS.find((m) => m.format === format)!;
     const others = [...this.byFormat].filter(([f]) => f !== format).map(([f, n]) => `${count(n)} ${f} lines`);
+    const sinceBoot = (this.parsers ?? []).reduce((n, { parser }) => n + (parser.sinceBoot?.() ?? 0), 0);
     const detail = [
       `${module.description}${others.length > 0 ? ` (also ${others.join(', ')})` : ''}`,
       `${plural(this.entries, 'entry', 'entries')} in ${plural(this.attempts.attempts, 'attempt')}`,
-      // Stamps that each gave their UTC offset (RFC 3339, RFC 5424) owe nothing to --tz.
-      this.clock.zoned === 0 && this.entries > 0
-        ? 'times as stamped, with their UTC offsets'
-        : `times in ${this.clock.tz}${this.clock.yearSource !== null ? `, ${this.clock.yearSource}` : ''}`,
+      // dmesg without -T counts from the kernel's start: no date, no zone.
+      sinceBoot > 0 && sinceBoot === this.entries
+        ? `times ${SINCE_BOOT}`
+        : // Stamps that each gave their UTC offset (RFC 3339, RFC 5424) owe nothing to --tz.
+          this.clock.zoned === 0 && this.entries > 0
+          ? 'times as stamped, with their UTC offsets'
+          : `times in ${this.clock.tz}${this.clock.yearSource !== null ? `, ${this.clock.yearSource}` : ''}`,
     ];
     if (this.devices.size > 0) detail.push(`${this.devices.size === 1 ? 'device' : 'devices'} ${[...this.devices].join(', ')}`);
     const skipped: Record<string, number> = {};

@@ -161,6 +161,7 @@ function parser(clock: LogClockLike): LineParser {
         );
       return notes;
     },
+    sinceBoot: () => sinceBoot,
     passedOver(): string | null {
       return undecided === 0
         ? null

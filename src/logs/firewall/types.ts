@@ -87,6 +87,8 @@ export interface LineParser {
   prime?(lines: readonly string[]): void;
   /** What the reader should say about the file once it is read (times since boot, a missing column). */
   notes(): string[];
+  /** Entries time-stamped in seconds since the kernel booted (dmesg without -T), not a date. */
+  sinceBoot?(): number;
 }
 
 /** Everything a format module offers: how sure it is that it wrote some lines, and a parser. */
