@@ -13,6 +13,7 @@
  * often stands before the drop rule it explains. Behind a NAT the first address pair is the
  * packet as the inside host sent it.
  */
+import { count } from '../../quantities.js';
 import { prefixAction } from '../../firewall-words.js';
 import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import type { FirewallAction, FirewallEvent, FirewallFormatModule, LineParser, LogClockLike } from './types.js';
@@ -126,7 +127,7 @@ function parser(clock: LogClockLike): LineParser {
     notes(): string[] {
       return unnamed > 0
         ? [
-            `${unnamed === 1 ? 'a line has' : `${unnamed} lines have`} no log prefix that names a decision (drop, reject, accept…): ` +
+            `${unnamed === 1 ? 'a line has' : `${count(unnamed)} lines have`} no log prefix that names a decision (drop, reject, accept…): ` +
               `taken as ${unnamed === 1 ? 'a denial' : 'denials'} (a logging rule most often comes before a drop rule)`,
           ]
         : [];

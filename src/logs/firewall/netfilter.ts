@@ -152,11 +152,11 @@ function parser(clock: LogClockLike): LineParser {
       const notes: string[] = [];
       if (sinceBoot > 0)
         notes.push(
-          `${sinceBoot === 1 ? 'a line is' : `${sinceBoot} lines are`} time-stamped in seconds since the kernel booted (dmesg without -T): times are relative, not dates`,
+          `${sinceBoot === 1 ? 'a line is' : `${count(sinceBoot)} lines are`} time-stamped in seconds since the kernel booted (dmesg without -T): times are relative, not dates`,
         );
       if (unnamed > 0)
         notes.push(
-          `${unnamed === 1 ? 'a line has' : `${unnamed} lines have`} no prefix that names a decision (ACCEPT, DROP, REJECT…): ` +
+          `${unnamed === 1 ? 'a line has' : `${count(unnamed)} lines have`} no prefix that names a decision (ACCEPT, DROP, REJECT…): ` +
             `taken as ${unnamed === 1 ? 'a denial' : 'denials'} (a LOG rule without one most often comes before a drop rule)`,
         );
       return notes;
