@@ -17,7 +17,7 @@ import { labelHost, surelyKept } from './labels.js';
 import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js';
 import { abandonedByClient, connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
-import { directRate, tallyItems } from './tally.js';
+import { directRate, filteredOnName, tallyItems } from './tally.js';
 import type { Interception } from './interception.js';
 import { machineAddress, NO_MACHINES, type Machines } from './machines.js';
 import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFacts } from './udp.js';
@@ -95,6 +95,11 @@ export interface HostAnalysis {
    * fails is no update agent calling home.
    */
   browser?: string;
+  /**
+   * The device that turned its direct attempts away on the name they asked for (SNI or URL
+   * filtering, tally.ts filteredOnName): the TTL its resets came with, and what named the site.
+   */
+  filteredOnName?: { ttl: number; by: 'sni' | 'http' };
   /** What its verdict leads with about its schedule (Verdict.schedule); absent when it leads with none. */
   schedule?: NonNullable<Verdict['schedule']>;
   /**
@@ -871,6 +876,8 @@ function buildHost(
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   if (said.schedule !== null) analysis.schedule = said.schedule;
+  const by = filteredOnName(labelling.mainRefusal);
+  if (by !== null) analysis.filteredOnName = { ttl: labelling.mainRefusal!.ttl, by };
   if (labelling.labels.includes('blocked')) {
     const browser = browserOf(items, tally.direct);
     if (browser !== null) analysis.browser = browser;

@@ -9,11 +9,35 @@ import { insideBurstWords, periodWords } from './schedule-words.js';
 import type { DestinationGroup, FloodTarget, HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
 import { pingsOnly, scheduleGetsThrough } from './groups.js';
 import { likelyFirewall } from './attribution.js';
+import { namingWords } from './tally.js';
 import { allCutOff, hostTotals, QuietTally } from './quiet.js';
 import { ABANDONED, CUT_OFF_SECONDS } from './outcomes.js';
 import { periodicOutcome, turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
 import type { Interception } from './interception.js';
+
+/**
+ * When the middlebox `s` turned hosts away on the name they asked for (HostAnalysis.filteredOnName),
+ * the words that say so: " as soon as the client's TLS ClientHello named the site (SNI filtering)",
+ * for how many of its hosts when not for all; else nothing.
+ */
+function onNameWords(s: ResetSource, analyses: readonly HostAnalysis[]): string {
+  if (s.kind !== 'rst') return '';
+  const hosts = new Set(s.hosts);
+  let by: 'sni' | 'http' | null = null;
+  let n = 0;
+  for (const a of analyses) {
+    const f = a.filteredOnName;
+    if (f === undefined || f.ttl !== s.ttl || !hosts.has(a.finding.address)) continue;
+    by ??= f.by;
+    n++;
+  }
+  if (by === null) return '';
+  const { message, filter } = namingWords(by);
+  // The source's host list stops at its first 50: "all" only of a list that is whole.
+  const all = n === hosts.size && hosts.size < 50;
+  return `${all ? '' : `, for ${plural(n, 'host')},`} as soon as the client's ${message} named the site (${filter})`;
+}
 
 /** A few sentences for the whole analysis, most important first. */
 export function summarize(
@@ -92,7 +116,7 @@ export function summarize(
     summary.push(
       `${plural(s.resets, s.kind === 'rst' ? 'reset' : 'ICMP refusal')} for ${plural(s.remoteAddresses, 'address', 'addresses')}` +
         `${s.netblocks.length > 0 && s.netblocks.length <= 3 ? ` (${s.netblocks.join(', ')})` : ''} came from a device in the path ` +
-        `with ${hops(s.hops)}${likelyFirewall(s) ? ' (most likely the firewall)' : ''}, not from the servers: ${s.evidence}.`,
+        `with ${hops(s.hops)}${likelyFirewall(s) ? ' (most likely the firewall)' : ''}${onNameWords(s, analyses)}, not from the servers: ${s.evidence}.`,
     );
   }
   const floods = hosts.filter((h) => h.labels.includes('flood'));

@@ -173,6 +173,15 @@ export function namingWords(by: 'sni' | 'http'): { message: string; filter: stri
 }
 
 /**
+ * What named the site for a device that turned the host away on the name it asked for — a
+ * middlebox whose resets came, most of them, right after the name (RefusalStats.afterName) — or
+ * null when the refusal `r` was no filter by name.
+ */
+export function filteredOnName(r: RefusalStats | null): 'sni' | 'http' | null {
+  return r !== null && r.attribution === 'middlebox' && r.name !== null && 2 * r.afterName >= r.n ? r.name.by : null;
+}
+
+/**
  * What named the site a reset followed at once (RefusalStats.afterName): the client's TLS
  * ClientHello (SNI) or HTTP request (Host), answered by no data of the server's before the reset.
  */

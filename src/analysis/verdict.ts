@@ -32,7 +32,7 @@ import {
   spellWords,
   untimedWords,
 } from './schedule-words.js';
-import { directRate, directSpread, floodWords, namingWords, scanWords, type Flood, type Tally } from './tally.js';
+import { directRate, directSpread, filteredOnName, floodWords, namingWords, scanWords, type Flood, type Tally } from './tally.js';
 import type { DestinationGroup, HostFinding, Label, ResetAttribution, ResetSource, Schedule } from './types.js';
 import { backsOff, dnsFacts, isQuic } from './udp.js';
 import type { Connection } from '../flows/connection.js';
@@ -255,8 +255,8 @@ export function verdictOf(f: VerdictFacts): Verdict {
         : `${howMany(dropped, t.direct.length, 'attempt')} never answered${quic || has('proxy-bypass') ? ' (silently dropped)' : ''}`;
     // Reset once the client named the site, after a handshake with the server itself: a filter by name.
     const main = f.mainRefusal;
-    const byName = inPath > 0 && main !== null && main.attribution === 'middlebox' && main.name !== null && 2 * main.afterName >= main.n;
-    const named = byName ? namingWords(main.name!.by) : null;
+    const by = inPath > 0 ? filteredOnName(main) : null;
+    const named = by !== null ? namingWords(by) : null;
     facts.push(named === null ? refusedWords : `${refusedWords} as soon as its ${named.message} named the site (${named.filter})`);
     const what = quic
       ? `HTTP/3 (QUIC over UDP) straight to the Internet${has('proxy-bypass') ? ` past the proxy ${f.proxyWords}, which carries no QUIC` : ''}, ` +

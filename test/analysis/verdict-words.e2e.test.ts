@@ -448,6 +448,12 @@ describe('a firewall that resets connections by the name they ask for', () => {
         `, each right after the client's ${what} named telemetry\\.blocked\\.example: the handshake with the server had completed, and the reset came on the name asked for \\(${filter} filtering\\)$`,
       ),
     );
+    // The summary's line about the device says it too.
+    expect(result.summary).toContainEqual(
+      expect.stringContaining(
+        `came from a device in the path with no router in between (most likely the firewall) as soon as the client's ${what} named the site (${filter} filtering), not from the servers:`,
+      ),
+    );
   });
 
   it('a beacon of the same host that gets through, to another name on the same address, is its own destination and in the summary', async () => {

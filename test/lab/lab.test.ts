@@ -219,6 +219,9 @@ for (const truth of truths) {
       check(`${prefix}${f.host}'s connections naming ${f.name} are reset by the firewall on the name`, () => {
         expect(host(f.host)?.verdict).toContain(`as soon as its ${what} named the site (${f.by === 'sni' ? 'SNI' : 'URL'} filtering)`);
         expect(host(f.host)?.evidence.find((e) => e.startsWith('resets:'))).toContain(`right after the client's ${what} named ${f.name}:`);
+        expect(result.summary.join('\n')).toContain(
+          `as soon as the client's ${what} named the site (${f.by === 'sni' ? 'SNI' : 'URL'} filtering)`,
+        );
       });
     }
 
