@@ -130,6 +130,8 @@ export class NameBook {
   /** Asking host → address → name: nested maps, so a lookup builds no key string. */
   private readonly perHost = new Map<string, Map<string, ResolvedName>>();
   private readonly global = new Map<string, ResolvedName>();
+  /** Each name asked for that an answer gave addresses → its chain (the last such answer's). */
+  private readonly byQuery = new Map<string, ResolvedName>();
 
   /** `machines`: a machine's names are those any of its addresses resolved (machines.ts). */
   constructor(connections: ConnectionList, machines: Machines = new Map()) {
@@ -165,6 +167,7 @@ export class NameBook {
           if (a.type === 'CNAME' || (matching && cleanNameOnce(cleaned, a.name) !== query)) continue;
           mine.set(a.value, resolved);
           this.global.set(a.value, resolved);
+          this.byQuery.set(query, resolved);
         }
         continue;
       }
@@ -191,6 +194,7 @@ export class NameBook {
         // The asking host is the DNS originator; later answers win (addresses get reused).
         mine.set(address, resolved);
         this.global.set(address, resolved);
+        this.byQuery.set(query, resolved);
       }
     }
     // A host's entry that names its address as the last answer to anyone did says nothing `global` does not.
@@ -206,7 +210,7 @@ export class NameBook {
 
   /** The names one host resolved, for lookups in a loop over that host's connections. */
   forHost(host: string): HostNames {
-    return new HostNames(this.perHost.get(host), this.global);
+    return new HostNames(this.perHost.get(host), this.global, this.byQuery);
   }
 }
 
@@ -214,10 +218,16 @@ export class HostNames {
   constructor(
     private readonly mine: Map<string, ResolvedName> | undefined,
     private readonly global: Map<string, ResolvedName>,
+    private readonly byQuery: Map<string, ResolvedName> = new Map(),
   ) {}
 
   lookup(address: string): ResolvedName | null {
     return this.mine?.get(address) ?? this.global.get(address) ?? null;
+  }
+
+  /** The chain of `name` (cleaned) where an answer gave it addresses; null where none did. */
+  resolvedAs(name: string): ResolvedName | null {
+    return this.byQuery.get(name) ?? null;
   }
 
   /** Whether no address has a name (no DNS answer was seen: a firewall log, a conn.log alone). */
@@ -286,6 +296,8 @@ export class DirectKeys {
   /** Raw Host header / SNI → its key, or null when it cleans to nothing. */
   private byHost: Map<string, GroupKey | null> | null = null;
   private bySni: Map<string, GroupKey | null> | null = null;
+  /** Raw Host header / SNI → the key of the name where DNS answered it, else null. */
+  private byResolvedName: Map<string, GroupKey | null> | null = null;
 
   /** No DNS name for any address and no organisation table: an address's key is its netblock's. */
   private readonly unnamed: boolean;
@@ -302,6 +314,13 @@ export class DirectKeys {
       const n4 = respV4(c);
       if (n4 >= 0) return netblockKey4(c, n4);
     }
+    // The name the connection asked for, where DNS answered it: one address of a CDN serves many
+    // sites, and the name its last answer gave is only one of them.
+    const asked = c.http?.host || c.sni;
+    if (asked) {
+      const named = this.resolvedNameKey(asked);
+      if (named !== null) return named;
+    }
     const address = c.respH;
     const known = this.byAddress.get(address);
     // A DNS name wins over Host and SNI; an address-only key serves connections without them.
@@ -309,9 +328,7 @@ export class DirectKeys {
     if (known === undefined) {
       const resolved = this.names.lookup(address);
       if (resolved !== null) {
-        const resolvedKeys = (this.resolvedKeys ??= new Map<ResolvedName, GroupKey>());
-        let dns = resolvedKeys.get(resolved) ?? null;
-        if (dns === null) resolvedKeys.set(resolved, (dns = dnsKey(resolved)));
+        const dns = this.dnsKeyOf(resolved);
         this.byAddress.set(address, dns);
         return dns;
       }
@@ -339,6 +356,25 @@ export class DirectKeys {
     if (known !== undefined) return known;
     const key = addressKey(address, this.orgs);
     this.byAddress.set(address, key);
+    return key;
+  }
+
+  /** One key for each chain the host's names resolved through. */
+  private dnsKeyOf(resolved: ResolvedName): GroupKey {
+    const resolvedKeys = (this.resolvedKeys ??= new Map<ResolvedName, GroupKey>());
+    let dns = resolvedKeys.get(resolved);
+    if (dns === undefined) resolvedKeys.set(resolved, (dns = dnsKey(resolved)));
+    return dns;
+  }
+
+  /** The DNS key of the name a Host header or SNI `raw` gives, where an answer resolved that name; else null. */
+  private resolvedNameKey(raw: string): GroupKey | null {
+    const byResolvedName = (this.byResolvedName ??= new Map<string, GroupKey | null>());
+    let key = byResolvedName.get(raw);
+    if (key === undefined) {
+      const resolved = this.names.resolvedAs(cleanName(hostWithoutPort(raw)));
+      byResolvedName.set(raw, (key = resolved === null ? null : this.dnsKeyOf(resolved)));
+    }
     return key;
   }
 }

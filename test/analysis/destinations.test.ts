@@ -93,6 +93,32 @@ describe('destinations', () => {
     expect(found.groups.filter((g) => g.destination.startsWith('www.site'))).toHaveLength(15);
   });
 
+  it('groups a connection by the name its SNI asked for where the CDN serves several names the host resolved from one address', () => {
+    // The beacon's name and two sites the user browses all resolve to 104.21.5.10; the last answer
+    // for the address names a site, but every beacon's ClientHello names update.badcdn.example.
+    const conns = [];
+    for (let i = 0; i < 40; i++) {
+      const t = 1_000 + i * 60;
+      if (i % 5 === 0)
+        conns.push(dns(t - 0.1, 'update.badcdn.example', [{ name: 'update.badcdn.example', type: 'A', value: '104.21.5.10', ttl: 300 }]));
+      conns.push(session(host, '104.21.5.10', 443, t, { sni: 'update.badcdn.example' }));
+    }
+    for (let i = 0; i < 90; i++) {
+      const site = `www.site${i % 2}.example`;
+      const ts = 1_000 + ((i * 7919) % 2_400) + 0.5;
+      conns.push(
+        dns(ts - 0.1, site, [{ name: site, type: 'A', value: '104.21.5.10', ttl: 300 }]),
+        session(host, '104.21.5.10', 443, ts, { sni: site }),
+      );
+    }
+    conns.sort((a, b) => a.ts - b.ts);
+    const found = analyzeConnections(conns, [], options()).hosts[0]!;
+    const beacon = found.groups.find((g) => g.destination === 'update.badcdn.example')!;
+    expect(beacon.attempts).toBe(40);
+    expect(beacon.schedule).toMatchObject({ periodic: true, periodSeconds: 60 });
+    expect(found.groups.filter((g) => g.destination.startsWith('www.site')).map((g) => g.attempts)).toEqual([45, 45]);
+  });
+
   it('keeps names the connections sent of other registered domains apart on one address, and joins those of one', () => {
     // One server of virtual hosts (198.51.100.10): a beacon naming metrics.tracker.example every
     // 60 s, reset after its ClientHello, beside www1/www2.news.example.co.uk and a connection
