@@ -447,6 +447,62 @@ SCENARIOS.push({
   proxyVisible: null,
 });
 
+const BEACON_NAME = 'update.badcdn.test';
+
+SCENARIOS.push({
+  name: 'shared-address',
+  description:
+    'Sniffer on 192.168.0.14, allowed straight to ' +
+    WWW +
+    ':443 by a rule of its own; dnsmasq answers three names with that one address, as one CDN address serves ' +
+    'many sites. Every 5 s a beacon resolves ' +
+    BEACON_NAME +
+    ' and checks in over TLS naming it in its ClientHello; at uneven times (0.3–3 s apart) the same host fetches ' +
+    "from shop.other.test, resolved and named the same way. The address's last DNS answer names whichever was " +
+    "asked last; each connection's ClientHello says which site it was for.",
+  capture: { ns: 'h14', dev: 'eth0' },
+  seconds: 60,
+  firewallRules: [['-s', ADDR.h14, '-d', WWW, '-p', 'tcp', '--dport', '443', '-j', 'ACCEPT']],
+  allowedServers: [{ address: WWW, port: 443 }],
+  programs: [
+    {
+      ns: 'h14',
+      program: 'beacon',
+      params: { server: WWW, dns: DNS.address, port: 443, servername: BEACON_NAME, interval: 5, count: 10, startDelay: 1 },
+      schedule: {
+        kind: 'beacon',
+        host: ADDR.h14,
+        name: BEACON_NAME,
+        address: WWW,
+        port: 443,
+        burstSize: 1,
+        periodSeconds: 5,
+        bursts: 10,
+      },
+    },
+    {
+      ns: 'h14',
+      program: 'beacon',
+      params: {
+        server: WWW,
+        dns: DNS.address,
+        port: 443,
+        servername: 'shop.other.test',
+        interval: 3,
+        jitter: 0.9,
+        seed: 7,
+        count: 25,
+        startDelay: 2,
+      },
+    },
+  ],
+  // The beacon gets through on its schedule; the shop's fetches are nothing regular.
+  hosts: {
+    [ADDR.h14]: ['periodic'],
+  },
+  proxyVisible: null,
+});
+
 const proxy6 = `[${PROXY6}]:${PROXY.port}`;
 
 SCENARIOS.push({

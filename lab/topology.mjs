@@ -50,6 +50,9 @@ export const NAMES = {
     ...CDN2.map((a) => [a, 'a7.g.cdn-edge.test']),
     ...ADNET.map((a) => [a, 'telemetry.adnet.test']),
     [WWW, 'www.news.test'],
+    // More sites on the same address, as one CDN address serves many (scenario shared-address).
+    [WWW, 'update.badcdn.test'],
+    [WWW, 'shop.other.test'],
     [DARK, 'update.oldvendor.test'],
     [IOT, 'mqtt.iot.test'],
   ],

@@ -270,6 +270,7 @@ it('the lab captures are here', () => {
     'pings',
     'privacy-addresses',
     'proxy-host',
+    'shared-address',
     'sni-filter',
     'three-bursts',
     'udp-channels',

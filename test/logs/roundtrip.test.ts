@@ -54,6 +54,8 @@ const cases = [
   corpusPath('beacon/zeek_merlinc2_quic.pcapng'),
   // Resets on the name a ClientHello sent (SNI filtering), beside another name on the same address.
   resolve(projectRoot, 'test/lab/sni-filter.pcap'),
+  // Three names the host resolved to one address, each connection's own in its ClientHello.
+  resolve(projectRoot, 'test/lab/shared-address.pcap'),
 ];
 
 describe("reading back callhome's own flows as JSON", () => {
