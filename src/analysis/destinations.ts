@@ -118,6 +118,9 @@ export interface ResolvedName {
   chain: string[];
 }
 
+/** Names kept for one address that answers gave for several (NameBook.shared). */
+const MAX_SHARED_NAMES = 64;
+
 /** Names and CNAME chains NameBook keeps one object for, at most (then each answer makes its own). */
 const RESOLVED_KEPT = 1 << 20;
 
@@ -132,6 +135,20 @@ export class NameBook {
   private readonly global = new Map<string, ResolvedName>();
   /** Each name asked for that an answer gave addresses → its chain (the last such answer's). */
   private readonly byQuery = new Map<string, ResolvedName>();
+  /** Address → every name asked for that answers gave it, where more than one did (one CDN address, many sites). */
+  private readonly shared = new Map<string, string[]>();
+
+  /** `resolved` names `address` from here on, for every host: the names it had before are kept in `shared`. */
+  private answered(address: string, resolved: ResolvedName): void {
+    const before = this.global.get(address);
+    if (before !== undefined && before.name !== resolved.name) {
+      let names = this.shared.get(address);
+      if (names === undefined) this.shared.set(address, (names = [before.name]));
+      if (names.length < MAX_SHARED_NAMES && !names.includes(resolved.name)) names.push(resolved.name);
+    }
+    this.global.set(address, resolved);
+    this.byQuery.set(resolved.name, resolved);
+  }
 
   /** `machines`: a machine's names are those any of its addresses resolved (machines.ts). */
   constructor(connections: ConnectionList, machines: Machines = new Map()) {
@@ -166,8 +183,7 @@ export class NameBook {
         for (const a of c.dnsAnswers) {
           if (a.type === 'CNAME' || (matching && cleanNameOnce(cleaned, a.name) !== query)) continue;
           mine.set(a.value, resolved);
-          this.global.set(a.value, resolved);
-          this.byQuery.set(query, resolved);
+          this.answered(a.value, resolved);
         }
         continue;
       }
@@ -193,8 +209,7 @@ export class NameBook {
         const address = a.value;
         // The asking host is the DNS originator; later answers win (addresses get reused).
         mine.set(address, resolved);
-        this.global.set(address, resolved);
-        this.byQuery.set(query, resolved);
+        this.answered(address, resolved);
       }
     }
     // A host's entry that names its address as the last answer to anyone did says nothing `global` does not.
@@ -210,7 +225,7 @@ export class NameBook {
 
   /** The names one host resolved, for lookups in a loop over that host's connections. */
   forHost(host: string): HostNames {
-    return new HostNames(this.perHost.get(host), this.global, this.byQuery);
+    return new HostNames(this.perHost.get(host), this.global, this.byQuery, this.shared);
   }
 }
 
@@ -219,6 +234,7 @@ export class HostNames {
     private readonly mine: Map<string, ResolvedName> | undefined,
     private readonly global: Map<string, ResolvedName>,
     private readonly byQuery: Map<string, ResolvedName> = new Map(),
+    private readonly shared: Map<string, string[]> = new Map(),
   ) {}
 
   lookup(address: string): ResolvedName | null {
@@ -228,6 +244,12 @@ export class HostNames {
   /** The chain of `name` (cleaned) where an answer gave it addresses; null where none did. */
   resolvedAs(name: string): ResolvedName | null {
     return this.byQuery.get(name) ?? null;
+  }
+
+  /** Whether a DNS answer gave `address` for the name asked for `name` (any host's answer). */
+  answeredWith(address: string, name: string): boolean {
+    if (this.mine?.get(address)?.name === name || this.global.get(address)?.name === name) return true;
+    return this.shared.get(address)?.includes(name) ?? false;
   }
 
   /** Whether no address has a name (no DNS answer was seen: a firewall log, a conn.log alone). */
@@ -314,12 +336,13 @@ export class DirectKeys {
       const n4 = respV4(c);
       if (n4 >= 0) return netblockKey4(c, n4);
     }
-    // The name the connection asked for, where DNS answered it: one address of a CDN serves many
-    // sites, and the name its last answer gave is only one of them.
+    // The name the connection asked for, where DNS gave that name this address: one address of a
+    // CDN serves many sites, and the name its last answer gave is only one of them. A Host or SNI
+    // that DNS never tied to the address (a beacon's made-up Host) does not move it.
     const asked = c.http?.host || c.sni;
     if (asked) {
       const named = this.resolvedNameKey(asked);
-      if (named !== null) return named;
+      if (named !== null && this.names.answeredWith(c.respH, named.destination)) return named;
     }
     const address = c.respH;
     const known = this.byAddress.get(address);

@@ -119,6 +119,22 @@ describe('destinations', () => {
     expect(found.groups.filter((g) => g.destination.startsWith('www.site')).map((g) => g.attempts)).toEqual([45, 45]);
   });
 
+  it("keeps a beacon's made-up Host header from moving it into the group of the site it names", () => {
+    // A malleable C2 profile: plain HTTP to the address c2.evil.example resolved to, every 60 s,
+    // its requests claiming Host: www.google.com — a name the host also resolved and browses.
+    const conns = [
+      dns(900, 'c2.evil.example', [{ name: 'c2.evil.example', type: 'A', value: '45.77.10.20', ttl: 300 }]),
+      dns(901, 'www.google.com', [{ name: 'www.google.com', type: 'A', value: '142.250.1.1', ttl: 300 }]),
+      ...Array.from({ length: 30 }, (_, i) => session(host, '45.77.10.20', 80, 1_000 + i * 60, { http: http({ host: 'www.google.com' }) })),
+      ...Array.from({ length: 20 }, (_, i) => session(host, '142.250.1.1', 443, 1_010 + i * 83.7, { sni: 'www.google.com' })),
+    ].sort((a, b) => a.ts - b.ts);
+    const found = analyzeConnections(conns, [], options()).hosts[0]!;
+    const beacon = found.groups.find((g) => g.destination === 'c2.evil.example')!;
+    expect(beacon.attempts).toBe(30);
+    expect(beacon.schedule).toMatchObject({ periodic: true, periodSeconds: 60 });
+    expect(found.groups.find((g) => g.destination === 'www.google.com')!.attempts).toBe(20);
+  });
+
   it('keeps names the connections sent of other registered domains apart on one address, and joins those of one', () => {
     // One server of virtual hosts (198.51.100.10): a beacon naming metrics.tracker.example every
     // 60 s, reset after its ClientHello, beside www1/www2.news.example.co.uk and a connection
