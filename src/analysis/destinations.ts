@@ -338,11 +338,16 @@ export class DirectKeys {
     }
     // The name the connection asked for, where DNS gave that name this address: one address of a
     // CDN serves many sites, and the name its last answer gave is only one of them. A Host or SNI
-    // that DNS never tied to the address (a beacon's made-up Host) does not move it.
+    // of a name DNS gave other addresses, never this one, is a claim (a beacon's made-up Host:
+    // www.google.com): it names no destination of its own.
     const asked = c.http?.host || c.sni;
+    let claimed: GroupKey | null = null;
     if (asked) {
       const named = this.resolvedNameKey(asked);
-      if (named !== null && this.names.answeredWith(c.respH, named.destination)) return named;
+      if (named !== null) {
+        if (this.names.answeredWith(c.respH, named.destination)) return named;
+        claimed = named;
+      }
     }
     const address = c.respH;
     const known = this.byAddress.get(address);
@@ -355,6 +360,14 @@ export class DirectKeys {
         this.byAddress.set(address, dns);
         return dns;
       }
+    }
+    if (claimed !== null) {
+      // The address's own key (its organisation or netblock: a neighbour of the name's addresses
+      // joins that name's group there), the name it claimed among its names.
+      if (known !== undefined) return known;
+      const key: GroupKey = { ...addressKey(address, this.orgs), names: [claimed.destination] };
+      this.byAddress.set(address, key);
+      return key;
     }
     const rawHost = c.http?.host;
     if (rawHost) {

@@ -135,6 +135,24 @@ describe('destinations', () => {
     expect(found.groups.find((g) => g.destination === 'www.google.com')!.attempts).toBe(20);
   });
 
+  it("keeps a beacon to a bare address apart from the site its made-up Host names, that name among its group's names", () => {
+    // The same profile reached by address alone (no lookup): its Host claims a name DNS gave
+    // another address, never this one.
+    const conns = [
+      dns(901, 'www.google.com', [{ name: 'www.google.com', type: 'A', value: '142.250.1.1', ttl: 300 }]),
+      ...Array.from({ length: 30 }, (_, i) => session(host, '45.77.10.20', 80, 1_000 + i * 60, { http: http({ host: 'www.google.com' }) })),
+      ...Array.from({ length: 20 }, (_, i) => session(host, '142.250.1.1', 443, 1_010 + i * 83.7, { sni: 'www.google.com' })),
+    ].sort((a, b) => a.ts - b.ts);
+    const found = analyzeConnections(conns, [], options()).hosts[0]!;
+    const beacon = found.groups.find((g) => g.addressList.includes('45.77.10.20'))!;
+    expect(beacon.addressList).toEqual(['45.77.10.20']);
+    expect(beacon.names).toEqual(['www.google.com']);
+    expect(beacon.attempts).toBe(30);
+    expect(beacon.schedule).toMatchObject({ periodic: true, periodSeconds: 60 });
+    expect(found.verdict).toContain('one connection every 1 min to 45.77.10.20');
+    expect(found.groups.find((g) => g.destination === 'www.google.com')).toMatchObject({ attempts: 20, addressList: ['142.250.1.1'] });
+  });
+
   it('keeps names the connections sent of other registered domains apart on one address, and joins those of one', () => {
     // One server of virtual hosts (198.51.100.10): a beacon naming metrics.tracker.example every
     // 60 s, reset after its ClientHello, beside www1/www2.news.example.co.uk and a connection
