@@ -51,6 +51,27 @@ const agent = (ns, schedule) => ({
   },
 });
 
+/**
+ * A TLS beacon of host `ns` to the web server: every `interval` s, `count` times, naming
+ * `servername` in its ClientHello (resolving it first through `dns`, when given); the truth's
+ * schedule of it.
+ */
+const tlsBeacon = (ns, { dns, port, servername, interval, count, startDelay }) => ({
+  ns,
+  program: 'beacon',
+  params: { server: WWW, ...(dns ? { dns } : {}), port, servername, interval, count, startDelay },
+  schedule: {
+    kind: 'beacon',
+    host: ADDR[ns],
+    name: servername,
+    address: WWW,
+    port,
+    burstSize: 1,
+    periodSeconds: interval,
+    bursts: count,
+  },
+});
+
 const browser = (ns, pages, extra = {}) => ({
   ns,
   program: 'browser',
@@ -407,36 +428,8 @@ SCENARIOS.push({
   ],
   allowedServers: [{ address: WWW, port: 8443 }],
   programs: [
-    {
-      ns: 'h14',
-      program: 'beacon',
-      params: { server: WWW, port: 443, servername: FILTERED_NAME, interval: 5, count: 10, startDelay: 1 },
-      schedule: {
-        kind: 'beacon',
-        host: ADDR.h14,
-        name: FILTERED_NAME,
-        address: WWW,
-        port: 443,
-        burstSize: 1,
-        periodSeconds: 5,
-        bursts: 10,
-      },
-    },
-    {
-      ns: 'h14',
-      program: 'beacon',
-      params: { server: WWW, port: 8443, servername: 'www.news.test', interval: 7, count: 7, startDelay: 3 },
-      schedule: {
-        kind: 'beacon',
-        host: ADDR.h14,
-        name: 'www.news.test',
-        address: WWW,
-        port: 8443,
-        burstSize: 1,
-        periodSeconds: 7,
-        bursts: 7,
-      },
-    },
+    tlsBeacon('h14', { port: 443, servername: FILTERED_NAME, interval: 5, count: 10, startDelay: 1 }),
+    tlsBeacon('h14', { port: 8443, servername: 'www.news.test', interval: 7, count: 7, startDelay: 3 }),
   ],
   // Reset by the firewall on the name (blocked, on its schedule), and a beacon that gets through;
   // no proxy in the capture.
@@ -465,21 +458,7 @@ SCENARIOS.push({
   firewallRules: [['-s', ADDR.h14, '-d', WWW, '-p', 'tcp', '--dport', '443', '-j', 'ACCEPT']],
   allowedServers: [{ address: WWW, port: 443 }],
   programs: [
-    {
-      ns: 'h14',
-      program: 'beacon',
-      params: { server: WWW, dns: DNS.address, port: 443, servername: BEACON_NAME, interval: 5, count: 10, startDelay: 1 },
-      schedule: {
-        kind: 'beacon',
-        host: ADDR.h14,
-        name: BEACON_NAME,
-        address: WWW,
-        port: 443,
-        burstSize: 1,
-        periodSeconds: 5,
-        bursts: 10,
-      },
-    },
+    tlsBeacon('h14', { dns: DNS.address, port: 443, servername: BEACON_NAME, interval: 5, count: 10, startDelay: 1 }),
     {
       ns: 'h14',
       program: 'beacon',
