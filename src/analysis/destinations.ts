@@ -118,7 +118,7 @@ export interface ResolvedName {
   chain: string[];
 }
 
-/** Names kept for one address that answers gave for several (NameBook.shared). */
+/** Names kept for one address that answers gave for several (NameBook.shared), and netblocks for one name (NameBook.blocks). */
 const MAX_SHARED_NAMES = 64;
 
 /** Names and CNAME chains NameBook keeps one object for, at most (then each answer makes its own). */
@@ -137,6 +137,8 @@ export class NameBook {
   private readonly byQuery = new Map<string, ResolvedName>();
   /** Address → every name asked for that answers gave it, where more than one did (one CDN address, many sites). */
   private readonly shared = new Map<string, string[]>();
+  /** Name asked for → the netblocks (/24, /48) of the addresses answers gave it (the first few). */
+  private readonly blocks = new Map<string, string[]>();
 
   /** `resolved` names `address` from here on, for every host: the names it had before are kept in `shared`. */
   private answered(address: string, resolved: ResolvedName): void {
@@ -148,6 +150,10 @@ export class NameBook {
     }
     this.global.set(address, resolved);
     this.byQuery.set(resolved.name, resolved);
+    const block = netblockOf(address);
+    const blocks = this.blocks.get(resolved.name);
+    if (blocks === undefined) this.blocks.set(resolved.name, [block]);
+    else if (blocks.length < MAX_SHARED_NAMES && !blocks.includes(block)) blocks.push(block);
   }
 
   /** `machines`: a machine's names are those any of its addresses resolved (machines.ts). */
@@ -225,7 +231,7 @@ export class NameBook {
 
   /** The names one host resolved, for lookups in a loop over that host's connections. */
   forHost(host: string): HostNames {
-    return new HostNames(this.perHost.get(host), this.global, this.byQuery, this.shared);
+    return new HostNames(this.perHost.get(host), this.global, this.byQuery, this.shared, this.blocks);
   }
 }
 
@@ -235,6 +241,7 @@ export class HostNames {
     private readonly global: Map<string, ResolvedName>,
     private readonly byQuery: Map<string, ResolvedName> = new Map(),
     private readonly shared: Map<string, string[]> = new Map(),
+    private readonly blocks: Map<string, string[]> = new Map(),
   ) {}
 
   lookup(address: string): ResolvedName | null {
@@ -250,6 +257,11 @@ export class HostNames {
   answeredWith(address: string, name: string): boolean {
     if (this.mine?.get(address)?.name === name || this.global.get(address)?.name === name) return true;
     return this.shared.get(address)?.includes(name) ?? false;
+  }
+
+  /** Whether a DNS answer gave `name` an address in the netblock (/24, /48) `block`. */
+  answeredInBlock(block: string, name: string): boolean {
+    return this.blocks.get(name)?.includes(block) ?? false;
   }
 
   /** Whether no address has a name (no DNS answer was seen: a firewall log, a conn.log alone). */
@@ -362,8 +374,9 @@ export class DirectKeys {
       }
     }
     if (claimed !== null) {
-      // The address's own key (its organisation or netblock: a neighbour of the name's addresses
-      // joins that name's group there), the name it claimed among its names.
+      // A neighbour of the name's addresses (the answer that gave it not seen): the name's own.
+      if (this.names.answeredInBlock(respNetblock(c), claimed.destination)) return claimed;
+      // Else the address's own key (its organisation or netblock), the name it claimed among its names.
       if (known !== undefined) return known;
       const key: GroupKey = { ...addressKey(address, this.orgs), names: [claimed.destination] };
       this.byAddress.set(address, key);

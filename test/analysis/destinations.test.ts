@@ -137,11 +137,15 @@ describe('destinations', () => {
 
   it("keeps a beacon to a bare address apart from the site its made-up Host names, that name among its group's names", () => {
     // The same profile reached by address alone (no lookup): its Host claims a name DNS gave
-    // another address, never this one.
+    // another address, never this one. The browser's connection to a neighbour of Google's address
+    // (its answer not seen) is Google's all the same, though another site was met first in the /24.
     const conns = [
       dns(901, 'www.google.com', [{ name: 'www.google.com', type: 'A', value: '142.250.1.1', ttl: 300 }]),
+      dns(950, 'mail.other.example', [{ name: 'mail.other.example', type: 'A', value: '142.250.1.9', ttl: 300 }]),
+      session(host, '142.250.1.9', 443, 960, { sni: 'mail.other.example' }),
       ...Array.from({ length: 30 }, (_, i) => session(host, '45.77.10.20', 80, 1_000 + i * 60, { http: http({ host: 'www.google.com' }) })),
       ...Array.from({ length: 20 }, (_, i) => session(host, '142.250.1.1', 443, 1_010 + i * 83.7, { sni: 'www.google.com' })),
+      session(host, '142.250.1.7', 443, 2_900, { sni: 'www.google.com' }),
     ].sort((a, b) => a.ts - b.ts);
     const found = analyzeConnections(conns, [], options()).hosts[0]!;
     const beacon = found.groups.find((g) => g.addressList.includes('45.77.10.20'))!;
@@ -150,7 +154,10 @@ describe('destinations', () => {
     expect(beacon.attempts).toBe(30);
     expect(beacon.schedule).toMatchObject({ periodic: true, periodSeconds: 60 });
     expect(found.verdict).toContain('one connection every 1 min to 45.77.10.20');
-    expect(found.groups.find((g) => g.destination === 'www.google.com')).toMatchObject({ attempts: 20, addressList: ['142.250.1.1'] });
+    expect(found.groups.find((g) => g.destination === 'www.google.com')).toMatchObject({
+      attempts: 21,
+      addressList: ['142.250.1.1', '142.250.1.7'],
+    });
   });
 
   it('keeps names the connections sent of other registered domains apart on one address, and joins those of one', () => {
