@@ -142,14 +142,16 @@ export class NameBook {
 
   /** `resolved` names `address` from here on, for every host: the names it had before are kept in `shared`. */
   private answered(address: string, resolved: ResolvedName): void {
+    this.byQuery.set(resolved.name, resolved);
     const before = this.global.get(address);
+    // The same answer again (a day's lookups of one name): nothing new to keep.
+    if (before === resolved) return;
     if (before !== undefined && before.name !== resolved.name) {
       let names = this.shared.get(address);
       if (names === undefined) this.shared.set(address, (names = [before.name]));
       if (names.length < MAX_SHARED_NAMES && !names.includes(resolved.name)) names.push(resolved.name);
     }
     this.global.set(address, resolved);
-    this.byQuery.set(resolved.name, resolved);
     const block = netblockOf(address);
     const blocks = this.blocks.get(resolved.name);
     if (blocks === undefined) this.blocks.set(resolved.name, [block]);
@@ -239,9 +241,9 @@ export class HostNames {
   constructor(
     private readonly mine: Map<string, ResolvedName> | undefined,
     private readonly global: Map<string, ResolvedName>,
-    private readonly byQuery: Map<string, ResolvedName> = new Map(),
-    private readonly shared: Map<string, string[]> = new Map(),
-    private readonly blocks: Map<string, string[]> = new Map(),
+    private readonly byQuery: Map<string, ResolvedName>,
+    private readonly shared: Map<string, string[]>,
+    private readonly blocks: Map<string, string[]>,
   ) {}
 
   lookup(address: string): ResolvedName | null {
