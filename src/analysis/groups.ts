@@ -138,6 +138,8 @@ interface GroupAcc {
   middlebox: number;
   endpoint: number;
   unknown: number;
+  /** Refusals known only from a firewall's log (DestinationGroup.denied). */
+  denied: number;
   /** Refused SYNs sent again (DestinationGroup.resent). */
   resent: number;
   bytesOut: number;
@@ -369,6 +371,7 @@ function newGroup(): GroupAcc {
     middlebox: 0,
     endpoint: 0,
     unknown: 0,
+    denied: 0,
     resent: 0,
     bytesOut: 0,
     bytesIn: 0,
@@ -912,6 +915,7 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   // A refusal: a reset of a connection that was established is its end, not a refusal of it.
   if (refusal !== undefined && items.outcome[i] !== 'established') {
     g[refusal.attribution]++;
+    if (refusal.reset.kind === 'log') g.denied++;
     // A refused SYN sent again: refused again, and no attempt of its own (outcomes.ts).
     if (items.attempt[i] === 0 && opensAttempt(c)) g.resent++;
   }
@@ -1019,6 +1023,7 @@ function finishGroup(g: GroupAcc, schedule: Schedule): DestinationGroup {
   };
   if (g.pings > 0) group.pings = g.pings;
   if (g.resent > 0) group.resent = g.resent;
+  if (g.denied > 0) group.denied = g.denied;
   if (n.abandoned > 0) group.abandonedByClient = n.abandoned;
   if (g.tcpPorts.size > 0 && g.udpPorts.size > 0) group.portsByProtocol = { tcp: g.tcpPorts.size, udp: g.udpPorts.size };
   if (n.untimed > 0) group.untimed = { flows: n.untimed, datagrams: n.untimedDatagrams, seconds: round(n.untimedSeconds, 6) };

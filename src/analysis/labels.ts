@@ -3,7 +3,7 @@
  * flood and dns-tunnel a host earns, the evidence for each — the numbers that made it — and a score that orders
  * hosts by how much they deserve attention.
  */
-import { CUT_OFF_SECONDS, blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
+import { CUT_OFF_SECONDS, DENIED_IN_LOG, blockedOutcome, middleboxOutcome, type Items } from './outcomes.js';
 import { destinationCount, pingsOnly, scheduleGetsThrough, targetsOf, type Destinations } from './groups.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
 import { count, decimal, duration, plural, round, ttl } from '../quantities.js';
@@ -170,9 +170,15 @@ export function labelHost(
   if (!isProxyHost && scan === null && (turnedAwayInPath(tally) || (mostlyFailed(tally) && repeatedlyBlocked(items, tally, groupOf)))) {
     labels.push('blocked');
     const unanswered = directBlocked - directMiddlebox;
+    const denied = tally.directDenied;
+    const inPath = directMiddlebox - denied;
     evidence.push(
-      `blocked: ${count(directBlocked)} of ${plural(direct.length, 'direct attempt')} failed` +
-        ` (${count(directMiddlebox)} refused by a device in the path, ${count(unanswered)} never answered)`,
+      `blocked: ${count(directBlocked)} of ${plural(direct.length, 'direct attempt')} failed (` +
+        [
+          ...(denied > 0 ? [`${count(denied)} ${DENIED_IN_LOG}`] : []),
+          ...(inPath > 0 || denied === 0 ? [`${count(inPath)} refused by a device in the path`] : []),
+          `${count(unanswered)} never answered)`,
+        ].join(', '),
     );
   } else if (deniedFlow !== null) {
     labels.push('blocked');

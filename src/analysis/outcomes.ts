@@ -50,6 +50,9 @@ export function abandonedByClient(c: Connection): boolean {
 /** Attempts abandonedByClient, in the words of every count and sentence that says them apart. */
 export const ABANDONED = 'abandoned by the client';
 
+/** Refusals known only from a firewall's denied lines (DestinationGroup.denied), as every report says them. */
+export const DENIED_IN_LOG = "denied in the firewall's log";
+
 /** Connections of one host held as objects while it is analysed; a host with more reads them from the store as needed. */
 export const MAX_HELD_CONNECTIONS = 50_000;
 

@@ -215,6 +215,8 @@ export interface Tally {
   directMiddlebox: number;
   /** Of those, the attempts the device turned away (refusedSomething): not a reset after a connection had closed. */
   directRefusedInPath: number;
+  /** Of directMiddlebox, those only a firewall's log tells of (its denied lines, DestinationGroup.denied). */
+  directDenied: number;
   directEstablished: number;
   /** Direct web attempts over UDP (QUIC, HTTP/3), and how many of them got an answer. */
   directUdp: number;
@@ -295,6 +297,7 @@ export function tallyItems(items: Items, internal: CidrSet, webPorts: readonly n
     directBlocked: 0,
     directMiddlebox: 0,
     directRefusedInPath: 0,
+    directDenied: 0,
     directEstablished: 0,
     directUdp: 0,
     directUdpAnswered: 0,
@@ -340,6 +343,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     if (middleboxOutcome(outcome, refusal)) {
       tally.directMiddlebox++;
       if (refusal !== undefined && refusedSomething(refusal)) tally.directRefusedInPath++;
+      if (refusal?.reset.kind === 'log') tally.directDenied++;
     }
     if (!failed) tally.directEstablished++;
     // A reset that ended a connection after its handshake, or came after it, refused nothing.

@@ -301,6 +301,12 @@ export interface DestinationGroup {
    * no attempt. Absent when none.
    */
   resent?: number;
+  /**
+   * Of `resets`, refusals known only from a firewall's log (a denied line, no packet of the
+   * refusal seen): the log says it denied them, not how (a reset, an ICMP message or silence).
+   * Absent when none.
+   */
+  denied?: number;
   viaProxy: boolean;
   bytesOut: number;
   bytesIn: number;

@@ -17,7 +17,7 @@ import {
 } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { answersOnLink, type Interception } from './interception.js';
-import { ABANDONED, abandonedByClient, CUT_OFF_SECONDS, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
+import { ABANDONED, abandonedByClient, CUT_OFF_SECONDS, DENIED_IN_LOG, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import {
   certaintyWords,
@@ -122,7 +122,9 @@ function failureWords(f: VerdictFacts, g: DestinationGroup, noun = 'attempt'): s
   const refused = refusedAttempts(f, g);
   const parts: string[] = [];
   if (refused.endpoint > 0) parts.push(`${howMany(refused.endpoint, g.attempts, noun)} refused by the server itself`);
-  if (refused.middlebox > 0) parts.push(`${howMany(refused.middlebox, g.attempts, noun)} refused by a device in the path`);
+  if (refused.middlebox > refused.denied)
+    parts.push(`${howMany(refused.middlebox - refused.denied, g.attempts, noun)} refused by a device in the path`);
+  if (refused.denied > 0) parts.push(`${howMany(refused.denied, g.attempts, noun)} ${DENIED_IN_LOG}`);
   if (refused.unknown > 0) parts.push(`${howMany(refused.unknown, g.attempts, noun)} refused (by whom cannot be told)`);
   if (g.unanswered > 0) parts.push(`${howMany(g.unanswered, g.attempts, noun)} never answered`);
   const abandoned = g.abandonedByClient ?? 0;
@@ -147,12 +149,14 @@ function floodOutcomeWords(flood: Flood, noun: string, failing: string): string 
  * connections reset, and Windows sends a refused SYN again, twice, each a connection of its own
  * reset again (outcomes.ts): "119 of 42 attempts" is what counting those against attempts says.
  */
-function refusedAttempts(f: VerdictFacts, g: DestinationGroup): Record<ResetAttribution, number> {
-  const n = { middlebox: 0, endpoint: 0, unknown: 0 };
+/** A group's refused attempts by who refused them; `denied`, among the middlebox's, those only a firewall's log tells of. */
+function refusedAttempts(f: VerdictFacts, g: DestinationGroup): Record<ResetAttribution | 'denied', number> {
+  const n = { middlebox: 0, endpoint: 0, unknown: 0, denied: 0 };
   for (const i of f.hostGroups.itemsOf(g)) {
     const refusal = f.items.refusal[i];
     if (f.items.attempt[i] === 0 || refusal === undefined || f.items.outcome[i] === 'established') continue;
     n[refusal.attribution]++;
+    if (refusal.reset.kind === 'log') n.denied++;
   }
   return n;
 }

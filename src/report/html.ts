@@ -41,6 +41,7 @@ import {
   shortIso,
   totalResets,
 } from './words.js';
+import { DENIED_IN_LOG } from '../analysis/outcomes.js';
 
 /** Destination groups per host that get their own address chart. */
 const GROUP_CHARTS = 3;
@@ -295,7 +296,9 @@ function resetsWords(g: DestinationGroup): string {
   const total = totalResets(g);
   if (total === 0) return '0';
   const by: string[] = [];
-  if (g.resets.middlebox) by.push(`${count(g.resets.middlebox)} middlebox`);
+  const denied = g.denied ?? 0;
+  if (g.resets.middlebox > denied) by.push(`${count(g.resets.middlebox - denied)} middlebox`);
+  if (denied > 0) by.push(`${count(denied)} ${DENIED_IN_LOG}`);
   if (g.resets.endpoint) by.push(`${count(g.resets.endpoint)} server`);
   if (g.resets.unknown) by.push(`${count(g.resets.unknown)} unknown`);
   return `${count(total)} (${by.join(', ')})`;

@@ -5,7 +5,7 @@
  */
 import type { AnalysisResult, Attempt, CaptureSummary, DestinationGroup, HostFinding, QuietHosts } from '../analysis/types.js';
 import { hasFindings } from '../analysis/quiet.js';
-import { ABANDONED } from '../analysis/outcomes.js';
+import { ABANDONED, DENIED_IN_LOG } from '../analysis/outcomes.js';
 import type { RenderOptions } from './types.js';
 import { count, duration, plural } from '../quantities.js';
 import { isoMillis, SINCE_BOOT, timedSinceBoot } from '../time.js';
@@ -67,12 +67,16 @@ export function outcomeWords(group: DestinationGroup): string {
   if (group.unanswered > 0) parts.push(`${count(group.unanswered)} unanswered`);
   const abandoned = group.abandonedByClient ?? 0;
   if (abandoned > 0) parts.push(`${count(abandoned)} ${ABANDONED}`);
-  if (resets > 0) {
+  // Refusals a firewall's log alone tells of: it denied them, and does not say how.
+  const denied = group.denied ?? 0;
+  if (denied > 0) parts.push(`${count(denied)} ${DENIED_IN_LOG}`);
+  const middlebox = group.resets.middlebox - denied;
+  if (resets > denied) {
     const by: string[] = [];
-    if (group.resets.middlebox > 0) by.push(`${count(group.resets.middlebox)} by a middlebox`);
+    if (middlebox > 0) by.push(`${count(middlebox)} by a middlebox`);
     if (group.resets.endpoint > 0) by.push(`${count(group.resets.endpoint)} by ${group.viaProxy ? 'the proxy' : 'the server'}`);
     if (group.resets.unknown > 0) by.push(`${count(group.resets.unknown)} by an unknown sender`);
-    parts.push(`${count(resets)} reset (${by.join(', ')})`);
+    parts.push(`${count(resets - denied)} reset (${by.join(', ')})`);
   }
   if (cutOff > 0) parts.push(`${count(cutOff)} ${CUT_OFF}`);
   // Connections that were no attempt — a refused SYN sent again (each a connection, reset again),

@@ -11,6 +11,7 @@ import { analyzeConnections, defaultAnalyzeOptions, type AnalysisResult } from '
 import { FirewallLogError, matchLogToCapture, readFirewallLog, sniffFirewallLog, type FirewallLog } from '../../src/logs/firewall/index.js';
 import { TimeZoneError, datedLine } from '../../src/logs/firewall/time.js';
 import { analyze } from '../../src/index.js';
+import { analyzeRenderers } from '../../src/report/index.js';
 import { capturesLine, logClockLine } from '../../src/report/words.js';
 import type { Connection } from '../../src/flows/connection.js';
 
@@ -59,6 +60,15 @@ describe("the case study's firewall excerpt, as it stands", () => {
         evidence: 'denied by the firewall (its log: case-study-excerpt.tsv)',
       },
     ]);
+  });
+
+  it('says the attempts were denied in its log, not reset: a list of blocks does not say how the firewall refused them', () => {
+    expect(group.resets.middlebox).toBe(19);
+    expect(group.denied).toBe(19);
+    expect(host.evidence).toContain("blocked: 19 of 19 direct attempts failed (19 denied in the firewall's log, 0 never answered)");
+    const text = analyzeRenderers.text(result, { color: false, width: 200 });
+    expect(text).toContain("19 attempts: 0 established, 19 denied in the firewall's log");
+    expect(text).not.toMatch(/reset \(19 by a middlebox\)|refused by a device in the path/);
   });
 
   it('sees rising source ports, about one attempt a second in bursts, and the pause between them', () => {

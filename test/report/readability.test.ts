@@ -172,7 +172,7 @@ describe('a beacon inside one long-lived connection', () => {
     // An ASA's "Deny TCP (no connection)" of a stray ACK is a denied connection, not an attempt.
     const { result } = await analyze([resolve(projectRoot, 'test/logs/fixtures/cisco-asa.log')]);
     const g = result.hosts.find((h) => h.address === '192.168.0.13')!.groups[0]!;
-    expect(outcomeWords(g)).toBe('3 attempts and 1 connection without a SYN: 0 established, 4 reset (4 by a middlebox)');
+    expect(outcomeWords(g)).toBe("3 attempts and 1 connection without a SYN: 0 established, 4 denied in the firewall's log");
   });
 
   it('does not count the denied connections that were no attempt among the attempts the run summary names', async () => {
@@ -185,6 +185,16 @@ describe('a beacon inside one long-lived connection', () => {
     const { result: table } = await analyze([resolve(projectRoot, 'test/logs/fixtures/case-study-excerpt.tsv')]);
     expect(table.resetSources[0]).toMatchObject({ kind: 'log', resets: 19, attempts: 19 });
     expect(table.summary[0]).toMatch(/^19 attempts to 10 addresses \(72\.246\.53\.0\/24\) were denied by the firewall/);
+  });
+
+  it("says the refusals a firewall's log alone tells of as denied, apart from the resets the capture saw", () => {
+    const g = caseStudyResult().hosts[0]!.groups.find((x) => !x.viaProxy)!;
+    g.attempts = 12;
+    g.established = 0;
+    g.unanswered = 0;
+    g.resets = { middlebox: 12, endpoint: 0, unknown: 0 };
+    g.denied = 5;
+    expect(outcomeWords(g)).toBe("12 attempts: 0 established, 5 denied in the firewall's log, 7 reset (7 by a middlebox)");
   });
 
   it('says a reset through the proxy came from the proxy, not the server', () => {
