@@ -129,13 +129,20 @@ export function labelHost(
   const periodicGroups = groups.filter((g) => g.schedule.periodic);
   // A name whose connections already recur on a schedule says nothing new by its lookups, nor do
   // lookups whose resolver outside is itself a destination on a schedule (DNS past the resolver); a
-  // proxy looks names up for its clients, on their schedule.
+  // proxy looks names up for its clients, on their schedule. Nor does a name with a connection for
+  // every lookup, those connections on no schedule: their times are the lookups', judged more
+  // closely (lookups a second apart are one lookup, connections keep their bursts) — a program
+  // fetching at uneven times, not one polling by name. Lookups without as many connections (a DNS
+  // channel that connects only when told to) keep their own schedule.
   const dnsSchedules = isProxyHost
     ? []
     : channel.schedules.filter(
         (d) =>
-          !periodicGroups.some(
-            (g) => g.destination === d.name || g.names.includes(d.name) || d.resolvers.every((r) => g.addressList.includes(r)),
+          !groups.some(
+            (g) =>
+              (g.schedule.periodic &&
+                (g.destination === d.name || g.names.includes(d.name) || d.resolvers.every((r) => g.addressList.includes(r)))) ||
+              (!g.schedule.periodic && !g.viaProxy && g.attempts >= d.lookups && (g.destination === d.name || g.names.includes(d.name))),
           ),
       );
   const labels: Label[] = [];

@@ -13,6 +13,7 @@ import { readCaptureBytes } from '../../src/capture/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { dnsQueryPayload, dnsResponsePayload, udpFrame } from '../../src/synth/frame.js';
 import { Rng } from '../../src/synth/capture.js';
+import { TcpSession } from '../../src/synth/session.js';
 import { flowsRenderers, reportRenderers } from '../../src/report/index.js';
 import { corpusPath, projectRoot } from '../support/corpus.js';
 import { MIN_LOOKUPS } from '../../src/analysis/dns-schedule.js';
@@ -156,6 +157,56 @@ describe('DNS as a channel', () => {
     expect(d.schedule.periodSeconds).toBeCloseTo(60, 0);
     expect(Date.parse(d.lastSeen) - Date.parse(d.firstSeen)).toBeGreaterThan(38 * 60_000);
     expect(h?.dnsTunnels).toBeUndefined();
+  });
+
+  /** A fetch from `host` to 198.51.100.7:443 (the lookups' answer) at `ts`: handshake, a request, its answer, FINs. */
+  function fetch(frames: TimedFrame[], host: string, sport: number, ts: number): void {
+    const s = new TcpSession({ client: host, server: '198.51.100.7', sport, dport: 443 });
+    s.syn(ts)
+      .synAck(ts + 0.03)
+      .ack(ts + 0.031)
+      .send(ts + 0.032, 'client', 'x'.repeat(300))
+      .send(ts + 0.07, 'server', 'y'.repeat(900))
+      .fin(ts + 0.08, 'client')
+      .fin(ts + 0.11, 'server')
+      .ack(ts + 0.111);
+    frames.push(...s.frames());
+  }
+
+  it('a program that looks its server up before each fetch, at uneven times, polls by no schedule: its connections say so', async () => {
+    // Every 3 s ±90 %, as the lab's shared-address scenario fetches its shop: lookups a second
+    // apart are one lookup, so the lookups alone read as a loose schedule the fetches do not keep
+    // (here "one lookup every 3.6 s (jitter ±53%)", the fetches "irregular spacing, jitter ±81%").
+    const rng = new Rng(8);
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.74';
+    let ts = T0;
+    for (let i = 0; i < 25; i++) {
+      lookup(frames, host, 40000 + i, i + 1, 'shop.other.example', ts, 0);
+      fetch(frames, host, 50000 + i, ts + 0.01);
+      ts += 3 * (1 + (rng.next() * 2 - 1) * 0.9);
+    }
+    const { result } = await analyzeFrames(frames, 'uneven-fetches.pcap');
+    const h = hostOf(result, host);
+    expect(h?.groups.find((g) => g.destination === 'shop.other.example')?.schedule.periodic).toBe(false);
+    expect(h?.dnsSchedules).toBeUndefined();
+    expect(h?.labels ?? []).not.toContain('periodic');
+    expect(h?.verdict ?? '').not.toMatch(/Looks up shop\.other\.example on a schedule/);
+  });
+
+  it('lookups every minute that lead to a connection only now and then (a DNS channel told when to connect) keep their schedule', async () => {
+    const rng = new Rng(11);
+    const frames: TimedFrame[] = [];
+    const host = '192.168.1.75';
+    for (let i = 0; i < 40; i++) {
+      const ts = T0 + i * 60 + (rng.next() - 0.5);
+      lookup(frames, host, 40000 + i, i + 1, 'tasks.c2.example', ts, 5);
+      if (i % 5 === 2 || i === 11) fetch(frames, host, 50000 + i, ts + 0.01);
+    }
+    const { result } = await analyzeFrames(frames, 'dns-channel-tasks.pcap');
+    const h = hostOf(result, host);
+    expect(h?.dnsSchedules?.map((d) => d.name)).toEqual(['tasks.c2.example']);
+    expect(h?.evidence).toContainEqual(expect.stringMatching(/^periodic: DNS lookups of tasks\.c2\.example: one lookup every 1 min/));
   });
 
   it("answers nobody asked for (a DNS reflection's responses at its victim) are no lookups of the victim's", async () => {
