@@ -4,6 +4,7 @@
  * addresses share a netblock and their names a family (or one names nothing: joinInBlock), and
  * each group's counts, bytes, times and schedule.
  */
+import { getDomain } from 'tldts';
 import { netblock4, respNetblock } from './cidr.js';
 import { respV4 } from '../flows/store.js';
 import { keyAddress, respKey, sortedKeyTexts, type AddressKey } from './address-key.js';
@@ -281,9 +282,6 @@ function joinInBlock(seen: BlockKeys, family: NameFamily | null, id: number, mer
   }
 }
 
-/** Second-level labels under a country's domain that registries hand out names beneath (example.co.uk). */
-const SECOND_LEVELS = new Set(['co', 'com', 'net', 'org', 'gov', 'edu', 'ac', 'or', 'ne', 'go', 'gob', 'mil', 'nic', 'ltd', 'plc', 'sch']);
-
 /**
  * A key's site and where its names lead: the registered domain of the name it is keyed by, and
  * those of that name and its CNAME chain (a name the host resolved) — the site itself for a name
@@ -305,16 +303,20 @@ export function nameFamilies(key: GroupKey): NameFamily | null {
   return { site, reaches: [...new Set([site, ...key.names.map(registeredDomain)])], targets: key.names.slice(1) };
 }
 
-/** A name's registered domain: its last two labels, three under a country's second level (example.co.uk). */
+/**
+ * A name's registered domain, by the Public Suffix List with its private section (tldts): the
+ * part a registrant controls, so that customers of one hosting or CDN suffix are apart —
+ * `d111.cloudfront.net` and `d222.cloudfront.net`, `a.github.io` and `b.github.io`, two names
+ * under `duckdns.org` or `trycloudflare.com` are different sites, while `www.example.co.uk` is
+ * `example.co.uk`. A name with none (a single label, an address written as a name) is its own.
+ */
 export function registeredDomain(name: string): string {
   // An address written as a name (Host: 192.0.2.7) is its own.
   if (name.includes(':') || /^[\d.]+$/.test(name)) return name;
-  const labels = name.split('.');
-  if (labels.length <= 2) return name;
-  const last = labels[labels.length - 1]!;
-  const second = labels[labels.length - 2]!;
-  return labels.slice(last.length === 2 && SECOND_LEVELS.has(second) ? -3 : -2).join('.');
+  return getDomain(name, PRIVATE_SUFFIXES) ?? name.toLowerCase();
 }
+
+const PRIVATE_SUFFIXES = { allowPrivateDomains: true } as const;
 
 function newCounts(): GroupCounts {
   return {

@@ -93,6 +93,42 @@ describe('destinations', () => {
     expect(found.groups.filter((g) => g.destination.startsWith('www.site'))).toHaveLength(15);
   });
 
+  it("keeps a beacon on a CDN's own name apart from sites whose names lead to other names under that CDN's suffix", () => {
+    // A beacon to its own CloudFront distribution, d1beacon.cloudfront.net, every 60 s; meanwhile 15
+    // sites, each a CNAME to a distribution of its own on the same edge /24. cloudfront.net is a
+    // suffix customers get names under (the Public Suffix List's private section), as github.io,
+    // duckdns.org or trycloudflare.com are: each distribution is its own site.
+    const beaconName = 'd1beacon.cloudfront.net';
+    const conns = [];
+    for (let i = 0; i < 40; i++) {
+      const address = `13.224.7.${10 + (i % 4)}`;
+      if (i % 5 === 0) conns.push(dns(1_000 + i * 60 - 0.1, beaconName, [{ name: beaconName, type: 'A', value: address, ttl: 60 }]));
+      conns.push(session(host, address, 443, 1_000 + i * 60 + ((i * 7) % 10) / 10, { sni: beaconName }));
+    }
+    for (let i = 0; i < 150; i++) {
+      const site = `www.site${i % 15}.example`;
+      const distribution = `d${900 + (i % 15)}site.cloudfront.net`;
+      const address = `13.224.7.${100 + (i % 15)}`;
+      const ts = 1_000 + ((i * 7919) % 2_400) + (i % 13) / 7;
+      conns.push(
+        dns(ts - 0.1, site, [
+          { name: site, type: 'CNAME', value: distribution, ttl: 300 },
+          { name: distribution, type: 'A', value: address, ttl: 60 },
+        ]),
+        session(host, address, 443, ts, { sni: site }),
+      );
+    }
+    conns.sort((a, b) => a.ts - b.ts);
+    const found = analyzeConnections(conns, [], options()).hosts[0]!;
+    const beacon = found.groups.find((g) => g.destination === beaconName)!;
+    expect(beacon.names).toEqual([beaconName]);
+    expect(beacon.attempts).toBe(40);
+    expect(beacon.schedule.periodic).toBe(true);
+    expect(beacon.schedule.periodSeconds).toBeCloseTo(60, 0);
+    expect(found.labels).toContain('periodic');
+    expect(found.groups.filter((g) => g.destination.startsWith('www.site'))).toHaveLength(15);
+  });
+
   it('groups a connection by the name its SNI asked for where the CDN serves several names the host resolved from one address', () => {
     // The beacon's name and two sites the user browses all resolve to 104.21.5.10; the last answer
     // for the address names a site, but every beacon's ClientHello names update.badcdn.example.
