@@ -36,12 +36,12 @@ import {
   hostActivity,
   listedHosts,
   outcomeWords,
+  resetsCell,
   quietAbandonedWords,
   groupPorts,
   shortIso,
   totalResets,
 } from './words.js';
-import { DENIED_IN_LOG } from '../analysis/outcomes.js';
 
 /** Destination groups per host that get their own address chart. */
 const GROUP_CHARTS = 3;
@@ -226,7 +226,7 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
             count(g.attempts),
             count(g.established),
             count(g.unanswered),
-            h(resetsWords(g)),
+            h(resetsCell(g)),
             h(scheduleWords(g.schedule)),
           ]),
           ['d', '', 'n', 'n', 'n', 'n', '', 'w'],
@@ -290,18 +290,6 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
     });
   out.push('</section>');
   return out.join('\n');
-}
-
-function resetsWords(g: DestinationGroup): string {
-  const total = totalResets(g);
-  if (total === 0) return '0';
-  const by: string[] = [];
-  const denied = g.denied ?? 0;
-  if (g.resets.middlebox > denied) by.push(`${count(g.resets.middlebox - denied)} middlebox`);
-  if (denied > 0) by.push(`${count(denied)} ${DENIED_IN_LOG}`);
-  if (g.resets.endpoint) by.push(`${count(g.resets.endpoint)} server`);
-  if (g.resets.unknown) by.push(`${count(g.resets.unknown)} unknown`);
-  return `${count(total)} (${by.join(', ')})`;
 }
 
 function outcomeKey(): string {

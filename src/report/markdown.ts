@@ -2,7 +2,7 @@
  * Markdown for incident tickets (GitHub/GitLab flavoured): headings, pipe tables, and every
  * capture-derived string escaped so it renders literally (no HTML, links, mentions, code).
  */
-import type { AnalysisResult, CompareResult, DestinationGroup, HostFinding } from '../analysis/types.js';
+import type { AnalysisResult, CompareResult, HostFinding } from '../analysis/types.js';
 import type { ConnState } from '../flows/connection.js';
 import { CONN_STATES } from '../flows/conn-state.js';
 import { escapeMarkdown as md } from './escape.js';
@@ -32,6 +32,7 @@ import {
   listedHosts,
   partlyShownWords,
   quietAbandonedWords,
+  resetsCell,
   groupPorts,
   shortIso,
   totalResets,
@@ -71,16 +72,6 @@ function modelTable(model: TableModel): string {
 /** The labels are a closed set of plain words: safe in code spans. */
 function labels(host: HostFinding): string {
   return host.labels.length === 0 ? 'none' : host.labels.map((l) => `\`${l}\``).join(' ');
-}
-
-function resetsCell(g: DestinationGroup): string {
-  const total = totalResets(g);
-  if (total === 0) return '0';
-  const by: string[] = [];
-  if (g.resets.middlebox) by.push(`${count(g.resets.middlebox)} middlebox`);
-  if (g.resets.endpoint) by.push(`${count(g.resets.endpoint)} server`);
-  if (g.resets.unknown) by.push(`${count(g.resets.unknown)} unknown`);
-  return `${count(total)} (${by.join(', ')})`;
 }
 
 function namesCell(names: string[], limit = 5): string {

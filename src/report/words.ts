@@ -98,6 +98,19 @@ export function outcomeWords(group: DestinationGroup): string {
   return `${all}: ${parts.join(', ')}`;
 }
 
+/** A group's refusals in a table's cell: "19 (19 denied in the firewall's log)", "5 (3 middlebox, 2 server)". */
+export function resetsCell(g: DestinationGroup): string {
+  const total = totalResets(g);
+  if (total === 0) return '0';
+  const by: string[] = [];
+  const denied = g.denied ?? 0;
+  if (g.resets.middlebox > denied) by.push(`${count(g.resets.middlebox - denied)} middlebox`);
+  if (denied > 0) by.push(`${count(denied)} ${DENIED_IN_LOG}`);
+  if (g.resets.endpoint) by.push(`${count(g.resets.endpoint)} server`);
+  if (g.resets.unknown) by.push(`${count(g.resets.unknown)} unknown`);
+  return `${count(total)} (${by.join(', ')})`;
+}
+
 export function totalResets(group: DestinationGroup): number {
   return group.resets.middlebox + group.resets.endpoint + group.resets.unknown;
 }

@@ -11,7 +11,7 @@ import { analyzeConnections, defaultAnalyzeOptions, type AnalysisResult } from '
 import { FirewallLogError, matchLogToCapture, readFirewallLog, sniffFirewallLog, type FirewallLog } from '../../src/logs/firewall/index.js';
 import { TimeZoneError, datedLine } from '../../src/logs/firewall/time.js';
 import { analyze } from '../../src/index.js';
-import { analyzeRenderers } from '../../src/report/index.js';
+import { analyzeRenderers, reportRenderers } from '../../src/report/index.js';
 import { capturesLine, logClockLine } from '../../src/report/words.js';
 import type { Connection } from '../../src/flows/connection.js';
 
@@ -69,6 +69,10 @@ describe("the case study's firewall excerpt, as it stands", () => {
     const text = analyzeRenderers.text(result, { color: false, width: 200 });
     expect(text).toContain("19 attempts: 0 established, 19 denied in the firewall's log");
     expect(text).not.toMatch(/reset \(19 by a middlebox\)|refused by a device in the path/);
+    // The reports' tables say the same in their resets cell.
+    const report = { ...result, connections: [] };
+    expect(reportRenderers.markdown(report, { color: false })).toContain("| 19 (19 denied in the firewall's log) |");
+    expect(reportRenderers.html(report, { color: false })).toMatch(/<td>19 \(19 denied in the firewall(&#39;|&#x27;|')s log\)<\/td>/);
   });
 
   it('sees rising source ports, about one attempt a second in bursts, and the pause between them', () => {
