@@ -185,6 +185,23 @@ export class TcpSession {
     return this;
   }
 
+  /**
+   * A whole exchange from `t`: the handshake (`rtt` its round trip), the client's `request` and,
+   * `reply` seconds after `t`, the server's `response`; then, `close` seconds after `t`, the
+   * client's FIN, the server's one round trip later, and the last ACK.
+   */
+  exchange(t: number, request: Uint8Array | string, response: Uint8Array | string, o: { rtt: number; reply: number; close: number }): this {
+    const step = 0.0001;
+    return this.syn(t)
+      .synAck(t + o.rtt)
+      .ack(t + o.rtt + step)
+      .send(t + o.rtt + 2 * step, 'client', request)
+      .send(t + o.reply, 'server', response)
+      .fin(t + o.close, 'client')
+      .fin(t + o.close + o.rtt, 'server')
+      .ack(t + o.close + o.rtt + step);
+  }
+
   frames(): TimedFrame[] {
     return this.out.slice();
   }

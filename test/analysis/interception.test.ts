@@ -69,15 +69,7 @@ describe('a transparent proxy', () => {
     for (let i = 0; i < 20; i++) {
       const t = START + i * 120;
       const s = new TcpSession({ client: '10.0.0.20', server: '93.184.216.99', sport: 53000 + i, dport: 443, serverTtl: 64 });
-      s.syn(t)
-        .synAck(t + 0.0003)
-        .ack(t + 0.0004)
-        .send(t + 0.001, 'client', 'x'.repeat(200))
-        .send(t + 0.02, 'server', 'y'.repeat(400))
-        .fin(t + 1, 'client')
-        .fin(t + 1.0003, 'server')
-        .ack(t + 1.0004);
-      frames.push(...s.frames());
+      frames.push(...s.exchange(t, 'x'.repeat(200), 'y'.repeat(400), { rtt: 0.0003, reply: 0.02, close: 1 }).frames());
     }
     const path = join(tmp, 'beacon-alone.pcap');
     writeFileSync(path, buildPcap(frames));

@@ -162,15 +162,7 @@ describe('DNS as a channel', () => {
   /** A fetch from `host` to 198.51.100.7:443 (the lookups' answer) at `ts`: handshake, a request, its answer, FINs. */
   function fetch(frames: TimedFrame[], host: string, sport: number, ts: number): void {
     const s = new TcpSession({ client: host, server: '198.51.100.7', sport, dport: 443 });
-    s.syn(ts)
-      .synAck(ts + 0.03)
-      .ack(ts + 0.031)
-      .send(ts + 0.032, 'client', 'x'.repeat(300))
-      .send(ts + 0.07, 'server', 'y'.repeat(900))
-      .fin(ts + 0.08, 'client')
-      .fin(ts + 0.11, 'server')
-      .ack(ts + 0.111);
-    frames.push(...s.frames());
+    frames.push(...s.exchange(ts, 'x'.repeat(300), 'y'.repeat(900), { rtt: 0.03, reply: 0.07, close: 0.08 }).frames());
   }
 
   it('a program that looks its server up before each fetch, at uneven times, polls by no schedule: its connections say so', async () => {

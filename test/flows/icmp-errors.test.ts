@@ -26,15 +26,7 @@ function sessions(client: string, server: string, router: string, error: { type:
   for (let i = 0; i < 12; i++) {
     const t = START + i * 300 + (i % 3);
     const s = new TcpSession({ client, server, sport: 50000 + i, dport: 443, serverTtl: 54 });
-    s.syn(t)
-      .synAck(t + 0.03)
-      .ack(t + 0.031)
-      .send(t + 0.032, 'client', 'x'.repeat(1400))
-      .send(t + 0.1, 'server', 'y'.repeat(500))
-      .fin(t + 1, 'client')
-      .fin(t + 1.03, 'server')
-      .ack(t + 1.031);
-    const own = s.frames();
+    const own = s.exchange(t, 'x'.repeat(1400), 'y'.repeat(500), { rtt: 0.03, reply: 0.1, close: 1 }).frames();
     frames.push(...own);
     frames.push({ ts: t + 0.0325, frame: icmpFrame({ src: router, dst: client, ...error, quoted: quoteOf(own[3]!.frame) }) });
   }
