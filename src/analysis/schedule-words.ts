@@ -172,7 +172,8 @@ export function portWords(sequential: boolean): string {
 /** A destination group's schedule in one line, as the renderers show it. */
 export function scheduleWords(s: Schedule): string {
   if (!s.periodic) {
-    if (s.bursts > 1 && s.burstSize !== null) {
+    // Bursts are said where some held several events: "17 bursts" of 17 single attempts says nothing.
+    if (s.bursts > 1 && s.burstSize !== null && s.bursts < s.attempts) {
       return `no regular schedule (${plural(s.bursts, 'burst')}${s.sequentialPorts ? `, ${portWords(true)}` : ''})`;
     }
     return s.sequentialPorts ? `no regular schedule, ${portWords(true)}` : 'no regular schedule';

@@ -168,6 +168,18 @@ describe('a beacon inside one long-lived connection', () => {
     expect(scheduleWords(g.schedule)).toMatch(/^bursts of 14 attempts/);
   });
 
+  it('says bursts of an irregular group only where some held several attempts: "17 bursts" of 17 lone attempts says nothing', () => {
+    const g = caseStudyResult().hosts[0]!.groups[0]!;
+    const irregular = { ...g.schedule, periodic: false, cycleSeconds: null };
+    expect(scheduleWords({ ...irregular, bursts: 3, burstSize: 8, attempts: 25, sequentialPorts: false })).toBe(
+      'no regular schedule (3 bursts)',
+    );
+    expect(scheduleWords({ ...irregular, bursts: 17, burstSize: 1, attempts: 17, sequentialPorts: false })).toBe('no regular schedule');
+    expect(scheduleWords({ ...irregular, bursts: 17, burstSize: 1, attempts: 17, sequentialPorts: true })).toBe(
+      'no regular schedule, sequential source ports',
+    );
+  });
+
   it('counts a connection that was no attempt apart, so that the numbers add up', async () => {
     // An ASA's "Deny TCP (no connection)" of a stray ACK is a denied connection, not an attempt.
     const { result } = await analyze([resolve(projectRoot, 'test/logs/fixtures/cisco-asa.log')]);
