@@ -145,11 +145,11 @@ function floodOutcomeWords(flood: Flood, noun: string, failing: string): string 
 }
 
 /**
- * A group's attempts that were refused, by who refused them. The group's `resets` count the
- * connections reset, and Windows sends a refused SYN again, twice, each a connection of its own
- * reset again (outcomes.ts): "119 of 42 attempts" is what counting those against attempts says.
+ * A group's attempts that were refused, by who refused them; `denied`, among the middlebox's,
+ * those only a firewall's log tells of. The group's `resets` count the connections reset, and
+ * Windows sends a refused SYN again, twice, each a connection of its own reset again
+ * (outcomes.ts): "119 of 42 attempts" is what counting those against attempts says.
  */
-/** A group's refused attempts by who refused them; `denied`, among the middlebox's, those only a firewall's log tells of. */
 function refusedAttempts(f: VerdictFacts, g: DestinationGroup): Record<ResetAttribution | 'denied', number> {
   const n = { middlebox: 0, endpoint: 0, unknown: 0, denied: 0 };
   for (const i of f.hostGroups.itemsOf(g)) {
