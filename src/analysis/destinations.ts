@@ -6,6 +6,7 @@
  * names the connections sent (Host, SNI) of other registered domains on those addresses stay
  * apart (groups.ts, joinInBlock).
  */
+import { getDomain } from 'tldts';
 import { respV4, type ConnectionList } from '../flows/store.js';
 import type { Connection, DnsAnswer } from '../flows/connection.js';
 import { CidrSet, isCidr, netblockOf, respNetblock } from './cidr.js';
@@ -123,6 +124,11 @@ const MAX_SHARED_NAMES = 64;
 
 /** Names and CNAME chains NameBook keeps one object for, at most (then each answer makes its own). */
 const RESOLVED_KEPT = 1 << 20;
+/**
+ * Sites whose names lead to one CNAME target before it is a front many customers share: a vendor
+ * puts two or so of its domains on one property, a shared CDN name serves any number.
+ */
+export const SHARED_FRONT_SITES = 3;
 
 /**
  * Address → the name a host resolved to reach it, from the DNS answers in the captures: an entry
@@ -139,6 +145,8 @@ export class NameBook {
   private readonly shared = new Map<string, string[]>();
   /** Name asked for → the netblocks (/24, /48) of the addresses answers gave it (the first few). */
   private readonly blocks = new Map<string, string[]>();
+  /** A CNAME chain's later name → the sites (registered domains) of the names asked for that lead to it, up to SHARED_FRONT_SITES. */
+  private readonly fronts = new Map<string, string[]>();
 
   /** `resolved` names `address` from here on, for every host: the names it had before are kept in `shared`. */
   private answered(address: string, resolved: ResolvedName): void {
@@ -156,6 +164,18 @@ export class NameBook {
     const blocks = this.blocks.get(resolved.name);
     if (blocks === undefined) this.blocks.set(resolved.name, [block]);
     else if (blocks.length < MAX_SHARED_NAMES && !blocks.includes(block)) blocks.push(block);
+  }
+
+  /** The names after the first of `chain` are led to by the first's site (`fronts`). */
+  private ledTo(chain: readonly string[]): void {
+    let site: string | null = null;
+    for (let i = 1; i < chain.length; i++) {
+      const sites = this.fronts.get(chain[i]!);
+      if (sites !== undefined && sites.length >= SHARED_FRONT_SITES) continue;
+      site ??= registeredDomain(chain[0]!);
+      if (sites === undefined) this.fronts.set(chain[i]!, [site]);
+      else if (!sites.includes(site)) sites.push(site);
+    }
   }
 
   /** `machines`: a machine's names are those any of its addresses resolved (machines.ts). */
@@ -212,6 +232,7 @@ export class NameBook {
       if (resolved === undefined) {
         resolved = { name: query, chain };
         if (resolvedOnce.size < RESOLVED_KEPT) resolvedOnce.set(chainKey, resolved);
+        this.ledTo(chain);
       }
       for (const a of matching.length > 0 ? matching : addresses) {
         const address = a.value;
@@ -233,7 +254,7 @@ export class NameBook {
 
   /** The names one host resolved, for lookups in a loop over that host's connections. */
   forHost(host: string): HostNames {
-    return new HostNames(this.perHost.get(host), this.global, this.byQuery, this.shared, this.blocks);
+    return new HostNames(this.perHost.get(host), this.global, this.byQuery, this.shared, this.blocks, this.fronts);
   }
 }
 
@@ -244,7 +265,17 @@ export class HostNames {
     private readonly byQuery: Map<string, ResolvedName>,
     private readonly shared: Map<string, string[]>,
     private readonly blocks: Map<string, string[]>,
+    private readonly fronts: Map<string, string[]>,
   ) {}
+
+  /**
+   * Whether CNAME chains from names of SHARED_FRONT_SITES sites or more lead to `name` (any host's
+   * answers): a CDN's name its customers share (Fastly's `dualstack.j.sni.global.fastly.net`), not
+   * one property of one vendor's (two of its domains meeting at one Akamai name).
+   */
+  sharedFront(name: string): boolean {
+    return (this.fronts.get(name)?.length ?? 0) >= SHARED_FRONT_SITES;
+  }
 
   lookup(address: string): ResolvedName | null {
     return this.mine?.get(address) ?? this.global.get(address) ?? null;
@@ -499,3 +530,18 @@ export class UnionFind {
     if (ra !== rb) this.parent[rb] = ra;
   }
 }
+
+/**
+ * A name's registered domain, by the Public Suffix List with its private section (tldts): the
+ * part a registrant controls, so that customers of one hosting or CDN suffix are apart —
+ * `d111.cloudfront.net` and `d222.cloudfront.net`, `a.github.io` and `b.github.io`, two names
+ * under `duckdns.org` or `trycloudflare.com` are different sites, while `www.example.co.uk` is
+ * `example.co.uk`. A name with none (a single label, an address written as a name) is its own.
+ */
+export function registeredDomain(name: string): string {
+  // An address written as a name (Host: 192.0.2.7) is its own.
+  if (name.includes(':') || /^[\d.]+$/.test(name)) return name;
+  return getDomain(name, PRIVATE_SUFFIXES) ?? name.toLowerCase();
+}
+
+const PRIVATE_SUFFIXES = { allowPrivateDomains: true } as const;

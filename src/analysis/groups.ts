@@ -4,12 +4,20 @@
  * addresses share a netblock and their names a family (or one names nothing: joinInBlock), and
  * each group's counts, bytes, times and schedule.
  */
-import { getDomain } from 'tldts';
 import { netblock4, respNetblock } from './cidr.js';
 import { respV4 } from '../flows/store.js';
 import { keyAddress, respKey, sortedKeyTexts, type AddressKey } from './address-key.js';
 import { ipv4ToNumber } from '../decode/address.js';
-import { DirectKeys, ProxiedKeys, UnionFind, type GroupKey, type NameBook, type OrgTable } from './destinations.js';
+import {
+  DirectKeys,
+  ProxiedKeys,
+  registeredDomain,
+  UnionFind,
+  type GroupKey,
+  type HostNames,
+  type NameBook,
+  type OrgTable,
+} from './destinations.js';
 import { abandonedByClient, opensAttempt, type Items } from './outcomes.js';
 import {
   analyzeSchedule,
@@ -170,7 +178,8 @@ export function pingsOnly(g: Pick<DestinationGroup, 'pings' | 'attempts'>): bool
 export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, address: string): Destinations {
   const n = items.n;
   const d: Destinations = { keyId: new Int32Array(n), keys: [], key: new Array<GroupKey>(n), merged: new UnionFind() };
-  const directKeys = new DirectKeys(names.forHost(address), orgs);
+  const hostNames = names.forHost(address);
+  const directKeys = new DirectKeys(hostNames, orgs);
   // Made at the host's first proxied connection: most hosts of a network have none.
   let proxiedKeys: ProxiedKeys | null = null;
   const keyIds = new Map<string, number>();
@@ -188,7 +197,7 @@ export function destinationsOf(items: Items, names: NameBook, orgs: OrgTable, ad
     if (id === undefined) {
       keyIds.set(key.key, (id = d.merged.add()));
       d.keys.push(key);
-      families.push(nameFamilies(key));
+      families.push(nameFamilies(key, hostNames));
     }
     if (!viaProxy) {
       const block = netblockKey(c);
@@ -295,28 +304,18 @@ export interface NameFamily {
 
 const NO_TARGETS: readonly string[] = Object.freeze([]);
 
-/** The family of a key's names (NameFamily); null for a key that names nothing (a netblock, an organisation). */
-export function nameFamilies(key: GroupKey): NameFamily | null {
+/**
+ * The family of a key's names (NameFamily); null for a key that names nothing (a netblock, an
+ * organisation). A CNAME target that names of many sites lead to (HostNames.sharedFront: a CDN's
+ * name its customers share) joins nothing.
+ */
+export function nameFamilies(key: GroupKey, names: HostNames): NameFamily | null {
   if (key.groupedBy !== 'dns' && key.groupedBy !== 'host' && key.groupedBy !== 'sni') return null;
   const site = registeredDomain(key.destination);
   if (key.groupedBy !== 'dns') return { site, reaches: [site], targets: NO_TARGETS };
-  return { site, reaches: [...new Set([site, ...key.names.map(registeredDomain)])], targets: key.names.slice(1) };
+  const targets = key.names.length > 1 ? key.names.slice(1).filter((t) => !names.sharedFront(t)) : NO_TARGETS;
+  return { site, reaches: [...new Set([site, ...key.names.map(registeredDomain)])], targets };
 }
-
-/**
- * A name's registered domain, by the Public Suffix List with its private section (tldts): the
- * part a registrant controls, so that customers of one hosting or CDN suffix are apart —
- * `d111.cloudfront.net` and `d222.cloudfront.net`, `a.github.io` and `b.github.io`, two names
- * under `duckdns.org` or `trycloudflare.com` are different sites, while `www.example.co.uk` is
- * `example.co.uk`. A name with none (a single label, an address written as a name) is its own.
- */
-export function registeredDomain(name: string): string {
-  // An address written as a name (Host: 192.0.2.7) is its own.
-  if (name.includes(':') || /^[\d.]+$/.test(name)) return name;
-  return getDomain(name, PRIVATE_SUFFIXES) ?? name.toLowerCase();
-}
-
-const PRIVATE_SUFFIXES = { allowPrivateDomains: true } as const;
 
 function newCounts(): GroupCounts {
   return {

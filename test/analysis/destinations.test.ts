@@ -129,6 +129,42 @@ describe('destinations', () => {
     expect(found.groups.filter((g) => g.destination.startsWith('www.site'))).toHaveLength(15);
   });
 
+  it("keeps sites apart whose chains meet only at a CDN name many customers share, and a vendor's two domains on one property together", () => {
+    // Fastly serves many customers under one name (dualstack.j.sni.global.fastly.net): a beacon's
+    // name and three sites the user browses each lead there, all from 151.101.1.0/24. A vendor's
+    // two domains meeting at one Akamai name are still one destination (the first test).
+    const front = 'dualstack.j.sni.global.fastly.net';
+    const lookup = (ts: number, name: string, address: string) =>
+      dns(ts, name, [
+        { name, type: 'CNAME', value: front, ttl: 300 },
+        { name: front, type: 'A', value: address, ttl: 30 },
+      ]);
+    const conns = [];
+    for (let i = 0; i < 40; i++) {
+      const address = `151.101.1.${10 + (i % 3)}`;
+      if (i % 5 === 0) conns.push(lookup(1_000 + i * 60 - 0.1, 'update.badfastly.example', address));
+      conns.push(session(host, address, 443, 1_000 + i * 60 + ((i * 7) % 10) / 10, { sni: 'update.badfastly.example' }));
+    }
+    for (let i = 0; i < 90; i++) {
+      const site = ['www.news.example', 'www.shop.example', 'static.other.example'][i % 3]!;
+      const address = `151.101.1.${100 + (i % 3)}`;
+      const ts = 1_000 + ((i * 7919) % 2_400) + (i % 13) / 7;
+      conns.push(lookup(ts - 0.1, site, address), session(host, address, 443, ts, { sni: site }));
+    }
+    conns.sort((a, b) => a.ts - b.ts);
+    const found = analyzeConnections(conns, [], options()).hosts[0]!;
+    const beacon = found.groups.find((g) => g.destination === 'update.badfastly.example')!;
+    expect(beacon.attempts).toBe(40);
+    expect(beacon.schedule.periodic).toBe(true);
+    expect(beacon.schedule.periodSeconds).toBeCloseTo(60, 0);
+    expect(found.groups.map((g) => g.destination).sort()).toEqual([
+      'static.other.example',
+      'update.badfastly.example',
+      'www.news.example',
+      'www.shop.example',
+    ]);
+  });
+
   it('groups a connection by the name its SNI asked for where the CDN serves several names the host resolved from one address', () => {
     // The beacon's name and two sites the user browses all resolve to 104.21.5.10; the last answer
     // for the address names a site, but every beacon's ClientHello names update.badcdn.example.
