@@ -539,9 +539,15 @@ export class UnionFind {
  * `example.co.uk`. A name with none (a single label, an address written as a name) is its own.
  */
 export function registeredDomain(name: string): string {
+  const known = REGISTERED.get(name);
+  if (known !== undefined) return known;
   // An address written as a name (Host: 192.0.2.7) is its own.
-  if (name.includes(':') || /^[\d.]+$/.test(name)) return name;
-  return getDomain(name, PRIVATE_SUFFIXES) ?? name.toLowerCase();
+  const domain = name.includes(':') || /^[\d.]+$/.test(name) ? name : (getDomain(name, PRIVATE_SUFFIXES) ?? name.toLowerCase());
+  // The same names come back host after host: each worked out once (a bounded number of them).
+  if (REGISTERED.size < REGISTERED_KEPT) REGISTERED.set(name, domain);
+  return domain;
 }
 
 const PRIVATE_SUFFIXES = { allowPrivateDomains: true } as const;
+const REGISTERED = new Map<string, string>();
+const REGISTERED_KEPT = 1 << 16;
