@@ -18,7 +18,7 @@ import {
   type NameBook,
   type OrgTable,
 } from './destinations.js';
-import { abandonedByClient, opensAttempt, type Items } from './outcomes.js';
+import { abandonedByClient, deniedInLog, opensAttempt, type Items } from './outcomes.js';
 import {
   analyzeSchedule,
   bestSchedule,
@@ -916,7 +916,7 @@ function addToGroup(g: GroupAcc, items: Items, i: number): void {
   // A refusal: a reset of a connection that was established is its end, not a refusal of it.
   if (refusal !== undefined && items.outcome[i] !== 'established') {
     g[refusal.attribution]++;
-    if (refusal.reset.kind === 'log') g.denied++;
+    if (deniedInLog(refusal)) g.denied++;
     // A refused SYN sent again: refused again, and no attempt of its own (outcomes.ts).
     if (items.attempt[i] === 0 && opensAttempt(c)) g.resent++;
   }

@@ -138,12 +138,12 @@ export function labelHost(
     ? []
     : channel.schedules.filter(
         (d) =>
-          !groups.some(
-            (g) =>
-              (g.schedule.periodic &&
-                (g.destination === d.name || g.names.includes(d.name) || d.resolvers.every((r) => g.addressList.includes(r)))) ||
-              (!g.schedule.periodic && !g.viaProxy && g.attempts >= d.lookups && (g.destination === d.name || g.names.includes(d.name))),
-          ),
+          !groups.some((g) => {
+            const named = g.destination === d.name || g.names.includes(d.name);
+            return g.schedule.periodic
+              ? named || d.resolvers.every((r) => g.addressList.includes(r))
+              : named && !g.viaProxy && g.attempts >= d.lookups;
+          }),
       );
   const labels: Label[] = [];
   const evidence: string[] = [];

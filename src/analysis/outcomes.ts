@@ -53,6 +53,9 @@ export const ABANDONED = 'abandoned by the client';
 /** Refusals known only from a firewall's denied lines (DestinationGroup.denied), as every report says them. */
 export const DENIED_IN_LOG = "denied in the firewall's log";
 
+/** Whether a connection's refusal is a firewall log's denial (DENIED_IN_LOG), no packet of it seen. */
+export const deniedInLog = (refusal: AttributedReset | undefined): boolean => refusal?.reset.kind === 'log';
+
 /** Connections of one host held as objects while it is analysed; a host with more reads them from the store as needed. */
 export const MAX_HELD_CONNECTIONS = 50_000;
 

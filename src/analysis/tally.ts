@@ -9,7 +9,7 @@ import { isLoopback, netblockOf, type CidrSet } from './cidr.js';
 import { respV4 } from '../flows/store.js';
 import { keyAddress, type AddressKey } from './address-key.js';
 import { resetTimed, type Connection } from '../flows/connection.js';
-import { blockedOutcome, middleboxOutcome, refusedSomething, type Items } from './outcomes.js';
+import { blockedOutcome, deniedInLog, middleboxOutcome, refusedSomething, type Items } from './outcomes.js';
 import type { AttributedReset } from './attribution.js';
 import { sequentialPorts } from './schedule.js';
 import { count, duration, endpoint, plural, rate, share } from '../quantities.js';
@@ -343,7 +343,7 @@ function tallyItem(tally: Tally, items: Items, i: number, internal: CidrSet, web
     if (middleboxOutcome(outcome, refusal)) {
       tally.directMiddlebox++;
       if (refusal !== undefined && refusedSomething(refusal)) tally.directRefusedInPath++;
-      if (refusal?.reset.kind === 'log') tally.directDenied++;
+      if (deniedInLog(refusal)) tally.directDenied++;
     }
     if (!failed) tally.directEstablished++;
     // A reset that ended a connection after its handshake, or came after it, refused nothing.

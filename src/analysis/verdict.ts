@@ -17,7 +17,16 @@ import {
 } from './groups.js';
 import { dnsTunnelWords, type Labelling } from './labels.js';
 import { answersOnLink, type Interception } from './interception.js';
-import { ABANDONED, abandonedByClient, CUT_OFF_SECONDS, DENIED_IN_LOG, middleboxOutcome, opensAttempt, type Items } from './outcomes.js';
+import {
+  ABANDONED,
+  abandonedByClient,
+  CUT_OFF_SECONDS,
+  DENIED_IN_LOG,
+  deniedInLog,
+  middleboxOutcome,
+  opensAttempt,
+  type Items,
+} from './outcomes.js';
 import { bytes, count, duration, hops, plural, rate, share, ttl } from '../quantities.js';
 import {
   certaintyWords,
@@ -156,7 +165,7 @@ function refusedAttempts(f: VerdictFacts, g: DestinationGroup): Record<ResetAttr
     const refusal = f.items.refusal[i];
     if (f.items.attempt[i] === 0 || refusal === undefined || f.items.outcome[i] === 'established') continue;
     n[refusal.attribution]++;
-    if (refusal.reset.kind === 'log') n.denied++;
+    if (deniedInLog(refusal)) n.denied++;
   }
   return n;
 }
