@@ -23,6 +23,26 @@ export const SINCE_BOOT = 'in seconds since the kernel booted (dmesg without -T)
 /** Whether a log's summary says its times count from the kernel's start (SINCE_BOOT). */
 export const timedSinceBoot = (formatDetail: string): boolean => formatDetail.includes(`times ${SINCE_BOOT}`);
 
+/**
+ * Where a report's times count from: the epoch (dates), or the kernel's start — every input a
+ * dmesg without -T, whose times are seconds since boot and no dates at all.
+ */
+export type Clock = 'date' | 'boot';
+
+/**
+ * A time counted from the kernel's start as dmesg writes it, to the millisecond and without
+ * thousands separators (an analyst greps the log for it): "240 s after boot", "86412.5 s after boot".
+ */
+export function bootTime(ts: number): string {
+  return `${bootSeconds(ts)} s after boot`;
+}
+
+/** "240", "86412.5": seconds since boot to the millisecond, as a number dmesg's own would match. */
+export function bootSeconds(ts: number): string {
+  if (!Number.isFinite(ts)) return fromEpoch(ts);
+  return String(Math.round(ts * 1000) / 1000);
+}
+
 /** The years of that range, for messages. */
 export const CAPTURE_TIME_RANGE = '1970–2200';
 
@@ -133,6 +153,21 @@ export function zeekLogTime(ts: number): string {
 export function httpDate(ts: number): string {
   if (!isCaptureTime(ts)) return outOfRangeTime(ts);
   return new Date(Math.floor(ts) * 1000).toUTCString();
+}
+
+/**
+ * A label for a tick on an axis of time since the kernel booted: "1:05:30" (hours, minutes,
+ * seconds) below a minute's step, "1:05" below a day's, "2 d 03:00" when the axis spans days.
+ */
+export function axisBootLabel(ts: number, step: number, span: number): string {
+  if (!Number.isFinite(ts)) return fromEpoch(ts);
+  const whole = Math.floor(Math.max(0, ts));
+  const days = Math.floor(whole / 86400);
+  const hours = Math.floor((whole % 86400) / 3600);
+  const minutes = TWO_DIGITS[Math.floor((whole % 3600) / 60)]!;
+  const seconds = step < 60 ? `:${TWO_DIGITS[whole % 60]!}` : '';
+  if (span >= 86400) return `${days} d ${TWO_DIGITS[hours]!}:${minutes}${seconds}`;
+  return `${days * 24 + hours}:${minutes}${seconds}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import { el, fmt, linearScale, niceTicks, text, timeTicks } from './svg.js';
 import { count, duration } from '../quantities.js';
 import { compareAddresses } from '../decode/address.js';
 import { OUTCOMES, timeOfDay, type Outcome } from './words.js';
+import { bootTime, type Clock } from '../time.js';
 
 /** Longer than any capture runs: a chart over a longer span says its times are likely wrong. */
 const PLAUSIBLE_SPAN = 366 * 86400;
@@ -72,8 +73,8 @@ function legend(present: Outcome[], x: number, y: number): string {
   return el('g', { class: 'legend' }, ...items);
 }
 
-function xTimeAxis(t0: number, t1: number, x: (v: number) => number, y: number, left: number, right: number): string {
-  const ticks = timeTicks(t0, t1, Math.max(2, Math.floor((right - left) / 90)));
+function xTimeAxis(t0: number, t1: number, x: (v: number) => number, y: number, left: number, right: number, clock: Clock): string {
+  const ticks = timeTicks(t0, t1, Math.max(2, Math.floor((right - left) / 90)), clock);
   const parts = [el('line', { x1: left, x2: right, y1: y, y2: y, stroke: '#333' })];
   for (const t of ticks) {
     const px = x(t.value);
@@ -82,13 +83,17 @@ function xTimeAxis(t0: number, t1: number, x: (v: number) => number, y: number, 
   }
   const span = t1 - t0;
   const unit =
-    span < 6
-      ? `seconds after ${timeOfDay(t0)} UTC`
-      : span > PLAUSIBLE_SPAN
-        ? `date (UTC) — ${duration(span)} of attempts: more than a capture runs, so its clock or time stamps are likely wrong`
-        : span >= 366 * 86400
-          ? 'date (UTC)'
-          : 'time of day (UTC)';
+    clock === 'boot'
+      ? span < 6
+        ? `seconds after ${bootTime(t0)}`
+        : `time since the kernel booted (${span >= 86400 ? 'days, ' : ''}hours:minutes${ticks.some((t) => t.label.split(':').length > 2) ? ':seconds' : ''})`
+      : span < 6
+        ? `seconds after ${timeOfDay(t0)} UTC`
+        : span > PLAUSIBLE_SPAN
+          ? `date (UTC) — ${duration(span)} of attempts: more than a capture runs, so its clock or time stamps are likely wrong`
+          : span >= 366 * 86400
+            ? 'date (UTC)'
+            : 'time of day (UTC)';
   parts.push(el('text', { x: (left + right) / 2, y: y + 32, 'text-anchor': 'middle', class: 'axis-title' }, text(unit)));
   return el('g', { class: 'axis x-axis' }, ...parts);
 }
@@ -141,7 +146,14 @@ function presentOutcomes(attempts: Attempt[]): Outcome[] {
  * so bursts and the period between them show at any number of attempts. `noun` names what is
  * counted when the marks are no attempts (the exchanges inside one connection).
  */
-export function timelineChart(attempts: Attempt[], id: string, subject: string, omitted = 0, noun = 'attempt'): string {
+export function timelineChart(
+  attempts: Attempt[],
+  id: string,
+  subject: string,
+  omitted = 0,
+  noun = 'attempt',
+  clock: Clock = 'date',
+): string {
   const m: Margin = { left: 56, right: 16, top: 30, bottom: 46 };
   const height = 220;
   const plotRight = WIDTH - m.right;
@@ -192,7 +204,7 @@ export function timelineChart(attempts: Attempt[], id: string, subject: string, 
   const description = `${count(attempts.length + omitted)} ${nouns} of ${subject} over ${duration(t1 - t0)}; each bar counts the ${nouns} in ${per}, coloured by outcome${sampleNote(attempts.length, omitted)}.`;
   return frame(id, `${nouns[0]!.toUpperCase()}${nouns.slice(1)} over time — ${subject}`, description, WIDTH, height, [
     yAxis(yTicks, y, m.left, plotRight, `${nouns} per ${per}`, m.top + 8, plotBottom),
-    xTimeAxis(t0, t1, x, plotBottom, m.left, plotRight),
+    xTimeAxis(t0, t1, x, plotBottom, m.left, plotRight, clock),
     el('g', { class: 'marks' }, ...marks),
     legend(presentOutcomes(attempts), m.left, 14),
   ]);
@@ -210,6 +222,7 @@ export function portChart(
   subject: string,
   omitted = 0,
   which: 'source' | 'destination' = 'source',
+  clock: Clock = 'date',
 ): string {
   const portOf = which === 'source' ? (a: Attempt) => a.sourcePort : (a: Attempt) => a.port;
   const m: Margin = { left: 64, right: 16, top: 30, bottom: 46 };
@@ -268,7 +281,7 @@ export function portChart(
   const description = `${Which} port of each of the ${count(attempts.length + omitted)} attempts of ${subject}, from ${count(pMin)} to ${count(pMax)}; ${perMark}${sampleNote(attempts.length, omitted)}.`;
   return frame(id, `${Which} port against time — ${subject}`, description, WIDTH, height, [
     yAxis(yTicks, y, m.left, plotRight, `${which} port`, m.top + 8, plotBottom, (v) => String(v)),
-    xTimeAxis(t0, t1, x, plotBottom, m.left, plotRight),
+    xTimeAxis(t0, t1, x, plotBottom, m.left, plotRight, clock),
     el('g', { class: 'marks' }, ...marks),
     legend(presentOutcomes(attempts), m.left, 14),
     el('text', { x: plotRight, y: 14, 'text-anchor': 'end', class: 'note' }, text(perMark)),

@@ -21,6 +21,7 @@ import {
 import { networkReason, networkTitle, networkViews, sectionTitle, severalNetworksHeadline, type NetworkView } from './networks.js';
 import type { RenderOptions, ReportConnections } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
+import { bootSeconds, type Clock } from '../time.js';
 import { bytes, count, decimal, plural } from '../quantities.js';
 import {
   FULL_HOSTS,
@@ -40,6 +41,7 @@ import {
   quietAbandonedWords,
   groupPorts,
   shortIso,
+  clockOf,
   totalResets,
 } from './words.js';
 
@@ -188,7 +190,7 @@ function networkTag(host: HostFinding): string {
   return host.network === undefined ? '' : ` <span class="network-tag">${h(`network ${host.network}`)}</span>`;
 }
 
-function hostSection(host: HostFinding, index: number, charts: boolean): string {
+function hostSection(host: HostFinding, index: number, charts: boolean, clock: Clock): string {
   const id = `host-${index + 1}`;
   const { groups, what, notes } = groupsListed(host, charts);
   const out: string[] = [`<section class="host" id="${id}">`];
@@ -244,14 +246,14 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
   if (host.attempts.length > 0) {
     out.push('<h3>Attempts</h3>');
     out.push(
-      `<figure>${timelineChart(host.attempts, `${id}-timeline`, host.address, host.attemptsOmitted ?? 0)}<figcaption>${h(
+      `<figure>${timelineChart(host.attempts, `${id}-timeline`, host.address, host.attemptsOmitted ?? 0, 'attempt', clock)}<figcaption>${h(
         `Each bar counts the attempts in a slice of time, coloured by outcome: bursts and the period between them show as evenly spaced bars.`,
       )}</figcaption></figure>`,
     );
     // Source ports say nothing of UDP flows or of a client that keeps one socket: destination ports do.
     const byDestination = sourcePortsMeanNothing(host.attempts);
     out.push(
-      `<figure>${portChart(host.attempts, `${id}-ports`, host.address, host.attemptsOmitted ?? 0, byDestination ? 'destination' : 'source')}<figcaption>${h(
+      `<figure>${portChart(host.attempts, `${id}-ports`, host.address, host.attemptsOmitted ?? 0, byDestination ? 'destination' : 'source', clock)}<figcaption>${h(
         byDestination
           ? 'Destination port of every attempt: the services this host tries, over time (its source ports say nothing here: UDP flows, or one socket kept).'
           : 'Source port of every attempt: a line of rising ports is one program retrying in a loop.',
@@ -270,7 +272,7 @@ function hostSection(host: HostFinding, index: number, charts: boolean): string 
           ({ ts, destination: g.destination, address: g.addressList[0] ?? '', port: g.ports[0] ?? 0, sourcePort: 0, outcome }) as const,
       );
       out.push(
-        `<figure>${timelineChart(exchanges, `${id}-exchanges-${i + 1}`, `${g.destination}, inside one connection`, 0, g.established > 0 ? 'exchange' : 'burst')}<figcaption>${h(
+        `<figure>${timelineChart(exchanges, `${id}-exchanges-${i + 1}`, `${g.destination}, inside one connection`, 0, g.established > 0 ? 'exchange' : 'burst', clock)}<figcaption>${h(
           `Each bar counts the ${g.established > 0 ? 'exchanges' : 'bursts of packets'} inside one long-lived connection to ${g.destination}: ` +
             'a beacon that keeps its connection open shows its schedule here, not in new connections.',
         )}</figcaption></figure>`,
@@ -386,8 +388,9 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
   yield* ['<header>', '<h1>callhome report</h1>'];
   yield `<p class="meta">${h(capturesLine(result.captures, { span: headline === null }))}</p>`;
   yield `<p class="meta">${files.map((f) => `<span class="mono">${h(f)}</span>`).join(', ')}</p>`;
-  const clock = logClockLine(result.captures);
-  if (clock !== null) yield `<p class="meta">${h(clock)}</p>`;
+  const logClock = logClockLine(result.captures);
+  if (logClock !== null) yield `<p class="meta">${h(logClock)}</p>`;
+  const clock = clockOf(result.captures);
   yield '</header>';
 
   // Hosts are numbered across networks, for their anchors and for the charted ones.
@@ -400,7 +403,7 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
     const sections = function* (): Generator<string> {
       for (let i = 0; i < attention.length; i++) {
         if (options.allHosts !== true && first + i === FULL_HOSTS) yield `<p class="numbers">${h(partlyShownWords())}</p>`;
-        yield hostSection(attention[i]!, first + i, options.allHosts === true || first + i < FULL_HOSTS);
+        yield hostSection(attention[i]!, first + i, options.allHosts === true || first + i < FULL_HOSTS, clock);
       }
     };
     return { count: attention.length, sections: sections() };
@@ -446,9 +449,10 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
   // within one day, the times alone (the date goes in the heading)
   const seen = listed.flatMap((x) => x.groups.flatMap((g) => [g.firstSeen, g.lastSeen]));
   const days = new Set(seen.map((t) => t.slice(0, 10)));
-  const oneDay = days.size === 1 && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(seen[0] ?? '');
-  const day = oneDay ? ` (${[...days][0]}, UTC)` : ' (UTC)';
-  const seenTime = (t: string) => (oneDay ? t.slice(11, 19) : shortIso(t));
+  // on the kernel's clock (a dmesg without -T), seconds since boot: its times are no dates
+  const oneDay = clock === 'date' && days.size === 1 && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(seen[0] ?? '');
+  const day = clock === 'boot' ? ' (s after boot)' : oneDay ? ` (${[...days][0]}, UTC)` : ' (UTC)';
+  const seenTime = (t: string) => (clock === 'boot' ? bootSeconds(Date.parse(t) / 1000) : oneDay ? t.slice(11, 19) : shortIso(t));
   const several = headline !== null;
   const inFlows = flowHosts(listed, options);
   const flowRows = flowGroups(listed, inFlows).map(({ host: x, group: g }) => [
@@ -472,7 +476,7 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
           ...['host', 'destination', 'attempts', 'established', 'unanswered', 'reset', 'bytes out', 'bytes in', h(`seen${day}`)],
         ],
         flowRows,
-        [...(several ? (['n'] as const) : []), 'a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay ? 't' : ''],
+        [...(several ? (['n'] as const) : []), 'a', 'b', 'n', 'n', 'n', 'n', 'n', 'n', oneDay || clock === 'boot' ? 't' : ''],
       ),
       flowRows.length,
       inFlows < listed.length
@@ -482,6 +486,6 @@ export function* reportHtmlLines(result: AnalysisResult & { connections?: Report
   if (inFlows < listed.length) yield `<p class="numbers">${h(flowsLeftOutWords(inFlows, listed.length))}</p>`;
   if (result.connections && result.connections.length > 0) yield connectionStates(result.connections);
   yield '</section>';
-  yield `<footer>${h(`Generated by callhome from ${files.join(', ')}. Times are UTC.`)}</footer>`;
+  yield `<footer>${h(`Generated by callhome from ${files.join(', ')}. ${clock === 'boot' ? 'Times are seconds since the kernel booted.' : 'Times are UTC.'}`)}</footer>`;
   yield* ['</body>', '</html>'];
 }

@@ -35,6 +35,7 @@ import {
   resetsCell,
   groupPorts,
   shortIso,
+  clockOf,
   totalResets,
 } from './words.js';
 
@@ -192,8 +193,8 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
   const headline = severalNetworksHeadline(result);
   const views = networkViews(result);
   out.push(`_${md(headline === null ? capturesLine(result.captures) : capturesLine(result.captures, { span: false }))}_`, '');
-  const clock = logClockLine(result.captures);
-  if (clock !== null) out.push(`_${md(clock)}_`, '');
+  const logClock = logClockLine(result.captures);
+  if (logClock !== null) out.push(`_${md(logClock)}_`, '');
 
   if (headline === null) {
     // One network: the layout every single-network report has always had.
@@ -221,6 +222,7 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
   const listed = listedHosts(result, options);
   const several = headline !== null;
   const inFlows = flowHosts(listed, options);
+  const clock = clockOf(result.captures);
   const flowRows = flowGroups(listed, inFlows).map(({ host: h, group: g }) => [
     ...(several ? [String(h.network ?? '')] : []),
     md(h.address),
@@ -231,8 +233,8 @@ function render(result: AnalysisResult, title: string, options: RenderOptions, c
     count(totalResets(g)),
     bytes(g.bytesOut),
     bytes(g.bytesIn),
-    md(shortIso(g.firstSeen)),
-    md(shortIso(g.lastSeen)),
+    md(shortIso(g.firstSeen, clock)),
+    md(shortIso(g.lastSeen, clock)),
   ]);
   out.push('## Flow summary', '');
   if (flowRows.length === 0) out.push('No outbound attempts.');

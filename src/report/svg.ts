@@ -3,7 +3,7 @@
  * scales and readable ticks. Enough for the report's three charts; no chart library.
  */
 import { escapeHtml } from './escape.js';
-import { axisTimeLabel } from '../time.js';
+import { axisBootLabel, axisTimeLabel, type Clock } from '../time.js';
 
 export type Attrs = Record<string, string | number | boolean | null | undefined>;
 
@@ -74,9 +74,10 @@ function niceAtLeast(x: number): number {
 /**
  * Ticks on a UTC time axis at whole steps, labelled as time of day (with the date for long
  * spans, the date alone beyond a year): at most `wanted` (and never more than MAX_TIME_TICKS)
- * whatever the span, so a capture whose clock jumped centuries still draws a small axis.
+ * whatever the span, so a capture whose clock jumped centuries still draws a small axis. On the
+ * `boot` clock (a dmesg without -T) the labels count hours since the kernel booted instead.
  */
-export function timeTicks(t0: number, t1: number, wanted = 6): { value: number; label: string }[] {
+export function timeTicks(t0: number, t1: number, wanted = 6, clock: Clock = 'date'): { value: number; label: string }[] {
   const most = Math.max(1, Math.min(Math.floor(wanted), MAX_TIME_TICKS));
   const span = Math.max(t1 - t0, 1e-6);
   if (!Number.isFinite(span) || !Number.isFinite(t0)) return [];
@@ -91,7 +92,7 @@ export function timeTicks(t0: number, t1: number, wanted = 6): { value: number; 
   for (let i = 0; i <= most; i++) {
     const v = first + i * step;
     if (v > t1) break;
-    ticks.push({ value: v, label: axisTimeLabel(v, step, span) });
+    ticks.push({ value: v, label: clock === 'boot' ? axisBootLabel(v, step, span) : axisTimeLabel(v, step, span) });
   }
   return ticks;
 }

@@ -13,7 +13,7 @@ import {
   type UnderstoodDestinations,
 } from '../analysis/types.js';
 import { count, duration, ttlName } from '../quantities.js';
-import { shortIso } from './words.js';
+import { clockOf, shortIso } from './words.js';
 import { hostTotals } from '../analysis/quiet.js';
 
 /**
@@ -54,8 +54,8 @@ export function capturesTable(result: AnalysisResult): TableModel {
       // A log has no link type.
       c.linktype < 0 ? text('—') : num(String(c.linktype)),
       num(count(c.packets)),
-      text(shortIso(c.start)),
-      text(shortIso(c.end)),
+      text(shortIso(c.start, clockOf([c]))),
+      text(shortIso(c.end, clockOf([c]))),
       { kind: 'lines', lines: c.warnings, empty: 'none' },
     ]),
   };

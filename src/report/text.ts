@@ -20,6 +20,7 @@ import { LABEL_STYLE, paint } from './style.js';
 import type { RenderOptions } from './types.js';
 import { scheduleWords } from '../analysis/schedule-words.js';
 import { bytes, count, decimal, duration, hops, plural, ttl } from '../quantities.js';
+import type { Clock } from '../time.js';
 import {
   networkFiles,
   networkReason,
@@ -40,6 +41,7 @@ import {
   quietAbandonedWords,
   groupPorts,
   seenSpan,
+  clockOf,
   shortIso,
 } from './words.js';
 
@@ -74,7 +76,7 @@ function labelBadges(host: HostFinding, color: boolean): string {
   return host.labels.map((l) => (color ? paint(l, LABEL_STYLE[l], true) : `[${l}]`)).join(' ');
 }
 
-function groupLines(group: DestinationGroup, width: number, color: boolean): string[] {
+function groupLines(group: DestinationGroup, width: number, color: boolean, clock: Clock): string[] {
   const ports =
     group.ports.length > 0
       ? ` port${group.ports.length > 1 ? 's' : ''} ${groupPorts(group)}`
@@ -94,7 +96,7 @@ function groupLines(group: DestinationGroup, width: number, color: boolean): str
   out.push(...wrap(`schedule: ${clean(scheduleWords(group.schedule))}`, width, pad + '          ', pad));
   out.push(
     ...wrap(
-      `seen ${seenSpan(group.firstSeen, group.lastSeen)}, out ${bytes(group.bytesOut)}, in ${bytes(group.bytesIn)}`,
+      `seen ${seenSpan(group.firstSeen, group.lastSeen, clock)}, out ${bytes(group.bytesOut)}, in ${bytes(group.bytesIn)}`,
       width,
       pad + '  ',
       pad,
@@ -103,7 +105,7 @@ function groupLines(group: DestinationGroup, width: number, color: boolean): str
   return out;
 }
 
-function hostLines(host: HostFinding, width: number, color: boolean): string[] {
+function hostLines(host: HostFinding, width: number, color: boolean, clock: Clock): string[] {
   const out = wrap(`${paint(clean(host.address), 'bold', color)}  ${labelBadges(host, color)}`, width, '    ', '');
   out.push(...wrap(clean(host.verdict), width, '  '));
   const groups = [...host.groups].sort((a, b) => b.attempts - a.attempts);
@@ -120,7 +122,7 @@ function hostLines(host: HostFinding, width: number, color: boolean): string[] {
     out.push('  evidence:');
     for (const e of host.evidence) out.push(...wrap(clean(e), width, '      ', '    - '));
   }
-  for (const g of groups.slice(0, GROUPS_SHOWN)) out.push(...groupLines(g, width, color));
+  for (const g of groups.slice(0, GROUPS_SHOWN)) out.push(...groupLines(g, width, color, clock));
   if (groups.length > GROUPS_SHOWN || host.groupsOmitted !== undefined) {
     const rest = groups.slice(GROUPS_SHOWN);
     const omitted = host.groupsOmitted;
@@ -311,7 +313,7 @@ function networkLines(view: NetworkView, options: RenderOptions, width: number, 
 
   if (attention.length > 0) {
     out.push('', paint(sectionTitle('Hosts', view), 'bold', color), '');
-    for (const h of attention) out.push(...hostLines(h, width, color), '');
+    for (const h of attention) out.push(...hostLines(h, width, color, clockOf(result.captures)), '');
   }
   if (result.quietHosts.count > 0) {
     // Set apart from the counts above as the hosts with findings are (they end with a blank line).
@@ -483,7 +485,7 @@ export function renderInfoText(captures: CaptureSummary[], options: RenderOption
       [
         'time',
         c.start
-          ? `${c.end ? seenSpan(c.start, c.end) : shortIso(c.start)}${c.durationSeconds !== null ? ` (${duration(c.durationSeconds)})` : ''}`
+          ? `${c.end ? seenSpan(c.start, c.end, clockOf([c])) : shortIso(c.start, clockOf([c]))}${c.durationSeconds !== null ? ` (${duration(c.durationSeconds)})` : ''}`
           : `no ${units}`,
       ],
       ...file.after,

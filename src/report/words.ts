@@ -8,7 +8,7 @@ import { hasFindings } from '../analysis/quiet.js';
 import { ABANDONED, DENIED_IN_LOG } from '../analysis/outcomes.js';
 import type { RenderOptions } from './types.js';
 import { count, duration, plural } from '../quantities.js';
-import { isoMillis, SINCE_BOOT, timedSinceBoot } from '../time.js';
+import { bootSeconds, bootTime, isoMillis, SINCE_BOOT, timedSinceBoot, type Clock } from '../time.js';
 
 /**
  * Ports as a reader can take them in: all of them when few, else the first `shown` and how many
@@ -37,18 +37,42 @@ export { endpoint } from '../quantities.js';
 // the renderers that take all their words from this file.
 export { isoMicros as isoTime, timeOfDay } from '../time.js';
 
-/** An ISO string from the analysis → "2006-11-17 13:12:50Z"; anything else as given. */
-export function shortIso(iso: string | null | undefined): string {
+/**
+ * An ISO string from the analysis → "2006-11-17 13:12:50Z"; anything else as given. On the
+ * `boot` clock (every input a dmesg without -T, its times seconds since boot written as 1970
+ * dates) → "240 s after boot".
+ */
+export function shortIso(iso: string | null | undefined, clock: Clock = 'date'): string {
   if (!iso) return '–';
+  if (clock === 'boot') {
+    const ts = Date.parse(iso);
+    if (!Number.isNaN(ts)) return bootTime(ts / 1000);
+  }
   const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?Z$/.exec(iso);
   return m ? `${m[1]} ${m[2]}Z` : iso;
 }
 
-/** "2006-11-17 13:00:00Z → 13:18:51Z" (the date once when both are on the same day). */
-export function seenSpan(first: string, last: string): string {
+/**
+ * "2006-11-17 13:00:00Z → 13:18:51Z" (the date once when both are on the same day); on the
+ * `boot` clock "240 → 810 s after boot".
+ */
+export function seenSpan(first: string, last: string, clock: Clock = 'date'): string {
+  if (clock === 'boot') {
+    const a = Date.parse(first);
+    const b = Date.parse(last);
+    if (!Number.isNaN(a) && !Number.isNaN(b)) return `${bootSeconds(a / 1000)} → ${bootTime(b / 1000)}`;
+  }
   const a = shortIso(first);
   const b = shortIso(last);
   return a.slice(0, 10) === b.slice(0, 10) && a.length > 11 ? `${a} → ${b.slice(11)}` : `${a} → ${b}`;
+}
+
+/**
+ * The clock a report's times are read on: `boot` when every input is timed in seconds since the
+ * kernel booted (their times are no dates), else `date`.
+ */
+export function clockOf(captures: readonly CaptureSummary[]): Clock {
+  return captures.length > 0 && captures.every((c) => timedSinceBoot(c.formatDetail)) ? 'boot' : 'date';
 }
 
 /** Attempts the end of the capture cut off (DestinationGroup.cutOff), as every report says them. */
@@ -138,9 +162,10 @@ export function capturesLine(captures: CaptureSummary[], options: { span?: boole
     const endShort = start.slice(0, 10) === end.slice(0, 10) ? shortIso(end).slice(11) : shortIso(end);
     const secs = (Date.parse(end) - Date.parse(start)) / 1000;
     // Times counted from the kernel's start are no dates: said as what they are.
-    span = captures.every((c) => timedSinceBoot(c.formatDetail))
-      ? `, ${duration(Date.parse(start) / 1000)} → ${duration(Date.parse(end) / 1000)} after the kernel booted (${duration(secs)})`
-      : `, ${shortIso(start)} → ${endShort}${Number.isFinite(secs) ? ` (${duration(secs)})` : ''}`;
+    span =
+      clockOf(captures) === 'boot'
+        ? `, ${duration(Date.parse(start) / 1000)} → ${duration(Date.parse(end) / 1000)} after the kernel booted (${duration(secs)})`
+        : `, ${shortIso(start)} → ${endShort}${Number.isFinite(secs) ? ` (${duration(secs)})` : ''}`;
   }
   // Logs count rows or lines, captures packets: "2 captures, 1,204 packets; 3 Zeek logs, 9,876 rows"
   const zeek = (c: CaptureSummary): boolean => c.format === 'zeek-tsv' || c.format === 'zeek-json';

@@ -2,7 +2,7 @@
  * Firewall lines as they arrive in system logs: after a kernel's boot messages, among a syslog
  * server's other daemons and devices, and with the prefixes gateways and UFW write.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,6 +42,27 @@ describe('firewall lines in system logs', () => {
     const host = result.hosts.find((h) => h.address === '192.168.10.23')!;
     expect(host.labels).toEqual(expect.arrayContaining(['blocked', 'periodic']));
     expect(host.groups[0]!.schedule).toMatchObject({ periodic: true, periodSeconds: 30 });
+  });
+
+  it('says the times of a dmesg without -T as seconds since boot in every report, never as 1970 dates', async () => {
+    const blocks = Array.from(
+      { length: 20 },
+      (_, i) => `[${(240 + i * 30).toFixed(6).padStart(12)}] [UFW BLOCK] ${packet('192.168.10.23', '93.184.216.34', 44000 + i)}`,
+    );
+    const path = join(tmp, 'dmesg-reports.txt');
+    writeFileSync(path, [...blocks, ''].join('\n'));
+    const text = await callhome(['analyze', '--no-color', path]);
+    expect(text.stdout).toContain('seen 240 → 810 s after boot');
+    const markdown = await callhome(['analyze', '--format', 'markdown', path]);
+    expect(markdown.stdout).toMatch(/\| 240 s after boot \| 810 s after boot \|/);
+    const html = join(tmp, 'dmesg-report.html');
+    await callhome(['report', '-o', html, path]);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('time since the kernel booted (hours:minutes)');
+    expect(page).toContain('Times are seconds since the kernel booted.');
+    const info = await callhome(['info', path]);
+    expect(info.stdout).toMatch(/time +240 → 810 s after boot \(9 min 30 s\)/);
+    for (const out of [text.stdout, markdown.stdout, page, info.stdout]) expect(out).not.toMatch(/1970/);
   });
 
   it("reads pfSense's filterlog among the other daemons a firewall sends to a syslog server", async () => {

@@ -20,6 +20,20 @@ describe('svg helpers', () => {
     expect(timeTicks(START, START + 3, 6)[1]!.label).toMatch(/^\+\d/);
   });
 
+  it('labels an axis of a dmesg without -T as hours since the kernel booted, days when it spans them', () => {
+    expect(timeTicks(240, 810, 6, 'boot').map((t) => t.label)).toEqual(['0:04', '0:06', '0:08', '0:10', '0:12']);
+    expect(timeTicks(3600 + 10, 3600 + 70, 6, 'boot')[1]!.label).toBe('1:00:20');
+    expect(timeTicks(86400 * 2, 86400 * 5, 6, 'boot').map((t) => t.label)).toEqual([
+      '2 d 00:00',
+      '2 d 12:00',
+      '3 d 00:00',
+      '3 d 12:00',
+      '4 d 00:00',
+      '4 d 12:00',
+      '5 d 00:00',
+    ]);
+  });
+
   it('escapes attribute values and drops unset ones', () => {
     expect(el('text', { x: 1.234, title: '"><script>', hidden: null }, 'a')).toBe(
       '<text x="1.23" title="&quot;&gt;&lt;script&gt;">a</text>',
