@@ -350,7 +350,7 @@ export function analysedConnections(
       passedOver?.addTrace(c.origH, c.respH, c.origTtl);
       continue;
     }
-    const c = connections.peek(i);
+    let c = connections.peek(i);
     if (closedAt !== null && closedPort(c) && closedAt.push(i) > CLOSED_KEPT) closedAt = null;
     if (c.proto === 'tcp') {
       analysed[i] = 1;
@@ -379,7 +379,11 @@ export function analysedConnections(
       // Read before the resolvers are found: that pass peeks at every connection itself.
       const resolver = c.respH;
       const client = c.origH;
-      resolvers ??= answeringResolvers(connections);
+      if (resolvers === null) {
+        resolvers = answeringResolvers(connections);
+        // That pass moved the view to another row: back to this one, read on below.
+        c = connections.peek(i);
+      }
       // An outside resolver that answers is the network's own, unless an inside one answers:
       // then asking outside is going past it — except for the inside resolver itself, whose
       // questions outside are its clients' it forwards.
@@ -390,7 +394,7 @@ export function analysedConnections(
       }
     }
     if (c.respP === NTP_PORT && isNtpRequest(c)) {
-      // (Read before the time servers are found, as the resolvers above.)
+      // Read before the time servers are found, as the resolvers above: nothing of the row after.
       const server = c.respH;
       const client = c.origH;
       timeServers ??= answeringTimeServers(connections);

@@ -27,6 +27,31 @@ function deniedDatagrams(name: string, n: number, every: number, dport: number):
   return path;
 }
 
+describe('DNS denied on its way out, the clock kept from outside', () => {
+  it('counts every denied query, the first too, and the one NTP exchange once', async () => {
+    const lines = ['10:00:00', '10:00:30', '10:01:00'].map(
+      (t, i) =>
+        `Mar  1 ${t} gw kernel: [${86_400 + i * 30}.000000] DROP-OUT: IN=eth1 OUT=eth0 SRC=10.0.5.41 DST=198.51.100.53 ` +
+        `LEN=60 TOS=0x00 PREC=0x00 TTL=63 ID=0 PROTO=UDP SPT=${53_000 + i} DPT=53 LEN=40`,
+    );
+    // The log's last line: the exchange with the time server, let through.
+    lines.push(
+      'Mar  1 10:05:00 gw kernel: [86700.000000] ACCEPT-OUT: IN=eth1 OUT=eth0 SRC=10.0.5.41 DST=192.0.2.123 ' +
+        'LEN=76 TOS=0x00 PREC=0x00 TTL=63 ID=0 PROTO=UDP SPT=123 DPT=123 LEN=56',
+    );
+    const path = join(tmp, 'dns-then-ntp.log');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const { result } = await analyze([path], { firewall: { year: 2026 } });
+    expect(result.summary).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/DNS to resolvers outside the network \(198\.51\.100\.53\) goes unanswered: 10\.0\.5\.41 \(3 queries\)/),
+        expect.stringMatching(/Clocks kept by NTP from 192\.0\.2\.123, .*: 1 flow from 1 host/),
+      ]),
+    );
+    expect(result.quietHosts.attempts).toBe(3);
+  });
+});
+
 describe('a UDP flow the firewall denies every 20 s', () => {
   it('is a beacon turned away in the path, one burst every 20 s, not one attempt and no finding', async () => {
     const { result } = await analyze([deniedDatagrams('wireguard.log', 180, 20, 51820)], { firewall: { year: 2026 } });
