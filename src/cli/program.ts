@@ -4,13 +4,16 @@
  * streams and the environment come in as parameters so that tests can drive it.
  */
 import { SCORE_WEIGHTS } from '../analysis/labels.js';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Address4, Address6 } from 'ip-address';
 import { analyze, compare, info, loadCaptures, streamConnections, type CaptureInput, type LoadOptions } from '../index.js';
 import { CaptureError } from '../capture/index.js';
 import { checkTimeZone, TimeZoneError } from '../logs/firewall/time.js';
+import { sniffSinceBoot } from '../logs/firewall/index.js';
+import { clockOf } from '../report/words.js';
+import type { Clock } from '../time.js';
 import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, hasFindings, parseOrgsCsv } from '../analysis/index.js';
 import type { AnalysisResult, CaptureSummary } from '../analysis/index.js';
 import type { Connection, ConnState } from '../flows/index.js';
@@ -32,6 +35,35 @@ import {
   sanitizeTerminal,
   type RenderOptions,
 } from '../report/index.js';
+
+/** Bytes of each input `clockOfFiles` reads to tell a dmesg without -T. */
+const CLOCK_SNIFF_BYTES = 64 * 1024;
+
+/**
+ * `boot` when every input is a file whose first lines are a dmesg without -T — its times seconds
+ * since the kernel booted, no dates — told before a row is read, for the table `flows` writes
+ * while it reads; else `date` (standard input and folders too: their first lines are not read twice).
+ */
+function clockOfFiles(files: readonly string[]): Clock {
+  if (files.length === 0) return 'date';
+  const head = Buffer.alloc(CLOCK_SNIFF_BYTES);
+  for (const file of files) {
+    if (file === '-') return 'date';
+    let fd: number | null = null;
+    try {
+      if (!statSync(file).isFile()) return 'date';
+      fd = openSync(file, 'r');
+      const n = readSync(fd, head, 0, head.length, 0);
+      if (!sniffSinceBoot(head.subarray(0, n))) return 'date';
+    } catch {
+      // unreadable here: the reader says why, in its own words
+      return 'date';
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+  }
+  return 'boot';
+}
 
 export const EXIT_OK = 0;
 export const EXIT_UNREADABLE = 1;
@@ -746,12 +778,13 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       clearProgress(o);
       reportProblems(o, loaded.failures, loaded.captures, loaded.passedOver);
       evictedWarning(loaded.evicted);
-      if (loaded.captures.length > 0) emit(o, flowsRenderers[format](loaded.connections.filter(filter), renderOptions(o)));
+      if (loaded.captures.length > 0)
+        emit(o, flowsRenderers[format](loaded.connections.filter(filter), { ...renderOptions(o), clock: clockOf(loaded.captures) }));
       return;
     }
     const out = streamOutput(o);
     let firstPacket = Number.NaN;
-    const stream = flowsStreams[format]({ ...renderOptions(o), openTime: () => firstPacket });
+    const stream = flowsStreams[format]({ ...renderOptions(o), clock: clockOfFiles(files), openTime: () => firstPacket });
     const streamed = await streamConnections(inputs(files), {
       ...loadOptions(o),
       // Memory held whatever the reader of a pipe does: reading waits while its rows are not taken.

@@ -85,7 +85,7 @@ function xTimeAxis(t0: number, t1: number, x: (v: number) => number, y: number, 
   const unit =
     clock === 'boot'
       ? span < 6
-        ? `seconds after ${bootTime(t0)}`
+        ? `seconds from ${bootTime(t0)}`
         : `time since the kernel booted (${span >= 86400 ? 'days, ' : ''}hours:minutes${ticks.some((t) => t.label.split(':').length > 2) ? ':seconds' : ''})`
       : span < 6
         ? `seconds after ${timeOfDay(t0)} UTC`

@@ -9,7 +9,7 @@ import { paint, type Style } from './style.js';
 import type { RenderOptions } from './types.js';
 import { duration } from '../quantities.js';
 import { isoTime } from './words.js';
-import { isCaptureTime, isoDateOfDay, zeekLogTime as zeekHeaderTime } from '../time.js';
+import { isCaptureTime, isoDateOfDay, zeekLogTime as zeekHeaderTime, type Clock } from '../time.js';
 
 // ---------------------------------------------------------------- Zeek conn.log TSV
 
@@ -381,10 +381,12 @@ function ndjsonLine(conn: Connection): string {
 
 const MAX_CELL = 40;
 
-function tableCell(column: ConnectionColumn, value: ColumnValue, timeOfDayOnly: boolean): string {
+function tableCell(column: ConnectionColumn, value: ColumnValue, timeOfDayOnly: boolean, clock: Clock): string {
   if (value === null || value === undefined) return '-';
   switch (column.kind) {
     case 'time': {
+      // seconds since the kernel booted (a dmesg without -T), as dmesg writes them: no date
+      if (clock === 'boot') return (value as number).toFixed(3);
       const iso = isoTime(value as number).replace(/(\.\d{3})\d{3}Z$/, '$1Z');
       // one day's connections: the date goes once into the footer, the column keeps hh:mm:ss.mmm
       return timeOfDayOnly ? iso.slice(11, 23) : iso;
@@ -501,17 +503,22 @@ interface TextTable {
   footer: (rows: number) => string;
 }
 
+/** The time column's heading when the times count from the kernel's start. */
+const BOOT_HEADING = 'time (s after boot)';
+
 /** The text table's layout over `sample`: the columns that fit the width, their widths, one day's date. */
 function textTable(sample: Connection[], options: RenderOptions): TextTable {
+  const clock = options.clock ?? 'date';
   const all = connectionColumns.filter((c) => c.heading !== null);
+  const headingOf = (col: ConnectionColumn): string => (col.kind === 'time' && clock === 'boot' ? BOOT_HEADING : col.heading!);
   const days = new Set(sample.map((c) => (Number.isFinite(c.ts) ? isoTime(c.ts).slice(0, 10) : '-')));
-  const oneDay = days.size === 1 && !days.has('-') ? [...days][0]! : null;
+  const oneDay = clock === 'date' && days.size === 1 && !days.has('-') ? [...days][0]! : null;
   const cellsOf = (conn: Connection): string[] => {
     // a row of another day than the sample's carries its date
     const timeOnly = oneDay !== null && Number.isFinite(conn.ts) && isoTime(conn.ts).startsWith(oneDay);
-    return all.map((col) => tableCell(col, col.value(conn), timeOnly));
+    return all.map((col) => tableCell(col, col.value(conn), timeOnly, clock));
   };
-  const allWidths = all.map((col) => width(col.heading!));
+  const allWidths = all.map((col) => width(headingOf(col)));
   for (const conn of sample) {
     const r = cellsOf(conn);
     for (let i = 0; i < r.length; i++) allWidths[i] = Math.max(allWidths[i]!, width(r[i]!));
@@ -547,7 +554,7 @@ function textTable(sample: Connection[], options: RenderOptions): TextTable {
     numeric[i] ? s.padStart(widths[i]! + s.length - width(s)) : s.padEnd(widths[i]! + s.length - width(s));
   const header = paint(
     columns
-      .map((c, i) => pad(c.heading!, i))
+      .map((c, i) => pad(headingOf(c), i))
       .join('  ')
       .trimEnd(),
     'bold',

@@ -1,5 +1,6 @@
 /** The renderer contract: a pure function from findings to text. */
 import type { Connection } from '../flows/connection.js';
+import type { Clock } from '../time.js';
 
 export interface RenderOptions {
   /** ANSI colour (the CLI decides from the TTY, NO_COLOR and --no-color). */
@@ -11,6 +12,12 @@ export interface RenderOptions {
    * they did, so that a network of thousands of hosts reads in one page.
    */
   allHosts?: boolean;
+  /**
+   * Where the input's times count from, for a renderer told before it has the captures' summaries
+   * (`flows`, streamed): `boot` for a dmesg without -T, whose times are seconds since the kernel
+   * booted and no dates. Dates by default.
+   */
+  clock?: Clock;
 }
 
 export type Renderer<T> = (value: T, options: RenderOptions) => string;

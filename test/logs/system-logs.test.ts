@@ -44,7 +44,7 @@ describe('firewall lines in system logs', () => {
     expect(host.groups[0]!.schedule).toMatchObject({ periodic: true, periodSeconds: 30 });
   });
 
-  it('says the times of a dmesg without -T as seconds since boot in every report, never as 1970 dates', async () => {
+  it('says the times of a dmesg without -T as seconds since boot in every report and flows table, never as 1970 dates', async () => {
     const blocks = Array.from(
       { length: 20 },
       (_, i) => `[${(240 + i * 30).toFixed(6).padStart(12)}] [UFW BLOCK] ${packet('192.168.10.23', '93.184.216.34', 44000 + i)}`,
@@ -62,7 +62,15 @@ describe('firewall lines in system logs', () => {
     expect(page).toContain('Times are seconds since the kernel booted.');
     const info = await callhome(['info', path]);
     expect(info.stdout).toMatch(/time +240 → 810 s after boot \(9 min 30 s\)/);
-    for (const out of [text.stdout, markdown.stdout, page, info.stdout]) expect(out).not.toMatch(/1970/);
+    // The flows table, written while the log is read, and held to be sorted by start
+    const flows = await callhome(['flows', '--no-color', path]);
+    const sorted = await callhome(['flows', '--no-color', '--sort', 'start', path]);
+    for (const table of [flows.stdout, sorted.stdout]) {
+      expect(table).toMatch(/^time \(s after boot\) +originator/);
+      expect(table).toMatch(/^240\.000 +192\.168\.10\.23 +44000 /m);
+      expect(table).toMatch(/^20 connections \(/m);
+    }
+    for (const out of [text.stdout, markdown.stdout, page, info.stdout, flows.stdout, sorted.stdout]) expect(out).not.toMatch(/1970/);
   });
 
   it("reads pfSense's filterlog among the other daemons a firewall sends to a syslog server", async () => {

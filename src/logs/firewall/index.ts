@@ -17,11 +17,11 @@ import { keyValue } from './keyvalue.js';
 import { panos } from './panos.js';
 import { ciscoIos } from './ios.js';
 import { netfilter, netfilterEventOfScan, NetfilterBytes, scanNetfilterLine } from './netfilter.js';
-import { LONGEST_LINE, MIN_CONFIDENCE } from './types.js';
+import { LONGEST_LINE, MIN_CONFIDENCE, SNIFF_CLOCK } from './types.js';
 import { pfirewall } from './pfirewall.js';
 import { pflog } from './pflog.js';
 import { table } from './table.js';
-import { otherSyslogLine } from './syslog.js';
+import { otherSyslogLine, parseSyslogHeader } from './syslog.js';
 import { vpcFlow } from './vpcflow.js';
 import { LogClock } from './time.js';
 import type { FirewallEvent, FirewallFormat, FirewallFormatModule, LineParser } from './types.js';
@@ -194,6 +194,21 @@ export function sniffSystemLog(firstBytes: Uint8Array | string): boolean {
     if (otherSyslogLine(line) !== null) syslog++;
   }
   return seen >= 3 && syslog >= seen * SYSTEM_LOG_SHARE;
+}
+
+/**
+ * Whether the first bytes are a kernel log timed in seconds since boot (dmesg without -T): every
+ * line of them with a time stamp has that one, and some have it.
+ */
+export function sniffSinceBoot(firstBytes: Uint8Array | string): boolean {
+  let timed = 0;
+  for (const line of headLines(firstBytes).slice(0, SNIFF_LINES)) {
+    const header = parseSyslogHeader(line, SNIFF_CLOCK);
+    if (header === null) continue;
+    if (!header.sinceBoot) return false;
+    timed++;
+  }
+  return timed > 0;
 }
 
 /** Control characters out and long lines shortened, for a warning that quotes a line. */
