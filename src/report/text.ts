@@ -313,7 +313,8 @@ function networkLines(view: NetworkView, options: RenderOptions, width: number, 
 
   if (attention.length > 0) {
     out.push('', paint(sectionTitle('Hosts', view), 'bold', color), '');
-    for (const h of attention) out.push(...hostLines(h, width, color, clockOf(result.captures)), '');
+    const clock = clockOf(result.captures);
+    for (const h of attention) out.push(...hostLines(h, width, color, clock), '');
   }
   if (result.quietHosts.count > 0) {
     // Set apart from the counts above as the hosts with findings are (they end with a blank line).
