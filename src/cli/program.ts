@@ -4,7 +4,7 @@
  * streams and the environment come in as parameters so that tests can drive it.
  */
 import { SCORE_WEIGHTS } from '../analysis/labels.js';
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, realpathSync, statSync, writeSync } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { Address4, Address6 } from 'ip-address';
@@ -12,6 +12,7 @@ import { analyze, compare, info, loadCaptures, streamConnections, type CaptureIn
 import { CaptureError } from '../capture/index.js';
 import { checkTimeZone, TimeZoneError } from '../logs/firewall/time.js';
 import { sniffSinceBoot } from '../logs/firewall/index.js';
+import { readHead } from '../logs/lines.js';
 import { clockOf } from '../report/words.js';
 import type { Clock } from '../time.js';
 import { DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, hasFindings, parseOrgsCsv } from '../analysis/index.js';
@@ -36,9 +37,6 @@ import {
   type RenderOptions,
 } from '../report/index.js';
 
-/** Bytes of each input `clockOfFiles` reads to tell a dmesg without -T. */
-const CLOCK_SNIFF_BYTES = 64 * 1024;
-
 /**
  * `boot` when every input is a file whose first lines are a dmesg without -T — its times seconds
  * since the kernel booted, no dates — told before a row is read, for the table `flows` writes
@@ -46,20 +44,12 @@ const CLOCK_SNIFF_BYTES = 64 * 1024;
  */
 function clockOfFiles(files: readonly string[]): Clock {
   if (files.length === 0) return 'date';
-  const head = Buffer.alloc(CLOCK_SNIFF_BYTES);
   for (const file of files) {
-    if (file === '-') return 'date';
-    let fd: number | null = null;
     try {
-      if (!statSync(file).isFile()) return 'date';
-      fd = openSync(file, 'r');
-      const n = readSync(fd, head, 0, head.length, 0);
-      if (!sniffSinceBoot(head.subarray(0, n))) return 'date';
+      if (file === '-' || !statSync(file).isFile() || !sniffSinceBoot(readHead(file))) return 'date';
     } catch {
       // unreadable here: the reader says why, in its own words
       return 'date';
-    } finally {
-      if (fd !== null) closeSync(fd);
     }
   }
   return 'boot';
