@@ -11,7 +11,7 @@ import { isLoopback, netblockOf, respNetblock } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { duration, hops as hopWords, ttl } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
-import { opensAttempt } from './outcomes.js';
+import { opensAttempt, REPLY_AHEAD_SECONDS } from './outcomes.js';
 import { keyAddress, origKey, respKey, sortedKeyTexts, type AddressKey } from './address-key.js';
 import { isTraceProbe } from './udp.js';
 import { sortAddresses } from '../decode/address.js';
@@ -140,6 +140,8 @@ interface Cluster {
   silent: Set<string>;
   external: number;
   delays: number[];
+  /** Resets stamped before the SYNs they answer (aheadOfSyns): no delay, but none a server could make. */
+  ahead: number;
   ipIds: { ts: number; ipId: number }[];
 }
 
@@ -216,20 +218,26 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
     }
   }
   const externalRtt = median(externalRtts);
+  const ahead = aheadOfSyns(connections, withResets);
+  /** The reset of connection `i` to weigh: its own, or the one it is paired with, stamped ahead of its SYN. */
+  const resetsOf = (i: number, c: Connection): readonly ResetEvidence[] => {
+    const paired = ahead?.get(i);
+    return paired === undefined ? c.resets : [paired.reset];
+  };
 
   // Clusters of responder-side resets by kind and TTL: one device answering for many addresses.
   const clusters = new Map<number, Cluster>();
   for (let w = 0; w < withResets.length; w++) {
     if (denyingLog(connections, withResets[w]!) !== null) continue;
     const c = connections.peek(withResets[w]!);
-    for (const r of c.resets) {
+    for (const r of resetsOf(withResets[w]!, c)) {
       // A firewall's own log names the device, and a Zeek row records no TTL: nothing to infer from
       // packets; nothing stands between a host and its own loopback.
       if (r.fromOriginator || r.kind === 'log' || r.origin !== 'packet' || isLoopback(c.respH)) continue;
       const key = clusterKey(r);
       let cluster = clusters.get(key);
       if (cluster === undefined) {
-        cluster = { kind: r.kind, ttl: r.ttl, addresses: new Set(), silent: new Set(), external: 0, delays: [], ipIds: [] };
+        cluster = { kind: r.kind, ttl: r.ttl, addresses: new Set(), silent: new Set(), external: 0, delays: [], ahead: 0, ipIds: [] };
         clusters.set(key, cluster);
       }
       if (!cluster.addresses.has(c.respH)) {
@@ -238,6 +246,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
         if (!internal.hasResp(c)) cluster.external++;
       }
       if (cluster.delays.length < 4096 && resetTimed(r)) cluster.delays.push(r.delay);
+      if (r.ahead === true) cluster.ahead++;
       if (cluster.ipIds.length < 4096) cluster.ipIds.push({ ts: r.ts, ipId: r.ipId });
     }
   }
@@ -267,6 +276,13 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
       continue;
     }
     const c = connections.peek(i);
+    const paired = ahead?.get(i);
+    if (paired !== undefined) {
+      // Refused the SYN of another connection: that one's refusal, the reset's own left with none.
+      refused[paired.syn] = attributeOne(c, paired.reset);
+      withResets[w] = paired.syn;
+      continue;
+    }
     for (const r of c.resets) {
       const attributed = attributeOne(c, r);
       if (!r.fromOriginator && refused[i] === undefined) refused[i] = attributed;
@@ -282,6 +298,46 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   };
   return { refusals, resetSources: groupSources(connections, withResets, refusals, internal) };
 }
+
+/**
+ * Resets stamped ahead of the SYNs they refused, by the connection the tracker made of each
+ * (`syn`: the connection of the SYN; `reset`: the reset as its refusal). A tap whose two
+ * directions are stamped apart, or a capture written from several queues, can put a firewall's
+ * reset — sent a fraction of a millisecond after the SYN — before it: the tracker, meeting the
+ * reset first, makes it a connection of its own that nothing prompted, and the SYN's an attempt
+ * that got no answer. Paired when the SYN, of the same addresses and ports, follows within
+ * REPLY_AHEAD_SECONDS and the reset acknowledges it (where it acknowledges anything). Null when no
+ * reset stands alone so.
+ */
+function aheadOfSyns(
+  connections: ConnectionList,
+  withResets: readonly number[],
+): Map<number, { syn: number; reset: ResetEvidence }> | null {
+  let alone: Map<string, { i: number; r: ResetEvidence }> | null = null;
+  for (const i of withResets) {
+    const c = connections.peek(i);
+    const r = c.resets[0];
+    if (c.proto !== 'tcp' || c.origPkts !== 0 || c.resets.length !== 1 || r === undefined) continue;
+    if (r.kind !== 'rst' || r.fromOriginator || r.origin !== 'packet' || r.stage !== 'unprompted') continue;
+    (alone ??= new Map()).set(tupleKey(c), { i, r });
+  }
+  if (alone === null) return null;
+  const paired = new Map<number, { syn: number; reset: ResetEvidence }>();
+  for (let j = 0; j < connections.length; j++) {
+    const c = connections.peek(j);
+    if (c.proto !== 'tcp' || c.synCount === 0 || c.resets.length > 0 || c.respPkts > 0) continue;
+    const key = tupleKey(c);
+    const orphan = alone.get(key);
+    if (orphan === undefined || c.ts < orphan.r.ts || c.ts - orphan.r.ts > REPLY_AHEAD_SECONDS) continue;
+    const synSeq = c.synSeq ?? -1;
+    if (!orphan.r.ackZero && synSeq >= 0 && orphan.r.ack !== (synSeq + 1) >>> 0) continue;
+    paired.set(orphan.i, { syn: j, reset: { ...orphan.r, stage: 'syn', ahead: true } });
+    alone.delete(key);
+  }
+  return paired.size > 0 ? paired : null;
+}
+
+const tupleKey = (c: Connection): string => `${c.origH}|${c.origP}|${c.respH}|${c.respP}`;
 
 /**
  * What a reset that refused a connection's opening answered, in words (the SYN, or the packets of
@@ -308,7 +364,7 @@ function clusterKey(r: ResetEvidence): number {
  */
 function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string | null {
   // Without a delay (resets that answered nothing seen) there is no "same near-zero delay" to tell.
-  if (cluster.kind !== 'rst' || cluster.addresses.size < 3 || cluster.delays.length === 0) return null;
+  if (cluster.kind !== 'rst' || cluster.addresses.size < 3 || cluster.delays.length + cluster.ahead === 0) return null;
   if (cluster.silent.size < 0.8 * cluster.addresses.size) return null;
   // Timing and TTL say "nearby" only for Internet addresses: LAN hosts answer fast with initial TTLs too.
   if (cluster.external < 0.8 * cluster.addresses.size) return null;
@@ -321,9 +377,11 @@ function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string
   const limit = externalRtt !== null ? Math.min(FAST_FRACTION * externalRtt, DEVICE_DELAY_SECONDS) : DEVICE_DELAY_SECONDS;
   if (!consistent || delay >= limit) return null;
   const signals = [
-    externalRtt !== null
-      ? `the same ${duration(delay)} delay, far below the ${duration(externalRtt)} round trip to the Internet seen in the capture`
-      : `the same near-zero ${duration(delay)} delay`,
+    cluster.ahead > cluster.delays.length
+      ? `${cluster.delays.length === 0 ? 'each' : 'most'} stamped before the SYN it answers (the capture stamps its two directions apart), sooner than any server answers`
+      : externalRtt !== null
+        ? `the same ${duration(delay)} delay, far below the ${duration(externalRtt)} round trip to the Internet seen in the capture`
+        : `the same near-zero ${duration(delay)} delay`,
   ];
   if (oneIpIdCounter(cluster.ipIds)) signals.push('IP IDs from one counter');
   signals.push(unchanged ? `${ttl(cluster.ttl, cluster.addresses)} is an unchanged initial value` : hopWords(hops));
@@ -352,8 +410,7 @@ function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): Attri
       reset: r,
       attribution: 'middlebox',
       evidence:
-        `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${duration(r.delay)} after ${answered}: ` +
-        `too near and too fast to be ${c.respH} on the Internet`,
+        `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${resetTiming(r)}: ` + `too near and too fast to be ${c.respH} on the Internet`,
     };
   }
   return null;
@@ -439,7 +496,9 @@ function attributeRst(
       return {
         reset: r,
         attribution: 'middlebox',
-        evidence: `answered ${openingAnswered(r)} in ${duration(r.delay)}, far below the fastest round trip to ${sameAddress ? c.respH : netblock} (${duration(refRtt!)})`,
+        evidence:
+          `${r.ahead === true ? resetTiming(r) : `answered ${openingAnswered(r)} in ${duration(r.delay)}`}, ` +
+          `far below the fastest round trip to ${sameAddress ? c.respH : netblock} (${duration(refRtt!)})`,
       };
     }
     return {
@@ -458,6 +517,7 @@ function attributeRst(
 
 /** When a reset came, in words: after what it answered, or that nothing before it was seen to time it by. */
 function resetTiming(r: ResetEvidence): string {
+  if (r.ahead === true) return `stamped before ${openingAnswered(r) ?? 'the packet'} it answers`;
   if (!resetTimed(r)) return 'with nothing before it in its connection to time it by';
   return `${duration(r.delay)} after ${openingAnswered(r) ?? 'the last packet'}`;
 }

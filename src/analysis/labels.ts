@@ -271,9 +271,11 @@ export function labelHost(
   if (refused !== null && worded.source !== undefined && refused.kind === 'log') {
     evidence.push(`denied: ${worded.of} ${refused.n === 1 ? 'was' : 'were'} ${refused.evidence}`);
   } else if (refused !== null && worded.source !== undefined) {
-    // TTL -1 and no delays: the refusals were read from a log that records neither
+    // TTL -1 and no delays: the refusals were read from a log that records neither; no delay
+    // either where no reset could be timed (none answered a packet stamped before it).
+    const delay = median(refused.delays);
     const how =
-      refused.ttl < 0 ? '' : ` with ${ttl(refused.ttl, worded.source.addressList)} after ~${duration(median(refused.delays) ?? 0)}`;
+      refused.ttl < 0 ? '' : ` with ${ttl(refused.ttl, worded.source.addressList)}${delay === null ? '' : ` after ~${duration(delay)}`}`;
     evidence.push(
       `resets: ${worded.of} ${refused.n === 1 ? 'was' : 'were'} refused${how}: ${refused.attribution} (${refused.evidence})` +
         (refused.name !== null && refused.attribution === 'middlebox' ? `, ${filterWords(refused)}` : ''),

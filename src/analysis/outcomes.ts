@@ -63,7 +63,7 @@ export const MAX_HELD_CONNECTIONS = 50_000;
  * How far before its SYN a reset may be stamped and still be its answer: an aggregating tap stamps
  * its two directions apart by up to a millisecond or so, a capture from several queues a few.
  */
-const REPLY_AHEAD_SECONDS = 0.05;
+export const REPLY_AHEAD_SECONDS = 0.05;
 /** How long after an unanswered SYN a reset the tracker could not join to it (written before it in the file) still answers it. */
 const REPLY_AFTER_SECONDS = 1;
 
@@ -275,7 +275,8 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       const j = orphanResets.get(key, c.ts);
       const orphan = j === undefined ? undefined : items.refusal[j];
       if (j !== undefined && orphan !== undefined && c.ts >= orphan.reset.ts) {
-        refusal = orphan;
+        // It refused this SYN: the tracker, meeting it first, could only call it unprompted.
+        refusal = { ...orphan, reset: { ...orphan.reset, stage: 'syn', ahead: true } };
         outcome = outcomeOf(c, refusal);
         items.refusal[j] = undefined;
         items.outcome[j] = 'unanswered';

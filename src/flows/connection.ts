@@ -80,6 +80,12 @@ export interface ResetEvidence {
   /** Seconds from the packet it answers (the other side's latest packet) to the reset; 0, and no measure, for an 'unprompted' one. */
   delay: number;
   stage: ResetStage;
+  /**
+   * Stamped before the SYN it answers (set by the analysis, never by a reader): a tap that stamps
+   * its two directions apart, a capture written from several queues. It refused that SYN (stage
+   * 'syn'), but how long after it the reset came is not known.
+   */
+  ahead?: true;
   seq: number;
   ack: number;
   /** RST without ACK flag, or with ACK number 0. */
@@ -95,9 +101,12 @@ export interface ResetEvidence {
   icmpCode: number;
 }
 
-/** Whether a reset's delay measures anything: an 'unprompted' one answered no packet seen, so its 0 is no time. */
+/**
+ * Whether a reset's delay measures anything: an 'unprompted' one answered no packet seen, so its
+ * 0 is no time; nor does one stamped ahead of the SYN it answers.
+ */
 export function resetTimed(r: ResetEvidence): boolean {
-  return r.stage !== 'unprompted';
+  return r.stage !== 'unprompted' && r.ahead !== true;
 }
 
 /**

@@ -1,0 +1,103 @@
+/**
+ * A capture whose two directions were stamped apart — a tap's two ports captured by two network
+ * cards, a capture written from several queues — puts the firewall's resets, sent a third of a
+ * millisecond after each SYN, before the SYNs they answer. callhome tells the case study the same
+ * from it: the same attempts and labels, every one of them refused by the firewall, and a reset
+ * source that says why no delay could be timed.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/index.js';
+import type { AnalysisResult } from '../../src/analysis/types.js';
+import { projectRoot } from '../support/corpus.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'callhome-skewed-'));
+
+/**
+ * A classic little-endian microsecond pcap of Ethernet frames restamped: `shift(inbound, k)`
+ * seconds added to record k's stamp (`inbound`: an IPv4 packet from outside 192.168.0.0/16),
+ * the records then written in order of their new stamps, as the sniffer would have.
+ */
+function restamped(pcap: Buffer, shift: (inbound: boolean, k: number) => number): Buffer {
+  expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+  const records: { micros: number; k: number; record: Buffer }[] = [];
+  for (let at = 24; at + 16 <= pcap.length;) {
+    const record = Buffer.from(pcap.subarray(at, at + 16 + pcap.readUInt32LE(at + 8)));
+    const frame = record.subarray(16);
+    const inbound = frame.length >= 34 && frame.readUInt16BE(12) === 0x0800 && !(frame[26] === 192 && frame[27] === 168);
+    const micros = record.readUInt32LE(0) * 1e6 + record.readUInt32LE(4) + Math.round(shift(inbound, records.length) * 1e6);
+    records.push({ micros, k: records.length, record });
+    at += record.length;
+  }
+  records.sort((a, b) => a.micros - b.micros || a.k - b.k);
+  for (const { micros, record } of records) {
+    record.writeUInt32LE(Math.floor(micros / 1e6), 0);
+    record.writeUInt32LE(micros % 1e6, 4);
+  }
+  return Buffer.concat([pcap.subarray(0, 24), ...records.map((r) => r.record)]);
+}
+
+/** What the findings say of each host, as a reader compares them (periods to the second where `round`). */
+const seen = (r: AnalysisResult, round = false) =>
+  r.hosts.map((h) => ({
+    address: h.address,
+    labels: h.labels,
+    groups: h.groups.map((g) => {
+      const period = g.schedule.periodSeconds;
+      return [g.destination, g.attempts, g.established, g.unanswered, g.resets, round && period !== null ? Math.round(period) : period];
+    }),
+  }));
+
+const CASES = [
+  ['department-host.pcap', 546],
+  ['consultant-laptop.pcap', 405],
+] as const;
+
+describe('a capture whose inbound direction is stamped 0.6 ms early (every firewall reset before its SYN)', () => {
+  for (const [file, resets] of CASES) {
+    it(`${file}: the same findings, all ${resets} resets the firewall's, stamped before the SYNs they answer`, async () => {
+      const original = resolve(projectRoot, 'captures', file);
+      const skewed = join(tmp, `skewed-${file}`);
+      writeFileSync(
+        skewed,
+        restamped(readFileSync(original), (inbound) => (inbound ? -0.0006 : 0)),
+      );
+      const once = (await analyze([original])).result;
+      const result = (await analyze([skewed])).result;
+      expect(seen(result)).toEqual(seen(once));
+      const source = result.resetSources[0]!;
+      expect(source).toMatchObject({ attribution: 'middlebox', ttl: 255, resets, medianRttMs: null });
+      expect(source.evidence).toContain('each stamped before the SYN it answers');
+      expect(source.evidence).toContain('IP IDs from one counter');
+      const host = result.hosts.find((h) => h.labels.includes('proxy-bypass'))!;
+      expect(host.labels).toContain('blocked');
+      expect(host.evidence).toContainEqual(
+        expect.stringMatching(new RegExp(`^resets: ${resets} of the direct attempts were refused with TTL 255: middlebox`)),
+      );
+      expect(host.verdict).toMatch(/reset by a device with no router in between \(TTL 255, most likely the firewall\)/);
+    });
+  }
+});
+
+describe('a capture whose packets are stamped up to 0.5 ms off (some resets before their SYNs)', () => {
+  it('department-host.pcap: every refused attempt counted among the resets, not only the ones stamped after their SYN', async () => {
+    const original = resolve(projectRoot, 'captures', 'department-host.pcap');
+    const jittered = join(tmp, 'jittered-department-host.pcap');
+    // A fixed sequence, the same on every run: uniform within ±0.5 ms.
+    let state = 12345;
+    const next = (): number => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.001;
+    writeFileSync(
+      jittered,
+      restamped(readFileSync(original), () => next()),
+    );
+    const once = (await analyze([original])).result;
+    const result = (await analyze([jittered])).result;
+    expect(seen(result, true)).toEqual(seen(once, true));
+    expect(result.resetSources[0]).toMatchObject({ attribution: 'middlebox', resets: 546 });
+    const host = result.hosts.find((h) => h.address === '192.168.0.13')!;
+    expect(host.evidence).toContainEqual(expect.stringMatching(/^resets: 546 of the direct attempts were refused with TTL 255 after ~/));
+    expect(host.verdict).toContain('every attempt reset by a device with no router in between');
+  });
+});
