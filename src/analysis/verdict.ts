@@ -251,9 +251,11 @@ export function verdictOf(f: VerdictFacts): Verdict {
       // A name reached over both (a dual-stack host trying one, then the other): said, for the bursts that makes.
       const v6 = group.netblocks.filter((b) => b.includes(':')).length;
       const families = v6 > 0 && v6 < blocks ? ' (IPv4 and IPv6)' : '';
+      // A group named by its one netblock is said by it: "in 72.246.53.0/24 (a CDN)".
+      const block = blocks === 1 && group.netblocks[0] === group.destination;
       facts.push(
-        `${plural(group.addresses, 'address', 'addresses')} in ${blocks === 1 ? `one ${group.netblocks[0]!.endsWith('/48') ? '/48' : '/24'}` : `${blocks} netblocks`}${families}${cdn}` +
-          `${group.groupedBy === 'dns' || group.groupedBy === 'host' || group.groupedBy === 'sni' ? ` for ${group.destination}` : group.groupedBy === 'org' ? ` of ${group.destination}` : ` (${group.destination})`}`,
+        `${plural(group.addresses, 'address', 'addresses')} in ${block ? group.destination : blocks === 1 ? `one ${group.netblocks[0]!.endsWith('/48') ? '/48' : '/24'}` : `${blocks} netblocks`}${families}${cdn}` +
+          `${block ? '' : group.groupedBy === 'dns' || group.groupedBy === 'host' || group.groupedBy === 'sni' ? ` for ${group.destination}` : group.groupedBy === 'org' ? ` of ${group.destination}` : ` (${group.destination})`}`,
       );
     }
     if (s?.sequentialPorts) facts.push(portWords(true));

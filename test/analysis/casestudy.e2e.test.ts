@@ -108,4 +108,26 @@ describe('the case study, end to end', () => {
       'bursts of 5 attempts (one attempt every 2 s) every 1 min, sequential source ports',
     ]);
   });
+
+  it('department host captured 64 bytes a frame: the CDN said by its netblock, the bursts and the firewall as before', async () => {
+    // As `tcpdump -s 64` writes it: every frame cut to 64 bytes, its length on the wire kept.
+    const { file, pcap } = generateDepartmentHost();
+    const parts: Buffer[] = [Buffer.from(pcap.subarray(0, 24))];
+    parts[0]!.writeUInt32LE(64, 16);
+    for (let at = 24; at + 16 <= pcap.length;) {
+      const length = pcap.readUInt32LE(at + 8);
+      const kept = Math.min(length, 64);
+      const record = Buffer.from(pcap.subarray(at, at + 16 + kept));
+      record.writeUInt32LE(kept, 8);
+      parts.push(record);
+      at += 16 + length;
+    }
+    const cut = await analyse({ file, pcap: Buffer.concat(parts) });
+    const h = cut.hosts.find((x) => x.address === DEPARTMENT.host)!;
+    expect(h.labels).toEqual(department.hosts.find((x) => x.address === DEPARTMENT.host)!.labels);
+    // No DNS answer survived the cut: the addresses are said by their /24, once.
+    expect(h.verdict).toContain(`15 addresses in ${DEPARTMENT.liveUpdate.network} (a CDN), sequential source ports`);
+    expect(h.verdict).toContain('bursts of 14 attempts (1 attempt/s) every 31 s');
+    expect(cut.resetSources[0]).toMatchObject({ attribution: 'middlebox', ttl: FIREWALL.ttl, resets: department.resetSources[0]!.resets });
+  });
 });
