@@ -24,6 +24,11 @@ import type { Packet } from './decode/index.js';
 
 /** How far apart in time two copies of one packet may be, seconds. */
 export const DUPLICATE_WINDOW = 2;
+/**
+ * Packets of inputs read at once looked at before they are taken to hold no copies of one
+ * another when none is a copy: two sniffers of one link share nearly every packet from the first.
+ */
+const PROBED_TOGETHER = 20_000;
 /** Look for fingerprints to forget every this many packets. */
 const PRUNE_EVERY = 4096;
 
@@ -53,6 +58,18 @@ export class DuplicateFilter {
   private laterUnknown = false;
   /** The latest time a fingerprint was kept at: packets later than this plus the window can match nothing. */
   private keptUntil = -Infinity;
+  /** Set while inputs are read at once (together). */
+  private interleaved = false;
+  /**
+   * Inputs read at once that hold no copies of one another (a tap's two directions, two links):
+   * found so when PROBED_TOGETHER packets read together held none, and so until another input
+   * begins. Nothing is fingerprinted then.
+   */
+  private apart = false;
+  private probed = 0;
+  private probedCopies = 0;
+  /** The highest input index begun. */
+  private begun = -1;
   /** Copies dropped, per input (in reading order). */
   readonly dropped: number[] = [];
 
@@ -66,10 +83,16 @@ export class DuplicateFilter {
     private readonly window: number = DUPLICATE_WINDOW,
   ) {}
 
-  /** The next input starts: `index` in reading order. */
+  /** The next input starts, or (inputs read at once) its packets follow: `index` in reading order. */
   startInput(index: number): void {
     this.input = index;
-    this.dropped[index] = 0;
+    this.dropped[index] ??= 0;
+    if (index > this.begun) {
+      // Another input begins: its packets may copy those being read.
+      this.begun = index;
+      this.apart = false;
+      this.probed = this.probedCopies = 0;
+    }
     let later = Infinity;
     let unknown = false;
     for (let k = index + 1; k < this.firsts.length; k++) {
@@ -81,11 +104,25 @@ export class DuplicateFilter {
     this.laterUnknown = unknown;
   }
 
+  /**
+   * Whether other inputs are being read at once with this one (timeline.ts): their packets come
+   * in among its own, so any of its packets may have a copy still to come, and any may be one.
+   */
+  together(at: boolean): void {
+    this.interleaved = at;
+  }
+
   /** Whether decoded packet `p` of the current input is a copy of one an earlier input had (counted). */
   isCopy(p: Packet): boolean {
     if (p.status !== 'decoded' || p.ipVersion === 0) return false;
+    if (this.interleaved && this.apart) return false;
     if (!this.looksAt(p.ts)) return false;
-    return this.isCopyOf(fingerprint(p), p.ts);
+    const copy = this.isCopyOf(fingerprint(p), p.ts);
+    if (this.interleaved && this.probed < PROBED_TOGETHER) {
+      if (copy) this.probedCopies++;
+      if (++this.probed === PROBED_TOGETHER && this.probedCopies === 0) this.apart = true;
+    }
+    return copy;
   }
 
   /**
@@ -93,12 +130,12 @@ export class DuplicateFilter {
    * false when no earlier input kept anything it could copy and no later input can copy it.
    */
   looksAt(ts: number): boolean {
-    const mayMatch = this.input > 0 && this.seen.size > 0 && ts <= this.keptUntil + this.window;
+    const mayMatch = (this.input > 0 || this.interleaved) && this.seen.size > 0 && ts <= this.keptUntil + this.window;
     return mayMatch || this.mustKeep(ts);
   }
 
   private mustKeep(ts: number): boolean {
-    return this.laterUnknown || ts >= this.laterFirst - this.window;
+    return this.interleaved || this.laterUnknown || ts >= this.laterFirst - this.window;
   }
 
   /** Whether the record with fingerprint `key` at time `ts` of the current input is a copy of one an earlier input had (counted). */

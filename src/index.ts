@@ -23,6 +23,7 @@ import { isoMillis } from './time.js';
 import { DuplicateFilter } from './duplicates.js';
 import { COPY_WINDOW, ForwardedCopies } from './forwarded.js';
 import { RepeatedFrames } from './repeated.js';
+import { readInterleaved } from './timeline.js';
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import { analyzeEach, canAnalyzeInWorkers, type OneAnalysis } from './parallel/analyses.js';
@@ -89,6 +90,8 @@ export interface Loaded {
   evicted: number;
   /** Files in the folders given that are neither a capture nor a log. */
   passedOver: string[];
+  /** Pairs of captures whose packets made up one connection (ConnectionTracker.shared): one network. */
+  shared: [number, number][];
 }
 
 export type AnalyzeCapturesOptions = LoadOptions &
@@ -282,7 +285,7 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
     first(packet.ts);
     tracker.add(packet);
   };
-  const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index), duplicates);
+  const { captures, failures } = await decodeEach(ordered, options, track, (index) => tracker.setCapture(index), duplicates, firsts);
   tracker.finish();
   // Logs (Zeek's, firewalls') are read after the captures, each reader over all its files; with
   // no packet before them, their first row's time stands for the first packet's.
@@ -317,7 +320,13 @@ export async function streamConnections(inputs: CaptureInput[], options: StreamO
   captures.push(...logs.captures);
   failures.unshift(...sorted.failures);
   failures.push(...logs.failures);
-  return { captures, failures, evicted: tracker.stats.evicted, passedOver: [...sorted.passedOver, ...logs.passedOver] };
+  return {
+    captures,
+    failures,
+    evicted: tracker.stats.evicted,
+    passedOver: [...sorted.passedOver, ...logs.passedOver],
+    shared: tracker.shared,
+  };
 }
 
 /**
@@ -397,15 +406,13 @@ async function decodeEach(
   onPacket: (packet: Packet) => void,
   beforeCapture: (index: number) => void = () => {},
   duplicates: DuplicateFilter | null = null,
+  firsts: readonly (number | null)[] = [],
 ): Promise<{ captures: CaptureSummary[]; failures: CaptureError[] }> {
-  const captures: CaptureSummary[] = [];
-  const failures: CaptureError[] = [];
   const packet = newPacket();
   const decodeOptions = { verifyChecksums: options.verifyChecksums === true };
-  for (const [index, input] of inputs.entries()) {
+  /** One input's decoding: each record decoded, counted and handed on; its summary once read. */
+  const decoding = (): { onRecord: (record: CaptureRecord) => void; summary: (info: CaptureFileInfo) => CaptureSummary } => {
     const stats = new DecodeStats();
-    beforeCapture(captures.length);
-    duplicates?.startInput(index);
     const forwarded = new ForwardedCopies();
     const repeated = new RepeatedFrames();
     const onRecord = (record: CaptureRecord): void => {
@@ -425,17 +432,69 @@ async function decodeEach(
       // the packet is counted (and warned about by the reader), not tracked.
       if (!packet.timeOutOfRange) onPacket(packet);
     };
+    const summary = (fileInfo: CaptureFileInfo): CaptureSummary => {
+      const s = summarizeCapture(fileInfo, stats);
+      const twice = repeatedWarning(s.file, repeated, stats);
+      if (twice !== null) s.warnings.push(twice);
+      if (forwarded.copies > 0) s.warnings.push(forwardedWarning(s.file, forwarded));
+      return s;
+    };
+    return { onRecord, summary };
+  };
+  /** What reading `input` gave: what the file held, or why it could not be read at all. */
+  const read1 = async (
+    input: CaptureInput,
+    onRecord: (record: CaptureRecord) => void,
+    pause = options.pause,
+  ): Promise<CaptureFileInfo | CaptureError> => {
     try {
-      const fileInfo = await read(input, onRecord, options);
-      const summary = summarizeCapture(fileInfo, stats);
-      const twice = repeatedWarning(summary.file, repeated, stats);
-      if (twice !== null) summary.warnings.push(twice);
-      if (forwarded.copies > 0) summary.warnings.push(forwardedWarning(summary.file, forwarded));
-      captures.push(summary);
+      return await read(input, onRecord, { ...options, pause });
     } catch (e) {
-      if (e instanceof CaptureError) failures.push(e);
-      else throw e;
+      if (e instanceof CaptureError) return e;
+      throw e;
     }
+  };
+  const results: (CaptureSummary | CaptureError)[] = [];
+  const known = firsts.length === inputs.length && firsts.every((f) => f !== null);
+  if (inputs.length > 1 && known) {
+    // Inputs of one time read as one timeline (timeline.ts): a tap's two directions in two files.
+    const each = inputs.map(() => decoding());
+    const infos: (CaptureFileInfo | CaptureError)[] = [];
+    let current = -1;
+    await readInterleaved(firsts, {
+      read: async (i, onRecord, pause) => {
+        infos[i] = await read1(inputs[i]!, onRecord, () => pause());
+      },
+      take: (i, record, together) => {
+        if (i !== current) {
+          current = i;
+          // Its place among the inputs read (one that could not be read at all failed at its start).
+          let index = i;
+          for (let k = 0; k < i; k++) if (infos[k] instanceof CaptureError) index--;
+          beforeCapture(index);
+          duplicates?.startInput(i);
+        }
+        duplicates?.together(together);
+        each[i]!.onRecord(record);
+      },
+      pause: options.pause,
+    });
+    // Summed up once every record of the timeline is handed on: an input's last ones wait for the others.
+    infos.forEach((r, i) => results.push(r instanceof CaptureError ? r : each[i]!.summary(r)));
+  } else {
+    for (const [index, input] of inputs.entries()) {
+      beforeCapture(results.filter((r) => !(r instanceof CaptureError)).length);
+      duplicates?.startInput(index);
+      const one = decoding();
+      const r = await read1(input, one.onRecord);
+      results.push(r instanceof CaptureError ? r : one.summary(r));
+    }
+  }
+  const captures: CaptureSummary[] = [];
+  const failures: CaptureError[] = [];
+  for (const r of results) {
+    if (r instanceof CaptureError) failures.push(r);
+    else captures.push(r);
   }
   return { captures, failures };
 }
@@ -508,7 +567,7 @@ export async function analyze(
   // address (a dual-stack LAN's global prefix).
   const linked = options.internal === undefined ? linkNetworks(connections, new CidrSet(settings.internal)) : [];
   if (linked.length > 0) settings.internal = [...settings.internal, ...linked];
-  const result = analyzeNetworks(connections, streamed.captures, settings);
+  const result = analyzeNetworks(connections, streamed.captures, settings, streamed.shared);
   if (linked.length > 0) result.summary.unshift(linkNetworksWords(linked));
   if (local.length > 0) result.summary.unshift(localNetworksWords(local));
   return { result, loaded: { ...streamed, connections } };

@@ -10,7 +10,7 @@ import { NameBook, OrgTable } from './destinations.js';
 import { buildHosts } from './hosts.js';
 import { KnownMatcher, type KnownRule } from './known.js';
 import { combineNetworks } from './network-results.js';
-import { splitNetworks } from './networks.js';
+import { SAME_NETWORK_MAX_GAP_SECONDS, splitNetworks } from './networks.js';
 import { countQuietHosts } from './quiet.js';
 import { findProxies } from './proxies.js';
 import { findInterception } from './interception.js';
@@ -84,9 +84,11 @@ export function analyzeNetworks(
   given: readonly Connection[] | ConnectionList,
   captures: CaptureSummary[],
   options: AnalyzeOptions,
+  /** Pairs of captures whose packets made up one connection: one network, whatever else. */
+  shared: readonly (readonly [number, number])[] = [],
 ): AnalysisResult {
   const connections = asList(given);
-  const parts = splitNetworks(captures, connections, internalSet(options));
+  const parts = splitNetworks(captures, connections, internalSet(options), SAME_NETWORK_MAX_GAP_SECONDS, shared);
   if (parts.length <= 1) return analyzeConnections(connections, captures, options, captures);
   const position = new Map<number, number>();
   parts.forEach((p, i) => p.captures.forEach((c) => position.set(c, i)));

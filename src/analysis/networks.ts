@@ -6,7 +6,10 @@
  * the header would span years. So the inputs are grouped first, and each group is analysed as a
  * network of its own.
  *
- * Two inputs are one network when both hold:
+ * Inputs whose packets made up one connection are one network: a tap's two directions captured
+ * into two files (read as one timeline), each holding only its side's addresses.
+ *
+ * Two inputs are one network too when both hold:
  * - their time ranges are at most SAME_NETWORK_MAX_GAP_SECONDS apart (overlapping ranges are 0
  *   apart), and
  * - their address plans meet: at least one internal address (inside `--internal`) speaks in both —
@@ -117,6 +120,8 @@ export function splitNetworks(
   given: readonly Connection[] | ConnectionList,
   internal: CidrSet,
   maxGapSeconds = SAME_NETWORK_MAX_GAP_SECONDS,
+  /** Pairs of inputs whose packets made up one connection (a tap's two directions in two files). */
+  shared: readonly (readonly [number, number])[] = [],
 ): NetworkPart[] {
   const connections = asList(given);
   // One input is one network: its addresses decide nothing and are not gathered.
@@ -128,6 +133,7 @@ export function splitNetworks(
   });
   if (captures.length <= 1) return [part([0].slice(0, captures.length), inputs)];
   const { find, union } = unionFind(captures.length);
+  for (const [a, b] of shared) if (a < captures.length && b < captures.length) union(a, b);
   const timed = inputs.filter((i): i is InputPlan & { start: number; end: number } => i.start !== null && i.end !== null);
   const planned = timed.filter((i) => i.addresses.size > 0);
   for (let a = 0; a < planned.length; a++) {
@@ -138,10 +144,16 @@ export function splitNetworks(
       if (timeGap(x, y) <= maxGapSeconds && sharesAddress(x.addresses, y.addresses)) union(x.index, y.index);
     }
   }
-  // Inputs without an address plan, in time order, each to the nearest network in time.
+  // Inputs without an address plan, in time order, each to the nearest network in time (unless
+  // tied to one by a connection).
   const unplanned = timed.filter((i) => i.addresses.size === 0).sort((a, b) => a.start - b.start || a.index - b.index);
   const placed = new Set(planned.map((i) => i.index));
+  const tied = new Set(shared.flat());
   for (const input of unplanned) {
+    if (tied.has(input.index)) {
+      placed.add(input.index);
+      continue;
+    }
     let nearest: { index: number; gap: number } | null = null;
     for (const other of timed) {
       if (!placed.has(other.index)) continue;

@@ -114,9 +114,24 @@ export class ConnectionTracker {
     this.udpServerPorts = portTable(ports.udp);
   }
 
+  /**
+   * Pairs of captures (lower index first) whose packets made up one TCP connection: inputs taken
+   * at once on one path (a tap's two directions in two files), whatever addresses each holds.
+   */
+  readonly shared: [number, number][] = [];
+  private readonly sharedKeys = new Set<number>();
+
+  private together(a: number, b: number): void {
+    const key = Math.min(a, b) * 65536 + Math.max(a, b);
+    if (this.sharedKeys.has(key)) return;
+    this.sharedKeys.add(key);
+    this.shared.push([Math.min(a, b), Math.max(a, b)]);
+  }
+
+  /** Packets of capture `index` follow (captures read at once alternate: seeded once each). */
   setCapture(index: number): void {
     this.table.capture = index;
-    this.seedPending = true;
+    this.seedPending = this.uidSeeds[index] === undefined;
   }
 
   /** A connection's uid: its capture's seed and its place among that capture's connections. */
@@ -161,6 +176,8 @@ export class ConnectionTracker {
     const parent = p.carrierCount > 0 ? this.addCarriers(p) : null;
     const flow = this.track(p);
     if (flow === null) return;
+    // TCP only: a broadcast or multicast flow (DHCP, mDNS) is alike on every LAN.
+    if (flow.capture !== this.table.capture && flow.kind === KIND_TCP) this.together(flow.capture, this.table.capture);
     if (parent !== null) addParent(flow, parent);
     // The first fragment of a tunnel's datagram (its tunnel is opened when the rest arrives).
     if (p.carries !== '' && flow.service === null) flow.service = p.carries;

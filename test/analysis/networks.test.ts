@@ -43,6 +43,15 @@ describe('splitNetworks', () => {
     ).toEqual([[0, 1]]);
   });
 
+  it('joins inputs whose packets made up one connection, though no internal address speaks in both', () => {
+    // A tap's two directions in two files: one holds the host's packets, the other the answers.
+    const { captures, connections } = inputs([
+      { day: 0, hosts: ['10.0.0.5'] },
+      { day: 0, hosts: ['192.168.1.5'] },
+    ]);
+    expect(splitNetworks(captures, connections, internal, SAME_NETWORK_MAX_GAP_SECONDS, [[0, 1]]).map((p) => p.captures)).toEqual([[0, 1]]);
+  });
+
   it('splits inputs with no internal address in common, however close in time', () => {
     expect(
       groups([
