@@ -67,6 +67,11 @@ export const NEAR_HOPS = 2;
 const NEAR_DELAY_SECONDS = 0.001;
 /** "One device answers for many addresses": its delay must be at most this (and far below the Internet's round trips). */
 const DEVICE_DELAY_SECONDS = 0.003;
+/**
+ * …unless its TTL is an unchanged initial value, which no packet from the Internet keeps: then it
+ * is on the capture's own link, and its delay may be up to this.
+ */
+const SAME_LINK_DELAY_SECONDS = 0.1;
 
 interface Profile {
   ttls: Set<number>;
@@ -300,41 +305,67 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
 }
 
 /**
- * Resets stamped ahead of the SYNs they refused, by the connection the tracker made of each
+ * Resets stamped ahead of the SYNs they refused, by the connection the tracker put each in
  * (`syn`: the connection of the SYN; `reset`: the reset as its refusal). A tap whose two
  * directions are stamped apart, or a capture written from several queues, can put a firewall's
  * reset — sent a fraction of a millisecond after the SYN — before it: the tracker, meeting the
- * reset first, makes it a connection of its own that nothing prompted, and the SYN's an attempt
- * that got no answer. Paired when the SYN, of the same addresses and ports, follows within
- * REPLY_AHEAD_SECONDS and the reset acknowledges it (where it acknowledges anything). Null when no
- * reset stands alone so.
+ * reset first, makes it a connection of its own that nothing prompted (or, where the same ports
+ * were used a moment before, gives it to that earlier SYN's connection, though it acknowledges
+ * another SYN), and the SYN's an attempt that got no answer. Paired when the SYN, of the same
+ * addresses and ports, follows within REPLY_AHEAD_SECONDS and the reset acknowledges it (where
+ * it acknowledges anything). Null when no reset stands so.
  */
 function aheadOfSyns(
   connections: ConnectionList,
   withResets: readonly number[],
 ): Map<number, { syn: number; reset: ResetEvidence }> | null {
-  let alone: Map<string, { i: number; r: ResetEvidence }> | null = null;
+  let ahead: Map<string, { i: number; r: ResetEvidence; alone: boolean }[]> | null = null;
   for (const i of withResets) {
     const c = connections.peek(i);
-    const r = c.resets[0];
-    if (c.proto !== 'tcp' || c.origPkts !== 0 || c.resets.length !== 1 || r === undefined) continue;
-    if (r.kind !== 'rst' || r.fromOriginator || r.origin !== 'packet' || r.stage !== 'unprompted') continue;
-    (alone ??= new Map()).set(tupleKey(c), { i, r });
+    const r = c.proto === 'tcp' ? astray(c) : null;
+    if (r === null) continue;
+    const key = tupleKey(c);
+    ahead ??= new Map();
+    const list = ahead.get(key);
+    const entry = { i, r, alone: c.origPkts === 0 };
+    if (list === undefined) ahead.set(key, [entry]);
+    else list.push(entry);
   }
-  if (alone === null) return null;
+  if (ahead === null) return null;
   const paired = new Map<number, { syn: number; reset: ResetEvidence }>();
   for (let j = 0; j < connections.length; j++) {
     const c = connections.peek(j);
-    if (c.proto !== 'tcp' || c.synCount === 0 || c.resets.length > 0 || c.respPkts > 0) continue;
-    const key = tupleKey(c);
-    const orphan = alone.get(key);
-    if (orphan === undefined || c.ts < orphan.r.ts || c.ts - orphan.r.ts > REPLY_AHEAD_SECONDS) continue;
+    if (c.proto !== 'tcp' || c.synCount === 0) continue;
+    // Nothing came back to it but a reset that was not its own.
+    if (c.respPkts > (c.resets.length === 1 && astray(c) !== null ? 1 : 0)) continue;
+    const list = ahead.get(tupleKey(c));
+    if (list === undefined) continue;
     const synSeq = c.synSeq ?? -1;
-    if (!orphan.r.ackZero && synSeq >= 0 && orphan.r.ack !== (synSeq + 1) >>> 0) continue;
-    paired.set(orphan.i, { syn: j, reset: { ...orphan.r, stage: 'syn', ahead: true } });
-    alone.delete(key);
+    const k = list.findIndex(
+      ({ i, r, alone }) =>
+        i !== j && c.ts >= r.ts && c.ts - r.ts <= REPLY_AHEAD_SECONDS && (synSeq >= 0 && !r.ackZero ? r.ack === (synSeq + 1) >>> 0 : alone),
+    );
+    if (k < 0) continue;
+    const { i, r } = list[k]!;
+    paired.set(i, { syn: j, reset: { ...r, stage: 'syn', ahead: true } });
+    list.splice(k, 1);
   }
+  // A SYN whose own reset stays with it keeps it: no second refusal.
+  for (const [i, { syn }] of paired) if (connections.peek(syn).resets.length > 0 && !paired.has(syn)) paired.delete(i);
   return paired.size > 0 ? paired : null;
+}
+
+/**
+ * The reset of a TCP connection that may be another SYN's, stamped ahead of it: the one reset of
+ * a connection of nothing else (the tracker met it first), or the one reset of a SYN's connection
+ * that acknowledges another sequence number than its SYN's. Null for any other.
+ */
+function astray(c: Connection): ResetEvidence | null {
+  const r = c.resets.length === 1 ? c.resets[0]! : null;
+  if (r === null || r.kind !== 'rst' || r.fromOriginator || r.origin !== 'packet') return null;
+  if (c.origPkts === 0) return r.stage === 'unprompted' ? r : null;
+  const synSeq = c.synSeq ?? -1;
+  return r.stage === 'syn' && !r.ackZero && synSeq >= 0 && r.ack !== (synSeq + 1) >>> 0 ? r : null;
 }
 
 const tupleKey = (c: Connection): string => `${c.origH}|${c.origP}|${c.respH}|${c.respP}`;
@@ -375,13 +406,18 @@ function oneDeviceEvidence(cluster: Cluster, externalRtt: number | null): string
   const spread = mad(cluster.delays) ?? 0;
   const consistent = spread <= Math.max(0.5 * delay, 0.001);
   const limit = externalRtt !== null ? Math.min(FAST_FRACTION * externalRtt, DEVICE_DELAY_SECONDS) : DEVICE_DELAY_SECONDS;
-  if (!consistent || delay >= limit) return null;
+  // An unchanged initial TTL from Internet addresses crossed no router: the device is on the
+  // capture's own link, however long it took (a busy firewall, a tap's directions stamped apart).
+  const fast = delay < limit;
+  if (!consistent || (!fast && !(unchanged && delay < SAME_LINK_DELAY_SECONDS))) return null;
   const signals = [
     cluster.ahead > cluster.delays.length
       ? `${cluster.delays.length === 0 ? 'each' : 'most'} stamped before the SYN it answers (the capture stamps its two directions apart), sooner than any server answers`
-      : externalRtt !== null
-        ? `the same ${duration(delay)} delay, far below the ${duration(externalRtt)} round trip to the Internet seen in the capture`
-        : `the same near-zero ${duration(delay)} delay`,
+      : !fast
+        ? `the same ${duration(delay)} delay`
+        : externalRtt !== null
+          ? `the same ${duration(delay)} delay, far below the ${duration(externalRtt)} round trip to the Internet seen in the capture`
+          : `the same near-zero ${duration(delay)} delay`,
   ];
   if (oneIpIdCounter(cluster.ipIds)) signals.push('IP IDs from one counter');
   signals.push(unchanged ? `${ttl(cluster.ttl, cluster.addresses)} is an unchanged initial value` : hopWords(hops));

@@ -101,3 +101,46 @@ describe('a capture whose packets are stamped up to 0.5 ms off (some resets befo
     expect(host.verdict).toContain('every attempt reset by a device with no router in between');
   });
 });
+
+describe('a firewall that answers late, or a capture whose inbound side is stamped late', () => {
+  for (const late of [0.003, 0.01, 0.03]) {
+    it(`department-host.pcap, every reset ${late * 1000} ms later: still the firewall on the capture's own link (TTL 255)`, async () => {
+      const original = resolve(projectRoot, 'captures', 'department-host.pcap');
+      const slow = join(tmp, `slow-${late}.pcap`);
+      writeFileSync(
+        slow,
+        restamped(readFileSync(original), (inbound) => (inbound ? late : 0)),
+      );
+      const once = (await analyze([original])).result;
+      const result = (await analyze([slow])).result;
+      expect(seen(result)).toEqual(seen(once));
+      const source = result.resetSources[0]!;
+      expect(source).toMatchObject({ attribution: 'middlebox', ttl: 255, resets: 546 });
+      expect(source.medianRttMs).toBeCloseTo(0.35 + late * 1000, 0);
+      // Not "near-zero": what says it is on the link is its TTL.
+      expect(source.evidence).toMatch(
+        /one device answers for 15 addresses .*the same [\d.]+ ms delay, IP IDs from one counter, TTL 255 is an unchanged initial value/,
+      );
+      expect(source.evidence).not.toContain('near-zero');
+    });
+  }
+});
+
+describe("the lab's tap on the firewall's LAN side, its inbound side stamped 3 ms early", () => {
+  it('a host that tries each source port twice: every try refused by the firewall, none left unanswered', async () => {
+    // The second try of a source port follows the first by a second: its reset, stamped before it,
+    // lands in the first try's connection, and the first try's own reset before that.
+    const original = resolve(projectRoot, 'test', 'lab', 'firewall-tap.pcap');
+    const skewed = join(tmp, 'firewall-tap-skewed.pcap');
+    writeFileSync(
+      skewed,
+      restamped(readFileSync(original), (inbound) => (inbound ? -0.003 : 0)),
+    );
+    const once = (await analyze([original])).result;
+    const result = (await analyze([skewed])).result;
+    expect(seen(result)).toEqual(seen(once));
+    const group = result.hosts.find((h) => h.address === '192.168.0.12')!.groups[0]!;
+    expect(group.unanswered).toBe(0);
+    expect(group.resets.middlebox).toBe(group.attempts);
+  });
+});
