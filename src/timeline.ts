@@ -106,7 +106,7 @@ class Held {
 const FIELDS = 8;
 
 interface Lane {
-  started: boolean;
+  index: number;
   done: boolean;
   held: Held;
   /** Resolves the reading's wait (set while it waits for its held records to be handed on). */
@@ -131,7 +131,9 @@ export interface Interleaved {
  */
 export function readInterleaved(firsts: readonly number[], io: Interleaved): Promise<void> {
   const n = firsts.length;
-  const lanes: Lane[] = firsts.map(() => ({ started: false, done: false, held: new Held(), wake: null }));
+  const lanes: Lane[] = firsts.map((_, index) => ({ index, done: false, held: new Held(), wake: null }));
+  /** The inputs begun that have records still to come, held or not. */
+  let active: Lane[] = [];
   /** The record handed on from a Held, reused. */
   const record = new ReusedRecord();
   /** The next input to start, and how many are being read. */
@@ -150,7 +152,7 @@ export function readInterleaved(firsts: readonly number[], io: Interleaved): Pro
   const start = (): void => {
     const i = next++;
     const lane = lanes[i]!;
-    lane.started = true;
+    active.push(lane);
     reading++;
     // Begun on a later turn: never inside another input's record callback.
     setImmediate(() => {
@@ -194,27 +196,27 @@ export function readInterleaved(firsts: readonly number[], io: Interleaved): Pro
   /** Hands on held records in time order while every input being read has one to compare. */
   const drain = (): void => {
     for (;;) {
-      let best = -1;
+      let best: Lane | null = null;
       let bestTs = Infinity;
       let blocked = false;
-      /** Inputs with records still to come, held or not: the timeline is made of several. */
-      let live = 0;
-      for (let k = 0; k < next; k++) {
-        const lane = lanes[k]!;
-        if (!lane.done || !lane.held.empty) live++;
+      let ended = false;
+      for (const lane of active) {
         if (!lane.held.empty) {
           const ts = lane.held.nextTs;
-          if (best < 0 || ts < bestTs) {
-            best = k;
+          if (best === null || ts < bestTs || (ts === bestTs && lane.index < best.index)) {
+            best = lane;
             bestTs = ts;
           }
         } else if (!lane.done) {
           blocked = true;
           wake(lane);
+        } else {
+          ended = true;
         }
       }
+      if (ended) active = active.filter((lane) => !lane.done || !lane.held.empty);
       if (blocked) return;
-      if (best < 0) {
+      if (best === null) {
         // Nothing held, nothing being read: the next input, or the end.
         if (next < n) start();
         else finished();
@@ -224,11 +226,11 @@ export function readInterleaved(firsts: readonly number[], io: Interleaved): Pro
         while (due(bestTs)) start();
         return;
       }
-      const lane = lanes[best]!;
-      lane.held.take(record);
+      best.held.take(record);
       heldAll--;
-      if (lane.held.empty) wake(lane);
-      io.take(best, record, live > 1);
+      if (best.held.empty) wake(best);
+      // Several inputs make the timeline while more than one has records to come.
+      io.take(best.index, record, active.length > 1);
     }
   };
 
