@@ -11,7 +11,7 @@ import { isLoopback, netblockOf, respNetblock } from './cidr.js';
 import type { ResetAttribution, ResetSource } from './types.js';
 import { duration, hops as hopWords, ttl } from '../quantities.js';
 import { hopsFromTtl, initialTtl, mad, median } from './stats.js';
-import { opensAttempt, REPLY_AHEAD_SECONDS } from './outcomes.js';
+import { opensAttempt, REPLY_AFTER_SECONDS, REPLY_AHEAD_SECONDS } from './outcomes.js';
 import { keyAddress, origKey, respKey, sortedKeyTexts, type AddressKey } from './address-key.js';
 import { isTraceProbe } from './udp.js';
 import { sortAddresses } from '../decode/address.js';
@@ -227,7 +227,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   /** The reset of connection `i` to weigh: its own, or the one it is paired with, stamped ahead of its SYN. */
   const resetsOf = (i: number, c: Connection): readonly ResetEvidence[] => {
     const paired = ahead?.get(i);
-    return paired === undefined ? c.resets : [paired.reset];
+    return paired === undefined ? c.resets : c.resets.map((r, k) => (k === paired.at ? paired.reset : r));
   };
 
   // Clusters of responder-side resets by kind and TTL: one device answering for many addresses.
@@ -282,13 +282,11 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
     }
     const c = connections.peek(i);
     const paired = ahead?.get(i);
-    if (paired !== undefined) {
-      // Refused the SYN of another connection: that one's refusal, the reset's own left with none.
-      refused[paired.syn] = attributeOne(c, paired.reset);
-      withResets[w] = paired.syn;
-      continue;
-    }
-    for (const r of c.resets) {
+    // A reset that refused the SYN of another connection is that one's refusal, not this one's.
+    if (paired !== undefined) refused[paired.syn] = attributeOne(c, paired.reset);
+    for (let k = 0; k < c.resets.length; k++) {
+      if (k === paired?.at) continue;
+      const r = c.resets[k]!;
       const attributed = attributeOne(c, r);
       if (!r.fromOriginator && refused[i] === undefined) refused[i] = attributed;
     }
@@ -301,71 +299,85 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
       return log === null ? undefined : logAttributions.get(log);
     },
   };
-  return { refusals, resetSources: groupSources(connections, withResets, refusals, internal) };
+  // The SYNs given a reset of another connection have refusals too.
+  const refusing =
+    ahead === null ? withResets : [...new Set([...withResets, ...[...ahead.values()].map((p) => p.syn)])].sort((a, b) => a - b);
+  return { refusals, resetSources: groupSources(connections, refusing, refusals, internal) };
 }
 
 /**
- * Resets stamped ahead of the SYNs they refused, by the connection the tracker put each in
- * (`syn`: the connection of the SYN; `reset`: the reset as its refusal). A tap whose two
- * directions are stamped apart, or a capture written from several queues, can put a firewall's
- * reset — sent a fraction of a millisecond after the SYN — before it: the tracker, meeting the
- * reset first, makes it a connection of its own that nothing prompted (or, where the same ports
- * were used a moment before, gives it to that earlier SYN's connection, though it acknowledges
- * another SYN), and the SYN's an attempt that got no answer. Paired when the SYN, of the same
- * addresses and ports, follows within REPLY_AHEAD_SECONDS and the reset acknowledges it (where
- * it acknowledges anything). Null when no reset stands so.
+ * Resets met before the SYNs they refused, by the connection the tracker put each in (`syn`: the
+ * connection of the SYN; `reset`: the reset as its refusal). A tap whose two directions are
+ * stamped apart can stamp a firewall's reset — sent a fraction of a millisecond after the SYN —
+ * before it, and a capture written from several queues (two cards, `dumpcap` of two interfaces)
+ * can write it before it: the tracker, meeting the reset first, makes it a connection of its own
+ * that nothing prompted (or, where the same ports were used a moment before, gives it to that
+ * earlier SYN's connection, though it acknowledges another SYN), and the SYN's an attempt that
+ * got no answer. Paired when the SYN, of the same addresses and ports, is stamped at most
+ * REPLY_AHEAD_SECONDS after the reset or REPLY_AFTER_SECONDS before it, and the reset
+ * acknowledges it (where it acknowledges anything). Null when no reset stands so.
  */
 function aheadOfSyns(
   connections: ConnectionList,
   withResets: readonly number[],
-): Map<number, { syn: number; reset: ResetEvidence }> | null {
-  let ahead: Map<string, { i: number; r: ResetEvidence; alone: boolean }[]> | null = null;
+): Map<number, { syn: number; reset: ResetEvidence; at: number }> | null {
+  let ahead: Map<string, { i: number; r: ResetEvidence; at: number; alone: boolean }[]> | null = null;
   for (const i of withResets) {
     const c = connections.peek(i);
-    const r = c.proto === 'tcp' ? astray(c) : null;
-    if (r === null) continue;
+    const at = c.proto === 'tcp' ? astray(c) : -1;
+    if (at < 0) continue;
     const key = tupleKey(c);
     ahead ??= new Map();
     const list = ahead.get(key);
-    const entry = { i, r, alone: c.origPkts === 0 };
+    const entry = { i, r: c.resets[at]!, at, alone: c.origPkts === 0 };
     if (list === undefined) ahead.set(key, [entry]);
     else list.push(entry);
   }
   if (ahead === null) return null;
-  const paired = new Map<number, { syn: number; reset: ResetEvidence }>();
+  const paired = new Map<number, { syn: number; reset: ResetEvidence; at: number }>();
   for (let j = 0; j < connections.length; j++) {
     const c = connections.peek(j);
     if (c.proto !== 'tcp' || c.synCount === 0) continue;
     // Nothing came back to it but a reset that was not its own.
-    if (c.respPkts > (c.resets.length === 1 && astray(c) !== null ? 1 : 0)) continue;
+    if (c.respPkts > (c.resets.length === 1 && astray(c) >= 0 ? 1 : 0)) continue;
     const list = ahead.get(tupleKey(c));
     if (list === undefined) continue;
     const synSeq = c.synSeq ?? -1;
     const k = list.findIndex(
       ({ i, r, alone }) =>
-        i !== j && c.ts >= r.ts && c.ts - r.ts <= REPLY_AHEAD_SECONDS && (synSeq >= 0 && !r.ackZero ? r.ack === (synSeq + 1) >>> 0 : alone),
+        i !== j &&
+        c.ts - r.ts <= REPLY_AHEAD_SECONDS &&
+        r.ts - c.ts <= REPLY_AFTER_SECONDS &&
+        (synSeq >= 0 && !r.ackZero ? r.ack === (synSeq + 1) >>> 0 : alone),
     );
     if (k < 0) continue;
-    const { i, r } = list[k]!;
-    paired.set(i, { syn: j, reset: { ...r, stage: 'syn', ahead: true } });
+    const { i, r, at } = list[k]!;
+    // Stamped after the SYN (only written before it): timed from it. Stamped before: no delay.
+    const reset: ResetEvidence = c.ts <= r.ts ? { ...r, stage: 'syn', delay: r.ts - c.ts } : { ...r, stage: 'syn', ahead: true };
+    paired.set(i, { syn: j, reset, at });
     list.splice(k, 1);
   }
   // A SYN whose own reset stays with it keeps it: no second refusal.
-  for (const [i, { syn }] of paired) if (connections.peek(syn).resets.length > 0 && !paired.has(syn)) paired.delete(i);
+  for (const [i, { syn }] of paired) {
+    const c = connections.peek(syn);
+    if (c.resets.length > 0 && !(paired.has(syn) && c.resets.length === 1)) paired.delete(i);
+  }
   return paired.size > 0 ? paired : null;
 }
 
 /**
- * The reset of a TCP connection that may be another SYN's, stamped ahead of it: the one reset of
- * a connection of nothing else (the tracker met it first), or the one reset of a SYN's connection
- * that acknowledges another sequence number than its SYN's. Null for any other.
+ * Which reset of a TCP connection (its place in `resets`) may be another SYN's, met before it:
+ * the one reset of a connection of nothing else (the tracker met it first), or a reset of a SYN's
+ * connection, met before any answer, that acknowledges another sequence number than its SYN's
+ * (the next SYN of the same ports'). -1 for none.
  */
-function astray(c: Connection): ResetEvidence | null {
-  const r = c.resets.length === 1 ? c.resets[0]! : null;
-  if (r === null || r.kind !== 'rst' || r.fromOriginator || r.origin !== 'packet') return null;
-  if (c.origPkts === 0) return r.stage === 'unprompted' ? r : null;
+function astray(c: Connection): number {
+  const resets = c.resets;
+  const fromPacket = (r: ResetEvidence): boolean => r.kind === 'rst' && !r.fromOriginator && r.origin === 'packet';
+  if (c.origPkts === 0) return resets.length === 1 && fromPacket(resets[0]!) && resets[0]!.stage === 'unprompted' ? 0 : -1;
   const synSeq = c.synSeq ?? -1;
-  return r.stage === 'syn' && !r.ackZero && synSeq >= 0 && r.ack !== (synSeq + 1) >>> 0 ? r : null;
+  if (synSeq < 0) return -1;
+  return resets.findIndex((r) => fromPacket(r) && r.stage === 'syn' && !r.ackZero && r.ack !== (synSeq + 1) >>> 0);
 }
 
 const tupleKey = (c: Connection): string => `${c.origH}|${c.origP}|${c.respH}|${c.respP}`;

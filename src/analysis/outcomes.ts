@@ -65,7 +65,7 @@ export const MAX_HELD_CONNECTIONS = 50_000;
  */
 export const REPLY_AHEAD_SECONDS = 0.05;
 /** How long after an unanswered SYN a reset the tracker could not join to it (written before it in the file) still answers it. */
-const REPLY_AFTER_SECONDS = 1;
+export const REPLY_AFTER_SECONDS = 1;
 
 /** Datagrams a UDP client sends for one question before it gives up (a stub resolver: 2–4). */
 const UDP_RETRIES = 4;
@@ -256,6 +256,8 @@ export function connectionOutcomes(connections: ConnectionList, indices: readonl
       const at = refusal.reset.ts;
       const before = unansweredBefore?.get(key, at);
       if (before !== undefined && items.outcome[before] === 'unanswered' && items.refusal[before] === undefined && at >= startOf(before)) {
+        // It refused that SYN, after it: the tracker, meeting it first, could only call it unprompted.
+        refusal = { ...refusal, reset: { ...refusal.reset, stage: 'syn', delay: at - startOf(before) } };
         items.refusal[before] = refusal;
         items.outcome[before] = outcomeOf(held !== null ? held[before]! : connections.get(indices[before]!), refusal);
         // Answered after all: not cut off by the end of the capture.

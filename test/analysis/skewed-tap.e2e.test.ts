@@ -7,7 +7,7 @@
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
 import type { AnalysisResult } from '../../src/analysis/types.js';
@@ -18,20 +18,23 @@ const tmp = mkdtempSync(join(tmpdir(), 'callhome-skewed-'));
 /**
  * A classic little-endian microsecond pcap of Ethernet frames restamped: `shift(inbound, k)`
  * seconds added to record k's stamp (`inbound`: an IPv4 packet from outside 192.168.0.0/16),
- * the records then written in order of their new stamps, as the sniffer would have.
+ * the records then written in order of their new stamps, as the sniffer would have — or, with
+ * `late(k)`, of their stamps plus that many seconds: the order a capture from several queues
+ * writes them in, each queue's packets a little behind.
  */
-function restamped(pcap: Buffer, shift: (inbound: boolean, k: number) => number): Buffer {
+function restamped(pcap: Buffer, shift: (inbound: boolean, k: number) => number, late: (k: number) => number = () => 0): Buffer {
   expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
-  const records: { micros: number; k: number; record: Buffer }[] = [];
+  const records: { micros: number; written: number; k: number; record: Buffer }[] = [];
   for (let at = 24; at + 16 <= pcap.length;) {
     const record = Buffer.from(pcap.subarray(at, at + 16 + pcap.readUInt32LE(at + 8)));
     const frame = record.subarray(16);
     const inbound = frame.length >= 34 && frame.readUInt16BE(12) === 0x0800 && !(frame[26] === 192 && frame[27] === 168);
-    const micros = record.readUInt32LE(0) * 1e6 + record.readUInt32LE(4) + Math.round(shift(inbound, records.length) * 1e6);
-    records.push({ micros, k: records.length, record });
+    const k = records.length;
+    const micros = record.readUInt32LE(0) * 1e6 + record.readUInt32LE(4) + Math.round(shift(inbound, k) * 1e6);
+    records.push({ micros, written: micros + late(k) * 1e6, k, record });
     at += record.length;
   }
-  records.sort((a, b) => a.micros - b.micros || a.k - b.k);
+  records.sort((a, b) => a.written - b.written || a.k - b.k);
   for (const { micros, record } of records) {
     record.writeUInt32LE(Math.floor(micros / 1e6), 0);
     record.writeUInt32LE(micros % 1e6, 4);
@@ -50,6 +53,27 @@ const seen = (r: AnalysisResult, round = false) =>
     }),
   }));
 
+/** A fixed sequence of fractions in [0, 1), the same on every run. */
+function fractions(seed: number): () => number {
+  let state = seed;
+  return () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+/** Copies written so far: each its own name. */
+let copies = 0;
+
+/** The findings of `path` (under the project) and of its copy restamped and rewritten (`restamped`). */
+async function beforeAndAfter(
+  path: string,
+  shift: (inbound: boolean, k: number) => number,
+  late?: (k: number) => number,
+): Promise<{ once: AnalysisResult; result: AnalysisResult }> {
+  const original = resolve(projectRoot, path);
+  const copy = join(tmp, `${copies++}-${basename(path)}`);
+  writeFileSync(copy, restamped(readFileSync(original), shift, late));
+  return { once: (await analyze([original])).result, result: (await analyze([copy])).result };
+}
+
 const CASES = [
   ['department-host.pcap', 546],
   ['consultant-laptop.pcap', 405],
@@ -58,14 +82,7 @@ const CASES = [
 describe('a capture whose inbound direction is stamped 0.6 ms early (every firewall reset before its SYN)', () => {
   for (const [file, resets] of CASES) {
     it(`${file}: the same findings, all ${resets} resets the firewall's, stamped before the SYNs they answer`, async () => {
-      const original = resolve(projectRoot, 'captures', file);
-      const skewed = join(tmp, `skewed-${file}`);
-      writeFileSync(
-        skewed,
-        restamped(readFileSync(original), (inbound) => (inbound ? -0.0006 : 0)),
-      );
-      const once = (await analyze([original])).result;
-      const result = (await analyze([skewed])).result;
+      const { once, result } = await beforeAndAfter(`captures/${file}`, (inbound) => (inbound ? -0.0006 : 0));
       expect(seen(result)).toEqual(seen(once));
       const source = result.resetSources[0]!;
       expect(source).toMatchObject({ attribution: 'middlebox', ttl: 255, resets, medianRttMs: null });
@@ -83,17 +100,9 @@ describe('a capture whose inbound direction is stamped 0.6 ms early (every firew
 
 describe('a capture whose packets are stamped up to 0.5 ms off (some resets before their SYNs)', () => {
   it('department-host.pcap: every refused attempt counted among the resets, not only the ones stamped after their SYN', async () => {
-    const original = resolve(projectRoot, 'captures', 'department-host.pcap');
-    const jittered = join(tmp, 'jittered-department-host.pcap');
-    // A fixed sequence, the same on every run: uniform within ±0.5 ms.
-    let state = 12345;
-    const next = (): number => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.001;
-    writeFileSync(
-      jittered,
-      restamped(readFileSync(original), () => next()),
-    );
-    const once = (await analyze([original])).result;
-    const result = (await analyze([jittered])).result;
+    // Uniform within ±0.5 ms.
+    const next = fractions(12345);
+    const { once, result } = await beforeAndAfter('captures/department-host.pcap', () => (next() - 0.5) * 0.001);
     expect(seen(result, true)).toEqual(seen(once, true));
     expect(result.resetSources[0]).toMatchObject({ attribution: 'middlebox', resets: 546 });
     const host = result.hosts.find((h) => h.address === '192.168.0.13')!;
@@ -105,14 +114,7 @@ describe('a capture whose packets are stamped up to 0.5 ms off (some resets befo
 describe('a firewall that answers late, or a capture whose inbound side is stamped late', () => {
   for (const late of [0.003, 0.01, 0.03]) {
     it(`department-host.pcap, every reset ${late * 1000} ms later: still the firewall on the capture's own link (TTL 255)`, async () => {
-      const original = resolve(projectRoot, 'captures', 'department-host.pcap');
-      const slow = join(tmp, `slow-${late}.pcap`);
-      writeFileSync(
-        slow,
-        restamped(readFileSync(original), (inbound) => (inbound ? late : 0)),
-      );
-      const once = (await analyze([original])).result;
-      const result = (await analyze([slow])).result;
+      const { once, result } = await beforeAndAfter('captures/department-host.pcap', (inbound) => (inbound ? late : 0));
       expect(seen(result)).toEqual(seen(once));
       const source = result.resetSources[0]!;
       expect(source).toMatchObject({ attribution: 'middlebox', ttl: 255, resets: 546 });
@@ -130,17 +132,38 @@ describe("the lab's tap on the firewall's LAN side, its inbound side stamped 3 m
   it('a host that tries each source port twice: every try refused by the firewall, none left unanswered', async () => {
     // The second try of a source port follows the first by a second: its reset, stamped before it,
     // lands in the first try's connection, and the first try's own reset before that.
-    const original = resolve(projectRoot, 'test', 'lab', 'firewall-tap.pcap');
-    const skewed = join(tmp, 'firewall-tap-skewed.pcap');
-    writeFileSync(
-      skewed,
-      restamped(readFileSync(original), (inbound) => (inbound ? -0.003 : 0)),
-    );
-    const once = (await analyze([original])).result;
-    const result = (await analyze([skewed])).result;
+    const { once, result } = await beforeAndAfter('test/lab/firewall-tap.pcap', (inbound) => (inbound ? -0.003 : 0));
     expect(seen(result)).toEqual(seen(once));
     const group = result.hosts.find((h) => h.address === '192.168.0.12')!.groups[0]!;
     expect(group.unanswered).toBe(0);
     expect(group.resets.middlebox).toBe(group.attempts);
+  });
+});
+
+describe('a capture written out of order by up to 2 ms (several queues), its stamps right', () => {
+  it('department-host.pcap: the same findings, every reset written before its SYN still its refusal, timed from it', async () => {
+    const next = fractions(777);
+    const { once, result } = await beforeAndAfter(
+      'captures/department-host.pcap',
+      () => 0,
+      () => next() * 0.002,
+    );
+    expect(seen(result)).toEqual(seen(once));
+    expect(result.resetSources[0]).toMatchObject({ resets: 546, attempts: 546, medianRttMs: once.resetSources[0]!.medianRttMs });
+    expect(result.hosts[0]!.verdict).toBe(once.hosts[0]!.verdict);
+    expect(result.hosts[0]!.evidence).toEqual(once.hosts[0]!.evidence);
+  });
+
+  it("the lab's tap: a host that tries each source port twice, each try's reset written before the next try's SYN", async () => {
+    const next = fractions(4242);
+    const { once, result } = await beforeAndAfter(
+      'test/lab/firewall-tap.pcap',
+      () => 0,
+      () => next() * 0.002,
+    );
+    expect(seen(result)).toEqual(seen(once));
+    expect(result.resetSources.map((s) => [s.attribution, s.ttl, s.resets, s.attempts])).toEqual(
+      once.resetSources.map((s) => [s.attribution, s.ttl, s.resets, s.attempts]),
+    );
   });
 });
