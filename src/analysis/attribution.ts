@@ -224,7 +224,7 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   }
   const externalRtt = median(externalRtts);
   const ahead = aheadOfSyns(connections, withResets);
-  /** The reset of connection `i` to weigh: its own, or the one it is paired with, stamped ahead of its SYN. */
+  /** The resets of connection `i` to weigh: its own, one that refused another SYN (aheadOfSyns) as that SYN's refusal. */
   const resetsOf = (i: number, c: Connection): readonly ResetEvidence[] => {
     const paired = ahead?.get(i);
     return paired === undefined ? c.resets : c.resets.map((r, k) => (k === paired.at ? paired.reset : r));
@@ -457,8 +457,7 @@ function physicsAlone(c: Connection, r: ResetEvidence, internal: CidrSet): Attri
     return {
       reset: r,
       attribution: 'middlebox',
-      evidence:
-        `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${resetTiming(r)}: ` + `too near and too fast to be ${c.respH} on the Internet`,
+      evidence: `${ttl(r.ttl, c.respH)} (${hopWords(hops)}) and ${resetTiming(r)}: too near and too fast to be ${c.respH} on the Internet`,
     };
   }
   return null;

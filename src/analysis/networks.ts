@@ -6,8 +6,8 @@
  * the header would span years. So the inputs are grouped first, and each group is analysed as a
  * network of its own.
  *
- * Inputs whose packets made up one connection are one network: a tap's two directions captured
- * into two files (read as one timeline), each holding only its side's addresses.
+ * Inputs whose packets made up one TCP connection are one network: a tap's two directions
+ * captured into two files (read as one timeline), each holding only its side's addresses.
  *
  * Two inputs are one network too when both hold:
  * - their time ranges are at most SAME_NETWORK_MAX_GAP_SECONDS apart (overlapping ranges are 0
@@ -120,7 +120,7 @@ export function splitNetworks(
   given: readonly Connection[] | ConnectionList,
   internal: CidrSet,
   maxGapSeconds = SAME_NETWORK_MAX_GAP_SECONDS,
-  /** Pairs of inputs whose packets made up one connection (a tap's two directions in two files). */
+  /** Pairs of inputs whose packets made up one TCP connection (a tap's two directions in two files). */
   shared: readonly (readonly [number, number])[] = [],
 ): NetworkPart[] {
   const connections = asList(given);

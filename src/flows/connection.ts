@@ -82,8 +82,8 @@ export interface ResetEvidence {
   stage: ResetStage;
   /**
    * Stamped before the SYN it answers (set by the analysis, never by a reader): a tap that stamps
-   * its two directions apart, a capture written from several queues. It refused that SYN (stage
-   * 'syn'), but how long after it the reset came is not known.
+   * its two directions apart. It refused that SYN (stage 'syn'), but how long after it the reset
+   * came is not known.
    */
   ahead?: true;
   seq: number;
