@@ -72,6 +72,9 @@ export class DuplicateFilter {
   private begun = -1;
   /** Copies dropped, per input (in reading order). */
   readonly dropped: number[] = [];
+  /** Per input: laterFirst and laterUnknown when it is read. */
+  private readonly laterFirsts: number[] = [];
+  private readonly laterUnknowns: boolean[] = [];
 
   /**
    * @param firsts each input's first packet time in reading order; null where it cannot be known
@@ -79,9 +82,21 @@ export class DuplicateFilter {
    * @param window how far apart in time two copies of one record may be, seconds.
    */
   constructor(
-    private readonly firsts: readonly (number | null)[],
+    firsts: readonly (number | null)[],
     private readonly window: number = DUPLICATE_WINDOW,
-  ) {}
+  ) {
+    // For each input, the earliest first time of the inputs after it, and whether one of them has
+    // none known: worked out once (inputs read at once switch at every other packet).
+    let later = Infinity;
+    let unknown = false;
+    for (let k = firsts.length - 1; k >= 0; k--) {
+      this.laterFirsts[k] = later;
+      this.laterUnknowns[k] = unknown;
+      const f = firsts[k];
+      if (f === null || f === undefined) unknown = true;
+      else if (!Number.isNaN(f) && f < later) later = f;
+    }
+  }
 
   /** The next input starts, or (inputs read at once) its packets follow: `index` in reading order. */
   startInput(index: number): void {
@@ -93,15 +108,8 @@ export class DuplicateFilter {
       this.apart = false;
       this.probed = this.probedCopies = 0;
     }
-    let later = Infinity;
-    let unknown = false;
-    for (let k = index + 1; k < this.firsts.length; k++) {
-      const f = this.firsts[k];
-      if (f === null || f === undefined) unknown = true;
-      else if (!Number.isNaN(f) && f < later) later = f;
-    }
-    this.laterFirst = later;
-    this.laterUnknown = unknown;
+    this.laterFirst = this.laterFirsts[index] ?? Infinity;
+    this.laterUnknown = this.laterUnknowns[index] ?? false;
   }
 
   /**

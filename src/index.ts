@@ -460,6 +460,8 @@ async function decodeEach(
     // Inputs of one time read as one timeline (timeline.ts): a tap's two directions in two files.
     const each = inputs.map(() => decoding());
     const infos: (CaptureFileInfo | CaptureError)[] = [];
+    /** Each input's place among those read, once its first record comes. */
+    const places: number[] = [];
     let current = -1;
     await readInterleaved(firsts, {
       read: async (i, onRecord, pause) => {
@@ -469,9 +471,8 @@ async function decodeEach(
         if (i !== current) {
           current = i;
           // Its place among the inputs read (one that could not be read at all failed at its start).
-          let index = i;
-          for (let k = 0; k < i; k++) if (infos[k] instanceof CaptureError) index--;
-          beforeCapture(index);
+          places[i] ??= i - infos.slice(0, i).filter((r) => r instanceof CaptureError).length;
+          beforeCapture(places[i]);
           duplicates?.startInput(i);
         }
         duplicates?.together(together);

@@ -140,14 +140,19 @@ describe("the lab's tap on the firewall's LAN side, its inbound side stamped 3 m
   });
 });
 
+/** beforeAndAfter of `path` with its stamps as they were, written up to 2 ms out of order (a fixed sequence from `seed`). */
+function writtenOutOfOrder(path: string, seed: number): ReturnType<typeof beforeAndAfter> {
+  const next = fractions(seed);
+  return beforeAndAfter(
+    path,
+    () => 0,
+    () => next() * 0.002,
+  );
+}
+
 describe('a capture written out of order by up to 2 ms (several queues), its stamps right', () => {
   it('department-host.pcap: the same findings, every reset written before its SYN still its refusal, timed from it', async () => {
-    const next = fractions(777);
-    const { once, result } = await beforeAndAfter(
-      'captures/department-host.pcap',
-      () => 0,
-      () => next() * 0.002,
-    );
+    const { once, result } = await writtenOutOfOrder('captures/department-host.pcap', 777);
     expect(seen(result)).toEqual(seen(once));
     expect(result.resetSources[0]).toMatchObject({ resets: 546, attempts: 546, medianRttMs: once.resetSources[0]!.medianRttMs });
     expect(result.hosts[0]!.verdict).toBe(once.hosts[0]!.verdict);
@@ -155,12 +160,7 @@ describe('a capture written out of order by up to 2 ms (several queues), its sta
   });
 
   it("the lab's tap: a host that tries each source port twice, each try's reset written before the next try's SYN", async () => {
-    const next = fractions(4242);
-    const { once, result } = await beforeAndAfter(
-      'test/lab/firewall-tap.pcap',
-      () => 0,
-      () => next() * 0.002,
-    );
+    const { once, result } = await writtenOutOfOrder('test/lab/firewall-tap.pcap', 4242);
     expect(seen(result)).toEqual(seen(once));
     expect(result.resetSources.map((s) => [s.attribution, s.ttl, s.resets, s.attempts])).toEqual(
       once.resetSources.map((s) => [s.attribution, s.ttl, s.resets, s.attempts]),
