@@ -830,8 +830,10 @@ function buildHost(
     shownGroups = groups.shown();
     labelling = labelHost(address, items, destinations, tally, shownGroups, groups.groupOf, isProxyHost, ctx, channel);
   }
+  const browser = labelling.labels.includes('blocked') ? browserOf(items, tally.direct) : null;
   const said = verdictOf({
     ...labelling,
+    browser,
     items,
     destinations,
     tally,
@@ -878,10 +880,7 @@ function buildHost(
   if (said.schedule !== null) analysis.schedule = said.schedule;
   const by = filteredOnName(labelling.mainRefusal);
   if (by !== null) analysis.filteredOnName = { ttl: labelling.mainRefusal!.ttl, by };
-  if (labelling.labels.includes('blocked')) {
-    const browser = browserOf(items, tally.direct);
-    if (browser !== null) analysis.browser = browser;
-  }
+  if (browser !== null) analysis.browser = browser;
   return analysis;
 }
 

@@ -61,6 +61,8 @@ export interface VerdictFacts extends Labelling {
   internal: CidrSet;
   /** A transparent proxy in the path (interception.ts), or null: what "gets through" reaches. */
   interception?: Interception | null;
+  /** The browser every direct web request that names an agent names (HostAnalysis.browser), or null. */
+  browser?: string | null;
 }
 
 /**
@@ -253,9 +255,19 @@ export function verdictOf(f: VerdictFacts): Verdict {
       const families = v6 > 0 && v6 < blocks ? ' (IPv4 and IPv6)' : '';
       // A group named by its one netblock is said by it: "in 72.246.53.0/24 (a CDN)".
       const block = blocks === 1 && group.netblocks[0] === group.destination;
+      const named =
+        group.groupedBy === 'dns' || group.groupedBy === 'host' || group.groupedBy === 'sni'
+          ? ` for ${group.destination}`
+          : group.groupedBy === 'org'
+            ? ` of ${group.destination}`
+            : '';
+      // One address is said as itself: "one address (203.0.113.94)", not "1 address in one /24".
+      const one = group.addresses === 1 ? group.addressList[0] : undefined;
       facts.push(
-        `${plural(group.addresses, 'address', 'addresses')} in ${block ? group.destination : blocks === 1 ? `one ${group.netblocks[0]!.endsWith('/48') ? '/48' : '/24'}` : `${blocks} netblocks`}${families}${cdn}` +
-          `${block ? '' : group.groupedBy === 'dns' || group.groupedBy === 'host' || group.groupedBy === 'sni' ? ` for ${group.destination}` : group.groupedBy === 'org' ? ` of ${group.destination}` : ` (${group.destination})`}`,
+        one !== undefined
+          ? `one address (${one})${named}`
+          : `${plural(group.addresses, 'address', 'addresses')} in ${block ? group.destination : blocks === 1 ? `one ${group.netblocks[0]!.endsWith('/48') ? '/48' : '/24'}` : `${blocks} netblocks`}${families}${cdn}` +
+              `${block ? '' : named !== '' ? named : ` (${group.destination})`}`,
       );
     }
     if (s?.sequentialPorts) facts.push(portWords(true));
@@ -273,15 +285,23 @@ export function verdictOf(f: VerdictFacts): Verdict {
     const by = inPath > 0 ? filteredOnName(main) : null;
     const named = by !== null ? namingWords(by) : null;
     facts.push(named === null ? refusedWords : `${refusedWords} as soon as its ${named.message} named the site (${named.filter})`);
+    // A browser's requests with no schedule: a page loading from a server the network turns away
+    // (software calling home on a schedule may name a browser too).
+    const browser = f.browser ?? null;
+    const page = browser !== null && !quic && s?.periodic !== true;
     const what = quic
       ? `HTTP/3 (QUIC over UDP) straight to the Internet${has('proxy-bypass') ? ` past the proxy ${f.proxyWords}, which carries no QUIC` : ''}, ` +
         `turned away in the path — a browser or agent trying QUIC before falling back, not a DDoS participant`
-      : has('proxy-bypass')
-        ? `An update agent (or similar software) that ignores the proxy ${f.proxyWords}, not a DDoS participant`
-        : inPath > 0 || dropped === 0
-          ? 'Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant'
-          : // Nothing refused it: silence is a firewall's drop, or a server that is gone.
-            'Software that keeps trying to reach the web directly and goes unanswered (dropped in the path, or its server is down), not a DDoS participant';
+      : page
+        ? `A browser (${browser}) going to the web directly${has('proxy-bypass') ? ` past the proxy ${f.proxyWords}` : ''}, ` +
+          `${inPath > 0 || dropped === 0 ? 'turned away in the path' : 'unanswered (dropped in the path, or its server is down)'} — ` +
+          'more likely a page loading than an update agent calling home, and not a DDoS participant'
+        : has('proxy-bypass')
+          ? `An update agent (or similar software) that ignores the proxy ${f.proxyWords}, not a DDoS participant`
+          : inPath > 0 || dropped === 0
+            ? 'Software that keeps trying to reach the web directly and is turned away in the path, not a DDoS participant'
+            : // Nothing refused it: silence is a firewall's drop, or a server that is gone.
+              'Software that keeps trying to reach the web directly and goes unanswered (dropped in the path, or its server is down), not a DDoS participant';
     sentences.push(`${what}: ${facts.join(', ')}.`);
     const others = alsoPeriodic(f.groups, group);
     if (others !== '') sentences.push(`Also: ${others}.`);

@@ -278,9 +278,13 @@ describe('the summary of a blocked browser', () => {
     // Connections opened together are no rate of thousands a second, and silence is no refusal.
     expect(summary).not.toMatch(/attempts\/s/);
     expect(finding.verdict).not.toMatch(/attempts\/s|turned away in the path|silently dropped/);
+    // The host's own verdict says what its requests name, as the summary does.
     expect(finding.verdict).toMatch(
-      /^Software that keeps trying to reach the web directly and goes unanswered \(dropped in the path, or its server is down\)/,
+      /^A browser \(Chrome\) going to the web directly, unanswered \(dropped in the path, or its server is down\) — more likely a page loading than an update agent calling home/,
     );
+    // One address is said as itself.
+    expect(finding.verdict).toContain('one address (203.0.113.94)');
+    expect(finding.verdict).not.toContain('in one /24');
     expect(finding.verdict).toContain('(in bursts of up to 6 at once)');
   });
 
