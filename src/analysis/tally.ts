@@ -683,6 +683,8 @@ export interface Scan {
    * Such a probe opens no connection, so nothing is refused. Absent for any other scan.
    */
   bare?: { ports: number; reset: number; icmp: number; unanswered: number };
+  /** Ports probed only in the capture's last seconds, when the scan was found on them (cutOffScan): unanswered when it ended, not judged. */
+  cutOff?: number;
 }
 
 /**
@@ -693,6 +695,12 @@ export interface Scan {
 export function scanWords(scan: Scan): string {
   const probed = `${scan.words} probed in ${duration(scan.span)}`;
   const bare = scan.bare;
+  if (scan.cutOff !== undefined) {
+    const judged = scan.targets - scan.cutOff;
+    return judged === 0
+      ? `${probed}, none answered before the capture ended`
+      : `${probed}, ${count(scan.cutOff)} unanswered when the capture ended and ${count(scan.failed)} of the other ${count(judged)} refused or unanswered`;
+  }
   if (bare === undefined) return `${probed}, ${share(scan.failed, scan.targets)} refused or unanswered`;
   if (bare.reset === bare.ports) return `${probed}, all ${count(bare.ports)} answered by a reset`;
   const came = [
@@ -754,6 +762,60 @@ function bareProbeAnswers(tally: Tally, address: AddressKey, pa: AddressStats): 
   return { ports, reset, icmp, unanswered: ports - reset - icmp };
 }
 
+/**
+ * A scan of ports probed in the capture's last seconds (a capture as short as the scan, or one
+ * stopped as it began): SCAN_PORTS ports or more of one address, those probed in the last seconds
+ * not answered before the capture ended — no software opens that many ports of one server — and
+ * most of the others never answered. Null when there is none.
+ */
+function cutOffScan(tally: Tally, cutOff: Map<AddressKey, Map<number, TargetStats>>): Scan | null {
+  let scan: Scan | null = null;
+  cutOff.forEach((cut, address) => {
+    const entry = tally.byAddress.get(address);
+    const pa = typeof entry === 'object' ? entry : undefined;
+    let judged = 0;
+    let failed = 0;
+    let n = 0;
+    let first = Infinity;
+    let last = -Infinity;
+    cut.forEach((t) => {
+      n += t.n;
+      first = Math.min(first, t.first);
+      last = Math.max(last, t.last);
+    });
+    pa?.ports.forEach((t, key) => {
+      if (cut.has(key)) return;
+      judged++;
+      if (unanswered(t)) failed++;
+    });
+    if (typeof entry === 'number') {
+      judged++;
+      if (tally.items.outcome[entry] !== 'established') failed++;
+    }
+    if (cut.size + judged < SCAN_PORTS || failed < SCAN_FAILING * judged) return;
+    if (pa !== undefined) {
+      n += pa.n;
+      first = Math.min(first, pa.first);
+      last = Math.max(last, pa.last);
+    }
+    if (scan !== null && n <= scan.probes) return;
+    const keys = [...cut.keys()];
+    pa?.ports.forEach((_, key) => {
+      if (!cut.has(key)) keys.push(key);
+    });
+    scan = {
+      words: `${portsWords(keys)} on ${keyAddress(address)}`,
+      probes: n,
+      targets: keys.length,
+      failed,
+      span: last - first,
+      pings: false,
+      cutOff: cut.size,
+    };
+  });
+  return scan;
+}
+
 /** Ports or addresses that answered no attempt: each judged once, however often it was tried. */
 const unanswered = (t: TargetStats): boolean => t.failed === t.attempts;
 
@@ -803,6 +865,7 @@ export function findScan(tally: Tally): Scan | null {
       };
     }
   });
+  if (scan === null && tally.items.cutOff.length > 0) scan = cutOffScan(tally, (cutOff ??= cutOffTargets(tally)));
   for (const [port, ap] of tally.addressesByPort) {
     const failed = failedAddresses.get(port) ?? 0;
     if (

@@ -247,6 +247,31 @@ describe('scans', () => {
     expect(h.verdict).toMatch(/^A scan: 110 ports on 192\.168\.1\.25 probed in .*, 91% refused or unanswered/);
     expect(h.groups[0]!.ports).toHaveLength(110);
   });
+  it('a capture as short as the port scan it holds, no probe answered before it ends, is a scan', async () => {
+    // A sniffer stopped 0.3 s after the last of 29 SYNs, 100 ms apart, to 29 ports of one host:
+    // every probe is in the capture's last 5 s, none judged unanswered, and still a scan.
+    const syns = (ports: readonly number[], at: number): TimedFrame[] =>
+      ports.map((dport, k) => ({
+        ts: T0 + at + k * 0.1,
+        frame: tcpFrame({ src: '10.100.25.14', dst: '10.100.18.12', sport: 20_000 + dport, dport, seq: 100, flags: 'S' }),
+      }));
+    const ports = [21, 22, 23, 25, 53, 79, 80, 110, 111, 113, 135, 139, 143, 161, 389, 443, 445, 515, 1433, 3306];
+    const short = async (frames: TimedFrame[]): Promise<AnalysisResult> =>
+      (await analyze([{ name: 'portscan.pcap', bytes: buildPcap(frames) }], { allHosts: true })).result;
+    const scan = hostOf(await short(syns([...ports, 3389, 5900, 8080], 0)), '10.100.25.14');
+    expect(scan.labels).toEqual(['scanner']);
+    expect(scan.verdict).toMatch(/^A scan: 23 ports on 10\.100\.18\.12 probed in 2\.2 s, none answered before the capture ended/);
+    // Fewer ports than a scan's: attempts the end cut off, nothing more.
+    const few = hostOf(await short(syns(ports.slice(0, 12), 0)), '10.100.25.14');
+    expect(few.labels).toEqual([]);
+    // Ports refused a minute before, and more the end cut off: one scan of them all.
+    const refusedFirst = ports.slice(0, 12).flatMap((p, k) => refused('10.100.25.14', '10.100.18.12', p, T0 + k * 0.1, 30_000 + p));
+    const mixed = hostOf(await short([...refusedFirst, ...syns(ports.slice(12), 60)]), '10.100.25.14');
+    expect(mixed.labels).toEqual(['scanner']);
+    expect(mixed.verdict).toContain(
+      '20 ports on 10.100.18.12 probed in 1 min 1 s, 8 unanswered when the capture ended and 12 of the other 12 refused or unanswered',
+    );
+  });
   it('an nmap FIN scan whose open ports stay silent says how many were answered by a reset and how many not', async () => {
     // 90 closed ports answer the FIN with a reset; 10 open (or filtered) ones say nothing, each probed twice.
     const frames: TimedFrame[] = [];
