@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { ipv4ToNumber } from './decode/address.js';
 import { netblock4, subnet64 } from './analysis/cidr.js';
 import { linkNetworks } from './analysis/machines.js';
-import { CaptureError, STDIN_NAME, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
+import { CaptureError, STDIN_NAME, openRecordCursor, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
 import type { Packet } from './decode/index.js';
@@ -15,14 +15,15 @@ import { ConnectionTracker } from './flows/index.js';
 import type { Connection } from './flows/index.js';
 import { CidrSet, DEFAULT_INTERNAL, DEFAULT_WEB_PORTS, analyzeNetworks, compareAnalyses } from './analysis/index.js';
 import type { CaptureFileFacts } from './analysis/types.js';
-import { count, plural, round } from './quantities.js';
+import { count, duration, plural, round } from './quantities.js';
 import type { AnalysisResult, AnalyzeOptions, CaptureSummary, CompareResult } from './analysis/index.js';
 import { inputReaders, loadLogInputs, sortInputs, type FirewallReadOptions, type LoadContext, type SortedInputs } from './inputs.js';
 import { isStreamInput, peekOnePass, type StreamInput } from './one-pass.js';
 import { isoMillis } from './time.js';
-import { DuplicateFilter } from './duplicates.js';
+import { DUPLICATE_WINDOW, DuplicateFilter } from './duplicates.js';
 import { COPY_WINDOW, ForwardedCopies } from './forwarded.js';
 import { RepeatedFrames } from './repeated.js';
+import { ReplayedPackets } from './replayed.js';
 import { readInterleaved } from './timeline.js';
 import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
@@ -103,6 +104,13 @@ export type AnalyzeCapturesOptions = LoadOptions &
     /** Called once everything is read, as the analysis of its `connections` starts — for a progress line. */
     onAnalysis?: (connections: number) => void;
   };
+
+/** How to read `input` again from its start (replayed.ts): a file by its path or bytes in memory; null for a stream. */
+function rereading(input: CaptureInput): (() => ReturnType<typeof openRecordCursor>) | null {
+  if (typeof input === 'string') return input === '-' ? null : () => openRecordCursor(input, input);
+  if (isStreamInput(input)) return null;
+  return () => openRecordCursor(input.name, input.bytes);
+}
 
 function inputName(input: CaptureInput): string {
   return typeof input === 'string' ? (input === '-' ? STDIN_NAME : input) : input.name;
@@ -411,12 +419,23 @@ async function decodeEach(
   const packet = newPacket();
   const decodeOptions = { verifyChecksums: options.verifyChecksums === true };
   /** One input's decoding: each record decoded, counted and handed on; its summary once read. */
-  const decoding = (): { onRecord: (record: CaptureRecord) => void; summary: (info: CaptureFileInfo) => CaptureSummary } => {
+  const decoding = (
+    input: CaptureInput,
+  ): { onRecord: (record: CaptureRecord) => void; summary: (info: CaptureFileInfo) => CaptureSummary } => {
     const stats = new DecodeStats();
     const forwarded = new ForwardedCopies();
     const repeated = new RepeatedFrames();
+    const replayed = new ReplayedPackets(rereading(input));
     const onRecord = (record: CaptureRecord): void => {
       decodePacket(record, packet, decodeOptions);
+      // A packet the capture had before it went back in time (captures appended: replayed.ts).
+      if (replayed.isCopy(record)) {
+        packet.status = 'skipped';
+        packet.reason = 'dup.repeated-in-capture';
+        packet.carrierCount = 0;
+        stats.add(packet);
+        return;
+      }
       // A frame repeated on its own interface (repeated.ts) is counted and tracked, as Zeek tracks
       // it, and is no router's copy from another interface (forwarded.ts).
       if (duplicates !== null && !packet.timeOutOfRange && duplicates.isCopy(packet)) {
@@ -437,6 +456,9 @@ async function decodeEach(
       const twice = repeatedWarning(s.file, repeated, stats);
       if (twice !== null) s.warnings.push(twice);
       if (forwarded.copies > 0) s.warnings.push(forwardedWarning(s.file, forwarded));
+      replayed.close();
+      const back = stepBackWarning(s.file, fileInfo, replayed.copies);
+      if (back !== null) s.warnings.push(back);
       return s;
     };
     return { onRecord, summary };
@@ -458,7 +480,7 @@ async function decodeEach(
   const known = firsts.length === inputs.length && firsts.every((f) => f !== null);
   if (inputs.length > 1 && known) {
     // Inputs of one time read as one timeline (timeline.ts): a tap's two directions in two files.
-    const each = inputs.map(() => decoding());
+    const each = inputs.map((input) => decoding(input));
     const infos: (CaptureFileInfo | CaptureError)[] = [];
     /** Each input's place among those read, once its first record comes. */
     const places: number[] = [];
@@ -486,7 +508,7 @@ async function decodeEach(
     for (const [index, input] of inputs.entries()) {
       beforeCapture(results.filter((r) => !(r instanceof CaptureError)).length);
       duplicates?.startInput(index);
-      const one = decoding();
+      const one = decoding(input);
       const r = await read1(input, one.onRecord);
       results.push(r instanceof CaptureError ? r : one.summary(r));
     }
@@ -516,6 +538,27 @@ function repeatedWarning(file: string, repeated: RepeatedFrames, stats: DecodeSt
     `switch or capture driver that delivers each frame twice). Counted as Zeek counts them, packet and byte counts are up to twice the traffic's (editcap -D drops the copies)`
   );
 }
+
+/**
+ * A capture that goes back in time further than two sniffers' clocks or a capture's queues could
+ * take it: captures appended one after another (`cat`, `mergecap -a`), the same one twice when it
+ * goes back to its first time. Said with the copies of the earlier part found after the step
+ * (replayed.ts), or that none were — or, for a file read once (gzip), could be looked for.
+ */
+function stepBackWarning(file: string, info: CaptureFileInfo, copies: number): string | null {
+  const back = info.stepBack;
+  if (back === null || !(back.seconds > STEP_BACK_SAID_SECONDS && back.seconds < STEP_BACK_MOST_SECONDS)) return null;
+  const where = `${file}: record ${count(back.record)} goes back ${duration(back.seconds)} in time${back.toStart ? ", to the capture's first time" : ''}`;
+  if (copies > 0)
+    return `${where}: captures appended one after another (cat, mergecap -a); ${plural(copies, 'packet')} after it repeat ones the capture already had, each tracked once`;
+  return info.compressed
+    ? `${where}: captures appended one after another (cat, mergecap -a)? A gzip file is read once, so packets after it that repeat ones before it are counted and tracked twice (gunzip it to have them counted once)`
+    : `${where}: captures appended one after another (cat, mergecap -a)? None of the packets after it repeats one before it; a connection across the step is tracked in pieces`;
+}
+
+/** A step back in time said when it is longer than this (a copy's window between captures), and shorter than a year (a time that is no capture's). */
+const STEP_BACK_SAID_SECONDS = DUPLICATE_WINDOW;
+const STEP_BACK_MOST_SECONDS = 366 * 86_400;
 
 /** Repeated frames said at most when there are this many, and this share of the IP packets. */
 const MIN_REPEATS_SAID = 4;

@@ -386,3 +386,88 @@ function toAsyncIterator(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array
     return: () => Promise.resolve(it.return?.() ?? { done: true, value: undefined }),
   };
 }
+
+/** A record as a RecordCursor gives it: its number, time and bytes (a copy of its own). */
+export interface HeldRecord {
+  index: number;
+  ts: number;
+  linktype: number;
+  data: Uint8Array;
+}
+
+/**
+ * A capture read again from its start one record at a time, on the calling thread: a plain file
+ * by its path, or bytes in memory (gzip and streams cannot be read twice). Each record is a copy,
+ * taken a chunk at a time; memory is that chunk's. Null when the capture cannot be read so.
+ */
+export interface RecordCursor {
+  /** The next record, or null at the end (or at damage: what the first read warned of). */
+  next(): HeldRecord | null;
+  close(): void;
+}
+
+export function openRecordCursor(name: string, source: string | Uint8Array): RecordCursor | null {
+  let fd = -1;
+  let size: number;
+  try {
+    if (typeof source === 'string') {
+      fd = openSync(source, 'r');
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) throw new Error('not a file');
+      size = stat.size;
+    } else size = source.length;
+    const head = new Uint8Array(2);
+    if (typeof source === 'string') readSync(fd, head, 0, 2, 0);
+    else head.set(source.subarray(0, 2));
+    if (isGzip(head)) throw new Error('gzip');
+  } catch {
+    if (fd >= 0) closeSync(fd);
+    return null;
+  }
+  const held: HeldRecord[] = [];
+  let taken = 0;
+  const engine = new Engine(
+    name,
+    null,
+    (r) => void held.push({ index: r.index, ts: r.ts, linktype: r.linktype, data: r.bytes.slice(r.dataOffset, r.dataOffset + r.caplen) }),
+    new Uint8Array(Math.min(CHUNK_BYTES, Math.max(size, DESCRIBE_BYTES))),
+    0,
+  );
+  let position = 0;
+  let eof = false;
+  const readInto = (buffer: Uint8Array, at: number, length: number): number => {
+    if (typeof source !== 'string') {
+      const n = Math.min(length, source.length - position);
+      buffer.set(source.subarray(position, position + n), at);
+      return n;
+    }
+    return readSync(fd, buffer, at, length, position);
+  };
+  const close = (): void => {
+    if (fd >= 0) closeSync(fd);
+    fd = -1;
+    eof = true;
+  };
+  return {
+    next(): HeldRecord | null {
+      while (taken === held.length) {
+        held.length = 0;
+        taken = 0;
+        if (eof || engine.stopped) return null;
+        try {
+          const room = engine.room();
+          const n = readInto(room.buffer, room.at, room.length);
+          engine.filled(n);
+          position += n;
+          if (n === 0) eof = true;
+          engine.step(eof);
+        } catch {
+          close();
+          return null;
+        }
+      }
+      return held[taken++]!;
+    },
+    close,
+  };
+}

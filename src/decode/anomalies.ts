@@ -41,6 +41,8 @@ export const SKIP_REASONS = {
     'a packet a router forwarded, seen a second time on its way out or in (tcpdump -i any on a router, a pcapng of its interfaces): tracked once, as the inside saw it',
   'dup.seen-in-earlier-capture':
     'a copy of a packet an earlier input already had (the same file twice, overlapping rotated files, two sniffers on one link): tracked once',
+  'dup.repeated-in-capture':
+    'a copy of a packet the same capture already had, earlier in the file (captures appended one after another with cat or mergecap -a: the same one twice, rotated files that overlap): tracked once',
 } as const;
 
 export type SkipReason = keyof typeof SKIP_REASONS;

@@ -188,8 +188,17 @@ export function capturesLine(captures: CaptureSummary[], options: { span?: boole
       units,
     )}`;
     const copies = copyReason === null ? 0 : these.reduce((n, c) => n + (c.skipped[copyReason] ?? 0), 0);
-    if (copies > 0)
-      part += ` (${count(copies)} of them copies of ${units} another ${what === 'capture' ? 'input' : 'log'} already had, counted once)`;
+    // A capture's copies of its own packets (captures appended in one file: replayed.ts).
+    const own = what === 'capture' ? these.reduce((n, c) => n + (c.skipped['dup.repeated-in-capture'] ?? 0), 0) : 0;
+    if (copies + own > 0) {
+      const had =
+        own === 0
+          ? `another ${what === 'capture' ? 'input' : 'log'} already had`
+          : copies === 0
+            ? 'the capture already had'
+            : 'seen before';
+      part += ` (${count(copies + own)} of them copies of ${units} ${had}, counted once)`;
+    }
     parts.push(part);
   }
   if (parts.length === 0) parts.push(`${plural(0, 'capture')}, ${plural(0, 'packet')}`);
