@@ -16,6 +16,14 @@
  * half with the fewest attempts is let go (a destination let go and met again starts afresh: at
  * ten a second or more, a flood's target is among the busiest long before that). Sources are
  * counted in a second pass, for the few destinations that qualify, SOURCES_COUNTED at most each.
+ *
+ * A flood of UDP datagrams at any port of one address is counted at the address: a reflection
+ * (amplification) attack's servers answer requests forged in the target's name from their
+ * service port (ISAKMP's 500, SNMP's 161, NTP's 123, memcached's 11211) to whatever port the
+ * forger gave, and the target sends nothing back — Zeek, taking the service's side for the
+ * responder, writes each as a flow of the target that sent nothing (history `^d`). Counted so
+ * only where the address is no target at one port, and where most of its UDP flows came at it
+ * one way (a resolver's answers are its queries' flows).
  */
 import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
@@ -54,6 +62,8 @@ interface DestinationCounts {
   cutOff: number;
   first: number;
   last: number;
+  /** At any port of an address: UDP flows of the address answered both ways, met once it was counted. */
+  twoWay?: number;
 }
 
 export interface FloodTargetContext {
@@ -96,6 +106,23 @@ function sourceKey(c: Connection): number | string {
   return n4 >= 0 ? n4 | 0 : c.origH;
 }
 
+/**
+ * A UDP flow that only came at its target: one way from its originator (no answer), or written
+ * the other way round (Zeek's flip: its "originator" sent nothing) — the target, the sender and
+ * its port, and the datagrams; null for any other flow, and for one a flood at any port cannot be
+ * (local talk, a one-way report to a collector, multicast).
+ */
+function cameAt(c: Connection): { target: string; from: string; fromPort: number; datagrams: number } | null {
+  if (c.proto !== 'udp') return null;
+  let at: { target: string; from: string; fromPort: number; datagrams: number };
+  if (c.origPkts === 0 && c.respPkts > 0 && c.history.startsWith('^'))
+    at = { target: c.origH, from: c.respH, fromPort: c.respP, datagrams: c.respPkts };
+  else if (c.respPkts === 0 && c.origPkts > 0) at = { target: c.respH, from: c.origH, fromPort: c.origP, datagrams: c.origPkts };
+  else return null;
+  if (notUnicast(at.target) || notUnicast(at.from) || isLoopback(at.target) || localTalk(c) || ONE_WAY_UDP_PORTS.has(c.respP)) return null;
+  return at;
+}
+
 /** The half of the destinations with the most packets kept, the rest let go. */
 function prune(counts: Map<number | string, DestinationCounts>): void {
   const keep = TRACKED >> 1;
@@ -117,9 +144,31 @@ function floodLike(d: DestinationCounts, c: Connection): boolean {
 /** The flood targets among the connections (see the module comment). */
 export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetContext): FloodTargets {
   const counts = new Map<number | string, DestinationCounts>();
+  // UDP datagrams at any port of an address, keyed by the address (cameAt).
+  const atAddress = new Map<number | string, DestinationCounts>();
   const cutOffAfter = ctx.captureEnd - CUT_OFF_SECONDS;
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
+    const came = cameAt(c);
+    if (came !== null) {
+      let d = atAddress.get(came.target);
+      if (d === undefined) {
+        if (atAddress.size >= TRACKED) prune(atAddress);
+        atAddress.set(came.target, (d = { at: i, packets: 0, attempts: 0, refused: 0, unanswered: 0, cutOff: 0, first: c.ts, last: c.ts }));
+      }
+      d.packets += came.datagrams;
+      d.attempts++;
+      if (cutOffByEnd(c, cutOffAfter, ctx.loggedInputs)) d.cutOff++;
+      else d.unanswered++;
+      if (c.ts < d.first) d.first = c.ts;
+      if (c.lastTs > d.last) d.last = c.lastTs;
+    } else if (c.proto === 'udp' && atAddress.size > 0) {
+      // A flow both ways: the address's ordinary traffic, which a flood at it would outnumber.
+      for (const end of [c.origH, c.respH]) {
+        const d = atAddress.get(end);
+        if (d !== undefined) d.twoWay = (d.twoWay ?? 0) + 1;
+      }
+    }
     if (!countable(c)) continue;
     const key = destinationKey(c);
     let d = counts.get(key);
@@ -142,22 +191,46 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
   const candidates = new Map<number | string, DestinationCounts>();
   for (const [key, d] of counts) if (floodLike(d, connections.peek(d.at))) candidates.set(key, d);
   counts.clear();
+  // An address that is a target at one port is said so; else its datagrams at any port may be a flood.
+  const atPort = new Set<string>();
+  for (const d of candidates.values()) atPort.add(connections.peek(d.at).respH);
+  for (const [address, d] of atAddress) {
+    if (atPort.has(address as string) || d.packets < FLOOD_ATTEMPTS || d.packets / Math.max(d.last - d.first, 1) < FLOOD_RATE) continue;
+    if ((d.twoWay ?? 0) >= FLOOD_FAILING * (d.attempts + (d.twoWay ?? 0))) continue;
+    candidates.set(`any ${address}`, d);
+  }
+  atAddress.clear();
   if (candidates.size === 0) return { targets: [], aimsAt: () => false };
   // The busiest first; only they have their sources counted.
   const busiest = [...candidates].sort((a, b) => b[1].packets - a[1].packets).slice(0, MAX_TARGETS);
   const sources = new Map(busiest.map(([key]) => [key, new Map<number | string, number>()]));
+  // The ports the datagrams at any port of an address came from: their datagrams, per port.
+  const fromPorts = new Map<number | string, Map<number, number>>();
+  const add = (of: Map<number | string, number>, source: number | string, n: number): void => {
+    const had = of.get(source);
+    if (had !== undefined) of.set(source, had + n);
+    else if (of.size < SOURCES_COUNTED) of.set(source, n);
+  };
   for (let i = 0; i < connections.length; i++) {
     const c = connections.peek(i);
+    const came = cameAt(c);
+    if (came !== null) {
+      const key = `any ${came.target}`;
+      const of = sources.get(key);
+      if (of !== undefined) {
+        add(of, came.from, came.datagrams);
+        let ports = fromPorts.get(key);
+        if (ports === undefined) fromPorts.set(key, (ports = new Map<number, number>()));
+        if (ports.size < SOURCES_COUNTED) ports.set(came.fromPort, (ports.get(came.fromPort) ?? 0) + came.datagrams);
+      }
+    }
     if (!countable(c)) continue;
     const of = sources.get(destinationKey(c));
-    if (of === undefined) continue;
-    const source = sourceKey(c);
-    const n = of.get(source);
-    if (n !== undefined) of.set(source, n + floodCount(c));
-    else if (of.size < SOURCES_COUNTED) of.set(source, floodCount(c));
+    if (of !== undefined) add(of, sourceKey(c), floodCount(c));
   }
   const targets: FloodTarget[] = [];
   const keys = new Set<number | string>();
+  const anyPort = new Set<string>();
   for (const [key, d] of busiest) {
     const of = sources.get(key)!;
     let most = 0;
@@ -170,10 +243,12 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
     if (of.size < MIN_SOURCES || most >= FLOOD_ATTEMPTS) continue;
     const c = connections.peek(d.at);
     const udp = c.proto === 'udp';
+    const any = typeof key === 'string' && key.startsWith('any ');
     keys.add(key);
+    if (any) anyPort.add(key.slice(4));
     targets.push({
-      target: c.respH,
-      port: c.respP,
+      target: any ? key.slice(4) : c.respH,
+      port: any ? 0 : c.respP,
       proto: udp ? 'udp' : 'tcp',
       unit: udp ? 'UDP datagram' : 'SYN',
       attempts: d.attempts,
@@ -189,12 +264,31 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
       durationSeconds: d.last - d.first,
       rate: d.packets / Math.max(d.last - d.first, 1),
       likelySpoofed: !udp && single > SPOOFED_SINGLE_SHARE * of.size,
+      ...(any && { anyPort: { sourcePorts: servicePorts(fromPorts.get(key), d.packets) } }),
     });
   }
   if (targets.length === 0) return { targets, aimsAt: () => false };
-  // Any connection to the target's port counts: a spoofed source's stray reset is the flood's too.
-  return { targets, aimsAt: (c) => (c.proto === 'tcp' || c.proto === 'udp') && keys.has(destinationKey(c)) };
+  // Any connection to the target's port counts: a spoofed source's stray reset is the flood's too;
+  // at any port, the datagrams sent at it (not those written the other way round: the target sent nothing).
+  return {
+    targets,
+    aimsAt: (c) =>
+      ((c.proto === 'tcp' || c.proto === 'udp') && keys.has(destinationKey(c))) ||
+      (anyPort.size > 0 && anyPort.has(c.respH) && cameAt(c)?.target === c.respH),
+  };
 }
+
+/** Source ports of a flood at any port when a few of them (SERVICE_PORTS at most) sent most of its datagrams, the commonest first; else none. */
+function servicePorts(ports: ReadonlyMap<number, number> | undefined, datagrams: number): number[] {
+  if (ports === undefined) return [];
+  const commonest = [...ports].sort((a, b) => b[1] - a[1]).slice(0, SERVICE_PORTS);
+  const sent = commonest.reduce((n, [, d]) => n + d, 0);
+  return sent >= SERVICE_SHARE * datagrams ? commonest.map(([port]) => port) : [];
+}
+
+/** A reflection flood's datagrams come from this many service ports at most, this share of them. */
+const SERVICE_PORTS = 3;
+const SERVICE_SHARE = 0.8;
 
 /** Whether every one of a host's connections (`positions`, at least one) is an attempt at a flood's target: the flood's source, nothing else. */
 export function onlyFloodSource(connections: ConnectionList, positions: readonly number[], floods: FloodTargets): boolean {

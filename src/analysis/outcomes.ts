@@ -131,11 +131,15 @@ function oneDirectionEstablished(history: string): boolean {
 
 /**
  * Whether a connection opens an attempt: a SYN (or a history that starts with one), or a UDP flow
- * (udp.ts chose the flows the analysis reads), or a ping — not one seen without its opening (a
- * stray ACK a firewall denied for want of a connection, an ICMP error or echo reply).
+ * (udp.ts chose the flows the analysis reads) its originator sent in, or a ping — not one seen
+ * without its opening (a stray ACK a firewall denied for want of a connection, an ICMP error or
+ * echo reply), nor a UDP flow Zeek wrote the other way round whose originator sent nothing
+ * (history `^d`: datagrams from a service's port to a client's, as a reflection flood's servers
+ * send them at their target).
  */
 export function opensAttempt(c: Connection): boolean {
-  return c.proto === 'udp' || c.synCount > 0 || c.history.startsWith('S') || isEchoRequest(c);
+  if (c.proto === 'udp') return !(c.origPkts === 0 && c.respPkts > 0 && c.history.startsWith('^'));
+  return c.synCount > 0 || c.history.startsWith('S') || isEchoRequest(c);
 }
 
 /**

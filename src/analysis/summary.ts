@@ -399,6 +399,7 @@ const FLOOD_TARGETS_SAID = 3;
  * 421 more cut off by the end of the capture — the sources are likely spoofed (…)".
  */
 function floodTargetLine(t: FloodTarget): string {
+  if (t.anyPort !== undefined) return anyPortLine(t, t.anyPort.sourcePorts);
   const udp = t.proto === 'udp';
   const noun = udp ? 'flow' : 'connection';
   const judged = t.attempts - t.cutOff;
@@ -419,6 +420,26 @@ function floodTargetLine(t: FloodTarget): string {
     (t.likelySpoofed
       ? 'the sources are likely spoofed (most sent one SYN and nothing more); they are not hosts of this network calling out.'
       : `many sources together, none of them a flood by itself: a distributed flood at one target, not software calling home.`)
+  );
+}
+
+/**
+ * A flood of UDP datagrams at any port of one address: "10.10.10.10 (UDP, any port) is the target
+ * of a reflection flood: 3,976 UDP datagrams from 3,976 sources' port 4500 within a second (…), none
+ * answered — servers answering requests forged in its name (…)".
+ */
+function anyPortLine(t: FloodTarget, ports: readonly number[]): string {
+  const reflection = ports.length > 0;
+  const from = `${t.sourcesCapped === true ? 'at least ' : ''}${plural(t.sources, 'source')}`;
+  const portWords = ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]}`;
+  const span = t.durationSeconds < 1 ? 'within a second' : `in ${duration(t.durationSeconds)}`;
+  return (
+    `${t.target} (UDP, any port) is the target of a ${reflection ? 'reflection flood' : 'UDP flood'}: ` +
+    `${plural(t.packets, t.unit)} from ${reflection ? `${from}' ${portWords}` : from} ${span} (${rate(t.rate, t.unit)}), ` +
+    `${t.target} answering none — ` +
+    (reflection
+      ? 'servers answering requests forged in its name (an amplification attack); not software calling home.'
+      : 'many sources together, none of them a flood by itself: a distributed flood at one target, not software calling home.')
   );
 }
 

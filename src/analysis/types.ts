@@ -382,6 +382,13 @@ export interface FloodTarget {
   rate: number;
   /** Most sources sent one SYN and nothing else: addresses forged one per packet. */
   likelySpoofed: boolean;
+  /**
+   * Set for UDP datagrams at any port of the target (`port` is then 0), most of them from a few
+   * service ports of many servers (`sourcePorts`, the commonest first) that the target never
+   * sent to: servers answering requests forged in its name — a reflection (amplification) flood.
+   * `sourcePorts` is empty when the sources' ports are as scattered as the target's.
+   */
+  anyPort?: { sourcePorts: number[] };
 }
 
 export interface HostFinding {

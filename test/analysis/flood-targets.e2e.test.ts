@@ -201,4 +201,63 @@ describe('flood targets', () => {
     expect(result.summary[0]).not.toContain('spoofed');
     expect(result.floodTargets?.[0]?.likelySpoofed).toBe(false);
   });
+
+  describe('UDP at any port of one address', () => {
+    /** One datagram from each of `n` sources at `dst`'s scattered ports within `seconds`, each from `sport(i)`. */
+    const datagrams = (dst: string, n: number, seconds: number, sport: (i: number) => number): TimedFrame[] =>
+      Array.from({ length: n }, (_, i) => ({
+        ts: T0 + (i * seconds) / n,
+        frame: udpFrame({ src: spoofed(i), dst, sport: sport(i), dport: 1024 + ((i * 7919) % 60_000), payload: 'x'.repeat(200) }),
+      }));
+
+    it("servers' answers from their service port to requests forged in the target's name are a reflection flood at it", async () => {
+      const result = await analyzeFrames([...datagrams('10.10.10.10', 400, 2, () => 161), ...ordinary(T0 + 10)], true);
+      expect(result.floodTargets?.[0]).toMatchObject({
+        target: '10.10.10.10',
+        port: 0,
+        proto: 'udp',
+        packets: 400,
+        sources: 400,
+        anyPort: { sourcePorts: [161] },
+      });
+      expect(result.summary[0]).toMatch(
+        /^10\.10\.10\.10 \(UDP, any port\) is the target of a reflection flood: 400 UDP datagrams from 400 sources' port 161 in 2 s .*servers answering requests forged in its name/,
+      );
+      // Datagrams it never asked for are no attempts of its own.
+      const target = result.hosts.find((h) => h.address === '10.10.10.10');
+      expect(target?.labels ?? []).toEqual([]);
+      expect(target?.groups.reduce((n, g) => n + g.attempts, 0) ?? 0).toBe(0);
+    });
+
+    it('datagrams from scattered ports of many sources are a UDP flood at any port', async () => {
+      const result = await analyzeFrames([...datagrams('10.10.10.11', 300, 3, (i) => 20_000 + i), ...ordinary(T0 + 10)]);
+      expect(result.floodTargets?.[0]).toMatchObject({ target: '10.10.10.11', port: 0, anyPort: { sourcePorts: [] } });
+      expect(result.summary[0]).toMatch(
+        /^10\.10\.10\.11 \(UDP, any port\) is the target of a UDP flood: 300 UDP datagrams from 300 sources in 3 s/,
+      );
+    });
+
+    it("a resolver's answers to its queries, a few of them come after it gave up, are no flood", async () => {
+      const frames: TimedFrame[] = [];
+      for (let i = 0; i < 400; i++) {
+        const server = spoofed(i);
+        const sport = 1024 + ((i * 7919) % 60_000);
+        const t = T0 + i * 0.01;
+        frames.push(
+          { ts: t, frame: udpFrame({ src: '10.10.10.53', dst: server, sport, dport: 53, payload: 'q'.repeat(40) }) },
+          { ts: t + 0.03, frame: udpFrame({ src: server, dst: '10.10.10.53', sport: 53, dport: sport, payload: 'a'.repeat(120) }) },
+        );
+      }
+      // 150 answers from other servers to ports whose queries are gone: one way each.
+      for (let i = 0; i < 150; i++) {
+        frames.push({
+          ts: T0 + i * 0.02,
+          frame: udpFrame({ src: spoofed(1000 + i), dst: '10.10.10.53', sport: 53, dport: 2000 + i, payload: 'a'.repeat(120) }),
+        });
+      }
+      frames.push(...ordinary(T0 + 10));
+      const result = await analyzeFrames(frames);
+      expect(result.floodTargets).toBeUndefined();
+    });
+  });
 });
