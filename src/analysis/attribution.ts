@@ -224,6 +224,16 @@ export function attributeResets(given: readonly Connection[] | ConnectionList, i
   }
   const externalRtt = median(externalRtts);
   const ahead = aheadOfSyns(connections, withResets);
+  // Resets that answered nothing a host sent — their connection's "originator" sent nothing, no
+  // SYN they refused was met (aheadOfSyns), and the host never used their ports with that
+  // address — refused nothing: a reflection flood's servers reset connections forged in the
+  // host's name. They are not weighed.
+  const answeredNothing = unanswerable(connections, withResets, ahead);
+  if (answeredNothing.size > 0) {
+    let kept = 0;
+    for (const i of withResets) if (!answeredNothing.has(i)) withResets[kept++] = i;
+    withResets.length = kept;
+  }
   /** The resets of connection `i` to weigh: its own, one that refused another SYN (aheadOfSyns) as that SYN's refusal. */
   const resetsOf = (i: number, c: Connection): readonly ResetEvidence[] => {
     const paired = ahead?.get(i);
@@ -378,6 +388,44 @@ function astray(c: Connection): number {
   const synSeq = c.synSeq ?? -1;
   if (synSeq < 0) return -1;
   return resets.findIndex((r) => fromPacket(r) && r.stage === 'syn' && !r.ackZero && r.ack !== (synSeq + 1) >>> 0);
+}
+
+/**
+ * The connections among `withResets` of unprompted resets alone (unprompted) that no SYN was
+ * paired with (aheadOfSyns) and whose addresses and ports no connection the host sent in had
+ * (in either order): resets that answered nothing seen. A reset that comes after its
+ * connection ended (a server's late reset of a session its client reset) keeps its ports.
+ */
+function unanswerable(connections: ConnectionList, withResets: readonly number[], ahead: ReadonlyMap<number, unknown> | null): Set<number> {
+  const lone = new Map<string, number[]>();
+  const ends = new Set<string>();
+  for (const i of withResets) {
+    const c = connections.peek(i);
+    if (ahead?.has(i) === true || !unprompted(c)) continue;
+    const key = tupleKey(c);
+    const list = lone.get(key);
+    if (list === undefined) lone.set(key, [i]);
+    else list.push(i);
+    ends.add(c.origH).add(c.respH);
+  }
+  const none = new Set<number>();
+  if (lone.size === 0) return none;
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections.peek(i);
+    if (c.origPkts === 0 || !ends.has(c.respH) || !ends.has(c.origH)) continue;
+    lone.delete(tupleKey(c));
+    lone.delete(`${c.respH}|${c.respP}|${c.origH}|${c.origP}`);
+    if (lone.size === 0) return none;
+  }
+  for (const list of lone.values()) for (const i of list) none.add(i);
+  return none;
+}
+
+/** A connection of resets alone, from a responder its "originator" sent nothing to (unprompted, seen in packets). */
+function unprompted(c: Connection): boolean {
+  if (c.origPkts !== 0 || c.resets.length === 0) return false;
+  for (const r of c.resets) if (r.kind !== 'rst' || r.fromOriginator || r.origin !== 'packet' || r.stage !== 'unprompted') return false;
+  return true;
 }
 
 const tupleKey = (c: Connection): string => `${c.origH}|${c.origP}|${c.respH}|${c.respP}`;

@@ -108,11 +108,18 @@ function sourceKey(c: Connection): number | string {
 
 /**
  * A UDP flow that only came at its target: one way from its originator (no answer), or written
- * the other way round (Zeek's flip: its "originator" sent nothing) — the target, the sender and
- * its port, and the datagrams; null for any other flow, and for one a flood at any port cannot be
- * (local talk, a one-way report to a collector, multicast).
+ * the other way round (Zeek's flip: its "originator" sent nothing) — the target (`key`: its
+ * address after its transport), the sender and its port, and the datagrams; null for any other
+ * flow, and for one a flood at any port cannot be (local talk, a one-way report to a collector,
+ * multicast). And a TCP connection written the other way round whose "originator" sent nothing:
+ * SYN-ACKs or resets from a server's port to a port of the target that asked for none (a TCP
+ * reflection flood's servers answer SYNs forged in its name).
  */
-function cameAt(c: Connection): { target: string; from: string; fromPort: number; datagrams: number } | null {
+function cameAt(c: Connection): { key: string; from: string; fromPort: number; datagrams: number } | null {
+  if (c.proto === 'tcp') {
+    if (!(c.origPkts === 0 && c.respPkts > 0 && c.history.startsWith('^')) || notUnicast(c.origH) || isLoopback(c.origH)) return null;
+    return { key: `tcp ${c.origH}`, from: c.respH, fromPort: c.respP, datagrams: c.respPkts };
+  }
   if (c.proto !== 'udp') return null;
   let at: { target: string; from: string; fromPort: number; datagrams: number };
   if (c.origPkts === 0 && c.respPkts > 0 && c.history.startsWith('^'))
@@ -120,7 +127,7 @@ function cameAt(c: Connection): { target: string; from: string; fromPort: number
   else if (c.respPkts === 0 && c.origPkts > 0) at = { target: c.respH, from: c.origH, fromPort: c.origP, datagrams: c.origPkts };
   else return null;
   if (notUnicast(at.target) || notUnicast(at.from) || isLoopback(at.target) || localTalk(c) || ONE_WAY_UDP_PORTS.has(c.respP)) return null;
-  return at;
+  return { key: `udp ${at.target}`, from: at.from, fromPort: at.fromPort, datagrams: at.datagrams };
 }
 
 /** The half of the destinations with the most packets kept, the rest let go. */
@@ -151,10 +158,10 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
     const c = connections.peek(i);
     const came = cameAt(c);
     if (came !== null) {
-      let d = atAddress.get(came.target);
+      let d = atAddress.get(came.key);
       if (d === undefined) {
         if (atAddress.size >= TRACKED) prune(atAddress);
-        atAddress.set(came.target, (d = { at: i, packets: 0, attempts: 0, refused: 0, unanswered: 0, cutOff: 0, first: c.ts, last: c.ts }));
+        atAddress.set(came.key, (d = { at: i, packets: 0, attempts: 0, refused: 0, unanswered: 0, cutOff: 0, first: c.ts, last: c.ts }));
       }
       d.packets += came.datagrams;
       d.attempts++;
@@ -162,10 +169,10 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
       else d.unanswered++;
       if (c.ts < d.first) d.first = c.ts;
       if (c.lastTs > d.last) d.last = c.lastTs;
-    } else if (c.proto === 'udp' && atAddress.size > 0) {
+    } else if ((c.proto === 'udp' || c.proto === 'tcp') && atAddress.size > 0 && c.origPkts > 0 && c.respPkts > 0) {
       // A flow both ways: the address's ordinary traffic, which a flood at it would outnumber.
       for (const end of [c.origH, c.respH]) {
-        const d = atAddress.get(end);
+        const d = atAddress.get(`${c.proto} ${end}`);
         if (d !== undefined) d.twoWay = (d.twoWay ?? 0) + 1;
       }
     }
@@ -194,10 +201,12 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
   // An address that is a target at one port is said so; else its datagrams at any port may be a flood.
   const atPort = new Set<string>();
   for (const d of candidates.values()) atPort.add(connections.peek(d.at).respH);
-  for (const [address, d] of atAddress) {
-    if (atPort.has(address as string) || d.packets < FLOOD_ATTEMPTS || d.packets / Math.max(d.last - d.first, 1) < FLOOD_RATE) continue;
+  for (const [key, d] of atAddress) {
+    // "udp 10.10.10.10": its transport, then its address.
+    if (atPort.has((key as string).slice(4)) || d.packets < FLOOD_ATTEMPTS) continue;
+    if (d.packets / Math.max(d.last - d.first, 1) < ANY_PORT_RATE) continue;
     if ((d.twoWay ?? 0) >= FLOOD_FAILING * (d.attempts + (d.twoWay ?? 0))) continue;
-    candidates.set(`any ${address}`, d);
+    candidates.set(`any ${key}`, d);
   }
   atAddress.clear();
   if (candidates.size === 0) return { targets: [], aimsAt: () => false };
@@ -215,7 +224,7 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
     const c = connections.peek(i);
     const came = cameAt(c);
     if (came !== null) {
-      const key = `any ${came.target}`;
+      const key = `any ${came.key}`;
       const of = sources.get(key);
       if (of !== undefined) {
         add(of, came.from, came.datagrams);
@@ -243,14 +252,15 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
     if (of.size < MIN_SOURCES || most >= FLOOD_ATTEMPTS) continue;
     const c = connections.peek(d.at);
     const udp = c.proto === 'udp';
-    const any = typeof key === 'string' && key.startsWith('any ');
+    // "any udp 10.10.10.10": at any port of the address, by its transport.
+    const any = typeof key === 'string' && key.startsWith('any ') ? key.slice(4) : null;
     keys.add(key);
-    if (any) anyPort.add(key.slice(4));
+    if (any !== null) anyPort.add(any);
     targets.push({
-      target: any ? key.slice(4) : c.respH,
-      port: any ? 0 : c.respP,
+      target: any !== null ? any.slice(4) : c.respH,
+      port: any !== null ? 0 : c.respP,
       proto: udp ? 'udp' : 'tcp',
-      unit: udp ? 'UDP datagram' : 'SYN',
+      unit: udp ? 'UDP datagram' : any !== null ? 'SYN-ACK or reset' : 'SYN',
       attempts: d.attempts,
       packets: d.packets,
       sources: of.size,
@@ -263,8 +273,8 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
       last: isoMillis(d.last),
       durationSeconds: d.last - d.first,
       rate: d.packets / Math.max(d.last - d.first, 1),
-      likelySpoofed: !udp && single > SPOOFED_SINGLE_SHARE * of.size,
-      ...(any && { anyPort: { sourcePorts: servicePorts(fromPorts.get(key), d.packets) } }),
+      likelySpoofed: any === null && !udp && single > SPOOFED_SINGLE_SHARE * of.size,
+      ...(any !== null && { anyPort: { sourcePorts: servicePorts(fromPorts.get(key), d.packets) } }),
     });
   }
   if (targets.length === 0) return { targets, aimsAt: () => false };
@@ -274,7 +284,7 @@ export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetCo
     targets,
     aimsAt: (c) =>
       ((c.proto === 'tcp' || c.proto === 'udp') && keys.has(destinationKey(c))) ||
-      (anyPort.size > 0 && anyPort.has(c.respH) && cameAt(c)?.target === c.respH),
+      (anyPort.size > 0 && anyPort.has(`${c.proto} ${c.respH}`) && cameAt(c)?.key === `${c.proto} ${c.respH}`),
   };
 }
 
@@ -285,6 +295,13 @@ function servicePorts(ports: ReadonlyMap<number, number> | undefined, datagrams:
   const sent = commonest.reduce((n, [, d]) => n + d, 0);
   return sent >= SERVICE_SHARE * datagrams ? commonest.map(([port]) => port) : [];
 }
+
+/**
+ * A flood at any port of an address comes at least this fast: answers to what was never asked
+ * arrive by the thousand a second in a reflection flood, and a capture of one direction alone
+ * shows a busy host's answers so too — but not this fast over its whole span.
+ */
+const ANY_PORT_RATE = 10 * FLOOD_RATE;
 
 /** A reflection flood's datagrams come from this many service ports at most, this share of them. */
 const SERVICE_PORTS = 3;

@@ -424,21 +424,24 @@ function floodTargetLine(t: FloodTarget): string {
 }
 
 /**
- * A flood of UDP datagrams at any port of one address: "10.10.10.10 (UDP, any port) is the target
- * of a reflection flood: 3,976 UDP datagrams from 3,976 sources' port 4500 within a second (…), none
- * answered — servers answering requests forged in its name (…)".
+ * A flood at any port of one address: "10.10.10.10 (UDP, any port) is the target of a reflection
+ * flood: 3,976 UDP datagrams from 3,976 sources' port 4500 within a second (…), 10.10.10.10
+ * answering none — servers answering requests forged in its name (…)"; of TCP, the SYN-ACKs and
+ * resets servers sent it in answer to SYNs forged in its name.
  */
 function anyPortLine(t: FloodTarget, ports: readonly number[]): string {
+  const udp = t.proto === 'udp';
   const reflection = ports.length > 0;
+  const many = udp ? 'UDP datagrams' : 'SYN-ACKs and resets';
   const from = `${t.sourcesCapped === true ? 'at least ' : ''}${plural(t.sources, 'source')}`;
   const portWords = ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]}`;
   const span = t.durationSeconds < 1 ? 'within a second' : `in ${duration(t.durationSeconds)}`;
   return (
-    `${t.target} (UDP, any port) is the target of a ${reflection ? 'reflection flood' : 'UDP flood'}: ` +
-    `${plural(t.packets, t.unit)} from ${reflection ? `${from}' ${portWords}` : from} ${span} (${rate(t.rate, t.unit)}), ` +
+    `${t.target} (${udp ? 'UDP' : 'TCP'}, any port) is the target of a ${reflection ? 'reflection flood' : `${udp ? 'UDP' : 'TCP'} flood`}: ` +
+    `${plural(t.packets, t.unit, many)} from ${reflection ? `${from}' ${portWords}` : from} ${span} (${rate(t.rate, t.unit, many)}), ` +
     `${t.target} answering none — ` +
     (reflection
-      ? 'servers answering requests forged in its name (an amplification attack); not software calling home.'
+      ? `servers answering ${udp ? 'requests' : 'SYNs'} forged in its name (${udp ? 'an amplification attack' : 'a TCP reflection attack'}); not software calling home.`
       : 'many sources together, none of them a flood by itself: a distributed flood at one target, not software calling home.')
   );
 }

@@ -359,8 +359,8 @@ export interface FloodTarget {
   target: string;
   port: number;
   proto: 'tcp' | 'udp';
-  /** What was counted: SYNs, or UDP datagrams. */
-  unit: 'SYN' | 'UDP datagram';
+  /** What was counted: SYNs, UDP datagrams, or (at any port of a TCP target) the SYN-ACKs and resets it was sent. */
+  unit: 'SYN' | 'UDP datagram' | 'SYN-ACK or reset';
   /** Connections (TCP) or flows (UDP) opened at it. */
   attempts: number;
   /** SYNs or datagrams sent at it: what `rate` counts. */

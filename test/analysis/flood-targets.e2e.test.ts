@@ -230,11 +230,41 @@ describe('flood targets', () => {
     });
 
     it('datagrams from scattered ports of many sources are a UDP flood at any port', async () => {
-      const result = await analyzeFrames([...datagrams('10.10.10.11', 300, 3, (i) => 20_000 + i), ...ordinary(T0 + 10)]);
+      const result = await analyzeFrames([...datagrams('10.10.10.11', 300, 2, (i) => 20_000 + i), ...ordinary(T0 + 10)]);
       expect(result.floodTargets?.[0]).toMatchObject({ target: '10.10.10.11', port: 0, anyPort: { sourcePorts: [] } });
       expect(result.summary[0]).toMatch(
-        /^10\.10\.10\.11 \(UDP, any port\) is the target of a UDP flood: 300 UDP datagrams from 300 sources in 3 s/,
+        /^10\.10\.10\.11 \(UDP, any port\) is the target of a UDP flood: 300 UDP datagrams from 300 sources in 2 s/,
       );
+    });
+
+    it("servers' SYN-ACKs and resets answering SYNs forged in the target's name are a TCP reflection flood, their resets no refusal", async () => {
+      const frames: TimedFrame[] = Array.from({ length: 400 }, (_, i) => ({
+        ts: T0 + i * 0.005,
+        frame: tcpFrame({
+          src: spoofed(i),
+          dst: '10.10.10.12',
+          sport: i % 4 === 0 ? 443 : 80,
+          dport: 1024 + ((i * 7919) % 60_000),
+          seq: i * 1000,
+          ack: (i * 104_729) >>> 0,
+          flags: i % 5 === 0 ? 'RA' : 'SA',
+          ttl: 50,
+        }),
+      }));
+      const result = await analyzeFrames([...frames, ...ordinary(T0 + 10)]);
+      expect(result.floodTargets?.[0]).toMatchObject({
+        target: '10.10.10.12',
+        port: 0,
+        proto: 'tcp',
+        unit: 'SYN-ACK or reset',
+        sources: 400,
+        anyPort: { sourcePorts: [80, 443] },
+      });
+      expect(result.summary[0]).toMatch(
+        /^10\.10\.10\.12 \(TCP, any port\) is the target of a reflection flood: 400 SYN-ACKs and resets from 400 sources' ports 80 and 443 in 2 s .*servers answering SYNs forged in its name/,
+      );
+      // Resets that answered nothing the host sent refused nothing.
+      expect(result.resetSources).toEqual([]);
     });
 
     it("a resolver's answers to its queries, a few of them come after it gave up, are no flood", async () => {
