@@ -2,12 +2,12 @@
  * Compare: several captures side by side. Which behaviours they share — destinations, schedule
  * shape, reset source, proxy bypass — and which differ, with each capture's numbers.
  */
-import type { AnalysisResult, CompareBehaviour, CompareResult, DestinationGroup, HostFinding, ResetSource } from './types.js';
+import type { AnalysisResult, CompareBehaviour, CompareResult, DestinationGroup, FloodTarget, HostFinding, ResetSource } from './types.js';
 import { likelyFirewall } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
 import { judgedAttempts, scheduleGetsThrough } from './groups.js';
 import { proxyName } from './proxies.js';
-import { duration, plural, ttl } from '../quantities.js';
+import { count, duration, endpoint, plural, ttl } from '../quantities.js';
 import { portWords, shapeWords } from './schedule-words.js';
 
 /** The default internal networks: the analyses do not carry the ones given with --internal. */
@@ -17,6 +17,7 @@ const INTERNAL = new CidrSet(DEFAULT_INTERNAL);
 type Kind =
   | 'beacon'
   | 'flood'
+  | 'flood target'
   | 'scan'
   | 'dns tunnel'
   | 'blocked agent'
@@ -43,6 +44,7 @@ interface Profile {
 const KIND_WORDS: Record<Kind, string> = {
   beacon: 'a periodic beacon that gets through',
   flood: 'a flood at one target',
+  'flood target': 'the target of a flood from many sources',
   scan: 'a scan',
   'dns tunnel': 'data carried in DNS queries (a DNS tunnel)',
   'blocked agent': 'software turned away in the path on a schedule',
@@ -103,7 +105,37 @@ function profile(result: AnalysisResult, name: string): Profile {
     source === null
       ? (result.resetSources.find((s) => s.attribution === 'unknown' && (host === null || s.hosts.includes(host.address))) ?? null)
       : null;
+  // The host a flood of many sources came at (a reflection flood's target) is its target, whatever its own traffic.
+  // Its own connections, beside the flood, say nothing of where it goes: no destination stands for it.
+  const target = host !== null && (result.floodTargets ?? []).some((t) => t.target === host.address);
+  if (target) return { name, host, group: null, source, unplaced, bypass, kind: 'flood target' };
   return { name, host, group, source, unplaced, bypass, kind: kindOf(host, group) };
+}
+
+/** A flood of many sources at one target, as compare says it: "10.10.10.10 (UDP, any port): a reflection flood from port 161, 4,079 UDP datagrams from 4,028 sources". */
+function floodTargetWords(t: FloodTarget | null): string {
+  if (t === null) return 'none seen';
+  const ports = t.anyPort?.sourcePorts ?? [];
+  const what =
+    t.anyPort === undefined
+      ? `a ${t.proto === 'udp' ? 'UDP' : 'SYN'} flood`
+      : ports.length > 0
+        ? `a reflection flood from port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`
+        : `a ${t.proto === 'udp' ? 'UDP' : 'TCP'} flood at any port`;
+  const at =
+    t.anyPort !== undefined
+      ? `${t.target} (${t.proto.toUpperCase()}, any port)`
+      : `${endpoint(t.target, t.port)}${t.proto === 'udp' ? ' (UDP)' : ''}`;
+  const many = t.unit === 'SYN-ACK or reset' ? 'SYN-ACKs and resets' : `${t.unit}s`;
+  return `${at}: ${what}, ${plural(t.packets, t.unit, many)} from ${count(t.sources)} sources`;
+}
+
+/** The kind of flood a target had, for telling two captures' apart: "a SYN flood", "a reflection flood (UDP)", "a UDP flood at any port". */
+function floodKind(t: FloodTarget): string {
+  if (t.anyPort === undefined) return `a ${t.proto === 'udp' ? 'UDP' : 'SYN'} flood`;
+  return t.anyPort.sourcePorts.length > 0
+    ? `a reflection flood (${t.proto.toUpperCase()})`
+    : `a ${t.proto.toUpperCase()} flood at any port`;
 }
 
 /** "10.11.54.223: a periodic beacon that gets through, one request every 39 s to 10.11.54.37". */
@@ -191,6 +223,13 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
     perCapture: profiles.map(hostWords),
   });
 
+  // A flood of many sources at one target (the network's, not a host's), where any capture has one.
+  const floods = results.map((r) => r.floodTargets?.[0] ?? null);
+  const allFloods = floods.every((f) => f !== null);
+  const sameFlood = allFloods && floods.every((f) => floodKind(f) === floodKind(floods[0]!));
+  if (floods.some((f) => f !== null))
+    behaviours.push({ behaviour: 'flood at one target from many sources', shared: sameFlood, perCapture: floods.map(floodTargetWords) });
+
   // Proxy bypass, where a proxy is in the picture at all.
   const allBypass = profiles.every((p) => p.bypass.length > 0);
   const allBlocked = profiles.every((p) => p.bypass.some((h) => h.labels.includes('blocked')));
@@ -268,11 +307,22 @@ export function compareAnalyses(results: AnalysisResult[], names: string[]): Com
   const both = n === 2 ? 'both' : `all ${n}`;
   const parts: string[] = [];
   const hostsNamed = profiles.map((p) => (p.host === null ? p.name : `${p.host.address} in ${p.name}`)).join(', ');
+  if (allFloods) {
+    const targets = floods.map((f) => f.target);
+    const at = targets.every((t) => t === targets[0]) ? `at ${targets[0]} in each` : `at one target each (${targets.join(' vs ')})`;
+    parts.push(
+      sameFlood
+        ? `${both} captures show ${floodKind(floods[0]!)} from many sources ${at}`
+        : `${both} captures show a flood from many sources ${at}, of different kinds (${floods.map((f) => floodKind(f)).join(' vs ')})`,
+    );
+  }
   const agents = allBypass && profiles.every((p) => p.kind === 'blocked agent' || p.kind === 'bypass' || p.kind === 'periodic');
   if (agents) {
     parts.push(
       `${both} hosts (${hostsNamed}) run ${periodic ? 'an update agent' : 'software'} that ignores the proxy${allBlocked ? ' and is blocked' : ''}`,
     );
+  } else if (sameKind && profiles[0]!.kind === 'flood target' && allFloods) {
+    // Said with the floods above.
   } else if (sameKind) {
     parts.push(`${both} hosts (${hostsNamed}) show ${KIND_WORDS[profiles[0]!.kind]}`);
   } else {

@@ -6,7 +6,7 @@
  * NAT gateway's many connections are no flood's target.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze, type AnalysisResult } from '../../src/index.js';
+import { analyze, compare, type AnalysisResult } from '../../src/index.js';
 import { buildPcap, type TimedFrame } from '../../src/synth/capture.js';
 import { tcpFrame, udpFrame } from '../../src/synth/frame.js';
 import { TcpSession } from '../../src/synth/session.js';
@@ -265,6 +265,25 @@ describe('flood targets', () => {
       );
       // Resets that answered nothing the host sent refused nothing.
       expect(result.resetSources).toEqual([]);
+    });
+
+    it('compare sets two reflection floods at one target side by side, and a capture without one apart', async () => {
+      const capture = (name: string, frames: TimedFrame[]) => {
+        frames.sort((a, b) => a.ts - b.ts);
+        return { name, bytes: buildPcap(frames) };
+      };
+      const snmp = capture('snmp.pcap', [...datagrams('10.10.10.10', 400, 2, () => 161), ...ordinary(T0 + 10)]);
+      const ike = capture('ike.pcap', [...datagrams('10.10.10.10', 300, 2, () => 4500), ...ordinary(T0 + 10)]);
+      const { result } = await compare([snmp, ike]);
+      expect(result.conclusion).toMatch(/^Both captures show a reflection flood \(UDP\) from many sources at 10\.10\.10\.10 in each[;.]/);
+      const row = result.shared.find((b) => b.behaviour === 'flood at one target from many sources');
+      expect(row?.perCapture).toEqual([
+        '10.10.10.10 (UDP, any port): a reflection flood from port 161, 400 UDP datagrams from 400 sources',
+        '10.10.10.10 (UDP, any port): a reflection flood from port 4500, 300 UDP datagrams from 300 sources',
+      ]);
+      const quiet = capture('quiet.pcap', ordinary(T0));
+      const apart = (await compare([snmp, quiet])).result;
+      expect(apart.different.find((b) => b.behaviour === 'flood at one target from many sources')?.perCapture[1]).toBe('none seen');
     });
 
     it("a resolver's answers to its queries, a few of them come after it gave up, are no flood", async () => {
