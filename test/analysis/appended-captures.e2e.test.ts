@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
-import type { AnalysisResult } from '../../src/analysis/types.js';
 import { projectRoot } from '../support/corpus.js';
+import { findingsSeen } from '../support/findings.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-appended-'));
 const department = readFileSync(resolve(projectRoot, 'captures', 'department-host.pcap'));
@@ -27,18 +27,6 @@ function records(pcap: Buffer): Buffer[] {
   return out;
 }
 
-/** What the findings say, as a reader compares two runs. */
-const seen = (r: AnalysisResult) => ({
-  proxies: r.proxies.map((p) => [p.address, p.port, p.clients]),
-  sources: r.resetSources.map((s) => [s.attribution, s.ttl, s.resets, s.attempts, s.remoteAddresses]),
-  hosts: r.hosts.map((h) => ({
-    address: h.address,
-    labels: h.labels,
-    verdict: h.verdict,
-    groups: h.groups.map((g) => [g.destination, g.attempts, g.established, g.unanswered, g.resets, g.schedule.periodSeconds]),
-  })),
-});
-
 describe('captures appended into one file', () => {
   it('the same capture twice (cat x.pcap x.pcap): the findings of one, every packet of the second part a copy', async () => {
     const once = (await analyze([{ name: 'department-host.pcap', bytes: department }])).result;
@@ -48,7 +36,7 @@ describe('captures appended into one file', () => {
     const capture = result.captures[0]!;
     expect(capture.packets).toBe(2 * packets);
     expect(capture.skipped['dup.repeated-in-capture']).toBe(packets);
-    expect(seen(result)).toEqual(seen(once));
+    expect(findingsSeen(result)).toEqual(findingsSeen(once));
     // The capture spans 2 h: the second part goes back that far.
     expect(capture.warnings.join('\n')).toContain(
       `twice.pcap: record ${(packets + 1).toLocaleString('en-US')} goes back 2 h in time, to the capture's first time: captures appended one after another (cat, mergecap -a); ${packets.toLocaleString('en-US')} packets after it repeat ones the capture already had, each tracked once`,
@@ -65,7 +53,7 @@ describe('captures appended into one file', () => {
     const once = (await analyze([{ name: 'department-host.pcap', bytes: department }])).result;
     const { result } = await analyze([file]);
     expect(result.captures[0]!.skipped['dup.repeated-in-capture']).toBe(overlap);
-    expect(seen(result)).toEqual(seen(once));
+    expect(findingsSeen(result)).toEqual(findingsSeen(once));
   });
 
   it('a gzip file of the same capture twice is read once: its copies are warned of, not found', async () => {

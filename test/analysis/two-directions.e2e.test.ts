@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/index.js';
-import type { AnalysisResult } from '../../src/analysis/types.js';
 import { projectRoot } from '../support/corpus.js';
+import { findingsSeen } from '../support/findings.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'callhome-two-directions-'));
 
@@ -42,19 +42,6 @@ function splitByDirection(pcap: Buffer, host: string, skew = 0): { out: Buffer; 
   return { out: Buffer.concat(out), in: Buffer.concat(back) };
 }
 
-/** What the findings say, as a reader compares two runs. */
-const seen = (r: AnalysisResult) => ({
-  networks: r.networks?.length ?? 1,
-  proxies: r.proxies.map((p) => [p.address, p.port, p.clients]),
-  sources: r.resetSources.map((s) => [s.attribution, s.ttl, s.resets, s.attempts, s.remoteAddresses]),
-  hosts: r.hosts.map((h) => ({
-    address: h.address,
-    labels: h.labels,
-    verdict: h.verdict,
-    groups: h.groups.map((g) => [g.destination, g.attempts, g.established, g.unanswered, g.resets, g.schedule.periodSeconds]),
-  })),
-});
-
 describe("a tap's two directions in two files", () => {
   for (const [file, host] of [
     ['department-host.pcap', '192.168.0.13'],
@@ -76,7 +63,7 @@ describe("a tap's two directions in two files", () => {
         // One network, not two "with no internal address in common".
         expect(result.networks).toBeUndefined();
         expect(result.captures.reduce((n, c) => n + c.packets, 0)).toBe(once.captures[0]!.packets);
-        expect(seen(result)).toEqual(seen(once));
+        expect(findingsSeen(result)).toEqual(findingsSeen(once));
       }
     });
   }
