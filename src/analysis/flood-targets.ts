@@ -21,9 +21,12 @@
  * (amplification) attack's servers answer requests forged in the target's name from their
  * service port (ISAKMP's 500, SNMP's 161, NTP's 123, memcached's 11211) to whatever port the
  * forger gave, and the target sends nothing back — Zeek, taking the service's side for the
- * responder, writes each as a flow of the target that sent nothing (history `^d`). Counted so
- * only where the address is no target at one port, and where most of its UDP flows came at it
- * one way (a resolver's answers are its queries' flows).
+ * responder, writes each as a flow of the target that sent nothing (history `^d`). A TCP
+ * reflection flood's servers send the target SYN-ACKs and resets in answer to SYNs forged in its
+ * name, each a connection of the target's that sent nothing (`^h`, `^r`): counted at the address
+ * too. Counted so only where the address is no target at one port, where most of its flows of
+ * that transport came at it one way (a resolver's answers are its queries' flows), and where
+ * they came at ANY_PORT_RATE a second or faster.
  */
 import type { ConnectionList } from '../flows/store.js';
 import type { Connection } from '../flows/connection.js';
@@ -151,7 +154,7 @@ function floodLike(d: DestinationCounts, c: Connection): boolean {
 /** The flood targets among the connections (see the module comment). */
 export function findFloodTargets(connections: ConnectionList, ctx: FloodTargetContext): FloodTargets {
   const counts = new Map<number | string, DestinationCounts>();
-  // UDP datagrams at any port of an address, keyed by the address (cameAt).
+  // Datagrams (SYN-ACKs and resets) at any port of an address, keyed by its transport and address (cameAt).
   const atAddress = new Map<number | string, DestinationCounts>();
   const cutOffAfter = ctx.captureEnd - CUT_OFF_SECONDS;
   for (let i = 0; i < connections.length; i++) {
