@@ -457,7 +457,7 @@ async function decodeEach(
       if (twice !== null) s.warnings.push(twice);
       if (forwarded.copies > 0) s.warnings.push(forwardedWarning(s.file, forwarded));
       replayed.close();
-      const back = stepBackWarning(s.file, fileInfo, replayed.copies);
+      const back = stepBackWarning(s.file, fileInfo, replayed);
       if (back !== null) s.warnings.push(back);
       return s;
     };
@@ -545,8 +545,9 @@ function repeatedWarning(file: string, repeated: RepeatedFrames, stats: DecodeSt
  * goes back to its first time. Said with the copies of the earlier part found after the step
  * (replayed.ts), or that none were — or, for a file read once (gzip), could be looked for.
  */
-function stepBackWarning(file: string, info: CaptureFileInfo, copies: number): string | null {
-  const back = info.stepBack;
+function stepBackWarning(file: string, info: CaptureFileInfo, replayed: ReplayedPackets): string | null {
+  const back = replayed.step;
+  const copies = replayed.copies;
   if (back === null || !(back.seconds > STEP_BACK_SAID_SECONDS && back.seconds < STEP_BACK_MOST_SECONDS)) return null;
   const where = `${file}: record ${count(back.record)} goes back ${duration(back.seconds)} in time${back.toStart ? ", to the capture's first time" : ''}`;
   if (copies > 0)

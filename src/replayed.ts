@@ -24,8 +24,14 @@ import type { CaptureRecord, HeldRecord, RecordCursor } from './capture/index.js
 const MAX_READS = 4;
 
 export class ReplayedPackets {
-  /** The latest time read so far. */
+  /** The latest and the earliest time read so far. */
   private latest = Number.NEGATIVE_INFINITY;
+  private earliest = Number.POSITIVE_INFINITY;
+  /**
+   * The widest step back in time from the latest record before it (null when none): the record,
+   * how far back, and whether to the capture's earliest time (the same capture again).
+   */
+  step: { record: number; seconds: number; toStart: boolean } | null = null;
   /** The second read while a part appended is matched against the parts before it; null else. */
   private cursor: RecordCursor | null = null;
   /** The second read's next record, and the first record of the part appended (the earlier parts end before it). */
@@ -51,6 +57,9 @@ export class ReplayedPackets {
     const ts = record.ts;
     // A time no capture can mean is no step in time (the reader warns of it).
     if (!isCaptureTime(ts)) return false;
+    if (ts < this.earliest) this.earliest = ts;
+    if (ts < this.latest && (this.step === null || this.latest - ts > this.step.seconds))
+      this.step = { record: record.index, seconds: this.latest - ts, toStart: ts <= this.earliest };
     if (this.cursor === null) {
       if (ts >= this.latest - DUPLICATE_WINDOW || this.open === null) {
         if (ts > this.latest) this.latest = ts;

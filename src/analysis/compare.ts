@@ -7,7 +7,8 @@ import { likelyFirewall } from './attribution.js';
 import { CidrSet, DEFAULT_INTERNAL } from './cidr.js';
 import { judgedAttempts, scheduleGetsThrough } from './groups.js';
 import { proxyName } from './proxies.js';
-import { count, duration, endpoint, plural, ttl } from '../quantities.js';
+import { count, duration, plural, ttl } from '../quantities.js';
+import { floodTargetPlace, floodUnits } from './flood-targets.js';
 import { portWords, shapeWords } from './schedule-words.js';
 
 /** The default internal networks: the analyses do not carry the ones given with --internal. */
@@ -122,12 +123,7 @@ function floodTargetWords(t: FloodTarget | null): string {
       : ports.length > 0
         ? `a reflection flood from port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`
         : `a ${t.proto === 'udp' ? 'UDP' : 'TCP'} flood at any port`;
-  const at =
-    t.anyPort !== undefined
-      ? `${t.target} (${t.proto.toUpperCase()}, any port)`
-      : `${endpoint(t.target, t.port)}${t.proto === 'udp' ? ' (UDP)' : ''}`;
-  const many = t.unit === 'SYN-ACK or reset' ? 'SYN-ACKs and resets' : `${t.unit}s`;
-  return `${at}: ${what}, ${plural(t.packets, t.unit, many)} from ${count(t.sources)} sources`;
+  return `${floodTargetPlace(t)}: ${what}, ${plural(t.packets, t.unit, floodUnits(t))} from ${count(t.sources)} sources`;
 }
 
 /** The kind of flood a target had, for telling two captures' apart: "a SYN flood", "a reflection flood (UDP)", "a UDP flood at any port". */

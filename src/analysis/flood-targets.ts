@@ -38,6 +38,7 @@ import { FLOOD_ATTEMPTS, FLOOD_FAILING, FLOOD_RATE, floodCount, ONE_WAY_UDP_PORT
 import { localTalk, notUnicast } from './udp.js';
 import type { FloodTarget } from './types.js';
 import { isoMillis } from '../time.js';
+import { endpoint } from '../quantities.js';
 
 /** Distinct sources a flood's target needs: many machines, not one host and its retries. */
 export const MIN_SOURCES = 20;
@@ -315,4 +316,15 @@ export function onlyFloodSource(connections: ConnectionList, positions: readonly
   if (floods.targets.length === 0 || positions.length === 0) return false;
   for (const i of positions) if (!floods.aimsAt(connections.peek(i))) return false;
   return true;
+}
+
+/** Where a flood target was flooded, in words: "10.10.10.10:25565", "10.10.10.1:30120 (UDP)", "10.10.10.10 (UDP, any port)". */
+export function floodTargetPlace(t: FloodTarget): string {
+  if (t.anyPort !== undefined) return `${t.target} (${t.proto.toUpperCase()}, any port)`;
+  return `${endpoint(t.target, t.port)}${t.proto === 'udp' ? ' (UDP)' : ''}`;
+}
+
+/** What a flood target's `packets` count, many of them: "SYNs", "UDP datagrams", "SYN-ACKs and resets". */
+export function floodUnits(t: FloodTarget): string {
+  return t.unit === 'SYN-ACK or reset' ? 'SYN-ACKs and resets' : `${t.unit}s`;
 }

@@ -4,7 +4,8 @@
  */
 import type { HostAnalysis, OutsideOpeners } from './hosts.js';
 import { proxyName, type ProxyIndex } from './proxies.js';
-import { count, duration, endpoint, hops, plural, rate, share } from '../quantities.js';
+import { count, duration, hops, plural, rate, share } from '../quantities.js';
+import { floodTargetPlace, floodUnits } from './flood-targets.js';
 import { insideBurstWords, periodWords } from './schedule-words.js';
 import type { DestinationGroup, FloodTarget, HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
 import { pingsOnly, scheduleGetsThrough } from './groups.js';
@@ -414,7 +415,7 @@ function floodTargetLine(t: FloodTarget): string {
         `${t.cutOff > 0 ? `, ${count(t.cutOff)} more cut off by the end of the capture` : ''}`;
   const span = t.durationSeconds < 1 ? 'within a second' : `in ${duration(t.durationSeconds)}`;
   return (
-    `${endpoint(t.target, t.port)}${udp ? ' (UDP)' : ''} is the target of a ${udp ? 'UDP' : 'SYN'} flood: ` +
+    `${floodTargetPlace(t)} is the target of a ${udp ? 'UDP' : 'SYN'} flood: ` +
     `${plural(t.packets, t.unit)} from ${t.sourcesCapped === true ? 'at least ' : ''}${plural(t.sources, 'source')} ${span} ` +
     `(${rate(t.rate, t.unit)}), ${outcome} — ` +
     (t.likelySpoofed
@@ -432,12 +433,12 @@ function floodTargetLine(t: FloodTarget): string {
 function anyPortLine(t: FloodTarget, ports: readonly number[]): string {
   const udp = t.proto === 'udp';
   const reflection = ports.length > 0;
-  const many = udp ? 'UDP datagrams' : 'SYN-ACKs and resets';
+  const many = floodUnits(t);
   const from = `${t.sourcesCapped === true ? 'at least ' : ''}${plural(t.sources, 'source')}`;
   const portWords = ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]}`;
   const span = t.durationSeconds < 1 ? 'within a second' : `in ${duration(t.durationSeconds)}`;
   return (
-    `${t.target} (${udp ? 'UDP' : 'TCP'}, any port) is the target of a ${reflection ? 'reflection flood' : `${udp ? 'UDP' : 'TCP'} flood`}: ` +
+    `${floodTargetPlace(t)} is the target of a ${reflection ? 'reflection flood' : `${udp ? 'UDP' : 'TCP'} flood`}: ` +
     `${plural(t.packets, t.unit, many)} from ${reflection ? `${from}' ${portWords}` : from} ${span} (${rate(t.rate, t.unit, many)}), ` +
     `${t.target} answering none — ` +
     (reflection

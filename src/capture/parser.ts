@@ -40,7 +40,6 @@ export function newInfo(file: string, format: CaptureFileInfo['format'], compres
     end: null,
     earlierRecords: 0,
     firstEarlierRecord: null,
-    stepBack: null,
     untimedRecords: 0,
     warnings: [],
     damage: null,
@@ -68,7 +67,6 @@ export abstract class CaptureParser {
   protected previous = Number.NEGATIVE_INFINITY;
   protected earlier = 0;
   protected firstEarlier = 0;
-  private stepBack: CaptureFileInfo['stepBack'] = null;
 
   constructor(
     readonly info: CaptureFileInfo,
@@ -138,7 +136,6 @@ export abstract class CaptureParser {
     info.end = this.start <= this.end ? this.end : null;
     info.earlierRecords = this.earlier;
     info.firstEarlierRecord = this.earlier > 0 ? this.firstEarlier : null;
-    info.stepBack = this.stepBack === null ? null : { ...this.stepBack };
   }
 
   /** A record captured shorter than it was on the wire, to `caplen` bytes: off the per-record path, called only then. */
@@ -147,13 +144,8 @@ export abstract class CaptureParser {
     if (caplen > this.cutTo) this.cutTo = caplen;
   }
 
-  /**
-   * Record `record`, at `ts`, is earlier than the one before it, `latest` the latest time before it
-   * and `earliest` the earliest (its own included): off the per-record path, called only then.
-   */
-  protected noteEarlier(record: number, ts: number, latest: number, earliest: number): void {
+  /** Record `record` is earlier than the one before it: off the per-record path, called only then. */
+  protected noteEarlier(record: number): void {
     if (this.earlier++ === 0) this.firstEarlier = record;
-    const seconds = latest - ts;
-    if (this.stepBack === null || seconds > this.stepBack.seconds) this.stepBack = { record, seconds, toStart: ts <= earliest };
   }
 }

@@ -340,7 +340,7 @@ export class PcapParser extends CaptureParser {
       if (ts < start) start = ts;
       if (ts > last) last = ts;
       // Time order: one comparison a record; counting is off the path.
-      if (ts < previous) this.noteEarlier(packets, ts, last, start);
+      if (ts < previous) this.noteEarlier(packets);
       previous = ts;
       record.index = packets;
       record.offset = base + pos;

@@ -213,7 +213,7 @@ export class PcapngParser extends CaptureParser {
     const ts = this.lastSec + this.lastNsec / 1e9;
     record.index = ++this.packets;
     // Time order: one comparison a record; counting is off the path.
-    if (ts < this.previous) this.noteEarlier(this.packets, ts, this.end, Math.min(this.start, ts));
+    if (ts < this.previous) this.noteEarlier(this.packets);
     this.previous = ts;
     if (!isCaptureTime(ts)) {
       this.noteOutOfRangeTime(this.packets, base + pos, ts);

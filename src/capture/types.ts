@@ -106,12 +106,6 @@ export interface CaptureFileInfo {
    */
   earlierRecords: number;
   firstEarlierRecord: number | null;
-  /**
-   * The widest step back in time from the latest record before it (null when no record is earlier
-   * than the one before it): the record, how far back, and whether it goes back to the capture's
-   * earliest time — captures appended one after another (`cat`, `mergecap -a`), the same one twice.
-   */
-  stepBack: { record: number; seconds: number; toStart: boolean } | null;
   /** Records without a time of their own (pcapng Simple Packet Blocks take the previous one's). */
   untimedRecords: number;
   /** One-line warnings: damage after a readable start, oddities. Already user-readable. */
