@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { ipv4ToNumber } from './decode/address.js';
 import { netblock4, subnet64 } from './analysis/cidr.js';
 import { linkNetworks } from './analysis/machines.js';
+import { notUnicast } from './analysis/udp.js';
 import { CaptureError, STDIN_NAME, openRecordCursor, readCapture, readCaptureBytes, readCaptureStream } from './capture/index.js';
 import type { CaptureFileInfo, CaptureRecord } from './capture/index.js';
 import { DecodeStats, decodePacket, newPacket } from './decode/index.js';
@@ -641,8 +642,9 @@ function localNetworks(connections: ConnectionList, captures: readonly CaptureSu
   return [...found].sort();
 }
 
-/** An address's /24 or /64, '' for text that is no address. */
+/** An address's /24 or /64, '' for text that is no address or no one host's (multicast, broadcast). */
 function localBlock(address: string): string {
+  if (notUnicast(address) || address.endsWith('.255')) return '';
   const n4 = ipv4ToNumber(address);
   return n4 >= 0 ? netblock4(n4) : (subnet64(address) ?? '');
 }

@@ -41,12 +41,25 @@ interface NameLookups {
   ttl: number | null;
 }
 
-/** Whether a name can be a server's: not a reverse lookup, DNS-SD, `.local` or a single label. */
+/**
+ * Names Windows itself looks up again and again under the network's own domain: its proxy
+ * auto-discovery (WPAD, `wpad.corp.example`) and its IPv6 transition router (ISATAP) — asked on
+ * the system's timers by every Windows machine of a network that has neither.
+ */
+const WINDOWS_DISCOVERY = /^(wpad|isatap)\./;
+
+/**
+ * Whether a name can be a server's: not a reverse lookup, DNS-SD, `.local`, a single label or
+ * one of Windows' discovery names.
+ */
 function followed(name: string): boolean {
   if (name.startsWith('_') || name.includes('._')) return false;
   const lower = name.toLowerCase().replace(/\.+$/, '');
-  return lower.includes('.') && !lower.endsWith('.arpa') && !lower.endsWith('.local');
+  return lower.includes('.') && !lower.endsWith('.arpa') && !lower.endsWith('.local') && !WINDOWS_DISCOVERY.test(lower);
 }
+
+/** Ports of the LAN's own name services Zeek's DNS analyzer reads too: NetBIOS names, mDNS, LLMNR — no resolver's. */
+const LAN_NAME_PORTS = new Set([137, 5353, 5355]);
 
 /** The lookups of one host, by name, kept while reading. */
 export class DnsLookups {
@@ -60,7 +73,7 @@ export class DnsLookups {
    * (a tunnel, a busy stub) has no time per name and is left to the tunnel detector.
    */
   add(c: Connection): void {
-    if (c.proto !== 'udp' || !isDns(c) || c.respP === 5353 || notUnicast(c.respH)) return;
+    if (c.proto !== 'udp' || !isDns(c) || LAN_NAME_PORTS.has(c.respP) || notUnicast(c.respH)) return;
     const asked = queryNames(c);
     if (asked.length === 0) return;
     const name = asked[0]!.toLowerCase();

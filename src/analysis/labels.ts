@@ -30,6 +30,7 @@ import { dnsFacts } from './udp.js';
 import type { DnsTunnel } from './dns-tunnel.js';
 import type { DnsChannel } from './dns-channel.js';
 import type { DnsSchedule } from './dns-schedule.js';
+import type { CidrSet } from './cidr.js';
 
 /**
  * `blocked` needs this many failures towards one destination group (repeated, not scattered), or
@@ -59,6 +60,8 @@ export interface LabelContext {
   resetSources: readonly ResetSource[];
   /** Resolvers inside the network that answered DNS. */
   resolvers?: readonly string[];
+  /** The internal networks: a schedule reaching outside them leads one kept among them. */
+  internal?: CidrSet;
 }
 
 /**
@@ -94,6 +97,17 @@ export interface Labelling {
   dnsSchedules: DnsSchedule[];
 }
 
+/** A group reaching outside the internal networks: an address of it outside them, or through the proxy (the requests' names are). */
+export function reachesOutside(g: DestinationGroup, internal: CidrSet): boolean {
+  return g.viaProxy || g.addressList.some((a) => !internal.has(a));
+}
+
+/** Groups reaching outside the internal networks before those inside them, each in its order. */
+function outsideFirst(groups: DestinationGroup[], internal: CidrSet | undefined): DestinationGroup[] {
+  if (internal === undefined) return groups;
+  return [...groups.filter((g) => reachesOutside(g, internal)), ...groups.filter((g) => !reachesOutside(g, internal))];
+}
+
 /** Most of a host's direct web attempts, two at least, failed. */
 function mostlyFailed(tally: Tally): boolean {
   return tally.direct.length >= 2 && tally.directBlocked / tally.direct.length > 0.5;
@@ -126,7 +140,12 @@ export function labelHost(
   channel: DnsChannel = { tunnels: [], schedules: [] },
 ): Labelling {
   const dnsTunnels = channel.tunnels;
-  const periodicGroups = groups.filter((g) => g.schedule.periodic);
+  // The host's question is what it calls outside: a schedule reaching the Internet (or through the
+  // proxy) leads, one kept among internal machines (a workstation's domain controller) follows.
+  const periodicGroups = outsideFirst(
+    groups.filter((g) => g.schedule.periodic),
+    ctx.internal,
+  );
   // A name whose connections already recur on a schedule says nothing new by its lookups, nor do
   // lookups whose resolver outside is itself a destination on a schedule (DNS past the resolver); a
   // proxy looks names up for its clients, on their schedule. Nor does a name with a connection for

@@ -15,7 +15,7 @@ import {
   type HostGroups,
   type TurnedAwayOf,
 } from './groups.js';
-import { dnsTunnelWords, type Labelling } from './labels.js';
+import { dnsTunnelWords, reachesOutside, type Labelling } from './labels.js';
 import { answersOnLink, type Interception } from './interception.js';
 import {
   ABANDONED,
@@ -70,7 +70,7 @@ export interface VerdictFacts extends Labelling {
  * it is. `single`: what one event is called when events come singly ("one exchange every 15 s
  * (jitter ±1%)"), for the packet bursts of a UDP flow, which are no requests.
  */
-function scheduleFacts(s: Schedule, single: string | null = null): string {
+function scheduleFacts(s: Schedule, single: string | null = null, to = ''): string {
   const parts: string[] = [];
   if (single !== null && s.periodic && s.periodSeconds !== null && (s.burstSize === null || s.burstSize <= 1)) {
     parts.push(
@@ -82,10 +82,28 @@ function scheduleFacts(s: Schedule, single: string | null = null): string {
       !s.periodic && s.pauseSeconds !== undefined ? `${shapeWords(s)} ${pauseWords(s.pauseSeconds)}${spellWords(s)}` : shapeWords(s),
     );
   }
+  // Where it goes, right after the shape: "one connection every 3 min to X, in spells that repeat …".
+  if (to !== '') {
+    if (parts.length > 0) parts[0] += to;
+    else parts.push(to.trimStart());
+  }
   if (s.cycleSeconds !== null) parts.push(cycleWords(s.cycleSeconds, s.burstSize));
   const sure = certaintyWords(s);
   if (sure !== '') parts.push(sure);
   return parts.join(', ');
+}
+
+/**
+ * A periodic group's schedule with where it goes (`to`: " to X", `notes` in a bracket after it): "one connection every
+ * 3 min 27 s to 51.68.170.0/24, in spells that repeat every 17 h 56 min". A schedule one address of
+ * the group keeps is said as that address's: "one connection every 1 min to www.google.com (at
+ * 142.251.221.68 alone)".
+ */
+function scheduleTo(g: DestinationGroup, to: string, ...notes: string[]): string {
+  const { address, ...rest } = g.schedule;
+  return address === undefined
+    ? scheduleFacts(g.schedule, null, `${to}${bracketed(...notes)}`)
+    : scheduleFacts(rest, null, `${to}${bracketed(`at ${address} alone`, ...notes)}`);
 }
 
 /** The direct group that stands for what a blocked host's software tried (see `turnedAwayAmong`). */
@@ -314,7 +332,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
   } else if (f.periodicGroups.length > 0) {
     const g = f.periodicGroups[0]!;
     // Through the proxy, the address is the proxy's: where the requests go is the name they ask for.
-    const external = g.viaProxy || g.addressList.some((a) => !f.internal.has(a));
+    const external = reachesOutside(g, f.internal);
     const flow = g.schedule.basis === 'requests in one connection' ? udpFlowOf(f, g) : null;
     if (flow !== null) {
       lead(udpBeaconWords(f, g, flow, external), g.destination);
@@ -339,7 +357,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
         {
           head: 'Periodic requests the proxy turns away',
           rest:
-            `${scheduleFacts(g.schedule)}${where} to ${g.destination} (through the proxy); ${proxyRefusalWords(refusedByProxy)} — ` +
+            `${scheduleTo(g, `${where} to ${g.destination}`, 'through the proxy')}; ${proxyRefusalWords(refusedByProxy)} — ` +
             (refusedByProxy.status === 407
               ? "software that cannot give the proxy credentials (running without the user's: an update agent, a service, a beacon) and tries again on its schedule."
               : "requests the proxy's policy forbids, tried again on a schedule."),
@@ -355,9 +373,13 @@ export function verdictOf(f: VerdictFacts): Verdict {
         {
           head: 'A periodic beacon that gets through — worth investigating',
           rest:
-            `${scheduleFacts(g.schedule)}${where} to ${g.destination}${tcpPortUse(g)}` +
-            `${g.viaProxy ? ' (through the proxy)' : ''}${external ? '' : ' (an internal address)'}` +
-            `${size} like this are how C2 agents and update checkers behave.`,
+            scheduleTo(
+              g,
+              `${where} to ${g.destination}`,
+              portUse(f, g),
+              g.viaProxy ? 'through the proxy' : '',
+              external ? '' : 'an internal address',
+            ) + `${size} like this are how C2 agents and update checkers behave.`,
         },
         g.destination,
       );
@@ -371,7 +393,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
       lead(
         {
           head: 'Periodic attempts that fail',
-          rest: `${scheduleFacts(g.schedule)} to ${g.destination}${tcpPortUse(g)}, ${failureWords(f, g)}.`,
+          rest: `${scheduleTo(g, ` to ${g.destination}`, portUse(f, g))}, ${failureWords(f, g)}.`,
         },
         g.destination,
       );
@@ -646,18 +668,37 @@ const TCP_PORT_USES = new Map<number, string>([
   [445, 'SMB: file sharing'],
   [853, 'DNS over TLS: DNS past the network’s resolver'],
   [1723, 'PPTP: a VPN tunnel'],
+  [1883, 'MQTT: a device reporting to its broker'],
   [3389, 'RDP: remote desktop'],
   [5900, 'VNC: remote desktop'],
   [5938, 'TeamViewer'],
   [6667, 'IRC'],
+  [8883, 'MQTT over TLS: a device reporting to its broker'],
   [9001, 'Tor’s relay port'],
 ]);
 
-/** " (TCP 853, DNS over TLS: …)" for a direct group of TCP connections to one such port; "" otherwise. */
-function tcpPortUse(g: DestinationGroup): string {
-  if (g.viaProxy || g.ports.length !== 1 || g.pings !== undefined) return '';
-  const use = TCP_PORT_USES.get(g.ports[0]!);
-  return use === undefined ? '' : ` (TCP ${g.ports[0]}, ${use})`;
+/**
+ * "TCP 853, DNS over TLS: …" for a direct group of TCP connections to one such port, "TCP 449" to
+ * another port than HTTP's and HTTPS's — a beacon on a port of its own is half the finding — and
+ * "UDP 123, NTP's port" or "UDP 4444" for one of UDP flows; "" otherwise.
+ */
+function portUse(f: VerdictFacts, g: DestinationGroup): string {
+  if (g.viaProxy || g.ports.length !== 1 || g.pings !== undefined || g.portsByProtocol !== undefined) return '';
+  const port = g.ports[0]!;
+  let udp = false;
+  for (const i of f.hostGroups.itemsOf(g)) {
+    udp = f.items.conn.get(i).proto === 'udp';
+    break;
+  }
+  const use = (udp ? UDP_PORT_USES : TCP_PORT_USES).get(port);
+  if (use !== undefined) return `${udp ? 'UDP' : 'TCP'} ${port}, ${use}`;
+  return !udp && (port === 80 || port === 443) ? '' : `${udp ? 'UDP' : 'TCP'} ${port}`;
+}
+
+/** Notes on a place, in one bracket: " (TCP 8888, an internal address)"; "" when there are none. */
+function bracketed(...notes: string[]): string {
+  const said = notes.filter((n) => n !== '');
+  return said.length > 0 ? ` (${said.join(', ')})` : '';
 }
 
 /**

@@ -10,6 +10,7 @@ import { isConnState, tcpStateOpening } from '../flows/conn-state.js';
 import { answered, historyResets } from '../flows/zeek-history.js';
 import { CALLHOME_ZEEK_FIELDS, proxyFormOf } from '../flows/zeek-fields.js';
 import type { ZeekRow } from './zeek-format.js';
+import { CAPTURE_TIME_RANGE, isCaptureTime } from '../time.js';
 
 // ---------------------------------------------------------------- conn.log
 
@@ -122,6 +123,7 @@ export function connFromRow(
 ): RowResult<Connection | OtherTransportRow> {
   const ts = row.time(C.ts);
   if (!Number.isFinite(ts)) return { error: `ts ${quotedCell(row.text(C.ts))} is not a time` };
+  if (!isCaptureTime(ts)) return { error: outOfRange(row, C.ts) };
   // A log written without uids (a zeek-cut of a few columns, a log filter that leaves it out):
   // each row is told apart by its line, as a firewall log's attempts are.
   const uid = row.text(C.uid) ?? logUid(capture, line);
@@ -288,10 +290,19 @@ export function chainAnswers(query: string, values: readonly string[], ttls: rea
   return answers;
 }
 
+/**
+ * A row whose `ts` is a number no clock writes (a log spliced mid-line: "171754309265.84"): the
+ * words of its warning. Such a time would stretch the log over thousands of years.
+ */
+function outOfRange(row: ZeekRow, field: number): string {
+  return `ts ${quotedCell(row.text(field))} is out of the range of times a log can mean (${CAPTURE_TIME_RANGE})`;
+}
+
 export function dnsFromRow(row: ZeekRow): RowResult<DnsRow | null> {
   const ts = row.time(0);
   const uid = row.text(1);
   if (!Number.isFinite(ts) || uid === null) return { error: 'no ts or uid' };
+  if (!isCaptureTime(ts)) return { error: outOfRange(row, 0) };
   const query = row.text(7);
   if (query === null) return null;
   // Every query counts (a tunnel asks TXT, MX, NULL … as readily as A), as in a capture; but
@@ -391,6 +402,7 @@ export function httpFromRow(row: ZeekRow): RowResult<HttpRow | null> {
   const ts = row.time(0);
   const uid = row.text(1);
   if (!Number.isFinite(ts) || uid === null) return { error: 'no ts or uid' };
+  if (!isCaptureTime(ts)) return { error: outOfRange(row, 0) };
   const method = row.text(2);
   if (method === null || method === '') return null;
   const target = row.text(4) ?? '';
@@ -426,6 +438,7 @@ export function sniFromRow(row: ZeekRow): RowResult<{ ts: number; uid: string; t
   const uid = row.text(1);
   const ts = row.time(0);
   if (uid === null || !Number.isFinite(ts)) return { error: 'no ts or uid' };
+  if (!isCaptureTime(ts)) return { error: outOfRange(row, 0) };
   const sni = row.text(2);
   return sni === null || sni === '' ? null : { ts, uid, tuple: rowTuple(row, 3), sni };
 }

@@ -57,6 +57,7 @@ import {
 } from './zeek-records.js';
 import { count as countWords, plural } from '../quantities.js';
 import { loggedRequestKey } from '../flows/request-keys.js';
+import { isoMillis } from '../time.js';
 
 export { sniffZeek, type ZeekFormat, type ZeekSniff } from './zeek-format.js';
 
@@ -690,8 +691,8 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
     );
   if (state.copies > 0) s.skipped[COPY_REASON] = state.copies;
   if (Number.isFinite(state.first)) {
-    s.start = new Date(state.first * 1000).toISOString();
-    s.end = new Date(state.last * 1000).toISOString();
+    s.start = isoMillis(state.first);
+    s.end = isoMillis(state.last);
     s.durationSeconds = Math.round((state.last - state.first) * 1e6) / 1e6;
   }
   // The logs callhome read in it (a stream of every type: the ones it reads), else the one it is.

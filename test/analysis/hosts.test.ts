@@ -284,7 +284,7 @@ describe('labels: the "not that label" cases', () => {
     const h = analyzeConnections([c], [], options()).hosts[0]!;
     expect(h.labels).toEqual(['periodic']);
     expect(h.verdict).toMatch(
-      /^A periodic beacon that gets through — worth investigating: one request every 3[01] s on one long-lived connection to 10\.11\.54\.37 \(an internal address\)/,
+      /^A periodic beacon that gets through — worth investigating: one request every 3[01] s on one long-lived connection to 10\.11\.54\.37 \(TCP 8888, an internal address\)/,
     );
   });
 });

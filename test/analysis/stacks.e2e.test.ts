@@ -59,7 +59,9 @@ describe('a refused SYN sent again', () => {
     const { result } = await analyze([refusedTries('windows-words.pcap', 20, 3, 0.5, true, 4445)]);
     const host = result.hosts.find((h) => h.address === HOST)!;
     // Not "60 of 20 attempts": the resets of the SYNs sent again refused the same attempts.
-    expect(host.verdict).toMatch(/^Periodic attempts that fail: one attempt every 5 min to 203\.0\.113\.10, every attempt refused by /);
+    expect(host.verdict).toMatch(
+      /^Periodic attempts that fail: one attempt every 5 min to 203\.0\.113\.10 \(TCP 4445\), every attempt refused by /,
+    );
     expect(outcomeWords(host.groups[0]!)).toMatch(
       /^20 attempts and 40 repeated SYNs of refused attempts: 0 established, 60 reset \(60 by /,
     );

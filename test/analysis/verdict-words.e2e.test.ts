@@ -146,7 +146,9 @@ describe('a beacon on one keep-alive connection', () => {
     const { result } = await analyze([pcap('keepalive.pcap', frames)]);
     const finding = result.hosts.find((h) => h.address === host)!;
     expect(finding.verdict).toMatch(/^A periodic beacon that gets through — worth investigating: one request every 10 s/);
-    expect(finding.verdict).toContain('on one long-lived connection to 172.16.0.111 (an internal address), ~48 B out per request;');
+    expect(finding.verdict).toContain(
+      'on one long-lived connection to 172.16.0.111 (TCP 4433, an internal address), ~48 B out per request;',
+    );
     expect(hostActivity(finding)).toEqual(['3 attempts', '12 requests on 1 long-lived connection', '1 destination group']);
   });
 

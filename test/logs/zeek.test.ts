@@ -804,6 +804,33 @@ describe('bad rows and files that are no log', () => {
     expect(captures[0]!.warnings).toEqual([`${path} line 10: ts "\\u0007${'9'.repeat(39)}…" is not a time; row skipped`]);
   });
 
+  it('a time spliced out of two rows (a log pasted together) is a malformed row, in an ssl.log alone too', async () => {
+    // "171754309265.846570": the first digits of one row's time before another's whole time.
+    const spliced = (ts: string): string => `${ts.slice(0, 2)}${ts}`;
+    const connPath = join(tmp, 'spliced.conn.log');
+    const bad = [...rows[1]!];
+    bad[0] = spliced(bad[0]!);
+    writeFileSync(connPath, tsv('conn', CONN_FIELDS, CONN_TYPES, [rows[0]!, bad, rows[2]!]));
+    const { captures, connections } = await loadCaptures([connPath]);
+    expect(connections).toHaveLength(2);
+    expect(captures[0]!.warnings).toEqual([
+      `${connPath} line 10: ts "${bad[0]}" is out of the range of times a log can mean (1970–2200); row skipped`,
+    ]);
+    expect(captures[0]!.end! < '2025').toBe(true);
+    const sslPath = join(tmp, 'spliced.ssl.log');
+    const ssl = (ts: number, uid: string): string[] => [ts.toFixed(6), uid, HOST, '51001', '203.0.113.5', '443', 'tls.example.com'];
+    const sslRows = [ssl(DAY + 10, 'Ca'), ssl(DAY + 20, 'Cb'), ssl(DAY + 30, 'Cc')];
+    sslRows[1]![0] = `1754${sslRows[1]![0]}`; // past the years a Date can hold
+    writeFileSync(sslPath, tsv('ssl', SSL_FIELDS, SSL_TYPES, sslRows));
+    const run = await callhome(['analyze', sslPath]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/internal error/);
+    expect(run.stderr).toContain(
+      `${sslPath} line 10: ts "${sslRows[1]![0]}" is out of the range of times a log can mean (1970–2200); row skipped`,
+    );
+    expect(run.stdout).toContain('2024-03-01 00:00:10Z → 00:00:30Z');
+  });
+
   it('more bad rows than are named: the first five named, the rest counted', async () => {
     const path = join(tmp, 'many-bad.conn.log');
     const bad = Array.from({ length: 8 }, (_, i) => rows[i]!.slice(0, 5 + i).join('\t'));

@@ -28,7 +28,7 @@ import type { FirewallEvent, FirewallFormat, FirewallFormatModule, LineParser } 
 import { eventFault } from './types.js';
 import { NulRuns } from '../lines.js';
 import { count, plural } from '../../quantities.js';
-import { SINCE_BOOT } from '../../time.js';
+import { isoMillis, SINCE_BOOT } from '../../time.js';
 
 export type { FirewallAction, FirewallEvent, FirewallFormat } from './types.js';
 export { TimeZoneError } from './time.js';
@@ -541,7 +541,6 @@ export class FirewallLogReader {
     if (this.untimed.count > 0) skipped['log.untimed'] = this.untimed.count;
     if (this.overlong.count > 0) skipped['log.overlong'] = this.overlong.count;
     if (this.other > 0) skipped['log.other_message'] = this.other;
-    const iso = (ts: number): string => new Date(ts * 1000).toISOString();
     return {
       file: this.name,
       format,
@@ -552,8 +551,8 @@ export class FirewallLogReader {
       interfaces: 0,
       packets: this.entries,
       bytes: this.bytes,
-      start: iso(start),
-      end: iso(end),
+      start: isoMillis(start),
+      end: isoMillis(end),
       durationSeconds: Math.round((end - start) * 1e6) / 1e6,
       decoded,
       skipped,
