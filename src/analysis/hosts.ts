@@ -34,6 +34,7 @@ import type { DnsSchedule } from './dns-schedule.js';
 import type { DnsTunnel } from './dns-tunnel.js';
 import { isoMillis } from '../time.js';
 import { findFloodTargets, onlyFloodSource } from './flood-targets.js';
+import { mailOutOf, type MailOut } from './mail-out.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import { chanceGate, type ChanceGate } from './schedule.js';
 import { flat } from '../flat.js';
@@ -55,6 +56,12 @@ export interface HostContext {
   loggedInputs?: ReadonlySet<number>;
   /** Known destinations (--known), taken out of the findings; null when none were given. */
   known?: KnownMatcher | null;
+  /**
+   * Whether any connection analysed reaches outside the internal networks; by default found in
+   * them. Where none does (a lab, an isolated segment, one C2 flow on private addresses), inside
+   * and outside cannot be told apart, and a schedule among internal machines is judged as any.
+   */
+  outsideSeen?: boolean;
   /** Resolvers inside the network that answered DNS; by default found in the connections. */
   resolvers?: readonly string[];
   /**
@@ -89,6 +96,8 @@ export interface HostAnalysis {
   dnsUnanswered?: DnsFacts;
   /** DNS queries to resolvers outside the network, some answered, while a resolver inside (`inside`) answers others. */
   dnsPastResolver?: DnsFacts & { inside: readonly string[] };
+  /** SMTP connections to servers outside the network, most of them turned away (mail-out.ts). */
+  mailOut?: MailOut;
   /**
    * The browser the host's direct web requests name in their User-Agent ("Chrome"), when every one
    * that names an agent names a browser; set for a blocked host only. A browser's page load that
@@ -240,6 +249,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   const analysed = analysedConnections(connections, ctx.internal, passedOver);
   const machines = ctx.machines ?? NO_MACHINES;
   const { hostIds: byHost, positionsOf, countOf } = hostPositions(connections, analysed, machines);
+  if (ctx.outsideSeen === undefined) ctx = { ...ctx, outsideSeen: anyOutside(connections, analysed, ctx.internal) };
   free(analysed.buffer);
   // DNS as a channel (tunnels, periodic lookups) is read from every DNS query a host sends, those
   // to the network's own resolver included: a host with nothing else is listed too.
@@ -610,6 +620,12 @@ function addMachine(finding: HostFinding, machines: Machines): void {
 /** A machine's other addresses named in its evidence; the finding lists them all. */
 const OTHER_ADDRESSES_SHOWN = 4;
 
+/** Whether one of the connections analysed (`analysed[i]` set) goes to an address outside the internal networks. */
+function anyOutside(connections: ConnectionList, analysed: Uint8Array, internal: CidrSet): boolean {
+  for (let i = 0; i < connections.length; i++) if (analysed[i] !== 0 && !internal.hasResp(connections.peek(i))) return true;
+  return false;
+}
+
 /** Most deserving of attention first: by score, then by attempts, then by address. */
 function ranking(x: HostAnalysis, y: HostAnalysis): number {
   const a = x.finding;
@@ -619,7 +635,7 @@ function ranking(x: HostAnalysis, y: HostAnalysis): number {
 
 /** A host with nothing to report that the run summary would name either. */
 function quietOnly(host: HostAnalysis): boolean {
-  return !hasFindings(host.finding) && host.dnsUnanswered === undefined && host.dnsPastResolver === undefined;
+  return !hasFindings(host.finding) && host.dnsUnanswered === undefined && host.dnsPastResolver === undefined && host.mailOut === undefined;
 }
 
 /**
@@ -801,8 +817,9 @@ function buildHost(
   const dnsUnanswered = dns !== null && dns.answered === 0 && dns.flows > tally.attempts.length / 2 ? dns : undefined;
   const dnsPastResolver =
     dns !== null && dns.answered > 0 && (ctx.resolvers?.length ?? 0) > 0 ? { ...dns, inside: ctx.resolvers! } : undefined;
+  const mail = isProxyHost ? undefined : mailOutOf(items, tally.attempts, ctx.internal);
   const ordinary = labelling.labels.every((l) => l === 'via-proxy');
-  if (counting && ordinary && dnsUnanswered === undefined && dnsPastResolver === undefined) {
+  if (counting && ordinary && dnsUnanswered === undefined && dnsPastResolver === undefined && mail === undefined) {
     // Only counted (buildHosts): no verdict, agents, attempts or group times are made — the
     // host's place in the ranking (score, attempts) and its groups' totals are what is kept of it.
     let attempts = 0;
@@ -841,6 +858,8 @@ function buildHost(
     hostGroups: groups,
     isProxyHost,
     internal: ctx.internal,
+    outsideSeen: ctx.outsideSeen !== false,
+    mail: mail ?? null,
     resolvers: ctx.resolvers ?? [],
     interception: ctx.interception ?? null,
   });
@@ -877,6 +896,7 @@ function buildHost(
   };
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
+  if (mail !== undefined) analysis.mailOut = mail;
   if (said.schedule !== null) analysis.schedule = said.schedule;
   const by = filteredOnName(labelling.mainRefusal);
   if (by !== null) analysis.filteredOnName = { ttl: labelling.mainRefusal!.ttl, by };

@@ -40,7 +40,7 @@ const MIN_BLOCKED_REPEATS = 3;
 
 /**
  * How much a host deserves attention, highest first. A periodic connection that gets through to a
- * destination nothing explains (a beacon) leads; scans and floods come next; software that is turned
+ * destination outside the network nothing explains (a beacon) leads; scans and floods come next; software that is turned
  * away (the verdict explains it as an update agent) after them; the rest last. Within a rank, the
  * label weights add up and more attempts count a little (log10).
  */
@@ -62,6 +62,8 @@ export interface LabelContext {
   resolvers?: readonly string[];
   /** The internal networks: a schedule reaching outside them leads one kept among them. */
   internal?: CidrSet;
+  /** Whether the run reaches outside them at all (HostContext.outsideSeen): where not, inside is no lesser. */
+  outsideSeen?: boolean;
 }
 
 /**
@@ -102,10 +104,19 @@ export function reachesOutside(g: DestinationGroup, internal: CidrSet): boolean 
   return g.viaProxy || g.addressList.some((a) => !internal.has(a));
 }
 
-/** Groups reaching outside the internal networks before those inside them, each in its order. */
+/**
+ * Groups reaching outside the internal networks before those inside them, and among the first
+ * those that get through directly (a beacon: what the host's score ranks it by) before the others,
+ * each in its order.
+ */
 function outsideFirst(groups: DestinationGroup[], internal: CidrSet | undefined): DestinationGroup[] {
   if (internal === undefined) return groups;
-  return [...groups.filter((g) => reachesOutside(g, internal)), ...groups.filter((g) => !reachesOutside(g, internal))];
+  const rank = (g: DestinationGroup): number =>
+    !reachesOutside(g, internal) ? 2 : scheduleGetsThrough(g) && !g.viaProxy && !pingsOnly(g) ? 0 : 1;
+  return groups
+    .map((g, i) => ({ g, i, r: rank(g) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.g);
 }
 
 /** Most of a host's direct web attempts, two at least, failed. */
@@ -305,8 +316,17 @@ export function labelHost(
   if (labels.includes('flood')) score += SCORE_WEIGHTS.flood;
   if (labels.includes('scanner')) score += SCORE_WEIGHTS.scanner;
   if (labels.includes('dns-tunnel')) score += SCORE_WEIGHTS.dnsTunnel;
-  // Pings answered on a schedule are most often a connectivity check: periodic, not a beacon that gets through.
-  const beaconThrough = periodicGroups.some((g) => scheduleGetsThrough(g) && !g.viaProxy && !pingsOnly(g)) && !isProxyHost;
+  // Pings answered on a schedule are most often a connectivity check: periodic, not a beacon that
+  // gets through; so are connections among internal machines (monitoring, backup, a domain
+  // controller): what leads is what calls outside.
+  const beaconThrough =
+    periodicGroups.some(
+      (g) =>
+        scheduleGetsThrough(g) &&
+        !g.viaProxy &&
+        !pingsOnly(g) &&
+        (ctx.internal === undefined || ctx.outsideSeen === false || reachesOutside(g, ctx.internal)),
+    ) && !isProxyHost;
   if (labels.includes('periodic')) score += beaconThrough ? SCORE_WEIGHTS.beaconThrough : SCORE_WEIGHTS.periodic;
   if (labels.includes('proxy-bypass')) score += SCORE_WEIGHTS.proxyBypass;
   if (labels.includes('blocked')) score += SCORE_WEIGHTS.blocked;

@@ -16,6 +16,7 @@ import { ABANDONED, CUT_OFF_SECONDS } from './outcomes.js';
 import { periodicOutcome, turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
 import type { Interception } from './interception.js';
+import { mailOutLine } from './mail-out.js';
 
 /**
  * When the middlebox `s` turned hosts away on the name they asked for (HostAnalysis.filteredOnName),
@@ -197,6 +198,8 @@ export function summarize(
       );
     }
   }
+  const mail = mailOutLine(analyses.flatMap((a) => (a.mailOut !== undefined ? [{ address: a.finding.address, mail: a.mailOut }] : [])));
+  if (mail !== null) summary.push(mail);
   const scanners = hosts.filter((h) => h.labels.includes('scanner'));
   if (scanners.length > 0)
     summary.push(

@@ -16,6 +16,7 @@ import {
   type TurnedAwayOf,
 } from './groups.js';
 import { dnsTunnelWords, reachesOutside, type Labelling } from './labels.js';
+import { mailSentence, type MailOut } from './mail-out.js';
 import { answersOnLink, type Interception } from './interception.js';
 import {
   ABANDONED,
@@ -63,6 +64,10 @@ export interface VerdictFacts extends Labelling {
   interception?: Interception | null;
   /** The browser every direct web request that names an agent names (HostAnalysis.browser), or null. */
   browser?: string | null;
+  /** Whether the run reaches outside the internal networks at all (HostContext.outsideSeen). */
+  outsideSeen?: boolean;
+  /** Its SMTP connections outside the network, most turned away (HostAnalysis.mailOut), or null. */
+  mail?: MailOut | null;
 }
 
 /**
@@ -364,6 +369,20 @@ export function verdictOf(f: VerdictFacts): Verdict {
         },
         g.destination,
       );
+    } else if (scheduleGetsThrough(g) && !external && f.outsideSeen !== false) {
+      // Between internal machines (every schedule of the host is: one reaching outside would lead),
+      // in a run that shows the network reaching outside too.
+      lead(
+        {
+          head: `Periodic ${noun}s inside the network`,
+          rest:
+            scheduleTo(g, `${where} to ${g.destination}`, portUse(f, g), 'an internal address') +
+            `${bytesCounted(f, g) ? `, ~${bytes(Math.round(perAttempt))} out per ${noun}` : ''}: ` +
+            'how monitoring, backup and management systems poll the machines they look after, or a service checks in with its server — ' +
+            'and how an intruder’s foothold checks in across the network; worth a look if neither machine is expected to.',
+        },
+        g.destination,
+      );
     } else if (scheduleGetsThrough(g)) {
       // A firewall log counts no bytes: none is said, rather than "~0 B".
       const size = bytesCounted(f, g)
@@ -527,6 +546,11 @@ function finish(f: VerdictFacts, sentences: string[], past: string | null, sched
     );
   }
   if (past !== null) sentences.push(past);
+  // Mail turned away leads what is otherwise ordinary traffic.
+  if (f.mail !== undefined && f.mail !== null) {
+    if (f.labels.every((l) => l === 'via-proxy')) sentences.unshift(mailSentence(f.mail));
+    else sentences.push(mailSentence(f.mail));
+  }
   // The heaviest group whose UDP flows may keep a schedule its log cannot show.
   const untimed = f.groups.find((g) => g.untimed !== undefined && !g.schedule.periodic);
   if (untimed?.untimed !== undefined) {

@@ -310,7 +310,7 @@ function anyFindings(result: AnalysisResult): boolean {
 
 /** How hosts are ranked, from the weights the analysis uses (analysis/labels.ts). */
 const SCORE_HELP =
-  `\nHosts are ranked by score, highest first: a periodic connection that gets through directly (a beacon) ` +
+  `\nHosts are ranked by score, highest first: a periodic connection that gets through directly to outside the network (a beacon) ` +
   `+${SCORE_WEIGHTS.beaconThrough}; a flood +${SCORE_WEIGHTS.flood}; a scan +${SCORE_WEIGHTS.scanner}; a DNS tunnel +${SCORE_WEIGHTS.dnsTunnel}; proxy bypass ` +
   `+${SCORE_WEIGHTS.proxyBypass}; blocked +${SCORE_WEIGHTS.blocked}; a schedule that fails or goes through the proxy ` +
   `+${SCORE_WEIGHTS.periodic}; via the proxy +${SCORE_WEIGHTS.viaProxy}; plus log10(1 + attempts).`;

@@ -227,7 +227,7 @@ describe('analyze --help', () => {
     const run = await callhome(['analyze', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /Hosts are ranked by score, highest first: a periodic connection that gets through directly \(a beacon\) \+300/,
+      /Hosts are ranked by score, highest first: a periodic connection that gets through directly to outside the network \(a beacon\) \+300/,
     );
   });
 });
