@@ -15,56 +15,20 @@ const C2 = '203.0.113.70';
 const CAMPUS_PC = '130.225.5.20';
 const write = logFiles('callhome-zeek-workstation-');
 
-/** A conn.log row of an established TCP session (Zeek's default columns). */
+/** A conn.log row in Zeek's default columns: its endpoints, then the rest of its cells from `proto` on. */
+function row(ts: number, uid: string, orig: string, port: number, resp: string, rport: number, rest: readonly string[]): string[] {
+  return [ts.toFixed(6), uid, orig, String(port), resp, String(rport), ...rest];
+}
+
+/** A conn.log row of an established TCP session. */
 function session(ts: number, uid: string, orig: string, port: number, resp: string, rport: number, localResp: 'T' | 'F'): string[] {
-  return [
-    ts.toFixed(6),
-    uid,
-    orig,
-    String(port),
-    resp,
-    String(rport),
-    'tcp',
-    '-',
-    '0.400000',
-    '900',
-    '3000',
-    'SF',
-    'T',
-    localResp,
-    '0',
-    'ShADadFf',
-    '8',
-    '1300',
-    '7',
-    '3400',
-  ];
+  const rest = ['tcp', '-', '0.400000', '900', '3000', 'SF', 'T', localResp, '0', 'ShADadFf', '8', '1300', '7', '3400'];
+  return row(ts, uid, orig, port, resp, rport, rest);
 }
 
 /** A conn.log row of a datagram flow nobody answered (mDNS, LLMNR, SSDP, NetBIOS broadcasts). */
 function datagrams(ts: number, uid: string, orig: string, port: number, resp: string, rport: number, service: string): string[] {
-  return [
-    ts.toFixed(6),
-    uid,
-    orig,
-    String(port),
-    resp,
-    String(rport),
-    'udp',
-    service,
-    '1.000000',
-    '120',
-    '0',
-    'S0',
-    'T',
-    'T',
-    '0',
-    'D',
-    '2',
-    '176',
-    '0',
-    '0',
-  ];
+  return row(ts, uid, orig, port, resp, rport, ['udp', service, '1.000000', '120', '0', 'S0', 'T', 'T', '0', 'D', '2', '176', '0', '0']);
 }
 
 /** A dns.log row (support.ts's columns: ts uid orig port resp port proto query qtype answers TTLs). */
