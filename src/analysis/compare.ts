@@ -10,6 +10,7 @@ import { proxyName } from './proxies.js';
 import { count, duration, plural, ttl } from '../quantities.js';
 import { floodTargetPlace, floodUnits } from './flood-targets.js';
 import { portWords, shapeWords } from './schedule-words.js';
+import { SCORE_WEIGHTS } from './labels.js';
 
 /** The default internal networks: the analyses do not carry the ones given with --internal. */
 const INTERNAL = new CidrSet(DEFAULT_INTERNAL);
@@ -17,6 +18,7 @@ const INTERNAL = new CidrSet(DEFAULT_INTERNAL);
 /** What the capture's most notable host does, in the words compare uses for it. */
 type Kind =
   | 'beacon'
+  | 'inside'
   | 'flood'
   | 'flood target'
   | 'scan'
@@ -44,6 +46,7 @@ interface Profile {
 
 const KIND_WORDS: Record<Kind, string> = {
   beacon: 'a periodic beacon that gets through',
+  inside: 'periodic connections inside the network',
   flood: 'a flood at one target',
   'flood target': 'the target of a flood from many sources',
   scan: 'a scan',
@@ -65,13 +68,17 @@ function kindOf(host: HostFinding | null, group: DestinationGroup | null): Kind 
   if (has('flood')) return 'flood';
   if (has('scanner')) return 'scan';
   if (has('dns-tunnel')) return 'dns tunnel';
-  if (has('periodic') && host.groups.some((g) => g.schedule.periodic && !g.viaProxy && scheduleGetsThrough(g))) return 'beacon';
+  const through = has('periodic') && host.groups.some((g) => g.schedule.periodic && !g.viaProxy && scheduleGetsThrough(g));
+  // A schedule that gets through is a beacon where the analysis ranked it as one (labels.ts): not
+  // one among internal machines, which it ranks with the schedules that fail.
+  if (through && host.score >= SCORE_WEIGHTS.beaconThrough) return 'beacon';
   if (has('blocked')) return 'blocked agent';
   if (has('proxy-bypass')) return 'bypass';
   if (has('periodic')) {
     // On a schedule through the proxy, or only in its DNS lookups: no attempt that fails.
     const periodic = host.groups.filter((g) => g.schedule.periodic);
     if (periodic.length === 0) return 'lookups';
+    if (through) return 'inside';
     return periodic.every((g) => g.viaProxy) ? 'proxied' : 'periodic';
   }
   if (group !== null && group.failed > judgedAttempts(group) / 2) {

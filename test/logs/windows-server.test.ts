@@ -6,7 +6,7 @@
  * monitoring is named for what it is; the mail turned away is said.
  */
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/index.js';
+import { analyze, compare } from '../../src/index.js';
 import { logFiles } from './support.js';
 
 const SERVER = '192.168.6.81';
@@ -42,7 +42,7 @@ function tcp(
 }
 
 /** Four hours of the server's log; `mailRelay`: its mail goes to the network's mail server instead, and is let through. */
-function serverLog(options: { mailRelay?: boolean; mailAttempts?: number } = {}): string[] {
+function serverLog(options: { mailRelay?: boolean; mailAttempts?: number; monitorOnly?: boolean } = {}): string[] {
   const lines: [number, string][] = [];
   let port = 50000;
   for (let k = 0; k < 48; k++) {
@@ -51,6 +51,11 @@ function serverLog(options: { mailRelay?: boolean; mailAttempts?: number } = {})
     lines.push([t, `${stamp(t)} ALLOW UDP ${MONITOR} ${SERVER} ${44000 + k} 161 0 - - - - - - - RECEIVE`]);
     lines.push([t + 14, tcp(t + 14, 'ALLOW', MONITOR, SERVER, 55000 + 2 * k, 2020, 'RECEIVE')]);
     lines.push([t + 35, tcp(t + 35, 'ALLOW', MONITOR, SERVER, 55001 + 2 * k, 2022, 'RECEIVE')]);
+  }
+  if (options.monitorOnly === true) {
+    // And the server's own few connections out (the network reaches outside).
+    for (const t of [500, 4100, 9300]) lines.push([t, tcp(t, 'ALLOW', SERVER, '93.184.216.34', port++, 443, 'SEND')]);
+    return [...HEADER, ...lines.sort((a, b) => a[0] - b[0]).map(([, l]) => l)];
   }
   for (let k = 0; k < 240; k++) {
     const t = 30 + k * 61;
@@ -100,5 +105,13 @@ describe("a Windows server's own firewall log", () => {
       expect(result.summary.join('\n')).not.toMatch(/Mail sent straight out/);
       expect(result.hosts[0]!.verdict).not.toMatch(/mail/);
     }
+  });
+
+  it('compare says two days of the monitoring alone are periodic connections inside the network, not a beacon', async () => {
+    const day = write('monday.log', serverLog({ monitorOnly: true }));
+    const next = write('tuesday.log', serverLog({ monitorOnly: true }));
+    const { result } = await compare([day, next]);
+    expect(result.conclusion).toMatch(/show periodic connections inside the network/);
+    expect(result.conclusion).not.toMatch(/beacon/);
   });
 });
