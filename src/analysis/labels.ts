@@ -40,9 +40,9 @@ const MIN_BLOCKED_REPEATS = 3;
 
 /**
  * How much a host deserves attention, highest first. A periodic connection that gets through to a
- * destination outside the network nothing explains (a beacon) leads; scans and floods come next; software that is turned
- * away (the verdict explains it as an update agent) after them; the rest last. Within a rank, the
- * label weights add up and more attempts count a little (log10).
+ * destination outside the network nothing explains (a beacon) leads; scans and floods come next;
+ * software that is turned away (the verdict explains it as an update agent) after them; the rest
+ * last. Within a rank, the label weights add up and more attempts count a little (log10).
  */
 export const SCORE_WEIGHTS = {
   beaconThrough: 300,

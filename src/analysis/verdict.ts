@@ -99,10 +99,10 @@ function scheduleFacts(s: Schedule, single: string | null = null, to = ''): stri
 }
 
 /**
- * A periodic group's schedule with where it goes (`to`: " to X", `notes` in a bracket after it): "one connection every
- * 3 min 27 s to 51.68.170.0/24, in spells that repeat every 17 h 56 min". A schedule one address of
- * the group keeps is said as that address's: "one connection every 1 min to www.google.com (at
- * 142.251.221.68 alone)".
+ * A periodic group's schedule with where it goes (`to`: " to X", `notes` in a bracket after it):
+ * "one connection every 3 min 27 s to 51.68.170.0/24, in spells that repeat every 17 h 56 min". A
+ * schedule one address of the group keeps is said as that address's: "one connection every 1 min
+ * to www.google.com (at 142.251.221.68 alone)".
  */
 function scheduleTo(g: DestinationGroup, to: string, ...notes: string[]): string {
   const { address, ...rest } = g.schedule;
