@@ -124,12 +124,7 @@ function profile(result: AnalysisResult, name: string): Profile {
 function floodTargetWords(t: FloodTarget | null): string {
   if (t === null) return 'none seen';
   const ports = t.anyPort?.sourcePorts ?? [];
-  const what =
-    t.anyPort === undefined
-      ? `a ${t.proto === 'udp' ? 'UDP' : 'SYN'} flood`
-      : ports.length > 0
-        ? `a reflection flood from port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`
-        : `a ${t.proto === 'udp' ? 'UDP' : 'TCP'} flood at any port`;
+  const what = ports.length > 0 ? `a reflection flood from port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}` : floodKind(t);
   return `${floodTargetPlace(t)}: ${what}, ${plural(t.packets, t.unit, floodUnits(t))} from ${count(t.sources)} sources`;
 }
 
