@@ -11,6 +11,7 @@ import { count, duration, plural, ttl } from '../quantities.js';
 import { floodTargetPlace, floodUnits } from './flood-targets.js';
 import { portWords, shapeWords } from './schedule-words.js';
 import { SCORE_WEIGHTS } from './labels.js';
+import { guessesPasswords } from './guessing.js';
 
 /** The default internal networks: the analyses do not carry the ones given with --internal. */
 const INTERNAL = new CidrSet(DEFAULT_INTERNAL);
@@ -20,6 +21,7 @@ type Kind =
   | 'beacon'
   | 'inside'
   | 'flood'
+  | 'guessing'
   | 'flood target'
   | 'scan'
   | 'dns tunnel'
@@ -48,6 +50,7 @@ const KIND_WORDS: Record<Kind, string> = {
   beacon: 'a periodic beacon that gets through',
   inside: 'periodic connections inside the network',
   flood: 'a flood at one target',
+  guessing: 'password guessing at one login service',
   'flood target': 'the target of a flood from many sources',
   scan: 'a scan',
   'dns tunnel': 'data carried in DNS queries (a DNS tunnel)',
@@ -65,7 +68,7 @@ const KIND_WORDS: Record<Kind, string> = {
 function kindOf(host: HostFinding | null, group: DestinationGroup | null): Kind {
   if (host === null) return 'nothing';
   const has = (l: HostFinding['labels'][number]): boolean => host.labels.includes(l);
-  if (has('flood')) return 'flood';
+  if (has('flood')) return guessesPasswords(host) ? 'guessing' : 'flood';
   if (has('scanner')) return 'scan';
   if (has('dns-tunnel')) return 'dns tunnel';
   const through = has('periodic') && host.groups.some((g) => g.schedule.periodic && !g.viaProxy && scheduleGetsThrough(g));

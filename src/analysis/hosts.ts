@@ -17,7 +17,7 @@ import { labelHost, surelyKept } from './labels.js';
 import { hasFindings, hostTotals, QuietTally, type HostTotals } from './quiet.js';
 import { abandonedByClient, connectionOutcomes, type Items, type Outcome } from './outcomes.js';
 import type { ProxyIndex } from './proxies.js';
-import { directRate, filteredOnName, tallyItems } from './tally.js';
+import { directRate, filteredOnName, tallyItems, type Flood } from './tally.js';
 import type { Interception } from './interception.js';
 import { machineAddress, NO_MACHINES, type Machines } from './machines.js';
 import { analysedConnections, dnsFacts, insideResolvers, PassedOver, type DnsFacts } from './udp.js';
@@ -109,6 +109,8 @@ export interface HostAnalysis {
    * filtering, tally.ts filteredOnName): the TTL its resets came with, and what named the site.
    */
   filteredOnName?: { ttl: number; by: 'sni' | 'http' };
+  /** Its `flood` when that is password guessing at a login service (guessing.ts). */
+  guessing?: Flood;
   /** What its verdict leads with about its schedule (Verdict.schedule); absent when it leads with none. */
   schedule?: NonNullable<Verdict['schedule']>;
   /**
@@ -897,6 +899,7 @@ function buildHost(
   if (dnsUnanswered !== undefined) analysis.dnsUnanswered = dnsUnanswered;
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   if (mail !== undefined) analysis.mailOut = mail;
+  if (labelling.flood?.guessing !== undefined && labelling.labels.includes('flood')) analysis.guessing = labelling.flood;
   if (said.schedule !== null) analysis.schedule = said.schedule;
   const by = filteredOnName(labelling.mainRefusal);
   if (by !== null) analysis.filteredOnName = { ttl: labelling.mainRefusal!.ttl, by };

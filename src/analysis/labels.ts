@@ -27,6 +27,7 @@ import {
 import type { DestinationGroup, Label, ResetSource } from './types.js';
 import type { Connection } from '../flows/connection.js';
 import { dnsFacts } from './udp.js';
+import { findGuessing, guessingWords } from './guessing.js';
 import type { DnsTunnel } from './dns-tunnel.js';
 import type { DnsChannel } from './dns-channel.js';
 import type { DnsSchedule } from './dns-schedule.js';
@@ -181,7 +182,7 @@ export function labelHost(
   const proxyWords = ctx.proxies.proxies.slice(0, 2).map(proxyName).join(' and ');
 
   const { attempts, direct, directBlocked, directMiddlebox, proxied } = tally;
-  const flood = findFlood(tally);
+  const flood = findFlood(tally) ?? findGuessing(tally);
   const scan = findScan(tally);
 
   if (proxyInUse && !isProxyHost && direct.length > 0) {
@@ -250,7 +251,11 @@ export function labelHost(
     labels.push('flood');
     evidence.push(
       `flood: ${floodWords(flood)}, ` +
-        (flood.unit === 'SYN' ? portWords(flood.sequential) : plural(new Set(flood.t.ports).size, 'source port')),
+        (flood.guessing !== undefined
+          ? guessingWords(flood.guessing, flood.t.attempts)
+          : flood.unit === 'SYN'
+            ? portWords(flood.sequential)
+            : plural(new Set(flood.t.ports).size, 'source port')),
     );
   }
   if (dnsTunnels.length > 0) {

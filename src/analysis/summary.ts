@@ -17,6 +17,7 @@ import { periodicOutcome, turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
 import type { Interception } from './interception.js';
 import { mailOutLine } from './mail-out.js';
+import { guessingLine } from './guessing.js';
 
 /**
  * When the middlebox `s` turned hosts away on the name they asked for (HostAnalysis.filteredOnName),
@@ -121,7 +122,9 @@ export function summarize(
         `with ${hops(s.hops)}${likelyFirewall(s) ? ' (most likely the firewall)' : ''}${onNameWords(s, analyses)}, not from the servers: ${s.evidence}.`,
     );
   }
-  const floods = hosts.filter((h) => h.labels.includes('flood'));
+  const guessing = guessingLine(analyses);
+  if (guessing !== null) summary.push(guessing);
+  const floods = analyses.filter((a) => a.finding.labels.includes('flood') && a.guessing === undefined).map((a) => a.finding);
   if (floods.length > 0) {
     summary.push(
       `${floods

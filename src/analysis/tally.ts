@@ -16,6 +16,7 @@ import { count, duration, endpoint, plural, rate, share } from '../quantities.js
 import type { ResetAttribution, ResetSource } from './types.js';
 import { isWebAttempt } from './udp.js';
 import { SCAN_PORTS } from './scanned.js';
+import type { Guessing } from './guessing.js';
 
 /**
  * Scan: SCAN_PORTS ports on one address (scanned.ts), or this many new addresses on one port,
@@ -566,6 +567,11 @@ export interface Flood {
   sequential: boolean;
   /** What was counted: SYNs, or UDP datagrams. */
   unit: 'SYN' | 'UDP datagram';
+  /**
+   * Set where the target is a login service whose server answered most of them (guessing.ts):
+   * password guessing; `t.n` counts its sessions, not SYNs.
+   */
+  guessing?: Guessing;
 }
 
 /**
@@ -575,6 +581,10 @@ export interface Flood {
  */
 export function floodWords(flood: Flood): string {
   const span = flood.t.last - flood.t.first;
+  if (flood.guessing !== undefined) {
+    const one = `${flood.guessing.service} connection`;
+    return `${plural(flood.t.n, one)} at ${flood.target} in ${duration(span)}${span >= 1 ? ` (${rate(flood.rate, one)})` : ''}`;
+  }
   const pace = span >= 1 ? ` (${rate(flood.rate, flood.unit)})` : '';
   return `${plural(flood.t.n, flood.unit)} at ${flood.target} in ${duration(span)}${pace}`;
 }

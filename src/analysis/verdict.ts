@@ -17,6 +17,7 @@ import {
 } from './groups.js';
 import { dnsTunnelWords, reachesOutside, type Labelling } from './labels.js';
 import { mailSentence, type MailOut } from './mail-out.js';
+import { guessingSentence } from './guessing.js';
 import { answersOnLink, type Interception } from './interception.js';
 import {
   ABANDONED,
@@ -242,7 +243,9 @@ export function verdictOf(f: VerdictFacts): Verdict {
     sentences.push(`The proxy itself: its direct web connections are expected (${plural(f.items.n, 'connection')}).`);
     return { text: sentences.join(' '), schedule };
   }
-  if (has('flood') && f.flood !== null) {
+  if (has('flood') && f.flood?.guessing !== undefined) {
+    sentences.push(guessingSentence(f.flood, f.internal.has(f.flood.guessing.address)));
+  } else if (has('flood') && f.flood !== null) {
     sentences.push(
       `Looks like a flood — what a DDoS participant would do: ${floodWords(f.flood)}, ` +
         (f.flood.unit === 'SYN'

@@ -1,0 +1,226 @@
+/**
+ * Password guessing: a machine that logs in to one SSH or RDP server hundreds of times in
+ * minutes, each session answered by the server and closed by it after the passwords it allows —
+ * a brute-force tool run from a compromised host. The handshakes complete, so it is no flood of
+ * failing attempts; it is a high rate of attempts at one target all the same (`flood`), and the
+ * verdict says what it is. Beside it, what must not be taken for it: an administrator's own SSH
+ * sessions and git fetches, and an application's many short connections to its database.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/index.js';
+import { Rng, TcpSession, buildPcap, type TimedFrame } from '../../src/synth/index.js';
+import { callhome } from '../cli/support.js';
+import { logFiles, tsvLog } from '../logs/support.js';
+
+const START = Date.UTC(2025, 4, 12, 9) / 1000;
+/** Tries passwords at an SSH server on the Internet. */
+const GUESSER = '10.1.0.21';
+const SSH_TARGET = '203.0.113.10';
+/** An administrator: one long SSH session, and git fetches over SSH now and then. */
+const ADMIN = '10.1.0.22';
+/** Tries passwords at a Windows server inside the network, over RDP. */
+const JUMPER = '10.1.0.23';
+const RDP_TARGET = '10.1.0.50';
+/** A web application with no connection pool: a short session to its database for every request. */
+const APP = '10.1.0.24';
+const DATABASE = '10.1.0.60';
+
+const bytes = (rng: Rng, n: number): Uint8Array => Uint8Array.from({ length: n }, () => rng.int(0, 255));
+
+/**
+ * One login session of a guessing tool: the server's banner, key exchange both ways, three
+ * passwords refused, and the server closing the connection (`close` seconds after the SYN).
+ */
+function guess(rng: Rng, client: string, server: string, sport: number, dport: number, t: number, close: number): TimedFrame[] {
+  const s = new TcpSession({ client, server, sport, dport, rng, clientTtl: 64, serverTtl: 50 });
+  s.syn(t)
+    .synAck(t + 0.03)
+    .ack(t + 0.0301)
+    .send(t + 0.06, 'server', dport === 22 ? 'SSH-2.0-OpenSSH_8.4p1 Debian-5\r\n' : bytes(rng, 19))
+    .send(t + 0.061, 'client', dport === 22 ? 'SSH-2.0-libssh_0.9.5\r\n' : bytes(rng, 43))
+    .send(t + 0.07, 'client', bytes(rng, 1024))
+    .send(t + 0.1, 'server', bytes(rng, 1080))
+    .send(t + 0.2, 'client', bytes(rng, 48))
+    .send(t + 0.25, 'server', bytes(rng, 520));
+  for (let k = 0; k < 3; k++) s.send(t + 0.4 + k * 0.6, 'client', bytes(rng, 96)).send(t + 0.45 + k * 0.6, 'server', bytes(rng, 64));
+  s.fin(t + close, 'server')
+    .fin(t + close + 0.001, 'client')
+    .ack(t + close + 0.031, 'server');
+  return s.frames();
+}
+
+/** A session that carries what it was opened for (`up`, `down` bytes) and is closed by the client. */
+function session(
+  rng: Rng,
+  client: string,
+  server: string,
+  sport: number,
+  dport: number,
+  t: number,
+  seconds: number,
+  up: number,
+  down: number,
+): TimedFrame[] {
+  const s = new TcpSession({ client, server, sport, dport, rng, clientTtl: 64, serverTtl: 52 });
+  s.syn(t)
+    .synAck(t + 0.02)
+    .ack(t + 0.0201)
+    .send(t + 0.03, 'client', bytes(rng, up))
+    .send(t + seconds / 2, 'server', bytes(rng, down))
+    .fin(t + seconds, 'client')
+    .fin(t + seconds + 0.02, 'server')
+    .ack(t + seconds + 0.0201);
+  return s.frames();
+}
+
+/** The capture: 400 guesses over SSH from four of the tool's tasks at once, 150 over RDP one a second, and the others' traffic. */
+function capture(): string {
+  const rng = new Rng(4242);
+  const frames: TimedFrame[] = [];
+  let port = 40000;
+  // Four tasks, each opening its next session as soon as the last is closed.
+  for (let task = 0; task < 4; task++) {
+    let t = START + 5 + task * 0.3;
+    for (let k = 0; k < 100; k++) {
+      const close = rng.uniform(2, 2.6);
+      frames.push(...guess(rng, GUESSER, SSH_TARGET, port++, 22, t, close));
+      t += close + rng.uniform(0.05, 0.2);
+    }
+  }
+  for (let k = 0; k < 150; k++)
+    frames.push(...guess(rng, JUMPER, RDP_TARGET, 50000 + k, 3389, START + 20 + k * rng.uniform(0.9, 1.1), 0.8));
+  // The administrator's working session for ten minutes, and a git fetch every so often.
+  frames.push(...session(rng, ADMIN, '203.0.113.11', 51000, 22, START + 1, 600, 60_000, 900_000));
+  for (let k = 0; k < 20; k++)
+    frames.push(...session(rng, ADMIN, '198.51.100.30', 51100 + k, 22, START + 10 + k * rng.uniform(20, 60), 1.5, 3_000, 40_000));
+  // The application's database: 600 short sessions, five a second.
+  for (let k = 0; k < 600; k++) frames.push(...session(rng, APP, DATABASE, 52000 + k, 3306, START + 30 + k * 0.2, 0.05, 300, 1_200));
+  const dir = mkdtempSync(join(tmpdir(), 'callhome-guessing-'));
+  const file = join(dir, 'guessing.pcap');
+  writeFileSync(file, buildPcap(frames));
+  return file;
+}
+
+describe('password guessing', () => {
+  const file = capture();
+
+  it('labels a host that logs in to one SSH server hundreds of times a flood, and says it guesses passwords', async () => {
+    const { result } = await analyze([file]);
+    const host = result.hosts.find((h) => h.address === GUESSER)!;
+    expect(host.labels).toEqual(['flood']);
+    expect(host.verdict).toMatch(
+      /^Guesses passwords — a brute-force login at SSH, not a DDoS: 400 SSH connections at 203\.0\.113\.10:22 in \d+ min \d+ s \(1\.\d SSH connections\/s\), 400 of 400 answered, each over within 30 s \(median 2\.\d s, [\d.]+ KiB sent\);/,
+    );
+    expect(host.verdict).toContain('The server is outside the network: this host is attacking others');
+    expect(host.evidence).toContainEqual(expect.stringMatching(/^flood: 400 SSH connections at 203\.0\.113\.10:22 .*: password guessing$/));
+    expect(result.summary).toContainEqual(
+      expect.stringMatching(/^Password guessing: 10\.1\.0\.21 at 203\.0\.113\.10:22 \(SSH, 400 connections in /),
+    );
+  });
+
+  it('tells a guessing of a server inside the network from one outside it', async () => {
+    const { result } = await analyze([file]);
+    const host = result.hosts.find((h) => h.address === JUMPER)!;
+    expect(host.labels).toEqual(['flood']);
+    expect(host.verdict).toMatch(/^Guesses passwords — a brute-force login at RDP, not a DDoS: 150 RDP connections at 10\.1\.0\.50:3389 /);
+    expect(host.verdict).toContain('The server is inside the network: an intruder moving from machine to machine');
+    // Both named in the summary's one line, the most sessions first.
+    expect(result.summary.find((s) => s.startsWith('Password guessing:'))).toMatch(
+      /10\.1\.0\.21 at .*, 10\.1\.0\.23 at 10\.1\.0\.50:3389 \(RDP, 150 connections/,
+    );
+  });
+
+  it('does not take an administrator’s sessions or an application’s database connections for guessing', async () => {
+    const { result } = await analyze([file]);
+    for (const address of [ADMIN, APP]) {
+      const host = result.hosts.find((h) => h.address === address);
+      expect(host?.labels ?? []).not.toContain('flood');
+    }
+    expect(result.summary.join(' ')).not.toMatch(/10\.1\.0\.2[24]/);
+  });
+
+  it('finds the same guessing in the conn.log callhome writes of the capture, and compare says what it is', async () => {
+    const zeek = await callhome(['flows', '--format', 'zeek', file]);
+    expect(zeek.code).toBe(0);
+    const log = join(mkdtempSync(join(tmpdir(), 'callhome-guessing-log-')), 'conn.log');
+    writeFileSync(log, zeek.stdout);
+    const { result } = await analyze([log]);
+    expect(result.hosts.find((h) => h.address === GUESSER)?.verdict).toMatch(
+      /^Guesses passwords — a brute-force login at SSH, not a DDoS: 400 SSH connections /,
+    );
+    const compared = await callhome(['compare', file, log]);
+    expect(compared.code).toBe(0);
+    expect(compared.stdout).toMatch(/10\.1\.0\.21: password\s+guessing at one login service/);
+  });
+
+  it('finds a Hydra run of ten seconds in a Zeek conn.log that began while it ran', async () => {
+    // Zeek's rows of such a run: sessions whose SYN came before the sniffer started (history
+    // "^dFfA", Zeek's flip, no handshake), sessions the server reset once over its limit of
+    // unauthenticated connections ("ShAdfDr", RSTR), and the rest, the key exchange done ("ShAdDaCG").
+    const rows: string[][] = [];
+    const t0 = Date.UTC(2025, 6, 28, 7, 58, 35) / 1000;
+    const row = (k: number, rest: readonly string[]): string[] => [
+      (t0 + k * 0.16).toFixed(6),
+      `Ch${k}`,
+      '192.168.64.6',
+      String(55200 + k),
+      '192.168.64.28',
+      '22',
+      'tcp',
+      '-',
+      ...rest,
+    ];
+    for (let k = 0; k < 60; k++) {
+      if (k < 12) rows.push(row(k, ['0.030000', '0', '52', 'SF', 'T', 'T', '0', '^dFfA', '2', '80', '2', '132']));
+      else if (k % 4 === 0) rows.push(row(k, ['0.052000', '24', '22', 'RSTR', 'T', 'T', '0', 'ShAdfDr', '4', '196', '4', '194']));
+      else rows.push(row(k, ['0.480000', '1848', '1794', 'S1', 'T', 'T', '1688', 'ShAdDaCG', '9', '532', '8', '2126']));
+    }
+    const log = logFiles('callhome-guessing-hydra-')('conn.log', [tsvLog('conn', rows)]);
+    const { result } = await analyze([log]);
+    const host = result.hosts.find((h) => h.address === '192.168.64.6')!;
+    expect(host.labels).toEqual(['flood']);
+    expect(host.verdict).toMatch(
+      /^Guesses passwords — a brute-force login at SSH, not a DDoS: 60 SSH connections at 192\.168\.64\.28:22 in 9\.4 s \(6\.4 SSH connections\/s\), 60 of 60 answered, each over within 30 s \(median 480 ms, 1\.8 KiB sent\);/,
+    );
+    expect(host.verdict).toContain('The server is inside the network');
+  });
+
+  it('leaves fewer sessions, or sessions minutes apart, alone', async () => {
+    const t0 = Date.UTC(2025, 6, 28, 8) / 1000;
+    const session = (t: number, k: number, to: string): string[] => [
+      t.toFixed(6),
+      `Cs${to}${k}`,
+      '10.2.0.7',
+      String(40000 + k),
+      to,
+      '22',
+      'tcp',
+      'ssh',
+      '2.100000',
+      '1848',
+      '1846',
+      'SF',
+      'T',
+      'F',
+      '0',
+      'ShAdDaFf',
+      '11',
+      '2400',
+      '10',
+      '2300',
+    ];
+    const rows: string[][] = [];
+    // 30 sessions in 15 s at one server; 300 a minute apart (a monitoring check) at another.
+    for (let k = 0; k < 30; k++) rows.push(session(t0 + k * 0.5, k, '203.0.113.20'));
+    for (let k = 0; k < 300; k++) rows.push(session(t0 + 60 + k * 60, 100 + k, '203.0.113.21'));
+    rows.sort((a, b) => Number(a[0]) - Number(b[0]));
+    const log = logFiles('callhome-guessing-few-')('conn.log', [tsvLog('conn', rows)]);
+    const { result } = await analyze([log]);
+    const host = result.hosts.find((h) => h.address === '10.2.0.7');
+    expect(host?.labels ?? []).not.toContain('flood');
+    expect(result.summary.join(' ')).not.toContain('Password guessing');
+  });
+});
