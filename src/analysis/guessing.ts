@@ -10,9 +10,14 @@
  * verdict saying what it is: password guessing, not a DDoS.
  */
 import { floodWords, type Flood, type Tally, type TargetStats } from './tally.js';
+import type { CidrSet } from './cidr.js';
+import type { Connection } from '../flows/connection.js';
+import type { ConnectionList } from '../flows/store.js';
+import type { Refusals } from './attribution.js';
+import { outcomeOf } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
 import { median } from './stats.js';
-import { bytes, count, duration, endpoint } from '../quantities.js';
+import { bytes, count, duration, endpoint, plural } from '../quantities.js';
 
 /**
  * Login services by TCP port. Databases (1433, 3306, 5432) and file sharing (445) are left out:
@@ -61,9 +66,13 @@ const KEPT = 2000;
 
 /** What made a host's attempts at one login service password guessing. */
 export interface Guessing {
-  /** The service's name ("SSH"), and the server's address. */
+  /** The service's name ("SSH"), the server's address and the client's. */
   service: string;
   address: string;
+  client: string;
+  /** Whether the client and the server are inside the internal networks, once labels.ts has asked. */
+  clientInside?: boolean;
+  serverInside?: boolean;
   /** Sessions the server answered (established). */
   sessions: number;
   /** Of them, those short and small. */
@@ -74,9 +83,11 @@ export interface Guessing {
   medianBytesOut: number | null;
 }
 
-/** One target's counts, as the host's attempts at it are met. */
+/** One client's counts at one login service, as its connections to it are met. */
 interface TargetCounts {
-  at: number;
+  client: string;
+  address: string;
+  port: number;
   attempts: number;
   sessions: number;
   short: number;
@@ -91,34 +102,18 @@ interface TargetCounts {
   anyDuration: boolean;
 }
 
-/**
- * The host's password guessing at one login service, as a flood of that target, the most
- * sessions if several; null where there is none. Its sessions are the connections the server
- * answered, attempts or not: a capture begun while the tool runs holds sessions whose SYN it
- * missed, each a guess all the same.
- */
-export function findGuessing(tally: Tally): Flood | null {
-  const items = tally.items;
-  // Most hosts attempt no login service that often: their connections are not read again.
-  let often = false;
-  for (const port of LOGIN_SERVICES.keys()) if ((tally.addressesByPort.get(port)?.n ?? 0) >= FEW_ATTEMPTS) often = true;
-  if (!often) return null;
-  const targets = new Map<string, TargetCounts>();
-  for (let i = 0; i < items.n; i++) {
-    if (items.viaProxy[i] === 1 || (items.attempt[i] === 0 && items.outcome[i] !== 'established')) continue;
-    const c = items.conn.peek(i);
-    if (c.proto !== 'tcp') continue;
-    if (!LOGIN_SERVICES.has(c.respP)) {
-      // A transfer of an FTP session the host logged in to: the login was no guess.
-      const ftp = targets.size > 0 ? targets.get(`${c.respH} ${FTP}`) : undefined;
-      if (ftp !== undefined && items.outcome[i] === 'established') ftp.transfers++;
-      continue;
-    }
-    const key = `${c.respH} ${c.respP}`;
-    let t = targets.get(key);
+/** Counts of the client's connections at a login service of a server, by its key (`key`). */
+class Targets {
+  readonly map = new Map<string, TargetCounts>();
+
+  /** A TCP connection `c` (an attempt, or one the server answered: `established`) counted at its target `key`. */
+  add(key: string, c: Connection, established: boolean): void {
+    let t = this.map.get(key);
     if (t === undefined) {
       t = {
-        at: i,
+        client: c.origH,
+        address: c.respH,
+        port: c.respP,
         attempts: 0,
         sessions: 0,
         short: 0,
@@ -131,11 +126,11 @@ export function findGuessing(tally: Tally): Flood | null {
         anyBytes: false,
         anyDuration: false,
       };
-      targets.set(key, t);
+      this.map.set(key, t);
     }
     t.attempts++;
     if (t.ports.length < 500) t.ports.push(c.origP);
-    if (items.outcome[i] !== 'established') continue;
+    if (!established) return;
     const seconds = c.lastTs - c.ts;
     t.sessions++;
     if (seconds <= SHORT_SECONDS && c.origBytes <= SMALL_BYTES) t.short++;
@@ -148,41 +143,104 @@ export function findGuessing(tally: Tally): Flood | null {
     if (c.ts < t.first) t.first = c.ts;
     if (c.ts > t.last) t.last = c.ts;
   }
-  let best: TargetCounts | null = null;
-  for (const t of targets.values()) {
-    if (t.sessions < FAST_GUESS_SESSIONS || t.sessions * 2 <= t.attempts || t.short < SHORT_SHARE * t.sessions) continue;
-    const rate = t.sessions / Math.max(t.last - t.first, 1);
-    if (rate < (t.sessions >= GUESS_SESSIONS ? GUESS_RATE : FAST_GUESS_RATE)) continue;
-    // A script that logs in for every file it sends (curl, one upload at a time) opens a transfer for each.
-    if (t.transfers >= TRANSFER_SHARE * t.sessions) continue;
-    if (best === null || t.sessions > best.sessions) best = t;
+
+  /** The targets whose connections are password guessing, the most sessions first. */
+  guessed(): Flood[] {
+    const found: TargetCounts[] = [];
+    for (const t of this.map.values()) {
+      if (t.sessions < FAST_GUESS_SESSIONS || t.sessions * 2 <= t.attempts || t.short < SHORT_SHARE * t.sessions) continue;
+      const rate = t.sessions / Math.max(t.last - t.first, 1);
+      if (rate < (t.sessions >= GUESS_SESSIONS ? GUESS_RATE : FAST_GUESS_RATE)) continue;
+      // A script that logs in for every file it sends (curl, one upload at a time) opens a transfer for each.
+      if (t.transfers >= TRANSFER_SHARE * t.sessions) continue;
+      found.push(t);
+    }
+    return found.sort((a, b) => b.sessions - a.sessions).map(floodOf);
   }
-  if (best === null) return null;
-  const c = items.conn.peek(best.at);
+}
+
+/** A guessing's counts as a flood of its target. */
+function floodOf(t: TargetCounts): Flood {
   const stats: TargetStats = {
-    n: best.sessions,
-    attempts: best.attempts,
-    failed: best.attempts - best.sessions,
-    first: best.first,
-    last: best.last,
-    ports: best.ports,
+    n: t.sessions,
+    attempts: t.attempts,
+    failed: t.attempts - t.sessions,
+    first: t.first,
+    last: t.last,
+    ports: t.ports,
   };
   return {
-    target: endpoint(c.respH, c.respP),
+    target: endpoint(t.address, t.port),
     t: stats,
     cutOff: 0,
-    rate: best.sessions / Math.max(best.last - best.first, 1),
-    sequential: sequentialPorts(best.ports).sequential,
+    rate: t.sessions / Math.max(t.last - t.first, 1),
+    sequential: sequentialPorts(t.ports).sequential,
     unit: 'SYN',
     guessing: {
-      service: LOGIN_SERVICES.get(c.respP)!,
-      address: c.respH,
-      sessions: best.sessions,
-      short: best.short,
-      medianSeconds: best.anyDuration ? median(best.seconds) : null,
-      medianBytesOut: best.anyBytes ? median(best.bytesOut) : null,
+      service: LOGIN_SERVICES.get(t.port)!,
+      address: t.address,
+      client: t.client,
+      sessions: t.sessions,
+      short: t.short,
+      medianSeconds: t.anyDuration ? median(t.seconds) : null,
+      medianBytesOut: t.anyBytes ? median(t.bytesOut) : null,
     },
   };
+}
+
+/**
+ * The host's password guessing at one login service, as a flood of that target, the most
+ * sessions if several; null where there is none. Its sessions are the connections the server
+ * answered, attempts or not: a capture begun while the tool runs holds sessions whose SYN it
+ * missed, each a guess all the same.
+ */
+export function findGuessing(tally: Tally): Flood | null {
+  const items = tally.items;
+  // Most hosts attempt no login service that often: their connections are not read again.
+  let often = false;
+  for (const port of LOGIN_SERVICES.keys()) if ((tally.addressesByPort.get(port)?.n ?? 0) >= FEW_ATTEMPTS) often = true;
+  if (!often) return null;
+  const targets = new Targets();
+  for (let i = 0; i < items.n; i++) {
+    const established = items.outcome[i] === 'established';
+    if (items.viaProxy[i] === 1 || (items.attempt[i] === 0 && !established)) continue;
+    const c = items.conn.peek(i);
+    if (c.proto !== 'tcp') continue;
+    if (LOGIN_SERVICES.has(c.respP)) targets.add(`${c.respH} ${c.respP}`, c, established);
+    else if (established && targets.map.size > 0) {
+      // A transfer of an FTP session the host logged in to: the login was no guess.
+      const ftp = targets.map.get(`${c.respH} ${FTP}`);
+      if (ftp !== undefined) ftp.transfers++;
+    }
+  }
+  return targets.guessed()[0] ?? null;
+}
+
+/** Clients and servers told apart in the pass over every connection, at most: the Internet's scanners are many. */
+const INBOUND_TRACKED = 100_000;
+
+/**
+ * Password guessing from outside the internal networks at a server inside them, over every
+ * connection (`refusals` parallel to them), the most sessions first: the Internet trying to log
+ * in to the network's SSH or RDP server. Its clients are no hosts of the analysis, which follows
+ * the internal ones.
+ */
+export function findInboundGuessing(connections: ConnectionList, internal: CidrSet, refusals: Refusals): Flood[] {
+  const targets = new Targets();
+  for (let i = 0; i < connections.length; i++) {
+    const c = connections.peek(i);
+    if (!LOGIN_SERVICES.has(c.respP) || c.proto !== 'tcp' || !internal.hasResp(c) || internal.hasOrig(c)) continue;
+    const established = outcomeOf(c, refusals.at(i)) === 'established';
+    if (!established && c.synCount === 0) continue;
+    const key = `${c.origH} ${c.respH} ${c.respP}`;
+    if (targets.map.size < INBOUND_TRACKED || targets.map.has(key)) targets.add(key, c, established);
+  }
+  const found = targets.guessed();
+  for (const f of found) {
+    f.guessing!.clientInside = false;
+    f.guessing!.serverInside = true;
+  }
+  return found;
 }
 
 /**
@@ -210,41 +268,80 @@ export function guessesPasswords(finding: { evidence: readonly string[] }): bool
   return finding.evidence.some((e) => e.startsWith('flood: ') && e.endsWith(GUESSING_MARK));
 }
 
-/**
- * The verdict's sentence of a host guessing passwords (`flood.guessing` set), told by whether
- * the service is inside the internal networks (`inside`).
- */
-export function guessingSentence(flood: Flood, inside: boolean): string {
+/** Where a guessing comes from and goes, in the words of its verdict; empty where unknown or where neither end is inside. */
+function whereWords(g: Guessing): string {
+  if (g.clientInside === true && g.serverInside === false)
+    return ' The server is outside the network: this host is attacking others — a compromised machine or a worm; find the process that opened them.';
+  if (g.clientInside === true && g.serverInside === true)
+    return (
+      ' The server is inside the network: an intruder moving from machine to machine, or a worm, tries passwords so — ' +
+      'find the process on this host that opened them.'
+    );
+  if (g.clientInside === false && g.serverInside === true)
+    return (
+      " From outside the network at a server inside it: someone on the Internet trying to log in to the network's server — " +
+      'look for a session that lasted longer or carried more (a password that worked), and ask whether the service should be reachable from outside at all.'
+    );
+  return '';
+}
+
+/** The verdict's sentence of a host guessing passwords (`flood.guessing` set). */
+export function guessingSentence(flood: Flood): string {
   const g = flood.guessing!;
   return (
     `Guesses passwords — a brute-force login at ${g.service}, not a DDoS: ${floodWords(flood)}, ` +
     `${guessingWords(g, flood.t.attempts).slice(0, -GUESSING_MARK.length)}; ` +
-    `a person or a program that logs in keeps its session or comes back minutes later, it does not log in ${count(g.sessions)} times. ` +
-    (inside
-      ? 'The server is inside the network: an intruder moving from machine to machine, or a worm, tries passwords so — find the process on this host that opened them.'
-      : 'The server is outside the network: this host is attacking others — a compromised machine or a worm; find the process that opened them.')
+    `a person or a program that logs in keeps its session or comes back minutes later, it does not log in ${count(g.sessions)} times.` +
+    whereWords(g)
   );
 }
 
 /** Hosts named in the summary's line. */
 const HOSTS_SAID = 5;
 
+/** "10.0.0.5 at 203.0.113.10:22 (SSH, 1,500 connections in 12 min 23 s)": a guessing in a summary's list. */
+function guessingItem(f: Flood): string {
+  return `${f.guessing!.client} at ${f.target} (${f.guessing!.service}, ${count(f.t.n)} connections in ${duration(f.t.last - f.t.first)})`;
+}
+
+/** The first HOSTS_SAID of a summary's list, and how many more. */
+function listed(items: readonly string[], more: string): string {
+  const left = items.length - HOSTS_SAID;
+  return `${items.slice(0, HOSTS_SAID).join(', ')}${left > 0 ? ` and ${plural(left, more)}` : ''}`;
+}
+
 /**
- * The summary's line of the hosts guessing passwords, most sessions first: "10.0.0.5 guesses
- * passwords at 203.0.113.10:22 (SSH, 1,500 logins in 12 min) — a brute-force attack from inside
- * the network, not a DDoS."; null when none does.
+ * The summary's lines of password guessing, most sessions first: the hosts analysed that guess
+ * ("Password guessing: 10.0.0.5 at 203.0.113.10:22 (SSH, 1,500 connections in 12 min) — … a
+ * brute-force attack from this network …"), and the clients outside the network that guess at
+ * its servers (`inbound`, findInboundGuessing).
  */
-export function guessingLine(analyses: readonly { finding: { address: string }; guessing?: Flood }[]): string | null {
-  const guessers = analyses.filter((a) => a.guessing !== undefined).sort((a, b) => b.guessing!.t.n - a.guessing!.t.n);
-  if (guessers.length === 0) return null;
-  const said = guessers.slice(0, HOSTS_SAID).map((a) => {
-    const f = a.guessing!;
-    return `${a.finding.address} at ${f.target} (${f.guessing!.service}, ${count(f.t.n)} connections in ${duration(f.t.last - f.t.first)})`;
-  });
-  const more = guessers.length - said.length;
-  return (
-    `Password guessing: ${said.join(', ')}${more > 0 ? ` and ${more} more host${more > 1 ? 's' : ''}` : ''} — ` +
-    'logging in again and again, faster than a person or a program that logs in would: ' +
-    "a brute-force attack from this network (a compromised machine, a worm, or someone's tool), not a DDoS."
-  );
+export function guessingLines(analyses: readonly { guessing?: Flood }[], inbound: readonly Flood[]): string[] {
+  const lines: string[] = [];
+  const guessers = analyses.flatMap((a) => (a.guessing !== undefined ? [a.guessing] : []));
+  const most = (a: Flood, b: Flood): number => b.t.n - a.t.n;
+  // A capture with no internal originator analyses the Internet's clients as its hosts: theirs is inbound guessing too.
+  const fromInside = guessers.filter((f) => f.guessing!.clientInside !== false).sort(most);
+  const fromOutside = [...guessers.filter((f) => f.guessing!.clientInside === false), ...inbound].sort(most);
+  if (fromInside.length > 0) {
+    lines.push(
+      `Password guessing: ${listed(fromInside.map(guessingItem), 'more host')} — ` +
+        'logging in again and again, faster than a person or a program that logs in would: ' +
+        "a brute-force attack from this network (a compromised machine, a worm, or someone's tool), not a DDoS.",
+    );
+  }
+  if (fromOutside.length > 0) {
+    lines.push(
+      `Password guessing from outside the network: ${listed(fromOutside.map(guessingItem), 'more client')} — ` +
+        `${fromOutside.length === 1 ? 'a machine' : 'machines'} on the Internet logging in again and again to the network's ` +
+        `${new Set(fromOutside.map((f) => f.target)).size === 1 ? 'server' : 'servers'}, not a DDoS: look for a session that lasted ` +
+        'longer or carried more (a password that worked), and ask whether the service should be reachable from outside at all.',
+    );
+  }
+  return lines;
+}
+
+/** Whether a destination group goes to the server a host guesses passwords at: its schedule is the tool's pace, no beacon's. */
+export function atGuessedServer(g: { addressList: readonly string[] }, flood: Flood | null | undefined): boolean {
+  return flood?.guessing !== undefined && g.addressList.includes(flood.guessing.address);
 }

@@ -35,6 +35,7 @@ import type { DnsTunnel } from './dns-tunnel.js';
 import { isoMillis } from '../time.js';
 import { findFloodTargets, onlyFloodSource } from './flood-targets.js';
 import { mailOutOf, type MailOut } from './mail-out.js';
+import { findInboundGuessing } from './guessing.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import { chanceGate, type ChanceGate } from './schedule.js';
 import { flat } from '../flat.js';
@@ -146,6 +147,8 @@ export interface HostsAnalysis {
   passedOver: PassedOver;
   /** Destinations flooded by many sources together (flood-targets.ts), the busiest first. */
   floodTargets: FloodTarget[];
+  /** Password guessing from outside the internal networks at servers inside them (guessing.ts), the most sessions first. */
+  inboundGuessing: Flood[];
 }
 
 /**
@@ -281,6 +284,8 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
   }
   // Floods of many sources at one target, counted over every host's connections before any host is judged.
   const floods = findFloodTargets(connections, { refusals: ctx.refusals, captureEnd: ctx.captureEnd!, loggedInputs: ctx.loggedInputs });
+  // The Internet's guessing at the network's servers, where its clients are no hosts of the analysis.
+  const inboundGuessing = anyInternal ? findInboundGuessing(connections, ctx.internal, ctx.refusals) : [];
   let outside = outsideOpeners(connections, byHost, positionsOf, countOf, ctx.internal);
   // No internal originator: each is analysed as a host, and only the Internet's reaching one address is worth a word.
   if (!anyInternal) outside = outside?.inbound !== undefined ? { ...outside, analysedAsHosts: true } : undefined;
@@ -396,6 +401,7 @@ export function buildHosts(connections: ConnectionList, ctx: HostContext): Hosts
     quiet,
     passedOver,
     floodTargets: floods.targets,
+    inboundGuessing,
     ...(outside !== undefined ? { outside } : {}),
   };
 }

@@ -136,6 +136,7 @@ export function analyzeConnections(
     outside,
     passedOver,
     floodTargets,
+    inboundGuessing,
   } = buildHosts(connections, {
     internal,
     webPorts,
@@ -158,7 +159,18 @@ export function analyzeConnections(
     proxies: proxies.proxies,
     resetSources: attribution.resetSources,
     hosts: analyses.map((a) => a.finding),
-    summary: summarize(analyses, proxies, attribution.resetSources, understood, quiet, outside, passedOver, interception, floodTargets),
+    summary: summarize(
+      analyses,
+      proxies,
+      attribution.resetSources,
+      understood,
+      quiet,
+      outside,
+      passedOver,
+      interception,
+      floodTargets,
+      inboundGuessing,
+    ),
     quietHosts: countQuietHosts(analyses, understoodOnly, quiet),
     understood,
   };

@@ -27,7 +27,7 @@ import {
 import type { DestinationGroup, Label, ResetSource } from './types.js';
 import type { Connection } from '../flows/connection.js';
 import { dnsFacts } from './udp.js';
-import { findGuessing, guessingWords } from './guessing.js';
+import { atGuessedServer, findGuessing, guessingWords } from './guessing.js';
 import type { DnsTunnel } from './dns-tunnel.js';
 import type { DnsChannel } from './dns-channel.js';
 import type { DnsSchedule } from './dns-schedule.js';
@@ -183,6 +183,10 @@ export function labelHost(
 
   const { attempts, direct, directBlocked, directMiddlebox, proxied } = tally;
   const flood = findFlood(tally) ?? findGuessing(tally);
+  if (flood?.guessing !== undefined && ctx.internal !== undefined) {
+    flood.guessing.clientInside = ctx.internal.has(flood.guessing.client);
+    flood.guessing.serverInside = ctx.internal.has(flood.guessing.address);
+  }
   const scan = findScan(tally);
 
   if (proxyInUse && !isProxyHost && direct.length > 0) {
@@ -330,6 +334,7 @@ export function labelHost(
         scheduleGetsThrough(g) &&
         !g.viaProxy &&
         !pingsOnly(g) &&
+        !atGuessedServer(g, flood) &&
         (ctx.internal === undefined || ctx.outsideSeen === false || reachesOutside(g, ctx.internal)),
     ) && !isProxyHost;
   if (labels.includes('periodic')) score += beaconThrough ? SCORE_WEIGHTS.beaconThrough : SCORE_WEIGHTS.periodic;

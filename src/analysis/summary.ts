@@ -10,14 +10,14 @@ import { insideBurstWords, periodWords } from './schedule-words.js';
 import type { DestinationGroup, FloodTarget, HostFinding, ResetSource, Schedule, UnderstoodDestinations } from './types.js';
 import { pingsOnly, scheduleGetsThrough } from './groups.js';
 import { likelyFirewall } from './attribution.js';
-import { namingWords } from './tally.js';
+import { namingWords, type Flood } from './tally.js';
 import { allCutOff, hostTotals, QuietTally } from './quiet.js';
 import { ABANDONED, CUT_OFF_SECONDS } from './outcomes.js';
 import { periodicOutcome, turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
 import type { Interception } from './interception.js';
 import { mailOutLine } from './mail-out.js';
-import { guessingLine } from './guessing.js';
+import { atGuessedServer, guessingLines } from './guessing.js';
 
 /**
  * When the middlebox `s` turned hosts away on the name they asked for (HostAnalysis.filteredOnName),
@@ -53,6 +53,7 @@ export function summarize(
   passedOver: PassedOver = new PassedOver(),
   interception: Interception | null = null,
   floodTargets: readonly FloodTarget[] = [],
+  inboundGuessing: readonly Flood[] = [],
 ): string[] {
   // A flood of many sources at one target comes first: nothing else in the capture weighs as much.
   const summary: string[] = floodTargets.slice(0, FLOOD_TARGETS_SAID).map(floodTargetLine);
@@ -122,8 +123,7 @@ export function summarize(
         `with ${hops(s.hops)}${likelyFirewall(s) ? ' (most likely the firewall)' : ''}${onNameWords(s, analyses)}, not from the servers: ${s.evidence}.`,
     );
   }
-  const guessing = guessingLine(analyses);
-  if (guessing !== null) summary.push(guessing);
+  summary.push(...guessingLines(analyses, inboundGuessing));
   const floods = analyses.filter((a) => a.finding.labels.includes('flood') && a.guessing === undefined).map((a) => a.finding);
   if (floods.length > 0) {
     summary.push(
@@ -238,6 +238,8 @@ export function summarize(
     const blocked = a.finding.labels.includes('blocked');
     const through = blocked ? throughGroup(a.finding) : undefined;
     if (blocked && through === undefined) continue;
+    // A guessing tool's pace at the server it guesses at is said in its own line above.
+    if (a.guessing !== undefined && a.finding.groups.every((g) => !g.schedule.periodic || atGuessedServer(g, a.guessing))) continue;
     summary.push(through !== undefined ? alsoThroughLine(a.finding.address, through) : beaconLine(a));
     beacons++;
   }

@@ -244,7 +244,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
     return { text: sentences.join(' '), schedule };
   }
   if (has('flood') && f.flood?.guessing !== undefined) {
-    sentences.push(guessingSentence(f.flood, f.internal.has(f.flood.guessing.address)));
+    sentences.push(guessingSentence(f.flood));
   } else if (has('flood') && f.flood !== null) {
     sentences.push(
       `Looks like a flood — what a DDoS participant would do: ${floodWords(f.flood)}, ` +

@@ -28,6 +28,10 @@ const RDP_TARGET = '10.1.0.50';
 const APP = '10.1.0.24';
 const DATABASE = '10.1.0.60';
 
+/** The network's SSH server, and a machine on the Internet guessing passwords at it. */
+const SERVER = '10.1.0.5';
+const ATTACKER = '198.51.100.66';
+
 const bytes = (rng: Rng, n: number): Uint8Array => Uint8Array.from({ length: n }, () => rng.int(0, 255));
 
 /**
@@ -96,6 +100,10 @@ function capture(): string {
   frames.push(...session(rng, ADMIN, '203.0.113.11', 51000, 22, START + 1, 600, 60_000, 900_000));
   for (let k = 0; k < 20; k++)
     frames.push(...session(rng, ADMIN, '198.51.100.30', 51100 + k, 22, START + 10 + k * rng.uniform(20, 60), 1.5, 3_000, 40_000));
+  // The Internet at the network's own SSH server: one client guessing, 200 sessions; sixty
+  // scanners that each look at the banner twice.
+  for (let k = 0; k < 200; k++) frames.push(...guess(rng, ATTACKER, SERVER, 30000 + k, 22, START + 40 + k * rng.uniform(0.5, 0.8), 1.8));
+  for (let k = 0; k < 120; k++) frames.push(...guess(rng, `192.0.2.${(k >> 1) + 10}`, SERVER, 33000 + k, 22, START + 60 + k * 5, 0.4));
   // The application's database: 600 short sessions, five a second.
   for (let k = 0; k < 600; k++) frames.push(...session(rng, APP, DATABASE, 52000 + k, 3306, START + 30 + k * 0.2, 0.05, 300, 1_200));
   const dir = mkdtempSync(join(tmpdir(), 'callhome-guessing-'));
@@ -140,6 +148,19 @@ describe('password guessing', () => {
       expect(host?.labels ?? []).not.toContain('flood');
     }
     expect(result.summary.join(' ')).not.toMatch(/10\.1\.0\.2[24]/);
+  });
+
+  it('names a machine on the Internet guessing passwords at the network’s server, not the scanners that look at it now and then', async () => {
+    const { result } = await analyze([file]);
+    const line = result.summary.find((s) => s.startsWith('Password guessing from outside the network:'));
+    expect(line).toMatch(
+      /^Password guessing from outside the network: 198\.51\.100\.66 at 10\.1\.0\.5:22 \(SSH, 200 connections in 2 min \d+ s\) — a machine on the Internet logging in again and again to the network's server, not a DDoS:/,
+    );
+    expect(line).not.toContain('192.0.2.');
+    // The server answered; it is no host with findings for that.
+    expect(result.hosts.find((h) => h.address === SERVER)).toBeUndefined();
+    // The hosts of the network that guess are said in a line of their own.
+    expect(result.summary.find((s) => s.startsWith('Password guessing:'))).not.toContain(ATTACKER);
   });
 
   it('finds the same guessing in the conn.log callhome writes of the capture, and compare says what it is', async () => {
@@ -222,5 +243,38 @@ describe('password guessing', () => {
     const host = result.hosts.find((h) => h.address === '10.2.0.7');
     expect(host?.labels ?? []).not.toContain('flood');
     expect(result.summary.join(' ')).not.toContain('Password guessing');
+  });
+
+  it('says a guessing from outside is one where a server’s log holds nothing but the Internet’s connections', async () => {
+    // A honeypot's or an exposed server's conn.log: no internal machine opens anything, so the
+    // Internet's clients are analysed as the hosts.
+    const t0 = Date.UTC(2025, 7, 3, 2) / 1000;
+    const rows: string[][] = [];
+    for (let k = 0; k < 150; k++) {
+      const ts = (t0 + k * 1.2).toFixed(6);
+      rows.push(
+        [ts, `Cin${k}`, '198.51.100.66', String(41000 + k), '10.3.0.5', '22', 'tcp', 'ssh', '1.900000', '1500', '2100'].concat([
+          'SF',
+          'F',
+          'T',
+          '0',
+          'ShAdDafF',
+          '12',
+          '2100',
+          '10',
+          '2600',
+        ]),
+      );
+    }
+    const log = logFiles('callhome-guessing-server-')('conn.log', [tsvLog('conn', rows)]);
+    const { result } = await analyze([log]);
+    const host = result.hosts.find((h) => h.address === '198.51.100.66')!;
+    expect(host.labels).toContain('flood');
+    expect(host.verdict).toContain('From outside the network at a server inside it: someone on the Internet trying to log in');
+    expect(host.verdict).not.toContain('intruder moving from machine to machine');
+    expect(result.summary[0]).toMatch(
+      /^Password guessing from outside the network: 198\.51\.100\.66 at 10\.3\.0\.5:22 \(SSH, 150 connections in 2 min 59 s\)/,
+    );
+    expect(result.summary.join(' ')).not.toContain('from this network');
   });
 });
