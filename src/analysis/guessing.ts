@@ -148,7 +148,9 @@ class Targets {
   guessed(): Flood[] {
     const found: TargetCounts[] = [];
     for (const t of this.map.values()) {
-      if (t.sessions < FAST_GUESS_SESSIONS || t.sessions * 2 <= t.attempts || t.short < SHORT_SHARE * t.sessions) continue;
+      // Attempts that failed besides do not make it less a guessing: a server that bans the
+      // client after so many (fail2ban) drops the rest of its SYNs.
+      if (t.sessions < FAST_GUESS_SESSIONS || t.short < SHORT_SHARE * t.sessions) continue;
       const rate = t.sessions / Math.max(t.last - t.first, 1);
       if (rate < (t.sessions >= GUESS_SESSIONS ? GUESS_RATE : FAST_GUESS_RATE)) continue;
       // A script that logs in for every file it sends (curl, one upload at a time) opens a transfer for each.

@@ -182,7 +182,11 @@ export function labelHost(
   const proxyWords = ctx.proxies.proxies.slice(0, 2).map(proxyName).join(' and ');
 
   const { attempts, direct, directBlocked, directMiddlebox, proxied } = tally;
-  const flood = findFlood(tally) ?? findGuessing(tally);
+  // Guessing at a login service whose server turned most of it away is a flood of failing SYNs
+  // too; said as the guessing it is.
+  const failing = findFlood(tally);
+  const guessing = findGuessing(tally);
+  const flood = guessing !== null && (failing === null || failing.target === guessing.target) ? guessing : (failing ?? guessing);
   if (flood?.guessing !== undefined && ctx.internal !== undefined) {
     flood.guessing.clientInside = ctx.internal.has(flood.guessing.client);
     flood.guessing.serverInside = ctx.internal.has(flood.guessing.address);

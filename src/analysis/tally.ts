@@ -568,8 +568,8 @@ export interface Flood {
   /** What was counted: SYNs, or UDP datagrams. */
   unit: 'SYN' | 'UDP datagram';
   /**
-   * Set where the target is a login service whose server answered most of them (guessing.ts):
-   * password guessing; `t.n` counts its sessions, not SYNs.
+   * Set where the target is a login service that answered sessions enough to be password
+   * guessing (guessing.ts); `t.n` counts those sessions, not SYNs.
    */
   guessing?: Guessing;
 }

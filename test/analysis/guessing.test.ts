@@ -277,4 +277,26 @@ describe('password guessing', () => {
     );
     expect(result.summary.join(' ')).not.toContain('from this network');
   });
+
+  it('says a guessing the server began to turn away (fail2ban) is a guessing, not a SYN flood', async () => {
+    // 120 sessions answered at three a second, then the server drops every SYN: twenty a second, unanswered.
+    const t0 = Date.UTC(2025, 8, 9, 14) / 1000;
+    const rows: string[][] = [];
+    const rest = (answered: boolean): string[] =>
+      answered
+        ? ['ssh', '0.300000', '1600', '1900', 'SF', 'T', 'F', '0', 'ShAdDaFf', '10', '2100', '9', '2400']
+        : ['-', '3.000000', '0', '0', 'S0', 'T', 'F', '0', 'S', '3', '180', '0', '0'];
+    for (let k = 0; k < 120; k++)
+      rows.push([(t0 + k / 3).toFixed(6), `Ca${k}`, '10.4.0.9', String(42000 + k), '203.0.113.44', '22', 'tcp', ...rest(true)]);
+    for (let k = 0; k < 600; k++)
+      rows.push([(t0 + 40 + k / 20).toFixed(6), `Cd${k}`, '10.4.0.9', String(43000 + k), '203.0.113.44', '22', 'tcp', ...rest(false)]);
+    const log = logFiles('callhome-guessing-banned-')('conn.log', [tsvLog('conn', rows)]);
+    const { result } = await analyze([log]);
+    const host = result.hosts.find((h) => h.address === '10.4.0.9')!;
+    expect(host.labels).toContain('flood');
+    expect(host.verdict).toMatch(
+      /^Guesses passwords — a brute-force login at SSH, not a DDoS: 120 SSH connections at 203\.0\.113\.44:22 in 40 s \(3 SSH connections\/s\), 120 of 720 answered,/,
+    );
+    expect(host.verdict).not.toContain('what a DDoS participant would do');
+  });
 });
