@@ -7,7 +7,10 @@
  * keeps its session, or comes back minutes apart; a monitoring check opens one now and then.
  *
  * It is a high rate of attempts at one target — DESIGN.md's `flood` — and is labelled so, its
- * verdict saying what it is: password guessing, not a DDoS.
+ * verdict saying what it is: password guessing, not a DDoS. Two more of its kind are said, not
+ * labelled: a scan that logs in a few times at every server it finds (a worm's), with the scan;
+ * and the Internet's clients guessing at the network's own servers, which are no hosts of the
+ * analysis, in the summary.
  */
 import { floodWords, type Flood, type Tally, type TargetStats } from './tally.js';
 import type { CidrSet } from './cidr.js';
@@ -18,6 +21,7 @@ import { outcomeOf } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
 import { median } from './stats.js';
 import { bytes, count, duration, endpoint, plural } from '../quantities.js';
+import { isoSeconds } from '../time.js';
 
 /**
  * Login services by TCP port. Databases (1433, 3306, 5432) and file sharing (445) are left out:
@@ -61,6 +65,8 @@ const FEW_ATTEMPTS = FAST_GUESS_SESSIONS / 2;
 const FTP = 21;
 /** FTP sessions that transferred something, this share of them or more: logins that succeeded. */
 const TRANSFER_SHARE = 0.1;
+/** Short sessions before a longer one at the same server, at least, for that one to be a password that worked. */
+const GUESSES_BEFORE = 5;
 /** Durations and byte counts kept per target for their medians. */
 const KEPT = 2000;
 
@@ -81,6 +87,8 @@ export interface Guessing {
   medianSeconds: number | null;
   /** Median bytes the client sent in a session; null where the input counts none. */
   medianBytesOut: number | null;
+  /** Sessions neither short nor small once the guessing had begun, and the first of them: a password that worked. */
+  longer?: { sessions: number; ts: number; seconds: number; bytesOut: number };
 }
 
 /** One client's counts at one login service, as its connections to it are met. */
@@ -93,6 +101,11 @@ interface TargetCounts {
   short: number;
   /** Data connections to the same server (passive FTP's): transfers of sessions that logged in. */
   transfers: number;
+  /** Of the short sessions, those the client sent something in (or whose input counts no bytes): tries. */
+  tries: number;
+  /** Sessions neither short nor small after GUESSES_BEFORE short ones, and the first of them. */
+  longer: number;
+  firstLonger: { ts: number; seconds: number; bytesOut: number } | null;
   first: number;
   last: number;
   ports: number[];
@@ -118,6 +131,9 @@ class Targets {
         sessions: 0,
         short: 0,
         transfers: 0,
+        tries: 0,
+        longer: 0,
+        firstLonger: null,
         first: c.ts,
         last: c.ts,
         ports: [],
@@ -133,7 +149,15 @@ class Targets {
     if (!established) return;
     const seconds = c.lastTs - c.ts;
     t.sessions++;
-    if (seconds <= SHORT_SECONDS && c.origBytes <= SMALL_BYTES) t.short++;
+    if (seconds <= SHORT_SECONDS && c.origBytes <= SMALL_BYTES) {
+      t.short++;
+      // A try sends something: a scanner's connect (nmap -sT, a banner grab) sends nothing. A
+      // firewall log's allowed line counts no bytes and acknowledges nothing.
+      if (c.origBytes > 0 || !c.history.includes('A')) t.tries++;
+    } else if (t.short >= GUESSES_BEFORE) {
+      t.longer++;
+      t.firstLonger ??= { ts: c.ts, seconds, bytesOut: c.origBytes };
+    }
     if (t.seconds.length < KEPT) {
       t.seconds.push(seconds);
       t.bytesOut.push(c.origBytes);
@@ -186,19 +210,19 @@ function floodOf(t: TargetCounts): Flood {
       short: t.short,
       medianSeconds: t.anyDuration ? median(t.seconds) : null,
       medianBytesOut: t.anyBytes ? median(t.bytesOut) : null,
+      ...(t.firstLonger !== null && { longer: { sessions: t.longer, ...t.firstLonger } }),
     },
   };
 }
 
 /**
- * The host's password guessing at one login service, as a flood of that target, the most
- * sessions if several; null where there is none. Its sessions are the connections the server
+ * The host's connections at login services counted per server and port; null where it attempts
+ * none often enough to be read again (most hosts). Its sessions are the connections the server
  * answered, attempts or not: a capture begun while the tool runs holds sessions whose SYN it
  * missed, each a guess all the same.
  */
-export function findGuessing(tally: Tally): Flood | null {
+function loginTargets(tally: Tally): Targets | null {
   const items = tally.items;
-  // Most hosts attempt no login service that often: their connections are not read again.
   let often = false;
   for (const port of LOGIN_SERVICES.keys()) if ((tally.addressesByPort.get(port)?.n ?? 0) >= FEW_ATTEMPTS) often = true;
   if (!often) return null;
@@ -215,7 +239,72 @@ export function findGuessing(tally: Tally): Flood | null {
       if (ftp !== undefined) ftp.transfers++;
     }
   }
-  return targets.guessed()[0] ?? null;
+  return targets;
+}
+
+/**
+ * A host's logins at many servers of one service, a few each (a worm that scans for Telnet or
+ * SSH and tries its list of passwords at every server that answers), as its scan's words tell it.
+ */
+export interface SpreadGuessing {
+  service: string;
+  port: number;
+  /** Servers logged in to SPREAD_SESSIONS times or more, and their tries (short sessions the client sent something in). */
+  servers: number;
+  sessions: number;
+  /** Their addresses (SPREAD_ADDRESSES at most): where a schedule is the tool's pace, no beacon's. */
+  addresses: Set<string>;
+}
+
+/** Tries at one server, at least, for the host to have logged in to it again and again. */
+const SPREAD_SESSIONS = 3;
+/** Servers so logged in to, at least, for a spread guessing. */
+const SPREAD_SERVERS = 10;
+/** Addresses kept of them. */
+const SPREAD_ADDRESSES = 10_000;
+
+/** What a host's logins at login services are: guessing at one server (a flood of it), at many, or neither. */
+export interface Guessings {
+  one: Flood | null;
+  spread: SpreadGuessing | null;
+}
+
+/** The host's password guessing at one login service, the most sessions if several, and at many servers of one (see Guessings). */
+export function findGuessing(tally: Tally): Guessings {
+  const targets = loginTargets(tally);
+  if (targets === null) return { one: null, spread: null };
+  const byPort = new Map<number, SpreadGuessing>();
+  for (const t of targets.map.values()) {
+    if (t.tries < SPREAD_SESSIONS || t.short < SHORT_SHARE * t.sessions || t.transfers >= TRANSFER_SHARE * t.sessions) continue;
+    let g = byPort.get(t.port);
+    if (g === undefined)
+      byPort.set(t.port, (g = { service: LOGIN_SERVICES.get(t.port)!, port: t.port, servers: 0, sessions: 0, addresses: new Set() }));
+    g.servers++;
+    g.sessions += t.tries;
+    if (g.addresses.size < SPREAD_ADDRESSES) g.addresses.add(t.address);
+  }
+  let spread: SpreadGuessing | null = null;
+  for (const g of byPort.values()) if (g.servers >= SPREAD_SERVERS && (spread === null || g.servers > spread.servers)) spread = g;
+  return { one: targets.guessed()[0] ?? null, spread };
+}
+
+/**
+ * A spread guessing in words: "logged in again and again to 98 of the servers that answered on
+ * port 23 (Telnet): 686 short sessions, 7 on average".
+ */
+export function spreadWords(g: SpreadGuessing): string {
+  return (
+    `logged in again and again to ${count(g.servers)} of the servers that answered on port ${g.port} (${g.service}): ` +
+    `${plural(g.sessions, 'short session')}, ${count(Math.round(g.sessions / g.servers))} on average`
+  );
+}
+
+/** The verdict's sentence of a scan that logs in to what it finds. */
+export function spreadSentence(g: SpreadGuessing): string {
+  return (
+    `It ${spreadWords(g).replace(/^logged/, 'logs')} — password guessing at every server it finds, ` +
+    'how a worm spreads (Mirai over Telnet, the SSH worms); find the process that opened them.'
+  );
 }
 
 /** Clients and servers told apart in the pass over every connection, at most: the Internet's scanners are many. */
@@ -259,11 +348,23 @@ export function guessingWords(g: Guessing, attempts: number): string {
       ? `, ${g.short === g.sessions ? 'each' : `${count(g.short)} of them`} over within ${duration(SHORT_SECONDS)}` +
         `${medians.length > 0 ? ` (${medians.join(', ')})` : ''}`
       : '';
-  return `${count(g.sessions)} of ${count(attempts)} answered${short}${GUESSING_MARK}`;
+  return `${count(g.sessions)} of ${count(attempts)} answered${short}${longerWords(g)}${GUESSING_MARK}`;
+}
+
+/**
+ * The sessions that lasted longer or carried more once the guessing had begun, in words: "; then
+ * a session of 12 min 3 s with 48 KiB sent, at 2025-05-12 09:14:31Z — a password that worked, most
+ * likely"; empty where there is none.
+ */
+function longerWords(g: Guessing): string {
+  const l = g.longer;
+  if (l === undefined) return '';
+  const first = `${l.sessions === 1 ? 'a session' : `${count(l.sessions)} sessions, the first`} of ${duration(l.seconds)} with ${bytes(l.bytesOut)} sent, at ${isoSeconds(l.ts).replace('T', ' ')}`;
+  return `; then ${first} — a password that worked, most likely`;
 }
 
 /** How a flood's evidence line that is password guessing ends. */
-const GUESSING_MARK = ': password guessing';
+export const GUESSING_MARK = ': password guessing';
 
 /** Whether a host's finding (its JSON, as compare reads it) is labelled `flood` for guessing passwords. */
 export function guessesPasswords(finding: { evidence: readonly string[] }): boolean {
@@ -282,7 +383,7 @@ function whereWords(g: Guessing): string {
   if (g.clientInside === false && g.serverInside === true)
     return (
       " From outside the network at a server inside it: someone on the Internet trying to log in to the network's server — " +
-      'look for a session that lasted longer or carried more (a password that worked), and ask whether the service should be reachable from outside at all.'
+      `${g.longer === undefined ? 'look for a session that lasted longer or carried more (a password that worked), and ' : ''}ask whether the service should be reachable from outside at all.`
     );
   return '';
 }
@@ -303,7 +404,8 @@ const HOSTS_SAID = 5;
 
 /** "10.0.0.5 at 203.0.113.10:22 (SSH, 1,500 connections in 12 min 23 s)": a guessing in a summary's list. */
 function guessingItem(f: Flood): string {
-  return `${f.guessing!.client} at ${f.target} (${f.guessing!.service}, ${count(f.t.n)} connections in ${duration(f.t.last - f.t.first)})`;
+  const g = f.guessing!;
+  return `${g.client} at ${f.target} (${g.service}, ${count(f.t.n)} connections in ${duration(f.t.last - f.t.first)}${longerWords(g)})`;
 }
 
 /** The first HOSTS_SAID of a summary's list, and how many more. */
@@ -336,14 +438,22 @@ export function guessingLines(analyses: readonly { guessing?: Flood }[], inbound
     lines.push(
       `Password guessing from outside the network: ${listed(fromOutside.map(guessingItem), 'more client')} — ` +
         `${fromOutside.length === 1 ? 'a machine' : 'machines'} on the Internet logging in again and again to the network's ` +
-        `${new Set(fromOutside.map((f) => f.target)).size === 1 ? 'server' : 'servers'}, not a DDoS: look for a session that lasted ` +
-        'longer or carried more (a password that worked), and ask whether the service should be reachable from outside at all.',
+        `${new Set(fromOutside.map((f) => f.target)).size === 1 ? 'server' : 'servers'}, not a DDoS: ` +
+        (fromOutside.some((f) => f.guessing!.longer !== undefined)
+          ? 'ask what the session after the guessing did, '
+          : 'look for a session that lasted longer or carried more (a password that worked), ') +
+        'and whether the service should be reachable from outside at all.',
     );
   }
   return lines;
 }
 
-/** Whether a destination group goes to the server a host guesses passwords at: its schedule is the tool's pace, no beacon's. */
-export function atGuessedServer(g: { addressList: readonly string[] }, flood: Flood | null | undefined): boolean {
-  return flood?.guessing !== undefined && g.addressList.includes(flood.guessing.address);
+/** Whether a destination group goes to a server a host guesses passwords at: its schedule is the tool's pace, no beacon's. */
+export function atGuessedServer(
+  g: { addressList: readonly string[] },
+  flood: Flood | null | undefined,
+  spread: SpreadGuessing | null = null,
+): boolean {
+  if (flood?.guessing !== undefined && g.addressList.includes(flood.guessing.address)) return true;
+  return spread !== null && g.addressList.length > 0 && g.addressList.every((a) => spread.addresses.has(a));
 }

@@ -35,7 +35,7 @@ import type { DnsTunnel } from './dns-tunnel.js';
 import { isoMillis } from '../time.js';
 import { findFloodTargets, onlyFloodSource } from './flood-targets.js';
 import { mailOutOf, type MailOut } from './mail-out.js';
-import { findInboundGuessing } from './guessing.js';
+import { findInboundGuessing, type SpreadGuessing } from './guessing.js';
 import { verdictOf, type Verdict } from './verdict.js';
 import { chanceGate, type ChanceGate } from './schedule.js';
 import { flat } from '../flat.js';
@@ -112,6 +112,8 @@ export interface HostAnalysis {
   filteredOnName?: { ttl: number; by: 'sni' | 'http' };
   /** Its `flood` when that is password guessing at a login service (guessing.ts). */
   guessing?: Flood;
+  /** Its scan's logins at many of the servers it found (guessing.ts). */
+  spreadGuessing?: SpreadGuessing;
   /** What its verdict leads with about its schedule (Verdict.schedule); absent when it leads with none. */
   schedule?: NonNullable<Verdict['schedule']>;
   /**
@@ -906,6 +908,7 @@ function buildHost(
   if (dnsPastResolver !== undefined) analysis.dnsPastResolver = dnsPastResolver;
   if (mail !== undefined) analysis.mailOut = mail;
   if (labelling.flood?.guessing !== undefined && labelling.labels.includes('flood')) analysis.guessing = labelling.flood;
+  if (labelling.spreadGuessing !== null) analysis.spreadGuessing = labelling.spreadGuessing;
   if (said.schedule !== null) analysis.schedule = said.schedule;
   const by = filteredOnName(labelling.mainRefusal);
   if (by !== null) analysis.filteredOnName = { ttl: labelling.mainRefusal!.ttl, by };

@@ -27,7 +27,7 @@ import {
 import type { DestinationGroup, Label, ResetSource } from './types.js';
 import type { Connection } from '../flows/connection.js';
 import { dnsFacts } from './udp.js';
-import { atGuessedServer, findGuessing, guessingWords } from './guessing.js';
+import { atGuessedServer, findGuessing, GUESSING_MARK, guessingWords, spreadWords, type SpreadGuessing } from './guessing.js';
 import type { DnsTunnel } from './dns-tunnel.js';
 import type { DnsChannel } from './dns-channel.js';
 import type { DnsSchedule } from './dns-schedule.js';
@@ -89,6 +89,8 @@ export interface Labelling {
   periodicGroups: DestinationGroup[];
   flood: Flood | null;
   scan: Scan | null;
+  /** The scan's logins at many of the servers it found (guessing.ts), or null. */
+  spreadGuessing: SpreadGuessing | null;
   /** The refusals that turned the host's direct attempts away most often, and their reset source. */
   mainRefusal: RefusalStats | null;
   mainSource: ResetSource | undefined;
@@ -185,7 +187,8 @@ export function labelHost(
   // Guessing at a login service whose server turned most of it away is a flood of failing SYNs
   // too; said as the guessing it is.
   const failing = findFlood(tally);
-  const guessing = findGuessing(tally);
+  const guessings = findGuessing(tally);
+  const guessing = guessings.one;
   const flood = guessing !== null && (failing === null || failing.target === guessing.target) ? guessing : (failing ?? guessing);
   if (flood?.guessing !== undefined && ctx.internal !== undefined) {
     flood.guessing.clientInside = ctx.internal.has(flood.guessing.client);
@@ -251,9 +254,12 @@ export function labelHost(
       `via-proxy: ${plural(proxied.length, 'connection')} through ${targetsOf(items, proxied, 2).join(', ')} to ${plural(destinationCount(destinations, proxied), 'destination')}`,
     );
   }
+  // Logins at many of the servers a scan found: the scan's, said with it.
+  const spreadGuessing = scan !== null ? guessings.spread : null;
   if (scan !== null) {
     labels.push('scanner');
     evidence.push(`scanner: ${scanWords(scan)}`);
+    if (spreadGuessing !== null) evidence.push(`scanner: ${spreadWords(spreadGuessing)}${GUESSING_MARK}`);
   }
   if (flood !== null) {
     labels.push('flood');
@@ -338,7 +344,7 @@ export function labelHost(
         scheduleGetsThrough(g) &&
         !g.viaProxy &&
         !pingsOnly(g) &&
-        !atGuessedServer(g, flood) &&
+        !atGuessedServer(g, flood, spreadGuessing) &&
         (ctx.internal === undefined || ctx.outsideSeen === false || reachesOutside(g, ctx.internal)),
     ) && !isProxyHost;
   if (labels.includes('periodic')) score += beaconThrough ? SCORE_WEIGHTS.beaconThrough : SCORE_WEIGHTS.periodic;
@@ -353,6 +359,7 @@ export function labelHost(
     periodicGroups,
     flood,
     scan,
+    spreadGuessing,
     mainRefusal: main,
     mainSource,
     proxyWords,

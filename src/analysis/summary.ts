@@ -17,7 +17,7 @@ import { periodicOutcome, turnedAwayOf } from './verdict.js';
 import { PassedOver } from './udp.js';
 import type { Interception } from './interception.js';
 import { mailOutLine } from './mail-out.js';
-import { atGuessedServer, guessingLines } from './guessing.js';
+import { atGuessedServer, guessingLines, spreadWords } from './guessing.js';
 
 /**
  * When the middlebox `s` turned hosts away on the name they asked for (HostAnalysis.filteredOnName),
@@ -204,6 +204,8 @@ export function summarize(
   const mail = mailOutLine(analyses.flatMap((a) => (a.mailOut !== undefined ? [{ address: a.finding.address, mail: a.mailOut }] : [])));
   if (mail !== null) summary.push(mail);
   const scanners = hosts.filter((h) => h.labels.includes('scanner'));
+  // The first scanner's logins at what it found, said with its scan.
+  const spread = analyses.find((a) => a.finding === scanners[0])?.spreadGuessing;
   if (scanners.length > 0)
     summary.push(
       `${scanners
@@ -211,7 +213,8 @@ export function summarize(
         .map((h) => h.address)
         .join(
           ', ',
-        )}${scanners.length > 5 ? ` and ${plural(scanners.length - 5, 'more host')}` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''}).`,
+        )}${scanners.length > 5 ? ` and ${plural(scanners.length - 5, 'more host')}` : ''}: scanning (${scanners[0]!.evidence.find((e) => e.startsWith('scanner:'))?.slice(9) ?? ''})` +
+        `${spread !== undefined ? `, and ${spreadWords(spread)}: password guessing` : ''}.`,
     );
   const tunnels = analyses.filter((a) => a.finding.labels.includes('dns-tunnel'));
   if (tunnels.length > 0) {
@@ -239,7 +242,9 @@ export function summarize(
     const through = blocked ? throughGroup(a.finding) : undefined;
     if (blocked && through === undefined) continue;
     // A guessing tool's pace at the server it guesses at is said in its own line above.
-    if (a.guessing !== undefined && a.finding.groups.every((g) => !g.schedule.periodic || atGuessedServer(g, a.guessing))) continue;
+    const guessed = a.guessing !== undefined || a.spreadGuessing !== undefined;
+    if (guessed && a.finding.groups.every((g) => !g.schedule.periodic || atGuessedServer(g, a.guessing, a.spreadGuessing ?? null)))
+      continue;
     summary.push(through !== undefined ? alsoThroughLine(a.finding.address, through) : beaconLine(a));
     beacons++;
   }

@@ -17,7 +17,7 @@ import {
 } from './groups.js';
 import { dnsTunnelWords, reachesOutside, type Labelling } from './labels.js';
 import { mailSentence, type MailOut } from './mail-out.js';
-import { guessingSentence } from './guessing.js';
+import { guessingSentence, spreadSentence } from './guessing.js';
 import { answersOnLink, type Interception } from './interception.js';
 import {
   ABANDONED,
@@ -258,6 +258,7 @@ export function verdictOf(f: VerdictFacts): Verdict {
       `A scan: ${scanWords(f.scan)} — ` +
         `probing for ${f.scan.pings ? 'live hosts' : 'open services'}, not software calling home and not a flood at one target.`,
     );
+    if (f.spreadGuessing !== null) sentences.push(spreadSentence(f.spreadGuessing));
   } else if (t.direct.length > 0 && (has('blocked') || (inPath > 0 && inPath >= TURNED_AWAY_SHARE * t.direct.length))) {
     // The direct group that failed most, periodic ones first: that is the software turned away.
     const away = f.hostGroups.turnedAway();

@@ -103,6 +103,21 @@ function capture(): string {
   // The Internet at the network's own SSH server: one client guessing, 200 sessions; sixty
   // scanners that each look at the banner twice.
   for (let k = 0; k < 200; k++) frames.push(...guess(rng, ATTACKER, SERVER, 30000 + k, 22, START + 40 + k * rng.uniform(0.5, 0.8), 1.8));
+  // …and then a password worked: ten minutes of typing and output.
+  const shell = new TcpSession({ client: ATTACKER, server: SERVER, sport: 30500, dport: 22, rng, clientTtl: 64, serverTtl: 50 });
+  shell
+    .syn(START + 200)
+    .synAck(START + 200.03)
+    .ack(START + 200.0301);
+  for (let k = 0; k < 40; k++)
+    shell.send(START + 201 + k * 15, 'client', bytes(rng, 1000)).send(START + 201.2 + k * 15, 'server', bytes(rng, 7000));
+  frames.push(
+    ...shell
+      .fin(START + 800, 'client')
+      .fin(START + 800.03, 'server')
+      .ack(START + 800.0301)
+      .frames(),
+  );
   for (let k = 0; k < 120; k++) frames.push(...guess(rng, `192.0.2.${(k >> 1) + 10}`, SERVER, 33000 + k, 22, START + 60 + k * 5, 0.4));
   // The application's database: 600 short sessions, five a second.
   for (let k = 0; k < 600; k++) frames.push(...session(rng, APP, DATABASE, 52000 + k, 3306, START + 30 + k * 0.2, 0.05, 300, 1_200));
@@ -154,7 +169,7 @@ describe('password guessing', () => {
     const { result } = await analyze([file]);
     const line = result.summary.find((s) => s.startsWith('Password guessing from outside the network:'));
     expect(line).toMatch(
-      /^Password guessing from outside the network: 198\.51\.100\.66 at 10\.1\.0\.5:22 \(SSH, 200 connections in 2 min \d+ s\) — a machine on the Internet logging in again and again to the network's server, not a DDoS:/,
+      /^Password guessing from outside the network: 198\.51\.100\.66 at 10\.1\.0\.5:22 \(SSH, 201 connections in 2 min \d+ s; then a session of 10 min with 39 KiB sent, at 2025-05-12 09:03:20Z — a password that worked, most likely\) — a machine on the Internet logging in again and again to the network's server, not a DDoS:/,
     );
     expect(line).not.toContain('192.0.2.');
     // The server answered; it is no host with findings for that.
@@ -298,5 +313,75 @@ describe('password guessing', () => {
       /^Guesses passwords — a brute-force login at SSH, not a DDoS: 120 SSH connections at 203\.0\.113\.44:22 in 40 s \(3 SSH connections\/s\), 120 of 720 answered,/,
     );
     expect(host.verdict).not.toContain('what a DDoS participant would do');
+  });
+});
+
+describe('a scan that logs in to what it finds', () => {
+  /** A worm at Telnet: SYNs at random addresses, most never answered; at each server that answers, five logins. */
+  function wormCapture(): string {
+    const rng = new Rng(77);
+    const frames: TimedFrame[] = [];
+    let port = 20000;
+    let t = START;
+    for (let k = 0; k < 600; k++) {
+      t += rng.uniform(0.1, 0.3);
+      const server = `${rng.int(1, 223)}.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`;
+      if (k % 15 !== 0) {
+        frames.push(...new TcpSession({ client: WORM, server, sport: port++, dport: 23, rng }).syn(t).frames());
+        continue;
+      }
+      for (let j = 0; j < 5; j++) frames.push(...guess(rng, WORM, server, port++, 23, t + j * 2.5, 2));
+    }
+    // A scanner's connect scan with version detection: three bare connections at each open port, nothing sent.
+    for (let k = 0; k < 300; k++) {
+      const server = `198.18.${k >> 4}.${(k % 16) + 1}`;
+      const at = START + 2 + k * 0.5;
+      if (k % 10 !== 0) {
+        frames.push(...new TcpSession({ client: NMAP, server, sport: 50000 + k, dport: 22, rng }).syn(at).frames());
+        continue;
+      }
+      for (let j = 0; j < 3; j++) {
+        const s = new TcpSession({ client: NMAP, server, sport: 51000 + k * 3 + j, dport: 22, rng });
+        frames.push(
+          ...s
+            .syn(at + j)
+            .synAck(at + j + 0.01)
+            .ack(at + j + 0.0101)
+            .rst(at + j + 0.02, 'client')
+            .frames(),
+        );
+      }
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'callhome-guessing-worm-')), 'worm.pcap');
+    writeFileSync(file, buildPcap(frames));
+    return file;
+  }
+  const WORM = '10.6.0.31';
+  const NMAP = '10.6.0.32';
+  const file = wormCapture();
+
+  it('says the scanner logs in again and again to the servers that answer — a worm spreading by passwords', async () => {
+    const { result } = await analyze([file]);
+    const worm = result.hosts.find((h) => h.address === WORM)!;
+    expect(worm.labels).toContain('scanner');
+    expect(worm.verdict).toMatch(
+      /^A scan: 600 addresses on port 23 .* It logs in again and again to 40 of the servers that answered on port 23 \(Telnet\): 200 short sessions, 5 on average — password guessing at every server it finds, how a worm spreads/,
+    );
+    expect(worm.evidence).toContainEqual(
+      expect.stringMatching(/^scanner: logged in again and again to 40 of the servers .*: password guessing$/),
+    );
+    // Five logins a few seconds apart at one server are no beacon.
+    expect(worm.score).toBeLessThan(300);
+    expect(result.summary.join(' ')).toMatch(
+      /10\.6\.0\.31(, 10\.6\.0\.32)?: scanning \(600 addresses on port 23 .*\), and logged in again and again to 40 of the servers/,
+    );
+  });
+
+  it('does not take a connect scan’s bare connections for logins', async () => {
+    const { result } = await analyze([file]);
+    const nmap = result.hosts.find((h) => h.address === NMAP)!;
+    expect(nmap.labels).toContain('scanner');
+    expect(nmap.verdict).not.toContain('logs in');
+    expect(nmap.evidence.join(' ')).not.toContain('password guessing');
   });
 });
