@@ -106,6 +106,7 @@ interface TargetCounts {
   /** Sessions neither short nor small after GUESSES_BEFORE short ones, and the first of them. */
   longer: number;
   firstLonger: { ts: number; seconds: number; bytesOut: number } | null;
+  /** Start of its first session and of its last: the span its rate is over. */
   first: number;
   last: number;
   ports: number[];
@@ -134,8 +135,8 @@ class Targets {
         tries: 0,
         longer: 0,
         firstLonger: null,
-        first: c.ts,
-        last: c.ts,
+        first: Number.POSITIVE_INFINITY,
+        last: Number.NEGATIVE_INFINITY,
         ports: [],
         seconds: [],
         bytesOut: [],
