@@ -55,9 +55,9 @@ import {
   type DnsRow,
   type HttpRow,
 } from './zeek-records.js';
-import { count as countWords, plural } from '../quantities.js';
+import { count as countWords, duration, plural } from '../quantities.js';
 import { loggedRequestKey } from '../flows/request-keys.js';
-import { isoMillis } from '../time.js';
+import { isoDateOfDay, isoMillis } from '../time.js';
 
 export { sniffZeek, type ZeekFormat, type ZeekSniff } from './zeek-format.js';
 
@@ -125,6 +125,10 @@ interface FileState {
   firstMalformed: string | null;
   first: number;
   last: number;
+  /** Rows per day (whole days since 1970) of their start, and the day the rows read last began on with its rows not yet counted there. */
+  days: Map<number, number>;
+  day: number;
+  dayRows: number;
   /** Rows of another log type in a JSON stream of several. */
   otherRows: number;
   /** Rows an earlier log already had (`dup.seen-in-earlier-log`). */
@@ -557,6 +561,69 @@ function seen(state: FileState, first: number, last: number): void {
   state.rows++;
   if (first < state.first) state.first = first;
   if (last > state.last) state.last = last;
+  // Rows come mostly in order of time: the day's count is kept until a row of another day comes.
+  const day = Math.floor(first / 86400);
+  if (day !== state.day) countDay(state, day);
+  state.dayRows++;
+}
+
+/** Days told apart per file, at most: a log of garbage times need not make a map of millions. */
+const DAYS_KEPT = 20_000;
+
+/** The rows of the day read so far counted in `days`, and `day` begun (NaN: none). */
+function countDay(state: FileState, day: number): void {
+  if (state.dayRows > 0 && (state.days.size < DAYS_KEPT || state.days.has(state.day)))
+    state.days.set(state.day, (state.days.get(state.day) ?? 0) + state.dayRows);
+  state.day = day;
+  state.dayRows = 0;
+}
+
+/**
+ * Days between a log's stray rows and the others, at least, and ten times the others' own span:
+ * a trace put together from captures of several years (Zeek's own test traces) spans them all.
+ */
+const STRAY_GAP_DAYS = 30;
+const STRAY_GAP_SPANS = 10;
+/** The others' rows, at least: a lone row is odd among thousands, not among a few dozen. */
+const STRAY_AMONG = 1000;
+/** Rows, at most, that can be stray: one in a thousand of the log's. */
+const strayAtMost = (rows: number): number => Math.floor(rows / STRAY_AMONG);
+
+/**
+ * A few rows dated far from all the others (a digit lost, a clock reset to 1990): "1 row dated
+ * 1990-11-27, 32 years before the other 21,756 (2022-08-05): a clock or a digit gone wrong — the
+ * log's span reaches out to it"; null where there are none.
+ */
+function strayRowsWords(days: ReadonlyMap<number, number>, rows: number): string | null {
+  if (days.size < 2) return null;
+  const sorted = [...days].sort((a, b) => a[0] - b[0]);
+  let gap = 0;
+  let at = 0;
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]![0] - sorted[i - 1]![0] > gap) {
+      gap = sorted[i]![0] - sorted[i - 1]![0];
+      at = i;
+    }
+  }
+  if (gap < STRAY_GAP_DAYS) return null;
+  const before = sorted.slice(0, at);
+  const after = sorted.slice(at);
+  const n = (part: [number, number][]): number => part.reduce((sum, [, k]) => sum + k, 0);
+  const early = n(before) <= n(after);
+  const [stray, rest] = early ? [before, after] : [after, before];
+  const strayRows = n(stray);
+  const restSpan = rest[rest.length - 1]![0] - rest[0]![0] + 1;
+  if (strayRows > strayAtMost(rows) || n(rest) < STRAY_AMONG || gap < STRAY_GAP_SPANS * restSpan) return null;
+  const dates = (part: [number, number][]): string => {
+    const first = isoDateOfDay(part[0]![0]).slice(0, 10);
+    const last = isoDateOfDay(part[part.length - 1]![0]).slice(0, 10);
+    return first === last ? first : `${first} → ${last}`;
+  };
+  return (
+    `${plural(strayRows, 'row')} dated ${dates(stray)}, ${gap >= 730 ? `${Math.round(gap / 365.25)} years` : duration(gap * 86400)} ` +
+    `${early ? 'before' : 'after'} the other ` +
+    `${countWords(n(rest))} (${dates(rest)}): a clock or a digit gone wrong — the log's span reaches out to ${strayRows === 1 ? 'it' : 'them'}`
+  );
 }
 
 /** A line that is no row of any log: judged by one reading of its file only (`judge`). */
@@ -690,6 +757,9 @@ function finishSummary(state: FileState, stats: LineStats | null): void {
       `${state.file.path}: ${plural(guessed, 'row')} ${guessed === 1 ? 'names' : 'name'} neither proto nor history: UDP taken for those to DNS, NTP, SSDP, mDNS … ports and to multicast or broadcast addresses, TCP for the others (an ICMP row is not told apart): add proto to the log's columns`,
     );
   if (state.copies > 0) s.skipped[COPY_REASON] = state.copies;
+  countDay(state, Number.NaN);
+  const stray = strayRowsWords(state.days, state.rows);
+  if (stray !== null) s.warnings.push(`${state.file.path}: ${stray}`);
   if (Number.isFinite(state.first)) {
     s.start = isoMillis(state.first);
     s.end = isoMillis(state.last);
@@ -971,6 +1041,9 @@ export async function loadZeekLogs(
       firstMalformed: null,
       first: Infinity,
       last: -Infinity,
+      days: new Map(),
+      day: Number.NaN,
+      dayRows: 0,
       otherRows: 0,
       copies: 0,
       otherTransports: new Map(),
