@@ -100,8 +100,8 @@ function capture(): string {
   frames.push(...session(rng, ADMIN, '203.0.113.11', 51000, 22, START + 1, 600, 60_000, 900_000));
   for (let k = 0; k < 20; k++)
     frames.push(...session(rng, ADMIN, '198.51.100.30', 51100 + k, 22, START + 10 + k * rng.uniform(20, 60), 1.5, 3_000, 40_000));
-  // The Internet at the network's own SSH server: one client guessing, 200 sessions; sixty
-  // scanners that each look at the banner twice.
+  // The Internet at the network's own SSH server: one client guessing, 200 sessions (and sixty
+  // more below, the background of bots that try twice each and move on).
   for (let k = 0; k < 200; k++) frames.push(...guess(rng, ATTACKER, SERVER, 30000 + k, 22, START + 40 + k * rng.uniform(0.5, 0.8), 1.8));
   // …and then a password worked: ten minutes of typing and output.
   const shell = new TcpSession({ client: ATTACKER, server: SERVER, sport: 30500, dport: 22, rng, clientTtl: 64, serverTtl: 50 });
@@ -165,7 +165,7 @@ describe('password guessing', () => {
     expect(result.summary.join(' ')).not.toMatch(/10\.1\.0\.2[24]/);
   });
 
-  it('names a machine on the Internet guessing passwords at the network’s server, not the scanners that look at it now and then', async () => {
+  it('names a machine on the Internet guessing passwords at the network’s server, not the bots that try twice and move on', async () => {
     const { result } = await analyze([file]);
     const line = result.summary.find((s) => s.startsWith('Password guessing from outside the network:'));
     expect(line).toMatch(
