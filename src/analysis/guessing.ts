@@ -1,6 +1,6 @@
 /**
- * Password guessing: a host that logs in to one login service (SSH, RDP, FTP, Telnet, a mailbox,
- * VNC, WinRM) again and again, fast, each session answered and over within seconds. A brute-force
+ * Password guessing: a host that logs in to one login service (SSH, RDP, FTP, Telnet, VNC,
+ * WinRM) again and again, fast, each session answered and over within seconds. A brute-force
  * tool (Hydra, Medusa, a worm's own) opens a connection, tries a password or a few, is turned
  * away by the server and opens the next; the handshakes complete, so no count of failed attempts
  * shows it (a flood's, tally.ts, needs most of them to fail). A person or a program that logs in
@@ -27,16 +27,13 @@ import { isoSeconds } from '../time.js';
  * Login services by TCP port. Databases (1433, 3306, 5432) and file sharing (445) are left out:
  * an application without a connection pool opens a short session to its database for every
  * request, hundreds a second, and Windows opens SMB sessions to its domain controller for much
- * of what it does.
+ * of what it does. So are mailboxes (POP3, IMAP): a NAT gateway's phones check their mail at one
+ * provider in short sessions, hundreds an hour, from the one address.
  */
 export const LOGIN_SERVICES: ReadonlyMap<number, string> = new Map([
   [21, 'FTP'],
   [22, 'SSH'],
   [23, 'Telnet'],
-  [110, 'POP3'],
-  [143, 'IMAP'],
-  [993, 'IMAP over TLS'],
-  [995, 'POP3 over TLS'],
   [3389, 'RDP'],
   [5900, 'VNC'],
   [5985, 'WinRM'],

@@ -226,13 +226,13 @@ describe('password guessing', () => {
 
   it('leaves fewer sessions, or sessions minutes apart, alone', async () => {
     const t0 = Date.UTC(2025, 6, 28, 8) / 1000;
-    const session = (t: number, k: number, to: string): string[] => [
+    const session = (t: number, k: number, to: string, port = 22): string[] => [
       t.toFixed(6),
       `Cs${to}${k}`,
       '10.2.0.7',
       String(40000 + k),
       to,
-      '22',
+      String(port),
       'tcp',
       'ssh',
       '2.100000',
@@ -249,9 +249,11 @@ describe('password guessing', () => {
       '2300',
     ];
     const rows: string[][] = [];
-    // 30 sessions in 15 s at one server; 300 a minute apart (a monitoring check) at another.
+    // 30 sessions in 15 s at one server; 300 a minute apart (a monitoring check) at another; and
+    // a NAT gateway's phones checking their mail at one provider, one short IMAP session every 2 s.
     for (let k = 0; k < 30; k++) rows.push(session(t0 + k * 0.5, k, '203.0.113.20'));
     for (let k = 0; k < 300; k++) rows.push(session(t0 + 60 + k * 60, 100 + k, '203.0.113.21'));
+    for (let k = 0; k < 600; k++) rows.push(session(t0 + 30 + k * 2, 1000 + k, '203.0.113.22', 993));
     rows.sort((a, b) => Number(a[0]) - Number(b[0]));
     const log = logFiles('callhome-guessing-few-')('conn.log', [tsvLog('conn', rows)]);
     const { result } = await analyze([log]);
