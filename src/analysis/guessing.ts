@@ -62,6 +62,15 @@ const FEW_ATTEMPTS = FAST_GUESS_SESSIONS / 2;
 const FTP = 21;
 /** FTP sessions that transferred something, this share of them or more: logins that succeeded. */
 const TRANSFER_SHARE = 0.1;
+/**
+ * A pause between sessions at one server this long or longer is a poller's between its rounds;
+ * rounds enough (POLL_ROUNDS, and one pause or more every SESSIONS_PER_PAUSE sessions) make the
+ * sessions a poller's, not a guessing's: a tool stopped and started again pauses a few times in
+ * hundreds of tries.
+ */
+const POLL_PAUSE_SECONDS = 30;
+const POLL_ROUNDS = 3;
+const SESSIONS_PER_PAUSE = 100;
 /** Short sessions before a longer one at the same server, at least, for that one to be a password that worked. */
 const GUESSES_BEFORE = 5;
 /** Durations and byte counts kept per target for their medians. */
@@ -106,6 +115,8 @@ interface TargetCounts {
   /** Start of its first session and of its last: the span its rate is over. */
   first: number;
   last: number;
+  /** Pauses of POLL_PAUSE_SECONDS or more between one session's start and the next's. */
+  pauses: number;
   ports: number[];
   seconds: number[];
   bytesOut: number[];
@@ -134,6 +145,7 @@ class Targets {
         firstLonger: null,
         first: Number.POSITIVE_INFINITY,
         last: Number.NEGATIVE_INFINITY,
+        pauses: 0,
         ports: [],
         seconds: [],
         bytesOut: [],
@@ -162,6 +174,7 @@ class Targets {
     }
     if (seconds > 0) t.anyDuration = true;
     if (c.origBytes > 0) t.anyBytes = true;
+    if (t.sessions > 1 && c.ts - t.last >= POLL_PAUSE_SECONDS) t.pauses++;
     if (c.ts < t.first) t.first = c.ts;
     if (c.ts > t.last) t.last = c.ts;
   }
@@ -177,6 +190,9 @@ class Targets {
       if (rate < (t.sessions >= GUESS_SESSIONS ? GUESS_RATE : FAST_GUESS_RATE)) continue;
       // A script that logs in for every file it sends (curl, one upload at a time) opens a transfer for each.
       if (t.transfers >= TRANSFER_SHARE * t.sessions) continue;
+      // A poller's rounds (a CI server asking a Git host about each of its repositories every
+      // minute) pause between them; a guessing tool goes on until its list is done.
+      if (t.pauses >= POLL_ROUNDS && t.pauses * SESSIONS_PER_PAUSE >= t.sessions) continue;
       found.push(t);
     }
     return found.sort((a, b) => b.sessions - a.sessions).map(floodOf);

@@ -224,7 +224,7 @@ describe('password guessing', () => {
     expect(host.verdict).toContain('The server is inside the network');
   });
 
-  it('leaves fewer sessions, or sessions minutes apart, alone', async () => {
+  it('leaves fewer sessions, sessions minutes apart, mail checks and a poller’s rounds alone', async () => {
     const t0 = Date.UTC(2025, 6, 28, 8) / 1000;
     const session = (t: number, k: number, to: string, port = 22): string[] => [
       t.toFixed(6),
@@ -249,11 +249,15 @@ describe('password guessing', () => {
       '2300',
     ];
     const rows: string[][] = [];
-    // 30 sessions in 15 s at one server; 300 a minute apart (a monitoring check) at another; and
+    // 30 sessions in 15 s at one server; 300 a minute apart (a monitoring check) at another;
     // a NAT gateway's phones checking their mail at one provider, one short IMAP session every 2 s.
     for (let k = 0; k < 30; k++) rows.push(session(t0 + k * 0.5, k, '203.0.113.20'));
     for (let k = 0; k < 300; k++) rows.push(session(t0 + 60 + k * 60, 100 + k, '203.0.113.21'));
     for (let k = 0; k < 600; k++) rows.push(session(t0 + 30 + k * 2, 1000 + k, '203.0.113.22', 993));
+    // A CI server asking a Git host about each of its 50 repositories every minute, for an hour:
+    // 3,000 short SSH sessions, rounds of 25 s and pauses of 35 s.
+    for (let round = 0; round < 60; round++)
+      for (let r = 0; r < 50; r++) rows.push(session(t0 + 20 + round * 60 + r * 0.5, 2000 + round * 50 + r, '140.82.112.3'));
     rows.sort((a, b) => Number(a[0]) - Number(b[0]));
     const log = logFiles('callhome-guessing-few-')('conn.log', [tsvLog('conn', rows)]);
     const { result } = await analyze([log]);
