@@ -28,6 +28,12 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${count(n)} ${n === 1 ? one : many}`;
 }
 
+/** The first `max` of `items`, and how many more: "10.0.0.5, 10.0.0.6 and 3 more hosts" (`more`: "more host"). */
+export function firstOf(items: readonly string[], max: number, more: string): string {
+  const left = items.length - max;
+  return `${items.slice(0, max).join(', ')}${left > 0 ? ` and ${plural(left, more)}` : ''}`;
+}
+
 /**
  * A span of seconds: "0.35 ms", "850 ms", "32 s", "4 min 10 s", "2 h 5 min", "3 d 4 h" (below
  * 10 µs: "4 µs"). A value that rounds up to the next unit is said in that unit ("1 s", not "1000 ms").

@@ -20,7 +20,7 @@ import type { Refusals } from './attribution.js';
 import { outcomeOf } from './outcomes.js';
 import { sequentialPorts } from './schedule.js';
 import { median } from './stats.js';
-import { bytes, count, duration, endpoint, plural } from '../quantities.js';
+import { bytes, count, duration, endpoint, firstOf, plural } from '../quantities.js';
 import { isoSeconds } from '../time.js';
 
 /**
@@ -422,12 +422,6 @@ function guessingItem(f: Flood): string {
   return `${g.client} at ${f.target} (${g.service}, ${count(f.t.n)} connections in ${duration(f.t.last - f.t.first)}${longerWords(g)})`;
 }
 
-/** The first HOSTS_SAID of a summary's list, and how many more. */
-function listed(items: readonly string[], more: string): string {
-  const left = items.length - HOSTS_SAID;
-  return `${items.slice(0, HOSTS_SAID).join(', ')}${left > 0 ? ` and ${plural(left, more)}` : ''}`;
-}
-
 /**
  * The summary's lines of password guessing, most sessions first: the hosts analysed that guess
  * ("Password guessing: 10.0.0.5 at 203.0.113.10:22 (SSH, 1,500 connections in 12 min) — … a
@@ -443,14 +437,14 @@ export function guessingLines(analyses: readonly { guessing?: Flood }[], inbound
   const fromOutside = [...guessers.filter((f) => f.guessing!.clientInside === false), ...inbound].sort(most);
   if (fromInside.length > 0) {
     lines.push(
-      `Password guessing: ${listed(fromInside.map(guessingItem), 'more host')} — ` +
+      `Password guessing: ${firstOf(fromInside.map(guessingItem), HOSTS_SAID, 'more host')} — ` +
         'logging in again and again, faster than a person or a program that logs in would: ' +
         "a brute-force attack from this network (a compromised machine, a worm, or someone's tool), not a DDoS.",
     );
   }
   if (fromOutside.length > 0) {
     lines.push(
-      `Password guessing from outside the network: ${listed(fromOutside.map(guessingItem), 'more client')} — ` +
+      `Password guessing from outside the network: ${firstOf(fromOutside.map(guessingItem), HOSTS_SAID, 'more client')} — ` +
         `${fromOutside.length === 1 ? 'a machine' : 'machines'} on the Internet logging in again and again to the network's ` +
         `${new Set(fromOutside.map((f) => f.target)).size === 1 ? 'server' : 'servers'}, not a DDoS: ` +
         (fromOutside.some((f) => f.guessing!.longer !== undefined)

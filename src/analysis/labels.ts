@@ -114,12 +114,16 @@ export function reachesOutside(g: DestinationGroup, internal: CidrSet): boolean 
  */
 function outsideFirst(groups: DestinationGroup[], internal: CidrSet | undefined): DestinationGroup[] {
   if (internal === undefined) return groups;
-  const rank = (g: DestinationGroup): number =>
-    !reachesOutside(g, internal) ? 2 : scheduleGetsThrough(g) && !g.viaProxy && !pingsOnly(g) ? 0 : 1;
+  const rank = (g: DestinationGroup): number => (!reachesOutside(g, internal) ? 2 : throughDirectly(g) ? 0 : 1);
   return groups
     .map((g, i) => ({ g, i, r: rank(g) }))
     .sort((a, b) => a.r - b.r || a.i - b.i)
     .map((x) => x.g);
+}
+
+/** A schedule that gets through directly, not only pings answered (a connectivity check): a beacon's, wherever it goes. */
+function throughDirectly(g: DestinationGroup): boolean {
+  return scheduleGetsThrough(g) && !g.viaProxy && !pingsOnly(g);
 }
 
 /** Most of a host's direct web attempts, two at least, failed. */
@@ -341,9 +345,7 @@ export function labelHost(
   const beaconThrough =
     periodicGroups.some(
       (g) =>
-        scheduleGetsThrough(g) &&
-        !g.viaProxy &&
-        !pingsOnly(g) &&
+        throughDirectly(g) &&
         !atGuessedServer(g, flood, spreadGuessing) &&
         (ctx.internal === undefined || ctx.outsideSeen === false || reachesOutside(g, ctx.internal)),
     ) && !isProxyHost;

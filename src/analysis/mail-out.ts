@@ -8,7 +8,7 @@
  */
 import type { CidrSet } from './cidr.js';
 import { deniedInLog, middleboxOutcome, type Items } from './outcomes.js';
-import { count, plural } from '../quantities.js';
+import { count, firstOf, plural } from '../quantities.js';
 
 /** SMTP's ports: relay between mail servers (25), submission over TLS (465), submission (587). */
 const MAIL_PORTS = new Set([25, 465, 587]);
@@ -100,10 +100,6 @@ export function mailSentence(m: MailOut): string {
 export function mailOutLine(hosts: readonly { address: string; mail: MailOut }[]): string | null {
   if (hosts.length === 0) return null;
   const sorted = [...hosts].sort((a, b) => b.mail.attempts - a.mail.attempts || (a.address < b.address ? -1 : 1));
-  const said = sorted.slice(0, HOSTS_SAID).map(({ address, mail }) => `${address} (${mailFacts(mail)})`);
-  const more = sorted.length - said.length;
-  return (
-    `Mail sent straight out, and turned away: ${said.join(', ')}${more > 0 ? ` and ${plural(more, 'more host')}` : ''} — ` +
-    `${mailMeaning(sorted.length === 1)}.`
-  );
+  const said = sorted.map(({ address, mail }) => `${address} (${mailFacts(mail)})`);
+  return `Mail sent straight out, and turned away: ${firstOf(said, HOSTS_SAID, 'more host')} — ${mailMeaning(sorted.length === 1)}.`;
 }
